@@ -1,0 +1,12 @@
+export { definePlugin, defineStep, validatePlugin, PluginDefinitionError, PLUGIN_API_VERSION } from './define-plugin.js';
+export type { PluginDefinition, PluginSpec, StepDefinition, StepSpec } from './define-plugin.js';
+export { describePlugin } from './describe-plugin.js';
+export type { JsonSchema, PluginManifest, StepManifest } from './describe-plugin.js';
+export { STEP_OUTPUT_MAX_BYTES } from './execute-step.js';
+export type { StepFailure, StepFailureCode, StepOutcome } from './execute-step.js';
+export { runStepForTest } from './run-step-for-test.js';
+export type { StepTestOptions, StepTestResult } from './run-step-for-test.js';
+export { LOG_LEVELS } from './step-context.js';
+export type { LogEntry, LogFields, LogLevel, MetricEntry, MetricTags, StepContext, StepLogger } from './step-context.js';
+export { StepError, isStepError } from './step-error.js';
+export type { StepErrorOptions } from './step-error.js';

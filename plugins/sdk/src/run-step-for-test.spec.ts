@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineStep } from './define-plugin.js';
+import { STEP_OUTPUT_MAX_BYTES } from './execute-step.js';
+import { runStepForTest } from './run-step-for-test.js';
+import { StepError } from './step-error.js';
+
+const stepThatRuns = (run: () => unknown, output: z.ZodType = z.looseObject({})) =>
+  defineStep({ id: 'subject', title: 'Subject', input: z.looseObject({}), output, run: run as never });
+
+describe(runStepForTest.name, () => {
+  it('passes parsed input (defaults applied) and returns parsed outputs', async () => {
+    const step = defineStep({
+      id: 'add',
+      title: 'Add',
+      input: z.strictObject({ a: z.number(), b: z.number().default(1) }),
+      output: z.object({ sum: z.number() }),
+      run: ({ a, b }) => ({ sum: a + b, ignored: true }),
+    });
+
+    expect(await runStepForTest(step, { a: 2 })).toEqual({ ok: true, outputs: { sum: 3 }, logs: [], metrics: [] });
+  });
+
+  it('rejects invalid input without running the step, naming each path', async () => {
+    let ran = false;
+    const step = defineStep({
+      id: 'strict',
+      title: 'Strict',
+      input: z.strictObject({ user: z.object({ name: z.string() }) }),
+      output: z.object({}),
+      run: () => ((ran = true), {}),
+    });
+
+    const result = await runStepForTest(step, { user: { name: 7 }, extra: 1 });
+
+    expect(ran).toBe(false);
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_input', retryable: false } });
+    expect(!result.ok && result.error.message).toMatch(/user\.name: .*expected string.*; \(root\): Unrecognized key/);
+  });
+
+  it('maps a StepError to its retryability and code', async () => {
+    const step = stepThatRuns(() => {
+      throw new StepError('quota exhausted', { retryable: false, code: 'quota' });
+    });
+
+    expect(await runStepForTest(step, {})).toMatchObject({
+      ok: false,
+      error: { code: 'step_error', message: 'quota exhausted', retryable: false, stepCode: 'quota' },
+    });
+  });
+
+  it('treats any other error as retryable and keeps its name', async () => {
+    const step = stepThatRuns(() => {
+      throw new TypeError('x is not a function');
+    });
+
+    expect(await runStepForTest(step, {})).toMatchObject({ ok: false, error: { code: 'step_error', message: 'TypeError: x is not a function', retryable: true } });
+  });
+
+  it('rejects outputs that break the output schema, are not objects or are too large', async () => {
+    const wrongShape = stepThatRuns(() => ({ count: 'many' }), z.object({ count: z.number() }));
+    const notObject = stepThatRuns(() => [1, 2], z.unknown());
+    const huge = stepThatRuns(() => ({ blob: 'x'.repeat(STEP_OUTPUT_MAX_BYTES) }));
+
+    expect(await runStepForTest(wrongShape, {})).toMatchObject({ ok: false, error: { code: 'invalid_output', retryable: false } });
+    expect(await runStepForTest(notObject, {})).toMatchObject({ ok: false, error: { code: 'invalid_output' } });
+    expect(await runStepForTest(huge, {})).toMatchObject({ ok: false, error: { code: 'output_too_large', retryable: false } });
+  });
+
+  it('returns outputs as JSON would carry them', async () => {
+    const step = stepThatRuns(() => ({ at: new Date(0), gone: undefined }));
+
+    expect(await runStepForTest(step, {})).toMatchObject({ ok: true, outputs: { at: '1970-01-01T00:00:00.000Z' } });
+  });
+
+  it('collects logs in both call forms, and metrics', async () => {
+    const step = defineStep({
+      id: 'chatty',
+      title: 'Chatty',
+      input: z.object({}),
+      output: z.object({}),
+      run: (_input, ctx) => {
+        ctx.log('plain');
+        ctx.log('warn', 'careful', { rows: 3 });
+        ctx.metric('rows', 3, { table: 't' });
+        return {};
+      },
+    });
+
+    const { logs, metrics } = await runStepForTest(step, {});
+
+    expect(logs).toEqual([
+      { level: 'info', message: 'plain' },
+      { level: 'warn', message: 'careful', fields: { rows: 3 } },
+    ]);
+    expect(metrics).toEqual([{ name: 'rows', value: 3, tags: { table: 't' } }]);
+  });
+
+  it('hands in declared secrets, the attempt and a stable idempotency key', async () => {
+    const step = defineStep({
+      id: 'ctx',
+      title: 'Context',
+      input: z.object({}),
+      output: z.looseObject({}),
+      secrets: ['TOKEN'],
+      run: (_input, ctx) => ({ token: ctx.secrets.TOKEN, attempt: ctx.attempt, key: ctx.idempotencyKey }),
+    });
+
+    const result = await runStepForTest(step, {}, { secrets: { TOKEN: 's3cret' }, attempt: 3 });
+
+    expect(result).toMatchObject({ ok: true, outputs: { token: 's3cret', attempt: 3, key: 'test-run:ctx' } });
+  });
+
+  it('refuses secrets the step does not declare, as the sandbox would never pass them', async () => {
+    await expect(runStepForTest(stepThatRuns(() => ({})), {}, { secrets: { TOKEN: 'x' } })).rejects.toThrow(/does not declare secrets TOKEN/);
+  });
+});

@@ -1,0 +1,84 @@
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFields = Record<string, unknown>;
+export type MetricTags = Record<string, string>;
+
+export interface LogEntry {
+  level: LogLevel;
+  message: string;
+  fields?: LogFields;
+}
+
+export interface MetricEntry {
+  name: string;
+  value: number;
+  tags?: MetricTags;
+}
+
+/** `ctx.log('message')` logs at info; `ctx.log('warn', 'message', { rows })` picks the level. */
+export interface StepLogger {
+  (message: string, fields?: LogFields): void;
+  (level: LogLevel, message: string, fields?: LogFields): void;
+}
+
+export interface StepContext {
+  readonly runId: string;
+  /** The step's key in the pipeline (not the plugin's step id). */
+  readonly stepId: string;
+  readonly tenantId: string;
+  /** 1 on the first try, incremented by each retry. */
+  readonly attempt: number;
+  /** Stable across retries of the same step: use it to make side effects idempotent. */
+  readonly idempotencyKey: string;
+  /** Aborted when the step is cancelled. */
+  readonly signal: AbortSignal;
+  readonly log: StepLogger;
+  metric(name: string, value: number, tags?: MetricTags): void;
+  /** Only the secrets the step declares, resolved for this tenant. */
+  readonly secrets: Readonly<Record<string, string>>;
+}
+
+export interface StepIdentity {
+  runId: string;
+  stepId: string;
+  tenantId: string;
+  attempt: number;
+  idempotencyKey: string;
+}
+
+/** Where a context sends what the step reports: IPC in the sandbox, arrays in the test harness. */
+export interface StepTelemetrySink {
+  log(entry: LogEntry): void;
+  metric(entry: MetricEntry): void;
+}
+
+export interface StepContextParts {
+  identity: StepIdentity;
+  signal: AbortSignal;
+  secrets: Record<string, string>;
+  sink: StepTelemetrySink;
+}
+
+export function createStepContext({ identity, signal, secrets, sink }: StepContextParts): StepContext {
+  const log = ((...args: unknown[]) => sink.log(toLogEntry(args))) as StepLogger;
+  const metric = (name: string, value: number, tags?: MetricTags) => sink.metric(toMetricEntry(name, value, tags));
+  return Object.freeze({ ...identity, signal, log, metric, secrets: Object.freeze({ ...secrets }) });
+}
+
+export function isLogLevel(value: unknown): value is LogLevel {
+  return (LOG_LEVELS as readonly unknown[]).includes(value);
+}
+
+function toLogEntry([first, second, third]: unknown[]): LogEntry {
+  const [level, message, fields] =
+    isLogLevel(first) && typeof second === 'string' ? [first, second, third] : ['info' as const, first, second];
+  const entry: LogEntry = { level, message: String(message) };
+  if (fields !== undefined) entry.fields = fields as LogFields;
+  return entry;
+}
+
+function toMetricEntry(name: string, value: number, tags?: MetricTags): MetricEntry {
+  if (typeof name !== 'string' || name.length === 0) throw new TypeError('metric name must be a non-empty string');
+  if (!Number.isFinite(value)) throw new TypeError(`metric "${name}" must be a finite number, got ${String(value)}`);
+  return tags === undefined ? { name, value } : { name, value, tags };
+}

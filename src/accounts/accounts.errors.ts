@@ -1,0 +1,18 @@
+import { BatonError } from '../common/errors/baton-error.js';
+
+const STATUS = {
+  signup_disabled: 403,
+  email_taken: 409,
+  invalid_credentials: 401,
+  tenant_ambiguous: 409,
+  api_key_not_found: 404,
+  role_not_grantable: 403,
+} as const;
+
+export type AccountsErrorCode = keyof typeof STATUS;
+
+export class AccountsError extends BatonError {
+  constructor(code: AccountsErrorCode, message: string) {
+    super(code, STATUS[code], message);
+  }
+}

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Role } from '../common/auth/roles.js';
+import { MembershipEntity } from './entities/membership.entity.js';
+import { TenantEntity } from './entities/tenant.entity.js';
+import { UserAccountEntity } from './entities/user-account.entity.js';
+
+export interface MembershipView {
+  tenant: TenantEntity;
+  role: Role;
+}
+
+@Injectable()
+export class AccountsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Tenant, owner user and membership in one transaction. Returns null when the email is taken. */
+  async createTenantWithOwner(tenant: Pick<TenantEntity, 'id' | 'name' | 'plan'>, user: Pick<UserAccountEntity, 'id' | 'email' | 'passwordHash'>): Promise<{ tenant: TenantEntity; user: UserAccountEntity } | null> {
+    return this.db.transaction(async (tx) => {
+      const inserted = await tx.query(`INSERT INTO user_account (id, email, password_hash) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING RETURNING id`, [user.id, user.email, user.passwordHash]);
+      if (!inserted.length) return null;
+      const savedTenant = await tx.getRepository(TenantEntity).save({ ...tenant, status: 'active' });
+      await tx.getRepository(MembershipEntity).insert({ tenantId: tenant.id, userId: user.id, role: 'owner' });
+      return { tenant: savedTenant, user: await tx.getRepository(UserAccountEntity).findOneByOrFail({ id: user.id }) };
+    });
+  }
+
+  findUserByEmail(email: string): Promise<UserAccountEntity | null> {
+    return this.db.getRepository(UserAccountEntity).findOneBy({ email });
+  }
+
+  findUserById(id: string): Promise<UserAccountEntity | null> {
+    return this.db.getRepository(UserAccountEntity).findOneBy({ id });
+  }
+
+  findTenant(tenantId: string): Promise<TenantEntity | null> {
+    return this.db.getRepository(TenantEntity).findOneBy({ id: tenantId });
+  }
+
+  /** The user's memberships, oldest first. */
+  async findMembershipsOfUser(userId: string): Promise<MembershipView[]> {
+    const rows = await this.db
+      .getRepository(MembershipEntity)
+      .createQueryBuilder('m')
+      .innerJoinAndMapOne('m.tenant', TenantEntity, 't', 't.id = m.tenant_id')
+      .where('m.user_id = :userId', { userId })
+      .orderBy('m.created_at', 'ASC')
+      .getMany();
+    return rows.map((row) => ({ tenant: (row as MembershipEntity & { tenant: TenantEntity }).tenant, role: row.role }));
+  }
+}

@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
+import type { SessionClaims } from '../common/auth/jwt.strategy.js';
+import { hashPassword, verifyPassword } from '../common/auth/password.js';
+import type { Principal } from '../common/auth/principal.js';
+import { NotFoundError } from '../common/errors/baton-error.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { AccountsError } from './accounts.errors.js';
+import { AccountsRepository, type MembershipView } from './accounts.repository.js';
+import type { LoginBody, SignupBody } from './dto/accounts.dto.js';
+import type { TenantEntity } from './entities/tenant.entity.js';
+import type { UserAccountEntity } from './entities/user-account.entity.js';
+
+/** Until billing lands every tenant is on the self-hosted plan. */
+export const SELF_HOSTED_PLAN = 'self-hosted';
+
+// Spent on unknown emails so that response time does not reveal which emails exist.
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+export const toTenantResponse = (t: TenantEntity) => ({ id: t.id, name: t.name, plan: t.plan, status: t.status, createdAt: t.createdAt.toISOString() });
+export const toUserResponse = (u: UserAccountEntity) => ({ id: u.id, email: u.email, createdAt: u.createdAt.toISOString() });
+
+/** The named tenant (id or name), else the oldest membership. */
+function pickMembership(memberships: MembershipView[], tenant: string | undefined): MembershipView {
+  if (!tenant) {
+    if (!memberships[0]) throw new AccountsError('invalid_credentials', 'Email or password is wrong');
+    return memberships[0];
+  }
+  const matches = memberships.filter((m) => m.tenant.id === tenant || m.tenant.name === tenant);
+  if (matches.length > 1) throw new AccountsError('tenant_ambiguous', 'You belong to several tenants with this name; pass `tenant` as an id');
+  if (!matches[0]) throw new AccountsError('invalid_credentials', 'Email or password is wrong');
+  return matches[0];
+}
+
+@Injectable()
+export class AccountsService {
+  constructor(
+    private readonly accounts: AccountsRepository,
+    private readonly jwt: JwtService,
+    @Inject(BATON_CONFIG) private readonly config: RuntimeConfig,
+  ) {}
+
+  async signup(body: SignupBody) {
+    if (!this.config.SIGNUP_ENABLED) throw new AccountsError('signup_disabled', 'Sign-up is disabled on this installation');
+    const created = await this.accounts.createTenantWithOwner(
+      { id: randomUUID(), name: body.tenantName, plan: SELF_HOSTED_PLAN },
+      { id: randomUUID(), email: body.email, passwordHash: await hashPassword(body.password) },
+    );
+    if (!created) throw new AccountsError('email_taken', 'An account with this email already exists; log in and ask to be invited');
+    const { token } = await this.issueToken({ sub: created.user.id, tid: created.tenant.id, role: 'owner' });
+    return { tenant: toTenantResponse(created.tenant), user: toUserResponse(created.user), token };
+  }
+
+  async login(body: LoginBody) {
+    const user = await this.accounts.findUserByEmail(body.email);
+    const passwordOk = await verifyPassword(body.password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !passwordOk) throw new AccountsError('invalid_credentials', 'Email or password is wrong');
+    const chosen = pickMembership(await this.accounts.findMembershipsOfUser(user.id), body.tenant);
+    return this.issueToken({ sub: user.id, tid: chosen.tenant.id, role: chosen.role });
+  }
+
+  async me(principal: Principal) {
+    const tenant = await this.accounts.findTenant(principal.tenantId);
+    if (!tenant) throw new NotFoundError('Tenant');
+    const user = principal.userId ? await this.accounts.findUserById(principal.userId) : null;
+    return {
+      user: user ? toUserResponse(user) : null,
+      apiKeyId: principal.apiKeyId ?? null,
+      tenant: toTenantResponse(tenant),
+      role: principal.role,
+      plan: tenant.plan,
+    };
+  }
+
+  private async issueToken(claims: SessionClaims): Promise<{ token: string; expiresAt: string }> {
+    const token = await this.jwt.signAsync(claims, { expiresIn: this.config.JWT_TTL as never, algorithm: 'HS256' });
+    const { exp } = this.jwt.decode<{ exp: number }>(token);
+    return { token, expiresAt: new Date(exp * 1000).toISOString() };
+  }
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { ROLES } from '../../common/auth/roles.js';
+
+const email = z.email({ message: 'Must be an email address' }).max(254).transform((v) => v.toLowerCase());
+
+export const SignupBody = z.strictObject({
+  tenantName: z.string().trim().min(1).max(100),
+  email,
+  password: z.string().min(10, { message: 'Must be at least 10 characters' }).max(200),
+});
+export type SignupBody = z.output<typeof SignupBody>;
+
+export const LoginBody = z.strictObject({
+  email,
+  password: z.string().min(1).max(200),
+  /** Tenant id or name, for users who belong to several tenants. */
+  tenant: z.string().min(1).max(100).optional(),
+});
+export type LoginBody = z.output<typeof LoginBody>;
+
+export const CreateApiKeyBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  role: z.enum(ROLES),
+});
+export type CreateApiKeyBody = z.output<typeof CreateApiKeyBody>;

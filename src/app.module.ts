@@ -1,0 +1,48 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { AccountsModule } from './accounts/accounts.module.js';
+import { AccessGuard } from './common/auth/access.guard.js';
+import { ApiKeyStrategy } from './common/auth/api-key.strategy.js';
+import { JwtStrategy } from './common/auth/jwt.strategy.js';
+import { ProblemFilter } from './common/errors/problem.filter.js';
+import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor.js';
+import { IdempotencyRepository } from './common/idempotency/idempotency.repository.js';
+import { BATON_CONFIG, type RuntimeConfig } from './config/runtime-config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { PipelinesModule } from './pipelines/pipelines.module.js';
+import { PluginRegistryModule } from './plugin-registry/plugin-registry.module.js';
+import { RunsModule } from './runs/runs.module.js';
+import { TemporalClientModule } from './temporal/temporal-client.provider.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: RuntimeConfig): DynamicModule {
+    const configModule: DynamicModule = { module: class ConfigModule {}, global: true, providers: [{ provide: BATON_CONFIG, useValue: config }], exports: [BATON_CONFIG] };
+    return {
+      module: AppModule,
+      imports: [
+        configModule,
+        DatabaseModule,
+        TemporalClientModule,
+        PassportModule,
+        JwtModule.register({ global: true, secret: config.jwtSecret }),
+        HealthModule,
+        AccountsModule,
+        PluginRegistryModule,
+        PipelinesModule,
+        RunsModule,
+      ],
+      providers: [
+        JwtStrategy,
+        ApiKeyStrategy,
+        IdempotencyRepository,
+        { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+      ],
+    };
+  }
+}

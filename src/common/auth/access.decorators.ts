@@ -1,0 +1,18 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { Role } from './roles.js';
+
+export const PUBLIC_ROUTE = 'baton:public';
+export const REQUIRED_ROLE = 'baton:role';
+
+/** No credential needed (health, signup, login). */
+export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+
+/** The least role a caller needs. Every non-public route must declare one: the guard fails closed. */
+export const Roles = (role: Role) =>
+  applyDecorators(
+    SetMetadata(REQUIRED_ROLE, role),
+    ApiBearerAuth(),
+    ApiUnauthorizedResponse({ description: 'Missing or invalid credential' }),
+    ApiForbiddenResponse({ description: `Needs role ${role}` }),
+  );

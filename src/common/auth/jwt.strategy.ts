@@ -1,0 +1,29 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { BATON_CONFIG, type RuntimeConfig } from '../../config/runtime-config.js';
+import type { Principal } from './principal.js';
+import { ROLES, type Role } from './roles.js';
+
+export interface SessionClaims {
+  sub: string;
+  tid: string;
+  role: Role;
+}
+
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(@Inject(BATON_CONFIG) config: RuntimeConfig) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.jwtSecret,
+      algorithms: ['HS256'],
+      ignoreExpiration: false,
+    });
+  }
+
+  validate(claims: SessionClaims): Principal | false {
+    if (typeof claims.sub !== 'string' || typeof claims.tid !== 'string' || !ROLES.includes(claims.role)) return false;
+    return { kind: 'user', tenantId: claims.tid, userId: claims.sub, role: claims.role };
+  }
+}

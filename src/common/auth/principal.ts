@@ -1,0 +1,15 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Role } from './roles.js';
+
+/** Who is calling: always exactly one tenant and one role, taken from the credential. */
+export interface Principal {
+  kind: 'user' | 'api_key';
+  tenantId: string;
+  role: Role;
+  userId?: string;
+  apiKeyId?: string;
+}
+
+export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
+  return context.switchToHttp().getRequest<{ user: Principal }>().user;
+});

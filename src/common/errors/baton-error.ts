@@ -1,0 +1,35 @@
+/** One field-level problem, as in RFC 9457 `errors: [{ path, message }]`. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+/**
+ * Base of every feature's error: a stable code, an HTTP status and optional field problems.
+ * Feature errors (`AccountsError`, `PipelinesError`, ...) subclass it with their code tables;
+ * the problem filter turns any of them into problem+json.
+ */
+export class BatonError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly errors?: FieldProblem[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+/** Bad request shape (unknown field, wrong type, malformed id). */
+export class RequestValidationError extends BatonError {
+  constructor(errors: FieldProblem[], message = 'The request is not valid') {
+    super('invalid_request', 400, message, errors);
+  }
+}
+
+export class NotFoundError extends BatonError {
+  constructor(what: string) {
+    super('not_found', 404, `${what} was not found`);
+  }
+}

@@ -1,0 +1,50 @@
+import { HttpStatus, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import { BatonError } from '../errors/baton-error.js';
+import type { Principal } from '../auth/principal.js';
+import { IdempotencyRepository } from './idempotency.repository.js';
+
+const HEADER = 'idempotency-key';
+
+/**
+ * Mutating POSTs that carry `Idempotency-Key` run once per tenant and key: a replay gets the
+ * first response; the same key with a different request is refused.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(private readonly records: IdempotencyRepository, private readonly reflector: Reflector) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    const key = request.headers[HEADER];
+    if (request.method !== 'POST' || typeof key !== 'string' || !request.user) return next.handle();
+    if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
+      throw new BatonError('invalid_idempotency_key', 400, 'Idempotency-Key must be 1-200 visible ASCII characters', [{ path: 'headers.idempotency-key', message: 'Invalid' }]);
+    }
+    const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
+    return from(this.once(request.user.tenantId, key, request, status, context, next));
+  }
+
+  private async once(tenantId: string, key: string, request: FastifyRequest, status: number, context: ExecutionContext, next: CallHandler): Promise<unknown> {
+    const hash = createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
+    const existing = await this.records.claim(tenantId, key, hash);
+    if (existing) {
+      if (existing.requestHash !== hash) throw new BatonError('idempotency_key_reused', 422, 'This Idempotency-Key was used for a different request');
+      if (existing.statusCode === null) throw new BatonError('idempotency_in_progress', 409, 'A request with this Idempotency-Key is still in progress');
+      context.switchToHttp().getResponse<FastifyReply>().header('idempotent-replayed', 'true');
+      return existing.body;
+    }
+    try {
+      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      await this.records.complete(tenantId, key, status, body ?? null);
+      return body;
+    } catch (error) {
+      await this.records.release(tenantId, key);
+      throw error;
+    }
+  }
+}

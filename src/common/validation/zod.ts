@@ -1,0 +1,71 @@
+import { Body, Param, Query, type PipeTransform } from '@nestjs/common';
+import { ApiBody, ApiParam, ApiQuery } from '@nestjs/swagger';
+import { z } from 'zod';
+import { RequestValidationError, type FieldProblem } from '../errors/baton-error.js';
+
+/** `a.b[2].c` from a zod issue path. */
+export function formatPath(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
+  let out = prefix;
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out ? `.${String(segment)}` : String(segment);
+  }
+  return out;
+}
+
+export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
+  return error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: formatPath([...issue.path, key], prefix), message: 'Unknown field' }));
+    }
+    return [{ path: formatPath(issue.path, prefix) || prefix || '(body)', message: issue.message }];
+  });
+}
+
+export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+class ZodPipe<S extends z.ZodType> implements PipeTransform {
+  constructor(private readonly schema: S, private readonly prefix: string) {}
+  transform(value: unknown): z.output<S> {
+    const parsed = this.schema.safeParse(value);
+    if (!parsed.success) throw new RequestValidationError(zodProblems(parsed.error, this.prefix));
+    return parsed.data;
+  }
+}
+
+function documentOnMethod(target: object, key: string | symbol | undefined, decorate: MethodDecorator): void {
+  if (key === undefined) return;
+  const descriptor = Object.getOwnPropertyDescriptor(target, key)!;
+  decorate(target, key, descriptor);
+}
+
+/** The body, validated by a zod schema (unknown fields rejected) and documented in OpenAPI. */
+export function ValidBody(schema: z.ZodType): ParameterDecorator {
+  return (target, key, index) => {
+    Body(new ZodPipe(schema, ''))(target, key, index);
+    documentOnMethod(target, key, ApiBody({ schema: jsonSchemaOf(schema) as never }));
+  };
+}
+
+/** Query parameters as one validated object. */
+export function ValidQuery(schema: z.ZodObject): ParameterDecorator {
+  return (target, key, index) => {
+    Query(new ZodPipe(schema, 'query'))(target, key, index);
+    for (const [name, field] of Object.entries(schema.shape)) {
+      documentOnMethod(target, key, ApiQuery({ name, required: !(field as z.ZodType).safeParse(undefined).success, schema: jsonSchemaOf(field as z.ZodType) as never }));
+    }
+  };
+}
+
+/** One path parameter, validated. */
+export function ValidParam(name: string, schema: z.ZodType): ParameterDecorator {
+  return (target, key, index) => {
+    Param(name, new ZodPipe(schema, name))(target, key, index);
+    documentOnMethod(target, key, ApiParam({ name, schema: jsonSchemaOf(schema) as never }));
+  };
+}
+
+export const uuidParam = z.uuid({ message: 'Must be a UUID' });

@@ -1,0 +1,34 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig, loadEnv } from './config.js';
+
+describe(loadConfig.name, () => {
+  it('defaults to the embedded one-machine mode', () => {
+    const home = mkdtempSync(join(tmpdir(), 'baton-config-'));
+    const config = loadConfig({ BATON_HOME: home });
+    expect(config).toMatchObject({ PORT: 8080, HOST: '127.0.0.1', TEMPORAL_NAMESPACE: 'default', SIGNUP_ENABLED: true, DATABASE_URL: undefined, TEMPORAL_ADDRESS: undefined });
+    expect(config.publicUrl).toBe('http://127.0.0.1:8080');
+    expect(config.jwtSecret).toBe(readFileSync(join(home, 'jwt-secret'), 'utf8'));
+    expect(loadConfig({ BATON_HOME: home }).jwtSecret).toBe(config.jwtSecret);
+  });
+
+  it('names every invalid variable at once and never prints a secret value', () => {
+    const error = (() => {
+      try {
+        loadEnv({ PORT: 'eighty', SIGNUP_ENABLED: 'maybe', JWT_SECRET: 'short-secret-value' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems.map((p) => p.split(':')[0])).toEqual(['PORT', 'JWT_SECRET', 'SIGNUP_ENABLED']);
+    expect(error!.message).not.toContain('short-secret-value');
+    expect(error!.message).toContain('"eighty"');
+  });
+
+  it('describes every variable with a description', () => {
+    for (const variable of describeConfig()) expect(variable.description.length).toBeGreaterThan(10);
+  });
+});

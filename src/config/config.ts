@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one configuration loader, shared by the control plane, the workers and the CLI.
+ * Every variable is declared once with its default (the embedded, one-machine mode),
+ * a description and whether it is secret. Invalid values fail fast at boot, all named at once.
+ */
+interface VariableSpec<S extends z.ZodType> {
+  schema: S;
+  description: string;
+  secret?: boolean;
+}
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const spec = <S extends z.ZodType>(schema: S, description: string, secret = false): VariableSpec<S> => ({ schema, description, secret });
+
+export const CONFIG_VARIABLES = {
+  BATON_HOME: spec(z.string().default('./.baton'), 'Folder for embedded PostgreSQL data, the Temporal dev-server database and generated secrets.'),
+  HOST: spec(z.string().default('127.0.0.1'), 'Interface the API listens on.'),
+  PORT: spec(int(0, 65535).default(8080), 'Port the API listens on.'),
+  PUBLIC_URL: spec(z.url().optional(), 'Base URL printed and used in links; defaults to http://HOST:PORT.'),
+  DATABASE_URL: spec(z.string().optional(), 'External PostgreSQL URL. Unset: start an embedded PostgreSQL in $BATON_HOME/pg.', true),
+  EMBEDDED_PG_PORT: spec(int(1, 65535).default(54329), 'Port of the embedded PostgreSQL.'),
+  DATABASE_POOL_SIZE: spec(int(1, 200).default(10), 'Connections per process.'),
+  TEMPORAL_ADDRESS: spec(z.string().optional(), 'Temporal frontend host:port. Unset: start `temporal server start-dev` as a child process.'),
+  TEMPORAL_NAMESPACE: spec(z.string().default('default'), 'Temporal namespace.'),
+  TEMPORAL_TASK_QUEUE: spec(z.string().default('baton-shared'), 'Task queue the pipeline workflows and steps run on.'),
+  TEMPORAL_CLI_PATH: spec(z.string().optional(), 'Path of the `temporal` CLI used for the embedded dev server. Unset: `temporal` on PATH, else built with Go into the user cache.'),
+  TEMPORAL_DEV_PORT: spec(int(1, 65535).default(7233), 'Frontend port of the embedded Temporal dev server.'),
+  TEMPORAL_UI_PORT: spec(int(0, 65535).default(0), 'Web UI port of the embedded Temporal dev server (0 = headless).'),
+  JWT_SECRET: spec(z.string().min(32).optional(), 'HMAC key for session tokens. Unset: generated once into $BATON_HOME/jwt-secret.', true),
+  JWT_TTL: spec(z.string().regex(/^\d+[smhd]$/).default('12h'), 'Lifetime of session tokens (e.g. 12h).'),
+  SIGNUP_ENABLED: spec(bool.default(true), 'Allow POST /v1/signup to create tenants.'),
+  BODY_LIMIT_BYTES: spec(int(1024, 64 * 1024 * 1024).default(1024 * 1024), 'Largest accepted request body.'),
+  LOG_LEVEL: spec(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'Log level of the API and the worker.'),
+  WORKER_MAX_CONCURRENT_STEPS: spec(int(1, 1000).default(50), 'Steps one worker runs at once.'),
+  STEP_MEMORY_MB: spec(int(64, 16384).default(512), 'Heap cap of a step process.'),
+  PLUGINS_DIR: spec(z.string().optional(), 'Folder of built first-party plugins. Unset: dist/plugins of this installation.'),
+} as const;
+
+type Variables = typeof CONFIG_VARIABLES;
+export type BatonEnv = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
+
+export interface BatonConfig extends BatonEnv {
+  /** Absolute BATON_HOME. */
+  home: string;
+  jwtSecret: string;
+  publicUrl: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): BatonEnv {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [name, variable] of Object.entries(CONFIG_VARIABLES)) {
+    const raw = source[name] === '' ? undefined : source[name];
+    const parsed = (variable.schema as z.ZodType).safeParse(raw);
+    if (parsed.success) values[name] = parsed.data;
+    else problems.push(`${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}${variable.secret ? '' : ` (got ${JSON.stringify(raw)})`}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return values as BatonEnv;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): BatonConfig {
+  const env = loadEnv(source);
+  const home = resolve(env.BATON_HOME);
+  return {
+    ...env,
+    home,
+    jwtSecret: env.JWT_SECRET ?? persistentSecret(home, 'jwt-secret'),
+    publicUrl: env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`,
+  };
+}
+
+/** A random secret generated once and kept in BATON_HOME, so sessions survive restarts. */
+function persistentSecret(home: string, name: string): string {
+  const file = join(home, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(home, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  try {
+    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (error) {
+    // Another process (api and worker starting together) wrote it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw error;
+  }
+}
+
+/** `baton config`: the variables, their defaults and descriptions (secrets never printed). */
+export function describeConfig(): Array<{ name: string; description: string; secret: boolean; default: unknown }> {
+  return Object.entries(CONFIG_VARIABLES).map(([name, v]) => {
+    const parsed = (v.schema as z.ZodType).safeParse(undefined);
+    return { name, description: v.description, secret: Boolean(v.secret), default: parsed.success ? parsed.data : undefined };
+  });
+}

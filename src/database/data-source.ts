@@ -1,0 +1,49 @@
+import { DataSource } from 'typeorm';
+import { ApiKeyEntity } from '../accounts/entities/api-key.entity.js';
+import { MembershipEntity } from '../accounts/entities/membership.entity.js';
+import { TenantEntity } from '../accounts/entities/tenant.entity.js';
+import { UserAccountEntity } from '../accounts/entities/user-account.entity.js';
+import { IdempotencyRecordEntity } from '../common/idempotency/idempotency-record.entity.js';
+import { PipelineVersionEntity } from '../pipelines/entities/pipeline-version.entity.js';
+import { PipelineEntity } from '../pipelines/entities/pipeline.entity.js';
+import { PluginVersionEntity } from '../plugin-registry/entities/plugin-version.entity.js';
+import { RunEventEntity } from '../runs/entities/run-event.entity.js';
+import { RunStepEntity } from '../runs/entities/run-step.entity.js';
+import { RunEntity } from '../runs/entities/run.entity.js';
+import { Foundation1795000000000 } from './migrations/1795000000000-Foundation.js';
+
+export const ENTITIES = [
+  TenantEntity, UserAccountEntity, MembershipEntity, ApiKeyEntity, PipelineEntity, PipelineVersionEntity,
+  RunEntity, RunStepEntity, RunEventEntity, PluginVersionEntity, IdempotencyRecordEntity,
+];
+const MIGRATION_LOCK_ID = 7_061_616_001;
+
+export const MIGRATIONS = [Foundation1795000000000];
+
+export function createDataSource(url: string, poolSize = 10): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migration',
+    synchronize: false,
+    extra: { max: poolSize },
+  });
+}
+
+export async function runMigrations(url: string): Promise<string[]> {
+  const dataSource = createDataSource(url, 2);
+  await dataSource.initialize();
+  const lock = dataSource.createQueryRunner();
+  try {
+    // Several API replicas may start at once: one migrates, the others wait and find nothing to do.
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
+    await lock.release();
+    await dataSource.destroy();
+  }
+}

@@ -1,0 +1,31 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Client } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import { BatonError } from '../common/errors/baton-error.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+
+@Injectable()
+export class HealthService {
+  constructor(private readonly db: DataSource, private readonly temporal: Client, @Inject(BATON_CONFIG) private readonly config: RuntimeConfig) {}
+
+  async readiness() {
+    const [postgres, temporal] = await Promise.all([
+      this.check(() => this.db.query('SELECT 1')),
+      this.check(() => this.temporal.workflowService.describeNamespace({ namespace: this.config.TEMPORAL_NAMESPACE })),
+    ]);
+    const checks = { postgres, temporal };
+    if (postgres !== 'ok' || temporal !== 'ok') {
+      throw new BatonError('not_ready', 503, `Not ready: ${Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    }
+    return { status: 'ok', checks };
+  }
+
+  private async check(probe: () => Promise<unknown>): Promise<string> {
+    try {
+      await Promise.race([probe(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 2_000).unref())]);
+      return 'ok';
+    } catch (error) {
+      return `unreachable (${(error as Error).message.split('\n')[0]})`;
+    }
+  }
+}

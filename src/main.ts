@@ -1,0 +1,139 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { Connection } from '@temporalio/client';
+import { Command } from 'commander';
+import { join } from 'node:path';
+import { createApi } from './api.js';
+import { ConfigError, describeConfig, loadConfig, type BatonConfig } from './config/config.js';
+import type { RuntimeConfig } from './config/runtime-config.js';
+import { runMigrations } from './database/data-source.js';
+import { startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { startDevServer } from './temporal/dev-server.js';
+import { ensureSearchAttributes } from './temporal/search-attributes.js';
+import { resolveTemporalCli } from './temporal/temporal-cli.js';
+
+const logger = new Logger('baton');
+type Stop = () => Promise<void>;
+
+/** Stops what was started, newest first, once, on SIGINT/SIGTERM or a failed start. */
+class Lifecycle {
+  private readonly stops: Array<{ name: string; stop: Stop }> = [];
+  private stopping?: Promise<void>;
+
+  add(name: string, stop: Stop): void {
+    this.stops.push({ name, stop });
+  }
+
+  onSignals(): void {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        logger.log(`${signal}: stopping`);
+        void this.stopAll().then(() => process.exit(0));
+      });
+    }
+  }
+
+  stopAll(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const { name, stop } of this.stops.reverse()) {
+        await stop().catch((error: Error) => logger.error(`Stopping ${name} failed: ${error.message}`));
+      }
+    })();
+    return this.stopping;
+  }
+}
+
+function requireEnv(config: BatonConfig, names: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS'>): void {
+  const missing = names.filter((name) => !config[name]);
+  if (missing.length) throw new ConfigError(missing.map((name) => `${name}: required by this command (use \`baton up\` for the embedded defaults)`));
+}
+
+async function resolveDatabase(config: BatonConfig, lifecycle: Lifecycle): Promise<string> {
+  if (config.DATABASE_URL) return config.DATABASE_URL;
+  const database = await startEmbeddedPostgres(join(config.home, 'pg'), config.EMBEDDED_PG_PORT);
+  lifecycle.add('embedded PostgreSQL', database.stop);
+  logger.log(`Embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT}, data in ${join(config.home, 'pg')}`);
+  return database.url;
+}
+
+async function resolveTemporal(config: BatonConfig, lifecycle: Lifecycle): Promise<string> {
+  if (config.TEMPORAL_ADDRESS) {
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE).finally(() => connection.close());
+    return config.TEMPORAL_ADDRESS;
+  }
+  const cliPath = await resolveTemporalCli(config.TEMPORAL_CLI_PATH, (line) => logger.log(line));
+  const server = await startDevServer({
+    cliPath, port: config.TEMPORAL_DEV_PORT, namespace: config.TEMPORAL_NAMESPACE, dbFile: join(config.home, 'temporal.db'), uiPort: config.TEMPORAL_UI_PORT || undefined,
+  });
+  lifecycle.add('Temporal dev server', server.stop);
+  logger.log(`Temporal dev server on ${server.address}${config.TEMPORAL_UI_PORT ? `, UI on http://127.0.0.1:${config.TEMPORAL_UI_PORT}` : ''}`);
+  return server.address;
+}
+
+async function serveApi(config: RuntimeConfig, lifecycle: Lifecycle): Promise<void> {
+  await runMigrations(config.databaseUrl);
+  const app = await createApi(config);
+  await app.listen({ port: config.PORT, host: config.HOST });
+  lifecycle.add('API', () => app.close());
+}
+
+async function runWorker(config: RuntimeConfig, lifecycle: Lifecycle): Promise<void> {
+  const { startWorker } = await import('../workers/worker.js');
+  const worker = await startWorker(config);
+  lifecycle.add('worker', worker.shutdown);
+  worker.done.catch((error: Error) => {
+    logger.error(`Worker stopped: ${error.message}`);
+    void lifecycle.stopAll().then(() => process.exit(1));
+  });
+}
+
+async function run(mode: 'up' | 'api' | 'worker'): Promise<void> {
+  const config = loadConfig();
+  const lifecycle = new Lifecycle();
+  lifecycle.onSignals();
+  try {
+    if (mode !== 'up') requireEnv(config, ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
+    const runtime: RuntimeConfig = { ...config, databaseUrl: await resolveDatabase(config, lifecycle), temporalAddress: await resolveTemporal(config, lifecycle) };
+    if (mode !== 'worker') await serveApi(runtime, lifecycle);
+    if (mode !== 'api') await runWorker(runtime, lifecycle);
+    printReady(runtime, mode);
+  } catch (error) {
+    await lifecycle.stopAll();
+    throw error;
+  }
+}
+
+function printReady(config: RuntimeConfig, mode: string): void {
+  const lines = [`Baton ${mode} is running.`];
+  if (mode !== 'worker') lines.push(`  API:      ${config.publicUrl}`, `  Docs:     ${config.publicUrl}/docs`, `  OpenAPI:  ${config.publicUrl}/openapi.json`, `  Health:   ${config.publicUrl}/readyz`);
+  if (mode !== 'api') lines.push(`  Worker:   task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.temporalAddress}`);
+  lines.push('Press Ctrl-C to stop.');
+  console.log(lines.join('\n'));
+}
+
+async function migrate(): Promise<void> {
+  const config = loadConfig();
+  const lifecycle = new Lifecycle();
+  try {
+    const url = await resolveDatabase(config, lifecycle);
+    const applied = await runMigrations(url);
+    console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
+  } finally {
+    await lifecycle.stopAll();
+  }
+}
+
+const program = new Command('baton').description('Baton: pipelines for DataOps and MLOps on Temporal').showHelpAfterError();
+program.command('up').description('Start everything on this machine: API, worker, and (unless configured) embedded PostgreSQL and Temporal').action(() => run('up'));
+program.command('api').description('Start the control-plane API (needs DATABASE_URL and TEMPORAL_ADDRESS)').action(() => run('api'));
+program.command('worker').description('Start a worker (needs DATABASE_URL and TEMPORAL_ADDRESS)').action(() => run('worker'));
+program.command('migrate').description('Apply database migrations').action(migrate);
+program.command('config').description('List configuration variables and their defaults').action(() => {
+  for (const v of describeConfig()) console.log(`${v.name}${v.secret ? ' (secret)' : ''}\n    ${v.description}\n    default: ${v.default === undefined ? '(unset)' : JSON.stringify(v.default)}`);
+});
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : `baton: ${(error as Error).stack ?? error}`);
+  process.exit(1);
+});

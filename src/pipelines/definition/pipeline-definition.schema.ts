@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { parseDuration } from '../../../workers/contracts/duration.js';
+
+export const PIPELINE_NAME_PATTERN = /^[a-z0-9-]{1,63}$/;
+export const STEP_ID_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
+export const USES_PATTERN = /^[a-z0-9-]+\/[a-z0-9-]+(@\S+)?$/;
+/** Input names are read as `inputs.<name>` in expressions, so they must be plain identifiers. */
+export const INPUT_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+export const MAX_STEPS = 500;
+
+const duration = z.string().refine((text) => (parseDuration(text) ?? 0) > 0, {
+  error: 'Must be a positive duration such as 500ms, 5s, 1m, 2h, 1d or 1h30m',
+});
+
+/** Fields PIPELINES.md describes that the interpreter does not run yet: rejected rather than ignored. */
+const notSupportedYet = (field: string) => z.never({ error: `\`${field}\` is not supported yet` }).optional();
+
+const uniqueStrings = z.array(z.string()).superRefine((items, ctx) => {
+  items.forEach((item, index) => {
+    if (items.indexOf(item) !== index) ctx.addIssue({ code: 'custom', path: [index], message: `\`${item}\` is listed twice` });
+  });
+});
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const RetryPolicySchema = z.strictObject({
+  maxAttempts: z.int().min(1).max(100).optional(),
+  initialInterval: duration.optional(),
+  backoffCoefficient: z.number().min(1).optional(),
+  maxInterval: duration.optional(),
+});
+
+export const StepDefinitionSchema = z.strictObject({
+  name: z.string().optional(),
+  uses: z.string().regex(USES_PATTERN, { error: 'Must be plugin/step or plugin/step@version, e.g. http/request@^1' }),
+  needs: uniqueStrings.optional(),
+  if: z.union([z.boolean(), z.string()], { error: 'Must be true, false or a ${{ expression }}' }).optional(),
+  with: jsonObject.optional(),
+  retry: RetryPolicySchema.optional(),
+  timeout: duration.optional(),
+  continueOnError: z.boolean().optional(),
+  forEach: notSupportedYet('forEach'),
+  maxParallel: notSupportedYet('maxParallel'),
+  approval: notSupportedYet('approval'),
+});
+
+const steps = z
+  .record(z.string().regex(STEP_ID_PATTERN, { error: 'Step ids must match [a-z][a-z0-9_-]{0,62}' }), StepDefinitionSchema)
+  .superRefine((record, ctx) => {
+    const count = Object.keys(record).length;
+    if (count === 0) ctx.addIssue({ code: 'custom', message: 'A pipeline needs at least one step' });
+    if (count > MAX_STEPS) ctx.addIssue({ code: 'custom', message: `A pipeline may have at most ${MAX_STEPS} steps; this one has ${count}` });
+  });
+
+/** A pipeline definition as written (PIPELINES.md); unknown fields are rejected everywhere. */
+export const PipelineDefinitionSchema = z.strictObject({
+  apiVersion: z.literal('baton/v1', { error: 'Must be baton/v1' }),
+  kind: z.literal('Pipeline', { error: 'Must be Pipeline' }),
+  name: z.string().regex(PIPELINE_NAME_PATTERN, { error: 'Must match [a-z0-9-]{1,63}' }),
+  description: z.string().optional(),
+  inputs: z.record(z.string().regex(INPUT_NAME_PATTERN, { error: 'Input names must match [A-Za-z_][A-Za-z0-9_]{0,63}' }), jsonObject).optional(),
+  required: uniqueStrings.optional(),
+  timeout: duration.optional(),
+  sla: duration.optional(),
+  concurrency: z.int().positive().optional(),
+  defaults: z.strictObject({ retry: RetryPolicySchema.optional(), timeout: duration.optional() }).optional(),
+  steps,
+  onFailure: notSupportedYet('onFailure'),
+  outputs: jsonObject.optional(),
+});
+
+export type PipelineDefinitionInput = z.input<typeof PipelineDefinitionSchema>;

@@ -1,0 +1,330 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import semver from 'semver';
+import type { z } from 'zod';
+import { containsExpression, inspectTemplate, type ExpressionReference, type TemplateInspection } from '../../../workers/contracts/expressions.js';
+import { findCycle, topologicalOrder } from '../../../workers/contracts/graph.js';
+import type { PinnedStep, PipelineDefinition, StepDefinition } from '../../../workers/contracts/pipeline.contract.js';
+import { formatPath } from '../../common/validation/zod.js';
+import { PipelineDefinitionSchema } from './pipeline-definition.schema.js';
+
+export const MAX_DEFINITION_BYTES = 256 * 1024;
+const ROOT_PATH = '(definition)';
+
+/** What the validator needs to know about the plugins a tenant may use (enabled versions only). */
+export interface PluginCatalogView {
+  versions(plugin: string): PluginVersionView[];
+}
+
+export interface PluginVersionView {
+  version: string;
+  digest: string;
+  steps: Record<string, { inputSchema: object; outputSchema?: object }>;
+}
+
+export interface ValidationProblem {
+  path: string;
+  message: string;
+}
+
+export type PipelineValidation =
+  | { valid: true; definition: PipelineDefinition; pins: Record<string, PinnedStep>; order: string[] }
+  | { valid: false; problems: ValidationProblem[] };
+
+type Report = (path: string, message: string) => void;
+
+/**
+ * Checks a raw definition (parsed JSON or YAML) against PIPELINES.md and the tenant's plugins,
+ * reporting every problem with its path. On success, every `uses` is pinned to one exact version.
+ */
+export function validatePipeline(raw: unknown, catalog: PluginCatalogView, opts: { expectedName?: string } = {}): PipelineValidation {
+  // Oversized definitions are rejected before any deeper (and costlier) check runs.
+  const sizeProblem = checkSize(raw);
+  if (sizeProblem) return { valid: false, problems: [sizeProblem] };
+
+  const parsed = PipelineDefinitionSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) return { valid: false, problems: schemaProblems(parsed.error) };
+  const definition: PipelineDefinition = parsed.data;
+
+  const problems: ValidationProblem[] = [];
+  const report: Report = (path, message) => {
+    if (!problems.some((p) => p.path === path && p.message === message)) problems.push({ path, message });
+  };
+  if (opts.expectedName !== undefined && definition.name !== opts.expectedName) {
+    report('name', `The definition is named \`${definition.name}\` but is being saved as \`${opts.expectedName}\``);
+  }
+  checkInputs(definition, report);
+  const graphIsSound = checkNeeds(definition.steps, report);
+  const pins = resolvePins(definition.steps, catalog, report);
+  checkStepInputs(definition.steps, pins, catalog, report);
+  checkExpressions(definition, report);
+
+  if (problems.length > 0 || !graphIsSound) return { valid: false, problems };
+  return { valid: true, definition, pins, order: topologicalOrder(definition.steps) };
+}
+
+function checkSize(raw: unknown): ValidationProblem | null {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(raw);
+  } catch {
+    return { path: ROOT_PATH, message: 'The definition is not plain JSON data' };
+  }
+  const bytes = Buffer.byteLength(json ?? '', 'utf8');
+  return bytes > MAX_DEFINITION_BYTES ? { path: ROOT_PATH, message: `The definition is ${bytes} bytes; the limit is ${MAX_DEFINITION_BYTES}` } : null;
+}
+
+function schemaProblems(error: z.ZodError): ValidationProblem[] {
+  return error.issues.flatMap((issue): ValidationProblem[] => {
+    const path = formatPath(issue.path) || ROOT_PATH;
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'Unknown field' }));
+    if (issue.code === 'invalid_key') return issue.issues.map((inner) => ({ path, message: inner.message }));
+    if (issue.code === 'invalid_type' && issue.input === undefined) return [{ path, message: 'Required' }];
+    return [{ path, message: issue.message }];
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+function checkInputs(definition: PipelineDefinition, report: Report): void {
+  const inputs = definition.inputs ?? {};
+  const ajv = newAjv({ strict: true });
+  for (const [name, schema] of Object.entries(inputs)) {
+    try {
+      ajv.compile(schema);
+    } catch (error) {
+      report(`inputs.${name}`, `Not a valid JSON Schema: ${(error as Error).message}`);
+    }
+  }
+  (definition.required ?? []).forEach((name, index) => {
+    if (!Object.hasOwn(inputs, name)) report(`required[${index}]`, `\`${name}\` is not declared in inputs`);
+  });
+}
+
+/** A fresh instance per validation: ajv keeps every schema it compiles, so a shared one would grow forever. */
+function newAjv({ strict }: { strict: boolean }): Ajv2020 {
+  // Strict about keywords in schemas users write (a misspelt keyword is a mistake), lenient for plugin schemas.
+  const strictness = strict ? { strictSchema: true, strictTypes: false, strictTuples: false, strictRequired: false } : { strict: false };
+  const ajv = new Ajv2020({ allErrors: true, logger: false, ...strictness });
+  addFormats.default(ajv);
+  return ajv;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Graph
+
+/** Reports unknown, self and cyclic needs; false when the graph cannot be ordered. */
+function checkNeeds(steps: Record<string, StepDefinition>, report: Report): boolean {
+  const knownNeeds: Record<string, { needs: string[] }> = {};
+  for (const [id, step] of Object.entries(steps)) {
+    knownNeeds[id] = { needs: [] };
+    (step.needs ?? []).forEach((need, index) => {
+      if (need === id) report(`steps.${id}.needs[${index}]`, 'A step cannot need itself');
+      else if (!Object.hasOwn(steps, need)) report(`steps.${id}.needs[${index}]`, `Unknown step \`${need}\``);
+      else knownNeeds[id].needs.push(need);
+    });
+  }
+  const cycle = findCycle(knownNeeds);
+  if (cycle) report(`steps.${cycle[0]}.needs`, `Steps form a cycle: ${[...cycle, cycle[0]].join(' → ')}`);
+  return cycle === null;
+}
+
+/** Every step `id` transitively needs: the only steps whose outputs exist when `id` runs. */
+function upstreamOf(steps: Record<string, StepDefinition>, id: string): Set<string> {
+  const upstream = new Set<string>();
+  const pending = [...(steps[id].needs ?? [])];
+  while (pending.length > 0) {
+    const need = pending.pop()!;
+    if (upstream.has(need) || !Object.hasOwn(steps, need)) continue;
+    upstream.add(need);
+    pending.push(...(steps[need].needs ?? []));
+  }
+  upstream.delete(id);
+  return upstream;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plugins
+
+interface UsesReference {
+  plugin: string;
+  step: string;
+  /** Undefined for `latest` (or no `@`). */
+  range?: string;
+}
+
+function parseUses(uses: string): UsesReference {
+  const [target, range] = uses.split('@', 2) as [string, string | undefined];
+  const [plugin, step] = target.split('/', 2) as [string, string];
+  return { plugin, step, range: range === undefined || range === 'latest' ? undefined : range };
+}
+
+function resolvePins(steps: Record<string, StepDefinition>, catalog: PluginCatalogView, report: Report): Record<string, PinnedStep> {
+  const pins: Record<string, PinnedStep> = {};
+  for (const [id, step] of Object.entries(steps)) {
+    const resolved = resolveUses(step.uses, catalog);
+    if (typeof resolved === 'string') report(`steps.${id}.uses`, resolved);
+    else pins[id] = resolved;
+  }
+  return pins;
+}
+
+/** The pinned step, or why `uses` cannot be resolved. */
+function resolveUses(uses: string, catalog: PluginCatalogView): PinnedStep | string {
+  const { plugin, step, range } = parseUses(uses);
+  if (range !== undefined && semver.validRange(range) === null) return `\`${range}\` is not a version, a semver range or \`latest\``;
+  const available = catalog.versions(plugin).filter((v) => semver.valid(v.version) !== null);
+  if (available.length === 0) return `Plugin \`${plugin}\` is not available`;
+  // Without a range, `*` picks the highest release and never a prerelease.
+  const chosen = semver.maxSatisfying(available.map((v) => v.version), range ?? '*');
+  if (chosen === null) return `No version of \`${plugin}\` satisfies \`${range ?? 'latest'}\` (available: ${listVersions(available)})`;
+  const version = available.find((v) => v.version === chosen)!;
+  if (!Object.hasOwn(version.steps, step)) {
+    return `\`${plugin}@${chosen}\` has no step \`${step}\` (it has: ${Object.keys(version.steps).join(', ') || 'none'})`;
+  }
+  return { plugin, step, version: chosen, digest: version.digest };
+}
+
+function listVersions(versions: PluginVersionView[]): string {
+  const sorted = semver.rsort(versions.map((v) => v.version));
+  return sorted.length > 10 ? `${sorted.slice(0, 10).join(', ')}, …` : sorted.join(', ');
+}
+
+function inputSchemaOf(pin: PinnedStep, catalog: PluginCatalogView): object | undefined {
+  return catalog.versions(pin.plugin).find((v) => v.version === pin.version)?.steps[pin.step]?.inputSchema;
+}
+
+/** `with` against the step's input schema, for literal values only: expressions are checked at run time. */
+function checkStepInputs(steps: Record<string, StepDefinition>, pins: Record<string, PinnedStep>, catalog: PluginCatalogView, report: Report): void {
+  const ajv = newAjv({ strict: false });
+  const validators = new Map<object, ValidateFunction | string>();
+  for (const [id, pin] of Object.entries(pins)) {
+    const schema = inputSchemaOf(pin, catalog);
+    if (!schema) continue;
+    if (!validators.has(schema)) validators.set(schema, compileOrMessage(ajv, schema));
+    const validate = validators.get(schema)!;
+    if (typeof validate === 'string') {
+      report(`steps.${id}.uses`, `The input schema of \`${pin.plugin}/${pin.step}@${pin.version}\` is broken: ${validate}`);
+      continue;
+    }
+    const input = steps[id].with ?? {};
+    if (validate(input)) continue;
+    for (const error of validate.errors ?? []) {
+      const problem = withProblem(`steps.${id}.with`, input, error);
+      if (problem) report(problem.path, problem.message);
+    }
+  }
+}
+
+function compileOrMessage(ajv: Ajv2020, schema: object): ValidateFunction | string {
+  try {
+    return ajv.compile(schema);
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** One ajv error as a problem, or null when it concerns a value an expression will produce. */
+function withProblem(base: string, input: unknown, error: ErrorObject): ValidationProblem | null {
+  const { path, value } = resolvePointer(base, input, error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'required') return { path: `${path}.${String(params.missingProperty)}`, message: 'Required' };
+  const extra = params.additionalProperty ?? params.unevaluatedProperty;
+  if (extra !== undefined) return { path: `${path}.${String(extra)}`, message: 'Unknown field' };
+  if (containsExpression(value)) return null;
+  return { path, message: capitalize(error.message ?? 'Invalid value') };
+}
+
+/** Follows a JSON Pointer into `root`, building a `a.b[1]` style path as it goes. */
+function resolvePointer(base: string, root: unknown, pointer: string): { path: string; value: unknown } {
+  let path = base;
+  let value = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    path += Array.isArray(value) ? `[${segment}]` : `.${segment}`;
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
+  }
+  return { path, value };
+}
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+// ---------------------------------------------------------------------------------------------
+// Expressions
+
+type ExpressionSite = 'with' | 'if' | 'outputs';
+
+function checkExpressions(definition: PipelineDefinition, report: Report): void {
+  const inputNames = new Set(Object.keys(definition.inputs ?? {}));
+  for (const [id, step] of Object.entries(definition.steps)) {
+    const rules = new ReferenceRules(definition.steps, inputNames, id);
+    forEachExpressionString(step.with ?? {}, `steps.${id}.with`, (text, path) => checkTemplate(text, path, 'with', rules, report));
+    if (typeof step.if === 'string') checkCondition(step.if, `steps.${id}.if`, rules, report);
+  }
+  const rules = new ReferenceRules(definition.steps, inputNames);
+  forEachExpressionString(definition.outputs ?? {}, 'outputs', (text, path) => checkTemplate(text, path, 'outputs', rules, report));
+}
+
+function checkCondition(text: string, path: string, rules: ReferenceRules, report: Report): void {
+  const { template } = checkTemplate(text, path, 'if', rules, report);
+  if (template && template.kind !== 'whole') report(path, 'Must be true, false or a single ${{ expression }}');
+}
+
+function checkTemplate(text: string, path: string, site: ExpressionSite, rules: ReferenceRules, report: Report): TemplateInspection {
+  const inspection = inspectTemplate(text);
+  for (const problem of inspection.problems) report(path, problem);
+  for (const expression of inspection.expressions) {
+    for (const reference of expression.references) {
+      const problem = rules.check(reference, site);
+      if (problem) report(path, problem);
+    }
+  }
+  return inspection;
+}
+
+/** Which context names an expression at a given place may read. */
+class ReferenceRules {
+  private upstream?: Set<string>;
+
+  constructor(
+    private readonly steps: Record<string, StepDefinition>,
+    private readonly inputNames: Set<string>,
+    private readonly stepId?: string,
+  ) {}
+
+  check({ root, path }: ExpressionReference, site: ExpressionSite): string | null {
+    const [name] = path;
+    switch (root) {
+      case 'inputs':
+        return name === undefined || this.inputNames.has(name) ? null : `Unknown input \`${name}\``;
+      case 'steps':
+        return name === undefined ? null : this.checkStep(name);
+      case 'item':
+        return '`item` exists only inside forEach, which is not supported yet';
+      case 'secrets':
+        return site === 'with' ? null : "Secrets can only be passed to a step's `with`";
+      case 'run':
+        return null;
+    }
+  }
+
+  private checkStep(name: string): string | null {
+    if (!Object.hasOwn(this.steps, name)) return `Unknown step \`${name}\``;
+    if (this.stepId === undefined) return null;
+    if (name === this.stepId) return 'A step cannot read its own outputs or status';
+    this.upstream ??= upstreamOf(this.steps, this.stepId);
+    if (this.upstream.has(name)) return null;
+    return `\`${name}\` is not upstream of \`${this.stepId}\`: add it to needs (directly or through a step it needs) so that it has finished`;
+  }
+}
+
+/** Calls `visit` with every string holding `${{` inside a JSON value, and its path. */
+function forEachExpressionString(value: unknown, path: string, visit: (text: string, path: string) => void): void {
+  if (typeof value === 'string') {
+    if (containsExpression(value)) visit(value, path);
+  } else if (Array.isArray(value)) value.forEach((item, index) => forEachExpressionString(item, `${path}[${index}]`, visit));
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) forEachExpressionString(item, `${path}.${key}`, visit);
+  }
+}

@@ -1,0 +1,15 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { PinnedStep, PipelineDefinition } from '../../../workers/contracts/index.js';
+
+@Entity('pipeline_version')
+export class PipelineVersionEntity {
+  @PrimaryColumn('uuid') id!: string;
+  @Column('uuid', { name: 'tenant_id' }) tenantId!: string;
+  @Column('uuid', { name: 'pipeline_id' }) pipelineId!: string;
+  @Column('int') version!: number;
+  @Column('jsonb') definition!: PipelineDefinition;
+  @Column('jsonb') pins!: Record<string, PinnedStep>;
+  @Column('text') checksum!: string;
+  @Column('uuid', { name: 'created_by', nullable: true }) createdBy!: string | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}

@@ -1,0 +1,65 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Res } from '@nestjs/common';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Roles } from '../common/auth/access.decorators.js';
+import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
+import { ValidParam, ValidQuery } from '../common/validation/zod.js';
+import { pipelineNameParam, PipelineListQuery, versionParam } from './dto/pipelines.dto.js';
+import { PipelinesService } from './pipelines.service.js';
+
+const definitionBody = ApiBody({ description: 'A pipeline definition (PIPELINES.md), as JSON or YAML', schema: { type: 'object' } });
+
+@ApiTags('pipelines')
+@Controller('v1/pipelines')
+export class PipelinesController {
+  constructor(private readonly pipelines: PipelinesService) {}
+
+  @Post('validate')
+  @Roles('viewer')
+  @HttpCode(200)
+  @definitionBody
+  validate(@Body() definition: unknown) {
+    return this.pipelines.plan(definition);
+  }
+
+  /** GitOps apply: 201 with a new version, 200 when the definition is unchanged. */
+  @Put(':name')
+  @Roles('operator')
+  @definitionBody
+  async apply(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string, @Body() definition: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { created, body } = await this.pipelines.apply(principal, name, definition);
+    reply.status(created ? 201 : 200);
+    return body;
+  }
+
+  @Get()
+  @Roles('viewer')
+  list(@CurrentPrincipal() principal: Principal, @ValidQuery(PipelineListQuery) query: PipelineListQuery) {
+    return this.pipelines.list(principal, query.limit, query.cursor);
+  }
+
+  @Get(':name')
+  @Roles('viewer')
+  get(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string) {
+    return this.pipelines.get(principal, name);
+  }
+
+  @Get(':name/versions')
+  @Roles('viewer')
+  versions(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string, @ValidQuery(PipelineListQuery) query: PipelineListQuery) {
+    return this.pipelines.versions(principal, name, query.limit, query.cursor);
+  }
+
+  @Get(':name/versions/:version')
+  @Roles('viewer')
+  version(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string, @ValidParam('version', versionParam) version: number) {
+    return this.pipelines.get(principal, name, version);
+  }
+
+  @Delete(':name')
+  @Roles('operator')
+  @HttpCode(204)
+  remove(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string) {
+    return this.pipelines.remove(principal, name);
+  }
+}

@@ -1,0 +1,10 @@
+import { BatonError, type FieldProblem } from '../common/errors/baton-error.js';
+
+const STATUS = { pipeline_not_found: 404, version_not_found: 404, invalid_definition: 422, concurrent_update: 409 } as const;
+export type PipelinesErrorCode = keyof typeof STATUS;
+
+export class PipelinesError extends BatonError {
+  constructor(code: PipelinesErrorCode, message: string, errors?: FieldProblem[]) {
+    super(code, STATUS[code], message, errors);
+  }
+}

@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, IsNull } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import type { PinnedStep, PipelineDefinition } from '../../workers/contracts/index.js';
+import type { KeysetCursor } from '../common/pagination/pagination.js';
+import { PipelineVersionEntity } from './entities/pipeline-version.entity.js';
+import { PipelineEntity } from './entities/pipeline.entity.js';
+
+export interface PipelineWithVersion {
+  pipeline: PipelineEntity;
+  version: PipelineVersionEntity;
+}
+
+export interface NewVersion {
+  definition: PipelineDefinition;
+  pins: Record<string, PinnedStep>;
+  checksum: string;
+  createdBy: string | null;
+}
+
+@Injectable()
+export class PipelinesRepository {
+  constructor(private readonly db: DataSource) {}
+
+  findActiveByName(tenantId: string, name: string): Promise<PipelineEntity | null> {
+    return this.db.getRepository(PipelineEntity).findOneBy({ tenantId, name, deletedAt: IsNull() });
+  }
+
+  async findVersion(tenantId: string, name: string, version?: number): Promise<PipelineWithVersion | null> {
+    const pipeline = await this.findActiveByName(tenantId, name);
+    if (!pipeline) return null;
+    const found = await this.db.getRepository(PipelineVersionEntity).findOneBy({ tenantId, pipelineId: pipeline.id, version: version ?? pipeline.latestVersion });
+    return found ? { pipeline, version: found } : null;
+  }
+
+  listActiveByTenant(tenantId: string, limit: number, after?: KeysetCursor): Promise<PipelineEntity[]> {
+    const query = this.db.getRepository(PipelineEntity).createQueryBuilder('p').where('p.tenant_id = :tenantId AND p.deleted_at IS NULL', { tenantId });
+    if (after) query.andWhere('(p.created_at, p.id) < (:createdAt, :id)', after);
+    return query.orderBy('p.created_at', 'DESC').addOrderBy('p.id', 'DESC').limit(limit + 1).getMany();
+  }
+
+  listVersions(tenantId: string, pipelineId: string, limit: number, after?: KeysetCursor): Promise<PipelineVersionEntity[]> {
+    const query = this.db.getRepository(PipelineVersionEntity).createQueryBuilder('v').where('v.tenant_id = :tenantId AND v.pipeline_id = :pipelineId', { tenantId, pipelineId });
+    if (after) query.andWhere('(v.created_at, v.id) < (:createdAt, :id)', after);
+    return query.orderBy('v.created_at', 'DESC').addOrderBy('v.id', 'DESC').limit(limit + 1).getMany();
+  }
+
+  /**
+   * GitOps apply: a new version unless the latest has the same checksum. The pipeline row is
+   * locked so concurrent applies of one name get consecutive versions.
+   */
+  async apply(tenantId: string, name: string, next: NewVersion): Promise<PipelineWithVersion & { created: boolean }> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO pipeline (id, tenant_id, name, latest_version) VALUES ($1, $2, $3, 0)
+         ON CONFLICT (tenant_id, name) WHERE deleted_at IS NULL DO NOTHING`,
+        [randomUUID(), tenantId, name],
+      );
+      const pipeline = await tx.getRepository(PipelineEntity).createQueryBuilder('p').setLock('pessimistic_write')
+        .where('p.tenant_id = :tenantId AND p.name = :name AND p.deleted_at IS NULL', { tenantId, name }).getOneOrFail();
+      const versions = tx.getRepository(PipelineVersionEntity);
+      const latest = pipeline.latestVersion ? await versions.findOneByOrFail({ pipelineId: pipeline.id, version: pipeline.latestVersion }) : null;
+      if (latest?.checksum === next.checksum) return { pipeline, version: latest, created: false };
+      const version = versions.create({ id: randomUUID(), tenantId, pipelineId: pipeline.id, version: pipeline.latestVersion + 1, ...next });
+      await versions.insert(version as QueryDeepPartialEntity<PipelineVersionEntity>);
+      await tx.getRepository(PipelineEntity).update({ id: pipeline.id }, { latestVersion: version.version });
+      return { pipeline: { ...pipeline, latestVersion: version.version }, version: await versions.findOneByOrFail({ id: version.id }), created: true };
+    });
+  }
+
+  /** Soft delete: versions stay for the runs that pinned them; the name is free again. */
+  async softDelete(tenantId: string, name: string): Promise<boolean> {
+    const result = await this.db.getRepository(PipelineEntity).update({ tenantId, name, deletedAt: IsNull() }, { deletedAt: () => 'now()' });
+    return (result.affected ?? 0) > 0;
+  }
+}

@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '../common/auth/principal.js';
+import { decodeCursor, toPage } from '../common/pagination/pagination.js';
+import { PluginRegistryService } from '../plugin-registry/plugin-registry.service.js';
+import { pipelineChecksum } from './definition/pipeline-checksum.js';
+import { validatePipeline } from './definition/pipeline-validator.js';
+import type { PipelineVersionEntity } from './entities/pipeline-version.entity.js';
+import type { PipelineEntity } from './entities/pipeline.entity.js';
+import { PipelinesError } from './pipelines.errors.js';
+import { PipelinesRepository, type PipelineWithVersion } from './pipelines.repository.js';
+
+export const toPipelineSummary = (p: PipelineEntity) => ({
+  id: p.id, name: p.name, latestVersion: p.latestVersion, createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString(),
+});
+
+export const toVersionResponse = (name: string, v: PipelineVersionEntity) => ({
+  name, version: v.version, checksum: v.checksum, definition: v.definition, pins: v.pins, createdAt: v.createdAt.toISOString(),
+});
+
+@Injectable()
+export class PipelinesService {
+  constructor(private readonly pipelines: PipelinesRepository, private readonly plugins: PluginRegistryService) {}
+
+  async validate(raw: unknown, expectedName?: string) {
+    const result = validatePipeline(raw, await this.plugins.catalog(), { expectedName });
+    if (!result.valid) throw new PipelinesError('invalid_definition', `The pipeline definition has ${result.problems.length} problem(s)`, result.problems);
+    return result;
+  }
+
+  async plan(raw: unknown) {
+    const { definition, pins, order } = await this.validate(raw);
+    const steps = Object.entries(definition.steps).map(([id, step]) => ({ id, uses: step.uses, needs: step.needs ?? [], pinned: pins[id] }));
+    return { valid: true as const, plan: { steps, order } };
+  }
+
+  async apply(principal: Principal, name: string, raw: unknown) {
+    const { definition, pins } = await this.validate(raw, name);
+    const result = await this.pipelines.apply(principal.tenantId, name, { definition, pins, checksum: pipelineChecksum(definition), createdBy: principal.userId ?? null });
+    return { created: result.created, body: toVersionResponse(name, result.version) };
+  }
+
+  async list(principal: Principal, limit: number, cursor?: string) {
+    return toPage(await this.pipelines.listActiveByTenant(principal.tenantId, limit, decodeCursor(cursor)), limit, toPipelineSummary);
+  }
+
+  async get(principal: Principal, name: string, version?: number) {
+    const found = await this.require(principal.tenantId, name, version);
+    return toVersionResponse(name, found.version);
+  }
+
+  async versions(principal: Principal, name: string, limit: number, cursor?: string) {
+    const pipeline = await this.pipelines.findActiveByName(principal.tenantId, name);
+    if (!pipeline) throw new PipelinesError('pipeline_not_found', `Pipeline ${name} was not found`);
+    return toPage(await this.pipelines.listVersions(principal.tenantId, pipeline.id, limit, decodeCursor(cursor)), limit, (v) => toVersionResponse(name, v));
+  }
+
+  async remove(principal: Principal, name: string): Promise<void> {
+    if (!(await this.pipelines.softDelete(principal.tenantId, name))) throw new PipelinesError('pipeline_not_found', `Pipeline ${name} was not found`);
+  }
+
+  /** The pinned version a run will execute. */
+  async require(tenantId: string, name: string, version?: number): Promise<PipelineWithVersion> {
+    const found = await this.pipelines.findVersion(tenantId, name, version);
+    if (found) return found;
+    if (version !== undefined && (await this.pipelines.findActiveByName(tenantId, name))) throw new PipelinesError('version_not_found', `Pipeline ${name} has no version ${version}`);
+    throw new PipelinesError('pipeline_not_found', `Pipeline ${name} was not found`);
+  }
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { PluginRegistryController } from './plugin-registry.controller.js';
+import { PluginRegistryRepository } from './plugin-registry.repository.js';
+import { PluginRegistryService } from './plugin-registry.service.js';
+
+@Module({
+  controllers: [PluginRegistryController],
+  providers: [PluginRegistryRepository, PluginRegistryService],
+  exports: [PluginRegistryService],
+})
+export class PluginRegistryModule {}

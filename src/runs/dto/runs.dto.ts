@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { RUN_STATUSES } from '../../../workers/contracts/index.js';
+import { paginationQuery } from '../../common/pagination/pagination.js';
+
+export const StartRunBody = z.strictObject({
+  inputs: z.record(z.string(), z.unknown()).optional(),
+  version: z.number().int().min(1).optional(),
+});
+export type StartRunBody = z.output<typeof StartRunBody>;
+
+export const RunListQuery = z.strictObject({
+  ...paginationQuery,
+  pipeline: z.string().regex(/^[a-z0-9-]{1,63}$/).optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  trigger: z.enum(['api', 'schedule', 'webhook', 'pipeline', 'retry']).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+export type RunListQuery = z.output<typeof RunListQuery>;
+
+export const RunEventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});
+export type RunEventsQuery = z.output<typeof RunEventsQuery>;
+
+export const RunLogsQuery = z.strictObject({
+  ...RunEventsQuery.shape,
+  step: z.string().max(63).optional(),
+  level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+});
+export type RunLogsQuery = z.output<typeof RunLogsQuery>;

@@ -1,0 +1,10 @@
+import { BatonError, type FieldProblem } from '../common/errors/baton-error.js';
+
+const STATUS = { run_not_found: 404, invalid_inputs: 422, run_finished: 409, engine_unavailable: 503 } as const;
+export type RunsErrorCode = keyof typeof STATUS;
+
+export class RunsError extends BatonError {
+  constructor(code: RunsErrorCode, message: string, errors?: FieldProblem[]) {
+    super(code, STATUS[code], message, errors);
+  }
+}

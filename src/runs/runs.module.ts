@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { PipelinesModule } from '../pipelines/pipelines.module.js';
+import { RunsController } from './runs.controller.js';
+import { RunsRepository } from './runs.repository.js';
+import { RunsService } from './runs.service.js';
+
+@Module({ imports: [PipelinesModule], controllers: [RunsController], providers: [RunsRepository, RunsService] })
+export class RunsModule {}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type SelectQueryBuilder } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import type { KeysetCursor } from '../common/pagination/pagination.js';
+import { RunEventEntity } from './entities/run-event.entity.js';
+import { RunStepEntity } from './entities/run-step.entity.js';
+import { RunEntity } from './entities/run.entity.js';
+
+export interface RunFilter {
+  pipeline?: string;
+  status?: string;
+  trigger?: string;
+  from?: string;
+  to?: string;
+}
+
+export interface EventFilter {
+  after?: number;
+  limit: number;
+  types?: string[];
+  stepId?: string;
+  level?: string;
+}
+
+@Injectable()
+export class RunsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** The queued run and its steps, before the workflow starts. */
+  async insertQueued(run: Omit<RunEntity, 'createdAt' | 'startedAt' | 'endedAt' | 'outputs' | 'error'>, steps: Array<Pick<RunStepEntity, 'stepId' | 'uses' | 'position'>>): Promise<RunEntity> {
+    return this.db.transaction(async (tx) => {
+      await tx.getRepository(RunEntity).insert({ ...run, outputs: null, error: null } as QueryDeepPartialEntity<RunEntity>);
+      await tx.getRepository(RunStepEntity).insert(steps.map((s) => ({ ...s, runId: run.id, tenantId: run.tenantId, status: 'queued' as const, attempt: 0 })));
+      return tx.getRepository(RunEntity).findOneByOrFail({ id: run.id });
+    });
+  }
+
+  async markStartFailed(tenantId: string, id: string, message: string): Promise<void> {
+    await this.db.getRepository(RunEntity).update({ tenantId, id, status: 'queued' }, { status: 'failed', error: { message, code: 'start_failed' }, endedAt: () => 'now()' });
+  }
+
+  findById(tenantId: string, id: string): Promise<RunEntity | null> {
+    return this.db.getRepository(RunEntity).findOneBy({ tenantId, id });
+  }
+
+  findSteps(tenantId: string, runId: string): Promise<RunStepEntity[]> {
+    return this.db.getRepository(RunStepEntity).find({ where: { tenantId, runId }, order: { position: 'ASC' } });
+  }
+
+  list(tenantId: string, filter: RunFilter, limit: number, after?: KeysetCursor): Promise<RunEntity[]> {
+    const query = this.db.getRepository(RunEntity).createQueryBuilder('r').where('r.tenant_id = :tenantId', { tenantId });
+    if (filter.pipeline) query.andWhere('r.pipeline_name = :pipeline', filter);
+    if (filter.status) query.andWhere('r.status = :status', filter);
+    if (filter.trigger) query.andWhere('r.trigger = :trigger', filter);
+    if (filter.from) query.andWhere('r.created_at >= :from', filter);
+    if (filter.to) query.andWhere('r.created_at < :to', filter);
+    if (after) query.andWhere('(r.created_at, r.id) < (:createdAt, :id)', after);
+    return query.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit + 1).getMany();
+  }
+
+  events(tenantId: string, runId: string, filter: EventFilter): Promise<RunEventEntity[]> {
+    const query: SelectQueryBuilder<RunEventEntity> = this.db.getRepository(RunEventEntity).createQueryBuilder('e')
+      .where('e.tenant_id = :tenantId AND e.run_id = :runId', { tenantId, runId });
+    if (filter.after !== undefined) query.andWhere('e.id > :after', { after: filter.after });
+    if (filter.types) query.andWhere('e.type IN (:...types)', { types: filter.types });
+    if (filter.stepId) query.andWhere('e.step_id = :stepId', { stepId: filter.stepId });
+    if (filter.level) query.andWhere(`e.data->>'level' = :level`, { level: filter.level });
+    return query.orderBy('e.id', 'ASC').limit(filter.limit).getMany();
+  }
+}

@@ -1,0 +1,130 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { randomUUID } from 'node:crypto';
+import {
+  RUN_PIPELINE_WORKFLOW, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
+} from '../../workers/contracts/index.js';
+import { parseDuration } from '../../workers/contracts/duration.js';
+import { topologicalOrder } from '../../workers/contracts/graph.js';
+import type { Principal } from '../common/auth/principal.js';
+import { decodeCursor, toPage } from '../common/pagination/pagination.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { PipelinesService } from '../pipelines/pipelines.service.js';
+import type { RunListQuery, RunLogsQuery, RunEventsQuery, StartRunBody } from './dto/runs.dto.js';
+import type { RunEventEntity } from './entities/run-event.entity.js';
+import type { RunStepEntity } from './entities/run-step.entity.js';
+import type { RunEntity } from './entities/run.entity.js';
+import { checkRunInputs } from './run-inputs.js';
+import { RunsError } from './runs.errors.js';
+import { RunsRepository } from './runs.repository.js';
+
+const TENANT_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
+const PIPELINE_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipeline, SearchAttributeType.KEYWORD);
+/** Backstop beyond the in-workflow run timeout, which records `timed_out` itself. */
+const EXECUTION_TIMEOUT_MARGIN_MS = 5 * 60_000;
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+export const toRunSummary = (r: RunEntity) => ({
+  id: r.id, pipeline: r.pipelineName, version: r.version, status: r.status, trigger: r.trigger,
+  createdAt: r.createdAt.toISOString(), startedAt: iso(r.startedAt), endedAt: iso(r.endedAt),
+});
+
+export const toStepResponse = (s: RunStepEntity) => ({
+  id: s.stepId, uses: s.uses, status: s.status, attempt: s.attempt, startedAt: iso(s.startedAt), endedAt: iso(s.endedAt), outputs: s.outputs, error: s.error,
+});
+
+export const toRunResponse = (r: RunEntity, steps: RunStepEntity[]) => ({
+  ...toRunSummary(r), inputs: r.inputs, outputs: r.outputs, error: r.error, steps: steps.map(toStepResponse),
+});
+
+export const toEventResponse = (e: RunEventEntity) => {
+  const { type: _type, key: _key, at, ...data } = e.data as Record<string, unknown>;
+  return { id: Number(e.id), type: e.type, stepId: e.stepId, at: at ?? e.createdAt.toISOString(), ...data };
+};
+
+@Injectable()
+export class RunsService {
+  private readonly logger = new Logger(RunsService.name);
+
+  constructor(
+    private readonly runs: RunsRepository,
+    private readonly pipelines: PipelinesService,
+    private readonly temporal: Client,
+    @Inject(BATON_CONFIG) private readonly config: RuntimeConfig,
+  ) {}
+
+  async start(principal: Principal, name: string, body: StartRunBody, trigger: RunTrigger = 'api') {
+    const { pipeline, version } = await this.pipelines.require(principal.tenantId, name, body.version);
+    const definition = version.definition;
+    const checked = checkRunInputs(version.id, definition, body.inputs ?? {});
+    if (checked.problems.length) throw new RunsError('invalid_inputs', 'The run inputs do not match the pipeline inputs', checked.problems);
+
+    const id = randomUUID();
+    const order = topologicalOrder(definition.steps);
+    const run = await this.runs.insertQueued(
+      { id, tenantId: principal.tenantId, pipelineId: pipeline.id, pipelineName: name, version: version.version, status: 'queued', trigger, inputs: checked.inputs },
+      order.map((stepId, position) => ({ stepId, uses: definition.steps[stepId]!.uses, position })),
+    );
+    const input: RunPipelineInput = {
+      runId: id, tenantId: principal.tenantId, trigger, inputs: checked.inputs,
+      pipeline: { name, version: version.version, definition, pins: version.pins },
+    };
+    try {
+      await this.temporal.workflow.start(RUN_PIPELINE_WORKFLOW, {
+        workflowId: id,
+        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+        args: [input],
+        typedSearchAttributes: [{ key: TENANT_KEY, value: principal.tenantId }, { key: PIPELINE_KEY, value: name }],
+        ...(definition.timeout ? { workflowExecutionTimeout: (parseDuration(definition.timeout) ?? 0) + EXECUTION_TIMEOUT_MARGIN_MS } : {}),
+      });
+    } catch (error) {
+      this.logger.error(`Could not start run ${id}: ${(error as Error).message}`);
+      await this.runs.markStartFailed(principal.tenantId, id, 'The workflow engine did not accept the run');
+      throw new RunsError('engine_unavailable', 'The workflow engine is not reachable; the run was not started');
+    }
+    return { id: run.id, status: run.status, pipeline: name, version: version.version };
+  }
+
+  async list(principal: Principal, query: RunListQuery) {
+    const rows = await this.runs.list(principal.tenantId, query, query.limit, decodeCursor(query.cursor));
+    return toPage(rows, query.limit, toRunSummary);
+  }
+
+  async get(principal: Principal, id: string) {
+    const run = await this.require(principal.tenantId, id);
+    return toRunResponse(run, await this.runs.findSteps(principal.tenantId, id));
+  }
+
+  /** Asks Temporal to cancel; the workflow stops the running steps and records `cancelled`. */
+  async cancel(principal: Principal, id: string) {
+    const run = await this.require(principal.tenantId, id);
+    if (TERMINAL_RUN_STATUSES.includes(run.status)) throw new RunsError('run_finished', `The run already ended as ${run.status}`);
+    try {
+      await this.temporal.workflow.getHandle(id).cancel();
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      throw new RunsError('run_finished', 'The run already ended');
+    }
+    return { id, status: run.status, cancelRequested: true };
+  }
+
+  async events(principal: Principal, id: string, query: RunEventsQuery) {
+    await this.require(principal.tenantId, id);
+    const events = await this.runs.events(principal.tenantId, id, { after: query.after, limit: query.limit });
+    return { items: events.map(toEventResponse), nextAfter: events.length ? Number(events[events.length - 1]!.id) : query.after ?? null };
+  }
+
+  async logs(principal: Principal, id: string, query: RunLogsQuery) {
+    await this.require(principal.tenantId, id);
+    const events = await this.runs.events(principal.tenantId, id, { after: query.after, limit: query.limit, types: ['step.log'], stepId: query.step, level: query.level });
+    return { items: events.map(toEventResponse), nextAfter: events.length ? Number(events[events.length - 1]!.id) : query.after ?? null };
+  }
+
+  private async require(tenantId: string, id: string): Promise<RunEntity> {
+    const run = await this.runs.findById(tenantId, id);
+    if (!run) throw new RunsError('run_not_found', `Run ${id} was not found`);
+    return run;
+  }
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { api, newTenant } from './support/builders.js';
+
+const problem = (body: Record<string, unknown>, status: number) => {
+  expect(body).toMatchObject({ status, type: expect.any(String), title: expect.any(String) });
+  expect(JSON.stringify(body)).not.toMatch(/at .*\.js:\d+/);
+};
+
+describe('bad input', () => {
+  it('malformed JSON is a 400 problem, not a 500', async () => {
+    const response = await api().post('/v1/signup').set('content-type', 'application/json').send('{"tenantName": ').expect(400);
+    expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+    problem(response.body, 400);
+  });
+
+  it('unknown fields and wrong types are named', async () => {
+    const response = await api().post('/v1/signup').send({ tenantName: 'x', email: 'not-an-email', password: 'long enough password', plan: 'enterprise' }).expect(400);
+    problem(response.body, 400);
+    expect(response.body.errors).toEqual(expect.arrayContaining([{ path: 'email', message: expect.any(String) }, { path: 'plan', message: 'Unknown field' }]));
+  });
+
+  it('bodies over 1 MiB are refused with 413', async () => {
+    const tenant = await newTenant();
+    const response = await tenant.put('/v1/pipelines/big', { apiVersion: 'baton/v1', kind: 'Pipeline', name: 'big', description: 'x'.repeat(1024 * 1024 + 10), steps: {} });
+    expect(response.status).toBe(413);
+    problem(response.body, 413);
+  });
+
+  it('invalid ids, names and query parameters are 400 problems naming the field', async () => {
+    const tenant = await newTenant();
+    const badId = await tenant.get('/v1/runs/not-a-uuid').expect(400);
+    expect(badId.body.errors).toEqual([{ path: 'id', message: 'Must be a UUID' }]);
+    const badName = await tenant.get('/v1/pipelines/Not_Valid').expect(400);
+    expect(badName.body.errors[0].path).toBe('name');
+    const badLimit = await tenant.get('/v1/runs?limit=100000').expect(400);
+    expect(badLimit.body.errors[0].path).toBe('query.limit');
+    const badCursor = await tenant.get('/v1/runs?cursor=garbage').expect(400);
+    expect(badCursor.body.errors[0].path).toBe('query.cursor');
+    const unknownFilter = await tenant.get('/v1/runs?colour=red').expect(400);
+    expect(unknownFilter.body.errors[0].path).toBe('query.colour');
+  });
+
+  it('unknown routes are 404 problems', async () => {
+    const response = await api().get('/v1/nothing-here').expect(404);
+    problem(response.body, 404);
+  });
+});

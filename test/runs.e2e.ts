@@ -1,0 +1,215 @@
+import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
+
+const sandboxPids = (): Set<number> =>
+  new Set(
+    execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes('step-runner.js'))
+      .map((line) => Number(line.trim().split(/\s+/)[0])),
+  );
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('runs', () => {
+  let tenant: TestTenant;
+  beforeAll(async () => {
+    tenant = await newTenant();
+  });
+
+  it('runs two parallel branches joined by a step that uses both outputs', async () => {
+    const name = uniqueName('diamond');
+    const run = await runToEnd(
+      tenant,
+      newPipeline(name, {
+        left: { uses: 'core/echo@^1', with: { value: '${{ inputs.word }}', n: 2 } },
+        right: { uses: 'core/sleep@^1', with: { ms: 300 } },
+        slow: { uses: 'core/sleep@^1', with: { ms: 300 } },
+        join: {
+          uses: 'core/echo@^1',
+          needs: ['left', 'right', 'slow'],
+          with: { sentence: '${{ steps.left.outputs.value }} slept ${{ steps.right.outputs.sleptMs }}ms', doubled: '${{ steps.left.outputs.n * 2 }}' },
+        },
+      }, {
+        inputs: { word: { type: 'string' } },
+        required: ['word'],
+        outputs: { sentence: '${{ steps.join.outputs.sentence }}', doubled: '${{ steps.join.outputs.doubled }}' },
+      }),
+      { inputs: { word: 'baton' } },
+    );
+    expect(run.status).toBe('succeeded');
+    expect(run.outputs).toEqual({ sentence: 'baton slept 300ms', doubled: 4 });
+    expect(stepOf(run, 'join').outputs).toEqual({ sentence: 'baton slept 300ms', doubled: 4 });
+    const [right, slow, join] = ['right', 'slow', 'join'].map((id) => stepOf(run, id));
+    // The two sleeps ran at the same time, and the join only after both.
+    expect(Date.parse(right!.startedAt!)).toBeLessThan(Date.parse(slow!.endedAt!));
+    expect(Date.parse(slow!.startedAt!)).toBeLessThan(Date.parse(right!.endedAt!));
+    expect(Date.parse(join!.startedAt!)).toBeGreaterThanOrEqual(Math.max(Date.parse(right!.endedAt!), Date.parse(slow!.endedAt!)));
+  });
+
+  it('fails the run on a non-retryable failure, skips its dependants and keeps the error on the step', async () => {
+    const run = await runToEnd(
+      tenant,
+      newPipeline(uniqueName('fail'), {
+        boom: { uses: 'core/fail@^1', with: { message: 'warehouse is on fire', retryable: false } },
+        after: { uses: 'core/echo@^1', needs: ['boom'], with: {} },
+        later: { uses: 'core/echo@^1', needs: ['after'], with: {} },
+        independent: { uses: 'core/echo@^1', with: { ok: true } },
+      }),
+    );
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatchObject({ step: 'boom', message: expect.stringContaining('warehouse is on fire') });
+    expect(stepOf(run, 'boom')).toMatchObject({ status: 'failed', attempt: 1, error: { message: 'warehouse is on fire' } });
+    expect(stepOf(run, 'after').status).toBe('skipped');
+    expect(stepOf(run, 'later').status).toBe('skipped');
+    expect(stepOf(run, 'independent').status).toBe('succeeded');
+  });
+
+  it('retries a retryable failure and succeeds on attempt 2', async () => {
+    const run = await runToEnd(
+      tenant,
+      newPipeline(uniqueName('retry'), { flaky: { uses: 'core/fail@^1', with: { message: 'transient', times: 1 }, retry: { maxAttempts: 3, initialInterval: '100ms' } } }),
+    );
+    expect(run.status).toBe('succeeded');
+    expect(stepOf(run, 'flaky')).toMatchObject({ status: 'succeeded', attempt: 2, outputs: { attempt: 2 } });
+    const events = await tenant.get(`/v1/runs/${run.id}/events`).expect(200);
+    expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['run.started', 'step.started', 'step.attempt_failed', 'step.started', 'step.succeeded', 'run.completed']);
+  });
+
+  it('times a step out and fails the run', async () => {
+    const run = await runToEnd(tenant, newPipeline(uniqueName('timeout'), { nap: { uses: 'core/sleep@^1', with: { ms: 30_000 }, timeout: '1s', retry: { maxAttempts: 1 } } }));
+    expect(run.status).toBe('failed');
+    expect(stepOf(run, 'nap')).toMatchObject({ status: 'timed_out', error: { code: 'timeout' } });
+    expect(Date.parse(stepOf(run, 'nap').endedAt!) - Date.parse(stepOf(run, 'nap').startedAt!)).toBeLessThan(10_000);
+  });
+
+  it('skips a step whose `if` is false, and steps that need only skipped steps', async () => {
+    const run = await runToEnd(
+      tenant,
+      newPipeline(uniqueName('if'), {
+        check: { uses: 'core/echo@^1', with: { passed: false } },
+        publish: { uses: 'core/echo@^1', needs: ['check'], if: '${{ steps.check.outputs.passed }}', with: {} },
+        announce: { uses: 'core/echo@^1', needs: ['publish'], with: {} },
+        never: { uses: 'core/echo@^1', if: false, with: {} },
+        always: { uses: 'core/echo@^1', needs: ['check', 'never'], with: {} },
+      }),
+    );
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.map((s) => [s.id, s.status])).toEqual([
+      ['check', 'succeeded'], ['publish', 'skipped'], ['announce', 'skipped'], ['never', 'skipped'], ['always', 'succeeded'],
+    ]);
+  });
+
+  it('cancels a running step: the run ends cancelled and the step process is gone', async () => {
+    const own = await newTenant();
+    const name = uniqueName('cancel');
+    await savePipeline(own, newPipeline(name, { nap: { uses: 'core/sleep@^1', with: { ms: 60_000 } }, after: { uses: 'core/echo@^1', needs: ['nap'], with: {} } }));
+    const before = sandboxPids();
+    const id = await startRun(own, name);
+    await waitForRun(own, id, (r) => stepOf(r, 'nap').status === 'running');
+    let spawned: number[] = [];
+    for (let i = 0; i < 50 && !spawned.length; i++) {
+      spawned = [...sandboxPids()].filter((pid) => !before.has(pid));
+      if (!spawned.length) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(spawned.length).toBeGreaterThan(0);
+    await own.post(`/v1/runs/${id}/cancel`).expect(202);
+    const run = await waitForRun(own, id, undefined, 20_000);
+    expect(run.status).toBe('cancelled');
+    expect(stepOf(run, 'nap').status).toBe('cancelled');
+    expect(stepOf(run, 'after').status).toBe('skipped');
+    expect(spawned.filter(isAlive)).toEqual([]);
+    await own.post(`/v1/runs/${id}/cancel`).expect(409);
+  });
+
+  it('validates inputs at run start and answers 404 for unknown pipelines and other tenants\' runs', async () => {
+    const name = uniqueName('inputs');
+    await savePipeline(tenant, newPipeline(name, { a: { uses: 'core/echo@^1', with: { day: '${{ inputs.day }}' } } }, { inputs: { day: { type: 'string', format: 'date' } }, required: ['day'] }));
+    const missing = await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(422);
+    expect(missing.body.errors).toEqual([{ path: 'inputs.day', message: expect.any(String) }]);
+    const wrong = await tenant.post(`/v1/pipelines/${name}/runs`, { inputs: { day: 'tuesday', extra: 1 } }).expect(422);
+    expect(wrong.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['inputs.day', 'inputs.extra']);
+    await tenant.post('/v1/pipelines/no-such-pipeline/runs', {}).expect(404);
+
+    const id = await startRun(tenant, name, { inputs: { day: '2026-11-27' } });
+    const other = await newTenant();
+    await other.get(`/v1/runs/${id}`).expect(404);
+    await other.post(`/v1/runs/${id}/cancel`).expect(404);
+    await other.get(`/v1/runs/${id}/events`).expect(404);
+    expect((await other.get('/v1/runs').expect(200)).body.items).toEqual([]);
+    const run = await waitForRun(tenant, id);
+    expect(stepOf(run, 'a').outputs).toEqual({ day: '2026-11-27' });
+  });
+
+  it('makes run starts idempotent with Idempotency-Key', async () => {
+    const name = uniqueName('idem');
+    await savePipeline(tenant, newPipeline(name, { a: { uses: 'core/echo@^1', with: {} } }));
+    const key = `key-${name}`;
+    const first = await tenant.post(`/v1/pipelines/${name}/runs`, {}).set('idempotency-key', key).expect(202);
+    const again = await tenant.post(`/v1/pipelines/${name}/runs`, {}).set('idempotency-key', key).expect(202);
+    expect(again.body.id).toBe(first.body.id);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    await tenant.post(`/v1/pipelines/${name}/runs`, { inputs: { different: true } }).set('idempotency-key', key).expect(422);
+    const runs = await tenant.get(`/v1/runs?pipeline=${name}`).expect(200);
+    expect(runs.body.items).toHaveLength(1);
+  });
+
+  it('lists runs newest first with filters and keyset pagination', async () => {
+    const own = await newTenant();
+    const name = uniqueName('list');
+    await savePipeline(own, newPipeline(name, { a: { uses: 'core/echo@^1', with: {} } }));
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await startRun(own, name));
+    const first = await own.get('/v1/runs?limit=2').expect(200);
+    expect(first.body.items.map((r: { id: string }) => r.id)).toEqual([ids[2], ids[1]]);
+    const second = await own.get(`/v1/runs?limit=2&cursor=${first.body.nextCursor}`).expect(200);
+    expect(second.body.items.map((r: { id: string }) => r.id)).toEqual([ids[0]]);
+    expect(second.body.nextCursor).toBeNull();
+    for (const id of ids) await waitForRun(own, id);
+    expect((await own.get('/v1/runs?status=succeeded').expect(200)).body.items).toHaveLength(3);
+    expect((await own.get('/v1/runs?status=failed').expect(200)).body.items).toHaveLength(0);
+  });
+
+  describe('connectors', () => {
+    let server: Server;
+    let url: string;
+    beforeAll(async () => {
+      server = createServer((request, response) => {
+        let body = '';
+        request.on('data', (c) => (body += c));
+        request.on('end', () => {
+          response.setHeader('content-type', 'application/json');
+          response.end(JSON.stringify({ method: request.method, path: request.url, received: body ? JSON.parse(body) : null }));
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    });
+    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+    it('calls an HTTP endpoint, reshapes the answer with JSONata and logs it', async () => {
+      const run = await runToEnd(
+        tenant,
+        newPipeline(uniqueName('http'), {
+          fetch: { uses: 'http/request@^1', with: { url: `${url}/orders`, method: 'POST', body: { items: [{ sku: 'a', qty: 2 }, { sku: 'b', qty: 3 }] } } },
+          total: { uses: 'transform/jsonata@^1', needs: ['fetch'], with: { expression: '$sum(received.items.qty)', data: '${{ steps.fetch.outputs.body }}' } },
+          say: { uses: 'core/log@^1', needs: ['total'], with: { message: 'total is ${{ steps.total.outputs.result }}', level: 'warn' } },
+        }, { outputs: { total: '${{ steps.total.outputs.result }}', status: '${{ steps.fetch.outputs.status }}' } }),
+      );
+      expect(run.status).toBe('succeeded');
+      expect(run.outputs).toEqual({ total: 5, status: 200 });
+      expect(stepOf(run, 'fetch').outputs).toMatchObject({ body: { method: 'POST', path: '/orders' } });
+      const logs = await tenant.get(`/v1/runs/${run.id}/logs?step=say`).expect(200);
+      expect(logs.body.items).toEqual([expect.objectContaining({ type: 'step.log', stepId: 'say', level: 'warn', message: 'total is 5' })]);
+    });
+  });
+});

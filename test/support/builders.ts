@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { expect, inject } from 'vitest';
+
+export const api = () => request(inject('baseUrl'));
+
+export interface TestTenant {
+  tenantId: string;
+  email: string;
+  password: string;
+  /** Owner session token. */
+  token: string;
+  /** An operator API key. */
+  apiKey: string;
+  get(path: string): request.Test;
+  post(path: string, body?: unknown): request.Test;
+  put(path: string, body?: unknown): request.Test;
+  delete(path: string): request.Test;
+}
+
+/** Signs up a fresh tenant and makes an operator API key, the way a user would. */
+export async function newTenant(): Promise<TestTenant> {
+  const email = `ops-${randomUUID()}@example.test`;
+  const password = 'correct horse battery staple';
+  const signup = await api().post('/v1/signup').send({ tenantName: `Tenant ${email.slice(4, 12)}`, email, password }).expect(201);
+  const token: string = signup.body.token;
+  const key = await api().post('/v1/api-keys').set('authorization', `Bearer ${token}`).send({ name: 'e2e', role: 'operator' }).expect(201);
+  const apiKey: string = key.body.key;
+  const auth = (test: request.Test) => test.set('authorization', `Bearer ${apiKey}`);
+  return {
+    tenantId: signup.body.tenant.id, email, password, token, apiKey,
+    get: (path) => auth(api().get(path)),
+    post: (path, body) => auth(api().post(path)).send(body as object),
+    put: (path, body) => auth(api().put(path)).send(body as object),
+    delete: (path) => auth(api().delete(path)),
+  };
+}
+
+type Steps = Record<string, Record<string, unknown>>;
+
+/** A pipeline definition with sensible defaults for tests. */
+export function newPipeline(name: string, steps: Steps, extra: Record<string, unknown> = {}) {
+  return { apiVersion: 'baton/v1', kind: 'Pipeline', name, steps, ...extra };
+}
+
+export const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+export async function savePipeline(tenant: TestTenant, definition: { name: string }) {
+  const response = await tenant.put(`/v1/pipelines/${definition.name}`, definition);
+  expect(response.status, JSON.stringify(response.body)).toBe(201);
+  return response.body;
+}
+
+export async function startRun(tenant: TestTenant, pipeline: string, body: Record<string, unknown> = {}): Promise<string> {
+  const response = await tenant.post(`/v1/pipelines/${pipeline}/runs`, body);
+  expect(response.status, JSON.stringify(response.body)).toBe(202);
+  return response.body.id;
+}
+
+const TERMINAL = ['succeeded', 'failed', 'cancelled', 'timed_out'];
+
+/** Polls the run until `done(run)` (default: a terminal status). */
+export async function waitForRun(tenant: TestTenant, id: string, done: (run: RunView) => boolean = (r) => TERMINAL.includes(r.status), timeoutMs = 60_000): Promise<RunView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await tenant.get(`/v1/runs/${id}`).expect(200);
+    if (done(body)) return body;
+    if (Date.now() > deadline) throw new Error(`run ${id} still ${body.status} after ${timeoutMs} ms: ${JSON.stringify(body)}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+export async function runToEnd(tenant: TestTenant, definition: { name: string }, body: Record<string, unknown> = {}): Promise<RunView> {
+  await savePipeline(tenant, definition);
+  return waitForRun(tenant, await startRun(tenant, definition.name, body));
+}
+
+export interface StepView {
+  id: string;
+  uses: string;
+  status: string;
+  attempt: number;
+  outputs: Record<string, unknown> | null;
+  error: { message: string; code?: string } | null;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+export interface RunView {
+  id: string;
+  status: string;
+  outputs: Record<string, unknown> | null;
+  error: { message: string; code?: string; step?: string } | null;
+  steps: StepView[];
+}
+
+export const stepOf = (run: RunView, id: string): StepView => {
+  const step = run.steps.find((s) => s.id === id);
+  if (!step) throw new Error(`no step ${id} in ${JSON.stringify(run)}`);
+  return step;
+};

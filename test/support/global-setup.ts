@@ -1,0 +1,81 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { runMigrations } from '../../src/database/data-source.js';
+import { ensureDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import { startDevServer } from '../../src/temporal/dev-server.js';
+import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
+import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './processes.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseUrl: string;
+    databaseUrl: string;
+    temporalAddress: string;
+    temporalCliPath: string;
+  }
+}
+
+/**
+ * Starts the real parts once for the whole-stack tests: PostgreSQL (DATABASE_URL, else an
+ * embedded one), the Temporal dev server, and Baton's API and worker as separate processes.
+ */
+export default async function setup(project: TestProject) {
+  const home = mkdtempSync(join(tmpdir(), 'baton-e2e-'));
+  // The embedded server runs as the `postgres` user and must reach its data folder.
+  chmodSync(home, 0o755);
+  const stops: Array<() => Promise<unknown>> = [];
+
+  const databaseUrl = await testDatabase(home, stops);
+  await runMigrations(databaseUrl);
+
+  const temporalCliPath = await resolveTemporalCli(process.env.TEMPORAL_CLI_PATH);
+  const temporal = await startDevServer({ cliPath: temporalCliPath, port: await freePort(), namespace: 'default', fast: true });
+  stops.push(temporal.stop);
+
+  const port = await freePort();
+  const env = {
+    DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, PORT: String(port), BATON_HOME: join(home, 'baton'),
+    LOG_LEVEL: 'warn', JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret', STEP_MEMORY_MB: '256',
+  };
+  const processes: BatonProcess[] = [spawnBaton('api', env), spawnBaton('worker', env)];
+  stops.push(async () => Promise.all(processes.map((p) => p.stop())));
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, () => processes.every((p) => p.child.exitCode === null));
+  } catch (error) {
+    for (const p of processes) console.error(p.output());
+    throw error;
+  }
+
+  project.provide('baseUrl', `http://127.0.0.1:${port}`);
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('temporalAddress', temporal.address);
+  project.provide('temporalCliPath', temporalCliPath);
+
+  return async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    rmSync(home, { recursive: true, force: true });
+  };
+}
+
+async function testDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<string> {
+  const external = process.env.DATABASE_URL;
+  if (!external) {
+    const embedded = await startEmbeddedPostgres(join(home, 'pg'), await freePort());
+    stops.push(embedded.stop);
+    return embedded.url;
+  }
+  const name = `baton_e2e_${process.pid}_${Date.now()}`;
+  const admin = new URL(external);
+  await ensureDatabase(admin.toString(), name);
+  stops.push(async () => {
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await client.end();
+  });
+  admin.pathname = `/${name}`;
+  return admin.toString();
+}

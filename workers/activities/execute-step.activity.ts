@@ -1,0 +1,74 @@
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
+import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
+import type { PluginIndex } from './plugin-index.js';
+import type { RunEventsRepository } from './run-events.repository.js';
+import { StepLogBuffer } from './step-log-buffer.js';
+
+export interface ExecuteStepDeps {
+  events: RunEventsRepository;
+  plugins: PluginIndex;
+  sandbox: StepSandbox;
+  heartbeatEveryMs: number;
+}
+
+type FailureCode = Extract<SandboxOutcome, { ok: false }>['error']['code'];
+
+const FAILURE_TYPE: Record<FailureCode, string> = {
+  step_error: STEP_FAILURE_TYPES.stepError,
+  invalid_input: STEP_FAILURE_TYPES.invalidInput,
+  invalid_output: STEP_FAILURE_TYPES.invalidOutput,
+  output_too_large: STEP_FAILURE_TYPES.invalidOutput,
+  plugin_missing: STEP_FAILURE_TYPES.pluginMissing,
+  timeout: STEP_FAILURE_TYPES.timeout,
+  crashed: STEP_FAILURE_TYPES.sandbox,
+  memory_exceeded: STEP_FAILURE_TYPES.sandbox,
+  cancelled: STEP_FAILURE_TYPES.sandbox,
+};
+
+const now = () => new Date().toISOString();
+
+/**
+ * The one generic activity: runs any plugin step in a sandboxed child process and records
+ * what happened as run events. Adding a connector never changes this code.
+ */
+export function createExecuteStep(deps: ExecuteStepDeps) {
+  return async function executeStep(input: ExecuteStepInput): Promise<ExecuteStepOutput> {
+    const context = Context.current();
+    const attempt = context.info.attempt;
+    const { tenantId, runId, stepId, pin } = input;
+    const record = (...events: RunEvent[]) => deps.events.append(tenantId, runId, events);
+    await record({ type: 'step.started', key: `step:${stepId}:started:${attempt}`, at: now(), stepId, uses: input.uses, attempt });
+
+    const fail = async (code: FailureCode, message: string, retryable: boolean): Promise<never> => {
+      await record({ type: 'step.attempt_failed', key: `step:${stepId}:attempt_failed:${attempt}`, at: now(), stepId, attempt, error: { message, code }, retryable });
+      throw ApplicationFailure.create({ type: FAILURE_TYPE[code], message, nonRetryable: !retryable, details: [code] });
+    };
+
+    const entry = deps.plugins.entryFor(pin.digest);
+    if (!entry) return fail('plugin_missing', `Plugin ${pin.plugin}@${pin.version} (${pin.digest}) is not installed on this worker`, false);
+
+    const logs = new StepLogBuffer(deps.events, tenantId, runId, stepId, attempt);
+    const heartbeat = setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);
+    let outcome: SandboxOutcome;
+    try {
+      outcome = await deps.sandbox.run(
+        {
+          tenantId, pluginKey: `${pin.plugin}@${pin.version}`, entry, stepId: pin.step, input: input.input, timeoutMs: input.timeoutMs,
+          ctx: { runId, stepId, tenantId, attempt, idempotencyKey: input.idempotencyKey, secrets: {} },
+        },
+        { onLog: (level, message, fields) => logs.log(level, message, fields), onMetric: (name, value, tags) => logs.metric(name, value, tags), signal: context.cancellationSignal },
+      );
+    } finally {
+      clearInterval(heartbeat);
+      await logs.flush();
+    }
+
+    if (outcome.ok) {
+      await record({ type: 'step.succeeded', key: `step:${stepId}:succeeded`, at: now(), stepId, attempt, outputs: outcome.outputs });
+      return { outputs: outcome.outputs };
+    }
+    if (outcome.error.code === 'cancelled' && context.cancellationSignal.aborted) throw new CancelledFailure('Step cancelled');
+    return fail(outcome.error.code, outcome.error.message, outcome.error.retryable);
+  };
+}

@@ -1,0 +1,3 @@
+export * from './pipeline.contract.js';
+export * from './run.contract.js';
+export * from './step.contract.js';

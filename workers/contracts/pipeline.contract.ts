@@ -1,0 +1,58 @@
+/**
+ * The normalised pipeline definition that the control plane pins into a run and the
+ * interpreter workflow walks. Pure types: both sides of the seam import this file.
+ */
+export interface RetryPolicyDefinition {
+  maxAttempts?: number;
+  /** Duration string: `500ms`, `5s`, `1m`, `2h`, `1d`. */
+  initialInterval?: string;
+  backoffCoefficient?: number;
+  maxInterval?: string;
+}
+
+export interface StepDefinition {
+  /** `plugin/step@range` as written by the user. */
+  uses: string;
+  needs?: string[];
+  /** A literal boolean or a `${{ }}` expression string. */
+  if?: boolean | string;
+  with?: Record<string, unknown>;
+  retry?: RetryPolicyDefinition;
+  timeout?: string;
+  continueOnError?: boolean;
+  name?: string;
+}
+
+export interface PipelineDefinition {
+  apiVersion: 'baton/v1';
+  kind: 'Pipeline';
+  name: string;
+  description?: string;
+  /** JSON Schema `properties` of the run's inputs. */
+  inputs?: Record<string, Record<string, unknown>>;
+  /** Names of required inputs (JSON Schema `required`). */
+  required?: string[];
+  timeout?: string;
+  sla?: string;
+  concurrency?: number;
+  defaults?: { retry?: RetryPolicyDefinition; timeout?: string };
+  steps: Record<string, StepDefinition>;
+  outputs?: Record<string, unknown>;
+}
+
+/** A `uses` reference resolved to one exact plugin version when the pipeline was saved. */
+export interface PinnedStep {
+  plugin: string;
+  step: string;
+  version: string;
+  digest: string;
+}
+
+/** The exact, immutable thing a run executes. */
+export interface PinnedPipeline {
+  name: string;
+  version: number;
+  definition: PipelineDefinition;
+  /** Keyed by step id. */
+  pins: Record<string, PinnedStep>;
+}

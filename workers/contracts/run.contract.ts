@@ -1,0 +1,52 @@
+import type { PinnedPipeline } from './pipeline.contract.js';
+
+export const RUN_PIPELINE_WORKFLOW = 'runPipeline';
+export const DEFAULT_TASK_QUEUE = 'baton-shared';
+export const SEARCH_ATTRIBUTES = { tenant: 'BatonTenant', pipeline: 'BatonPipeline' } as const;
+
+export const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const STEP_STATUSES = [...RUN_STATUSES, 'skipped'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
+
+export type RunTrigger = 'api' | 'schedule' | 'webhook' | 'pipeline' | 'retry';
+
+export interface RunPipelineInput {
+  runId: string;
+  tenantId: string;
+  pipeline: PinnedPipeline;
+  inputs: Record<string, unknown>;
+  trigger: RunTrigger;
+}
+
+export interface ErrorInfo {
+  message: string;
+  /** `step_failed`, `timeout`, `cancelled`, `invalid_output`, `sandbox_crashed`, ... */
+  code?: string;
+  step?: string;
+}
+
+export interface RunPipelineResult {
+  status: Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled' | 'timed_out'>;
+  outputs: Record<string, unknown> | null;
+  error: ErrorInfo | null;
+}
+
+/**
+ * Every fact about a run is an event appended (idempotently, by `key`) to PostgreSQL by the
+ * worker; the control plane only reads them and the projections kept beside them.
+ */
+export type RunEvent =
+  | { type: 'run.started'; key: string; at: string }
+  | { type: 'run.completed'; key: string; at: string; status: RunPipelineResult['status']; outputs: Record<string, unknown> | null; error: ErrorInfo | null }
+  | { type: 'step.started'; key: string; at: string; stepId: string; uses: string; attempt: number }
+  | { type: 'step.log'; key: string; at: string; stepId: string; attempt: number; level: LogLevel; message: string; fields?: Record<string, unknown> }
+  | { type: 'step.metric'; key: string; at: string; stepId: string; attempt: number; name: string; value: number; tags?: Record<string, string> }
+  | { type: 'step.attempt_failed'; key: string; at: string; stepId: string; attempt: number; error: ErrorInfo; retryable: boolean }
+  | { type: 'step.succeeded'; key: string; at: string; stepId: string; attempt: number; outputs: Record<string, unknown> }
+  | { type: 'step.failed'; key: string; at: string; stepId: string; attempt?: number; status: Extract<StepStatus, 'failed' | 'timed_out' | 'cancelled'>; error: ErrorInfo }
+  | { type: 'step.skipped'; key: string; at: string; stepId: string; reason: string };
+
+export type RunEventType = RunEvent['type'];
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -1,0 +1,85 @@
+import { isLogLevel } from '../../plugins/sdk/src/step-context.js';
+import { STEP_OUTPUT_MAX_BYTES } from '../../plugins/sdk/src/execute-step.js';
+import { SANDBOX_LIMITS, truncate, type RunnerErrorCode, type RunnerMessage } from './sandbox-protocol.js';
+
+const RUNNER_ERROR_CODES: ReadonlySet<string> = new Set<RunnerErrorCode>(['step_error', 'invalid_input', 'invalid_output', 'output_too_large', 'plugin_missing', 'crashed']);
+
+/**
+ * Turns whatever a child sent into a well-formed, bounded message, or undefined. The child runs
+ * untrusted code that can call process.send itself, so nothing it sends is taken on trust.
+ */
+export function readRunnerMessage(raw: unknown): RunnerMessage | undefined {
+  if (!isRecord(raw)) return undefined;
+  if (raw.type === 'ready') return { type: 'ready' };
+  if (typeof raw.taskId !== 'string') return undefined;
+  switch (raw.type) {
+    case 'log':
+      return readLog(raw, raw.taskId);
+    case 'metric':
+      return readMetric(raw, raw.taskId);
+    case 'result':
+      return raw.ok === true ? readSuccess(raw, raw.taskId) : readFailure(raw, raw.taskId);
+    default:
+      return undefined;
+  }
+}
+
+function readLog(raw: Record<string, unknown>, taskId: string): RunnerMessage {
+  const message: RunnerMessage = {
+    type: 'log',
+    taskId,
+    level: isLogLevel(raw.level) ? raw.level : 'info',
+    message: truncate(String(raw.message), SANDBOX_LIMITS.maxLogMessageChars),
+  };
+  if (isRecord(raw.fields) && jsonBytes(raw.fields) <= SANDBOX_LIMITS.maxLogFieldsBytes) message.fields = raw.fields;
+  return message;
+}
+
+function readMetric(raw: Record<string, unknown>, taskId: string): RunnerMessage | undefined {
+  if (typeof raw.name !== 'string' || raw.name === '' || typeof raw.value !== 'number' || !Number.isFinite(raw.value)) return undefined;
+  const message: RunnerMessage = { type: 'metric', taskId, name: raw.name.slice(0, SANDBOX_LIMITS.maxMetricNameChars), value: raw.value };
+  if (isRecord(raw.tags)) message.tags = boundedTags(raw.tags);
+  return message;
+}
+
+function readSuccess(raw: Record<string, unknown>, taskId: string): RunnerMessage {
+  if (!isRecord(raw.outputs) || Array.isArray(raw.outputs)) {
+    return { type: 'result', taskId, ok: false, error: { code: 'invalid_output', retryable: false, message: 'invalid output: a step must return an object' } };
+  }
+  const bytes = jsonBytes(raw.outputs);
+  if (bytes > STEP_OUTPUT_MAX_BYTES) {
+    const message = `outputs are ${bytes} bytes, over the ${STEP_OUTPUT_MAX_BYTES}-byte limit; pass large data by reference`;
+    return { type: 'result', taskId, ok: false, error: { code: 'output_too_large', retryable: false, message } };
+  }
+  return { type: 'result', taskId, ok: true, outputs: raw.outputs };
+}
+
+function readFailure(raw: Record<string, unknown>, taskId: string): RunnerMessage {
+  const error = isRecord(raw.error) ? raw.error : {};
+  const code = typeof error.code === 'string' && RUNNER_ERROR_CODES.has(error.code) ? (error.code as RunnerErrorCode) : 'crashed';
+  const message: RunnerMessage = {
+    type: 'result',
+    taskId,
+    ok: false,
+    error: {
+      code,
+      retryable: typeof error.retryable === 'boolean' ? error.retryable : true,
+      message: truncate(String(error.message ?? 'step failed without a message'), SANDBOX_LIMITS.maxErrorMessageChars),
+    },
+  };
+  if (typeof error.stepCode === 'string') message.error.stepCode = error.stepCode.slice(0, SANDBOX_LIMITS.maxMetricNameChars);
+  return message;
+}
+
+function boundedTags(tags: Record<string, unknown>): Record<string, string> {
+  const entries = Object.entries(tags).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  return Object.fromEntries(entries.slice(0, SANDBOX_LIMITS.maxMetricTags).map(([key, value]) => [key.slice(0, 200), value.slice(0, 200)]));
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

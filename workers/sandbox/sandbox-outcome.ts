@@ -1,0 +1,56 @@
+import type { RunnerError, RunnerErrorCode } from './sandbox-protocol.js';
+
+export type SandboxErrorCode = RunnerErrorCode | 'timeout' | 'cancelled' | 'memory_exceeded';
+
+export interface SandboxError {
+  message: string;
+  retryable: boolean;
+  code: SandboxErrorCode;
+  /** The `code` a step gave its StepError, if any. */
+  stepCode?: string;
+}
+
+export type SandboxOutcome = { ok: true; outputs: Record<string, unknown> } | { ok: false; error: SandboxError };
+
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  stdout: string;
+}
+
+/** Failures after which the child is still healthy and may serve the next task. */
+const HEALTHY_FAILURES: ReadonlySet<SandboxErrorCode> = new Set<SandboxErrorCode>(['step_error', 'invalid_input', 'invalid_output', 'output_too_large', 'plugin_missing']);
+const CRASH_OUTPUT_CHARS = 4 * 1024;
+
+export function failure(code: SandboxErrorCode, message: string, retryable: boolean): SandboxOutcome {
+  return { ok: false, error: { code, message, retryable } };
+}
+
+export function fromRunnerError(error: RunnerError): SandboxOutcome {
+  return { ok: false, error };
+}
+
+export function leavesProcessHealthy(outcome: SandboxOutcome): boolean {
+  return outcome.ok || HEALTHY_FAILURES.has(outcome.error.code);
+}
+
+export function timedOut(timeoutMs: number): SandboxOutcome {
+  return failure('timeout', `step did not finish within ${timeoutMs} ms`, true);
+}
+
+export function cancelled(reason = 'step was cancelled'): SandboxOutcome {
+  return failure('cancelled', reason, false);
+}
+
+export function fromUnexpectedExit(exit: ProcessExit, memoryMb: number): SandboxOutcome {
+  if (diedOfHeapExhaustion(exit)) return failure('memory_exceeded', `step ran out of memory (limit ${memoryMb} MB)`, true);
+  const status = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+  const output = (exit.stderr.trim() || exit.stdout.trim()).slice(-CRASH_OUTPUT_CHARS);
+  return failure('crashed', `step process died (${status})${output ? `:\n${output}` : ''}`, true);
+}
+
+/** V8 prints this and aborts when the heap limit is hit; the message may lag the exit, the signal does not. */
+function diedOfHeapExhaustion({ code, signal, stderr }: ProcessExit): boolean {
+  return stderr.includes('heap out of memory') || signal === 'SIGABRT' || code === 134;
+}

@@ -1,0 +1,65 @@
+/**
+ * Messages between the worker (host) and a step-runner child, over Node's IPC channel.
+ * One child serves one task at a time; every task message carries its `taskId`.
+ */
+import type { LogFields, LogLevel, MetricTags } from '../../plugins/sdk/src/step-context.js';
+
+export interface TaskContext {
+  runId: string;
+  /** The step's key in the pipeline. */
+  stepId: string;
+  tenantId: string;
+  attempt: number;
+  idempotencyKey: string;
+  secrets: Record<string, string>;
+}
+
+export interface RunTaskMessage {
+  type: 'run';
+  taskId: string;
+  /** Absolute path of the plugin's JS entry. */
+  entry: string;
+  /** The plugin's step id, e.g. `echo`. */
+  stepId: string;
+  input: unknown;
+  ctx: TaskContext;
+}
+
+export interface CancelTaskMessage {
+  type: 'cancel';
+  taskId: string;
+}
+
+export type HostMessage = RunTaskMessage | CancelTaskMessage;
+
+export type RunnerErrorCode = 'step_error' | 'invalid_input' | 'invalid_output' | 'output_too_large' | 'plugin_missing' | 'crashed';
+
+export interface RunnerError {
+  message: string;
+  retryable: boolean;
+  code: RunnerErrorCode;
+  stepCode?: string;
+}
+
+export type RunnerMessage =
+  /** Sent once, after the runner listens: messages sent earlier could be dropped. */
+  | { type: 'ready' }
+  | { type: 'log'; taskId: string; level: LogLevel; message: string; fields?: LogFields }
+  | { type: 'metric'; taskId: string; name: string; value: number; tags?: MetricTags }
+  | { type: 'result'; taskId: string; ok: true; outputs: Record<string, unknown> }
+  | { type: 'result'; taskId: string; ok: false; error: RunnerError };
+
+/** Both sides enforce these: the runner so a chatty step costs little, the host because it trusts no child. */
+export const SANDBOX_LIMITS = {
+  maxLogsPerTask: 1_000,
+  maxMetricsPerTask: 1_000,
+  maxLogMessageChars: 8 * 1024,
+  maxLogFieldsBytes: 8 * 1024,
+  maxMetricNameChars: 200,
+  maxMetricTags: 20,
+  maxErrorMessageChars: 8 * 1024,
+} as const;
+
+export function truncate(text: string, maxChars: number): string {
+  return text.length <= maxChars ? text : `${text.slice(0, maxChars)}… [truncated ${text.length - maxChars} chars]`;
+}

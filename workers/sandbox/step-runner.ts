@@ -1,0 +1,170 @@
+/**
+ * Child-process entry that runs plugin steps for StepSandbox, one task at a time, over IPC.
+ * Started as `node --max-old-space-size=N step-runner.js` with an empty environment.
+ */
+import { format } from 'node:util';
+import type { PluginDefinition, StepDefinition } from '../../plugins/sdk/src/define-plugin.js';
+import { executeStep, failureFromThrown } from '../../plugins/sdk/src/execute-step.js';
+import { loadPlugin } from '../../plugins/sdk/src/load-plugin.js';
+import { createStepContext, type LogEntry, type LogLevel, type MetricEntry, type StepTelemetrySink } from '../../plugins/sdk/src/step-context.js';
+import { SANDBOX_LIMITS, truncate, type HostMessage, type RunnerError, type RunnerMessage, type RunTaskMessage } from './sandbox-protocol.js';
+
+type Send = (message: RunnerMessage, onSent?: () => void) => void;
+type TaskResultMessage = Extract<RunnerMessage, { type: 'result' }>;
+
+const CRASH_EXIT_CODE = 70;
+const CRASH_REPORT_WAIT_MS = 1_000;
+
+const send = connectToHost();
+const pluginsByEntry = new Map<string, Promise<PluginDefinition>>();
+const cancellers = new Map<string, AbortController>();
+let taskQueue: Promise<void> = Promise.resolve();
+let activeTask: { taskId: string; telemetry: BoundedTelemetry } | undefined;
+let crashing = false;
+
+redirectConsoleToActiveTask();
+process.on('message', onHostMessage);
+process.on('disconnect', () => process.exit(0));
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+send({ type: 'ready' });
+
+function connectToHost(): Send {
+  const processSend = process.send?.bind(process);
+  if (!processSend) {
+    process.stderr.write('step-runner needs an IPC channel: it is started by StepSandbox\n');
+    process.exit(2);
+  }
+  return (message, onSent) => processSend(message, undefined, undefined, () => onSent?.());
+}
+
+function onHostMessage(message: HostMessage): void {
+  if (message.type === 'cancel') {
+    cancellers.get(message.taskId)?.abort();
+    return;
+  }
+  const canceller = new AbortController();
+  cancellers.set(message.taskId, canceller);
+  taskQueue = taskQueue.then(() => runTask(message, canceller.signal));
+}
+
+async function runTask(message: RunTaskMessage, signal: AbortSignal): Promise<void> {
+  const telemetry = new BoundedTelemetry(message.taskId, send);
+  activeTask = { taskId: message.taskId, telemetry };
+  try {
+    const result = await executeTask(message, signal, telemetry);
+    telemetry.reportDropped();
+    send(result);
+  } finally {
+    activeTask = undefined;
+    cancellers.delete(message.taskId);
+  }
+}
+
+async function executeTask(message: RunTaskMessage, signal: AbortSignal, telemetry: BoundedTelemetry): Promise<TaskResultMessage> {
+  const { taskId } = message;
+  const found = await findStep(message.entry, message.stepId);
+  if ('error' in found) return { type: 'result', taskId, ok: false, error: found.error };
+
+  const { secrets, ...identity } = message.ctx;
+  const ctx = createStepContext({ identity, signal, secrets: declaredSecrets(found.step, secrets), sink: telemetry });
+  return { type: 'result', taskId, ...(await executeStep(found.step, message.input, ctx)) };
+}
+
+async function findStep(entry: string, stepId: string): Promise<{ step: StepDefinition } | { error: RunnerError }> {
+  let plugin: PluginDefinition;
+  try {
+    plugin = await loadPluginOnce(entry);
+  } catch (error) {
+    return { error: { code: 'plugin_missing', retryable: false, message: `cannot load plugin ${entry}: ${failureFromThrown(error).message}` } };
+  }
+  const step = plugin.steps.find((candidate) => candidate.id === stepId);
+  if (step) return { step };
+  return { error: { code: 'plugin_missing', retryable: false, message: `plugin ${plugin.name}@${plugin.version} has no step "${stepId}"` } };
+}
+
+function loadPluginOnce(entry: string): Promise<PluginDefinition> {
+  let plugin = pluginsByEntry.get(entry);
+  if (!plugin) {
+    plugin = loadPlugin(entry);
+    pluginsByEntry.set(entry, plugin);
+    plugin.catch(() => pluginsByEntry.delete(entry));
+  }
+  return plugin;
+}
+
+/** The host should only resolve declared secrets; this keeps a host mistake from widening access. */
+function declaredSecrets(step: StepDefinition, provided: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(step.secrets.filter((name) => name in provided).map((name) => [name, provided[name]!]));
+}
+
+function crash(error: unknown): void {
+  if (crashing) return;
+  crashing = true;
+  const description = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`step-runner: uncaught ${description}\n`);
+  const exit = () => process.exit(CRASH_EXIT_CODE);
+  setTimeout(exit, CRASH_REPORT_WAIT_MS);
+  if (!activeTask) return exit();
+  const message = truncate(`uncaught ${description}`, SANDBOX_LIMITS.maxErrorMessageChars);
+  send({ type: 'result', taskId: activeTask.taskId, ok: false, error: { code: 'crashed', retryable: true, message } }, exit);
+}
+
+/** Plugin authors reach for console.log; inside a task it becomes a run log line instead of stdout noise. */
+function redirectConsoleToActiveTask(): void {
+  const levels: Record<string, LogLevel> = { debug: 'debug', log: 'info', info: 'info', warn: 'warn', error: 'error' };
+  const writableConsole = console as unknown as Record<string, (...args: unknown[]) => void>;
+  for (const [method, level] of Object.entries(levels)) {
+    const original = writableConsole[method]!.bind(console);
+    writableConsole[method] = (...args) => (activeTask ? activeTask.telemetry.log({ level, message: format(...args) }) : original(...args));
+  }
+}
+
+/** Sends a task's logs and metrics, up to the per-task limits, then one line saying what was dropped. */
+class BoundedTelemetry implements StepTelemetrySink {
+  private logs = 0;
+  private metrics = 0;
+  private droppedLogs = 0;
+  private droppedMetrics = 0;
+
+  constructor(
+    private readonly taskId: string,
+    private readonly sendMessage: Send,
+  ) {}
+
+  log({ level, message, fields }: LogEntry): void {
+    if (this.logs >= SANDBOX_LIMITS.maxLogsPerTask) {
+      this.droppedLogs++;
+      return;
+    }
+    this.logs++;
+    const bounded = truncate(message, SANDBOX_LIMITS.maxLogMessageChars);
+    if (fields === undefined) return this.sendMessage({ type: 'log', taskId: this.taskId, level, message: bounded });
+    if (fitsAsJson(fields, SANDBOX_LIMITS.maxLogFieldsBytes)) return this.sendMessage({ type: 'log', taskId: this.taskId, level, message: bounded, fields });
+    const note = ` [fields dropped: not JSON or over ${SANDBOX_LIMITS.maxLogFieldsBytes} bytes]`;
+    this.sendMessage({ type: 'log', taskId: this.taskId, level, message: bounded + note });
+  }
+
+  metric({ name, value, tags }: MetricEntry): void {
+    if (this.metrics >= SANDBOX_LIMITS.maxMetricsPerTask) {
+      this.droppedMetrics++;
+      return;
+    }
+    this.metrics++;
+    this.sendMessage({ type: 'metric', taskId: this.taskId, name, value, ...(tags && { tags }) });
+  }
+
+  reportDropped(): void {
+    if (this.droppedLogs === 0 && this.droppedMetrics === 0) return;
+    const message = `dropped ${this.droppedLogs} log lines and ${this.droppedMetrics} metrics over the per-step limits (${SANDBOX_LIMITS.maxLogsPerTask} each)`;
+    this.sendMessage({ type: 'log', taskId: this.taskId, level: 'warn', message });
+  }
+}
+
+function fitsAsJson(value: unknown, maxBytes: number): boolean {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? '') <= maxBytes;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,60 @@
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { RuntimeConfig } from '../src/config/runtime-config.js';
+import { createActivities } from './activities/index.js';
+import { PluginIndex } from './activities/plugin-index.js';
+import { RunEventsRepository } from './activities/run-events.repository.js';
+import { StepSandbox } from './sandbox/step-sandbox.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
+/** Written by `npm run build` (scripts/bundle-workflows), so workers start without bundling. */
+export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+export const DEFAULT_PLUGINS_DIR = fileURLToPath(new URL('../plugins', import.meta.url));
+
+export interface RunningWorker {
+  /** Resolves when the worker has stopped. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+async function workflowSource(): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
+  if (existsSync(WORKFLOW_BUNDLE_PATH)) return { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } };
+  return { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }) };
+}
+
+export async function startWorker(config: RuntimeConfig): Promise<RunningWorker> {
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.DATABASE_POOL_SIZE });
+  const sandbox = new StepSandbox({ memoryMb: config.STEP_MEMORY_MB });
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...(await workflowSource()),
+    activities: createActivities({
+      events: new RunEventsRepository(pool),
+      plugins: new PluginIndex(config.PLUGINS_DIR ?? DEFAULT_PLUGINS_DIR),
+      sandbox,
+      heartbeatEveryMs: 1_000,
+    }),
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_STEPS,
+    // Cancellation reaches an activity with its next heartbeat; keep that prompt.
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '1s',
+    shutdownGraceTime: '10s',
+  });
+  const done = worker.run().finally(async () => {
+    await sandbox.close();
+    await connection.close();
+    await pool.end();
+  });
+  return {
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

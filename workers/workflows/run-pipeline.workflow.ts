@@ -1,0 +1,220 @@
+import {
+  ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities,
+  proxyLocalActivities, sleep, TimeoutFailure,
+} from '@temporalio/workflow';
+import type { BatonActivities } from '../activities/index.js';
+import { parseDuration } from '../contracts/duration.js';
+import { evaluateCondition, evaluateTemplate, type ExpressionContext } from '../contracts/expressions.js';
+import { nextActions, runOutcome, type StepState, type StepStates } from '../contracts/graph.js';
+import {
+  STEP_FAILURE_TYPES, type ErrorInfo, type RetryPolicyDefinition, type RunEvent, type RunPipelineInput, type RunPipelineResult, type StepDefinition,
+} from '../contracts/index.js';
+
+const DEFAULT_STEP_TIMEOUT = '10m';
+const DEFAULT_RETRY: Required<RetryPolicyDefinition> = { maxAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '1m' };
+/** The sandbox kills a step at its timeout; Temporal's own timeout is a backstop just after. */
+const ACTIVITY_TIMEOUT_GRACE_MS = 5_000;
+const NON_RETRYABLE = [STEP_FAILURE_TYPES.invalidInput, STEP_FAILURE_TYPES.invalidOutput, STEP_FAILURE_TYPES.pluginMissing];
+
+const { recordRunEvents } = proxyLocalActivities<BatonActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
+});
+
+const now = () => new Date().toISOString();
+const ms = (duration: string | undefined, fallback: string) => parseDuration(duration ?? fallback) ?? parseDuration(fallback)!;
+
+/**
+ * The one interpreter: walks any pipeline's step graph and runs each step through the generic
+ * `executeStep` activity. Everything it learns is appended as run events; nothing here knows
+ * about any particular connector.
+ */
+export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineResult> {
+  const interpreter = new PipelineInterpreter(input);
+  return interpreter.run();
+}
+
+class PipelineInterpreter {
+  private readonly steps: Record<string, StepDefinition>;
+  private readonly states: StepStates;
+  private readonly outputs: Record<string, Record<string, unknown> | null> = {};
+  private readonly errors: Record<string, ErrorInfo> = {};
+  private readonly running = new Map<string, Promise<void>>();
+  private timedOut = false;
+
+  constructor(private readonly input: RunPipelineInput) {
+    this.steps = input.pipeline.definition.steps;
+    this.states = Object.fromEntries(Object.keys(this.steps).map((id) => [id, 'pending' as StepState]));
+  }
+
+  async run(): Promise<RunPipelineResult> {
+    await this.emit({ type: 'run.started', key: 'run.started', at: now() });
+    const scope = new CancellationScope();
+    const runTimeout = this.input.pipeline.definition.timeout;
+    if (runTimeout) {
+      sleep(ms(runTimeout, runTimeout)).then(
+        () => {
+          this.timedOut = true;
+          scope.cancel();
+        },
+        () => undefined,
+      );
+    }
+    try {
+      await scope.run(() => this.walk());
+    } catch (error) {
+      if (!isCancellation(error)) throw error;
+      return this.stopEarly(error);
+    }
+    return this.finish();
+  }
+
+  /** Starts every step as soon as its needs finished, until nothing is left to start. */
+  private async walk(): Promise<void> {
+    for (;;) {
+      const { run, skip } = nextActions(this.steps, this.states);
+      const events: RunEvent[] = skip.map(({ stepId, reason }) => this.skip(stepId, reason));
+      for (const stepId of run) {
+        const condition = await this.condition(stepId);
+        if (condition === true) this.start(stepId);
+        else if (condition === false) events.push(this.skip(stepId, '`if` was false'));
+        else events.push(this.failEvent(stepId, 'failed', condition));
+      }
+      await this.emit(...events);
+      if (run.length || skip.length) continue;
+      if (!this.running.size) return;
+      await Promise.race(this.running.values());
+    }
+  }
+
+  private async condition(stepId: string): Promise<boolean | ErrorInfo> {
+    try {
+      return await evaluateCondition(this.steps[stepId]!.if, this.context());
+    } catch (error) {
+      return { message: `\`if\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error', step: stepId };
+    }
+  }
+
+  private start(stepId: string): void {
+    this.states[stepId] = 'running';
+    this.running.set(stepId, this.execute(stepId).finally(() => this.running.delete(stepId)));
+  }
+
+  private async execute(stepId: string): Promise<void> {
+    const step = this.steps[stepId]!;
+    let stepInput: Record<string, unknown>;
+    try {
+      stepInput = (await evaluateTemplate(step.with ?? {}, this.context())) as Record<string, unknown>;
+    } catch (error) {
+      await this.emit(this.failEvent(stepId, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error', step: stepId }));
+      return;
+    }
+    const defaults = this.input.pipeline.definition.defaults;
+    const timeoutMs = ms(step.timeout ?? defaults?.timeout, DEFAULT_STEP_TIMEOUT);
+    const retry = { ...DEFAULT_RETRY, ...defaults?.retry, ...step.retry };
+    const { executeStep } = proxyActivities<BatonActivities>({
+      startToCloseTimeout: timeoutMs + ACTIVITY_TIMEOUT_GRACE_MS,
+      heartbeatTimeout: '10s',
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      retry: {
+        maximumAttempts: retry.maxAttempts,
+        initialInterval: ms(retry.initialInterval, DEFAULT_RETRY.initialInterval),
+        backoffCoefficient: retry.backoffCoefficient,
+        maximumInterval: ms(retry.maxInterval, DEFAULT_RETRY.maxInterval),
+        nonRetryableErrorTypes: NON_RETRYABLE,
+      },
+    });
+    try {
+      const result = await executeStep({
+        runId: this.input.runId, tenantId: this.input.tenantId, stepId, uses: step.uses, pin: this.input.pipeline.pins[stepId]!,
+        input: stepInput, idempotencyKey: `${this.input.runId}:${stepId}`, timeoutMs,
+      });
+      this.outputs[stepId] = result.outputs;
+      this.states[stepId] = 'succeeded';
+    } catch (error) {
+      if (isCancellation(error)) {
+        this.states[stepId] = 'cancelled';
+        throw error;
+      }
+      const { status, info } = classifyFailure(stepId, error);
+      await this.emit(this.failEvent(stepId, status, info));
+    }
+  }
+
+  /** Cancelled by a user or by the run timeout: wait for running steps to stop, record it all. */
+  private async stopEarly(cancellation: unknown): Promise<RunPipelineResult> {
+    return CancellationScope.nonCancellable(async () => {
+      await Promise.allSettled(this.running.values());
+      const status = this.timedOut ? 'timed_out' : 'cancelled';
+      const reason = this.timedOut ? `the run timed out after ${this.input.pipeline.definition.timeout}` : 'the run was cancelled';
+      const events: RunEvent[] = [];
+      for (const [stepId, state] of Object.entries(this.states)) {
+        if (state === 'running' || state === 'cancelled') events.push(this.failEvent(stepId, 'cancelled', { message: `Stopped: ${reason}`, code: 'cancelled', step: stepId }));
+        else if (state === 'pending') events.push(this.skip(stepId, reason));
+      }
+      const error: ErrorInfo = { message: `Stopped: ${reason}`, code: status };
+      events.push({ type: 'run.completed', key: 'run.completed', at: now(), status, outputs: null, error });
+      await this.emit(...events);
+      if (!this.timedOut) throw cancellation;
+      return { status, outputs: null, error };
+    });
+  }
+
+  private async finish(): Promise<RunPipelineResult> {
+    const outcome = runOutcome(this.steps, this.states);
+    let result: RunPipelineResult;
+    if (outcome.status === 'failed') {
+      const step = outcome.failedSteps[0]!;
+      result = { status: 'failed', outputs: null, error: { message: `Step ${step} ${this.states[step] === 'timed_out' ? 'timed out' : 'failed'}: ${this.errors[step]?.message ?? 'unknown error'}`, code: 'step_failed', step } };
+    } else {
+      result = await this.evaluateOutputs();
+    }
+    await this.emit({ type: 'run.completed', key: 'run.completed', at: now(), ...result });
+    return result;
+  }
+
+  private async evaluateOutputs(): Promise<RunPipelineResult> {
+    try {
+      const outputs = (await evaluateTemplate(this.input.pipeline.definition.outputs ?? {}, this.context())) as Record<string, unknown>;
+      return { status: 'succeeded', outputs, error: null };
+    } catch (error) {
+      return { status: 'failed', outputs: null, error: { message: `\`outputs\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error' } };
+    }
+  }
+
+  private context(): ExpressionContext {
+    const { runId, inputs, pipeline } = this.input;
+    const steps = Object.fromEntries(Object.keys(this.steps).map((id) => [id, { outputs: this.outputs[id] ?? null, status: this.states[id]! }]));
+    return { inputs, steps, run: { id: runId, pipeline: pipeline.name, version: pipeline.version } };
+  }
+
+  private skip(stepId: string, reason: string): RunEvent {
+    this.states[stepId] = 'skipped';
+    return { type: 'step.skipped', key: `step:${stepId}:skipped`, at: now(), stepId, reason };
+  }
+
+  private failEvent(stepId: string, status: 'failed' | 'timed_out' | 'cancelled', error: ErrorInfo): RunEvent {
+    this.states[stepId] = status;
+    this.errors[stepId] = error;
+    return { type: 'step.failed', key: `step:${stepId}:failed`, at: now(), stepId, status, error };
+  }
+
+  /** Events are recorded even while the run is being cancelled. */
+  private async emit(...events: RunEvent[]): Promise<void> {
+    if (!events.length) return;
+    await CancellationScope.nonCancellable(() => recordRunEvents(this.input.tenantId, this.input.runId, events));
+  }
+}
+
+function classifyFailure(stepId: string, error: unknown): { status: 'failed' | 'timed_out'; info: ErrorInfo } {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) {
+    const code = typeof cause.details?.[0] === 'string' ? (cause.details[0] as string) : 'step_error';
+    return { status: cause.type === STEP_FAILURE_TYPES.timeout ? 'timed_out' : 'failed', info: { message: cause.message, code, step: stepId } };
+  }
+  if (cause instanceof TimeoutFailure) {
+    return { status: 'timed_out', info: { message: `The step's worker stopped responding (${cause.timeoutType})`, code: 'timeout', step: stepId } };
+  }
+  return { status: 'failed', info: { message: (cause as Error)?.message ?? String(cause), code: 'step_error', step: stepId } };
+}
+
