@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,6 +8,13 @@ import { RequestValidationError } from './common/errors/baton-error.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+
+const NEST_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+const LEVEL_INDEX: Record<string, number> = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 };
+
+function nestLogLevels(level: string): LogLevel[] | false {
+  return level === 'silent' ? false : NEST_LEVELS.slice(0, (LEVEL_INDEX[level] ?? 3) + 1);
+}
 
 /** Builds the control-plane HTTP app (not yet listening). */
 export async function createApi(config: RuntimeConfig): Promise<NestFastifyApplication> {
@@ -20,7 +27,7 @@ export async function createApi(config: RuntimeConfig): Promise<NestFastifyAppli
     }
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: config.LOG_LEVEL === 'silent' ? false : new Logger(),
+    logger: nestLogLevels(config.LOG_LEVEL),
     bufferLogs: false,
   });
   app.enableShutdownHooks();

@@ -1,4 +1,4 @@
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -24,7 +24,18 @@ async function workflowSource(): Promise<Pick<WorkerOptions, 'workflowBundle'>> 
   return { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }) };
 }
 
+const SDK_LEVELS: Record<string, LogLevel> = { fatal: 'ERROR', error: 'ERROR', warn: 'WARN', info: 'INFO', debug: 'DEBUG', trace: 'TRACE', silent: 'ERROR' };
+let runtimeInstalled = false;
+
+/** The Temporal SDK logs through one process-wide runtime, installed once before any worker. */
+function installRuntime(level: string): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger(SDK_LEVELS[level] ?? 'INFO') });
+}
+
 export async function startWorker(config: RuntimeConfig): Promise<RunningWorker> {
+  installRuntime(config.LOG_LEVEL);
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.DATABASE_POOL_SIZE });
   const sandbox = new StepSandbox({ memoryMb: config.STEP_MEMORY_MB });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });

@@ -30,12 +30,10 @@ export class ApiKeysRepository {
 
   /** The active key with this hash, stamping its last use (at most once a minute). */
   async findActiveByHashAndTouch(keyHash: string): Promise<ApiKeyEntity | null> {
-    const rows: Array<{ id: string }> = await this.db.query(
-      `UPDATE api_key SET last_used_at = now()
-       WHERE key_hash = $1 AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-       RETURNING id`,
-      [keyHash],
-    );
+    const touched = await this.repo.createQueryBuilder().update().set({ lastUsedAt: () => 'now()' })
+      .where(`key_hash = :keyHash AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, { keyHash })
+      .returning('id').execute();
+    const rows = touched.raw as Array<{ id: string }>;
     return rows.length ? this.repo.findOneBy({ id: rows[0]!.id }) : this.repo.findOneBy({ keyHash, revokedAt: IsNull() });
   }
 }

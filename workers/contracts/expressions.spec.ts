@@ -198,6 +198,7 @@ describe('evaluateTemplate', () => {
     await expect(evaluateTemplate('${{ inputs.( }}', context)).rejects.toThrow(/Syntax error/);
     await expect(evaluateTemplate('${{ inputs.day + 1 }}', context)).rejects.toThrow(/`inputs.day \+ 1` failed: The left side of the "\+" operator must evaluate to a number/);
     await expect(evaluateTemplate('${{ function($x) { $x } }}', context)).rejects.toThrow(/evaluated to a function/);
+    await expect(evaluateTemplate('${{ $uppercase }}', context)).rejects.toThrow(/evaluated to a function/);
   });
 
   it('stops runaway recursion', async () => {

@@ -484,7 +484,7 @@ async function evaluateExpression(compiled: CompiledExpression, context: Express
 /** JSONata results may be sequences (arrays with extra flags) or functions; keep plain JSON only. */
 function toJsonValue(value: unknown, source: string): unknown {
   if (value === undefined || value === null) return null;
-  if (typeof value === 'function') throw new ExpressionError(`\`${source}\` evaluated to a function, not a value`);
+  if (isFunctionValue(value)) throw new ExpressionError(`\`${source}\` evaluated to a function, not a value`);
   if (Array.isArray(value)) return value.map((item) => toJsonValue(item, source));
   if (typeof value === 'object') {
     const result: Record<string, unknown> = {};
@@ -492,6 +492,12 @@ function toJsonValue(value: unknown, source: string): unknown {
     return result;
   }
   return value;
+}
+
+/** JSONata lambdas and built-ins are objects carrying these markers, not JS functions. */
+function isFunctionValue(value: unknown): boolean {
+  if (typeof value === 'function') return true;
+  return value !== null && typeof value === 'object' && ('_jsonata_lambda' in value || '_jsonata_function' in value);
 }
 
 function stringify(value: unknown): string {

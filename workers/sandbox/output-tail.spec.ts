@@ -14,7 +14,6 @@ describe(OutputTail.name, () => {
     const tail = new OutputTail(8);
     for (let i = 0; i < 10_000; i++) tail.push(Buffer.from(`line ${i}\n`));
 
-    expect(tail.toString()).toBe(' 9999\n'.padStart(8, '9').slice(-8));
-    expect(tail.toString()).toHaveLength(8);
+    expect(tail.toString()).toBe('ne 9999\n');
   });
 });

@@ -2,6 +2,7 @@
  * Child-process entry that runs plugin steps for StepSandbox, one task at a time, over IPC.
  * Started as `node --max-old-space-size=N step-runner.js` with an empty environment.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { format } from 'node:util';
 import type { PluginDefinition, StepDefinition } from '../../plugins/sdk/src/define-plugin.js';
 import { executeStep, failureFromThrown } from '../../plugins/sdk/src/execute-step.js';
@@ -19,10 +20,12 @@ const send = connectToHost();
 const pluginsByEntry = new Map<string, Promise<PluginDefinition>>();
 const cancellers = new Map<string, AbortController>();
 let taskQueue: Promise<void> = Promise.resolve();
-let activeTask: { taskId: string; telemetry: BoundedTelemetry } | undefined;
+/** Follows a task's async work, so console output from a step's leftover timers cannot land in a later task. */
+const taskTelemetry = new AsyncLocalStorage<BoundedTelemetry>();
+let activeTaskId: string | undefined;
 let crashing = false;
 
-redirectConsoleToActiveTask();
+redirectConsoleToTask();
 process.on('message', onHostMessage);
 process.on('disconnect', () => process.exit(0));
 process.on('uncaughtException', crash);
@@ -50,13 +53,13 @@ function onHostMessage(message: HostMessage): void {
 
 async function runTask(message: RunTaskMessage, signal: AbortSignal): Promise<void> {
   const telemetry = new BoundedTelemetry(message.taskId, send);
-  activeTask = { taskId: message.taskId, telemetry };
+  activeTaskId = message.taskId;
   try {
-    const result = await executeTask(message, signal, telemetry);
+    const result = await taskTelemetry.run(telemetry, () => executeTask(message, signal, telemetry));
     telemetry.reportDropped();
     send(result);
   } finally {
-    activeTask = undefined;
+    activeTaskId = undefined;
     cancellers.delete(message.taskId);
   }
 }
@@ -105,18 +108,22 @@ function crash(error: unknown): void {
   process.stderr.write(`step-runner: uncaught ${description}\n`);
   const exit = () => process.exit(CRASH_EXIT_CODE);
   setTimeout(exit, CRASH_REPORT_WAIT_MS);
-  if (!activeTask) return exit();
+  if (!activeTaskId) return exit();
   const message = truncate(`uncaught ${description}`, SANDBOX_LIMITS.maxErrorMessageChars);
-  send({ type: 'result', taskId: activeTask.taskId, ok: false, error: { code: 'crashed', retryable: true, message } }, exit);
+  send({ type: 'result', taskId: activeTaskId, ok: false, error: { code: 'crashed', retryable: true, message } }, exit);
 }
 
 /** Plugin authors reach for console.log; inside a task it becomes a run log line instead of stdout noise. */
-function redirectConsoleToActiveTask(): void {
+function redirectConsoleToTask(): void {
   const levels: Record<string, LogLevel> = { debug: 'debug', log: 'info', info: 'info', warn: 'warn', error: 'error' };
   const writableConsole = console as unknown as Record<string, (...args: unknown[]) => void>;
   for (const [method, level] of Object.entries(levels)) {
     const original = writableConsole[method]!.bind(console);
-    writableConsole[method] = (...args) => (activeTask ? activeTask.telemetry.log({ level, message: format(...args) }) : original(...args));
+    writableConsole[method] = (...args) => {
+      const telemetry = taskTelemetry.getStore();
+      if (telemetry) telemetry.log({ level, message: format(...args) });
+      else original(...args);
+    };
   }
 }
 

@@ -28,7 +28,10 @@ describe(runStepForTest.name, () => {
       title: 'Strict',
       input: z.strictObject({ user: z.object({ name: z.string() }) }),
       output: z.object({}),
-      run: () => ((ran = true), {}),
+      run: () => {
+        ran = true;
+        return {};
+      },
     });
 
     const result = await runStepForTest(step, { user: { name: 7 }, extra: 1 });

@@ -56,7 +56,8 @@ export class Foundation1795000000000 implements MigrationInterface {
         tenant_id uuid NOT NULL CONSTRAINT pipeline_version_tenant_fk REFERENCES tenant (id) ON DELETE CASCADE,
         pipeline_id uuid NOT NULL CONSTRAINT pipeline_version_pipeline_fk REFERENCES pipeline (id) ON DELETE CASCADE,
         version int NOT NULL,
-        definition jsonb NOT NULL,
+        -- json, not jsonb: the definition keeps the step order the user wrote.
+        definition json NOT NULL,
         pins jsonb NOT NULL,
         checksum text NOT NULL,
         created_by uuid,

@@ -1,10 +1,11 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type Options, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import semver from 'semver';
 import type { z } from 'zod';
 import { containsExpression, inspectTemplate, type ExpressionReference, type TemplateInspection } from '../../../workers/contracts/expressions.js';
 import { findCycle, topologicalOrder } from '../../../workers/contracts/graph.js';
 import type { PinnedStep, PipelineDefinition, StepDefinition } from '../../../workers/contracts/pipeline.contract.js';
+import type { FieldProblem } from '../../common/errors/baton-error.js';
 import { formatPath } from '../../common/validation/zod.js';
 import { PipelineDefinitionSchema } from './pipeline-definition.schema.js';
 
@@ -22,10 +23,8 @@ export interface PluginVersionView {
   steps: Record<string, { inputSchema: object; outputSchema?: object }>;
 }
 
-export interface ValidationProblem {
-  path: string;
-  message: string;
-}
+/** `{ path: 'steps.publish.needs[1]', message }`, as the 422 response lists them. */
+export type ValidationProblem = FieldProblem;
 
 export type PipelineValidation =
   | { valid: true; definition: PipelineDefinition; pins: Record<string, PinnedStep>; order: string[] }
@@ -54,12 +53,12 @@ export function validatePipeline(raw: unknown, catalog: PluginCatalogView, opts:
     report('name', `The definition is named \`${definition.name}\` but is being saved as \`${opts.expectedName}\``);
   }
   checkInputs(definition, report);
-  const graphIsSound = checkNeeds(definition.steps, report);
+  checkNeeds(definition.steps, report);
   const pins = resolvePins(definition.steps, catalog, report);
   checkStepInputs(definition.steps, pins, catalog, report);
   checkExpressions(definition, report);
 
-  if (problems.length > 0 || !graphIsSound) return { valid: false, problems };
+  if (problems.length > 0) return { valid: false, problems };
   return { valid: true, definition, pins, order: topologicalOrder(definition.steps) };
 }
 
@@ -89,33 +88,47 @@ function schemaProblems(error: z.ZodError): ValidationProblem[] {
 
 function checkInputs(definition: PipelineDefinition, report: Report): void {
   const inputs = definition.inputs ?? {};
-  const ajv = newAjv({ strict: true });
   for (const [name, schema] of Object.entries(inputs)) {
-    try {
-      ajv.compile(schema);
-    } catch (error) {
-      report(`inputs.${name}`, `Not a valid JSON Schema: ${(error as Error).message}`);
-    }
+    const compiled = compileSchema(userSchemas(), schema);
+    if (typeof compiled === 'string') report(`inputs.${name}`, `Not a valid JSON Schema: ${compiled}`);
   }
   (definition.required ?? []).forEach((name, index) => {
     if (!Object.hasOwn(inputs, name)) report(`required[${index}]`, `\`${name}\` is not declared in inputs`);
   });
 }
 
-/** A fresh instance per validation: ajv keeps every schema it compiles, so a shared one would grow forever. */
-function newAjv({ strict }: { strict: boolean }): Ajv2020 {
-  // Strict about keywords in schemas users write (a misspelt keyword is a mistake), lenient for plugin schemas.
-  const strictness = strict ? { strictSchema: true, strictTypes: false, strictTuples: false, strictRequired: false } : { strict: false };
+// Strict about keywords in schemas users write (a misspelt keyword is a mistake), lenient for plugin schemas.
+const userSchemas = once(() => newAjv({ strictSchema: true, strictTypes: false, strictTuples: false, strictRequired: false }));
+const pluginSchemas = once(() => newAjv({ strict: false }));
+
+function newAjv(strictness: Pick<Options, 'strict' | 'strictSchema' | 'strictTypes' | 'strictTuples' | 'strictRequired'>): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, logger: false, ...strictness });
   addFormats.default(ajv);
   return ajv;
 }
 
+function once<T>(create: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= create());
+}
+
+/** The validate function, or why the schema does not compile. */
+function compileSchema(ajv: Ajv2020, schema: object): ValidateFunction | string {
+  try {
+    return ajv.compile(schema);
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    // ajv keeps every schema it compiles; forget it so that a long-lived instance does not grow.
+    ajv.removeSchema(schema);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Graph
 
-/** Reports unknown, self and cyclic needs; false when the graph cannot be ordered. */
-function checkNeeds(steps: Record<string, StepDefinition>, report: Report): boolean {
+/** Reports unknown, self and cyclic needs. */
+function checkNeeds(steps: Record<string, StepDefinition>, report: Report): void {
   const knownNeeds: Record<string, { needs: string[] }> = {};
   for (const [id, step] of Object.entries(steps)) {
     knownNeeds[id] = { needs: [] };
@@ -127,7 +140,6 @@ function checkNeeds(steps: Record<string, StepDefinition>, report: Report): bool
   }
   const cycle = findCycle(knownNeeds);
   if (cycle) report(`steps.${cycle[0]}.needs`, `Steps form a cycle: ${[...cycle, cycle[0]].join(' → ')}`);
-  return cycle === null;
 }
 
 /** Every step `id` transitively needs: the only steps whose outputs exist when `id` runs. */
@@ -195,15 +207,27 @@ function inputSchemaOf(pin: PinnedStep, catalog: PluginCatalogView): object | un
   return catalog.versions(pin.plugin).find((v) => v.version === pin.version)?.steps[pin.step]?.inputSchema;
 }
 
+/** Plugin versions are immutable, so their compiled input schemas can be kept (a bounded number of them). */
+const stepInputValidators = new Map<string, ValidateFunction | string>();
+const MAX_CACHED_VALIDATORS = 1000;
+
+function stepInputValidator(pin: PinnedStep, schema: object): ValidateFunction | string {
+  const key = `${pin.plugin}@${pin.version}/${pin.step}#${pin.digest}`;
+  let validate = stepInputValidators.get(key);
+  if (validate === undefined) {
+    validate = compileSchema(pluginSchemas(), schema);
+    if (stepInputValidators.size >= MAX_CACHED_VALIDATORS) stepInputValidators.delete(stepInputValidators.keys().next().value!);
+    stepInputValidators.set(key, validate);
+  }
+  return validate;
+}
+
 /** `with` against the step's input schema, for literal values only: expressions are checked at run time. */
 function checkStepInputs(steps: Record<string, StepDefinition>, pins: Record<string, PinnedStep>, catalog: PluginCatalogView, report: Report): void {
-  const ajv = newAjv({ strict: false });
-  const validators = new Map<object, ValidateFunction | string>();
   for (const [id, pin] of Object.entries(pins)) {
     const schema = inputSchemaOf(pin, catalog);
     if (!schema) continue;
-    if (!validators.has(schema)) validators.set(schema, compileOrMessage(ajv, schema));
-    const validate = validators.get(schema)!;
+    const validate = stepInputValidator(pin, schema);
     if (typeof validate === 'string') {
       report(`steps.${id}.uses`, `The input schema of \`${pin.plugin}/${pin.step}@${pin.version}\` is broken: ${validate}`);
       continue;
@@ -214,14 +238,6 @@ function checkStepInputs(steps: Record<string, StepDefinition>, pins: Record<str
       const problem = withProblem(`steps.${id}.with`, input, error);
       if (problem) report(problem.path, problem.message);
     }
-  }
-}
-
-function compileOrMessage(ajv: Ajv2020, schema: object): ValidateFunction | string {
-  try {
-    return ajv.compile(schema);
-  } catch (error) {
-    return (error as Error).message;
   }
 }
 

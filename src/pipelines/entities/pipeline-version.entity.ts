@@ -7,7 +7,7 @@ export class PipelineVersionEntity {
   @Column('uuid', { name: 'tenant_id' }) tenantId!: string;
   @Column('uuid', { name: 'pipeline_id' }) pipelineId!: string;
   @Column('int') version!: number;
-  @Column('jsonb') definition!: PipelineDefinition;
+  @Column('json') definition!: PipelineDefinition;
   @Column('jsonb') pins!: Record<string, PinnedStep>;
   @Column('text') checksum!: string;
   @Column('uuid', { name: 'created_by', nullable: true }) createdBy!: string | null;

@@ -1,0 +1,405 @@
+import { describe, expect, it } from 'vitest';
+import type { PipelineDefinition } from '../../../workers/contracts/pipeline.contract.js';
+import { inMemoryPluginCatalog } from './in-memory-plugin-catalog.js';
+import { pipelineChecksum } from './pipeline-checksum.js';
+import { validatePipeline, type PipelineValidation } from './pipeline-validator.js';
+
+const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
+const object = (properties: Record<string, object>, required: string[] = []) => ({ $schema: DRAFT, type: 'object', properties, required, additionalProperties: false });
+
+const queryStep = { inputSchema: object({ connection: { type: 'string' }, sql: { type: 'string' }, params: { type: 'array' } }, ['connection', 'sql']) };
+const catalog = inMemoryPluginCatalog({
+  postgres: [
+    { version: '1.0.0', digest: 'sha256:pg100', steps: { query: queryStep } },
+    { version: '1.2.0', digest: 'sha256:pg120', steps: { query: queryStep } },
+    { version: '2.0.0', digest: 'sha256:pg200', steps: { query: queryStep, exec: queryStep } },
+    { version: '3.0.0-beta.1', digest: 'sha256:pg3b', steps: { query: queryStep } },
+  ],
+  http: [
+    {
+      version: '1.4.0',
+      digest: 'sha256:http140',
+      steps: {
+        request: {
+          inputSchema: object(
+            { url: { type: 'string', format: 'uri' }, method: { enum: ['GET', 'POST'] }, retries: { type: 'integer', minimum: 0 }, headers: { type: 'object', additionalProperties: { type: 'string' } } },
+            ['url'],
+          ),
+        },
+      },
+    },
+  ],
+  quality: [{ version: '1.0.0', digest: 'sha256:q100', steps: { expect: { inputSchema: object({ dataset: {}, expect: { type: 'array' } }, ['dataset']) } } }],
+  files: [{ version: '1.1.0', digest: 'sha256:f110', steps: { write: { inputSchema: object({ path: { type: 'string' }, data: {} }, ['path']) } } }],
+});
+
+type Json = Record<string, unknown>;
+/** A definition as a user might write it, loosely typed so that specs can break it. */
+interface DraftDefinition extends Json {
+  inputs: Record<string, Json>;
+  steps: Record<string, Json>;
+  outputs: Json;
+}
+
+/** The PIPELINES.md example, minus the parts not supported yet. */
+const dailySales = (): DraftDefinition => ({
+  apiVersion: 'baton/v1',
+  kind: 'Pipeline',
+  name: 'daily-sales',
+  description: "Load yesterday's sales, check them, publish a report.",
+  inputs: { day: { type: 'string', format: 'date' } },
+  required: ['day'],
+  timeout: '2h',
+  sla: '30m',
+  concurrency: 1,
+  defaults: { retry: { maxAttempts: 3, initialInterval: '5s', backoffCoefficient: 2, maxInterval: '1m' }, timeout: '10m' },
+  steps: {
+    extract: {
+      uses: 'postgres/query@^1',
+      with: { connection: '${{ secrets.WAREHOUSE_URL }}', sql: 'select * from sales where day = $1', params: ['${{ inputs.day }}'] },
+    },
+    check: {
+      uses: 'quality/expect@^1',
+      needs: ['extract'],
+      with: { dataset: '${{ steps.extract.outputs.dataset }}', expect: [{ column: 'amount', notNull: true, min: 0 }] },
+    },
+    'per-region': {
+      needs: ['extract'],
+      uses: 'http/request',
+      with: { url: 'https://reports.example/${{ steps.extract.outputs.regions[0] }}', method: 'POST' },
+    },
+    publish: {
+      needs: ['check', 'per-region'],
+      if: '${{ steps.check.outputs.passed and steps.per-region.status = "succeeded" }}',
+      uses: 'files/write@1.1.0',
+      with: { path: 'reports/${{ inputs.day }}.json', data: '${{ steps.extract.outputs.summary }}' },
+      retry: { maxAttempts: 5 },
+      timeout: '5m',
+    },
+  },
+  outputs: { report: '${{ steps.publish.outputs.path }}', regions: '${{ steps.per-region.outputs }}' },
+});
+
+const withChanges = (change: (d: DraftDefinition) => void) => {
+  const definition = dailySales();
+  change(definition);
+  return definition;
+};
+
+const problemsOf = (result: PipelineValidation) => {
+  if (result.valid) throw new Error('expected the definition to be invalid');
+  return result.problems;
+};
+const problemsFor = (raw: unknown, opts?: { expectedName?: string }) => problemsOf(validatePipeline(raw, catalog, opts));
+
+describe('validatePipeline', () => {
+  it('accepts a diamond graph, pins every step and orders it', () => {
+    const result = validatePipeline(dailySales(), catalog, { expectedName: 'daily-sales' });
+    if (!result.valid) throw new Error(JSON.stringify(result.problems, null, 2));
+    expect(result.order).toEqual(['extract', 'check', 'per-region', 'publish']);
+    expect(result.pins).toEqual({
+      extract: { plugin: 'postgres', step: 'query', version: '1.2.0', digest: 'sha256:pg120' },
+      check: { plugin: 'quality', step: 'expect', version: '1.0.0', digest: 'sha256:q100' },
+      'per-region': { plugin: 'http', step: 'request', version: '1.4.0', digest: 'sha256:http140' },
+      publish: { plugin: 'files', step: 'write', version: '1.1.0', digest: 'sha256:f110' },
+    });
+    expect(result.definition).toEqual(dailySales());
+  });
+
+  describe('schema', () => {
+    it('reports every schema problem with its path', () => {
+      const raw = withChanges((d) => {
+        d.apiVersion = 'baton/v2';
+        d.name = 'Daily Sales';
+        d.timeout = '2 hours';
+        d.concurrency = 0;
+        d.surprise = true;
+        d.steps.extract.retry = { maxAttempts: 0, backoffCoefficient: 0.5 };
+        d.steps.check.needs = ['extract', 'extract'];
+        d.steps.check.if = 3;
+        d.steps.publish.uses = 'Files/Write';
+        d.steps['Bad Id'] = { uses: 'http/request' };
+        d.steps.approve = { needs: ['check'] };
+      });
+      expect(problemsFor(raw)).toEqual(
+        expect.arrayContaining([
+          { path: 'apiVersion', message: 'Must be baton/v1' },
+          { path: 'name', message: 'Must match [a-z0-9-]{1,63}' },
+          { path: 'timeout', message: 'Must be a positive duration such as 500ms, 5s, 1m, 2h, 1d or 1h30m' },
+          { path: 'concurrency', message: expect.stringMatching(/>0/) },
+          { path: 'surprise', message: 'Unknown field' },
+          { path: 'steps.extract.retry.maxAttempts', message: expect.any(String) },
+          { path: 'steps.extract.retry.backoffCoefficient', message: expect.any(String) },
+          { path: 'steps.check.needs[1]', message: '`extract` is listed twice' },
+          { path: 'steps.check.if', message: 'Must be true, false or a ${{ expression }}' },
+          { path: 'steps.publish.uses', message: 'Must be plugin/step or plugin/step@version, e.g. http/request@^1' },
+          { path: 'steps.Bad Id', message: 'Step ids must match [a-z][a-z0-9_-]{0,62}' },
+          { path: 'steps.approve.uses', message: 'Required' },
+        ]),
+      );
+    });
+
+    it('rejects features that are not supported yet with a clear message', () => {
+      const raw = withChanges((d) => {
+        d.steps['per-region'].forEach = '${{ steps.extract.outputs.regions }}';
+        d.steps['per-region'].maxParallel = 4;
+        d.steps.check.approval = { roles: ['admin'] };
+        d.onFailure = [{ uses: 'http/request@^1' }];
+      });
+      expect(problemsFor(raw)).toEqual([
+        { path: 'steps.check.approval', message: '`approval` is not supported yet' },
+        { path: 'steps.per-region.forEach', message: '`forEach` is not supported yet' },
+        { path: 'steps.per-region.maxParallel', message: '`maxParallel` is not supported yet' },
+        { path: 'onFailure', message: '`onFailure` is not supported yet' },
+      ]);
+    });
+
+    it('rejects definitions that are not objects', () => {
+      expect(problemsFor('apiVersion: baton/v1')).toEqual([{ path: '(definition)', message: expect.stringMatching(/expected object/) }]);
+    });
+  });
+
+  describe('size limits', () => {
+    it('rejects definitions over 256 KB', () => {
+      const raw = withChanges((d) => {
+        d.description = 'x'.repeat(256 * 1024);
+      });
+      expect(problemsFor(raw)).toEqual([{ path: '(definition)', message: expect.stringMatching(/the limit is 262144/) }]);
+    });
+
+    it('rejects more than 500 steps and empty pipelines', () => {
+      const steps = Object.fromEntries(Array.from({ length: 501 }, (_, i) => [`s${i}`, { uses: 'http/request' }]));
+      expect(problemsFor({ ...dailySales(), steps, outputs: {} })).toEqual([{ path: 'steps', message: 'A pipeline may have at most 500 steps; this one has 501' }]);
+      expect(problemsFor({ ...dailySales(), steps: {}, outputs: {} })).toEqual([{ path: 'steps', message: 'A pipeline needs at least one step' }]);
+    });
+  });
+
+  describe('name', () => {
+    it('reports a name that differs from the one in the URL', () => {
+      expect(problemsFor(dailySales(), { expectedName: 'weekly-sales' })).toEqual([
+        { path: 'name', message: 'The definition is named `daily-sales` but is being saved as `weekly-sales`' },
+      ]);
+    });
+  });
+
+  describe('inputs', () => {
+    it('reports invalid input schemas and unknown required inputs', () => {
+      const raw = withChanges((d) => {
+        d.inputs.limit = { type: 'integer', minimun: 1 };
+        d.inputs.mode = { type: 'strin' };
+        d.required = ['day', 'region'];
+      });
+      expect(problemsFor(raw)).toEqual([
+        { path: 'inputs.limit', message: expect.stringMatching(/^Not a valid JSON Schema: .*minimun/) },
+        { path: 'inputs.mode', message: expect.stringMatching(/^Not a valid JSON Schema/) },
+        { path: 'required[1]', message: '`region` is not declared in inputs' },
+      ]);
+    });
+  });
+
+  describe('needs', () => {
+    it('reports unknown and self needs', () => {
+      const raw = withChanges((d) => {
+        d.steps.publish.needs = ['check', 'publish', 'approve'];
+      });
+      expect(problemsFor(raw)).toEqual(
+        expect.arrayContaining([
+          { path: 'steps.publish.needs[1]', message: 'A step cannot need itself' },
+          { path: 'steps.publish.needs[2]', message: 'Unknown step `approve`' },
+        ]),
+      );
+    });
+
+    it('reports a cycle with the steps along it', () => {
+      const raw = withChanges((d) => {
+        d.steps.extract.needs = ['publish'];
+      });
+      expect(problemsFor(raw)).toContainEqual({ path: 'steps.extract.needs', message: 'Steps form a cycle: extract → publish → check → extract' });
+    });
+  });
+
+  describe('uses', () => {
+    it('reports missing plugins, unsatisfiable ranges, bad ranges and missing steps', () => {
+      const raw = withChanges((d) => {
+        d.steps.extract.uses = 'postgres/query@^4';
+        d.steps.check.uses = 'mystery/expect@^1';
+        d.steps['per-region'].uses = 'http/request@one';
+        d.steps.publish.uses = 'files/delete@latest';
+      });
+      expect(problemsFor(raw)).toEqual(
+        expect.arrayContaining([
+          { path: 'steps.extract.uses', message: 'No version of `postgres` satisfies `^4` (available: 3.0.0-beta.1, 2.0.0, 1.2.0, 1.0.0)' },
+          { path: 'steps.check.uses', message: 'Plugin `mystery` is not available' },
+          { path: 'steps.per-region.uses', message: '`one` is not a version, a semver range or `latest`' },
+          { path: 'steps.publish.uses', message: '`files@1.1.0` has no step `delete` (it has: write)' },
+        ]),
+      );
+    });
+
+    it('pins the highest release for latest or no range, and exact versions as written', () => {
+      const pinsFor = (uses: string) => {
+        const result = validatePipeline(withChanges((d) => (d.steps.extract.uses = uses)), catalog);
+        if (!result.valid) throw new Error(JSON.stringify(result.problems));
+        return result.pins.extract.version;
+      };
+      expect(pinsFor('postgres/query')).toBe('2.0.0');
+      expect(pinsFor('postgres/query@latest')).toBe('2.0.0');
+      expect(pinsFor('postgres/query@1.0.0')).toBe('1.0.0');
+      expect(pinsFor('postgres/query@~1.2')).toBe('1.2.0');
+      expect(pinsFor('postgres/query@3.0.0-beta.1')).toBe('3.0.0-beta.1');
+    });
+  });
+
+  describe('with', () => {
+    it('checks literal values against the input schema of the pinned step', () => {
+      const raw = withChanges((d) => {
+        d.steps['per-region'].with = { url: 'not a url', method: 'PATCH', retries: -1, headers: { a: 1 }, extra: true };
+        d.steps.extract.with = { sql: 42 };
+      });
+      expect(problemsFor(raw)).toEqual([
+        { path: 'steps.extract.with.connection', message: 'Required' },
+        { path: 'steps.extract.with.sql', message: 'Must be string' },
+        { path: 'steps.per-region.with.extra', message: 'Unknown field' },
+        { path: 'steps.per-region.with.url', message: 'Must match format "uri"' },
+        { path: 'steps.per-region.with.method', message: 'Must be equal to one of the allowed values' },
+        { path: 'steps.per-region.with.retries', message: 'Must be >= 0' },
+        { path: 'steps.per-region.with.headers.a', message: 'Must be string' },
+      ]);
+    });
+
+    it('leaves values holding expressions to run time, but still requires required fields', () => {
+      const raw = withChanges((d) => {
+        d.steps['per-region'].with = { method: '${{ inputs.day }}', retries: 'n=${{ inputs.day }}', headers: { a: ['${{ inputs.day }}'], b: 2 } };
+      });
+      expect(problemsFor(raw)).toEqual([
+        { path: 'steps.per-region.with.url', message: 'Required' },
+        { path: 'steps.per-region.with.headers.b', message: 'Must be string' },
+      ]);
+    });
+
+    it('reports array items by index', () => {
+      const raw = withChanges((d) => {
+        d.steps.check.with = { dataset: 'x', expect: 'all' };
+        d.steps.extract.with = { connection: 'c', sql: 's', params: { 0: 'a' } };
+      });
+      expect(problemsFor(raw)).toEqual([
+        { path: 'steps.extract.with.params', message: 'Must be array' },
+        { path: 'steps.check.with.expect', message: 'Must be array' },
+      ]);
+    });
+  });
+
+  describe('expressions', () => {
+    it('reports syntax errors in with, if and outputs', () => {
+      const raw = withChanges((d) => {
+        d.steps.extract.with = { connection: 'c', sql: 'select ${{ inputs.day + }}', params: ['${{ inputs.day'] };
+        d.steps.publish.if = '${{ steps.check.outputs.passed and }}';
+        d.outputs = { report: '${{ $count( }}' };
+      });
+      expect(problemsFor(raw)).toEqual([
+        { path: 'steps.extract.with.sql', message: 'Syntax error at character 12 of `inputs.day +`: Unexpected end of expression' },
+        { path: 'steps.extract.with.params[0]', message: '`${{` at character 1 is not closed by `}}`' },
+        { path: 'steps.publish.if', message: expect.stringMatching(/^Syntax error at character \d+ of `steps.check.outputs.passed and`/) },
+        { path: 'outputs.report', message: expect.stringMatching(/^Syntax error .*`\$count\(`/) },
+      ]);
+    });
+
+    it('reports unknown inputs, steps and names', () => {
+      const raw = withChanges((d) => {
+        d.steps.check.with = { dataset: '${{ inputs.dya }}', expect: ['${{ steps.extarct.outputs.x }}', '${{ env.HOME }}', '${{ steps.extract.result }}'] };
+        d.outputs = { report: '${{ steps.nowhere.outputs.path }}' };
+      });
+      expect(problemsFor(raw)).toEqual([
+        { path: 'steps.check.with.dataset', message: 'Unknown input `dya`' },
+        { path: 'steps.check.with.expect[0]', message: 'Unknown step `extarct`' },
+        { path: 'steps.check.with.expect[1]', message: 'Unknown name `env`: expressions start from inputs, steps, item, run, secrets' },
+        { path: 'steps.check.with.expect[2]', message: '`steps.extract.result`: a step has only `outputs` and `status`' },
+        { path: 'outputs.report', message: 'Unknown step `nowhere`' },
+      ]);
+    });
+
+    it('allows only upstream steps to be referenced', () => {
+      const raw = withChanges((d) => {
+        d.steps.check.with = { dataset: '${{ steps.per-region.outputs }}' };
+        d.steps.extract.with = { connection: 'c', sql: '${{ steps.extract.status }}' };
+        d.steps.publish.with = { path: '${{ steps.extract.outputs.path }}' };
+      });
+      expect(problemsFor(raw)).toEqual([
+        { path: 'steps.extract.with.sql', message: 'A step cannot read its own outputs or status' },
+        {
+          path: 'steps.check.with.dataset',
+          message: '`per-region` is not upstream of `check`: add it to needs (directly or through a step it needs) so that it has finished',
+        },
+      ]);
+    });
+
+    it('accepts secrets only as a whole value in with', () => {
+      const raw = withChanges((d) => {
+        d.steps['per-region'].with = { url: 'https://x.example', headers: { authorization: 'Bearer ${{ secrets.TOKEN }}', b: '${{ $lowercase(secrets.TOKEN) }}' } };
+        d.steps.publish.if = '${{ secrets.ENABLED }}';
+        d.outputs = { leaked: '${{ secrets.WAREHOUSE_URL }}' };
+      });
+      const secretMessage = expect.stringMatching(/^A secret can only be used as a whole value/);
+      expect(problemsFor(raw)).toEqual([
+        { path: 'steps.per-region.with.headers.authorization', message: secretMessage },
+        { path: 'steps.per-region.with.headers.b', message: secretMessage },
+        { path: 'steps.publish.if', message: "Secrets can only be passed to a step's `with`" },
+        { path: 'outputs.leaked', message: "Secrets can only be passed to a step's `with`" },
+      ]);
+    });
+
+    it('rejects item while forEach is not supported', () => {
+      const raw = withChanges((d) => {
+        d.steps.check.with = { dataset: '${{ item }}' };
+      });
+      expect(problemsFor(raw)).toEqual([{ path: 'steps.check.with.dataset', message: '`item` exists only inside forEach, which is not supported yet' }]);
+    });
+
+    it('requires if to be a boolean or one whole expression', () => {
+      const raw = withChanges((d) => {
+        d.steps.check.if = 'steps.extract.status = "succeeded"';
+        d.steps.publish.if = '${{ inputs.day }} and ${{ inputs.day }}';
+      });
+      expect(problemsFor(raw)).toEqual([
+        { path: 'steps.check.if', message: 'Must be true, false or a single ${{ expression }}' },
+        { path: 'steps.publish.if', message: 'Must be true, false or a single ${{ expression }}' },
+      ]);
+    });
+  });
+
+  it('reports problems of every kind at once', () => {
+    const raw = withChanges((d) => {
+      d.steps.publish.needs = ['check', 'ghost'];
+      d.steps.check.uses = 'quality/expect@^9';
+      d.steps['per-region'].with = { url: 42 };
+      d.steps.extract.with = { connection: '${{ secrets.WAREHOUSE_URL }}', sql: '${{ inputs.missing }}' };
+      d.outputs = { report: '${{ steps.publish.outputs.path ++ }}' };
+    });
+    expect(problemsFor(raw)).toEqual([
+      { path: 'steps.publish.needs[1]', message: 'Unknown step `ghost`' },
+      { path: 'steps.check.uses', message: 'No version of `quality` satisfies `^9` (available: 1.0.0)' },
+      { path: 'steps.per-region.with.url', message: 'Must be string' },
+      { path: 'steps.extract.with.sql', message: 'Unknown input `missing`' },
+      { path: 'steps.publish.if', message: expect.stringMatching(/^`per-region` is not upstream of `publish`/) },
+      { path: 'outputs.report', message: expect.stringMatching(/^Syntax error/) },
+    ]);
+  });
+});
+
+describe('pipelineChecksum', () => {
+  const definitionOf = (raw: unknown): PipelineDefinition => {
+    const result = validatePipeline(raw, catalog);
+    if (!result.valid) throw new Error(JSON.stringify(result.problems));
+    return result.definition;
+  };
+
+  it('ignores key order and changes with content', () => {
+    const definition = definitionOf(dailySales());
+    const reversed = (value: Json): Json => Object.fromEntries(Object.entries(value).reverse());
+    const reordered = { ...reversed(definition as unknown as Json), defaults: reversed(definition.defaults as Json) } as unknown as PipelineDefinition;
+    expect(Object.keys(reordered)[0]).not.toBe('apiVersion');
+    expect(pipelineChecksum(reordered)).toBe(pipelineChecksum(definition));
+    expect(pipelineChecksum(definition)).toMatch(/^[0-9a-f]{64}$/);
+    expect(pipelineChecksum({ ...definition, description: 'changed' })).not.toBe(pipelineChecksum(definition));
+  });
+});

@@ -1,0 +1,117 @@
+import type { LogEntry, MetricEntry } from '../../plugins/sdk/src/step-context.js';
+import { readRunnerMessage } from './runner-message.js';
+import { cancelled, fromRunnerError, fromUnexpectedExit, leavesProcessHealthy, timedOut, type SandboxOutcome } from './sandbox-outcome.js';
+import type { SandboxProcess } from './sandbox-process.js';
+import { SANDBOX_LIMITS, type RunnerMessage, type RunTaskMessage } from './sandbox-protocol.js';
+
+export interface TaskHooks {
+  onLog?(entry: LogEntry): void;
+  onMetric?(entry: MetricEntry): void;
+  /** Abort to cancel the step: the child gets a cancel message, then a grace period, then SIGKILL. */
+  signal?: AbortSignal;
+}
+
+export interface TaskSettings {
+  timeoutMs: number;
+  cancelGraceMs: number;
+  memoryMb: number;
+  /** Aborted when the sandbox closes: the task ends at once. */
+  shutdown: AbortSignal;
+}
+
+export interface TaskResult {
+  outcome: SandboxOutcome;
+  /** Whether the child may serve another task. */
+  reusable: boolean;
+}
+
+/** Runs one task on a child and settles exactly once: result, exit, timeout, cancel or shutdown. */
+export function runTask(child: SandboxProcess, message: RunTaskMessage, hooks: TaskHooks, settings: TaskSettings): Promise<TaskResult> {
+  return new Promise((resolve) => new TaskRun(child, message, hooks, settings, resolve).start());
+}
+
+class TaskRun {
+  private settled = false;
+  private cancelling = false;
+  private sent = false;
+  private logs = 0;
+  private metrics = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly disposers: (() => void)[] = [];
+
+  constructor(
+    private readonly child: SandboxProcess,
+    private readonly message: RunTaskMessage,
+    private readonly hooks: TaskHooks,
+    private readonly settings: TaskSettings,
+    private readonly resolve: (result: TaskResult) => void,
+  ) {}
+
+  start(): void {
+    this.disposers.push(this.child.onMessage((raw) => this.onChildMessage(raw)));
+    this.timers.push(setTimeout(() => this.finish(timedOut(this.settings.timeoutMs), false), this.settings.timeoutMs));
+    this.disposers.push(this.child.onExit((exit) => this.finish(this.cancelling ? cancelled() : fromUnexpectedExit(exit, this.settings.memoryMb), false)));
+    this.onAbort(this.hooks.signal, () => this.cancel());
+    this.onAbort(this.settings.shutdown, () => this.finish(cancelled('the sandbox is shutting down'), false));
+    void this.child.ready.then(() => {
+      if (this.settled) return;
+      this.child.send(this.message);
+      this.sent = true;
+    });
+  }
+
+  private onChildMessage(raw: unknown): void {
+    const message = readRunnerMessage(raw);
+    if (!message || message.type === 'ready' || message.taskId !== this.message.taskId || this.settled) return;
+    if (message.type === 'log') return this.forwardLog(message);
+    if (message.type === 'metric') return this.forwardMetric(message);
+    if (this.cancelling) return this.finish(cancelled(), false);
+    const outcome = message.ok ? { ok: true as const, outputs: message.outputs } : fromRunnerError(message.error);
+    this.finish(outcome, leavesProcessHealthy(outcome));
+  }
+
+  private cancel(): void {
+    if (this.settled || this.cancelling) return;
+    if (!this.sent) return this.finish(cancelled(), false);
+    this.cancelling = true;
+    this.child.send({ type: 'cancel', taskId: this.message.taskId });
+    this.timers.push(setTimeout(() => this.finish(cancelled(), false), this.settings.cancelGraceMs));
+  }
+
+  private finish(outcome: SandboxOutcome, reusable: boolean): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.timers.forEach(clearTimeout);
+    this.disposers.forEach((dispose) => dispose());
+    if (reusable) return this.resolve({ outcome, reusable });
+    // Wait for the group to die, so that a settled task never leaves its processes running.
+    void this.child.terminate().then(() => this.resolve({ outcome, reusable: false }));
+  }
+
+  // The runner already bounds these; counting here too because the child is not trusted. +1 for its "dropped" notice.
+  private forwardLog({ level, message, fields }: Extract<RunnerMessage, { type: 'log' }>): void {
+    if (++this.logs > SANDBOX_LIMITS.maxLogsPerTask + 1) return;
+    callHook(() => this.hooks.onLog?.(fields ? { level, message, fields } : { level, message }));
+  }
+
+  private forwardMetric({ name, value, tags }: Extract<RunnerMessage, { type: 'metric' }>): void {
+    if (++this.metrics > SANDBOX_LIMITS.maxMetricsPerTask) return;
+    callHook(() => this.hooks.onMetric?.(tags ? { name, value, tags } : { name, value }));
+  }
+
+  private onAbort(signal: AbortSignal | undefined, handler: () => void): void {
+    if (!signal) return;
+    if (signal.aborted) return handler();
+    signal.addEventListener('abort', handler, { once: true });
+    this.disposers.push(() => signal.removeEventListener('abort', handler));
+  }
+}
+
+/** A throwing hook must not become an uncaught exception in the worker. */
+function callHook(call: () => void): void {
+  try {
+    call();
+  } catch (error) {
+    process.emitWarning(`sandbox telemetry hook threw: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -1,0 +1,299 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { LogEntry, MetricEntry } from '../../plugins/sdk/src/step-context.js';
+import { StepSandbox, type SandboxRequest, type StepSandboxOptions } from './step-sandbox.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const fixtureEntry = fileURLToPath(new URL('./fixtures/sandbox-fixture.plugin.mjs', import.meta.url));
+
+let runnerDir: string;
+let runnerPath: string;
+let sandbox: StepSandbox | undefined;
+
+beforeAll(async () => {
+  runnerDir = await mkdtemp(join(tmpdir(), 'baton-step-runner-'));
+  runnerPath = await transpileWithRelativeImports(fileURLToPath(new URL('./step-runner.ts', import.meta.url)), runnerDir);
+});
+
+afterEach(async () => {
+  await sandbox?.close();
+  sandbox = undefined;
+});
+
+afterAll(async () => {
+  await rm(runnerDir, { recursive: true, force: true });
+});
+
+describe(StepSandbox.name, () => {
+  describe('running steps', () => {
+    it('returns outputs, with the tenant from the request, only declared secrets and an empty environment', async () => {
+      const outcome = await newSandbox().run(request('whoami', {}, { secrets: { TOKEN: 't0k', OTHER: 'leak' } }));
+
+      expect(outcome).toMatchObject({ ok: true, outputs: { tenantId: 'tenant-a', stepId: 'load', attempt: 1, secrets: { TOKEN: 't0k' }, env: [] } });
+    });
+
+    it('maps a non-retryable StepError', async () => {
+      expect(await newSandbox().run(request('refuse'))).toEqual({
+        ok: false,
+        error: { code: 'step_error', message: 'no such customer', retryable: false, stepCode: 'not_found' },
+      });
+    });
+
+    it('rejects invalid input and invalid output with the offending paths', async () => {
+      const steps = newSandbox();
+
+      expect(await steps.run(request('greet', { name: 42 }))).toMatchObject({ ok: false, error: { code: 'invalid_input', retryable: false, message: expect.stringMatching(/^invalid input: name: /) } });
+      expect(await steps.run(request('bad-output'))).toMatchObject({ ok: false, error: { code: 'invalid_output', retryable: false, message: expect.stringMatching(/count: /) } });
+    });
+
+    it('reports a missing step or plugin', async () => {
+      const steps = newSandbox();
+
+      expect(await steps.run(request('nope'))).toMatchObject({ ok: false, error: { code: 'plugin_missing', message: expect.stringMatching(/has no step "nope"/) } });
+      expect(await steps.run({ ...request('echo'), entry: join(runnerDir, 'missing.mjs') })).toMatchObject({ ok: false, error: { code: 'plugin_missing' } });
+    });
+
+    it('forwards logs, metrics and console output', async () => {
+      const { hooks, logs, metrics } = recordingHooks();
+
+      expect(await newSandbox().run(request('telemetry'), hooks)).toEqual({ ok: true, outputs: {} });
+      expect(logs).toEqual([
+        { level: 'warn', message: 'careful', fields: { rows: 2 } },
+        { level: 'info', message: 'hello console' },
+      ]);
+      expect(metrics).toEqual([{ name: 'rows', value: 2, tags: { table: 't' } }]);
+    });
+
+    it('bounds the number of log lines per step and says how many it dropped', async () => {
+      const { hooks, logs } = recordingHooks();
+
+      expect(await newSandbox().run(request('chatty', { lines: 5_000 }), hooks)).toMatchObject({ ok: true });
+      expect(logs).toHaveLength(1_001);
+      expect(logs.at(-1)).toMatchObject({ level: 'warn', message: expect.stringMatching(/^dropped 4000 log lines/) });
+    });
+
+    it('keeps console output of a finished task out of the next one', async () => {
+      const steps = newSandbox();
+      const { hooks, logs } = recordingHooks();
+
+      await steps.run(request('log-later'));
+      expect(await steps.run(request('pause', { ms: 200 }), hooks)).toEqual({ ok: true, outputs: { paused: 200 } });
+
+      expect(logs).toEqual([]);
+      expect(steps.stats().spawned).toBe(1);
+    });
+
+    it('refuses outputs over 1 MiB', async () => {
+      expect(await newSandbox().run(request('big-output'))).toMatchObject({ ok: false, error: { code: 'output_too_large', retryable: false } });
+    });
+  });
+
+  describe('containing misbehaving steps', () => {
+    it('kills the whole process group on timeout, grandchildren included', async () => {
+      const steps = newSandbox();
+      const { hooks, logs } = recordingHooks();
+
+      const outcome = await steps.run({ ...request('spawn-and-hang'), timeoutMs: 2_500 }, hooks);
+
+      expect(outcome).toEqual({ ok: false, error: { code: 'timeout', retryable: true, message: 'step did not finish within 2500 ms' } });
+      const grandchild = logs[0]?.fields?.pid as number;
+      expect(grandchild).toBeGreaterThan(0);
+      await vi.waitFor(() => expect(isGone(grandchild)).toBe(true), { timeout: 2_000 });
+      expect(steps.stats()).toMatchObject({ spawned: 1, alivePids: [], idle: 0 });
+    });
+
+    it('cancels a cooperative step as soon as it stops', async () => {
+      const steps = newSandbox({ cancelGraceMs: 10_000 });
+      const cancel = cancelOnFirstLog();
+
+      const outcome = await steps.run(request('wait-for-cancel'), cancel.hooks);
+
+      expect(outcome).toMatchObject({ ok: false, error: { code: 'cancelled', retryable: false } });
+      expect(performance.now() - cancel.abortedAt()).toBeLessThan(5_000);
+      expect(steps.stats().alivePids).toEqual([]);
+    });
+
+    it('kills a step that ignores cancellation after the grace period', async () => {
+      const steps = newSandbox({ cancelGraceMs: 300 });
+      const cancel = cancelOnFirstLog();
+
+      const running = steps.run(request('hang'), cancel.hooks);
+      const [pid] = steps.stats().alivePids;
+
+      expect(await running).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+      expect(performance.now() - cancel.abortedAt()).toBeGreaterThanOrEqual(290);
+      expect(isGone(pid!)).toBe(true);
+    });
+
+    it('reports a step that exits the process as crashed, and keeps serving', async () => {
+      const steps = newSandbox();
+
+      expect(await steps.run(request('exit'))).toMatchObject({ ok: false, error: { code: 'crashed', retryable: true, message: expect.stringMatching(/exit code 1/) } });
+      expect(await steps.run(request('echo', { still: 'here' }))).toEqual({ ok: true, outputs: { still: 'here' } });
+    });
+
+    it('reports a runner that cannot start as crashed, with its stderr', async () => {
+      const outcome = await newSandbox({ runnerPath: join(runnerDir, 'no-such-runner.js') }).run(request('echo'));
+
+      expect(outcome).toMatchObject({ ok: false, error: { code: 'crashed', message: expect.stringMatching(/exit code 1[^]*Cannot find module/) } });
+    });
+
+    it('cancels before the child is even ready without running the step', async () => {
+      const steps = newSandbox();
+      const controller = new AbortController();
+
+      const running = steps.run(request('echo'), { signal: controller.signal });
+      controller.abort();
+
+      expect(await running).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+      expect(steps.stats().alivePids).toEqual([]);
+    });
+
+    it('reports an uncaught exception as crashed', async () => {
+      expect(await newSandbox().run(request('throw-later'))).toMatchObject({ ok: false, error: { code: 'crashed', message: expect.stringMatching(/kaboom/) } });
+    });
+
+    it('reports a heap blow-up as memory_exceeded', async () => {
+      const outcome = await newSandbox({ memoryMb: 64 }).run({ ...request('blow-memory'), timeoutMs: 30_000 });
+
+      expect(outcome).toMatchObject({ ok: false, error: { code: 'memory_exceeded', retryable: true, message: 'step ran out of memory (limit 64 MB)' } });
+    }, 40_000);
+
+    it('survives a step flooding stdout without holding on to it', async () => {
+      const steps = newSandbox();
+      const heapBefore = process.memoryUsage().heapUsed;
+
+      expect(await steps.run(request('flood-stdout', { megabytes: 64 }))).toEqual({ ok: true, outputs: { flooded: 64 } });
+      expect(await steps.run({ ...request('flood-forever'), timeoutMs: 1_000 })).toMatchObject({ ok: false, error: { code: 'timeout' } });
+      expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(32 * 1024 * 1024);
+    }, 30_000);
+  });
+
+  describe('warm reuse', () => {
+    it('reuses a child within one tenant and plugin version, never across tenants or versions', async () => {
+      const steps = newSandbox();
+      const pidFor = async (overrides: Partial<SandboxRequest>) => {
+        const outcome = await steps.run({ ...request('whoami'), ...overrides });
+        return outcome.ok ? (outcome.outputs.pid as number) : Number.NaN;
+      };
+
+      const first = await pidFor({});
+      const second = await pidFor({});
+      const otherTenant = await pidFor({ tenantId: 'tenant-b' });
+      const otherVersion = await pidFor({ pluginKey: 'sandbox-fixture@1.0.1' });
+
+      expect(second).toBe(first);
+      expect(otherTenant).not.toBe(first);
+      expect(otherVersion).not.toBe(first);
+      expect(steps.stats()).toMatchObject({ spawned: 3, idle: 3 });
+    });
+
+    it('does not reuse a child after a timeout', async () => {
+      const steps = newSandbox();
+
+      await steps.run({ ...request('hang'), timeoutMs: 300 });
+      await steps.run(request('echo'));
+
+      expect(steps.stats().spawned).toBe(2);
+    });
+
+    it('retires a child after its task budget, and idle children after their TTL', async () => {
+      const steps = newSandbox({ maxTasksPerProcess: 2, idleTtlMs: 300 });
+
+      for (let i = 0; i < 3; i++) await steps.run(request('echo'));
+      expect(steps.stats()).toMatchObject({ spawned: 2, idle: 1 });
+
+      await vi.waitFor(() => expect(steps.stats()).toMatchObject({ idle: 0, alivePids: [] }), { timeout: 3_000 });
+    });
+
+    it('kills busy and idle children on close, ending busy runs as cancelled', async () => {
+      const steps = newSandbox();
+      await steps.run({ ...request('echo'), tenantId: 'tenant-idle' });
+      const { hooks, logs } = recordingHooks();
+      const running = steps.run(request('hang'), hooks);
+      await vi.waitFor(() => expect(logs).toHaveLength(1));
+
+      await steps.close();
+
+      expect(await running).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+      expect(steps.stats().alivePids).toEqual([]);
+      expect(await steps.run(request('echo'))).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    });
+  });
+});
+
+function newSandbox(options: StepSandboxOptions = {}): StepSandbox {
+  sandbox = new StepSandbox({ runnerPath, ...options });
+  return sandbox;
+}
+
+function request(stepId: string, input: Record<string, unknown> = {}, { secrets = {} }: { secrets?: Record<string, string> } = {}): SandboxRequest {
+  return {
+    tenantId: 'tenant-a',
+    pluginKey: 'sandbox-fixture@1.0.0',
+    entry: fixtureEntry,
+    stepId,
+    input,
+    ctx: { runId: 'run-1', stepId: 'load', attempt: 1, idempotencyKey: 'run-1:load', secrets },
+    timeoutMs: 10_000,
+  };
+}
+
+/** Cancels once the step says it is running, so the test exercises cancel mid-step, not mid-spawn. */
+function cancelOnFirstLog() {
+  const controller = new AbortController();
+  let abortedAt = Number.NaN;
+  const onLog = () => {
+    abortedAt = performance.now();
+    controller.abort();
+  };
+  return { hooks: { signal: controller.signal, onLog }, abortedAt: () => abortedAt };
+}
+
+function recordingHooks() {
+  const logs: LogEntry[] = [];
+  const metrics: MetricEntry[] = [];
+  return { logs, metrics, hooks: { onLog: (entry: LogEntry) => logs.push(entry), onMetric: (entry: MetricEntry) => metrics.push(entry) } };
+}
+
+/**
+ * Gone, or a zombie: a killed grandchild is re-parented to PID 1, and where PID 1 does not reap
+ * (this CI's init does not), it lingers as a zombie that holds no memory and runs nothing.
+ */
+function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+  return state === 'Z';
+}
+
+/**
+ * The runner must run under plain `node`, as it does from dist/ in production. Transpiling it and
+ * the files it imports (no type check; tsc does that) takes milliseconds, unlike a full build.
+ */
+async function transpileWithRelativeImports(entry: string, outDir: string): Promise<string> {
+  const pending = [entry];
+  const done = new Set<string>();
+  for (let source = pending.pop(); source; source = pending.pop()) {
+    if (done.has(source)) continue;
+    done.add(source);
+    const code = await readFile(source, 'utf8');
+    const { outputText } = ts.transpileModule(code, {
+      fileName: source,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, useDefineForClassFields: false },
+    });
+    const target = join(outDir, relative(repoRoot, source)).replace(/\.ts$/, '.js');
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, outputText);
+    for (const [, specifier] of code.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) pending.push(resolve(dirname(source), `${specifier}.ts`));
+  }
+  return join(outDir, relative(repoRoot, entry)).replace(/\.ts$/, '.js');
+}
