@@ -30,7 +30,6 @@ export async function createApi(config: RuntimeConfig): Promise<NestFastifyAppli
     logger: nestLogLevels(config.LOG_LEVEL),
     bufferLogs: false,
   });
-  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle('Baton API').setVersion('1').setOpenAPIVersion('3.1.0').addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Session JWT or API key (bk_...)' }).build(),

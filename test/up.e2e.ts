@@ -1,0 +1,81 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './support/processes.js';
+
+const descendants = (pid: number): number[] => {
+  const children = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number))
+    .filter(([, ppid]) => ppid === pid).map(([child]) => child!);
+  return children.flatMap((child) => [child, ...descendants(child)]);
+};
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('Z');
+  } catch {
+    return false;
+  }
+};
+
+describe('baton up', () => {
+  const home = mkdtempSync(join(tmpdir(), 'baton-up-'));
+  chmodSync(home, 0o755);
+  let current: BatonProcess | undefined;
+  afterAll(async () => {
+    await current?.stop('SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function up(env: Record<string, string>): Promise<{ process: BatonProcess; url: string }> {
+    const started = spawnBaton('up', env);
+    current = started;
+    const url = `http://127.0.0.1:${env.PORT}`;
+    try {
+      await waitForHttp(`${url}/readyz`, 90_000, () => started.child.exitCode === null);
+      for (let i = 0; i < 100 && !started.output().includes('Press Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 100));
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${started.output()}`);
+    }
+    return { process: started, url };
+  }
+
+  it('starts embedded PostgreSQL and Temporal, runs a pipeline, stops every child on SIGTERM and keeps data across a restart', async () => {
+    const env = {
+      BATON_HOME: join(home, 'baton'), PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), TEMPORAL_DEV_PORT: String(await freePort()),
+      DATABASE_URL: '', TEMPORAL_ADDRESS: '', JWT_SECRET: '', TEMPORAL_CLI_PATH: inject('temporalCliPath'), LOG_LEVEL: 'warn',
+    };
+    const first = await up(env);
+    expect(first.process.output()).toContain(`API:      ${first.url}`);
+    expect(first.process.output()).toContain('Worker:   task queue baton-shared');
+    const signup = await request(first.url).post('/v1/signup').send({ tenantName: 'up', email: 'up@example.test', password: 'a long enough password' }).expect(201);
+    const auth = `Bearer ${signup.body.token}`;
+    await request(first.url).put('/v1/pipelines/hello').set('authorization', auth)
+      .send({ apiVersion: 'baton/v1', kind: 'Pipeline', name: 'hello', steps: { hi: { uses: 'core/echo@^1', with: { greeting: 'hello' } } }, outputs: { greeting: '${{ steps.hi.outputs.greeting }}' } })
+      .expect(201);
+    const started = await request(first.url).post('/v1/pipelines/hello/runs').set('authorization', auth).send({}).expect(202);
+    let run: { status: string; outputs: unknown } = { status: 'queued', outputs: null };
+    for (let i = 0; i < 100 && !['succeeded', 'failed'].includes(run.status); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      run = (await request(first.url).get(`/v1/runs/${started.body.id}`).set('authorization', auth).expect(200)).body;
+    }
+    expect(run).toMatchObject({ status: 'succeeded', outputs: { greeting: 'hello' } });
+    expect(existsSync(join(home, 'baton', 'pg', 'PG_VERSION'))).toBe(true);
+    expect(existsSync(join(home, 'baton', 'temporal.db'))).toBe(true);
+
+    const children = descendants(first.process.child.pid!);
+    expect(children.length).toBeGreaterThanOrEqual(2);
+    expect(await first.process.stop('SIGTERM')).toBe(0);
+    expect(children.filter(alive)).toEqual([]);
+
+    const second = await up(env);
+    const login = await request(second.url).post('/v1/auth/login').send({ email: 'up@example.test', password: 'a long enough password' }).expect(200);
+    const again = await request(second.url).get(`/v1/runs/${started.body.id}`).set('authorization', `Bearer ${login.body.token}`).expect(200);
+    expect(again.body).toMatchObject({ status: 'succeeded', pipeline: 'hello' });
+    expect(await second.process.stop('SIGINT')).toBe(0);
+  });
+});
