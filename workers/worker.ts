@@ -11,7 +11,6 @@ import { StepSandbox } from './sandbox/step-sandbox.js';
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
 /** Written by `npm run build` (scripts/bundle-workflows), so workers start without bundling. */
 export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
-export const DEFAULT_PLUGINS_DIR = fileURLToPath(new URL('../plugins', import.meta.url));
 
 export interface RunningWorker {
   /** Resolves when the worker has stopped. */
@@ -46,7 +45,7 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
     ...(await workflowSource()),
     activities: createActivities({
       events: new RunEventsRepository(pool),
-      plugins: new PluginIndex(config.PLUGINS_DIR ?? DEFAULT_PLUGINS_DIR),
+      plugins: new PluginIndex(config.pluginsDir),
       sandbox,
       heartbeatEveryMs: 1_000,
     }),

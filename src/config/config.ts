@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /**
@@ -50,7 +51,12 @@ export interface BatonConfig extends BatonEnv {
   home: string;
   jwtSecret: string;
   publicUrl: string;
+  /** Absolute folder of the built first-party plugins. */
+  pluginsDir: string;
 }
+
+/** `dist/plugins` of this installation (this file is `dist/src/config/config.js`). */
+const INSTALLED_PLUGINS_DIR = fileURLToPath(new URL('../../plugins', import.meta.url));
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -79,6 +85,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): BatonConfig
     home,
     jwtSecret: env.JWT_SECRET ?? persistentSecret(home, 'jwt-secret'),
     publicUrl: env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`,
+    pluginsDir: resolve(env.PLUGINS_DIR ?? INSTALLED_PLUGINS_DIR),
   };
 }
 

@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { bundleDigest, pluginEntries } from '../../plugins/sdk/src/plugin-bundles.js';
 import type { PluginManifest } from './entities/plugin-version.entity.js';
 
 export interface DiscoveredPlugin {
@@ -11,22 +9,6 @@ export interface DiscoveredPlugin {
   digest: string;
   manifest: PluginManifest;
 }
-
-/** `dist/plugins` of this installation (this file is dist/src/plugin-registry/...). */
-export function defaultPluginsDir(): string {
-  return resolve(fileURLToPath(new URL('../../plugins', import.meta.url)));
-}
-
-export function pluginEntries(pluginsDir: string): string[] {
-  if (!existsSync(pluginsDir)) return [];
-  return readdirSync(pluginsDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== 'sdk')
-    .map((d) => join(pluginsDir, d.name, 'src', 'index.js'))
-    .filter((entry) => existsSync(entry))
-    .sort();
-}
-
-export const digestOf = (file: string) => `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
 
 /**
  * Reads the manifests of the first-party plugins. Plugin code is loaded only by the SDK's
@@ -38,5 +20,5 @@ export async function describeFirstPartyPlugins(pluginsDir: string): Promise<Dis
   const describe = join(pluginsDir, 'sdk', 'src', 'describe.js');
   const { stdout } = await promisify(execFile)(process.execPath, [describe, ...entries], { maxBuffer: 32 * 1024 * 1024, timeout: 60_000, env: {} });
   const manifests = JSON.parse(stdout) as PluginManifest[];
-  return manifests.map((manifest, i) => ({ entry: entries[i]!, digest: digestOf(entries[i]!), manifest }));
+  return manifests.map((manifest, i) => ({ entry: entries[i]!, digest: bundleDigest(entries[i]!), manifest }));
 }

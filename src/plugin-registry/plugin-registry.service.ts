@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import type { PluginCatalogView } from '../pipelines/definition/pipeline-validator.js';
-import { defaultPluginsDir, describeFirstPartyPlugins } from './first-party-plugins.js';
+import { describeFirstPartyPlugins } from './first-party-plugins.js';
 import { PluginRegistryRepository } from './plugin-registry.repository.js';
 
 @Injectable()
@@ -11,7 +11,7 @@ export class PluginRegistryService implements OnModuleInit {
   constructor(private readonly registry: PluginRegistryRepository, @Inject(BATON_CONFIG) private readonly config: RuntimeConfig) {}
 
   async onModuleInit(): Promise<void> {
-    const dir = this.config.PLUGINS_DIR ?? defaultPluginsDir();
+    const dir = this.config.pluginsDir;
     const plugins = await describeFirstPartyPlugins(dir);
     for (const plugin of plugins) await this.registry.upsertFirstParty({ ...plugin.manifest, manifest: plugin.manifest, digest: plugin.digest });
     this.logger.log(`First-party plugins: ${plugins.map((p) => `${p.manifest.name}@${p.manifest.version}`).join(', ') || 'none found in ' + dir}`);

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { bundleDigest, pluginEntries } from '../../plugins/sdk/src/plugin-bundles.js';
 
 /**
  * Finds a plugin's code by the digest a run pinned, re-hashing the file whenever it changed
@@ -12,22 +11,14 @@ export class PluginIndex {
   constructor(private readonly pluginsDir: string) {}
 
   entryFor(digest: string): string | undefined {
-    return this.entries().find((entry) => this.digestOf(entry) === digest);
-  }
-
-  private entries(): string[] {
-    if (!existsSync(this.pluginsDir)) return [];
-    return readdirSync(this.pluginsDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && d.name !== 'sdk')
-      .map((d) => join(this.pluginsDir, d.name, 'src', 'index.js'))
-      .filter((entry) => existsSync(entry));
+    return pluginEntries(this.pluginsDir).find((entry) => this.digestOf(entry) === digest);
   }
 
   private digestOf(entry: string): string {
     const { mtimeMs, size } = statSync(entry);
     const cached = this.hashed.get(entry);
     if (cached && cached.mtimeMs === mtimeMs && cached.size === size) return cached.digest;
-    const digest = `sha256:${createHash('sha256').update(readFileSync(entry)).digest('hex')}`;
+    const digest = bundleDigest(entry);
     this.hashed.set(entry, { mtimeMs, size, digest });
     return digest;
   }

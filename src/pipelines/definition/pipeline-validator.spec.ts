@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PipelineDefinition } from '../../../workers/contracts/pipeline.contract.js';
 import { inMemoryPluginCatalog } from './in-memory-plugin-catalog.js';
 import { pipelineChecksum } from './pipeline-checksum.js';
-import { validatePipeline, type PipelineValidation } from './pipeline-validator.js';
+import { validatePipeline, type PipelineValidation, type ValidateOptions } from './pipeline-validator.js';
 
 const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
 const object = (properties: Record<string, object>, required: string[] = []) => ({ $schema: DRAFT, type: 'object', properties, required, additionalProperties: false });
@@ -90,11 +90,13 @@ const problemsOf = (result: PipelineValidation) => {
   if (result.valid) throw new Error('expected the definition to be invalid');
   return result.problems;
 };
-const problemsFor = (raw: unknown, opts?: { expectedName?: string }) => problemsOf(validatePipeline(raw, catalog, opts));
+// Most cases describe an installation with a secrets store; one case checks the one without.
+const validate = (raw: unknown, opts: ValidateOptions = {}) => validatePipeline(raw, catalog, { secretsAvailable: true, ...opts });
+const problemsFor = (raw: unknown, opts?: ValidateOptions) => problemsOf(validate(raw, opts));
 
 describe('validatePipeline', () => {
   it('accepts a diamond graph, pins every step and orders it', () => {
-    const result = validatePipeline(dailySales(), catalog, { expectedName: 'daily-sales' });
+    const result = validate(dailySales(), { expectedName: 'daily-sales' });
     if (!result.valid) throw new Error(JSON.stringify(result.problems, null, 2));
     expect(result.order).toEqual(['extract', 'check', 'per-region', 'publish']);
     expect(result.pins).toEqual({
@@ -238,7 +240,7 @@ describe('validatePipeline', () => {
 
     it('pins the highest release for latest or no range, and exact versions as written', () => {
       const pinsFor = (uses: string) => {
-        const result = validatePipeline(withChanges((d) => (d.steps.extract.uses = uses)), catalog);
+        const result = validate(withChanges((d) => (d.steps.extract.uses = uses)));
         if (!result.valid) throw new Error(JSON.stringify(result.problems));
         return result.pins.extract.version;
       };
@@ -333,6 +335,11 @@ describe('validatePipeline', () => {
       ]);
     });
 
+    it('refuses secrets where the installation has no secrets store', () => {
+      const problems = problemsOf(validatePipeline(dailySales(), catalog, { expectedName: 'daily-sales' }));
+      expect(problems).toEqual([{ path: 'steps.extract.with.connection', message: expect.stringContaining('Secrets are not available') }]);
+    });
+
     it('accepts secrets only as a whole value in with', () => {
       const raw = withChanges((d) => {
         d.steps['per-region'].with = { url: 'https://x.example', headers: { authorization: 'Bearer ${{ secrets.TOKEN }}', b: '${{ $lowercase(secrets.TOKEN) }}' } };
@@ -388,7 +395,7 @@ describe('validatePipeline', () => {
 
 describe('pipelineChecksum', () => {
   const definitionOf = (raw: unknown): PipelineDefinition => {
-    const result = validatePipeline(raw, catalog);
+    const result = validate(raw);
     if (!result.valid) throw new Error(JSON.stringify(result.problems));
     return result.definition;
   };

@@ -36,7 +36,14 @@ type Report = (path: string, message: string) => void;
  * Checks a raw definition (parsed JSON or YAML) against PIPELINES.md and the tenant's plugins,
  * reporting every problem with its path. On success, every `uses` is pinned to one exact version.
  */
-export function validatePipeline(raw: unknown, catalog: PluginCatalogView, opts: { expectedName?: string } = {}): PipelineValidation {
+export interface ValidateOptions {
+  /** The URL's `{name}`; the definition must carry the same. */
+  expectedName?: string;
+  /** Whether this installation can resolve `${{ secrets.NAME }}` when a step runs. */
+  secretsAvailable?: boolean;
+}
+
+export function validatePipeline(raw: unknown, catalog: PluginCatalogView, opts: ValidateOptions = {}): PipelineValidation {
   // Oversized definitions are rejected before any deeper (and costlier) check runs.
   const sizeProblem = checkSize(raw);
   if (sizeProblem) return { valid: false, problems: [sizeProblem] };
@@ -56,7 +63,7 @@ export function validatePipeline(raw: unknown, catalog: PluginCatalogView, opts:
   checkNeeds(definition.steps, report);
   const pins = resolvePins(definition.steps, catalog, report);
   checkStepInputs(definition.steps, pins, catalog, report);
-  checkExpressions(definition, report);
+  checkExpressions(definition, report, opts.secretsAvailable ?? false);
 
   if (problems.length > 0) return { valid: false, problems };
   return { valid: true, definition, pins, order: topologicalOrder(definition.steps) };
@@ -271,14 +278,14 @@ const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1
 
 type ExpressionSite = 'with' | 'if' | 'outputs';
 
-function checkExpressions(definition: PipelineDefinition, report: Report): void {
+function checkExpressions(definition: PipelineDefinition, report: Report, secretsAvailable: boolean): void {
   const inputNames = new Set(Object.keys(definition.inputs ?? {}));
   for (const [id, step] of Object.entries(definition.steps)) {
-    const rules = new ReferenceRules(definition.steps, inputNames, id);
+    const rules = new ReferenceRules(definition.steps, inputNames, secretsAvailable, id);
     forEachExpressionString(step.with ?? {}, `steps.${id}.with`, (text, path) => checkTemplate(text, path, 'with', rules, report));
     if (typeof step.if === 'string') checkCondition(step.if, `steps.${id}.if`, rules, report);
   }
-  const rules = new ReferenceRules(definition.steps, inputNames);
+  const rules = new ReferenceRules(definition.steps, inputNames, secretsAvailable);
   forEachExpressionString(definition.outputs ?? {}, 'outputs', (text, path) => checkTemplate(text, path, 'outputs', rules, report));
 }
 
@@ -306,6 +313,7 @@ class ReferenceRules {
   constructor(
     private readonly steps: Record<string, StepDefinition>,
     private readonly inputNames: Set<string>,
+    private readonly secretsAvailable: boolean,
     private readonly stepId?: string,
   ) {}
 
@@ -319,6 +327,7 @@ class ReferenceRules {
       case 'item':
         return '`item` exists only inside forEach, which is not supported yet';
       case 'secrets':
+        if (!this.secretsAvailable) return 'Secrets are not available on this installation yet: there is no secrets store to resolve them from';
         return site === 'with' ? null : "Secrets can only be passed to a step's `with`";
       case 'run':
         return null;
