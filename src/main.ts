@@ -21,7 +21,9 @@ class Lifecycle {
   private stopping?: Promise<void>;
 
   add(name: string, stop: Stop): void {
-    this.stops.push({ name, stop });
+    // Something that finished starting after shutdown began is stopped at once, never orphaned.
+    if (this.stopping) void stop().catch((error: Error) => logger.error(`Stopping ${name} failed: ${error.message}`));
+    else this.stops.push({ name, stop });
   }
 
   onSignals(): void {
@@ -43,7 +45,7 @@ class Lifecycle {
   }
 }
 
-function requireEnv(config: BatonConfig, names: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS'>): void {
+function requireEnv(config: BatonConfig, names: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'JWT_SECRET'>): void {
   const missing = names.filter((name) => !config[name]);
   if (missing.length) throw new ConfigError(missing.map((name) => `${name}: required by this command (use \`baton up\` for the embedded defaults)`));
 }
@@ -94,6 +96,8 @@ async function run(mode: 'up' | 'api' | 'worker'): Promise<void> {
   lifecycle.onSignals();
   try {
     if (mode !== 'up') requireEnv(config, ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
+    // Replicas must share the session key, or a token issued by one is refused by the next.
+    if (mode === 'api') requireEnv(config, ['JWT_SECRET']);
     const runtime: RuntimeConfig = { ...config, databaseUrl: await resolveDatabase(config, lifecycle), temporalAddress: await resolveTemporal(config, lifecycle) };
     if (mode !== 'worker') await serveApi(runtime, lifecycle);
     if (mode !== 'api') await runWorker(runtime, lifecycle);

@@ -28,7 +28,7 @@ describe('accounts', () => {
     expect(viaKey.body).toMatchObject({ role: 'operator', user: null, tenant: { id: tenant.tenantId } });
   });
 
-  it('refuses a wrong password and a duplicate email without telling which emails exist', async () => {
+  it('answers a wrong password and an unknown email alike, and a taken email with a conflict', async () => {
     const tenant = await newTenant();
     const wrong = await api().post('/v1/auth/login').send({ email: tenant.email, password: 'not the password' }).expect(401);
     const unknown = await api().post('/v1/auth/login').send({ email: 'nobody@example.test', password: 'not the password' }).expect(401);
@@ -50,7 +50,7 @@ describe('accounts', () => {
     await owner(api().delete(`/v1/api-keys/${created.body.id}`)).expect(404);
   });
 
-  it('checks roles on every route: a viewer key can read but not write, and cannot mint stronger keys', async () => {
+  it('checks roles: a viewer key reads but cannot write, nobody mints a key above their role, a publisher sees only its own routes', async () => {
     const tenant = await newTenant();
     const viewer = await api().post('/v1/api-keys').set('authorization', `Bearer ${tenant.token}`).send({ name: 'v', role: 'viewer' }).expect(201);
     const asViewer = (t: ReturnType<ReturnType<typeof api>['get']>) => t.set('authorization', `Bearer ${viewer.body.key}`);
@@ -59,6 +59,22 @@ describe('accounts', () => {
     expect(denied.headers['content-type']).toMatch(/application\/problem\+json/);
     await asViewer(api().post('/v1/api-keys')).send({ name: 'x', role: 'viewer' }).expect(403);
     await tenant.post('/v1/api-keys', { name: 'escalate', role: 'owner' }).expect(403);
+
+    const publisher = await api().post('/v1/api-keys').set('authorization', `Bearer ${tenant.token}`).send({ name: 'p', role: 'publisher' }).expect(201);
+    const asPublisher = (t: ReturnType<ReturnType<typeof api>['get']>) => t.set('authorization', `Bearer ${publisher.body.key}`);
+    expect((await asPublisher(api().get('/v1/me')).expect(200)).body.role).toBe('publisher');
+    await asPublisher(api().get('/v1/plugins')).expect(200);
+    await asPublisher(api().get('/v1/pipelines')).expect(403);
+    await asPublisher(api().get('/v1/runs')).expect(403);
+  });
+
+  it('keeps API keys apart between tenants', async () => {
+    const [a, b] = [await newTenant(), await newTenant()];
+    const key = await api().post('/v1/api-keys').set('authorization', `Bearer ${a.token}`).send({ name: 'a', role: 'viewer' }).expect(201);
+    await api().delete(`/v1/api-keys/${key.body.id}`).set('authorization', `Bearer ${b.token}`).expect(404);
+    const listed = await api().get('/v1/api-keys').set('authorization', `Bearer ${b.token}`).expect(200);
+    expect(listed.body.items.map((k: { id: string }) => k.id)).not.toContain(key.body.id);
+    await api().get('/v1/me').set('authorization', `Bearer ${key.body.key}`).expect(200);
   });
 
   it('answers 401 problem+json without a credential or with a forged one', async () => {

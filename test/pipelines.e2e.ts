@@ -68,6 +68,11 @@ describe('pipelines', () => {
     const [a, b] = [await newTenant(), await newTenant()];
     await a.put('/v1/pipelines/private', newPipeline('private', { a: echo() })).expect(201);
     await b.get('/v1/pipelines/private').expect(404);
+    await b.get('/v1/pipelines/private/versions').expect(404);
+    await b.get('/v1/pipelines/private/versions/1').expect(404);
+    await b.post('/v1/pipelines/private/runs', {}).expect(404);
+    await b.delete('/v1/pipelines/private').expect(404);
+    await a.get('/v1/pipelines/private').expect(200);
     expect((await b.get('/v1/pipelines').expect(200)).body.items).toEqual([]);
   });
 

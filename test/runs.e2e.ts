@@ -145,9 +145,49 @@ describe('runs', () => {
     await other.get(`/v1/runs/${id}`).expect(404);
     await other.post(`/v1/runs/${id}/cancel`).expect(404);
     await other.get(`/v1/runs/${id}/events`).expect(404);
+    await other.get(`/v1/runs/${id}/logs`).expect(404);
     expect((await other.get('/v1/runs').expect(200)).body.items).toEqual([]);
     const run = await waitForRun(tenant, id);
     expect(stepOf(run, 'a').outputs).toEqual({ day: '2026-11-27' });
+  });
+
+  it('lets a failed step with continueOnError feed its dependants, and still succeeds the run', async () => {
+    const run = await runToEnd(
+      tenant,
+      newPipeline(uniqueName('continue'), {
+        optional: { uses: 'core/fail@^1', with: { message: 'nice to have', retryable: false }, continueOnError: true },
+        report: { uses: 'core/echo@^1', needs: ['optional'], with: { optional: '${{ steps.optional.status }}' } },
+      }),
+    );
+    expect(run.status).toBe('succeeded');
+    expect(stepOf(run, 'optional')).toMatchObject({ status: 'failed', error: { message: 'nice to have' } });
+    expect(stepOf(run, 'report').outputs).toEqual({ optional: 'failed' });
+  });
+
+  it('stops a run at its timeout: the running step is cancelled and the rest skipped', async () => {
+    const run = await runToEnd(
+      tenant,
+      newPipeline(uniqueName('run-timeout'), {
+        nap: { uses: 'core/sleep@^1', with: { ms: 60_000 } },
+        after: { uses: 'core/echo@^1', needs: ['nap'], with: {} },
+      }, { timeout: '2s' }),
+    );
+    expect(run.status).toBe('timed_out');
+    expect(run.error).toMatchObject({ code: 'timed_out' });
+    expect(stepOf(run, 'nap').status).toBe('cancelled');
+    expect(stepOf(run, 'after').status).toBe('skipped');
+  });
+
+  it('pages through run events in order', async () => {
+    const run = await runToEnd(tenant, newPipeline(uniqueName('events'), { a: { uses: 'core/echo@^1', with: {} }, b: { uses: 'core/echo@^1', needs: ['a'], with: {} } }));
+    const seen: string[] = [];
+    let after: string | null = '0';
+    while (after !== null) {
+      const page: { body: { items: Array<{ type: string; stepId: string | null }>; nextCursor: string | null } } = await tenant.get(`/v1/runs/${run.id}/events?limit=2&after=${after}`).expect(200);
+      seen.push(...page.body.items.map((e) => `${e.type}${e.stepId ? `:${e.stepId}` : ''}`));
+      after = page.body.nextCursor;
+    }
+    expect(seen).toEqual(['run.started', 'step.started:a', 'step.succeeded:a', 'step.started:b', 'step.succeeded:b', 'run.completed']);
   });
 
   it('makes run starts idempotent with Idempotency-Key', async () => {
@@ -158,7 +198,8 @@ describe('runs', () => {
     const again = await tenant.post(`/v1/pipelines/${name}/runs`, {}).set('idempotency-key', key).expect(202);
     expect(again.body.id).toBe(first.body.id);
     expect(again.headers['idempotent-replayed']).toBe('true');
-    await tenant.post(`/v1/pipelines/${name}/runs`, { inputs: { different: true } }).set('idempotency-key', key).expect(422);
+    const reused = await tenant.post(`/v1/pipelines/${name}/runs`, { version: 1 }).set('idempotency-key', key).expect(422);
+    expect(reused.body.code).toBe('idempotency_key_reused');
     const runs = await tenant.get(`/v1/runs?pipeline=${name}`).expect(200);
     expect(runs.body.items).toHaveLength(1);
   });

@@ -25,7 +25,7 @@ export class AccountsController {
   }
 
   @Get('me')
-  @Roles('viewer')
+  @Roles('viewer', 'publisher')
   me(@CurrentPrincipal() principal: Principal) {
     return this.accounts.me(principal);
   }

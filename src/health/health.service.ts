@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
-import { DataSource } from 'typeorm';
 import { BatonError } from '../common/errors/baton-error.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { HealthRepository } from './health.repository.js';
 
 @Injectable()
 export class HealthService {
-  constructor(private readonly db: DataSource, private readonly temporal: Client, @Inject(BATON_CONFIG) private readonly config: RuntimeConfig) {}
+  constructor(private readonly health: HealthRepository, private readonly temporal: Client, @Inject(BATON_CONFIG) private readonly config: RuntimeConfig) {}
 
   async readiness() {
     const [postgres, temporal] = await Promise.all([
-      this.check(() => this.db.query('SELECT 1')),
+      this.check(() => this.health.ping()),
       this.check(() => this.temporal.workflowService.describeNamespace({ namespace: this.config.TEMPORAL_NAMESPACE })),
     ]);
     const checks = { postgres, temporal };

@@ -10,8 +10,8 @@ export class PluginRegistryController {
 
   /** The catalogue of installed plugins and their steps' schemas. */
   @Get()
-  @Roles('viewer')
-  async list() {
-    return { items: await this.registry.list(), nextCursor: null };
+  @Roles('viewer', 'publisher')
+  list() {
+    return this.registry.list();
   }
 }

@@ -28,8 +28,10 @@ export class PluginRegistryService implements OnModuleInit {
     return { versions: (plugin) => byName.get(plugin) ?? [] };
   }
 
+  /** The whole catalogue in one page: it holds plugin versions, not tenant data, and stays small. */
   async list() {
     const rows = await this.registry.findAll();
-    return rows.map((r) => ({ name: r.name, version: r.version, digest: r.digest, source: r.source, steps: r.manifest.steps.map((s) => ({ id: s.id, title: s.title, inputSchema: s.inputSchema, outputSchema: s.outputSchema })) }));
+    const items = rows.map((r) => ({ name: r.name, version: r.version, digest: r.digest, source: r.source, steps: r.manifest.steps.map((s) => ({ id: s.id, title: s.title, inputSchema: s.inputSchema, outputSchema: s.outputSchema })) }));
+    return { items, nextCursor: null };
   }
 }

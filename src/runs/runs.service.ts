@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import {
@@ -44,6 +44,12 @@ export const toEventResponse = (e: RunEventEntity) => {
   return { id: Number(e.id), type: e.type, stepId: e.stepId, at: at ?? e.createdAt.toISOString(), ...data };
 };
 
+/** Events page forward in the order they happened; `nextCursor` is the `after` of the next page. */
+const toEventPage = (events: RunEventEntity[], limit: number) => ({
+  items: events.map(toEventResponse),
+  nextCursor: events.length === limit ? events[events.length - 1]!.id : null,
+});
+
 @Injectable()
 export class RunsService {
   private readonly logger = new Logger(RunsService.name);
@@ -80,9 +86,11 @@ export class RunsService {
         ...(definition.timeout ? { workflowExecutionTimeout: (parseDuration(definition.timeout) ?? 0) + EXECUTION_TIMEOUT_MARGIN_MS } : {}),
       });
     } catch (error) {
-      this.logger.error(`Could not start run ${id}: ${(error as Error).message}`);
-      await this.runs.markStartFailed(principal.tenantId, id, 'The workflow engine did not accept the run');
-      throw new RunsError('engine_unavailable', 'The workflow engine is not reachable; the run was not started');
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError) && !(await this.workflowExists(id))) {
+        this.logger.error(`Could not start run ${id}: ${(error as Error).message}`);
+        await this.runs.markStartFailed(principal.tenantId, id, 'The workflow engine did not accept the run');
+        throw new RunsError('engine_unavailable', 'The workflow engine is not reachable; the run was not started');
+      }
     }
     return { id: run.id, status: run.status, pipeline: name, version: version.version };
   }
@@ -104,8 +112,9 @@ export class RunsService {
     try {
       await this.temporal.workflow.getHandle(id).cancel();
     } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-      throw new RunsError('run_finished', 'The run already ended');
+      if (error instanceof WorkflowNotFoundError) throw new RunsError('run_finished', 'The run already ended');
+      this.logger.error(`Could not cancel run ${id}: ${(error as Error).message}`);
+      throw new RunsError('engine_unavailable', 'The workflow engine is not reachable; try again');
     }
     return { id, status: run.status, cancelRequested: true };
   }
@@ -113,13 +122,23 @@ export class RunsService {
   async events(principal: Principal, id: string, query: RunEventsQuery) {
     await this.require(principal.tenantId, id);
     const events = await this.runs.events(principal.tenantId, id, { after: query.after, limit: query.limit });
-    return { items: events.map(toEventResponse), nextAfter: events.length ? Number(events[events.length - 1]!.id) : query.after ?? null };
+    return toEventPage(events, query.limit);
   }
 
   async logs(principal: Principal, id: string, query: RunLogsQuery) {
     await this.require(principal.tenantId, id);
     const events = await this.runs.events(principal.tenantId, id, { after: query.after, limit: query.limit, types: ['step.log'], stepId: query.step, level: query.level });
-    return { items: events.map(toEventResponse), nextAfter: events.length ? Number(events[events.length - 1]!.id) : query.after ?? null };
+    return toEventPage(events, query.limit);
+  }
+
+  /** A start call can fail after the server accepted it (a lost reply): ask before declaring failure. */
+  private async workflowExists(id: string): Promise<boolean> {
+    try {
+      await this.temporal.workflow.getHandle(id).describe();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async require(tenantId: string, id: string): Promise<RunEntity> {

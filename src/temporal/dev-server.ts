@@ -40,7 +40,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.fast) args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
   args.push(...DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]));
 
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: Ctrl-C reaches Baton alone, which stops the worker before the server.
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const tail: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n').filter(Boolean)) {
@@ -55,13 +58,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const address = `127.0.0.1:${options.port}`;
   const ready = waitForFrontend(address, options.namespace, 60_000);
-  const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then((code) => code)]);
-  if (outcome !== 'ready') throw new Error(`temporal server start-dev exited with ${outcome}:\n${tail.join('\n')}`);
+  const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then((code) => `exit ${code}`)]).catch((error: Error) => error.message);
+  if (outcome !== 'ready') {
+    child.kill('SIGKILL');
+    throw new Error(`temporal server start-dev did not start (${outcome}):\n${tail.join('\n')}`);
+  }
 
   return {
     address,
     process: child,
     async stop() {
+      process.removeListener('exit', killOnExit);
       if (child.exitCode !== null || child.signalCode) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { secretReference } from '../contracts/expressions.js';
 import { STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
 import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
 import type { PluginIndex } from './plugin-index.js';
@@ -12,7 +13,7 @@ export interface ExecuteStepDeps {
   heartbeatEveryMs: number;
 }
 
-type FailureCode = Extract<SandboxOutcome, { ok: false }>['error']['code'];
+type FailureCode = Extract<SandboxOutcome, { ok: false }>['error']['code'] | 'worker_shutdown' | 'secrets_unavailable';
 
 const FAILURE_TYPE: Record<FailureCode, string> = {
   step_error: STEP_FAILURE_TYPES.stepError,
@@ -24,7 +25,21 @@ const FAILURE_TYPE: Record<FailureCode, string> = {
   crashed: STEP_FAILURE_TYPES.sandbox,
   memory_exceeded: STEP_FAILURE_TYPES.sandbox,
   cancelled: STEP_FAILURE_TYPES.sandbox,
+  worker_shutdown: STEP_FAILURE_TYPES.sandbox,
+  secrets_unavailable: STEP_FAILURE_TYPES.invalidInput,
 };
+
+/** The first `${{ secrets.NAME }}` left in a step's input, if any. */
+function findSecretReference(value: unknown): string | null {
+  const direct = secretReference(value);
+  if (direct) return direct;
+  const children = Array.isArray(value) ? value : value !== null && typeof value === 'object' ? Object.values(value) : [];
+  for (const child of children) {
+    const found = findSecretReference(child);
+    if (found) return found;
+  }
+  return null;
+}
 
 const now = () => new Date().toISOString();
 
@@ -45,6 +60,10 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
       throw ApplicationFailure.create({ type: FAILURE_TYPE[code], message, nonRetryable: !retryable, details: [code] });
     };
 
+    // Versions are validated before saving; this guards definitions stored before a rule existed.
+    const secret = findSecretReference(input.input);
+    if (secret) return fail('secrets_unavailable', `Secret ${secret} cannot be resolved: this installation has no secrets store yet`, false);
+
     const entry = deps.plugins.entryFor(pin.digest);
     if (!entry) return fail('plugin_missing', `Plugin ${pin.plugin}@${pin.version} (${pin.digest}) is not installed on this worker`, false);
 
@@ -61,14 +80,19 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
       );
     } finally {
       clearInterval(heartbeat);
-      await logs.flush();
+      // Losing a batch of log lines must not hide how the step itself ended.
+      await logs.flush().catch((error: Error) => context.log.warn(`Could not record step logs: ${error.message}`));
     }
 
     if (outcome.ok) {
-      await record({ type: 'step.succeeded', key: `step:${stepId}:succeeded`, at: now(), stepId, attempt, outputs: outcome.outputs });
+      await record({ type: 'step.succeeded', key: `step:${stepId}:succeeded:${attempt}`, at: now(), stepId, attempt, outputs: outcome.outputs });
       return { outputs: outcome.outputs };
     }
-    if (outcome.error.code === 'cancelled' && context.cancellationSignal.aborted) throw new CancelledFailure('Step cancelled');
+    if (outcome.error.code === 'cancelled' && context.cancellationSignal.aborted) {
+      // A worker shutting down aborts the signal too; that is no cancel, the step must run again elsewhere.
+      if (context.cancellationDetails?.workerShutdown) return fail('worker_shutdown', 'The worker shut down while the step ran', true);
+      throw new CancelledFailure('Step cancelled');
+    }
     return fail(outcome.error.code, outcome.error.message, outcome.error.retryable);
   };
 }

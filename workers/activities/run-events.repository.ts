@@ -21,7 +21,7 @@ export class RunEventsRepository {
         [runId, tenantId, JSON.stringify(events)],
       );
       const inserted = new Set(rows.map((r) => r.key));
-      for (const event of events) if (inserted.has(event.key)) await project(client, runId, event);
+      for (const event of events) if (inserted.has(event.key)) await project(client, tenantId, runId, event);
       await client.query('COMMIT');
       return inserted.size;
     } catch (error) {
@@ -33,41 +33,43 @@ export class RunEventsRepository {
   }
 }
 
-async function project(db: pg.PoolClient, runId: string, event: RunEvent): Promise<void> {
+/**
+ * Applies one newly appended event to the projections. Updates are guarded by status so that a
+ * late event (a zombie attempt finishing after the step's final failure) cannot undo a later fact.
+ */
+async function project(db: pg.PoolClient, tenantId: string, runId: string, event: RunEvent): Promise<void> {
+  const run = (set: string, params: unknown[], guard = '') =>
+    db.query(`UPDATE run SET ${set} WHERE tenant_id = $1 AND id = $2 ${guard}`, [tenantId, runId, ...params]);
+  const step = (stepId: string, set: string, params: unknown[], guard = '') =>
+    db.query(`UPDATE run_step SET ${set} WHERE tenant_id = $1 AND run_id = $2 AND step_id = $3 ${guard}`, [tenantId, runId, stepId, ...params]);
+  const active = `AND status IN ('queued', 'running')`;
+
   switch (event.type) {
     case 'run.started':
-      await db.query(`UPDATE run SET status = 'running', started_at = COALESCE(started_at, $2) WHERE id = $1 AND status = 'queued'`, [runId, event.at]);
-      return;
+      await run(`status = 'running', started_at = COALESCE(started_at, $3)`, [event.at], `AND status = 'queued'`);
+      break;
     case 'run.completed':
-      await db.query(`UPDATE run SET status = $2, outputs = $3, error = $4, ended_at = $5, started_at = COALESCE(started_at, $5) WHERE id = $1`, [runId, event.status, json(event.outputs), json(event.error), event.at]);
-      return;
+      await run(`status = $3, outputs = $4, error = $5, ended_at = $6, started_at = COALESCE(started_at, $6)`, [event.status, json(event.outputs), json(event.error), event.at]);
+      break;
     case 'step.started':
-      await db.query(
-        `UPDATE run_step SET status = 'running', attempt = GREATEST(attempt, $3), started_at = COALESCE(started_at, $4) WHERE run_id = $1 AND step_id = $2 AND status IN ('queued', 'running')`,
-        [runId, event.stepId, event.attempt, event.at],
-      );
-      return;
+      await step(event.stepId, `status = 'running', attempt = GREATEST(attempt, $4), started_at = COALESCE(started_at, $5)`, [event.attempt, event.at], active);
+      break;
     case 'step.attempt_failed':
-      await db.query(`UPDATE run_step SET error = $3 WHERE run_id = $1 AND step_id = $2 AND status = 'running'`, [runId, event.stepId, json(event.error)]);
-      return;
+      await step(event.stepId, `error = $4`, [json(event.error)], `AND status = 'running'`);
+      break;
     case 'step.succeeded':
-      await db.query(
-        `UPDATE run_step SET status = 'succeeded', attempt = GREATEST(attempt, $3), outputs = $4, error = NULL, ended_at = $5 WHERE run_id = $1 AND step_id = $2`,
-        [runId, event.stepId, event.attempt, json(event.outputs), event.at],
-      );
-      return;
+      // Only the attempt the step is on may complete it.
+      await step(event.stepId, `status = 'succeeded', outputs = $4, error = NULL, ended_at = $5`, [json(event.outputs), event.at, event.attempt], `${active} AND attempt = $6`);
+      break;
     case 'step.failed':
-      await db.query(
-        `UPDATE run_step SET status = $3, attempt = GREATEST(attempt, COALESCE($4, 0)), error = $5, ended_at = $6 WHERE run_id = $1 AND step_id = $2`,
-        [runId, event.stepId, event.status, event.attempt ?? null, json(event.error), event.at],
-      );
-      return;
+      await step(event.stepId, `status = $4, attempt = GREATEST(attempt, COALESCE($5, 0)), error = $6, ended_at = $7`, [event.status, event.attempt ?? null, json(event.error), event.at], active);
+      break;
     case 'step.skipped':
-      await db.query(`UPDATE run_step SET status = 'skipped', ended_at = $3 WHERE run_id = $1 AND step_id = $2`, [runId, event.stepId, event.at]);
-      return;
+      await step(event.stepId, `status = 'skipped', ended_at = $4`, [event.at], active);
+      break;
     case 'step.log':
     case 'step.metric':
-      return;
+      break;
   }
 }
 

@@ -1,5 +1,5 @@
 import {
-  ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities,
+  ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, CancelledFailure, isCancellation, proxyActivities,
   proxyLocalActivities, sleep, TimeoutFailure,
 } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
@@ -66,6 +66,8 @@ class PipelineInterpreter {
       if (!isCancellation(error)) throw error;
       return this.stopEarly(error);
     }
+    // Steps may end with ordinary failures after a cancel or timeout; the run still stopped early.
+    if (this.timedOut || scope.consideredCancelled) return this.stopEarly(new CancelledFailure('Run cancelled'));
     return this.finish();
   }
 
@@ -97,7 +99,11 @@ class PipelineInterpreter {
 
   private start(stepId: string): void {
     this.states[stepId] = 'running';
-    this.running.set(stepId, this.execute(stepId).finally(() => this.running.delete(stepId)));
+    const execution = this.execute(stepId).finally(() => this.running.delete(stepId));
+    // A cancelled step rejects even while nobody awaits it (walk() may be recording events);
+    // an unhandled rejection would fail the workflow task, so mark it handled here.
+    execution.catch(() => undefined);
+    this.running.set(stepId, execution);
   }
 
   private async execute(stepId: string): Promise<void> {
@@ -112,15 +118,17 @@ class PipelineInterpreter {
     const defaults = this.input.pipeline.definition.defaults;
     const timeoutMs = ms(step.timeout ?? defaults?.timeout, DEFAULT_STEP_TIMEOUT);
     const retry = { ...DEFAULT_RETRY, ...defaults?.retry, ...step.retry };
+    const initialInterval = ms(retry.initialInterval, DEFAULT_RETRY.initialInterval);
     const { executeStep } = proxyActivities<BatonActivities>({
       startToCloseTimeout: timeoutMs + ACTIVITY_TIMEOUT_GRACE_MS,
       heartbeatTimeout: '10s',
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       retry: {
         maximumAttempts: retry.maxAttempts,
-        initialInterval: ms(retry.initialInterval, DEFAULT_RETRY.initialInterval),
+        initialInterval,
         backoffCoefficient: retry.backoffCoefficient,
-        maximumInterval: ms(retry.maxInterval, DEFAULT_RETRY.maxInterval),
+        // Temporal refuses to schedule an activity whose maximum interval is below its initial one.
+        maximumInterval: Math.max(initialInterval, ms(retry.maxInterval, DEFAULT_RETRY.maxInterval)),
         nonRetryableErrorTypes: NON_RETRYABLE,
       },
     });

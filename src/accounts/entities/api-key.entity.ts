@@ -12,7 +12,7 @@ export class ApiKeyEntity {
   /** SHA-256 of the whole key; the key itself is shown once and never stored. */
   @Column('text', { name: 'key_hash' }) keyHash!: string;
   @Column('uuid', { name: 'created_by', nullable: true }) createdBy!: string | null;
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
   @Column('timestamptz', { name: 'last_used_at', nullable: true }) lastUsedAt!: Date | null;
   @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt!: Date | null;
 }

@@ -6,5 +6,5 @@ export class TenantEntity {
   @Column('text') name!: string;
   @Column('text') plan!: string;
   @Column('text') status!: 'active' | 'suspended';
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
 }

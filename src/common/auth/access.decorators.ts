@@ -8,11 +8,14 @@ export const REQUIRED_ROLE = 'baton:role';
 /** No credential needed (health, signup, login). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
-/** The least role a caller needs. Every non-public route must declare one: the guard fails closed. */
-export const Roles = (role: Role) =>
+/**
+ * The least role a caller needs (any one of several, e.g. `viewer` or the separate `publisher`).
+ * Every non-public route must declare one: the guard fails closed.
+ */
+export const Roles = (...roles: [Role, ...Role[]]) =>
   applyDecorators(
-    SetMetadata(REQUIRED_ROLE, role),
+    SetMetadata(REQUIRED_ROLE, roles),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({ description: 'Missing or invalid credential' }),
-    ApiForbiddenResponse({ description: `Needs role ${role}` }),
+    ApiForbiddenResponse({ description: `Needs role ${roles.join(' or ')}` }),
   );

@@ -20,10 +20,10 @@ export class AccessGuard extends AuthGuard(['api-key', 'jwt']) {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     await super.canActivate(context);
-    const required = this.reflector.getAllAndOverride<Role>(REQUIRED_ROLE, targets);
+    const required = this.reflector.getAllAndOverride<Role[]>(REQUIRED_ROLE, targets);
     const principal = context.switchToHttp().getRequest<{ user: Principal }>().user;
-    if (!required) throw new ForbiddenException('This route declares no role');
-    if (!roleSatisfies(principal.role, required)) throw new ForbiddenException(`This action needs the ${required} role`);
+    if (!required?.length) throw new ForbiddenException('This route declares no role');
+    if (!required.some((role) => roleSatisfies(principal.role, role))) throw new ForbiddenException(`This action needs the ${required.join(' or ')} role`);
     return true;
   }
 }

@@ -7,5 +7,5 @@ export class IdempotencyRecordEntity {
   @Column('text', { name: 'request_hash' }) requestHash!: string;
   @Column('int', { name: 'status_code', nullable: true }) statusCode!: number | null;
   @Column('jsonb', { nullable: true }) body!: unknown;
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
 }

@@ -9,6 +9,8 @@ import type { Principal } from '../auth/principal.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 
 const HEADER = 'idempotency-key';
+/** How long an unfinished request owns its key before a retry may take it over. */
+const LEASE_SECONDS = 60;
 
 /**
  * Mutating POSTs that carry `Idempotency-Key` run once per tenant and key: a replay gets the
@@ -31,7 +33,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async once(tenantId: string, key: string, request: FastifyRequest, status: number, context: ExecutionContext, next: CallHandler): Promise<unknown> {
     const hash = createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
-    const existing = await this.records.claim(tenantId, key, hash);
+    const existing = await this.records.claim(tenantId, key, hash, LEASE_SECONDS);
+    if (existing === 'vanished') throw new BatonError('idempotency_in_progress', 409, 'A request with this Idempotency-Key just failed; retry it');
     if (existing) {
       if (existing.requestHash !== hash) throw new BatonError('idempotency_key_reused', 422, 'This Idempotency-Key was used for a different request');
       if (existing.statusCode === null) throw new BatonError('idempotency_in_progress', 409, 'A request with this Idempotency-Key is still in progress');

@@ -6,14 +6,20 @@ import { IdempotencyRecordEntity } from './idempotency-record.entity.js';
 export class IdempotencyRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Claims the key; returns the existing record when someone claimed it before. */
-  async claim(tenantId: string, key: string, requestHash: string): Promise<IdempotencyRecordEntity | null> {
-    const inserted = await this.db.query(
-      `INSERT INTO idempotency_record (tenant_id, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key`,
-      [tenantId, key, requestHash],
+  /**
+   * Claims the key. Returns null when this request now owns it (new, or an unfinished claim older
+   * than the lease, left by a process that died mid-request); otherwise the record that holds it.
+   */
+  async claim(tenantId: string, key: string, requestHash: string, leaseSeconds: number): Promise<IdempotencyRecordEntity | 'vanished' | null> {
+    const claimed = await this.db.query(
+      `INSERT INTO idempotency_record (tenant_id, key, request_hash) VALUES ($1, $2, $3)
+       ON CONFLICT (tenant_id, key) DO UPDATE SET request_hash = excluded.request_hash, created_at = now()
+       WHERE idempotency_record.status_code IS NULL AND idempotency_record.created_at < now() - make_interval(secs => $4)
+       RETURNING key`,
+      [tenantId, key, requestHash, leaseSeconds],
     );
-    if (inserted.length) return null;
-    return this.db.getRepository(IdempotencyRecordEntity).findOneByOrFail({ tenantId, key });
+    if (claimed.length) return null;
+    return (await this.db.getRepository(IdempotencyRecordEntity).findOneBy({ tenantId, key })) ?? 'vanished';
   }
 
   async complete(tenantId: string, key: string, statusCode: number, body: unknown): Promise<void> {

@@ -24,15 +24,19 @@ export function encodeCursor(cursor: KeysetCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
 }
 
+const CursorShape = z.tuple([z.iso.datetime(), z.uuid()]);
+
 export function decodeCursor(cursor: string | undefined): KeysetCursor | undefined {
   if (!cursor) return undefined;
+  let parsed: unknown;
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error();
-    return { createdAt, id };
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new RequestValidationError([{ path: 'query.cursor', message: 'Not a cursor this API returned' }]);
+    parsed = undefined;
   }
+  const shape = CursorShape.safeParse(parsed);
+  if (!shape.success) throw new RequestValidationError([{ path: 'query.cursor', message: 'Not a cursor this API returned' }]);
+  return { createdAt: shape.data[0], id: shape.data[1] };
 }
 
 /** Rows fetched with `limit + 1` become a page and the cursor of its last item. */

@@ -4,25 +4,27 @@ export class Foundation1795000000000 implements MigrationInterface {
   name = 'Foundation1795000000000';
 
   async up(db: QueryRunner): Promise<void> {
+    // created_at is kept to the millisecond, as JavaScript dates are: keyset cursors built from
+    // a row's created_at must compare equal to the stored value, or rows would be skipped.
     await db.query(`
       CREATE TABLE tenant (
         id uuid CONSTRAINT tenant_pk PRIMARY KEY,
         name text NOT NULL,
         plan text NOT NULL,
         status text NOT NULL CONSTRAINT tenant_status_ck CHECK (status IN ('active', 'suspended')),
-        created_at timestamptz NOT NULL DEFAULT now()
+        created_at timestamptz(3) NOT NULL DEFAULT now()
       );
       CREATE TABLE user_account (
         id uuid CONSTRAINT user_account_pk PRIMARY KEY,
         email text NOT NULL CONSTRAINT user_account_email_uq UNIQUE,
         password_hash text NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now()
+        created_at timestamptz(3) NOT NULL DEFAULT now()
       );
       CREATE TABLE membership (
         tenant_id uuid NOT NULL CONSTRAINT membership_tenant_fk REFERENCES tenant (id) ON DELETE CASCADE,
         user_id uuid NOT NULL CONSTRAINT membership_user_fk REFERENCES user_account (id) ON DELETE CASCADE,
         role text NOT NULL CONSTRAINT membership_role_ck CHECK (role IN ('owner', 'admin', 'operator', 'viewer', 'publisher')),
-        created_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
         CONSTRAINT membership_pk PRIMARY KEY (tenant_id, user_id)
       );
       CREATE INDEX membership_user_idx ON membership (user_id);
@@ -34,7 +36,7 @@ export class Foundation1795000000000 implements MigrationInterface {
         prefix text NOT NULL,
         key_hash text NOT NULL CONSTRAINT api_key_hash_uq UNIQUE,
         created_by uuid,
-        created_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
         last_used_at timestamptz,
         revoked_at timestamptz
       );
@@ -45,7 +47,7 @@ export class Foundation1795000000000 implements MigrationInterface {
         tenant_id uuid NOT NULL CONSTRAINT pipeline_tenant_fk REFERENCES tenant (id) ON DELETE CASCADE,
         name text NOT NULL,
         latest_version int NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
         deleted_at timestamptz
       );
@@ -61,7 +63,7 @@ export class Foundation1795000000000 implements MigrationInterface {
         pins jsonb NOT NULL,
         checksum text NOT NULL,
         created_by uuid,
-        created_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
         CONSTRAINT pipeline_version_uq UNIQUE (pipeline_id, version)
       );
 
@@ -76,7 +78,7 @@ export class Foundation1795000000000 implements MigrationInterface {
         inputs jsonb NOT NULL,
         outputs jsonb,
         error jsonb,
-        created_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
         started_at timestamptz,
         ended_at timestamptz
       );
@@ -107,7 +109,7 @@ export class Foundation1795000000000 implements MigrationInterface {
         type text NOT NULL,
         step_id text,
         data jsonb NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
         -- Activities run at least once: the key makes every append idempotent.
         CONSTRAINT run_event_key_uq UNIQUE (run_id, key)
       );
@@ -118,7 +120,7 @@ export class Foundation1795000000000 implements MigrationInterface {
         digest text NOT NULL,
         manifest jsonb NOT NULL,
         source text NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
         CONSTRAINT plugin_version_pk PRIMARY KEY (name, version)
       );
 
@@ -128,7 +130,7 @@ export class Foundation1795000000000 implements MigrationInterface {
         request_hash text NOT NULL,
         status_code int,
         body jsonb,
-        created_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
         CONSTRAINT idempotency_record_pk PRIMARY KEY (tenant_id, key)
       );
     `);

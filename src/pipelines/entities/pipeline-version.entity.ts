@@ -11,5 +11,5 @@ export class PipelineVersionEntity {
   @Column('jsonb') pins!: Record<string, PinnedStep>;
   @Column('text') checksum!: string;
   @Column('uuid', { name: 'created_by', nullable: true }) createdBy!: string | null;
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
 }

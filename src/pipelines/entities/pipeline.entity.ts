@@ -6,7 +6,7 @@ export class PipelineEntity {
   @Column('uuid', { name: 'tenant_id' }) tenantId!: string;
   @Column('text') name!: string;
   @Column('int', { name: 'latest_version' }) latestVersion!: number;
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt!: Date | null;
 }

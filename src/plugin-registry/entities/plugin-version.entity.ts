@@ -15,5 +15,5 @@ export class PluginVersionEntity {
   @Column('text') digest!: string;
   @Column('jsonb') manifest!: PluginManifest;
   @Column('text') source!: 'first-party';
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
 }

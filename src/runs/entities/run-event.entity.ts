@@ -9,5 +9,5 @@ export class RunEventEntity {
   @Column('text') type!: string;
   @Column('text', { name: 'step_id', nullable: true }) stepId!: string | null;
   @Column('jsonb') data!: Record<string, unknown>;
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
 }

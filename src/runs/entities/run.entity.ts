@@ -14,7 +14,7 @@ export class RunEntity {
   @Column('jsonb') inputs!: Record<string, unknown>;
   @Column('jsonb', { nullable: true }) outputs!: Record<string, unknown> | null;
   @Column('jsonb', { nullable: true }) error!: ErrorInfo | null;
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
   @Column('timestamptz', { name: 'started_at', nullable: true }) startedAt!: Date | null;
   @Column('timestamptz', { name: 'ended_at', nullable: true }) endedAt!: Date | null;
 }
