@@ -36,7 +36,7 @@ function installRuntime(level: string): void {
 export async function startWorker(config: RuntimeConfig): Promise<RunningWorker> {
   installRuntime(config.LOG_LEVEL);
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.DATABASE_POOL_SIZE });
-  const sandbox = new StepSandbox({ memoryMb: config.STEP_MEMORY_MB });
+  const sandbox = new StepSandbox({ memoryMb: config.STEP_MEMORY_MB, extraReadPaths: [config.pluginsDir] });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,

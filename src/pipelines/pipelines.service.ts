@@ -35,7 +35,7 @@ export class PipelinesService {
 
   async apply(principal: Principal, name: string, raw: unknown) {
     const { definition, pins } = await this.validate(raw, name);
-    const result = await this.pipelines.apply(principal.tenantId, name, { definition, pins, checksum: pipelineChecksum(definition), createdBy: principal.userId ?? null });
+    const result = await this.pipelines.apply(principal.tenantId, name, { definition, pins, checksum: pipelineChecksum(definition, pins), createdBy: principal.userId ?? null });
     return { created: result.created, body: toVersionResponse(name, result.version) };
   }
 

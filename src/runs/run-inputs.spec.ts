@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PipelineDefinition } from '../../workers/contracts/index.js';
 import { checkRunInputs } from './run-inputs.js';
 
@@ -19,5 +20,46 @@ describe(checkRunInputs.name, () => {
     const { problems } = checkRunInputs('v1', definition, { day: 'someday', limit: 'ten', extra: true });
     expect(problems.map((p) => p.path).sort()).toEqual(['inputs.day', 'inputs.extra', 'inputs.limit']);
     expect(checkRunInputs('v1', definition, {}).problems).toEqual([{ path: 'inputs.day', message: expect.stringContaining('day') }]);
+  });
+});
+
+describe('regular expressions in input schemas', () => {
+  const withInputs = (inputs: Record<string, object>) => ({ ...definition, inputs, required: [] }) as PipelineDefinition;
+
+  it('refuses to run a regex from a version saved before the validator refused them, instead of backtracking', () => {
+    const started = performance.now();
+
+    const { problems } = checkRunInputs('old-pattern', withInputs({ code: { type: 'string', pattern: '^(a+)+$' } }), { code: `${'a'.repeat(40)}!` });
+    const nested = checkRunInputs('old-pattern-properties', withInputs({ tags: { type: 'object', patternProperties: { '^(a+)+$': { type: 'string' } } } }), {});
+
+    expect(problems).toEqual([{ path: 'inputs', message: expect.stringMatching(/regular expression \(\^\(a\+\)\+\$\), whose running time cannot be bounded/) }]);
+    expect(nested.problems).toEqual([{ path: 'inputs', message: expect.stringMatching(/regular expression/) }]);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('still checks formats, which use fixed expressions', () => {
+    const inputs = withInputs({ when: { type: 'string', format: 'date-time' }, mail: { type: 'string', format: 'email', maxLength: 254 } });
+
+    expect(checkRunInputs('formats', inputs, { when: '2026-11-27T10:00:00Z', mail: 'ops@example.test' }).problems).toEqual([]);
+    expect(checkRunInputs('formats', inputs, { when: 'soon', mail: 'nope' }).problems.map((p) => p.path).sort()).toEqual(['inputs.mail', 'inputs.when']);
+  });
+});
+
+describe('compiled schemas', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('are forgotten by ajv once compiled, so only the bounded validator cache keeps anything', () => {
+    const removed = vi.spyOn(Ajv2020.prototype, 'removeSchema');
+    const inputs = { n: { type: 'integer', minimum: 1 } };
+
+    expect(checkRunInputs('forget-1', { ...definition, inputs, required: [] } as PipelineDefinition, { n: 0 }).problems).toEqual([{ path: 'inputs.n', message: 'must be >= 1' }]);
+
+    expect(removed).toHaveBeenCalledTimes(1);
+    expect(removed.mock.calls[0]![0]).toMatchObject({ type: 'object', properties: inputs });
+    // The cached validator still works after ajv let go of its schema.
+    expect(checkRunInputs('forget-1', { ...definition, inputs, required: [] } as PipelineDefinition, { n: 2 }).problems).toEqual([]);
+    expect(removed).toHaveBeenCalledTimes(1);
   });
 });

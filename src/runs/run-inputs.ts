@@ -1,17 +1,44 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type CodeOptions, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { PipelineDefinition } from '../../workers/contracts/index.js';
 import type { FieldProblem } from '../common/errors/baton-error.js';
 
-const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
-(addFormats as unknown as (a: Ajv2020) => void)(ajv);
-const compiled = new Map<string, ValidateFunction>();
+/**
+ * ajv would run `pattern` and `patternProperties` with the backtracking RegExp engine on the API's
+ * event loop, where one crafted pattern or input stalls every request. The pipeline validator
+ * refuses them when a version is saved; this engine (ajv uses it for those two keywords only)
+ * makes a schema saved before that fail to compile instead of running its regex.
+ */
+const refuseRegExp = Object.assign(
+  (pattern: string): never => {
+    throw new Error(`its input schema uses a regular expression (${pattern}), whose running time cannot be bounded; save a new version without \`pattern\` or \`patternProperties\``);
+  },
+  { code: 'refuseRegExp' },
+) satisfies NonNullable<CodeOptions['regExp']>;
 
-function validatorFor(key: string, definition: PipelineDefinition): ValidateFunction {
+// validateSchema: false, since the meta-schemas use `pattern` themselves; the pipeline validator
+// already checked these schemas against them, strictly, when the version was saved.
+const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false, validateSchema: false, code: { regExp: refuseRegExp } });
+(addFormats as unknown as (a: Ajv2020) => void)(ajv);
+/** Validators by pipeline version; versions are immutable, so a validator never goes stale. */
+const compiled = new Map<string, ValidateFunction | string>();
+const MAX_CACHED_VALIDATORS = 1000;
+
+/** The validate function, or why this version's input schema cannot be used. */
+function validatorFor(key: string, definition: PipelineDefinition): ValidateFunction | string {
   let validate = compiled.get(key);
   if (!validate) {
-    validate = ajv.compile({ type: 'object', properties: definition.inputs ?? {}, required: definition.required ?? [], additionalProperties: false });
-    if (compiled.size > 1000) compiled.clear();
+    const schema = { type: 'object', properties: definition.inputs ?? {}, required: definition.required ?? [], additionalProperties: false };
+    try {
+      validate = ajv.compile(schema);
+    } catch (error) {
+      validate = (error as Error).message;
+    } finally {
+      // ajv keeps every schema it compiles for the life of the instance, and the validate function
+      // does not need it: forgetting it at once leaves this bounded cache as all that is kept.
+      ajv.removeSchema(schema);
+    }
+    if (compiled.size >= MAX_CACHED_VALIDATORS) compiled.delete(compiled.keys().next().value!);
     compiled.set(key, validate);
   }
   return validate;
@@ -30,5 +57,6 @@ function toProblem(error: ErrorObject): FieldProblem {
 export function checkRunInputs(cacheKey: string, definition: PipelineDefinition, inputs: Record<string, unknown>): { inputs: Record<string, unknown>; problems: FieldProblem[] } {
   const copy = structuredClone(inputs);
   const validate = validatorFor(cacheKey, definition);
+  if (typeof validate === 'string') return { inputs: copy, problems: [{ path: 'inputs', message: `This pipeline version cannot check run inputs: ${validate}` }] };
   return validate(copy) ? { inputs: copy, problems: [] } : { inputs: copy, problems: (validate.errors ?? []).map(toProblem) };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   collectReferences,
   compileExpression,
+  DATE_PICTURE_REFUSED,
   evaluateCondition,
   evaluateTemplate,
   ExpressionError,
@@ -10,6 +11,7 @@ import {
   MAX_EXPRESSION_LENGTH,
   parseTemplate,
   quoteHyphenatedStepIds,
+  REGEX_REFUSED,
   secretReference,
   type ExpressionContext,
 } from './expressions.js';
@@ -221,6 +223,64 @@ describe('evaluateTemplate', () => {
   it('gives every evaluation its own budget', async () => {
     const source = '${{ $sum($map([1..2000], function($n) { $n * 2 })) }}';
     for (let i = 0; i < 5; i++) expect(await evaluateTemplate(source, context)).toBe(4_002_000);
+  });
+});
+
+describe('regular expressions, whose running time cannot be bounded', () => {
+  const refused = (source: string) => {
+    const result = compileExpression(source);
+    return result.ok ? undefined : result;
+  };
+
+  it.each([
+    ['a match', '$match(inputs.day, /(a+)+$/)'],
+    ['a function argument', '$replace(inputs.day, /-/, "")'],
+    ['a chained call', 'inputs.day ~> $contains(/2024/i)'],
+    ['a lambda body', '$map(inputs.tags, function($t) { $split($t, /,/) })'],
+    ['a filter', 'inputs.tags[$contains($, /a/)]'],
+    ['an object constructor', '{ "x": /a/ }'],
+    ['a bound variable', '($re := /b/; $contains(inputs.day, $re))'],
+  ])('refuses a regex literal in %s', (_where, source) => {
+    expect(refused(source)).toMatchObject({ ok: false, error: expect.stringContaining(REGEX_REFUSED), position: expect.any(Number) });
+  });
+
+  it('reports the problem at validation, where the regex is in the source as written', () => {
+    const { problems } = inspectTemplate('${{ $match(steps.per-region.outputs.path, /eu/) }}');
+
+    expect(problems).toEqual([expect.stringMatching(/^Regular expressions are not allowed in expressions: their running time cannot be bounded \(\/eu\/ at character 42 of `\$match\(steps.per-region.outputs.path, \/eu\/\)`\); use \$contains/)]);
+  });
+
+  it('refuses to evaluate a stored definition that has one', async () => {
+    const started = performance.now();
+
+    await expect(evaluateTemplate('${{ $match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", /(a+)+$/) }}', context)).rejects.toThrow(ExpressionError);
+    await expect(evaluateTemplate('prefix ${{ $contains(inputs.day, /2024/) }}', context)).rejects.toThrow(REGEX_REFUSED);
+    await expect(evaluateCondition('${{ $contains(inputs.day, /2024/) }}', context)).rejects.toThrow(REGEX_REFUSED);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('refuses one built from a string with $eval when it is evaluated', async () => {
+    await expect(evaluateTemplate(`\${{ $eval("$contains('aaa', /a/)") }}`, context)).rejects.toThrow(REGEX_REFUSED);
+  });
+
+  it('keeps plain-string matching and division working', async () => {
+    expect(await evaluateTemplate('${{ $contains(inputs.day, "2024") }}', context)).toBe(true);
+    expect(await evaluateTemplate('${{ $split("a,b", ",") }}', context)).toEqual(['a', 'b']);
+    expect(await evaluateTemplate('${{ $replace(inputs.day, "-", "") }}', context)).toBe('20240501');
+    expect(await evaluateTemplate('${{ inputs.count / 2 / 3 }}', context)).toBe(0.5);
+    expect(await evaluateTemplate('${{ "a/b/c" }}', context)).toBe('a/b/c');
+  });
+
+  it('keeps $toMillis for ISO 8601 timestamps, and refuses picture strings, which parse with a backtracking regex', async () => {
+    expect(await evaluateTemplate('${{ $toMillis("2024-05-01T00:00:00Z") }}', context)).toBe(Date.UTC(2024, 4, 1));
+    expect(await evaluateTemplate('${{ $fromMillis($toMillis(inputs.day) + 86400000) }}', context)).toBe('2024-05-02T00:00:00.000Z');
+    await expect(evaluateTemplate('${{ $toMillis("01/05/2024") }}', context)).rejects.toThrow(ExpressionError);
+
+    const slow = `\${{ $toMillis("${'1'.repeat(34)}x", "${'[f]'.repeat(12)}") }}`;
+    await expect(evaluateTemplate(slow, context)).rejects.toThrow(DATE_PICTURE_REFUSED);
+    await expect(evaluateTemplate('${{ ($parse := $toMillis; $parse("2024", "[Y]")) }}', context)).rejects.toThrow(DATE_PICTURE_REFUSED);
+    await expect(evaluateTemplate('${{ $map(["2024"], function($d) { $toMillis($d, "[Y]") }) }}', context)).rejects.toThrow(DATE_PICTURE_REFUSED);
+    await expect(evaluateTemplate(`\${{ $eval("$toMillis('2024', '[Y]')") }}`, context)).rejects.toThrow(DATE_PICTURE_REFUSED);
   });
 });
 

@@ -26,6 +26,17 @@ export class ExpressionError extends Error {
   override name = 'ExpressionError';
 }
 
+/**
+ * Expressions run inside the workflow, where a slow one stalls the run and trips Temporal's
+ * deadlock detector. The evaluation budget bounds JSONata's own steps, but not the time a single
+ * backtracking regular expression takes (`/(a+)+$/` on a long string runs for seconds).
+ */
+export const REGEX_REFUSED = 'Regular expressions are not allowed in expressions: their running time cannot be bounded';
+const REGEX_ALTERNATIVES = 'use $contains, $split, $replace or $substringBefore/$substringAfter with a plain string, or a transform/jsonata step';
+/** JSONata's `$toMillis(timestamp, picture)` parses with a regular expression built from the picture; it backtracks the same way. */
+export const DATE_PICTURE_REFUSED =
+  '$toMillis with a picture string is not allowed in expressions: its running time cannot be bounded; pass ISO 8601 timestamps, or parse in a transform/jsonata step';
+
 // ---------------------------------------------------------------------------------------------
 // Templates: strings that may contain `${{ … }}`
 
@@ -146,16 +157,24 @@ function compileUncached(source: string): CompileResult {
   const rewritten = quoteHyphenatedStepIds(source);
   let expression: jsonata.Expression;
   try {
-    expression = jsonata(rewritten.text, { stack: MAX_EVALUATION_DEPTH, sequence: MAX_SEQUENCE_LENGTH });
+    expression = jsonata(rewritten.text, { stack: MAX_EVALUATION_DEPTH, sequence: MAX_SEQUENCE_LENGTH, RegexEngine: RefusedRegExp });
   } catch (error) {
     const { message, position } = describeJsonataError(error);
     if (position === undefined) return { ok: false, error: `Syntax error: ${message}` };
     const original = rewritten.toOriginalPosition(position);
     return { ok: false, error: `Syntax error at character ${original} of \`${source}\`: ${message}`, position: original };
   }
+  const regex = findRegex(expression.ast() as AstNode);
+  if (regex) {
+    const original = typeof regex.position === 'number' ? rewritten.toOriginalPosition(regex.position) : undefined;
+    const where = original === undefined ? `in \`${source}\`` : `at character ${original} of \`${source}\``;
+    return { ok: false, error: `${REGEX_REFUSED} (${asWritten(regex.value)} ${where}); ${REGEX_ALTERNATIVES}`, ...(original !== undefined && { position: original }) };
+  }
   // JSONata binds symbols as well as strings; its typings only admit strings.
   expression.assign(EVALUATE_ENTRY_HOOK as unknown as string, spendEvaluationBudget);
   expression.assign(EVALUATE_EXIT_HOOK as unknown as string, limitStringLength);
+  // Shadows the built-in for this expression, its lambdas and anything it `$eval`s.
+  expression.registerFunction('toMillis', isoOnlyToMillis, '<s-s?:n>');
   const { references, problems } = collectReferences(expression);
   return { ok: true, compiled: { source, expression, references, problems, secret: secretName(expression.ast() as AstNode) } };
 }
@@ -208,6 +227,46 @@ function isPathContinuation(previous: string | undefined): boolean {
 function hyphenatedIdAt(source: string, start: number): string | null {
   const id = /^[a-z][a-z0-9_-]*/.exec(source.slice(start, start + 64))?.[0];
   return id && id.includes('-') ? id : null;
+}
+
+/** The first regular expression literal anywhere in the AST. */
+function findRegex(node: unknown, seen = new Set<object>()): AstNode | undefined {
+  if (!node || typeof node !== 'object' || node instanceof RegExp || seen.has(node)) return undefined;
+  seen.add(node);
+  if ((node as AstNode).type === ('regex' as string)) return node as AstNode;
+  for (const child of Object.values(node)) {
+    const found = findRegex(child, seen);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** JSONata adds the `g` flag to every regex it parses. */
+function asWritten(value: unknown): string {
+  return value instanceof RegExp ? `/${value.source}/${value.flags.replace('g', '')}` : String(value);
+}
+
+/**
+ * JSONata constructs this for every regular expression it evaluates. Literals never compile (see
+ * findRegex); this stops those that `$eval` parses from a string at evaluation time.
+ */
+const RefusedRegExp = function RefusedRegExp(): never {
+  throw new ExpressionError(`${REGEX_REFUSED}; ${REGEX_ALTERNATIVES}`);
+} as unknown as RegExpConstructor;
+
+/** JSONata's own `$toMillis`, minus the picture-string form. Deterministic: no clock involved. */
+async function isoOnlyToMillis(timestamp: string | undefined, picture?: string): Promise<number | undefined> {
+  if (picture !== undefined) throw new ExpressionError(DATE_PICTURE_REFUSED);
+  const builtin = await builtinToMillis();
+  return builtin.implementation(timestamp) as number | undefined;
+}
+
+type JsonataFunction = { implementation: (...args: unknown[]) => unknown };
+let builtinToMillisValue: Promise<JsonataFunction> | undefined;
+
+function builtinToMillis(): Promise<JsonataFunction> {
+  builtinToMillisValue ??= jsonata('$toMillis').evaluate({}) as Promise<JsonataFunction>;
+  return builtinToMillisValue;
 }
 
 function describeJsonataError(error: unknown): { message: string; position?: number } {

@@ -56,3 +56,7 @@ export interface PinnedPipeline {
   /** Keyed by step id. */
   pins: Record<string, PinnedStep>;
 }
+
+/** What a step gets when neither it nor the pipeline's `defaults` says otherwise. */
+export const DEFAULT_RETRY: Required<RetryPolicyDefinition> = { maxAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '1m' };
+export const DEFAULT_STEP_TIMEOUT = '10m';

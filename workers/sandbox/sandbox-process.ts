@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
+import { permissionFlags, type RunnerPermissions } from './node-permissions.js';
 import { OutputTail } from './output-tail.js';
 import type { ProcessExit } from './sandbox-outcome.js';
 import type { HostMessage } from './sandbox-protocol.js';
@@ -8,6 +9,8 @@ import type { HostMessage } from './sandbox-protocol.js';
 export interface SandboxProcessOptions {
   runnerPath: string;
   memoryMb: number;
+  /** Enforced by Node's permission model inside the child. */
+  permissions: RunnerPermissions;
 }
 
 const OUTPUT_TAIL_BYTES = 8 * 1024;
@@ -39,8 +42,8 @@ export class SandboxProcess {
     });
   }
 
-  static spawn({ runnerPath, memoryMb }: SandboxProcessOptions): SandboxProcess {
-    const child = spawn(process.execPath, [`--max-old-space-size=${memoryMb}`, runnerPath], {
+  static spawn({ runnerPath, memoryMb, permissions }: SandboxProcessOptions): SandboxProcess {
+    const child = spawn(process.execPath, [`--max-old-space-size=${memoryMb}`, ...permissionFlags(permissions), runnerPath], {
       detached: true,
       env: {},
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -1,6 +1,7 @@
 /**
  * Child-process entry that runs plugin steps for StepSandbox, one task at a time, over IPC.
- * Started as `node --max-old-space-size=N step-runner.js` with an empty environment.
+ * Started as `node --max-old-space-size=N <permission flags> step-runner.js` with an empty
+ * environment: Node's permission model lets it read only code (see node-permissions.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { format } from 'node:util';
@@ -8,6 +9,7 @@ import type { PluginDefinition, StepDefinition } from '../../plugins/sdk/src/def
 import { executeStep, failureFromThrown } from '../../plugins/sdk/src/execute-step.js';
 import { loadPlugin } from '../../plugins/sdk/src/load-plugin.js';
 import { createStepContext, type LogEntry, type LogLevel, type MetricEntry, type StepTelemetrySink } from '../../plugins/sdk/src/step-context.js';
+import { StepError } from '../../plugins/sdk/src/step-error.js';
 import { SANDBOX_LIMITS, truncate, type HostMessage, type RunnerError, type RunnerMessage, type RunTaskMessage } from './sandbox-protocol.js';
 
 type Send = (message: RunnerMessage, onSent?: () => void) => void;
@@ -71,7 +73,30 @@ async function executeTask(message: RunTaskMessage, signal: AbortSignal, telemet
 
   const { secrets, ...identity } = message.ctx;
   const ctx = createStepContext({ identity, signal, secrets: declaredSecrets(found.step, secrets), sink: telemetry });
-  return { type: 'result', taskId, ...(await executeStep(found.step, message.input, ctx)) };
+  return { type: 'result', taskId, ...(await executeStep(explainingDeniedAccess(found.step), message.input, ctx)) };
+}
+
+/** The permission model's own error says only "Access to this API has been restricted", and retrying cannot help. */
+function explainingDeniedAccess(step: StepDefinition): StepDefinition {
+  return {
+    ...step,
+    async run(input, ctx) {
+      try {
+        return await step.run(input, ctx);
+      } catch (error) {
+        throw deniedAccess(error) ?? error;
+      }
+    },
+  };
+}
+
+function deniedAccess(error: unknown): StepError | undefined {
+  if ((error as { code?: unknown } | null)?.code !== 'ERR_ACCESS_DENIED') return undefined;
+  const { permission, resource } = error as { permission?: unknown; resource?: unknown };
+  const what = typeof permission === 'string' ? permission : 'an operation';
+  const where = typeof resource === 'string' ? ` on ${resource}` : '';
+  const message = `the sandbox denied ${what}${where}: steps may read only their own code, and may not write files or start processes or threads`;
+  return new StepError(message, { retryable: false, code: 'sandbox_denied', cause: error });
 }
 
 async function findStep(entry: string, stepId: string): Promise<{ step: StepDefinition } | { error: RunnerError }> {

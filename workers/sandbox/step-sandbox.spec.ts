@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,8 @@ import { StepSandbox, type SandboxRequest, type StepSandboxOptions } from './ste
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const fixtureEntry = fileURLToPath(new URL('./fixtures/sandbox-fixture.plugin.mjs', import.meta.url));
+/** The fixture imports zod from the repo's node_modules; the transpiled runner lives in runnerDir. */
+const fixtureReadPaths = () => [runnerDir, join(repoRoot, 'node_modules'), join(repoRoot, 'package.json')];
 
 let runnerDir: string;
 let runnerPath: string;
@@ -95,7 +97,8 @@ describe(StepSandbox.name, () => {
 
   describe('containing misbehaving steps', () => {
     it('kills the whole process group on timeout, grandchildren included', async () => {
-      const steps = newSandbox();
+      // The permission model forbids child processes; this checks the belt beneath it.
+      const steps = newSandbox({ allowChildProcess: true });
       const { hooks, logs } = recordingHooks();
 
       const outcome = await steps.run({ ...request('spawn-and-hang'), timeoutMs: 2_500 }, hooks);
@@ -174,6 +177,74 @@ describe(StepSandbox.name, () => {
     }, 30_000);
   });
 
+  describe('node permission model', () => {
+    const denied = (resource: RegExp) => ({ ok: false, error: { code: 'step_error', retryable: false, stepCode: 'sandbox_denied', message: expect.stringMatching(resource) } });
+    let tempDir: string;
+
+    beforeAll(async () => {
+      tempDir = await mkdtemp(join(tmpdir(), 'baton-not-allowed-'));
+      await writeFile(join(tempDir, 'secret.txt'), 'not for steps');
+    });
+
+    afterAll(async () => {
+      await rm(tempDir, { recursive: true, force: true });
+    });
+
+    it('fails a step that reads a system file, and the child keeps serving', async () => {
+      const steps = newSandbox();
+
+      expect(await steps.run(request('read-file', { path: '/etc/passwd' }))).toEqual(denied(/denied FileSystemRead on \/etc\/passwd/));
+      expect(await steps.run(request('echo', { still: 'here' }))).toEqual({ ok: true, outputs: { still: 'here' } });
+      expect(steps.stats().spawned).toBe(1);
+    });
+
+    it('fails a step that reads a file outside the allowed paths, and allows the ones added', async () => {
+      const secret = join(tempDir, 'secret.txt');
+
+      expect(await newSandbox().run(request('read-file', { path: secret }))).toEqual(denied(/FileSystemRead on .*secret\.txt/));
+      await sandbox!.close();
+      expect(await newSandbox({ extraReadPaths: [tempDir] }).run(request('read-file', { path: secret }))).toEqual({ ok: true, outputs: { text: 'not for steps' } });
+    });
+
+    it('fails a step that writes a file', async () => {
+      const target = join(tempDir, 'written.txt');
+
+      expect(await newSandbox({ extraReadPaths: [tempDir] }).run(request('write-file', { path: target }))).toEqual(denied(/FileSystemWrite/));
+      expect(existsSync(target)).toBe(false);
+    });
+
+    it('fails a step that starts a child process or a worker thread', async () => {
+      const steps = newSandbox();
+
+      expect(await steps.run(request('spawn'))).toEqual(denied(/ChildProcess/));
+      expect(await steps.run(request('start-worker'))).toEqual(denied(/WorkerThreads/));
+      expect(await steps.run(request('echo', { n: 1 }))).toEqual({ ok: true, outputs: { n: 1 } });
+    });
+
+    it('by default lets an installation read dist/ and node_modules/, not the rest of its root', async () => {
+      const install = await mkdtemp(join(tmpdir(), 'baton-install-'));
+      try {
+        await cp(runnerDir, join(install, 'dist'), { recursive: true });
+        await symlink(join(repoRoot, 'node_modules'), join(install, 'node_modules'));
+        await writeFile(join(install, 'package.json'), '{"type":"module"}');
+        await mkdir(join(install, '.baton'));
+        await writeFile(join(install, '.baton', 'jwt-secret'), 'signing key');
+        await writeFile(join(install, 'dist', 'note.txt'), 'code folder');
+        const steps = (sandbox = new StepSandbox({ runnerPath: join(install, 'dist', relative(runnerDir, runnerPath)) }));
+
+        expect(await steps.run(request('read-file', { path: join(install, 'dist', 'note.txt') }))).toEqual({ ok: true, outputs: { text: 'code folder' } });
+        expect(await steps.run(request('read-file', { path: join(install, '.baton', 'jwt-secret') }))).toEqual(denied(/jwt-secret/));
+        expect(await steps.run(request('read-file', { path: join(install, 'dist', '..', '.baton', 'jwt-secret') }))).toEqual(denied(/jwt-secret/));
+      } finally {
+        await rm(install, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses to guess the allowed paths for a runner outside a dist/ folder', () => {
+      expect(() => new StepSandbox({ runnerPath })).toThrow(/not inside a dist\/ folder/);
+    });
+  });
+
   describe('warm reuse', () => {
     it('reuses a child within one tenant and plugin version, never across tenants or versions', async () => {
       const steps = newSandbox();
@@ -228,7 +299,7 @@ describe(StepSandbox.name, () => {
 });
 
 function newSandbox(options: StepSandboxOptions = {}): StepSandbox {
-  sandbox = new StepSandbox({ runnerPath, ...options });
+  sandbox = new StepSandbox({ runnerPath, allowedReadPaths: fixtureReadPaths(), ...options });
   return sandbox;
 }
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cancelled, type SandboxOutcome } from './sandbox-outcome.js';
+import { installationReadPaths, permissionFlags } from './node-permissions.js';
+import { cancelled, failure, type SandboxOutcome } from './sandbox-outcome.js';
 import { SandboxProcess } from './sandbox-process.js';
 import type { RunTaskMessage, TaskContext } from './sandbox-protocol.js';
 import { runTask, type TaskHooks } from './sandbox-task.js';
@@ -12,6 +14,16 @@ export type { TaskHooks as SandboxHooks } from './sandbox-task.js';
 export interface StepSandboxOptions {
   /** The compiled step-runner; defaults to the one beside this file in dist/. */
   runnerPath?: string | URL;
+  /**
+   * All the runner may read (Node's permission model), besides the plugin entry it is started for:
+   * code and its dependencies, never data or secrets. Defaults to the installation's `dist/`,
+   * `node_modules/` and `package.json`, found from `runnerPath`. Nothing may be written.
+   */
+  allowedReadPaths?: string[];
+  /** Read grants on top of `allowedReadPaths` or its default, e.g. a plugins folder outside dist/ (PLUGINS_DIR). */
+  extraReadPaths?: string[];
+  /** Lets steps start child processes. Only for specs of the process-group kill; never in production. */
+  allowChildProcess?: boolean;
   /** V8 heap limit of each child. */
   memoryMb?: number;
   /** How long a cancelled step may take to wind down before it is killed. */
@@ -55,7 +67,7 @@ const DEFAULTS = {
 
 /** Runs plugin steps in child processes, keeping a few warm per tenant and plugin version. */
 export class StepSandbox {
-  private readonly settings: typeof DEFAULTS & { runnerPath: string };
+  private readonly settings: typeof DEFAULTS & { runnerPath: string; allowedReadPaths: string[]; allowChildProcess: boolean };
   private readonly pool: WarmPool<SandboxProcess>;
   private readonly live = new Set<SandboxProcess>();
   private readonly busy = new Set<SandboxProcess>();
@@ -63,16 +75,27 @@ export class StepSandbox {
   private spawned = 0;
 
   constructor(options: StepSandboxOptions = {}) {
-    const runnerPath = options.runnerPath ?? new URL('./step-runner.js', import.meta.url);
-    this.settings = { ...DEFAULTS, ...definedOnly(options), runnerPath: runnerPath instanceof URL ? fileURLToPath(runnerPath) : runnerPath };
+    const runnerUrl = options.runnerPath ?? new URL('./step-runner.js', import.meta.url);
+    const runnerPath = runnerUrl instanceof URL ? fileURLToPath(runnerUrl) : runnerUrl;
+    const allowedReadPaths = [...(options.allowedReadPaths ?? installationReadPaths(runnerPath)), ...(options.extraReadPaths ?? [])];
+    const allowChildProcess = options.allowChildProcess ?? false;
+    // Fails now, not at the first step, if a path cannot be granted safely.
+    permissionFlags({ readPaths: allowedReadPaths });
+    this.settings = { ...DEFAULTS, ...definedOnly(options), runnerPath, allowedReadPaths, allowChildProcess };
     this.pool = new WarmPool(this.settings);
   }
 
   async run(request: SandboxRequest, hooks: TaskHooks = {}): Promise<SandboxOutcome> {
     if (this.shutdown.signal.aborted) return cancelled('the sandbox is closed');
     if (hooks.signal?.aborted) return cancelled();
-    const key = JSON.stringify([request.tenantId, request.pluginKey]);
-    const child = this.pool.take(key) ?? this.spawn();
+    // The entry is part of the key because a child may read only the entry it was started for.
+    const key = JSON.stringify([request.tenantId, request.pluginKey, request.entry]);
+    let child: SandboxProcess;
+    try {
+      child = this.pool.take(key) ?? this.spawn(request.entry);
+    } catch (error) {
+      return failure('plugin_missing', `cannot start a sandbox for ${request.entry}: ${error instanceof Error ? error.message : String(error)}`, false);
+    }
     this.busy.add(child);
     try {
       const { cancelGraceMs, memoryMb } = this.settings;
@@ -98,8 +121,10 @@ export class StepSandbox {
     return { spawned: this.spawned, alivePids, idle: this.pool.size, busy: this.busy.size };
   }
 
-  private spawn(): SandboxProcess {
-    const child = SandboxProcess.spawn(this.settings);
+  private spawn(entry: string): SandboxProcess {
+    const { runnerPath, memoryMb, allowedReadPaths, allowChildProcess } = this.settings;
+    const permissions = { readPaths: [...allowedReadPaths, resolve(entry)], allowChildProcess };
+    const child = SandboxProcess.spawn({ runnerPath, memoryMb, permissions });
     this.spawned++;
     this.live.add(child);
     void child.exited.then(() => {

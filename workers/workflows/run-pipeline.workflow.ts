@@ -7,11 +7,9 @@ import { parseDuration } from '../contracts/duration.js';
 import { evaluateCondition, evaluateTemplate, type ExpressionContext } from '../contracts/expressions.js';
 import { nextActions, runOutcome, type StepState, type StepStates } from '../contracts/graph.js';
 import {
-  STEP_FAILURE_TYPES, type ErrorInfo, type RetryPolicyDefinition, type RunEvent, type RunPipelineInput, type RunPipelineResult, type StepDefinition,
+  DEFAULT_RETRY, DEFAULT_STEP_TIMEOUT, STEP_FAILURE_TYPES, type ErrorInfo, type RunEvent, type RunPipelineInput, type RunPipelineResult, type StepDefinition,
 } from '../contracts/index.js';
 
-const DEFAULT_STEP_TIMEOUT = '10m';
-const DEFAULT_RETRY: Required<RetryPolicyDefinition> = { maxAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '1m' };
 /** The sandbox kills a step at its timeout; Temporal's own timeout is a backstop just after. */
 const ACTIVITY_TIMEOUT_GRACE_MS = 5_000;
 const NON_RETRYABLE = [STEP_FAILURE_TYPES.invalidInput, STEP_FAILURE_TYPES.invalidOutput, STEP_FAILURE_TYPES.pluginMissing];

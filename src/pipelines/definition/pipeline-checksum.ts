@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PipelineDefinition } from '../../../workers/contracts/pipeline.contract.js';
+import type { PinnedStep, PipelineDefinition } from '../../../workers/contracts/pipeline.contract.js';
 
 /** JSON with object keys sorted at every level, so equal definitions serialize identically. */
 export function canonicalJson(value: unknown): string {
@@ -14,7 +14,10 @@ function sortKeys(value: unknown): unknown {
   return sorted;
 }
 
-/** SHA-256 (hex) of the canonical JSON: tells an unchanged re-apply from a new version. */
-export function pipelineChecksum(definition: PipelineDefinition): string {
-  return createHash('sha256').update(canonicalJson(definition)).digest('hex');
+/**
+ * SHA-256 (hex) of the canonical definition and its pins: tells an unchanged re-apply from a new
+ * version. Pins count, so re-applying after a plugin upgrade pins the new plugin in a new version.
+ */
+export function pipelineChecksum(definition: PipelineDefinition, pins: Record<string, PinnedStep>): string {
+  return createHash('sha256').update(canonicalJson({ definition, pins })).digest('hex');
 }

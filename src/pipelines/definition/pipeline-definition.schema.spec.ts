@@ -10,9 +10,16 @@ describe('PipelineDefinitionSchema', () => {
   });
 
   it('accepts compound durations and rejects zero or malformed ones', () => {
-    expect(PipelineDefinitionSchema.safeParse({ ...minimal, timeout: '1h30m', sla: '500ms' }).success).toBe(true);
+    expect(PipelineDefinitionSchema.safeParse({ ...minimal, timeout: '1h30m' }).success).toBe(true);
+    expect(PipelineDefinitionSchema.safeParse({ ...minimal, timeout: '500ms' }).success).toBe(true);
     expect(PipelineDefinitionSchema.safeParse({ ...minimal, timeout: '0s' }).success).toBe(false);
     expect(PipelineDefinitionSchema.safeParse({ ...minimal, timeout: 30 }).success).toBe(false);
+  });
+
+  it('refuses sla and concurrency, which nothing implements yet', () => {
+    const issues = (raw: object) => PipelineDefinitionSchema.safeParse({ ...minimal, ...raw }).error?.issues.map((i) => ({ path: i.path, message: i.message }));
+    expect(issues({ sla: '30m' })).toEqual([{ path: ['sla'], message: '`sla` is not supported yet' }]);
+    expect(issues({ concurrency: 1 })).toEqual([{ path: ['concurrency'], message: '`concurrency` is not supported yet' }]);
   });
 
   it('checks step ids, uses and input names', () => {

@@ -50,8 +50,6 @@ const dailySales = (): DraftDefinition => ({
   inputs: { day: { type: 'string', format: 'date' } },
   required: ['day'],
   timeout: '2h',
-  sla: '30m',
-  concurrency: 1,
   defaults: { retry: { maxAttempts: 3, initialInterval: '5s', backoffCoefficient: 2, maxInterval: '1m' }, timeout: '10m' },
   steps: {
     extract: {
@@ -114,7 +112,6 @@ describe('validatePipeline', () => {
         d.apiVersion = 'baton/v2';
         d.name = 'Daily Sales';
         d.timeout = '2 hours';
-        d.concurrency = 0;
         d.surprise = true;
         d.steps.extract.retry = { maxAttempts: 0, backoffCoefficient: 0.5 };
         d.steps.check.needs = ['extract', 'extract'];
@@ -128,7 +125,6 @@ describe('validatePipeline', () => {
           { path: 'apiVersion', message: 'Must be baton/v1' },
           { path: 'name', message: 'Must match [a-z0-9-]{1,63}' },
           { path: 'timeout', message: 'Must be a positive duration such as 500ms, 5s, 1m, 2h, 1d or 1h30m' },
-          { path: 'concurrency', message: expect.stringMatching(/>0/) },
           { path: 'surprise', message: 'Unknown field' },
           { path: 'steps.extract.retry.maxAttempts', message: expect.any(String) },
           { path: 'steps.extract.retry.backoffCoefficient', message: expect.any(String) },
@@ -147,8 +143,12 @@ describe('validatePipeline', () => {
         d.steps['per-region'].maxParallel = 4;
         d.steps.check.approval = { roles: ['admin'] };
         d.onFailure = [{ uses: 'http/request@^1' }];
+        d.sla = '30m';
+        d.concurrency = 1;
       });
       expect(problemsFor(raw)).toEqual([
+        { path: 'sla', message: '`sla` is not supported yet' },
+        { path: 'concurrency', message: '`concurrency` is not supported yet' },
         { path: 'steps.check.approval', message: '`approval` is not supported yet' },
         { path: 'steps.per-region.forEach', message: '`forEach` is not supported yet' },
         { path: 'steps.per-region.maxParallel', message: '`maxParallel` is not supported yet' },
@@ -196,6 +196,86 @@ describe('validatePipeline', () => {
         { path: 'inputs.mode', message: expect.stringMatching(/^Not a valid JSON Schema/) },
         { path: 'required[1]', message: '`region` is not declared in inputs' },
       ]);
+    });
+  });
+
+  describe('regular expressions in input schemas', () => {
+    it('refuses pattern and patternProperties at any depth, with their paths', () => {
+      const raw = withChanges((d) => {
+        d.inputs.code = { type: 'string', pattern: '^[A-Z]{3}$' };
+        d.inputs.address = {
+          type: 'object',
+          properties: { zip: { type: 'string', pattern: '^\\d{5}$' }, lines: { type: 'array', items: { anyOf: [{ type: 'string', pattern: '.+' }, { type: 'null' }] } } },
+          patternProperties: { '^x-': { type: 'string' } },
+        };
+        d.inputs.labels = { type: 'object', additionalProperties: { type: 'string' }, propertyNames: { pattern: '^[a-z]+$' }, $defs: { tag: { pattern: 'a' } } };
+      });
+
+      const patternMessage = expect.stringMatching(/^`pattern` is not allowed in input schemas: the running time of a regular expression cannot be bounded\. Use `enum`, a `format`/);
+      expect(problemsFor(raw)).toEqual([
+        { path: 'inputs.code.pattern', message: patternMessage },
+        { path: 'inputs.address.properties.zip.pattern', message: patternMessage },
+        { path: 'inputs.address.properties.lines.items.anyOf[0].pattern', message: patternMessage },
+        { path: 'inputs.address.patternProperties', message: expect.stringMatching(/^`patternProperties` is not allowed in input schemas: .*List the properties under `properties`/) },
+        { path: 'inputs.labels.propertyNames.pattern', message: patternMessage },
+        { path: 'inputs.labels.$defs.tag.pattern', message: patternMessage },
+      ]);
+    });
+
+    it('does not mistake a property, enum value or default named pattern for the keyword', () => {
+      const raw = withChanges((d) => {
+        d.inputs.filter = {
+          type: 'object',
+          properties: { pattern: { type: 'string', enum: ['glob', 'exact'] }, patternProperties: { type: 'boolean' } },
+          default: { pattern: 'glob' },
+          examples: [{ pattern: 'exact' }],
+        };
+        d.inputs.kind = { enum: [{ pattern: 'x' }] };
+      });
+      expect(validate(raw).valid).toBe(true);
+    });
+  });
+
+  describe('retry policies', () => {
+    const retryProblem = expect.stringMatching(/Temporal cannot schedule a step with this retry policy/);
+
+    it('reports an initialInterval over maxInterval in defaults, counting the built-in default', () => {
+      expect(problemsFor(withChanges((d) => (d.defaults = { retry: { initialInterval: '5m', maxInterval: '1m' } })))).toEqual([
+        { path: 'defaults.retry', message: 'initialInterval 5m is longer than maxInterval 1m: Temporal cannot schedule a step with this retry policy. Raise maxInterval or lower initialInterval' },
+      ]);
+      expect(problemsFor(withChanges((d) => (d.defaults = { retry: { initialInterval: '2m' } })))).toEqual([
+        { path: 'defaults.retry', message: expect.stringMatching(/^initialInterval 2m is longer than maxInterval 1m \(from the built-in default\)/) },
+      ]);
+    });
+
+    it('reports a step whose policy, merged over defaults and the built-in default, is impossible', () => {
+      const raw = withChanges((d) => {
+        d.defaults = { retry: { maxInterval: '30s' } };
+        d.steps.extract.retry = { initialInterval: '45s' };
+        d.steps.check.retry = { initialInterval: '2m', maxInterval: '1m' };
+        d.steps.publish.retry = { maxInterval: '500ms' };
+      });
+      expect(problemsFor(raw)).toEqual([
+        { path: 'steps.extract.retry', message: expect.stringMatching(/^initialInterval 45s is longer than maxInterval 30s \(from defaults\.retry\)/) },
+        { path: 'steps.check.retry', message: retryProblem },
+        { path: 'steps.publish.retry', message: expect.stringMatching(/^initialInterval 1s \(from the built-in default\) is longer than maxInterval 500ms:/) },
+      ]);
+    });
+
+    it('accepts a step that repairs a bad default, equal intervals and policies without intervals', () => {
+      const fixed = withChanges((d) => {
+        d.defaults = { retry: { maxInterval: '10s' } };
+        d.steps.extract.retry = { initialInterval: '10s' };
+        d.steps.check.retry = { initialInterval: '1m', maxInterval: '5m' };
+        d.steps.publish.retry = { maxAttempts: 5, backoffCoefficient: 1 };
+      });
+      expect(validate(fixed).valid).toBe(true);
+
+      const repaired = withChanges((d) => {
+        d.defaults = { retry: { initialInterval: '2m' } };
+        d.steps.extract.retry = { maxInterval: '5m' };
+      });
+      expect(problemsFor(repaired)).toEqual([{ path: 'defaults.retry', message: retryProblem }]);
     });
   });
 
@@ -405,8 +485,15 @@ describe('pipelineChecksum', () => {
     const reversed = (value: Json): Json => Object.fromEntries(Object.entries(value).reverse());
     const reordered = { ...reversed(definition as unknown as Json), defaults: reversed(definition.defaults as Json) } as unknown as PipelineDefinition;
     expect(Object.keys(reordered)[0]).not.toBe('apiVersion');
-    expect(pipelineChecksum(reordered)).toBe(pipelineChecksum(definition));
-    expect(pipelineChecksum(definition)).toMatch(/^[0-9a-f]{64}$/);
-    expect(pipelineChecksum({ ...definition, description: 'changed' })).not.toBe(pipelineChecksum(definition));
+    const pins = { extract: { plugin: 'postgres', step: 'query', version: '1.4.0', digest: 'sha256:aa' } };
+    expect(pipelineChecksum(reordered, pins)).toBe(pipelineChecksum(definition, pins));
+    expect(pipelineChecksum(definition, pins)).toMatch(/^[0-9a-f]{64}$/);
+    expect(pipelineChecksum({ ...definition, description: 'changed' }, pins)).not.toBe(pipelineChecksum(definition, pins));
+  });
+
+  it('changes when a step is pinned to another plugin build, so a re-apply re-pins', () => {
+    const definition = definitionOf(dailySales());
+    const pinned = (digest: string) => ({ extract: { plugin: 'postgres', step: 'query', version: '1.4.0', digest } });
+    expect(pipelineChecksum(definition, pinned('sha256:aa'))).not.toBe(pipelineChecksum(definition, pinned('sha256:bb')));
   });
 });

@@ -2,9 +2,10 @@ import { Ajv2020, type ErrorObject, type Options, type ValidateFunction } from '
 import addFormats from 'ajv-formats';
 import semver from 'semver';
 import type { z } from 'zod';
+import { parseDuration } from '../../../workers/contracts/duration.js';
 import { containsExpression, inspectTemplate, type ExpressionReference, type TemplateInspection } from '../../../workers/contracts/expressions.js';
 import { findCycle, topologicalOrder } from '../../../workers/contracts/graph.js';
-import type { PinnedStep, PipelineDefinition, StepDefinition } from '../../../workers/contracts/pipeline.contract.js';
+import { DEFAULT_RETRY, type PinnedStep, type PipelineDefinition, type RetryPolicyDefinition, type StepDefinition } from '../../../workers/contracts/pipeline.contract.js';
 import type { FieldProblem } from '../../common/errors/baton-error.js';
 import { formatPath } from '../../common/validation/zod.js';
 import { PipelineDefinitionSchema } from './pipeline-definition.schema.js';
@@ -60,6 +61,7 @@ export function validatePipeline(raw: unknown, catalog: PluginCatalogView, opts:
     report('name', `The definition is named \`${definition.name}\` but is being saved as \`${opts.expectedName}\``);
   }
   checkInputs(definition, report);
+  checkRetryPolicies(definition, report);
   checkNeeds(definition.steps, report);
   const pins = resolvePins(definition.steps, catalog, report);
   checkStepInputs(definition.steps, pins, catalog, report);
@@ -96,12 +98,51 @@ function schemaProblems(error: z.ZodError): ValidationProblem[] {
 function checkInputs(definition: PipelineDefinition, report: Report): void {
   const inputs = definition.inputs ?? {};
   for (const [name, schema] of Object.entries(inputs)) {
+    forEachRegexKeyword(schema, ['inputs', name], (keyword, path) => report(formatPath(path), REGEX_KEYWORD_PROBLEMS[keyword]));
     const compiled = compileSchema(userSchemas(), schema);
     if (typeof compiled === 'string') report(`inputs.${name}`, `Not a valid JSON Schema: ${compiled}`);
   }
   (definition.required ?? []).forEach((name, index) => {
     if (!Object.hasOwn(inputs, name)) report(`required[${index}]`, `\`${name}\` is not declared in inputs`);
   });
+}
+
+/**
+ * Run inputs are checked on the API's event loop, where ajv runs `pattern` with the backtracking
+ * RegExp engine: one crafted pattern or input could stall every request for seconds.
+ */
+const REGEX_KEYWORD_PROBLEMS = {
+  pattern:
+    '`pattern` is not allowed in input schemas: the running time of a regular expression cannot be bounded. Use `enum`, a `format` (date, date-time, email, uri, uuid, …) or `minLength`/`maxLength` instead',
+  patternProperties:
+    '`patternProperties` is not allowed in input schemas: the running time of a regular expression cannot be bounded. List the properties under `properties`, or constrain the others with `additionalProperties` and `propertyNames` (`enum`, `maxLength`)',
+} as const;
+type RegexKeyword = keyof typeof REGEX_KEYWORD_PROBLEMS;
+
+/** Keywords whose value is a schema, or an array of schemas (draft 2020-12 and draft-07, which ajv also reads). */
+const SUBSCHEMA_KEYWORDS = new Set([
+  'not', 'if', 'then', 'else', 'items', 'prefixItems', 'additionalItems', 'contains', 'additionalProperties', 'unevaluatedProperties',
+  'unevaluatedItems', 'propertyNames', 'contentSchema', 'allOf', 'anyOf', 'oneOf',
+]);
+/** Keywords whose value maps names to schemas. */
+const SUBSCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', 'dependentSchemas', 'dependencies', '$defs', 'definitions']);
+
+/**
+ * Calls `found` for every `pattern` and `patternProperties` keyword in a schema and its subschemas.
+ * Walks schema positions only, so a property named `pattern`, or an `enum` or `default` value
+ * holding one, is not mistaken for the keyword.
+ */
+function forEachRegexKeyword(schema: unknown, path: PropertyKey[], found: (keyword: RegexKeyword, path: PropertyKey[]) => void): void {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return;
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (Object.hasOwn(REGEX_KEYWORD_PROBLEMS, keyword)) found(keyword as RegexKeyword, [...path, keyword]);
+    if (SUBSCHEMA_KEYWORDS.has(keyword)) {
+      if (Array.isArray(value)) value.forEach((item, index) => forEachRegexKeyword(item, [...path, keyword, index], found));
+      else forEachRegexKeyword(value, [...path, keyword], found);
+    } else if (SUBSCHEMA_MAP_KEYWORDS.has(keyword) && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [name, subschema] of Object.entries(value)) forEachRegexKeyword(subschema, [...path, keyword, name], found);
+    }
+  }
 }
 
 // Strict about keywords in schemas users write (a misspelt keyword is a mistake), lenient for plugin schemas.
@@ -129,6 +170,55 @@ function compileSchema(ajv: Ajv2020, schema: object): ValidateFunction | string 
     // ajv keeps every schema it compiles; forget it so that a long-lived instance does not grow.
     ajv.removeSchema(schema);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retry policies
+
+/** What the workflow uses for any field a step and `defaults.retry` leave out (run-pipeline.workflow.ts merges the same way). */
+
+const BUILT_IN = 'the built-in default';
+
+/**
+ * Temporal refuses to schedule an activity whose initial retry interval exceeds its maximum
+ * interval, and the run would hang; the policy a step gets is its own `retry` over
+ * `defaults.retry` over DEFAULT_RETRY, field by field.
+ */
+function checkRetryPolicies(definition: PipelineDefinition, report: Report): void {
+  const defaults = definition.defaults?.retry;
+  if (defaults) {
+    const problem = retryIntervalProblem(mergeRetry(DEFAULT_RETRY, defaults), { initialInterval: BUILT_IN, maxInterval: BUILT_IN }, defaults);
+    if (problem) report('defaults.retry', problem);
+  }
+  for (const [id, step] of Object.entries(definition.steps)) {
+    // A step that sets neither interval has the policy of `defaults.retry`, reported above.
+    if (!step.retry || (step.retry.initialInterval === undefined && step.retry.maxInterval === undefined)) continue;
+    const base = mergeRetry(DEFAULT_RETRY, defaults ?? {});
+    const source = (field: 'initialInterval' | 'maxInterval') =>
+      step.retry![field] !== undefined ? `steps.${id}.retry` : defaults?.[field] !== undefined ? 'defaults.retry' : BUILT_IN;
+    const problem = retryIntervalProblem(mergeRetry(base, step.retry), { initialInterval: source('initialInterval'), maxInterval: source('maxInterval') }, step.retry);
+    if (problem) report(`steps.${id}.retry`, problem);
+  }
+}
+
+function mergeRetry(base: Required<RetryPolicyDefinition>, override: RetryPolicyDefinition): Required<RetryPolicyDefinition> {
+  const defined = Object.entries(override).filter(([, value]) => value !== undefined);
+  return { ...base, ...Object.fromEntries(defined) };
+}
+
+function retryIntervalProblem(
+  policy: Required<RetryPolicyDefinition>,
+  sources: Record<'initialInterval' | 'maxInterval', string>,
+  written: RetryPolicyDefinition,
+): string | null {
+  const initial = parseDuration(policy.initialInterval);
+  const max = parseDuration(policy.maxInterval);
+  if (initial === null || max === null || initial <= max) return null;
+  const from = (field: 'initialInterval' | 'maxInterval') => (written[field] !== undefined ? '' : ` (from ${sources[field]})`);
+  return (
+    `initialInterval ${policy.initialInterval}${from('initialInterval')} is longer than maxInterval ${policy.maxInterval}${from('maxInterval')}: ` +
+    'Temporal cannot schedule a step with this retry policy. Raise maxInterval or lower initialInterval'
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
