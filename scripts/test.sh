@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-built.sh
+# The first build of the Temporal dev server takes minutes: do it here, not inside a test hook.
+node bin/baton.js setup
 exec npx vitest run "$@"

@@ -4,7 +4,7 @@ import { Connection } from '@temporalio/client';
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { createApi } from './api.js';
-import { ConfigError, describeConfig, loadConfig, type BatonConfig } from './config/config.js';
+import { ConfigError, describeConfig, loadConfig, loadEnv, type BatonConfig } from './config/config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 import { runMigrations } from './database/data-source.js';
 import { startEmbeddedPostgres } from './database/embedded-postgres.js';
@@ -133,6 +133,10 @@ program.command('up').description('Start everything on this machine: API, worker
 program.command('api').description('Start the control-plane API (needs DATABASE_URL and TEMPORAL_ADDRESS)').action(() => run('api'));
 program.command('worker').description('Start a worker (needs DATABASE_URL and TEMPORAL_ADDRESS)').action(() => run('worker'));
 program.command('migrate').description('Apply database migrations').action(migrate);
+program.command('setup').description('Obtain what the embedded mode needs (the Temporal CLI, built with Go once) and print where it is').action(async () => {
+  const config = loadEnv();
+  console.log(config.TEMPORAL_ADDRESS ? `TEMPORAL_ADDRESS is set; no dev server needed.` : `Temporal CLI: ${await resolveTemporalCli(config.TEMPORAL_CLI_PATH)}`);
+});
 program.command('config').description('List configuration variables and their defaults').action(() => {
   for (const v of describeConfig()) console.log(`${v.name}${v.secret ? ' (secret)' : ''}\n    ${v.description}\n    default: ${v.default === undefined ? '(unset)' : JSON.stringify(v.default)}`);
 });

@@ -50,7 +50,7 @@ async function buildWithGo(dir: string, log: (line: string) => void): Promise<vo
   log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${dir} (first run only; this takes a few minutes)...`);
   const args = ['install', '-ldflags', `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`, `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`];
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(go, args, { env: { ...process.env, GOBIN: join(dir, 'bin'), GOFLAGS: '-mod=mod' }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(go, args, { env: { ...process.env, GOBIN: join(dir, 'bin') }, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install of the Temporal CLI exited with ${code}`))));
   });
