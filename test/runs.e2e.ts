@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
+import { newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type RunView, type TestTenant } from './support/builders.js';
 
 const sandboxPids = (): Set<number> =>
   new Set(
@@ -10,6 +10,8 @@ const sandboxPids = (): Set<number> =>
       .filter((line) => line.includes('step-runner.js'))
       .map((line) => Number(line.trim().split(/\s+/)[0])),
   );
+
+const stepStatuses = (run: RunView) => Object.fromEntries(run.steps.map((s) => [s.id, s.status]));
 
 const isAlive = (pid: number) => {
   try {
@@ -223,8 +225,17 @@ describe('runs', () => {
   describe('connectors', () => {
     let server: Server;
     let url: string;
+    const flakyCalls = new Map<string, number>();
     beforeAll(async () => {
       server = createServer((request, response) => {
+        if (request.url?.startsWith('/flaky/')) {
+          // Fails the first call of each path, then succeeds: an outage that ends between two runs.
+          const calls = (flakyCalls.get(request.url) ?? 0) + 1;
+          flakyCalls.set(request.url, calls);
+          response.statusCode = calls === 1 ? 503 : 200;
+          response.setHeader('content-type', 'application/json');
+          return void response.end(JSON.stringify({ calls }));
+        }
         let body = '';
         request.on('data', (c) => (body += c));
         request.on('end', () => {
@@ -236,6 +247,47 @@ describe('runs', () => {
       url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     });
     afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+    it('retries a failed run from the failed step: succeeded steps are reused, the rest runs on the pinned version', async () => {
+      const name = uniqueName('retry-from');
+      const definition = newPipeline(name, {
+        prepare: { uses: 'core/echo@^1', with: { batch: '${{ inputs.batch }}' } },
+        upload: { uses: 'http/request@^1', needs: ['prepare'], with: { url: `${url}/flaky/${name}`, method: 'POST', body: { batch: '${{ steps.prepare.outputs.batch }}' } }, retry: { maxAttempts: 1 } },
+        report: { uses: 'core/echo@^1', needs: ['upload'], with: { batch: '${{ steps.prepare.outputs.batch }}', calls: '${{ steps.upload.outputs.body.calls }}' } },
+      }, { inputs: { batch: { type: 'integer' } }, required: ['batch'], outputs: { calls: '${{ steps.report.outputs.calls }}' } });
+      await savePipeline(tenant, definition);
+      const failed = await waitForRun(tenant, await startRun(tenant, name, { inputs: { batch: 7 } }));
+      expect(failed.status).toBe('failed');
+      expect(stepStatuses(failed)).toEqual({ prepare: 'succeeded', upload: 'failed', report: 'skipped' });
+
+      // A newer version must not change what the retry executes.
+      await tenant.put(`/v1/pipelines/${name}`, { ...definition, steps: { only: { uses: 'core/echo@^1', with: {} } }, inputs: undefined, required: undefined, outputs: undefined }).expect(201);
+
+      const retried = await tenant.post(`/v1/runs/${failed.id}/retry`, { fromFailed: true }).expect(202);
+      expect(retried.body).toMatchObject({ pipeline: name, version: 1, retryOf: failed.id, status: 'queued' });
+      const run = await waitForRun(tenant, retried.body.id);
+      expect(run).toMatchObject({ status: 'succeeded', trigger: 'retry', retryOf: failed.id, inputs: { batch: 7 }, outputs: { calls: 2 } });
+      expect(stepStatuses(run)).toEqual({ prepare: 'succeeded', upload: 'succeeded', report: 'succeeded' });
+      expect(stepOf(run, 'prepare')).toMatchObject({ attempt: 0, outputs: { batch: 7 } });
+      const events = await tenant.get(`/v1/runs/${run.id}/events`).expect(200);
+      const forPrepare = events.body.items.filter((e: { stepId: string | null }) => e.stepId === 'prepare');
+      expect(forPrepare).toEqual([expect.objectContaining({ type: 'step.reused', fromRun: failed.id })]);
+      expect(flakyCalls.get(`/flaky/${name}`)).toBe(2);
+    });
+
+    it('refuses to retry a run that is still going, a succeeded run from a failed step, and another tenant\'s run', async () => {
+      const name = uniqueName('retry-guard');
+      await savePipeline(tenant, newPipeline(name, { nap: { uses: 'core/sleep@^1', with: { ms: 1500 } } }));
+      const id = await startRun(tenant, name);
+      expect((await tenant.post(`/v1/runs/${id}/retry`, {}).expect(409)).body.code).toBe('run_not_finished');
+      expect((await waitForRun(tenant, id)).status).toBe('succeeded');
+      expect((await tenant.post(`/v1/runs/${id}/retry`, { fromFailed: true }).expect(409)).body.code).toBe('nothing_to_retry');
+      await (await newTenant()).post(`/v1/runs/${id}/retry`, {}).expect(404);
+      const again = await tenant.post(`/v1/runs/${id}/retry`, {}).expect(202);
+      const rerun = await waitForRun(tenant, again.body.id);
+      expect(rerun).toMatchObject({ status: 'succeeded', retryOf: id, trigger: 'retry' });
+      expect((await tenant.get('/v1/runs?trigger=retry').expect(200)).body.items.map((r: { id: string }) => r.id)).toContain(rerun.id);
+    });
 
     it('calls an HTTP endpoint, reshapes the answer with JSONata and logs it', async () => {
       const run = await runToEnd(

@@ -11,6 +11,7 @@ import { RunEventEntity } from '../runs/entities/run-event.entity.js';
 import { RunStepEntity } from '../runs/entities/run-step.entity.js';
 import { RunEntity } from '../runs/entities/run.entity.js';
 import { Foundation1795000000000 } from './migrations/1795000000000-Foundation.js';
+import { RunRetryOf1795000000001 } from './migrations/1795000000001-RunRetryOf.js';
 
 export const ENTITIES = [
   TenantEntity, UserAccountEntity, MembershipEntity, ApiKeyEntity, PipelineEntity, PipelineVersionEntity,
@@ -18,7 +19,7 @@ export const ENTITIES = [
 ];
 const MIGRATION_LOCK_ID = 7_061_616_001;
 
-export const MIGRATIONS = [Foundation1795000000000];
+export const MIGRATIONS = [Foundation1795000000000, RunRetryOf1795000000001];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource({

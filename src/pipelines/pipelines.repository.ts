@@ -34,6 +34,13 @@ export class PipelinesRepository {
     return found ? { pipeline, version: found } : null;
   }
 
+  /** A version by pipeline id, deleted pipeline or not: runs keep the versions they pinned. */
+  async findVersionOfPipeline(tenantId: string, pipelineId: string, version: number): Promise<PipelineWithVersion | null> {
+    const pipeline = await this.db.getRepository(PipelineEntity).findOneBy({ tenantId, id: pipelineId });
+    const found = pipeline && (await this.db.getRepository(PipelineVersionEntity).findOneBy({ tenantId, pipelineId, version }));
+    return pipeline && found ? { pipeline, version: found } : null;
+  }
+
   listActiveByTenant(tenantId: string, limit: number, after?: KeysetCursor): Promise<PipelineEntity[]> {
     const query = this.db.getRepository(PipelineEntity).createQueryBuilder('p').where('p.tenant_id = :tenantId AND p.deleted_at IS NULL', { tenantId });
     if (after) query.andWhere('(p.created_at, p.id) < (:createdAt, :id)', after);

@@ -58,6 +58,13 @@ export class PipelinesService {
     if (!(await this.pipelines.softDelete(principal.tenantId, name))) throw new PipelinesError('pipeline_not_found', `Pipeline ${name} was not found`);
   }
 
+  /** The version an earlier run executed, even if the pipeline has been deleted since. */
+  async requireVersionOf(tenantId: string, pipelineId: string, version: number): Promise<PipelineWithVersion> {
+    const found = await this.pipelines.findVersionOfPipeline(tenantId, pipelineId, version);
+    if (!found) throw new PipelinesError('version_not_found', `Pipeline version ${version} no longer exists`);
+    return found;
+  }
+
   /** The pinned version a run will execute. */
   async require(tenantId: string, name: string, version?: number): Promise<PipelineWithVersion> {
     const found = await this.pipelines.findVersion(tenantId, name, version);

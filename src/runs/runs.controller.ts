@@ -4,7 +4,7 @@ import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import { pipelineNameParam } from '../pipelines/dto/pipelines.dto.js';
-import { RunEventsQuery, RunListQuery, RunLogsQuery, StartRunBody } from './dto/runs.dto.js';
+import { RetryRunBody, RunEventsQuery, RunListQuery, RunLogsQuery, StartRunBody } from './dto/runs.dto.js';
 import { RunsService } from './runs.service.js';
 
 @ApiTags('runs')
@@ -36,6 +36,13 @@ export class RunsController {
   @HttpCode(202)
   cancel(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string) {
     return this.runs.cancel(principal, id);
+  }
+
+  @Post('runs/:id/retry')
+  @Roles('operator')
+  @HttpCode(202)
+  retry(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidBody(RetryRunBody) body: RetryRunBody) {
+    return this.runs.retry(principal, id, body);
   }
 
   @Get('runs/:id/events')

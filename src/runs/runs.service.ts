@@ -10,8 +10,9 @@ import { topologicalOrder } from '../../workers/contracts/graph.js';
 import type { Principal } from '../common/auth/principal.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import type { PipelineWithVersion } from '../pipelines/pipelines.repository.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
-import type { RunListQuery, RunLogsQuery, RunEventsQuery, StartRunBody } from './dto/runs.dto.js';
+import type { RetryRunBody, RunListQuery, RunLogsQuery, RunEventsQuery, StartRunBody } from './dto/runs.dto.js';
 import type { RunEventEntity } from './entities/run-event.entity.js';
 import type { RunStepEntity } from './entities/run-step.entity.js';
 import type { RunEntity } from './entities/run.entity.js';
@@ -27,7 +28,7 @@ const EXECUTION_TIMEOUT_MARGIN_MS = 5 * 60_000;
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export const toRunSummary = (r: RunEntity) => ({
-  id: r.id, pipeline: r.pipelineName, version: r.version, status: r.status, trigger: r.trigger,
+  id: r.id, pipeline: r.pipelineName, version: r.version, status: r.status, trigger: r.trigger, retryOf: r.retryOf,
   createdAt: r.createdAt.toISOString(), startedAt: iso(r.startedAt), endedAt: iso(r.endedAt),
 });
 
@@ -62,37 +63,59 @@ export class RunsService {
   ) {}
 
   async start(principal: Principal, name: string, body: StartRunBody, trigger: RunTrigger = 'api') {
-    const { pipeline, version } = await this.pipelines.require(principal.tenantId, name, body.version);
-    const definition = version.definition;
-    const checked = checkRunInputs(version.id, definition, body.inputs ?? {});
+    const pinned = await this.pipelines.require(principal.tenantId, name, body.version);
+    const checked = checkRunInputs(pinned.version.id, pinned.version.definition, body.inputs ?? {});
     if (checked.problems.length) throw new RunsError('invalid_inputs', 'The run inputs do not match the pipeline inputs', checked.problems);
+    return this.launch(principal.tenantId, pinned, checked.inputs, trigger);
+  }
 
+  /**
+   * A new run of the exact pipeline version and inputs of a finished one. With `fromFailed`, steps
+   * that succeeded keep their outputs and are not run again; the rest runs as usual.
+   */
+  async retry(principal: Principal, id: string, body: RetryRunBody) {
+    const original = await this.require(principal.tenantId, id);
+    if (!TERMINAL_RUN_STATUSES.includes(original.status)) throw new RunsError('run_not_finished', `The run is still ${original.status}; cancel it or wait for it to end`);
+    if (body.fromFailed && original.status === 'succeeded') throw new RunsError('nothing_to_retry', 'The run succeeded: there is no failed step to retry from');
+    const pinned = await this.pipelines.requireVersionOf(principal.tenantId, original.pipelineId, original.version);
+    const reuse = body.fromFailed ? { fromRun: original.id, outputs: await this.succeededOutputs(principal.tenantId, original.id) } : undefined;
+    return this.launch(principal.tenantId, pinned, original.inputs, 'retry', { retryOf: original.id, reuse });
+  }
+
+  private async succeededOutputs(tenantId: string, runId: string): Promise<Record<string, Record<string, unknown>>> {
+    const steps = await this.runs.findSteps(tenantId, runId);
+    return Object.fromEntries(steps.filter((s) => s.status === 'succeeded').map((s) => [s.stepId, s.outputs ?? {}]));
+  }
+
+  /** Records the queued run and its steps, then starts its workflow; the run id is the workflow id. */
+  private async launch(tenantId: string, { pipeline, version }: PipelineWithVersion, inputs: Record<string, unknown>, trigger: RunTrigger, extra: { retryOf?: string; reuse?: RunPipelineInput['reuse'] } = {}) {
+    const definition = version.definition;
+    const name = pipeline.name;
     const id = randomUUID();
-    const order = topologicalOrder(definition.steps);
     const run = await this.runs.insertQueued(
-      { id, tenantId: principal.tenantId, pipelineId: pipeline.id, pipelineName: name, version: version.version, status: 'queued', trigger, inputs: checked.inputs },
-      order.map((stepId, position) => ({ stepId, uses: definition.steps[stepId]!.uses, position })),
+      { id, tenantId, pipelineId: pipeline.id, pipelineName: name, version: version.version, status: 'queued', trigger, inputs, retryOf: extra.retryOf ?? null },
+      topologicalOrder(definition.steps).map((stepId, position) => ({ stepId, uses: definition.steps[stepId]!.uses, position })),
     );
     const input: RunPipelineInput = {
-      runId: id, tenantId: principal.tenantId, trigger, inputs: checked.inputs,
-      pipeline: { name, version: version.version, definition, pins: version.pins },
+      runId: id, tenantId, trigger, inputs, pipeline: { name, version: version.version, definition, pins: version.pins },
+      ...(extra.reuse ? { reuse: extra.reuse } : {}),
     };
     try {
       await this.temporal.workflow.start(RUN_PIPELINE_WORKFLOW, {
         workflowId: id,
         taskQueue: this.config.TEMPORAL_TASK_QUEUE,
         args: [input],
-        typedSearchAttributes: [{ key: TENANT_KEY, value: principal.tenantId }, { key: PIPELINE_KEY, value: name }],
+        typedSearchAttributes: [{ key: TENANT_KEY, value: tenantId }, { key: PIPELINE_KEY, value: name }],
         ...(definition.timeout ? { workflowExecutionTimeout: (parseDuration(definition.timeout) ?? 0) + EXECUTION_TIMEOUT_MARGIN_MS } : {}),
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError) && !(await this.workflowExists(id))) {
         this.logger.error(`Could not start run ${id}: ${(error as Error).message}`);
-        await this.runs.markStartFailed(principal.tenantId, id, 'The workflow engine did not accept the run');
+        await this.runs.markStartFailed(tenantId, id, 'The workflow engine did not accept the run');
         throw new RunsError('engine_unavailable', 'The workflow engine is not reachable; the run was not started');
       }
     }
-    return { id: run.id, status: run.status, pipeline: name, version: version.version };
+    return { id: run.id, status: run.status, pipeline: name, version: version.version, ...(extra.retryOf ? { retryOf: extra.retryOf } : {}) };
   }
 
   async list(principal: Principal, query: RunListQuery) {

@@ -67,6 +67,9 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
     case 'step.skipped':
       await step(event.stepId, `status = 'skipped', ended_at = $4`, [event.at], active);
       break;
+    case 'step.reused':
+      await step(event.stepId, `status = 'succeeded', outputs = $4, started_at = $5, ended_at = $5`, [json(event.outputs), event.at], active);
+      break;
     case 'step.log':
     case 'step.metric':
       break;

@@ -18,6 +18,8 @@ export interface RunPipelineInput {
   pipeline: PinnedPipeline;
   inputs: Record<string, unknown>;
   trigger: RunTrigger;
+  /** Retry from the failed step: outputs of steps that succeeded in `fromRun`, reused without running them. */
+  reuse?: { fromRun: string; outputs: Record<string, Record<string, unknown>> };
 }
 
 export interface ErrorInfo {
@@ -46,7 +48,8 @@ export type RunEvent =
   | { type: 'step.attempt_failed'; key: string; at: string; stepId: string; attempt: number; error: ErrorInfo; retryable: boolean }
   | { type: 'step.succeeded'; key: string; at: string; stepId: string; attempt: number; outputs: Record<string, unknown> }
   | { type: 'step.failed'; key: string; at: string; stepId: string; attempt?: number; status: Extract<StepStatus, 'failed' | 'timed_out' | 'cancelled'>; error: ErrorInfo }
-  | { type: 'step.skipped'; key: string; at: string; stepId: string; reason: string };
+  | { type: 'step.skipped'; key: string; at: string; stepId: string; reason: string }
+  | { type: 'step.reused'; key: string; at: string; stepId: string; fromRun: string; outputs: Record<string, unknown> };
 
 export type RunEventType = RunEvent['type'];
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

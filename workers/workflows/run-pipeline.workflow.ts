@@ -43,10 +43,19 @@ class PipelineInterpreter {
   constructor(private readonly input: RunPipelineInput) {
     this.steps = input.pipeline.definition.steps;
     this.states = Object.fromEntries(Object.keys(this.steps).map((id) => [id, 'pending' as StepState]));
+    for (const [stepId, outputs] of Object.entries(input.reuse?.outputs ?? {})) {
+      if (!(stepId in this.steps)) continue;
+      this.states[stepId] = 'succeeded';
+      this.outputs[stepId] = outputs;
+    }
   }
 
   async run(): Promise<RunPipelineResult> {
-    await this.emit({ type: 'run.started', key: 'run.started', at: now() });
+    const { reuse } = this.input;
+    const reused: RunEvent[] = Object.entries(reuse?.outputs ?? {})
+      .filter(([stepId]) => stepId in this.steps)
+      .map(([stepId, outputs]) => ({ type: 'step.reused', key: `step:${stepId}:reused`, at: now(), stepId, fromRun: reuse!.fromRun, outputs }));
+    await this.emit({ type: 'run.started', key: 'run.started', at: now() }, ...reused);
     const scope = new CancellationScope();
     const runTimeout = this.input.pipeline.definition.timeout;
     if (runTimeout) {

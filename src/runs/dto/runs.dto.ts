@@ -8,6 +8,12 @@ export const StartRunBody = z.strictObject({
 });
 export type StartRunBody = z.output<typeof StartRunBody>;
 
+export const RetryRunBody = z.strictObject({
+  /** Reuse the outputs of steps that succeeded; run only what failed, was skipped or never ran. */
+  fromFailed: z.boolean().default(false),
+});
+export type RetryRunBody = z.output<typeof RetryRunBody>;
+
 export const RunListQuery = z.strictObject({
   ...paginationQuery,
   pipeline: z.string().regex(/^[a-z0-9-]{1,63}$/).optional(),
