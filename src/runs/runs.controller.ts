@@ -4,7 +4,7 @@ import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import { pipelineNameParam } from '../pipelines/dto/pipelines.dto.js';
-import { RetryRunBody, RunEventsQuery, RunListQuery, RunLogsQuery, StartRunBody } from './dto/runs.dto.js';
+import { ApprovalBody, RetryRunBody, RunEventsQuery, RunListQuery, RunLogsQuery, StartRunBody, stepIdParam } from './dto/runs.dto.js';
 import { RunsService } from './runs.service.js';
 
 @ApiTags('runs')
@@ -43,6 +43,19 @@ export class RunsController {
   @HttpCode(202)
   retry(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidBody(RetryRunBody) body: RetryRunBody) {
     return this.runs.retry(principal, id, body);
+  }
+
+  /** Approve or reject a waiting approval step; who may is set per step (`approval.roles`). */
+  @Post('runs/:id/approvals/:stepId')
+  @Roles('viewer')
+  @HttpCode(202)
+  decide(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('id', uuidParam) id: string,
+    @ValidParam('stepId', stepIdParam) stepId: string,
+    @ValidBody(ApprovalBody) body: ApprovalBody,
+  ) {
+    return this.runs.decide(principal, id, stepId, body);
   }
 
   @Get('runs/:id/events')

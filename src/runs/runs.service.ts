@@ -3,16 +3,17 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } f
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import {
-  RUN_PIPELINE_WORKFLOW, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
+  APPROVAL_SIGNAL, APPROVAL_USES, RUN_PIPELINE_WORKFLOW, type ApprovalDecision, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
 } from '../../workers/contracts/index.js';
 import { parseDuration } from '../../workers/contracts/duration.js';
 import { topologicalOrder } from '../../workers/contracts/graph.js';
 import type { Principal } from '../common/auth/principal.js';
+import { roleSatisfies } from '../common/auth/roles.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import type { PipelineWithVersion } from '../pipelines/pipelines.repository.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
-import type { RetryRunBody, RunListQuery, RunLogsQuery, RunEventsQuery, StartRunBody } from './dto/runs.dto.js';
+import type { ApprovalBody, RetryRunBody, RunListQuery, RunLogsQuery, RunEventsQuery, StartRunBody } from './dto/runs.dto.js';
 import type { RunEventEntity } from './entities/run-event.entity.js';
 import type { RunStepEntity } from './entities/run-step.entity.js';
 import type { RunEntity } from './entities/run.entity.js';
@@ -94,7 +95,7 @@ export class RunsService {
     const id = randomUUID();
     const run = await this.runs.insertQueued(
       { id, tenantId, pipelineId: pipeline.id, pipelineName: name, version: version.version, status: 'queued', trigger, inputs, retryOf: extra.retryOf ?? null },
-      topologicalOrder(definition.steps).map((stepId, position) => ({ stepId, uses: definition.steps[stepId]!.uses, position })),
+      topologicalOrder(definition.steps).map((stepId, position) => ({ stepId, uses: definition.steps[stepId]!.uses ?? APPROVAL_USES, position })),
     );
     const input: RunPipelineInput = {
       runId: id, tenantId, trigger, inputs, pipeline: { name, version: version.version, definition, pins: version.pins },
@@ -140,6 +141,30 @@ export class RunsService {
       throw new RunsError('engine_unavailable', 'The workflow engine is not reachable; try again');
     }
     return { id, status: run.status, cancelRequested: true };
+  }
+
+  /** Hands a decision to the waiting workflow; the workflow records it (first decision wins). */
+  async decide(principal: Principal, id: string, stepId: string, body: ApprovalBody) {
+    const run = await this.require(principal.tenantId, id);
+    const { version } = await this.pipelines.requireVersionOf(principal.tenantId, run.pipelineId, run.version);
+    const approval = Object.hasOwn(version.definition.steps, stepId) ? version.definition.steps[stepId]!.approval : undefined;
+    if (!approval) throw new RunsError('step_not_found', `Run ${id} has no approval step ${stepId}`);
+    if (!approval.roles.some((role) => roleSatisfies(principal.role, role))) {
+      throw new RunsError('approval_forbidden', `Deciding ${stepId} needs the ${approval.roles.join(' or ')} role`);
+    }
+    const step = (await this.runs.findSteps(principal.tenantId, id)).find((s) => s.stepId === stepId);
+    if (step?.status !== 'waiting') throw new RunsError('step_not_waiting', `Step ${stepId} is ${step?.status ?? 'unknown'}, not waiting for a decision`);
+    const decision: ApprovalDecision = {
+      stepId, approve: body.approve, ...(body.comment ? { comment: body.comment } : {}),
+      by: { role: principal.role, ...(principal.userId ? { userId: principal.userId } : {}), ...(principal.apiKeyId ? { apiKeyId: principal.apiKeyId } : {}) },
+    };
+    try {
+      await this.temporal.workflow.getHandle(id).signal(APPROVAL_SIGNAL, decision);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new RunsError('run_finished', 'The run already ended');
+      throw new RunsError('engine_unavailable', 'The workflow engine is not reachable; try again');
+    }
+    return { runId: id, stepId, approve: body.approve, accepted: true };
   }
 
   async events(principal: Principal, id: string, query: RunEventsQuery) {

@@ -10,9 +10,17 @@ export interface RetryPolicyDefinition {
   maxInterval?: string;
 }
 
+export interface ApprovalDefinition {
+  /** Roles that may decide (each includes the roles above it). */
+  roles: Array<'owner' | 'admin' | 'operator' | 'viewer'>;
+  timeout: string;
+  onTimeout: 'approve' | 'reject';
+}
+
 export interface StepDefinition {
-  /** `plugin/step@range` as written by the user. */
-  uses: string;
+  /** `plugin/step@range` as written by the user; absent on approval steps. */
+  uses?: string;
+  approval?: ApprovalDefinition;
   needs?: string[];
   /** A literal boolean or a `${{ }}` expression string. */
   if?: boolean | string;
@@ -60,3 +68,6 @@ export interface PinnedPipeline {
 /** What a step gets when neither it nor the pipeline's `defaults` says otherwise. */
 export const DEFAULT_RETRY: Required<RetryPolicyDefinition> = { maxAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '1m' };
 export const DEFAULT_STEP_TIMEOUT = '10m';
+
+/** What a step row shows as `uses` for an approval step. */
+export const APPROVAL_USES = 'approval';

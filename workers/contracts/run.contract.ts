@@ -22,6 +22,16 @@ export interface RunPipelineInput {
   reuse?: { fromRun: string; outputs: Record<string, Record<string, unknown>> };
 }
 
+/** Signal that carries a decision on an approval step (`POST /v1/runs/{id}/approvals/{stepId}`). */
+export const APPROVAL_SIGNAL = 'baton.approval';
+
+export interface ApprovalDecision {
+  stepId: string;
+  approve: boolean;
+  comment?: string;
+  by: { role: string; userId?: string; apiKeyId?: string };
+}
+
 export interface ErrorInfo {
   message: string;
   /** `step_failed`, `timeout`, `cancelled`, `invalid_output`, `sandbox_crashed`, ... */
@@ -49,7 +59,12 @@ export type RunEvent =
   | { type: 'step.succeeded'; key: string; at: string; stepId: string; attempt: number; outputs: Record<string, unknown> }
   | { type: 'step.failed'; key: string; at: string; stepId: string; attempt?: number; status: Extract<StepStatus, 'failed' | 'timed_out' | 'cancelled'>; error: ErrorInfo }
   | { type: 'step.skipped'; key: string; at: string; stepId: string; reason: string }
-  | { type: 'step.reused'; key: string; at: string; stepId: string; fromRun: string; outputs: Record<string, unknown> };
+  | { type: 'step.reused'; key: string; at: string; stepId: string; fromRun: string; outputs: Record<string, unknown> }
+  | { type: 'step.waiting'; key: string; at: string; stepId: string; roles: string[]; deadline: string }
+  | {
+      type: 'step.approval_decided'; key: string; at: string; stepId: string; approved: boolean; timedOut: boolean;
+      by: ApprovalDecision['by'] | null; comment: string | null; error: ErrorInfo | null;
+    };
 
 export type RunEventType = RunEvent['type'];
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -1,13 +1,13 @@
 import {
-  ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, CancelledFailure, isCancellation, proxyActivities,
-  proxyLocalActivities, sleep, TimeoutFailure,
+  ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, CancelledFailure, condition, defineSignal, isCancellation,
+  proxyActivities, proxyLocalActivities, setHandler, sleep, TimeoutFailure,
 } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
 import { parseDuration } from '../contracts/duration.js';
 import { evaluateCondition, evaluateTemplate, type ExpressionContext } from '../contracts/expressions.js';
 import { nextActions, runOutcome, type StepState, type StepStates } from '../contracts/graph.js';
 import {
-  DEFAULT_RETRY, DEFAULT_STEP_TIMEOUT, STEP_FAILURE_TYPES, type ErrorInfo, type RunEvent, type RunPipelineInput, type RunPipelineResult, type StepDefinition,
+  APPROVAL_SIGNAL, DEFAULT_RETRY, DEFAULT_STEP_TIMEOUT, STEP_FAILURE_TYPES, type ApprovalDecision, type ApprovalDefinition, type ErrorInfo, type RunEvent, type RunPipelineInput, type RunPipelineResult, type StepDefinition,
 } from '../contracts/index.js';
 
 /** The sandbox kills a step at its timeout; Temporal's own timeout is a backstop just after. */
@@ -18,6 +18,8 @@ const { recordRunEvents } = proxyLocalActivities<BatonActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
 });
+
+const approvalSignal = defineSignal<[ApprovalDecision]>(APPROVAL_SIGNAL);
 
 const now = () => new Date().toISOString();
 const ms = (duration: string | undefined, fallback: string) => parseDuration(duration ?? fallback) ?? parseDuration(fallback)!;
@@ -38,11 +40,16 @@ class PipelineInterpreter {
   private readonly outputs: Record<string, Record<string, unknown> | null> = {};
   private readonly errors: Record<string, ErrorInfo> = {};
   private readonly running = new Map<string, Promise<void>>();
+  /** The first decision per approval step wins; later ones are ignored. */
+  private readonly decisions = new Map<string, ApprovalDecision>();
   private timedOut = false;
 
   constructor(private readonly input: RunPipelineInput) {
     this.steps = input.pipeline.definition.steps;
     this.states = Object.fromEntries(Object.keys(this.steps).map((id) => [id, 'pending' as StepState]));
+    setHandler(approvalSignal, (decision) => {
+      if (this.steps[decision.stepId]?.approval && !this.decisions.has(decision.stepId)) this.decisions.set(decision.stepId, decision);
+    });
     for (const [stepId, outputs] of Object.entries(input.reuse?.outputs ?? {})) {
       if (!(stepId in this.steps)) continue;
       this.states[stepId] = 'succeeded';
@@ -115,6 +122,7 @@ class PipelineInterpreter {
 
   private async execute(stepId: string): Promise<void> {
     const step = this.steps[stepId]!;
+    if (step.approval) return this.awaitApproval(stepId, step.approval);
     let stepInput: Record<string, unknown>;
     try {
       stepInput = (await evaluateTemplate(step.with ?? {}, this.context())) as Record<string, unknown>;
@@ -141,7 +149,7 @@ class PipelineInterpreter {
     });
     try {
       const result = await executeStep({
-        runId: this.input.runId, tenantId: this.input.tenantId, stepId, uses: step.uses, pin: this.input.pipeline.pins[stepId]!,
+        runId: this.input.runId, tenantId: this.input.tenantId, stepId, uses: step.uses!, pin: this.input.pipeline.pins[stepId]!,
         input: stepInput, idempotencyKey: `${this.input.runId}:${stepId}`, timeoutMs,
       });
       this.outputs[stepId] = result.outputs;
@@ -154,6 +162,28 @@ class PipelineInterpreter {
       const { status, info } = classifyFailure(stepId, error);
       await this.emit(this.failEvent(stepId, status, info));
     }
+  }
+
+  /** The run waits (status `waiting`) for a decision, or for the approval's timeout and its `onTimeout`. */
+  private async awaitApproval(stepId: string, approval: ApprovalDefinition): Promise<void> {
+    const timeoutMs = ms(approval.timeout, approval.timeout);
+    await this.emit({ type: 'step.waiting', key: `step:${stepId}:waiting`, at: now(), stepId, roles: approval.roles, deadline: new Date(Date.now() + timeoutMs).toISOString() });
+    const decided = await condition(() => this.decisions.has(stepId), timeoutMs);
+    const decision = decided ? this.decisions.get(stepId)! : undefined;
+    const approved = decision ? decision.approve : approval.onTimeout === 'approve';
+    const who = decision?.by.userId ? `user ${decision.by.userId}` : `API key ${decision?.by.apiKeyId}`;
+    const error: ErrorInfo | null = approved
+      ? null
+      : decision
+        ? { message: `Rejected by ${who}${decision.comment ? `: ${decision.comment}` : ''}`, code: 'rejected', step: stepId }
+        : { message: `Nobody decided within ${approval.timeout}`, code: 'approval_timed_out', step: stepId };
+    await this.emit({
+      type: 'step.approval_decided', key: `step:${stepId}:decided`, at: now(), stepId, approved, timedOut: !decision,
+      by: decision?.by ?? null, comment: decision?.comment ?? null, error,
+    });
+    this.states[stepId] = approved ? 'succeeded' : 'failed';
+    if (approved) this.outputs[stepId] = { approved: true, timedOut: !decision, by: decision?.by ?? null, comment: decision?.comment ?? null };
+    else this.errors[stepId] = error!;
   }
 
   /** Cancelled by a user or by the run timeout: wait for running steps to stop, record it all. */

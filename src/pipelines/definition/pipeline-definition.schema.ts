@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../../workers/contracts/duration.js';
+import { ROLES } from '../../common/auth/roles.js';
 
 export const PIPELINE_NAME_PATTERN = /^[a-z0-9-]{1,63}$/;
 export const STEP_ID_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -30,9 +31,16 @@ export const RetryPolicySchema = z.strictObject({
   maxInterval: duration.optional(),
 });
 
-export const StepDefinitionSchema = z.strictObject({
+/** A human decision: the run waits until someone with one of `roles` approves or rejects, or `timeout` passes. */
+export const ApprovalSchema = z.strictObject({
+  roles: z.array(z.enum(ROLES.filter((role) => role !== 'publisher') as ['owner', 'admin', 'operator', 'viewer'])).min(1).default(['admin']),
+  timeout: duration.default('24h'),
+  onTimeout: z.enum(['reject', 'approve']).default('reject'),
+});
+
+const StepFields = z.strictObject({
   name: z.string().optional(),
-  uses: z.string().regex(USES_PATTERN, { error: 'Must be plugin/step or plugin/step@version, e.g. http/request@^1' }),
+  uses: z.string().regex(USES_PATTERN, { error: 'Must be plugin/step or plugin/step@version, e.g. http/request@^1' }).optional(),
   needs: uniqueStrings.optional(),
   if: z.union([z.boolean(), z.string()], { error: 'Must be true, false or a ${{ expression }}' }).optional(),
   with: jsonObject.optional(),
@@ -41,7 +49,18 @@ export const StepDefinitionSchema = z.strictObject({
   continueOnError: z.boolean().optional(),
   forEach: notSupportedYet('forEach'),
   maxParallel: notSupportedYet('maxParallel'),
-  approval: notSupportedYet('approval'),
+  approval: ApprovalSchema.optional(),
+});
+
+/** A step either runs a plugin (`uses`) or waits for a person (`approval`). */
+export const StepDefinitionSchema = StepFields.superRefine((step, ctx) => {
+  if (step.uses === undefined && step.approval === undefined) ctx.addIssue({ code: 'custom', path: ['uses'], message: 'A step needs `uses` (a plugin step) or `approval`' });
+  if (step.uses !== undefined && step.approval !== undefined) ctx.addIssue({ code: 'custom', path: ['approval'], message: 'A step has either `uses` or `approval`, not both' });
+  if (step.approval !== undefined) {
+    for (const field of ['with', 'retry', 'timeout'] as const) {
+      if (step[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `An approval step has no \`${field}\`; use approval.timeout for how long it waits` });
+    }
+  }
 });
 
 const steps = z

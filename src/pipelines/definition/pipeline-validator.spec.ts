@@ -132,7 +132,7 @@ describe('validatePipeline', () => {
           { path: 'steps.check.if', message: 'Must be true, false or a ${{ expression }}' },
           { path: 'steps.publish.uses', message: 'Must be plugin/step or plugin/step@version, e.g. http/request@^1' },
           { path: 'steps.Bad Id', message: 'Step ids must match [a-z][a-z0-9_-]{0,62}' },
-          { path: 'steps.approve.uses', message: 'Required' },
+          { path: 'steps.approve.uses', message: 'A step needs `uses` (a plugin step) or `approval`' },
         ]),
       );
     });
@@ -141,7 +141,6 @@ describe('validatePipeline', () => {
       const raw = withChanges((d) => {
         d.steps['per-region'].forEach = '${{ steps.extract.outputs.regions }}';
         d.steps['per-region'].maxParallel = 4;
-        d.steps.check.approval = { roles: ['admin'] };
         d.onFailure = [{ uses: 'http/request@^1' }];
         d.sla = '30m';
         d.concurrency = 1;
@@ -149,11 +148,19 @@ describe('validatePipeline', () => {
       expect(problemsFor(raw)).toEqual([
         { path: 'sla', message: '`sla` is not supported yet' },
         { path: 'concurrency', message: '`concurrency` is not supported yet' },
-        { path: 'steps.check.approval', message: '`approval` is not supported yet' },
         { path: 'steps.per-region.forEach', message: '`forEach` is not supported yet' },
         { path: 'steps.per-region.maxParallel', message: '`maxParallel` is not supported yet' },
         { path: 'onFailure', message: '`onFailure` is not supported yet' },
       ]);
+    });
+
+    it('accepts approval steps with defaults, pins nothing for them, and refuses plugin fields on them', () => {
+      const result = validate(withChanges((d) => (d.steps.approve = { needs: ['check'], approval: { roles: ['operator'] } })));
+      if (!result.valid) throw new Error(JSON.stringify(result.problems));
+      expect(result.definition.steps.approve!.approval).toEqual({ roles: ['operator'], timeout: '24h', onTimeout: 'reject' });
+      expect(result.pins.approve).toBeUndefined();
+      const mixed = withChanges((d) => (d.steps.approve = { needs: ['check'], approval: {}, retry: { maxAttempts: 2 } }));
+      expect(problemsFor(mixed)).toEqual([{ path: 'steps.approve.retry', message: expect.stringContaining('An approval step has no `retry`') }]);
     });
 
     it('rejects definitions that are not objects', () => {

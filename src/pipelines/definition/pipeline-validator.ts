@@ -272,6 +272,7 @@ function parseUses(uses: string): UsesReference {
 function resolvePins(steps: Record<string, StepDefinition>, catalog: PluginCatalogView, report: Report): Record<string, PinnedStep> {
   const pins: Record<string, PinnedStep> = {};
   for (const [id, step] of Object.entries(steps)) {
+    if (step.uses === undefined) continue;
     const resolved = resolveUses(step.uses, catalog);
     if (typeof resolved === 'string') report(`steps.${id}.uses`, resolved);
     else pins[id] = resolved;

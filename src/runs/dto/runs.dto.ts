@@ -14,6 +14,14 @@ export const RetryRunBody = z.strictObject({
 });
 export type RetryRunBody = z.output<typeof RetryRunBody>;
 
+export const ApprovalBody = z.strictObject({
+  approve: z.boolean(),
+  comment: z.string().max(2000).optional(),
+});
+export type ApprovalBody = z.output<typeof ApprovalBody>;
+
+export const stepIdParam = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, { message: 'Not a step id' });
+
 export const RunListQuery = z.strictObject({
   ...paginationQuery,
   pipeline: z.string().regex(/^[a-z0-9-]{1,63}$/).optional(),
