@@ -180,6 +180,18 @@ describe('runs', () => {
     expect(stepOf(run, 'after').status).toBe('skipped');
   });
 
+  it('records an SLA breach while the run is still going, and none for a run within its SLA', async () => {
+    const slow = await runToEnd(tenant, newPipeline(uniqueName('sla-late'), { nap: { uses: 'core/sleep@^1', with: { ms: 2500 } } }, { sla: '1s' }));
+    expect(slow.status).toBe('succeeded');
+    const types = (await tenant.get(`/v1/runs/${slow.id}/events`).expect(200)).body.items.map((e: { type: string }) => e.type);
+    expect(types).toContain('run.sla_breached');
+    expect(types.indexOf('run.sla_breached')).toBeLessThan(types.indexOf('step.succeeded'));
+
+    const quick = await runToEnd(tenant, newPipeline(uniqueName('sla-ok'), { a: { uses: 'core/echo@^1', with: {} } }, { sla: '30s' }));
+    const quickTypes = (await tenant.get(`/v1/runs/${quick.id}/events`).expect(200)).body.items.map((e: { type: string }) => e.type);
+    expect(quickTypes).not.toContain('run.sla_breached');
+  });
+
   it('pages through run events in order', async () => {
     const run = await runToEnd(tenant, newPipeline(uniqueName('events'), { a: { uses: 'core/echo@^1', with: {} }, b: { uses: 'core/echo@^1', needs: ['a'], with: {} } }));
     const seen: string[] = [];

@@ -82,6 +82,7 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
     }
     case 'step.log':
     case 'step.metric':
+    case 'run.sla_breached':
       break;
   }
 }

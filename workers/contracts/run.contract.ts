@@ -51,6 +51,7 @@ export interface RunPipelineResult {
  */
 export type RunEvent =
   | { type: 'run.started'; key: string; at: string }
+  | { type: 'run.sla_breached'; key: string; at: string; sla: string }
   | { type: 'run.completed'; key: string; at: string; status: RunPipelineResult['status']; outputs: Record<string, unknown> | null; error: ErrorInfo | null }
   | { type: 'step.started'; key: string; at: string; stepId: string; uses: string; attempt: number }
   | { type: 'step.log'; key: string; at: string; stepId: string; attempt: number; level: LogLevel; message: string; fields?: Record<string, unknown> }

@@ -43,6 +43,9 @@ class PipelineInterpreter {
   /** The first decision per approval step wins; later ones are ignored. */
   private readonly decisions = new Map<string, ApprovalDecision>();
   private timedOut = false;
+  private finished = false;
+  /** The SLA breach is recorded while the run goes on; the end of the run waits for that record. */
+  private slaRecorded: Promise<void> = Promise.resolve();
 
   constructor(private readonly input: RunPipelineInput) {
     this.steps = input.pipeline.definition.steps;
@@ -74,6 +77,7 @@ class PipelineInterpreter {
         () => undefined,
       );
     }
+    this.watchSla();
     try {
       await scope.run(() => this.walk());
     } catch (error) {
@@ -83,6 +87,17 @@ class PipelineInterpreter {
     // Steps may end with ordinary failures after a cancel or timeout; the run still stopped early.
     if (this.timedOut || scope.consideredCancelled) return this.stopEarly(new CancelledFailure('Run cancelled'));
     return this.finish();
+  }
+
+  private watchSla(): void {
+    const { sla } = this.input.pipeline.definition;
+    if (!sla) return;
+    sleep(ms(sla, sla)).then(
+      () => {
+        if (!this.finished) this.slaRecorded = this.emit({ type: 'run.sla_breached', key: 'run.sla_breached', at: now(), sla });
+      },
+      () => undefined,
+    );
   }
 
   /** Starts every step as soon as its needs finished, until nothing is left to start. */
@@ -199,6 +214,8 @@ class PipelineInterpreter {
       }
       const error: ErrorInfo = { message: `Stopped: ${reason}`, code: status };
       events.push({ type: 'run.completed', key: 'run.completed', at: now(), status, outputs: null, error });
+      this.finished = true;
+      await this.slaRecorded;
       await this.emit(...events);
       if (!this.timedOut) throw cancellation;
       return { status, outputs: null, error };
@@ -214,6 +231,8 @@ class PipelineInterpreter {
     } else {
       result = await this.evaluateOutputs();
     }
+    this.finished = true;
+    await this.slaRecorded;
     await this.emit({ type: 'run.completed', key: 'run.completed', at: now(), ...result });
     return result;
   }

@@ -80,7 +80,7 @@ export const PipelineDefinitionSchema = z.strictObject({
   inputs: z.record(z.string().regex(INPUT_NAME_PATTERN, { error: 'Input names must match [A-Za-z_][A-Za-z0-9_]{0,63}' }), jsonObject).optional(),
   required: uniqueStrings.optional(),
   timeout: duration.optional(),
-  sla: notSupportedYet('sla'),
+  sla: duration.optional(),
   concurrency: notSupportedYet('concurrency'),
   defaults: z.strictObject({ retry: RetryPolicySchema.optional(), timeout: duration.optional() }).optional(),
   steps,

@@ -142,11 +142,9 @@ describe('validatePipeline', () => {
         d.steps['per-region'].forEach = '${{ steps.extract.outputs.regions }}';
         d.steps['per-region'].maxParallel = 4;
         d.onFailure = [{ uses: 'http/request@^1' }];
-        d.sla = '30m';
         d.concurrency = 1;
       });
       expect(problemsFor(raw)).toEqual([
-        { path: 'sla', message: '`sla` is not supported yet' },
         { path: 'concurrency', message: '`concurrency` is not supported yet' },
         { path: 'steps.per-region.forEach', message: '`forEach` is not supported yet' },
         { path: 'steps.per-region.maxParallel', message: '`maxParallel` is not supported yet' },

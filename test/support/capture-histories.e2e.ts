@@ -1,0 +1,144 @@
+/**
+ * Records the workflow histories that test/replay.e2e.ts replays. Skipped unless asked for:
+ *
+ *   npm run build && touch dist/.build-stamp && BATON_CAPTURE_HISTORIES=1 npx vitest run --project e2e test/support/capture-histories.e2e.ts
+ *
+ * Re-capture only to cover a new kind of run, and from committed workflow code: the point of the
+ * fixtures is that they were written by the code already running in production.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { newPipeline, newTenant, savePipeline, startRun, stepOf, waitForRun, type RunView, type TestTenant } from './builders.js';
+
+const HISTORIES_DIR = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+
+interface Capture {
+  steps: Record<string, Record<string, unknown>>;
+  extra?: Record<string, unknown>;
+  body?: Record<string, unknown>;
+  status: string;
+  /** Runs once the run has started, before waiting for it to end. */
+  whileRunning?: (tenant: TestTenant, id: string) => Promise<void>;
+}
+
+const CAPTURES: Record<string, Capture> = {
+  diamond: {
+    steps: {
+      left: { uses: 'core/echo@^1', with: { value: '${{ inputs.word }}', n: 2 } },
+      right: { uses: 'core/sleep@^1', with: { ms: 200 } },
+      total: { uses: 'transform/jsonata@^1', with: { expression: '$sum(items)', data: { items: [1, 2, 3] } } },
+      join: {
+        uses: 'core/echo@^1',
+        needs: ['left', 'right', 'total'],
+        with: { sentence: '${{ steps.left.outputs.value }} slept ${{ steps.right.outputs.sleptMs }}ms', doubled: '${{ steps.left.outputs.n * 2 }}', total: '${{ steps.total.outputs.result }}' },
+      },
+    },
+    extra: {
+      inputs: { word: { type: 'string' } },
+      required: ['word'],
+      outputs: { sentence: '${{ steps.join.outputs.sentence }}', doubled: '${{ steps.join.outputs.doubled }}', total: '${{ steps.join.outputs.total }}' },
+    },
+    body: { inputs: { word: 'baton' } },
+    status: 'succeeded',
+  },
+  'non-retryable-failure': {
+    steps: {
+      boom: { uses: 'core/fail@^1', with: { message: 'warehouse is on fire', retryable: false } },
+      after: { uses: 'core/echo@^1', needs: ['boom'], with: {} },
+      later: { uses: 'core/echo@^1', needs: ['after'], with: {} },
+      independent: { uses: 'core/echo@^1', with: { ok: true } },
+    },
+    status: 'failed',
+  },
+  'retry-then-succeed': {
+    steps: { flaky: { uses: 'core/fail@^1', with: { message: 'transient', times: 1 }, retry: { maxAttempts: 3, initialInterval: '100ms' } } },
+    status: 'succeeded',
+  },
+  'step-timeout': {
+    steps: { nap: { uses: 'core/sleep@^1', with: { ms: 30_000 }, timeout: '1s', retry: { maxAttempts: 1 } } },
+    status: 'failed',
+  },
+  'if-false-skips': {
+    steps: {
+      check: { uses: 'core/echo@^1', with: { passed: false } },
+      publish: { uses: 'core/echo@^1', needs: ['check'], if: '${{ steps.check.outputs.passed }}', with: {} },
+      announce: { uses: 'core/echo@^1', needs: ['publish'], with: {} },
+      never: { uses: 'core/echo@^1', if: false, with: {} },
+      always: { uses: 'core/echo@^1', needs: ['check', 'never'], with: {} },
+    },
+    status: 'succeeded',
+  },
+  cancelled: {
+    steps: { nap: { uses: 'core/sleep@^1', with: { ms: 60_000 } }, after: { uses: 'core/echo@^1', needs: ['nap'], with: {} } },
+    status: 'cancelled',
+    async whileRunning(tenant, id) {
+      await waitForRun(tenant, id, (r) => stepOf(r, 'nap').status === 'running');
+      await tenant.post(`/v1/runs/${id}/cancel`).expect(202);
+    },
+  },
+  'run-timeout': {
+    steps: { nap: { uses: 'core/sleep@^1', with: { ms: 60_000 } }, after: { uses: 'core/echo@^1', needs: ['nap'], with: {} } },
+    extra: { timeout: '2s' },
+    status: 'timed_out',
+  },
+  'continue-on-error': {
+    steps: {
+      optional: { uses: 'core/fail@^1', with: { message: 'nice to have', retryable: false }, continueOnError: true },
+      report: { uses: 'core/echo@^1', needs: ['optional'], with: { optional: '${{ steps.optional.status }}' } },
+    },
+    status: 'succeeded',
+  },
+};
+
+// Not @temporalio/common's historyToJSON: with grpc's protobufjs 7 hoisted, npm gives common and proto
+// separate copies of protobufjs 8, and common's `instanceof Type` rejects proto's types.
+const require = createRequire(import.meta.url);
+const protoPath = require.resolve('@temporalio/proto');
+const { toJson } = createRequire(protoPath)('protobufjs/ext/protojson');
+const { patchProtobufRoot } = require('@temporalio/proto/lib/patch-protobuf-root');
+const historyType = patchProtobufRoot(require(protoPath)).lookupType('temporal.api.history.v1.History');
+
+/** Identities, sticky queues and stack traces name the capturing machine and its paths; replay reads none of them. */
+function anonymise(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(anonymise);
+  if (!value || typeof value !== 'object') return value;
+  const sticky = (value as { kind?: unknown }).kind === 'TASK_QUEUE_KIND_STICKY';
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [key, key === 'identity' || key === 'stackTrace' ? '' : sticky && key === 'name' ? 'sticky' : anonymise(inner)]),
+  );
+}
+
+const historyToJSON = (history: unknown) => JSON.stringify(anonymise(toJson(historyType, historyType.fromObject(history))), null, 2);
+
+describe.skipIf(!process.env.BATON_CAPTURE_HISTORIES)('capture workflow histories', () => {
+  let tenant: TestTenant;
+  let connection: Connection;
+  let client: Client;
+  beforeAll(async () => {
+    tenant = await newTenant();
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+    client = new Client({ connection, namespace: 'default' });
+    mkdirSync(HISTORIES_DIR, { recursive: true });
+  });
+  afterAll(() => connection?.close());
+
+  for (const [name, capture] of Object.entries(CAPTURES)) {
+    it(name, async () => {
+      const pipeline = `replay-${name}`;
+      await savePipeline(tenant, newPipeline(pipeline, capture.steps, capture.extra));
+      const id = await startRun(tenant, pipeline, capture.body);
+      await capture.whileRunning?.(tenant, id);
+      const run: RunView = await waitForRun(tenant, id);
+      expect(run.status, JSON.stringify(run)).toBe(capture.status);
+      // The run row turns terminal before the workflow closes; wait for the history's last event.
+      const handle = client.workflow.getHandle(id);
+      await handle.result().catch(() => undefined);
+      const history = await handle.fetchHistory();
+      writeFileSync(join(HISTORIES_DIR, `${name}.json`), `${historyToJSON(history)}\n`);
+    });
+  }
+});
