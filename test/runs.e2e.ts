@@ -192,6 +192,30 @@ describe('runs', () => {
     expect(quickTypes).not.toContain('run.sla_breached');
   });
 
+  it('runs onFailure handlers in order when the run fails, with the failure in run.error, and skips them otherwise', async () => {
+    const handlers = [
+      { uses: 'core/log@^1', with: { message: 'run ${{ run.id }} failed at ${{ run.error.step }}: ${{ run.error.message }}', level: 'error' } },
+      { uses: 'core/echo@^1', with: { failedStep: '${{ run.error.step }}', loaded: '${{ steps.extract.outputs.rows }}' } },
+    ];
+    const failing = await runToEnd(tenant, newPipeline(uniqueName('on-failure'), {
+      extract: { uses: 'core/echo@^1', with: { rows: 3 } },
+      load: { uses: 'core/fail@^1', needs: ['extract'], with: { message: 'warehouse down', retryable: false } },
+    }, { onFailure: handlers }));
+    expect(failing.status).toBe('failed');
+    expect(failing.error).toMatchObject({ step: 'load' });
+    expect(stepOf(failing, 'onFailure[0]')).toMatchObject({ status: 'succeeded', uses: 'core/log@^1' });
+    expect(stepOf(failing, 'onFailure[1]')).toMatchObject({ status: 'succeeded', outputs: { failedStep: 'load', loaded: 3 } });
+    const logs = await tenant.get(`/v1/runs/${failing.id}/logs?step=${encodeURIComponent('onFailure[0]')}`).expect(200);
+    expect(logs.body.items[0]).toMatchObject({ level: 'error', message: expect.stringContaining('failed at load: Step load failed: warehouse down') });
+
+    const passing = await runToEnd(tenant, newPipeline(uniqueName('no-failure'), { extract: { uses: 'core/echo@^1', with: { rows: 3 } } }, { onFailure: handlers }));
+    expect(passing.status).toBe('succeeded');
+    expect([stepOf(passing, 'onFailure[0]').status, stepOf(passing, 'onFailure[1]').status]).toEqual(['skipped', 'skipped']);
+
+    const invalid = await tenant.post('/v1/pipelines/validate', newPipeline('bad-handler', { a: { uses: 'core/echo@^1', with: {} } }, { onFailure: [{ uses: 'nope/thing@^1' }, { uses: 'core/sleep@^1', with: { ms: 'x' } }] })).expect(422);
+    expect(invalid.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['onFailure[0].uses', 'onFailure[1].with.ms']));
+  });
+
   it('pages through run events in order', async () => {
     const run = await runToEnd(tenant, newPipeline(uniqueName('events'), { a: { uses: 'core/echo@^1', with: {} }, b: { uses: 'core/echo@^1', needs: ['a'], with: {} } }));
     const seen: string[] = [];

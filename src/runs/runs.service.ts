@@ -3,7 +3,7 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } f
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import {
-  APPROVAL_SIGNAL, APPROVAL_USES, RUN_PIPELINE_WORKFLOW, type ApprovalDecision, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
+  APPROVAL_SIGNAL, APPROVAL_USES, failureHandlerId, RUN_PIPELINE_WORKFLOW, type ApprovalDecision, type PipelineDefinition, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
 } from '../../workers/contracts/index.js';
 import { parseDuration } from '../../workers/contracts/duration.js';
 import { topologicalOrder } from '../../workers/contracts/graph.js';
@@ -52,6 +52,13 @@ const toEventPage = (events: RunEventEntity[], limit: number) => ({
   nextCursor: events.length === limit ? events[events.length - 1]!.id : null,
 });
 
+/** A row per step in graph order, then one per onFailure handler, so every step has a final status. */
+function stepRows(definition: PipelineDefinition): Array<{ stepId: string; uses: string; position: number }> {
+  const steps = topologicalOrder(definition.steps).map((stepId) => ({ stepId, uses: definition.steps[stepId]!.uses ?? APPROVAL_USES }));
+  const handlers = (definition.onFailure ?? []).map((handler, index) => ({ stepId: failureHandlerId(index), uses: handler.uses! }));
+  return [...steps, ...handlers].map((row, position) => ({ ...row, position }));
+}
+
 @Injectable()
 export class RunsService {
   private readonly logger = new Logger(RunsService.name);
@@ -95,7 +102,7 @@ export class RunsService {
     const id = randomUUID();
     const run = await this.runs.insertQueued(
       { id, tenantId, pipelineId: pipeline.id, pipelineName: name, version: version.version, status: 'queued', trigger, inputs, retryOf: extra.retryOf ?? null },
-      topologicalOrder(definition.steps).map((stepId, position) => ({ stepId, uses: definition.steps[stepId]!.uses ?? APPROVAL_USES, position })),
+      stepRows(definition),
     );
     const input: RunPipelineInput = {
       runId: id, tenantId, trigger, inputs, pipeline: { name, version: version.version, definition, pins: version.pins },

@@ -133,7 +133,7 @@ describe('collectReferences', () => {
   it('rejects unknown roots and misshaped references', () => {
     expect(referencesOf('foo.bar').problems).toEqual(['Unknown name `foo`: expressions start from inputs, steps, item, run, secrets']);
     expect(referencesOf('steps.a.result').problems).toEqual(['`steps.a.result`: a step has only `outputs` and `status`']);
-    expect(referencesOf('run.tenant').problems[0]).toMatch(/run has only `id`, `pipeline`, `version`/);
+    expect(referencesOf('run.tenant').problems[0]).toMatch(/run has only `id`, `pipeline`, `version`, `error`/);
     expect(referencesOf('$keys(steps)').problems[0]).toMatch(/Name the step/);
     expect(referencesOf('**.password').problems[0]).toMatch(/cannot be used on the whole context/);
   });

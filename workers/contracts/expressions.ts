@@ -20,7 +20,8 @@ const CLOSE = '}}';
 const ROOTS = ['inputs', 'steps', 'item', 'run', 'secrets'] as const;
 export type ReferenceRoot = (typeof ROOTS)[number];
 const STEP_FIELDS = ['outputs', 'status'];
-const RUN_FIELDS = ['id', 'pipeline', 'version'];
+/** `run.error` exists only for onFailure handlers; the validator checks where it is read. */
+const RUN_FIELDS = ['id', 'pipeline', 'version', 'error'];
 
 export class ExpressionError extends Error {
   override name = 'ExpressionError';
@@ -455,7 +456,8 @@ export interface ExpressionContext {
   inputs: Record<string, unknown>;
   steps: Record<string, StepContext>;
   item?: unknown;
-  run: { id: string; pipeline: string; version: number };
+  /** `error` is set for onFailure handlers: what made the run fail. */
+  run: { id: string; pipeline: string; version: number; error?: unknown };
 }
 
 const EVALUATE_ENTRY_HOOK = Symbol.for('jsonata.__evaluate_entry');

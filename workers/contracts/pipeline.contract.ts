@@ -45,8 +45,13 @@ export interface PipelineDefinition {
   concurrency?: number;
   defaults?: { retry?: RetryPolicyDefinition; timeout?: string };
   steps: Record<string, StepDefinition>;
+  /** Run in order when the run fails; each is pinned and recorded as step `onFailure[i]`. */
+  onFailure?: Array<Pick<StepDefinition, 'uses' | 'with' | 'retry' | 'timeout' | 'name'>>;
   outputs?: Record<string, unknown>;
 }
+
+/** The step id under which the i-th `onFailure` handler is pinned and recorded; no step id can look like it. */
+export const failureHandlerId = (index: number) => `onFailure[${index}]`;
 
 /** A `uses` reference resolved to one exact plugin version when the pipeline was saved. */
 export interface PinnedStep {

@@ -7,7 +7,7 @@ import { parseDuration } from '../contracts/duration.js';
 import { evaluateCondition, evaluateTemplate, type ExpressionContext } from '../contracts/expressions.js';
 import { nextActions, runOutcome, type StepState, type StepStates } from '../contracts/graph.js';
 import {
-  APPROVAL_SIGNAL, DEFAULT_RETRY, DEFAULT_STEP_TIMEOUT, STEP_FAILURE_TYPES, type ApprovalDecision, type ApprovalDefinition, type ErrorInfo, type RunEvent, type RunPipelineInput, type RunPipelineResult, type StepDefinition,
+  APPROVAL_SIGNAL, DEFAULT_RETRY, failureHandlerId, DEFAULT_STEP_TIMEOUT, STEP_FAILURE_TYPES, type ApprovalDecision, type ApprovalDefinition, type ErrorInfo, type RunEvent, type RunPipelineInput, type RunPipelineResult, type StepDefinition,
 } from '../contracts/index.js';
 
 /** The sandbox kills a step at its timeout; Temporal's own timeout is a backstop just after. */
@@ -135,12 +135,11 @@ class PipelineInterpreter {
     this.running.set(stepId, execution);
   }
 
-  private async execute(stepId: string): Promise<void> {
-    const step = this.steps[stepId]!;
+  private async execute(stepId: string, step: StepDefinition = this.steps[stepId]!, runError?: ErrorInfo): Promise<void> {
     if (step.approval) return this.awaitApproval(stepId, step.approval);
     let stepInput: Record<string, unknown>;
     try {
-      stepInput = (await evaluateTemplate(step.with ?? {}, this.context())) as Record<string, unknown>;
+      stepInput = (await evaluateTemplate(step.with ?? {}, this.context(runError))) as Record<string, unknown>;
     } catch (error) {
       await this.emit(this.failEvent(stepId, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error', step: stepId }));
       return;
@@ -213,6 +212,7 @@ class PipelineInterpreter {
         else if (state === 'pending') events.push(this.skip(stepId, reason));
       }
       const error: ErrorInfo = { message: `Stopped: ${reason}`, code: status };
+      events.push(...(this.input.pipeline.definition.onFailure ?? []).map((_, index) => this.skip(failureHandlerId(index), reason)));
       events.push({ type: 'run.completed', key: 'run.completed', at: now(), status, outputs: null, error });
       this.finished = true;
       await this.slaRecorded;
@@ -231,10 +231,24 @@ class PipelineInterpreter {
     } else {
       result = await this.evaluateOutputs();
     }
+    if (result.status === 'failed') await this.runFailureHandlers(result.error!);
+    else await this.skipFailureHandlers('the run did not fail');
     this.finished = true;
     await this.slaRecorded;
     await this.emit({ type: 'run.completed', key: 'run.completed', at: now(), ...result });
     return result;
+  }
+
+  /** `onFailure` handlers, in order; their own failures are recorded but do not change the run's. */
+  private async runFailureHandlers(error: ErrorInfo): Promise<void> {
+    for (const [index, handler] of (this.input.pipeline.definition.onFailure ?? []).entries()) {
+      await this.execute(failureHandlerId(index), handler, error);
+    }
+  }
+
+  private async skipFailureHandlers(reason: string): Promise<void> {
+    const handlers = this.input.pipeline.definition.onFailure ?? [];
+    await this.emit(...handlers.map((_, index) => this.skip(failureHandlerId(index), reason)));
   }
 
   private async evaluateOutputs(): Promise<RunPipelineResult> {
@@ -246,10 +260,10 @@ class PipelineInterpreter {
     }
   }
 
-  private context(): ExpressionContext {
+  private context(runError?: ErrorInfo): ExpressionContext {
     const { runId, inputs, pipeline } = this.input;
     const steps = Object.fromEntries(Object.keys(this.steps).map((id) => [id, { outputs: this.outputs[id] ?? null, status: this.states[id]! }]));
-    return { inputs, steps, run: { id: runId, pipeline: pipeline.name, version: pipeline.version } };
+    return { inputs, steps, run: { id: runId, pipeline: pipeline.name, version: pipeline.version, ...(runError ? { error: runError } : {}) } };
   }
 
   private skip(stepId: string, reason: string): RunEvent {

@@ -63,6 +63,17 @@ export const StepDefinitionSchema = StepFields.superRefine((step, ctx) => {
   }
 });
 
+export const MAX_FAILURE_HANDLERS = 20;
+
+/** A step run, in order, when the run fails; it reads the failure as `${{ run.error }}`. */
+export const OnFailureStepSchema = z.strictObject({
+  name: z.string().optional(),
+  uses: z.string().regex(USES_PATTERN, { error: 'Must be plugin/step or plugin/step@version, e.g. http/request@^1' }),
+  with: jsonObject.optional(),
+  retry: RetryPolicySchema.optional(),
+  timeout: duration.optional(),
+});
+
 const steps = z
   .record(z.string().regex(STEP_ID_PATTERN, { error: 'Step ids must match [a-z][a-z0-9_-]{0,62}' }), StepDefinitionSchema)
   .superRefine((record, ctx) => {
@@ -84,7 +95,7 @@ export const PipelineDefinitionSchema = z.strictObject({
   concurrency: notSupportedYet('concurrency'),
   defaults: z.strictObject({ retry: RetryPolicySchema.optional(), timeout: duration.optional() }).optional(),
   steps,
-  onFailure: notSupportedYet('onFailure'),
+  onFailure: z.array(OnFailureStepSchema).min(1).max(MAX_FAILURE_HANDLERS).optional(),
   outputs: jsonObject.optional(),
 });
 

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { parseDuration } from '../../../workers/contracts/duration.js';
 import { containsExpression, inspectTemplate, type ExpressionReference, type TemplateInspection } from '../../../workers/contracts/expressions.js';
 import { findCycle, topologicalOrder } from '../../../workers/contracts/graph.js';
-import { DEFAULT_RETRY, type PinnedStep, type PipelineDefinition, type RetryPolicyDefinition, type StepDefinition } from '../../../workers/contracts/pipeline.contract.js';
+import { DEFAULT_RETRY, failureHandlerId, type PinnedStep, type PipelineDefinition, type RetryPolicyDefinition, type StepDefinition } from '../../../workers/contracts/pipeline.contract.js';
 import type { FieldProblem } from '../../common/errors/baton-error.js';
 import { formatPath } from '../../common/validation/zod.js';
 import { PipelineDefinitionSchema } from './pipeline-definition.schema.js';
@@ -63,8 +63,10 @@ export function validatePipeline(raw: unknown, catalog: PluginCatalogView, opts:
   checkInputs(definition, report);
   checkRetryPolicies(definition, report);
   checkNeeds(definition.steps, report);
-  const pins = resolvePins(definition.steps, catalog, report);
-  checkStepInputs(definition.steps, pins, catalog, report);
+  // onFailure handlers are checked and pinned like steps, under ids no step can have.
+  const handlers = Object.fromEntries((definition.onFailure ?? []).map((handler, i) => [failureHandlerId(i), handler as StepDefinition]));
+  const pins = resolvePins({ ...definition.steps, ...handlers }, catalog, report);
+  checkStepInputs({ ...definition.steps, ...handlers }, pins, catalog, report);
   checkExpressions(definition, report, opts.secretsAvailable ?? false);
 
   if (problems.length > 0) return { valid: false, problems };
@@ -269,12 +271,15 @@ function parseUses(uses: string): UsesReference {
   return { plugin, step, range: range === undefined || range === 'latest' ? undefined : range };
 }
 
+/** Where a step (or an `onFailure[i]` handler) sits in the definition. */
+const stepPath = (id: string) => (id.startsWith('onFailure[') ? id : `steps.${id}`);
+
 function resolvePins(steps: Record<string, StepDefinition>, catalog: PluginCatalogView, report: Report): Record<string, PinnedStep> {
   const pins: Record<string, PinnedStep> = {};
   for (const [id, step] of Object.entries(steps)) {
     if (step.uses === undefined) continue;
     const resolved = resolveUses(step.uses, catalog);
-    if (typeof resolved === 'string') report(`steps.${id}.uses`, resolved);
+    if (typeof resolved === 'string') report(`${stepPath(id)}.uses`, resolved);
     else pins[id] = resolved;
   }
   return pins;
@@ -327,13 +332,13 @@ function checkStepInputs(steps: Record<string, StepDefinition>, pins: Record<str
     if (!schema) continue;
     const validate = stepInputValidator(pin, schema);
     if (typeof validate === 'string') {
-      report(`steps.${id}.uses`, `The input schema of \`${pin.plugin}/${pin.step}@${pin.version}\` is broken: ${validate}`);
+      report(`${stepPath(id)}.uses`, `The input schema of \`${pin.plugin}/${pin.step}@${pin.version}\` is broken: ${validate}`);
       continue;
     }
     const input = steps[id].with ?? {};
     if (validate(input)) continue;
     for (const error of validate.errors ?? []) {
-      const problem = withProblem(`steps.${id}.with`, input, error);
+      const problem = withProblem(`${stepPath(id)}.with`, input, error);
       if (problem) report(problem.path, problem.message);
     }
   }
@@ -367,7 +372,7 @@ const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1
 // ---------------------------------------------------------------------------------------------
 // Expressions
 
-type ExpressionSite = 'with' | 'if' | 'outputs';
+type ExpressionSite = 'with' | 'if' | 'outputs' | 'onFailure';
 
 function checkExpressions(definition: PipelineDefinition, report: Report, secretsAvailable: boolean): void {
   const inputNames = new Set(Object.keys(definition.inputs ?? {}));
@@ -378,6 +383,8 @@ function checkExpressions(definition: PipelineDefinition, report: Report, secret
   }
   const rules = new ReferenceRules(definition.steps, inputNames, secretsAvailable);
   forEachExpressionString(definition.outputs ?? {}, 'outputs', (text, path) => checkTemplate(text, path, 'outputs', rules, report));
+  (definition.onFailure ?? []).forEach((handler, i) =>
+    forEachExpressionString(handler.with ?? {}, `onFailure[${i}].with`, (text, path) => checkTemplate(text, path, 'onFailure', rules, report)));
 }
 
 function checkCondition(text: string, path: string, rules: ReferenceRules, report: Report): void {
@@ -419,9 +426,9 @@ class ReferenceRules {
         return '`item` exists only inside forEach, which is not supported yet';
       case 'secrets':
         if (!this.secretsAvailable) return 'Secrets are not available on this installation yet: there is no secrets store to resolve them from';
-        return site === 'with' ? null : "Secrets can only be passed to a step's `with`";
+        return site === 'with' || site === 'onFailure' ? null : "Secrets can only be passed to a step's `with`";
       case 'run':
-        return null;
+        return name === 'error' && site !== 'onFailure' ? '`run.error` is only set for onFailure handlers' : null;
     }
   }
 

@@ -1,0 +1,159 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { newPipeline, newTenant, savePipeline, stepOf, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
+import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './support/processes.js';
+
+/** Step-runner processes whose parent is `pid`. */
+const stepRunnersOf = (pid: number): number[] =>
+  execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, ppid, ...args]) => Number(ppid) === pid && args.join(' ').includes('step-runner.js'))
+    .map(([child]) => Number(child));
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface EventView {
+  id: string;
+  type: string;
+  stepId: string | null;
+  attempt?: number;
+}
+
+/**
+ * A worker dies with SIGKILL in the middle of a step; a new worker on the same task queue finishes
+ * the run. Runs on its own task queue with its own `baton api` and workers, so the shared worker of
+ * the global stack never picks these tasks up.
+ */
+describe('worker crash', () => {
+  const queue = `crash-${randomUUID().slice(0, 8)}`;
+  const home = mkdtempSync(join(tmpdir(), 'baton-crash-'));
+  chmodSync(home, 0o755);
+  const processes: BatonProcess[] = [];
+  const strayRunners = new Set<number>();
+  let env: Record<string, string>;
+  let baseUrl: string;
+  let tenant: TestTenant;
+
+  const dump = () => processes.map((p, i) => `--- process ${i} (pid ${p.child.pid}) ---\n${p.output()}`).join('\n');
+
+  beforeAll(async () => {
+    const port = await freePort();
+    env = {
+      DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: queue,
+      PORT: String(port), BATON_HOME: join(home, 'baton'), LOG_LEVEL: 'warn',
+      JWT_SECRET: 'crash-secret-crash-secret-crash-secret-crash', STEP_MEMORY_MB: '256',
+    };
+    baseUrl = `http://127.0.0.1:${port}`;
+    processes.push(spawnBaton('api', env), spawnBaton('worker', env));
+    try {
+      await waitForHttp(`${baseUrl}/readyz`, 60_000, () => processes.every((p) => p.child.exitCode === null));
+    } catch (error) {
+      console.error(dump());
+      throw error;
+    }
+    // API keys live in the shared database, so the key works on this API as on the global one.
+    tenant = await newTenant();
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    for (const pid of strayRunners) if (isAlive(pid)) process.kill(-pid, 'SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('finishes a run on a new worker after the first one is killed mid-step, running each step to success once', { timeout: 150_000 }, async () => {
+    const name = uniqueName('crash');
+    await savePipeline(
+      tenant,
+      newPipeline(name, {
+        a: { uses: 'core/echo@^1', with: { step: 'a' } },
+        b: { uses: 'core/sleep@^1', needs: ['a'], with: { ms: 3_000 } },
+        c: { uses: 'core/echo@^1', needs: ['b'], with: { step: 'c' } },
+        d: { uses: 'core/echo@^1', needs: ['c'], with: { step: 'd' } },
+      }),
+    );
+    // Started through this test's API, so the workflow goes to this test's task queue.
+    const started = await request(baseUrl).post(`/v1/pipelines/${name}/runs`).set('authorization', `Bearer ${tenant.apiKey}`).send({});
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const id: string = started.body.id;
+
+    const first = processes[1]!;
+    await waitForRun(tenant, id, (r) => stepOf(r, 'b').status === 'running', 30_000);
+    const runners = stepRunnersOf(first.child.pid!);
+    runners.forEach((pid) => strayRunners.add(pid));
+    expect(runners.length, 'the first worker runs its steps in step-runner children').toBeGreaterThan(0);
+
+    const killedAt = Date.now();
+    expect(await first.stop('SIGKILL')).toBeNull();
+    expect(first.child.signalCode).toBe('SIGKILL');
+    // The runners lose their IPC channel with the worker and exit.
+    for (let i = 0; i < 50 && runners.some(isAlive); i++) await sleep(100);
+    expect(runners.filter(isAlive), 'step runners outlived their killed worker').toEqual([]);
+
+    const second = spawnBaton('worker', env);
+    processes.push(second);
+    let run;
+    try {
+      run = await waitForRun(tenant, id, undefined, 60_000);
+    } catch (error) {
+      console.error(dump());
+      throw error;
+    }
+    console.log(`worker crash: run finished ${Math.round((Date.now() - killedAt) / 1000)} s after the kill`);
+
+    expect(run.status, JSON.stringify(run)).toBe('succeeded');
+    expect(run.steps.map((s) => [s.id, s.status, s.attempt])).toEqual([
+      ['a', 'succeeded', 1], ['b', 'succeeded', 2], ['c', 'succeeded', 1], ['d', 'succeeded', 1],
+    ]);
+    expect(stepOf(run, 'd').outputs).toEqual({ step: 'd' });
+
+    const events: EventView[] = [];
+    let after: string | null = '0';
+    while (after !== null) {
+      const page: { body: { items: EventView[]; nextCursor: string | null } } = await tenant.get(`/v1/runs/${id}/events?limit=5&after=${after}`).expect(200);
+      events.push(...page.body.items);
+      after = page.body.nextCursor;
+    }
+    const ofType = (type: string, stepId: string) => events.filter((e) => e.type === type && e.stepId === stepId);
+    for (const stepId of ['a', 'b', 'c', 'd']) expect(ofType('step.succeeded', stepId), `step.succeeded of ${stepId}`).toHaveLength(1);
+    expect(ofType('step.succeeded', 'b')[0]!.attempt).toBe(2);
+    // a ran once, before the crash; the new worker replayed the workflow without re-running it.
+    expect(ofType('step.started', 'a')).toHaveLength(1);
+    expect(ofType('step.started', 'b').map((e) => e.attempt)).toEqual([1, 2]);
+    expect(events.filter((e) => e.type === 'step.failed')).toEqual([]);
+    expect(events.filter((e) => e.type === 'run.started')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'run.completed')).toHaveLength(1);
+
+    const db = new pg.Client({ connectionString: inject('databaseUrl') });
+    await db.connect();
+    try {
+      const keys = await db.query<{ total: number; distinct_keys: number }>(
+        'SELECT count(*)::int AS total, count(DISTINCT key)::int AS distinct_keys FROM run_event WHERE run_id = $1', [id],
+      );
+      expect(keys.rows[0]!.total).toBe(keys.rows[0]!.distinct_keys);
+      expect(keys.rows[0]!.total).toBe(events.length);
+      const succeeded = await db.query<{ step_id: string; n: number }>(
+        `SELECT step_id, count(*)::int AS n FROM run_event WHERE run_id = $1 AND type = 'step.succeeded' GROUP BY step_id ORDER BY step_id`, [id],
+      );
+      expect(succeeded.rows).toEqual([{ step_id: 'a', n: 1 }, { step_id: 'b', n: 1 }, { step_id: 'c', n: 1 }, { step_id: 'd', n: 1 }]);
+    } finally {
+      await db.end();
+    }
+  });
+});
