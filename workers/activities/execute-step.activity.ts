@@ -85,8 +85,10 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     }
 
     if (outcome.ok) {
-      await record({ type: 'step.succeeded', key: `step:${stepId}:succeeded:${attempt}`, at: now(), stepId, attempt, outputs: outcome.outputs });
-      return { outputs: outcome.outputs };
+      if (input.recordSuccess !== false) {
+        await record({ type: 'step.succeeded', key: `step:${stepId}:succeeded:${attempt}`, at: now(), stepId, attempt, outputs: outcome.outputs });
+      }
+      return { outputs: outcome.outputs, attempt };
     }
     if (outcome.error.code === 'cancelled' && context.cancellationSignal.aborted) {
       // A worker shutting down aborts the signal too; that is no cancel, the step must run again elsewhere.

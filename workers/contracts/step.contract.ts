@@ -12,11 +12,21 @@ export interface ExecuteStepInput {
   /** Stable across retries of this step (run id + step id + item index). */
   idempotencyKey: string;
   timeoutMs: number;
+  /**
+   * Whether the activity records `step.succeeded` itself. Workflows since the
+   * `workflow-records-step-success` patch pass false and record the accepted result themselves,
+   * so a stale attempt that completes late cannot add a second success. Absent means true.
+   */
+  recordSuccess?: boolean;
 }
 
 export interface ExecuteStepOutput {
   outputs: Record<string, unknown>;
+  /** The attempt that produced these outputs. */
+  attempt?: number;
 }
+
+export const RECORD_STEP_SUCCESS_PATCH = 'workflow-records-step-success';
 
 /** `ApplicationFailure.type` values the activity raises, so the workflow can classify failures. */
 export const STEP_FAILURE_TYPES = {

@@ -1,13 +1,13 @@
 import {
   ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, CancelledFailure, condition, defineSignal, isCancellation,
-  proxyActivities, proxyLocalActivities, setHandler, sleep, TimeoutFailure,
+  patched, proxyActivities, proxyLocalActivities, setHandler, sleep, TimeoutFailure,
 } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
 import { parseDuration } from '../contracts/duration.js';
 import { evaluateCondition, evaluateTemplate, type ExpressionContext } from '../contracts/expressions.js';
 import { nextActions, runOutcome, type StepState, type StepStates } from '../contracts/graph.js';
 import {
-  APPROVAL_SIGNAL, DEFAULT_RETRY, failureHandlerId, DEFAULT_STEP_TIMEOUT, STEP_FAILURE_TYPES, type ApprovalDecision, type ApprovalDefinition, type ErrorInfo, type RunEvent, type RunPipelineInput, type RunPipelineResult, type StepDefinition,
+  APPROVAL_SIGNAL, DEFAULT_RETRY, failureHandlerId, RECORD_STEP_SUCCESS_PATCH, DEFAULT_STEP_TIMEOUT, STEP_FAILURE_TYPES, type ApprovalDecision, type ApprovalDefinition, type ErrorInfo, type RunEvent, type RunPipelineInput, type RunPipelineResult, type StepDefinition,
 } from '../contracts/index.js';
 
 /** The sandbox kills a step at its timeout; Temporal's own timeout is a backstop just after. */
@@ -161,13 +161,17 @@ class PipelineInterpreter {
         nonRetryableErrorTypes: NON_RETRYABLE,
       },
     });
+    const recordsSuccess = patched(RECORD_STEP_SUCCESS_PATCH);
     try {
       const result = await executeStep({
         runId: this.input.runId, tenantId: this.input.tenantId, stepId, uses: step.uses!, pin: this.input.pipeline.pins[stepId]!,
-        input: stepInput, idempotencyKey: `${this.input.runId}:${stepId}`, timeoutMs,
+        input: stepInput, idempotencyKey: `${this.input.runId}:${stepId}`, timeoutMs, ...(recordsSuccess ? { recordSuccess: false } : {}),
       });
       this.outputs[stepId] = result.outputs;
       this.states[stepId] = 'succeeded';
+      if (recordsSuccess) {
+        await this.emit({ type: 'step.succeeded', key: `step:${stepId}:succeeded`, at: now(), stepId, attempt: result.attempt ?? 1, outputs: result.outputs });
+      }
     } catch (error) {
       if (isCancellation(error)) {
         this.states[stepId] = 'cancelled';
