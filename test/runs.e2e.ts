@@ -216,6 +216,22 @@ describe('runs', () => {
     expect(invalid.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['onFailure[0].uses', 'onFailure[1].with.ms']));
   });
 
+  it('runs the pipeline version it started with, even when a new version is saved mid-run', async () => {
+    const name = uniqueName('pinned');
+    const v1 = newPipeline(name, {
+      nap: { uses: 'core/sleep@^1', with: { ms: 1500 } },
+      label: { uses: 'core/echo@^1', needs: ['nap'], with: { version: 'one' } },
+    }, { outputs: { version: '${{ steps.label.outputs.version }}' } });
+    await savePipeline(tenant, v1);
+    const id = await startRun(tenant, name);
+    await waitForRun(tenant, id, (r) => stepOf(r, 'nap').status === 'running');
+    await tenant.put(`/v1/pipelines/${name}`, { ...v1, steps: { ...v1.steps, label: { uses: 'core/echo@^1', needs: ['nap'], with: { version: 'two' } } } }).expect(201);
+    const run = await waitForRun(tenant, id);
+    expect(run).toMatchObject({ status: 'succeeded', version: 1, outputs: { version: 'one' } });
+    const next = await waitForRun(tenant, await startRun(tenant, name));
+    expect(next).toMatchObject({ version: 2, outputs: { version: 'two' } });
+  });
+
   it('pages through run events in order', async () => {
     const run = await runToEnd(tenant, newPipeline(uniqueName('events'), { a: { uses: 'core/echo@^1', with: {} }, b: { uses: 'core/echo@^1', needs: ['a'], with: {} } }));
     const seen: string[] = [];
