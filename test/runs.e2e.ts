@@ -232,6 +232,30 @@ describe('runs', () => {
     expect(next).toMatchObject({ version: 2, outputs: { version: 'two' } });
   });
 
+  it('queues runs beyond a pipeline\'s concurrency instead of refusing them, and never overlaps them', async () => {
+    const name = uniqueName('concurrency');
+    await savePipeline(tenant, newPipeline(name, { nap: { uses: 'core/sleep@^1', with: { ms: 1200 } } }, { concurrency: 1 }));
+    const ids = [await startRun(tenant, name), await startRun(tenant, name), await startRun(tenant, name)];
+    // Queued runs start as slots free up, in no guaranteed order: look at the pipeline as a whole.
+    let statuses: string[] = [];
+    for (let i = 0; i < 100 && !statuses.includes('running'); i++) {
+      statuses = (await tenant.get(`/v1/runs?pipeline=${name}`).expect(200)).body.items.map((r: { status: string }) => r.status);
+      if (!statuses.includes('running')) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(statuses.sort()).toEqual(['queued', 'queued', 'running']);
+    const cancelledWhileQueued = await startRun(tenant, name);
+    await tenant.post(`/v1/runs/${cancelledWhileQueued}/cancel`).expect(202);
+    const cancelled = await waitForRun(tenant, cancelledWhileQueued, undefined, 30_000);
+    expect(cancelled.status).toBe('cancelled');
+    expect(stepOf(cancelled, 'nap').status).toBe('skipped');
+
+    const runs = [];
+    for (const id of ids) runs.push(await waitForRun(tenant, id, undefined, 60_000));
+    expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const windows = runs.map((r) => [Date.parse(stepOf(r, 'nap').startedAt!), Date.parse(stepOf(r, 'nap').endedAt!)] as const).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < windows.length; i++) expect(windows[i]![0]).toBeGreaterThanOrEqual(windows[i - 1]![1]);
+  });
+
   it('pages through run events in order', async () => {
     const run = await runToEnd(tenant, newPipeline(uniqueName('events'), { a: { uses: 'core/echo@^1', with: {} }, b: { uses: 'core/echo@^1', needs: ['a'], with: {} } }));
     const seen: string[] = [];

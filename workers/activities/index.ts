@@ -1,4 +1,5 @@
-import type { RunEvent } from '../contracts/index.js';
+import { ApplicationFailure } from '@temporalio/activity';
+import { RUN_NOT_ADMITTED, type RunEvent } from '../contracts/index.js';
 import { createExecuteStep, type ExecuteStepDeps } from './execute-step.activity.js';
 
 export type ActivityDeps = ExecuteStepDeps;
@@ -7,6 +8,13 @@ export type ActivityDeps = ExecuteStepDeps;
 export function createActivities(deps: ActivityDeps) {
   return {
     executeStep: createExecuteStep(deps),
+    /** Starts a run of a pipeline with `concurrency` once a slot is free; until then Temporal retries it. */
+    async admitRun(tenantId: string, runId: string, limit: number, started: RunEvent): Promise<void> {
+      // The run starts when it is admitted, not when it asked to be.
+      if (!(await deps.events.admit(tenantId, runId, limit, { ...started, at: new Date().toISOString() }))) {
+        throw ApplicationFailure.retryable(`The pipeline already has ${limit} run(s) going`, RUN_NOT_ADMITTED);
+      }
+    },
     /** Appends events the workflow itself produces (run start/end, skips, final failures). */
     async recordRunEvents(tenantId: string, runId: string, events: RunEvent[]): Promise<void> {
       await deps.events.append(tenantId, runId, events);

@@ -9,27 +9,56 @@ import type { RunEvent } from '../contracts/index.js';
 export class RunEventsRepository {
   constructor(private readonly pool: pg.Pool) {}
 
+  /**
+   * Starts the run (appends `run.started`) only while fewer than `limit` runs of its pipeline are
+   * running or waiting. A per-pipeline advisory lock makes the count and the start one step.
+   */
+  async admit(tenantId: string, runId: string, limit: number, event: RunEvent): Promise<boolean> {
+    return this.inTransaction(async (client) => {
+      const { rows } = await client.query<{ pipeline_id: string; status: string }>('SELECT pipeline_id, status FROM run WHERE tenant_id = $1 AND id = $2', [tenantId, runId]);
+      const run = rows[0];
+      if (!run) throw new Error(`run ${runId} not found`);
+      if (run.status !== 'queued') return true;
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('baton.run-admission:' || $1))`, [run.pipeline_id]);
+      const active = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM run WHERE tenant_id = $1 AND pipeline_id = $2 AND status IN ('running', 'waiting')`, [tenantId, run.pipeline_id],
+      );
+      if (active.rows[0]!.n >= limit) return false;
+      await this.appendIn(client, tenantId, runId, [event]);
+      return true;
+    });
+  }
+
   async append(tenantId: string, runId: string, events: RunEvent[]): Promise<number> {
     if (!events.length) return 0;
+    return this.inTransaction((client) => this.appendIn(client, tenantId, runId, events));
+  }
+
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<{ key: string }>(
-        `INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data, created_at)
-         SELECT $1, $2, e->>'key', e->>'type', e->>'stepId', e, (e->>'at')::timestamptz FROM jsonb_array_elements($3::jsonb) AS e
-         ON CONFLICT (run_id, key) DO NOTHING RETURNING key`,
-        [runId, tenantId, JSON.stringify(events)],
-      );
-      const inserted = new Set(rows.map((r) => r.key));
-      for (const event of events) if (inserted.has(event.key)) await project(client, tenantId, runId, event);
+      const result = await work(client);
       await client.query('COMMIT');
-      return inserted.size;
+      return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       client.release();
     }
+  }
+
+  private async appendIn(client: pg.PoolClient, tenantId: string, runId: string, events: RunEvent[]): Promise<number> {
+    const { rows } = await client.query<{ key: string }>(
+      `INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data, created_at)
+       SELECT $1, $2, e->>'key', e->>'type', e->>'stepId', e, (e->>'at')::timestamptz FROM jsonb_array_elements($3::jsonb) AS e
+       ON CONFLICT (run_id, key) DO NOTHING RETURNING key`,
+      [runId, tenantId, JSON.stringify(events)],
+    );
+    const inserted = new Set(rows.map((r) => r.key));
+    for (const event of events) if (inserted.has(event.key)) await project(client, tenantId, runId, event);
+    return inserted.size;
   }
 }
 

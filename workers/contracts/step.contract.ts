@@ -26,6 +26,9 @@ export interface ExecuteStepOutput {
   attempt?: number;
 }
 
+/** Thrown (retryably) while a pipeline's `concurrency` is used up; Temporal retries the admission. */
+export const RUN_NOT_ADMITTED = 'BatonRunNotAdmitted';
+
 export const RECORD_STEP_SUCCESS_PATCH = 'workflow-records-step-success';
 
 /** `ApplicationFailure.type` values the activity raises, so the workflow can classify failures. */

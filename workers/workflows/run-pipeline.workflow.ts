@@ -65,7 +65,8 @@ class PipelineInterpreter {
     const reused: RunEvent[] = Object.entries(reuse?.outputs ?? {})
       .filter(([stepId]) => stepId in this.steps)
       .map(([stepId, outputs]) => ({ type: 'step.reused', key: `step:${stepId}:reused`, at: now(), stepId, fromRun: reuse!.fromRun, outputs }));
-    await this.emit({ type: 'run.started', key: 'run.started', at: now() }, ...reused);
+    const { concurrency } = this.input.pipeline.definition;
+    if (!concurrency) await this.emit({ type: 'run.started', key: 'run.started', at: now() }, ...reused);
     const scope = new CancellationScope();
     const runTimeout = this.input.pipeline.definition.timeout;
     if (runTimeout) {
@@ -79,7 +80,13 @@ class PipelineInterpreter {
     }
     this.watchSla();
     try {
-      await scope.run(() => this.walk());
+      await scope.run(async () => {
+        if (concurrency) {
+          await this.admit(concurrency);
+          await this.emit(...reused);
+        }
+        await this.walk();
+      });
     } catch (error) {
       if (!isCancellation(error)) throw error;
       return this.stopEarly(error);
@@ -87,6 +94,15 @@ class PipelineInterpreter {
     // Steps may end with ordinary failures after a cancel or timeout; the run still stopped early.
     if (this.timedOut || scope.consideredCancelled) return this.stopEarly(new CancelledFailure('Run cancelled'));
     return this.finish();
+  }
+
+  /** Waits (run still `queued`) until the pipeline has fewer than `concurrency` runs going. */
+  private async admit(concurrency: number): Promise<void> {
+    const { admitRun } = proxyActivities<BatonActivities>({
+      startToCloseTimeout: '30s',
+      retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '10s' },
+    });
+    await admitRun(this.input.tenantId, this.input.runId, concurrency, { type: 'run.started', key: 'run.started', at: now() });
   }
 
   private watchSla(): void {

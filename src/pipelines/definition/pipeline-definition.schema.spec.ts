@@ -16,11 +16,12 @@ describe('PipelineDefinitionSchema', () => {
     expect(PipelineDefinitionSchema.safeParse({ ...minimal, timeout: 30 }).success).toBe(false);
   });
 
-  it('takes sla as a duration and refuses concurrency, which nothing implements yet', () => {
+  it('takes sla as a duration and concurrency as a positive whole number', () => {
     const issues = (raw: object) => PipelineDefinitionSchema.safeParse({ ...minimal, ...raw }).error?.issues.map((i) => ({ path: i.path, message: i.message }));
     expect(issues({ sla: '30m' })).toBeUndefined();
     expect(issues({ sla: 'soon' })).toEqual([{ path: ['sla'], message: expect.stringContaining('positive duration') }]);
-    expect(issues({ concurrency: 1 })).toEqual([{ path: ['concurrency'], message: '`concurrency` is not supported yet' }]);
+    expect(issues({ concurrency: 1 })).toBeUndefined();
+    expect(issues({ concurrency: 0 })?.[0]?.path).toEqual(['concurrency']);
   });
 
   it('checks step ids, uses and input names', () => {

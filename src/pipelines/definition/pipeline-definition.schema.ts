@@ -92,7 +92,7 @@ export const PipelineDefinitionSchema = z.strictObject({
   required: uniqueStrings.optional(),
   timeout: duration.optional(),
   sla: duration.optional(),
-  concurrency: notSupportedYet('concurrency'),
+  concurrency: z.int().min(1).max(1000).optional(),
   defaults: z.strictObject({ retry: RetryPolicySchema.optional(), timeout: duration.optional() }).optional(),
   steps,
   onFailure: z.array(OnFailureStepSchema).min(1).max(MAX_FAILURE_HANDLERS).optional(),

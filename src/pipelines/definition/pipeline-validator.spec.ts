@@ -141,10 +141,8 @@ describe('validatePipeline', () => {
       const raw = withChanges((d) => {
         d.steps['per-region'].forEach = '${{ steps.extract.outputs.regions }}';
         d.steps['per-region'].maxParallel = 4;
-        d.concurrency = 1;
       });
       expect(problemsFor(raw)).toEqual([
-        { path: 'concurrency', message: '`concurrency` is not supported yet' },
         { path: 'steps.per-region.forEach', message: '`forEach` is not supported yet' },
         { path: 'steps.per-region.maxParallel', message: '`maxParallel` is not supported yet' },
       ]);
