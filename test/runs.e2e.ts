@@ -1,26 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type RunView, type TestTenant } from './support/builders.js';
-
-const sandboxPids = (): Set<number> =>
-  new Set(
-    execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
-      .split('\n')
-      .filter((line) => line.includes('step-runner.js'))
-      .map((line) => Number(line.trim().split(/\s+/)[0])),
-  );
+import { isAlive, stepRunnerPids } from './support/processes.js';
 
 const stepStatuses = (run: RunView) => Object.fromEntries(run.steps.map((s) => [s.id, s.status]));
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('runs', () => {
   let tenant: TestTenant;
@@ -115,12 +98,12 @@ describe('runs', () => {
     const own = await newTenant();
     const name = uniqueName('cancel');
     await savePipeline(own, newPipeline(name, { nap: { uses: 'core/sleep@^1', with: { ms: 60_000 } }, after: { uses: 'core/echo@^1', needs: ['nap'], with: {} } }));
-    const before = sandboxPids();
+    const before = new Set(stepRunnerPids());
     const id = await startRun(own, name);
     await waitForRun(own, id, (r) => stepOf(r, 'nap').status === 'running');
     let spawned: number[] = [];
     for (let i = 0; i < 50 && !spawned.length; i++) {
-      spawned = [...sandboxPids()].filter((pid) => !before.has(pid));
+      spawned = stepRunnerPids().filter((pid) => !before.has(pid));
       if (!spawned.length) await new Promise((r) => setTimeout(r, 100));
     }
     expect(spawned.length).toBeGreaterThan(0);

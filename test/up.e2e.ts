@@ -4,22 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './support/processes.js';
+import { freePort, isAlive, spawnBaton, waitForHttp, type BatonProcess } from './support/processes.js';
 
 const descendants = (pid: number): number[] => {
   const children = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
     .trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number))
     .filter(([, ppid]) => ppid === pid).map(([child]) => child!);
   return children.flatMap((child) => [child, ...descendants(child)]);
-};
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('Z');
-  } catch {
-    return false;
-  }
 };
 
 describe('baton up', () => {
@@ -70,7 +61,7 @@ describe('baton up', () => {
     const children = descendants(first.process.child.pid!);
     expect(children.length).toBeGreaterThanOrEqual(2);
     expect(await first.process.stop('SIGTERM')).toBe(0);
-    expect(children.filter(alive)).toEqual([]);
+    expect(children.filter(isAlive)).toEqual([]);
 
     const second = await up(env);
     const login = await request(second.url).post('/v1/auth/login').send({ email: 'up@example.test', password: 'a long enough password' }).expect(200);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,24 +6,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newPipeline, newTenant, savePipeline, stepOf, uniqueName, waitForRun, type RunView, type TestTenant } from './support/builders.js';
-import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './support/processes.js';
-
-/** Step-runner processes whose parent is `pid`. */
-const stepRunnersOf = (pid: number): number[] =>
-  execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([, ppid, ...args]) => Number(ppid) === pid && args.join(' ').includes('step-runner.js'))
-    .map(([child]) => Number(child));
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { freePort, isAlive, spawnBaton, stepRunnerPids, waitForHttp, type BatonProcess } from './support/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -102,7 +84,7 @@ describe('worker crash', () => {
 
     const first = processes.find((p) => p.child.exitCode === null && p.child.signalCode === null && p !== processes[0])!;
     await waitForRun(tenant, id, (r) => stepOf(r, 'b').status === 'running', 30_000);
-    const runners = stepRunnersOf(first.child.pid!);
+    const runners = stepRunnerPids(first.child.pid!);
     runners.forEach((pid) => strayRunners.add(pid));
     expect(runners.length, 'the first worker runs its steps in step-runner children').toBeGreaterThan(0);
 

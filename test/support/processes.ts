@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
@@ -56,4 +56,27 @@ export async function waitForHttp(url: string, timeoutMs: number, alive: () => b
     if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Whether a process still runs. A zombie counts as gone: PID 1 on these machines does not reap orphans. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+/** Pids of step-runner processes (the plugin sandboxes), optionally only those of one parent. */
+export function stepRunnerPids(parent?: number): number[] {
+  return execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, ppid, ...args]) => args.join(' ').includes('step-runner.js') && (parent === undefined || Number(ppid) === parent))
+    .map(([pid]) => Number(pid));
 }
