@@ -107,7 +107,11 @@ describe('runs', () => {
       if (!spawned.length) await new Promise((r) => setTimeout(r, 100));
     }
     expect(spawned.length).toBeGreaterThan(0);
+    const cancelledAt = Date.now();
     await own.post(`/v1/runs/${id}/cancel`).expect(202);
+    for (let i = 0; i < 100 && spawned.some(isAlive); i++) await new Promise((r) => setTimeout(r, 50));
+    // Heartbeats go out every second and the sandbox allows a 2 s grace before it kills the group.
+    expect(Date.now() - cancelledAt, 'cancel reached the step process within heartbeat + grace').toBeLessThan(1_000 + 2_000 + 2_000);
     const run = await waitForRun(own, id, undefined, 20_000);
     expect(run.status).toBe('cancelled');
     expect(stepOf(run, 'nap').status).toBe('cancelled');
