@@ -65,6 +65,19 @@ describe('approval steps', () => {
     expect(stepOf(rejected, 'gate').error).toMatchObject({ code: 'approval_timed_out' });
   });
 
+  it('goes back to running when two parallel approvals are decided at the same moment', async () => {
+    const name = uniqueName('parallel-approvals');
+    await savePipeline(tenant, newPipeline(name, {
+      left: { approval: { timeout: '1s', onTimeout: 'approve' } },
+      right: { approval: { timeout: '1s', onTimeout: 'approve' } },
+      work: { uses: 'core/sleep@^1', needs: ['left', 'right'], with: { ms: 1500 } },
+    }));
+    const id = await startRun(tenant, name);
+    const during = await waitForRun(tenant, id, (r) => stepOf(r, 'work').status === 'running');
+    expect(during.status).toBe('running');
+    expect((await waitForRun(tenant, id)).status).toBe('succeeded');
+  });
+
   it('can be cancelled while waiting', async () => {
     const waiting = await startWaiting(gated(uniqueName('cancel-waiting')));
     await tenant.post(`/v1/runs/${waiting.id}/cancel`).expect(202);

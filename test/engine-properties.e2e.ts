@@ -138,7 +138,7 @@ describe('engine properties (whole stack)', () => {
         checkRun(run, steps, model, context);
       }),
       // Shrinking reruns pipelines; the time limit keeps a failing case from outliving the test.
-      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 180_000, ...replay },
+      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 180_000, markInterruptAsFailure: true, ...replay },
     );
     console.log(`engine properties: ${executed} pipelines in ${Math.round((Date.now() - started) / 1000)} s`);
   });

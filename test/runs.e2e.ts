@@ -109,7 +109,8 @@ describe('runs', () => {
     expect(spawned.length).toBeGreaterThan(0);
     const cancelledAt = Date.now();
     await own.post(`/v1/runs/${id}/cancel`).expect(202);
-    for (let i = 0; i < 100 && spawned.some(isAlive); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && spawned.some(isAlive); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(spawned.filter(isAlive), 'the step process is gone').toEqual([]);
     // Heartbeats go out every second and the sandbox allows a 2 s grace before it kills the group.
     expect(Date.now() - cancelledAt, 'cancel reached the step process within heartbeat + grace').toBeLessThan(1_000 + 2_000 + 2_000);
     const run = await waitForRun(own, id, undefined, 20_000);
@@ -241,6 +242,19 @@ describe('runs', () => {
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     const windows = runs.map((r) => [Date.parse(stepOf(r, 'nap').startedAt!), Date.parse(stepOf(r, 'nap').endedAt!)] as const).sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < windows.length; i++) expect(windows[i]![0]).toBeGreaterThanOrEqual(windows[i - 1]![1]);
+  });
+
+  it('stops onFailure handlers on cancel and still records the run as failed', async () => {
+    const name = uniqueName('cancel-handlers');
+    await savePipeline(tenant, newPipeline(name, { load: { uses: 'core/fail@^1', with: { message: 'down', retryable: false } } }, {
+      onFailure: [{ uses: 'core/sleep@^1', with: { ms: 60_000 } }, { uses: 'core/echo@^1', with: {} }],
+    }));
+    const id = await startRun(tenant, name);
+    await waitForRun(tenant, id, (r) => stepOf(r, 'onFailure[0]').status === 'running');
+    await tenant.post(`/v1/runs/${id}/cancel`).expect(202);
+    const run = await waitForRun(tenant, id, undefined, 20_000);
+    expect(run).toMatchObject({ status: 'failed', error: { step: 'load' } });
+    expect([stepOf(run, 'onFailure[0]').status, stepOf(run, 'onFailure[1]').status]).toEqual(['cancelled', 'skipped']);
   });
 
   it('pages through run events in order', async () => {

@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import {
   APPROVAL_SIGNAL, APPROVAL_USES, failureHandlerId, RUN_PIPELINE_WORKFLOW, type ApprovalDecision, type PipelineDefinition, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
 } from '../../workers/contracts/index.js';
-import { parseDuration } from '../../workers/contracts/duration.js';
 import { topologicalOrder } from '../../workers/contracts/graph.js';
 import type { Principal } from '../common/auth/principal.js';
 import { roleSatisfies } from '../common/auth/roles.js';
@@ -23,8 +22,6 @@ import { RunsRepository } from './runs.repository.js';
 
 const TENANT_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
 const PIPELINE_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipeline, SearchAttributeType.KEYWORD);
-/** Backstop beyond the in-workflow run timeout, which records `timed_out` itself. */
-const EXECUTION_TIMEOUT_MARGIN_MS = 5 * 60_000;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -114,7 +111,6 @@ export class RunsService {
         taskQueue: this.config.TEMPORAL_TASK_QUEUE,
         args: [input],
         typedSearchAttributes: [{ key: TENANT_KEY, value: tenantId }, { key: PIPELINE_KEY, value: name }],
-        ...(definition.timeout ? { workflowExecutionTimeout: (parseDuration(definition.timeout) ?? 0) + EXECUTION_TIMEOUT_MARGIN_MS } : {}),
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError) && !(await this.workflowExists(id))) {
@@ -171,7 +167,8 @@ export class RunsService {
       if (error instanceof WorkflowNotFoundError) throw new RunsError('run_finished', 'The run already ended');
       throw new RunsError('engine_unavailable', 'The workflow engine is not reachable; try again');
     }
-    return { runId: id, stepId, approve: body.approve, accepted: true };
+    // A signal is delivered, not answered: the first decision the workflow sees wins.
+    return { runId: id, stepId, approve: body.approve, delivered: true };
   }
 
   async events(principal: Principal, id: string, query: RunEventsQuery) {

@@ -72,6 +72,8 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
   const step = (stepId: string, set: string, params: unknown[], guard = '') =>
     db.query(`UPDATE run_step SET ${set} WHERE tenant_id = $1 AND run_id = $2 AND step_id = $3 ${guard}`, [tenantId, runId, stepId, ...params]);
   const active = `AND status IN ('queued', 'running', 'waiting')`;
+  // Run status follows its waiting steps; two approvals decided at once must not both see the other waiting.
+  const lockRun = () => db.query('SELECT 1 FROM run WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, runId]);
 
   switch (event.type) {
     case 'run.started':
@@ -100,10 +102,12 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
       await step(event.stepId, `status = 'succeeded', outputs = $4, started_at = $5, ended_at = $5`, [json(event.outputs), event.at], active);
       break;
     case 'step.waiting':
+      await lockRun();
       await step(event.stepId, `status = 'waiting', started_at = $4`, [event.at], active);
       await run(`status = 'waiting'`, [], `AND status = 'running'`);
       break;
     case 'step.approval_decided': {
+      await lockRun();
       const outcome = { approved: event.approved, timedOut: event.timedOut, by: event.by, comment: event.comment };
       await step(event.stepId, `status = $4, outputs = $5, error = $6, ended_at = $7`, [event.approved ? 'succeeded' : 'failed', json(outcome), json(event.error), event.at], `AND status = 'waiting'`);
       await run(`status = 'running'`, [], `AND status = 'waiting' AND NOT EXISTS (SELECT 1 FROM run_step s WHERE s.run_id = run.id AND s.status = 'waiting')`);

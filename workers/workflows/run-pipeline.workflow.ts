@@ -66,7 +66,8 @@ class PipelineInterpreter {
       .filter(([stepId]) => stepId in this.steps)
       .map(([stepId, outputs]) => ({ type: 'step.reused', key: `step:${stepId}:reused`, at: now(), stepId, fromRun: reuse!.fromRun, outputs }));
     const { concurrency } = this.input.pipeline.definition;
-    if (!concurrency) await this.emit({ type: 'run.started', key: 'run.started', at: now() }, ...reused);
+    // Reused steps are recorded at once, so even a run cancelled while queued leaves none behind.
+    await this.emit(...(concurrency ? [] : [{ type: 'run.started', key: 'run.started', at: now() } as RunEvent]), ...reused);
     const scope = new CancellationScope();
     const runTimeout = this.input.pipeline.definition.timeout;
     if (runTimeout) {
@@ -81,10 +82,7 @@ class PipelineInterpreter {
     this.watchSla();
     try {
       await scope.run(async () => {
-        if (concurrency) {
-          await this.admit(concurrency);
-          await this.emit(...reused);
-        }
+        if (concurrency) await this.admit(concurrency);
         await this.walk();
       });
     } catch (error) {
@@ -251,19 +249,39 @@ class PipelineInterpreter {
     } else {
       result = await this.evaluateOutputs();
     }
-    if (result.status === 'failed') await this.runFailureHandlers(result.error!);
+    let cancelledDuringHandlers: unknown;
+    if (result.status === 'failed') cancelledDuringHandlers = await this.runFailureHandlers(result.error!);
     else await this.skipFailureHandlers('the run did not fail');
     this.finished = true;
-    await this.slaRecorded;
-    await this.emit({ type: 'run.completed', key: 'run.completed', at: now(), ...result });
+    await CancellationScope.nonCancellable(async () => {
+      await this.slaRecorded;
+      await this.emit({ type: 'run.completed', key: 'run.completed', at: now(), ...result });
+    });
+    if (cancelledDuringHandlers) throw cancelledDuringHandlers;
     return result;
   }
 
-  /** `onFailure` handlers, in order; their own failures are recorded but do not change the run's. */
-  private async runFailureHandlers(error: ErrorInfo): Promise<void> {
-    for (const [index, handler] of (this.input.pipeline.definition.onFailure ?? []).entries()) {
-      await this.execute(failureHandlerId(index), handler, error);
+  /**
+   * `onFailure` handlers, in order; their own failures are recorded but do not change the run's.
+   * A cancel stops them (the rest are skipped) and is returned, so the run is still recorded as
+   * failed before the workflow ends as cancelled.
+   */
+  private async runFailureHandlers(error: ErrorInfo): Promise<unknown> {
+    const handlers = this.input.pipeline.definition.onFailure ?? [];
+    for (const [index, handler] of handlers.entries()) {
+      const id = failureHandlerId(index);
+      try {
+        await this.execute(id, handler, error);
+      } catch (cancellation) {
+        if (!isCancellation(cancellation)) throw cancellation;
+        await this.emit(
+          this.failEvent(id, 'cancelled', { message: 'Stopped: the run was cancelled', code: 'cancelled', step: id }),
+          ...handlers.slice(index + 1).map((_, rest) => this.skip(failureHandlerId(index + 1 + rest), 'the run was cancelled')),
+        );
+        return cancellation;
+      }
     }
+    return undefined;
   }
 
   private async skipFailureHandlers(reason: string): Promise<void> {
