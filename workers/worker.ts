@@ -36,7 +36,10 @@ function installRuntime(level: string): void {
 export async function startWorker(config: RuntimeConfig): Promise<RunningWorker> {
   installRuntime(config.LOG_LEVEL);
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.DATABASE_POOL_SIZE });
-  const sandbox = new StepSandbox({ memoryMb: config.STEP_MEMORY_MB, extraReadPaths: [config.pluginsDir] });
+  // A fan-out keeps many processes of one plugin busy; spawning one per item would cost more than
+  // the items. Up to as many stay warm as the worker may run steps at once, until idle for 30 s.
+  const warm = config.WORKER_MAX_CONCURRENT_STEPS;
+  const sandbox = new StepSandbox({ memoryMb: config.STEP_MEMORY_MB, extraReadPaths: [config.pluginsDir], maxIdlePerKey: warm, maxIdleTotal: warm });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,

@@ -3,9 +3,10 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } f
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import {
-  APPROVAL_SIGNAL, APPROVAL_USES, failureHandlerId, RUN_PIPELINE_WORKFLOW, type ApprovalDecision, type PipelineDefinition, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
+  APPROVAL_SIGNAL, type StepOutputs, RUN_PIPELINE_WORKFLOW, type ApprovalDecision, type PipelineDefinition, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
 } from '../../workers/contracts/index.js';
-import { topologicalOrder } from '../../workers/contracts/graph.js';
+import { runStepRows } from '../../workers/contracts/graph.js';
+import { checkRunInputs } from '../../workers/contracts/run-inputs.js';
 import type { Principal } from '../common/auth/principal.js';
 import { roleSatisfies } from '../common/auth/roles.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
@@ -16,7 +17,6 @@ import type { ApprovalBody, RetryRunBody, RunListQuery, RunLogsQuery, RunEventsQ
 import type { RunEventEntity } from './entities/run-event.entity.js';
 import type { RunStepEntity } from './entities/run-step.entity.js';
 import type { RunEntity } from './entities/run.entity.js';
-import { checkRunInputs } from './run-inputs.js';
 import { RunsError } from './runs.errors.js';
 import { RunsRepository } from './runs.repository.js';
 
@@ -32,6 +32,7 @@ export const toRunSummary = (r: RunEntity) => ({
 
 export const toStepResponse = (s: RunStepEntity) => ({
   id: s.stepId, uses: s.uses, status: s.status, attempt: s.attempt, startedAt: iso(s.startedAt), endedAt: iso(s.endedAt), outputs: s.outputs, error: s.error,
+  ...(s.itemsTotal === null ? {} : { items: { total: s.itemsTotal, succeeded: s.itemsSucceeded, failed: s.itemsFailed } }),
 });
 
 export const toRunResponse = (r: RunEntity, steps: RunStepEntity[]) => ({
@@ -48,13 +49,6 @@ const toEventPage = (events: RunEventEntity[], limit: number) => ({
   items: events.map(toEventResponse),
   nextCursor: events.length === limit ? events[events.length - 1]!.id : null,
 });
-
-/** A row per step in graph order, then one per onFailure handler, so every step has a final status. */
-function stepRows(definition: PipelineDefinition): Array<{ stepId: string; uses: string; position: number }> {
-  const steps = topologicalOrder(definition.steps).map((stepId) => ({ stepId, uses: definition.steps[stepId]!.uses ?? APPROVAL_USES }));
-  const handlers = (definition.onFailure ?? []).map((handler, index) => ({ stepId: failureHandlerId(index), uses: handler.uses! }));
-  return [...steps, ...handlers].map((row, position) => ({ ...row, position }));
-}
 
 @Injectable()
 export class RunsService {
@@ -87,7 +81,7 @@ export class RunsService {
     return this.launch(principal.tenantId, pinned, original.inputs, 'retry', { retryOf: original.id, reuse });
   }
 
-  private async succeededOutputs(tenantId: string, runId: string): Promise<Record<string, Record<string, unknown>>> {
+  private async succeededOutputs(tenantId: string, runId: string): Promise<Record<string, StepOutputs>> {
     const steps = await this.runs.findSteps(tenantId, runId);
     return Object.fromEntries(steps.filter((s) => s.status === 'succeeded').map((s) => [s.stepId, s.outputs ?? {}]));
   }
@@ -99,7 +93,7 @@ export class RunsService {
     const id = randomUUID();
     const run = await this.runs.insertQueued(
       { id, tenantId, pipelineId: pipeline.id, pipelineName: name, version: version.version, status: 'queued', trigger, inputs, retryOf: extra.retryOf ?? null },
-      stepRows(definition),
+      runStepRows(definition),
     );
     const input: RunPipelineInput = {
       runId: id, tenantId, trigger, inputs, pipeline: { name, version: version.version, definition, pins: version.pins },

@@ -80,8 +80,9 @@ export interface StepView {
   uses: string;
   status: string;
   attempt: number;
-  outputs: Record<string, unknown> | null;
+  outputs: Record<string, unknown> | Array<Record<string, unknown>> | null;
   error: { message: string; code?: string } | null;
+  items?: { total: number; succeeded: number; failed: number };
   startedAt: string | null;
   endedAt: string | null;
 }
@@ -99,3 +100,22 @@ export const stepOf = (run: RunView, id: string): StepView => {
   if (!step) throw new Error(`no step ${id} in ${JSON.stringify(run)}`);
   return step;
 };
+
+export interface EventView {
+  id: number;
+  type: string;
+  stepId: string | null;
+  at: string;
+  [field: string]: unknown;
+}
+
+/** Every event of a run, page by page. */
+export async function allEvents(tenant: TestTenant, runId: string): Promise<EventView[]> {
+  const events: EventView[] = [];
+  for (let after: number | null = 0; after !== null;) {
+    const { body }: { body: { items: EventView[]; nextCursor: number | null } } = await tenant.get(`/v1/runs/${runId}/events?limit=1000&after=${after}`).expect(200);
+    events.push(...body.items);
+    after = body.nextCursor;
+  }
+  return events;
+}

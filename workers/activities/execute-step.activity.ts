@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { secretReference } from '../contracts/expressions.js';
-import { STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
+import { eventKeyPrefix, STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
 import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
 import type { PluginIndex } from './plugin-index.js';
 import type { RunEventsRepository } from './run-events.repository.js';
@@ -51,12 +51,14 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
   return async function executeStep(input: ExecuteStepInput): Promise<ExecuteStepOutput> {
     const context = Context.current();
     const attempt = context.info.attempt;
-    const { tenantId, runId, stepId, pin } = input;
+    const { tenantId, runId, stepId, item, pin } = input;
+    const subject = eventKeyPrefix(stepId, item);
+    const itemField = item === undefined ? {} : { item };
     const record = (...events: RunEvent[]) => deps.events.append(tenantId, runId, events);
-    await record({ type: 'step.started', key: `step:${stepId}:started:${attempt}`, at: now(), stepId, uses: input.uses, attempt });
+    await record({ type: 'step.started', key: `${subject}:started:${attempt}`, at: now(), stepId, ...itemField, uses: input.uses, attempt });
 
     const fail = async (code: FailureCode, message: string, retryable: boolean): Promise<never> => {
-      await record({ type: 'step.attempt_failed', key: `step:${stepId}:attempt_failed:${attempt}`, at: now(), stepId, attempt, error: { message, code }, retryable });
+      await record({ type: 'step.attempt_failed', key: `${subject}:attempt_failed:${attempt}`, at: now(), stepId, ...itemField, attempt, error: { message, code }, retryable });
       throw ApplicationFailure.create({ type: FAILURE_TYPE[code], message, nonRetryable: !retryable, details: [code] });
     };
 
@@ -67,7 +69,7 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const entry = deps.plugins.entryFor(pin.digest);
     if (!entry) return fail('plugin_missing', `Plugin ${pin.plugin}@${pin.version} (${pin.digest}) is not installed on this worker`, false);
 
-    const logs = new StepLogBuffer(deps.events, tenantId, runId, stepId, attempt);
+    const logs = new StepLogBuffer(deps.events, { tenantId, runId, stepId, item, attempt });
     const heartbeat = setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);
     let outcome: SandboxOutcome;
     try {
@@ -85,8 +87,11 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     }
 
     if (outcome.ok) {
-      if (input.recordSuccess !== false) {
-        await record({ type: 'step.succeeded', key: `step:${stepId}:succeeded:${attempt}`, at: now(), stepId, attempt, outputs: outcome.outputs });
+      if (item !== undefined) {
+        // Keyed without the attempt: an item counts as succeeded once, whichever attempt got there first.
+        await record({ type: 'step.item_succeeded', key: `${subject}:succeeded`, at: now(), stepId, item, attempt });
+      } else if (input.recordSuccess !== false) {
+        await record({ type: 'step.succeeded', key: `${subject}:succeeded:${attempt}`, at: now(), stepId, attempt, outputs: outcome.outputs });
       }
       return { outputs: outcome.outputs, attempt };
     }

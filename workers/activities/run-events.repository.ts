@@ -83,9 +83,12 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
       await run(`status = $3, outputs = $4, error = $5, ended_at = $6, started_at = COALESCE(started_at, $6)`, [event.status, json(event.outputs), json(event.error), event.at]);
       break;
     case 'step.started':
+      // An item's attempt is an item's: the step row counts items instead (step.item_*).
+      if (event.item !== undefined) break;
       await step(event.stepId, `status = 'running', attempt = GREATEST(attempt, $4), started_at = COALESCE(started_at, $5)`, [event.attempt, event.at], active);
       break;
     case 'step.attempt_failed':
+      if (event.item !== undefined) break;
       await step(event.stepId, `error = $4`, [json(event.error)], `AND status = 'running'`);
       break;
     case 'step.succeeded':
@@ -94,6 +97,17 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
       break;
     case 'step.failed':
       await step(event.stepId, `status = $4, attempt = GREATEST(attempt, COALESCE($5, 0)), error = $6, ended_at = $7`, [event.status, event.attempt ?? null, json(event.error), event.at], active);
+      break;
+    case 'step.fanned_out':
+      await step(event.stepId, `status = 'running', attempt = GREATEST(attempt, 1), started_at = COALESCE(started_at, $4), items_total = $5`, [event.at, event.items], active);
+      break;
+    case 'step.item_succeeded':
+      await step(event.stepId, `items_succeeded = items_succeeded + 1`, [], active);
+      break;
+    case 'step.item_failed':
+      // Items stopped because another failed are not failures of their own.
+      if (event.status === 'cancelled') break;
+      await step(event.stepId, `items_failed = items_failed + 1`, [], active);
       break;
     case 'step.skipped':
       await step(event.stepId, `status = 'skipped', ended_at = $4`, [event.at], active);

@@ -1,9 +1,18 @@
-import type { LogLevel, RunEvent } from '../contracts/index.js';
+import { eventKeyPrefix, type LogLevel, type RunEvent } from '../contracts/index.js';
 import type { RunEventsRepository } from './run-events.repository.js';
 
 const FLUSH_EVERY_MS = 250;
 const FLUSH_AT = 100;
 const MAX_EVENTS_PER_ATTEMPT = 2_000;
+
+/** One attempt of a step, or of one item of a `forEach` step. */
+export interface StepExecution {
+  tenantId: string;
+  runId: string;
+  stepId: string;
+  item?: number;
+  attempt: number;
+}
 
 /** Batches a step's log and metric events so a chatty step costs few database round trips. */
 export class StepLogBuffer {
@@ -13,14 +22,23 @@ export class StepLogBuffer {
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly events: RunEventsRepository, private readonly tenantId: string, private readonly runId: string, private readonly stepId: string, private readonly attempt: number) {}
+  private readonly keyPrefix: string;
+
+  constructor(private readonly events: RunEventsRepository, private readonly execution: StepExecution) {
+    this.keyPrefix = eventKeyPrefix(execution.stepId, execution.item);
+  }
 
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
-    this.push({ type: 'step.log', key: this.nextKey('log'), at: new Date().toISOString(), stepId: this.stepId, attempt: this.attempt, level, message, ...(fields ? { fields } : {}) });
+    this.push({ type: 'step.log', key: this.nextKey('log'), ...this.about(), level, message, ...(fields ? { fields } : {}) });
   }
 
   metric(name: string, value: number, tags?: Record<string, string>): void {
-    this.push({ type: 'step.metric', key: this.nextKey('metric'), at: new Date().toISOString(), stepId: this.stepId, attempt: this.attempt, name, value, ...(tags ? { tags } : {}) });
+    this.push({ type: 'step.metric', key: this.nextKey('metric'), ...this.about(), name, value, ...(tags ? { tags } : {}) });
+  }
+
+  private about() {
+    const { stepId, item, attempt } = this.execution;
+    return { at: new Date().toISOString(), stepId, ...(item === undefined ? {} : { item }), attempt };
   }
 
   async flush(): Promise<void> {
@@ -29,11 +47,11 @@ export class StepLogBuffer {
     if (this.dropped) {
       const dropped = this.dropped;
       this.dropped = 0;
-      this.pending.push({ type: 'step.log', key: this.nextKey('log'), at: new Date().toISOString(), stepId: this.stepId, attempt: this.attempt, level: 'warn', message: `${dropped} log lines dropped: more than ${MAX_EVENTS_PER_ATTEMPT} in one attempt` });
+      this.pending.push({ type: 'step.log', key: this.nextKey('log'), ...this.about(), level: 'warn', message: `${dropped} log lines dropped: more than ${MAX_EVENTS_PER_ATTEMPT} in one attempt` });
     }
     const batch = this.pending;
     this.pending = [];
-    this.flushing = this.flushing.catch(() => undefined).then(() => this.events.append(this.tenantId, this.runId, batch)).then(() => undefined);
+    this.flushing = this.flushing.catch(() => undefined).then(() => this.events.append(this.execution.tenantId, this.execution.runId, batch)).then(() => undefined);
     await this.flushing;
   }
 
@@ -49,6 +67,6 @@ export class StepLogBuffer {
 
   private nextKey(kind: string): string {
     this.sequence += 1;
-    return `step:${this.stepId}:${kind}:${this.attempt}:${this.sequence}`;
+    return `${this.keyPrefix}:${kind}:${this.execution.attempt}:${this.sequence}`;
   }
 }

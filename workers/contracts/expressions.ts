@@ -448,7 +448,8 @@ export function secretReference(value: unknown): string | null {
 // Evaluation
 
 export interface StepContext {
-  outputs: Record<string, unknown> | null;
+  /** An object, or for a `forEach` step an array of its items' outputs. */
+  outputs: Record<string, unknown> | Array<Record<string, unknown>> | null;
   status: string;
 }
 

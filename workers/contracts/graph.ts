@@ -3,7 +3,7 @@
  * Pure and deterministic; the interpreter workflow imports it. Definition order (the key order
  * of `steps`) breaks every tie, so the same definition always schedules the same way.
  */
-import type { StepDefinition } from './pipeline.contract.js';
+import { APPROVAL_USES, failureHandlerId, type PipelineDefinition, type StepDefinition } from './pipeline.contract.js';
 
 export type GraphStep = Pick<StepDefinition, 'needs' | 'continueOnError'>;
 export type GraphSteps = Record<string, GraphStep>;
@@ -141,4 +141,11 @@ export interface RunOutcome {
 export function runOutcome(steps: GraphSteps, states: StepStates): RunOutcome {
   const failedSteps = Object.keys(steps).filter((id) => FAILED_RUN.has(stateOf(states, id)!) && !steps[id].continueOnError);
   return { status: failedSteps.length > 0 ? 'failed' : 'succeeded', failedSteps };
+}
+
+/** A run's step rows: the steps in graph order, then one per onFailure handler, so every step has a final status. */
+export function runStepRows(definition: PipelineDefinition): Array<{ stepId: string; uses: string; position: number }> {
+  const steps = topologicalOrder(definition.steps).map((stepId) => ({ stepId, uses: definition.steps[stepId]!.uses ?? APPROVAL_USES }));
+  const handlers = (definition.onFailure ?? []).map((handler, index) => ({ stepId: failureHandlerId(index), uses: handler.uses! }));
+  return [...steps, ...handlers].map((row, position) => ({ ...row, position }));
 }

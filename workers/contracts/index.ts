@@ -1,3 +1,4 @@
 export * from './pipeline.contract.js';
 export * from './run.contract.js';
 export * from './step.contract.js';
+export * from './fan-out.contract.js';

@@ -28,6 +28,10 @@ export interface StepDefinition {
   retry?: RetryPolicyDefinition;
   timeout?: string;
   continueOnError?: boolean;
+  /** Fan-out: a `${{ }}` expression or a literal array; the step runs once per item (`${{ item }}`). */
+  forEach?: string | unknown[];
+  /** At most this many items of a `forEach` run at once. */
+  maxParallel?: number;
   name?: string;
 }
 
@@ -73,6 +77,11 @@ export interface PinnedPipeline {
 /** What a step gets when neither it nor the pipeline's `defaults` says otherwise. */
 export const DEFAULT_RETRY: Required<RetryPolicyDefinition> = { maxAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '1m' };
 export const DEFAULT_STEP_TIMEOUT = '10m';
+
+/** A fan-out bigger than this fails the step: each item is a Temporal activity and an event. */
+export const MAX_FOR_EACH_ITEMS = 10_000;
+export const DEFAULT_MAX_PARALLEL = 10;
+export const MAX_PARALLEL = 200;
 
 /** What a step row shows as `uses` for an approval step. */
 export const APPROVAL_USES = 'approval';

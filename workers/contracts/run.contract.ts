@@ -19,7 +19,7 @@ export interface RunPipelineInput {
   inputs: Record<string, unknown>;
   trigger: RunTrigger;
   /** Retry from the failed step: outputs of steps that succeeded in `fromRun`, reused without running them. */
-  reuse?: { fromRun: string; outputs: Record<string, Record<string, unknown>> };
+  reuse?: { fromRun: string; outputs: Record<string, StepOutputs> };
 }
 
 /** Signal that carries a decision on an approval step (`POST /v1/runs/{id}/approvals/{stepId}`). */
@@ -53,14 +53,18 @@ export type RunEvent =
   | { type: 'run.started'; key: string; at: string }
   | { type: 'run.sla_breached'; key: string; at: string; sla: string }
   | { type: 'run.completed'; key: string; at: string; status: RunPipelineResult['status']; outputs: Record<string, unknown> | null; error: ErrorInfo | null }
-  | { type: 'step.started'; key: string; at: string; stepId: string; uses: string; attempt: number }
-  | { type: 'step.log'; key: string; at: string; stepId: string; attempt: number; level: LogLevel; message: string; fields?: Record<string, unknown> }
-  | { type: 'step.metric'; key: string; at: string; stepId: string; attempt: number; name: string; value: number; tags?: Record<string, string> }
-  | { type: 'step.attempt_failed'; key: string; at: string; stepId: string; attempt: number; error: ErrorInfo; retryable: boolean }
-  | { type: 'step.succeeded'; key: string; at: string; stepId: string; attempt: number; outputs: Record<string, unknown> }
+  | { type: 'step.started'; key: string; at: string; stepId: string; item?: number; uses: string; attempt: number }
+  | { type: 'step.log'; key: string; at: string; stepId: string; item?: number; attempt: number; level: LogLevel; message: string; fields?: Record<string, unknown> }
+  | { type: 'step.metric'; key: string; at: string; stepId: string; item?: number; attempt: number; name: string; value: number; tags?: Record<string, string> }
+  | { type: 'step.attempt_failed'; key: string; at: string; stepId: string; item?: number; attempt: number; error: ErrorInfo; retryable: boolean }
+  | { type: 'step.succeeded'; key: string; at: string; stepId: string; attempt: number; outputs: StepOutputs }
+  /** A `forEach` step starts: `items` executions, at most `maxParallel` at once. */
+  | { type: 'step.fanned_out'; key: string; at: string; stepId: string; items: number; maxParallel: number }
+  | { type: 'step.item_succeeded'; key: string; at: string; stepId: string; item: number; attempt: number }
+  | { type: 'step.item_failed'; key: string; at: string; stepId: string; item: number; status: Extract<StepStatus, 'failed' | 'timed_out' | 'cancelled'>; error: ErrorInfo }
   | { type: 'step.failed'; key: string; at: string; stepId: string; attempt?: number; status: Extract<StepStatus, 'failed' | 'timed_out' | 'cancelled'>; error: ErrorInfo }
   | { type: 'step.skipped'; key: string; at: string; stepId: string; reason: string }
-  | { type: 'step.reused'; key: string; at: string; stepId: string; fromRun: string; outputs: Record<string, unknown> }
+  | { type: 'step.reused'; key: string; at: string; stepId: string; fromRun: string; outputs: StepOutputs }
   | { type: 'step.waiting'; key: string; at: string; stepId: string; roles: string[]; deadline: string }
   | {
       type: 'step.approval_decided'; key: string; at: string; stepId: string; approved: boolean; timedOut: boolean;
@@ -68,4 +72,9 @@ export type RunEvent =
     };
 
 export type RunEventType = RunEvent['type'];
+
+/** How the event keys of one step, or of one item of a `forEach` step, begin; keys stay unique per run. */
+export const eventKeyPrefix = (stepId: string, item?: number) => (item === undefined ? `step:${stepId}` : `step:${stepId}[${item}]`);
+/** A step's outputs; a `forEach` step's are its items' outputs, in item order. */
+export type StepOutputs = Record<string, unknown> | Array<Record<string, unknown>>;
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

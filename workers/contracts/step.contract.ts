@@ -5,6 +5,8 @@ export interface ExecuteStepInput {
   runId: string;
   tenantId: string;
   stepId: string;
+  /** The item's index, for one execution of a `forEach` step. */
+  item?: number;
   uses: string;
   pin: PinnedStep;
   /** `with`, expressions already evaluated. */

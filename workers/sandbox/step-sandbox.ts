@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installationReadPaths, permissionFlags } from './node-permissions.js';
@@ -83,6 +84,8 @@ export class StepSandbox {
     permissionFlags({ readPaths: allowedReadPaths });
     this.settings = { ...DEFAULTS, ...definedOnly(options), runnerPath, allowedReadPaths, allowChildProcess };
     this.pool = new WarmPool(this.settings);
+    // Every running step listens for shutdown: as many listeners as steps at once, not a leak.
+    setMaxListeners(0, this.shutdown.signal);
   }
 
   async run(request: SandboxRequest, hooks: TaskHooks = {}): Promise<SandboxOutcome> {

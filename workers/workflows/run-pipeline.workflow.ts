@@ -1,28 +1,17 @@
 import {
-  ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, CancelledFailure, condition, defineSignal, isCancellation,
-  patched, proxyActivities, proxyLocalActivities, setHandler, sleep, TimeoutFailure,
+  CancellationScope, CancelledFailure, condition, defineSignal, executeChild, isCancellation, ParentClosePolicy, patched, proxyActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
-import { parseDuration } from '../contracts/duration.js';
 import { evaluateCondition, evaluateTemplate, type ExpressionContext } from '../contracts/expressions.js';
 import { nextActions, runOutcome, type StepState, type StepStates } from '../contracts/graph.js';
 import {
-  APPROVAL_SIGNAL, DEFAULT_RETRY, failureHandlerId, RECORD_STEP_SUCCESS_PATCH, DEFAULT_STEP_TIMEOUT, STEP_FAILURE_TYPES, type ApprovalDecision, type ApprovalDefinition, type ErrorInfo, type RunEvent, type RunPipelineInput, type RunPipelineResult, type StepDefinition,
+  APPROVAL_SIGNAL, DEFAULT_MAX_PARALLEL, failureHandlerId, forEachWorkflowId, MAX_FOR_EACH_ITEMS, MAX_FOR_EACH_PAYLOAD_BYTES, RECORD_STEP_SUCCESS_PATCH, RUN_FOR_EACH_WORKFLOW,
+  type ApprovalDecision, type ApprovalDefinition, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult, type RunPipelineInput, type RunPipelineResult,
+  type StepDefinition, type StepOutputs,
 } from '../contracts/index.js';
-
-/** The sandbox kills a step at its timeout; Temporal's own timeout is a backstop just after. */
-const ACTIVITY_TIMEOUT_GRACE_MS = 5_000;
-const NON_RETRYABLE = [STEP_FAILURE_TYPES.invalidInput, STEP_FAILURE_TYPES.invalidOutput, STEP_FAILURE_TYPES.pluginMissing];
-
-const { recordRunEvents } = proxyLocalActivities<BatonActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
-});
+import { classifyFailure, executeStepActivity, ms, now, recordEvents, stepTimeoutMs } from './step-activity.js';
 
 const approvalSignal = defineSignal<[ApprovalDecision]>(APPROVAL_SIGNAL);
-
-const now = () => new Date().toISOString();
-const ms = (duration: string | undefined, fallback: string) => parseDuration(duration ?? fallback) ?? parseDuration(fallback)!;
 
 /**
  * The one interpreter: walks any pipeline's step graph and runs each step through the generic
@@ -37,7 +26,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
 class PipelineInterpreter {
   private readonly steps: Record<string, StepDefinition>;
   private readonly states: StepStates;
-  private readonly outputs: Record<string, Record<string, unknown> | null> = {};
+  private readonly outputs: Record<string, StepOutputs | null> = {};
   private readonly errors: Record<string, ErrorInfo> = {};
   private readonly running = new Map<string, Promise<void>>();
   /** The first decision per approval step wins; later ones are ignored. */
@@ -151,6 +140,7 @@ class PipelineInterpreter {
 
   private async execute(stepId: string, step: StepDefinition = this.steps[stepId]!, runError?: ErrorInfo): Promise<void> {
     if (step.approval) return this.awaitApproval(stepId, step.approval);
+    if (step.forEach !== undefined) return this.fanOut(stepId, step);
     let stepInput: Record<string, unknown>;
     try {
       stepInput = (await evaluateTemplate(step.with ?? {}, this.context(runError))) as Record<string, unknown>;
@@ -159,28 +149,15 @@ class PipelineInterpreter {
       return;
     }
     const defaults = this.input.pipeline.definition.defaults;
-    const timeoutMs = ms(step.timeout ?? defaults?.timeout, DEFAULT_STEP_TIMEOUT);
-    const retry = { ...DEFAULT_RETRY, ...defaults?.retry, ...step.retry };
-    const initialInterval = ms(retry.initialInterval, DEFAULT_RETRY.initialInterval);
-    const { executeStep } = proxyActivities<BatonActivities>({
-      startToCloseTimeout: timeoutMs + ACTIVITY_TIMEOUT_GRACE_MS,
-      heartbeatTimeout: '10s',
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      retry: {
-        maximumAttempts: retry.maxAttempts,
-        initialInterval,
-        backoffCoefficient: retry.backoffCoefficient,
-        // Temporal refuses to schedule an activity whose maximum interval is below its initial one.
-        maximumInterval: Math.max(initialInterval, ms(retry.maxInterval, DEFAULT_RETRY.maxInterval)),
-        nonRetryableErrorTypes: NON_RETRYABLE,
-      },
-    });
     const recordsSuccess = patched(RECORD_STEP_SUCCESS_PATCH);
     try {
-      const result = await executeStep({
-        runId: this.input.runId, tenantId: this.input.tenantId, stepId, uses: step.uses!, pin: this.input.pipeline.pins[stepId]!,
-        input: stepInput, idempotencyKey: `${this.input.runId}:${stepId}`, timeoutMs, ...(recordsSuccess ? { recordSuccess: false } : {}),
-      });
+      const result = await executeStepActivity(
+        {
+          runId: this.input.runId, tenantId: this.input.tenantId, stepId, uses: step.uses!, pin: this.input.pipeline.pins[stepId]!,
+          input: stepInput, idempotencyKey: `${this.input.runId}:${stepId}`, timeoutMs: stepTimeoutMs(step, defaults), ...(recordsSuccess ? { recordSuccess: false } : {}),
+        },
+        step, defaults,
+      );
       this.outputs[stepId] = result.outputs;
       this.states[stepId] = 'succeeded';
       if (recordsSuccess) {
@@ -194,6 +171,55 @@ class PipelineInterpreter {
       const { status, info } = classifyFailure(stepId, error);
       await this.emit(this.failEvent(stepId, status, info));
     }
+  }
+
+  /**
+   * A `forEach` step: its items run in a child workflow (see run-for-each.workflow.ts), so a fan-out
+   * of thousands adds two events to this history, not thousands.
+   */
+  private async fanOut(stepId: string, step: StepDefinition): Promise<void> {
+    const fail = (code: string, message: string) => this.emit(this.failEvent(stepId, 'failed', { message, code, step: stepId }));
+    let items: unknown;
+    try {
+      items = await evaluateTemplate(step.forEach, this.context());
+    } catch (error) {
+      return fail('expression_error', `\`forEach\` could not be evaluated: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(items)) return fail('expression_error', `\`forEach\` must give an array; it gave ${items === null ? 'null' : typeof items}`);
+    if (items.length > MAX_FOR_EACH_ITEMS) return fail('too_many_items', `\`forEach\` gave ${items.length} items; a step fans out to at most ${MAX_FOR_EACH_ITEMS}`);
+    const { runId, tenantId, pipeline } = this.input;
+    const input: RunForEachInput = {
+      runId, tenantId, stepId, step: { uses: step.uses, with: step.with, retry: step.retry, timeout: step.timeout }, defaults: pipeline.definition.defaults,
+      pin: pipeline.pins[stepId]!, context: this.context(), items, maxParallel: step.maxParallel ?? DEFAULT_MAX_PARALLEL,
+    };
+    const size = JSON.stringify(input).length;
+    if (size > MAX_FOR_EACH_PAYLOAD_BYTES) {
+      return fail('payload_too_large', `The items and upstream outputs of this fan-out take ${size} bytes; the limit is ${MAX_FOR_EACH_PAYLOAD_BYTES}. Pass references (paths, ids) rather than data`);
+    }
+    await this.emit({ type: 'step.fanned_out', key: `step:${stepId}:fanned_out`, at: now(), stepId, items: items.length, maxParallel: input.maxParallel });
+    let result: RunForEachResult;
+    try {
+      result = await executeChild(RUN_FOR_EACH_WORKFLOW, {
+        workflowId: forEachWorkflowId(runId, stepId),
+        args: [input],
+        parentClosePolicy: ParentClosePolicy.TERMINATE,
+        typedSearchAttributes: workflowInfo().typedSearchAttributes,
+      });
+    } catch (error) {
+      if (isCancellation(error)) {
+        this.states[stepId] = 'cancelled';
+        throw error;
+      }
+      const cause = (error as Error).cause;
+      return fail('step_error', `The fan-out stopped: ${cause instanceof Error ? cause.message : (error as Error).message}`);
+    }
+    if (!result.ok) {
+      await this.emit(this.failEvent(stepId, result.status, result.error));
+      return;
+    }
+    this.outputs[stepId] = result.outputs;
+    this.states[stepId] = 'succeeded';
+    await this.emit({ type: 'step.succeeded', key: `step:${stepId}:succeeded`, at: now(), stepId, attempt: 1, outputs: result.outputs });
   }
 
   /** The run waits (status `waiting`) for a decision, or for the approval's timeout and its `onTimeout`. */
@@ -315,22 +341,7 @@ class PipelineInterpreter {
     return { type: 'step.failed', key: `step:${stepId}:failed`, at: now(), stepId, status, error };
   }
 
-  /** Events are recorded even while the run is being cancelled. */
-  private async emit(...events: RunEvent[]): Promise<void> {
-    if (!events.length) return;
-    await CancellationScope.nonCancellable(() => recordRunEvents(this.input.tenantId, this.input.runId, events));
+  private emit(...events: RunEvent[]): Promise<void> {
+    return recordEvents(this.input.tenantId, this.input.runId, events);
   }
 }
-
-function classifyFailure(stepId: string, error: unknown): { status: 'failed' | 'timed_out'; info: ErrorInfo } {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure) {
-    const code = typeof cause.details?.[0] === 'string' ? (cause.details[0] as string) : 'step_error';
-    return { status: cause.type === STEP_FAILURE_TYPES.timeout ? 'timed_out' : 'failed', info: { message: cause.message, code, step: stepId } };
-  }
-  if (cause instanceof TimeoutFailure) {
-    return { status: 'timed_out', info: { message: `The step's worker stopped responding (${cause.timeoutType})`, code: 'timeout', step: stepId } };
-  }
-  return { status: 'failed', info: { message: (cause as Error)?.message ?? String(cause), code: 'step_error', step: stepId } };
-}
-

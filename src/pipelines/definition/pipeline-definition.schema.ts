@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../../workers/contracts/duration.js';
+import { MAX_PARALLEL } from '../../../workers/contracts/index.js';
 import { ROLES } from '../../common/auth/roles.js';
 
 export const PIPELINE_NAME_PATTERN = /^[a-z0-9-]{1,63}$/;
@@ -12,9 +13,6 @@ export const MAX_STEPS = 500;
 const duration = z.string().refine((text) => (parseDuration(text) ?? 0) > 0, {
   error: 'Must be a positive duration such as 500ms, 5s, 1m, 2h, 1d or 1h30m',
 });
-
-/** Fields PIPELINES.md describes that the interpreter does not run yet: rejected rather than ignored. */
-const notSupportedYet = (field: string) => z.never({ error: `\`${field}\` is not supported yet` }).optional();
 
 const uniqueStrings = z.array(z.string()).superRefine((items, ctx) => {
   items.forEach((item, index) => {
@@ -47,8 +45,8 @@ const StepFields = z.strictObject({
   retry: RetryPolicySchema.optional(),
   timeout: duration.optional(),
   continueOnError: z.boolean().optional(),
-  forEach: notSupportedYet('forEach'),
-  maxParallel: notSupportedYet('maxParallel'),
+  forEach: z.union([z.string(), z.array(z.unknown())], { error: 'Must be a ${{ expression }} or a list' }).optional(),
+  maxParallel: z.int().min(1).max(MAX_PARALLEL).optional(),
   approval: ApprovalSchema.optional(),
 });
 
@@ -56,7 +54,9 @@ const StepFields = z.strictObject({
 export const StepDefinitionSchema = StepFields.superRefine((step, ctx) => {
   if (step.uses === undefined && step.approval === undefined) ctx.addIssue({ code: 'custom', path: ['uses'], message: 'A step needs `uses` (a plugin step) or `approval`' });
   if (step.uses !== undefined && step.approval !== undefined) ctx.addIssue({ code: 'custom', path: ['approval'], message: 'A step has either `uses` or `approval`, not both' });
+  if (step.maxParallel !== undefined && step.forEach === undefined) ctx.addIssue({ code: 'custom', path: ['maxParallel'], message: '`maxParallel` limits a `forEach`; this step has none' });
   if (step.approval !== undefined) {
+    if (step.forEach !== undefined) ctx.addIssue({ code: 'custom', path: ['forEach'], message: 'An approval step cannot fan out; decide once, or fan out the steps after it' });
     for (const field of ['with', 'retry', 'timeout'] as const) {
       if (step[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `An approval step has no \`${field}\`; use approval.timeout for how long it waits` });
     }

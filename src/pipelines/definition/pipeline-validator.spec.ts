@@ -137,14 +137,42 @@ describe('validatePipeline', () => {
       );
     });
 
-    it('rejects features that are not supported yet with a clear message', () => {
+    it('accepts forEach over an upstream expression or a list, with item in with', () => {
       const raw = withChanges((d) => {
         d.steps['per-region'].forEach = '${{ steps.extract.outputs.regions }}';
         d.steps['per-region'].maxParallel = 4;
+        d.steps['per-region'].with = { url: 'https://reports.example/${{ item }}', method: 'POST' };
+        d.steps.check.forEach = ['a', '${{ inputs.day }}'];
+        d.steps.check.with = { dataset: '${{ item }}' };
+      });
+      expect(validate(raw)).toMatchObject({ valid: true });
+    });
+
+    it('rejects maxParallel out of range or without forEach, and forEach on an approval', () => {
+      const raw = withChanges((d) => {
+        d.steps.approve = { needs: ['check'], approval: { roles: ['admin'] }, forEach: [1, 2] };
+        d.steps.extract.maxParallel = 0;
+        d.steps.publish.forEach = [1];
+        d.steps.publish.maxParallel = 201;
       });
       expect(problemsFor(raw)).toEqual([
-        { path: 'steps.per-region.forEach', message: '`forEach` is not supported yet' },
-        { path: 'steps.per-region.maxParallel', message: '`maxParallel` is not supported yet' },
+        { path: 'steps.extract.maxParallel', message: 'Too small: expected number to be >=1' },
+        { path: 'steps.extract.maxParallel', message: '`maxParallel` limits a `forEach`; this step has none' },
+        { path: 'steps.publish.maxParallel', message: 'Too big: expected number to be <=200' },
+        { path: 'steps.approve.forEach', message: 'An approval step cannot fan out; decide once, or fan out the steps after it' },
+      ]);
+    });
+
+    it('rejects forEach that is not one expression or reads a step that has not finished', () => {
+      const raw = withChanges((d) => {
+        d.steps['per-region'].forEach = 'regions: ${{ steps.extract.outputs.regions }}';
+        d.steps.check.forEach = '${{ steps.publish.outputs.list }}';
+        d.steps.extract.forEach = ['${{ item }}'];
+      });
+      expect(problemsFor(raw)).toEqual([
+        { path: 'steps.extract.forEach[0]', message: '`item` exists only in the `with` of a step with `forEach`' },
+        { path: 'steps.check.forEach', message: expect.stringContaining('`publish` is not upstream of `check`') },
+        { path: 'steps.per-region.forEach', message: 'Must be a list or a single ${{ expression }} giving one' },
       ]);
     });
 
@@ -436,11 +464,11 @@ describe('validatePipeline', () => {
       ]);
     });
 
-    it('rejects item while forEach is not supported', () => {
+    it('rejects item outside the with of a forEach step', () => {
       const raw = withChanges((d) => {
         d.steps.check.with = { dataset: '${{ item }}' };
       });
-      expect(problemsFor(raw)).toEqual([{ path: 'steps.check.with.dataset', message: '`item` exists only inside forEach, which is not supported yet' }]);
+      expect(problemsFor(raw)).toEqual([{ path: 'steps.check.with.dataset', message: '`item` exists only in the `with` of a step with `forEach`' }]);
     });
 
     it('requires if to be a boolean or one whole expression', () => {

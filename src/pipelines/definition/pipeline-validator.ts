@@ -372,7 +372,7 @@ const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1
 // ---------------------------------------------------------------------------------------------
 // Expressions
 
-type ExpressionSite = 'with' | 'if' | 'outputs' | 'onFailure';
+type ExpressionSite = 'with' | 'if' | 'outputs' | 'onFailure' | 'forEach';
 
 function checkExpressions(definition: PipelineDefinition, report: Report, secretsAvailable: boolean): void {
   const inputNames = new Set(Object.keys(definition.inputs ?? {}));
@@ -380,6 +380,8 @@ function checkExpressions(definition: PipelineDefinition, report: Report, secret
     const rules = new ReferenceRules(definition.steps, inputNames, secretsAvailable, id);
     forEachExpressionString(step.with ?? {}, `steps.${id}.with`, (text, path) => checkTemplate(text, path, 'with', rules, report));
     if (typeof step.if === 'string') checkCondition(step.if, `steps.${id}.if`, rules, report);
+    if (typeof step.forEach === 'string') checkWhole(step.forEach, `steps.${id}.forEach`, 'forEach', 'Must be a list or a single ${{ expression }} giving one', rules, report);
+    else if (Array.isArray(step.forEach)) forEachExpressionString(step.forEach, `steps.${id}.forEach`, (text, path) => checkTemplate(text, path, 'forEach', rules, report));
   }
   const rules = new ReferenceRules(definition.steps, inputNames, secretsAvailable);
   forEachExpressionString(definition.outputs ?? {}, 'outputs', (text, path) => checkTemplate(text, path, 'outputs', rules, report));
@@ -388,8 +390,12 @@ function checkExpressions(definition: PipelineDefinition, report: Report, secret
 }
 
 function checkCondition(text: string, path: string, rules: ReferenceRules, report: Report): void {
-  const { template } = checkTemplate(text, path, 'if', rules, report);
-  if (template && template.kind !== 'whole') report(path, 'Must be true, false or a single ${{ expression }}');
+  checkWhole(text, path, 'if', 'Must be true, false or a single ${{ expression }}', rules, report);
+}
+
+function checkWhole(text: string, path: string, site: ExpressionSite, notWhole: string, rules: ReferenceRules, report: Report): void {
+  const { template } = checkTemplate(text, path, site, rules, report);
+  if (template && template.kind !== 'whole') report(path, notWhole);
 }
 
 function checkTemplate(text: string, path: string, site: ExpressionSite, rules: ReferenceRules, report: Report): TemplateInspection {
@@ -407,13 +413,16 @@ function checkTemplate(text: string, path: string, site: ExpressionSite, rules: 
 /** Which context names an expression at a given place may read. */
 class ReferenceRules {
   private upstream?: Set<string>;
+  private readonly fansOut: boolean;
 
   constructor(
     private readonly steps: Record<string, StepDefinition>,
     private readonly inputNames: Set<string>,
     private readonly secretsAvailable: boolean,
     private readonly stepId?: string,
-  ) {}
+  ) {
+    this.fansOut = stepId !== undefined && steps[stepId]!.forEach !== undefined;
+  }
 
   check({ root, path }: ExpressionReference, site: ExpressionSite): string | null {
     const [name] = path;
@@ -423,7 +432,7 @@ class ReferenceRules {
       case 'steps':
         return name === undefined ? null : this.checkStep(name);
       case 'item':
-        return '`item` exists only inside forEach, which is not supported yet';
+        return site === 'with' && this.fansOut ? null : '`item` exists only in the `with` of a step with `forEach`';
       case 'secrets':
         if (!this.secretsAvailable) return 'Secrets are not available on this installation yet: there is no secrets store to resolve them from';
         return site === 'with' || site === 'onFailure' ? null : "Secrets can only be passed to a step's `with`";

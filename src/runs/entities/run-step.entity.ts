@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ErrorInfo, StepStatus } from '../../../workers/contracts/index.js';
+import type { ErrorInfo, StepOutputs, StepStatus } from '../../../workers/contracts/index.js';
 
 /** Projection of a step's run events, written by the worker in the same transaction as the events. */
 @Entity('run_step')
@@ -13,6 +13,10 @@ export class RunStepEntity {
   @Column('int') position!: number;
   @Column('timestamptz', { name: 'started_at', nullable: true }) startedAt!: Date | null;
   @Column('timestamptz', { name: 'ended_at', nullable: true }) endedAt!: Date | null;
-  @Column('jsonb', { nullable: true }) outputs!: Record<string, unknown> | null;
+  @Column('jsonb', { nullable: true }) outputs!: StepOutputs | null;
+  /** Set for a `forEach` step once it fans out. */
+  @Column('int', { name: 'items_total', nullable: true }) itemsTotal!: number | null;
+  @Column('int', { name: 'items_succeeded', default: 0 }) itemsSucceeded!: number;
+  @Column('int', { name: 'items_failed', default: 0 }) itemsFailed!: number;
   @Column('jsonb', { nullable: true }) error!: ErrorInfo | null;
 }

@@ -1,9 +1,17 @@
 import { Ajv2020, type CodeOptions, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import type { PipelineDefinition } from '../../workers/contracts/index.js';
-import type { FieldProblem } from '../common/errors/baton-error.js';
+import type { PipelineDefinition } from './pipeline.contract.js';
+
+/** One thing wrong with a run's inputs, at a path such as `inputs.day`. */
+export interface InputProblem {
+  path: string;
+  message: string;
+}
 
 /**
+ * Checked by the control plane when a run starts and by the worker when a `pipeline/run` step
+ * starts a child run. Not for workflow code: ajv compiles validators with `new Function`.
+ *
  * ajv would run `pattern` and `patternProperties` with the backtracking RegExp engine on the API's
  * event loop, where one crafted pattern or input stalls every request. The pipeline validator
  * refuses them when a version is saved; this engine (ajv uses it for those two keywords only)
@@ -44,7 +52,7 @@ function validatorFor(key: string, definition: PipelineDefinition): ValidateFunc
   return validate;
 }
 
-function toProblem(error: ErrorObject): FieldProblem {
+function toProblem(error: ErrorObject): InputProblem {
   const path = error.instancePath.split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (error.keyword === 'required') path.push((error.params as { missingProperty: string }).missingProperty);
   if (error.keyword === 'additionalProperties') {
@@ -54,7 +62,7 @@ function toProblem(error: ErrorObject): FieldProblem {
 }
 
 /** Checks a run's inputs against the pipeline's input schema and fills in defaults. */
-export function checkRunInputs(cacheKey: string, definition: PipelineDefinition, inputs: Record<string, unknown>): { inputs: Record<string, unknown>; problems: FieldProblem[] } {
+export function checkRunInputs(cacheKey: string, definition: PipelineDefinition, inputs: Record<string, unknown>): { inputs: Record<string, unknown>; problems: InputProblem[] } {
   const copy = structuredClone(inputs);
   const validate = validatorFor(cacheKey, definition);
   if (typeof validate === 'string') return { inputs: copy, problems: [{ path: 'inputs', message: `This pipeline version cannot check run inputs: ${validate}` }] };

@@ -1,6 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { PipelineDefinition } from '../../workers/contracts/index.js';
+import type { PipelineDefinition } from './pipeline.contract.js';
 import { checkRunInputs } from './run-inputs.js';
 
 const definition = {

@@ -1,0 +1,128 @@
+/**
+ * What every benchmark shares: one embedded PostgreSQL (or DATABASE_URL), one Temporal dev server,
+ * the Baton API and worker in this process, a raw Temporal worker for baselines, and a tenant.
+ */
+import 'reflect-metadata';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApi } from '../../src/api.js';
+import { loadConfig } from '../../src/config/config.js';
+import type { RuntimeConfig } from '../../src/config/runtime-config.js';
+import { runMigrations } from '../../src/database/data-source.js';
+import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import { startDevServer } from '../../src/temporal/dev-server.js';
+import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
+import { startWorker } from '../../workers/worker.js';
+
+export const RAW_TASK_QUEUE = 'bench-raw';
+export const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 7);
+
+export interface BenchStack {
+  client: Client;
+  /** Calls the Baton API as the bench tenant's owner. */
+  call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>>;
+  /** Starts a run of `pipeline` through the API and waits for it to succeed. */
+  runPipeline(pipeline: string): Promise<void>;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+export const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+export async function time(fn: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+/** Runs `a` and `b` alternately, once each to warm up and then ITERATIONS times; returns their times in ms. */
+export async function compare(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<{ a: number[]; b: number[] }> {
+  await a();
+  await b();
+  const times = { a: [] as number[], b: [] as number[] };
+  for (let i = 0; i < ITERATIONS; i++) {
+    times.a.push(await time(a));
+    times.b.push(await time(b));
+  }
+  return times;
+}
+
+export const formatTimes = (times: number[]) => `median ${(median(times) / 1000).toFixed(3)} s   [${times.map((t) => t.toFixed(0)).join(', ')}] ms`;
+
+/** Starts the whole stack, hands it to `bench`, and stops it all afterwards. */
+export async function withBenchStack(rawActivities: Record<string, (...args: never[]) => Promise<unknown>>, bench: (stack: BenchStack) => Promise<void>): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), 'baton-bench-'));
+  chmodSync(home, 0o755);
+  const stops: Array<() => Promise<unknown>> = [];
+  try {
+    const databaseUrl = process.env.DATABASE_URL ?? (await (async () => {
+      const db = await startEmbeddedPostgres(join(home, 'pg'), await freePort());
+      stops.push(db.stop);
+      return db.url;
+    })());
+    await runMigrations(databaseUrl);
+    const temporal = await startDevServer({ cliPath: await resolveTemporalCli(process.env.TEMPORAL_CLI_PATH), port: await freePort(), namespace: 'default', fast: true });
+    stops.push(temporal.stop);
+
+    const port = await freePort();
+    const config: RuntimeConfig = {
+      ...loadConfig({ BATON_HOME: join(home, 'baton'), PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' }),
+      databaseUrl, temporalAddress: temporal.address,
+    };
+    const app = await createApi(config);
+    await app.listen({ port, host: '127.0.0.1' });
+    stops.push(() => app.close());
+    const batonWorker = await startWorker(config);
+    stops.push(batonWorker.shutdown);
+
+    const rawConnection = await NativeConnection.connect({ address: temporal.address });
+    const rawWorker = await Worker.create({
+      connection: rawConnection, taskQueue: RAW_TASK_QUEUE,
+      workflowsPath: fileURLToPath(new URL('./raw-workflows.js', import.meta.url)),
+      activities: rawActivities,
+    });
+    const rawRunning = rawWorker.run();
+    stops.push(async () => {
+      rawWorker.shutdown();
+      await rawRunning;
+      await rawConnection.close();
+    });
+    const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+    stops.push(() => client.connection.close());
+
+    const base = `http://127.0.0.1:${port}`;
+    let token: string | undefined;
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(base + path, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const json = await response.json();
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+      return json as Record<string, unknown>;
+    };
+    ({ token } = (await call('POST', '/v1/signup', { tenantName: 'bench', email: 'bench@example.test', password: 'benchmark password' })) as { token: string });
+    const runPipeline = async (pipeline: string) => {
+      const { id } = (await call('POST', `/v1/pipelines/${pipeline}/runs`, {})) as { id: string };
+      await client.workflow.getHandle(id).result();
+      const run = await call('GET', `/v1/runs/${id}`);
+      if (run.status !== 'succeeded') throw new Error(`bench run ${id} ended ${run.status}: ${JSON.stringify(run.error)}`);
+    };
+    await bench({ client, call, runPipeline });
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch((e: Error) => console.error(e.message));
+    rmSync(home, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,28 @@
+import { proxyActivities } from '@temporalio/workflow';
+
+export interface RawActivities {
+  noop(i: number): Promise<number>;
+  sleep(ms: number): Promise<number>;
+}
+
+const { noop, sleep } = proxyActivities<RawActivities>({ startToCloseTimeout: '10s' });
+
+/** Baseline of bench:steps: plain Temporal, `count` no-op activities in sequence. */
+export async function sequentialNoops(count: number): Promise<number> {
+  let last = 0;
+  for (let i = 0; i < count; i++) last = await noop(i);
+  return last;
+}
+
+/** Baseline of bench:for-each: plain Temporal, `count` sleeping activities, at most `parallel` at once. */
+export async function parallelSleeps(count: number, parallel: number, ms: number): Promise<number> {
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      next += 1;
+      await sleep(ms);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, lane));
+  return count;
+}

@@ -1,0 +1,172 @@
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { forEachWorkflowId } from '../workers/contracts/index.js';
+import { allEvents, newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type EventView, type TestTenant } from './support/builders.js';
+
+/** The most items that ran at one time, from their start and end events. */
+function peakParallelism(events: EventView[], stepId: string): number {
+  const edges = events
+    .filter((e) => e.stepId === stepId && ((e.type === 'step.started' && e.attempt === 1) || e.type === 'step.item_succeeded'))
+    .map((e) => ({ at: Date.parse(e.at), delta: e.type === 'step.started' ? 1 : -1 }))
+    // An item that ends at the very moment another starts makes room for it.
+    .sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let running = 0;
+  let peak = 0;
+  for (const edge of edges) peak = Math.max(peak, (running += edge.delta));
+  return peak;
+}
+
+async function waitForEvents(tenant: TestTenant, runId: string, done: (events: EventView[]) => boolean): Promise<EventView[]> {
+  for (const deadline = Date.now() + 30_000; ;) {
+    const events = await allEvents(tenant, runId);
+    if (done(events)) return events;
+    if (Date.now() > deadline) throw new Error(`run ${runId}: events never matched: ${JSON.stringify(events.map((e) => e.type))}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+describe('forEach', () => {
+  let tenant: TestTenant;
+  let connection: Connection;
+  let temporal: Client;
+  beforeAll(async () => {
+    tenant = await newTenant();
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+    temporal = new Client({ connection });
+  });
+  afterAll(async () => {
+    await connection?.close();
+  });
+
+  it('runs one execution per item, at most maxParallel at once, with outputs in item order', async () => {
+    const run = await runToEnd(
+      tenant,
+      newPipeline(uniqueName('fan'), {
+        plan: { uses: 'core/echo@^1', with: { waits: '${{ inputs.waits }}' } },
+        nap: { uses: 'core/sleep@^1', needs: ['plan'], forEach: '${{ steps.plan.outputs.waits }}', maxParallel: 2, with: { ms: '${{ item }}' } },
+        total: { uses: 'core/echo@^1', needs: ['nap'], with: { slept: '${{ steps.nap.outputs.sleptMs }}', sum: '${{ $sum(steps.nap.outputs.sleptMs) }}' } },
+      }, { inputs: { waits: { type: 'array', items: { type: 'integer' } } }, outputs: { slept: '${{ steps.total.outputs.slept }}' } }),
+      { inputs: { waits: [400, 50, 250, 100, 50] } },
+    );
+    expect(run.status).toBe('succeeded');
+    // The first item is the slowest: outputs follow the items, not the order they finished in.
+    expect(stepOf(run, 'nap')).toMatchObject({
+      status: 'succeeded', attempt: 1, outputs: [{ sleptMs: 400 }, { sleptMs: 50 }, { sleptMs: 250 }, { sleptMs: 100 }, { sleptMs: 50 }],
+      items: { total: 5, succeeded: 5, failed: 0 },
+    });
+    expect(stepOf(run, 'total').outputs).toEqual({ slept: [400, 50, 250, 100, 50], sum: 850 });
+    expect(run.outputs).toEqual({ slept: [400, 50, 250, 100, 50] });
+
+    const events = await allEvents(tenant, run.id);
+    expect(events.filter((e) => e.type === 'step.fanned_out')).toEqual([expect.objectContaining({ stepId: 'nap', items: 5, maxParallel: 2 })]);
+    expect(events.filter((e) => e.type === 'step.started' && e.stepId === 'nap').map((e) => e.item).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(events.filter((e) => e.type === 'step.item_succeeded').map((e) => e.item).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(peakParallelism(events, 'nap')).toBe(2);
+  });
+
+  it('fans out over a literal list and over nothing', async () => {
+    const run = await runToEnd(
+      tenant,
+      newPipeline(uniqueName('fan-literal'), {
+        shout: { uses: 'transform/jsonata@^1', forEach: ['a', 'b', '${{ inputs.extra }}'], with: { expression: '$uppercase(word)', data: { word: '${{ item }}' } } },
+        none: { uses: 'core/echo@^1', forEach: '${{ [] }}', with: { never: '${{ item }}' } },
+        after: { uses: 'core/echo@^1', needs: ['none', 'shout'], with: { count: '${{ $count(steps.none.outputs) }}', words: '${{ steps.shout.outputs.result }}' } },
+      }, { inputs: { extra: { type: 'string', default: 'c' } } }),
+    );
+    expect(run.status).toBe('succeeded');
+    expect(stepOf(run, 'shout').outputs).toEqual([{ result: 'A' }, { result: 'B' }, { result: 'C' }]);
+    expect(stepOf(run, 'none')).toMatchObject({ status: 'succeeded', outputs: [], items: { total: 0, succeeded: 0, failed: 0 } });
+    expect(stepOf(run, 'after').outputs).toEqual({ count: 0, words: ['A', 'B', 'C'] });
+  });
+
+  it('retries an item on its own and records its attempts under its index', async () => {
+    const run = await runToEnd(
+      tenant,
+      newPipeline(uniqueName('fan-retry'), {
+        flaky: {
+          uses: 'core/fail@^1', forEach: [0, 1, 0], retry: { maxAttempts: 3, initialInterval: '100ms' },
+          with: { message: 'transient ${{ item }}', times: '${{ item }}' },
+        },
+      }),
+    );
+    expect(run.status).toBe('succeeded');
+    expect(stepOf(run, 'flaky')).toMatchObject({ status: 'succeeded', attempt: 1, outputs: [{ attempt: 1 }, { attempt: 2 }, { attempt: 1 }] });
+    const events = await allEvents(tenant, run.id);
+    expect(events.filter((e) => e.type === 'step.attempt_failed')).toEqual([expect.objectContaining({ stepId: 'flaky', item: 1, attempt: 1, retryable: true })]);
+    expect(events.filter((e) => e.type === 'step.item_succeeded').map((e) => [e.item, e.attempt]).sort()).toEqual([[0, 1], [1, 2], [2, 1]]);
+  });
+
+  it('fails the step on the first item that fails for good, stops the rest, and honours continueOnError', async () => {
+    const pipeline = (continueOnError: boolean) => newPipeline(uniqueName('fan-fail'), {
+      each: {
+        uses: 'core/fail@^1', forEach: ['ok', 'bad', 'never', 'never'], maxParallel: 1, continueOnError,
+        with: { message: 'item ${{ item }} is broken', retryable: false, times: '${{ item = "bad" ? 9 : 0 }}' },
+      },
+      after: { uses: 'core/echo@^1', needs: ['each'], with: { status: '${{ steps.each.status }}' } },
+    });
+
+    const failed = await runToEnd(tenant, pipeline(false));
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatchObject({ step: 'each', message: expect.stringContaining('Item 1 of 4: item bad is broken') });
+    expect(stepOf(failed, 'each')).toMatchObject({ status: 'failed', outputs: null, items: { total: 4, succeeded: 1, failed: 1 }, error: { message: 'Item 1 of 4: item bad is broken' } });
+    expect(stepOf(failed, 'after').status).toBe('skipped');
+    const started = (await allEvents(tenant, failed.id)).filter((e) => e.type === 'step.started').map((e) => e.item);
+    expect(started).toEqual([0, 1]);
+
+    const tolerated = await runToEnd(tenant, pipeline(true));
+    expect(tolerated.status).toBe('succeeded');
+    expect(stepOf(tolerated, 'after').outputs).toEqual({ status: 'failed' });
+  });
+
+  it('cancels the items still running when one fails for good', async () => {
+    // Two items sleep for a minute; the third is refused by core/sleep's input schema at once.
+    const run = await runToEnd(
+      tenant,
+      newPipeline(uniqueName('fan-fail-fast'), { mixed: { uses: 'core/sleep@^1', forEach: [60_000, 60_000, -1], maxParallel: 3, with: { ms: '${{ item }}' } } }),
+    );
+    expect(run.status).toBe('failed');
+    expect(stepOf(run, 'mixed')).toMatchObject({ status: 'failed', items: { total: 3, succeeded: 0, failed: 1 }, error: { code: 'invalid_input', message: expect.stringMatching(/^Item 2 of 3: /) } });
+    const ended = (await allEvents(tenant, run.id)).filter((e) => e.type === 'step.item_failed').map((e) => [e.item, e.status]).sort();
+    expect(ended).toEqual([[0, 'cancelled'], [1, 'cancelled'], [2, 'failed']]);
+  });
+
+  it('fails the step with a clear error when forEach does not give a list', async () => {
+    const run = await runToEnd(tenant, newPipeline(uniqueName('fan-bad'), { each: { uses: 'core/echo@^1', forEach: '${{ { "a": 1 } }}', with: { v: '${{ item }}' } } }));
+    expect(run.status).toBe('failed');
+    expect(stepOf(run, 'each')).toMatchObject({ status: 'failed', error: { code: 'expression_error', message: '`forEach` must give an array; it gave object' } });
+  });
+
+  it('stops every item and the fan-out workflow when the run is cancelled', async () => {
+    const name = uniqueName('fan-cancel');
+    await savePipeline(tenant, newPipeline(name, { nap: { uses: 'core/sleep@^1', forEach: '${{ [1..6] }}', maxParallel: 3, with: { ms: 60000 } } }));
+    const id = await startRun(tenant, name);
+    await waitForEvents(tenant, id, (events) => events.filter((e) => e.type === 'step.started').length === 3);
+    await tenant.post(`/v1/runs/${id}/cancel`).expect(202);
+    const run = await waitForRun(tenant, id);
+    expect(run.status).toBe('cancelled');
+    expect(stepOf(run, 'nap')).toMatchObject({ status: 'cancelled', items: { total: 6, succeeded: 0 } });
+    const fanOut = await temporal.workflow.getHandle(forEachWorkflowId(id, 'nap')).describe();
+    expect(fanOut.status.name).toBe('CANCELLED');
+    const started = (await allEvents(tenant, id)).filter((e) => e.type === 'step.started');
+    expect(started).toHaveLength(3);
+  });
+
+  it('fans out to 10,000 items, continuing the fan-out workflow as new well below the history limit', async () => {
+    const name = uniqueName('fan-10k');
+    await savePipeline(tenant, newPipeline(name, {
+      each: { uses: 'core/echo@^1', forEach: '${{ [0..9999] }}', maxParallel: 100, with: { i: '${{ item }}' } },
+      check: { uses: 'core/echo@^1', needs: ['each'], with: { count: '${{ $count(steps.each.outputs) }}', inOrder: '${{ steps.each.outputs.i = [0..9999] }}' } },
+    }));
+    const run = await waitForRun(tenant, await startRun(tenant, name), undefined, 540_000);
+    expect(run.status).toBe('succeeded');
+    expect(stepOf(run, 'check').outputs).toEqual({ count: 10_000, inOrder: true });
+    expect(stepOf(run, 'each').items).toEqual({ total: 10_000, succeeded: 10_000, failed: 0 });
+
+    const executions = [];
+    for await (const execution of temporal.workflow.list({ query: `WorkflowId = '${forEachWorkflowId(run.id, 'each')}'` })) executions.push(execution);
+    expect(executions.length).toBeGreaterThan(1);
+    for (const execution of executions) expect(execution.historyLength).toBeLessThan(15_000);
+    const parent = await temporal.workflow.getHandle(run.id).describe();
+    expect(parent.historyLength).toBeLessThan(100);
+  }, 600_000);
+});

@@ -1,0 +1,115 @@
+import { CancellationScope, condition, continueAsNew, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { evaluateTemplate } from '../contracts/expressions.js';
+import { eventKeyPrefix, MAX_FOR_EACH_PAYLOAD_BYTES, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult } from '../contracts/index.js';
+import type { BatonActivities } from '../activities/index.js';
+import { classifyFailure, executeStepActivity, now, stepTimeoutMs } from './step-activity.js';
+
+/**
+ * Item failures are recorded through an ordinary activity: local activities interleaved with
+ * hundreds of concurrent activity completions broke replay (TMPRL1100) in a 10,000-item run.
+ */
+const { recordRunEvents } = proxyActivities<BatonActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
+});
+
+/**
+ * Past this many history events the fan-out stops starting items, lets the running ones finish
+ * and continues as new, far below Temporal's hard limit (51,200 events).
+ */
+export const FOR_EACH_HISTORY_BUDGET = 10_000;
+
+type ItemFailure = { item: number; status: 'failed' | 'timed_out'; error: ErrorInfo };
+
+/**
+ * The items of one `forEach` step, at most `maxParallel` at once, each through the generic
+ * `executeStep` activity, which records each item's start and success. Outputs come back in item order. The first item that fails for good
+ * cancels the others and fails the step. A long fan-out continues as new with its progress.
+ */
+export async function runForEach(input: RunForEachInput): Promise<RunForEachResult> {
+  return new ForEachInterpreter(input).run();
+}
+
+class ForEachInterpreter {
+  private readonly outputs: Array<Record<string, unknown>>;
+  private next: number;
+  private readonly running = new Map<number, Promise<void>>();
+  /** Items that failed or were stopped, recorded together when the fan-out ends. */
+  private readonly ended: RunEvent[] = [];
+  private failure: ItemFailure | undefined;
+  private readonly items = new CancellationScope();
+
+  constructor(private readonly input: RunForEachInput) {
+    this.outputs = input.outputs ?? [];
+    this.next = input.next ?? 0;
+  }
+
+  async run(): Promise<RunForEachResult> {
+    const { items, maxParallel } = this.input;
+    try {
+      while (this.next < items.length && !this.failure && !this.historyIsLong()) {
+        await condition(() => this.running.size < maxParallel || this.failure !== undefined);
+        if (!this.failure) this.start(this.next++);
+      }
+    } finally {
+      // Cancelled or not, every started item ends (and is recorded) before this workflow does.
+      await Promise.allSettled(this.running.values());
+      if (this.ended.length) await CancellationScope.nonCancellable(() => recordRunEvents(this.input.tenantId, this.input.runId, this.ended));
+    }
+    if (this.failure) return { ok: false, status: this.failure.status, error: { ...this.failure.error, message: `Item ${this.failure.item} of ${items.length}: ${this.failure.error.message}` } };
+    if (this.next < items.length) await continueAsNew<typeof runForEach>({ ...this.input, next: this.next, outputs: this.outputs });
+    const size = JSON.stringify(this.outputs).length;
+    if (size > MAX_FOR_EACH_PAYLOAD_BYTES) {
+      return { ok: false, status: 'failed', error: { message: `The items' outputs take ${size} bytes; the limit is ${MAX_FOR_EACH_PAYLOAD_BYTES}. Output references (paths, ids) rather than data`, code: 'outputs_too_large', step: this.input.stepId } };
+    }
+    return { ok: true, outputs: this.outputs };
+  }
+
+  private historyIsLong(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > FOR_EACH_HISTORY_BUDGET;
+  }
+
+  private start(item: number): void {
+    const execution = this.items.run(() => this.execute(item)).finally(() => this.running.delete(item));
+    // Only a cancelled run makes an item reject, and the run ends cancelled whoever awaits it.
+    execution.catch(() => undefined);
+    this.running.set(item, execution);
+  }
+
+  private async execute(item: number): Promise<void> {
+    const { runId, tenantId, stepId, step, defaults, pin, context, items } = this.input;
+    let stepInput: Record<string, unknown>;
+    try {
+      stepInput = (await evaluateTemplate(step.with ?? {}, { ...context, item: items[item] })) as Record<string, unknown>;
+    } catch (error) {
+      return this.failed(item, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error', step: stepId });
+    }
+    try {
+      const result = await executeStepActivity(
+        { runId, tenantId, stepId, item, uses: step.uses!, pin, input: stepInput, idempotencyKey: `${runId}:${stepId}:${item}`, timeoutMs: stepTimeoutMs(step, defaults) },
+        step, defaults,
+      );
+      this.outputs[item] = result.outputs;
+    } catch (error) {
+      if (!isCancellation(error)) {
+        const { status, info } = classifyFailure(stepId, error);
+        return this.failed(item, status, info);
+      }
+      // The run was cancelled: the parent records the step as cancelled.
+      if (!this.failure) throw error;
+      this.ended.push({
+        type: 'step.item_failed', key: `${eventKeyPrefix(stepId, item)}:failed`, at: now(), stepId, item, status: 'cancelled',
+        error: { message: `Stopped: item ${this.failure.item} failed`, code: 'cancelled', step: stepId },
+      });
+    }
+  }
+
+  private failed(item: number, status: ItemFailure['status'], error: ErrorInfo): void {
+    const { stepId } = this.input;
+    this.ended.push({ type: 'step.item_failed', key: `${eventKeyPrefix(stepId, item)}:failed`, at: now(), stepId, item, status, error });
+    if (this.failure) return;
+    this.failure = { item, status, error };
+    this.items.cancel();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * What both interpreter workflows share: running one plugin step through the generic
+ * `executeStep` activity with the step's retry and timeout, classifying how it failed, and
+ * recording run events. Deterministic: imports only the workflow SDK and the contracts.
+ */
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities, proxyLocalActivities, TimeoutFailure } from '@temporalio/workflow';
+import type { BatonActivities } from '../activities/index.js';
+import { parseDuration } from '../contracts/duration.js';
+import {
+  DEFAULT_RETRY, DEFAULT_STEP_TIMEOUT, STEP_FAILURE_TYPES, type ErrorInfo, type ExecuteStepInput, type ExecuteStepOutput, type PipelineDefinition, type RunEvent, type StepDefinition,
+} from '../contracts/index.js';
+
+/** The sandbox kills a step at its timeout; Temporal's own timeout is a backstop just after. */
+const ACTIVITY_TIMEOUT_GRACE_MS = 5_000;
+const NON_RETRYABLE = [STEP_FAILURE_TYPES.invalidInput, STEP_FAILURE_TYPES.invalidOutput, STEP_FAILURE_TYPES.pluginMissing];
+
+const { recordRunEvents } = proxyLocalActivities<BatonActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
+});
+
+export const now = () => new Date().toISOString();
+export const ms = (duration: string | undefined, fallback: string) => parseDuration(duration ?? fallback) ?? parseDuration(fallback)!;
+
+/** Events are recorded even while the run is being cancelled. */
+export async function recordEvents(tenantId: string, runId: string, events: RunEvent[]): Promise<void> {
+  if (!events.length) return;
+  await CancellationScope.nonCancellable(() => recordRunEvents(tenantId, runId, events));
+}
+
+/** A step's own timeout, else the pipeline default, else the platform's. */
+export const stepTimeoutMs = (step: Pick<StepDefinition, 'timeout'>, defaults: PipelineDefinition['defaults']) => ms(step.timeout ?? defaults?.timeout, DEFAULT_STEP_TIMEOUT);
+
+/** Runs one execution of a plugin step with the step's retry policy; rejects as Temporal reports failures. */
+export async function executeStepActivity(
+  input: ExecuteStepInput, step: Pick<StepDefinition, 'retry'>, defaults: PipelineDefinition['defaults'],
+): Promise<ExecuteStepOutput> {
+  const retry = { ...DEFAULT_RETRY, ...defaults?.retry, ...step.retry };
+  const initialInterval = ms(retry.initialInterval, DEFAULT_RETRY.initialInterval);
+  const { executeStep } = proxyActivities<BatonActivities>({
+    startToCloseTimeout: input.timeoutMs + ACTIVITY_TIMEOUT_GRACE_MS,
+    heartbeatTimeout: '10s',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      maximumAttempts: retry.maxAttempts,
+      initialInterval,
+      backoffCoefficient: retry.backoffCoefficient,
+      // Temporal refuses to schedule an activity whose maximum interval is below its initial one.
+      maximumInterval: Math.max(initialInterval, ms(retry.maxInterval, DEFAULT_RETRY.maxInterval)),
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  });
+  return executeStep(input);
+}
+
+/** How a step execution that is not cancelled ended, from what Temporal reported. */
+export function classifyFailure(stepId: string, error: unknown): { status: 'failed' | 'timed_out'; info: ErrorInfo } {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) {
+    const code = typeof cause.details?.[0] === 'string' ? (cause.details[0] as string) : 'step_error';
+    return { status: cause.type === STEP_FAILURE_TYPES.timeout ? 'timed_out' : 'failed', info: { message: cause.message, code, step: stepId } };
+  }
+  if (cause instanceof TimeoutFailure) {
+    return { status: 'timed_out', info: { message: `The step's worker stopped responding (${cause.timeoutType})`, code: 'timeout', step: stepId } };
+  }
+  return { status: 'failed', info: { message: (cause as Error)?.message ?? String(cause), code: 'step_error', step: stepId } };
+}
