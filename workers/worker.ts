@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { RuntimeConfig } from '../src/config/runtime-config.js';
+import { ChildRunsRepository } from './activities/child-runs.repository.js';
 import { createActivities } from './activities/index.js';
 import { PluginIndex } from './activities/plugin-index.js';
 import { RunEventsRepository } from './activities/run-events.repository.js';
@@ -48,6 +49,7 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
     ...(await workflowSource()),
     activities: createActivities({
       events: new RunEventsRepository(pool),
+      childRuns: new ChildRunsRepository(pool),
       plugins: new PluginIndex(config.pluginsDir),
       sandbox,
       heartbeatEveryMs: 1_000,

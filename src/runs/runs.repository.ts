@@ -12,6 +12,7 @@ export interface RunFilter {
   trigger?: string;
   from?: string;
   to?: string;
+  parentRunId?: string;
 }
 
 export interface EventFilter {
@@ -27,7 +28,7 @@ export class RunsRepository {
   constructor(private readonly db: DataSource) {}
 
   /** The queued run and its steps, before the workflow starts. */
-  async insertQueued(run: Omit<RunEntity, 'createdAt' | 'startedAt' | 'endedAt' | 'outputs' | 'error'>, steps: Array<Pick<RunStepEntity, 'stepId' | 'uses' | 'position'>>): Promise<RunEntity> {
+  async insertQueued(run: Omit<RunEntity, 'createdAt' | 'startedAt' | 'endedAt' | 'outputs' | 'error' | 'parentRunId'>, steps: Array<Pick<RunStepEntity, 'stepId' | 'uses' | 'position'>>): Promise<RunEntity> {
     return this.db.transaction(async (tx) => {
       await tx.getRepository(RunEntity).insert({ ...run, outputs: null, error: null } as QueryDeepPartialEntity<RunEntity>);
       await tx.getRepository(RunStepEntity).insert(steps.map((s) => ({ ...s, runId: run.id, tenantId: run.tenantId, status: 'queued' as const, attempt: 0 })));
@@ -54,6 +55,7 @@ export class RunsRepository {
     if (filter.trigger) query.andWhere('r.trigger = :trigger', filter);
     if (filter.from) query.andWhere('r.created_at >= :from', filter);
     if (filter.to) query.andWhere('r.created_at < :to', filter);
+    if (filter.parentRunId) query.andWhere('r.parent_run_id = :parentRunId', filter);
     if (after) query.andWhere('(r.created_at, r.id) < (:createdAt, :id)', after);
     return query.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit + 1).getMany();
   }

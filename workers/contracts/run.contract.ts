@@ -20,6 +20,23 @@ export interface RunPipelineInput {
   trigger: RunTrigger;
   /** Retry from the failed step: outputs of steps that succeeded in `fromRun`, reused without running them. */
   reuse?: { fromRun: string; outputs: Record<string, StepOutputs> };
+  /** Set on a child run: the `pipeline/run` step that started it, and how deep the tree of runs is. */
+  parent?: { runId: string; stepId: string; depth: number };
+}
+
+/** The step the engine carries out itself, as a child run, instead of in a sandbox. */
+export const CHILD_RUN_STEP = { plugin: 'pipeline', step: 'run' } as const;
+/** Runs started by runs started by runs…: a pipeline that runs itself stops here. */
+export const MAX_RUN_DEPTH = 5;
+
+/** What `startChildRun` needs to record a child run and hand back its workflow input. */
+export interface ChildRunRequest {
+  tenantId: string;
+  parent: { runId: string; stepId: string; depth: number };
+  /** Chosen by the parent workflow, so a retried activity records the same run. */
+  childRunId: string;
+  /** The step's evaluated `with`: `{ pipeline, version?, inputs? }`. */
+  with: Record<string, unknown>;
 }
 
 /** Signal that carries a decision on an approval step (`POST /v1/runs/{id}/approvals/{stepId}`). */
@@ -59,6 +76,7 @@ export type RunEvent =
   | { type: 'step.attempt_failed'; key: string; at: string; stepId: string; item?: number; attempt: number; error: ErrorInfo; retryable: boolean }
   | { type: 'step.succeeded'; key: string; at: string; stepId: string; attempt: number; outputs: StepOutputs }
   /** A `forEach` step starts: `items` executions, at most `maxParallel` at once. */
+  | { type: 'step.child_started'; key: string; at: string; stepId: string; childRunId: string; pipeline: string; version: number }
   | { type: 'step.fanned_out'; key: string; at: string; stepId: string; items: number; maxParallel: number }
   | { type: 'step.item_succeeded'; key: string; at: string; stepId: string; item: number; attempt: number }
   | { type: 'step.item_failed'; key: string; at: string; stepId: string; item: number; status: Extract<StepStatus, 'failed' | 'timed_out' | 'cancelled'>; error: ErrorInfo }

@@ -1,17 +1,23 @@
 import {
-  CancellationScope, CancelledFailure, condition, defineSignal, executeChild, isCancellation, ParentClosePolicy, patched, proxyActivities, setHandler, sleep, workflowInfo,
+  CancellationScope, CancelledFailure, ChildWorkflowFailure, condition, defineSignal, executeChild, isCancellation, ParentClosePolicy, patched, proxyActivities, setHandler, sleep, uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
 import { evaluateCondition, evaluateTemplate, type ExpressionContext } from '../contracts/expressions.js';
 import { nextActions, runOutcome, type StepState, type StepStates } from '../contracts/graph.js';
 import {
-  APPROVAL_SIGNAL, DEFAULT_MAX_PARALLEL, failureHandlerId, forEachWorkflowId, MAX_FOR_EACH_ITEMS, MAX_FOR_EACH_PAYLOAD_BYTES, RECORD_STEP_SUCCESS_PATCH, RUN_FOR_EACH_WORKFLOW,
+  APPROVAL_SIGNAL, CHILD_RUN_STEP, DEFAULT_MAX_PARALLEL, SEARCH_ATTRIBUTES, failureHandlerId, forEachWorkflowId, MAX_FOR_EACH_ITEMS, MAX_FOR_EACH_PAYLOAD_BYTES, RECORD_STEP_SUCCESS_PATCH, RUN_FOR_EACH_WORKFLOW, STEP_FAILURE_TYPES,
   type ApprovalDecision, type ApprovalDefinition, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult, type RunPipelineInput, type RunPipelineResult,
   type StepDefinition, type StepOutputs,
 } from '../contracts/index.js';
 import { classifyFailure, executeStepActivity, ms, now, recordEvents, stepTimeoutMs } from './step-activity.js';
 
 const approvalSignal = defineSignal<[ApprovalDecision]>(APPROVAL_SIGNAL);
+
+const { startChildRun } = proxyActivities<BatonActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [STEP_FAILURE_TYPES.invalidInput] },
+});
 
 /**
  * The one interpreter: walks any pipeline's step graph and runs each step through the generic
@@ -32,6 +38,8 @@ class PipelineInterpreter {
   /** The first decision per approval step wins; later ones are ignored. */
   private readonly decisions = new Map<string, ApprovalDecision>();
   private timedOut = false;
+  /** Everything the run does; cancelled by a cancel request or the run timeout. */
+  private readonly scope = new CancellationScope();
   private finished = false;
   /** The SLA breach is recorded while the run goes on; the end of the run waits for that record. */
   private slaRecorded: Promise<void> = Promise.resolve();
@@ -57,7 +65,7 @@ class PipelineInterpreter {
     const { concurrency } = this.input.pipeline.definition;
     // Reused steps are recorded at once, so even a run cancelled while queued leaves none behind.
     await this.emit(...(concurrency ? [] : [{ type: 'run.started', key: 'run.started', at: now() } as RunEvent]), ...reused);
-    const scope = new CancellationScope();
+    const scope = this.scope;
     const runTimeout = this.input.pipeline.definition.timeout;
     if (runTimeout) {
       sleep(ms(runTimeout, runTimeout)).then(
@@ -148,12 +156,14 @@ class PipelineInterpreter {
       await this.emit(this.failEvent(stepId, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error', step: stepId }));
       return;
     }
+    const pin = this.input.pipeline.pins[stepId]!;
+    if (pin.plugin === CHILD_RUN_STEP.plugin && pin.step === CHILD_RUN_STEP.step) return this.runChild(stepId, stepInput);
     const defaults = this.input.pipeline.definition.defaults;
     const recordsSuccess = patched(RECORD_STEP_SUCCESS_PATCH);
     try {
       const result = await executeStepActivity(
         {
-          runId: this.input.runId, tenantId: this.input.tenantId, stepId, uses: step.uses!, pin: this.input.pipeline.pins[stepId]!,
+          runId: this.input.runId, tenantId: this.input.tenantId, stepId, uses: step.uses!, pin,
           input: stepInput, idempotencyKey: `${this.input.runId}:${stepId}`, timeoutMs: stepTimeoutMs(step, defaults), ...(recordsSuccess ? { recordSuccess: false } : {}),
         },
         step, defaults,
@@ -171,6 +181,53 @@ class PipelineInterpreter {
       const { status, info } = classifyFailure(stepId, error);
       await this.emit(this.failEvent(stepId, status, info));
     }
+  }
+
+  /**
+   * A `pipeline/run` step: records the child run, runs it as a child workflow and waits for it.
+   * Cancelling this run cancels the child (Temporal's child cancellation); the child ending in
+   * any way but success fails the step.
+   */
+  private async runChild(stepId: string, request: Record<string, unknown>): Promise<void> {
+    const { runId, tenantId } = this.input;
+    const parent = { runId, stepId, depth: (this.input.parent?.depth ?? 0) + 1 };
+    const fail = (error: ErrorInfo) => this.emit(this.failEvent(stepId, 'failed', error));
+    let child: RunPipelineInput;
+    try {
+      child = await startChildRun({ tenantId, parent, childRunId: uuid4(), with: request });
+    } catch (error) {
+      if (isCancellation(error)) {
+        this.states[stepId] = 'cancelled';
+        throw error;
+      }
+      return fail(classifyFailure(stepId, error).info);
+    }
+    const { name, version } = child.pipeline;
+    await this.emit({ type: 'step.child_started', key: `step:${stepId}:child_started`, at: now(), stepId, childRunId: child.runId, pipeline: name, version });
+    const pipelineKey = { name: SEARCH_ATTRIBUTES.pipeline, type: 'KEYWORD' } as const;
+    let result: RunPipelineResult;
+    try {
+      result = await executeChild(runPipeline, {
+        workflowId: child.runId,
+        args: [child],
+        parentClosePolicy: ParentClosePolicy.TERMINATE,
+        typedSearchAttributes: workflowInfo().typedSearchAttributes.updateCopy([{ key: pipelineKey, value: name }]),
+      });
+    } catch (error) {
+      if (isCancellation(error) && this.scope.consideredCancelled) {
+        this.states[stepId] = 'cancelled';
+        throw error;
+      }
+      const reason = error instanceof ChildWorkflowFailure && error.cause instanceof CancelledFailure ? 'was cancelled' : `stopped: ${(error as Error).message}`;
+      return fail({ message: `Child run ${child.runId} of ${name} ${reason}`, code: 'child_run_failed', step: stepId });
+    }
+    if (result.status !== 'succeeded') {
+      return fail({ message: `Child run ${child.runId} of ${name} ${result.status.replace('_', ' ')}: ${result.error?.message ?? 'no reason given'}`, code: 'child_run_failed', step: stepId });
+    }
+    const outputs = { runId: child.runId, status: result.status, outputs: result.outputs };
+    this.outputs[stepId] = outputs;
+    this.states[stepId] = 'succeeded';
+    await this.emit({ type: 'step.succeeded', key: `step:${stepId}:succeeded`, at: now(), stepId, attempt: 1, outputs });
   }
 
   /**

@@ -29,6 +29,8 @@ export const RunListQuery = z.strictObject({
   trigger: z.enum(['api', 'schedule', 'webhook', 'pipeline', 'retry']).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
+  /** The child runs of one run. */
+  parentRunId: z.uuid().optional(),
 });
 export type RunListQuery = z.output<typeof RunListQuery>;
 

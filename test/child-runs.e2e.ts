@@ -1,0 +1,145 @@
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { allEvents, newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type RunView, type TestTenant } from './support/builders.js';
+
+interface RunSummary {
+  id: string;
+  pipeline: string;
+  status: string;
+  trigger: string;
+  parentRunId: string | null;
+}
+
+describe('pipeline/run', () => {
+  let tenant: TestTenant;
+  let connection: Connection;
+  let temporal: Client;
+  beforeAll(async () => {
+    tenant = await newTenant();
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+    temporal = new Client({ connection });
+  });
+  afterAll(async () => {
+    await connection?.close();
+  });
+
+  const childrenOf = async (runId: string): Promise<RunSummary[]> => (await tenant.get(`/v1/runs?parentRunId=${runId}`).expect(200)).body.items;
+  const childOf = async (run: RunView): Promise<RunView> => {
+    const [child] = await childrenOf(run.id);
+    return (await tenant.get(`/v1/runs/${child!.id}`).expect(200)).body;
+  };
+
+  it('runs another pipeline of the tenant as a child run and hands its outputs on', async () => {
+    const child = uniqueName('child');
+    await savePipeline(tenant, newPipeline(child, { double: { uses: 'transform/jsonata@^1', with: { expression: 'n * 2', data: { n: '${{ inputs.n }}' } } } }, {
+      inputs: { n: { type: 'integer' }, label: { type: 'string', default: 'doubled' } }, required: ['n'],
+      outputs: { value: '${{ steps.double.outputs.result }}', label: '${{ inputs.label }}' },
+    }));
+    const run = await runToEnd(tenant, newPipeline(uniqueName('parent'), {
+      call: { uses: 'pipeline/run@^1', with: { pipeline: child, inputs: { n: 21 } } },
+      after: { uses: 'core/echo@^1', needs: ['call'], with: { got: '${{ steps.call.outputs.outputs.value }}', label: '${{ steps.call.outputs.outputs.label }}' } },
+    }));
+    expect(run.status).toBe('succeeded');
+    expect(stepOf(run, 'after').outputs).toEqual({ got: 42, label: 'doubled' });
+
+    const children = await childrenOf(run.id);
+    expect(children).toEqual([expect.objectContaining({ pipeline: child, status: 'succeeded', trigger: 'pipeline', parentRunId: run.id })]);
+    expect(stepOf(run, 'call')).toMatchObject({ status: 'succeeded', attempt: 1, outputs: { runId: children[0]!.id, status: 'succeeded', outputs: { value: 42, label: 'doubled' } } });
+    const childRun = await childOf(run);
+    expect(childRun).toMatchObject({ inputs: { n: 21, label: 'doubled' }, outputs: { value: 42, label: 'doubled' } });
+    expect((await allEvents(tenant, run.id)).filter((e) => e.type === 'step.child_started')).toEqual([expect.objectContaining({ stepId: 'call', childRunId: childRun.id, pipeline: child, version: 1 })]);
+    // The child is a Temporal child workflow of the parent, listed under its own pipeline.
+    const description = await temporal.workflow.getHandle(childRun.id).describe();
+    expect(description.parentExecution?.workflowId).toBe(run.id);
+    expect(description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value])).toEqual(expect.arrayContaining([['BatonPipeline', child], ['BatonTenant', tenant.tenantId]]));
+  });
+
+  it('fails the step when the child run fails, with the child run named', async () => {
+    const child = uniqueName('child-fails');
+    await savePipeline(tenant, newPipeline(child, { boom: { uses: 'core/fail@^1', with: { message: 'no data today', retryable: false } } }));
+    const run = await runToEnd(tenant, newPipeline(uniqueName('parent'), { call: { uses: 'pipeline/run@^1', with: { pipeline: child } } }));
+    expect(run.status).toBe('failed');
+    const childRun = await childOf(run);
+    expect(childRun.status).toBe('failed');
+    expect(stepOf(run, 'call')).toMatchObject({
+      status: 'failed', error: { code: 'child_run_failed', message: `Child run ${childRun.id} of ${child} failed: Step boom failed: no data today` },
+    });
+  });
+
+  it('refuses a missing pipeline, another tenant\'s pipeline and inputs that do not fit, without starting a child', async () => {
+    const other = await newTenant();
+    const theirs = uniqueName('theirs');
+    await savePipeline(other, newPipeline(theirs, { noop: { uses: 'core/echo@^1', with: {} } }));
+    const strict = uniqueName('strict');
+    await savePipeline(tenant, newPipeline(strict, { noop: { uses: 'core/echo@^1', with: {} } }, { inputs: { day: { type: 'string', format: 'date' } }, required: ['day'] }));
+    const run = await runToEnd(tenant, newPipeline(uniqueName('parent'), {
+      ghost: { uses: 'pipeline/run@^1', with: { pipeline: 'no-such-pipeline' }, continueOnError: true },
+      foreign: { uses: 'pipeline/run@^1', with: { pipeline: theirs }, continueOnError: true },
+      wrong: { uses: 'pipeline/run@^1', with: { pipeline: strict, inputs: { day: 'yesterday' } }, continueOnError: true },
+      old: { uses: 'pipeline/run@^1', with: { pipeline: strict, version: 9, inputs: { day: '2026-11-26' } }, continueOnError: true },
+    }));
+    expect(stepOf(run, 'ghost').error).toMatchObject({ code: 'pipeline_not_found', message: 'Pipeline no-such-pipeline was not found' });
+    expect(stepOf(run, 'foreign').error).toMatchObject({ code: 'pipeline_not_found', message: `Pipeline ${theirs} was not found` });
+    expect(stepOf(run, 'wrong').error).toMatchObject({ code: 'invalid_inputs', message: expect.stringContaining('inputs.day: must match format "date"') });
+    expect(stepOf(run, 'old').error).toMatchObject({ code: 'pipeline_not_found', message: `Pipeline ${strict} has no version 9` });
+    expect(await childrenOf(run.id)).toEqual([]);
+  });
+
+  it('rejects a pipeline/run step with no pipeline when the pipeline is saved', async () => {
+    const name = uniqueName('bad');
+    const response = await tenant.put(`/v1/pipelines/${name}`, newPipeline(name, { call: { uses: 'pipeline/run@^1', with: { inputs: {} } } }));
+    expect(response.status).toBe(422);
+    expect(response.body.errors).toEqual([expect.objectContaining({ path: 'steps.call.with.pipeline' })]);
+  });
+
+  it('cancels the child run when the parent is cancelled', async () => {
+    const child = uniqueName('child-slow');
+    await savePipeline(tenant, newPipeline(child, { nap: { uses: 'core/sleep@^1', with: { ms: 60_000 } } }));
+    const parent = uniqueName('parent');
+    await savePipeline(tenant, newPipeline(parent, { call: { uses: 'pipeline/run@^1', with: { pipeline: child } } }));
+    const id = await startRun(tenant, parent);
+    let childId: string | undefined;
+    for (const deadline = Date.now() + 20_000; !childId && Date.now() < deadline;) {
+      const [found] = await childrenOf(id);
+      if (found) childId = (await waitForRun(tenant, found.id, (r) => stepOf(r, 'nap').status === 'running')).id;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    await tenant.post(`/v1/runs/${id}/cancel`).expect(202);
+    const run = await waitForRun(tenant, id);
+    expect(run.status).toBe('cancelled');
+    expect(stepOf(run, 'call').status).toBe('cancelled');
+    const childRun = await waitForRun(tenant, childId!);
+    expect(childRun.status).toBe('cancelled');
+    expect(stepOf(childRun, 'nap').status).toBe('cancelled');
+  });
+
+  it('fails the step when the child run is cancelled on its own', async () => {
+    const child = uniqueName('child-cancelled');
+    await savePipeline(tenant, newPipeline(child, { nap: { uses: 'core/sleep@^1', with: { ms: 60_000 } } }));
+    const parent = uniqueName('parent');
+    await savePipeline(tenant, newPipeline(parent, { call: { uses: 'pipeline/run@^1', with: { pipeline: child } } }));
+    const id = await startRun(tenant, parent);
+    let childId: string | undefined;
+    for (const deadline = Date.now() + 20_000; !childId && Date.now() < deadline;) {
+      childId = (await childrenOf(id))[0]?.id;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await waitForRun(tenant, childId!, (r) => stepOf(r, 'nap').status === 'running');
+    await tenant.post(`/v1/runs/${childId}/cancel`).expect(202);
+    const run = await waitForRun(tenant, id);
+    expect(run.status).toBe('failed');
+    expect(stepOf(run, 'call').error).toMatchObject({ code: 'child_run_failed', message: `Child run ${childId} of ${child} was cancelled` });
+  });
+
+  it('stops a pipeline that runs itself at the depth limit', async () => {
+    const name = uniqueName('recursive');
+    const run = await runToEnd(tenant, newPipeline(name, { again: { uses: 'pipeline/run@^1', with: { pipeline: name } } }));
+    expect(run.status).toBe('failed');
+    const depths: string[] = [];
+    for (let current: RunView | undefined = run; current; current = (await childrenOf(current.id)).length ? await childOf(current) : undefined) {
+      depths.push(stepOf(current, 'again').error?.code ?? 'none');
+    }
+    // Five levels of children below the first run; the last refuses to start a sixth.
+    expect(depths).toEqual([...Array(5).fill('child_run_failed'), 'too_deep']);
+  });
+});

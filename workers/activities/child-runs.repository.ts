@@ -1,0 +1,65 @@
+import type pg from 'pg';
+import type { PinnedStep, PipelineDefinition } from '../contracts/index.js';
+
+export interface PinnedVersion {
+  pipelineId: string;
+  name: string;
+  versionId: string;
+  version: number;
+  definition: PipelineDefinition;
+  pins: Record<string, PinnedStep>;
+}
+
+export interface QueuedChildRun {
+  id: string;
+  tenantId: string;
+  parentRunId: string;
+  pipeline: PinnedVersion;
+  inputs: Record<string, unknown>;
+  steps: Array<{ stepId: string; uses: string; position: number }>;
+}
+
+/**
+ * What a `pipeline/run` step reads and writes: a pipeline version of the parent's tenant, and the
+ * child run's queued row and step rows, as the control plane records a run started through the API.
+ */
+export class ChildRunsRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** An active pipeline of the tenant by name, at `version` or its latest; null if either is missing. */
+  async findPinnedVersion(tenantId: string, name: string, version?: number): Promise<PinnedVersion | null> {
+    const { rows } = await this.pool.query<PinnedVersion>(
+      `SELECT p.id AS "pipelineId", p.name, v.id AS "versionId", v.version, v.definition, v.pins
+         FROM pipeline p JOIN pipeline_version v ON v.pipeline_id = p.id AND v.tenant_id = p.tenant_id
+        WHERE p.tenant_id = $1 AND p.name = $2 AND p.deleted_at IS NULL AND v.version = COALESCE($3, p.latest_version)`,
+      [tenantId, name, version ?? null],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Records the queued child run once: a retried activity finds it already there. */
+  async insertQueued(run: QueuedChildRun): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const inserted = await client.query(
+        `INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, parent_run_id)
+         VALUES ($1, $2, $3, $4, $5, 'queued', 'pipeline', $6, $7) ON CONFLICT (id) DO NOTHING`,
+        [run.id, run.tenantId, run.pipeline.pipelineId, run.pipeline.name, run.pipeline.version, JSON.stringify(run.inputs), run.parentRunId],
+      );
+      if (inserted.rowCount) {
+        await client.query(
+          `INSERT INTO run_step (run_id, tenant_id, step_id, uses, status, attempt, position)
+           SELECT $1, $2, s->>'stepId', s->>'uses', 'queued', 0, (s->>'position')::int FROM jsonb_array_elements($3::jsonb) AS s`,
+          [run.id, run.tenantId, JSON.stringify(run.steps)],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { runStepRows } from '../contracts/graph.js';
+import { MAX_RUN_DEPTH, STEP_FAILURE_TYPES, type ChildRunRequest, type RunPipelineInput } from '../contracts/index.js';
+import { checkRunInputs } from '../contracts/run-inputs.js';
+import type { ChildRunsRepository } from './child-runs.repository.js';
+
+/** A child run that cannot start as asked: the step fails for good, with the reason as its code. */
+const refuse = (code: string, message: string) => ApplicationFailure.create({ type: STEP_FAILURE_TYPES.invalidInput, message, nonRetryable: true, details: [code] });
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * Records the child run of a `pipeline/run` step (queued, trigger `pipeline`, pointing at its
+ * parent) and returns its workflow input: the exact pipeline version it will run, with inputs
+ * checked and defaults filled in, as a run started through the API.
+ */
+export function createStartChildRun(runs: ChildRunsRepository) {
+  return async function startChildRun(request: ChildRunRequest): Promise<RunPipelineInput> {
+    const { tenantId, parent, childRunId } = request;
+    const { pipeline: name, version, inputs = {} } = request.with;
+    if (typeof name !== 'string') throw refuse('invalid_input', '`with.pipeline` must be the name of a pipeline');
+    if (version !== undefined && !Number.isInteger(version)) throw refuse('invalid_input', '`with.version` must be a whole number');
+    if (!isObject(inputs)) throw refuse('invalid_input', '`with.inputs` must be an object');
+    if (parent.depth > MAX_RUN_DEPTH) throw refuse('too_deep', `Runs may start child runs ${MAX_RUN_DEPTH} levels deep; does ${name} start itself?`);
+
+    const pinned = await runs.findPinnedVersion(tenantId, name, version as number | undefined);
+    if (!pinned) throw refuse('pipeline_not_found', version === undefined ? `Pipeline ${name} was not found` : `Pipeline ${name} has no version ${version}`);
+    const checked = checkRunInputs(pinned.versionId, pinned.definition, inputs);
+    if (checked.problems.length) {
+      throw refuse('invalid_inputs', `The inputs do not fit pipeline ${name}: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    }
+    await runs.insertQueued({ id: childRunId, tenantId, parentRunId: parent.runId, pipeline: pinned, inputs: checked.inputs, steps: runStepRows(pinned.definition) });
+    return {
+      runId: childRunId, tenantId, trigger: 'pipeline', inputs: checked.inputs, parent,
+      pipeline: { name: pinned.name, version: pinned.version, definition: pinned.definition, pins: pinned.pins },
+    };
+  };
+}
