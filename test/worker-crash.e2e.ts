@@ -168,4 +168,37 @@ describe('worker crash', () => {
     expect(attemptsOfB.length, 'b was retried while the first attempt was frozen').toBeGreaterThanOrEqual(2);
     await expectEachStepSucceededOnce(id, run, events, attemptsOfB);
   });
+
+  it('finishes a fan-out on a new worker after the first one is killed mid-way, each item succeeding once, in order', { timeout: 150_000 }, async () => {
+    const name = uniqueName('crash-fan');
+    await savePipeline(tenant, newPipeline(name, { fan: { uses: 'core/sleep@^1', forEach: '${{ [1..16] }}', maxParallel: 4, with: { ms: 700 } } }));
+    const started = await request(baseUrl).post(`/v1/pipelines/${name}/runs`).set('authorization', `Bearer ${tenant.apiKey}`).send({});
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const id: string = started.body.id;
+    const first = processes.find((p) => p.child.exitCode === null && p.child.signalCode === null && p !== processes[0])!;
+    const midway = await waitForRun(tenant, id, (r) => (stepOf(r, 'fan').items?.succeeded ?? 0) >= 4, 30_000);
+    expect(midway.status).toBe('running');
+    stepRunnerPids(first.child.pid!).forEach((pid) => strayRunners.add(pid));
+    expect(await first.stop('SIGKILL')).toBeNull();
+    processes.push(spawnBaton('worker', env));
+
+    const run = await waitForRun(tenant, id, undefined, 90_000);
+    expect(run.status, JSON.stringify(run)).toBe('succeeded');
+    expect(stepOf(run, 'fan')).toMatchObject({ outputs: Array(16).fill({ sleptMs: 700 }), items: { total: 16, succeeded: 16, failed: 0 } });
+    const db = new pg.Client({ connectionString: inject('databaseUrl') });
+    await db.connect();
+    try {
+      const items = await db.query<{ item: number; n: number }>(
+        `SELECT (data->>'item')::int AS item, count(*)::int AS n FROM run_event WHERE run_id = $1 AND type = 'step.item_succeeded' GROUP BY 1 ORDER BY 1`, [id],
+      );
+      expect(items.rows).toEqual(Array.from({ length: 16 }, (_, item) => ({ item, n: 1 })));
+      const keys = await db.query<{ total: number; distinct_keys: number }>('SELECT count(*)::int AS total, count(DISTINCT key)::int AS distinct_keys FROM run_event WHERE run_id = $1', [id]);
+      expect(keys.rows[0]!.total).toBe(keys.rows[0]!.distinct_keys);
+      // Items that were running when the worker died ran again; no item ran more than twice.
+      const starts = await db.query<{ max: number }>(`SELECT max((data->>'attempt')::int)::int AS max FROM run_event WHERE run_id = $1 AND type = 'step.started'`, [id]);
+      expect(starts.rows[0]!.max).toBeLessThanOrEqual(2);
+    } finally {
+      await db.end();
+    }
+  });
 });

@@ -3,6 +3,8 @@
  *
  *   npm run build && touch dist/.build-stamp && BATON_CAPTURE_HISTORIES=1 npx vitest run --project e2e test/support/capture-histories.e2e.ts
  *
+ * `BATON_CAPTURE_ONLY=for-each,child-run` captures only those, leaving the others as they were.
+ *
  * Re-capture only to cover a new kind of run, and from committed workflow code: the point of the
  * fixtures is that they were written by the code already running in production.
  */
@@ -12,6 +14,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { forEachWorkflowId } from '../../workers/contracts/index.js';
 import { newPipeline, newTenant, savePipeline, startRun, stepOf, waitForRun, type RunView, type TestTenant } from './builders.js';
 
 const HISTORIES_DIR = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
@@ -21,8 +24,12 @@ interface Capture {
   extra?: Record<string, unknown>;
   body?: Record<string, unknown>;
   status: string;
+  /** Runs before the pipeline is saved, e.g. to save the pipelines it runs. */
+  before?: (tenant: TestTenant) => Promise<void>;
   /** Runs once the run has started, before waiting for it to end. */
   whileRunning?: (tenant: TestTenant, id: string) => Promise<void>;
+  /** Other workflows of the run to capture too (child workflows), by file suffix. */
+  related?: (tenant: TestTenant, id: string) => Promise<Record<string, string>>;
 }
 
 const CAPTURES: Record<string, Capture> = {
@@ -85,6 +92,33 @@ const CAPTURES: Record<string, Capture> = {
     extra: { timeout: '2s' },
     status: 'timed_out',
   },
+  'for-each': {
+    steps: {
+      list: { uses: 'core/echo@^1', with: { waits: [200, 20, 100, 20, 50] } },
+      nap: { uses: 'core/sleep@^1', needs: ['list'], forEach: '${{ steps.list.outputs.waits }}', maxParallel: 2, with: { ms: '${{ item }}' } },
+      flaky: { uses: 'core/fail@^1', forEach: [0, 1], retry: { maxAttempts: 2, initialInterval: '100ms' }, with: { message: 'transient', times: '${{ item }}' } },
+      total: { uses: 'core/echo@^1', needs: ['nap', 'flaky'], with: { sum: '${{ $sum(steps.nap.outputs.sleptMs) }}' } },
+    },
+    status: 'succeeded',
+    related: async (_tenant, id) => ({ nap: forEachWorkflowId(id, 'nap'), flaky: forEachWorkflowId(id, 'flaky') }),
+  },
+  'for-each-fails-fast': {
+    steps: { mixed: { uses: 'core/sleep@^1', forEach: [60_000, 60_000, -1], maxParallel: 3, with: { ms: '${{ item }}' } } },
+    status: 'failed',
+    related: async (_tenant, id) => ({ mixed: forEachWorkflowId(id, 'mixed') }),
+  },
+  'child-run': {
+    before: (tenant) => savePipeline(tenant, newPipeline('replay-child', { double: { uses: 'transform/jsonata@^1', with: { expression: 'n * 2', data: { n: '${{ inputs.n }}' } } } }, {
+      inputs: { n: { type: 'integer' } }, outputs: { value: '${{ steps.double.outputs.result }}' },
+    })),
+    steps: {
+      call: { uses: 'pipeline/run@^1', with: { pipeline: 'replay-child', inputs: { n: 21 } } },
+      ghost: { uses: 'pipeline/run@^1', with: { pipeline: 'no-such-pipeline' }, continueOnError: true },
+      after: { uses: 'core/echo@^1', needs: ['call'], with: { got: '${{ steps.call.outputs.outputs.value }}' } },
+    },
+    status: 'succeeded',
+    related: async (tenant, id) => ({ child: (await tenant.get(`/v1/runs?parentRunId=${id}`).expect(200)).body.items[0].id }),
+  },
   'continue-on-error': {
     steps: {
       optional: { uses: 'core/fail@^1', with: { message: 'nice to have', retryable: false }, continueOnError: true },
@@ -126,9 +160,11 @@ describe.skipIf(!process.env.BATON_CAPTURE_HISTORIES)('capture workflow historie
   });
   afterAll(() => connection?.close());
 
-  for (const [name, capture] of Object.entries(CAPTURES)) {
+  const only = process.env.BATON_CAPTURE_ONLY?.split(',');
+  for (const [name, capture] of Object.entries(CAPTURES).filter(([name]) => !only || only.includes(name))) {
     it(name, async () => {
       const pipeline = `replay-${name}`;
+      await capture.before?.(tenant);
       await savePipeline(tenant, newPipeline(pipeline, capture.steps, capture.extra));
       const id = await startRun(tenant, pipeline, capture.body);
       await capture.whileRunning?.(tenant, id);
@@ -137,8 +173,12 @@ describe.skipIf(!process.env.BATON_CAPTURE_HISTORIES)('capture workflow historie
       // The run row turns terminal before the workflow closes; wait for the history's last event.
       const handle = client.workflow.getHandle(id);
       await handle.result().catch(() => undefined);
-      const history = await handle.fetchHistory();
-      writeFileSync(join(HISTORIES_DIR, `${name}.json`), `${historyToJSON(history)}\n`);
+      writeFileSync(join(HISTORIES_DIR, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+      for (const [suffix, workflowId] of Object.entries((await capture.related?.(tenant, id)) ?? {})) {
+        const related = client.workflow.getHandle(workflowId);
+        await related.result().catch(() => undefined);
+        writeFileSync(join(HISTORIES_DIR, `${name}.${suffix}.json`), `${historyToJSON(await related.fetchHistory())}\n`);
+      }
     });
   }
 });
