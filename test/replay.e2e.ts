@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUNDLE_PATH = join(ROOT, 'dist/workers/workflow-bundle.js');
 const WORKFLOWS_PATH = join(ROOT, 'dist/workers/workflows/index.js');
 const HISTORIES_DIR = join(ROOT, 'test/fixtures/histories');
-const MIN_HISTORIES = 8;
+const MIN_HISTORIES = 15;
 
 // Not the worker's own JSON decoding (@temporalio/common's historyFromJSON): with grpc's protobufjs 7
 // hoisted, npm gives common and proto separate copies of protobufjs 8, and common's `instanceof Type`
@@ -75,15 +75,19 @@ describe('workflow replay', () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('reports a DeterminismViolationError for every recorded run', async () => {
-      // The built workflow with one timer before everything else: the recorded first command is a marker.
+      // The built workflows with one timer before everything else, where the recorded first command is another.
       const workflowsPath = join(dir, 'index.js');
       writeFileSync(
         workflowsPath,
         `import { sleep } from '@temporalio/workflow';
-import { runPipeline as original } from ${JSON.stringify(WORKFLOWS_PATH)};
+import * as original from ${JSON.stringify(WORKFLOWS_PATH)};
 export async function runPipeline(input) {
   await sleep(1);
-  return original(input);
+  return original.runPipeline(input);
+}
+export async function runForEach(input) {
+  await sleep(1);
+  return original.runForEach(input);
 }
 `,
       );
