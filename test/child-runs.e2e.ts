@@ -54,6 +54,24 @@ describe('pipeline/run', () => {
     expect(description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value])).toEqual(expect.arrayContaining([['BatonPipeline', child], ['BatonTenant', tenant.tenantId]]));
   });
 
+  it('fans out to one child run per item, outputs in item order', async () => {
+    const child = uniqueName('child-region');
+    await savePipeline(tenant, newPipeline(child, { shout: { uses: 'transform/jsonata@^1', with: { expression: '$uppercase(r)', data: { r: '${{ inputs.region }}' } } } }, {
+      inputs: { region: { type: 'string' } }, required: ['region'], outputs: { region: '${{ steps.shout.outputs.result }}' },
+    }));
+    const run = await runToEnd(tenant, newPipeline(uniqueName('parent-fan'), {
+      regions: { uses: 'pipeline/run@^1', forEach: ['eu', 'us', 'apac'], maxParallel: 2, with: { pipeline: child, inputs: { region: '${{ item }}' } } },
+    }, { outputs: { regions: '${{ steps.regions.outputs.outputs.region }}' } }));
+    expect(run.status).toBe('succeeded');
+    expect(run.outputs).toEqual({ regions: ['EU', 'US', 'APAC'] });
+    expect(stepOf(run, 'regions').items).toEqual({ total: 3, succeeded: 3, failed: 0 });
+    const children = await childrenOf(run.id);
+    expect(children.map((c) => [c.pipeline, c.status, c.parentRunId])).toEqual(Array(3).fill([child, 'succeeded', run.id]));
+    const started = (await allEvents(tenant, run.id)).filter((e) => e.type === 'step.child_started');
+    expect(started.map((e) => e.item).sort()).toEqual([0, 1, 2]);
+    expect(new Set(started.map((e) => e.childRunId))).toEqual(new Set(children.map((c) => c.id)));
+  });
+
   it('fails the step when the child run fails, with the child run named', async () => {
     const child = uniqueName('child-fails');
     await savePipeline(tenant, newPipeline(child, { boom: { uses: 'core/fail@^1', with: { message: 'no data today', retryable: false } } }));

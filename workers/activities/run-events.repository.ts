@@ -99,6 +99,7 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
       await step(event.stepId, `status = $4, attempt = GREATEST(attempt, COALESCE($5, 0)), error = $6, ended_at = $7`, [event.status, event.attempt ?? null, json(event.error), event.at], active);
       break;
     case 'step.child_started':
+      if (event.item !== undefined) break;
       await step(event.stepId, `status = 'running', attempt = GREATEST(attempt, 1), started_at = COALESCE(started_at, $4)`, [event.at], active);
       break;
     case 'step.fanned_out':

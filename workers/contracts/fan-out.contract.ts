@@ -18,6 +18,8 @@ export interface RunForEachInput {
   context: ExpressionContext;
   items: unknown[];
   maxParallel: number;
+  /** How deep the run is in a tree of child runs, for `pipeline/run` items. */
+  depth: number;
   /** Carried across continue-as-new: the first item not started yet, and the outputs of all before it. */
   next?: number;
   outputs?: Array<Record<string, unknown>>;

@@ -1,4 +1,4 @@
-import type { PinnedPipeline } from './pipeline.contract.js';
+import type { PinnedPipeline, PinnedStep } from './pipeline.contract.js';
 
 export const RUN_PIPELINE_WORKFLOW = 'runPipeline';
 export const DEFAULT_TASK_QUEUE = 'baton-shared';
@@ -26,6 +26,7 @@ export interface RunPipelineInput {
 
 /** The step the engine carries out itself, as a child run, instead of in a sandbox. */
 export const CHILD_RUN_STEP = { plugin: 'pipeline', step: 'run' } as const;
+export const isChildRunStep = (pin: PinnedStep) => pin.plugin === CHILD_RUN_STEP.plugin && pin.step === CHILD_RUN_STEP.step;
 /** Runs started by runs started by runs…: a pipeline that runs itself stops here. */
 export const MAX_RUN_DEPTH = 5;
 
@@ -76,7 +77,7 @@ export type RunEvent =
   | { type: 'step.attempt_failed'; key: string; at: string; stepId: string; item?: number; attempt: number; error: ErrorInfo; retryable: boolean }
   | { type: 'step.succeeded'; key: string; at: string; stepId: string; attempt: number; outputs: StepOutputs }
   /** A `forEach` step starts: `items` executions, at most `maxParallel` at once. */
-  | { type: 'step.child_started'; key: string; at: string; stepId: string; childRunId: string; pipeline: string; version: number }
+  | { type: 'step.child_started'; key: string; at: string; stepId: string; item?: number; childRunId: string; pipeline: string; version: number }
   | { type: 'step.fanned_out'; key: string; at: string; stepId: string; items: number; maxParallel: number }
   | { type: 'step.item_succeeded'; key: string; at: string; stepId: string; item: number; attempt: number }
   | { type: 'step.item_failed'; key: string; at: string; stepId: string; item: number; status: Extract<StepStatus, 'failed' | 'timed_out' | 'cancelled'>; error: ErrorInfo }

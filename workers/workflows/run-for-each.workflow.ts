@@ -1,7 +1,8 @@
 import { CancellationScope, condition, continueAsNew, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { evaluateTemplate } from '../contracts/expressions.js';
-import { eventKeyPrefix, MAX_FOR_EACH_PAYLOAD_BYTES, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult } from '../contracts/index.js';
+import { eventKeyPrefix, isChildRunStep, MAX_FOR_EACH_PAYLOAD_BYTES, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult } from '../contracts/index.js';
 import type { BatonActivities } from '../activities/index.js';
+import { runChildPipeline } from './child-run.js';
 import { classifyFailure, executeStepActivity, now, stepTimeoutMs } from './step-activity.js';
 
 /**
@@ -54,7 +55,7 @@ class ForEachInterpreter {
     } finally {
       // Cancelled or not, every started item ends (and is recorded) before this workflow does.
       await Promise.allSettled(this.running.values());
-      if (this.ended.length) await CancellationScope.nonCancellable(() => recordRunEvents(this.input.tenantId, this.input.runId, this.ended));
+      if (this.ended.length) await this.recordNow(...this.ended);
     }
     if (this.failure) return { ok: false, status: this.failure.status, error: { ...this.failure.error, message: `Item ${this.failure.item} of ${items.length}: ${this.failure.error.message}` } };
     if (this.next < items.length) await continueAsNew<typeof runForEach>({ ...this.input, next: this.next, outputs: this.outputs });
@@ -86,6 +87,16 @@ class ForEachInterpreter {
       return this.failed(item, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error', step: stepId });
     }
     try {
+      if (isChildRunStep(pin)) {
+        const outcome = await runChildPipeline({
+          runId, tenantId, depth: this.input.depth, stepId, item, request: stepInput, record: (event) => this.recordNow(event), callerCancelled: () => this.items.consideredCancelled,
+        });
+        if (!outcome.ok) return this.failed(item, 'failed', outcome.error);
+        this.outputs[item] = outcome.outputs;
+        // No executeStep activity ran to record it.
+        await this.recordNow({ type: 'step.item_succeeded', key: `${eventKeyPrefix(stepId, item)}:succeeded`, at: now(), stepId, item, attempt: 1 });
+        return;
+      }
       const result = await executeStepActivity(
         { runId, tenantId, stepId, item, uses: step.uses!, pin, input: stepInput, idempotencyKey: `${runId}:${stepId}:${item}`, timeoutMs: stepTimeoutMs(step, defaults) },
         step, defaults,
@@ -103,6 +114,10 @@ class ForEachInterpreter {
         error: { message: `Stopped: item ${this.failure.item} failed`, code: 'cancelled', step: stepId },
       });
     }
+  }
+
+  private recordNow(...events: RunEvent[]): Promise<void> {
+    return CancellationScope.nonCancellable(() => recordRunEvents(this.input.tenantId, this.input.runId, events));
   }
 
   private failed(item: number, status: ItemFailure['status'], error: ErrorInfo): void {

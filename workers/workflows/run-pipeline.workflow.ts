@@ -1,23 +1,19 @@
 import {
-  CancellationScope, CancelledFailure, ChildWorkflowFailure, condition, defineSignal, executeChild, isCancellation, ParentClosePolicy, patched, proxyActivities, setHandler, sleep, uuid4,
-  workflowInfo,
+  CancellationScope, CancelledFailure, condition, defineSignal, executeChild, isCancellation, ParentClosePolicy, patched, proxyActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
 import { evaluateCondition, evaluateTemplate, type ExpressionContext } from '../contracts/expressions.js';
 import { nextActions, runOutcome, type StepState, type StepStates } from '../contracts/graph.js';
 import {
-  APPROVAL_SIGNAL, CHILD_RUN_STEP, DEFAULT_MAX_PARALLEL, SEARCH_ATTRIBUTES, failureHandlerId, forEachWorkflowId, MAX_FOR_EACH_ITEMS, MAX_FOR_EACH_PAYLOAD_BYTES, RECORD_STEP_SUCCESS_PATCH, RUN_FOR_EACH_WORKFLOW, STEP_FAILURE_TYPES,
+  APPROVAL_SIGNAL, DEFAULT_MAX_PARALLEL, isChildRunStep, failureHandlerId, forEachWorkflowId, MAX_FOR_EACH_ITEMS, MAX_FOR_EACH_PAYLOAD_BYTES, RECORD_STEP_SUCCESS_PATCH, RUN_FOR_EACH_WORKFLOW,
   type ApprovalDecision, type ApprovalDefinition, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult, type RunPipelineInput, type RunPipelineResult,
   type StepDefinition, type StepOutputs,
 } from '../contracts/index.js';
+import { runChildPipeline, type ChildRunOutcome } from './child-run.js';
 import { classifyFailure, executeStepActivity, ms, now, recordEvents, stepTimeoutMs } from './step-activity.js';
 
 const approvalSignal = defineSignal<[ApprovalDecision]>(APPROVAL_SIGNAL);
 
-const { startChildRun } = proxyActivities<BatonActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [STEP_FAILURE_TYPES.invalidInput] },
-});
 
 /**
  * The one interpreter: walks any pipeline's step graph and runs each step through the generic
@@ -157,7 +153,7 @@ class PipelineInterpreter {
       return;
     }
     const pin = this.input.pipeline.pins[stepId]!;
-    if (pin.plugin === CHILD_RUN_STEP.plugin && pin.step === CHILD_RUN_STEP.step) return this.runChild(stepId, stepInput);
+    if (isChildRunStep(pin)) return this.runChild(stepId, stepInput);
     const defaults = this.input.pipeline.definition.defaults;
     const recordsSuccess = patched(RECORD_STEP_SUCCESS_PATCH);
     try {
@@ -183,51 +179,22 @@ class PipelineInterpreter {
     }
   }
 
-  /**
-   * A `pipeline/run` step: records the child run, runs it as a child workflow and waits for it.
-   * Cancelling this run cancels the child (Temporal's child cancellation); the child ending in
-   * any way but success fails the step.
-   */
+  /** A `pipeline/run` step: a child run, which is cancelled with this run (see child-run.ts). */
   private async runChild(stepId: string, request: Record<string, unknown>): Promise<void> {
     const { runId, tenantId } = this.input;
-    const parent = { runId, stepId, depth: (this.input.parent?.depth ?? 0) + 1 };
-    const fail = (error: ErrorInfo) => this.emit(this.failEvent(stepId, 'failed', error));
-    let child: RunPipelineInput;
+    let outcome: ChildRunOutcome;
     try {
-      child = await startChildRun({ tenantId, parent, childRunId: uuid4(), with: request });
-    } catch (error) {
-      if (isCancellation(error)) {
-        this.states[stepId] = 'cancelled';
-        throw error;
-      }
-      return fail(classifyFailure(stepId, error).info);
-    }
-    const { name, version } = child.pipeline;
-    await this.emit({ type: 'step.child_started', key: `step:${stepId}:child_started`, at: now(), stepId, childRunId: child.runId, pipeline: name, version });
-    const pipelineKey = { name: SEARCH_ATTRIBUTES.pipeline, type: 'KEYWORD' } as const;
-    let result: RunPipelineResult;
-    try {
-      result = await executeChild(runPipeline, {
-        workflowId: child.runId,
-        args: [child],
-        parentClosePolicy: ParentClosePolicy.TERMINATE,
-        typedSearchAttributes: workflowInfo().typedSearchAttributes.updateCopy([{ key: pipelineKey, value: name }]),
+      outcome = await runChildPipeline({
+        runId, tenantId, depth: this.input.parent?.depth ?? 0, stepId, request, record: (event) => this.emit(event), callerCancelled: () => this.scope.consideredCancelled,
       });
-    } catch (error) {
-      if (isCancellation(error) && this.scope.consideredCancelled) {
-        this.states[stepId] = 'cancelled';
-        throw error;
-      }
-      const reason = error instanceof ChildWorkflowFailure && error.cause instanceof CancelledFailure ? 'was cancelled' : `stopped: ${(error as Error).message}`;
-      return fail({ message: `Child run ${child.runId} of ${name} ${reason}`, code: 'child_run_failed', step: stepId });
+    } catch (cancellation) {
+      this.states[stepId] = 'cancelled';
+      throw cancellation;
     }
-    if (result.status !== 'succeeded') {
-      return fail({ message: `Child run ${child.runId} of ${name} ${result.status.replace('_', ' ')}: ${result.error?.message ?? 'no reason given'}`, code: 'child_run_failed', step: stepId });
-    }
-    const outputs = { runId: child.runId, status: result.status, outputs: result.outputs };
-    this.outputs[stepId] = outputs;
+    if (!outcome.ok) return this.emit(this.failEvent(stepId, 'failed', outcome.error));
+    this.outputs[stepId] = outcome.outputs;
     this.states[stepId] = 'succeeded';
-    await this.emit({ type: 'step.succeeded', key: `step:${stepId}:succeeded`, at: now(), stepId, attempt: 1, outputs });
+    await this.emit({ type: 'step.succeeded', key: `step:${stepId}:succeeded`, at: now(), stepId, attempt: 1, outputs: outcome.outputs });
   }
 
   /**
@@ -247,7 +214,7 @@ class PipelineInterpreter {
     const { runId, tenantId, pipeline } = this.input;
     const input: RunForEachInput = {
       runId, tenantId, stepId, step: { uses: step.uses, with: step.with, retry: step.retry, timeout: step.timeout }, defaults: pipeline.definition.defaults,
-      pin: pipeline.pins[stepId]!, context: this.context(), items, maxParallel: step.maxParallel ?? DEFAULT_MAX_PARALLEL,
+      pin: pipeline.pins[stepId]!, context: this.context(), items, maxParallel: step.maxParallel ?? DEFAULT_MAX_PARALLEL, depth: this.input.parent?.depth ?? 0,
     };
     const size = JSON.stringify(input).length;
     if (size > MAX_FOR_EACH_PAYLOAD_BYTES) {

@@ -1,0 +1,68 @@
+/**
+ * The `pipeline/run` step, shared by both interpreter workflows: record the child run, run it as a
+ * child workflow and wait for it. Deterministic: imports only the workflow SDK and the contracts.
+ */
+import { CancelledFailure, ChildWorkflowFailure, executeChild, isCancellation, ParentClosePolicy, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { BatonActivities } from '../activities/index.js';
+import {
+  eventKeyPrefix, RUN_PIPELINE_WORKFLOW, SEARCH_ATTRIBUTES, STEP_FAILURE_TYPES, type ErrorInfo, type RunEvent, type RunPipelineInput, type RunPipelineResult,
+} from '../contracts/index.js';
+import type { runPipeline } from './run-pipeline.workflow.js';
+import { classifyFailure, now } from './step-activity.js';
+
+const { startChildRun } = proxyActivities<BatonActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [STEP_FAILURE_TYPES.invalidInput] },
+});
+
+const PIPELINE_KEY = { name: SEARCH_ATTRIBUTES.pipeline, type: 'KEYWORD' } as const;
+
+export interface ChildRunStep {
+  runId: string;
+  tenantId: string;
+  /** How deep the calling run is: 0 for a run nobody started. */
+  depth: number;
+  stepId: string;
+  item?: number;
+  /** The step's evaluated `with`. */
+  request: Record<string, unknown>;
+  record(event: RunEvent): Promise<void>;
+  /** Whether the caller itself is being cancelled (then the child's cancellation is the caller's). */
+  callerCancelled(): boolean;
+}
+
+export type ChildRunOutcome = { ok: true; outputs: { runId: string; status: 'succeeded'; outputs: Record<string, unknown> | null } } | { ok: false; error: ErrorInfo };
+
+/**
+ * Resolves with how the child run ended; rejects only when the caller is cancelled, after
+ * Temporal has cancelled the child. A child cancelled on its own is a failure of the step.
+ */
+export async function runChildPipeline(step: ChildRunStep): Promise<ChildRunOutcome> {
+  const { runId, tenantId, stepId, item } = step;
+  const failed = (message: string): ChildRunOutcome => ({ ok: false, error: { message, code: 'child_run_failed', step: stepId } });
+  let child: RunPipelineInput;
+  try {
+    child = await startChildRun({ tenantId, parent: { runId, stepId, depth: step.depth + 1 }, childRunId: uuid4(), with: step.request });
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    return { ok: false, error: classifyFailure(stepId, error).info };
+  }
+  const { name, version } = child.pipeline;
+  await step.record({
+    type: 'step.child_started', key: `${eventKeyPrefix(stepId, item)}:child_started`, at: now(), stepId, ...(item === undefined ? {} : { item }), childRunId: child.runId, pipeline: name, version,
+  });
+  let result: RunPipelineResult;
+  try {
+    result = await executeChild<typeof runPipeline>(RUN_PIPELINE_WORKFLOW, {
+      workflowId: child.runId,
+      args: [child],
+      parentClosePolicy: ParentClosePolicy.TERMINATE,
+      typedSearchAttributes: workflowInfo().typedSearchAttributes.updateCopy([{ key: PIPELINE_KEY, value: name }]),
+    });
+  } catch (error) {
+    if (isCancellation(error) && step.callerCancelled()) throw error;
+    return failed(`Child run ${child.runId} of ${name} ${error instanceof ChildWorkflowFailure && error.cause instanceof CancelledFailure ? 'was cancelled' : `stopped: ${(error as Error).message}`}`);
+  }
+  if (result.status !== 'succeeded') return failed(`Child run ${child.runId} of ${name} ${result.status.replace('_', ' ')}: ${result.error?.message ?? 'no reason given'}`);
+  return { ok: true, outputs: { runId: child.runId, status: result.status, outputs: result.outputs } };
+}
