@@ -1,6 +1,6 @@
-import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { allEvents, newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type RunView, type TestTenant } from './support/builders.js';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allEvents, temporalClient, newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type RunView, type TestTenant } from './support/builders.js';
 
 interface RunSummary {
   id: string;
@@ -12,16 +12,12 @@ interface RunSummary {
 
 describe('pipeline/run', () => {
   let tenant: TestTenant;
-  let connection: Connection;
   let temporal: Client;
   beforeAll(async () => {
     tenant = await newTenant();
-    connection = await Connection.connect({ address: inject('temporalAddress') });
-    temporal = new Client({ connection });
+    temporal = await temporalClient();
   });
-  afterAll(async () => {
-    await connection?.close();
-  });
+  afterAll(() => temporal?.connection.close());
 
   const childrenOf = async (runId: string): Promise<RunSummary[]> => (await tenant.get(`/v1/runs?parentRunId=${runId}`).expect(200)).body.items;
   const childOf = async (run: RunView): Promise<RunView> => {
@@ -110,39 +106,33 @@ describe('pipeline/run', () => {
     expect(response.body.errors).toEqual([expect.objectContaining({ path: 'steps.call.with.pipeline' })]);
   });
 
-  it('cancels the child run when the parent is cancelled', async () => {
+  /** Starts a parent whose child sleeps a minute; resolves once the child's step is running. */
+  async function parentOfSleepingChild(): Promise<{ id: string; childId: string; child: string }> {
     const child = uniqueName('child-slow');
     await savePipeline(tenant, newPipeline(child, { nap: { uses: 'core/sleep@^1', with: { ms: 60_000 } } }));
     const parent = uniqueName('parent');
     await savePipeline(tenant, newPipeline(parent, { call: { uses: 'pipeline/run@^1', with: { pipeline: child } } }));
     const id = await startRun(tenant, parent);
-    let childId: string | undefined;
-    for (const deadline = Date.now() + 20_000; !childId && Date.now() < deadline;) {
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
       const [found] = await childrenOf(id);
-      if (found) childId = (await waitForRun(tenant, found.id, (r) => stepOf(r, 'nap').status === 'running')).id;
-      else await new Promise((r) => setTimeout(r, 100));
+      if (found) return { id, child, childId: (await waitForRun(tenant, found.id, (r) => stepOf(r, 'nap').status === 'running')).id };
     }
+    throw new Error(`run ${id} started no child run`);
+  }
+
+  it('cancels the child run when the parent is cancelled', async () => {
+    const { id, childId } = await parentOfSleepingChild();
     await tenant.post(`/v1/runs/${id}/cancel`).expect(202);
     const run = await waitForRun(tenant, id);
     expect(run.status).toBe('cancelled');
     expect(stepOf(run, 'call').status).toBe('cancelled');
-    const childRun = await waitForRun(tenant, childId!);
+    const childRun = await waitForRun(tenant, childId);
     expect(childRun.status).toBe('cancelled');
     expect(stepOf(childRun, 'nap').status).toBe('cancelled');
   });
 
   it('fails the step when the child run is cancelled on its own', async () => {
-    const child = uniqueName('child-cancelled');
-    await savePipeline(tenant, newPipeline(child, { nap: { uses: 'core/sleep@^1', with: { ms: 60_000 } } }));
-    const parent = uniqueName('parent');
-    await savePipeline(tenant, newPipeline(parent, { call: { uses: 'pipeline/run@^1', with: { pipeline: child } } }));
-    const id = await startRun(tenant, parent);
-    let childId: string | undefined;
-    for (const deadline = Date.now() + 20_000; !childId && Date.now() < deadline;) {
-      childId = (await childrenOf(id))[0]?.id;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await waitForRun(tenant, childId!, (r) => stepOf(r, 'nap').status === 'running');
+    const { id, childId, child } = await parentOfSleepingChild();
     await tenant.post(`/v1/runs/${childId}/cancel`).expect(202);
     const run = await waitForRun(tenant, id);
     expect(run.status).toBe('failed');

@@ -1,7 +1,7 @@
-import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forEachWorkflowId } from '../workers/contracts/index.js';
-import { allEvents, newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type EventView, type TestTenant } from './support/builders.js';
+import { allEvents, temporalClient, newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type EventView, type TestTenant } from './support/builders.js';
 
 /** The most items that ran at one time, from their start and end events. */
 function peakParallelism(events: EventView[], stepId: string): number {
@@ -27,16 +27,12 @@ async function waitForEvents(tenant: TestTenant, runId: string, done: (events: E
 
 describe('forEach', () => {
   let tenant: TestTenant;
-  let connection: Connection;
   let temporal: Client;
   beforeAll(async () => {
     tenant = await newTenant();
-    connection = await Connection.connect({ address: inject('temporalAddress') });
-    temporal = new Client({ connection });
+    temporal = await temporalClient();
   });
-  afterAll(async () => {
-    await connection?.close();
-  });
+  afterAll(() => temporal?.connection.close());
 
   it('runs one execution per item, at most maxParallel at once, with outputs in item order', async () => {
     const run = await runToEnd(

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import request from 'supertest';
 import { expect, inject } from 'vitest';
 
@@ -118,4 +119,9 @@ export async function allEvents(tenant: TestTenant, runId: string): Promise<Even
     after = body.nextCursor;
   }
   return events;
+}
+
+/** A Temporal client of the test stack's dev server, for what the API does not show; close its connection after. */
+export async function temporalClient(): Promise<Client> {
+  return new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }), namespace: 'default' });
 }

@@ -8,14 +8,14 @@
  * Re-capture only to cover a new kind of run, and from committed workflow code: the point of the
  * fixtures is that they were written by the code already running in production.
  */
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forEachWorkflowId } from '../../workers/contracts/index.js';
-import { newPipeline, newTenant, savePipeline, startRun, stepOf, waitForRun, type RunView, type TestTenant } from './builders.js';
+import { newPipeline, newTenant, savePipeline, startRun, stepOf, temporalClient, waitForRun, type RunView, type TestTenant } from './builders.js';
 
 const HISTORIES_DIR = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 
@@ -150,15 +150,13 @@ const historyToJSON = (history: unknown) => JSON.stringify(anonymise(toJson(hist
 
 describe.skipIf(!process.env.BATON_CAPTURE_HISTORIES)('capture workflow histories', () => {
   let tenant: TestTenant;
-  let connection: Connection;
   let client: Client;
   beforeAll(async () => {
     tenant = await newTenant();
-    connection = await Connection.connect({ address: inject('temporalAddress') });
-    client = new Client({ connection, namespace: 'default' });
+    client = await temporalClient();
     mkdirSync(HISTORIES_DIR, { recursive: true });
   });
-  afterAll(() => connection?.close());
+  afterAll(() => client?.connection.close());
 
   const only = process.env.BATON_CAPTURE_ONLY?.split(',');
   for (const [name, capture] of Object.entries(CAPTURES).filter(([name]) => !only || only.includes(name))) {
