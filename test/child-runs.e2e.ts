@@ -139,6 +139,17 @@ describe('pipeline/run', () => {
     expect(stepOf(run, 'call').error).toMatchObject({ code: 'child_run_failed', message: `Child run ${childId} of ${child} was cancelled` });
   });
 
+  it('cancels the child run at the step\'s timeout and times the step out', async () => {
+    const child = uniqueName('child-slow');
+    await savePipeline(tenant, newPipeline(child, { nap: { uses: 'core/sleep@^1', with: { ms: 60_000 } } }));
+    const run = await runToEnd(tenant, newPipeline(uniqueName('parent'), { call: { uses: 'pipeline/run@^1', timeout: '2s', with: { pipeline: child } } }));
+    expect(run.status).toBe('failed');
+    const childRun = await childOf(run);
+    expect(childRun.status).toBe('cancelled');
+    expect(stepOf(childRun, 'nap').status).toBe('cancelled');
+    expect(stepOf(run, 'call')).toMatchObject({ status: 'timed_out', error: { code: 'timeout', message: `Child run ${childRun.id} of ${child} was cancelled: the step's timeout of 2000 ms passed` } });
+  });
+
   it('stops a pipeline that runs itself at the depth limit', async () => {
     const name = uniqueName('recursive');
     const run = await runToEnd(tenant, newPipeline(name, { again: { uses: 'pipeline/run@^1', with: { pipeline: name } } }));

@@ -132,19 +132,35 @@ describe('forEach', () => {
     expect(stepOf(run, 'each')).toMatchObject({ status: 'failed', error: { code: 'expression_error', message: '`forEach` must give an array; it gave object' } });
   });
 
-  it('stops every item and the fan-out workflow when the run is cancelled', async () => {
-    const name = uniqueName('fan-cancel');
-    await savePipeline(tenant, newPipeline(name, { nap: { uses: 'core/sleep@^1', forEach: '${{ [1..6] }}', maxParallel: 3, with: { ms: 60000 } } }));
+  for (const [when, maxParallel] of [['while items wait their turn', 3], ['once every item has started', 6]] as const) {
+    it(`stops every item and the fan-out workflow when the run is cancelled ${when}`, async () => {
+      const name = uniqueName('fan-cancel');
+      await savePipeline(tenant, newPipeline(name, { nap: { uses: 'core/sleep@^1', forEach: '${{ [1..6] }}', maxParallel, with: { ms: 60000 } } }));
+      const id = await startRun(tenant, name);
+      await waitForEvents(tenant, id, (events) => events.filter((e) => e.type === 'step.started').length === maxParallel);
+      await tenant.post(`/v1/runs/${id}/cancel`).expect(202);
+      const run = await waitForRun(tenant, id);
+      expect(run.status).toBe('cancelled');
+      expect(stepOf(run, 'nap')).toMatchObject({ status: 'cancelled', outputs: null, items: { total: 6, succeeded: 0 } });
+      const fanOut = await temporal.workflow.getHandle(forEachWorkflowId(id, 'nap')).describe();
+      expect(fanOut.status.name).toBe('CANCELLED');
+      expect((await allEvents(tenant, id)).filter((e) => e.type === 'step.started')).toHaveLength(maxParallel);
+    });
+  }
+
+  it('fails the step, not the run, when the fan-out workflow is cancelled from outside Baton', async () => {
+    const name = uniqueName('fan-outside');
+    await savePipeline(tenant, newPipeline(name, {
+      nap: { uses: 'core/sleep@^1', forEach: [60000, 60000], with: { ms: '${{ item }}' }, continueOnError: true },
+      after: { uses: 'core/echo@^1', needs: ['nap'], with: { nap: '${{ steps.nap.status }}' } },
+    }));
     const id = await startRun(tenant, name);
-    await waitForEvents(tenant, id, (events) => events.filter((e) => e.type === 'step.started').length === 3);
-    await tenant.post(`/v1/runs/${id}/cancel`).expect(202);
+    await waitForEvents(tenant, id, (events) => events.filter((e) => e.type === 'step.started').length === 2);
+    await temporal.workflow.getHandle(forEachWorkflowId(id, 'nap')).cancel();
     const run = await waitForRun(tenant, id);
-    expect(run.status).toBe('cancelled');
-    expect(stepOf(run, 'nap')).toMatchObject({ status: 'cancelled', items: { total: 6, succeeded: 0 } });
-    const fanOut = await temporal.workflow.getHandle(forEachWorkflowId(id, 'nap')).describe();
-    expect(fanOut.status.name).toBe('CANCELLED');
-    const started = (await allEvents(tenant, id)).filter((e) => e.type === 'step.started');
-    expect(started).toHaveLength(3);
+    expect(run.status).toBe('succeeded');
+    expect(stepOf(run, 'nap')).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('The fan-out stopped') } });
+    expect(stepOf(run, 'after').outputs).toEqual({ nap: 'failed' });
   });
 
   it('fans out to 10,000 items, continuing the fan-out workflow as new well below the history limit', async () => {

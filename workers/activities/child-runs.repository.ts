@@ -27,12 +27,26 @@ export class ChildRunsRepository {
   constructor(private readonly pool: pg.Pool) {}
 
   /** An active pipeline of the tenant by name, at `version` or its latest; null if either is missing. */
-  async findPinnedVersion(tenantId: string, name: string, version?: number): Promise<PinnedVersion | null> {
+  findPinnedVersion(tenantId: string, name: string, version?: number): Promise<PinnedVersion | null> {
+    return this.findOnePinned(`p.name = $2 AND p.deleted_at IS NULL AND v.version = COALESCE($3, p.latest_version)`, [tenantId, name, version ?? null]);
+  }
+
+  /** The version and inputs a child run was recorded with, if it was: an activity retried after its insert reuses them. */
+  async findRecorded(tenantId: string, runId: string): Promise<{ pipeline: PinnedVersion; inputs: Record<string, unknown> } | null> {
+    const { rows } = await this.pool.query<{ pipeline_id: string; version: number; inputs: Record<string, unknown> }>(
+      'SELECT pipeline_id, version, inputs FROM run WHERE tenant_id = $1 AND id = $2', [tenantId, runId],
+    );
+    const run = rows[0];
+    const pipeline = run && (await this.findOnePinned('p.id = $2 AND v.version = $3', [tenantId, run.pipeline_id, run.version]));
+    return run && pipeline ? { pipeline, inputs: run.inputs } : null;
+  }
+
+  private async findOnePinned(where: string, params: unknown[]): Promise<PinnedVersion | null> {
     const { rows } = await this.pool.query<PinnedVersion>(
       `SELECT p.id AS "pipelineId", p.name, v.id AS "versionId", v.version, v.definition, v.pins
          FROM pipeline p JOIN pipeline_version v ON v.pipeline_id = p.id AND v.tenant_id = p.tenant_id
-        WHERE p.tenant_id = $1 AND p.name = $2 AND p.deleted_at IS NULL AND v.version = COALESCE($3, p.latest_version)`,
-      [tenantId, name, version ?? null],
+        WHERE p.tenant_id = $1 AND ${where}`,
+      params,
     );
     return rows[0] ?? null;
   }

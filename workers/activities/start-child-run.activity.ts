@@ -23,13 +23,14 @@ export function createStartChildRun(runs: ChildRunsRepository) {
     if (!isObject(inputs)) throw refuse('invalid_input', '`with.inputs` must be an object');
     if (parent.depth > MAX_RUN_DEPTH) throw refuse('too_deep', `Runs may start child runs ${MAX_RUN_DEPTH} levels deep; does ${name} start itself?`);
 
-    const pinned = await runs.findPinnedVersion(tenantId, name, version as number | undefined);
+    const recorded = await runs.findRecorded(tenantId, childRunId);
+    const pinned = recorded?.pipeline ?? (await runs.findPinnedVersion(tenantId, name, version as number | undefined));
     if (!pinned) throw refuse('pipeline_not_found', version === undefined ? `Pipeline ${name} was not found` : `Pipeline ${name} has no version ${version}`);
-    const checked = checkRunInputs(pinned.versionId, pinned.definition, inputs);
+    const checked = checkRunInputs(pinned.versionId, pinned.definition, recorded?.inputs ?? inputs);
     if (checked.problems.length) {
       throw refuse('invalid_inputs', `The inputs do not fit pipeline ${name}: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
     }
-    await runs.insertQueued({ id: childRunId, tenantId, parentRunId: parent.runId, pipeline: pinned, inputs: checked.inputs, steps: runStepRows(pinned.definition) });
+    if (!recorded) await runs.insertQueued({ id: childRunId, tenantId, parentRunId: parent.runId, pipeline: pinned, inputs: checked.inputs, steps: runStepRows(pinned.definition) });
     return {
       runId: childRunId, tenantId, trigger: 'pipeline', inputs: checked.inputs, parent,
       pipeline: { name: pinned.name, version: pinned.version, definition: pinned.definition, pins: pinned.pins },

@@ -34,3 +34,19 @@ export type RunForEachResult =
  * would not fit fails with this rather than with an opaque engine error.
  */
 export const MAX_FOR_EACH_PAYLOAD_BYTES = 1_500_000;
+
+/** The size in bytes of a value as Temporal stores it (UTF-8 JSON); deterministic, no TextEncoder needed. */
+export function jsonBytes(value: unknown): number {
+  const text = JSON.stringify(value) ?? '';
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}

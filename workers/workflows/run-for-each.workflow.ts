@@ -1,9 +1,9 @@
-import { CancellationScope, condition, continueAsNew, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, condition, continueAsNew, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { evaluateTemplate } from '../contracts/expressions.js';
-import { eventKeyPrefix, isChildRunStep, MAX_FOR_EACH_PAYLOAD_BYTES, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult } from '../contracts/index.js';
+import { eventKeyPrefix, isChildRunStep, jsonBytes, MAX_FOR_EACH_PAYLOAD_BYTES, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult } from '../contracts/index.js';
 import type { BatonActivities } from '../activities/index.js';
 import { runChildPipeline } from './child-run.js';
-import { classifyFailure, executeStepActivity, now, stepTimeoutMs } from './step-activity.js';
+import { classifyFailure, executeStepActivity, ms, now, stepTimeoutMs } from './step-activity.js';
 
 /**
  * Item failures are recorded through an ordinary activity: local activities interleaved with
@@ -57,12 +57,17 @@ class ForEachInterpreter {
       await Promise.allSettled(this.running.values());
       if (this.ended.length) await this.recordNow(...this.ended);
     }
+    // A cancel that came once every item had started ended the items, not the loop above.
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('The fan-out was cancelled');
     if (this.failure) return { ok: false, status: this.failure.status, error: { ...this.failure.error, message: `Item ${this.failure.item} of ${items.length}: ${this.failure.error.message}` } };
-    if (this.next < items.length) await continueAsNew<typeof runForEach>({ ...this.input, next: this.next, outputs: this.outputs });
-    const size = JSON.stringify(this.outputs).length;
+    // What goes on is the next run's input or the parent's result; either must fit in one payload.
+    const carried = { ...this.input, next: this.next, outputs: this.outputs };
+    const size = jsonBytes(this.next < items.length ? carried : this.outputs);
     if (size > MAX_FOR_EACH_PAYLOAD_BYTES) {
-      return { ok: false, status: 'failed', error: { message: `The items' outputs take ${size} bytes; the limit is ${MAX_FOR_EACH_PAYLOAD_BYTES}. Output references (paths, ids) rather than data`, code: 'outputs_too_large', step: this.input.stepId } };
+      const message = `The items' outputs take ${size} bytes; the limit is ${MAX_FOR_EACH_PAYLOAD_BYTES}. Output references (paths, ids) rather than data`;
+      return { ok: false, status: 'failed', error: { message, code: 'outputs_too_large', step: this.input.stepId } };
     }
+    if (this.next < items.length) await continueAsNew<typeof runForEach>(carried);
     return { ok: true, outputs: this.outputs };
   }
 
@@ -89,9 +94,10 @@ class ForEachInterpreter {
     try {
       if (isChildRunStep(pin)) {
         const outcome = await runChildPipeline({
-          runId, tenantId, depth: this.input.depth, stepId, item, request: stepInput, record: (event) => this.recordNow(event), callerCancelled: () => this.items.consideredCancelled,
+          runId, tenantId, depth: this.input.depth, stepId, item, request: stepInput, ...(step.timeout ? { timeoutMs: ms(step.timeout, step.timeout) } : {}),
+          record: (run, events) => this.recordOn(run, events), callerCancelled: () => this.items.consideredCancelled,
         });
-        if (!outcome.ok) return this.failed(item, 'failed', outcome.error);
+        if (!outcome.ok) return this.failed(item, outcome.status, outcome.error);
         this.outputs[item] = outcome.outputs;
         // No executeStep activity ran to record it.
         await this.recordNow({ type: 'step.item_succeeded', key: `${eventKeyPrefix(stepId, item)}:succeeded`, at: now(), stepId, item, attempt: 1 });
@@ -117,7 +123,11 @@ class ForEachInterpreter {
   }
 
   private recordNow(...events: RunEvent[]): Promise<void> {
-    return CancellationScope.nonCancellable(() => recordRunEvents(this.input.tenantId, this.input.runId, events));
+    return this.recordOn(this.input.runId, events);
+  }
+
+  private recordOn(runId: string, events: RunEvent[]): Promise<void> {
+    return CancellationScope.nonCancellable(() => recordRunEvents(this.input.tenantId, runId, events));
   }
 
   private failed(item: number, status: ItemFailure['status'], error: ErrorInfo): void {

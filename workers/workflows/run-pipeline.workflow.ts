@@ -5,7 +5,7 @@ import type { BatonActivities } from '../activities/index.js';
 import { evaluateCondition, evaluateTemplate, type ExpressionContext } from '../contracts/expressions.js';
 import { nextActions, runOutcome, type StepState, type StepStates } from '../contracts/graph.js';
 import {
-  APPROVAL_SIGNAL, DEFAULT_MAX_PARALLEL, isChildRunStep, failureHandlerId, forEachWorkflowId, MAX_FOR_EACH_ITEMS, MAX_FOR_EACH_PAYLOAD_BYTES, RECORD_STEP_SUCCESS_PATCH, RUN_FOR_EACH_WORKFLOW,
+  APPROVAL_SIGNAL, DEFAULT_MAX_PARALLEL, isChildRunStep, jsonBytes, failureHandlerId, forEachWorkflowId, MAX_FOR_EACH_ITEMS, MAX_FOR_EACH_PAYLOAD_BYTES, RECORD_STEP_SUCCESS_PATCH, RUN_FOR_EACH_WORKFLOW,
   type ApprovalDecision, type ApprovalDefinition, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult, type RunPipelineInput, type RunPipelineResult,
   type StepDefinition, type StepOutputs,
 } from '../contracts/index.js';
@@ -153,7 +153,7 @@ class PipelineInterpreter {
       return;
     }
     const pin = this.input.pipeline.pins[stepId]!;
-    if (isChildRunStep(pin)) return this.runChild(stepId, stepInput);
+    if (isChildRunStep(pin)) return this.runChild(stepId, stepInput, step.timeout);
     const defaults = this.input.pipeline.definition.defaults;
     const recordsSuccess = patched(RECORD_STEP_SUCCESS_PATCH);
     try {
@@ -179,19 +179,20 @@ class PipelineInterpreter {
     }
   }
 
-  /** A `pipeline/run` step: a child run, which is cancelled with this run (see child-run.ts). */
-  private async runChild(stepId: string, request: Record<string, unknown>): Promise<void> {
+  /** A `pipeline/run` step: a child run, cancelled with this run or at the step's own `timeout` (see child-run.ts). */
+  private async runChild(stepId: string, request: Record<string, unknown>, timeout: string | undefined): Promise<void> {
     const { runId, tenantId } = this.input;
     let outcome: ChildRunOutcome;
     try {
       outcome = await runChildPipeline({
-        runId, tenantId, depth: this.input.parent?.depth ?? 0, stepId, request, record: (event) => this.emit(event), callerCancelled: () => this.scope.consideredCancelled,
+        runId, tenantId, depth: this.input.parent?.depth ?? 0, stepId, request, ...(timeout ? { timeoutMs: ms(timeout, timeout) } : {}),
+        record: (run, events) => recordEvents(tenantId, run, events), callerCancelled: () => this.scope.consideredCancelled,
       });
     } catch (cancellation) {
       this.states[stepId] = 'cancelled';
       throw cancellation;
     }
-    if (!outcome.ok) return this.emit(this.failEvent(stepId, 'failed', outcome.error));
+    if (!outcome.ok) return this.emit(this.failEvent(stepId, outcome.status, outcome.error));
     this.outputs[stepId] = outcome.outputs;
     this.states[stepId] = 'succeeded';
     await this.emit({ type: 'step.succeeded', key: `step:${stepId}:succeeded`, at: now(), stepId, attempt: 1, outputs: outcome.outputs });
@@ -216,7 +217,7 @@ class PipelineInterpreter {
       runId, tenantId, stepId, step: { uses: step.uses, with: step.with, retry: step.retry, timeout: step.timeout }, defaults: pipeline.definition.defaults,
       pin: pipeline.pins[stepId]!, context: this.context(), items, maxParallel: step.maxParallel ?? DEFAULT_MAX_PARALLEL, depth: this.input.parent?.depth ?? 0,
     };
-    const size = JSON.stringify(input).length;
+    const size = jsonBytes(input);
     if (size > MAX_FOR_EACH_PAYLOAD_BYTES) {
       return fail('payload_too_large', `The items and upstream outputs of this fan-out take ${size} bytes; the limit is ${MAX_FOR_EACH_PAYLOAD_BYTES}. Pass references (paths, ids) rather than data`);
     }
@@ -230,10 +231,11 @@ class PipelineInterpreter {
         typedSearchAttributes: workflowInfo().typedSearchAttributes,
       });
     } catch (error) {
-      if (isCancellation(error)) {
+      if (isCancellation(error) && this.scope.consideredCancelled) {
         this.states[stepId] = 'cancelled';
         throw error;
       }
+      // Cancelled or terminated from outside Baton (Temporal UI or CLI): the step fails, the run goes on.
       const cause = (error as Error).cause;
       return fail('step_error', `The fan-out stopped: ${cause instanceof Error ? cause.message : (error as Error).message}`);
     }
