@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forEachWorkflowId } from '../workers/contracts/index.js';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RunEventsRepository } from '../workers/activities/run-events.repository.js';
+import { forEachWorkflowId, type RunEvent } from '../workers/contracts/index.js';
 import { allEvents, temporalClient, newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type EventView, type TestTenant } from './support/builders.js';
 
 /** The most items that ran at one time, from their start and end events. */
@@ -181,4 +183,32 @@ describe('forEach', () => {
     const parent = await temporal.workflow.getHandle(run.id).describe();
     expect(parent.historyLength).toBeLessThan(100);
   }, 600_000);
+});
+
+describe(RunEventsRepository.name, () => {
+  it('counts an item once, as failed, when a stale attempt records its success before or after its failure', async () => {
+    const tenant = await newTenant();
+    const name = uniqueName('fan-counts');
+    // The approval holds the run before the fan-out, so only this test appends item events.
+    await savePipeline(tenant, newPipeline(name, {
+      gate: { approval: { roles: ['admin'], timeout: '1h' } },
+      fan: { uses: 'core/echo@^1', needs: ['gate'], forEach: [0, 1, 2], with: { i: '${{ item }}' } },
+    }));
+    const runId = await startRun(tenant, name);
+    await waitForRun(tenant, runId, (r) => r.status === 'waiting');
+    const pool = new pg.Pool({ connectionString: inject('databaseUrl') });
+    try {
+      const events = new RunEventsRepository(pool);
+      const at = new Date().toISOString();
+      const succeeded = (item: number): RunEvent => ({ type: 'step.item_succeeded', key: `step:fan[${item}]:succeeded`, at, stepId: 'fan', item, attempt: 1 });
+      const failed = (item: number): RunEvent => ({ type: 'step.item_failed', key: `step:fan[${item}]:failed`, at, stepId: 'fan', item, status: 'failed', error: { message: 'late' } });
+      const fannedOut: RunEvent = { type: 'step.fanned_out', key: 'step:fan:fanned_out', at, stepId: 'fan', items: 3, maxParallel: 3 };
+      for (const event of [fannedOut, succeeded(0), failed(0), failed(1), succeeded(1), succeeded(2), succeeded(2)]) await events.append(tenant.tenantId, runId, [event]);
+      const run = (await tenant.get(`/v1/runs/${runId}`).expect(200)).body;
+      expect(stepOf(run, 'fan').items).toEqual({ total: 3, succeeded: 1, failed: 2 });
+    } finally {
+      await pool.end();
+      await tenant.post(`/v1/runs/${runId}/cancel`).expect(202);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { RunEvent } from '../contracts/index.js';
+import { eventKeyPrefix, type RunEvent } from '../contracts/index.js';
 
 /**
  * Appends run events idempotently (unique `(run_id, key)`) and, in the same transaction,
@@ -105,13 +105,19 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
     case 'step.fanned_out':
       await step(event.stepId, `status = 'running', attempt = GREATEST(attempt, 1), started_at = COALESCE(started_at, $4), items_total = $5`, [event.at, event.items], active);
       break;
+    // A stale attempt may record an item's success after the workflow failed it for good; the
+    // workflow's failure is what counts, whichever of the two events is appended first.
     case 'step.item_succeeded':
-      await step(event.stepId, `items_succeeded = items_succeeded + 1`, [], active);
+      await step(event.stepId, `items_succeeded = items_succeeded + 1`, [eventKeyPrefix(event.stepId, event.item)], `${active} AND NOT EXISTS (SELECT 1 FROM run_event e WHERE e.run_id = $2 AND e.key = $4 || ':failed')`);
       break;
     case 'step.item_failed':
       // Items stopped because another failed are not failures of their own.
       if (event.status === 'cancelled') break;
-      await step(event.stepId, `items_failed = items_failed + 1`, [], active);
+      await step(
+        event.stepId,
+        `items_failed = items_failed + 1, items_succeeded = items_succeeded - (SELECT count(*)::int FROM run_event e WHERE e.run_id = $2 AND e.key = $4 || ':succeeded')`,
+        [eventKeyPrefix(event.stepId, event.item)], active,
+      );
       break;
     case 'step.skipped':
       await step(event.stepId, `status = 'skipped', ended_at = $4`, [event.at], active);
