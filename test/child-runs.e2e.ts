@@ -99,11 +99,17 @@ describe('pipeline/run', () => {
     expect(await childrenOf(run.id)).toEqual([]);
   });
 
-  it('rejects a pipeline/run step with no pipeline when the pipeline is saved', async () => {
+  it('rejects a pipeline/run step with no pipeline, or with a retry, when the pipeline is saved', async () => {
     const name = uniqueName('bad');
-    const response = await tenant.put(`/v1/pipelines/${name}`, newPipeline(name, { call: { uses: 'pipeline/run@^1', with: { inputs: {} } } }));
+    const response = await tenant.put(`/v1/pipelines/${name}`, newPipeline(name, {
+      call: { uses: 'pipeline/run@^1', with: { inputs: {} } },
+      again: { uses: 'pipeline/run@^1', with: { pipeline: 'other' }, retry: { maxAttempts: 3 } },
+    }));
     expect(response.status).toBe(422);
-    expect(response.body.errors).toEqual([expect.objectContaining({ path: 'steps.call.with.pipeline' })]);
+    expect(response.body.errors).toEqual([
+      expect.objectContaining({ path: 'steps.call.with.pipeline' }),
+      { path: 'steps.again.retry', message: 'A pipeline/run step does not retry the child run; give the steps of that pipeline a retry instead' },
+    ]);
   });
 
   /** Starts a parent whose child sleeps a minute; resolves once the child's step is running. */

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { parseDuration } from '../../../workers/contracts/duration.js';
 import { containsExpression, inspectTemplate, type ExpressionReference, type TemplateInspection } from '../../../workers/contracts/expressions.js';
 import { findCycle, topologicalOrder } from '../../../workers/contracts/graph.js';
+import { isChildRunStep } from '../../../workers/contracts/run.contract.js';
 import { DEFAULT_RETRY, failureHandlerId, type PinnedStep, type PipelineDefinition, type RetryPolicyDefinition, type StepDefinition } from '../../../workers/contracts/pipeline.contract.js';
 import type { FieldProblem } from '../../common/errors/baton-error.js';
 import { formatPath } from '../../common/validation/zod.js';
@@ -67,6 +68,7 @@ export function validatePipeline(raw: unknown, catalog: PluginCatalogView, opts:
   const handlers = Object.fromEntries((definition.onFailure ?? []).map((handler, i) => [failureHandlerId(i), handler as StepDefinition]));
   const pins = resolvePins({ ...definition.steps, ...handlers }, catalog, report);
   checkStepInputs({ ...definition.steps, ...handlers }, pins, catalog, report);
+  checkChildRunSteps({ ...definition.steps, ...handlers }, pins, report);
   checkExpressions(definition, report, opts.secretsAvailable ?? false);
 
   if (problems.length > 0) return { valid: false, problems };
@@ -323,6 +325,13 @@ function stepInputValidator(pin: PinnedStep, schema: object): ValidateFunction |
     stepInputValidators.set(key, validate);
   }
   return validate;
+}
+
+/** A child run is not retried as a whole: its own steps retry. Saying otherwise would be ignored. */
+function checkChildRunSteps(steps: Record<string, StepDefinition>, pins: Record<string, PinnedStep>, report: Report): void {
+  for (const [id, pin] of Object.entries(pins)) {
+    if (isChildRunStep(pin) && steps[id].retry) report(`${stepPath(id)}.retry`, 'A pipeline/run step does not retry the child run; give the steps of that pipeline a retry instead');
+  }
 }
 
 /** `with` against the step's input schema, for literal values only: expressions are checked at run time. */
