@@ -1,4 +1,6 @@
 import type { Client } from '@temporalio/client';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RunEventsRepository } from '../workers/activities/run-events.repository.js';
@@ -128,6 +130,40 @@ describe('forEach', () => {
     expect(ended).toEqual([[0, 'cancelled'], [1, 'cancelled'], [2, 'failed']]);
   });
 
+  it('retries from the failed step reusing the items that succeeded, running only the rest', async () => {
+    // Item 2 fails on its first call only: an outage that is over by the time someone retries.
+    const calls = new Map<string, number>();
+    const server = createServer((request, response) => {
+      const count = (calls.get(request.url!) ?? 0) + 1;
+      calls.set(request.url!, count);
+      response.statusCode = request.url === '/item/2' && count === 1 ? 503 : 200;
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ path: request.url }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const name = uniqueName('fan-retry-items');
+      await savePipeline(tenant, newPipeline(name, {
+        each: { uses: 'http/request@^1', forEach: [0, 1, 2, 3], maxParallel: 1, retry: { maxAttempts: 1 }, with: { url: `${base}/item/\${{ item }}` } },
+      }, { outputs: { paths: '${{ steps.each.outputs.body.path }}' } }));
+      const failed = await waitForRun(tenant, await startRun(tenant, name));
+      expect(failed.status).toBe('failed');
+      expect(stepOf(failed, 'each').items).toEqual({ total: 4, succeeded: 2, failed: 1 });
+
+      const retried = await tenant.post(`/v1/runs/${failed.id}/retry`, { fromFailed: true }).expect(202);
+      const run = await waitForRun(tenant, retried.body.id);
+      expect(run.status).toBe('succeeded');
+      expect(run.outputs).toEqual({ paths: ['/item/0', '/item/1', '/item/2', '/item/3'] });
+      expect(stepOf(run, 'each').items).toEqual({ total: 4, succeeded: 4, failed: 0 });
+      expect(Object.fromEntries(calls)).toEqual({ '/item/0': 1, '/item/1': 1, '/item/2': 2, '/item/3': 1 });
+      const reused = (await allEvents(tenant, run.id)).filter((e) => e.type === 'step.item_succeeded' && e.fromRun === failed.id);
+      expect(reused.map((e) => e.item).sort()).toEqual([0, 1]);
+    } finally {
+      server.close();
+    }
+  });
+
   it('fails the step with a clear error when forEach does not give a list', async () => {
     const run = await runToEnd(tenant, newPipeline(uniqueName('fan-bad'), { each: { uses: 'core/echo@^1', forEach: '${{ { "a": 1 } }}', with: { v: '${{ item }}' } } }));
     expect(run.status).toBe('failed');
@@ -200,7 +236,7 @@ describe(RunEventsRepository.name, () => {
     try {
       const events = new RunEventsRepository(pool);
       const at = new Date().toISOString();
-      const succeeded = (item: number): RunEvent => ({ type: 'step.item_succeeded', key: `step:fan[${item}]:succeeded`, at, stepId: 'fan', item, attempt: 1 });
+      const succeeded = (item: number): RunEvent => ({ type: 'step.item_succeeded', key: `step:fan[${item}]:succeeded`, at, stepId: 'fan', item, attempt: 1, outputs: { i: item } });
       const failed = (item: number): RunEvent => ({ type: 'step.item_failed', key: `step:fan[${item}]:failed`, at, stepId: 'fan', item, status: 'failed', error: { message: 'late' } });
       const fannedOut: RunEvent = { type: 'step.fanned_out', key: 'step:fan:fanned_out', at, stepId: 'fan', items: 3, maxParallel: 3 };
       for (const event of [fannedOut, succeeded(0), failed(0), failed(1), succeeded(1), succeeded(2), succeeded(2)]) await events.append(tenant.tenantId, runId, [event]);

@@ -48,6 +48,21 @@ export class RunsRepository {
     return this.db.getRepository(RunStepEntity).find({ where: { tenantId, runId }, order: { position: 'ASC' } });
   }
 
+  /**
+   * Outputs of the items of `forEach` steps that succeeded, for the given steps of a run. An item
+   * whose success a late stale attempt recorded after the workflow failed it is not among them.
+   */
+  async findItemOutputs(tenantId: string, runId: string, stepIds: string[]): Promise<Array<{ stepId: string; item: number; outputs: Record<string, unknown> }>> {
+    if (!stepIds.length) return [];
+    return this.db.query(
+      `SELECT e.step_id AS "stepId", (e.data->>'item')::int AS item, e.data->'outputs' AS outputs
+         FROM run_event e
+        WHERE e.tenant_id = $1 AND e.run_id = $2 AND e.type = 'step.item_succeeded' AND e.step_id = ANY($3) AND e.data ? 'outputs'
+          AND NOT EXISTS (SELECT 1 FROM run_event f WHERE f.run_id = e.run_id AND f.key = left(e.key, -length(':succeeded')) || ':failed')`,
+      [tenantId, runId, stepIds],
+    );
+  }
+
   list(tenantId: string, filter: RunFilter, limit: number, after?: KeysetCursor): Promise<RunEntity[]> {
     const query = this.db.getRepository(RunEntity).createQueryBuilder('r').where('r.tenant_id = :tenantId', { tenantId });
     if (filter.pipeline) query.andWhere('r.pipeline_name = :pipeline', filter);

@@ -3,7 +3,7 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } f
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import {
-  APPROVAL_SIGNAL, type StepOutputs, RUN_PIPELINE_WORKFLOW, type ApprovalDecision, type PipelineDefinition, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
+  APPROVAL_SIGNAL, jsonBytes, MAX_FOR_EACH_PAYLOAD_BYTES, type StepOutputs, RUN_PIPELINE_WORKFLOW, type ApprovalDecision, type PipelineDefinition, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
 } from '../../workers/contracts/index.js';
 import { runStepRows } from '../../workers/contracts/graph.js';
 import { checkRunInputs } from '../../workers/contracts/run-inputs.js';
@@ -77,13 +77,20 @@ export class RunsService {
     if (!TERMINAL_RUN_STATUSES.includes(original.status)) throw new RunsError('run_not_finished', `The run is still ${original.status}; cancel it or wait for it to end`);
     if (body.fromFailed && original.status === 'succeeded') throw new RunsError('nothing_to_retry', 'The run succeeded: there is no failed step to retry from');
     const pinned = await this.pipelines.requireVersionOf(principal.tenantId, original.pipelineId, original.version);
-    const reuse = body.fromFailed ? { fromRun: original.id, outputs: await this.succeededOutputs(principal.tenantId, original.id) } : undefined;
+    const reuse = body.fromFailed ? await this.reusableResults(principal.tenantId, original.id) : undefined;
     return this.launch(principal.tenantId, pinned, original.inputs, 'retry', { retryOf: original.id, reuse });
   }
 
-  private async succeededOutputs(tenantId: string, runId: string): Promise<Record<string, StepOutputs>> {
+  /** What a retry from the failed step keeps: the outputs of succeeded steps, and of succeeded items of the rest. */
+  private async reusableResults(tenantId: string, runId: string): Promise<NonNullable<RunPipelineInput['reuse']>> {
     const steps = await this.runs.findSteps(tenantId, runId);
-    return Object.fromEntries(steps.filter((s) => s.status === 'succeeded').map((s) => [s.stepId, s.outputs ?? {}]));
+    const outputs: Record<string, StepOutputs> = Object.fromEntries(steps.filter((s) => s.status === 'succeeded').map((s) => [s.stepId, s.outputs ?? {}]));
+    const fannedOut = steps.filter((s) => s.status !== 'succeeded' && s.itemsSucceeded > 0).map((s) => s.stepId);
+    const items: NonNullable<RunPipelineInput['reuse']>['items'] = {};
+    for (const { stepId, item, outputs: itemOutputs } of await this.runs.findItemOutputs(tenantId, runId, fannedOut)) (items[stepId] ??= {})[item] = itemOutputs;
+    // Too many to hand the workflow in one payload: those items run again instead.
+    const keepItems = Object.keys(items).length > 0 && jsonBytes(items) <= MAX_FOR_EACH_PAYLOAD_BYTES;
+    return { fromRun: runId, outputs, ...(keepItems ? { items } : {}) };
   }
 
   /** Records the queued run and its steps, then starts its workflow; the run id is the workflow id. */

@@ -89,7 +89,7 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     if (outcome.ok) {
       if (item !== undefined) {
         // Keyed without the attempt: an item counts as succeeded once, whichever attempt got there first.
-        await record({ type: 'step.item_succeeded', key: `${subject}:succeeded`, at: now(), stepId, item, attempt });
+        await record({ type: 'step.item_succeeded', key: `${subject}:succeeded`, at: now(), stepId, item, attempt, outputs: outcome.outputs });
       } else if (input.recordSuccess !== false) {
         await record({ type: 'step.succeeded', key: `${subject}:succeeded:${attempt}`, at: now(), stepId, attempt, outputs: outcome.outputs });
       }

@@ -20,6 +20,8 @@ export interface RunForEachInput {
   maxParallel: number;
   /** How deep the run is in a tree of child runs, for `pipeline/run` items. */
   depth: number;
+  /** Outputs of items that succeeded in the run this one retries: recorded as succeeded, not run again. */
+  reuse?: { fromRun: string; items: Record<number, Record<string, unknown>> };
   /** Carried across continue-as-new: the first item not started yet, and the outputs of all before it. */
   next?: number;
   outputs?: Array<Record<string, unknown>>;

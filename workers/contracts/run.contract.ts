@@ -18,8 +18,11 @@ export interface RunPipelineInput {
   pipeline: PinnedPipeline;
   inputs: Record<string, unknown>;
   trigger: RunTrigger;
-  /** Retry from the failed step: outputs of steps that succeeded in `fromRun`, reused without running them. */
-  reuse?: { fromRun: string; outputs: Record<string, StepOutputs> };
+  /**
+   * Retry from the failed step: outputs of steps that succeeded in `fromRun`, reused without running
+   * them, and of the items that succeeded in its `forEach` steps that did not (by step id, then item index).
+   */
+  reuse?: { fromRun: string; outputs: Record<string, StepOutputs>; items?: Record<string, Record<number, Record<string, unknown>>> };
   /** Set on a child run: the `pipeline/run` step that started it, and how deep the tree of runs is. */
   parent?: { runId: string; stepId: string; depth: number };
 }
@@ -79,7 +82,7 @@ export type RunEvent =
   /** A `forEach` step starts: `items` executions, at most `maxParallel` at once. */
   | { type: 'step.child_started'; key: string; at: string; stepId: string; item?: number; childRunId: string; pipeline: string; version: number }
   | { type: 'step.fanned_out'; key: string; at: string; stepId: string; items: number; maxParallel: number }
-  | { type: 'step.item_succeeded'; key: string; at: string; stepId: string; item: number; attempt: number }
+  | { type: 'step.item_succeeded'; key: string; at: string; stepId: string; item: number; attempt: number; outputs: Record<string, unknown>; fromRun?: string }
   | { type: 'step.item_failed'; key: string; at: string; stepId: string; item: number; status: Extract<StepStatus, 'failed' | 'timed_out' | 'cancelled'>; error: ErrorInfo }
   | { type: 'step.failed'; key: string; at: string; stepId: string; attempt?: number; status: Extract<StepStatus, 'failed' | 'timed_out' | 'cancelled'>; error: ErrorInfo }
   | { type: 'step.skipped'; key: string; at: string; stepId: string; reason: string }

@@ -46,9 +46,15 @@ class ForEachInterpreter {
   }
 
   async run(): Promise<RunForEachResult> {
-    const { items, maxParallel } = this.input;
+    const { items, maxParallel, reuse } = this.input;
+    if (reuse && this.input.next === undefined) await this.recordReused(reuse);
     try {
       while (this.next < items.length && !this.failure && !this.historyIsLong()) {
+        const reused = reuse?.items[this.next];
+        if (reused) {
+          this.outputs[this.next++] = reused;
+          continue;
+        }
         await condition(() => this.running.size < maxParallel || this.failure !== undefined);
         if (!this.failure) this.start(this.next++);
       }
@@ -69,6 +75,16 @@ class ForEachInterpreter {
     }
     if (this.next < items.length) await continueAsNew<typeof runForEach>(carried);
     return { ok: true, outputs: this.outputs };
+  }
+
+  /** Reused items are recorded as succeeded up front, a thousand events per activity. */
+  private async recordReused({ fromRun, items }: NonNullable<RunForEachInput['reuse']>): Promise<void> {
+    const { stepId } = this.input;
+    const events = Object.entries(items).map(([index, outputs]): RunEvent => {
+      const item = Number(index);
+      return { type: 'step.item_succeeded', key: `${eventKeyPrefix(stepId, item)}:succeeded`, at: now(), stepId, item, attempt: 0, outputs, fromRun };
+    });
+    for (let start = 0; start < events.length; start += 1_000) await this.recordNow(...events.slice(start, start + 1_000));
   }
 
   private historyIsLong(): boolean {
@@ -100,7 +116,7 @@ class ForEachInterpreter {
         if (!outcome.ok) return this.failed(item, outcome.status, outcome.error);
         this.outputs[item] = outcome.outputs;
         // No executeStep activity ran to record it.
-        await this.recordNow({ type: 'step.item_succeeded', key: `${eventKeyPrefix(stepId, item)}:succeeded`, at: now(), stepId, item, attempt: 1 });
+        await this.recordNow({ type: 'step.item_succeeded', key: `${eventKeyPrefix(stepId, item)}:succeeded`, at: now(), stepId, item, attempt: 1, outputs: outcome.outputs });
         return;
       }
       const result = await executeStepActivity(

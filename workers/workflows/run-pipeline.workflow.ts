@@ -217,6 +217,8 @@ class PipelineInterpreter {
       runId, tenantId, stepId, step: { uses: step.uses, with: step.with, retry: step.retry, timeout: step.timeout }, defaults: pipeline.definition.defaults,
       pin: pipeline.pins[stepId]!, context: this.context(), items, maxParallel: step.maxParallel ?? DEFAULT_MAX_PARALLEL, depth: this.input.parent?.depth ?? 0,
     };
+    const reusedItems = this.input.reuse?.items?.[stepId];
+    if (reusedItems) input.reuse = { fromRun: this.input.reuse!.fromRun, items: reusedItems };
     const size = jsonBytes(input);
     if (size > MAX_FOR_EACH_PAYLOAD_BYTES) {
       return fail('payload_too_large', `The items and upstream outputs of this fan-out take ${size} bytes; the limit is ${MAX_FOR_EACH_PAYLOAD_BYTES}. Pass references (paths, ids) rather than data`);
