@@ -6,7 +6,7 @@ import { predict, type ModelStep } from './support/reference-model.js';
 
 /**
  * Property-based whole-stack test of the graph semantics: random DAGs of echo and fail steps,
- * with `continueOnError` and `if`, run through the real API, Temporal and worker, and compared
+ * with `continueOnError`, `if` and `forEach` (over none to three items), run through the real API, Temporal and worker, and compared
  * with a pure reference model of PIPELINES.md (test/support/reference-model.ts).
  *
  * Replay a failure with BATON_FC_SEED=<seed> (and BATON_FC_PATH=<path> to skip to the shrunk case),
@@ -36,6 +36,8 @@ const rawStep = fc.record({
   ),
   /** Picks which upstream echo step's flag the condition reads. */
   flagSource: fc.nat(),
+  /** A fan-out over this many items, or none. */
+  items: fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: fc.integer({ min: 0, max: 3 }), weight: 1 }),
 });
 type RawStep = typeof rawStep extends fc.Arbitrary<infer T> ? T : never;
 
@@ -54,12 +56,13 @@ function toSteps(raw: RawStep[]): Steps {
       ? { uses: 'core/fail@^1', with: { message: `planned failure of ${stepId(i)}`, retryable: false }, retry: { maxAttempts: 1 } }
       : { uses: 'core/echo@^1', with: { flag: r.flag, step: stepId(i) } };
     if (needs.length) step.needs = needs.map(stepId);
+    if (r.items !== undefined) Object.assign(step, { forEach: [...Array(r.items).keys()], maxParallel: 2 });
     if (r.continueOnError) step.continueOnError = true;
     if (r.condition === 'false') step.if = false;
     if (r.condition === 'true') step.if = true;
     if (r.condition === 'flag') {
       // Any step upstream (not only direct needs) may be read; the validator allows that.
-      const sources = [...above].filter((j) => !raw[j]!.fails).sort((a, b) => a - b);
+      const sources = [...above].filter((j) => !raw[j]!.fails && raw[j]!.items === undefined).sort((a, b) => a - b);
       if (sources.length) step.if = `\${{ steps.${stepId(sources[r.flagSource % sources.length]!)}.outputs.flag }}`;
     }
     steps[stepId(i)] = step;
@@ -105,7 +108,8 @@ describe('reference model (pure)', () => {
             const condition = steps[id]!.if;
             const source = typeof condition === 'string' ? /steps\.(\w+)\./.exec(condition)![1]! : undefined;
             const holds = source !== undefined ? states[source] === 'succeeded' && steps[source]!.with!.flag === true : condition !== false;
-            states[id] = !holds ? 'skipped' : steps[id]!.uses.startsWith('core/fail') ? 'failed' : 'succeeded';
+            const fails = steps[id]!.uses.startsWith('core/fail') && steps[id]!.forEach?.length !== 0;
+            states[id] = !holds ? 'skipped' : fails ? 'failed' : 'succeeded';
           }
           if (!run.length && !skip.length) break;
         }
@@ -163,6 +167,8 @@ function checkRun(run: RunView, steps: Steps, model: ReturnType<typeof predict>,
       expect(ended, `need ${need} of ${step.id} has no endedAt\n${context}`).not.toBeNull();
       expect(Date.parse(step.startedAt!), `${step.id} started before its need ${need} ended\n${context}`).toBeGreaterThanOrEqual(Date.parse(ended!));
     }
-    if (step.status === 'succeeded') expect(step.outputs, `${step.id} outputs\n${context}`).toEqual(definition.with);
+    if (step.status !== 'succeeded') continue;
+    const outputs = definition.forEach ? definition.forEach.map(() => definition.with) : definition.with;
+    expect(step.outputs, `${step.id} outputs\n${context}`).toEqual(outputs);
   }
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type RunView, type TestTenant } from './support/builders.js';
+import { newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, temporalClient, uniqueName, waitForRun, type RunView, type TestTenant } from './support/builders.js';
 import { isAlive, stepRunnerPids } from './support/processes.js';
 
 const stepStatuses = (run: RunView) => Object.fromEntries(run.steps.map((s) => [s.id, s.status]));
@@ -256,6 +256,26 @@ describe('runs', () => {
     expect(run).toMatchObject({ status: 'failed', error: { step: 'load' } });
     expect([stepOf(run, 'onFailure[0]').status, stepOf(run, 'onFailure[1]').status]).toEqual(['cancelled', 'skipped']);
   });
+
+  it('runs a pipeline of 500 steps, the most a pipeline may have, far inside Temporal\'s history limits', async () => {
+    // Ten chains of fifty: step i needs step i - 10, so ten steps run at a time.
+    const steps = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`s${i}`, { uses: 'core/echo@^1', with: { i }, ...(i >= 10 ? { needs: [`s${i - 10}`] } : {}) }]));
+    const name = uniqueName('wide');
+    await savePipeline(tenant, newPipeline(name, steps, { outputs: { last: '${{ steps.s499.outputs.i }}' } }));
+    const run = await waitForRun(tenant, await startRun(tenant, name), undefined, 180_000);
+    expect(run.status).toBe('succeeded');
+    expect(run.outputs).toEqual({ last: 499 });
+    expect(run.steps.filter((s) => s.status === 'succeeded')).toHaveLength(500);
+    const temporal = await temporalClient();
+    try {
+      const { historyLength } = await temporal.workflow.getHandle(run.id).describe();
+      console.log(`500-step run: ${historyLength} history events`);
+      // Temporal fails a workflow at 51,200 events; a run of the largest pipeline stays far below.
+      expect(historyLength).toBeLessThan(10_000);
+    } finally {
+      await temporal.connection.close();
+    }
+  }, 200_000);
 
   it('pages through run events in order', async () => {
     const run = await runToEnd(tenant, newPipeline(uniqueName('events'), { a: { uses: 'core/echo@^1', with: {} }, b: { uses: 'core/echo@^1', needs: ['a'], with: {} } }));

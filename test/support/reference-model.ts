@@ -8,7 +8,8 @@
  * - a step whose needs were all skipped is skipped (a mix of skipped and finished needs runs);
  * - a step whose `if` is false is skipped; `${{ steps.x.outputs.flag }}` reads the outputs of an
  *   echo step, which are its `with` (a step that did not run has no outputs, so the flag is falsy);
- * - `core/echo` succeeds, `core/fail` fails;
+ * - `core/echo` succeeds, `core/fail` fails; a `forEach` step runs once per item, so over no items
+ *   it succeeds whatever it uses (its outputs are a list, never read as a flag here);
  * - the run fails iff some step failed without `continueOnError`.
  */
 
@@ -20,6 +21,7 @@ export interface ModelStep {
   if?: boolean | string;
   with?: Record<string, unknown>;
   continueOnError?: boolean;
+  forEach?: unknown[];
 }
 
 export interface ModelPrediction {
@@ -53,7 +55,7 @@ export function predict(steps: Record<string, ModelStep>): ModelPrediction {
     return truthy(outputsOf(source)?.flag);
   };
 
-  const outputsOf = (id: string): Record<string, unknown> | null => (kindOf(steps[id]!) === 'echo' ? (steps[id]!.with ?? {}) : null);
+  const outputsOf = (id: string): Record<string, unknown> | null => (kindOf(steps[id]!) === 'echo' && !steps[id]!.forEach ? (steps[id]!.with ?? {}) : null);
 
   const decide = (id: string): ModelStatus => {
     const step = steps[id]!;
@@ -62,7 +64,7 @@ export function predict(steps: Record<string, ModelStep>): ModelPrediction {
     if (needs.some((need, i) => needStatus[i] === 'failed' && !steps[need]!.continueOnError)) return 'skipped';
     if (needs.length > 0 && needStatus.every((s) => s === 'skipped')) return 'skipped';
     if (!conditionHolds(id)) return 'skipped';
-    return kindOf(step) === 'echo' ? 'succeeded' : 'failed';
+    return kindOf(step) === 'echo' || step.forEach?.length === 0 ? 'succeeded' : 'failed';
   };
 
   for (const id of Object.keys(steps)) statusOf(id);
