@@ -64,6 +64,18 @@ describe('forEach', () => {
     expect(peakParallelism(events, 'nap')).toBe(2);
   });
 
+  it('keeps each item\'s logs apart: ?item= reads one item\'s', async () => {
+    const run = await runToEnd(tenant, newPipeline(uniqueName('fan-logs'), {
+      say: { uses: 'core/log@^1', forEach: ['alpha', 'beta', 'gamma'], with: { message: 'hello from ${{ item }}', level: 'warn' } },
+    }));
+    expect(run.status).toBe('succeeded');
+    const logs = await tenant.get(`/v1/runs/${run.id}/logs?step=say&item=1`).expect(200);
+    expect(logs.body.items).toEqual([expect.objectContaining({ stepId: 'say', item: 1, level: 'warn', message: 'hello from beta' })]);
+    const all = await tenant.get(`/v1/runs/${run.id}/logs?step=say`).expect(200);
+    expect(all.body.items.map((e: { message: string }) => e.message).sort()).toEqual(['hello from alpha', 'hello from beta', 'hello from gamma']);
+    await tenant.get(`/v1/runs/${run.id}/logs?item=-1`).expect(400);
+  });
+
   it('fans out over a literal list and over nothing', async () => {
     const run = await runToEnd(
       tenant,

@@ -20,6 +20,7 @@ export interface EventFilter {
   limit: number;
   types?: string[];
   stepId?: string;
+  item?: number;
   level?: string;
 }
 
@@ -81,6 +82,7 @@ export class RunsRepository {
     if (filter.after !== undefined) query.andWhere('e.id > :after', { after: filter.after });
     if (filter.types) query.andWhere('e.type IN (:...types)', { types: filter.types });
     if (filter.stepId) query.andWhere('e.step_id = :stepId', { stepId: filter.stepId });
+    if (filter.item !== undefined) query.andWhere(`(e.data->>'item')::int = :item`, { item: filter.item });
     if (filter.level) query.andWhere(`e.data->>'level' = :level`, { level: filter.level });
     return query.orderBy('e.id', 'ASC').limit(filter.limit).getMany();
   }

@@ -180,7 +180,7 @@ export class RunsService {
 
   async logs(principal: Principal, id: string, query: RunLogsQuery) {
     await this.require(principal.tenantId, id);
-    const events = await this.runs.events(principal.tenantId, id, { after: query.after, limit: query.limit, types: ['step.log'], stepId: query.step, level: query.level });
+    const events = await this.runs.events(principal.tenantId, id, { after: query.after, limit: query.limit, types: ['step.log'], stepId: query.step, item: query.item, level: query.level });
     return toEventPage(events, query.limit);
   }
 

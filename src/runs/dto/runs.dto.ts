@@ -43,6 +43,8 @@ export type RunEventsQuery = z.output<typeof RunEventsQuery>;
 export const RunLogsQuery = z.strictObject({
   ...RunEventsQuery.shape,
   step: z.string().max(63).optional(),
+  /** One item of a `forEach` step. */
+  item: z.coerce.number().int().min(0).optional(),
   level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
 });
 export type RunLogsQuery = z.output<typeof RunLogsQuery>;
