@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RunEventsRepository } from '../workers/activities/run-events.repository.js';
 import { forEachWorkflowId, type RunEvent } from '../workers/contracts/index.js';
-import { allEvents, temporalClient, newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type EventView, type TestTenant } from './support/builders.js';
+import { allEvents, temporalClient, newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type EventView, type RunView, type TestTenant } from './support/builders.js';
 
 /** The most items that ran at one time, from their start and end events. */
 function peakParallelism(events: EventView[], stepId: string): number {
@@ -74,6 +74,7 @@ describe('forEach', () => {
     const all = await tenant.get(`/v1/runs/${run.id}/logs?step=say`).expect(200);
     expect(all.body.items.map((e: { message: string }) => e.message).sort()).toEqual(['hello from alpha', 'hello from beta', 'hello from gamma']);
     await tenant.get(`/v1/runs/${run.id}/logs?item=-1`).expect(400);
+    await tenant.get(`/v1/runs/${run.id}/logs?item=`).expect(400);
   });
 
   it('fans out over a literal list and over nothing', async () => {
@@ -142,37 +143,61 @@ describe('forEach', () => {
     expect(ended).toEqual([[0, 'cancelled'], [1, 'cancelled'], [2, 'failed']]);
   });
 
-  it('retries from the failed step reusing the items that succeeded, running only the rest', async () => {
-    // Item 2 fails on its first call only: an outage that is over by the time someone retries.
+  /** An HTTP endpoint per item; `/item/<failing>` answers 503 to its first call only, an outage that is over by the retry. */
+  async function flakyItems(failing: number) {
     const calls = new Map<string, number>();
     const server = createServer((request, response) => {
       const count = (calls.get(request.url!) ?? 0) + 1;
       calls.set(request.url!, count);
-      response.statusCode = request.url === '/item/2' && count === 1 ? 503 : 200;
+      response.statusCode = request.url === `/item/${failing}` && count === 1 ? 503 : 200;
       response.setHeader('content-type', 'application/json');
       response.end(JSON.stringify({ path: request.url }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/item/\${{ item }}`;
+    return { url, calls: () => Object.fromEntries(calls), close: () => server.close() };
+  }
+
+  async function failThenRetryFromFailed(name: string): Promise<{ failed: RunView; run: RunView }> {
+    const failed = await waitForRun(tenant, await startRun(tenant, name));
+    expect(failed.status).toBe('failed');
+    const retried = await tenant.post(`/v1/runs/${failed.id}/retry`, { fromFailed: true }).expect(202);
+    return { failed, run: await waitForRun(tenant, retried.body.id) };
+  }
+
+  it('retries from the failed step reusing the items that succeeded, running only the rest', async () => {
+    const endpoint = await flakyItems(2);
     try {
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const name = uniqueName('fan-retry-items');
       await savePipeline(tenant, newPipeline(name, {
-        each: { uses: 'http/request@^1', forEach: [0, 1, 2, 3], maxParallel: 1, retry: { maxAttempts: 1 }, with: { url: `${base}/item/\${{ item }}` } },
+        each: { uses: 'http/request@^1', forEach: [0, 1, 2, 3], maxParallel: 1, retry: { maxAttempts: 1 }, with: { url: endpoint.url } },
       }, { outputs: { paths: '${{ steps.each.outputs.body.path }}' } }));
-      const failed = await waitForRun(tenant, await startRun(tenant, name));
-      expect(failed.status).toBe('failed');
+      const { failed, run } = await failThenRetryFromFailed(name);
       expect(stepOf(failed, 'each').items).toEqual({ total: 4, succeeded: 2, failed: 1 });
-
-      const retried = await tenant.post(`/v1/runs/${failed.id}/retry`, { fromFailed: true }).expect(202);
-      const run = await waitForRun(tenant, retried.body.id);
       expect(run.status).toBe('succeeded');
       expect(run.outputs).toEqual({ paths: ['/item/0', '/item/1', '/item/2', '/item/3'] });
       expect(stepOf(run, 'each').items).toEqual({ total: 4, succeeded: 4, failed: 0 });
-      expect(Object.fromEntries(calls)).toEqual({ '/item/0': 1, '/item/1': 1, '/item/2': 2, '/item/3': 1 });
+      expect(endpoint.calls()).toEqual({ '/item/0': 1, '/item/1': 1, '/item/2': 2, '/item/3': 1 });
       const reused = (await allEvents(tenant, run.id)).filter((e) => e.type === 'step.item_succeeded' && e.fromRun === failed.id);
       expect(reused.map((e) => e.item).sort()).toEqual([0, 1]);
     } finally {
-      server.close();
+      endpoint.close();
+    }
+  });
+
+  it('runs every item again when a step it depends on runs again, since its items may differ', async () => {
+    const endpoint = await flakyItems(1);
+    try {
+      const name = uniqueName('fan-retry-upstream');
+      await savePipeline(tenant, newPipeline(name, {
+        optional: { uses: 'core/fail@^1', with: { message: 'not today', retryable: false }, continueOnError: true },
+        each: { uses: 'http/request@^1', needs: ['optional'], forEach: [0, 1, 2], maxParallel: 1, retry: { maxAttempts: 1 }, with: { url: endpoint.url } },
+      }));
+      const { run } = await failThenRetryFromFailed(name);
+      expect(run.status).toBe('succeeded');
+      expect(endpoint.calls()).toEqual({ '/item/0': 2, '/item/1': 2, '/item/2': 1 });
+    } finally {
+      endpoint.close();
     }
   });
 

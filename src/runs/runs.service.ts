@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import {
   APPROVAL_SIGNAL, jsonBytes, MAX_FOR_EACH_PAYLOAD_BYTES, type StepOutputs, RUN_PIPELINE_WORKFLOW, type ApprovalDecision, type PipelineDefinition, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
 } from '../../workers/contracts/index.js';
-import { runStepRows } from '../../workers/contracts/graph.js';
+import { runStepRows, upstreamOf } from '../../workers/contracts/graph.js';
 import { checkRunInputs } from '../../workers/contracts/run-inputs.js';
 import type { Principal } from '../common/auth/principal.js';
 import { roleSatisfies } from '../common/auth/roles.js';
@@ -77,20 +77,27 @@ export class RunsService {
     if (!TERMINAL_RUN_STATUSES.includes(original.status)) throw new RunsError('run_not_finished', `The run is still ${original.status}; cancel it or wait for it to end`);
     if (body.fromFailed && original.status === 'succeeded') throw new RunsError('nothing_to_retry', 'The run succeeded: there is no failed step to retry from');
     const pinned = await this.pipelines.requireVersionOf(principal.tenantId, original.pipelineId, original.version);
-    const reuse = body.fromFailed ? await this.reusableResults(principal.tenantId, original.id) : undefined;
+    const reuse = body.fromFailed ? await this.reusableResults(principal.tenantId, original.id, pinned.version.definition) : undefined;
     return this.launch(principal.tenantId, pinned, original.inputs, 'retry', { retryOf: original.id, reuse });
   }
 
-  /** What a retry from the failed step keeps: the outputs of succeeded steps, and of succeeded items of the rest. */
-  private async reusableResults(tenantId: string, runId: string): Promise<NonNullable<RunPipelineInput['reuse']>> {
+  /**
+   * What a retry from the failed step keeps: the outputs of succeeded steps, and of the succeeded
+   * items of a `forEach` step whose upstream steps are all kept, so that its items are the same
+   * list again (items are matched by position).
+   */
+  private async reusableResults(tenantId: string, runId: string, definition: PipelineDefinition): Promise<NonNullable<RunPipelineInput['reuse']>> {
     const steps = await this.runs.findSteps(tenantId, runId);
     const outputs: Record<string, StepOutputs> = Object.fromEntries(steps.filter((s) => s.status === 'succeeded').map((s) => [s.stepId, s.outputs ?? {}]));
-    const fannedOut = steps.filter((s) => s.status !== 'succeeded' && s.itemsSucceeded > 0).map((s) => s.stepId);
+    const fannedOut = steps
+      .filter((s) => s.status !== 'succeeded' && s.itemsSucceeded > 0 && [...upstreamOf(definition.steps, s.stepId)].every((need) => need in outputs))
+      .map((s) => s.stepId);
     const items: NonNullable<RunPipelineInput['reuse']>['items'] = {};
     for (const { stepId, item, outputs: itemOutputs } of await this.runs.findItemOutputs(tenantId, runId, fannedOut)) (items[stepId] ??= {})[item] = itemOutputs;
-    // Too many to hand the workflow in one payload: those items run again instead.
-    const keepItems = Object.keys(items).length > 0 && jsonBytes(items) <= MAX_FOR_EACH_PAYLOAD_BYTES;
-    return { fromRun: runId, outputs, ...(keepItems ? { items } : {}) };
+    const reuse = { fromRun: runId, outputs, ...(Object.keys(items).length ? { items } : {}) };
+    // Too much to hand the workflow in one payload (with what it already carries): those items run again.
+    if (reuse.items && jsonBytes({ reuse, definition }) > MAX_FOR_EACH_PAYLOAD_BYTES) delete reuse.items;
+    return reuse;
   }
 
   /** Records the queued run and its steps, then starts its workflow; the run id is the workflow id. */

@@ -108,7 +108,7 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
     // A stale attempt may record an item's success after the workflow failed it for good; the
     // workflow's failure is what counts, whichever of the two events is appended first.
     case 'step.item_succeeded':
-      await step(event.stepId, `items_succeeded = items_succeeded + 1`, [eventKeyPrefix(event.stepId, event.item)], `${active} AND NOT EXISTS (SELECT 1 FROM run_event e WHERE e.run_id = $2 AND e.key = $4 || ':failed')`);
+      await step(event.stepId, `items_succeeded = items_succeeded + 1`, [eventKeyPrefix(event.stepId, event.item)], `${active} AND NOT EXISTS (SELECT 1 FROM run_event e WHERE e.run_id = $2 AND e.key = $4 || ':failed' AND e.data->>'status' <> 'cancelled')`);
       break;
     case 'step.item_failed':
       // Items stopped because another failed are not failures of their own.

@@ -143,6 +143,20 @@ export function runOutcome(steps: GraphSteps, states: StepStates): RunOutcome {
   return { status: failedSteps.length > 0 ? 'failed' : 'succeeded', failedSteps };
 }
 
+/** Every step `id` transitively needs: the only steps whose outputs exist when `id` runs. */
+export function upstreamOf(steps: GraphSteps, id: string): Set<string> {
+  const upstream = new Set<string>();
+  const pending = [...needsOf(steps, id)];
+  while (pending.length > 0) {
+    const need = pending.pop()!;
+    if (upstream.has(need) || !Object.hasOwn(steps, need)) continue;
+    upstream.add(need);
+    pending.push(...needsOf(steps, need));
+  }
+  upstream.delete(id);
+  return upstream;
+}
+
 /** A run's step rows: the steps in graph order, then one per onFailure handler, so every step has a final status. */
 export function runStepRows(definition: PipelineDefinition): Array<{ stepId: string; uses: string; position: number }> {
   const steps = topologicalOrder(definition.steps).map((stepId) => ({ stepId, uses: definition.steps[stepId]!.uses ?? APPROVAL_USES }));

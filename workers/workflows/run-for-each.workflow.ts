@@ -67,7 +67,9 @@ class ForEachInterpreter {
     if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('The fan-out was cancelled');
     if (this.failure) return { ok: false, status: this.failure.status, error: { ...this.failure.error, message: `Item ${this.failure.item} of ${items.length}: ${this.failure.error.message}` } };
     // What goes on is the next run's input or the parent's result; either must fit in one payload.
-    const carried = { ...this.input, next: this.next, outputs: this.outputs };
+    const carried: RunForEachInput = { ...this.input, next: this.next, outputs: this.outputs };
+    // Reused items before `next` are in `outputs` now; only those still ahead travel on.
+    if (reuse) carried.reuse = { fromRun: reuse.fromRun, items: Object.fromEntries(Object.entries(reuse.items).filter(([item]) => Number(item) >= this.next)) };
     const size = jsonBytes(this.next < items.length ? carried : this.outputs);
     if (size > MAX_FOR_EACH_PAYLOAD_BYTES) {
       const message = `The items' outputs take ${size} bytes; the limit is ${MAX_FOR_EACH_PAYLOAD_BYTES}. Output references (paths, ids) rather than data`;

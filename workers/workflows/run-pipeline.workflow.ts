@@ -218,7 +218,10 @@ class PipelineInterpreter {
       pin: pipeline.pins[stepId]!, context: this.context(), items, maxParallel: step.maxParallel ?? DEFAULT_MAX_PARALLEL, depth: this.input.parent?.depth ?? 0,
     };
     const reusedItems = this.input.reuse?.items?.[stepId];
-    if (reusedItems) input.reuse = { fromRun: this.input.reuse!.fromRun, items: reusedItems };
+    // Reused items are a saving, never a reason to fail: without room for them, they run again.
+    if (reusedItems && jsonBytes({ ...input, reuse: { fromRun: this.input.reuse!.fromRun, items: reusedItems } }) <= MAX_FOR_EACH_PAYLOAD_BYTES) {
+      input.reuse = { fromRun: this.input.reuse!.fromRun, items: reusedItems };
+    }
     const size = jsonBytes(input);
     if (size > MAX_FOR_EACH_PAYLOAD_BYTES) {
       return fail('payload_too_large', `The items and upstream outputs of this fan-out take ${size} bytes; the limit is ${MAX_FOR_EACH_PAYLOAD_BYTES}. Pass references (paths, ids) rather than data`);

@@ -4,7 +4,7 @@ import semver from 'semver';
 import type { z } from 'zod';
 import { parseDuration } from '../../../workers/contracts/duration.js';
 import { containsExpression, inspectTemplate, type ExpressionReference, type TemplateInspection } from '../../../workers/contracts/expressions.js';
-import { findCycle, topologicalOrder } from '../../../workers/contracts/graph.js';
+import { findCycle, topologicalOrder, upstreamOf } from '../../../workers/contracts/graph.js';
 import { isChildRunStep } from '../../../workers/contracts/run.contract.js';
 import { DEFAULT_RETRY, failureHandlerId, type PinnedStep, type PipelineDefinition, type RetryPolicyDefinition, type StepDefinition } from '../../../workers/contracts/pipeline.contract.js';
 import type { FieldProblem } from '../../common/errors/baton-error.js';
@@ -243,19 +243,6 @@ function checkNeeds(steps: Record<string, StepDefinition>, report: Report): void
   if (cycle) report(`steps.${cycle[0]}.needs`, `Steps form a cycle: ${[...cycle, cycle[0]].join(' → ')}`);
 }
 
-/** Every step `id` transitively needs: the only steps whose outputs exist when `id` runs. */
-function upstreamOf(steps: Record<string, StepDefinition>, id: string): Set<string> {
-  const upstream = new Set<string>();
-  const pending = [...(steps[id].needs ?? [])];
-  while (pending.length > 0) {
-    const need = pending.pop()!;
-    if (upstream.has(need) || !Object.hasOwn(steps, need)) continue;
-    upstream.add(need);
-    pending.push(...(steps[need].needs ?? []));
-  }
-  upstream.delete(id);
-  return upstream;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Plugins

@@ -44,7 +44,7 @@ export const RunLogsQuery = z.strictObject({
   ...RunEventsQuery.shape,
   step: z.string().max(63).optional(),
   /** One item of a `forEach` step. */
-  item: z.coerce.number().int().min(0).optional(),
+  item: z.string().regex(/^\d{1,9}$/, { error: 'Must be an item index: 0, 1, 2, …' }).transform(Number).optional(),
   level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
 });
 export type RunLogsQuery = z.output<typeof RunLogsQuery>;
