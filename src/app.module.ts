@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module.js';
 import { PipelinesModule } from './pipelines/pipelines.module.js';
 import { PluginRegistryModule } from './plugin-registry/plugin-registry.module.js';
 import { RunsModule } from './runs/runs.module.js';
+import { SecretsModule } from './secrets/secrets.module.js';
 import { TemporalClientModule } from './temporal/temporal-client.provider.js';
 
 @Module({})
@@ -34,6 +35,7 @@ export class AppModule {
         PluginRegistryModule,
         PipelinesModule,
         RunsModule,
+        SecretsModule,
       ],
       providers: [
         JwtStrategy,

@@ -4,10 +4,12 @@ import { Connection } from '@temporalio/client';
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { createApi } from './api.js';
-import { ConfigError, describeConfig, loadConfig, loadEnv, type BatonConfig } from './config/config.js';
+import { ConfigError, embeddedMasterKeys, describeConfig, loadConfig, loadEnv, type BatonConfig } from './config/config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
-import { runMigrations } from './database/data-source.js';
+import { createDataSource, runMigrations } from './database/data-source.js';
 import { startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { SecretsRepository } from './secrets/secrets.repository.js';
+import { SecretsService } from './secrets/secrets.service.js';
 import { startDevServer } from './temporal/dev-server.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { resolveTemporalCli } from './temporal/temporal-cli.js';
@@ -91,7 +93,11 @@ async function runWorker(config: RuntimeConfig, lifecycle: Lifecycle): Promise<v
 }
 
 async function run(mode: 'up' | 'api' | 'worker'): Promise<void> {
-  const config = loadConfig();
+  const loaded = loadConfig();
+  // One machine, one process: a generated master key is safe. Separate api and worker processes
+  // must be given the same SECRETS_MASTER_KEY, or run without secrets.
+  const config = mode === 'up' ? { ...loaded, masterKeys: embeddedMasterKeys(loaded) } : loaded;
+  if (!config.masterKeys.length) logger.warn('SECRETS_MASTER_KEY is not set: pipelines cannot use secrets');
   const lifecycle = new Lifecycle();
   lifecycle.onSignals();
   try {
@@ -128,11 +134,35 @@ async function migrate(): Promise<void> {
   }
 }
 
+/**
+ * `baton secrets rotate`: after SECRETS_MASTER_KEY is replaced (the old key moved to
+ * SECRETS_PREVIOUS_MASTER_KEYS), re-wraps every tenant data key with the new one; with
+ * `--data-keys`, also gives every tenant a new data key and re-seals its secrets. Resumable.
+ */
+async function rotateSecrets(options: { dataKeys?: boolean }): Promise<void> {
+  const loaded = loadConfig();
+  const config = loaded.DATABASE_URL ? loaded : { ...loaded, masterKeys: embeddedMasterKeys(loaded) };
+  const lifecycle = new Lifecycle();
+  try {
+    const dataSource = createDataSource(await resolveDatabase(config, lifecycle), 2);
+    await dataSource.initialize();
+    lifecycle.add('database', () => dataSource.destroy());
+    const done = await new SecretsService(new SecretsRepository(dataSource), config).rotate({ dataKeys: options.dataKeys ?? false });
+    console.log(`Re-wrapped ${done.rewrapped} data key(s) with master key ${config.masterKeys[0]!.id}; ${done.newDataKeys} new data key(s); re-sealed ${done.resealed} secret(s).`);
+  } finally {
+    await lifecycle.stopAll();
+  }
+}
+
 const program = new Command('baton').description('Baton: pipelines for DataOps and MLOps on Temporal').showHelpAfterError();
 program.command('up').description('Start everything on this machine: API, worker, and (unless configured) embedded PostgreSQL and Temporal').action(() => run('up'));
 program.command('api').description('Start the control-plane API (needs DATABASE_URL and TEMPORAL_ADDRESS)').action(() => run('api'));
 program.command('worker').description('Start a worker (needs DATABASE_URL and TEMPORAL_ADDRESS)').action(() => run('worker'));
 program.command('migrate').description('Apply database migrations').action(migrate);
+program.command('secrets').description('Manage the secrets store').command('rotate')
+  .description('Re-wrap tenant data keys with the current SECRETS_MASTER_KEY (old keys in SECRETS_PREVIOUS_MASTER_KEYS); resumable')
+  .option('--data-keys', 'also give every tenant a new data key and re-seal its secrets')
+  .action(rotateSecrets);
 program.command('setup').description('Obtain what the embedded mode needs (the Temporal CLI, built with Go once) and print where it is').action(async () => {
   const config = loadEnv();
   console.log(config.TEMPORAL_ADDRESS ? `TEMPORAL_ADDRESS is set; no dev server needed.` : `Temporal CLI: ${await resolveTemporalCli(config.TEMPORAL_CLI_PATH)}`);

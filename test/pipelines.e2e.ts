@@ -24,7 +24,7 @@ describe('pipelines', () => {
       e: { uses: 'core/sleep@^1', with: { ms: 'soon' } },
       f: { uses: 'core/echo@^1', with: { v: '${{ steps.nobody.outputs.x }}' } },
       g: { uses: 'core/echo@^1', with: { v: '${{ inputs. }}' } },
-      h: { uses: 'core/echo@^1', with: { token: '${{ secrets.TOKEN }}' } },
+      h: { uses: 'core/echo@^1', with: { token: 'Bearer ${{ secrets.TOKEN }}' } },
     });
     const response = await tenant.post('/v1/pipelines/validate', definition).expect(422);
     expect(response.headers['content-type']).toMatch(/application\/problem\+json/);

@@ -7,6 +7,7 @@ import { ChildRunsRepository } from './activities/child-runs.repository.js';
 import { createActivities } from './activities/index.js';
 import { PluginIndex } from './activities/plugin-index.js';
 import { RunEventsRepository } from './activities/run-events.repository.js';
+import { SecretStore } from './activities/secret-store.js';
 import { StepSandbox } from './sandbox/step-sandbox.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
@@ -50,6 +51,7 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
     activities: createActivities({
       events: new RunEventsRepository(pool),
       childRuns: new ChildRunsRepository(pool),
+      secrets: new SecretStore(pool, config.masterKeys),
       plugins: new PluginIndex(config.pluginsDir),
       sandbox,
       heartbeatEveryMs: 1_000,

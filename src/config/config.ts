@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { KEY_BYTES, parseMasterKey, type MasterKeyring } from '../../workers/contracts/secret-envelope.js';
 
 /**
  * The one configuration loader, shared by the control plane, the workers and the CLI.
@@ -17,6 +18,14 @@ interface VariableSpec<S extends z.ZodType> {
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const masterKey = z.string().transform((text, ctx) => {
+  try {
+    return parseMasterKey(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
 const spec = <S extends z.ZodType>(schema: S, description: string, secret = false): VariableSpec<S> => ({ schema, description, secret });
 
 export const CONFIG_VARIABLES = {
@@ -41,6 +50,16 @@ export const CONFIG_VARIABLES = {
   WORKER_MAX_CONCURRENT_STEPS: spec(int(1, 1000).default(50), 'Steps one worker runs at once; as many step processes per plugin stay warm.'),
   STEP_MEMORY_MB: spec(int(64, 16384).default(512), 'Heap cap of a step process.'),
   PLUGINS_DIR: spec(z.string().optional(), 'Folder of built first-party plugins. Unset: dist/plugins of this installation.'),
+  SECRETS_MASTER_KEY: spec(masterKey.optional(), 'Master key (32 bytes, base64) wrapping the tenants\' secret keys; the API and every worker need the same. Unset: `up` generates one into $BATON_HOME/secrets-master-key; `api`/`worker` run without secrets.', true),
+  SECRETS_PREVIOUS_MASTER_KEYS: spec(z.string().optional().transform((text, ctx) => {
+    const keys = (text ?? '').split(',').filter((k) => k.trim());
+    try {
+      return keys.map(parseMasterKey);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }), 'Comma-separated master keys replaced by SECRETS_MASTER_KEY, still accepted until `baton secrets rotate` has re-wrapped every key.', true),
 } as const;
 
 type Variables = typeof CONFIG_VARIABLES;
@@ -53,6 +72,8 @@ export interface BatonConfig extends BatonEnv {
   publicUrl: string;
   /** Absolute folder of the built first-party plugins. */
   pluginsDir: string;
+  /** The current master key first, then previous ones; empty when this process has no secrets store. */
+  masterKeys: MasterKeyring;
 }
 
 /** `dist/plugins` of this installation (this file is `dist/src/config/config.js`). */
@@ -86,15 +107,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): BatonConfig
     jwtSecret: env.JWT_SECRET ?? persistentSecret(home, 'jwt-secret'),
     publicUrl: env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`,
     pluginsDir: resolve(env.PLUGINS_DIR ?? INSTALLED_PLUGINS_DIR),
+    masterKeys: env.SECRETS_MASTER_KEY ? [env.SECRETS_MASTER_KEY, ...env.SECRETS_PREVIOUS_MASTER_KEYS] : [],
   };
 }
 
+/** `baton up` on one machine: a master key generated once into BATON_HOME, like the session key. */
+export function embeddedMasterKeys(config: BatonConfig): MasterKeyring {
+  if (config.masterKeys.length) return config.masterKeys;
+  return [parseMasterKey(persistentSecret(config.home, 'secrets-master-key', () => randomBytes(KEY_BYTES).toString('base64')))];
+}
+
 /** A random secret generated once and kept in BATON_HOME, so sessions survive restarts. */
-function persistentSecret(home: string, name: string): string {
+function persistentSecret(home: string, name: string, generate = () => randomBytes(48).toString('base64url')): string {
   const file = join(home, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(home, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
+  const secret = generate();
   try {
     writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
     return secret;

@@ -13,6 +13,7 @@ import { RunEntity } from '../runs/entities/run.entity.js';
 import { Foundation1795000000000 } from './migrations/1795000000000-Foundation.js';
 import { RunRetryOf1795000000001 } from './migrations/1795000000001-RunRetryOf.js';
 import { ForEachAndChildRuns1795000000002 } from './migrations/1795000000002-ForEachAndChildRuns.js';
+import { Secrets1795000000003 } from './migrations/1795000000003-Secrets.js';
 
 export const ENTITIES = [
   TenantEntity, UserAccountEntity, MembershipEntity, ApiKeyEntity, PipelineEntity, PipelineVersionEntity,
@@ -20,7 +21,7 @@ export const ENTITIES = [
 ];
 const MIGRATION_LOCK_ID = 7_061_616_001;
 
-export const MIGRATIONS = [Foundation1795000000000, RunRetryOf1795000000001, ForEachAndChildRuns1795000000002];
+export const MIGRATIONS = [Foundation1795000000000, RunRetryOf1795000000001, ForEachAndChildRuns1795000000002, Secrets1795000000003];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource({

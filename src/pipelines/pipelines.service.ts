@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../common/auth/principal.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import { PluginRegistryService } from '../plugin-registry/plugin-registry.service.js';
 import { pipelineChecksum } from './definition/pipeline-checksum.js';
 import { validatePipeline } from './definition/pipeline-validator.js';
@@ -19,10 +20,14 @@ export const toVersionResponse = (name: string, v: PipelineVersionEntity) => ({
 
 @Injectable()
 export class PipelinesService {
-  constructor(private readonly pipelines: PipelinesRepository, private readonly plugins: PluginRegistryService) {}
+  constructor(
+    private readonly pipelines: PipelinesRepository,
+    private readonly plugins: PluginRegistryService,
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'masterKeys'>,
+  ) {}
 
   async validate(raw: unknown, expectedName?: string) {
-    const result = validatePipeline(raw, await this.plugins.catalog(), { expectedName });
+    const result = validatePipeline(raw, await this.plugins.catalog(), { expectedName, secretsAvailable: this.config.masterKeys.length > 0 });
     if (!result.valid) throw new PipelinesError('invalid_definition', `The pipeline definition has ${result.problems.length} problem(s)`, result.problems);
     return result;
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,10 @@ declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
     databaseUrl: string;
+    /** The SECRETS_MASTER_KEY of the stack's api and worker. */
+    masterKey: string;
+    /** Where the stack's api and worker write their output. */
+    logFiles: string[];
     temporalAddress: string;
     temporalCliPath: string;
   }
@@ -49,11 +54,13 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   stops.push(temporal.stop);
 
   const port = await freePort();
+  const masterKey = randomBytes(32).toString('base64');
   const env = {
     DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, PORT: String(port), BATON_HOME: join(home, 'baton'),
-    LOG_LEVEL: 'warn', JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret', STEP_MEMORY_MB: '256',
+    LOG_LEVEL: 'info', JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret', STEP_MEMORY_MB: '256', SECRETS_MASTER_KEY: masterKey,
   };
-  const processes: BatonProcess[] = [spawnBaton('api', env), spawnBaton('worker', env)];
+  const logFiles = [join(home, 'api.log'), join(home, 'worker.log')];
+  const processes: BatonProcess[] = [spawnBaton('api', env, undefined, logFiles[0]), spawnBaton('worker', env, undefined, logFiles[1])];
   stops.push(async () => Promise.all(processes.map((p) => p.stop())));
   try {
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, () => processes.every((p) => p.child.exitCode === null));
@@ -66,6 +73,8 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   project.provide('databaseUrl', databaseUrl);
   project.provide('temporalAddress', temporal.address);
   project.provide('temporalCliPath', temporalCliPath);
+  project.provide('masterKey', masterKey);
+  project.provide('logFiles', logFiles);
 }
 
 async function testDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<string> {

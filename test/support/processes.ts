@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
@@ -20,10 +21,12 @@ export interface BatonProcess {
 }
 
 /** Runs `bin/baton.js <command>` as a real child process, keeping its output for failures. */
-export function spawnBaton(command: string, env: Record<string, string>, cwd = process.cwd()): BatonProcess {
+/** Starts `baton <command>`; its output is kept (the last 20 kB) and, with `logFile`, all of it appended there. */
+export function spawnBaton(command: string, env: Record<string, string>, cwd = process.cwd(), logFile?: string): BatonProcess {
   const child = spawn(process.execPath, ['bin/baton.js', command], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => {
+    if (logFile) appendFileSync(logFile, chunk);
     output = (output + chunk.toString()).slice(-20_000);
     if (process.env.BATON_TEST_VERBOSE) process.stderr.write(chunk);
   };

@@ -2,18 +2,21 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import { secretReference } from '../contracts/expressions.js';
 import { eventKeyPrefix, STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
 import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
+import { redact } from '../contracts/secret-envelope.js';
 import type { PluginIndex } from './plugin-index.js';
 import type { RunEventsRepository } from './run-events.repository.js';
+import { SecretMissingError, type SecretStore } from './secret-store.js';
 import { StepLogBuffer } from './step-log-buffer.js';
 
 export interface ExecuteStepDeps {
   events: RunEventsRepository;
   plugins: PluginIndex;
   sandbox: StepSandbox;
+  secrets: SecretStore;
   heartbeatEveryMs: number;
 }
 
-type FailureCode = Extract<SandboxOutcome, { ok: false }>['error']['code'] | 'worker_shutdown' | 'secrets_unavailable';
+type FailureCode = Extract<SandboxOutcome, { ok: false }>['error']['code'] | 'worker_shutdown' | 'secrets_unavailable' | 'secret_missing';
 
 const FAILURE_TYPE: Record<FailureCode, string> = {
   step_error: STEP_FAILURE_TYPES.stepError,
@@ -27,18 +30,16 @@ const FAILURE_TYPE: Record<FailureCode, string> = {
   cancelled: STEP_FAILURE_TYPES.sandbox,
   worker_shutdown: STEP_FAILURE_TYPES.sandbox,
   secrets_unavailable: STEP_FAILURE_TYPES.invalidInput,
+  secret_missing: STEP_FAILURE_TYPES.invalidInput,
 };
 
-/** The first `${{ secrets.NAME }}` left in a step's input, if any. */
-function findSecretReference(value: unknown): string | null {
-  const direct = secretReference(value);
-  if (direct) return direct;
-  const children = Array.isArray(value) ? value : value !== null && typeof value === 'object' ? Object.values(value) : [];
-  for (const child of children) {
-    const found = findSecretReference(child);
-    if (found) return found;
-  }
-  return null;
+/** A JSON value with every whole-value `${{ secrets.NAME }}` passed to `found`, and replaced by what it returns. */
+function mapSecretReferences(value: unknown, found: (name: string) => unknown): unknown {
+  const name = secretReference(value);
+  if (name) return found(name);
+  if (Array.isArray(value)) return value.map((child) => mapSecretReferences(child, found));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, mapSecretReferences(child, found)]));
+  return value;
 }
 
 const now = () => new Date().toISOString();
@@ -62,21 +63,35 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
       throw ApplicationFailure.create({ type: FAILURE_TYPE[code], message, nonRetryable: !retryable, details: [code] });
     };
 
-    // Versions are validated before saving; this guards definitions stored before a rule existed.
-    const secret = findSecretReference(input.input);
-    if (secret) return fail('secrets_unavailable', `Secret ${secret} cannot be resolved: this installation has no secrets store yet`, false);
+    // Secrets are opened here, just before the step runs, and never leave this process but to the
+    // step: what the step gives back (outputs, logs, errors) has their values redacted.
+    const names = new Set<string>();
+    mapSecretReferences(input.input, (name) => names.add(name));
+    let secrets: Record<string, string> = {};
+    if (names.size) {
+      if (!deps.secrets.available) return fail('secrets_unavailable', `Secret ${[...names][0]} cannot be resolved: this worker has no SECRETS_MASTER_KEY`, false);
+      try {
+        secrets = await deps.secrets.resolve(tenantId, [...names]);
+      } catch (error) {
+        if (error instanceof SecretMissingError) return fail('secret_missing', error.message, false);
+        throw error;
+      }
+    }
+    const stepInput = mapSecretReferences(input.input, (name) => secrets[name]) as Record<string, unknown>;
+    const hide = <T>(value: T): T => redact(value, Object.values(secrets));
 
     const entry = deps.plugins.entryFor(pin.digest);
     if (!entry) return fail('plugin_missing', `Plugin ${pin.plugin}@${pin.version} (${pin.digest}) is not installed on this worker`, false);
 
-    const logs = new StepLogBuffer(deps.events, { tenantId, runId, stepId, item, attempt });
+    const logs = new StepLogBuffer(deps.events, { tenantId, runId, stepId, item, attempt }, hide);
     const heartbeat = setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);
     let outcome: SandboxOutcome;
     try {
       outcome = await deps.sandbox.run(
         {
-          tenantId, pluginKey: `${pin.plugin}@${pin.version}`, entry, stepId: pin.step, input: input.input, timeoutMs: input.timeoutMs,
-          ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets: {} },
+          tenantId, pluginKey: `${pin.plugin}@${pin.version}`, entry, stepId: pin.step, input: stepInput, timeoutMs: input.timeoutMs,
+          // The runner hands the step only the secrets it declares.
+          ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets },
         },
         { onLog: (entry) => logs.log(entry.level, entry.message, entry.fields), onMetric: (entry) => logs.metric(entry.name, entry.value, entry.tags), signal: context.cancellationSignal },
       );
@@ -87,19 +102,20 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     }
 
     if (outcome.ok) {
+      const outputs = hide(outcome.outputs);
       if (item !== undefined) {
         // Keyed without the attempt: an item counts as succeeded once, whichever attempt got there first.
-        await record({ type: 'step.item_succeeded', key: `${subject}:succeeded`, at: now(), stepId, item, attempt, outputs: outcome.outputs });
+        await record({ type: 'step.item_succeeded', key: `${subject}:succeeded`, at: now(), stepId, item, attempt, outputs });
       } else if (input.recordSuccess !== false) {
-        await record({ type: 'step.succeeded', key: `${subject}:succeeded:${attempt}`, at: now(), stepId, attempt, outputs: outcome.outputs });
+        await record({ type: 'step.succeeded', key: `${subject}:succeeded:${attempt}`, at: now(), stepId, attempt, outputs });
       }
-      return { outputs: outcome.outputs, attempt };
+      return { outputs, attempt };
     }
     if (outcome.error.code === 'cancelled' && context.cancellationSignal.aborted) {
       // A worker shutting down aborts the signal too; that is no cancel, the step must run again elsewhere.
       if (context.cancellationDetails?.workerShutdown) return fail('worker_shutdown', 'The worker shut down while the step ran', true);
       throw new CancelledFailure('Step cancelled');
     }
-    return fail(outcome.error.code, outcome.error.message, outcome.error.retryable);
+    return fail(outcome.error.code, hide(outcome.error.message), outcome.error.retryable);
   };
 }

@@ -24,16 +24,17 @@ export class StepLogBuffer {
 
   private readonly keyPrefix: string;
 
-  constructor(private readonly events: RunEventsRepository, private readonly execution: StepExecution) {
+  /** `hide` redacts secret values from messages and fields before they are recorded. */
+  constructor(private readonly events: RunEventsRepository, private readonly execution: StepExecution, private readonly hide: <T>(value: T) => T = (value) => value) {
     this.keyPrefix = eventKeyPrefix(execution.stepId, execution.item);
   }
 
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
-    this.push({ type: 'step.log', key: this.nextKey('log'), ...this.about(), level, message, ...(fields ? { fields } : {}) });
+    this.push({ type: 'step.log', key: this.nextKey('log'), ...this.about(), level, message: this.hide(message), ...(fields ? { fields: this.hide(fields) } : {}) });
   }
 
   metric(name: string, value: number, tags?: Record<string, string>): void {
-    this.push({ type: 'step.metric', key: this.nextKey('metric'), ...this.about(), name, value, ...(tags ? { tags } : {}) });
+    this.push({ type: 'step.metric', key: this.nextKey('metric'), ...this.about(), name, value, ...(tags ? { tags: this.hide(tags) } : {}) });
   }
 
   private about() {
