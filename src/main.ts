@@ -141,7 +141,8 @@ async function migrate(): Promise<void> {
  */
 async function rotateSecrets(options: { dataKeys?: boolean }): Promise<void> {
   const loaded = loadConfig();
-  const config = loaded.DATABASE_URL ? loaded : { ...loaded, masterKeys: embeddedMasterKeys(loaded) };
+  // Without SECRETS_MASTER_KEY, the key `baton up` generated in this BATON_HOME.
+  const config = { ...loaded, masterKeys: embeddedMasterKeys(loaded) };
   const lifecycle = new Lifecycle();
   try {
     const dataSource = createDataSource(await resolveDatabase(config, lifecycle), 2);

@@ -62,8 +62,9 @@ describe('secrets', () => {
     expect(list.body).toEqual({ items: [{ name: 'WAREHOUSE_URL', version: 2, createdAt: expect.any(String), updatedAt: expect.any(String) }], nextCursor: null });
     expect(JSON.stringify(list.body)).not.toContain('hunter');
     await tenant.put('/v1/secrets/OPERATOR_TRY', { value: 'x' }).expect(403);
-    expect((await owner.put('not-a-name', 'x').expect(400)).body.errors).toEqual([expect.objectContaining({ path: 'name' })]);
+    expect((await owner.put('not-a-name', 'long enough').expect(400)).body.errors).toEqual([expect.objectContaining({ path: 'name' })]);
     expect((await owner.put('EMPTY', '').expect(400)).body.errors).toEqual([expect.objectContaining({ path: 'value' })]);
+    expect((await owner.put('PIN', '123').expect(400)).body.errors).toEqual([{ path: 'value', message: expect.stringContaining('could not be redacted') }]);
     await owner.delete('WAREHOUSE_URL').expect(204);
     await owner.delete('WAREHOUSE_URL').expect(404);
     expect((await tenant.get('/v1/secrets').expect(200)).body.items).toEqual([]);
@@ -103,6 +104,22 @@ describe('secrets', () => {
         await temporal.connection.close();
       }
     });
+  });
+
+  it('resolves only references written in the pipeline, never one that arrives as data', async () => {
+    await asOwner(tenant).put('PROD_DB', 'postgres://admin:do-not-leak@prod/db').expect(201);
+    const smuggled = await runToEnd(
+      tenant,
+      newPipeline(uniqueName('smuggle'), {
+        relay: { uses: 'core/echo@^1', with: { body: '${{ inputs.body }}', list: '${{ [inputs.body] }}' } },
+        fan: { uses: 'core/echo@^1', forEach: '${{ [inputs.body] }}', with: { body: '${{ item }}' } },
+      }, { inputs: { body: { type: 'string' } } }),
+      { inputs: { body: '${{ secrets.PROD_DB }}' } },
+    );
+    expect(smuggled.status).toBe('succeeded');
+    expect(stepOf(smuggled, 'relay').outputs).toEqual({ body: '${{ secrets.PROD_DB }}', list: ['${{ secrets.PROD_DB }}'] });
+    expect(stepOf(smuggled, 'fan').outputs).toEqual([{ body: '${{ secrets.PROD_DB }}' }]);
+    expect(await rowsContaining('do-not-leak')).toEqual({});
   });
 
   it('fails a step for good when a secret is not set for its tenant, naming it, and never reads another tenant\'s', async () => {

@@ -46,7 +46,8 @@ export class SecretsService {
    * `baton secrets rotate`: re-wraps every data key still wrapped by a previous master key with the
    * current one and, with `dataKeys`, gives every tenant a new data key and re-seals its secrets
    * with it. Each key and secret changes in its own transaction: an interrupted rotation resumes
-   * where it stopped when run again, and running it twice changes nothing more.
+   * where it stopped when run again; a second master-key rotation changes nothing, a second
+   * `dataKeys` rotation gives each tenant yet another data key. Old data keys are kept.
    */
   async rotate({ dataKeys = false } = {}): Promise<{ rewrapped: number; newDataKeys: number; resealed: number }> {
     this.requireKeys();

@@ -1,5 +1,5 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { secretReference } from '../contracts/expressions.js';
+import type { SecretPlacement } from '../contracts/expressions.js';
 import { eventKeyPrefix, STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
 import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
 import { redact } from '../contracts/secret-envelope.js';
@@ -33,13 +33,15 @@ const FAILURE_TYPE: Record<FailureCode, string> = {
   secret_missing: STEP_FAILURE_TYPES.invalidInput,
 };
 
-/** A JSON value with every whole-value `${{ secrets.NAME }}` passed to `found`, and replaced by what it returns. */
-function mapSecretReferences(value: unknown, found: (name: string) => unknown): unknown {
-  const name = secretReference(value);
-  if (name) return found(name);
-  if (Array.isArray(value)) return value.map((child) => mapSecretReferences(child, found));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, mapSecretReferences(child, found)]));
-  return value;
+/** The step input with the secret at each placement put in; every other string stays as it is. */
+function placeSecrets(input: Record<string, unknown>, placements: SecretPlacement[], secrets: Record<string, string>): Record<string, unknown> {
+  const placed = structuredClone(input);
+  for (const { path, name } of placements) {
+    let parent: Record<string | number, unknown> = placed;
+    for (const segment of path.slice(0, -1)) parent = parent[segment] as Record<string | number, unknown>;
+    parent[path[path.length - 1]!] = secrets[name];
+  }
+  return placed;
 }
 
 const now = () => new Date().toISOString();
@@ -65,19 +67,20 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
 
     // Secrets are opened here, just before the step runs, and never leave this process but to the
     // step: what the step gives back (outputs, logs, errors) has their values redacted.
-    const names = new Set<string>();
-    mapSecretReferences(input.input, (name) => names.add(name));
+    const placements = input.secrets ?? [];
+    const names = [...new Set(placements.map((p) => p.name))];
     let secrets: Record<string, string> = {};
-    if (names.size) {
-      if (!deps.secrets.available) return fail('secrets_unavailable', `Secret ${[...names][0]} cannot be resolved: this worker has no SECRETS_MASTER_KEY`, false);
+    if (names.length) {
+      if (!deps.secrets.available) return fail('secrets_unavailable', `Secret ${names[0]} cannot be resolved: this worker has no SECRETS_MASTER_KEY`, false);
       try {
-        secrets = await deps.secrets.resolve(tenantId, [...names]);
+        secrets = await deps.secrets.resolve(tenantId, names);
       } catch (error) {
         if (error instanceof SecretMissingError) return fail('secret_missing', error.message, false);
-        throw error;
+        // A keyring that cannot open the tenant's data key: retried, so a corrected worker can go on.
+        return fail('secrets_unavailable', `Secrets could not be opened on this worker: ${(error as Error).message}`, true);
       }
     }
-    const stepInput = mapSecretReferences(input.input, (name) => secrets[name]) as Record<string, unknown>;
+    const stepInput = placeSecrets(input.input, placements, secrets);
     const hide = <T>(value: T): T => redact(value, Object.values(secrets));
 
     const entry = deps.plugins.entryFor(pin.digest);

@@ -431,6 +431,25 @@ function secretUsageProblem(compiled: CompiledExpression, whole: boolean): strin
   return 'A secret can only be used as a whole value, exactly `${{ secrets.NAME }}`: it is resolved inside the step, never in expressions';
 }
 
+/** Where a step's literal `with` holds `${{ secrets.NAME }}`: the only places the worker resolves a secret. */
+export interface SecretPlacement {
+  path: Array<string | number>;
+  name: string;
+}
+
+/**
+ * The secret references written in a step's `with`, found before its expressions are evaluated:
+ * a value that only becomes `${{ secrets.NAME }}` through data (run inputs, step outputs, items)
+ * must stay text, or data could make the worker open any of the tenant's secrets.
+ */
+export function secretPlacements(value: unknown, path: Array<string | number> = []): SecretPlacement[] {
+  const name = secretReference(value);
+  if (name) return [{ path, name }];
+  if (Array.isArray(value)) return value.flatMap((child, index) => secretPlacements(child, [...path, index]));
+  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([key, child]) => secretPlacements(child, [...path, key]));
+  return [];
+}
+
 /** The secret name when `value` is a whole-value `${{ secrets.NAME }}` reference, for the activity to resolve. */
 export function secretReference(value: unknown): string | null {
   if (typeof value !== 'string' || !value.includes(OPEN)) return null;

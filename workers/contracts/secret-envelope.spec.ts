@@ -13,7 +13,7 @@ describe('secret envelope', () => {
     expect(openSecret(unwrapDataKey(keyring, wrapped), 'tenant-a', 'DB_URL', 1, sealed)).toBe('postgres://u:p@h/db');
   });
 
-  it('refuses a value moved to another tenant or name, a flipped byte and an unknown master key', () => {
+  it('refuses a value moved to another tenant or name, a flipped byte, a cut tag and an unknown master key', () => {
     const keyring = [masterKey()];
     const { key, wrapped } = newDataKey(keyring, 'tenant-a', 1);
     const sealed = sealSecret(key, 'tenant-a', 'TOKEN', 1, 'abc');
@@ -22,6 +22,7 @@ describe('secret envelope', () => {
     const flipped = Buffer.from(sealed);
     flipped[flipped.length - 1]! ^= 1;
     expect(() => openSecret(key, 'tenant-a', 'TOKEN', 1, flipped)).toThrow();
+    expect(() => openSecret(key, 'tenant-a', 'TOKEN', 1, sealed.subarray(0, 20))).toThrow(/too short/);
     expect(() => unwrapDataKey([masterKey()], wrapped)).toThrow(/not configured/);
     expect(() => unwrapDataKey(keyring, { ...wrapped, tenantId: 'tenant-b' })).toThrow();
   });
@@ -36,10 +37,14 @@ describe('secret envelope', () => {
   });
 
   it('rejects master keys of the wrong length', () => {
-    expect(() => parseMasterKey('c2hvcnQ=')).toThrow(/32 bytes/);
+    expect(() => parseMasterKey('c2hvcnQ=')).toThrow(/32 random bytes/);
+    // 43 characters that Node would decode to 32 bytes: a passphrase, not a key.
+    expect(() => parseMasterKey('correct-horse-battery-staple-correct-horsee')).toThrow(/32 random bytes/);
   });
 
   it('redacts secret values wherever they appear in strings', () => {
-    expect(redact({ a: 'token=s3cr3t-value;', b: ['s3cr3t-value'], n: 1, short: 'abc' }, ['s3cr3t-value', 'abc'])).toEqual({ a: 'token=***;', b: ['***'], n: 1, short: 'abc' });
+    expect(redact({ a: 'token=s3cr3t-value;', b: ['s3cr3t-value'], n: 1, short: 'abc', 's3cr3t-value': 'key kept' }, ['s3cr3t-value', 'abc'])).toEqual({
+      a: 'token=***;', b: ['***'], n: 1, short: 'abc', 's3cr3t-value': 'key kept',
+    });
   });
 });

@@ -25,7 +25,10 @@ export const masterKeyId = (key: Buffer) => createHash('sha256').update(key).dig
 /** Parses base64 master keys (32 bytes each); throws a message naming what is wrong. */
 export function parseMasterKey(text: string): MasterKey {
   const key = Buffer.from(text.trim(), 'base64');
-  if (key.length !== KEY_BYTES) throw new Error(`a master key must be ${KEY_BYTES} bytes in base64 (openssl rand -base64 32); this one is ${key.length} bytes`);
+  // Node decodes base64 loosely: a passphrase of the right length must not pass for a key.
+  if (key.length !== KEY_BYTES || key.toString('base64') !== text.trim()) {
+    throw new Error(`a master key must be ${KEY_BYTES} random bytes in base64 (openssl rand -base64 32)`);
+  }
   return { id: masterKeyId(key), key };
 }
 
@@ -40,7 +43,8 @@ export function seal(key: Buffer, plaintext: Buffer, associatedData: string): Bu
 
 /** Throws if the key, the associated data or a single byte is wrong. */
 export function open(key: Buffer, sealed: Buffer, associatedData: string): Buffer {
-  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
+  if (sealed.length < IV_BYTES + TAG_BYTES) throw new Error('sealed value is too short');
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
   decipher.setAAD(Buffer.from(associatedData));
   decipher.setAuthTag(sealed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
   return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
@@ -77,14 +81,19 @@ export function unwrapDataKey(keyring: MasterKeyring, { tenantId, version, maste
 export const sealSecret = (dataKey: Buffer, tenantId: string, name: string, keyVersion: number, value: string) => seal(dataKey, Buffer.from(value, 'utf8'), secretAad(tenantId, name, keyVersion));
 export const openSecret = (dataKey: Buffer, tenantId: string, name: string, keyVersion: number, sealed: Buffer) => open(dataKey, sealed, secretAad(tenantId, name, keyVersion)).toString('utf8');
 
-/** Replaces every occurrence of the values (of 4 characters or more) in the strings of a JSON value. */
+/**
+ * Replaces every occurrence of the values in the strings of a JSON value (not in keys, which
+ * outputs are read by). Values under 4 characters are not hidden (the API refuses them), nor
+ * are values that a step turns into numbers or re-encodes (escaped, base64): redaction catches
+ * echoes and mistakes, it cannot stop a plugin that means to leak what it was given.
+ */
 export function redact<T>(value: T, secrets: readonly string[]): T {
   const needles = secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
   if (!needles.length) return value;
   const visit = (v: unknown): unknown => {
     if (typeof v === 'string') return needles.reduce((text, needle) => text.split(needle).join('***'), v);
     if (Array.isArray(v)) return v.map(visit);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, inner]) => [visit(k) as string, visit(inner)]));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, visit(inner)]));
     return v;
   };
   return visit(value) as T;

@@ -1,3 +1,4 @@
+import type { SecretPlacement } from './expressions.js';
 import type { PinnedStep } from './pipeline.contract.js';
 
 /** What the workflow hands the generic `executeStep` activity. */
@@ -11,6 +12,8 @@ export interface ExecuteStepInput {
   pin: PinnedStep;
   /** `with`, expressions already evaluated. */
   input: Record<string, unknown>;
+  /** Where the pipeline's own `with` references secrets; the worker resolves those places only. */
+  secrets?: SecretPlacement[];
   /** Stable across retries of this step (run id + step id + item index). */
   idempotencyKey: string;
   timeoutMs: number;

@@ -10,6 +10,7 @@ import { executeStep, failureFromThrown } from '../../plugins/sdk/src/execute-st
 import { loadPlugin } from '../../plugins/sdk/src/load-plugin.js';
 import { createStepContext, type LogEntry, type LogLevel, type MetricEntry, type StepTelemetrySink } from '../../plugins/sdk/src/step-context.js';
 import { StepError } from '../../plugins/sdk/src/step-error.js';
+import { redact } from '../contracts/secret-envelope.js';
 import { SANDBOX_LIMITS, truncate, type HostMessage, type RunnerError, type RunnerMessage, type RunTaskMessage } from './sandbox-protocol.js';
 
 type Send = (message: RunnerMessage, onSent?: () => void) => void;
@@ -54,7 +55,9 @@ function onHostMessage(message: HostMessage): void {
 }
 
 async function runTask(message: RunTaskMessage, signal: AbortSignal): Promise<void> {
-  const telemetry = new BoundedTelemetry(message.taskId, send);
+  // Secret values are hidden before a long line is cut: a cut through a value would leave part of it.
+  const hideSecrets = (text: string) => redact(text, Object.values(message.ctx.secrets));
+  const telemetry = new BoundedTelemetry(message.taskId, send, hideSecrets);
   activeTaskId = message.taskId;
   try {
     const result = await taskTelemetry.run(telemetry, () => executeTask(message, signal, telemetry));
@@ -162,6 +165,7 @@ class BoundedTelemetry implements StepTelemetrySink {
   constructor(
     private readonly taskId: string,
     private readonly sendMessage: Send,
+    private readonly hide: (text: string) => string,
   ) {}
 
   log({ level, message, fields }: LogEntry): void {
@@ -170,7 +174,7 @@ class BoundedTelemetry implements StepTelemetrySink {
       return;
     }
     this.logs++;
-    const bounded = truncate(message, SANDBOX_LIMITS.maxLogMessageChars);
+    const bounded = truncate(this.hide(message), SANDBOX_LIMITS.maxLogMessageChars);
     if (fields === undefined) return this.sendMessage({ type: 'log', taskId: this.taskId, level, message: bounded });
     if (fitsAsJson(fields, SANDBOX_LIMITS.maxLogFieldsBytes)) return this.sendMessage({ type: 'log', taskId: this.taskId, level, message: bounded, fields });
     const note = ` [fields dropped: not JSON or over ${SANDBOX_LIMITS.maxLogFieldsBytes} bytes]`;

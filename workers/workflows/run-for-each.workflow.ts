@@ -3,7 +3,7 @@ import { evaluateTemplate } from '../contracts/expressions.js';
 import { eventKeyPrefix, isChildRunStep, jsonBytes, MAX_FOR_EACH_PAYLOAD_BYTES, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult } from '../contracts/index.js';
 import type { BatonActivities } from '../activities/index.js';
 import { runChildPipeline } from './child-run.js';
-import { classifyFailure, executeStepActivity, ms, now, stepTimeoutMs } from './step-activity.js';
+import { classifyFailure, executeStepActivity, ms, now, stepTimeoutMs, withSecrets } from './step-activity.js';
 
 /**
  * Item failures are recorded through an ordinary activity: local activities interleaved with
@@ -122,7 +122,7 @@ class ForEachInterpreter {
         return;
       }
       const result = await executeStepActivity(
-        { runId, tenantId, stepId, item, uses: step.uses!, pin, input: stepInput, idempotencyKey: `${runId}:${stepId}:${item}`, timeoutMs: stepTimeoutMs(step, defaults) },
+        { runId, tenantId, stepId, item, uses: step.uses!, pin, input: stepInput, idempotencyKey: `${runId}:${stepId}:${item}`, timeoutMs: stepTimeoutMs(step, defaults), ...withSecrets(step.with) },
         step, defaults,
       );
       this.outputs[item] = result.outputs;

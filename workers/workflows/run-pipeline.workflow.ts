@@ -10,7 +10,7 @@ import {
   type StepDefinition, type StepOutputs,
 } from '../contracts/index.js';
 import { runChildPipeline, type ChildRunOutcome } from './child-run.js';
-import { classifyFailure, executeStepActivity, ms, now, recordEvents, stepTimeoutMs } from './step-activity.js';
+import { classifyFailure, executeStepActivity, withSecrets, ms, now, recordEvents, stepTimeoutMs } from './step-activity.js';
 
 const approvalSignal = defineSignal<[ApprovalDecision]>(APPROVAL_SIGNAL);
 
@@ -161,6 +161,7 @@ class PipelineInterpreter {
         {
           runId: this.input.runId, tenantId: this.input.tenantId, stepId, uses: step.uses!, pin,
           input: stepInput, idempotencyKey: `${this.input.runId}:${stepId}`, timeoutMs: stepTimeoutMs(step, defaults), ...(recordsSuccess ? { recordSuccess: false } : {}),
+          ...withSecrets(step.with),
         },
         step, defaults,
       );

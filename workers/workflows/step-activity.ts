@@ -6,6 +6,7 @@
 import { ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities, proxyLocalActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
 import { parseDuration } from '../contracts/duration.js';
+import { secretPlacements, type SecretPlacement } from '../contracts/expressions.js';
 import {
   DEFAULT_RETRY, DEFAULT_STEP_TIMEOUT, STEP_FAILURE_TYPES, type ErrorInfo, type ExecuteStepInput, type ExecuteStepOutput, type PipelineDefinition, type RunEvent, type StepDefinition,
 } from '../contracts/index.js';
@@ -26,6 +27,12 @@ export const ms = (duration: string | undefined, fallback: string) => parseDurat
 export async function recordEvents(tenantId: string, runId: string, events: RunEvent[]): Promise<void> {
   if (!events.length) return;
   await CancellationScope.nonCancellable(() => recordRunEvents(tenantId, runId, events));
+}
+
+/** The secret placements of a step's literal `with`, as `executeStep` takes them (none: no field, as before secrets existed). */
+export function withSecrets(literal: Record<string, unknown> | undefined): { secrets?: SecretPlacement[] } {
+  const secrets = secretPlacements(literal ?? {});
+  return secrets.length ? { secrets } : {};
 }
 
 /** A step's own timeout, else the pipeline default, else the platform's. */
