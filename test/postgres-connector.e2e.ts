@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { api, newPipeline, newTenant, runToEnd, stepOf, uniqueName, type TestTenant } from './support/builders.js';
+import { api, newPipeline, newTenant, runToEnd, startRun, stepOf, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
 
 /** The postgres connector against the real PostgreSQL of the test stack, its URL kept as a tenant secret. */
 describe('postgres connector', () => {
@@ -56,5 +57,46 @@ describe('postgres connector', () => {
     expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(4);
     const events = (await tenant.get(`/v1/runs/${run.id}/events?limit=1000`).expect(200)).body.items as Array<{ type: string; stepId: string; error?: { code?: string } }>;
     expect(events.filter((e) => e.type === 'step.attempt_failed' && e.stepId === 'syntax').map((e) => e.error?.code)).toEqual(['step_error']);
+  });
+});
+
+describe('examples/sales-rollup.yaml', () => {
+  const schema = `example_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const db = new pg.Client({ connectionString: inject('databaseUrl') });
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    await db.connect();
+    // The example's own tables, in a schema of their own, which the secret's URL puts first on the search path.
+    await db.query(`CREATE SCHEMA ${schema}; SET search_path TO ${schema};
+      CREATE TABLE sales (id int PRIMARY KEY, region text, amount numeric, sold_at timestamptz);
+      CREATE TABLE sales_by_region (region text, day date, total numeric, PRIMARY KEY (region, day));
+      INSERT INTO sales VALUES (1, 'eu', 10, '2026-11-26T09:00Z'), (2, 'eu', 5.5, '2026-11-26T15:00Z'), (3, 'us', 7, '2026-11-26T12:00Z'), (4, 'us', 100, '2026-11-25T12:00Z');`);
+    tenant = await newTenant();
+    const url = new URL(inject('databaseUrl'));
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    await api().put('/v1/secrets/WAREHOUSE_URL').set('authorization', `Bearer ${tenant.token}`).send({ value: url.toString() }).expect(201);
+  });
+  afterAll(async () => {
+    await db.query(`DROP SCHEMA ${schema} CASCADE`);
+    await db.end();
+  });
+
+  it('runs as written: extract, check, total per region, upsert the totals', async () => {
+    const saved = await tenant.put('/v1/pipelines/sales-rollup', readFileSync(new URL('../examples/sales-rollup.yaml', import.meta.url), 'utf8')).set('content-type', 'application/yaml');
+    expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+    const first = await waitForRun(tenant, await startRun(tenant, 'sales-rollup', { inputs: { day: '2026-11-26' } }));
+    expect(first.status, JSON.stringify(first)).toBe('succeeded');
+    expect(first.outputs).toMatchObject({ regions: 2 });
+    const totals = async () => (await db.query(`SELECT region, to_char(day, 'YYYY-MM-DD') AS day, total::float AS total FROM ${schema}.sales_by_region ORDER BY region, day`)).rows;
+    expect(await totals()).toEqual([{ region: 'eu', day: '2026-11-26', total: 15.5 }, { region: 'us', day: '2026-11-26', total: 7 }]);
+
+    // A day with a negative amount fails the check: nothing is loaded for it.
+    await db.query(`INSERT INTO ${schema}.sales VALUES (5, 'eu', -1, '2026-11-24T12:00Z')`);
+    const bad = await waitForRun(tenant, await startRun(tenant, 'sales-rollup', { inputs: { day: '2026-11-24' } }));
+    expect(bad.status).toBe('failed');
+    expect(stepOf(bad, 'check').error?.message).toContain('range(amount) (1)');
+    expect(stepOf(bad, 'load').status).toBe('skipped');
+    expect(await totals()).toHaveLength(2);
   });
 });

@@ -1,0 +1,8 @@
+import { definePlugin } from '../../sdk/src/index.js';
+import { expectStep } from './expect.step.js';
+
+export default definePlugin({
+  name: 'quality',
+  version: '1.0.0',
+  steps: [expectStep],
+});
