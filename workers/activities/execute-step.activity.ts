@@ -35,6 +35,7 @@ const FAILURE_TYPE: Record<FailureCode, string> = {
 
 /** The step input with the secret at each placement put in; every other string stays as it is. */
 function placeSecrets(input: Record<string, unknown>, placements: SecretPlacement[], secrets: Record<string, string>): Record<string, unknown> {
+  if (!placements.length) return input;
   const placed = structuredClone(input);
   for (const { path, name } of placements) {
     let parent: Record<string | number, unknown> = placed;
