@@ -1,8 +1,8 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { SecretPlacement } from '../contracts/expressions.js';
 import { eventKeyPrefix, STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
-import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
 import { redact } from '../contracts/secret-envelope.js';
+import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
 import type { PluginIndex } from './plugin-index.js';
 import type { RunEventsRepository } from './run-events.repository.js';
 import { SecretMissingError, type SecretStore } from './secret-store.js';

@@ -39,10 +39,13 @@ class ForEachInterpreter {
   private readonly ended: RunEvent[] = [];
   private failure: ItemFailure | undefined;
   private readonly items = new CancellationScope();
+  /** Where the step's literal `with` names secrets: the same for every item, so found once. */
+  private readonly secrets: ReturnType<typeof withSecrets>;
 
   constructor(private readonly input: RunForEachInput) {
     this.outputs = input.outputs ?? [];
     this.next = input.next ?? 0;
+    this.secrets = withSecrets(input.step.with);
   }
 
   async run(): Promise<RunForEachResult> {
@@ -122,7 +125,7 @@ class ForEachInterpreter {
         return;
       }
       const result = await executeStepActivity(
-        { runId, tenantId, stepId, item, uses: step.uses!, pin, input: stepInput, idempotencyKey: `${runId}:${stepId}:${item}`, timeoutMs: stepTimeoutMs(step, defaults), ...withSecrets(step.with) },
+        { runId, tenantId, stepId, item, uses: step.uses!, pin, input: stepInput, idempotencyKey: `${runId}:${stepId}:${item}`, timeoutMs: stepTimeoutMs(step, defaults), ...this.secrets },
         step, defaults,
       );
       this.outputs[item] = result.outputs;
