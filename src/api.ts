@@ -8,6 +8,9 @@ import { RequestValidationError } from './common/errors/baton-error.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+/** Plugin packages (`POST /v1/plugins`) arrive as bytes, and may be larger than any JSON body. */
+const PACKAGE_TYPES = ['application/octet-stream', 'application/gzip'];
+const PACKAGE_BODY_LIMIT = 40 * 1024 * 1024;
 
 const NEST_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 const LEVEL_INDEX: Record<string, number> = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 };
@@ -26,6 +29,7 @@ export async function createApi(config: RuntimeConfig): Promise<NestFastifyAppli
       done(new RequestValidationError([{ path: '(body)', message: `Invalid YAML: ${(error as Error).message.split('\n')[0]}` }]) as never, undefined);
     }
   });
+  adapter.getInstance().addContentTypeParser(PACKAGE_TYPES, { parseAs: 'buffer', bodyLimit: PACKAGE_BODY_LIMIT }, (_request, body, done) => done(null, body));
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: nestLogLevels(config.LOG_LEVEL),
     bufferLogs: false,

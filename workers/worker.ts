@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { RuntimeConfig } from '../src/config/runtime-config.js';
 import { ChildRunsRepository } from './activities/child-runs.repository.js';
 import { createActivities } from './activities/index.js';
-import { PluginIndex } from './activities/plugin-index.js';
+import { PluginStore } from './activities/plugin-store.js';
 import { RunEventsRepository } from './activities/run-events.repository.js';
 import { SecretStore } from './activities/secret-store.js';
 import { StepSandbox } from './sandbox/step-sandbox.js';
@@ -41,7 +41,7 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
   // A fan-out keeps many processes of one plugin busy; spawning one per item would cost more than
   // the items. Up to as many stay warm as the worker may run steps at once, until idle for 30 s.
   const warm = config.WORKER_MAX_CONCURRENT_STEPS;
-  const sandbox = new StepSandbox({ memoryMb: config.STEP_MEMORY_MB, extraReadPaths: [config.pluginsDir], maxIdlePerKey: warm, maxIdleTotal: warm });
+  const sandbox = new StepSandbox({ memoryMb: config.STEP_MEMORY_MB, maxIdlePerKey: warm, maxIdleTotal: warm });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,
@@ -52,7 +52,7 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
       events: new RunEventsRepository(pool),
       childRuns: new ChildRunsRepository(pool),
       secrets: new SecretStore(pool, config.masterKeys),
-      plugins: new PluginIndex(config.pluginsDir),
+      plugins: new PluginStore(pool, config.pluginCacheDir),
       sandbox,
       heartbeatEveryMs: 1_000,
     }),

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { generatePublisherKeyPair } from '../../plugins/sdk/src/package/signing.js';
 import { KEY_BYTES, parseMasterKey, type MasterKeyring } from '../../workers/contracts/secret-envelope.js';
 
 /**
@@ -49,7 +50,9 @@ export const CONFIG_VARIABLES = {
   LOG_LEVEL: spec(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'Log level of the API and the worker.'),
   WORKER_MAX_CONCURRENT_STEPS: spec(int(1, 1000).default(50), 'Steps one worker runs at once; as many step processes per plugin stay warm.'),
   STEP_MEMORY_MB: spec(int(64, 16384).default(512), 'Heap cap of a step process.'),
-  PLUGINS_DIR: spec(z.string().optional(), 'Folder of built first-party plugins. Unset: dist/plugins of this installation.'),
+  PLUGINS_DIR: spec(z.string().optional(), 'Folder of the packed first-party plugins the API signs and publishes at start-up. Unset: dist/plugin-packages of this installation.'),
+  PLUGIN_CACHE_DIR: spec(z.string().optional(), 'Where a worker keeps the plugin bundles it fetched, by digest. Unset: $BATON_HOME/plugin-cache.'),
+  FIRST_PARTY_SIGNING_KEY: spec(z.string().includes('PRIVATE KEY').optional(), 'Ed25519 private key (PKCS#8 PEM) the API signs the first-party plugins with. Unset: generated once into $BATON_HOME/first-party-signing-key.', true),
   SECRETS_MASTER_KEY: spec(masterKey.optional(), 'Master key (32 bytes, base64) wrapping the tenants\' secret keys; the API and every worker need the same. Unset: `up` generates one into $BATON_HOME/secrets-master-key; `api`/`worker` run without secrets.', true),
   SECRETS_PREVIOUS_MASTER_KEYS: spec(z.string().optional().transform((text, ctx) => {
     const keys = (text ?? '').split(',').filter((k) => k.trim());
@@ -70,14 +73,18 @@ export interface BatonConfig extends BatonEnv {
   home: string;
   jwtSecret: string;
   publicUrl: string;
-  /** Absolute folder of the built first-party plugins. */
+  /** Absolute folder of the packed first-party plugins (`<name>/manifest.json` and `bundle.mjs`). */
   pluginsDir: string;
+  /** Absolute folder of a worker's plugin bundle cache. */
+  pluginCacheDir: string;
+  /** Resolved on first use: only the API signs. */
+  firstPartySigningKey: () => string;
   /** The current master key first, then previous ones; empty when this process has no secrets store. */
   masterKeys: MasterKeyring;
 }
 
-/** `dist/plugins` of this installation (this file is `dist/src/config/config.js`). */
-const INSTALLED_PLUGINS_DIR = fileURLToPath(new URL('../../plugins', import.meta.url));
+/** `dist/plugin-packages` of this installation (this file is `dist/src/config/config.js`). */
+const INSTALLED_PLUGINS_DIR = fileURLToPath(new URL('../../plugin-packages', import.meta.url));
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -107,6 +114,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): BatonConfig
     jwtSecret: env.JWT_SECRET ?? persistentSecret(home, 'jwt-secret'),
     publicUrl: env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`,
     pluginsDir: resolve(env.PLUGINS_DIR ?? INSTALLED_PLUGINS_DIR),
+    pluginCacheDir: resolve(env.PLUGIN_CACHE_DIR ?? join(home, 'plugin-cache')),
+    firstPartySigningKey: () => env.FIRST_PARTY_SIGNING_KEY ?? persistentSecret(home, 'first-party-signing-key', () => generatePublisherKeyPair().privateKeyPem),
     masterKeys: env.SECRETS_MASTER_KEY ? [env.SECRETS_MASTER_KEY, ...env.SECRETS_PREVIOUS_MASTER_KEYS] : [],
   };
 }

@@ -6,7 +6,6 @@ import { UserAccountEntity } from '../accounts/entities/user-account.entity.js';
 import { IdempotencyRecordEntity } from '../common/idempotency/idempotency-record.entity.js';
 import { PipelineVersionEntity } from '../pipelines/entities/pipeline-version.entity.js';
 import { PipelineEntity } from '../pipelines/entities/pipeline.entity.js';
-import { PluginVersionEntity } from '../plugin-registry/entities/plugin-version.entity.js';
 import { RunEventEntity } from '../runs/entities/run-event.entity.js';
 import { RunStepEntity } from '../runs/entities/run-step.entity.js';
 import { RunEntity } from '../runs/entities/run.entity.js';
@@ -14,14 +13,15 @@ import { Foundation1795000000000 } from './migrations/1795000000000-Foundation.j
 import { RunRetryOf1795000000001 } from './migrations/1795000000001-RunRetryOf.js';
 import { ForEachAndChildRuns1795000000002 } from './migrations/1795000000002-ForEachAndChildRuns.js';
 import { Secrets1795000000003 } from './migrations/1795000000003-Secrets.js';
+import { PluginRegistry1795000000004 } from './migrations/1795000000004-PluginRegistry.js';
 
 export const ENTITIES = [
   TenantEntity, UserAccountEntity, MembershipEntity, ApiKeyEntity, PipelineEntity, PipelineVersionEntity,
-  RunEntity, RunStepEntity, RunEventEntity, PluginVersionEntity, IdempotencyRecordEntity,
+  RunEntity, RunStepEntity, RunEventEntity, IdempotencyRecordEntity,
 ];
 const MIGRATION_LOCK_ID = 7_061_616_001;
 
-export const MIGRATIONS = [Foundation1795000000000, RunRetryOf1795000000001, ForEachAndChildRuns1795000000002, Secrets1795000000003];
+export const MIGRATIONS = [Foundation1795000000000, RunRetryOf1795000000001, ForEachAndChildRuns1795000000002, Secrets1795000000003, PluginRegistry1795000000004];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource({

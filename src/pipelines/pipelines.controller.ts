@@ -18,8 +18,8 @@ export class PipelinesController {
   @Roles('viewer')
   @HttpCode(200)
   @definitionBody
-  validate(@Body() definition: unknown) {
-    return this.pipelines.plan(definition);
+  validate(@CurrentPrincipal() principal: Principal, @Body() definition: unknown) {
+    return this.pipelines.plan(principal, definition);
   }
 
   /** GitOps apply: 201 with a new version, 200 when the definition is unchanged. */

@@ -26,20 +26,21 @@ export class PipelinesService {
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'masterKeys'>,
   ) {}
 
-  async validate(raw: unknown, expectedName?: string) {
-    const result = validatePipeline(raw, await this.plugins.catalog(), { expectedName, secretsAvailable: this.config.masterKeys.length > 0 });
+  /** Checked against the plugins the tenant has enabled and approved. */
+  async validate(principal: Principal, raw: unknown, expectedName?: string) {
+    const result = validatePipeline(raw, await this.plugins.catalog(principal.tenantId), { expectedName, secretsAvailable: this.config.masterKeys.length > 0 });
     if (!result.valid) throw new PipelinesError('invalid_definition', `The pipeline definition has ${result.problems.length} problem(s)`, result.problems);
     return result;
   }
 
-  async plan(raw: unknown) {
-    const { definition, pins, order } = await this.validate(raw);
+  async plan(principal: Principal, raw: unknown) {
+    const { definition, pins, order } = await this.validate(principal, raw);
     const steps = Object.entries(definition.steps).map(([id, step]) => ({ id, uses: step.uses, needs: step.needs ?? [], pinned: pins[id] }));
     return { valid: true as const, plan: { steps, order } };
   }
 
   async apply(principal: Principal, name: string, raw: unknown) {
-    const { definition, pins } = await this.validate(raw, name);
+    const { definition, pins } = await this.validate(principal, raw, name);
     const result = await this.pipelines.apply(principal.tenantId, name, { definition, pins, checksum: pipelineChecksum(definition, pins), createdBy: principal.userId ?? null });
     return { created: result.created, body: toVersionResponse(name, result.version) };
   }

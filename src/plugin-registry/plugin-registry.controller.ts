@@ -1,6 +1,10 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Roles } from '../common/auth/access.decorators.js';
+import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
+import { ValidBody, ValidParam } from '../common/validation/zod.js';
+import { AddPublisherKeyBody, EnablePluginBody, keyIdParam, pluginNameParam, pluginVersionParam } from './dto/plugin-registry.dto.js';
 import { PluginRegistryService } from './plugin-registry.service.js';
 
 @ApiTags('plugins')
@@ -8,10 +12,86 @@ import { PluginRegistryService } from './plugin-registry.service.js';
 export class PluginRegistryController {
   constructor(private readonly registry: PluginRegistryService) {}
 
-  /** The catalogue of installed plugins and their steps' schemas. */
+  /** Publishes a signed package (`baton plugin publish` uploads it). */
+  @Post()
+  @Roles('publisher')
+  @ApiConsumes('application/octet-stream')
+  @ApiBody({ description: 'The package archive: a gzipped tar of manifest.json, manifest.sig and bundle.mjs', schema: { type: 'string', format: 'binary' } })
+  async publish(@CurrentPrincipal() principal: Principal, @Body() archive: Buffer, @Res({ passthrough: true }) reply: FastifyReply) {
+    const published = await this.registry.publish(principal, archive);
+    reply.status(201);
+    return published;
+  }
+
+  /** The catalogue: every plugin, its versions, and whether this tenant has it enabled. */
   @Get()
   @Roles('viewer', 'publisher')
-  list() {
-    return this.registry.list();
+  list(@CurrentPrincipal() principal: Principal) {
+    return this.registry.list(principal);
+  }
+
+  @Get(':name')
+  @Roles('viewer', 'publisher')
+  get(@CurrentPrincipal() principal: Principal, @ValidParam('name', pluginNameParam) name: string) {
+    return this.registry.get(principal, name);
+  }
+
+  /** The signed manifest, its signature and the step schemas of one version. */
+  @Get(':name/versions/:version')
+  @Roles('viewer', 'publisher')
+  getVersion(@ValidParam('name', pluginNameParam) name: string, @ValidParam('version', pluginVersionParam) version: string) {
+    return this.registry.getVersion(name, version);
+  }
+
+  /** Enables the plugin for this tenant and approves the egress, secrets and raw network a version asks for. */
+  @Post(':name/enable')
+  @Roles('admin')
+  @HttpCode(200)
+  enable(@CurrentPrincipal() principal: Principal, @ValidParam('name', pluginNameParam) name: string, @ValidBody(EnablePluginBody) body: EnablePluginBody) {
+    return this.registry.enable(principal, name, body);
+  }
+
+  @Post(':name/disable')
+  @Roles('admin')
+  @HttpCode(200)
+  disable(@CurrentPrincipal() principal: Principal, @ValidParam('name', pluginNameParam) name: string) {
+    return this.registry.disable(principal, name);
+  }
+
+  /** Hides a version from new pipeline versions; those already pinned to it keep running it. */
+  @Post(':name/versions/:version/yank')
+  @Roles('publisher')
+  @HttpCode(200)
+  yank(@CurrentPrincipal() principal: Principal, @ValidParam('name', pluginNameParam) name: string, @ValidParam('version', pluginVersionParam) version: string) {
+    return this.registry.yank(principal, name, version);
+  }
+}
+
+@ApiTags('plugins')
+@Controller('v1/publishers/keys')
+export class PublisherKeysController {
+  constructor(private readonly registry: PluginRegistryService) {}
+
+  /** Registers an Ed25519 public key; the first one also claims the tenant's publisher name. */
+  @Post()
+  @Roles('publisher')
+  async add(@CurrentPrincipal() principal: Principal, @ValidBody(AddPublisherKeyBody) body: AddPublisherKeyBody, @Res({ passthrough: true }) reply: FastifyReply) {
+    const key = await this.registry.addKey(principal, body);
+    reply.status(201);
+    return key;
+  }
+
+  @Get()
+  @Roles('publisher')
+  list(@CurrentPrincipal() principal: Principal) {
+    return this.registry.listKeys(principal);
+  }
+
+  /** Revokes a key: packages signed with it are refused from now on. */
+  @Delete(':id')
+  @Roles('publisher')
+  @HttpCode(204)
+  revoke(@CurrentPrincipal() principal: Principal, @ValidParam('id', keyIdParam) id: string) {
+    return this.registry.revokeKey(principal, id);
   }
 }

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { PluginRegistryController } from './plugin-registry.controller.js';
+import { PluginRegistryController, PublisherKeysController } from './plugin-registry.controller.js';
 import { PluginRegistryRepository } from './plugin-registry.repository.js';
 import { PluginRegistryService } from './plugin-registry.service.js';
 
 @Module({
-  controllers: [PluginRegistryController],
+  controllers: [PluginRegistryController, PublisherKeysController],
   providers: [PluginRegistryRepository, PluginRegistryService],
   exports: [PluginRegistryService],
 })

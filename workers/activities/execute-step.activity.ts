@@ -3,14 +3,14 @@ import type { SecretPlacement } from '../contracts/expressions.js';
 import { eventKeyPrefix, STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
 import { redact } from '../contracts/secret-envelope.js';
 import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
-import type { PluginIndex } from './plugin-index.js';
+import type { PluginStore } from './plugin-store.js';
 import type { RunEventsRepository } from './run-events.repository.js';
 import { SecretMissingError, type SecretStore } from './secret-store.js';
 import { StepLogBuffer } from './step-log-buffer.js';
 
 export interface ExecuteStepDeps {
   events: RunEventsRepository;
-  plugins: PluginIndex;
+  plugins: PluginStore;
   sandbox: StepSandbox;
   secrets: SecretStore;
   heartbeatEveryMs: number;
@@ -84,8 +84,8 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const stepInput = placeSecrets(input.input, placements, secrets);
     const hide = <T>(value: T): T => redact(value, Object.values(secrets));
 
-    const entry = deps.plugins.entryFor(pin.digest);
-    if (!entry) return fail('plugin_missing', `Plugin ${pin.plugin}@${pin.version} (${pin.digest}) is not installed on this worker`, false);
+    const entry = await deps.plugins.entryFor(pin.digest);
+    if (!entry) return fail('plugin_missing', `Plugin ${pin.plugin}@${pin.version} (${pin.digest}) is not in the registry`, false);
 
     const logs = new StepLogBuffer(deps.events, { tenantId, runId, stepId, item, attempt }, hide);
     const heartbeat = setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);
@@ -93,7 +93,7 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     try {
       outcome = await deps.sandbox.run(
         {
-          tenantId, pluginKey: `${pin.plugin}@${pin.version}`, entry, stepId: pin.step, input: stepInput, timeoutMs: input.timeoutMs,
+          tenantId, pluginKey: `${pin.plugin}@${pin.version}`, entry, digest: pin.digest, stepId: pin.step, input: stepInput, timeoutMs: input.timeoutMs,
           // The runner hands the step only the secrets it declares.
           ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets },
         },

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 import { installationReadPaths, permissionFlags } from './node-permissions.js';
 import { cancelled, failure, type SandboxOutcome } from './sandbox-outcome.js';
 import { SandboxProcess } from './sandbox-process.js';
@@ -42,6 +44,8 @@ export interface SandboxRequest {
   pluginKey: string;
   /** Absolute path of the plugin's JS entry. */
   entry: string;
+  /** `sha256:<hex>` the entry must hash to each time a process loads it; unchecked when absent (specs' fixtures). */
+  digest?: string;
   /** The plugin's step id, e.g. `echo`. */
   stepId: string;
   input: Record<string, unknown>;
@@ -95,7 +99,7 @@ export class StepSandbox {
     const key = JSON.stringify([request.tenantId, request.pluginKey, request.entry]);
     let child: SandboxProcess;
     try {
-      child = this.pool.take(key) ?? this.spawn(request.entry);
+      child = this.pool.take(key) ?? this.spawn(request.entry, request.digest);
     } catch (error) {
       return failure('plugin_missing', `cannot start a sandbox for ${request.entry}: ${error instanceof Error ? error.message : String(error)}`, false);
     }
@@ -124,7 +128,11 @@ export class StepSandbox {
     return { spawned: this.spawned, alivePids, idle: this.pool.size, busy: this.busy.size };
   }
 
-  private spawn(entry: string): SandboxProcess {
+  private spawn(entry: string, digest: string | undefined): SandboxProcess {
+    if (digest !== undefined) {
+      const actual = sha256Digest(readFileSync(entry));
+      if (actual !== digest) throw new Error(`the bundle on disk is ${actual}, not the pinned ${digest}`);
+    }
     const { runnerPath, memoryMb, allowedReadPaths, allowChildProcess } = this.settings;
     const permissions = { readPaths: [...allowedReadPaths, resolve(entry)], allowChildProcess };
     const child = SandboxProcess.spawn({ runnerPath, memoryMb, permissions });

@@ -30,6 +30,11 @@ export interface PluginSpec {
   name: string;
   version: string;
   steps: readonly StepDefinition[];
+  /**
+   * Raw network access (sockets, e.g. a database driver), beyond HTTP through the egress broker.
+   * A tenant admin must approve it when enabling the plugin.
+   */
+  rawNetwork?: boolean;
 }
 
 export interface PluginDefinition extends PluginSpec {
@@ -70,6 +75,7 @@ function pluginProblems(plugin: Record<string, unknown>): string[] {
   if (plugin.apiVersion !== PLUGIN_API_VERSION) problems.push(`apiVersion must be ${PLUGIN_API_VERSION}, got ${String(plugin.apiVersion)}`);
   if (!matches(plugin.name, NAME_PATTERN)) problems.push(`name must match ${NAME_PATTERN}, got ${JSON.stringify(plugin.name)}`);
   if (!matches(plugin.version, SEMVER_PATTERN)) problems.push(`version must be semver, got ${JSON.stringify(plugin.version)}`);
+  if (plugin.rawNetwork !== undefined && typeof plugin.rawNetwork !== 'boolean') problems.push('rawNetwork must be a boolean');
   if (!Array.isArray(plugin.steps)) return [...problems, 'steps must be an array'];
   const seen = new Set<unknown>();
   for (const [index, step] of (plugin.steps as unknown[]).entries()) {

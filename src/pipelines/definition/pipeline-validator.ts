@@ -17,6 +17,8 @@ const ROOT_PATH = '(definition)';
 /** What the validator needs to know about the plugins a tenant may use (enabled versions only). */
 export interface PluginCatalogView {
   versions(plugin: string): PluginVersionView[];
+  /** Why a known plugin has no usable version for this tenant (not enabled, not approved, yanked). */
+  unavailableBecause?(plugin: string): string | undefined;
 }
 
 export interface PluginVersionView {
@@ -164,6 +166,12 @@ function once<T>(create: () => T): () => T {
   return () => (value ??= create());
 }
 
+/** Why a plugin step's JSON Schema does not compile, if it does not: checked when a version is published. */
+export function pluginSchemaProblem(schema: object): string | undefined {
+  const compiled = compileSchema(pluginSchemas(), schema);
+  return typeof compiled === 'string' ? compiled : undefined;
+}
+
 /** The validate function, or why the schema does not compile. */
 function compileSchema(ajv: Ajv2020, schema: object): ValidateFunction | string {
   try {
@@ -279,7 +287,7 @@ function resolveUses(uses: string, catalog: PluginCatalogView): PinnedStep | str
   const { plugin, step, range } = parseUses(uses);
   if (range !== undefined && semver.validRange(range) === null) return `\`${range}\` is not a version, a semver range or \`latest\``;
   const available = catalog.versions(plugin).filter((v) => semver.valid(v.version) !== null);
-  if (available.length === 0) return `Plugin \`${plugin}\` is not available`;
+  if (available.length === 0) return catalog.unavailableBecause?.(plugin) ?? `Plugin \`${plugin}\` is not available`;
   // Without a range, `*` picks the highest release and never a prerelease.
   const chosen = semver.maxSatisfying(available.map((v) => v.version), range ?? '*');
   if (chosen === null) return `No version of \`${plugin}\` satisfies \`${range ?? 'latest'}\` (available: ${listVersions(available)})`;
