@@ -3,6 +3,8 @@ import { Logger } from '@nestjs/common';
 import { Connection } from '@temporalio/client';
 import { Command } from 'commander';
 import { join } from 'node:path';
+import { pluginCommand, PluginCliError } from '../plugins/sdk/src/cli/plugin-commands.js';
+import { PackError } from '../plugins/sdk/src/package/pack.js';
 import { createApi } from './api.js';
 import { ConfigError, embeddedMasterKeys, describeConfig, loadConfig, loadEnv, type BatonConfig } from './config/config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
@@ -168,11 +170,15 @@ program.command('setup').description('Obtain what the embedded mode needs (the T
   const config = loadEnv();
   console.log(config.TEMPORAL_ADDRESS ? `TEMPORAL_ADDRESS is set; no dev server needed.` : `Temporal CLI: ${await resolveTemporalCli(config.TEMPORAL_CLI_PATH)}`);
 });
+program.addCommand(pluginCommand());
 program.command('config').description('List configuration variables and their defaults').action(() => {
   for (const v of describeConfig()) console.log(`${v.name}${v.secret ? ' (secret)' : ''}\n    ${v.description}\n    default: ${v.default === undefined ? '(unset)' : JSON.stringify(v.default)}`);
 });
 
 program.parseAsync().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `baton: ${(error as Error).stack ?? error}`);
+  // Mistakes a user can fix get one line; anything else the stack, to report.
+  if (error instanceof ConfigError) console.error(error.message);
+  else if (error instanceof PluginCliError || error instanceof PackError) console.error(`baton: ${error.message}`);
+  else console.error(`baton: ${(error as Error).stack ?? error}`);
   process.exit(1);
 });

@@ -20,6 +20,8 @@ declare module 'vitest' {
     logFiles: string[];
     temporalAddress: string;
     temporalCliPath: string;
+    /** BATON_HOME of the stack's api and worker (the worker's plugin cache is in it). */
+    batonHome: string;
   }
 }
 
@@ -75,6 +77,7 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   project.provide('temporalCliPath', temporalCliPath);
   project.provide('masterKey', masterKey);
   project.provide('logFiles', logFiles);
+  project.provide('batonHome', env.BATON_HOME);
 }
 
 async function testDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<string> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -11,10 +11,12 @@ const BUNDLE_FILE = 'bundle.mjs';
 /**
  * A worker's plugin bundles, fetched from the registry (PostgreSQL) by the digest a pipeline version
  * pinned, verified, and cached on disk by digest. The sandbox re-hashes a bundle each time a process
- * loads it (`StepSandbox`), so a cached file changed on disk is never run.
+ * loads it (`StepSandbox`), so a cached file changed on disk is never run;
+ * the next step finds it changed and fetches it again.
  */
 export class PluginStore {
-  private readonly verified = new Set<string>();
+  /** Digest → a stat fingerprint of the cached file when it was last hashed. */
+  private readonly verified = new Map<string, string>();
   private readonly fetching = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly pool: pg.Pool, private readonly cacheDir: string) {}
@@ -24,7 +26,9 @@ export class PluginStore {
     const hex = DIGEST.exec(digest)?.[1];
     if (!hex) return undefined;
     const path = join(this.cacheDir, hex, BUNDLE_FILE);
-    if (this.verified.has(digest) && existsSync(path)) return path;
+    // A file changed on disk since it was hashed (another size, inode or change time) is hashed again,
+    // and fetched again if it no longer matches.
+    if (this.verified.get(digest) === fingerprint(path)) return path;
     // Many items of one fan-out ask at once: one fetch serves them all.
     let pending = this.fetching.get(digest);
     if (!pending) {
@@ -37,7 +41,7 @@ export class PluginStore {
   private async load(digest: string, path: string): Promise<string | undefined> {
     const cached = await readFile(path).catch(() => undefined);
     if (cached && sha256Digest(cached) === digest) {
-      this.verified.add(digest);
+      this.verified.set(digest, fingerprint(path));
       return path;
     }
     const rows: Array<{ content: Buffer }> = (await this.pool.query('SELECT content FROM plugin_bundle WHERE digest = $1', [digest])).rows;
@@ -49,7 +53,12 @@ export class PluginStore {
     const partial = `${path}.${randomUUID()}.partial`;
     await writeFile(partial, content, { mode: 0o444 });
     await rename(partial, path);
-    this.verified.add(digest);
+    this.verified.set(digest, fingerprint(path));
     return path;
   }
+}
+
+function fingerprint(path: string): string {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}` : 'missing';
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LogEntry, MetricEntry } from '../../plugins/sdk/src/step-context.js';
+import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 import { StepSandbox, type SandboxRequest, type StepSandboxOptions } from './step-sandbox.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -58,6 +59,17 @@ describe(StepSandbox.name, () => {
 
       expect(await steps.run(request('nope'))).toMatchObject({ ok: false, error: { code: 'plugin_missing', message: expect.stringMatching(/has no step "nope"/) } });
       expect(await steps.run({ ...request('echo'), entry: join(runnerDir, 'missing.mjs') })).toMatchObject({ ok: false, error: { code: 'plugin_missing' } });
+    });
+
+    it('hashes the entry each time a process loads it and refuses one that is not the pinned digest', async () => {
+      const steps = newSandbox();
+      const digest = sha256Digest(await readFile(fixtureEntry));
+
+      expect(await steps.run({ ...request('echo', { a: 1 }), digest })).toMatchObject({ ok: true });
+      const other = `sha256:${'0'.repeat(64)}`;
+      expect(await steps.run({ ...request('echo', { a: 1 }), digest: other, pluginKey: 'sandbox-fixture@9.9.9' })).toMatchObject({
+        ok: false, error: { code: 'plugin_missing', message: expect.stringContaining(`not the pinned ${other}`) },
+      });
     });
 
     it('forwards logs, metrics and console output', async () => {

@@ -1,4 +1,4 @@
-import { build, type Message } from 'esbuild';
+import { build, type BuildOptions, type Message } from 'esbuild';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -37,25 +37,15 @@ export async function packPlugin({ entry, outDir, publisher, external = [] }: Pa
   const entryPath = resolve(entry);
   if (!existsSync(entryPath)) throw new PackError(`plugin entry not found: ${entryPath}`);
   const result = await build({
+    ...pluginBuildOptions(),
     stdin: {
       contents: `export { default } from ${JSON.stringify(entryPath)};\nexport { describePlugin as ${DESCRIBE_EXPORT} } from '@baton/plugin-sdk';\n`,
       resolveDir: dirname(entryPath),
       sourcefile: 'baton-plugin-entry.js',
     },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-    alias: { '@baton/plugin-sdk': SDK_ENTRY },
-    nodePaths: [INSTALLATION_MODULES],
     external,
-    // CommonJS dependencies `require` Node's built-ins; an ES module has no `require` of its own.
-    banner: { js: "import { createRequire as __batonCreateRequire } from 'node:module';\nconst require = __batonCreateRequire(import.meta.url);" },
-    legalComments: 'inline',
   }).catch((error: { errors?: Message[] }) => {
-    throw new PackError(`bundling failed:\n${(error.errors ?? []).map(formatMessage).join('\n') || String(error)}`);
+    throw new PackError(`bundling failed:\n${describeBuildFailure(error)}`);
   });
   const bundle = Buffer.from(result.outputFiles[0]!.contents);
 
@@ -66,6 +56,31 @@ export async function packPlugin({ entry, outDir, publisher, external = [] }: Pa
   const manifest = packageManifest(await describeBundle(bundlePath), { digest: sha256Digest(bundle), size: bundle.length }, publisher);
   await writeFile(join(outDir, PACKAGE_FILES.manifest), manifestBytes(manifest));
   return manifest;
+}
+
+/**
+ * How plugin code is bundled, for packing and for `baton plugin test` alike: one ES module for
+ * Node 20 with every dependency inside, `@baton/plugin-sdk` being this SDK.
+ */
+export function pluginBuildOptions() {
+  return {
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent',
+    alias: { '@baton/plugin-sdk': SDK_ENTRY },
+    nodePaths: [INSTALLATION_MODULES],
+    // CommonJS dependencies `require` Node's built-ins; an ES module has no `require` of its own.
+    banner: { js: "import { createRequire as __batonCreateRequire } from 'node:module';\nconst require = __batonCreateRequire(import.meta.url);" },
+    legalComments: 'inline',
+  } satisfies BuildOptions;
+}
+
+/** Bundling errors, one per line with where they are. */
+export function describeBuildFailure(error: { errors?: Message[] }): string {
+  return (error.errors ?? []).map(formatMessage).join('\n') || String(error);
 }
 
 /** Loads the bundle in a child process with an empty environment and asks it to describe itself. */

@@ -1,0 +1,70 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packPlugin } from '../../plugins/sdk/src/package/pack.js';
+import { createPackageArchive } from '../../plugins/sdk/src/package/package-archive.js';
+import { PACKAGE_FILES } from '../../plugins/sdk/src/package/package-manifest.js';
+import { generatePublisherKeyPair, signManifest, type PublisherKeyPair } from '../../plugins/sdk/src/package/signing.js';
+import { api, type TestTenant } from './builders.js';
+
+export interface TestPluginSpec {
+  name: string;
+  version: string;
+  publisher: string;
+  egress?: string[];
+  secrets?: string[];
+}
+
+/**
+ * Writes and packs a one-step plugin (`greet`, which answers with its own version) the way
+ * `baton plugin pack` does, and returns the package folder.
+ */
+export async function packTestPlugin(spec: TestPluginSpec): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), `baton-plugin-${spec.name}-`));
+  mkdirSync(join(dir, 'src'));
+  writeFileSync(
+    join(dir, 'src', 'index.ts'),
+    `import { definePlugin, defineStep } from '@baton/plugin-sdk';
+import { z } from 'zod';
+const VERSION = ${JSON.stringify(spec.version)};
+export default definePlugin({
+  name: ${JSON.stringify(spec.name)}, version: VERSION,
+  steps: [defineStep({
+    id: 'greet', title: 'Greet', egress: ${JSON.stringify(spec.egress ?? [])}, secrets: ${JSON.stringify(spec.secrets ?? [])},
+    input: z.object({ name: z.string() }),
+    output: z.object({ greeting: z.string(), version: z.string() }),
+    run: ({ name }) => ({ greeting: 'Hello, ' + name, version: VERSION }),
+  })],
+});
+`,
+  );
+  const out = join(dir, 'dist-plugin');
+  await packPlugin({ entry: join(dir, 'src', 'index.ts'), outDir: out, publisher: spec.publisher });
+  return out;
+}
+
+export function signPackage(folder: string, key: PublisherKeyPair): void {
+  const signature = signManifest(readFileSync(join(folder, PACKAGE_FILES.manifest)), key.privateKeyPem);
+  writeFileSync(join(folder, PACKAGE_FILES.signature), JSON.stringify(signature));
+}
+
+export const packageArchive = (folder: string) => createPackageArchive(folder);
+
+/** A tenant that publishes: a publisher name claimed with a fresh key. */
+export async function becomePublisher(tenant: TestTenant, publisher: string): Promise<PublisherKeyPair> {
+  const key = generatePublisherKeyPair();
+  const response = await api().post('/v1/publishers/keys').set('authorization', `Bearer ${tenant.token}`).send({ publicKey: key.publicKeyPem, publisher });
+  if (response.status !== 201) throw new Error(`could not register a key: ${response.status} ${JSON.stringify(response.body)}`);
+  return key;
+}
+
+export function publish(tenant: TestTenant, archive: Buffer) {
+  return api().post('/v1/plugins').set('authorization', `Bearer ${tenant.token}`).set('content-type', 'application/octet-stream').send(archive);
+}
+
+/** As the tenant's owner (admin and publisher rights); the builders' API key is an operator's. */
+export const asOwner = (tenant: TestTenant) => ({
+  get: (path: string) => api().get(path).set('authorization', `Bearer ${tenant.token}`),
+  post: (path: string, body?: object) => api().post(path).set('authorization', `Bearer ${tenant.token}`).send(body ?? {}),
+  delete: (path: string) => api().delete(path).set('authorization', `Bearer ${tenant.token}`),
+});
