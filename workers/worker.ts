@@ -1,5 +1,6 @@
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { RuntimeConfig } from '../src/config/runtime-config.js';
@@ -8,6 +9,7 @@ import { createActivities } from './activities/index.js';
 import { PluginStore } from './activities/plugin-store.js';
 import { RunEventsRepository } from './activities/run-events.repository.js';
 import { SecretStore } from './activities/secret-store.js';
+import { EgressBroker } from './sandbox/egress-broker.js';
 import { StepSandbox } from './sandbox/step-sandbox.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
@@ -41,7 +43,17 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
   // A fan-out keeps many processes of one plugin busy; spawning one per item would cost more than
   // the items. Up to as many stay warm as the worker may run steps at once, until idle for 30 s.
   const warm = config.WORKER_MAX_CONCURRENT_STEPS;
-  const sandbox = new StepSandbox({ memoryMb: config.STEP_MEMORY_MB, maxIdlePerKey: warm, maxIdleTotal: warm });
+  // The sandbox uid must be able to traverse to the bundles; the folders above are the operator's.
+  await mkdir(config.pluginCacheDir, { recursive: true, mode: 0o755 });
+  const sandbox = new StepSandbox({
+    memoryMb: config.STEP_MEMORY_MB, maxIdlePerKey: warm, maxIdleTotal: warm,
+    broker: new EgressBroker({ allowCidrs: config.EGRESS_ALLOW_CIDRS }),
+    isolation: { mode: config.SANDBOX_ISOLATION, uid: config.SANDBOX_UID, gid: config.SANDBOX_GID },
+    bundleDirs: [config.pluginCacheDir],
+  });
+  const { logger } = Runtime.instance();
+  if (sandbox.isolation) logger.info(`Step processes run as uid ${sandbox.isolation.uid}, resource-limited, without a network of their own unless approved`);
+  else logger.warn(`Step processes are not OS-isolated (${sandbox.isolationGap}); only Node's permission model applies`);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,

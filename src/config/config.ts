@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { generatePublisherKeyPair } from '../../plugins/sdk/src/package/signing.js';
 import { KEY_BYTES, parseMasterKey, type MasterKeyring } from '../../workers/contracts/secret-envelope.js';
@@ -51,6 +52,15 @@ export const CONFIG_VARIABLES = {
   WORKER_MAX_CONCURRENT_STEPS: spec(int(1, 1000).default(50), 'Steps one worker runs at once; as many step processes per plugin stay warm.'),
   STEP_MEMORY_MB: spec(int(64, 16384).default(512), 'Heap cap of a step process.'),
   PLUGINS_DIR: spec(z.string().optional(), 'Folder of the packed first-party plugins the API signs and publishes at start-up. Unset: dist/plugin-packages of this installation.'),
+  SANDBOX_ISOLATION: spec(z.enum(['auto', 'strict', 'off']).default('auto'), 'OS isolation of step processes (another uid, resource limits, no network of their own): `auto` where the worker can (as root, with util-linux), `strict` refuses to start without it, `off` leaves Node\'s permission model alone.'),
+  SANDBOX_UID: spec(int(1, 2 ** 31 - 1).default(65534), 'Unprivileged uid step processes run as under OS isolation.'),
+  SANDBOX_GID: spec(int(1, 2 ** 31 - 1).default(65534), 'Unprivileged gid step processes run as under OS isolation.'),
+  EGRESS_ALLOW_CIDRS: spec(z.string().optional().transform((text, ctx) => {
+    const cidrs = (text ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+    const bad = cidrs.filter((cidr) => !isCidrOrAddress(cidr));
+    if (bad.length) ctx.addIssue({ code: 'custom', message: `not addresses or CIDR ranges: ${bad.join(', ')}` });
+    return cidrs;
+  }), 'Comma-separated address ranges steps may call through the egress broker besides public addresses (e.g. an internal API: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise.'),
   PLUGIN_CACHE_DIR: spec(z.string().optional(), 'Where a worker keeps the plugin bundles it fetched, by digest. Unset: $BATON_HOME/plugin-cache.'),
   FIRST_PARTY_SIGNING_KEY: spec(z.string().includes('PRIVATE KEY').optional(), 'Ed25519 private key (PKCS#8 PEM) the API signs the first-party plugins with. Unset: generated once into $BATON_HOME/first-party-signing-key.', true),
   SECRETS_MASTER_KEY: spec(masterKey.optional(), 'Master key (32 bytes, base64) wrapping the tenants\' secret keys; the API and every worker need the same. Unset: `up` generates one into $BATON_HOME/secrets-master-key; `api`/`worker` run without secrets.', true),
@@ -124,6 +134,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): BatonConfig
 export function embeddedMasterKeys(config: BatonConfig): MasterKeyring {
   if (config.masterKeys.length) return config.masterKeys;
   return [parseMasterKey(persistentSecret(config.home, 'secrets-master-key', () => randomBytes(KEY_BYTES).toString('base64')))];
+}
+
+function isCidrOrAddress(text: string): boolean {
+  return ipaddr.isValid(text) || ipaddr.isValidCIDR(text);
 }
 
 /** A random secret generated once and kept in BATON_HOME, so sessions survive restarts. */

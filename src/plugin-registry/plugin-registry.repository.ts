@@ -103,7 +103,7 @@ export class PluginRegistryRepository {
       const owner: Array<{ publisher: string }> = await tx.query('SELECT publisher FROM plugin WHERE name = $1', [manifest.name]);
       check(owner[0]?.publisher ?? null, await this.versionsIn(tx, manifest.name));
       await tx.query('INSERT INTO plugin (name, publisher) VALUES ($1, $2) ON CONFLICT DO NOTHING', [manifest.name, manifest.publisher]);
-      await tx.query('INSERT INTO plugin_bundle (digest, content) VALUES ($1, $2) ON CONFLICT DO NOTHING', [manifest.bundle.digest, version.bundle]);
+      await tx.query('INSERT INTO plugin_bundle (digest, content, manifest) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [manifest.bundle.digest, version.bundle, JSON.stringify(manifest)]);
       await tx.query(
         `INSERT INTO plugin_version (name, version, digest, manifest, manifest_bytes, signature, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [manifest.name, manifest.version, manifest.bundle.digest, JSON.stringify(manifest), version.manifestBytes, JSON.stringify(version.signature), version.keyId],
@@ -119,7 +119,7 @@ export class PluginRegistryRepository {
   async replaceFirstPartyVersion(version: NewPluginVersion): Promise<void> {
     const { manifest } = version;
     await this.db.transaction(async (tx) => {
-      await tx.query('INSERT INTO plugin_bundle (digest, content) VALUES ($1, $2) ON CONFLICT DO NOTHING', [manifest.bundle.digest, version.bundle]);
+      await tx.query('INSERT INTO plugin_bundle (digest, content, manifest) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [manifest.bundle.digest, version.bundle, JSON.stringify(manifest)]);
       await tx.query(
         `UPDATE plugin_version SET digest = $3, manifest = $4, manifest_bytes = $5, signature = $6, key_id = $7, created_at = now() WHERE name = $1 AND version = $2`,
         [manifest.name, manifest.version, manifest.bundle.digest, JSON.stringify(manifest), version.manifestBytes, JSON.stringify(version.signature), version.keyId],

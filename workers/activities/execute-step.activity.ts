@@ -84,8 +84,8 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const stepInput = placeSecrets(input.input, placements, secrets);
     const hide = <T>(value: T): T => redact(value, Object.values(secrets));
 
-    const entry = await deps.plugins.entryFor(pin.digest);
-    if (!entry) return fail('plugin_missing', `Plugin ${pin.plugin}@${pin.version} (${pin.digest}) is not in the registry`, false);
+    const bundle = await deps.plugins.bundleFor(pin.digest);
+    if (!bundle) return fail('plugin_missing', `Plugin ${pin.plugin}@${pin.version} (${pin.digest}) is not in the registry`, false);
 
     const logs = new StepLogBuffer(deps.events, { tenantId, runId, stepId, item, attempt }, hide);
     const heartbeat = setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);
@@ -93,7 +93,9 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     try {
       outcome = await deps.sandbox.run(
         {
-          tenantId, pluginKey: `${pin.plugin}@${pin.version}`, entry, digest: pin.digest, stepId: pin.step, input: stepInput, timeoutMs: input.timeoutMs,
+          tenantId, pluginKey: `${pin.plugin}@${pin.version}`, entry: bundle.entry, digest: pin.digest,
+          // Where the step may reach comes from the signed manifest the registry verified, never from the child.
+          egress: bundle.access.egress[pin.step] ?? [], rawNetwork: bundle.access.rawNetwork, stepId: pin.step, input: stepInput, timeoutMs: input.timeoutMs,
           // The runner hands the step only the secrets it declares.
           ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets },
         },

@@ -8,6 +8,17 @@ import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 const DIGEST = /^sha256:([0-9a-f]{64})$/;
 const BUNDLE_FILE = 'bundle.mjs';
 
+/** What the sandbox needs of a bundle's signed manifest: where each step may reach. */
+export interface BundleAccess {
+  rawNetwork: boolean;
+  egress: Record<string, string[]>;
+}
+
+export interface FetchedBundle {
+  entry: string;
+  access: BundleAccess;
+}
+
 /**
  * A worker's plugin bundles, fetched from the registry (PostgreSQL) by the digest a pipeline version
  * pinned, verified, and cached on disk by digest. The sandbox re-hashes a bundle each time a process
@@ -17,18 +28,25 @@ const BUNDLE_FILE = 'bundle.mjs';
 export class PluginStore {
   /** Digest → a stat fingerprint of the cached file when it was last hashed. */
   private readonly verified = new Map<string, string>();
-  private readonly fetching = new Map<string, Promise<string | undefined>>();
+  private readonly fetching = new Map<string, Promise<FetchedBundle | undefined>>();
+  private readonly access = new Map<string, BundleAccess>();
 
   constructor(private readonly pool: pg.Pool, private readonly cacheDir: string) {}
 
-  /** The bundle's path, or undefined when the registry has no bundle with this digest. */
-  async entryFor(digest: string): Promise<string | undefined> {
+  /** Where the cache is: the sandbox's uid must be able to read it. */
+  get folder(): string {
+    return this.cacheDir;
+  }
+
+  /** The bundle's path and what its steps may reach, or undefined when the registry has no bundle with this digest. */
+  async bundleFor(digest: string): Promise<FetchedBundle | undefined> {
     const hex = DIGEST.exec(digest)?.[1];
     if (!hex) return undefined;
     const path = join(this.cacheDir, hex, BUNDLE_FILE);
     // A file changed on disk since it was hashed (another size, inode or change time) is hashed again,
     // and fetched again if it no longer matches.
-    if (this.verified.get(digest) === fingerprint(path)) return path;
+    const access = this.access.get(digest);
+    if (access && this.verified.get(digest) === fingerprint(path)) return { entry: path, access };
     // Many items of one fan-out ask at once: one fetch serves them all.
     let pending = this.fetching.get(digest);
     if (!pending) {
@@ -38,15 +56,20 @@ export class PluginStore {
     return pending;
   }
 
-  private async load(digest: string, path: string): Promise<string | undefined> {
+  private async load(digest: string, path: string): Promise<FetchedBundle | undefined> {
     const cached = await readFile(path).catch(() => undefined);
-    if (cached && sha256Digest(cached) === digest) {
+    const fresh = !cached || sha256Digest(cached) !== digest;
+    const rows: Array<{ content?: Buffer; manifest: Manifest }> = (
+      await this.pool.query(`SELECT ${fresh ? 'content, ' : ''}manifest FROM plugin_bundle WHERE digest = $1`, [digest])
+    ).rows;
+    if (!rows[0]) return undefined;
+    const access = accessOf(rows[0].manifest);
+    this.access.set(digest, access);
+    if (!fresh) {
       this.verified.set(digest, fingerprint(path));
-      return path;
+      return { entry: path, access };
     }
-    const rows: Array<{ content: Buffer }> = (await this.pool.query('SELECT content FROM plugin_bundle WHERE digest = $1', [digest])).rows;
-    const content = rows[0]?.content;
-    if (!content) return undefined;
+    const content = rows[0].content!;
     if (sha256Digest(content) !== digest) throw new Error(`the registry's bundle for ${digest} does not match its digest`);
     await mkdir(join(path, '..'), { recursive: true });
     // Written aside and renamed: a process never loads half a bundle.
@@ -54,8 +77,17 @@ export class PluginStore {
     await writeFile(partial, content, { mode: 0o444 });
     await rename(partial, path);
     this.verified.set(digest, fingerprint(path));
-    return path;
+    return { entry: path, access };
   }
+}
+
+interface Manifest {
+  rawNetwork: boolean;
+  steps: Array<{ id: string; egress: string[] }>;
+}
+
+function accessOf(manifest: Manifest): BundleAccess {
+  return { rawNetwork: manifest.rawNetwork, egress: Object.fromEntries(manifest.steps.map((step) => [step.id, step.egress])) };
 }
 
 function fingerprint(path: string): string {

@@ -19,6 +19,8 @@ export function readRunnerMessage(raw: unknown): RunnerMessage | undefined {
       return readMetric(raw, raw.taskId);
     case 'result':
       return raw.ok === true ? readSuccess(raw, raw.taskId) : readFailure(raw, raw.taskId);
+    case 'http':
+      return readHttp(raw, raw.taskId);
     default:
       return undefined;
   }
@@ -69,6 +71,16 @@ function readFailure(raw: Record<string, unknown>, taskId: string): RunnerMessag
   };
   if (typeof error.stepCode === 'string') message.error.stepCode = error.stepCode.slice(0, SANDBOX_LIMITS.maxMetricNameChars);
   return message;
+}
+
+/** A well-formed exchange or nothing; which hosts it may reach is the broker's decision, not this one's. */
+function readHttp(raw: Record<string, unknown>, taskId: string): RunnerMessage | undefined {
+  const request = isRecord(raw.request) ? raw.request : undefined;
+  if (typeof raw.requestId !== 'number' || !request || typeof request.url !== 'string' || typeof request.method !== 'string') return undefined;
+  if (!Array.isArray(request.headers) || !request.headers.every((h) => Array.isArray(h) && h.length === 2 && h.every((part) => typeof part === 'string'))) return undefined;
+  if (request.body !== undefined && (typeof request.body !== 'string' || request.body.length > SANDBOX_LIMITS.maxHttpBodyChars)) return undefined;
+  const exchange = { url: request.url.slice(0, 8 * 1024), method: request.method.slice(0, 16), headers: (request.headers as Array<[string, string]>).slice(0, 100) };
+  return { type: 'http', taskId, requestId: raw.requestId, request: request.body === undefined ? exchange : { ...exchange, body: request.body } };
 }
 
 function boundedTags(tags: Record<string, unknown>): Record<string, string> {

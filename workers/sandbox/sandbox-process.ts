@@ -11,6 +11,8 @@ export interface SandboxProcessOptions {
   memoryMb: number;
   /** Enforced by Node's permission model inside the child. */
   permissions: RunnerPermissions;
+  /** Wraps the node command line in OS isolation (process-isolation.ts); the pid stays node's. */
+  wrap?: (argv: string[]) => { command: string; args: string[] };
 }
 
 const OUTPUT_TAIL_BYTES = 8 * 1024;
@@ -42,8 +44,10 @@ export class SandboxProcess {
     });
   }
 
-  static spawn({ runnerPath, memoryMb, permissions }: SandboxProcessOptions): SandboxProcess {
-    const child = spawn(process.execPath, [`--max-old-space-size=${memoryMb}`, ...permissionFlags(permissions), runnerPath], {
+  static spawn({ runnerPath, memoryMb, permissions, wrap }: SandboxProcessOptions): SandboxProcess {
+    const argv = [process.execPath, `--max-old-space-size=${memoryMb}`, ...permissionFlags(permissions), runnerPath];
+    const { command, args } = wrap ? wrap(argv) : { command: argv[0]!, args: argv.slice(1) };
+    const child = spawn(command, args, {
       detached: true,
       env: {},
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

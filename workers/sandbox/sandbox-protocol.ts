@@ -3,6 +3,7 @@
  * One child serves one task at a time; every task message carries its `taskId`.
  */
 import type { LogFields, LogLevel, MetricTags } from '../../plugins/sdk/src/step-context.js';
+import type { HttpExchange, HttpResult } from '../../plugins/sdk/src/step-fetch.js';
 
 export interface TaskContext {
   runId: string;
@@ -30,7 +31,15 @@ export interface CancelTaskMessage {
   taskId: string;
 }
 
-export type HostMessage = RunTaskMessage | CancelTaskMessage;
+/** The broker's answer to a step's `ctx.fetch`. */
+export interface HttpResultMessage {
+  type: 'http_result';
+  taskId: string;
+  requestId: number;
+  result: HttpResult;
+}
+
+export type HostMessage = RunTaskMessage | CancelTaskMessage | HttpResultMessage;
 
 export type RunnerErrorCode = 'step_error' | 'invalid_input' | 'invalid_output' | 'output_too_large' | 'plugin_missing' | 'crashed';
 
@@ -46,6 +55,8 @@ export type RunnerMessage =
   | { type: 'ready' }
   | { type: 'log'; taskId: string; level: LogLevel; message: string; fields?: LogFields }
   | { type: 'metric'; taskId: string; name: string; value: number; tags?: MetricTags }
+  /** A step's `ctx.fetch`, for the host's egress broker. */
+  | { type: 'http'; taskId: string; requestId: number; request: HttpExchange }
   | { type: 'result'; taskId: string; ok: true; outputs: Record<string, unknown> }
   | { type: 'result'; taskId: string; ok: false; error: RunnerError };
 
@@ -58,6 +69,11 @@ export const SANDBOX_LIMITS = {
   maxMetricNameChars: 200,
   maxMetricTags: 20,
   maxErrorMessageChars: 8 * 1024,
+  /** HTTP requests one task may have in flight through the broker, and may make in all. */
+  maxConcurrentHttp: 16,
+  maxHttpPerTask: 10_000,
+  /** Largest request body a step may send through the broker (base64 of it, in characters). */
+  maxHttpBodyChars: Math.ceil((10 * 1024 * 1024 * 4) / 3) + 4,
 } as const;
 
 export function truncate(text: string, maxChars: number): string {

@@ -1,4 +1,5 @@
 import type { LogEntry, MetricEntry } from '../../plugins/sdk/src/step-context.js';
+import type { HttpExchange, HttpResult } from '../../plugins/sdk/src/step-fetch.js';
 import { readRunnerMessage } from './runner-message.js';
 import { cancelled, fromRunnerError, fromUnexpectedExit, leavesProcessHealthy, timedOut, type SandboxOutcome } from './sandbox-outcome.js';
 import type { SandboxProcess } from './sandbox-process.js';
@@ -10,6 +11,9 @@ export interface TaskHooks {
   /** Abort to cancel the step: the child gets a cancel message, then a grace period, then SIGKILL. */
   signal?: AbortSignal;
 }
+
+/** Carries out a step's `ctx.fetch` (the egress broker); without it every request is refused. */
+export type HttpHandler = (request: HttpExchange, signal: AbortSignal) => Promise<HttpResult>;
 
 export interface TaskSettings {
   timeoutMs: number;
@@ -26,7 +30,7 @@ export interface TaskResult {
 }
 
 /** Runs one task on a child and settles exactly once: result, exit, timeout, cancel or shutdown. */
-export function runTask(child: SandboxProcess, message: RunTaskMessage, hooks: TaskHooks, settings: TaskSettings): Promise<TaskResult> {
+export function runTask(child: SandboxProcess, message: RunTaskMessage, hooks: TaskHooks & { http?: HttpHandler }, settings: TaskSettings): Promise<TaskResult> {
   return new Promise((resolve) => new TaskRun(child, message, hooks, settings, resolve).start());
 }
 
@@ -36,13 +40,17 @@ class TaskRun {
   private sent = false;
   private logs = 0;
   private metrics = 0;
+  private httpInFlight = 0;
+  private httpTotal = 0;
+  /** Aborts the broker's requests once the task is settled. */
+  private readonly done = new AbortController();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly disposers: (() => void)[] = [];
 
   constructor(
     private readonly child: SandboxProcess,
     private readonly message: RunTaskMessage,
-    private readonly hooks: TaskHooks,
+    private readonly hooks: TaskHooks & { http?: HttpHandler },
     private readonly settings: TaskSettings,
     private readonly resolve: (result: TaskResult) => void,
   ) {}
@@ -65,6 +73,7 @@ class TaskRun {
     if (!message || message.type === 'ready' || message.taskId !== this.message.taskId || this.settled) return;
     if (message.type === 'log') return this.forwardLog(message);
     if (message.type === 'metric') return this.forwardMetric(message);
+    if (message.type === 'http') return void this.forwardHttp(message);
     if (this.cancelling) return this.finish(cancelled(), false);
     const outcome = message.ok ? { ok: true as const, outputs: message.outputs } : fromRunnerError(message.error);
     this.finish(outcome, leavesProcessHealthy(outcome));
@@ -81,6 +90,7 @@ class TaskRun {
   private finish(outcome: SandboxOutcome, reusable: boolean): void {
     if (this.settled) return;
     this.settled = true;
+    this.done.abort();
     this.timers.forEach(clearTimeout);
     this.disposers.forEach((dispose) => dispose());
     if (reusable) return this.resolve({ outcome, reusable });
@@ -97,6 +107,25 @@ class TaskRun {
   private forwardMetric({ name, value, tags }: Extract<RunnerMessage, { type: 'metric' }>): void {
     if (++this.metrics > SANDBOX_LIMITS.maxMetricsPerTask) return;
     callHook(() => this.hooks.onMetric?.(tags ? { name, value, tags } : { name, value }));
+  }
+
+  private async forwardHttp({ requestId, request }: Extract<RunnerMessage, { type: 'http' }>): Promise<void> {
+    const { maxConcurrentHttp, maxHttpPerTask } = SANDBOX_LIMITS;
+    let result: HttpResult;
+    if (!this.hooks.http) result = { ok: false, code: 'egress_denied', message: 'this worker has no egress broker' };
+    else if (this.httpInFlight >= maxConcurrentHttp) result = { ok: false, code: 'request_failed', message: `more than ${maxConcurrentHttp} requests at once` };
+    else if (++this.httpTotal > maxHttpPerTask) result = { ok: false, code: 'egress_denied', message: `more than ${maxHttpPerTask} requests in one step` };
+    else {
+      this.httpInFlight++;
+      try {
+        result = await this.hooks.http(request, this.done.signal);
+      } catch (error) {
+        result = { ok: false, code: 'request_failed', message: error instanceof Error ? error.message : String(error) };
+      } finally {
+        this.httpInFlight--;
+      }
+    }
+    if (!this.settled) this.child.send({ type: 'http_result', taskId: this.message.taskId, requestId, result });
   }
 
   private onAbort(signal: AbortSignal | undefined, handler: () => void): void {

@@ -10,6 +10,7 @@ import { executeStep, failureFromThrown } from '../../plugins/sdk/src/execute-st
 import { loadPlugin } from '../../plugins/sdk/src/load-plugin.js';
 import { createStepContext, type LogEntry, type LogLevel, type MetricEntry, type StepTelemetrySink } from '../../plugins/sdk/src/step-context.js';
 import { StepError } from '../../plugins/sdk/src/step-error.js';
+import type { HttpResult, HttpTransport } from '../../plugins/sdk/src/step-fetch.js';
 import { redact } from '../contracts/secret-envelope.js';
 import { SANDBOX_LIMITS, truncate, type HostMessage, type RunnerError, type RunnerMessage, type RunTaskMessage } from './sandbox-protocol.js';
 
@@ -22,6 +23,8 @@ const CRASH_REPORT_WAIT_MS = 1_000;
 const send = connectToHost();
 const pluginsByEntry = new Map<string, Promise<PluginDefinition>>();
 const cancellers = new Map<string, AbortController>();
+const pendingHttp = new Map<number, (result: HttpResult) => void>();
+let lastHttpRequestId = 0;
 let taskQueue: Promise<void> = Promise.resolve();
 /** Follows a task's async work, so console output from a step's leftover timers cannot land in a later task. */
 const taskTelemetry = new AsyncLocalStorage<BoundedTelemetry>();
@@ -47,6 +50,10 @@ function connectToHost(): Send {
 function onHostMessage(message: HostMessage): void {
   if (message.type === 'cancel') {
     cancellers.get(message.taskId)?.abort();
+    return;
+  }
+  if (message.type === 'http_result') {
+    pendingHttp.get(message.requestId)?.(message.result);
     return;
   }
   const canceller = new AbortController();
@@ -75,8 +82,28 @@ async function executeTask(message: RunTaskMessage, signal: AbortSignal, telemet
   if ('error' in found) return { type: 'result', taskId, ok: false, error: found.error };
 
   const { secrets, ...identity } = message.ctx;
-  const ctx = createStepContext({ identity, signal, secrets: declaredSecrets(found.step, secrets), sink: telemetry });
+  const ctx = createStepContext({ identity, signal, secrets: declaredSecrets(found.step, secrets), sink: telemetry, http: brokerTransport(taskId) });
   return { type: 'result', taskId, ...(await executeStep(explainingDeniedAccess(found.step), message.input, ctx)) };
+}
+
+/** `ctx.fetch` goes to the host's egress broker over IPC: the step process has no network of its own. */
+function brokerTransport(taskId: string): HttpTransport {
+  return (request, signal) =>
+    new Promise<HttpResult>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const requestId = ++lastHttpRequestId;
+      const onAbort = () => {
+        pendingHttp.delete(requestId);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      pendingHttp.set(requestId, (result) => {
+        pendingHttp.delete(requestId);
+        signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      });
+      send({ type: 'http', taskId, requestId, request });
+    });
 }
 
 /** The permission model's own error says only "Access to this API has been restricted", and retrying cannot help. */

@@ -4,6 +4,9 @@ import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
+import type { HttpExchange } from '../../plugins/sdk/src/step-fetch.js';
+import type { EgressBroker } from './egress-broker.js';
+import { isolate, probeIsolation, type IsolationSettings } from './process-isolation.js';
 import { installationReadPaths, permissionFlags } from './node-permissions.js';
 import { cancelled, failure, type SandboxOutcome } from './sandbox-outcome.js';
 import { SandboxProcess } from './sandbox-process.js';
@@ -36,6 +39,12 @@ export interface StepSandboxOptions {
   idleTtlMs?: number;
   /** A child is retired after this many tasks, so slow leaks in plugin code cannot pile up. */
   maxTasksPerProcess?: number;
+  /** Carries out steps' `ctx.fetch`; without one, every request is refused. */
+  broker?: EgressBroker;
+  /** OS isolation (another uid, limits, no network namespace of its own); off unless given and available. */
+  isolation?: IsolationSettings;
+  /** Folders plugin bundles are loaded from: checked readable by the sandbox uid when isolation starts. */
+  bundleDirs?: string[];
 }
 
 export interface SandboxRequest {
@@ -46,6 +55,10 @@ export interface SandboxRequest {
   entry: string;
   /** `sha256:<hex>` the entry must hash to each time a process loads it; unchecked when absent (specs' fixtures). */
   digest?: string;
+  /** Hosts the step declared (from the signed manifest, never from the child): the broker's allow-list. */
+  egress?: readonly string[];
+  /** The plugin's approved raw network access: its processes keep the worker's network namespace. */
+  rawNetwork?: boolean;
   /** The plugin's step id, e.g. `echo`. */
   stepId: string;
   input: Record<string, unknown>;
@@ -73,6 +86,11 @@ const DEFAULTS = {
 /** Runs plugin steps in child processes, keeping a few warm per tenant and plugin version. */
 export class StepSandbox {
   private readonly settings: typeof DEFAULTS & { runnerPath: string; allowedReadPaths: string[]; allowChildProcess: boolean };
+  /** Settings of the OS isolation in effect, or undefined when only the permission model applies. */
+  readonly isolation: IsolationSettings | undefined;
+  /** Why OS isolation is not in effect, when it is not. */
+  readonly isolationGap: string | undefined;
+  private readonly broker: EgressBroker | undefined;
   private readonly pool: WarmPool<SandboxProcess>;
   private readonly live = new Set<SandboxProcess>();
   private readonly busy = new Set<SandboxProcess>();
@@ -88,6 +106,10 @@ export class StepSandbox {
     permissionFlags({ readPaths: allowedReadPaths });
     this.settings = { ...DEFAULTS, ...definedOnly(options), runnerPath, allowedReadPaths, allowChildProcess };
     this.pool = new WarmPool(this.settings);
+    this.broker = options.broker;
+    const probe = options.isolation ? probeIsolation(options.isolation, [runnerPath, ...allowedReadPaths, ...(options.bundleDirs ?? [])]) : { enabled: false, reason: 'not configured' };
+    this.isolation = probe.enabled ? options.isolation : undefined;
+    this.isolationGap = probe.reason;
     // Every running step listens for shutdown: as many listeners as steps at once, not a leak.
     setMaxListeners(0, this.shutdown.signal);
   }
@@ -99,7 +121,7 @@ export class StepSandbox {
     const key = JSON.stringify([request.tenantId, request.pluginKey, request.entry]);
     let child: SandboxProcess;
     try {
-      child = this.pool.take(key) ?? this.spawn(request.entry, request.digest);
+      child = this.pool.take(key) ?? this.spawn(request);
     } catch (error) {
       return failure('plugin_missing', `cannot start a sandbox for ${request.entry}: ${error instanceof Error ? error.message : String(error)}`, false);
     }
@@ -107,7 +129,9 @@ export class StepSandbox {
     try {
       const { cancelGraceMs, memoryMb } = this.settings;
       const settings = { timeoutMs: request.timeoutMs, cancelGraceMs, memoryMb, shutdown: this.shutdown.signal };
-      const { outcome, reusable } = await runTask(child, toRunMessage(request), hooks, settings);
+      const egress = request.egress ?? [];
+      const http = this.broker ? (exchange: HttpExchange, signal: AbortSignal) => this.broker!.fetch(exchange, egress, signal) : undefined;
+      const { outcome, reusable } = await runTask(child, toRunMessage(request), { ...hooks, http }, settings);
       child.tasksServed++;
       this.release(key, child, reusable);
       return outcome;
@@ -128,14 +152,18 @@ export class StepSandbox {
     return { spawned: this.spawned, alivePids, idle: this.pool.size, busy: this.busy.size };
   }
 
-  private spawn(entry: string, digest: string | undefined): SandboxProcess {
+  private spawn({ entry, digest, rawNetwork = false }: SandboxRequest): SandboxProcess {
     if (digest !== undefined) {
       const actual = sha256Digest(readFileSync(entry));
       if (actual !== digest) throw new Error(`the bundle on disk is ${actual}, not the pinned ${digest}`);
     }
     const { runnerPath, memoryMb, allowedReadPaths, allowChildProcess } = this.settings;
     const permissions = { readPaths: [...allowedReadPaths, resolve(entry)], allowChildProcess };
-    const child = SandboxProcess.spawn({ runnerPath, memoryMb, permissions });
+    const isolation = this.isolation;
+    // Memory outside the V8 heap (Buffers) is bounded too: heap cap plus 1 GiB for Node and off-heap data.
+    const limits = { dataMb: memoryMb + 1024, openFiles: 256, fileSizeBytes: 0 };
+    const wrap = isolation ? (argv: string[]) => isolate(argv, { settings: isolation, limits, network: rawNetwork }) : undefined;
+    const child = SandboxProcess.spawn({ runnerPath, memoryMb, permissions, wrap });
     this.spawned++;
     this.live.add(child);
     void child.exited.then(() => {

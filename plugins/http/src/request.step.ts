@@ -40,7 +40,7 @@ export const requestStep = defineStep({
     const deadline = input.timeoutMs === undefined ? undefined : AbortSignal.timeout(input.timeoutMs);
     const signal = deadline ? AbortSignal.any([ctx.signal, deadline]) : ctx.signal;
     try {
-      const response = await fetch(input.url, { method: input.method, headers: requestHeaders(input), body: requestBody(input.body), signal });
+      const response = await ctx.fetch(input.url, { method: input.method, headers: requestHeaders(input), body: requestBody(input.body), signal });
       const body = await readBody(response);
       if (input.failOnStatus && response.status >= 400) throw statusError(input, response, body);
       return { status: response.status, headers: Object.fromEntries(response.headers), body };

@@ -1,4 +1,6 @@
 import type { StepDefinition } from './define-plugin.js';
+import { hostAllowed } from './egress-hosts.js';
+import type { HttpResult, HttpTransport } from './step-fetch.js';
 import { executeStep, type StepOutcome } from './execute-step.js';
 import { createStepContext, type LogEntry, type MetricEntry } from './step-context.js';
 
@@ -8,6 +10,11 @@ export interface StepTestOptions {
   signal?: AbortSignal;
   runId?: string;
   tenantId?: string;
+  /**
+   * Answers the step's `ctx.fetch` (a stub, say). By default requests go out with the global
+   * `fetch`, to the hosts the step declares in `egress` only, as in production.
+   */
+  http?: HttpTransport;
 }
 
 export type StepTestResult = StepOutcome & { logs: LogEntry[]; metrics: MetricEntry[] };
@@ -32,9 +39,27 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
     signal: options.signal ?? new AbortController().signal,
     secrets: options.secrets ?? {},
     sink: { log: (entry) => logs.push(entry), metric: (entry) => metrics.push(entry) },
+    http: options.http ?? directFetch(step.egress),
   });
   const outcome = await executeStep(step, viaJson(input), ctx);
   return { ...outcome, logs, metrics };
+}
+
+/** The harness's broker: the step's egress list, then the machine's own network. */
+function directFetch(egress: readonly string[]): HttpTransport {
+  return async (request, signal): Promise<HttpResult> => {
+    const host = new URL(request.url).hostname;
+    if (!hostAllowed(host, egress)) return { ok: false, code: 'egress_denied', message: `${host} is not in this step's egress list (${egress.join(', ') || 'empty'})` };
+    try {
+      const body = request.body === undefined ? undefined : Buffer.from(request.body, 'base64');
+      const response = await fetch(request.url, { method: request.method, headers: request.headers, body, signal });
+      return { ok: true, url: response.url, status: response.status, statusText: response.statusText, headers: [...response.headers], body: Buffer.from(await response.arrayBuffer()).toString('base64') };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
+      return { ok: false, code: 'request_failed', message: `${request.method} ${request.url}: ${cause?.message ?? (error as Error).message}`, errno: cause?.code };
+    }
+  };
 }
 
 function assertSecretsDeclared(step: StepDefinition, secrets: Record<string, string>): void {

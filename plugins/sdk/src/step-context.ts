@@ -1,3 +1,5 @@
+import { createStepFetch, type HttpTransport, type StepFetch } from './step-fetch.js';
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFields = Record<string, unknown>;
@@ -36,6 +38,11 @@ export interface StepContext {
   metric(name: string, value: number, tags?: MetricTags): void;
   /** Only the secrets the step declares, resolved for this tenant. */
   readonly secrets: Readonly<Record<string, string>>;
+  /**
+   * The step's only way to the network (unless its plugin has raw network access): `fetch`, carried
+   * out by the worker's broker for the hosts the step declares in `egress`, public addresses only.
+   */
+  readonly fetch: StepFetch;
 }
 
 export interface StepIdentity {
@@ -57,12 +64,16 @@ export interface StepContextParts {
   signal: AbortSignal;
   secrets: Record<string, string>;
   sink: StepTelemetrySink;
+  /** Carries `ctx.fetch` exchanges; without one, every request is refused. */
+  http?: HttpTransport;
 }
 
-export function createStepContext({ identity, signal, secrets, sink }: StepContextParts): StepContext {
+const NO_NETWORK: HttpTransport = async () => ({ ok: false, code: 'egress_denied', message: 'this step has no network' });
+
+export function createStepContext({ identity, signal, secrets, sink, http = NO_NETWORK }: StepContextParts): StepContext {
   const log = ((...args: unknown[]) => sink.log(toLogEntry(args))) as StepLogger;
   const metric = (name: string, value: number, tags?: MetricTags) => sink.metric(toMetricEntry(name, value, tags));
-  return Object.freeze({ ...identity, signal, log, metric, secrets: Object.freeze({ ...secrets }) });
+  return Object.freeze({ ...identity, signal, log, metric, secrets: Object.freeze({ ...secrets }), fetch: createStepFetch(http, signal) });
 }
 
 export function isLogLevel(value: unknown): value is LogLevel {

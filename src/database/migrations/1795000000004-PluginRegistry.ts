@@ -39,9 +39,12 @@ export class PluginRegistry1795000000004 implements MigrationInterface {
         created_at timestamptz(3) NOT NULL DEFAULT now()
       );
 
+      -- The manifest it was published with travels with the bundle: workers read each step's egress
+      -- and the plugin's raw network from it, even for a first-party version since rebuilt.
       CREATE TABLE plugin_bundle (
         digest text NOT NULL CONSTRAINT plugin_bundle_pk PRIMARY KEY,
         content bytea NOT NULL,
+        manifest jsonb NOT NULL,
         created_at timestamptz(3) NOT NULL DEFAULT now()
       );
 

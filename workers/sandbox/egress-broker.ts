@@ -1,0 +1,149 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { hostAllowed, parseCidrs, systemResolve, vettedAddresses, type ResolvedAddress, type Resolve } from './egress-policy.js';
+
+/** An HTTP request a step asks the worker to make (bodies base64, headers as pairs). */
+export interface BrokerRequest {
+  url: string;
+  method: string;
+  headers: Array<[string, string]>;
+  body?: string;
+}
+
+export interface BrokerResponse {
+  ok: true;
+  url: string;
+  status: number;
+  statusText: string;
+  headers: Array<[string, string]>;
+  body: string;
+}
+
+export interface BrokerDenial {
+  ok: false;
+  /** `egress_denied`: the policy refused; `request_failed`: the request itself failed. */
+  code: 'egress_denied' | 'request_failed';
+  message: string;
+  errno?: string;
+}
+
+export interface EgressBrokerOptions {
+  /** Ranges the operator allows besides public addresses (`EGRESS_ALLOW_CIDRS`). */
+  allowCidrs?: readonly string[];
+  resolve?: Resolve;
+  maxRedirects?: number;
+  maxResponseBytes?: number;
+  timeoutMs?: number;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Hop-by-hop and routing headers a step may not set: the broker decides where a request goes. */
+const REFUSED_HEADERS = new Set(['host', 'connection', 'proxy-authorization', 'proxy-connection', 'transfer-encoding', 'upgrade', 'keep-alive', 'te', 'trailer']);
+
+/**
+ * The host side of `ctx.fetch`: steps have no network of their own, so every HTTP request goes
+ * through here. Each hop (the first and every redirect) must name a host the step declared, and
+ * every address its name resolves to must be public; the connection then goes to the vetted
+ * address itself, so a second DNS answer cannot swap it (DNS rebinding).
+ */
+export class EgressBroker {
+  private readonly allowed: ReturnType<typeof parseCidrs>;
+  private readonly resolve: Resolve;
+  private readonly maxRedirects: number;
+  private readonly maxResponseBytes: number;
+  private readonly timeoutMs: number;
+
+  constructor(options: EgressBrokerOptions = {}) {
+    this.allowed = parseCidrs(options.allowCidrs ?? []);
+    this.resolve = options.resolve ?? systemResolve;
+    this.maxRedirects = options.maxRedirects ?? 5;
+    this.maxResponseBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+  }
+
+  async fetch(request: BrokerRequest, egress: readonly string[], signal?: AbortSignal): Promise<BrokerResponse | BrokerDenial> {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return denied(`${JSON.stringify(request.url)} is not a URL`);
+    }
+    let { method } = request;
+    let body = request.body === undefined ? undefined : Buffer.from(request.body, 'base64');
+    const headers = request.headers.filter(([name]) => !REFUSED_HEADERS.has(name.toLowerCase()));
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
+
+    for (let hop = 0; ; hop++) {
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') return denied(`${url.protocol} URLs are not allowed; only http and https`);
+      if (url.username || url.password) return denied('credentials in the URL are not allowed; send an Authorization header');
+      if (!hostAllowed(url.hostname, egress)) {
+        return denied(`${url.hostname} is not in this step's egress list (${egress.join(', ') || 'empty'})`);
+      }
+      const addresses = await vettedAddresses(url, this.allowed, this.resolve);
+      if (typeof addresses === 'string') return denied(addresses);
+
+      let response: IncomingMessage;
+      try {
+        response = await send(url, addresses[0]!, method, headers, body, abort);
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        return { ok: false, code: 'request_failed', message: `${method} ${url.origin}: ${(error as Error).message}`, errno: (error as NodeJS.ErrnoException).code };
+      }
+      const location = response.headers.location;
+      if (REDIRECTS.has(response.statusCode ?? 0) && location) {
+        response.resume();
+        if (hop >= this.maxRedirects) return { ok: false, code: 'request_failed', message: `more than ${this.maxRedirects} redirects` };
+        url = new URL(location, url);
+        // As browsers do: a 303, or a 301/302 after a POST, continues as a GET without a body.
+        if (response.statusCode === 303 || ((response.statusCode === 301 || response.statusCode === 302) && method === 'POST')) {
+          method = 'GET';
+          body = undefined;
+        }
+        continue;
+      }
+      try {
+        const content = await readBounded(response, this.maxResponseBytes);
+        const responseHeaders = Object.entries(response.headers).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => [name, v] as [string, string]) : value === undefined ? [] : [[name, value] as [string, string]]));
+        return { ok: true, url: url.href, status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: responseHeaders, body: content.toString('base64') };
+      } catch (error) {
+        return { ok: false, code: 'request_failed', message: `${method} ${url.origin}: ${(error as Error).message}` };
+      }
+    }
+  }
+}
+
+function denied(message: string): BrokerDenial {
+  return { ok: false, code: 'egress_denied', message };
+}
+
+function send(url: URL, address: ResolvedAddress, method: string, headers: Array<[string, string]>, body: Buffer | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+  // The socket connects to the address that was vetted; TLS still checks the certificate for the name.
+  const lookup: LookupFunction = (_host, options, callback) => {
+    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, [address]);
+    else callback(null, address.address, address.family);
+  };
+  const requester = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const merged: Record<string, string> = {};
+    for (const [name, value] of headers) merged[name.toLowerCase()] = merged[name.toLowerCase()] === undefined ? value : `${merged[name.toLowerCase()]}, ${value}`;
+    const outgoing = requester(url, { method, headers: merged, lookup, signal, agent: false }, resolve);
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+async function readBounded(response: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      response.destroy();
+      throw new Error(`the response is larger than ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
