@@ -1,0 +1,113 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EgressBroker, type BrokerRequest } from './egress-broker.js';
+import type { Resolve } from './egress-policy.js';
+
+const get = (url: string): BrokerRequest => ({ url, method: 'GET', headers: [] });
+
+describe(EgressBroker.name, () => {
+  let server: Server;
+  let port: number;
+  const hosts: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      hosts.push(request.headers.host ?? '');
+      const target = new URL(request.url ?? '/', 'http://x');
+      if (target.pathname === '/redirect') {
+        response.writeHead(302, { location: target.searchParams.get('to')! }).end();
+      } else if (target.pathname === '/big') {
+        response.end(Buffer.alloc(2048, 'x'));
+      } else {
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ path: target.pathname, method: request.method }));
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  /** Names the tests resolve themselves: nothing here depends on real DNS. */
+  const names: Record<string, string[]> = {
+    'api.test': ['127.0.0.1'],
+    'internal.test': ['10.0.0.5'],
+    'mixed.test': ['93.184.216.34', '192.168.1.10'],
+    'metadata.test': ['169.254.169.254'],
+  };
+  let lookups = 0;
+  const resolve: Resolve = async (host) => {
+    lookups++;
+    const found = names[host];
+    if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    return found.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
+  // The tests' server is on 127.0.0.1, so that one address is allowed, as the e2e stack allows it.
+  const broker = new EgressBroker({ resolve, allowCidrs: ['127.0.0.1/32'], maxResponseBytes: 1024 });
+
+  it('calls a declared host, through the address it vetted', async () => {
+    lookups = 0;
+    const result = await broker.fetch(get(`http://api.test:${port}/hello`), ['api.test']);
+    expect(result).toMatchObject({ ok: true, status: 200 });
+    expect(JSON.parse(Buffer.from((result as { body: string }).body, 'base64').toString())).toEqual({ path: '/hello', method: 'GET' });
+    expect(hosts.at(-1)).toBe(`api.test:${port}`);
+    // One answer per hop: the connection never asks DNS again, so a rebinding answer cannot sneak in.
+    expect(lookups).toBe(1);
+  });
+
+  it('refuses hosts the step did not declare, and wildcards match subdomains only', async () => {
+    expect(await broker.fetch(get(`http://api.test:${port}/`), ['other.test'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining('not in this step\'s egress list') });
+    expect(await broker.fetch(get(`http://api.test:${port}/`), [])).toMatchObject({ ok: false, code: 'egress_denied' });
+    expect(await broker.fetch(get(`http://api.test:${port}/`), ['*.api.test'])).toMatchObject({ ok: false, code: 'egress_denied' });
+    expect(await broker.fetch(get(`http://api.test:${port}/`), ['*.test'])).toMatchObject({ ok: true });
+  });
+
+  it.each([
+    ['loopback beyond the allowed address', 'http://127.0.0.2:1/'],
+    ['a decimal spelling of loopback', 'http://2130706434:1/'],
+    ['a hex spelling of loopback', 'http://0x7f.0.0.2:1/'],
+    ['an octal spelling of loopback', 'http://0177.0.0.2:1/'],
+    ['a short spelling of loopback', 'http://127.2:1/'],
+    ['IPv6 loopback', 'http://[::1]:1/'],
+    ['IPv4-mapped IPv6 loopback', 'http://[::ffff:127.0.0.2]:1/'],
+    ['a private address', 'http://10.0.0.1/'],
+    ['another private range', 'http://172.16.5.4/'],
+    ['the cloud metadata address', 'http://169.254.169.254/latest/meta-data/'],
+    ['carrier-grade NAT', 'http://100.64.0.1/'],
+    ['the unspecified address', 'http://0.0.0.0:1/'],
+    ['IPv6 link-local', 'http://[fe80::1]/'],
+    ['IPv6 unique-local', 'http://[fd00::1]/'],
+    ['6to4 wrapping loopback', 'http://[2002:7f00:1::]/'],
+    ['a name that resolves to a private address', 'http://internal.test/'],
+    ['a name with one private address among public ones', 'http://mixed.test/'],
+    ['a name that resolves to the metadata address', 'http://metadata.test/'],
+  ])('refuses %s', async (_what, url) => {
+    expect(await broker.fetch(get(url), ['*'])).toMatchObject({ ok: false, code: 'egress_denied' });
+  });
+
+  it('checks every redirect like the first request', async () => {
+    const via = (to: string) => `http://api.test:${port}/redirect?to=${encodeURIComponent(to)}`;
+    expect(await broker.fetch(get(via('/landed')), ['api.test'])).toMatchObject({ ok: true, url: `http://api.test:${port}/landed` });
+    expect(await broker.fetch(get(via('http://127.0.0.2:1/')), ['*'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining('127.0.0.2') });
+    expect(await broker.fetch(get(via('http://169.254.169.254/')), ['*'])).toMatchObject({ ok: false, code: 'egress_denied' });
+    expect(await broker.fetch(get(via(`http://elsewhere.test:${port}/`)), ['api.test'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining('elsewhere.test') });
+    expect(await broker.fetch(get(via('file:///etc/passwd')), ['*'])).toMatchObject({ ok: false, code: 'egress_denied' });
+  });
+
+  it('refuses other schemes and credentials in the URL, and bounds the response', async () => {
+    expect(await broker.fetch(get('file:///etc/passwd'), ['*'])).toMatchObject({ ok: false, code: 'egress_denied' });
+    expect(await broker.fetch(get(`http://user:pw@api.test:${port}/`), ['*'])).toMatchObject({ ok: false, code: 'egress_denied' });
+    expect(await broker.fetch(get(`http://api.test:${port}/big`), ['*'])).toMatchObject({ ok: false, code: 'request_failed', message: expect.stringContaining('larger than 1024 bytes') });
+    expect(await broker.fetch(get('http://nowhere.test/'), ['*'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining('does not resolve') });
+  });
+
+  it('reports a refused connection with its system error', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    expect(await broker.fetch(get(`http://127.0.0.1:${closedPort}/`), ['*'])).toMatchObject({ ok: false, code: 'request_failed', errno: 'ECONNREFUSED' });
+  });
+});
