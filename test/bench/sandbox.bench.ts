@@ -1,0 +1,64 @@
+/**
+ * `npm run bench:sandbox`: what the sandbox costs per step, in one process, on the packed
+ * first-party bundles. Each pair runs alternately and prints medians and the ratio b/a:
+ *   cold: a fresh step process per step (spawn, load the bundle, run core/echo), permission
+ *         model only (a) against full OS isolation: uid, limits, network namespace (b);
+ *   warm: core/echo on a warm process, the same two ways;
+ *   http: http/request to a local server through the egress broker from an isolated process (b)
+ *         against the same request made with fetch in this process (a).
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { EgressBroker } from '../../workers/sandbox/egress-broker.js';
+import { StepSandbox, type SandboxRequest } from '../../workers/sandbox/step-sandbox.js';
+import { compare, formatTimes, median } from './harness.js';
+
+const TASKS = 20;
+const bundle = (name: string) => fileURLToPath(new URL(`../../plugin-packages/${name}/bundle.mjs`, import.meta.url));
+const isolation = { mode: 'strict' as const, uid: 65534, gid: 65534 };
+const broker = new EgressBroker({ allowCidrs: ['127.0.0.1/32'] });
+const packagesDir = fileURLToPath(new URL('../../plugin-packages', import.meta.url));
+
+const server = createServer((_request, response) => response.end('{"ok":true}'));
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+
+let n = 0;
+const echo = (): SandboxRequest => ({
+  tenantId: 'bench', pluginKey: 'core@1.0.0', entry: bundle('core'), stepId: 'echo', input: { n: n++ }, timeoutMs: 30_000,
+  ctx: { runId: 'bench', stepId: 'echo', attempt: 1, idempotencyKey: `bench-${n}`, secrets: {} },
+});
+const request = (): SandboxRequest => ({ ...echo(), pluginKey: 'http@1.0.0', entry: bundle('http'), stepId: 'request', input: { url }, egress: ['*'] });
+
+async function run(sandbox: StepSandbox, make: () => SandboxRequest, times = TASKS): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    const outcome = await sandbox.run(make());
+    if (!outcome.ok) throw new Error(`bench step failed: ${outcome.error.message}`);
+  }
+}
+
+const report = (title: string, a: string, b: string, times: { a: number[]; b: number[] }) => {
+  console.log(`\n${title}, ${TASKS} steps per iteration`);
+  console.log(`  (a) ${a}: ${formatTimes(times.a)}`);
+  console.log(`  (b) ${b}: ${formatTimes(times.b)}`);
+  console.log(`  ratio b/a: ${(median(times.b) / median(times.a)).toFixed(2)}   per step: a ${(median(times.a) / TASKS).toFixed(1)} ms, b ${(median(times.b) / TASKS).toFixed(1)} ms`);
+};
+
+const cold = { maxIdlePerKey: 0, maxIdleTotal: 0, bundleDirs: [packagesDir] };
+const plainCold = new StepSandbox(cold);
+const isolatedCold = new StepSandbox({ ...cold, isolation });
+const plainWarm = new StepSandbox({ bundleDirs: [packagesDir] });
+const isolatedWarm = new StepSandbox({ isolation, broker, bundleDirs: [packagesDir] });
+if (!isolatedCold.isolation) throw new Error(`OS isolation is not available here: ${isolatedCold.isolationGap}`);
+
+report('cold: a new step process per step', 'permission model only', 'uid + limits + network namespace', await compare(() => run(plainCold, echo), () => run(isolatedCold, echo)));
+report('warm: core/echo on a warm process', 'permission model only', 'uid + limits + network namespace', await compare(() => run(plainWarm, echo, TASKS), () => run(isolatedWarm, echo, TASKS)));
+const direct = async () => {
+  for (let i = 0; i < TASKS; i++) await (await fetch(url)).json();
+};
+report('http: one GET to a local server', 'fetch in this process', 'http/request via the egress broker, isolated', await compare(direct, () => run(isolatedWarm, request)));
+
+await Promise.all([plainCold, isolatedCold, plainWarm, isolatedWarm].map((sandbox) => sandbox.close()));
+server.close();
+process.exit(0);
