@@ -9,6 +9,7 @@ import { createActivities } from './activities/index.js';
 import { PluginStore } from './activities/plugin-store.js';
 import { RunEventsRepository } from './activities/run-events.repository.js';
 import { SecretStore } from './activities/secret-store.js';
+import { LocalArtifactStore } from './artifacts/artifact-store.js';
 import { EgressBroker } from './sandbox/egress-broker.js';
 import { StepSandbox } from './sandbox/step-sandbox.js';
 
@@ -48,6 +49,7 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
   const sandbox = new StepSandbox({
     memoryMb: config.STEP_MEMORY_MB, maxIdlePerKey: warm, maxIdleTotal: warm,
     broker: new EgressBroker({ allowCidrs: config.EGRESS_ALLOW_CIDRS }),
+    artifacts: new LocalArtifactStore(config.artifactsDir),
     isolation: { mode: config.SANDBOX_ISOLATION, uid: config.SANDBOX_UID, gid: config.SANDBOX_GID },
     bundleDirs: [config.pluginCacheDir],
   });

@@ -61,6 +61,7 @@ export const CONFIG_VARIABLES = {
     if (bad.length) ctx.addIssue({ code: 'custom', message: `not addresses or CIDR ranges: ${bad.join(', ')}` });
     return cidrs;
   }), 'Comma-separated address ranges steps may call through the egress broker besides public addresses (e.g. an internal API: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise.'),
+  ARTIFACTS_DIR: spec(z.string().optional(), 'Where steps\' artifacts and datasets are kept, per tenant (every worker needs the same folder). Unset: $BATON_HOME/artifacts.'),
   PLUGIN_CACHE_DIR: spec(z.string().optional(), 'Where a worker keeps the plugin bundles it fetched, by digest. Unset: $BATON_HOME/plugin-cache.'),
   FIRST_PARTY_SIGNING_KEY: spec(z.string().includes('PRIVATE KEY').optional(), 'Ed25519 private key (PKCS#8 PEM) the API signs the first-party plugins with. Unset: generated once into $BATON_HOME/first-party-signing-key.', true),
   SECRETS_MASTER_KEY: spec(masterKey.optional(), 'Master key (32 bytes, base64) wrapping the tenants\' secret keys; the API and every worker need the same. Unset: `up` generates one into $BATON_HOME/secrets-master-key; `api`/`worker` run without secrets.', true),
@@ -87,6 +88,8 @@ export interface BatonConfig extends BatonEnv {
   pluginsDir: string;
   /** Absolute folder of a worker's plugin bundle cache. */
   pluginCacheDir: string;
+  /** Absolute folder of the local artifact store. */
+  artifactsDir: string;
   /** Resolved on first use: only the API signs. */
   firstPartySigningKey: () => string;
   /** The current master key first, then previous ones; empty when this process has no secrets store. */
@@ -125,6 +128,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): BatonConfig
     publicUrl: env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`,
     pluginsDir: resolve(env.PLUGINS_DIR ?? INSTALLED_PLUGINS_DIR),
     pluginCacheDir: resolve(env.PLUGIN_CACHE_DIR ?? join(home, 'plugin-cache')),
+    artifactsDir: resolve(env.ARTIFACTS_DIR ?? join(home, 'artifacts')),
     firstPartySigningKey: () => env.FIRST_PARTY_SIGNING_KEY ?? persistentSecret(home, 'first-party-signing-key', () => generatePublisherKeyPair().privateKeyPem),
     masterKeys: env.SECRETS_MASTER_KEY ? [env.SECRETS_MASTER_KEY, ...env.SECRETS_PREVIOUS_MASTER_KEYS] : [],
   };

@@ -21,6 +21,8 @@ export function readRunnerMessage(raw: unknown): RunnerMessage | undefined {
       return raw.ok === true ? readSuccess(raw, raw.taskId) : readFailure(raw, raw.taskId);
     case 'http':
       return readHttp(raw, raw.taskId);
+    case 'artifact':
+      return readArtifactCall(raw, raw.taskId);
     default:
       return undefined;
   }
@@ -81,6 +83,14 @@ function readHttp(raw: Record<string, unknown>, taskId: string): RunnerMessage |
   if (request.body !== undefined && (typeof request.body !== 'string' || request.body.length > SANDBOX_LIMITS.maxHttpBodyChars)) return undefined;
   const exchange = { url: request.url.slice(0, 8 * 1024), method: request.method.slice(0, 16), headers: (request.headers as Array<[string, string]>).slice(0, 100) };
   return { type: 'http', taskId, requestId: raw.requestId, request: request.body === undefined ? exchange : { ...exchange, body: request.body } };
+}
+
+function readArtifactCall(raw: Record<string, unknown>, taskId: string): RunnerMessage | undefined {
+  const call = isRecord(raw.call) ? raw.call : undefined;
+  if (typeof raw.requestId !== 'number' || !call || typeof call.key !== 'string' || call.key.length > 4096) return undefined;
+  if (call.op === 'get') return { type: 'artifact', taskId, requestId: raw.requestId, call: { op: 'get', key: call.key } };
+  if (call.op !== 'put' || typeof call.body !== 'string' || call.body.length > SANDBOX_LIMITS.maxArtifactChars || typeof call.contentType !== 'string') return undefined;
+  return { type: 'artifact', taskId, requestId: raw.requestId, call: { op: 'put', key: call.key, body: call.body, contentType: call.contentType.slice(0, 200) } };
 }
 
 function boundedTags(tags: Record<string, unknown>): Record<string, string> {

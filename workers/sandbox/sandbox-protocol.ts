@@ -3,6 +3,7 @@
  * One child serves one task at a time; every task message carries its `taskId`.
  */
 import type { LogFields, LogLevel, MetricTags } from '../../plugins/sdk/src/step-context.js';
+import type { ArtifactCall, ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpExchange, HttpResult } from '../../plugins/sdk/src/step-fetch.js';
 
 export interface TaskContext {
@@ -39,7 +40,15 @@ export interface HttpResultMessage {
   result: HttpResult;
 }
 
-export type HostMessage = RunTaskMessage | CancelTaskMessage | HttpResultMessage;
+/** The host's answer to a step's `ctx.artifacts` call. */
+export interface ArtifactResultMessage {
+  type: 'artifact_result';
+  taskId: string;
+  requestId: number;
+  result: ArtifactResult;
+}
+
+export type HostMessage = RunTaskMessage | CancelTaskMessage | HttpResultMessage | ArtifactResultMessage;
 
 export type RunnerErrorCode = 'step_error' | 'invalid_input' | 'invalid_output' | 'output_too_large' | 'plugin_missing' | 'crashed';
 
@@ -57,6 +66,8 @@ export type RunnerMessage =
   | { type: 'metric'; taskId: string; name: string; value: number; tags?: MetricTags }
   /** A step's `ctx.fetch`, for the host's egress broker. */
   | { type: 'http'; taskId: string; requestId: number; request: HttpExchange }
+  /** A step's `ctx.artifacts` call, for the host's artifact store (in the task's tenant). */
+  | { type: 'artifact'; taskId: string; requestId: number; call: ArtifactCall }
   | { type: 'result'; taskId: string; ok: true; outputs: Record<string, unknown> }
   | { type: 'result'; taskId: string; ok: false; error: RunnerError };
 
@@ -69,11 +80,13 @@ export const SANDBOX_LIMITS = {
   maxMetricNameChars: 200,
   maxMetricTags: 20,
   maxErrorMessageChars: 8 * 1024,
-  /** HTTP requests one task may have in flight through the broker, and may make in all. */
-  maxConcurrentHttp: 16,
-  maxHttpPerTask: 10_000,
+  /** Requests to the host (HTTP, artifacts) one task may have in flight, and may make in all. */
+  maxConcurrentHostCalls: 16,
+  maxHostCallsPerTask: 10_000,
   /** Largest request body a step may send through the broker (base64 of it, in characters). */
   maxHttpBodyChars: Math.ceil((10 * 1024 * 1024 * 4) / 3) + 4,
+  /** Largest artifact a step may put or get in one call (base64 of it, in characters). */
+  maxArtifactChars: Math.ceil((32 * 1024 * 1024 * 4) / 3) + 4,
 } as const;
 
 export function truncate(text: string, maxChars: number): string {

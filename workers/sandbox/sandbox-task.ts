@@ -1,9 +1,10 @@
 import type { LogEntry, MetricEntry } from '../../plugins/sdk/src/step-context.js';
+import type { ArtifactCall, ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpExchange, HttpResult } from '../../plugins/sdk/src/step-fetch.js';
 import { readRunnerMessage } from './runner-message.js';
 import { cancelled, fromRunnerError, fromUnexpectedExit, leavesProcessHealthy, timedOut, type SandboxOutcome } from './sandbox-outcome.js';
 import type { SandboxProcess } from './sandbox-process.js';
-import { SANDBOX_LIMITS, type RunnerMessage, type RunTaskMessage } from './sandbox-protocol.js';
+import { SANDBOX_LIMITS, type HostMessage, type RunnerMessage, type RunTaskMessage } from './sandbox-protocol.js';
 
 export interface TaskHooks {
   onLog?(entry: LogEntry): void;
@@ -14,6 +15,14 @@ export interface TaskHooks {
 
 /** Carries out a step's `ctx.fetch` (the egress broker); without it every request is refused. */
 export type HttpHandler = (request: HttpExchange, signal: AbortSignal) => Promise<HttpResult>;
+/** Carries out a step's `ctx.artifacts` calls in the task's tenant; without it there is no store. */
+export type ArtifactHandler = (call: ArtifactCall) => Promise<ArtifactResult>;
+
+/** What the host serves a task besides running it. */
+export interface HostServices {
+  http?: HttpHandler;
+  artifacts?: ArtifactHandler;
+}
 
 export interface TaskSettings {
   timeoutMs: number;
@@ -30,7 +39,7 @@ export interface TaskResult {
 }
 
 /** Runs one task on a child and settles exactly once: result, exit, timeout, cancel or shutdown. */
-export function runTask(child: SandboxProcess, message: RunTaskMessage, hooks: TaskHooks & { http?: HttpHandler }, settings: TaskSettings): Promise<TaskResult> {
+export function runTask(child: SandboxProcess, message: RunTaskMessage, hooks: TaskHooks & HostServices, settings: TaskSettings): Promise<TaskResult> {
   return new Promise((resolve) => new TaskRun(child, message, hooks, settings, resolve).start());
 }
 
@@ -40,8 +49,8 @@ class TaskRun {
   private sent = false;
   private logs = 0;
   private metrics = 0;
-  private httpInFlight = 0;
-  private httpTotal = 0;
+  private hostCallsInFlight = 0;
+  private hostCallsTotal = 0;
   /** Aborts the broker's requests once the task is settled. */
   private readonly done = new AbortController();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -50,7 +59,7 @@ class TaskRun {
   constructor(
     private readonly child: SandboxProcess,
     private readonly message: RunTaskMessage,
-    private readonly hooks: TaskHooks & { http?: HttpHandler },
+    private readonly hooks: TaskHooks & HostServices,
     private readonly settings: TaskSettings,
     private readonly resolve: (result: TaskResult) => void,
   ) {}
@@ -73,7 +82,14 @@ class TaskRun {
     if (!message || message.type === 'ready' || message.taskId !== this.message.taskId || this.settled) return;
     if (message.type === 'log') return this.forwardLog(message);
     if (message.type === 'metric') return this.forwardMetric(message);
-    if (message.type === 'http') return void this.forwardHttp(message);
+    if (message.type === 'http') {
+      const { http } = this.hooks;
+      return void this.serve(message.requestId, 'http_result', http && (() => http(message.request, this.done.signal)), (code, text): HttpResult => ({ ok: false, code, message: text }));
+    }
+    if (message.type === 'artifact') {
+      const { artifacts } = this.hooks;
+      return void this.serve(message.requestId, 'artifact_result', artifacts && (() => artifacts(message.call)), (_code, text): ArtifactResult => ({ ok: false, message: text }));
+    }
     if (this.cancelling) return this.finish(cancelled(), false);
     const outcome = message.ok ? { ok: true as const, outputs: message.outputs } : fromRunnerError(message.error);
     this.finish(outcome, leavesProcessHealthy(outcome));
@@ -109,23 +125,26 @@ class TaskRun {
     callHook(() => this.hooks.onMetric?.(tags ? { name, value, tags } : { name, value }));
   }
 
-  private async forwardHttp({ requestId, request }: Extract<RunnerMessage, { type: 'http' }>): Promise<void> {
-    const { maxConcurrentHttp, maxHttpPerTask } = SANDBOX_LIMITS;
-    let result: HttpResult;
-    if (!this.hooks.http) result = { ok: false, code: 'egress_denied', message: 'this worker has no egress broker' };
-    else if (this.httpInFlight >= maxConcurrentHttp) result = { ok: false, code: 'request_failed', message: `more than ${maxConcurrentHttp} requests at once` };
-    else if (++this.httpTotal > maxHttpPerTask) result = { ok: false, code: 'egress_denied', message: `more than ${maxHttpPerTask} requests in one step` };
+  /** Answers one request of the child (HTTP, artifacts), bounded in number and concurrency: the child is not trusted. */
+  private async serve<R extends HttpResult | ArtifactResult>(
+    requestId: number, reply: 'http_result' | 'artifact_result', handle: (() => Promise<R>) | undefined, refuse: (code: 'egress_denied' | 'request_failed', message: string) => R,
+  ): Promise<void> {
+    const { maxConcurrentHostCalls, maxHostCallsPerTask } = SANDBOX_LIMITS;
+    let result: R;
+    if (!handle) result = refuse('egress_denied', 'this worker does not offer that to steps');
+    else if (this.hostCallsInFlight >= maxConcurrentHostCalls) result = refuse('request_failed', `more than ${maxConcurrentHostCalls} requests at once`);
+    else if (++this.hostCallsTotal > maxHostCallsPerTask) result = refuse('egress_denied', `more than ${maxHostCallsPerTask} requests in one step`);
     else {
-      this.httpInFlight++;
+      this.hostCallsInFlight++;
       try {
-        result = await this.hooks.http(request, this.done.signal);
+        result = await handle();
       } catch (error) {
-        result = { ok: false, code: 'request_failed', message: error instanceof Error ? error.message : String(error) };
+        result = refuse('request_failed', error instanceof Error ? error.message : String(error));
       } finally {
-        this.httpInFlight--;
+        this.hostCallsInFlight--;
       }
     }
-    if (!this.settled) this.child.send({ type: 'http_result', taskId: this.message.taskId, requestId, result });
+    if (!this.settled) this.child.send({ type: reply, taskId: this.message.taskId, requestId, result } as HostMessage);
   }
 
   private onAbort(signal: AbortSignal | undefined, handler: () => void): void {

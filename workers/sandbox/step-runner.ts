@@ -10,7 +10,8 @@ import { executeStep, failureFromThrown } from '../../plugins/sdk/src/execute-st
 import { loadPlugin } from '../../plugins/sdk/src/load-plugin.js';
 import { createStepContext, type LogEntry, type LogLevel, type MetricEntry, type StepTelemetrySink } from '../../plugins/sdk/src/step-context.js';
 import { StepError } from '../../plugins/sdk/src/step-error.js';
-import type { HttpResult, HttpTransport } from '../../plugins/sdk/src/step-fetch.js';
+import type { ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
+import type { HttpResult } from '../../plugins/sdk/src/step-fetch.js';
 import { redact } from '../contracts/secret-envelope.js';
 import { SANDBOX_LIMITS, truncate, type HostMessage, type RunnerError, type RunnerMessage, type RunTaskMessage } from './sandbox-protocol.js';
 
@@ -23,8 +24,8 @@ const CRASH_REPORT_WAIT_MS = 1_000;
 const send = connectToHost();
 const pluginsByEntry = new Map<string, Promise<PluginDefinition>>();
 const cancellers = new Map<string, AbortController>();
-const pendingHttp = new Map<number, (result: HttpResult) => void>();
-let lastHttpRequestId = 0;
+const pendingHostCalls = new Map<number, (result: unknown) => void>();
+let lastHostCallId = 0;
 let taskQueue: Promise<void> = Promise.resolve();
 /** Follows a task's async work, so console output from a step's leftover timers cannot land in a later task. */
 const taskTelemetry = new AsyncLocalStorage<BoundedTelemetry>();
@@ -52,8 +53,8 @@ function onHostMessage(message: HostMessage): void {
     cancellers.get(message.taskId)?.abort();
     return;
   }
-  if (message.type === 'http_result') {
-    pendingHttp.get(message.requestId)?.(message.result);
+  if (message.type === 'http_result' || message.type === 'artifact_result') {
+    pendingHostCalls.get(message.requestId)?.(message.result);
     return;
   }
   const canceller = new AbortController();
@@ -82,28 +83,31 @@ async function executeTask(message: RunTaskMessage, signal: AbortSignal, telemet
   if ('error' in found) return { type: 'result', taskId, ok: false, error: found.error };
 
   const { secrets, ...identity } = message.ctx;
-  const ctx = createStepContext({ identity, signal, secrets: declaredSecrets(found.step, secrets), sink: telemetry, http: brokerTransport(taskId) });
+  const ctx = createStepContext({ identity, signal, secrets: declaredSecrets(found.step, secrets), sink: telemetry,
+    // The step process has no network and no files of its own: both go through the host, over IPC.
+    http: (request, signal) => callHost<HttpResult>((requestId) => ({ type: 'http', taskId, requestId, request }), signal),
+    artifacts: (call) => callHost<ArtifactResult>((requestId) => ({ type: 'artifact', taskId, requestId, call }), signal),
+  });
   return { type: 'result', taskId, ...(await executeStep(explainingDeniedAccess(found.step), message.input, ctx)) };
 }
 
-/** `ctx.fetch` goes to the host's egress broker over IPC: the step process has no network of its own. */
-function brokerTransport(taskId: string): HttpTransport {
-  return (request, signal) =>
-    new Promise<HttpResult>((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
-      const requestId = ++lastHttpRequestId;
-      const onAbort = () => {
-        pendingHttp.delete(requestId);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      pendingHttp.set(requestId, (result) => {
-        pendingHttp.delete(requestId);
-        signal.removeEventListener('abort', onAbort);
-        resolve(result);
-      });
-      send({ type: 'http', taskId, requestId, request });
+/** Sends a request to the host and waits for the answer with the same request id, or the abort. */
+function callHost<T>(message: (requestId: number) => RunnerMessage, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const requestId = ++lastHostCallId;
+    const onAbort = () => {
+      pendingHostCalls.delete(requestId);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    pendingHostCalls.set(requestId, (result) => {
+      pendingHostCalls.delete(requestId);
+      signal.removeEventListener('abort', onAbort);
+      resolve(result as T);
     });
+    send(message(requestId));
+  });
 }
 
 /** The permission model's own error says only "Access to this API has been restricted", and retrying cannot help. */

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 import type { HttpExchange } from '../../plugins/sdk/src/step-fetch.js';
+import { artifactHandler, type LocalArtifactStore } from '../artifacts/artifact-store.js';
 import type { EgressBroker } from './egress-broker.js';
 import { isolate, probeIsolation, type IsolationSettings } from './process-isolation.js';
 import { installationReadPaths, permissionFlags } from './node-permissions.js';
@@ -41,6 +42,8 @@ export interface StepSandboxOptions {
   maxTasksPerProcess?: number;
   /** Carries out steps' `ctx.fetch`; without one, every request is refused. */
   broker?: EgressBroker;
+  /** Serves steps' `ctx.artifacts`, in each task's tenant; without one, steps have no artifact store. */
+  artifacts?: LocalArtifactStore;
   /** OS isolation (another uid, limits, no network namespace of its own); off unless given and available. */
   isolation?: IsolationSettings;
   /** Folders plugin bundles are loaded from: checked readable by the sandbox uid when isolation starts. */
@@ -91,6 +94,7 @@ export class StepSandbox {
   /** Why OS isolation is not in effect, when it is not. */
   readonly isolationGap: string | undefined;
   private readonly broker: EgressBroker | undefined;
+  private readonly artifacts: LocalArtifactStore | undefined;
   private readonly pool: WarmPool<SandboxProcess>;
   private readonly live = new Set<SandboxProcess>();
   private readonly busy = new Set<SandboxProcess>();
@@ -107,6 +111,7 @@ export class StepSandbox {
     this.settings = { ...DEFAULTS, ...definedOnly(options), runnerPath, allowedReadPaths, allowChildProcess };
     this.pool = new WarmPool(this.settings);
     this.broker = options.broker;
+    this.artifacts = options.artifacts;
     const probe = options.isolation ? probeIsolation(options.isolation, [runnerPath, ...allowedReadPaths, ...(options.bundleDirs ?? [])]) : { enabled: false, reason: 'not configured' };
     this.isolation = probe.enabled ? options.isolation : undefined;
     this.isolationGap = probe.reason;
@@ -131,7 +136,8 @@ export class StepSandbox {
       const settings = { timeoutMs: request.timeoutMs, cancelGraceMs, memoryMb, shutdown: this.shutdown.signal };
       const egress = request.egress ?? [];
       const http = this.broker ? (exchange: HttpExchange, signal: AbortSignal) => this.broker!.fetch(exchange, egress, signal) : undefined;
-      const { outcome, reusable } = await runTask(child, toRunMessage(request), { ...hooks, http }, settings);
+      const artifacts = this.artifacts ? artifactHandler(this.artifacts, request.tenantId) : undefined;
+      const { outcome, reusable } = await runTask(child, toRunMessage(request), { ...hooks, http, artifacts }, settings);
       child.tasksServed++;
       this.release(key, child, reusable);
       return outcome;

@@ -9,4 +9,7 @@ export type { StepTestOptions, StepTestResult } from './run-step-for-test.js';
 export { LOG_LEVELS } from './step-context.js';
 export type { LogEntry, LogFields, LogLevel, MetricEntry, MetricTags, StepContext, StepLogger } from './step-context.js';
 export { StepError, isStepError } from './step-error.js';
+export { datasetInputSchema, datasetRefSchema } from './dataset-schemas.js';
+export type { ArtifactRef, DatasetRef, StepArtifacts } from './step-artifacts.js';
+export type { StepFetch } from './step-fetch.js';
 export type { StepErrorOptions } from './step-error.js';

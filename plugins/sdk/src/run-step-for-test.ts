@@ -1,5 +1,7 @@
 import type { StepDefinition } from './define-plugin.js';
 import { hostAllowed } from './egress-hosts.js';
+import { sha256Digest } from './package/digest.js';
+import type { ArtifactResult, ArtifactTransport } from './step-artifacts.js';
 import type { HttpResult, HttpTransport } from './step-fetch.js';
 import { executeStep, type StepOutcome } from './execute-step.js';
 import { createStepContext, type LogEntry, type MetricEntry } from './step-context.js';
@@ -15,9 +17,12 @@ export interface StepTestOptions {
    * `fetch`, to the hosts the step declares in `egress` only, as in production.
    */
   http?: HttpTransport;
+  /** What the tenant's artifact store holds when the step starts, by key (text or bytes). */
+  artifacts?: Record<string, string | Uint8Array>;
 }
 
-export type StepTestResult = StepOutcome & { logs: LogEntry[]; metrics: MetricEntry[] };
+/** `artifacts`: the store after the step, by key, what it put included. */
+export type StepTestResult = StepOutcome & { logs: LogEntry[]; metrics: MetricEntry[]; artifacts: Record<string, Buffer> };
 
 /**
  * Runs a step in-process with the sandbox's validation rules and collects what it reports.
@@ -28,6 +33,7 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
   const logs: LogEntry[] = [];
   const metrics: MetricEntry[] = [];
   const runId = options.runId ?? 'test-run';
+  const store = new Map(Object.entries(options.artifacts ?? {}).map(([key, value]) => [key, Buffer.from(value)]));
   const ctx = createStepContext({
     identity: {
       runId,
@@ -40,9 +46,23 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
     secrets: options.secrets ?? {},
     sink: { log: (entry) => logs.push(entry), metric: (entry) => metrics.push(entry) },
     http: options.http ?? directFetch(step.egress),
+    artifacts: memoryArtifacts(store),
   });
   const outcome = await executeStep(step, viaJson(input), ctx);
-  return { ...outcome, logs, metrics };
+  return { ...outcome, logs, metrics, artifacts: Object.fromEntries(store) };
+}
+
+/** The harness's artifact store: a map, with the worker's answers. */
+function memoryArtifacts(store: Map<string, Buffer>): ArtifactTransport {
+  return async (call): Promise<ArtifactResult> => {
+    if (call.op === 'get') {
+      const content = store.get(call.key);
+      return content ? { ok: true, body: content.toString('base64') } : { ok: false, message: `no artifact ${call.key}` };
+    }
+    const content = Buffer.from(call.body, 'base64');
+    store.set(call.key, content);
+    return { ok: true, ref: { artifact: call.key, bytes: content.length, sha256: sha256Digest(content), contentType: call.contentType } };
+  };
 }
 
 /** The harness's broker: the step's egress list, then the machine's own network. */

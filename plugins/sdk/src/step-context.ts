@@ -1,3 +1,4 @@
+import { createStepArtifacts, type ArtifactTransport, type StepArtifacts } from './step-artifacts.js';
 import { createStepFetch, type HttpTransport, type StepFetch } from './step-fetch.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -43,6 +44,8 @@ export interface StepContext {
    * out by the worker's broker for the hosts the step declares in `egress`, public addresses only.
    */
   readonly fetch: StepFetch;
+  /** Large data by reference: bytes and NDJSON datasets in the tenant's artifact store. */
+  readonly artifacts: StepArtifacts;
 }
 
 export interface StepIdentity {
@@ -66,14 +69,17 @@ export interface StepContextParts {
   sink: StepTelemetrySink;
   /** Carries `ctx.fetch` exchanges; without one, every request is refused. */
   http?: HttpTransport;
+  /** Carries `ctx.artifacts` calls; without one, there is no artifact store. */
+  artifacts?: ArtifactTransport;
 }
 
 const NO_NETWORK: HttpTransport = async () => ({ ok: false, code: 'egress_denied', message: 'this step has no network' });
+const NO_ARTIFACTS: ArtifactTransport = async () => ({ ok: false, message: 'no artifact store is available here' });
 
-export function createStepContext({ identity, signal, secrets, sink, http = NO_NETWORK }: StepContextParts): StepContext {
+export function createStepContext({ identity, signal, secrets, sink, http = NO_NETWORK, artifacts = NO_ARTIFACTS }: StepContextParts): StepContext {
   const log = ((...args: unknown[]) => sink.log(toLogEntry(args))) as StepLogger;
   const metric = (name: string, value: number, tags?: MetricTags) => sink.metric(toMetricEntry(name, value, tags));
-  return Object.freeze({ ...identity, signal, log, metric, secrets: Object.freeze({ ...secrets }), fetch: createStepFetch(http, signal) });
+  return Object.freeze({ ...identity, signal, log, metric, secrets: Object.freeze({ ...secrets }), fetch: createStepFetch(http, signal), artifacts: createStepArtifacts(artifacts, identity) });
 }
 
 export function isLogLevel(value: unknown): value is LogLevel {

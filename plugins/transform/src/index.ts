@@ -1,8 +1,9 @@
 import { definePlugin } from '../../sdk/src/index.js';
+import { datasetStep } from './dataset.step.js';
 import { jsonataStep } from './jsonata.step.js';
 
 export default definePlugin({
   name: 'transform',
-  version: '1.0.0',
-  steps: [jsonataStep],
+  version: '1.1.0',
+  steps: [jsonataStep, datasetStep],
 });

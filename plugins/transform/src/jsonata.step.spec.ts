@@ -51,6 +51,6 @@ describe('transform/jsonata', () => {
   });
 
   it('belongs to the transform plugin', () => {
-    expect(describePlugin(transform).steps.map((step) => step.id)).toEqual(['jsonata']);
+    expect(describePlugin(transform).steps.map((step) => step.id)).toEqual(['jsonata', 'dataset']);
   });
 });

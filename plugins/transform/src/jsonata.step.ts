@@ -10,7 +10,7 @@ const TIMEOUT_ERROR_CODE = 'D1012';
 const jsonValue = z.json();
 type JsonValue = z.infer<typeof jsonValue>;
 
-interface JsonataError {
+export interface JsonataError {
   code?: string;
   message?: string;
   position?: number;
@@ -37,7 +37,7 @@ export const jsonataStep = defineStep({
   },
 });
 
-function toStepError(error: JsonataError): StepError {
+export function toStepError(error: JsonataError): StepError {
   const where = error.position === undefined ? '' : ` at position ${error.position}`;
   const timedOut = error.code === TIMEOUT_ERROR_CODE;
   // The same expression on the same data fails the same way, so a retry cannot help.

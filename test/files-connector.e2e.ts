@@ -1,0 +1,73 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { newPipeline, newTenant, runToEnd, stepOf, uniqueName } from './support/builders.js';
+
+const orders = [
+  { id: 1, customer: 'c1', qty: 2, price: 5, status: 'paid' },
+  { id: 2, customer: 'c2', qty: 1, price: 7, status: 'open' },
+  { id: 3, customer: 'c1', qty: 3, price: 1, status: 'paid' },
+];
+const customers = [{ id: 'c1', name: 'Ada' }, { id: 'c2', name: 'Grace' }];
+
+describe('files and datasets', () => {
+  it('writes and reads CSV, JSON and NDJSON in the artifact store, passing datasets between steps by reference', async () => {
+    const tenant = await newTenant();
+    const definition = newPipeline(uniqueName('report'), {
+      seed_orders: { uses: 'files/write@^1', with: { path: 'imports/orders.csv', rows: orders } },
+      seed_customers: { uses: 'files/write@^1', with: { path: 'imports/customers.ndjson', rows: customers } },
+      orders: { uses: 'files/read@^1', needs: ['seed_orders'], with: { path: 'imports/orders.csv', cast: true } },
+      customers: { uses: 'files/read@^1', needs: ['seed_customers'], with: { path: 'imports/customers.ndjson' } },
+      paid: { uses: 'transform/dataset@^1', needs: ['orders'], with: { dataset: '${{ steps.orders.outputs.dataset }}', expression: '$[status = "paid"].{ "id": id, "customer": customer, "total": qty * price }' } },
+      named: {
+        uses: 'transform/dataset@^1',
+        needs: ['paid', 'customers'],
+        with: {
+          dataset: '${{ steps.paid.outputs.dataset }}',
+          join: { customers: '${{ steps.customers.outputs.dataset }}' },
+          expression: '$.( $o := $; $merge([$o, { "name": $customers[id = $o.customer].name }]) )',
+        },
+      },
+      revenue: { uses: 'transform/dataset@^1', needs: ['named'], with: { dataset: '${{ steps.named.outputs.dataset }}', expression: '$sum(total)', as: 'value' } },
+      export: { uses: 'files/write@^1', needs: ['named'], with: { path: 'exports/paid.json', dataset: '${{ steps.named.outputs.dataset }}' } },
+      check: { uses: 'files/read@^1', needs: ['export'], with: { path: 'exports/paid.json', as: 'rows' } },
+    }, { outputs: { revenue: '${{ steps.revenue.outputs.value }}', exported: '${{ steps.check.outputs.rows }}' } });
+
+    const run = await runToEnd(tenant, definition);
+    expect(run.status, JSON.stringify(run)).toBe('succeeded');
+    expect(run.outputs).toEqual({
+      revenue: 13,
+      exported: [{ id: 1, customer: 'c1', total: 10, name: 'Ada' }, { id: 3, customer: 'c1', total: 3, name: 'Ada' }],
+    });
+    // Step outputs hold references, never the rows.
+    expect(stepOf(run, 'orders').outputs).toMatchObject({ count: 3, dataset: { format: 'ndjson', rows: 3, artifact: expect.stringMatching(new RegExp(`^runs/${run.id}/`)) } });
+    expect(stepOf(run, 'orders').outputs).not.toHaveProperty('rows');
+    // On disk, in the tenant's own folder of the artifact store.
+    const file = join(inject('batonHome'), 'artifacts', tenant.tenantId, 'exports', 'paid.json');
+    expect(existsSync(file)).toBe(true);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveLength(2);
+    expect(readFileSync(join(inject('batonHome'), 'artifacts', tenant.tenantId, 'imports', 'orders.csv'), 'utf8')).toBe(
+      'id,customer,qty,price,status\n1,c1,2,5,paid\n2,c2,1,7,open\n3,c1,3,1,paid\n',
+    );
+
+    // Another tenant reads the same key and finds nothing of the first tenant's.
+    const other = await newTenant();
+    const peek = await runToEnd(other, newPipeline(uniqueName('peek'), { read: { uses: 'files/read@^1', with: { path: 'exports/paid.json', as: 'rows' }, retry: { maxAttempts: 1 } } }));
+    expect(stepOf(peek, 'read')).toMatchObject({ status: 'failed', error: { message: 'no artifact exports/paid.json' } });
+    const climb = await runToEnd(other, newPipeline(uniqueName('climb'), { read: { uses: 'files/read@^1', with: { path: `../${tenant.tenantId}/exports/paid.json`, as: 'rows' }, retry: { maxAttempts: 1 } } }));
+    expect(stepOf(climb, 'read')).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('must be a relative path') } });
+  });
+
+  it('gives each forEach item a dataset of its own', async () => {
+    const tenant = await newTenant();
+    const run = await runToEnd(tenant, newPipeline(uniqueName('items'), {
+      seed: { uses: 'files/write@^1', with: { path: 'orders.ndjson', rows: orders } },
+      all: { uses: 'files/read@^1', needs: ['seed'], with: { path: 'orders.ndjson' } },
+      one: { uses: 'transform/dataset@^1', needs: ['all'], forEach: [1, 2, 3], with: { dataset: '${{ steps.all.outputs.dataset }}', expression: '$[id = ${{ item }}]' } },
+    }));
+    expect(run.status, JSON.stringify(run)).toBe('succeeded');
+    const outputs = stepOf(run, 'one').outputs as unknown as Array<{ count: number; dataset: { artifact: string } }>;
+    expect(outputs.map((o) => o.count)).toEqual([1, 1, 1]);
+    expect(new Set(outputs.map((o) => o.dataset.artifact)).size).toBe(3);
+  });
+});

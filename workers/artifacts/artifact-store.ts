@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
+import type { ArtifactCall, ArtifactRef, ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
+
+/** One artifact crosses IPC whole, as base64: keep it to a size a step process can hold. */
+export const ARTIFACT_MAX_BYTES = 32 * 1024 * 1024;
+
+/** A key is a relative path of plain segments: it can never climb out of its tenant's folder. */
+const KEY = /^(?:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\/){0,15}[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+export class ArtifactKeyError extends Error {}
+
+export function checkArtifactKey(key: string): string {
+  if (!KEY.test(key) || key.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new ArtifactKeyError(`artifact key ${JSON.stringify(key)} must be a relative path of segments [A-Za-z0-9._-] (no "..", at most 16 deep)`);
+  }
+  return key;
+}
+
+/**
+ * Large data steps pass by reference: bytes kept per tenant under a key, handed to the step
+ * process on request over IPC (the process itself can neither read nor write files). The local
+ * folder is the one-machine store; every worker of a scaled-out installation needs the same one.
+ */
+export class LocalArtifactStore {
+  constructor(private readonly root: string) {}
+
+  async put(tenantId: string, key: string, content: Buffer, contentType: string): Promise<ArtifactRef> {
+    const path = this.pathOf(tenantId, key);
+    await mkdir(dirname(path), { recursive: true });
+    // Written aside and renamed: a reader never sees half an artifact, a retry simply replaces it.
+    const partial = `${path}.${randomUUID()}.partial`;
+    await writeFile(partial, content);
+    await rename(partial, path);
+    return { artifact: key, bytes: content.length, sha256: sha256Digest(content), contentType };
+  }
+
+  /** Undefined when the tenant has no artifact under this key. */
+  async get(tenantId: string, key: string): Promise<Buffer | undefined> {
+    return readFile(this.pathOf(tenantId, key)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'EISDIR') return undefined;
+      throw error;
+    });
+  }
+
+  private pathOf(tenantId: string, key: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(tenantId)) throw new ArtifactKeyError(`not a tenant id: ${tenantId}`);
+    return join(this.root, tenantId, checkArtifactKey(key));
+  }
+}
+
+/** Serves a step's `ctx.artifacts` calls within its run's tenant: the tenant comes from the task, never from the step. */
+export function artifactHandler(store: LocalArtifactStore, tenantId: string) {
+  return async (call: ArtifactCall): Promise<ArtifactResult> => {
+    try {
+      if (call.op === 'put') return { ok: true, ref: await store.put(tenantId, call.key, Buffer.from(call.body, 'base64'), call.contentType) };
+      const content = await store.get(tenantId, call.key);
+      if (!content) return { ok: false, message: `no artifact ${call.key}` };
+      if (content.length > ARTIFACT_MAX_BYTES) return { ok: false, message: `artifact ${call.key} is ${content.length} bytes, over the ${ARTIFACT_MAX_BYTES}-byte limit of one read` };
+      return { ok: true, body: content.toString('base64') };
+    } catch (error) {
+      if (error instanceof ArtifactKeyError) return { ok: false, message: error.message };
+      throw error;
+    }
+  };
+}
