@@ -6,7 +6,7 @@ import pg from 'pg';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { PACKAGE_FILES } from '../plugins/sdk/src/package/package-manifest.js';
 import { generatePublisherKeyPair, verifyManifest, type PublisherKeyPair } from '../plugins/sdk/src/package/signing.js';
-import { newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
+import { api, newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
 import { asOwner, becomePublisher, packageArchive, packTestPlugin, publish, signPackage } from './support/plugin-packages.js';
 
 interface VariantSteps {
@@ -180,12 +180,14 @@ describe('plugin registry', () => {
     const fresh = await savePipeline(user, greetPipeline(`new-${name}`, `${name}/greet@^2`));
     expect(fresh.pins.greet).toMatchObject({ version: '2.0.0', digest: second.digest });
 
-    // Both versions run at once, each its own pinned code.
+    // Both versions run at once, each its own pinned code. 2.0.0 declares API_TOKEN, which the
+    // tenant has set: the step gets it without the pipeline naming it; 1.0.0 declares nothing.
+    await api().put('/v1/secrets/API_TOKEN').set('authorization', `Bearer ${user.token}`).send({ value: 'token-value' }).expect(201);
     const [a, b] = await Promise.all([startRun(user, `old-${name}`), startRun(user, `new-${name}`)]);
     const [runA, runB] = await Promise.all([waitForRun(user, a), waitForRun(user, b)]);
     expect([runA.status, runB.status]).toEqual(['succeeded', 'succeeded']);
-    expect(stepOf(runA, 'greet').outputs).toEqual({ greeting: 'Hello, Ada', version: '1.0.0' });
-    expect(stepOf(runB, 'greet').outputs).toEqual({ greeting: 'Hello, Ada', version: '2.0.0' });
+    expect(stepOf(runA, 'greet').outputs).toEqual({ greeting: 'Hello, Ada', version: '1.0.0', secrets: [] });
+    expect(stepOf(runB, 'greet').outputs).toEqual({ greeting: 'Hello, Ada', version: '2.0.0', secrets: ['API_TOKEN'] });
 
     // The catalogue shows each tenant its own switch; the publisher's tenant has not enabled it.
     expect((await asOwner(user).get(`/v1/plugins/${name}`).expect(200)).body).toMatchObject({ enabled: true, verified: false, publisher: pub, latestVersion: '2.0.0' });

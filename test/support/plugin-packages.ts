@@ -16,7 +16,8 @@ export interface TestPluginSpec {
 }
 
 /**
- * Writes and packs a one-step plugin (`greet`, which answers with its own version) the way
+ * Writes and packs a one-step plugin (`greet`, which answers with its own version and the names of
+ * the secrets it was handed) the way
  * `baton plugin pack` does, and returns the package folder.
  */
 export async function packTestPlugin(spec: TestPluginSpec): Promise<string> {
@@ -32,8 +33,8 @@ export default definePlugin({
   steps: [defineStep({
     id: 'greet', title: 'Greet', egress: ${JSON.stringify(spec.egress ?? [])}, secrets: ${JSON.stringify(spec.secrets ?? [])},
     input: z.object({ name: z.string() }),
-    output: z.object({ greeting: z.string(), version: z.string() }),
-    run: ({ name }) => ({ greeting: 'Hello, ' + name, version: VERSION }),
+    output: z.object({ greeting: z.string(), version: z.string(), secrets: z.array(z.string()) }),
+    run: ({ name }, ctx) => ({ greeting: 'Hello, ' + name, version: VERSION, secrets: Object.keys(ctx.secrets) }),
   })],
 });
 `,

@@ -66,15 +66,20 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
       throw ApplicationFailure.create({ type: FAILURE_TYPE[code], message, nonRetryable: !retryable, details: [code] });
     };
 
+    const bundle = await deps.plugins.bundleFor(pin.digest);
+    if (!bundle) return fail('plugin_missing', `Plugin ${pin.plugin}@${pin.version} (${pin.digest}) is not in the registry`, false);
+
     // Secrets are opened here, just before the step runs, and never leave this process but to the
-    // step: what the step gives back (outputs, logs, errors) has their values redacted.
+    // step: what the step gives back (outputs, logs, errors) has their values redacted. The
+    // pipeline's references must resolve; the secrets the step declares come along when set.
     const placements = input.secrets ?? [];
     const names = [...new Set(placements.map((p) => p.name))];
+    const declared = (bundle.access.secrets[pin.step] ?? []).filter((name) => !names.includes(name));
     let secrets: Record<string, string> = {};
-    if (names.length) {
-      if (!deps.secrets.available) return fail('secrets_unavailable', `Secret ${names[0]} cannot be resolved: this worker has no SECRETS_MASTER_KEY`, false);
+    if (names.length && !deps.secrets.available) return fail('secrets_unavailable', `Secret ${names[0]} cannot be resolved: this worker has no SECRETS_MASTER_KEY`, false);
+    if (deps.secrets.available && (names.length || declared.length)) {
       try {
-        secrets = await deps.secrets.resolve(tenantId, names);
+        secrets = await deps.secrets.resolve(tenantId, names, declared);
       } catch (error) {
         if (error instanceof SecretMissingError) return fail('secret_missing', error.message, false);
         // A keyring that cannot open the tenant's data key: retried, so a corrected worker can go on.
@@ -83,9 +88,6 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     }
     const stepInput = placeSecrets(input.input, placements, secrets);
     const hide = <T>(value: T): T => redact(value, Object.values(secrets));
-
-    const bundle = await deps.plugins.bundleFor(pin.digest);
-    if (!bundle) return fail('plugin_missing', `Plugin ${pin.plugin}@${pin.version} (${pin.digest}) is not in the registry`, false);
 
     const logs = new StepLogBuffer(deps.events, { tenantId, runId, stepId, item, attempt }, hide);
     const heartbeat = setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);

@@ -12,6 +12,8 @@ const BUNDLE_FILE = 'bundle.mjs';
 export interface BundleAccess {
   rawNetwork: boolean;
   egress: Record<string, string[]>;
+  /** The secrets each step declares: handed in when the tenant has set them. */
+  secrets: Record<string, string[]>;
 }
 
 export interface FetchedBundle {
@@ -83,11 +85,15 @@ export class PluginStore {
 
 interface Manifest {
   rawNetwork: boolean;
-  steps: Array<{ id: string; egress: string[] }>;
+  steps: Array<{ id: string; egress: string[]; secrets: string[] }>;
 }
 
 function accessOf(manifest: Manifest): BundleAccess {
-  return { rawNetwork: manifest.rawNetwork, egress: Object.fromEntries(manifest.steps.map((step) => [step.id, step.egress])) };
+  return {
+    rawNetwork: manifest.rawNetwork,
+    egress: Object.fromEntries(manifest.steps.map((step) => [step.id, step.egress])),
+    secrets: Object.fromEntries(manifest.steps.map((step) => [step.id, step.secrets])),
+  };
 }
 
 function fingerprint(path: string): string {

@@ -15,12 +15,16 @@ export class SecretStore {
     return this.keyring.length > 0;
   }
 
-  async resolve(tenantId: string, names: string[]): Promise<Record<string, string>> {
+  /**
+   * The values of `names` (each must be set) and of those `optional` names the tenant has set: a
+   * pipeline's references must resolve, a step's declared secrets are handed in only when present.
+   */
+  async resolve(tenantId: string, names: string[], optional: string[] = []): Promise<Record<string, string>> {
     const { rows } = await this.pool.query<{ name: string; key_version: number; sealed: Buffer; master_key_id: string; wrapped: Buffer }>(
       `SELECT s.name, s.key_version, s.sealed, k.master_key_id, k.wrapped
          FROM secret s JOIN tenant_data_key k ON k.tenant_id = s.tenant_id AND k.version = s.key_version
         WHERE s.tenant_id = $1 AND s.name = ANY($2)`,
-      [tenantId, names],
+      [tenantId, [...names, ...optional]],
     );
     const missing = names.filter((name) => !rows.some((row) => row.name === name));
     if (missing.length) throw new SecretMissingError(missing);
