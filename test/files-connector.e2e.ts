@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { newPipeline, newTenant, runToEnd, stepOf, uniqueName } from './support/builders.js';
 
@@ -9,6 +7,14 @@ const orders = [
   { id: 3, customer: 'c1', qty: 3, price: 1, status: 'paid' },
 ];
 const customers = [{ id: 'c1', name: 'Ada' }, { id: 'c2', name: 'Grace' }];
+
+/** An object as the S3-compatible service holds it, read with plain HTTP (the test service checks no signatures). */
+async function storedObject(key: string): Promise<string> {
+  const { endpoint, bucket } = inject('s3');
+  const response = await fetch(`${endpoint}/${bucket}/${key}`);
+  expect(response.status, key).toBe(200);
+  return response.text();
+}
 
 describe('files and datasets', () => {
   it('writes and reads CSV, JSON and NDJSON in the artifact store, passing datasets between steps by reference', async () => {
@@ -42,13 +48,9 @@ describe('files and datasets', () => {
     // Step outputs hold references, never the rows.
     expect(stepOf(run, 'orders').outputs).toMatchObject({ count: 3, dataset: { format: 'ndjson', rows: 3, artifact: expect.stringMatching(new RegExp(`^runs/${run.id}/`)) } });
     expect(stepOf(run, 'orders').outputs).not.toHaveProperty('rows');
-    // On disk, in the tenant's own folder of the artifact store.
-    const file = join(inject('batonHome'), 'artifacts', tenant.tenantId, 'exports', 'paid.json');
-    expect(existsSync(file)).toBe(true);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveLength(2);
-    expect(readFileSync(join(inject('batonHome'), 'artifacts', tenant.tenantId, 'imports', 'orders.csv'), 'utf8')).toBe(
-      'id,customer,qty,price,status\n1,c1,2,5,paid\n2,c2,1,7,open\n3,c1,3,1,paid\n',
-    );
+    // In the stack's S3-compatible store, under the tenant's own prefix.
+    expect(JSON.parse(await storedObject(`${tenant.tenantId}/exports/paid.json`))).toHaveLength(2);
+    expect(await storedObject(`${tenant.tenantId}/imports/orders.csv`)).toBe('id,customer,qty,price,status\n1,c1,2,5,paid\n2,c2,1,7,open\n3,c1,3,1,paid\n');
 
     // Another tenant reads the same key and finds nothing of the first tenant's.
     const other = await newTenant();

@@ -10,6 +10,7 @@ import { PluginStore } from './activities/plugin-store.js';
 import { RunEventsRepository } from './activities/run-events.repository.js';
 import { SecretStore } from './activities/secret-store.js';
 import { LocalArtifactStore } from './artifacts/artifact-store.js';
+import { S3ArtifactStore } from './artifacts/s3-artifact-store.js';
 import { EgressBroker } from './sandbox/egress-broker.js';
 import { StepSandbox } from './sandbox/step-sandbox.js';
 
@@ -46,10 +47,13 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
   const warm = config.WORKER_MAX_CONCURRENT_STEPS;
   // The sandbox uid must be able to traverse to the bundles; the folders above are the operator's.
   await mkdir(config.pluginCacheDir, { recursive: true, mode: 0o755 });
+  const artifacts = config.ARTIFACTS_S3_BUCKET
+    ? new S3ArtifactStore({ bucket: config.ARTIFACTS_S3_BUCKET, endpoint: config.ARTIFACTS_S3_ENDPOINT, region: config.ARTIFACTS_S3_REGION, prefix: config.ARTIFACTS_S3_PREFIX })
+    : new LocalArtifactStore(config.artifactsDir);
   const sandbox = new StepSandbox({
     memoryMb: config.STEP_MEMORY_MB, maxIdlePerKey: warm, maxIdleTotal: warm,
     broker: new EgressBroker({ allowCidrs: config.EGRESS_ALLOW_CIDRS }),
-    artifacts: new LocalArtifactStore(config.artifactsDir),
+    artifacts,
     isolation: { mode: config.SANDBOX_ISOLATION, uid: config.SANDBOX_UID, gid: config.SANDBOX_GID },
     bundleDirs: [config.pluginCacheDir],
   });
@@ -78,6 +82,7 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
   });
   const done = worker.run().finally(async () => {
     await sandbox.close();
+    if (artifacts instanceof S3ArtifactStore) artifacts.close();
     await connection.close();
     await pool.end();
   });

@@ -62,6 +62,10 @@ export const CONFIG_VARIABLES = {
     return cidrs;
   }), 'Comma-separated address ranges steps may call through the egress broker besides public addresses (e.g. an internal API: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise.'),
   ARTIFACTS_DIR: spec(z.string().optional(), 'Where steps\' artifacts and datasets are kept, per tenant (every worker needs the same folder). Unset: $BATON_HOME/artifacts.'),
+  ARTIFACTS_S3_BUCKET: spec(z.string().optional(), 'Keep artifacts in this S3 bucket instead of ARTIFACTS_DIR (credentials from the AWS SDK\'s usual chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role).'),
+  ARTIFACTS_S3_ENDPOINT: spec(z.url().optional(), 'URL of an S3-compatible service (path-style requests); unset: AWS itself.'),
+  ARTIFACTS_S3_REGION: spec(z.string().default('us-east-1'), 'Region of the artifacts bucket.'),
+  ARTIFACTS_S3_PREFIX: spec(z.string().default(''), 'Prefix of every artifact key in the bucket (e.g. `baton/`).'),
   PLUGIN_CACHE_DIR: spec(z.string().optional(), 'Where a worker keeps the plugin bundles it fetched, by digest. Unset: $BATON_HOME/plugin-cache.'),
   FIRST_PARTY_SIGNING_KEY: spec(z.string().includes('PRIVATE KEY').optional(), 'Ed25519 private key (PKCS#8 PEM) the API signs the first-party plugins with. Unset: generated once into $BATON_HOME/first-party-signing-key.', true),
   SECRETS_MASTER_KEY: spec(masterKey.optional(), 'Master key (32 bytes, base64) wrapping the tenants\' secret keys; the API and every worker need the same. Unset: `up` generates one into $BATON_HOME/secrets-master-key; `api`/`worker` run without secrets.', true),

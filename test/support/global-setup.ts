@@ -8,6 +8,7 @@ import { runMigrations } from '../../src/database/data-source.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
+import { startFakeS3 } from './fake-s3.js';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './processes.js';
 
 declare module 'vitest' {
@@ -22,6 +23,8 @@ declare module 'vitest' {
     temporalCliPath: string;
     /** BATON_HOME of the stack's api and worker (the worker's plugin cache is in it). */
     batonHome: string;
+    /** The S3-compatible service the stack keeps artifacts in. */
+    s3: { endpoint: string; bucket: string };
   }
 }
 
@@ -55,6 +58,10 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   const temporal = await startDevServer({ cliPath: temporalCliPath, port: await freePort(), namespace: 'default', fast: true });
   stops.push(temporal.stop);
 
+  // Artifacts go to an S3-compatible service, as on a scaled-out installation.
+  const s3 = await startFakeS3('baton-artifacts');
+  stops.push(s3.stop);
+
   const port = await freePort();
   const masterKey = randomBytes(32).toString('base64');
   const env = {
@@ -64,6 +71,7 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
     EGRESS_ALLOW_CIDRS: '127.0.0.1/32',
     // These machines run the tests as root: the isolation the escape tests prove must really be on.
     SANDBOX_ISOLATION: 'strict',
+    ARTIFACTS_S3_BUCKET: s3.bucket, ARTIFACTS_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: 'baton-e2e', AWS_SECRET_ACCESS_KEY: 'baton-e2e-secret',
   };
   const logFiles = [join(home, 'api.log'), join(home, 'worker.log')];
   const processes: BatonProcess[] = [spawnBaton('api', env, undefined, logFiles[0]), spawnBaton('worker', env, undefined, logFiles[1])];
@@ -82,6 +90,7 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   project.provide('masterKey', masterKey);
   project.provide('logFiles', logFiles);
   project.provide('batonHome', env.BATON_HOME);
+  project.provide('s3', { endpoint: s3.endpoint, bucket: s3.bucket });
 }
 
 async function testDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<string> {

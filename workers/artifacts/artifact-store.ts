@@ -21,10 +21,26 @@ export function checkArtifactKey(key: string): string {
 
 /**
  * Large data steps pass by reference: bytes kept per tenant under a key, handed to the step
- * process on request over IPC (the process itself can neither read nor write files). The local
- * folder is the one-machine store; every worker of a scaled-out installation needs the same one.
+ * process on request over IPC (the process itself can neither read nor write files).
  */
-export class LocalArtifactStore {
+export interface ArtifactStore {
+  put(tenantId: string, key: string, content: Buffer, contentType: string): Promise<ArtifactRef>;
+  /** Undefined when the tenant has no artifact under this key. */
+  get(tenantId: string, key: string): Promise<Buffer | undefined>;
+}
+
+/** `<tenant>/<key>`, checked: the one place keys become storage paths, for every store. */
+export function tenantPath(tenantId: string, key: string): string {
+  if (!/^[0-9a-f-]{36}$/.test(tenantId)) throw new ArtifactKeyError(`not a tenant id: ${tenantId}`);
+  return `${tenantId}/${checkArtifactKey(key)}`;
+}
+
+export function artifactRef(key: string, content: Buffer, contentType: string): ArtifactRef {
+  return { artifact: key, bytes: content.length, sha256: sha256Digest(content), contentType };
+}
+
+/** The one-machine store: a folder. Every worker of a scaled-out installation needs the same one, or S3. */
+export class LocalArtifactStore implements ArtifactStore {
   constructor(private readonly root: string) {}
 
   async put(tenantId: string, key: string, content: Buffer, contentType: string): Promise<ArtifactRef> {
@@ -34,10 +50,9 @@ export class LocalArtifactStore {
     const partial = `${path}.${randomUUID()}.partial`;
     await writeFile(partial, content);
     await rename(partial, path);
-    return { artifact: key, bytes: content.length, sha256: sha256Digest(content), contentType };
+    return artifactRef(key, content, contentType);
   }
 
-  /** Undefined when the tenant has no artifact under this key. */
   async get(tenantId: string, key: string): Promise<Buffer | undefined> {
     return readFile(this.pathOf(tenantId, key)).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'EISDIR') return undefined;
@@ -46,13 +61,12 @@ export class LocalArtifactStore {
   }
 
   private pathOf(tenantId: string, key: string): string {
-    if (!/^[0-9a-f-]{36}$/.test(tenantId)) throw new ArtifactKeyError(`not a tenant id: ${tenantId}`);
-    return join(this.root, tenantId, checkArtifactKey(key));
+    return join(this.root, tenantPath(tenantId, key));
   }
 }
 
 /** Serves a step's `ctx.artifacts` calls within its run's tenant: the tenant comes from the task, never from the step. */
-export function artifactHandler(store: LocalArtifactStore, tenantId: string) {
+export function artifactHandler(store: ArtifactStore, tenantId: string) {
   return async (call: ArtifactCall): Promise<ArtifactResult> => {
     try {
       if (call.op === 'put') return { ok: true, ref: await store.put(tenantId, call.key, Buffer.from(call.body, 'base64'), call.contentType) };

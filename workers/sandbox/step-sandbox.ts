@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 import type { HttpExchange } from '../../plugins/sdk/src/step-fetch.js';
-import { artifactHandler, type LocalArtifactStore } from '../artifacts/artifact-store.js';
+import { artifactHandler, type ArtifactStore } from '../artifacts/artifact-store.js';
 import type { EgressBroker } from './egress-broker.js';
 import { isolate, probeIsolation, type IsolationSettings } from './process-isolation.js';
 import { installationReadPaths, permissionFlags } from './node-permissions.js';
@@ -43,7 +43,7 @@ export interface StepSandboxOptions {
   /** Carries out steps' `ctx.fetch`; without one, every request is refused. */
   broker?: EgressBroker;
   /** Serves steps' `ctx.artifacts`, in each task's tenant; without one, steps have no artifact store. */
-  artifacts?: LocalArtifactStore;
+  artifacts?: ArtifactStore;
   /** OS isolation (another uid, limits, no network namespace of its own); off unless given and available. */
   isolation?: IsolationSettings;
   /** Folders plugin bundles are loaded from: checked readable by the sandbox uid when isolation starts. */
@@ -94,7 +94,7 @@ export class StepSandbox {
   /** Why OS isolation is not in effect, when it is not. */
   readonly isolationGap: string | undefined;
   private readonly broker: EgressBroker | undefined;
-  private readonly artifacts: LocalArtifactStore | undefined;
+  private readonly artifacts: ArtifactStore | undefined;
   private readonly pool: WarmPool<SandboxProcess>;
   private readonly live = new Set<SandboxProcess>();
   private readonly busy = new Set<SandboxProcess>();
