@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { newPipeline, newTenant, runToEnd, stepOf, uniqueName } from './support/builders.js';
+import { allEvents, newPipeline, newTenant, runToEnd, stepOf, uniqueName } from './support/builders.js';
 
 const orders = [
   { id: 1, customer: 'c1', qty: 2, price: 5, status: 'paid' },
@@ -48,6 +48,17 @@ describe('files and datasets', () => {
     // Step outputs hold references, never the rows.
     expect(stepOf(run, 'orders').outputs).toMatchObject({ count: 3, dataset: { format: 'ndjson', rows: 3, artifact: expect.stringMatching(new RegExp(`^runs/${run.id}/`)) } });
     expect(stepOf(run, 'orders').outputs).not.toHaveProperty('rows');
+    // Each step recorded what it read and wrote, for the lineage graph.
+    const lineage = (await allEvents(tenant, run.id)).filter((e) => e.type === 'step.lineage' && e.stepId === 'named');
+    const paid = (stepOf(run, 'paid').outputs as { dataset: { artifact: string } }).dataset.artifact;
+    const joined = (stepOf(run, 'customers').outputs as { dataset: { artifact: string } }).dataset.artifact;
+    const named = (stepOf(run, 'named').outputs as { dataset: { artifact: string } }).dataset.artifact;
+    expect(lineage.map((e) => [e.direction, e.namespace, e.name])).toEqual([
+      ['input', 'baton-artifacts', paid],
+      ['input', 'baton-artifacts', joined],
+      ['output', 'baton-artifacts', named],
+    ]);
+
     // In the stack's S3-compatible store, under the tenant's own prefix.
     expect(JSON.parse(await storedObject(`${tenant.tenantId}/exports/paid.json`))).toHaveLength(2);
     expect(await storedObject(`${tenant.tenantId}/imports/orders.csv`)).toBe('id,customer,qty,price,status\n1,c1,2,5,paid\n2,c2,1,7,open\n3,c1,3,1,paid\n');

@@ -101,7 +101,8 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
           // The runner hands the step only the secrets it declares.
           ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets },
         },
-        { onLog: (entry) => logs.log(entry.level, entry.message, entry.fields), onMetric: (entry) => logs.metric(entry.name, entry.value, entry.tags), signal: context.cancellationSignal },
+        { onLog: (entry) => logs.log(entry.level, entry.message, entry.fields), onMetric: (entry) => logs.metric(entry.name, entry.value, entry.tags),
+          onLineage: (entry) => logs.lineage(entry.direction, entry.namespace, entry.name), signal: context.cancellationSignal },
       );
     } finally {
       clearInterval(heartbeat);

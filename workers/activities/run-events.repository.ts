@@ -139,6 +139,7 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
     }
     case 'step.log':
     case 'step.metric':
+    case 'step.lineage':
     case 'run.sla_breached':
       break;
   }

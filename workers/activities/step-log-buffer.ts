@@ -37,6 +37,10 @@ export class StepLogBuffer {
     this.push({ type: 'step.metric', key: this.nextKey('metric'), ...this.about(), name, value, ...(tags ? { tags: this.hide(tags) } : {}) });
   }
 
+  lineage(direction: 'input' | 'output', namespace: string, name: string): void {
+    this.push({ type: 'step.lineage', key: this.nextKey('lineage'), ...this.about(), direction, namespace: this.hide(namespace), name: this.hide(name) });
+  }
+
   private about() {
     const { stepId, item, attempt } = this.execution;
     return { at: new Date().toISOString(), stepId, ...(item === undefined ? {} : { item }), attempt };

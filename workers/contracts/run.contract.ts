@@ -77,6 +77,8 @@ export type RunEvent =
   | { type: 'step.started'; key: string; at: string; stepId: string; item?: number; uses: string; attempt: number }
   | { type: 'step.log'; key: string; at: string; stepId: string; item?: number; attempt: number; level: LogLevel; message: string; fields?: Record<string, unknown> }
   | { type: 'step.metric'; key: string; at: string; stepId: string; item?: number; attempt: number; name: string; value: number; tags?: Record<string, string> }
+  /** A dataset the step read or wrote (OpenLineage naming), as the step reported it with `ctx.lineage`. */
+  | { type: 'step.lineage'; key: string; at: string; stepId: string; item?: number; attempt: number; direction: 'input' | 'output'; namespace: string; name: string }
   | { type: 'step.attempt_failed'; key: string; at: string; stepId: string; item?: number; attempt: number; error: ErrorInfo; retryable: boolean }
   | { type: 'step.succeeded'; key: string; at: string; stepId: string; attempt: number; outputs: StepOutputs }
   /** A `forEach` step starts: `items` executions, at most `maxParallel` at once. */

@@ -23,6 +23,9 @@ export function readRunnerMessage(raw: unknown): RunnerMessage | undefined {
       return readHttp(raw, raw.taskId);
     case 'artifact':
       return readArtifactCall(raw, raw.taskId);
+    case 'lineage':
+      if ((raw.direction !== 'input' && raw.direction !== 'output') || typeof raw.namespace !== 'string' || typeof raw.name !== 'string') return undefined;
+      return { type: 'lineage', taskId: raw.taskId, direction: raw.direction, namespace: raw.namespace.slice(0, 1024), name: raw.name.slice(0, 1024) };
     default:
       return undefined;
   }

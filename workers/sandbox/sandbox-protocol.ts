@@ -64,6 +64,7 @@ export type RunnerMessage =
   | { type: 'ready' }
   | { type: 'log'; taskId: string; level: LogLevel; message: string; fields?: LogFields }
   | { type: 'metric'; taskId: string; name: string; value: number; tags?: MetricTags }
+  | { type: 'lineage'; taskId: string; direction: 'input' | 'output'; namespace: string; name: string }
   /** A step's `ctx.fetch`, for the host's egress broker. */
   | { type: 'http'; taskId: string; requestId: number; request: HttpExchange }
   /** A step's `ctx.artifacts` call, for the host's artifact store (in the task's tenant). */

@@ -1,4 +1,4 @@
-import type { LogEntry, MetricEntry } from '../../plugins/sdk/src/step-context.js';
+import type { LineageEntry, LogEntry, MetricEntry } from '../../plugins/sdk/src/step-context.js';
 import type { ArtifactCall, ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpExchange, HttpResult } from '../../plugins/sdk/src/step-fetch.js';
 import { readRunnerMessage } from './runner-message.js';
@@ -9,6 +9,7 @@ import { SANDBOX_LIMITS, type HostMessage, type RunnerMessage, type RunTaskMessa
 export interface TaskHooks {
   onLog?(entry: LogEntry): void;
   onMetric?(entry: MetricEntry): void;
+  onLineage?(entry: LineageEntry): void;
   /** Abort to cancel the step: the child gets a cancel message, then a grace period, then SIGKILL. */
   signal?: AbortSignal;
 }
@@ -82,6 +83,11 @@ class TaskRun {
     if (!message || message.type === 'ready' || message.taskId !== this.message.taskId || this.settled) return;
     if (message.type === 'log') return this.forwardLog(message);
     if (message.type === 'metric') return this.forwardMetric(message);
+    if (message.type === 'lineage') {
+      if (++this.metrics > SANDBOX_LIMITS.maxMetricsPerTask) return;
+      const { direction, namespace, name } = message;
+      return callHook(() => this.hooks.onLineage?.({ direction, namespace, name }));
+    }
     if (message.type === 'http') {
       const { http } = this.hooks;
       return void this.serve(message.requestId, 'http_result', http && (() => http(message.request, this.done.signal)), (code, text): HttpResult => ({ ok: false, code, message: text }));

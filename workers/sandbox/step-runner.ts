@@ -8,7 +8,7 @@ import { format } from 'node:util';
 import type { PluginDefinition, StepDefinition } from '../../plugins/sdk/src/define-plugin.js';
 import { executeStep, failureFromThrown } from '../../plugins/sdk/src/execute-step.js';
 import { loadPlugin } from '../../plugins/sdk/src/load-plugin.js';
-import { createStepContext, type LogEntry, type LogLevel, type MetricEntry, type StepTelemetrySink } from '../../plugins/sdk/src/step-context.js';
+import { createStepContext, type LineageEntry, type LogEntry, type LogLevel, type MetricEntry, type StepTelemetrySink } from '../../plugins/sdk/src/step-context.js';
 import { StepError } from '../../plugins/sdk/src/step-error.js';
 import type { ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpResult } from '../../plugins/sdk/src/step-fetch.js';
@@ -219,6 +219,16 @@ class BoundedTelemetry implements StepTelemetrySink {
     }
     this.metrics++;
     this.sendMessage({ type: 'metric', taskId: this.taskId, name, value, ...(tags && { tags }) });
+  }
+
+  lineage({ direction, namespace, name }: LineageEntry): void {
+    // Bounded with the metrics: a step names a few datasets, not thousands.
+    if (this.metrics >= SANDBOX_LIMITS.maxMetricsPerTask) {
+      this.droppedMetrics++;
+      return;
+    }
+    this.metrics++;
+    this.sendMessage({ type: 'lineage', taskId: this.taskId, direction, namespace, name });
   }
 
   reportDropped(): void {

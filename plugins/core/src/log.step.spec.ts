@@ -9,6 +9,7 @@ describe('core/log', () => {
       outputs: {},
       logs: [{ level: 'info', message: 'hello' }],
       metrics: [],
+      lineage: [],
       artifacts: {},
     });
   });

@@ -29,6 +29,10 @@ describe('files plugin', () => {
     const asDataset = await runStepForTest(readStep, { path: 'in/orders.csv' }, { artifacts, runId: 'r1' });
     expect(asDataset).toMatchObject({ ok: true, outputs: { count: 2, dataset: { format: 'ndjson', rows: 2, artifact: expect.stringMatching(/^runs\/r1\/.+\/rows\.ndjson$/) } } });
     const ref = asDataset.ok ? (asDataset.outputs.dataset as { artifact: string }) : undefined;
+    expect(asDataset.lineage).toEqual([
+      { direction: 'input', namespace: 'baton-artifacts', name: 'in/orders.csv' },
+      { direction: 'output', namespace: 'baton-artifacts', name: ref!.artifact },
+    ]);
     // A dataset goes on to the next step by reference.
     const written = await runStepForTest(writeStep, { path: 'out/orders.json', dataset: ref }, { artifacts: asDataset.artifacts });
     expect(JSON.parse(written.artifacts['out/orders.json']!.toString())).toEqual([{ id: '1', qty: '2', ok: 'true' }, { id: '2', qty: '5', ok: 'false' }]);

@@ -19,8 +19,11 @@ export const readStep = defineStep({
     const chosen = format ?? formatOf(path);
     if (!chosen) throw new StepError(`cannot tell the format of ${path}: give \`format\` (${FORMATS.join(', ')})`, { retryable: false, code: 'unknown_format' });
     const rows = parseRows((await ctx.artifacts.get(path)).toString('utf8'), chosen, { delimiter, cast }, path);
+    ctx.lineage.input(path);
     ctx.log('read', { path, format: chosen, rows: rows.length });
     if (as === 'rows') return { count: rows.length, rows };
-    return { count: rows.length, dataset: await ctx.artifacts.writeDataset(ctx.artifacts.ownKey('rows.ndjson'), rows) };
+    const dataset = await ctx.artifacts.writeDataset(ctx.artifacts.ownKey('rows.ndjson'), rows);
+    ctx.lineage.output(dataset);
+    return { count: rows.length, dataset };
   },
 });

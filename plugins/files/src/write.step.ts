@@ -20,8 +20,10 @@ export const writeStep = defineStep({
     const chosen = format ?? formatOf(path);
     if (!chosen) throw new StepError(`cannot tell the format of ${path}: give \`format\` (${FORMATS.join(', ')})`, { retryable: false, code: 'unknown_format' });
     const data = rows ?? (await ctx.artifacts.readDataset(dataset!.artifact));
+    if (dataset) ctx.lineage.input(dataset.artifact);
     const ref = await ctx.artifacts.put(path, serializeRows(data, chosen, { delimiter, cast: false }), { contentType: CONTENT_TYPES[chosen] });
     ctx.log('wrote', { path, format: chosen, rows: data.length, bytes: ref.bytes });
+    ctx.lineage.output(path);
     return { ...ref, format: chosen, rows: data.length };
   },
 });

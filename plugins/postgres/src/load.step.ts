@@ -40,7 +40,14 @@ export const loadStep = defineStep({
       }
       ctx.log(`${mode === 'upsert' ? 'Upserted' : 'Inserted'} ${rows.length} row(s) into ${table} in ${batches} batch(es)`);
       ctx.metric('rows_loaded', rows.length, { table });
+      ctx.lineage.output(tableDataset(connection, table));
       return { rows: rows.length, batches };
     });
   },
 });
+
+/** OpenLineage naming of a table: the server as namespace (never its credentials), `database.table` as name. */
+function tableDataset(connection: string, table: string): { namespace: string; name: string } {
+  const url = new URL(connection);
+  return { namespace: `postgres://${url.hostname}:${url.port || 5432}`, name: `${decodeURIComponent(url.pathname.slice(1)) || 'postgres'}.${table}` };
+}

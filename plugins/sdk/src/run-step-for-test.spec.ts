@@ -18,7 +18,7 @@ describe(runStepForTest.name, () => {
       run: ({ a, b }) => ({ sum: a + b, ignored: true }),
     });
 
-    expect(await runStepForTest(step, { a: 2 })).toEqual({ ok: true, outputs: { sum: 3 }, logs: [], metrics: [], artifacts: {} });
+    expect(await runStepForTest(step, { a: 2 })).toEqual({ ok: true, outputs: { sum: 3 }, logs: [], metrics: [], lineage: [], artifacts: {} });
   });
 
   it('rejects invalid input without running the step, naming each path', async () => {

@@ -18,6 +18,24 @@ export interface MetricEntry {
   tags?: MetricTags;
 }
 
+/** A dataset the step read (`input`) or wrote (`output`), named as OpenLineage names datasets. */
+export interface LineageEntry {
+  direction: 'input' | 'output';
+  namespace: string;
+  name: string;
+}
+
+/** A dataset: an artifact (or its key), or any `{ namespace, name }` (`postgres://host:5432`, `db.public.orders`). */
+export type LineageDataset = string | { artifact: string } | { namespace: string; name: string };
+
+export interface StepLineage {
+  input(dataset: LineageDataset): void;
+  output(dataset: LineageDataset): void;
+}
+
+/** The namespace of datasets kept in the tenant's artifact store. */
+export const ARTIFACTS_NAMESPACE = 'baton-artifacts';
+
 /** `ctx.log('message')` logs at info; `ctx.log('warn', 'message', { rows })` picks the level. */
 export interface StepLogger {
   (message: string, fields?: LogFields): void;
@@ -46,6 +64,8 @@ export interface StepContext {
   readonly fetch: StepFetch;
   /** Large data by reference: bytes and NDJSON datasets in the tenant's artifact store. */
   readonly artifacts: StepArtifacts;
+  /** Records the datasets the step read and wrote; they become run events and the lineage graph. */
+  readonly lineage: StepLineage;
 }
 
 export interface StepIdentity {
@@ -60,6 +80,7 @@ export interface StepIdentity {
 export interface StepTelemetrySink {
   log(entry: LogEntry): void;
   metric(entry: MetricEntry): void;
+  lineage?(entry: LineageEntry): void;
 }
 
 export interface StepContextParts {
@@ -79,7 +100,11 @@ const NO_ARTIFACTS: ArtifactTransport = async () => ({ ok: false, message: 'no a
 export function createStepContext({ identity, signal, secrets, sink, http = NO_NETWORK, artifacts = NO_ARTIFACTS }: StepContextParts): StepContext {
   const log = ((...args: unknown[]) => sink.log(toLogEntry(args))) as StepLogger;
   const metric = (name: string, value: number, tags?: MetricTags) => sink.metric(toMetricEntry(name, value, tags));
-  return Object.freeze({ ...identity, signal, log, metric, secrets: Object.freeze({ ...secrets }), fetch: createStepFetch(http, signal), artifacts: createStepArtifacts(artifacts, identity) });
+  const record = (direction: LineageEntry['direction']) => (dataset: LineageDataset) => sink.lineage?.({ direction, ...toDatasetName(dataset) });
+  const lineage = Object.freeze({ input: record('input'), output: record('output') });
+  return Object.freeze({
+    ...identity, signal, log, metric, secrets: Object.freeze({ ...secrets }), fetch: createStepFetch(http, signal), artifacts: createStepArtifacts(artifacts, identity), lineage,
+  });
 }
 
 export function isLogLevel(value: unknown): value is LogLevel {
@@ -92,6 +117,15 @@ function toLogEntry([first, second, third]: unknown[]): LogEntry {
   const entry: LogEntry = { level, message: String(message) };
   if (fields !== undefined) entry.fields = fields as LogFields;
   return entry;
+}
+
+function toDatasetName(dataset: LineageDataset): { namespace: string; name: string } {
+  if (typeof dataset === 'string') return { namespace: ARTIFACTS_NAMESPACE, name: dataset };
+  if ('artifact' in dataset) return { namespace: ARTIFACTS_NAMESPACE, name: dataset.artifact };
+  if (typeof dataset.namespace !== 'string' || typeof dataset.name !== 'string' || !dataset.namespace || !dataset.name) {
+    throw new TypeError('a lineage dataset needs a namespace and a name');
+  }
+  return { namespace: dataset.namespace, name: dataset.name };
 }
 
 function toMetricEntry(name: string, value: number, tags?: MetricTags): MetricEntry {

@@ -22,6 +22,7 @@ export const datasetStep = defineStep({
   output: z.object({ dataset: datasetRefSchema.optional(), value: z.json().nullable().optional(), count: z.number().optional() }),
   async run({ dataset, join, expression, as, timeoutMs }, ctx) {
     const rows = await ctx.artifacts.readDataset(dataset.artifact);
+    for (const ref of [dataset, ...Object.values(join)]) ctx.lineage.input(ref.artifact);
     const bindings = Object.fromEntries(await Promise.all(Object.entries(join).map(async ([name, ref]) => [name, await ctx.artifacts.readDataset(ref.artifact)] as const)));
     let result: unknown;
     try {
@@ -36,6 +37,8 @@ export const datasetStep = defineStep({
       throw new StepError('the expression must give rows (objects) to make a dataset; use `as: value` for anything else', { retryable: false, code: 'not_rows' });
     }
     ctx.log('transformed', { in: rows.length, out: out.length });
-    return { dataset: await ctx.artifacts.writeDataset(ctx.artifacts.ownKey('result.ndjson'), out), count: out.length };
+    const written = await ctx.artifacts.writeDataset(ctx.artifacts.ownKey('result.ndjson'), out);
+    ctx.lineage.output(written);
+    return { dataset: written, count: out.length };
   },
 });
