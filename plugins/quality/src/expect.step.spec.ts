@@ -32,4 +32,13 @@ describe('quality checks', () => {
     expect(await runStepForTest(expectStep, { dataset: rows, expect: hard })).toMatchObject({ ok: false, error: { message: 'Quality checks failed: unique(id) (1)' } });
     expect(await runStepForTest(expectStep, { dataset: rows, expect: hard, failOn: 'none' })).toMatchObject({ ok: true, outputs: { passed: false } });
   });
+
+  it('checks a dataset passed by reference, and records it as read', async () => {
+    const artifacts = { 'runs/r/rows.ndjson': rows.map((row) => JSON.stringify(row)).join('\n') };
+    const checked = await runStepForTest(expectStep, { dataset: { artifact: 'runs/r/rows.ndjson' }, expect: [{ notNull: 'email' }], failOn: 'none' }, { artifacts });
+    expect(checked).toMatchObject({ ok: true, outputs: { rows: 3, checks: [{ passed: false, details: [2] }] } });
+    expect(checked.lineage).toEqual([{ direction: 'input', namespace: 'baton-artifacts', name: 'runs/r/rows.ndjson' }]);
+    const notRows = await runStepForTest(expectStep, { dataset: { artifact: 'x' }, expect: [{ notNull: 'a' }] }, { artifacts: { x: '1\n2\n' } });
+    expect(notRows).toMatchObject({ ok: false, error: { stepCode: 'invalid_dataset' } });
+  });
 });

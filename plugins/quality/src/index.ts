@@ -3,6 +3,6 @@ import { expectStep } from './expect.step.js';
 
 export default definePlugin({
   name: 'quality',
-  version: '1.0.0',
+  version: '1.1.0',
   steps: [expectStep],
 });
