@@ -218,7 +218,10 @@ describe('plugin registry', () => {
     const stranger = await newTenant();
     await becomePublisher(stranger, uniqueName('stranger'));
     await asOwner(stranger).post(`/v1/plugins/${name}/versions/1.1.0/yank`).expect(403);
-    const yanked = await asOwner(owner).post(`/v1/plugins/${name}/versions/1.1.0/yank`).expect(200);
+    // A viewer of the publishing tenant may not; an operator of it may (API.md: publisher or operator).
+    const viewerKey = (await asOwner(owner).post('/v1/api-keys', { name: 'viewer', role: 'viewer' }).expect(201)).body.key;
+    await api().post(`/v1/plugins/${name}/versions/1.1.0/yank`).set('authorization', `Bearer ${viewerKey}`).expect(403);
+    const yanked = await owner.post(`/v1/plugins/${name}/versions/1.1.0/yank`).expect(200);
     expect(yanked.body).toMatchObject({ version: '1.1.0', yanked: true });
 
     await owner.put(`/v1/pipelines/q-${name}`, greetPipeline(`q-${name}`, `${name}/greet@1.1.0`)).expect(422);

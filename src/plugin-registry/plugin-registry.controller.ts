@@ -58,9 +58,9 @@ export class PluginRegistryController {
     return this.registry.disable(principal, name);
   }
 
-  /** Hides a version from new pipeline versions; those already pinned to it keep running it. */
+  /** Hides a version from new pipeline versions; those already pinned to it keep running it. The publishing tenant's publisher or operator (API.md). */
   @Post(':name/versions/:version/yank')
-  @Roles('publisher')
+  @Roles('publisher', 'operator')
   @HttpCode(200)
   yank(@CurrentPrincipal() principal: Principal, @ValidParam('name', pluginNameParam) name: string, @ValidParam('version', pluginVersionParam) version: string) {
     return this.registry.yank(principal, name, version);
