@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { create as createTar } from 'tar';
 import pg from 'pg';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { DataSource } from 'typeorm';
 import { PACKAGE_FILES } from '../plugins/sdk/src/package/package-manifest.js';
+import type { RuntimeConfig } from '../src/config/runtime-config.js';
+import { PluginRegistryRepository } from '../src/plugin-registry/plugin-registry.repository.js';
+import { PluginRegistryService } from '../src/plugin-registry/plugin-registry.service.js';
 import { generatePublisherKeyPair, verifyManifest, type PublisherKeyPair } from '../plugins/sdk/src/package/signing.js';
 import { api, newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
 import { asOwner, becomePublisher, packageArchive, packTestPlugin, publish, signPackage } from './support/plugin-packages.js';
@@ -232,6 +236,28 @@ describe('plugin registry', () => {
     expect(lower.status).toBe(409);
     expect(lower.body.type).toContain('version_below_yanked');
     await publish(owner, await variant(await packTestPlugin({ name, version: '1.2.0', publisher: pub }), key)).expect(201);
+  });
+
+  it('leaves a name a tenant publisher owns alone when a new release brings a first-party plugin of that name', async () => {
+    const name = uniqueName('squat');
+    const squatter = await newTenant();
+    const pub = uniqueName('squatter');
+    await publish(squatter, await variant(await packTestPlugin({ name, version: '1.0.0', publisher: pub }), await becomePublisher(squatter, pub))).expect(201);
+
+    // The installation starts with a first-party package of the same name, as after an upgrade.
+    const packages = mkdtempSync(join(tmpdir(), 'baton-first-party-'));
+    const firstParty = await packTestPlugin({ name, version: '2.0.0', publisher: 'baton' });
+    cpSync(firstParty, join(packages, name), { recursive: true });
+    const db = await new DataSource({ type: 'postgres', url: inject('databaseUrl') }).initialize();
+    try {
+      const config = { pluginsDir: packages, firstPartySigningKey: () => generatePublisherKeyPair().privateKeyPem } as unknown as RuntimeConfig;
+      await new PluginRegistryService(new PluginRegistryRepository(db), config).onModuleInit();
+    } finally {
+      await db.destroy();
+    }
+    const { body } = await asOwner(squatter).get(`/v1/plugins/${name}`).expect(200);
+    expect(body).toMatchObject({ publisher: pub, verified: false, latestVersion: '1.0.0' });
+    expect(body.versions.map((v: { version: string }) => v.version)).toEqual(['1.0.0']);
   });
 
   it('runs a bundle fetched by digest, and fetches it again when the cached copy changed on disk', async () => {

@@ -70,9 +70,18 @@ export class PluginRegistryService implements OnModuleInit {
     const published: string[] = [];
     for (const { files, name, version } of packages) {
       const verified = await verifyPackage(files, FIRST_PARTY_PUBLISHER, (id) => this.registry.key(id));
-      const existing = (await this.registry.versions(name)).find((v) => v.version === version);
+      const versions = await this.registry.versions(name);
+      // A tenant's publisher may have taken the name before this release brought a plugin of that name.
+      if (versions.length && versions[0]!.publisher !== FIRST_PARTY_PUBLISHER) {
+        this.logger.error(`First-party plugin ${name} is not published: publisher ${versions[0]!.publisher} owns the name`);
+        continue;
+      }
+      const existing = versions.find((v) => v.version === version);
       if (!existing) {
-        await this.registry.insertVersion({ ...verified, manifestBytes: files.manifest, bundle: files.bundle }, () => undefined).catch((error: Error) => {
+        const check = (owner: string | null) => {
+          if (owner !== null && owner !== FIRST_PARTY_PUBLISHER) throw new PluginRegistryError('name_owned', `Plugin name ${name} belongs to ${owner}`);
+        };
+        await this.registry.insertVersion({ ...verified, manifestBytes: files.manifest, bundle: files.bundle }, check).catch((error: Error) => {
           // Another API replica published it a moment ago.
           if (!/duplicate key/.test(error.message)) throw error;
         });
