@@ -11,7 +11,7 @@ function cacheDir(): string {
   return join(base, 'baton', `temporal-${TEMPORAL_CLI_VERSION}`);
 }
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { isExecutable } from '../../src/temporal/temporal-cli.js';
 import { freePort } from './processes.js';
 
 /** gofakes3 (MIT): an S3-API server in Go, for the whole-stack tests as stripe-mock is for Stripe. */
@@ -12,21 +13,12 @@ function cached(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'baton', `gofakes3-${VERSION}`, 'bin', 'gofakes3');
 }
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The binary, built once with Go into the user cache (like the Temporal CLI). */
 async function resolveFakeS3(): Promise<string> {
   const binary = cached();
-  if (executable(binary)) return binary;
+  if (isExecutable(binary)) return binary;
   mkdirSync(join(binary, '..'), { recursive: true });
-  const go = GO.find((candidate) => !candidate.includes('/') || executable(candidate))!;
+  const go = GO.find((candidate) => !candidate.includes('/') || isExecutable(candidate))!;
   await new Promise<void>((resolve, reject) => {
     const child = spawn(go, ['install', `github.com/johannesboyne/gofakes3/cmd/gofakes3@v${VERSION}`], { env: { ...process.env, GOBIN: join(binary, '..') }, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
