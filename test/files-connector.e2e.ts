@@ -1,5 +1,8 @@
 import { describe, expect, inject, it } from 'vitest';
-import { allEvents, newPipeline, newTenant, runToEnd, stepOf, uniqueName } from './support/builders.js';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { allEvents, newPipeline, newTenant, runToEnd, startRun, stepOf, uniqueName, waitForRun } from './support/builders.js';
 
 const orders = [
   { id: 1, customer: 'c1', qty: 2, price: 5, status: 'paid' },
@@ -82,5 +85,23 @@ describe('files and datasets', () => {
     const outputs = stepOf(run, 'one').outputs as unknown as Array<{ count: number; dataset: { artifact: string } }>;
     expect(outputs.map((o) => o.count)).toEqual([1, 1, 1]);
     expect(new Set(outputs.map((o) => o.dataset.artifact)).size).toBe(3);
+  });
+
+  it('runs examples/orders-report.yaml as written: fetch, land, check, keep the paid orders, write a CSV', async () => {
+    const server = createServer((_request, response) => response.setHeader('content-type', 'application/json').end(JSON.stringify(orders.map((o) => ({ ...o, amount: o.qty * o.price })))));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const tenant = await newTenant();
+      const saved = await tenant.put('/v1/pipelines/orders-report', readFileSync(new URL('../examples/orders-report.yaml', import.meta.url), 'utf8')).set('content-type', 'application/yaml');
+      expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+      const source = `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders`;
+      const run = await waitForRun(tenant, await startRun(tenant, 'orders-report', { inputs: { source } }));
+      expect(run.status, JSON.stringify(run)).toBe('succeeded');
+      expect(run.outputs).toEqual({ report: 'reports/paid-orders.csv', rows: 2 });
+      expect(stepOf(run, 'check').outputs).toMatchObject({ passed: true, rows: 3 });
+      expect(await storedObject(`${tenant.tenantId}/reports/paid-orders.csv`)).toBe('id,customer,amount\n1,c1,10\n3,c1,3\n');
+    } finally {
+      server.close();
+    }
   });
 });

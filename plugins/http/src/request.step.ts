@@ -34,7 +34,7 @@ export const requestStep = defineStep({
   description: 'Sends one HTTP request. A JSON response body is parsed; any other body is returned as text.',
   input: requestInput,
   output: z.strictObject({ status: z.number().int(), headers: z.record(z.string(), z.string()), body: jsonValue.nullable() }),
-  // Any host: the URL comes from the pipeline, so the tenant's allow-list is what narrows it.
+  // Any host: the URL comes from the pipeline. The worker's broker still refuses private and metadata addresses.
   egress: ['*'],
   async run(input, ctx) {
     const deadline = input.timeoutMs === undefined ? undefined : AbortSignal.timeout(input.timeoutMs);
