@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import YAML from 'yaml';
 import { AppModule } from './app.module.js';
+import { AuditService } from './audit/audit.service.js';
 import { RequestValidationError } from './common/errors/baton-error.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 
@@ -33,6 +34,12 @@ export async function createApi(config: RuntimeConfig): Promise<NestFastifyAppli
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: nestLogLevels(config.LOG_LEVEL),
     bufferLogs: false,
+  });
+  // Fastify's onSend sees the final status, after Nest's guards, handlers and problem filter.
+  const audit = app.get(AuditService);
+  adapter.getInstance().addHook('onSend', async (request, reply, payload) => {
+    await audit.recordCall(request, reply.statusCode);
+    return payload;
   });
   const document = SwaggerModule.createDocument(
     app,

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AccountsModule } from './accounts/accounts.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AccessGuard } from './common/auth/access.guard.js';
 import { ApiKeyStrategy } from './common/auth/api-key.strategy.js';
 import { JwtStrategy } from './common/auth/jwt.strategy.js';
@@ -36,6 +37,7 @@ export class AppModule {
         PipelinesModule,
         RunsModule,
         SecretsModule,
+        AuditModule,
       ],
       providers: [
         JwtStrategy,
