@@ -5,11 +5,18 @@ import { AccountsService } from './accounts.service.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
+import { TenantStatusGate } from '../common/auth/access.guard.js';
 import { ApiKeyVerifier } from '../common/auth/api-key.strategy.js';
+import { AdminTenantsController } from './admin-tenants.controller.js';
+import { TenantStatusCache } from './tenant-status.cache.js';
 
 @Module({
-  controllers: [AccountsController, ApiKeysController],
-  providers: [AccountsRepository, AccountsService, ApiKeysRepository, ApiKeysService, { provide: ApiKeyVerifier, useExisting: ApiKeysService }],
-  exports: [ApiKeyVerifier],
+  controllers: [AccountsController, ApiKeysController, AdminTenantsController],
+  providers: [
+    AccountsRepository, AccountsService, ApiKeysRepository, ApiKeysService, TenantStatusCache,
+    { provide: ApiKeyVerifier, useExisting: ApiKeysService },
+    { provide: TenantStatusGate, useExisting: TenantStatusCache },
+  ],
+  exports: [ApiKeyVerifier, TenantStatusGate],
 })
 export class AccountsModule {}

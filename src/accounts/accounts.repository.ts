@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Role } from '../common/auth/roles.js';
+import type { KeysetCursor } from '../common/pagination/pagination.js';
 import { MembershipEntity } from './entities/membership.entity.js';
 import { TenantEntity } from './entities/tenant.entity.js';
 import { UserAccountEntity } from './entities/user-account.entity.js';
@@ -31,6 +32,23 @@ export class AccountsRepository {
 
   findUserById(id: string): Promise<UserAccountEntity | null> {
     return this.db.getRepository(UserAccountEntity).findOneBy({ id });
+  }
+
+  /** Newest first, `limit + 1` rows for the page check. */
+  listTenants(limit: number, after?: KeysetCursor): Promise<TenantEntity[]> {
+    const query = this.db.getRepository(TenantEntity).createQueryBuilder('t');
+    if (after) query.where('(t.created_at, t.id) < (:createdAt, :id)', after);
+    return query.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').limit(limit + 1).getMany();
+  }
+
+  async setTenantStatus(tenantId: string, status: TenantEntity['status']): Promise<TenantEntity | null> {
+    await this.db.getRepository(TenantEntity).update({ id: tenantId }, { status });
+    return this.findTenant(tenantId);
+  }
+
+  async tenantStatus(tenantId: string): Promise<TenantEntity['status'] | null> {
+    const rows: Array<{ status: TenantEntity['status'] }> = await this.db.query('SELECT status FROM tenant WHERE id = $1', [tenantId]);
+    return rows[0]?.status ?? null;
   }
 
   findTenant(tenantId: string): Promise<TenantEntity | null> {

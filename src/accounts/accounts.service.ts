@@ -8,6 +8,8 @@ import { NotFoundError } from '../common/errors/baton-error.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import { AccountsError } from './accounts.errors.js';
 import { AccountsRepository, type MembershipView } from './accounts.repository.js';
+import { TenantStatusCache } from './tenant-status.cache.js';
+import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import type { LoginBody, SignupBody } from './dto/accounts.dto.js';
 import type { TenantEntity } from './entities/tenant.entity.js';
 import type { UserAccountEntity } from './entities/user-account.entity.js';
@@ -38,18 +40,36 @@ export class AccountsService {
   constructor(
     private readonly accounts: AccountsRepository,
     private readonly jwt: JwtService,
+    private readonly tenantStatus: TenantStatusCache,
     @Inject(BATON_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
   async signup(body: SignupBody) {
     if (!this.config.SIGNUP_ENABLED) throw new AccountsError('signup_disabled', 'Sign-up is disabled on this installation');
+    const { tenant, user, ownerId } = await this.createTenant(body);
+    const { token } = await this.issueToken({ sub: ownerId, tid: tenant.id, role: 'owner' });
+    return { tenant, user, token };
+  }
+
+  /** A tenant with its owner (sign-up, or the installation operator). */
+  async createTenant(body: SignupBody) {
     const created = await this.accounts.createTenantWithOwner(
       { id: randomUUID(), name: body.tenantName, plan: SELF_HOSTED_PLAN },
       { id: randomUUID(), email: body.email, passwordHash: await hashPassword(body.password) },
     );
     if (!created) throw new AccountsError('email_taken', 'An account with this email already exists; log in and ask to be invited');
-    const { token } = await this.issueToken({ sub: created.user.id, tid: created.tenant.id, role: 'owner' });
-    return { tenant: toTenantResponse(created.tenant), user: toUserResponse(created.user), token };
+    return { tenant: toTenantResponse(created.tenant), user: toUserResponse(created.user), ownerId: created.user.id };
+  }
+
+  async listTenants(limit: number, cursor?: string) {
+    return toPage(await this.accounts.listTenants(limit, decodeCursor(cursor)), limit, toTenantResponse);
+  }
+
+  async setTenantStatus(tenantId: string, status: 'active' | 'suspended') {
+    const tenant = await this.accounts.setTenantStatus(tenantId, status);
+    if (!tenant) throw new NotFoundError(`Tenant ${tenantId}`);
+    this.tenantStatus.forget(tenantId);
+    return toTenantResponse(tenant);
   }
 
   async login(body: LoginBody) {

@@ -45,6 +45,7 @@ export const CONFIG_VARIABLES = {
   TEMPORAL_DEV_PORT: spec(int(1, 65535).default(7233), 'Frontend port of the embedded Temporal dev server.'),
   TEMPORAL_UI_PORT: spec(int(0, 65535).default(0), 'Web UI port of the embedded Temporal dev server (0 = headless).'),
   JWT_SECRET: spec(z.string().min(32).optional(), 'HMAC key for session tokens. Unset: generated once into $BATON_HOME/jwt-secret.', true),
+  BATON_ADMIN_TOKEN: spec(z.string().min(32).optional(), 'Bearer token of the installation operator for /v1/admin/* (at least 32 characters). Unset: the admin API is off.', true),
   JWT_TTL: spec(z.string().regex(/^\d+[smhd]$/).default('12h'), 'Lifetime of session tokens (e.g. 12h).'),
   SIGNUP_ENABLED: spec(bool.default(true), 'Allow POST /v1/signup to create tenants.'),
   BODY_LIMIT_BYTES: spec(int(1024, 64 * 1024 * 1024).default(1024 * 1024), 'Largest accepted request body.'),

@@ -25,6 +25,8 @@ declare module 'vitest' {
     batonHome: string;
     /** The S3-compatible service the stack keeps artifacts in. */
     s3: { endpoint: string; bucket: string };
+    /** BATON_ADMIN_TOKEN of the stack's API. */
+    adminToken: string;
   }
 }
 
@@ -64,6 +66,7 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
 
   const port = await freePort();
   const masterKey = randomBytes(32).toString('base64');
+  const adminToken = randomBytes(32).toString('base64url');
   const env = {
     DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, PORT: String(port), BATON_HOME: join(home, 'baton'),
     LOG_LEVEL: 'info', JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret', STEP_MEMORY_MB: '256', SECRETS_MASTER_KEY: masterKey,
@@ -71,6 +74,7 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
     EGRESS_ALLOW_CIDRS: '127.0.0.1/32',
     // These machines run the tests as root: the isolation the escape tests prove must really be on.
     SANDBOX_ISOLATION: 'strict',
+    BATON_ADMIN_TOKEN: adminToken,
     ARTIFACTS_S3_BUCKET: s3.bucket, ARTIFACTS_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: 'baton-e2e', AWS_SECRET_ACCESS_KEY: 'baton-e2e-secret',
   };
   const logFiles = [join(home, 'api.log'), join(home, 'worker.log')];
@@ -91,6 +95,7 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   project.provide('logFiles', logFiles);
   project.provide('batonHome', env.BATON_HOME);
   project.provide('s3', { endpoint: s3.endpoint, bucket: s3.bucket });
+  project.provide('adminToken', adminToken);
 }
 
 async function testDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<string> {

@@ -3,10 +3,15 @@ import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@n
 import type { Role } from './roles.js';
 
 export const PUBLIC_ROUTE = 'baton:public';
+export const ADMIN_ROUTE = 'baton:admin';
 export const REQUIRED_ROLE = 'baton:role';
 
 /** No credential needed (health, signup, login). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+
+/** The installation operator's routes: `Authorization: Bearer <BATON_ADMIN_TOKEN>`, never a tenant credential. */
+export const AdminOnly = () =>
+  applyDecorators(SetMetadata(ADMIN_ROUTE, true), ApiBearerAuth(), ApiUnauthorizedResponse({ description: 'Missing or wrong BATON_ADMIN_TOKEN' }));
 
 /**
  * The least role a caller needs (any one of several, e.g. `viewer` or the separate `publisher`).

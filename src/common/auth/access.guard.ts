@@ -1,9 +1,19 @@
-import { ForbiddenException, Injectable, type ExecutionContext } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { PUBLIC_ROUTE, REQUIRED_ROLE } from './access.decorators.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { BatonError } from '../errors/baton-error.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../../config/runtime-config.js';
+import { ADMIN_ROUTE, PUBLIC_ROUTE, REQUIRED_ROLE } from './access.decorators.js';
 import type { Principal } from './principal.js';
 import { roleSatisfies, type Role } from './roles.js';
+
+/** Whether a tenant is suspended; implemented by the accounts feature. */
+export abstract class TenantStatusGate {
+  abstract isSuspended(tenantId: string): Promise<boolean>;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
  * Global guard: authenticates with an API key or a session JWT, then checks the route's
@@ -12,18 +22,36 @@ import { roleSatisfies, type Role } from './roles.js';
  */
 @Injectable()
 export class AccessGuard extends AuthGuard(['api-key', 'jwt']) {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tenants: TenantStatusGate,
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'BATON_ADMIN_TOKEN'>,
+  ) {
     super();
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    if (this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets)) return this.checkAdmin(context);
     await super.canActivate(context);
     const required = this.reflector.getAllAndOverride<Role[]>(REQUIRED_ROLE, targets);
     const principal = context.switchToHttp().getRequest<{ user: Principal }>().user;
     if (!required?.length) throw new ForbiddenException('This route declares no role');
+    if (await this.tenants.isSuspended(principal.tenantId)) {
+      throw new BatonError('tenant_suspended', 403, 'This tenant is suspended; the installation operator can resume it');
+    }
     if (!required.some((role) => roleSatisfies(principal.role, role))) throw new ForbiddenException(`This action needs the ${required.join(' or ')} role`);
+    return true;
+  }
+
+  /** Compared as digests in constant time; a tenant credential never opens an admin route. */
+  private checkAdmin(context: ExecutionContext): boolean {
+    const expected = this.config.BATON_ADMIN_TOKEN;
+    if (!expected) throw new BatonError('admin_disabled', 404, 'The admin API is off: set BATON_ADMIN_TOKEN to enable it');
+    const header = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers.authorization ?? '';
+    const given = /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : '';
+    if (!given || !timingSafeEqual(digest(given), digest(expected))) throw new UnauthorizedException('This route needs the BATON_ADMIN_TOKEN');
     return true;
   }
 }
