@@ -7,6 +7,11 @@ const STATUS = {
   tenant_ambiguous: 409,
   api_key_not_found: 404,
   role_not_grantable: 403,
+  member_not_found: 404,
+  already_member: 409,
+  last_owner: 409,
+  invitation_invalid: 404,
+  password_required: 400,
 } as const;
 
 export type AccountsErrorCode = keyof typeof STATUS;

@@ -8,12 +8,15 @@ import { ApiKeysService } from './api-keys.service.js';
 import { TenantStatusGate } from '../common/auth/access.guard.js';
 import { ApiKeyVerifier } from '../common/auth/api-key.strategy.js';
 import { AdminTenantsController } from './admin-tenants.controller.js';
+import { MembersController } from './members.controller.js';
+import { MembersRepository } from './members.repository.js';
+import { MembersService } from './members.service.js';
 import { TenantStatusCache } from './tenant-status.cache.js';
 
 @Module({
-  controllers: [AccountsController, ApiKeysController, AdminTenantsController],
+  controllers: [AccountsController, ApiKeysController, AdminTenantsController, MembersController],
   providers: [
-    AccountsRepository, AccountsService, ApiKeysRepository, ApiKeysService, TenantStatusCache,
+    AccountsRepository, AccountsService, ApiKeysRepository, ApiKeysService, TenantStatusCache, MembersRepository, MembersService,
     { provide: ApiKeyVerifier, useExisting: ApiKeysService },
     { provide: TenantStatusGate, useExisting: TenantStatusCache },
   ],

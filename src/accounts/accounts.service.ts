@@ -93,7 +93,7 @@ export class AccountsService {
     };
   }
 
-  private async issueToken(claims: SessionClaims): Promise<{ token: string; expiresAt: string }> {
+  async issueToken(claims: SessionClaims): Promise<{ token: string; expiresAt: string }> {
     const token = await this.jwt.signAsync(claims, { expiresIn: this.config.JWT_TTL as never, algorithm: 'HS256' });
     const { exp } = this.jwt.decode<{ exp: number }>(token);
     return { token, expiresAt: new Date(exp * 1000).toISOString() };

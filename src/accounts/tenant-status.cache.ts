@@ -1,29 +1,55 @@
 import { Injectable } from '@nestjs/common';
 import { TenantStatusGate } from '../common/auth/access.guard.js';
+import type { Role } from '../common/auth/roles.js';
 import { AccountsRepository } from './accounts.repository.js';
+import { MembersRepository } from './members.repository.js';
 
-/** How long a replica trusts what it read: a suspension reaches every replica within this. */
-export const TENANT_STATUS_TTL_MS = 5_000;
+/** How long a replica trusts what it read: a suspension or a role change reaches every replica within this. */
+export const ACCESS_STATE_TTL_MS = 5_000;
 
-/** The guard asks on every request; a primary-key read at most every few seconds per tenant keeps that cheap. */
+interface Entry<T> {
+  value: T;
+  at: number;
+}
+
+/**
+ * What the guard asks on every request, read at most every few seconds per tenant and member:
+ * whether the tenant is suspended, and a session's role now (a session token names the role it was
+ * issued with; a change or removal must not wait for the token to expire).
+ */
 @Injectable()
 export class TenantStatusCache extends TenantStatusGate {
-  private readonly known = new Map<string, { suspended: boolean; at: number }>();
+  private readonly suspended = new Map<string, Entry<boolean>>();
+  private readonly roles = new Map<string, Entry<Role | null>>();
 
-  constructor(private readonly accounts: AccountsRepository) {
+  constructor(private readonly accounts: AccountsRepository, private readonly members: MembersRepository) {
     super();
   }
 
   async isSuspended(tenantId: string): Promise<boolean> {
-    const cached = this.known.get(tenantId);
-    if (cached && Date.now() - cached.at < TENANT_STATUS_TTL_MS) return cached.suspended;
-    const suspended = (await this.accounts.tenantStatus(tenantId)) === 'suspended';
-    this.known.set(tenantId, { suspended, at: Date.now() });
-    return suspended;
+    return this.cached(this.suspended, tenantId, async () => (await this.accounts.tenantStatus(tenantId)) === 'suspended');
+  }
+
+  async currentRole(tenantId: string, userId: string): Promise<Role | null> {
+    return this.cached(this.roles, `${tenantId}:${userId}`, () => this.members.role(tenantId, userId));
   }
 
   /** This replica applies its own changes at once. */
   forget(tenantId: string): void {
-    this.known.delete(tenantId);
+    this.suspended.delete(tenantId);
+  }
+
+  forgetMember(tenantId: string, userId: string): void {
+    this.roles.delete(`${tenantId}:${userId}`);
+  }
+
+  private async cached<T>(map: Map<string, Entry<T>>, key: string, read: () => Promise<T>): Promise<T> {
+    const entry = map.get(key);
+    if (entry && Date.now() - entry.at < ACCESS_STATE_TTL_MS) return entry.value;
+    const value = await read();
+    // Bounded: a replica serving many tenants drops what it read longest ago.
+    if (map.size >= 10_000) map.delete(map.keys().next().value!);
+    map.set(key, { value, at: Date.now() });
+    return value;
   }
 }

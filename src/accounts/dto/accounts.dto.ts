@@ -23,3 +23,19 @@ export const CreateApiKeyBody = z.strictObject({
   role: z.enum(ROLES),
 });
 export type CreateApiKeyBody = z.output<typeof CreateApiKeyBody>;
+
+/** Tenant roles a member can hold (`publisher` is for API keys of plugin authors). */
+const memberRole = z.enum(['owner', 'admin', 'operator', 'viewer']);
+
+export const AddMemberBody = z.strictObject({ email, role: memberRole });
+export type AddMemberBody = z.output<typeof AddMemberBody>;
+
+export const ChangeMemberBody = z.strictObject({ role: memberRole });
+export type ChangeMemberBody = z.output<typeof ChangeMemberBody>;
+
+export const AcceptInvitationBody = z.strictObject({
+  token: z.string().min(20).max(200),
+  /** For someone without an account yet; an existing account joins with its own password unchanged. */
+  password: z.string().min(10, { message: 'Must be at least 10 characters' }).max(200).optional(),
+});
+export type AcceptInvitationBody = z.output<typeof AcceptInvitationBody>;

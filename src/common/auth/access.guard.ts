@@ -8,9 +8,11 @@ import { ADMIN_ROUTE, PUBLIC_ROUTE, REQUIRED_ROLE } from './access.decorators.js
 import type { Principal } from './principal.js';
 import { roleSatisfies, type Role } from './roles.js';
 
-/** Whether a tenant is suspended; implemented by the accounts feature. */
+/** Whether a tenant is suspended, and a user's role in it now; implemented by the accounts feature. */
 export abstract class TenantStatusGate {
   abstract isSuspended(tenantId: string): Promise<boolean>;
+  /** Null when the user is no longer a member. */
+  abstract currentRole(tenantId: string, userId: string): Promise<Role | null>;
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -36,8 +38,15 @@ export class AccessGuard extends AuthGuard(['api-key', 'jwt']) {
     if (this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets)) return this.checkAdmin(context);
     await super.canActivate(context);
     const required = this.reflector.getAllAndOverride<Role[]>(REQUIRED_ROLE, targets);
-    const principal = context.switchToHttp().getRequest<{ user: Principal }>().user;
+    const request = context.switchToHttp().getRequest<{ user: Principal }>();
     if (!required?.length) throw new ForbiddenException('This route declares no role');
+    if (request.user.kind === 'user') {
+      // A session carries the role it was issued with; what counts is the membership now.
+      const role = await this.tenants.currentRole(request.user.tenantId, request.user.userId!);
+      if (!role) throw new UnauthorizedException('You are no longer a member of this tenant');
+      request.user = { ...request.user, role };
+    }
+    const principal = request.user;
     if (await this.tenants.isSuspended(principal.tenantId)) {
       throw new BatonError('tenant_suspended', 403, 'This tenant is suspended; the installation operator can resume it');
     }

@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Role } from '../common/auth/roles.js';
+
+export interface MemberRow {
+  userId: string;
+  email: string;
+  role: Role;
+  createdAt: Date;
+}
+
+export interface InvitationRow {
+  id: string;
+  tenantId: string;
+  email: string;
+  role: Role;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+}
+
+const MEMBER_COLUMNS = 'm.user_id AS "userId", u.email, m.role, m.created_at AS "createdAt"';
+
+@Injectable()
+export class MembersRepository {
+  constructor(private readonly db: DataSource) {}
+
+  list(tenantId: string): Promise<MemberRow[]> {
+    return this.db.query(`SELECT ${MEMBER_COLUMNS} FROM membership m JOIN user_account u ON u.id = m.user_id WHERE m.tenant_id = $1 ORDER BY m.created_at, m.user_id`, [tenantId]);
+  }
+
+  async find(tenantId: string, userId: string, tx: EntityManager | DataSource = this.db): Promise<MemberRow | null> {
+    const rows: MemberRow[] = await tx.query(`SELECT ${MEMBER_COLUMNS} FROM membership m JOIN user_account u ON u.id = m.user_id WHERE m.tenant_id = $1 AND m.user_id = $2`, [tenantId, userId]);
+    return rows[0] ?? null;
+  }
+
+  async role(tenantId: string, userId: string): Promise<Role | null> {
+    const rows: Array<{ role: Role }> = await this.db.query('SELECT role FROM membership WHERE tenant_id = $1 AND user_id = $2', [tenantId, userId]);
+    return rows[0]?.role ?? null;
+  }
+
+  async userIdByEmail(email: string): Promise<string | null> {
+    const rows: Array<{ id: string }> = await this.db.query('SELECT id FROM user_account WHERE email = $1', [email]);
+    return rows[0]?.id ?? null;
+  }
+
+  /** False when the user is a member already. */
+  async add(tenantId: string, userId: string, role: Role, tx: EntityManager | DataSource = this.db): Promise<boolean> {
+    const rows = await tx.query('INSERT INTO membership (tenant_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING user_id', [tenantId, userId, role]);
+    return rows.length === 1;
+  }
+
+  /**
+   * Changes or removes a membership with the tenant's memberships locked, so two admins cannot
+   * each take away one of the last two owners at the same moment.
+   */
+  inTenantLock<T>(tenantId: string, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('baton.members:' || $1))`, [tenantId]);
+      return work(tx);
+    });
+  }
+
+  async ownerCount(tenantId: string, tx: EntityManager): Promise<number> {
+    const rows: Array<{ n: number }> = await tx.query(`SELECT count(*)::int AS n FROM membership WHERE tenant_id = $1 AND role = 'owner'`, [tenantId]);
+    return rows[0]!.n;
+  }
+
+  async setRole(tenantId: string, userId: string, role: Role, tx: EntityManager): Promise<void> {
+    await tx.query('UPDATE membership SET role = $3 WHERE tenant_id = $1 AND user_id = $2', [tenantId, userId, role]);
+  }
+
+  async remove(tenantId: string, userId: string, tx: EntityManager): Promise<void> {
+    await tx.query('DELETE FROM membership WHERE tenant_id = $1 AND user_id = $2', [tenantId, userId]);
+  }
+
+  async invite(invitation: { id: string; tenantId: string; email: string; role: Role; tokenHash: string; createdBy: string | null; expiresAt: Date }): Promise<void> {
+    await this.db.query(
+      'INSERT INTO invitation (id, tenant_id, email, role, token_hash, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [invitation.id, invitation.tenantId, invitation.email, invitation.role, invitation.tokenHash, invitation.createdBy, invitation.expiresAt],
+    );
+  }
+
+  /** Marks the invitation accepted and returns it, once; later calls get null. */
+  async acceptInvitation(tokenHash: string, tx: EntityManager): Promise<InvitationRow | null> {
+    const [rows]: [InvitationRow[], number] = await tx.query(
+      `UPDATE invitation SET accepted_at = now() WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()
+       RETURNING id, tenant_id AS "tenantId", email, role, expires_at AS "expiresAt", accepted_at AS "acceptedAt"`,
+      [tokenHash],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** False when the email has an account already. */
+  async createUser(id: string, email: string, passwordHash: string, tx: EntityManager): Promise<boolean> {
+    const rows = await tx.query('INSERT INTO user_account (id, email, password_hash) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING RETURNING id', [id, email, passwordHash]);
+    return rows.length === 1;
+  }
+
+  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+}

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { api, newTenant } from './support/builders.js';
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('members, roles and invitations', () => {
+  it('invites a newcomer, adds an existing account, changes roles and removes members, never the last owner', async () => {
+    const tenant = await newTenant();
+    const owner = bearer(tenant.token);
+    const ownerId = (await api().get('/v1/me').set(owner).expect(200)).body.user.id;
+
+    // Someone without an account: an invitation, its token shown once, accepted with a new password.
+    const email = `new-${randomUUID()}@example.test`;
+    const invited = await api().post('/v1/members').set(owner).send({ email, role: 'operator' }).expect(201);
+    expect(invited.body).toMatchObject({ invitation: { email, role: 'operator' }, token: expect.stringMatching(/^bi_/) });
+    await api().post('/v1/invitations/accept').send({ token: invited.body.token }).expect(400);
+    const session = await api().post('/v1/invitations/accept').send({ token: invited.body.token, password: 'a brand new password' }).expect(200);
+    await api().post('/v1/invitations/accept').send({ token: invited.body.token, password: 'a brand new password' }).expect(404);
+    const newcomer = bearer(session.body.token);
+    expect((await api().get('/v1/me').set(newcomer).expect(200)).body).toMatchObject({ role: 'operator', tenant: { id: tenant.tenantId } });
+    await api().post('/v1/auth/login').send({ email, password: 'a brand new password' }).expect(200);
+
+    // Someone with an account (the owner of another tenant) joins at once.
+    const other = await newTenant();
+    const added = await api().post('/v1/members').set(owner).send({ email: other.email, role: 'viewer' }).expect(201);
+    expect(added.body.member).toMatchObject({ email: other.email, role: 'viewer' });
+    await api().post('/v1/members').set(owner).send({ email: other.email, role: 'viewer' }).expect(409);
+
+    const { body: list } = await api().get('/v1/members').set(newcomer).expect(200);
+    expect(list.items.map((m: { role: string }) => m.role)).toEqual(['owner', 'operator', 'viewer']);
+    const newcomerId = list.items[1].userId;
+
+    // Roles take effect on sessions issued before the change.
+    await api().get('/v1/secrets').set(newcomer).expect(200);
+    await api().patch(`/v1/members/${newcomerId}`).set(owner).send({ role: 'viewer' }).expect(200);
+    await until(async () => (await api().get('/v1/secrets').set(newcomer)).status === 403);
+    // An admin cannot touch an owner nor make one; nobody grants above themselves.
+    await api().patch(`/v1/members/${newcomerId}`).set(owner).send({ role: 'admin' }).expect(200);
+    await until(async () => (await api().post('/v1/members').set(newcomer).send({ email: `x-${randomUUID()}@example.test`, role: 'viewer' })).status === 201);
+    await api().patch(`/v1/members/${ownerId}`).set(newcomer).send({ role: 'viewer' }).expect(403);
+    await api().patch(`/v1/members/${newcomerId}`).set(newcomer).send({ role: 'owner' }).expect(403);
+    await api().post('/v1/members').set(newcomer).send({ email: `y-${randomUUID()}@example.test`, role: 'owner' }).expect(403);
+    // The last owner stays.
+    const lastOwner = await api().patch(`/v1/members/${ownerId}`).set(owner).send({ role: 'admin' }).expect(409);
+    expect(lastOwner.body.code).toBe('last_owner');
+    await api().delete(`/v1/members/${ownerId}`).set(owner).expect(409);
+    // With a second owner the first may step down.
+    await api().patch(`/v1/members/${newcomerId}`).set(owner).send({ role: 'owner' }).expect(200);
+    await api().patch(`/v1/members/${ownerId}`).set(owner).send({ role: 'admin' }).expect(200);
+
+    // Removed: the session stops working.
+    await api().delete(`/v1/members/${added.body.member.userId}`).set(owner).expect(204);
+    const otherSession = (await api().post('/v1/auth/login').send({ email: other.email, password: other.password, tenant: tenant.tenantId })).status;
+    expect(otherSession).toBe(401);
+    await api().delete(`/v1/members/${randomUUID()}`).set(owner).expect(404);
+  });
+
+  it('keeps each tenant to its own members', async () => {
+    const a = await newTenant();
+    const b = await newTenant();
+    const aOwner = (await api().get('/v1/me').set(bearer(a.token)).expect(200)).body.user.id;
+    await api().patch(`/v1/members/${aOwner}`).set(bearer(b.token)).send({ role: 'viewer' }).expect(404);
+    await api().delete(`/v1/members/${aOwner}`).set(bearer(b.token)).expect(404);
+    expect((await api().get('/v1/members').set(bearer(b.token)).expect(200)).body.items).toHaveLength(1);
+    await a.post('/v1/members', { email: 'someone@example.test', role: 'viewer' }).expect(403);
+  });
+});
