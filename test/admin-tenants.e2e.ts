@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
-import { api, newPipeline, newTenant, runToEnd, uniqueName } from './support/builders.js';
+import { api, newPipeline, newTenant, runToEnd, uniqueName, until } from './support/builders.js';
 
 const asAdmin = <T extends { set(name: string, value: string): T }>(request: T) => request.set('authorization', `Bearer ${inject('adminToken')}`);
-
-async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('installation operator: /v1/admin/tenants', () => {
   it('opens only to BATON_ADMIN_TOKEN, never to a tenant credential', async () => {

@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { api, newTenant } from './support/builders.js';
+import { api, newTenant, until } from './support/builders.js';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('members, roles and invitations', () => {
   it('invites a newcomer, adds an existing account, changes roles and removes members, never the last owner', async () => {

@@ -125,3 +125,12 @@ export async function allEvents(tenant: TestTenant, runId: string): Promise<Even
 export async function temporalClient(): Promise<Client> {
   return new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }), namespace: 'default' });
 }
+
+/** Polls `check` until it holds, for effects that reach other replicas within a few seconds. */
+export async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
