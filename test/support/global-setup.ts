@@ -27,6 +27,8 @@ declare module 'vitest' {
     s3: { endpoint: string; bucket: string };
     /** BATON_ADMIN_TOKEN of the stack's API. */
     adminToken: string;
+    /** JWT_SECRET of the stack's API, to forge tokens the way only the API should. */
+    jwtSecret: string;
   }
 }
 
@@ -96,6 +98,7 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   project.provide('batonHome', env.BATON_HOME);
   project.provide('s3', { endpoint: s3.endpoint, bucket: s3.bucket });
   project.provide('adminToken', adminToken);
+  project.provide('jwtSecret', env.JWT_SECRET);
 }
 
 async function testDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<string> {
