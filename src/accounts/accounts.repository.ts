@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { Role } from '../common/auth/roles.js';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
 import { MembershipEntity } from './entities/membership.entity.js';
@@ -18,12 +18,17 @@ export class AccountsRepository {
   /** Tenant, owner user and membership in one transaction. Returns null when the email is taken. */
   async createTenantWithOwner(tenant: Pick<TenantEntity, 'id' | 'name' | 'plan'>, user: Pick<UserAccountEntity, 'id' | 'email' | 'passwordHash'>): Promise<{ tenant: TenantEntity; user: UserAccountEntity } | null> {
     return this.db.transaction(async (tx) => {
-      const inserted = await tx.query(`INSERT INTO user_account (id, email, password_hash) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING RETURNING id`, [user.id, user.email, user.passwordHash]);
-      if (!inserted.length) return null;
+      if (!(await this.insertUser(user, tx))) return null;
       const savedTenant = await tx.getRepository(TenantEntity).save({ ...tenant, status: 'active' });
       await tx.getRepository(MembershipEntity).insert({ tenantId: tenant.id, userId: user.id, role: 'owner' });
       return { tenant: savedTenant, user: await tx.getRepository(UserAccountEntity).findOneByOrFail({ id: user.id }) };
     });
+  }
+
+  /** False when the email has an account already. */
+  async insertUser(user: Pick<UserAccountEntity, 'id' | 'email' | 'passwordHash'>, tx: EntityManager): Promise<boolean> {
+    const inserted = await tx.query(`INSERT INTO user_account (id, email, password_hash) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING RETURNING id`, [user.id, user.email, user.passwordHash]);
+    return inserted.length === 1;
   }
 
   findUserByEmail(email: string): Promise<UserAccountEntity | null> {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hashSecretToken } from '../common/auth/secret-token.js';
 import { API_KEY_PREFIX, ApiKeyVerifier } from '../common/auth/api-key.strategy.js';
 import type { Principal } from '../common/auth/principal.js';
 import { roleSatisfies } from '../common/auth/roles.js';
@@ -9,7 +10,6 @@ import { ApiKeysRepository } from './api-keys.repository.js';
 import type { CreateApiKeyBody } from './dto/accounts.dto.js';
 import type { ApiKeyEntity } from './entities/api-key.entity.js';
 
-const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 export const toApiKeyResponse = (k: ApiKeyEntity) => ({
   id: k.id, name: k.name, role: k.role, prefix: k.prefix,
@@ -27,7 +27,7 @@ export class ApiKeysService extends ApiKeyVerifier {
     const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
     const saved = await this.keys.insert({
       id: randomUUID(), tenantId: principal.tenantId, name: body.name, role: body.role,
-      prefix: key.slice(0, 10), keyHash: hashKey(key), createdBy: principal.userId ?? null,
+      prefix: key.slice(0, 10), keyHash: hashSecretToken(key), createdBy: principal.userId ?? null,
     });
     return { ...toApiKeyResponse(saved), key };
   }
@@ -41,7 +41,7 @@ export class ApiKeysService extends ApiKeyVerifier {
   }
 
   async verify(key: string): Promise<Principal | null> {
-    const found = await this.keys.findActiveByHashAndTouch(hashKey(key));
+    const found = await this.keys.findActiveByHashAndTouch(hashSecretToken(key));
     return found ? { kind: 'api_key', tenantId: found.tenantId, role: found.role, apiKeyId: found.id } : null;
   }
 }

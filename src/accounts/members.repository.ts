@@ -38,11 +38,6 @@ export class MembersRepository {
     return rows[0]?.role ?? null;
   }
 
-  async userIdByEmail(email: string): Promise<string | null> {
-    const rows: Array<{ id: string }> = await this.db.query('SELECT id FROM user_account WHERE email = $1', [email]);
-    return rows[0]?.id ?? null;
-  }
-
   /** False when the user is a member already. */
   async add(tenantId: string, userId: string, role: Role, tx: EntityManager | DataSource = this.db): Promise<boolean> {
     const rows = await tx.query('INSERT INTO membership (tenant_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING user_id', [tenantId, userId, role]);
@@ -88,12 +83,6 @@ export class MembersRepository {
       [tokenHash],
     );
     return rows[0] ?? null;
-  }
-
-  /** False when the email has an account already. */
-  async createUser(id: string, email: string, passwordHash: string, tx: EntityManager): Promise<boolean> {
-    const rows = await tx.query('INSERT INTO user_account (id, email, password_hash) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING RETURNING id', [id, email, passwordHash]);
-    return rows.length === 1;
   }
 
   transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {

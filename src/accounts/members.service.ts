@@ -1,21 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hashPassword } from '../common/auth/password.js';
+import { hashSecretToken } from '../common/auth/secret-token.js';
 import type { Principal } from '../common/auth/principal.js';
 import { roleSatisfies, type Role } from '../common/auth/roles.js';
 import { AccountsError } from './accounts.errors.js';
+import { AccountsRepository } from './accounts.repository.js';
 import { AccountsService } from './accounts.service.js';
 import type { AcceptInvitationBody, AddMemberBody, ChangeMemberBody } from './dto/accounts.dto.js';
 import { MembersRepository, type MemberRow } from './members.repository.js';
 import { TenantStatusCache } from './tenant-status.cache.js';
 
 const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const toMember = (m: MemberRow) => ({ userId: m.userId, email: m.email, role: m.role, joinedAt: m.createdAt.toISOString() });
 
 @Injectable()
 export class MembersService {
-  constructor(private readonly members: MembersRepository, private readonly accounts: AccountsService, private readonly access: TenantStatusCache) {}
+  constructor(
+    private readonly members: MembersRepository,
+    private readonly users: AccountsRepository,
+    private readonly accounts: AccountsService,
+    private readonly access: TenantStatusCache,
+  ) {}
 
   async list(principal: Principal) {
     return { items: (await this.members.list(principal.tenantId)).map(toMember), nextCursor: null };
@@ -24,13 +30,13 @@ export class MembersService {
   /** An existing account joins at once; anyone else gets an invitation whose token is shown once. */
   async add(principal: Principal, body: AddMemberBody) {
     this.assertGrantable(principal, body.role);
-    const userId = await this.members.userIdByEmail(body.email);
+    const userId = (await this.users.findUserByEmail(body.email))?.id;
     if (userId) {
       if (!(await this.members.add(principal.tenantId, userId, body.role))) throw new AccountsError('already_member', `${body.email} is a member already; change the role with PATCH /v1/members/${userId}`);
       return { member: toMember((await this.members.find(principal.tenantId, userId))!) };
     }
     const token = `bi_${randomBytes(32).toString('base64url')}`;
-    const invitation = { id: randomUUID(), tenantId: principal.tenantId, email: body.email, role: body.role, tokenHash: sha256(token), createdBy: principal.userId ?? null, expiresAt: new Date(Date.now() + INVITATION_TTL_MS) };
+    const invitation = { id: randomUUID(), tenantId: principal.tenantId, email: body.email, role: body.role, tokenHash: hashSecretToken(token), createdBy: principal.userId ?? null, expiresAt: new Date(Date.now() + INVITATION_TTL_MS) };
     await this.members.invite(invitation);
     return { invitation: { id: invitation.id, email: body.email, role: body.role, expiresAt: invitation.expiresAt.toISOString() }, token };
   }
@@ -66,13 +72,14 @@ export class MembersService {
   /** Public: the token is the credential. Makes the account if needed, then the membership; once. */
   async accept(body: AcceptInvitationBody) {
     const joined = await this.members.transaction(async (tx) => {
-      const invitation = await this.members.acceptInvitation(sha256(body.token), tx);
+      const invitation = await this.members.acceptInvitation(hashSecretToken(body.token), tx);
       if (!invitation) throw new AccountsError('invitation_invalid', 'This invitation does not exist, was used already, or has expired');
-      let userId = await this.members.userIdByEmail(invitation.email);
+      let userId = (await this.users.findUserByEmail(invitation.email))?.id;
       if (!userId) {
         if (!body.password) throw new AccountsError('password_required', 'Choose a password (at least 10 characters) for your new account');
         userId = randomUUID();
-        if (!(await this.members.createUser(userId, invitation.email, await hashPassword(body.password), tx))) throw new AccountsError('invitation_invalid', 'Retry: the account was created meanwhile');
+        const created = await this.users.insertUser({ id: userId, email: invitation.email, passwordHash: await hashPassword(body.password) }, tx);
+        if (!created) throw new AccountsError('invitation_invalid', 'Retry: the account was created meanwhile');
       }
       await this.members.add(invitation.tenantId, userId, invitation.role, tx);
       return { userId, tenantId: invitation.tenantId, role: invitation.role };
