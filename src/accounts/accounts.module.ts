@@ -5,21 +5,21 @@ import { AccountsService } from './accounts.service.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
-import { TenantStatusGate } from '../common/auth/access.guard.js';
+import { AccessState } from '../common/auth/access.guard.js';
 import { ApiKeyVerifier } from '../common/auth/api-key.strategy.js';
 import { AdminTenantsController } from './admin-tenants.controller.js';
 import { MembersController } from './members.controller.js';
 import { MembersRepository } from './members.repository.js';
 import { MembersService } from './members.service.js';
-import { TenantStatusCache } from './tenant-status.cache.js';
+import { AccessStateCache } from './access-state.cache.js';
 
 @Module({
   controllers: [AccountsController, ApiKeysController, AdminTenantsController, MembersController],
   providers: [
-    AccountsRepository, AccountsService, ApiKeysRepository, ApiKeysService, TenantStatusCache, MembersRepository, MembersService,
+    AccountsRepository, AccountsService, ApiKeysRepository, ApiKeysService, AccessStateCache, MembersRepository, MembersService,
     { provide: ApiKeyVerifier, useExisting: ApiKeysService },
-    { provide: TenantStatusGate, useExisting: TenantStatusCache },
+    { provide: AccessState, useExisting: AccessStateCache },
   ],
-  exports: [ApiKeyVerifier, TenantStatusGate],
+  exports: [ApiKeyVerifier, AccessState],
 })
 export class AccountsModule {}

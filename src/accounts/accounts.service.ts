@@ -8,7 +8,7 @@ import { NotFoundError } from '../common/errors/baton-error.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import { AccountsError } from './accounts.errors.js';
 import { AccountsRepository, type MembershipView } from './accounts.repository.js';
-import { TenantStatusCache } from './tenant-status.cache.js';
+import { AccessStateCache } from './access-state.cache.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import type { LoginBody, SignupBody } from './dto/accounts.dto.js';
 import type { TenantEntity } from './entities/tenant.entity.js';
@@ -40,7 +40,7 @@ export class AccountsService {
   constructor(
     private readonly accounts: AccountsRepository,
     private readonly jwt: JwtService,
-    private readonly tenantStatus: TenantStatusCache,
+    private readonly accessState: AccessStateCache,
     @Inject(BATON_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -68,7 +68,7 @@ export class AccountsService {
   async setTenantStatus(tenantId: string, status: 'active' | 'suspended') {
     const tenant = await this.accounts.setTenantStatus(tenantId, status);
     if (!tenant) throw new NotFoundError(`Tenant ${tenantId}`);
-    this.tenantStatus.forget(tenantId);
+    this.accessState.forget(tenantId);
     return toTenantResponse(tenant);
   }
 

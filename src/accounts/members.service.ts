@@ -9,7 +9,7 @@ import { AccountsRepository } from './accounts.repository.js';
 import { AccountsService } from './accounts.service.js';
 import type { AcceptInvitationBody, AddMemberBody, ChangeMemberBody } from './dto/accounts.dto.js';
 import { MembersRepository, type MemberRow } from './members.repository.js';
-import { TenantStatusCache } from './tenant-status.cache.js';
+import { AccessStateCache } from './access-state.cache.js';
 
 const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const toMember = (m: MemberRow) => ({ userId: m.userId, email: m.email, role: m.role, joinedAt: m.createdAt.toISOString() });
@@ -20,7 +20,7 @@ export class MembersService {
     private readonly members: MembersRepository,
     private readonly users: AccountsRepository,
     private readonly accounts: AccountsService,
-    private readonly access: TenantStatusCache,
+    private readonly access: AccessStateCache,
   ) {}
 
   async list(principal: Principal) {

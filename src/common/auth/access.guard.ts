@@ -9,7 +9,7 @@ import type { Principal } from './principal.js';
 import { roleSatisfies, type Role } from './roles.js';
 
 /** Whether a tenant is suspended, and a user's role in it now; implemented by the accounts feature. */
-export abstract class TenantStatusGate {
+export abstract class AccessState {
   abstract isSuspended(tenantId: string): Promise<boolean>;
   /** Null when the user is no longer a member. */
   abstract currentRole(tenantId: string, userId: string): Promise<Role | null>;
@@ -26,7 +26,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 export class AccessGuard extends AuthGuard(['api-key', 'jwt']) {
   constructor(
     private readonly reflector: Reflector,
-    private readonly tenants: TenantStatusGate,
+    private readonly access: AccessState,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'BATON_ADMIN_TOKEN'>,
   ) {
     super();
@@ -42,12 +42,12 @@ export class AccessGuard extends AuthGuard(['api-key', 'jwt']) {
     if (!required?.length) throw new ForbiddenException('This route declares no role');
     if (request.user.kind === 'user') {
       // A session carries the role it was issued with; what counts is the membership now.
-      const role = await this.tenants.currentRole(request.user.tenantId, request.user.userId!);
+      const role = await this.access.currentRole(request.user.tenantId, request.user.userId!);
       if (!role) throw new UnauthorizedException('You are no longer a member of this tenant');
       request.user = { ...request.user, role };
     }
     const principal = request.user;
-    if (await this.tenants.isSuspended(principal.tenantId)) {
+    if (await this.access.isSuspended(principal.tenantId)) {
       throw new BatonError('tenant_suspended', 403, 'This tenant is suspended; the installation operator can resume it');
     }
     if (!required.some((role) => roleSatisfies(principal.role, role))) throw new ForbiddenException(`This action needs the ${required.join(' or ')} role`);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantStatusGate } from '../common/auth/access.guard.js';
+import { AccessState } from '../common/auth/access.guard.js';
 import type { Role } from '../common/auth/roles.js';
 import { AccountsRepository } from './accounts.repository.js';
 import { MembersRepository } from './members.repository.js';
@@ -18,7 +18,7 @@ interface Entry<T> {
  * issued with; a change or removal must not wait for the token to expire).
  */
 @Injectable()
-export class TenantStatusCache extends TenantStatusGate {
+export class AccessStateCache extends AccessState {
   private readonly suspended = new Map<string, Entry<boolean>>();
   private readonly roles = new Map<string, Entry<Role | null>>();
 
