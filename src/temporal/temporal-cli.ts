@@ -7,8 +7,7 @@ import { delimiter, join } from 'node:path';
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 
 function cacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'baton', `temporal-${TEMPORAL_CLI_VERSION}`);
+  return toolCacheDir(`temporal-${TEMPORAL_CLI_VERSION}`);
 }
 
 export function isExecutable(path: string): boolean {
@@ -44,15 +43,25 @@ export async function resolveTemporalCli(explicit: string | undefined, log: (lin
 }
 
 async function buildWithGo(dir: string, log: (line: string) => void): Promise<void> {
-  const go = onPath('go', ['/usr/local/go/bin']);
-  if (!go) throw new Error('The Temporal dev server is needed but neither `temporal` nor Go is installed. Install Go, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to an existing Temporal server.');
-  mkdirSync(join(dir, 'bin'), { recursive: true });
+  if (!onPath('go', ['/usr/local/go/bin'])) throw new Error('The Temporal dev server is needed but neither `temporal` nor Go is installed. Install Go, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to an existing Temporal server.');
   log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${dir} (first run only; this takes a few minutes)...`);
-  const args = ['install', '-ldflags', `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`, `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`];
+  await goInstall(`github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`, join(dir, 'bin'), ['-ldflags', `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`]);
+}
+
+/** The user cache folder for a tool built here (`~/.cache/baton/<name>`, or under XDG_CACHE_HOME). */
+export function toolCacheDir(name: string): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'baton', name);
+}
+
+/** `go install <module@version>` into `binDir`, with Go's output shown (it can take minutes). */
+export async function goInstall(moduleAtVersion: string, binDir: string, flags: string[] = []): Promise<void> {
+  const go = onPath('go', ['/usr/local/go/bin']);
+  if (!go) throw new Error(`Go is needed to build ${moduleAtVersion} once; install Go`);
+  mkdirSync(binDir, { recursive: true });
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(go, args, { env: { ...process.env, GOBIN: join(dir, 'bin') }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(go, ['install', ...flags, moduleAtVersion], { env: { ...process.env, GOBIN: binDir }, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install of the Temporal CLI exited with ${code}`))));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install ${moduleAtVersion} exited with ${code}`))));
   });
 }
 
