@@ -34,6 +34,8 @@ export async function createApi(config: RuntimeConfig): Promise<NestFastifyAppli
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: nestLogLevels(config.LOG_LEVEL),
     bufferLogs: false,
+    // Stripe signs the exact bytes it sent: the webhook verifies those, not re-serialised JSON.
+    rawBody: true,
   });
   // Fastify's onSend sees the final status, after Nest's guards, handlers and problem filter.
   const audit = app.get(AuditService);

@@ -1,12 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { PassportModule } from '@nestjs/passport';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { BillingModule } from './billing/billing.module.js';
 import { AccessGuard } from './common/auth/access.guard.js';
 import { ApiKeyStrategy } from './common/auth/api-key.strategy.js';
 import { JwtStrategy } from './common/auth/jwt.strategy.js';
+import { rateLimitOptions, RateLimitGuard, TenantRequestLimits } from './common/rate-limit/rate-limit.guard.js';
 import { ProblemFilter } from './common/errors/problem.filter.js';
 import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor.js';
 import { IdempotencyRepository } from './common/idempotency/idempotency.repository.js';
@@ -31,6 +35,12 @@ export class AppModule {
         TemporalClientModule,
         PassportModule,
         JwtModule.register({ global: true, secret: config.jwtSecret }),
+        ScheduleModule.forRoot(),
+        BillingModule,
+        ThrottlerModule.forRootAsync({
+          inject: [TenantRequestLimits],
+          useFactory: (limits: TenantRequestLimits) => rateLimitOptions(limits, config.AUTH_RATE_LIMIT_PER_MINUTE),
+        }),
         HealthModule,
         AccountsModule,
         PluginRegistryModule,
@@ -44,6 +54,7 @@ export class AppModule {
         ApiKeyStrategy,
         IdempotencyRepository,
         { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],

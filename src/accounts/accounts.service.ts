@@ -5,6 +5,7 @@ import type { SessionClaims } from '../common/auth/jwt.strategy.js';
 import { hashPassword, verifyPassword } from '../common/auth/password.js';
 import type { Principal } from '../common/auth/principal.js';
 import { NotFoundError } from '../common/errors/baton-error.js';
+import { EntitlementsService } from '../billing/entitlements.service.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import { AccountsError } from './accounts.errors.js';
 import { AccountsRepository, type MembershipView } from './accounts.repository.js';
@@ -13,9 +14,6 @@ import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import type { LoginBody, SignupBody } from './dto/accounts.dto.js';
 import type { TenantEntity } from './entities/tenant.entity.js';
 import type { UserAccountEntity } from './entities/user-account.entity.js';
-
-/** Until billing lands every tenant is on the self-hosted plan. */
-export const SELF_HOSTED_PLAN = 'self-hosted';
 
 // Spent on unknown emails so that response time does not reveal which emails exist.
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -41,6 +39,7 @@ export class AccountsService {
     private readonly accounts: AccountsRepository,
     private readonly jwt: JwtService,
     private readonly accessState: AccessStateCache,
+    private readonly entitlements: EntitlementsService,
     @Inject(BATON_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -54,7 +53,7 @@ export class AccountsService {
   /** A tenant with its owner (sign-up, or the installation operator). */
   async createTenant(body: SignupBody) {
     const created = await this.accounts.createTenantWithOwner(
-      { id: randomUUID(), name: body.tenantName, plan: SELF_HOSTED_PLAN },
+      { id: randomUUID(), name: body.tenantName, plan: this.entitlements.initialPlanName() },
       { id: randomUUID(), email: body.email, passwordHash: await hashPassword(body.password) },
     );
     if (!created) throw new AccountsError('email_taken', 'An account with this email already exists; log in and ask to be invited');

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { generatePublisherKeyPair } from '../../plugins/sdk/src/package/signing.js';
+import { parseDuration } from '../../workers/contracts/duration.js';
 import { KEY_BYTES, parseMasterKey, type MasterKeyring } from '../../workers/contracts/secret-envelope.js';
 
 /**
@@ -28,6 +29,7 @@ const masterKey = z.string().transform((text, ctx) => {
     return z.NEVER;
   }
 });
+const durationText = z.string().refine((text) => parseDuration(text) !== null, 'expected a duration such as 30s, 15m, 12h or 7d');
 const spec = <S extends z.ZodType>(schema: S, description: string, secret = false): VariableSpec<S> => ({ schema, description, secret });
 
 export const CONFIG_VARIABLES = {
@@ -79,6 +81,21 @@ export const CONFIG_VARIABLES = {
       return z.NEVER;
     }
   }), 'Comma-separated master keys replaced by SECRETS_MASTER_KEY, still accepted until `baton secrets rotate` has re-wrapped every key.', true),
+  STRIPE_SECRET_KEY: spec(z.string().min(1).optional(), 'Stripe secret key. Unset: billing is off and every tenant is on the unlimited self-hosted plan.', true),
+  STRIPE_WEBHOOK_SECRET: spec(z.string().min(1).optional(), 'Signing secret of the Stripe webhook endpoint (POST /v1/billing/webhook); needed with STRIPE_SECRET_KEY.', true),
+  STRIPE_API_URL: spec(z.url().optional(), 'Where the Stripe client sends requests (e.g. stripe-mock at http://127.0.0.1:12111). Unset: https://api.stripe.com.'),
+  BILLING_PLANS_FILE: spec(z.string().optional(), 'YAML or JSON file of the plans (price ids and entitlements) replacing the built-in free, team and enterprise plans.'),
+  BILLING_PRICE_IDS: spec(z.string().optional().transform((text, ctx) => {
+    const pairs = (text ?? '').split(',').map((p) => p.trim()).filter(Boolean).map((p) => p.split('='));
+    if (pairs.some((p) => p.length !== 2 || !p[0] || !p[1])) ctx.addIssue({ code: 'custom', message: 'expected plan=price_id pairs separated by commas' });
+    return Object.fromEntries(pairs) as Record<string, string>;
+  }), 'Stripe price ids of the built-in plans, e.g. `team=price_123,enterprise=price_456`.'),
+  BILLING_GRACE_PERIOD: spec(durationText.default('7d'), 'How long a tenant whose payment failed keeps running before its runs are refused and its schedules paused.'),
+  BILLING_USAGE_INTERVAL: spec(durationText.default('60s'), 'How often usage (runs, step-seconds) is reported to Stripe as meter events, by one replica at a time.'),
+  BILLING_METER_RUNS: spec(z.string().default('baton_runs'), 'event_name of the Stripe meter counting finished runs.'),
+  BILLING_METER_STEP_SECONDS: spec(z.string().default('baton_step_seconds'), 'event_name of the Stripe meter counting step-seconds.'),
+  RATE_LIMIT_PER_MINUTE: spec(int(1, 10_000_000).default(1200), 'Requests per minute one tenant may make to one API replica, unless its plan says otherwise.'),
+  AUTH_RATE_LIMIT_PER_MINUTE: spec(int(1, 10_000_000).default(30), 'Requests per minute one address may make to one replica\'s public routes (sign-up, login, invitations).'),
 } as const;
 
 type Variables = typeof CONFIG_VARIABLES;
@@ -119,6 +136,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): BatonEnv {
     if (parsed.success) values[name] = parsed.data;
     else problems.push(`${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}${variable.secret ? '' : ` (got ${JSON.stringify(raw)})`}`);
   }
+  if (values.STRIPE_SECRET_KEY && !values.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET: needed when STRIPE_SECRET_KEY is set, or webhooks could not be verified');
   if (problems.length) throw new ConfigError(problems);
   return values as BatonEnv;
 }

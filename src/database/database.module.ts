@@ -2,6 +2,7 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import { DataSource } from 'typeorm';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import { createDataSource } from './data-source.js';
+import { LeaderLock } from './leader-lock.js';
 
 @Global()
 @Module({
@@ -11,8 +12,9 @@ import { createDataSource } from './data-source.js';
       inject: [BATON_CONFIG],
       useFactory: (config: RuntimeConfig) => createDataSource(config.databaseUrl, config.DATABASE_POOL_SIZE).initialize(),
     },
+    LeaderLock,
   ],
-  exports: [DataSource],
+  exports: [DataSource, LeaderLock],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}

@@ -1,3 +1,4 @@
+import { SkipRateLimit } from '../common/rate-limit/rate-limit.guard.js';
 import { Controller, Get, HttpCode } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/auth/access.decorators.js';
@@ -5,6 +6,7 @@ import { HealthService } from './health.service.js';
 
 @ApiTags('health')
 @Controller()
+@SkipRateLimit()
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 

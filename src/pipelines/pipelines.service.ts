@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../common/auth/principal.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
+import { EntitlementsService } from '../billing/entitlements.service.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import { PluginRegistryService } from '../plugin-registry/plugin-registry.service.js';
 import { pipelineChecksum } from './definition/pipeline-checksum.js';
@@ -23,6 +24,7 @@ export class PipelinesService {
   constructor(
     private readonly pipelines: PipelinesRepository,
     private readonly plugins: PluginRegistryService,
+    private readonly entitlements: EntitlementsService,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'masterKeys'>,
   ) {}
 
@@ -41,6 +43,8 @@ export class PipelinesService {
 
   async apply(principal: Principal, name: string, raw: unknown) {
     const { definition, pins } = await this.validate(principal, raw, name);
+    await this.entitlements.assertPluginsAllowed(principal.tenantId, Object.values(pins).map((pin) => pin.plugin));
+    if (!(await this.pipelines.findActiveByName(principal.tenantId, name))) await this.entitlements.assertCanAddPipeline(principal.tenantId);
     const result = await this.pipelines.apply(principal.tenantId, name, { definition, pins, checksum: pipelineChecksum(definition, pins), createdBy: principal.userId ?? null });
     return { created: result.created, body: toVersionResponse(name, result.version) };
   }

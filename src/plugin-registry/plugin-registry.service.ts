@@ -4,6 +4,7 @@ import { PackageArchiveError, readPackageArchive, type PackageFiles } from '../.
 import { FIRST_PARTY_PUBLISHER, type PackageManifest } from '../../plugins/sdk/src/package/package-manifest.js';
 import { ed25519PublicKey, keyIdOf } from '../../plugins/sdk/src/package/signing.js';
 import type { Principal } from '../common/auth/principal.js';
+import { EntitlementsService } from '../billing/entitlements.service.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import type { PluginCatalogView, PluginVersionView } from '../pipelines/definition/pipeline-validator.js';
 import type { AddPublisherKeyBody, EnablePluginBody } from './dto/plugin-registry.dto.js';
@@ -47,7 +48,7 @@ const keySummary = (key: PublisherKeyRow) => ({ id: key.id, publisher: key.publi
 export class PluginRegistryService implements OnModuleInit {
   private readonly logger = new Logger(PluginRegistryService.name);
 
-  constructor(private readonly registry: PluginRegistryRepository, @Inject(BATON_CONFIG) private readonly config: RuntimeConfig) {}
+  constructor(private readonly registry: PluginRegistryRepository, private readonly entitlements: EntitlementsService, @Inject(BATON_CONFIG) private readonly config: RuntimeConfig) {}
 
   async onModuleInit(): Promise<void> {
     const published = await this.publishFirstParty();
@@ -176,6 +177,7 @@ export class PluginRegistryService implements OnModuleInit {
   /** Enables the plugin for the caller's tenant and approves what `version` (default: the highest) asks for. */
   async enable(principal: Principal, name: string, body: EnablePluginBody) {
     const rows = await this.requireVersions(name);
+    await this.entitlements.assertPluginsAllowed(principal.tenantId, [name]);
     const chosen = body.version === undefined ? highest(rows) : rows.find((v) => v.version === body.version);
     if (!chosen) throw new PluginRegistryError('version_not_found', body.version ? `${name}@${body.version} was not found` : `Every version of ${name} is yanked`);
     if (chosen.yankedAt) throw new PluginRegistryError('version_yanked', `${name}@${chosen.version} is yanked`);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type SelectQueryBuilder } from 'typeorm';
+import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
 import { RunEventEntity } from './entities/run-event.entity.js';
@@ -29,8 +29,10 @@ export class RunsRepository {
   constructor(private readonly db: DataSource) {}
 
   /** The queued run and its steps, before the workflow starts. */
-  async insertQueued(run: Omit<RunEntity, 'createdAt' | 'startedAt' | 'endedAt' | 'outputs' | 'error' | 'parentRunId'>, steps: Array<Pick<RunStepEntity, 'stepId' | 'uses' | 'position'>>): Promise<RunEntity> {
+  async insertQueued(run: Omit<RunEntity, 'createdAt' | 'startedAt' | 'endedAt' | 'outputs' | 'error' | 'parentRunId'>, steps: Array<Pick<RunStepEntity, 'stepId' | 'uses' | 'position'>>, admit?: (tx: EntityManager) => Promise<void>): Promise<RunEntity> {
     return this.db.transaction(async (tx) => {
+      // The plan's limits are checked in the same transaction, so that concurrent starts see each other.
+      await admit?.(tx);
       await tx.getRepository(RunEntity).insert({ ...run, outputs: null, error: null } as QueryDeepPartialEntity<RunEntity>);
       await tx.getRepository(RunStepEntity).insert(steps.map((s) => ({ ...s, runId: run.id, tenantId: run.tenantId, status: 'queued' as const, attempt: 0 })));
       return tx.getRepository(RunEntity).findOneByOrFail({ id: run.id });

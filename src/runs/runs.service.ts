@@ -10,6 +10,7 @@ import { checkRunInputs } from '../../workers/contracts/run-inputs.js';
 import type { Principal } from '../common/auth/principal.js';
 import { roleSatisfies } from '../common/auth/roles.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
+import { EntitlementsService } from '../billing/entitlements.service.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import type { PipelineWithVersion } from '../pipelines/pipelines.repository.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
@@ -58,6 +59,7 @@ export class RunsService {
     private readonly runs: RunsRepository,
     private readonly pipelines: PipelinesService,
     private readonly temporal: Client,
+    private readonly entitlements: EntitlementsService,
     @Inject(BATON_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -108,6 +110,7 @@ export class RunsService {
     const run = await this.runs.insertQueued(
       { id, tenantId, pipelineId: pipeline.id, pipelineName: name, version: version.version, status: 'queued', trigger, inputs, retryOf: extra.retryOf ?? null },
       runStepRows(definition),
+      (tx) => this.entitlements.admitRun(tenantId, tx),
     );
     const input: RunPipelineInput = {
       runId: id, tenantId, trigger, inputs, pipeline: { name, version: version.version, definition, pins: version.pins },

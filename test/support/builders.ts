@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import request from 'supertest';
 import { expect, inject } from 'vitest';
 
-export const api = () => request(inject('baseUrl'));
+export const api = (baseUrl: string = inject('baseUrl')) => request(baseUrl);
 
 export interface TestTenant {
   tenantId: string;
@@ -19,21 +19,21 @@ export interface TestTenant {
   delete(path: string): request.Test;
 }
 
-/** Signs up a fresh tenant and makes an operator API key, the way a user would. */
-export async function newTenant(): Promise<TestTenant> {
+/** Signs up a fresh tenant and makes an operator API key, the way a user would (on the stack's API unless told). */
+export async function newTenant(baseUrl: string = inject('baseUrl')): Promise<TestTenant> {
   const email = `ops-${randomUUID()}@example.test`;
   const password = 'correct horse battery staple';
-  const signup = await api().post('/v1/signup').send({ tenantName: `Tenant ${email.slice(4, 12)}`, email, password }).expect(201);
+  const signup = await api(baseUrl).post('/v1/signup').send({ tenantName: `Tenant ${email.slice(4, 12)}`, email, password }).expect(201);
   const token: string = signup.body.token;
-  const key = await api().post('/v1/api-keys').set('authorization', `Bearer ${token}`).send({ name: 'e2e', role: 'operator' }).expect(201);
+  const key = await api(baseUrl).post('/v1/api-keys').set('authorization', `Bearer ${token}`).send({ name: 'e2e', role: 'operator' }).expect(201);
   const apiKey: string = key.body.key;
   const auth = (test: request.Test) => test.set('authorization', `Bearer ${apiKey}`);
   return {
     tenantId: signup.body.tenant.id, email, password, token, apiKey,
-    get: (path) => auth(api().get(path)),
-    post: (path, body) => auth(api().post(path)).send(body as object),
-    put: (path, body) => auth(api().put(path)).send(body as object),
-    delete: (path) => auth(api().delete(path)),
+    get: (path) => auth(api(baseUrl).get(path)),
+    post: (path, body) => auth(api(baseUrl).post(path)).send(body as object),
+    put: (path, body) => auth(api(baseUrl).put(path)).send(body as object),
+    delete: (path) => auth(api(baseUrl).delete(path)),
   };
 }
 

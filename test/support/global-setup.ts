@@ -9,6 +9,7 @@ import { ensureDatabase, startEmbeddedPostgres } from '../../src/database/embedd
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
 import { startFakeS3 } from './fake-s3.js';
+import { startStripeMock } from './stripe-mock.js';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './processes.js';
 
 declare module 'vitest' {
@@ -29,6 +30,10 @@ declare module 'vitest' {
     adminToken: string;
     /** JWT_SECRET of the stack's API, to forge tokens the way only the API should. */
     jwtSecret: string;
+    /** The environment the stack's API was started with, for tests that start another API beside it. */
+    apiEnv: Record<string, string>;
+    /** stripe-mock's URL (the stack's own API runs with billing off). */
+    stripeMockUrl: string;
   }
 }
 
@@ -65,6 +70,8 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   // Artifacts go to an S3-compatible service, as on a scaled-out installation.
   const s3 = await startFakeS3('baton-artifacts');
   stops.push(s3.stop);
+  const stripeMock = await startStripeMock();
+  stops.push(stripeMock.stop);
 
   const port = await freePort();
   const masterKey = randomBytes(32).toString('base64');
@@ -77,6 +84,8 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
     // These machines run the tests as root: the isolation the escape tests prove must really be on.
     SANDBOX_ISOLATION: 'strict',
     BATON_ADMIN_TOKEN: adminToken,
+    // Every test signs up from 127.0.0.1: the per-address budget of public routes is tested on its own API.
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_PER_MINUTE: '1000000',
     ARTIFACTS_S3_BUCKET: s3.bucket, ARTIFACTS_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: 'baton-e2e', AWS_SECRET_ACCESS_KEY: 'baton-e2e-secret',
   };
   const logFiles = [join(home, 'api.log'), join(home, 'worker.log')];
@@ -99,6 +108,8 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   project.provide('s3', { endpoint: s3.endpoint, bucket: s3.bucket });
   project.provide('adminToken', adminToken);
   project.provide('jwtSecret', env.JWT_SECRET);
+  project.provide('apiEnv', env);
+  project.provide('stripeMockUrl', stripeMock.url);
 }
 
 async function testDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<string> {

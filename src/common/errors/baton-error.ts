@@ -16,6 +16,8 @@ export class BatonError extends Error {
     message: string,
     readonly errors?: FieldProblem[],
     readonly headers?: Record<string, string>,
+    /** RFC 9457 extension members, e.g. which limit a quota error is about. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(message);
   }

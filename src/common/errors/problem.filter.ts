@@ -10,6 +10,7 @@ export interface Problem {
   instance?: string;
   code?: string;
   errors?: FieldProblem[];
+  [extension: string]: unknown;
 }
 
 const TITLES: Record<number, string> = {
@@ -53,7 +54,7 @@ export class ProblemFilter implements ExceptionFilter {
 
   toProblem(exception: unknown): { problem: Problem; headers?: Record<string, string> } {
     if (exception instanceof BatonError) {
-      return { problem: problemOf(exception.status, exception.message, { code: exception.code, ...(exception.errors ? { errors: exception.errors } : {}) }), headers: exception.headers };
+      return { problem: problemOf(exception.status, exception.message, { ...exception.extensions, code: exception.code, ...(exception.errors ? { errors: exception.errors } : {}) }), headers: exception.headers };
     }
     if (exception instanceof HttpException) {
       const response = exception.getResponse();

@@ -1,0 +1,171 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+export interface BillingAccountRow {
+  tenantId: string;
+  stripeCustomerId: string;
+  stripeSubscriptionId: string | null;
+  subscriptionStatus: string | null;
+  priceId: string | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  pastDueSince: Date | null;
+  lastEventAt: Date | null;
+  lastPaymentEventAt: Date | null;
+  createdAt: Date;
+}
+
+export interface TenantUsage {
+  /** Top-level runs created since the start of the period. */
+  runs: number;
+  /** Wall-clock seconds of the steps of runs created since the start of the period. */
+  stepSeconds: number;
+  /** Top-level runs queued, running or waiting now. */
+  activeRuns: number;
+}
+
+export interface MeterEventRow {
+  identifier: string;
+  tenantId: string;
+  eventName: string;
+  stripeCustomerId: string;
+  value: number;
+  occurredAt: Date;
+}
+
+const ACCOUNT_COLUMNS = `tenant_id AS "tenantId", stripe_customer_id AS "stripeCustomerId", stripe_subscription_id AS "stripeSubscriptionId",
+  subscription_status AS "subscriptionStatus", price_id AS "priceId", current_period_end AS "currentPeriodEnd", cancel_at_period_end AS "cancelAtPeriodEnd",
+  past_due_since AS "pastDueSince", last_event_at AS "lastEventAt", last_payment_event_at AS "lastPaymentEventAt", created_at AS "createdAt"`;
+
+export type SubscriptionState = Pick<BillingAccountRow, 'stripeSubscriptionId' | 'subscriptionStatus' | 'priceId' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'pastDueSince' | 'lastEventAt'>;
+
+@Injectable()
+export class BillingRepository {
+  constructor(private readonly db: DataSource) {}
+
+  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+
+  async findAccount(tenantId: string): Promise<BillingAccountRow | null> {
+    const rows: BillingAccountRow[] = await this.db.query(`SELECT ${ACCOUNT_COLUMNS} FROM billing_account WHERE tenant_id = $1`, [tenantId]);
+    return rows[0] ?? null;
+  }
+
+  /** Locked for the rest of the transaction, so two events for one customer apply one after the other. */
+  async lockAccountByCustomer(tx: EntityManager, customerId: string): Promise<BillingAccountRow | null> {
+    const rows: BillingAccountRow[] = await tx.query(`SELECT ${ACCOUNT_COLUMNS} FROM billing_account WHERE stripe_customer_id = $1 FOR UPDATE`, [customerId]);
+    return rows[0] ?? null;
+  }
+
+  /** The tenant's account, created with this customer unless it (or the customer) already has one. */
+  async ensureAccount(tenantId: string, customerId: string, tx: EntityManager | DataSource = this.db): Promise<BillingAccountRow> {
+    await tx.query('INSERT INTO billing_account (tenant_id, stripe_customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [tenantId, customerId]);
+    const rows: BillingAccountRow[] = await tx.query(`SELECT ${ACCOUNT_COLUMNS} FROM billing_account WHERE tenant_id = $1`, [tenantId]);
+    return rows[0]!;
+  }
+
+  async tenantExists(tx: EntityManager, tenantId: string): Promise<boolean> {
+    return (await tx.query('SELECT 1 FROM tenant WHERE id = $1', [tenantId])).length === 1;
+  }
+
+  /** False when this event was processed already (or is being processed by a concurrent delivery, which then wins). */
+  async claimEvent(tx: EntityManager, event: { id: string; type: string; createdAt: Date }): Promise<boolean> {
+    const inserted = await tx.query('INSERT INTO billing_event (id, type, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id', [event.id, event.type, event.createdAt]);
+    return inserted.length === 1;
+  }
+
+  async saveSubscription(tx: EntityManager, tenantId: string, state: SubscriptionState): Promise<void> {
+    await tx.query(
+      `UPDATE billing_account SET stripe_subscription_id = $2, subscription_status = $3, price_id = $4, current_period_end = $5, cancel_at_period_end = $6,
+         past_due_since = $7, last_event_at = $8, updated_at = now() WHERE tenant_id = $1`,
+      [tenantId, state.stripeSubscriptionId, state.subscriptionStatus, state.priceId, state.currentPeriodEnd, state.cancelAtPeriodEnd, state.pastDueSince, state.lastEventAt],
+    );
+  }
+
+  async savePaymentState(tx: EntityManager, tenantId: string, pastDueSince: Date | null, eventAt: Date): Promise<void> {
+    await tx.query('UPDATE billing_account SET past_due_since = $2, last_payment_event_at = $3, updated_at = now() WHERE tenant_id = $1', [tenantId, pastDueSince, eventAt]);
+  }
+
+  async setTenantPlan(tx: EntityManager, tenantId: string, plan: string): Promise<void> {
+    await tx.query('UPDATE tenant SET plan = $2 WHERE id = $1', [tenantId, plan]);
+  }
+
+  async tenantName(tenantId: string): Promise<string | null> {
+    const rows: Array<{ name: string }> = await this.db.query('SELECT name FROM tenant WHERE id = $1', [tenantId]);
+    return rows[0]?.name ?? null;
+  }
+
+  async tenantPlan(tenantId: string): Promise<string | null> {
+    const rows: Array<{ plan: string }> = await this.db.query('SELECT plan FROM tenant WHERE id = $1', [tenantId]);
+    return rows[0]?.plan ?? null;
+  }
+
+  /**
+   * Serialises run starts of one tenant until the transaction ends, so that two concurrent
+   * starts cannot both take the last allowed concurrent run.
+   */
+  async lockRunStarts(tx: EntityManager, tenantId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('baton:run-start:' || $1, 0))`, [tenantId]);
+  }
+
+  async usage(tenantId: string, since: Date, tx: EntityManager | DataSource = this.db): Promise<TenantUsage> {
+    const [row] = await tx.query(
+      `SELECT
+         (SELECT count(*) FROM run WHERE tenant_id = $1 AND parent_run_id IS NULL AND created_at >= $2)::int AS runs,
+         (SELECT count(*) FROM run WHERE tenant_id = $1 AND parent_run_id IS NULL AND status IN ('queued', 'running', 'waiting'))::int AS "activeRuns",
+         (SELECT coalesce(ceil(sum(extract(epoch FROM s.ended_at - s.started_at))), 0)
+            FROM run r JOIN run_step s ON s.run_id = r.id
+           WHERE r.tenant_id = $1 AND r.created_at >= $2 AND s.started_at IS NOT NULL AND s.ended_at IS NOT NULL)::bigint AS "stepSeconds"`,
+      [tenantId, since],
+    );
+    return { runs: row.runs, activeRuns: row.activeRuns, stepSeconds: Number(row.stepSeconds) };
+  }
+
+  async countPipelines(tenantId: string): Promise<number> {
+    const [row] = await this.db.query('SELECT count(*)::int AS n FROM pipeline WHERE tenant_id = $1 AND deleted_at IS NULL', [tenantId]);
+    return row.n;
+  }
+
+  /**
+   * Turns runs that ended since the tenant became a Stripe customer into meter events (one for
+   * the run, one for its step-seconds), keyed by run so that doing it twice adds nothing.
+   */
+  async enqueueMeterEvents(meters: { runs: string; stepSeconds: string }, window: Date): Promise<number> {
+    const inserted = await this.db.query(
+      `WITH ended AS (
+         SELECT r.id, r.tenant_id, r.ended_at, r.parent_run_id, a.stripe_customer_id,
+                (SELECT coalesce(ceil(sum(extract(epoch FROM s.ended_at - s.started_at))), 0) FROM run_step s
+                  WHERE s.run_id = r.id AND s.started_at IS NOT NULL AND s.ended_at IS NOT NULL)::bigint AS step_seconds
+           FROM run r JOIN billing_account a ON a.tenant_id = r.tenant_id
+          WHERE r.ended_at >= $3 AND r.ended_at >= a.created_at
+            AND NOT EXISTS (SELECT 1 FROM billing_meter_event m WHERE m.identifier = 'run:' || r.id || ':' || $2)
+       )
+       INSERT INTO billing_meter_event (identifier, tenant_id, event_name, stripe_customer_id, value, occurred_at)
+       SELECT 'run:' || id || ':' || $1, tenant_id, $1, stripe_customer_id, 1, ended_at FROM ended WHERE parent_run_id IS NULL
+       UNION ALL
+       SELECT 'run:' || id || ':' || $2, tenant_id, $2, stripe_customer_id, step_seconds, ended_at FROM ended
+       ON CONFLICT (identifier) DO NOTHING
+       RETURNING identifier`,
+      [meters.runs, meters.stepSeconds, window],
+    );
+    return inserted.length;
+  }
+
+  async unreportedMeterEvents(limit: number): Promise<MeterEventRow[]> {
+    const rows = await this.db.query(
+      `SELECT identifier, tenant_id AS "tenantId", event_name AS "eventName", stripe_customer_id AS "stripeCustomerId", value, occurred_at AS "occurredAt"
+         FROM billing_meter_event WHERE reported_at IS NULL ORDER BY occurred_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r: MeterEventRow) => ({ ...r, value: Number(r.value) }));
+  }
+
+  async markMeterEventReported(identifier: string): Promise<void> {
+    await this.db.query('UPDATE billing_meter_event SET reported_at = now(), attempts = attempts + 1, last_error = NULL WHERE identifier = $1', [identifier]);
+  }
+
+  async markMeterEventFailed(identifier: string, error: string): Promise<void> {
+    await this.db.query('UPDATE billing_meter_event SET attempts = attempts + 1, last_error = $2 WHERE identifier = $1', [identifier, error.slice(0, 500)]);
+  }
+}

@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+/**
+ * Leader election for periodic jobs across API replicas: a PostgreSQL session advisory lock per
+ * job, held on one connection while the job runs. A replica that does not get it skips this
+ * tick; a replica that dies mid-job loses its connection and with it the lock.
+ */
+@Injectable()
+export class LeaderLock {
+  constructor(private readonly db: DataSource) {}
+
+  /** Runs `work` if no other process is running the job named `job`; returns whether it ran. */
+  async runExclusive(job: string, work: () => Promise<void>): Promise<boolean> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [`baton:job:${job}`]);
+      if (!locked) return false;
+      try {
+        await work();
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [`baton:job:${job}`]);
+      }
+      return true;
+    } finally {
+      await runner.release();
+    }
+  }
+}
