@@ -1,0 +1,280 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { MetadataScanner, ModulesContainer, NestFactory } from '@nestjs/core';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { generatePublisherKeyPair } from '../plugins/sdk/src/package/signing.js';
+import { AppModule } from '../src/app.module.js';
+import { loadConfig } from '../src/config/config.js';
+import { api, newPipeline, newTenant, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
+import { packTestPlugin, packageArchive, signPackage } from './support/plugin-packages.js';
+
+/**
+ * Every route the Nest app registers, checked for every kind of caller against tenant A's
+ * objects. The table below is the specification: a route missing from it (or a stale entry)
+ * fails the test, so no new route ships without deciding who may call it.
+ */
+
+type Role = 'owner' | 'admin' | 'operator' | 'viewer' | 'publisher';
+type Caller = 'anonymous' | Role | 'apiKey' | 'foreignAdmin' | 'installation';
+
+const VIEWER: Role[] = ['owner', 'admin', 'operator', 'viewer'];
+const OPERATOR: Role[] = ['owner', 'admin', 'operator'];
+const ADMIN: Role[] = ['owner', 'admin'];
+const OWNER: Role[] = ['owner'];
+const PUBLISHER: Role[] = ['owner', 'publisher'];
+
+interface Fixtures {
+  a: TestTenant;
+  tokens: Record<Role, string>;
+  pipeline: string;
+  runId: string;
+  secret: string;
+  viewerUserId: string;
+  publisherName: string;
+  plugin: { name: string; version: string };
+  /** A fresh object of A's for callers that will destroy it. */
+  fresh: {
+    pipeline(): Promise<string>;
+    secret(): Promise<string>;
+    apiKeyId(): Promise<string>;
+    memberId(): Promise<string>;
+    invitationToken(): Promise<string>;
+    publisherKeyId(): Promise<string>;
+  };
+}
+
+interface Call {
+  path: string;
+  body?: unknown;
+  contentType?: string;
+}
+
+interface RouteSpec {
+  /** `public`: no credential; `installation`: BATON_ADMIN_TOKEN only; else the roles of A that may call it. */
+  access: 'public' | 'installation' | Role[];
+  /**
+   * What a caller of another tenant meets: `own` (the route acts on the caller's own tenant, so it
+   * works and shows nothing of A's), `not-found` (A's object is invisible), `shared` (the plugin
+   * catalog, the same for every tenant).
+   */
+  foreign: 'own' | 'not-found' | 'shared';
+  /** `caller` only matters to routes that create: another tenant creates its own objects under other names. */
+  call(fx: Fixtures, caller: Caller): Promise<Call> | Call;
+  /** The status another tenant gets where it may see the object but not act on it. */
+  foreignRefused?: number;
+  /** Statuses (or `status:code`) besides 2xx that mean the handler ran and refused on the merits, not on access. */
+  reached?: Array<number | string>;
+}
+
+const definition = (name: string) => newPipeline(name, { hello: { uses: 'core/echo@^1', with: { value: 'hi' } } });
+
+const MATRIX: Record<string, RouteSpec> = {
+  'GET /healthz': { access: 'public', foreign: 'shared', call: () => ({ path: '/healthz' }) },
+  'GET /readyz': { access: 'public', foreign: 'shared', call: () => ({ path: '/readyz' }) },
+  'POST /v1/signup': { access: 'public', foreign: 'shared', call: () => ({ path: '/v1/signup', body: { tenantName: 'Matrix', email: `m-${randomUUID()}@example.test`, password: 'correct horse battery staple' } }) },
+  'POST /v1/auth/login': { access: 'public', foreign: 'shared', call: (fx) => ({ path: '/v1/auth/login', body: { email: fx.a.email, password: fx.a.password } }) },
+  'POST /v1/invitations/accept': { access: 'public', foreign: 'shared', call: async (fx) => ({ path: '/v1/invitations/accept', body: { token: await fx.fresh.invitationToken(), password: 'a brand new password' } }) },
+  'GET /v1/me': { access: [...VIEWER, 'publisher'], foreign: 'own', call: () => ({ path: '/v1/me' }) },
+
+  'POST /v1/api-keys': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/api-keys', body: { name: 'matrix', role: 'viewer' } }) },
+  'GET /v1/api-keys': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/api-keys' }) },
+  'DELETE /v1/api-keys/:id': { access: ADMIN, foreign: 'not-found', call: async (fx) => ({ path: `/v1/api-keys/${await fx.fresh.apiKeyId()}` }) },
+
+  'GET /v1/members': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/members' }) },
+  'POST /v1/members': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/members', body: { email: `inv-${randomUUID()}@example.test`, role: 'viewer' } }) },
+  'PATCH /v1/members/:userId': { access: ADMIN, foreign: 'not-found', call: (fx) => ({ path: `/v1/members/${fx.viewerUserId}`, body: { role: 'viewer' } }) },
+  'DELETE /v1/members/:userId': { access: ADMIN, foreign: 'not-found', call: async (fx) => ({ path: `/v1/members/${await fx.fresh.memberId()}` }) },
+
+  'POST /v1/admin/tenants': { access: 'installation', foreign: 'shared', call: () => ({ path: '/v1/admin/tenants', body: { tenantName: 'Matrix admin', email: `adm-${randomUUID()}@example.test`, password: 'correct horse battery staple' } }) },
+  'GET /v1/admin/tenants': { access: 'installation', foreign: 'shared', call: () => ({ path: '/v1/admin/tenants' }) },
+  'POST /v1/admin/tenants/:id/suspend': { access: 'installation', foreign: 'shared', call: async () => ({ path: `/v1/admin/tenants/${(await newTenant()).tenantId}/suspend` }) },
+  'POST /v1/admin/tenants/:id/resume': { access: 'installation', foreign: 'shared', call: (fx) => ({ path: `/v1/admin/tenants/${fx.a.tenantId}/resume` }) },
+
+  'GET /v1/audit-log': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/audit-log' }) },
+
+  'POST /v1/pipelines/validate': { access: VIEWER, foreign: 'own', call: (fx) => ({ path: '/v1/pipelines/validate', body: definition(fx.pipeline) }) },
+  'PUT /v1/pipelines/:name': { access: OPERATOR, foreign: 'own', call: (fx, caller) => {
+    const name = caller === 'foreignAdmin' ? uniqueName('theirs') : fx.pipeline;
+    return { path: `/v1/pipelines/${name}`, body: definition(name) };
+  } },
+  'GET /v1/pipelines': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/pipelines' }) },
+  'GET /v1/pipelines/:name': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/pipelines/${fx.pipeline}` }) },
+  'GET /v1/pipelines/:name/versions': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/pipelines/${fx.pipeline}/versions` }) },
+  'GET /v1/pipelines/:name/versions/:version': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/pipelines/${fx.pipeline}/versions/1` }) },
+  'DELETE /v1/pipelines/:name': { access: OPERATOR, foreign: 'not-found', call: async (fx) => ({ path: `/v1/pipelines/${await fx.fresh.pipeline()}` }) },
+
+  'POST /v1/pipelines/:name/runs': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/pipelines/${fx.pipeline}/runs`, body: {} }) },
+  'GET /v1/runs': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/runs' }) },
+  'GET /v1/runs/:id': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/runs/${fx.runId}` }) },
+  'POST /v1/runs/:id/cancel': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/runs/${fx.runId}/cancel` }), reached: [409] },
+  'POST /v1/runs/:id/retry': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/runs/${fx.runId}/retry`, body: {} }) },
+  'POST /v1/runs/:id/approvals/:stepId': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/runs/${fx.runId}/approvals/hello`, body: { approve: true } }), reached: ['404:step_not_found'] },
+  'GET /v1/runs/:id/events': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/runs/${fx.runId}/events` }) },
+  'GET /v1/runs/:id/logs': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/runs/${fx.runId}/logs` }) },
+
+  'PUT /v1/secrets/:name': { access: ADMIN, foreign: 'own', call: (fx, caller) => ({ path: `/v1/secrets/${caller === 'foreignAdmin' ? 'THEIRS' : fx.secret}`, body: { value: 'matrix-value' } }) },
+  'GET /v1/secrets': { access: OPERATOR, foreign: 'own', call: () => ({ path: '/v1/secrets' }) },
+  'DELETE /v1/secrets/:name': { access: ADMIN, foreign: 'not-found', call: async (fx) => ({ path: `/v1/secrets/${await fx.fresh.secret()}` }) },
+
+  // Publishing needs a signed package; garbage reaches the verifier and is refused there.
+  'POST /v1/plugins': { access: PUBLISHER, foreign: 'own', call: () => ({ path: '/v1/plugins', body: Buffer.from('not a package'), contentType: 'application/octet-stream' }), reached: [400, 422] },
+  'GET /v1/plugins': { access: [...VIEWER, 'publisher'], foreign: 'shared', call: () => ({ path: '/v1/plugins' }) },
+  'GET /v1/plugins/:name': { access: [...VIEWER, 'publisher'], foreign: 'shared', call: (fx) => ({ path: `/v1/plugins/${fx.plugin.name}` }) },
+  'GET /v1/plugins/:name/versions/:version': { access: [...VIEWER, 'publisher'], foreign: 'shared', call: (fx) => ({ path: `/v1/plugins/${fx.plugin.name}/versions/${fx.plugin.version}` }) },
+  'POST /v1/plugins/:name/enable': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/plugins/quality/enable', body: {} }) },
+  'POST /v1/plugins/:name/disable': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/plugins/quality/disable' }) },
+  // Another tenant sees the plugin in the catalogue, so it is told it does not own it (403), not 404.
+  'POST /v1/plugins/:name/versions/:version/yank': { access: [...OPERATOR, 'publisher'], foreign: 'shared', foreignRefused: 403, call: (fx) => ({ path: `/v1/plugins/${fx.plugin.name}/versions/${fx.plugin.version}/yank` }) },
+  'POST /v1/publishers/keys': { access: PUBLISHER, foreign: 'own', call: () => ({ path: '/v1/publishers/keys', body: { publicKey: generatePublisherKeyPair().publicKeyPem } }), reached: [409] },
+  'GET /v1/publishers/keys': { access: PUBLISHER, foreign: 'own', call: () => ({ path: '/v1/publishers/keys' }), reached: [404] },
+  'DELETE /v1/publishers/keys/:id': { access: PUBLISHER, foreign: 'not-found', call: async (fx) => ({ path: `/v1/publishers/keys/${await fx.fresh.publisherKeyId()}` }) },
+
+  'GET /v1/billing/plans': { access: 'public', foreign: 'shared', call: () => ({ path: '/v1/billing/plans' }) },
+  'GET /v1/billing/subscription': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/billing/subscription' }) },
+  'GET /v1/billing/usage': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/billing/usage' }) },
+  // The stack's API runs with billing off: reaching the handler means hearing so.
+  'POST /v1/billing/checkout': { access: OWNER, foreign: 'own', call: () => ({ path: '/v1/billing/checkout', body: { plan: 'team' } }), reached: [404] },
+  'POST /v1/billing/portal': { access: OWNER, foreign: 'own', call: () => ({ path: '/v1/billing/portal' }), reached: [404] },
+  'POST /v1/billing/webhook': { access: 'public', foreign: 'shared', call: () => ({ path: '/v1/billing/webhook', body: {} }), reached: [404] },
+};
+
+/** Every route the app registers, read from Nest's own metadata (no server, no database). */
+async function registeredRoutes(): Promise<string[]> {
+  const config = { ...loadConfig({ BATON_HOME: mkdtempSync(join(tmpdir(), 'baton-routes-')) }), databaseUrl: 'postgres://unused', temporalAddress: 'unused:7233' };
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config as never), { preview: true, logger: false });
+  const scanner = new MetadataScanner();
+  const routes: string[] = [];
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const { metatype } of module.controllers.values()) {
+      if (!metatype) continue;
+      const base = String(Reflect.getMetadata(PATH_METADATA, metatype) ?? '');
+      for (const name of scanner.getAllMethodNames(metatype.prototype)) {
+        const handler = (metatype.prototype as Record<string, object>)[name]!;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler);
+        if (method === undefined) continue;
+        const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler) ?? '')].join('/')}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+        routes.push(`${RequestMethod[method]} ${path}`);
+      }
+    }
+  }
+  await app.close();
+  return routes.sort();
+}
+
+async function session(email: string, password: string, tenantId: string): Promise<string> {
+  return (await api().post('/v1/auth/login').send({ email, password, tenant: tenantId }).expect(200)).body.token;
+}
+
+/** A member of `tenant` with `role`, through an invitation as a person would join; returns a session and the user id. */
+async function member(ownerToken: string, tenantId: string, role: Exclude<Role, 'publisher'>) {
+  const email = `${role}-${randomUUID()}@example.test`;
+  const invited = await api().post('/v1/members').set('authorization', `Bearer ${ownerToken}`).send({ email, role }).expect(201);
+  const accepted = await api().post('/v1/invitations/accept').send({ token: invited.body.token, password: 'matrix password 123' }).expect(200);
+  const me = await api().get('/v1/me').set('authorization', `Bearer ${accepted.body.token}`).expect(200);
+  return { token: await session(email, 'matrix password 123', tenantId), userId: me.body.user.id as string };
+}
+
+describe('access matrix', () => {
+  let routes: string[];
+  let fx: Fixtures;
+  let foreignAdmin: string;
+
+  beforeAll(async () => {
+    routes = await registeredRoutes();
+    const a = await newTenant();
+    const owner = (path: string) => api().post(path).set('authorization', `Bearer ${a.token}`);
+    const [admin, operator, viewer] = await Promise.all((['admin', 'operator', 'viewer'] as const).map((role) => member(a.token, a.tenantId, role)));
+    // `publisher` is a role for plugin authors' API keys, not for members.
+    const publisherKey = (await owner('/v1/api-keys').send({ name: 'publishing', role: 'publisher' }).expect(201)).body.key;
+    const pipeline = uniqueName('matrix');
+    await a.put(`/v1/pipelines/${pipeline}`, definition(pipeline)).expect(201);
+    const runId = (await a.post(`/v1/pipelines/${pipeline}/runs`, {}).expect(202)).body.id;
+    await waitForRun(a, runId);
+    const secret = `MATRIX_${randomUUID().slice(0, 8).toUpperCase()}`;
+    await api().put(`/v1/secrets/${secret}`).set('authorization', `Bearer ${a.token}`).send({ value: 'matrix-value' }).expect(201);
+    const publisherName = uniqueName('matrix-pub');
+    const key = generatePublisherKeyPair();
+    await owner('/v1/publishers/keys').send({ publicKey: key.publicKeyPem, publisher: publisherName }).expect(201);
+    const pluginName = uniqueName('matrix-plugin');
+    const folder = await packTestPlugin({ name: pluginName, version: '1.0.0', publisher: publisherName });
+    signPackage(folder, key);
+    await owner('/v1/plugins').set('content-type', 'application/octet-stream').send(await packageArchive(folder)).expect(201);
+
+    const b = await newTenant();
+    foreignAdmin = (await member(b.token, b.tenantId, 'admin')).token;
+    fx = {
+      a, pipeline, runId, secret, publisherName, viewerUserId: viewer.userId, plugin: { name: pluginName, version: '1.0.0' },
+      tokens: { owner: a.token, admin: admin.token, operator: operator.token, viewer: viewer.token, publisher: publisherKey },
+      fresh: {
+        pipeline: async () => {
+          const name = uniqueName('doomed');
+          await a.put(`/v1/pipelines/${name}`, definition(name)).expect(201);
+          return name;
+        },
+        secret: async () => {
+          const name = `DOOMED_${randomUUID().slice(0, 8).toUpperCase()}`;
+          await api().put(`/v1/secrets/${name}`).set('authorization', `Bearer ${a.token}`).send({ value: 'doomed-value' }).expect(201);
+          return name;
+        },
+        apiKeyId: async () => (await owner('/v1/api-keys').send({ name: 'doomed', role: 'viewer' }).expect(201)).body.id,
+        memberId: async () => (await member(a.token, a.tenantId, 'viewer')).userId,
+        invitationToken: async () => (await owner('/v1/members').send({ email: `inv-${randomUUID()}@example.test`, role: 'viewer' }).expect(201)).body.token,
+        publisherKeyId: async () => (await owner('/v1/publishers/keys').send({ publicKey: generatePublisherKeyPair().publicKeyPem }).expect(201)).body.id,
+      },
+    };
+  });
+
+  it('has a row for every registered route, and no row for a route that is gone', () => {
+    expect(routes.filter((r) => !(r in MATRIX)), 'routes missing from the access matrix').toEqual([]);
+    expect(Object.keys(MATRIX).filter((r) => !routes.includes(r)), 'matrix rows for routes that no longer exist').toEqual([]);
+  });
+
+  const callers: Caller[] = ['anonymous', 'owner', 'admin', 'operator', 'viewer', 'publisher', 'apiKey', 'foreignAdmin', 'installation'];
+
+  it.each(Object.keys(MATRIX))('%s', async (route) => {
+    const spec = MATRIX[route]!;
+    const method = route.split(' ')[0]!.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+    const cells: string[] = [];
+    for (const caller of callers) {
+      const call = await spec.call(fx, caller);
+      const test = api()[method](call.path);
+      const credential = caller === 'anonymous' ? undefined
+        : caller === 'apiKey' ? fx.a.apiKey
+        : caller === 'foreignAdmin' ? foreignAdmin
+        : caller === 'installation' ? inject('adminToken')
+        : fx.tokens[caller];
+      if (credential) test.set('authorization', `Bearer ${credential}`);
+      if (call.contentType) test.set('content-type', call.contentType);
+      const response = await (call.body === undefined ? test : test.send(call.body as object));
+      const expected = expectation(spec, caller);
+      const ok = expected === 'allowed'
+        ? (response.status >= 200 && response.status < 300) || (spec.reached ?? []).some((r) => r === response.status || r === `${response.status}:${response.body?.code}`)
+        : response.status === expected;
+      if (!ok) cells.push(`${caller}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body).slice(0, 160)}`);
+      if (ok && caller === 'foreignAdmin' && spec.foreign === 'own' && method === 'get') {
+        const text = JSON.stringify(response.body);
+        for (const mine of [fx.pipeline, fx.runId, fx.secret, fx.a.email, fx.a.tenantId]) if (text.includes(mine)) cells.push(`${caller}: sees tenant A's ${mine}`);
+      }
+    }
+    expect(cells).toEqual([]);
+  });
+});
+
+/** What a caller must get: `allowed`, or the one status that refuses it. */
+function expectation(spec: RouteSpec, caller: Caller): 'allowed' | number {
+  if (spec.access === 'public') return 'allowed';
+  if (spec.access === 'installation') return caller === 'installation' ? 'allowed' : 401;
+  if (caller === 'anonymous') return 401;
+  // The admin token is not a tenant credential.
+  if (caller === 'installation') return 401;
+  const role: Role = caller === 'apiKey' ? 'operator' : caller === 'foreignAdmin' ? 'admin' : caller;
+  if (!spec.access.includes(role)) return 403;
+  if (caller === 'foreignAdmin' && spec.foreign === 'not-found') return 404;
+  if (caller === 'foreignAdmin' && spec.foreignRefused) return spec.foreignRefused;
+  return 'allowed';
+}
