@@ -41,6 +41,14 @@ describe('installation operator: /v1/admin/tenants', () => {
     await asAdmin(api().post(`/v1/admin/tenants/${tenant.tenantId}/resume`)).expect(200);
     await until(async () => (await tenant.get('/v1/pipelines')).status === 200);
     expect((await runToEnd(tenant, pipeline)).status).toBe('succeeded');
+    // The tenant's admins see what the installation operator did to it, with the refused calls of its own members.
+    const { body: log } = await api().get('/v1/audit-log').set('authorization', `Bearer ${tenant.token}`).expect(200);
+    const operatorActions = log.items.filter((e: { actor: { kind: string } }) => e.actor.kind === 'installation');
+    expect(operatorActions.map((e: { action: string; status: number; target: object }) => [e.action, e.status, e.target])).toEqual([
+      ['POST /v1/admin/tenants/:id/resume', 200, { id: tenant.tenantId }],
+      ['POST /v1/admin/tenants/:id/suspend', 200, { id: tenant.tenantId }],
+    ]);
+    expect(log.items.some((e: { action: string; status: number }) => e.action === 'PUT /v1/pipelines/:name' && e.status === 403)).toBe(true);
     await asAdmin(api().post(`/v1/admin/tenants/${randomUUID()}/suspend`)).expect(404);
     await asAdmin(api().post('/v1/admin/tenants/not-a-uuid/suspend')).expect(400);
   });

@@ -5,7 +5,7 @@ import type { KeysetCursor } from '../common/pagination/pagination.js';
 
 export interface AuditEntry {
   tenantId: string;
-  actorKind: 'user' | 'api_key';
+  actorKind: 'user' | 'api_key' | 'installation';
   actorId: string | null;
   actorRole: string;
   action: string;
