@@ -196,7 +196,8 @@ describe('Billing', () => {
       expect(refused.body).toMatchObject({ limit: 'concurrentRuns', max: 1, upgradeTo: 'team' });
       expect(refused.headers['retry-after']).toBeDefined();
       await waitForRun(tenant, starts.find((s) => s.status === 202)!.body.id);
-      // The one run used 3 of the 2 step-seconds the free plan has.
+      // The one run used 3 of the 2 step-seconds the free plan has, once the usage job counted it.
+      await until(async () => (await tenant.get('/v1/billing/usage').expect(200)).body.stepSeconds.used >= 3, 15_000);
       const overBudget = await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(429);
       expect(overBudget.body).toMatchObject({ limit: 'stepSecondsPerMonth', max: 2 });
       expect(overBudget.body.used).toBeGreaterThanOrEqual(3);
@@ -260,10 +261,11 @@ describe('Billing', () => {
       const all = [...billing.stripe.meterEvents(`run:${run.id}:`)];
       expect(all.filter((c) => c.dropped).length).toBe(3);
       expect(all.length).toBeGreaterThanOrEqual(5);
-      // Later passes send nothing more for this run.
+      // Later passes send and count nothing more for this run.
       const sent = all.length;
       await new Promise((r) => setTimeout(r, 2_500));
       expect(billing.stripe.meterEvents(`run:${run.id}:`)).toHaveLength(sent);
+      expect((await tenant.get('/v1/billing/usage').expect(200)).body).toMatchObject({ runs: { used: 1 }, stepSeconds: { used: 2 } });
     });
 
     it('does not meter tenants without a Stripe customer', async () => {

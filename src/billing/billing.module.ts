@@ -8,7 +8,7 @@ import { BillingService } from './billing.service.js';
 import { EntitlementsService } from './entitlements.service.js';
 import { PlanCatalog } from './plans.js';
 import { StripeGateway } from './stripe.provider.js';
-import { UsageReporterJob } from './usage-reporter.cron.js';
+import { UsageJob } from './usage.cron.js';
 
 /** Global: the features that enforce a plan (runs, pipelines, plugins, rate limits) ask EntitlementsService. */
 @Global()
@@ -16,7 +16,7 @@ import { UsageReporterJob } from './usage-reporter.cron.js';
   controllers: [BillingController],
   providers: [
     { provide: PlanCatalog, inject: [BATON_CONFIG], useFactory: (config: RuntimeConfig) => PlanCatalog.load({ file: config.BILLING_PLANS_FILE, priceIds: config.BILLING_PRICE_IDS }) },
-    StripeGateway, BillingRepository, BillingService, BillingWebhookService, EntitlementsService, UsageReporterJob,
+    StripeGateway, BillingRepository, BillingService, BillingWebhookService, EntitlementsService, UsageJob,
     { provide: TenantRequestLimits, useExisting: EntitlementsService },
   ],
   exports: [EntitlementsService, TenantRequestLimits],

@@ -16,9 +16,9 @@ export interface BillingAccountRow {
 }
 
 export interface TenantUsage {
-  /** Top-level runs created since the start of the period. */
+  /** Top-level runs started this period. */
   runs: number;
-  /** Wall-clock seconds of the steps of runs created since the start of the period. */
+  /** Wall-clock seconds of the steps of this period's runs that have ended (counted by the usage job). */
   stepSeconds: number;
   /** Top-level runs queued, running or waiting now. */
   activeRuns: number;
@@ -47,8 +47,8 @@ export class BillingRepository {
     return this.db.transaction(work);
   }
 
-  async findAccount(tenantId: string): Promise<BillingAccountRow | null> {
-    const rows: BillingAccountRow[] = await this.db.query(`SELECT ${ACCOUNT_COLUMNS} FROM billing_account WHERE tenant_id = $1`, [tenantId]);
+  async findAccount(tenantId: string, tx: EntityManager | DataSource = this.db): Promise<BillingAccountRow | null> {
+    const rows: BillingAccountRow[] = await tx.query(`SELECT ${ACCOUNT_COLUMNS} FROM billing_account WHERE tenant_id = $1`, [tenantId]);
     return rows[0] ?? null;
   }
 
@@ -96,8 +96,8 @@ export class BillingRepository {
     return rows[0]?.name ?? null;
   }
 
-  async tenantPlan(tenantId: string): Promise<string | null> {
-    const rows: Array<{ plan: string }> = await this.db.query('SELECT plan FROM tenant WHERE id = $1', [tenantId]);
+  async tenantPlan(tenantId: string, tx: EntityManager | DataSource = this.db): Promise<string | null> {
+    const rows: Array<{ plan: string }> = await tx.query('SELECT plan FROM tenant WHERE id = $1', [tenantId]);
     return rows[0]?.plan ?? null;
   }
 
@@ -109,47 +109,79 @@ export class BillingRepository {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('baton:run-start:' || $1, 0))`, [tenantId]);
   }
 
-  async usage(tenantId: string, since: Date, tx: EntityManager | DataSource = this.db): Promise<TenantUsage> {
+  /** This period's counters and the runs active now. */
+  async usage(tenantId: string, periodStart: Date, tx: EntityManager | DataSource = this.db): Promise<TenantUsage> {
     const [row] = await tx.query(
-      `SELECT
-         (SELECT count(*) FROM run WHERE tenant_id = $1 AND parent_run_id IS NULL AND created_at >= $2)::int AS runs,
-         (SELECT count(*) FROM run WHERE tenant_id = $1 AND parent_run_id IS NULL AND status IN ('queued', 'running', 'waiting'))::int AS "activeRuns",
-         (SELECT coalesce(ceil(sum(extract(epoch FROM s.ended_at - s.started_at))), 0)
-            FROM run r JOIN run_step s ON s.run_id = r.id
-           WHERE r.tenant_id = $1 AND r.created_at >= $2 AND s.started_at IS NOT NULL AND s.ended_at IS NOT NULL)::bigint AS "stepSeconds"`,
-      [tenantId, since],
+      `SELECT coalesce(u.runs, 0) AS runs, coalesce(u.step_seconds, 0)::bigint AS "stepSeconds",
+              (SELECT count(*) FROM run WHERE tenant_id = $1 AND parent_run_id IS NULL AND status IN ('queued', 'running', 'waiting'))::int AS "activeRuns"
+         FROM (SELECT 1) one LEFT JOIN billing_usage u ON u.tenant_id = $1 AND u.period_start = $2`,
+      [tenantId, isoDate(periodStart)],
     );
     return { runs: row.runs, activeRuns: row.activeRuns, stepSeconds: Number(row.stepSeconds) };
+  }
+
+  /** One more run this period; called in the run's own transaction, so a run that is not recorded is not counted. */
+  async countRunStart(tx: EntityManager, tenantId: string, periodStart: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO billing_usage (tenant_id, period_start, runs) VALUES ($1, $2, 1)
+       ON CONFLICT (tenant_id, period_start) DO UPDATE SET runs = billing_usage.runs + 1`,
+      [tenantId, isoDate(periodStart)],
+    );
+  }
+
+  /**
+   * Counts runs that ended and were not counted yet, in one statement: their step-seconds go to
+   * their tenant's month, and for tenants that are Stripe customers (since they became one) two
+   * meter events go to the outbox (the run and its step-seconds), keyed by run. A run is counted
+   * once however often this runs, and not at all if the statement fails. It looks back from the
+   * newest run counted, less `margin` for runs whose end was committed late; with nothing counted
+   * yet, back to `horizon`.
+   */
+  async accountEndedRuns(margin: string, horizon: Date, meters: { runs: string; stepSeconds: string }): Promise<number> {
+    const [{ accounted }] = await this.db.query(
+      `WITH ended AS (
+         SELECT r.id, r.tenant_id, r.parent_run_id IS NULL AS top_level, r.ended_at,
+                date_trunc('month', r.created_at AT TIME ZONE 'UTC')::date AS period_start,
+                (SELECT coalesce(ceil(sum(extract(epoch FROM s.ended_at - s.started_at))), 0) FROM run_step s
+                  WHERE s.run_id = r.id AND s.started_at IS NOT NULL AND s.ended_at IS NOT NULL)::bigint AS step_seconds
+           FROM run r
+          WHERE r.ended_at >= greatest($2, coalesce((SELECT max(ended_at) FROM billing_run_usage) - $1::interval, $2))
+            AND NOT EXISTS (SELECT 1 FROM billing_run_usage u WHERE u.run_id = r.id)
+       ), recorded AS (
+         INSERT INTO billing_run_usage (run_id, tenant_id, top_level, period_start, step_seconds, ended_at)
+         SELECT id, tenant_id, top_level, period_start, step_seconds, ended_at FROM ended
+         ON CONFLICT (run_id) DO NOTHING
+         RETURNING run_id, tenant_id, top_level, period_start, step_seconds, ended_at
+       ), added AS (
+         INSERT INTO billing_usage (tenant_id, period_start, step_seconds)
+         SELECT tenant_id, period_start, sum(step_seconds) FROM recorded GROUP BY tenant_id, period_start
+         ON CONFLICT (tenant_id, period_start) DO UPDATE SET step_seconds = billing_usage.step_seconds + excluded.step_seconds
+         RETURNING 1
+       ), metered AS (
+         SELECT r.*, a.stripe_customer_id FROM recorded r JOIN billing_account a ON a.tenant_id = r.tenant_id WHERE r.ended_at >= a.created_at
+       ), queued AS (
+         INSERT INTO billing_meter_event (identifier, tenant_id, event_name, stripe_customer_id, value, occurred_at)
+         SELECT 'run:' || run_id || ':' || $3, tenant_id, $3, stripe_customer_id, 1, ended_at FROM metered WHERE top_level
+         UNION ALL
+         SELECT 'run:' || run_id || ':' || $4, tenant_id, $4, stripe_customer_id, step_seconds, ended_at FROM metered
+         ON CONFLICT (identifier) DO NOTHING
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM recorded)::int AS accounted`,
+      [margin, horizon, meters.runs, meters.stepSeconds],
+    );
+    return accounted;
+  }
+
+  /** Forgets which runs were counted once no run that old can end uncounted, and meter events long reported. */
+  async pruneUsageRecords(before: Date): Promise<void> {
+    await this.db.query('DELETE FROM billing_run_usage WHERE ended_at < $1', [before]);
+    await this.db.query('DELETE FROM billing_meter_event WHERE reported_at < $1', [before]);
   }
 
   async countPipelines(tenantId: string): Promise<number> {
     const [row] = await this.db.query('SELECT count(*)::int AS n FROM pipeline WHERE tenant_id = $1 AND deleted_at IS NULL', [tenantId]);
     return row.n;
-  }
-
-  /**
-   * Turns runs that ended since the tenant became a Stripe customer into meter events (one for
-   * the run, one for its step-seconds), keyed by run so that doing it twice adds nothing.
-   */
-  async enqueueMeterEvents(meters: { runs: string; stepSeconds: string }, window: Date): Promise<number> {
-    const inserted = await this.db.query(
-      `WITH ended AS (
-         SELECT r.id, r.tenant_id, r.ended_at, r.parent_run_id, a.stripe_customer_id,
-                (SELECT coalesce(ceil(sum(extract(epoch FROM s.ended_at - s.started_at))), 0) FROM run_step s
-                  WHERE s.run_id = r.id AND s.started_at IS NOT NULL AND s.ended_at IS NOT NULL)::bigint AS step_seconds
-           FROM run r JOIN billing_account a ON a.tenant_id = r.tenant_id
-          WHERE r.ended_at >= $3 AND r.ended_at >= a.created_at
-            AND NOT EXISTS (SELECT 1 FROM billing_meter_event m WHERE m.identifier = 'run:' || r.id || ':' || $2)
-       )
-       INSERT INTO billing_meter_event (identifier, tenant_id, event_name, stripe_customer_id, value, occurred_at)
-       SELECT 'run:' || id || ':' || $1, tenant_id, $1, stripe_customer_id, 1, ended_at FROM ended WHERE parent_run_id IS NULL
-       UNION ALL
-       SELECT 'run:' || id || ':' || $2, tenant_id, $2, stripe_customer_id, step_seconds, ended_at FROM ended
-       ON CONFLICT (identifier) DO NOTHING
-       RETURNING identifier`,
-      [meters.runs, meters.stepSeconds, window],
-    );
-    return inserted.length;
   }
 
   async unreportedMeterEvents(limit: number): Promise<MeterEventRow[]> {
@@ -169,3 +201,5 @@ export class BillingRepository {
     await this.db.query('UPDATE billing_meter_event SET attempts = attempts + 1, last_error = $2 WHERE identifier = $1', [identifier, error.slice(0, 500)]);
   }
 }
+
+const isoDate = (d: Date) => d.toISOString().slice(0, 10);

@@ -48,9 +48,9 @@ export class EntitlementsService extends TenantRequestLimits {
     return this.enabled ? this.catalog.defaultPlan.name : SELF_HOSTED_PLAN.name;
   }
 
-  async planOf(tenantId: string): Promise<Plan> {
+  async planOf(tenantId: string, tx?: EntityManager): Promise<Plan> {
     if (!this.enabled) return SELF_HOSTED_PLAN;
-    return this.catalog.get((await this.billing.tenantPlan(tenantId)) ?? this.catalog.defaultPlan.name);
+    return this.catalog.get((await this.billing.tenantPlan(tenantId, tx)) ?? this.catalog.defaultPlan.name);
   }
 
   /** This replica forgets what it cached, e.g. after a webhook changed the plan. */
@@ -77,7 +77,8 @@ export class EntitlementsService extends TenantRequestLimits {
   async admitRun(tenantId: string, tx: EntityManager): Promise<void> {
     if (!this.enabled) return;
     await this.billing.lockRunStarts(tx, tenantId);
-    const [plan, account] = [await this.planOf(tenantId), await this.billing.findAccount(tenantId)];
+    // Every query on the run's own connection: a second one per start could exhaust the pool under load.
+    const [plan, account] = [await this.planOf(tenantId, tx), await this.billing.findAccount(tenantId, tx)];
     const overdueFrom = graceEndsAt(account, this.gracePeriodMs);
     if (overdueFrom && overdueFrom <= new Date()) {
       throw new BillingError('payment_overdue', `Payment has failed since ${account!.pastDueSince!.toISOString()} and the grace period ended ${overdueFrom.toISOString()}: runs are refused until an invoice is paid (POST /v1/billing/portal)`, { pastDueSince: account!.pastDueSince!.toISOString(), graceEndedAt: overdueFrom.toISOString() });
@@ -88,6 +89,7 @@ export class EntitlementsService extends TenantRequestLimits {
     this.check(plan, 'concurrentRuns', usage.activeRuns, 10);
     this.check(plan, 'runsPerMonth', usage.runs, untilNextPeriod);
     this.check(plan, 'stepSecondsPerMonth', usage.stepSeconds, untilNextPeriod);
+    await this.billing.countRunStart(tx, tenantId, period.start);
   }
 
   async assertCanAddPipeline(tenantId: string): Promise<void> {

@@ -64,18 +64,37 @@ export async function compare(a: () => Promise<unknown>, b: () => Promise<unknow
 
 export const formatTimes = (times: number[]) => `median ${(median(times) / 1000).toFixed(3)} s   [${times.map((t) => t.toFixed(0)).join(', ')}] ms`;
 
+/** DATABASE_URL, else an embedded PostgreSQL in `home`; migrated. */
+async function benchDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<string> {
+  const databaseUrl = process.env.DATABASE_URL ?? (await (async () => {
+    const db = await startEmbeddedPostgres(join(home, 'pg'), await freePort());
+    stops.push(db.stop);
+    return db.url;
+  })());
+  await runMigrations(databaseUrl);
+  return databaseUrl;
+}
+
+/** Only a migrated database (for benchmarks of the control plane's queries), stopped afterwards. */
+export async function withBenchDatabase(bench: (databaseUrl: string) => Promise<void>): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), 'baton-bench-'));
+  chmodSync(home, 0o755);
+  const stops: Array<() => Promise<unknown>> = [];
+  try {
+    await bench(await benchDatabase(home, stops));
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 /** Starts the whole stack, hands it to `bench`, and stops it all afterwards. */
 export async function withBenchStack(rawActivities: Record<string, (...args: never[]) => Promise<unknown>>, bench: (stack: BenchStack) => Promise<void>): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'baton-bench-'));
   chmodSync(home, 0o755);
   const stops: Array<() => Promise<unknown>> = [];
   try {
-    const databaseUrl = process.env.DATABASE_URL ?? (await (async () => {
-      const db = await startEmbeddedPostgres(join(home, 'pg'), await freePort());
-      stops.push(db.stop);
-      return db.url;
-    })());
-    await runMigrations(databaseUrl);
+    const databaseUrl = await benchDatabase(home, stops);
     const temporal = await startDevServer({ cliPath: await resolveTemporalCli(process.env.TEMPORAL_CLI_PATH), port: await freePort(), namespace: 'default', fast: true });
     stops.push(temporal.stop);
 

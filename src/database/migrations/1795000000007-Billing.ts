@@ -2,8 +2,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Stripe billing: a tenant's customer and subscription as Stripe last told us, the Stripe events
- * already processed (each exactly once), and the usage meter events to report (an outbox whose
- * identifiers Stripe deduplicates, so a report retried after a crash is never counted twice).
+ * already processed (each exactly once), usage per tenant and month (kept as counters: summing a
+ * month of runs and steps at every run start took 250 ms at 50,000 runs), the finished runs already
+ * counted, and the usage meter events to report (an outbox whose identifiers Stripe deduplicates,
+ * so a report retried after a crash is never counted twice).
  */
 export class Billing1795000000007 implements MigrationInterface {
   name = 'Billing1795000000007';
@@ -35,6 +37,27 @@ export class Billing1795000000007 implements MigrationInterface {
         processed_at timestamptz(3) NOT NULL DEFAULT now()
       );
 
+      -- Runs are counted as they start (exactly, under the tenant's run-start lock); step-seconds as
+      -- the usage job finds runs that ended.
+      CREATE TABLE billing_usage (
+        tenant_id uuid NOT NULL CONSTRAINT billing_usage_tenant_fk REFERENCES tenant (id) ON DELETE CASCADE,
+        period_start date NOT NULL,
+        runs int NOT NULL DEFAULT 0,
+        step_seconds bigint NOT NULL DEFAULT 0,
+        CONSTRAINT billing_usage_pk PRIMARY KEY (tenant_id, period_start)
+      );
+
+      -- Each ended run once: what its steps took, in the month the run was created.
+      CREATE TABLE billing_run_usage (
+        run_id uuid NOT NULL CONSTRAINT billing_run_usage_pk PRIMARY KEY,
+        tenant_id uuid NOT NULL CONSTRAINT billing_run_usage_tenant_fk REFERENCES tenant (id) ON DELETE CASCADE,
+        top_level boolean NOT NULL,
+        period_start date NOT NULL,
+        step_seconds bigint NOT NULL,
+        ended_at timestamptz NOT NULL
+      );
+      CREATE INDEX billing_run_usage_ended_idx ON billing_run_usage (ended_at);
+
       CREATE TABLE billing_meter_event (
         identifier text NOT NULL CONSTRAINT billing_meter_event_pk PRIMARY KEY,
         tenant_id uuid NOT NULL CONSTRAINT billing_meter_event_tenant_fk REFERENCES tenant (id) ON DELETE CASCADE,
@@ -54,6 +77,6 @@ export class Billing1795000000007 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query('DROP INDEX run_ended_idx; DROP TABLE billing_meter_event; DROP TABLE billing_event; DROP TABLE billing_account;');
+    await db.query('DROP INDEX run_ended_idx; DROP TABLE billing_meter_event; DROP TABLE billing_run_usage; DROP TABLE billing_usage; DROP TABLE billing_event; DROP TABLE billing_account;');
   }
 }

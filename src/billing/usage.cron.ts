@@ -6,20 +6,24 @@ import { LeaderLock } from '../database/leader-lock.js';
 import { BillingRepository } from './billing.repository.js';
 import { StripeGateway } from './stripe.provider.js';
 
-/** Stripe accepts meter events up to 35 days old. */
-const METER_WINDOW_MS = 35 * 86_400_000;
+const DAY_MS = 86_400_000;
+/** Stripe accepts meter events up to 35 days old: older runs are neither counted nor reported. */
+const HORIZON_MS = 35 * DAY_MS;
+/** How late a run's end may be committed after a later run's and still be counted. */
+const LATE_END_MARGIN = '15 minutes';
 const BATCH = 500;
 
 /**
- * Reports usage to Stripe as meter events: runs that ended become outbox rows keyed by run, then
- * each row is sent with that key as its identifier and marked. A crash between sending and
- * marking sends the same identifier again, which Stripe counts once. Only one replica reports at
- * a time (a PostgreSQL advisory lock), so replicas do not race over the same rows.
+ * With billing on, one replica at a time (a PostgreSQL advisory lock) counts the step-seconds of
+ * runs that ended into their tenant's month, and reports usage to Stripe as meter events: counted
+ * runs of Stripe customers become outbox rows keyed by run, each sent with that key as its
+ * identifier and then marked. A crash between sending and marking sends the same identifier again,
+ * which Stripe counts once.
  */
 @Injectable()
-export class UsageReporterJob implements OnApplicationBootstrap {
-  static readonly JOB = 'billing-usage-report';
-  private readonly logger = new Logger(UsageReporterJob.name);
+export class UsageJob implements OnApplicationBootstrap {
+  static readonly JOB = 'billing-usage';
+  private readonly logger = new Logger(UsageJob.name);
 
   constructor(
     private readonly billing: BillingRepository,
@@ -36,19 +40,25 @@ export class UsageReporterJob implements OnApplicationBootstrap {
       if (running) return;
       running = true;
       try {
-        await this.leader.runExclusive(UsageReporterJob.JOB, async () => void (await this.reportOnce()));
+        await this.leader.runExclusive(UsageJob.JOB, () => this.runOnce());
       } catch (error) {
-        this.logger.error(`Usage report failed: ${(error as Error).message}`);
+        this.logger.error(`Usage pass failed: ${(error as Error).message}`);
       } finally {
         running = false;
       }
     };
-    this.scheduler.addInterval(UsageReporterJob.JOB, setInterval(tick, parseDuration(this.config.BILLING_USAGE_INTERVAL)!));
+    this.scheduler.addInterval(UsageJob.JOB, setInterval(tick, parseDuration(this.config.BILLING_USAGE_INTERVAL)!));
   }
 
-  /** One pass: enqueue what ended, then send what is unsent. Returns how many were sent. */
-  async reportOnce(): Promise<number> {
-    await this.billing.enqueueMeterEvents({ runs: this.config.BILLING_METER_RUNS, stepSeconds: this.config.BILLING_METER_STEP_SECONDS }, new Date(Date.now() - METER_WINDOW_MS));
+  async runOnce(): Promise<void> {
+    const meters = { runs: this.config.BILLING_METER_RUNS, stepSeconds: this.config.BILLING_METER_STEP_SECONDS };
+    await this.billing.accountEndedRuns(LATE_END_MARGIN, new Date(Date.now() - HORIZON_MS), meters);
+    const sent = await this.reportMeterEvents();
+    if (sent) this.logger.log(`Reported ${sent} meter event(s) to Stripe`);
+    await this.billing.pruneUsageRecords(new Date(Date.now() - HORIZON_MS - 5 * DAY_MS));
+  }
+
+  private async reportMeterEvents(): Promise<number> {
     let sent = 0;
     for (const event of await this.billing.unreportedMeterEvents(BATCH)) {
       try {
@@ -59,7 +69,6 @@ export class UsageReporterJob implements OnApplicationBootstrap {
         await this.billing.markMeterEventFailed(event.identifier, (error as Error).message);
       }
     }
-    if (sent) this.logger.log(`Reported ${sent} meter event(s) to Stripe`);
     return sent;
   }
 }
