@@ -7,7 +7,7 @@ import { deliver, invoiceObject, startBillingApi, stripeEvent, subscribe, subscr
 const PLANS = {
   defaultPlan: 'free',
   plans: {
-    free: { title: 'Free', limits: { pipelines: 2, runsPerMonth: 3, concurrentRuns: 1, schedules: 1, stepSecondsPerMonth: 2 }, plugins: ['core', 'pipeline'] },
+    free: { title: 'Free', limits: { pipelines: 2, runsPerMonth: 3, concurrentRuns: 1, schedules: 1, stepSecondsPerMonth: 2, retentionDays: 1 }, plugins: ['core', 'pipeline'] },
     team: { title: 'Team', priceId: 'price_team', limits: { pipelines: 10, runsPerMonth: 100, concurrentRuns: 5 } },
     enterprise: { title: 'Enterprise', priceId: 'price_enterprise' },
   },
@@ -229,6 +229,26 @@ describe('Billing', () => {
       await deliver(billing.baseUrl, stripeEvent('invoice.paid', invoiceObject(late))).expect(200);
       await other.post(`/v1/pipelines/${name}/runs`, {}).expect(202);
       expect((await other.get('/v1/billing/subscription').expect(200)).body).toMatchObject({ pastDueSince: null, graceEndsAt: null });
+    });
+  });
+
+  describe('retention', () => {
+    it('deletes finished runs older than the plan keeps them, with their steps and events, and nothing else', async () => {
+      const free = await newTenant(billing.baseUrl);
+      const team = await newTenant(billing.baseUrl);
+      await subscribe(billing.baseUrl, team.tenantId, 'team');
+      const name = uniqueName('echo');
+      const runOf = async (tenant: TestTenant) => {
+        await tenant.put(`/v1/pipelines/${name}`, echo(name));
+        return (await waitForRun(tenant, (await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(202)).body.id)).id;
+      };
+      const [oldFree, recentFree, oldTeam] = [await runOf(free), await runOf(free), await runOf(team)];
+      // Time travel: two of them ended two days ago.
+      await db.query(`UPDATE run SET created_at = created_at - interval '2 days', ended_at = ended_at - interval '2 days' WHERE id = ANY($1)`, [[oldFree, oldTeam]]);
+      await until(async () => (await free.get(`/v1/runs/${oldFree}`)).status === 404, 15_000);
+      await free.get(`/v1/runs/${recentFree}`).expect(200);
+      await team.get(`/v1/runs/${oldTeam}`).expect(200);
+      for (const table of ['run_step', 'run_event']) expect((await db.query(`SELECT 1 FROM ${table} WHERE run_id = $1`, [oldFree])).rowCount).toBe(0);
     });
   });
 

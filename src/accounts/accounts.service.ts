@@ -88,7 +88,8 @@ export class AccountsService {
       apiKeyId: principal.apiKeyId ?? null,
       tenant: toTenantResponse(tenant),
       role: principal.role,
-      plan: tenant.plan,
+      // The plan in force (a tenant on a plan no longer configured has the default one).
+      plan: (await this.entitlements.planOf(tenant.id)).name,
     };
   }
 

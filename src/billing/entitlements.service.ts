@@ -33,7 +33,7 @@ export class EntitlementsService extends TenantRequestLimits {
     private readonly billing: BillingRepository,
     private readonly catalog: PlanCatalog,
     private readonly stripe: StripeGateway,
-    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'BILLING_GRACE_PERIOD' | 'RATE_LIMIT_PER_MINUTE'>,
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'BILLING_GRACE_PERIOD' | 'RATE_LIMIT_PER_MINUTE' | 'RUN_RETENTION_DAYS'>,
   ) {
     super();
     this.gracePeriodMs = parseDuration(config.BILLING_GRACE_PERIOD)!;
@@ -56,6 +56,15 @@ export class EntitlementsService extends TenantRequestLimits {
   /** This replica forgets what it cached, e.g. after a webhook changed the plan. */
   forget(tenantId: string): void {
     this.plans.delete(tenantId);
+  }
+
+  /**
+   * How long each plan keeps finished runs. Only tenants on a configured plan are pruned: a tenant
+   * whose plan is gone from the configuration keeps its data rather than losing it to a fallback.
+   */
+  retentionByPlan(): Array<{ plan: string; days: number }> {
+    const plans = this.enabled ? this.catalog.plans : [{ ...SELF_HOSTED_PLAN, limits: { ...SELF_HOSTED_PLAN.limits, retentionDays: this.config.RUN_RETENTION_DAYS ?? null } }];
+    return plans.flatMap((p) => (p.limits.retentionDays === null ? [] : [{ plan: p.name, days: p.limits.retentionDays }]));
   }
 
   async requestsPerMinute(tenantId: string): Promise<number> {
@@ -95,12 +104,6 @@ export class EntitlementsService extends TenantRequestLimits {
   async assertCanAddPipeline(tenantId: string): Promise<void> {
     if (!this.enabled) return;
     this.check(await this.planOf(tenantId), 'pipelines', await this.billing.countPipelines(tenantId));
-  }
-
-  /** For the schedules feature: `existing` is how many schedules the tenant has now. */
-  async assertCanAddSchedule(tenantId: string, existing: number): Promise<void> {
-    if (!this.enabled) return;
-    this.check(await this.planOf(tenantId), 'schedules', existing);
   }
 
   async assertPluginsAllowed(tenantId: string, plugins: Iterable<string>): Promise<void> {

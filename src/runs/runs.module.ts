@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { PipelinesModule } from '../pipelines/pipelines.module.js';
 import { RunsController } from './runs.controller.js';
+import { RetentionJob } from './retention.cron.js';
 import { RunsRepository } from './runs.repository.js';
 import { RunsService } from './runs.service.js';
 
-@Module({ imports: [PipelinesModule], controllers: [RunsController], providers: [RunsRepository, RunsService] })
+@Module({ imports: [PipelinesModule], controllers: [RunsController], providers: [RunsRepository, RunsService, RetentionJob] })
 export class RunsModule {}

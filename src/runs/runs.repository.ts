@@ -39,6 +39,20 @@ export class RunsRepository {
     });
   }
 
+  /**
+   * Deletes up to `batch` runs of tenants on `plan` that ended before `cutoff` (their steps and
+   * events go with them); returns how many.
+   */
+  async deleteEndedBefore(plan: string, cutoff: Date, batch: number): Promise<number> {
+    const deleted = await this.db.query(
+      `DELETE FROM run WHERE id IN (
+         SELECT r.id FROM run r JOIN tenant t ON t.id = r.tenant_id WHERE t.plan = $1 AND r.ended_at < $2 LIMIT $3
+       ) RETURNING id`,
+      [plan, cutoff, batch],
+    );
+    return deleted.length;
+  }
+
   async markStartFailed(tenantId: string, id: string, message: string): Promise<void> {
     await this.db.getRepository(RunEntity).update({ tenantId, id, status: 'queued' }, { status: 'failed', error: { message, code: 'start_failed' }, endedAt: () => 'now()' });
   }

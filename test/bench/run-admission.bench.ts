@@ -46,7 +46,7 @@ await withBenchDatabase(async (databaseUrl) => {
     new BillingRepository(db),
     PlanCatalog.load({ priceIds: { team: 'price_team' } }),
     new StripeGateway({ STRIPE_SECRET_KEY: 'sk_test_bench', STRIPE_WEBHOOK_SECRET: 'whsec_bench', STRIPE_API_URL: undefined }),
-    { BILLING_GRACE_PERIOD: '7d', RATE_LIMIT_PER_MINUTE: 1200 },
+    { BILLING_GRACE_PERIOD: '7d', RATE_LIMIT_PER_MINUTE: 1200, RUN_RETENTION_DAYS: undefined },
   );
   const record = (admit?: Parameters<RunsRepository['insertQueued']>[2]) => async () => {
     const id = randomUUID();

@@ -96,7 +96,7 @@ export async function startBillingApi(plans: PlansFile, env: Record<string, stri
   const process = spawnBaton('api', {
     ...inject('apiEnv'), PORT: String(port),
     STRIPE_SECRET_KEY: 'sk_test_batonE2E', STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_API_URL: proxy.url,
-    BILLING_PLANS_FILE: plansFile, BILLING_USAGE_INTERVAL: '1s',
+    BILLING_PLANS_FILE: plansFile, BILLING_USAGE_INTERVAL: '1s', RETENTION_INTERVAL: '1s',
     ...env,
   });
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -1,0 +1,55 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { parseDuration } from '../../workers/contracts/duration.js';
+import { EntitlementsService } from '../billing/entitlements.service.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { LeaderLock } from '../database/leader-lock.js';
+import { RunsRepository } from './runs.repository.js';
+
+const DAY_MS = 86_400_000;
+/** Small deletes, so that a large backlog never holds long locks on the run table. */
+const BATCH = 1_000;
+
+/** Deletes finished runs older than their tenant's plan keeps them, one replica at a time. */
+@Injectable()
+export class RetentionJob implements OnApplicationBootstrap {
+  static readonly JOB = 'run-retention';
+  private readonly logger = new Logger(RetentionJob.name);
+
+  constructor(
+    private readonly runs: RunsRepository,
+    private readonly entitlements: EntitlementsService,
+    private readonly leader: LeaderLock,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'RETENTION_INTERVAL'>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.entitlements.retentionByPlan().length) return;
+    let running = false;
+    const tick = async () => {
+      if (running) return;
+      running = true;
+      try {
+        await this.leader.runExclusive(RetentionJob.JOB, () => this.runOnce());
+      } catch (error) {
+        this.logger.error(`Retention pass failed: ${(error as Error).message}`);
+      } finally {
+        running = false;
+      }
+    };
+    this.scheduler.addInterval(RetentionJob.JOB, setInterval(tick, parseDuration(this.config.RETENTION_INTERVAL)!));
+  }
+
+  async runOnce(): Promise<void> {
+    for (const { plan, days } of this.entitlements.retentionByPlan()) {
+      const cutoff = new Date(Date.now() - days * DAY_MS);
+      let [total, deleted] = [0, 0];
+      do {
+        deleted = await this.runs.deleteEndedBefore(plan, cutoff, BATCH);
+        total += deleted;
+      } while (deleted === BATCH);
+      if (total) this.logger.log(`Deleted ${total} run(s) of ${plan} tenants that ended before ${cutoff.toISOString()}`);
+    }
+  }
+}
