@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { parseDuration } from '../../workers/contracts/duration.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { LeaderLock } from '../database/leader-lock.js';
+import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
 import { BillingRepository } from './billing.repository.js';
 import { StripeGateway } from './stripe.provider.js';
 
@@ -23,31 +23,19 @@ const BATCH = 500;
 @Injectable()
 export class UsageJob implements OnApplicationBootstrap {
   static readonly JOB = 'billing-usage';
-  private readonly logger = new Logger(UsageJob.name);
+  readonly logger = new Logger(UsageJob.name);
 
   constructor(
     private readonly billing: BillingRepository,
     private readonly stripe: StripeGateway,
-    private readonly leader: LeaderLock,
-    private readonly scheduler: SchedulerRegistry,
+    readonly leader: LeaderLock,
+    readonly scheduler: SchedulerRegistry,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'BILLING_USAGE_INTERVAL' | 'BILLING_METER_RUNS' | 'BILLING_METER_STEP_SECONDS'>,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.stripe.enabled) return;
-    let running = false;
-    const tick = async () => {
-      if (running) return;
-      running = true;
-      try {
-        await this.leader.runExclusive(UsageJob.JOB, () => this.runOnce());
-      } catch (error) {
-        this.logger.error(`Usage pass failed: ${(error as Error).message}`);
-      } finally {
-        running = false;
-      }
-    };
-    this.scheduler.addInterval(UsageJob.JOB, setInterval(tick, parseDuration(this.config.BILLING_USAGE_INTERVAL)!));
+    scheduleLeaderJob(this, UsageJob.JOB, parseDuration(this.config.BILLING_USAGE_INTERVAL)!, () => this.runOnce());
   }
 
   async runOnce(): Promise<void> {

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type Logger } from '@nestjs/common';
+import type { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource } from 'typeorm';
 
 /**
@@ -27,4 +28,24 @@ export class LeaderLock {
       await runner.release();
     }
   }
+}
+
+/**
+ * Every `everyMs`, runs `work` on one replica at a time (the leader lock named `job`); a pass that
+ * is still running when the next tick comes makes that tick skip. Errors are logged, not thrown.
+ */
+export function scheduleLeaderJob(deps: { scheduler: SchedulerRegistry; leader: LeaderLock; logger: Logger }, job: string, everyMs: number, work: () => Promise<void>): void {
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      await deps.leader.runExclusive(job, work);
+    } catch (error) {
+      deps.logger.error(`${job} failed: ${(error as Error).message}`);
+    } finally {
+      running = false;
+    }
+  };
+  deps.scheduler.addInterval(job, setInterval(tick, everyMs));
 }

@@ -3,7 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { parseDuration } from '../../workers/contracts/duration.js';
 import { EntitlementsService } from '../billing/entitlements.service.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { LeaderLock } from '../database/leader-lock.js';
+import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
 import { RunsRepository } from './runs.repository.js';
 
 const DAY_MS = 86_400_000;
@@ -14,31 +14,19 @@ const BATCH = 1_000;
 @Injectable()
 export class RetentionJob implements OnApplicationBootstrap {
   static readonly JOB = 'run-retention';
-  private readonly logger = new Logger(RetentionJob.name);
+  readonly logger = new Logger(RetentionJob.name);
 
   constructor(
     private readonly runs: RunsRepository,
     private readonly entitlements: EntitlementsService,
-    private readonly leader: LeaderLock,
-    private readonly scheduler: SchedulerRegistry,
+    readonly leader: LeaderLock,
+    readonly scheduler: SchedulerRegistry,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'RETENTION_INTERVAL'>,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.entitlements.retentionByPlan().length) return;
-    let running = false;
-    const tick = async () => {
-      if (running) return;
-      running = true;
-      try {
-        await this.leader.runExclusive(RetentionJob.JOB, () => this.runOnce());
-      } catch (error) {
-        this.logger.error(`Retention pass failed: ${(error as Error).message}`);
-      } finally {
-        running = false;
-      }
-    };
-    this.scheduler.addInterval(RetentionJob.JOB, setInterval(tick, parseDuration(this.config.RETENTION_INTERVAL)!));
+    scheduleLeaderJob(this, RetentionJob.JOB, parseDuration(this.config.RETENTION_INTERVAL)!, () => this.runOnce());
   }
 
   async runOnce(): Promise<void> {
