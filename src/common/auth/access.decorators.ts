@@ -1,5 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { SkipRateLimit } from '../rate-limit/rate-limit.guard.js';
 import type { Role } from './roles.js';
 
 export const PUBLIC_ROUTE = 'baton:public';
@@ -9,9 +10,12 @@ export const REQUIRED_ROLE = 'baton:role';
 /** No credential needed (health, signup, login). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
-/** The installation operator's routes: `Authorization: Bearer <BATON_ADMIN_TOKEN>`, never a tenant credential. */
+/**
+ * The installation operator's routes: `Authorization: Bearer <BATON_ADMIN_TOKEN>`, never a tenant
+ * credential. Not rate-limited: only a caller with the token gets past the access guard to the limiter.
+ */
 export const AdminOnly = () =>
-  applyDecorators(SetMetadata(ADMIN_ROUTE, true), ApiBearerAuth(), ApiUnauthorizedResponse({ description: 'Missing or wrong BATON_ADMIN_TOKEN' }));
+  applyDecorators(SetMetadata(ADMIN_ROUTE, true), SkipRateLimit(), ApiBearerAuth(), ApiUnauthorizedResponse({ description: 'Missing or wrong BATON_ADMIN_TOKEN' }));
 
 /**
  * The least role a caller needs (any one of several, e.g. `viewer` or the separate `publisher`).
