@@ -20,6 +20,7 @@ import { HealthModule } from './health/health.module.js';
 import { PipelinesModule } from './pipelines/pipelines.module.js';
 import { PluginRegistryModule } from './plugin-registry/plugin-registry.module.js';
 import { RunsModule } from './runs/runs.module.js';
+import { SchedulesModule } from './schedules/schedules.module.js';
 import { SecretsModule } from './secrets/secrets.module.js';
 import { TemporalClientModule } from './temporal/temporal-client.provider.js';
 
@@ -46,6 +47,7 @@ export class AppModule {
         PluginRegistryModule,
         PipelinesModule,
         RunsModule,
+        SchedulesModule,
         SecretsModule,
         AuditModule,
       ],

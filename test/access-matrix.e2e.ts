@@ -33,6 +33,7 @@ interface Fixtures {
   tokens: Record<Role, string>;
   pipeline: string;
   runId: string;
+  schedule: string;
   secret: string;
   viewerUserId: string;
   publisherName: string;
@@ -40,6 +41,7 @@ interface Fixtures {
   /** A fresh object of A's for callers that will destroy it. */
   fresh: {
     pipeline(): Promise<string>;
+    schedule(): Promise<string>;
     secret(): Promise<string>;
     apiKeyId(): Promise<string>;
     memberId(): Promise<string>;
@@ -116,6 +118,16 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /v1/runs/:id/approvals/:stepId': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/runs/${fx.runId}/approvals/hello`, body: { approve: true } }), reached: ['404:step_not_found'] },
   'GET /v1/runs/:id/events': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/runs/${fx.runId}/events` }) },
   'GET /v1/runs/:id/logs': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/runs/${fx.runId}/logs` }) },
+
+  'POST /v1/schedules': { access: OPERATOR, foreign: 'own', call: (fx) => ({ path: '/v1/schedules', body: { pipeline: fx.pipeline, cron: '0 0 1 1 *', paused: true } }), reached: ['422:invalid_schedule'] },
+  'GET /v1/schedules': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/schedules' }) },
+  'GET /v1/schedules/:id': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/schedules/${fx.schedule}` }) },
+  'PATCH /v1/schedules/:id': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/schedules/${fx.schedule}`, body: { timezone: 'Europe/Berlin' } }) },
+  'DELETE /v1/schedules/:id': { access: OPERATOR, foreign: 'not-found', call: async (fx) => ({ path: `/v1/schedules/${await fx.fresh.schedule()}` }) },
+  'POST /v1/schedules/:id/pause': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/schedules/${fx.schedule}/pause` }) },
+  'POST /v1/schedules/:id/resume': { access: OPERATOR, foreign: 'not-found', call: async (fx) => ({ path: `/v1/schedules/${await fx.fresh.schedule()}/resume` }) },
+  'POST /v1/schedules/:id/trigger': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/schedules/${fx.schedule}/trigger`, body: {} }) },
+  'POST /v1/schedules/:id/backfill': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/schedules/${fx.schedule}/backfill`, body: { from: '2026-01-01T00:00:00Z', to: '2026-01-01T00:00:01Z' } }) },
 
   'PUT /v1/secrets/:name': { access: ADMIN, foreign: 'own', call: (fx, caller) => ({ path: `/v1/secrets/${caller === 'foreignAdmin' ? 'THEIRS' : fx.secret}`, body: { value: 'matrix-value' } }) },
   'GET /v1/secrets': { access: OPERATOR, foreign: 'own', call: () => ({ path: '/v1/secrets' }) },
@@ -195,6 +207,9 @@ describe('access matrix', () => {
     await a.put(`/v1/pipelines/${pipeline}`, definition(pipeline)).expect(201);
     const runId = (await a.post(`/v1/pipelines/${pipeline}/runs`, {}).expect(202)).body.id;
     await waitForRun(a, runId);
+    // Fires once a year, and never while the matrix runs: only the routes are exercised.
+    const newSchedule = async () => (await owner('/v1/schedules').send({ pipeline, cron: '0 0 1 1 *', paused: true }).expect(201)).body.id as string;
+    const schedule = await newSchedule();
     const secret = `MATRIX_${randomUUID().slice(0, 8).toUpperCase()}`;
     await api().put(`/v1/secrets/${secret}`).set('authorization', `Bearer ${a.token}`).send({ value: 'matrix-value' }).expect(201);
     const publisherName = uniqueName('matrix-pub');
@@ -208,7 +223,7 @@ describe('access matrix', () => {
     const b = await newTenant();
     foreignAdmin = (await member(b.token, b.tenantId, 'admin')).token;
     fx = {
-      a, pipeline, runId, secret, publisherName, viewerUserId: viewer.userId, plugin: { name: pluginName, version: '1.0.0' },
+      a, pipeline, runId, schedule, secret, publisherName, viewerUserId: viewer.userId, plugin: { name: pluginName, version: '1.0.0' },
       tokens: { owner: a.token, admin: admin.token, operator: operator.token, viewer: viewer.token, publisher: publisherKey },
       fresh: {
         pipeline: async () => {
@@ -216,6 +231,7 @@ describe('access matrix', () => {
           await a.put(`/v1/pipelines/${name}`, definition(name)).expect(201);
           return name;
         },
+        schedule: newSchedule,
         secret: async () => {
           const name = `DOOMED_${randomUUID().slice(0, 8).toUpperCase()}`;
           await api().put(`/v1/secrets/${name}`).set('authorization', `Bearer ${a.token}`).send({ value: 'doomed-value' }).expect(201);

@@ -106,6 +106,24 @@ export class EntitlementsService extends TenantRequestLimits {
     this.check(await this.planOf(tenantId), 'pipelines', await this.billing.countPipelines(tenantId));
   }
 
+  /** For the schedules feature: `existing` is how many schedules the tenant has now. */
+  async assertCanAddSchedule(tenantId: string, existing: number): Promise<void> {
+    if (!this.enabled) return;
+    this.check(await this.planOf(tenantId), 'schedules', existing);
+  }
+
+  /** How many schedules the tenant's plan lets fire (the oldest ones), null for any number. */
+  async scheduleLimit(tenantId: string): Promise<number | null> {
+    return (await this.planOf(tenantId)).limits.schedules;
+  }
+
+  /** Past the grace period after a failed payment: runs are refused and schedules paused. */
+  async paymentOverdue(tenantId: string): Promise<boolean> {
+    if (!this.enabled) return false;
+    const ends = graceEndsAt(await this.billing.findAccount(tenantId), this.gracePeriodMs);
+    return ends !== null && ends <= new Date();
+  }
+
   async assertPluginsAllowed(tenantId: string, plugins: Iterable<string>): Promise<void> {
     if (!this.enabled) return;
     const plan = await this.planOf(tenantId);

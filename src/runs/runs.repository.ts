@@ -13,6 +13,7 @@ export interface RunFilter {
   from?: string;
   to?: string;
   parentRunId?: string;
+  schedule?: string;
 }
 
 export interface EventFilter {
@@ -29,7 +30,7 @@ export class RunsRepository {
   constructor(private readonly db: DataSource) {}
 
   /** The queued run and its steps, before the workflow starts. */
-  async insertQueued(run: Omit<RunEntity, 'createdAt' | 'startedAt' | 'endedAt' | 'outputs' | 'error' | 'parentRunId'>, steps: Array<Pick<RunStepEntity, 'stepId' | 'uses' | 'position'>>, admit?: (tx: EntityManager) => Promise<void>): Promise<RunEntity> {
+  async insertQueued(run: Omit<RunEntity, 'createdAt' | 'startedAt' | 'endedAt' | 'outputs' | 'error' | 'parentRunId' | 'scheduleId'>, steps: Array<Pick<RunStepEntity, 'stepId' | 'uses' | 'position'>>, admit?: (tx: EntityManager) => Promise<void>): Promise<RunEntity> {
     return this.db.transaction(async (tx) => {
       // The plan's limits are checked in the same transaction, so that concurrent starts see each other.
       await admit?.(tx);
@@ -44,13 +45,13 @@ export class RunsRepository {
    * events go with them); returns how many.
    */
   async deleteEndedBefore(plan: string, cutoff: Date, batch: number): Promise<number> {
-    const deleted = await this.db.query(
+    const [, count]: [unknown, number] = await this.db.query(
       `DELETE FROM run WHERE id IN (
          SELECT r.id FROM run r JOIN tenant t ON t.id = r.tenant_id WHERE t.plan = $1 AND r.ended_at < $2 LIMIT $3
-       ) RETURNING id`,
+       )`,
       [plan, cutoff, batch],
     );
-    return deleted.length;
+    return count;
   }
 
   async markStartFailed(tenantId: string, id: string, message: string): Promise<void> {
@@ -88,6 +89,7 @@ export class RunsRepository {
     if (filter.from) query.andWhere('r.created_at >= :from', filter);
     if (filter.to) query.andWhere('r.created_at < :to', filter);
     if (filter.parentRunId) query.andWhere('r.parent_run_id = :parentRunId', filter);
+    if (filter.schedule) query.andWhere('r.schedule_id = :schedule', filter);
     if (after) query.andWhere('(r.created_at, r.id) < (:createdAt, :id)', after);
     return query.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit + 1).getMany();
   }

@@ -27,7 +27,7 @@ const PIPELINE_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipeline, Search
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export const toRunSummary = (r: RunEntity) => ({
-  id: r.id, pipeline: r.pipelineName, version: r.version, status: r.status, trigger: r.trigger, retryOf: r.retryOf, parentRunId: r.parentRunId,
+  id: r.id, pipeline: r.pipelineName, version: r.version, status: r.status, trigger: r.trigger, retryOf: r.retryOf, parentRunId: r.parentRunId, scheduleId: r.scheduleId,
   createdAt: r.createdAt.toISOString(), startedAt: iso(r.startedAt), endedAt: iso(r.endedAt),
 });
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { PinnedStep, PipelineDefinition } from '../contracts/index.js';
+import type { PinnedStep, PipelineDefinition, RunTrigger } from '../contracts/index.js';
 
 export interface PinnedVersion {
   pipelineId: string;
@@ -13,15 +13,25 @@ export interface PinnedVersion {
 export interface QueuedChildRun {
   id: string;
   tenantId: string;
-  parentRunId: string;
+  trigger: Extract<RunTrigger, 'pipeline' | 'schedule'>;
+  parentRunId: string | null;
+  scheduleId: string | null;
   pipeline: PinnedVersion;
   inputs: Record<string, unknown>;
   steps: Array<{ stepId: string; uses: string; position: number }>;
 }
 
+/** What a schedule's fire needs to know: whose it is, what it runs, and whether it may run now. */
+export interface ScheduleToRun {
+  pipelineName: string;
+  inputs: Record<string, unknown>;
+  tenantStatus: string;
+}
+
 /**
- * What a `pipeline/run` step reads and writes: a pipeline version of the parent's tenant, and the
- * child run's queued row and step rows, as the control plane records a run started through the API.
+ * What the runs the worker starts itself (a `pipeline/run` step's child run, a schedule's fire)
+ * read and write: a pipeline version of the tenant, and the run's queued row and step rows, as the
+ * control plane records a run started through the API.
  */
 export class ChildRunsRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -51,15 +61,23 @@ export class ChildRunsRepository {
     return rows[0] ?? null;
   }
 
-  /** Records the queued child run once: a retried activity finds it already there. */
+  async findSchedule(tenantId: string, scheduleId: string): Promise<ScheduleToRun | null> {
+    const { rows } = await this.pool.query<ScheduleToRun>(
+      `SELECT s.pipeline_name AS "pipelineName", s.inputs, t.status AS "tenantStatus" FROM schedule s JOIN tenant t ON t.id = s.tenant_id WHERE s.tenant_id = $1 AND s.id = $2`,
+      [tenantId, scheduleId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Records the queued run once: a retried activity finds it already there. */
   async insertQueued(run: QueuedChildRun): Promise<void> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       const inserted = await client.query(
-        `INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, parent_run_id)
-         VALUES ($1, $2, $3, $4, $5, 'queued', 'pipeline', $6, $7) ON CONFLICT (id) DO NOTHING`,
-        [run.id, run.tenantId, run.pipeline.pipelineId, run.pipeline.name, run.pipeline.version, JSON.stringify(run.inputs), run.parentRunId],
+        `INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, parent_run_id, schedule_id)
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+        [run.id, run.tenantId, run.pipeline.pipelineId, run.pipeline.name, run.pipeline.version, run.trigger, JSON.stringify(run.inputs), run.parentRunId, run.scheduleId],
       );
       if (inserted.rowCount) {
         await client.query(

@@ -3,6 +3,7 @@ import { RUN_NOT_ADMITTED, type RunEvent } from '../contracts/index.js';
 import type { ChildRunsRepository } from './child-runs.repository.js';
 import { createExecuteStep, type ExecuteStepDeps } from './execute-step.activity.js';
 import { createStartChildRun } from './start-child-run.activity.js';
+import { createStartScheduledRun } from './start-scheduled-run.activity.js';
 
 export type ActivityDeps = ExecuteStepDeps & { childRuns: ChildRunsRepository };
 
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     executeStep: createExecuteStep(deps),
     startChildRun: createStartChildRun(deps.childRuns),
+    startScheduledRun: createStartScheduledRun(deps.childRuns),
     /** Starts a run of a pipeline with `concurrency` once a slot is free; until then Temporal retries it. */
     async admitRun(tenantId: string, runId: string, limit: number, started: RunEvent): Promise<void> {
       // The run starts when it is admitted, not when it asked to be.

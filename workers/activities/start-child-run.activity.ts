@@ -30,7 +30,7 @@ export function createStartChildRun(runs: ChildRunsRepository) {
     if (checked.problems.length) {
       throw refuse('invalid_inputs', `The inputs do not fit pipeline ${name}: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
     }
-    if (!recorded) await runs.insertQueued({ id: childRunId, tenantId, parentRunId: parent.runId, pipeline: pinned, inputs: checked.inputs, steps: runStepRows(pinned.definition) });
+    if (!recorded) await runs.insertQueued({ id: childRunId, tenantId, trigger: 'pipeline', parentRunId: parent.runId, scheduleId: null, pipeline: pinned, inputs: checked.inputs, steps: runStepRows(pinned.definition) });
     return {
       runId: childRunId, tenantId, trigger: 'pipeline', inputs: checked.inputs, parent,
       pipeline: { name: pinned.name, version: pinned.version, definition: pinned.definition, pins: pinned.pins },

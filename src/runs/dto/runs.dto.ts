@@ -31,6 +31,8 @@ export const RunListQuery = z.strictObject({
   to: z.iso.datetime({ offset: true }).optional(),
   /** The child runs of one run. */
   parentRunId: z.uuid().optional(),
+  /** The runs one schedule started. */
+  schedule: z.uuid().optional(),
 });
 export type RunListQuery = z.output<typeof RunListQuery>;
 

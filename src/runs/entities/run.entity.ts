@@ -18,6 +18,7 @@ export class RunEntity {
   @Column('uuid', { name: 'retry_of', nullable: true }) retryOf!: string | null;
   /** The run whose `pipeline/run` step started this one, if any. */
   @Column('uuid', { name: 'parent_run_id', nullable: true }) parentRunId!: string | null;
+  @Column('uuid', { name: 'schedule_id', nullable: true }) scheduleId!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
   @Column('timestamptz', { name: 'started_at', nullable: true }) startedAt!: Date | null;
   @Column('timestamptz', { name: 'ended_at', nullable: true }) endedAt!: Date | null;

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { isDuration } from '../../../workers/contracts/duration.js';
+import { OVERLAP_POLICIES } from '../../../workers/contracts/index.js';
+import { paginationQuery } from '../../common/pagination/pagination.js';
+
+const duration = z.string().max(32).refine(isDuration, { error: 'Must be a duration such as 30s, 15m, 1h30m or 7d' });
+const instant = z.iso.datetime({ offset: true });
+
+const scheduleFields = {
+  pipeline: z.string().regex(/^[a-z0-9-]{1,63}$/, { message: 'Must match [a-z0-9-]{1,63}' }),
+  /** Five fields (`30 2 * * 1-5`) or a shorthand (`@daily`, `@hourly`, …), in `timezone`. */
+  cron: z.string().trim().min(1).max(200),
+  /** Fixed interval instead of a cron expression, e.g. `15m`. */
+  every: duration,
+  /** IANA time zone of `cron` (`Europe/Berlin`); UTC when left out. */
+  timezone: z.string().min(1).max(64),
+  inputs: z.record(z.string(), z.unknown()),
+  overlap: z.enum(OVERLAP_POLICIES),
+  /** How late a missed fire (a Temporal outage) may still run; Temporal's default (a year) when left out. */
+  catchupWindow: duration,
+  /** Random delay up to this long added to each fire, to spread load. */
+  jitter: duration,
+  paused: z.boolean(),
+  startAt: instant,
+  endAt: instant,
+};
+
+export const CreateScheduleBody = z.strictObject({
+  pipeline: scheduleFields.pipeline,
+  cron: scheduleFields.cron.optional(),
+  every: scheduleFields.every.optional(),
+  timezone: scheduleFields.timezone.default('UTC'),
+  inputs: scheduleFields.inputs.default({}),
+  overlap: scheduleFields.overlap.default('skip'),
+  catchupWindow: scheduleFields.catchupWindow.optional(),
+  jitter: scheduleFields.jitter.optional(),
+  paused: scheduleFields.paused.default(false),
+  startAt: scheduleFields.startAt.optional(),
+  endAt: scheduleFields.endAt.optional(),
+}).superRefine((body, ctx) => {
+  if ((body.cron === undefined) === (body.every === undefined)) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'Give exactly one of `cron` and `every`' });
+});
+export type CreateScheduleBody = z.output<typeof CreateScheduleBody>;
+
+/** Fields left out stay as they are; `null` clears an optional one. Giving `cron` drops `every` and the other way round. */
+export const UpdateScheduleBody = z.strictObject({
+  cron: scheduleFields.cron.optional(),
+  every: scheduleFields.every.optional(),
+  timezone: scheduleFields.timezone.optional(),
+  inputs: scheduleFields.inputs.optional(),
+  overlap: scheduleFields.overlap.optional(),
+  catchupWindow: scheduleFields.catchupWindow.nullable().optional(),
+  jitter: scheduleFields.jitter.nullable().optional(),
+  paused: scheduleFields.paused.optional(),
+  startAt: scheduleFields.startAt.nullable().optional(),
+  endAt: scheduleFields.endAt.nullable().optional(),
+}).superRefine((body, ctx) => {
+  if (body.cron !== undefined && body.every !== undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'Give at most one of `cron` and `every`' });
+});
+export type UpdateScheduleBody = z.output<typeof UpdateScheduleBody>;
+
+export const TriggerScheduleBody = z.strictObject({
+  /** What to do if a run of this schedule is still going; by default it runs anyway. */
+  overlap: scheduleFields.overlap.default('allow_all'),
+});
+export type TriggerScheduleBody = z.output<typeof TriggerScheduleBody>;
+
+export const BackfillScheduleBody = z.strictObject({
+  from: instant,
+  to: instant,
+  overlap: scheduleFields.overlap.default('allow_all'),
+}).refine((body) => new Date(body.from) < new Date(body.to), { path: ['to'], error: '`to` must be after `from`' });
+export type BackfillScheduleBody = z.output<typeof BackfillScheduleBody>;
+
+export const ScheduleListQuery = z.strictObject({ ...paginationQuery, pipeline: scheduleFields.pipeline.optional() });
+export type ScheduleListQuery = z.output<typeof ScheduleListQuery>;

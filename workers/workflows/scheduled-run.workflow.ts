@@ -1,0 +1,32 @@
+/**
+ * What a Temporal Schedule starts at each fire: record the run, then run it as a child workflow
+ * and wait, so that Temporal's overlap policy (skip, buffer, cancel, terminate, allow all) governs
+ * runs. Deterministic: imports only the workflow SDK and the contracts.
+ */
+import { executeChild, log, ParentClosePolicy, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { BatonActivities } from '../activities/index.js';
+import { RUN_PIPELINE_WORKFLOW, SEARCH_ATTRIBUTES, type RunPipelineResult, type ScheduledRunInput } from '../contracts/index.js';
+import type { runPipeline } from './run-pipeline.workflow.js';
+
+const { startScheduledRun } = proxyActivities<BatonActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+});
+
+const PIPELINE_KEY = { name: SEARCH_ATTRIBUTES.pipeline, type: 'KEYWORD' } as const;
+
+export async function scheduledRun(input: ScheduledRunInput): Promise<RunPipelineResult | { status: 'skipped'; reason: string }> {
+  const started = await startScheduledRun({ ...input, runId: uuid4() });
+  if ('skipped' in started) {
+    log.info('Scheduled run skipped', { scheduleId: input.scheduleId, reason: started.skipped });
+    return { status: 'skipped', reason: started.skipped };
+  }
+  return executeChild<typeof runPipeline>(RUN_PIPELINE_WORKFLOW, {
+    workflowId: started.runId,
+    args: [started],
+    // Terminating this workflow (overlap `terminate_other`) cancels the run, which then records why it stopped.
+    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    // The schedule gave this workflow the tenant's search attribute; the run adds its pipeline.
+    typedSearchAttributes: workflowInfo().typedSearchAttributes.updateCopy([{ key: PIPELINE_KEY, value: started.pipeline.name }]),
+  });
+}
