@@ -170,6 +170,17 @@ describe('Billing', () => {
       await owner(tenant)('/v1/plugins/files/enable').send({}).expect(200);
     });
 
+    it('counts schedules against the plan', async () => {
+      const tenant = await newTenant(billing.baseUrl);
+      const name = uniqueName('echo');
+      await tenant.put(`/v1/pipelines/${name}`, echo(name)).expect(201);
+      await tenant.post('/v1/schedules', { pipeline: name, cron: '0 0 1 1 *', paused: true }).expect(201);
+      const refused = await tenant.post('/v1/schedules', { pipeline: name, cron: '0 0 1 1 *', paused: true }).expect(403);
+      expect(refused.body).toMatchObject({ code: 'plan_limit_reached', limit: 'schedules', used: 1, max: 1, upgradeTo: 'team' });
+      await subscribe(billing.baseUrl, tenant.tenantId, 'team');
+      await tenant.post('/v1/schedules', { pipeline: name, cron: '0 0 1 1 *', paused: true }).expect(201);
+    });
+
     it('refuses runs over the monthly run limit with 429 and Retry-After until an upgrade', async () => {
       const tenant = await newTenant(billing.baseUrl);
       const name = uniqueName('echo');

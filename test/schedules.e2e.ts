@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, newPipeline, newTenant, uniqueName, until, waitForRun, type TestTenant } from './support/builders.js';
+import { freePort, spawnBaton, waitForHttp } from './support/processes.js';
 
 interface RunSummary { id: string; status: string; trigger: string; scheduleId: string | null; startedAt: string | null; endedAt: string | null; createdAt: string }
 
@@ -143,6 +144,33 @@ describe('schedules', () => {
       // 31 October: 02:30 happens at 00:30Z (summer time) and again at 01:30Z; it fires once, the second time.
       '2027-10-31T01:30:00.000Z', '2027-11-01T01:30:00.000Z', '2027-11-02T01:30:00.000Z',
     ]);
+  });
+
+  it('loses and doubles nothing when the API that made a schedule is killed and started again', async () => {
+    const name = await pipeline({ hello: { uses: 'core/echo@^1', with: {} } });
+    const port = await freePort();
+    const start = () => spawnBaton('api', { ...inject('apiEnv'), PORT: String(port) });
+    let second = start();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    try {
+      await waitForHttp(`${baseUrl}/readyz`, 60_000);
+      const created = await api(baseUrl).post('/v1/schedules').set('authorization', `Bearer ${tenant.apiKey}`).send({ pipeline: name, every: '1s' }).expect(201);
+      const id: string = created.body.id;
+      schedulesToDelete.push(id);
+      await second.stop('SIGKILL');
+      // The schedule is Temporal's to fire: it goes on without that API.
+      const before = (await runsOf(id)).length;
+      await until(async () => (await runsOf(id)).length >= before + 2, 15_000);
+      second = start();
+      await waitForHttp(`${baseUrl}/readyz`, 60_000);
+      await api(baseUrl).get(`/v1/schedules/${id}`).set('authorization', `Bearer ${tenant.apiKey}`).expect(200);
+      const copies: string[] = [];
+      for await (const s of temporal.schedule.list()) if (s.scheduleId.includes(id)) copies.push(s.scheduleId);
+      expect(copies).toEqual([`baton-${id}`]);
+      expect((await tenant.get(`/v1/schedules?pipeline=${name}`).expect(200)).body.items).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
   });
 
   describe('the reconciler', () => {
