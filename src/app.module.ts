@@ -22,6 +22,7 @@ import { PluginRegistryModule } from './plugin-registry/plugin-registry.module.j
 import { RunsModule } from './runs/runs.module.js';
 import { SchedulesModule } from './schedules/schedules.module.js';
 import { SecretsModule } from './secrets/secrets.module.js';
+import { TriggersModule } from './triggers/triggers.module.js';
 import { TemporalClientModule } from './temporal/temporal-client.provider.js';
 
 @Module({})
@@ -49,6 +50,7 @@ export class AppModule {
         RunsModule,
         SchedulesModule,
         SecretsModule,
+        TriggersModule,
         AuditModule,
       ],
       providers: [

@@ -34,6 +34,7 @@ interface Fixtures {
   pipeline: string;
   runId: string;
   schedule: string;
+  trigger: string;
   secret: string;
   viewerUserId: string;
   publisherName: string;
@@ -42,6 +43,7 @@ interface Fixtures {
   fresh: {
     pipeline(): Promise<string>;
     schedule(): Promise<string>;
+    trigger(): Promise<string>;
     secret(): Promise<string>;
     apiKeyId(): Promise<string>;
     memberId(): Promise<string>;
@@ -129,6 +131,14 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /v1/schedules/:id/trigger': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/schedules/${fx.schedule}/trigger`, body: {} }) },
   'POST /v1/schedules/:id/backfill': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/schedules/${fx.schedule}/backfill`, body: { from: '2026-01-01T00:00:00Z', to: '2026-01-01T00:00:01Z' } }) },
 
+  'POST /v1/triggers': { access: OPERATOR, foreign: 'own', call: (fx) => ({ path: '/v1/triggers', body: { type: 'webhook', pipeline: fx.pipeline } }), reached: ['422:invalid_trigger'] },
+  'GET /v1/triggers': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/triggers' }) },
+  'GET /v1/triggers/:id': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/triggers/${fx.trigger}` }) },
+  'DELETE /v1/triggers/:id': { access: OPERATOR, foreign: 'not-found', call: async (fx) => ({ path: `/v1/triggers/${await fx.fresh.trigger()}` }) },
+  'POST /v1/triggers/:id/rotate-secret': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/triggers/${fx.trigger}/rotate-secret` }) },
+  // The signature is the credential: a bearer token changes nothing, an unsigned call is refused on the merits.
+  'POST /v1/hooks/:id': { access: 'public', foreign: 'shared', call: (fx) => ({ path: `/v1/hooks/${fx.trigger}`, body: {} }), reached: ['401:invalid_signature'] },
+
   'PUT /v1/secrets/:name': { access: ADMIN, foreign: 'own', call: (fx, caller) => ({ path: `/v1/secrets/${caller === 'foreignAdmin' ? 'THEIRS' : fx.secret}`, body: { value: 'matrix-value' } }) },
   'GET /v1/secrets': { access: OPERATOR, foreign: 'own', call: () => ({ path: '/v1/secrets' }) },
   'DELETE /v1/secrets/:name': { access: ADMIN, foreign: 'not-found', call: async (fx) => ({ path: `/v1/secrets/${await fx.fresh.secret()}` }) },
@@ -210,6 +220,8 @@ describe('access matrix', () => {
     // Fires once a year, and never while the matrix runs: only the routes are exercised.
     const newSchedule = async () => (await owner('/v1/schedules').send({ pipeline, cron: '0 0 1 1 *', paused: true }).expect(201)).body.id as string;
     const schedule = await newSchedule();
+    const newTrigger = async () => (await owner('/v1/triggers').send({ type: 'webhook', pipeline }).expect(201)).body.id as string;
+    const trigger = await newTrigger();
     const secret = `MATRIX_${randomUUID().slice(0, 8).toUpperCase()}`;
     await api().put(`/v1/secrets/${secret}`).set('authorization', `Bearer ${a.token}`).send({ value: 'matrix-value' }).expect(201);
     const publisherName = uniqueName('matrix-pub');
@@ -223,7 +235,7 @@ describe('access matrix', () => {
     const b = await newTenant();
     foreignAdmin = (await member(b.token, b.tenantId, 'admin')).token;
     fx = {
-      a, pipeline, runId, schedule, secret, publisherName, viewerUserId: viewer.userId, plugin: { name: pluginName, version: '1.0.0' },
+      a, pipeline, runId, schedule, trigger, secret, publisherName, viewerUserId: viewer.userId, plugin: { name: pluginName, version: '1.0.0' },
       tokens: { owner: a.token, admin: admin.token, operator: operator.token, viewer: viewer.token, publisher: publisherKey },
       fresh: {
         pipeline: async () => {
@@ -232,6 +244,7 @@ describe('access matrix', () => {
           return name;
         },
         schedule: newSchedule,
+        trigger: newTrigger,
         secret: async () => {
           const name = `DOOMED_${randomUUID().slice(0, 8).toUpperCase()}`;
           await api().put(`/v1/secrets/${name}`).set('authorization', `Bearer ${a.token}`).send({ value: 'doomed-value' }).expect(201);

@@ -95,6 +95,7 @@ export const CONFIG_VARIABLES = {
   BILLING_METER_RUNS: spec(z.string().default('baton_runs'), 'event_name of the Stripe meter counting finished runs.'),
   BILLING_METER_STEP_SECONDS: spec(z.string().default('baton_step_seconds'), 'event_name of the Stripe meter counting step-seconds.'),
   SCHEDULE_RECONCILE_INTERVAL: spec(durationText.default('30s'), 'How often Temporal\'s Schedules are made to match the schedules in PostgreSQL (recreated, removed, repaired, paused or resumed), by one replica at a time.'),
+  TRIGGER_POLL_INTERVAL: spec(durationText.default('2s'), 'How often runs that ended are checked for run-completion triggers to fire, by one replica at a time.'),
   RUN_RETENTION_DAYS: spec(int(1, 36_500).optional(), 'Days finished runs (with their steps, events and logs) are kept on the self-hosted plan; with billing, each plan\'s retentionDays decides. Unset: kept forever.'),
   RETENTION_INTERVAL: spec(durationText.default('1h'), 'How often runs past their plan\'s retention are deleted, by one replica at a time.'),
   RATE_LIMIT_PER_MINUTE: spec(int(1, 10_000_000).default(1200), 'Requests per minute one tenant may make to one API replica, unless its plan says otherwise.'),

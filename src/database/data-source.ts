@@ -18,6 +18,7 @@ import { AuditLog1795000000005 } from './migrations/1795000000005-AuditLog.js';
 import { Invitations1795000000006 } from './migrations/1795000000006-Invitations.js';
 import { Billing1795000000007 } from './migrations/1795000000007-Billing.js';
 import { Schedules1795000000008 } from './migrations/1795000000008-Schedules.js';
+import { Triggers1795000000009 } from './migrations/1795000000009-Triggers.js';
 
 export const ENTITIES = [
   TenantEntity, UserAccountEntity, MembershipEntity, ApiKeyEntity, PipelineEntity, PipelineVersionEntity,
@@ -25,7 +26,7 @@ export const ENTITIES = [
 ];
 const MIGRATION_LOCK_ID = 7_061_616_001;
 
-export const MIGRATIONS = [Foundation1795000000000, RunRetryOf1795000000001, ForEachAndChildRuns1795000000002, Secrets1795000000003, PluginRegistry1795000000004, AuditLog1795000000005, Invitations1795000000006, Billing1795000000007, Schedules1795000000008];
+export const MIGRATIONS = [Foundation1795000000000, RunRetryOf1795000000001, ForEachAndChildRuns1795000000002, Secrets1795000000003, PluginRegistry1795000000004, AuditLog1795000000005, Invitations1795000000006, Billing1795000000007, Schedules1795000000008, Triggers1795000000009];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource({

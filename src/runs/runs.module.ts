@@ -5,5 +5,5 @@ import { RetentionJob } from './retention.cron.js';
 import { RunsRepository } from './runs.repository.js';
 import { RunsService } from './runs.service.js';
 
-@Module({ imports: [PipelinesModule], controllers: [RunsController], providers: [RunsRepository, RunsService, RetentionJob] })
+@Module({ imports: [PipelinesModule], controllers: [RunsController], providers: [RunsRepository, RunsService, RetentionJob], exports: [RunsService] })
 export class RunsModule {}

@@ -71,6 +71,17 @@ export class RunsService {
   }
 
   /**
+   * A run Baton starts on a tenant's behalf (an inbound webhook, another run's end) of the
+   * pipeline's latest version, with the id the caller chose so that a repeated delivery finds it.
+   */
+  async startTriggered(tenantId: string, name: string, inputs: Record<string, unknown>, trigger: Extract<RunTrigger, 'webhook' | 'pipeline'>, runId: string) {
+    const pinned = await this.pipelines.require(tenantId, name);
+    const checked = checkRunInputs(pinned.version.id, pinned.version.definition, inputs);
+    if (checked.problems.length) throw new RunsError('invalid_inputs', 'The inputs do not match the pipeline inputs', checked.problems);
+    return this.launch(tenantId, pinned, checked.inputs, trigger, { runId });
+  }
+
+  /**
    * A new run of the exact pipeline version and inputs of a finished one. With `fromFailed`, steps
    * that succeeded keep their outputs and are not run again; the rest runs as usual.
    */
@@ -103,10 +114,10 @@ export class RunsService {
   }
 
   /** Records the queued run and its steps, then starts its workflow; the run id is the workflow id. */
-  private async launch(tenantId: string, { pipeline, version }: PipelineWithVersion, inputs: Record<string, unknown>, trigger: RunTrigger, extra: { retryOf?: string; reuse?: RunPipelineInput['reuse'] } = {}) {
+  private async launch(tenantId: string, { pipeline, version }: PipelineWithVersion, inputs: Record<string, unknown>, trigger: RunTrigger, extra: { retryOf?: string; reuse?: RunPipelineInput['reuse']; runId?: string } = {}) {
     const definition = version.definition;
     const name = pipeline.name;
-    const id = randomUUID();
+    const id = extra.runId ?? randomUUID();
     const run = await this.runs.insertQueued(
       { id, tenantId, pipelineId: pipeline.id, pipelineName: name, version: version.version, status: 'queued', trigger, inputs, retryOf: extra.retryOf ?? null },
       runStepRows(definition),

@@ -1,0 +1,62 @@
+import { Controller, Delete, Get, HttpCode, Post, Req, Res, type RawBodyRequest } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Public, Roles } from '../common/auth/access.decorators.js';
+import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
+import { SkipRateLimit } from '../common/rate-limit/rate-limit.guard.js';
+import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
+import { CreateTriggerBody, TriggerListQuery } from './dto/triggers.dto.js';
+import { TriggersService } from './triggers.service.js';
+
+@ApiTags('triggers')
+@Controller('v1')
+export class TriggersController {
+  constructor(private readonly triggers: TriggersService) {}
+
+  /** A webhook trigger answers with its URL and signing secret (shown once); a run-completion trigger with its source. */
+  @Post('triggers')
+  @Roles('operator')
+  create(@CurrentPrincipal() principal: Principal, @ValidBody(CreateTriggerBody) body: CreateTriggerBody) {
+    return this.triggers.create(principal, body);
+  }
+
+  @Get('triggers')
+  @Roles('viewer')
+  list(@CurrentPrincipal() principal: Principal, @ValidQuery(TriggerListQuery) query: TriggerListQuery) {
+    return this.triggers.list(principal, query);
+  }
+
+  @Get('triggers/:id')
+  @Roles('viewer')
+  get(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string) {
+    return this.triggers.get(principal, id);
+  }
+
+  @Delete('triggers/:id')
+  @Roles('operator')
+  @HttpCode(204)
+  async remove(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string): Promise<void> {
+    await this.triggers.remove(principal, id);
+  }
+
+  @Post('triggers/:id/rotate-secret')
+  @Roles('operator')
+  @HttpCode(200)
+  rotate(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string) {
+    return this.triggers.rotateSecret(principal, id);
+  }
+
+  /**
+   * Inbound webhook: `X-Baton-Timestamp` (Unix seconds), `X-Baton-Signature: sha256=<hex HMAC of
+   * "<timestamp>.<body>">`, `X-Baton-Delivery` (idempotency). 202 with the run it started; 200
+   * with the same run for a delivery seen before.
+   */
+  @Post('hooks/:id')
+  @Public()
+  @SkipRateLimit()
+  async hook(@ValidParam('id', uuidParam) id: string, @Req() request: RawBodyRequest<FastifyRequest>, @Res({ passthrough: true }) reply: FastifyReply) {
+    const outcome = await this.triggers.receiveHook(id, request.rawBody, request.headers);
+    reply.status(outcome.duplicate ? 200 : 202);
+    return outcome;
+  }
+}

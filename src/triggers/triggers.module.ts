@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AccountsModule } from '../accounts/accounts.module.js';
+import { PipelinesModule } from '../pipelines/pipelines.module.js';
+import { RunsModule } from '../runs/runs.module.js';
+import { CompletionTriggersJob } from './completion-triggers.cron.js';
+import { TriggersController } from './triggers.controller.js';
+import { TriggersRepository } from './triggers.repository.js';
+import { TriggersService } from './triggers.service.js';
+
+@Module({
+  imports: [AccountsModule, PipelinesModule, RunsModule],
+  controllers: [TriggersController],
+  providers: [TriggersRepository, TriggersService, CompletionTriggersJob],
+})
+export class TriggersModule {}
