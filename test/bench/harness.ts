@@ -100,7 +100,8 @@ export async function withBenchStack(rawActivities: Record<string, (...args: nev
 
     const port = await freePort();
     const config: RuntimeConfig = {
-      ...loadConfig({ BATON_HOME: join(home, 'baton'), PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' }),
+      // The benchmarks measure the engine, not the per-tenant request budget.
+      ...loadConfig({ BATON_HOME: join(home, 'baton'), PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', RATE_LIMIT_PER_MINUTE: '10000000' }),
       databaseUrl, temporalAddress: temporal.address,
     };
     const app = await createApi(config);
