@@ -1,5 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import { BillingRepository } from '../src/billing/billing.repository.js';
+import { EntitlementsService } from '../src/billing/entitlements.service.js';
+import { PlanCatalog } from '../src/billing/plans.js';
+import { StripeGateway } from '../src/billing/stripe.provider.js';
+import { LeaderLock } from '../src/database/leader-lock.js';
+import { SchedulesReconcilerJob } from '../src/schedules/schedules-reconciler.cron.js';
+import { SchedulesRepository } from '../src/schedules/schedules.repository.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, newPipeline, newTenant, uniqueName, until, waitForRun, type TestTenant } from './support/builders.js';
 import { freePort, spawnBaton, waitForHttp } from './support/processes.js';
@@ -187,6 +199,37 @@ describe('schedules', () => {
       const orphan = temporal.schedule.getHandle(`baton-${randomUUID()}`);
       await temporal.schedule.create({ scheduleId: orphan.scheduleId, spec: { cronExpressions: ['0 0 1 1 *'] }, action: { type: 'startWorkflow', workflowType: 'scheduledRun', taskQueue: 'nowhere', args: [] }, policies: { overlap: ScheduleOverlapPolicy.SKIP } });
       await until(async () => orphan.describe().then(() => false, () => true), 10_000);
+    });
+
+    it('pauses the schedules a downgraded plan no longer allows, newest first, and resumes them on upgrade', async () => {
+      // This reconciler runs with billing on, as an installation with Stripe would; it holds the
+      // leader lock while it works, so that the stack's own (billing off) waits.
+      const plansFile = join(mkdtempSync(join(tmpdir(), 'plans-')), 'plans.json');
+      writeFileSync(plansFile, JSON.stringify({ defaultPlan: 'open', plans: { open: { title: 'Open' }, tiny: { title: 'Tiny', limits: { schedules: 1 } } } }));
+      const db = await new DataSource({ type: 'postgres', url: inject('databaseUrl') }).initialize();
+      try {
+        const entitlements = new EntitlementsService(new BillingRepository(db), PlanCatalog.load({ file: plansFile }), new StripeGateway({ STRIPE_SECRET_KEY: 'sk_test_reconciler', STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_API_URL: undefined }), { BILLING_GRACE_PERIOD: '7d', RATE_LIMIT_PER_MINUTE: 1200, RUN_RETENTION_DAYS: undefined });
+        const leader = new LeaderLock(db);
+        const reconciler = new SchedulesReconcilerJob(new SchedulesRepository(db), entitlements, temporal, leader, new SchedulerRegistry(), { SCHEDULE_RECONCILE_INTERVAL: '1h', TEMPORAL_TASK_QUEUE: inject('apiEnv').TEMPORAL_TASK_QUEUE ?? 'baton-shared' });
+        const other = await newTenant();
+        const name = uniqueName('sched');
+        await other.put(`/v1/pipelines/${name}`, newPipeline(name, { hello: { uses: 'core/echo@^1', with: {} } })).expect(201);
+        const older = (await other.post('/v1/schedules', { pipeline: name, cron: '0 0 1 1 *' }).expect(201)).body.id;
+        const newer = (await other.post('/v1/schedules', { pipeline: name, cron: '0 0 1 1 *' }).expect(201)).body.id;
+        const state = async (id: string) => (await temporal.schedule.getHandle(`baton-${id}`).describe()).state;
+        const reconcileOn = async (plan: string) => {
+          await db.query('UPDATE tenant SET plan = $2 WHERE id = $1', [other.tenantId, plan]);
+          await until(async () => leader.runExclusive(SchedulesReconcilerJob.JOB, async () => {
+            await reconciler.runOnce();
+            expect([(await state(older)).paused, (await state(newer)).paused]).toEqual([false, plan === 'tiny']);
+          }), 10_000);
+        };
+        await reconcileOn('tiny');
+        await leader.runExclusive(SchedulesReconcilerJob.JOB, async () => expect((await state(newer)).note).toMatch(/plan allows 1 schedule/));
+        await reconcileOn('open');
+      } finally {
+        await db.destroy();
+      }
     });
 
     it('pauses the schedules of a suspended tenant and resumes them when it is resumed', async () => {
