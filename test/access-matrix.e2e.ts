@@ -156,6 +156,9 @@ const MATRIX: Record<string, RouteSpec> = {
   'GET /v1/publishers/keys': { access: PUBLISHER, foreign: 'own', call: () => ({ path: '/v1/publishers/keys' }), reached: [404] },
   'DELETE /v1/publishers/keys/:id': { access: PUBLISHER, foreign: 'not-found', call: async (fx) => ({ path: `/v1/publishers/keys/${await fx.fresh.publisherKeyId()}` }) },
 
+  'GET /v1/observability/summary': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/observability/summary?window=7d' }) },
+  'GET /v1/observability/steps': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/observability/steps?window=7d' }) },
+
   'GET /v1/billing/plans': { access: 'public', foreign: 'shared', call: () => ({ path: '/v1/billing/plans' }) },
   'GET /v1/billing/subscription': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/billing/subscription' }) },
   'GET /v1/billing/usage': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/billing/usage' }) },

@@ -93,6 +93,9 @@ export interface RunView {
   status: string;
   outputs: Record<string, unknown> | null;
   error: { message: string; code?: string; step?: string } | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
   steps: StepView[];
 }
 

@@ -1,0 +1,27 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Roles } from '../common/auth/access.decorators.js';
+import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
+import { ValidQuery } from '../common/validation/zod.js';
+import { WindowQuery } from './dto/observability.dto.js';
+import { ObservabilityService } from './observability.service.js';
+
+@ApiTags('observability')
+@Controller('v1/observability')
+export class ObservabilityController {
+  constructor(private readonly observability: ObservabilityService) {}
+
+  /** Per pipeline: runs, success rate, duration and queue-wait percentiles, failures by step, SLA breaches. */
+  @Get('summary')
+  @Roles('viewer')
+  summary(@CurrentPrincipal() principal: Principal, @ValidQuery(WindowQuery) query: WindowQuery) {
+    return this.observability.summary(principal, query);
+  }
+
+  /** Per plugin step type: calls, failures, failure rate, retries, p95 duration. */
+  @Get('steps')
+  @Roles('viewer')
+  steps(@CurrentPrincipal() principal: Principal, @ValidQuery(WindowQuery) query: WindowQuery) {
+    return this.observability.steps(principal, query);
+  }
+}

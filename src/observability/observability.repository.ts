@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+export interface PipelineSummaryRow {
+  pipeline: string;
+  runs: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  active: number;
+  durationMs: [number, number, number] | null;
+  queueWaitMs: [number, number] | null;
+  slaBreaches: number;
+  failuresByStep: Record<string, number> | null;
+}
+
+export interface StepTypeRow {
+  uses: string;
+  calls: number;
+  failures: number;
+  retries: number;
+  p95Ms: number | null;
+}
+
+/**
+ * Aggregates computed in PostgreSQL over a tenant's runs created in a window (the keyset index on
+ * (tenant_id, created_at) bounds the scan); nothing is loaded into Node row by row.
+ */
+@Injectable()
+export class ObservabilityRepository {
+  constructor(private readonly db: DataSource) {}
+
+  pipelineSummary(tenantId: string, since: Date): Promise<PipelineSummaryRow[]> {
+    return this.db.query(
+      `WITH runs AS (
+         SELECT r.id, r.pipeline_name, r.status, r.created_at, r.started_at, r.ended_at, (v.definition->>'sla')::interval AS sla
+           FROM run r
+           JOIN pipeline_version v ON v.pipeline_id = r.pipeline_id AND v.version = r.version
+          WHERE r.tenant_id = $1 AND r.created_at >= $2
+       ), step_failures AS (
+         SELECT pipeline_name, jsonb_object_agg(step_id, n) AS failures_by_step
+           FROM (SELECT runs.pipeline_name, s.step_id, count(*)::int AS n
+                   FROM run_step s JOIN runs ON runs.id = s.run_id
+                  WHERE s.tenant_id = $1 AND s.status IN ('failed', 'timed_out')
+                  GROUP BY 1, 2) per_step
+          GROUP BY pipeline_name
+       )
+       SELECT runs.pipeline_name AS pipeline,
+              count(*)::int AS runs,
+              count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
+              count(*) FILTER (WHERE status IN ('failed', 'timed_out'))::int AS failed,
+              count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled,
+              count(*) FILTER (WHERE status IN ('queued', 'running', 'waiting'))::int AS active,
+              percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM ended_at - started_at) * 1000)
+                FILTER (WHERE ended_at IS NOT NULL AND started_at IS NOT NULL) AS "durationMs",
+              percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at) * 1000)
+                FILTER (WHERE started_at IS NOT NULL) AS "queueWaitMs",
+              count(*) FILTER (WHERE sla IS NOT NULL AND started_at IS NOT NULL AND coalesce(ended_at, now()) - started_at > sla)::int AS "slaBreaches",
+              (SELECT failures_by_step FROM step_failures sf WHERE sf.pipeline_name = runs.pipeline_name) AS "failuresByStep"
+         FROM runs
+        GROUP BY runs.pipeline_name
+        ORDER BY runs.pipeline_name`,
+      [tenantId, since],
+    );
+  }
+
+  stepTypes(tenantId: string, since: Date): Promise<StepTypeRow[]> {
+    return this.db.query(
+      `SELECT split_part(s.uses, '@', 1) AS uses,
+              count(*)::int AS calls,
+              count(*) FILTER (WHERE s.status IN ('failed', 'timed_out'))::int AS failures,
+              coalesce(sum(greatest(s.attempt - 1, 0)), 0)::int AS retries,
+              percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM s.ended_at - s.started_at) * 1000)
+                FILTER (WHERE s.ended_at IS NOT NULL AND s.started_at IS NOT NULL) AS "p95Ms"
+         FROM run r JOIN run_step s ON s.run_id = r.id
+        WHERE r.tenant_id = $1 AND r.created_at >= $2 AND s.started_at IS NOT NULL
+        GROUP BY 1
+        ORDER BY 1`,
+      [tenantId, since],
+    );
+  }
+}

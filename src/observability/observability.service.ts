@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '../common/auth/principal.js';
+import type { WindowQuery } from './dto/observability.dto.js';
+import { ObservabilityRepository } from './observability.repository.js';
+
+const ms = (value: number | null | undefined) => (value === null || value === undefined ? null : Math.round(value));
+const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 10_000) / 10_000 : null);
+
+@Injectable()
+export class ObservabilityService {
+  constructor(private readonly observability: ObservabilityRepository) {}
+
+  /** Per pipeline, over the runs created in the window. */
+  async summary(principal: Principal, { window }: WindowQuery) {
+    const since = new Date(Date.now() - window.ms);
+    const rows = await this.observability.pipelineSummary(principal.tenantId, since);
+    return {
+      window: window.text,
+      since: since.toISOString(),
+      items: rows.map((r) => ({
+        pipeline: r.pipeline,
+        runs: r.runs,
+        succeeded: r.succeeded,
+        failed: r.failed,
+        cancelled: r.cancelled,
+        active: r.active,
+        // Of the runs that finished, the share that succeeded.
+        successRate: rate(r.succeeded, r.succeeded + r.failed + r.cancelled),
+        durationMs: { p50: ms(r.durationMs?.[0]), p95: ms(r.durationMs?.[1]), p99: ms(r.durationMs?.[2]) },
+        queueWaitMs: { p50: ms(r.queueWaitMs?.[0]), p95: ms(r.queueWaitMs?.[1]) },
+        failuresByStep: r.failuresByStep ?? {},
+        slaBreaches: r.slaBreaches,
+      })),
+    };
+  }
+
+  /** Per plugin step type (`plugin/step`, all versions), over the steps of runs created in the window. */
+  async steps(principal: Principal, { window }: WindowQuery) {
+    const since = new Date(Date.now() - window.ms);
+    const rows = await this.observability.stepTypes(principal.tenantId, since);
+    return {
+      window: window.text,
+      since: since.toISOString(),
+      items: rows.map((r) => ({ uses: r.uses, calls: r.calls, failures: r.failures, failureRate: rate(r.failures, r.calls), retries: r.retries, p95Ms: ms(r.p95Ms) })),
+    };
+  }
+}

@@ -1,0 +1,69 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newPipeline, newTenant, uniqueName, waitForRun, type RunView, type TestTenant } from './support/builders.js';
+
+/** PostgreSQL's percentile_cont: linear interpolation between the closest ranks. */
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = p * (sorted.length - 1);
+  const [low, high] = [Math.floor(position), Math.ceil(position)];
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
+}
+
+const between = (from: string | null, to: string | null) => Date.parse(to!) - Date.parse(from!);
+
+describe('observability', () => {
+  let tenant: TestTenant;
+  const names = { steady: uniqueName('steady'), flaky: uniqueName('flaky'), slow: uniqueName('slow') };
+  const runs: Record<keyof typeof names, RunView[]> = { steady: [], flaky: [], slow: [] };
+
+  beforeAll(async () => {
+    tenant = await newTenant();
+    await tenant.put(`/v1/pipelines/${names.steady}`, newPipeline(names.steady, { hello: { uses: 'core/echo@^1', with: {} }, nap: { uses: 'core/sleep@^1', needs: ['hello'], with: { ms: 200 } } })).expect(201);
+    await tenant.put(`/v1/pipelines/${names.flaky}`, newPipeline(names.flaky, { hello: { uses: 'core/echo@^1', with: {} }, boom: { uses: 'core/fail@^1', needs: ['hello'], with: { message: 'no' } } })).expect(201);
+    await tenant.put(`/v1/pipelines/${names.slow}`, newPipeline(names.slow, { nap: { uses: 'core/sleep@^1', with: { ms: 1_500 } } }, { sla: '1s' })).expect(201);
+    const started = await Promise.all(([['steady', 4], ['flaky', 2], ['slow', 1]] as const).flatMap(([key, n]) =>
+      Array.from({ length: n }, async () => [key, (await tenant.post(`/v1/pipelines/${names[key]}/runs`, {}).expect(202)).body.id as string] as const)));
+    for (const [key, id] of started) runs[key].push(await waitForRun(tenant, id));
+  });
+
+  it('summarises each pipeline in SQL: counts, success rate, duration and queue-wait percentiles, failures by step, SLA breaches', async () => {
+    const { body } = await tenant.get('/v1/observability/summary?window=1h').expect(200);
+    expect(body.window).toBe('1h');
+    expect(body.items.map((i: { pipeline: string }) => i.pipeline)).toEqual(Object.values(names).sort());
+    const item = (key: keyof typeof names) => body.items.find((i: { pipeline: string }) => i.pipeline === names[key]);
+    expect(item('steady')).toMatchObject({ runs: 4, succeeded: 4, failed: 0, successRate: 1, failuresByStep: {}, slaBreaches: 0 });
+    expect(item('flaky')).toMatchObject({ runs: 2, succeeded: 0, failed: 2, successRate: 0, failuresByStep: { boom: 2 }, slaBreaches: 0 });
+    expect(item('slow')).toMatchObject({ runs: 1, succeeded: 1, slaBreaches: 1 });
+    // Percentiles match an independent computation from the runs the API returns (to the millisecond it rounds to).
+    const durations = runs.steady.map((r) => between(r.startedAt, r.endedAt));
+    const waits = runs.steady.map((r) => between(r.createdAt, r.startedAt));
+    for (const [p, key] of [[0.5, 'p50'], [0.95, 'p95'], [0.99, 'p99']] as const) expect(Math.abs(item('steady').durationMs[key] - percentile(durations, p))).toBeLessThanOrEqual(2);
+    for (const [p, key] of [[0.5, 'p50'], [0.95, 'p95']] as const) expect(Math.abs(item('steady').queueWaitMs[key] - percentile(waits, p))).toBeLessThanOrEqual(2);
+    expect(item('steady').durationMs.p50).toBeGreaterThanOrEqual(200);
+  });
+
+  it('summarises each plugin step type: calls, failures, failure rate, retries, p95', async () => {
+    const { body } = await tenant.get('/v1/observability/steps?window=1h').expect(200);
+    const all = Object.values(runs).flat().flatMap((r) => r.steps.filter((s) => s.startedAt));
+    const byType = (uses: string) => all.filter((s) => s.uses.startsWith(`${uses}@`));
+    const expected = ['core/echo', 'core/fail', 'core/sleep'].map((uses) => {
+      const steps = byType(uses);
+      const failures = steps.filter((s) => s.status === 'failed' || s.status === 'timed_out').length;
+      return { uses, calls: steps.length, failures, failureRate: failures / steps.length, retries: steps.reduce((n, s) => n + Math.max(s.attempt - 1, 0), 0) };
+    });
+    expect(body.items.map(({ p95Ms: _, ...rest }: { p95Ms: number }) => rest)).toEqual(expected);
+    expect(expected.map((e) => e.calls)).toEqual([6, 2, 5]);
+    const sleeps = byType('core/sleep').filter((s) => s.endedAt).map((s) => between(s.startedAt, s.endedAt));
+    expect(Math.abs(body.items[2].p95Ms - percentile(sleeps, 0.95))).toBeLessThanOrEqual(2);
+  });
+
+  it('is scoped to the tenant and refuses a window it cannot read', async () => {
+    const other = await newTenant();
+    expect((await other.get('/v1/observability/summary').expect(200)).body).toMatchObject({ window: '24h', items: [] });
+    expect((await other.get('/v1/observability/steps').expect(200)).body.items).toEqual([]);
+    for (const window of ['100d', 'soon', '0s']) {
+      const response = await tenant.get(`/v1/observability/summary?window=${window}`).expect(400);
+      expect(response.body.errors[0].path).toBe('query.window');
+    }
+  });
+});
