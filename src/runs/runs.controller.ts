@@ -1,11 +1,12 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import { pipelineNameParam } from '../pipelines/dto/pipelines.dto.js';
 import { ApprovalBody, RetryRunBody, RunEventsQuery, RunListQuery, RunLogsQuery, StartRunBody, stepIdParam } from './dto/runs.dto.js';
-import { RunsService } from './runs.service.js';
+import { RunsService, type EventSink } from './runs.service.js';
 
 @ApiTags('runs')
 @Controller('v1')
@@ -58,10 +59,20 @@ export class RunsController {
     return this.runs.decide(principal, id, stepId, body);
   }
 
+  /**
+   * A JSON page of the run's events, or with `Accept: text/event-stream` a live stream of them
+   * (Server-Sent Events, resumable with `Last-Event-ID`) that ends when the run ends.
+   */
   @Get('runs/:id/events')
   @Roles('viewer')
-  events(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidQuery(RunEventsQuery) query: RunEventsQuery) {
-    return this.runs.events(principal, id, query);
+  async events(
+    @CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidQuery(RunEventsQuery) query: RunEventsQuery,
+    @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    if (!String(request.headers.accept ?? '').includes('text/event-stream')) return this.runs.events(principal, id, query);
+    const lastEventId = Number(request.headers['last-event-id']);
+    await this.runs.streamEvents(principal, id, Number.isSafeInteger(lastEventId) && lastEventId > 0 ? lastEventId : query.after, () => serverSentEvents(reply));
+    return undefined;
   }
 
   @Get('runs/:id/logs')
@@ -69,4 +80,18 @@ export class RunsController {
   logs(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidQuery(RunLogsQuery) query: RunLogsQuery) {
     return this.runs.logs(principal, id, query);
   }
+}
+
+/** Takes the response over for Server-Sent Events: `id`, `event` and `data` per run event. */
+function serverSentEvents(reply: FastifyReply): EventSink {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  const closed = new Promise<void>((resolve) => raw.once('close', () => resolve()));
+  return {
+    send: (event) => void raw.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`),
+    comment: (text) => void raw.write(`: ${text}\n\n`),
+    end: () => void raw.end(),
+    closed,
+  };
 }

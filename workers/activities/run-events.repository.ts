@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { eventKeyPrefix, type RunEvent } from '../contracts/index.js';
+import { eventKeyPrefix, RUN_EVENTS_CHANNEL, type RunEvent } from '../contracts/index.js';
 
 /**
  * Appends run events idempotently (unique `(run_id, key)`) and, in the same transaction,
@@ -58,6 +58,8 @@ export class RunEventsRepository {
     );
     const inserted = new Set(rows.map((r) => r.key));
     for (const event of events) if (inserted.has(event.key)) await project(client, tenantId, runId, event);
+    // Delivered at commit: API replicas streaming this run fetch what is new.
+    if (inserted.size) await client.query('SELECT pg_notify($1, $2)', [RUN_EVENTS_CHANNEL, runId]);
     return inserted.size;
   }
 }

@@ -43,6 +43,9 @@ export interface ChildRunRequest {
   with: Record<string, unknown>;
 }
 
+/** PostgreSQL channel on which a run's id is announced when events are appended to it (payload: the run id). */
+export const RUN_EVENTS_CHANNEL = 'baton_run_events';
+
 /** Signal that carries a decision on an approval step (`POST /v1/runs/{id}/approvals/{stepId}`). */
 export const APPROVAL_SIGNAL = 'baton.approval';
 
