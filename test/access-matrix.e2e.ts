@@ -159,6 +159,8 @@ const MATRIX: Record<string, RouteSpec> = {
   'GET /v1/observability/summary': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/observability/summary?window=7d' }) },
   'GET /v1/observability/steps': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/observability/steps?window=7d' }) },
 
+  'GET /v1/lineage': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/lineage?dataset=exports/matrix.json' }) },
+
   'GET /v1/billing/plans': { access: 'public', foreign: 'shared', call: () => ({ path: '/v1/billing/plans' }) },
   'GET /v1/billing/subscription': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/billing/subscription' }) },
   'GET /v1/billing/usage': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/billing/usage' }) },

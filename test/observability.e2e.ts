@@ -67,3 +67,31 @@ describe('observability', () => {
     }
   });
 });
+
+describe('lineage', () => {
+  it('answers which pipeline steps wrote and read a dataset, as OpenLineage run events, per tenant', async () => {
+    const tenant = await newTenant();
+    const path = `exports/${uniqueName('rows')}.json`;
+    const writer = uniqueName('writer');
+    const reader = uniqueName('reader');
+    await tenant.put(`/v1/pipelines/${writer}`, newPipeline(writer, { save: { uses: 'files/write@^1', with: { path, rows: [{ a: 1 }, { a: 2 }] } } })).expect(201);
+    await tenant.put(`/v1/pipelines/${reader}`, newPipeline(reader, { load: { uses: 'files/read@^1', with: { path, as: 'rows' } } })).expect(201);
+    const wrote = await waitForRun(tenant, (await tenant.post(`/v1/pipelines/${writer}/runs`, {}).expect(202)).body.id);
+    const read = await waitForRun(tenant, (await tenant.post(`/v1/pipelines/${reader}/runs`, {}).expect(202)).body.id);
+    expect([wrote.status, read.status]).toEqual(['succeeded', 'succeeded']);
+    // The dataset as the steps named it in their lineage events.
+    const { body: events } = await tenant.get(`/v1/runs/${wrote.id}/events?limit=500`).expect(200);
+    const output = events.items.find((e: { type: string; direction?: string }) => e.type === 'step.lineage' && e.direction === 'output');
+    const { body } = await tenant.get(`/v1/lineage?dataset=${encodeURIComponent(output.name)}&namespace=${encodeURIComponent(output.namespace)}`).expect(200);
+    expect(body.producers).toEqual([{ job: `${writer}.save`, runId: wrote.id }]);
+    expect(body.consumers).toEqual([{ job: `${reader}.load`, runId: read.id }]);
+    expect(body.events[0]).toMatchObject({
+      eventType: 'COMPLETE', run: { runId: read.id }, job: { namespace: `baton/${tenant.tenantId}`, name: `${reader}.load`, facets: { baton: { pipeline: reader, step: 'load' } } },
+      inputs: [{ namespace: output.namespace, name: output.name }],
+    });
+    // Another tenant's lineage holds none of it.
+    const other = await newTenant();
+    expect((await other.get(`/v1/lineage?dataset=${encodeURIComponent(output.name)}`).expect(200)).body.events).toEqual([]);
+    await tenant.get('/v1/lineage').expect(400);
+  });
+});

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { ValidQuery } from '../common/validation/zod.js';
-import { WindowQuery } from './dto/observability.dto.js';
+import { LineageQuery, WindowQuery } from './dto/observability.dto.js';
 import { ObservabilityService } from './observability.service.js';
 
 @ApiTags('observability')
@@ -23,5 +23,18 @@ export class ObservabilityController {
   @Roles('viewer')
   steps(@CurrentPrincipal() principal: Principal, @ValidQuery(WindowQuery) query: WindowQuery) {
     return this.observability.steps(principal, query);
+  }
+}
+
+@ApiTags('observability')
+@Controller('v1/lineage')
+export class LineageController {
+  constructor(private readonly observability: ObservabilityService) {}
+
+  /** The jobs (pipeline steps) and runs that produced and consumed a dataset, OpenLineage-shaped. */
+  @Get()
+  @Roles('viewer')
+  lineage(@CurrentPrincipal() principal: Principal, @ValidQuery(LineageQuery) query: LineageQuery) {
+    return this.observability.lineage(principal, query);
   }
 }

@@ -14,6 +14,17 @@ export interface PipelineSummaryRow {
   failuresByStep: Record<string, number> | null;
 }
 
+/** One step of one run that read or wrote the dataset, with everything that step read and wrote. */
+export interface LineageRow {
+  runId: string;
+  pipeline: string;
+  stepId: string;
+  uses: string;
+  at: Date;
+  inputs: Array<{ namespace: string; name: string }> | null;
+  outputs: Array<{ namespace: string; name: string }> | null;
+}
+
 export interface StepTypeRow {
   uses: string;
   calls: number;
@@ -77,6 +88,27 @@ export class ObservabilityRepository {
         GROUP BY 1
         ORDER BY 1`,
       [tenantId, since],
+    );
+  }
+
+  /** Newest first; a step retried counts once, with the datasets of all its attempts. */
+  lineage(tenantId: string, dataset: { name: string; namespace?: string }, limit: number): Promise<LineageRow[]> {
+    return this.db.query(
+      `WITH touching AS (
+         SELECT DISTINCT run_id, step_id FROM run_event
+          WHERE tenant_id = $1 AND type = 'step.lineage' AND data->>'name' = $2 AND ($3::text IS NULL OR data->>'namespace' = $3)
+       )
+       SELECT e.run_id AS "runId", r.pipeline_name AS pipeline, e.step_id AS "stepId", s.uses, max(e.created_at) AS at,
+              jsonb_agg(DISTINCT jsonb_build_object('namespace', e.data->>'namespace', 'name', e.data->>'name')) FILTER (WHERE e.data->>'direction' = 'input') AS inputs,
+              jsonb_agg(DISTINCT jsonb_build_object('namespace', e.data->>'namespace', 'name', e.data->>'name')) FILTER (WHERE e.data->>'direction' = 'output') AS outputs
+         FROM touching t
+         JOIN run_event e ON e.run_id = t.run_id AND e.step_id = t.step_id AND e.tenant_id = $1 AND e.type = 'step.lineage'
+         JOIN run r ON r.id = e.run_id
+         JOIN run_step s ON s.run_id = e.run_id AND s.step_id = e.step_id
+        GROUP BY e.run_id, r.pipeline_name, e.step_id, s.uses
+        ORDER BY at DESC
+        LIMIT $4`,
+      [tenantId, dataset.name, dataset.namespace ?? null, limit],
     );
   }
 }

@@ -15,3 +15,10 @@ export const WindowQuery = z.strictObject({
   }),
 });
 export type WindowQuery = z.output<typeof WindowQuery>;
+
+export const LineageQuery = z.strictObject({
+  dataset: z.string().min(1).max(1024),
+  namespace: z.string().min(1).max(256).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export type LineageQuery = z.output<typeof LineageQuery>;
