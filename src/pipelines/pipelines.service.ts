@@ -75,6 +75,11 @@ export class PipelinesService {
     return found;
   }
 
+  /** The latest version of an active pipeline, or null: for features that name a pipeline in a body (schedules, triggers). */
+  findLatest(tenantId: string, name: string): Promise<PipelineWithVersion | null> {
+    return this.pipelines.findVersion(tenantId, name);
+  }
+
   /** The pinned version a run will execute. */
   async require(tenantId: string, name: string, version?: number): Promise<PipelineWithVersion> {
     const found = await this.pipelines.findVersion(tenantId, name, version);

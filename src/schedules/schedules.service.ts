@@ -160,7 +160,7 @@ export class SchedulesService {
   /** The pipeline exists and takes the inputs, and the time zone is real; the cron expression is Temporal's to judge. */
   private async check(tenantId: string, fields: ScheduleFields): Promise<void> {
     const problems = timezoneProblem(fields.timezone);
-    const pinned = await this.pipelines.require(tenantId, fields.pipelineName).catch(() => null);
+    const pinned = await this.pipelines.findLatest(tenantId, fields.pipelineName);
     if (!pinned) problems.push({ path: 'pipeline', message: `Pipeline ${fields.pipelineName} was not found` });
     else problems.push(...checkRunInputs(pinned.version.id, pinned.version.definition, fields.inputs).problems);
     if (fields.startAt && fields.endAt && fields.startAt >= fields.endAt) problems.push({ path: 'endAt', message: '`endAt` must be after `startAt`' });

@@ -154,7 +154,7 @@ export class TriggersService {
   }
 
   private async pipelineExists(tenantId: string, name: string): Promise<boolean> {
-    return this.pipelines.require(tenantId, name).then(() => true, () => false);
+    return (await this.pipelines.findLatest(tenantId, name)) !== null;
   }
 
   private async require(tenantId: string, id: string): Promise<TriggerRow> {
