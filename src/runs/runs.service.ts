@@ -227,14 +227,15 @@ export class RunsService {
     let done = false;
     const pump = async () => {
       if (done) return;
-      for (let page = await this.runs.events(tenantId, id, { after: last, limit: STREAM_PAGE }); ; page = await this.runs.events(tenantId, id, { after: last, limit: STREAM_PAGE })) {
+      let page: RunEventEntity[];
+      do {
+        page = await this.runs.events(tenantId, id, { after: last, limit: STREAM_PAGE });
         for (const event of page) {
           sink.send(toEventResponse(event));
           last = Number(event.id);
           if (event.type === 'run.completed') done = true;
         }
-        if (page.length < STREAM_PAGE) break;
-      }
+      } while (page.length === STREAM_PAGE);
       // A run that ended without a completion event (its start failed) has nothing more to say.
       if (!done && TERMINAL_RUN_STATUSES.includes((await this.runs.findById(tenantId, id))?.status ?? run.status)) done = true;
       if (done) sink.end();
