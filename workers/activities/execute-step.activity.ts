@@ -59,11 +59,13 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const subject = eventKeyPrefix(stepId, item);
     const itemField = item === undefined ? {} : { item };
     const record = (...events: RunEvent[]) => deps.events.append(tenantId, runId, events);
-    await record({ type: 'step.started', key: `${subject}:started:${attempt}`, at: now(), stepId, ...itemField, uses: input.uses, attempt });
+    const queuedAt = new Date(context.info.currentAttemptScheduledTimestampMs).toISOString();
+    await record({ type: 'step.started', key: `${subject}:started:${attempt}`, at: now(), stepId, ...itemField, uses: input.uses, attempt, queuedAt });
 
-    const fail = async (code: FailureCode, message: string, retryable: boolean): Promise<never> => {
-      await record({ type: 'step.attempt_failed', key: `${subject}:attempt_failed:${attempt}`, at: now(), stepId, ...itemField, attempt, error: { message, code }, retryable });
-      throw ApplicationFailure.create({ type: FAILURE_TYPE[code], message, nonRetryable: !retryable, details: [code] });
+    const fail = async (code: FailureCode, message: string, retryable: boolean, stepCode?: string): Promise<never> => {
+      const error = { message, code, ...(stepCode ? { stepCode } : {}) };
+      await record({ type: 'step.attempt_failed', key: `${subject}:attempt_failed:${attempt}`, at: now(), stepId, ...itemField, attempt, error, retryable });
+      throw ApplicationFailure.create({ type: FAILURE_TYPE[code], message, nonRetryable: !retryable, details: stepCode ? [code, stepCode] : [code] });
     };
 
     const bundle = await deps.plugins.bundleFor(pin.digest);
@@ -125,6 +127,6 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
       if (context.cancellationDetails?.workerShutdown) return fail('worker_shutdown', 'The worker shut down while the step ran', true);
       throw new CancelledFailure('Step cancelled');
     }
-    return fail(outcome.error.code, hide(outcome.error.message), outcome.error.retryable);
+    return fail(outcome.error.code, hide(outcome.error.message), outcome.error.retryable, outcome.error.stepCode);
   };
 }
