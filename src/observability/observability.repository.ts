@@ -23,17 +23,8 @@ export interface StepTypeRow {
   p95Ms: number | null;
 }
 
-/**
- * Aggregates computed in PostgreSQL over a tenant's runs created in a window (the keyset index on
- * (tenant_id, created_at) bounds the scan); nothing is loaded into Node row by row.
- */
-@Injectable()
-export class ObservabilityRepository {
-  constructor(private readonly db: DataSource) {}
-
-  pipelineSummary(tenantId: string, since: Date): Promise<PipelineSummaryRow[]> {
-    return this.db.query(
-      `WITH runs AS (
+/** Per pipeline, the runs of tenant $1 created since $2 (exported for the benchmark's EXPLAIN). */
+export const PIPELINE_SUMMARY_SQL = `WITH runs AS (
          SELECT r.id, r.pipeline_name, r.status, r.created_at, r.started_at, r.ended_at, (v.definition->>'sla')::interval AS sla
            FROM run r
            JOIN pipeline_version v ON v.pipeline_id = r.pipeline_id AND v.version = r.version
@@ -60,11 +51,19 @@ export class ObservabilityRepository {
               (SELECT failures_by_step FROM step_failures sf WHERE sf.pipeline_name = runs.pipeline_name) AS "failuresByStep"
          FROM runs
         GROUP BY runs.pipeline_name
-        ORDER BY runs.pipeline_name`,
-      [tenantId, since],
-    );
-  }
+        ORDER BY runs.pipeline_name`;
 
+/**
+ * Aggregates computed in PostgreSQL over a tenant's runs created in a window (the keyset index on
+ * (tenant_id, created_at) bounds the scan); nothing is loaded into Node row by row.
+ */
+@Injectable()
+export class ObservabilityRepository {
+  constructor(private readonly db: DataSource) {}
+
+  pipelineSummary(tenantId: string, since: Date): Promise<PipelineSummaryRow[]> {
+    return this.db.query(PIPELINE_SUMMARY_SQL, [tenantId, since]);
+  }
   stepTypes(tenantId: string, since: Date): Promise<StepTypeRow[]> {
     return this.db.query(
       `SELECT split_part(s.uses, '@', 1) AS uses,

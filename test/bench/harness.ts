@@ -24,6 +24,9 @@ export const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 7);
 
 export interface BenchStack {
   client: Client;
+  /** The API's base URL and database, for benchmarks that need more than the bench tenant. */
+  baseUrl: string;
+  databaseUrl: string;
   /** Calls the Baton API as the bench tenant's owner. */
   call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>>;
   /** Starts a run of `pipeline` through the API and waits for it to succeed. */
@@ -140,7 +143,7 @@ export async function withBenchStack(rawActivities: Record<string, (...args: nev
       const run = await call('GET', `/v1/runs/${id}`);
       if (run.status !== 'succeeded') throw new Error(`bench run ${id} ended ${run.status}: ${JSON.stringify(run.error)}`);
     };
-    await bench({ client, call, runPipeline });
+    await bench({ client, baseUrl: base, databaseUrl, call, runPipeline });
   } finally {
     for (const stop of stops.reverse()) await stop().catch((e: Error) => console.error(e.message));
     rmSync(home, { recursive: true, force: true });

@@ -1,0 +1,167 @@
+/**
+ * `npm run bench:observability`: the read API at scale. Seeds (in SQL) 1,000,000 runs, 3,000,000
+ * steps and 10,000,000 run events across 100 tenants over 30 days, plus one run with 200,000 log
+ * lines, then times over HTTP, against the same endpoint for a tenant with 100 runs (the baseline,
+ * same process): `GET /v1/runs` (first page, filtered pages, an error search, a page 9,000 runs
+ * deep), the observability summary and step statistics, and a deep page of logs; and prints the
+ * plan PostgreSQL chose for each query (EXPLAIN ANALYZE), to show the indexes doing the work.
+ * BENCH_RUNS, BENCH_TENANTS, BENCH_EVENTS_PER_RUN and BENCH_REQUESTS scale it down or up.
+ */
+import { DataSource } from 'typeorm';
+import { encodeCursor } from '../../src/common/pagination/pagination.js';
+import { createDataSource } from '../../src/database/data-source.js';
+import { PIPELINE_SUMMARY_SQL } from '../../src/observability/observability.repository.js';
+import { RunsRepository, type RunFilter } from '../../src/runs/runs.repository.js';
+import { median, time, withBenchStack } from './harness.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 1_000_000);
+const TENANTS = Number(process.env.BENCH_TENANTS ?? 100);
+const EVENTS_PER_RUN = Number(process.env.BENCH_EVENTS_PER_RUN ?? 10);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 60);
+const BIG_RUN_LOGS = 200_000;
+const PIPELINES_PER_TENANT = 5;
+
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))]!;
+
+/** The bench's own tenants (signed up through the API) plus TENANTS - 1 more, with pipelines and runs. */
+async function seed(db: DataSource, big: string, small: string): Promise<{ bigRun: string }> {
+  await db.query('SET synchronous_commit = off');
+  await db.query(`INSERT INTO tenant (id, name, plan, status) SELECT gen_random_uuid(), 'bench-' || g, 'self-hosted', 'active' FROM generate_series(1, $1) g`, [TENANTS - 1]);
+  await db.query(`CREATE TEMP TABLE bench_pipeline AS
+    SELECT t.id AS tenant_id, gen_random_uuid() AS id, 'p' || i AS name, t.id = $1 AS is_small FROM tenant t, generate_series(1, ${PIPELINES_PER_TENANT}) i`, [small]);
+  await db.query(`CREATE TEMP TABLE big_pipeline AS SELECT (row_number() OVER ()) - 1 AS idx, * FROM bench_pipeline WHERE NOT is_small`);
+  await db.query(`INSERT INTO pipeline (id, tenant_id, name, latest_version) SELECT id, tenant_id, name, 1 FROM bench_pipeline`);
+  await db.query(`INSERT INTO pipeline_version (id, tenant_id, pipeline_id, version, definition, pins, checksum)
+    SELECT gen_random_uuid(), tenant_id, id, 1, json_build_object('apiVersion', 'baton/v1', 'kind', 'Pipeline', 'name', name, 'sla', '10m',
+             'steps', json_build_object('extract', json_build_object('uses', 'postgres/query@^1'), 'check', json_build_object('uses', 'quality/expect@^1'), 'load', json_build_object('uses', 'postgres/load@^1'))),
+           '{}', 'bench' FROM bench_pipeline`);
+  const started = Date.now();
+  // Runs of the big tenants spread over 30 days; the small tenant gets 100. 90% succeed, 8% fail
+  // (with a few kinds of error, one of them rare), 2% are cancelled; most are started by the API
+  // or a schedule, a few by webhooks and retries.
+  await db.query(`INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, created_at, started_at, ended_at, error)
+    SELECT gen_random_uuid(), p.tenant_id, p.id, p.name, 1, x.status,
+           CASE WHEN x.t < 0.7 THEN 'api' WHEN x.t < 0.95 THEN 'schedule' WHEN x.t < 0.99 THEN 'webhook' ELSE 'retry' END,
+           '{}', x.created, x.created + x.wait, x.created + x.wait + x.took,
+           CASE x.status WHEN 'failed' THEN jsonb_build_object('code', 'step_failed', 'step', 'load', 'message',
+             CASE WHEN x.g % 1000 = 0 THEN 'Step load failed: disk full on volume vol-' || x.g
+                  WHEN x.g % 3 = 0 THEN 'Step load failed: connection refused by warehouse-' || (x.g % 50) || ':5432'
+                  WHEN x.g % 3 = 1 THEN 'Step check failed: Quality checks failed: amount (' || (x.g % 7) || ')'
+                  ELSE 'Step extract failed: timeout after 30s' END) END
+      FROM (SELECT g, random() AS t, now() - random() * interval '30 days' AS created,
+                   random() * interval '2 seconds' AS wait, interval '1 second' + random() * interval '5 minutes' AS took,
+                   CASE WHEN (g / 500) % 100 < 90 THEN 'succeeded' WHEN (g / 500) % 100 < 98 THEN 'failed' ELSE 'cancelled' END AS status
+              FROM generate_series(0, $1 - 1) g) x
+      JOIN big_pipeline p ON p.idx = x.g % (SELECT count(*) FROM big_pipeline)`,
+    [RUNS]);
+  await db.query(`INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, created_at, started_at, ended_at)
+    SELECT gen_random_uuid(), p.tenant_id, p.id, p.name, 1, 'succeeded', 'api', '{}', c, c, c + interval '1 minute'
+      FROM bench_pipeline p, LATERAL (SELECT now() - random() * interval '30 days' AS c FROM generate_series(1, 20)) g WHERE p.is_small`);
+  console.log(`  runs: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  let step = Date.now();
+  await db.query(`INSERT INTO run_step (run_id, step_id, tenant_id, uses, status, position, attempt, started_at, ended_at)
+    SELECT r.id, s.step_id, r.tenant_id, s.uses,
+           CASE WHEN r.status = 'failed' AND s.step_id = 'load' THEN 'failed' WHEN r.status = 'cancelled' THEN 'cancelled' ELSE 'succeeded' END,
+           s.position, 1, r.started_at + s.position * interval '1 second', r.started_at + (s.position + 1) * interval '1 second'
+      FROM run r, (VALUES ('extract', 'postgres/query@1.1.0', 0), ('check', 'quality/expect@1.1.0', 1), ('load', 'postgres/load@1.1.0', 2)) s(step_id, uses, position)`);
+  console.log(`  steps: ${((Date.now() - step) / 1000).toFixed(0)} s`);
+  step = Date.now();
+  const kinds = ['run.started', 'step.started', 'step.started', 'step.started', 'step.succeeded', 'step.succeeded', 'step.succeeded', 'step.log', 'step.log', 'run.completed'];
+  await db.query(`INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data, created_at)
+    SELECT r.id, r.tenant_id, k.type || ':' || i, k.type, CASE WHEN k.type LIKE 'step.%' THEN 'load' END,
+           CASE WHEN k.type = 'step.log' THEN jsonb_build_object('type', k.type, 'stepId', 'load', 'attempt', 1, 'level', CASE WHEN i % 2 = 0 THEN 'info' ELSE 'warn' END, 'message', 'loaded ' || i || ' batches')
+                ELSE jsonb_build_object('type', k.type) END,
+           r.created_at + i * interval '100 milliseconds'
+      FROM run r, generate_series(1, ${EVENTS_PER_RUN}) i, LATERAL (SELECT ($1::text[])[1 + (i - 1) % ${kinds.length}] AS type) k`, [kinds]);
+  console.log(`  events: ${((Date.now() - step) / 1000).toFixed(0)} s`);
+  // One long run of the big tenant with many log lines of several steps and levels.
+  const [{ id: bigRun }] = await db.query(`SELECT id FROM run WHERE tenant_id = $1 AND status = 'succeeded' ORDER BY created_at DESC LIMIT 1`, [big]);
+  await db.query(`INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data)
+    SELECT $1, $2, 'log:' || i, 'step.log', 'step' || (i % 4), jsonb_build_object('type', 'step.log', 'stepId', 'step' || (i % 4), 'attempt', 1,
+           'level', (ARRAY['debug', 'info', 'warn', 'error'])[1 + i % 4], 'message', 'row batch ' || i)
+      FROM generate_series(1, ${BIG_RUN_LOGS}) i`, [bigRun, big]);
+  step = Date.now();
+  await db.query('VACUUM ANALYZE');
+  console.log(`  vacuum analyze: ${((Date.now() - step) / 1000).toFixed(0)} s; seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return { bigRun };
+}
+
+/** The plan's node lines, without costs: enough to see which index (if any) each scan used. */
+async function explain(db: DataSource, label: string, sql: string, parameters: unknown[]): Promise<void> {
+  const rows: Array<{ 'QUERY PLAN': string }> = await db.query(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) ${sql}`, parameters);
+  const lines = rows.map((r) => r['QUERY PLAN']).filter((l) => /Scan|Execution Time|Sort|Limit|Rows Removed/.test(l));
+  console.log(`\n  EXPLAIN ${label}\n${lines.map((l) => `    ${l}`).join('\n')}`);
+}
+
+interface Timing { label: string; ms: number[]; baseline?: number[] }
+
+await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
+  const big = ((await call('GET', '/v1/me')) as { tenant: { id: string } }).tenant.id;
+  const signup = await fetch(`${baseUrl}/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenantName: 'small', email: 'small@example.test', password: 'benchmark password' }) });
+  const { token: smallToken, tenant: { id: small } } = (await signup.json()) as { token: string; tenant: { id: string } };
+  const callAs = (token: string | undefined) => async (path: string) => {
+    const response = token ? await fetch(baseUrl + path, { headers: { authorization: `Bearer ${token}` } }) : undefined;
+    if (!response) return call('GET', path);
+    if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  const [asBig, asSmall] = [callAs(undefined), callAs(smallToken)];
+
+  const db = await createDataSource(databaseUrl, 2).initialize();
+  console.log(`\nSeeding ${RUNS.toLocaleString()} runs, ${(RUNS * 3).toLocaleString()} steps, ${(RUNS * EVENTS_PER_RUN).toLocaleString()} events over ${TENANTS} tenants, and one run with ${BIG_RUN_LOGS.toLocaleString()} log lines`);
+  const { bigRun } = await seed(db, big, small);
+  const [smallRun] = (await db.query(`SELECT id FROM run WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 1`, [small])) as Array<{ id: string }>;
+  const runs = new RunsRepository(db);
+  const cursorAt = async (tenantId: string, depth: number) => {
+    const [row] = (await db.query(`SELECT created_at, id FROM run WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT 1`, [tenantId, depth])) as Array<{ created_at: Date; id: string }>;
+    return { createdAt: row!.created_at.toISOString(), id: row!.id };
+  };
+  const depth = Math.min(9_000, Math.floor((RUNS / TENANTS) * 0.9));
+  const [deep, smallDeep] = [await cursorAt(big, depth), await cursorAt(small, 90)];
+  const [logCursor] = (await db.query(`SELECT id FROM run_event WHERE run_id = $1 AND type = 'step.log' ORDER BY id OFFSET 150000 LIMIT 1`, [bigRun])) as Array<{ id: string }>;
+
+  // Each read of the big tenant, and the same read of the small one as its baseline.
+  const cases: Array<{ label: string; path: (tenant: 'big' | 'small') => string; filter?: RunFilter; cursor?: 'deep' }> = [
+    { label: 'GET /v1/runs (first page of 50)', path: () => '/v1/runs' },
+    { label: 'GET /v1/runs?pipeline=p3&status=failed', path: () => '/v1/runs?pipeline=p3&status=failed', filter: { pipeline: 'p3', status: 'failed' } },
+    { label: 'GET /v1/runs?trigger=webhook', path: () => '/v1/runs?trigger=webhook', filter: { trigger: 'webhook' } },
+    { label: 'GET /v1/runs?error=disk full (rare)', path: () => '/v1/runs?error=disk%20full', filter: { error: 'disk full' } },
+    { label: 'GET /v1/runs?error=warehouse-7: (common)', path: () => '/v1/runs?error=warehouse-7:', filter: { error: 'warehouse-7:' } },
+    { label: `GET /v1/runs, cursor ${depth.toLocaleString()} deep (90 for baseline)`, path: (t) => `/v1/runs?cursor=${encodeCursor(t === 'big' ? deep : smallDeep)}`, cursor: 'deep' },
+    { label: 'GET /v1/observability/summary?window=24h', path: () => '/v1/observability/summary?window=24h' },
+    { label: 'GET /v1/observability/summary?window=30d', path: () => '/v1/observability/summary?window=30d' },
+    { label: 'GET /v1/observability/steps?window=24h', path: () => '/v1/observability/steps?window=24h' },
+    { label: 'GET /v1/runs/{id}/logs (first page of 500)', path: (t) => `/v1/runs/${t === 'big' ? bigRun : smallRun!.id}/logs?limit=500` },
+    { label: 'GET /v1/runs/{id}/logs?step=step2&level=warn, deep', path: (t) => `/v1/runs/${t === 'big' ? bigRun : smallRun!.id}/logs?step=step2&level=warn&limit=500&after=${t === 'big' ? logCursor!.id : 0}` },
+  ];
+  const results: Timing[] = [];
+  for (const c of cases) {
+    await asBig(c.path('big'));
+    await asSmall(c.path('small'));
+    const timing: Timing = { label: c.label, ms: [], baseline: [] };
+    for (let i = 0; i < REQUESTS; i++) {
+      timing.ms.push(await time(() => asBig(c.path('big'))));
+      timing.baseline!.push(await time(() => asSmall(c.path('small'))));
+    }
+    results.push(timing);
+  }
+
+  console.log(`\n${REQUESTS} requests each over HTTP, alternating with the same request of a tenant with 100 runs (baseline)`);
+  console.log(`  ${'request'.padEnd(58)} ${'p50'.padStart(8)} ${'p95'.padStart(8)}   baseline p50   ratio`);
+  for (const t of results) {
+    const base = median(t.baseline!);
+    console.log(`  ${t.label.padEnd(58)} ${median(t.ms).toFixed(1).padStart(6)} ms ${percentile(t.ms, 0.95).toFixed(1).padStart(6)} ms   ${base.toFixed(1).padStart(8)} ms   ${(median(t.ms) / base).toFixed(2).padStart(5)}`);
+  }
+
+  for (const c of cases.filter((c) => c.label.startsWith('GET /v1/runs') && !c.label.includes('logs'))) {
+    const [sql, parameters] = runs.listQuery(big, c.filter ?? {}, 50, c.cursor ? deep : undefined).getQueryAndParameters();
+    await explain(db, c.label, sql, parameters);
+  }
+  await explain(db, 'summary (30 days)', PIPELINE_SUMMARY_SQL, [big, new Date(Date.now() - 30 * 86_400_000)]);
+  const [firstLogsSql, firstLogsParameters] = runs.eventsQuery(big, bigRun, { types: ['step.log'], limit: 500 }).getQueryAndParameters();
+  await explain(db, 'logs, first page', firstLogsSql, firstLogsParameters);
+  const [logsSql, logsParameters] = runs.eventsQuery(big, bigRun, { types: ['step.log'], stepId: 'step2', level: 'warn', after: Number(logCursor!.id), limit: 500 }).getQueryAndParameters();
+  await explain(db, 'logs, deep', logsSql, logsParameters);
+  await db.destroy();
+});
+process.exit(0);
