@@ -20,6 +20,11 @@ async function workerText(): Promise<string> {
   return response.text();
 }
 
+/** The worker counts a run's end just after committing it, so an API read may see the end first. */
+async function runEndsCounted(before: Sample[], count: number): Promise<void> {
+  await until(async () => delta(before, parseSamples(await workerText()))('baton_runs_finished_total') >= count);
+}
+
 const scrape = async () => ({ api: parseSamples(await apiText()), worker: parseSamples(await workerText()) });
 
 /** What moved between two scrapes of one process. */
@@ -58,6 +63,7 @@ describe('operator metrics', () => {
     const failed = await waitForRun(tenant, await startRun(tenant, bad.name));
     expect([succeeded.status, failed.status]).toEqual(['succeeded', 'failed']);
     await api().get(`/v1/nothing-here/${randomUUID()}`).expect(404);
+    await runEndsCounted(before.worker, 2);
     const after = await scrape();
 
     const onApi = delta(before.api, after.api);
@@ -91,6 +97,7 @@ describe('operator metrics', () => {
     await tenant.post(`/v1/runs/${id}/cancel`).expect(202);
     const cancelled = await waitForRun(tenant, id);
     expect([timedOut.status, cancelled.status]).toEqual(['failed', 'cancelled']);
+    await runEndsCounted(before, 2);
     const moved = delta(before, parseSamples(await workerText()));
     expect(moved('baton_sandbox_kills_total', { reason: 'timeout' })).toBe(1);
     expect(moved('baton_sandbox_kills_total', { reason: 'cancel' })).toBe(1);

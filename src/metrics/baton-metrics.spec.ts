@@ -18,7 +18,7 @@ describe(BatonMetrics.name, () => {
       const text = await metrics.text();
       expect(text.includes(TENANT)).toBe(tenantLabels);
       const samples = parseSamples(text);
-      const tenant = tenantLabels ? { tenant: TENANT } : {};
+      const tenant: Record<string, string> = tenantLabels ? { tenant: TENANT } : {};
       expect(valueOf(samples, 'baton_runs_started_total', { trigger: 'api', ...tenant })).toBe(1);
       expect(valueOf(samples, 'baton_runs_finished_total', { status: 'failed', ...tenant })).toBe(1);
       expect(valueOf(samples, 'baton_run_queue_wait_seconds_count', { trigger: 'schedule', ...tenant })).toBe(1);
