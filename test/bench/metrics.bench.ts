@@ -1,9 +1,10 @@
 /**
  * `npm run bench:metrics`: what the operator metrics cost, in one process.
- *   http:   a request to a Fastify route that does nothing, over loopback HTTP with keep-alive,
- *           without (a) and with (b) the hook that times it into baton_http_request_duration_seconds;
- *           batches alternate, medians per request and the ratio b/a. A real API request does far
- *           more (guards, database), so b − a is the number to read, the ratio an upper bound.
+ *   inject: a request to a Fastify route that does nothing, injected in-process, without (a) and
+ *           with (b) the hook that times it into baton_http_request_duration_seconds; short
+ *           batches alternate; medians per request, b − a and b/a. A real API request does far more
+ *           (guards, database), so b − a is the number to read, the ratio an upper bound.
+ *   http:   the same over loopback HTTP with keep-alive.
  *   step:   recording one step's metrics (duration histogram, kill counter), per step.
  *   scrape: rendering the page with 150 routes × 4 status codes and 60 step types × 3 outcomes.
  */
@@ -14,7 +15,9 @@ import { BatonMetrics } from '../../src/metrics/baton-metrics.js';
 import { observeRequests } from '../../src/metrics/http-metrics.js';
 import { ITERATIONS, median, time } from './harness.js';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 500);
+/** Short batches, many of them, alternating: on a shared machine the load changes within seconds. */
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 41);
 const STEPS = 100_000;
 
 async function serve(withHook: boolean): Promise<{ app: FastifyInstance; port: number }> {
@@ -34,25 +37,31 @@ const get = (port: number, i: number) =>
     }).on('error', reject).end();
   });
 
-const batch = (port: number) => async () => {
+const overHttp = (port: number) => async () => {
   for (let i = 0; i < REQUESTS; i++) await get(port, i);
 };
+const injected = (app: FastifyInstance) => async () => {
+  for (let i = 0; i < REQUESTS; i++) await app.inject({ method: 'GET', url: `/v1/runs/run-${i}` });
+};
+
+/** Alternating batches of `a` and `b`; prints the median per request of each, b − a and b/a. */
+async function compareRequests(label: string, a: () => Promise<void>, b: () => Promise<void>): Promise<void> {
+  await a();
+  await b();
+  const times = { a: [] as number[], b: [] as number[] };
+  for (let i = 0; i < BATCHES; i++) {
+    times.a.push(await time(a));
+    times.b.push(await time(b));
+  }
+  const [ma, mb] = [(median(times.a) * 1000) / REQUESTS, (median(times.b) * 1000) / REQUESTS];
+  console.log(`${label}  (a) no hook ${ma.toFixed(1)} µs/request, (b) with hook ${mb.toFixed(1)} µs/request (medians of ${BATCHES} batches of ${REQUESTS}); b − a = ${(mb - ma).toFixed(1)} µs, b/a = ${(mb / ma).toFixed(3)}`);
+}
 
 const plain = await serve(false);
 const hooked = await serve(true);
 try {
-  const times = { a: [] as number[], b: [] as number[] };
-  await batch(plain.port)();
-  await batch(hooked.port)();
-  for (let i = 0; i < ITERATIONS; i++) {
-    times.a.push(await time(batch(plain.port)));
-    times.b.push(await time(batch(hooked.port)));
-  }
-  const perRequest = (ms: number[]) => (median(ms) * 1000) / REQUESTS;
-  const [a, b] = [perRequest(times.a), perRequest(times.b)];
-  console.log(`http  (a) no hook    median ${a.toFixed(1)} µs/request over ${ITERATIONS} batches of ${REQUESTS}`);
-  console.log(`http  (b) with hook  median ${b.toFixed(1)} µs/request`);
-  console.log(`http  b − a = ${(b - a).toFixed(1)} µs/request, b/a = ${(b / a).toFixed(3)}`);
+  await compareRequests('inject', injected(plain.app), injected(hooked.app));
+  await compareRequests('http  ', overHttp(plain.port), overHttp(hooked.port));
 } finally {
   await plain.app.close();
   await hooked.app.close();
