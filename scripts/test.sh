@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-built.sh
 # The first build of the Temporal dev server takes minutes: do it here, not inside a test hook.
 node bin/baton.js setup
+bash scripts/ensure-promtool.sh
 exec npx vitest run "$@"

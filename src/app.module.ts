@@ -17,6 +17,7 @@ import { IdempotencyRepository } from './common/idempotency/idempotency.reposito
 import { BATON_CONFIG, type RuntimeConfig } from './config/runtime-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PipelinesModule } from './pipelines/pipelines.module.js';
 import { PluginRegistryModule } from './plugin-registry/plugin-registry.module.js';
@@ -54,6 +55,7 @@ export class AppModule {
         TriggersModule,
         AuditModule,
         ObservabilityModule,
+        MetricsModule,
       ],
       providers: [
         JwtStrategy,

@@ -80,6 +80,7 @@ const definition = (name: string) => newPipeline(name, { hello: { uses: 'core/ec
 const MATRIX: Record<string, RouteSpec> = {
   'GET /healthz': { access: 'public', foreign: 'shared', call: () => ({ path: '/healthz' }) },
   'GET /readyz': { access: 'public', foreign: 'shared', call: () => ({ path: '/readyz' }) },
+  'GET /metrics': { access: 'installation', foreign: 'shared', call: () => ({ path: '/metrics' }) },
   'POST /v1/signup': { access: 'public', foreign: 'shared', call: () => ({ path: '/v1/signup', body: { tenantName: 'Matrix', email: `m-${randomUUID()}@example.test`, password: 'correct horse battery staple' } }) },
   'POST /v1/auth/login': { access: 'public', foreign: 'shared', call: (fx) => ({ path: '/v1/auth/login', body: { email: fx.a.email, password: fx.a.password } }) },
   'POST /v1/invitations/accept': { access: 'public', foreign: 'shared', call: async (fx) => ({ path: '/v1/invitations/accept', body: { token: await fx.fresh.invitationToken(), password: 'a brand new password' } }) },

@@ -39,6 +39,7 @@ describe('baton up', () => {
     const env = {
       BATON_HOME: join(home, 'baton'), PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), TEMPORAL_DEV_PORT: String(await freePort()),
       DATABASE_URL: '', TEMPORAL_ADDRESS: '', JWT_SECRET: '', TEMPORAL_CLI_PATH: inject('temporalCliPath'), LOG_LEVEL: 'warn',
+      BATON_ADMIN_TOKEN: 'up-admin-token-up-admin-token-up-admin-token',
     };
     const first = await up(env);
     expect(first.process.output()).toContain(`API:      ${first.url}`);
@@ -55,6 +56,10 @@ describe('baton up', () => {
       run = (await request(first.url).get(`/v1/runs/${started.body.id}`).set('authorization', auth).expect(200)).body;
     }
     expect(run).toMatchObject({ status: 'succeeded', outputs: { greeting: 'hello' } });
+    // API and worker in one process: one metrics page has what both recorded.
+    const metrics = (await request(first.url).get('/metrics').set('authorization', `Bearer ${env.BATON_ADMIN_TOKEN}`).expect(200)).text;
+    expect(metrics).toContain('baton_runs_started_total{trigger="api"} 1');
+    expect(metrics).toContain('baton_step_duration_seconds_count{step_type="core/echo",status="succeeded"} 1');
     expect(existsSync(join(home, 'baton', 'pg', 'PG_VERSION'))).toBe(true);
     expect(existsSync(join(home, 'baton', 'temporal.db'))).toBe(true);
 

@@ -4,6 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { RuntimeConfig } from '../src/config/runtime-config.js';
+import { processMetrics } from '../src/metrics/baton-metrics.js';
+import { serveMetrics } from '../src/metrics/metrics-server.js';
 import { ChildRunsRepository } from './activities/child-runs.repository.js';
 import { createActivities } from './activities/index.js';
 import { PluginStore } from './activities/plugin-store.js';
@@ -61,18 +63,20 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
   if (sandbox.isolation) logger.info(`Step processes run as uid ${sandbox.isolation.uid}, resource-limited, without a network of their own unless approved`);
   else logger.warn(`Step processes are not OS-isolated (${sandbox.isolationGap}); only Node's permission model applies`);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const metrics = processMetrics({ tenantLabels: config.METRICS_TENANT_LABELS });
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...(await workflowSource()),
     activities: createActivities({
-      events: new RunEventsRepository(pool),
+      events: new RunEventsRepository(pool, metrics),
       childRuns: new ChildRunsRepository(pool),
       secrets: new SecretStore(pool, config.masterKeys),
       plugins: new PluginStore(pool, config.pluginCacheDir),
       sandbox,
       heartbeatEveryMs: 1_000,
+      metrics,
     }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_STEPS,
     // Cancellation reaches an activity with its next heartbeat; keep that prompt.
@@ -80,7 +84,10 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
     defaultHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: '10s',
   });
+  const metricsServer = config.WORKER_METRICS_PORT ? await serveMetrics(metrics, config.WORKER_METRICS_PORT, config.METRICS_HOST) : undefined;
+  if (metricsServer) logger.info(`Worker metrics on http://${config.METRICS_HOST}:${metricsServer.port}/metrics`);
   const done = worker.run().finally(async () => {
+    await metricsServer?.close();
     await sandbox.close();
     if (artifacts instanceof S3ArtifactStore) artifacts.close();
     await connection.close();

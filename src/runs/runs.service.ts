@@ -13,6 +13,7 @@ import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { EntitlementsService } from '../billing/entitlements.service.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import type { PipelineWithVersion } from '../pipelines/pipelines.repository.js';
+import { BatonMetrics } from '../metrics/baton-metrics.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
 import type { ApprovalBody, RetryRunBody, RunListQuery, RunLogsQuery, RunEventsQuery, StartRunBody } from './dto/runs.dto.js';
 import type { RunEventEntity } from './entities/run-event.entity.js';
@@ -79,6 +80,7 @@ export class RunsService {
     private readonly temporal: Client,
     private readonly entitlements: EntitlementsService,
     private readonly notifications: RunEventsListener,
+    private readonly metrics: BatonMetrics,
     @Inject(BATON_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -142,6 +144,7 @@ export class RunsService {
       runStepRows(definition),
       (tx) => this.entitlements.admitRun(tenantId, tx),
     );
+    this.metrics.runStarted(tenantId, trigger);
     const input: RunPipelineInput = {
       runId: id, tenantId, trigger, inputs, pipeline: { name, version: version.version, definition, pins: version.pins },
       ...(extra.reuse ? { reuse: extra.reuse } : {}),
@@ -157,6 +160,7 @@ export class RunsService {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError) && !(await this.workflowExists(id))) {
         this.logger.error(`Could not start run ${id}: ${(error as Error).message}`);
         await this.runs.markStartFailed(tenantId, id, 'The workflow engine did not accept the run');
+        this.metrics.runFinished(tenantId, 'failed');
         throw new RunsError('engine_unavailable', 'The workflow engine is not reachable; the run was not started');
       }
     }

@@ -34,6 +34,8 @@ declare module 'vitest' {
     apiEnv: Record<string, string>;
     /** stripe-mock's URL (the stack's own API runs with billing off). */
     stripeMockUrl: string;
+    /** The stack's worker serves its metrics here (WORKER_METRICS_PORT), without a token. */
+    workerMetricsUrl: string;
   }
 }
 
@@ -90,10 +92,15 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
     ARTIFACTS_S3_BUCKET: s3.bucket, ARTIFACTS_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: 'baton-e2e', AWS_SECRET_ACCESS_KEY: 'baton-e2e-secret',
   };
   const logFiles = [join(home, 'api.log'), join(home, 'worker.log')];
-  const processes: BatonProcess[] = [spawnBaton('api', env, undefined, logFiles[0]), spawnBaton('worker', env, undefined, logFiles[1])];
+  // Only this worker gets the port: tests that start more processes from apiEnv must not collide on it.
+  const workerMetricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
+  const workerEnv = { ...env, WORKER_METRICS_PORT: new URL(workerMetricsUrl).port };
+  const processes: BatonProcess[] = [spawnBaton('api', env, undefined, logFiles[0]), spawnBaton('worker', workerEnv, undefined, logFiles[1])];
   stops.push(async () => Promise.all(processes.map((p) => p.stop())));
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, () => processes.every((p) => p.child.exitCode === null));
+    const alive = () => processes.every((p) => p.child.exitCode === null);
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, alive);
+    await waitForHttp(workerMetricsUrl, 60_000, alive);
   } catch (error) {
     for (const p of processes) console.error(p.output());
     throw error;
@@ -111,6 +118,7 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   project.provide('jwtSecret', env.JWT_SECRET);
   project.provide('apiEnv', env);
   project.provide('stripeMockUrl', stripeMock.url);
+  project.provide('workerMetricsUrl', workerMetricsUrl);
 }
 
 async function testDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<string> {

@@ -69,8 +69,8 @@ export class ChildRunsRepository {
     return rows[0] ?? null;
   }
 
-  /** Records the queued run once: a retried activity finds it already there. */
-  async insertQueued(run: QueuedChildRun): Promise<void> {
+  /** Records the queued run once: a retried activity finds it already there (false). */
+  async insertQueued(run: QueuedChildRun): Promise<boolean> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -87,6 +87,7 @@ export class ChildRunsRepository {
         );
       }
       await client.query('COMMIT');
+      return Boolean(inserted.rowCount);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

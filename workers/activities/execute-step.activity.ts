@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import type { BatonMetrics, SandboxKillReason, StepOutcome } from '../../src/metrics/baton-metrics.js';
 import type { SecretPlacement } from '../contracts/expressions.js';
 import { eventKeyPrefix, STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
 import { redact } from '../contracts/secret-envelope.js';
@@ -14,6 +15,7 @@ export interface ExecuteStepDeps {
   sandbox: StepSandbox;
   secrets: SecretStore;
   heartbeatEveryMs: number;
+  metrics: Pick<BatonMetrics, 'stepFinished' | 'sandboxKilled'>;
 }
 
 type FailureCode = Extract<SandboxOutcome, { ok: false }>['error']['code'] | 'worker_shutdown' | 'secrets_unavailable' | 'secret_missing';
@@ -46,6 +48,20 @@ function placeSecrets(input: Record<string, unknown>, placements: SecretPlacemen
 }
 
 const now = () => new Date().toISOString();
+
+/** Why the sandbox stopped a step's process, for outcomes that end it; undefined when it was not stopped. */
+function killReason(outcome: SandboxOutcome, workerShutdown: boolean): SandboxKillReason | undefined {
+  if (outcome.ok) return undefined;
+  switch (outcome.error.code) {
+    case 'timeout': return 'timeout';
+    case 'memory_exceeded': return 'memory';
+    case 'crashed': return 'crash';
+    case 'cancelled': return workerShutdown ? 'shutdown' : 'cancel';
+    default: return undefined;
+  }
+}
+
+const stepOutcome = (outcome: SandboxOutcome): StepOutcome => (outcome.ok ? 'succeeded' : outcome.error.code === 'cancelled' ? 'cancelled' : 'failed');
 
 /**
  * The one generic activity: runs any plugin step in a sandboxed child process and records
@@ -94,6 +110,8 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const logs = new StepLogBuffer(deps.events, { tenantId, runId, stepId, item, attempt }, hide);
     const heartbeat = setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);
     let outcome: SandboxOutcome;
+    const startedAt = performance.now();
+    let seconds = 0;
     try {
       outcome = await deps.sandbox.run(
         {
@@ -106,11 +124,16 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
         { onLog: (entry) => logs.log(entry.level, entry.message, entry.fields), onMetric: (entry) => logs.metric(entry.name, entry.value, entry.tags),
           onLineage: (entry) => logs.lineage(entry.direction, entry.namespace, entry.name), signal: context.cancellationSignal },
       );
+      seconds = (performance.now() - startedAt) / 1000;
     } finally {
       clearInterval(heartbeat);
       // Losing a batch of log lines must not hide how the step itself ended.
       await logs.flush().catch((error: Error) => context.log.warn(`Could not record step logs: ${error.message}`));
     }
+
+    deps.metrics.stepFinished(tenantId, `${pin.plugin}/${pin.step}`, stepOutcome(outcome), seconds);
+    const killed = killReason(outcome, Boolean(context.cancellationDetails?.workerShutdown));
+    if (killed) deps.metrics.sandboxKilled(killed);
 
     if (outcome.ok) {
       const outputs = hide(outcome.outputs);

@@ -1,18 +1,19 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { BatonMetrics } from '../../src/metrics/baton-metrics.js';
 import { RUN_NOT_ADMITTED, type RunEvent } from '../contracts/index.js';
 import type { ChildRunsRepository } from './child-runs.repository.js';
 import { createExecuteStep, type ExecuteStepDeps } from './execute-step.activity.js';
 import { createStartChildRun } from './start-child-run.activity.js';
 import { createStartScheduledRun } from './start-scheduled-run.activity.js';
 
-export type ActivityDeps = ExecuteStepDeps & { childRuns: ChildRunsRepository };
+export type ActivityDeps = ExecuteStepDeps & { childRuns: ChildRunsRepository; metrics: BatonMetrics };
 
 /** Every activity of the worker, created once with their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     executeStep: createExecuteStep(deps),
-    startChildRun: createStartChildRun(deps.childRuns),
-    startScheduledRun: createStartScheduledRun(deps.childRuns),
+    startChildRun: createStartChildRun(deps.childRuns, deps.metrics),
+    startScheduledRun: createStartScheduledRun(deps.childRuns, deps.metrics),
     /** Starts a run of a pipeline with `concurrency` once a slot is free; until then Temporal retries it. */
     async admitRun(tenantId: string, runId: string, limit: number, started: RunEvent): Promise<void> {
       // The run starts when it is admitted, not when it asked to be.

@@ -1,20 +1,31 @@
 import type pg from 'pg';
 import { eventKeyPrefix, RUN_EVENTS_CHANNEL, type RunEvent } from '../contracts/index.js';
 
+/** Told, after commit, of a run's start or end that a newly appended event recorded (the operator metrics). */
+export interface RunProjectionObserver {
+  runDequeued(tenantId: string, trigger: string, waitSeconds: number): void;
+  runFinished(tenantId: string, status: string): void;
+}
+
+type RunFact = { kind: 'started'; trigger: string; waitSeconds: number } | { kind: 'finished'; status: string };
+
 /**
  * Appends run events idempotently (unique `(run_id, key)`) and, in the same transaction,
  * applies each newly inserted event to the `run` / `run_step` projections the API reads.
  * A replayed append inserts nothing and changes nothing.
  */
 export class RunEventsRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly observer?: RunProjectionObserver,
+  ) {}
 
   /**
    * Starts the run (appends `run.started`) only while fewer than `limit` runs of its pipeline are
    * running or waiting. A per-pipeline advisory lock makes the count and the start one step.
    */
   async admit(tenantId: string, runId: string, limit: number, event: RunEvent): Promise<boolean> {
-    return this.inTransaction(async (client) => {
+    return this.inTransaction(tenantId, async (client, facts) => {
       const { rows } = await client.query<{ pipeline_id: string; status: string }>('SELECT pipeline_id, status FROM run WHERE tenant_id = $1 AND id = $2', [tenantId, runId]);
       const run = rows[0];
       if (!run) throw new Error(`run ${runId} not found`);
@@ -24,22 +35,27 @@ export class RunEventsRepository {
         `SELECT count(*)::int AS n FROM run WHERE tenant_id = $1 AND pipeline_id = $2 AND status IN ('running', 'waiting')`, [tenantId, run.pipeline_id],
       );
       if (active.rows[0]!.n >= limit) return false;
-      await this.appendIn(client, tenantId, runId, [event]);
+      await this.appendIn(client, tenantId, runId, [event], facts);
       return true;
     });
   }
 
   async append(tenantId: string, runId: string, events: RunEvent[]): Promise<number> {
     if (!events.length) return 0;
-    return this.inTransaction((client) => this.appendIn(client, tenantId, runId, events));
+    return this.inTransaction(tenantId, (client, facts) => this.appendIn(client, tenantId, runId, events, facts));
   }
 
-  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private async inTransaction<T>(tenantId: string, work: (client: pg.PoolClient, facts: RunFact[]) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    const facts: RunFact[] = [];
     try {
       await client.query('BEGIN');
-      const result = await work(client);
+      const result = await work(client, facts);
       await client.query('COMMIT');
+      for (const fact of facts) {
+        if (fact.kind === 'started') this.observer?.runDequeued(tenantId, fact.trigger, fact.waitSeconds);
+        else this.observer?.runFinished(tenantId, fact.status);
+      }
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -49,7 +65,7 @@ export class RunEventsRepository {
     }
   }
 
-  private async appendIn(client: pg.PoolClient, tenantId: string, runId: string, events: RunEvent[]): Promise<number> {
+  private async appendIn(client: pg.PoolClient, tenantId: string, runId: string, events: RunEvent[], facts: RunFact[]): Promise<number> {
     const { rows } = await client.query<{ key: string }>(
       `INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data, created_at)
        SELECT $1, $2, e->>'key', e->>'type', e->>'stepId', e, (e->>'at')::timestamptz FROM jsonb_array_elements($3::jsonb) AS e
@@ -57,7 +73,11 @@ export class RunEventsRepository {
       [runId, tenantId, JSON.stringify(events)],
     );
     const inserted = new Set(rows.map((r) => r.key));
-    for (const event of events) if (inserted.has(event.key)) await project(client, tenantId, runId, event);
+    for (const event of events) {
+      if (!inserted.has(event.key)) continue;
+      const fact = await project(client, tenantId, runId, event);
+      if (fact) facts.push(fact);
+    }
     // Delivered at commit: API replicas streaming this run fetch what is new.
     if (inserted.size) await client.query('SELECT pg_notify($1, $2)', [RUN_EVENTS_CHANNEL, runId]);
     return inserted.size;
@@ -68,7 +88,7 @@ export class RunEventsRepository {
  * Applies one newly appended event to the projections. Updates are guarded by status so that a
  * late event (a zombie attempt finishing after the step's final failure) cannot undo a later fact.
  */
-async function project(db: pg.PoolClient, tenantId: string, runId: string, event: RunEvent): Promise<void> {
+async function project(db: pg.PoolClient, tenantId: string, runId: string, event: RunEvent): Promise<RunFact | undefined> {
   const run = (set: string, params: unknown[], guard = '') =>
     db.query(`UPDATE run SET ${set} WHERE tenant_id = $1 AND id = $2 ${guard}`, [tenantId, runId, ...params]);
   const step = (stepId: string, set: string, params: unknown[], guard = '') =>
@@ -78,12 +98,18 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
   const lockRun = () => db.query('SELECT 1 FROM run WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, runId]);
 
   switch (event.type) {
-    case 'run.started':
-      await run(`status = 'running', started_at = COALESCE(started_at, $3)`, [event.at], `AND status = 'queued'`);
-      break;
-    case 'run.completed':
-      await run(`status = $3, outputs = $4, error = $5, ended_at = $6, started_at = COALESCE(started_at, $6)`, [event.status, json(event.outputs), json(event.error), event.at]);
-      break;
+    case 'run.started': {
+      const started = await run(
+        `status = 'running', started_at = COALESCE(started_at, $3)`, [event.at],
+        `AND status = 'queued' RETURNING trigger, extract(epoch FROM started_at - created_at)::float8 AS wait`,
+      );
+      const row = started.rows[0] as { trigger: string; wait: number } | undefined;
+      return row && { kind: 'started', trigger: row.trigger, waitSeconds: row.wait };
+    }
+    case 'run.completed': {
+      const ended = await run(`status = $3, outputs = $4, error = $5, ended_at = $6, started_at = COALESCE(started_at, $6)`, [event.status, json(event.outputs), json(event.error), event.at]);
+      return ended.rowCount ? { kind: 'finished', status: event.status } : undefined;
+    }
     case 'step.started':
       // An item's attempt is an item's: the step row counts items instead (step.item_*).
       if (event.item !== undefined) break;

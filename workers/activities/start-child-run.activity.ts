@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { BatonMetrics } from '../../src/metrics/baton-metrics.js';
 import { runStepRows } from '../contracts/graph.js';
 import { MAX_RUN_DEPTH, STEP_FAILURE_TYPES, type ChildRunRequest, type RunPipelineInput } from '../contracts/index.js';
 import { checkRunInputs } from '../contracts/run-inputs.js';
@@ -14,7 +15,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => value !==
  * parent) and returns its workflow input: the exact pipeline version it will run, with inputs
  * checked and defaults filled in, as a run started through the API.
  */
-export function createStartChildRun(runs: ChildRunsRepository) {
+export function createStartChildRun(runs: ChildRunsRepository, metrics: Pick<BatonMetrics, 'runStarted'>) {
   return async function startChildRun(request: ChildRunRequest): Promise<RunPipelineInput> {
     const { tenantId, parent, childRunId } = request;
     const { pipeline: name, version, inputs = {} } = request.with;
@@ -30,7 +31,9 @@ export function createStartChildRun(runs: ChildRunsRepository) {
     if (checked.problems.length) {
       throw refuse('invalid_inputs', `The inputs do not fit pipeline ${name}: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
     }
-    if (!recorded) await runs.insertQueued({ id: childRunId, tenantId, trigger: 'pipeline', parentRunId: parent.runId, scheduleId: null, pipeline: pinned, inputs: checked.inputs, steps: runStepRows(pinned.definition) });
+    if (!recorded && (await runs.insertQueued({ id: childRunId, tenantId, trigger: 'pipeline', parentRunId: parent.runId, scheduleId: null, pipeline: pinned, inputs: checked.inputs, steps: runStepRows(pinned.definition) }))) {
+      metrics.runStarted(tenantId, 'pipeline');
+    }
     return {
       runId: childRunId, tenantId, trigger: 'pipeline', inputs: checked.inputs, parent,
       pipeline: { name: pinned.name, version: pinned.version, definition: pinned.definition, pins: pinned.pins },

@@ -18,6 +18,8 @@ export interface ScheduledRunInput {
 export interface ScheduledRunRequest extends ScheduledRunInput {
   /** Chosen by the workflow, so a retried activity records the same run. */
   runId: string;
+  /** When Temporal meant the fire to happen (its TemporalScheduledStartTime), ISO 8601; absent for older workflows. */
+  scheduledAt?: string;
 }
 
 /** The six overlap policies of Temporal Schedules, as the API names them. */

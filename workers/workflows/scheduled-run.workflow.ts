@@ -14,9 +14,14 @@ const { startScheduledRun } = proxyActivities<BatonActivities>({
 });
 
 const PIPELINE_KEY = { name: SEARCH_ATTRIBUTES.pipeline, type: 'KEYWORD' } as const;
+/** Set by Temporal on every workflow a Schedule starts: the fire's nominal time. */
+const SCHEDULED_START_KEY = { name: 'TemporalScheduledStartTime', type: 'DATETIME' } as const;
 
 export async function scheduledRun(input: ScheduledRunInput): Promise<RunPipelineResult | { status: 'skipped'; reason: string }> {
-  const started = await startScheduledRun({ ...input, runId: uuid4() });
+  // Only for the lateness metric: a value that is not a date is left out, never a failed workflow task.
+  const scheduledAt: unknown = workflowInfo().typedSearchAttributes.get(SCHEDULED_START_KEY);
+  const fire = scheduledAt instanceof Date && !Number.isNaN(scheduledAt.getTime()) ? { scheduledAt: scheduledAt.toISOString() } : {};
+  const started = await startScheduledRun({ ...input, runId: uuid4(), ...fire });
   if ('skipped' in started) {
     log.info('Scheduled run skipped', { scheduleId: input.scheduleId, reason: started.skipped });
     return { status: 'skipped', reason: started.skipped };
