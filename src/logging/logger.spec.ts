@@ -92,6 +92,7 @@ describe(NestPinoLogger.name, () => {
     try {
       new NestLogger('RunsService').log('Run started');
       new NestLogger('Problem').error(new Error('boom').stack);
+      new NestLogger('Problem').error(new Error('connect postgres://u:stack-pass-1@db/x').stack);
       NestLogger.warn('no context');
       new NestLogger('baton').log({ msg: 'Baton api is running', url: 'http://127.0.0.1:8080' });
     } finally {
@@ -100,10 +101,11 @@ describe(NestPinoLogger.name, () => {
     expect(lines()).toEqual([
       expect.objectContaining({ level: 'info', context: 'RunsService', msg: 'Run started' }),
       expect.objectContaining({ level: 'error', context: 'Problem', msg: 'Error: boom', stack: expect.stringContaining('at ') }),
+      expect.objectContaining({ level: 'error', context: 'Problem', msg: `Error: connect postgres://u:${CENSORED}@db/x`, stack: expect.not.stringContaining('stack-pass-1') }),
       expect.objectContaining({ level: 'warn', msg: 'no context' }),
       expect.objectContaining({ level: 'info', context: 'baton', msg: 'Baton api is running', url: 'http://127.0.0.1:8080' }),
     ]);
-    expect(lines()[2]).not.toHaveProperty('context');
+    expect(lines()[3]).not.toHaveProperty('context');
   });
 });
 
