@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-built.sh
+# A person at a terminal reads coloured lines; anything reading a pipe gets JSON unless told.
+if [ -t 1 ]; then export LOG_FORMAT="${LOG_FORMAT:-pretty}"; fi
 exec node bin/baton.js up "$@"

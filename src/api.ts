@@ -1,4 +1,3 @@
-import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -7,22 +6,20 @@ import { AppModule } from './app.module.js';
 import { AuditService } from './audit/audit.service.js';
 import { RequestValidationError } from './common/errors/baton-error.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
+import { createLogger } from './logging/logger.js';
+import { NestPinoLogger } from './logging/nest-logger.js';
+import { answerRequestId, fastifyLogging } from './logging/request-logging.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 /** Plugin packages (`POST /v1/plugins`) arrive as bytes, and may be larger than any JSON body. */
 const PACKAGE_TYPES = ['application/octet-stream', 'application/gzip'];
 const PACKAGE_BODY_LIMIT = 40 * 1024 * 1024;
 
-const NEST_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-const LEVEL_INDEX: Record<string, number> = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 };
-
-function nestLogLevels(level: string): LogLevel[] | false {
-  return level === 'silent' ? false : NEST_LEVELS.slice(0, (LEVEL_INDEX[level] ?? 3) + 1);
-}
-
 /** Builds the control-plane HTTP app (not yet listening). */
 export async function createApi(config: RuntimeConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: false });
+  const logger = createLogger('api', config);
+  const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: false, ...fastifyLogging(logger) });
+  answerRequestId(adapter.getInstance());
   adapter.getInstance().addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => {
     try {
       done(null, YAML.parse(body as string, { maxAliasCount: 100 }));
@@ -32,7 +29,7 @@ export async function createApi(config: RuntimeConfig): Promise<NestFastifyAppli
   });
   adapter.getInstance().addContentTypeParser(PACKAGE_TYPES, { parseAs: 'buffer', bodyLimit: PACKAGE_BODY_LIMIT }, (_request, body, done) => done(null, body));
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: nestLogLevels(config.LOG_LEVEL),
+    logger: new NestPinoLogger(logger),
     bufferLogs: false,
     // Stripe signs the exact bytes it sent: the webhook verifies those, not re-serialised JSON.
     rawBody: true,

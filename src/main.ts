@@ -10,6 +10,8 @@ import { ConfigError, embeddedMasterKeys, describeConfig, loadConfig, loadEnv, t
 import type { RuntimeConfig } from './config/runtime-config.js';
 import { createDataSource, runMigrations } from './database/data-source.js';
 import { startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { createLogger } from './logging/logger.js';
+import { NestPinoLogger } from './logging/nest-logger.js';
 import { SecretsRepository } from './secrets/secrets.repository.js';
 import { SecretsService } from './secrets/secrets.service.js';
 import { startDevServer } from './temporal/dev-server.js';
@@ -17,6 +19,8 @@ import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { resolveTemporalCli } from './temporal/temporal-cli.js';
 
 const logger = new Logger('baton');
+/** Set once `api`, `worker` or `up` has its JSON logger: a failure is then one more JSON line. */
+let loggingToJson = false;
 type Stop = () => Promise<void>;
 
 /** Stops what was started, newest first, once, on SIGINT/SIGTERM or a failed start. */
@@ -99,6 +103,12 @@ async function run(mode: 'up' | 'api' | 'worker'): Promise<void> {
   // One machine, one process: a generated master key is safe. Separate api and worker processes
   // must be given the same SECRETS_MASTER_KEY, or run without secrets.
   const config = mode === 'up' ? { ...loaded, masterKeys: embeddedMasterKeys(loaded) } : loaded;
+  // Lines from here on (this file's included) are JSON, like those of the API and the worker.
+  Logger.overrideLogger(new NestPinoLogger(createLogger(mode === 'worker' ? 'worker' : 'api', config)));
+  loggingToJson = true;
+  // Node prints process warnings (deprecations, an SDK's Node version notice) as text on stderr.
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => new Logger('node').warn(`${warning.name}: ${warning.message}`));
   if (!config.masterKeys.length) logger.warn('SECRETS_MASTER_KEY is not set: pipelines cannot use secrets');
   const lifecycle = new Lifecycle();
   lifecycle.onSignals();
@@ -117,11 +127,18 @@ async function run(mode: 'up' | 'api' | 'worker'): Promise<void> {
 }
 
 function printReady(config: RuntimeConfig, mode: string): void {
-  const lines = [`Baton ${mode} is running.`];
-  if (mode !== 'worker') lines.push(`  API:      ${config.publicUrl}`, `  Docs:     ${config.publicUrl}/docs`, `  OpenAPI:  ${config.publicUrl}/openapi.json`, `  Health:   ${config.publicUrl}/readyz`);
-  if (mode !== 'api') lines.push(`  Worker:   task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.temporalAddress}`);
-  lines.push('Press Ctrl-C to stop.');
-  console.log(lines.join('\n'));
+  if (mode !== 'up') {
+    // A replica's output is read by a log collector: one JSON line, no banner.
+    logger.log({ msg: `Baton ${mode} is running`, ...(mode === 'api' ? { url: config.publicUrl } : { taskQueue: config.TEMPORAL_TASK_QUEUE }) });
+    return;
+  }
+  // `up` is run by a person at a terminal: a banner, between the log lines.
+  console.log([
+    'Baton up is running.',
+    `  API:      ${config.publicUrl}`, `  Docs:     ${config.publicUrl}/docs`, `  OpenAPI:  ${config.publicUrl}/openapi.json`, `  Health:   ${config.publicUrl}/readyz`,
+    `  Worker:   task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.temporalAddress}`,
+    'Press Ctrl-C to stop.',
+  ].join('\n'));
 }
 
 async function migrate(): Promise<void> {
@@ -179,6 +196,7 @@ program.parseAsync().catch((error: unknown) => {
   // Mistakes a user can fix get one line; anything else the stack, to report.
   if (error instanceof ConfigError) console.error(error.message);
   else if (error instanceof PluginCliError || error instanceof PackError) console.error(`baton: ${error.message}`);
+  else if (loggingToJson) logger.fatal(error);
   else console.error(`baton: ${(error as Error).stack ?? error}`);
   process.exit(1);
 });

@@ -1,4 +1,4 @@
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -6,8 +6,11 @@ import pg from 'pg';
 import type { RuntimeConfig } from '../src/config/runtime-config.js';
 import { processMetrics } from '../src/metrics/baton-metrics.js';
 import { serveMetrics } from '../src/metrics/metrics-server.js';
+import { createLogger } from '../src/logging/logger.js';
+import { TemporalPinoLogger } from '../src/logging/temporal-logger.js';
 import { ChildRunsRepository } from './activities/child-runs.repository.js';
 import { createActivities } from './activities/index.js';
+import { activityLogAttributes } from './activities/log-attributes.interceptor.js';
 import { PluginStore } from './activities/plugin-store.js';
 import { RunEventsRepository } from './activities/run-events.repository.js';
 import { SecretStore } from './activities/secret-store.js';
@@ -31,18 +34,23 @@ async function workflowSource(): Promise<Pick<WorkerOptions, 'workflowBundle'>> 
   return { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }) };
 }
 
-const SDK_LEVELS: Record<string, LogLevel> = { fatal: 'ERROR', error: 'ERROR', warn: 'WARN', info: 'INFO', debug: 'DEBUG', trace: 'TRACE', silent: 'ERROR' };
 let runtimeInstalled = false;
 
-/** The Temporal SDK logs through one process-wide runtime, installed once before any worker. */
-function installRuntime(level: string): void {
+/**
+ * The Temporal SDK logs through one process-wide runtime, installed once before any worker: its
+ * lines, and the Rust core's (forwarded, instead of printed on stderr), go to pino.
+ */
+function installRuntime(config: RuntimeConfig): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(SDK_LEVELS[level] ?? 'INFO') });
+  Runtime.install({
+    logger: new TemporalPinoLogger(createLogger('worker', config)),
+    telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } },
+  });
 }
 
 export async function startWorker(config: RuntimeConfig): Promise<RunningWorker> {
-  installRuntime(config.LOG_LEVEL);
+  installRuntime(config);
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.DATABASE_POOL_SIZE });
   // A fan-out keeps many processes of one plugin busy; spawning one per item would cost more than
   // the items. Up to as many stay warm as the worker may run steps at once, until idle for 30 s.
@@ -78,6 +86,7 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
       heartbeatEveryMs: 1_000,
       metrics,
     }),
+    interceptors: { activity: [activityLogAttributes] },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_STEPS,
     // Cancellation reaches an activity with its next heartbeat; keep that prompt.
     maxHeartbeatThrottleInterval: '1s',

@@ -52,6 +52,7 @@ export const CONFIG_VARIABLES = {
   SIGNUP_ENABLED: spec(bool.default(true), 'Allow POST /v1/signup to create tenants.'),
   BODY_LIMIT_BYTES: spec(int(1024, 64 * 1024 * 1024).default(1024 * 1024), 'Largest accepted request body.'),
   LOG_LEVEL: spec(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'Log level of the API and the worker.'),
+  LOG_FORMAT: spec(z.enum(['json', 'pretty']).default('json'), 'How the API and the worker write logs on stdout: `json`, one JSON object a line (level, time, msg, service, context, and run/step/tenant ids where known; credentials redacted), or `pretty`, coloured lines for a terminal.'),
   WORKER_MAX_CONCURRENT_STEPS: spec(int(1, 1000).default(50), 'Steps one worker runs at once; as many step processes per plugin stay warm.'),
   STEP_MEMORY_MB: spec(int(64, 16384).default(512), 'Heap cap of a step process.'),
   PLUGINS_DIR: spec(z.string().optional(), 'Folder of the packed first-party plugins the API signs and publishes at start-up. Unset: dist/plugin-packages of this installation.'),
