@@ -7,6 +7,7 @@ import { AppModule } from './app.module.js';
 import { AuditService } from './audit/audit.service.js';
 import { RequestValidationError } from './common/errors/baton-error.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
+import { traceRequests } from './telemetry/request-tracing.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 /** Plugin packages (`POST /v1/plugins`) arrive as bytes, and may be larger than any JSON body. */
@@ -23,6 +24,7 @@ function nestLogLevels(level: string): LogLevel[] | false {
 /** Builds the control-plane HTTP app (not yet listening). */
 export async function createApi(config: RuntimeConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: false });
+  if (config.OTEL_EXPORTER_OTLP_ENDPOINT) traceRequests(adapter.getInstance());
   adapter.getInstance().addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => {
     try {
       done(null, YAML.parse(body as string, { maxAliasCount: 100 }));

@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { RuntimeConfig } from '../src/config/runtime-config.js';
+import type { Tracing } from '../src/telemetry/tracing.js';
 import { ChildRunsRepository } from './activities/child-runs.repository.js';
 import { createActivities } from './activities/index.js';
 import { PluginStore } from './activities/plugin-store.js';
@@ -13,6 +14,7 @@ import { LocalArtifactStore } from './artifacts/artifact-store.js';
 import { S3ArtifactStore } from './artifacts/s3-artifact-store.js';
 import { EgressBroker } from './sandbox/egress-broker.js';
 import { StepSandbox } from './sandbox/step-sandbox.js';
+import { tracingWorkerOptions, WORKFLOW_INTERCEPTOR_MODULES } from './worker-tracing.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
 /** Written by `npm run build` (scripts/bundle-workflows), so workers start without bundling. */
@@ -26,7 +28,7 @@ export interface RunningWorker {
 
 async function workflowSource(): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
   if (existsSync(WORKFLOW_BUNDLE_PATH)) return { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } };
-  return { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }) };
+  return { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES }) };
 }
 
 const SDK_LEVELS: Record<string, LogLevel> = { fatal: 'ERROR', error: 'ERROR', warn: 'WARN', info: 'INFO', debug: 'DEBUG', trace: 'TRACE', silent: 'ERROR' };
@@ -39,7 +41,7 @@ function installRuntime(level: string): void {
   Runtime.install({ logger: new DefaultLogger(SDK_LEVELS[level] ?? 'INFO') });
 }
 
-export async function startWorker(config: RuntimeConfig): Promise<RunningWorker> {
+export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Promise<RunningWorker> {
   installRuntime(config.LOG_LEVEL);
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.DATABASE_POOL_SIZE });
   // A fan-out keeps many processes of one plugin busy; spawning one per item would cost more than
@@ -66,6 +68,7 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...(await workflowSource()),
+    ...tracingWorkerOptions(tracing),
     activities: createActivities({
       events: new RunEventsRepository(pool),
       childRuns: new ChildRunsRepository(pool),

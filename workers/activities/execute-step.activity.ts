@@ -6,6 +6,7 @@ import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
 import type { PluginStore } from './plugin-store.js';
 import type { RunEventsRepository } from './run-events.repository.js';
 import { SecretMissingError, type SecretStore } from './secret-store.js';
+import { inStepSpan } from './step-span.js';
 import { StepLogBuffer } from './step-log-buffer.js';
 
 export interface ExecuteStepDeps {
@@ -93,17 +94,17 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const heartbeat = setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);
     let outcome: SandboxOutcome;
     try {
-      outcome = await deps.sandbox.run(
+      outcome = await inStepSpan(input, attempt, hide, (traceparent) => deps.sandbox.run(
         {
           tenantId, pluginKey: `${pin.plugin}@${pin.version}`, entry: bundle.entry, digest: pin.digest,
           // Where the step may reach comes from the signed manifest the registry verified, never from the child.
           egress: bundle.access.egress[pin.step] ?? [], rawNetwork: bundle.access.rawNetwork, stepId: pin.step, input: stepInput, timeoutMs: input.timeoutMs,
           // The runner hands the step only the secrets it declares.
-          ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets },
+          ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets, ...(traceparent && { traceparent }) },
         },
         { onLog: (entry) => logs.log(entry.level, entry.message, entry.fields), onMetric: (entry) => logs.metric(entry.name, entry.value, entry.tags),
           onLineage: (entry) => logs.lineage(entry.direction, entry.namespace, entry.name), signal: context.cancellationSignal },
-      );
+      ));
     } finally {
       clearInterval(heartbeat);
       // Losing a batch of log lines must not hide how the step itself ended.
