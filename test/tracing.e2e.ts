@@ -1,12 +1,15 @@
+import { Worker } from '@temporalio/worker';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { newPipeline, newTenant, savePipeline, uniqueName, until, waitForRun, type TestTenant } from './support/builders.js';
+import { newPipeline, newTenant, savePipeline, temporalClient, uniqueName, until, waitForRun, type TestTenant } from './support/builders.js';
 import { OtlpReceiver, SPAN_KIND, type ReceivedSpan } from './support/otlp-receiver.js';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './support/processes.js';
 
 const RUN_START_ROUTE = 'POST /v1/pipelines/:name/runs';
+const BUNDLE_PATH = fileURLToPath(new URL('../dist/workers/workflow-bundle.js', import.meta.url));
 
 /**
  * The stack's own API and worker do not trace: this file starts a second pair beside them, on a
@@ -112,6 +115,15 @@ describe('tracing', () => {
 
     // The step's own request carried the trace on, as a child of the step's span.
     expect(received.at(-1)).toBe(`00-${root.traceId}-${call.spanId}-01`);
+
+    // The workflow's spans draw on its seeded random numbers: a traced run must replay as it ran.
+    const temporal = await temporalClient();
+    try {
+      const history = await temporal.workflow.getHandle(runId).fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: { codePath: BUNDLE_PATH }, sinks: { exporter: { export: { fn: () => undefined } } } }, history, runId);
+    } finally {
+      await temporal.connection.close();
+    }
   });
 
   it('gives every run a trace of its own, and continues the caller\'s trace when the request has a traceparent', async () => {

@@ -23,7 +23,7 @@ export function traceRequests(fastify: FastifyInstance): void {
     contexts.set(request, trace.setSpan(parent, span));
     done();
   });
-  // Entered here, after the body is read: the body's stream events would not carry it from onRequest.
+  // Entered just before the handler, once the body is read: nothing in between has to carry it.
   fastify.addHook('preHandler', (request, _reply, done) => {
     const entered = contexts.get(request);
     if (entered) context.with(entered, done);
