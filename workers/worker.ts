@@ -76,6 +76,7 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
       plugins: new PluginStore(pool, config.pluginCacheDir),
       sandbox,
       heartbeatEveryMs: 1_000,
+      tracer: tracing?.tracer,
     }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_STEPS,
     // Cancellation reaches an activity with its next heartbeat; keep that prompt.

@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -11,6 +12,8 @@ export type TracingConfig = Pick<BatonEnv, 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL
 /** The process's OpenTelemetry SDK, when tracing is configured. */
 export interface Tracing {
   readonly resource: Resource;
+  /** Baton's own spans (requests, step attempts); the Temporal interceptors use the global provider, this one. */
+  readonly tracer: Tracer;
   /** Also handed to the worker's workflow sink: spans made inside workflows are exported by this process. */
   readonly spanProcessor: SpanProcessor;
   /** Exports what is still buffered, then stops. */
@@ -27,7 +30,7 @@ export function startTracing(config: TracingConfig, defaultServiceName: string):
   const spanProcessor = new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(config.OTEL_EXPORTER_OTLP_ENDPOINT) }));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
   provider.register();
-  return { resource, spanProcessor, shutdown: () => provider.shutdown() };
+  return { resource, spanProcessor, tracer: provider.getTracer('baton'), shutdown: () => provider.shutdown() };
 }
 
 /** The OTLP/HTTP convention: the signal's path below the base endpoint. */

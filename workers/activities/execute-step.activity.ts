@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { SecretPlacement } from '../contracts/expressions.js';
 import { eventKeyPrefix, STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
@@ -15,6 +16,8 @@ export interface ExecuteStepDeps {
   sandbox: StepSandbox;
   secrets: SecretStore;
   heartbeatEveryMs: number;
+  /** Set when the worker traces: a span per step attempt. */
+  tracer?: Tracer;
 }
 
 type FailureCode = Extract<SandboxOutcome, { ok: false }>['error']['code'] | 'worker_shutdown' | 'secrets_unavailable' | 'secret_missing';
@@ -94,7 +97,7 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const heartbeat = setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);
     let outcome: SandboxOutcome;
     try {
-      outcome = await inStepSpan(input, attempt, hide, (traceparent) => deps.sandbox.run(
+      outcome = await inStepSpan(deps.tracer, input, attempt, hide, (traceparent) => deps.sandbox.run(
         {
           tenantId, pluginKey: `${pin.plugin}@${pin.version}`, entry: bundle.entry, digest: pin.digest,
           // Where the step may reach comes from the signed manifest the registry verified, never from the child.
