@@ -9,6 +9,7 @@ import type { RuntimeConfig } from './config/runtime-config.js';
 import { createLogger } from './logging/logger.js';
 import { NestPinoLogger } from './logging/nest-logger.js';
 import { answerRequestId, fastifyLogging } from './logging/request-logging.js';
+import { traceRequests } from './telemetry/request-tracing.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 /** Plugin packages (`POST /v1/plugins`) arrive as bytes, and may be larger than any JSON body. */
@@ -20,6 +21,7 @@ export async function createApi(config: RuntimeConfig): Promise<NestFastifyAppli
   const logger = createLogger('api', config);
   const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: false, ...fastifyLogging(logger) });
   answerRequestId(adapter.getInstance());
+  if (config.OTEL_EXPORTER_OTLP_ENDPOINT) traceRequests(adapter.getInstance());
   adapter.getInstance().addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => {
     try {
       done(null, YAML.parse(body as string, { maxAliasCount: 100 }));

@@ -14,6 +14,7 @@ import { createLogger } from './logging/logger.js';
 import { NestPinoLogger } from './logging/nest-logger.js';
 import { SecretsRepository } from './secrets/secrets.repository.js';
 import { SecretsService } from './secrets/secrets.service.js';
+import { startTracing, type Tracing } from './telemetry/tracing.js';
 import { startDevServer } from './temporal/dev-server.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { resolveTemporalCli } from './temporal/temporal-cli.js';
@@ -88,9 +89,9 @@ async function serveApi(config: RuntimeConfig, lifecycle: Lifecycle): Promise<vo
   lifecycle.add('API', () => app.close());
 }
 
-async function runWorker(config: RuntimeConfig, lifecycle: Lifecycle): Promise<void> {
+async function runWorker(config: RuntimeConfig, lifecycle: Lifecycle, tracing: Tracing | undefined): Promise<void> {
   const { startWorker } = await import('../workers/worker.js');
-  const worker = await startWorker(config);
+  const worker = await startWorker(config, tracing);
   lifecycle.add('worker', worker.shutdown);
   worker.done.catch((error: Error) => {
     logger.error(`Worker stopped: ${error.message}`);
@@ -112,13 +113,16 @@ async function run(mode: 'up' | 'api' | 'worker'): Promise<void> {
   if (!config.masterKeys.length) logger.warn('SECRETS_MASTER_KEY is not set: pipelines cannot use secrets');
   const lifecycle = new Lifecycle();
   lifecycle.onSignals();
+  // Added first, so stopped last: the spans of everything stopping before it are still exported.
+  const tracing = startTracing(config, mode === 'up' ? 'baton' : `baton-${mode}`);
+  if (tracing) lifecycle.add('tracing', tracing.shutdown);
   try {
     if (mode !== 'up') requireEnv(config, ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
     // Replicas must share the session key, or a token issued by one is refused by the next.
     if (mode === 'api') requireEnv(config, ['JWT_SECRET']);
     const runtime: RuntimeConfig = { ...config, databaseUrl: await resolveDatabase(config, lifecycle), temporalAddress: await resolveTemporal(config, lifecycle) };
     if (mode !== 'worker') await serveApi(runtime, lifecycle);
-    if (mode !== 'api') await runWorker(runtime, lifecycle);
+    if (mode !== 'api') await runWorker(runtime, lifecycle, tracing);
     printReady(runtime, mode);
   } catch (error) {
     await lifecycle.stopAll();

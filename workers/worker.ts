@@ -8,6 +8,7 @@ import { processMetrics } from '../src/metrics/baton-metrics.js';
 import { serveMetrics } from '../src/metrics/metrics-server.js';
 import { createLogger } from '../src/logging/logger.js';
 import { TemporalPinoLogger } from '../src/logging/temporal-logger.js';
+import type { Tracing } from '../src/telemetry/tracing.js';
 import { ChildRunsRepository } from './activities/child-runs.repository.js';
 import { createActivities } from './activities/index.js';
 import { activityLogAttributes } from './activities/log-attributes.interceptor.js';
@@ -18,6 +19,7 @@ import { LocalArtifactStore } from './artifacts/artifact-store.js';
 import { S3ArtifactStore } from './artifacts/s3-artifact-store.js';
 import { EgressBroker } from './sandbox/egress-broker.js';
 import { StepSandbox } from './sandbox/step-sandbox.js';
+import { tracingWorkerOptions, WORKFLOW_INTERCEPTOR_MODULES } from './worker-tracing.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
 /** Written by `npm run build` (scripts/bundle-workflows), so workers start without bundling. */
@@ -31,7 +33,7 @@ export interface RunningWorker {
 
 async function workflowSource(): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
   if (existsSync(WORKFLOW_BUNDLE_PATH)) return { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } };
-  return { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }) };
+  return { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES }) };
 }
 
 let runtimeInstalled = false;
@@ -49,7 +51,7 @@ function installRuntime(config: RuntimeConfig): void {
   });
 }
 
-export async function startWorker(config: RuntimeConfig): Promise<RunningWorker> {
+export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Promise<RunningWorker> {
   installRuntime(config);
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.DATABASE_POOL_SIZE });
   // A fan-out keeps many processes of one plugin busy; spawning one per item would cost more than
@@ -77,6 +79,7 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...(await workflowSource()),
+    ...tracingWorkerOptions(tracing),
     activities: createActivities({
       events: new RunEventsRepository(pool, metrics),
       childRuns: new ChildRunsRepository(pool),
@@ -85,6 +88,7 @@ export async function startWorker(config: RuntimeConfig): Promise<RunningWorker>
       sandbox,
       heartbeatEveryMs: 1_000,
       metrics,
+      tracer: tracing?.tracer,
     }),
     interceptors: { activity: [activityLogAttributes] },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_STEPS,

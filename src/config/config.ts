@@ -53,6 +53,8 @@ export const CONFIG_VARIABLES = {
   BODY_LIMIT_BYTES: spec(int(1024, 64 * 1024 * 1024).default(1024 * 1024), 'Largest accepted request body.'),
   LOG_LEVEL: spec(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'Log level of the API and the worker.'),
   LOG_FORMAT: spec(z.enum(['json', 'pretty']).default('json'), 'How the API and the worker write logs on stdout: `json`, one JSON object a line (level, time, msg, service, context, and run/step/tenant ids where known; credentials redacted), or `pretty`, coloured lines for a terminal.'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: spec(z.url({ protocol: /^https?$/ }).optional(), 'OpenTelemetry collector base URL (OTLP over HTTP, JSON; traces go to <url>/v1/traces). Set: the API and the worker trace requests, workflows, activities and steps, and steps get a W3C `traceparent`. Unset: tracing is off. The SDK\'s other standard OTEL_* variables (OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, OTEL_BSP_*) apply.'),
+  OTEL_SERVICE_NAME: spec(z.string().min(1).optional(), 'service.name of the spans this process exports. Unset: baton-api, baton-worker, or baton for `baton up`.'),
   WORKER_MAX_CONCURRENT_STEPS: spec(int(1, 1000).default(50), 'Steps one worker runs at once; as many step processes per plugin stay warm.'),
   STEP_MEMORY_MB: spec(int(64, 16384).default(512), 'Heap cap of a step process.'),
   PLUGINS_DIR: spec(z.string().optional(), 'Folder of the packed first-party plugins the API signs and publishes at start-up. Unset: dist/plugin-packages of this installation.'),

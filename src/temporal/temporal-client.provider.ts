@@ -1,6 +1,7 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { temporalClientInterceptors } from '../telemetry/tracing.js';
 
 /** The one Temporal client of the control plane. */
 @Global()
@@ -10,7 +11,7 @@ import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
       provide: Client,
       inject: [BATON_CONFIG],
       useFactory: async (config: RuntimeConfig) =>
-        new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.TEMPORAL_NAMESPACE }),
+        new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.TEMPORAL_NAMESPACE, interceptors: temporalClientInterceptors(config) }),
     },
   ],
   exports: [Client],

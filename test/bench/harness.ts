@@ -31,6 +31,10 @@ export interface BenchStack {
   call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>>;
   /** Starts a run of `pipeline` through the API and waits for it to succeed. */
   runPipeline(pipeline: string): Promise<void>;
+  /** The in-process API's and worker's configuration, for benchmarks that start another pair beside them. */
+  config: RuntimeConfig;
+  /** The bench tenant owner's session token (good on any API of this stack). */
+  token: string;
 }
 
 const freePort = () =>
@@ -143,7 +147,7 @@ export async function withBenchStack(rawActivities: Record<string, (...args: nev
       const run = await call('GET', `/v1/runs/${id}`);
       if (run.status !== 'succeeded') throw new Error(`bench run ${id} ended ${run.status}: ${JSON.stringify(run.error)}`);
     };
-    await bench({ client, baseUrl: base, databaseUrl, call, runPipeline });
+    await bench({ client, baseUrl: base, databaseUrl, call, runPipeline, config, token: token! });
   } finally {
     for (const stop of stops.reverse()) await stop().catch((e: Error) => console.error(e.message));
     rmSync(home, { recursive: true, force: true });

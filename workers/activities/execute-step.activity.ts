@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { BatonMetrics, SandboxKillReason, StepOutcome } from '../../src/metrics/baton-metrics.js';
 import type { SecretPlacement } from '../contracts/expressions.js';
@@ -7,6 +8,7 @@ import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
 import type { PluginStore } from './plugin-store.js';
 import type { RunEventsRepository } from './run-events.repository.js';
 import { SecretMissingError, type SecretStore } from './secret-store.js';
+import { inStepSpan } from './step-span.js';
 import { StepLogBuffer } from './step-log-buffer.js';
 
 export interface ExecuteStepDeps {
@@ -16,6 +18,8 @@ export interface ExecuteStepDeps {
   secrets: SecretStore;
   heartbeatEveryMs: number;
   metrics: Pick<BatonMetrics, 'stepFinished' | 'sandboxKilled'>;
+  /** Set when the worker traces: a span per step attempt. */
+  tracer?: Tracer;
 }
 
 type FailureCode = Extract<SandboxOutcome, { ok: false }>['error']['code'] | 'worker_shutdown' | 'secrets_unavailable' | 'secret_missing';
@@ -113,17 +117,17 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const startedAt = performance.now();
     let seconds = 0;
     try {
-      outcome = await deps.sandbox.run(
+      outcome = await inStepSpan(deps.tracer, input, attempt, hide, (traceparent) => deps.sandbox.run(
         {
           tenantId, pluginKey: `${pin.plugin}@${pin.version}`, entry: bundle.entry, digest: pin.digest,
           // Where the step may reach comes from the signed manifest the registry verified, never from the child.
           egress: bundle.access.egress[pin.step] ?? [], rawNetwork: bundle.access.rawNetwork, stepId: pin.step, input: stepInput, timeoutMs: input.timeoutMs,
           // The runner hands the step only the secrets it declares.
-          ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets },
+          ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets, ...(traceparent && { traceparent }) },
         },
         { onLog: (entry) => logs.log(entry.level, entry.message, entry.fields), onMetric: (entry) => logs.metric(entry.name, entry.value, entry.tags),
           onLineage: (entry) => logs.lineage(entry.direction, entry.namespace, entry.name), signal: context.cancellationSignal },
-      );
+      ));
       seconds = (performance.now() - startedAt) / 1000;
     } finally {
       clearInterval(heartbeat);

@@ -14,6 +14,8 @@ export interface TaskContext {
   attempt: number;
   idempotencyKey: string;
   secrets: Record<string, string>;
+  /** W3C trace context of the step's span, when the worker traces. */
+  traceparent?: string;
 }
 
 export interface RunTaskMessage {

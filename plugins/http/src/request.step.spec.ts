@@ -12,7 +12,7 @@ const routes: Record<string, Route> = {
   '/problem': (_request, _body, response) => reply(response, 404, 'application/problem+json', '{"title":"not here"}'),
   '/text': (_request, _body, response) => reply(response, 200, 'text/plain', 'plain words'),
   '/echo': (request, body, response) =>
-    reply(response, 201, 'application/json', JSON.stringify({ method: request.method, contentType: request.headers['content-type'], auth: request.headers.authorization, body })),
+    reply(response, 201, 'application/json', JSON.stringify({ method: request.method, contentType: request.headers['content-type'], auth: request.headers.authorization, traceparent: request.headers.traceparent, body })),
   '/unavailable': (_request, _body, response) => reply(response, 503, 'text/plain', 'try later'),
   '/busy': (_request, _body, response) => reply(response, 429, 'text/plain', 'slow down'),
   '/empty-json': (_request, _body, response) => reply(response, 204, 'application/json', ''),
@@ -55,6 +55,18 @@ describe('http/request', () => {
 
     expect(json).toMatchObject({ ok: true, outputs: { status: 201, body: { method: 'POST', contentType: 'application/json', auth: 'Bearer t', body: '{"a":1}' } } });
     expect(text).toMatchObject({ ok: true, outputs: { body: { method: 'PUT', contentType: 'text/csv', body: 'raw' } } });
+  });
+
+  it('sends the run\'s trace context as the traceparent header, unless the pipeline sets one', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const traced = await runStepForTest(requestStep, { url: `${base}/echo`, method: 'POST' }, { traceparent });
+    const own = await runStepForTest(requestStep, { url: `${base}/echo`, method: 'POST', headers: { traceparent: 'mine' } }, { traceparent });
+    const untraced = await runStepForTest(requestStep, { url: `${base}/echo`, method: 'POST' });
+
+    expect(traced).toMatchObject({ ok: true, outputs: { body: { traceparent } } });
+    expect(own).toMatchObject({ ok: true, outputs: { body: { traceparent: 'mine' } } });
+    expect(untraced).toMatchObject({ ok: true });
+    expect(JSON.stringify(untraced)).not.toContain('traceparent');
   });
 
   it('fails retryably on 5xx and 429, for good on other 4xx', async () => {

@@ -40,7 +40,7 @@ export const requestStep = defineStep({
     const deadline = input.timeoutMs === undefined ? undefined : AbortSignal.timeout(input.timeoutMs);
     const signal = deadline ? AbortSignal.any([ctx.signal, deadline]) : ctx.signal;
     try {
-      const response = await ctx.fetch(input.url, { method: input.method, headers: requestHeaders(input), body: requestBody(input.body), signal });
+      const response = await ctx.fetch(input.url, { method: input.method, headers: requestHeaders(input, ctx.traceparent), body: requestBody(input.body), signal });
       const body = await readBody(response);
       if (input.failOnStatus && response.status >= 400) throw statusError(input, response, body);
       return { status: response.status, headers: Object.fromEntries(response.headers), body };
@@ -51,9 +51,11 @@ export const requestStep = defineStep({
   },
 });
 
-function requestHeaders({ headers, body }: RequestInput): Headers {
+/** The pipeline's headers win; the run's trace context joins unless the pipeline sets its own. */
+function requestHeaders({ headers, body }: RequestInput, traceparent: string | undefined): Headers {
   const result = new Headers(headers);
   if (body !== undefined && typeof body !== 'string' && !result.has('content-type')) result.set('content-type', 'application/json');
+  if (traceparent && !result.has('traceparent')) result.set('traceparent', traceparent);
   return result;
 }
 

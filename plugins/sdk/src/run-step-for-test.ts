@@ -12,6 +12,8 @@ export interface StepTestOptions {
   signal?: AbortSignal;
   runId?: string;
   tenantId?: string;
+  /** The W3C trace context the step sees as `ctx.traceparent`, as when the worker traces. */
+  traceparent?: string;
   /**
    * Answers the step's `ctx.fetch` (a stub, say). By default requests go out with the global
    * `fetch`, to the hosts the step declares in `egress` only, as in production.
@@ -42,6 +44,7 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
       tenantId: options.tenantId ?? 'test-tenant',
       attempt: options.attempt ?? 1,
       idempotencyKey: `${runId}:${step.id}`,
+      ...(options.traceparent && { traceparent: options.traceparent }),
     },
     signal: options.signal ?? new AbortController().signal,
     secrets: options.secrets ?? {},

@@ -51,6 +51,11 @@ export interface StepContext {
   readonly attempt: number;
   /** Stable across retries of the same step: use it to make side effects idempotent. */
   readonly idempotencyKey: string;
+  /**
+   * W3C `traceparent` of this step's span when the worker traces (OpenTelemetry): send it as the
+   * `traceparent` header so the services the step calls join the run's trace. Absent otherwise.
+   */
+  readonly traceparent?: string;
   /** Aborted when the step is cancelled. */
   readonly signal: AbortSignal;
   readonly log: StepLogger;
@@ -74,6 +79,7 @@ export interface StepIdentity {
   tenantId: string;
   attempt: number;
   idempotencyKey: string;
+  traceparent?: string;
 }
 
 /** Where a context sends what the step reports: IPC in the sandbox, arrays in the test harness. */
