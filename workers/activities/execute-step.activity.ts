@@ -61,9 +61,11 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const record = (...events: RunEvent[]) => deps.events.append(tenantId, runId, events);
     await record({ type: 'step.started', key: `${subject}:started:${attempt}`, at: now(), stepId, ...itemField, uses: input.uses, attempt });
 
-    const fail = async (code: FailureCode, message: string, retryable: boolean): Promise<never> => {
-      await record({ type: 'step.attempt_failed', key: `${subject}:attempt_failed:${attempt}`, at: now(), stepId, ...itemField, attempt, error: { message, code }, retryable });
-      throw ApplicationFailure.create({ type: FAILURE_TYPE[code], message, nonRetryable: !retryable, details: [code] });
+    // The step's own error code (`quality_failed`) travels beside Baton's, so alerts can tell what failed.
+    const fail = async (code: FailureCode, message: string, retryable: boolean, stepCode?: string): Promise<never> => {
+      const error = stepCode ? { message, code, stepCode } : { message, code };
+      await record({ type: 'step.attempt_failed', key: `${subject}:attempt_failed:${attempt}`, at: now(), stepId, ...itemField, attempt, error, retryable });
+      throw ApplicationFailure.create({ type: FAILURE_TYPE[code], message, nonRetryable: !retryable, details: stepCode ? [code, stepCode] : [code] });
     };
 
     const bundle = await deps.plugins.bundleFor(pin.digest);
@@ -102,7 +104,8 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
           ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets },
         },
         { onLog: (entry) => logs.log(entry.level, entry.message, entry.fields), onMetric: (entry) => logs.metric(entry.name, entry.value, entry.tags),
-          onLineage: (entry) => logs.lineage(entry.direction, entry.namespace, entry.name), signal: context.cancellationSignal },
+          onLineage: (entry) => logs.lineage(entry.direction, entry.namespace, entry.name), onEvent: (entry) => logs.event(entry.type, entry.data),
+          signal: context.cancellationSignal },
       );
     } finally {
       clearInterval(heartbeat);
@@ -125,6 +128,6 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
       if (context.cancellationDetails?.workerShutdown) return fail('worker_shutdown', 'The worker shut down while the step ran', true);
       throw new CancelledFailure('Step cancelled');
     }
-    return fail(outcome.error.code, hide(outcome.error.message), outcome.error.retryable);
+    return fail(outcome.error.code, hide(outcome.error.message), outcome.error.retryable, outcome.error.stepCode);
   };
 }
