@@ -5,6 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { PassportModule } from '@nestjs/passport';
 import { AccountsModule } from './accounts/accounts.module.js';
+import { AlertsModule } from './alerts/alerts.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import { AccessGuard } from './common/auth/access.guard.js';
@@ -54,6 +55,7 @@ export class AppModule {
         TriggersModule,
         AuditModule,
         ObservabilityModule,
+        AlertsModule,
       ],
       providers: [
         JwtStrategy,
