@@ -3,8 +3,12 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { packPlugin } from '../plugins/sdk/src/package/pack.js';
+import { AlertDispatcher } from '../src/alerts/alert-dispatcher.js';
+import { AlertsRepository } from '../src/alerts/alerts.repository.js';
+import { WebhookSender } from '../src/alerts/webhook-sender.js';
 import { checkDelivery } from '../src/triggers/webhook-signature.js';
 import { api, newPipeline, newTenant, savePipeline, startRun, uniqueName, until, waitForRun, type TestTenant } from './support/builders.js';
 import { becomePublisher, packageArchive, publish, signPackage } from './support/plugin-packages.js';
@@ -126,6 +130,50 @@ describe('alerts', () => {
       expect(body.deliveries[0].log.every((a: { durationMs: number }) => a.durationMs >= 0)).toBe(true);
     } finally {
       await flaky.close();
+    }
+  });
+
+  it('records and delivers each alert once while other replicas look for it and send it at the same time, leader lock or not', async () => {
+    const busy = await receiver();
+    const sources: DataSource[] = [];
+    let stop = false;
+    try {
+      const other = await newTenant();
+      await newChannel(other, busy.url, ['run.failed']);
+      const config = {
+        jwtSecret: inject('jwtSecret'), publicUrl: inject('baseUrl'), ALERT_MAX_ATTEMPTS: 8, ALERT_RETRY_BASE: '200ms', ALERT_DELIVERY_TIMEOUT: '10s', ALERT_WEBHOOK_ALLOW_CIDRS: ['127.0.0.1/32'],
+      };
+      // Two more replicas that skip the leader lock and poll as fast as they can, beside the stack's API.
+      const replicas = [];
+      for (let i = 0; i < 2; i++) {
+        const db = await new DataSource({ type: 'postgres', url: inject('databaseUrl'), poolSize: 3 }).initialize();
+        sources.push(db);
+        replicas.push(new AlertDispatcher(new AlertsRepository(db), new WebhookSender(config), config));
+      }
+      const loops = replicas.map(async (replica) => {
+        while (!stop) {
+          await Promise.all([replica.detect(), replica.deliverDue()]);
+          await settle(20);
+        }
+      });
+      const runs = await Promise.all([1, 2, 3].map(async () => startRun(other, (await savePipeline(other, failing(uniqueName('racy')))).name)));
+      await Promise.all(runs.map((id) => waitForRun(other, id)));
+      await until(async () => runs.every((id) => busy.about(id).length > 0), 20_000);
+      await settle(2_500);
+      stop = true;
+      await Promise.all(loops);
+
+      for (const runId of runs) {
+        expect(busy.about(runId)).toHaveLength(1);
+        const alerts = await alertsOf(other, runId);
+        expect(alerts).toHaveLength(1);
+        const { body } = await other.get(`/v1/alerts/${alerts[0]!.id}`).expect(200);
+        expect(body.deliveries).toEqual([expect.objectContaining({ status: 'delivered', attempts: 1, log: [expect.objectContaining({ attempt: 1, statusCode: 200 })] })]);
+      }
+    } finally {
+      stop = true;
+      await Promise.all(sources.map((db) => db.destroy()));
+      await busy.close();
     }
   });
 

@@ -88,7 +88,7 @@ const FOUND = `
          jsonb_build_object('sla', v.definition->>'sla', 'startedAt', r.started_at, 'endedAt', r.ended_at),
          r.started_at + (v.definition->>'sla')::interval
     FROM run r JOIN pipeline_version v ON v.pipeline_id = r.pipeline_id AND v.version = r.version
-   WHERE r.status IN ('running', 'waiting') AND r.started_at IS NOT NULL AND v.definition ? 'sla'
+   WHERE r.status IN ('running', 'waiting') AND r.started_at IS NOT NULL AND v.definition->>'sla' IS NOT NULL
      AND now() - r.started_at > (v.definition->>'sla')::interval
   UNION ALL
   SELECT r.tenant_id, 'run:' || r.id || ':sla.breached', 'sla.breached', r.pipeline_name, r.id, NULL,
@@ -96,7 +96,7 @@ const FOUND = `
          jsonb_build_object('sla', v.definition->>'sla', 'startedAt', r.started_at, 'endedAt', r.ended_at),
          r.started_at + (v.definition->>'sla')::interval
     FROM run r JOIN pipeline_version v ON v.pipeline_id = r.pipeline_id AND v.version = r.version
-   WHERE r.ended_at >= now() - $1::interval AND r.started_at IS NOT NULL AND v.definition ? 'sla'
+   WHERE r.ended_at >= now() - $1::interval AND r.started_at IS NOT NULL AND v.definition->>'sla' IS NOT NULL
      AND r.ended_at - r.started_at > (v.definition->>'sla')::interval
   UNION ALL
   SELECT e.tenant_id, 'run:' || e.run_id || ':step:' || e.step_id || coalesce('[' || (e.data->>'item') || ']', '') || ':' || k.type, k.type, r.pipeline_name, e.run_id, e.step_id,
@@ -137,7 +137,8 @@ export class AlertsRepository {
   }
 
   async updateChannel(tenantId: string, id: string, change: Partial<Pick<ChannelRow, 'name' | 'url' | 'events' | 'enabled'>>): Promise<ChannelRow | null> {
-    const rows: ChannelRow[] = await this.db.query(
+    // An UPDATE answers [rows, count].
+    const [rows]: [ChannelRow[], number] = await this.db.query(
       `UPDATE notification_channel SET
          name = CASE WHEN $3 THEN $4 ELSE name END, url = coalesce($5, url), events = coalesce($6, events), enabled = coalesce($7, enabled), updated_at = now()
        WHERE tenant_id = $1 AND id = $2 RETURNING ${CHANNEL_COLUMNS}`,
@@ -152,7 +153,7 @@ export class AlertsRepository {
   }
 
   async bumpSecretVersion(tenantId: string, id: string): Promise<ChannelRow | null> {
-    const rows: ChannelRow[] = await this.db.query(
+    const [rows]: [ChannelRow[], number] = await this.db.query(
       `UPDATE notification_channel SET secret_version = secret_version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${CHANNEL_COLUMNS}`, [tenantId, id],
     );
     return rows[0] ?? null;
