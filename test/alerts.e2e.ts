@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -143,9 +144,9 @@ describe('alerts', () => {
       const config = {
         jwtSecret: inject('jwtSecret'), publicUrl: inject('baseUrl'), ALERT_MAX_ATTEMPTS: 8, ALERT_RETRY_BASE: '200ms', ALERT_DELIVERY_TIMEOUT: '10s', ALERT_WEBHOOK_ALLOW_CIDRS: ['127.0.0.1/32'],
       };
-      // Two more replicas that skip the leader lock and poll as fast as they can, beside the stack's API.
+      // Three more replicas that skip the leader lock and poll as fast as they can, beside the stack's API.
       const replicas = [];
-      for (let i = 0; i < 2; i++) {
+      for (let i = 0; i < 3; i++) {
         const db = await new DataSource({ type: 'postgres', url: inject('databaseUrl'), poolSize: 3 }).initialize();
         sources.push(db);
         replicas.push(new AlertDispatcher(new AlertsRepository(db), new WebhookSender(config), config));
@@ -153,7 +154,7 @@ describe('alerts', () => {
       const loops = replicas.map(async (replica) => {
         while (!stop) {
           await Promise.all([replica.detect(), replica.deliverDue()]);
-          await settle(20);
+          await settle(5);
         }
       });
       const runs = await Promise.all([1, 2, 3].map(async () => startRun(other, (await savePipeline(other, failing(uniqueName('racy')))).name)));
@@ -174,6 +175,37 @@ describe('alerts', () => {
       stop = true;
       await Promise.all(sources.map((db) => db.destroy()));
       await busy.close();
+    }
+  });
+
+  it('sends a delivery a replica claimed and then died with once its claim runs out, from what PostgreSQL holds', async () => {
+    const late = await receiver();
+    const db = await new DataSource({ type: 'postgres', url: inject('databaseUrl'), poolSize: 1 }).initialize();
+    try {
+      const other = await newTenant();
+      const runId = await startRun(other, (await savePipeline(other, failing(uniqueName('orphan')))).name);
+      await waitForRun(other, runId);
+      await until(async () => (await alertsOf(other, runId)).length === 1, 20_000);
+      const [alert] = await alertsOf(other, runId);
+      const created = await newChannel(other, late.url, ['run.failed']);
+      // What a replica leaves behind when it dies mid-request: the attempt claimed (counted, its lease
+      // running), nothing logged, nothing sent. No process holds anything of it but PostgreSQL.
+      const deliveryId = randomUUID();
+      await db.query(
+        `INSERT INTO alert_delivery (id, tenant_id, alert_id, channel_id, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, 1, now() + interval '2 seconds')`,
+        [deliveryId, other.tenantId, alert!.id, created.id],
+      );
+      await settle(1_000);
+      expect(late.received).toEqual([]);
+      await until(async () => late.received.length > 0, 20_000);
+      expect(late.received[0]!.headers['x-baton-delivery']).toBe(deliveryId);
+      expect(late.received[0]!.json).toMatchObject({ id: alert!.id, type: 'run.failed', run: { id: runId } });
+      await until(async () => (await other.get(`/v1/alerts/${alert!.id}`).expect(200)).body.deliveries[0]?.status === 'delivered');
+      const { body } = await other.get(`/v1/alerts/${alert!.id}`).expect(200);
+      expect(body.deliveries[0]).toMatchObject({ id: deliveryId, attempts: 2, log: [expect.objectContaining({ attempt: 2, statusCode: 200 })] });
+    } finally {
+      await db.destroy();
+      await late.close();
     }
   });
 

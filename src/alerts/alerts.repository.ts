@@ -70,8 +70,9 @@ const ALERT_COLUMNS = (a: string) => `${a}.id, ${a}.tenant_id AS "tenantId", ${a
 
 /**
  * Where each alert comes from, as rows of (tenant, key, type, pipeline, run, step, message, data,
- * occurred_at). Every branch looks only at what changed in the last `$1` (runs that ended, events
- * appended) or at runs going now, through the indexes the Alerts migration made for them.
+ * occurred_at, seq); of rows with one key, the first (by time, then by event) is recorded. Every
+ * branch looks only at what changed in the last `$1` (runs that ended, events appended) or at runs
+ * going now, through the indexes the Alerts migration made for them.
  *
  * `sla.breached` is the observability summary's rule (a run started, and its end, or now, is
  * further from its start than the pipeline version's `sla`): the two never disagree on a run.
@@ -79,14 +80,14 @@ const ALERT_COLUMNS = (a: string) => `${a}.id, ${a}.tenant_id AS "tenantId", ${a
 const FOUND = `
   SELECT r.tenant_id, 'run:' || r.id || ':run.failed' AS key, 'run.failed' AS type, r.pipeline_name, r.id AS run_id, NULL::text AS step_id,
          'Run of ' || r.pipeline_name || CASE WHEN r.status = 'timed_out' THEN ' timed out' ELSE ' failed' END || coalesce(': ' || (r.error->>'message'), '') AS message,
-         jsonb_build_object('status', r.status, 'error', r.error) AS data, r.ended_at AS occurred_at
+         jsonb_build_object('status', r.status, 'error', r.error) AS data, r.ended_at AS occurred_at, 0::bigint AS seq
     FROM run r
    WHERE r.ended_at >= now() - $1::interval AND r.status IN ('failed', 'timed_out')
   UNION ALL
   SELECT r.tenant_id, 'run:' || r.id || ':sla.breached', 'sla.breached', r.pipeline_name, r.id, NULL,
          'Run of ' || r.pipeline_name || ' went past its SLA of ' || (v.definition->>'sla'),
          jsonb_build_object('sla', v.definition->>'sla', 'startedAt', r.started_at, 'endedAt', r.ended_at),
-         r.started_at + (v.definition->>'sla')::interval
+         r.started_at + (v.definition->>'sla')::interval, 0::bigint
     FROM run r JOIN pipeline_version v ON v.pipeline_id = r.pipeline_id AND v.version = r.version
    WHERE r.status IN ('running', 'waiting') AND r.started_at IS NOT NULL AND v.definition->>'sla' IS NOT NULL
      AND now() - r.started_at > (v.definition->>'sla')::interval
@@ -94,7 +95,7 @@ const FOUND = `
   SELECT r.tenant_id, 'run:' || r.id || ':sla.breached', 'sla.breached', r.pipeline_name, r.id, NULL,
          'Run of ' || r.pipeline_name || ' went past its SLA of ' || (v.definition->>'sla'),
          jsonb_build_object('sla', v.definition->>'sla', 'startedAt', r.started_at, 'endedAt', r.ended_at),
-         r.started_at + (v.definition->>'sla')::interval
+         r.started_at + (v.definition->>'sla')::interval, 0::bigint
     FROM run r JOIN pipeline_version v ON v.pipeline_id = r.pipeline_id AND v.version = r.version
    WHERE r.ended_at >= now() - $1::interval AND r.started_at IS NOT NULL AND v.definition->>'sla' IS NOT NULL
      AND r.ended_at - r.started_at > (v.definition->>'sla')::interval
@@ -104,7 +105,7 @@ const FOUND = `
               THEN 'Quality checks failed in step ' || e.step_id || ' of ' || r.pipeline_name || coalesce(': ' || (e.data->'error'->>'message'), '')
               ELSE 'Model drift detected by step ' || e.step_id || ' of ' || r.pipeline_name END,
          CASE WHEN k.type = 'quality.failed' THEN jsonb_build_object('error', e.data->'error') ELSE coalesce(e.data->'data', '{}') END,
-         e.created_at
+         e.created_at, e.id
     FROM run_event e
     JOIN run r ON r.id = e.run_id
     CROSS JOIN LATERAL (SELECT CASE WHEN e.type = 'model.drift_detected' THEN 'model.drift_detected' ELSE 'quality.failed' END AS type) k
@@ -170,7 +171,7 @@ export class AlertsRepository {
        inserted AS (
          INSERT INTO alert (id, tenant_id, key, type, pipeline_name, run_id, step_id, message, data, occurred_at)
          SELECT gen_random_uuid(), f.tenant_id, f.key, f.type, f.pipeline_name, f.run_id, f.step_id, left(f.message, 2000), f.data, f.occurred_at
-           FROM (SELECT DISTINCT ON (key) * FROM found WHERE NOT EXISTS (SELECT 1 FROM alert a WHERE a.key = found.key) ORDER BY key, occurred_at LIMIT $2) f
+           FROM (SELECT DISTINCT ON (key) * FROM found WHERE NOT EXISTS (SELECT 1 FROM alert a WHERE a.key = found.key) ORDER BY key, occurred_at, seq LIMIT $2) f
          ON CONFLICT (key) DO NOTHING
          RETURNING id, tenant_id, type
        ),
@@ -200,7 +201,7 @@ export class AlertsRepository {
           FOR UPDATE OF d SKIP LOCKED
        ), claimed AS (
          UPDATE alert_delivery d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
-           FROM due WHERE d.id = due.id
+           FROM due WHERE d.id = due.id AND d.status = 'pending' AND d.next_attempt_at <= now()
          RETURNING d.id, d.alert_id, d.channel_id, d.attempts
        )
        SELECT cl.id AS "deliveryId", cl.attempts AS attempt, c.id AS "channelId", c.url, c.secret_version AS "secretVersion", r.status AS "runStatus",
