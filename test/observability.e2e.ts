@@ -1,5 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { newPipeline, newTenant, uniqueName, waitForRun, type RunView, type TestTenant } from './support/builders.js';
+import { createServer, type IncomingMessage } from 'node:http';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './support/processes.js';
+import { newPipeline, newTenant, uniqueName, until, waitForRun, type RunView, type TestTenant } from './support/builders.js';
 
 /** PostgreSQL's percentile_cont: linear interpolation between the closest ranks. */
 function percentile(values: number[], p: number): number {
@@ -86,12 +88,87 @@ describe('lineage', () => {
     expect(body.producers).toEqual([{ job: `${writer}.save`, runId: wrote.id }]);
     expect(body.consumers).toEqual([{ job: `${reader}.load`, runId: read.id }]);
     expect(body.events[0]).toMatchObject({
-      eventType: 'COMPLETE', run: { runId: read.id }, job: { namespace: `baton/${tenant.tenantId}`, name: `${reader}.load`, facets: { baton: { pipeline: reader, step: 'load' } } },
+      eventType: 'COMPLETE', run: { facets: { parent: { run: { runId: read.id }, job: { name: reader } } } }, job: { namespace: `baton/${tenant.tenantId}`, name: `${reader}.load`, facets: { baton: { pipeline: reader, step: 'load' } } },
       inputs: [{ namespace: output.namespace, name: output.name }],
     });
     // Another tenant's lineage holds none of it.
     const other = await newTenant();
     expect((await other.get(`/v1/lineage?dataset=${encodeURIComponent(output.name)}`).expect(200)).body.events).toEqual([]);
     await tenant.get('/v1/lineage').expect(400);
+  });
+});
+
+describe('OpenLineage forwarding', () => {
+  /** What the OpenLineage endpoint received, and how it answered. */
+  const received: Array<{ status: number; authorization?: string; event: { eventType: string; run: { runId: string; facets: { parent: { run: { runId: string } } } }; job: { namespace: string; name: string }; inputs: unknown[]; outputs: unknown[] } }> = [];
+  /** Pipelines whose first event the endpoint refuses. */
+  const refuseFirst = new Set<string>();
+  const endpoint = createServer((request: IncomingMessage, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk));
+    request.on('end', () => {
+      const event = JSON.parse(body);
+      const pipeline = String(event.job?.name).split('.')[0]!;
+      const status = refuseFirst.delete(pipeline) ? 503 : 201;
+      received.push({ status, authorization: request.headers.authorization, event });
+      response.writeHead(status).end();
+    });
+  });
+  let api: BatonProcess;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    await new Promise<void>((resolve) => endpoint.listen(port, '127.0.0.1', resolve));
+    // A second API replica with forwarding on; the stack's own API has it off.
+    const apiPort = await freePort();
+    api = spawnBaton('api', {
+      ...inject('apiEnv'), PORT: String(apiPort),
+      OPENLINEAGE_URL: `http://127.0.0.1:${port}/api/v1/lineage`, OPENLINEAGE_API_KEY: 'ol-key-e2e', OPENLINEAGE_INTERVAL: '500ms',
+    });
+    await waitForHttp(`http://127.0.0.1:${apiPort}/readyz`, 60_000, () => api.child.exitCode === null);
+  });
+  afterAll(async () => {
+    await api?.stop();
+    endpoint.close();
+  });
+
+  it('sends each ended run\'s lineage once, as OpenLineage events of its steps, retrying until the endpoint accepts them', async () => {
+    const tenant = await newTenant();
+    const path = `exports/${uniqueName('ol')}.json`;
+    const name = uniqueName('copy');
+    // Refuse the first delivery: the run is sent again, whole, after a backoff.
+    refuseFirst.add(name);
+    await tenant.put(`/v1/pipelines/${name}`, newPipeline(name, {
+      save: { uses: 'files/write@^1', with: { path, rows: [{ a: 1 }] } },
+      load: { uses: 'files/read@^1', needs: ['save'], with: { path, as: 'rows' } },
+      quiet: { uses: 'core/echo@^1', with: { value: 'no datasets' } },
+    })).expect(201);
+    const run = await waitForRun(tenant, (await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(202)).body.id);
+    expect(run.status).toBe('succeeded');
+    const ofRun = () => received.filter((r) => r.event.run.facets.parent.run.runId === run.id);
+    await until(async () => ofRun().filter((r) => r.status === 201).length === 2, 30_000);
+
+    const accepted = ofRun().filter((r) => r.status === 201);
+    expect(ofRun()[0]!.status).toBe(503);
+    expect(accepted.map((r) => r.event.job.name).sort()).toEqual([`${name}.load`, `${name}.save`]);
+    for (const { event, authorization } of accepted) {
+      expect(authorization).toBe('Bearer ol-key-e2e');
+      expect(event).toMatchObject({ eventType: 'COMPLETE', producer: expect.any(String), schemaURL: expect.stringContaining('openlineage.io'), job: { namespace: `baton/${tenant.tenantId}` } });
+      // Each step run has its own OpenLineage run id, the pipeline run is its parent.
+      expect(event.run.runId).not.toBe(run.id);
+    }
+    const save = accepted.find((r) => r.event.job.name === `${name}.save`)!.event;
+    const load = accepted.find((r) => r.event.job.name === `${name}.load`)!.event;
+    expect(save.outputs).toEqual(load.inputs);
+    expect(save.outputs).toHaveLength(1);
+    // The GET API and the forwarded events agree on the step runs' ids.
+    const dataset = (save.outputs[0] as { namespace: string; name: string });
+    const { body } = await tenant.get(`/v1/lineage?dataset=${encodeURIComponent(dataset.name)}`).expect(200);
+    expect(body.events.map((e: { run: { runId: string } }) => e.run.runId).sort()).toEqual([save.run.runId, load.run.runId].sort());
+
+    // Once accepted, never sent again.
+    const count = ofRun().length;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(ofRun().length).toBe(count);
   });
 });

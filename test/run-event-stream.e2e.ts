@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { newPipeline, newTenant, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
 
-interface StreamedEvent { id: string; event: string; data: { id: number; type: string } }
+interface StreamedEvent { id: string; event: string; data: { id: number; type: string; stepId?: string; level?: string; message?: string } }
 
 /** Reads a Server-Sent Events response to its end (the server closes it when the run ends). */
-async function readStream(tenant: TestTenant, runId: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string | null; events: StreamedEvent[]; firstAt: number[] }> {
-  const response = await fetch(`${inject('baseUrl')}/v1/runs/${runId}/events`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${tenant.apiKey}`, ...headers }, signal: AbortSignal.timeout(60_000) });
+async function readStream(tenant: TestTenant, runId: string, headers: Record<string, string> = {}, path = 'events'): Promise<{ status: number; type: string | null; events: StreamedEvent[]; firstAt: number[] }> {
+  const response = await fetch(`${inject('baseUrl')}/v1/runs/${runId}/${path}`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${tenant.apiKey}`, ...headers }, signal: AbortSignal.timeout(60_000) });
   const events: StreamedEvent[] = [];
   const firstAt: number[] = [];
   if (!response.ok || !response.body) return { status: response.status, type: response.headers.get('content-type'), events, firstAt };
@@ -72,5 +72,30 @@ describe('run events as Server-Sent Events', () => {
     const refused = await readStream(other, runId);
     expect(refused.status).toBe(404);
     await waitForRun(tenant, runId);
+  });
+
+  it('streams a run\'s log lines live, filtered like the JSON page, up to the last line before the run ends', async () => {
+    const logged = uniqueName('logged');
+    await tenant.put(`/v1/pipelines/${logged}`, newPipeline(logged, {
+      first: { uses: 'core/log@^1', with: { message: 'extracting', level: 'info' } },
+      nap: { uses: 'core/sleep@^1', needs: ['first'], with: { ms: 800 } },
+      second: { uses: 'core/log@^1', needs: ['nap'], with: { message: 'rows look thin', level: 'warn' } },
+      // The last thing the run does is log: the stream must still deliver it before it ends.
+      third: { uses: 'core/log@^1', needs: ['second'], with: { message: 'loaded', level: 'info' } },
+    })).expect(201);
+    const runId = (await tenant.post(`/v1/pipelines/${logged}/runs`, {}).expect(202)).body.id;
+    const [all, warnings] = await Promise.all([readStream(tenant, runId, {}, 'logs'), readStream(tenant, runId, {}, 'logs?level=warn')]);
+    expect(all.status).toBe(200);
+    expect(all.events.map((e) => [e.event, e.data.stepId, e.data.message])).toEqual([
+      ['step.log', 'first', 'extracting'], ['step.log', 'second', 'rows look thin'], ['step.log', 'third', 'loaded'],
+    ]);
+    // Live: the first line came while the run was still sleeping.
+    expect(all.firstAt[1]! - all.firstAt[0]!).toBeGreaterThan(400);
+    expect(warnings.events.map((e) => e.data.message)).toEqual(['rows look thin']);
+    const { body } = await tenant.get(`/v1/runs/${runId}/logs`).expect(200);
+    expect(all.events.map((e) => e.data)).toEqual(body.items);
+    const resumed = await readStream(tenant, runId, { 'last-event-id': all.events[0]!.id }, 'logs?step=third');
+    expect(resumed.events.map((e) => e.data.message)).toEqual(['loaded']);
+    expect((await readStream(await newTenant(), runId, {}, 'logs')).status).toBe(404);
   });
 });

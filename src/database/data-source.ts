@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { ApiKeyEntity } from '../accounts/entities/api-key.entity.js';
 import { MembershipEntity } from '../accounts/entities/membership.entity.js';
@@ -20,7 +21,9 @@ import { Billing1795000000007 } from './migrations/1795000000007-Billing.js';
 import { Schedules1795000000008 } from './migrations/1795000000008-Schedules.js';
 import { Triggers1795000000009 } from './migrations/1795000000009-Triggers.js';
 import { LineageIndex1795000000010 } from './migrations/1795000000010-LineageIndex.js';
+import { RunSearchIndexes1795000000011 } from './migrations/1795000000011-RunSearchIndexes.js';
 import { Alerts1795000000012 } from './migrations/1795000000012-Alerts.js';
+import { LineageForwarding1795000000013 } from './migrations/1795000000013-LineageForwarding.js';
 
 export const ENTITIES = [
   TenantEntity, UserAccountEntity, MembershipEntity, ApiKeyEntity, PipelineEntity, PipelineVersionEntity,
@@ -28,7 +31,7 @@ export const ENTITIES = [
 ];
 const MIGRATION_LOCK_ID = 7_061_616_001;
 
-export const MIGRATIONS = [Foundation1795000000000, RunRetryOf1795000000001, ForEachAndChildRuns1795000000002, Secrets1795000000003, PluginRegistry1795000000004, AuditLog1795000000005, Invitations1795000000006, Billing1795000000007, Schedules1795000000008, Triggers1795000000009, LineageIndex1795000000010, Alerts1795000000012];
+export const MIGRATIONS = [Foundation1795000000000, RunRetryOf1795000000001, ForEachAndChildRuns1795000000002, Secrets1795000000003, PluginRegistry1795000000004, AuditLog1795000000005, Invitations1795000000006, Billing1795000000007, Schedules1795000000008, Triggers1795000000009, LineageIndex1795000000010, RunSearchIndexes1795000000011, Alerts1795000000012, LineageForwarding1795000000013];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource({
@@ -48,7 +51,9 @@ export async function runMigrations(url: string): Promise<string[]> {
   const lock = dataSource.createQueryRunner();
   try {
     // Several API replicas may start at once: one migrates, the others wait and find nothing to do.
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    // They poll rather than block: a statement blocked on the lock holds a snapshot, and an index
+    // built CONCURRENTLY waits for every older snapshot, so the two would deadlock.
+    while (!(await lock.query('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_ID]))[0].locked) await sleep(250);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return applied.map((m) => m.name);
   } finally {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { StepLineage } from './openlineage.js';
 
 export interface PipelineSummaryRow {
   pipeline: string;
@@ -12,17 +13,6 @@ export interface PipelineSummaryRow {
   queueWaitMs: [number, number] | null;
   slaBreaches: number;
   failuresByStep: Record<string, number> | null;
-}
-
-/** One step of one run that read or wrote the dataset, with everything that step read and wrote. */
-export interface LineageRow {
-  runId: string;
-  pipeline: string;
-  stepId: string;
-  uses: string;
-  at: Date;
-  inputs: Array<{ namespace: string; name: string }> | null;
-  outputs: Array<{ namespace: string; name: string }> | null;
 }
 
 export interface StepTypeRow {
@@ -92,23 +82,74 @@ export class ObservabilityRepository {
   }
 
   /** Newest first; a step retried counts once, with the datasets of all its attempts. */
-  lineage(tenantId: string, dataset: { name: string; namespace?: string }, limit: number): Promise<LineageRow[]> {
+  lineage(tenantId: string, dataset: { name: string; namespace?: string }, limit: number): Promise<StepLineage[]> {
     return this.db.query(
-      `WITH touching AS (
-         SELECT DISTINCT run_id, step_id FROM run_event
-          WHERE tenant_id = $1 AND type = 'step.lineage' AND data->>'name' = $2 AND ($3::text IS NULL OR data->>'namespace' = $3)
-       )
-       SELECT e.run_id AS "runId", r.pipeline_name AS pipeline, e.step_id AS "stepId", s.uses, max(e.created_at) AS at,
-              jsonb_agg(DISTINCT jsonb_build_object('namespace', e.data->>'namespace', 'name', e.data->>'name')) FILTER (WHERE e.data->>'direction' = 'input') AS inputs,
-              jsonb_agg(DISTINCT jsonb_build_object('namespace', e.data->>'namespace', 'name', e.data->>'name')) FILTER (WHERE e.data->>'direction' = 'output') AS outputs
-         FROM touching t
-         JOIN run_event e ON e.run_id = t.run_id AND e.step_id = t.step_id AND e.tenant_id = $1 AND e.type = 'step.lineage'
-         JOIN run r ON r.id = e.run_id
-         JOIN run_step s ON s.run_id = e.run_id AND s.step_id = e.step_id
-        GROUP BY e.run_id, r.pipeline_name, e.step_id, s.uses
-        ORDER BY at DESC
-        LIMIT $4`,
+      stepLineage(`SELECT DISTINCT run_id, step_id FROM run_event
+                    WHERE tenant_id = $1 AND type = 'step.lineage' AND data->>'name' = $2 AND ($3::text IS NULL OR data->>'namespace' = $3)`, 'ORDER BY at DESC LIMIT $4'),
       [tenantId, dataset.name, dataset.namespace ?? null, limit],
     );
   }
+
+  /** Every step of one run that read or wrote datasets, in the order they last did. */
+  lineageOfRun(tenantId: string, runId: string): Promise<StepLineage[]> {
+    return this.db.query(
+      stepLineage(`SELECT DISTINCT run_id, step_id FROM run_event WHERE tenant_id = $1 AND run_id = $2 AND type = 'step.lineage'`, 'ORDER BY at'),
+      [tenantId, runId],
+    );
+  }
+
+  /**
+   * Takes note of runs that ended within `lookBack` and were not seen yet: those with lineage
+   * are due for forwarding, the others are done. Returns how many were new.
+   */
+  async noteEndedRuns(lookBack: string, batch: number): Promise<number> {
+    const [, count]: [unknown, number] = await this.db.query(
+      `INSERT INTO lineage_forwarding (run_id, tenant_id, pending)
+       SELECT r.id, r.tenant_id, EXISTS (SELECT 1 FROM run_event e WHERE e.run_id = r.id AND e.type = 'step.lineage')
+         FROM run r
+        WHERE r.ended_at > now() - $1::interval AND NOT EXISTS (SELECT 1 FROM lineage_forwarding f WHERE f.run_id = r.id)
+        ORDER BY r.ended_at
+        LIMIT $2
+       ON CONFLICT (run_id) DO NOTHING`,
+      [lookBack, batch],
+    );
+    return count;
+  }
+
+  dueForwardings(batch: number): Promise<Array<{ runId: string; tenantId: string; attempts: number }>> {
+    return this.db.query(
+      `SELECT run_id AS "runId", tenant_id AS "tenantId", attempts FROM lineage_forwarding
+        WHERE pending AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1`,
+      [batch],
+    );
+  }
+
+  async forwarded(runId: string): Promise<void> {
+    await this.db.query(`UPDATE lineage_forwarding SET pending = false, forwarded_at = now(), attempts = attempts + 1, last_error = NULL WHERE run_id = $1`, [runId]);
+  }
+
+  /** A failed attempt: tried again after `retryInMs`, or given up (`retryInMs` null). */
+  async forwardFailed(runId: string, error: string, retryInMs: number | null): Promise<void> {
+    await this.db.query(
+      `UPDATE lineage_forwarding SET attempts = attempts + 1, last_error = $2, pending = $3, next_attempt_at = now() + $4 * interval '1 millisecond' WHERE run_id = $1`,
+      [runId, error.slice(0, 2000), retryInMs !== null, retryInMs ?? 0],
+    );
+  }
+}
+
+/**
+ * Per step of the runs `touching` selects (`run_id`, `step_id`, using $1 as the tenant): what it
+ * read and wrote over all its attempts, its status, and when it last recorded lineage.
+ */
+function stepLineage(touching: string, tail: string): string {
+  return `WITH touching AS (${touching})
+    SELECT e.run_id AS "runId", r.pipeline_name AS pipeline, e.step_id AS "stepId", s.uses, s.status, max(e.created_at) AS at,
+           jsonb_agg(DISTINCT jsonb_build_object('namespace', e.data->>'namespace', 'name', e.data->>'name')) FILTER (WHERE e.data->>'direction' = 'input') AS inputs,
+           jsonb_agg(DISTINCT jsonb_build_object('namespace', e.data->>'namespace', 'name', e.data->>'name')) FILTER (WHERE e.data->>'direction' = 'output') AS outputs
+      FROM touching t
+      JOIN run_event e ON e.run_id = t.run_id AND e.step_id = t.step_id AND e.tenant_id = $1 AND e.type = 'step.lineage'
+      JOIN run r ON r.id = e.run_id
+      JOIN run_step s ON s.run_id = e.run_id AND s.step_id = e.step_id
+     GROUP BY e.run_id, r.pipeline_name, e.step_id, s.uses, s.status
+     ${tail}`;
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../common/auth/principal.js';
 import type { LineageQuery, WindowQuery } from './dto/observability.dto.js';
-import { ObservabilityRepository, type LineageRow } from './observability.repository.js';
+import { ObservabilityRepository } from './observability.repository.js';
+import { toOpenLineageEvent, type StepLineage } from './openlineage.js';
 
 const ms = (value: number | null | undefined) => (value === null || value === undefined ? null : Math.round(value));
 const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 10_000) / 10_000 : null);
@@ -35,24 +36,18 @@ export class ObservabilityService {
   }
 
   /**
-   * Who produced and who consumed a dataset, as OpenLineage run events (one per step of a run
-   * that touched it, with all that step's inputs and outputs): the edges of the lineage graph.
+   * Who produced and who consumed a dataset (`runId`: Baton's run), and as OpenLineage run events
+   * (one per step of a run that touched it, with all that step's inputs and outputs, the run as
+   * its parent): the edges of the lineage graph.
    */
   async lineage(principal: Principal, query: LineageQuery) {
     const rows = await this.observability.lineage(principal.tenantId, { name: query.dataset, namespace: query.namespace }, query.limit);
-    const touches = (list: LineageRow['inputs']) => (list ?? []).some((d) => d.name === query.dataset && (!query.namespace || d.namespace === query.namespace));
-    const events = rows.map((r) => ({
-      eventType: 'COMPLETE' as const,
-      eventTime: new Date(r.at).toISOString(),
-      run: { runId: r.runId },
-      job: { namespace: `baton/${principal.tenantId}`, name: `${r.pipeline}.${r.stepId}`, facets: { baton: { pipeline: r.pipeline, step: r.stepId, uses: r.uses } } },
-      inputs: r.inputs ?? [],
-      outputs: r.outputs ?? [],
-    }));
+    const touches = (list: StepLineage['inputs']) => (list ?? []).some((d) => d.name === query.dataset && (!query.namespace || d.namespace === query.namespace));
+    const events = rows.map((r) => toOpenLineageEvent(principal.tenantId, r));
     return {
       dataset: { namespace: query.namespace ?? null, name: query.dataset },
-      producers: events.filter((e, i) => touches(rows[i]!.outputs)).map((e) => ({ job: e.job.name, runId: e.run.runId })),
-      consumers: events.filter((e, i) => touches(rows[i]!.inputs)).map((e) => ({ job: e.job.name, runId: e.run.runId })),
+      producers: rows.filter((r) => touches(r.outputs)).map((r) => ({ job: `${r.pipeline}.${r.stepId}`, runId: r.runId })),
+      consumers: rows.filter((r) => touches(r.inputs)).map((r) => ({ job: `${r.pipeline}.${r.stepId}`, runId: r.runId })),
       events,
     };
   }

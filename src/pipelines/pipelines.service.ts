@@ -70,9 +70,14 @@ export class PipelinesService {
 
   /** The version an earlier run executed, even if the pipeline has been deleted since. */
   async requireVersionOf(tenantId: string, pipelineId: string, version: number): Promise<PipelineWithVersion> {
-    const found = await this.pipelines.findVersionOfPipeline(tenantId, pipelineId, version);
+    const found = await this.findVersionOf(tenantId, pipelineId, version);
     if (!found) throw new PipelinesError('version_not_found', `Pipeline version ${version} no longer exists`);
     return found;
+  }
+
+  /** The version a run pinned, or null if it is gone. */
+  findVersionOf(tenantId: string, pipelineId: string, version: number): Promise<PipelineWithVersion | null> {
+    return this.pipelines.findVersionOfPipeline(tenantId, pipelineId, version);
   }
 
   /** The latest version of an active pipeline, or null: for features that name a pipeline in a body (schedules, triggers). */

@@ -6,7 +6,7 @@ import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import { pipelineNameParam } from '../pipelines/dto/pipelines.dto.js';
 import { ApprovalBody, RetryRunBody, RunEventsQuery, RunListQuery, RunLogsQuery, StartRunBody, stepIdParam } from './dto/runs.dto.js';
-import { RunsService, type EventSink } from './runs.service.js';
+import { logFilter, RunsService, type EventSink } from './runs.service.js';
 
 @ApiTags('runs')
 @Controller('v1')
@@ -69,17 +69,30 @@ export class RunsController {
     @CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidQuery(RunEventsQuery) query: RunEventsQuery,
     @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    if (!String(request.headers.accept ?? '').includes('text/event-stream')) return this.runs.events(principal, id, query);
-    const lastEventId = Number(request.headers['last-event-id']);
-    await this.runs.streamEvents(principal, id, Number.isSafeInteger(lastEventId) && lastEventId > 0 ? lastEventId : query.after, () => serverSentEvents(reply));
+    if (!wantsStream(request)) return this.runs.events(principal, id, query);
+    await this.runs.streamEvents(principal, id, resumeAfter(request, query.after), () => serverSentEvents(reply));
     return undefined;
   }
 
+  /** A JSON page of the run's log lines, or with `Accept: text/event-stream` a live stream of them, as for events. */
   @Get('runs/:id/logs')
   @Roles('viewer')
-  logs(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidQuery(RunLogsQuery) query: RunLogsQuery) {
-    return this.runs.logs(principal, id, query);
+  async logs(
+    @CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidQuery(RunLogsQuery) query: RunLogsQuery,
+    @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    if (!wantsStream(request)) return this.runs.logs(principal, id, query);
+    await this.runs.streamEvents(principal, id, resumeAfter(request, query.after), () => serverSentEvents(reply), logFilter(query));
+    return undefined;
   }
+}
+
+const wantsStream = (request: FastifyRequest) => String(request.headers.accept ?? '').includes('text/event-stream');
+
+/** Where a stream resumes: after `Last-Event-ID` when a client reconnects, else after `?after=`. */
+function resumeAfter(request: FastifyRequest, after: number | undefined): number | undefined {
+  const lastEventId = Number(request.headers['last-event-id']);
+  return Number.isSafeInteger(lastEventId) && lastEventId > 0 ? lastEventId : after;
 }
 
 /** Takes the response over for Server-Sent Events: `id`, `event` and `data` per run event. */

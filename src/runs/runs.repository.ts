@@ -14,7 +14,13 @@ export interface RunFilter {
   to?: string;
   parentRunId?: string;
   schedule?: string;
+  /** Words to find in the run's error code or message, case-insensitively. */
+  error?: string;
 }
+
+/** Must stay the expression of `run_error_search_idx` (migration 11), or searches stop using it. */
+const RUN_ERROR_TEXT = `(coalesce(r.error->>'code', '') || ' ' || coalesce(r.error->>'stepCode', '') || ' ' || coalesce(r.error->>'message', ''))`;
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export interface EventFilter {
   after?: number;
@@ -81,6 +87,19 @@ export class RunsRepository {
     );
   }
 
+  /**
+   * The events a run's timeline is made of, in the order they were appended; of a `forEach`
+   * step, only those of its first `items` items.
+   */
+  timelineEvents(tenantId: string, runId: string, types: readonly string[], items: number): Promise<Array<{ data: Record<string, unknown> }>> {
+    return this.db.query(
+      `SELECT data FROM run_event
+        WHERE tenant_id = $1 AND run_id = $2 AND type = ANY($3) AND (NOT data ? 'item' OR (data->>'item')::int < $4)
+        ORDER BY id`,
+      [tenantId, runId, types, items],
+    );
+  }
+
   list(tenantId: string, filter: RunFilter, limit: number, after?: KeysetCursor): Promise<RunEntity[]> {
     const query = this.db.getRepository(RunEntity).createQueryBuilder('r').where('r.tenant_id = :tenantId', { tenantId });
     if (filter.pipeline) query.andWhere('r.pipeline_name = :pipeline', filter);
@@ -90,6 +109,7 @@ export class RunsRepository {
     if (filter.to) query.andWhere('r.created_at < :to', filter);
     if (filter.parentRunId) query.andWhere('r.parent_run_id = :parentRunId', filter);
     if (filter.schedule) query.andWhere('r.schedule_id = :schedule', filter);
+    if (filter.error) query.andWhere(`r.error IS NOT NULL AND ${RUN_ERROR_TEXT} ILIKE :pattern`, { pattern: likePattern(filter.error) });
     if (after) query.andWhere('(r.created_at, r.id) < (:createdAt, :id)', after);
     return query.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit + 1).getMany();
   }

@@ -19,8 +19,9 @@ import type { RunEventEntity } from './entities/run-event.entity.js';
 import type { RunStepEntity } from './entities/run-step.entity.js';
 import type { RunEntity } from './entities/run.entity.js';
 import { RunsError } from './runs.errors.js';
+import { attemptsByStep, runGraph, TIMELINE_EVENT_TYPES, TIMELINE_ITEMS } from './run-timeline.js';
 import { RunEventsListener } from './run-events.listener.js';
-import { RunsRepository } from './runs.repository.js';
+import { RunsRepository, type EventFilter } from './runs.repository.js';
 
 const TENANT_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
 const PIPELINE_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipeline, SearchAttributeType.KEYWORD);
@@ -58,6 +59,9 @@ export const toEventResponse = (e: RunEventEntity) => {
   const { type: _type, key: _key, at, ...data } = e.data as Record<string, unknown>;
   return { id: Number(e.id), type: e.type, stepId: e.stepId, at: at ?? e.createdAt.toISOString(), ...data };
 };
+
+/** The events `GET /v1/runs/{id}/logs` reads. */
+export const logFilter = (query: RunLogsQuery): Omit<EventFilter, 'after' | 'limit'> => ({ types: ['step.log'], stepId: query.step, item: query.item, level: query.level });
 
 /** Events page forward in the order they happened; `nextCursor` is the `after` of the next page. */
 const toEventPage = (events: RunEventEntity[], limit: number) => ({
@@ -164,9 +168,30 @@ export class RunsService {
     return toPage(rows, query.limit, toRunSummary);
   }
 
+  /**
+   * The run with its steps, each step's attempts in time (`attempts`, for a Gantt chart) and the
+   * pinned pipeline's graph with each node's status (`graph`, for a DAG).
+   */
   async get(principal: Principal, id: string) {
-    const run = await this.require(principal.tenantId, id);
-    return toRunResponse(run, await this.runs.findSteps(principal.tenantId, id));
+    const tenantId = principal.tenantId;
+    const run = await this.require(tenantId, id);
+    const [steps, events, pinned] = await Promise.all([
+      this.runs.findSteps(tenantId, id),
+      this.runs.timelineEvents(tenantId, id, TIMELINE_EVENT_TYPES, TIMELINE_ITEMS),
+      this.pipelines.findVersionOf(tenantId, run.pipelineId, run.version),
+    ]);
+    const attempts = attemptsByStep(events.map((e) => e.data) as Parameters<typeof attemptsByStep>[0]);
+    const response = toRunResponse(run, steps);
+    return {
+      ...response,
+      queueWaitMs: run.startedAt ? run.startedAt.getTime() - run.createdAt.getTime() : null,
+      steps: response.steps.map((step, i) => ({
+        ...step,
+        attempts: attempts.get(step.id) ?? [],
+        ...((steps[i]!.itemsTotal ?? 0) > TIMELINE_ITEMS ? { attemptsOfItems: TIMELINE_ITEMS } : {}),
+      })),
+      graph: pinned ? runGraph(pinned.version.definition, new Map(steps.map((s) => [s.stepId, s.status]))) : null,
+    };
   }
 
   /** Asks Temporal to cancel; the workflow stops the running steps and records `cancelled`. */
@@ -215,30 +240,34 @@ export class RunsService {
   }
 
   /**
-   * The run's events as they happen, after `after` (an event id: `Last-Event-ID` on reconnect):
-   * what is there now, then what the worker appends, announced through PostgreSQL NOTIFY; ends
-   * after `run.completed`. The stream is opened only once the run is found (else the usual 404).
+   * The run's events as they happen, after `after` (an event id: `Last-Event-ID` on reconnect),
+   * optionally only some (`filter`, e.g. its logs): what is there now, then what the worker
+   * appends, announced through PostgreSQL NOTIFY; ends once the run has ended and everything it
+   * recorded was sent. The stream is opened only once the run is found (else the usual 404).
    */
-  async streamEvents(principal: Principal, id: string, after: number | undefined, open: () => EventSink): Promise<void> {
+  async streamEvents(principal: Principal, id: string, after: number | undefined, open: () => EventSink, filter: Omit<EventFilter, 'after' | 'limit'> = {}): Promise<void> {
     const tenantId = principal.tenantId;
-    const run = await this.require(tenantId, id);
+    await this.require(tenantId, id);
     const sink = open();
     let last = after ?? 0;
     let done = false;
     const pump = async () => {
       if (done) return;
+      // Read before the events: once the run has ended, everything it recorded is in.
+      let ended = TERMINAL_RUN_STATUSES.includes((await this.runs.findById(tenantId, id))?.status ?? 'cancelled');
       let page: RunEventEntity[];
       do {
-        page = await this.runs.events(tenantId, id, { after: last, limit: STREAM_PAGE });
+        page = await this.runs.events(tenantId, id, { ...filter, after: last, limit: STREAM_PAGE });
         for (const event of page) {
           sink.send(toEventResponse(event));
           last = Number(event.id);
-          if (event.type === 'run.completed') done = true;
+          if (event.type === 'run.completed') ended = true;
         }
       } while (page.length === STREAM_PAGE);
-      // A run that ended without a completion event (its start failed) has nothing more to say.
-      if (!done && TERMINAL_RUN_STATUSES.includes((await this.runs.findById(tenantId, id))?.status ?? run.status)) done = true;
-      if (done) sink.end();
+      if (ended) {
+        done = true;
+        sink.end();
+      }
     };
     let queue = Promise.resolve();
     const schedule = () => {
@@ -263,7 +292,7 @@ export class RunsService {
 
   async logs(principal: Principal, id: string, query: RunLogsQuery) {
     await this.require(principal.tenantId, id);
-    const events = await this.runs.events(principal.tenantId, id, { after: query.after, limit: query.limit, types: ['step.log'], stepId: query.step, item: query.item, level: query.level });
+    const events = await this.runs.events(principal.tenantId, id, { ...logFilter(query), after: query.after, limit: query.limit });
     return toEventPage(events, query.limit);
   }
 

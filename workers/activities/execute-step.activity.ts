@@ -59,11 +59,11 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const subject = eventKeyPrefix(stepId, item);
     const itemField = item === undefined ? {} : { item };
     const record = (...events: RunEvent[]) => deps.events.append(tenantId, runId, events);
-    await record({ type: 'step.started', key: `${subject}:started:${attempt}`, at: now(), stepId, ...itemField, uses: input.uses, attempt });
+    const queuedAt = new Date(context.info.currentAttemptScheduledTimestampMs).toISOString();
+    await record({ type: 'step.started', key: `${subject}:started:${attempt}`, at: now(), stepId, ...itemField, uses: input.uses, attempt, queuedAt });
 
-    // The step's own error code (`quality_failed`) travels beside Baton's, so alerts can tell what failed.
     const fail = async (code: FailureCode, message: string, retryable: boolean, stepCode?: string): Promise<never> => {
-      const error = stepCode ? { message, code, stepCode } : { message, code };
+      const error = { message, code, ...(stepCode ? { stepCode } : {}) };
       await record({ type: 'step.attempt_failed', key: `${subject}:attempt_failed:${attempt}`, at: now(), stepId, ...itemField, attempt, error, retryable });
       throw ApplicationFailure.create({ type: FAILURE_TYPE[code], message, nonRetryable: !retryable, details: stepCode ? [code, stepCode] : [code] });
     };

@@ -60,9 +60,9 @@ export interface ErrorInfo {
   message: string;
   /** `step_failed`, `timeout`, `cancelled`, `invalid_output`, `sandbox_crashed`, ... */
   code?: string;
-  step?: string;
-  /** The `code` the step gave its StepError (e.g. `quality_failed` from `quality/expect`), when it gave one. */
+  /** The plugin's own code for what went wrong (its `StepError` code), e.g. `quality_failed`. */
   stepCode?: string;
+  step?: string;
 }
 
 export interface RunPipelineResult {
@@ -86,7 +86,8 @@ export type RunEvent =
   | { type: 'run.started'; key: string; at: string }
   | { type: 'run.sla_breached'; key: string; at: string; sla: string }
   | { type: 'run.completed'; key: string; at: string; status: RunPipelineResult['status']; outputs: Record<string, unknown> | null; error: ErrorInfo | null }
-  | { type: 'step.started'; key: string; at: string; stepId: string; item?: number; uses: string; attempt: number }
+  /** `queuedAt`: when Temporal scheduled this attempt (after the backoff of a retry); `at` minus it is the queue wait. */
+  | { type: 'step.started'; key: string; at: string; stepId: string; item?: number; uses: string; attempt: number; queuedAt?: string }
   | { type: 'step.log'; key: string; at: string; stepId: string; item?: number; attempt: number; level: LogLevel; message: string; fields?: Record<string, unknown> }
   | { type: 'step.metric'; key: string; at: string; stepId: string; item?: number; attempt: number; name: string; value: number; tags?: Record<string, string> }
   /** A dataset the step read or wrote (OpenLineage naming), as the step reported it with `ctx.lineage`. */

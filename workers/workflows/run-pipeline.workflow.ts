@@ -303,7 +303,9 @@ class PipelineInterpreter {
     let result: RunPipelineResult;
     if (outcome.status === 'failed') {
       const step = outcome.failedSteps[0]!;
-      result = { status: 'failed', outputs: null, error: { message: `Step ${step} ${this.states[step] === 'timed_out' ? 'timed out' : 'failed'}: ${this.errors[step]?.message ?? 'unknown error'}`, code: 'step_failed', step } };
+      const stepCode = this.errors[step]?.stepCode;
+      const message = `Step ${step} ${this.states[step] === 'timed_out' ? 'timed out' : 'failed'}: ${this.errors[step]?.message ?? 'unknown error'}`;
+      result = { status: 'failed', outputs: null, error: { message, code: 'step_failed', ...(stepCode ? { stepCode } : {}), step } };
     } else {
       result = await this.evaluateOutputs();
     }

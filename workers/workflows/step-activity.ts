@@ -64,9 +64,8 @@ export async function executeStepActivity(
 export function classifyFailure(stepId: string, error: unknown): { status: 'failed' | 'timed_out'; info: ErrorInfo } {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof ApplicationFailure) {
-    const code = typeof cause.details?.[0] === 'string' ? (cause.details[0] as string) : 'step_error';
-    const stepCode = typeof cause.details?.[1] === 'string' ? { stepCode: cause.details[1] as string } : {};
-    return { status: cause.type === STEP_FAILURE_TYPES.timeout ? 'timed_out' : 'failed', info: { message: cause.message, code, step: stepId, ...stepCode } };
+    const [code, stepCode] = (cause.details ?? []).map((detail) => (typeof detail === 'string' ? detail : undefined));
+    return { status: cause.type === STEP_FAILURE_TYPES.timeout ? 'timed_out' : 'failed', info: { message: cause.message, code: code ?? 'step_error', ...(stepCode ? { stepCode } : {}), step: stepId } };
   }
   if (cause instanceof TimeoutFailure) {
     return { status: 'timed_out', info: { message: `The step's worker stopped responding (${cause.timeoutType})`, code: 'timeout', step: stepId } };

@@ -33,6 +33,8 @@ export const RunListQuery = z.strictObject({
   parentRunId: z.uuid().optional(),
   /** The runs one schedule started. */
   schedule: z.uuid().optional(),
+  /** Text to find in the run's error code or message (case-insensitive, as written: `%` and `_` are literal). */
+  error: z.string().trim().min(1).max(200).optional(),
 });
 export type RunListQuery = z.output<typeof RunListQuery>;
 

@@ -1,0 +1,103 @@
+import { failureHandlerId, type ErrorInfo, type PipelineDefinition, type RunEvent, type StepStatus } from '../../workers/contracts/index.js';
+
+/**
+ * What a run's detail view draws: each step's attempts in time (a Gantt chart) and the pipeline
+ * graph with each node's status (a DAG). Both are read models over the run's events and step
+ * rows; nothing here is stored.
+ */
+
+/** Items of a `forEach` step whose attempts the timeline shows; the rest are in the step's events. */
+export const TIMELINE_ITEMS = 100;
+
+/** The events a timeline is made of. */
+export const TIMELINE_EVENT_TYPES = ['step.started', 'step.attempt_failed', 'step.succeeded', 'step.item_succeeded', 'step.item_failed', 'step.failed'] as const;
+
+export type AttemptStatus = 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
+
+export interface AttemptView {
+  attempt: number;
+  item?: number;
+  /** When Temporal scheduled the attempt (after a retry's backoff); `startedAt` minus it is queue wait. */
+  queuedAt: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  status: AttemptStatus;
+  error?: ErrorInfo;
+}
+
+export interface GraphView {
+  nodes: Array<{ id: string; kind: 'step' | 'approval' | 'forEach' | 'onFailure'; uses: string | null; needs: string[]; if?: boolean | string; status: StepStatus }>;
+  /** `from` must end before `to` starts. */
+  edges: Array<{ from: string; to: string }>;
+}
+
+type TimelineEvent = Extract<RunEvent, { type: (typeof TIMELINE_EVENT_TYPES)[number] }>;
+
+/**
+ * Each step's attempts, oldest first, from its events in the order they were appended. An attempt
+ * that was retried without recording an end was lost to a timeout (start-to-close or heartbeat,
+ * when its worker died); it is closed as `timed_out` with no end time.
+ */
+export function attemptsByStep(events: TimelineEvent[]): Map<string, AttemptView[]> {
+  const byStep = new Map<string, AttemptView[]>();
+  const open = new Map<string, AttemptView>();
+  const subject = (stepId: string, item: number | undefined) => `${stepId}\u0000${item ?? ''}`;
+  const close = (key: string, at: string, status: AttemptStatus, error?: ErrorInfo) => {
+    const attempt = open.get(key);
+    if (!attempt) return;
+    Object.assign(attempt, { endedAt: at, status }, error ? { error } : {});
+    open.delete(key);
+  };
+  for (const event of events) {
+    switch (event.type) {
+      case 'step.started': {
+        const key = subject(event.stepId, event.item);
+        const lost = open.get(key);
+        if (lost) lost.status = 'timed_out';
+        const attempt: AttemptView = { attempt: event.attempt, ...(event.item === undefined ? {} : { item: event.item }), queuedAt: event.queuedAt ?? null, startedAt: event.at, endedAt: null, status: 'running' };
+        open.set(key, attempt);
+        const list = byStep.get(event.stepId) ?? [];
+        list.push(attempt);
+        byStep.set(event.stepId, list);
+        break;
+      }
+      case 'step.attempt_failed':
+        close(subject(event.stepId, event.item), event.at, 'failed', event.error);
+        break;
+      case 'step.succeeded':
+        close(subject(event.stepId, undefined), event.at, 'succeeded');
+        break;
+      case 'step.item_succeeded':
+        close(subject(event.stepId, event.item), event.at, 'succeeded');
+        break;
+      case 'step.item_failed':
+        close(subject(event.stepId, event.item), event.at, event.status, event.error);
+        break;
+      case 'step.failed':
+        // The step's end closes what it left running: a timeout or a cancellation records no attempt end.
+        for (const [key, attempt] of open) {
+          if (key.startsWith(`${event.stepId}\u0000`)) close(key, event.at, attempt.item === undefined ? event.status : 'cancelled', attempt.item === undefined ? event.error : undefined);
+        }
+        break;
+    }
+  }
+  return byStep;
+}
+
+/** The pinned definition's graph, each node carrying its step's status in this run. */
+export function runGraph(definition: PipelineDefinition, statuses: Map<string, StepStatus>): GraphView {
+  const nodes: GraphView['nodes'] = Object.entries(definition.steps).map(([id, step]) => ({
+    id,
+    kind: step.approval ? 'approval' : step.forEach !== undefined ? 'forEach' : 'step',
+    uses: step.uses ?? null,
+    needs: step.needs ?? [],
+    ...(step.if === undefined ? {} : { if: step.if }),
+    status: statuses.get(id) ?? 'queued',
+  }));
+  (definition.onFailure ?? []).forEach((handler, index) => {
+    const id = failureHandlerId(index);
+    nodes.push({ id, kind: 'onFailure', uses: handler.uses ?? null, needs: [], status: statuses.get(id) ?? 'queued' });
+  });
+  const edges = nodes.flatMap((node) => node.needs.map((from) => ({ from, to: node.id })));
+  return { nodes, edges };
+}

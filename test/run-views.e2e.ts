@@ -1,0 +1,141 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newPipeline, newTenant, runToEnd, savePipeline, startRun, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
+
+interface Attempt { attempt: number; item?: number; queuedAt: string | null; startedAt: string; endedAt: string | null; status: string; error?: { message: string; code: string } }
+interface DetailStep { id: string; status: string; attempts: Attempt[] }
+interface GraphNode { id: string; kind: string; uses: string | null; needs: string[]; status: string; if?: unknown }
+
+const ids = (body: { items: Array<{ id: string }> }) => body.items.map((r) => r.id);
+const failing = (message: string) => newPipeline(uniqueName('fails'), { boom: { uses: 'core/fail@^1', with: { message, retryable: false } } });
+
+describe('GET /v1/runs: filters and free-text search of errors', () => {
+  let tenant: TestTenant;
+  let refused: string;
+  let quota: string;
+  let percent: string;
+  let succeeded: string;
+  beforeAll(async () => {
+    tenant = await newTenant();
+    refused = (await runToEnd(tenant, failing('Connection refused by warehouse-7:5432'))).id;
+    quota = (await runToEnd(tenant, failing('Quota exceeded for bucket raw_sales'))).id;
+    percent = (await runToEnd(tenant, failing('Disk 100% full on /var/lib/data'))).id;
+    succeeded = (await runToEnd(tenant, newPipeline(uniqueName('fine'), { ok: { uses: 'core/echo@^1', with: { value: 'refused' } } }))).id;
+  });
+
+  it('finds runs by words of their error, case-insensitively, and nothing else', async () => {
+    expect(ids((await tenant.get('/v1/runs?error=REFUSED%20by%20warehouse').expect(200)).body)).toEqual([refused]);
+    expect(ids((await tenant.get('/v1/runs?error=raw_sales').expect(200)).body)).toEqual([quota]);
+    // The step's own failure shows through the run's error message; the codes are searchable too.
+    expect(ids((await tenant.get('/v1/runs?error=step_failed').expect(200)).body)).toEqual([percent, quota, refused]);
+    expect(ids((await tenant.get('/v1/runs?error=requested_failure').expect(200)).body)).toEqual([percent, quota, refused]);
+    const { body: run } = await tenant.get(`/v1/runs/${quota}`).expect(200);
+    expect(run.error).toEqual({ message: 'Step boom failed: Quota exceeded for bucket raw_sales', code: 'step_failed', stepCode: 'requested_failure', step: 'boom' });
+    // A run whose outputs mention the word but which did not fail is not a match.
+    expect(ids((await tenant.get('/v1/runs?error=refused').expect(200)).body)).not.toContain(succeeded);
+  });
+
+  it('takes % and _ literally', async () => {
+    expect(ids((await tenant.get(`/v1/runs?error=${encodeURIComponent('100%')}`).expect(200)).body)).toEqual([percent]);
+    expect(ids((await tenant.get(`/v1/runs?error=${encodeURIComponent('%')}`).expect(200)).body)).toEqual([percent]);
+    // `_` would match any one character in a LIKE pattern: `raw_sales` must not match `raw-sales`-like text.
+    expect(ids((await tenant.get(`/v1/runs?error=${encodeURIComponent('w_r')}`).expect(200)).body)).toEqual([]);
+  });
+
+  it('pages a search with the same keyset cursor as any list, and combines it with other filters', async () => {
+    const first = (await tenant.get('/v1/runs?error=failed&limit=2').expect(200)).body;
+    expect(ids(first)).toEqual([percent, quota]);
+    const second = (await tenant.get(`/v1/runs?error=failed&limit=2&cursor=${first.nextCursor}`).expect(200)).body;
+    expect(ids(second)).toEqual([refused]);
+    expect(second.nextCursor).toBeNull();
+    expect(ids((await tenant.get('/v1/runs?error=failed&status=succeeded').expect(200)).body)).toEqual([]);
+  });
+
+  it('never shows another tenant\'s runs, even for the same words', async () => {
+    const other = await newTenant();
+    expect(ids((await other.get('/v1/runs?error=warehouse-7').expect(200)).body)).toEqual([]);
+    const theirs = (await runToEnd(other, failing('Connection refused by warehouse-7:5432'))).id;
+    expect(ids((await other.get('/v1/runs?error=warehouse-7').expect(200)).body)).toEqual([theirs]);
+    expect(ids((await tenant.get('/v1/runs?error=warehouse-7').expect(200)).body)).toEqual([refused]);
+  });
+
+  it('filters by trigger', async () => {
+    const retried = (await tenant.post(`/v1/runs/${refused}/retry`, {}).expect(202)).body.id;
+    expect(ids((await tenant.get('/v1/runs?trigger=retry').expect(200)).body)).toEqual([retried]);
+    expect(ids((await tenant.get('/v1/runs?trigger=api').expect(200)).body)).not.toContain(retried);
+    await waitForRun(tenant, retried);
+  });
+
+  it('refuses a bad filter naming it', async () => {
+    for (const [query, path] of [['error=', 'query.error'], [`error=${'x'.repeat(201)}`, 'query.error'], ['trigger=cron', 'query.trigger'], ['from=yesterday', 'query.from']]) {
+      const { body } = await tenant.get(`/v1/runs?${query}`).expect(400);
+      expect(body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    }
+  });
+});
+
+describe('GET /v1/runs/{id}: timeline per attempt and the graph with each node\'s status', () => {
+  let tenant: TestTenant;
+  beforeAll(async () => {
+    tenant = await newTenant();
+  });
+
+  it('shows every attempt of a retried step with when it was queued, started and ended', async () => {
+    const definition = newPipeline(uniqueName('gantt'), {
+      flaky: { uses: 'core/fail@^1', with: { message: 'warehouse busy', times: 2 }, retry: { maxAttempts: 3, initialInterval: '300ms', backoffCoefficient: 1 } },
+      fan: { uses: 'core/echo@^1', needs: ['flaky'], forEach: ['a', 'b', 'c'], with: { value: '${{ item }}' } },
+      never: { uses: 'core/echo@^1', needs: ['flaky'], if: false, with: { value: 1 } },
+      last: { uses: 'core/echo@^1', needs: ['fan', 'never'], with: { value: 'done' } },
+    });
+    const run = await runToEnd(tenant, definition);
+    expect(run.status).toBe('succeeded');
+    const { body } = await tenant.get(`/v1/runs/${run.id}`).expect(200);
+    const step = (id: string) => body.steps.find((s: DetailStep) => s.id === id) as DetailStep;
+
+    const flaky = step('flaky').attempts;
+    expect(flaky.map((a) => [a.attempt, a.status])).toEqual([[1, 'failed'], [2, 'failed'], [3, 'succeeded']]);
+    expect(flaky[0]!.error).toEqual({ message: 'warehouse busy', code: 'step_error', stepCode: 'requested_failure' });
+    for (const attempt of flaky) {
+      const [queued, started, ended] = [attempt.queuedAt!, attempt.startedAt, attempt.endedAt!].map((t) => Date.parse(t));
+      expect(queued).toBeLessThanOrEqual(started!);
+      expect(started).toBeLessThanOrEqual(ended!);
+    }
+    // A retry is queued after its backoff, which starts when the previous attempt ends.
+    for (const i of [1, 2]) expect(Date.parse(flaky[i]!.queuedAt!) - Date.parse(flaky[i - 1]!.endedAt!)).toBeGreaterThanOrEqual(250);
+
+    expect(step('fan').attempts.map((a) => [a.item, a.status]).sort()).toEqual([[0, 'succeeded'], [1, 'succeeded'], [2, 'succeeded']]);
+    expect(step('never').attempts).toEqual([]);
+    expect(body.queueWaitMs).toBeGreaterThanOrEqual(0);
+
+    const nodes = Object.fromEntries(body.graph.nodes.map((n: GraphNode) => [n.id, n]));
+    expect(nodes.flaky).toMatchObject({ kind: 'step', uses: expect.stringMatching(/^core\/fail@/), needs: [], status: 'succeeded' });
+    expect(nodes.fan).toMatchObject({ kind: 'forEach', status: 'succeeded' });
+    expect(nodes.never).toMatchObject({ kind: 'step', if: false, status: 'skipped' });
+    expect(body.graph.edges).toEqual(expect.arrayContaining([{ from: 'flaky', to: 'fan' }, { from: 'flaky', to: 'never' }, { from: 'fan', to: 'last' }, { from: 'never', to: 'last' }]));
+    expect(body.graph.edges).toHaveLength(4);
+  });
+
+  it('shows a running step\'s attempt as running, steps not reached as queued, and failure handlers as nodes', async () => {
+    const definition = newPipeline(uniqueName('live'), {
+      slow: { uses: 'core/sleep@^1', with: { ms: 1500 } },
+      doomed: { uses: 'core/fail@^1', needs: ['slow'], with: { message: 'no luck', retryable: false } },
+    }, { onFailure: [{ uses: 'core/echo@^1', with: { value: 'cleanup' } }] });
+    await savePipeline(tenant, definition);
+    const runId = await startRun(tenant, definition.name);
+    const running = await waitForRun(tenant, runId, (r) => r.steps.find((s) => s.id === 'slow')?.status === 'running');
+    const { body: live } = await tenant.get(`/v1/runs/${running.id}`).expect(200);
+    expect(live.steps.find((s: DetailStep) => s.id === 'slow').attempts).toEqual([expect.objectContaining({ attempt: 1, status: 'running', endedAt: null })]);
+    expect(live.graph.nodes.find((n: GraphNode) => n.id === 'doomed').status).toBe('queued');
+
+    await waitForRun(tenant, runId);
+    const { body: ended } = await tenant.get(`/v1/runs/${runId}`).expect(200);
+    const nodes = Object.fromEntries(ended.graph.nodes.map((n: GraphNode) => [n.id, n]));
+    expect(nodes.doomed.status).toBe('failed');
+    expect(nodes['onFailure[0]']).toMatchObject({ kind: 'onFailure', status: 'succeeded', needs: [] });
+    expect(ended.steps.find((s: DetailStep) => s.id === 'doomed').attempts).toEqual([expect.objectContaining({ status: 'failed', error: expect.objectContaining({ message: 'no luck' }) })]);
+  });
+
+  it('is not another tenant\'s to see', async () => {
+    const run = await runToEnd(tenant, newPipeline(uniqueName('mine'), { one: { uses: 'core/echo@^1', with: { value: 1 } } }));
+    await (await newTenant()).get(`/v1/runs/${run.id}`).expect(404);
+  });
+});
