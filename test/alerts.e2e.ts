@@ -214,7 +214,7 @@ describe('alerts', () => {
     try {
       const other = await newTenant();
       await newChannel(other, slow.url, ['sla.breached']);
-      const definition = newPipeline(uniqueName('slow'), { nap: { uses: 'core/sleep@^1', with: { ms: 4_000 } } }, { sla: '1s' });
+      const definition = newPipeline(uniqueName('slow'), { nap: { uses: 'core/sleep@^1', with: { ms: 6_000 } } }, { sla: '1s' });
       const runId = await startRun(other, (await savePipeline(other, definition)).name);
       await until(async () => slow.about(runId, 'sla.breached').length > 0, 20_000);
       // Raised before the run ended: the alert is about a run still going.
@@ -266,7 +266,7 @@ describe('alerts', () => {
       expect((await waitForRun(other, runId)).status).toBe('succeeded');
       await until(async () => drift.about(runId).length > 0, 20_000);
 
-      expect(drift.about(runId)[0]!.json).toMatchObject({ type: 'model.drift_detected', step: 'watch', run: { status: 'succeeded' }, data: { model: 'churn', feature: 'age', psi: 0.31 } });
+      expect(drift.about(runId)[0]!.json).toMatchObject({ type: 'model.drift_detected', step: 'watch', run: { id: runId }, data: { model: 'churn', feature: 'age', psi: 0.31 } });
       // Emitted twice by the step (two features): one alert per step execution.
       await settle(2_000);
       expect(drift.about(runId)).toHaveLength(1);
