@@ -60,6 +60,8 @@ export class AlertDispatcher {
       : delivery.attempt >= this.config.ALERT_MAX_ATTEMPTS ? { status: 'failed' }
       : { status: 'pending', retryInMs: retryDelayMs(delivery.attempt, this.retryBaseMs) };
     if (outcome.status === 'failed') this.logger.warn(`Alert delivery ${delivery.deliveryId} to channel ${delivery.channelId} gave up after ${delivery.attempt} attempt(s): ${result.error}`);
-    await this.alerts.finishAttempt(delivery.deliveryId, delivery.attempt, result, outcome);
+    // A channel deleted meanwhile takes its deliveries with it: nothing is left to record.
+    await this.alerts.finishAttempt(delivery.deliveryId, delivery.attempt, result, outcome)
+      .catch((error: Error) => this.logger.warn(`Alert delivery ${delivery.deliveryId}: attempt ${delivery.attempt} not recorded: ${error.message}`));
   }
 }
