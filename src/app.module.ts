@@ -5,6 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { PassportModule } from '@nestjs/passport';
 import { AccountsModule } from './accounts/accounts.module.js';
+import { AlertsModule } from './alerts/alerts.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import { AccessGuard } from './common/auth/access.guard.js';
@@ -56,6 +57,7 @@ export class AppModule {
         AuditModule,
         ObservabilityModule,
         MetricsModule,
+        AlertsModule,
       ],
       providers: [
         JwtStrategy,

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { generatePublisherKeyPair } from '../plugins/sdk/src/package/signing.js';
 import { AppModule } from '../src/app.module.js';
 import { loadConfig } from '../src/config/config.js';
-import { api, newPipeline, newTenant, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
+import { api, newPipeline, newTenant, uniqueName, until, waitForRun, type TestTenant } from './support/builders.js';
 import { packTestPlugin, packageArchive, signPackage } from './support/plugin-packages.js';
 
 /**
@@ -36,6 +36,8 @@ interface Fixtures {
   schedule: string;
   trigger: string;
   secret: string;
+  channel: string;
+  alert: string;
   viewerUserId: string;
   publisherName: string;
   plugin: { name: string; version: string };
@@ -44,6 +46,7 @@ interface Fixtures {
     pipeline(): Promise<string>;
     schedule(): Promise<string>;
     trigger(): Promise<string>;
+    channel(): Promise<string>;
     secret(): Promise<string>;
     apiKeyId(): Promise<string>;
     memberId(): Promise<string>;
@@ -75,6 +78,7 @@ interface RouteSpec {
   reached?: Array<number | string>;
 }
 
+const MATRIX_HOOK = 'http://127.0.0.1:9/matrix-alerts';
 const definition = (name: string) => newPipeline(name, { hello: { uses: 'core/echo@^1', with: { value: 'hi' } } });
 
 const MATRIX: Record<string, RouteSpec> = {
@@ -139,6 +143,17 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /v1/triggers/:id/rotate-secret': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/triggers/${fx.trigger}/rotate-secret` }) },
   // The signature is the credential: a bearer token changes nothing, an unsigned call is refused on the merits.
   'POST /v1/hooks/:id': { access: 'public', foreign: 'shared', call: (fx) => ({ path: `/v1/hooks/${fx.trigger}`, body: {} }), reached: ['401:invalid_signature'] },
+
+  'GET /v1/alerts': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/alerts' }) },
+  'GET /v1/alerts/:id': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/alerts/${fx.alert}` }) },
+  // Channels point at nothing that listens (127.0.0.1 is allowed in the test stack) and hear of SLA breaches only.
+  'POST /v1/notification-channels': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/notification-channels', body: { type: 'webhook', url: MATRIX_HOOK, events: ['sla.breached'] } }) },
+  'GET /v1/notification-channels': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/notification-channels' }) },
+  'GET /v1/notification-channels/:id': { access: ADMIN, foreign: 'not-found', call: (fx) => ({ path: `/v1/notification-channels/${fx.channel}` }) },
+  'PATCH /v1/notification-channels/:id': { access: ADMIN, foreign: 'not-found', call: (fx) => ({ path: `/v1/notification-channels/${fx.channel}`, body: { name: 'matrix' } }) },
+  'DELETE /v1/notification-channels/:id': { access: ADMIN, foreign: 'not-found', call: async (fx) => ({ path: `/v1/notification-channels/${await fx.fresh.channel()}` }) },
+  'POST /v1/notification-channels/:id/rotate-secret': { access: ADMIN, foreign: 'not-found', call: (fx) => ({ path: `/v1/notification-channels/${fx.channel}/rotate-secret` }) },
+  'POST /v1/notification-channels/:id/test': { access: ADMIN, foreign: 'not-found', call: (fx) => ({ path: `/v1/notification-channels/${fx.channel}/test` }) },
 
   'PUT /v1/secrets/:name': { access: ADMIN, foreign: 'own', call: (fx, caller) => ({ path: `/v1/secrets/${caller === 'foreignAdmin' ? 'THEIRS' : fx.secret}`, body: { value: 'matrix-value' } }) },
   'GET /v1/secrets': { access: OPERATOR, foreign: 'own', call: () => ({ path: '/v1/secrets' }) },
@@ -228,6 +243,15 @@ describe('access matrix', () => {
     const schedule = await newSchedule();
     const newTrigger = async () => (await owner('/v1/triggers').send({ type: 'webhook', pipeline }).expect(201)).body.id as string;
     const trigger = await newTrigger();
+    const newChannel = async () => (await owner('/v1/notification-channels').send({ type: 'webhook', url: MATRIX_HOOK, events: ['sla.breached'] }).expect(201)).body.id as string;
+    const channel = await newChannel();
+    // A run that fails raises an alert within the stack's poll interval.
+    const failing = uniqueName('matrix-fails');
+    await a.put(`/v1/pipelines/${failing}`, newPipeline(failing, { boom: { uses: 'core/fail@^1', with: { message: 'matrix', retryable: false } } })).expect(201);
+    const failedRun = (await a.post(`/v1/pipelines/${failing}/runs`, {}).expect(202)).body.id;
+    await waitForRun(a, failedRun);
+    let alert: string | undefined;
+    await until(async () => (alert = (await a.get(`/v1/alerts?run=${failedRun}`).expect(200)).body.items[0]?.id) !== undefined, 20_000);
     const secret = `MATRIX_${randomUUID().slice(0, 8).toUpperCase()}`;
     await api().put(`/v1/secrets/${secret}`).set('authorization', `Bearer ${a.token}`).send({ value: 'matrix-value' }).expect(201);
     const publisherName = uniqueName('matrix-pub');
@@ -241,7 +265,7 @@ describe('access matrix', () => {
     const b = await newTenant();
     foreignAdmin = (await member(b.token, b.tenantId, 'admin')).token;
     fx = {
-      a, pipeline, runId, schedule, trigger, secret, publisherName, viewerUserId: viewer.userId, plugin: { name: pluginName, version: '1.0.0' },
+      a, pipeline, runId, schedule, trigger, secret, channel, alert: alert!, publisherName, viewerUserId: viewer.userId, plugin: { name: pluginName, version: '1.0.0' },
       tokens: { owner: a.token, admin: admin.token, operator: operator.token, viewer: viewer.token, publisher: publisherKey },
       fresh: {
         pipeline: async () => {
@@ -251,6 +275,7 @@ describe('access matrix', () => {
         },
         schedule: newSchedule,
         trigger: newTrigger,
+        channel: newChannel,
         secret: async () => {
           const name = `DOOMED_${randomUUID().slice(0, 8).toUpperCase()}`;
           await api().put(`/v1/secrets/${name}`).set('authorization', `Bearer ${a.token}`).send({ value: 'doomed-value' }).expect(201);

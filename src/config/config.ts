@@ -30,6 +30,12 @@ const masterKey = z.string().transform((text, ctx) => {
   }
 });
 const durationText = z.string().refine((text) => parseDuration(text) !== null, 'expected a duration such as 30s, 15m, 12h or 7d');
+const cidrList = z.string().optional().transform((text, ctx) => {
+  const cidrs = (text ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+  const bad = cidrs.filter((cidr) => !isCidrOrAddress(cidr));
+  if (bad.length) ctx.addIssue({ code: 'custom', message: `not addresses or CIDR ranges: ${bad.join(', ')}` });
+  return cidrs;
+});
 const spec = <S extends z.ZodType>(schema: S, description: string, secret = false): VariableSpec<S> => ({ schema, description, secret });
 
 export const CONFIG_VARIABLES = {
@@ -61,12 +67,7 @@ export const CONFIG_VARIABLES = {
   SANDBOX_ISOLATION: spec(z.enum(['auto', 'strict', 'off']).default('auto'), 'OS isolation of step processes (another uid, resource limits, no network of their own): `auto` where the worker can (as root, with util-linux), `strict` refuses to start without it, `off` leaves Node\'s permission model alone.'),
   SANDBOX_UID: spec(int(1, 2 ** 31 - 1).default(65534), 'Unprivileged uid step processes run as under OS isolation.'),
   SANDBOX_GID: spec(int(1, 2 ** 31 - 1).default(65534), 'Unprivileged gid step processes run as under OS isolation.'),
-  EGRESS_ALLOW_CIDRS: spec(z.string().optional().transform((text, ctx) => {
-    const cidrs = (text ?? '').split(',').map((c) => c.trim()).filter(Boolean);
-    const bad = cidrs.filter((cidr) => !isCidrOrAddress(cidr));
-    if (bad.length) ctx.addIssue({ code: 'custom', message: `not addresses or CIDR ranges: ${bad.join(', ')}` });
-    return cidrs;
-  }), 'Comma-separated address ranges steps may call through the egress broker besides public addresses (e.g. an internal API: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise.'),
+  EGRESS_ALLOW_CIDRS: spec(cidrList, 'Comma-separated address ranges steps may call through the egress broker besides public addresses (e.g. an internal API: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise.'),
   ARTIFACTS_DIR: spec(z.string().optional(), 'Where steps\' artifacts and datasets are kept, per tenant (every worker needs the same folder). Unset: $BATON_HOME/artifacts.'),
   ARTIFACTS_S3_BUCKET: spec(z.string().optional(), 'Keep artifacts in this S3 bucket instead of ARTIFACTS_DIR (credentials from the AWS SDK\'s usual chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role).'),
   ARTIFACTS_S3_ENDPOINT: spec(z.url().optional(), 'URL of an S3-compatible service (path-style requests); unset: AWS itself.'),
@@ -102,6 +103,11 @@ export const CONFIG_VARIABLES = {
   OPENLINEAGE_URL: spec(z.url().optional(), 'Where to POST OpenLineage run events of the steps that read or wrote datasets, once each run ends (e.g. Marquez at http://marquez:5000/api/v1/lineage). Unset: not forwarded.'),
   OPENLINEAGE_API_KEY: spec(z.string().min(1).optional(), 'Sent as `Authorization: Bearer <key>` with the OpenLineage events.', true),
   OPENLINEAGE_INTERVAL: spec(durationText.default('10s'), 'How often ended runs are checked for lineage to forward, by one replica at a time.'),
+  ALERT_POLL_INTERVAL: spec(durationText.default('2s'), 'How often runs are checked for alerts (run failed, SLA breached, quality check failed, drift detected) and due alert deliveries are sent, by one replica at a time.'),
+  ALERT_MAX_ATTEMPTS: spec(int(1, 100).default(8), 'Attempts to deliver one alert to one notification channel before the delivery is given up as failed.'),
+  ALERT_RETRY_BASE: spec(durationText.default('10s'), 'Wait before the second attempt of an alert delivery; each further attempt waits twice as long (at most an hour).'),
+  ALERT_DELIVERY_TIMEOUT: spec(durationText.default('10s'), 'How long one attempt to deliver an alert to a webhook may take.'),
+  ALERT_WEBHOOK_ALLOW_CIDRS: spec(cidrList, 'Comma-separated address ranges notification-channel webhooks may point at besides public addresses (e.g. an internal chat gateway: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise.'),
   RUN_RETENTION_DAYS: spec(int(1, 36_500).optional(), 'Days finished runs (with their steps, events and logs) are kept on the self-hosted plan; with billing, each plan\'s retentionDays decides. Unset: kept forever.'),
   RETENTION_INTERVAL: spec(durationText.default('1h'), 'How often runs past their plan\'s retention are deleted, by one replica at a time.'),
   RATE_LIMIT_PER_MINUTE: spec(int(1, 10_000_000).default(1200), 'Requests per minute one tenant may make to one API replica, unless its plan says otherwise.'),

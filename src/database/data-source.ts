@@ -22,6 +22,7 @@ import { Schedules1795000000008 } from './migrations/1795000000008-Schedules.js'
 import { Triggers1795000000009 } from './migrations/1795000000009-Triggers.js';
 import { LineageIndex1795000000010 } from './migrations/1795000000010-LineageIndex.js';
 import { RunSearchIndexes1795000000011 } from './migrations/1795000000011-RunSearchIndexes.js';
+import { Alerts1795000000012 } from './migrations/1795000000012-Alerts.js';
 import { LineageForwarding1795000000013 } from './migrations/1795000000013-LineageForwarding.js';
 
 export const ENTITIES = [
@@ -30,7 +31,7 @@ export const ENTITIES = [
 ];
 const MIGRATION_LOCK_ID = 7_061_616_001;
 
-export const MIGRATIONS = [Foundation1795000000000, RunRetryOf1795000000001, ForEachAndChildRuns1795000000002, Secrets1795000000003, PluginRegistry1795000000004, AuditLog1795000000005, Invitations1795000000006, Billing1795000000007, Schedules1795000000008, Triggers1795000000009, LineageIndex1795000000010, RunSearchIndexes1795000000011, LineageForwarding1795000000013];
+export const MIGRATIONS = [Foundation1795000000000, RunRetryOf1795000000001, ForEachAndChildRuns1795000000002, Secrets1795000000003, PluginRegistry1795000000004, AuditLog1795000000005, Invitations1795000000006, Billing1795000000007, Schedules1795000000008, Triggers1795000000009, LineageIndex1795000000010, RunSearchIndexes1795000000011, Alerts1795000000012, LineageForwarding1795000000013];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource({

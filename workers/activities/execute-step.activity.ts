@@ -126,7 +126,8 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
           ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets, ...(traceparent && { traceparent }) },
         },
         { onLog: (entry) => logs.log(entry.level, entry.message, entry.fields), onMetric: (entry) => logs.metric(entry.name, entry.value, entry.tags),
-          onLineage: (entry) => logs.lineage(entry.direction, entry.namespace, entry.name), signal: context.cancellationSignal },
+          onLineage: (entry) => logs.lineage(entry.direction, entry.namespace, entry.name), onEvent: (entry) => logs.event(entry.type, entry.data),
+          signal: context.cancellationSignal },
       ));
       seconds = (performance.now() - startedAt) / 1000;
     } finally {

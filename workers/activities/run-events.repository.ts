@@ -169,6 +169,7 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
     case 'step.metric':
     case 'step.lineage':
     case 'run.sla_breached':
+    case 'model.drift_detected':
       break;
   }
 }

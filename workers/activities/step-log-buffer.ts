@@ -1,4 +1,4 @@
-import { eventKeyPrefix, type LogLevel, type RunEvent } from '../contracts/index.js';
+import { eventKeyPrefix, type LogLevel, type RunEvent, type StepDomainEventType } from '../contracts/index.js';
 import type { RunEventsRepository } from './run-events.repository.js';
 
 const FLUSH_EVERY_MS = 250;
@@ -39,6 +39,11 @@ export class StepLogBuffer {
 
   lineage(direction: 'input' | 'output', namespace: string, name: string): void {
     this.push({ type: 'step.lineage', key: this.nextKey('lineage'), ...this.about(), direction, namespace: this.hide(namespace), name: this.hide(name) });
+  }
+
+  /** A domain event the step emitted (`ctx.emit`), recorded as a run event of its own type. */
+  event(type: StepDomainEventType, data: Record<string, unknown>): void {
+    this.push({ type, key: this.nextKey('event'), ...this.about(), data: this.hide(data) });
   }
 
   private about() {

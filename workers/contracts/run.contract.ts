@@ -72,6 +72,13 @@ export interface RunPipelineResult {
 }
 
 /**
+ * Domain events a plugin step may emit with `ctx.emit(type, data)`; the worker drops any other type a
+ * step sends. Each becomes a run event of that type (and may raise an alert, e.g. `model.drift_detected`).
+ */
+export const STEP_DOMAIN_EVENT_TYPES = ['model.drift_detected'] as const;
+export type StepDomainEventType = (typeof STEP_DOMAIN_EVENT_TYPES)[number];
+
+/**
  * Every fact about a run is an event appended (idempotently, by `key`) to PostgreSQL by the
  * worker; the control plane only reads them and the projections kept beside them.
  */
@@ -85,6 +92,8 @@ export type RunEvent =
   | { type: 'step.metric'; key: string; at: string; stepId: string; item?: number; attempt: number; name: string; value: number; tags?: Record<string, string> }
   /** A dataset the step read or wrote (OpenLineage naming), as the step reported it with `ctx.lineage`. */
   | { type: 'step.lineage'; key: string; at: string; stepId: string; item?: number; attempt: number; direction: 'input' | 'output'; namespace: string; name: string }
+  /** A domain event the step emitted with `ctx.emit`, with the JSON object it gave. */
+  | { type: StepDomainEventType; key: string; at: string; stepId: string; item?: number; attempt: number; data: Record<string, unknown> }
   | { type: 'step.attempt_failed'; key: string; at: string; stepId: string; item?: number; attempt: number; error: ErrorInfo; retryable: boolean }
   | { type: 'step.succeeded'; key: string; at: string; stepId: string; attempt: number; outputs: StepOutputs }
   /** A `forEach` step starts: `items` executions, at most `maxParallel` at once. */

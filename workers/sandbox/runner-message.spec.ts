@@ -15,6 +15,14 @@ describe(readRunnerMessage.name, () => {
     expect(readRunnerMessage(raw)).toBeUndefined();
   });
 
+  it('passes only the domain events the contracts list, with a bounded JSON object', () => {
+    const event = { type: 'event', taskId: 't', event: 'model.drift_detected', data: { feature: 'age', psi: 0.3 } };
+    expect(readRunnerMessage(event)).toEqual(event);
+    expect(readRunnerMessage({ ...event, event: 'run.completed' })).toBeUndefined();
+    expect(readRunnerMessage({ ...event, data: [1] })).toBeUndefined();
+    expect(readRunnerMessage({ ...event, data: { blob: 'x'.repeat(9000) } })).toBeUndefined();
+  });
+
   it('bounds what a child could inflate', () => {
     const log = readRunnerMessage({ type: 'log', taskId: 't', level: 'shout', message: 'x'.repeat(100_000), fields: { blob: 'y'.repeat(100_000) } });
     const metric = readRunnerMessage({ type: 'metric', taskId: 't', name: 'n', value: 1, tags: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'])) });

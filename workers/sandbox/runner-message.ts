@@ -1,4 +1,5 @@
-import { isLogLevel } from '../../plugins/sdk/src/step-context.js';
+import { isLogLevel, type StepEventType } from '../../plugins/sdk/src/step-context.js';
+import { STEP_DOMAIN_EVENT_TYPES, type StepDomainEventType } from '../contracts/run.contract.js';
 import { STEP_OUTPUT_MAX_BYTES } from '../../plugins/sdk/src/execute-step.js';
 import { SANDBOX_LIMITS, truncate, type RunnerErrorCode, type RunnerMessage } from './sandbox-protocol.js';
 
@@ -23,6 +24,8 @@ export function readRunnerMessage(raw: unknown): RunnerMessage | undefined {
       return readHttp(raw, raw.taskId);
     case 'artifact':
       return readArtifactCall(raw, raw.taskId);
+    case 'event':
+      return readEvent(raw, raw.taskId);
     case 'lineage':
       if ((raw.direction !== 'input' && raw.direction !== 'output') || typeof raw.namespace !== 'string' || typeof raw.name !== 'string') return undefined;
       return { type: 'lineage', taskId: raw.taskId, direction: raw.direction, namespace: raw.namespace.slice(0, 1024), name: raw.name.slice(0, 1024) };
@@ -47,6 +50,17 @@ function readMetric(raw: Record<string, unknown>, taskId: string): RunnerMessage
   const message: RunnerMessage = { type: 'metric', taskId, name: raw.name.slice(0, SANDBOX_LIMITS.maxMetricNameChars), value: raw.value };
   if (isRecord(raw.tags)) message.tags = boundedTags(raw.tags);
   return message;
+}
+
+// The SDK's list and the contracts' list must name the same events: a step emitting one the worker drops would be a silent loss.
+const sameEventTypes: [StepEventType, StepDomainEventType] extends [StepDomainEventType, StepEventType] ? true : never = true;
+void sameEventTypes;
+
+/** Only the event types the contracts list, with a JSON object small enough: a child cannot invent run events. */
+function readEvent(raw: Record<string, unknown>, taskId: string): RunnerMessage | undefined {
+  const event = (STEP_DOMAIN_EVENT_TYPES as readonly unknown[]).includes(raw.event) ? (raw.event as StepDomainEventType) : undefined;
+  if (!event || !isRecord(raw.data) || Array.isArray(raw.data) || jsonBytes(raw.data) > SANDBOX_LIMITS.maxEventDataBytes) return undefined;
+  return { type: 'event', taskId, event, data: raw.data };
 }
 
 function readSuccess(raw: Record<string, unknown>, taskId: string): RunnerMessage {

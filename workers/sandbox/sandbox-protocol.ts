@@ -3,6 +3,7 @@
  * One child serves one task at a time; every task message carries its `taskId`.
  */
 import type { LogFields, LogLevel, MetricTags } from '../../plugins/sdk/src/step-context.js';
+import type { StepDomainEventType } from '../contracts/run.contract.js';
 import type { ArtifactCall, ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpExchange, HttpResult } from '../../plugins/sdk/src/step-fetch.js';
 
@@ -67,6 +68,8 @@ export type RunnerMessage =
   | { type: 'log'; taskId: string; level: LogLevel; message: string; fields?: LogFields }
   | { type: 'metric'; taskId: string; name: string; value: number; tags?: MetricTags }
   | { type: 'lineage'; taskId: string; direction: 'input' | 'output'; namespace: string; name: string }
+  /** A step's `ctx.emit`: one of the contracts' STEP_DOMAIN_EVENT_TYPES, with a bounded JSON object. */
+  | { type: 'event'; taskId: string; event: StepDomainEventType; data: Record<string, unknown> }
   /** A step's `ctx.fetch`, for the host's egress broker. */
   | { type: 'http'; taskId: string; requestId: number; request: HttpExchange }
   /** A step's `ctx.artifacts` call, for the host's artifact store (in the task's tenant). */
@@ -80,6 +83,8 @@ export const SANDBOX_LIMITS = {
   maxMetricsPerTask: 1_000,
   maxLogMessageChars: 8 * 1024,
   maxLogFieldsBytes: 8 * 1024,
+  /** `data` of one `ctx.emit` event, as JSON (the SDK's STEP_EVENT_MAX_BYTES). */
+  maxEventDataBytes: 8 * 1024,
   maxMetricNameChars: 200,
   maxMetricTags: 20,
   maxErrorMessageChars: 8 * 1024,

@@ -1,4 +1,4 @@
-import type { LineageEntry, LogEntry, MetricEntry } from '../../plugins/sdk/src/step-context.js';
+import type { LineageEntry, LogEntry, MetricEntry, StepEventEntry } from '../../plugins/sdk/src/step-context.js';
 import type { ArtifactCall, ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpExchange, HttpResult } from '../../plugins/sdk/src/step-fetch.js';
 import { readRunnerMessage } from './runner-message.js';
@@ -10,6 +10,8 @@ export interface TaskHooks {
   onLog?(entry: LogEntry): void;
   onMetric?(entry: MetricEntry): void;
   onLineage?(entry: LineageEntry): void;
+  /** A domain event the step emitted (`ctx.emit`), already checked against the contracts' list. */
+  onEvent?(entry: StepEventEntry): void;
   /** Abort to cancel the step: the child gets a cancel message, then a grace period, then SIGKILL. */
   signal?: AbortSignal;
 }
@@ -87,6 +89,11 @@ class TaskRun {
       if (++this.metrics > SANDBOX_LIMITS.maxMetricsPerTask) return;
       const { direction, namespace, name } = message;
       return callHook(() => this.hooks.onLineage?.({ direction, namespace, name }));
+    }
+    if (message.type === 'event') {
+      if (++this.metrics > SANDBOX_LIMITS.maxMetricsPerTask) return;
+      const { event, data } = message;
+      return callHook(() => this.hooks.onEvent?.({ type: event, data }));
     }
     if (message.type === 'http') {
       const { http } = this.hooks;

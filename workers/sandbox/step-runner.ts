@@ -8,7 +8,7 @@ import { format } from 'node:util';
 import type { PluginDefinition, StepDefinition } from '../../plugins/sdk/src/define-plugin.js';
 import { executeStep, failureFromThrown } from '../../plugins/sdk/src/execute-step.js';
 import { loadPlugin } from '../../plugins/sdk/src/load-plugin.js';
-import { createStepContext, type LineageEntry, type LogEntry, type LogLevel, type MetricEntry, type StepTelemetrySink } from '../../plugins/sdk/src/step-context.js';
+import { createStepContext, type LineageEntry, type LogEntry, type LogLevel, type MetricEntry, type StepEventEntry, type StepTelemetrySink } from '../../plugins/sdk/src/step-context.js';
 import { StepError } from '../../plugins/sdk/src/step-error.js';
 import type { ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpResult } from '../../plugins/sdk/src/step-fetch.js';
@@ -229,6 +229,16 @@ class BoundedTelemetry implements StepTelemetrySink {
     }
     this.metrics++;
     this.sendMessage({ type: 'lineage', taskId: this.taskId, direction, namespace, name });
+  }
+
+  event({ type, data }: StepEventEntry): void {
+    // Bounded with the metrics too: a drift check emits a few events, not thousands.
+    if (this.metrics >= SANDBOX_LIMITS.maxMetricsPerTask) {
+      this.droppedMetrics++;
+      return;
+    }
+    this.metrics++;
+    this.sendMessage({ type: 'event', taskId: this.taskId, event: type, data });
   }
 
   reportDropped(): void {

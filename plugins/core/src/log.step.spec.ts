@@ -10,6 +10,7 @@ describe('core/log', () => {
       logs: [{ level: 'info', message: 'hello' }],
       metrics: [],
       lineage: [],
+      events: [],
       artifacts: {},
     });
   });

@@ -18,7 +18,29 @@ describe(runStepForTest.name, () => {
       run: ({ a, b }) => ({ sum: a + b, ignored: true }),
     });
 
-    expect(await runStepForTest(step, { a: 2 })).toEqual({ ok: true, outputs: { sum: 3 }, logs: [], metrics: [], lineage: [], artifacts: {} });
+    expect(await runStepForTest(step, { a: 2 })).toEqual({ ok: true, outputs: { sum: 3 }, logs: [], metrics: [], lineage: [], events: [], artifacts: {} });
+  });
+
+  it('collects the domain events a step emits, and refuses any type the contracts do not list', async () => {
+    const emitting = defineStep({
+      id: 'drift', title: 'Drift', input: z.looseObject({}), output: z.looseObject({}),
+      run: (_input, ctx) => {
+        ctx.emit('model.drift_detected', { feature: 'age', psi: 0.31, at: undefined });
+        return {};
+      },
+    });
+    expect(await runStepForTest(emitting, {})).toMatchObject({ ok: true, events: [{ type: 'model.drift_detected', data: { feature: 'age', psi: 0.31 } }] });
+
+    const rogue = (type: string, data?: unknown) => defineStep({
+      id: 'rogue', title: 'Rogue', input: z.looseObject({}), output: z.looseObject({}),
+      run: (_input, ctx) => {
+        (ctx.emit as (type: string, data?: unknown) => void)(type, data);
+        return {};
+      },
+    });
+    expect(await runStepForTest(rogue('run.completed', {}), {})).toMatchObject({ ok: false, error: { message: expect.stringContaining('not an event a step may emit') } });
+    expect(await runStepForTest(rogue('model.drift_detected', [1]), {})).toMatchObject({ ok: false, error: { message: expect.stringContaining('must be a JSON object') } });
+    expect(await runStepForTest(rogue('model.drift_detected', { blob: 'x'.repeat(9000) }), {})).toMatchObject({ ok: false, error: { message: expect.stringContaining('over 8192 bytes') } });
   });
 
   it('rejects invalid input without running the step, naming each path', async () => {

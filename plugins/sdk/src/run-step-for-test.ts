@@ -4,7 +4,7 @@ import { sha256Digest } from './package/digest.js';
 import type { ArtifactResult, ArtifactTransport } from './step-artifacts.js';
 import type { HttpResult, HttpTransport } from './step-fetch.js';
 import { executeStep, type StepOutcome } from './execute-step.js';
-import { createStepContext, type LineageEntry, type LogEntry, type MetricEntry } from './step-context.js';
+import { createStepContext, type LineageEntry, type LogEntry, type MetricEntry, type StepEventEntry } from './step-context.js';
 
 export interface StepTestOptions {
   secrets?: Record<string, string>;
@@ -23,8 +23,8 @@ export interface StepTestOptions {
   artifacts?: Record<string, string | Uint8Array>;
 }
 
-/** `artifacts`: the store after the step, by key, what it put included. */
-export type StepTestResult = StepOutcome & { logs: LogEntry[]; metrics: MetricEntry[]; lineage: LineageEntry[]; artifacts: Record<string, Buffer> };
+/** `artifacts`: the store after the step, by key, what it put included; `events`: what it emitted with `ctx.emit`. */
+export type StepTestResult = StepOutcome & { logs: LogEntry[]; metrics: MetricEntry[]; lineage: LineageEntry[]; events: StepEventEntry[]; artifacts: Record<string, Buffer> };
 
 /**
  * Runs a step in-process with the sandbox's validation rules and collects what it reports.
@@ -35,6 +35,7 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
   const logs: LogEntry[] = [];
   const metrics: MetricEntry[] = [];
   const lineage: LineageEntry[] = [];
+  const events: StepEventEntry[] = [];
   const runId = options.runId ?? 'test-run';
   const store = new Map(Object.entries(options.artifacts ?? {}).map(([key, value]) => [key, Buffer.from(value)]));
   const ctx = createStepContext({
@@ -48,12 +49,12 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
     },
     signal: options.signal ?? new AbortController().signal,
     secrets: options.secrets ?? {},
-    sink: { log: (entry) => logs.push(entry), metric: (entry) => metrics.push(entry), lineage: (entry) => lineage.push(entry) },
+    sink: { log: (entry) => logs.push(entry), metric: (entry) => metrics.push(entry), lineage: (entry) => lineage.push(entry), event: (entry) => events.push(entry) },
     http: options.http ?? directFetch(step.egress),
     artifacts: memoryArtifacts(store),
   });
   const outcome = await executeStep(step, viaJson(input), ctx);
-  return { ...outcome, logs, metrics, lineage, artifacts: Object.fromEntries(store) };
+  return { ...outcome, logs, metrics, lineage, events, artifacts: Object.fromEntries(store) };
 }
 
 /** The harness's artifact store: a map, with the worker's answers. */

@@ -25,6 +25,24 @@ export interface LineageEntry {
   name: string;
 }
 
+/**
+ * Domain events a step may emit with `ctx.emit`. The list is closed: the worker accepts exactly the
+ * types in `STEP_DOMAIN_EVENT_TYPES` of workers/contracts (kept equal to this one) and drops others.
+ *
+ * - `model.drift_detected`: a model's inputs or predictions drifted from its reference; `data` says
+ *   how (e.g. `{ model, feature, metric: 'psi', value: 0.31, threshold: 0.2 }`). Raises a
+ *   `model.drift_detected` alert on the tenant's notification channels that subscribe to it.
+ */
+export const STEP_EVENT_TYPES = ['model.drift_detected'] as const;
+export type StepEventType = (typeof STEP_EVENT_TYPES)[number];
+/** Largest `data` of one emitted event, as JSON. */
+export const STEP_EVENT_MAX_BYTES = 8 * 1024;
+
+export interface StepEventEntry {
+  type: StepEventType;
+  data: Record<string, unknown>;
+}
+
 /** A dataset: an artifact (or its key), or any `{ namespace, name }` (`postgres://host:5432`, `db.public.orders`). */
 export type LineageDataset = string | { artifact: string } | { namespace: string; name: string };
 
@@ -71,6 +89,12 @@ export interface StepContext {
   readonly artifacts: StepArtifacts;
   /** Records the datasets the step read and wrote; they become run events and the lineage graph. */
   readonly lineage: StepLineage;
+  /**
+   * Emits a domain event of one of the `STEP_EVENT_TYPES` with a JSON object (at most
+   * `STEP_EVENT_MAX_BYTES`) as its data: `ctx.emit('model.drift_detected', { feature: 'age', psi: 0.31 })`.
+   * It becomes a run event of that type; any other type throws a TypeError.
+   */
+  emit(type: StepEventType, data?: Record<string, unknown>): void;
 }
 
 export interface StepIdentity {
@@ -87,6 +111,7 @@ export interface StepTelemetrySink {
   log(entry: LogEntry): void;
   metric(entry: MetricEntry): void;
   lineage?(entry: LineageEntry): void;
+  event?(entry: StepEventEntry): void;
 }
 
 export interface StepContextParts {
@@ -108,8 +133,9 @@ export function createStepContext({ identity, signal, secrets, sink, http = NO_N
   const metric = (name: string, value: number, tags?: MetricTags) => sink.metric(toMetricEntry(name, value, tags));
   const record = (direction: LineageEntry['direction']) => (dataset: LineageDataset) => sink.lineage?.({ direction, ...toDatasetName(dataset) });
   const lineage = Object.freeze({ input: record('input'), output: record('output') });
+  const emit = (type: StepEventType, data: Record<string, unknown> = {}) => sink.event?.(toEventEntry(type, data));
   return Object.freeze({
-    ...identity, signal, log, metric, secrets: Object.freeze({ ...secrets }), fetch: createStepFetch(http, signal), artifacts: createStepArtifacts(artifacts, identity), lineage,
+    ...identity, signal, log, metric, secrets: Object.freeze({ ...secrets }), fetch: createStepFetch(http, signal), artifacts: createStepArtifacts(artifacts, identity), lineage, emit,
   });
 }
 
@@ -132,6 +158,24 @@ function toDatasetName(dataset: LineageDataset): { namespace: string; name: stri
     throw new TypeError('a lineage dataset needs a namespace and a name');
   }
   return { namespace: dataset.namespace, name: dataset.name };
+}
+
+export function isStepEventType(value: unknown): value is StepEventType {
+  return (STEP_EVENT_TYPES as readonly unknown[]).includes(value);
+}
+
+function toEventEntry(type: unknown, data: unknown): StepEventEntry {
+  if (!isStepEventType(type)) throw new TypeError(`ctx.emit: ${JSON.stringify(type)} is not an event a step may emit (${STEP_EVENT_TYPES.join(', ')})`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new TypeError(`ctx.emit('${type}'): data must be a JSON object`);
+  let json: string;
+  try {
+    json = JSON.stringify(data);
+  } catch (error) {
+    throw new TypeError(`ctx.emit('${type}'): data is not JSON (${(error as Error).message})`);
+  }
+  if (Buffer.byteLength(json) > STEP_EVENT_MAX_BYTES) throw new TypeError(`ctx.emit('${type}'): data is over ${STEP_EVENT_MAX_BYTES} bytes as JSON`);
+  // What is sent is what JSON keeps: no functions, undefined or class instances reach the host.
+  return { type, data: JSON.parse(json) as Record<string, unknown> };
 }
 
 function toMetricEntry(name: string, value: number, tags?: MetricTags): MetricEntry {
