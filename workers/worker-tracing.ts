@@ -1,7 +1,7 @@
 import {
   makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, type OpenTelemetrySinks,
 } from '@temporalio/interceptors-opentelemetry';
-import type { InjectedSinks, WorkerOptions } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory, InjectedSinks, WorkerOptions } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import type { Tracing } from '../src/telemetry/tracing.js';
 
@@ -12,12 +12,10 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [fileURLToPath(new URL('./workflows/
  * Activities continue the workflow's trace; spans made inside workflows reach this process's
  * exporter through a sink. Without tracing, the workflows' spans are dropped at the sink.
  */
-export function tracingWorkerOptions(tracing: Tracing | undefined): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
-  if (!tracing) return { sinks: { exporter: { export: { fn: () => undefined } } } satisfies InjectedSinks<OpenTelemetrySinks> };
+export function tracingWorkerOptions(tracing: Tracing | undefined): Pick<WorkerOptions, 'sinks'> & { activityInterceptors: ActivityInterceptorsFactory[] } {
+  if (!tracing) return { sinks: { exporter: { export: { fn: () => undefined } } } satisfies InjectedSinks<OpenTelemetrySinks>, activityInterceptors: [] };
   return {
     sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } satisfies InjectedSinks<OpenTelemetrySinks>,
-    interceptors: {
-      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
-    },
+    activityInterceptors: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
   };
 }

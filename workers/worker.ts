@@ -72,6 +72,7 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
   const { logger } = Runtime.instance();
   if (sandbox.isolation) logger.info(`Step processes run as uid ${sandbox.isolation.uid}, resource-limited, without a network of their own unless approved`);
   else logger.warn(`Step processes are not OS-isolated (${sandbox.isolationGap}); only Node's permission model applies`);
+  const traced = tracingWorkerOptions(tracing);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const metrics = processMetrics({ tenantLabels: config.METRICS_TENANT_LABELS });
   const worker = await Worker.create({
@@ -79,7 +80,7 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...(await workflowSource()),
-    ...tracingWorkerOptions(tracing),
+    sinks: traced.sinks,
     activities: createActivities({
       events: new RunEventsRepository(pool, metrics),
       childRuns: new ChildRunsRepository(pool),
@@ -90,7 +91,7 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
       metrics,
       tracer: tracing?.tracer,
     }),
-    interceptors: { activity: [activityLogAttributes] },
+    interceptors: { activity: [...traced.activityInterceptors, activityLogAttributes] },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_STEPS,
     // Cancellation reaches an activity with its next heartbeat; keep that prompt.
     maxHeartbeatThrottleInterval: '1s',
