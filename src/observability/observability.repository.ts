@@ -29,8 +29,9 @@ export const PIPELINE_SUMMARY_SQL = `WITH runs AS (
            FROM run r
            JOIN pipeline_version v ON v.pipeline_id = r.pipeline_id AND v.version = r.version
           WHERE r.tenant_id = $1 AND r.created_at >= $2
-       ), step_failures AS (
+       ), step_failures AS MATERIALIZED ( -- once, not once per pipeline by the subquery below
          SELECT pipeline_name, jsonb_object_agg(step_id, n) AS failures_by_step
+           -- The tenant's failed steps come from run_step_failed_idx (migration 11), not a scan of all steps.
            FROM (SELECT runs.pipeline_name, s.step_id, count(*)::int AS n
                    FROM run_step s JOIN runs ON runs.id = s.run_id
                   WHERE s.tenant_id = $1 AND s.status IN ('failed', 'timed_out')
