@@ -68,6 +68,14 @@ const CHANNEL_COLUMNS = `id, tenant_id AS "tenantId", name, type, url, events, e
 const ALERT_COLUMNS = (a: string) => `${a}.id, ${a}.tenant_id AS "tenantId", ${a}.type, ${a}.pipeline_name AS pipeline, ${a}.run_id AS "runId", ${a}.step_id AS "stepId",
   ${a}.message, ${a}.data, ${a}.occurred_at AS "occurredAt", ${a}.created_at AS "createdAt"`;
 
+/** A run past its pipeline's `sla`; asked twice below, of running and of ended runs, so that each uses its own index. */
+const SLA_BREACH = `
+  SELECT r.tenant_id, 'run:' || r.id || ':sla.breached', 'sla.breached', r.pipeline_name, r.id, NULL,
+         'Run of ' || r.pipeline_name || ' went past its SLA of ' || (v.definition->>'sla'),
+         jsonb_build_object('sla', v.definition->>'sla', 'startedAt', r.started_at, 'endedAt', r.ended_at),
+         r.started_at + (v.definition->>'sla')::interval, 0::bigint
+    FROM run r JOIN pipeline_version v ON v.pipeline_id = r.pipeline_id AND v.version = r.version`;
+
 /**
  * Where each alert comes from, as rows of (tenant, key, type, pipeline, run, step, message, data,
  * occurred_at, seq); of rows with one key, the first (by time, then by event) is recorded. Every
@@ -84,19 +92,11 @@ const FOUND = `
     FROM run r
    WHERE r.ended_at >= now() - $1::interval AND r.status IN ('failed', 'timed_out')
   UNION ALL
-  SELECT r.tenant_id, 'run:' || r.id || ':sla.breached', 'sla.breached', r.pipeline_name, r.id, NULL,
-         'Run of ' || r.pipeline_name || ' went past its SLA of ' || (v.definition->>'sla'),
-         jsonb_build_object('sla', v.definition->>'sla', 'startedAt', r.started_at, 'endedAt', r.ended_at),
-         r.started_at + (v.definition->>'sla')::interval, 0::bigint
-    FROM run r JOIN pipeline_version v ON v.pipeline_id = r.pipeline_id AND v.version = r.version
+${SLA_BREACH}
    WHERE r.status IN ('running', 'waiting') AND r.started_at IS NOT NULL AND v.definition->>'sla' IS NOT NULL
      AND now() - r.started_at > (v.definition->>'sla')::interval
   UNION ALL
-  SELECT r.tenant_id, 'run:' || r.id || ':sla.breached', 'sla.breached', r.pipeline_name, r.id, NULL,
-         'Run of ' || r.pipeline_name || ' went past its SLA of ' || (v.definition->>'sla'),
-         jsonb_build_object('sla', v.definition->>'sla', 'startedAt', r.started_at, 'endedAt', r.ended_at),
-         r.started_at + (v.definition->>'sla')::interval, 0::bigint
-    FROM run r JOIN pipeline_version v ON v.pipeline_id = r.pipeline_id AND v.version = r.version
+${SLA_BREACH}
    WHERE r.ended_at >= now() - $1::interval AND r.started_at IS NOT NULL AND v.definition->>'sla' IS NOT NULL
      AND r.ended_at - r.started_at > (v.definition->>'sla')::interval
   UNION ALL
