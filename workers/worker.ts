@@ -17,7 +17,7 @@ import { RunEventsRepository } from './activities/run-events.repository.js';
 import { SecretStore } from './activities/secret-store.js';
 import { LocalArtifactStore } from './artifacts/artifact-store.js';
 import { S3ArtifactStore } from './artifacts/s3-artifact-store.js';
-import { EgressBroker } from './sandbox/egress-broker.js';
+import { EgressBroker } from '../src/common/egress/egress-broker.js';
 import { StepSandbox } from './sandbox/step-sandbox.js';
 import { tracingWorkerOptions, WORKFLOW_INTERCEPTOR_MODULES } from './worker-tracing.js';
 

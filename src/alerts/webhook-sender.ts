@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { parseDuration } from '../../workers/contracts/duration.js';
 // The one address policy of the installation (what steps may reach through the egress broker),
 // reused so that a tenant's webhook URL is judged exactly like a step's request.
-import { EgressBroker } from '../../workers/sandbox/egress-broker.js';
-import { parseCidrs, systemResolve, vettedAddresses } from '../../workers/sandbox/egress-policy.js';
+import { EgressBroker } from '../common/egress/egress-broker.js';
+import { parseCidrs, systemResolve, vettedAddresses } from '../common/egress/egress-policy.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 
 export interface WebhookResult {

@@ -10,7 +10,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { EgressBroker } from '../../workers/sandbox/egress-broker.js';
+import { EgressBroker } from '../../src/common/egress/egress-broker.js';
 import { StepSandbox, type SandboxRequest } from '../../workers/sandbox/step-sandbox.js';
 import { compare, formatTimes, median } from './harness.js';
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 import type { HttpExchange } from '../../plugins/sdk/src/step-fetch.js';
 import { artifactHandler, type ArtifactStore } from '../artifacts/artifact-store.js';
-import type { EgressBroker } from './egress-broker.js';
+import type { EgressBroker } from '../../src/common/egress/egress-broker.js';
 import { isolate, probeIsolation, type IsolationSettings } from './process-isolation.js';
 import { installationReadPaths, permissionFlags } from './node-permissions.js';
 import { cancelled, failure, type SandboxOutcome } from './sandbox-outcome.js';

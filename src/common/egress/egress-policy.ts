@@ -2,7 +2,7 @@ import ipaddr from 'ipaddr.js';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
-export { hostAllowed } from '../../plugins/sdk/src/egress-hosts.js';
+export { hostAllowed } from '../../../plugins/sdk/src/egress-hosts.js';
 
 export interface ResolvedAddress {
   address: string;
