@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runStepForTest } from '../../sdk/src/index.js';
 import { driftStep } from './drift.step.js';
 import { ksStatistic, psi, quantile } from './drift-stats.js';
-import { IRIS_FEATURES, irisRows, ndjson } from './iris.test-data.js';
+import { IRIS_FEATURES, irisRows, ndjson, outputsOf } from './iris.test-data.js';
 
 /** The KS statistic by brute force: the gap between the two empirical CDFs at every value either sample holds. */
 function ksBruteForce(a: number[], b: number[]): number {
@@ -50,8 +50,8 @@ describe('ml/drift', () => {
 
   it('finds drift in the shifted feature of an Iris copy, and emits model.drift_detected', async () => {
     const result = await runStepForTest(driftStep, { reference: { artifact: 'data/iris.ndjson' }, current: { artifact: 'data/shifted.ndjson' }, model: 'iris-species' }, { artifacts });
-    expect(result.ok, JSON.stringify(result.error)).toBe(true);
-    const out = result.outputs as { drifted: boolean; features: Array<{ feature: string; psi: number; ks: number; drifted: boolean }> };
+    outputsOf(result);
+    const out = outputsOf(result) as { drifted: boolean; features: Array<{ feature: string; psi: number; ks: number; drifted: boolean }> };
     expect(out.drifted).toBe(true);
     expect(out.features.map((f) => f.feature)).toEqual([...IRIS_FEATURES]);
     expect(out.features.filter((f) => f.drifted).map((f) => f.feature)).toEqual(['petal_length']);
@@ -68,11 +68,11 @@ describe('ml/drift', () => {
 
   it('finds none in the same rows in another order, nor below raised thresholds', async () => {
     const same = await runStepForTest(driftStep, { reference: { artifact: 'data/iris.ndjson' }, current: { artifact: 'data/reordered.ndjson' } }, { artifacts });
-    expect(same.outputs).toMatchObject({ drifted: false });
-    expect((same.outputs as { features: Array<{ psi: number; ks: number }> }).features.every((f) => f.psi === 0 && f.ks === 0)).toBe(true);
+    expect(outputsOf(same)).toMatchObject({ drifted: false });
+    expect((outputsOf(same) as { features: Array<{ psi: number; ks: number }> }).features.every((f) => f.psi === 0 && f.ks === 0)).toBe(true);
     expect(same.events).toEqual([]);
     const lenient = await runStepForTest(driftStep, { reference: { artifact: 'data/iris.ndjson' }, current: { artifact: 'data/shifted.ndjson' }, features: ['petal_length'], psiThreshold: 100, ksThreshold: 1 }, { artifacts });
-    expect(lenient.outputs).toMatchObject({ drifted: false, features: [{ feature: 'petal_length', drifted: false }] });
+    expect(outputsOf(lenient)).toMatchObject({ drifted: false, features: [{ feature: 'petal_length', drifted: false }] });
     expect(lenient.events).toEqual([]);
   });
 });

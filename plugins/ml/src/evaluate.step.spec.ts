@@ -5,7 +5,7 @@ import MultivariateLinearRegression from 'ml-regression-multivariate-linear';
 import { describe, expect, it } from 'vitest';
 import { runStepForTest, type StepTestResult } from '../../sdk/src/index.js';
 import { evaluateStep } from './evaluate.step.js';
-import { IRIS_FEATURES, irisRows, ndjson, parseNdjson, type IrisRow } from './iris.test-data.js';
+import { IRIS_FEATURES, irisRows, ndjson, parseNdjson, type IrisRow, outputsOf } from './iris.test-data.js';
 import type { ModelFile } from './model.js';
 import { splitStep } from './split.step.js';
 import { trainStep } from './train.step.js';
@@ -15,10 +15,10 @@ const CLASSES = ['setosa', 'versicolor', 'virginica'];
 /** Iris split 70/30 by species, and a model trained on the train set: the artifacts and keys the steps left. */
 async function trained(input: Record<string, unknown>) {
   const split = await runStepForTest(splitStep, { dataset: { artifact: 'data/iris.ndjson' }, testSize: 0.3, stratify: 'species', seed: 11 }, { artifacts: { 'data/iris.ndjson': ndjson(irisRows()) } });
-  const { train, test } = split.outputs as { train: { artifact: string }; test: { artifact: string } };
+  const { train, test } = outputsOf(split) as { train: { artifact: string }; test: { artifact: string } };
   const fitted = await runStepForTest(trainStep, { dataset: train, ...input }, { artifacts: split.artifacts });
-  expect(fitted.ok, JSON.stringify(fitted.error)).toBe(true);
-  const model = (fitted.outputs as { model: { artifact: string } }).model;
+  outputsOf(fitted);
+  const model = (outputsOf(fitted) as { model: { artifact: string } }).model;
   return {
     artifacts: fitted.artifacts, train, test, model,
     testRows: parseNdjson<IrisRow>(fitted.artifacts[test.artifact]!),
@@ -61,7 +61,7 @@ describe('ml/evaluate', () => {
   it('reports a random forest\'s metrics on the held-out Iris rows as computed by hand from the library\'s own predictions', async () => {
     const setup = await trained({ algorithm: 'random_forest_classifier', features: [...IRIS_FEATURES], label: 'species', params: { nEstimators: 15, seed: 5, maxFeatures: 0.5 } });
     const result = await evaluate(setup);
-    expect(result.ok, JSON.stringify(result.error)).toBe(true);
+    outputsOf(result);
     const forest = RandomForestClassifier.load(setup.file.model as never);
     const x = setup.testRows.map((r) => IRIS_FEATURES.map((f) => r[f]));
     const predicted = forest.predict(x).map((c) => CLASSES[c]!);
@@ -69,7 +69,7 @@ describe('ml/evaluate', () => {
     const votes = forest.predictionValues(x).to2DArray();
     const scores = votes.map((v) => CLASSES.map((_, k) => v.filter((c) => c === k).length / v.length));
     const expected = byHand(setup.testRows.map((r) => r.species), predicted, scores);
-    const out = result.outputs as { metrics: Record<string, number>; confusionMatrix: { labels: string[]; matrix: number[][] }; rows: number };
+    const out = outputsOf(result) as { metrics: Record<string, number>; confusionMatrix: { labels: string[]; matrix: number[][] }; rows: number };
     expect(out).toMatchObject({ task: 'classification', algorithm: 'random_forest_classifier', rows: 45 });
     expectClose(out.metrics, expected.metrics);
     expect(out.confusionMatrix).toEqual({ labels: CLASSES, matrix: expected.confusion });
@@ -81,7 +81,7 @@ describe('ml/evaluate', () => {
   it('reports logistic regression\'s metrics, its class scores from the one-vs-rest classifiers', async () => {
     const setup = await trained({ algorithm: 'logistic_regression', features: [...IRIS_FEATURES], label: 'species', params: { numSteps: 3000, learningRate: 0.002 } });
     const result = await evaluate(setup);
-    expect(result.ok, JSON.stringify(result.error)).toBe(true);
+    outputsOf(result);
     const model = LogisticRegression.load(setup.file.model);
     const x = new Matrix(setup.testRows.map((r) => IRIS_FEATURES.map((f) => r[f])));
     const predicted = model.predict(x).map((c) => CLASSES[c]!);
@@ -89,7 +89,7 @@ describe('ml/evaluate', () => {
     const perClass = model.classifiers.map((c) => c.testScores(x));
     const scores = setup.testRows.map((_, i) => CLASSES.map((__, k) => 1 - perClass[k]![i]!));
     const expected = byHand(setup.testRows.map((r) => r.species), predicted, scores);
-    const out = result.outputs as { metrics: Record<string, number>; confusionMatrix: { matrix: number[][] } };
+    const out = outputsOf(result) as { metrics: Record<string, number>; confusionMatrix: { matrix: number[][] } };
     expectClose(out.metrics, { accuracy: expected.metrics.accuracy, precision: expected.metrics.precision, recall: expected.metrics.recall, f1: expected.metrics.f1 });
     expect(out.confusionMatrix.matrix).toEqual(expected.confusion);
     expect(out.metrics.accuracy).toBeGreaterThan(0.7);
@@ -100,15 +100,15 @@ describe('ml/evaluate', () => {
     const features = ['sepal_length', 'sepal_width', 'petal_length'];
     const setup = await trained({ algorithm: 'linear_regression', features, label: 'petal_width' });
     const result = await evaluate(setup);
-    expect(result.ok, JSON.stringify(result.error)).toBe(true);
+    outputsOf(result);
     const predicted = MultivariateLinearRegression.load(setup.file.model as never).predict(setup.testRows.map((r) => [r.sepal_length, r.sepal_width, r.petal_length])).map(([v]) => v!);
     const actual = setup.testRows.map((r) => r.petal_width);
     const n = actual.length;
     const mean = actual.reduce((a, b) => a + b) / n;
     const sse = actual.reduce((sum, a, i) => sum + (a - predicted[i]!) ** 2, 0);
-    const out = result.outputs as { metrics: Record<string, number> };
-    expect(result.outputs).toMatchObject({ task: 'regression', rows: n });
-    expect(result.outputs).not.toHaveProperty('confusionMatrix');
+    const out = outputsOf(result) as { metrics: Record<string, number> };
+    expect(outputsOf(result)).toMatchObject({ task: 'regression', rows: n });
+    expect(outputsOf(result)).not.toHaveProperty('confusionMatrix');
     expectClose(out.metrics, {
       rmse: Math.sqrt(sse / n),
       mae: actual.reduce((sum, a, i) => sum + Math.abs(a - predicted[i]!), 0) / n,

