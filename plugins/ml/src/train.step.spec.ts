@@ -62,6 +62,9 @@ describe('ml/train', () => {
     expect(labelAsFeature).toMatchObject({ ok: false, error: { stepCode: 'invalid_input' } });
     const text = await runStepForTest(trainStep, { dataset: { artifact: 'data/iris.ndjson' }, algorithm: 'linear_regression', features: ['species'], label: 'petal_width' }, { artifacts });
     expect(text).toMatchObject({ ok: false, error: { stepCode: 'invalid_dataset', message: 'data/iris.ndjson row 1: feature `species` is "setosa", not a number' } });
+    const repeated = await runStepForTest(trainStep, { dataset: { artifact: 'data/iris.ndjson' }, algorithm: 'linear_regression', features: ['sepal_length', 'sepal_length'], label: 'petal_width' }, { artifacts });
+    expect(repeated).toMatchObject({ ok: false });
+    expect(JSON.stringify(repeated)).toContain('features must not repeat a column');
     const algorithm = await runStepForTest(trainStep, { dataset: { artifact: 'data/iris.ndjson' }, algorithm: 'svm', features, label: 'species' }, { artifacts });
     expect(algorithm).toMatchObject({ ok: false });
   });

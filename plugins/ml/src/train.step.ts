@@ -15,7 +15,7 @@ export const trainStep = defineStep({
   input: z.strictObject({
     dataset: datasetInputSchema,
     algorithm: z.enum(ALGORITHMS),
-    features: z.array(z.string().min(1)).min(1).max(1000),
+    features: z.array(z.string().min(1)).min(1).max(1000).refine((names) => new Set(names).size === names.length, 'features must not repeat a column'),
     label: z.string().min(1),
     params: z.record(z.string(), z.json()).default({}),
   }),
