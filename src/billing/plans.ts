@@ -32,7 +32,7 @@ const plansFileSchema = z.strictObject({
   plans: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'plan names are lower-case words'), planSchema),
 }).refine((file) => file.defaultPlan in file.plans, { message: 'defaultPlan must name one of the plans', path: ['defaultPlan'] });
 
-const FIRST_PARTY = ['core', 'pipeline', 'http', 'files', 'transform', 'quality', 'postgres'];
+const FIRST_PARTY = ['core', 'pipeline', 'http', 'files', 'transform', 'quality', 'postgres', 'ml'];
 
 /** The plans when no BILLING_PLANS_FILE is given; price ids come from BILLING_PRICE_IDS. */
 const BUILT_IN = {

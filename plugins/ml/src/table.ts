@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import { StepError, type StepContext } from '../../sdk/src/index.js';
+
+export type Row = Record<string, unknown>;
+/** A class label as a dataset holds it. */
+export type Label = string | number | boolean;
+
+/** The rows of a dataset artifact, recorded as read. */
+export async function readRows(artifact: string, ctx: StepContext): Promise<Row[]> {
+  ctx.lineage.input(artifact);
+  const rows = await ctx.artifacts.readDataset(artifact);
+  if (!rows.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))) {
+    throw new StepError(`${artifact} holds something other than rows (objects)`, { retryable: false, code: 'invalid_dataset' });
+  }
+  return rows as Row[];
+}
+
+/** What the rows are, whatever key or formatting they were stored under: how a model knows its training data again. */
+export function rowsDigest(rows: readonly Row[]): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(rows)).digest('hex')}`;
+}
+
+/** The feature columns of the rows as numbers; a missing or non-numeric value fails the step naming the row and column. */
+export function featureMatrix(rows: readonly Row[], features: readonly string[], artifact: string): number[][] {
+  return rows.map((row, index) => features.map((feature) => {
+    const value = row[feature];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new StepError(`${artifact} row ${index + 1}: feature \`${feature}\` is ${JSON.stringify(value) ?? 'missing'}, not a number`, { retryable: false, code: 'invalid_dataset' });
+    }
+    return value;
+  }));
+}
+
+export function numericColumn(rows: readonly Row[], column: string, artifact: string): number[] {
+  return featureMatrix(rows, [column], artifact).map(([value]) => value!);
+}
+
+export function labelColumn(rows: readonly Row[], label: string, artifact: string): Label[] {
+  return rows.map((row, index) => {
+    const value = row[label];
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new StepError(`${artifact} row ${index + 1}: label \`${label}\` is ${JSON.stringify(value) ?? 'missing'}, not a string, number or boolean`, { retryable: false, code: 'invalid_dataset' });
+    }
+    return value;
+  });
+}
+
+/** The distinct labels in a stable order (by type, then value). */
+export function distinctLabels(labels: readonly Label[]): Label[] {
+  const byKey = new Map(labels.map((label) => [labelKey(label), label]));
+  return [...byKey.values()].sort((a, b) => (typeof a === typeof b ? (a < b ? -1 : a > b ? 1 : 0) : typeof a < typeof b ? -1 : 1));
+}
+
+export function labelKey(label: Label): string {
+  return JSON.stringify(label);
+}
