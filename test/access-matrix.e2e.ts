@@ -183,8 +183,8 @@ const MATRIX: Record<string, RouteSpec> = {
   'GET /v1/models/:name/versions': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/models/${fx.model}/versions` }) },
   'GET /v1/models/:name/metrics': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/models/${fx.model}/metrics?metric=accuracy` }) },
   'POST /v1/models/:name/versions/:version/promote': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/models/${fx.model}/versions/1/promote`, body: { stage: 'production' } }) },
-  // Each rollback swaps versions 1 and 2 in production.
-  'POST /v1/models/:name/rollback': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/models/${fx.model}/rollback` }) },
+  // Rollbacks walk back through the production history; once it is used up the handler answers 409.
+  'POST /v1/models/:name/rollback': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/models/${fx.model}/rollback` }), reached: ['409:no_previous_production'] },
 
   'GET /v1/lineage': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/lineage?dataset=exports/matrix.json' }) },
 

@@ -139,6 +139,8 @@ describe('model registry', () => {
     const rolled = await tenant.post(`/v1/models/${model}/rollback`).expect(200);
     expect(rolled.body).toMatchObject({ productionVersion: { version: 1 } });
     expect(await stages()).toEqual({ 1: 'production', 2: 'archived', 3: 'none' });
+    // Rolling back undoes promotes one by one: before version 1 there was none (not back to 2).
+    expect((await tenant.post(`/v1/models/${model}/rollback`).expect(409)).body.code).toBe('no_previous_production');
 
     const detail = (await tenant.get(`/v1/models/${model}`).expect(200)).body;
     expect(detail.productionVersion.version).toBe(1);
@@ -171,6 +173,16 @@ describe('model registry', () => {
     await promote(1, 'production', solo).expect(200);
     await tenant.post(`/v1/models/${solo}/rollback`).expect(409);
     expect(await stages(solo)).toEqual({ 1: 'production' });
+    // Three promotes, two rollbacks: 3 → 2 → 1.
+    await train(solo, 0.75);
+    await train(solo, 0.8);
+    await promote(2, 'production', solo).expect(200);
+    await promote(3, 'production', solo).expect(200);
+    await tenant.post(`/v1/models/${solo}/rollback`).expect(200);
+    expect(await stages(solo)).toEqual({ 1: 'archived', 2: 'production', 3: 'archived' });
+    await tenant.post(`/v1/models/${solo}/rollback`).expect(200);
+    expect(await stages(solo)).toEqual({ 1: 'production', 2: 'archived', 3: 'archived' });
+    await tenant.post(`/v1/models/${solo}/rollback`).expect(409);
   });
 
   it("another tenant sees none of A's models", async () => {
@@ -195,7 +207,6 @@ describe('model registry', () => {
     const missing = await promote(99, 'staging').expect(404);
     expect(missing.body.code).toBe('version_not_found');
     await tenant.get(`/v1/models/${uniqueName('nothing')}`).expect(404);
-    // A viewer reads but does not promote (the operator API key and the owner do).
     expect(await stages()).not.toHaveProperty('99');
   });
 });

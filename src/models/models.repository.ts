@@ -146,21 +146,31 @@ export class ModelsRepository {
   }
 
   /**
-   * Puts back in production the version that was in production before the current one (the
-   * newest production entry in the history naming another version), archiving the current one.
-   * `moves` is null when there is no such version.
+   * Puts back in production the version that was in production before the current one, archiving
+   * the current one. The history's production entries make a stack: a promote pushes its version,
+   * a rollback pops the one it replaced, so rolling back twice goes two versions back (not back and
+   * forth). `moves` is null when there is no earlier version.
    */
   async rollback(tenantId: string, name: string, actor: Actor, comment: string | null): Promise<{ model: boolean; moves: StageMove[] | null }> {
     return this.db.transaction(async (tx) => {
       const modelId = await this.lockModel(tx, tenantId, name);
       if (!modelId) return { model: false, moves: null };
       const [current]: Array<{ id: string; version: number }> = await tx.query(`SELECT id, version FROM model_version WHERE model_id = $1 AND stage = 'production'`, [modelId]);
-      const [previous]: Array<{ id: string; version: number; stage: ModelStage }> = await tx.query(
-        `SELECT v.id, v.version, v.stage FROM model_stage_change c JOIN model_version v ON v.id = c.version_id
-          WHERE c.model_id = $1 AND c.to_stage = 'production' AND c.version_id IS DISTINCT FROM $2::uuid
-          ORDER BY c.created_at DESC, c.id DESC LIMIT 1`,
-        [modelId, current?.id ?? null],
+      const entries: Array<{ id: string; version: number; stage: ModelStage; reason: string }> = await tx.query(
+        `SELECT v.id, v.version, v.stage, c.reason FROM model_stage_change c JOIN model_version v ON v.id = c.version_id
+          WHERE c.model_id = $1 AND c.to_stage = 'production' ORDER BY c.created_at, c.id`,
+        [modelId],
       );
+      const stack: typeof entries = [];
+      for (const entry of entries) {
+        // A rollback to X undid every promote above X's last place on the stack.
+        const at = entry.reason === 'rollback' ? stack.map((e) => e.id).lastIndexOf(entry.id) : -1;
+        if (at >= 0) stack.length = at + 1;
+        else if (stack[stack.length - 1]?.id !== entry.id) stack.push(entry);
+      }
+      // The current production version is the stack's top (unless it was archived by hand since).
+      if (current && stack[stack.length - 1]?.id === current.id) stack.pop();
+      const previous = stack.reverse().find((entry) => entry.id !== current?.id);
       if (!previous) return { model: true, moves: null };
       const moves: StageMove[] = [];
       if (current) {
