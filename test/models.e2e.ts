@@ -34,15 +34,16 @@ import { z } from 'zod';
 export default definePlugin({
   name: ${JSON.stringify(name)}, version: '1.0.0',
   steps: [defineStep({
-    id: 'train', title: 'Train', input: z.object({ model: z.string(), accuracy: z.number(), failFirst: z.boolean().default(false) }),
+    id: 'train', title: 'Train', input: z.object({ model: z.string(), accuracy: z.number(), failFirst: z.boolean().default(false), stage: z.enum(['staging', 'production']).optional() }),
     output: z.object({ version: z.number(), production: z.number().nullable(), attempt: z.number() }),
-    run: async ({ model, accuracy, failFirst }, ctx) => {
+    run: async ({ model, accuracy, failFirst, stage }, ctx) => {
       const artifact = await ctx.artifacts.put(ctx.artifacts.ownKey('model.json'), JSON.stringify({ weights: [accuracy] }), { contentType: 'application/json' });
       const { version } = await ctx.models.register({
         name: model, metrics: { accuracy, f1: accuracy - 0.05 }, params: { depth: Math.round(accuracy * 10) },
         dataset: { artifact: 'datasets/iris.ndjson', rows: 150 }, artifact, algorithm: 'random-forest', task: 'classification',
       });
       if (failFirst && ctx.attempt === 1) throw new StepError('planned failure after registering', { retryable: true });
+      if (stage) await ctx.models.promote(model, version, stage);
       const production = await ctx.models.get(model, 'production');
       return { version, production: production ? production.version : null, attempt: ctx.attempt };
     },
@@ -66,8 +67,8 @@ describe('model registry', () => {
   const model = uniqueName('iris');
   const runs: string[] = [];
 
-  const train = async (modelName: string, accuracy: number, extra: Record<string, unknown> = {}) => {
-    const run = await runToEnd(tenant, newPipeline(uniqueName('train'), { fit: { uses: `${plugin}/train@^1`, with: { model: modelName, accuracy, ...extra }, retry: { maxAttempts: 2, initialInterval: '1s' } } }));
+  const train = async (modelName: string, accuracy: number, extra: Record<string, unknown> = {}, as: TestTenant = tenant) => {
+    const run = await runToEnd(as, newPipeline(uniqueName('train'), { fit: { uses: `${plugin}/train@^1`, with: { model: modelName, accuracy, ...extra }, retry: { maxAttempts: 2, initialInterval: '1s' } } }));
     expect(run.status, JSON.stringify(run)).toBe('succeeded');
     return { run, outputs: stepOf(run, 'fit').outputs as { version: number; production: number | null; attempt: number } };
   };
@@ -175,7 +176,12 @@ describe('model registry', () => {
     expect(await stages(solo)).toEqual({ 1: 'production' });
     // Three promotes, two rollbacks: 3 → 2 → 1.
     await train(solo, 0.75);
-    await train(solo, 0.8);
+    // A step promotes what it registered: recorded as a run event and in the history.
+    const staged = await train(solo, 0.8, { stage: 'staging' });
+    expect(await stages(solo)).toEqual({ 1: 'production', 2: 'none', 3: 'staging' });
+    expect((await allEvents(tenant, staged.run.id)).filter((e) => e.type === 'model.promoted')).toHaveLength(1);
+    const change = (await tenant.get(`/v1/models/${solo}`).expect(200)).body.history[0];
+    expect(change).toMatchObject({ version: 3, from: 'none', to: 'staging', reason: 'promote', actor: { kind: 'step' }, run: { id: staged.run.id, stepId: 'fit' } });
     await promote(2, 'production', solo).expect(200);
     await promote(3, 'production', solo).expect(200);
     await tenant.post(`/v1/models/${solo}/rollback`).expect(200);
@@ -193,6 +199,11 @@ describe('model registry', () => {
     await other.post(`/v1/models/${model}/versions/1/promote`, { stage: 'production' }).expect(404);
     await other.post(`/v1/models/${model}/rollback`).expect(404);
     expect(Object.values(await stages()).filter((s) => s === 'production')).toHaveLength(1);
+    // Its steps see only its own registry: the same name is a new model of its own.
+    await asOwner(other).post(`/v1/plugins/${plugin}/enable`, { version: '1.0.0' }).expect(200);
+    const theirs = await train(model, 0.5, {}, other);
+    expect(theirs.outputs).toEqual({ version: 1, production: null, attempt: 1 });
+    expect(Object.keys(await stages())).toEqual(['1', '2', '3']);
   });
 
   it('bad input is a 4xx problem naming the field', async () => {
