@@ -19,6 +19,7 @@ import { BATON_CONFIG, type RuntimeConfig } from './config/runtime-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { ModelsModule } from './models/models.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PipelinesModule } from './pipelines/pipelines.module.js';
 import { PluginRegistryModule } from './plugin-registry/plugin-registry.module.js';
@@ -58,6 +59,7 @@ export class AppModule {
         ObservabilityModule,
         MetricsModule,
         AlertsModule,
+        ModelsModule,
       ],
       providers: [
         JwtStrategy,

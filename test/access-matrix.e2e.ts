@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, ModulesContainer, NestFactory } from '@nestjs/core';
+import pg from 'pg';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { generatePublisherKeyPair } from '../plugins/sdk/src/package/signing.js';
 import { AppModule } from '../src/app.module.js';
@@ -38,6 +39,8 @@ interface Fixtures {
   secret: string;
   channel: string;
   alert: string;
+  /** A model of A's with versions 1 and 2, each in production once. */
+  model: string;
   viewerUserId: string;
   publisherName: string;
   plugin: { name: string; version: string };
@@ -175,6 +178,14 @@ const MATRIX: Record<string, RouteSpec> = {
   'GET /v1/observability/summary': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/observability/summary?window=7d' }) },
   'GET /v1/observability/steps': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/observability/steps?window=7d' }) },
 
+  'GET /v1/models': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/models' }) },
+  'GET /v1/models/:name': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/models/${fx.model}` }) },
+  'GET /v1/models/:name/versions': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/models/${fx.model}/versions` }) },
+  'GET /v1/models/:name/metrics': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/models/${fx.model}/metrics?metric=accuracy` }) },
+  'POST /v1/models/:name/versions/:version/promote': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/models/${fx.model}/versions/1/promote`, body: { stage: 'production' } }) },
+  // Rollbacks walk back through the production history; once it is used up the handler answers 409.
+  'POST /v1/models/:name/rollback': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/models/${fx.model}/rollback` }), reached: ['409:no_previous_production'] },
+
   'GET /v1/lineage': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/lineage?dataset=exports/matrix.json' }) },
 
   'GET /v1/billing/plans': { access: 'public', foreign: 'shared', call: () => ({ path: '/v1/billing/plans' }) },
@@ -207,6 +218,29 @@ async function registeredRoutes(): Promise<string[]> {
   }
   await app.close();
   return routes.sort();
+}
+
+/** A model of the tenant's as steps register them (ctx.models writes these rows): v1 then v2 in production. */
+async function seedModel(tenantId: string): Promise<string> {
+  const name = uniqueName('matrix-model');
+  const db = new pg.Pool({ connectionString: inject('databaseUrl'), max: 1 });
+  try {
+    const modelId = randomUUID();
+    const [v1, v2] = [randomUUID(), randomUUID()];
+    await db.query('INSERT INTO model (id, tenant_id, name) VALUES ($1, $2, $3)', [modelId, tenantId, name]);
+    await db.query(
+      `INSERT INTO model_version (id, tenant_id, model_id, version, stage, metrics, artifact) VALUES ($1, $3, $4, 1, 'archived', '{"accuracy": 0.8}', 'models/v1'), ($2, $3, $4, 2, 'production', '{"accuracy": 0.9}', 'models/v2')`,
+      [v1, v2, tenantId, modelId],
+    );
+    await db.query(
+      `INSERT INTO model_stage_change (id, tenant_id, model_id, version_id, version, from_stage, to_stage, reason, actor_kind, created_at)
+       VALUES ($1, $3, $4, $5, 1, 'none', 'production', 'promote', 'user', now() - interval '1 minute'), ($2, $3, $4, $6, 2, 'none', 'production', 'promote', 'user', now())`,
+      [randomUUID(), randomUUID(), tenantId, modelId, v1, v2],
+    );
+  } finally {
+    await db.end();
+  }
+  return name;
 }
 
 async function session(email: string, password: string, tenantId: string): Promise<string> {
@@ -262,10 +296,12 @@ describe('access matrix', () => {
     signPackage(folder, key);
     await owner('/v1/plugins').set('content-type', 'application/octet-stream').send(await packageArchive(folder)).expect(201);
 
+    const model = await seedModel(a.tenantId);
+
     const b = await newTenant();
     foreignAdmin = (await member(b.token, b.tenantId, 'admin')).token;
     fx = {
-      a, pipeline, runId, schedule, trigger, secret, channel, alert: alert!, publisherName, viewerUserId: viewer.userId, plugin: { name: pluginName, version: '1.0.0' },
+      a, pipeline, runId, schedule, trigger, secret, channel, alert: alert!, model, publisherName, viewerUserId: viewer.userId, plugin: { name: pluginName, version: '1.0.0' },
       tokens: { owner: a.token, admin: admin.token, operator: operator.token, viewer: viewer.token, publisher: publisherKey },
       fresh: {
         pipeline: async () => {

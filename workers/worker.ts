@@ -16,6 +16,7 @@ import { PluginStore } from './activities/plugin-store.js';
 import { RunEventsRepository } from './activities/run-events.repository.js';
 import { SecretStore } from './activities/secret-store.js';
 import { LocalArtifactStore } from './artifacts/artifact-store.js';
+import { ModelStore } from './activities/model-store.js';
 import { S3ArtifactStore } from './artifacts/s3-artifact-store.js';
 import { EgressBroker } from '../src/common/egress/egress-broker.js';
 import { StepSandbox } from './sandbox/step-sandbox.js';
@@ -85,6 +86,7 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
       events: new RunEventsRepository(pool, metrics),
       childRuns: new ChildRunsRepository(pool),
       secrets: new SecretStore(pool, config.masterKeys),
+      models: new ModelStore(pool),
       plugins: new PluginStore(pool, config.pluginCacheDir),
       sandbox,
       heartbeatEveryMs: 1_000,

@@ -1,10 +1,12 @@
 import type { Tracer } from '@opentelemetry/api';
+import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { BatonMetrics, SandboxKillReason, StepOutcome } from '../../src/metrics/baton-metrics.js';
 import type { SecretPlacement } from '../contracts/expressions.js';
 import { eventKeyPrefix, STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
 import { redact } from '../contracts/secret-envelope.js';
 import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
+import type { ModelStore } from './model-store.js';
 import type { PluginStore } from './plugin-store.js';
 import type { RunEventsRepository } from './run-events.repository.js';
 import { SecretMissingError, type SecretStore } from './secret-store.js';
@@ -16,6 +18,8 @@ export interface ExecuteStepDeps {
   plugins: PluginStore;
   sandbox: StepSandbox;
   secrets: SecretStore;
+  /** Serves steps' `ctx.models` in the run's tenant; without it steps have no registry. */
+  models?: ModelStore;
   heartbeatEveryMs: number;
   metrics: Pick<BatonMetrics, 'stepFinished' | 'sandboxKilled'>;
   /** Set when the worker traces: a span per step attempt. */
@@ -111,6 +115,14 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const stepInput = placeSecrets(input.input, placements, secrets);
     const hide = <T>(value: T): T => redact(value, Object.values(secrets));
 
+    // A step's registry calls act in the run's tenant; what they change becomes a run event of the step
+    // (keyed by model and version, so a retried attempt that gets its first version back adds none).
+    const modelStore = deps.models;
+    const models = modelStore && ((call: Parameters<ModelStore['handle']>[1]) => modelStore.handle({ tenantId, runId, stepId, idempotencyKey: input.idempotencyKey }, call, async (change) => {
+      const { type, ...data } = change;
+      const suffix = type === 'model.registered' ? `${change.name}:${change.version}` : `${change.name}:${change.version}:${attempt}:${randomUUID()}`;
+      await record({ type, key: `${subject}:${type}:${suffix}`, at: now(), stepId, ...itemField, attempt, data });
+    }));
     const logs = new StepLogBuffer(deps.events, { tenantId, runId, stepId, item, attempt }, hide);
     const heartbeat = setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);
     let outcome: SandboxOutcome;
@@ -127,7 +139,7 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
         },
         { onLog: (entry) => logs.log(entry.level, entry.message, entry.fields), onMetric: (entry) => logs.metric(entry.name, entry.value, entry.tags),
           onLineage: (entry) => logs.lineage(entry.direction, entry.namespace, entry.name), onEvent: (entry) => logs.event(entry.type, entry.data),
-          signal: context.cancellationSignal },
+          signal: context.cancellationSignal, ...(models && { models }) },
       ));
       seconds = (performance.now() - startedAt) / 1000;
     } finally {

@@ -170,6 +170,8 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
     case 'step.lineage':
     case 'run.sla_breached':
     case 'model.drift_detected':
+    case 'model.registered':
+    case 'model.promoted':
       break;
   }
 }

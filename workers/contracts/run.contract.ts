@@ -94,6 +94,8 @@ export type RunEvent =
   | { type: 'step.lineage'; key: string; at: string; stepId: string; item?: number; attempt: number; direction: 'input' | 'output'; namespace: string; name: string }
   /** A domain event the step emitted with `ctx.emit`, with the JSON object it gave. */
   | { type: StepDomainEventType; key: string; at: string; stepId: string; item?: number; attempt: number; data: Record<string, unknown> }
+  /** A step's `ctx.models` call changed the registry: `data` names the model and version (and the stages, for a promote). */
+  | { type: 'model.registered' | 'model.promoted'; key: string; at: string; stepId: string; item?: number; attempt: number; data: Record<string, unknown> }
   | { type: 'step.attempt_failed'; key: string; at: string; stepId: string; item?: number; attempt: number; error: ErrorInfo; retryable: boolean }
   | { type: 'step.succeeded'; key: string; at: string; stepId: string; attempt: number; outputs: StepOutputs }
   /** A `forEach` step starts: `items` executions, at most `maxParallel` at once. */

@@ -49,3 +49,14 @@ describe(readRunnerMessage.name, () => {
     });
   });
 });
+
+describe('model registry calls', () => {
+  it('passes a known operation and drops unknown or oversized ones', () => {
+    const get = { type: 'model', taskId: 't', requestId: 1, call: { op: 'get', name: 'iris', stage: 'production' } };
+    expect(readRunnerMessage(get)).toEqual(get);
+    expect(readRunnerMessage({ ...get, call: { op: 'delete', name: 'iris' } })).toBeUndefined();
+    expect(readRunnerMessage({ ...get, requestId: 'one' })).toBeUndefined();
+    const huge = { op: 'register', registration: { name: 'iris', metrics: {}, artifact: 'a', params: { blob: 'x'.repeat(300 * 1024) } } };
+    expect(readRunnerMessage({ ...get, call: huge })).toBeUndefined();
+  });
+});

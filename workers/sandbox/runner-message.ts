@@ -26,6 +26,8 @@ export function readRunnerMessage(raw: unknown): RunnerMessage | undefined {
       return readArtifactCall(raw, raw.taskId);
     case 'event':
       return readEvent(raw, raw.taskId);
+    case 'model':
+      return readModelCall(raw, raw.taskId);
     case 'lineage':
       if ((raw.direction !== 'input' && raw.direction !== 'output') || typeof raw.namespace !== 'string' || typeof raw.name !== 'string') return undefined;
       return { type: 'lineage', taskId: raw.taskId, direction: raw.direction, namespace: raw.namespace.slice(0, 1024), name: raw.name.slice(0, 1024) };
@@ -108,6 +110,14 @@ function readArtifactCall(raw: Record<string, unknown>, taskId: string): RunnerM
   if (call.op === 'get') return { type: 'artifact', taskId, requestId: raw.requestId, call: { op: 'get', key: call.key } };
   if (call.op !== 'put' || typeof call.body !== 'string' || call.body.length > SANDBOX_LIMITS.maxArtifactChars || typeof call.contentType !== 'string') return undefined;
   return { type: 'artifact', taskId, requestId: raw.requestId, call: { op: 'put', key: call.key, body: call.body, contentType: call.contentType.slice(0, 200) } };
+}
+
+/** A call of a known operation, bounded in size; the model store checks its fields. */
+function readModelCall(raw: Record<string, unknown>, taskId: string): RunnerMessage | undefined {
+  const call = isRecord(raw.call) ? raw.call : undefined;
+  if (typeof raw.requestId !== 'number' || !call || !['register', 'get', 'promote'].includes(call.op as string)) return undefined;
+  if (jsonBytes(call) > SANDBOX_LIMITS.maxModelCallBytes) return undefined;
+  return { type: 'model', taskId, requestId: raw.requestId, call: call as unknown as Extract<RunnerMessage, { type: 'model' }>['call'] };
 }
 
 function boundedTags(tags: Record<string, unknown>): Record<string, string> {

@@ -6,6 +6,7 @@ import type { LogFields, LogLevel, MetricTags } from '../../plugins/sdk/src/step
 import type { StepDomainEventType } from '../contracts/run.contract.js';
 import type { ArtifactCall, ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpExchange, HttpResult } from '../../plugins/sdk/src/step-fetch.js';
+import type { ModelCall, ModelResult } from '../../plugins/sdk/src/step-models.js';
 
 export interface TaskContext {
   runId: string;
@@ -51,7 +52,15 @@ export interface ArtifactResultMessage {
   result: ArtifactResult;
 }
 
-export type HostMessage = RunTaskMessage | CancelTaskMessage | HttpResultMessage | ArtifactResultMessage;
+/** The host's answer to a step's `ctx.models` call. */
+export interface ModelResultMessage {
+  type: 'model_result';
+  taskId: string;
+  requestId: number;
+  result: ModelResult;
+}
+
+export type HostMessage = RunTaskMessage | CancelTaskMessage | HttpResultMessage | ArtifactResultMessage | ModelResultMessage;
 
 export type RunnerErrorCode = 'step_error' | 'invalid_input' | 'invalid_output' | 'output_too_large' | 'plugin_missing' | 'crashed';
 
@@ -74,6 +83,8 @@ export type RunnerMessage =
   | { type: 'http'; taskId: string; requestId: number; request: HttpExchange }
   /** A step's `ctx.artifacts` call, for the host's artifact store (in the task's tenant). */
   | { type: 'artifact'; taskId: string; requestId: number; call: ArtifactCall }
+  /** A step's `ctx.models` call, for the host's model registry (in the task's tenant). */
+  | { type: 'model'; taskId: string; requestId: number; call: ModelCall }
   | { type: 'result'; taskId: string; ok: true; outputs: Record<string, unknown> }
   | { type: 'result'; taskId: string; ok: false; error: RunnerError };
 
@@ -95,6 +106,8 @@ export const SANDBOX_LIMITS = {
   maxHttpBodyChars: Math.ceil((10 * 1024 * 1024 * 4) / 3) + 4,
   /** Largest artifact a step may put or get in one call (base64 of it, in characters). */
   maxArtifactChars: Math.ceil((32 * 1024 * 1024 * 4) / 3) + 4,
+  /** Largest `ctx.models` call, as JSON (the store bounds metrics, params and dataset at 64 KiB each). */
+  maxModelCallBytes: 256 * 1024,
 } as const;
 
 export function truncate(text: string, maxChars: number): string {

@@ -1,6 +1,7 @@
 import type { LineageEntry, LogEntry, MetricEntry, StepEventEntry } from '../../plugins/sdk/src/step-context.js';
 import type { ArtifactCall, ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpExchange, HttpResult } from '../../plugins/sdk/src/step-fetch.js';
+import type { ModelCall, ModelResult } from '../../plugins/sdk/src/step-models.js';
 import { readRunnerMessage } from './runner-message.js';
 import { cancelled, fromRunnerError, fromUnexpectedExit, leavesProcessHealthy, timedOut, type SandboxOutcome } from './sandbox-outcome.js';
 import type { SandboxProcess } from './sandbox-process.js';
@@ -12,6 +13,8 @@ export interface TaskHooks {
   onLineage?(entry: LineageEntry): void;
   /** A domain event the step emitted (`ctx.emit`), already checked against the contracts' list. */
   onEvent?(entry: StepEventEntry): void;
+  /** Serves the step's `ctx.models` calls (the activity, which knows the run, step and tenant); without it there is no registry. */
+  models?: ModelHandler;
   /** Abort to cancel the step: the child gets a cancel message, then a grace period, then SIGKILL. */
   signal?: AbortSignal;
 }
@@ -20,6 +23,9 @@ export interface TaskHooks {
 export type HttpHandler = (request: HttpExchange, signal: AbortSignal) => Promise<HttpResult>;
 /** Carries out a step's `ctx.artifacts` calls in the task's tenant; without it there is no store. */
 export type ArtifactHandler = (call: ArtifactCall) => Promise<ArtifactResult>;
+
+/** Carries out a step's `ctx.models` calls in the task's tenant. */
+export type ModelHandler = (call: ModelCall) => Promise<ModelResult>;
 
 /** What the host serves a task besides running it. */
 export interface HostServices {
@@ -103,6 +109,10 @@ class TaskRun {
       const { artifacts } = this.hooks;
       return void this.serve(message.requestId, 'artifact_result', artifacts && (() => artifacts(message.call)), (_code, text): ArtifactResult => ({ ok: false, message: text }));
     }
+    if (message.type === 'model') {
+      const { models } = this.hooks;
+      return void this.serve(message.requestId, 'model_result', models && (() => models(message.call)), (_code, text): ModelResult => ({ ok: false, message: text }));
+    }
     if (this.cancelling) return this.finish(cancelled(), false);
     const outcome = message.ok ? { ok: true as const, outputs: message.outputs } : fromRunnerError(message.error);
     this.finish(outcome, leavesProcessHealthy(outcome));
@@ -139,8 +149,8 @@ class TaskRun {
   }
 
   /** Answers one request of the child (HTTP, artifacts), bounded in number and concurrency: the child is not trusted. */
-  private async serve<R extends HttpResult | ArtifactResult>(
-    requestId: number, reply: 'http_result' | 'artifact_result', handle: (() => Promise<R>) | undefined, refuse: (code: 'egress_denied' | 'request_failed', message: string) => R,
+  private async serve<R extends HttpResult | ArtifactResult | ModelResult>(
+    requestId: number, reply: 'http_result' | 'artifact_result' | 'model_result', handle: (() => Promise<R>) | undefined, refuse: (code: 'egress_denied' | 'request_failed', message: string) => R,
   ): Promise<void> {
     const { maxConcurrentHostCalls, maxHostCallsPerTask } = SANDBOX_LIMITS;
     let result: R;

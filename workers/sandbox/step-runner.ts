@@ -12,6 +12,7 @@ import { createStepContext, type LineageEntry, type LogEntry, type LogLevel, typ
 import { StepError } from '../../plugins/sdk/src/step-error.js';
 import type { ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpResult } from '../../plugins/sdk/src/step-fetch.js';
+import type { ModelResult } from '../../plugins/sdk/src/step-models.js';
 import { redact } from '../contracts/secret-envelope.js';
 import { SANDBOX_LIMITS, truncate, type HostMessage, type RunnerError, type RunnerMessage, type RunTaskMessage } from './sandbox-protocol.js';
 
@@ -53,7 +54,7 @@ function onHostMessage(message: HostMessage): void {
     cancellers.get(message.taskId)?.abort();
     return;
   }
-  if (message.type === 'http_result' || message.type === 'artifact_result') {
+  if (message.type === 'http_result' || message.type === 'artifact_result' || message.type === 'model_result') {
     pendingHostCalls.get(message.requestId)?.(message.result);
     return;
   }
@@ -87,6 +88,7 @@ async function executeTask(message: RunTaskMessage, signal: AbortSignal, telemet
     // The step process has no network and no files of its own: both go through the host, over IPC.
     http: (request, signal) => callHost<HttpResult>((requestId) => ({ type: 'http', taskId, requestId, request }), signal),
     artifacts: (call) => callHost<ArtifactResult>((requestId) => ({ type: 'artifact', taskId, requestId, call }), signal),
+    models: (call) => callHost<ModelResult>((requestId) => ({ type: 'model', taskId, requestId, call }), signal),
   });
   return { type: 'result', taskId, ...(await executeStep(explainingDeniedAccess(found.step), message.input, ctx)) };
 }

@@ -18,7 +18,7 @@ describe(runStepForTest.name, () => {
       run: ({ a, b }) => ({ sum: a + b, ignored: true }),
     });
 
-    expect(await runStepForTest(step, { a: 2 })).toEqual({ ok: true, outputs: { sum: 3 }, logs: [], metrics: [], lineage: [], events: [], artifacts: {} });
+    expect(await runStepForTest(step, { a: 2 })).toEqual({ ok: true, outputs: { sum: 3 }, logs: [], metrics: [], lineage: [], events: [], artifacts: {}, models: [] });
   });
 
   it('collects the domain events a step emits, and refuses any type the contracts do not list', async () => {
@@ -138,5 +138,34 @@ describe(runStepForTest.name, () => {
 
   it('refuses secrets the step does not declare, as the sandbox would never pass them', async () => {
     await expect(runStepForTest(stepThatRuns(() => ({})), {}, { secrets: { TOKEN: 'x' } })).rejects.toThrow(/does not declare secrets TOKEN/);
+  });
+});
+
+describe('runStepForTest models', () => {
+  const registering = defineStep({
+    id: 'register', title: 'Register', input: z.looseObject({}), output: z.looseObject({}),
+    run: async (_input, ctx) => {
+      const first = await ctx.models.register({ name: 'iris', metrics: { accuracy: 0.9 }, params: { trees: 10 }, artifact: 'models/iris.json' });
+      const again = await ctx.models.register({ name: 'iris', metrics: { accuracy: 0.9 }, artifact: 'models/iris.json' });
+      await ctx.models.promote('iris', first.version, 'production');
+      const production = await ctx.models.get('iris');
+      return { first, again, production: production?.version, none: await ctx.models.get('other') };
+    },
+  });
+
+  it('serves ctx.models from memory: numbered versions, a repeat of the same step replayed, one production version', async () => {
+    const existing = { name: 'iris', version: 1, stage: 'production' as const, metrics: { accuracy: 0.8 }, params: {}, dataset: null, artifact: 'old', algorithm: null, task: null, runId: null, stepId: null, createdAt: '2026-01-01T00:00:00.000Z' };
+    const result = await runStepForTest(registering, {}, { models: [existing] });
+    expect(result.ok && result.outputs).toEqual({ first: { name: 'iris', version: 2 }, again: { name: 'iris', version: 2 }, production: 2, none: null });
+    expect(result.models.map((v) => [v.version, v.stage])).toEqual([[1, 'archived'], [2, 'production']]);
+    expect(existing.stage).toBe('production');
+  });
+
+  it('refuses a model name the registry would not accept, without calling it', async () => {
+    const bad = stepThatRuns(async () => undefined);
+    const step = { ...bad, run: async (_i: unknown, ctx: Parameters<typeof registering.run>[1]) => ctx.models.register({ name: 'no spaces', metrics: {}, artifact: 'x' }) };
+    const result = await runStepForTest(step as never, {});
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error.message).toMatch(/model name/);
   });
 });

@@ -3,6 +3,7 @@ import { hostAllowed } from './egress-hosts.js';
 import { sha256Digest } from './package/digest.js';
 import type { ArtifactResult, ArtifactTransport } from './step-artifacts.js';
 import type { HttpResult, HttpTransport } from './step-fetch.js';
+import type { ModelTransport, ModelVersionInfo } from './step-models.js';
 import { executeStep, type StepOutcome } from './execute-step.js';
 import { createStepContext, type LineageEntry, type LogEntry, type MetricEntry, type StepEventEntry } from './step-context.js';
 
@@ -21,10 +22,12 @@ export interface StepTestOptions {
   http?: HttpTransport;
   /** What the tenant's artifact store holds when the step starts, by key (text or bytes). */
   artifacts?: Record<string, string | Uint8Array>;
+  /** What the tenant's model registry holds when the step starts (`ctx.models`): versions of any models. */
+  models?: ModelVersionInfo[];
 }
 
 /** `artifacts`: the store after the step, by key, what it put included; `events`: what it emitted with `ctx.emit`. */
-export type StepTestResult = StepOutcome & { logs: LogEntry[]; metrics: MetricEntry[]; lineage: LineageEntry[]; events: StepEventEntry[]; artifacts: Record<string, Buffer> };
+export type StepTestResult = StepOutcome & { logs: LogEntry[]; metrics: MetricEntry[]; lineage: LineageEntry[]; events: StepEventEntry[]; artifacts: Record<string, Buffer>; models: ModelVersionInfo[] };
 
 /**
  * Runs a step in-process with the sandbox's validation rules and collects what it reports.
@@ -37,6 +40,7 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
   const lineage: LineageEntry[] = [];
   const events: StepEventEntry[] = [];
   const runId = options.runId ?? 'test-run';
+  const registry = (options.models ?? []).map((version) => ({ ...version }));
   const store = new Map(Object.entries(options.artifacts ?? {}).map(([key, value]) => [key, Buffer.from(value)]));
   const ctx = createStepContext({
     identity: {
@@ -52,9 +56,10 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
     sink: { log: (entry) => logs.push(entry), metric: (entry) => metrics.push(entry), lineage: (entry) => lineage.push(entry), event: (entry) => events.push(entry) },
     http: options.http ?? directFetch(step.egress),
     artifacts: memoryArtifacts(store),
+    models: memoryModels(registry, { runId, stepId: step.id, idempotencyKey: `${runId}:${step.id}` }),
   });
   const outcome = await executeStep(step, viaJson(input), ctx);
-  return { ...outcome, logs, metrics, lineage, events, artifacts: Object.fromEntries(store) };
+  return { ...outcome, logs, metrics, lineage, events, artifacts: Object.fromEntries(store), models: registry };
 }
 
 /** The harness's artifact store: a map, with the worker's answers. */
@@ -67,6 +72,38 @@ function memoryArtifacts(store: Map<string, Buffer>): ArtifactTransport {
     const content = Buffer.from(call.body, 'base64');
     store.set(call.key, content);
     return { ok: true, ref: { artifact: call.key, bytes: content.length, sha256: sha256Digest(content), contentType: call.contentType } };
+  };
+}
+
+/**
+ * The harness's model registry: a list of versions, with the worker's rules (versions numbered per
+ * model, one production version, a repeated registration of the same step and model replayed).
+ */
+function memoryModels(registry: ModelVersionInfo[], caller: { runId: string; stepId: string; idempotencyKey: string }): ModelTransport {
+  const replays = new Map<string, number>();
+  return async (call) => {
+    if (call.op === 'get') {
+      const found = registry.filter((v) => v.name === call.name && v.stage === call.stage).sort((a, b) => b.version - a.version)[0];
+      return { ok: true, found: found ? structuredClone(found) : null };
+    }
+    if (call.op === 'register') {
+      const r = call.registration;
+      const key = `${caller.idempotencyKey}:${r.name}`;
+      const replayed = replays.get(key);
+      if (replayed !== undefined) return { ok: true, registered: { name: r.name, version: replayed } };
+      const version = Math.max(0, ...registry.filter((v) => v.name === r.name).map((v) => v.version)) + 1;
+      registry.push({
+        name: r.name, version, stage: 'none', metrics: r.metrics, params: r.params ?? {}, dataset: r.dataset ?? null, artifact: r.artifact,
+        algorithm: r.algorithm ?? null, task: r.task ?? null, runId: caller.runId, stepId: caller.stepId, createdAt: new Date().toISOString(),
+      });
+      replays.set(key, version);
+      return { ok: true, registered: { name: r.name, version } };
+    }
+    const target = registry.find((v) => v.name === call.name && v.version === call.version);
+    if (!target) return { ok: false, message: `model ${call.name} has no version ${call.version}` };
+    if (call.stage === 'production') for (const v of registry) if (v.name === call.name && v.stage === 'production' && v !== target) v.stage = 'archived';
+    target.stage = call.stage;
+    return { ok: true, promoted: { name: call.name, version: call.version, stage: call.stage } };
   };
 }
 

@@ -1,5 +1,6 @@
 import { createStepArtifacts, type ArtifactTransport, type StepArtifacts } from './step-artifacts.js';
 import { createStepFetch, type HttpTransport, type StepFetch } from './step-fetch.js';
+import { createStepModels, type ModelTransport, type StepModels } from './step-models.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -90,6 +91,12 @@ export interface StepContext {
   /** Records the datasets the step read and wrote; they become run events and the lineage graph. */
   readonly lineage: StepLineage;
   /**
+   * The tenant's model registry (`/v1/models`): `register` a new version with its metrics, params,
+   * training dataset and artifact (recording this run and step), `get` the version in a stage,
+   * `promote` one. Served by the worker; every call stays in the run's tenant.
+   */
+  readonly models: StepModels;
+  /**
    * Emits a domain event of one of the `STEP_EVENT_TYPES` with a JSON object (at most
    * `STEP_EVENT_MAX_BYTES`) as its data: `ctx.emit('model.drift_detected', { feature: 'age', psi: 0.31 })`.
    * It becomes a run event of that type; any other type throws a TypeError.
@@ -123,19 +130,21 @@ export interface StepContextParts {
   http?: HttpTransport;
   /** Carries `ctx.artifacts` calls; without one, there is no artifact store. */
   artifacts?: ArtifactTransport;
+  models?: ModelTransport;
 }
 
 const NO_NETWORK: HttpTransport = async () => ({ ok: false, code: 'egress_denied', message: 'this step has no network' });
 const NO_ARTIFACTS: ArtifactTransport = async () => ({ ok: false, message: 'no artifact store is available here' });
+const NO_MODELS: ModelTransport = async () => ({ ok: false, message: 'no model registry is available here' });
 
-export function createStepContext({ identity, signal, secrets, sink, http = NO_NETWORK, artifacts = NO_ARTIFACTS }: StepContextParts): StepContext {
+export function createStepContext({ identity, signal, secrets, sink, http = NO_NETWORK, artifacts = NO_ARTIFACTS, models = NO_MODELS }: StepContextParts): StepContext {
   const log = ((...args: unknown[]) => sink.log(toLogEntry(args))) as StepLogger;
   const metric = (name: string, value: number, tags?: MetricTags) => sink.metric(toMetricEntry(name, value, tags));
   const record = (direction: LineageEntry['direction']) => (dataset: LineageDataset) => sink.lineage?.({ direction, ...toDatasetName(dataset) });
   const lineage = Object.freeze({ input: record('input'), output: record('output') });
   const emit = (type: StepEventType, data: Record<string, unknown> = {}) => sink.event?.(toEventEntry(type, data));
   return Object.freeze({
-    ...identity, signal, log, metric, secrets: Object.freeze({ ...secrets }), fetch: createStepFetch(http, signal), artifacts: createStepArtifacts(artifacts, identity), lineage, emit,
+    ...identity, signal, log, metric, secrets: Object.freeze({ ...secrets }), fetch: createStepFetch(http, signal), artifacts: createStepArtifacts(artifacts, identity), models: createStepModels(models), lineage, emit,
   });
 }
 

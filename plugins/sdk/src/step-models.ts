@@ -1,0 +1,105 @@
+import { StepError } from './step-error.js';
+
+export const MODEL_STAGES = ['none', 'staging', 'production', 'archived'] as const;
+export type ModelStage = (typeof MODEL_STAGES)[number];
+
+/** A model name: what the registry API accepts in `/v1/models/{name}`. */
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** What `ctx.models.register` records as a new version. */
+export interface ModelRegistration {
+  /** The model; created on its first registration. */
+  name: string;
+  /** Scores on held-out data, e.g. `{ accuracy: 0.94, f1: 0.93 }`. */
+  metrics: Record<string, number>;
+  /** Hyper-parameters and settings the model was trained with. */
+  params?: Record<string, unknown>;
+  /** The training dataset (lineage): a dataset reference from `ctx.artifacts`, or any JSON naming it. */
+  dataset?: unknown;
+  /** The fitted model: an artifact key or reference (`ctx.artifacts.put`). */
+  artifact: string | { artifact: string };
+  algorithm?: string;
+  task?: string;
+}
+
+/** One version in the registry, as a step sees it. */
+export interface ModelVersionInfo {
+  name: string;
+  version: number;
+  stage: ModelStage;
+  metrics: Record<string, number>;
+  params: Record<string, unknown>;
+  dataset: unknown;
+  /** The artifact key of the fitted model, for `ctx.artifacts.get`. */
+  artifact: string;
+  algorithm: string | null;
+  task: string | null;
+  runId: string | null;
+  stepId: string | null;
+  createdAt: string;
+}
+
+export type ModelCall =
+  | { op: 'register'; registration: Omit<ModelRegistration, 'artifact'> & { artifact: string } }
+  | { op: 'get'; name: string; stage: ModelStage }
+  | { op: 'promote'; name: string; version: number; stage: ModelStage };
+
+export type ModelResult =
+  | { ok: true; registered?: { name: string; version: number }; found?: ModelVersionInfo | null; promoted?: { name: string; version: number; stage: ModelStage } }
+  | { ok: false; message: string };
+
+export type ModelTransport = (call: ModelCall) => Promise<ModelResult>;
+
+/**
+ * The tenant's model registry, reached through the worker (the step itself has no database).
+ * Every call acts in the run's tenant only.
+ */
+export interface StepModels {
+  /**
+   * A new version of `name` (numbered 1, 2, ... per model, stage `none`), recording this run and
+   * step. A retry of the same step attempt chain gets the version its first attempt registered.
+   */
+  register(registration: ModelRegistration): Promise<{ name: string; version: number }>;
+  /** The version of `name` in `stage` (the newest one, for stages other than production), or null. */
+  get(name: string, stage?: ModelStage): Promise<ModelVersionInfo | null>;
+  /** Moves a version to `stage`; promoting to production archives the one in production before. */
+  promote(name: string, version: number, stage: ModelStage): Promise<{ name: string; version: number; stage: ModelStage }>;
+}
+
+export function createStepModels(transport: ModelTransport): StepModels {
+  const call = async (request: ModelCall) => {
+    const result = await transport(request);
+    if (!result.ok) throw new StepError(result.message, { retryable: false, code: 'model_registry_error' });
+    return result;
+  };
+  const invalid = (message: string) => new StepError(message, { retryable: false, code: 'invalid_model' });
+  const checkName = (name: unknown) => {
+    if (typeof name !== 'string' || !MODEL_NAME.test(name)) throw invalid(`model name ${JSON.stringify(name)} must match ${MODEL_NAME.source}`);
+  };
+  const checkStage = (stage: unknown) => {
+    if (!(MODEL_STAGES as readonly unknown[]).includes(stage)) throw invalid(`stage ${JSON.stringify(stage)} must be one of ${MODEL_STAGES.join(', ')}`);
+  };
+  return Object.freeze({
+    async register(registration: ModelRegistration) {
+      checkName(registration.name);
+      const metrics = registration.metrics ?? {};
+      for (const [key, value] of Object.entries(metrics)) if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(`metric ${key} must be a finite number`);
+      const artifact = typeof registration.artifact === 'string' ? registration.artifact : registration.artifact?.artifact;
+      if (typeof artifact !== 'string' || artifact === '') throw invalid('artifact must name the fitted model (an artifact key or reference)');
+      const { name, params = {}, dataset, algorithm, task } = registration;
+      const plain = JSON.parse(JSON.stringify({ name, metrics, params, artifact, ...(dataset !== undefined && { dataset }), ...(algorithm && { algorithm }), ...(task && { task }) }));
+      return (await call({ op: 'register', registration: plain })).registered!;
+    },
+    async get(name: string, stage: ModelStage = 'production') {
+      checkName(name);
+      checkStage(stage);
+      return (await call({ op: 'get', name, stage })).found ?? null;
+    },
+    async promote(name: string, version: number, stage: ModelStage) {
+      checkName(name);
+      checkStage(stage);
+      if (!Number.isInteger(version) || version < 1) throw invalid(`version ${version} must be a whole number from 1`);
+      return (await call({ op: 'promote', name, version, stage })).promoted!;
+    },
+  });
+}

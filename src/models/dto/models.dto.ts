@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { paginationQuery } from '../../common/pagination/pagination.js';
+
+export const MODEL_STAGES = ['none', 'staging', 'production', 'archived'] as const;
+export type ModelStage = (typeof MODEL_STAGES)[number];
+
+/** The same rule as the worker's `ctx.models.register` (workers/activities/model-store.ts). */
+export const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { message: 'Must match [A-Za-z0-9][A-Za-z0-9._-]{0,99}' });
+export const modelVersion = z.coerce.number({ message: 'Must be a version number' }).int({ message: 'Must be a whole version number' }).min(1, { message: 'Versions start at 1' }).max(2_147_483_647);
+
+export const ModelListQuery = z.strictObject({ ...paginationQuery });
+export type ModelListQuery = z.output<typeof ModelListQuery>;
+
+export const VersionListQuery = z.strictObject({ ...paginationQuery });
+export type VersionListQuery = z.output<typeof VersionListQuery>;
+
+export const MetricsQuery = z.strictObject({
+  /** One metric's values across versions; every metric when left out. */
+  metric: z.string().min(1).max(200).optional(),
+});
+export type MetricsQuery = z.output<typeof MetricsQuery>;
+
+export const PromoteBody = z.strictObject({
+  stage: z.enum(MODEL_STAGES, { message: `Must be one of ${MODEL_STAGES.join(', ')}` }),
+  /** Why, kept in the model's history. */
+  comment: z.string().max(1000).optional(),
+});
+export type PromoteBody = z.output<typeof PromoteBody>;
+
+export const RollbackBody = z.strictObject({ comment: z.string().max(1000).optional() }).optional();
+export type RollbackBody = z.output<typeof RollbackBody>;

@@ -1,0 +1,210 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { KeysetCursor } from '../common/pagination/pagination.js';
+import type { ModelStage } from './dto/models.dto.js';
+
+export interface ModelVersionRow {
+  id: string;
+  version: number;
+  stage: ModelStage;
+  metrics: Record<string, unknown>;
+  params: Record<string, unknown>;
+  dataset: unknown;
+  algorithm: string | null;
+  task: string | null;
+  runId: string | null;
+  stepId: string | null;
+  artifact: string;
+  createdAt: Date;
+}
+
+export interface ModelRow {
+  id: string;
+  name: string;
+  createdAt: Date;
+  latest: ModelVersionRow | null;
+  production: ModelVersionRow | null;
+}
+
+export interface StageChangeRow {
+  id: string;
+  version: number;
+  fromStage: ModelStage | null;
+  toStage: ModelStage;
+  reason: 'registered' | 'promote' | 'rollback';
+  actorKind: 'user' | 'api_key' | 'step';
+  actorId: string | null;
+  runId: string | null;
+  stepId: string | null;
+  comment: string | null;
+  createdAt: Date;
+}
+
+export interface Actor {
+  kind: 'user' | 'api_key';
+  id: string | null;
+}
+
+/** One stage change applied: the version's row after it and what it was before. */
+export interface StageMove {
+  version: number;
+  from: ModelStage;
+  to: ModelStage;
+}
+
+const VERSION_COLUMNS = (alias: string) => `${alias}.id, ${alias}.version, ${alias}.stage, ${alias}.metrics, ${alias}.params, ${alias}.dataset, ${alias}.algorithm, ${alias}.task,
+  ${alias}.run_id AS "runId", ${alias}.step_id AS "stepId", ${alias}.artifact, ${alias}.created_at AS "createdAt"`;
+
+const VERSION_JSON = (alias: string) => `json_build_object('id', ${alias}.id, 'version', ${alias}.version, 'stage', ${alias}.stage, 'metrics', ${alias}.metrics, 'params', ${alias}.params,
+  'dataset', ${alias}.dataset, 'algorithm', ${alias}.algorithm, 'task', ${alias}.task, 'runId', ${alias}.run_id, 'stepId', ${alias}.step_id, 'artifact', ${alias}.artifact,
+  'createdAt', ${alias}.created_at)`;
+
+/** A model with its newest version and its production version (each null when there is none). */
+const MODEL_SELECT = `SELECT m.id, m.name, m.created_at AS "createdAt",
+    (SELECT ${VERSION_JSON('l')} FROM model_version l WHERE l.model_id = m.id ORDER BY l.version DESC LIMIT 1) AS latest,
+    (SELECT ${VERSION_JSON('p')} FROM model_version p WHERE p.model_id = m.id AND p.stage = 'production') AS production
+  FROM model m`;
+
+/** json_build_object gives created_at as text; the rows the API maps carry Dates. */
+function withDates(row: ModelRow): ModelRow {
+  const fix = (v: ModelVersionRow | null) => (v ? { ...v, createdAt: new Date(v.createdAt) } : null);
+  return { ...row, latest: fix(row.latest), production: fix(row.production) };
+}
+
+@Injectable()
+export class ModelsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async list(tenantId: string, limit: number, after?: KeysetCursor): Promise<ModelRow[]> {
+    const rows: ModelRow[] = await this.db.query(
+      `${MODEL_SELECT} WHERE m.tenant_id = $1 AND ($2::timestamptz IS NULL OR (m.created_at, m.id) < ($2, $3::uuid))
+        ORDER BY m.created_at DESC, m.id DESC LIMIT $4`,
+      [tenantId, after?.createdAt ?? null, after?.id ?? null, limit + 1],
+    );
+    return rows.map(withDates);
+  }
+
+  async find(tenantId: string, name: string): Promise<ModelRow | null> {
+    const rows: ModelRow[] = await this.db.query(`${MODEL_SELECT} WHERE m.tenant_id = $1 AND m.name = $2`, [tenantId, name]);
+    return rows[0] ? withDates(rows[0]) : null;
+  }
+
+  /** Newest first (versions are numbered and stamped in the order they were registered). */
+  versions(tenantId: string, modelId: string, limit: number, after?: KeysetCursor): Promise<ModelVersionRow[]> {
+    return this.db.query(
+      `SELECT ${VERSION_COLUMNS('v')} FROM model_version v
+        WHERE v.tenant_id = $1 AND v.model_id = $2 AND ($3::timestamptz IS NULL OR (v.created_at, v.id) < ($3, $4::uuid))
+        ORDER BY v.created_at DESC, v.id DESC LIMIT $5`,
+      [tenantId, modelId, after?.createdAt ?? null, after?.id ?? null, limit + 1],
+    );
+  }
+
+  /** Every version's metrics, oldest first: whether the model gets better. Bounded to the newest `limit`. */
+  metricsHistory(tenantId: string, modelId: string, limit: number): Promise<Array<Pick<ModelVersionRow, 'version' | 'stage' | 'metrics' | 'runId' | 'createdAt'>>> {
+    return this.db.query(
+      `SELECT * FROM (SELECT version, stage, metrics, run_id AS "runId", created_at AS "createdAt" FROM model_version
+         WHERE tenant_id = $1 AND model_id = $2 ORDER BY version DESC LIMIT $3) newest ORDER BY version`,
+      [tenantId, modelId, limit],
+    );
+  }
+
+  history(tenantId: string, modelId: string, limit: number): Promise<StageChangeRow[]> {
+    return this.db.query(
+      `SELECT id, version, from_stage AS "fromStage", to_stage AS "toStage", reason, actor_kind AS "actorKind", actor_id AS "actorId", run_id AS "runId",
+              step_id AS "stepId", comment, created_at AS "createdAt"
+         FROM model_stage_change WHERE tenant_id = $1 AND model_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`,
+      [tenantId, modelId, limit],
+    );
+  }
+
+  /**
+   * Moves one version to `stage`. The model row is locked first, so concurrent promotes of the
+   * same model take turns; promoting to production archives the version in production before.
+   * Null when the model or version does not exist (`model` tells which).
+   */
+  async promote(tenantId: string, name: string, version: number, stage: ModelStage, actor: Actor, comment: string | null): Promise<{ model: boolean; moves: StageMove[] | null }> {
+    return this.db.transaction(async (tx) => {
+      const modelId = await this.lockModel(tx, tenantId, name);
+      if (!modelId) return { model: false, moves: null };
+      const [target]: Array<{ id: string; stage: ModelStage }> = await tx.query('SELECT id, stage FROM model_version WHERE model_id = $1 AND version = $2', [modelId, version]);
+      if (!target) return { model: true, moves: null };
+      if (target.stage === stage) return { model: true, moves: [] };
+      const moves: StageMove[] = [];
+      if (stage === 'production') {
+        const archived = await this.setStage(tx, modelId, `stage = 'production'`, [], 'archived');
+        for (const row of archived) {
+          await this.recordChange(tx, tenantId, modelId, row, 'production', 'archived', 'promote', actor, comment);
+          moves.push({ version: row.version, from: 'production', to: 'archived' });
+        }
+      }
+      const [moved] = await this.setStage(tx, modelId, 'id = $3', [target.id], stage);
+      await this.recordChange(tx, tenantId, modelId, moved!, target.stage, stage, 'promote', actor, comment);
+      moves.push({ version, from: target.stage, to: stage });
+      return { model: true, moves };
+    });
+  }
+
+  /**
+   * Puts back in production the version that was in production before the current one, archiving
+   * the current one. The history's production entries make a stack: a promote pushes its version,
+   * a rollback pops the one it replaced, so rolling back twice goes two versions back (not back and
+   * forth). `moves` is null when there is no earlier version.
+   */
+  async rollback(tenantId: string, name: string, actor: Actor, comment: string | null): Promise<{ model: boolean; moves: StageMove[] | null }> {
+    return this.db.transaction(async (tx) => {
+      const modelId = await this.lockModel(tx, tenantId, name);
+      if (!modelId) return { model: false, moves: null };
+      const [current]: Array<{ id: string; version: number }> = await tx.query(`SELECT id, version FROM model_version WHERE model_id = $1 AND stage = 'production'`, [modelId]);
+      const entries: Array<{ id: string; version: number; stage: ModelStage; reason: string }> = await tx.query(
+        `SELECT v.id, v.version, v.stage, c.reason FROM model_stage_change c JOIN model_version v ON v.id = c.version_id
+          WHERE c.model_id = $1 AND c.to_stage = 'production' ORDER BY c.created_at, c.id`,
+        [modelId],
+      );
+      const stack: typeof entries = [];
+      for (const entry of entries) {
+        // A rollback to X undid every promote above X's last place on the stack.
+        const at = entry.reason === 'rollback' ? stack.map((e) => e.id).lastIndexOf(entry.id) : -1;
+        if (at >= 0) stack.length = at + 1;
+        else if (stack[stack.length - 1]?.id !== entry.id) stack.push(entry);
+      }
+      // The current production version is the stack's top (unless it was archived by hand since).
+      if (current && stack[stack.length - 1]?.id === current.id) stack.pop();
+      const previous = stack.reverse().find((entry) => entry.id !== current?.id);
+      if (!previous) return { model: true, moves: null };
+      const moves: StageMove[] = [];
+      if (current) {
+        const [row] = await this.setStage(tx, modelId, 'id = $3', [current.id], 'archived');
+        await this.recordChange(tx, tenantId, modelId, row!, 'production', 'archived', 'rollback', actor, comment);
+        moves.push({ version: current.version, from: 'production', to: 'archived' });
+      }
+      const [row] = await this.setStage(tx, modelId, 'id = $3', [previous.id], 'production');
+      await this.recordChange(tx, tenantId, modelId, row!, previous.stage, 'production', 'rollback', actor, comment);
+      moves.push({ version: previous.version, from: previous.stage, to: 'production' });
+      return { model: true, moves };
+    });
+  }
+
+  private async lockModel(tx: EntityManager, tenantId: string, name: string): Promise<string | null> {
+    const [row]: Array<{ id: string }> = await tx.query('SELECT id FROM model WHERE tenant_id = $1 AND name = $2 FOR UPDATE', [tenantId, name]);
+    return row?.id ?? null;
+  }
+
+  private async setStage(tx: EntityManager, modelId: string, where: string, params: unknown[], stage: ModelStage): Promise<Array<{ id: string; version: number }>> {
+    const [rows]: [Array<{ id: string; version: number }>, number] = await tx.query(
+      `UPDATE model_version SET stage = $2 WHERE model_id = $1 AND ${where} RETURNING id, version`, [modelId, stage, ...params],
+    );
+    return rows;
+  }
+
+  private async recordChange(
+    tx: EntityManager, tenantId: string, modelId: string, row: { id: string; version: number }, from: ModelStage | null, to: ModelStage,
+    reason: 'promote' | 'rollback', actor: Actor, comment: string | null,
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO model_stage_change (id, tenant_id, model_id, version_id, version, from_stage, to_stage, reason, actor_kind, actor_id, comment)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [randomUUID(), tenantId, modelId, row.id, row.version, from, to, reason, actor.kind, actor.id, comment],
+    );
+  }
+}

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '../common/auth/principal.js';
+import { decodeCursor, toPage } from '../common/pagination/pagination.js';
+import type { MetricsQuery, ModelListQuery, PromoteBody, RollbackBody, VersionListQuery } from './dto/models.dto.js';
+import { ModelsError } from './models.errors.js';
+import { ModelsRepository, type Actor, type ModelRow, type ModelVersionRow, type StageChangeRow, type StageMove } from './models.repository.js';
+
+/** The history shown with a model: its newest stage changes. */
+const HISTORY_SHOWN = 50;
+/** The metrics history covers this many newest versions. */
+const METRICS_VERSIONS = 1_000;
+
+const versionView = (v: ModelVersionRow) => ({
+  version: v.version,
+  stage: v.stage,
+  metrics: v.metrics,
+  params: v.params,
+  dataset: v.dataset ?? null,
+  algorithm: v.algorithm,
+  task: v.task,
+  run: v.runId ? { id: v.runId, stepId: v.stepId } : null,
+  artifact: v.artifact,
+  createdAt: v.createdAt.toISOString(),
+});
+
+const modelView = (m: ModelRow) => ({
+  name: m.name,
+  createdAt: m.createdAt.toISOString(),
+  productionVersion: m.production ? versionView(m.production) : null,
+  latestVersion: m.latest ? versionView(m.latest) : null,
+});
+
+const changeView = (c: StageChangeRow) => ({
+  at: c.createdAt.toISOString(),
+  version: c.version,
+  from: c.fromStage,
+  to: c.toStage,
+  reason: c.reason,
+  actor: { kind: c.actorKind, id: c.actorId },
+  run: c.runId ? { id: c.runId, stepId: c.stepId } : null,
+  comment: c.comment,
+});
+
+const actorOf = (principal: Principal): Actor => ({ kind: principal.kind, id: (principal.kind === 'user' ? principal.userId : principal.apiKeyId) ?? null });
+
+@Injectable()
+export class ModelsService {
+  constructor(private readonly models: ModelsRepository) {}
+
+  async list(principal: Principal, query: ModelListQuery) {
+    return toPage(await this.models.list(principal.tenantId, query.limit, decodeCursor(query.cursor)), query.limit, modelView);
+  }
+
+  /** The model, its production and newest versions, and its newest stage changes (registrations, promotes, rollbacks). */
+  async get(principal: Principal, name: string) {
+    const model = await this.require(principal.tenantId, name);
+    return { ...modelView(model), history: (await this.models.history(principal.tenantId, model.id, HISTORY_SHOWN)).map(changeView) };
+  }
+
+  async versions(principal: Principal, name: string, query: VersionListQuery) {
+    const model = await this.require(principal.tenantId, name);
+    return toPage(await this.models.versions(principal.tenantId, model.id, query.limit, decodeCursor(query.cursor)), query.limit, versionView);
+  }
+
+  /**
+   * Each version's metrics in version order (oldest first), so a chart shows whether the model gets
+   * better; with `metric`, that metric's value alone (null where a version did not report it).
+   */
+  async metrics(principal: Principal, name: string, query: MetricsQuery) {
+    const model = await this.require(principal.tenantId, name);
+    const rows = await this.models.metricsHistory(principal.tenantId, model.id, METRICS_VERSIONS);
+    return {
+      model: model.name,
+      ...(query.metric !== undefined && { metric: query.metric }),
+      items: rows.map((r) => ({
+        version: r.version,
+        stage: r.stage,
+        createdAt: r.createdAt.toISOString(),
+        runId: r.runId,
+        ...(query.metric !== undefined ? { value: typeof r.metrics[query.metric] === 'number' ? r.metrics[query.metric] : null } : { metrics: r.metrics }),
+      })),
+    };
+  }
+
+  async promote(principal: Principal, name: string, version: number, body: PromoteBody) {
+    const outcome = await this.models.promote(principal.tenantId, name, version, body.stage, actorOf(principal), body.comment ?? null);
+    if (!outcome.model) throw new ModelsError('model_not_found', `Model ${name} was not found`);
+    if (!outcome.moves) throw new ModelsError('version_not_found', `Model ${name} has no version ${version}`, [{ path: 'version', message: `No version ${version}` }]);
+    return this.afterMove(principal, name, outcome.moves);
+  }
+
+  async rollback(principal: Principal, name: string, body: RollbackBody) {
+    const outcome = await this.models.rollback(principal.tenantId, name, actorOf(principal), body?.comment ?? null);
+    if (!outcome.model) throw new ModelsError('model_not_found', `Model ${name} was not found`);
+    if (!outcome.moves) throw new ModelsError('no_previous_production', `Model ${name} has no earlier production version to roll back to`);
+    return this.afterMove(principal, name, outcome.moves);
+  }
+
+  private async afterMove(principal: Principal, name: string, changes: StageMove[]) {
+    return { ...modelView(await this.require(principal.tenantId, name)), changes };
+  }
+
+  private async require(tenantId: string, name: string): Promise<ModelRow> {
+    const model = await this.models.find(tenantId, name);
+    if (!model) throw new ModelsError('model_not_found', `Model ${name} was not found`);
+    return model;
+  }
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { MODEL_NAME, MODEL_STAGES, type ModelCall, type ModelResult, type ModelStage, type ModelVersionInfo } from '../../plugins/sdk/src/step-models.js';
+
+/** Which step attempt chain calls: registrations record it, and a retry finds what it registered. */
+export interface ModelCaller {
+  tenantId: string;
+  runId: string;
+  stepId: string;
+  idempotencyKey: string;
+}
+
+/** What a call changed, for the run's events (`model.registered`, `model.promoted`). */
+export type ModelChange =
+  | { type: 'model.registered'; name: string; version: number; metrics: Record<string, unknown>; replayed: boolean }
+  | { type: 'model.promoted'; name: string; version: number; from: ModelStage; to: ModelStage; archived: number[] };
+
+const VERSION_COLUMNS = `m.name, v.version, v.stage, v.metrics, v.params, v.dataset, v.artifact, v.algorithm, v.task, v.run_id AS "runId", v.step_id AS "stepId",
+  to_char(v.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt"`;
+
+/** Bounds on what a step may store with a version (JSON bytes of each part). */
+const MAX_JSON_BYTES = 64 * 1024;
+
+/**
+ * The model registry as steps reach it (`ctx.models`), on the worker's pool: the same tables the
+ * control plane's `src/models` reads, always in the caller's tenant. The worker trusts no child,
+ * so every call is checked here again.
+ */
+export class ModelStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async handle(caller: ModelCaller, call: ModelCall, onChange?: (change: ModelChange) => Promise<void>): Promise<ModelResult> {
+    const problem = checkCall(call);
+    if (problem) return { ok: false, message: problem };
+    if (call.op === 'get') return { ok: true, found: await this.find(caller.tenantId, call.name, call.stage) };
+    if (call.op === 'register') {
+      const { version, replayed } = await this.register(caller, call.registration);
+      await onChange?.({ type: 'model.registered', name: call.registration.name, version, metrics: call.registration.metrics, replayed });
+      return { ok: true, registered: { name: call.registration.name, version } };
+    }
+    const moved = await this.promote(caller, call.name, call.version, call.stage);
+    if (!moved) return { ok: false, message: `model ${call.name} has no version ${call.version}` };
+    if (moved.from !== call.stage) await onChange?.({ type: 'model.promoted', name: call.name, version: call.version, from: moved.from, to: call.stage, archived: moved.archived });
+    return { ok: true, promoted: { name: call.name, version: call.version, stage: call.stage } };
+  }
+
+  /** The version of `name` in `stage` (the newest such), or null. */
+  async find(tenantId: string, name: string, stage: ModelStage): Promise<ModelVersionInfo | null> {
+    const { rows } = await this.pool.query<ModelVersionInfo>(
+      `SELECT ${VERSION_COLUMNS} FROM model m JOIN model_version v ON v.model_id = m.id
+        WHERE m.tenant_id = $1 AND m.name = $2 AND v.stage = $3 ORDER BY v.version DESC LIMIT 1`,
+      [tenantId, name, stage],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * A new version, numbered after the model's newest under a lock of the model row. Keyed by the
+   * step attempt chain and the model name: a retried step gets the version its first attempt made.
+   */
+  async register(caller: ModelCaller, registration: Extract<ModelCall, { op: 'register' }>['registration']): Promise<{ version: number; replayed: boolean }> {
+    const key = `${caller.idempotencyKey}:${registration.name}`;
+    return this.inTransaction(async (client) => {
+      const { rows: [model] } = await client.query<{ id: string }>(
+        `INSERT INTO model (id, tenant_id, name) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, name) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
+        [randomUUID(), caller.tenantId, registration.name],
+      );
+      const { rows: [seen] } = await client.query<{ version: number }>('SELECT version FROM model_version WHERE tenant_id = $1 AND idempotency_key = $2', [caller.tenantId, key]);
+      if (seen) return { version: seen.version, replayed: true };
+      const { rows: [next] } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0) + 1 AS version FROM model_version WHERE model_id = $1', [model!.id]);
+      const id = randomUUID();
+      const r = registration;
+      await client.query(
+        `INSERT INTO model_version (id, tenant_id, model_id, version, metrics, params, dataset, algorithm, task, run_id, step_id, artifact, idempotency_key, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, clock_timestamp())`,
+        [id, caller.tenantId, model!.id, next!.version, JSON.stringify(r.metrics), JSON.stringify(r.params ?? {}), r.dataset === undefined ? null : JSON.stringify(r.dataset),
+          r.algorithm ?? null, r.task ?? null, caller.runId, caller.stepId, r.artifact, key],
+      );
+      await this.recordChange(client, caller, model!.id, { id, version: next!.version }, null, 'none', 'registered');
+      return { version: next!.version, replayed: false };
+    });
+  }
+
+  /** As the API's promote: the model row locked, the production version archived when another takes its place. */
+  async promote(caller: ModelCaller, name: string, version: number, stage: ModelStage): Promise<{ from: ModelStage; archived: number[] } | null> {
+    return this.inTransaction(async (client) => {
+      const { rows: [model] } = await client.query<{ id: string }>('SELECT id FROM model WHERE tenant_id = $1 AND name = $2 FOR UPDATE', [caller.tenantId, name]);
+      if (!model) return null;
+      const { rows: [target] } = await client.query<{ id: string; stage: ModelStage }>('SELECT id, stage FROM model_version WHERE model_id = $1 AND version = $2', [model.id, version]);
+      if (!target) return null;
+      if (target.stage === stage) return { from: stage, archived: [] };
+      const archived: number[] = [];
+      if (stage === 'production') {
+        const { rows } = await client.query<{ id: string; version: number }>(`UPDATE model_version SET stage = 'archived' WHERE model_id = $1 AND stage = 'production' RETURNING id, version`, [model.id]);
+        for (const row of rows) {
+          await this.recordChange(client, caller, model.id, row, 'production', 'archived', 'promote');
+          archived.push(row.version);
+        }
+      }
+      await client.query('UPDATE model_version SET stage = $2 WHERE id = $1', [target.id, stage]);
+      await this.recordChange(client, caller, model.id, { id: target.id, version }, target.stage, stage, 'promote');
+      return { from: target.stage, archived };
+    });
+  }
+
+  private async recordChange(client: pg.PoolClient, caller: ModelCaller, modelId: string, row: { id: string; version: number }, from: ModelStage | null, to: ModelStage, reason: 'registered' | 'promote'): Promise<void> {
+    await client.query(
+      `INSERT INTO model_stage_change (id, tenant_id, model_id, version_id, version, from_stage, to_stage, reason, actor_kind, actor_id, run_id, step_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'step', $9, $10, $11)`,
+      [randomUUID(), caller.tenantId, modelId, row.id, row.version, from, to, reason, `${caller.runId}/${caller.stepId}`, caller.runId, caller.stepId],
+    );
+  }
+
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '');
+
+/** Why a call from the (untrusted) child is refused, or undefined when it is well-formed. */
+export function checkCall(call: ModelCall): string | undefined {
+  if (!isRecord(call)) return 'not a model registry call';
+  const name = call.op === 'register' ? (isRecord(call.registration) ? call.registration.name : undefined) : call.name;
+  if (typeof name !== 'string' || !MODEL_NAME.test(name)) return `model name ${JSON.stringify(name)} must match ${MODEL_NAME.source}`;
+  if (call.op === 'get' || call.op === 'promote') {
+    if (!(MODEL_STAGES as readonly unknown[]).includes(call.stage)) return `stage must be one of ${MODEL_STAGES.join(', ')}`;
+    if (call.op === 'promote' && (!Number.isInteger(call.version) || call.version < 1 || call.version > 2_147_483_647)) return 'version must be a whole number from 1';
+    return undefined;
+  }
+  if (call.op !== 'register') return 'unknown model registry operation';
+  const r = call.registration;
+  if (!isRecord(r.metrics) || !Object.values(r.metrics).every((v) => typeof v === 'number' && Number.isFinite(v))) return 'metrics must be an object of finite numbers';
+  if (r.params !== undefined && !isRecord(r.params)) return 'params must be an object';
+  if (typeof r.artifact !== 'string' || r.artifact === '' || r.artifact.length > 4096) return 'artifact must name the fitted model';
+  for (const field of ['algorithm', 'task'] as const) if (r[field] !== undefined && (typeof r[field] !== 'string' || r[field]!.length > 200)) return `${field} must be text of at most 200 characters`;
+  for (const field of ['metrics', 'params', 'dataset'] as const) if (jsonBytes(r[field]) > MAX_JSON_BYTES) return `${field} is over ${MAX_JSON_BYTES} bytes as JSON`;
+  return undefined;
+}
