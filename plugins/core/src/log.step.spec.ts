@@ -11,6 +11,7 @@ describe('core/log', () => {
       metrics: [],
       lineage: [],
       events: [],
+      models: [],
       artifacts: {},
     });
   });
