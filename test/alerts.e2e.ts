@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { packPlugin } from '../plugins/sdk/src/package/pack.js';
 import { AlertDispatcher } from '../src/alerts/alert-dispatcher.js';
 import { AlertsRepository } from '../src/alerts/alerts.repository.js';
 import { WebhookSender } from '../src/alerts/webhook-sender.js';
 import { checkDelivery } from '../src/triggers/webhook-signature.js';
 import { api, newPipeline, newTenant, savePipeline, startRun, uniqueName, until, waitForRun, type TestTenant } from './support/builders.js';
-import { becomePublisher, packageArchive, publish, signPackage } from './support/plugin-packages.js';
+import { publishPluginSource } from './support/plugin-packages.js';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -367,11 +363,7 @@ describe('alerts', () => {
 /** Publishes (and enables) a plugin whose `drift` step emits two drift events, the way issue 8's `ml/drift` will. */
 async function publishDriftPlugin(tenant: TestTenant): Promise<string> {
   const name = uniqueName('drifty');
-  const publisher = uniqueName('drift-pub');
-  const key = await becomePublisher(tenant, publisher);
-  const dir = mkdtempSync(join(tmpdir(), 'baton-plugin-drift-'));
-  mkdirSync(join(dir, 'src'));
-  writeFileSync(join(dir, 'src', 'index.ts'), `import { definePlugin, defineStep } from '@baton/plugin-sdk';
+  return publishPluginSource(tenant, { name, publisher: uniqueName('drift-pub'), source: `import { definePlugin, defineStep } from '@baton/plugin-sdk';
 import { z } from 'zod';
 export default definePlugin({
   name: ${JSON.stringify(name)}, version: '1.0.0',
@@ -384,12 +376,5 @@ export default definePlugin({
     },
   })],
 });
-`);
-  const out = join(dir, 'dist-plugin');
-  await packPlugin({ entry: join(dir, 'src', 'index.ts'), outDir: out, publisher });
-  signPackage(out, key);
-  const published = await publish(tenant, await packageArchive(out));
-  expect(published.status, JSON.stringify(published.body)).toBe(201);
-  await asOwner(tenant).post(`/v1/plugins/${name}/enable`, { version: '1.0.0' }).expect(200);
-  return name;
+` });
 }

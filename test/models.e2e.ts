@@ -1,11 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { packPlugin } from '../plugins/sdk/src/package/pack.js';
 import { allEvents, newPipeline, newTenant, runToEnd, stepOf, uniqueName, type TestTenant } from './support/builders.js';
-import { asOwner, becomePublisher, packageArchive, publish, signPackage } from './support/plugin-packages.js';
+import { asOwner, publishPluginSource } from './support/plugin-packages.js';
 
 interface VersionView {
   version: number;
@@ -25,11 +21,7 @@ interface VersionView {
  */
 async function publishTrainPlugin(tenant: TestTenant): Promise<string> {
   const name = uniqueName('trainer');
-  const publisher = uniqueName('train-pub');
-  const key = await becomePublisher(tenant, publisher);
-  const dir = mkdtempSync(join(tmpdir(), 'baton-plugin-train-'));
-  mkdirSync(join(dir, 'src'));
-  writeFileSync(join(dir, 'src', 'index.ts'), `import { definePlugin, defineStep, StepError } from '@baton/plugin-sdk';
+  return publishPluginSource(tenant, { name, publisher: uniqueName('train-pub'), source: `import { definePlugin, defineStep, StepError } from '@baton/plugin-sdk';
 import { z } from 'zod';
 export default definePlugin({
   name: ${JSON.stringify(name)}, version: '1.0.0',
@@ -49,14 +41,7 @@ export default definePlugin({
     },
   })],
 });
-`);
-  const out = join(dir, 'dist-plugin');
-  await packPlugin({ entry: join(dir, 'src', 'index.ts'), outDir: out, publisher });
-  signPackage(out, key);
-  const published = await publish(tenant, await packageArchive(out));
-  expect(published.status, JSON.stringify(published.body)).toBe(201);
-  await asOwner(tenant).post(`/v1/plugins/${name}/enable`, { version: '1.0.0' }).expect(200);
-  return name;
+` });
 }
 
 describe('model registry', () => {

@@ -5,6 +5,7 @@ import { packPlugin } from '../../plugins/sdk/src/package/pack.js';
 import { createPackageArchive } from '../../plugins/sdk/src/package/package-archive.js';
 import { PACKAGE_FILES } from '../../plugins/sdk/src/package/package-manifest.js';
 import { generatePublisherKeyPair, signManifest, type PublisherKeyPair } from '../../plugins/sdk/src/package/signing.js';
+import { expect } from 'vitest';
 import { api, type TestTenant } from './builders.js';
 
 export interface TestPluginSpec {
@@ -69,3 +70,18 @@ export const asOwner = (tenant: TestTenant) => ({
   post: (path: string, body?: object) => api().post(path).set('authorization', `Bearer ${tenant.token}`).send(body ?? {}),
   delete: (path: string) => api().delete(path).set('authorization', `Bearer ${tenant.token}`),
 });
+
+/** Packs, signs, publishes and enables version 1.0.0 of a plugin written as its `src/index.ts`; returns its name. */
+export async function publishPluginSource(tenant: TestTenant, plugin: { name: string; publisher: string; source: string }): Promise<string> {
+  const key = await becomePublisher(tenant, plugin.publisher);
+  const dir = mkdtempSync(join(tmpdir(), `baton-plugin-${plugin.name}-`));
+  mkdirSync(join(dir, 'src'));
+  writeFileSync(join(dir, 'src', 'index.ts'), plugin.source);
+  const out = join(dir, 'dist-plugin');
+  await packPlugin({ entry: join(dir, 'src', 'index.ts'), outDir: out, publisher: plugin.publisher });
+  signPackage(out, key);
+  const published = await publish(tenant, await packageArchive(out));
+  expect(published.status, JSON.stringify(published.body)).toBe(201);
+  await asOwner(tenant).post(`/v1/plugins/${plugin.name}/enable`, { version: '1.0.0' }).expect(200);
+  return plugin.name;
+}
