@@ -18,7 +18,9 @@ export const compareStep = defineStep({
     'With `promote: true` a winning challenger version is promoted to production (a challenger given as an artifact must then carry its `version`).',
   input: z.strictObject({
     name: z.string().regex(MODEL_NAME, `must match ${MODEL_NAME.source}`),
-    challenger: z.union([z.strictObject({ version: z.number().int().min(1) }), datasetInputSchema.extend({ version: z.number().int().min(1).optional() })]),
+    // One object rather than a union: a pipeline is checked against the JSON Schema when saved, with expressions in place of values.
+    challenger: z.object({ artifact: z.string().min(1).optional(), version: z.number().int().min(1).optional() }).loose()
+      .refine((c) => c.artifact !== undefined || c.version !== undefined, 'give the challenger\'s model `artifact` or its registered `version` (or both)'),
     dataset: datasetInputSchema,
     metric: z.string().min(1).default('accuracy'),
     margin: z.number().min(0).default(0),
@@ -34,13 +36,12 @@ export const compareStep = defineStep({
   async run({ name, challenger: given, dataset, metric, margin, promote }, ctx) {
     let challengerVersion: number | undefined;
     let challengerArtifact: string;
-    if ('artifact' in given && typeof given.artifact === 'string') {
+    if (given.artifact !== undefined) {
       challengerArtifact = given.artifact;
-      challengerVersion = typeof given.version === 'number' ? given.version : undefined;
+      challengerVersion = given.version;
     } else {
-      challengerVersion = given.version as number;
-      const version = await findVersion(ctx, name, challengerVersion);
-      challengerArtifact = version.artifact;
+      challengerVersion = given.version!;
+      challengerArtifact = (await findVersion(ctx, name, challengerVersion)).artifact;
     }
     if (promote && challengerVersion === undefined) {
       throw new StepError('promote: true needs the challenger\'s registered `version` (register it with ml/register first)', { retryable: false, code: 'invalid_input' });

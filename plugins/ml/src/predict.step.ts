@@ -12,7 +12,9 @@ export const predictStep = defineStep({
     '(the class label for classifiers, the value for regressors), and writes a new dataset. `model` is the model artifact, or `{ name, stage }` ' +
     '(stage defaults to production) to use the version of a registered model in that stage; the `model` output names the artifact and version used.',
   input: z.strictObject({
-    model: z.union([z.strictObject({ name: z.string().regex(MODEL_NAME, `must match ${MODEL_NAME.source}`), stage: z.enum(MODEL_STAGES).default('production') }), datasetInputSchema]),
+    // One object rather than a union: a pipeline is checked against the JSON Schema when saved, with expressions in place of values.
+    model: z.object({ artifact: z.string().min(1).optional(), name: z.string().regex(MODEL_NAME, `must match ${MODEL_NAME.source}`).optional(), stage: z.enum(MODEL_STAGES).optional() }).loose()
+      .refine((m) => (m.artifact === undefined) !== (m.name === undefined), 'give either the model `artifact` or the registered model\'s `name` (and `stage`)'),
     dataset: datasetInputSchema,
     column: z.string().min(1).default('prediction'),
   }),
@@ -23,13 +25,13 @@ export const predictStep = defineStep({
   }),
   async run({ model: modelRef, dataset, column }, ctx) {
     let used: { artifact: string; name?: string; version?: number; stage?: (typeof MODEL_STAGES)[number] };
-    if ('name' in modelRef && typeof modelRef.name === 'string' && !('artifact' in modelRef)) {
-      const stage = (modelRef.stage ?? 'production') as (typeof MODEL_STAGES)[number];
+    if (modelRef.name !== undefined) {
+      const stage = modelRef.stage ?? 'production';
       const found = await ctx.models.get(modelRef.name, stage);
       if (!found) throw new StepError(`model ${modelRef.name} has no version in stage ${stage}`, { retryable: false, code: 'no_model_version' });
       used = { artifact: found.artifact, name: found.name, version: found.version, stage };
     } else {
-      used = { artifact: (modelRef as { artifact: string }).artifact };
+      used = { artifact: modelRef.artifact! };
     }
     const file = await readModel(used.artifact, ctx);
     const rows = await readRows(dataset.artifact, ctx);
