@@ -120,4 +120,10 @@ describe('ml/compare', () => {
     const trainKey = Object.keys(artifacts).find((k) => k.includes('train'))!;
     expect(await runStepForTest(compareStep, { name: 'iris', challenger: good, dataset: { artifact: trainKey } }, { artifacts, models })).toMatchObject({ ok: false, error: { stepCode: 'training_data' } });
   });
+
+  it('refuses a challenger with neither an artifact nor a version, and a version the registry cannot find', async () => {
+    const { artifacts, test } = await shared;
+    expect(await runStepForTest(compareStep, { name: 'iris', challenger: {}, dataset: test }, { artifacts })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await runStepForTest(compareStep, { name: 'iris', challenger: { version: 9 }, dataset: test }, { artifacts })).toMatchObject({ ok: false, error: { stepCode: 'unknown_model_version' } });
+  });
 });

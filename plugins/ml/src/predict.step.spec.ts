@@ -42,5 +42,6 @@ describe('ml/predict', () => {
     const staging = await runStepForTest(predictStep, { model: { name: 'iris', stage: 'staging' }, dataset }, { artifacts, models });
     expect(outputsOf(staging)).toMatchObject({ model: { version: 3, artifact: stump } });
     expect(await runStepForTest(predictStep, { model: { name: 'other' }, dataset }, { artifacts, models })).toMatchObject({ ok: false, error: { stepCode: 'no_model_version' } });
+    expect(await runStepForTest(predictStep, { model: { name: 'iris', artifact: good }, dataset }, { artifacts, models })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
   });
 });
