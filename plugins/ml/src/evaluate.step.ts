@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { datasetInputSchema, defineStep, StepError } from '../../sdk/src/index.js';
+import { datasetInputSchema, defineStep, StepError, type StepContext } from '../../sdk/src/index.js';
 import { classificationMetrics, regressionMetrics } from './metrics.js';
-import { load } from './model.js';
+import { load, type ModelFile } from './model.js';
 import { readModel } from './model-artifact.js';
 import { featureMatrix, labelColumn, labelKey, numericColumn, readRows, rowsDigest } from './table.js';
 
@@ -28,30 +28,40 @@ export const evaluateStep = defineStep({
   }),
   async run({ model: modelRef, dataset }, ctx) {
     const file = await readModel(modelRef.artifact, ctx);
-    const rows = await readRows(dataset.artifact, ctx);
-    if (dataset.artifact === file.trainedOn.artifact || rowsDigest(rows) === file.trainedOn.digest) {
-      throw new StepError(`${dataset.artifact} is the data the model was trained on: evaluate it on held-out data`, { retryable: false, code: 'training_data' });
-    }
-    if (rows.length === 0) throw new StepError(`${dataset.artifact} has no rows to evaluate on`, { retryable: false, code: 'too_few_rows' });
-    const predictions = load(file).predict(featureMatrix(rows, file.features, dataset.artifact));
-    let metrics: Record<string, number | null>;
-    let confusionMatrix;
-    if (file.task === 'classification') {
-      const classes = file.classes!;
-      const index = new Map(classes.map((c, i) => [labelKey(c), i]));
-      const actual = labelColumn(rows, file.label, dataset.artifact).map((l, i) => {
-        const k = index.get(labelKey(l));
-        if (k === undefined) throw new StepError(`${dataset.artifact} row ${i + 1}: class ${JSON.stringify(l)} was not in the training data (${classes.map((c) => JSON.stringify(c)).join(', ')})`, { retryable: false, code: 'unknown_class' });
-        return k;
-      });
-      const result = classificationMetrics(actual, predictions.values, predictions.probabilities, classes.length);
-      metrics = { ...result.metrics };
-      confusionMatrix = { labels: classes, matrix: result.confusion };
-    } else {
-      metrics = { ...regressionMetrics(numericColumn(rows, file.label, dataset.artifact), predictions.values) };
-    }
+    const { rows, metrics, confusionMatrix } = await scoreModel(file, dataset.artifact, ctx);
     for (const [name, value] of Object.entries(metrics)) if (value !== null) ctx.metric(`ml_${name}`, value, { algorithm: file.algorithm });
-    ctx.log('evaluated', { rows: rows.length, ...metrics });
-    return { task: file.task, algorithm: file.algorithm, rows: rows.length, metrics, ...(confusionMatrix && { confusionMatrix }) };
+    ctx.log('evaluated', { rows, ...metrics });
+    return { task: file.task, algorithm: file.algorithm, rows, metrics, ...(confusionMatrix && { confusionMatrix }) };
   },
 });
+
+export interface Score {
+  rows: number;
+  metrics: Record<string, number | null>;
+  confusionMatrix?: { labels: NonNullable<ModelFile['classes']>; matrix: number[][] };
+}
+
+/**
+ * A model's metrics on a held-out dataset (ml/evaluate's and ml/compare's scoring): refuses the data
+ * the model was trained on (the same artifact or the same rows) and an empty dataset.
+ */
+export async function scoreModel(file: ModelFile, artifact: string, ctx: StepContext): Promise<Score> {
+  const rows = await readRows(artifact, ctx);
+  if (artifact === file.trainedOn.artifact || rowsDigest(rows) === file.trainedOn.digest) {
+    throw new StepError(`${artifact} is the data the model was trained on: evaluate it on held-out data`, { retryable: false, code: 'training_data' });
+  }
+  if (rows.length === 0) throw new StepError(`${artifact} has no rows to evaluate on`, { retryable: false, code: 'too_few_rows' });
+  const predictions = load(file).predict(featureMatrix(rows, file.features, artifact));
+  if (file.task === 'classification') {
+    const classes = file.classes!;
+    const index = new Map(classes.map((c, i) => [labelKey(c), i]));
+    const actual = labelColumn(rows, file.label, artifact).map((l, i) => {
+      const k = index.get(labelKey(l));
+      if (k === undefined) throw new StepError(`${artifact} row ${i + 1}: class ${JSON.stringify(l)} was not in the training data (${classes.map((c) => JSON.stringify(c)).join(', ')})`, { retryable: false, code: 'unknown_class' });
+      return k;
+    });
+    const result = classificationMetrics(actual, predictions.values, predictions.probabilities, classes.length);
+    return { rows: rows.length, metrics: { ...result.metrics }, confusionMatrix: { labels: classes, matrix: result.confusion } };
+  }
+  return { rows: rows.length, metrics: { ...regressionMetrics(numericColumn(rows, file.label, artifact), predictions.values) } };
+}
