@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { PinnedStep, PipelineDefinition, RunTrigger } from '../contracts/index.js';
+import { inTransaction } from './pg-transaction.js';
 
 export interface PinnedVersion {
   pipelineId: string;
@@ -71,9 +72,7 @@ export class ChildRunsRepository {
 
   /** Records the queued run once: a retried activity finds it already there (false). */
   async insertQueued(run: QueuedChildRun): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       const inserted = await client.query(
         `INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, parent_run_id, schedule_id)
          VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
@@ -86,13 +85,7 @@ export class ChildRunsRepository {
           [run.id, run.tenantId, JSON.stringify(run.steps)],
         );
       }
-      await client.query('COMMIT');
       return Boolean(inserted.rowCount);
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }

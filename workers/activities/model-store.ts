@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { MODEL_NAME, MODEL_STAGES, type ModelCall, type ModelResult, type ModelStage, type ModelVersionInfo } from '../../plugins/sdk/src/step-models.js';
+import { inTransaction } from './pg-transaction.js';
 
 /** Which step attempt chain calls: registrations record it, and a retry finds what it registered. */
 export interface ModelCaller {
@@ -60,7 +61,7 @@ export class ModelStore {
    */
   async register(caller: ModelCaller, registration: Extract<ModelCall, { op: 'register' }>['registration']): Promise<{ version: number; replayed: boolean }> {
     const key = `${caller.idempotencyKey}:${registration.name}`;
-    return this.inTransaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const { rows: [model] } = await client.query<{ id: string }>(
         `INSERT INTO model (id, tenant_id, name) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, name) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
         [randomUUID(), caller.tenantId, registration.name],
@@ -83,7 +84,7 @@ export class ModelStore {
 
   /** As the API's promote: the model row locked, the production version archived when another takes its place. */
   async promote(caller: ModelCaller, name: string, version: number, stage: ModelStage): Promise<{ from: ModelStage; archived: number[] } | null> {
-    return this.inTransaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const { rows: [model] } = await client.query<{ id: string }>('SELECT id FROM model WHERE tenant_id = $1 AND name = $2 FOR UPDATE', [caller.tenantId, name]);
       if (!model) return null;
       const { rows: [target] } = await client.query<{ id: string; stage: ModelStage }>('SELECT id, stage FROM model_version WHERE model_id = $1 AND version = $2', [model.id, version]);
@@ -111,20 +112,6 @@ export class ModelStore {
     );
   }
 
-  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

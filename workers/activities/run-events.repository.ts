@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { eventKeyPrefix, RUN_EVENTS_CHANNEL, type RunEvent } from '../contracts/index.js';
+import { inTransaction } from './pg-transaction.js';
 
 /** Told, after commit, of a run's start or end that a newly appended event recorded (the operator metrics). */
 export interface RunProjectionObserver {
@@ -45,24 +46,15 @@ export class RunEventsRepository {
     return this.inTransaction(tenantId, (client, facts) => this.appendIn(client, tenantId, runId, events, facts));
   }
 
+  /** `work` in one transaction; what it learnt about runs is reported to the observer once committed. */
   private async inTransaction<T>(tenantId: string, work: (client: pg.PoolClient, facts: RunFact[]) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
     const facts: RunFact[] = [];
-    try {
-      await client.query('BEGIN');
-      const result = await work(client, facts);
-      await client.query('COMMIT');
-      for (const fact of facts) {
-        if (fact.kind === 'started') this.observer?.runDequeued(tenantId, fact.trigger, fact.waitSeconds);
-        else this.observer?.runFinished(tenantId, fact.status);
-      }
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
+    const result = await inTransaction(this.pool, (client) => work(client, facts));
+    for (const fact of facts) {
+      if (fact.kind === 'started') this.observer?.runDequeued(tenantId, fact.trigger, fact.waitSeconds);
+      else this.observer?.runFinished(tenantId, fact.status);
     }
+    return result;
   }
 
   private async appendIn(client: pg.PoolClient, tenantId: string, runId: string, events: RunEvent[], facts: RunFact[]): Promise<number> {
