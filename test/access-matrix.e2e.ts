@@ -142,6 +142,7 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /v1/triggers': { access: OPERATOR, foreign: 'own', call: (fx) => ({ path: '/v1/triggers', body: { type: 'webhook', pipeline: fx.pipeline } }), reached: ['422:invalid_trigger'] },
   'GET /v1/triggers': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/triggers' }) },
   'GET /v1/triggers/:id': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/triggers/${fx.trigger}` }) },
+  'GET /v1/triggers/:id/deliveries': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/triggers/${fx.trigger}/deliveries` }) },
   'DELETE /v1/triggers/:id': { access: OPERATOR, foreign: 'not-found', call: async (fx) => ({ path: `/v1/triggers/${await fx.fresh.trigger()}` }) },
   'POST /v1/triggers/:id/rotate-secret': { access: OPERATOR, foreign: 'not-found', call: (fx) => ({ path: `/v1/triggers/${fx.trigger}/rotate-secret` }) },
   // The signature is the credential: a bearer token changes nothing, an unsigned call is refused on the merits.

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signDelivery } from '../src/triggers/webhook-signature.js';
-import { api, newPipeline, newTenant, uniqueName, until, waitForRun, type RunView, type TestTenant } from './support/builders.js';
+import { api, newPipeline, newTenant, startRun, stepOf, uniqueName, until, waitForRun, type RunView, type TestTenant } from './support/builders.js';
+import { iris, upload } from './support/iris.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -115,17 +116,101 @@ describe('triggers', () => {
     expect([(await runsOf(onSuccess)).length, (await runsOf(onFailure)).length, (await runsOf(always)).length]).toEqual([1, 1, 2]);
   });
 
+  describe('events', () => {
+    interface Delivery { id: string; outcome: 'started' | 'failed' | 'skipped'; runId: string | null; sourceRunId: string | null; reason: string | null; createdAt: string }
+    const deliveriesOf = async (trigger: string, query = ''): Promise<Delivery[]> => (await tenant.get(`/v1/triggers/${trigger}/deliveries?limit=500${query}`).expect(200)).body.items;
+
+    it('start a pipeline once per emitted event, only from the source asked for, with inputs mapped from the event; a cooldown skips and says so', async () => {
+      await upload(tenant.tenantId, 'datasets/iris.ndjson', iris);
+      await upload(tenant.tenantId, 'datasets/shifted.ndjson', iris.map((r) => ({ ...r, petal_length: r.petal_length + 2 })));
+      // Each run of an emitter emits model.drift_detected once (its step `watch`), or not at all (`calm`).
+      const emitter = (name: string) => save(uniqueName(name), {
+        watch: { uses: 'ml/drift@^1', with: { reference: { artifact: 'datasets/iris.ndjson' }, current: { artifact: '${{ inputs.current }}' }, model: 'iris' } },
+      }, { inputs: { current: { type: 'string' } }, required: ['current'] });
+      const [watched, other] = [await emitter('watched'), await emitter('other')];
+      const retrain = await save(uniqueName('retrain'), { hello: { uses: 'core/echo@^1', with: {} } }, {
+        inputs: { model: { type: 'string' }, drifted: { type: 'integer' }, cause: { type: 'string' } }, required: ['model', 'drifted', 'cause'],
+      });
+      const strict = await save(uniqueName('strict'), { hello: { uses: 'core/echo@^1', with: {} } }, { inputs: { needed: { type: 'string' } }, required: ['needed'] });
+      const mapped = (await tenant.post('/v1/triggers', {
+        type: 'event', event: 'model.drift_detected', source: watched, pipeline: retrain,
+        inputs: '{ "model": event.data.model, "drifted": $count(event.data.features), "cause": event.pipeline & "/" & event.runId & "/" & event.stepId }',
+      }).expect(201)).body;
+      expect(mapped).toMatchObject({ type: 'event', event: 'model.drift_detected', source: watched, pipeline: retrain, cooldown: null, lastFiredAt: null });
+      const cooled = (await tenant.post('/v1/triggers', { type: 'event', event: 'model.drift_detected', pipeline: retrain, cooldown: '1h30m', inputs: '{ "model": "any", "drifted": 0, "cause": event.runId }' }).expect(201)).body;
+      expect(cooled).toMatchObject({ source: null, cooldown: '1h30m' });
+      const refused = (await tenant.post('/v1/triggers', { type: 'event', event: 'model.drift_detected', source: watched, pipeline: strict }).expect(201)).body;
+
+      const drift = async (pipeline: string, current: string) => waitForRun(tenant, await startRun(tenant, pipeline, { inputs: { current } }));
+      const runs = [await drift(watched, 'datasets/shifted.ndjson'), await drift(watched, 'datasets/shifted.ndjson'), await drift(other, 'datasets/shifted.ndjson'), await drift(watched, 'datasets/iris.ndjson')];
+      expect(runs.map((r) => [r.status, (stepOf(r, 'watch').outputs as { drifted: boolean }).drifted])).toEqual([['succeeded', true], ['succeeded', true], ['succeeded', true], ['succeeded', false]]);
+      const [first, second, fromOther] = runs;
+
+      await until(async () => (await runsOf(retrain)).length === 3 && (await deliveriesOf(cooled.id)).length === 3 && (await deliveriesOf(refused.id)).length === 2, 20_000);
+      // Each event fires each trigger once, however many passes go by.
+      await sleep(3_000);
+      const started = await Promise.all((await runsOf(retrain)).map((r) => waitForRun(tenant, r.id)));
+      expect(started).toHaveLength(3);
+      expect(started.every((r) => r.status === 'succeeded' && r.trigger === 'event')).toBe(true);
+      // The source-filtered trigger: one run per event of `watched`, inputs from the event.
+      const byCause = started.filter((r) => r.inputs.model === 'iris').map((r) => r.inputs.cause).sort();
+      expect(byCause).toEqual([`${watched}/${first!.id}/watch`, `${watched}/${second!.id}/watch`].sort());
+      expect(started.filter((r) => r.inputs.model === 'iris').every((r) => r.inputs.drifted === 1)).toBe(true);
+      const mappedDeliveries = await deliveriesOf(mapped.id);
+      expect(mappedDeliveries.map((d) => [d.outcome, d.sourceRunId]).sort()).toEqual([['started', first!.id], ['started', second!.id]].sort());
+      expect(mappedDeliveries.every((d) => /^event:\d+$/.test(d.id) && started.some((r) => r.id === d.runId))).toBe(true);
+
+      // The cooldown trigger (any source) started a run for the first event only; the other two are skipped, with why.
+      const cooledDeliveries = (await deliveriesOf(cooled.id)).reverse();
+      expect(cooledDeliveries.map((d) => [d.outcome, d.sourceRunId])).toEqual([['started', first!.id], ['skipped', second!.id], ['skipped', fromOther!.id]]);
+      expect(cooledDeliveries[1]!.reason).toMatch(/cooldown/);
+      expect(started.find((r) => r.id === cooledDeliveries[0]!.runId)).toMatchObject({ inputs: { model: 'any', cause: first!.id } });
+      expect((await tenant.get(`/v1/triggers/${cooled.id}`).expect(200)).body.lastFiredAt).toEqual(expect.any(String));
+      expect((await deliveriesOf(cooled.id, '&outcome=skipped')).map((d) => d.sourceRunId).sort()).toEqual([second!.id, fromOther!.id].sort());
+
+      // Inputs the target refuses: no run, each delivery failed with the reason.
+      expect(await runsOf(strict)).toHaveLength(0);
+      const failed = await deliveriesOf(refused.id);
+      expect(failed.map((d) => d.outcome)).toEqual(['failed', 'failed']);
+      expect(failed[0]!.reason).toMatch(/needed/);
+      expect((await tenant.get(`/v1/triggers/${refused.id}`).expect(200)).body.lastFiredAt).toBeNull();
+
+      // Pages of deliveries, newest first.
+      const page1 = (await tenant.get(`/v1/triggers/${cooled.id}/deliveries?limit=2`).expect(200)).body;
+      const page2 = (await tenant.get(`/v1/triggers/${cooled.id}/deliveries?limit=2&cursor=${page1.nextCursor}`).expect(200)).body;
+      expect([...page1.items, ...page2.items].map((d: Delivery) => d.id)).toEqual(cooledDeliveries.map((d) => d.id).reverse());
+      expect(page2.nextCursor).toBeNull();
+    });
+  });
+
   it('refuses triggers naming pipelines that do not exist or an expression that is not JSONata, naming the field', async () => {
     const target = await save(uniqueName('t'), { hello: { uses: 'core/echo@^1', with: {} } });
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ type: 'webhook', pipeline: 'no-such-pipeline' }, 'pipeline'],
       [{ type: 'webhook', pipeline: target, inputs: '{ "a": ' }, 'inputs'],
       [{ type: 'pipeline', pipeline: target, source: 'no-such-source' }, 'source'],
+      [{ type: 'event', event: 'model.drift_detected', pipeline: target, source: 'no-such-source' }, 'source'],
+      [{ type: 'event', event: 'model.drift_detected', pipeline: target, inputs: '{ "a": event.' }, 'inputs'],
     ];
     for (const [body, field] of cases) {
       const response = await tenant.post('/v1/triggers', body).expect(422);
       expect(response.body.errors.map((e: { path: string }) => e.path)).toEqual([field]);
     }
-    await tenant.post('/v1/triggers', { type: 'cron', pipeline: target }).expect(400);
+    const malformed: Array<[Record<string, unknown>, string]> = [
+      [{ type: 'cron', pipeline: target }, 'type'],
+      [{ type: 'event', event: 'model.exploded', pipeline: target }, 'event'],
+      [{ type: 'event', event: 'model.drift_detected', pipeline: target, cooldown: 'soon' }, 'cooldown'],
+      [{ type: 'event', event: 'model.drift_detected', pipeline: target, cooldown: '500ms' }, 'cooldown'],
+      [{ type: 'event', event: 'model.drift_detected', pipeline: target, cooldown: '91d' }, 'cooldown'],
+      [{ type: 'event', event: 'model.drift_detected', pipeline: target, on: 'failed' }, 'on'],
+    ];
+    for (const [body, field] of malformed) {
+      const response = await tenant.post('/v1/triggers', body).expect(400);
+      expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(response.body.errors.map((e: { path: string }) => e.path), JSON.stringify(body)).toContain(field);
+    }
+    const trigger = (await tenant.post('/v1/triggers', { type: 'webhook', pipeline: target }).expect(201)).body.id;
+    await tenant.get(`/v1/triggers/${trigger}/deliveries?cursor=nonsense`).expect(400);
+    await tenant.get(`/v1/triggers/${trigger}/deliveries?outcome=lost`).expect(400);
   });
 });

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { TERMINAL_RUN_STATUSES, type RunTrigger } from '../../workers/contracts/index.js';
+import { RUN_TRIGGERS, TERMINAL_RUN_STATUSES, type RunTrigger } from '../../workers/contracts/index.js';
 
 /**
  * The operator metrics of one process, in one prom-client registry: the API and the worker both
@@ -12,7 +12,6 @@ export interface MetricsOptions {
   tenantLabels: boolean;
 }
 
-export const RUN_TRIGGERS: readonly RunTrigger[] = ['api', 'schedule', 'webhook', 'pipeline', 'retry'];
 export const STEP_OUTCOMES = ['succeeded', 'failed', 'cancelled'] as const;
 export type StepOutcome = (typeof STEP_OUTCOMES)[number];
 export const SANDBOX_KILL_REASONS = ['timeout', 'memory', 'cancel', 'shutdown', 'crash'] as const;

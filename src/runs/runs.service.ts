@@ -95,7 +95,7 @@ export class RunsService {
    * A run Baton starts on a tenant's behalf (an inbound webhook, another run's end) of the
    * pipeline's latest version, with the id the caller chose so that a repeated delivery finds it.
    */
-  async startTriggered(tenantId: string, name: string, inputs: Record<string, unknown>, trigger: Extract<RunTrigger, 'webhook' | 'pipeline'>, runId: string) {
+  async startTriggered(tenantId: string, name: string, inputs: Record<string, unknown>, trigger: Extract<RunTrigger, 'webhook' | 'pipeline' | 'event'>, runId: string) {
     const pinned = await this.pipelines.require(tenantId, name);
     const checked = checkRunInputs(pinned.version.id, pinned.version.definition, inputs);
     if (checked.problems.length) throw new RunsError('invalid_inputs', 'The inputs do not match the pipeline inputs', checked.problems);

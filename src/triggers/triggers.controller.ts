@@ -5,7 +5,7 @@ import { Public, Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { SkipRateLimit } from '../common/rate-limit/rate-limit.guard.js';
 import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
-import { CreateTriggerBody, TriggerListQuery } from './dto/triggers.dto.js';
+import { CreateTriggerBody, DeliveryListQuery, TriggerListQuery } from './dto/triggers.dto.js';
 import { TriggersService } from './triggers.service.js';
 
 @ApiTags('triggers')
@@ -13,7 +13,7 @@ import { TriggersService } from './triggers.service.js';
 export class TriggersController {
   constructor(private readonly triggers: TriggersService) {}
 
-  /** A webhook trigger answers with its URL and signing secret (shown once); a run-completion trigger with its source. */
+  /** A webhook trigger answers with its URL and signing secret (shown once); a run-completion or event trigger with what it listens to. */
   @Post('triggers')
   @Roles('operator')
   create(@CurrentPrincipal() principal: Principal, @ValidBody(CreateTriggerBody) body: CreateTriggerBody) {
@@ -30,6 +30,13 @@ export class TriggersController {
   @Roles('viewer')
   get(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string) {
     return this.triggers.get(principal, id);
+  }
+
+  /** What each delivery did, newest first: the run it started, or why it started none (`failed`, `skipped` by a cooldown). */
+  @Get('triggers/:id/deliveries')
+  @Roles('viewer')
+  deliveries(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidQuery(DeliveryListQuery) query: DeliveryListQuery) {
+    return this.triggers.deliveries(principal, id, query);
   }
 
   @Delete('triggers/:id')

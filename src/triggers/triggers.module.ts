@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module.js';
 import { PipelinesModule } from '../pipelines/pipelines.module.js';
 import { RunsModule } from '../runs/runs.module.js';
-import { CompletionTriggersJob } from './completion-triggers.cron.js';
+import { TriggerFiringJob } from './trigger-firing.cron.js';
 import { TriggersController } from './triggers.controller.js';
 import { TriggersRepository } from './triggers.repository.js';
 import { TriggersService } from './triggers.service.js';
@@ -10,6 +10,6 @@ import { TriggersService } from './triggers.service.js';
 @Module({
   imports: [AccountsModule, PipelinesModule, RunsModule],
   controllers: [TriggersController],
-  providers: [TriggersRepository, TriggersService, CompletionTriggersJob],
+  providers: [TriggersRepository, TriggersService, TriggerFiringJob],
 })
 export class TriggersModule {}

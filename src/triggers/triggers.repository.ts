@@ -1,16 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { STEP_DOMAIN_EVENT_TYPES, type StepDomainEventType } from '../../workers/contracts/index.js';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
 
 export interface TriggerRow {
   id: string;
   tenantId: string;
   pipelineName: string;
-  type: 'webhook' | 'pipeline';
+  type: 'webhook' | 'pipeline' | 'event';
   inputsExpression: string | null;
   sourcePipeline: string | null;
   onStatus: 'succeeded' | 'failed' | 'finished' | null;
+  eventType: StepDomainEventType | null;
+  cooldownSeconds: number | null;
+  lastFiredAt: Date | null;
   secretVersion: number;
+  createdAt: Date;
+}
+
+export type DeliveryOutcome = 'started' | 'failed' | 'skipped';
+
+export interface DeliveryRow {
+  id: string;
+  runId: string | null;
+  sourceRunId: string | null;
+  outcome: DeliveryOutcome;
+  error: string | null;
   createdAt: Date;
 }
 
@@ -23,17 +38,36 @@ export interface Completion {
   outputs: Record<string, unknown> | null;
 }
 
+/** A domain event a step emitted, and an event trigger it fires. */
+export interface EmittedEvent {
+  triggerId: string;
+  tenantId: string;
+  target: string;
+  inputsExpression: string | null;
+  eventId: string;
+  type: StepDomainEventType;
+  data: Record<string, unknown>;
+  pipeline: string;
+  runId: string;
+  stepId: string;
+  item: number | null;
+  at: Date;
+}
+
 const COLUMNS = `id, tenant_id AS "tenantId", pipeline_name AS "pipelineName", type, inputs_expression AS "inputsExpression", source_pipeline AS "sourcePipeline",
-  on_status AS "onStatus", secret_version AS "secretVersion", created_at AS "createdAt"`;
+  on_status AS "onStatus", event_type AS "eventType", cooldown_seconds AS "cooldownSeconds", last_fired_at AS "lastFiredAt", secret_version AS "secretVersion", created_at AS "createdAt"`;
+const DELIVERY_COLUMNS = `delivery_id AS id, run_id AS "runId", source_run_id AS "sourceRunId", outcome, error, created_at AS "createdAt"`;
+const DOMAIN_EVENT_TYPES = STEP_DOMAIN_EVENT_TYPES.map((type) => `'${type}'`).join(', ');
 
 @Injectable()
 export class TriggersRepository {
   constructor(private readonly db: DataSource) {}
 
-  async insert(row: Omit<TriggerRow, 'createdAt' | 'secretVersion'>): Promise<TriggerRow> {
+  async insert(row: Omit<TriggerRow, 'createdAt' | 'secretVersion' | 'lastFiredAt'>): Promise<TriggerRow> {
     const [saved] = await this.db.query(
-      `INSERT INTO trigger (id, tenant_id, pipeline_name, type, inputs_expression, source_pipeline, on_status) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-      [row.id, row.tenantId, row.pipelineName, row.type, row.inputsExpression, row.sourcePipeline, row.onStatus],
+      `INSERT INTO trigger (id, tenant_id, pipeline_name, type, inputs_expression, source_pipeline, on_status, event_type, cooldown_seconds)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+      [row.id, row.tenantId, row.pipelineName, row.type, row.inputsExpression, row.sourcePipeline, row.onStatus, row.eventType, row.cooldownSeconds],
     );
     return saved;
   }
@@ -68,8 +102,11 @@ export class TriggersRepository {
   }
 
   /** Claims a delivery for `runId`; null when it was claimed before, with the run it started (if any). */
-  async claimDelivery(triggerId: string, deliveryId: string, runId: string): Promise<{ claimed: true } | { claimed: false; runId: string | null; error: string | null }> {
-    const inserted = await this.db.query('INSERT INTO trigger_delivery (trigger_id, delivery_id, run_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING run_id', [triggerId, deliveryId, runId]);
+  async claimDelivery(triggerId: string, deliveryId: string, runId: string, sourceRunId: string | null = null): Promise<{ claimed: true } | { claimed: false; runId: string | null; error: string | null }> {
+    const inserted = await this.db.query(
+      'INSERT INTO trigger_delivery (trigger_id, delivery_id, run_id, source_run_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING run_id',
+      [triggerId, deliveryId, runId, sourceRunId],
+    );
     if (inserted.length) return { claimed: true };
     const [existing] = await this.db.query('SELECT run_id AS "runId", error FROM trigger_delivery WHERE trigger_id = $1 AND delivery_id = $2', [triggerId, deliveryId]);
     return { claimed: false, runId: existing?.runId ?? null, error: existing?.error ?? null };
@@ -80,9 +117,41 @@ export class TriggersRepository {
     await this.db.query('DELETE FROM trigger_delivery WHERE trigger_id = $1 AND delivery_id = $2', [triggerId, deliveryId]);
   }
 
-  /** A completion that could not start its run is kept with why, and not tried again. */
-  async failDelivery(triggerId: string, deliveryId: string, error: string): Promise<void> {
-    await this.db.query('UPDATE trigger_delivery SET run_id = NULL, error = $3 WHERE trigger_id = $1 AND delivery_id = $2', [triggerId, deliveryId, error.slice(0, 1000)]);
+  /** A completion or event that started no run is kept with why (failed, or skipped by a cooldown), and not tried again. */
+  async endDeliveryWithoutRun(triggerId: string, deliveryId: string, outcome: Exclude<DeliveryOutcome, 'started'>, reason: string): Promise<void> {
+    await this.db.query('UPDATE trigger_delivery SET run_id = NULL, outcome = $3, error = $4 WHERE trigger_id = $1 AND delivery_id = $2', [triggerId, deliveryId, outcome, reason.slice(0, 1000)]);
+  }
+
+  listDeliveries(triggerId: string, limit: number, after: KeysetCursor | undefined, outcome: DeliveryOutcome | undefined): Promise<DeliveryRow[]> {
+    return this.db.query(
+      `SELECT ${DELIVERY_COLUMNS} FROM trigger_delivery
+        WHERE trigger_id = $1 AND ($2::timestamptz IS NULL OR (created_at, delivery_id) < ($2, $3::text)) AND ($4::text IS NULL OR outcome = $4)
+        ORDER BY created_at DESC, delivery_id DESC LIMIT $5`,
+      [triggerId, after?.createdAt ?? null, after?.id ?? null, outcome ?? null, limit + 1],
+    );
+  }
+
+  /**
+   * Takes the trigger's next firing unless its cooldown has not passed since the last one: null
+   * then, with when it last fired. The previous time comes back so that a run that could not start
+   * gives the firing back (`restoreFiring`).
+   */
+  async takeFiring(triggerId: string): Promise<{ taken: true; previous: Date | null; at: Date } | { taken: false; lastFiredAt: Date }> {
+    // An UPDATE answers [rows, count] through TypeORM.
+    const [[row]]: [Array<{ previous: Date | null; at: Date }>, number] = await this.db.query(
+      `WITH current AS (SELECT id, last_fired_at, cooldown_seconds FROM trigger WHERE id = $1 FOR UPDATE)
+       UPDATE trigger t SET last_fired_at = now() FROM current c
+        WHERE t.id = c.id AND (c.cooldown_seconds IS NULL OR c.last_fired_at IS NULL OR c.last_fired_at <= now() - c.cooldown_seconds * interval '1 second')
+       RETURNING c.last_fired_at AS previous, t.last_fired_at AS at`,
+      [triggerId],
+    );
+    if (row) return { taken: true, previous: row.previous, at: row.at };
+    const [last] = await this.db.query('SELECT last_fired_at AS "lastFiredAt" FROM trigger WHERE id = $1', [triggerId]);
+    return { taken: false, lastFiredAt: last.lastFiredAt };
+  }
+
+  async restoreFiring(triggerId: string, taken: { previous: Date | null; at: Date }): Promise<void> {
+    await this.db.query('UPDATE trigger SET last_fired_at = $2 WHERE id = $1 AND last_fired_at = $3', [triggerId, taken.previous, taken.at]);
   }
 
   /** Runs that ended in the last `window` and fire a run-completion trigger not yet fired for them. */
@@ -94,6 +163,26 @@ export class TriggersRepository {
           AND (t.on_status = r.status OR (t.on_status = 'finished' AND r.status IN ('succeeded', 'failed', 'cancelled', 'timed_out')))
           AND NOT EXISTS (SELECT 1 FROM trigger_delivery d WHERE d.trigger_id = t.id AND d.delivery_id = 'run:' || r.id)
         ORDER BY r.ended_at LIMIT $2`,
+      [window, limit],
+    );
+  }
+
+  /**
+   * Domain events steps emitted in the last `window` (after the trigger was made) that fire an event
+   * trigger not yet fired for them, oldest first. The type list matches `run_event_alert_idx`.
+   */
+  pendingEvents(window: string, limit: number): Promise<EmittedEvent[]> {
+    return this.db.query(
+      `SELECT t.id AS "triggerId", t.tenant_id AS "tenantId", t.pipeline_name AS target, t.inputs_expression AS "inputsExpression",
+              e.id::text AS "eventId", e.type, coalesce(e.data->'data', '{}') AS data, r.pipeline_name AS pipeline, e.run_id AS "runId",
+              e.step_id AS "stepId", (e.data->>'item')::int AS item, e.created_at AS at
+         FROM run_event e
+         JOIN trigger t ON t.tenant_id = e.tenant_id AND t.type = 'event' AND t.event_type = e.type
+         JOIN run r ON r.id = e.run_id
+        WHERE e.created_at >= now() - $1::interval AND e.type IN (${DOMAIN_EVENT_TYPES}) AND e.created_at >= t.created_at
+          AND (t.source_pipeline IS NULL OR t.source_pipeline = r.pipeline_name)
+          AND NOT EXISTS (SELECT 1 FROM trigger_delivery d WHERE d.trigger_id = t.id AND d.delivery_id = 'event:' || e.id)
+        ORDER BY e.id LIMIT $2`,
       [window, limit],
     );
   }

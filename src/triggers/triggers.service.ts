@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import jsonata from 'jsonata';
+import { z } from 'zod';
+import { formatDuration } from '../../workers/contracts/duration.js';
 import { randomUUID } from 'node:crypto';
 import { AccessState } from '../common/auth/access.guard.js';
 import type { Principal } from '../common/auth/principal.js';
@@ -8,14 +10,16 @@ import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
 import { RunsService } from '../runs/runs.service.js';
-import type { CreateTriggerBody, TriggerListQuery } from './dto/triggers.dto.js';
+import type { CreateTriggerBody, DeliveryListQuery, TriggerListQuery } from './dto/triggers.dto.js';
 import { TriggersError } from './triggers.errors.js';
-import { TriggersRepository, type Completion, type TriggerRow } from './triggers.repository.js';
+import { TriggersRepository, type DeliveryRow, type TriggerRow } from './triggers.repository.js';
 import { checkDelivery, triggerSecret } from './webhook-signature.js';
 
 /** A tenant's mapping runs on the API: bounded so that no expression can hold a request thread. */
 const MAPPING_TIME_MS = 100;
 const MAPPING_DEPTH = 200;
+/** Deliveries page by (createdAt, delivery id): ids are the sender's text, not uuids. */
+const DELIVERY_ID = z.string().min(1).max(250);
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -32,15 +36,25 @@ export class TriggersService {
   ) {}
 
   private readonly toResponse = (t: TriggerRow) => ({
-    id: t.id, type: t.type, pipeline: t.pipelineName, createdAt: t.createdAt.toISOString(),
-    ...(t.type === 'webhook' ? { url: `${this.config.publicUrl}/v1/hooks/${t.id}`, inputs: t.inputsExpression } : { source: t.sourcePipeline, on: t.onStatus }),
+    id: t.id, type: t.type, pipeline: t.pipelineName, createdAt: t.createdAt.toISOString(), lastFiredAt: t.lastFiredAt?.toISOString() ?? null,
+    ...(t.type === 'webhook' && { url: `${this.config.publicUrl}/v1/hooks/${t.id}`, inputs: t.inputsExpression }),
+    ...(t.type === 'pipeline' && { source: t.sourcePipeline, on: t.onStatus }),
+    ...(t.type === 'event' && {
+      event: t.eventType, source: t.sourcePipeline, inputs: t.inputsExpression,
+      cooldown: t.cooldownSeconds === null ? null : formatDuration(t.cooldownSeconds * 1000),
+    }),
+  });
+
+  private readonly toDelivery = (d: DeliveryRow) => ({
+    id: d.id, outcome: d.outcome, runId: d.runId, sourceRunId: d.sourceRunId, reason: d.error, createdAt: d.createdAt.toISOString(),
   });
 
   async create(principal: Principal, body: CreateTriggerBody) {
     const problems = [];
     if (!(await this.pipelineExists(principal.tenantId, body.pipeline))) problems.push({ path: 'pipeline', message: `Pipeline ${body.pipeline} was not found` });
-    if (body.type === 'pipeline' && !(await this.pipelineExists(principal.tenantId, body.source))) problems.push({ path: 'source', message: `Pipeline ${body.source} was not found` });
-    if (body.type === 'webhook' && body.inputs) {
+    const source = body.type === 'webhook' ? undefined : body.source;
+    if (source && !(await this.pipelineExists(principal.tenantId, source))) problems.push({ path: 'source', message: `Pipeline ${source} was not found` });
+    if (body.type !== 'pipeline' && body.inputs) {
       try {
         jsonata(body.inputs);
       } catch (error) {
@@ -50,8 +64,9 @@ export class TriggersService {
     if (problems.length) throw new TriggersError('invalid_trigger', 'The trigger is not valid', problems);
     const row = await this.triggers.insert({
       id: randomUUID(), tenantId: principal.tenantId, pipelineName: body.pipeline, type: body.type,
-      inputsExpression: body.type === 'webhook' ? (body.inputs ?? null) : null,
-      sourcePipeline: body.type === 'pipeline' ? body.source : null, onStatus: body.type === 'pipeline' ? body.on : null,
+      inputsExpression: body.type === 'pipeline' ? null : (body.inputs ?? null),
+      sourcePipeline: source ?? null, onStatus: body.type === 'pipeline' ? body.on : null,
+      eventType: body.type === 'event' ? body.event : null, cooldownSeconds: body.type === 'event' ? (body.cooldown ?? null) : null,
     });
     // The signing secret is shown here and on rotation only.
     return { ...this.toResponse(row), ...(row.type === 'webhook' ? { secret: this.secretOf(row) } : {}) };
@@ -63,6 +78,13 @@ export class TriggersService {
 
   async get(principal: Principal, id: string) {
     return this.toResponse(await this.require(principal.tenantId, id));
+  }
+
+  /** What each delivery (webhook call, ended run, emitted event) did: the run it started, or why none. */
+  async deliveries(principal: Principal, id: string, query: DeliveryListQuery) {
+    await this.require(principal.tenantId, id);
+    const rows = await this.triggers.listDeliveries(id, query.limit, decodeCursor(query.cursor, DELIVERY_ID), query.outcome);
+    return toPage(rows, query.limit, this.toDelivery);
   }
 
   async remove(principal: Principal, id: string): Promise<void> {
@@ -98,6 +120,7 @@ export class TriggersService {
     if (!claim.claimed) return { duplicate: true, runId: claim.runId };
     try {
       await this.runs.startTriggered(trigger.tenantId, trigger.pipelineName, inputs, 'webhook', runId);
+      await this.triggers.takeFiring(trigger.id);
     } catch (error) {
       await this.triggers.releaseDelivery(trigger.id, delivery);
       throw error;
@@ -108,24 +131,50 @@ export class TriggersService {
   /** Starts the runs that runs which ended call for (run-completion triggers); returns how many started. */
   async fireCompletions(window: string, batch: number): Promise<number> {
     let started = 0;
-    for (const completion of await this.triggers.pendingCompletions(window, batch)) {
-      if (await this.fireCompletion(completion)) started += 1;
+    for (const c of await this.triggers.pendingCompletions(window, batch)) {
+      if (await this.fireOnce(c, `run:${c.runId}`, c.runId, 'pipeline', async () => c.outputs ?? {})) started += 1;
     }
     return started;
   }
 
-  private async fireCompletion(c: Completion): Promise<boolean> {
-    const delivery = `run:${c.runId}`;
+  /** Starts the runs that domain events steps emitted call for (event triggers); returns how many started. */
+  async fireEvents(window: string, batch: number): Promise<number> {
+    let started = 0;
+    for (const e of await this.triggers.pendingEvents(window, batch)) {
+      const event = { type: e.type, data: e.data, pipeline: e.pipeline, runId: e.runId, stepId: e.stepId, ...(e.item !== null && { item: e.item }), at: e.at.toISOString() };
+      const inputs = async () => (e.inputsExpression ? this.mapInputs(e.inputsExpression, { event }, 'event') : {});
+      if (await this.fireOnce(e, `event:${e.eventId}`, e.runId, 'event', inputs)) started += 1;
+    }
+    return started;
+  }
+
+  /**
+   * Starts `target` once for one delivery of a completion or event trigger. A delivery that starts
+   * nothing (the tenant suspended, inputs the pipeline refuses, the trigger's cooldown) is kept with
+   * why, and not tried again: the next run or event is the next chance.
+   */
+  private async fireOnce(
+    t: { triggerId: string; tenantId: string; target: string }, delivery: string, sourceRunId: string, trigger: 'pipeline' | 'event',
+    inputsOf: () => Promise<Record<string, unknown>>,
+  ): Promise<boolean> {
     const runId = randomUUID();
-    if (!(await this.triggers.claimDelivery(c.triggerId, delivery, runId)).claimed) return false;
+    if (!(await this.triggers.claimDelivery(t.triggerId, delivery, runId, sourceRunId)).claimed) return false;
+    let firing: Awaited<ReturnType<TriggersRepository['takeFiring']>> | undefined;
     try {
-      if (await this.access.isSuspended(c.tenantId)) throw new Error('the tenant is suspended');
-      await this.runs.startTriggered(c.tenantId, c.target, c.outputs ?? {}, 'pipeline', runId);
+      if (await this.access.isSuspended(t.tenantId)) throw new Error('the tenant is suspended');
+      const inputs = await inputsOf();
+      firing = await this.triggers.takeFiring(t.triggerId);
+      if (!firing.taken) {
+        await this.triggers.endDeliveryWithoutRun(t.triggerId, delivery, 'skipped', `Within the trigger's cooldown: it last started a run at ${firing.lastFiredAt.toISOString()}`);
+        return false;
+      }
+      await this.runs.startTriggered(t.tenantId, t.target, inputs, trigger, runId);
       return true;
     } catch (error) {
+      if (firing?.taken) await this.triggers.restoreFiring(t.triggerId, firing);
       const reason = error instanceof BatonError && error.errors?.length ? `${error.message}: ${error.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}` : (error as Error).message;
-      this.logger.warn(`Trigger ${c.triggerId} did not start ${c.target} after run ${c.runId}: ${reason}`);
-      await this.triggers.failDelivery(c.triggerId, delivery, reason);
+      this.logger.warn(`Trigger ${t.triggerId} did not start ${t.target} for ${delivery}: ${reason}`);
+      await this.triggers.endDeliveryWithoutRun(t.triggerId, delivery, 'failed', reason);
       return false;
     }
   }
@@ -137,15 +186,22 @@ export class TriggersService {
     } catch {
       throw new TriggersError('invalid_payload', 'The body is not JSON', [{ path: '(body)', message: 'Not JSON' }]);
     }
-    let inputs: unknown = body;
-    if (trigger.inputsExpression) {
-      try {
-        inputs = await jsonata(trigger.inputsExpression, { timeout: MAPPING_TIME_MS, stack: MAPPING_DEPTH }).evaluate({ body, headers });
-      } catch (error) {
-        throw new TriggersError('invalid_payload', `The trigger's inputs expression failed on this body: ${(error as Error).message}`);
-      }
+    return trigger.inputsExpression ? this.mapInputs(trigger.inputsExpression, { body, headers }, 'body') : this.requireObject(body, 'body');
+  }
+
+  /** The run's inputs from a trigger's JSONata mapping over what arrived (`of` names it in errors). */
+  private async mapInputs(expression: string, context: Record<string, unknown>, of: 'body' | 'event'): Promise<Record<string, unknown>> {
+    let inputs: unknown;
+    try {
+      inputs = await jsonata(expression, { timeout: MAPPING_TIME_MS, stack: MAPPING_DEPTH }).evaluate(context);
+    } catch (error) {
+      throw new TriggersError('invalid_payload', `The trigger's inputs expression failed on this ${of}: ${(error as Error).message}`);
     }
-    if (!isObject(inputs)) throw new TriggersError('invalid_payload', 'The inputs must be a JSON object', [{ path: '(body)', message: 'Not an object' }]);
+    return this.requireObject(inputs, of);
+  }
+
+  private requireObject(inputs: unknown, of: 'body' | 'event'): Record<string, unknown> {
+    if (!isObject(inputs)) throw new TriggersError('invalid_payload', 'The inputs must be a JSON object', [{ path: `(${of})`, message: 'Not an object' }]);
     return inputs;
   }
 

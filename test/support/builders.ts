@@ -91,6 +91,8 @@ export interface StepView {
 export interface RunView {
   id: string;
   status: string;
+  trigger: string;
+  inputs: Record<string, unknown>;
   outputs: Record<string, unknown> | null;
   error: { message: string; code?: string; step?: string } | null;
   createdAt: string;

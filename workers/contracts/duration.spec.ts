@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDuration, parseDuration } from './duration.js';
+import { formatDuration, isDuration, parseDuration } from './duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -22,5 +22,19 @@ describe('parseDuration', () => {
 
   it('rejects values beyond safe integers', () => {
     expect(parseDuration('99999999999999999999d')).toBeNull();
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0s'],
+    [500, '500ms'],
+    [3_600_000, '1h'],
+    [5_400_000, '1h30m'],
+    [93_784_005, '1d2h3m4s5ms'],
+    [90 * 86_400_000, '90d'],
+  ])('writes %d ms as %s, which reads back as the same', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(ms);
   });
 });

@@ -27,3 +27,16 @@ export function parseDuration(text: string): number | null {
 export function isDuration(text: string): boolean {
   return parseDuration(text) !== null;
 }
+
+/** The shortest duration text for whole `ms` (`5400000` → `1h30m`), as `parseDuration` reads it. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = ms;
+  let text = '';
+  for (const unit of Object.keys(UNIT_MS) as Unit[]) {
+    const count = Math.floor(rest / UNIT_MS[unit]);
+    if (count > 0) text += `${count}${unit}`;
+    rest -= count * UNIT_MS[unit];
+  }
+  return text;
+}

@@ -10,7 +10,9 @@ export const STEP_STATUSES = [...RUN_STATUSES, 'skipped'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 
-export type RunTrigger = 'api' | 'schedule' | 'webhook' | 'pipeline' | 'retry';
+/** What started a run: the API, a schedule, a webhook, another run's end (`pipeline`), a step's domain event, or a retry. */
+export const RUN_TRIGGERS = ['api', 'schedule', 'webhook', 'pipeline', 'event', 'retry'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 export interface RunPipelineInput {
   runId: string;

@@ -24,9 +24,8 @@ export function encodeCursor(cursor: KeysetCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
 }
 
-const CursorShape = z.tuple([z.iso.datetime(), z.uuid()]);
-
-export function decodeCursor(cursor: string | undefined): KeysetCursor | undefined {
+/** `id` is the row's uuid, or what else breaks ties between rows of one instant (`idShape`). */
+export function decodeCursor(cursor: string | undefined, idShape: z.ZodType<string> = z.uuid()): KeysetCursor | undefined {
   if (!cursor) return undefined;
   let parsed: unknown;
   try {
@@ -34,7 +33,7 @@ export function decodeCursor(cursor: string | undefined): KeysetCursor | undefin
   } catch {
     parsed = undefined;
   }
-  const shape = CursorShape.safeParse(parsed);
+  const shape = z.tuple([z.iso.datetime(), idShape]).safeParse(parsed);
   if (!shape.success) throw new RequestValidationError([{ path: 'query.cursor', message: 'Not a cursor this API returned' }]);
   return { createdAt: shape.data[0], id: shape.data[1] };
 }

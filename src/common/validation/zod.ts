@@ -1,6 +1,7 @@
 import { Body, Param, Query, type PipeTransform } from '@nestjs/common';
 import { ApiBody, ApiParam, ApiQuery } from '@nestjs/swagger';
 import { z } from 'zod';
+import { isDuration } from '../../../workers/contracts/duration.js';
 import { RequestValidationError, type FieldProblem } from '../errors/baton-error.js';
 
 /** `a.b[2].c` from a zod issue path. */
@@ -69,3 +70,6 @@ export function ValidParam(name: string, schema: z.ZodType): ParameterDecorator 
 }
 
 export const uuidParam = z.uuid({ message: 'Must be a UUID' });
+
+/** A duration as pipelines write them (`30s`, `15m`, `1h30m`, `7d`), kept as text. */
+export const durationField = z.string().max(32).refine(isDuration, { error: 'Must be a duration such as 30s, 15m, 1h30m or 7d' });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RUN_STATUSES } from '../../../workers/contracts/index.js';
+import { RUN_STATUSES, RUN_TRIGGERS } from '../../../workers/contracts/index.js';
 import { paginationQuery } from '../../common/pagination/pagination.js';
 
 export const StartRunBody = z.strictObject({
@@ -26,7 +26,7 @@ export const RunListQuery = z.strictObject({
   ...paginationQuery,
   pipeline: z.string().regex(/^[a-z0-9-]{1,63}$/).optional(),
   status: z.enum(RUN_STATUSES).optional(),
-  trigger: z.enum(['api', 'schedule', 'webhook', 'pipeline', 'retry']).optional(),
+  trigger: z.enum(RUN_TRIGGERS).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   /** The child runs of one run. */

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { isDuration } from '../../../workers/contracts/duration.js';
 import { OVERLAP_POLICIES } from '../../../workers/contracts/index.js';
 import { paginationQuery } from '../../common/pagination/pagination.js';
+import { durationField as duration } from '../../common/validation/zod.js';
 
-const duration = z.string().max(32).refine(isDuration, { error: 'Must be a duration such as 30s, 15m, 1h30m or 7d' });
 const instant = z.iso.datetime({ offset: true });
 
 const scheduleFields = {

@@ -1,14 +1,19 @@
 import { z } from 'zod';
+import { STEP_DOMAIN_EVENT_TYPES } from '../../../workers/contracts/index.js';
+import { parseDuration } from '../../../workers/contracts/duration.js';
 import { paginationQuery } from '../../common/pagination/pagination.js';
+import { durationField } from '../../common/validation/zod.js';
 
 const pipelineName = z.string().regex(/^[a-z0-9-]{1,63}$/, { message: 'Must match [a-z0-9-]{1,63}' });
+const inputsExpression = z.string().min(1).max(10_000);
+const MAX_COOLDOWN_MS = 90 * 86_400_000;
 
 export const CreateTriggerBody = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('webhook'),
     pipeline: pipelineName,
     /** JSONata over `{ body, headers }` giving the run's inputs; the JSON body itself when left out. */
-    inputs: z.string().min(1).max(10_000).optional(),
+    inputs: inputsExpression.optional(),
   }),
   z.strictObject({
     type: z.literal('pipeline'),
@@ -17,8 +22,30 @@ export const CreateTriggerBody = z.discriminatedUnion('type', [
     source: pipelineName,
     on: z.enum(['succeeded', 'failed', 'finished']).default('succeeded'),
   }),
+  z.strictObject({
+    type: z.literal('event'),
+    pipeline: pipelineName,
+    /** Start `pipeline` when a step emits this event (once per event). */
+    event: z.enum(STEP_DOMAIN_EVENT_TYPES),
+    /** Only events emitted by runs of this pipeline; any pipeline's when left out. */
+    source: pipelineName.optional(),
+    /** JSONata over `{ event: { type, data, pipeline, runId, stepId, at } }` giving the run's inputs; none when left out. */
+    inputs: inputsExpression.optional(),
+    /** At most one run per this long (e.g. `6h`): events in between are kept as skipped deliveries. */
+    cooldown: durationField
+      .transform((text) => parseDuration(text)!)
+      .pipe(z.int().min(1000, 'Must be at least 1s').max(MAX_COOLDOWN_MS, 'Must be at most 90d'))
+      .transform((ms) => Math.ceil(ms / 1000))
+      .optional(),
+  }),
 ]);
 export type CreateTriggerBody = z.output<typeof CreateTriggerBody>;
 
 export const TriggerListQuery = z.strictObject({ ...paginationQuery });
 export type TriggerListQuery = z.output<typeof TriggerListQuery>;
+
+export const DeliveryListQuery = z.strictObject({
+  ...paginationQuery,
+  outcome: z.enum(['started', 'failed', 'skipped']).optional(),
+});
+export type DeliveryListQuery = z.output<typeof DeliveryListQuery>;

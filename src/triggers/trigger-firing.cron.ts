@@ -1,0 +1,36 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { parseDuration } from '../../workers/contracts/duration.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
+import { TriggersService } from './triggers.service.js';
+
+/** Runs that ended (and events emitted) longer ago than this, while no replica ran the job, fire no trigger. */
+const LOOK_BACK = '10 minutes';
+const BATCH = 200;
+
+/**
+ * Starts the runs that run-completion and event triggers call for, one replica at a time, each
+ * once per ended run or emitted event.
+ */
+@Injectable()
+export class TriggerFiringJob implements OnApplicationBootstrap {
+  static readonly JOB = 'trigger-firing';
+  readonly logger = new Logger(TriggerFiringJob.name);
+
+  constructor(
+    private readonly triggers: TriggersService,
+    readonly leader: LeaderLock,
+    readonly scheduler: SchedulerRegistry,
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'TRIGGER_POLL_INTERVAL'>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    scheduleLeaderJob(this, TriggerFiringJob.JOB, parseDuration(this.config.TRIGGER_POLL_INTERVAL)!, async () => {
+      const completions = await this.triggers.fireCompletions(LOOK_BACK, BATCH);
+      const events = await this.triggers.fireEvents(LOOK_BACK, BATCH);
+      if (completions) this.logger.log(`Run-completion triggers started ${completions} run(s)`);
+      if (events) this.logger.log(`Event triggers started ${events} run(s)`);
+    });
+  }
+}
