@@ -26,16 +26,16 @@ import { z } from 'zod';
 export default definePlugin({
   name: ${JSON.stringify(name)}, version: '1.0.0',
   steps: [defineStep({
-    id: 'train', title: 'Train', input: z.object({ model: z.string(), accuracy: z.number(), failFirst: z.boolean().default(false), stage: z.enum(['staging', 'production']).optional() }),
+    id: 'train', title: 'Train', input: z.object({ model: z.string(), accuracy: z.number(), failFirst: z.boolean().default(false), stage: z.enum(['staging', 'production']).optional(), ifProduction: z.number().nullable().optional() }),
     output: z.object({ version: z.number(), production: z.number().nullable(), attempt: z.number() }),
-    run: async ({ model, accuracy, failFirst, stage }, ctx) => {
+    run: async ({ model, accuracy, failFirst, stage, ifProduction }, ctx) => {
       const artifact = await ctx.artifacts.put(ctx.artifacts.ownKey('model.json'), JSON.stringify({ weights: [accuracy] }), { contentType: 'application/json' });
       const { version } = await ctx.models.register({
         name: model, metrics: { accuracy, f1: accuracy - 0.05 }, params: { depth: Math.round(accuracy * 10) },
         dataset: { artifact: 'datasets/iris.ndjson', rows: 150 }, artifact, algorithm: 'random-forest', task: 'classification',
       });
       if (failFirst && ctx.attempt === 1) throw new StepError('planned failure after registering', { retryable: true });
-      if (stage) await ctx.models.promote(model, version, stage);
+      if (stage) await ctx.models.promote(model, version, stage, ifProduction === undefined ? {} : { ifProduction });
       const production = await ctx.models.get(model, 'production');
       return { version, production: production ? production.version : null, attempt: ctx.attempt };
     },
@@ -148,6 +148,20 @@ describe('model registry', () => {
     expect(Object.values(after).filter((s) => s === 'production')).toHaveLength(1);
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM model_version v JOIN model m ON m.id = v.model_id WHERE m.tenant_id = $1 AND m.name = $2 AND v.stage = 'production'`, [tenant.tenantId, model]);
     expect(rows[0].n).toBe(1);
+  });
+
+  it('a step promotes only over the production version it expected; otherwise production_changed and nothing moves', async () => {
+    const guarded = uniqueName('guarded');
+    await train(guarded, 0.7, { stage: 'production', ifProduction: null });
+    // Decided as if there were no production version, but version 1 is: refused, every attempt.
+    const stale = await runToEnd(tenant, newPipeline(uniqueName('train'), { fit: { uses: `${plugin}/train@^1`, with: { model: guarded, accuracy: 0.9, stage: 'production', ifProduction: null } } }));
+    expect(stale.status).toBe('failed');
+    expect(stepOf(stale, 'fit').error).toMatchObject({ stepCode: 'production_changed', message: expect.stringMatching(/version 1 of .* is in production now, not none/) });
+    const stages = async () => (await versions(guarded)).map((v) => [v.version, v.stage]).sort();
+    expect(await stages()).toEqual([[1, 'production'], [2, 'none']]);
+    // Decided against version 1, which is still production: promoted.
+    await train(guarded, 0.95, { stage: 'production', ifProduction: 1 });
+    expect(await stages()).toEqual([[1, 'archived'], [2, 'none'], [3, 'production']]);
   });
 
   it('rollback is 409 when there is no earlier production version', async () => {

@@ -39,8 +39,9 @@ export class ModelStore {
       await onChange?.({ type: 'model.registered', name: call.registration.name, version, metrics: call.registration.metrics, replayed });
       return { ok: true, registered: { name: call.registration.name, version } };
     }
-    const moved = await this.promote(caller, call.name, call.version, call.stage);
+    const moved = await this.promote(caller, call.name, call.version, call.stage, call.ifProduction);
     if (!moved) return { ok: false, message: `model ${call.name} has no version ${call.version}` };
+    if ('stale' in moved) return { ok: true, stale: { production: moved.stale } };
     if (moved.from !== call.stage) await onChange?.({ type: 'model.promoted', name: call.name, version: call.version, from: moved.from, to: call.stage, archived: moved.archived });
     return { ok: true, promoted: { name: call.name, version: call.version, stage: call.stage } };
   }
@@ -82,13 +83,21 @@ export class ModelStore {
     });
   }
 
-  /** As the API's promote: the model row locked, the production version archived when another takes its place. */
-  async promote(caller: ModelCaller, name: string, version: number, stage: ModelStage): Promise<{ from: ModelStage; archived: number[] } | null> {
+  /**
+   * As the API's promote: the model row locked, the production version archived when another takes
+   * its place. With `ifProduction` (a version or null), only while that is the production version:
+   * checked under the lock, so two conditional promotes made against the same champion cannot both win.
+   */
+  async promote(caller: ModelCaller, name: string, version: number, stage: ModelStage, ifProduction?: number | null): Promise<{ from: ModelStage; archived: number[] } | { stale: number | null } | null> {
     return inTransaction(this.pool, async (client) => {
       const { rows: [model] } = await client.query<{ id: string }>('SELECT id FROM model WHERE tenant_id = $1 AND name = $2 FOR UPDATE', [caller.tenantId, name]);
       if (!model) return null;
       const { rows: [target] } = await client.query<{ id: string; stage: ModelStage }>('SELECT id, stage FROM model_version WHERE model_id = $1 AND version = $2', [model.id, version]);
       if (!target) return null;
+      if (ifProduction !== undefined) {
+        const { rows: [current] } = await client.query<{ version: number }>(`SELECT version FROM model_version WHERE model_id = $1 AND stage = 'production'`, [model.id]);
+        if ((current?.version ?? null) !== ifProduction) return { stale: current?.version ?? null };
+      }
       if (target.stage === stage) return { from: stage, archived: [] };
       const archived: number[] = [];
       if (stage === 'production') {
@@ -125,6 +134,9 @@ export function checkCall(call: ModelCall): string | undefined {
   if (call.op === 'get' || call.op === 'promote') {
     if (!(MODEL_STAGES as readonly unknown[]).includes(call.stage)) return `stage must be one of ${MODEL_STAGES.join(', ')}`;
     if (call.op === 'promote' && (!Number.isInteger(call.version) || call.version < 1 || call.version > 2_147_483_647)) return 'version must be a whole number from 1';
+    if (call.op === 'promote' && call.ifProduction !== undefined && call.ifProduction !== null && (!Number.isInteger(call.ifProduction) || call.ifProduction < 1 || call.ifProduction > 2_147_483_647)) {
+      return 'ifProduction must be a version or null';
+    }
     return undefined;
   }
   if (call.op !== 'register') return 'unknown model registry operation';

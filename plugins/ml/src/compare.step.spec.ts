@@ -71,6 +71,27 @@ describe('ml/compare', () => {
     expect(result.models.map((v) => [v.version, v.stage])).toEqual([[1, 'archived'], [2, 'production']]);
   });
 
+  it('promotes only over the champion it was compared with: when another run promoted meanwhile, it compares again with the new one', async () => {
+    const { artifacts, test, good, poor, score } = await shared;
+    const [goodScore, poorScore] = [(await score(good)).accuracy!, (await score(poor)).accuracy!];
+    // The challenger (version 3, the good forest again) beats version 1; just before it promotes,
+    // another run makes version 2 (as good) production. Against version 2 it does not win: kept out.
+    const result = await runStepForTest(compareStep, { name: 'iris', challenger: { version: 3 }, dataset: test, promote: true }, {
+      artifacts, models: [version('iris', 1, poor.artifact, 'production'), version('iris', 2, good.artifact, 'none'), version('iris', 3, good.artifact, 'none')],
+      beforeModelCall: (call, registry) => {
+        if (call.op !== 'promote' || registry[1]!.stage === 'production') return;
+        registry[0]!.stage = 'archived';
+        registry[1]!.stage = 'production';
+      },
+    });
+    expect(outputsOf(result)).toEqual({
+      decision: 'keep', metric: 'accuracy', promoted: false,
+      champion: { version: 2, artifact: good.artifact, score: goodScore }, challenger: { version: 3, artifact: good.artifact, score: goodScore },
+    });
+    expect(goodScore).toBeGreaterThan(poorScore);
+    expect(result.models.map((v) => [v.version, v.stage])).toEqual([[1, 'archived'], [2, 'production'], [3, 'none']]);
+  });
+
   it('a worse challenger loses: keep, and nothing is promoted even with promote: true', async () => {
     const { artifacts, test, good, poor } = await shared;
     const result = await runStepForTest(compareStep, { name: 'iris', challenger: { ...poor, version: 2 }, dataset: test, promote: true }, {

@@ -46,7 +46,6 @@ export const compareStep = defineStep({
     if (promote && challengerVersion === undefined) {
       throw new StepError('promote: true needs the challenger\'s registered `version` (register it with ml/register first)', { retryable: false, code: 'invalid_input' });
     }
-    const champion = await ctx.models.get(name, 'production');
     const score = async (artifact: string) => {
       const { metrics } = await scoreModel(await readModel(artifact, ctx), dataset.artifact, ctx);
       const value = metrics[metric];
@@ -55,22 +54,39 @@ export const compareStep = defineStep({
       return value;
     };
     const challenger = { ...(challengerVersion !== undefined && { version: challengerVersion }), artifact: challengerArtifact, score: await score(challengerArtifact) };
-    const championScore = champion ? { version: champion.version, artifact: champion.artifact, score: await score(champion.artifact) } : null;
     const lower = LOWER_IS_BETTER.has(metric);
-    const gain = championScore ? (lower ? championScore.score - challenger.score : challenger.score - championScore.score) : Infinity;
-    const same = championScore !== null && challengerVersion !== undefined && championScore.version === challengerVersion;
-    const decision: 'promote' | 'keep' = !same && gain > margin ? 'promote' : 'keep';
-    let promoted = false;
-    if (decision === 'promote' && promote) {
-      await ctx.models.promote(name, challengerVersion!, 'production');
-      promoted = true;
+    // The promote applies only over the champion this decision was made against; when another
+    // compare promoted in between, the challenger is scored again against the new champion.
+    for (let round = 1; ; round++) {
+      const champion = await ctx.models.get(name, 'production');
+      const championScore = champion ? { version: champion.version, artifact: champion.artifact, score: await score(champion.artifact) } : null;
+      const gain = championScore ? (lower ? championScore.score - challenger.score : challenger.score - championScore.score) : Infinity;
+      const same = championScore !== null && challengerVersion !== undefined && championScore.version === challengerVersion;
+      const decision: 'promote' | 'keep' = !same && gain > margin ? 'promote' : 'keep';
+      let promoted = false;
+      if (decision === 'promote' && promote) {
+        try {
+          await ctx.models.promote(name, challengerVersion!, 'production', { ifProduction: champion?.version ?? null });
+          promoted = true;
+        } catch (error) {
+          if (error instanceof StepError && error.code === 'production_changed' && round < MAX_ROUNDS) continue;
+          throw error;
+        }
+      }
+      return report({ decision, metric, champion: championScore, challenger, promoted }, ctx);
     }
-    ctx.metric(`ml_compare_${metric}`, challenger.score, { role: 'challenger' });
-    if (championScore) ctx.metric(`ml_compare_${metric}`, championScore.score, { role: 'champion' });
-    ctx.log('compared', { metric, decision, promoted, challenger: challenger.score, champion: championScore?.score ?? null });
-    return { decision, metric, champion: championScore, challenger, promoted };
   },
 });
+
+const MAX_ROUNDS = 5;
+
+/** The comparison as step metrics, a log line and the step's outputs. */
+function report<T extends { decision: 'promote' | 'keep'; metric: string; champion: { score: number } | null; challenger: { score: number }; promoted: boolean }>(out: T, ctx: StepContext): T {
+  ctx.metric(`ml_compare_${out.metric}`, out.challenger.score, { role: 'challenger' });
+  if (out.champion) ctx.metric(`ml_compare_${out.metric}`, out.champion.score, { role: 'champion' });
+  ctx.log('compared', { metric: out.metric, decision: out.decision, promoted: out.promoted, challenger: out.challenger.score, champion: out.champion?.score ?? null });
+  return out;
+}
 
 /** A registered version of `name` by number, looked up through the stages `ctx.models.get` answers for. */
 async function findVersion(ctx: StepContext, name: string, version: number) {

@@ -161,6 +161,22 @@ describe('runStepForTest models', () => {
     expect(existing.stage).toBe('production');
   });
 
+  it('a conditional promote moves nothing when production is not the version expected, and fails retryable with production_changed', async () => {
+    const guarded = defineStep({
+      id: 'guarded', title: 'Guarded', input: z.object({ expect: z.number().nullable() }), output: z.looseObject({}),
+      run: async ({ expect: ifProduction }, ctx) => ctx.models.promote('iris', 2, 'production', { ifProduction }),
+    });
+    const versions = () => [1, 2].map((version) => ({ name: 'iris', version, stage: (version === 1 ? 'production' : 'none') as 'production' | 'none', metrics: {}, params: {}, dataset: null, artifact: `m${version}`, algorithm: null, task: null, runId: null, stepId: null, createdAt: '2026-01-01T00:00:00.000Z' }));
+    for (const expected of [null, 2]) {
+      const stale = await runStepForTest(guarded, { expect: expected }, { models: versions() });
+      expect(stale).toMatchObject({ ok: false, error: { stepCode: 'production_changed', retryable: true, message: expect.stringMatching(/^version 1 of iris is in production now/) } });
+      expect(stale.models.map((v) => v.stage)).toEqual(['production', 'none']);
+    }
+    const current = await runStepForTest(guarded, { expect: 1 }, { models: versions() });
+    expect(current.ok).toBe(true);
+    expect(current.models.map((v) => v.stage)).toEqual(['archived', 'production']);
+  });
+
   it('refuses a model name the registry would not accept, without calling it', async () => {
     const bad = stepThatRuns(async () => undefined);
     const step = { ...bad, run: async (_i: unknown, ctx: Parameters<typeof registering.run>[1]) => ctx.models.register({ name: 'no spaces', metrics: {}, artifact: 'x' }) };

@@ -3,7 +3,7 @@ import { hostAllowed } from './egress-hosts.js';
 import { sha256Digest } from './package/digest.js';
 import type { ArtifactResult, ArtifactTransport } from './step-artifacts.js';
 import type { HttpResult, HttpTransport } from './step-fetch.js';
-import type { ModelTransport, ModelVersionInfo } from './step-models.js';
+import type { ModelCall, ModelTransport, ModelVersionInfo } from './step-models.js';
 import { executeStep, type StepOutcome } from './execute-step.js';
 import { createStepContext, type LineageEntry, type LogEntry, type MetricEntry, type StepEventEntry } from './step-context.js';
 
@@ -24,6 +24,11 @@ export interface StepTestOptions {
   artifacts?: Record<string, string | Uint8Array>;
   /** What the tenant's model registry holds when the step starts (`ctx.models`): versions of any models. */
   models?: ModelVersionInfo[];
+  /**
+   * Called with the registry (to change it) before the step's registry call is answered: what
+   * another run does meanwhile, e.g. promoting a version between the step's `get` and `promote`.
+   */
+  beforeModelCall?: (call: ModelCall, registry: ModelVersionInfo[]) => void;
 }
 
 /** `artifacts`: the store after the step, by key, what it put included; `events`: what it emitted with `ctx.emit`. */
@@ -56,7 +61,7 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
     sink: { log: (entry) => logs.push(entry), metric: (entry) => metrics.push(entry), lineage: (entry) => lineage.push(entry), event: (entry) => events.push(entry) },
     http: options.http ?? directFetch(step.egress),
     artifacts: memoryArtifacts(store),
-    models: memoryModels(registry, { runId, stepId: step.id, idempotencyKey: `${runId}:${step.id}` }),
+    models: memoryModels(registry, { runId, stepId: step.id, idempotencyKey: `${runId}:${step.id}` }, options.beforeModelCall),
   });
   const outcome = await executeStep(step, viaJson(input), ctx);
   return { ...outcome, logs, metrics, lineage, events, artifacts: Object.fromEntries(store), models: registry };
@@ -79,9 +84,10 @@ function memoryArtifacts(store: Map<string, Buffer>): ArtifactTransport {
  * The harness's model registry: a list of versions, with the worker's rules (versions numbered per
  * model, one production version, a repeated registration of the same step and model replayed).
  */
-function memoryModels(registry: ModelVersionInfo[], caller: { runId: string; stepId: string; idempotencyKey: string }): ModelTransport {
+function memoryModels(registry: ModelVersionInfo[], caller: { runId: string; stepId: string; idempotencyKey: string }, before?: StepTestOptions['beforeModelCall']): ModelTransport {
   const replays = new Map<string, number>();
   return async (call) => {
+    before?.(call, registry);
     if (call.op === 'get') {
       const found = registry.filter((v) => v.name === call.name && v.stage === call.stage).sort((a, b) => b.version - a.version)[0];
       return { ok: true, found: found ? structuredClone(found) : null };
@@ -101,6 +107,8 @@ function memoryModels(registry: ModelVersionInfo[], caller: { runId: string; ste
     }
     const target = registry.find((v) => v.name === call.name && v.version === call.version);
     if (!target) return { ok: false, message: `model ${call.name} has no version ${call.version}` };
+    const production = registry.find((v) => v.name === call.name && v.stage === 'production')?.version ?? null;
+    if (call.ifProduction !== undefined && call.ifProduction !== production) return { ok: true, stale: { production } };
     if (call.stage === 'production') for (const v of registry) if (v.name === call.name && v.stage === 'production' && v !== target) v.stage = 'archived';
     target.stage = call.stage;
     return { ok: true, promoted: { name: call.name, version: call.version, stage: call.stage } };

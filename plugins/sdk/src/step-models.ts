@@ -42,10 +42,15 @@ export interface ModelVersionInfo {
 export type ModelCall =
   | { op: 'register'; registration: Omit<ModelRegistration, 'artifact'> & { artifact: string } }
   | { op: 'get'; name: string; stage: ModelStage }
-  | { op: 'promote'; name: string; version: number; stage: ModelStage };
+  /** `ifProduction`: only if this version (null: none) is still the production one; else `stale`. */
+  | { op: 'promote'; name: string; version: number; stage: ModelStage; ifProduction?: number | null };
 
 export type ModelResult =
-  | { ok: true; registered?: { name: string; version: number }; found?: ModelVersionInfo | null; promoted?: { name: string; version: number; stage: ModelStage } }
+  | {
+      ok: true; registered?: { name: string; version: number }; found?: ModelVersionInfo | null; promoted?: { name: string; version: number; stage: ModelStage };
+      /** A conditional promote found another production version (or none): nothing changed. */
+      stale?: { production: number | null };
+    }
   | { ok: false; message: string };
 
 export type ModelTransport = (call: ModelCall) => Promise<ModelResult>;
@@ -62,8 +67,13 @@ export interface StepModels {
   register(registration: ModelRegistration): Promise<{ name: string; version: number }>;
   /** The version of `name` in `stage` (the newest one, for stages other than production), or null. */
   get(name: string, stage?: ModelStage): Promise<ModelVersionInfo | null>;
-  /** Moves a version to `stage`; promoting to production archives the one in production before. */
-  promote(name: string, version: number, stage: ModelStage): Promise<{ name: string; version: number; stage: ModelStage }>;
+  /**
+   * Moves a version to `stage`; promoting to production archives the one in production before.
+   * With `ifProduction` (a version, or null for none) it moves only if that is still the production
+   * version, and otherwise fails with the retryable code `production_changed`: a decision made
+   * against one champion is not applied over another.
+   */
+  promote(name: string, version: number, stage: ModelStage, options?: { ifProduction?: number | null }): Promise<{ name: string; version: number; stage: ModelStage }>;
 }
 
 export function createStepModels(transport: ModelTransport): StepModels {
@@ -95,11 +105,18 @@ export function createStepModels(transport: ModelTransport): StepModels {
       checkStage(stage);
       return (await call({ op: 'get', name, stage })).found ?? null;
     },
-    async promote(name: string, version: number, stage: ModelStage) {
+    async promote(name: string, version: number, stage: ModelStage, options: { ifProduction?: number | null } = {}) {
       checkName(name);
       checkStage(stage);
       if (!Number.isInteger(version) || version < 1) throw invalid(`version ${version} must be a whole number from 1`);
-      return (await call({ op: 'promote', name, version, stage })).promoted!;
+      const { ifProduction } = options;
+      if (ifProduction !== undefined && ifProduction !== null && (!Number.isInteger(ifProduction) || ifProduction < 1)) throw invalid(`ifProduction ${ifProduction} must be a version or null`);
+      const result = await call({ op: 'promote', name, version, stage, ...(ifProduction !== undefined && { ifProduction }) });
+      if (result.stale) {
+        const now = result.stale.production === null ? 'no version' : `version ${result.stale.production}`;
+        throw new StepError(`${now} of ${name} is in production now, not ${ifProduction === null ? 'none' : `version ${ifProduction}`}: version ${version} was not promoted`, { retryable: true, code: 'production_changed' });
+      }
+      return result.promoted!;
     },
   });
 }
