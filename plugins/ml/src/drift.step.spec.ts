@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runStepForTest } from '../../sdk/src/index.js';
 import { driftStep } from './drift.step.js';
-import { ksStatistic, psi, quantile } from './drift-stats.js';
+import { kolmogorovSurvival, ksPValue, ksStatistic, psi, quantile } from './drift-stats.js';
 import { IRIS_FEATURES, irisRows, ndjson, outputsOf } from './iris.test-data.js';
 
 /** The KS statistic by brute force: the gap between the two empirical CDFs at every value either sample holds. */
@@ -31,6 +31,19 @@ describe('drift statistics', () => {
     }
   });
 
+  it('KS p-value: the Kolmogorov distribution at its textbook points, continuous where its two series meet', () => {
+    // Critical values: P(K > 1.3581) = 0.05, P(K > 1.6276) = 0.01, P(K > 1.2239) = 0.10; the CDF at 1 is 0.7300003.
+    expect(kolmogorovSurvival(1.3580986)).toBeCloseTo(0.05, 5);
+    expect(kolmogorovSurvival(1.6276236)).toBeCloseTo(0.01, 5);
+    expect(kolmogorovSurvival(1.2238734)).toBeCloseTo(0.1, 3);
+    expect(kolmogorovSurvival(1)).toBeCloseTo(0.2699997, 6);
+    expect(kolmogorovSurvival(1.18 - 1e-12)).toBeCloseTo(kolmogorovSurvival(1.18), 11);
+    expect([kolmogorovSurvival(0), kolmogorovSurvival(0.1)]).toEqual([1, 1]);
+    expect(kolmogorovSurvival(10)).toBeLessThan(1e-80);
+    // Same-size samples of 150: √75 · D.
+    expect(ksPValue(0.2, 150, 150)).toBeCloseTo(kolmogorovSurvival(0.2 * Math.sqrt(75)), 15);
+  });
+
   it('PSI: quantiles as numpy gives them, and the textbook value for known shares', () => {
     expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5); // numpy.quantile([1,2,3,4], 0.5)
     expect(quantile([1, 2, 3, 4, 5], 0.1)).toBeCloseTo(1.4, 15); // numpy.quantile([1,2,3,4,5], 0.1)
@@ -51,17 +64,19 @@ describe('ml/drift', () => {
   it('finds drift in the shifted feature of an Iris copy, and emits model.drift_detected', async () => {
     const result = await runStepForTest(driftStep, { reference: { artifact: 'data/iris.ndjson' }, current: { artifact: 'data/shifted.ndjson' }, model: 'iris-species' }, { artifacts });
     outputsOf(result);
-    const out = outputsOf(result) as { drifted: boolean; features: Array<{ feature: string; psi: number; ks: number; drifted: boolean }> };
+    const out = outputsOf(result) as { drifted: boolean; features: Array<{ feature: string; psi: number; ks: number; ksPValue: number; drifted: boolean }> };
     expect(out.drifted).toBe(true);
     expect(out.features.map((f) => f.feature)).toEqual([...IRIS_FEATURES]);
     expect(out.features.filter((f) => f.drifted).map((f) => f.feature)).toEqual(['petal_length']);
     const petal = out.features.find((f) => f.feature === 'petal_length')!;
     expect(petal.ks).toBeCloseTo(ksBruteForce(iris.map((r) => r.petal_length), shifted.map((r) => r.petal_length)), 15);
     expect(petal.psi).toBeGreaterThan(0.2);
-    expect(out.features.find((f) => f.feature === 'sepal_width')).toMatchObject({ psi: 0, ks: 0, drifted: false });
+    expect(out.features.find((f) => f.feature === 'sepal_width')).toMatchObject({ psi: 0, ks: 0, ksPValue: 1, drifted: false });
+    expect(petal.ksPValue).toBeCloseTo(kolmogorovSurvival(petal.ks * Math.sqrt(75)), 15);
+    expect(petal.ksPValue).toBeLessThan(0.001);
     expect(result.events).toEqual([{
       type: 'model.drift_detected',
-      data: { model: 'iris-species', reference: 'data/iris.ndjson', current: 'data/shifted.ndjson', psiThreshold: 0.2, ksThreshold: 0.2, features: [{ feature: 'petal_length', psi: petal.psi, ks: petal.ks }] },
+      data: { model: 'iris-species', reference: 'data/iris.ndjson', current: 'data/shifted.ndjson', psiThreshold: 0.2, ksThreshold: 0.2, features: [{ feature: 'petal_length', psi: petal.psi, ks: petal.ks, ksPValue: petal.ksPValue }] },
     }]);
     expect(result.metrics.filter((m) => m.name === 'ml_drift_psi')).toHaveLength(4);
   });

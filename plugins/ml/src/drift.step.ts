@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { datasetInputSchema, defineStep, StepError } from '../../sdk/src/index.js';
-import { ksStatistic, psi } from './drift-stats.js';
+import { ksPValue, ksStatistic, psi } from './drift-stats.js';
 import { numericColumn, readRows } from './table.js';
 
 export const driftStep = defineStep({
@@ -23,7 +23,8 @@ export const driftStep = defineStep({
   }),
   output: z.strictObject({
     drifted: z.boolean(),
-    features: z.array(z.strictObject({ feature: z.string(), psi: z.number(), ks: z.number(), drifted: z.boolean() })),
+    /** `ksPValue`: the KS statistic's asymptotic p-value (reported; drift is decided on `ks`). */
+    features: z.array(z.strictObject({ feature: z.string(), psi: z.number(), ks: z.number(), ksPValue: z.number(), drifted: z.boolean() })),
   }),
   async run({ reference, current, features: given, bins, psiThreshold, ksThreshold, model }, ctx) {
     const [ref, cur] = await Promise.all([readRows(reference.artifact, ctx), readRows(current.artifact, ctx)]);
@@ -33,7 +34,8 @@ export const driftStep = defineStep({
     const scores = features.map((feature) => {
       const a = numericColumn(ref, feature, reference.artifact);
       const b = numericColumn(cur, feature, current.artifact);
-      const score = { feature, psi: psi(a, b, bins), ks: ksStatistic(a, b) };
+      const ks = ksStatistic(a, b);
+      const score = { feature, psi: psi(a, b, bins), ks, ksPValue: ksPValue(ks, a.length, b.length) };
       return { ...score, drifted: score.psi > psiThreshold || score.ks > ksThreshold };
     });
     for (const s of scores) {
@@ -45,7 +47,7 @@ export const driftStep = defineStep({
       ctx.emit('model.drift_detected', {
         ...(model && { model }), reference: reference.artifact, current: current.artifact, psiThreshold, ksThreshold,
         // The event stays small (8 KiB): the most drifted features first, at most 20.
-        features: drifted.sort((x, y) => y.psi - x.psi).slice(0, 20).map(({ feature, psi: p, ks }) => ({ feature, psi: p, ks })),
+        features: drifted.sort((x, y) => y.psi - x.psi).slice(0, 20).map(({ feature, psi: p, ks, ksPValue: pValue }) => ({ feature, psi: p, ks, ksPValue: pValue })),
       });
       ctx.log('warn', `drift in ${drifted.length} of ${scores.length} feature(s)`, { features: drifted.map((s) => s.feature) });
     }
