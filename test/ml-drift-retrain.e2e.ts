@@ -73,6 +73,7 @@ describe('examples/iris-drift-check.yaml → examples/iris-champion-challenger.y
     const retrain = await waitForRun(tenant, retrains[0]!.id, undefined, 120_000);
     expect(retrain.status, JSON.stringify(retrain)).toBe('succeeded');
     expect(retrain.inputs).toEqual({ dataset: 'datasets/current.ndjson', model, params: GOOD });
+    expect((await tenant.get(`/v1/runs/${retrain.id}`).expect(200)).body.triggeredBy).toEqual({ triggerId: trigger.id, delivery: seen[0]!.id, sourceRunId: firstCheck.id });
     const heldOut = parseNdjson<Iris>(await storedText(tenant.tenantId, (stepOf(retrain, 'split').outputs as { test: { artifact: string } }).test.artifact));
     const versions: Array<{ version: number; stage: string; artifact: string; dataset: { artifact: string }; run: { id: string } }> =
       (await tenant.get(`/v1/models/${model}/versions`).expect(200)).body.items;

@@ -49,7 +49,7 @@ describe('triggers', () => {
       const again = await Promise.all(Array.from({ length: 4 }, () => deliver({ order: { id: 42 } }, { delivery })));
       expect(again.map((r) => [r.status, r.body.runId, r.body.duplicate])).toEqual(Array.from({ length: 4 }, () => [200, first.body.runId, true]));
       const run = await waitForRun(tenant, first.body.runId);
-      expect(run).toMatchObject({ status: 'succeeded', trigger: 'webhook', inputs: { orderId: 42 } });
+      expect(run).toMatchObject({ status: 'succeeded', trigger: 'webhook', inputs: { orderId: 42 }, triggeredBy: { triggerId: new URL(url).pathname.split('/').pop(), delivery, sourceRunId: null } });
       expect((await runsOf(pipeline)).filter((r) => r.id === first.body.runId)).toHaveLength(1);
     });
 
@@ -159,6 +159,9 @@ describe('triggers', () => {
       const mappedDeliveries = await deliveriesOf(mapped.id);
       expect(mappedDeliveries.map((d) => [d.outcome, d.sourceRunId]).sort()).toEqual([['started', first!.id], ['started', second!.id]].sort());
       expect(mappedDeliveries.every((d) => /^event:\d+$/.test(d.id) && started.some((r) => r.id === d.runId))).toBe(true);
+      // A started run names the delivery and the run whose event caused it.
+      for (const d of mappedDeliveries) expect((await tenant.get(`/v1/runs/${d.runId}`).expect(200)).body.triggeredBy).toEqual({ triggerId: mapped.id, delivery: d.id, sourceRunId: d.sourceRunId });
+      expect((await tenant.get(`/v1/runs/${first!.id}`).expect(200)).body.triggeredBy).toBeNull();
 
       // The cooldown trigger (any source) started a run for the first event only; the other two are skipped, with why.
       const cooledDeliveries = (await deliveriesOf(cooled.id)).reverse();

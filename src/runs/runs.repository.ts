@@ -100,6 +100,16 @@ export class RunsRepository {
     );
   }
 
+  /** The trigger delivery that started a run (a webhook call, a run that ended, an emitted event), if one did. */
+  async triggerDelivery(tenantId: string, runId: string): Promise<{ triggerId: string; delivery: string; sourceRunId: string | null } | null> {
+    const [row] = await this.db.query(
+      `SELECT d.trigger_id AS "triggerId", d.delivery_id AS delivery, d.source_run_id AS "sourceRunId"
+         FROM trigger_delivery d JOIN trigger t ON t.id = d.trigger_id WHERE d.run_id = $2 AND t.tenant_id = $1`,
+      [tenantId, runId],
+    );
+    return row ?? null;
+  }
+
   list(tenantId: string, filter: RunFilter, limit: number, after?: KeysetCursor): Promise<RunEntity[]> {
     return this.listQuery(tenantId, filter, limit, after).getMany();
   }

@@ -70,6 +70,9 @@ const toEventPage = (events: RunEventEntity[], limit: number) => ({
   nextCursor: events.length === limit ? events[events.length - 1]!.id : null,
 });
 
+/** Runs that triggers start, each by one recorded delivery. */
+const TRIGGERED = new Set<RunTrigger>(['webhook', 'pipeline', 'event']);
+
 @Injectable()
 export class RunsService {
   private readonly logger = new Logger(RunsService.name);
@@ -174,21 +177,24 @@ export class RunsService {
 
   /**
    * The run with its steps, each step's attempts in time (`attempts`, for a Gantt chart) and the
-   * pinned pipeline's graph with each node's status (`graph`, for a DAG).
+   * pinned pipeline's graph with each node's status (`graph`, for a DAG); a run a trigger started
+   * names its delivery and the run that caused it (`triggeredBy`).
    */
   async get(principal: Principal, id: string) {
     const tenantId = principal.tenantId;
     const run = await this.require(tenantId, id);
-    const [steps, events, pinned] = await Promise.all([
+    const [steps, events, pinned, delivery] = await Promise.all([
       this.runs.findSteps(tenantId, id),
       this.runs.timelineEvents(tenantId, id, TIMELINE_EVENT_TYPES, TIMELINE_ITEMS),
       this.pipelines.findVersionOf(tenantId, run.pipelineId, run.version),
+      TRIGGERED.has(run.trigger) ? this.runs.triggerDelivery(tenantId, id) : null,
     ]);
     const attempts = attemptsByStep(events.map((e) => e.data) as Parameters<typeof attemptsByStep>[0]);
     const response = toRunResponse(run, steps);
     return {
       ...response,
       queueWaitMs: run.startedAt ? run.startedAt.getTime() - run.createdAt.getTime() : null,
+      triggeredBy: delivery,
       steps: response.steps.map((step, i) => ({
         ...step,
         attempts: attempts.get(step.id) ?? [],

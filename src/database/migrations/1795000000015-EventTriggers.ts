@@ -8,7 +8,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * as `skipped` deliveries, so that a user can see why nothing ran.
  *
  * Deliveries gain what a user reads in `GET /v1/triggers/{id}/deliveries`: the outcome and the run
- * that caused them (a completion's or an event's run).
+ * that caused them (a completion's or an event's run); a run started by a trigger finds its
+ * delivery by `run_id` (`triggeredBy` in `GET /v1/runs/{id}`).
  */
 export class EventTriggers1795000000015 implements MigrationInterface {
   name = 'EventTriggers1795000000015';
@@ -33,11 +34,13 @@ export class EventTriggers1795000000015 implements MigrationInterface {
       UPDATE trigger_delivery SET source_run_id = substr(delivery_id, 5)::uuid
        WHERE delivery_id ~ '^run:[0-9a-f-]{36}$' AND trigger_id IN (SELECT id FROM trigger WHERE type = 'pipeline');
       CREATE INDEX trigger_delivery_trigger_created_idx ON trigger_delivery (trigger_id, created_at DESC, delivery_id DESC);
+      CREATE INDEX trigger_delivery_run_idx ON trigger_delivery (run_id) WHERE run_id IS NOT NULL;
     `);
   }
 
   async down(db: QueryRunner): Promise<void> {
     await db.query(`
+      DROP INDEX trigger_delivery_run_idx;
       DROP INDEX trigger_delivery_trigger_created_idx;
       ALTER TABLE trigger_delivery DROP COLUMN outcome, DROP COLUMN source_run_id;
       DELETE FROM trigger WHERE type = 'event';
