@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDataSource } from '../src/database/data-source.js';
+import { TriggersRepository } from '../src/triggers/triggers.repository.js';
 import { signDelivery } from '../src/triggers/webhook-signature.js';
 import { api, newPipeline, newTenant, startRun, stepOf, uniqueName, until, waitForRun, type RunView, type TestTenant } from './support/builders.js';
 import { iris, upload } from './support/iris.js';
@@ -184,6 +186,29 @@ describe('triggers', () => {
       expect([...page1.items, ...page2.items].map((d: Delivery) => d.id)).toEqual(cooledDeliveries.map((d) => d.id).reverse());
       expect(page2.nextCursor).toBeNull();
     });
+  });
+
+  it('deliveries past their retention are deleted in batches, oldest first; newer ones stay', async () => {
+    const target = await save(uniqueName('kept'), { hello: { uses: 'core/echo@^1', with: {} } });
+    const trigger = (await tenant.post('/v1/triggers', { type: 'webhook', pipeline: target }).expect(201)).body.id as string;
+    const db = createDataSource(inject('databaseUrl'), 1);
+    await db.initialize();
+    try {
+      const ages = [40, 35, 32, 31, 1];
+      for (const [i, days] of ages.entries()) {
+        await db.query(`INSERT INTO trigger_delivery (trigger_id, delivery_id, created_at) VALUES ($1, $2, now() - $3::int * interval '1 day')`, [trigger, `d${i}`, days]);
+      }
+      const repository = new TriggersRepository(db);
+      const before = new Date(Date.now() - 30 * 86_400_000);
+      expect(await repository.pruneDeliveries(before, 2)).toBe(2);
+      const left = async () => (await db.query('SELECT delivery_id FROM trigger_delivery WHERE trigger_id = $1 ORDER BY delivery_id', [trigger])).map((r: { delivery_id: string }) => r.delivery_id);
+      expect(await left()).toEqual(['d2', 'd3', 'd4']);
+      expect(await repository.pruneDeliveries(before, 2)).toBe(2);
+      expect(await repository.pruneDeliveries(before, 2)).toBe(0);
+      expect(await left()).toEqual(['d4']);
+    } finally {
+      await db.destroy();
+    }
   });
 
   it('refuses triggers naming pipelines that do not exist or an expression that is not JSONata, naming the field', async () => {

@@ -100,6 +100,7 @@ export const CONFIG_VARIABLES = {
   BILLING_METER_STEP_SECONDS: spec(z.string().default('baton_step_seconds'), 'event_name of the Stripe meter counting step-seconds.'),
   SCHEDULE_RECONCILE_INTERVAL: spec(durationText.default('30s'), 'How often Temporal\'s Schedules are made to match the schedules in PostgreSQL (recreated, removed, repaired, paused or resumed), by one replica at a time.'),
   TRIGGER_POLL_INTERVAL: spec(durationText.default('2s'), 'How often runs that ended and events steps emitted are checked for run-completion and event triggers to fire, by one replica at a time.'),
+  TRIGGER_DELIVERY_RETENTION: spec(durationText.default('30d'), 'How long trigger deliveries are kept (`GET /v1/triggers/{id}/deliveries`); a webhook delivery id seen longer ago than this starts a new run.'),
   OPENLINEAGE_URL: spec(z.url().optional(), 'Where to POST OpenLineage run events of the steps that read or wrote datasets, once each run ends (e.g. Marquez at http://marquez:5000/api/v1/lineage). Unset: not forwarded.'),
   OPENLINEAGE_API_KEY: spec(z.string().min(1).optional(), 'Sent as `Authorization: Bearer <key>` with the OpenLineage events.', true),
   OPENLINEAGE_INTERVAL: spec(durationText.default('10s'), 'How often ended runs are checked for lineage to forward, by one replica at a time.'),

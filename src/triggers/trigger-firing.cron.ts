@@ -8,6 +8,9 @@ import { TriggersService } from './triggers.service.js';
 /** Runs that ended (and events emitted) longer ago than this, while no replica ran the job, fire no trigger. */
 const LOOK_BACK = '10 minutes';
 const BATCH = 200;
+/** Deliveries past their retention are deleted in small batches, at most this often. */
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_BATCH = 1_000;
 
 /**
  * Starts the runs that run-completion and event triggers call for, one replica at a time, each
@@ -22,8 +25,10 @@ export class TriggerFiringJob implements OnApplicationBootstrap {
     private readonly triggers: TriggersService,
     readonly leader: LeaderLock,
     readonly scheduler: SchedulerRegistry,
-    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'TRIGGER_POLL_INTERVAL'>,
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'TRIGGER_POLL_INTERVAL' | 'TRIGGER_DELIVERY_RETENTION'>,
   ) {}
+
+  private prunedAt = 0;
 
   onApplicationBootstrap(): void {
     scheduleLeaderJob(this, TriggerFiringJob.JOB, parseDuration(this.config.TRIGGER_POLL_INTERVAL)!, async () => {
@@ -31,6 +36,11 @@ export class TriggerFiringJob implements OnApplicationBootstrap {
       const events = await this.triggers.fireEvents(LOOK_BACK, BATCH);
       if (completions) this.logger.log(`Run-completion triggers started ${completions} run(s)`);
       if (events) this.logger.log(`Event triggers started ${events} run(s)`);
+      if (Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
+        const pruned = await this.triggers.pruneDeliveries(parseDuration(this.config.TRIGGER_DELIVERY_RETENTION)!, PRUNE_BATCH);
+        this.prunedAt = Date.now();
+        if (pruned) this.logger.log(`Deleted ${pruned} trigger deliveries past their retention`);
+      }
     });
   }
 }

@@ -187,7 +187,12 @@ export class TriggersRepository {
     );
   }
 
-  async pruneDeliveries(before: Date): Promise<void> {
-    await this.db.query('DELETE FROM trigger_delivery WHERE created_at < $1', [before]);
+  /** Deletes up to `limit` deliveries made before `before` (oldest first, on `trigger_delivery_created_idx`); returns how many. */
+  async pruneDeliveries(before: Date, limit: number): Promise<number> {
+    const [, count]: [unknown, number] = await this.db.query(
+      `DELETE FROM trigger_delivery WHERE ctid IN (SELECT ctid FROM trigger_delivery WHERE created_at < $1 ORDER BY created_at LIMIT $2)`,
+      [before, limit],
+    );
+    return count;
   }
 }

@@ -128,6 +128,17 @@ export class TriggersService {
     return { duplicate: false, runId };
   }
 
+  /** Deletes deliveries older than `retentionMs`, `batch` at a time; returns how many. */
+  async pruneDeliveries(retentionMs: number, batch: number): Promise<number> {
+    const before = new Date(Date.now() - retentionMs);
+    let [total, deleted] = [0, 0];
+    do {
+      deleted = await this.triggers.pruneDeliveries(before, batch);
+      total += deleted;
+    } while (deleted === batch);
+    return total;
+  }
+
   /** Starts the runs that runs which ended call for (run-completion triggers); returns how many started. */
   async fireCompletions(window: string, batch: number): Promise<number> {
     let started = 0;
