@@ -219,6 +219,8 @@ describe('triggers', () => {
       [{ type: 'pipeline', pipeline: target, source: 'no-such-source' }, 'source'],
       [{ type: 'event', event: 'model.drift_detected', pipeline: target, source: 'no-such-source' }, 'source'],
       [{ type: 'event', event: 'model.drift_detected', pipeline: target, inputs: '{ "a": event.' }, 'inputs'],
+      [{ type: 'event', event: 'model.drift_detected', pipeline: target, source: target }, 'source'],
+      [{ type: 'pipeline', pipeline: target, source: target, on: 'finished' }, 'source'],
     ];
     for (const [body, field] of cases) {
       const response = await tenant.post('/v1/triggers', body).expect(422);

@@ -54,6 +54,8 @@ export class TriggersService {
     if (!(await this.pipelineExists(principal.tenantId, body.pipeline))) problems.push({ path: 'pipeline', message: `Pipeline ${body.pipeline} was not found` });
     const source = body.type === 'webhook' ? undefined : body.source;
     if (source && !(await this.pipelineExists(principal.tenantId, source))) problems.push({ path: 'source', message: `Pipeline ${source} was not found` });
+    // A pipeline started by its own runs' end or events would start itself again, forever.
+    if (source === body.pipeline) problems.push({ path: 'source', message: 'A trigger cannot start the pipeline it listens to' });
     if (body.type !== 'pipeline' && body.inputs) {
       try {
         jsonata(body.inputs);
