@@ -18,6 +18,9 @@ import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
 import { startWorker } from '../../workers/worker.js';
+import { median, time } from './stats.js';
+
+export { median, time };
 
 export const RAW_TASK_QUEUE = 'bench-raw';
 export const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 7);
@@ -45,17 +48,6 @@ const freePort = () =>
     });
   });
 
-export const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-export async function time(fn: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await fn();
-  return performance.now() - started;
-}
 
 /** Runs `a` and `b` alternately, once each to warm up and then ITERATIONS times; returns their times in ms. */
 export async function compare(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<{ a: number[]; b: number[] }> {

@@ -1,4 +1,5 @@
 import { RandomForestClassifier } from 'ml-random-forest';
+import MultivariateLinearRegression from 'ml-regression-multivariate-linear';
 import { describe, expect, it } from 'vitest';
 import { runStepForTest, type ModelVersionInfo } from '../../sdk/src/index.js';
 import { IRIS_FEATURES, irisRows, ndjson, parseNdjson, outputsOf } from './iris.test-data.js';
@@ -20,6 +21,19 @@ describe('ml/predict', () => {
     const expected = RandomForestClassifier.load(file.model as never).predict(unlabelled.map((r) => IRIS_FEATURES.map((f) => r[f]))).map((c) => file.classes![c]);
     expect(parseNdjson(result.artifacts[out.dataset.artifact]!)).toEqual(unlabelled.map((r, i) => ({ ...r, predicted_species: expected[i] })));
     expect(result.lineage.map((l) => l.direction)).toEqual(['input', 'input', 'output']);
+  });
+
+  it('replaces a column of that name where it stands, and takes any name as a column (even __proto__)', async () => {
+    const rows = irisRows();
+    const fitted = await runStepForTest(trainStep, { dataset: { artifact: 'data/iris.ndjson' }, algorithm: 'linear_regression', features: ['sepal_length', 'petal_length'], label: 'petal_width' }, { artifacts: { 'data/iris.ndjson': ndjson(rows) } });
+    const model = (outputsOf(fitted) as { model: { artifact: string } }).model;
+    const file = JSON.parse(fitted.artifacts[model.artifact]!.toString()) as ModelFile;
+    const values = MultivariateLinearRegression.load(file.model as never).predict(rows.map((r) => [r.sepal_length, r.petal_length])).map(([v]) => v!);
+    for (const column of ['sepal_width', '__proto__', 'prediction']) {
+      const result = await runStepForTest(predictStep, { model, dataset: { artifact: 'data/iris.ndjson' }, column }, { artifacts: fitted.artifacts });
+      const written = result.artifacts[(outputsOf(result) as { dataset: { artifact: string } }).dataset.artifact]!.toString();
+      expect(written).toBe(ndjson(rows.map((row, i) => ({ ...row, [column]: values[i] }))));
+    }
   });
 
   it('uses a registered model by name and stage (production by default), and names the version it used', async () => {

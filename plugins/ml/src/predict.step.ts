@@ -36,8 +36,10 @@ export const predictStep = defineStep({
     const file = await readModel(used.artifact, ctx);
     const rows = await readRows(dataset.artifact, ctx);
     const { values } = rows.length ? load(file).predict(featureMatrix(rows, file.features, dataset.artifact)) : { values: [] };
-    const scored = rows.map((row, i) => ({ ...row, [column]: predictedLabel(file, values[i]!) }));
-    const written = await ctx.artifacts.writeDataset(ctx.artifacts.ownKey('predictions.ndjson'), scored);
+    // The rows were parsed for this step alone: the column goes into them rather than into a copy of
+    // every row. Defined, not assigned, so that a column named `__proto__` is a column as in a literal.
+    rows.forEach((row, i) => Object.defineProperty(row, column, { value: predictedLabel(file, values[i]!), enumerable: true, writable: true, configurable: true }));
+    const written = await ctx.artifacts.writeDataset(ctx.artifacts.ownKey('predictions.ndjson'), rows);
     ctx.lineage.output(written);
     ctx.log('scored', { rows: rows.length, algorithm: file.algorithm, ...used });
     return { dataset: written, count: rows.length, model: used };

@@ -26,20 +26,22 @@ export const splitStep = defineStep({
     const rows = await readRows(dataset.artifact, ctx);
     const engine = MersenneTwister19937.seed(seed);
     // Rows by class when stratifying (classes in order of first appearance), else one group.
+    // Appended in place: copying a group per row made this quadratic (30 s for 100,000 rows).
     const groups = new Map<string, number[]>();
     const labels = stratify ? labelColumn(rows, stratify, dataset.artifact) : undefined;
     rows.forEach((_, index) => {
       const key = labels ? labelKey(labels[index]!) : '';
-      groups.set(key, [...(groups.get(key) ?? []), index]);
+      const group = groups.get(key);
+      if (group) group.push(index);
+      else groups.set(key, [index]);
     });
     const part = { train: [] as number[], test: [] as number[], validation: [] as number[] };
     for (const indexes of groups.values()) {
-      const shuffled = shuffle(engine, [...indexes]);
+      const shuffled = shuffle(engine, indexes);
       const test = Math.round(shuffled.length * testSize);
       const validation = Math.round(shuffled.length * validationSize);
-      part.test.push(...shuffled.slice(0, test));
-      part.validation.push(...shuffled.slice(test, test + validation));
-      part.train.push(...shuffled.slice(test + validation));
+      // One at a time: push(...slice) overflows the call stack past ~120,000 indexes.
+      shuffled.forEach((index, i) => (i < test ? part.test : i < test + validation ? part.validation : part.train).push(index));
     }
     if (part.train.length === 0 || part.test.length === 0) {
       throw new StepError(`${rows.length} row(s) are too few to split into train and test sets`, { retryable: false, code: 'too_few_rows' });

@@ -15,24 +15,32 @@ export async function readRows(artifact: string, ctx: StepContext): Promise<Row[
   return rows as Row[];
 }
 
-/** What the rows are, whatever key or formatting they were stored under: how a model knows its training data again. */
+/**
+ * What the rows are, whatever key or formatting they were stored under: how a model knows its training
+ * data again. The SHA-256 of `JSON.stringify(rows)`, fed one row at a time so that the text of a large
+ * dataset is never held whole.
+ */
 export function rowsDigest(rows: readonly Row[]): string {
-  return `sha256:${createHash('sha256').update(JSON.stringify(rows)).digest('hex')}`;
+  const hash = createHash('sha256').update('[');
+  rows.forEach((row, index) => hash.update(index ? `,${JSON.stringify(row)}` : JSON.stringify(row)));
+  return `sha256:${hash.update(']').digest('hex')}`;
 }
 
 /** The feature columns of the rows as numbers; a missing or non-numeric value fails the step naming the row and column. */
 export function featureMatrix(rows: readonly Row[], features: readonly string[], artifact: string): number[][] {
-  return rows.map((row, index) => features.map((feature) => {
-    const value = row[feature];
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new StepError(`${artifact} row ${index + 1}: feature \`${feature}\` is ${JSON.stringify(value) ?? 'missing'}, not a number`, { retryable: false, code: 'invalid_dataset' });
-    }
-    return value;
-  }));
+  return rows.map((row, index) => features.map((feature) => numberIn(row, feature, index, artifact)));
 }
 
 export function numericColumn(rows: readonly Row[], column: string, artifact: string): number[] {
-  return featureMatrix(rows, [column], artifact).map(([value]) => value!);
+  return rows.map((row, index) => numberIn(row, column, index, artifact));
+}
+
+function numberIn(row: Row, column: string, index: number, artifact: string): number {
+  const value = row[column];
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new StepError(`${artifact} row ${index + 1}: feature \`${column}\` is ${JSON.stringify(value) ?? 'missing'}, not a number`, { retryable: false, code: 'invalid_dataset' });
+  }
+  return value;
 }
 
 export function labelColumn(rows: readonly Row[], label: string, artifact: string): Label[] {
