@@ -4,7 +4,7 @@
  */
 import type { LogFields, LogLevel, MetricTags } from '../../plugins/sdk/src/step-context.js';
 import type { StepDomainEventType } from '../contracts/run.contract.js';
-import type { ArtifactCall, ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
+import { ARTIFACT_MAX_BYTES, type ArtifactCall, type ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpExchange, HttpResult } from '../../plugins/sdk/src/step-fetch.js';
 import type { ModelCall, ModelResult } from '../../plugins/sdk/src/step-models.js';
 
@@ -105,7 +105,7 @@ export const SANDBOX_LIMITS = {
   /** Largest request body a step may send through the broker (base64 of it, in characters). */
   maxHttpBodyChars: Math.ceil((10 * 1024 * 1024 * 4) / 3) + 4,
   /** Largest artifact a step may put or get in one call (base64 of it, in characters). */
-  maxArtifactChars: Math.ceil((32 * 1024 * 1024 * 4) / 3) + 4,
+  maxArtifactChars: Math.ceil((ARTIFACT_MAX_BYTES * 4) / 3) + 4,
   /** Largest `ctx.models` call, as JSON (the store bounds metrics, params and dataset at 64 KiB each). */
   maxModelCallBytes: 256 * 1024,
 } as const;

@@ -11,6 +11,7 @@ export type { LineageDataset, LineageEntry, LogEntry, LogFields, LogLevel, Metri
 export { StepError, isStepError } from './step-error.js';
 export { datasetInputSchema, datasetRefSchema } from './dataset-schemas.js';
 export type { ArtifactRef, DatasetRef, StepArtifacts } from './step-artifacts.js';
+export { ARTIFACT_MAX_BYTES } from './step-artifacts.js';
 export type { StepFetch } from './step-fetch.js';
 export type { StepErrorOptions } from './step-error.js';
 export { MODEL_NAME, MODEL_STAGES } from './step-models.js';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineStep } from './define-plugin.js';
 import { STEP_OUTPUT_MAX_BYTES } from './execute-step.js';
 import { runStepForTest } from './run-step-for-test.js';
+import { ARTIFACT_MAX_BYTES } from './step-artifacts.js';
 import { StepError } from './step-error.js';
 
 const stepThatRuns = (run: () => unknown, output: z.ZodType = z.looseObject({})) =>
@@ -183,5 +184,20 @@ describe('runStepForTest models', () => {
     const result = await runStepForTest(step as never, {});
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error.message).toMatch(/model name/);
+  });
+});
+
+describe('runStepForTest artifacts', () => {
+  it('refuses an artifact over the size limit at once, with a non-retryable artifact_too_large, and stores nothing', async () => {
+    const writing = (bytes: number) => defineStep({
+      id: 'write', title: 'Write', input: z.looseObject({}), output: z.looseObject({}),
+      run: async (_input, ctx) => ({ ...(await ctx.artifacts.put('out.bin', new Uint8Array(bytes))) }),
+    });
+    const over = await runStepForTest(writing(ARTIFACT_MAX_BYTES + 1), {});
+    expect(over).toMatchObject({ ok: false, error: { retryable: false, stepCode: 'artifact_too_large', message: expect.stringMatching(/out\.bin would be 33554433 bytes/) } });
+    expect(over.artifacts).toEqual({});
+    const atLimit = await runStepForTest(writing(ARTIFACT_MAX_BYTES), {});
+    expect(atLimit.ok).toBe(true);
+    expect(atLimit.artifacts['out.bin']).toHaveLength(ARTIFACT_MAX_BYTES);
   });
 });

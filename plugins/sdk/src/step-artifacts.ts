@@ -15,6 +15,9 @@ export interface DatasetRef extends ArtifactRef {
   rows: number;
 }
 
+/** The largest artifact one `put` or `get` carries; the worker refuses anything bigger. */
+export const ARTIFACT_MAX_BYTES = 32 * 1024 * 1024;
+
 export type ArtifactCall =
   | { op: 'put'; key: string; body: string; contentType: string }
   | { op: 'get'; key: string };
@@ -49,6 +52,10 @@ export function createStepArtifacts(transport: ArtifactTransport, identity: { ru
   const artifacts: StepArtifacts = {
     async put(key, data, options = {}) {
       const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
+      // Refused here, at once: the worker drops an oversized request, and the step would wait out its timeout.
+      if (bytes.length > ARTIFACT_MAX_BYTES) {
+        throw new StepError(`${key} would be ${bytes.length} bytes, over the ${ARTIFACT_MAX_BYTES}-byte limit of one artifact: write it in parts`, { retryable: false, code: 'artifact_too_large' });
+      }
       const contentType = options.contentType ?? (typeof data === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream');
       return (await call({ op: 'put', key, body: bytes.toString('base64'), contentType })).ref!;
     },
