@@ -51,6 +51,8 @@ export const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+export const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))]!;
+
 export async function time(fn: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await fn();
@@ -95,8 +97,13 @@ export async function withBenchDatabase(bench: (databaseUrl: string) => Promise<
   }
 }
 
-/** Starts the whole stack, hands it to `bench`, and stops it all afterwards. */
-export async function withBenchStack(rawActivities: Record<string, (...args: never[]) => Promise<unknown>>, bench: (stack: BenchStack) => Promise<void>): Promise<void> {
+/**
+ * Starts the whole stack, hands it to `bench`, and stops it all afterwards. `env` sets more of the
+ * API's and worker's configuration (e.g. a leader job's interval, so that it does not run meanwhile).
+ */
+export async function withBenchStack(
+  rawActivities: Record<string, (...args: never[]) => Promise<unknown>>, bench: (stack: BenchStack) => Promise<void>, env: Record<string, string> = {},
+): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'baton-bench-'));
   chmodSync(home, 0o755);
   const stops: Array<() => Promise<unknown>> = [];
@@ -108,7 +115,7 @@ export async function withBenchStack(rawActivities: Record<string, (...args: nev
     const port = await freePort();
     const config: RuntimeConfig = {
       // The benchmarks measure the engine, not the per-tenant request budget.
-      ...loadConfig({ BATON_HOME: join(home, 'baton'), PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', RATE_LIMIT_PER_MINUTE: '10000000' }),
+      ...loadConfig({ BATON_HOME: join(home, 'baton'), PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', RATE_LIMIT_PER_MINUTE: '10000000', ...env }),
       databaseUrl, temporalAddress: temporal.address,
     };
     const app = await createApi(config);
