@@ -300,7 +300,8 @@ await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
       { label: `GET /v1/triggers/{id}/deliveries, cursor ${deliveryDepth.toLocaleString()} deep (90)`, path: (t) => `/v1/triggers/${t === 'big' ? hot : smallTrigger}/deliveries?cursor=${encodeCursor(deliveries[t])}` },
       { label: 'GET /v1/models/{name}/versions (first page of 50)', path: () => '/v1/models/churn/versions' },
       { label: `GET /v1/models/{name}/versions, cursor ${versionDepth.toLocaleString()} deep (8)`, path: (t) => `/v1/models/churn/versions?cursor=${encodeCursor(versions[t].cursor)}` },
-      { label: `GET /v1/models/{name}/metrics?metric=accuracy`, path: () => '/v1/models/churn/metrics?metric=accuracy' },
+      { label: `GET /v1/models/{name}/metrics?metric=accuracy (1,000 items)`, path: () => '/v1/models/churn/metrics?metric=accuracy' },
+      { label: `GET /v1/models/{name}/metrics?metric=accuracy&limit=10`, path: () => '/v1/models/churn/metrics?metric=accuracy&limit=10' },
       { label: 'GET /v1/models (first page of 50)', path: () => '/v1/models' },
     ];
     const reads: Timing[] = [];
