@@ -109,6 +109,12 @@ describe('model registry', () => {
     expect(metrics.items.map((i: { version: number; value: number }) => [i.version, i.value])).toEqual([[1, 0.81], [2, 0.9]]);
     const all = (await tenant.get(`/v1/models/${model}/metrics`).expect(200)).body;
     expect(all.items[1]).toMatchObject({ version: 2, metrics: { accuracy: 0.9, f1: expect.closeTo(0.85, 5) }, runId: runs[1] });
+    // Bounded: the newest `limit` versions, still oldest first, and a cursor back to the older ones.
+    expect(metrics.nextCursor).toBeNull();
+    const newest = (await tenant.get(`/v1/models/${model}/metrics?metric=accuracy&limit=1`).expect(200)).body;
+    expect(newest.items.map((i: { version: number; value: number }) => [i.version, i.value])).toEqual([[2, 0.9]]);
+    const older = (await tenant.get(`/v1/models/${model}/metrics?metric=accuracy&limit=1&cursor=${newest.nextCursor}`).expect(200)).body;
+    expect(older).toMatchObject({ items: [{ version: 1, value: 0.81 }], nextCursor: null });
   });
 
   it('promotes, archives the previous production version, rolls back, and audits it all', async () => {
@@ -214,6 +220,8 @@ describe('model registry', () => {
     expect(paths((await tenant.get('/v1/models/bad%20name').expect(400)).body)).toEqual(['name']);
     expect(paths((await tenant.post(`/v1/models/${model}/versions/1/promote`, { stage: 'staging', colour: 'red' }).expect(400)).body)).toEqual(['colour']);
     expect(paths((await tenant.get(`/v1/models/${model}/versions?limit=0`).expect(400)).body)).toEqual(['query.limit']);
+    expect(paths((await tenant.get(`/v1/models/${model}/metrics?limit=1001`).expect(400)).body)).toEqual(['query.limit']);
+    expect(paths((await tenant.get(`/v1/models/${model}/metrics?cursor=nonsense`).expect(400)).body)).toEqual(['query.cursor']);
     const missing = await promote(99, 'staging').expect(404);
     expect(missing.body.code).toBe('version_not_found');
     await tenant.get(`/v1/models/${uniqueName('nothing')}`).expect(404);

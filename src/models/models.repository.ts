@@ -100,12 +100,12 @@ export class ModelsRepository {
     );
   }
 
-  /** Every version's metrics, oldest first: whether the model gets better. Bounded to the newest `limit`. */
-  metricsHistory(tenantId: string, modelId: string, limit: number): Promise<Array<Pick<ModelVersionRow, 'version' | 'stage' | 'metrics' | 'runId' | 'createdAt'>>> {
+  /** The newest `limit` versions' metrics (of those before version `before`, when given), oldest first. */
+  metricsHistory(tenantId: string, modelId: string, limit: number, before?: number): Promise<Array<Pick<ModelVersionRow, 'version' | 'stage' | 'metrics' | 'runId' | 'createdAt'>>> {
     return this.db.query(
       `SELECT * FROM (SELECT version, stage, metrics, run_id AS "runId", created_at AS "createdAt" FROM model_version
-         WHERE tenant_id = $1 AND model_id = $2 ORDER BY version DESC LIMIT $3) newest ORDER BY version`,
-      [tenantId, modelId, limit],
+         WHERE tenant_id = $1 AND model_id = $2 AND ($4::int IS NULL OR version < $4) ORDER BY version DESC LIMIT $3) newest ORDER BY version`,
+      [tenantId, modelId, limit, before ?? null],
     );
   }
 

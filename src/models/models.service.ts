@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
 import type { Principal } from '../common/auth/principal.js';
+import { RequestValidationError } from '../common/errors/baton-error.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import type { MetricsQuery, ModelListQuery, PromoteBody, RollbackBody, VersionListQuery } from './dto/models.dto.js';
 import { ModelsError } from './models.errors.js';
@@ -7,8 +9,21 @@ import { ModelsRepository, type Actor, type ModelRow, type ModelVersionRow, type
 
 /** The history shown with a model: its newest stage changes. */
 const HISTORY_SHOWN = 50;
-/** The metrics history covers this many newest versions. */
-const METRICS_VERSIONS = 1_000;
+/** A metrics page's cursor: the oldest version it showed; the next page is the versions before it. */
+const encodeVersionCursor = (version: number) => Buffer.from(JSON.stringify([version])).toString('base64url');
+
+function decodeVersionCursor(cursor: string | undefined): number | undefined {
+  if (!cursor) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const shape = z.tuple([z.int().min(1)]).safeParse(parsed);
+  if (!shape.success) throw new RequestValidationError([{ path: 'query.cursor', message: 'Not a cursor this API returned' }]);
+  return shape.data[0];
+}
 
 const versionView = (v: ModelVersionRow) => ({
   version: v.version,
@@ -64,21 +79,26 @@ export class ModelsService {
 
   /**
    * Each version's metrics in version order (oldest first), so a chart shows whether the model gets
-   * better; with `metric`, that metric's value alone (null where a version did not report it).
+   * better; with `metric`, that metric's value alone (null where a version did not report it). The
+   * newest `limit` versions (1,000 unless fewer are asked for): a model retrained every hour for a
+   * year has 8,760, and `nextCursor` pages back through the older ones.
    */
   async metrics(principal: Principal, name: string, query: MetricsQuery) {
     const model = await this.require(principal.tenantId, name);
-    const rows = await this.models.metricsHistory(principal.tenantId, model.id, METRICS_VERSIONS);
+    const rows = await this.models.metricsHistory(principal.tenantId, model.id, query.limit + 1, decodeVersionCursor(query.cursor));
+    // One version more than the page says whether older ones remain; it is the oldest, so dropped from the front.
+    const page = rows.length > query.limit ? rows.slice(1) : rows;
     return {
       model: model.name,
       ...(query.metric !== undefined && { metric: query.metric }),
-      items: rows.map((r) => ({
+      items: page.map((r) => ({
         version: r.version,
         stage: r.stage,
         createdAt: r.createdAt.toISOString(),
         runId: r.runId,
         ...(query.metric !== undefined ? { value: typeof r.metrics[query.metric] === 'number' ? r.metrics[query.metric] : null } : { metrics: r.metrics }),
       })),
+      nextCursor: rows.length > query.limit ? encodeVersionCursor(page[0]!.version) : null,
     };
   }
 

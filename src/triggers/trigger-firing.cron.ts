@@ -6,8 +6,9 @@ import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
 import { TriggersService } from './triggers.service.js';
 
 /** Runs that ended (and events emitted) longer ago than this, while no replica ran the job, fire no trigger. */
-const LOOK_BACK = '10 minutes';
-const BATCH = 200;
+export const LOOK_BACK = '10 minutes';
+/** Deliveries started per kind per pass; the rest wait for the next pass. */
+export const BATCH = 200;
 /** Deliveries past their retention are deleted in small batches, at most this often. */
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_BATCH = 1_000;

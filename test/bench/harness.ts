@@ -18,9 +18,9 @@ import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
 import { startWorker } from '../../workers/worker.js';
-import { median, time } from './stats.js';
+import { median, percentile, time } from './stats.js';
 
-export { median, time };
+export { median, percentile, time };
 
 export const RAW_TASK_QUEUE = 'bench-raw';
 export const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 7);
@@ -87,8 +87,13 @@ export async function withBenchDatabase(bench: (databaseUrl: string) => Promise<
   }
 }
 
-/** Starts the whole stack, hands it to `bench`, and stops it all afterwards. */
-export async function withBenchStack(rawActivities: Record<string, (...args: never[]) => Promise<unknown>>, bench: (stack: BenchStack) => Promise<void>): Promise<void> {
+/**
+ * Starts the whole stack, hands it to `bench`, and stops it all afterwards. `env` sets more of the
+ * API's and worker's configuration (e.g. a leader job's interval, so that it does not run meanwhile).
+ */
+export async function withBenchStack(
+  rawActivities: Record<string, (...args: never[]) => Promise<unknown>>, bench: (stack: BenchStack) => Promise<void>, env: Record<string, string> = {},
+): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'baton-bench-'));
   chmodSync(home, 0o755);
   const stops: Array<() => Promise<unknown>> = [];
@@ -100,7 +105,7 @@ export async function withBenchStack(rawActivities: Record<string, (...args: nev
     const port = await freePort();
     const config: RuntimeConfig = {
       // The benchmarks measure the engine, not the per-tenant request budget.
-      ...loadConfig({ BATON_HOME: join(home, 'baton'), PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', RATE_LIMIT_PER_MINUTE: '10000000' }),
+      ...loadConfig({ BATON_HOME: join(home, 'baton'), PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', RATE_LIMIT_PER_MINUTE: '10000000', ...env }),
       databaseUrl, temporalAddress: temporal.address,
     };
     const app = await createApi(config);

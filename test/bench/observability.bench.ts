@@ -12,7 +12,8 @@ import { encodeCursor } from '../../src/common/pagination/pagination.js';
 import { createDataSource } from '../../src/database/data-source.js';
 import { PIPELINE_SUMMARY_SQL } from '../../src/observability/observability.repository.js';
 import { RunsRepository, type RunFilter } from '../../src/runs/runs.repository.js';
-import { median, time, withBenchStack } from './harness.js';
+import { median, percentile, time, withBenchStack } from './harness.js';
+import { seedPipelines, seedRunEvents, seedRuns, seedStep, seedTenants } from './installation-seed.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 1_000_000);
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 100);
@@ -21,69 +22,33 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 60);
 const BIG_RUN_LOGS = 200_000;
 const PIPELINES_PER_TENANT = 5;
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))]!;
-
 /** The bench's own tenants (signed up through the API) plus TENANTS - 1 more, with pipelines and runs. */
 async function seed(db: DataSource, big: string, small: string): Promise<{ bigRun: string }> {
-  await db.query('SET synchronous_commit = off');
-  await db.query(`INSERT INTO tenant (id, name, plan, status) SELECT gen_random_uuid(), 'bench-' || g, 'self-hosted', 'active' FROM generate_series(1, $1) g`, [TENANTS - 1]);
-  await db.query(`CREATE TEMP TABLE bench_pipeline AS
-    SELECT t.id AS tenant_id, gen_random_uuid() AS id, 'p' || i AS name, t.id = $1 AS is_small FROM tenant t, generate_series(1, ${PIPELINES_PER_TENANT}) i`, [small]);
-  await db.query(`CREATE TEMP TABLE big_pipeline AS SELECT (row_number() OVER ()) - 1 AS idx, * FROM bench_pipeline WHERE NOT is_small`);
-  await db.query(`INSERT INTO pipeline (id, tenant_id, name, latest_version) SELECT id, tenant_id, name, 1 FROM bench_pipeline`);
-  await db.query(`INSERT INTO pipeline_version (id, tenant_id, pipeline_id, version, definition, pins, checksum)
-    SELECT gen_random_uuid(), tenant_id, id, 1, json_build_object('apiVersion', 'baton/v1', 'kind', 'Pipeline', 'name', name, 'sla', '10m',
-             'steps', json_build_object('extract', json_build_object('uses', 'postgres/query@^1'), 'check', json_build_object('uses', 'quality/expect@^1'), 'load', json_build_object('uses', 'postgres/load@^1'))),
-           '{}', 'bench' FROM bench_pipeline`);
+  const seeding = db.createQueryRunner();
   const started = Date.now();
-  // Runs of the big tenants spread over 30 days; the small tenant gets 100. 90% succeed, 8% fail
-  // (with a few kinds of error, one of them rare), 2% are cancelled; most are started by the API
-  // or a schedule, a few by webhooks and retries.
-  await db.query(`INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, created_at, started_at, ended_at, error)
-    SELECT gen_random_uuid(), p.tenant_id, p.id, p.name, 1, x.status,
-           CASE WHEN x.t < 0.7 THEN 'api' WHEN x.t < 0.95 THEN 'schedule' WHEN x.t < 0.99 THEN 'webhook' ELSE 'retry' END,
-           '{}', x.created, x.created + x.wait, x.created + x.wait + x.took,
-           CASE x.status WHEN 'failed' THEN jsonb_build_object('code', 'step_failed', 'step', 'load', 'message',
-             CASE WHEN x.g % 1000 = 0 THEN 'Step load failed: disk full on volume vol-' || x.g
-                  WHEN x.g % 3 = 0 THEN 'Step load failed: connection refused by warehouse-' || (x.g % 50) || ':5432'
-                  WHEN x.g % 3 = 1 THEN 'Step check failed: Quality checks failed: amount (' || (x.g % 7) || ')'
-                  ELSE 'Step extract failed: timeout after 30s' END) END
-      FROM (SELECT g, random() AS t, now() - random() * interval '30 days' AS created,
-                   random() * interval '2 seconds' AS wait, interval '1 second' + random() * interval '5 minutes' AS took,
-                   CASE WHEN (g / 500) % 100 < 90 THEN 'succeeded' WHEN (g / 500) % 100 < 98 THEN 'failed' ELSE 'cancelled' END AS status
-              FROM generate_series(0, $1 - 1) g) x
-      JOIN big_pipeline p ON p.idx = x.g % (SELECT count(*) FROM big_pipeline)`,
-    [RUNS]);
-  await db.query(`INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, created_at, started_at, ended_at)
-    SELECT gen_random_uuid(), p.tenant_id, p.id, p.name, 1, 'succeeded', 'api', '{}', c, c, c + interval '1 minute'
-      FROM bench_pipeline p, LATERAL (SELECT now() - random() * interval '30 days' AS c FROM generate_series(1, 20)) g WHERE p.is_small`);
-  console.log(`  runs: ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  let step = Date.now();
-  await db.query(`INSERT INTO run_step (run_id, step_id, tenant_id, uses, status, position, attempt, started_at, ended_at)
-    SELECT r.id, s.step_id, r.tenant_id, s.uses,
-           CASE WHEN r.status = 'failed' AND s.step_id = 'load' THEN 'failed' WHEN r.status = 'cancelled' THEN 'cancelled' ELSE 'succeeded' END,
-           s.position, 1, r.started_at + s.position * interval '1 second', r.started_at + (s.position + 1) * interval '1 second'
-      FROM run r, (VALUES ('extract', 'postgres/query@1.1.0', 0), ('check', 'quality/expect@1.1.0', 1), ('load', 'postgres/load@1.1.0', 2)) s(step_id, uses, position)`);
-  console.log(`  steps: ${((Date.now() - step) / 1000).toFixed(0)} s`);
-  step = Date.now();
-  const kinds = ['run.started', 'step.started', 'step.started', 'step.started', 'step.succeeded', 'step.succeeded', 'step.succeeded', 'step.log', 'step.log', 'run.completed'];
-  await db.query(`INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data, created_at)
-    SELECT r.id, r.tenant_id, k.type || ':' || i, k.type, CASE WHEN k.type LIKE 'step.%' THEN 'load' END,
-           CASE WHEN k.type = 'step.log' THEN jsonb_build_object('type', k.type, 'stepId', 'load', 'attempt', 1, 'level', CASE WHEN i % 2 = 0 THEN 'info' ELSE 'warn' END, 'message', 'loaded ' || i || ' batches')
-                ELSE jsonb_build_object('type', k.type) END,
-           r.created_at + i * interval '100 milliseconds'
-      FROM run r, generate_series(1, ${EVENTS_PER_RUN}) i, LATERAL (SELECT ($1::text[])[1 + (i - 1) % ${kinds.length}] AS type) k`, [kinds]);
-  console.log(`  events: ${((Date.now() - step) / 1000).toFixed(0)} s`);
-  // One long run of the big tenant with many log lines of several steps and levels.
-  const [{ id: bigRun }] = await db.query(`SELECT id FROM run WHERE tenant_id = $1 AND status = 'succeeded' ORDER BY created_at DESC LIMIT 1`, [big]);
-  await db.query(`INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data)
-    SELECT $1, $2, 'log:' || i, 'step.log', 'step' || (i % 4), jsonb_build_object('type', 'step.log', 'stepId', 'step' || (i % 4), 'attempt', 1,
-           'level', (ARRAY['debug', 'info', 'warn', 'error'])[1 + i % 4], 'message', 'row batch ' || i)
-      FROM generate_series(1, ${BIG_RUN_LOGS}) i`, [bigRun, big]);
-  step = Date.now();
-  await db.query('VACUUM ANALYZE');
-  console.log(`  vacuum analyze: ${((Date.now() - step) / 1000).toFixed(0)} s; seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return { bigRun };
+  try {
+    await seedTenants(seeding, TENANTS - 1);
+    await seedPipelines(seeding, small, PIPELINES_PER_TENANT);
+    // The small tenant gets 100 runs.
+    await seedStep('runs', () => seedRuns(seeding, RUNS, 100 / PIPELINES_PER_TENANT));
+    await seedStep('steps', () => seeding.query(`INSERT INTO run_step (run_id, step_id, tenant_id, uses, status, position, attempt, started_at, ended_at)
+      SELECT r.id, s.step_id, r.tenant_id, s.uses,
+             CASE WHEN r.status = 'failed' AND s.step_id = 'load' THEN 'failed' WHEN r.status = 'cancelled' THEN 'cancelled' ELSE 'succeeded' END,
+             s.position, 1, r.started_at + s.position * interval '1 second', r.started_at + (s.position + 1) * interval '1 second'
+        FROM run r, (VALUES ('extract', 'postgres/query@1.1.0', 0), ('check', 'quality/expect@1.1.0', 1), ('load', 'postgres/load@1.1.0', 2)) s(step_id, uses, position)`));
+    await seedStep('events', () => seedRunEvents(seeding, EVENTS_PER_RUN));
+    // One long run of the big tenant with many log lines of several steps and levels.
+    const [{ id: bigRun }] = await seeding.query(`SELECT id FROM run WHERE tenant_id = $1 AND status = 'succeeded' ORDER BY created_at DESC LIMIT 1`, [big]);
+    await seeding.query(`INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data)
+      SELECT $1, $2, 'log:' || i, 'step.log', 'step' || (i % 4), jsonb_build_object('type', 'step.log', 'stepId', 'step' || (i % 4), 'attempt', 1,
+             'level', (ARRAY['debug', 'info', 'warn', 'error'])[1 + i % 4], 'message', 'row batch ' || i)
+        FROM generate_series(1, ${BIG_RUN_LOGS}) i`, [bigRun, big]);
+    await seedStep('vacuum analyze', () => seeding.query('VACUUM ANALYZE'));
+    console.log(`  seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    return { bigRun };
+  } finally {
+    await seeding.release();
+  }
 }
 
 /** The plan's node lines, without costs: enough to see which index (if any) each scan used. */

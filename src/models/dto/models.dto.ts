@@ -14,9 +14,15 @@ export type ModelListQuery = z.output<typeof ModelListQuery>;
 export const VersionListQuery = z.strictObject({ ...paginationQuery });
 export type VersionListQuery = z.output<typeof VersionListQuery>;
 
+/** The most versions one metrics response covers (and how many it covers unless `limit` says fewer). */
+export const METRICS_MAX_VERSIONS = 1_000;
+
 export const MetricsQuery = z.strictObject({
   /** One metric's values across versions; every metric when left out. */
   metric: z.string().min(1).max(200).optional(),
+  /** The newest this many versions (before `cursor`'s); older ones through `nextCursor`. */
+  limit: z.coerce.number().int().min(1).max(METRICS_MAX_VERSIONS).default(METRICS_MAX_VERSIONS),
+  cursor: z.string().max(200).optional(),
 });
 export type MetricsQuery = z.output<typeof MetricsQuery>;
 
