@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import type { Principal } from '../common/auth/principal.js';
-import { RequestValidationError } from '../common/errors/baton-error.js';
-import { decodeCursor, toPage } from '../common/pagination/pagination.js';
+import { decodeCursor, decodeOpaqueCursor, encodeOpaqueCursor, toPage } from '../common/pagination/pagination.js';
 import type { MetricsQuery, ModelListQuery, PromoteBody, RollbackBody, VersionListQuery } from './dto/models.dto.js';
 import { ModelsError } from './models.errors.js';
 import { ModelsRepository, type Actor, type ModelRow, type ModelVersionRow, type StageChangeRow, type StageMove } from './models.repository.js';
@@ -10,20 +9,8 @@ import { ModelsRepository, type Actor, type ModelRow, type ModelVersionRow, type
 /** The history shown with a model: its newest stage changes. */
 const HISTORY_SHOWN = 50;
 /** A metrics page's cursor: the oldest version it showed; the next page is the versions before it. */
-const encodeVersionCursor = (version: number) => Buffer.from(JSON.stringify([version])).toString('base64url');
-
-function decodeVersionCursor(cursor: string | undefined): number | undefined {
-  if (!cursor) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  const shape = z.tuple([z.int().min(1)]).safeParse(parsed);
-  if (!shape.success) throw new RequestValidationError([{ path: 'query.cursor', message: 'Not a cursor this API returned' }]);
-  return shape.data[0];
-}
+const encodeVersionCursor = (version: number) => encodeOpaqueCursor([version]);
+const decodeVersionCursor = (cursor: string | undefined) => (cursor ? decodeOpaqueCursor(cursor, z.tuple([z.int().min(1)]))[0] : undefined);
 
 const versionView = (v: ModelVersionRow) => ({
   version: v.version,

@@ -20,22 +20,33 @@ export interface KeysetCursor {
   id: string;
 }
 
-export function encodeCursor(cursor: KeysetCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
+/** An opaque cursor of a page's last position (JSON values, base64url). */
+export function encodeOpaqueCursor(values: readonly unknown[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-/** `id` is the row's uuid, or what else breaks ties between rows of one instant (`idShape`). */
-export function decodeCursor(cursor: string | undefined, idShape: z.ZodType<string> = z.uuid()): KeysetCursor | undefined {
-  if (!cursor) return undefined;
+/** The values of a cursor `encodeOpaqueCursor` made, checked against `shape`; a 400 naming `query.cursor` otherwise. */
+export function decodeOpaqueCursor<T extends z.ZodType>(cursor: string, shape: T): z.output<T> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     parsed = undefined;
   }
-  const shape = z.tuple([z.iso.datetime(), idShape]).safeParse(parsed);
-  if (!shape.success) throw new RequestValidationError([{ path: 'query.cursor', message: 'Not a cursor this API returned' }]);
-  return { createdAt: shape.data[0], id: shape.data[1] };
+  const checked = shape.safeParse(parsed);
+  if (!checked.success) throw new RequestValidationError([{ path: 'query.cursor', message: 'Not a cursor this API returned' }]);
+  return checked.data;
+}
+
+export function encodeCursor(cursor: KeysetCursor): string {
+  return encodeOpaqueCursor([cursor.createdAt, cursor.id]);
+}
+
+/** `id` is the row's uuid, or what else breaks ties between rows of one instant (`idShape`). */
+export function decodeCursor(cursor: string | undefined, idShape: z.ZodType<string> = z.uuid()): KeysetCursor | undefined {
+  if (!cursor) return undefined;
+  const [createdAt, id] = decodeOpaqueCursor(cursor, z.tuple([z.iso.datetime(), idShape]));
+  return { createdAt, id };
 }
 
 /** Rows fetched with `limit + 1` become a page and the cursor of its last item. */
