@@ -1,3 +1,4 @@
+import './process-guards.js';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { Connection } from '@temporalio/client';

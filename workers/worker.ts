@@ -19,6 +19,9 @@ import { LocalArtifactStore } from './artifacts/artifact-store.js';
 import { ModelStore } from './activities/model-store.js';
 import { S3ArtifactStore } from './artifacts/s3-artifact-store.js';
 import { EgressBroker } from '../src/common/egress/egress-broker.js';
+import { AddressPolicy } from '../src/common/egress/egress-policy.js';
+import { installationEndpoints } from '../src/config/installation-endpoints.js';
+import { reportSandboxPosture } from '../src/health/sandbox-posture.js';
 import { StepSandbox } from './sandbox/step-sandbox.js';
 import { tracingWorkerOptions, WORKFLOW_INTERCEPTOR_MODULES } from './worker-tracing.js';
 
@@ -63,19 +66,23 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
   const artifacts = config.ARTIFACTS_S3_BUCKET
     ? new S3ArtifactStore({ bucket: config.ARTIFACTS_S3_BUCKET, endpoint: config.ARTIFACTS_S3_ENDPOINT, region: config.ARTIFACTS_S3_REGION, prefix: config.ARTIFACTS_S3_PREFIX })
     : new LocalArtifactStore(config.artifactsDir);
+  const installation = installationEndpoints(config);
   const sandbox = new StepSandbox({
     memoryMb: config.STEP_MEMORY_MB, maxIdlePerKey: warm, maxIdleTotal: warm,
-    broker: new EgressBroker({ allowCidrs: config.EGRESS_ALLOW_CIDRS }),
+    broker: new EgressBroker({ allowCidrs: config.EGRESS_ALLOW_CIDRS, installation }),
+    relayPolicy: new AddressPolicy({ allowCidrs: config.SANDBOX_ALLOW_CIDRS, installation }),
     artifacts,
-    isolation: { mode: config.SANDBOX_ISOLATION, uid: config.SANDBOX_UID, gid: config.SANDBOX_GID },
+    isolation: { mode: config.SANDBOX_ISOLATION, uids: config.SANDBOX_UID_RANGE },
     bundleDirs: [config.pluginCacheDir],
   });
   const { logger } = Runtime.instance();
-  if (sandbox.isolation) logger.info(`Step processes run as uid ${sandbox.isolation.uid}, resource-limited, without a network of their own unless approved`);
-  else logger.warn(`Step processes are not OS-isolated (${sandbox.isolationGap}); only Node's permission model applies`);
+  const { level, message, ...posture } = sandbox.posture;
+  logger[level](message);
+  reportSandboxPosture(posture);
   const traced = tracingWorkerOptions(tracing);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const metrics = processMetrics({ tenantLabels: config.METRICS_TENANT_LABELS });
+  metrics.sandboxIsolation(posture.isolation);
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -36,6 +36,11 @@ const cidrList = z.string().optional().transform((text, ctx) => {
   if (bad.length) ctx.addIssue({ code: 'custom', message: `not addresses or CIDR ranges: ${bad.join(', ')}` });
   return cidrs;
 });
+const uidRange = z.string().default('200000-265535').pipe(z.string().regex(/^\d+-\d+$/, 'expected first-last, e.g. 200000-265535').transform((text, ctx) => {
+  const [first, last] = text.split('-').map(Number) as [number, number];
+  if (first < 1000 || last > 2 ** 31 - 2 || last < first) ctx.addIssue({ code: 'custom', message: 'expected 1000 <= first <= last < 2^31 - 1' });
+  return { first, count: last - first + 1 };
+}));
 const spec = <S extends z.ZodType>(schema: S, description: string, secret = false): VariableSpec<S> => ({ schema, description, secret });
 
 export const CONFIG_VARIABLES = {
@@ -64,10 +69,10 @@ export const CONFIG_VARIABLES = {
   WORKER_MAX_CONCURRENT_STEPS: spec(int(1, 1000).default(50), 'Steps one worker runs at once; as many step processes per plugin stay warm.'),
   STEP_MEMORY_MB: spec(int(64, 16384).default(512), 'Heap cap of a step process.'),
   PLUGINS_DIR: spec(z.string().optional(), 'Folder of the packed first-party plugins the API signs and publishes at start-up. Unset: dist/plugin-packages of this installation.'),
-  SANDBOX_ISOLATION: spec(z.enum(['auto', 'strict', 'off']).default('auto'), 'OS isolation of step processes (another uid, resource limits, no network of their own): `auto` where the worker can (as root, with util-linux), `strict` refuses to start without it, `off` leaves Node\'s permission model alone.'),
-  SANDBOX_UID: spec(int(1, 2 ** 31 - 1).default(65534), 'Unprivileged uid step processes run as under OS isolation.'),
-  SANDBOX_GID: spec(int(1, 2 ** 31 - 1).default(65534), 'Unprivileged gid step processes run as under OS isolation.'),
-  EGRESS_ALLOW_CIDRS: spec(cidrList, 'Comma-separated address ranges steps may call through the egress broker besides public addresses (e.g. an internal API: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise.'),
+  SANDBOX_ISOLATION: spec(z.enum(['auto', 'strict', 'off']).default('auto'), 'OS isolation of step processes (a uid of their own from SANDBOX_UID_RANGE, no capabilities, process, IPC and network namespaces of their own, resource limits; docs/security.md): `auto` isolates where the worker can (as root, with util-linux) and otherwise runs only first-party plugins; `strict` refuses to start without it; `off` runs every plugin with Node\'s permission model alone, which does not stop one step from signalling another or the worker: for a machine whose every plugin is trusted.'),
+  SANDBOX_UID_RANGE: spec(uidRange, 'The uids (first-last) step processes run as under OS isolation, one per live process, each also its gid; no user or file of the machine should own one.'),
+  EGRESS_ALLOW_CIDRS: spec(cidrList, 'Comma-separated address ranges steps may call through the egress broker besides public addresses (e.g. an internal API: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise; metadata addresses and this installation\'s own endpoints always.'),
+  SANDBOX_ALLOW_CIDRS: spec(cidrList, 'Comma-separated address ranges the raw TCP connections of steps (`ctx.net`, e.g. the postgres plugin) may reach besides public addresses, for databases on a private network (e.g. 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise; metadata addresses and this installation\'s own endpoints (its PostgreSQL, Temporal, API, metrics, artifact store) always.'),
   ARTIFACTS_DIR: spec(z.string().optional(), 'Where steps\' artifacts and datasets are kept, per tenant (every worker needs the same folder). Unset: $BATON_HOME/artifacts.'),
   ARTIFACTS_S3_BUCKET: spec(z.string().optional(), 'Keep artifacts in this S3 bucket instead of ARTIFACTS_DIR (credentials from the AWS SDK\'s usual chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role).'),
   ARTIFACTS_S3_ENDPOINT: spec(z.url().optional(), 'URL of an S3-compatible service (path-style requests); unset: AWS itself.'),

@@ -3,6 +3,7 @@ import { Client } from '@temporalio/client';
 import { BatonError } from '../common/errors/baton-error.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import { HealthRepository } from './health.repository.js';
+import { localSandboxPosture } from './sandbox-posture.js';
 
 @Injectable()
 export class HealthService {
@@ -17,7 +18,9 @@ export class HealthService {
     if (postgres !== 'ok' || temporal !== 'ok') {
       throw new BatonError('not_ready', 503, `Not ready: ${Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k} ${v}`).join(', ')}`);
     }
-    return { status: 'ok', checks };
+    // Under `baton up` the worker is in this process: whether its steps are isolated is part of being ready for tenants.
+    const sandbox = localSandboxPosture();
+    return { status: 'ok', checks, ...(sandbox && { sandbox }) };
   }
 
   private async check(probe: () => Promise<unknown>): Promise<string> {

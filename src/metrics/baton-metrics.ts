@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { RUN_TRIGGERS, TERMINAL_RUN_STATUSES, type RunTrigger } from '../../workers/contracts/index.js';
 
 /**
@@ -14,7 +14,8 @@ export interface MetricsOptions {
 
 export const STEP_OUTCOMES = ['succeeded', 'failed', 'cancelled'] as const;
 export type StepOutcome = (typeof STEP_OUTCOMES)[number];
-export const SANDBOX_KILL_REASONS = ['timeout', 'memory', 'cancel', 'shutdown', 'crash'] as const;
+export const SANDBOX_KILL_REASONS = ['timeout', 'memory', 'cancel', 'shutdown', 'crash', 'protocol'] as const;
+export const SANDBOX_ISOLATION_MODES = ['enforced', 'first-party-only', 'off'] as const;
 export type SandboxKillReason = (typeof SANDBOX_KILL_REASONS)[number];
 export const WEBHOOK_SOURCES = ['trigger', 'stripe'] as const;
 export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
@@ -37,6 +38,7 @@ export class BatonMetrics {
   private readonly scheduleLateness: Histogram<string>;
   private readonly stepDuration: Histogram<string>;
   private readonly sandboxKills: Counter<string>;
+  private readonly isolationMode: Gauge<string>;
 
   constructor(options: MetricsOptions) {
     this.tenantLabels = options.tenantLabels;
@@ -65,8 +67,12 @@ export class BatonMetrics {
       labelNames: ['step_type', 'status', ...tenant], buckets: STEP_BUCKETS, registers,
     });
     this.sandboxKills = new Counter({
-      name: 'baton_sandbox_kills_total', help: 'Step processes stopped abnormally, by reason (timeout, memory, cancel, shutdown, crash).',
+      name: 'baton_sandbox_kills_total', help: 'Step processes stopped abnormally, by reason (timeout, memory, cancel, shutdown, crash; protocol: it wrote what the worker does not accept).',
       labelNames: ['reason'], registers,
+    });
+    this.isolationMode = new Gauge({
+      name: 'baton_sandbox_isolation', help: 'How this worker isolates step processes: 1 for the mode in effect (enforced; first-party-only: no OS isolation available, only first-party plugins run; off).',
+      labelNames: ['mode'], registers,
     });
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters fail `promtool check metrics` (prometheus/client_js#283); their
@@ -118,6 +124,10 @@ export class BatonMetrics {
 
   sandboxKilled(reason: SandboxKillReason): void {
     this.sandboxKills.inc({ reason });
+  }
+
+  sandboxIsolation(mode: (typeof SANDBOX_ISOLATION_MODES)[number]): void {
+    for (const each of SANDBOX_ISOLATION_MODES) this.isolationMode.set({ mode: each }, each === mode ? 1 : 0);
   }
 
   private withTenant(labels: Record<string, string>, tenantId: string): Record<string, string> {

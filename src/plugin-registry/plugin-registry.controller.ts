@@ -1,10 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { ValidBody, ValidParam } from '../common/validation/zod.js';
-import { AddPublisherKeyBody, EnablePluginBody, keyIdParam, pluginNameParam, pluginVersionParam } from './dto/plugin-registry.dto.js';
+import { AddPublisherKeyBody, EnablePluginBody, SetNetworkBody, keyIdParam, pluginNameParam, pluginVersionParam } from './dto/plugin-registry.dto.js';
 import { PluginRegistryService } from './plugin-registry.service.js';
 
 @ApiTags('plugins')
@@ -49,6 +49,13 @@ export class PluginRegistryController {
   @HttpCode(200)
   enable(@CurrentPrincipal() principal: Principal, @ValidParam('name', pluginNameParam) name: string, @ValidBody(EnablePluginBody) body: EnablePluginBody) {
     return this.registry.enable(principal, name, body);
+  }
+
+  /** The `host:port` endpoints this tenant lets the plugin's steps connect to (raw network, through the worker's relay). */
+  @Put(':name/network')
+  @Roles('admin')
+  setNetwork(@CurrentPrincipal() principal: Principal, @ValidParam('name', pluginNameParam) name: string, @ValidBody(SetNetworkBody) body: SetNetworkBody) {
+    return this.registry.setNetwork(principal, name, body);
   }
 
   @Post(':name/disable')

@@ -10,6 +10,8 @@ const STATUS = {
   invalid_package: 422,
   invalid_manifest: 422,
   invalid_key: 422,
+  invalid_endpoint: 422,
+  endpoint_not_approvable: 422,
   unknown_key: 422,
   key_revoked: 422,
   bad_signature: 422,

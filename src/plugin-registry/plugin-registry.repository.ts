@@ -35,7 +35,10 @@ export interface TenantPluginRow {
   enabled: boolean;
   approvedEgress: string[];
   approvedSecrets: string[];
-  approvedRawNetwork: boolean;
+  /** The manifests' `network` patterns the tenant approved. */
+  approvedNetwork: string[];
+  /** The concrete `host:port` endpoints the plugin's steps may open connections to. */
+  networkEndpoints: string[];
 }
 
 export interface NewPluginVersion {
@@ -148,7 +151,7 @@ export class PluginRegistryRepository {
 
   tenantPlugins(tenantId: string): Promise<TenantPluginRow[]> {
     return this.db.query(
-      `SELECT plugin, enabled, approved_egress AS "approvedEgress", approved_secrets AS "approvedSecrets", approved_raw_network AS "approvedRawNetwork"
+      `SELECT plugin, enabled, approved_egress AS "approvedEgress", approved_secrets AS "approvedSecrets", approved_network AS "approvedNetwork", network_endpoints AS "networkEndpoints"
        FROM tenant_plugin WHERE tenant_id = $1`,
       [tenantId],
     );
@@ -156,10 +159,10 @@ export class PluginRegistryRepository {
 
   async setTenantPlugin(tenantId: string, row: TenantPluginRow): Promise<void> {
     await this.db.query(
-      `INSERT INTO tenant_plugin (tenant_id, plugin, enabled, approved_egress, approved_secrets, approved_raw_network) VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO tenant_plugin (tenant_id, plugin, enabled, approved_egress, approved_secrets, approved_network, network_endpoints) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (tenant_id, plugin) DO UPDATE SET enabled = excluded.enabled, approved_egress = excluded.approved_egress,
-         approved_secrets = excluded.approved_secrets, approved_raw_network = excluded.approved_raw_network, updated_at = now()`,
-      [tenantId, row.plugin, row.enabled, row.approvedEgress, row.approvedSecrets, row.approvedRawNetwork],
+         approved_secrets = excluded.approved_secrets, approved_network = excluded.approved_network, network_endpoints = excluded.network_endpoints, updated_at = now()`,
+      [tenantId, row.plugin, row.enabled, row.approvedEgress, row.approvedSecrets, row.approvedNetwork, row.networkEndpoints],
     );
   }
 

@@ -2,40 +2,18 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import semver from 'semver';
 import { PackageArchiveError, readPackageArchive, type PackageFiles } from '../../plugins/sdk/src/package/package-archive.js';
 import { FIRST_PARTY_PUBLISHER, type PackageManifest } from '../../plugins/sdk/src/package/package-manifest.js';
+import { endpointAllowed, formatEndpoint, parseEndpoint } from '../../plugins/sdk/src/network-endpoints.js';
 import { ed25519PublicKey, keyIdOf } from '../../plugins/sdk/src/package/signing.js';
 import type { Principal } from '../common/auth/principal.js';
 import { EntitlementsService } from '../billing/entitlements.service.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import type { PluginCatalogView, PluginVersionView } from '../pipelines/definition/pipeline-validator.js';
-import type { AddPublisherKeyBody, EnablePluginBody } from './dto/plugin-registry.dto.js';
+import type { AddPublisherKeyBody, EnablePluginBody, SetNetworkBody } from './dto/plugin-registry.dto.js';
+import { permissionsOf, tenantAccess, usableBy, type PluginPermissions } from './plugin-permissions.js';
 import { readFirstPartyPackages } from './first-party-packages.js';
 import { verifyPackage } from './package-verification.js';
 import { PluginRegistryError } from './plugin-registry.errors.js';
 import { PluginRegistryRepository, type PluginVersionRow, type PublisherKeyRow, type TenantPluginRow } from './plugin-registry.repository.js';
-
-/** What a plugin version may reach: enabling it approves exactly this for the tenant. */
-export interface PluginPermissions {
-  egress: string[];
-  secrets: string[];
-  rawNetwork: boolean;
-}
-
-export function permissionsOf(manifest: PackageManifest): PluginPermissions {
-  const union = (pick: (step: PackageManifest['steps'][number]) => string[]) => [...new Set(manifest.steps.flatMap(pick))].sort();
-  return { egress: union((s) => s.egress), secrets: union((s) => s.secrets), rawNetwork: manifest.rawNetwork };
-}
-
-const within = (asked: PluginPermissions, approved: PluginPermissions) =>
-  asked.egress.every((host) => approved.egress.includes(host)) && asked.secrets.every((name) => approved.secrets.includes(name)) && (!asked.rawNetwork || approved.rawNetwork);
-
-/** A tenant's view of one plugin: a verified publisher's plugin is on with all it asks, until the tenant says otherwise. */
-function tenantAccess(setting: TenantPluginRow | undefined, verified: boolean): { enabled: boolean; approved: PluginPermissions | 'all' } {
-  if (!setting) return { enabled: verified, approved: verified ? 'all' : { egress: [], secrets: [], rawNetwork: false } };
-  return { enabled: setting.enabled, approved: { egress: setting.approvedEgress, secrets: setting.approvedSecrets, rawNetwork: setting.approvedRawNetwork } };
-}
-
-const usableBy = (access: ReturnType<typeof tenantAccess>) => (row: PluginVersionRow) =>
-  !row.yankedAt && access.enabled && (access.approved === 'all' || within(permissionsOf(row.manifest), access.approved));
 
 const highest = (rows: PluginVersionRow[]) => rows.filter((r) => !r.yankedAt).sort((a, b) => semver.rcompare(a.version, b.version))[0];
 
@@ -187,18 +165,37 @@ export class PluginRegistryService implements OnModuleInit {
     const approved: PluginPermissions = {
       egress: [...new Set([...(current?.approvedEgress ?? []), ...asked.egress])].sort(),
       secrets: [...new Set([...(current?.approvedSecrets ?? []), ...asked.secrets])].sort(),
-      rawNetwork: (current?.approvedRawNetwork ?? false) || asked.rawNetwork,
+      network: [...new Set([...(current?.approvedNetwork ?? []), ...asked.network])].sort(),
     };
-    await this.registry.setTenantPlugin(principal.tenantId, { plugin: name, enabled: true, approvedEgress: approved.egress, approvedSecrets: approved.secrets, approvedRawNetwork: approved.rawNetwork });
-    return { name, enabled: true, approved };
+    const networkEndpoints = current?.networkEndpoints ?? [];
+    await this.registry.setTenantPlugin(principal.tenantId, { plugin: name, enabled: true, approvedEgress: approved.egress, approvedSecrets: approved.secrets, approvedNetwork: approved.network, networkEndpoints });
+    return { name, enabled: true, approved, networkEndpoints };
   }
 
   /** New pipeline versions can no longer use the plugin; versions already pinned keep their pins. */
   async disable(principal: Principal, name: string) {
     await this.requireVersions(name);
     const current = (await this.registry.tenantPlugins(principal.tenantId)).find((s) => s.plugin === name);
-    await this.registry.setTenantPlugin(principal.tenantId, { plugin: name, enabled: false, approvedEgress: current?.approvedEgress ?? [], approvedSecrets: current?.approvedSecrets ?? [], approvedRawNetwork: current?.approvedRawNetwork ?? false });
+    await this.registry.setTenantPlugin(principal.tenantId, { plugin: name, enabled: false, approvedEgress: current?.approvedEgress ?? [], approvedSecrets: current?.approvedSecrets ?? [], approvedNetwork: current?.approvedNetwork ?? [], networkEndpoints: current?.networkEndpoints ?? [] });
     return { name, enabled: false };
+  }
+
+  /**
+   * The concrete endpoints the plugin's steps may open connections to, replacing the list. Each must
+   * match a `network` pattern the tenant approved for the plugin (by enabling a version asking for it).
+   */
+  async setNetwork(principal: Principal, name: string, body: SetNetworkBody) {
+    const rows = await this.requireVersions(name);
+    const current = (await this.registry.tenantPlugins(principal.tenantId)).find((s) => s.plugin === name);
+    // A verified plugin nobody configured yet has everything its versions ask approved: kept so when written down.
+    const all = rows.filter((v) => !v.yankedAt).map((v) => permissionsOf(v.manifest));
+    const union = (pick: (p: PluginPermissions) => string[]) => [...new Set(all.flatMap(pick))].sort();
+    const setting = current ?? (rows[0]!.verified
+      ? { enabled: true, approvedEgress: union((p) => p.egress), approvedSecrets: union((p) => p.secrets), approvedNetwork: union((p) => p.network) }
+      : { enabled: false, approvedEgress: [], approvedSecrets: [], approvedNetwork: [] });
+    const networkEndpoints = [...new Set(body.endpoints.map((text, index) => approvableEndpoint(text, index, setting.approvedNetwork)))].sort();
+    await this.registry.setTenantPlugin(principal.tenantId, { ...setting, plugin: name, networkEndpoints });
+    return { name, networkEndpoints };
   }
 
   /** What the pipeline validator may pin for this tenant: enabled plugins, approved, not yanked. */
@@ -253,6 +250,7 @@ export class PluginRegistryService implements OnModuleInit {
       verified: versions[0]!.verified,
       enabled: access.enabled,
       approved: access.approved === 'all' ? 'all' : access.approved,
+      networkEndpoints: setting?.networkEndpoints ?? [],
       latestVersion: latest?.version ?? null,
       versions: versions.map(versionSummary).sort((a, b) => semver.rcompare(a.version, b.version)),
       steps: latest ? stepSummary(latest.manifest) : [],
@@ -283,4 +281,19 @@ function groupByName(rows: PluginVersionRow[]): Map<string, PluginVersionRow[]> 
 function toVersionView(row: PluginVersionRow): PluginVersionView {
   const steps = Object.fromEntries(row.manifest.steps.map((s) => [s.id, { inputSchema: s.inputSchema, outputSchema: s.outputSchema }]));
   return { version: row.version, digest: row.digest, steps };
+}
+
+/** `host:port` as the relay will compare it, if it matches a pattern the tenant approved for the plugin. */
+function approvableEndpoint(text: string, index: number, approvedNetwork: string[]): string {
+  const refuse = (code: 'invalid_endpoint' | 'endpoint_not_approvable', message: string): never => {
+    throw new PluginRegistryError(code, `endpoints.${index}: ${message}`, [{ path: `endpoints.${index}`, message }]);
+  };
+  const endpoint = parseEndpoint(text);
+  if (typeof endpoint === 'string') return refuse('invalid_endpoint', endpoint);
+  if (!endpointAllowed(endpoint, approvedNetwork)) {
+    refuse('endpoint_not_approvable', approvedNetwork.length
+      ? `${text} matches none of the approved patterns ${approvedNetwork.join(', ')}`
+      : 'the plugin has no approved network patterns: enable a version that declares `network` first');
+  }
+  return formatEndpoint(endpoint);
 }

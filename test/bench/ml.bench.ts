@@ -27,7 +27,8 @@ import { readRows } from '../../plugins/ml/src/table.js';
 import { trainStep } from '../../plugins/ml/src/train.step.js';
 import { datasetInputSchema, defineStep, runStepForTest, type ModelVersionInfo, type StepDefinition, type StepTestResult } from '../../plugins/sdk/src/index.js';
 import { loadEnv } from '../../src/config/config.js';
-import { ARTIFACT_MAX_BYTES, artifactRef, type ArtifactStore } from '../../workers/artifacts/artifact-store.js';
+import { ARTIFACT_MAX_BYTES } from '../../plugins/sdk/src/step-artifacts.js';
+import { artifactRef, type ArtifactStore } from '../../workers/artifacts/artifact-store.js';
 import { StepSandbox, type SandboxOutcome } from '../../workers/sandbox/step-sandbox.js';
 import { featureNames, ndjson, syntheticRows } from './ml-data.js';
 import { median, time } from './stats.js';
@@ -135,7 +136,7 @@ async function heapPeak<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number
 
 const sandbox = new StepSandbox({
   memoryMb: env.STEP_MEMORY_MB, maxIdlePerKey: 0, maxIdleTotal: 0, artifacts: new BenchArtifactStore(),
-  isolation: { mode: env.SANDBOX_ISOLATION, uid: env.SANDBOX_UID, gid: env.SANDBOX_GID },
+  isolation: { mode: env.SANDBOX_ISOLATION, uids: env.SANDBOX_UID_RANGE },
   bundleDirs: [fileURLToPath(new URL('../../plugin-packages', import.meta.url))],
 });
 const ML_BUNDLE = fileURLToPath(new URL('../../plugin-packages/ml/bundle.mjs', import.meta.url));

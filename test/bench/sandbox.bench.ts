@@ -16,7 +16,7 @@ import { compare, formatTimes, median } from './harness.js';
 
 const TASKS = 20;
 const bundle = (name: string) => fileURLToPath(new URL(`../../plugin-packages/${name}/bundle.mjs`, import.meta.url));
-const isolation = { mode: 'strict' as const, uid: 65534, gid: 65534 };
+const isolation = { mode: 'strict' as const, uids: { first: 200000, count: 1000 } };
 const broker = new EgressBroker({ allowCidrs: ['127.0.0.1/32'] });
 const packagesDir = fileURLToPath(new URL('../../plugin-packages', import.meta.url));
 
@@ -52,8 +52,8 @@ const plainWarm = new StepSandbox({ bundleDirs: [packagesDir] });
 const isolatedWarm = new StepSandbox({ isolation, broker, bundleDirs: [packagesDir] });
 if (!isolatedCold.isolation) throw new Error(`OS isolation is not available here: ${isolatedCold.isolationGap}`);
 
-report('cold: a new step process per step', 'permission model only', 'uid + limits + network namespace', await compare(() => run(plainCold, echo), () => run(isolatedCold, echo)));
-report('warm: core/echo on a warm process', 'permission model only', 'uid + limits + network namespace', await compare(() => run(plainWarm, echo, TASKS), () => run(isolatedWarm, echo, TASKS)));
+report('cold: a new step process per step', 'permission model only', 'own uid + namespaces + limits', await compare(() => run(plainCold, echo), () => run(isolatedCold, echo)));
+report('warm: core/echo on a warm process', 'permission model only', 'own uid + namespaces + limits', await compare(() => run(plainWarm, echo, TASKS), () => run(isolatedWarm, echo, TASKS)));
 const direct = async () => {
   for (let i = 0; i < TASKS; i++) await (await fetch(url)).json();
 };

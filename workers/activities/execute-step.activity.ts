@@ -39,6 +39,8 @@ const FAILURE_TYPE: Record<FailureCode, string> = {
   memory_exceeded: STEP_FAILURE_TYPES.sandbox,
   cancelled: STEP_FAILURE_TYPES.sandbox,
   worker_shutdown: STEP_FAILURE_TYPES.sandbox,
+  protocol_error: STEP_FAILURE_TYPES.sandbox,
+  sandbox_unavailable: STEP_FAILURE_TYPES.sandbox,
   secrets_unavailable: STEP_FAILURE_TYPES.invalidInput,
   secret_missing: STEP_FAILURE_TYPES.invalidInput,
 };
@@ -64,6 +66,7 @@ function killReason(outcome: SandboxOutcome, workerShutdown: boolean): SandboxKi
     case 'timeout': return 'timeout';
     case 'memory_exceeded': return 'memory';
     case 'crashed': return 'crash';
+    case 'protocol_error': return 'protocol';
     case 'cancelled': return workerShutdown ? 'shutdown' : 'cancel';
     default: return undefined;
   }
@@ -123,6 +126,10 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
       const suffix = type === 'model.registered' ? `${change.name}:${change.version}` : `${change.name}:${change.version}:${attempt}:${randomUUID()}`;
       await record({ type, key: `${subject}:${type}:${suffix}`, at: now(), stepId, ...itemField, attempt, data });
     }));
+    // Raw connections reach only the endpoints the tenant approved for the plugin, read now: a withdrawal holds from the next step.
+    const network = bundle.access.network.length
+      ? { patterns: bundle.access.network, endpoints: await deps.plugins.networkEndpoints(tenantId, pin.plugin), approveHint: `PUT /v1/plugins/${pin.plugin}/network` }
+      : undefined;
     const logs = new StepLogBuffer(deps.events, { tenantId, runId, stepId, item, attempt }, hide);
     const heartbeat = setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);
     let outcome: SandboxOutcome;
@@ -133,7 +140,7 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
         {
           tenantId, pluginKey: `${pin.plugin}@${pin.version}`, entry: bundle.entry, digest: pin.digest,
           // Where the step may reach comes from the signed manifest the registry verified, never from the child.
-          egress: bundle.access.egress[pin.step] ?? [], rawNetwork: bundle.access.rawNetwork, stepId: pin.step, input: stepInput, timeoutMs: input.timeoutMs,
+          egress: bundle.access.egress[pin.step] ?? [], network, firstParty: bundle.access.firstParty, stepId: pin.step, input: stepInput, timeoutMs: input.timeoutMs,
           // The runner hands the step only the secrets it declares.
           ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets, ...(traceparent && { traceparent }) },
         },

@@ -4,13 +4,17 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
+import { FIRST_PARTY_PUBLISHER, networkPatternsOf, type PackageManifest } from '../../plugins/sdk/src/package/package-manifest.js';
 
 const DIGEST = /^sha256:([0-9a-f]{64})$/;
 const BUNDLE_FILE = 'bundle.mjs';
 
-/** What the sandbox needs of a bundle's signed manifest: where each step may reach. */
+/** What the sandbox needs of a bundle's signed manifest: who made it and where each step may reach. */
 export interface BundleAccess {
-  rawNetwork: boolean;
+  /** Published by the installation itself (the reserved publisher `baton`). */
+  firstParty: boolean;
+  /** `host:port` patterns of raw network access; the tenant approves concrete endpoints. */
+  network: string[];
   egress: Record<string, string[]>;
   /** The secrets each step declares: handed in when the tenant has set them. */
   secrets: Record<string, string[]>;
@@ -58,6 +62,12 @@ export class PluginStore {
     return pending;
   }
 
+  /** The `host:port` endpoints a tenant approved for a plugin's raw connections (`PUT /v1/plugins/{name}/network`); read at each step, so a withdrawal holds at once. */
+  async networkEndpoints(tenantId: string, plugin: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ network_endpoints: string[] }>('SELECT network_endpoints FROM tenant_plugin WHERE tenant_id = $1 AND plugin = $2', [tenantId, plugin]);
+    return rows[0]?.network_endpoints ?? [];
+  }
+
   private async load(digest: string, path: string): Promise<FetchedBundle | undefined> {
     const cached = await readFile(path).catch(() => undefined);
     const fresh = !cached || sha256Digest(cached) !== digest;
@@ -83,14 +93,12 @@ export class PluginStore {
   }
 }
 
-interface Manifest {
-  rawNetwork: boolean;
-  steps: Array<{ id: string; egress: string[]; secrets: string[] }>;
-}
+type Manifest = Pick<PackageManifest, 'publisher' | 'network' | 'rawNetwork'> & { steps: Array<{ id: string; egress: string[]; secrets: string[] }> };
 
 function accessOf(manifest: Manifest): BundleAccess {
   return {
-    rawNetwork: manifest.rawNetwork,
+    firstParty: manifest.publisher === FIRST_PARTY_PUBLISHER,
+    network: networkPatternsOf(manifest),
     egress: Object.fromEntries(manifest.steps.map((step) => [step.id, step.egress])),
     secrets: Object.fromEntries(manifest.steps.map((step) => [step.id, step.secrets])),
   };

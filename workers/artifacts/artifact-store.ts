@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
-import type { ArtifactCall, ArtifactRef, ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
+import { ARTIFACT_MAX_BYTES, type ArtifactCall, type ArtifactRef, type ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 
-/** One artifact crosses IPC whole, as base64: keep it to a size a step process can hold. */
-export const ARTIFACT_MAX_BYTES = 32 * 1024 * 1024;
 
 /** A key is a relative path of plain segments: it can never climb out of its tenant's folder. */
 const KEY = /^(?:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\/){0,15}[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
@@ -69,11 +67,11 @@ export class LocalArtifactStore implements ArtifactStore {
 export function artifactHandler(store: ArtifactStore, tenantId: string) {
   return async (call: ArtifactCall): Promise<ArtifactResult> => {
     try {
-      if (call.op === 'put') return { ok: true, ref: await store.put(tenantId, call.key, Buffer.from(call.body, 'base64'), call.contentType) };
+      if (call.op === 'put') return { ok: true, ref: await store.put(tenantId, call.key, Buffer.from(call.body.buffer, call.body.byteOffset, call.body.byteLength), call.contentType) };
       const content = await store.get(tenantId, call.key);
       if (!content) return { ok: false, message: `no artifact ${call.key}` };
       if (content.length > ARTIFACT_MAX_BYTES) return { ok: false, message: `artifact ${call.key} is ${content.length} bytes, over the ${ARTIFACT_MAX_BYTES}-byte limit of one read` };
-      return { ok: true, body: content.toString('base64') };
+      return { ok: true, body: content };
     } catch (error) {
       if (error instanceof ArtifactKeyError) return { ok: false, message: error.message };
       throw error;

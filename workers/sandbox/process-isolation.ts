@@ -2,16 +2,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 /**
- * OS-level isolation of a step process, on top of Node's permission model: another uid with no
- * supplementary groups and no new privileges, resource limits, and (unless the plugin declared raw
- * network access and the tenant approved it) a network namespace of its own with no interfaces up,
- * so the only way out is the worker's HTTP broker over IPC.
+ * OS-level isolation of a step process, on top of Node's permission model: a uid of its own (no
+ * other live step process has it) with no supplementary groups, no capabilities and no new
+ * privileges; namespaces of its own for processes (it sees and can signal nothing outside), IPC and
+ * network, the last with no interfaces up, so its only way out is the worker's pipe (HTTP broker,
+ * TCP relay); and resource limits.
  */
 export interface IsolationSettings {
-  /** `strict`: refuse to start without it; `auto`: use it where the worker may (root, util-linux); `off`: permission model only. */
+  /** `strict`: refuse to start without it; `auto`: use it where the worker can (root, util-linux); `off`: permission model only. */
   mode: 'strict' | 'auto' | 'off';
-  uid: number;
-  gid: number;
+  /** The uids step processes run as, one per live process (SANDBOX_UID_RANGE); each also its gid. */
+  uids: { first: number; count: number };
 }
 
 export interface ResourceLimits {
@@ -49,7 +50,7 @@ export function probeIsolation(settings: IsolationSettings, mustRead: readonly s
 
 function probeFailure(settings: IsolationSettings, mustRead: readonly string[]): string | undefined {
   const check = `for (const p of ${JSON.stringify(mustRead)}) require('fs').accessSync(p, require('fs').constants.R_OK)`;
-  const { command, args } = isolate([process.execPath, '-e', check], { settings, limits: { dataMb: 2048, openFiles: 64, fileSizeBytes: 0 }, network: false });
+  const { command, args } = isolate([process.execPath, '-e', check], { uid: settings.uids.first, limits: { dataMb: 2048, openFiles: 64, fileSizeBytes: 0 } });
   try {
     execFileSync(command, args, { stdio: 'pipe', timeout: 5_000 });
     return undefined;
@@ -59,14 +60,43 @@ function probeFailure(settings: IsolationSettings, mustRead: readonly string[]):
 }
 
 /**
- * Wraps `argv` (program first) so it runs limited, as the sandbox uid, and without network unless
- * `network`. Each tool execs the next, so the final process keeps the pid (and process group) the
- * worker spawned.
+ * Wraps `argv` (program first) so it runs limited, as `uid`, in namespaces of its own. prlimit and
+ * unshare exec each other, so the worker's child keeps its pid and process group; unshare forks the
+ * program into the new process namespace, waits for it and exits as it did, and `--kill-child`
+ * takes the program down if unshare is killed (with the namespace's init, everything in it dies).
  */
-export function isolate(argv: string[], options: { settings: IsolationSettings; limits: ResourceLimits; network: boolean }): IsolatedCommand {
-  const { settings, limits, network } = options;
+export function isolate(argv: string[], options: { uid: number; limits: ResourceLimits }): IsolatedCommand {
+  const { uid, limits } = options;
   const limitArgs = [`--data=${limits.dataMb * 1024 * 1024}`, `--nofile=${limits.openFiles}`, `--fsize=${limits.fileSizeBytes}`, '--core=0', '--'];
-  const namespace = network ? [] : [TOOLS.unshare, '--net', '--'];
-  const identity = [TOOLS.setpriv, `--reuid=${settings.uid}`, `--regid=${settings.gid}`, '--clear-groups', '--no-new-privs', '--'];
-  return { command: TOOLS.prlimit, args: [...limitArgs, ...namespace, ...identity, ...argv] };
+  const namespaces = [TOOLS.unshare, '--net', '--pid', '--ipc', '--uts', '--fork', '--kill-child', '--'];
+  const identity = [TOOLS.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--'];
+  return { command: TOOLS.prlimit, args: [...limitArgs, ...namespaces, ...identity, ...argv] };
+}
+
+/**
+ * Hands out the sandbox uids, one per live step process: two processes never share one, so one
+ * cannot signal, trace or read the /proc of another, even in another tenant's name. A freed uid goes
+ * to the back of the line, so it is the last to be reused.
+ */
+export class UidPool {
+  private readonly free: number[];
+  private readonly inUse = new Set<number>();
+
+  constructor({ first, count }: IsolationSettings['uids']) {
+    this.free = Array.from({ length: count }, (_, index) => first + index);
+  }
+
+  take(): number | undefined {
+    const uid = this.free.shift();
+    if (uid !== undefined) this.inUse.add(uid);
+    return uid;
+  }
+
+  give(uid: number): void {
+    if (this.inUse.delete(uid)) this.free.push(uid);
+  }
+
+  get used(): number {
+    return this.inUse.size;
+  }
 }

@@ -28,6 +28,12 @@ export function readRunnerMessage(raw: unknown): RunnerMessage | undefined {
       return readEvent(raw, raw.taskId);
     case 'model':
       return readModelCall(raw, raw.taskId);
+    case 'tcp_open':
+      if (!isConnection(raw.connection) || typeof raw.host !== 'string' || raw.host.length > 300 || !Number.isInteger(raw.port)) return undefined;
+      return { type: 'tcp_open', taskId: raw.taskId, connection: raw.connection, host: raw.host, port: raw.port as number };
+    case 'tcp_end':
+    case 'tcp_close':
+      return isConnection(raw.connection) ? { type: raw.type, taskId: raw.taskId, connection: raw.connection } : undefined;
     case 'lineage':
       if ((raw.direction !== 'input' && raw.direction !== 'output') || typeof raw.namespace !== 'string' || typeof raw.name !== 'string') return undefined;
       return { type: 'lineage', taskId: raw.taskId, direction: raw.direction, namespace: raw.namespace.slice(0, 1024), name: raw.name.slice(0, 1024) };
@@ -99,7 +105,7 @@ function readHttp(raw: Record<string, unknown>, taskId: string): RunnerMessage |
   const request = isRecord(raw.request) ? raw.request : undefined;
   if (typeof raw.requestId !== 'number' || !request || typeof request.url !== 'string' || typeof request.method !== 'string') return undefined;
   if (!Array.isArray(request.headers) || !request.headers.every((h) => Array.isArray(h) && h.length === 2 && h.every((part) => typeof part === 'string'))) return undefined;
-  if (request.body !== undefined && (typeof request.body !== 'string' || request.body.length > SANDBOX_LIMITS.maxHttpBodyChars)) return undefined;
+  if (request.body !== undefined && (!(request.body instanceof Uint8Array) || request.body.byteLength > SANDBOX_LIMITS.maxHttpBodyBytes)) return undefined;
   const exchange = { url: request.url.slice(0, 8 * 1024), method: request.method.slice(0, 16), headers: (request.headers as Array<[string, string]>).slice(0, 100) };
   return { type: 'http', taskId, requestId: raw.requestId, request: request.body === undefined ? exchange : { ...exchange, body: request.body } };
 }
@@ -108,7 +114,7 @@ function readArtifactCall(raw: Record<string, unknown>, taskId: string): RunnerM
   const call = isRecord(raw.call) ? raw.call : undefined;
   if (typeof raw.requestId !== 'number' || !call || typeof call.key !== 'string' || call.key.length > 4096) return undefined;
   if (call.op === 'get') return { type: 'artifact', taskId, requestId: raw.requestId, call: { op: 'get', key: call.key } };
-  if (call.op !== 'put' || typeof call.body !== 'string' || call.body.length > SANDBOX_LIMITS.maxArtifactChars || typeof call.contentType !== 'string') return undefined;
+  if (call.op !== 'put' || !(call.body instanceof Uint8Array) || call.body.byteLength > SANDBOX_LIMITS.maxArtifactBytes || typeof call.contentType !== 'string') return undefined;
   return { type: 'artifact', taskId, requestId: raw.requestId, call: { op: 'put', key: call.key, body: call.body, contentType: call.contentType.slice(0, 200) } };
 }
 
@@ -118,6 +124,10 @@ function readModelCall(raw: Record<string, unknown>, taskId: string): RunnerMess
   if (typeof raw.requestId !== 'number' || !call || !['register', 'get', 'promote'].includes(call.op as string)) return undefined;
   if (jsonBytes(call) > SANDBOX_LIMITS.maxModelCallBytes) return undefined;
   return { type: 'model', taskId, requestId: raw.requestId, call: call as unknown as Extract<RunnerMessage, { type: 'model' }>['call'] };
+}
+
+function isConnection(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0xffffffff;
 }
 
 function boundedTags(tags: Record<string, unknown>): Record<string, string> {

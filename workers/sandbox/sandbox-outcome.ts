@@ -1,6 +1,6 @@
 import type { RunnerError, RunnerErrorCode } from './sandbox-protocol.js';
 
-export type SandboxErrorCode = RunnerErrorCode | 'timeout' | 'cancelled' | 'memory_exceeded';
+export type SandboxErrorCode = RunnerErrorCode | 'timeout' | 'cancelled' | 'memory_exceeded' | 'protocol_error' | 'sandbox_unavailable';
 
 export interface SandboxError {
   message: string;
@@ -41,6 +41,11 @@ export function timedOut(timeoutMs: number): SandboxOutcome {
 
 export function cancelled(reason = 'step was cancelled'): SandboxOutcome {
   return failure('cancelled', reason, false);
+}
+
+/** The child wrote what is not a frame of the protocol (garbage, an oversized or endless message) and was killed for it. */
+export function brokeProtocol(reason: string): SandboxOutcome {
+  return failure('protocol_error', `the step process broke the worker's protocol and was stopped: ${reason}`, false);
 }
 
 export function fromUnexpectedExit(exit: ProcessExit, memoryMb: number): SandboxOutcome {

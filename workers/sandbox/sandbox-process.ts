@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import type { Duplex } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { FrameError } from './frame-codec.js';
+import { FrameChannel } from './frame-channel.js';
 import { permissionFlags, type RunnerPermissions } from './node-permissions.js';
 import { OutputTail } from './output-tail.js';
 import type { ProcessExit } from './sandbox-outcome.js';
-import type { HostMessage } from './sandbox-protocol.js';
+import { CHANNEL_LIMITS, joinBody, splitBody, type HostMessage } from './sandbox-protocol.js';
 
 export interface SandboxProcessOptions {
   runnerPath: string;
@@ -20,22 +23,39 @@ const OUTPUT_TAIL_BYTES = 8 * 1024;
 const STDERR_DRAIN_MS = 100;
 const TERMINATE_WAIT_MS = 2_000;
 
-/** One step-runner child in its own process group. */
+/**
+ * One step-runner child in its own process group, spoken to over its own pipe (fd 3). Whatever the
+ * child writes there is untrusted: a frame that breaks the format or the limits kills the child, and
+ * the task it ran ends with a protocol error; the worker reads on.
+ */
 export class SandboxProcess {
   readonly pid: number | undefined;
   /** Resolves once the runner listens for tasks; never resolves if it dies first. */
   readonly ready: Promise<void>;
   readonly exited: Promise<ProcessExit>;
   tasksServed = 0;
+  /** Why the channel was given up, when the child broke the protocol. */
+  protocolError: FrameError | undefined;
   private exit: ProcessExit | undefined;
   private readonly exitHandlers = new Set<(exit: ProcessExit) => void>();
+  private readonly messageHandlers = new Set<(message: unknown) => void>();
+  private readonly dataHandlers = new Set<(connection: number, bytes: Buffer) => void>();
   private readonly stdout = new OutputTail(OUTPUT_TAIL_BYTES);
   private readonly stderr = new OutputTail(OUTPUT_TAIL_BYTES);
+  private readonly channel: FrameChannel;
 
   private constructor(private readonly child: ChildProcess) {
     this.pid = child.pid;
     child.stdout!.on('data', (chunk: Buffer) => this.stdout.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => this.stderr.push(chunk));
+    this.channel = new FrameChannel(child.stdio[3] as Duplex, CHANNEL_LIMITS, {
+      onMessage: (message, body) => this.messageHandlers.forEach((handler) => handler(joinBody(message, body))),
+      onData: (connection, bytes) => this.dataHandlers.forEach((handler) => handler(connection, bytes)),
+      onProtocolError: (error) => {
+        this.protocolError = error;
+        this.kill();
+      },
+    });
     this.ready = this.waitUntilReady();
     this.exited = this.waitForExit();
     void this.exited.then((exit) => {
@@ -50,8 +70,7 @@ export class SandboxProcess {
     const child = spawn(command, args, {
       detached: true,
       env: {},
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'json',
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
     return new SandboxProcess(child);
   }
@@ -60,14 +79,28 @@ export class SandboxProcess {
     return this.child.exitCode === null && this.child.signalCode === null && this.pid !== undefined;
   }
 
-  send(message: HostMessage): void {
-    // A closed channel means the child is dying; the exit is reported through `exited`.
-    if (this.child.connected) this.child.send(message, () => undefined);
+  /** False when the pipe is backed up (see `onDrain`). A closed channel means the child is dying; the exit is reported through `exited`. */
+  send(message: HostMessage): boolean {
+    return this.channel.send(...splitBody(message));
+  }
+
+  sendData(connection: number, bytes: Uint8Array): boolean {
+    return this.channel.sendData(connection, bytes);
+  }
+
+  onDrain(handler: () => void): void {
+    this.channel.onDrain(handler);
   }
 
   onMessage(handler: (message: unknown) => void): () => void {
-    this.child.on('message', handler);
-    return () => this.child.off('message', handler);
+    this.messageHandlers.add(handler);
+    return () => this.messageHandlers.delete(handler);
+  }
+
+  /** Bytes the child sent on one of its relayed TCP connections. */
+  onData(handler: (connection: number, bytes: Buffer) => void): () => void {
+    this.dataHandlers.add(handler);
+    return () => this.dataHandlers.delete(handler);
   }
 
   /** Like `exited.then`, but unsubscribable: a warm child outlives many tasks that watch it. */
@@ -97,12 +130,11 @@ export class SandboxProcess {
 
   private waitUntilReady(): Promise<void> {
     return new Promise((resolve) => {
-      const onMessage = (message: unknown) => {
+      const stop = this.onMessage((message) => {
         if ((message as { type?: unknown } | null)?.type !== 'ready') return;
-        this.child.off('message', onMessage);
+        stop();
         resolve();
-      };
-      this.child.on('message', onMessage);
+      });
     });
   }
 
@@ -112,6 +144,7 @@ export class SandboxProcess {
       this.child.once('error', () => resolve([this.child.exitCode, this.child.signalCode]));
     });
     await Promise.race([once(this.child.stderr!, 'end'), delay(STDERR_DRAIN_MS)]);
+    this.channel.close();
     return { code, signal, stderr: this.stderr.toString(), stdout: this.stdout.toString() };
   }
 }

@@ -1,10 +1,12 @@
 /**
- * Messages between the worker (host) and a step-runner child, over Node's IPC channel.
- * One child serves one task at a time; every task message carries its `taskId`.
+ * Messages between the worker (host) and a step-runner child, as frames on a pipe of their own
+ * (frame-codec.ts). One child serves one task at a time; every task message carries its `taskId`.
+ * Bodies (artifacts, HTTP) travel as raw bytes beside a message's JSON, never inside it.
  */
 import type { LogFields, LogLevel, MetricTags } from '../../plugins/sdk/src/step-context.js';
 import type { StepDomainEventType } from '../contracts/run.contract.js';
 import { ARTIFACT_MAX_BYTES, type ArtifactCall, type ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
+import type { FrameLimits } from './frame-codec.js';
 import type { HttpExchange, HttpResult } from '../../plugins/sdk/src/step-fetch.js';
 import type { ModelCall, ModelResult } from '../../plugins/sdk/src/step-models.js';
 
@@ -60,7 +62,19 @@ export interface ModelResultMessage {
   result: ModelResult;
 }
 
-export type HostMessage = RunTaskMessage | CancelTaskMessage | HttpResultMessage | ArtifactResultMessage | ModelResultMessage;
+/** The relay's answers about one of the step's TCP connections (`ctx.net`). */
+export type TcpHostMessage =
+  | { type: 'tcp_opened'; taskId: string; connection: number; remoteAddress: string; remotePort: number }
+  /** `network_denied`: the endpoint is not approved or its address is refused; `connect_failed`/`connection_lost`: the network. */
+  | { type: 'tcp_error'; taskId: string; connection: number; code: 'network_denied' | 'connect_failed' | 'connection_lost'; message: string; errno?: string }
+  /** The remote end finished sending. */
+  | { type: 'tcp_end'; taskId: string; connection: number }
+  /** The connection is closed, without an error. */
+  | { type: 'tcp_closed'; taskId: string; connection: number }
+  /** `bytes` the step sent on the connection have reached the socket: the step may send as many more. */
+  | { type: 'tcp_ack'; taskId: string; connection: number; bytes: number };
+
+export type HostMessage = RunTaskMessage | CancelTaskMessage | HttpResultMessage | ArtifactResultMessage | ModelResultMessage | TcpHostMessage;
 
 export type RunnerErrorCode = 'step_error' | 'invalid_input' | 'invalid_output' | 'output_too_large' | 'plugin_missing' | 'crashed';
 
@@ -85,6 +99,11 @@ export type RunnerMessage =
   | { type: 'artifact'; taskId: string; requestId: number; call: ArtifactCall }
   /** A step's `ctx.models` call, for the host's model registry (in the task's tenant). */
   | { type: 'model'; taskId: string; requestId: number; call: ModelCall }
+  /** A step's `ctx.net` connection to `host:port`, for the host's TCP relay; `connection` is the step's number for it. */
+  | { type: 'tcp_open'; taskId: string; connection: number; host: string; port: number }
+  /** The step finished sending on a connection (half close). */
+  | { type: 'tcp_end'; taskId: string; connection: number }
+  | { type: 'tcp_close'; taskId: string; connection: number }
   | { type: 'result'; taskId: string; ok: true; outputs: Record<string, unknown> }
   | { type: 'result'; taskId: string; ok: false; error: RunnerError };
 
@@ -102,13 +121,52 @@ export const SANDBOX_LIMITS = {
   /** Requests to the host (HTTP, artifacts) one task may have in flight, and may make in all. */
   maxConcurrentHostCalls: 16,
   maxHostCallsPerTask: 10_000,
-  /** Largest request body a step may send through the broker (base64 of it, in characters). */
-  maxHttpBodyChars: Math.ceil((10 * 1024 * 1024 * 4) / 3) + 4,
-  /** Largest artifact a step may put or get in one call (base64 of it, in characters). */
-  maxArtifactChars: Math.ceil((ARTIFACT_MAX_BYTES * 4) / 3) + 4,
+  /** Largest request body a step may send through the broker. */
+  maxHttpBodyBytes: 10 * 1024 * 1024,
+  /** Largest artifact a step may put or get in one call. */
+  maxArtifactBytes: ARTIFACT_MAX_BYTES,
+  /** TCP connections (`ctx.net`) one task may have open at once, and may open in all. */
+  maxOpenConnections: 16,
+  maxConnectionsPerTask: 1_000,
+  /** Bytes a step may have sent on one connection that the relay has not yet written (acknowledged). */
+  connectionWindowBytes: 1024 * 1024,
+  connectTimeoutMs: 10_000,
+  /** Largest piece of relayed TCP data in one frame. */
+  relayChunkBytes: 64 * 1024,
   /** Largest `ctx.models` call, as JSON (the store bounds metrics, params and dataset at 64 KiB each). */
   maxModelCallBytes: 256 * 1024,
 } as const;
+
+/**
+ * What the worker reads from a step process before it gives up on it: a message of more JSON than a
+ * step can legitimately send (outputs are at most 1 MiB) or a bigger body than one artifact is a
+ * protocol error that ends the step; so is a relayed chunk over the size the runner writes.
+ */
+export const CHANNEL_LIMITS: FrameLimits = { maxJsonBytes: 16 * 1024 * 1024, maxBodyBytes: ARTIFACT_MAX_BYTES, maxDataBytes: SANDBOX_LIMITS.relayChunkBytes };
+/** What the runner accepts from the worker, which it trusts: room for a task's input and any artifact. */
+export const RUNNER_CHANNEL_LIMITS: FrameLimits = { maxJsonBytes: 256 * 1024 * 1024, maxBodyBytes: 2 * ARTIFACT_MAX_BYTES, maxDataBytes: 1024 * 1024 };
+
+/** Which object of a message carries its `body` when there is one. */
+const BODY_HOLDER: Partial<Record<string, string>> = { http: 'request', artifact: 'call', http_result: 'result', artifact_result: 'result' };
+
+/** A message as JSON and its body as raw bytes, for `FrameChannel.send`. */
+export function splitBody(message: RunnerMessage | HostMessage): [object, Uint8Array | undefined] {
+  const holder = BODY_HOLDER[message.type];
+  const inner = holder ? (message as unknown as Record<string, unknown>)[holder] : undefined;
+  if (!holder || typeof inner !== 'object' || inner === null || !((inner as { body?: unknown }).body instanceof Uint8Array)) return [message, undefined];
+  const { body, ...rest } = inner as { body: Uint8Array };
+  return [{ ...message, [holder]: rest }, body];
+}
+
+/** The message as it was sent: its body put back where `splitBody` took it from. Whether the result is well-formed is the reader's to check. */
+export function joinBody(message: unknown, body: Buffer | undefined): unknown {
+  if (!body || typeof message !== 'object' || message === null) return message;
+  const holder = BODY_HOLDER[String((message as { type?: unknown }).type)];
+  const inner = holder ? (message as Record<string, unknown>)[holder] : undefined;
+  if (!holder || typeof inner !== 'object' || inner === null) return message;
+  (inner as Record<string, unknown>).body = body;
+  return message;
+}
 
 export function truncate(text: string, maxChars: number): string {
   return text.length <= maxChars ? text : `${text.slice(0, maxChars)}… [truncated ${text.length - maxChars} chars]`;

@@ -2,10 +2,12 @@ import type { LineageEntry, LogEntry, MetricEntry, StepEventEntry } from '../../
 import type { ArtifactCall, ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpExchange, HttpResult } from '../../plugins/sdk/src/step-fetch.js';
 import type { ModelCall, ModelResult } from '../../plugins/sdk/src/step-models.js';
+import type { AddressPolicy } from '../../src/common/egress/egress-policy.js';
 import { readRunnerMessage } from './runner-message.js';
-import { cancelled, fromRunnerError, fromUnexpectedExit, leavesProcessHealthy, timedOut, type SandboxOutcome } from './sandbox-outcome.js';
+import { brokeProtocol, cancelled, fromRunnerError, fromUnexpectedExit, leavesProcessHealthy, timedOut, type ProcessExit, type SandboxOutcome } from './sandbox-outcome.js';
 import type { SandboxProcess } from './sandbox-process.js';
 import { SANDBOX_LIMITS, type HostMessage, type RunnerMessage, type RunTaskMessage } from './sandbox-protocol.js';
+import { TcpRelay, type TcpAccess } from './tcp-relay.js';
 
 export interface TaskHooks {
   onLog?(entry: LogEntry): void;
@@ -31,6 +33,8 @@ export type ModelHandler = (call: ModelCall) => Promise<ModelResult>;
 export interface HostServices {
   http?: HttpHandler;
   artifacts?: ArtifactHandler;
+  /** `ctx.net`: the address policy of raw connections and what this task's plugin may reach; without it every connection is refused. */
+  tcp?: { policy: AddressPolicy; access: TcpAccess | undefined };
 }
 
 export interface TaskSettings {
@@ -64,6 +68,7 @@ class TaskRun {
   private readonly done = new AbortController();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly disposers: (() => void)[] = [];
+  private readonly relay: TcpRelay;
 
   constructor(
     private readonly child: SandboxProcess,
@@ -71,12 +76,15 @@ class TaskRun {
     private readonly hooks: TaskHooks & HostServices,
     private readonly settings: TaskSettings,
     private readonly resolve: (result: TaskResult) => void,
-  ) {}
+  ) {
+    this.relay = new TcpRelay(message.taskId, child, hooks.tcp?.policy, hooks.tcp?.access);
+  }
 
   start(): void {
     this.disposers.push(this.child.onMessage((raw) => this.onChildMessage(raw)));
+    this.disposers.push(this.child.onData((connection, bytes) => this.settled || this.relay.write(connection, bytes)));
     this.timers.push(setTimeout(() => this.finish(timedOut(this.settings.timeoutMs), false), this.settings.timeoutMs));
-    this.disposers.push(this.child.onExit((exit) => this.finish(this.cancelling ? cancelled() : fromUnexpectedExit(exit, this.settings.memoryMb), false)));
+    this.disposers.push(this.child.onExit((exit) => this.finish(this.endedBy(exit), false)));
     this.onAbort(this.hooks.signal, () => this.cancel());
     this.onAbort(this.settings.shutdown, () => this.finish(cancelled('the sandbox is shutting down'), false));
     void this.child.ready.then(() => {
@@ -109,6 +117,9 @@ class TaskRun {
       const { artifacts } = this.hooks;
       return void this.serve(message.requestId, 'artifact_result', artifacts && (() => artifacts(message.call)), (_code, text): ArtifactResult => ({ ok: false, message: text }));
     }
+    if (message.type === 'tcp_open') return void this.relay.open(message.connection, message.host, message.port);
+    if (message.type === 'tcp_end') return this.relay.end(message.connection);
+    if (message.type === 'tcp_close') return this.relay.close(message.connection);
     if (message.type === 'model') {
       const { models } = this.hooks;
       return void this.serve(message.requestId, 'model_result', models && (() => models(message.call)), (_code, text): ModelResult => ({ ok: false, message: text }));
@@ -116,6 +127,12 @@ class TaskRun {
     if (this.cancelling) return this.finish(cancelled(), false);
     const outcome = message.ok ? { ok: true as const, outputs: message.outputs } : fromRunnerError(message.error);
     this.finish(outcome, leavesProcessHealthy(outcome));
+  }
+
+  /** Why the child died under this task: it broke the protocol (and was killed for it), was cancelled, or crashed. */
+  private endedBy(exit: ProcessExit): SandboxOutcome {
+    if (this.child.protocolError) return brokeProtocol(this.child.protocolError.message);
+    return this.cancelling ? cancelled() : fromUnexpectedExit(exit, this.settings.memoryMb);
   }
 
   private cancel(): void {
@@ -130,6 +147,7 @@ class TaskRun {
     if (this.settled) return;
     this.settled = true;
     this.done.abort();
+    this.relay.closeAll();
     this.timers.forEach(clearTimeout);
     this.disposers.forEach((dispose) => dispose());
     if (reusable) return this.resolve({ outcome, reusable });

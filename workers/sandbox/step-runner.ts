@@ -1,9 +1,10 @@
 /**
- * Child-process entry that runs plugin steps for StepSandbox, one task at a time, over IPC.
- * Started as `node --max-old-space-size=N <permission flags> step-runner.js` with an empty
- * environment: Node's permission model lets it read only code (see node-permissions.ts).
+ * Child-process entry that runs plugin steps for StepSandbox, one task at a time, over frames on
+ * fd 3 (frame-codec.ts). Started as `node --max-old-space-size=N <permission flags> step-runner.js`
+ * with an empty environment: Node's permission model lets it read only code (see node-permissions.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Socket } from 'node:net';
 import { format } from 'node:util';
 import type { PluginDefinition, StepDefinition } from '../../plugins/sdk/src/define-plugin.js';
 import { executeStep, failureFromThrown } from '../../plugins/sdk/src/execute-step.js';
@@ -14,15 +15,24 @@ import type { ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpResult } from '../../plugins/sdk/src/step-fetch.js';
 import type { ModelResult } from '../../plugins/sdk/src/step-models.js';
 import { redact } from '../contracts/secret-envelope.js';
-import { SANDBOX_LIMITS, truncate, type HostMessage, type RunnerError, type RunnerMessage, type RunTaskMessage } from './sandbox-protocol.js';
+import { FrameChannel } from './frame-channel.js';
+import { RelaySockets } from './relay-socket.js';
+import { joinBody, RUNNER_CHANNEL_LIMITS, SANDBOX_LIMITS, splitBody, truncate, type HostMessage, type RunnerError, type RunnerMessage, type RunTaskMessage } from './sandbox-protocol.js';
 
 type Send = (message: RunnerMessage, onSent?: () => void) => void;
 type TaskResultMessage = Extract<RunnerMessage, { type: 'result' }>;
 
 const CRASH_EXIT_CODE = 70;
 const CRASH_REPORT_WAIT_MS = 1_000;
+/** The worker's end of the pipe StepSandbox gives every runner. */
+const HOST_FD = 3;
 
-const send = connectToHost();
+const channel = connectToHost();
+const send: Send = (message, onSent) => {
+  const [json, body] = splitBody(message);
+  channel.send(json, body, onSent);
+};
+const sockets = new RelaySockets({ send: (message) => send(message), sendData: (connection, bytes) => channel.sendData(connection, bytes) });
 const pluginsByEntry = new Map<string, Promise<PluginDefinition>>();
 const cancellers = new Map<string, AbortController>();
 const pendingHostCalls = new Map<number, (result: unknown) => void>();
@@ -34,24 +44,33 @@ let activeTaskId: string | undefined;
 let crashing = false;
 
 redirectConsoleToTask();
-process.on('message', onHostMessage);
-process.on('disconnect', () => process.exit(0));
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
 send({ type: 'ready' });
 
-function connectToHost(): Send {
-  const processSend = process.send?.bind(process);
-  if (!processSend) {
-    process.stderr.write('step-runner needs an IPC channel: it is started by StepSandbox\n');
+function connectToHost(): FrameChannel {
+  let pipe: Socket;
+  try {
+    pipe = new Socket({ fd: HOST_FD, readable: true, writable: true });
+  } catch {
+    process.stderr.write('step-runner needs the worker on fd 3: it is started by StepSandbox\n');
     process.exit(2);
   }
-  return (message, onSent) => processSend(message, undefined, undefined, () => onSent?.());
+  return new FrameChannel(pipe, RUNNER_CHANNEL_LIMITS, {
+    onMessage: (message, body) => onHostMessage(joinBody(message, body) as HostMessage),
+    onData: (connection, bytes) => sockets.onData(connection, bytes),
+    // The worker went away (or broke the format, which it does not): nothing left to serve.
+    onClose: () => process.exit(0),
+  });
 }
 
 function onHostMessage(message: HostMessage): void {
   if (message.type === 'cancel') {
     cancellers.get(message.taskId)?.abort();
+    return;
+  }
+  if (message.type === 'tcp_opened' || message.type === 'tcp_error' || message.type === 'tcp_end' || message.type === 'tcp_closed' || message.type === 'tcp_ack') {
+    sockets.onMessage(message);
     return;
   }
   if (message.type === 'http_result' || message.type === 'artifact_result' || message.type === 'model_result') {
@@ -73,6 +92,7 @@ async function runTask(message: RunTaskMessage, signal: AbortSignal): Promise<vo
     telemetry.reportDropped();
     send(result);
   } finally {
+    sockets.closeAll();
     activeTaskId = undefined;
     cancellers.delete(message.taskId);
   }
@@ -89,6 +109,7 @@ async function executeTask(message: RunTaskMessage, signal: AbortSignal, telemet
     http: (request, signal) => callHost<HttpResult>((requestId) => ({ type: 'http', taskId, requestId, request }), signal),
     artifacts: (call) => callHost<ArtifactResult>((requestId) => ({ type: 'artifact', taskId, requestId, call }), signal),
     models: (call) => callHost<ModelResult>((requestId) => ({ type: 'model', taskId, requestId, call }), signal),
+    net: sockets.netFor(taskId),
   });
   return { type: 'result', taskId, ...(await executeStep(explainingDeniedAccess(found.step), message.input, ctx)) };
 }

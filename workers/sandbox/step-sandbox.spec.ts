@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -7,6 +8,7 @@ import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LogEntry, MetricEntry } from '../../plugins/sdk/src/step-context.js';
 import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
+import { AddressPolicy } from '../../src/common/egress/egress-policy.js';
 import { StepSandbox, type SandboxRequest, type StepSandboxOptions } from './step-sandbox.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -187,6 +189,71 @@ describe(StepSandbox.name, () => {
       expect(await steps.run({ ...request('flood-forever'), timeoutMs: 1_000 })).toMatchObject({ ok: false, error: { code: 'timeout' } });
       expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(32 * 1024 * 1024);
     }, 30_000);
+  });
+
+  describe('the pipe to the worker', () => {
+    it.each([
+      ['pipe-garbage', /unknown frame kind|over the limit/],
+      ['pipe-oversize', /over the limit/],
+      ['pipe-bad-json', /not JSON/],
+    ])('ends a step whose process writes %s to the pipe, and serves the next one', async (stepId, reason) => {
+      const steps = newSandbox();
+
+      const outcome = await steps.run(request(stepId));
+
+      expect(outcome).toMatchObject({ ok: false, error: { code: 'protocol_error', retryable: false, message: expect.stringMatching(reason) } });
+      expect(steps.stats().alivePids).toEqual([]);
+      expect(await steps.run(request('echo', { still: 'serving' }))).toEqual({ ok: true, outputs: { still: 'serving' } });
+    });
+  });
+
+  describe('raw TCP through the relay (ctx.net)', () => {
+    let server: Server;
+    let port: number;
+    beforeAll(async () => {
+      server = createServer((socket) => {
+        const received: Buffer[] = [];
+        socket.on('data', (chunk) => received.push(chunk));
+        socket.on('end', () => socket.end(`echo:${Buffer.concat(received).toString()}`));
+      });
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      port = (server.address() as AddressInfo).port;
+    });
+    afterAll(() => new Promise((done) => server.close(done)));
+
+    const relayed = (endpoints: string[], patterns = ['*:*']) => ({ patterns, endpoints, approveHint: 'PUT /v1/plugins/sandbox-fixture/network' });
+    const loopbackAllowed = () => new AddressPolicy({ allowCidrs: ['127.0.0.1/32'] });
+
+    it('connects to an approved endpoint, at the address it vetted, and relays both ways', async () => {
+      const steps = newSandbox({ relayPolicy: loopbackAllowed() });
+      const big = 'x'.repeat(3 * 1024 * 1024);
+
+      const outcome = await steps.run({ ...request('tcp', { host: '127.0.0.1', port, send: big }), network: relayed([`127.0.0.1:${port}`]) });
+
+      expect(outcome, JSON.stringify(outcome).slice(0, 500)).toMatchObject({ ok: true, outputs: { remote: `127.0.0.1:${port}` } });
+      expect((outcome as { outputs: { received: string } }).outputs.received).toBe(`echo:xxxxx… (${big.length + 5} characters, ${big.length} x)`);
+    });
+
+    it('refuses an endpoint the tenant did not approve, one outside the plugin\'s patterns, and a plugin without network', async () => {
+      const steps = newSandbox({ relayPolicy: loopbackAllowed() });
+      const tcp = request('tcp', { host: '127.0.0.1', port, send: 'x' });
+
+      expect(await steps.run({ ...tcp, network: relayed([]) })).toMatchObject({ ok: false, error: { stepCode: 'network_denied', message: expect.stringMatching(/not an endpoint this tenant approved.*PUT \/v1\/plugins\/sandbox-fixture\/network/) } });
+      expect(await steps.run({ ...tcp, network: relayed([`127.0.0.1:${port}`], ['*:5432']) })).toMatchObject({ ok: false, error: { stepCode: 'network_denied', message: expect.stringMatching(/outside the plugin's network patterns/) } });
+      expect(await steps.run(tcp)).toMatchObject({ ok: false, error: { stepCode: 'network_denied', message: expect.stringMatching(/no raw network access/) } });
+    });
+
+    it('refuses loopback unless allowed, and the installation\'s own endpoints always', async () => {
+      const endpoint = `127.0.0.1:${port}`;
+      const tcp = { ...request('tcp', { host: '127.0.0.1', port, send: 'x' }), network: relayed([endpoint]) };
+
+      expect(await newSandbox({ relayPolicy: new AddressPolicy() }).run(tcp)).toMatchObject({ ok: false, error: { stepCode: 'network_denied', message: expect.stringMatching(/loopback/) } });
+      await sandbox!.close();
+      const own = new AddressPolicy({ allowCidrs: ['127.0.0.0/8'], installation: [{ host: '0.0.0.0', port }] });
+      expect(await newSandbox({ relayPolicy: own }).run(tcp)).toMatchObject({ ok: false, error: { stepCode: 'network_denied', message: expect.stringMatching(/this installation's own services/) } });
+      const metadata = { ...request('tcp', { host: '169.254.169.254', port: 80, send: 'x' }), network: relayed(['169.254.169.254:80']) };
+      expect(await sandbox!.run(metadata)).toMatchObject({ ok: false, error: { stepCode: 'network_denied', message: expect.stringMatching(/cloud metadata/) } });
+    });
   });
 
   describe('node permission model', () => {

@@ -7,12 +7,15 @@ import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 import type { HttpExchange } from '../../plugins/sdk/src/step-fetch.js';
 import { artifactHandler, type ArtifactStore } from '../artifacts/artifact-store.js';
 import type { EgressBroker } from '../../src/common/egress/egress-broker.js';
-import { isolate, probeIsolation, type IsolationSettings } from './process-isolation.js';
+import type { AddressPolicy } from '../../src/common/egress/egress-policy.js';
+import type { SandboxPosture } from '../../src/health/sandbox-posture.js';
+import { isolate, probeIsolation, UidPool, type IsolationSettings } from './process-isolation.js';
 import { installationReadPaths, permissionFlags } from './node-permissions.js';
 import { cancelled, failure, type SandboxOutcome } from './sandbox-outcome.js';
 import { SandboxProcess } from './sandbox-process.js';
 import type { RunTaskMessage, TaskContext } from './sandbox-protocol.js';
 import { runTask, type TaskHooks } from './sandbox-task.js';
+import type { TcpAccess } from './tcp-relay.js';
 import { WarmPool } from './warm-pool.js';
 
 export type { SandboxError, SandboxErrorCode, SandboxOutcome } from './sandbox-outcome.js';
@@ -42,9 +45,14 @@ export interface StepSandboxOptions {
   maxTasksPerProcess?: number;
   /** Carries out steps' `ctx.fetch`; without one, every request is refused. */
   broker?: EgressBroker;
+  /** Vets the addresses of steps' TCP connections (`ctx.net`); without one, every connection is refused. */
+  relayPolicy?: AddressPolicy;
   /** Serves steps' `ctx.artifacts`, in each task's tenant; without one, steps have no artifact store. */
   artifacts?: ArtifactStore;
-  /** OS isolation (another uid, limits, no network namespace of its own); off unless given and available. */
+  /**
+   * OS isolation (a uid and namespaces of its own, limits); off unless given and available. Given
+   * with mode `auto` and not available, only first-party plugins run.
+   */
   isolation?: IsolationSettings;
   /** Folders plugin bundles are loaded from: checked readable by the sandbox uid when isolation starts. */
   bundleDirs?: string[];
@@ -60,8 +68,10 @@ export interface SandboxRequest {
   digest?: string;
   /** Hosts the step declared (from the signed manifest, never from the child): the broker's allow-list. */
   egress?: readonly string[];
-  /** The plugin's approved raw network access: its processes keep the worker's network namespace. */
-  rawNetwork?: boolean;
+  /** Published by the installation itself: runs even where OS isolation is not available (`auto`). */
+  firstParty?: boolean;
+  /** The plugin's raw network access (from its signed manifest and the tenant's approvals), relayed by the worker. */
+  network?: TcpAccess;
   /** The plugin's step id, e.g. `echo`. */
   stepId: string;
   input: Record<string, unknown>;
@@ -94,7 +104,11 @@ export class StepSandbox {
   /** Why OS isolation is not in effect, when it is not. */
   readonly isolationGap: string | undefined;
   private readonly broker: EgressBroker | undefined;
+  private readonly relayPolicy: AddressPolicy | undefined;
   private readonly artifacts: ArtifactStore | undefined;
+  /** Set when OS isolation was asked for (`auto`) but is not available: only first-party plugins run. */
+  private readonly firstPartyOnly: boolean;
+  private readonly uids: UidPool | undefined;
   private readonly pool: WarmPool<SandboxProcess>;
   private readonly live = new Set<SandboxProcess>();
   private readonly busy = new Set<SandboxProcess>();
@@ -111,17 +125,34 @@ export class StepSandbox {
     this.settings = { ...DEFAULTS, ...definedOnly(options), runnerPath, allowedReadPaths, allowChildProcess };
     this.pool = new WarmPool(this.settings);
     this.broker = options.broker;
+    this.relayPolicy = options.relayPolicy;
     this.artifacts = options.artifacts;
     const probe = options.isolation ? probeIsolation(options.isolation, [runnerPath, ...allowedReadPaths, ...(options.bundleDirs ?? [])]) : { enabled: false, reason: 'not configured' };
     this.isolation = probe.enabled ? options.isolation : undefined;
     this.isolationGap = probe.reason;
+    this.firstPartyOnly = !probe.enabled && options.isolation?.mode === 'auto';
+    this.uids = this.isolation && new UidPool(this.isolation.uids);
     // Every running step listens for shutdown: as many listeners as steps at once, not a leak.
     setMaxListeners(0, this.shutdown.signal);
+  }
+
+  /** What this sandbox enforces, for the worker's start-up line, its metrics and /readyz. */
+  get posture(): SandboxPosture & { level: 'info' | 'warn'; message: string } {
+    if (this.isolation) {
+      const { first, count } = this.isolation.uids;
+      return { isolation: 'enforced', level: 'info', message: `Step processes run isolated: each as a uid of its own (${first}-${first + count - 1}) without capabilities, in process, IPC and network namespaces of its own; network only through the worker (HTTP broker, TCP relay)` };
+    }
+    const reason = this.isolationGap;
+    if (this.firstPartyOnly) return { isolation: 'first-party-only', reason, level: 'warn', message: `Step processes cannot be OS-isolated (${reason}): only first-party plugins run; others fail with sandbox_unavailable (run the worker as root with util-linux, or set SANDBOX_ISOLATION=off to accept the risk)` };
+    return { isolation: 'off', reason, level: 'warn', message: `Step processes are not OS-isolated (${reason}): every plugin runs with Node's permission model alone, and a step can signal other steps and the worker's processes of the same uid` };
   }
 
   async run(request: SandboxRequest, hooks: TaskHooks = {}): Promise<SandboxOutcome> {
     if (this.shutdown.signal.aborted) return cancelled('the sandbox is closed');
     if (hooks.signal?.aborted) return cancelled();
+    if (this.firstPartyOnly && !request.firstParty) {
+      return failure('sandbox_unavailable', `this worker cannot isolate step processes (${this.isolationGap}), so it runs only first-party plugins; run it as root with util-linux, or set SANDBOX_ISOLATION=off to run every plugin with Node's permission model alone`, false);
+    }
     // The entry is part of the key because a child may read only the entry it was started for.
     const key = JSON.stringify([request.tenantId, request.pluginKey, request.entry]);
     let child: SandboxProcess;
@@ -137,7 +168,8 @@ export class StepSandbox {
       const egress = request.egress ?? [];
       const http = this.broker ? (exchange: HttpExchange, signal: AbortSignal) => this.broker!.fetch(exchange, egress, signal) : undefined;
       const artifacts = this.artifacts ? artifactHandler(this.artifacts, request.tenantId) : undefined;
-      const { outcome, reusable } = await runTask(child, toRunMessage(request), { ...hooks, http, artifacts }, settings);
+      const tcp = this.relayPolicy && { policy: this.relayPolicy, access: request.network };
+      const { outcome, reusable } = await runTask(child, toRunMessage(request), { ...hooks, http, artifacts, tcp }, settings);
       child.tasksServed++;
       this.release(key, child, reusable);
       return outcome;
@@ -158,23 +190,26 @@ export class StepSandbox {
     return { spawned: this.spawned, alivePids, idle: this.pool.size, busy: this.busy.size };
   }
 
-  private spawn({ entry, digest, rawNetwork = false }: SandboxRequest): SandboxProcess {
+  private spawn({ entry, digest }: SandboxRequest): SandboxProcess {
     if (digest !== undefined) {
       const actual = sha256Digest(readFileSync(entry));
       if (actual !== digest) throw new Error(`the bundle on disk is ${actual}, not the pinned ${digest}`);
     }
     const { runnerPath, memoryMb, allowedReadPaths, allowChildProcess } = this.settings;
     const permissions = { readPaths: [...allowedReadPaths, resolve(entry)], allowChildProcess };
-    const isolation = this.isolation;
     // Memory outside the V8 heap (Buffers) is bounded too: heap cap plus 1 GiB for Node and off-heap data.
     const limits = { dataMb: memoryMb + 1024, openFiles: 256, fileSizeBytes: 0 };
-    const wrap = isolation ? (argv: string[]) => isolate(argv, { settings: isolation, limits, network: rawNetwork }) : undefined;
+    const uid = this.uids?.take();
+    if (this.uids && uid === undefined) throw new Error(`all ${this.isolation!.uids.count} sandbox uids (SANDBOX_UID_RANGE) are in use`);
+    const wrap = uid === undefined ? undefined : (argv: string[]) => isolate(argv, { uid, limits });
     const child = SandboxProcess.spawn({ runnerPath, memoryMb, permissions, wrap });
     this.spawned++;
     this.live.add(child);
     void child.exited.then(() => {
       this.live.delete(child);
       this.pool.forget(child);
+      // Its namespace's processes died with it: nothing runs as this uid any more.
+      if (uid !== undefined) this.uids!.give(uid);
     });
     return child;
   }

@@ -25,7 +25,7 @@ export const loadStep = defineStep({
     const missingKey = (key ?? []).filter((column) => !columns.includes(column));
     if (missingKey.length) throw new StepError(`The rows have no key column ${missingKey.join(', ')}`, { retryable: false, code: 'invalid_key' });
     const perBatch = Math.max(1, Math.min(batchSize, Math.floor(MAX_PARAMETERS / columns.length)));
-    return withConnection(connection, ctx.signal, async (client) => {
+    return withConnection(connection, ctx, async (client) => {
       let batches = 0;
       await client.query('BEGIN');
       try {

@@ -14,7 +14,7 @@ export const queryStep = defineStep({
   output: z.strictObject({ rows: z.array(z.record(z.string(), z.json())), rowCount: z.number().int(), fields: z.array(z.string()) }),
   egress: ['*'],
   async run({ connection, sql, params }, ctx) {
-    return withConnection(connection, ctx.signal, async (client) => {
+    return withConnection(connection, ctx, async (client) => {
       const result = await client.query({ text: sql, values: params.map((p) => (p !== null && typeof p === 'object' ? JSON.stringify(p) : p)) });
       ctx.log(`${result.command ?? 'query'}: ${result.rowCount ?? result.rows.length} row(s)`);
       return { rows: JSON.parse(JSON.stringify(result.rows)), rowCount: result.rowCount ?? result.rows.length, fields: (result.fields ?? []).map((f) => f.name) };

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { patternProblem } from './network-endpoints.js';
 import type { StepContext } from './step-context.js';
 
 export const PLUGIN_API_VERSION = 1;
@@ -31,9 +32,12 @@ export interface PluginSpec {
   version: string;
   steps: readonly StepDefinition[];
   /**
-   * Raw network access (sockets, e.g. a database driver), beyond HTTP through the egress broker.
-   * A tenant admin must approve it when enabling the plugin.
+   * Raw network access (TCP through `ctx.net`, e.g. a database driver), beyond HTTP through the
+   * egress broker: the `host:port` patterns the plugin may be pointed at (`*:5432`,
+   * `*.example.com:9092`). A tenant admin approves the plugin, then concrete endpoints matching them.
    */
+  network?: readonly string[];
+  /** Before `network`: `true` stood for any endpoint (`*:*`). Kept so that older bundles still load. */
   rawNetwork?: boolean;
 }
 
@@ -76,6 +80,10 @@ function pluginProblems(plugin: Record<string, unknown>): string[] {
   if (!matches(plugin.name, NAME_PATTERN)) problems.push(`name must match ${NAME_PATTERN}, got ${JSON.stringify(plugin.name)}`);
   if (!matches(plugin.version, SEMVER_PATTERN)) problems.push(`version must be semver, got ${JSON.stringify(plugin.version)}`);
   if (plugin.rawNetwork !== undefined && typeof plugin.rawNetwork !== 'boolean') problems.push('rawNetwork must be a boolean');
+  if (plugin.network !== undefined) {
+    if (!isUniqueStringList(plugin.network)) problems.push('network must be a list of distinct host:port patterns');
+    else problems.push(...(plugin.network as string[]).flatMap((pattern) => patternProblem(pattern) ?? []).map((problem) => `network: ${problem}`));
+  }
   if (!Array.isArray(plugin.steps)) return [...problems, 'steps must be an array'];
   const seen = new Set<unknown>();
   for (const [index, step] of (plugin.steps as unknown[]).entries()) {

@@ -17,14 +17,15 @@ export interface PluginManifest {
   name: string;
   version: string;
   apiVersion: typeof PLUGIN_API_VERSION;
-  rawNetwork: boolean;
+  /** `host:port` patterns of raw network access; empty: HTTP through the broker only. */
+  network: string[];
   steps: StepManifest[];
 }
 
 /** The self-description the host catalogues: names, versions and JSON Schema (draft 2020-12) per step. */
 export function describePlugin(plugin: PluginDefinition): PluginManifest {
-  const { name, version, steps, rawNetwork = false } = validatePlugin(plugin);
-  return { name, version, apiVersion: PLUGIN_API_VERSION, rawNetwork, steps: steps.map(describeStep) };
+  const { name, version, steps, network, rawNetwork = false } = validatePlugin(plugin);
+  return { name, version, apiVersion: PLUGIN_API_VERSION, network: [...(network ?? (rawNetwork ? ['*:*'] : []))], steps: steps.map(describeStep) };
 }
 
 function describeStep(step: StepDefinition): StepManifest {

@@ -13,6 +13,7 @@ export { datasetInputSchema, datasetRefSchema } from './dataset-schemas.js';
 export type { ArtifactRef, DatasetRef, StepArtifacts } from './step-artifacts.js';
 export { ARTIFACT_MAX_BYTES } from './step-artifacts.js';
 export type { StepFetch } from './step-fetch.js';
+export type { StepNet, StepSocket } from './step-net.js';
 export type { StepErrorOptions } from './step-error.js';
 export { MODEL_NAME, MODEL_STAGES } from './step-models.js';
 export type { ModelRegistration, ModelStage, ModelVersionInfo, StepModels } from './step-models.js';

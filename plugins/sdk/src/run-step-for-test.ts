@@ -1,8 +1,11 @@
+import { Socket } from 'node:net';
 import type { StepDefinition } from './define-plugin.js';
 import { hostAllowed } from './egress-hosts.js';
+import { formatEndpoint, parseEndpoint } from './network-endpoints.js';
 import { sha256Digest } from './package/digest.js';
 import type { ArtifactResult, ArtifactTransport } from './step-artifacts.js';
 import type { HttpResult, HttpTransport } from './step-fetch.js';
+import type { StepNet, StepSocket } from './step-net.js';
 import type { ModelCall, ModelTransport, ModelVersionInfo } from './step-models.js';
 import { executeStep, type StepOutcome } from './execute-step.js';
 import { createStepContext, type LineageEntry, type LogEntry, type MetricEntry, type StepEventEntry } from './step-context.js';
@@ -20,6 +23,11 @@ export interface StepTestOptions {
    * `fetch`, to the hosts the step declares in `egress` only, as in production.
    */
   http?: HttpTransport;
+  /**
+   * The `host:port` endpoints the step may open TCP connections to with `ctx.net`, as a tenant
+   * approves them; connections go straight out from the test process. None by default.
+   */
+  networkEndpoints?: string[];
   /** What the tenant's artifact store holds when the step starts, by key (text or bytes). */
   artifacts?: Record<string, string | Uint8Array>;
   /** What the tenant's model registry holds when the step starts (`ctx.models`): versions of any models. */
@@ -62,6 +70,7 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
     http: options.http ?? directFetch(step.egress),
     artifacts: memoryArtifacts(store),
     models: memoryModels(registry, { runId, stepId: step.id, idempotencyKey: `${runId}:${step.id}` }, options.beforeModelCall),
+    net: directNet(options.networkEndpoints ?? []),
   });
   const outcome = await executeStep(step, viaJson(input), ctx);
   return { ...outcome, logs, metrics, lineage, events, artifacts: Object.fromEntries(store), models: registry };
@@ -72,9 +81,9 @@ function memoryArtifacts(store: Map<string, Buffer>): ArtifactTransport {
   return async (call): Promise<ArtifactResult> => {
     if (call.op === 'get') {
       const content = store.get(call.key);
-      return content ? { ok: true, body: content.toString('base64') } : { ok: false, message: `no artifact ${call.key}` };
+      return content ? { ok: true, body: content } : { ok: false, message: `no artifact ${call.key}` };
     }
-    const content = Buffer.from(call.body, 'base64');
+    const content = Buffer.from(call.body);
     store.set(call.key, content);
     return { ok: true, ref: { artifact: call.key, bytes: content.length, sha256: sha256Digest(content), contentType: call.contentType } };
   };
@@ -121,15 +130,36 @@ function directFetch(egress: readonly string[]): HttpTransport {
     const host = new URL(request.url).hostname;
     if (!hostAllowed(host, egress)) return { ok: false, code: 'egress_denied', message: `${host} is not in this step's egress list (${egress.join(', ') || 'empty'})` };
     try {
-      const body = request.body === undefined ? undefined : Buffer.from(request.body, 'base64');
-      const response = await fetch(request.url, { method: request.method, headers: request.headers, body, signal });
-      return { ok: true, url: response.url, status: response.status, statusText: response.statusText, headers: [...response.headers], body: Buffer.from(await response.arrayBuffer()).toString('base64') };
+      const response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal });
+      return { ok: true, url: response.url, status: response.status, statusText: response.statusText, headers: [...response.headers], body: new Uint8Array(await response.arrayBuffer()) };
     } catch (error) {
       if (signal.aborted) throw error;
       const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
       return { ok: false, code: 'request_failed', message: `${request.method} ${request.url}: ${cause?.message ?? (error as Error).message}`, errno: cause?.code };
     }
   };
+}
+
+/** The harness's relay: sockets of the test process itself, to the listed endpoints only. */
+function directNet(endpoints: readonly string[]): StepNet {
+  const socket = (): StepSocket => {
+    const raw = new Socket();
+    const connect = raw.connect.bind(raw) as (options: { port: number; host: string }, listener?: () => void) => Socket;
+    return Object.assign(raw, {
+      connect(portOrOptions: number | { port: number; host?: string }, hostOrListener?: string | (() => void), listener?: () => void) {
+        const options = typeof portOrOptions === 'number' ? { port: portOrOptions, host: typeof hostOrListener === 'string' ? hostOrListener : 'localhost' } : { port: portOrOptions.port, host: portOrOptions.host ?? 'localhost' };
+        const onConnect = typeof hostOrListener === 'function' ? hostOrListener : listener;
+        const endpoint = parseEndpoint(`${options.host}:${options.port}`);
+        if (typeof endpoint === 'string' || !endpoints.includes(formatEndpoint(endpoint))) {
+          const named = typeof endpoint === 'string' ? `${options.host}:${options.port}` : formatEndpoint(endpoint);
+          process.nextTick(() => raw.destroy(Object.assign(new Error(`${named} is not in networkEndpoints (${endpoints.join(', ') || 'none'})`), { code: 'EACCES' })));
+          return raw;
+        }
+        return connect(options, onConnect);
+      },
+    }) as unknown as StepSocket;
+  };
+  return { socket, connect: ({ host, port }, listener) => socket().connect({ host, port }, listener) };
 }
 
 function assertSecretsDeclared(step: StepDefinition, secrets: Record<string, string>): void {

@@ -19,10 +19,10 @@ export interface DatasetRef extends ArtifactRef {
 export const ARTIFACT_MAX_BYTES = 32 * 1024 * 1024;
 
 export type ArtifactCall =
-  | { op: 'put'; key: string; body: string; contentType: string }
+  | { op: 'put'; key: string; body: Uint8Array; contentType: string }
   | { op: 'get'; key: string };
 
-export type ArtifactResult = { ok: true; ref?: ArtifactRef; body?: string } | { ok: false; message: string };
+export type ArtifactResult = { ok: true; ref?: ArtifactRef; body?: Uint8Array } | { ok: false; message: string };
 
 export type ArtifactTransport = (call: ArtifactCall) => Promise<ArtifactResult>;
 
@@ -57,10 +57,11 @@ export function createStepArtifacts(transport: ArtifactTransport, identity: { ru
         throw new StepError(`${key} would be ${bytes.length} bytes, over the ${ARTIFACT_MAX_BYTES}-byte limit of one artifact: write it in parts`, { retryable: false, code: 'artifact_too_large' });
       }
       const contentType = options.contentType ?? (typeof data === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream');
-      return (await call({ op: 'put', key, body: bytes.toString('base64'), contentType })).ref!;
+      return (await call({ op: 'put', key, body: bytes, contentType })).ref!;
     },
     async get(ref) {
-      return Buffer.from((await call({ op: 'get', key: keyOf(ref) })).body!, 'base64');
+      const { body } = await call({ op: 'get', key: keyOf(ref) });
+      return Buffer.from(body!.buffer, body!.byteOffset, body!.byteLength);
     },
     async writeDataset(key, rows) {
       const text = rows.map((row) => JSON.stringify(row)).join('\n') + (rows.length ? '\n' : '');

@@ -1,6 +1,7 @@
 import { createStepArtifacts, type ArtifactTransport, type StepArtifacts } from './step-artifacts.js';
 import { createStepFetch, type HttpTransport, type StepFetch } from './step-fetch.js';
 import { createStepModels, type ModelTransport, type StepModels } from './step-models.js';
+import { NO_NET, type StepNet } from './step-net.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -86,6 +87,11 @@ export interface StepContext {
    * out by the worker's broker for the hosts the step declares in `egress`, public addresses only.
    */
   readonly fetch: StepFetch;
+  /**
+   * TCP for plugins that declare `network` patterns (a database or queue client): a socket to an
+   * endpoint the tenant approved, opened and relayed by the worker. Others get an error.
+   */
+  readonly net: StepNet;
   /** Large data by reference: bytes and NDJSON datasets in the tenant's artifact store. */
   readonly artifacts: StepArtifacts;
   /** Records the datasets the step read and wrote; they become run events and the lineage graph. */
@@ -131,20 +137,22 @@ export interface StepContextParts {
   /** Carries `ctx.artifacts` calls; without one, there is no artifact store. */
   artifacts?: ArtifactTransport;
   models?: ModelTransport;
+  /** `ctx.net`; without it, raw connections are refused. */
+  net?: StepNet;
 }
 
 const NO_NETWORK: HttpTransport = async () => ({ ok: false, code: 'egress_denied', message: 'this step has no network' });
 const NO_ARTIFACTS: ArtifactTransport = async () => ({ ok: false, message: 'no artifact store is available here' });
 const NO_MODELS: ModelTransport = async () => ({ ok: false, message: 'no model registry is available here' });
 
-export function createStepContext({ identity, signal, secrets, sink, http = NO_NETWORK, artifacts = NO_ARTIFACTS, models = NO_MODELS }: StepContextParts): StepContext {
+export function createStepContext({ identity, signal, secrets, sink, http = NO_NETWORK, artifacts = NO_ARTIFACTS, models = NO_MODELS, net = NO_NET }: StepContextParts): StepContext {
   const log = ((...args: unknown[]) => sink.log(toLogEntry(args))) as StepLogger;
   const metric = (name: string, value: number, tags?: MetricTags) => sink.metric(toMetricEntry(name, value, tags));
   const record = (direction: LineageEntry['direction']) => (dataset: LineageDataset) => sink.lineage?.({ direction, ...toDatasetName(dataset) });
   const lineage = Object.freeze({ input: record('input'), output: record('output') });
   const emit = (type: StepEventType, data: Record<string, unknown> = {}) => sink.event?.(toEventEntry(type, data));
   return Object.freeze({
-    ...identity, signal, log, metric, secrets: Object.freeze({ ...secrets }), fetch: createStepFetch(http, signal), artifacts: createStepArtifacts(artifacts, identity), models: createStepModels(models), lineage, emit,
+    ...identity, signal, log, metric, secrets: Object.freeze({ ...secrets }), fetch: createStepFetch(http, signal), artifacts: createStepArtifacts(artifacts, identity), models: createStepModels(models), net, lineage, emit,
   });
 }
 

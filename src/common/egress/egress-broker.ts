@@ -1,14 +1,14 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { hostAllowed, parseCidrs, systemResolve, vettedAddresses, type ResolvedAddress, type Resolve } from './egress-policy.js';
+import { AddressPolicy, hostAllowed, type InstallationEndpoint, type ResolvedAddress, type Resolve } from './egress-policy.js';
 
 /** An HTTP request a step asks the worker to make (bodies base64, headers as pairs). */
 export interface BrokerRequest {
   url: string;
   method: string;
   headers: Array<[string, string]>;
-  body?: string;
+  body?: Uint8Array;
 }
 
 export interface BrokerResponse {
@@ -17,7 +17,7 @@ export interface BrokerResponse {
   status: number;
   statusText: string;
   headers: Array<[string, string]>;
-  body: string;
+  body: Buffer;
 }
 
 export interface BrokerDenial {
@@ -31,6 +31,8 @@ export interface BrokerDenial {
 export interface EgressBrokerOptions {
   /** Ranges the operator allows besides public addresses (`EGRESS_ALLOW_CIDRS`). */
   allowCidrs?: readonly string[];
+  /** The installation's own services, refused whatever `allowCidrs` says. */
+  installation?: readonly InstallationEndpoint[];
   resolve?: Resolve;
   maxRedirects?: number;
   maxResponseBytes?: number;
@@ -40,6 +42,12 @@ export interface EgressBrokerOptions {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Hop-by-hop and routing headers a step may not set: the broker decides where a request goes. */
 const REFUSED_HEADERS = new Set(['host', 'connection', 'proxy-authorization', 'proxy-connection', 'transfer-encoding', 'upgrade', 'keep-alive', 'te', 'trailer']);
+/**
+ * What still goes along when a redirect leads to another origin. Stricter than fetch, which drops
+ * only Authorization: credentials travel in cookies and in headers of any name (`X-Api-Key`), and a
+ * redirect must not hand them to a host the step never meant to send them to.
+ */
+const CROSS_ORIGIN_HEADERS = new Set(['accept', 'accept-encoding', 'accept-language', 'content-type', 'content-language', 'user-agent', 'traceparent', 'tracestate']);
 
 /**
  * The host side of `ctx.fetch`: steps have no network of their own, so every HTTP request goes
@@ -48,15 +56,13 @@ const REFUSED_HEADERS = new Set(['host', 'connection', 'proxy-authorization', 'p
  * address itself, so a second DNS answer cannot swap it (DNS rebinding).
  */
 export class EgressBroker {
-  private readonly allowed: ReturnType<typeof parseCidrs>;
-  private readonly resolve: Resolve;
+  private readonly policy: AddressPolicy;
   private readonly maxRedirects: number;
   private readonly maxResponseBytes: number;
   private readonly timeoutMs: number;
 
   constructor(options: EgressBrokerOptions = {}) {
-    this.allowed = parseCidrs(options.allowCidrs ?? []);
-    this.resolve = options.resolve ?? systemResolve;
+    this.policy = new AddressPolicy(options);
     this.maxRedirects = options.maxRedirects ?? 5;
     this.maxResponseBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
     this.timeoutMs = options.timeoutMs ?? 60_000;
@@ -70,8 +76,8 @@ export class EgressBroker {
       return denied(`${JSON.stringify(request.url)} is not a URL`);
     }
     let { method } = request;
-    let body = request.body === undefined ? undefined : Buffer.from(request.body, 'base64');
-    const headers = request.headers.filter(([name]) => !REFUSED_HEADERS.has(name.toLowerCase()));
+    let body = request.body;
+    let headers = request.headers.filter(([name]) => !REFUSED_HEADERS.has(name.toLowerCase()));
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
 
@@ -81,7 +87,7 @@ export class EgressBroker {
       if (!hostAllowed(url.hostname, egress)) {
         return denied(`${url.hostname} is not in this step's egress list (${egress.join(', ') || 'empty'})`);
       }
-      const addresses = await vettedAddresses(url, this.allowed, this.resolve);
+      const addresses = await this.policy.vetUrl(url);
       if (typeof addresses === 'string') return denied(addresses);
 
       let response: IncomingMessage;
@@ -95,7 +101,9 @@ export class EgressBroker {
       if (REDIRECTS.has(response.statusCode ?? 0) && location) {
         response.resume();
         if (hop >= this.maxRedirects) return { ok: false, code: 'request_failed', message: `more than ${this.maxRedirects} redirects` };
-        url = new URL(location, url);
+        const next = new URL(location, url);
+        if (next.origin !== url.origin) headers = headers.filter(([name]) => CROSS_ORIGIN_HEADERS.has(name.toLowerCase()));
+        url = next;
         // As browsers do: a 303, or a 301/302 after a POST, continues as a GET without a body.
         if (response.statusCode === 303 || ((response.statusCode === 301 || response.statusCode === 302) && method === 'POST')) {
           method = 'GET';
@@ -106,7 +114,7 @@ export class EgressBroker {
       try {
         const content = await readBounded(response, this.maxResponseBytes);
         const responseHeaders = Object.entries(response.headers).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => [name, v] as [string, string]) : value === undefined ? [] : [[name, value] as [string, string]]));
-        return { ok: true, url: url.href, status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: responseHeaders, body: content.toString('base64') };
+        return { ok: true, url: url.href, status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: responseHeaders, body: content };
       } catch (error) {
         return { ok: false, code: 'request_failed', message: `${method} ${url.origin}: ${(error as Error).message}` };
       }
@@ -118,7 +126,7 @@ function denied(message: string): BrokerDenial {
   return { ok: false, code: 'egress_denied', message };
 }
 
-function send(url: URL, address: ResolvedAddress, method: string, headers: Array<[string, string]>, body: Buffer | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+function send(url: URL, address: ResolvedAddress, method: string, headers: Array<[string, string]>, body: Uint8Array | undefined, signal: AbortSignal): Promise<IncomingMessage> {
   // The socket connects to the address that was vetted; TLS still checks the certificate for the name.
   const lookup: LookupFunction = (_host, options, callback) => {
     if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, [address]);

@@ -17,3 +17,9 @@ export const EnablePluginBody = z.strictObject({
   version: z.string().min(1).max(64).optional(),
 });
 export type EnablePluginBody = z.output<typeof EnablePluginBody>;
+
+export const SetNetworkBody = z.strictObject({
+  /** Concrete `host:port` endpoints (no wildcards) the plugin's steps may open TCP connections to; replaces the list. */
+  endpoints: z.array(z.string().min(3).max(300)).max(100),
+});
+export type SetNetworkBody = z.output<typeof SetNetworkBody>;

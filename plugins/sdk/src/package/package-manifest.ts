@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PLUGIN_API_VERSION } from '../define-plugin.js';
 import type { PluginManifest } from '../describe-plugin.js';
+import { patternProblem } from '../network-endpoints.js';
 
 /** The three files of a plugin package, by these exact names. */
 export const PACKAGE_FILES = { manifest: 'manifest.json', signature: 'manifest.sig', bundle: 'bundle.mjs' } as const;
@@ -38,11 +39,18 @@ export const PackageManifestSchema = z.strictObject({
   apiVersion: z.literal(PLUGIN_API_VERSION),
   sdk: z.string().min(1).max(32),
   publisher: z.string().regex(NAME).max(64),
-  rawNetwork: z.boolean(),
+  /** Manifests before `network`: `true` stands for `*:*`. */
+  rawNetwork: z.boolean().optional(),
+  network: z.array(z.string().min(3).max(300).refine((p) => patternProblem(p) === undefined, { error: (issue) => patternProblem(String(issue.input)) ?? 'not a host:port pattern' })).max(100).optional(),
   bundle: z.strictObject({ file: z.literal(PACKAGE_FILES.bundle), digest: z.string().regex(DIGEST), size: z.number().int().nonnegative() }),
   steps: z.array(StepManifestSchema).min(1).max(100).refine((steps) => new Set(steps.map((s) => s.id)).size === steps.length, 'step ids must be distinct'),
 });
 export type PackageManifest = z.infer<typeof PackageManifestSchema>;
+
+/** The raw network a manifest asks for, older manifests' `rawNetwork: true` included. */
+export function networkPatternsOf(manifest: Pick<PackageManifest, 'network' | 'rawNetwork'>): string[] {
+  return manifest.network ?? (manifest.rawNetwork ? ['*:*'] : []);
+}
 
 export function packageManifest(described: PluginManifest, bundle: { digest: string; size: number }, publisher: string): PackageManifest {
   return {
@@ -52,7 +60,7 @@ export function packageManifest(described: PluginManifest, bundle: { digest: str
     apiVersion: described.apiVersion,
     sdk: SDK_RANGE,
     publisher,
-    rawNetwork: described.rawNetwork,
+    network: described.network,
     bundle: { file: PACKAGE_FILES.bundle, ...bundle },
     steps: described.steps,
   };
