@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { pluginCommand, PluginCliError } from '../plugins/sdk/src/cli/plugin-commands.js';
 import { PackError } from '../plugins/sdk/src/package/pack.js';
 import { createApi } from './api.js';
-import { ConfigError, embeddedMasterKeys, describeConfig, loadConfig, loadEnv, type BatonConfig } from './config/config.js';
+import { ConfigError, embeddedDatabaseSecrets, embeddedMasterKeys, describeConfig, loadConfig, loadEnv, type BatonConfig } from './config/config.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 import { createDataSource, runMigrations } from './database/data-source.js';
-import { startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { connectsAsSuperuser, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { createLogger } from './logging/logger.js';
 import { NestPinoLogger } from './logging/nest-logger.js';
 import { SecretsRepository } from './secrets/secrets.repository.js';
@@ -61,8 +61,11 @@ function requireEnv(config: BatonConfig, names: Array<'DATABASE_URL' | 'TEMPORAL
 }
 
 async function resolveDatabase(config: BatonConfig, lifecycle: Lifecycle): Promise<string> {
-  if (config.DATABASE_URL) return config.DATABASE_URL;
-  const database = await startEmbeddedPostgres(join(config.home, 'pg'), config.EMBEDDED_PG_PORT);
+  if (config.DATABASE_URL) {
+    if (await connectsAsSuperuser(config.DATABASE_URL)) logger.warn('DATABASE_URL connects as a PostgreSQL superuser: give Baton a role that owns its database and nothing more (docs/security.md)');
+    return config.DATABASE_URL;
+  }
+  const database = await startEmbeddedPostgres(join(config.home, 'pg'), config.EMBEDDED_PG_PORT, embeddedDatabaseSecrets(config));
   lifecycle.add('embedded PostgreSQL', database.stop);
   logger.log(`Embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT}, data in ${join(config.home, 'pg')}`);
   return database.url;

@@ -106,7 +106,7 @@ describe('plugin registry', () => {
       bundle[bundle.length - 10]! ^= 1;
       writeFileSync(join(dir, PACKAGE_FILES.bundle), bundle);
     } }), 422, 'digest_mismatch', 'manifest.bundle.digest');
-    await expectProblem(await variant(v010, acmeKey, { afterSigning: (dir) => editJson(manifestOf(dir), (m) => (m.rawNetwork = true)) }), 422, 'bad_signature');
+    await expectProblem(await variant(v010, acmeKey, { afterSigning: (dir) => editJson(manifestOf(dir), (m) => (m.network = ['*:*'])) }), 422, 'bad_signature');
     // Valid JSON with the same meaning, other bytes: signatures cover bytes, never a re-serialisation.
     await expectProblem(await variant(v010, acmeKey, { afterSigning: (dir) => writeFileSync(manifestOf(dir), JSON.stringify(JSON.parse(readFileSync(manifestOf(dir), 'utf8')))) }), 422, 'bad_signature');
     await expectProblem(await variant(v010, generatePublisherKeyPair()), 422, 'unknown_key', 'manifest.sig.keyId');
@@ -121,7 +121,7 @@ describe('plugin registry', () => {
 
     const published = await publish(acme, await variant(v010, acmeKey));
     expect(published.status, JSON.stringify(published.body)).toBe(201);
-    expect(published.body).toMatchObject({ name: plugin, version: '0.1.0', publisher, verified: false, permissions: { egress: [], secrets: [], rawNetwork: false } });
+    expect(published.body).toMatchObject({ name: plugin, version: '0.1.0', publisher, verified: false, permissions: { egress: [], secrets: [], network: [] } });
     expect(published.body.steps.map((s: { id: string }) => s.id)).toEqual(['greet']);
 
     // Versions are immutable, even re-signed.
@@ -164,7 +164,7 @@ describe('plugin registry', () => {
     const v2 = await packTestPlugin({ name, version: '2.0.0', publisher: pub, egress: ['api.example.com'], secrets: ['API_TOKEN'] });
     await publish(keyed, await variant(v1, key)).expect(201);
     const { body: second } = await publish(keyed, await variant(v2, key)).expect(201);
-    expect(second.permissions).toEqual({ egress: ['api.example.com'], secrets: ['API_TOKEN'], rawNetwork: false });
+    expect(second.permissions).toEqual({ egress: ['api.example.com'], secrets: ['API_TOKEN'], network: [] });
 
     const user = await newTenant();
     const notEnabled = await user.put(`/v1/pipelines/p-${name}`, greetPipeline(`p-${name}`, `${name}/greet@^1`)).expect(422);
@@ -172,7 +172,7 @@ describe('plugin registry', () => {
     // Enabling is a tenant admin's decision.
     await user.post(`/v1/plugins/${name}/enable`, { version: '1.0.0' }).expect(403);
     const enabled = await asOwner(user).post(`/v1/plugins/${name}/enable`, { version: '1.0.0' }).expect(200);
-    expect(enabled.body).toEqual({ name, enabled: true, approved: { egress: [], secrets: [], rawNetwork: false } });
+    expect(enabled.body).toEqual({ name, enabled: true, approved: { egress: [], secrets: [], network: [] }, networkEndpoints: [] });
 
     const old = await savePipeline(user, greetPipeline(`old-${name}`, `${name}/greet@^1`));
     expect(old.pins.greet).toEqual({ plugin: name, step: 'greet', version: '1.0.0', digest: (await asOwner(user).get(`/v1/plugins/${name}/versions/1.0.0`)).body.digest });

@@ -2,17 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { approveEndpoints } from './support/plugin-packages.js';
 import { api, newPipeline, newTenant, runToEnd, startRun, stepOf, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
 
-/** The postgres connector against the real PostgreSQL of the test stack, its URL kept as a tenant secret. */
+/**
+ * The postgres connector against a real PostgreSQL (the tests' warehouse database, never the
+ * control database), its URL kept as a tenant secret and its endpoint approved for the plugin.
+ */
 describe('postgres connector', () => {
   let tenant: TestTenant;
   const table = `etl_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const db = new pg.Client({ connectionString: inject('databaseUrl') });
+  const db = new pg.Client({ connectionString: inject('warehouseUrl') });
 
   beforeAll(async () => {
     tenant = await newTenant();
-    await api().put('/v1/secrets/WAREHOUSE_URL').set('authorization', `Bearer ${tenant.token}`).send({ value: inject('databaseUrl') }).expect(201);
+    await api().put('/v1/secrets/WAREHOUSE_URL').set('authorization', `Bearer ${tenant.token}`).send({ value: inject('warehouseUrl') }).expect(201);
+    await approveEndpoints(tenant, 'postgres', [inject('warehouseUrl')]);
     await db.connect();
   });
   afterAll(async () => {
@@ -62,7 +67,7 @@ describe('postgres connector', () => {
 
 describe('examples/sales-rollup.yaml', () => {
   const schema = `example_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const db = new pg.Client({ connectionString: inject('databaseUrl') });
+  const db = new pg.Client({ connectionString: inject('warehouseUrl') });
   let tenant: TestTenant;
 
   beforeAll(async () => {
@@ -73,9 +78,10 @@ describe('examples/sales-rollup.yaml', () => {
       CREATE TABLE sales_by_region (region text, day date, total numeric, PRIMARY KEY (region, day));
       INSERT INTO sales VALUES (1, 'eu', 10, '2026-11-26T09:00Z'), (2, 'eu', 5.5, '2026-11-26T15:00Z'), (3, 'us', 7, '2026-11-26T12:00Z'), (4, 'us', 100, '2026-11-25T12:00Z');`);
     tenant = await newTenant();
-    const url = new URL(inject('databaseUrl'));
+    const url = new URL(inject('warehouseUrl'));
     url.searchParams.set('options', `-c search_path=${schema}`);
     await api().put('/v1/secrets/WAREHOUSE_URL').set('authorization', `Bearer ${tenant.token}`).send({ value: url.toString() }).expect(201);
+    await approveEndpoints(tenant, 'postgres', [url.toString()]);
   });
   afterAll(async () => {
     await db.query(`DROP SCHEMA ${schema} CASCADE`);

@@ -70,16 +70,20 @@ describe('the sandbox holds against a hostile plugin', () => {
     const failed = (id: string, message: RegExp) => expect(stepOf(attacked, id), id).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(message) } });
     failed('passwd', /sandbox denied FileSystemRead/);
     failed('home', /sandbox denied FileSystemRead/);
-    // No environment, and not the worker's uid: an unprivileged one with no groups.
-    expect(stepOf(attacked, 'whoami')).toMatchObject({ status: 'succeeded', outputs: { env: [], uid: 65534, gid: 65534 } });
+    // No environment, and not the worker's uid: one of the sandbox range (SANDBOX_UID_RANGE's default), its own group.
+    const identity = stepOf(attacked, 'whoami');
+    expect(identity).toMatchObject({ status: 'succeeded', outputs: { env: [] } });
+    const { uid, gid } = identity.outputs as { uid: number; gid: number };
+    expect(uid).toBeGreaterThanOrEqual(200000);
+    expect(gid).toBe(uid);
     failed('spawn', /sandbox denied ChildProcess/);
     // No network of its own: not even loopback is reachable from the step's namespace.
     failed('socket', /ENETUNREACH/);
     failed('global_fetch', /fetch failed/);
     failed('undeclared', /not in this step's egress list/);
-    failed('loopback', /127\.0\.0\.2 is a loopback address/);
-    failed('metadata', /169\.254\.169\.254 is a linkLocal address/);
-    failed('ipv6', /::1 is a loopback address/);
+    failed('loopback', /127\.0\.0\.2:\d+ is a loopback address/);
+    failed('metadata', /169\.254\.169\.254:80 is a cloud metadata address/);
+    failed('ipv6', /::1:\d+ is a loopback address/);
     // Through the broker, to an address the operator allowed, the same plugin gets its answer.
     expect(stepOf(attacked, 'allowed')).toMatchObject({ status: 'succeeded', outputs: { status: 200 } });
     expect(stepOf(attacked, 'loop').status).toBe('timed_out');

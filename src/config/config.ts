@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { generatePublisherKeyPair } from '../../plugins/sdk/src/package/signing.js';
 import { parseDuration } from '../../workers/contracts/duration.js';
 import { KEY_BYTES, parseMasterKey, type MasterKeyring } from '../../workers/contracts/secret-envelope.js';
+import type { EmbeddedDatabaseSecrets } from '../database/embedded-postgres.js';
 
 /**
  * The one configuration loader, shared by the control plane, the workers and the CLI.
@@ -181,6 +182,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): BatonConfig
     firstPartySigningKey: () => env.FIRST_PARTY_SIGNING_KEY ?? persistentSecret(home, 'first-party-signing-key', () => generatePublisherKeyPair().privateKeyPem),
     masterKeys: env.SECRETS_MASTER_KEY ? [env.SECRETS_MASTER_KEY, ...env.SECRETS_PREVIOUS_MASTER_KEYS] : [],
   };
+}
+
+/** The embedded PostgreSQL's passwords, generated once into BATON_HOME like the session key. */
+export function embeddedDatabaseSecrets(config: Pick<BatonConfig, 'home'>): EmbeddedDatabaseSecrets {
+  return { superuserPassword: persistentSecret(config.home, 'pg-superuser-password'), appPassword: persistentSecret(config.home, 'pg-password') };
 }
 
 /** `baton up` on one machine: a master key generated once into BATON_HOME, like the session key. */

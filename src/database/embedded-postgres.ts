@@ -1,13 +1,28 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 
 export interface EmbeddedDatabase {
+  /** Where Baton connects: as the role that owns its database, which is not a superuser. */
   url: string;
+  /** As the superuser, for tests and benchmarks that make databases of their own; Baton never uses it. */
+  adminUrl: string;
   stop(): Promise<void>;
 }
 
+/** Generated once per installation (kept in BATON_HOME, as the session key is): nothing here has a default password. */
+export interface EmbeddedDatabaseSecrets {
+  /** Of the `postgres` superuser, which only this start-up uses, to keep the application role and database as they should be. */
+  superuserPassword: string;
+  /** Of the `baton` role the API and the worker connect as. */
+  appPassword: string;
+}
+
 const DATABASE = 'baton';
+const APP_ROLE = 'baton';
+/** What data folders made before generated passwords were given their superuser. */
+const LEGACY_SUPERUSER_PASSWORD = 'postgres';
 
 const EXIT_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'] as const;
 
@@ -41,8 +56,13 @@ function assertReachableByPostgresUser(dataDir: string): void {
   }
 }
 
-/** Starts (initialising on first use) a real PostgreSQL from npm with its data in `dataDir`. */
-export async function startEmbeddedPostgres(dataDir: string, port: number, log: (line: string) => void = () => {}): Promise<EmbeddedDatabase> {
+/**
+ * Starts (initialising on first use) a real PostgreSQL from npm with its data in `dataDir`, and
+ * returns a URL as the `baton` role: it owns Baton's database and nothing else, and is no
+ * superuser, so whoever obtains its password still cannot read files, run programs or reach other
+ * databases through it.
+ */
+export async function startEmbeddedPostgres(dataDir: string, port: number, secrets: EmbeddedDatabaseSecrets, log: (line: string) => void = () => {}): Promise<EmbeddedDatabase> {
   mkdirSync(dataDir, { recursive: true });
   assertReachableByPostgresUser(dataDir);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -50,7 +70,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     databaseDir: dataDir,
     port,
     user: 'postgres',
-    password: 'postgres',
+    password: secrets.superuserPassword,
+    authMethod: 'scram-sha-256',
     persistent: true,
     // Running as root, the server itself runs as the `postgres` OS user (created when missing).
     createPostgresUser: true,
@@ -61,9 +82,59 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
-  const url = `postgres://postgres:postgres@127.0.0.1:${port}/${DATABASE}`;
-  await ensureDatabase(`postgres://postgres:postgres@127.0.0.1:${port}/postgres`, DATABASE);
-  return { url, stop: () => server.stop() };
+  try {
+    await ensureAppDatabase(port, secrets);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return {
+    url: `postgres://${APP_ROLE}:${encodeURIComponent(secrets.appPassword)}@127.0.0.1:${port}/${DATABASE}`,
+    adminUrl: `postgres://postgres:${encodeURIComponent(secrets.superuserPassword)}@127.0.0.1:${port}/postgres`,
+    stop: () => server.stop(),
+  };
+}
+
+/**
+ * As the superuser: its password set to the generated one (a data folder from before still has the
+ * old default), the `baton` role with its password, Baton's database and everything in it owned by
+ * that role, and no other database open to it.
+ */
+async function ensureAppDatabase(port: number, { superuserPassword, appPassword }: EmbeddedDatabaseSecrets): Promise<void> {
+  const superuser = (database: string, password = superuserPassword) => new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database });
+  let admin = superuser('postgres');
+  try {
+    await admin.connect();
+  } catch (error) {
+    if ((error as { code?: string }).code !== '28P01') throw error;
+    admin = superuser('postgres', LEGACY_SUPERUSER_PASSWORD);
+    await admin.connect();
+    await admin.query(`ALTER ROLE postgres PASSWORD ${admin.escapeLiteral(superuserPassword)}`);
+  }
+  try {
+    const role = (await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [APP_ROLE])).rowCount ? 'ALTER' : 'CREATE';
+    await admin.query(`${role} ROLE ${APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${admin.escapeLiteral(appPassword)}`);
+    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE])).rowCount;
+    await admin.query(exists ? `ALTER DATABASE ${DATABASE} OWNER TO ${APP_ROLE}` : `CREATE DATABASE ${DATABASE} OWNER ${APP_ROLE}`);
+    await admin.query('REVOKE CONNECT ON DATABASE postgres, template1 FROM PUBLIC');
+  } finally {
+    await admin.end();
+  }
+  // Tables the superuser made before there was a `baton` role (migrations ran as it) change hands.
+  const database = superuser(DATABASE);
+  await database.connect();
+  try {
+    await database.query(`DO $$ DECLARE item record; BEGIN
+      FOR item IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND pg_get_userbyid(c.relowner) <> '${APP_ROLE}'
+          -- A sequence of a serial or identity column changes hands with its table.
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')) LOOP
+        EXECUTE format('ALTER %s public.%I OWNER TO ${APP_ROLE}', CASE item.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, item.relname);
+      END LOOP;
+    END $$`);
+  } finally {
+    await database.end();
+  }
 }
 
 export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
@@ -72,6 +143,22 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<vo
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!rowCount) await client.query(`CREATE DATABASE "${name.replace(/"/g, '')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Passwords for a database that lives as long as a test run or a benchmark. */
+export function randomDatabaseSecrets(): EmbeddedDatabaseSecrets {
+  return { superuserPassword: randomBytes(24).toString('base64url'), appPassword: randomBytes(24).toString('base64url') };
+}
+
+/** Whether a URL's role is a superuser, which Baton never needs: the operator is told. */
+export async function connectsAsSuperuser(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')).rows[0]?.rolsuper ?? false;
   } finally {
     await client.end();
   }

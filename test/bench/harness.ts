@@ -14,7 +14,7 @@ import { createApi } from '../../src/api.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
 import { runMigrations } from '../../src/database/data-source.js';
-import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import { randomDatabaseSecrets, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
 import { startWorker } from '../../workers/worker.js';
@@ -30,6 +30,8 @@ export interface BenchStack {
   /** The API's base URL and database, for benchmarks that need more than the bench tenant. */
   baseUrl: string;
   databaseUrl: string;
+  /** The same server as a superuser (a database of its own, say). */
+  adminDatabaseUrl: string;
   /** Calls the Baton API as the bench tenant's owner. */
   call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>>;
   /** Starts a run of `pipeline` through the API and waits for it to succeed. */
@@ -63,15 +65,17 @@ export async function compare(a: () => Promise<unknown>, b: () => Promise<unknow
 
 export const formatTimes = (times: number[]) => `median ${(median(times) / 1000).toFixed(3)} s   [${times.map((t) => t.toFixed(0)).join(', ')}] ms`;
 
-/** DATABASE_URL, else an embedded PostgreSQL in `home`; migrated. */
-async function benchDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<string> {
-  const databaseUrl = process.env.DATABASE_URL ?? (await (async () => {
-    const db = await startEmbeddedPostgres(join(home, 'pg'), await freePort());
-    stops.push(db.stop);
-    return db.url;
-  })());
-  await runMigrations(databaseUrl);
-  return databaseUrl;
+/** DATABASE_URL, else an embedded PostgreSQL in `home`; migrated. `adminUrl`: the same server as a superuser. */
+async function benchDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<{ url: string; adminUrl: string }> {
+  const external = process.env.DATABASE_URL;
+  if (external) {
+    await runMigrations(external);
+    return { url: external, adminUrl: external };
+  }
+  const db = await startEmbeddedPostgres(join(home, 'pg'), await freePort(), randomDatabaseSecrets());
+  stops.push(db.stop);
+  await runMigrations(db.url);
+  return db;
 }
 
 /** Only a migrated database (for benchmarks of the control plane's queries), stopped afterwards. */
@@ -80,7 +84,7 @@ export async function withBenchDatabase(bench: (databaseUrl: string) => Promise<
   chmodSync(home, 0o755);
   const stops: Array<() => Promise<unknown>> = [];
   try {
-    await bench(await benchDatabase(home, stops));
+    await bench((await benchDatabase(home, stops)).url);
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     rmSync(home, { recursive: true, force: true });
@@ -98,7 +102,7 @@ export async function withBenchStack(
   chmodSync(home, 0o755);
   const stops: Array<() => Promise<unknown>> = [];
   try {
-    const databaseUrl = await benchDatabase(home, stops);
+    const { url: databaseUrl, adminUrl: adminDatabaseUrl } = await benchDatabase(home, stops);
     const temporal = await startDevServer({ cliPath: await resolveTemporalCli(process.env.TEMPORAL_CLI_PATH), port: await freePort(), namespace: 'default', fast: true });
     stops.push(temporal.stop);
 
@@ -144,7 +148,7 @@ export async function withBenchStack(
       const run = await call('GET', `/v1/runs/${id}`);
       if (run.status !== 'succeeded') throw new Error(`bench run ${id} ended ${run.status}: ${JSON.stringify(run.error)}`);
     };
-    await bench({ client, baseUrl: base, databaseUrl, call, runPipeline, config, token: token! });
+    await bench({ client, baseUrl: base, databaseUrl, adminDatabaseUrl, call, runPipeline, config, token: token! });
   } finally {
     for (const stop of stops.reverse()) await stop().catch((e: Error) => console.error(e.message));
     rmSync(home, { recursive: true, force: true });

@@ -194,12 +194,12 @@ function printTable(title: string, baselineName: string, timings: Timing[]): voi
   }
 }
 
-/** A second database beside `url`'s on the same server, migrated. */
-async function siblingDatabase(url: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = await createDataSource(url, 1).initialize();
+/** A second database on the server of `adminUrl` (a superuser's), migrated. */
+async function siblingDatabase(adminUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = await createDataSource(adminUrl, 1).initialize();
   await admin.query(`DROP DATABASE IF EXISTS ${name}`);
   await admin.query(`CREATE DATABASE ${name}`);
-  const sibling = new URL(url);
+  const sibling = new URL(adminUrl);
   sibling.pathname = `/${name}`;
   await runMigrations(sibling.toString());
   return {
@@ -211,7 +211,7 @@ async function siblingDatabase(url: string, name: string): Promise<{ url: string
   };
 }
 
-await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
+await withBenchStack({}, async ({ baseUrl, databaseUrl, adminDatabaseUrl, call }) => {
   const big = ((await call('GET', '/v1/me')) as { tenant: { id: string } }).tenant.id;
   const signup = await fetch(`${baseUrl}/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenantName: 'small', email: 'small@example.test', password: 'benchmark password' }) });
   const { token: smallToken, tenant: { id: small } } = (await signup.json()) as { token: string; tenant: { id: string } };
@@ -223,7 +223,7 @@ await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
   const asBig = (path: string) => call('GET', path);
 
   const db = await createDataSource(databaseUrl, 2).initialize();
-  const tinyDatabase = await siblingDatabase(databaseUrl, 'bench_tiny');
+  const tinyDatabase = await siblingDatabase(adminDatabaseUrl, 'bench_tiny');
   const tiny = await createDataSource(tinyDatabase.url, 2).initialize();
   try {
     console.log(`\nSeeding ${RUNS.toLocaleString()} runs, ${(RUNS * EVENTS_PER_RUN).toLocaleString()} events over ${TENANTS} tenants, ${TRIGGERS_PER_TENANT * 2} triggers per tenant, `

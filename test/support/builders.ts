@@ -71,9 +71,9 @@ export async function waitForRun(tenant: TestTenant, id: string, done: (run: Run
   }
 }
 
-export async function runToEnd(tenant: TestTenant, definition: { name: string }, body: Record<string, unknown> = {}): Promise<RunView> {
+export async function runToEnd(tenant: TestTenant, definition: { name: string }, body: Record<string, unknown> = {}, timeoutMs?: number): Promise<RunView> {
   await savePipeline(tenant, definition);
-  return waitForRun(tenant, await startRun(tenant, definition.name, body));
+  return waitForRun(tenant, await startRun(tenant, definition.name, body), undefined, timeoutMs);
 }
 
 export interface StepView {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { runMigrations } from '../../src/database/data-source.js';
-import { ensureDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import { ensureDatabase, randomDatabaseSecrets, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
 import { startFakeS3 } from './fake-s3.js';
@@ -36,6 +36,13 @@ declare module 'vitest' {
     stripeMockUrl: string;
     /** The stack's worker serves its metrics here (WORKER_METRICS_PORT), without a token. */
     workerMetricsUrl: string;
+    /**
+     * A database of the tests' own for connector steps to read and write, on the machine's PostgreSQL
+     * (WAREHOUSE_DATABASE_URL's server): never the control database, which steps may not reach.
+     */
+    warehouseUrl: string;
+    /** The process ids of the stack's API and worker, for tests that check nothing reached them. */
+    stackPids: { api: number; worker: number };
   }
 }
 
@@ -64,6 +71,7 @@ export default async function setup(project: TestProject) {
 async function startStack(project: TestProject, home: string, stops: Array<() => Promise<unknown>>): Promise<void> {
   const databaseUrl = await testDatabase(home, stops);
   await runMigrations(databaseUrl);
+  const warehouseUrl = await scratchDatabase(process.env.WAREHOUSE_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'baton_warehouse', stops);
 
   const temporalCliPath = await resolveTemporalCli(process.env.TEMPORAL_CLI_PATH);
   const temporal = await startDevServer({ cliPath: temporalCliPath, port: await freePort(), namespace: 'default', fast: true });
@@ -81,8 +89,9 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   const env = {
     DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, PORT: String(port), BATON_HOME: join(home, 'baton'),
     LOG_LEVEL: 'info', JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret', STEP_MEMORY_MB: '256', SECRETS_MASTER_KEY: masterKey,
-    // The tests' own HTTP servers listen on 127.0.0.1, exactly; every other private address stays refused.
-    EGRESS_ALLOW_CIDRS: '127.0.0.1/32',
+    // The tests' own HTTP servers and the warehouse database listen on 127.0.0.1, exactly; every other
+    // private address stays refused, and so do this stack's own endpoints on it.
+    EGRESS_ALLOW_CIDRS: '127.0.0.1/32', SANDBOX_ALLOW_CIDRS: '127.0.0.1/32',
     // These machines run the tests as root: the isolation the escape tests prove must really be on.
     SANDBOX_ISOLATION: 'strict',
     BATON_ADMIN_TOKEN: adminToken,
@@ -121,17 +130,24 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   project.provide('apiEnv', env);
   project.provide('stripeMockUrl', stripeMock.url);
   project.provide('workerMetricsUrl', workerMetricsUrl);
+  project.provide('warehouseUrl', warehouseUrl);
+  project.provide('stackPids', { api: processes[0]!.child.pid!, worker: processes[1]!.child.pid! });
 }
 
 async function testDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<string> {
   const external = process.env.DATABASE_URL;
   if (!external) {
-    const embedded = await startEmbeddedPostgres(join(home, 'pg'), await freePort());
+    const embedded = await startEmbeddedPostgres(join(home, 'pg'), await freePort(), randomDatabaseSecrets());
     stops.push(embedded.stop);
     return embedded.url;
   }
-  const name = `baton_e2e_${process.pid}_${Date.now()}`;
-  const admin = new URL(external);
+  return scratchDatabase(external, 'baton_e2e', stops);
+}
+
+/** A fresh database on the server of `serverUrl` (a role that may create databases), dropped when the tests end. */
+async function scratchDatabase(serverUrl: string, prefix: string, stops: Array<() => Promise<unknown>>): Promise<string> {
+  const name = `${prefix}_${process.pid}_${Date.now()}`;
+  const admin = new URL(serverUrl);
   await ensureDatabase(admin.toString(), name);
   stops.push(async () => {
     const client = new pg.Client({ connectionString: admin.toString() });

@@ -68,6 +68,7 @@ export function publish(tenant: TestTenant, archive: Buffer) {
 export const asOwner = (tenant: TestTenant) => ({
   get: (path: string) => api().get(path).set('authorization', `Bearer ${tenant.token}`),
   post: (path: string, body?: object) => api().post(path).set('authorization', `Bearer ${tenant.token}`).send(body ?? {}),
+  put: (path: string, body?: object) => api().put(path).set('authorization', `Bearer ${tenant.token}`).send(body ?? {}),
   delete: (path: string) => api().delete(path).set('authorization', `Bearer ${tenant.token}`),
 });
 
@@ -84,4 +85,11 @@ export async function publishPluginSource(tenant: TestTenant, plugin: { name: st
   expect(published.status, JSON.stringify(published.body)).toBe(201);
   await asOwner(tenant).post(`/v1/plugins/${plugin.name}/enable`, { version: '1.0.0' }).expect(200);
   return plugin.name;
+}
+
+/** As a tenant admin: lets `plugin`'s steps open TCP connections to the host:port of each URL (a database's). */
+export async function approveEndpoints(tenant: TestTenant, plugin: string, urls: string[]): Promise<void> {
+  const endpoints = urls.map((url) => `${new URL(url).hostname}:${new URL(url).port || 5432}`);
+  const response = await asOwner(tenant).put(`/v1/plugins/${plugin}/network`, { endpoints });
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
 }

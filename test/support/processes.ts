@@ -20,10 +20,12 @@ export interface BatonProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `bin/baton.js <command>` as a real child process, keeping its output for failures. */
-/** Starts `baton <command>`; its output is kept (the last 20 kB) and, with `logFile`, all of it appended there. */
-export function spawnBaton(command: string, env: Record<string, string>, cwd = process.cwd(), logFile?: string): BatonProcess {
-  const child = spawn(process.execPath, ['bin/baton.js', command], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `baton <command>`; its output is kept (the last 20 kB) and, with `logFile`, all of it
+ * appended there. `identity`: run it as another user (no supplementary groups), e.g. not root.
+ */
+export function spawnBaton(command: string, env: Record<string, string>, cwd = process.cwd(), logFile?: string, identity?: { uid: number; gid: number }): BatonProcess {
+  const child = spawn(process.execPath, ['bin/baton.js', command], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...identity });
   let output = '';
   const keep = (chunk: Buffer) => {
     if (logFile) appendFileSync(logFile, chunk);

@@ -231,7 +231,7 @@ describe(StepSandbox.name, () => {
       const outcome = await steps.run({ ...request('tcp', { host: '127.0.0.1', port, send: big }), network: relayed([`127.0.0.1:${port}`]) });
 
       expect(outcome, JSON.stringify(outcome).slice(0, 500)).toMatchObject({ ok: true, outputs: { remote: `127.0.0.1:${port}` } });
-      expect((outcome as { outputs: { received: string } }).outputs.received).toBe(`echo:xxxxx… (${big.length + 5} characters, ${big.length} x)`);
+      expect((outcome as unknown as { outputs: { received: string } }).outputs.received).toBe(`echo:xxxxx… (${big.length + 5} characters, ${big.length} x)`);
     });
 
     it('refuses an endpoint the tenant did not approve, one outside the plugin\'s patterns, and a plugin without network', async () => {

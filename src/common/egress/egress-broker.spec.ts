@@ -11,9 +11,12 @@ describe(EgressBroker.name, () => {
   let port: number;
   const hosts: string[] = [];
 
+  const seen: Array<Record<string, string | string[] | undefined>> = [];
+
   beforeAll(async () => {
     server = createServer((request, response) => {
       hosts.push(request.headers.host ?? '');
+      seen.push(request.headers);
       const target = new URL(request.url ?? '/', 'http://x');
       if (target.pathname === '/redirect') {
         response.writeHead(302, { location: target.searchParams.get('to')! }).end();
@@ -36,6 +39,7 @@ describe(EgressBroker.name, () => {
     'internal.test': ['10.0.0.5'],
     'mixed.test': ['93.184.216.34', '192.168.1.10'],
     'metadata.test': ['169.254.169.254'],
+    'other.test': ['127.0.0.1'],
   };
   let lookups = 0;
   const resolve: Resolve = async (host) => {
@@ -94,6 +98,30 @@ describe(EgressBroker.name, () => {
     expect(await broker.fetch(get(via('http://169.254.169.254/')), ['*'])).toMatchObject({ ok: false, code: 'egress_denied' });
     expect(await broker.fetch(get(via(`http://elsewhere.test:${port}/`)), ['api.test'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining('elsewhere.test') });
     expect(await broker.fetch(get(via('file:///etc/passwd')), ['*'])).toMatchObject({ ok: false, code: 'egress_denied' });
+  });
+
+  it('keeps credentials on a redirect within the origin, and drops them on one to another origin', async () => {
+    const credentials: Array<[string, string]> = [['authorization', 'Bearer s3cret'], ['cookie', 'session=s3cret'], ['x-api-key', 's3cret'], ['accept', 'application/json']];
+    const via = (to: string) => ({ url: `http://api.test:${port}/redirect?to=${encodeURIComponent(to)}`, method: 'GET', headers: credentials });
+
+    seen.length = 0;
+    expect(await broker.fetch(via('/same'), ['api.test', 'other.test'])).toMatchObject({ ok: true });
+    expect(seen.at(-1)).toMatchObject({ authorization: 'Bearer s3cret', cookie: 'session=s3cret', 'x-api-key': 's3cret' });
+
+    expect(await broker.fetch(via(`http://other.test:${port}/elsewhere`), ['api.test', 'other.test'])).toMatchObject({ ok: true });
+    expect(seen.at(-2)).toMatchObject({ authorization: 'Bearer s3cret' });
+    expect(seen.at(-1)).toMatchObject({ accept: 'application/json' });
+    expect(Object.keys(seen.at(-1)!)).not.toEqual(expect.arrayContaining(['authorization']));
+    expect(seen.at(-1)!.cookie ?? seen.at(-1)!['x-api-key']).toBeUndefined();
+  });
+
+  it('refuses the installation\'s own endpoints and metadata addresses, whatever the operator allows', async () => {
+    const own = new EgressBroker({ resolve, allowCidrs: ['127.0.0.0/8', '169.254.0.0/16'], installation: [{ host: '127.0.0.1', port }] });
+    expect(await own.fetch(get(`http://api.test:${port}/`), ['*'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining("this installation's own services") });
+    expect(await own.fetch(get(`http://127.0.0.2:${port}/`), ['*'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining("this installation's own services") });
+    expect(await own.fetch(get('http://metadata.test/'), ['*'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining('cloud metadata') });
+    expect(await own.fetch(get(`http://api.test:${port}/hello`), ['*'])).toMatchObject({ ok: false });
+    expect(await new EgressBroker({ resolve, allowCidrs: ['127.0.0.0/8'], installation: [{ host: '127.0.0.1', port: 1 }] }).fetch(get(`http://api.test:${port}/hello`), ['*'])).toMatchObject({ ok: true });
   });
 
   it('refuses other schemes and credentials in the URL, and bounds the response', async () => {
