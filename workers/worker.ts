@@ -107,7 +107,7 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
     defaultHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: '10s',
   });
-  const metricsServer = config.WORKER_METRICS_PORT ? await serveMetrics(metrics, config.WORKER_METRICS_PORT, config.METRICS_HOST) : undefined;
+  const metricsServer = config.WORKER_METRICS_PORT ? await serveMetrics(metrics, config.WORKER_METRICS_PORT, config.METRICS_HOST, () => ({ status: 'ok', sandbox: posture })) : undefined;
   if (metricsServer) logger.info(`Worker metrics on http://${config.METRICS_HOST}:${metricsServer.port}/metrics`);
   const done = worker.run().finally(async () => {
     await metricsServer?.close();

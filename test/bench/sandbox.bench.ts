@@ -5,12 +5,18 @@
  *         model only (a) against full OS isolation: uid, limits, network namespace (b);
  *   warm: core/echo on a warm process, the same two ways;
  *   http: http/request to a local server through the egress broker from an isolated process (b)
- *         against the same request made with fetch in this process (a).
+ *         against the same request made with fetch in this process (a);
+ *   tcp:  postgres/query through the worker's TCP relay from an isolated process (b) against the
+ *         same query with pg in this process (a): `SELECT 1` (connection set-up dominates) and
+ *         ~0.5 MB of rows (the relayed bytes dominate). BENCH_PG_URL names the server
+ *         (default: the machine's PostgreSQL, postgres@127.0.0.1:5432).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { EgressBroker } from '../../src/common/egress/egress-broker.js';
+import { AddressPolicy } from '../../src/common/egress/egress-policy.js';
 import { StepSandbox, type SandboxRequest } from '../../workers/sandbox/step-sandbox.js';
 import { compare, formatTimes, median } from './harness.js';
 
@@ -30,6 +36,22 @@ const echo = (): SandboxRequest => ({
   ctx: { runId: 'bench', stepId: 'echo', attempt: 1, idempotencyKey: `bench-${n}`, secrets: {} },
 });
 const request = (): SandboxRequest => ({ ...echo(), pluginKey: 'http@1.0.0', entry: bundle('http'), stepId: 'request', input: { url }, egress: ['*'] });
+const pgUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const pgEndpoint = `${new URL(pgUrl).hostname}:${new URL(pgUrl).port || 5432}`;
+const ONE = 'SELECT 1 AS one';
+const ROWS = "SELECT i, repeat('x', 1000) AS payload FROM generate_series(1, 450) AS i";
+const query = (sql: string) => (): SandboxRequest => ({
+  ...echo(), pluginKey: 'postgres@1.2.0', entry: bundle('postgres'), stepId: 'query', input: { connection: pgUrl, sql },
+  network: { patterns: ['*:*'], endpoints: [pgEndpoint], approveHint: 'PUT /v1/plugins/postgres/network' },
+});
+const inProcess = (sql: string) => async () => {
+  for (let i = 0; i < TASKS; i++) {
+    const client = new pg.Client({ connectionString: pgUrl });
+    await client.connect();
+    await client.query(sql);
+    await client.end();
+  }
+};
 
 async function run(sandbox: StepSandbox, make: () => SandboxRequest, times = TASKS): Promise<void> {
   for (let i = 0; i < times; i++) {
@@ -49,7 +71,7 @@ const cold = { maxIdlePerKey: 0, maxIdleTotal: 0, bundleDirs: [packagesDir] };
 const plainCold = new StepSandbox(cold);
 const isolatedCold = new StepSandbox({ ...cold, isolation });
 const plainWarm = new StepSandbox({ bundleDirs: [packagesDir] });
-const isolatedWarm = new StepSandbox({ isolation, broker, bundleDirs: [packagesDir] });
+const isolatedWarm = new StepSandbox({ isolation, broker, relayPolicy: new AddressPolicy({ allowCidrs: ['127.0.0.1/32'] }), bundleDirs: [packagesDir] });
 if (!isolatedCold.isolation) throw new Error(`OS isolation is not available here: ${isolatedCold.isolationGap}`);
 
 report('cold: a new step process per step', 'permission model only', 'own uid + namespaces + limits', await compare(() => run(plainCold, echo), () => run(isolatedCold, echo)));
@@ -58,6 +80,9 @@ const direct = async () => {
   for (let i = 0; i < TASKS; i++) await (await fetch(url)).json();
 };
 report('http: one GET to a local server', 'fetch in this process', 'http/request via the egress broker, isolated', await compare(direct, () => run(isolatedWarm, request)));
+
+report('tcp: postgres/query SELECT 1, a connection each', 'pg in this process', 'postgres/query via the TCP relay, isolated', await compare(inProcess(ONE), () => run(isolatedWarm, query(ONE))));
+report('tcp: postgres/query of 450 rows of 1 kB, a connection each', 'pg in this process', 'postgres/query via the TCP relay, isolated', await compare(inProcess(ROWS), () => run(isolatedWarm, query(ROWS))));
 
 await Promise.all([plainCold, isolatedCold, plainWarm, isolatedWarm].map((sandbox) => sandbox.close()));
 server.close();

@@ -104,5 +104,7 @@ describe('a step cannot touch another process', () => {
     expect(workerProcess.output()).toMatch(/only first-party plugins run/);
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).toContain('baton_sandbox_isolation{mode="first-party-only"} 1');
+    const ready = await (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).json();
+    expect(ready).toMatchObject({ status: 'ok', sandbox: { isolation: 'first-party-only', reason: expect.stringMatching(/not run as root/) } });
   });
 });

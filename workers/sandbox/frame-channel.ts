@@ -10,12 +10,21 @@ export interface FrameHandlers {
   onClose?(): void;
 }
 
+export interface ChannelOptions {
+  /**
+   * How long a frame may stay unfinished once it started arriving. The runner writes each frame at
+   * once, so one that stalls is being dribbled on purpose (or the writer is stuck): a protocol error.
+   */
+  unfinishedFrameMs?: number;
+}
+
 /** Frames (frame-codec.ts) over one pipe, in both directions. */
 export class FrameChannel {
   private readonly decoder: FrameDecoder;
   private closed = false;
+  private stall: NodeJS.Timeout | undefined;
 
-  constructor(private readonly stream: Duplex, limits: FrameLimits, private readonly handlers: FrameHandlers) {
+  constructor(private readonly stream: Duplex, limits: FrameLimits, private readonly handlers: FrameHandlers, private readonly options: ChannelOptions = {}) {
     this.decoder = new FrameDecoder(limits);
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('close', () => this.close());
@@ -25,6 +34,11 @@ export class FrameChannel {
 
   get isOpen(): boolean {
     return !this.closed;
+  }
+
+  /** Bytes of a frame that started arriving and has not finished. */
+  get unfinishedBytes(): number {
+    return this.decoder.pendingBytes;
   }
 
   /** Returns false when the pipe is backed up; `onDrain` says when it has room again. `onWritten`: once it left this process. */
@@ -43,8 +57,26 @@ export class FrameChannel {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.stall);
     this.stream.destroy();
     this.handlers.onClose?.();
+  }
+
+  private fail(error: FrameError): void {
+    this.handlers.onProtocolError?.(error);
+    this.close();
+  }
+
+  /** Starts the clock when a frame is left half-read, stops it once none is. */
+  private watchUnfinished(): void {
+    const limit = this.options.unfinishedFrameMs;
+    if (limit === undefined) return;
+    if (this.decoder.pendingBytes === 0) {
+      clearTimeout(this.stall);
+      this.stall = undefined;
+    } else {
+      this.stall ??= setTimeout(() => this.fail(new FrameError(`a message was left unfinished for ${limit} ms (${this.decoder.pendingBytes} bytes of it received)`)), limit);
+    }
   }
 
   private write(frame: Buffer, onWritten?: () => void): boolean {
@@ -61,10 +93,9 @@ export class FrameChannel {
     try {
       frames = this.decoder.push(chunk);
     } catch (error) {
-      this.handlers.onProtocolError?.(error instanceof FrameError ? error : new FrameError(String(error)));
-      this.close();
-      return;
+      return this.fail(error instanceof FrameError ? error : new FrameError(String(error)));
     }
+    this.watchUnfinished();
     for (const frame of frames) {
       if (this.closed) return;
       if (frame.kind === 'message') this.handlers.onMessage(frame.message, frame.body);

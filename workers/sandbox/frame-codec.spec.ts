@@ -1,5 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Duplex, PassThrough } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { FrameChannel } from './frame-channel.js';
 import { encodeData, encodeMessage, FrameDecoder, FrameError, type Frame } from './frame-codec.js';
 
 const limits = { maxJsonBytes: 1024, maxBodyBytes: 4096, maxDataBytes: 512 };
@@ -76,3 +79,32 @@ describe(FrameDecoder.name, () => {
     }));
   });
 });
+
+describe(FrameChannel.name, () => {
+  it('fails a channel whose frame stays unfinished past the limit, and not one whose frames complete', async () => {
+    const [near, far] = pipePair();
+    far.on('error', () => undefined);
+    const errors: string[] = [];
+    const messages: unknown[] = [];
+    new FrameChannel(near, limits, { onMessage: (message) => messages.push(message), onProtocolError: (error) => errors.push(error.message) }, { unfinishedFrameMs: 100 });
+
+    const whole = encodeMessage({ type: 'log' });
+    far.write(whole.subarray(0, 3));
+    await delay(50);
+    far.write(whole.subarray(3));
+    await delay(100);
+    expect(messages).toEqual([{ type: 'log' }]);
+    expect(errors).toEqual([]);
+
+    far.write(encodeMessage({ text: 'x'.repeat(500) }).subarray(0, 20));
+    await delay(200);
+    expect(errors).toEqual([expect.stringMatching(/left unfinished for 100 ms \(20 bytes of it received\)/)]);
+  });
+});
+
+/** Two connected in-memory ends, as a pipe's. */
+function pipePair(): [Duplex, Duplex] {
+  const a = new PassThrough();
+  const b = new PassThrough();
+  return [Duplex.from({ readable: a, writable: b }), Duplex.from({ readable: b, writable: a })];
+}

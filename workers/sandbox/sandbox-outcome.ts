@@ -35,8 +35,10 @@ export function leavesProcessHealthy(outcome: SandboxOutcome): boolean {
   return outcome.ok || HEALTHY_FAILURES.has(outcome.error.code);
 }
 
-export function timedOut(timeoutMs: number): SandboxOutcome {
-  return failure('timeout', `step did not finish within ${timeoutMs} ms`, true);
+/** `unfinishedBytes`: a message the process was still sending to the worker, which says why it never answered. */
+export function timedOut(timeoutMs: number, unfinishedBytes = 0): SandboxOutcome {
+  const sending = unfinishedBytes ? `; it was still sending the worker a message (${unfinishedBytes} bytes so far)` : '';
+  return failure('timeout', `step did not finish within ${timeoutMs} ms${sending}`, true);
 }
 
 export function cancelled(reason = 'step was cancelled'): SandboxOutcome {

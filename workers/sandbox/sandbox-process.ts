@@ -19,6 +19,8 @@ export interface SandboxProcessOptions {
 }
 
 const OUTPUT_TAIL_BYTES = 8 * 1024;
+/** Far longer than writing any frame takes; a step's own timeout may come first. */
+const UNFINISHED_FRAME_MS = 30_000;
 /** stderr can still be draining when 'exit' fires; the OOM message is in it. */
 const STDERR_DRAIN_MS = 100;
 const TERMINATE_WAIT_MS = 2_000;
@@ -55,7 +57,7 @@ export class SandboxProcess {
         this.protocolError = error;
         this.kill();
       },
-    });
+    }, { unfinishedFrameMs: UNFINISHED_FRAME_MS });
     this.ready = this.waitUntilReady();
     this.exited = this.waitForExit();
     void this.exited.then((exit) => {
@@ -77,6 +79,11 @@ export class SandboxProcess {
 
   get isAlive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null && this.pid !== undefined;
+  }
+
+  /** Bytes of a message the child started sending and has not finished (a stuck or hostile writer). */
+  get unfinishedMessageBytes(): number {
+    return this.channel.unfinishedBytes;
   }
 
   /** False when the pipe is backed up (see `onDrain`). A closed channel means the child is dying; the exit is reported through `exited`. */

@@ -83,7 +83,7 @@ class TaskRun {
   start(): void {
     this.disposers.push(this.child.onMessage((raw) => this.onChildMessage(raw)));
     this.disposers.push(this.child.onData((connection, bytes) => this.settled || this.relay.write(connection, bytes)));
-    this.timers.push(setTimeout(() => this.finish(timedOut(this.settings.timeoutMs), false), this.settings.timeoutMs));
+    this.timers.push(setTimeout(() => this.finish(timedOut(this.settings.timeoutMs, this.child.unfinishedMessageBytes), false), this.settings.timeoutMs));
     this.disposers.push(this.child.onExit((exit) => this.finish(this.endedBy(exit), false)));
     this.onAbort(this.hooks.signal, () => this.cancel());
     this.onAbort(this.settings.shutdown, () => this.finish(cancelled('the sandbox is shutting down'), false));
