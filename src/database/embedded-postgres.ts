@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 
@@ -41,8 +41,27 @@ function assertReachableByPostgresUser(dataDir: string): void {
   }
 }
 
-/** Starts (initialising on first use) a real PostgreSQL from npm with its data in `dataDir`. */
-export async function startEmbeddedPostgres(dataDir: string, port: number, log: (line: string) => void = () => {}): Promise<EmbeddedDatabase> {
+/** Whether a server (`baton up`'s) already runs on this data folder: its postmaster.pid names a live process. */
+function runningServer(dataDir: string): boolean {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return false;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Starts (initialising on first use) a real PostgreSQL from npm with its data in `dataDir`. With
+ * `reuseRunning`, a server already running there (a CLI command beside `baton up`) is used as it
+ * is, and left running.
+ */
+export async function startEmbeddedPostgres(dataDir: string, port: number, log: (line: string) => void = () => {}, options: { reuseRunning?: boolean } = {}): Promise<EmbeddedDatabase> {
+  const url = `postgres://postgres:postgres@127.0.0.1:${port}/${DATABASE}`;
+  if (options.reuseRunning && runningServer(dataDir)) return { url, stop: async () => {} };
   mkdirSync(dataDir, { recursive: true });
   assertReachableByPostgresUser(dataDir);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -61,7 +80,6 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
-  const url = `postgres://postgres:postgres@127.0.0.1:${port}/${DATABASE}`;
   await ensureDatabase(`postgres://postgres:postgres@127.0.0.1:${port}/postgres`, DATABASE);
   return { url, stop: () => server.stop() };
 }
