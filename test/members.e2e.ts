@@ -6,7 +6,7 @@ import { verifyKeptAddress } from './support/mailbox.js';
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe('members, roles and invitations', () => {
-  it('invites a newcomer, adds an existing account, changes roles and removes members, never the last owner', async () => {
+  it('invites a newcomer and an existing account (which accepts signed in, verified), changes roles and removes members, never the last owner', async () => {
     const tenant = await newTenant();
     const owner = bearer(tenant.token);
     const ownerId = (await api().get('/v1/me').set(owner).expect(200)).body.user.id;

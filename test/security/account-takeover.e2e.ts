@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, newTenant, type TestTenant } from '../support/builders.js';
 import { Mailbox, tokenOf } from '../support/mailbox.js';
@@ -165,6 +166,11 @@ describe('account takeover by e-mail', () => {
     await call().post('/v1/signup').send({ tenantName: 'Later', email, password: 'a long password' }).expect(201);
     const mail = await mailbox.waitFor(email, /Confirm your e-mail/);
     await call().post('/v1/account/verify').send({ token: tokenOf(mail.link) }).expect(200);
+    // Two refusals, then sent; what it said (a one-time link) is not kept once sent.
+    const db = new pg.Client({ connectionString: inject('databaseUrl') });
+    await db.connect();
+    const { rows } = await db.query('SELECT status, attempts, body, link FROM mail WHERE to_address = $1', [email]).finally(() => db.end());
+    expect(rows).toEqual([{ status: 'sent', attempts: 3, body: null, link: null }]);
   });
 });
 
