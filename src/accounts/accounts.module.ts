@@ -13,6 +13,7 @@ import { MembersRepository } from './members.repository.js';
 import { MembersService } from './members.service.js';
 import { AccessStateCache } from './access-state.cache.js';
 import { AccountController } from './account.controller.js';
+import { AccountPagesController } from './account-pages.controller.js';
 import { AccountTokensRepository } from './account-tokens.repository.js';
 import { EmailProofService } from './email-proof.service.js';
 import { PasswordsService } from './passwords.service.js';
@@ -20,7 +21,7 @@ import { MailModule } from '../mail/mail.module.js';
 
 @Module({
   imports: [MailModule],
-  controllers: [AccountsController, AccountController, ApiKeysController, AdminTenantsController, MembersController],
+  controllers: [AccountsController, AccountController, AccountPagesController, ApiKeysController, AdminTenantsController, MembersController],
   providers: [
     AccountsRepository, AccountsService, ApiKeysRepository, ApiKeysService, AccessStateCache, MembersRepository, MembersService,
     AccountTokensRepository, EmailProofService, PasswordsService,

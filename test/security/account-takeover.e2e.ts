@@ -108,6 +108,10 @@ describe('account takeover by e-mail', () => {
     const verification = await mailbox.waitFor(email, /Confirm your e-mail/);
     expect(verification.from).toContain('no-reply@baton.example.test');
     expect(verification.link).toMatch(new RegExp(`^${PUBLIC_URL}/account/verify#token=bv_[A-Za-z0-9_-]{43}$`));
+    // The link opens the API's page (PUBLIC_URL is this API, behind its public name), which posts the fragment's token.
+    const page = await call().get(new URL(verification.link).pathname).expect(200).expect('content-type', /text\/html/);
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.text).toContain("post('/v1/account/verify', { token })");
     // Unverified, the account works in its own tenant at once.
     expect((await call().get('/v1/me').set(bearer(signup.body.token)).expect(200)).body.user.emailVerified).toBe(false);
     const verified = await call().post('/v1/account/verify').send({ token: tokenOf(verification.link) }).expect(200);
@@ -122,6 +126,7 @@ describe('account takeover by e-mail', () => {
     const invited = await call().post('/v1/members').set(bearer(signup.body.token)).send({ email: newcomer, role: 'operator' }).expect(201);
     const invitation = await mailbox.waitFor(newcomer, /invited to "Mailed"/);
     expect(invitation.link).toBe(`${PUBLIC_URL}/invitations/accept#token=${invited.body.token}`);
+    await call().get(new URL(invitation.link).pathname).expect(200).expect('content-type', /text\/html/);
     const noPassword = await call().post('/v1/invitations/accept').send({ token: tokenOf(invitation.link) }).expect(400);
     expect(noPassword.body).toMatchObject({ code: 'password_required', errors: [{ path: 'password' }] });
     const accepted = await call().post('/v1/invitations/accept').send({ token: tokenOf(invitation.link), password: 'newcomer password' }).expect(200);
@@ -137,6 +142,7 @@ describe('account takeover by e-mail', () => {
     expect([unknown.status, unknown.text]).toEqual([known.status, known.text]);
     const apiKey = (await call().post('/v1/api-keys').set(bearer(signup.body.token)).send({ name: 'kept', role: 'viewer' }).expect(201)).body.key;
     const reset = await mailbox.waitFor(newcomer, /Reset your Baton password/);
+    await call().get(new URL(reset.link).pathname).expect(200).expect('content-type', /text\/html/);
     await call().post('/v1/account/password-reset/confirm').send({ token: tokenOf(reset.link), password: 'newcomer new password' }).expect(204);
     await call().post('/v1/account/password-reset/confirm').send({ token: tokenOf(reset.link), password: 'yet another password' }).expect(404);
     // Sessions issued before the reset stop working; API keys are untouched; the new password works.
