@@ -20,7 +20,10 @@ export class MailOutboxJob implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     // An API without SMTP keeps its mails: it must not take those of replicas that send.
-    if (!this.mail.sending) return;
+    if (!this.mail.sending) {
+      this.logger.warn('SMTP_URL is not set: mails are kept in the database (`baton mail`) and their one-time links written to this log');
+      return;
+    }
     scheduleLeaderJob(this, MailOutboxJob.NAME, parseDuration(this.config.MAIL_POLL_INTERVAL)!, () => this.mail.deliverDue());
   }
 }
