@@ -116,7 +116,7 @@ export const CONFIG_VARIABLES = {
   RUN_RETENTION_DAYS: spec(int(1, 36_500).optional(), 'Days finished runs (with their steps, events and logs) are kept on the self-hosted plan; with billing, each plan\'s retentionDays decides. Unset: kept forever.'),
   RETENTION_INTERVAL: spec(durationText.default('1h'), 'How often runs past their plan\'s retention are deleted, by one replica at a time.'),
   RATE_LIMIT_PER_MINUTE: spec(int(1, 10_000_000).default(1200), 'Requests per minute one tenant may make to one API replica, unless its plan says otherwise.'),
-  AUTH_RATE_LIMIT_PER_MINUTE: spec(int(1, 10_000_000).default(30), 'Requests per minute one address may make to one replica\'s public routes (sign-up, login, invitations).'),
+  AUTH_RATE_LIMIT_PER_MINUTE: spec(int(1, 10_000_000).default(30), 'Requests per minute one address may make to one replica\'s public routes (sign-up, login, invitations, verification and password-reset requests).'),
   METRICS_PORT: spec(int(1, 65535).optional(), 'Port serving the API\'s GET /metrics without a token, for a scrape network only Prometheus reaches. Unset: /metrics only on the API port, with BATON_ADMIN_TOKEN.'),
   WORKER_METRICS_PORT: spec(int(1, 65535).optional(), 'Port a worker serves its GET /metrics on, without a token (`baton worker`; under `baton up` the API\'s /metrics already has the worker\'s). Unset: off.'),
   METRICS_HOST: spec(z.string().default('127.0.0.1'), 'Interface METRICS_PORT and WORKER_METRICS_PORT listen on (e.g. the address on the scrape network).'),
