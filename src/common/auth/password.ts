@@ -41,7 +41,8 @@ export async function hashPassword(password: string, cost: ScryptCost = PASSWORD
 function parse(stored: string): { cost: ScryptCost; salt: Buffer; hash: Buffer } | null {
   const [scheme, N, r, p, salt, hash] = stored.split('$');
   const cost = { N: Number(N), r: Number(r), p: Number(p) };
-  const sane = Number.isInteger(Math.log2(cost.N)) && cost.N <= 2 ** 20 && cost.r >= 1 && cost.r <= 32 && cost.p >= 1 && cost.p <= 32;
+  // At most 256 MiB and 32 lanes, whatever a stored row says.
+  const sane = cost.N >= 2 && Number.isInteger(Math.log2(cost.N)) && cost.r >= 1 && 128 * cost.N * cost.r <= 2 ** 28 && cost.p >= 1 && cost.p <= 32;
   if (scheme !== 'scrypt' || !salt || !hash || !sane) return null;
   return { cost, salt: Buffer.from(salt, 'base64url'), hash: Buffer.from(hash, 'base64url') };
 }
