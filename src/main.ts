@@ -12,6 +12,8 @@ import type { RuntimeConfig } from './config/runtime-config.js';
 import { createDataSource, runMigrations } from './database/data-source.js';
 import { connectsAsSuperuser, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { createLogger } from './logging/logger.js';
+import { formatMail, formatMailList } from './mail/mail-cli.js';
+import { MailRepository } from './mail/mail.repository.js';
 import { NestPinoLogger } from './logging/nest-logger.js';
 import { SecretsRepository } from './secrets/secrets.repository.js';
 import { SecretsService } from './secrets/secrets.service.js';
@@ -60,12 +62,12 @@ function requireEnv(config: BatonConfig, names: Array<'DATABASE_URL' | 'TEMPORAL
   if (missing.length) throw new ConfigError(missing.map((name) => `${name}: required by this command (use \`baton up\` for the embedded defaults)`));
 }
 
-async function resolveDatabase(config: BatonConfig, lifecycle: Lifecycle): Promise<string> {
+async function resolveDatabase(config: BatonConfig, lifecycle: Lifecycle, options: { reuseRunning?: boolean } = {}): Promise<string> {
   if (config.DATABASE_URL) {
     if (await connectsAsSuperuser(config.DATABASE_URL)) logger.warn('DATABASE_URL connects as a PostgreSQL superuser: give Baton a role that owns its database and nothing more (docs/security.md)');
     return config.DATABASE_URL;
   }
-  const database = await startEmbeddedPostgres(join(config.home, 'pg'), config.EMBEDDED_PG_PORT, embeddedDatabaseSecrets(config));
+  const database = await startEmbeddedPostgres(join(config.home, 'pg'), config.EMBEDDED_PG_PORT, embeddedDatabaseSecrets(config), undefined, options);
   lifecycle.add('embedded PostgreSQL', database.stop);
   logger.log(`Embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT}, data in ${join(config.home, 'pg')}`);
   return database.url;
@@ -182,6 +184,28 @@ async function rotateSecrets(options: { dataKeys?: boolean }): Promise<void> {
   }
 }
 
+/** `baton mail [id]`: the mails the API kept (no SMTP_URL) or sent, newest first; or one of them whole. */
+async function showMail(id: string | undefined, options: { limit: string }): Promise<void> {
+  const config = loadConfig();
+  const lifecycle = new Lifecycle();
+  try {
+    // Read while `baton up` runs: its embedded PostgreSQL is used, not started a second time.
+    const dataSource = createDataSource(await resolveDatabase(config, lifecycle, { reuseRunning: true }), 1);
+    await dataSource.initialize();
+    lifecycle.add('database', () => dataSource.destroy());
+    const mails = new MailRepository(dataSource);
+    if (!id) return console.log(formatMailList(await mails.list(Math.min(Math.max(Number(options.limit) || 20, 1), 1000))));
+    const mail = /^[0-9a-f-]{36}$/i.test(id) ? await mails.find(id) : null;
+    if (mail) console.log(formatMail(mail));
+    else {
+      console.error(`baton: no mail ${id} (\`baton mail\` lists them)`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await lifecycle.stopAll();
+  }
+}
+
 const program = new Command('baton').description('Baton: pipelines for DataOps and MLOps on Temporal').showHelpAfterError();
 program.command('up').description('Start everything on this machine: API, worker, and (unless configured) embedded PostgreSQL and Temporal').action(() => run('up'));
 program.command('api').description('Start the control-plane API (needs DATABASE_URL and TEMPORAL_ADDRESS)').action(() => run('api'));
@@ -191,6 +215,9 @@ program.command('secrets').description('Manage the secrets store').command('rota
   .description('Re-wrap tenant data keys with the current SECRETS_MASTER_KEY (old keys in SECRETS_PREVIOUS_MASTER_KEYS); resumable')
   .option('--data-keys', 'also give every tenant a new data key and re-seal its secrets')
   .action(rotateSecrets);
+program.command('mail').argument('[id]', 'show this mail whole').option('--limit <n>', 'how many to list', '20')
+  .description('List the mails sent or, without SMTP_URL, kept for the operator (verification, invitations, password resets), newest first; or show one')
+  .action(showMail);
 program.command('setup').description('Obtain what the embedded mode needs (the Temporal CLI, built with Go once) and print where it is').action(async () => {
   const config = loadEnv();
   console.log(config.TEMPORAL_ADDRESS ? `TEMPORAL_ADDRESS is set; no dev server needed.` : `Temporal CLI: ${await resolveTemporalCli(config.TEMPORAL_CLI_PATH)}`);

@@ -92,6 +92,17 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /v1/auth/login': { access: 'public', foreign: 'shared', call: (fx) => ({ path: '/v1/auth/login', body: { email: fx.a.email, password: fx.a.password } }) },
   'POST /v1/invitations/accept': { access: 'public', foreign: 'shared', call: async (fx) => ({ path: '/v1/invitations/accept', body: { token: await fx.fresh.invitationToken(), password: 'a brand new password' } }) },
   'GET /v1/me': { access: [...VIEWER, 'publisher'], foreign: 'own', call: () => ({ path: '/v1/me' }) },
+  // The pages the mailed links open: static forms, the same for everyone.
+  'GET /account/verify': { access: 'public', foreign: 'shared', call: () => ({ path: '/account/verify' }) },
+  'GET /account/reset-password': { access: 'public', foreign: 'shared', call: () => ({ path: '/account/reset-password' }) },
+  'GET /invitations/accept': { access: 'public', foreign: 'shared', call: () => ({ path: '/invitations/accept' }) },
+  // Mailed tokens are the credential: a made-up one reaches the handler and is refused there.
+  'POST /v1/account/verify': { access: 'public', foreign: 'shared', call: () => ({ path: '/v1/account/verify', body: { token: `bv_${'x'.repeat(43)}` } }), reached: ['404:token_invalid'] },
+  'POST /v1/account/verify/resend': { access: 'public', foreign: 'shared', call: (fx) => ({ path: '/v1/account/verify/resend', body: { email: fx.a.email } }) },
+  'POST /v1/account/password-reset': { access: 'public', foreign: 'shared', call: () => ({ path: '/v1/account/password-reset', body: { email: `nobody-${randomUUID()}@example.test` } }) },
+  'POST /v1/account/password-reset/confirm': { access: 'public', foreign: 'shared', call: () => ({ path: '/v1/account/password-reset/confirm', body: { token: `br_${'x'.repeat(43)}`, password: 'a brand new password' } }), reached: ['404:token_invalid'] },
+  // The fixtures' passwords stay: a wrong current one reaches the handler; an API key is no person.
+  'POST /v1/account/password': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/account/password', body: { currentPassword: 'not the password', newPassword: 'a brand new password' } }), reached: ['401:invalid_credentials', '403:session_required'] },
 
   'POST /v1/api-keys': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/api-keys', body: { name: 'matrix', role: 'viewer' } }) },
   'GET /v1/api-keys': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/api-keys' }) },

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { describe, expect, inject, it } from 'vitest';
+import { hashPassword, LEGACY_COST } from '../src/common/auth/password.js';
 import { api, newTenant } from './support/builders.js';
 
 describe('health and docs', () => {
@@ -34,6 +36,26 @@ describe('accounts', () => {
     const unknown = await api().post('/v1/auth/login').send({ email: 'nobody@example.test', password: 'not the password' }).expect(401);
     expect(wrong.body.detail).toBe(unknown.body.detail);
     await api().post('/v1/signup').send({ tenantName: 'again', email: tenant.email, password: 'another long password' }).expect(409);
+  });
+
+  it('still lets in a password hashed at the old scrypt cost, and rehashes it at today\'s on that login', async () => {
+    const tenant = await newTenant();
+    const db = new pg.Client({ connectionString: inject('databaseUrl') });
+    await db.connect();
+    try {
+      // As an installation from before issue 17 stored it (N=2^14, r=8, p=1).
+      await db.query('UPDATE user_account SET password_hash = $2 WHERE email = $1', [tenant.email, await hashPassword(tenant.password, LEGACY_COST)]);
+      await api().post('/v1/auth/login').send({ email: tenant.email, password: 'not the password' }).expect(401);
+      expect((await db.query('SELECT password_hash FROM user_account WHERE email = $1', [tenant.email])).rows[0].password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);
+      const login = await api().post('/v1/auth/login').send({ email: tenant.email, password: tenant.password }).expect(200);
+      expect((await db.query('SELECT password_hash FROM user_account WHERE email = $1', [tenant.email])).rows[0].password_hash).toMatch(/^scrypt\$16384\$8\$5\$/);
+      // Rehashing is no password change: sessions live on.
+      await api().get('/v1/me').set('authorization', `Bearer ${tenant.token}`).expect(200);
+      await api().get('/v1/me').set('authorization', `Bearer ${login.body.token}`).expect(200);
+      await api().post('/v1/auth/login').send({ email: tenant.email, password: tenant.password }).expect(200);
+    } finally {
+      await db.end();
+    }
   });
 
   it('creates, lists and revokes API keys, stored hashed and shown once', async () => {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { api, newTenant, until } from './support/builders.js';
+import { verifyKeptAddress } from './support/mailbox.js';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe('members, roles and invitations', () => {
-  it('invites a newcomer, adds an existing account, changes roles and removes members, never the last owner', async () => {
+  it('invites a newcomer and an existing account (which accepts signed in, verified), changes roles and removes members, never the last owner', async () => {
     const tenant = await newTenant();
     const owner = bearer(tenant.token);
     const ownerId = (await api().get('/v1/me').set(owner).expect(200)).body.user.id;
@@ -21,11 +22,16 @@ describe('members, roles and invitations', () => {
     expect((await api().get('/v1/me').set(newcomer).expect(200)).body).toMatchObject({ role: 'operator', tenant: { id: tenant.tenantId } });
     await api().post('/v1/auth/login').send({ email, password: 'a brand new password' }).expect(200);
 
-    // Someone with an account (the owner of another tenant) joins at once.
+    // Someone with an account (the owner of another tenant) is invited too, and accepts signed in, verified.
     const other = await newTenant();
     const added = await api().post('/v1/members').set(owner).send({ email: other.email, role: 'viewer' }).expect(201);
-    expect(added.body.member).toMatchObject({ email: other.email, role: 'viewer' });
+    expect(added.body).toMatchObject({ invitation: { email: other.email, role: 'viewer' }, token: expect.stringMatching(/^bi_/) });
+    await api().post('/v1/invitations/accept').set(bearer(other.token)).send({ token: added.body.token }).expect(403);
+    await verifyKeptAddress(other.email);
+    const otherJoined = await api().post('/v1/invitations/accept').set(bearer(other.token)).send({ token: added.body.token }).expect(200);
+    expect(otherJoined.body).toEqual({ tenantId: tenant.tenantId, role: 'viewer' });
     await api().post('/v1/members').set(owner).send({ email: other.email, role: 'viewer' }).expect(409);
+    const otherId = (await api().get('/v1/me').set(bearer(other.token)).expect(200)).body.user.id;
 
     const { body: list } = await api().get('/v1/members').set(newcomer).expect(200);
     expect(list.items.map((m: { role: string }) => m.role)).toEqual(['owner', 'operator', 'viewer']);
@@ -50,7 +56,7 @@ describe('members, roles and invitations', () => {
     await api().patch(`/v1/members/${ownerId}`).set(owner).send({ role: 'admin' }).expect(200);
 
     // Removed: the session stops working.
-    await api().delete(`/v1/members/${added.body.member.userId}`).set(owner).expect(204);
+    await api().delete(`/v1/members/${otherId}`).set(owner).expect(204);
     const otherSession = (await api().post('/v1/auth/login').send({ email: other.email, password: other.password, tenant: tenant.tenantId })).status;
     expect(otherSession).toBe(401);
     await api().delete(`/v1/members/${randomUUID()}`).set(owner).expect(404);

@@ -58,7 +58,7 @@ describe('Rate limits', () => {
     await a.get('/v1/pipelines').expect(200);
   });
 
-  it('limits the public routes per client address (login guessing)', async () => {
+  it('limits the public routes per client address (login guessing, mail requests)', async () => {
     const [, b] = tenants as [TestTenant, TestTenant];
     const statuses: number[] = [];
     for (let i = 0; i < ANONYMOUS_PER_MINUTE; i++) statuses.push((await api(server.baseUrl).post('/v1/auth/login').send({ email: b.email, password: `guess ${i}` })).status);
@@ -69,6 +69,9 @@ describe('Rate limits', () => {
     const right = await api(server.baseUrl).post('/v1/auth/login').send({ email: b.email, password: b.password });
     expect(right.status).toBe(429);
     expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+    // Asking for mail counts against the same budget: nobody floods a mailbox from one address.
+    await api(server.baseUrl).post('/v1/account/password-reset').send({ email: b.email }).expect(429);
+    await api(server.baseUrl).post('/v1/account/verify/resend').send({ email: b.email }).expect(429);
     // A tenant's own budget is separate from its address's, and the installation operator (past the
     // access guard only with the token) is not held to the address's.
     await b.get('/v1/pipelines').expect(200);

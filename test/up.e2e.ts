@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,9 @@ describe('baton up', () => {
     expect(first.process.output()).toContain('Worker:   task queue baton-shared');
     const signup = await request(first.url).post('/v1/signup').send({ tenantName: 'up', email: 'up@example.test', password: 'a long enough password' }).expect(201);
     const auth = `Bearer ${signup.body.token}`;
+    // The operator reads the kept mail beside the running installation, from its embedded PostgreSQL.
+    const mail = spawnSync(process.execPath, ['bin/baton.js', 'mail'], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+    expect(mail.stdout).toMatch(/kept {5}up@example\.test {2}Confirm your e-mail address for Baton/);
     await request(first.url).put('/v1/pipelines/hello').set('authorization', auth)
       .send({ apiVersion: 'baton/v1', kind: 'Pipeline', name: 'hello', steps: { hi: { uses: 'core/echo@^1', with: { greeting: 'hello' } } }, outputs: { greeting: '${{ steps.hi.outputs.greeting }}' } })
       .expect(201);

@@ -14,13 +14,15 @@ interface Entry<T> {
 
 /**
  * What the guard asks on every request, read at most every few seconds per tenant and member:
- * whether the tenant is suspended, and a session's role now (a session token names the role it was
- * issued with; a change or removal must not wait for the token to expire).
+ * whether the tenant is suspended, a session's role now (a session token names the role it was
+ * issued with; a change or removal must not wait for the token to expire), and whether the
+ * password changed since the session was issued.
  */
 @Injectable()
 export class AccessStateCache extends AccessState {
   private readonly suspended = new Map<string, Entry<boolean>>();
   private readonly roles = new Map<string, Entry<Role | null>>();
+  private readonly passwordStamps = new Map<string, Entry<number | null>>();
 
   constructor(private readonly accounts: AccountsRepository, private readonly members: MembersRepository) {
     super();
@@ -34,6 +36,10 @@ export class AccessStateCache extends AccessState {
     return this.cached(this.roles, `${tenantId}:${userId}`, () => this.members.role(tenantId, userId));
   }
 
+  async passwordStamp(userId: string): Promise<number | null> {
+    return this.cached(this.passwordStamps, userId, () => this.accounts.passwordStamp(userId));
+  }
+
   /** This replica applies its own changes at once. */
   forget(tenantId: string): void {
     this.suspended.delete(tenantId);
@@ -41,6 +47,10 @@ export class AccessStateCache extends AccessState {
 
   forgetMember(tenantId: string, userId: string): void {
     this.roles.delete(`${tenantId}:${userId}`);
+  }
+
+  forgetPassword(userId: string): void {
+    this.passwordStamps.delete(userId);
   }
 
   private async cached<T>(map: Map<string, Entry<T>>, key: string, read: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import { BatonError } from '../common/errors/baton-error.js';
+import { BatonError, type FieldProblem } from '../common/errors/baton-error.js';
 
 const STATUS = {
   signup_disabled: 403,
@@ -12,12 +12,17 @@ const STATUS = {
   last_owner: 409,
   invitation_invalid: 404,
   password_required: 400,
+  token_invalid: 404,
+  sign_in_required: 401,
+  invitation_not_yours: 403,
+  email_unverified: 403,
+  session_required: 403,
 } as const;
 
 export type AccountsErrorCode = keyof typeof STATUS;
 
 export class AccountsError extends BatonError {
-  constructor(code: AccountsErrorCode, message: string) {
-    super(code, STATUS[code], message);
+  constructor(code: AccountsErrorCode, message: string, errors?: FieldProblem[]) {
+    super(code, STATUS[code], message, errors);
   }
 }

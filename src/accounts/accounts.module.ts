@@ -12,11 +12,19 @@ import { MembersController } from './members.controller.js';
 import { MembersRepository } from './members.repository.js';
 import { MembersService } from './members.service.js';
 import { AccessStateCache } from './access-state.cache.js';
+import { AccountController } from './account.controller.js';
+import { AccountPagesController } from './account-pages.controller.js';
+import { AccountTokensRepository } from './account-tokens.repository.js';
+import { EmailProofService } from './email-proof.service.js';
+import { PasswordsService } from './passwords.service.js';
+import { MailModule } from '../mail/mail.module.js';
 
 @Module({
-  controllers: [AccountsController, ApiKeysController, AdminTenantsController, MembersController],
+  imports: [MailModule],
+  controllers: [AccountsController, AccountController, AccountPagesController, ApiKeysController, AdminTenantsController, MembersController],
   providers: [
     AccountsRepository, AccountsService, ApiKeysRepository, ApiKeysService, AccessStateCache, MembersRepository, MembersService,
+    AccountTokensRepository, EmailProofService, PasswordsService,
     { provide: ApiKeyVerifier, useExisting: ApiKeysService },
     { provide: AccessState, useExisting: AccessStateCache },
   ],

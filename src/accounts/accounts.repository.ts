@@ -15,28 +15,68 @@ export interface MembershipView {
 export class AccountsRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Tenant, owner user and membership in one transaction. Returns null when the email is taken. */
-  async createTenantWithOwner(tenant: Pick<TenantEntity, 'id' | 'name' | 'plan'>, user: Pick<UserAccountEntity, 'id' | 'email' | 'passwordHash'>): Promise<{ tenant: TenantEntity; user: UserAccountEntity } | null> {
+  /**
+   * Tenant, owner user and membership in one transaction, with `then` (the verification mail) in it
+   * too. Returns null when the email is taken.
+   */
+  async createTenantWithOwner(
+    tenant: Pick<TenantEntity, 'id' | 'name' | 'plan'>,
+    user: Pick<UserAccountEntity, 'id' | 'email' | 'passwordHash'>,
+    then: (tx: EntityManager) => Promise<void>,
+  ): Promise<{ tenant: TenantEntity; user: UserAccountEntity } | null> {
     return this.db.transaction(async (tx) => {
       if (!(await this.insertUser(user, tx))) return null;
       const savedTenant = await tx.getRepository(TenantEntity).save({ ...tenant, status: 'active' });
       await tx.getRepository(MembershipEntity).insert({ tenantId: tenant.id, userId: user.id, role: 'owner' });
+      await then(tx);
       return { tenant: savedTenant, user: await tx.getRepository(UserAccountEntity).findOneByOrFail({ id: user.id }) };
     });
   }
 
-  /** False when the email has an account already. */
-  async insertUser(user: Pick<UserAccountEntity, 'id' | 'email' | 'passwordHash'>, tx: EntityManager): Promise<boolean> {
-    const inserted = await tx.query(`INSERT INTO user_account (id, email, password_hash) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING RETURNING id`, [user.id, user.email, user.passwordHash]);
+  /** False when the email has an account already. `verified`: the address is proven already (an invitation's token). */
+  async insertUser(user: Pick<UserAccountEntity, 'id' | 'email' | 'passwordHash'>, tx: EntityManager, verified = false): Promise<boolean> {
+    const inserted = await tx.query(
+      `INSERT INTO user_account (id, email, password_hash, email_verified_at) VALUES ($1, $2, $3, CASE WHEN $4 THEN now() END) ON CONFLICT (email) DO NOTHING RETURNING id`,
+      [user.id, user.email, user.passwordHash, verified],
+    );
     return inserted.length === 1;
   }
 
-  findUserByEmail(email: string): Promise<UserAccountEntity | null> {
-    return this.db.getRepository(UserAccountEntity).findOneBy({ email });
+  async markEmailVerified(userId: string, tx: EntityManager): Promise<void> {
+    await tx.query('UPDATE user_account SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1', [userId]);
   }
 
-  findUserById(id: string): Promise<UserAccountEntity | null> {
-    return this.db.getRepository(UserAccountEntity).findOneBy({ id });
+  /** A new password (a reset or a change): every session issued before it stops working. Returns the new stamp. */
+  async setPassword(userId: string, passwordHash: string, tx: EntityManager): Promise<Date> {
+    const [rows]: [Array<{ changedAt: Date }>, number] = await tx.query(
+      `UPDATE user_account SET password_hash = $2, password_changed_at = greatest(now(), password_changed_at + interval '1 millisecond')
+        WHERE id = $1 RETURNING password_changed_at AS "changedAt"`,
+      [userId, passwordHash],
+    );
+    return rows[0]!.changedAt;
+  }
+
+  /** The same password at today's cost; sessions live on. Only if no reset or change came first. */
+  async replacePasswordHash(userId: string, oldHash: string, newHash: string): Promise<void> {
+    await this.db.query('UPDATE user_account SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [userId, oldHash, newHash]);
+  }
+
+  /** When the password last changed, in ms (0: never); null for an unknown user. */
+  async passwordStamp(userId: string): Promise<number | null> {
+    const rows: Array<{ changedAt: Date | null }> = await this.db.query('SELECT password_changed_at AS "changedAt" FROM user_account WHERE id = $1', [userId]);
+    return rows[0] ? (rows[0].changedAt?.getTime() ?? 0) : null;
+  }
+
+  findUserByEmail(email: string, tx: EntityManager | DataSource = this.db): Promise<UserAccountEntity | null> {
+    return tx.getRepository(UserAccountEntity).findOneBy({ email });
+  }
+
+  findUserById(id: string, tx: EntityManager | DataSource = this.db): Promise<UserAccountEntity | null> {
+    return tx.getRepository(UserAccountEntity).findOneBy({ id });
+  }
+
+  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
   }
 
   /** Newest first, `limit + 1` rows for the page check. */

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import type { SessionClaims } from '../common/auth/jwt.strategy.js';
-import { hashPassword, verifyPassword } from '../common/auth/password.js';
+import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../common/auth/password.js';
 import type { Principal } from '../common/auth/principal.js';
 import { NotFoundError } from '../common/errors/baton-error.js';
 import { EntitlementsService } from '../billing/entitlements.service.js';
@@ -12,14 +12,9 @@ import { AccountsRepository, type MembershipView } from './accounts.repository.j
 import { AccessStateCache } from './access-state.cache.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import type { LoginBody, SignupBody } from './dto/accounts.dto.js';
-import type { TenantEntity } from './entities/tenant.entity.js';
-import type { UserAccountEntity } from './entities/user-account.entity.js';
-
-// Spent on unknown emails so that response time does not reveal which emails exist.
-const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-
-export const toTenantResponse = (t: TenantEntity) => ({ id: t.id, name: t.name, plan: t.plan, status: t.status, createdAt: t.createdAt.toISOString() });
-export const toUserResponse = (u: UserAccountEntity) => ({ id: u.id, email: u.email, createdAt: u.createdAt.toISOString() });
+import { MailService } from '../mail/mail.service.js';
+import { toTenantResponse, toUserResponse } from './account-responses.js';
+import { EmailProofService } from './email-proof.service.js';
 
 /** The named tenant (id or name), else the oldest membership. */
 function pickMembership(memberships: MembershipView[], tenant: string | undefined): MembershipView {
@@ -40,23 +35,30 @@ export class AccountsService {
     private readonly jwt: JwtService,
     private readonly accessState: AccessStateCache,
     private readonly entitlements: EntitlementsService,
+    private readonly emailProof: EmailProofService,
+    private readonly mail: MailService,
     @Inject(BATON_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
   async signup(body: SignupBody) {
     if (!this.config.SIGNUP_ENABLED) throw new AccountsError('signup_disabled', 'Sign-up is disabled on this installation');
     const { tenant, user, ownerId } = await this.createTenant(body);
-    const { token } = await this.issueToken({ sub: ownerId, tid: tenant.id, role: 'owner' });
+    // Unverified, the account works in its own new tenant at once; it joins no other until it is verified.
+    const { token } = await this.issueToken({ sub: ownerId, tid: tenant.id, role: 'owner', pv: 0 });
     return { tenant, user, token };
   }
 
-  /** A tenant with its owner (sign-up, or the installation operator). */
+  /** A tenant with its owner (sign-up, or the installation operator); the owner is mailed a verification link. */
   async createTenant(body: SignupBody) {
+    const owner = { id: randomUUID(), email: body.email, passwordHash: await hashPassword(body.password) };
+    let mailId: string | undefined;
     const created = await this.accounts.createTenantWithOwner(
       { id: randomUUID(), name: body.tenantName, plan: this.entitlements.initialPlanName() },
-      { id: randomUUID(), email: body.email, passwordHash: await hashPassword(body.password) },
+      owner,
+      async (tx) => void (mailId = await this.emailProof.queueVerification(owner, tx)),
     );
     if (!created) throw new AccountsError('email_taken', 'An account with this email already exists; log in and ask to be invited');
+    this.mail.dispatch(mailId!);
     return { tenant: toTenantResponse(created.tenant), user: toUserResponse(created.user), ownerId: created.user.id };
   }
 
@@ -73,10 +75,11 @@ export class AccountsService {
 
   async login(body: LoginBody) {
     const user = await this.accounts.findUserByEmail(body.email);
-    const passwordOk = await verifyPassword(body.password, user?.passwordHash ?? DUMMY_HASH);
+    const passwordOk = await verifyPassword(body.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !passwordOk) throw new AccountsError('invalid_credentials', 'Email or password is wrong');
     const chosen = pickMembership(await this.accounts.findMembershipsOfUser(user.id), body.tenant);
-    return this.issueToken({ sub: user.id, tid: chosen.tenant.id, role: chosen.role });
+    if (needsRehash(user.passwordHash)) await this.accounts.replacePasswordHash(user.id, user.passwordHash, await hashPassword(body.password));
+    return this.issueToken({ sub: user.id, tid: chosen.tenant.id, role: chosen.role, pv: user.passwordChangedAt?.getTime() ?? 0 });
   }
 
   async me(principal: Principal) {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
 import { ApiKeyEntity } from './entities/api-key.entity.js';
 
@@ -26,6 +26,11 @@ export class ApiKeysRepository {
   async revoke(tenantId: string, id: string): Promise<boolean> {
     const result = await this.repo.update({ tenantId, id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
     return (result.affected ?? 0) > 0;
+  }
+
+  /** The keys a member made in the tenant end with their membership. */
+  async revokeCreatedBy(tenantId: string, userId: string, tx: EntityManager): Promise<void> {
+    await tx.query('UPDATE api_key SET revoked_at = now() WHERE tenant_id = $1 AND created_by = $2 AND revoked_at IS NULL', [tenantId, userId]);
   }
 
   /** The active key with this hash, stamping its last use (at most once a minute). */

@@ -2,7 +2,7 @@ import { Controller, Delete, Get, HttpCode, Patch, Post, Res } from '@nestjs/com
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { Public, Roles } from '../common/auth/access.decorators.js';
+import { Roles, SessionOptional } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { ValidBody, ValidParam } from '../common/validation/zod.js';
 import { AcceptInvitationBody, AddMemberBody, ChangeMemberBody } from './dto/accounts.dto.js';
@@ -21,7 +21,7 @@ export class MembersController {
     return this.members.list(principal);
   }
 
-  /** 201 `{ member }` for an existing account, or `{ invitation, token }` (the token shown once) for anyone else. */
+  /** 201 `{ invitation, token }`, whether the address has an account or not: the token is shown once, and mailed. */
   @Post('members')
   @Roles('admin')
   async add(@CurrentPrincipal() principal: Principal, @ValidBody(AddMemberBody) body: AddMemberBody, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -44,11 +44,14 @@ export class MembersController {
     return this.members.remove(principal, userId);
   }
 
-  /** The invited person: makes the account (with `password`) if there is none, joins, and gets a session. */
+  /**
+   * The invited person. An existing account: signed in as itself (a session), verified; `{ tenantId, role }`.
+   * Without an account: with `password`, which makes it; `{ tenantId, role, token, expiresAt }`.
+   */
   @Post('invitations/accept')
-  @Public()
+  @SessionOptional()
   @HttpCode(200)
-  accept(@ValidBody(AcceptInvitationBody) body: AcceptInvitationBody) {
-    return this.members.accept(body);
+  accept(@ValidBody(AcceptInvitationBody) body: AcceptInvitationBody, @CurrentPrincipal() principal: Principal | undefined) {
+    return this.members.accept(body, principal);
   }
 }

@@ -68,8 +68,13 @@ export class MembersRepository {
     await tx.query('DELETE FROM membership WHERE tenant_id = $1 AND user_id = $2', [tenantId, userId]);
   }
 
-  async invite(invitation: { id: string; tenantId: string; email: string; role: Role; tokenHash: string; createdBy: string | null; expiresAt: Date }): Promise<void> {
-    await this.db.query(
+  async findByEmail(tenantId: string, email: string): Promise<MemberRow | null> {
+    const rows: MemberRow[] = await this.db.query(`SELECT ${MEMBER_COLUMNS} FROM membership m JOIN user_account u ON u.id = m.user_id WHERE m.tenant_id = $1 AND u.email = $2`, [tenantId, email]);
+    return rows[0] ?? null;
+  }
+
+  async invite(invitation: { id: string; tenantId: string; email: string; role: Role; tokenHash: string; createdBy: string | null; expiresAt: Date }, tx: EntityManager): Promise<void> {
+    await tx.query(
       'INSERT INTO invitation (id, tenant_id, email, role, token_hash, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
       [invitation.id, invitation.tenantId, invitation.email, invitation.role, invitation.tokenHash, invitation.createdBy, invitation.expiresAt],
     );
@@ -78,11 +83,16 @@ export class MembersRepository {
   /** Marks the invitation accepted and returns it, once; later calls get null. */
   async acceptInvitation(tokenHash: string, tx: EntityManager): Promise<InvitationRow | null> {
     const [rows]: [InvitationRow[], number] = await tx.query(
-      `UPDATE invitation SET accepted_at = now() WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()
+      `UPDATE invitation SET accepted_at = now() WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
        RETURNING id, tenant_id AS "tenantId", email, role, expires_at AS "expiresAt", accepted_at AS "acceptedAt"`,
       [tokenHash],
     );
     return rows[0] ?? null;
+  }
+
+  /** The open invitations a member issued in the tenant end with their membership. */
+  async revokeInvitationsBy(tenantId: string, userId: string, tx: EntityManager): Promise<void> {
+    await tx.query('UPDATE invitation SET revoked_at = now() WHERE tenant_id = $1 AND created_by = $2 AND accepted_at IS NULL AND revoked_at IS NULL', [tenantId, userId]);
   }
 
   transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {

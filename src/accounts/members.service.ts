@@ -1,17 +1,21 @@
-import { Injectable } from '@nestjs/common';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../common/auth/password.js';
-import { hashSecretToken } from '../common/auth/secret-token.js';
+import { hashSecretToken, newSecretToken } from '../common/auth/secret-token.js';
 import type { Principal } from '../common/auth/principal.js';
 import { roleSatisfies, type Role } from '../common/auth/roles.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { invitationMail } from '../mail/mail-messages.js';
+import { MailService } from '../mail/mail.service.js';
 import { AccountsError } from './accounts.errors.js';
 import { AccountsRepository } from './accounts.repository.js';
 import { AccountsService } from './accounts.service.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
 import type { AcceptInvitationBody, AddMemberBody, ChangeMemberBody } from './dto/accounts.dto.js';
 import { MembersRepository, type MemberRow } from './members.repository.js';
 import { AccessStateCache } from './access-state.cache.js';
 
-const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const INVITATION_TTL_DAYS = 7;
 const toMember = (m: MemberRow) => ({ userId: m.userId, email: m.email, role: m.role, joinedAt: m.createdAt.toISOString() });
 
 @Injectable()
@@ -19,25 +23,37 @@ export class MembersService {
   constructor(
     private readonly members: MembersRepository,
     private readonly users: AccountsRepository,
+    private readonly keys: ApiKeysRepository,
     private readonly accounts: AccountsService,
     private readonly access: AccessStateCache,
+    private readonly mail: MailService,
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'publicUrl'>,
   ) {}
 
   async list(principal: Principal) {
     return { items: (await this.members.list(principal.tenantId)).map(toMember), nextCursor: null };
   }
 
-  /** An existing account joins at once; anyone else gets an invitation whose token is shown once. */
+  /**
+   * Always an invitation, mailed, whose token is also shown once to the inviter (an installation
+   * may have no mail): nobody joins a tenant without consenting, and the answer is the same
+   * whether the address has an account or not.
+   */
   async add(principal: Principal, body: AddMemberBody) {
     this.assertGrantable(principal, body.role);
-    const userId = (await this.users.findUserByEmail(body.email))?.id;
-    if (userId) {
-      if (!(await this.members.add(principal.tenantId, userId, body.role))) throw new AccountsError('already_member', `${body.email} is a member already; change the role with PATCH /v1/members/${userId}`);
-      return { member: toMember((await this.members.find(principal.tenantId, userId))!) };
-    }
-    const token = `bi_${randomBytes(32).toString('base64url')}`;
-    const invitation = { id: randomUUID(), tenantId: principal.tenantId, email: body.email, role: body.role, tokenHash: hashSecretToken(token), createdBy: principal.userId ?? null, expiresAt: new Date(Date.now() + INVITATION_TTL_MS) };
-    await this.members.invite(invitation);
+    const member = await this.members.findByEmail(principal.tenantId, body.email);
+    if (member) throw new AccountsError('already_member', `${body.email} is a member already; change the role with PATCH /v1/members/${member.userId}`);
+    const tenant = (await this.users.findTenant(principal.tenantId))!;
+    const token = newSecretToken('bi_');
+    const invitation = {
+      id: randomUUID(), tenantId: principal.tenantId, email: body.email, role: body.role, tokenHash: hashSecretToken(token),
+      createdBy: principal.userId ?? null, expiresAt: new Date(Date.now() + INVITATION_TTL_DAYS * 86_400_000),
+    };
+    const mailId = await this.members.transaction(async (tx) => {
+      await this.members.invite(invitation, tx);
+      return this.mail.queue(invitationMail(this.config.publicUrl, body.email, token, { tenantName: tenant.name, role: body.role, validDays: INVITATION_TTL_DAYS }), tx);
+    });
+    this.mail.dispatch(mailId);
     return { invitation: { id: invitation.id, email: body.email, role: body.role, expiresAt: invitation.expiresAt.toISOString() }, token };
   }
 
@@ -57,6 +73,7 @@ export class MembersService {
     return toMember(changed);
   }
 
+  /** With the membership go the API keys the member made in the tenant and the invitations they sent that are still open. */
   async remove(principal: Principal, userId: string): Promise<void> {
     await this.members.inTenantLock(principal.tenantId, async (tx) => {
       const target = await this.requireMember(principal, userId, tx);
@@ -65,26 +82,37 @@ export class MembersService {
         throw new AccountsError('last_owner', 'A tenant keeps at least one owner: the last one cannot be removed');
       }
       await this.members.remove(principal.tenantId, userId, tx);
+      await this.keys.revokeCreatedBy(principal.tenantId, userId, tx);
+      await this.members.revokeInvitationsBy(principal.tenantId, userId, tx);
     });
     this.access.forgetMember(principal.tenantId, userId);
   }
 
-  /** Public: the token is the credential. Makes the account if needed, then the membership; once. */
-  async accept(body: AcceptInvitationBody) {
-    const joined = await this.members.transaction(async (tx) => {
+  /**
+   * The token plus proof of the address's owner: an existing account accepts signed in as itself,
+   * with its address verified; someone without one makes it with a password (the token came to
+   * their mailbox, so the address counts as verified). A session is issued only for that password.
+   */
+  async accept(body: AcceptInvitationBody, principal: Principal | undefined) {
+    const passwordHash = body.password ? await hashPassword(body.password) : undefined;
+    return this.members.transaction(async (tx) => {
       const invitation = await this.members.acceptInvitation(hashSecretToken(body.token), tx);
-      if (!invitation) throw new AccountsError('invitation_invalid', 'This invitation does not exist, was used already, or has expired');
-      let userId = (await this.users.findUserByEmail(invitation.email))?.id;
-      if (!userId) {
-        if (!body.password) throw new AccountsError('password_required', 'Choose a password (at least 10 characters) for your new account');
-        userId = randomUUID();
-        const created = await this.users.insertUser({ id: userId, email: invitation.email, passwordHash: await hashPassword(body.password) }, tx);
-        if (!created) throw new AccountsError('invitation_invalid', 'Retry: the account was created meanwhile');
+      if (!invitation) throw new AccountsError('invitation_invalid', 'This invitation does not exist, was used already, was withdrawn, or has expired');
+      const joined = { tenantId: invitation.tenantId, role: invitation.role };
+      const account = await this.users.findUserByEmail(invitation.email, tx);
+      if (account) {
+        if (principal?.kind !== 'user') throw new AccountsError('sign_in_required', `${invitation.email} has a Baton account: sign in as it, then accept with this token`);
+        if (principal.userId !== account.id) throw new AccountsError('invitation_not_yours', `This invitation is for ${invitation.email}, not for the account you are signed in as`);
+        if (!account.emailVerifiedAt) throw new AccountsError('email_unverified', 'Confirm your e-mail address first (the link mailed at sign-up, or POST /v1/account/verify/resend)');
+        if (!(await this.members.add(invitation.tenantId, account.id, invitation.role, tx))) throw new AccountsError('already_member', 'You are a member of this tenant already');
+        return joined;
       }
+      if (!passwordHash) throw new AccountsError('password_required', 'Choose a password (at least 10 characters) for your new account', [{ path: 'password', message: 'Required for a new account' }]);
+      const userId = randomUUID();
+      if (!(await this.users.insertUser({ id: userId, email: invitation.email, passwordHash }, tx, true))) throw new AccountsError('invitation_invalid', 'Retry: the account was created meanwhile');
       await this.members.add(invitation.tenantId, userId, invitation.role, tx);
-      return { userId, tenantId: invitation.tenantId, role: invitation.role };
+      return { ...joined, ...(await this.accounts.issueToken({ sub: userId, tid: invitation.tenantId, role: invitation.role, pv: 0 })) };
     });
-    return this.accounts.issueToken({ sub: joined.userId, tid: joined.tenantId, role: joined.role });
   }
 
   private async requireMember(principal: Principal, userId: string, tx: Parameters<MembersRepository['find']>[2]): Promise<MemberRow> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 
@@ -56,13 +56,32 @@ function assertReachableByPostgresUser(dataDir: string): void {
   }
 }
 
+/** Whether a server (`baton up`'s) already runs on this data folder: its postmaster.pid names a live process. */
+function runningServer(dataDir: string): boolean {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return false;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * Starts (initialising on first use) a real PostgreSQL from npm with its data in `dataDir`, and
  * returns a URL as the `baton` role: it owns Baton's database and nothing else, and is no
  * superuser, so whoever obtains its password still cannot read files, run programs or reach other
- * databases through it.
+ * databases through it. With `reuseRunning`, a server already running there (a CLI command beside
+ * `baton up`) is used as it is, and left running.
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number, secrets: EmbeddedDatabaseSecrets, log: (line: string) => void = () => {}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(dataDir: string, port: number, secrets: EmbeddedDatabaseSecrets, log: (line: string) => void = () => {}, options: { reuseRunning?: boolean } = {}): Promise<EmbeddedDatabase> {
+  const urls = {
+    url: `postgres://${APP_ROLE}:${encodeURIComponent(secrets.appPassword)}@127.0.0.1:${port}/${DATABASE}`,
+    adminUrl: `postgres://postgres:${encodeURIComponent(secrets.superuserPassword)}@127.0.0.1:${port}/postgres`,
+  };
+  if (options.reuseRunning && runningServer(dataDir)) return { ...urls, stop: async () => {} };
   mkdirSync(dataDir, { recursive: true });
   assertReachableByPostgresUser(dataDir);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -88,11 +107,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, secre
     await server.stop();
     throw error;
   }
-  return {
-    url: `postgres://${APP_ROLE}:${encodeURIComponent(secrets.appPassword)}@127.0.0.1:${port}/${DATABASE}`,
-    adminUrl: `postgres://postgres:${encodeURIComponent(secrets.superuserPassword)}@127.0.0.1:${port}/postgres`,
-    stop: () => server.stop(),
-  };
+  return { ...urls, stop: () => server.stop() };
 }
 
 /**

@@ -35,7 +35,22 @@ export type ChangeMemberBody = z.output<typeof ChangeMemberBody>;
 
 export const AcceptInvitationBody = z.strictObject({
   token: z.string().min(20).max(200),
-  /** For someone without an account yet; an existing account joins with its own password unchanged. */
+  /** For someone without an account yet; an existing account accepts signed in as itself instead. */
   password: z.string().min(10, { message: 'Must be at least 10 characters' }).max(200).optional(),
 });
 export type AcceptInvitationBody = z.output<typeof AcceptInvitationBody>;
+
+const newPassword = z.string().min(10, { message: 'Must be at least 10 characters' }).max(200);
+const mailedToken = z.string().min(20).max(200);
+
+export const TokenBody = z.strictObject({ token: mailedToken });
+export type TokenBody = z.output<typeof TokenBody>;
+
+export const EmailBody = z.strictObject({ email });
+export type EmailBody = z.output<typeof EmailBody>;
+
+export const ResetPasswordBody = z.strictObject({ token: mailedToken, password: newPassword });
+export type ResetPasswordBody = z.output<typeof ResetPasswordBody>;
+
+export const ChangePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(200), newPassword });
+export type ChangePasswordBody = z.output<typeof ChangePasswordBody>;

@@ -6,9 +6,16 @@ import type { Role } from './roles.js';
 export const PUBLIC_ROUTE = 'baton:public';
 export const ADMIN_ROUTE = 'baton:admin';
 export const REQUIRED_ROLE = 'baton:role';
+export const OPTIONAL_SESSION = 'baton:optional-session';
 
 /** No credential needed (health, signup, login). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+
+/**
+ * Public, but a valid credential sent along is read (`@CurrentPrincipal()` is then set; a missing
+ * or invalid one leaves it undefined): accepting an invitation as the account one is signed in as.
+ */
+export const SessionOptional = () => applyDecorators(Public(), SetMetadata(OPTIONAL_SESSION, true), ApiBearerAuth());
 
 /**
  * The installation operator's routes: `Authorization: Bearer <BATON_ADMIN_TOKEN>`, never a tenant

@@ -4,7 +4,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BatonError } from '../errors/baton-error.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../../config/runtime-config.js';
-import { ADMIN_ROUTE, PUBLIC_ROUTE, REQUIRED_ROLE } from './access.decorators.js';
+import { ADMIN_ROUTE, OPTIONAL_SESSION, PUBLIC_ROUTE, REQUIRED_ROLE } from './access.decorators.js';
 import type { Principal } from './principal.js';
 import { roleSatisfies, type Role } from './roles.js';
 
@@ -13,6 +13,8 @@ export abstract class AccessState {
   abstract isSuspended(tenantId: string): Promise<boolean>;
   /** Null when the user is no longer a member. */
   abstract currentRole(tenantId: string, userId: string): Promise<Role | null>;
+  /** When the user's password last changed (ms, 0: never); sessions issued under another stamp are over. */
+  abstract passwordStamp(userId: string): Promise<number | null>;
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -34,24 +36,40 @@ export class AccessGuard extends AuthGuard(['api-key', 'jwt']) {
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
-    if (this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets)) return this.checkAdmin(context);
-    await super.canActivate(context);
-    const required = this.reflector.getAllAndOverride<Role[]>(REQUIRED_ROLE, targets);
-    const request = context.switchToHttp().getRequest<{ user: Principal }>();
-    if (!required?.length) throw new ForbiddenException('This route declares no role');
-    if (request.user.kind === 'user') {
-      // A session carries the role it was issued with; what counts is the membership now.
-      const role = await this.access.currentRole(request.user.tenantId, request.user.userId!);
-      if (!role) throw new UnauthorizedException('You are no longer a member of this tenant');
-      request.user = { ...request.user, role };
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) {
+      if (this.reflector.getAllAndOverride<boolean>(OPTIONAL_SESSION, targets)) {
+        await this.authenticate(context).catch(() => {
+          context.switchToHttp().getRequest<{ user?: Principal }>().user = undefined;
+        });
+      }
+      return true;
     }
-    const principal = request.user;
+    if (this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets)) return this.checkAdmin(context);
+    const principal = await this.authenticate(context);
+    const required = this.reflector.getAllAndOverride<Role[]>(REQUIRED_ROLE, targets);
+    if (!required?.length) throw new ForbiddenException('This route declares no role');
     if (await this.access.isSuspended(principal.tenantId)) {
       throw new BatonError('tenant_suspended', 403, 'This tenant is suspended; the installation operator can resume it');
     }
     if (!required.some((role) => roleSatisfies(principal.role, role))) throw new ForbiddenException(`This action needs the ${required.join(' or ')} role`);
     return true;
+  }
+
+  /** The credential's principal, a session's with its membership and password as they are now. */
+  private async authenticate(context: ExecutionContext): Promise<Principal> {
+    await super.canActivate(context);
+    const request = context.switchToHttp().getRequest<{ user?: Principal }>();
+    const user = request.user!;
+    if (user.kind === 'user') {
+      // A session carries the role it was issued with; what counts is the membership now.
+      const role = await this.access.currentRole(user.tenantId, user.userId!);
+      if (!role) throw new UnauthorizedException('You are no longer a member of this tenant');
+      if ((user.passwordStamp ?? 0) !== (await this.access.passwordStamp(user.userId!))) {
+        throw new UnauthorizedException('This session ended when the password was changed; log in again');
+      }
+      request.user = { ...user, role };
+    }
+    return request.user!;
   }
 
   /** Compared as digests in constant time; a tenant credential never opens an admin route. */

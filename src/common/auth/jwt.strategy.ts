@@ -9,6 +9,8 @@ export interface SessionClaims {
   sub: string;
   tid: string;
   role: Role;
+  /** The account's password stamp at issue (ms, 0 before any change): a reset or change ends older sessions. */
+  pv: number;
 }
 
 @Injectable()
@@ -22,8 +24,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  validate(claims: SessionClaims): Principal | false {
-    if (typeof claims.sub !== 'string' || typeof claims.tid !== 'string' || !ROLES.includes(claims.role)) return false;
-    return { kind: 'user', tenantId: claims.tid, userId: claims.sub, role: claims.role };
+  validate(claims: Partial<SessionClaims>): Principal | false {
+    if (typeof claims.sub !== 'string' || typeof claims.tid !== 'string' || !ROLES.includes(claims.role!)) return false;
+    return { kind: 'user', tenantId: claims.tid, userId: claims.sub, role: claims.role!, passwordStamp: typeof claims.pv === 'number' ? claims.pv : 0 };
   }
 }

@@ -8,6 +8,8 @@ export interface Principal {
   role: Role;
   userId?: string;
   apiKeyId?: string;
+  /** A session's: the password stamp it was issued under (ms; 0 before any change). */
+  passwordStamp?: number;
 }
 
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
