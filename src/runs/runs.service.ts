@@ -145,7 +145,7 @@ export class RunsService {
     const run = await this.runs.insertQueued(
       { id, tenantId, pipelineId: pipeline.id, pipelineName: name, version: version.version, status: 'queued', trigger, inputs, retryOf: extra.retryOf ?? null },
       runStepRows(definition),
-      (tx) => this.entitlements.admitRun(tenantId, tx),
+      (tx) => this.entitlements.admitRun(tenantId, tx, trigger),
     );
     this.metrics.runStarted(tenantId, trigger);
     const input: RunPipelineInput = {
