@@ -81,6 +81,7 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   const env = {
     DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, PORT: String(port), BATON_HOME: join(home, 'baton'),
     LOG_LEVEL: 'info', JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret', STEP_MEMORY_MB: '256', SECRETS_MASTER_KEY: masterKey,
+    WEBHOOK_SIGNING_KEY: randomBytes(32).toString('base64url'),
     // The tests' own HTTP servers listen on 127.0.0.1, exactly; every other private address stays refused.
     EGRESS_ALLOW_CIDRS: '127.0.0.1/32',
     // These machines run the tests as root: the isolation the escape tests prove must really be on.
