@@ -10,6 +10,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import { AccessGuard } from './common/auth/access.guard.js';
 import { ApiKeyStrategy } from './common/auth/api-key.strategy.js';
+import { CredentialCheck } from './common/auth/credential-check.js';
 import { JwtStrategy } from './common/auth/jwt.strategy.js';
 import { rateLimitOptions, RateLimitGuard, TenantRequestLimits } from './common/rate-limit/rate-limit.guard.js';
 import { ProblemFilter } from './common/errors/problem.filter.js';
@@ -64,6 +65,7 @@ export class AppModule {
       providers: [
         JwtStrategy,
         ApiKeyStrategy,
+        CredentialCheck,
         IdempotencyRepository,
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
