@@ -18,7 +18,10 @@ const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 /** Builds the control-plane HTTP app (not yet listening). */
 export async function createApi(config: RuntimeConfig): Promise<NestFastifyApplication> {
   const logger = createLogger('api', config);
-  const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: false, ...fastifyLogging(logger) });
+  // The client address (rate limits of public routes, the audit log) is the peer's, unless TRUST_PROXY names the proxies in front.
+  const hops = config.TRUST_PROXY;
+  const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops;
+  const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy, ...fastifyLogging(logger) });
   answerRequestId(adapter.getInstance());
   if (config.OTEL_EXPORTER_OTLP_ENDPOINT) traceRequests(adapter.getInstance());
   adapter.getInstance().addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => {
