@@ -93,10 +93,6 @@ export class RunAdmission {
 
   constructor(private readonly options: RunAdmissionOptions) {}
 
-  get billing(): boolean {
-    return this.options.billing;
-  }
-
   /** The plan a tenant is held to, by the plan name on its row. */
   planNamed(name: string | null): Plan {
     if (!this.options.billing) return SELF_HOSTED_PLAN;

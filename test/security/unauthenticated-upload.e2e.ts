@@ -79,9 +79,13 @@ describe('a 40 MiB upload without a credential', () => {
     }
   });
 
-  it('still publishes a real package for a publisher', async () => {
+  it('still takes a package larger than other bodies from a publisher, and publishes a real one', async () => {
     const name = uniqueName('upload');
     const key = await becomePublisher(publisher, name);
+    // Over BODY_LIMIT_BYTES (1 MiB) but within the 40 MiB of packages: read, and judged as a package.
+    const junk = await publish(publisher, Buffer.alloc(2 * MIB, 0x61));
+    expect(junk.status, JSON.stringify(junk.body)).toBe(422);
+    expect(junk.body.code).toBe('invalid_package');
     const folder = await packTestPlugin({ name, version: '1.0.0', publisher: name });
     signPackage(folder, key);
     const published = await publish(publisher, await packageArchive(folder));

@@ -30,7 +30,7 @@ export function gatePackageUploads(fastify: FastifyInstance, credentials: () => 
     if ((route.config as { acceptsPackages?: boolean } | undefined)?.acceptsPackages) route.bodyLimit = PACKAGE_BODY_LIMIT;
   });
   fastify.addHook('preParsing', async (request, reply, payload) => {
-    const acceptsPackages = (request.routeOptions.config as { acceptsPackages?: boolean }).acceptsPackages === true;
+    const acceptsPackages = (request.routeOptions?.config as { acceptsPackages?: boolean } | undefined)?.acceptsPackages === true;
     if (!acceptsPackages) {
       return isPackage(request) ? refuse(request, reply, 415, 'unsupported_media_type', 'Only POST /v1/plugins takes application/octet-stream or application/gzip bodies') : payload;
     }
