@@ -4,7 +4,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import YAML from 'yaml';
 import { AppModule } from './app.module.js';
 import { AuditService } from './audit/audit.service.js';
+import { CredentialCheck } from './common/auth/credential-check.js';
 import { RequestValidationError } from './common/errors/baton-error.js';
+import { gatePackageUploads } from './common/uploads/package-uploads.js';
 import type { RuntimeConfig } from './config/runtime-config.js';
 import { createLogger } from './logging/logger.js';
 import { NestPinoLogger } from './logging/nest-logger.js';
@@ -12,14 +14,14 @@ import { answerRequestId, fastifyLogging } from './logging/request-logging.js';
 import { traceRequests } from './telemetry/request-tracing.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
-/** Plugin packages (`POST /v1/plugins`) arrive as bytes, and may be larger than any JSON body. */
-const PACKAGE_TYPES = ['application/octet-stream', 'application/gzip'];
-const PACKAGE_BODY_LIMIT = 40 * 1024 * 1024;
 
 /** Builds the control-plane HTTP app (not yet listening). */
 export async function createApi(config: RuntimeConfig): Promise<NestFastifyApplication> {
   const logger = createLogger('api', config);
-  const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: false, ...fastifyLogging(logger) });
+  // The client address (rate limits of public routes, the audit log) is the peer's, unless TRUST_PROXY names the proxies in front.
+  const hops = config.TRUST_PROXY;
+  const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops;
+  const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy, ...fastifyLogging(logger) });
   answerRequestId(adapter.getInstance());
   if (config.OTEL_EXPORTER_OTLP_ENDPOINT) traceRequests(adapter.getInstance());
   adapter.getInstance().addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => {
@@ -29,8 +31,9 @@ export async function createApi(config: RuntimeConfig): Promise<NestFastifyAppli
       done(new RequestValidationError([{ path: '(body)', message: `Invalid YAML: ${(error as Error).message.split('\n')[0]}` }]) as never, undefined);
     }
   });
-  adapter.getInstance().addContentTypeParser(PACKAGE_TYPES, { parseAs: 'buffer', bodyLimit: PACKAGE_BODY_LIMIT }, (_request, body, done) => done(null, body));
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  let app: NestFastifyApplication | undefined;
+  gatePackageUploads(adapter.getInstance(), () => app!.get(CredentialCheck));
+  app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new NestPinoLogger(logger),
     bufferLogs: false,
     // Stripe signs the exact bytes it sent: the webhook verifies those, not re-serialised JSON.

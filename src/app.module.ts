@@ -10,9 +10,11 @@ import { AuditModule } from './audit/audit.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import { AccessGuard } from './common/auth/access.guard.js';
 import { ApiKeyStrategy } from './common/auth/api-key.strategy.js';
+import { CredentialCheck } from './common/auth/credential-check.js';
 import { JwtStrategy } from './common/auth/jwt.strategy.js';
 import { rateLimitOptions, RateLimitGuard, TenantRequestLimits } from './common/rate-limit/rate-limit.guard.js';
 import { ProblemFilter } from './common/errors/problem.filter.js';
+import { IdempotencyPruneJob } from './common/idempotency/idempotency.cron.js';
 import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor.js';
 import { IdempotencyRepository } from './common/idempotency/idempotency.repository.js';
 import { BATON_CONFIG, type RuntimeConfig } from './config/runtime-config.js';
@@ -64,7 +66,9 @@ export class AppModule {
       providers: [
         JwtStrategy,
         ApiKeyStrategy,
+        CredentialCheck,
         IdempotencyRepository,
+        IdempotencyPruneJob,
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -57,7 +57,7 @@ class Lifecycle {
   }
 }
 
-function requireEnv(config: BatonConfig, names: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'JWT_SECRET'>): void {
+function requireEnv(config: BatonConfig, names: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'JWT_SECRET' | 'WEBHOOK_SIGNING_KEY'>): void {
   const missing = names.filter((name) => !config[name]);
   if (missing.length) throw new ConfigError(missing.map((name) => `${name}: required by this command (use \`baton up\` for the embedded defaults)`));
 }
@@ -124,8 +124,8 @@ async function run(mode: 'up' | 'api' | 'worker'): Promise<void> {
   if (tracing) lifecycle.add('tracing', tracing.shutdown);
   try {
     if (mode !== 'up') requireEnv(config, ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
-    // Replicas must share the session key, or a token issued by one is refused by the next.
-    if (mode === 'api') requireEnv(config, ['JWT_SECRET']);
+    // Replicas must share the session key and the webhook key, or what one issues the next refuses.
+    if (mode === 'api') requireEnv(config, ['JWT_SECRET', 'WEBHOOK_SIGNING_KEY']);
     const runtime: RuntimeConfig = { ...config, databaseUrl: await resolveDatabase(config, lifecycle), temporalAddress: await resolveTemporal(config, lifecycle) };
     if (mode !== 'worker') await serveApi(runtime, lifecycle);
     if (mode !== 'api') await runWorker(runtime, lifecycle, tracing);

@@ -115,7 +115,7 @@ describe('operator metrics', () => {
       const raw = '{"hello":"world"}';
       const timestamp = Math.floor(Date.now() / 1000);
       return api().post(path).set('content-type', 'application/json').set('x-baton-timestamp', String(timestamp))
-        .set('x-baton-signature', signDelivery(secret, timestamp, raw)).set('x-baton-delivery', delivery).send(raw);
+        .set('x-baton-signature', signDelivery(secret, timestamp, delivery, raw)).set('x-baton-delivery', delivery).send(raw);
     };
     const before = parseSamples(await apiText());
     const delivery = randomUUID();

@@ -26,13 +26,14 @@ describe('triggers', () => {
     let secret: string;
     let pipeline: string;
 
-    /** A delivery as a sender makes it: the signature covers the timestamp and these exact bytes. */
+    /** A delivery as a sender makes it: the signature covers the delivery id, the timestamp and these exact bytes. */
     function deliver(body: unknown, options: { delivery?: string | null; secret?: string; timestamp?: number; tamper?: (raw: string) => string } = {}) {
       const raw = JSON.stringify(body);
       const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+      const delivery = options.delivery === undefined ? randomUUID() : options.delivery;
       const test = api().post(new URL(url).pathname).set('content-type', 'application/json')
-        .set('x-baton-timestamp', String(timestamp)).set('x-baton-signature', signDelivery(options.secret ?? secret, timestamp, raw));
-      if (options.delivery !== null) test.set('x-baton-delivery', options.delivery ?? randomUUID());
+        .set('x-baton-timestamp', String(timestamp)).set('x-baton-signature', signDelivery(options.secret ?? secret, timestamp, delivery ?? '', raw));
+      if (delivery !== null) test.set('x-baton-delivery', delivery);
       return test.send(options.tamper ? options.tamper(raw) : raw);
     }
 

@@ -39,7 +39,7 @@ describe('worker crash', () => {
     env = {
       DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: queue,
       PORT: String(port), BATON_HOME: join(home, 'baton'), LOG_LEVEL: 'warn',
-      JWT_SECRET: 'crash-secret-crash-secret-crash-secret-crash', STEP_MEMORY_MB: '256',
+      JWT_SECRET: 'crash-secret-crash-secret-crash-secret-crash', WEBHOOK_SIGNING_KEY: 'crash-webhook-key-crash-webhook-key-crash', STEP_MEMORY_MB: '256',
     };
     baseUrl = `http://127.0.0.1:${port}`;
     processes.push(spawnBaton('api', env), spawnBaton('worker', env));

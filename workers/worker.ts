@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { RuntimeConfig } from '../src/config/runtime-config.js';
 import { processMetrics } from '../src/metrics/baton-metrics.js';
+import { runAdmissionFor } from '../src/runtime/run-admission.js';
 import { serveMetrics } from '../src/metrics/metrics-server.js';
 import { createLogger } from '../src/logging/logger.js';
 import { TemporalPinoLogger } from '../src/logging/temporal-logger.js';
@@ -92,6 +93,7 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
     activities: createActivities({
       events: new RunEventsRepository(pool, metrics),
       childRuns: new ChildRunsRepository(pool),
+      admission: runAdmissionFor(config),
       secrets: new SecretStore(pool, config.masterKeys),
       models: new ModelStore(pool),
       plugins: new PluginStore(pool, config.pluginCacheDir),

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { parseDuration } from '../../workers/contracts/duration.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { signingKeyOf } from '../triggers/webhook-signature.js';
 import { alertPayload, channelSecret, retryDelayMs, signedHeaders } from './alert-payload.js';
 import { AlertsRepository, type AttemptOutcome, type DueDelivery } from './alerts.repository.js';
 import { WebhookSender } from './webhook-sender.js';
@@ -20,7 +21,7 @@ export class AlertDispatcher {
   constructor(
     private readonly alerts: AlertsRepository,
     private readonly sender: WebhookSender,
-    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'jwtSecret' | 'publicUrl' | 'ALERT_MAX_ATTEMPTS' | 'ALERT_RETRY_BASE' | 'ALERT_DELIVERY_TIMEOUT'>,
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'jwtSecret' | 'webhookSigningKey' | 'publicUrl' | 'ALERT_MAX_ATTEMPTS' | 'ALERT_RETRY_BASE' | 'ALERT_DELIVERY_TIMEOUT'>,
   ) {
     this.retryBaseMs = parseDuration(config.ALERT_RETRY_BASE)!;
     this.timeoutMs = parseDuration(config.ALERT_DELIVERY_TIMEOUT)!;
@@ -52,7 +53,7 @@ export class AlertDispatcher {
 
   private async attempt(delivery: DueDelivery): Promise<void> {
     const body = JSON.stringify(alertPayload(delivery.alert, delivery.runStatus, this.config.publicUrl));
-    const secret = channelSecret(this.config.jwtSecret, delivery.channelId, delivery.secretVersion);
+    const secret = channelSecret(signingKeyOf(this.config, delivery), delivery.channelId, delivery.secretVersion);
     const result = await this.sender.post(delivery.url, body, signedHeaders(secret, delivery.deliveryId, delivery.alert.type, body)).catch((error: Error) => (
       { delivered: false, statusCode: null, error: error.message, durationMs: 0 }
     ));

@@ -9,9 +9,10 @@ describe('alert payloads', () => {
     const now = 1_800_000_000_000;
     const headers = signedHeaders(secret, 'delivery-1', 'run.failed', body, now);
     expect(headers['x-baton-delivery']).toBe('delivery-1');
-    expect(checkDelivery(secret, Buffer.from(body), headers['x-baton-signature'], headers['x-baton-timestamp'], now)).toBe('ok');
-    expect(checkDelivery(secret, Buffer.from(`${body} `), headers['x-baton-signature'], headers['x-baton-timestamp'], now)).toBe('mismatch');
-    expect(checkDelivery(channelSecret('installation-key', 'channel-1', 2), Buffer.from(body), headers['x-baton-signature'], headers['x-baton-timestamp'], now)).toBe('mismatch');
+    expect(checkDelivery(secret, Buffer.from(body), headers, now)).toBe('ok');
+    expect(checkDelivery(secret, Buffer.from(`${body} `), headers, now)).toBe('mismatch');
+    expect(checkDelivery(secret, Buffer.from(body), { ...headers, 'x-baton-delivery': 'delivery-2' }, now)).toBe('mismatch');
+    expect(checkDelivery(channelSecret('installation-key', 'channel-1', 2), Buffer.from(body), headers, now)).toBe('mismatch');
   });
 
   it('derives channel secrets apart from trigger secrets of the same id', () => {

@@ -26,8 +26,8 @@ export function alertPayload(alert: AlertRow, runStatus: string, publicUrl: stri
 
 /**
  * Headers of a signed request, as inbound webhooks (`POST /v1/hooks/{id}`) are signed:
- * `X-Baton-Signature: sha256=<hex HMAC of "<timestamp>.<body>">`, `X-Baton-Timestamp` (Unix
- * seconds) and `X-Baton-Delivery`, the same on every attempt of a delivery so receivers can dedupe.
+ * `X-Baton-Signature: sha256=<hex HMAC of "<delivery>.<timestamp>.<body>">`, `X-Baton-Timestamp`
+ * (Unix seconds) and `X-Baton-Delivery`, the same on every attempt of a delivery so receivers can dedupe.
  */
 export function signedHeaders(secret: string, deliveryId: string, eventType: string, body: string, now = Date.now()): Record<string, string> {
   const timestamp = Math.floor(now / 1000);
@@ -37,7 +37,7 @@ export function signedHeaders(secret: string, deliveryId: string, eventType: str
     'x-baton-event': eventType,
     'x-baton-delivery': deliveryId,
     'x-baton-timestamp': String(timestamp),
-    'x-baton-signature': signDelivery(secret, timestamp, body),
+    'x-baton-signature': signDelivery(secret, timestamp, deliveryId, body),
   };
 }
 

@@ -12,6 +12,8 @@ export interface ChannelRow {
   events: AlertType[];
   enabled: boolean;
   secretVersion: number;
+  /** Its secret was derived from the session key (made before WEBHOOK_SIGNING_KEY); rotating ends that. */
+  secretFromSessionKey: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -58,13 +60,15 @@ export interface DueDelivery {
   channelId: string;
   url: string;
   secretVersion: number;
+  secretFromSessionKey: boolean;
   alert: AlertRow;
   runStatus: string;
 }
 
 export type AttemptOutcome = { status: 'delivered' } | { status: 'failed' } | { status: 'pending'; retryInMs: number };
 
-const CHANNEL_COLUMNS = `id, tenant_id AS "tenantId", name, type, url, events, enabled, secret_version AS "secretVersion", created_at AS "createdAt", updated_at AS "updatedAt"`;
+const CHANNEL_COLUMNS = `id, tenant_id AS "tenantId", name, type, url, events, enabled, secret_version AS "secretVersion",
+  secret_from_session_key AS "secretFromSessionKey", created_at AS "createdAt", updated_at AS "updatedAt"`;
 const ALERT_COLUMNS = (a: string) => `${a}.id, ${a}.tenant_id AS "tenantId", ${a}.type, ${a}.pipeline_name AS pipeline, ${a}.run_id AS "runId", ${a}.step_id AS "stepId",
   ${a}.message, ${a}.data, ${a}.occurred_at AS "occurredAt", ${a}.created_at AS "createdAt"`;
 
@@ -155,7 +159,7 @@ export class AlertsRepository {
 
   async bumpSecretVersion(tenantId: string, id: string): Promise<ChannelRow | null> {
     const [rows]: [ChannelRow[], number] = await this.db.query(
-      `UPDATE notification_channel SET secret_version = secret_version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${CHANNEL_COLUMNS}`, [tenantId, id],
+      `UPDATE notification_channel SET secret_version = secret_version + 1, secret_from_session_key = false, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${CHANNEL_COLUMNS}`, [tenantId, id],
     );
     return rows[0] ?? null;
   }
@@ -204,7 +208,7 @@ export class AlertsRepository {
            FROM due WHERE d.id = due.id AND d.status = 'pending' AND d.next_attempt_at <= now()
          RETURNING d.id, d.alert_id, d.channel_id, d.attempts
        )
-       SELECT cl.id AS "deliveryId", cl.attempts AS attempt, c.id AS "channelId", c.url, c.secret_version AS "secretVersion", r.status AS "runStatus",
+       SELECT cl.id AS "deliveryId", cl.attempts AS attempt, c.id AS "channelId", c.url, c.secret_version AS "secretVersion", c.secret_from_session_key AS "secretFromSessionKey", r.status AS "runStatus",
               row_to_json(x)::jsonb AS alert
          FROM claimed cl
          JOIN notification_channel c ON c.id = cl.channel_id

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '../common/auth/principal.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { signingKeyOf } from '../triggers/webhook-signature.js';
 import { channelSecret, signedHeaders } from './alert-payload.js';
 import { TEST_ALERT_TYPE } from './alert-types.js';
 import { AlertsError } from './alerts.errors.js';
@@ -31,7 +32,7 @@ export class AlertsService {
   constructor(
     private readonly alerts: AlertsRepository,
     private readonly sender: WebhookSender,
-    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'jwtSecret' | 'publicUrl'>,
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'jwtSecret' | 'webhookSigningKey' | 'publicUrl'>,
   ) {}
 
   /** The signing secret is shown here and on rotation only. */
@@ -98,7 +99,7 @@ export class AlertsService {
   }
 
   private secretOf(channel: ChannelRow): string {
-    return channelSecret(this.config.jwtSecret, channel.id, channel.secretVersion);
+    return channelSecret(signingKeyOf(this.config, channel), channel.id, channel.secretVersion);
   }
 
   private async requireChannel(tenantId: string, id: string): Promise<ChannelRow> {

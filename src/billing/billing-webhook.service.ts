@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { BillingError } from './billing.errors.js';
 import { BillingRepository, type BillingAccountRow } from './billing.repository.js';
 import { EntitlementsService } from './entitlements.service.js';
-import { PlanCatalog } from './plans.js';
+import { PlanCatalog } from '../runtime/plans.js';
 import { StripeGateway, type StripeCheckoutSession, type StripeEvent, type StripeInvoice, type StripeSubscription } from './stripe.provider.js';
 
 /** Subscription statuses in which the subscribed plan applies (past due still runs, until the grace period ends). */

@@ -6,7 +6,7 @@ import { BillingController } from './billing.controller.js';
 import { BillingRepository } from './billing.repository.js';
 import { BillingService } from './billing.service.js';
 import { EntitlementsService } from './entitlements.service.js';
-import { PlanCatalog } from './plans.js';
+import { PlanCatalog } from '../runtime/plans.js';
 import { StripeGateway } from './stripe.provider.js';
 import { UsageJob } from './usage.cron.js';
 

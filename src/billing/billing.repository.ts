@@ -101,14 +101,6 @@ export class BillingRepository {
     return rows[0]?.plan ?? null;
   }
 
-  /**
-   * Serialises run starts of one tenant until the transaction ends, so that two concurrent
-   * starts cannot both take the last allowed concurrent run.
-   */
-  async lockRunStarts(tx: EntityManager, tenantId: string): Promise<void> {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('baton:run-start:' || $1, 0))`, [tenantId]);
-  }
-
   /** This period's counters and the runs active now. */
   async usage(tenantId: string, periodStart: Date, tx: EntityManager | DataSource = this.db): Promise<TenantUsage> {
     const [row] = await tx.query(
@@ -120,22 +112,13 @@ export class BillingRepository {
     return { runs: row.runs, activeRuns: row.activeRuns, stepSeconds: Number(row.stepSeconds) };
   }
 
-  /** One more run this period; called in the run's own transaction, so a run that is not recorded is not counted. */
-  async countRunStart(tx: EntityManager, tenantId: string, periodStart: Date): Promise<void> {
-    await tx.query(
-      `INSERT INTO billing_usage (tenant_id, period_start, runs) VALUES ($1, $2, 1)
-       ON CONFLICT (tenant_id, period_start) DO UPDATE SET runs = billing_usage.runs + 1`,
-      [tenantId, isoDate(periodStart)],
-    );
-  }
-
   /**
    * Counts runs that ended and were not counted yet, in one statement: their step-seconds go to
    * their tenant's month, and for tenants that are Stripe customers (since they became one) two
    * meter events go to the outbox (the run and its step-seconds), keyed by run. A run is counted
    * once however often this runs, and not at all if the statement fails. It looks back from the
    * newest run counted, less `margin` for runs whose end was committed late; with nothing counted
-   * yet, back to `horizon`.
+   * yet, back to `horizon`. Runs admission refused (recorded only to say so) are not counted.
    */
   async accountEndedRuns(margin: string, horizon: Date, meters: { runs: string; stepSeconds: string }): Promise<number> {
     const [{ accounted }] = await this.db.query(
@@ -147,6 +130,7 @@ export class BillingRepository {
            FROM run r
           WHERE r.ended_at >= greatest($2, coalesce((SELECT max(ended_at) FROM billing_run_usage) - $1::interval, $2))
             AND NOT EXISTS (SELECT 1 FROM billing_run_usage u WHERE u.run_id = r.id)
+            AND r.error->>'admission' IS DISTINCT FROM 'refused'
        ), recorded AS (
          INSERT INTO billing_run_usage (run_id, tenant_id, top_level, period_start, step_seconds, ended_at)
          SELECT id, tenant_id, top_level, period_start, step_seconds, ended_at FROM ended

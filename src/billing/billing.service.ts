@@ -6,7 +6,7 @@ import { BillingError } from './billing.errors.js';
 import { BillingRepository } from './billing.repository.js';
 import type { CheckoutBody } from './dto/billing.dto.js';
 import { EntitlementsService, graceEndsAt, usagePeriod } from './entitlements.service.js';
-import { PlanCatalog, SELF_HOSTED_PLAN, type Plan } from './plans.js';
+import { PlanCatalog, SELF_HOSTED_PLAN, type Plan } from '../runtime/plans.js';
 import { StripeGateway } from './stripe.provider.js';
 
 const toPlanResponse = (plan: Plan, defaultPlan: Plan) => ({

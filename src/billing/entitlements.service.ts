@@ -1,23 +1,32 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { parseDuration } from '../../workers/contracts/duration.js';
+import type { RunTrigger } from '../../workers/contracts/index.js';
 import { TenantRequestLimits } from '../common/rate-limit/rate-limit.guard.js';
+import { BatonError } from '../common/errors/baton-error.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { allows, PlanCatalog, SELF_HOSTED_PLAN, type LimitName, type Plan } from '../runtime/plans.js';
+import { AdmissionRefused, graceEndsAt, RunAdmission, type RunAdmitted } from '../runtime/run-admission.js';
+import type { Sql } from '../runtime/run-admission.repository.js';
 import { BillingError, PlanLimitError } from './billing.errors.js';
-import { BillingRepository, type BillingAccountRow } from './billing.repository.js';
-import { allows, PlanCatalog, SELF_HOSTED_PLAN, type LimitName, type Plan } from './plans.js';
+import { BillingRepository } from './billing.repository.js';
 import { StripeGateway } from './stripe.provider.js';
+
+export { graceEndsAt, usagePeriod } from '../runtime/run-admission.js';
 
 const PLAN_TTL_MS = 5_000;
 
-/** Start of the calendar month (UTC) that usage limits count in, and of the next one. */
-export function usagePeriod(now = new Date()): { start: Date; end: Date } {
-  return { start: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)), end: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)) };
-}
+/** The API's TypeORM transaction as the admission's `Sql`. */
+const typeormSql = (tx: EntityManager): Sql => async <R>(text: string, params: unknown[]) => (await tx.queryRunner!.query(text, params, true)).records as R[];
 
-/** When a tenant whose payment failed stops being served; null when its payments are in order. */
-export function graceEndsAt(account: Pick<BillingAccountRow, 'pastDueSince'> | null, gracePeriodMs: number): Date | null {
-  return account?.pastDueSince ? new Date(account.pastDueSince.getTime() + gracePeriodMs) : null;
+/** An admission refusal as the API answers it: problem+json with the limit, or the tenant's standing. */
+export function toHttpError(refusal: AdmissionRefused): BatonError {
+  const { detail } = refusal;
+  if (refusal.code === 'payment_overdue') {
+    return new BillingError('payment_overdue', refusal.message, { pastDueSince: detail.pastDueSince?.toISOString(), graceEndedAt: detail.graceEndedAt?.toISOString() });
+  }
+  if (refusal.code === 'tenant_suspended') return new BatonError('tenant_suspended', 403, refusal.message);
+  return new PlanLimitError(detail.limit!, detail.plan!, { used: detail.used, max: detail.max, retryAfterSeconds: detail.retryAfterSeconds }, detail.upgradeTo);
 }
 
 /**
@@ -28,15 +37,18 @@ export function graceEndsAt(account: Pick<BillingAccountRow, 'pastDueSince'> | n
 export class EntitlementsService extends TenantRequestLimits {
   private readonly plans = new Map<string, { plan: Plan; at: number }>();
   readonly gracePeriodMs: number;
+  /** The admission every door to a run goes through (the worker has its own instance). */
+  readonly admission: RunAdmission;
 
   constructor(
     private readonly billing: BillingRepository,
     private readonly catalog: PlanCatalog,
     private readonly stripe: StripeGateway,
-    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'BILLING_GRACE_PERIOD' | 'RATE_LIMIT_PER_MINUTE' | 'RUN_RETENTION_DAYS'>,
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'BILLING_GRACE_PERIOD' | 'RATE_LIMIT_PER_MINUTE' | 'RUN_RETENTION_DAYS' | 'RUN_FAN_OUT_BUDGET'>,
   ) {
     super();
     this.gracePeriodMs = parseDuration(config.BILLING_GRACE_PERIOD)!;
+    this.admission = new RunAdmission({ billing: stripe.enabled, catalog, gracePeriodMs: this.gracePeriodMs, fanOutBudget: config.RUN_FAN_OUT_BUDGET });
   }
 
   get enabled(): boolean {
@@ -79,26 +91,16 @@ export class EntitlementsService extends TenantRequestLimits {
   }
 
   /**
-   * Called inside the transaction that records a new run: refuses it past the payment grace
-   * period or over the run, step-second or concurrency limits. Run starts of one tenant are
-   * serialised here, so concurrent starts cannot overshoot.
+   * Called inside the transaction that records a new run, before its row: refuses it for a
+   * suspended tenant, past the payment grace period, or over the run, step-second or concurrency
+   * limits (see RunAdmission, which schedule fires and child runs go through in the worker).
    */
-  async admitRun(tenantId: string, tx: EntityManager): Promise<void> {
-    if (!this.enabled) return;
-    await this.billing.lockRunStarts(tx, tenantId);
-    // Every query on the run's own connection: a second one per start could exhaust the pool under load.
-    const [plan, account] = [await this.planOf(tenantId, tx), await this.billing.findAccount(tenantId, tx)];
-    const overdueFrom = graceEndsAt(account, this.gracePeriodMs);
-    if (overdueFrom && overdueFrom <= new Date()) {
-      throw new BillingError('payment_overdue', `Payment has failed since ${account!.pastDueSince!.toISOString()} and the grace period ended ${overdueFrom.toISOString()}: runs are refused until an invoice is paid (POST /v1/billing/portal)`, { pastDueSince: account!.pastDueSince!.toISOString(), graceEndedAt: overdueFrom.toISOString() });
+  async admitRun(tenantId: string, tx: EntityManager, trigger: RunTrigger = 'api'): Promise<RunAdmitted> {
+    try {
+      return await this.admission.admit(typeormSql(tx), { tenantId, trigger });
+    } catch (error) {
+      throw error instanceof AdmissionRefused ? toHttpError(error) : error;
     }
-    const period = usagePeriod();
-    const usage = await this.billing.usage(tenantId, period.start, tx);
-    const untilNextPeriod = Math.max(1, Math.ceil((period.end.getTime() - Date.now()) / 1000));
-    this.check(plan, 'concurrentRuns', usage.activeRuns, 10);
-    this.check(plan, 'runsPerMonth', usage.runs, untilNextPeriod);
-    this.check(plan, 'stepSecondsPerMonth', usage.stepSeconds, untilNextPeriod);
-    await this.billing.countRunStart(tx, tenantId, period.start);
   }
 
   async assertCanAddPipeline(tenantId: string): Promise<void> {
@@ -133,7 +135,7 @@ export class EntitlementsService extends TenantRequestLimits {
   }
 
   /** Throws when one more would exceed the limit (`used` is what exists now). */
-  private check(plan: Plan, limit: Exclude<LimitName, 'plugins'>, used: number, retryAfterSeconds?: number): void {
+  private check(plan: Plan, limit: Exclude<LimitName, 'plugins' | 'fanOutPerRun'>, used: number, retryAfterSeconds?: number): void {
     const max = plan.limits[limit];
     if (max === null || used < max) return;
     throw new PlanLimitError(limit, plan, { used, max, retryAfterSeconds }, this.catalog.liftingPlan(plan, limit, used + 1));

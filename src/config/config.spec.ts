@@ -14,6 +14,22 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ BATON_HOME: home }).jwtSecret).toBe(config.jwtSecret);
   });
 
+  it('keeps a webhook signing key of its own, never the session key', () => {
+    const home = mkdtempSync(join(tmpdir(), 'baton-config-'));
+    const config = loadConfig({ BATON_HOME: home });
+    expect(config.webhookSigningKey).toBe(readFileSync(join(home, 'webhook-signing-key'), 'utf8'));
+    expect(config.webhookSigningKey).not.toBe(config.jwtSecret);
+    expect(loadConfig({ BATON_HOME: home, WEBHOOK_SIGNING_KEY: 'w'.repeat(32) }).webhookSigningKey).toBe('w'.repeat(32));
+  });
+
+  it('reads TRUST_PROXY in the forms Fastify takes', () => {
+    expect(loadEnv({}).TRUST_PROXY).toBe(false);
+    expect(loadEnv({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(loadEnv({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadEnv({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,loopback' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '127.0.0.1', 'loopback']);
+    expect(() => loadEnv({ TRUST_PROXY: 'proxy.example' })).toThrow(/TRUST_PROXY.*proxy\.example/);
+  });
+
   it('names every invalid variable at once and never prints a secret value', () => {
     const error = (() => {
       try {

@@ -42,6 +42,17 @@ const uidRange = z.string().default('200000-265535').pipe(z.string().regex(/^\d+
   if (first < 1000 || last > 2 ** 31 - 2 || last < first) ctx.addIssue({ code: 'custom', message: 'expected 1000 <= first <= last < 2^31 - 1' });
   return { first, count: last - first + 1 };
 }));
+/** Fastify's `trustProxy`: off, every proxy, a hop count, or the proxies' addresses and ranges (proxy-addr also names `loopback`, `linklocal`, `uniquelocal`). */
+const trustProxy = z.string().optional().transform((text, ctx): boolean | number | string[] => {
+  const value = (text ?? 'false').trim();
+  if (value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  const bad = entries.filter((e) => !isCidrOrAddress(e) && !['loopback', 'linklocal', 'uniquelocal'].includes(e));
+  if (bad.length || !entries.length) ctx.addIssue({ code: 'custom', message: `expected false, true, a hop count or comma-separated addresses/CIDR ranges; not: ${bad.join(', ') || '(empty)'}` });
+  return entries;
+});
 const spec = <S extends z.ZodType>(schema: S, description: string, secret = false): VariableSpec<S> => ({ schema, description, secret });
 
 export const CONFIG_VARIABLES = {
@@ -49,6 +60,7 @@ export const CONFIG_VARIABLES = {
   HOST: spec(z.string().default('127.0.0.1'), 'Interface the API listens on.'),
   PORT: spec(int(0, 65535).default(8080), 'Port the API listens on.'),
   PUBLIC_URL: spec(z.url().optional(), 'Base URL printed and used in links; defaults to http://HOST:PORT.'),
+  TRUST_PROXY: spec(trustProxy, 'Which proxies in front of the API to believe about the client address (X-Forwarded-For): `false` (none: the peer is the client), `true` (any), a hop count, or comma-separated proxy addresses/CIDR ranges. The address decides the rate limit of public routes and is the audit log\'s source IP.'),
   DATABASE_URL: spec(z.string().optional(), 'External PostgreSQL URL. Unset: start an embedded PostgreSQL in $BATON_HOME/pg.', true),
   EMBEDDED_PG_PORT: spec(int(1, 65535).default(54329), 'Port of the embedded PostgreSQL.'),
   DATABASE_POOL_SIZE: spec(int(1, 200).default(10), 'Connections per process.'),
@@ -59,6 +71,7 @@ export const CONFIG_VARIABLES = {
   TEMPORAL_DEV_PORT: spec(int(1, 65535).default(7233), 'Frontend port of the embedded Temporal dev server.'),
   TEMPORAL_UI_PORT: spec(int(0, 65535).default(0), 'Web UI port of the embedded Temporal dev server (0 = headless).'),
   JWT_SECRET: spec(z.string().min(32).optional(), 'HMAC key for session tokens. Unset: generated once into $BATON_HOME/jwt-secret.', true),
+  WEBHOOK_SIGNING_KEY: spec(z.string().min(32).optional(), 'Key the signing secrets of webhook triggers and notification channels are derived from, never the session key (at least 32 characters). Unset: generated once into $BATON_HOME/webhook-signing-key; required by `baton api` (replicas must share it).', true),
   BATON_ADMIN_TOKEN: spec(z.string().min(32).optional(), 'Bearer token of the installation operator for /v1/admin/* (at least 32 characters). Unset: the admin API is off.', true),
   JWT_TTL: spec(z.string().regex(/^\d+[smhd]$/).default('12h'), 'Lifetime of session tokens (e.g. 12h).'),
   SIGNUP_ENABLED: spec(bool.default(true), 'Allow POST /v1/signup to create tenants.'),
@@ -66,7 +79,8 @@ export const CONFIG_VARIABLES = {
   MAIL_FROM: spec(z.string().trim().min(3).default('Baton <baton@localhost>'), 'From address of the mails the API sends.'),
   MAIL_POLL_INTERVAL: spec(durationText.default('5s'), 'How often mails not yet sent (the SMTP server was unreachable or answered 4xx) are tried again, by one replica at a time.'),
   MAIL_RETRY_BASE: spec(durationText.default('10s'), 'Wait before a mail\'s second attempt; each further one waits twice as long (at most an hour, 10 attempts).'),
-  BODY_LIMIT_BYTES: spec(int(1024, 64 * 1024 * 1024).default(1024 * 1024), 'Largest accepted request body.'),
+  BODY_LIMIT_BYTES: spec(int(1024, 64 * 1024 * 1024).default(1024 * 1024), 'Largest accepted request body (plugin packages, on POST /v1/plugins only, may be up to 40 MiB).'),
+  IDEMPOTENCY_TTL: spec(durationText.default('24h'), 'How long a response kept for an Idempotency-Key is replayed; older records are deleted (one replica at a time).'),
   LOG_LEVEL: spec(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'Log level of the API and the worker.'),
   LOG_FORMAT: spec(z.enum(['json', 'pretty']).default('json'), 'How the API and the worker write logs on stdout: `json`, one JSON object a line (level, time, msg, service, context, and run/step/tenant ids where known; credentials redacted), or `pretty`, coloured lines for a terminal.'),
   OTEL_EXPORTER_OTLP_ENDPOINT: spec(z.url({ protocol: /^https?$/ }).optional(), 'OpenTelemetry collector base URL (OTLP over HTTP, JSON; traces go to <url>/v1/traces). Set: the API and the worker trace requests, workflows, activities and steps, and steps get a W3C `traceparent`. Unset: tracing is off. The SDK\'s other standard OTEL_* variables (OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, OTEL_BSP_*) apply.'),
@@ -120,9 +134,11 @@ export const CONFIG_VARIABLES = {
   ALERT_DELIVERY_TIMEOUT: spec(durationText.default('10s'), 'How long one attempt to deliver an alert to a webhook may take.'),
   ALERT_WEBHOOK_ALLOW_CIDRS: spec(cidrList, 'Comma-separated address ranges notification-channel webhooks may point at besides public addresses (e.g. an internal chat gateway: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise.'),
   RUN_RETENTION_DAYS: spec(int(1, 36_500).optional(), 'Days finished runs (with their steps, events and logs) are kept on the self-hosted plan; with billing, each plan\'s retentionDays decides. Unset: kept forever.'),
+  RUN_FAN_OUT_BUDGET: spec(int(1, 100_000_000).default(20_000), 'Child runs and forEach items one run may cause, nesting included, on the self-hosted plan and on plans that set no fanOutPerRun; past it the step that would fan out fails with fan_out_budget_exceeded.'),
   RETENTION_INTERVAL: spec(durationText.default('1h'), 'How often runs past their plan\'s retention are deleted, by one replica at a time.'),
   RATE_LIMIT_PER_MINUTE: spec(int(1, 10_000_000).default(1200), 'Requests per minute one tenant may make to one API replica, unless its plan says otherwise.'),
   AUTH_RATE_LIMIT_PER_MINUTE: spec(int(1, 10_000_000).default(30), 'Requests per minute one address may make to one replica\'s public routes (sign-up, login, invitations, verification and password-reset requests).'),
+  RUN_STREAMS_PER_TENANT: spec(int(1, 100_000).default(20), 'Live event and log streams (Server-Sent Events) one tenant may hold open on one API replica; past it 429 with Retry-After.'),
   METRICS_PORT: spec(int(1, 65535).optional(), 'Port serving the API\'s GET /metrics without a token, for a scrape network only Prometheus reaches. Unset: /metrics only on the API port, with BATON_ADMIN_TOKEN.'),
   WORKER_METRICS_PORT: spec(int(1, 65535).optional(), 'Port a worker serves its GET /metrics (and GET /readyz, saying how it isolates steps) on, without a token (`baton worker`; under `baton up` the API\'s /metrics already has the worker\'s). Unset: off.'),
   METRICS_HOST: spec(z.string().default('127.0.0.1'), 'Interface METRICS_PORT and WORKER_METRICS_PORT listen on (e.g. the address on the scrape network).'),
@@ -136,6 +152,8 @@ export interface BatonConfig extends BatonEnv {
   /** Absolute BATON_HOME. */
   home: string;
   jwtSecret: string;
+  /** What webhook triggers' and notification channels' signing secrets are derived from. */
+  webhookSigningKey: string;
   publicUrl: string;
   /** Absolute folder of the packed first-party plugins (`<name>/manifest.json` and `bundle.mjs`). */
   pluginsDir: string;
@@ -179,6 +197,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): BatonConfig
     ...env,
     home,
     jwtSecret: env.JWT_SECRET ?? persistentSecret(home, 'jwt-secret'),
+    webhookSigningKey: env.WEBHOOK_SIGNING_KEY ?? persistentSecret(home, 'webhook-signing-key'),
     publicUrl: env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`,
     pluginsDir: resolve(env.PLUGINS_DIR ?? INSTALLED_PLUGINS_DIR),
     pluginCacheDir: resolve(env.PLUGIN_CACHE_DIR ?? join(home, 'plugin-cache')),

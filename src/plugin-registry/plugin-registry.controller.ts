@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Post, Put, Res } from '@nestjs
 import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../common/auth/access.decorators.js';
+import { AcceptsPackages } from '../common/uploads/package-uploads.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { ValidBody, ValidParam } from '../common/validation/zod.js';
 import { AddPublisherKeyBody, EnablePluginBody, SetNetworkBody, keyIdParam, pluginNameParam, pluginVersionParam } from './dto/plugin-registry.dto.js';
@@ -15,6 +16,7 @@ export class PluginRegistryController {
   /** Publishes a signed package (`baton plugin publish` uploads it). */
   @Post()
   @Roles('publisher')
+  @AcceptsPackages()
   @ApiConsumes('application/octet-stream')
   @ApiBody({ description: 'The package archive: a gzipped tar of manifest.json, manifest.sig and bundle.mjs', schema: { type: 'string', format: 'binary' } })
   async publish(@CurrentPrincipal() principal: Principal, @Body() archive: Buffer, @Res({ passthrough: true }) reply: FastifyReply) {

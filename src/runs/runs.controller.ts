@@ -6,12 +6,13 @@ import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import { pipelineNameParam } from '../pipelines/dto/pipelines.dto.js';
 import { ApprovalBody, RetryRunBody, RunEventsQuery, RunListQuery, RunLogsQuery, StartRunBody, stepIdParam } from './dto/runs.dto.js';
-import { logFilter, RunsService, type EventSink } from './runs.service.js';
+import { RunEventStreams, type EventSink } from './run-event-streams.js';
+import { logFilter, RunsService } from './runs.service.js';
 
 @ApiTags('runs')
 @Controller('v1')
 export class RunsController {
-  constructor(private readonly runs: RunsService) {}
+  constructor(private readonly runs: RunsService, private readonly streams: RunEventStreams) {}
 
   @Post('pipelines/:name/runs')
   @Roles('operator')
@@ -70,7 +71,7 @@ export class RunsController {
     @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     if (!wantsStream(request)) return this.runs.events(principal, id, query);
-    await this.runs.streamEvents(principal, id, resumeAfter(request, query.after), () => serverSentEvents(reply));
+    await this.streams.stream(principal, id, resumeAfter(request, query.after), () => serverSentEvents(reply));
     return undefined;
   }
 
@@ -82,7 +83,7 @@ export class RunsController {
     @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     if (!wantsStream(request)) return this.runs.logs(principal, id, query);
-    await this.runs.streamEvents(principal, id, resumeAfter(request, query.after), () => serverSentEvents(reply), logFilter(query));
+    await this.streams.stream(principal, id, resumeAfter(request, query.after), () => serverSentEvents(reply), logFilter(query));
     return undefined;
   }
 }

@@ -36,7 +36,7 @@ export class RunsRepository {
   constructor(private readonly db: DataSource) {}
 
   /** The queued run and its steps, before the workflow starts. */
-  async insertQueued(run: Omit<RunEntity, 'createdAt' | 'startedAt' | 'endedAt' | 'outputs' | 'error' | 'parentRunId' | 'scheduleId'>, steps: Array<Pick<RunStepEntity, 'stepId' | 'uses' | 'position'>>, admit?: (tx: EntityManager) => Promise<void>): Promise<RunEntity> {
+  async insertQueued(run: Omit<RunEntity, 'createdAt' | 'startedAt' | 'endedAt' | 'outputs' | 'error' | 'parentRunId' | 'scheduleId'>, steps: Array<Pick<RunStepEntity, 'stepId' | 'uses' | 'position'>>, admit?: (tx: EntityManager) => Promise<unknown>): Promise<RunEntity> {
     return this.db.transaction(async (tx) => {
       // The plan's limits are checked in the same transaction, so that concurrent starts see each other.
       await admit?.(tx);

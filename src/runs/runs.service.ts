@@ -21,7 +21,6 @@ import type { RunStepEntity } from './entities/run-step.entity.js';
 import type { RunEntity } from './entities/run.entity.js';
 import { RunsError } from './runs.errors.js';
 import { attemptsByStep, runGraph, TIMELINE_EVENT_TYPES, TIMELINE_ITEMS } from './run-timeline.js';
-import { RunEventsListener } from './run-events.listener.js';
 import { RunsRepository, type EventFilter } from './runs.repository.js';
 
 const TENANT_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
@@ -29,18 +28,6 @@ const PIPELINE_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipeline, Search
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-const STREAM_PAGE = 500;
-/** A comment line this often keeps proxies from closing an idle stream, and re-reads in case a notification was lost. */
-const STREAM_HEARTBEAT_MS = 15_000;
-
-/** Where a live event stream goes (Server-Sent Events over the HTTP response). */
-export interface EventSink {
-  send(event: ReturnType<typeof toEventResponse>): void;
-  comment(text: string): void;
-  end(): void;
-  /** Resolves when the stream is over, by either side. */
-  closed: Promise<void>;
-}
 
 export const toRunSummary = (r: RunEntity) => ({
   id: r.id, pipeline: r.pipelineName, version: r.version, status: r.status, trigger: r.trigger, retryOf: r.retryOf, parentRunId: r.parentRunId, scheduleId: r.scheduleId,
@@ -82,7 +69,6 @@ export class RunsService {
     private readonly pipelines: PipelinesService,
     private readonly temporal: Client,
     private readonly entitlements: EntitlementsService,
-    private readonly notifications: RunEventsListener,
     private readonly metrics: BatonMetrics,
     @Inject(BATON_CONFIG) private readonly config: RuntimeConfig,
   ) {}
@@ -145,7 +131,7 @@ export class RunsService {
     const run = await this.runs.insertQueued(
       { id, tenantId, pipelineId: pipeline.id, pipelineName: name, version: version.version, status: 'queued', trigger, inputs, retryOf: extra.retryOf ?? null },
       runStepRows(definition),
-      (tx) => this.entitlements.admitRun(tenantId, tx),
+      (tx) => this.entitlements.admitRun(tenantId, tx, trigger),
     );
     this.metrics.runStarted(tenantId, trigger);
     const input: RunPipelineInput = {
@@ -247,57 +233,6 @@ export class RunsService {
     await this.require(principal.tenantId, id);
     const events = await this.runs.events(principal.tenantId, id, { after: query.after, limit: query.limit });
     return toEventPage(events, query.limit);
-  }
-
-  /**
-   * The run's events as they happen, after `after` (an event id: `Last-Event-ID` on reconnect),
-   * optionally only some (`filter`, e.g. its logs): what is there now, then what the worker
-   * appends, announced through PostgreSQL NOTIFY; ends once the run has ended and everything it
-   * recorded was sent. The stream is opened only once the run is found (else the usual 404).
-   */
-  async streamEvents(principal: Principal, id: string, after: number | undefined, open: () => EventSink, filter: Omit<EventFilter, 'after' | 'limit'> = {}): Promise<void> {
-    const tenantId = principal.tenantId;
-    await this.require(tenantId, id);
-    const sink = open();
-    let last = after ?? 0;
-    let done = false;
-    const pump = async () => {
-      if (done) return;
-      // Read before the events: once the run has ended, everything it recorded is in.
-      let ended = TERMINAL_RUN_STATUSES.includes((await this.runs.findById(tenantId, id))?.status ?? 'cancelled');
-      let page: RunEventEntity[];
-      do {
-        page = await this.runs.events(tenantId, id, { ...filter, after: last, limit: STREAM_PAGE });
-        for (const event of page) {
-          sink.send(toEventResponse(event));
-          last = Number(event.id);
-          if (event.type === 'run.completed') ended = true;
-        }
-      } while (page.length === STREAM_PAGE);
-      if (ended) {
-        done = true;
-        sink.end();
-      }
-    };
-    let queue = Promise.resolve();
-    const schedule = () => {
-      queue = queue.then(pump).catch((error: unknown) => {
-        this.logger.warn(`Event stream of run ${id} failed: ${(error as Error).message}`);
-        done = true;
-        sink.end();
-      });
-    };
-    // Subscribed before the first read, so that nothing appended in between is missed.
-    const unsubscribe = this.notifications.subscribe(id, schedule);
-    const heartbeat = setInterval(() => {
-      sink.comment('keep-alive');
-      schedule();
-    }, STREAM_HEARTBEAT_MS);
-    schedule();
-    await sink.closed;
-    done = true;
-    clearInterval(heartbeat);
-    unsubscribe();
   }
 
   async logs(principal: Principal, id: string, query: RunLogsQuery) {

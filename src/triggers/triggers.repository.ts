@@ -15,6 +15,8 @@ export interface TriggerRow {
   cooldownSeconds: number | null;
   lastFiredAt: Date | null;
   secretVersion: number;
+  /** Its secret was derived from the session key (made before WEBHOOK_SIGNING_KEY); rotating ends that. */
+  secretFromSessionKey: boolean;
   createdAt: Date;
 }
 
@@ -55,7 +57,8 @@ export interface EmittedEvent {
 }
 
 const COLUMNS = `id, tenant_id AS "tenantId", pipeline_name AS "pipelineName", type, inputs_expression AS "inputsExpression", source_pipeline AS "sourcePipeline",
-  on_status AS "onStatus", event_type AS "eventType", cooldown_seconds AS "cooldownSeconds", last_fired_at AS "lastFiredAt", secret_version AS "secretVersion", created_at AS "createdAt"`;
+  on_status AS "onStatus", event_type AS "eventType", cooldown_seconds AS "cooldownSeconds", last_fired_at AS "lastFiredAt", secret_version AS "secretVersion",
+  secret_from_session_key AS "secretFromSessionKey", created_at AS "createdAt"`;
 const DELIVERY_COLUMNS = `delivery_id AS id, run_id AS "runId", source_run_id AS "sourceRunId", outcome, error, created_at AS "createdAt"`;
 const DOMAIN_EVENT_TYPES = STEP_DOMAIN_EVENT_TYPES.map((type) => `'${type}'`).join(', ');
 
@@ -63,7 +66,7 @@ const DOMAIN_EVENT_TYPES = STEP_DOMAIN_EVENT_TYPES.map((type) => `'${type}'`).jo
 export class TriggersRepository {
   constructor(private readonly db: DataSource) {}
 
-  async insert(row: Omit<TriggerRow, 'createdAt' | 'secretVersion' | 'lastFiredAt'>): Promise<TriggerRow> {
+  async insert(row: Omit<TriggerRow, 'createdAt' | 'secretVersion' | 'secretFromSessionKey' | 'lastFiredAt'>): Promise<TriggerRow> {
     const [saved] = await this.db.query(
       `INSERT INTO trigger (id, tenant_id, pipeline_name, type, inputs_expression, source_pipeline, on_status, event_type, cooldown_seconds)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
@@ -97,7 +100,7 @@ export class TriggersRepository {
   }
 
   async bumpSecretVersion(tenantId: string, id: string): Promise<TriggerRow | null> {
-    await this.db.query(`UPDATE trigger SET secret_version = secret_version + 1 WHERE tenant_id = $1 AND id = $2 AND type = 'webhook'`, [tenantId, id]);
+    await this.db.query(`UPDATE trigger SET secret_version = secret_version + 1, secret_from_session_key = false WHERE tenant_id = $1 AND id = $2 AND type = 'webhook'`, [tenantId, id]);
     return this.find(tenantId, id);
   }
 

@@ -13,7 +13,7 @@ import { RunsService } from '../runs/runs.service.js';
 import type { CreateTriggerBody, DeliveryListQuery, TriggerListQuery } from './dto/triggers.dto.js';
 import { TriggersError } from './triggers.errors.js';
 import { TriggersRepository, type DeliveryRow, type TriggerRow } from './triggers.repository.js';
-import { checkDelivery, triggerSecret } from './webhook-signature.js';
+import { checkDelivery, signingKeyOf, triggerSecret } from './webhook-signature.js';
 
 /** A tenant's mapping runs on the API: bounded so that no expression can hold a request thread. */
 const MAPPING_TIME_MS = 100;
@@ -32,7 +32,7 @@ export class TriggersService {
     private readonly pipelines: PipelinesService,
     private readonly runs: RunsService,
     private readonly access: AccessState,
-    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'jwtSecret' | 'publicUrl'>,
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'jwtSecret' | 'webhookSigningKey' | 'publicUrl'>,
   ) {}
 
   private readonly toResponse = (t: TriggerRow) => ({
@@ -102,19 +102,19 @@ export class TriggersService {
   }
 
   /**
-   * `POST /v1/hooks/{id}`: the signature over the timestamp and the exact body is the credential.
+   * `POST /v1/hooks/{id}`: the signature over the delivery id, the timestamp and the exact body is the credential.
    * One run per delivery id: a repeated delivery answers with the run the first one started.
    */
   async receiveHook(id: string, rawBody: Buffer | undefined, headers: Record<string, string | string[] | undefined>) {
     const trigger = await this.triggers.findWebhook(id);
     if (!trigger) throw new TriggersError('trigger_not_found', `Trigger ${id} was not found`);
     const header = (name: string) => (typeof headers[name] === 'string' ? (headers[name] as string) : undefined);
-    const check = checkDelivery(this.secretOf(trigger), rawBody ?? Buffer.alloc(0), header('x-baton-signature'), header('x-baton-timestamp'));
-    if (check === 'missing') throw new TriggersError('invalid_signature', 'X-Baton-Signature and X-Baton-Timestamp are required');
-    if (check === 'stale') throw new TriggersError('stale_delivery', 'X-Baton-Timestamp is more than five minutes from now');
-    if (check === 'mismatch') throw new TriggersError('invalid_signature', 'The signature does not match the body');
+    if (!header('x-baton-signature') || !header('x-baton-timestamp')) throw new TriggersError('invalid_signature', 'X-Baton-Signature and X-Baton-Timestamp are required');
     const delivery = header('x-baton-delivery');
     if (!delivery || delivery.length > 200) throw new TriggersError('missing_delivery_id', 'X-Baton-Delivery (1 to 200 characters) names the delivery, so a retry starts no second run');
+    const check = checkDelivery(this.secretOf(trigger), rawBody ?? Buffer.alloc(0), headers);
+    if (check === 'stale') throw new TriggersError('stale_delivery', 'X-Baton-Timestamp is more than five minutes from now');
+    if (check !== 'ok') throw new TriggersError('invalid_signature', 'The signature does not match "<X-Baton-Delivery>.<X-Baton-Timestamp>.<body>"');
     if (await this.access.isSuspended(trigger.tenantId)) throw new BatonError('tenant_suspended', 403, 'This tenant is suspended');
     const inputs = await this.inputsFor(trigger, rawBody!, headers);
     const runId = randomUUID();
@@ -219,7 +219,7 @@ export class TriggersService {
   }
 
   private secretOf(trigger: TriggerRow): string {
-    return triggerSecret(this.config.jwtSecret, trigger.id, trigger.secretVersion);
+    return triggerSecret(signingKeyOf(this.config, trigger), trigger.id, trigger.secretVersion);
   }
 
   private async pipelineExists(tenantId: string, name: string): Promise<boolean> {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { BillingRepository } from '../../src/billing/billing.repository.js';
 import { EntitlementsService } from '../../src/billing/entitlements.service.js';
-import { PlanCatalog } from '../../src/billing/plans.js';
+import { PlanCatalog } from '../../src/runtime/plans.js';
 import { StripeGateway } from '../../src/billing/stripe.provider.js';
 import { createDataSource } from '../../src/database/data-source.js';
 import { RunsRepository } from '../../src/runs/runs.repository.js';
@@ -46,7 +46,7 @@ await withBenchDatabase(async (databaseUrl) => {
     new BillingRepository(db),
     PlanCatalog.load({ priceIds: { team: 'price_team' } }),
     new StripeGateway({ STRIPE_SECRET_KEY: 'sk_test_bench', STRIPE_WEBHOOK_SECRET: 'whsec_bench', STRIPE_API_URL: undefined }),
-    { BILLING_GRACE_PERIOD: '7d', RATE_LIMIT_PER_MINUTE: 1200, RUN_RETENTION_DAYS: undefined },
+    { BILLING_GRACE_PERIOD: '7d', RATE_LIMIT_PER_MINUTE: 1200, RUN_RETENTION_DAYS: undefined, RUN_FAN_OUT_BUDGET: 20_000 },
   );
   const record = (admit?: Parameters<RunsRepository['insertQueued']>[2]) => async () => {
     const id = randomUUID();

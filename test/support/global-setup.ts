@@ -41,6 +41,8 @@ declare module 'vitest' {
      * (WAREHOUSE_DATABASE_URL's server): never the control database, which steps may not reach.
      */
     warehouseUrl: string;
+    /** The stack's PostgreSQL as a role that may create databases (`databaseUrl`'s role may not). */
+    adminDatabaseUrl: string;
     /** The process ids of the stack's API and worker, for tests that check nothing reached them. */
     stackPids: { api: number; worker: number };
   }
@@ -69,7 +71,7 @@ export default async function setup(project: TestProject) {
 }
 
 async function startStack(project: TestProject, home: string, stops: Array<() => Promise<unknown>>): Promise<void> {
-  const databaseUrl = await testDatabase(home, stops);
+  const { url: databaseUrl, adminUrl: adminDatabaseUrl } = await testDatabase(home, stops);
   await runMigrations(databaseUrl);
   const warehouseUrl = await scratchDatabase(process.env.WAREHOUSE_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'baton_warehouse', stops);
 
@@ -89,6 +91,7 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   const env = {
     DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, PORT: String(port), BATON_HOME: join(home, 'baton'),
     LOG_LEVEL: 'info', JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret', STEP_MEMORY_MB: '256', SECRETS_MASTER_KEY: masterKey,
+    WEBHOOK_SIGNING_KEY: randomBytes(32).toString('base64url'),
     // The tests' own HTTP servers and the warehouse database listen on 127.0.0.1, exactly; every other
     // private address stays refused, and so do this stack's own endpoints on it.
     EGRESS_ALLOW_CIDRS: '127.0.0.1/32', SANDBOX_ALLOW_CIDRS: '127.0.0.1/32',
@@ -131,17 +134,19 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   project.provide('stripeMockUrl', stripeMock.url);
   project.provide('workerMetricsUrl', workerMetricsUrl);
   project.provide('warehouseUrl', warehouseUrl);
+  project.provide('adminDatabaseUrl', adminDatabaseUrl);
   project.provide('stackPids', { api: processes[0]!.child.pid!, worker: processes[1]!.child.pid! });
 }
 
-async function testDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<string> {
+/** The control database: `url` as Baton connects, `adminUrl` the same server as a role that may create databases. */
+async function testDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<{ url: string; adminUrl: string }> {
   const external = process.env.DATABASE_URL;
   if (!external) {
     const embedded = await startEmbeddedPostgres(join(home, 'pg'), await freePort(), randomDatabaseSecrets());
     stops.push(embedded.stop);
-    return embedded.url;
+    return embedded;
   }
-  return scratchDatabase(external, 'baton_e2e', stops);
+  return { url: await scratchDatabase(external, 'baton_e2e', stops), adminUrl: external };
 }
 
 /** A fresh database on the server of `serverUrl` (a role that may create databases), dropped when the tests end. */

@@ -1,19 +1,33 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { BatonMetrics } from '../../src/metrics/baton-metrics.js';
-import { RUN_NOT_ADMITTED, type RunEvent } from '../contracts/index.js';
+import { pgSql } from '../../src/runtime/run-admission.repository.js';
+import { AdmissionRefused, type RunAdmission } from '../../src/runtime/run-admission.js';
+import { RUN_NOT_ADMITTED, STEP_FAILURE_TYPES, type RunEvent } from '../contracts/index.js';
 import type { ChildRunsRepository } from './child-runs.repository.js';
 import { createExecuteStep, type ExecuteStepDeps } from './execute-step.activity.js';
 import { createStartChildRun } from './start-child-run.activity.js';
 import { createStartScheduledRun } from './start-scheduled-run.activity.js';
 
-export type ActivityDeps = ExecuteStepDeps & { childRuns: ChildRunsRepository; metrics: BatonMetrics };
+export type ActivityDeps = ExecuteStepDeps & { childRuns: ChildRunsRepository; metrics: BatonMetrics; admission: RunAdmission };
 
 /** Every activity of the worker, created once with their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     executeStep: createExecuteStep(deps),
-    startChildRun: createStartChildRun(deps.childRuns, deps.metrics),
-    startScheduledRun: createStartScheduledRun(deps.childRuns, deps.metrics),
+    startChildRun: createStartChildRun(deps.childRuns, deps.admission, deps.metrics),
+    startScheduledRun: createStartScheduledRun(deps.childRuns, deps.admission, deps.metrics),
+    /**
+     * Records a `forEach` step's `step.fanned_out`, charging its items to the fan-out budget of the
+     * run's tree in the same transaction; past the budget the step fails with `fan_out_budget_exceeded`.
+     */
+    async admitFanOut(tenantId: string, runId: string, fannedOut: Extract<RunEvent, { type: 'step.fanned_out' }>): Promise<void> {
+      try {
+        await deps.events.appendAdmitted(tenantId, runId, [fannedOut], (client) => deps.admission.admitFanOut(pgSql(client), tenantId, runId, fannedOut.items));
+      } catch (error) {
+        if (!(error instanceof AdmissionRefused)) throw error;
+        throw ApplicationFailure.create({ type: STEP_FAILURE_TYPES.invalidInput, message: error.message, nonRetryable: true, details: [error.code] });
+      }
+    },
     /** Starts a run of a pipeline with `concurrency` once a slot is free; until then Temporal retries it. */
     async admitRun(tenantId: string, runId: string, limit: number, started: RunEvent): Promise<void> {
       // The run starts when it is admitted, not when it asked to be.

@@ -8,6 +8,7 @@ const ATTRIBUTES: { [K in keyof BatonActivities]: (...args: Parameters<BatonActi
   executeStep: ({ tenantId, runId, stepId, item, uses }) => ({ tenantId, runId, stepId, item, uses }),
   startChildRun: ({ tenantId, parent, childRunId }) => ({ tenantId, runId: parent.runId, stepId: parent.stepId, childRunId }),
   startScheduledRun: ({ tenantId, runId, scheduleId }) => ({ tenantId, runId, scheduleId }),
+  admitFanOut: (tenantId, runId, fannedOut) => ({ tenantId, runId, stepId: fannedOut.stepId }),
   admitRun: (tenantId, runId) => ({ tenantId, runId }),
   recordRunEvents: (tenantId, runId) => ({ tenantId, runId }),
 };

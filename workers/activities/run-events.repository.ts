@@ -41,6 +41,18 @@ export class RunEventsRepository {
     });
   }
 
+  /**
+   * Appends `events`, and when any is new, calls `admit` in the same transaction: if it throws,
+   * nothing is appended. A replayed append admits nothing a second time.
+   */
+  async appendAdmitted(tenantId: string, runId: string, events: RunEvent[], admit: (client: pg.PoolClient) => Promise<void>): Promise<number> {
+    return this.inTransaction(tenantId, async (client, facts) => {
+      const inserted = await this.appendIn(client, tenantId, runId, events, facts);
+      if (inserted) await admit(client);
+      return inserted;
+    });
+  }
+
   async append(tenantId: string, runId: string, events: RunEvent[]): Promise<number> {
     if (!events.length) return 0;
     return this.inTransaction(tenantId, (client, facts) => this.appendIn(client, tenantId, runId, events, facts));

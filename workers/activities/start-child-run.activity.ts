@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { BatonMetrics } from '../../src/metrics/baton-metrics.js';
+import { AdmissionRefused, type RunAdmission } from '../../src/runtime/run-admission.js';
 import { runStepRows } from '../contracts/graph.js';
 import { MAX_RUN_DEPTH, STEP_FAILURE_TYPES, type ChildRunRequest, type RunPipelineInput } from '../contracts/index.js';
 import { checkRunInputs } from '../contracts/run-inputs.js';
@@ -12,10 +13,11 @@ const isObject = (value: unknown): value is Record<string, unknown> => value !==
 
 /**
  * Records the child run of a `pipeline/run` step (queued, trigger `pipeline`, pointing at its
- * parent) and returns its workflow input: the exact pipeline version it will run, with inputs
- * checked and defaults filled in, as a run started through the API.
+ * parent) once admitted, and returns its workflow input: the exact pipeline version it will run,
+ * with inputs checked and defaults filled in, as a run started through the API. A refusal (the
+ * tree's fan-out budget, the plan's step-seconds, the tenant's standing) fails the step with its code.
  */
-export function createStartChildRun(runs: ChildRunsRepository, metrics: Pick<BatonMetrics, 'runStarted'>) {
+export function createStartChildRun(runs: ChildRunsRepository, admission: RunAdmission, metrics: Pick<BatonMetrics, 'runStarted'>) {
   return async function startChildRun(request: ChildRunRequest): Promise<RunPipelineInput> {
     const { tenantId, parent, childRunId } = request;
     const { pipeline: name, version, inputs = {} } = request.with;
@@ -31,8 +33,14 @@ export function createStartChildRun(runs: ChildRunsRepository, metrics: Pick<Bat
     if (checked.problems.length) {
       throw refuse('invalid_inputs', `The inputs do not fit pipeline ${name}: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
     }
-    if (!recorded && (await runs.insertQueued({ id: childRunId, tenantId, trigger: 'pipeline', parentRunId: parent.runId, scheduleId: null, pipeline: pinned, inputs: checked.inputs, steps: runStepRows(pinned.definition) }))) {
-      metrics.runStarted(tenantId, 'pipeline');
+    if (!recorded) {
+      const run = { id: childRunId, tenantId, trigger: 'pipeline' as const, parentRunId: parent.runId, scheduleId: null, pipeline: pinned, inputs: checked.inputs, steps: runStepRows(pinned.definition) };
+      try {
+        if (await runs.insertQueued(run, (sql) => admission.admit(sql, { tenantId, trigger: 'pipeline', parentRunId: parent.runId }))) metrics.runStarted(tenantId, 'pipeline');
+      } catch (error) {
+        if (error instanceof AdmissionRefused) throw refuse(error.code, error.message);
+        throw error;
+      }
     }
     return {
       runId: childRunId, tenantId, trigger: 'pipeline', inputs: checked.inputs, parent,

@@ -36,6 +36,9 @@ export const RUN_NOT_ADMITTED = 'BatonRunNotAdmitted';
 
 export const RECORD_STEP_SUCCESS_PATCH = 'workflow-records-step-success';
 
+/** Workflows since this patch charge a `forEach` step's items to the run tree's fan-out budget before fanning out. */
+export const FAN_OUT_BUDGET_PATCH = 'fan-out-budget';
+
 /** `ApplicationFailure.type` values the activity raises, so the workflow can classify failures. */
 export const STEP_FAILURE_TYPES = {
   stepError: 'BatonStepError',

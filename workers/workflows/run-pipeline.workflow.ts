@@ -5,14 +5,19 @@ import type { BatonActivities } from '../activities/index.js';
 import { evaluateCondition, evaluateTemplate, type ExpressionContext } from '../contracts/expressions.js';
 import { nextActions, runOutcome, type StepState, type StepStates } from '../contracts/graph.js';
 import {
-  APPROVAL_SIGNAL, DEFAULT_MAX_PARALLEL, isChildRunStep, jsonBytes, failureHandlerId, forEachWorkflowId, MAX_FOR_EACH_ITEMS, MAX_FOR_EACH_PAYLOAD_BYTES, RECORD_STEP_SUCCESS_PATCH, RUN_FOR_EACH_WORKFLOW,
+  APPROVAL_SIGNAL, DEFAULT_MAX_PARALLEL, FAN_OUT_BUDGET_PATCH, isChildRunStep, jsonBytes, failureHandlerId, forEachWorkflowId, MAX_FOR_EACH_ITEMS, MAX_FOR_EACH_PAYLOAD_BYTES, RECORD_STEP_SUCCESS_PATCH, RUN_FOR_EACH_WORKFLOW,
   type ApprovalDecision, type ApprovalDefinition, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult, type RunPipelineInput, type RunPipelineResult,
-  type StepDefinition, type StepOutputs,
+  STEP_FAILURE_TYPES, type StepDefinition, type StepOutputs,
 } from '../contracts/index.js';
 import { runChildPipeline, type ChildRunOutcome } from './child-run.js';
 import { classifyFailure, executeStepActivity, withSecrets, ms, now, recordEvents, stepTimeoutMs } from './step-activity.js';
 
 const approvalSignal = defineSignal<[ApprovalDecision]>(APPROVAL_SIGNAL);
+
+const { admitFanOut } = proxyActivities<BatonActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [STEP_FAILURE_TYPES.invalidInput] },
+});
 
 
 /**
@@ -227,7 +232,16 @@ class PipelineInterpreter {
     if (size > MAX_FOR_EACH_PAYLOAD_BYTES) {
       return fail('payload_too_large', `The items and upstream outputs of this fan-out take ${size} bytes; the limit is ${MAX_FOR_EACH_PAYLOAD_BYTES}. Pass references (paths, ids) rather than data`);
     }
-    await this.emit({ type: 'step.fanned_out', key: `step:${stepId}:fanned_out`, at: now(), stepId, items: items.length, maxParallel: input.maxParallel });
+    const fannedOut = { type: 'step.fanned_out', key: `step:${stepId}:fanned_out`, at: now(), stepId, items: items.length, maxParallel: input.maxParallel } as const;
+    if (patched(FAN_OUT_BUDGET_PATCH)) {
+      try {
+        await CancellationScope.nonCancellable(() => admitFanOut(tenantId, runId, fannedOut));
+      } catch (error) {
+        return this.emit(this.failEvent(stepId, 'failed', classifyFailure(stepId, error).info));
+      }
+    } else {
+      await this.emit(fannedOut);
+    }
     let result: RunForEachResult;
     try {
       result = await executeChild(RUN_FOR_EACH_WORKFLOW, {

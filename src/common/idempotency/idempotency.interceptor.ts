@@ -1,11 +1,14 @@
-import { HttpStatus, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { from, lastValueFrom, type Observable } from 'rxjs';
+import { parseDuration } from '../../../workers/contracts/duration.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../../config/runtime-config.js';
 import { BatonError } from '../errors/baton-error.js';
 import type { Principal } from '../auth/principal.js';
+import { withoutCredentials } from './credential-fields.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 
 const HEADER = 'idempotency-key';
@@ -13,12 +16,25 @@ const HEADER = 'idempotency-key';
 const LEASE_SECONDS = 60;
 
 /**
- * Mutating POSTs that carry `Idempotency-Key` run once per tenant and key: a replay gets the
- * first response; the same key with a different request is refused.
+ * Mutating POSTs that carry `Idempotency-Key` run once per tenant and key within IDEMPOTENCY_TTL:
+ * a replay gets the first response; the same key with a different request is refused.
+ *
+ * A response that carried a credential (a new API key, a signing secret, an invitation token) is
+ * kept without it and not replayed: such a credential is shown once, and sealing it for replays
+ * would keep every new credential in the database, decryptable with a key the same installation
+ * holds, for a day. A replay answers 409 naming what the first request created, to revoke.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(private readonly records: IdempotencyRepository, private readonly reflector: Reflector) {}
+  private readonly ttlSeconds: number;
+
+  constructor(
+    private readonly records: IdempotencyRepository,
+    private readonly reflector: Reflector,
+    @Inject(BATON_CONFIG) config: Pick<RuntimeConfig, 'IDEMPOTENCY_TTL'>,
+  ) {
+    this.ttlSeconds = parseDuration(config.IDEMPOTENCY_TTL)! / 1000;
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
@@ -33,17 +49,25 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async once(tenantId: string, key: string, request: FastifyRequest, status: number, context: ExecutionContext, next: CallHandler): Promise<unknown> {
     const hash = createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
-    const existing = await this.records.claim(tenantId, key, hash, LEASE_SECONDS);
+    const existing = await this.records.claim(tenantId, key, hash, LEASE_SECONDS, this.ttlSeconds);
     if (existing === 'vanished') throw new BatonError('idempotency_in_progress', 409, 'A request with this Idempotency-Key just failed; retry it');
     if (existing) {
       if (existing.requestHash !== hash) throw new BatonError('idempotency_key_reused', 422, 'This Idempotency-Key was used for a different request');
       if (existing.statusCode === null) throw new BatonError('idempotency_in_progress', 409, 'A request with this Idempotency-Key is still in progress');
+      if (existing.credentialWithheld) {
+        throw new BatonError(
+          'idempotency_credential_withheld', 409,
+          'The request with this Idempotency-Key succeeded, and its response carried a credential that is shown once and not kept: revoke or rotate what it created (`response`) and retry with a new key',
+          undefined, undefined, { response: existing.body },
+        );
+      }
       context.switchToHttp().getResponse<FastifyReply>().header('idempotent-replayed', 'true');
       return existing.body;
     }
     try {
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      await this.records.complete(tenantId, key, status, body ?? null);
+      const kept = withoutCredentials(body ?? null);
+      await this.records.complete(tenantId, key, status, kept.body, kept.withheld);
       return body;
     } catch (error) {
       await this.records.release(tenantId, key);

@@ -4,7 +4,8 @@ import { z } from 'zod';
 
 /**
  * What a plan lets a tenant do. `null` is unlimited. Counted per calendar month (UTC) where the
- * name says so; `plugins` lists plugin names (`*` for all).
+ * name says so; `plugins` lists plugin names (`*` for all). `fanOutPerRun` is never unlimited:
+ * left out, the installation's RUN_FAN_OUT_BUDGET applies.
  */
 const limitsSchema = z.strictObject({
   pipelines: z.number().int().min(0).nullable().default(null),
@@ -14,6 +15,8 @@ const limitsSchema = z.strictObject({
   stepSecondsPerMonth: z.number().int().min(0).nullable().default(null),
   retentionDays: z.number().int().min(1).nullable().default(null),
   requestsPerMinute: z.number().int().min(1).nullable().default(null),
+  /** Child runs and `forEach` items one run may cause, nesting included. */
+  fanOutPerRun: z.number().int().min(1).optional(),
 });
 export type PlanLimits = z.output<typeof limitsSchema>;
 export type LimitName = keyof PlanLimits | 'plugins';
@@ -40,16 +43,16 @@ const BUILT_IN = {
   plans: {
     free: {
       title: 'Free',
-      limits: { pipelines: 5, runsPerMonth: 1_000, concurrentRuns: 2, schedules: 3, stepSecondsPerMonth: 36_000, retentionDays: 7, requestsPerMinute: 300 },
+      limits: { pipelines: 5, runsPerMonth: 1_000, concurrentRuns: 2, schedules: 3, stepSecondsPerMonth: 36_000, retentionDays: 7, requestsPerMinute: 300, fanOutPerRun: 2_000 },
       plugins: FIRST_PARTY,
     },
     team: {
       title: 'Team',
-      limits: { pipelines: 100, runsPerMonth: 50_000, concurrentRuns: 20, schedules: 100, stepSecondsPerMonth: 3_600_000, retentionDays: 30, requestsPerMinute: 1_200 },
+      limits: { pipelines: 100, runsPerMonth: 50_000, concurrentRuns: 20, schedules: 100, stepSecondsPerMonth: 3_600_000, retentionDays: 30, requestsPerMinute: 1_200, fanOutPerRun: 20_000 },
     },
     enterprise: {
       title: 'Enterprise',
-      limits: { pipelines: null, runsPerMonth: null, concurrentRuns: 200, schedules: null, stepSecondsPerMonth: null, retentionDays: 365, requestsPerMinute: 6_000 },
+      limits: { pipelines: null, runsPerMonth: null, concurrentRuns: 200, schedules: null, stepSecondsPerMonth: null, retentionDays: 365, requestsPerMinute: 6_000, fanOutPerRun: 100_000 },
     },
   },
 };
@@ -97,6 +100,8 @@ export class PlanCatalog {
 export function allows(plan: Plan, limit: LimitName, needed: number | string): boolean {
   if (limit === 'plugins') return plan.plugins.includes('*') || plan.plugins.includes(String(needed));
   const max = plan.limits[limit];
+  // A left-out fan-out budget is the installation's, which a plan can only lift by naming a number.
+  if (max === undefined) return false;
   return max === null || Number(needed) <= max;
 }
 

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { AccessState } from './access.guard.js';
+import { API_KEY_PREFIX, ApiKeyVerifier } from './api-key.strategy.js';
+import type { SessionClaims } from './jwt.strategy.js';
+import type { Principal } from './principal.js';
+import { ROLES } from './roles.js';
+
+/**
+ * Authenticates an `Authorization` header outside Nest's guards, as they do (an API key, or a
+ * session whose membership still exists): for Fastify hooks that must refuse a request before its
+ * body is read. Which role a route needs is still the access guard's to decide.
+ */
+@Injectable()
+export class CredentialCheck {
+  constructor(private readonly apiKeys: ApiKeyVerifier, private readonly jwt: JwtService, private readonly access: AccessState) {}
+
+  async authenticate(authorization: string | string[] | undefined): Promise<Principal | null> {
+    const token = typeof authorization === 'string' && /^Bearer\s+/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, '').trim() : '';
+    if (!token) return null;
+    if (token.startsWith(API_KEY_PREFIX)) return this.apiKeys.verify(token);
+    let claims: SessionClaims;
+    try {
+      claims = await this.jwt.verifyAsync<SessionClaims>(token, { algorithms: ['HS256'] });
+    } catch {
+      return null;
+    }
+    if (typeof claims.sub !== 'string' || typeof claims.tid !== 'string' || !ROLES.includes(claims.role)) return null;
+    const role = await this.access.currentRole(claims.tid, claims.sub);
+    return role ? { kind: 'user', tenantId: claims.tid, userId: claims.sub, role } : null;
+  }
+}

@@ -1,0 +1,41 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { parseDuration } from '../../../workers/contracts/duration.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../../config/runtime-config.js';
+import { LeaderLock, scheduleLeaderJob } from '../../database/leader-lock.js';
+import { IdempotencyRepository } from './idempotency.repository.js';
+
+const BATCH = 1_000;
+const MAX_INTERVAL_MS = 3_600_000;
+
+/** Deletes idempotency records past IDEMPOTENCY_TTL, one replica at a time, a few times per TTL. */
+@Injectable()
+export class IdempotencyPruneJob implements OnApplicationBootstrap {
+  static readonly JOB = 'idempotency-prune';
+  readonly logger = new Logger(IdempotencyPruneJob.name);
+  private readonly ttlMs: number;
+
+  constructor(
+    private readonly records: IdempotencyRepository,
+    readonly leader: LeaderLock,
+    readonly scheduler: SchedulerRegistry,
+    @Inject(BATON_CONFIG) config: Pick<RuntimeConfig, 'IDEMPOTENCY_TTL'>,
+  ) {
+    this.ttlMs = parseDuration(config.IDEMPOTENCY_TTL)!;
+  }
+
+  onApplicationBootstrap(): void {
+    scheduleLeaderJob(this, IdempotencyPruneJob.JOB, Math.min(Math.max(this.ttlMs / 4, 1_000), MAX_INTERVAL_MS), async () => void (await this.runOnce()));
+  }
+
+  async runOnce(): Promise<number> {
+    const before = new Date(Date.now() - this.ttlMs);
+    let [total, deleted] = [0, 0];
+    do {
+      deleted = await this.records.deleteOlderThan(before, BATCH);
+      total += deleted;
+    } while (deleted === BATCH);
+    if (total) this.logger.log(`Deleted ${total} idempotency record(s) made before ${before.toISOString()}`);
+    return total;
+  }
+}
