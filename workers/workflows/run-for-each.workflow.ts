@@ -1,5 +1,5 @@
 import { CancellationScope, CancelledFailure, condition, continueAsNew, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { evaluateTemplate } from '../contracts/expressions.js';
+import { evaluateTemplate, expressionErrorCode } from '../contracts/expressions.js';
 import { eventKeyPrefix, isChildRunStep, jsonBytes, MAX_FOR_EACH_PAYLOAD_BYTES, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult } from '../contracts/index.js';
 import type { BatonActivities } from '../activities/index.js';
 import { runChildPipeline } from './child-run.js';
@@ -110,7 +110,7 @@ class ForEachInterpreter {
     try {
       stepInput = (await evaluateTemplate(step.with ?? {}, { ...context, item: items[item] })) as Record<string, unknown>;
     } catch (error) {
-      return this.failed(item, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error', step: stepId });
+      return this.failed(item, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error), step: stepId });
     }
     try {
       if (isChildRunStep(pin)) {

@@ -2,7 +2,7 @@ import {
   CancellationScope, CancelledFailure, condition, defineSignal, executeChild, isCancellation, ParentClosePolicy, patched, proxyActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
-import { evaluateCondition, evaluateTemplate, type ExpressionContext } from '../contracts/expressions.js';
+import { evaluateCondition, evaluateTemplate, expressionErrorCode, type ExpressionContext } from '../contracts/expressions.js';
 import { nextActions, runOutcome, type StepState, type StepStates } from '../contracts/graph.js';
 import {
   APPROVAL_SIGNAL, DEFAULT_MAX_PARALLEL, isChildRunStep, jsonBytes, failureHandlerId, forEachWorkflowId, MAX_FOR_EACH_ITEMS, MAX_FOR_EACH_PAYLOAD_BYTES, RECORD_STEP_SUCCESS_PATCH, RUN_FOR_EACH_WORKFLOW,
@@ -129,7 +129,7 @@ class PipelineInterpreter {
     try {
       return await evaluateCondition(this.steps[stepId]!.if, this.context());
     } catch (error) {
-      return { message: `\`if\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error', step: stepId };
+      return { message: `\`if\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error), step: stepId };
     }
   }
 
@@ -149,7 +149,7 @@ class PipelineInterpreter {
     try {
       stepInput = (await evaluateTemplate(step.with ?? {}, this.context(runError))) as Record<string, unknown>;
     } catch (error) {
-      await this.emit(this.failEvent(stepId, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error', step: stepId }));
+      await this.emit(this.failEvent(stepId, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error), step: stepId }));
       return;
     }
     const pin = this.input.pipeline.pins[stepId]!;
@@ -209,7 +209,7 @@ class PipelineInterpreter {
     try {
       items = await evaluateTemplate(step.forEach, this.context());
     } catch (error) {
-      return fail('expression_error', `\`forEach\` could not be evaluated: ${(error as Error).message}`);
+      return fail(expressionErrorCode(error), `\`forEach\` could not be evaluated: ${(error as Error).message}`);
     }
     if (!Array.isArray(items)) return fail('expression_error', `\`forEach\` must give an array; it gave ${items === null ? 'null' : typeof items}`);
     if (items.length > MAX_FOR_EACH_ITEMS) return fail('too_many_items', `\`forEach\` gave ${items.length} items; a step fans out to at most ${MAX_FOR_EACH_ITEMS}`);
@@ -354,7 +354,7 @@ class PipelineInterpreter {
       const outputs = (await evaluateTemplate(this.input.pipeline.definition.outputs ?? {}, this.context())) as Record<string, unknown>;
       return { status: 'succeeded', outputs, error: null };
     } catch (error) {
-      return { status: 'failed', outputs: null, error: { message: `\`outputs\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error' } };
+      return { status: 'failed', outputs: null, error: { message: `\`outputs\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error) } };
     }
   }
 

@@ -229,26 +229,51 @@ describe('validatePipeline', () => {
   });
 
   describe('regular expressions in input schemas', () => {
-    it('refuses pattern and patternProperties at any depth, with their paths', () => {
+    it('accepts pattern and patternProperties that RE2 runs, at any depth', () => {
       const raw = withChanges((d) => {
         d.inputs.code = { type: 'string', pattern: '^[A-Z]{3}$' };
         d.inputs.address = {
           type: 'object',
-          properties: { zip: { type: 'string', pattern: '^\\d{5}$' }, lines: { type: 'array', items: { anyOf: [{ type: 'string', pattern: '.+' }, { type: 'null' }] } } },
+          properties: { zip: { type: 'string', pattern: '^\\d{5}$' }, lines: { type: 'array', items: { anyOf: [{ type: 'string', pattern: '^(a+)+$' }, { type: 'null' }] } } },
           patternProperties: { '^x-': { type: 'string' } },
         };
-        d.inputs.labels = { type: 'object', additionalProperties: { type: 'string' }, propertyNames: { pattern: '^[a-z]+$' }, $defs: { tag: { pattern: 'a' } } };
+      });
+      expect(validate(raw).valid).toBe(true);
+    });
+
+    it('refuses the patterns RE2 cannot run (backreferences, lookaround), naming each with its path', () => {
+      const raw = withChanges((d) => {
+        d.inputs.code = { type: 'string', pattern: '^(a)\\1$' };
+        d.inputs.address = {
+          type: 'object',
+          properties: { lines: { type: 'array', items: { anyOf: [{ type: 'string', pattern: '(?=x)' }, { type: 'null' }] } } },
+          patternProperties: { '^(?<!y)x-': { type: 'string' } },
+        };
+        d.inputs.labels = { type: 'object', propertyNames: { pattern: '^[a-z]+$' }, $defs: { tag: { pattern: '(?<n>a)\\k<n>' } } };
       });
 
-      const patternMessage = expect.stringMatching(/^`pattern` is not allowed in input schemas: the running time of a regular expression cannot be bounded\. Use `enum`, a `format`/);
       expect(problemsFor(raw)).toEqual([
-        { path: 'inputs.code.pattern', message: patternMessage },
-        { path: 'inputs.address.properties.zip.pattern', message: patternMessage },
-        { path: 'inputs.address.properties.lines.items.anyOf[0].pattern', message: patternMessage },
-        { path: 'inputs.address.patternProperties', message: expect.stringMatching(/^`patternProperties` is not allowed in input schemas: .*List the properties under `properties`/) },
-        { path: 'inputs.labels.propertyNames.pattern', message: patternMessage },
-        { path: 'inputs.labels.$defs.tag.pattern', message: patternMessage },
+        { path: 'inputs.code.pattern', message: expect.stringMatching(/^\/\^\(a\)\\1\$\/ uses a backreference/) },
+        { path: 'inputs.address.properties.lines.items.anyOf[0].pattern', message: expect.stringMatching(/uses lookaround/) },
+        { path: 'inputs.address.patternProperties.^(?<!y)x-', message: expect.stringMatching(/uses lookaround/) },
+        { path: 'inputs.labels.$defs.tag.pattern', message: expect.stringMatching(/uses a named backreference/) },
       ]);
+    });
+
+    it('checks a step\'s literal inputs against its plugin\'s pattern with RE2, within a budget', () => {
+      const catalog = inMemoryPluginCatalog({
+        evil: [{ version: '1.0.0', digest: 'sha256:evil', steps: { check: { inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } } } } } }],
+      });
+      const started = performance.now();
+      const result = validatePipeline({ apiVersion: 'baton/v1', kind: 'Pipeline', name: 'p', steps: { c: { uses: 'evil/check@^1', with: { s: `${'a'.repeat(34)}!` } } } }, catalog);
+      expect(result).toEqual({ valid: false, problems: [{ path: 'steps.c.with.s', message: 'Must match pattern "^(a+)+$"' }] });
+      expect(performance.now() - started).toBeLessThan(1_000);
+
+      const long = validatePipeline(
+        { apiVersion: 'baton/v1', kind: 'Pipeline', name: 'p', steps: { c: { uses: 'evil/check@^1', with: { s: 'a'.repeat(200_000) } } } },
+        inMemoryPluginCatalog({ evil: [{ version: '1.0.0', digest: 'sha256:evil2', steps: { check: { inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '(?:(?:a|b){1,20}){1,20}$' } } } } } }] }),
+      );
+      expect(long).toMatchObject({ valid: false, budgetExceeded: true, problems: [{ path: 'steps.c.with', message: expect.stringMatching(/examined more text than allowed/) }] });
     });
 
     it('does not mistake a property, enum value or default named pattern for the keyword', () => {
