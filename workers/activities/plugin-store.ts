@@ -14,6 +14,8 @@ export interface BundleAccess {
   egress: Record<string, string[]>;
   /** The secrets each step declares: handed in when the tenant has set them. */
   secrets: Record<string, string[]>;
+  /** Each step's input schema: a pipeline's secret goes only into a field it declares secret. */
+  inputSchemas: Record<string, unknown>;
 }
 
 export interface FetchedBundle {
@@ -85,7 +87,7 @@ export class PluginStore {
 
 interface Manifest {
   rawNetwork: boolean;
-  steps: Array<{ id: string; egress: string[]; secrets: string[] }>;
+  steps: Array<{ id: string; egress: string[]; secrets: string[]; inputSchema: unknown }>;
 }
 
 function accessOf(manifest: Manifest): BundleAccess {
@@ -93,6 +95,7 @@ function accessOf(manifest: Manifest): BundleAccess {
     rawNetwork: manifest.rawNetwork,
     egress: Object.fromEntries(manifest.steps.map((step) => [step.id, step.egress])),
     secrets: Object.fromEntries(manifest.steps.map((step) => [step.id, step.secrets])),
+    inputSchemas: Object.fromEntries(manifest.steps.map((step) => [step.id, step.inputSchema])),
   };
 }
 

@@ -7,7 +7,8 @@ import { validatePipeline, type PipelineValidation, type ValidateOptions } from 
 const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
 const object = (properties: Record<string, object>, required: string[] = []) => ({ $schema: DRAFT, type: 'object', properties, required, additionalProperties: false });
 
-const queryStep = { inputSchema: object({ connection: { type: 'string' }, sql: { type: 'string' }, params: { type: 'array' } }, ['connection', 'sql']) };
+const SECRET = { type: 'string', writeOnly: true, 'x-baton-secret': true };
+const queryStep = { inputSchema: object({ connection: SECRET, sql: { type: 'string' }, params: { type: 'array' } }, ['connection', 'sql']) };
 const catalog = inMemoryPluginCatalog({
   postgres: [
     { version: '1.0.0', digest: 'sha256:pg100', steps: { query: queryStep } },
@@ -22,7 +23,10 @@ const catalog = inMemoryPluginCatalog({
       steps: {
         request: {
           inputSchema: object(
-            { url: { type: 'string', format: 'uri' }, method: { enum: ['GET', 'POST'] }, retries: { type: 'integer', minimum: 0 }, headers: { type: 'object', additionalProperties: { type: 'string' } } },
+            {
+              url: { type: 'string', format: 'uri' }, method: { enum: ['GET', 'POST'] }, retries: { type: 'integer', minimum: 0 },
+              headers: { type: 'object', additionalProperties: { type: 'string' } }, secretHeaders: { type: 'object', additionalProperties: SECRET },
+            },
             ['url'],
           ),
         },
@@ -487,6 +491,35 @@ describe('validatePipeline', () => {
         { path: 'steps.publish.if', message: "Secrets can only be passed to a step's `with`" },
         { path: 'outputs.leaked', message: "Secrets can only be passed to a step's `with`" },
       ]);
+    });
+
+    it('accepts a secret as the whole value of a field the plugin declares secret', () => {
+      const raw = withChanges((d) => {
+        d.steps['per-region'].with = { url: 'https://x.example', secretHeaders: { 'X-Api-Key': '${{ secrets.TOKEN }}' } };
+      });
+      expect(validate(raw).valid).toBe(true);
+    });
+
+    it('refuses a secret in a field the plugin does not declare secret, naming the path and the secret fields', () => {
+      const raw = withChanges((d) => {
+        d.steps['per-region'].with = { url: 'https://x.example', headers: { authorization: '${{ secrets.TOKEN }}' } };
+        d.steps.extract.with = { connection: '${{ secrets.WAREHOUSE_URL }}', sql: '${{ secrets.WAREHOUSE_URL }}', params: ['${{ secrets.PIN }}'] };
+      });
+      expect(problemsFor(raw)).toEqual([
+        { path: 'steps.extract.with.sql', message: expect.stringMatching(/^`\$\{\{ secrets.WAREHOUSE_URL \}\}` can only be written in a field `postgres\/query@1.2.0` declares secret \(its secret fields are `connection`\)/) },
+        { path: 'steps.extract.with.params[0]', message: expect.stringMatching(/^`\$\{\{ secrets.PIN \}\}` can only be written in a field `postgres\/query@1.2.0`/) },
+        { path: 'steps.per-region.with.headers.authorization', message: expect.stringContaining('its secret fields are `secretHeaders.*`') },
+      ]);
+    });
+
+    it('refuses a secret in a declared field of a plugin the tenant has not approved for it', () => {
+      const approving = inMemoryPluginCatalog({ postgres: [{ version: '1.2.0', digest: 'sha256:pg120', steps: { query: queryStep } }] }, { postgres: ['OTHER'] });
+      const result = validatePipeline(
+        { apiVersion: 'baton/v1', kind: 'Pipeline', name: 'p', steps: { q: { uses: 'postgres/query@^1', with: { connection: '${{ secrets.WAREHOUSE_URL }}', sql: 'select 1' } } } },
+        approving,
+        { secretsAvailable: true },
+      );
+      expect(problemsOf(result)).toEqual([{ path: 'steps.q.with.connection', message: expect.stringMatching(/^Plugin `postgres` is not approved for secret WAREHOUSE_URL: a tenant admin approves it with POST \/v1\/plugins\/postgres\/enable/) }]);
     });
 
     it('rejects item outside the with of a forEach step', () => {

@@ -11,6 +11,7 @@ import { DEFAULT_RETRY, failureHandlerId, type PinnedStep, type PipelineDefiniti
 import type { FieldProblem } from '../../common/errors/baton-error.js';
 import { formatPath } from '../../common/validation/zod.js';
 import { PipelineDefinitionSchema } from './pipeline-definition.schema.js';
+import { checkSecretPlacements } from './secret-placement-check.js';
 
 export const MAX_DEFINITION_BYTES = 256 * 1024;
 const ROOT_PATH = '(definition)';
@@ -20,6 +21,8 @@ export interface PluginCatalogView {
   versions(plugin: string): PluginVersionView[];
   /** Why a known plugin has no usable version for this tenant (not enabled, not approved, yanked). */
   unavailableBecause?(plugin: string): string | undefined;
+  /** Whether the tenant approved `plugin` to receive secret `name` in its secret fields; all when left out. */
+  secretApproved?(plugin: string, name: string): boolean;
 }
 
 export interface PluginVersionView {
@@ -73,6 +76,10 @@ export function validatePipeline(raw: unknown, catalog: PluginCatalogView, opts:
   const pins = resolvePins({ ...definition.steps, ...handlers }, catalog, report);
   const budgetExceeded = checkStepInputs({ ...definition.steps, ...handlers }, pins, catalog, report);
   checkChildRunSteps({ ...definition.steps, ...handlers }, pins, report);
+  if (opts.secretsAvailable) {
+    const placement = { stepPath, inputSchemaOf: (pin: PinnedStep) => inputSchemaOf(pin, catalog), secretApproved: catalog.secretApproved?.bind(catalog) };
+    checkSecretPlacements({ ...definition.steps, ...handlers }, pins, placement, report);
+  }
   checkExpressions(definition, report, opts.secretsAvailable ?? false);
 
   if (problems.length > 0) return { valid: false, problems, ...(budgetExceeded && { budgetExceeded }) };
