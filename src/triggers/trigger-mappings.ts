@@ -27,6 +27,8 @@ export class TriggerMappings implements OnModuleDestroy {
     maxThreads: 2,
     idleTimeout: 60_000,
     maxQueue: 1000,
+    // Lowest CPU priority: a mapping near its budget must not take CPU time from the event loop.
+    niceIncrement: 19,
   });
 
   /** Why `expression` cannot be a mapping (syntax, a regex RE2 cannot run, a function signature), or undefined. */

@@ -35,15 +35,19 @@ const EVALUATE_ENTRY_HOOK = Symbol.for('jsonata.__evaluate_entry');
 const EVALUATE_EXIT_HOOK = Symbol.for('jsonata.__evaluate_exit');
 
 export class EvaluationBudget {
-  private remaining = MAX_EVALUATION_STEPS;
+  private remaining: number;
   readonly regex = new RegexBudget(MAX_REGEX_WORK, 'Evaluation');
   /** Bound to this budget; installed as JSONata's engine at the evaluation's first step. */
   readonly regexEngine = re2Engine(this.regex);
 
+  constructor(readonly steps = MAX_EVALUATION_STEPS, private readonly what = 'Evaluation') {
+    this.remaining = steps;
+  }
+
   spend(units: number): void {
     this.remaining -= units;
     if (this.remaining < 0) {
-      throw new ExpressionBudgetError(`Evaluation stopped after ${MAX_EVALUATION_STEPS} steps: the expression loops, recurses or handles too much data`);
+      throw new ExpressionBudgetError(`${this.what} stopped after ${this.steps} steps: the expression loops, recurses or handles too much data`);
     }
   }
 }

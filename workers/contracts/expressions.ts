@@ -7,7 +7,7 @@
 import jsonata from 'jsonata';
 import { compileBounded, EvaluationBudget, evaluateWithBudget, ExpressionBudgetError } from './expression-budget.js';
 
-export { DATE_PICTURE_REFUSED, EXPRESSION_BUDGET_EXCEEDED, ExpressionBudgetError, MAX_EVALUATION_STEPS, MAX_REGEX_WORK, MAX_STRING_LENGTH } from './expression-budget.js';
+export { DATE_PICTURE_REFUSED, EvaluationBudget, EXPRESSION_BUDGET_EXCEEDED, ExpressionBudgetError, MAX_EVALUATION_STEPS, MAX_REGEX_WORK, MAX_STRING_LENGTH } from './expression-budget.js';
 
 export const MAX_EXPRESSION_LENGTH = 4096;
 const COMPILE_CACHE_SIZE = 1000;
@@ -444,10 +444,10 @@ export async function evaluateTemplate(value: unknown, context: ExpressionContex
 }
 
 /** A step's `if`: absent means run; a string is a template whose value is tested with isTruthy. */
-export async function evaluateCondition(condition: boolean | string | undefined, context: ExpressionContext): Promise<boolean> {
+export async function evaluateCondition(condition: boolean | string | undefined, context: ExpressionContext, budget = new EvaluationBudget()): Promise<boolean> {
   if (condition === undefined) return true;
   if (typeof condition === 'boolean') return condition;
-  return isTruthy(await evaluateString(condition, context, new EvaluationBudget()));
+  return isTruthy(await evaluateString(condition, context, budget));
 }
 
 /** The code a run records for an expression that failed: `expression_budget_exceeded` or `expression_error`. */

@@ -35,6 +35,8 @@ export interface ExecuteStepOutput {
 export const RUN_NOT_ADMITTED = 'BatonRunNotAdmitted';
 
 export const RECORD_STEP_SUCCESS_PATCH = 'workflow-records-step-success';
+/** Expressions share one counted budget per workflow task (workers/workflows/task-budget.ts). */
+export const EXPRESSION_TASK_BUDGET_PATCH = 'expressions-share-a-task-budget';
 
 /** `ApplicationFailure.type` values the activity raises, so the workflow can classify failures. */
 export const STEP_FAILURE_TYPES = {

@@ -3,6 +3,7 @@ import {
 } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
 import { evaluateCondition, evaluateTemplate, expressionErrorCode, type ExpressionContext } from '../contracts/expressions.js';
+import { WorkflowTaskBudget } from './task-budget.js';
 import { nextActions, runOutcome, type StepState, type StepStates } from '../contracts/graph.js';
 import {
   APPROVAL_SIGNAL, DEFAULT_MAX_PARALLEL, isChildRunStep, jsonBytes, failureHandlerId, forEachWorkflowId, MAX_FOR_EACH_ITEMS, MAX_FOR_EACH_PAYLOAD_BYTES, RECORD_STEP_SUCCESS_PATCH, RUN_FOR_EACH_WORKFLOW,
@@ -26,6 +27,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
 }
 
 class PipelineInterpreter {
+  private readonly budget = new WorkflowTaskBudget();
   private readonly steps: Record<string, StepDefinition>;
   private readonly states: StepStates;
   private readonly outputs: Record<string, StepOutputs | null> = {};
@@ -127,7 +129,7 @@ class PipelineInterpreter {
 
   private async condition(stepId: string): Promise<boolean | ErrorInfo> {
     try {
-      return await evaluateCondition(this.steps[stepId]!.if, this.context());
+      return await evaluateCondition(this.steps[stepId]!.if, this.context(), this.budget.current());
     } catch (error) {
       return { message: `\`if\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error), step: stepId };
     }
@@ -147,7 +149,7 @@ class PipelineInterpreter {
     if (step.forEach !== undefined) return this.fanOut(stepId, step);
     let stepInput: Record<string, unknown>;
     try {
-      stepInput = (await evaluateTemplate(step.with ?? {}, this.context(runError))) as Record<string, unknown>;
+      stepInput = (await evaluateTemplate(step.with ?? {}, this.context(runError), this.budget.current())) as Record<string, unknown>;
     } catch (error) {
       await this.emit(this.failEvent(stepId, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error), step: stepId }));
       return;
@@ -207,7 +209,7 @@ class PipelineInterpreter {
     const fail = (code: string, message: string) => this.emit(this.failEvent(stepId, 'failed', { message, code, step: stepId }));
     let items: unknown;
     try {
-      items = await evaluateTemplate(step.forEach, this.context());
+      items = await evaluateTemplate(step.forEach, this.context(), this.budget.current());
     } catch (error) {
       return fail(expressionErrorCode(error), `\`forEach\` could not be evaluated: ${(error as Error).message}`);
     }
@@ -351,7 +353,7 @@ class PipelineInterpreter {
 
   private async evaluateOutputs(): Promise<RunPipelineResult> {
     try {
-      const outputs = (await evaluateTemplate(this.input.pipeline.definition.outputs ?? {}, this.context())) as Record<string, unknown>;
+      const outputs = (await evaluateTemplate(this.input.pipeline.definition.outputs ?? {}, this.context(), this.budget.current())) as Record<string, unknown>;
       return { status: 'succeeded', outputs, error: null };
     } catch (error) {
       return { status: 'failed', outputs: null, error: { message: `\`outputs\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error) } };
