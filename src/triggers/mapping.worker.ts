@@ -10,7 +10,9 @@ import type { MappingOutcome, MappingTask } from './trigger-mappings.js';
 const MAX_DEPTH = 200;
 const compiled = new Map<string, jsonata.Expression>();
 
-export default async function evaluateMapping({ expression, context }: MappingTask): Promise<MappingOutcome> {
+export default async function evaluateMapping({ expression, context, started }: MappingTask): Promise<MappingOutcome> {
+  started.postMessage(true);
+  started.close();
   try {
     let compiledExpression = compiled.get(expression);
     if (!compiledExpression) {

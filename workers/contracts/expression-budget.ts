@@ -65,14 +65,15 @@ export function compileBounded(text: string, depth = MAX_EVALUATION_DEPTH): json
   expression.assign(EVALUATE_ENTRY_HOOK as unknown as string, onEntry);
   expression.assign(EVALUATE_EXIT_HOOK as unknown as string, onExit);
   expression.registerFunction('distinct', distinct, '<x:x>');
+  expression.registerFunction('sort', sort, '<af?:a>');
   expression.registerFunction('eval', boundedEval, '<sx?:x>');
   expression.registerFunction('toMillis', isoOnlyToMillis, '<s-s?:n>');
   return expression;
 }
 
 /** Evaluates what compileBounded made against `budget`. Not async itself: it adds no step to the caller's awaits. */
-export function evaluateWithBudget(expression: jsonata.Expression, input: unknown, budget = new EvaluationBudget()): Promise<unknown> {
-  return expression.evaluate(input, { [BUDGET_BINDING]: budget });
+export function evaluateWithBudget(expression: jsonata.Expression, input: unknown, budget = new EvaluationBudget(), bindings: Record<string, unknown> = {}): Promise<unknown> {
+  return expression.evaluate(input, { ...bindings, [BUDGET_BINDING]: budget });
 }
 
 type Environment = jsonata.Environment & { base?: { RegexEngine?: unknown } };
@@ -91,13 +92,11 @@ function onEntry(_node: unknown, _input: unknown, environment: Environment): voi
   budget.spend(1);
 }
 
-function onExit(node: { type?: string; procedure?: { value?: unknown } }, _input: unknown, environment: Environment, result: unknown): void {
+function onExit(_node: unknown, _input: unknown, environment: Environment, result: unknown): void {
   if (typeof result === 'string' && result.length > MAX_STRING_LENGTH) {
     throw new ExpressionBudgetError(`Evaluation stopped: the expression built a string longer than ${MAX_STRING_LENGTH} characters`);
   }
-  let units = sizeUnits(result);
-  // Sorting is n log n (bounded by the sequence limit, so charged once done).
-  if (node.type === 'function' && node.procedure?.value === 'sort' && Array.isArray(result)) units += (result.length * Math.log2(result.length + 1)) / ITEMS_PER_UNIT;
+  const units = sizeUnits(result);
   if (units >= 1) budgetOf(environment).spend(units);
 }
 
@@ -127,6 +126,41 @@ function distinct(this: Focus, value: unknown): unknown {
   budgetOf(this.environment).spend(value.length / ITEMS_PER_UNIT);
   return result;
 }
+
+/**
+ * `$sort` as a bottom-up merge sort (stable, n log n comparisons, no recursion): JSONata's own
+ * copies what is left of a list at every step (quadratic) and nests an await per element. The
+ * comparator, a JSONata function, runs on the caller's budget; `true` puts its second argument first.
+ */
+async function sort(this: Focus, array: unknown, comparator?: unknown): Promise<unknown> {
+  if (array === undefined) return undefined;
+  if (!Array.isArray(array) || array.length <= 1) return array;
+  const budget = budgetOf(this.environment);
+  const n = array.length;
+  budget.spend((n * Math.log2(n + 1)) / ITEMS_PER_UNIT);
+  if (comparator === undefined) {
+    if (!array.every((x) => typeof x === 'number') && !array.every((x) => typeof x === 'string')) throw { code: 'D3070', index: 1 };
+    return [...array].sort((a, b) => (a > b ? 1 : a < b ? -1 : 0));
+  }
+  const compare = compareHelper();
+  let items = [...array];
+  for (let width = 1; width < n; width *= 2) {
+    const merged: unknown[] = [];
+    for (let low = 0; low < n; low += 2 * width) {
+      const middle = Math.min(low + width, n);
+      const high = Math.min(low + 2 * width, n);
+      let [i, j] = [low, middle];
+      while (i < middle && j < high) merged.push((await evaluateWithBudget(compare, undefined, budget, { f: comparator, a: items[i], b: items[j] })) ? items[j++] : items[i++]);
+      while (i < middle) merged.push(items[i++]);
+      while (j < high) merged.push(items[j++]);
+    }
+    items = merged;
+  }
+  return items;
+}
+
+let compareExpression: jsonata.Expression | undefined;
+const compareHelper = () => (compareExpression ??= compileBounded('$f($a, $b)'));
 
 /** The same text for deeply equal JSON values (keys sorted); undefined for what is not JSON, which equals nothing else. */
 function canonicalKey(value: unknown): string | undefined {
@@ -168,6 +202,9 @@ export function unboundedConstruct(ast: unknown, seen = new Set<object>()): { me
   if (node.type === 'regex' && node.value instanceof RegExp) {
     const problem = regexProblem(node.value.source, node.value.flags);
     if (problem) return { message: problem, position: node.position };
+  }
+  if (node.type === 'sort') {
+    return { message: 'Sorting with `^(…)` is not allowed: JSONata sorts that way in quadratic time; use $sort(list, function($a, $b) { $a.field > $b.field })', position: node.position };
   }
   if (node.type === 'lambda' && node.signature) {
     return { message: 'Function signatures (`function($x)<s:s>{…}`) are not allowed: JSONata checks them with a backtracking regular expression', position: node.position };

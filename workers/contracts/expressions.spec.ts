@@ -119,10 +119,14 @@ describe('collectReferences', () => {
 
   it('ignores names that are relative to the current item', () => {
     const { references, problems } = referencesOf(
-      'steps.extract.outputs.rows[amount > inputs.min].{ "r": region }^(amount) ~> $map(function($r) { $r.amount * inputs.rate })',
+      'steps.extract.outputs.rows[amount > inputs.min].{ "r": region } ~> $map(function($r) { $r.amount * inputs.rate })',
     );
     expect(problems).toEqual([]);
     expect(references.map((r) => r.path[0])).toEqual(['extract', 'rate']);
+  });
+
+  it('refuses order-by, which JSONata sorts in quadratic time, and points to $sort', () => {
+    expect(compileExpression('inputs.tags^($)')).toMatchObject({ ok: false, error: expect.stringMatching(/^Sorting with `\^\(…\)` is not allowed.*use \$sort/) });
   });
 
   it('finds references inside functions, conditions, blocks and constructors', () => {
