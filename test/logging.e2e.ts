@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, newPipeline, newTenant, runToEnd, stepOf, uniqueName, type RunView, type TestTenant } from './support/builders.js';
+import { publishSecretEchoPlugin } from './support/plugin-packages.js';
 
 type Line = Record<string, unknown>;
 const [apiLog, workerLog] = inject('logFiles') as [string, string];
@@ -24,15 +25,18 @@ describe('structured logs', () => {
   let loginToken: string;
   const secretValue = `postgres://etl:pw-${randomUUID()}@warehouse.internal/dw`;
   let run: RunView;
+  let uses: string;
 
   beforeAll(async () => {
     tenant = await newTenant();
     loginToken = (await api().post('/v1/auth/login').send({ email: tenant.email, password: tenant.password }).expect(200)).body.token;
     await tenant.get('/v1/me').expect(200);
     await api().put('/v1/secrets/WAREHOUSE_URL').set('authorization', `Bearer ${loginToken}`).set('cookie', `session=${loginToken}`).send({ value: secretValue }).expect(201);
-    // The step gets the secret and fails with it as its message: the error is logged by the worker.
+    // The step gets the secret in its secret field and fails with it as its message: the error is logged by the worker.
+    const plugin = await publishSecretEchoPlugin(tenant, uniqueName('logged-echo'), ['WAREHOUSE_URL']);
+    uses = `${plugin}/use@^1`;
     run = await runToEnd(tenant, newPipeline(uniqueName('logged'), {
-      connect: { uses: 'core/fail@^1', with: { message: '${{ secrets.WAREHOUSE_URL }}', retryable: false } },
+      connect: { uses, with: { token: '${{ secrets.WAREHOUSE_URL }}', fail: true } },
     }));
     await eventually(() => parsed(workerLog).find((line) => line.runId === run.id && line.msg === 'Activity failed'), `the failure of run ${run.id}`);
     await eventually(() => parsed(apiLog).find((line) => line.route === '/v1/runs/:id' && line.tenantId === tenant.tenantId), 'the run polls');
@@ -66,7 +70,7 @@ describe('structured logs', () => {
     for (const line of ofRun) expect(line).toMatchObject({ tenantId: tenant.tenantId });
     const failed = ofRun.find((line) => line.msg === 'Activity failed')!;
     expect(failed).toMatchObject({
-      level: 'warn', context: 'temporal.worker', runId: run.id, stepId: 'connect', attempt: 1, tenantId: tenant.tenantId, uses: 'core/fail@^1', activityType: 'executeStep',
+      level: 'warn', context: 'temporal.worker', runId: run.id, stepId: 'connect', attempt: 1, tenantId: tenant.tenantId, uses, activityType: 'executeStep',
       error: expect.objectContaining({ message: '***' }),
     });
     expect(failed).not.toHaveProperty('taskToken');

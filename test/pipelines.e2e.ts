@@ -25,11 +25,12 @@ describe('pipelines', () => {
       f: { uses: 'core/echo@^1', with: { v: '${{ steps.nobody.outputs.x }}' } },
       g: { uses: 'core/echo@^1', with: { v: '${{ inputs. }}' } },
       h: { uses: 'core/echo@^1', with: { token: 'Bearer ${{ secrets.TOKEN }}' } },
+      i: { uses: 'core/echo@^1', with: { token: '${{ secrets.TOKEN }}' } },
     });
     const response = await tenant.post('/v1/pipelines/validate', definition).expect(422);
     expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
     const paths = response.body.errors.map((e: { path: string }) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(['steps.c.needs[0]', 'steps.d.uses', 'steps.e.with.ms', 'steps.f.with.v', 'steps.g.with.v', 'steps.h.with.token']));
+    expect(paths).toEqual(expect.arrayContaining(['steps.c.needs[0]', 'steps.d.uses', 'steps.e.with.ms', 'steps.f.with.v', 'steps.g.with.v', 'steps.h.with.token', 'steps.i.with.token']));
     expect(paths.some((p: string) => /^steps\.(a|b)\.needs/.test(p))).toBe(true);
     expect(JSON.stringify(response.body.errors)).toMatch(/cycle/i);
     await tenant.put('/v1/pipelines/broken', definition).expect(422);

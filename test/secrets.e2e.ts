@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { allEvents, api, newPipeline, newTenant, runToEnd, stepOf, temporalClient, uniqueName, type RunView, type TestTenant } from './support/builders.js';
+import { publishSecretEchoPlugin } from './support/plugin-packages.js';
 
 const run = promisify(execFile);
 
@@ -40,15 +41,15 @@ async function rowsContaining(needle: string): Promise<Record<string, number>> {
   }
 }
 
-const canaryPipeline = (name: string) => newPipeline(name, {
-  length: { uses: 'transform/jsonata@^1', with: { expression: '$length(t)', data: { t: '${{ secrets.CANARY }}' } } },
-  echo: { uses: 'core/echo@^1', with: { token: '${{ secrets.CANARY }}', nested: ['${{ secrets.CANARY }}'] } },
-  say: { uses: 'core/log@^1', with: { message: '${{ secrets.CANARY }}', level: 'warn' } },
-  boom: { uses: 'core/fail@^1', with: { message: '${{ secrets.CANARY }}', retryable: false }, continueOnError: true },
+/** Secrets go only into fields a plugin declares secret: a plugin that hands its secret field back in every way it can. */
+const canaryPipeline = (name: string, plugin: string) => newPipeline(name, {
+  echo: { uses: `${plugin}/use@^1`, with: { token: '${{ secrets.CANARY }}' } },
+  boom: { uses: `${plugin}/use@^1`, with: { token: '${{ secrets.CANARY }}', fail: true }, continueOnError: true },
 });
 
 describe('secrets', () => {
   let tenant: TestTenant;
+  let canaryPlugin: string;
   beforeAll(async () => {
     tenant = await newTenant();
   });
@@ -75,18 +76,19 @@ describe('secrets', () => {
     let result: RunView;
     beforeAll(async () => {
       await asOwner(tenant).put('CANARY', canary).expect(201);
-      result = await runToEnd(tenant, canaryPipeline(uniqueName('canary')));
+      canaryPlugin = await publishSecretEchoPlugin(tenant, uniqueName('canary-echo'), ['CANARY']);
+      result = await runToEnd(tenant, canaryPipeline(uniqueName('canary'), canaryPlugin));
     });
 
     it('reaches the step, resolved just before it runs', () => {
       expect(result.status).toBe('succeeded');
-      expect(stepOf(result, 'length').outputs).toEqual({ result: canary.length });
+      expect(stepOf(result, 'echo').outputs).toMatchObject({ length: canary.length });
     });
 
     it('is redacted from outputs, logs and errors', async () => {
-      expect(stepOf(result, 'echo').outputs).toEqual({ token: '***', nested: ['***'] });
+      expect(stepOf(result, 'echo').outputs).toEqual({ token: '***', nested: ['***'], length: canary.length });
       expect(stepOf(result, 'boom')).toMatchObject({ status: 'failed', error: { message: '***' } });
-      const logs = await tenant.get(`/v1/runs/${result.id}/logs?step=say`).expect(200);
+      const logs = await tenant.get(`/v1/runs/${result.id}/logs?step=echo`).expect(200);
       expect(logs.body.items).toEqual([expect.objectContaining({ message: '***' })]);
     });
 
@@ -125,11 +127,13 @@ describe('secrets', () => {
   it('fails a step for good when a secret is not set for its tenant, naming it, and never reads another tenant\'s', async () => {
     await asOwner(tenant).put('ONLY_MINE', 'value-of-tenant-a').expect(201);
     const other = await newTenant();
-    const runOf = (t: TestTenant) => runToEnd(t, newPipeline(uniqueName('no-secret'), { use: { uses: 'core/echo@^1', with: { v: '${{ secrets.ONLY_MINE }}' } } }));
-    const theirs = await runOf(other);
+    const runOf = (t: TestTenant, plugin: string) =>
+      runToEnd(t, newPipeline(uniqueName('no-secret'), { use: { uses: `${plugin}/use@^1`, with: { token: '${{ secrets.ONLY_MINE }}' } } }));
+    const theirs = await runOf(other, await publishSecretEchoPlugin(other, uniqueName('theirs'), ['ONLY_MINE']));
     expect(theirs.status).toBe('failed');
     expect(stepOf(theirs, 'use')).toMatchObject({ attempt: 1, error: { code: 'secret_missing', message: 'Secret ONLY_MINE is not set for this tenant' } });
-    expect((await runOf(tenant)).status).toBe('succeeded');
+    await api().post(`/v1/plugins/${canaryPlugin}/enable`).set('authorization', `Bearer ${tenant.token}`).send({ secrets: ['ONLY_MINE'] }).expect(200);
+    expect((await runOf(tenant, canaryPlugin)).status).toBe('succeeded');
   });
 
   it('rotates the master key and the data keys with a resumable command, and the store keeps working', async () => {
@@ -157,9 +161,8 @@ describe('secrets', () => {
       const keyVersion = await versionOf();
       expect(await rotate(oldKey, '', '--data-keys')).toMatch(/[1-9]\d* new data key\(s\); re-sealed [1-9]\d* secret\(s\)/);
       expect(await versionOf()).toBe(keyVersion + 1);
-      const again = await runToEnd(tenant, canaryPipeline(uniqueName('after-rotation')));
-      expect(again.status).toBe('succeeded');
-      expect(stepOf(again, 'length').outputs).toEqual({ result: expect.any(Number) });
+      const again = await runToEnd(tenant, canaryPipeline(uniqueName('after-rotation'), canaryPlugin));
+      expect(stepOf(again, 'echo')).toMatchObject({ status: 'succeeded', outputs: { token: '***', length: expect.any(Number) } });
     } finally {
       await db.end();
     }

@@ -31,6 +31,7 @@ export class PipelinesService {
   /** Checked against the plugins the tenant has enabled and approved. */
   async validate(principal: Principal, raw: unknown, expectedName?: string) {
     const result = validatePipeline(raw, await this.plugins.catalog(principal.tenantId), { expectedName, secretsAvailable: this.config.masterKeys.length > 0 });
+    if (!result.valid && result.budgetExceeded) throw new PipelinesError('expression_budget_exceeded', 'Checking the pipeline definition took more work than allowed', result.problems);
     if (!result.valid) throw new PipelinesError('invalid_definition', `The pipeline definition has ${result.problems.length} problem(s)`, result.problems);
     return result;
   }

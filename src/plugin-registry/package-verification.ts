@@ -3,7 +3,7 @@ import type { PackageFiles } from '../../plugins/sdk/src/package/package-archive
 import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 import { parseManifest, SDK_RANGE, type PackageManifest } from '../../plugins/sdk/src/package/package-manifest.js';
 import { SignatureFileSchema, verifyManifest, type SignatureFile } from '../../plugins/sdk/src/package/signing.js';
-import { pluginSchemaProblem } from '../pipelines/definition/pipeline-validator.js';
+import { pluginSchemaProblem, schemaRegexProblems } from '../pipelines/definition/pipeline-validator.js';
 import { PluginRegistryError } from './plugin-registry.errors.js';
 import type { PublisherKeyRow } from './plugin-registry.repository.js';
 
@@ -66,6 +66,9 @@ function manifestSchemaProblems(manifest: PackageManifest) {
   }
   manifest.steps.forEach((step, index) => {
     for (const io of ['inputSchema', 'outputSchema'] as const) {
+      const regexProblems = schemaRegexProblems(step[io], ['manifest', 'steps', index, io]);
+      problems.push(...regexProblems);
+      if (regexProblems.length) continue;
       const problem = pluginSchemaProblem(step[io]);
       if (problem) problems.push({ path: `manifest.steps[${index}].${io}`, message: `Not a valid JSON Schema: ${problem}` });
     }

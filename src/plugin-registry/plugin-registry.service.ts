@@ -152,7 +152,10 @@ export class PluginRegistryService implements OnModuleInit {
     return versionSummary((await this.registry.versions(name)).find((v) => v.version === version)!);
   }
 
-  /** Enables the plugin for the caller's tenant and approves what `version` (default: the highest) asks for. */
+  /**
+   * Enables the plugin for the caller's tenant and approves what `version` (default: the highest)
+   * asks for, and the tenant secrets named in `secrets` for the plugin's secret input fields.
+   */
   async enable(principal: Principal, name: string, body: EnablePluginBody) {
     const rows = await this.requireVersions(name);
     await this.entitlements.assertPluginsAllowed(principal.tenantId, [name]);
@@ -164,7 +167,7 @@ export class PluginRegistryService implements OnModuleInit {
     // Approvals add up: approving 1.1 does not withdraw what 1.0 was granted while pipelines pin it.
     const approved: PluginPermissions = {
       egress: [...new Set([...(current?.approvedEgress ?? []), ...asked.egress])].sort(),
-      secrets: [...new Set([...(current?.approvedSecrets ?? []), ...asked.secrets])].sort(),
+      secrets: [...new Set([...(current?.approvedSecrets ?? []), ...asked.secrets, ...(body.secrets ?? [])])].sort(),
       network: [...new Set([...(current?.approvedNetwork ?? []), ...asked.network])].sort(),
     };
     const networkEndpoints = current?.networkEndpoints ?? [];
@@ -217,6 +220,12 @@ export class PluginRegistryService implements OnModuleInit {
         if (!access.enabled) return `Plugin \`${plugin}\` is not enabled for this tenant: a tenant admin enables it with POST /v1/plugins/${plugin}/enable`;
         if (versions.every((v) => v.yankedAt)) return `Every version of \`${plugin}\` is yanked`;
         return `The versions of \`${plugin}\` ask for egress, secrets or raw network this tenant has not approved: a tenant admin approves a version with POST /v1/plugins/${plugin}/enable { "version": "…" }`;
+      },
+      secretApproved: (plugin, secret) => {
+        const versions = byName.get(plugin);
+        if (!versions) return false;
+        const { approved } = tenantAccess(settingOf.get(plugin), versions[0]!.verified);
+        return approved === 'all' || approved.secrets.includes(secret);
       },
     };
   }

@@ -3,6 +3,7 @@ import { AccountsModule } from '../accounts/accounts.module.js';
 import { PipelinesModule } from '../pipelines/pipelines.module.js';
 import { RunsModule } from '../runs/runs.module.js';
 import { TriggerFiringJob } from './trigger-firing.cron.js';
+import { TriggerMappings } from './trigger-mappings.js';
 import { TriggersController } from './triggers.controller.js';
 import { TriggersRepository } from './triggers.repository.js';
 import { TriggersService } from './triggers.service.js';
@@ -10,6 +11,6 @@ import { TriggersService } from './triggers.service.js';
 @Module({
   imports: [AccountsModule, PipelinesModule, RunsModule],
   controllers: [TriggersController],
-  providers: [TriggersRepository, TriggersService, TriggerFiringJob],
+  providers: [TriggersRepository, TriggersService, TriggerFiringJob, TriggerMappings],
 })
 export class TriggersModule {}

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import jsonata from 'jsonata';
 import { z } from 'zod';
 import { formatDuration } from '../../workers/contracts/duration.js';
 import { randomUUID } from 'node:crypto';
@@ -12,12 +11,10 @@ import { PipelinesService } from '../pipelines/pipelines.service.js';
 import { RunsService } from '../runs/runs.service.js';
 import type { CreateTriggerBody, DeliveryListQuery, TriggerListQuery } from './dto/triggers.dto.js';
 import { TriggersError } from './triggers.errors.js';
+import { TriggerMappings } from './trigger-mappings.js';
 import { TriggersRepository, type DeliveryRow, type TriggerRow } from './triggers.repository.js';
 import { checkDelivery, signingKeyOf, triggerSecret } from './webhook-signature.js';
 
-/** A tenant's mapping runs on the API: bounded so that no expression can hold a request thread. */
-const MAPPING_TIME_MS = 100;
-const MAPPING_DEPTH = 200;
 /** Deliveries page by (createdAt, delivery id): ids are the sender's text, not uuids. */
 const DELIVERY_ID = z.string().min(1).max(250);
 
@@ -32,6 +29,7 @@ export class TriggersService {
     private readonly pipelines: PipelinesService,
     private readonly runs: RunsService,
     private readonly access: AccessState,
+    private readonly mappings: TriggerMappings,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'jwtSecret' | 'webhookSigningKey' | 'publicUrl'>,
   ) {}
 
@@ -56,13 +54,8 @@ export class TriggersService {
     if (source && !(await this.pipelineExists(principal.tenantId, source))) problems.push({ path: 'source', message: `Pipeline ${source} was not found` });
     // A pipeline started by its own runs' end or events would start itself again, forever.
     if (source === body.pipeline) problems.push({ path: 'source', message: 'A trigger cannot start the pipeline it listens to' });
-    if (body.type !== 'pipeline' && body.inputs) {
-      try {
-        jsonata(body.inputs);
-      } catch (error) {
-        problems.push({ path: 'inputs', message: `Not a JSONata expression: ${(error as Error).message}` });
-      }
-    }
+    const mappingProblem = body.type !== 'pipeline' && body.inputs ? this.mappings.problem(body.inputs) : undefined;
+    if (mappingProblem) problems.push({ path: 'inputs', message: mappingProblem });
     if (problems.length) throw new TriggersError('invalid_trigger', 'The trigger is not valid', problems);
     const row = await this.triggers.insert({
       id: randomUUID(), tenantId: principal.tenantId, pipelineName: body.pipeline, type: body.type,
@@ -204,13 +197,11 @@ export class TriggersService {
 
   /** The run's inputs from a trigger's JSONata mapping over what arrived (`of` names it in errors). */
   private async mapInputs(expression: string, context: Record<string, unknown>, of: 'body' | 'event'): Promise<Record<string, unknown>> {
-    let inputs: unknown;
-    try {
-      inputs = await jsonata(expression, { timeout: MAPPING_TIME_MS, stack: MAPPING_DEPTH }).evaluate(context);
-    } catch (error) {
-      throw new TriggersError('invalid_payload', `The trigger's inputs expression failed on this ${of}: ${(error as Error).message}`);
-    }
-    return this.requireObject(inputs, of);
+    const outcome = await this.mappings.evaluate(expression, context);
+    if (outcome.ok) return this.requireObject(outcome.value, of);
+    const message = `The trigger's inputs expression failed on this ${of}: ${outcome.message}`;
+    if (outcome.budgetExceeded) throw new TriggersError('expression_budget_exceeded', message, [{ path: 'inputs', message: outcome.message }]);
+    throw new TriggersError('invalid_payload', message);
   }
 
   private requireObject(inputs: unknown, of: 'body' | 'event'): Record<string, unknown> {

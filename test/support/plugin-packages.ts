@@ -72,8 +72,11 @@ export const asOwner = (tenant: TestTenant) => ({
   delete: (path: string) => api().delete(path).set('authorization', `Bearer ${tenant.token}`),
 });
 
-/** Packs, signs, publishes and enables version 1.0.0 of a plugin written as its `src/index.ts`; returns its name. */
-export async function publishPluginSource(tenant: TestTenant, plugin: { name: string; publisher: string; source: string }): Promise<string> {
+/**
+ * Packs, signs, publishes and enables version 1.0.0 of a plugin written as its `src/index.ts`,
+ * approving the tenant secrets named in `secrets` for its secret fields; returns its name.
+ */
+export async function publishPluginSource(tenant: TestTenant, plugin: { name: string; publisher: string; source: string; secrets?: string[] }): Promise<string> {
   const key = await becomePublisher(tenant, plugin.publisher);
   const dir = mkdtempSync(join(tmpdir(), `baton-plugin-${plugin.name}-`));
   mkdirSync(join(dir, 'src'));
@@ -83,7 +86,7 @@ export async function publishPluginSource(tenant: TestTenant, plugin: { name: st
   signPackage(out, key);
   const published = await publish(tenant, await packageArchive(out));
   expect(published.status, JSON.stringify(published.body)).toBe(201);
-  await asOwner(tenant).post(`/v1/plugins/${plugin.name}/enable`, { version: '1.0.0' }).expect(200);
+  await asOwner(tenant).post(`/v1/plugins/${plugin.name}/enable`, { version: '1.0.0', ...(plugin.secrets && { secrets: plugin.secrets }) }).expect(200);
   return plugin.name;
 }
 
@@ -92,4 +95,30 @@ export async function approveEndpoints(tenant: TestTenant, plugin: string, urls:
   const endpoints = urls.map((url) => `${new URL(url).hostname}:${new URL(url).port || 5432}`);
   const response = await asOwner(tenant).put(`/v1/plugins/${plugin}/network`, { endpoints });
   expect(response.status, JSON.stringify(response.body)).toBe(200);
+}
+
+/**
+ * A plugin whose step `use` takes a secret in its declared field `token` and hands it straight back:
+ * in its outputs, a warning log line and, with `fail`, its error. For checks that redaction holds.
+ */
+export function publishSecretEchoPlugin(tenant: TestTenant, name: string, secrets: string[]): Promise<string> {
+  return publishPluginSource(tenant, {
+    name, publisher: `${name}-pub`, secrets,
+    source: `import { definePlugin, defineStep, secret, StepError } from '@baton/plugin-sdk';
+import { z } from 'zod';
+export default definePlugin({
+  name: ${JSON.stringify(name)}, version: '1.0.0',
+  steps: [defineStep({
+    id: 'use', title: 'Use a secret',
+    input: z.object({ token: secret(), fail: z.boolean().default(false) }),
+    output: z.object({ token: z.string(), nested: z.array(z.string()), length: z.number() }),
+    run: ({ token, fail }, ctx) => {
+      ctx.log('warn', token);
+      if (fail) throw new StepError(token, { retryable: false });
+      return { token, nested: [token], length: token.length };
+    },
+  })],
+});
+`,
+  });
 }

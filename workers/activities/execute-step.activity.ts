@@ -5,6 +5,7 @@ import type { BatonMetrics, SandboxKillReason, StepOutcome } from '../../src/met
 import type { SecretPlacement } from '../contracts/expressions.js';
 import { eventKeyPrefix, STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
 import { redact } from '../contracts/secret-envelope.js';
+import { isSecretField } from '../contracts/secret-fields.js';
 import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
 import type { ModelStore } from './model-store.js';
 import type { PluginStore } from './plugin-store.js';
@@ -26,7 +27,7 @@ export interface ExecuteStepDeps {
   tracer?: Tracer;
 }
 
-type FailureCode = Extract<SandboxOutcome, { ok: false }>['error']['code'] | 'worker_shutdown' | 'secrets_unavailable' | 'secret_missing';
+type FailureCode = Extract<SandboxOutcome, { ok: false }>['error']['code'] | 'worker_shutdown' | 'secrets_unavailable' | 'secret_missing' | 'secret_not_allowed';
 
 const FAILURE_TYPE: Record<FailureCode, string> = {
   step_error: STEP_FAILURE_TYPES.stepError,
@@ -43,6 +44,7 @@ const FAILURE_TYPE: Record<FailureCode, string> = {
   sandbox_unavailable: STEP_FAILURE_TYPES.sandbox,
   secrets_unavailable: STEP_FAILURE_TYPES.invalidInput,
   secret_missing: STEP_FAILURE_TYPES.invalidInput,
+  secret_not_allowed: STEP_FAILURE_TYPES.invalidInput,
 };
 
 /** The step input with the secret at each placement put in; every other string stays as it is. */
@@ -102,6 +104,9 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     // step: what the step gives back (outputs, logs, errors) has their values redacted. The
     // pipeline's references must resolve; the secrets the step declares come along when set.
     const placements = input.secrets ?? [];
+    // The validator refuses these at save; a version saved before it did is stopped here.
+    const misplaced = placements.find((p) => !isSecretField(bundle.access.inputSchemas[pin.step], p.path));
+    if (misplaced) return fail('secret_not_allowed', `Secret ${misplaced.name} is passed to \`${misplaced.path.join('.')}\`, which ${pin.plugin}/${pin.step} does not declare secret`, false);
     const names = [...new Set(placements.map((p) => p.name))];
     const declared = (bundle.access.secrets[pin.step] ?? []).filter((name) => !names.includes(name));
     let secrets: Record<string, string> = {};

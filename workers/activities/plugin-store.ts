@@ -18,6 +18,8 @@ export interface BundleAccess {
   egress: Record<string, string[]>;
   /** The secrets each step declares: handed in when the tenant has set them. */
   secrets: Record<string, string[]>;
+  /** Each step's input schema: a pipeline's secret goes only into a field it declares secret. */
+  inputSchemas: Record<string, unknown>;
 }
 
 export interface FetchedBundle {
@@ -93,7 +95,7 @@ export class PluginStore {
   }
 }
 
-type Manifest = Pick<PackageManifest, 'publisher' | 'network' | 'rawNetwork'> & { steps: Array<{ id: string; egress: string[]; secrets: string[] }> };
+type Manifest = Pick<PackageManifest, 'publisher' | 'network' | 'rawNetwork'> & { steps: Array<{ id: string; egress: string[]; secrets: string[]; inputSchema: unknown }> };
 
 function accessOf(manifest: Manifest): BundleAccess {
   return {
@@ -101,6 +103,7 @@ function accessOf(manifest: Manifest): BundleAccess {
     network: networkPatternsOf(manifest),
     egress: Object.fromEntries(manifest.steps.map((step) => [step.id, step.egress])),
     secrets: Object.fromEntries(manifest.steps.map((step) => [step.id, step.secrets])),
+    inputSchemas: Object.fromEntries(manifest.steps.map((step) => [step.id, step.inputSchema])),
   };
 }
 

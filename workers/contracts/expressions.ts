@@ -5,14 +5,11 @@
  * must stay deterministic: no Node APIs, no clocks, no randomness of its own.
  */
 import jsonata from 'jsonata';
+import { compileBounded, EvaluationBudget, evaluateWithBudget, ExpressionBudgetError } from './expression-budget.js';
+
+export { DATE_PICTURE_REFUSED, EvaluationBudget, EXPRESSION_BUDGET_EXCEEDED, ExpressionBudgetError, MAX_EVALUATION_STEPS, MAX_REGEX_WORK, MAX_STRING_LENGTH } from './expression-budget.js';
 
 export const MAX_EXPRESSION_LENGTH = 4096;
-/** Nodes JSONata may evaluate per expression; stops runaway loops, including tail recursion. */
-export const MAX_EVALUATION_STEPS = 100_000;
-/** Longest string an expression may build; Temporal payloads are capped at 2 MB anyway. */
-export const MAX_STRING_LENGTH = 1024 * 1024;
-const MAX_EVALUATION_DEPTH = 500;
-const MAX_SEQUENCE_LENGTH = 100_000;
 const COMPILE_CACHE_SIZE = 1000;
 
 const OPEN = '${{';
@@ -25,18 +22,11 @@ const RUN_FIELDS = ['id', 'pipeline', 'version', 'error'];
 
 export class ExpressionError extends Error {
   override name = 'ExpressionError';
+  /** `expression_budget_exceeded` when the evaluation ran out of budget; the workflow records it as the failure's code. */
+  constructor(message: string, readonly code: 'expression_error' | 'expression_budget_exceeded' = 'expression_error') {
+    super(message);
+  }
 }
-
-/**
- * Expressions run inside the workflow, where a slow one stalls the run and trips Temporal's
- * deadlock detector. The evaluation budget bounds JSONata's own steps, but not the time a single
- * backtracking regular expression takes (`/(a+)+$/` on a long string runs for seconds).
- */
-export const REGEX_REFUSED = 'Regular expressions are not allowed in expressions: their running time cannot be bounded';
-const REGEX_ALTERNATIVES = 'use $contains, $split, $replace or $substringBefore/$substringAfter with a plain string, or a transform/jsonata step';
-/** JSONata's `$toMillis(timestamp, picture)` parses with a regular expression built from the picture; it backtracks the same way. */
-export const DATE_PICTURE_REFUSED =
-  '$toMillis with a picture string is not allowed in expressions: its running time cannot be bounded; pass ISO 8601 timestamps, or parse in a transform/jsonata step';
 
 // ---------------------------------------------------------------------------------------------
 // Templates: strings that may contain `${{ … }}`
@@ -158,24 +148,17 @@ function compileUncached(source: string): CompileResult {
   const rewritten = quoteHyphenatedStepIds(source);
   let expression: jsonata.Expression;
   try {
-    expression = jsonata(rewritten.text, { stack: MAX_EVALUATION_DEPTH, sequence: MAX_SEQUENCE_LENGTH, RegexEngine: RefusedRegExp });
+    expression = compileBounded(rewritten.text);
   } catch (error) {
     const { message, position } = describeJsonataError(error);
-    if (position === undefined) return { ok: false, error: `Syntax error: ${message}` };
-    const original = rewritten.toOriginalPosition(position);
+    const original = position === undefined ? undefined : rewritten.toOriginalPosition(position);
+    if (error instanceof ExpressionBudgetError) {
+      const where = original === undefined ? `in \`${source}\`` : `at character ${original} of \`${source}\``;
+      return { ok: false, error: `${message} (${where})`, ...(original !== undefined && { position: original }) };
+    }
+    if (original === undefined) return { ok: false, error: `Syntax error: ${message}` };
     return { ok: false, error: `Syntax error at character ${original} of \`${source}\`: ${message}`, position: original };
   }
-  const regex = findRegex(expression.ast() as AstNode);
-  if (regex) {
-    const original = typeof regex.position === 'number' ? rewritten.toOriginalPosition(regex.position) : undefined;
-    const where = original === undefined ? `in \`${source}\`` : `at character ${original} of \`${source}\``;
-    return { ok: false, error: `${REGEX_REFUSED} (${asWritten(regex.value)} ${where}); ${REGEX_ALTERNATIVES}`, ...(original !== undefined && { position: original }) };
-  }
-  // JSONata binds symbols as well as strings; its typings only admit strings.
-  expression.assign(EVALUATE_ENTRY_HOOK as unknown as string, spendEvaluationBudget);
-  expression.assign(EVALUATE_EXIT_HOOK as unknown as string, limitStringLength);
-  // Shadows the built-in for this expression, its lambdas and anything it `$eval`s.
-  expression.registerFunction('toMillis', isoOnlyToMillis, '<s-s?:n>');
   const { references, problems } = collectReferences(expression);
   return { ok: true, compiled: { source, expression, references, problems, secret: secretName(expression.ast() as AstNode) } };
 }
@@ -228,46 +211,6 @@ function isPathContinuation(previous: string | undefined): boolean {
 function hyphenatedIdAt(source: string, start: number): string | null {
   const id = /^[a-z][a-z0-9_-]*/.exec(source.slice(start, start + 64))?.[0];
   return id && id.includes('-') ? id : null;
-}
-
-/** The first regular expression literal anywhere in the AST. */
-function findRegex(node: unknown, seen = new Set<object>()): AstNode | undefined {
-  if (!node || typeof node !== 'object' || node instanceof RegExp || seen.has(node)) return undefined;
-  seen.add(node);
-  if ((node as AstNode).type === ('regex' as string)) return node as AstNode;
-  for (const child of Object.values(node)) {
-    const found = findRegex(child, seen);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/** JSONata adds the `g` flag to every regex it parses. */
-function asWritten(value: unknown): string {
-  return value instanceof RegExp ? `/${value.source}/${value.flags.replace('g', '')}` : String(value);
-}
-
-/**
- * JSONata constructs this for every regular expression it evaluates. Literals never compile (see
- * findRegex); this stops those that `$eval` parses from a string at evaluation time.
- */
-const RefusedRegExp = function RefusedRegExp(): never {
-  throw new ExpressionError(`${REGEX_REFUSED}; ${REGEX_ALTERNATIVES}`);
-} as unknown as RegExpConstructor;
-
-/** JSONata's own `$toMillis`, minus the picture-string form. Deterministic: no clock involved. */
-async function isoOnlyToMillis(timestamp: string | undefined, picture?: string): Promise<number | undefined> {
-  if (picture !== undefined) throw new ExpressionError(DATE_PICTURE_REFUSED);
-  const builtin = await builtinToMillis();
-  return builtin.implementation(timestamp) as number | undefined;
-}
-
-type JsonataFunction = { implementation: (...args: unknown[]) => unknown };
-let builtinToMillisValue: Promise<JsonataFunction> | undefined;
-
-function builtinToMillis(): Promise<JsonataFunction> {
-  builtinToMillisValue ??= jsonata('$toMillis').evaluate({}) as Promise<JsonataFunction>;
-  return builtinToMillisValue;
 }
 
 function describeJsonataError(error: unknown): { message: string; position?: number } {
@@ -480,53 +423,36 @@ export interface ExpressionContext {
   run: { id: string; pipeline: string; version: number; error?: unknown };
 }
 
-const EVALUATE_ENTRY_HOOK = Symbol.for('jsonata.__evaluate_entry');
-const EVALUATE_EXIT_HOOK = Symbol.for('jsonata.__evaluate_exit');
-/** Not a valid JSONata variable name, so an expression can neither read nor shadow it. */
-const BUDGET_BINDING = 'baton evaluation budget';
-
-interface EvaluationBudget {
-  remaining: number;
-}
-
-function spendEvaluationBudget(_node: unknown, _input: unknown, environment: jsonata.Environment): void {
-  const budget = environment.lookup(BUDGET_BINDING) as EvaluationBudget | undefined;
-  if (budget && --budget.remaining < 0) {
-    throw new ExpressionError(`Evaluation stopped after ${MAX_EVALUATION_STEPS} steps: the expression loops or recurses too much`);
-  }
-}
-
-function limitStringLength(_node: unknown, _input: unknown, _environment: unknown, result: unknown): void {
-  if (typeof result === 'string' && result.length > MAX_STRING_LENGTH) {
-    throw new ExpressionError(`Evaluation stopped: the expression built a string longer than ${MAX_STRING_LENGTH} characters`);
-  }
-}
-
 /**
  * Evaluates every `${{ }}` in a JSON value (deeply). A whole-value expression keeps its JSON type
  * (undefined becomes null); interpolated ones are stringified. `${{ secrets.NAME }}` is returned
- * untouched for the activity to resolve.
+ * untouched for the activity to resolve. The expressions of one value share one budget.
  */
-export async function evaluateTemplate(value: unknown, context: ExpressionContext): Promise<unknown> {
-  if (typeof value === 'string') return evaluateString(value, context);
+export async function evaluateTemplate(value: unknown, context: ExpressionContext, budget = new EvaluationBudget()): Promise<unknown> {
+  if (typeof value === 'string') return evaluateString(value, context, budget);
   if (Array.isArray(value)) {
     const items: unknown[] = [];
-    for (const item of value) items.push(await evaluateTemplate(item, context));
+    for (const item of value) items.push(await evaluateTemplate(item, context, budget));
     return items;
   }
   if (isPlainObject(value)) {
     const result: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) result[key] = await evaluateTemplate(item, context);
+    for (const [key, item] of Object.entries(value)) result[key] = await evaluateTemplate(item, context, budget);
     return result;
   }
   return value;
 }
 
 /** A step's `if`: absent means run; a string is a template whose value is tested with isTruthy. */
-export async function evaluateCondition(condition: boolean | string | undefined, context: ExpressionContext): Promise<boolean> {
+export async function evaluateCondition(condition: boolean | string | undefined, context: ExpressionContext, budget = new EvaluationBudget()): Promise<boolean> {
   if (condition === undefined) return true;
   if (typeof condition === 'boolean') return condition;
-  return isTruthy(await evaluateString(condition, context));
+  return isTruthy(await evaluateString(condition, context, budget));
+}
+
+/** The code a run records for an expression that failed: `expression_budget_exceeded` or `expression_error`. */
+export function expressionErrorCode(error: unknown): ExpressionError['code'] {
+  return error instanceof ExpressionError ? error.code : 'expression_error';
 }
 
 /** `false`, `null`, `undefined`, `0`, `''` and `[]` are false; everything else is true. */
@@ -535,29 +461,29 @@ export function isTruthy(value: unknown): boolean {
   return Boolean(value);
 }
 
-async function evaluateString(text: string, context: ExpressionContext): Promise<unknown> {
+async function evaluateString(text: string, context: ExpressionContext, budget: EvaluationBudget): Promise<unknown> {
   const template = parseTemplate(text);
   if (template.kind === 'literal') return text;
   if (template.kind === 'whole') {
     const compiled = compileOrThrow(template.source);
     if (compiled.secret !== undefined) return text;
-    return evaluateExpression(compiled, context);
+    return evaluateExpression(compiled, context, budget);
   }
   let result = '';
   for (const segment of template.segments) {
-    result += segment.kind === 'text' ? segment.text : stringify(await evaluateExpression(compileOrThrow(segment.source), context));
+    result += segment.kind === 'text' ? segment.text : stringify(await evaluateExpression(compileOrThrow(segment.source), context, budget));
   }
   return result;
 }
 
-async function evaluateExpression(compiled: CompiledExpression, context: ExpressionContext): Promise<unknown> {
+async function evaluateExpression(compiled: CompiledExpression, context: ExpressionContext, budget: EvaluationBudget): Promise<unknown> {
   if (compiled.references.some((r) => r.root === 'secrets')) throw new ExpressionError(`\`${compiled.source}\`: ${secretUsageProblem(compiled, false)}`);
-  const budget: EvaluationBudget = { remaining: MAX_EVALUATION_STEPS };
   let result: unknown;
   try {
-    result = await compiled.expression.evaluate(context, { [BUDGET_BINDING]: budget });
+    result = await evaluateWithBudget(compiled.expression, context, budget);
   } catch (error) {
-    throw new ExpressionError(`\`${compiled.source}\` failed: ${describeJsonataError(error).message}`);
+    const code = error instanceof ExpressionBudgetError ? error.code : 'expression_error';
+    throw new ExpressionError(`\`${compiled.source}\` failed: ${describeJsonataError(error).message}`, code);
   }
   return toJsonValue(result, compiled.source);
 }

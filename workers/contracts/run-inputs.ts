@@ -1,6 +1,8 @@
-import { Ajv2020, type CodeOptions, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { MAX_REGEX_WORK } from './expression-budget.js';
 import type { PipelineDefinition } from './pipeline.contract.js';
+import { ajvRegExp, ExpressionBudgetError, RegexBudget } from './safe-regex.js';
 
 /** One thing wrong with a run's inputs, at a path such as `inputs.day`. */
 export interface InputProblem {
@@ -12,21 +14,14 @@ export interface InputProblem {
  * Checked by the control plane when a run starts and by the worker when a `pipeline/run` step
  * starts a child run. Not for workflow code: ajv compiles validators with `new Function`.
  *
- * ajv would run `pattern` and `patternProperties` with the backtracking RegExp engine on the API's
- * event loop, where one crafted pattern or input stalls every request. The pipeline validator
- * refuses them when a version is saved; this engine (ajv uses it for those two keywords only)
- * makes a schema saved before that fail to compile instead of running its regex.
+ * `pattern` and `patternProperties` run on RE2 (the pipeline validator refused, at save, any RE2
+ * cannot run), each check charged to a budget: no crafted pattern or input can hold the API.
  */
-const refuseRegExp = Object.assign(
-  (pattern: string): never => {
-    throw new Error(`its input schema uses a regular expression (${pattern}), whose running time cannot be bounded; save a new version without \`pattern\` or \`patternProperties\``);
-  },
-  { code: 'refuseRegExp' },
-) satisfies NonNullable<CodeOptions['regExp']>;
+let regexBudget: RegexBudget | undefined;
 
 // validateSchema: false, since the meta-schemas use `pattern` themselves; the pipeline validator
 // already checked these schemas against them, strictly, when the version was saved.
-const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false, validateSchema: false, code: { regExp: refuseRegExp } });
+const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false, validateSchema: false, code: { regExp: ajvRegExp(() => regexBudget) } });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
 /** Validators by pipeline version; versions are immutable, so a validator never goes stale. */
 const compiled = new Map<string, ValidateFunction | string>();
@@ -66,5 +61,13 @@ export function checkRunInputs(cacheKey: string, definition: PipelineDefinition,
   const copy = structuredClone(inputs);
   const validate = validatorFor(cacheKey, definition);
   if (typeof validate === 'string') return { inputs: copy, problems: [{ path: 'inputs', message: `This pipeline version cannot check run inputs: ${validate}` }] };
-  return validate(copy) ? { inputs: copy, problems: [] } : { inputs: copy, problems: (validate.errors ?? []).map(toProblem) };
+  regexBudget = new RegexBudget(MAX_REGEX_WORK, 'Checking the run\'s inputs');
+  try {
+    return validate(copy) ? { inputs: copy, problems: [] } : { inputs: copy, problems: (validate.errors ?? []).map(toProblem) };
+  } catch (error) {
+    if (!(error instanceof ExpressionBudgetError)) throw error;
+    return { inputs: copy, problems: [{ path: 'inputs', message: error.message }] };
+  } finally {
+    regexBudget = undefined;
+  }
 }

@@ -35,6 +35,8 @@ export interface ExecuteStepOutput {
 export const RUN_NOT_ADMITTED = 'BatonRunNotAdmitted';
 
 export const RECORD_STEP_SUCCESS_PATCH = 'workflow-records-step-success';
+/** Expressions share one counted budget per workflow task (workers/workflows/task-budget.ts). */
+export const EXPRESSION_TASK_BUDGET_PATCH = 'expressions-share-a-task-budget';
 
 /** Workflows since this patch charge a `forEach` step's items to the run tree's fan-out budget before fanning out. */
 export const FAN_OUT_BUDGET_PATCH = 'fan-out-budget';

@@ -1,5 +1,6 @@
 import { CancellationScope, CancelledFailure, condition, continueAsNew, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { evaluateTemplate } from '../contracts/expressions.js';
+import { evaluateTemplate, expressionErrorCode } from '../contracts/expressions.js';
+import { WorkflowTaskBudget } from './task-budget.js';
 import { eventKeyPrefix, isChildRunStep, jsonBytes, MAX_FOR_EACH_PAYLOAD_BYTES, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult } from '../contracts/index.js';
 import type { BatonActivities } from '../activities/index.js';
 import { runChildPipeline } from './child-run.js';
@@ -32,6 +33,7 @@ export async function runForEach(input: RunForEachInput): Promise<RunForEachResu
 }
 
 class ForEachInterpreter {
+  private readonly budget = new WorkflowTaskBudget();
   private readonly outputs: Array<Record<string, unknown>>;
   private next: number;
   private readonly running = new Map<number, Promise<void>>();
@@ -108,9 +110,9 @@ class ForEachInterpreter {
     const { runId, tenantId, stepId, step, defaults, pin, context, items } = this.input;
     let stepInput: Record<string, unknown>;
     try {
-      stepInput = (await evaluateTemplate(step.with ?? {}, { ...context, item: items[item] })) as Record<string, unknown>;
+      stepInput = (await evaluateTemplate(step.with ?? {}, { ...context, item: items[item] }, this.budget.current())) as Record<string, unknown>;
     } catch (error) {
-      return this.failed(item, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error', step: stepId });
+      return this.failed(item, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error), step: stepId });
     }
     try {
       if (isChildRunStep(pin)) {

@@ -2,7 +2,8 @@ import {
   CancellationScope, CancelledFailure, condition, defineSignal, executeChild, isCancellation, ParentClosePolicy, patched, proxyActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
-import { evaluateCondition, evaluateTemplate, type ExpressionContext } from '../contracts/expressions.js';
+import { evaluateCondition, evaluateTemplate, expressionErrorCode, type ExpressionContext } from '../contracts/expressions.js';
+import { WorkflowTaskBudget } from './task-budget.js';
 import { nextActions, runOutcome, type StepState, type StepStates } from '../contracts/graph.js';
 import {
   APPROVAL_SIGNAL, DEFAULT_MAX_PARALLEL, FAN_OUT_BUDGET_PATCH, isChildRunStep, jsonBytes, failureHandlerId, forEachWorkflowId, MAX_FOR_EACH_ITEMS, MAX_FOR_EACH_PAYLOAD_BYTES, RECORD_STEP_SUCCESS_PATCH, RUN_FOR_EACH_WORKFLOW,
@@ -31,6 +32,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
 }
 
 class PipelineInterpreter {
+  private readonly budget = new WorkflowTaskBudget();
   private readonly steps: Record<string, StepDefinition>;
   private readonly states: StepStates;
   private readonly outputs: Record<string, StepOutputs | null> = {};
@@ -132,9 +134,9 @@ class PipelineInterpreter {
 
   private async condition(stepId: string): Promise<boolean | ErrorInfo> {
     try {
-      return await evaluateCondition(this.steps[stepId]!.if, this.context());
+      return await evaluateCondition(this.steps[stepId]!.if, this.context(), this.budget.current());
     } catch (error) {
-      return { message: `\`if\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error', step: stepId };
+      return { message: `\`if\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error), step: stepId };
     }
   }
 
@@ -152,9 +154,9 @@ class PipelineInterpreter {
     if (step.forEach !== undefined) return this.fanOut(stepId, step);
     let stepInput: Record<string, unknown>;
     try {
-      stepInput = (await evaluateTemplate(step.with ?? {}, this.context(runError))) as Record<string, unknown>;
+      stepInput = (await evaluateTemplate(step.with ?? {}, this.context(runError), this.budget.current())) as Record<string, unknown>;
     } catch (error) {
-      await this.emit(this.failEvent(stepId, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error', step: stepId }));
+      await this.emit(this.failEvent(stepId, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error), step: stepId }));
       return;
     }
     const pin = this.input.pipeline.pins[stepId]!;
@@ -212,9 +214,9 @@ class PipelineInterpreter {
     const fail = (code: string, message: string) => this.emit(this.failEvent(stepId, 'failed', { message, code, step: stepId }));
     let items: unknown;
     try {
-      items = await evaluateTemplate(step.forEach, this.context());
+      items = await evaluateTemplate(step.forEach, this.context(), this.budget.current());
     } catch (error) {
-      return fail('expression_error', `\`forEach\` could not be evaluated: ${(error as Error).message}`);
+      return fail(expressionErrorCode(error), `\`forEach\` could not be evaluated: ${(error as Error).message}`);
     }
     if (!Array.isArray(items)) return fail('expression_error', `\`forEach\` must give an array; it gave ${items === null ? 'null' : typeof items}`);
     if (items.length > MAX_FOR_EACH_ITEMS) return fail('too_many_items', `\`forEach\` gave ${items.length} items; a step fans out to at most ${MAX_FOR_EACH_ITEMS}`);
@@ -365,10 +367,10 @@ class PipelineInterpreter {
 
   private async evaluateOutputs(): Promise<RunPipelineResult> {
     try {
-      const outputs = (await evaluateTemplate(this.input.pipeline.definition.outputs ?? {}, this.context())) as Record<string, unknown>;
+      const outputs = (await evaluateTemplate(this.input.pipeline.definition.outputs ?? {}, this.context(), this.budget.current())) as Record<string, unknown>;
       return { status: 'succeeded', outputs, error: null };
     } catch (error) {
-      return { status: 'failed', outputs: null, error: { message: `\`outputs\` could not be evaluated: ${(error as Error).message}`, code: 'expression_error' } };
+      return { status: 'failed', outputs: null, error: { message: `\`outputs\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error) } };
     }
   }
 

@@ -3,6 +3,6 @@ import { requestStep } from './request.step.js';
 
 export default definePlugin({
   name: 'http',
-  version: '1.0.0',
+  version: '1.1.0',
   steps: [requestStep],
 });

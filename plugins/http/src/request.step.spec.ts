@@ -12,7 +12,7 @@ const routes: Record<string, Route> = {
   '/problem': (_request, _body, response) => reply(response, 404, 'application/problem+json', '{"title":"not here"}'),
   '/text': (_request, _body, response) => reply(response, 200, 'text/plain', 'plain words'),
   '/echo': (request, body, response) =>
-    reply(response, 201, 'application/json', JSON.stringify({ method: request.method, contentType: request.headers['content-type'], auth: request.headers.authorization, traceparent: request.headers.traceparent, body })),
+    reply(response, 201, 'application/json', JSON.stringify({ method: request.method, contentType: request.headers['content-type'], auth: request.headers.authorization, apiKey: request.headers['x-api-key'], traceparent: request.headers.traceparent, body })),
   '/unavailable': (_request, _body, response) => reply(response, 503, 'text/plain', 'try later'),
   '/busy': (_request, _body, response) => reply(response, 429, 'text/plain', 'slow down'),
   '/empty-json': (_request, _body, response) => reply(response, 204, 'application/json', ''),
@@ -55,6 +55,24 @@ describe('http/request', () => {
 
     expect(json).toMatchObject({ ok: true, outputs: { status: 201, body: { method: 'POST', contentType: 'application/json', auth: 'Bearer t', body: '{"a":1}' } } });
     expect(text).toMatchObject({ ok: true, outputs: { body: { method: 'PUT', contentType: 'text/csv', body: 'raw' } } });
+  });
+
+  it('sends credentials from its secret fields: auth.bearer, auth.basic.password and secretHeaders', async () => {
+    const bearer = await runStepForTest(requestStep, { url: `${base}/echo`, auth: { bearer: 'tok-123' }, secretHeaders: { 'X-Api-Key': 'key-456' } });
+    const basic = await runStepForTest(requestStep, { url: `${base}/echo`, auth: { basic: { username: 'etl', password: 'pw' } }, headers: { authorization: 'overridden' } });
+
+    expect(bearer).toMatchObject({ ok: true, outputs: { body: { auth: 'Bearer tok-123', apiKey: 'key-456' } } });
+    expect(basic).toMatchObject({ ok: true, outputs: { body: { auth: `Basic ${Buffer.from('etl:pw').toString('base64')}` } } });
+    expect(await runStepForTest(requestStep, { url: `${base}/echo`, auth: {} })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+  });
+
+  it('declares its secret fields in the manifest', () => {
+    const schema = describePlugin(http).steps[0]!.inputSchema as { properties: Record<string, { properties?: Record<string, object>; additionalProperties?: object }> };
+
+    expect(schema.properties.auth!.properties!.bearer).toMatchObject({ writeOnly: true, 'x-baton-secret': true });
+    expect(schema.properties.auth!.properties!.basic).toMatchObject({ properties: { password: { 'x-baton-secret': true } } });
+    expect(schema.properties.secretHeaders!.additionalProperties).toMatchObject({ 'x-baton-secret': true });
+    expect(schema.properties.headers!.additionalProperties).not.toHaveProperty('x-baton-secret');
   });
 
   it('sends the run\'s trace context as the traceparent header, unless the pipeline sets one', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineStep, StepError } from '../../sdk/src/index.js';
+import { defineStep, secret, StepError } from '../../sdk/src/index.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 const MAX_TIMEOUT_MS = 15 * 60 * 1000;
@@ -16,6 +16,13 @@ const requestInput = z
     url: z.url({ protocol: /^https?$/ }),
     method: z.enum(METHODS).default('GET'),
     headers: z.record(z.string(), z.string()).default({}),
+    /** Credentials, each a secret field: `auth: { bearer: ${{ secrets.TOKEN }} }` or `{ basic: { username, password } }`. */
+    auth: z
+      .strictObject({ bearer: secret().optional(), basic: z.strictObject({ username: z.string(), password: secret() }).optional() })
+      .refine((auth) => (auth.bearer === undefined) !== (auth.basic === undefined), { message: 'Give either bearer or basic' })
+      .optional(),
+    /** Headers whose values are secrets (an API key header); sent like `headers`, and win over them. */
+    secretHeaders: z.record(z.string(), secret()).default({}),
     /** A string is sent as-is; any other JSON value is sent as `application/json`. */
     body: jsonValue.optional(),
     timeoutMs: z.number().int().min(1).max(MAX_TIMEOUT_MS).optional(),
@@ -52,8 +59,11 @@ export const requestStep = defineStep({
 });
 
 /** The pipeline's headers win; the run's trace context joins unless the pipeline sets its own. */
-function requestHeaders({ headers, body }: RequestInput, traceparent: string | undefined): Headers {
+function requestHeaders({ headers, secretHeaders, auth, body }: RequestInput, traceparent: string | undefined): Headers {
   const result = new Headers(headers);
+  for (const [name, value] of Object.entries(secretHeaders)) result.set(name, value);
+  if (auth?.bearer !== undefined) result.set('authorization', `Bearer ${auth.bearer}`);
+  if (auth?.basic) result.set('authorization', `Basic ${Buffer.from(`${auth.basic.username}:${auth.basic.password}`).toString('base64')}`);
   if (body !== undefined && typeof body !== 'string' && !result.has('content-type')) result.set('content-type', 'application/json');
   if (traceparent && !result.has('traceparent')) result.set('traceparent', traceparent);
   return result;

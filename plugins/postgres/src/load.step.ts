@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineStep, StepError } from '../../sdk/src/index.js';
+import { defineStep, secret, StepError } from '../../sdk/src/index.js';
 import { withConnection } from './connect.js';
 import { COLUMN_PATTERN, columnsOf, insertStatement, MAX_PARAMETERS, TABLE_PATTERN } from './sql.js';
 
@@ -9,7 +9,7 @@ export const loadStep = defineStep({
   description: 'Inserts rows (objects keyed by column) in batches, in one transaction: all rows or none. With mode upsert, rows whose `key` columns match an existing row update it.',
   input: z
     .strictObject({
-      connection: z.string().regex(/^postgres(ql)?:\/\//, { error: 'Must be a postgres:// URL' }),
+      connection: secret(z.string().regex(/^postgres(ql)?:\/\//, { error: 'Must be a postgres:// URL' })),
       table: z.string().regex(TABLE_PATTERN, { error: 'Must be table or schema.table (letters, digits, _)' }),
       rows: z.array(z.record(z.string().regex(COLUMN_PATTERN, { error: 'Column names must be letters, digits and _' }), z.json())).max(100_000),
       mode: z.enum(['insert', 'upsert']).default('insert'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineStep } from '../../sdk/src/index.js';
+import { defineStep, secret } from '../../sdk/src/index.js';
 import { withConnection } from './connect.js';
 
 export const queryStep = defineStep({
@@ -7,7 +7,7 @@ export const queryStep = defineStep({
   title: 'Run a SQL query',
   description: 'Runs one statement with $1, $2, … parameters and outputs its rows. Pass the connection as a secret: `connection: ${{ secrets.WAREHOUSE_URL }}`.',
   input: z.strictObject({
-    connection: z.string().regex(/^postgres(ql)?:\/\//, { error: 'Must be a postgres:// URL' }),
+    connection: secret(z.string().regex(/^postgres(ql)?:\/\//, { error: 'Must be a postgres:// URL' })),
     sql: z.string().min(1).max(100_000),
     params: z.array(z.json()).max(10_000).default([]),
   }),

@@ -7,7 +7,8 @@ import { validatePipeline, type PipelineValidation, type ValidateOptions } from 
 const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
 const object = (properties: Record<string, object>, required: string[] = []) => ({ $schema: DRAFT, type: 'object', properties, required, additionalProperties: false });
 
-const queryStep = { inputSchema: object({ connection: { type: 'string' }, sql: { type: 'string' }, params: { type: 'array' } }, ['connection', 'sql']) };
+const SECRET = { type: 'string', writeOnly: true, 'x-baton-secret': true };
+const queryStep = { inputSchema: object({ connection: SECRET, sql: { type: 'string' }, params: { type: 'array' } }, ['connection', 'sql']) };
 const catalog = inMemoryPluginCatalog({
   postgres: [
     { version: '1.0.0', digest: 'sha256:pg100', steps: { query: queryStep } },
@@ -22,7 +23,10 @@ const catalog = inMemoryPluginCatalog({
       steps: {
         request: {
           inputSchema: object(
-            { url: { type: 'string', format: 'uri' }, method: { enum: ['GET', 'POST'] }, retries: { type: 'integer', minimum: 0 }, headers: { type: 'object', additionalProperties: { type: 'string' } } },
+            {
+              url: { type: 'string', format: 'uri' }, method: { enum: ['GET', 'POST'] }, retries: { type: 'integer', minimum: 0 },
+              headers: { type: 'object', additionalProperties: { type: 'string' } }, secretHeaders: { type: 'object', additionalProperties: SECRET },
+            },
             ['url'],
           ),
         },
@@ -229,26 +233,51 @@ describe('validatePipeline', () => {
   });
 
   describe('regular expressions in input schemas', () => {
-    it('refuses pattern and patternProperties at any depth, with their paths', () => {
+    it('accepts pattern and patternProperties that RE2 runs, at any depth', () => {
       const raw = withChanges((d) => {
         d.inputs.code = { type: 'string', pattern: '^[A-Z]{3}$' };
         d.inputs.address = {
           type: 'object',
-          properties: { zip: { type: 'string', pattern: '^\\d{5}$' }, lines: { type: 'array', items: { anyOf: [{ type: 'string', pattern: '.+' }, { type: 'null' }] } } },
+          properties: { zip: { type: 'string', pattern: '^\\d{5}$' }, lines: { type: 'array', items: { anyOf: [{ type: 'string', pattern: '^(a+)+$' }, { type: 'null' }] } } },
           patternProperties: { '^x-': { type: 'string' } },
         };
-        d.inputs.labels = { type: 'object', additionalProperties: { type: 'string' }, propertyNames: { pattern: '^[a-z]+$' }, $defs: { tag: { pattern: 'a' } } };
+      });
+      expect(validate(raw).valid).toBe(true);
+    });
+
+    it('refuses the patterns RE2 cannot run (backreferences, lookaround), naming each with its path', () => {
+      const raw = withChanges((d) => {
+        d.inputs.code = { type: 'string', pattern: '^(a)\\1$' };
+        d.inputs.address = {
+          type: 'object',
+          properties: { lines: { type: 'array', items: { anyOf: [{ type: 'string', pattern: '(?=x)' }, { type: 'null' }] } } },
+          patternProperties: { '^(?<!y)x-': { type: 'string' } },
+        };
+        d.inputs.labels = { type: 'object', propertyNames: { pattern: '^[a-z]+$' }, $defs: { tag: { pattern: '(?<n>a)\\k<n>' } } };
       });
 
-      const patternMessage = expect.stringMatching(/^`pattern` is not allowed in input schemas: the running time of a regular expression cannot be bounded\. Use `enum`, a `format`/);
       expect(problemsFor(raw)).toEqual([
-        { path: 'inputs.code.pattern', message: patternMessage },
-        { path: 'inputs.address.properties.zip.pattern', message: patternMessage },
-        { path: 'inputs.address.properties.lines.items.anyOf[0].pattern', message: patternMessage },
-        { path: 'inputs.address.patternProperties', message: expect.stringMatching(/^`patternProperties` is not allowed in input schemas: .*List the properties under `properties`/) },
-        { path: 'inputs.labels.propertyNames.pattern', message: patternMessage },
-        { path: 'inputs.labels.$defs.tag.pattern', message: patternMessage },
+        { path: 'inputs.code.pattern', message: expect.stringMatching(/^\/\^\(a\)\\1\$\/ uses a backreference/) },
+        { path: 'inputs.address.properties.lines.items.anyOf[0].pattern', message: expect.stringMatching(/uses lookaround/) },
+        { path: 'inputs.address.patternProperties.^(?<!y)x-', message: expect.stringMatching(/uses lookaround/) },
+        { path: 'inputs.labels.$defs.tag.pattern', message: expect.stringMatching(/uses a named backreference/) },
       ]);
+    });
+
+    it('checks a step\'s literal inputs against its plugin\'s pattern with RE2, within a budget', () => {
+      const catalog = inMemoryPluginCatalog({
+        evil: [{ version: '1.0.0', digest: 'sha256:evil', steps: { check: { inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } } } } } }],
+      });
+      const started = performance.now();
+      const result = validatePipeline({ apiVersion: 'baton/v1', kind: 'Pipeline', name: 'p', steps: { c: { uses: 'evil/check@^1', with: { s: `${'a'.repeat(34)}!` } } } }, catalog);
+      expect(result).toEqual({ valid: false, problems: [{ path: 'steps.c.with.s', message: 'Must match pattern "^(a+)+$"' }] });
+      expect(performance.now() - started).toBeLessThan(1_000);
+
+      const long = validatePipeline(
+        { apiVersion: 'baton/v1', kind: 'Pipeline', name: 'p', steps: { c: { uses: 'evil/check@^1', with: { s: 'a'.repeat(200_000) } } } },
+        inMemoryPluginCatalog({ evil: [{ version: '1.0.0', digest: 'sha256:evil2', steps: { check: { inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '(?:(?:a|b){1,20}){1,20}$' } } } } } }] }),
+      );
+      expect(long).toMatchObject({ valid: false, budgetExceeded: true, problems: [{ path: 'steps.c.with', message: expect.stringMatching(/examined more text than allowed/) }] });
     });
 
     it('does not mistake a property, enum value or default named pattern for the keyword', () => {
@@ -462,6 +491,35 @@ describe('validatePipeline', () => {
         { path: 'steps.publish.if', message: "Secrets can only be passed to a step's `with`" },
         { path: 'outputs.leaked', message: "Secrets can only be passed to a step's `with`" },
       ]);
+    });
+
+    it('accepts a secret as the whole value of a field the plugin declares secret', () => {
+      const raw = withChanges((d) => {
+        d.steps['per-region'].with = { url: 'https://x.example', secretHeaders: { 'X-Api-Key': '${{ secrets.TOKEN }}' } };
+      });
+      expect(validate(raw).valid).toBe(true);
+    });
+
+    it('refuses a secret in a field the plugin does not declare secret, naming the path and the secret fields', () => {
+      const raw = withChanges((d) => {
+        d.steps['per-region'].with = { url: 'https://x.example', headers: { authorization: '${{ secrets.TOKEN }}' } };
+        d.steps.extract.with = { connection: '${{ secrets.WAREHOUSE_URL }}', sql: '${{ secrets.WAREHOUSE_URL }}', params: ['${{ secrets.PIN }}'] };
+      });
+      expect(problemsFor(raw)).toEqual([
+        { path: 'steps.extract.with.sql', message: expect.stringMatching(/^`\$\{\{ secrets.WAREHOUSE_URL \}\}` can only be written in a field `postgres\/query@1.2.0` declares secret \(its secret fields are `connection`\)/) },
+        { path: 'steps.extract.with.params[0]', message: expect.stringMatching(/^`\$\{\{ secrets.PIN \}\}` can only be written in a field `postgres\/query@1.2.0`/) },
+        { path: 'steps.per-region.with.headers.authorization', message: expect.stringContaining('its secret fields are `secretHeaders.*`') },
+      ]);
+    });
+
+    it('refuses a secret in a declared field of a plugin the tenant has not approved for it', () => {
+      const approving = inMemoryPluginCatalog({ postgres: [{ version: '1.2.0', digest: 'sha256:pg120', steps: { query: queryStep } }] }, { postgres: ['OTHER'] });
+      const result = validatePipeline(
+        { apiVersion: 'baton/v1', kind: 'Pipeline', name: 'p', steps: { q: { uses: 'postgres/query@^1', with: { connection: '${{ secrets.WAREHOUSE_URL }}', sql: 'select 1' } } } },
+        approving,
+        { secretsAvailable: true },
+      );
+      expect(problemsOf(result)).toEqual([{ path: 'steps.q.with.connection', message: expect.stringMatching(/^Plugin `postgres` is not approved for secret WAREHOUSE_URL: a tenant admin approves it with POST \/v1\/plugins\/postgres\/enable/) }]);
     });
 
     it('rejects item outside the with of a forEach step', () => {

@@ -3,13 +3,15 @@ import addFormats from 'ajv-formats';
 import semver from 'semver';
 import type { z } from 'zod';
 import { parseDuration } from '../../../workers/contracts/duration.js';
-import { containsExpression, inspectTemplate, type ExpressionReference, type TemplateInspection } from '../../../workers/contracts/expressions.js';
+import { containsExpression, inspectTemplate, MAX_REGEX_WORK, type ExpressionReference, type TemplateInspection } from '../../../workers/contracts/expressions.js';
+import { ajvRegExp, ExpressionBudgetError, RegexBudget, regexProblem } from '../../../workers/contracts/safe-regex.js';
 import { findCycle, topologicalOrder, upstreamOf } from '../../../workers/contracts/graph.js';
 import { isChildRunStep } from '../../../workers/contracts/run.contract.js';
 import { DEFAULT_RETRY, failureHandlerId, type PinnedStep, type PipelineDefinition, type RetryPolicyDefinition, type StepDefinition } from '../../../workers/contracts/pipeline.contract.js';
 import type { FieldProblem } from '../../common/errors/baton-error.js';
 import { formatPath } from '../../common/validation/zod.js';
 import { PipelineDefinitionSchema } from './pipeline-definition.schema.js';
+import { checkSecretPlacements } from './secret-placement-check.js';
 
 export const MAX_DEFINITION_BYTES = 256 * 1024;
 const ROOT_PATH = '(definition)';
@@ -19,6 +21,8 @@ export interface PluginCatalogView {
   versions(plugin: string): PluginVersionView[];
   /** Why a known plugin has no usable version for this tenant (not enabled, not approved, yanked). */
   unavailableBecause?(plugin: string): string | undefined;
+  /** Whether the tenant approved `plugin` to receive secret `name` in its secret fields; all when left out. */
+  secretApproved?(plugin: string, name: string): boolean;
 }
 
 export interface PluginVersionView {
@@ -32,7 +36,8 @@ export type ValidationProblem = FieldProblem;
 
 export type PipelineValidation =
   | { valid: true; definition: PipelineDefinition; pins: Record<string, PinnedStep>; order: string[] }
-  | { valid: false; problems: ValidationProblem[] };
+  /** `budgetExceeded`: checking the definition took more regex work than one validation may. */
+  | { valid: false; problems: ValidationProblem[]; budgetExceeded?: true };
 
 type Report = (path: string, message: string) => void;
 
@@ -69,11 +74,15 @@ export function validatePipeline(raw: unknown, catalog: PluginCatalogView, opts:
   // onFailure handlers are checked and pinned like steps, under ids no step can have.
   const handlers = Object.fromEntries((definition.onFailure ?? []).map((handler, i) => [failureHandlerId(i), handler as StepDefinition]));
   const pins = resolvePins({ ...definition.steps, ...handlers }, catalog, report);
-  checkStepInputs({ ...definition.steps, ...handlers }, pins, catalog, report);
+  const budgetExceeded = checkStepInputs({ ...definition.steps, ...handlers }, pins, catalog, report);
   checkChildRunSteps({ ...definition.steps, ...handlers }, pins, report);
+  if (opts.secretsAvailable) {
+    const placement = { stepPath, inputSchemaOf: (pin: PinnedStep) => inputSchemaOf(pin, catalog), secretApproved: catalog.secretApproved?.bind(catalog) };
+    checkSecretPlacements({ ...definition.steps, ...handlers }, pins, placement, report);
+  }
   checkExpressions(definition, report, opts.secretsAvailable ?? false);
 
-  if (problems.length > 0) return { valid: false, problems };
+  if (problems.length > 0) return { valid: false, problems, ...(budgetExceeded && { budgetExceeded }) };
   return { valid: true, definition, pins, order: topologicalOrder(definition.steps) };
 }
 
@@ -104,7 +113,9 @@ function schemaProblems(error: z.ZodError): ValidationProblem[] {
 function checkInputs(definition: PipelineDefinition, report: Report): void {
   const inputs = definition.inputs ?? {};
   for (const [name, schema] of Object.entries(inputs)) {
-    forEachRegexKeyword(schema, ['inputs', name], (keyword, path) => report(formatPath(path), REGEX_KEYWORD_PROBLEMS[keyword]));
+    const regexProblems = schemaRegexProblems(schema, ['inputs', name]);
+    for (const problem of regexProblems) report(problem.path, problem.message);
+    if (regexProblems.length) continue;
     const compiled = compileSchema(userSchemas(), schema);
     if (typeof compiled === 'string') report(`inputs.${name}`, `Not a valid JSON Schema: ${compiled}`);
   }
@@ -114,16 +125,22 @@ function checkInputs(definition: PipelineDefinition, report: Report): void {
 }
 
 /**
- * Run inputs are checked on the API's event loop, where ajv runs `pattern` with the backtracking
- * RegExp engine: one crafted pattern or input could stall every request for seconds.
+ * Every `pattern` and `patternProperties` regex in a schema that RE2 cannot run (ajv runs them with
+ * RE2, see newAjv), at its path: `inputs.code.pattern`, `inputs.tags.patternProperties.^x-`.
  */
-const REGEX_KEYWORD_PROBLEMS = {
-  pattern:
-    '`pattern` is not allowed in input schemas: the running time of a regular expression cannot be bounded. Use `enum`, a `format` (date, date-time, email, uri, uuid, …) or `minLength`/`maxLength` instead',
-  patternProperties:
-    '`patternProperties` is not allowed in input schemas: the running time of a regular expression cannot be bounded. List the properties under `properties`, or constrain the others with `additionalProperties` and `propertyNames` (`enum`, `maxLength`)',
-} as const;
-type RegexKeyword = keyof typeof REGEX_KEYWORD_PROBLEMS;
+export function schemaRegexProblems(schema: unknown, path: PropertyKey[]): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  forEachRegexKeyword(schema, path, (keyword, at, value) => {
+    const patterns = keyword === 'pattern' ? [[at, value]] : Object.keys(value as object).map((key) => [[...at, key], key]);
+    for (const [where, pattern] of patterns as Array<[PropertyKey[], unknown]>) {
+      const problem = typeof pattern === 'string' ? regexProblem(pattern, 'u') : undefined;
+      if (problem) problems.push({ path: formatPath(where), message: problem });
+    }
+  });
+  return problems;
+}
+
+type RegexKeyword = 'pattern' | 'patternProperties';
 
 /** Keywords whose value is a schema, or an array of schemas (draft 2020-12 and draft-07, which ajv also reads). */
 const SUBSCHEMA_KEYWORDS = new Set([
@@ -138,10 +155,10 @@ const SUBSCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', 'depe
  * Walks schema positions only, so a property named `pattern`, or an `enum` or `default` value
  * holding one, is not mistaken for the keyword.
  */
-function forEachRegexKeyword(schema: unknown, path: PropertyKey[], found: (keyword: RegexKeyword, path: PropertyKey[]) => void): void {
+function forEachRegexKeyword(schema: unknown, path: PropertyKey[], found: (keyword: RegexKeyword, path: PropertyKey[], value: unknown) => void): void {
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return;
   for (const [keyword, value] of Object.entries(schema)) {
-    if (Object.hasOwn(REGEX_KEYWORD_PROBLEMS, keyword)) found(keyword as RegexKeyword, [...path, keyword]);
+    if (keyword === 'pattern' || (keyword === 'patternProperties' && value !== null && typeof value === 'object')) found(keyword, [...path, keyword], value);
     if (SUBSCHEMA_KEYWORDS.has(keyword)) {
       if (Array.isArray(value)) value.forEach((item, index) => forEachRegexKeyword(item, [...path, keyword, index], found));
       else forEachRegexKeyword(value, [...path, keyword], found);
@@ -151,12 +168,17 @@ function forEachRegexKeyword(schema: unknown, path: PropertyKey[], found: (keywo
   }
 }
 
+/** The budget of the validation under way: ajv calls the regex engine synchronously, inside it. */
+let regexBudget: RegexBudget | undefined;
+const schemaRegExp = ajvRegExp(() => regexBudget);
+
 // Strict about keywords in schemas users write (a misspelt keyword is a mistake), lenient for plugin schemas.
 const userSchemas = once(() => newAjv({ strictSchema: true, strictTypes: false, strictTuples: false, strictRequired: false }));
 const pluginSchemas = once(() => newAjv({ strict: false }));
 
 function newAjv(strictness: Pick<Options, 'strict' | 'strictSchema' | 'strictTypes' | 'strictTuples' | 'strictRequired'>): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, logger: false, ...strictness });
+  // `pattern` and `patternProperties` run on RE2, never on the backtracking RegExp engine.
+  const ajv = new Ajv2020({ allErrors: true, logger: false, code: { regExp: schemaRegExp }, ...strictness });
   addFormats.default(ajv);
   return ajv;
 }
@@ -166,7 +188,7 @@ function once<T>(create: () => T): () => T {
   return () => (value ??= create());
 }
 
-/** Why a plugin step's JSON Schema does not compile, if it does not: checked when a version is published. */
+/** Why a plugin step's JSON Schema does not compile, if it does not: checked when a version is published (schemaRegexProblems first). */
 export function pluginSchemaProblem(schema: object): string | undefined {
   const compiled = compileSchema(pluginSchemas(), schema);
   return typeof compiled === 'string' ? compiled : undefined;
@@ -329,22 +351,37 @@ function checkChildRunSteps(steps: Record<string, StepDefinition>, pins: Record<
   }
 }
 
-/** `with` against the step's input schema, for literal values only: expressions are checked at run time. */
-function checkStepInputs(steps: Record<string, StepDefinition>, pins: Record<string, PinnedStep>, catalog: PluginCatalogView, report: Report): void {
-  for (const [id, pin] of Object.entries(pins)) {
-    const schema = inputSchemaOf(pin, catalog);
-    if (!schema) continue;
-    const validate = stepInputValidator(pin, schema);
-    if (typeof validate === 'string') {
-      report(`${stepPath(id)}.uses`, `The input schema of \`${pin.plugin}/${pin.step}@${pin.version}\` is broken: ${validate}`);
-      continue;
+/**
+ * `with` against the step's input schema, for literal values only: expressions are checked at run
+ * time. Returns true when the schemas' regexes ran out of budget (the rest is then not checked).
+ */
+function checkStepInputs(steps: Record<string, StepDefinition>, pins: Record<string, PinnedStep>, catalog: PluginCatalogView, report: Report): boolean {
+  regexBudget = new RegexBudget(MAX_REGEX_WORK, 'Checking the steps\' inputs');
+  try {
+    for (const [id, pin] of Object.entries(pins)) {
+      const schema = inputSchemaOf(pin, catalog);
+      if (!schema) continue;
+      const validate = stepInputValidator(pin, schema);
+      if (typeof validate === 'string') {
+        report(`${stepPath(id)}.uses`, `The input schema of \`${pin.plugin}/${pin.step}@${pin.version}\` is broken: ${validate}`);
+        continue;
+      }
+      const input = steps[id].with ?? {};
+      try {
+        if (validate(input)) continue;
+      } catch (error) {
+        if (!(error instanceof ExpressionBudgetError)) throw error;
+        report(`${stepPath(id)}.with`, error.message);
+        return true;
+      }
+      for (const error of validate.errors ?? []) {
+        const problem = withProblem(`${stepPath(id)}.with`, input, error);
+        if (problem) report(problem.path, problem.message);
+      }
     }
-    const input = steps[id].with ?? {};
-    if (validate(input)) continue;
-    for (const error of validate.errors ?? []) {
-      const problem = withProblem(`${stepPath(id)}.with`, input, error);
-      if (problem) report(problem.path, problem.message);
-    }
+    return false;
+  } finally {
+    regexBudget = undefined;
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretNameParam } from '../../secrets/dto/secrets.dto.js';
 
 export const pluginNameParam = z.string().regex(/^[a-z0-9-]{1,64}$/, { message: 'Must match [a-z0-9-]{1,64}' });
 export const pluginVersionParam = z.string().min(1).max(64);
@@ -15,6 +16,8 @@ export type AddPublisherKeyBody = z.output<typeof AddPublisherKeyBody>;
 export const EnablePluginBody = z.strictObject({
   /** Whose egress, secrets and raw network to approve; the highest version that is not yanked when left out. */
   version: z.string().min(1).max(64).optional(),
+  /** Tenant secrets pipelines may pass to the plugin's secret input fields (added to those approved before). */
+  secrets: z.array(secretNameParam).max(100).optional(),
 });
 export type EnablePluginBody = z.output<typeof EnablePluginBody>;
 
