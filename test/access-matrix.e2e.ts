@@ -181,6 +181,7 @@ const MATRIX: Record<string, RouteSpec> = {
   'GET /v1/plugins/:name/versions/:version': { access: [...VIEWER, 'publisher'], foreign: 'shared', call: (fx) => ({ path: `/v1/plugins/${fx.plugin.name}/versions/${fx.plugin.version}` }) },
   'POST /v1/plugins/:name/enable': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/plugins/quality/enable', body: {} }) },
   'POST /v1/plugins/:name/disable': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/plugins/quality/disable' }) },
+  'PUT /v1/plugins/:name/network': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/plugins/postgres/network', body: { endpoints: ['db.example.com:5432'] } }) },
   // Another tenant sees the plugin in the catalogue, so it is told it does not own it (403), not 404.
   'POST /v1/plugins/:name/versions/:version/yank': { access: [...OPERATOR, 'publisher'], foreign: 'shared', foreignRefused: 403, call: (fx) => ({ path: `/v1/plugins/${fx.plugin.name}/versions/${fx.plugin.version}/yank` }) },
   'POST /v1/publishers/keys': { access: PUBLISHER, foreign: 'own', call: () => ({ path: '/v1/publishers/keys', body: { publicKey: generatePublisherKeyPair().publicKeyPem } }), reached: [409] },

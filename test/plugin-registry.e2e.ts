@@ -251,8 +251,7 @@ describe('plugin registry', () => {
     const db = await new DataSource({ type: 'postgres', url: inject('databaseUrl') }).initialize();
     try {
       const config = { pluginsDir: packages, firstPartySigningKey: () => generatePublisherKeyPair().privateKeyPem } as unknown as RuntimeConfig;
-      // Publishing at start-up consults no plan, so no entitlements are needed.
-      await new PluginRegistryService(new PluginRegistryRepository(db), undefined as never, config).onModuleInit();
+      await new PluginRegistryService(new PluginRegistryRepository(db), config).onModuleInit();
     } finally {
       await db.destroy();
     }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import { v7 as uuidV7 } from 'uuid';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
 import type { ModelStage } from './dto/models.dto.js';
 
@@ -204,7 +204,8 @@ export class ModelsRepository {
     await tx.query(
       `INSERT INTO model_stage_change (id, tenant_id, model_id, version_id, version, from_stage, to_stage, reason, actor_kind, actor_id, comment)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [randomUUID(), tenantId, modelId, row.id, row.version, from, to, reason, actor.kind, actor.id, comment],
+      // Time-ordered ids: changes made in the same millisecond (an archive and a promote) keep their order in the history.
+      [uuidV7(), tenantId, modelId, row.id, row.version, from, to, reason, actor.kind, actor.id, comment],
     );
   }
 }

@@ -14,8 +14,13 @@ export function permissionsOf(manifest: PackageManifest): PluginPermissions {
   return { egress: union((s) => s.egress), secrets: union((s) => s.secrets), network: [...networkPatternsOf(manifest)].sort() };
 }
 
+/** In approved secrets: any of the tenant's secrets (how a verified plugin nobody configured is written down). */
+export const ANY_SECRET = '*';
+
+export const approvesSecret = (approved: readonly string[], name: string) => approved.includes(ANY_SECRET) || approved.includes(name);
+
 const within = (asked: PluginPermissions, approved: PluginPermissions) =>
-  asked.egress.every((host) => approved.egress.includes(host)) && asked.secrets.every((name) => approved.secrets.includes(name)) && asked.network.every((pattern) => approved.network.includes(pattern));
+  asked.egress.every((host) => approved.egress.includes(host)) && asked.secrets.every((name) => approvesSecret(approved.secrets, name)) && asked.network.every((pattern) => approved.network.includes(pattern));
 
 /** A tenant's view of one plugin: a verified publisher's plugin is on with all it asks, until the tenant says otherwise. */
 export function tenantAccess(setting: TenantPluginRow | undefined, verified: boolean): { enabled: boolean; approved: PluginPermissions | 'all' } {

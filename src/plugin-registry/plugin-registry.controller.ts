@@ -6,12 +6,13 @@ import { AcceptsPackages } from '../common/uploads/package-uploads.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { ValidBody, ValidParam } from '../common/validation/zod.js';
 import { AddPublisherKeyBody, EnablePluginBody, SetNetworkBody, keyIdParam, pluginNameParam, pluginVersionParam } from './dto/plugin-registry.dto.js';
+import { PluginApprovalsService } from './plugin-approvals.service.js';
 import { PluginRegistryService } from './plugin-registry.service.js';
 
 @ApiTags('plugins')
 @Controller('v1/plugins')
 export class PluginRegistryController {
-  constructor(private readonly registry: PluginRegistryService) {}
+  constructor(private readonly registry: PluginRegistryService, private readonly approvals: PluginApprovalsService) {}
 
   /** Publishes a signed package (`baton plugin publish` uploads it). */
   @Post()
@@ -50,21 +51,21 @@ export class PluginRegistryController {
   @Roles('admin')
   @HttpCode(200)
   enable(@CurrentPrincipal() principal: Principal, @ValidParam('name', pluginNameParam) name: string, @ValidBody(EnablePluginBody) body: EnablePluginBody) {
-    return this.registry.enable(principal, name, body);
+    return this.approvals.enable(principal, name, body);
   }
 
   /** The `host:port` endpoints this tenant lets the plugin's steps connect to (raw network, through the worker's relay). */
   @Put(':name/network')
   @Roles('admin')
   setNetwork(@CurrentPrincipal() principal: Principal, @ValidParam('name', pluginNameParam) name: string, @ValidBody(SetNetworkBody) body: SetNetworkBody) {
-    return this.registry.setNetwork(principal, name, body);
+    return this.approvals.setNetwork(principal, name, body);
   }
 
   @Post(':name/disable')
   @Roles('admin')
   @HttpCode(200)
   disable(@CurrentPrincipal() principal: Principal, @ValidParam('name', pluginNameParam) name: string) {
-    return this.registry.disable(principal, name);
+    return this.approvals.disable(principal, name);
   }
 
   /** Hides a version from new pipeline versions; those already pinned to it keep running it. The publishing tenant's publisher or operator (API.md). */
@@ -79,7 +80,7 @@ export class PluginRegistryController {
 @ApiTags('plugins')
 @Controller('v1/publishers/keys')
 export class PublisherKeysController {
-  constructor(private readonly registry: PluginRegistryService) {}
+  constructor(private readonly registry: PluginRegistryService, private readonly approvals: PluginApprovalsService) {}
 
   /** Registers an Ed25519 public key; the first one also claims the tenant's publisher name. */
   @Post()

@@ -2,20 +2,18 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import semver from 'semver';
 import { PackageArchiveError, readPackageArchive, type PackageFiles } from '../../plugins/sdk/src/package/package-archive.js';
 import { FIRST_PARTY_PUBLISHER, type PackageManifest } from '../../plugins/sdk/src/package/package-manifest.js';
-import { endpointAllowed, formatEndpoint, parseEndpoint } from '../../plugins/sdk/src/network-endpoints.js';
 import { ed25519PublicKey, keyIdOf } from '../../plugins/sdk/src/package/signing.js';
 import type { Principal } from '../common/auth/principal.js';
-import { EntitlementsService } from '../billing/entitlements.service.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import type { PluginCatalogView, PluginVersionView } from '../pipelines/definition/pipeline-validator.js';
-import type { AddPublisherKeyBody, EnablePluginBody, SetNetworkBody } from './dto/plugin-registry.dto.js';
-import { permissionsOf, tenantAccess, usableBy, type PluginPermissions } from './plugin-permissions.js';
+import type { AddPublisherKeyBody } from './dto/plugin-registry.dto.js';
+import { approvesSecret, permissionsOf, tenantAccess, usableBy } from './plugin-permissions.js';
 import { readFirstPartyPackages } from './first-party-packages.js';
 import { verifyPackage } from './package-verification.js';
 import { PluginRegistryError } from './plugin-registry.errors.js';
 import { PluginRegistryRepository, type PluginVersionRow, type PublisherKeyRow, type TenantPluginRow } from './plugin-registry.repository.js';
 
-const highest = (rows: PluginVersionRow[]) => rows.filter((r) => !r.yankedAt).sort((a, b) => semver.rcompare(a.version, b.version))[0];
+export const highest = (rows: PluginVersionRow[]) => rows.filter((r) => !r.yankedAt).sort((a, b) => semver.rcompare(a.version, b.version))[0];
 
 const versionSummary = (row: PluginVersionRow) => ({ version: row.version, digest: row.digest, yanked: row.yankedAt !== null, publishedAt: row.createdAt.toISOString() });
 const stepSummary = (manifest: PackageManifest) =>
@@ -26,7 +24,7 @@ const keySummary = (key: PublisherKeyRow) => ({ id: key.id, publisher: key.publi
 export class PluginRegistryService implements OnModuleInit {
   private readonly logger = new Logger(PluginRegistryService.name);
 
-  constructor(private readonly registry: PluginRegistryRepository, private readonly entitlements: EntitlementsService, @Inject(BATON_CONFIG) private readonly config: RuntimeConfig) {}
+  constructor(private readonly registry: PluginRegistryRepository, @Inject(BATON_CONFIG) private readonly config: RuntimeConfig) {}
 
   async onModuleInit(): Promise<void> {
     const published = await this.publishFirstParty();
@@ -152,55 +150,6 @@ export class PluginRegistryService implements OnModuleInit {
     return versionSummary((await this.registry.versions(name)).find((v) => v.version === version)!);
   }
 
-  /**
-   * Enables the plugin for the caller's tenant and approves what `version` (default: the highest)
-   * asks for, and the tenant secrets named in `secrets` for the plugin's secret input fields.
-   */
-  async enable(principal: Principal, name: string, body: EnablePluginBody) {
-    const rows = await this.requireVersions(name);
-    await this.entitlements.assertPluginsAllowed(principal.tenantId, [name]);
-    const chosen = body.version === undefined ? highest(rows) : rows.find((v) => v.version === body.version);
-    if (!chosen) throw new PluginRegistryError('version_not_found', body.version ? `${name}@${body.version} was not found` : `Every version of ${name} is yanked`);
-    if (chosen.yankedAt) throw new PluginRegistryError('version_yanked', `${name}@${chosen.version} is yanked`);
-    const current = (await this.registry.tenantPlugins(principal.tenantId)).find((s) => s.plugin === name);
-    const asked = permissionsOf(chosen.manifest);
-    // Approvals add up: approving 1.1 does not withdraw what 1.0 was granted while pipelines pin it.
-    const approved: PluginPermissions = {
-      egress: [...new Set([...(current?.approvedEgress ?? []), ...asked.egress])].sort(),
-      secrets: [...new Set([...(current?.approvedSecrets ?? []), ...asked.secrets, ...(body.secrets ?? [])])].sort(),
-      network: [...new Set([...(current?.approvedNetwork ?? []), ...asked.network])].sort(),
-    };
-    const networkEndpoints = current?.networkEndpoints ?? [];
-    await this.registry.setTenantPlugin(principal.tenantId, { plugin: name, enabled: true, approvedEgress: approved.egress, approvedSecrets: approved.secrets, approvedNetwork: approved.network, networkEndpoints });
-    return { name, enabled: true, approved, networkEndpoints };
-  }
-
-  /** New pipeline versions can no longer use the plugin; versions already pinned keep their pins. */
-  async disable(principal: Principal, name: string) {
-    await this.requireVersions(name);
-    const current = (await this.registry.tenantPlugins(principal.tenantId)).find((s) => s.plugin === name);
-    await this.registry.setTenantPlugin(principal.tenantId, { plugin: name, enabled: false, approvedEgress: current?.approvedEgress ?? [], approvedSecrets: current?.approvedSecrets ?? [], approvedNetwork: current?.approvedNetwork ?? [], networkEndpoints: current?.networkEndpoints ?? [] });
-    return { name, enabled: false };
-  }
-
-  /**
-   * The concrete endpoints the plugin's steps may open connections to, replacing the list. Each must
-   * match a `network` pattern the tenant approved for the plugin (by enabling a version asking for it).
-   */
-  async setNetwork(principal: Principal, name: string, body: SetNetworkBody) {
-    const rows = await this.requireVersions(name);
-    const current = (await this.registry.tenantPlugins(principal.tenantId)).find((s) => s.plugin === name);
-    // A verified plugin nobody configured yet has everything its versions ask approved: kept so when written down.
-    const all = rows.filter((v) => !v.yankedAt).map((v) => permissionsOf(v.manifest));
-    const union = (pick: (p: PluginPermissions) => string[]) => [...new Set(all.flatMap(pick))].sort();
-    const setting = current ?? (rows[0]!.verified
-      ? { enabled: true, approvedEgress: union((p) => p.egress), approvedSecrets: union((p) => p.secrets), approvedNetwork: union((p) => p.network) }
-      : { enabled: false, approvedEgress: [], approvedSecrets: [], approvedNetwork: [] });
-    const networkEndpoints = [...new Set(body.endpoints.map((text, index) => approvableEndpoint(text, index, setting.approvedNetwork)))].sort();
-    await this.registry.setTenantPlugin(principal.tenantId, { ...setting, plugin: name, networkEndpoints });
-    return { name, networkEndpoints };
-  }
-
   /** What the pipeline validator may pin for this tenant: enabled plugins, approved, not yanked. */
   async catalog(tenantId: string): Promise<PluginCatalogView> {
     const [rows, settings] = await Promise.all([this.registry.allVersions(), this.registry.tenantPlugins(tenantId)]);
@@ -225,7 +174,7 @@ export class PluginRegistryService implements OnModuleInit {
         const versions = byName.get(plugin);
         if (!versions) return false;
         const { approved } = tenantAccess(settingOf.get(plugin), versions[0]!.verified);
-        return approved === 'all' || approved.secrets.includes(secret);
+        return approved === 'all' || approvesSecret(approved.secrets, secret);
       },
     };
   }
@@ -274,7 +223,7 @@ export class PluginRegistryService implements OnModuleInit {
     };
   }
 
-  private async requireVersions(name: string): Promise<PluginVersionRow[]> {
+  async requireVersions(name: string): Promise<PluginVersionRow[]> {
     const rows = await this.registry.versions(name);
     if (!rows.length) throw new PluginRegistryError('plugin_not_found', `Plugin ${name} was not found`);
     return rows;
@@ -290,19 +239,4 @@ function groupByName(rows: PluginVersionRow[]): Map<string, PluginVersionRow[]> 
 function toVersionView(row: PluginVersionRow): PluginVersionView {
   const steps = Object.fromEntries(row.manifest.steps.map((s) => [s.id, { inputSchema: s.inputSchema, outputSchema: s.outputSchema }]));
   return { version: row.version, digest: row.digest, steps };
-}
-
-/** `host:port` as the relay will compare it, if it matches a pattern the tenant approved for the plugin. */
-function approvableEndpoint(text: string, index: number, approvedNetwork: string[]): string {
-  const refuse = (code: 'invalid_endpoint' | 'endpoint_not_approvable', message: string): never => {
-    throw new PluginRegistryError(code, `endpoints.${index}: ${message}`, [{ path: `endpoints.${index}`, message }]);
-  };
-  const endpoint = parseEndpoint(text);
-  if (typeof endpoint === 'string') return refuse('invalid_endpoint', endpoint);
-  if (!endpointAllowed(endpoint, approvedNetwork)) {
-    refuse('endpoint_not_approvable', approvedNetwork.length
-      ? `${text} matches none of the approved patterns ${approvedNetwork.join(', ')}`
-      : 'the plugin has no approved network patterns: enable a version that declares `network` first');
-  }
-  return formatEndpoint(endpoint);
 }

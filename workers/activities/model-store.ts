@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { v7 as uuidV7 } from 'uuid';
 import { MODEL_NAME, MODEL_STAGES, type ModelCall, type ModelResult, type ModelStage, type ModelVersionInfo } from '../../plugins/sdk/src/step-models.js';
 import { inTransaction } from './pg-transaction.js';
 
@@ -117,7 +118,7 @@ export class ModelStore {
     await client.query(
       `INSERT INTO model_stage_change (id, tenant_id, model_id, version_id, version, from_stage, to_stage, reason, actor_kind, actor_id, run_id, step_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'step', $9, $10, $11)`,
-      [randomUUID(), caller.tenantId, modelId, row.id, row.version, from, to, reason, `${caller.runId}/${caller.stepId}`, caller.runId, caller.stepId],
+      [uuidV7(), caller.tenantId, modelId, row.id, row.version, from, to, reason, `${caller.runId}/${caller.stepId}`, caller.runId, caller.stepId],
     );
   }
 
