@@ -154,11 +154,17 @@ async function scratchDatabase(serverUrl: string, prefix: string, stops: Array<(
   const name = `${prefix}_${process.pid}_${Date.now()}`;
   const admin = new URL(serverUrl);
   await ensureDatabase(admin.toString(), name);
+  const server = admin.toString();
   stops.push(async () => {
-    const client = new pg.Client({ connectionString: admin.toString() });
+    const client = new pg.Client({ connectionString: server });
     await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.end();
+    try {
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    } catch (error) {
+      console.error(`could not drop the test database ${name}: ${(error as Error).message}`);
+    } finally {
+      await client.end();
+    }
   });
   admin.pathname = `/${name}`;
   return admin.toString();
