@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { hashSecretToken } from '../common/auth/secret-token.js';
+import { randomUUID } from 'node:crypto';
+import { hashSecretToken, newSecretToken } from '../common/auth/secret-token.js';
 import { API_KEY_PREFIX, ApiKeyVerifier } from '../common/auth/api-key.strategy.js';
 import type { Principal } from '../common/auth/principal.js';
 import { roleSatisfies } from '../common/auth/roles.js';
@@ -24,7 +24,7 @@ export class ApiKeysService extends ApiKeyVerifier {
 
   async create(principal: Principal, body: CreateApiKeyBody) {
     if (!roleSatisfies(principal.role, body.role)) throw new AccountsError('role_not_grantable', `You cannot create a key with role ${body.role}, which is above your own`);
-    const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const key = newSecretToken(API_KEY_PREFIX);
     const saved = await this.keys.insert({
       id: randomUUID(), tenantId: principal.tenantId, name: body.name, role: body.role,
       prefix: key.slice(0, 10), keyHash: hashSecretToken(key), createdBy: principal.userId ?? null,

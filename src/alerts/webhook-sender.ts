@@ -3,7 +3,6 @@ import { parseDuration } from '../../workers/contracts/duration.js';
 // The one address policy of the installation (what steps may reach through the egress broker),
 // reused so that a tenant's webhook URL is judged exactly like a step's request.
 import { EgressBroker } from '../common/egress/egress-broker.js';
-import { AddressPolicy } from '../common/egress/egress-policy.js';
 import { installationEndpoints, type EndpointConfig } from '../config/installation-endpoints.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 
@@ -24,17 +23,14 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 @Injectable()
 export class WebhookSender {
   private readonly broker: EgressBroker;
-  private readonly policy: AddressPolicy;
 
   constructor(@Inject(BATON_CONFIG) config: Pick<RuntimeConfig, 'ALERT_WEBHOOK_ALLOW_CIDRS' | 'ALERT_DELIVERY_TIMEOUT'> & EndpointConfig) {
-    const policy = { allowCidrs: config.ALERT_WEBHOOK_ALLOW_CIDRS, installation: installationEndpoints(config) };
-    this.policy = new AddressPolicy(policy);
-    this.broker = new EgressBroker({ ...policy, maxRedirects: 0, timeoutMs: parseDuration(config.ALERT_DELIVERY_TIMEOUT)!, maxResponseBytes: MAX_RESPONSE_BYTES });
+    this.broker = new EgressBroker({ allowCidrs: config.ALERT_WEBHOOK_ALLOW_CIDRS, installation: installationEndpoints(config), maxRedirects: 0, timeoutMs: parseDuration(config.ALERT_DELIVERY_TIMEOUT)!, maxResponseBytes: MAX_RESPONSE_BYTES });
   }
 
   /** Why `url` may not be called (`127.0.0.1 is a loopback address`), or null when it may. */
   async refusal(url: string): Promise<string | null> {
-    const vetted = await this.policy.vetUrl(new URL(url));
+    const vetted = await this.broker.policy.vetUrl(new URL(url));
     return typeof vetted === 'string' ? vetted : null;
   }
 

@@ -71,6 +71,14 @@ describe('a 40 MiB upload without a credential', () => {
     expect((forged as RawAnswer).head).toMatch(/^HTTP\/1\.1 401/);
   });
 
+  it('is refused before its body is read with a session a password change ended', async () => {
+    const tenant = await newTenant();
+    await api().post('/v1/account/password').set('authorization', `Bearer ${tenant.token}`).send({ currentPassword: tenant.password, newPassword: 'a changed password' }).expect(200);
+    const answer = await partialUpload('/v1/plugins', { 'content-type': 'application/octet-stream', authorization: `Bearer ${tenant.token}` }, 40 * MIB, 64 * 1024);
+    expect(answer, 'the API waited for the rest of the body').not.toBe('no answer');
+    expect((answer as RawAnswer).head).toMatch(/^HTTP\/1\.1 401/);
+  });
+
   it('is refused with 415 on every other route, authenticated or not, before its body is read', async () => {
     for (const headers of [{}, { authorization: `Bearer ${publisher.token}` }] as Array<Record<string, string>>) {
       const answer = await partialUpload('/v1/pipelines/validate', { 'content-type': 'application/octet-stream', ...headers }, 40 * MIB, 64 * 1024);

@@ -20,6 +20,17 @@ export abstract class AccessState {
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
+ * A session's principal as its membership and password are now, or why it no longer counts: a
+ * session carries the role it was issued with, and ends with a password reset or change.
+ */
+export async function currentSession(access: AccessState, user: Principal): Promise<Principal | string> {
+  const role = await access.currentRole(user.tenantId, user.userId!);
+  if (!role) return 'You are no longer a member of this tenant';
+  if ((user.passwordStamp ?? 0) !== (await access.passwordStamp(user.userId!))) return 'This session ended when the password was changed; log in again';
+  return { ...user, role };
+}
+
+/**
  * Global guard: authenticates with an API key or a session JWT, then checks the route's
  * `@Roles`. A route that declares neither `@Public` nor `@Roles` is refused, so a new
  * route can never be reachable by accident.
@@ -61,13 +72,9 @@ export class AccessGuard extends AuthGuard(['api-key', 'jwt']) {
     const request = context.switchToHttp().getRequest<{ user?: Principal }>();
     const user = request.user!;
     if (user.kind === 'user') {
-      // A session carries the role it was issued with; what counts is the membership now.
-      const role = await this.access.currentRole(user.tenantId, user.userId!);
-      if (!role) throw new UnauthorizedException('You are no longer a member of this tenant');
-      if ((user.passwordStamp ?? 0) !== (await this.access.passwordStamp(user.userId!))) {
-        throw new UnauthorizedException('This session ended when the password was changed; log in again');
-      }
-      request.user = { ...user, role };
+      const current = await currentSession(this.access, user);
+      if (typeof current === 'string') throw new UnauthorizedException(current);
+      request.user = current;
     }
     return request.user!;
   }

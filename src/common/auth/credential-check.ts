@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { AccessState } from './access.guard.js';
+import { AccessState, currentSession } from './access.guard.js';
 import { API_KEY_PREFIX, ApiKeyVerifier } from './api-key.strategy.js';
-import type { SessionClaims } from './jwt.strategy.js';
+import { sessionPrincipal, type SessionClaims } from './jwt.strategy.js';
 import type { Principal } from './principal.js';
-import { ROLES } from './roles.js';
 
 /**
  * Authenticates an `Authorization` header outside Nest's guards, as they do (an API key, or a
- * session whose membership still exists): for Fastify hooks that must refuse a request before its
+ * session whose membership and password are as they were): for Fastify hooks that must refuse a request before its
  * body is read. Which role a route needs is still the access guard's to decide.
  */
 @Injectable()
@@ -25,8 +24,8 @@ export class CredentialCheck {
     } catch {
       return null;
     }
-    if (typeof claims.sub !== 'string' || typeof claims.tid !== 'string' || !ROLES.includes(claims.role)) return null;
-    const role = await this.access.currentRole(claims.tid, claims.sub);
-    return role ? { kind: 'user', tenantId: claims.tid, userId: claims.sub, role } : null;
+    const session = sessionPrincipal(claims);
+    const current = session && (await currentSession(this.access, session));
+    return typeof current === 'object' ? current : null;
   }
 }

@@ -56,7 +56,8 @@ const CROSS_ORIGIN_HEADERS = new Set(['accept', 'accept-encoding', 'accept-langu
  * address itself, so a second DNS answer cannot swap it (DNS rebinding).
  */
 export class EgressBroker {
-  private readonly policy: AddressPolicy;
+  /** The addresses it may connect to; also for callers that vet a URL before they send to it. */
+  readonly policy: AddressPolicy;
   private readonly maxRedirects: number;
   private readonly maxResponseBytes: number;
   private readonly timeoutMs: number;
