@@ -10,18 +10,34 @@ export default defineConfig({
     projects: [
       {
         plugins: [swcPlugin()],
-        test: { name: 'unit', include: ['{src,workers,plugins}/**/*.spec.ts'], environment: 'node' },
+        test: { name: 'unit', include: ['{src,workers,plugins}/**/*.spec.ts'], environment: 'node', sequence: { groupOrder: 0 } },
       },
       {
         plugins: [swcPlugin()],
         test: {
           name: 'e2e',
           include: ['test/**/*.e2e.ts'],
+          exclude: ['test/reliability/**'],
           environment: 'node',
+          sequence: { groupOrder: 0 },
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 240_000,
           fileParallelism: false,
+        },
+      },
+      {
+        plugins: [swcPlugin()],
+        test: {
+          // Fault tests kill and restart real processes: after every other test, on a stack of their own.
+          name: 'reliability',
+          include: ['test/reliability/**/*.e2e.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
