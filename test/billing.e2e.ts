@@ -197,20 +197,22 @@ describe('Billing', () => {
       await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(202);
     });
 
-    it('holds concurrent runs to the plan, even when started at the same moment, and then step-seconds', async () => {
+    it('queues runs past the plan\'s concurrent runs, even when started at the same moment, and then holds to step-seconds', async () => {
       const tenant = await newTenant(billing.baseUrl);
       const name = uniqueName('nap');
       await tenant.put(`/v1/pipelines/${name}`, sleeper(name, 3_000)).expect(201);
-      const starts = await Promise.all(Array.from({ length: 4 }, () => tenant.post(`/v1/pipelines/${name}/runs`, {})));
-      expect(starts.map((s) => s.status).sort()).toEqual([202, 429, 429, 429]);
-      const refused = starts.find((s) => s.status === 429)!;
-      expect(refused.body).toMatchObject({ limit: 'concurrentRuns', max: 1, upgradeTo: 'team' });
-      expect(refused.headers['retry-after']).toBeDefined();
-      await waitForRun(tenant, starts.find((s) => s.status === 202)!.body.id);
-      // The one run used 4 step-seconds (3 s and a little, rounded up per run), all the free plan has, once the usage job counted it.
+      // The free plan runs one at a time: both are accepted, the second queued until a slot frees. (That it
+      // waits is proven in test/reliability/concurrency-queue.e2e.ts: here the stack's own API, billing off,
+      // shares the database and may send it.)
+      const starts = await Promise.all(Array.from({ length: 2 }, () => tenant.post(`/v1/pipelines/${name}/runs`, {})));
+      expect(starts.map((s) => [s.status, s.body.status])).toEqual([[202, 'queued'], [202, 'queued']]);
+      const runs = await Promise.all(starts.map((s) => waitForRun(tenant, s.body.id, undefined, 60_000)));
+      expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+      // Two runs of 3 s and a little (rounded up per run) pass the 4 step-seconds the free plan has, once the usage job counted them.
       await until(async () => (await tenant.get('/v1/billing/usage').expect(200)).body.stepSeconds.used >= 4, 15_000);
       const overBudget = await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(429);
-      expect(overBudget.body).toMatchObject({ limit: 'stepSecondsPerMonth', max: 4, used: 4 });
+      expect(overBudget.body).toMatchObject({ limit: 'stepSecondsPerMonth', max: 4 });
+      expect(overBudget.body.used).toBeGreaterThanOrEqual(4);
       await subscribe(billing.baseUrl, tenant.tenantId, 'team');
       await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(202);
     });

@@ -6,6 +6,8 @@ import pg from 'pg';
 import type { RuntimeConfig } from '../src/config/runtime-config.js';
 import { processMetrics } from '../src/metrics/baton-metrics.js';
 import { runAdmissionFor } from '../src/runtime/run-admission.js';
+import { pgSql } from '../src/runtime/run-admission.repository.js';
+import { RunLedger } from '../src/runtime/run-ledger.js';
 import { serveMetrics } from '../src/metrics/metrics-server.js';
 import { createLogger } from '../src/logging/logger.js';
 import { TemporalPinoLogger } from '../src/logging/temporal-logger.js';
@@ -13,6 +15,7 @@ import type { Tracing } from '../src/telemetry/tracing.js';
 import { ChildRunsRepository } from './activities/child-runs.repository.js';
 import { createActivities } from './activities/index.js';
 import { activityLogAttributes } from './activities/log-attributes.interceptor.js';
+import { inTransaction } from './activities/pg-transaction.js';
 import { PluginStore } from './activities/plugin-store.js';
 import { RunEventsRepository } from './activities/run-events.repository.js';
 import { SecretStore } from './activities/secret-store.js';
@@ -83,6 +86,7 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
   const traced = tracingWorkerOptions(tracing);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const metrics = processMetrics({ tenantLabels: config.METRICS_TENANT_LABELS });
+  const admission = runAdmissionFor(config);
   metrics.sandboxIsolation(posture.isolation);
   const worker = await Worker.create({
     connection,
@@ -93,7 +97,8 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
     activities: createActivities({
       events: new RunEventsRepository(pool, metrics),
       childRuns: new ChildRunsRepository(pool),
-      admission: runAdmissionFor(config),
+      ledger: new RunLedger((work) => inTransaction(pool, (client) => work(pgSql(client))), admission),
+      admission,
       secrets: new SecretStore(pool, config.masterKeys),
       models: new ModelStore(pool),
       plugins: new PluginStore(pool, config.pluginCacheDir),

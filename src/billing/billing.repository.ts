@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { SLOTS_TAKEN } from '../runtime/run-admission.repository.js';
 
 export interface BillingAccountRow {
   tenantId: string;
@@ -105,7 +106,7 @@ export class BillingRepository {
   async usage(tenantId: string, periodStart: Date, tx: EntityManager | DataSource = this.db): Promise<TenantUsage> {
     const [row] = await tx.query(
       `SELECT coalesce(u.runs, 0) AS runs, coalesce(u.step_seconds, 0)::bigint AS "stepSeconds",
-              (SELECT count(*) FROM run WHERE tenant_id = $1 AND parent_run_id IS NULL AND status IN ('queued', 'running', 'waiting'))::int AS "activeRuns"
+              (${SLOTS_TAKEN})::int AS "activeRuns"
          FROM (SELECT 1) one LEFT JOIN billing_usage u ON u.tenant_id = $1 AND u.period_start = $2`,
       [tenantId, isoDate(periodStart)],
     );

@@ -1,13 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { parseDuration } from '../../workers/contracts/duration.js';
-import type { RunTrigger } from '../../workers/contracts/index.js';
 import { TenantRequestLimits } from '../common/rate-limit/rate-limit.guard.js';
 import { BatonError } from '../common/errors/baton-error.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import { allows, PlanCatalog, SELF_HOSTED_PLAN, type LimitName, type Plan } from '../runtime/plans.js';
-import { AdmissionRefused, graceEndsAt, RunAdmission, type RunAdmitted } from '../runtime/run-admission.js';
-import type { Sql } from '../runtime/run-admission.repository.js';
+import { AdmissionRefused, graceEndsAt, RunAdmission } from '../runtime/run-admission.js';
 import { BillingError, PlanLimitError } from './billing.errors.js';
 import { BillingRepository } from './billing.repository.js';
 import { StripeGateway } from './stripe.provider.js';
@@ -15,9 +13,6 @@ import { StripeGateway } from './stripe.provider.js';
 export { graceEndsAt, usagePeriod } from '../runtime/run-admission.js';
 
 const PLAN_TTL_MS = 5_000;
-
-/** The API's TypeORM transaction as the admission's `Sql`. */
-const typeormSql = (tx: EntityManager): Sql => async <R>(text: string, params: unknown[]) => (await tx.queryRunner!.query(text, params, true)).records as R[];
 
 /** An admission refusal as the API answers it: problem+json with the limit, or the tenant's standing. */
 export function toHttpError(refusal: AdmissionRefused): BatonError {
@@ -88,19 +83,6 @@ export class EntitlementsService extends TenantRequestLimits {
       this.plans.set(tenantId, { plan, at: Date.now() });
     }
     return plan.limits.requestsPerMinute ?? this.config.RATE_LIMIT_PER_MINUTE;
-  }
-
-  /**
-   * Called inside the transaction that records a new run, before its row: refuses it for a
-   * suspended tenant, past the payment grace period, or over the run, step-second or concurrency
-   * limits (see RunAdmission, which schedule fires and child runs go through in the worker).
-   */
-  async admitRun(tenantId: string, tx: EntityManager, trigger: RunTrigger = 'api'): Promise<RunAdmitted> {
-    try {
-      return await this.admission.admit(typeormSql(tx), { tenantId, trigger });
-    } catch (error) {
-      throw error instanceof AdmissionRefused ? toHttpError(error) : error;
-    }
   }
 
   async assertCanAddPipeline(tenantId: string): Promise<void> {

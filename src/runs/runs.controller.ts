@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
+import { AtomicIdempotency, Idempotency, type IdempotencyClaim } from '../common/idempotency/idempotency-claim.js';
 import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import { pipelineNameParam } from '../pipelines/dto/pipelines.dto.js';
 import { ApprovalBody, RetryRunBody, RunEventsQuery, RunListQuery, RunLogsQuery, StartRunBody, stepIdParam } from './dto/runs.dto.js';
@@ -17,8 +18,9 @@ export class RunsController {
   @Post('pipelines/:name/runs')
   @Roles('operator')
   @HttpCode(202)
-  start(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string, @ValidBody(StartRunBody) body: StartRunBody) {
-    return this.runs.start(principal, name, body);
+  @AtomicIdempotency()
+  start(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string, @ValidBody(StartRunBody) body: StartRunBody, @Idempotency() idempotency?: IdempotencyClaim) {
+    return this.runs.start(principal, name, body, idempotency);
   }
 
   @Get('runs')
@@ -43,8 +45,9 @@ export class RunsController {
   @Post('runs/:id/retry')
   @Roles('operator')
   @HttpCode(202)
-  retry(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidBody(RetryRunBody) body: RetryRunBody) {
-    return this.runs.retry(principal, id, body);
+  @AtomicIdempotency()
+  retry(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidBody(RetryRunBody) body: RetryRunBody, @Idempotency() idempotency?: IdempotencyClaim) {
+    return this.runs.retry(principal, id, body, idempotency);
   }
 
   /** Approve or reject a waiting approval step; who may is set per step (`approval.roles`). */

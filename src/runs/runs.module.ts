@@ -1,5 +1,14 @@
 import { Module } from '@nestjs/common';
+import { Client } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import { EntitlementsService } from '../billing/entitlements.service.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { typeormTransact } from '../database/transact.js';
 import { PipelinesModule } from '../pipelines/pipelines.module.js';
+import { RunDispatcher } from '../runtime/run-dispatcher.js';
+import { RunLedger } from '../runtime/run-ledger.js';
+import { RunDispatchJob } from './run-dispatch.cron.js';
+import { RunSweeper } from './run-sweeper.js';
 import { RunsController } from './runs.controller.js';
 import { RetentionJob } from './retention.cron.js';
 import { RunEventStreams } from './run-event-streams.js';
@@ -7,5 +16,20 @@ import { RunEventsListener } from './run-events.listener.js';
 import { RunsRepository } from './runs.repository.js';
 import { RunsService } from './runs.service.js';
 
-@Module({ imports: [PipelinesModule], controllers: [RunsController], providers: [RunsRepository, RunsService, RunEventStreams, RetentionJob, RunEventsListener], exports: [RunsService] })
+@Module({
+  imports: [PipelinesModule],
+  controllers: [RunsController],
+  providers: [
+    RunsRepository, RunsService, RunEventStreams, RetentionJob, RunEventsListener, RunDispatchJob, RunSweeper,
+    // The Nest-free run ledger and its outbox's dispatcher, on the API's database and Temporal client, held to the API's admission.
+    { provide: RunLedger, inject: [DataSource, EntitlementsService], useFactory: (db: DataSource, entitlements: EntitlementsService) => new RunLedger(typeormTransact(db), entitlements.admission) },
+    {
+      provide: RunDispatcher,
+      inject: [DataSource, Client, EntitlementsService, BATON_CONFIG],
+      useFactory: (db: DataSource, temporal: Client, entitlements: EntitlementsService, config: RuntimeConfig) =>
+        new RunDispatcher(typeormTransact(db), temporal, entitlements.admission, { taskQueue: config.TEMPORAL_TASK_QUEUE }),
+    },
+  ],
+  exports: [RunsService],
+})
 export class RunsModule {}

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
 import { RunEventEntity } from './entities/run-event.entity.js';
 import { RunStepEntity } from './entities/run-step.entity.js';
@@ -35,17 +34,6 @@ export interface EventFilter {
 export class RunsRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** The queued run and its steps, before the workflow starts. */
-  async insertQueued(run: Omit<RunEntity, 'createdAt' | 'startedAt' | 'endedAt' | 'outputs' | 'error' | 'parentRunId' | 'scheduleId'>, steps: Array<Pick<RunStepEntity, 'stepId' | 'uses' | 'position'>>, admit?: (tx: EntityManager) => Promise<unknown>): Promise<RunEntity> {
-    return this.db.transaction(async (tx) => {
-      // The plan's limits are checked in the same transaction, so that concurrent starts see each other.
-      await admit?.(tx);
-      await tx.getRepository(RunEntity).insert({ ...run, outputs: null, error: null } as QueryDeepPartialEntity<RunEntity>);
-      await tx.getRepository(RunStepEntity).insert(steps.map((s) => ({ ...s, runId: run.id, tenantId: run.tenantId, status: 'queued' as const, attempt: 0 })));
-      return tx.getRepository(RunEntity).findOneByOrFail({ id: run.id });
-    });
-  }
-
   /**
    * Deletes up to `batch` runs of tenants on `plan` that ended before `cutoff` (their steps and
    * events go with them); returns how many.
@@ -58,10 +46,6 @@ export class RunsRepository {
       [plan, cutoff, batch],
     );
     return count;
-  }
-
-  async markStartFailed(tenantId: string, id: string, message: string): Promise<void> {
-    await this.db.getRepository(RunEntity).update({ tenantId, id, status: 'queued' }, { status: 'failed', error: { message, code: 'start_failed' }, endedAt: () => 'now()' });
   }
 
   findById(tenantId: string, id: string): Promise<RunEntity | null> {

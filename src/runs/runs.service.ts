@@ -1,17 +1,21 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import {
-  APPROVAL_SIGNAL, jsonBytes, MAX_FOR_EACH_PAYLOAD_BYTES, type StepOutputs, RUN_PIPELINE_WORKFLOW, type ApprovalDecision, type PipelineDefinition, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
+  APPROVAL_SIGNAL, jsonBytes, MAX_FOR_EACH_PAYLOAD_BYTES, type StepOutputs, type ApprovalDecision, type PipelineDefinition, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
 } from '../../workers/contracts/index.js';
 import { runStepRows, upstreamOf } from '../../workers/contracts/graph.js';
 import { checkRunInputs } from '../../workers/contracts/run-inputs.js';
 import type { Principal } from '../common/auth/principal.js';
 import { roleSatisfies } from '../common/auth/roles.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
-import { EntitlementsService } from '../billing/entitlements.service.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { toHttpError } from '../billing/entitlements.service.js';
+import type { IdempotencyClaim } from '../common/idempotency/idempotency-claim.js';
+import type { Sql } from '../runtime/run-admission.repository.js';
+import { AdmissionRefused } from '../runtime/run-admission.js';
+import { EngineUnavailable, RunDispatcher } from '../runtime/run-dispatcher.js';
+import { RunLedger } from '../runtime/run-ledger.js';
+import { faultPoint } from '../runtime/fault-points.js';
 import type { PipelineWithVersion } from '../pipelines/pipelines.repository.js';
 import { BatonMetrics } from '../metrics/baton-metrics.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
@@ -22,9 +26,6 @@ import type { RunEntity } from './entities/run.entity.js';
 import { RunsError } from './runs.errors.js';
 import { attemptsByStep, runGraph, TIMELINE_EVENT_TYPES, TIMELINE_ITEMS } from './run-timeline.js';
 import { RunsRepository, type EventFilter } from './runs.repository.js';
-
-const TENANT_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
-const PIPELINE_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipeline, SearchAttributeType.KEYWORD);
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -57,6 +58,19 @@ const toEventPage = (events: RunEventEntity[], limit: number) => ({
   nextCursor: events.length === limit ? events[events.length - 1]!.id : null,
 });
 
+interface LaunchOptions {
+  retryOf?: string;
+  reuse?: RunPipelineInput['reuse'];
+  runId?: string;
+  /** More of the response, recorded for replays with the rest. */
+  response?: Record<string, unknown>;
+  idempotency?: IdempotencyClaim;
+  /** Written with the run; throwing gives the run up. */
+  alongside?: (sql: Sql) => Promise<void>;
+  /** Undoes `alongside` when the run cannot start. */
+  undo?: (sql: Sql) => Promise<void>;
+}
+
 /** Runs that triggers start, each by one recorded delivery. */
 const TRIGGERED = new Set<RunTrigger>(['webhook', 'pipeline', 'event']);
 
@@ -68,40 +82,45 @@ export class RunsService {
     private readonly runs: RunsRepository,
     private readonly pipelines: PipelinesService,
     private readonly temporal: Client,
-    private readonly entitlements: EntitlementsService,
+    private readonly ledger: RunLedger,
+    private readonly dispatcher: RunDispatcher,
     private readonly metrics: BatonMetrics,
-    @Inject(BATON_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
-  async start(principal: Principal, name: string, body: StartRunBody, trigger: RunTrigger = 'api') {
+  async start(principal: Principal, name: string, body: StartRunBody, idempotency?: IdempotencyClaim) {
     const pinned = await this.pipelines.require(principal.tenantId, name, body.version);
     const checked = checkRunInputs(pinned.version.id, pinned.version.definition, body.inputs ?? {});
     if (checked.problems.length) throw new RunsError('invalid_inputs', 'The run inputs do not match the pipeline inputs', checked.problems);
-    return this.launch(principal.tenantId, pinned, checked.inputs, trigger);
+    return this.launch(principal.tenantId, pinned, checked.inputs, 'api', { idempotency });
   }
 
   /**
    * A run Baton starts on a tenant's behalf (an inbound webhook, another run's end) of the
    * pipeline's latest version, with the id the caller chose so that a repeated delivery finds it.
+   * `delivery.record` writes the delivery with the run (and throws to give the run up when the
+   * delivery was recorded first); `delivery.undo` forgets it if the run cannot start after all.
    */
-  async startTriggered(tenantId: string, name: string, inputs: Record<string, unknown>, trigger: Extract<RunTrigger, 'webhook' | 'pipeline' | 'event'>, runId: string) {
+  async startTriggered(
+    tenantId: string, name: string, inputs: Record<string, unknown>, trigger: Extract<RunTrigger, 'webhook' | 'pipeline' | 'event'>, runId: string,
+    delivery?: { record: (sql: Sql) => Promise<void>; undo: (sql: Sql) => Promise<void> },
+  ) {
     const pinned = await this.pipelines.require(tenantId, name);
     const checked = checkRunInputs(pinned.version.id, pinned.version.definition, inputs);
     if (checked.problems.length) throw new RunsError('invalid_inputs', 'The inputs do not match the pipeline inputs', checked.problems);
-    return this.launch(tenantId, pinned, checked.inputs, trigger, { runId });
+    return this.launch(tenantId, pinned, checked.inputs, trigger, { runId, alongside: delivery?.record, undo: delivery?.undo });
   }
 
   /**
    * A new run of the exact pipeline version and inputs of a finished one. With `fromFailed`, steps
    * that succeeded keep their outputs and are not run again; the rest runs as usual.
    */
-  async retry(principal: Principal, id: string, body: RetryRunBody) {
+  async retry(principal: Principal, id: string, body: RetryRunBody, idempotency?: IdempotencyClaim) {
     const original = await this.require(principal.tenantId, id);
     if (!TERMINAL_RUN_STATUSES.includes(original.status)) throw new RunsError('run_not_finished', `The run is still ${original.status}; cancel it or wait for it to end`);
     if (body.fromFailed && original.status === 'succeeded') throw new RunsError('nothing_to_retry', 'The run succeeded: there is no failed step to retry from');
     const pinned = await this.pipelines.requireVersionOf(principal.tenantId, original.pipelineId, original.version);
     const reuse = body.fromFailed ? await this.reusableResults(principal.tenantId, original.id, pinned.version.definition) : undefined;
-    return this.launch(principal.tenantId, pinned, original.inputs, 'retry', { retryOf: original.id, reuse });
+    return this.launch(principal.tenantId, pinned, original.inputs, 'retry', { retryOf: original.id, reuse, idempotency });
   }
 
   /**
@@ -123,37 +142,54 @@ export class RunsService {
     return reuse;
   }
 
-  /** Records the queued run and its steps, then starts its workflow; the run id is the workflow id. */
-  private async launch(tenantId: string, { pipeline, version }: PipelineWithVersion, inputs: Record<string, unknown>, trigger: RunTrigger, extra: { retryOf?: string; reuse?: RunPipelineInput['reuse']; runId?: string } = {}) {
+  /**
+   * Records the queued run, its steps and the intent to start it in the run ledger (with what
+   * must commit with it: the Idempotency-Key's record, a trigger's delivery), then hands it to
+   * the dispatcher at once; the run id is the workflow id. A run past the plan's concurrency stays
+   * queued until a slot frees. With the engine down, the run is given up and the caller told.
+   */
+  private async launch(tenantId: string, { pipeline, version }: PipelineWithVersion, inputs: Record<string, unknown>, trigger: RunTrigger, extra: LaunchOptions = {}) {
     const definition = version.definition;
     const name = pipeline.name;
     const id = extra.runId ?? randomUUID();
-    const run = await this.runs.insertQueued(
-      { id, tenantId, pipelineId: pipeline.id, pipelineName: name, version: version.version, status: 'queued', trigger, inputs, retryOf: extra.retryOf ?? null },
-      runStepRows(definition),
-      (tx) => this.entitlements.admitRun(tenantId, tx, trigger),
-    );
-    this.metrics.runStarted(tenantId, trigger);
+    const response = { id, status: 'queued' as const, pipeline: name, version: version.version, ...(extra.retryOf ? { retryOf: extra.retryOf } : {}), ...extra.response };
     const input: RunPipelineInput = {
       runId: id, tenantId, trigger, inputs, pipeline: { name, version: version.version, definition, pins: version.pins },
       ...(extra.reuse ? { reuse: extra.reuse } : {}),
     };
     try {
-      await this.temporal.workflow.start(RUN_PIPELINE_WORKFLOW, {
-        workflowId: id,
-        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
-        args: [input],
-        typedSearchAttributes: [{ key: TENANT_KEY, value: tenantId }, { key: PIPELINE_KEY, value: name }],
+      await this.ledger.record({
+        run: { id, tenantId, trigger, pipeline: { id: pipeline.id, name, version: version.version }, inputs, retryOf: extra.retryOf ?? null, steps: runStepRows(definition) },
+        dispatch: input,
+        alongside: async (sql) => {
+          await extra.alongside?.(sql);
+          await extra.idempotency?.record(sql, response);
+        },
       });
     } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError) && !(await this.workflowExists(id))) {
-        this.logger.error(`Could not start run ${id}: ${(error as Error).message}`);
-        await this.runs.markStartFailed(tenantId, id, 'The workflow engine did not accept the run');
+      throw error instanceof AdmissionRefused ? toHttpError(error) : error;
+    }
+    this.metrics.runStarted(tenantId, trigger);
+    faultPoint('run.after-ledger');
+    try {
+      await this.dispatcher.dispatch(id);
+    } catch (error) {
+      // Recorded: whatever failed here, the dispatch job sends it. Only a down engine is told to the caller.
+      if (!(error instanceof EngineUnavailable)) {
+        this.logger.warn(`Run ${id} is recorded; its workflow will be started by the dispatch job: ${(error as Error).message}`);
+        return response;
+      }
+      const undo = async (sql: Sql) => {
+        await extra.undo?.(sql);
+        await extra.idempotency?.forget(sql);
+      };
+      if (await this.ledger.abandon(tenantId, id, 'The workflow engine did not accept the run', undo)) {
+        this.logger.error(error.message);
         this.metrics.runFinished(tenantId, 'failed');
         throw new RunsError('engine_unavailable', 'The workflow engine is not reachable; the run was not started');
       }
     }
-    return { id: run.id, status: run.status, pipeline: name, version: version.version, ...(extra.retryOf ? { retryOf: extra.retryOf } : {}) };
+    return response;
   }
 
   async list(principal: Principal, query: RunListQuery) {
@@ -239,16 +275,6 @@ export class RunsService {
     await this.require(principal.tenantId, id);
     const events = await this.runs.events(principal.tenantId, id, { ...logFilter(query), after: query.after, limit: query.limit });
     return toEventPage(events, query.limit);
-  }
-
-  /** A start call can fail after the server accepted it (a lost reply): ask before declaring failure. */
-  private async workflowExists(id: string): Promise<boolean> {
-    try {
-      await this.temporal.workflow.getHandle(id).describe();
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   private async require(tenantId: string, id: string): Promise<RunEntity> {

@@ -20,7 +20,7 @@ export interface AdmissionUsage {
   runs: number;
   /** Step-seconds of this period's runs that ended and were counted. */
   stepSeconds: number;
-  /** Top-level runs queued, running or waiting now. */
+  /** Top-level runs holding a concurrent-run slot now (running, waiting, or queued after taking one). */
   activeRuns: number;
 }
 
@@ -34,6 +34,9 @@ export interface FanOutCharge {
 }
 
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+
+/** Top-level runs of tenant $1 that hold a concurrent-run slot: active, and admitted. */
+export const SLOTS_TAKEN = `SELECT count(*) FROM run WHERE tenant_id = $1 AND parent_run_id IS NULL AND status IN ('queued', 'running', 'waiting') AND admitted_at IS NOT NULL`;
 
 /** What admitting a run reads and writes; every query takes the tenant id first. */
 export class RunAdmissionRepository {
@@ -58,11 +61,24 @@ export class RunAdmissionRepository {
   async usage(sql: Sql, tenantId: string, periodStart: Date): Promise<AdmissionUsage> {
     const [row] = await sql<{ runs: number; stepSeconds: string; activeRuns: number }>(
       `SELECT coalesce(u.runs, 0) AS runs, coalesce(u.step_seconds, 0)::bigint AS "stepSeconds",
-              (SELECT count(*) FROM run WHERE tenant_id = $1 AND parent_run_id IS NULL AND status IN ('queued', 'running', 'waiting'))::int AS "activeRuns"
+              (${SLOTS_TAKEN})::int AS "activeRuns"
          FROM (SELECT 1) one LEFT JOIN billing_usage u ON u.tenant_id = $1 AND u.period_start = $2`,
       [tenantId, isoDate(periodStart)],
     );
     return { runs: row!.runs, activeRuns: row!.activeRuns, stepSeconds: Number(row!.stepSeconds) };
+  }
+
+  async slotsTaken(sql: Sql, tenantId: string): Promise<number> {
+    const [row] = await sql<{ taken: number }>(`SELECT (${SLOTS_TAKEN})::int AS taken`, [tenantId]);
+    return row!.taken;
+  }
+
+  async holdsSlot(sql: Sql, tenantId: string, runId: string): Promise<boolean> {
+    return (await sql(`SELECT 1 FROM run WHERE tenant_id = $1 AND id = $2 AND admitted_at IS NOT NULL`, [tenantId, runId])).length > 0;
+  }
+
+  async markAdmitted(sql: Sql, tenantId: string, runId: string): Promise<void> {
+    await sql(`UPDATE run SET admitted_at = now() WHERE tenant_id = $1 AND id = $2 AND admitted_at IS NULL`, [tenantId, runId]);
   }
 
   /** One more top-level run this period; in the run's own transaction, so a run not recorded is not counted. */

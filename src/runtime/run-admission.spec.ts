@@ -16,24 +16,22 @@ const refusal = (check: () => void) => {
 describe(checkRunLimits.name, () => {
   const now = new Date('2031-05-31T23:59:00Z');
 
-  it('refuses a top-level run past concurrency or the month\'s runs, naming the limit and the plan that lifts it', () => {
-    const concurrent = refusal(() => checkRunLimits(free, catalog, { runs: 0, stepSeconds: 0, activeRuns: 2 }, false, now));
-    expect(concurrent).toBeInstanceOf(AdmissionRefused);
-    expect(concurrent).toMatchObject({ code: 'plan_limit_reached', detail: { limit: 'concurrentRuns', used: 2, max: 2, retryAfterSeconds: 10 } });
-    expect(concurrent!.detail.upgradeTo?.name).toBe('team');
-    const monthly = refusal(() => checkRunLimits(free, catalog, { runs: 1_000, stepSeconds: 0, activeRuns: 0 }, false, now));
+  it('refuses a top-level run past the month\'s runs, naming the limit and the plan that lifts it', () => {
+    const monthly = refusal(() => checkRunLimits(free, catalog, { runs: 1_000, stepSeconds: 0 }, false, now));
+    expect(monthly).toBeInstanceOf(AdmissionRefused);
     // Waits for the next month: one minute from `now`.
-    expect(monthly).toMatchObject({ detail: { limit: 'runsPerMonth', retryAfterSeconds: 60 } });
+    expect(monthly).toMatchObject({ code: 'plan_limit_reached', detail: { limit: 'runsPerMonth', used: 1_000, max: 1_000, retryAfterSeconds: 60 } });
+    expect(monthly!.detail.upgradeTo?.name).toBe('team');
   });
 
   it('counts a child run only against step-seconds: its top run is the one that counted', () => {
-    expect(refusal(() => checkRunLimits(free, catalog, { runs: 1_000, stepSeconds: 0, activeRuns: 2 }, true, now))).toBeUndefined();
-    expect(refusal(() => checkRunLimits(free, catalog, { runs: 0, stepSeconds: 36_000, activeRuns: 0 }, true, now))).toMatchObject({ detail: { limit: 'stepSecondsPerMonth' } });
+    expect(refusal(() => checkRunLimits(free, catalog, { runs: 1_000, stepSeconds: 0 }, true, now))).toBeUndefined();
+    expect(refusal(() => checkRunLimits(free, catalog, { runs: 0, stepSeconds: 36_000 }, true, now))).toMatchObject({ detail: { limit: 'stepSecondsPerMonth' } });
   });
 
   it('lets everything through under the limits, and on the unlimited self-hosted plan', () => {
-    expect(refusal(() => checkRunLimits(free, catalog, { runs: 999, stepSeconds: 35_999, activeRuns: 1 }, false, now))).toBeUndefined();
-    expect(refusal(() => checkRunLimits(SELF_HOSTED_PLAN, catalog, { runs: 10 ** 9, stepSeconds: 10 ** 9, activeRuns: 10 ** 6 }, false, now))).toBeUndefined();
+    expect(refusal(() => checkRunLimits(free, catalog, { runs: 999, stepSeconds: 35_999 }, false, now))).toBeUndefined();
+    expect(refusal(() => checkRunLimits(SELF_HOSTED_PLAN, catalog, { runs: 10 ** 9, stepSeconds: 10 ** 9 }, false, now))).toBeUndefined();
   });
 });
 

@@ -61,20 +61,18 @@ export function graceEndsAt(account: { pastDueSince: Date | null } | null, grace
 }
 
 /**
- * The plan's limits on one top-level run start, given what is used now; throws the first one it
- * passes. Child runs are part of their top run, which alone counts towards runs and concurrency.
+ * The plan's limits on one run start, given what is used now; throws the first one it passes.
+ * Child runs are part of their top run, which alone counts towards runs. Concurrency is no
+ * refusal: a run past it waits, queued, for a slot (`takeSlot`).
  */
-export function checkRunLimits(plan: Plan, catalog: PlanCatalog, usage: AdmissionUsage, child: boolean, now = new Date()): void {
+export function checkRunLimits(plan: Plan, catalog: PlanCatalog, usage: Omit<AdmissionUsage, 'activeRuns'>, child: boolean, now = new Date()): void {
   const period = usagePeriod(now);
   const untilNextPeriod = Math.max(1, Math.ceil((period.end.getTime() - now.getTime()) / 1000));
-  if (!child) {
-    checkLimit(plan, catalog, 'concurrentRuns', usage.activeRuns, 10);
-    checkLimit(plan, catalog, 'runsPerMonth', usage.runs, untilNextPeriod);
-  }
+  if (!child) checkLimit(plan, catalog, 'runsPerMonth', usage.runs, untilNextPeriod);
   checkLimit(plan, catalog, 'stepSecondsPerMonth', usage.stepSeconds, untilNextPeriod);
 }
 
-function checkLimit(plan: Plan, catalog: PlanCatalog, limit: 'concurrentRuns' | 'runsPerMonth' | 'stepSecondsPerMonth', used: number, retryAfterSeconds: number): void {
+function checkLimit(plan: Plan, catalog: PlanCatalog, limit: 'runsPerMonth' | 'stepSecondsPerMonth', used: number, retryAfterSeconds: number): void {
   const max = plan.limits[limit];
   if (max === null || used < max) return;
   throw new AdmissionRefused('plan_limit_reached', `The ${plan.name} plan allows ${max} ${limit}; ${used} used.`, {
@@ -84,9 +82,10 @@ function checkLimit(plan: Plan, catalog: PlanCatalog, limit: 'concurrentRuns' | 
 
 /**
  * The one admission of runs, free of Nest so that the API and the worker both use it: the tenant
- * must be active, its payments in order, its plan's run, concurrency and step-second limits not
- * reached, and a run started by another run must fit its tree's fan-out budget. Called in the
- * transaction that records the run, before the run's row is inserted.
+ * must be active, its payments in order, its plan's run and step-second limits not reached, and a
+ * run started by another run must fit its tree's fan-out budget. Called by the run ledger in the
+ * transaction that records the run, before the run's row is inserted. A top-level run then starts
+ * only once it takes one of the plan's concurrent-run slots (`takeSlot`); until then it is queued.
  */
 export class RunAdmission {
   private readonly repository = new RunAdmissionRepository();
@@ -107,8 +106,6 @@ export class RunAdmission {
   async admit(sql: Sql, request: RunAdmissionRequest): Promise<RunAdmitted> {
     const { tenantId } = request;
     const child = Boolean(request.parentRunId);
-    // Top-level starts of one tenant queue here, so concurrent ones see each other's counts.
-    if (this.options.billing && !child) await this.repository.lockRunStarts(sql, tenantId);
     const standing = await this.repository.standing(sql, tenantId);
     if (!standing) throw new Error(`Tenant ${tenantId} was not found`);
     if (standing.status !== 'active') throw new AdmissionRefused('tenant_suspended', 'This tenant is suspended; the installation operator can resume it');
@@ -128,6 +125,22 @@ export class RunAdmission {
     }
     if (!child) return { rootRunId: null };
     return { rootRunId: await this.charge(sql, tenantId, request.parentRunId!, 1, plan, 'child run') };
+  }
+
+  /**
+   * Gives the queued top-level run `runId` one of its plan's concurrent-run slots if one is free
+   * (true), or leaves it waiting (false). In the transaction that starts its workflow; starts of
+   * one tenant queue on a lock here, so two cannot take the last slot. Idempotent.
+   */
+  async takeSlot(sql: Sql, tenantId: string, runId: string): Promise<boolean> {
+    if (this.options.billing) {
+      await this.repository.lockRunStarts(sql, tenantId);
+      const standing = await this.repository.standing(sql, tenantId);
+      const max = this.planNamed(standing?.plan ?? null).limits.concurrentRuns;
+      if (max !== null && !(await this.repository.holdsSlot(sql, tenantId, runId)) && (await this.repository.slotsTaken(sql, tenantId)) >= max) return false;
+    }
+    await this.repository.markAdmitted(sql, tenantId, runId);
+    return true;
   }
 
   /** Charges the `items` of a `forEach` step of `runId` to its tree's fan-out budget. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { STEP_DOMAIN_EVENT_TYPES, type StepDomainEventType } from '../../workers/contracts/index.js';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
+import type { Sql } from '../runtime/run-admission.repository.js';
 
 export interface TriggerRow {
   id: string;
@@ -64,7 +65,12 @@ const DOMAIN_EVENT_TYPES = STEP_DOMAIN_EVENT_TYPES.map((type) => `'${type}'`).jo
 
 @Injectable()
 export class TriggersRepository {
-  constructor(private readonly db: DataSource) {}
+  /** Queries outside a transaction; deliveries are also written on the run ledger's, as `Sql`. */
+  private readonly sql: Sql;
+
+  constructor(private readonly db: DataSource) {
+    this.sql = async <R>(text: string, params: unknown[]) => (await db.query(text, params)) as R[];
+  }
 
   async insert(row: Omit<TriggerRow, 'createdAt' | 'secretVersion' | 'secretFromSessionKey' | 'lastFiredAt'>): Promise<TriggerRow> {
     const [saved] = await this.db.query(
@@ -105,19 +111,25 @@ export class TriggersRepository {
   }
 
   /** Claims a delivery for `runId`; null when it was claimed before, with the run it started (if any). */
-  async claimDelivery(triggerId: string, deliveryId: string, runId: string, sourceRunId: string | null = null): Promise<{ claimed: true } | { claimed: false; runId: string | null; error: string | null }> {
-    const inserted = await this.db.query(
+  async claimDelivery(triggerId: string, deliveryId: string, runId: string, sourceRunId: string | null = null, sql: Sql = this.sql): Promise<{ claimed: true } | { claimed: false; runId: string | null; error: string | null }> {
+    const inserted = await sql(
       'INSERT INTO trigger_delivery (trigger_id, delivery_id, run_id, source_run_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING run_id',
       [triggerId, deliveryId, runId, sourceRunId],
     );
     if (inserted.length) return { claimed: true };
-    const [existing] = await this.db.query('SELECT run_id AS "runId", error FROM trigger_delivery WHERE trigger_id = $1 AND delivery_id = $2', [triggerId, deliveryId]);
+    const existing = await this.findDelivery(triggerId, deliveryId, sql);
     return { claimed: false, runId: existing?.runId ?? null, error: existing?.error ?? null };
   }
 
+  /** The delivery as recorded, if it was. */
+  async findDelivery(triggerId: string, deliveryId: string, sql: Sql = this.sql): Promise<{ runId: string | null; error: string | null } | null> {
+    const [existing] = await sql<{ runId: string | null; error: string | null }>('SELECT run_id AS "runId", error FROM trigger_delivery WHERE trigger_id = $1 AND delivery_id = $2', [triggerId, deliveryId]);
+    return existing ?? null;
+  }
+
   /** A webhook delivery that started nothing is forgotten, so that the sender may retry it. */
-  async releaseDelivery(triggerId: string, deliveryId: string): Promise<void> {
-    await this.db.query('DELETE FROM trigger_delivery WHERE trigger_id = $1 AND delivery_id = $2', [triggerId, deliveryId]);
+  async releaseDelivery(triggerId: string, deliveryId: string, sql: Sql = this.sql): Promise<void> {
+    await sql('DELETE FROM trigger_delivery WHERE trigger_id = $1 AND delivery_id = $2', [triggerId, deliveryId]);
   }
 
   /** A completion or event that started no run is kept with why (failed, or skipped by a cooldown), and not tried again. */

@@ -9,6 +9,8 @@ import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
 import { RunsService } from '../runs/runs.service.js';
+import { faultPoint } from '../runtime/fault-points.js';
+import type { Sql } from '../runtime/run-admission.repository.js';
 import type { CreateTriggerBody, DeliveryListQuery, TriggerListQuery } from './dto/triggers.dto.js';
 import { TriggersError } from './triggers.errors.js';
 import { TriggerMappings } from './trigger-mappings.js';
@@ -19,6 +21,13 @@ import { checkDelivery, signingKeyOf, triggerSecret } from './webhook-signature.
 const DELIVERY_ID = z.string().min(1).max(250);
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** The delivery was recorded first, by a concurrent copy of it, with the run it started. */
+class DeliveryTaken extends Error {
+  constructor(readonly runId: string | null) {
+    super('The delivery was recorded first by a concurrent copy');
+  }
+}
 
 @Injectable()
 export class TriggersService {
@@ -109,18 +118,32 @@ export class TriggersService {
     if (check === 'stale') throw new TriggersError('stale_delivery', 'X-Baton-Timestamp is more than five minutes from now');
     if (check !== 'ok') throw new TriggersError('invalid_signature', 'The signature does not match "<X-Baton-Delivery>.<X-Baton-Timestamp>.<body>"');
     if (await this.access.isSuspended(trigger.tenantId)) throw new BatonError('tenant_suspended', 403, 'This tenant is suspended');
+    const seen = await this.triggers.findDelivery(trigger.id, delivery);
+    if (seen) return { duplicate: true, runId: seen.runId };
     const inputs = await this.inputsFor(trigger, rawBody!, headers);
     const runId = randomUUID();
-    const claim = await this.triggers.claimDelivery(trigger.id, delivery, runId);
-    if (!claim.claimed) return { duplicate: true, runId: claim.runId };
     try {
-      await this.runs.startTriggered(trigger.tenantId, trigger.pipelineName, inputs, 'webhook', runId);
-      await this.triggers.takeFiring(trigger.id);
+      // The delivery is recorded in the run's transaction: a crash before the answer leaves both or
+      // neither, and the sender's retry finds the run.
+      await this.runs.startTriggered(trigger.tenantId, trigger.pipelineName, inputs, 'webhook', runId, this.deliveryOf(trigger.id, delivery, runId, null));
     } catch (error) {
-      await this.triggers.releaseDelivery(trigger.id, delivery);
+      if (error instanceof DeliveryTaken) return { duplicate: true, runId: error.runId };
       throw error;
     }
+    faultPoint('trigger.after-record');
+    await this.triggers.takeFiring(trigger.id);
     return { duplicate: false, runId };
+  }
+
+  /** A delivery recorded with the run it starts; a concurrent copy that recorded it first gives this run up. */
+  private deliveryOf(triggerId: string, delivery: string, runId: string, sourceRunId: string | null) {
+    return {
+      record: async (sql: Sql) => {
+        const claim = await this.triggers.claimDelivery(triggerId, delivery, runId, sourceRunId, sql);
+        if (!claim.claimed) throw new DeliveryTaken(claim.runId);
+      },
+      undo: (sql: Sql) => this.triggers.releaseDelivery(triggerId, delivery, sql),
+    };
   }
 
   /** Deletes deliveries older than `retentionMs`, `batch` at a time; returns how many. */
@@ -163,26 +186,34 @@ export class TriggersService {
     t: { triggerId: string; tenantId: string; target: string }, delivery: string, sourceRunId: string, trigger: 'pipeline' | 'event',
     inputsOf: () => Promise<Record<string, unknown>>,
   ): Promise<boolean> {
+    if (await this.triggers.findDelivery(t.triggerId, delivery)) return false;
     const runId = randomUUID();
-    if (!(await this.triggers.claimDelivery(t.triggerId, delivery, runId, sourceRunId)).claimed) return false;
     let firing: Awaited<ReturnType<TriggersRepository['takeFiring']>> | undefined;
     try {
       if (await this.access.isSuspended(t.tenantId)) throw new Error('the tenant is suspended');
       const inputs = await inputsOf();
       firing = await this.triggers.takeFiring(t.triggerId);
       if (!firing.taken) {
-        await this.triggers.endDeliveryWithoutRun(t.triggerId, delivery, 'skipped', `Within the trigger's cooldown: it last started a run at ${firing.lastFiredAt.toISOString()}`);
+        await this.endWithoutRun(t.triggerId, delivery, runId, sourceRunId, 'skipped', `Within the trigger's cooldown: it last started a run at ${firing.lastFiredAt.toISOString()}`);
         return false;
       }
-      await this.runs.startTriggered(t.tenantId, t.target, inputs, trigger, runId);
+      // Recorded in the run's transaction: a crash in between neither loses the run nor starts it twice.
+      await this.runs.startTriggered(t.tenantId, t.target, inputs, trigger, runId, this.deliveryOf(t.triggerId, delivery, runId, sourceRunId));
       return true;
     } catch (error) {
       if (firing?.taken) await this.triggers.restoreFiring(t.triggerId, firing);
+      if (error instanceof DeliveryTaken) return false;
       const reason = error instanceof BatonError && error.errors?.length ? `${error.message}: ${error.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}` : (error as Error).message;
       this.logger.warn(`Trigger ${t.triggerId} did not start ${t.target} for ${delivery}: ${reason}`);
-      await this.triggers.endDeliveryWithoutRun(t.triggerId, delivery, 'failed', reason);
+      await this.endWithoutRun(t.triggerId, delivery, runId, sourceRunId, 'failed', reason);
       return false;
     }
+  }
+
+  /** Keeps a completion or event that started no run, with why, so that it is not tried again. */
+  private async endWithoutRun(triggerId: string, delivery: string, runId: string, sourceRunId: string, outcome: 'skipped' | 'failed', reason: string): Promise<void> {
+    if (!(await this.triggers.claimDelivery(triggerId, delivery, runId, sourceRunId)).claimed) return;
+    await this.triggers.endDeliveryWithoutRun(triggerId, delivery, outcome, reason);
   }
 
   private async inputsFor(trigger: TriggerRow, rawBody: Buffer, headers: Record<string, unknown>): Promise<Record<string, unknown>> {

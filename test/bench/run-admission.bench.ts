@@ -1,8 +1,8 @@
 /**
  * `npm run bench:run-admission`: what billing adds to a run start, for a tenant that already ran
- * 40,000 runs (200,000 steps) this month. (a) recording a queued run as with billing off; (b) the
- * same with the plan checked in its transaction (run-start lock, payment state, usage counters,
- * active runs, counting the run). (c), for reference, summing the month from the runs themselves,
+ * 40,000 runs (200,000 steps) this month. (a) recording a queued run in the run ledger (run, steps,
+ * outbox row) with billing off; (b) the same with the plan checked in its transaction (payment
+ * state, usage counters, counting the run) and its concurrent-run slot taken as the dispatcher does. (c), for reference, summing the month from the runs themselves,
  * which the counters replace. Prints medians and the ratio b/a.
  */
 import { randomUUID } from 'node:crypto';
@@ -12,7 +12,9 @@ import { EntitlementsService } from '../../src/billing/entitlements.service.js';
 import { PlanCatalog } from '../../src/runtime/plans.js';
 import { StripeGateway } from '../../src/billing/stripe.provider.js';
 import { createDataSource } from '../../src/database/data-source.js';
-import { RunsRepository } from '../../src/runs/runs.repository.js';
+import { typeormTransact } from '../../src/database/transact.js';
+import { RunAdmission } from '../../src/runtime/run-admission.js';
+import { RunLedger } from '../../src/runtime/run-ledger.js';
 import { median, time, withBenchDatabase } from './harness.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 40_000);
@@ -41,23 +43,32 @@ const SUM_MONTH = `SELECT (SELECT count(*) FROM run WHERE tenant_id = $1 AND par
 await withBenchDatabase(async (databaseUrl) => {
   const db = await createDataSource(databaseUrl, 4).initialize();
   await seed(db);
-  const runs = new RunsRepository(db);
   const entitlements = new EntitlementsService(
     new BillingRepository(db),
     PlanCatalog.load({ priceIds: { team: 'price_team' } }),
     new StripeGateway({ STRIPE_SECRET_KEY: 'sk_test_bench', STRIPE_WEBHOOK_SECRET: 'whsec_bench', STRIPE_API_URL: undefined }),
     { BILLING_GRACE_PERIOD: '7d', RATE_LIMIT_PER_MINUTE: 1200, RUN_RETENTION_DAYS: undefined, RUN_FAN_OUT_BUDGET: 20_000 },
   );
-  const record = (admit?: Parameters<RunsRepository['insertQueued']>[2]) => async () => {
+  const transact = typeormTransact(db);
+  const ledgers = {
+    off: new RunLedger(transact, new RunAdmission({ billing: false, catalog: PlanCatalog.load({ priceIds: {} }), gracePeriodMs: 0, fanOutBudget: 20_000 })),
+    on: new RunLedger(transact, entitlements.admission),
+  };
+  const record = (ledger: RunLedger) => async () => {
     const id = randomUUID();
-    await runs.insertQueued({ id, tenantId: TENANT, pipelineId: PIPELINE, pipelineName: 'p', version: 1, status: 'queued', trigger: 'api', inputs: {}, retryOf: null }, [{ stepId: 's', uses: 'core/echo@1.0.0', position: 0 }], admit);
+    const pipeline = { id: PIPELINE, name: 'p', version: 1 };
+    await ledger.record({
+      run: { id, tenantId: TENANT, trigger: 'api', pipeline, inputs: {}, steps: [{ stepId: 's', uses: 'core/echo@1.0.0', position: 0 }] },
+      dispatch: { runId: id, tenantId: TENANT, trigger: 'api', inputs: {}, pipeline: { name: 'p', version: 1, definition: { steps: {} } as never, pins: {} } },
+    });
+    await ledger.takeSlot(TENANT, id);
     // Finished at once, as the bench is about admission, not about many runs being active.
     await db.query(`UPDATE run SET status = 'succeeded', ended_at = now() WHERE id = $1`, [id]);
   };
   const times = { a: [] as number[], b: [] as number[], c: [] as number[] };
   for (let i = 0; i < STARTS; i++) {
-    times.a.push(await time(record()));
-    times.b.push(await time(record((tx) => entitlements.admitRun(TENANT, tx))));
+    times.a.push(await time(record(ledgers.off)));
+    times.b.push(await time(record(ledgers.on)));
     if (i % 10 === 0) times.c.push(await time(() => db.query(SUM_MONTH, [TENANT])));
   }
   const [a, b, c] = [median(times.a), median(times.b), median(times.c)];

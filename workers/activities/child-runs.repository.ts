@@ -1,8 +1,7 @@
 import type pg from 'pg';
-import { pgSql, type Sql } from '../../src/runtime/run-admission.repository.js';
-import type { AdmissionRefused, RunAdmitted } from '../../src/runtime/run-admission.js';
-import type { ErrorInfo, PinnedStep, PipelineDefinition, RunEvent, RunTrigger } from '../contracts/index.js';
-import { inTransaction } from './pg-transaction.js';
+import type { LedgerRun } from '../../src/runtime/run-ledger.js';
+import { runStepRows } from '../contracts/graph.js';
+import type { PinnedStep, PipelineDefinition, RunTrigger } from '../contracts/index.js';
 
 export interface PinnedVersion {
   pipelineId: string;
@@ -13,15 +12,12 @@ export interface PinnedVersion {
   pins: Record<string, PinnedStep>;
 }
 
-export interface QueuedChildRun {
-  id: string;
-  tenantId: string;
-  trigger: Extract<RunTrigger, 'pipeline' | 'schedule'>;
-  parentRunId: string | null;
-  scheduleId: string | null;
-  pipeline: PinnedVersion;
-  inputs: Record<string, unknown>;
-  steps: Array<{ stepId: string; uses: string; position: number }>;
+/** A run the worker starts itself, as the run ledger records it. */
+export function ledgerRun(
+  run: { id: string; tenantId: string; trigger: Extract<RunTrigger, 'pipeline' | 'schedule'>; parentRunId?: string; scheduleId?: string },
+  pinned: PinnedVersion, inputs: Record<string, unknown>,
+): LedgerRun {
+  return { ...run, pipeline: { id: pinned.pipelineId, name: pinned.name, version: pinned.version }, inputs, steps: runStepRows(pinned.definition) };
 }
 
 /** What a schedule's fire needs to know: whose it is, what it runs, and whether it may run now. */
@@ -33,8 +29,8 @@ export interface ScheduleToRun {
 
 /**
  * What the runs the worker starts itself (a `pipeline/run` step's child run, a schedule's fire)
- * read and write: a pipeline version of the tenant, and the run's queued row and step rows, as the
- * control plane records a run started through the API.
+ * read before the run ledger records them: a pipeline version of the tenant, the schedule, and
+ * the run as an earlier attempt of the activity recorded it.
  */
 export class ChildRunsRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -73,58 +69,5 @@ export class ChildRunsRepository {
       [tenantId, scheduleId],
     );
     return rows[0] ?? null;
-  }
-
-  /**
-   * Records the queued run once, if `admit` (run in the same transaction, before the insert)
-   * lets it start: a retried activity finds it already there (false); a refusal records nothing.
-   */
-  async insertQueued(run: QueuedChildRun, admit: (sql: Sql) => Promise<RunAdmitted>): Promise<boolean> {
-    return inTransaction(this.pool, async (client) => {
-      const existing = await client.query('SELECT 1 FROM run WHERE tenant_id = $1 AND id = $2', [run.tenantId, run.id]);
-      if (existing.rowCount) return false;
-      const { rootRunId } = await admit(pgSql(client));
-      const inserted = await client.query(
-        `INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, parent_run_id, schedule_id, root_run_id)
-         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
-        [run.id, run.tenantId, run.pipeline.pipelineId, run.pipeline.name, run.pipeline.version, run.trigger, JSON.stringify(run.inputs), run.parentRunId, run.scheduleId, rootRunId],
-      );
-      // Recorded by a concurrent attempt: roll back what admission counted; the retry finds the run.
-      if (!inserted.rowCount) throw new Error(`Run ${run.id} was recorded concurrently`);
-      await this.insertSteps(client, run, 'queued');
-      return true;
-    });
-  }
-
-  /**
-   * Records a run that admission refused as failed (never started, counted nowhere), with
-   * `run.completed` saying why, so that a refused schedule fire shows among the runs.
-   */
-  async recordRefused(run: QueuedChildRun, refusal: AdmissionRefused): Promise<void> {
-    const error: ErrorInfo & { admission: 'refused'; limit?: string } = {
-      message: refusal.message, code: refusal.code, admission: 'refused', ...(refusal.detail.limit ? { limit: refusal.detail.limit } : {}),
-    };
-    const completed: RunEvent = { type: 'run.completed', key: 'run.completed', at: new Date().toISOString(), status: 'failed', outputs: null, error };
-    await inTransaction(this.pool, async (client) => {
-      const inserted = await client.query(
-        `INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, parent_run_id, schedule_id, error, ended_at)
-         VALUES ($1, $2, $3, $4, $5, 'failed', $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
-        [run.id, run.tenantId, run.pipeline.pipelineId, run.pipeline.name, run.pipeline.version, run.trigger, JSON.stringify(run.inputs), run.parentRunId, run.scheduleId, JSON.stringify(error), completed.at],
-      );
-      if (!inserted.rowCount) return;
-      await this.insertSteps(client, run, 'skipped');
-      await client.query(
-        `INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data, created_at) VALUES ($1, $2, $3, $4, NULL, $5, $6) ON CONFLICT (run_id, key) DO NOTHING`,
-        [run.id, run.tenantId, completed.key, completed.type, JSON.stringify(completed), completed.at],
-      );
-    });
-  }
-
-  private async insertSteps(client: pg.PoolClient, run: QueuedChildRun, status: 'queued' | 'skipped'): Promise<void> {
-    await client.query(
-      `INSERT INTO run_step (run_id, tenant_id, step_id, uses, status, attempt, position)
-       SELECT $1, $2, s->>'stepId', s->>'uses', $4, 0, (s->>'position')::int FROM jsonb_array_elements($3::jsonb) AS s`,
-      [run.id, run.tenantId, JSON.stringify(run.steps), status],
-    );
   }
 }

@@ -2,20 +2,21 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { BatonMetrics } from '../../src/metrics/baton-metrics.js';
 import { pgSql } from '../../src/runtime/run-admission.repository.js';
 import { AdmissionRefused, type RunAdmission } from '../../src/runtime/run-admission.js';
+import type { RunLedger } from '../../src/runtime/run-ledger.js';
 import { RUN_NOT_ADMITTED, STEP_FAILURE_TYPES, type RunEvent } from '../contracts/index.js';
 import type { ChildRunsRepository } from './child-runs.repository.js';
 import { createExecuteStep, type ExecuteStepDeps } from './execute-step.activity.js';
 import { createStartChildRun } from './start-child-run.activity.js';
 import { createStartScheduledRun } from './start-scheduled-run.activity.js';
 
-export type ActivityDeps = ExecuteStepDeps & { childRuns: ChildRunsRepository; metrics: BatonMetrics; admission: RunAdmission };
+export type ActivityDeps = ExecuteStepDeps & { childRuns: ChildRunsRepository; ledger: RunLedger; metrics: BatonMetrics; admission: RunAdmission };
 
 /** Every activity of the worker, created once with their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     executeStep: createExecuteStep(deps),
-    startChildRun: createStartChildRun(deps.childRuns, deps.admission, deps.metrics),
-    startScheduledRun: createStartScheduledRun(deps.childRuns, deps.admission, deps.metrics),
+    startChildRun: createStartChildRun(deps.childRuns, deps.ledger, deps.metrics),
+    startScheduledRun: createStartScheduledRun(deps.childRuns, deps.ledger, deps.metrics),
     /**
      * Records a `forEach` step's `step.fanned_out`, charging its items to the fan-out budget of the
      * run's tree in the same transaction; past the budget the step fails with `fan_out_budget_exceeded`.

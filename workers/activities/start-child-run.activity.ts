@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { BatonMetrics } from '../../src/metrics/baton-metrics.js';
-import { AdmissionRefused, type RunAdmission } from '../../src/runtime/run-admission.js';
-import { runStepRows } from '../contracts/graph.js';
+import { AdmissionRefused } from '../../src/runtime/run-admission.js';
+import type { RunLedger } from '../../src/runtime/run-ledger.js';
 import { MAX_RUN_DEPTH, STEP_FAILURE_TYPES, type ChildRunRequest, type RunPipelineInput } from '../contracts/index.js';
 import { checkRunInputs } from '../contracts/run-inputs.js';
-import type { ChildRunsRepository } from './child-runs.repository.js';
+import { ledgerRun, type ChildRunsRepository } from './child-runs.repository.js';
 
 /** A child run that cannot start as asked: the step fails for good, with the reason as its code. */
 const refuse = (code: string, message: string) => ApplicationFailure.create({ type: STEP_FAILURE_TYPES.invalidInput, message, nonRetryable: true, details: [code] });
@@ -17,7 +17,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => value !==
  * with inputs checked and defaults filled in, as a run started through the API. A refusal (the
  * tree's fan-out budget, the plan's step-seconds, the tenant's standing) fails the step with its code.
  */
-export function createStartChildRun(runs: ChildRunsRepository, admission: RunAdmission, metrics: Pick<BatonMetrics, 'runStarted'>) {
+export function createStartChildRun(runs: ChildRunsRepository, ledger: RunLedger, metrics: Pick<BatonMetrics, 'runStarted'>) {
   return async function startChildRun(request: ChildRunRequest): Promise<RunPipelineInput> {
     const { tenantId, parent, childRunId } = request;
     const { pipeline: name, version, inputs = {} } = request.with;
@@ -34,9 +34,10 @@ export function createStartChildRun(runs: ChildRunsRepository, admission: RunAdm
       throw refuse('invalid_inputs', `The inputs do not fit pipeline ${name}: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
     }
     if (!recorded) {
-      const run = { id: childRunId, tenantId, trigger: 'pipeline' as const, parentRunId: parent.runId, scheduleId: null, pipeline: pinned, inputs: checked.inputs, steps: runStepRows(pinned.definition) };
+      const run = ledgerRun({ id: childRunId, tenantId, trigger: 'pipeline', parentRunId: parent.runId }, pinned, checked.inputs);
       try {
-        if (await runs.insertQueued(run, (sql) => admission.admit(sql, { tenantId, trigger: 'pipeline', parentRunId: parent.runId }))) metrics.runStarted(tenantId, 'pipeline');
+        // The parent workflow starts it (as its child): no outbox row.
+        if ((await ledger.record({ run })).recorded) metrics.runStarted(tenantId, 'pipeline');
       } catch (error) {
         if (error instanceof AdmissionRefused) throw refuse(error.code, error.message);
         throw error;

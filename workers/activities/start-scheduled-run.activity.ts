@@ -1,9 +1,10 @@
 import type { BatonMetrics } from '../../src/metrics/baton-metrics.js';
-import { AdmissionRefused, type RunAdmission } from '../../src/runtime/run-admission.js';
-import { runStepRows } from '../contracts/graph.js';
-import type { RunPipelineInput, ScheduledRunRequest } from '../contracts/index.js';
+import { ApplicationFailure } from '@temporalio/activity';
+import { AdmissionRefused } from '../../src/runtime/run-admission.js';
+import type { RunLedger } from '../../src/runtime/run-ledger.js';
+import { RUN_NOT_ADMITTED, type RunPipelineInput, type ScheduledRunRequest } from '../contracts/index.js';
 import { checkRunInputs } from '../contracts/run-inputs.js';
-import type { ChildRunsRepository, QueuedChildRun } from './child-runs.repository.js';
+import { ledgerRun, type ChildRunsRepository } from './child-runs.repository.js';
 
 export type ScheduledRunStart = RunPipelineInput | { skipped: string };
 
@@ -13,9 +14,10 @@ export type ScheduledRunStart = RunPipelineInput | { skipped: string };
  * admits it, and returns its workflow input. A fire whose schedule is gone, whose tenant is
  * suspended or whose pipeline no longer takes the inputs is skipped with the reason (the
  * reconciler pauses or removes what should not fire); one the plan refuses is recorded as a
- * failed run saying why (`plan_limit_reached`, `payment_overdue`).
+ * failed run saying why (`plan_limit_reached`, `payment_overdue`). A fire past the plan's
+ * concurrent runs waits, queued, for a slot: the activity fails retryably until it takes one.
  */
-export function createStartScheduledRun(runs: ChildRunsRepository, admission: RunAdmission, metrics: Pick<BatonMetrics, 'runStarted' | 'scheduleFired'>) {
+export function createStartScheduledRun(runs: ChildRunsRepository, ledger: RunLedger, metrics: Pick<BatonMetrics, 'runStarted' | 'scheduleFired'>) {
   return async function startScheduledRun(request: ScheduledRunRequest): Promise<ScheduledRunStart> {
     const { tenantId, scheduleId, runId } = request;
     const recorded = await runs.findRecorded(tenantId, runId);
@@ -28,18 +30,20 @@ export function createStartScheduledRun(runs: ChildRunsRepository, admission: Ru
     const checked = checkRunInputs(pinned.versionId, pinned.definition, recorded?.inputs ?? schedule!.inputs);
     if (checked.problems.length) return { skipped: `the schedule's inputs do not fit pipeline ${pinned.name}: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` };
     if (!recorded) {
-      const run: QueuedChildRun = { id: runId, tenantId, trigger: 'schedule', parentRunId: null, scheduleId, pipeline: pinned, inputs: checked.inputs, steps: runStepRows(pinned.definition) };
+      const run = ledgerRun({ id: runId, tenantId, trigger: 'schedule', scheduleId }, pinned, checked.inputs);
       try {
-        if (await runs.insertQueued(run, (sql) => admission.admit(sql, { tenantId, trigger: 'schedule' }))) {
+        // The schedule's workflow starts it (as its child): no outbox row.
+        if ((await ledger.record({ run })).recorded) {
           metrics.runStarted(tenantId, 'schedule');
           if (request.scheduledAt) metrics.scheduleFired(tenantId, (Date.now() - Date.parse(request.scheduledAt)) / 1000);
         }
       } catch (error) {
         if (!(error instanceof AdmissionRefused)) throw error;
-        await runs.recordRefused(run, error);
+        await ledger.recordRefused(run, error);
         return { skipped: `refused: ${error.message}` };
       }
     }
+    if (!(await ledger.takeSlot(tenantId, runId))) throw ApplicationFailure.retryable('The plan\'s concurrent runs are all taken: the fire waits, queued, for one to end', RUN_NOT_ADMITTED);
     return { runId, tenantId, trigger: 'schedule', inputs: checked.inputs, pipeline: { name: pinned.name, version: pinned.version, definition: pinned.definition, pins: pinned.pins } };
   };
 }

@@ -87,6 +87,8 @@ export type StepDomainEventType = (typeof STEP_DOMAIN_EVENT_TYPES)[number];
 export type RunEvent =
   | { type: 'run.started'; key: string; at: string }
   | { type: 'run.sla_breached'; key: string; at: string; sla: string }
+  /** The run's workflow was lost (Temporal restored to an older point) and is started again. */
+  | { type: 'run.recovered'; key: string; at: string; reason: string }
   | { type: 'run.completed'; key: string; at: string; status: RunPipelineResult['status']; outputs: Record<string, unknown> | null; error: ErrorInfo | null }
   /** `queuedAt`: when Temporal scheduled this attempt (after the backoff of a retry); `at` minus it is the queue wait. */
   | { type: 'step.started'; key: string; at: string; stepId: string; item?: number; uses: string; attempt: number; queuedAt?: string }

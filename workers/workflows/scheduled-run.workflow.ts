@@ -8,9 +8,11 @@ import type { BatonActivities } from '../activities/index.js';
 import { RUN_PIPELINE_WORKFLOW, SEARCH_ATTRIBUTES, type RunPipelineResult, type ScheduledRunInput } from '../contracts/index.js';
 import type { runPipeline } from './run-pipeline.workflow.js';
 
+// Retried until it is done: a fire past the plan's concurrent runs waits, queued, for a slot this way,
+// and one recorded while the database is down is recorded when it is back.
 const { startScheduledRun } = proxyActivities<BatonActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+  retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '10s' },
 });
 
 const PIPELINE_KEY = { name: SEARCH_ATTRIBUTES.pipeline, type: 'KEYWORD' } as const;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { Sql } from '../../runtime/run-admission.repository.js';
 import { IdempotencyRecordEntity } from './idempotency-record.entity.js';
 
 @Injectable()
@@ -22,6 +23,36 @@ export class IdempotencyRepository {
     );
     if (claimed.length) return null;
     return (await this.db.getRepository(IdempotencyRecordEntity).findOneBy({ tenantId, key })) ?? 'vanished';
+  }
+
+  /** The record that holds the key, unless it expired after `ttlSeconds`. */
+  find(tenantId: string, key: string, ttlSeconds: number): Promise<IdempotencyRecordEntity | null> {
+    return this.db.getRepository(IdempotencyRecordEntity).createQueryBuilder('r')
+      .where('r.tenant_id = :tenantId AND r.key = :key', { tenantId, key })
+      .andWhere(`r.created_at >= now() - make_interval(secs => :ttl)`, { ttl: ttlSeconds })
+      .getOne();
+  }
+
+  /**
+   * Writes the finished record on the transaction of the request's effect (`sql`), so that the
+   * two commit together. False when the key is held (by a record a concurrent request committed
+   * first: this insert waited for it), unless that record expired after `ttlSeconds`.
+   */
+  async recordWithin(sql: Sql, record: { tenantId: string; key: string; requestHash: string; statusCode: number; body: unknown; credentialWithheld: boolean }, ttlSeconds: number): Promise<boolean> {
+    const rows = await sql(
+      `INSERT INTO idempotency_record (tenant_id, key, request_hash, status_code, body, credential_withheld) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (tenant_id, key) DO UPDATE SET request_hash = excluded.request_hash, status_code = excluded.status_code, body = excluded.body,
+         credential_withheld = excluded.credential_withheld, created_at = now()
+       WHERE idempotency_record.created_at < now() - make_interval(secs => $7)
+       RETURNING key`,
+      [record.tenantId, record.key, record.requestHash, record.statusCode, JSON.stringify(record.body), record.credentialWithheld, ttlSeconds],
+    );
+    return rows.length > 0;
+  }
+
+  /** Forgets the record on the transaction that undoes its effect. */
+  async forgetWithin(sql: Sql, tenantId: string, key: string): Promise<void> {
+    await sql('DELETE FROM idempotency_record WHERE tenant_id = $1 AND key = $2', [tenantId, key]);
   }
 
   async complete(tenantId: string, key: string, statusCode: number, body: unknown, credentialWithheld: boolean): Promise<void> {

@@ -1,0 +1,35 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { parseDuration } from '../../workers/contracts/duration.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
+import { RunDispatcher } from '../runtime/run-dispatcher.js';
+
+/** Outbox rows sent per pass; the rest wait for the next one. */
+const BATCH = 500;
+
+/**
+ * Starts the runs the ledger recorded and nobody started yet, one replica at a time: those whose
+ * API died between recording and starting, those the engine refused while down, and those the
+ * plan's concurrency held back until a slot freed.
+ */
+@Injectable()
+export class RunDispatchJob implements OnApplicationBootstrap {
+  static readonly JOB = 'run-dispatch';
+  readonly logger = new Logger(RunDispatchJob.name);
+
+  constructor(
+    private readonly dispatcher: RunDispatcher,
+    readonly leader: LeaderLock,
+    readonly scheduler: SchedulerRegistry,
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'RUN_DISPATCH_INTERVAL'>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    scheduleLeaderJob(this, RunDispatchJob.JOB, parseDuration(this.config.RUN_DISPATCH_INTERVAL)!, async () => {
+      const { sent, failed } = await this.dispatcher.dispatchDue(BATCH);
+      if (sent) this.logger.log(`Started ${sent} recorded run(s)`);
+      if (failed) this.logger.warn('The workflow engine is not reachable: recorded runs wait for it');
+    });
+  }
+}
