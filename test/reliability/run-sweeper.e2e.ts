@@ -54,7 +54,7 @@ describe('run sweeper', () => {
     );
     await db.query(`INSERT INTO run_step (run_id, tenant_id, step_id, uses, status, attempt, position) SELECT $2, tenant_id, step_id, uses, 'queued', 0, position FROM run_step WHERE run_id = $1`, [original.id, lost]);
     await db.query(
-      `INSERT INTO run_dispatch (run_id, tenant_id, input, created_at, sent_at, attempts) SELECT $2::uuid, tenant_id, jsonb_set(input, '{runId}', to_jsonb($2::text)), now() - interval '1 minute', now() - interval '1 minute', 1 FROM run_dispatch WHERE run_id = $1`,
+      `INSERT INTO run_dispatch (run_id, tenant_id, input, created_at, sent_at, attempts) SELECT $2::uuid, tenant_id, jsonb_set(input::jsonb, '{runId}', to_jsonb($2::text))::json, now() - interval '1 minute', now() - interval '1 minute', 1 FROM run_dispatch WHERE run_id = $1`,
       [original.id, lost],
     );
     await db.query('COMMIT');

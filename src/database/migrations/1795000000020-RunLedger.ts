@@ -8,6 +8,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   which starts the workflow (workflow id = run id, so a second start is a no-op) and sets
  *   `sent_at`. A row without `sent_at` is a run acknowledged and not yet handed to Temporal. Runs a
  *   workflow starts (schedule fires, child runs) have none: their parent workflow starts them.
+ *   The input is `json`, not `jsonb`: the workflow gets the pipeline exactly as it was saved, keys
+ *   in their order (a CSV's columns follow them), as it did when the API handed it over directly.
  *
  * - `run.admitted_at` is when a top-level run took one of its plan's concurrent-run slots; the
  *   plan's `concurrentRuns` counts active runs that have one. A run past the limit waits, queued,
@@ -21,7 +23,7 @@ export class RunLedger1795000000020 implements MigrationInterface {
       CREATE TABLE run_dispatch (
         run_id uuid NOT NULL,
         tenant_id uuid NOT NULL,
-        input jsonb NOT NULL,
+        input json NOT NULL,
         created_at timestamptz(3) NOT NULL DEFAULT now(),
         next_attempt_at timestamptz(3) NOT NULL DEFAULT now(),
         sent_at timestamptz(3),
