@@ -3,7 +3,7 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } f
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import {
-  APPROVAL_SIGNAL, jsonBytes, MAX_FOR_EACH_PAYLOAD_BYTES, type StepOutputs, RUN_PIPELINE_WORKFLOW, type ApprovalDecision, type PipelineDefinition, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
+  jsonBytes, MAX_FOR_EACH_PAYLOAD_BYTES, type StepOutputs, RUN_PIPELINE_WORKFLOW, type ApprovalDecision, type PipelineDefinition, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
 } from '../../workers/contracts/index.js';
 import { runStepRows, upstreamOf } from '../../workers/contracts/graph.js';
 import { checkRunInputs } from '../../workers/contracts/run-inputs.js';
@@ -19,6 +19,7 @@ import type { ApprovalBody, RetryRunBody, RunListQuery, RunLogsQuery, RunEventsQ
 import type { RunEventEntity } from './entities/run-event.entity.js';
 import type { RunStepEntity } from './entities/run-step.entity.js';
 import type { RunEntity } from './entities/run.entity.js';
+import { ApprovalDecisionsService } from './approval-decisions.service.js';
 import { RunsError } from './runs.errors.js';
 import { attemptsByStep, runGraph, TIMELINE_EVENT_TYPES, TIMELINE_ITEMS } from './run-timeline.js';
 import { RunsRepository, type EventFilter } from './runs.repository.js';
@@ -71,6 +72,7 @@ export class RunsService {
     private readonly entitlements: EntitlementsService,
     private readonly metrics: BatonMetrics,
     @Inject(BATON_CONFIG) private readonly config: RuntimeConfig,
+    private readonly approvals: ApprovalDecisionsService,
   ) {}
 
   async start(principal: Principal, name: string, body: StartRunBody, trigger: RunTrigger = 'api') {
@@ -204,7 +206,10 @@ export class RunsService {
     return { id, status: run.status, cancelRequested: true };
   }
 
-  /** Hands a decision to the waiting workflow; the workflow records it (first decision wins). */
+  /**
+   * Records the decision (the first for the step wins; a later one gets `decision_already_made`
+   * with the winner), then hands it to the waiting workflow.
+   */
   async decide(principal: Principal, id: string, stepId: string, body: ApprovalBody) {
     const run = await this.require(principal.tenantId, id);
     const { version } = await this.pipelines.requireVersionOf(principal.tenantId, run.pipelineId, run.version);
@@ -219,13 +224,7 @@ export class RunsService {
       stepId, approve: body.approve, ...(body.comment ? { comment: body.comment } : {}),
       by: { role: principal.role, ...(principal.userId ? { userId: principal.userId } : {}), ...(principal.apiKeyId ? { apiKeyId: principal.apiKeyId } : {}) },
     };
-    try {
-      await this.temporal.workflow.getHandle(id).signal(APPROVAL_SIGNAL, decision);
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new RunsError('run_finished', 'The run already ended');
-      throw new RunsError('engine_unavailable', 'The workflow engine is not reachable; try again');
-    }
-    // A signal is delivered, not answered: the first decision the workflow sees wins.
+    await this.approvals.decide(principal.tenantId, id, decision);
     return { runId: id, stepId, approve: body.approve, delivered: true };
   }
 
