@@ -95,7 +95,8 @@ export class RunsService {
 
   /**
    * A new run of the exact pipeline version and inputs of a finished one. With `fromFailed`, steps
-   * that succeeded keep their outputs and are not run again; the rest runs as usual.
+   * that succeeded keep their outputs and are not run again; the rest runs as usual. `otherRetries`
+   * lists the runs earlier retries of the same run started.
    */
   async retry(principal: Principal, id: string, body: RetryRunBody) {
     const original = await this.require(principal.tenantId, id);
@@ -103,7 +104,10 @@ export class RunsService {
     if (body.fromFailed && original.status === 'succeeded') throw new RunsError('nothing_to_retry', 'The run succeeded: there is no failed step to retry from');
     const pinned = await this.pipelines.requireVersionOf(principal.tenantId, original.pipelineId, original.version);
     const reuse = body.fromFailed ? await this.reusableResults(principal.tenantId, original.id, pinned.version.definition) : undefined;
-    return this.launch(principal.tenantId, pinned, original.inputs, 'retry', { retryOf: original.id, reuse });
+    const started = await this.launch(principal.tenantId, pinned, original.inputs, 'retry', { retryOf: original.id, reuse });
+    // Two retries without an Idempotency-Key make two runs: the answer names the others.
+    const others = await this.runs.findRetriesOf(principal.tenantId, original.id, started.id);
+    return { ...started, otherRetries: others.map((r) => ({ id: r.id, createdAt: r.createdAt.toISOString(), status: r.status })) };
   }
 
   /**
