@@ -64,11 +64,11 @@ describe('worker and API drain', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  /** Starts nap (4 s) → after, on this test's queue, and waits until nap runs. */
-  async function napping() {
+  /** Starts nap (`ms`) → after, on this test's queue, and waits until nap runs. */
+  async function napping(ms: number) {
     const name = uniqueName('drain');
     await savePipeline(tenant, newPipeline(name, {
-      nap: { uses: 'core/sleep@^1', with: { ms: 4_000 } },
+      nap: { uses: 'core/sleep@^1', with: { ms } },
       after: { uses: 'core/echo@^1', needs: ['nap'], with: { done: true } },
     }));
     const started = await request(baseUrl).post(`/v1/pipelines/${name}/runs`).set('authorization', `Bearer ${tenant.apiKey}`).send({});
@@ -80,7 +80,9 @@ describe('worker and API drain', () => {
 
   it('lets a running step finish on SIGTERM, without a retry, and exits 0 after it', { timeout: 120_000 }, async () => {
     const { worker: first, readyz } = await startWorker();
-    const { id } = await napping();
+    // Longer than the step's heartbeat timeout and than the 10 s grace the worker used to have:
+    // the draining worker keeps heartbeating, and nothing cancels the step.
+    const { id } = await napping(12_000);
     stepRunnerPids(first.child.pid!).forEach((pid) => strayRunners.add(pid));
     const exit = exitOf(first);
     const signalledAt = Date.now();
@@ -108,7 +110,7 @@ describe('worker and API drain', () => {
     const nap = stepOf(run, 'nap');
     // The worker waited for the step: it ended after the step did, well after the signal.
     expect(at).toBeGreaterThanOrEqual(new Date(nap.endedAt!).getTime());
-    expect(at - signalledAt).toBeGreaterThan(1_000);
+    expect(at - signalledAt).toBeGreaterThan(8_000);
     const events = await allEvents(tenant, id);
     expect(events.filter((e) => e.type === 'step.started' && e.stepId === 'nap').map((e) => e.attempt)).toEqual([1]);
     expect(events.filter((e) => e.type === 'step.failed')).toEqual([]);
@@ -117,7 +119,7 @@ describe('worker and API drain', () => {
   it('retries a step exactly once on another worker after SIGKILL', { timeout: 150_000 }, async () => {
     // Whatever worker is left from the test before, plus one: the step may land on either.
     await startWorker();
-    const { id } = await napping();
+    const { id } = await napping(4_000);
     const alive = processes.slice(1).filter((p) => p.child.exitCode === null && p.child.signalCode === null);
     const holder = alive.find((p) => stepRunnerPids(p.child.pid!).length > 0) ?? alive[0]!;
     stepRunnerPids(holder.child.pid!).forEach((pid) => strayRunners.add(pid));
