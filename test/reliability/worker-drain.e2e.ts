@@ -59,7 +59,7 @@ describe('worker and API drain', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    await Promise.all(processes.map((p) => p.stop('SIGTERM')));
     for (const pid of strayRunners) if (isAlive(pid)) process.kill(-pid, 'SIGKILL');
     rmSync(home, { recursive: true, force: true });
   });
@@ -135,6 +135,55 @@ describe('worker and API drain', () => {
     const events = await allEvents(tenant, id);
     expect(events.filter((e) => e.type === 'step.started' && e.stepId === 'nap').map((e) => e.attempt)).toEqual([1, 2]);
     expect(events.filter((e) => e.type === 'step.succeeded' && e.stepId === 'nap')).toHaveLength(1);
+  });
+
+  it('drains the worker of `baton up` before the rest stops, answering /readyz 503 meanwhile', { timeout: 180_000 }, async () => {
+    const upEnv = {
+      BATON_HOME: join(home, 'up'), PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), TEMPORAL_DEV_PORT: String(await freePort()),
+      DATABASE_URL: '', TEMPORAL_ADDRESS: '', JWT_SECRET: '', WEBHOOK_SIGNING_KEY: '', TEMPORAL_CLI_PATH: inject('temporalCliPath'), LOG_LEVEL: 'warn',
+    };
+    const url = `http://127.0.0.1:${upEnv.PORT}`;
+    const start = async () => {
+      const up = spawnBaton('up', upEnv);
+      processes.push(up);
+      await waitForHttp(`${url}/readyz`, 90_000, () => up.child.exitCode === null).catch((error: Error) => {
+        throw new Error(`${error.message}\n${up.output()}`);
+      });
+      return up;
+    };
+    const first = await start();
+    const signup = await request(url).post('/v1/signup').send({ tenantName: 'drain', email: 'drain@example.test', password: 'a long enough password' }).expect(201);
+    const auth = `Bearer ${signup.body.token}`;
+    await request(url).put('/v1/pipelines/nap').set('authorization', auth)
+      .send(newPipeline('nap', { nap: { uses: 'core/sleep@^1', with: { ms: 6_000 } }, after: { uses: 'core/echo@^1', needs: ['nap'], with: { done: true } } }))
+      .expect(201);
+    const id: string = (await request(url).post('/v1/pipelines/nap/runs').set('authorization', auth).send({}).expect(202)).body.id;
+    const runOf = async () => (await request(url).get(`/v1/runs/${id}`).set('authorization', auth).expect(200)).body as { status: string; steps: Array<{ id: string; status: string; attempt: number }> };
+    for (let i = 0; i < 150 && (await runOf()).steps[0]!.status !== 'running'; i++) await sleep(200);
+    stepRunnerPids(first.child.pid!).forEach((pid) => strayRunners.add(pid));
+
+    const exit = exitOf(first);
+    const signalledAt = Date.now();
+    first.child.kill('SIGTERM');
+    await sleep(300);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status, first.output()).toBe(503);
+    expect(await ready.json()).toMatchObject({ code: 'draining' });
+    const { code, at } = await exit;
+    expect(code, first.output()).toBe(0);
+    expect(at - signalledAt, 'up waited for the step').toBeGreaterThan(3_000);
+
+    // Started again on the same home, the run goes on from the step that finished while draining.
+    const second = await start();
+    let run = await runOf();
+    for (let i = 0; i < 150 && run.status !== 'succeeded' && run.status !== 'failed'; i++) {
+      await sleep(200);
+      run = await runOf();
+    }
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.map((s) => [s.id, s.status, s.attempt])).toEqual([['nap', 'succeeded', 1], ['after', 'succeeded', 1]]);
+    // Not SIGKILL: its embedded PostgreSQL and Temporal would outlive it.
+    expect(await second.stop('SIGTERM')).toBe(0);
   });
 
   it('answers /readyz 503 at once on SIGTERM and still finishes a request in flight', { timeout: 60_000 }, async () => {
