@@ -142,7 +142,7 @@ export const CONFIG_VARIABLES = {
   AUTH_RATE_LIMIT_PER_MINUTE: spec(int(1, 10_000_000).default(30), 'Requests per minute one address may make to one replica\'s public routes (sign-up, login, invitations, verification and password-reset requests).'),
   RUN_STREAMS_PER_TENANT: spec(int(1, 100_000).default(20), 'Live event and log streams (Server-Sent Events) one tenant may hold open on one API replica; past it 429 with Retry-After.'),
   METRICS_PORT: spec(int(1, 65535).optional(), 'Port serving the API\'s GET /metrics without a token, for a scrape network only Prometheus reaches. Unset: /metrics only on the API port, with BATON_ADMIN_TOKEN.'),
-  WORKER_METRICS_PORT: spec(int(1, 65535).optional(), 'Port a worker serves its GET /metrics (and GET /readyz, saying how it isolates steps) on, without a token (`baton worker`; under `baton up` the API\'s /metrics already has the worker\'s). Unset: off.'),
+  WORKER_METRICS_PORT: spec(int(1, 65535).optional(), 'Port a worker serves its GET /metrics (and GET /readyz, saying how it isolates steps, or 503 while it drains) on, without a token (`baton worker`; under `baton up` the API\'s /metrics already has the worker\'s). Unset: off.'),
   METRICS_HOST: spec(z.string().default('127.0.0.1'), 'Interface METRICS_PORT and WORKER_METRICS_PORT listen on (e.g. the address on the scrape network).'),
   METRICS_TENANT_LABELS: spec(bool.default(false), 'Label run and step metrics with the tenant id: one series per tenant, so only for installations with few tenants.'),
 } as const;
