@@ -11,6 +11,7 @@ import { ConfigError, embeddedDatabaseSecrets, embeddedMasterKeys, describeConfi
 import type { RuntimeConfig } from './config/runtime-config.js';
 import { createDataSource, runMigrations } from './database/data-source.js';
 import { connectsAsSuperuser, startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { drainingSince, startDraining } from './health/draining.js';
 import { createLogger } from './logging/logger.js';
 import { formatMail, formatMailList } from './mail/mail-cli.js';
 import { MailRepository } from './mail/mail.repository.js';
@@ -20,6 +21,7 @@ import { SecretsService } from './secrets/secrets.service.js';
 import { startTracing, type Tracing } from './telemetry/tracing.js';
 import { startDevServer } from './temporal/dev-server.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
+import { parseDuration } from '../workers/contracts/duration.js';
 import { resolveTemporalCli } from './temporal/temporal-cli.js';
 
 const logger = new Logger('baton');
@@ -27,7 +29,11 @@ const logger = new Logger('baton');
 let loggingToJson = false;
 type Stop = () => Promise<void>;
 
-/** Stops what was started, newest first, once, on SIGINT/SIGTERM or a failed start. */
+/**
+ * Stops what was started, newest first, once, on SIGINT/SIGTERM or a failed start. A signal first
+ * marks the process draining (/readyz answers 503); under `up` the worker, newest, drains its
+ * steps before the API behind it stops, and the exit waits for all of it.
+ */
 class Lifecycle {
   private readonly stops: Array<{ name: string; stop: Stop }> = [];
   private stopping?: Promise<void>;
@@ -42,6 +48,7 @@ class Lifecycle {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => {
         logger.log(`${signal}: stopping`);
+        startDraining();
         void this.stopAll().then(() => process.exit(0));
       });
     }
@@ -92,7 +99,15 @@ async function serveApi(config: RuntimeConfig, lifecycle: Lifecycle): Promise<vo
   await runMigrations(config.databaseUrl);
   const app = await createApi(config);
   await app.listen({ port: config.PORT, host: config.HOST });
-  lifecycle.add('API', () => app.close());
+  const delayMs = parseDuration(config.API_DRAIN_DELAY)!;
+  lifecycle.add('API', async () => {
+    // Still serving (readyz 503) until the delay since the signal is over, then Fastify stops
+    // accepting connections, answers 503 to new requests on open ones and waits for those in flight.
+    const since = drainingSince();
+    const left = since ? delayMs - (Date.now() - since.getTime()) : 0;
+    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+    await app.close();
+  });
 }
 
 async function runWorker(config: RuntimeConfig, lifecycle: Lifecycle, tracing: Tracing | undefined): Promise<void> {

@@ -1,4 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, newPipeline, newTenant, savePipeline, startRun, stepOf, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
 
 const gated = (name: string, approval: Record<string, unknown> = {}) =>
@@ -39,6 +40,55 @@ describe('approval steps', () => {
     expect(decided).toMatchObject({ stepId: 'gate', approved: true, timedOut: false, comment: 'numbers look right', by: { role: 'owner', userId: expect.any(String) } });
     expect(events.body.items.map((e: { type: string }) => e.type)).toContain('step.waiting');
     expect((await asOwner(`/v1/runs/${run.id}/approvals/gate`, { approve: false }).expect(409)).body.code).toBe('step_not_waiting');
+  });
+
+  it('counts one of two decisions made at the same moment and answers the other 409 with the winner', async () => {
+    const waiting = await startWaiting(gated(uniqueName('race')));
+    const path = `/v1/runs/${waiting.id}/approvals/gate`;
+    const answers = await Promise.all([
+      asOwner(path, { approve: true, comment: 'ship it' }),
+      asOwner(path, { approve: false, comment: 'hold on' }),
+    ]);
+    expect(answers.map((a) => a.status).sort(), JSON.stringify(answers.map((a) => a.body))).toEqual([202, 409]);
+    const won = answers.find((a) => a.status === 202)!;
+    const lost = answers.find((a) => a.status === 409)!;
+    expect(won.body).toMatchObject({ runId: waiting.id, stepId: 'gate', delivered: true });
+    expect(lost.body).toMatchObject({
+      code: 'decision_already_made',
+      decision: { approve: won.body.approve, comment: won.body.approve ? 'ship it' : 'hold on', by: { role: 'owner', userId: expect.any(String) }, decidedAt: expect.any(String) },
+    });
+
+    const run = await waitForRun(tenant, waiting.id);
+    expect(run.status).toBe(won.body.approve ? 'succeeded' : 'failed');
+    expect(stepOf(run, 'gate').status).toBe(won.body.approve ? 'succeeded' : 'failed');
+    const events = await tenant.get(`/v1/runs/${run.id}/events`).expect(200);
+    const decided = events.body.items.filter((e: { type: string }) => e.type === 'step.approval_decided');
+    expect(decided).toHaveLength(1);
+    expect(decided[0]).toMatchObject({ approved: won.body.approve, comment: won.body.approve ? 'ship it' : 'hold on' });
+  });
+
+  it('delivers a decision recorded by an API that died before signalling it', { timeout: 90_000 }, async () => {
+    const waiting = await startWaiting(gated(uniqueName('stranded')));
+    const db = new pg.Client({ connectionString: inject('databaseUrl') });
+    await db.connect();
+    try {
+      // What an API leaves behind when it dies between recording the decision and signalling it.
+      const decision = { stepId: 'gate', approve: true, comment: 'recorded, then the API died', by: { role: 'owner' } };
+      await db.query(
+        `INSERT INTO approval_decision (tenant_id, run_id, step_id, decision, decided_at) VALUES ($1, $2, 'gate', $3, now() - interval '1 minute')`,
+        [tenant.tenantId, waiting.id, decision],
+      );
+      const late = await asOwner(`/v1/runs/${waiting.id}/approvals/gate`, { approve: false }).expect(409);
+      expect(late.body).toMatchObject({ code: 'decision_already_made', decision: { approve: true, comment: 'recorded, then the API died' } });
+
+      const run = await waitForRun(tenant, waiting.id, undefined, 60_000);
+      expect(run.status).toBe('succeeded');
+      expect(stepOf(run, 'gate').outputs).toMatchObject({ approved: true, comment: 'recorded, then the API died' });
+      const { rows } = await db.query('SELECT delivered_at FROM approval_decision WHERE run_id = $1', [waiting.id]);
+      expect(rows[0].delivered_at).not.toBeNull();
+    } finally {
+      await db.end();
+    }
   });
 
   it('fails the run on a rejection and skips what needed the approval', async () => {

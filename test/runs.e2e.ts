@@ -381,6 +381,12 @@ describe('runs', () => {
       expect((await tenant.post(`/v1/runs/${id}/retry`, { fromFailed: true }).expect(409)).body.code).toBe('nothing_to_retry');
       await (await newTenant()).post(`/v1/runs/${id}/retry`, {}).expect(404);
       const again = await tenant.post(`/v1/runs/${id}/retry`, {}).expect(202);
+      expect(again.body).toMatchObject({ retryOf: id, otherRetries: [] });
+      // A double click without an Idempotency-Key starts a second run, and the answer says so.
+      const twice = await tenant.post(`/v1/runs/${id}/retry`, {}).expect(202);
+      expect(twice.body.id).not.toBe(again.body.id);
+      expect(twice.body.otherRetries).toEqual([{ id: again.body.id, createdAt: expect.any(String), status: expect.stringMatching(/^(queued|running|succeeded)$/) }]);
+      await waitForRun(tenant, twice.body.id);
       const rerun = await waitForRun(tenant, again.body.id);
       expect(rerun).toMatchObject({ status: 'succeeded', retryOf: id, trigger: 'retry' });
       expect((await tenant.get('/v1/runs?trigger=retry').expect(200)).body.items.map((r: { id: string }) => r.id)).toContain(rerun.id);

@@ -25,8 +25,10 @@ import { S3ArtifactStore } from './artifacts/s3-artifact-store.js';
 import { EgressBroker } from '../src/common/egress/egress-broker.js';
 import { AddressPolicy } from '../src/common/egress/egress-policy.js';
 import { installationEndpoints } from '../src/config/installation-endpoints.js';
+import { drainingSince } from '../src/health/draining.js';
 import { reportSandboxPosture } from '../src/health/sandbox-posture.js';
 import { StepSandbox } from './sandbox/step-sandbox.js';
+import { parseDuration } from './contracts/duration.js';
 import { tracingWorkerOptions, WORKFLOW_INTERCEPTOR_MODULES } from './worker-tracing.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
@@ -36,6 +38,7 @@ export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('./workflow-bundle.js'
 export interface RunningWorker {
   /** Resolves when the worker has stopped. */
   done: Promise<void>;
+  /** Stops polling, waits for running steps up to WORKER_DRAIN_TIMEOUT, then closes everything. */
   shutdown(): Promise<void>;
 }
 
@@ -88,6 +91,7 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
   const metrics = processMetrics({ tenantLabels: config.METRICS_TENANT_LABELS });
   const admission = runAdmissionFor(config);
   metrics.sandboxIsolation(posture.isolation);
+  const drainMs = parseDuration(config.WORKER_DRAIN_TIMEOUT)!;
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -112,10 +116,22 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
     // Cancellation reaches an activity with its next heartbeat; keep that prompt.
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
-    shutdownGraceTime: '10s',
+    // On shutdown the worker stops polling and lets running steps finish for drainMs; then Temporal
+    // cancels them (their sandboxes get cancelGraceMs to wind down) and retries them elsewhere.
+    // Past the force time the worker gives up waiting, so a step that ignores cancellation cannot
+    // keep the process alive.
+    shutdownGraceTime: drainMs,
+    shutdownForceTime: drainMs + 15_000,
   });
-  const metricsServer = config.WORKER_METRICS_PORT ? await serveMetrics(metrics, config.WORKER_METRICS_PORT, config.METRICS_HOST, () => ({ status: 'ok', sandbox: posture })) : undefined;
+  let stoppingSince: Date | undefined;
+  const readiness = () => {
+    const since = drainingSince() ?? stoppingSince ?? (worker.getState() === 'RUNNING' ? undefined : new Date());
+    return since ? { status: 'draining', since: since.toISOString(), sandbox: posture } : { status: 'ok', sandbox: posture };
+  };
+  const metricsServer = config.WORKER_METRICS_PORT ? await serveMetrics(metrics, config.WORKER_METRICS_PORT, config.METRICS_HOST, readiness) : undefined;
   if (metricsServer) logger.info(`Worker metrics on http://${config.METRICS_HOST}:${metricsServer.port}/metrics`);
+  // Temporal's runtime also stops its workers on SIGTERM/SIGINT (its shutdown hook): either way,
+  // run() resolves only once the running steps ended, so the sandbox below is closed after them.
   const done = worker.run().finally(async () => {
     await metricsServer?.close();
     await sandbox.close();
@@ -126,8 +142,13 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
   return {
     done,
     async shutdown() {
+      stoppingSince ??= new Date();
       if (worker.getState() === 'RUNNING') worker.shutdown();
+      const started = Date.now();
+      const steps = sandbox.stats().busy;
+      if (steps) logger.info(`Draining: waiting up to ${config.WORKER_DRAIN_TIMEOUT} for ${steps} running step(s)`);
       await done;
+      if (steps) logger.info(`Drained in ${Date.now() - started} ms`);
     },
   };
 }

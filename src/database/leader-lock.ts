@@ -1,4 +1,4 @@
-import { Injectable, type Logger } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown, type Logger } from '@nestjs/common';
 import type { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource } from 'typeorm';
 
@@ -8,11 +8,27 @@ import { DataSource } from 'typeorm';
  * tick; a replica that dies mid-job loses its connection and with it the lock.
  */
 @Injectable()
-export class LeaderLock {
+export class LeaderLock implements BeforeApplicationShutdown {
+  private readonly passes = new Set<Promise<boolean>>();
+  private stopping = false;
+
   constructor(private readonly db: DataSource) {}
 
   /** Runs `work` if no other process is running the job named `job`; returns whether it ran. */
-  async runExclusive(job: string, work: () => Promise<void>): Promise<boolean> {
+  runExclusive(job: string, work: () => Promise<void>): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(false);
+    const pass = this.exclusive(job, work).finally(() => this.passes.delete(pass));
+    this.passes.add(pass);
+    return pass;
+  }
+
+  /** On shutdown no pass starts any more, and those running finish before the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.passes]);
+  }
+
+  private async exclusive(job: string, work: () => Promise<void>): Promise<boolean> {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { BatonError } from '../common/errors/baton-error.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { drainingSince } from './draining.js';
 import { HealthRepository } from './health.repository.js';
 import { localSandboxPosture } from './sandbox-posture.js';
 
@@ -10,6 +11,8 @@ export class HealthService {
   constructor(private readonly health: HealthRepository, private readonly temporal: Client, @Inject(BATON_CONFIG) private readonly config: RuntimeConfig) {}
 
   async readiness() {
+    const draining = drainingSince();
+    if (draining) throw new BatonError('draining', 503, 'Stopping: finishing the requests in flight, taking no new work', undefined, undefined, { drainingSince: draining.toISOString() });
     const [postgres, temporal] = await Promise.all([
       this.check(() => this.health.ping()),
       this.check(() => this.temporal.workflowService.describeNamespace({ namespace: this.config.TEMPORAL_NAMESPACE })),

@@ -1,12 +1,12 @@
 import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { AtomicIdempotency, Idempotency, type IdempotencyClaim } from '../common/idempotency/idempotency-claim.js';
-import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
+import { jsonSchemaOf, uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import { pipelineNameParam } from '../pipelines/dto/pipelines.dto.js';
-import { ApprovalBody, RetryRunBody, RunEventsQuery, RunListQuery, RunLogsQuery, StartRunBody, stepIdParam } from './dto/runs.dto.js';
+import { ApprovalBody, RetryRunBody, RetryRunResponse, RunEventsQuery, RunListQuery, RunLogsQuery, StartRunBody, stepIdParam } from './dto/runs.dto.js';
 import { RunEventStreams, type EventSink } from './run-event-streams.js';
 import { logFilter, RunsService } from './runs.service.js';
 
@@ -45,6 +45,7 @@ export class RunsController {
   @Post('runs/:id/retry')
   @Roles('operator')
   @HttpCode(202)
+  @ApiAcceptedResponse({ description: 'The new run', schema: jsonSchemaOf(RetryRunResponse) as never })
   @AtomicIdempotency()
   retry(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidBody(RetryRunBody) body: RetryRunBody, @Idempotency() idempotency?: IdempotencyClaim) {
     return this.runs.retry(principal, id, body, idempotency);
@@ -54,6 +55,7 @@ export class RunsController {
   @Post('runs/:id/approvals/:stepId')
   @Roles('viewer')
   @HttpCode(202)
+  @ApiConflictResponse({ description: '`decision_already_made`: the step was decided first by someone else; `decision` is the one that counts (`{ approve, by, comment, decidedAt }`). `step_not_waiting`: the step is not waiting for a decision.' })
   decide(
     @CurrentPrincipal() principal: Principal,
     @ValidParam('id', uuidParam) id: string,

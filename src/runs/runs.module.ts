@@ -9,6 +9,9 @@ import { RunDispatcher } from '../runtime/run-dispatcher.js';
 import { RunLedger } from '../runtime/run-ledger.js';
 import { RunDispatchJob } from './run-dispatch.cron.js';
 import { RunSweeper } from './run-sweeper.js';
+import { ApprovalDecisionsRepository } from './approval-decisions.repository.js';
+import { ApprovalDecisionsService } from './approval-decisions.service.js';
+import { ApprovalRedeliveryJob } from './approval-redelivery.cron.js';
 import { RunsController } from './runs.controller.js';
 import { RetentionJob } from './retention.cron.js';
 import { RunEventStreams } from './run-event-streams.js';
@@ -21,6 +24,7 @@ import { RunsService } from './runs.service.js';
   controllers: [RunsController],
   providers: [
     RunsRepository, RunsService, RunEventStreams, RetentionJob, RunEventsListener, RunDispatchJob, RunSweeper,
+    ApprovalDecisionsRepository, ApprovalDecisionsService, ApprovalRedeliveryJob,
     // The Nest-free run ledger and its outbox's dispatcher, on the API's database and Temporal client, held to the API's admission.
     { provide: RunLedger, inject: [DataSource, EntitlementsService], useFactory: (db: DataSource, entitlements: EntitlementsService) => new RunLedger(typeormTransact(db), entitlements.admission) },
     {

@@ -52,6 +52,15 @@ export class RunsRepository {
     return this.db.getRepository(RunEntity).findOneBy({ tenantId, id });
   }
 
+  /** Retries of `originalId` other than `exceptId`, oldest first (at most `limit`). */
+  findRetriesOf(tenantId: string, originalId: string, exceptId: string, limit = 20): Promise<Array<Pick<RunEntity, 'id' | 'createdAt' | 'status'>>> {
+    return this.db.getRepository(RunEntity).createQueryBuilder('r')
+      .select(['r.id', 'r.createdAt', 'r.status'])
+      .where('r.tenant_id = :tenantId AND r.retry_of = :originalId AND r.id <> :exceptId', { tenantId, originalId, exceptId })
+      .orderBy('r.created_at', 'ASC').limit(limit)
+      .getMany();
+  }
+
   findSteps(tenantId: string, runId: string): Promise<RunStepEntity[]> {
     return this.db.getRepository(RunStepEntity).find({ where: { tenantId, runId }, order: { position: 'ASC' } });
   }

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import {
-  APPROVAL_SIGNAL, jsonBytes, MAX_FOR_EACH_PAYLOAD_BYTES, type StepOutputs, type ApprovalDecision, type PipelineDefinition, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
+  jsonBytes, MAX_FOR_EACH_PAYLOAD_BYTES, type StepOutputs, type ApprovalDecision, type PipelineDefinition, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
 } from '../../workers/contracts/index.js';
 import { runStepRows, upstreamOf } from '../../workers/contracts/graph.js';
 import { checkRunInputs } from '../../workers/contracts/run-inputs.js';
@@ -23,6 +23,7 @@ import type { ApprovalBody, RetryRunBody, RunListQuery, RunLogsQuery, RunEventsQ
 import type { RunEventEntity } from './entities/run-event.entity.js';
 import type { RunStepEntity } from './entities/run-step.entity.js';
 import type { RunEntity } from './entities/run.entity.js';
+import { ApprovalDecisionsService } from './approval-decisions.service.js';
 import { RunsError } from './runs.errors.js';
 import { attemptsByStep, runGraph, TIMELINE_EVENT_TYPES, TIMELINE_ITEMS } from './run-timeline.js';
 import { RunsRepository, type EventFilter } from './runs.repository.js';
@@ -85,6 +86,7 @@ export class RunsService {
     private readonly ledger: RunLedger,
     private readonly dispatcher: RunDispatcher,
     private readonly metrics: BatonMetrics,
+    private readonly approvals: ApprovalDecisionsService,
   ) {}
 
   async start(principal: Principal, name: string, body: StartRunBody, idempotency?: IdempotencyClaim) {
@@ -112,7 +114,8 @@ export class RunsService {
 
   /**
    * A new run of the exact pipeline version and inputs of a finished one. With `fromFailed`, steps
-   * that succeeded keep their outputs and are not run again; the rest runs as usual.
+   * that succeeded keep their outputs and are not run again; the rest runs as usual. `otherRetries`
+   * lists the runs earlier retries of the same run started.
    */
   async retry(principal: Principal, id: string, body: RetryRunBody, idempotency?: IdempotencyClaim) {
     const original = await this.require(principal.tenantId, id);
@@ -120,7 +123,11 @@ export class RunsService {
     if (body.fromFailed && original.status === 'succeeded') throw new RunsError('nothing_to_retry', 'The run succeeded: there is no failed step to retry from');
     const pinned = await this.pipelines.requireVersionOf(principal.tenantId, original.pipelineId, original.version);
     const reuse = body.fromFailed ? await this.reusableResults(principal.tenantId, original.id, pinned.version.definition) : undefined;
-    return this.launch(principal.tenantId, pinned, original.inputs, 'retry', { retryOf: original.id, reuse, idempotency });
+    // Two retries without an Idempotency-Key make two runs: the answer names the others.
+    const runId = randomUUID();
+    const others = await this.runs.findRetriesOf(principal.tenantId, original.id, runId);
+    const otherRetries = others.map((r) => ({ id: r.id, createdAt: r.createdAt.toISOString(), status: r.status }));
+    return this.launch(principal.tenantId, pinned, original.inputs, 'retry', { retryOf: original.id, reuse, idempotency, runId, response: { otherRetries } });
   }
 
   /**
@@ -240,7 +247,10 @@ export class RunsService {
     return { id, status: run.status, cancelRequested: true };
   }
 
-  /** Hands a decision to the waiting workflow; the workflow records it (first decision wins). */
+  /**
+   * Records the decision (the first for the step wins; a later one gets `decision_already_made`
+   * with the winner), then hands it to the waiting workflow.
+   */
   async decide(principal: Principal, id: string, stepId: string, body: ApprovalBody) {
     const run = await this.require(principal.tenantId, id);
     const { version } = await this.pipelines.requireVersionOf(principal.tenantId, run.pipelineId, run.version);
@@ -255,13 +265,7 @@ export class RunsService {
       stepId, approve: body.approve, ...(body.comment ? { comment: body.comment } : {}),
       by: { role: principal.role, ...(principal.userId ? { userId: principal.userId } : {}), ...(principal.apiKeyId ? { apiKeyId: principal.apiKeyId } : {}) },
     };
-    try {
-      await this.temporal.workflow.getHandle(id).signal(APPROVAL_SIGNAL, decision);
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new RunsError('run_finished', 'The run already ended');
-      throw new RunsError('engine_unavailable', 'The workflow engine is not reachable; try again');
-    }
-    // A signal is delivered, not answered: the first decision the workflow sees wins.
+    await this.approvals.decide(principal.tenantId, id, decision);
     return { runId: id, stepId, approve: body.approve, delivered: true };
   }
 

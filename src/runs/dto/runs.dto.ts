@@ -14,6 +14,13 @@ export const RetryRunBody = z.strictObject({
 });
 export type RetryRunBody = z.output<typeof RetryRunBody>;
 
+/** The answer to a retry (documented in OpenAPI): the new run, and the runs other retries of the same run started. */
+export const RetryRunResponse = z.object({
+  id: z.uuid(), status: z.enum(RUN_STATUSES), pipeline: z.string(), version: z.number().int(), retryOf: z.uuid(),
+  otherRetries: z.array(z.object({ id: z.uuid(), createdAt: z.iso.datetime(), status: z.enum(RUN_STATUSES) }))
+    .describe('Runs started by earlier retries of the same run (oldest first, at most 20): a retry sent twice without an Idempotency-Key starts two runs.'),
+});
+
 export const ApprovalBody = z.strictObject({
   approve: z.boolean(),
   comment: z.string().max(2000).optional(),
