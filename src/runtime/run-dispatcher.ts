@@ -50,6 +50,9 @@ export class RunDispatcher {
       return await this.transact(async (sql) => {
         const pending = await this.repository.lockPending(sql, runId);
         if (!pending) return 'not_pending';
+        // What this transaction writes need not wait for the disk: lost in a crash, the row is sent
+        // again, and starting a workflow that exists is a no-op.
+        await this.repository.relaxDurability(sql);
         attempts = pending.attempts;
         if (pending.topLevel && !(await this.admission.takeSlot(sql, pending.tenantId, runId))) {
           await this.repository.postpone(sql, runId, this.slotRetryMs, null);

@@ -110,6 +110,11 @@ export class RunLedgerRepository {
     );
   }
 
+  /** The rest of this transaction commits without waiting for its WAL to reach the disk. */
+  async relaxDurability(sql: Sql): Promise<void> {
+    await sql('SET LOCAL synchronous_commit = off', []);
+  }
+
   async markSent(sql: Sql, runId: string): Promise<void> {
     await sql(`UPDATE run_dispatch SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE run_id = $1`, [runId]);
   }
