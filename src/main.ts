@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { Connection } from '@temporalio/client';
 import { Command } from 'commander';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pluginCommand, PluginCliError } from '../plugins/sdk/src/cli/plugin-commands.js';
 import { PackError } from '../plugins/sdk/src/package/pack.js';
 import { createApi } from './api.js';
@@ -11,6 +11,7 @@ import { ConfigError, embeddedDatabaseSecrets, embeddedMasterKeys, describeConfi
 import type { RuntimeConfig } from './config/runtime-config.js';
 import { createDataSource, runMigrations } from './database/data-source.js';
 import { connectsAsSuperuser, startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { backupEmbedded, restoreEmbedded, type EmbeddedHome } from './embedded/backup.js';
 import { EmbeddedHomeError, lockHome, stopLeftovers, temporalPidFile } from './embedded/home-lock.js';
 import { supervise } from './embedded/supervisor.js';
 import { drainingSince, startDraining } from './health/draining.js';
@@ -254,6 +255,27 @@ async function showMail(id: string | undefined, options: { limit: string }): Pro
   }
 }
 
+/** The embedded mode's home, read without generating anything in it: `baton restore` needs it empty. */
+function embeddedHome(command: string): EmbeddedHome {
+  const env = loadEnv();
+  if (env.DATABASE_URL || env.TEMPORAL_ADDRESS) {
+    throw new EmbeddedHomeError(`${command} is for the embedded mode; with DATABASE_URL or TEMPORAL_ADDRESS set, back up that PostgreSQL and Temporal as docs/operations.md says`);
+  }
+  const home = resolve(env.BATON_HOME);
+  return { home, port: env.EMBEDDED_PG_PORT, secrets: () => embeddedDatabaseSecrets({ home }) };
+}
+
+async function backup(file: string): Promise<void> {
+  const done = await backupEmbedded(embeddedHome('baton backup'), file, (line) => console.log(line));
+  console.log(`Backed up ${done.rows} row(s) of ${done.tables} table(s), the Temporal database and the secrets of BATON_HOME to ${file}`);
+}
+
+async function restore(file: string): Promise<void> {
+  const target = embeddedHome('baton restore');
+  const done = await restoreEmbedded(target, file);
+  console.log(`Restored ${done.rows} row(s) of ${done.tables} table(s), the Temporal database and the secrets into ${target.home}; start it with \`baton up\``);
+}
+
 const program = new Command('baton').description('Baton: pipelines for DataOps and MLOps on Temporal').showHelpAfterError();
 program.command('up').description('Start everything on this machine: API, worker, and (unless configured) embedded PostgreSQL and Temporal').action(() => run('up'));
 program.command('api').description('Start the control-plane API (needs DATABASE_URL and TEMPORAL_ADDRESS)').action(() => run('api'));
@@ -266,6 +288,12 @@ program.command('secrets').description('Manage the secrets store').command('rota
 program.command('mail').argument('[id]', 'show this mail whole').option('--limit <n>', 'how many to list', '20')
   .description('List the mails sent or, without SMTP_URL, kept for the operator (verification, invitations, password resets), newest first; or show one')
   .action(showMail);
+program.command('backup').argument('<file>', 'the archive to write (.tar.gz)')
+  .description('Back up the embedded mode (Temporal dev server database, then Baton\'s database, and the secrets of BATON_HOME) into one file; works while `baton up` runs')
+  .action(backup);
+program.command('restore').argument('<file>', 'an archive `baton backup` wrote')
+  .description('Restore a `baton backup` into an empty BATON_HOME that no `baton up` runs on; then start it with `baton up`')
+  .action(restore);
 program.command('setup').description('Obtain what the embedded mode needs (the Temporal CLI, built with Go once) and print where it is').action(async () => {
   const config = loadEnv();
   console.log(config.TEMPORAL_ADDRESS ? `TEMPORAL_ADDRESS is set; no dev server needed.` : `Temporal CLI: ${await resolveTemporalCli(config.TEMPORAL_CLI_PATH)}`);
