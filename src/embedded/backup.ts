@@ -127,11 +127,22 @@ function upRunning(home: string): boolean {
   return held !== undefined && isRunning(held.pid) && commandLine(held.pid)?.join(' ') === held.command;
 }
 
-/** A consistent copy of a SQLite file that another process may be writing: SQLite's online backup. */
+/**
+ * A consistent copy of a SQLite file that another process is writing: `VACUUM INTO` reads it in one
+ * transaction and, unlike the CLI's `.backup`, waits out the writer's locks (busy timeout) instead
+ * of failing with `database is locked` under load.
+ */
 async function copySqlite(source: string, out: string, live: boolean): Promise<void> {
   if (existsSync(SQLITE3)) {
-    await run(SQLITE3, ['-bail', '-cmd', '.timeout 30000', source, `.backup '${out.replace(/'/g, "''")}'`]);
-    return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        rmSync(out, { force: true });
+        await run(SQLITE3, ['-bail', '-cmd', '.timeout 10000', source, `VACUUM INTO '${out.replace(/'/g, "''")}'`]);
+        return;
+      } catch (error) {
+        if (attempt >= 5 || !/locked|busy/i.test((error as Error).message)) throw error;
+      }
+    }
   }
   // Without sqlite3 a copy is consistent only while nothing writes: the dev server is not running.
   if (live) throw new EmbeddedHomeError(`backing up beside a running baton up needs ${SQLITE3} (apt-get install sqlite3), or stop baton up first`);

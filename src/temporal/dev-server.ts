@@ -44,6 +44,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.fast) args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
+  // WAL: a reader (`baton backup` copying the file) neither waits for the server's writes nor
+  // holds them up; in the default rollback journal a busy server starves it with `database is locked`.
+  else if (options.dbFile) args.push('--sqlite-pragma', 'journal_mode=WAL');
   args.push(...DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]));
 
   // Its own process group: Ctrl-C reaches Baton alone, which stops the worker before the server.
