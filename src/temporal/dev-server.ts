@@ -1,12 +1,14 @@
 import { Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEV_SERVER_SEARCH_ATTRIBUTE_FLAGS } from './search-attributes.js';
 
 export interface DevServer {
   address: string;
   process: ChildProcess;
+  /** Settles when the server process is gone, asked to or not. */
+  exited: Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -20,7 +22,11 @@ export interface DevServerOptions {
   /** Faster SQLite for throwaway test servers. */
   fast?: boolean;
   log?: (line: string) => void;
+  /** Written with the pid and command line while the server runs, for the next `baton up` to find a leftover. */
+  pidFile?: string;
 }
+
+const SETPRIV = '/usr/bin/setpriv';
 
 /**
  * Eager activity execution hands an activity to the worker that completed the workflow task,
@@ -38,12 +44,22 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.fast) args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
+  // WAL: a reader (`baton backup` copying the file) neither waits for the server's writes nor
+  // holds them up; in the default rollback journal a busy server starves it with `database is locked`.
+  else if (options.dbFile) args.push('--sqlite-pragma', 'journal_mode=WAL');
   args.push(...DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]));
 
   // Its own process group: Ctrl-C reaches Baton alone, which stops the worker before the server.
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // A parent-death signal: a Baton killed with SIGKILL (the OOM killer) takes the server along,
+  // which the 'exit' handler below cannot do. setpriv execs, so the pid is the server's.
+  const [command, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', options.cliPath, ...args]] : [options.cliPath, args];
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
+  if (options.pidFile && child.pid) {
+    mkdirSync(join(options.pidFile, '..'), { recursive: true });
+    writeFileSync(options.pidFile, `${child.pid}\n${[options.cliPath, ...args].join(' ')}\n`);
+  }
   const tail: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n').filter(Boolean)) {
@@ -55,6 +71,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  void exited.then(() => {
+    process.removeListener('exit', killOnExit);
+    if (options.pidFile) rmSync(options.pidFile, { force: true });
+  });
 
   const address = `127.0.0.1:${options.port}`;
   const ready = waitForFrontend(address, options.namespace, 60_000);
@@ -67,6 +87,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return {
     address,
     process: child,
+    exited,
     async stop() {
       process.removeListener('exit', killOnExit);
       if (child.exitCode !== null || child.signalCode) return;
