@@ -5,5 +5,6 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-built.sh
 # The first build of the Temporal dev server takes minutes: do it here, not inside a test hook.
 node bin/baton.js setup
-bash scripts/ensure-promtool.sh
+bash scripts/ensure-tool.sh promtool prometheus
+bash scripts/ensure-tool.sh sqlite3 sqlite3
 exec npx vitest run "$@"

@@ -28,11 +28,11 @@ export function valueOf(samples: Sample[], name: string, labels: Record<string, 
 }
 
 /**
- * `promtool check metrics` (Debian's prometheus package; `scripts/ensure-promtool.sh` installs it,
+ * `promtool check metrics` (Debian's prometheus package; `scripts/ensure-tool.sh promtool prometheus` installs it,
  * and `npm test` runs that first). Throws when promtool is missing: this check must never be skipped.
  */
 export function promtoolCheck(text: string): { status: number | null; output: string } {
   const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  if (result.error) throw new Error(`promtool could not run (${result.error.message}); install it with: bash scripts/ensure-promtool.sh`);
+  if (result.error) throw new Error(`promtool could not run (${result.error.message}); install it with: bash scripts/ensure-tool.sh promtool prometheus`);
   return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
 }
