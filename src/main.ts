@@ -14,7 +14,8 @@ import { connectsAsSuperuser, startEmbeddedPostgres } from './database/embedded-
 import { backupEmbedded, restoreEmbedded, type EmbeddedHome } from './embedded/backup.js';
 import { EmbeddedHomeError, lockHome, stopLeftovers, temporalPidFile } from './embedded/home-lock.js';
 import { supervise } from './embedded/supervisor.js';
-import { drainingSince, startDraining } from './health/draining.js';
+import { drainingSince } from './health/draining.js';
+import { Lifecycle } from './lifecycle.js';
 import { createLogger } from './logging/logger.js';
 import { formatMail, formatMailList } from './mail/mail-cli.js';
 import { MailRepository } from './mail/mail.repository.js';
@@ -30,43 +31,6 @@ import { resolveTemporalCli } from './temporal/temporal-cli.js';
 const logger = new Logger('baton');
 /** Set once `api`, `worker` or `up` has its JSON logger: a failure is then one more JSON line. */
 let loggingToJson = false;
-type Stop = () => Promise<void>;
-
-/**
- * Stops what was started, newest first, once, on SIGINT/SIGTERM or a failed start. A signal first
- * marks the process draining (/readyz answers 503); under `up` the worker, newest, drains its
- * steps before the API behind it stops, and the exit waits for all of it.
- */
-class Lifecycle {
-  private readonly stops: Array<{ name: string; stop: Stop }> = [];
-  private stopping?: Promise<void>;
-
-  add(name: string, stop: Stop): void {
-    // Something that finished starting after shutdown began is stopped at once, never orphaned.
-    if (this.stopping) void stop().catch((error: Error) => logger.error(`Stopping ${name} failed: ${error.message}`));
-    else this.stops.push({ name, stop });
-  }
-
-  onSignals(): void {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, () => {
-        logger.log(`${signal}: stopping`);
-        startDraining();
-        void this.stopAll().then(() => process.exit(0));
-      });
-    }
-  }
-
-  stopAll(): Promise<void> {
-    this.stopping ??= (async () => {
-      for (const { name, stop } of this.stops.reverse()) {
-        await stop().catch((error: Error) => logger.error(`Stopping ${name} failed: ${error.message}`));
-      }
-    })();
-    return this.stopping;
-  }
-}
-
 function requireEnv(config: BatonConfig, names: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'JWT_SECRET' | 'WEBHOOK_SIGNING_KEY'>): void {
   const missing = names.filter((name) => !config[name]);
   if (missing.length) throw new ConfigError(missing.map((name) => `${name}: required by this command (use \`baton up\` for the embedded defaults)`));
