@@ -9,6 +9,7 @@ import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
 import { RunsService } from '../runs/runs.service.js';
+import { faultPoint } from '../runtime/fault-points.js';
 import type { CreateTriggerBody, DeliveryListQuery, TriggerListQuery } from './dto/triggers.dto.js';
 import { TriggersError } from './triggers.errors.js';
 import { TriggerMappings } from './trigger-mappings.js';
@@ -113,6 +114,7 @@ export class TriggersService {
     const runId = randomUUID();
     const claim = await this.triggers.claimDelivery(trigger.id, delivery, runId);
     if (!claim.claimed) return { duplicate: true, runId: claim.runId };
+    faultPoint('trigger.after-record');
     try {
       await this.runs.startTriggered(trigger.tenantId, trigger.pipelineName, inputs, 'webhook', runId);
       await this.triggers.takeFiring(trigger.id);
