@@ -60,8 +60,12 @@ export class RunsRepository {
     return count;
   }
 
+  /** Its steps never ran: skipped, as a refused child run's are, so no ended run keeps a queued step. */
   async markStartFailed(tenantId: string, id: string, message: string): Promise<void> {
-    await this.db.getRepository(RunEntity).update({ tenantId, id, status: 'queued' }, { status: 'failed', error: { message, code: 'start_failed' }, endedAt: () => 'now()' });
+    await this.db.transaction(async (tx) => {
+      const { affected } = await tx.getRepository(RunEntity).update({ tenantId, id, status: 'queued' }, { status: 'failed', error: { message, code: 'start_failed' }, endedAt: () => 'now()' });
+      if (affected) await tx.getRepository(RunStepEntity).update({ tenantId, runId: id, status: 'queued' }, { status: 'skipped' });
+    });
   }
 
   findById(tenantId: string, id: string): Promise<RunEntity | null> {
