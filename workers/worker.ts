@@ -59,6 +59,8 @@ function installRuntime(config: RuntimeConfig): void {
 export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Promise<RunningWorker> {
   installRuntime(config);
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.DATABASE_POOL_SIZE });
+  // PostgreSQL restarting drops idle connections with an 'error' event; unheard, it would end the worker.
+  pool.on('error', (error) => Runtime.instance().logger.warn(`An idle database connection was lost: ${error.message}`));
   // A fan-out keeps many processes of one plugin busy; spawning one per item would cost more than
   // the items. Up to as many stay warm as the worker may run steps at once, until idle for 30 s.
   const warm = config.WORKER_MAX_CONCURRENT_STEPS;
