@@ -174,3 +174,8 @@ export async function controlStack(controlUrl: string, part: string, action: 'ki
   if (response.status !== 200) throw new Error(`${part}/${action}: ${response.status} ${JSON.stringify(body)}`);
   return body as { killed: number | null; pid: number | null };
 }
+
+/** For tests: the pids of the stack's parts now (null: not running). */
+export async function stackStatus(controlUrl: string): Promise<Record<string, { pid: number | null }>> {
+  return (await (await fetch(`${controlUrl}/status`)).json()) as Record<string, { pid: number | null }>;
+}
