@@ -3,7 +3,7 @@
  * embedded PostgreSQL and a Temporal dev server, both restartable with their data, and `baton api`
  * and `baton worker` as processes), drives each fault scenario and prints, per scenario: requests
  * acknowledged (2xx), runs found, lost (acknowledged, yet missing or not succeeded), doubled (a key
- * answered with two runs, or a run nobody was answered with), refused starts (503, the run marked
+ * answered with two runs, or a run nobody was answered with), stuck (not ended two minutes on), refused starts (503, the run marked
  * `start_failed`), time to recover (from the faulted process being started again until the API
  * acknowledges a new run; median over the repetitions) and the invariant checker's violations.
  *
@@ -46,7 +46,7 @@ interface Tally {
   recoverMs: number | null;
 }
 
-interface Row { scenario: string; acknowledged: number; found: number; lost: number; doubled: number; refused: number; recoverMs: number[]; violations: number }
+interface Row { scenario: string; acknowledged: number; found: number; lost: number; doubled: number; stuck: number; refused: number; recoverMs: number[]; violations: number }
 
 async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'baton-bench-reliability-'));
@@ -73,8 +73,14 @@ async function main(): Promise<void> {
     await waitForHttp(`${base}/readyz`, 60_000);
     await waitForHttp(metricsUrl, 60_000);
 
-    const signup = await fetch(`${base}/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenantName: 'bench', email: `bench-${randomUUID()}@example.test`, password: 'benchmark password' }) });
-    const { token, tenant } = (await signup.json()) as { token: string; tenant: { id: string } };
+    // A tenant per repetition, so that the invariant checker sees only that repetition's runs.
+    let token = '';
+    let tenant = { id: '' };
+    const freshTenant = async () => {
+      const signup = await fetch(`${base}/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenantName: 'bench', email: `bench-${randomUUID()}@example.test`, password: 'benchmark password' }) });
+      if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
+      ({ token, tenant } = (await signup.json()) as { token: string; tenant: { id: string } });
+    };
 
     const post = async (path: string, body: unknown, key?: string): Promise<Answer> => {
       try {
@@ -103,6 +109,7 @@ async function main(): Promise<void> {
     };
     let pipelines = 0;
     const pipeline = async (steps: Record<string, unknown>) => {
+      await freshTenant();
       const name = `rel-${++pipelines}`;
       await put(`/v1/pipelines/${name}`, { apiVersion: 'baton/v1', kind: 'Pipeline', name, steps });
       return name;
@@ -155,10 +162,11 @@ async function main(): Promise<void> {
       const byId = new Map(runs.map((r) => [r.id, r]));
       const lost = [...acknowledged].filter((id) => byId.get(id)?.status !== 'succeeded').length;
       const refused = runs.filter((r) => r.code === 'start_failed').length;
+      const stuck = runs.filter((r) => !TERMINAL.includes(r.status)).length;
       const doubled = [...tally.answers.values()].filter((s) => s.size > 1).length + runs.filter((r) => !acknowledged.has(r.id) && r.code !== 'start_failed').length;
       const violations = await checkInvariants(postgres.url, temporal.address, { tenantIds: [tenant.id], settleMs: 2_000 });
       for (const v of violations) console.error(`  ${scenario}: ${v}`);
-      return { scenario, acknowledged: tally.answers.size, found: runs.length, lost, doubled, refused, recoverMs: tally.recoverMs, violations: violations.length };
+      return { scenario, acknowledged: tally.answers.size, found: runs.length, lost, doubled, stuck, refused, recoverMs: tally.recoverMs, violations: violations.length };
     };
 
     const scenarios: Array<{ scenario: string; iterations: number; drive(): ReturnType<typeof outcome> }> = [
@@ -225,7 +233,7 @@ async function main(): Promise<void> {
 
     const rows: Row[] = [];
     for (const s of scenarios) {
-      const row: Row = { scenario: s.scenario, acknowledged: 0, found: 0, lost: 0, doubled: 0, refused: 0, recoverMs: [], violations: 0 };
+      const row: Row = { scenario: s.scenario, acknowledged: 0, found: 0, lost: 0, doubled: 0, stuck: 0, refused: 0, recoverMs: [], violations: 0 };
       for (let i = 0; i < s.iterations; i++) {
         const o = await s.drive();
         row.acknowledged += o.acknowledged;
@@ -233,6 +241,7 @@ async function main(): Promise<void> {
         row.lost += o.lost;
         row.doubled += o.doubled;
         row.refused += o.refused;
+        row.stuck += o.stuck;
         row.violations += o.violations;
         if (o.recoverMs !== null) row.recoverMs.push(o.recoverMs);
         console.error(`${s.scenario} #${i + 1}: ${JSON.stringify(o)}`);
@@ -242,11 +251,11 @@ async function main(): Promise<void> {
     if (api.pid() === null || worker.pid() === null) console.error('note: the API or the worker was not running at the end');
 
     console.log(`\nFaults (totals over the repetitions; recovery: median, from the faulted process started again to a run acknowledged)\n`);
-    console.log('| scenario | reps | acknowledged | runs found | lost | doubled | refused (503) | time to recover | invariant violations |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('| scenario | reps | acknowledged | runs found | lost | doubled | stuck (not ended) | refused (503) | time to recover | invariant violations |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const [i, r] of rows.entries()) {
       const recover = r.recoverMs.length ? `${(median(r.recoverMs) / 1000).toFixed(2)} s` : 'never';
-      console.log(`| ${r.scenario} | ${scenarios[i]!.iterations} | ${r.acknowledged} | ${r.found} | ${r.lost} | ${r.doubled} | ${r.refused} | ${recover} | ${r.violations} |`);
+      console.log(`| ${r.scenario} | ${scenarios[i]!.iterations} | ${r.acknowledged} | ${r.found} | ${r.lost} | ${r.doubled} | ${r.stuck} | ${r.refused} | ${recover} | ${r.violations} |`);
     }
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
