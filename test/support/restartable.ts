@@ -96,7 +96,10 @@ export async function restartableTemporal(cliPath: string, port: number, dbFile:
       if (!running || running.process.exitCode !== null || running.process.signalCode) return;
       const exited = new Promise((resolve) => running.process.once('exit', resolve));
       running.process.kill(signal);
+      // A server that ignores a gentler signal is killed after 15 s, as `stop` does.
+      const timer = setTimeout(() => running.process.kill('SIGKILL'), 15_000);
       await exited;
+      clearTimeout(timer);
     },
     async start() {
       if (current) return;
