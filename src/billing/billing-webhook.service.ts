@@ -4,6 +4,7 @@ import { BillingError } from './billing.errors.js';
 import { BillingRepository, type BillingAccountRow } from './billing.repository.js';
 import { EntitlementsService } from './entitlements.service.js';
 import { PlanCatalog } from '../runtime/plans.js';
+import { faultPoint } from '../runtime/fault-points.js';
 import { StripeGateway, type StripeCheckoutSession, type StripeEvent, type StripeInvoice, type StripeSubscription } from './stripe.provider.js';
 
 /** Subscription statuses in which the subscribed plan applies (past due still runs, until the grace period ends). */
@@ -56,6 +57,7 @@ export class BillingWebhookService {
       if (!(await this.billing.claimEvent(tx, { id: event.id, type: event.type, createdAt: at }))) return { duplicate: true, tenantId: null };
       return { duplicate: false, tenantId: handler ? await handler(tx, event, at) : null };
     });
+    faultPoint('billing.after-commit');
     if (outcome.tenantId) this.entitlements.forget(outcome.tenantId);
     return { received: true, duplicate: outcome.duplicate, handled: Boolean(handler) };
   }

@@ -1,11 +1,12 @@
 /**
- * Named points where the fault tests make a process die as the OOM killer would: with
- * `BATON_FAULT_POINT=<name>` and `NODE_ENV=test`, the process SIGKILLs itself the first time it
- * reaches that point. Both are needed, and both are read once at start-up, so an installation
- * never dies here by a stray variable; outside tests a call costs one comparison.
+ * Crash points for the fault tests (test/reliability/): a process started with
+ * `BATON_FAULT_POINT=<name>` kills itself with SIGKILL when it reaches `faultPoint('<name>')`, so a
+ * test can make it die exactly between two effects, as the OOM killer might. Read once at start-up,
+ * and only when NODE_ENV is `test` too: in any other process the variable does nothing, so it cannot
+ * be switched on in production by accident. Not a config variable on purpose: no operator sets it.
  */
-const armed = process.env.NODE_ENV === 'test' ? process.env.BATON_FAULT_POINT : undefined;
+const armed = process.env.NODE_ENV === 'test' && process.env.BATON_FAULT_POINT ? process.env.BATON_FAULT_POINT : null;
 
 export function faultPoint(name: string): void {
-  if (armed !== undefined && armed === name) process.kill(process.pid, 'SIGKILL');
+  if (armed === name) process.kill(process.pid, 'SIGKILL');
 }

@@ -11,6 +11,7 @@ import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
 import { startFakeS3 } from './fake-s3.js';
 import { startStripeMock } from './stripe-mock.js';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './processes.js';
+import { restartableBaton, restartablePostgres, restartableTemporal, startControlServer, type RestartablePart } from './restartable.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -43,14 +44,22 @@ declare module 'vitest' {
     warehouseUrl: string;
     /** The stack's PostgreSQL as a role that may create databases (`databaseUrl`'s role may not). */
     adminDatabaseUrl: string;
-    /** The process ids of the stack's API and worker, for tests that check nothing reached them. */
+    /** The process ids of the stack's API and worker, for tests that check nothing reached them (as started: see `stackControlUrl`). */
     stackPids: { api: number; worker: number };
+    /**
+     * Only in the `reliability` project: the stack's control server (test/support/restartable.ts,
+     * `controlStack`). `POST /{postgres|temporal|api|worker}/{kill|stop|start|restart}?signal=SIGKILL`,
+     * `GET /status` for the current pids. PostgreSQL and Temporal come back with their data and ports.
+     */
+    stackControlUrl: string;
   }
 }
 
 /**
  * Starts the real parts once for the whole-stack tests: PostgreSQL (DATABASE_URL, else an
  * embedded one), the Temporal dev server, and Baton's API and worker as separate processes.
+ * The `reliability` project gets a stack whose parts a control server kills and starts again:
+ * always an embedded PostgreSQL, and Temporal keeping its workflows in a file.
  */
 export default async function setup(project: TestProject) {
   const home = mkdtempSync(join(tmpdir(), 'baton-e2e-'));
@@ -62,7 +71,7 @@ export default async function setup(project: TestProject) {
     rmSync(home, { recursive: true, force: true });
   };
   try {
-    await startStack(project, home, stops);
+    await startStack(project, home, stops, project.name === 'reliability');
   } catch (error) {
     await teardown();
     throw error;
@@ -70,13 +79,24 @@ export default async function setup(project: TestProject) {
   return teardown;
 }
 
-async function startStack(project: TestProject, home: string, stops: Array<() => Promise<unknown>>): Promise<void> {
-  const { url: databaseUrl, adminUrl: adminDatabaseUrl } = await testDatabase(home, stops);
+async function startStack(project: TestProject, home: string, stops: Array<() => Promise<unknown>>, restartable: boolean): Promise<void> {
+  const parts: Record<string, RestartablePart> = {};
+  let databaseUrl: string;
+  let adminDatabaseUrl: string;
+  if (restartable) {
+    const postgres = await restartablePostgres(join(home, 'pg'), await freePort(), randomDatabaseSecrets());
+    stops.push(postgres.stop);
+    ({ url: databaseUrl, adminUrl: adminDatabaseUrl } = parts.postgres = postgres);
+  } else {
+    ({ url: databaseUrl, adminUrl: adminDatabaseUrl } = await testDatabase(home, stops));
+  }
   await runMigrations(databaseUrl);
   const warehouseUrl = await scratchDatabase(process.env.WAREHOUSE_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'baton_warehouse', stops);
 
   const temporalCliPath = await resolveTemporalCli(process.env.TEMPORAL_CLI_PATH);
-  const temporal = await startDevServer({ cliPath: temporalCliPath, port: await freePort(), namespace: 'default', fast: true });
+  const temporal = restartable
+    ? (parts.temporal = await restartableTemporal(temporalCliPath, await freePort(), join(home, 'temporal', 'dev.db')))
+    : await startDevServer({ cliPath: temporalCliPath, port: await freePort(), namespace: 'default', fast: true });
   stops.push(temporal.stop);
 
   // Artifacts go to an S3-compatible service, as on a scaled-out installation.
@@ -109,8 +129,17 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   // Only this worker gets the port: tests that start more processes from apiEnv must not collide on it.
   const workerMetricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
   const workerEnv = { ...env, WORKER_METRICS_PORT: new URL(workerMetricsUrl).port };
-  const processes: BatonProcess[] = [spawnBaton('api', env, undefined, logFiles[0]), spawnBaton('worker', workerEnv, undefined, logFiles[1])];
-  stops.push(async () => Promise.all(processes.map((p) => p.stop())));
+  let processes: BatonProcess[];
+  if (restartable) {
+    const api = (parts.api = restartableBaton('api', env, logFiles[0]!, `http://127.0.0.1:${port}/readyz`));
+    const worker = (parts.worker = restartableBaton('worker', workerEnv, logFiles[1]!, workerMetricsUrl));
+    processes = [api.process(), worker.process()];
+    // Stopped before PostgreSQL and Temporal (the stops run in reverse), whichever process runs by then.
+    stops.push(async () => Promise.all([api.stop(), worker.stop()]));
+  } else {
+    processes = [spawnBaton('api', env, undefined, logFiles[0]), spawnBaton('worker', workerEnv, undefined, logFiles[1])];
+    stops.push(async () => Promise.all(processes.map((p) => p.stop())));
+  }
   try {
     const alive = () => processes.every((p) => p.child.exitCode === null);
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, alive);
@@ -118,6 +147,11 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   } catch (error) {
     for (const p of processes) console.error(p.output());
     throw error;
+  }
+  if (restartable) {
+    const control = await startControlServer(parts);
+    stops.push(control.close);
+    project.provide('stackControlUrl', control.url);
   }
 
   project.provide('baseUrl', `http://127.0.0.1:${port}`);
