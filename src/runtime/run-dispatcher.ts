@@ -20,6 +20,11 @@ export interface RunDispatcherOptions {
   slotRetryMs?: number;
   /** The first wait after the engine refused a start; doubled per attempt, up to a minute. */
   engineRetryMs?: number;
+  /**
+   * How long a start may take before the engine counts as down. The client would otherwise retry
+   * an unreachable server for over half a minute while the caller waits for its answer.
+   */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -99,12 +104,12 @@ export class RunDispatcher {
 
   private async start(input: RunPipelineInput): Promise<void> {
     try {
-      await this.temporal.workflow.start(RUN_PIPELINE_WORKFLOW, {
+      await this.temporal.withDeadline(Date.now() + (this.options.startTimeoutMs ?? 5_000), () => this.temporal.workflow.start(RUN_PIPELINE_WORKFLOW, {
         workflowId: input.runId,
         taskQueue: this.options.taskQueue,
         args: [input],
         typedSearchAttributes: [{ key: TENANT_KEY, value: input.tenantId }, { key: PIPELINE_KEY, value: input.pipeline.name }],
-      });
+      }));
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return;
       // A start can fail after the server accepted it (a lost reply): ask before declaring failure.
@@ -115,7 +120,7 @@ export class RunDispatcher {
 
   private async workflowExists(id: string): Promise<boolean> {
     try {
-      await this.temporal.workflow.getHandle(id).describe();
+      await this.temporal.withDeadline(Date.now() + 2_000, () => this.temporal.workflow.getHandle(id).describe());
       return true;
     } catch {
       return false;

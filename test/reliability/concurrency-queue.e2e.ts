@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newPipeline, newTenant, savePipeline, startRun, until, waitForRun, type RunView, type TestTenant } from '../support/builders.js';
 import { WEBHOOK_SECRET } from '../support/billing.js';
 import { startIsolatedStack, type IsolatedStack } from '../support/isolated-stack.js';
+import { checkInvariants } from './invariants.js';
 
 interface RunSummary { id: string; status: string; parentRunId: string | null; createdAt: string; startedAt: string | null; endedAt: string | null }
 
@@ -39,6 +40,9 @@ describe('the plan\'s concurrent runs: queued, not refused, never passed', () =>
     await stack?.stop();
   });
 
+  // Billing is on here: the month's run counter must equal the runs counted, too.
+  const invariants = () => checkInvariants(stack.databaseUrl, inject('temporalAddress'), { tenantIds: [tenant.tenantId], namespace: stack.namespace, billing: true });
+
   const summaries = async (): Promise<RunSummary[]> => (await tenant.get('/v1/runs?limit=500').expect(200)).body.items;
 
   it('queues a schedule\'s fire while a run holds the only slot, and starts it once that run ended', async () => {
@@ -56,6 +60,7 @@ describe('the plan\'s concurrent runs: queued, not refused, never passed', () =>
     const [nap, scheduled] = [await waitForRun(tenant, first), await waitForRun(tenant, fired!.id, undefined, 60_000)];
     expect([nap.status, scheduled.status]).toEqual(['succeeded', 'succeeded']);
     expect(at(scheduled.startedAt), 'the fire started once the run before it had ended').toBeGreaterThanOrEqual(at(nap.endedAt));
+    expect(await invariants()).toEqual([]);
   });
 
   it('starts a child run within its parent\'s slot, and the child of a queued run only once that run got one', async () => {
@@ -76,5 +81,6 @@ describe('the plan\'s concurrent runs: queued, not refused, never passed', () =>
     // Never two top-level runs at once, over everything this tenant ran.
     const tops = all.filter((r) => !r.parentRunId && r.startedAt).sort((a, b) => at(a.startedAt) - at(b.startedAt));
     for (let i = 1; i < tops.length; i++) expect(at(tops[i]!.startedAt)).toBeGreaterThanOrEqual(at(tops[i - 1]!.endedAt));
+    expect(await invariants()).toEqual([]);
   });
 });

@@ -4,6 +4,9 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newPipeline, newTenant, savePipeline, uniqueName, waitForRun, type TestTenant } from '../support/builders.js';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from '../support/processes.js';
+import { checkInvariants } from './invariants.js';
+
+const invariantsOf = (tenant: TestTenant) => checkInvariants(inject('databaseUrl'), inject('temporalAddress'), { tenantIds: [tenant.tenantId] });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -101,6 +104,7 @@ describe('run ledger: the API dies while it starts runs', () => {
     for (const attempt of attempts) expect((await waitForRun(tenant, attempt.runId!, undefined, 120_000)).status).toBe('succeeded');
     const { rows: pending } = await db.query('SELECT run_id FROM run_dispatch WHERE tenant_id = $1 AND sent_at IS NULL', [tenant.tenantId]);
     expect(pending).toEqual([]);
+    expect(await invariantsOf(tenant)).toEqual([]);
   });
 
   it('API killed between recording a run and starting its workflow: the run still runs, and a retry of the key answers it', async () => {
@@ -122,5 +126,6 @@ describe('run ledger: the API dies while it starts runs', () => {
     expect(retried.body).toMatchObject({ id: run!.id, status: 'queued' });
     expect(retried.headers['idempotent-replayed']).toBe('true');
     expect(await runsOf(tenant.tenantId)).toHaveLength(1);
+    expect(await invariantsOf(tenant)).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { allEvents, newPipeline, newTenant, savePipeline, startRun, temporalClient, uniqueName, until, waitForRun, type TestTenant } from '../support/builders.js';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from '../support/processes.js';
+import { checkInvariants } from './invariants.js';
 
 /**
  * The sweep reconciles runs with their workflows. An API beside the stack's sweeps every second
@@ -22,6 +23,8 @@ describe('run sweeper', () => {
     await db.connect();
   });
   afterAll(async () => {
+    // Whatever the sweep did, runs and workflows still match one to one.
+    expect(await checkInvariants(inject('databaseUrl'), inject('temporalAddress'), { tenantIds: [tenant.tenantId] })).toEqual([]);
     await sweeper?.stop();
     await db?.end();
   });

@@ -121,6 +121,9 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
     // Every test signs up from 127.0.0.1: the per-address budget of public routes is tested on its own API.
     AUTH_RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_PER_MINUTE: '1000000',
     SCHEDULE_RECONCILE_INTERVAL: '2s', TRIGGER_POLL_INTERVAL: '1s',
+    // The run sweep looks at every run older than 5 s, every 2 s: each whole-stack test is also a
+    // check that it never touches a run that is doing as it should.
+    RUN_SWEEP_INTERVAL: '2s', RUN_SWEEP_GRACE: '5s',
     // Alerts are found and sent within a second, retried after 200 ms, 400 ms...; the tests' receivers listen on 127.0.0.1.
     ALERT_POLL_INTERVAL: '1s', ALERT_RETRY_BASE: '200ms', ALERT_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32',
     ARTIFACTS_S3_BUCKET: s3.bucket, ARTIFACTS_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: 'baton-e2e', AWS_SECRET_ACCESS_KEY: 'baton-e2e-secret',
