@@ -3,12 +3,13 @@
 # that `npm test` works on a fresh machine. promtool (package prometheus) checks /metrics in
 # test/metrics.e2e.ts; sqlite3 copies the Temporal dev server's database online for `baton backup`.
 set -euo pipefail
-command -v "$1" >/dev/null 2>&1 && exit 0
-echo "Installing $1 (Debian package $2)..."
+tool="$1" package="$2"
+command -v "$tool" >/dev/null 2>&1 && exit 0
+echo "Installing $tool (Debian package $package)..."
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
-install() { $sudo apt-get install -y -qq --no-install-recommends "$2" >/dev/null; }
+install() { $sudo apt-get install -y -qq --no-install-recommends "$package" >/dev/null; }
 # A fresh machine may not have package lists yet.
 install || { $sudo apt-get update -qq && install; }
-command -v "$1" >/dev/null 2>&1 || { echo "$1 is still missing after installing $2" >&2; exit 1; }
+command -v "$tool" >/dev/null 2>&1 || { echo "$tool is still missing after installing $package" >&2; exit 1; }
