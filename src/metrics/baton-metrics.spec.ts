@@ -33,6 +33,36 @@ describe(BatonMetrics.name, () => {
     expect(valueOf(parseSamples(await metrics.text()), 'baton_run_queue_wait_seconds_bucket', { le: '0.01' })).toBe(1);
   });
 
+  it('reads the run outbox backlog once per scrape, and a failed read makes it NaN, not a failed scrape', async () => {
+    const metrics = new BatonMetrics({ tenantLabels: false });
+    let reads = 0;
+    let failing = false;
+    metrics.watchDispatchBacklog(async () => {
+      reads += 1;
+      if (failing) throw new Error('database down');
+      return { engine: 2, slot: 3, dispatch: 1, oldestSeconds: 42.5 };
+    });
+    const samples = parseSamples(await metrics.text());
+    expect(reads).toBe(1);
+    expect(['engine', 'slot', 'dispatch'].map((w) => valueOf(samples, 'baton_run_dispatch_pending', { waiting_for: w }))).toEqual([2, 3, 1]);
+    expect(valueOf(samples, 'baton_run_dispatch_oldest_seconds', {})).toBe(42.5);
+
+    failing = true;
+    await new Promise((r) => setTimeout(r, 1_050));
+    const failed = parseSamples(await metrics.text());
+    expect(valueOf(failed, 'baton_run_dispatch_oldest_seconds', {})).toBeNaN();
+    expect(valueOf(failed, 'baton_run_dispatch_pending', { waiting_for: 'slot' })).toBeNaN();
+  });
+
+  it('counts the sweep\'s actions from zero', async () => {
+    const metrics = new BatonMetrics({ tenantLabels: false });
+    metrics.runsSwept('restarted', 2);
+    metrics.runsSwept('settled', 0);
+    const samples = parseSamples(await metrics.text());
+    expect(valueOf(samples, 'baton_run_sweep_actions_total', { action: 'restarted' })).toBe(2);
+    expect(valueOf(samples, 'baton_run_sweep_actions_total', { action: 'settled' })).toBe(0);
+  });
+
   it('labels requests by route pattern, never by URL, and maps unknown methods and routes to fixed values', async () => {
     const metrics = new BatonMetrics({ tenantLabels: false });
     const app = Fastify();

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DispatchBacklog } from '../runtime/run-ledger.repository.js';
 import { RUN_TRIGGERS, TERMINAL_RUN_STATUSES, type RunTrigger } from '../../workers/contracts/index.js';
 
 /**
@@ -19,6 +20,9 @@ export const SANDBOX_ISOLATION_MODES = ['enforced', 'first-party-only', 'off'] a
 export type SandboxKillReason = (typeof SANDBOX_KILL_REASONS)[number];
 export const WEBHOOK_SOURCES = ['trigger', 'stripe'] as const;
 export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
+export const SWEEP_ACTIONS = ['settled', 'restarted'] as const;
+export type SweepAction = (typeof SWEEP_ACTIONS)[number];
+const DISPATCH_WAITS = ['engine', 'slot', 'dispatch'] as const satisfies ReadonlyArray<keyof DispatchBacklog>;
 
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const STEP_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
@@ -39,6 +43,7 @@ export class BatonMetrics {
   private readonly stepDuration: Histogram<string>;
   private readonly sandboxKills: Counter<string>;
   private readonly isolationMode: Gauge<string>;
+  private readonly sweepActions: Counter<string>;
 
   constructor(options: MetricsOptions) {
     this.tenantLabels = options.tenantLabels;
@@ -74,6 +79,10 @@ export class BatonMetrics {
       name: 'baton_sandbox_isolation', help: 'How this worker isolates step processes: 1 for the mode in effect (enforced; first-party-only: no OS isolation available, only first-party plugins run; off).',
       labelNames: ['mode'], registers,
     });
+    this.sweepActions = new Counter({
+      name: 'baton_run_sweep_actions_total', help: 'Runs the sweep acted on: settled (their workflow had closed without recording the end) or restarted (their workflow was gone).',
+      labelNames: ['action'], registers,
+    });
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters fail `promtool check metrics` (prometheus/client_js#283); their
     // per-type gauges (nodejs_active_handles, …) sum to the same.
@@ -84,6 +93,7 @@ export class BatonMetrics {
       for (const status of TERMINAL_RUN_STATUSES) this.runsFinished.inc({ status }, 0);
     }
     for (const reason of SANDBOX_KILL_REASONS) this.sandboxKills.inc({ reason }, 0);
+    for (const action of SWEEP_ACTIONS) this.sweepActions.inc({ action }, 0);
   }
 
   get contentType(): string {
@@ -128,6 +138,38 @@ export class BatonMetrics {
 
   sandboxIsolation(mode: (typeof SANDBOX_ISOLATION_MODES)[number]): void {
     for (const each of SANDBOX_ISOLATION_MODES) this.isolationMode.set({ mode: each }, each === mode ? 1 : 0);
+  }
+
+  runsSwept(action: SweepAction, count: number): void {
+    if (count > 0) this.sweepActions.inc({ action }, count);
+  }
+
+  /**
+   * Reads the run outbox's backlog from the database at each scrape (one read serves both gauges).
+   * Every API replica reports the same figures: aggregate them with max(), not sum(). A failed
+   * read reports NaN rather than failing the whole scrape.
+   */
+  watchDispatchBacklog(read: () => Promise<DispatchBacklog>): void {
+    let reading: { at: number; value: Promise<DispatchBacklog | undefined> } | undefined;
+    const current = () => {
+      if (!reading || Date.now() - reading.at > 1_000) reading = { at: Date.now(), value: read().catch(() => undefined) };
+      return reading.value;
+    };
+    const registers = [this.registry];
+    new Gauge({
+      name: 'baton_run_dispatch_pending', help: 'Runs recorded whose workflow is not started yet, by what they wait for (engine: refused by the workflow engine; slot: a concurrent-run slot of their plan; dispatch: not tried yet).',
+      labelNames: ['waiting_for'], registers,
+      async collect() {
+        const backlog = await current();
+        for (const waiting of DISPATCH_WAITS) this.set({ waiting_for: waiting }, backlog ? backlog[waiting] : Number.NaN);
+      },
+    });
+    new Gauge({
+      name: 'baton_run_dispatch_oldest_seconds', help: 'Age of the oldest run recorded whose workflow is not started yet (0: none).', registers,
+      async collect() {
+        this.set((await current())?.oldestSeconds ?? Number.NaN);
+      },
+    });
   }
 
   private withTenant(labels: Record<string, string>, tenantId: string): Record<string, string> {

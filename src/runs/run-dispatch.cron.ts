@@ -3,6 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { parseDuration } from '../../workers/contracts/duration.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
+import { BatonMetrics } from '../metrics/baton-metrics.js';
 import { RunDispatcher } from '../runtime/run-dispatcher.js';
 
 /** Outbox rows sent per pass; the rest wait for the next one. */
@@ -20,12 +21,15 @@ export class RunDispatchJob implements OnApplicationBootstrap {
 
   constructor(
     private readonly dispatcher: RunDispatcher,
+    private readonly metrics: BatonMetrics,
     readonly leader: LeaderLock,
     readonly scheduler: SchedulerRegistry,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'RUN_DISPATCH_INTERVAL'>,
   ) {}
 
   onApplicationBootstrap(): void {
+    // On every replica, not only the leader: whichever one Prometheus scrapes tells the backlog.
+    this.metrics.watchDispatchBacklog(() => this.dispatcher.backlog());
     scheduleLeaderJob(this, RunDispatchJob.JOB, parseDuration(this.config.RUN_DISPATCH_INTERVAL)!, async () => {
       const { sent, failed } = await this.dispatcher.dispatchDue(BATCH);
       if (sent) this.logger.log(`Started ${sent} recorded run(s)`);

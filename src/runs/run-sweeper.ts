@@ -5,6 +5,7 @@ import { parseDuration } from '../../workers/contracts/duration.js';
 import type { RunPipelineResult } from '../../workers/contracts/index.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
+import { BatonMetrics } from '../metrics/baton-metrics.js';
 import { RunLedger } from '../runtime/run-ledger.js';
 import type { UnsettledRun } from '../runtime/run-ledger.repository.js';
 
@@ -48,6 +49,7 @@ export class RunSweeper implements OnApplicationBootstrap {
   constructor(
     private readonly ledger: RunLedger,
     private readonly temporal: Client,
+    private readonly metrics: BatonMetrics,
     readonly leader: LeaderLock,
     readonly scheduler: SchedulerRegistry,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'RUN_SWEEP_INTERVAL' | 'RUN_SWEEP_GRACE'>,
@@ -58,6 +60,8 @@ export class RunSweeper implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     scheduleLeaderJob(this, RunSweeper.JOB, parseDuration(this.config.RUN_SWEEP_INTERVAL)!, async () => {
       const { settled, restarted } = await this.sweepOnce();
+      this.metrics.runsSwept('settled', settled);
+      this.metrics.runsSwept('restarted', restarted);
       if (settled || restarted) this.logger.warn(`Run sweep: ${settled} run(s) given the end their workflow had, ${restarted} started again`);
     });
   }

@@ -3,7 +3,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { RUN_PIPELINE_WORKFLOW, SEARCH_ATTRIBUTES, type RunPipelineInput } from '../../workers/contracts/index.js';
 import type { RunAdmission } from './run-admission.js';
 import type { Transact } from './run-ledger.js';
-import { RunLedgerRepository } from './run-ledger.repository.js';
+import { RunLedgerRepository, type DispatchBacklog } from './run-ledger.repository.js';
 
 const TENANT_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
 const PIPELINE_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipeline, SearchAttributeType.KEYWORD);
@@ -100,6 +100,10 @@ export class RunDispatcher {
       }
     }
     return counts;
+  }
+
+  backlog(): Promise<DispatchBacklog> {
+    return this.transact((sql) => this.repository.backlog(sql));
   }
 
   private async start(input: RunPipelineInput): Promise<void> {

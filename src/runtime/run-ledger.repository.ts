@@ -14,6 +14,17 @@ export interface LedgerRun {
   steps: Array<{ stepId: string; uses: string; position: number }>;
 }
 
+/**
+ * The outbox rows not sent yet: `engine` the workflow engine refused (down or unreachable), `slot`
+ * held back for a concurrent-run slot of their plan, `dispatch` not tried yet (just recorded).
+ */
+export interface DispatchBacklog {
+  engine: number;
+  slot: number;
+  dispatch: number;
+  oldestSeconds: number;
+}
+
 /** An outbox row: a run acknowledged whose workflow the dispatcher has yet to start. */
 export interface PendingDispatch {
   runId: string;
@@ -108,6 +119,19 @@ export class RunLedgerRepository {
       `SELECT run_id AS "runId", tenant_id AS "tenantId" FROM run_dispatch WHERE sent_at IS NULL AND next_attempt_at <= now() ORDER BY created_at, run_id LIMIT $1`,
       [limit],
     );
+  }
+
+  /** Unsent rows by what they wait for, and the age of the oldest: what an operator watches. */
+  async backlog(sql: Sql): Promise<DispatchBacklog> {
+    const [row] = await sql<DispatchBacklog>(
+      `SELECT count(*) FILTER (WHERE last_error IS NOT NULL)::int AS engine,
+              count(*) FILTER (WHERE last_error IS NULL AND next_attempt_at > created_at)::int AS slot,
+              count(*) FILTER (WHERE last_error IS NULL AND next_attempt_at <= created_at)::int AS dispatch,
+              COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS "oldestSeconds"
+         FROM run_dispatch WHERE sent_at IS NULL`,
+      [],
+    );
+    return row!;
   }
 
   /** The rest of this transaction commits without waiting for its WAL to reach the disk. */

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newPipeline, newTenant, savePipeline, startRun, until, waitForRun, type RunView, type TestTenant } from '../support/builders.js';
 import { WEBHOOK_SECRET } from '../support/billing.js';
 import { startIsolatedStack, type IsolatedStack } from '../support/isolated-stack.js';
+import { freePort } from '../support/processes.js';
+import { parseSamples, valueOf } from '../support/prometheus.js';
 import { checkInvariants } from './invariants.js';
 
 interface RunSummary { id: string; status: string; parentRunId: string | null; createdAt: string; startedAt: string | null; endedAt: string | null }
@@ -20,13 +22,17 @@ const at = (iso: string | null) => Date.parse(iso!);
 describe('the plan\'s concurrent runs: queued, not refused, never passed', () => {
   let stack: IsolatedStack;
   let tenant: TestTenant;
+  let metricsUrl: string;
 
   beforeAll(async () => {
+    const metricsPort = await freePort();
+    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     const plansFile = join(mkdtempSync(join(tmpdir(), 'baton-plans-')), 'plans.json');
     writeFileSync(plansFile, JSON.stringify({ defaultPlan: 'solo', plans: { solo: { title: 'Solo', limits: { concurrentRuns: 1 } } } }));
     // Billing on for the API and the worker beside it (`baton up`), so that both hold runs to the plan.
     stack = await startIsolatedStack({
       STRIPE_SECRET_KEY: 'sk_test_batonE2E', STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_API_URL: inject('stripeMockUrl'), BILLING_PLANS_FILE: plansFile,
+      METRICS_PORT: String(metricsPort),
     });
     tenant = await newTenant(stack.baseUrl);
     await savePipeline(tenant, newPipeline('nap', { nap: { uses: 'core/sleep@^1', with: { ms: 4_000 } } }));
@@ -65,6 +71,11 @@ describe('the plan\'s concurrent runs: queued, not refused, never passed', () =>
 
   it('starts a child run within its parent\'s slot, and the child of a queued run only once that run got one', async () => {
     const [one, two] = [await startRun(tenant, 'parent'), await startRun(tenant, 'parent')];
+    // The second waits in the outbox for the slot: what an operator's dashboard shows meanwhile.
+    await until(async () => {
+      const samples = parseSamples(await (await fetch(metricsUrl)).text());
+      return valueOf(samples, 'baton_run_dispatch_pending', { waiting_for: 'slot' }) === 1 && valueOf(samples, 'baton_run_dispatch_oldest_seconds') > 0;
+    }, 10_000);
     const [p1, p2]: RunView[] = [await waitForRun(tenant, one, undefined, 60_000), await waitForRun(tenant, two, undefined, 60_000)];
     expect([p1.status, p2.status]).toEqual(['succeeded', 'succeeded']);
     const [first, second] = [p1, p2].sort((a, b) => at(a.startedAt) - at(b.startedAt));
