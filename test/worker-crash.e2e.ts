@@ -1,12 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { newPipeline, newTenant, savePipeline, stepOf, uniqueName, waitForRun, type RunView, type TestTenant } from './support/builders.js';
-import { freePort, isAlive, spawnBaton, stepRunnerPids, waitForHttp, type BatonProcess } from './support/processes.js';
+import { describe, expect, inject, it } from 'vitest';
+import { newPipeline, savePipeline, stepOf, uniqueName, waitForRun, type RunView } from './support/builders.js';
+import { ownQueueStack } from './support/own-queue-stack.js';
+import { isAlive, spawnBaton, stepRunnerPids } from './support/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,41 +20,7 @@ interface EventView {
  * the global stack never picks these tasks up.
  */
 describe('worker crash', () => {
-  const queue = `crash-${randomUUID().slice(0, 8)}`;
-  const home = mkdtempSync(join(tmpdir(), 'baton-crash-'));
-  chmodSync(home, 0o755);
-  const processes: BatonProcess[] = [];
-  const strayRunners = new Set<number>();
-  let env: Record<string, string>;
-  let baseUrl: string;
-  let tenant: TestTenant;
-
-  const dump = () => processes.map((p, i) => `--- process ${i} (pid ${p.child.pid}) ---\n${p.output()}`).join('\n');
-
-  beforeAll(async () => {
-    const port = await freePort();
-    env = {
-      DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: queue,
-      PORT: String(port), BATON_HOME: join(home, 'baton'), LOG_LEVEL: 'warn',
-      JWT_SECRET: 'crash-secret-crash-secret-crash-secret-crash', WEBHOOK_SIGNING_KEY: 'crash-webhook-key-crash-webhook-key-crash', STEP_MEMORY_MB: '256',
-    };
-    baseUrl = `http://127.0.0.1:${port}`;
-    processes.push(spawnBaton('api', env), spawnBaton('worker', env));
-    try {
-      await waitForHttp(`${baseUrl}/readyz`, 60_000, () => processes.every((p) => p.child.exitCode === null));
-    } catch (error) {
-      console.error(dump());
-      throw error;
-    }
-    // API keys live in the shared database, so the key works on this API as on the global one.
-    tenant = await newTenant();
-  });
-
-  afterAll(async () => {
-    await Promise.all(processes.map((p) => p.stop()));
-    for (const pid of strayRunners) if (isAlive(pid)) process.kill(-pid, 'SIGKILL');
-    rmSync(home, { recursive: true, force: true });
-  });
+  const stack = ownQueueStack('crash', { worker: true });
 
   type Interruption = 'kill' | 'freeze';
 
@@ -69,7 +32,7 @@ describe('worker crash', () => {
   async function interruptedRun(interruption: Interruption) {
     const name = uniqueName(`crash-${interruption}`);
     await savePipeline(
-      tenant,
+      stack.tenant,
       newPipeline(name, {
         a: { uses: 'core/echo@^1', with: { step: 'a' } },
         b: { uses: 'core/sleep@^1', needs: ['a'], with: { ms: 3_000 } },
@@ -78,17 +41,17 @@ describe('worker crash', () => {
       }),
     );
     // Started through this test's API, so the workflow goes to this test's task queue.
-    const started = await request(baseUrl).post(`/v1/pipelines/${name}/runs`).set('authorization', `Bearer ${tenant.apiKey}`).send({});
+    const started = await request(stack.baseUrl).post(`/v1/pipelines/${name}/runs`).set('authorization', `Bearer ${stack.tenant.apiKey}`).send({});
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     const id: string = started.body.id;
 
-    const first = processes.find((p) => p.child.exitCode === null && p.child.signalCode === null && p !== processes[0])!;
-    await waitForRun(tenant, id, (r) => stepOf(r, 'b').status === 'running', 30_000);
+    const first = stack.processes.find((p) => p.child.exitCode === null && p.child.signalCode === null && p !== stack.processes[0])!;
+    await waitForRun(stack.tenant, id, (r) => stepOf(r, 'b').status === 'running', 30_000);
     const runners = stepRunnerPids(first.child.pid!);
-    runners.forEach((pid) => strayRunners.add(pid));
+    runners.forEach((pid) => stack.strayRunners.add(pid));
     expect(runners.length, 'the first worker runs its steps in step-runner children').toBeGreaterThan(0);
 
-    const second = () => processes.push(spawnBaton('worker', env));
+    const second = () => stack.processes.push(spawnBaton('worker', stack.env));
     if (interruption === 'kill') {
       expect(await first.stop('SIGKILL')).toBeNull();
       // The runners lose their IPC channel with the worker and exit.
@@ -105,9 +68,9 @@ describe('worker crash', () => {
     }
     let run;
     try {
-      run = await waitForRun(tenant, id, undefined, 60_000);
+      run = await waitForRun(stack.tenant, id, undefined, 60_000);
     } catch (error) {
-      console.error(dump());
+      console.error(stack.dump());
       throw error;
     }
     // A resumed stale attempt would record its result within a few seconds of SIGCONT.
@@ -116,7 +79,7 @@ describe('worker crash', () => {
     const events: EventView[] = [];
     let after: string | null = '0';
     while (after !== null) {
-      const page: { body: { items: EventView[]; nextCursor: string | null } } = await tenant.get(`/v1/runs/${id}/events?limit=5&after=${after}`).expect(200);
+      const page: { body: { items: EventView[]; nextCursor: string | null } } = await stack.tenant.get(`/v1/runs/${id}/events?limit=5&after=${after}`).expect(200);
       events.push(...page.body.items);
       after = page.body.nextCursor;
     }
@@ -171,18 +134,18 @@ describe('worker crash', () => {
 
   it('finishes a fan-out on a new worker after the first one is killed mid-way, each item succeeding once, in order', { timeout: 150_000 }, async () => {
     const name = uniqueName('crash-fan');
-    await savePipeline(tenant, newPipeline(name, { fan: { uses: 'core/sleep@^1', forEach: '${{ [1..16] }}', maxParallel: 4, with: { ms: 700 } } }));
-    const started = await request(baseUrl).post(`/v1/pipelines/${name}/runs`).set('authorization', `Bearer ${tenant.apiKey}`).send({});
+    await savePipeline(stack.tenant, newPipeline(name, { fan: { uses: 'core/sleep@^1', forEach: '${{ [1..16] }}', maxParallel: 4, with: { ms: 700 } } }));
+    const started = await request(stack.baseUrl).post(`/v1/pipelines/${name}/runs`).set('authorization', `Bearer ${stack.tenant.apiKey}`).send({});
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     const id: string = started.body.id;
-    const first = processes.find((p) => p.child.exitCode === null && p.child.signalCode === null && p !== processes[0])!;
-    const midway = await waitForRun(tenant, id, (r) => (stepOf(r, 'fan').items?.succeeded ?? 0) >= 4, 30_000);
+    const first = stack.processes.find((p) => p.child.exitCode === null && p.child.signalCode === null && p !== stack.processes[0])!;
+    const midway = await waitForRun(stack.tenant, id, (r) => (stepOf(r, 'fan').items?.succeeded ?? 0) >= 4, 30_000);
     expect(midway.status).toBe('running');
-    stepRunnerPids(first.child.pid!).forEach((pid) => strayRunners.add(pid));
+    stepRunnerPids(first.child.pid!).forEach((pid) => stack.strayRunners.add(pid));
     expect(await first.stop('SIGKILL')).toBeNull();
-    processes.push(spawnBaton('worker', env));
+    stack.processes.push(spawnBaton('worker', stack.env));
 
-    const run = await waitForRun(tenant, id, undefined, 90_000);
+    const run = await waitForRun(stack.tenant, id, undefined, 90_000);
     expect(run.status, JSON.stringify(run)).toBe('succeeded');
     expect(stepOf(run, 'fan')).toMatchObject({ outputs: Array(16).fill({ sleptMs: 700 }), items: { total: 16, succeeded: 16, failed: 0 } });
     const db = new pg.Client({ connectionString: inject('databaseUrl') });

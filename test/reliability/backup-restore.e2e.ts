@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { isAlive, type BatonProcess } from '../support/processes.js';
-import { api, getRun, newOneMachine, newTenant, serverPids, startUp, TERMINAL, waitForEnd, type OneMachine } from './one-machine.js';
+import { describe, expect, inject, it } from 'vitest';
+import { api, getRun, newOneMachine, newTenant, oneMachinesPerTest, startUp, TERMINAL, waitForEnd, type OneMachine } from './one-machine.js';
 
 function baton(args: string[], machine: OneMachine): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['bin/baton.js', ...args], { env: { ...process.env, ...machine.env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -14,15 +13,7 @@ function baton(args: string[], machine: OneMachine): Promise<{ code: number | nu
 }
 
 describe('baton backup and baton restore (issue 18)', () => {
-  const started: BatonProcess[] = [];
-  const machines: OneMachine[] = [];
-  afterEach(async () => {
-    for (const up of started.splice(0)) await up.stop('SIGKILL');
-    for (const machine of machines.splice(0)) {
-      for (const pid of Object.values(serverPids(machine.home))) if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
-      rmSync(machine.root, { recursive: true, force: true });
-    }
-  });
+  const { machines, started } = oneMachinesPerTest();
 
   it('8: a backup taken during load, restored into a fresh home, has every run acknowledged before the backup began, with its steps', async () => {
     const source = await newOneMachine('backup', inject('temporalCliPath'));

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { isAlive, type BatonProcess } from '../support/processes.js';
-import { listRuns, newOneMachine, newTenant, serverPids, startRunWithKey, startUp, TERMINAL, waitForEnd, api, type OneMachine, type Tenant } from './one-machine.js';
+import { describe, expect, inject, it } from 'vitest';
+import { isAlive } from '../support/processes.js';
+import { listRuns, newOneMachine, newTenant, serverPids, startRunWithKey, startUp, TERMINAL, waitForEnd, api, oneMachinesPerTest, type Tenant } from './one-machine.js';
 
 /** Waits until `check` holds, or fails with `what`. */
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -20,16 +19,7 @@ async function runSucceeds(tenant: Tenant, key: string): Promise<void> {
 }
 
 describe('baton up crashes (issue 18)', () => {
-  const started: BatonProcess[] = [];
-  const machines: OneMachine[] = [];
-  afterEach(async () => {
-    for (const up of started.splice(0)) await up.stop('SIGKILL');
-    // What a killed `baton up` left running is stopped by the next one; a failed test may leave it.
-    for (const machine of machines.splice(0)) {
-      for (const pid of Object.values(serverPids(machine.home))) if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
-      rmSync(machine.root, { recursive: true, force: true });
-    }
-  });
+  const { machines, started } = oneMachinesPerTest();
 
   it('9: SIGKILL during a burst of keyed run creations, then up again on the same home: serving within 60 s, the old servers gone, one run per key, every acknowledged run ends', async () => {
     const machine = await newOneMachine('crash', inject('temporalCliPath'));

@@ -1,8 +1,8 @@
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
-import { freePort, spawnBaton, waitForHttp, type BatonProcess } from '../support/processes.js';
+import { afterEach, expect } from 'vitest';
+import { freePort, isAlive, spawnBaton, waitForHttp, type BatonProcess } from '../support/processes.js';
 
 /** `baton up` as an operator runs it: its own BATON_HOME, ports, embedded PostgreSQL and Temporal dev server. */
 export interface OneMachine {
@@ -53,6 +53,23 @@ export function serverPids(home: string): { temporal?: number; postgres?: number
     }
   };
   return { temporal: first(join(home, 'run', 'temporal.pid')), postgres: first(join(home, 'pg', 'postmaster.pid')) };
+}
+
+/**
+ * The machines and `baton up` processes a test pushes here are killed and removed after each test.
+ * What a killed `baton up` left running is stopped by the next one; a failed test may leave it, so its servers go too.
+ */
+export function oneMachinesPerTest(): { machines: OneMachine[]; started: BatonProcess[] } {
+  const machines: OneMachine[] = [];
+  const started: BatonProcess[] = [];
+  afterEach(async () => {
+    for (const up of started.splice(0)) await up.stop('SIGKILL');
+    for (const machine of machines.splice(0)) {
+      for (const pid of Object.values(serverPids(machine.home))) if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
+      rmSync(machine.root, { recursive: true, force: true });
+    }
+  });
+  return { machines, started };
 }
 
 export interface Tenant {

@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { allEvents, newPipeline, newTenant, savePipeline, stepOf, uniqueName, waitForRun, type TestTenant } from '../support/builders.js';
-import { freePort, isAlive, spawnBaton, stepRunnerPids, waitForHttp, type BatonProcess } from '../support/processes.js';
+import { describe, expect, inject, it } from 'vitest';
+import { allEvents, newPipeline, savePipeline, stepOf, uniqueName, waitForRun } from '../support/builders.js';
+import { ownQueueStack } from '../support/own-queue-stack.js';
+import { freePort, spawnBaton, stepRunnerPids, waitForHttp, type BatonProcess } from '../support/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -17,64 +15,30 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Own `baton api` and workers on a task queue of their own, as in test/worker-crash.e2e.ts.
  */
 describe('worker and API drain', () => {
-  const queue = `drain-${randomUUID().slice(0, 8)}`;
-  const home = mkdtempSync(join(tmpdir(), 'baton-drain-'));
-  chmodSync(home, 0o755);
-  const processes: BatonProcess[] = [];
-  const strayRunners = new Set<number>();
-  let env: Record<string, string>;
-  let baseUrl: string;
-  let tenant: TestTenant;
-
-  const dump = () => processes.map((p, i) => `--- process ${i} (pid ${p.child.pid}) ---\n${p.output()}`).join('\n');
+  const stack = ownQueueStack('drain', { worker: false, env: { LOG_LEVEL: 'info', WORKER_DRAIN_TIMEOUT: '30s' } });
   const exitOf = (p: BatonProcess) => new Promise<{ code: number | null; at: number }>((resolve) => {
     if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve({ code: p.child.exitCode, at: Date.now() });
     p.child.once('exit', (code) => resolve({ code, at: Date.now() }));
   });
   const startWorker = async () => {
     const metricsPort = await freePort();
-    const worker = spawnBaton('worker', { ...env, WORKER_METRICS_PORT: String(metricsPort) });
-    processes.push(worker);
+    const worker = spawnBaton('worker', { ...stack.env, WORKER_METRICS_PORT: String(metricsPort) });
+    stack.processes.push(worker);
     await waitForHttp(`http://127.0.0.1:${metricsPort}/readyz`, 60_000, () => worker.child.exitCode === null);
     return { worker, readyz: `http://127.0.0.1:${metricsPort}/readyz` };
   };
 
-  beforeAll(async () => {
-    const port = await freePort();
-    env = {
-      DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: queue,
-      PORT: String(port), BATON_HOME: join(home, 'baton'), LOG_LEVEL: 'info',
-      JWT_SECRET: 'drain-secret-drain-secret-drain-secret-drain', WEBHOOK_SIGNING_KEY: 'drain-webhook-key-drain-webhook-key-drain', STEP_MEMORY_MB: '256',
-      WORKER_DRAIN_TIMEOUT: '30s',
-    };
-    baseUrl = `http://127.0.0.1:${port}`;
-    processes.push(spawnBaton('api', env));
-    try {
-      await waitForHttp(`${baseUrl}/readyz`, 60_000, () => processes[0]!.child.exitCode === null);
-    } catch (error) {
-      console.error(dump());
-      throw error;
-    }
-    tenant = await newTenant();
-  });
-
-  afterAll(async () => {
-    await Promise.all(processes.map((p) => p.stop('SIGTERM')));
-    for (const pid of strayRunners) if (isAlive(pid)) process.kill(-pid, 'SIGKILL');
-    rmSync(home, { recursive: true, force: true });
-  });
-
   /** Starts nap (`ms`) → after, on this test's queue, and waits until nap runs. */
   async function napping(ms: number) {
     const name = uniqueName('drain');
-    await savePipeline(tenant, newPipeline(name, {
+    await savePipeline(stack.tenant, newPipeline(name, {
       nap: { uses: 'core/sleep@^1', with: { ms } },
       after: { uses: 'core/echo@^1', needs: ['nap'], with: { done: true } },
     }));
-    const started = await request(baseUrl).post(`/v1/pipelines/${name}/runs`).set('authorization', `Bearer ${tenant.apiKey}`).send({});
+    const started = await request(stack.baseUrl).post(`/v1/pipelines/${name}/runs`).set('authorization', `Bearer ${stack.tenant.apiKey}`).send({});
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     const id: string = started.body.id;
-    const running = await waitForRun(tenant, id, (r) => stepOf(r, 'nap').status === 'running', 30_000);
+    const running = await waitForRun(stack.tenant, id, (r) => stepOf(r, 'nap').status === 'running', 30_000);
     return { id, running };
   }
 
@@ -83,7 +47,7 @@ describe('worker and API drain', () => {
     // Longer than the step's heartbeat timeout and than the 10 s grace the worker used to have:
     // the draining worker keeps heartbeating, and nothing cancels the step.
     const { id } = await napping(12_000);
-    stepRunnerPids(first.child.pid!).forEach((pid) => strayRunners.add(pid));
+    stepRunnerPids(first.child.pid!).forEach((pid) => stack.strayRunners.add(pid));
     const exit = exitOf(first);
     const signalledAt = Date.now();
     first.child.kill('SIGTERM');
@@ -95,14 +59,14 @@ describe('worker and API drain', () => {
       if (response) draining = { status: response.status, body: (await response.json()) as { status?: string } };
       else await sleep(100);
     }
-    expect(draining, dump()).toMatchObject({ status: 503, body: { status: 'draining' } });
+    expect(draining, stack.dump()).toMatchObject({ status: 503, body: { status: 'draining' } });
 
     // Another worker takes the workflow on; the step itself stays with the draining one.
     await startWorker();
     const { code, at } = await exit;
-    expect(code, dump()).toBe(0);
-    const run = await waitForRun(tenant, id, undefined, 60_000).catch((error) => {
-      console.error(dump());
+    expect(code, stack.dump()).toBe(0);
+    const run = await waitForRun(stack.tenant, id, undefined, 60_000).catch((error) => {
+      console.error(stack.dump());
       throw error;
     });
     expect(run.status, JSON.stringify(run)).toBe('succeeded');
@@ -111,7 +75,7 @@ describe('worker and API drain', () => {
     // The worker waited for the step: it ended after the step did, well after the signal.
     expect(at).toBeGreaterThanOrEqual(new Date(nap.endedAt!).getTime());
     expect(at - signalledAt).toBeGreaterThan(8_000);
-    const events = await allEvents(tenant, id);
+    const events = await allEvents(stack.tenant, id);
     expect(events.filter((e) => e.type === 'step.started' && e.stepId === 'nap').map((e) => e.attempt)).toEqual([1]);
     expect(events.filter((e) => e.type === 'step.failed')).toEqual([]);
   });
@@ -120,32 +84,32 @@ describe('worker and API drain', () => {
     // Whatever worker is left from the test before, plus one: the step may land on either.
     await startWorker();
     const { id } = await napping(4_000);
-    const alive = processes.slice(1).filter((p) => p.child.exitCode === null && p.child.signalCode === null);
+    const alive = stack.processes.slice(1).filter((p) => p.child.exitCode === null && p.child.signalCode === null);
     const holder = alive.find((p) => stepRunnerPids(p.child.pid!).length > 0) ?? alive[0]!;
-    stepRunnerPids(holder.child.pid!).forEach((pid) => strayRunners.add(pid));
+    stepRunnerPids(holder.child.pid!).forEach((pid) => stack.strayRunners.add(pid));
     expect(await holder.stop('SIGKILL')).toBeNull();
     if (alive.length < 2) await startWorker();
 
-    const run = await waitForRun(tenant, id, undefined, 90_000).catch((error) => {
-      console.error(dump());
+    const run = await waitForRun(stack.tenant, id, undefined, 90_000).catch((error) => {
+      console.error(stack.dump());
       throw error;
     });
     expect(run.status, JSON.stringify(run)).toBe('succeeded');
     expect(run.steps.map((s) => [s.id, s.status, s.attempt])).toEqual([['nap', 'succeeded', 2], ['after', 'succeeded', 1]]);
-    const events = await allEvents(tenant, id);
+    const events = await allEvents(stack.tenant, id);
     expect(events.filter((e) => e.type === 'step.started' && e.stepId === 'nap').map((e) => e.attempt)).toEqual([1, 2]);
     expect(events.filter((e) => e.type === 'step.succeeded' && e.stepId === 'nap')).toHaveLength(1);
   });
 
   it('drains the worker of `baton up` before the rest stops, answering /readyz 503 meanwhile', { timeout: 180_000 }, async () => {
     const upEnv = {
-      BATON_HOME: join(home, 'up'), PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), TEMPORAL_DEV_PORT: String(await freePort()),
+      BATON_HOME: join(stack.home, 'up'), PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), TEMPORAL_DEV_PORT: String(await freePort()),
       DATABASE_URL: '', TEMPORAL_ADDRESS: '', JWT_SECRET: '', WEBHOOK_SIGNING_KEY: '', TEMPORAL_CLI_PATH: inject('temporalCliPath'), LOG_LEVEL: 'warn',
     };
     const url = `http://127.0.0.1:${upEnv.PORT}`;
     const start = async () => {
       const up = spawnBaton('up', upEnv);
-      processes.push(up);
+      stack.processes.push(up);
       await waitForHttp(`${url}/readyz`, 90_000, () => up.child.exitCode === null).catch((error: Error) => {
         throw new Error(`${error.message}\n${up.output()}`);
       });
@@ -160,7 +124,7 @@ describe('worker and API drain', () => {
     const id: string = (await request(url).post('/v1/pipelines/nap/runs').set('authorization', auth).send({}).expect(202)).body.id;
     const runOf = async () => (await request(url).get(`/v1/runs/${id}`).set('authorization', auth).expect(200)).body as { status: string; steps: Array<{ id: string; status: string; attempt: number }> };
     for (let i = 0; i < 150 && (await runOf()).steps[0]!.status !== 'running'; i++) await sleep(200);
-    stepRunnerPids(first.child.pid!).forEach((pid) => strayRunners.add(pid));
+    stepRunnerPids(first.child.pid!).forEach((pid) => stack.strayRunners.add(pid));
 
     const exit = exitOf(first);
     const signalledAt = Date.now();
@@ -188,8 +152,8 @@ describe('worker and API drain', () => {
 
   it('answers /readyz 503 at once on SIGTERM and still finishes a request in flight', { timeout: 60_000 }, async () => {
     const port = await freePort();
-    const api = spawnBaton('api', { ...env, PORT: String(port), API_DRAIN_DELAY: '2s' });
-    processes.push(api);
+    const api = spawnBaton('api', { ...stack.env, PORT: String(port), API_DRAIN_DELAY: '2s' });
+    stack.processes.push(api);
     const url = `http://127.0.0.1:${port}`;
     await waitForHttp(`${url}/readyz`, 60_000, () => api.child.exitCode === null);
 
@@ -198,7 +162,7 @@ describe('worker and API drain', () => {
     const body = Buffer.from(JSON.stringify(newPipeline(name, { hello: { uses: 'core/echo@^1', with: { note: 'x'.repeat(20_000) } } })));
     const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(`${url}/v1/pipelines/${name}`, {
-        method: 'PUT', headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json', 'content-length': String(body.length) },
+        method: 'PUT', headers: { authorization: `Bearer ${stack.tenant.apiKey}`, 'content-type': 'application/json', 'content-length': String(body.length) },
       }, (res) => {
         let text = '';
         res.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -223,6 +187,6 @@ describe('worker and API drain', () => {
     const answered = await response;
     expect(answered.status, answered.body).toBe(201);
     expect((await exit).code, api.output()).toBe(0);
-    await tenant.get(`/v1/pipelines/${name}`).expect(200);
+    await stack.tenant.get(`/v1/pipelines/${name}`).expect(200);
   });
 });
