@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, WorkflowIdReusePolicy } from '@temporalio/common';
 import { RUN_PIPELINE_WORKFLOW, SEARCH_ATTRIBUTES, type RunPipelineInput } from '../../workers/contracts/index.js';
+import { faultArmed } from './fault-points.js';
 import type { RunAdmission } from './run-admission.js';
 import type { Transact } from './run-ledger.js';
 import { RunLedgerRepository, type DispatchBacklog } from './run-ledger.repository.js';
@@ -110,11 +111,22 @@ export class RunDispatcher {
     try {
       await this.temporal.withDeadline(Date.now() + (this.options.startTimeoutMs ?? 5_000), () => this.temporal.workflow.start(RUN_PIPELINE_WORKFLOW, {
         workflowId: input.runId,
+        // A row sent again (its "sent" lost in a crash, or a reply lost) must not run the run twice,
+        // even once its first workflow has closed: Temporal's default would start a second one.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         taskQueue: this.options.taskQueue,
         args: [input],
         typedSearchAttributes: [{ key: TENANT_KEY, value: input.tenantId }, { key: PIPELINE_KEY, value: input.pipeline.name }],
       }));
+      // Fault tests: the engine took the start, but neither its reply nor a look-up reached us
+      // (at once, or after the workflow had begun).
+      if (faultArmed('dispatch.reply-lost')) throw new EngineUnavailable(`Fault point: the reply to starting run ${input.runId} was lost`);
+      if (faultArmed('dispatch.reply-late')) {
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        throw new EngineUnavailable(`Fault point: the reply to starting run ${input.runId} came too late`);
+      }
     } catch (error) {
+      if (error instanceof EngineUnavailable) throw error;
       if (error instanceof WorkflowExecutionAlreadyStartedError) return;
       // A start can fail after the server accepted it (a lost reply): ask before declaring failure.
       if (await this.workflowExists(input.runId)) return;

@@ -1,4 +1,4 @@
-import type { ErrorInfo, RunEvent, RunPipelineInput, RunPipelineResult, RunTrigger } from '../../workers/contracts/index.js';
+import type { ErrorInfo, RunEvent, RunPipelineInput, RunPipelineResult, RunStatus, RunTrigger } from '../../workers/contracts/index.js';
 import type { Sql } from './run-admission.repository.js';
 
 /** A run as the ledger records it: queued, with one row per step. */
@@ -166,10 +166,13 @@ export class RunLedgerRepository {
    * Ends a run that has not ended (and its steps that have not), with `run.completed` saying why;
    * false when it had already ended.
    */
-  async settle(sql: Sql, tenantId: string, runId: string, status: RunPipelineResult['status'], outputs: Record<string, unknown> | null, error: ErrorInfo | null, completed: RunEvent): Promise<boolean> {
+  async settle(
+    sql: Sql, tenantId: string, runId: string, status: RunPipelineResult['status'], outputs: Record<string, unknown> | null, error: ErrorInfo | null, completed: RunEvent,
+    from: readonly RunStatus[] = ['queued', 'running', 'waiting'],
+  ): Promise<boolean> {
     const ended = await sql(
-      `UPDATE run SET status = $3, outputs = $4, error = $5, ended_at = $6 WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running', 'waiting') RETURNING id`,
-      [tenantId, runId, status, json(outputs), json(error), completed.at],
+      `UPDATE run SET status = $3, outputs = $4, error = $5, ended_at = $6 WHERE tenant_id = $1 AND id = $2 AND status = ANY($7::text[]) RETURNING id`,
+      [tenantId, runId, status, json(outputs), json(error), completed.at, from],
     );
     if (!ended.length) return false;
     await sql(

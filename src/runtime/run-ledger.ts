@@ -73,16 +73,26 @@ export class RunLedger {
   /**
    * Gives up a run whose workflow could not be started while its caller waits (the engine is
    * down): its outbox row is withdrawn, the run ends failed `start_failed`, and `alongside` undoes
-   * what was recorded with it. False when the dispatcher started it meanwhile: it runs.
+   * what was recorded with it. False when it runs after all: the dispatcher sent it meanwhile, or
+   * the engine took the start though its reply was lost and the workflow recorded the run's start
+   * (the row then stays for the dispatcher, whose next start finds the workflow). A workflow that
+   * starts after this finds its run ended and runs nothing (RunEventsRepository.start).
    */
-  abandon(tenantId: string, runId: string, message: string, alongside?: (sql: Sql) => Promise<void>): Promise<boolean> {
-    return this.transact(async (sql) => {
-      if (!(await this.repository.withdraw(sql, tenantId, runId))) return false;
-      const error: ErrorInfo = { message, code: 'start_failed' };
-      await this.repository.settle(sql, tenantId, runId, 'failed', null, error, { type: 'run.completed', key: 'run.completed', at: now(), status: 'failed', outputs: null, error });
-      await alongside?.(sql);
-      return true;
-    });
+  async abandon(tenantId: string, runId: string, message: string, alongside?: (sql: Sql) => Promise<void>): Promise<boolean> {
+    const startedMeanwhile = new Error('its workflow recorded its start');
+    try {
+      return await this.transact(async (sql) => {
+        if (!(await this.repository.withdraw(sql, tenantId, runId))) return false;
+        const error: ErrorInfo = { message, code: 'start_failed' };
+        const completed: RunEvent = { type: 'run.completed', key: 'run.completed', at: now(), status: 'failed', outputs: null, error };
+        if (!(await this.repository.settle(sql, tenantId, runId, 'failed', null, error, completed, ['queued']))) throw startedMeanwhile;
+        await alongside?.(sql);
+        return true;
+      });
+    } catch (error) {
+      if (error === startedMeanwhile) return false;
+      throw error;
+    }
   }
 
   /**

@@ -20,8 +20,9 @@ const OUTBOX_GRACE_SECONDS = 60;
  * when all is well: runs and Temporal workflows one to one (`workflowId = run id`; a run admission
  * refused has none), no runPipeline workflow without its run row, every step of an ended run ended,
  * billing usage equal to the top-level runs started this period, and no unsent outbox row of an ended
- * or older run. A run whose start failed (`start_failed`, the API's 503 when Temporal is down) has no
- * workflow either: allowed while `launch` marks it failed instead of leaving it to a dispatcher.
+ * or older run. A run whose start failed (`start_failed`, the API's 503 when Temporal is down) has
+ * no workflow, or one that ran nothing (the engine took the start but its reply was lost): no
+ * `run.started`, no step event.
  */
 export async function checkInvariants(databaseUrl: string, temporalAddress: string, scope: InvariantScope): Promise<string[]> {
   const deadline = Date.now() + (scope.settleMs ?? 10_000);
@@ -41,13 +42,14 @@ export async function checkInvariants(databaseUrl: string, temporalAddress: stri
   }
 }
 
-interface RunRow { id: string; tenantId: string; status: string; code: string | null; admission: string | null; parentRunId: string | null }
+interface RunRow { id: string; tenantId: string; status: string; code: string | null; admission: string | null; parentRunId: string | null; ran: boolean }
 
 async function violationsNow(db: pg.Client, client: Client, { tenantIds, billing }: InvariantScope): Promise<string[]> {
   if (!tenantIds.length) return [];
   const violations: string[] = [];
   const { rows: runs } = await db.query<RunRow>(
-    `SELECT id, tenant_id AS "tenantId", status, error->>'code' AS code, error->>'admission' AS admission, parent_run_id AS "parentRunId"
+    `SELECT id, tenant_id AS "tenantId", status, error->>'code' AS code, error->>'admission' AS admission, parent_run_id AS "parentRunId",
+            EXISTS (SELECT 1 FROM run_event e WHERE e.run_id = run.id AND (e.type = 'run.started' OR e.type LIKE 'step.%')) AS ran
        FROM run WHERE tenant_id = ANY($1::uuid[])`,
     [tenantIds],
   );
@@ -66,8 +68,14 @@ async function violationsNow(db: pg.Client, client: Client, { tenantIds, billing
     known.add(run.id);
     const found = executions.get(run.id) ?? [];
     const terminal = (TERMINAL_RUN_STATUSES as readonly string[]).includes(run.status);
-    if (run.admission === 'refused' || run.code === 'start_failed') {
-      if (found.length) violations.push(`run ${run.id} (${run.admission === 'refused' ? 'refused by admission' : 'start_failed'}) has ${found.length} workflow(s)`);
+    if (run.admission === 'refused') {
+      if (found.length) violations.push(`run ${run.id} (refused by admission) has ${found.length} workflow(s)`);
+      if (!terminal) violations.push(`run ${run.id} (${run.code}) is still ${run.status}`);
+      continue;
+    }
+    if (run.code === 'start_failed') {
+      if (found.length > 1) violations.push(`run ${run.id} (start_failed) has ${found.length} workflow executions`);
+      if (run.ran) violations.push(`run ${run.id} (start_failed) ran: its workflow recorded a start or a step`);
       if (!terminal) violations.push(`run ${run.id} (${run.code}) is still ${run.status}`);
       continue;
     }

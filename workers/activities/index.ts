@@ -3,7 +3,7 @@ import type { BatonMetrics } from '../../src/metrics/baton-metrics.js';
 import { pgSql } from '../../src/runtime/run-admission.repository.js';
 import { AdmissionRefused, type RunAdmission } from '../../src/runtime/run-admission.js';
 import type { RunLedger } from '../../src/runtime/run-ledger.js';
-import { RUN_NOT_ADMITTED, STEP_FAILURE_TYPES, type RunEvent } from '../contracts/index.js';
+import { RUN_NOT_ADMITTED, STEP_FAILURE_TYPES, type RunEvent, type RunStartAnswer } from '../contracts/index.js';
 import type { ChildRunsRepository } from './child-runs.repository.js';
 import { createExecuteStep, type ExecuteStepDeps } from './execute-step.activity.js';
 import { createStartChildRun } from './start-child-run.activity.js';
@@ -29,16 +29,24 @@ export function createActivities(deps: ActivityDeps) {
         throw ApplicationFailure.create({ type: STEP_FAILURE_TYPES.invalidInput, message: error.message, nonRetryable: true, details: [error.code] });
       }
     },
-    /** Starts a run of a pipeline with `concurrency` once a slot is free; until then Temporal retries it. */
-    async admitRun(tenantId: string, runId: string, limit: number, started: RunEvent): Promise<void> {
+    /**
+     * Starts a run of a pipeline with `concurrency` once a slot is free; until then Temporal retries
+     * it. Answers `ended` when the run ended before it started.
+     */
+    async admitRun(tenantId: string, runId: string, limit: number, started: RunEvent): Promise<RunStartAnswer> {
       // The run starts when it is admitted, not when it asked to be.
-      if (!(await deps.events.admit(tenantId, runId, limit, { ...started, at: new Date().toISOString() }))) {
-        throw ApplicationFailure.retryable(`The pipeline already has ${limit} run(s) going`, RUN_NOT_ADMITTED);
-      }
+      const answer = await deps.events.admit(tenantId, runId, limit, { ...started, at: new Date().toISOString() });
+      if (answer === 'full') throw ApplicationFailure.retryable(`The pipeline already has ${limit} run(s) going`, RUN_NOT_ADMITTED);
+      return answer;
     },
-    /** Appends events the workflow itself produces (run start/end, skips, final failures). */
-    async recordRunEvents(tenantId: string, runId: string, events: RunEvent[]): Promise<void> {
+    /**
+     * Appends events the workflow itself produces (run start/end, skips, final failures). With
+     * `run.started`, answers `ended` instead when the run ended before its workflow started.
+     */
+    async recordRunEvents(tenantId: string, runId: string, events: RunEvent[]): Promise<RunStartAnswer> {
+      if (events.some((event) => event.type === 'run.started')) return deps.events.start(tenantId, runId, events);
       await deps.events.append(tenantId, runId, events);
+      return {};
     },
   };
 }

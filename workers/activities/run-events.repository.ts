@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { eventKeyPrefix, RUN_EVENTS_CHANNEL, type RunEvent } from '../contracts/index.js';
+import { eventKeyPrefix, RUN_EVENTS_CHANNEL, TERMINAL_RUN_STATUSES, type RunEvent, type RunPipelineResult, type RunStartAnswer, type RunStatus } from '../contracts/index.js';
 import { inTransaction } from './pg-transaction.js';
 
 /** Told, after commit, of a run's start or end that a newly appended event recorded (the operator metrics). */
@@ -23,21 +23,36 @@ export class RunEventsRepository {
 
   /**
    * Starts the run (appends `run.started`) only while fewer than `limit` runs of its pipeline are
-   * running or waiting. A per-pipeline advisory lock makes the count and the start one step.
+   * running or waiting (`full` otherwise). A per-pipeline advisory lock makes the count and the
+   * start one step. `ended`: the run ended before it started (see `start`).
    */
-  async admit(tenantId: string, runId: string, limit: number, event: RunEvent): Promise<boolean> {
+  async admit(tenantId: string, runId: string, limit: number, event: RunEvent): Promise<RunStartAnswer | 'full'> {
     return this.inTransaction(tenantId, async (client, facts) => {
-      const { rows } = await client.query<{ pipeline_id: string; status: string }>('SELECT pipeline_id, status FROM run WHERE tenant_id = $1 AND id = $2', [tenantId, runId]);
-      const run = rows[0];
-      if (!run) throw new Error(`run ${runId} not found`);
-      if (run.status !== 'queued') return true;
-      await client.query(`SELECT pg_advisory_xact_lock(hashtext('baton.run-admission:' || $1))`, [run.pipeline_id]);
+      const run = await lockRun(client, tenantId, runId);
+      if (run.ended) return { ended: run.ended };
+      if (run.status !== 'queued') return {};
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('baton.run-admission:' || $1))`, [run.pipelineId]);
       const active = await client.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM run WHERE tenant_id = $1 AND pipeline_id = $2 AND status IN ('running', 'waiting')`, [tenantId, run.pipeline_id],
+        `SELECT count(*)::int AS n FROM run WHERE tenant_id = $1 AND pipeline_id = $2 AND status IN ('running', 'waiting')`, [tenantId, run.pipelineId],
       );
-      if (active.rows[0]!.n >= limit) return false;
+      if (active.rows[0]!.n >= limit) return 'full';
       await this.appendIn(client, tenantId, runId, [event], facts);
-      return true;
+      return {};
+    });
+  }
+
+  /**
+   * Appends the first events of a run's workflow (`run.started` among them) unless the run ended
+   * before its workflow started: the control plane gave it up while the engine's reply to the start
+   * was lost. Locked against that, so one of the two wins: the workflow's start (and the control
+   * plane then leaves the run be) or the run's end (and the workflow runs nothing).
+   */
+  async start(tenantId: string, runId: string, events: RunEvent[]): Promise<RunStartAnswer> {
+    return this.inTransaction(tenantId, async (client, facts) => {
+      const run = await lockRun(client, tenantId, runId);
+      if (run.ended) return { ended: run.ended };
+      await this.appendIn(client, tenantId, runId, events, facts);
+      return {};
     });
   }
 
@@ -86,6 +101,17 @@ export class RunEventsRepository {
     if (inserted.size) await client.query('SELECT pg_notify($1, $2)', [RUN_EVENTS_CHANNEL, runId]);
     return inserted.size;
   }
+}
+
+/** The run's row, locked until the transaction ends, and how it ended if it has. */
+async function lockRun(db: pg.PoolClient, tenantId: string, runId: string): Promise<{ pipelineId: string; status: RunStatus; ended?: RunPipelineResult }> {
+  const { rows } = await db.query<{ pipelineId: string; status: RunStatus; outputs: Record<string, unknown> | null; error: RunPipelineResult['error'] }>(
+    'SELECT pipeline_id AS "pipelineId", status, outputs, error FROM run WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, runId],
+  );
+  const run = rows[0];
+  if (!run) throw new Error(`run ${runId} not found`);
+  if (!TERMINAL_RUN_STATUSES.includes(run.status)) return run;
+  return { ...run, ended: { status: run.status as RunPipelineResult['status'], outputs: run.outputs, error: run.error } };
 }
 
 /**

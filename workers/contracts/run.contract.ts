@@ -74,6 +74,16 @@ export interface RunPipelineResult {
 }
 
 /**
+ * What recording a run's start answers the workflow (`recordRunEvents` with `run.started`, or
+ * `admitRun`): `ended` when the run ended before its workflow started — the control plane gave it
+ * up (the engine's reply to the start was lost, so the caller was told it did not start) — and
+ * the workflow must run nothing. Histories recorded before it carry no answer, which means "go on".
+ */
+export interface RunStartAnswer {
+  ended?: RunPipelineResult;
+}
+
+/**
  * Domain events a plugin step may emit with `ctx.emit(type, data)`; the worker drops any other type a
  * step sends. Each becomes a run event of that type (and may raise an alert, e.g. `model.drift_detected`).
  */

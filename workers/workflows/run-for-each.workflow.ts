@@ -149,8 +149,8 @@ class ForEachInterpreter {
     return this.recordOn(this.input.runId, events);
   }
 
-  private recordOn(runId: string, events: RunEvent[]): Promise<void> {
-    return CancellationScope.nonCancellable(() => recordRunEvents(this.input.tenantId, runId, events));
+  private async recordOn(runId: string, events: RunEvent[]): Promise<void> {
+    await CancellationScope.nonCancellable(() => recordRunEvents(this.input.tenantId, runId, events));
   }
 
   private failed(item: number, status: ItemFailure['status'], error: ErrorInfo): void {

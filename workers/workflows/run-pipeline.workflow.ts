@@ -11,7 +11,7 @@ import {
   STEP_FAILURE_TYPES, type StepDefinition, type StepOutputs,
 } from '../contracts/index.js';
 import { runChildPipeline, type ChildRunOutcome } from './child-run.js';
-import { classifyFailure, executeStepActivity, withSecrets, ms, now, recordEvents, stepTimeoutMs } from './step-activity.js';
+import { classifyFailure, executeStepActivity, withSecrets, ms, now, recordEvents, recordRunStart, stepTimeoutMs } from './step-activity.js';
 
 const approvalSignal = defineSignal<[ApprovalDecision]>(APPROVAL_SIGNAL);
 
@@ -67,7 +67,12 @@ class PipelineInterpreter {
       .map(([stepId, outputs]) => ({ type: 'step.reused', key: `step:${stepId}:reused`, at: now(), stepId, fromRun: reuse!.fromRun, outputs }));
     const { concurrency } = this.input.pipeline.definition;
     // Reused steps are recorded at once, so even a run cancelled while queued leaves none behind.
-    await this.emit(...(concurrency ? [] : [{ type: 'run.started', key: 'run.started', at: now() } as RunEvent]), ...reused);
+    const first = [...(concurrency ? [] : [{ type: 'run.started', key: 'run.started', at: now() } as RunEvent]), ...reused];
+    if (concurrency) await this.emit(...first);
+    else {
+      const { ended } = await recordRunStart(this.input.tenantId, this.input.runId, first);
+      if (ended) return ended;
+    }
     const scope = this.scope;
     const runTimeout = this.input.pipeline.definition.timeout;
     if (runTimeout) {
@@ -80,27 +85,33 @@ class PipelineInterpreter {
       );
     }
     this.watchSla();
+    let endedFirst: RunPipelineResult | undefined;
     try {
       await scope.run(async () => {
-        if (concurrency) await this.admit(concurrency);
-        await this.walk();
+        if (concurrency) endedFirst = await this.admit(concurrency);
+        if (!endedFirst) await this.walk();
       });
     } catch (error) {
       if (!isCancellation(error)) throw error;
       return this.stopEarly(error);
     }
+    if (endedFirst) return endedFirst;
     // Steps may end with ordinary failures after a cancel or timeout; the run still stopped early.
     if (this.timedOut || scope.consideredCancelled) return this.stopEarly(new CancelledFailure('Run cancelled'));
     return this.finish();
   }
 
-  /** Waits (run still `queued`) until the pipeline has fewer than `concurrency` runs going. */
-  private async admit(concurrency: number): Promise<void> {
+  /**
+   * Waits (run still `queued`) until the pipeline has fewer than `concurrency` runs going; answers
+   * how the run ended if it ended first (given up by the control plane: nothing may run).
+   */
+  private async admit(concurrency: number): Promise<RunPipelineResult | undefined> {
     const { admitRun } = proxyActivities<BatonActivities>({
       startToCloseTimeout: '30s',
       retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '10s' },
     });
-    await admitRun(this.input.tenantId, this.input.runId, concurrency, { type: 'run.started', key: 'run.started', at: now() });
+    // Histories recorded before admitRun answered hold no answer: go on.
+    return (await admitRun(this.input.tenantId, this.input.runId, concurrency, { type: 'run.started', key: 'run.started', at: now() }))?.ended;
   }
 
   private watchSla(): void {

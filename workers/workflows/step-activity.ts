@@ -8,7 +8,7 @@ import type { BatonActivities } from '../activities/index.js';
 import { parseDuration } from '../contracts/duration.js';
 import { secretPlacements, type SecretPlacement } from '../contracts/expressions.js';
 import {
-  DEFAULT_RETRY, DEFAULT_STEP_TIMEOUT, STEP_FAILURE_TYPES, type ErrorInfo, type ExecuteStepInput, type ExecuteStepOutput, type PipelineDefinition, type RunEvent, type StepDefinition,
+  DEFAULT_RETRY, DEFAULT_STEP_TIMEOUT, STEP_FAILURE_TYPES, type ErrorInfo, type ExecuteStepInput, type ExecuteStepOutput, type PipelineDefinition, type RunEvent, type RunStartAnswer, type StepDefinition,
 } from '../contracts/index.js';
 
 /** The sandbox kills a step at its timeout; Temporal's own timeout is a backstop just after. */
@@ -27,6 +27,15 @@ export const ms = (duration: string | undefined, fallback: string) => parseDurat
 export async function recordEvents(tenantId: string, runId: string, events: RunEvent[]): Promise<void> {
   if (!events.length) return;
   await CancellationScope.nonCancellable(() => recordRunEvents(tenantId, runId, events));
+}
+
+/**
+ * Records the run's first events (`run.started` among them) and answers whether the run ended
+ * before its workflow started. The same activity as `recordEvents`: histories recorded before this
+ * answer existed hold none (`undefined`), which reads as "go on".
+ */
+export async function recordRunStart(tenantId: string, runId: string, events: RunEvent[]): Promise<RunStartAnswer> {
+  return (await CancellationScope.nonCancellable(() => recordRunEvents(tenantId, runId, events))) ?? {};
 }
 
 /** The secret placements of a step's literal `with`, as `executeStep` takes them (none: no field, as before secrets existed). */
