@@ -14,6 +14,8 @@
  * - postgres-restart: runs in flight, the postmaster SIGKILLed and started again at once.
  *
  * BENCH_ITERATIONS (default 3) repeats the outages; BENCH_BURST_ITERATIONS (default 1) the burst.
+ * BENCH_ONLY=<words> runs only the scenarios whose name contains them; BENCH_KEEP=1 keeps the
+ * stack's folder (the API's and the worker's logs in it) and prints where.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -232,7 +234,7 @@ async function main(): Promise<void> {
     ];
 
     const rows: Row[] = [];
-    for (const s of scenarios) {
+    for (const s of scenarios.filter((each) => each.scenario.includes(process.env.BENCH_ONLY ?? ''))) {
       const row: Row = { scenario: s.scenario, acknowledged: 0, found: 0, lost: 0, doubled: 0, stuck: 0, refused: 0, recoverMs: [], violations: 0 };
       for (let i = 0; i < s.iterations; i++) {
         const o = await s.drive();
@@ -259,7 +261,8 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    rmSync(home, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP === '1') console.error(`kept: ${home} (api.log, worker.log)`);
+    else rmSync(home, { recursive: true, force: true });
   }
 }
 
