@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     const base = `http://127.0.0.1:${port}`;
     const metricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
     const env = {
-      DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: temporal.address, PORT: String(port), BATON_HOME: join(home, 'baton'), LOG_LEVEL: 'warn',
+      DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: temporal.address, PORT: String(port), BATON_HOME: join(home, 'baton'), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       JWT_SECRET: randomBytes(32).toString('base64url'), WEBHOOK_SIGNING_KEY: randomBytes(32).toString('base64url'), SECRETS_MASTER_KEY: randomBytes(32).toString('base64'),
       STEP_MEMORY_MB: '256', RATE_LIMIT_PER_MINUTE: '10000000', AUTH_RATE_LIMIT_PER_MINUTE: '10000000',
     };
