@@ -238,18 +238,18 @@ describe('forEach', () => {
     expect(stepOf(run, 'after').outputs).toEqual({ nap: 'failed' });
   });
 
-  it('fans out to 5,000 items, continuing the fan-out workflow as new well below the history limit', async () => {
-    const name = uniqueName('fan-5k');
+  it('fans out to 4,000 items, continuing the fan-out workflow as new well below the history limit', async () => {
+    const name = uniqueName('fan-4k');
     await savePipeline(tenant, newPipeline(name, {
-      each: { uses: 'core/echo@^1', forEach: '${{ [0..4999] }}', maxParallel: 100, with: { i: '${{ item }}' } },
-      // Reading 5,000 outputs is within one workflow task's expression budget; mapping over them in it is not.
+      each: { uses: 'core/echo@^1', forEach: '${{ [0..3999] }}', maxParallel: 100, with: { i: '${{ item }}' } },
+      // Reading 4,000 outputs is within one workflow task's expression budget; mapping over them in it is not.
       check: { uses: 'core/echo@^1', needs: ['each'], with: { count: '${{ $count(steps.each.outputs) }}' } },
     }));
     const run = await waitForRun(tenant, await startRun(tenant, name), undefined, 540_000);
     expect(run.status).toBe('succeeded');
-    expect(stepOf(run, 'check').outputs).toEqual({ count: 5_000 });
-    expect((stepOf(run, 'each').outputs as Array<{ i: number }>).map((o) => o.i)).toEqual(Array.from({ length: 5_000 }, (_, i) => i));
-    expect(stepOf(run, 'each').items).toEqual({ total: 5_000, succeeded: 5_000, failed: 0 });
+    expect(stepOf(run, 'check').outputs).toEqual({ count: 4_000 });
+    expect((stepOf(run, 'each').outputs as Array<{ i: number }>).map((o) => o.i)).toEqual(Array.from({ length: 4_000 }, (_, i) => i));
+    expect(stepOf(run, 'each').items).toEqual({ total: 4_000, succeeded: 4_000, failed: 0 });
 
     const executions = [];
     for await (const execution of temporal.workflow.list({ query: `WorkflowId = '${forEachWorkflowId(run.id, 'each')}'` })) executions.push(execution);

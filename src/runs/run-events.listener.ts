@@ -3,6 +3,9 @@ import pg from 'pg';
 import { RUN_EVENTS_CHANNEL } from '../../workers/contracts/index.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
 
+const RECONNECT_FIRST_MS = 500;
+const RECONNECT_MAX_MS = 10_000;
+
 /**
  * One PostgreSQL connection per API process that LISTENs for "run X has new events" (the worker
  * NOTIFYs when it appends them) and tells this process's live event streams of run X.
@@ -38,18 +41,51 @@ export class RunEventsListener implements OnModuleInit, OnApplicationShutdown {
 
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.config.databaseUrl });
+    let connected = false;
     client.on('notification', (message) => {
       for (const onEvents of this.subscribers.get(message.payload ?? '') ?? []) onEvents();
     });
     client.on('error', (error) => {
+      // Before it connected, connect() rejects instead; once lost, a client is given up once.
+      if (!connected) return;
+      connected = false;
       this.logger.warn(`Run event notifications lost (${error.message}); reconnecting`);
       void client.end().catch(() => undefined);
-      if (!this.stopped) setTimeout(() => void this.connect().catch(() => undefined), 1_000);
+      this.reconnect(RECONNECT_FIRST_MS);
       // Streams poll on their heartbeat meanwhile, so nothing is missed for long.
-      for (const set of this.subscribers.values()) for (const onEvents of set) onEvents();
+      this.notifyAll();
     });
-    await client.connect();
-    await client.query(`LISTEN ${RUN_EVENTS_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${RUN_EVENTS_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    connected = true;
     this.client = client;
+  }
+
+  /** Tries again until PostgreSQL is back (it may be down far longer than one attempt's wait). */
+  private reconnect(delayMs: number): void {
+    if (this.stopped) return;
+    setTimeout(() => {
+      this.connect().then(
+        () => {
+          this.logger.log('Run event notifications restored');
+          // What was appended while the connection was down is fetched now, not at the next heartbeat.
+          this.notifyAll();
+        },
+        () => this.reconnect(Math.min(delayMs * 2, RECONNECT_MAX_MS)),
+      );
+    }, delayMs).unref();
+  }
+
+  private notifyAll(): void {
+    for (const set of this.subscribers.values()) for (const onEvents of set) onEvents();
   }
 }
