@@ -10,7 +10,7 @@ export default defineConfig({
     projects: [
       {
         plugins: [swcPlugin()],
-        test: { name: 'unit', include: ['{src,workers,plugins}/**/*.spec.ts'], environment: 'node', sequence: { groupOrder: 0 } },
+        test: { name: 'unit', include: ['{src,workers,plugins}/**/*.spec.ts', 'test/tooling/**/*.spec.ts'], environment: 'node', sequence: { groupOrder: 0 } },
       },
       {
         plugins: [swcPlugin()],

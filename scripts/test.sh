@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `npm test`: unit specs, then whole-stack tests against real PostgreSQL and a real Temporal dev server.
+# `npm test`: lint (boundaries), unit specs, then whole-stack tests against real PostgreSQL and a real Temporal dev server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+npm run --silent lint
 bash scripts/ensure-built.sh
 # The first build of the Temporal dev server takes minutes: do it here, not inside a test hook.
 node bin/baton.js setup

@@ -17,7 +17,7 @@ import { ProblemFilter } from './common/errors/problem.filter.js';
 import { IdempotencyPruneJob } from './common/idempotency/idempotency.cron.js';
 import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor.js';
 import { IdempotencyRepository } from './common/idempotency/idempotency.repository.js';
-import { BATON_CONFIG, type RuntimeConfig } from './config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from './runtime/config/runtime-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { startDraining } from './health/draining.js';
+import { startDraining } from './runtime/health/draining.js';
 
 const logger = new Logger('baton');
 type Stop = () => Promise<void>;

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { generatePublisherKeyPair } from '../plugins/sdk/src/package/signing.js';
 import { AppModule } from '../src/app.module.js';
-import { loadConfig } from '../src/config/config.js';
+import { loadConfig } from '../src/runtime/config/config.js';
 import { api, newPipeline, newTenant, uniqueName, until, waitForRun, type TestTenant } from './support/builders.js';
 import { packTestPlugin, packageArchive, signPackage } from './support/plugin-packages.js';
 

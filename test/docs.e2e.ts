@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
-import { CONFIG_VARIABLES } from '../src/config/config.js';
+import { CONFIG_VARIABLES } from '../src/runtime/config/config.js';
 import { api } from './support/builders.js';
 
 const DOCS = ['docs/security.md', 'docs/operations.md'];

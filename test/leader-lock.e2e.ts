@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { LeaderLock } from '../src/database/leader-lock.js';
+import { LeaderLock } from '../src/runtime/database/leader-lock.js';
 
 /** Two replicas' locks on one PostgreSQL, as two API processes would have. */
 describe(LeaderLock.name, () => {

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { PACKAGE_FILES } from '../plugins/sdk/src/package/package-manifest.js';
-import type { RuntimeConfig } from '../src/config/runtime-config.js';
+import type { RuntimeConfig } from '../src/runtime/config/runtime-config.js';
 import { PluginRegistryRepository } from '../src/plugin-registry/plugin-registry.repository.js';
 import { PluginRegistryService } from '../src/plugin-registry/plugin-registry.service.js';
 import { generatePublisherKeyPair, verifyManifest, type PublisherKeyPair } from '../plugins/sdk/src/package/signing.js';

@@ -7,9 +7,10 @@ import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { BillingRepository } from '../src/billing/billing.repository.js';
 import { EntitlementsService } from '../src/billing/entitlements.service.js';
-import { PlanCatalog } from '../src/runtime/plans.js';
+import { PlanCatalog } from '../src/runtime/ledger/plans.js';
 import { StripeGateway } from '../src/billing/stripe.provider.js';
-import { LeaderLock } from '../src/database/leader-lock.js';
+import { LeaderLock } from '../src/runtime/database/leader-lock.js';
+import { LeaderJobs } from '../src/database/leader-jobs.js';
 import { SchedulesReconcilerJob } from '../src/schedules/schedules-reconciler.cron.js';
 import { SchedulesRepository } from '../src/schedules/schedules.repository.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -210,7 +211,7 @@ describe('schedules', () => {
       try {
         const entitlements = new EntitlementsService(new BillingRepository(db), PlanCatalog.load({ file: plansFile }), new StripeGateway({ STRIPE_SECRET_KEY: 'sk_test_reconciler', STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_API_URL: undefined }), { BILLING_GRACE_PERIOD: '7d', RATE_LIMIT_PER_MINUTE: 1200, RUN_RETENTION_DAYS: undefined, RUN_FAN_OUT_BUDGET: 20_000 });
         const leader = new LeaderLock(db);
-        const reconciler = new SchedulesReconcilerJob(new SchedulesRepository(db), entitlements, temporal, leader, new SchedulerRegistry(), { SCHEDULE_RECONCILE_INTERVAL: '1h', TEMPORAL_TASK_QUEUE: inject('apiEnv').TEMPORAL_TASK_QUEUE ?? 'baton-shared' });
+        const reconciler = new SchedulesReconcilerJob(new SchedulesRepository(db), entitlements, temporal, new LeaderJobs(leader, new SchedulerRegistry()), { SCHEDULE_RECONCILE_INTERVAL: '1h', TEMPORAL_TASK_QUEUE: inject('apiEnv').TEMPORAL_TASK_QUEUE ?? 'baton-shared' });
         const other = await newTenant();
         const name = uniqueName('sched');
         await other.put(`/v1/pipelines/${name}`, newPipeline(name, { hello: { uses: 'core/echo@^1', with: {} } })).expect(201);

@@ -3,7 +3,7 @@ import {
 } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, InjectedSinks, WorkerOptions } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import type { Tracing } from '../src/telemetry/tracing.js';
+import type { Tracing } from '../src/runtime/tracing/tracing.js';
 
 /** Bundled into every worker's workflow code, tracing on or off (see the module for why). */
 export const WORKFLOW_INTERCEPTOR_MODULES = [fileURLToPath(new URL('./workflows/tracing.interceptors.js', import.meta.url))];

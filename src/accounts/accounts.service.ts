@@ -6,7 +6,7 @@ import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '
 import type { Principal } from '../common/auth/principal.js';
 import { NotFoundError } from '../common/errors/baton-error.js';
 import { EntitlementsService } from '../billing/entitlements.service.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { AccountsError } from './accounts.errors.js';
 import { AccountsRepository, type MembershipView } from './accounts.repository.js';
 import { AccessStateCache } from './access-state.cache.js';

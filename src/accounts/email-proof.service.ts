@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { hashSecretToken, newSecretToken } from '../common/auth/secret-token.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { verificationMail } from '../mail/mail-messages.js';
 import { MailService } from '../mail/mail.service.js';
 import { AccountsError } from './accounts.errors.js';

@@ -4,7 +4,7 @@ import { hashPassword } from '../common/auth/password.js';
 import { hashSecretToken, newSecretToken } from '../common/auth/secret-token.js';
 import type { Principal } from '../common/auth/principal.js';
 import { roleSatisfies, type Role } from '../common/auth/roles.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { invitationMail } from '../mail/mail-messages.js';
 import { MailService } from '../mail/mail.service.js';
 import { AccountsError } from './accounts.errors.js';

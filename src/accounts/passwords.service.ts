@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../common/auth/password.js';
 import type { Principal } from '../common/auth/principal.js';
 import { hashSecretToken, newSecretToken } from '../common/auth/secret-token.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { passwordResetMail } from '../mail/mail-messages.js';
 import { MailService } from '../mail/mail.service.js';
 import { AccessStateCache } from './access-state.cache.js';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { parseDuration } from '../../workers/contracts/duration.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { signingKeyOf } from '../triggers/webhook-signature.js';
 import { alertPayload, channelSecret, retryDelayMs, signedHeaders } from './alert-payload.js';
 import { AlertsRepository, type AttemptOutcome, type DueDelivery } from './alerts.repository.js';

@@ -1,8 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { parseDuration } from '../../workers/contracts/duration.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { LeaderJobs } from '../database/leader-jobs.js';
 import { AlertDispatcher } from './alert-dispatcher.js';
 
 /**
@@ -13,22 +12,16 @@ import { AlertDispatcher } from './alert-dispatcher.js';
 export class AlertsJob implements OnApplicationBootstrap {
   static readonly DETECT = 'alert-detection';
   static readonly DELIVER = 'alert-delivery';
-  readonly logger = new Logger(AlertsJob.name);
 
   constructor(
     private readonly dispatcher: AlertDispatcher,
-    readonly leader: LeaderLock,
-    readonly scheduler: SchedulerRegistry,
+    private readonly jobs: LeaderJobs,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'ALERT_POLL_INTERVAL'>,
   ) {}
 
   onApplicationBootstrap(): void {
     const every = parseDuration(this.config.ALERT_POLL_INTERVAL)!;
-    scheduleLeaderJob(this, AlertsJob.DETECT, every, async () => {
-      await this.dispatcher.detect();
-    });
-    scheduleLeaderJob(this, AlertsJob.DELIVER, every, async () => {
-      await this.dispatcher.deliverDue();
-    });
+    this.jobs.every(AlertsJob.DETECT, every, () => this.dispatcher.detect());
+    this.jobs.every(AlertsJob.DELIVER, every, () => this.dispatcher.deliverDue());
   }
 }

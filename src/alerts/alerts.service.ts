@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../common/auth/principal.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { signingKeyOf } from '../triggers/webhook-signature.js';
 import { channelSecret, signedHeaders } from './alert-payload.js';
 import { TEST_ALERT_TYPE } from './alert-types.js';

@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { parseDuration } from '../../workers/contracts/duration.js';
 // The one address policy of the installation (what steps may reach through the egress broker),
 // reused so that a tenant's webhook URL is judged exactly like a step's request.
-import { EgressBroker } from '../common/egress/egress-broker.js';
-import { installationEndpoints, type EndpointConfig } from '../config/installation-endpoints.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { EgressBroker } from '../runtime/egress/egress-broker.js';
+import { installationEndpoints, type EndpointConfig } from '../runtime/config/installation-endpoints.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 
 export interface WebhookResult {
   delivered: boolean;

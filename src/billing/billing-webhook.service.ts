@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { BillingError } from './billing.errors.js';
 import { BillingRepository, type BillingAccountRow } from './billing.repository.js';
 import { EntitlementsService } from './entitlements.service.js';
-import { PlanCatalog } from '../runtime/plans.js';
+import { PlanCatalog } from '../runtime/ledger/plans.js';
 import { faultPoint } from '../runtime/fault-points.js';
 import { StripeGateway, type StripeCheckoutSession, type StripeEvent, type StripeInvoice, type StripeSubscription } from './stripe.provider.js';
 

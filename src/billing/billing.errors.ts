@@ -1,5 +1,5 @@
 import { BatonError } from '../common/errors/baton-error.js';
-import type { LimitName, Plan } from '../runtime/plans.js';
+import type { LimitName, Plan } from '../runtime/ledger/plans.js';
 
 const STATUS = {
   billing_disabled: 404,

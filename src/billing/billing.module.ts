@@ -1,12 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { TenantRequestLimits } from '../common/rate-limit/rate-limit.guard.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { BillingWebhookService } from './billing-webhook.service.js';
 import { BillingController } from './billing.controller.js';
 import { BillingRepository } from './billing.repository.js';
 import { BillingService } from './billing.service.js';
 import { EntitlementsService } from './entitlements.service.js';
-import { PlanCatalog } from '../runtime/plans.js';
+import { PlanCatalog } from '../runtime/ledger/plans.js';
 import { StripeGateway } from './stripe.provider.js';
 import { UsageJob } from './usage.cron.js';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { SLOTS_TAKEN } from '../runtime/run-admission.repository.js';
+import { SLOTS_TAKEN } from '../runtime/ledger/run-admission.repository.js';
 
 export interface BillingAccountRow {
   tenantId: string;

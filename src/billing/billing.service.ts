@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../common/auth/principal.js';
 import { RequestValidationError } from '../common/errors/baton-error.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { BillingError } from './billing.errors.js';
 import { BillingRepository } from './billing.repository.js';
 import type { CheckoutBody } from './dto/billing.dto.js';
 import { EntitlementsService, graceEndsAt, usagePeriod } from './entitlements.service.js';
-import { PlanCatalog, SELF_HOSTED_PLAN, type Plan } from '../runtime/plans.js';
+import { PlanCatalog, SELF_HOSTED_PLAN, type Plan } from '../runtime/ledger/plans.js';
 import { StripeGateway } from './stripe.provider.js';
 
 const toPlanResponse = (plan: Plan, defaultPlan: Plan) => ({

@@ -3,14 +3,14 @@ import type { EntityManager } from 'typeorm';
 import { parseDuration } from '../../workers/contracts/duration.js';
 import { TenantRequestLimits } from '../common/rate-limit/rate-limit.guard.js';
 import { BatonError } from '../common/errors/baton-error.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { allows, PlanCatalog, SELF_HOSTED_PLAN, type LimitName, type Plan } from '../runtime/plans.js';
-import { AdmissionRefused, graceEndsAt, RunAdmission } from '../runtime/run-admission.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { allows, PlanCatalog, SELF_HOSTED_PLAN, type LimitName, type Plan } from '../runtime/ledger/plans.js';
+import { AdmissionRefused, graceEndsAt, RunAdmission } from '../runtime/ledger/run-admission.js';
 import { BillingError, PlanLimitError } from './billing.errors.js';
 import { BillingRepository } from './billing.repository.js';
 import { StripeGateway } from './stripe.provider.js';
 
-export { graceEndsAt, usagePeriod } from '../runtime/run-admission.js';
+export { graceEndsAt, usagePeriod } from '../runtime/ledger/run-admission.js';
 
 const PLAN_TTL_MS = 5_000;
 

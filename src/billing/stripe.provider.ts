@@ -1,6 +1,6 @@
 import { Injectable, Inject } from '@nestjs/common';
 import Stripe from 'stripe';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { BillingError } from './billing.errors.js';
 
 export type StripeEvent = Stripe.Event;

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { parseDuration } from '../../workers/contracts/duration.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { LeaderJobs } from '../database/leader-jobs.js';
 import { BillingRepository } from './billing.repository.js';
 import { StripeGateway } from './stripe.provider.js';
 
@@ -23,19 +22,18 @@ const BATCH = 500;
 @Injectable()
 export class UsageJob implements OnApplicationBootstrap {
   static readonly JOB = 'billing-usage';
-  readonly logger = new Logger(UsageJob.name);
+  private readonly logger = new Logger(UsageJob.name);
 
   constructor(
     private readonly billing: BillingRepository,
     private readonly stripe: StripeGateway,
-    readonly leader: LeaderLock,
-    readonly scheduler: SchedulerRegistry,
+    private readonly jobs: LeaderJobs,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'BILLING_USAGE_INTERVAL' | 'BILLING_METER_RUNS' | 'BILLING_METER_STEP_SECONDS'>,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.stripe.enabled) return;
-    scheduleLeaderJob(this, UsageJob.JOB, parseDuration(this.config.BILLING_USAGE_INTERVAL)!, () => this.runOnce());
+    this.jobs.every(UsageJob.JOB, parseDuration(this.config.BILLING_USAGE_INTERVAL)!, () => this.runOnce());
   }
 
   async runOnce(): Promise<void> {

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { create as createTar, extract as extractTar } from 'tar';
 import { DataSource } from 'typeorm';
 import { createDataSource, MIGRATIONS } from '../database/data-source.js';
-import { startEmbeddedPostgres, type EmbeddedDatabaseSecrets } from '../database/embedded-postgres.js';
+import { startEmbeddedPostgres, type EmbeddedDatabaseSecrets } from '../runtime/database/embedded-postgres.js';
 import { EmbeddedHomeError, readPidFile, upPidFile } from './home-lock.js';
 import { commandLine, isRunning } from './processes.js';
 

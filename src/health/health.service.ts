@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { BatonError } from '../common/errors/baton-error.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { drainingSince } from './draining.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { drainingSince } from '../runtime/health/draining.js';
 import { HealthRepository } from './health.repository.js';
-import { localSandboxPosture } from './sandbox-posture.js';
+import { localSandboxPosture } from '../runtime/health/sandbox-posture.js';
 
 @Injectable()
 export class HealthService {

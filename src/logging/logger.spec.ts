@@ -1,10 +1,10 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from '../runtime/logging/logger.js';
 import { NestPinoLogger } from './nest-logger.js';
-import { CENSORED, scrubText } from './redaction.js';
-import { TemporalPinoLogger } from './temporal-logger.js';
+import { CENSORED, scrubText } from '../runtime/logging/redaction.js';
+import { TemporalPinoLogger } from '../runtime/logging/temporal-logger.js';
 
 function capture(service: 'api' | 'worker' = 'api', level = 'trace'): { logger: Logger; lines: () => Array<Record<string, unknown>>; text: () => string } {
   let text = '';

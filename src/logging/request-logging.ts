@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Principal } from '../common/auth/principal.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logging/logger.js';
 
 const REQUEST_ID = /^[\w.:@-]{1,128}$/;
 /** Probed every few seconds by orchestrators: logged at debug, not info. */

@@ -1,20 +1,18 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { parseDuration } from '../../workers/contracts/duration.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { LeaderJobs } from '../database/leader-jobs.js';
 import { MailService } from './mail.service.js';
 
 /** Mails whose first attempt failed, or whose replica died before it, tried again on one replica at a time. */
 @Injectable()
 export class MailOutboxJob implements OnApplicationBootstrap {
   static readonly NAME = 'mail-outbox';
-  readonly logger = new Logger(MailOutboxJob.name);
+  private readonly logger = new Logger(MailOutboxJob.name);
 
   constructor(
     private readonly mail: MailService,
-    readonly leader: LeaderLock,
-    readonly scheduler: SchedulerRegistry,
+    private readonly jobs: LeaderJobs,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'MAIL_POLL_INTERVAL'>,
   ) {}
 
@@ -24,6 +22,6 @@ export class MailOutboxJob implements OnApplicationBootstrap {
       this.logger.warn('SMTP_URL is not set: mails are kept in the database (`baton mail`) and their one-time links written to this log');
       return;
     }
-    scheduleLeaderJob(this, MailOutboxJob.NAME, parseDuration(this.config.MAIL_POLL_INTERVAL)!, () => this.mail.deliverDue());
+    this.jobs.every(MailOutboxJob.NAME, parseDuration(this.config.MAIL_POLL_INTERVAL)!, () => this.mail.deliverDue());
   }
 }

@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { createTransport } from 'nodemailer';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 
 export interface MailEnvelope {
   from: string;

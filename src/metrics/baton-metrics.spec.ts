@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { parseSamples, valueOf } from '../../test/support/prometheus.js';
-import { BatonMetrics, UNMATCHED_ROUTE } from './baton-metrics.js';
+import { BatonMetrics, UNMATCHED_ROUTE } from '../runtime/metrics/baton-metrics.js';
 import { observeRequests, webhookOutcome } from './http-metrics.js';
 
 const TENANT = '7d3f2c1e-0b7a-4c55-9a51-2f0f1d9e8c44';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { BatonMetrics, WebhookSource } from './baton-metrics.js';
+import type { BatonMetrics, WebhookSource } from '../runtime/metrics/baton-metrics.js';
 
 /** Routes whose requests are inbound webhooks, by route pattern (never the URL, which holds ids). */
 const WEBHOOK_ROUTES: Record<string, WebhookSource> = { 'POST /v1/hooks/:id': 'trigger', 'POST /v1/billing/webhook': 'stripe' };

@@ -2,7 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminOnly } from '../common/auth/access.decorators.js';
-import { BatonMetrics } from './baton-metrics.js';
+import { BatonMetrics } from '../runtime/metrics/baton-metrics.js';
 
 @ApiTags('metrics')
 @Controller()

@@ -1,11 +1,11 @@
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { BatonMetrics, processMetrics } from './baton-metrics.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { BatonMetrics, processMetrics } from '../runtime/metrics/baton-metrics.js';
 import { observeRequests } from './http-metrics.js';
 import { MetricsController } from './metrics.controller.js';
-import { serveMetrics, type MetricsServer } from './metrics-server.js';
+import { serveMetrics, type MetricsServer } from '../runtime/metrics/metrics-server.js';
 
 /** Times every API response, and serves the metrics on METRICS_PORT when that is set. */
 @Injectable()

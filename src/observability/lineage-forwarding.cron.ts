@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { parseDuration } from '../../workers/contracts/duration.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { LeaderJobs } from '../database/leader-jobs.js';
 import { ObservabilityRepository } from './observability.repository.js';
 import { toOpenLineageEvent } from './openlineage.js';
 
@@ -22,18 +21,17 @@ const backoffMs = (attempts: number) => Math.min(5_000 * 2 ** (attempts - 1), 60
 @Injectable()
 export class LineageForwardingJob implements OnApplicationBootstrap {
   static readonly JOB = 'openlineage-forwarding';
-  readonly logger = new Logger(LineageForwardingJob.name);
+  private readonly logger = new Logger(LineageForwardingJob.name);
 
   constructor(
     private readonly observability: ObservabilityRepository,
-    readonly leader: LeaderLock,
-    readonly scheduler: SchedulerRegistry,
+    private readonly jobs: LeaderJobs,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'OPENLINEAGE_URL' | 'OPENLINEAGE_API_KEY' | 'OPENLINEAGE_INTERVAL'>,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.config.OPENLINEAGE_URL) return;
-    scheduleLeaderJob(this, LineageForwardingJob.JOB, parseDuration(this.config.OPENLINEAGE_INTERVAL)!, () => this.forward());
+    this.jobs.every(LineageForwardingJob.JOB, parseDuration(this.config.OPENLINEAGE_INTERVAL)!, () => this.forward());
   }
 
   async forward(): Promise<void> {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../common/auth/principal.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { EntitlementsService } from '../billing/entitlements.service.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { PluginRegistryService } from '../plugin-registry/plugin-registry.service.js';
 import { pipelineChecksum } from './definition/pipeline-checksum.js';
 import { validatePipeline } from './definition/pipeline-validator.js';

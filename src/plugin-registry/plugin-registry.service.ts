@@ -4,7 +4,7 @@ import { PackageArchiveError, readPackageArchive, type PackageFiles } from '../.
 import { FIRST_PARTY_PUBLISHER, type PackageManifest } from '../../plugins/sdk/src/package/package-manifest.js';
 import { ed25519PublicKey, keyIdOf } from '../../plugins/sdk/src/package/signing.js';
 import type { Principal } from '../common/auth/principal.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import type { PluginCatalogView, PluginVersionView } from '../pipelines/definition/pipeline-validator.js';
 import type { AddPublisherKeyBody } from './dto/plugin-registry.dto.js';
 import { approvesSecret, permissionsOf, tenantAccess, usableBy } from './plugin-permissions.js';

@@ -1,6 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
+import { LeaderJobs } from '../database/leader-jobs.js';
 import { ApprovalDecisionsService } from './approval-decisions.service.js';
 
 const EVERY_MS = 10_000;
@@ -9,12 +8,12 @@ const EVERY_MS = 10_000;
 @Injectable()
 export class ApprovalRedeliveryJob implements OnApplicationBootstrap {
   static readonly JOB = 'approval-redelivery';
-  readonly logger = new Logger(ApprovalRedeliveryJob.name);
+  private readonly logger = new Logger(ApprovalRedeliveryJob.name);
 
-  constructor(private readonly decisions: ApprovalDecisionsService, readonly leader: LeaderLock, readonly scheduler: SchedulerRegistry) {}
+  constructor(private readonly decisions: ApprovalDecisionsService, private readonly jobs: LeaderJobs) {}
 
   onApplicationBootstrap(): void {
-    scheduleLeaderJob(this, ApprovalRedeliveryJob.JOB, EVERY_MS, async () => {
+    this.jobs.every(ApprovalRedeliveryJob.JOB, EVERY_MS, async () => {
       const signalled = await this.decisions.redeliverPendingDecisions();
       if (signalled) this.logger.log(`Delivered ${signalled} approval decision(s) left undelivered`);
     });

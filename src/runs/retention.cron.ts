@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { parseDuration } from '../../workers/contracts/duration.js';
 import { EntitlementsService } from '../billing/entitlements.service.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { LeaderJobs } from '../database/leader-jobs.js';
 import { RunsRepository } from './runs.repository.js';
 
 const DAY_MS = 86_400_000;
@@ -14,19 +13,18 @@ const BATCH = 1_000;
 @Injectable()
 export class RetentionJob implements OnApplicationBootstrap {
   static readonly JOB = 'run-retention';
-  readonly logger = new Logger(RetentionJob.name);
+  private readonly logger = new Logger(RetentionJob.name);
 
   constructor(
     private readonly runs: RunsRepository,
     private readonly entitlements: EntitlementsService,
-    readonly leader: LeaderLock,
-    readonly scheduler: SchedulerRegistry,
+    private readonly jobs: LeaderJobs,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'RETENTION_INTERVAL'>,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.entitlements.retentionByPlan().length) return;
-    scheduleLeaderJob(this, RetentionJob.JOB, parseDuration(this.config.RETENTION_INTERVAL)!, () => this.runOnce());
+    this.jobs.every(RetentionJob.JOB, parseDuration(this.config.RETENTION_INTERVAL)!, () => this.runOnce());
   }
 
   async runOnce(): Promise<void> {

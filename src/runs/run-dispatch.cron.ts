@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { parseDuration } from '../../workers/contracts/duration.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
-import { BatonMetrics } from '../metrics/baton-metrics.js';
-import { RunDispatcher } from '../runtime/run-dispatcher.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { LeaderJobs } from '../database/leader-jobs.js';
+import { BatonMetrics } from '../runtime/metrics/baton-metrics.js';
+import { RunDispatcher } from '../runtime/ledger/run-dispatcher.js';
 
 /** Outbox rows sent per pass; the rest wait for the next one. */
 const BATCH = 500;
@@ -17,20 +16,19 @@ const BATCH = 500;
 @Injectable()
 export class RunDispatchJob implements OnApplicationBootstrap {
   static readonly JOB = 'run-dispatch';
-  readonly logger = new Logger(RunDispatchJob.name);
+  private readonly logger = new Logger(RunDispatchJob.name);
 
   constructor(
     private readonly dispatcher: RunDispatcher,
     private readonly metrics: BatonMetrics,
-    readonly leader: LeaderLock,
-    readonly scheduler: SchedulerRegistry,
+    private readonly jobs: LeaderJobs,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'RUN_DISPATCH_INTERVAL'>,
   ) {}
 
   onApplicationBootstrap(): void {
     // On every replica, not only the leader: whichever one Prometheus scrapes tells the backlog.
     this.metrics.watchDispatchBacklog(() => this.dispatcher.backlog());
-    scheduleLeaderJob(this, RunDispatchJob.JOB, parseDuration(this.config.RUN_DISPATCH_INTERVAL)!, async () => {
+    this.jobs.every(RunDispatchJob.JOB, parseDuration(this.config.RUN_DISPATCH_INTERVAL)!, async () => {
       const { sent, failed } = await this.dispatcher.dispatchDue(BATCH);
       if (sent) this.logger.log(`Started ${sent} recorded run(s)`);
       if (failed) this.logger.warn('The workflow engine is not reachable: recorded runs wait for it');

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { TERMINAL_RUN_STATUSES } from '../../workers/contracts/index.js';
 import type { Principal } from '../common/auth/principal.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import type { RunEventEntity } from './entities/run-event.entity.js';
 import { RunEventsListener } from './run-events.listener.js';
 import { RunsError } from './runs.errors.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import pg from 'pg';
 import { RUN_EVENTS_CHANNEL } from '../../workers/contracts/index.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 
 const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 10_000;

@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { parseDuration } from '../../workers/contracts/duration.js';
 import type { RunPipelineResult } from '../../workers/contracts/index.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
-import { BatonMetrics } from '../metrics/baton-metrics.js';
-import { RunLedger } from '../runtime/run-ledger.js';
-import type { UnsettledRun } from '../runtime/run-ledger.repository.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { LeaderJobs } from '../database/leader-jobs.js';
+import { BatonMetrics } from '../runtime/metrics/baton-metrics.js';
+import { RunLedger } from '../runtime/ledger/run-ledger.js';
+import type { UnsettledRun } from '../runtime/ledger/run-ledger.repository.js';
 
 const PAGE = 200;
 /** Runs looked at per pass at most, so that a pass stays short; the next pass goes on from the start. */
@@ -43,22 +42,21 @@ function endOf(status: string): RunPipelineResult {
 @Injectable()
 export class RunSweeper implements OnApplicationBootstrap {
   static readonly JOB = 'run-sweep';
-  readonly logger = new Logger(RunSweeper.name);
+  private readonly logger = new Logger(RunSweeper.name);
   private readonly graceSeconds: number;
 
   constructor(
     private readonly ledger: RunLedger,
     private readonly temporal: Client,
     private readonly metrics: BatonMetrics,
-    readonly leader: LeaderLock,
-    readonly scheduler: SchedulerRegistry,
+    private readonly jobs: LeaderJobs,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'RUN_SWEEP_INTERVAL' | 'RUN_SWEEP_GRACE'>,
   ) {
     this.graceSeconds = parseDuration(config.RUN_SWEEP_GRACE)! / 1000;
   }
 
   onApplicationBootstrap(): void {
-    scheduleLeaderJob(this, RunSweeper.JOB, parseDuration(this.config.RUN_SWEEP_INTERVAL)!, async () => {
+    this.jobs.every(RunSweeper.JOB, parseDuration(this.config.RUN_SWEEP_INTERVAL)!, async () => {
       const { settled, restarted } = await this.sweepOnce();
       this.metrics.runsSwept('settled', settled);
       this.metrics.runsSwept('restarted', restarted);

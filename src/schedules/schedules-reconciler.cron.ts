@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { Client, ScheduleAlreadyRunning, ScheduleNotFoundError, type ScheduleSummary } from '@temporalio/client';
 import { parseDuration } from '../../workers/contracts/duration.js';
 import { TEMPORAL_SCHEDULE_PREFIX } from '../../workers/contracts/index.js';
 import { EntitlementsService } from '../billing/entitlements.service.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { LeaderJobs } from '../database/leader-jobs.js';
 import { SchedulesRepository, type ScheduleWithTenant } from './schedules.repository.js';
 import { desiredSchedule, fingerprintOf, toUpdate, type PauseReason } from './temporal-schedule.js';
 
@@ -24,19 +23,18 @@ export interface ReconcileReport {
 @Injectable()
 export class SchedulesReconcilerJob implements OnApplicationBootstrap {
   static readonly JOB = 'schedules-reconcile';
-  readonly logger = new Logger(SchedulesReconcilerJob.name);
+  private readonly logger = new Logger(SchedulesReconcilerJob.name);
 
   constructor(
     private readonly schedules: SchedulesRepository,
     private readonly entitlements: EntitlementsService,
     private readonly temporal: Client,
-    readonly leader: LeaderLock,
-    readonly scheduler: SchedulerRegistry,
+    private readonly jobs: LeaderJobs,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'SCHEDULE_RECONCILE_INTERVAL' | 'TEMPORAL_TASK_QUEUE'>,
   ) {}
 
   onApplicationBootstrap(): void {
-    scheduleLeaderJob(this, SchedulesReconcilerJob.JOB, parseDuration(this.config.SCHEDULE_RECONCILE_INTERVAL)!, async () => {
+    this.jobs.every(SchedulesReconcilerJob.JOB, parseDuration(this.config.SCHEDULE_RECONCILE_INTERVAL)!, async () => {
       const report = await this.runOnce();
       if (report.created || report.updated || report.removed) this.logger.log(`Schedules reconciled: ${JSON.stringify(report)}`);
     });

@@ -7,7 +7,7 @@ import { EntitlementsService } from '../billing/entitlements.service.js';
 import type { Principal } from '../common/auth/principal.js';
 import type { FieldProblem } from '../common/errors/baton-error.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
 import type { BackfillScheduleBody, CreateScheduleBody, ScheduleListQuery, TriggerScheduleBody, UpdateScheduleBody } from './dto/schedules.dto.js';
 import { SchedulesError } from './schedules.errors.js';

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { newDataKey, openSecret, sealSecret, unwrapDataKey, wrapDataKey, type MasterKeyring } from '../../workers/contracts/secret-envelope.js';
 import type { Principal } from '../common/auth/principal.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import type { PutSecretBody } from './dto/secrets.dto.js';
 import { SecretsError } from './secrets.errors.js';
 import { SecretsRepository, type SecretSummary } from './secrets.repository.js';

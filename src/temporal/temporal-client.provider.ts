@@ -1,7 +1,7 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { temporalClientInterceptors } from '../telemetry/tracing.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { temporalClientInterceptors } from '../runtime/tracing/tracing.js';
 
 /** The one Temporal client of the control plane. */
 @Global()

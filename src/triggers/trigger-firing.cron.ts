@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { parseDuration } from '../../workers/contracts/duration.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../config/runtime-config.js';
-import { LeaderLock, scheduleLeaderJob } from '../database/leader-lock.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { LeaderJobs } from '../database/leader-jobs.js';
 import { TriggersService } from './triggers.service.js';
 
 /** Runs that ended (and events emitted) longer ago than this, while no replica ran the job, fire no trigger. */
@@ -20,19 +19,18 @@ const PRUNE_BATCH = 1_000;
 @Injectable()
 export class TriggerFiringJob implements OnApplicationBootstrap {
   static readonly JOB = 'trigger-firing';
-  readonly logger = new Logger(TriggerFiringJob.name);
+  private readonly logger = new Logger(TriggerFiringJob.name);
 
   constructor(
     private readonly triggers: TriggersService,
-    readonly leader: LeaderLock,
-    readonly scheduler: SchedulerRegistry,
+    private readonly jobs: LeaderJobs,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'TRIGGER_POLL_INTERVAL' | 'TRIGGER_DELIVERY_RETENTION'>,
   ) {}
 
   private prunedAt = 0;
 
   onApplicationBootstrap(): void {
-    scheduleLeaderJob(this, TriggerFiringJob.JOB, parseDuration(this.config.TRIGGER_POLL_INTERVAL)!, async () => {
+    this.jobs.every(TriggerFiringJob.JOB, parseDuration(this.config.TRIGGER_POLL_INTERVAL)!, async () => {
       const completions = await this.triggers.fireCompletions(LOOK_BACK, BATCH);
       const events = await this.triggers.fireEvents(LOOK_BACK, BATCH);
       if (completions) this.logger.log(`Run-completion triggers started ${completions} run(s)`);

@@ -11,7 +11,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BatonMetrics } from '../../src/metrics/baton-metrics.js';
+import { BatonMetrics } from '../../src/runtime/metrics/baton-metrics.js';
 import { observeRequests } from '../../src/metrics/http-metrics.js';
 import { ITERATIONS, median, time } from './harness.js';
 

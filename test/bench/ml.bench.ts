@@ -26,7 +26,7 @@ import { splitStep } from '../../plugins/ml/src/split.step.js';
 import { readRows } from '../../plugins/ml/src/table.js';
 import { trainStep } from '../../plugins/ml/src/train.step.js';
 import { datasetInputSchema, defineStep, runStepForTest, type ModelVersionInfo, type StepDefinition, type StepTestResult } from '../../plugins/sdk/src/index.js';
-import { loadEnv } from '../../src/config/config.js';
+import { loadEnv } from '../../src/runtime/config/config.js';
 import { ARTIFACT_MAX_BYTES } from '../../plugins/sdk/src/step-artifacts.js';
 import { artifactRef, type ArtifactStore } from '../../workers/artifacts/artifact-store.js';
 import { StepSandbox, type SandboxOutcome } from '../../workers/sandbox/step-sandbox.js';

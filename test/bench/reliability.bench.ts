@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { runMigrations } from '../../src/database/data-source.js';
-import { randomDatabaseSecrets } from '../../src/database/embedded-postgres.js';
+import { randomDatabaseSecrets } from '../../src/runtime/database/embedded-postgres.js';
 import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
 import { freePort, waitForHttp } from '../support/processes.js';
 import { restartableBaton, restartablePostgres, restartableTemporal } from '../support/restartable.js';

@@ -9,12 +9,12 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { BillingRepository } from '../../src/billing/billing.repository.js';
 import { EntitlementsService } from '../../src/billing/entitlements.service.js';
-import { PlanCatalog } from '../../src/runtime/plans.js';
+import { PlanCatalog } from '../../src/runtime/ledger/plans.js';
 import { StripeGateway } from '../../src/billing/stripe.provider.js';
 import { createDataSource } from '../../src/database/data-source.js';
-import { typeormTransact } from '../../src/database/transact.js';
-import { RunAdmission } from '../../src/runtime/run-admission.js';
-import { RunLedger } from '../../src/runtime/run-ledger.js';
+import { typeormTransact } from '../../src/runtime/database/transact.js';
+import { RunAdmission } from '../../src/runtime/ledger/run-admission.js';
+import { RunLedger } from '../../src/runtime/ledger/run-ledger.js';
 import { median, time, withBenchDatabase } from './harness.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 40_000);

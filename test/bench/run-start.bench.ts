@@ -18,12 +18,12 @@ import { randomUUID } from 'node:crypto';
 import { runStepRows } from '../../workers/contracts/graph.js';
 import { RUN_PIPELINE_WORKFLOW, type RunPipelineInput } from '../../workers/contracts/index.js';
 import { createDataSource } from '../../src/database/data-source.js';
-import { typeormTransact } from '../../src/database/transact.js';
+import { typeormTransact } from '../../src/runtime/database/transact.js';
 import { IdempotencyRepository } from '../../src/common/idempotency/idempotency.repository.js';
-import { PlanCatalog } from '../../src/runtime/plans.js';
-import { RunAdmission } from '../../src/runtime/run-admission.js';
-import { RunDispatcher } from '../../src/runtime/run-dispatcher.js';
-import { RunLedger } from '../../src/runtime/run-ledger.js';
+import { PlanCatalog } from '../../src/runtime/ledger/plans.js';
+import { RunAdmission } from '../../src/runtime/ledger/run-admission.js';
+import { RunDispatcher } from '../../src/runtime/ledger/run-dispatcher.js';
+import { RunLedger } from '../../src/runtime/ledger/run-ledger.js';
 import { median, time, withBenchStack } from './harness.js';
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 100);

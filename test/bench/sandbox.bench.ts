@@ -15,8 +15,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { EgressBroker } from '../../src/common/egress/egress-broker.js';
-import { AddressPolicy } from '../../src/common/egress/egress-policy.js';
+import { EgressBroker } from '../../src/runtime/egress/egress-broker.js';
+import { AddressPolicy } from '../../src/runtime/egress/egress-policy.js';
 import { StepSandbox, type SandboxRequest } from '../../workers/sandbox/step-sandbox.js';
 import { compare, formatTimes, median } from './harness.js';
 

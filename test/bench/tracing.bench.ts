@@ -8,7 +8,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApi } from '../../src/api.js';
-import { startTracing } from '../../src/telemetry/tracing.js';
+import { startTracing } from '../../src/runtime/tracing/tracing.js';
 import { startWorker } from '../../workers/worker.js';
 import { compare, formatTimes, ITERATIONS, median, withBenchStack } from './harness.js';
 

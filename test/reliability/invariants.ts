@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
-import { usagePeriod } from '../../src/runtime/run-admission.js';
+import { usagePeriod } from '../../src/runtime/ledger/run-admission.js';
 import { RUN_PIPELINE_WORKFLOW, SEARCH_ATTRIBUTES, TERMINAL_RUN_STATUSES } from '../../workers/contracts/run.contract.js';
 
 export interface InvariantScope {

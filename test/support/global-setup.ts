@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { runMigrations } from '../../src/database/data-source.js';
-import { ensureDatabase, randomDatabaseSecrets, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import { ensureDatabase, randomDatabaseSecrets, startEmbeddedPostgres } from '../../src/runtime/database/embedded-postgres.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
 import { startFakeS3 } from './fake-s3.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedDatabase, type EmbeddedDatabaseSecrets } from '../../src/database/embedded-postgres.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase, type EmbeddedDatabaseSecrets } from '../../src/runtime/database/embedded-postgres.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { isAlive, spawnBaton, waitForHttp, type BatonProcess } from './processes.js';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { LedgerRun } from '../../src/runtime/run-ledger.js';
+import type { LedgerRun } from '../../src/runtime/ledger/run-ledger.js';
 import { runStepRows } from '../contracts/graph.js';
 import type { PinnedStep, PipelineDefinition, RunTrigger } from '../contracts/index.js';
 

@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { BatonMetrics } from '../../src/metrics/baton-metrics.js';
-import { pgSql } from '../../src/runtime/run-admission.repository.js';
-import { AdmissionRefused, type RunAdmission } from '../../src/runtime/run-admission.js';
-import type { RunLedger } from '../../src/runtime/run-ledger.js';
+import type { BatonMetrics } from '../../src/runtime/metrics/baton-metrics.js';
+import { pgSql } from '../../src/runtime/ledger/run-admission.repository.js';
+import { AdmissionRefused, type RunAdmission } from '../../src/runtime/ledger/run-admission.js';
+import type { RunLedger } from '../../src/runtime/ledger/run-ledger.js';
 import { RUN_NOT_ADMITTED, STEP_FAILURE_TYPES, type RunEvent, type RunStartAnswer } from '../contracts/index.js';
 import type { ChildRunsRepository } from './child-runs.repository.js';
 import { createExecuteStep, type ExecuteStepDeps } from './execute-step.activity.js';

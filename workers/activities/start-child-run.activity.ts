@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { BatonMetrics } from '../../src/metrics/baton-metrics.js';
-import { AdmissionRefused } from '../../src/runtime/run-admission.js';
-import type { RunLedger } from '../../src/runtime/run-ledger.js';
+import type { BatonMetrics } from '../../src/runtime/metrics/baton-metrics.js';
+import { AdmissionRefused } from '../../src/runtime/ledger/run-admission.js';
+import type { RunLedger } from '../../src/runtime/ledger/run-ledger.js';
 import { MAX_RUN_DEPTH, STEP_FAILURE_TYPES, type ChildRunRequest, type RunPipelineInput } from '../contracts/index.js';
 import { checkRunInputs } from '../contracts/run-inputs.js';
 import { ledgerRun, type ChildRunsRepository } from './child-runs.repository.js';

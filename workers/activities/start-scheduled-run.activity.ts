@@ -1,7 +1,7 @@
-import type { BatonMetrics } from '../../src/metrics/baton-metrics.js';
+import type { BatonMetrics } from '../../src/runtime/metrics/baton-metrics.js';
 import { ApplicationFailure } from '@temporalio/activity';
-import { AdmissionRefused } from '../../src/runtime/run-admission.js';
-import type { RunLedger } from '../../src/runtime/run-ledger.js';
+import { AdmissionRefused } from '../../src/runtime/ledger/run-admission.js';
+import type { RunLedger } from '../../src/runtime/ledger/run-ledger.js';
 import { RUN_NOT_ADMITTED, type RunPipelineInput, type ScheduledRunRequest } from '../contracts/index.js';
 import { checkRunInputs } from '../contracts/run-inputs.js';
 import { ledgerRun, type ChildRunsRepository } from './child-runs.repository.js';

@@ -2,7 +2,7 @@ import type { LineageEntry, LogEntry, MetricEntry, StepEventEntry } from '../../
 import type { ArtifactCall, ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpExchange, HttpResult } from '../../plugins/sdk/src/step-fetch.js';
 import type { ModelCall, ModelResult } from '../../plugins/sdk/src/step-models.js';
-import type { AddressPolicy } from '../../src/common/egress/egress-policy.js';
+import type { AddressPolicy } from '../../src/runtime/egress/egress-policy.js';
 import { readRunnerMessage } from './runner-message.js';
 import { brokeProtocol, cancelled, fromRunnerError, fromUnexpectedExit, leavesProcessHealthy, timedOut, type ProcessExit, type SandboxOutcome } from './sandbox-outcome.js';
 import type { SandboxProcess } from './sandbox-process.js';

@@ -8,7 +8,7 @@ import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LogEntry, MetricEntry } from '../../plugins/sdk/src/step-context.js';
 import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
-import { AddressPolicy } from '../../src/common/egress/egress-policy.js';
+import { AddressPolicy } from '../../src/runtime/egress/egress-policy.js';
 import { StepSandbox, type SandboxRequest, type StepSandboxOptions } from './step-sandbox.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import type { AddressPolicy } from '../../src/common/egress/egress-policy.js';
+import type { AddressPolicy } from '../../src/runtime/egress/egress-policy.js';
 import { endpointAllowed, formatEndpoint, parseEndpoint } from '../../plugins/sdk/src/network-endpoints.js';
 import { SANDBOX_LIMITS, type TcpHostMessage } from './sandbox-protocol.js';
 

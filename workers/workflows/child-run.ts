@@ -8,7 +8,6 @@ import { runStepRows } from '../contracts/graph.js';
 import {
   eventKeyPrefix, RUN_PIPELINE_WORKFLOW, SEARCH_ATTRIBUTES, STEP_FAILURE_TYPES, type ErrorInfo, type RunEvent, type RunPipelineInput, type RunPipelineResult,
 } from '../contracts/index.js';
-import type { runPipeline } from './run-pipeline.workflow.js';
 import { classifyFailure, now } from './step-activity.js';
 
 const { startChildRun } = proxyActivities<BatonActivities>({
@@ -62,7 +61,7 @@ export async function runChildPipeline(step: ChildRunStep): Promise<ChildRunOutc
   const scope = new CancellationScope({ cancellable: true, ...(step.timeoutMs === undefined ? {} : { timeout: step.timeoutMs }) });
   let result: RunPipelineResult;
   try {
-    result = await scope.run(() => executeChild<typeof runPipeline>(RUN_PIPELINE_WORKFLOW, {
+    result = await scope.run(() => executeChild<(input: RunPipelineInput) => Promise<RunPipelineResult>>(RUN_PIPELINE_WORKFLOW, {
       workflowId: child.runId,
       args: [child],
       parentClosePolicy: ParentClosePolicy.TERMINATE,

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BatonError } from '../errors/baton-error.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../../runtime/config/runtime-config.js';
 import { ADMIN_ROUTE, OPTIONAL_SESSION, PUBLIC_ROUTE, REQUIRED_ROLE } from './access.decorators.js';
 import type { Principal } from './principal.js';
 import { roleSatisfies, type Role } from './roles.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { BATON_CONFIG, type RuntimeConfig } from '../../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../../runtime/config/runtime-config.js';
 import type { Principal } from './principal.js';
 import { ROLES, type Role } from './roles.js';
 

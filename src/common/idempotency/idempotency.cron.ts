@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { parseDuration } from '../../../workers/contracts/duration.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../../config/runtime-config.js';
-import { LeaderLock, scheduleLeaderJob } from '../../database/leader-lock.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../../runtime/config/runtime-config.js';
+import { LeaderJobs } from '../../database/leader-jobs.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 
 const BATCH = 1_000;
@@ -12,20 +11,19 @@ const MAX_INTERVAL_MS = 3_600_000;
 @Injectable()
 export class IdempotencyPruneJob implements OnApplicationBootstrap {
   static readonly JOB = 'idempotency-prune';
-  readonly logger = new Logger(IdempotencyPruneJob.name);
+  private readonly logger = new Logger(IdempotencyPruneJob.name);
   private readonly ttlMs: number;
 
   constructor(
     private readonly records: IdempotencyRepository,
-    readonly leader: LeaderLock,
-    readonly scheduler: SchedulerRegistry,
+    private readonly jobs: LeaderJobs,
     @Inject(BATON_CONFIG) config: Pick<RuntimeConfig, 'IDEMPOTENCY_TTL'>,
   ) {
     this.ttlMs = parseDuration(config.IDEMPOTENCY_TTL)!;
   }
 
   onApplicationBootstrap(): void {
-    scheduleLeaderJob(this, IdempotencyPruneJob.JOB, Math.min(Math.max(this.ttlMs / 4, 1_000), MAX_INTERVAL_MS), async () => void (await this.runOnce()));
+    this.jobs.every(IdempotencyPruneJob.JOB, Math.min(Math.max(this.ttlMs / 4, 1_000), MAX_INTERVAL_MS), () => this.runOnce());
   }
 
   async runOnce(): Promise<number> {

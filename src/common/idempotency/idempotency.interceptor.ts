@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { parseDuration } from '../../../workers/contracts/duration.js';
-import { BATON_CONFIG, type RuntimeConfig } from '../../config/runtime-config.js';
+import { BATON_CONFIG, type RuntimeConfig } from '../../runtime/config/runtime-config.js';
 import { BatonError } from '../errors/baton-error.js';
 import type { Principal } from '../auth/principal.js';
 import { withoutCredentials } from './credential-fields.js';

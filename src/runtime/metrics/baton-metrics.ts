@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { DispatchBacklog } from '../runtime/run-ledger.repository.js';
-import { RUN_TRIGGERS, TERMINAL_RUN_STATUSES, type RunTrigger } from '../../workers/contracts/index.js';
+import type { DispatchBacklog } from '../ledger/run-ledger.repository.js';
+import { RUN_TRIGGERS, TERMINAL_RUN_STATUSES, type RunTrigger } from '../../../workers/contracts/index.js';
 
 /**
  * The operator metrics of one process, in one prom-client registry: the API and the worker both

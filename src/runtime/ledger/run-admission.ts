@@ -1,5 +1,5 @@
-import { parseDuration } from '../../workers/contracts/duration.js';
-import type { RunTrigger } from '../../workers/contracts/index.js';
+import { parseDuration } from '../../../workers/contracts/duration.js';
+import type { RunTrigger } from '../../../workers/contracts/index.js';
 import type { BatonConfig } from '../config/config.js';
 import { PlanCatalog, SELF_HOSTED_PLAN, type LimitName, type Plan } from './plans.js';
 import { RunAdmissionRepository, type AdmissionUsage, type Sql } from './run-admission.repository.js';

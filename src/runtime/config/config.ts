@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { generatePublisherKeyPair } from '../../plugins/sdk/src/package/signing.js';
-import { parseDuration } from '../../workers/contracts/duration.js';
-import { KEY_BYTES, parseMasterKey, type MasterKeyring } from '../../workers/contracts/secret-envelope.js';
+import { generatePublisherKeyPair } from '../../../plugins/sdk/src/package/signing.js';
+import { parseDuration } from '../../../workers/contracts/duration.js';
+import { KEY_BYTES, parseMasterKey, type MasterKeyring } from '../../../workers/contracts/secret-envelope.js';
 import type { EmbeddedDatabaseSecrets } from '../database/embedded-postgres.js';
 
 /**
@@ -172,8 +172,8 @@ export interface BatonConfig extends BatonEnv {
   masterKeys: MasterKeyring;
 }
 
-/** `dist/plugin-packages` of this installation (this file is `dist/src/config/config.js`). */
-const INSTALLED_PLUGINS_DIR = fileURLToPath(new URL('../../plugin-packages', import.meta.url));
+/** `dist/plugin-packages` of this installation (this file is `dist/src/runtime/config/config.js`). */
+const INSTALLED_PLUGINS_DIR = fileURLToPath(new URL('../../../plugin-packages', import.meta.url));
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

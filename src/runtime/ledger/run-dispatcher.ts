@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowIdReusePolicy } from '@temporalio/common';
-import { RUN_PIPELINE_WORKFLOW, SEARCH_ATTRIBUTES, type RunPipelineInput } from '../../workers/contracts/index.js';
-import { faultArmed } from './fault-points.js';
+import { RUN_PIPELINE_WORKFLOW, SEARCH_ATTRIBUTES, type RunPipelineInput } from '../../../workers/contracts/index.js';
+import { faultArmed } from '../fault-points.js';
 import type { RunAdmission } from './run-admission.js';
 import type { Transact } from './run-ledger.js';
 import { RunLedgerRepository, type DispatchBacklog } from './run-ledger.repository.js';

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Sql } from '../runtime/run-admission.repository.js';
-import type { Transact } from '../runtime/run-ledger.js';
+import type { Sql } from '../ledger/run-admission.repository.js';
+import type { Transact } from '../ledger/run-ledger.js';
 
 /** A TypeORM transaction as the Nest-free runtime's `Sql`. */
 export const typeormSql = (tx: EntityManager): Sql => async <R>(text: string, params: unknown[]) => (await tx.queryRunner!.query(text, params, true)).records as R[];

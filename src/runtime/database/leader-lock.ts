@@ -1,14 +1,11 @@
-import { Injectable, type BeforeApplicationShutdown, type Logger } from '@nestjs/common';
-import type { SchedulerRegistry } from '@nestjs/schedule';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 /**
  * Leader election for periodic jobs across API replicas: a PostgreSQL session advisory lock per
  * job, held on one connection while the job runs. A replica that does not get it skips this
  * tick; a replica that dies mid-job loses its connection and with it the lock.
  */
-@Injectable()
-export class LeaderLock implements BeforeApplicationShutdown {
+export class LeaderLock {
   private readonly passes = new Set<Promise<boolean>>();
   private stopping = false;
 
@@ -22,8 +19,8 @@ export class LeaderLock implements BeforeApplicationShutdown {
     return pass;
   }
 
-  /** On shutdown no pass starts any more, and those running finish before the database closes. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /** No pass starts any more; resolves once those running have finished (before the database closes). */
+  async stop(): Promise<void> {
     this.stopping = true;
     await Promise.allSettled([...this.passes]);
   }
@@ -44,24 +41,4 @@ export class LeaderLock implements BeforeApplicationShutdown {
       await runner.release();
     }
   }
-}
-
-/**
- * Every `everyMs`, runs `work` on one replica at a time (the leader lock named `job`); a pass that
- * is still running when the next tick comes makes that tick skip. Errors are logged, not thrown.
- */
-export function scheduleLeaderJob(deps: { scheduler: SchedulerRegistry; leader: LeaderLock; logger: Logger }, job: string, everyMs: number, work: () => Promise<void>): void {
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
-      await deps.leader.runExclusive(job, work);
-    } catch (error) {
-      deps.logger.error(`${job} failed: ${(error as Error).message}`);
-    } finally {
-      running = false;
-    }
-  };
-  deps.scheduler.addInterval(job, setInterval(tick, everyMs));
 }

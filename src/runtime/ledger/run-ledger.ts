@@ -1,4 +1,4 @@
-import type { ErrorInfo, RunEvent, RunPipelineInput, RunPipelineResult } from '../../workers/contracts/index.js';
+import type { ErrorInfo, RunEvent, RunPipelineInput, RunPipelineResult } from '../../../workers/contracts/index.js';
 import type { RunAdmission } from './run-admission.js';
 import { AdmissionRefused } from './run-admission.js';
 import type { Sql } from './run-admission.repository.js';

@@ -1,4 +1,4 @@
-import type { ErrorInfo, RunEvent, RunPipelineInput, RunPipelineResult, RunStatus, RunTrigger } from '../../workers/contracts/index.js';
+import type { ErrorInfo, RunEvent, RunPipelineInput, RunPipelineResult, RunStatus, RunTrigger } from '../../../workers/contracts/index.js';
 import type { Sql } from './run-admission.repository.js';
 
 /** A run as the ledger records it: queued, with one row per step. */
