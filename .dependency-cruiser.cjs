@@ -18,14 +18,14 @@ module.exports = {
     {
       name: 'worker-uses-only-the-runtime',
       severity: 'error',
-      comment: 'The worker may use the API\'s code only through src/runtime/ (the Nest-free kernel).',
+      comment: "The worker may use the API's code only through src/runtime/ (the Nest-free kernel).",
       from: { path: '^workers/' },
       to: { path: '^src/', pathNot: '^src/runtime/' },
     },
     {
       name: 'api-uses-only-the-contracts',
       severity: 'error',
-      comment: 'The API may use the worker\'s code only through workers/contracts/.',
+      comment: "The API may use the worker's code only through workers/contracts/.",
       // main.ts is the process entry: the one place that starts either side (`baton api|worker|up`).
       from: { path: '^src/', pathNot: '^src/main\\.ts$' },
       to: { path: '^workers/', pathNot: '^workers/contracts/' },
@@ -54,10 +54,17 @@ module.exports = {
     {
       name: 'workflows-are-deterministic',
       severity: 'error',
-      comment: 'Workflow code runs in Temporal\'s deterministic sandbox: only @temporalio/workflow, its interceptors and workers/contracts/ (activities as types only).',
+      comment:
+        "Workflow code runs in Temporal's deterministic sandbox: only @temporalio/workflow, its interceptors and workers/contracts/ (activities as types only).",
       from: { path: '^workers/workflows/' },
       to: {
-        pathNot: ['^workers/workflows/', '^workers/contracts/', '@temporalio/workflow', '@temporalio/interceptors-opentelemetry/lib/workflow', '@temporalio/common'],
+        pathNot: [
+          '^workers/workflows/',
+          '^workers/contracts/',
+          '@temporalio/workflow',
+          '@temporalio/interceptors-opentelemetry/lib/workflow',
+          '@temporalio/common',
+        ],
         dependencyTypesNot: ['type-only'],
       },
     },
@@ -80,7 +87,11 @@ module.exports = {
     exclude: { path: '^dist/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.json'],
+    },
     moduleSystems: ['es6', 'cjs'],
   },
 };

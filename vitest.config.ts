@@ -3,14 +3,25 @@ import { defineConfig } from 'vitest/config';
 
 // SWC (not esbuild) so that Nest's emitDecoratorMetadata survives in specs.
 const swcPlugin = () =>
-  swc.vite({ jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' } });
+  swc.vite({
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+  });
 
 export default defineConfig({
   test: {
     projects: [
       {
         plugins: [swcPlugin()],
-        test: { name: 'unit', include: ['{src,workers,plugins}/**/*.spec.ts', 'test/tooling/**/*.spec.ts'], environment: 'node', sequence: { groupOrder: 0 } },
+        test: {
+          name: 'unit',
+          include: ['{src,workers,plugins}/**/*.spec.ts', 'test/tooling/**/*.spec.ts'],
+          environment: 'node',
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         plugins: [swcPlugin()],

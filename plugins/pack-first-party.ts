@@ -16,7 +16,14 @@ const names = readdirSync(PLUGINS, { withFileTypes: true })
   .map((d) => d.name);
 const started = Date.now();
 const manifests = await Promise.all(
-  names.map((name) => packPlugin({ entry: join(PLUGINS, name, 'src', 'index.js'), outDir: join(PACKAGES, name), publisher: FIRST_PARTY_PUBLISHER, external: EXTERNAL })),
+  names.map((name) =>
+    packPlugin({
+      entry: join(PLUGINS, name, 'src', 'index.js'),
+      outDir: join(PACKAGES, name),
+      publisher: FIRST_PARTY_PUBLISHER,
+      external: EXTERNAL,
+    }),
+  ),
 );
 const sizes = manifests.map((m) => `${m.name}@${m.version} ${Math.round(m.bundle.size / 1024)} KiB`).join(', ');
 console.log(`First-party plugin packages in ${Date.now() - started} ms: ${sizes}`);

@@ -28,12 +28,15 @@ export async function createApi(config: RuntimeConfig): Promise<NestFastifyAppli
     try {
       done(null, YAML.parse(body as string, { maxAliasCount: 100 }));
     } catch (error) {
-      done(new RequestValidationError([{ path: '(body)', message: `Invalid YAML: ${(error as Error).message.split('\n')[0]}` }]) as never, undefined);
+      done(
+        new RequestValidationError([{ path: '(body)', message: `Invalid YAML: ${(error as Error).message.split('\n')[0]}` }]),
+        undefined,
+      );
     }
   });
-  let app: NestFastifyApplication | undefined;
-  gatePackageUploads(adapter.getInstance(), () => app!.get(CredentialCheck));
-  app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  // The gate asks for credentials only once requests come, when the app exists.
+  gatePackageUploads(adapter.getInstance(), () => app.get(CredentialCheck));
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new NestPinoLogger(logger),
     bufferLogs: false,
     // Stripe signs the exact bytes it sent: the webhook verifies those, not re-serialised JSON.
@@ -47,7 +50,12 @@ export async function createApi(config: RuntimeConfig): Promise<NestFastifyAppli
   });
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle('Baton API').setVersion('1').setOpenAPIVersion('3.1.0').addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Session JWT or API key (bk_...)' }).build(),
+    new DocumentBuilder()
+      .setTitle('Baton API')
+      .setVersion('1')
+      .setOpenAPIVersion('3.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Session JWT or API key (bk_...)' })
+      .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;

@@ -34,7 +34,12 @@ import { TemporalClientModule } from './temporal/temporal-client.provider.js';
 @Module({})
 export class AppModule {
   static forRoot(config: RuntimeConfig): DynamicModule {
-    const configModule: DynamicModule = { module: class ConfigModule {}, global: true, providers: [{ provide: BATON_CONFIG, useValue: config }], exports: [BATON_CONFIG] };
+    const configModule: DynamicModule = {
+      module: class ConfigModule {},
+      global: true,
+      providers: [{ provide: BATON_CONFIG, useValue: config }],
+      exports: [BATON_CONFIG],
+    };
     return {
       module: AppModule,
       imports: [

@@ -38,4 +38,3 @@ export class Lifecycle {
     return this.stopping;
   }
 }
-

@@ -7,7 +7,15 @@ import { join, resolve } from 'node:path';
 import { pluginCommand, PluginCliError } from '../plugins/sdk/src/cli/plugin-commands.js';
 import { PackError } from '../plugins/sdk/src/package/pack.js';
 import { createApi } from './api.js';
-import { ConfigError, embeddedDatabaseSecrets, embeddedMasterKeys, describeConfig, loadConfig, loadEnv, type BatonConfig } from './runtime/config/config.js';
+import {
+  ConfigError,
+  embeddedDatabaseSecrets,
+  embeddedMasterKeys,
+  describeConfig,
+  loadConfig,
+  loadEnv,
+  type BatonConfig,
+} from './runtime/config/config.js';
 import type { RuntimeConfig } from './runtime/config/runtime-config.js';
 import { createDataSource, runMigrations } from './database/data-source.js';
 import { connectsAsSuperuser, startEmbeddedPostgres } from './runtime/database/embedded-postgres.js';
@@ -33,18 +41,27 @@ const logger = new Logger('baton');
 let loggingToJson = false;
 function requireEnv(config: BatonConfig, names: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'JWT_SECRET' | 'WEBHOOK_SIGNING_KEY'>): void {
   const missing = names.filter((name) => !config[name]);
-  if (missing.length) throw new ConfigError(missing.map((name) => `${name}: required by this command (use \`baton up\` for the embedded defaults)`));
+  if (missing.length)
+    throw new ConfigError(missing.map((name) => `${name}: required by this command (use \`baton up\` for the embedded defaults)`));
 }
 
 /** `baton up` keeps its embedded servers running: one that is killed is started again on the same port and data. */
-type Supervision = { giveUp(message: string): void };
+type Supervision = { giveUp: (message: string) => void };
 
-async function resolveDatabase(config: BatonConfig, lifecycle: Lifecycle, options: { reuseRunning?: boolean; supervision?: Supervision } = {}): Promise<string> {
+async function resolveDatabase(
+  config: BatonConfig,
+  lifecycle: Lifecycle,
+  options: { reuseRunning?: boolean; supervision?: Supervision } = {},
+): Promise<string> {
   if (config.DATABASE_URL) {
-    if (await connectsAsSuperuser(config.DATABASE_URL)) logger.warn('DATABASE_URL connects as a PostgreSQL superuser: give Baton a role that owns its database and nothing more (docs/security.md)');
+    if (await connectsAsSuperuser(config.DATABASE_URL))
+      logger.warn(
+        'DATABASE_URL connects as a PostgreSQL superuser: give Baton a role that owns its database and nothing more (docs/security.md)',
+      );
     return config.DATABASE_URL;
   }
-  const start = () => startEmbeddedPostgres(join(config.home, 'pg'), config.EMBEDDED_PG_PORT, embeddedDatabaseSecrets(config), undefined, options);
+  const start = () =>
+    startEmbeddedPostgres(join(config.home, 'pg'), config.EMBEDDED_PG_PORT, embeddedDatabaseSecrets(config), undefined, options);
   const database = options.supervision
     ? await supervise({ name: 'Embedded PostgreSQL', start, warn: (message) => logger.warn(message), giveUp: options.supervision.giveUp })
     : { first: await start(), stop: undefined };
@@ -60,15 +77,22 @@ async function resolveTemporal(config: BatonConfig, lifecycle: Lifecycle, superv
     return config.TEMPORAL_ADDRESS;
   }
   const cliPath = await resolveTemporalCli(config.TEMPORAL_CLI_PATH, (line) => logger.log(line));
-  const start = () => startDevServer({
-    cliPath, port: config.TEMPORAL_DEV_PORT, namespace: config.TEMPORAL_NAMESPACE, dbFile: join(config.home, 'temporal.db'), uiPort: config.TEMPORAL_UI_PORT || undefined,
-    pidFile: temporalPidFile(config.home),
-  });
+  const start = () =>
+    startDevServer({
+      cliPath,
+      port: config.TEMPORAL_DEV_PORT,
+      namespace: config.TEMPORAL_NAMESPACE,
+      dbFile: join(config.home, 'temporal.db'),
+      uiPort: config.TEMPORAL_UI_PORT || undefined,
+      pidFile: temporalPidFile(config.home),
+    });
   const server = supervision
     ? await supervise({ name: 'Temporal dev server', start, warn: (message) => logger.warn(message), giveUp: supervision.giveUp })
     : { first: await start(), stop: undefined };
   lifecycle.add('Temporal dev server', server.stop ?? server.first.stop);
-  logger.log(`Temporal dev server on ${server.first.address}${config.TEMPORAL_UI_PORT ? `, UI on http://127.0.0.1:${config.TEMPORAL_UI_PORT}` : ''}`);
+  logger.log(
+    `Temporal dev server on ${server.first.address}${config.TEMPORAL_UI_PORT ? `, UI on http://127.0.0.1:${config.TEMPORAL_UI_PORT}` : ''}`,
+  );
   return server.first.address;
 }
 
@@ -80,7 +104,10 @@ async function claimHome(config: BatonConfig): Promise<void> {
   const { previous } = lockHome(config.home);
   if (config.DATABASE_URL && config.TEMPORAL_ADDRESS) return;
   const stopped = await stopLeftovers(config.home, join(config.home, 'temporal.db'), join(config.home, 'pg'));
-  if (stopped.length) logger.warn(`A previous baton up${previous ? ` (pid ${previous})` : ''} on ${config.home} did not stop its servers; stopped ${stopped.join(', ')}`);
+  if (stopped.length)
+    logger.warn(
+      `A previous baton up${previous ? ` (pid ${previous})` : ''} on ${config.home} did not stop its servers; stopped ${stopped.join(', ')}`,
+    );
 }
 
 async function serveApi(config: RuntimeConfig, lifecycle: Lifecycle): Promise<void> {
@@ -133,13 +160,17 @@ async function run(mode: 'up' | 'api' | 'worker'): Promise<void> {
     if (mode === 'up') {
       await claimHome(config);
       supervision = {
-        giveUp(message) {
+        giveUp: (message) => {
           logger.fatal(message);
           void lifecycle.stopAll().then(() => process.exit(1));
         },
       };
     }
-    const runtime: RuntimeConfig = { ...config, databaseUrl: await resolveDatabase(config, lifecycle, { supervision }), temporalAddress: await resolveTemporal(config, lifecycle, supervision) };
+    const runtime: RuntimeConfig = {
+      ...config,
+      databaseUrl: await resolveDatabase(config, lifecycle, { supervision }),
+      temporalAddress: await resolveTemporal(config, lifecycle, supervision),
+    };
     if (mode !== 'worker') await serveApi(runtime, lifecycle);
     if (mode !== 'api') await runWorker(runtime, lifecycle, tracing);
     printReady(runtime, mode);
@@ -152,16 +183,24 @@ async function run(mode: 'up' | 'api' | 'worker'): Promise<void> {
 function printReady(config: RuntimeConfig, mode: string): void {
   if (mode !== 'up') {
     // A replica's output is read by a log collector: one JSON line, no banner.
-    logger.log({ msg: `Baton ${mode} is running`, ...(mode === 'api' ? { url: config.publicUrl } : { taskQueue: config.TEMPORAL_TASK_QUEUE }) });
+    logger.log({
+      msg: `Baton ${mode} is running`,
+      ...(mode === 'api' ? { url: config.publicUrl } : { taskQueue: config.TEMPORAL_TASK_QUEUE }),
+    });
     return;
   }
   // `up` is run by a person at a terminal: a banner, between the log lines.
-  console.log([
-    'Baton up is running.',
-    `  API:      ${config.publicUrl}`, `  Docs:     ${config.publicUrl}/docs`, `  OpenAPI:  ${config.publicUrl}/openapi.json`, `  Health:   ${config.publicUrl}/readyz`,
-    `  Worker:   task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.temporalAddress}`,
-    'Press Ctrl-C to stop.',
-  ].join('\n'));
+  console.log(
+    [
+      'Baton up is running.',
+      `  API:      ${config.publicUrl}`,
+      `  Docs:     ${config.publicUrl}/docs`,
+      `  OpenAPI:  ${config.publicUrl}/openapi.json`,
+      `  Health:   ${config.publicUrl}/readyz`,
+      `  Worker:   task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.temporalAddress}`,
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
 }
 
 async function migrate(): Promise<void> {
@@ -191,7 +230,9 @@ async function rotateSecrets(options: { dataKeys?: boolean }): Promise<void> {
     await dataSource.initialize();
     lifecycle.add('database', () => dataSource.destroy());
     const done = await new SecretsService(new SecretsRepository(dataSource), config).rotate({ dataKeys: options.dataKeys ?? false });
-    console.log(`Re-wrapped ${done.rewrapped} data key(s) with master key ${config.masterKeys[0]!.id}; ${done.newDataKeys} new data key(s); re-sealed ${done.resealed} secret(s).`);
+    console.log(
+      `Re-wrapped ${done.rewrapped} data key(s) with master key ${config.masterKeys[0].id}; ${done.newDataKeys} new data key(s); re-sealed ${done.resealed} secret(s).`,
+    );
   } finally {
     await lifecycle.stopAll();
   }
@@ -223,7 +264,9 @@ async function showMail(id: string | undefined, options: { limit: string }): Pro
 function embeddedHome(command: string): EmbeddedHome {
   const env = loadEnv();
   if (env.DATABASE_URL || env.TEMPORAL_ADDRESS) {
-    throw new EmbeddedHomeError(`${command} is for the embedded mode; with DATABASE_URL or TEMPORAL_ADDRESS set, back up that PostgreSQL and Temporal as docs/operations.md says`);
+    throw new EmbeddedHomeError(
+      `${command} is for the embedded mode; with DATABASE_URL or TEMPORAL_ADDRESS set, back up that PostgreSQL and Temporal as docs/operations.md says`,
+    );
   }
   const home = resolve(env.BATON_HOME);
   return { home, port: env.EMBEDDED_PG_PORT, secrets: () => embeddedDatabaseSecrets({ home }) };
@@ -237,35 +280,73 @@ async function backup(file: string): Promise<void> {
 async function restore(file: string): Promise<void> {
   const target = embeddedHome('baton restore');
   const done = await restoreEmbedded(target, file);
-  console.log(`Restored ${done.rows} row(s) of ${done.tables} table(s), the Temporal database and the secrets into ${target.home}; start it with \`baton up\``);
+  console.log(
+    `Restored ${done.rows} row(s) of ${done.tables} table(s), the Temporal database and the secrets into ${target.home}; start it with \`baton up\``,
+  );
 }
 
 const program = new Command('baton').description('Baton: pipelines for DataOps and MLOps on Temporal').showHelpAfterError();
-program.command('up').description('Start everything on this machine: API, worker, and (unless configured) embedded PostgreSQL and Temporal').action(() => run('up'));
-program.command('api').description('Start the control-plane API (needs DATABASE_URL and TEMPORAL_ADDRESS)').action(() => run('api'));
-program.command('worker').description('Start a worker (needs DATABASE_URL and TEMPORAL_ADDRESS)').action(() => run('worker'));
+program
+  .command('up')
+  .description('Start everything on this machine: API, worker, and (unless configured) embedded PostgreSQL and Temporal')
+  .action(() => run('up'));
+program
+  .command('api')
+  .description('Start the control-plane API (needs DATABASE_URL and TEMPORAL_ADDRESS)')
+  .action(() => run('api'));
+program
+  .command('worker')
+  .description('Start a worker (needs DATABASE_URL and TEMPORAL_ADDRESS)')
+  .action(() => run('worker'));
 program.command('migrate').description('Apply database migrations').action(migrate);
-program.command('secrets').description('Manage the secrets store').command('rotate')
+program
+  .command('secrets')
+  .description('Manage the secrets store')
+  .command('rotate')
   .description('Re-wrap tenant data keys with the current SECRETS_MASTER_KEY (old keys in SECRETS_PREVIOUS_MASTER_KEYS); resumable')
   .option('--data-keys', 'also give every tenant a new data key and re-seal its secrets')
   .action(rotateSecrets);
-program.command('mail').argument('[id]', 'show this mail whole').option('--limit <n>', 'how many to list', '20')
-  .description('List the mails sent or, without SMTP_URL, kept for the operator (verification, invitations, password resets), newest first; or show one')
+program
+  .command('mail')
+  .argument('[id]', 'show this mail whole')
+  .option('--limit <n>', 'how many to list', '20')
+  .description(
+    'List the mails sent or, without SMTP_URL, kept for the operator (verification, invitations, password resets), newest first; or show one',
+  )
   .action(showMail);
-program.command('backup').argument('<file>', 'the archive to write (.tar.gz)')
-  .description('Back up the embedded mode (Temporal dev server database, then Baton\'s database, and the secrets of BATON_HOME) into one file; works while `baton up` runs')
+program
+  .command('backup')
+  .argument('<file>', 'the archive to write (.tar.gz)')
+  .description(
+    "Back up the embedded mode (Temporal dev server database, then Baton's database, and the secrets of BATON_HOME) into one file; works while `baton up` runs",
+  )
   .action(backup);
-program.command('restore').argument('<file>', 'an archive `baton backup` wrote')
+program
+  .command('restore')
+  .argument('<file>', 'an archive `baton backup` wrote')
   .description('Restore a `baton backup` into an empty BATON_HOME that no `baton up` runs on; then start it with `baton up`')
   .action(restore);
-program.command('setup').description('Obtain what the embedded mode needs (the Temporal CLI, built with Go once) and print where it is').action(async () => {
-  const config = loadEnv();
-  console.log(config.TEMPORAL_ADDRESS ? `TEMPORAL_ADDRESS is set; no dev server needed.` : `Temporal CLI: ${await resolveTemporalCli(config.TEMPORAL_CLI_PATH)}`);
-});
+program
+  .command('setup')
+  .description('Obtain what the embedded mode needs (the Temporal CLI, built with Go once) and print where it is')
+  .action(async () => {
+    const config = loadEnv();
+    console.log(
+      config.TEMPORAL_ADDRESS
+        ? `TEMPORAL_ADDRESS is set; no dev server needed.`
+        : `Temporal CLI: ${await resolveTemporalCli(config.TEMPORAL_CLI_PATH)}`,
+    );
+  });
 program.addCommand(pluginCommand());
-program.command('config').description('List configuration variables and their defaults').action(() => {
-  for (const v of describeConfig()) console.log(`${v.name}${v.secret ? ' (secret)' : ''}\n    ${v.description}\n    default: ${v.default === undefined ? '(unset)' : JSON.stringify(v.default)}`);
-});
+program
+  .command('config')
+  .description('List configuration variables and their defaults')
+  .action(() => {
+    for (const v of describeConfig())
+      console.log(
+        `${v.name}${v.secret ? ' (secret)' : ''}\n    ${v.description}\n    default: ${v.default === undefined ? '(unset)' : JSON.stringify(v.default)}`,
+      );
+  });
 
 program.parseAsync().catch((error: unknown) => {
   // Mistakes a user can fix get one line; anything else the stack, to report.
@@ -273,6 +354,6 @@ program.parseAsync().catch((error: unknown) => {
   else if (error instanceof EmbeddedHomeError) console.error(`baton: ${error.message}`);
   else if (error instanceof PluginCliError || error instanceof PackError) console.error(`baton: ${error.message}`);
   else if (loggingToJson) logger.fatal(error);
-  else console.error(`baton: ${(error as Error).stack ?? error}`);
+  else console.error(`baton: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);
 });

@@ -13,7 +13,9 @@ describe('health and docs', () => {
   it('publishes an OpenAPI 3.1 document that lists the API and its security', async () => {
     const { body } = await api().get('/openapi.json').expect(200);
     expect(body.openapi).toBe('3.1.0');
-    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/v1/signup', '/v1/pipelines/{name}', '/v1/pipelines/{name}/runs', '/v1/runs/{id}/cancel']));
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining(['/v1/signup', '/v1/pipelines/{name}', '/v1/pipelines/{name}/runs', '/v1/runs/{id}/cancel']),
+    );
     expect(body.paths['/v1/api-keys'].post.requestBody.content['application/json'].schema.required).toEqual(['name', 'role']);
     await api().get('/docs').expect(200).expect('content-type', /html/);
   });
@@ -38,17 +40,24 @@ describe('accounts', () => {
     await api().post('/v1/signup').send({ tenantName: 'again', email: tenant.email, password: 'another long password' }).expect(409);
   });
 
-  it('still lets in a password hashed at the old scrypt cost, and rehashes it at today\'s on that login', async () => {
+  it("still lets in a password hashed at the old scrypt cost, and rehashes it at today's on that login", async () => {
     const tenant = await newTenant();
     const db = new pg.Client({ connectionString: inject('databaseUrl') });
     await db.connect();
     try {
       // As an installation from before issue 17 stored it (N=2^14, r=8, p=1).
-      await db.query('UPDATE user_account SET password_hash = $2 WHERE email = $1', [tenant.email, await hashPassword(tenant.password, LEGACY_COST)]);
+      await db.query('UPDATE user_account SET password_hash = $2 WHERE email = $1', [
+        tenant.email,
+        await hashPassword(tenant.password, LEGACY_COST),
+      ]);
       await api().post('/v1/auth/login').send({ email: tenant.email, password: 'not the password' }).expect(401);
-      expect((await db.query('SELECT password_hash FROM user_account WHERE email = $1', [tenant.email])).rows[0].password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);
+      expect((await db.query('SELECT password_hash FROM user_account WHERE email = $1', [tenant.email])).rows[0].password_hash).toMatch(
+        /^scrypt\$16384\$8\$1\$/,
+      );
       const login = await api().post('/v1/auth/login').send({ email: tenant.email, password: tenant.password }).expect(200);
-      expect((await db.query('SELECT password_hash FROM user_account WHERE email = $1', [tenant.email])).rows[0].password_hash).toMatch(/^scrypt\$16384\$8\$5\$/);
+      expect((await db.query('SELECT password_hash FROM user_account WHERE email = $1', [tenant.email])).rows[0].password_hash).toMatch(
+        /^scrypt\$16384\$8\$5\$/,
+      );
       // Rehashing is no password change: sessions live on.
       await api().get('/v1/me').set('authorization', `Bearer ${tenant.token}`).expect(200);
       await api().get('/v1/me').set('authorization', `Bearer ${login.body.token}`).expect(200);
@@ -74,7 +83,11 @@ describe('accounts', () => {
 
   it('checks roles: a viewer key reads but cannot write, nobody mints a key above their role, a publisher sees only its own routes', async () => {
     const tenant = await newTenant();
-    const viewer = await api().post('/v1/api-keys').set('authorization', `Bearer ${tenant.token}`).send({ name: 'v', role: 'viewer' }).expect(201);
+    const viewer = await api()
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${tenant.token}`)
+      .send({ name: 'v', role: 'viewer' })
+      .expect(201);
     const asViewer = (t: ReturnType<ReturnType<typeof api>['get']>) => t.set('authorization', `Bearer ${viewer.body.key}`);
     await asViewer(api().get('/v1/pipelines')).expect(200);
     const denied = await asViewer(api().put('/v1/pipelines/x')).send({}).expect(403);
@@ -82,7 +95,11 @@ describe('accounts', () => {
     await asViewer(api().post('/v1/api-keys')).send({ name: 'x', role: 'viewer' }).expect(403);
     await tenant.post('/v1/api-keys', { name: 'escalate', role: 'owner' }).expect(403);
 
-    const publisher = await api().post('/v1/api-keys').set('authorization', `Bearer ${tenant.token}`).send({ name: 'p', role: 'publisher' }).expect(201);
+    const publisher = await api()
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${tenant.token}`)
+      .send({ name: 'p', role: 'publisher' })
+      .expect(201);
     const asPublisher = (t: ReturnType<ReturnType<typeof api>['get']>) => t.set('authorization', `Bearer ${publisher.body.key}`);
     expect((await asPublisher(api().get('/v1/me')).expect(200)).body.role).toBe('publisher');
     await asPublisher(api().get('/v1/plugins')).expect(200);

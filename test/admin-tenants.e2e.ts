@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { api, newPipeline, newTenant, runToEnd, uniqueName, until } from './support/builders.js';
 
-const asAdmin = <T extends { set(name: string, value: string): T }>(request: T) => request.set('authorization', `Bearer ${inject('adminToken')}`);
+const asAdmin = <T extends { set(name: string, value: string): T }>(request: T) =>
+  request.set('authorization', `Bearer ${inject('adminToken')}`);
 
 describe('installation operator: /v1/admin/tenants', () => {
   it('opens only to BATON_ADMIN_TOKEN, never to a tenant credential', async () => {
@@ -16,7 +17,9 @@ describe('installation operator: /v1/admin/tenants', () => {
 
   it('creates tenants, lists them newest first, and suspends and resumes one without touching the others', async () => {
     const email = `owner-${randomUUID()}@example.test`;
-    const created = await asAdmin(api().post('/v1/admin/tenants')).send({ tenantName: 'Made by the operator', email, password: 'a long enough password' }).expect(201);
+    const created = await asAdmin(api().post('/v1/admin/tenants'))
+      .send({ tenantName: 'Made by the operator', email, password: 'a long enough password' })
+      .expect(201);
     expect(created.body).toMatchObject({ tenant: { name: 'Made by the operator', status: 'active' }, user: { email } });
     expect(created.body).not.toHaveProperty('token');
     const login = await api().post('/v1/auth/login').send({ email, password: 'a long enough password' }).expect(200);
@@ -48,7 +51,9 @@ describe('installation operator: /v1/admin/tenants', () => {
       ['POST /v1/admin/tenants/:id/resume', 200, { id: tenant.tenantId }],
       ['POST /v1/admin/tenants/:id/suspend', 200, { id: tenant.tenantId }],
     ]);
-    expect(log.items.some((e: { action: string; status: number }) => e.action === 'PUT /v1/pipelines/:name' && e.status === 403)).toBe(true);
+    expect(log.items.some((e: { action: string; status: number }) => e.action === 'PUT /v1/pipelines/:name' && e.status === 403)).toBe(
+      true,
+    );
     await asAdmin(api().post(`/v1/admin/tenants/${randomUUID()}/suspend`)).expect(404);
     await asAdmin(api().post('/v1/admin/tenants/not-a-uuid/suspend')).expect(400);
   });

@@ -13,7 +13,16 @@ import { publishPluginSource } from './support/plugin-packages.js';
 interface Received {
   headers: IncomingHttpHeaders;
   body: string;
-  json: { id: string; type: string; run?: { id: string; status: string; url: string }; step?: string; data: Record<string, unknown>; message: string; tenant: string; pipeline: string };
+  json: {
+    id: string;
+    type: string;
+    run?: { id: string; status: string; url: string };
+    step?: string;
+    data: Record<string, unknown>;
+    message: string;
+    tenant: string;
+    pipeline: string;
+  };
 }
 
 /** A webhook receiver in the test process: records every request, answers with the planned statuses, then 200. */
@@ -33,7 +42,9 @@ async function receiver() {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/alerts`, received, plan,
+    url: `http://127.0.0.1:${port}/alerts`,
+    received,
+    plan,
     about: (runId: string, type?: string) => received.filter((r) => r.json.run?.id === runId && (!type || r.json.type === type)),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -43,8 +54,16 @@ type Receiver = Awaited<ReturnType<typeof receiver>>;
 /** Channels are managed by admins and owners; the builders' API key is an operator's. */
 const asOwner = (tenant: TestTenant) => ({
   get: (path: string) => api().get(path).set('authorization', `Bearer ${tenant.token}`),
-  post: (path: string, body?: object) => api().post(path).set('authorization', `Bearer ${tenant.token}`).send(body ?? {}),
-  patch: (path: string, body?: object) => api().patch(path).set('authorization', `Bearer ${tenant.token}`).send(body ?? {}),
+  post: (path: string, body?: object) =>
+    api()
+      .post(path)
+      .set('authorization', `Bearer ${tenant.token}`)
+      .send(body ?? {}),
+  patch: (path: string, body?: object) =>
+    api()
+      .patch(path)
+      .set('authorization', `Bearer ${tenant.token}`)
+      .send(body ?? {}),
   delete: (path: string) => api().delete(path).set('authorization', `Bearer ${tenant.token}`),
 });
 
@@ -59,7 +78,10 @@ const failing = (name: string, extra: Record<string, unknown> = {}) =>
   newPipeline(name, { boom: { uses: 'core/fail@^1', with: { message: 'the disk is full', retryable: false } } }, extra);
 
 /** The alerts of one run, as the API lists them. */
-async function alertsOf(tenant: TestTenant, runId: string): Promise<Array<{ id: string; type: string; stepId: string | null; message: string; data: Record<string, unknown> }>> {
+async function alertsOf(
+  tenant: TestTenant,
+  runId: string,
+): Promise<Array<{ id: string; type: string; stepId: string | null; message: string; data: Record<string, unknown> }>> {
   return (await tenant.get(`/v1/alerts?run=${runId}`).expect(200)).body.items;
 }
 
@@ -83,25 +105,32 @@ describe('alerts', () => {
     await until(async () => hooks.about(runId).length > 0, 20_000);
 
     const [delivery] = hooks.about(runId);
-    expect(delivery!.json).toMatchObject({
-      type: 'run.failed', tenant: tenant.tenantId, run: { id: runId, status: 'failed', url: expect.stringContaining(`/v1/runs/${runId}`) },
+    expect(delivery.json).toMatchObject({
+      type: 'run.failed',
+      tenant: tenant.tenantId,
+      run: { id: runId, status: 'failed', url: expect.stringContaining(`/v1/runs/${runId}`) },
       message: expect.stringContaining('the disk is full'),
     });
     // Signed like inbound webhooks: the receiver checks it with the secret it was shown once.
-    expect(checkDelivery(channel.secret, Buffer.from(delivery!.body), delivery!.headers)).toBe('ok');
-    expect(checkDelivery(channel.secret, Buffer.from(delivery!.body.replace('failed', 'succeeded')), delivery!.headers)).toBe('mismatch');
-    expect(delivery!.headers['x-baton-event']).toBe('run.failed');
+    expect(checkDelivery(channel.secret, Buffer.from(delivery.body), delivery.headers)).toBe('ok');
+    expect(checkDelivery(channel.secret, Buffer.from(delivery.body.replace('failed', 'succeeded')), delivery.headers)).toBe('mismatch');
+    expect(delivery.headers['x-baton-event']).toBe('run.failed');
 
     // Later passes find the same run again and record nothing new.
     await settle(3_000);
     expect(hooks.about(runId)).toHaveLength(1);
     const alerts = await alertsOf(tenant, runId);
-    expect(alerts).toEqual([expect.objectContaining({ id: delivery!.json.id, type: 'run.failed', stepId: null })]);
-    const { body: alert } = await tenant.get(`/v1/alerts/${alerts[0]!.id}`).expect(200);
-    expect(alert.deliveries).toEqual([expect.objectContaining({
-      id: delivery!.headers['x-baton-delivery'], channel: expect.objectContaining({ id: channel.id }), status: 'delivered', attempts: 1,
-      log: [expect.objectContaining({ attempt: 1, statusCode: 200, error: null })],
-    })]);
+    expect(alerts).toEqual([expect.objectContaining({ id: delivery.json.id, type: 'run.failed', stepId: null })]);
+    const { body: alert } = await tenant.get(`/v1/alerts/${alerts[0].id}`).expect(200);
+    expect(alert.deliveries).toEqual([
+      expect.objectContaining({
+        id: delivery.headers['x-baton-delivery'],
+        channel: expect.objectContaining({ id: channel.id }),
+        status: 'delivered',
+        attempts: 1,
+        log: [expect.objectContaining({ attempt: 1, statusCode: 200, error: null })],
+      }),
+    ]);
   });
 
   it('retries a delivery the receiver refused, with the same delivery id, logging every attempt', async () => {
@@ -117,12 +146,20 @@ describe('alerts', () => {
       const attempts = flaky.about(runId);
       expect(new Set(attempts.map((a) => a.headers['x-baton-delivery'])).size).toBe(1);
       const [alert] = await alertsOf(other, runId);
-      await until(async () => (await other.get(`/v1/alerts/${alert!.id}`).expect(200)).body.deliveries[0].status === 'delivered');
-      const { body } = await other.get(`/v1/alerts/${alert!.id}`).expect(200);
+      await until(async () => (await other.get(`/v1/alerts/${alert.id}`).expect(200)).body.deliveries[0].status === 'delivered');
+      const { body } = await other.get(`/v1/alerts/${alert.id}`).expect(200);
       expect(body.deliveries).toHaveLength(1);
       expect(body.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 3, lastError: null, deliveredAt: expect.any(String) });
-      expect(body.deliveries[0].log.map((a: { attempt: number; statusCode: number; error: string | null }) => [a.attempt, a.statusCode, a.error])).toEqual([
-        [1, 500, 'HTTP 500 Internal Server Error'], [2, 503, 'HTTP 503 Service Unavailable'], [3, 200, null],
+      expect(
+        body.deliveries[0].log.map((a: { attempt: number; statusCode: number; error: string | null }) => [
+          a.attempt,
+          a.statusCode,
+          a.error,
+        ]),
+      ).toEqual([
+        [1, 500, 'HTTP 500 Internal Server Error'],
+        [2, 503, 'HTTP 503 Service Unavailable'],
+        [3, 200, null],
       ]);
       expect(body.deliveries[0].log.every((a: { durationMs: number }) => a.durationMs >= 0)).toBe(true);
     } finally {
@@ -138,7 +175,13 @@ describe('alerts', () => {
       const other = await newTenant();
       await newChannel(other, busy.url, ['run.failed']);
       const config = {
-        jwtSecret: inject('jwtSecret'), webhookSigningKey: inject('apiEnv').WEBHOOK_SIGNING_KEY!, publicUrl: inject('baseUrl'), ALERT_MAX_ATTEMPTS: 8, ALERT_RETRY_BASE: '200ms', ALERT_DELIVERY_TIMEOUT: '10s', ALERT_WEBHOOK_ALLOW_CIDRS: ['127.0.0.1/32'],
+        jwtSecret: inject('jwtSecret'),
+        webhookSigningKey: inject('apiEnv').WEBHOOK_SIGNING_KEY,
+        publicUrl: inject('baseUrl'),
+        ALERT_MAX_ATTEMPTS: 8,
+        ALERT_RETRY_BASE: '200ms',
+        ALERT_DELIVERY_TIMEOUT: '10s',
+        ALERT_WEBHOOK_ALLOW_CIDRS: ['127.0.0.1/32'],
       };
       // Three more replicas that skip the leader lock and poll as fast as they can, beside the stack's API.
       const replicas = [];
@@ -153,7 +196,9 @@ describe('alerts', () => {
           await settle(5);
         }
       });
-      const runs = await Promise.all([1, 2, 3].map(async () => startRun(other, (await savePipeline(other, failing(uniqueName('racy')))).name)));
+      const runs = await Promise.all(
+        [1, 2, 3].map(async () => startRun(other, (await savePipeline(other, failing(uniqueName('racy')))).name)),
+      );
       await Promise.all(runs.map((id) => waitForRun(other, id)));
       await until(async () => runs.every((id) => busy.about(id).length > 0), 20_000);
       await settle(2_500);
@@ -164,8 +209,10 @@ describe('alerts', () => {
         expect(busy.about(runId)).toHaveLength(1);
         const alerts = await alertsOf(other, runId);
         expect(alerts).toHaveLength(1);
-        const { body } = await other.get(`/v1/alerts/${alerts[0]!.id}`).expect(200);
-        expect(body.deliveries).toEqual([expect.objectContaining({ status: 'delivered', attempts: 1, log: [expect.objectContaining({ attempt: 1, statusCode: 200 })] })]);
+        const { body } = await other.get(`/v1/alerts/${alerts[0].id}`).expect(200);
+        expect(body.deliveries).toEqual([
+          expect.objectContaining({ status: 'delivered', attempts: 1, log: [expect.objectContaining({ attempt: 1, statusCode: 200 })] }),
+        ]);
       }
     } finally {
       stop = true;
@@ -189,16 +236,20 @@ describe('alerts', () => {
       const deliveryId = randomUUID();
       await db.query(
         `INSERT INTO alert_delivery (id, tenant_id, alert_id, channel_id, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, 1, now() + interval '2 seconds')`,
-        [deliveryId, other.tenantId, alert!.id, created.id],
+        [deliveryId, other.tenantId, alert.id, created.id],
       );
       await settle(1_000);
       expect(late.received).toEqual([]);
       await until(async () => late.received.length > 0, 20_000);
-      expect(late.received[0]!.headers['x-baton-delivery']).toBe(deliveryId);
-      expect(late.received[0]!.json).toMatchObject({ id: alert!.id, type: 'run.failed', run: { id: runId } });
-      await until(async () => (await other.get(`/v1/alerts/${alert!.id}`).expect(200)).body.deliveries[0]?.status === 'delivered');
-      const { body } = await other.get(`/v1/alerts/${alert!.id}`).expect(200);
-      expect(body.deliveries[0]).toMatchObject({ id: deliveryId, attempts: 2, log: [expect.objectContaining({ attempt: 2, statusCode: 200 })] });
+      expect(late.received[0].headers['x-baton-delivery']).toBe(deliveryId);
+      expect(late.received[0].json).toMatchObject({ id: alert.id, type: 'run.failed', run: { id: runId } });
+      await until(async () => (await other.get(`/v1/alerts/${alert.id}`).expect(200)).body.deliveries[0]?.status === 'delivered');
+      const { body } = await other.get(`/v1/alerts/${alert.id}`).expect(200);
+      expect(body.deliveries[0]).toMatchObject({
+        id: deliveryId,
+        attempts: 2,
+        log: [expect.objectContaining({ attempt: 2, statusCode: 200 })],
+      });
     } finally {
       await db.destroy();
       await late.close();
@@ -214,7 +265,7 @@ describe('alerts', () => {
       const runId = await startRun(other, (await savePipeline(other, definition)).name);
       await until(async () => slow.about(runId, 'sla.breached').length > 0, 20_000);
       // Raised before the run ended: the alert is about a run still going.
-      expect(slow.about(runId)[0]!.json).toMatchObject({ type: 'sla.breached', run: { status: 'running' }, data: { sla: '1s' } });
+      expect(slow.about(runId)[0].json).toMatchObject({ type: 'sla.breached', run: { status: 'running' }, data: { sla: '1s' } });
       expect((await other.get(`/v1/runs/${runId}`).expect(200)).body.status).toBe('running');
 
       expect((await waitForRun(other, runId)).status).toBe('succeeded');
@@ -232,7 +283,16 @@ describe('alerts', () => {
       const other = await newTenant();
       await newChannel(other, checks.url, ['quality.failed']);
       const definition = newPipeline(uniqueName('quality'), {
-        check: { uses: 'quality/expect@^1', with: { dataset: [{ id: 1, email: 'a@example.test' }, { id: 2, email: null }], expect: [{ notNull: 'email' }] } },
+        check: {
+          uses: 'quality/expect@^1',
+          with: {
+            dataset: [
+              { id: 1, email: 'a@example.test' },
+              { id: 2, email: null },
+            ],
+            expect: [{ notNull: 'email' }],
+          },
+        },
       });
       const runId = await startRun(other, (await savePipeline(other, definition)).name);
       expect((await waitForRun(other, runId)).status).toBe('failed');
@@ -243,7 +303,11 @@ describe('alerts', () => {
       // The run failed too, and that alert is recorded; but this channel only hears of the quality check.
       expect((await alertsOf(other, runId)).map((a) => a.type).sort()).toEqual(['quality.failed', 'run.failed']);
       expect(checks.about(runId).map((r) => r.json.type)).toEqual(['quality.failed']);
-      expect(checks.about(runId)[0]!.json).toMatchObject({ step: 'check', message: expect.stringContaining('Quality checks failed in step check'), data: { error: { stepCode: 'quality_failed' } } });
+      expect(checks.about(runId)[0].json).toMatchObject({
+        step: 'check',
+        message: expect.stringContaining('Quality checks failed in step check'),
+        data: { error: { stepCode: 'quality_failed' } },
+      });
       const quality = (await other.get(`/v1/alerts?run=${runId}&type=quality.failed`).expect(200)).body.items;
       expect(quality).toEqual([expect.objectContaining({ type: 'quality.failed', stepId: 'check' })]);
     } finally {
@@ -262,12 +326,19 @@ describe('alerts', () => {
       expect((await waitForRun(other, runId)).status).toBe('succeeded');
       await until(async () => drift.about(runId).length > 0, 20_000);
 
-      expect(drift.about(runId)[0]!.json).toMatchObject({ type: 'model.drift_detected', step: 'watch', run: { id: runId }, data: { model: 'churn', feature: 'age', psi: 0.31 } });
+      expect(drift.about(runId)[0].json).toMatchObject({
+        type: 'model.drift_detected',
+        step: 'watch',
+        run: { id: runId },
+        data: { model: 'churn', feature: 'age', psi: 0.31 },
+      });
       // Emitted twice by the step (two features): one alert per step execution.
       await settle(2_000);
       expect(drift.about(runId)).toHaveLength(1);
       expect((await alertsOf(other, runId)).map((a) => a.type)).toEqual(['model.drift_detected']);
-      const events = (await other.get(`/v1/runs/${runId}/events?limit=1000`).expect(200)).body.items.filter((e: { type: string }) => e.type === 'model.drift_detected');
+      const events = (await other.get(`/v1/runs/${runId}/events?limit=1000`).expect(200)).body.items.filter(
+        (e: { type: string }) => e.type === 'model.drift_detected',
+      );
       expect(events).toHaveLength(2);
     } finally {
       await drift.close();
@@ -279,7 +350,7 @@ describe('alerts', () => {
     expect(body).toMatchObject({ delivered: true, statusCode: 200, error: null });
     const tests = hooks.received.filter((r) => r.json.type === 'test');
     expect(tests).toHaveLength(1);
-    const test = tests[0]!;
+    const test = tests[0];
     expect(test.headers['x-baton-delivery']).toBe(body.deliveryId);
     expect(checkDelivery(channel.secret, Buffer.from(test.body), test.headers)).toBe('ok');
 
@@ -289,7 +360,7 @@ describe('alerts', () => {
     await until(async () => (await alertsOf(tenant, runId)).length === 1, 20_000);
     await settle(2_000);
     expect(hooks.about(runId)).toEqual([]);
-    const { body: alert } = await tenant.get(`/v1/alerts/${(await alertsOf(tenant, runId))[0]!.id}`).expect(200);
+    const { body: alert } = await tenant.get(`/v1/alerts/${(await alertsOf(tenant, runId))[0].id}`).expect(200);
     expect(alert.deliveries).toEqual([]);
     await asOwner(tenant).patch(`/v1/notification-channels/${channel.id}`, { enabled: true }).expect(200);
   });
@@ -325,8 +396,12 @@ describe('alerts', () => {
     const times = all.map((a: { createdAt: string }) => a.createdAt);
     expect([...times].sort().reverse()).toEqual(times);
     expect((await tenant.get(`/v1/alerts?pipeline=${name}&type=sla.breached`).expect(200)).body.items).toEqual([]);
-    expect((await tenant.get(`/v1/alerts?pipeline=${name}&from=${new Date(Date.now() + 60_000).toISOString()}`).expect(200)).body.items).toEqual([]);
-    expect((await tenant.get(`/v1/alerts?pipeline=${name}&to=${new Date(Date.now() + 60_000).toISOString()}`).expect(200)).body.items).toHaveLength(3);
+    expect(
+      (await tenant.get(`/v1/alerts?pipeline=${name}&from=${new Date(Date.now() + 60_000).toISOString()}`).expect(200)).body.items,
+    ).toEqual([]);
+    expect(
+      (await tenant.get(`/v1/alerts?pipeline=${name}&to=${new Date(Date.now() + 60_000).toISOString()}`).expect(200)).body.items,
+    ).toHaveLength(3);
   });
 
   it('refuses bad input with the field named, and webhook URLs on private addresses', async () => {
@@ -342,18 +417,32 @@ describe('alerts', () => {
     expect(paths(await create({ type: 'webhook', url: 'ftp://example.com/x', events: ['run.failed'] }).expect(400))).toEqual(['url']);
     expect(paths(await create({ type: 'email', url: hooks.url, events: ['run.failed'] }).expect(400))).toEqual(['type']);
     expect(paths(await create({ type: 'webhook', url: hooks.url, events: ['run.failed'], colour: 'red' }).expect(400))).toEqual(['colour']);
-    expect(paths(await asOwner(tenant).patch(`/v1/notification-channels/${channel.id}`, { events: ['nope'] }).expect(400))).toEqual(['events[0]']);
+    expect(
+      paths(
+        await asOwner(tenant)
+          .patch(`/v1/notification-channels/${channel.id}`, { events: ['nope'] })
+          .expect(400),
+      ),
+    ).toEqual(['events[0]']);
     expect(paths(await tenant.get('/v1/alerts?type=run.exploded').expect(400))).toEqual(['query.type']);
     expect(paths(await tenant.get('/v1/alerts?run=not-a-uuid').expect(400))).toEqual(['query.run']);
     await tenant.get('/v1/alerts/not-a-uuid').expect(400);
 
     // Loopback (but the allowed 127.0.0.1), private, link-local/metadata, and names resolving to them.
-    for (const url of ['http://10.0.0.7/hook', 'http://192.168.1.1/hook', 'http://169.254.169.254/latest/meta-data', 'http://[::1]:8080/hook', 'http://127.0.0.2/hook']) {
+    for (const url of [
+      'http://10.0.0.7/hook',
+      'http://192.168.1.1/hook',
+      'http://169.254.169.254/latest/meta-data',
+      'http://[::1]:8080/hook',
+      'http://127.0.0.2/hook',
+    ]) {
       const refused = await create({ type: 'webhook', url, events: ['run.failed'] });
       expect(refused.status, `${url}: ${JSON.stringify(refused.body)}`).toBe(422);
       expect(paths(refused)).toEqual(['url']);
     }
-    const refusedUpdate = await asOwner(tenant).patch(`/v1/notification-channels/${channel.id}`, { url: 'http://10.0.0.7/hook' }).expect(422);
+    const refusedUpdate = await asOwner(tenant)
+      .patch(`/v1/notification-channels/${channel.id}`, { url: 'http://10.0.0.7/hook' })
+      .expect(422);
     expect(paths(refusedUpdate)).toEqual(['url']);
     // Operators read alerts but do not manage channels.
     await tenant.post('/v1/notification-channels', { type: 'webhook', url: hooks.url, events: ['run.failed'] }).expect(403);
@@ -363,7 +452,10 @@ describe('alerts', () => {
 /** Publishes (and enables) a plugin whose `drift` step emits two drift events, the way issue 8's `ml/drift` will. */
 async function publishDriftPlugin(tenant: TestTenant): Promise<string> {
   const name = uniqueName('drifty');
-  return publishPluginSource(tenant, { name, publisher: uniqueName('drift-pub'), source: `import { definePlugin, defineStep } from '@baton/plugin-sdk';
+  return publishPluginSource(tenant, {
+    name,
+    publisher: uniqueName('drift-pub'),
+    source: `import { definePlugin, defineStep } from '@baton/plugin-sdk';
 import { z } from 'zod';
 export default definePlugin({
   name: ${JSON.stringify(name)}, version: '1.0.0',
@@ -376,5 +468,6 @@ export default definePlugin({
     },
   })],
 });
-` });
+`,
+  });
 }

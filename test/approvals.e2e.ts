@@ -1,17 +1,39 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { api, newPipeline, newTenant, savePipeline, startRun, stepOf, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
+import {
+  api,
+  newPipeline,
+  newTenant,
+  savePipeline,
+  startRun,
+  stepOf,
+  uniqueName,
+  waitForRun,
+  type TestTenant,
+} from './support/builders.js';
 
 const gated = (name: string, approval: Record<string, unknown> = {}) =>
-  newPipeline(name, {
-    prepare: { uses: 'core/echo@^1', with: { rows: 42 } },
-    gate: { needs: ['prepare'], approval: { roles: ['admin'], ...approval } },
-    publish: { uses: 'core/echo@^1', needs: ['gate'], with: { note: '${{ steps.gate.outputs.comment }}', rows: '${{ steps.prepare.outputs.rows }}' } },
-  }, { outputs: { note: '${{ steps.publish.outputs.note }}' } });
+  newPipeline(
+    name,
+    {
+      prepare: { uses: 'core/echo@^1', with: { rows: 42 } },
+      gate: { needs: ['prepare'], approval: { roles: ['admin'], ...approval } },
+      publish: {
+        uses: 'core/echo@^1',
+        needs: ['gate'],
+        with: { note: '${{ steps.gate.outputs.comment }}', rows: '${{ steps.prepare.outputs.rows }}' },
+      },
+    },
+    { outputs: { note: '${{ steps.publish.outputs.note }}' } },
+  );
 
 describe('approval steps', () => {
   let tenant: TestTenant;
-  const asOwner = (path: string, body: unknown) => api().post(path).set('authorization', `Bearer ${tenant.token}`).send(body as object);
+  const asOwner = (path: string, body: unknown) =>
+    api()
+      .post(path)
+      .set('authorization', `Bearer ${tenant.token}`)
+      .send(body as object);
   beforeAll(async () => {
     tenant = await newTenant();
   });
@@ -34,10 +56,19 @@ describe('approval steps', () => {
     const run = await waitForRun(tenant, waiting.id);
     expect(run.status).toBe('succeeded');
     expect(run.outputs).toEqual({ note: 'numbers look right' });
-    expect(stepOf(run, 'gate')).toMatchObject({ status: 'succeeded', outputs: { approved: true, comment: 'numbers look right', by: { role: 'owner' } } });
+    expect(stepOf(run, 'gate')).toMatchObject({
+      status: 'succeeded',
+      outputs: { approved: true, comment: 'numbers look right', by: { role: 'owner' } },
+    });
     const events = await tenant.get(`/v1/runs/${run.id}/events`).expect(200);
     const decided = events.body.items.find((e: { type: string }) => e.type === 'step.approval_decided');
-    expect(decided).toMatchObject({ stepId: 'gate', approved: true, timedOut: false, comment: 'numbers look right', by: { role: 'owner', userId: expect.any(String) } });
+    expect(decided).toMatchObject({
+      stepId: 'gate',
+      approved: true,
+      timedOut: false,
+      comment: 'numbers look right',
+      by: { role: 'owner', userId: expect.any(String) },
+    });
     expect(events.body.items.map((e: { type: string }) => e.type)).toContain('step.waiting');
     expect((await asOwner(`/v1/runs/${run.id}/approvals/gate`, { approve: false }).expect(409)).body.code).toBe('step_not_waiting');
   });
@@ -55,7 +86,12 @@ describe('approval steps', () => {
     expect(won.body).toMatchObject({ runId: waiting.id, stepId: 'gate', delivered: true });
     expect(lost.body).toMatchObject({
       code: 'decision_already_made',
-      decision: { approve: won.body.approve, comment: won.body.approve ? 'ship it' : 'hold on', by: { role: 'owner', userId: expect.any(String) }, decidedAt: expect.any(String) },
+      decision: {
+        approve: won.body.approve,
+        comment: won.body.approve ? 'ship it' : 'hold on',
+        by: { role: 'owner', userId: expect.any(String) },
+        decidedAt: expect.any(String),
+      },
     });
 
     const run = await waitForRun(tenant, waiting.id);
@@ -79,7 +115,10 @@ describe('approval steps', () => {
         [tenant.tenantId, waiting.id, decision],
       );
       const late = await asOwner(`/v1/runs/${waiting.id}/approvals/gate`, { approve: false }).expect(409);
-      expect(late.body).toMatchObject({ code: 'decision_already_made', decision: { approve: true, comment: 'recorded, then the API died' } });
+      expect(late.body).toMatchObject({
+        code: 'decision_already_made',
+        decision: { approve: true, comment: 'recorded, then the API died' },
+      });
 
       const run = await waitForRun(tenant, waiting.id, undefined, 60_000);
       expect(run.status).toBe('succeeded');
@@ -96,7 +135,10 @@ describe('approval steps', () => {
     await tenant.post(`/v1/runs/${waiting.id}/approvals/gate`, { approve: false, comment: 'totals are off' }).expect(202);
     const run = await waitForRun(tenant, waiting.id);
     expect(run.status).toBe('failed');
-    expect(stepOf(run, 'gate')).toMatchObject({ status: 'failed', error: { code: 'rejected', message: expect.stringContaining('totals are off') } });
+    expect(stepOf(run, 'gate')).toMatchObject({
+      status: 'failed',
+      error: { code: 'rejected', message: expect.stringContaining('totals are off') },
+    });
     expect(stepOf(run, 'publish').status).toBe('skipped');
     expect(run.error).toMatchObject({ step: 'gate', message: expect.stringContaining('totals are off') });
   });
@@ -117,11 +159,14 @@ describe('approval steps', () => {
 
   it('goes back to running when two parallel approvals are decided at the same moment', async () => {
     const name = uniqueName('parallel-approvals');
-    await savePipeline(tenant, newPipeline(name, {
-      left: { approval: { timeout: '1s', onTimeout: 'approve' } },
-      right: { approval: { timeout: '1s', onTimeout: 'approve' } },
-      work: { uses: 'core/sleep@^1', needs: ['left', 'right'], with: { ms: 1500 } },
-    }));
+    await savePipeline(
+      tenant,
+      newPipeline(name, {
+        left: { approval: { timeout: '1s', onTimeout: 'approve' } },
+        right: { approval: { timeout: '1s', onTimeout: 'approve' } },
+        work: { uses: 'core/sleep@^1', needs: ['left', 'right'], with: { ms: 1500 } },
+      }),
+    );
     const id = await startRun(tenant, name);
     const during = await waitForRun(tenant, id, (r) => stepOf(r, 'work').status === 'running');
     expect(during.status).toBe('running');
@@ -143,19 +188,33 @@ describe('approval steps', () => {
     await asOwner(`/v1/runs/${waiting.id}/approvals/prepare`, { approve: true }).expect(404);
     await asOwner(`/v1/runs/${waiting.id}/approvals/gate`, { approve: 'yes' }).expect(400);
     const other = await newTenant();
-    await api().post(`/v1/runs/${waiting.id}/approvals/gate`).set('authorization', `Bearer ${other.token}`).send({ approve: true }).expect(404);
+    await api()
+      .post(`/v1/runs/${waiting.id}/approvals/gate`)
+      .set('authorization', `Bearer ${other.token}`)
+      .send({ approve: true })
+      .expect(404);
 
     const early = uniqueName('early');
-    await savePipeline(tenant, newPipeline(early, { nap: { uses: 'core/sleep@^1', with: { ms: 1500 } }, gate: { needs: ['nap'], approval: { timeout: '1s' } } }));
+    await savePipeline(
+      tenant,
+      newPipeline(early, { nap: { uses: 'core/sleep@^1', with: { ms: 1500 } }, gate: { needs: ['nap'], approval: { timeout: '1s' } } }),
+    );
     const id = await startRun(tenant, early);
     expect((await asOwner(`/v1/runs/${id}/approvals/gate`, { approve: true }).expect(409)).body.code).toBe('step_not_waiting');
     await tenant.post(`/v1/runs/${waiting.id}/cancel`).expect(202);
 
-    const invalid = await tenant.post('/v1/pipelines/validate', newPipeline('bad-approval', {
-      both: { uses: 'core/echo@^1', approval: {} },
-      neither: { with: {} },
-      extra: { approval: { roles: ['admin'] }, with: { x: 1 }, timeout: '1m' },
-    })).expect(422);
-    expect(invalid.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['steps.both.approval', 'steps.neither.uses', 'steps.extra.with', 'steps.extra.timeout']));
+    const invalid = await tenant
+      .post(
+        '/v1/pipelines/validate',
+        newPipeline('bad-approval', {
+          both: { uses: 'core/echo@^1', approval: {} },
+          neither: { with: {} },
+          extra: { approval: { roles: ['admin'] }, with: { x: 1 }, timeout: '1m' },
+        }),
+      )
+      .expect(422);
+    expect(invalid.body.errors.map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(['steps.both.approval', 'steps.neither.uses', 'steps.extra.with', 'steps.extra.timeout']),
+    );
   });
 });

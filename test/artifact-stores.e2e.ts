@@ -26,7 +26,11 @@ describe.each(stores)('the artifact store on %s', (_name, make) => {
   it('stores bytes exactly, replaces them on a second put, and says when a key holds nothing', async () => {
     const store = make();
     const bytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 256));
-    expect(await store.put(tenantA, 'runs/r1/blob.bin', bytes, 'application/octet-stream')).toMatchObject({ artifact: 'runs/r1/blob.bin', bytes: 300_000, sha256: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(await store.put(tenantA, 'runs/r1/blob.bin', bytes, 'application/octet-stream')).toMatchObject({
+      artifact: 'runs/r1/blob.bin',
+      bytes: 300_000,
+      sha256: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    });
     expect((await store.get(tenantA, 'runs/r1/blob.bin'))!.equals(bytes)).toBe(true);
     await store.put(tenantA, 'runs/r1/blob.bin', Buffer.from('second'), 'text/plain');
     expect((await store.get(tenantA, 'runs/r1/blob.bin'))!.toString()).toBe('second');
@@ -38,6 +42,9 @@ describe.each(stores)('the artifact store on %s', (_name, make) => {
     await store.put(tenantA, 'shared/name.txt', Buffer.from('a'), 'text/plain');
     expect(await store.get(tenantB, 'shared/name.txt')).toBeUndefined();
     const b = artifactHandler(store, tenantB);
-    expect(await b({ op: 'get', key: `../${tenantA}/shared/name.txt` })).toMatchObject({ ok: false, message: expect.stringContaining('must be a relative path') });
+    expect(await b({ op: 'get', key: `../${tenantA}/shared/name.txt` })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('must be a relative path'),
+    });
   });
 });

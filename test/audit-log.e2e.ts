@@ -17,7 +17,9 @@ describe('audit log', () => {
     const tenant = await newTenant();
     const asOwner = (request: ReturnType<ReturnType<typeof api>['get']>) => request.set('authorization', `Bearer ${tenant.token}`);
     const me = (await asOwner(api().get('/v1/me')).expect(200)).body;
-    const operatorKey = (await asOwner(api().get('/v1/api-keys')).expect(200)).body.items.find((k: { role: string }) => k.role === 'operator');
+    const operatorKey = (await asOwner(api().get('/v1/api-keys')).expect(200)).body.items.find(
+      (k: { role: string }) => k.role === 'operator',
+    );
 
     const pipeline = uniqueName('audited');
     await savePipeline(tenant, newPipeline(pipeline, { e: { uses: 'core/echo@^1', with: {} } }));
@@ -49,7 +51,9 @@ describe('audit log', () => {
     const paged: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: AuditView[]; nextCursor: string | null } = (await asOwner(api().get(`/v1/audit-log?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).expect(200)).body;
+      const page: { items: AuditView[]; nextCursor: string | null } = (
+        await asOwner(api().get(`/v1/audit-log?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).expect(200)
+      ).body;
       paged.push(...page.items.map((item) => item.id));
       cursor = page.nextCursor;
     } while (cursor);

@@ -14,14 +14,28 @@ describe('bad input', () => {
   });
 
   it('unknown fields and wrong types are named', async () => {
-    const response = await api().post('/v1/signup').send({ tenantName: 'x', email: 'not-an-email', password: 'long enough password', plan: 'enterprise' }).expect(400);
+    const response = await api()
+      .post('/v1/signup')
+      .send({ tenantName: 'x', email: 'not-an-email', password: 'long enough password', plan: 'enterprise' })
+      .expect(400);
     problem(response.body, 400);
-    expect(response.body.errors).toEqual(expect.arrayContaining([{ path: 'email', message: expect.any(String) }, { path: 'plan', message: 'Unknown field' }]));
+    expect(response.body.errors).toEqual(
+      expect.arrayContaining([
+        { path: 'email', message: expect.any(String) },
+        { path: 'plan', message: 'Unknown field' },
+      ]),
+    );
   });
 
   it('bodies over 1 MiB are refused with 413', async () => {
     const tenant = await newTenant();
-    const response = await tenant.put('/v1/pipelines/big', { apiVersion: 'baton/v1', kind: 'Pipeline', name: 'big', description: 'x'.repeat(1024 * 1024 + 10), steps: {} });
+    const response = await tenant.put('/v1/pipelines/big', {
+      apiVersion: 'baton/v1',
+      kind: 'Pipeline',
+      name: 'big',
+      description: 'x'.repeat(1024 * 1024 + 10),
+      steps: {},
+    });
     expect(response.status).toBe(413);
     problem(response.body, 413);
   });

@@ -7,7 +7,11 @@ import { deliver, invoiceObject, startBillingApi, stripeEvent, subscribe, subscr
 const PLANS = {
   defaultPlan: 'free',
   plans: {
-    free: { title: 'Free', limits: { pipelines: 2, runsPerMonth: 3, concurrentRuns: 1, schedules: 1, stepSecondsPerMonth: 4, retentionDays: 1 }, plugins: ['core', 'pipeline'] },
+    free: {
+      title: 'Free',
+      limits: { pipelines: 2, runsPerMonth: 3, concurrentRuns: 1, schedules: 1, stepSecondsPerMonth: 4, retentionDays: 1 },
+      plugins: ['core', 'pipeline'],
+    },
     team: { title: 'Team', priceId: 'price_team', limits: { pipelines: 10, runsPerMonth: 100, concurrentRuns: 5 } },
     enterprise: { title: 'Enterprise', priceId: 'price_enterprise' },
   },
@@ -16,14 +20,29 @@ const PLANS = {
 const echo = (name: string) => newPipeline(name, { hello: { uses: 'core/echo@^1', with: { value: 'hi' } } });
 const sleeper = (name: string, ms: number) => newPipeline(name, { nap: { uses: 'core/sleep@^1', with: { ms } } });
 
-describe('Billing off (no STRIPE_SECRET_KEY, as the stack\'s own API runs)', () => {
+describe("Billing off (no STRIPE_SECRET_KEY, as the stack's own API runs)", () => {
   it('puts every tenant on the self-hosted plan without limits and says billing is disabled', async () => {
     const tenant = await newTenant();
-    expect((await api().get('/v1/billing/plans').expect(200)).body).toMatchObject({ billing: 'disabled', items: [{ name: 'self-hosted', limits: { pipelines: null, runsPerMonth: null } }] });
-    expect((await tenant.get('/v1/billing/subscription').expect(200)).body).toEqual({ billing: 'disabled', plan: 'self-hosted', status: null });
-    expect((await tenant.get('/v1/billing/usage').expect(200)).body).toMatchObject({ plan: 'self-hosted', runs: { limit: null }, pipelines: { used: 0, limit: null } });
+    expect((await api().get('/v1/billing/plans').expect(200)).body).toMatchObject({
+      billing: 'disabled',
+      items: [{ name: 'self-hosted', limits: { pipelines: null, runsPerMonth: null } }],
+    });
+    expect((await tenant.get('/v1/billing/subscription').expect(200)).body).toEqual({
+      billing: 'disabled',
+      plan: 'self-hosted',
+      status: null,
+    });
+    expect((await tenant.get('/v1/billing/usage').expect(200)).body).toMatchObject({
+      plan: 'self-hosted',
+      runs: { limit: null },
+      pipelines: { used: 0, limit: null },
+    });
     for (const path of ['/v1/billing/checkout', '/v1/billing/portal']) {
-      const response = await api().post(path).set('authorization', `Bearer ${tenant.token}`).send(path.endsWith('checkout') ? { plan: 'team' } : {}).expect(404);
+      const response = await api()
+        .post(path)
+        .set('authorization', `Bearer ${tenant.token}`)
+        .send(path.endsWith('checkout') ? { plan: 'team' } : {})
+        .expect(404);
       expect(response.body.code).toBe('billing_disabled');
     }
     const webhook = await deliver(inject('baseUrl'), stripeEvent('invoice.paid', invoiceObject('cus_x'))).expect(404);
@@ -54,7 +73,12 @@ describe('Billing', () => {
       expect(body.items.map((p: { name: string }) => p.name)).toEqual(['free', 'team', 'enterprise']);
       expect(body.items[0]).toMatchObject({ default: true, sold: false, limits: { pipelines: 2, runsPerMonth: 3 } });
       const tenant = await newTenant(billing.baseUrl);
-      expect(await tenant.get('/v1/billing/subscription').expect(200).then((r) => r.body)).toMatchObject({ billing: 'stripe', plan: 'free', customer: false, status: null });
+      expect(
+        await tenant
+          .get('/v1/billing/subscription')
+          .expect(200)
+          .then((r) => r.body),
+      ).toMatchObject({ billing: 'stripe', plan: 'free', customer: false, status: null });
       expect((await tenant.get('/v1/me').expect(200)).body.plan).toBe('free');
     });
 
@@ -65,11 +89,15 @@ describe('Billing', () => {
       const first = await buy('/v1/billing/checkout').send({ plan: 'team' }).expect(201);
       expect(first.body.url).toMatch(/^https:\/\/checkout\.stripe\.com\//);
       await buy('/v1/billing/checkout').send({ plan: 'enterprise' }).expect(201);
-      const customers = billing.stripe.calls.filter((c) => c.path === '/v1/customers' && c.params.get('metadata[tenantId]') === tenant.tenantId);
+      const customers = billing.stripe.calls.filter(
+        (c) => c.path === '/v1/customers' && c.params.get('metadata[tenantId]') === tenant.tenantId,
+      );
       expect(customers).toHaveLength(1);
-      const sessions = billing.stripe.calls.filter((c) => c.path === '/v1/checkout/sessions' && c.params.get('client_reference_id') === tenant.tenantId);
+      const sessions = billing.stripe.calls.filter(
+        (c) => c.path === '/v1/checkout/sessions' && c.params.get('client_reference_id') === tenant.tenantId,
+      );
       expect(sessions.map((s) => s.params.get('line_items[0][price]'))).toEqual(['price_team', 'price_enterprise']);
-      expect(sessions[0]!.params.get('mode')).toBe('subscription');
+      expect(sessions[0].params.get('mode')).toBe('subscription');
       expect((await buy('/v1/billing/portal').expect(200)).body.url).toMatch(/^https:\/\//);
     });
 
@@ -86,7 +114,14 @@ describe('Billing', () => {
   describe('webhooks', () => {
     it('refuses a missing header, a bad signature, an altered body and a stale timestamp, and changes nothing', async () => {
       const tenant = await newTenant(billing.baseUrl);
-      const event = stripeEvent('checkout.session.completed', { id: 'cs_x', object: 'checkout.session', client_reference_id: tenant.tenantId, customer: 'cus_forged', subscription: 'sub_forged', metadata: { plan: 'enterprise' } });
+      const event = stripeEvent('checkout.session.completed', {
+        id: 'cs_x',
+        object: 'checkout.session',
+        client_reference_id: tenant.tenantId,
+        customer: 'cus_forged',
+        subscription: 'sub_forged',
+        metadata: { plan: 'enterprise' },
+      });
       const refusals = [
         await deliver(billing.baseUrl, event, { noSignature: true }),
         await deliver(billing.baseUrl, event, { secret: 'whsec_someone_else' }),
@@ -108,7 +143,10 @@ describe('Billing', () => {
     it('processes an event delivered five times at once exactly once', async () => {
       const tenant = await newTenant(billing.baseUrl);
       const { customer, subscription } = await subscribe(billing.baseUrl, tenant.tenantId, 'team');
-      const event = stripeEvent('customer.subscription.updated', subscriptionObject({ id: subscription, customer, priceId: 'price_enterprise' }));
+      const event = stripeEvent(
+        'customer.subscription.updated',
+        subscriptionObject({ id: subscription, customer, priceId: 'price_enterprise' }),
+      );
       const responses = await Promise.all(Array.from({ length: 5 }, () => deliver(billing.baseUrl, event)));
       expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
       expect(responses.filter((r) => r.body.duplicate === false)).toHaveLength(1);
@@ -121,18 +159,24 @@ describe('Billing', () => {
       const customer = `cus_${randomUUID().slice(0, 8)}`;
       const sub = `sub_${randomUUID().slice(0, 8)}`;
       const t0 = Math.floor(Date.now() / 1000) - 100;
-      const object = (priceId: string, status = 'active') => subscriptionObject({ id: sub, customer, priceId, status, tenantId: tenant.tenantId });
+      const object = (priceId: string, status = 'active') =>
+        subscriptionObject({ id: sub, customer, priceId, status, tenantId: tenant.tenantId });
       await deliver(billing.baseUrl, stripeEvent('customer.subscription.updated', object('price_enterprise'), t0 + 10)).expect(200);
       expect(await planOf(tenant)).toBe('enterprise');
       await deliver(billing.baseUrl, stripeEvent('customer.subscription.created', object('price_team', 'incomplete'), t0)).expect(200);
       expect(await tenant.get('/v1/billing/subscription').then((r) => r.body)).toMatchObject({ plan: 'enterprise', status: 'active' });
-      await deliver(billing.baseUrl, stripeEvent('customer.subscription.deleted', object('price_enterprise', 'canceled'), t0 + 30)).expect(200);
+      await deliver(billing.baseUrl, stripeEvent('customer.subscription.deleted', object('price_enterprise', 'canceled'), t0 + 30)).expect(
+        200,
+      );
       expect(await tenant.get('/v1/billing/subscription').then((r) => r.body)).toMatchObject({ plan: 'free', status: 'canceled' });
       await deliver(billing.baseUrl, stripeEvent('customer.subscription.updated', object('price_enterprise'), t0 + 20)).expect(200);
       await deliver(billing.baseUrl, stripeEvent('customer.subscription.updated', object('price_enterprise'), t0 + 40)).expect(200);
       expect(await tenant.get('/v1/billing/subscription').then((r) => r.body)).toMatchObject({ plan: 'free', status: 'canceled' });
       // A new subscription after the cancellation applies.
-      await deliver(billing.baseUrl, stripeEvent('customer.subscription.created', subscriptionObject({ id: `${sub}2`, customer, priceId: 'price_team' }), t0 + 50)).expect(200);
+      await deliver(
+        billing.baseUrl,
+        stripeEvent('customer.subscription.created', subscriptionObject({ id: `${sub}2`, customer, priceId: 'price_team' }), t0 + 50),
+      ).expect(200);
       expect(await planOf(tenant)).toBe('team');
     });
 
@@ -146,18 +190,27 @@ describe('Billing', () => {
     it('counts pipelines against the plan (403 naming the limit and the plan that lifts it); upgrading lifts it', async () => {
       const tenant = await newTenant(billing.baseUrl);
       const names = [uniqueName('p'), uniqueName('p'), uniqueName('p')];
-      await tenant.put(`/v1/pipelines/${names[0]}`, echo(names[0]!)).expect(201);
-      await tenant.put(`/v1/pipelines/${names[1]}`, echo(names[1]!)).expect(201);
-      const third = await tenant.put(`/v1/pipelines/${names[2]}`, echo(names[2]!)).expect(403);
-      expect(third.body).toMatchObject({ code: 'plan_limit_reached', limit: 'pipelines', plan: 'free', used: 2, max: 2, upgradeTo: 'team' });
+      await tenant.put(`/v1/pipelines/${names[0]}`, echo(names[0])).expect(201);
+      await tenant.put(`/v1/pipelines/${names[1]}`, echo(names[1])).expect(201);
+      const third = await tenant.put(`/v1/pipelines/${names[2]}`, echo(names[2])).expect(403);
+      expect(third.body).toMatchObject({
+        code: 'plan_limit_reached',
+        limit: 'pipelines',
+        plan: 'free',
+        used: 2,
+        max: 2,
+        upgradeTo: 'team',
+      });
       expect(third.headers['content-type']).toContain('application/problem+json');
       // A new version of an existing pipeline is not a new pipeline.
-      await tenant.put(`/v1/pipelines/${names[0]}`, newPipeline(names[0]!, { hello: { uses: 'core/echo@^1', with: { value: 'v2' } } })).expect(201);
+      await tenant
+        .put(`/v1/pipelines/${names[0]}`, newPipeline(names[0], { hello: { uses: 'core/echo@^1', with: { value: 'v2' } } }))
+        .expect(201);
       await subscribe(billing.baseUrl, tenant.tenantId, 'team');
-      await tenant.put(`/v1/pipelines/${names[2]}`, echo(names[2]!)).expect(201);
+      await tenant.put(`/v1/pipelines/${names[2]}`, echo(names[2])).expect(201);
     });
 
-    it('allows only the plan\'s plugins, when saving a pipeline and when enabling a plugin', async () => {
+    it("allows only the plan's plugins, when saving a pipeline and when enabling a plugin", async () => {
       const tenant = await newTenant(billing.baseUrl);
       const name = uniqueName('fetch');
       const definition = newPipeline(name, { get: { uses: 'http/request@^1', with: { url: 'https://example.com' } } });
@@ -192,12 +245,16 @@ describe('Billing', () => {
       const refused = await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(429);
       expect(refused.body).toMatchObject({ code: 'plan_limit_reached', limit: 'runsPerMonth', used: 3, max: 3, upgradeTo: 'team' });
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-      expect((await tenant.get('/v1/billing/usage').expect(200)).body).toMatchObject({ plan: 'free', runs: { used: 3, limit: 3 }, pipelines: { used: 1, limit: 2 } });
+      expect((await tenant.get('/v1/billing/usage').expect(200)).body).toMatchObject({
+        plan: 'free',
+        runs: { used: 3, limit: 3 },
+        pipelines: { used: 1, limit: 2 },
+      });
       await subscribe(billing.baseUrl, tenant.tenantId, 'team');
       await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(202);
     });
 
-    it('queues runs past the plan\'s concurrent runs, even when started at the same moment, and then holds to step-seconds', async () => {
+    it("queues runs past the plan's concurrent runs, even when started at the same moment, and then holds to step-seconds", async () => {
       const tenant = await newTenant(billing.baseUrl);
       const name = uniqueName('nap');
       await tenant.put(`/v1/pipelines/${name}`, sleeper(name, 3_000)).expect(201);
@@ -205,7 +262,10 @@ describe('Billing', () => {
       // waits is proven in test/reliability/concurrency-queue.e2e.ts: here the stack's own API, billing off,
       // shares the database and may send it.)
       const starts = await Promise.all(Array.from({ length: 2 }, () => tenant.post(`/v1/pipelines/${name}/runs`, {})));
-      expect(starts.map((s) => [s.status, s.body.status])).toEqual([[202, 'queued'], [202, 'queued']]);
+      expect(starts.map((s) => [s.status, s.body.status])).toEqual([
+        [202, 'queued'],
+        [202, 'queued'],
+      ]);
       const runs = await Promise.all(starts.map((s) => waitForRun(tenant, s.body.id, undefined, 60_000)));
       expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
       // Two runs of 3 s and a little (rounded up per run) pass the 4 step-seconds the free plan has, once the usage job counted them.
@@ -235,7 +295,10 @@ describe('Billing', () => {
       const other = await newTenant(billing.baseUrl);
       const { customer: late } = await subscribe(billing.baseUrl, other.tenantId, 'team');
       await other.put(`/v1/pipelines/${name}`, echo(name)).expect(201);
-      await deliver(billing.baseUrl, stripeEvent('invoice.payment_failed', invoiceObject(late), Math.floor(Date.now() / 1000) - 8 * 86_400)).expect(200);
+      await deliver(
+        billing.baseUrl,
+        stripeEvent('invoice.payment_failed', invoiceObject(late), Math.floor(Date.now() / 1000) - 8 * 86_400),
+      ).expect(200);
       const refused = await other.post(`/v1/pipelines/${name}/runs`, {}).expect(403);
       expect(refused.body.code).toBe('payment_overdue');
       await deliver(billing.baseUrl, stripeEvent('invoice.paid', invoiceObject(late))).expect(200);
@@ -256,11 +319,15 @@ describe('Billing', () => {
       };
       const [oldFree, recentFree, oldTeam] = [await runOf(free), await runOf(free), await runOf(team)];
       // Time travel: two of them ended two days ago.
-      await db.query(`UPDATE run SET created_at = created_at - interval '2 days', ended_at = ended_at - interval '2 days' WHERE id = ANY($1)`, [[oldFree, oldTeam]]);
+      await db.query(
+        `UPDATE run SET created_at = created_at - interval '2 days', ended_at = ended_at - interval '2 days' WHERE id = ANY($1)`,
+        [[oldFree, oldTeam]],
+      );
       await until(async () => (await free.get(`/v1/runs/${oldFree}`)).status === 404, 15_000);
       await free.get(`/v1/runs/${recentFree}`).expect(200);
       await team.get(`/v1/runs/${oldTeam}`).expect(200);
-      for (const table of ['run_step', 'run_event']) expect((await db.query(`SELECT 1 FROM ${table} WHERE run_id = $1`, [oldFree])).rowCount).toBe(0);
+      for (const table of ['run_step', 'run_event'])
+        expect((await db.query(`SELECT 1 FROM ${table} WHERE run_id = $1`, [oldFree])).rowCount).toBe(0);
     });
   });
 
@@ -275,13 +342,22 @@ describe('Billing', () => {
       billing.stripe.dropMeterEvents.set(customer, 3);
       const run = await waitForRun(tenant, (await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(202)).body.id);
       expect(run.status).toBe('succeeded');
-      const reported = async () => (await db.query('SELECT identifier, value, reported_at, attempts FROM billing_meter_event WHERE identifier LIKE $1 ORDER BY identifier', [`run:${run.id}:%`])).rows;
+      const reported = async () =>
+        (
+          await db.query(
+            'SELECT identifier, value, reported_at, attempts FROM billing_meter_event WHERE identifier LIKE $1 ORDER BY identifier',
+            [`run:${run.id}:%`],
+          )
+        ).rows;
       let rows: Array<{ identifier: string; value: string; reported_at: Date | null }> = [];
       await until(async () => {
         rows = await reported();
         return rows.length === 2 && rows.every((row) => row.reported_at !== null);
       }, 30_000);
-      expect(rows.map((r) => [r.identifier, Number(r.value)])).toEqual([[`run:${run.id}:baton_runs`, 1], [`run:${run.id}:baton_step_seconds`, 2]]);
+      expect(rows.map((r) => [r.identifier, Number(r.value)])).toEqual([
+        [`run:${run.id}:baton_runs`, 1],
+        [`run:${run.id}:baton_step_seconds`, 2],
+      ]);
       for (const identifier of rows.map((r) => r.identifier)) {
         const calls = billing.stripe.meterEvents(identifier);
         expect(calls.length).toBeGreaterThanOrEqual(1);

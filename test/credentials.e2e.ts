@@ -28,11 +28,14 @@ describe('credentials', () => {
       ['another key', jwt(claims, 'not-the-secret-not-the-secret-not-the-secret')],
       ['another algorithm', jwt(claims, secret, 'HS512')],
       ['expired', jwt({ ...claims, iat: now() - 7200, exp: now() - 3600 }, secret)],
-      ['edited claims', (() => {
-        const [head, , signature] = tenant.token.split('.');
-        const edited = JSON.parse(Buffer.from(tenant.token.split('.')[1]!, 'base64url').toString());
-        return `${head}.${b64({ ...edited, tid: randomUUID() })}.${signature}`;
-      })()],
+      [
+        'edited claims',
+        (() => {
+          const [head, , signature] = tenant.token.split('.');
+          const edited = JSON.parse(Buffer.from(tenant.token.split('.')[1], 'base64url').toString());
+          return `${head}.${b64({ ...edited, tid: randomUUID() })}.${signature}`;
+        })(),
+      ],
       // Well signed, but this user is not a member of that tenant.
       ['a tenant the user is not in', jwt({ ...claims, tid: (await newTenant()).tenantId }, secret)],
       ['a user that does not exist', jwt({ ...claims, sub: randomUUID() }, secret)],
@@ -43,7 +46,9 @@ describe('credentials', () => {
       expect(response.headers['content-type'], why).toContain('application/problem+json');
     }
 
-    const key = (await api().post('/v1/api-keys').set('authorization', `Bearer ${tenant.token}`).send({ name: 'temp', role: 'viewer' }).expect(201)).body;
+    const key = (
+      await api().post('/v1/api-keys').set('authorization', `Bearer ${tenant.token}`).send({ name: 'temp', role: 'viewer' }).expect(201)
+    ).body;
     await call(key.key).expect(200);
     await api().delete(`/v1/api-keys/${key.id}`).set('authorization', `Bearer ${tenant.token}`).expect(204);
     await call(key.key).expect(401);
@@ -54,7 +59,9 @@ describe('credentials', () => {
     const owner = { authorization: `Bearer ${tenant.token}` };
     const other = await newTenant();
     const attempts = [
-      api().post('/v1/signup').send({ tenantName: 'x', email: `m-${randomUUID()}@example.test`, password: 'a long enough password', plan: 'enterprise' }),
+      api()
+        .post('/v1/signup')
+        .send({ tenantName: 'x', email: `m-${randomUUID()}@example.test`, password: 'a long enough password', plan: 'enterprise' }),
       api().post('/v1/api-keys').set(owner).send({ name: 'k', role: 'viewer', tenantId: other.tenantId }),
       api().put('/v1/secrets/MASS').set(owner).send({ value: 'value-1234', tenantId: other.tenantId }),
       api().post('/v1/members').set(owner).send({ email: other.email, role: 'viewer', tenantId: other.tenantId }),
@@ -72,7 +79,21 @@ describe('credentials', () => {
     // Nothing changed: the plan, the keys, the secrets and the members are as they were.
     expect((await api().get('/v1/me').set(owner).expect(200)).body).toMatchObject({ plan: 'self-hosted', role: 'owner' });
     expect((await api().get('/v1/api-keys').set(owner).expect(200)).body.items).toHaveLength(1);
-    expect((await api().get('/v1/secrets').set({ authorization: `Bearer ${other.token}` }).expect(200)).body.items).toEqual([]);
-    expect((await api().get('/v1/members').set({ authorization: `Bearer ${other.token}` }).expect(200)).body.items).toHaveLength(1);
+    expect(
+      (
+        await api()
+          .get('/v1/secrets')
+          .set({ authorization: `Bearer ${other.token}` })
+          .expect(200)
+      ).body.items,
+    ).toEqual([]);
+    expect(
+      (
+        await api()
+          .get('/v1/members')
+          .set({ authorization: `Bearer ${other.token}` })
+          .expect(200)
+      ).body.items,
+    ).toHaveLength(1);
   });
 });

@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nextActions, runOutcome, type StepStates } from '../workers/contracts/graph.js';
-import { newPipeline, newTenant, savePipeline, startRun, uniqueName, waitForRun, type RunView, type TestTenant } from './support/builders.js';
+import {
+  newPipeline,
+  newTenant,
+  savePipeline,
+  startRun,
+  uniqueName,
+  waitForRun,
+  type RunView,
+  type TestTenant,
+} from './support/builders.js';
 import { predict, type ModelStep } from './support/reference-model.js';
 
 /**
@@ -50,7 +59,7 @@ function toSteps(raw: RawStep[]): Steps {
   raw.forEach((r, i) => {
     const needs = r.needs.filter((j) => j < i);
     const above = new Set<number>(needs);
-    for (const j of needs) for (const k of upstream[j]!) above.add(k);
+    for (const j of needs) for (const k of upstream[j]) above.add(k);
     upstream.push(above);
     const step: Steps[string] = r.fails
       ? { uses: 'core/fail@^1', with: { message: `planned failure of ${stepId(i)}`, retryable: false }, retry: { maxAttempts: 1 } }
@@ -62,8 +71,8 @@ function toSteps(raw: RawStep[]): Steps {
     if (r.condition === 'true') step.if = true;
     if (r.condition === 'flag') {
       // Any step upstream (not only direct needs) may be read; the validator allows that.
-      const sources = [...above].filter((j) => !raw[j]!.fails && raw[j]!.items === undefined).sort((a, b) => a - b);
-      if (sources.length) step.if = `\${{ steps.${stepId(sources[r.flagSource % sources.length]!)}.outputs.flag }}`;
+      const sources = [...above].filter((j) => !raw[j].fails && raw[j].items === undefined).sort((a, b) => a - b);
+      if (sources.length) step.if = `\${{ steps.${stepId(sources[r.flagSource % sources.length])}.outputs.flag }}`;
     }
     steps[stepId(i)] = step;
   });
@@ -82,7 +91,10 @@ describe('reference model (pure)', () => {
         never: { uses: 'core/echo@^1', if: false },
         always: { uses: 'core/echo@^1', needs: ['check', 'never'] },
       }),
-    ).toEqual({ run: 'succeeded', steps: { check: 'succeeded', publish: 'skipped', announce: 'skipped', never: 'skipped', always: 'succeeded' } });
+    ).toEqual({
+      run: 'succeeded',
+      steps: { check: 'succeeded', publish: 'skipped', announce: 'skipped', never: 'skipped', always: 'succeeded' },
+    });
     expect(
       predict({
         boom: { uses: 'core/fail@^1' },
@@ -92,8 +104,13 @@ describe('reference model (pure)', () => {
         report: { uses: 'core/echo@^1', needs: ['optional'] },
         mixed: { uses: 'core/echo@^1', needs: ['after', 'optional'] },
       }),
-    ).toEqual({ run: 'failed', steps: { boom: 'failed', after: 'skipped', later: 'skipped', optional: 'failed', report: 'succeeded', mixed: 'succeeded' } });
-    expect(predict({ optional: { uses: 'core/fail@^1', continueOnError: true }, next: { uses: 'core/echo@^1', needs: ['optional'] } }).run).toBe('succeeded');
+    ).toEqual({
+      run: 'failed',
+      steps: { boom: 'failed', after: 'skipped', later: 'skipped', optional: 'failed', report: 'succeeded', mixed: 'succeeded' },
+    });
+    expect(
+      predict({ optional: { uses: 'core/fail@^1', continueOnError: true }, next: { uses: 'core/echo@^1', needs: ['optional'] } }).run,
+    ).toBe('succeeded');
   });
 
   // Cheap and broad: the workflow's own scheduling helpers, driven to completion, agree with the model.
@@ -105,10 +122,10 @@ describe('reference model (pure)', () => {
           const { run, skip } = nextActions(steps, states);
           for (const { stepId: id } of skip) states[id] = 'skipped';
           for (const id of run) {
-            const condition = steps[id]!.if;
-            const source = typeof condition === 'string' ? /steps\.(\w+)\./.exec(condition)![1]! : undefined;
-            const holds = source !== undefined ? states[source] === 'succeeded' && steps[source]!.with!.flag === true : condition !== false;
-            const fails = steps[id]!.uses.startsWith('core/fail') && steps[id]!.forEach?.length !== 0;
+            const condition = steps[id].if;
+            const source = typeof condition === 'string' ? /steps\.(\w+)\./.exec(condition)![1] : undefined;
+            const holds = source !== undefined ? states[source] === 'succeeded' && steps[source].with!.flag === true : condition !== false;
+            const fails = steps[id].uses.startsWith('core/fail') && steps[id].forEach?.length !== 0;
             states[id] = !holds ? 'skipped' : fails ? 'failed' : 'succeeded';
           }
           if (!run.length && !skip.length) break;
@@ -154,7 +171,7 @@ function checkRun(run: RunView, steps: Steps, model: ReturnType<typeof predict>,
   expect(run.status, `run status\n${context}`).toBe(model.run);
   const byId = new Map(run.steps.map((s) => [s.id, s]));
   for (const step of run.steps) {
-    const definition = steps[step.id]!;
+    const definition = steps[step.id];
     expect(step.endedAt, `${step.id} has no endedAt\n${context}`).not.toBeNull();
     if (step.status === 'skipped') {
       expect(step.startedAt, `skipped ${step.id} has a startedAt\n${context}`).toBeNull();
@@ -165,7 +182,9 @@ function checkRun(run: RunView, steps: Steps, model: ReturnType<typeof predict>,
     for (const need of definition.needs ?? []) {
       const ended = byId.get(need)!.endedAt;
       expect(ended, `need ${need} of ${step.id} has no endedAt\n${context}`).not.toBeNull();
-      expect(Date.parse(step.startedAt!), `${step.id} started before its need ${need} ended\n${context}`).toBeGreaterThanOrEqual(Date.parse(ended!));
+      expect(Date.parse(step.startedAt!), `${step.id} started before its need ${need} ended\n${context}`).toBeGreaterThanOrEqual(
+        Date.parse(ended!),
+      );
     }
     if (step.status !== 'succeeded') continue;
     const outputs = definition.forEach ? definition.forEach.map(() => definition.with) : definition.with;

@@ -8,7 +8,8 @@ describe(LeaderLock.name, () => {
   let replicas: LeaderLock[];
 
   beforeAll(async () => {
-    for (let i = 0; i < 2; i++) sources.push(await new DataSource({ type: 'postgres', url: inject('databaseUrl'), poolSize: 2 }).initialize());
+    for (let i = 0; i < 2; i++)
+      sources.push(await new DataSource({ type: 'postgres', url: inject('databaseUrl'), poolSize: 2 }).initialize());
     replicas = sources.map((db) => new LeaderLock(db));
   });
   afterAll(async () => {
@@ -20,28 +21,32 @@ describe(LeaderLock.name, () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
-    const first = replicas[0]!.runExclusive('test-job', async () => {
+    const first = replicas[0].runExclusive('test-job', async () => {
       started();
       await held;
     });
     await running;
     let secondRan = false;
-    expect(await replicas[1]!.runExclusive('test-job', async () => void (secondRan = true))).toBe(false);
+    expect(await replicas[1].runExclusive('test-job', async () => void (secondRan = true))).toBe(false);
     expect(secondRan).toBe(false);
     // Another job is not blocked by this one.
-    expect(await replicas[1]!.runExclusive('other-job', async () => undefined)).toBe(true);
+    expect(await replicas[1].runExclusive('other-job', async () => undefined)).toBe(true);
     release();
     expect(await first).toBe(true);
-    expect(await replicas[1]!.runExclusive('test-job', async () => void (secondRan = true))).toBe(true);
+    expect(await replicas[1].runExclusive('test-job', async () => void (secondRan = true))).toBe(true);
     expect(secondRan).toBe(true);
   });
 
   it('frees the lock when the job throws', async () => {
-    await expect(replicas[0]!.runExclusive('failing-job', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
-    expect(await replicas[1]!.runExclusive('failing-job', async () => undefined)).toBe(true);
+    await expect(
+      replicas[0].runExclusive('failing-job', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await replicas[1].runExclusive('failing-job', async () => undefined)).toBe(true);
   });
 
-  it('frees the lock when the leader\'s connection dies', async () => {
+  it("frees the lock when the leader's connection dies", async () => {
     const doomed = await new DataSource({ type: 'postgres', url: inject('databaseUrl'), poolSize: 1 }).initialize();
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
@@ -50,11 +55,13 @@ describe(LeaderLock.name, () => {
       await new Promise(() => undefined);
     });
     await running;
-    expect(await replicas[1]!.runExclusive('crash-job', async () => undefined)).toBe(false);
-    const [{ pid }] = await sources[1]!.query(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = (hashtextextended('baton:job:crash-job', 0) & x'ffffffff'::bigint)::oid LIMIT 1`);
-    await sources[1]!.query('SELECT pg_terminate_backend($1)', [pid]);
+    expect(await replicas[1].runExclusive('crash-job', async () => undefined)).toBe(false);
+    const [{ pid }] = await sources[1].query(
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = (hashtextextended('baton:job:crash-job', 0) & x'ffffffff'::bigint)::oid LIMIT 1`,
+    );
+    await sources[1].query('SELECT pg_terminate_backend($1)', [pid]);
     void leader.catch(() => undefined);
-    await expect.poll(() => replicas[1]!.runExclusive('crash-job', async () => undefined), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => replicas[1].runExclusive('crash-job', async () => undefined), { timeout: 10_000 }).toBe(true);
     await doomed.destroy().catch(() => undefined);
   });
 });

@@ -7,7 +7,11 @@ import { tokenOf } from './support/mailbox.js';
 
 /** `baton mail` against the stack's database, as an operator types it. */
 function batonMail(...args: string[]) {
-  const run = spawnSync(process.execPath, ['bin/baton.js', 'mail', ...args], { env: { ...process.env, ...inject('apiEnv') }, encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(process.execPath, ['bin/baton.js', 'mail', ...args], {
+    env: { ...process.env, ...inject('apiEnv') },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -17,7 +21,13 @@ describe('mail without an SMTP server', () => {
     await api().post('/v1/signup').send({ tenantName: 'Kept', email, password: 'a long password' }).expect(201);
 
     let line: string | undefined;
-    await until(async () => (line = batonMail('--limit', '50').stdout.split('\n').find((l) => l.includes(email))) !== undefined, 20_000);
+    await until(
+      async () =>
+        (line = batonMail('--limit', '50')
+          .stdout.split('\n')
+          .find((l) => l.includes(email))) !== undefined,
+      20_000,
+    );
     expect(line).toMatch(/^[0-9a-f-]{36} {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}kept {5}kept-.* {2}Confirm your e-mail address for Baton$/);
     const id = line!.slice(0, 36);
     const shown = batonMail(id);
@@ -27,11 +37,16 @@ describe('mail without an SMTP server', () => {
     expect(link?.startsWith(`${inject('baseUrl')}/account/verify#token=`)).toBe(true);
 
     // The API's log has the same link, for an operator who reads logs rather than the database.
-    await until(async () => readFileSync(inject('logFiles')[0]!, 'utf8').includes(link!));
-    const logLine = readFileSync(inject('logFiles')[0]!, 'utf8').split('\n').find((l) => l.includes(link!))!;
+    await until(async () => readFileSync(inject('logFiles')[0], 'utf8').includes(link!));
+    const logLine = readFileSync(inject('logFiles')[0], 'utf8')
+      .split('\n')
+      .find((l) => l.includes(link!))!;
     expect(JSON.parse(logLine)).toMatchObject({ context: 'mail', mailId: id, kind: 'verify_email' });
 
-    const verified = await api().post('/v1/account/verify').send({ token: tokenOf(link!) }).expect(200);
+    const verified = await api()
+      .post('/v1/account/verify')
+      .send({ token: tokenOf(link!) })
+      .expect(200);
     expect(verified.body.user).toMatchObject({ email, emailVerified: true });
 
     const missing = batonMail(randomUUID());

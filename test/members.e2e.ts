@@ -16,7 +16,10 @@ describe('members, roles and invitations', () => {
     const invited = await api().post('/v1/members').set(owner).send({ email, role: 'operator' }).expect(201);
     expect(invited.body).toMatchObject({ invitation: { email, role: 'operator' }, token: expect.stringMatching(/^bi_/) });
     await api().post('/v1/invitations/accept').send({ token: invited.body.token }).expect(400);
-    const session = await api().post('/v1/invitations/accept').send({ token: invited.body.token, password: 'a brand new password' }).expect(200);
+    const session = await api()
+      .post('/v1/invitations/accept')
+      .send({ token: invited.body.token, password: 'a brand new password' })
+      .expect(200);
     await api().post('/v1/invitations/accept').send({ token: invited.body.token, password: 'a brand new password' }).expect(404);
     const newcomer = bearer(session.body.token);
     expect((await api().get('/v1/me').set(newcomer).expect(200)).body).toMatchObject({ role: 'operator', tenant: { id: tenant.tenantId } });
@@ -43,10 +46,22 @@ describe('members, roles and invitations', () => {
     await until(async () => (await api().get('/v1/secrets').set(newcomer)).status === 403);
     // An admin cannot touch an owner nor make one; nobody grants above themselves.
     await api().patch(`/v1/members/${newcomerId}`).set(owner).send({ role: 'admin' }).expect(200);
-    await until(async () => (await api().post('/v1/members').set(newcomer).send({ email: `x-${randomUUID()}@example.test`, role: 'viewer' })).status === 201);
+    await until(
+      async () =>
+        (
+          await api()
+            .post('/v1/members')
+            .set(newcomer)
+            .send({ email: `x-${randomUUID()}@example.test`, role: 'viewer' })
+        ).status === 201,
+    );
     await api().patch(`/v1/members/${ownerId}`).set(newcomer).send({ role: 'viewer' }).expect(403);
     await api().patch(`/v1/members/${newcomerId}`).set(newcomer).send({ role: 'owner' }).expect(403);
-    await api().post('/v1/members').set(newcomer).send({ email: `y-${randomUUID()}@example.test`, role: 'owner' }).expect(403);
+    await api()
+      .post('/v1/members')
+      .set(newcomer)
+      .send({ email: `y-${randomUUID()}@example.test`, role: 'owner' })
+      .expect(403);
     // The last owner stays.
     const lastOwner = await api().patch(`/v1/members/${ownerId}`).set(owner).send({ role: 'admin' }).expect(409);
     expect(lastOwner.body.code).toBe('last_owner');
@@ -57,7 +72,9 @@ describe('members, roles and invitations', () => {
 
     // Removed: the session stops working.
     await api().delete(`/v1/members/${otherId}`).set(owner).expect(204);
-    const otherSession = (await api().post('/v1/auth/login').send({ email: other.email, password: other.password, tenant: tenant.tenantId })).status;
+    const otherSession = (
+      await api().post('/v1/auth/login').send({ email: other.email, password: other.password, tenant: tenant.tenantId })
+    ).status;
     expect(otherSession).toBe(401);
     await api().delete(`/v1/members/${randomUUID()}`).set(owner).expect(404);
   });

@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signDelivery } from '../src/triggers/webhook-signature.js';
-import { api, newPipeline, newTenant, runToEnd, savePipeline, startRun, uniqueName, until, waitForRun, type TestTenant } from './support/builders.js';
+import {
+  api,
+  newPipeline,
+  newTenant,
+  runToEnd,
+  savePipeline,
+  startRun,
+  uniqueName,
+  until,
+  waitForRun,
+  type TestTenant,
+} from './support/builders.js';
 import { freePort, spawnBaton, waitForHttp } from './support/processes.js';
 import { parseSamples, promtoolCheck, valueOf, type Sample } from './support/prometheus.js';
 
@@ -9,7 +20,10 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 /** The API's metrics, as the operator's scraper reads them. */
 async function apiText(): Promise<string> {
-  const response = await api().get('/metrics').set('authorization', `Bearer ${inject('adminToken')}`).expect(200);
+  const response = await api()
+    .get('/metrics')
+    .set('authorization', `Bearer ${inject('adminToken')}`)
+    .expect(200);
   expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
   return response.text;
 }
@@ -28,7 +42,10 @@ async function runEndsCounted(before: Sample[], count: number): Promise<void> {
 const scrape = async () => ({ api: parseSamples(await apiText()), worker: parseSamples(await workerText()) });
 
 /** What moved between two scrapes of one process. */
-const delta = (before: Sample[], after: Sample[]) => (name: string, labels: Record<string, string> = {}) => valueOf(after, name, labels) - valueOf(before, name, labels);
+const delta =
+  (before: Sample[], after: Sample[]) =>
+  (name: string, labels: Record<string, string> = {}) =>
+    valueOf(after, name, labels) - valueOf(before, name, labels);
 
 /** A metrics page promtool accepts, with no id (run, tenant, trigger…) anywhere in it. */
 function expectWellFormed(text: string): void {
@@ -47,15 +64,21 @@ describe('operator metrics', () => {
     await api().get('/metrics').expect(401);
     await api().get('/metrics').set('authorization', 'Bearer not-the-admin-token-not-the-admin-token').expect(401);
     // A tenant's credential, however strong its role, never opens an operator route.
-    for (const credential of [tenant.apiKey, tenant.token]) await api().get('/metrics').set('authorization', `Bearer ${credential}`).expect(401);
+    for (const credential of [tenant.apiKey, tenant.token])
+      await api().get('/metrics').set('authorization', `Bearer ${credential}`).expect(401);
     const text = await apiText();
     expect(text).toContain('# TYPE baton_http_request_duration_seconds histogram');
     expect(text).toContain('# TYPE process_cpu_user_seconds_total counter');
   });
 
   it('count runs, steps and queue waits by trigger, status and step type as pipelines succeed and fail', async () => {
-    const ok = newPipeline(uniqueName('metrics-ok'), { hello: { uses: 'core/echo@^1', with: { value: 'hi' } }, nap: { uses: 'core/sleep@^1', needs: ['hello'], with: { ms: 300 } } });
-    const bad = newPipeline(uniqueName('metrics-bad'), { boom: { uses: 'core/fail@^1', with: { message: 'on purpose', retryable: false } } });
+    const ok = newPipeline(uniqueName('metrics-ok'), {
+      hello: { uses: 'core/echo@^1', with: { value: 'hi' } },
+      nap: { uses: 'core/sleep@^1', needs: ['hello'], with: { ms: 300 } },
+    });
+    const bad = newPipeline(uniqueName('metrics-bad'), {
+      boom: { uses: 'core/fail@^1', with: { message: 'on purpose', retryable: false } },
+    });
     await savePipeline(tenant, ok);
     await savePipeline(tenant, bad);
     const before = await scrape();
@@ -68,8 +91,12 @@ describe('operator metrics', () => {
 
     const onApi = delta(before.api, after.api);
     expect(onApi('baton_runs_started_total', { trigger: 'api' })).toBe(2);
-    expect(onApi('baton_http_request_duration_seconds_count', { method: 'POST', route: '/v1/pipelines/:name/runs', status_code: '202' })).toBe(2);
-    expect(onApi('baton_http_request_duration_seconds_count', { method: 'GET', route: '/v1/runs/:id', status_code: '200' })).toBeGreaterThanOrEqual(2);
+    expect(
+      onApi('baton_http_request_duration_seconds_count', { method: 'POST', route: '/v1/pipelines/:name/runs', status_code: '202' }),
+    ).toBe(2);
+    expect(
+      onApi('baton_http_request_duration_seconds_count', { method: 'GET', route: '/v1/runs/:id', status_code: '200' }),
+    ).toBeGreaterThanOrEqual(2);
     expect(onApi('baton_http_request_duration_seconds_count', { method: 'GET', route: '(unmatched)', status_code: '404' })).toBe(1);
 
     const onWorker = delta(before.worker, after.worker);
@@ -87,7 +114,9 @@ describe('operator metrics', () => {
   });
 
   it('count the step processes the sandbox stops, by reason', async () => {
-    const slow = newPipeline(uniqueName('metrics-slow'), { nap: { uses: 'core/sleep@^1', with: { ms: 60_000 }, timeout: '1s', retry: { maxAttempts: 1 } } });
+    const slow = newPipeline(uniqueName('metrics-slow'), {
+      nap: { uses: 'core/sleep@^1', with: { ms: 60_000 }, timeout: '1s', retry: { maxAttempts: 1 } },
+    });
     const long = newPipeline(uniqueName('metrics-long'), { nap: { uses: 'core/sleep@^1', with: { ms: 60_000 } } });
     await savePipeline(tenant, long);
     const before = parseSamples(await workerText());
@@ -114,8 +143,13 @@ describe('operator metrics', () => {
     const deliver = (secret: string, delivery: string) => {
       const raw = '{"hello":"world"}';
       const timestamp = Math.floor(Date.now() / 1000);
-      return api().post(path).set('content-type', 'application/json').set('x-baton-timestamp', String(timestamp))
-        .set('x-baton-signature', signDelivery(secret, timestamp, delivery, raw)).set('x-baton-delivery', delivery).send(raw);
+      return api()
+        .post(path)
+        .set('content-type', 'application/json')
+        .set('x-baton-timestamp', String(timestamp))
+        .set('x-baton-signature', signDelivery(secret, timestamp, delivery, raw))
+        .set('x-baton-delivery', delivery)
+        .send(raw);
     };
     const before = parseSamples(await apiText());
     const delivery = randomUUID();

@@ -21,7 +21,10 @@ interface VersionView {
  */
 async function publishTrainPlugin(tenant: TestTenant): Promise<string> {
   const name = uniqueName('trainer');
-  return publishPluginSource(tenant, { name, publisher: uniqueName('train-pub'), source: `import { definePlugin, defineStep, StepError } from '@baton/plugin-sdk';
+  return publishPluginSource(tenant, {
+    name,
+    publisher: uniqueName('train-pub'),
+    source: `import { definePlugin, defineStep, StepError } from '@baton/plugin-sdk';
 import { z } from 'zod';
 export default definePlugin({
   name: ${JSON.stringify(name)}, version: '1.0.0',
@@ -41,7 +44,8 @@ export default definePlugin({
     },
   })],
 });
-` });
+`,
+  });
 }
 
 describe('model registry', () => {
@@ -53,13 +57,23 @@ describe('model registry', () => {
   const runs: string[] = [];
 
   const train = async (modelName: string, accuracy: number, extra: Record<string, unknown> = {}, as: TestTenant = tenant) => {
-    const run = await runToEnd(as, newPipeline(uniqueName('train'), { fit: { uses: `${plugin}/train@^1`, with: { model: modelName, accuracy, ...extra }, retry: { maxAttempts: 2, initialInterval: '1s' } } }));
+    const run = await runToEnd(
+      as,
+      newPipeline(uniqueName('train'), {
+        fit: {
+          uses: `${plugin}/train@^1`,
+          with: { model: modelName, accuracy, ...extra },
+          retry: { maxAttempts: 2, initialInterval: '1s' },
+        },
+      }),
+    );
     expect(run.status, JSON.stringify(run)).toBe('succeeded');
     return { run, outputs: stepOf(run, 'fit').outputs as { version: number; production: number | null; attempt: number } };
   };
   const versions = async (name = model): Promise<VersionView[]> => (await tenant.get(`/v1/models/${name}/versions`).expect(200)).body.items;
   const stages = async (name = model) => Object.fromEntries((await versions(name)).map((v) => [v.version, v.stage]));
-  const promote = (version: number, stage: string, name = model) => tenant.post(`/v1/models/${name}/versions/${version}/promote`, { stage });
+  const promote = (version: number, stage: string, name = model) =>
+    tenant.post(`/v1/models/${name}/versions/${version}/promote`, { stage });
 
   beforeAll(async () => {
     tenant = await newTenant();
@@ -80,7 +94,7 @@ describe('model registry', () => {
 
   it('a step retry registers no second version, and the registration is a run event of the step', async () => {
     expect((await versions()).map((v) => v.version)).toEqual([2, 1]);
-    const events = await allEvents(tenant, runs[1]!);
+    const events = await allEvents(tenant, runs[1]);
     const registered = events.filter((e) => e.type === 'model.registered');
     expect(registered).toHaveLength(1);
     expect(registered[0]).toMatchObject({ stepId: 'fit', attempt: 1 });
@@ -94,8 +108,14 @@ describe('model registry', () => {
     expect(entry).toMatchObject({ name: model, productionVersion: null, latestVersion: { version: 2, stage: 'none' } });
     const [v2, v1] = await versions();
     expect(v1).toMatchObject({
-      version: 1, stage: 'none', metrics: { accuracy: 0.81 }, params: { depth: 8 }, dataset: { artifact: 'datasets/iris.ndjson', rows: 150 },
-      run: { id: runs[0], stepId: 'fit' }, algorithm: 'random-forest', artifact: expect.stringMatching(new RegExp(`^runs/${runs[0]}/.+/model\\.json$`)),
+      version: 1,
+      stage: 'none',
+      metrics: { accuracy: 0.81 },
+      params: { depth: 8 },
+      dataset: { artifact: 'datasets/iris.ndjson', rows: 150 },
+      run: { id: runs[0], stepId: 'fit' },
+      algorithm: 'random-forest',
+      artifact: expect.stringMatching(new RegExp(`^runs/${runs[0]}/.+/model\\.json$`)),
     });
     expect(v2).toMatchObject({ version: 2, metrics: { accuracy: 0.9 }, run: { id: runs[1], stepId: 'fit' } });
     // Keyset pagination, newest first.
@@ -106,7 +126,10 @@ describe('model registry', () => {
     expect(page2.nextCursor).toBeNull();
     // Metrics history, oldest first: the model got better.
     const metrics = (await tenant.get(`/v1/models/${model}/metrics?metric=accuracy`).expect(200)).body;
-    expect(metrics.items.map((i: { version: number; value: number }) => [i.version, i.value])).toEqual([[1, 0.81], [2, 0.9]]);
+    expect(metrics.items.map((i: { version: number; value: number }) => [i.version, i.value])).toEqual([
+      [1, 0.81],
+      [2, 0.9],
+    ]);
     const all = (await tenant.get(`/v1/models/${model}/metrics`).expect(200)).body;
     expect(all.items[1]).toMatchObject({ version: 2, metrics: { accuracy: 0.9, f1: expect.closeTo(0.85, 5) }, runId: runs[1] });
     // Bounded: the newest `limit` versions, still oldest first, and a cursor back to the older ones.
@@ -125,7 +148,10 @@ describe('model registry', () => {
     expect(third.outputs).toEqual({ version: 3, production: 1, attempt: 1 });
 
     const second = await promote(2, 'production').expect(200);
-    expect(second.body.changes).toEqual([{ version: 1, from: 'production', to: 'archived' }, { version: 2, from: 'none', to: 'production' }]);
+    expect(second.body.changes).toEqual([
+      { version: 1, from: 'production', to: 'archived' },
+      { version: 2, from: 'none', to: 'production' },
+    ]);
     expect(await stages()).toEqual({ 1: 'archived', 2: 'production', 3: 'none' });
 
     const rolled = await tenant.post(`/v1/models/${model}/rollback`).expect(200);
@@ -138,13 +164,23 @@ describe('model registry', () => {
     expect(detail.productionVersion.version).toBe(1);
     const reasons = detail.history.map((h: { version: number; to: string; reason: string }) => `${h.reason}:${h.version}:${h.to}`);
     expect(reasons.slice(0, 2)).toEqual(['rollback:1:production', 'rollback:2:archived']);
-    expect(reasons).toEqual(expect.arrayContaining(['registered:1:none', 'registered:3:none', 'promote:2:production', 'promote:1:archived']));
+    expect(reasons).toEqual(
+      expect.arrayContaining(['registered:1:none', 'registered:3:none', 'promote:2:production', 'promote:1:archived']),
+    );
     expect(detail.history.find((h: { reason: string }) => h.reason === 'registered').actor.kind).toBe('step');
     expect(detail.history[0].actor.kind).toBe('api_key');
 
-    const audit = (await asOwner(tenant).get('/v1/audit-log?limit=100').expect(200)).body.items as Array<{ action: string; target: Record<string, string>; status: number }>;
-    expect(audit.filter((a) => a.action === 'POST /v1/models/:name/versions/:version/promote' && a.target.name === model && a.status === 200)).toHaveLength(2);
-    expect(audit.filter((a) => a.action === 'POST /v1/models/:name/rollback' && a.target.name === model && a.status === 200)).toHaveLength(1);
+    const audit = (await asOwner(tenant).get('/v1/audit-log?limit=100').expect(200)).body.items as Array<{
+      action: string;
+      target: Record<string, string>;
+      status: number;
+    }>;
+    expect(
+      audit.filter((a) => a.action === 'POST /v1/models/:name/versions/:version/promote' && a.target.name === model && a.status === 200),
+    ).toHaveLength(2);
+    expect(audit.filter((a) => a.action === 'POST /v1/models/:name/rollback' && a.target.name === model && a.status === 200)).toHaveLength(
+      1,
+    );
   });
 
   it('concurrent promotes leave exactly one production version', async () => {
@@ -152,7 +188,10 @@ describe('model registry', () => {
     expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
     const after = await stages();
     expect(Object.values(after).filter((s) => s === 'production')).toHaveLength(1);
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM model_version v JOIN model m ON m.id = v.model_id WHERE m.tenant_id = $1 AND m.name = $2 AND v.stage = 'production'`, [tenant.tenantId, model]);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM model_version v JOIN model m ON m.id = v.model_id WHERE m.tenant_id = $1 AND m.name = $2 AND v.stage = 'production'`,
+      [tenant.tenantId, model],
+    );
     expect(rows[0].n).toBe(1);
   });
 
@@ -160,14 +199,29 @@ describe('model registry', () => {
     const guarded = uniqueName('guarded');
     await train(guarded, 0.7, { stage: 'production', ifProduction: null });
     // Decided as if there were no production version, but version 1 is: refused, every attempt.
-    const stale = await runToEnd(tenant, newPipeline(uniqueName('train'), { fit: { uses: `${plugin}/train@^1`, with: { model: guarded, accuracy: 0.9, stage: 'production', ifProduction: null } } }));
+    const stale = await runToEnd(
+      tenant,
+      newPipeline(uniqueName('train'), {
+        fit: { uses: `${plugin}/train@^1`, with: { model: guarded, accuracy: 0.9, stage: 'production', ifProduction: null } },
+      }),
+    );
     expect(stale.status).toBe('failed');
-    expect(stepOf(stale, 'fit').error).toMatchObject({ stepCode: 'production_changed', message: expect.stringMatching(/version 1 of .* is in production now, not none/) });
+    expect(stepOf(stale, 'fit').error).toMatchObject({
+      stepCode: 'production_changed',
+      message: expect.stringMatching(/version 1 of .* is in production now, not none/),
+    });
     const stages = async () => (await versions(guarded)).map((v) => [v.version, v.stage]).sort();
-    expect(await stages()).toEqual([[1, 'production'], [2, 'none']]);
+    expect(await stages()).toEqual([
+      [1, 'production'],
+      [2, 'none'],
+    ]);
     // Decided against version 1, which is still production: promoted.
     await train(guarded, 0.95, { stage: 'production', ifProduction: 1 });
-    expect(await stages()).toEqual([[1, 'archived'], [2, 'none'], [3, 'production']]);
+    expect(await stages()).toEqual([
+      [1, 'archived'],
+      [2, 'none'],
+      [3, 'production'],
+    ]);
   });
 
   it('rollback is 409 when there is no earlier production version', async () => {
@@ -186,7 +240,14 @@ describe('model registry', () => {
     expect(await stages(solo)).toEqual({ 1: 'production', 2: 'none', 3: 'staging' });
     expect((await allEvents(tenant, staged.run.id)).filter((e) => e.type === 'model.promoted')).toHaveLength(1);
     const change = (await tenant.get(`/v1/models/${solo}`).expect(200)).body.history[0];
-    expect(change).toMatchObject({ version: 3, from: 'none', to: 'staging', reason: 'promote', actor: { kind: 'step' }, run: { id: staged.run.id, stepId: 'fit' } });
+    expect(change).toMatchObject({
+      version: 3,
+      from: 'none',
+      to: 'staging',
+      reason: 'promote',
+      actor: { kind: 'step' },
+      run: { id: staged.run.id, stepId: 'fit' },
+    });
     await promote(2, 'production', solo).expect(200);
     await promote(3, 'production', solo).expect(200);
     await tenant.post(`/v1/models/${solo}/rollback`).expect(200);
@@ -215,10 +276,16 @@ describe('model registry', () => {
     const paths = (body: { errors?: Array<{ path: string }> }) => (body.errors ?? []).map((e) => e.path);
     expect(paths((await promote(1, 'gold').expect(400)).body)).toEqual(['stage']);
     expect(paths((await tenant.post(`/v1/models/${model}/versions/1/promote`, {}).expect(400)).body)).toEqual(['stage']);
-    expect(paths((await tenant.post(`/v1/models/${model}/versions/abc/promote`, { stage: 'staging' }).expect(400)).body)).toEqual(['version']);
-    expect(paths((await tenant.post(`/v1/models/${model}/versions/0/promote`, { stage: 'staging' }).expect(400)).body)).toEqual(['version']);
+    expect(paths((await tenant.post(`/v1/models/${model}/versions/abc/promote`, { stage: 'staging' }).expect(400)).body)).toEqual([
+      'version',
+    ]);
+    expect(paths((await tenant.post(`/v1/models/${model}/versions/0/promote`, { stage: 'staging' }).expect(400)).body)).toEqual([
+      'version',
+    ]);
     expect(paths((await tenant.get('/v1/models/bad%20name').expect(400)).body)).toEqual(['name']);
-    expect(paths((await tenant.post(`/v1/models/${model}/versions/1/promote`, { stage: 'staging', colour: 'red' }).expect(400)).body)).toEqual(['colour']);
+    expect(
+      paths((await tenant.post(`/v1/models/${model}/versions/1/promote`, { stage: 'staging', colour: 'red' }).expect(400)).body),
+    ).toEqual(['colour']);
     expect(paths((await tenant.get(`/v1/models/${model}/versions?limit=0`).expect(400)).body)).toEqual(['query.limit']);
     expect(paths((await tenant.get(`/v1/models/${model}/metrics?limit=1001`).expect(400)).body)).toEqual(['query.limit']);
     expect(paths((await tenant.get(`/v1/models/${model}/metrics?cursor=nonsense`).expect(400)).body)).toEqual(['query.cursor']);

@@ -8,7 +8,7 @@ function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const position = p * (sorted.length - 1);
   const [low, high] = [Math.floor(position), Math.ceil(position)];
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
+  return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
 }
 
 const between = (from: string | null, to: string | null) => Date.parse(to!) - Date.parse(from!);
@@ -20,11 +20,41 @@ describe('observability', () => {
 
   beforeAll(async () => {
     tenant = await newTenant();
-    await tenant.put(`/v1/pipelines/${names.steady}`, newPipeline(names.steady, { hello: { uses: 'core/echo@^1', with: {} }, nap: { uses: 'core/sleep@^1', needs: ['hello'], with: { ms: 200 } } })).expect(201);
-    await tenant.put(`/v1/pipelines/${names.flaky}`, newPipeline(names.flaky, { hello: { uses: 'core/echo@^1', with: {} }, boom: { uses: 'core/fail@^1', needs: ['hello'], with: { message: 'no' } } })).expect(201);
-    await tenant.put(`/v1/pipelines/${names.slow}`, newPipeline(names.slow, { nap: { uses: 'core/sleep@^1', with: { ms: 1_500 } } }, { sla: '1s' })).expect(201);
-    const started = await Promise.all(([['steady', 4], ['flaky', 2], ['slow', 1]] as const).flatMap(([key, n]) =>
-      Array.from({ length: n }, async () => [key, (await tenant.post(`/v1/pipelines/${names[key]}/runs`, {}).expect(202)).body.id as string] as const)));
+    await tenant
+      .put(
+        `/v1/pipelines/${names.steady}`,
+        newPipeline(names.steady, {
+          hello: { uses: 'core/echo@^1', with: {} },
+          nap: { uses: 'core/sleep@^1', needs: ['hello'], with: { ms: 200 } },
+        }),
+      )
+      .expect(201);
+    await tenant
+      .put(
+        `/v1/pipelines/${names.flaky}`,
+        newPipeline(names.flaky, {
+          hello: { uses: 'core/echo@^1', with: {} },
+          boom: { uses: 'core/fail@^1', needs: ['hello'], with: { message: 'no' } },
+        }),
+      )
+      .expect(201);
+    await tenant
+      .put(`/v1/pipelines/${names.slow}`, newPipeline(names.slow, { nap: { uses: 'core/sleep@^1', with: { ms: 1_500 } } }, { sla: '1s' }))
+      .expect(201);
+    const started = await Promise.all(
+      (
+        [
+          ['steady', 4],
+          ['flaky', 2],
+          ['slow', 1],
+        ] as const
+      ).flatMap(([key, n]) =>
+        Array.from(
+          { length: n },
+          async () => [key, (await tenant.post(`/v1/pipelines/${names[key]}/runs`, {}).expect(202)).body.id as string] as const,
+        ),
+      ),
+    );
     for (const [key, id] of started) runs[key].push(await waitForRun(tenant, id));
   });
 
@@ -39,23 +69,42 @@ describe('observability', () => {
     // Percentiles match an independent computation from the runs the API returns (to the millisecond it rounds to).
     const durations = runs.steady.map((r) => between(r.startedAt, r.endedAt));
     const waits = runs.steady.map((r) => between(r.createdAt, r.startedAt));
-    for (const [p, key] of [[0.5, 'p50'], [0.95, 'p95'], [0.99, 'p99']] as const) expect(Math.abs(item('steady').durationMs[key] - percentile(durations, p))).toBeLessThanOrEqual(2);
-    for (const [p, key] of [[0.5, 'p50'], [0.95, 'p95']] as const) expect(Math.abs(item('steady').queueWaitMs[key] - percentile(waits, p))).toBeLessThanOrEqual(2);
+    for (const [p, key] of [
+      [0.5, 'p50'],
+      [0.95, 'p95'],
+      [0.99, 'p99'],
+    ] as const)
+      expect(Math.abs(item('steady').durationMs[key] - percentile(durations, p))).toBeLessThanOrEqual(2);
+    for (const [p, key] of [
+      [0.5, 'p50'],
+      [0.95, 'p95'],
+    ] as const)
+      expect(Math.abs(item('steady').queueWaitMs[key] - percentile(waits, p))).toBeLessThanOrEqual(2);
     expect(item('steady').durationMs.p50).toBeGreaterThanOrEqual(200);
   });
 
   it('summarises each plugin step type: calls, failures, failure rate, retries, p95', async () => {
     const { body } = await tenant.get('/v1/observability/steps?window=1h').expect(200);
-    const all = Object.values(runs).flat().flatMap((r) => r.steps.filter((s) => s.startedAt));
+    const all = Object.values(runs)
+      .flat()
+      .flatMap((r) => r.steps.filter((s) => s.startedAt));
     const byType = (uses: string) => all.filter((s) => s.uses.startsWith(`${uses}@`));
     const expected = ['core/echo', 'core/fail', 'core/sleep'].map((uses) => {
       const steps = byType(uses);
       const failures = steps.filter((s) => s.status === 'failed' || s.status === 'timed_out').length;
-      return { uses, calls: steps.length, failures, failureRate: failures / steps.length, retries: steps.reduce((n, s) => n + Math.max(s.attempt - 1, 0), 0) };
+      return {
+        uses,
+        calls: steps.length,
+        failures,
+        failureRate: failures / steps.length,
+        retries: steps.reduce((n, s) => n + Math.max(s.attempt - 1, 0), 0),
+      };
     });
     expect(body.items.map(({ p95Ms: _, ...rest }: { p95Ms: number }) => rest)).toEqual(expected);
     expect(expected.map((e) => e.calls)).toEqual([6, 2, 5]);
-    const sleeps = byType('core/sleep').filter((s) => s.endedAt).map((s) => between(s.startedAt, s.endedAt));
+    const sleeps = byType('core/sleep')
+      .filter((s) => s.endedAt)
+      .map((s) => between(s.startedAt, s.endedAt));
     expect(Math.abs(body.items[2].p95Ms - percentile(sleeps, 0.95))).toBeLessThanOrEqual(2);
   });
 
@@ -76,19 +125,27 @@ describe('lineage', () => {
     const path = `exports/${uniqueName('rows')}.json`;
     const writer = uniqueName('writer');
     const reader = uniqueName('reader');
-    await tenant.put(`/v1/pipelines/${writer}`, newPipeline(writer, { save: { uses: 'files/write@^1', with: { path, rows: [{ a: 1 }, { a: 2 }] } } })).expect(201);
-    await tenant.put(`/v1/pipelines/${reader}`, newPipeline(reader, { load: { uses: 'files/read@^1', with: { path, as: 'rows' } } })).expect(201);
+    await tenant
+      .put(`/v1/pipelines/${writer}`, newPipeline(writer, { save: { uses: 'files/write@^1', with: { path, rows: [{ a: 1 }, { a: 2 }] } } }))
+      .expect(201);
+    await tenant
+      .put(`/v1/pipelines/${reader}`, newPipeline(reader, { load: { uses: 'files/read@^1', with: { path, as: 'rows' } } }))
+      .expect(201);
     const wrote = await waitForRun(tenant, (await tenant.post(`/v1/pipelines/${writer}/runs`, {}).expect(202)).body.id);
     const read = await waitForRun(tenant, (await tenant.post(`/v1/pipelines/${reader}/runs`, {}).expect(202)).body.id);
     expect([wrote.status, read.status]).toEqual(['succeeded', 'succeeded']);
     // The dataset as the steps named it in their lineage events.
     const { body: events } = await tenant.get(`/v1/runs/${wrote.id}/events?limit=500`).expect(200);
     const output = events.items.find((e: { type: string; direction?: string }) => e.type === 'step.lineage' && e.direction === 'output');
-    const { body } = await tenant.get(`/v1/lineage?dataset=${encodeURIComponent(output.name)}&namespace=${encodeURIComponent(output.namespace)}`).expect(200);
+    const { body } = await tenant
+      .get(`/v1/lineage?dataset=${encodeURIComponent(output.name)}&namespace=${encodeURIComponent(output.namespace)}`)
+      .expect(200);
     expect(body.producers).toEqual([{ job: `${writer}.save`, runId: wrote.id }]);
     expect(body.consumers).toEqual([{ job: `${reader}.load`, runId: read.id }]);
     expect(body.events[0]).toMatchObject({
-      eventType: 'COMPLETE', run: { facets: { parent: { run: { runId: read.id }, job: { name: reader } } } }, job: { namespace: `baton/${tenant.tenantId}`, name: `${reader}.load`, facets: { baton: { pipeline: reader, step: 'load' } } },
+      eventType: 'COMPLETE',
+      run: { facets: { parent: { run: { runId: read.id }, job: { name: reader } } } },
+      job: { namespace: `baton/${tenant.tenantId}`, name: `${reader}.load`, facets: { baton: { pipeline: reader, step: 'load' } } },
       inputs: [{ namespace: output.namespace, name: output.name }],
     });
     // Another tenant's lineage holds none of it.
@@ -100,15 +157,25 @@ describe('lineage', () => {
 
 describe('OpenLineage forwarding', () => {
   /** What the OpenLineage endpoint received, and how it answered. */
-  const received: Array<{ status: number; authorization?: string; event: { eventType: string; run: { runId: string; facets: { parent: { run: { runId: string } } } }; job: { namespace: string; name: string }; inputs: unknown[]; outputs: unknown[] } }> = [];
+  const received: Array<{
+    status: number;
+    authorization?: string;
+    event: {
+      eventType: string;
+      run: { runId: string; facets: { parent: { run: { runId: string } } } };
+      job: { namespace: string; name: string };
+      inputs: unknown[];
+      outputs: unknown[];
+    };
+  }> = [];
   /** Pipelines whose first event the endpoint refuses. */
   const refuseFirst = new Set<string>();
   const endpoint = createServer((request: IncomingMessage, response) => {
     let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk));
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
       const event = JSON.parse(body);
-      const pipeline = String(event.job?.name).split('.')[0]!;
+      const pipeline = String(event.job?.name).split('.')[0];
       const status = refuseFirst.delete(pipeline) ? 503 : 201;
       received.push({ status, authorization: request.headers.authorization, event });
       response.writeHead(status).end();
@@ -122,8 +189,11 @@ describe('OpenLineage forwarding', () => {
     // A second API replica with forwarding on; the stack's own API has it off.
     const apiPort = await freePort();
     api = spawnBaton('api', {
-      ...inject('apiEnv'), PORT: String(apiPort),
-      OPENLINEAGE_URL: `http://127.0.0.1:${port}/api/v1/lineage`, OPENLINEAGE_API_KEY: 'ol-key-e2e', OPENLINEAGE_INTERVAL: '500ms',
+      ...inject('apiEnv'),
+      PORT: String(apiPort),
+      OPENLINEAGE_URL: `http://127.0.0.1:${port}/api/v1/lineage`,
+      OPENLINEAGE_API_KEY: 'ol-key-e2e',
+      OPENLINEAGE_INTERVAL: '500ms',
     });
     await waitForHttp(`http://127.0.0.1:${apiPort}/readyz`, 60_000, () => api.child.exitCode === null);
   });
@@ -132,28 +202,38 @@ describe('OpenLineage forwarding', () => {
     endpoint.close();
   });
 
-  it('sends each ended run\'s lineage once, as OpenLineage events of its steps, retrying until the endpoint accepts them', async () => {
+  it("sends each ended run's lineage once, as OpenLineage events of its steps, retrying until the endpoint accepts them", async () => {
     const tenant = await newTenant();
     const path = `exports/${uniqueName('ol')}.json`;
     const name = uniqueName('copy');
     // Refuse the first delivery: the run is sent again, whole, after a backoff.
     refuseFirst.add(name);
-    await tenant.put(`/v1/pipelines/${name}`, newPipeline(name, {
-      save: { uses: 'files/write@^1', with: { path, rows: [{ a: 1 }] } },
-      load: { uses: 'files/read@^1', needs: ['save'], with: { path, as: 'rows' } },
-      quiet: { uses: 'core/echo@^1', with: { value: 'no datasets' } },
-    })).expect(201);
+    await tenant
+      .put(
+        `/v1/pipelines/${name}`,
+        newPipeline(name, {
+          save: { uses: 'files/write@^1', with: { path, rows: [{ a: 1 }] } },
+          load: { uses: 'files/read@^1', needs: ['save'], with: { path, as: 'rows' } },
+          quiet: { uses: 'core/echo@^1', with: { value: 'no datasets' } },
+        }),
+      )
+      .expect(201);
     const run = await waitForRun(tenant, (await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(202)).body.id);
     expect(run.status).toBe('succeeded');
     const ofRun = () => received.filter((r) => r.event.run.facets.parent.run.runId === run.id);
     await until(async () => ofRun().filter((r) => r.status === 201).length === 2, 30_000);
 
     const accepted = ofRun().filter((r) => r.status === 201);
-    expect(ofRun()[0]!.status).toBe(503);
+    expect(ofRun()[0].status).toBe(503);
     expect(accepted.map((r) => r.event.job.name).sort()).toEqual([`${name}.load`, `${name}.save`]);
     for (const { event, authorization } of accepted) {
       expect(authorization).toBe('Bearer ol-key-e2e');
-      expect(event).toMatchObject({ eventType: 'COMPLETE', producer: expect.any(String), schemaURL: expect.stringContaining('openlineage.io'), job: { namespace: `baton/${tenant.tenantId}` } });
+      expect(event).toMatchObject({
+        eventType: 'COMPLETE',
+        producer: expect.any(String),
+        schemaURL: expect.stringContaining('openlineage.io'),
+        job: { namespace: `baton/${tenant.tenantId}` },
+      });
       // Each step run has its own OpenLineage run id, the pipeline run is its parent.
       expect(event.run.runId).not.toBe(run.id);
     }
@@ -162,7 +242,7 @@ describe('OpenLineage forwarding', () => {
     expect(save.outputs).toEqual(load.inputs);
     expect(save.outputs).toHaveLength(1);
     // The GET API and the forwarded events agree on the step runs' ids.
-    const dataset = (save.outputs[0] as { namespace: string; name: string });
+    const dataset = save.outputs[0] as { namespace: string; name: string };
     const { body } = await tenant.get(`/v1/lineage?dataset=${encodeURIComponent(dataset.name)}`).expect(200);
     expect(body.events.map((e: { run: { runId: string } }) => e.run.runId).sort()).toEqual([save.run.runId, load.run.runId].sort());
 

@@ -17,14 +17,16 @@ describe(inTransaction.name, () => {
     await killer.connect();
     try {
       const failed = await inTransaction(pool, async (client) => {
-        const { rows: [{ pid }] } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        const {
+          rows: [{ pid }],
+        } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
         await killer.query('SELECT pg_terminate_backend($1)', [pid]);
         // The connection ends while this transaction holds it, between two queries.
         await new Promise((resolve) => setTimeout(resolve, 300));
         await client.query('SELECT 1');
       }).catch((error: Error) => error);
       expect(failed).toBeInstanceOf(Error);
-      expect(await inTransaction(pool, async (client) => (await client.query<{ ok: number }>('SELECT 1 AS ok')).rows[0]!.ok)).toBe(1);
+      expect(await inTransaction(pool, async (client) => (await client.query<{ ok: number }>('SELECT 1 AS ok')).rows[0].ok)).toBe(1);
     } finally {
       await killer.end();
     }

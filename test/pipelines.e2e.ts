@@ -7,11 +7,20 @@ const echo = (extra: Record<string, unknown> = {}) => ({ uses: 'core/echo@^1', w
 describe('pipelines', () => {
   it('validates a definition and returns the plan with pinned plugin versions', async () => {
     const tenant = await newTenant();
-    const definition = newPipeline('plan', { a: echo(), b: echo({ needs: ['a'] }), c: echo({ needs: ['a'] }), d: echo({ needs: ['b', 'c'] }) });
+    const definition = newPipeline('plan', {
+      a: echo(),
+      b: echo({ needs: ['a'] }),
+      c: echo({ needs: ['a'] }),
+      d: echo({ needs: ['b', 'c'] }),
+    });
     const { body } = await tenant.post('/v1/pipelines/validate', definition).expect(200);
     expect(body.valid).toBe(true);
     expect(body.plan.order).toEqual(['a', 'b', 'c', 'd']);
-    expect(body.plan.steps[0]).toMatchObject({ id: 'a', uses: 'core/echo@^1', pinned: { plugin: 'core', step: 'echo', version: '1.0.0', digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) } });
+    expect(body.plan.steps[0]).toMatchObject({
+      id: 'a',
+      uses: 'core/echo@^1',
+      pinned: { plugin: 'core', step: 'echo', version: '1.0.0', digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },
+    });
   });
 
   it('reports every problem with its path: cycle, unknown need, unknown plugin, bad with, bad expression', async () => {
@@ -30,7 +39,17 @@ describe('pipelines', () => {
     const response = await tenant.post('/v1/pipelines/validate', definition).expect(422);
     expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
     const paths = response.body.errors.map((e: { path: string }) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(['steps.c.needs[0]', 'steps.d.uses', 'steps.e.with.ms', 'steps.f.with.v', 'steps.g.with.v', 'steps.h.with.token', 'steps.i.with.token']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'steps.c.needs[0]',
+        'steps.d.uses',
+        'steps.e.with.ms',
+        'steps.f.with.v',
+        'steps.g.with.v',
+        'steps.h.with.token',
+        'steps.i.with.token',
+      ]),
+    );
     expect(paths.some((p: string) => /^steps\.(a|b)\.needs/.test(p))).toBe(true);
     expect(JSON.stringify(response.body.errors)).toMatch(/cycle/i);
     await tenant.put('/v1/pipelines/broken', definition).expect(422);

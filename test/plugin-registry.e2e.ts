@@ -10,7 +10,18 @@ import type { RuntimeConfig } from '../src/runtime/config/runtime-config.js';
 import { PluginRegistryRepository } from '../src/plugin-registry/plugin-registry.repository.js';
 import { PluginRegistryService } from '../src/plugin-registry/plugin-registry.service.js';
 import { generatePublisherKeyPair, verifyManifest, type PublisherKeyPair } from '../plugins/sdk/src/package/signing.js';
-import { api, newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
+import {
+  api,
+  newPipeline,
+  newTenant,
+  runToEnd,
+  savePipeline,
+  startRun,
+  stepOf,
+  uniqueName,
+  waitForRun,
+  type TestTenant,
+} from './support/builders.js';
 import { asOwner, becomePublisher, packageArchive, packTestPlugin, publish, signPackage } from './support/plugin-packages.js';
 
 interface VariantSteps {
@@ -79,15 +90,23 @@ describe('plugin registry', () => {
     const core = body.items.find((p: { name: string }) => p.name === 'core');
     expect(core).toMatchObject({ publisher: 'baton', verified: true, enabled: true, approved: 'all', latestVersion: '1.0.0' });
     const { body: version } = await asOwner(acme).get('/v1/plugins/core/versions/1.0.0').expect(200);
-    expect(version).toMatchObject({ name: 'core', publisher: 'baton', verified: true, digest: version.manifest.bundle.digest, yanked: false });
+    expect(version).toMatchObject({
+      name: 'core',
+      publisher: 'baton',
+      verified: true,
+      digest: version.manifest.bundle.digest,
+      yanked: false,
+    });
     // The stored bytes verify under the installation's registered key, as any upload's must.
     const [row] = await query<{ manifest_bytes: Buffer; public_key: string }>(
       'SELECT v.manifest_bytes, k.public_key FROM plugin_version v JOIN publisher_key k ON k.id = v.key_id WHERE v.name = $1 AND v.version = $2',
       ['core', '1.0.0'],
     );
-    expect(verifyManifest(row!.manifest_bytes, version.signature, row!.public_key)).toBe(true);
-    const [bundle] = await query<{ length: number }>('SELECT length(content) AS length FROM plugin_bundle WHERE digest = $1', [version.digest]);
-    expect(bundle!.length).toBe(version.manifest.bundle.size);
+    expect(verifyManifest(row.manifest_bytes, version.signature, row.public_key)).toBe(true);
+    const [bundle] = await query<{ length: number }>('SELECT length(content) AS length FROM plugin_bundle WHERE digest = $1', [
+      version.digest,
+    ]);
+    expect(bundle.length).toBe(version.manifest.bundle.size);
   });
 
   it('accepts a signed package and refuses every tampered, unauthorised or conflicting one with the reason', async () => {
@@ -101,27 +120,77 @@ describe('plugin registry', () => {
 
     // Before the first good upload: nothing below may leave a trace.
     const manifestOf = (dir: string) => join(dir, PACKAGE_FILES.manifest);
-    await expectProblem(await variant(v010, acmeKey, { afterSigning: (dir) => {
-      const bundle = readFileSync(join(dir, PACKAGE_FILES.bundle));
-      bundle[bundle.length - 10]! ^= 1;
-      writeFileSync(join(dir, PACKAGE_FILES.bundle), bundle);
-    } }), 422, 'digest_mismatch', 'manifest.bundle.digest');
-    await expectProblem(await variant(v010, acmeKey, { afterSigning: (dir) => editJson(manifestOf(dir), (m) => (m.network = ['*:*'])) }), 422, 'bad_signature');
+    await expectProblem(
+      await variant(v010, acmeKey, {
+        afterSigning: (dir) => {
+          const bundle = readFileSync(join(dir, PACKAGE_FILES.bundle));
+          bundle[bundle.length - 10] ^= 1;
+          writeFileSync(join(dir, PACKAGE_FILES.bundle), bundle);
+        },
+      }),
+      422,
+      'digest_mismatch',
+      'manifest.bundle.digest',
+    );
+    await expectProblem(
+      await variant(v010, acmeKey, { afterSigning: (dir) => editJson(manifestOf(dir), (m) => (m.network = ['*:*'])) }),
+      422,
+      'bad_signature',
+    );
     // Valid JSON with the same meaning, other bytes: signatures cover bytes, never a re-serialisation.
-    await expectProblem(await variant(v010, acmeKey, { afterSigning: (dir) => writeFileSync(manifestOf(dir), JSON.stringify(JSON.parse(readFileSync(manifestOf(dir), 'utf8')))) }), 422, 'bad_signature');
+    await expectProblem(
+      await variant(v010, acmeKey, {
+        afterSigning: (dir) => writeFileSync(manifestOf(dir), JSON.stringify(JSON.parse(readFileSync(manifestOf(dir), 'utf8')))),
+      }),
+      422,
+      'bad_signature',
+    );
     await expectProblem(await variant(v010, generatePublisherKeyPair()), 422, 'unknown_key', 'manifest.sig.keyId');
-    await expectProblem(await variant(v010, acmeKey, { beforeSigning: (dir) => editJson(manifestOf(dir), (m) => (m.version = '1.0')) }), 422, 'invalid_manifest', 'manifest.version');
-    await expectProblem(await variant(v010, acmeKey, { beforeSigning: (dir) => editJson(manifestOf(dir), (m) => (m.steps = [])) }), 422, 'invalid_manifest', 'manifest.steps');
-    await expectProblem(await variant(v010, acmeKey, { beforeSigning: (dir) => editJson(manifestOf(dir), (m) => ((m.steps as Array<Record<string, unknown>>)[0]!.inputSchema = { type: 'no-such-type' })) }), 422, 'invalid_manifest', 'manifest.steps[0].inputSchema');
-    await expectProblem(await variant(v010, acmeKey, { beforeSigning: (dir) => editJson(manifestOf(dir), (m) => (m.publisher = 'baton')) }), 422, 'publisher_mismatch', 'manifest.publisher');
+    await expectProblem(
+      await variant(v010, acmeKey, { beforeSigning: (dir) => editJson(manifestOf(dir), (m) => (m.version = '1.0')) }),
+      422,
+      'invalid_manifest',
+      'manifest.version',
+    );
+    await expectProblem(
+      await variant(v010, acmeKey, { beforeSigning: (dir) => editJson(manifestOf(dir), (m) => (m.steps = [])) }),
+      422,
+      'invalid_manifest',
+      'manifest.steps',
+    );
+    await expectProblem(
+      await variant(v010, acmeKey, {
+        beforeSigning: (dir) =>
+          editJson(manifestOf(dir), (m) => ((m.steps as Array<Record<string, unknown>>)[0].inputSchema = { type: 'no-such-type' })),
+      }),
+      422,
+      'invalid_manifest',
+      'manifest.steps[0].inputSchema',
+    );
+    await expectProblem(
+      await variant(v010, acmeKey, { beforeSigning: (dir) => editJson(manifestOf(dir), (m) => (m.publisher = 'baton')) }),
+      422,
+      'publisher_mismatch',
+      'manifest.publisher',
+    );
     await expectProblem(Buffer.from('not an archive'), 422, 'invalid_package', '(body)');
     await expectProblem(await tarOf(v010, acmeKey, [PACKAGE_FILES.manifest, PACKAGE_FILES.bundle]), 422, 'invalid_package');
-    await expectProblem(await tarOf(v010, acmeKey, [...Object.values(PACKAGE_FILES), 'extra.js'], { 'extra.js': 'x' }), 422, 'invalid_package');
+    await expectProblem(
+      await tarOf(v010, acmeKey, [...Object.values(PACKAGE_FILES), 'extra.js'], { 'extra.js': 'x' }),
+      422,
+      'invalid_package',
+    );
     expect(await query('SELECT 1 FROM plugin WHERE name = $1', [plugin])).toEqual([]);
 
     const published = await publish(acme, await variant(v010, acmeKey));
     expect(published.status, JSON.stringify(published.body)).toBe(201);
-    expect(published.body).toMatchObject({ name: plugin, version: '0.1.0', publisher, verified: false, permissions: { egress: [], secrets: [], network: [] } });
+    expect(published.body).toMatchObject({
+      name: plugin,
+      version: '0.1.0',
+      publisher,
+      verified: false,
+      permissions: { egress: [], secrets: [], network: [] },
+    });
     expect(published.body.steps.map((s: { id: string }) => s.id)).toEqual(['greet']);
 
     // Versions are immutable, even re-signed.
@@ -149,7 +218,10 @@ describe('plugin registry', () => {
 
     // Only a publisher (or the owner) publishes; an operator's API key may not.
     const asOperator = await newTenant();
-    const operatorKey = await asOperator.post('/v1/plugins').set('content-type', 'application/octet-stream').send(await variant(v010, acmeKey));
+    const operatorKey = await asOperator
+      .post('/v1/plugins')
+      .set('content-type', 'application/octet-stream')
+      .send(await variant(v010, acmeKey));
     expect(operatorKey.status).toBe(403);
     // A tenant without a publisher is told how to become one.
     await expectProblem(await variant(v010, acmeKey), 403, 'no_publisher', undefined, asOperator);
@@ -175,11 +247,19 @@ describe('plugin registry', () => {
     expect(enabled.body).toEqual({ name, enabled: true, approved: { egress: [], secrets: [], network: [] }, networkEndpoints: [] });
 
     const old = await savePipeline(user, greetPipeline(`old-${name}`, `${name}/greet@^1`));
-    expect(old.pins.greet).toEqual({ plugin: name, step: 'greet', version: '1.0.0', digest: (await asOwner(user).get(`/v1/plugins/${name}/versions/1.0.0`)).body.digest });
+    expect(old.pins.greet).toEqual({
+      plugin: name,
+      step: 'greet',
+      version: '1.0.0',
+      digest: (await asOwner(user).get(`/v1/plugins/${name}/versions/1.0.0`)).body.digest,
+    });
     // 2.0.0 asks for egress and a secret nobody approved: not usable yet, and `latest` stays on 1.0.0.
     const unapproved = await user.put(`/v1/pipelines/new-${name}`, greetPipeline(`new-${name}`, `${name}/greet@^2`)).expect(422);
     expect(unapproved.body.errors[0].message).toContain('No version');
-    expect((await user.post('/v1/pipelines/validate', greetPipeline(`latest-${name}`, `${name}/greet`)).expect(200)).body.plan.steps[0].pinned.version).toBe('1.0.0');
+    expect(
+      (await user.post('/v1/pipelines/validate', greetPipeline(`latest-${name}`, `${name}/greet`)).expect(200)).body.plan.steps[0].pinned
+        .version,
+    ).toBe('1.0.0');
     await asOwner(user).post(`/v1/plugins/${name}/enable`, { version: '2.0.0' }).expect(200);
     const fresh = await savePipeline(user, greetPipeline(`new-${name}`, `${name}/greet@^2`));
     expect(fresh.pins.greet).toMatchObject({ version: '2.0.0', digest: second.digest });
@@ -194,7 +274,12 @@ describe('plugin registry', () => {
     expect(stepOf(runB, 'greet').outputs).toEqual({ greeting: 'Hello, Ada', version: '2.0.0', secrets: ['API_TOKEN'] });
 
     // The catalogue shows each tenant its own switch; the publisher's tenant has not enabled it.
-    expect((await asOwner(user).get(`/v1/plugins/${name}`).expect(200)).body).toMatchObject({ enabled: true, verified: false, publisher: pub, latestVersion: '2.0.0' });
+    expect((await asOwner(user).get(`/v1/plugins/${name}`).expect(200)).body).toMatchObject({
+      enabled: true,
+      verified: false,
+      publisher: pub,
+      latestVersion: '2.0.0',
+    });
     expect((await asOwner(keyed).get(`/v1/plugins/${name}`).expect(200)).body).toMatchObject({ enabled: false });
 
     // Disabled: new pipeline versions cannot use it; versions already pinned keep running.
@@ -213,7 +298,8 @@ describe('plugin registry', () => {
     const owner = await newTenant();
     const pub = uniqueName('pub');
     const key = await becomePublisher(owner, pub);
-    for (const version of ['1.0.0', '1.1.0']) await publish(owner, await variant(await packTestPlugin({ name, version, publisher: pub }), key)).expect(201);
+    for (const version of ['1.0.0', '1.1.0'])
+      await publish(owner, await variant(await packTestPlugin({ name, version, publisher: pub }), key)).expect(201);
     await asOwner(owner).post(`/v1/plugins/${name}/enable`).expect(200);
     const pinned = await savePipeline(owner, greetPipeline(`p-${name}`, `${name}/greet@1.1.0`));
     expect(pinned.pins.greet.version).toBe('1.1.0');
@@ -242,7 +328,10 @@ describe('plugin registry', () => {
     const name = uniqueName('squat');
     const squatter = await newTenant();
     const pub = uniqueName('squatter');
-    await publish(squatter, await variant(await packTestPlugin({ name, version: '1.0.0', publisher: pub }), await becomePublisher(squatter, pub))).expect(201);
+    await publish(
+      squatter,
+      await variant(await packTestPlugin({ name, version: '1.0.0', publisher: pub }), await becomePublisher(squatter, pub)),
+    ).expect(201);
 
     // The installation starts with a first-party package of the same name, as after an upgrade.
     const packages = mkdtempSync(join(tmpdir(), 'baton-first-party-'));
@@ -250,7 +339,10 @@ describe('plugin registry', () => {
     cpSync(firstParty, join(packages, name), { recursive: true });
     const db = await new DataSource({ type: 'postgres', url: inject('databaseUrl') }).initialize();
     try {
-      const config = { pluginsDir: packages, firstPartySigningKey: () => generatePublisherKeyPair().privateKeyPem } as unknown as RuntimeConfig;
+      const config = {
+        pluginsDir: packages,
+        firstPartySigningKey: () => generatePublisherKeyPair().privateKeyPem,
+      } as unknown as RuntimeConfig;
       await new PluginRegistryService(new PluginRegistryRepository(db), config).onModuleInit();
     } finally {
       await db.destroy();
@@ -276,4 +368,3 @@ describe('plugin registry', () => {
     expect(readFileSync(cached).equals(original)).toBe(true);
   });
 });
-

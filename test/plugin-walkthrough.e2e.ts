@@ -10,7 +10,7 @@ const README = 'plugins/sdk/README.md';
 
 /** The README's `bash` blocks, in order: the commands a plugin author types (`sh` blocks are not run). */
 function walkthroughScript(): string {
-  const blocks = [...readFileSync(README, 'utf8').matchAll(/^```bash\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+  const blocks = [...readFileSync(README, 'utf8').matchAll(/^```bash\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
   return ['set -euo pipefail', ...blocks].join('\n');
 }
 

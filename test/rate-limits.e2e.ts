@@ -28,12 +28,13 @@ describe('Rate limits', () => {
     await server?.stop();
   });
 
-  it('gives each tenant its plan\'s budget across routes and credentials, answers 429 with Retry-After, and leaves other tenants alone', async () => {
+  it("gives each tenant its plan's budget across routes and credentials, answers 429 with Retry-After, and leaves other tenants alone", async () => {
     const [a, b] = tenants as [TestTenant, TestTenant];
     const statuses: number[] = [];
     for (let i = 0; i < FREE_PER_MINUTE + 3; i++) {
       // Alternate credentials and routes: the budget is the tenant's, not the key's or the route's.
-      const response = i % 2 ? await a.get('/v1/pipelines') : await api(server.baseUrl).get('/v1/me').set('authorization', `Bearer ${a.token}`);
+      const response =
+        i % 2 ? await a.get('/v1/pipelines') : await api(server.baseUrl).get('/v1/me').set('authorization', `Bearer ${a.token}`);
       statuses.push(response.status);
       if (response.status === 429) {
         expect(response.headers['content-type']).toContain('application/problem+json');
@@ -61,7 +62,14 @@ describe('Rate limits', () => {
   it('limits the public routes per client address (login guessing, mail requests)', async () => {
     const [, b] = tenants as [TestTenant, TestTenant];
     const statuses: number[] = [];
-    for (let i = 0; i < ANONYMOUS_PER_MINUTE; i++) statuses.push((await api(server.baseUrl).post('/v1/auth/login').send({ email: b.email, password: `guess ${i}` })).status);
+    for (let i = 0; i < ANONYMOUS_PER_MINUTE; i++)
+      statuses.push(
+        (
+          await api(server.baseUrl)
+            .post('/v1/auth/login')
+            .send({ email: b.email, password: `guess ${i}` })
+        ).status,
+      );
     // The two sign-ups spent two of the address's budget (the subscription webhook is never counted).
     expect(statuses.filter((s) => s === 401).length).toBe(ANONYMOUS_PER_MINUTE - 2);
     expect(statuses.slice(ANONYMOUS_PER_MINUTE - 2)).toEqual([429, 429]);
@@ -75,6 +83,9 @@ describe('Rate limits', () => {
     // A tenant's own budget is separate from its address's, and the installation operator (past the
     // access guard only with the token) is not held to the address's.
     await b.get('/v1/pipelines').expect(200);
-    await api(server.baseUrl).get('/v1/admin/tenants').set('authorization', `Bearer ${inject('adminToken')}`).expect(200);
+    await api(server.baseUrl)
+      .get('/v1/admin/tenants')
+      .set('authorization', `Bearer ${inject('adminToken')}`)
+      .expect(200);
   });
 });

@@ -95,7 +95,10 @@ export async function runForEach(input) {
         workflowsPath,
         logger: quiet,
         // The copy lives outside the repository; resolve @temporalio/workflow from the repository's node_modules.
-        webpackConfigHook: (config) => ({ ...config, resolve: { ...config.resolve, modules: [...(config.resolve?.modules ?? []), join(ROOT, 'node_modules')] } }),
+        webpackConfigHook: (config) => ({
+          ...config,
+          resolve: { ...config.resolve, modules: [...(config.resolve?.modules ?? []), join(ROOT, 'node_modules')] },
+        }),
       });
       const results = await replay({ code }, histories);
       expect(results.map((r) => [r.workflowId, r.error?.name])).toEqual(histories.map((h) => [h.workflowId, 'DeterminismViolationError']));

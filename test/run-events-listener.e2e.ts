@@ -6,30 +6,35 @@ import { RunEventsListener } from '../src/runs/run-events.listener.js';
 import { until } from './support/builders.js';
 
 /** A TCP proxy to PostgreSQL that the test can cut (every connection dropped, new ones refused) and restore. */
-async function cuttableProxy(target: URL): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+async function cuttableProxy(
+  target: URL,
+): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
-  const listen = () => new Promise<void>((resolve) => {
-    server = createServer((incoming) => {
-      const outgoing = connect(Number(target.port || 5432), target.hostname);
-      for (const socket of [incoming, outgoing]) {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      incoming.pipe(outgoing).pipe(incoming);
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((incoming) => {
+        const outgoing = connect(Number(target.port || 5432), target.hostname);
+        for (const socket of [incoming, outgoing]) {
+          sockets.add(socket);
+          socket.on('close', () => sockets.delete(socket));
+          socket.on('error', () => undefined);
+        }
+        incoming.pipe(outgoing).pipe(incoming);
+      });
+      server.listen(port, '127.0.0.1', () => {
+        port = (server!.address() as { port: number }).port;
+        resolve();
+      });
     });
-    server.listen(port, '127.0.0.1', () => {
-      port = (server!.address() as { port: number }).port;
-      resolve();
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      if (server) server.close(() => resolve());
+      else resolve();
+      server = undefined;
     });
-  });
-  const stop = () => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    server ? server.close(() => resolve()) : resolve();
-    server = undefined;
-  });
   await listen();
   const url = new URL(target.toString());
   url.hostname = '127.0.0.1';

@@ -1,12 +1,32 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newPipeline, newTenant, runToEnd, savePipeline, startRun, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
 
-interface Attempt { attempt: number; item?: number; queuedAt: string | null; startedAt: string; endedAt: string | null; status: string; error?: { message: string; code: string } }
-interface DetailStep { id: string; status: string; attempts: Attempt[] }
-interface GraphNode { id: string; kind: string; uses: string | null; needs: string[]; status: string; if?: unknown }
+interface Attempt {
+  attempt: number;
+  item?: number;
+  queuedAt: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  status: string;
+  error?: { message: string; code: string };
+}
+interface DetailStep {
+  id: string;
+  status: string;
+  attempts: Attempt[];
+}
+interface GraphNode {
+  id: string;
+  kind: string;
+  uses: string | null;
+  needs: string[];
+  status: string;
+  if?: unknown;
+}
 
 const ids = (body: { items: Array<{ id: string }> }) => body.items.map((r) => r.id);
-const failing = (message: string) => newPipeline(uniqueName('fails'), { boom: { uses: 'core/fail@^1', with: { message, retryable: false } } });
+const failing = (message: string) =>
+  newPipeline(uniqueName('fails'), { boom: { uses: 'core/fail@^1', with: { message, retryable: false } } });
 
 describe('GET /v1/runs: filters and free-text search of errors', () => {
   let tenant: TestTenant;
@@ -29,7 +49,12 @@ describe('GET /v1/runs: filters and free-text search of errors', () => {
     expect(ids((await tenant.get('/v1/runs?error=step_failed').expect(200)).body)).toEqual([percent, quota, refused]);
     expect(ids((await tenant.get('/v1/runs?error=requested_failure').expect(200)).body)).toEqual([percent, quota, refused]);
     const { body: run } = await tenant.get(`/v1/runs/${quota}`).expect(200);
-    expect(run.error).toEqual({ message: 'Step boom failed: Quota exceeded for bucket raw_sales', code: 'step_failed', stepCode: 'requested_failure', step: 'boom' });
+    expect(run.error).toEqual({
+      message: 'Step boom failed: Quota exceeded for bucket raw_sales',
+      code: 'step_failed',
+      stepCode: 'requested_failure',
+      step: 'boom',
+    });
     // A run whose outputs mention the word but which did not fail is not a match.
     expect(ids((await tenant.get('/v1/runs?error=refused').expect(200)).body)).not.toContain(succeeded);
   });
@@ -50,7 +75,7 @@ describe('GET /v1/runs: filters and free-text search of errors', () => {
     expect(ids((await tenant.get('/v1/runs?error=failed&status=succeeded').expect(200)).body)).toEqual([]);
   });
 
-  it('never shows another tenant\'s runs, even for the same words', async () => {
+  it("never shows another tenant's runs, even for the same words", async () => {
     const other = await newTenant();
     expect(ids((await other.get('/v1/runs?error=warehouse-7').expect(200)).body)).toEqual([]);
     const theirs = (await runToEnd(other, failing('Connection refused by warehouse-7:5432'))).id;
@@ -66,14 +91,19 @@ describe('GET /v1/runs: filters and free-text search of errors', () => {
   });
 
   it('refuses a bad filter naming it', async () => {
-    for (const [query, path] of [['error=', 'query.error'], [`error=${'x'.repeat(201)}`, 'query.error'], ['trigger=cron', 'query.trigger'], ['from=yesterday', 'query.from']]) {
+    for (const [query, path] of [
+      ['error=', 'query.error'],
+      [`error=${'x'.repeat(201)}`, 'query.error'],
+      ['trigger=cron', 'query.trigger'],
+      ['from=yesterday', 'query.from'],
+    ]) {
       const { body } = await tenant.get(`/v1/runs?${query}`).expect(400);
       expect(body.errors.map((e: { path: string }) => e.path)).toContain(path);
     }
   });
 });
 
-describe('GET /v1/runs/{id}: timeline per attempt and the graph with each node\'s status', () => {
+describe("GET /v1/runs/{id}: timeline per attempt and the graph with each node's status", () => {
   let tenant: TestTenant;
   beforeAll(async () => {
     tenant = await newTenant();
@@ -81,7 +111,11 @@ describe('GET /v1/runs/{id}: timeline per attempt and the graph with each node\'
 
   it('shows every attempt of a retried step with when it was queued, started and ended', async () => {
     const definition = newPipeline(uniqueName('gantt'), {
-      flaky: { uses: 'core/fail@^1', with: { message: 'warehouse busy', times: 2 }, retry: { maxAttempts: 3, initialInterval: '300ms', backoffCoefficient: 1 } },
+      flaky: {
+        uses: 'core/fail@^1',
+        with: { message: 'warehouse busy', times: 2 },
+        retry: { maxAttempts: 3, initialInterval: '300ms', backoffCoefficient: 1 },
+      },
       fan: { uses: 'core/echo@^1', needs: ['flaky'], forEach: ['a', 'b', 'c'], with: { value: '${{ item }}' } },
       never: { uses: 'core/echo@^1', needs: ['flaky'], if: false, with: { value: 1 } },
       last: { uses: 'core/echo@^1', needs: ['fan', 'never'], with: { value: 'done' } },
@@ -92,17 +126,29 @@ describe('GET /v1/runs/{id}: timeline per attempt and the graph with each node\'
     const step = (id: string) => body.steps.find((s: DetailStep) => s.id === id) as DetailStep;
 
     const flaky = step('flaky').attempts;
-    expect(flaky.map((a) => [a.attempt, a.status])).toEqual([[1, 'failed'], [2, 'failed'], [3, 'succeeded']]);
-    expect(flaky[0]!.error).toEqual({ message: 'warehouse busy', code: 'step_error', stepCode: 'requested_failure' });
+    expect(flaky.map((a) => [a.attempt, a.status])).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+      [3, 'succeeded'],
+    ]);
+    expect(flaky[0].error).toEqual({ message: 'warehouse busy', code: 'step_error', stepCode: 'requested_failure' });
     for (const attempt of flaky) {
       const [queued, started, ended] = [attempt.queuedAt!, attempt.startedAt, attempt.endedAt!].map((t) => Date.parse(t));
-      expect(queued).toBeLessThanOrEqual(started!);
-      expect(started).toBeLessThanOrEqual(ended!);
+      expect(queued).toBeLessThanOrEqual(started);
+      expect(started).toBeLessThanOrEqual(ended);
     }
     // A retry is queued after its backoff, which starts when the previous attempt ends.
-    for (const i of [1, 2]) expect(Date.parse(flaky[i]!.queuedAt!) - Date.parse(flaky[i - 1]!.endedAt!)).toBeGreaterThanOrEqual(250);
+    for (const i of [1, 2]) expect(Date.parse(flaky[i].queuedAt!) - Date.parse(flaky[i - 1].endedAt!)).toBeGreaterThanOrEqual(250);
 
-    expect(step('fan').attempts.map((a) => [a.item, a.status]).sort()).toEqual([[0, 'succeeded'], [1, 'succeeded'], [2, 'succeeded']]);
+    expect(
+      step('fan')
+        .attempts.map((a) => [a.item, a.status])
+        .sort(),
+    ).toEqual([
+      [0, 'succeeded'],
+      [1, 'succeeded'],
+      [2, 'succeeded'],
+    ]);
     expect(step('never').attempts).toEqual([]);
     expect(body.queueWaitMs).toBeGreaterThanOrEqual(0);
 
@@ -110,20 +156,33 @@ describe('GET /v1/runs/{id}: timeline per attempt and the graph with each node\'
     expect(nodes.flaky).toMatchObject({ kind: 'step', uses: expect.stringMatching(/^core\/fail@/), needs: [], status: 'succeeded' });
     expect(nodes.fan).toMatchObject({ kind: 'forEach', status: 'succeeded' });
     expect(nodes.never).toMatchObject({ kind: 'step', if: false, status: 'skipped' });
-    expect(body.graph.edges).toEqual(expect.arrayContaining([{ from: 'flaky', to: 'fan' }, { from: 'flaky', to: 'never' }, { from: 'fan', to: 'last' }, { from: 'never', to: 'last' }]));
+    expect(body.graph.edges).toEqual(
+      expect.arrayContaining([
+        { from: 'flaky', to: 'fan' },
+        { from: 'flaky', to: 'never' },
+        { from: 'fan', to: 'last' },
+        { from: 'never', to: 'last' },
+      ]),
+    );
     expect(body.graph.edges).toHaveLength(4);
   });
 
-  it('shows a running step\'s attempt as running, steps not reached as queued, and failure handlers as nodes', async () => {
-    const definition = newPipeline(uniqueName('live'), {
-      slow: { uses: 'core/sleep@^1', with: { ms: 1500 } },
-      doomed: { uses: 'core/fail@^1', needs: ['slow'], with: { message: 'no luck', retryable: false } },
-    }, { onFailure: [{ uses: 'core/echo@^1', with: { value: 'cleanup' } }] });
+  it("shows a running step's attempt as running, steps not reached as queued, and failure handlers as nodes", async () => {
+    const definition = newPipeline(
+      uniqueName('live'),
+      {
+        slow: { uses: 'core/sleep@^1', with: { ms: 1500 } },
+        doomed: { uses: 'core/fail@^1', needs: ['slow'], with: { message: 'no luck', retryable: false } },
+      },
+      { onFailure: [{ uses: 'core/echo@^1', with: { value: 'cleanup' } }] },
+    );
     await savePipeline(tenant, definition);
     const runId = await startRun(tenant, definition.name);
     const running = await waitForRun(tenant, runId, (r) => r.steps.find((s) => s.id === 'slow')?.status === 'running');
     const { body: live } = await tenant.get(`/v1/runs/${running.id}`).expect(200);
-    expect(live.steps.find((s: DetailStep) => s.id === 'slow').attempts).toEqual([expect.objectContaining({ attempt: 1, status: 'running', endedAt: null })]);
+    expect(live.steps.find((s: DetailStep) => s.id === 'slow').attempts).toEqual([
+      expect.objectContaining({ attempt: 1, status: 'running', endedAt: null }),
+    ]);
     expect(live.graph.nodes.find((n: GraphNode) => n.id === 'doomed').status).toBe('queued');
 
     await waitForRun(tenant, runId);
@@ -131,10 +190,12 @@ describe('GET /v1/runs/{id}: timeline per attempt and the graph with each node\'
     const nodes = Object.fromEntries(ended.graph.nodes.map((n: GraphNode) => [n.id, n]));
     expect(nodes.doomed.status).toBe('failed');
     expect(nodes['onFailure[0]']).toMatchObject({ kind: 'onFailure', status: 'succeeded', needs: [] });
-    expect(ended.steps.find((s: DetailStep) => s.id === 'doomed').attempts).toEqual([expect.objectContaining({ status: 'failed', error: expect.objectContaining({ message: 'no luck' }) })]);
+    expect(ended.steps.find((s: DetailStep) => s.id === 'doomed').attempts).toEqual([
+      expect.objectContaining({ status: 'failed', error: expect.objectContaining({ message: 'no luck' }) }),
+    ]);
   });
 
-  it('is not another tenant\'s to see', async () => {
+  it("is not another tenant's to see", async () => {
     const run = await runToEnd(tenant, newPipeline(uniqueName('mine'), { one: { uses: 'core/echo@^1', with: { value: 1 } } }));
     await (await newTenant()).get(`/v1/runs/${run.id}`).expect(404);
   });

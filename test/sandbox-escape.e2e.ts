@@ -3,7 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { packPlugin } from '../plugins/sdk/src/package/pack.js';
-import { newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun, type RunView, type TestTenant } from './support/builders.js';
+import {
+  newPipeline,
+  newTenant,
+  runToEnd,
+  savePipeline,
+  startRun,
+  stepOf,
+  uniqueName,
+  waitForRun,
+  type RunView,
+  type TestTenant,
+} from './support/builders.js';
 import { asOwner, becomePublisher, packageArchive, publish, signPackage } from './support/plugin-packages.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +49,7 @@ describe('the sandbox holds against a hostile plugin', () => {
 
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
-  it('denies or kills every attempt, keeps the worker serving, and leaves another tenant\'s run alone', async () => {
+  it("denies or kills every attempt, keeps the worker serving, and leaves another tenant's run alone", async () => {
     const pg = new URL(inject('databaseUrl'));
     const hostile = newPipeline(uniqueName('escape'), {
       passwd: attempt('read-file', { path: '/etc/passwd' }),
@@ -64,10 +75,14 @@ describe('the sandbox holds against a hostile plugin', () => {
     await savePipeline(attacker, hostile);
     await savePipeline(bystander, innocent);
     const [hostileId, innocentId] = await Promise.all([startRun(attacker, hostile.name), startRun(bystander, innocent.name)]);
-    const [attacked, spared]: RunView[] = await Promise.all([waitForRun(attacker, hostileId, undefined, 120_000), waitForRun(bystander, innocentId, undefined, 120_000)]);
+    const [attacked, spared]: RunView[] = await Promise.all([
+      waitForRun(attacker, hostileId, undefined, 120_000),
+      waitForRun(bystander, innocentId, undefined, 120_000),
+    ]);
 
     expect(spared.status).toBe('succeeded');
-    const failed = (id: string, message: RegExp) => expect(stepOf(attacked, id), id).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(message) } });
+    const failed = (id: string, message: RegExp) =>
+      expect(stepOf(attacked, id), id).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(message) } });
     failed('passwd', /sandbox denied FileSystemRead/);
     failed('home', /sandbox denied FileSystemRead/);
     // No environment, and not the worker's uid: one of the sandbox range (SANDBOX_UID_RANGE's default), its own group.
@@ -91,7 +106,9 @@ describe('the sandbox holds against a hostile plugin', () => {
     expect(['succeeded', 'failed']).toContain(stepOf(attacked, 'flood').status);
 
     // The worker is still serving, for both tenants.
-    expect((await runToEnd(bystander, newPipeline(uniqueName('after'), { echo: { uses: 'core/echo@^1', with: { still: 'here' } } }))).status).toBe('succeeded');
+    expect(
+      (await runToEnd(bystander, newPipeline(uniqueName('after'), { echo: { uses: 'core/echo@^1', with: { still: 'here' } } }))).status,
+    ).toBe('succeeded');
     expect((await waitForRun(attacker, await startRun(attacker, hostile.name), undefined, 120_000)).steps.length).toBe(14);
   });
 });

@@ -17,7 +17,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, newPipeline, newTenant, uniqueName, until, waitForRun, type TestTenant } from './support/builders.js';
 import { freePort, spawnBaton, waitForHttp } from './support/processes.js';
 
-interface RunSummary { id: string; status: string; trigger: string; scheduleId: string | null; startedAt: string | null; endedAt: string | null; createdAt: string }
+interface RunSummary {
+  id: string;
+  status: string;
+  trigger: string;
+  scheduleId: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  createdAt: string;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -54,14 +62,23 @@ describe('schedules', () => {
 
   /** Most runs that were going at once. */
   function maxOverlap(runs: RunSummary[]): number {
-    const edges = runs.flatMap((r) => [[Date.parse(r.startedAt ?? r.createdAt), 1], [r.endedAt ? Date.parse(r.endedAt) : Infinity, -1]] as Array<[number, number]>);
+    const edges = runs.flatMap(
+      (r) =>
+        [
+          [Date.parse(r.startedAt ?? r.createdAt), 1],
+          [r.endedAt ? Date.parse(r.endedAt) : Infinity, -1],
+        ] as Array<[number, number]>,
+    );
     let [now, max] = [0, 0];
     for (const [, delta] of edges.sort((a, b) => a[0] - b[0] || a[1] - b[1])) max = Math.max(max, (now += delta));
     return max;
   }
 
   it('fires every 2 s: runs with trigger `schedule` and the schedule id, next fire times and recent runs', async () => {
-    const name = await pipeline({ hello: { uses: 'core/echo@^1', with: { value: '${{ inputs.who }}' } } }, { inputs: { who: { type: 'string' } } });
+    const name = await pipeline(
+      { hello: { uses: 'core/echo@^1', with: { value: '${{ inputs.who }}' } } },
+      { inputs: { who: { type: 'string' } } },
+    );
     const id = await schedule({ pipeline: name, every: '2s', inputs: { who: 'cron' } });
     await until(async () => (await runsOf(id)).filter((r) => r.status === 'succeeded').length >= 2, 20_000);
     const runs = await runsOf(id);
@@ -69,7 +86,16 @@ describe('schedules', () => {
     const run = await waitForRun(tenant, runs.at(-1)!.id);
     expect(run).toMatchObject({ status: 'succeeded', pipeline: name, inputs: { who: 'cron' } });
     const { body } = await tenant.get(`/v1/schedules/${id}`).expect(200);
-    expect(body).toMatchObject({ id, pipeline: name, every: '2s', cron: null, timezone: 'UTC', overlap: 'skip', paused: false, engine: { paused: false } });
+    expect(body).toMatchObject({
+      id,
+      pipeline: name,
+      every: '2s',
+      cron: null,
+      timezone: 'UTC',
+      overlap: 'skip',
+      paused: false,
+      engine: { paused: false },
+    });
     expect(body.nextRuns).toHaveLength(5);
     const gaps = body.nextRuns.slice(1).map((t: string, i: number) => Date.parse(t) - Date.parse(body.nextRuns[i]));
     expect(gaps).toEqual([2000, 2000, 2000, 2000]);
@@ -132,30 +158,51 @@ describe('schedules', () => {
   it('applies the overlap policy to runs: skip and buffer_one keep one going, allow_all lets them pile up', async () => {
     const name = await pipeline({ nap: { uses: 'core/sleep@^1', with: { ms: 3_500 } } });
     const ids = { skip: '', buffer_one: '', allow_all: '' };
-    for (const overlap of Object.keys(ids) as Array<keyof typeof ids>) ids[overlap] = await schedule({ pipeline: name, every: '1s', overlap });
+    for (const overlap of Object.keys(ids) as Array<keyof typeof ids>)
+      ids[overlap] = await schedule({ pipeline: name, every: '1s', overlap });
     await sleep(6_500);
     for (const id of Object.values(ids)) await tenant.post(`/v1/schedules/${id}/pause`).expect(200);
-    const runs = Object.fromEntries(await Promise.all(Object.entries(ids).map(async ([overlap, id]) => [overlap, await runsOf(id)] as const)));
-    expect(maxOverlap(runs.skip!)).toBe(1);
-    expect(maxOverlap(runs.buffer_one!)).toBe(1);
-    expect(maxOverlap(runs.allow_all!)).toBeGreaterThanOrEqual(4);
+    const runs = Object.fromEntries(
+      await Promise.all(Object.entries(ids).map(async ([overlap, id]) => [overlap, await runsOf(id)] as const)),
+    );
+    expect(maxOverlap(runs.skip)).toBe(1);
+    expect(maxOverlap(runs.buffer_one)).toBe(1);
+    expect(maxOverlap(runs.allow_all)).toBeGreaterThanOrEqual(4);
     // buffer_one starts the buffered run as soon as the first ends; skip waits for the next fire after it.
-    expect(runs.allow_all!.length).toBeGreaterThan(runs.buffer_one!.length);
+    expect(runs.allow_all.length).toBeGreaterThan(runs.buffer_one.length);
   });
 
   it('documents daylight saving: a local time that does not exist is skipped, one that happens twice fires once', async () => {
     const name = await pipeline({ hello: { uses: 'core/echo@^1', with: {} } });
-    const spring = await schedule({ pipeline: name, cron: '30 2 * * *', timezone: 'Europe/Berlin', startAt: '2027-03-26T00:00:00Z', paused: true });
+    const spring = await schedule({
+      pipeline: name,
+      cron: '30 2 * * *',
+      timezone: 'Europe/Berlin',
+      startAt: '2027-03-26T00:00:00Z',
+      paused: true,
+    });
     expect((await tenant.get(`/v1/schedules/${spring}`).expect(200)).body.nextRuns).toEqual([
-      '2027-03-26T01:30:00.000Z', '2027-03-27T01:30:00.000Z',
+      '2027-03-26T01:30:00.000Z',
+      '2027-03-27T01:30:00.000Z',
       // 28 March: clocks jump from 02:00 to 03:00, there is no 02:30 and no run.
-      '2027-03-29T00:30:00.000Z', '2027-03-30T00:30:00.000Z', '2027-03-31T00:30:00.000Z',
+      '2027-03-29T00:30:00.000Z',
+      '2027-03-30T00:30:00.000Z',
+      '2027-03-31T00:30:00.000Z',
     ]);
-    const autumn = await schedule({ pipeline: name, cron: '30 2 * * *', timezone: 'Europe/Berlin', startAt: '2027-10-29T00:00:00Z', paused: true });
+    const autumn = await schedule({
+      pipeline: name,
+      cron: '30 2 * * *',
+      timezone: 'Europe/Berlin',
+      startAt: '2027-10-29T00:00:00Z',
+      paused: true,
+    });
     expect((await tenant.get(`/v1/schedules/${autumn}`).expect(200)).body.nextRuns).toEqual([
-      '2027-10-29T00:30:00.000Z', '2027-10-30T00:30:00.000Z',
+      '2027-10-29T00:30:00.000Z',
+      '2027-10-30T00:30:00.000Z',
       // 31 October: 02:30 happens at 00:30Z (summer time) and again at 01:30Z; it fires once, the second time.
-      '2027-10-31T01:30:00.000Z', '2027-11-01T01:30:00.000Z', '2027-11-02T01:30:00.000Z',
+      '2027-10-31T01:30:00.000Z',
+      '2027-11-01T01:30:00.000Z',
+      '2027-11-02T01:30:00.000Z',
     ]);
   });
 
@@ -167,7 +214,11 @@ describe('schedules', () => {
     const baseUrl = `http://127.0.0.1:${port}`;
     try {
       await waitForHttp(`${baseUrl}/readyz`, 60_000);
-      const created = await api(baseUrl).post('/v1/schedules').set('authorization', `Bearer ${tenant.apiKey}`).send({ pipeline: name, every: '1s' }).expect(201);
+      const created = await api(baseUrl)
+        .post('/v1/schedules')
+        .set('authorization', `Bearer ${tenant.apiKey}`)
+        .send({ pipeline: name, every: '1s' })
+        .expect(201);
       const id: string = created.body.id;
       schedulesToDelete.push(id);
       await second.stop('SIGKILL');
@@ -192,26 +243,59 @@ describe('schedules', () => {
       const id = await schedule({ pipeline: name, cron: '0 0 1 1 *' });
       const handle = temporal.schedule.getHandle(`baton-${id}`);
       await handle.delete();
-      await until(async () => handle.describe().then(() => true, () => false), 10_000);
+      await until(
+        async () =>
+          handle.describe().then(
+            () => true,
+            () => false,
+          ),
+        10_000,
+      );
 
       await handle.pause('paused by hand');
       await until(async () => !(await handle.describe()).state.paused, 10_000);
 
       const orphan = temporal.schedule.getHandle(`baton-${randomUUID()}`);
-      await temporal.schedule.create({ scheduleId: orphan.scheduleId, spec: { cronExpressions: ['0 0 1 1 *'] }, action: { type: 'startWorkflow', workflowType: 'scheduledRun', taskQueue: 'nowhere', args: [] }, policies: { overlap: ScheduleOverlapPolicy.SKIP } });
-      await until(async () => orphan.describe().then(() => false, () => true), 10_000);
+      await temporal.schedule.create({
+        scheduleId: orphan.scheduleId,
+        spec: { cronExpressions: ['0 0 1 1 *'] },
+        action: { type: 'startWorkflow', workflowType: 'scheduledRun', taskQueue: 'nowhere', args: [] },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      });
+      await until(
+        async () =>
+          orphan.describe().then(
+            () => false,
+            () => true,
+          ),
+        10_000,
+      );
     });
 
     it('pauses the schedules a downgraded plan no longer allows, newest first, and resumes them on upgrade', async () => {
       // This reconciler runs with billing on, as an installation with Stripe would; it holds the
       // leader lock while it works, so that the stack's own (billing off) waits.
       const plansFile = join(mkdtempSync(join(tmpdir(), 'plans-')), 'plans.json');
-      writeFileSync(plansFile, JSON.stringify({ defaultPlan: 'open', plans: { open: { title: 'Open' }, tiny: { title: 'Tiny', limits: { schedules: 1 } } } }));
+      writeFileSync(
+        plansFile,
+        JSON.stringify({ defaultPlan: 'open', plans: { open: { title: 'Open' }, tiny: { title: 'Tiny', limits: { schedules: 1 } } } }),
+      );
       const db = await new DataSource({ type: 'postgres', url: inject('databaseUrl') }).initialize();
       try {
-        const entitlements = new EntitlementsService(new BillingRepository(db), PlanCatalog.load({ file: plansFile }), new StripeGateway({ STRIPE_SECRET_KEY: 'sk_test_reconciler', STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_API_URL: undefined }), { BILLING_GRACE_PERIOD: '7d', RATE_LIMIT_PER_MINUTE: 1200, RUN_RETENTION_DAYS: undefined, RUN_FAN_OUT_BUDGET: 20_000 });
+        const entitlements = new EntitlementsService(
+          new BillingRepository(db),
+          PlanCatalog.load({ file: plansFile }),
+          new StripeGateway({ STRIPE_SECRET_KEY: 'sk_test_reconciler', STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_API_URL: undefined }),
+          { BILLING_GRACE_PERIOD: '7d', RATE_LIMIT_PER_MINUTE: 1200, RUN_RETENTION_DAYS: undefined, RUN_FAN_OUT_BUDGET: 20_000 },
+        );
         const leader = new LeaderLock(db);
-        const reconciler = new SchedulesReconcilerJob(new SchedulesRepository(db), entitlements, temporal, new LeaderJobs(leader, new SchedulerRegistry()), { SCHEDULE_RECONCILE_INTERVAL: '1h', TEMPORAL_TASK_QUEUE: inject('apiEnv').TEMPORAL_TASK_QUEUE ?? 'baton-shared' });
+        const reconciler = new SchedulesReconcilerJob(
+          new SchedulesRepository(db),
+          entitlements,
+          temporal,
+          new LeaderJobs(leader, new SchedulerRegistry()),
+          { SCHEDULE_RECONCILE_INTERVAL: '1h', TEMPORAL_TASK_QUEUE: inject('apiEnv').TEMPORAL_TASK_QUEUE ?? 'baton-shared' },
+        );
         const other = await newTenant();
         const name = uniqueName('sched');
         await other.put(`/v1/pipelines/${name}`, newPipeline(name, { hello: { uses: 'core/echo@^1', with: {} } })).expect(201);
@@ -220,13 +304,19 @@ describe('schedules', () => {
         const state = async (id: string) => (await temporal.schedule.getHandle(`baton-${id}`).describe()).state;
         const reconcileOn = async (plan: string) => {
           await db.query('UPDATE tenant SET plan = $2 WHERE id = $1', [other.tenantId, plan]);
-          await until(async () => leader.runExclusive(SchedulesReconcilerJob.JOB, async () => {
-            await reconciler.runOnce();
-            expect([(await state(older)).paused, (await state(newer)).paused]).toEqual([false, plan === 'tiny']);
-          }), 10_000);
+          await until(
+            async () =>
+              leader.runExclusive(SchedulesReconcilerJob.JOB, async () => {
+                await reconciler.runOnce();
+                expect([(await state(older)).paused, (await state(newer)).paused]).toEqual([false, plan === 'tiny']);
+              }),
+            10_000,
+          );
         };
         await reconcileOn('tiny');
-        await leader.runExclusive(SchedulesReconcilerJob.JOB, async () => expect((await state(newer)).note).toMatch(/plan allows 1 schedule/));
+        await leader.runExclusive(SchedulesReconcilerJob.JOB, async () =>
+          expect((await state(newer)).note).toMatch(/plan allows 1 schedule/),
+        );
         await reconcileOn('open');
       } finally {
         await db.destroy();
@@ -239,7 +329,10 @@ describe('schedules', () => {
       await other.put(`/v1/pipelines/${name}`, newPipeline(name, { hello: { uses: 'core/echo@^1', with: {} } })).expect(201);
       const { body } = await other.post('/v1/schedules', { pipeline: name, cron: '0 0 1 1 *' }).expect(201);
       const handle = temporal.schedule.getHandle(`baton-${body.id}`);
-      const admin = (path: string) => api().post(path).set('authorization', `Bearer ${inject('adminToken')}`);
+      const admin = (path: string) =>
+        api()
+          .post(path)
+          .set('authorization', `Bearer ${inject('adminToken')}`);
       await admin(`/v1/admin/tenants/${other.tenantId}/suspend`).expect(200);
       await until(async () => (await handle.describe()).state.paused, 10_000);
       expect((await handle.describe()).state.note).toMatch(/suspended/);

@@ -4,7 +4,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { newPipeline, newTenant, savePipeline, temporalClient, uniqueName, until, waitForRun, type TestTenant } from './support/builders.js';
+import {
+  newPipeline,
+  newTenant,
+  savePipeline,
+  temporalClient,
+  uniqueName,
+  until,
+  waitForRun,
+  type TestTenant,
+} from './support/builders.js';
 import { OtlpReceiver, SPAN_KIND, type ReceivedSpan } from './support/otlp-receiver.js';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './support/processes.js';
 
@@ -35,8 +44,11 @@ describe('tracing', () => {
 
     const port = await freePort();
     const env = {
-      ...inject('apiEnv'), PORT: String(port), TEMPORAL_TASK_QUEUE: `baton-tracing-${randomUUID().slice(0, 8)}`,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100',
+      ...inject('apiEnv'),
+      PORT: String(port),
+      TEMPORAL_TASK_QUEUE: `baton-tracing-${randomUUID().slice(0, 8)}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
     };
     processes = [spawnBaton('api', env), spawnBaton('worker', env)];
     const baseUrl = `http://127.0.0.1:${port}`;
@@ -59,10 +71,13 @@ describe('tracing', () => {
   /** Starts a run of a pipeline that calls the target, then logs; waits for it to succeed. */
   async function tracedRun(headers: Record<string, string> = {}): Promise<{ runId: string; pipeline: string }> {
     const pipeline = uniqueName('traced');
-    await savePipeline(tenant, newPipeline(pipeline, {
-      call: { uses: 'http/request@^1', with: { url: targetUrl }, retry: { maxAttempts: 1 } },
-      after: { uses: 'core/echo@^1', needs: ['call'], with: { status: '${{ steps.call.outputs.status }}' } },
-    }));
+    await savePipeline(
+      tenant,
+      newPipeline(pipeline, {
+        call: { uses: 'http/request@^1', with: { url: targetUrl }, retry: { maxAttempts: 1 } },
+        after: { uses: 'core/echo@^1', needs: ['call'], with: { status: '${{ steps.call.outputs.status }}' } },
+      }),
+    );
     const started = tenant.post(`/v1/pipelines/${pipeline}/runs`, {});
     for (const [name, value] of Object.entries(headers)) started.set(name, value);
     const response = await started;
@@ -82,10 +97,14 @@ describe('tracing', () => {
       spans = receiver.trace(root.traceId);
       const ids = new Set(spans.map((s) => s.spanId));
       const names = spans.map((s) => s.name);
-      return ['RunWorkflow:runPipeline', 'step http/request@^1', 'step core/echo@^1'].every((n) => names.includes(n))
-        && spans.every((s) => s === root || (s.parentSpanId !== undefined && ids.has(s.parentSpanId)));
+      return (
+        ['RunWorkflow:runPipeline', 'step http/request@^1', 'step core/echo@^1'].every((n) => names.includes(n)) &&
+        spans.every((s) => s === root || (s.parentSpanId !== undefined && ids.has(s.parentSpanId)))
+      );
     }, 20_000).catch((error: Error) => {
-      throw new Error(`${error.message}: spans of ${pipeline}'s run: ${JSON.stringify(root ? receiver.trace(root.traceId).map((s) => [s.name, s.spanId, s.parentSpanId]) : [])}`);
+      throw new Error(
+        `${error.message}: spans of ${pipeline}'s run: ${JSON.stringify(root ? receiver.trace(root.traceId).map((s) => [s.name, s.spanId, s.parentSpanId]) : [])}`,
+      );
     });
     return { root: root!, spans };
   }
@@ -99,16 +118,40 @@ describe('tracing', () => {
     const { runId, pipeline } = await tracedRun();
     const { root, spans } = await traceOf(pipeline);
 
-    expect(root).toMatchObject({ kind: SPAN_KIND.server, service: 'baton-api', parentSpanId: undefined, attributes: { 'http.route': '/v1/pipelines/:name/runs', 'http.response.status_code': 202 } });
+    expect(root).toMatchObject({
+      kind: SPAN_KIND.server,
+      service: 'baton-api',
+      parentSpanId: undefined,
+      attributes: { 'http.route': '/v1/pipelines/:name/runs', 'http.response.status_code': 202 },
+    });
     // Everything recorded about the run is in the request's trace, and hangs off the request.
     expect(receiver.spans.filter((s) => s.attributes['baton.run.id'] === runId).every((s) => s.traceId === root.traceId)).toBe(true);
     expect(spans.filter((s) => !s.parentSpanId)).toEqual([root]);
     expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['baton-api', 'baton-worker']));
-    expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['StartWorkflow:runPipeline', 'RunWorkflow:runPipeline', 'StartActivity:executeStep', 'RunActivity:executeStep']));
+    expect(spans.map((s) => s.name)).toEqual(
+      expect.arrayContaining([
+        'StartWorkflow:runPipeline',
+        'RunWorkflow:runPipeline',
+        'StartActivity:executeStep',
+        'RunActivity:executeStep',
+      ]),
+    );
 
     const call = spans.find((s) => s.name === 'step http/request@^1')!;
-    expect(call.attributes).toEqual({ 'baton.tenant.id': tenant.tenantId, 'baton.run.id': runId, 'baton.step.id': 'call', 'baton.step.uses': 'http/request@^1', 'baton.step.attempt': 1 });
-    expect(ancestry(call, spans)).toEqual(['RunActivity:executeStep', 'StartActivity:executeStep', 'RunWorkflow:runPipeline', 'StartWorkflow:runPipeline', RUN_START_ROUTE]);
+    expect(call.attributes).toEqual({
+      'baton.tenant.id': tenant.tenantId,
+      'baton.run.id': runId,
+      'baton.step.id': 'call',
+      'baton.step.uses': 'http/request@^1',
+      'baton.step.attempt': 1,
+    });
+    expect(ancestry(call, spans)).toEqual([
+      'RunActivity:executeStep',
+      'StartActivity:executeStep',
+      'RunWorkflow:runPipeline',
+      'StartWorkflow:runPipeline',
+      RUN_START_ROUTE,
+    ]);
     const after = spans.find((s) => s.name === 'step core/echo@^1')!;
     expect(after.attributes).toMatchObject({ 'baton.run.id': runId, 'baton.step.id': 'after' });
     expect(ancestry(after, spans).slice(-3)).toEqual(['RunWorkflow:runPipeline', 'StartWorkflow:runPipeline', RUN_START_ROUTE]);
@@ -120,13 +163,17 @@ describe('tracing', () => {
     const temporal = await temporalClient();
     try {
       const history = await temporal.workflow.getHandle(runId).fetchHistory();
-      await Worker.runReplayHistory({ workflowBundle: { codePath: BUNDLE_PATH }, sinks: { exporter: { export: { fn: () => undefined } } } }, history, runId);
+      await Worker.runReplayHistory(
+        { workflowBundle: { codePath: BUNDLE_PATH }, sinks: { exporter: { export: { fn: () => undefined } } } },
+        history,
+        runId,
+      );
     } finally {
       await temporal.connection.close();
     }
   });
 
-  it('gives every run a trace of its own, and continues the caller\'s trace when the request has a traceparent', async () => {
+  it("gives every run a trace of its own, and continues the caller's trace when the request has a traceparent", async () => {
     const first = await tracedRun();
     const second = await tracedRun();
     const callerTrace = randomBytes(16).toString('hex');

@@ -3,7 +3,18 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDataSource } from '../src/database/data-source.js';
 import { TriggersRepository } from '../src/triggers/triggers.repository.js';
 import { signDelivery } from '../src/triggers/webhook-signature.js';
-import { api, newPipeline, newTenant, startRun, stepOf, uniqueName, until, waitForRun, type RunView, type TestTenant } from './support/builders.js';
+import {
+  api,
+  newPipeline,
+  newTenant,
+  startRun,
+  stepOf,
+  uniqueName,
+  until,
+  waitForRun,
+  type RunView,
+  type TestTenant,
+} from './support/builders.js';
 import { iris, upload } from './support/iris.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -19,7 +30,8 @@ describe('triggers', () => {
     return name;
   }
 
-  const runsOf = async (pipeline: string): Promise<RunView[]> => (await tenant.get(`/v1/runs?pipeline=${pipeline}&limit=500`).expect(200)).body.items;
+  const runsOf = async (pipeline: string): Promise<RunView[]> =>
+    (await tenant.get(`/v1/runs?pipeline=${pipeline}&limit=500`).expect(200)).body.items;
 
   describe('webhooks', () => {
     let url: string;
@@ -27,20 +39,35 @@ describe('triggers', () => {
     let pipeline: string;
 
     /** A delivery as a sender makes it: the signature covers the delivery id, the timestamp and these exact bytes. */
-    function deliver(body: unknown, options: { delivery?: string | null; secret?: string; timestamp?: number; tamper?: (raw: string) => string } = {}) {
+    function deliver(
+      body: unknown,
+      options: { delivery?: string | null; secret?: string; timestamp?: number; tamper?: (raw: string) => string } = {},
+    ) {
       const raw = JSON.stringify(body);
       const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
       const delivery = options.delivery === undefined ? randomUUID() : options.delivery;
-      const test = api().post(new URL(url).pathname).set('content-type', 'application/json')
-        .set('x-baton-timestamp', String(timestamp)).set('x-baton-signature', signDelivery(options.secret ?? secret, timestamp, delivery ?? '', raw));
+      const test = api()
+        .post(new URL(url).pathname)
+        .set('content-type', 'application/json')
+        .set('x-baton-timestamp', String(timestamp))
+        .set('x-baton-signature', signDelivery(options.secret ?? secret, timestamp, delivery ?? '', raw));
       if (delivery !== null) test.set('x-baton-delivery', delivery);
       return test.send(options.tamper ? options.tamper(raw) : raw);
     }
 
     beforeAll(async () => {
-      pipeline = await save(uniqueName('hooked'), { hello: { uses: 'core/echo@^1', with: { order: '${{ inputs.orderId }}' } } }, { inputs: { orderId: { type: 'integer' } }, required: ['orderId'] });
+      pipeline = await save(
+        uniqueName('hooked'),
+        { hello: { uses: 'core/echo@^1', with: { order: '${{ inputs.orderId }}' } } },
+        { inputs: { orderId: { type: 'integer' } }, required: ['orderId'] },
+      );
       const { body } = await tenant.post('/v1/triggers', { type: 'webhook', pipeline, inputs: '{ "orderId": body.order.id }' }).expect(201);
-      expect(body).toMatchObject({ type: 'webhook', pipeline, url: expect.stringMatching(/\/v1\/hooks\/[0-9a-f-]{36}$/), secret: expect.stringMatching(/^bwh_/) });
+      expect(body).toMatchObject({
+        type: 'webhook',
+        pipeline,
+        url: expect.stringMatching(/\/v1\/hooks\/[0-9a-f-]{36}$/),
+        secret: expect.stringMatching(/^bwh_/),
+      });
       ({ url, secret } = body);
       // The secret is shown once.
       expect((await tenant.get(`/v1/triggers/${body.id}`).expect(200)).body.secret).toBeUndefined();
@@ -50,16 +77,31 @@ describe('triggers', () => {
       const delivery = randomUUID();
       const first = await deliver({ order: { id: 42 } }, { delivery }).expect(202);
       const again = await Promise.all(Array.from({ length: 4 }, () => deliver({ order: { id: 42 } }, { delivery })));
-      expect(again.map((r) => [r.status, r.body.runId, r.body.duplicate])).toEqual(Array.from({ length: 4 }, () => [200, first.body.runId, true]));
+      expect(again.map((r) => [r.status, r.body.runId, r.body.duplicate])).toEqual(
+        Array.from({ length: 4 }, () => [200, first.body.runId, true]),
+      );
       const run = await waitForRun(tenant, first.body.runId);
-      expect(run).toMatchObject({ status: 'succeeded', trigger: 'webhook', inputs: { orderId: 42 }, triggeredBy: { triggerId: new URL(url).pathname.split('/').pop(), delivery, sourceRunId: null } });
+      expect(run).toMatchObject({
+        status: 'succeeded',
+        trigger: 'webhook',
+        inputs: { orderId: 42 },
+        triggeredBy: { triggerId: new URL(url).pathname.split('/').pop(), delivery, sourceRunId: null },
+      });
       expect((await runsOf(pipeline)).filter((r) => r.id === first.body.runId)).toHaveLength(1);
     });
 
     it('refuses unsigned, wrongly signed, altered, stale and unnamed deliveries, and starts nothing', async () => {
       const before = (await runsOf(pipeline)).length;
       const refusals = [
-        [await api().post(new URL(url).pathname).set('content-type', 'application/json').set('x-baton-delivery', 'x').send('{"order":{"id":1}}'), 401, 'invalid_signature'],
+        [
+          await api()
+            .post(new URL(url).pathname)
+            .set('content-type', 'application/json')
+            .set('x-baton-delivery', 'x')
+            .send('{"order":{"id":1}}'),
+          401,
+          'invalid_signature',
+        ],
         [await deliver({ order: { id: 1 } }, { secret: 'bwh_guess' }), 401, 'invalid_signature'],
         [await deliver({ order: { id: 1 } }, { tamper: (raw) => raw.replace('1', '2') }), 401, 'invalid_signature'],
         [await deliver({ order: { id: 1 } }, { timestamp: Math.floor(Date.now() / 1000) - 600 }), 401, 'stale_delivery'],
@@ -93,25 +135,50 @@ describe('triggers', () => {
   });
 
   it('starts a pipeline when another ends as asked, with its outputs as inputs, once per run', async () => {
-    const source = await save(uniqueName('source'), { say: { uses: 'core/echo@^1', with: { text: '${{ inputs.word }}' } }, maybe: { uses: 'core/fail@^1', needs: ['say'], if: '${{ inputs.fail }}', with: { message: 'asked to' } } }, {
-      inputs: { word: { type: 'string' }, fail: { type: 'boolean', default: false } },
-      outputs: { message: '${{ steps.say.outputs.text }}' },
-    });
-    const onSuccess = await save(uniqueName('after'), { hello: { uses: 'core/echo@^1', with: { got: '${{ inputs.message }}' } } }, { inputs: { message: { type: 'string' } } });
-    const onFailure = await save(uniqueName('cleanup'), { hello: { uses: 'core/echo@^1', with: {} } }, { inputs: { message: { type: 'string' } } });
-    const always = await save(uniqueName('audit'), { hello: { uses: 'core/echo@^1', with: {} } }, { inputs: { message: { type: 'string' } } });
+    const source = await save(
+      uniqueName('source'),
+      {
+        say: { uses: 'core/echo@^1', with: { text: '${{ inputs.word }}' } },
+        maybe: { uses: 'core/fail@^1', needs: ['say'], if: '${{ inputs.fail }}', with: { message: 'asked to' } },
+      },
+      {
+        inputs: { word: { type: 'string' }, fail: { type: 'boolean', default: false } },
+        outputs: { message: '${{ steps.say.outputs.text }}' },
+      },
+    );
+    const onSuccess = await save(
+      uniqueName('after'),
+      { hello: { uses: 'core/echo@^1', with: { got: '${{ inputs.message }}' } } },
+      { inputs: { message: { type: 'string' } } },
+    );
+    const onFailure = await save(
+      uniqueName('cleanup'),
+      { hello: { uses: 'core/echo@^1', with: {} } },
+      { inputs: { message: { type: 'string' } } },
+    );
+    const always = await save(
+      uniqueName('audit'),
+      { hello: { uses: 'core/echo@^1', with: {} } },
+      { inputs: { message: { type: 'string' } } },
+    );
     await tenant.post('/v1/triggers', { type: 'pipeline', pipeline: onSuccess, source, on: 'succeeded' }).expect(201);
     await tenant.post('/v1/triggers', { type: 'pipeline', pipeline: onFailure, source, on: 'failed' }).expect(201);
     await tenant.post('/v1/triggers', { type: 'pipeline', pipeline: always, source, on: 'finished' }).expect(201);
 
-    const ok = await waitForRun(tenant, (await tenant.post(`/v1/pipelines/${source}/runs`, { inputs: { word: 'baton' } }).expect(202)).body.id);
+    const ok = await waitForRun(
+      tenant,
+      (await tenant.post(`/v1/pipelines/${source}/runs`, { inputs: { word: 'baton' } }).expect(202)).body.id,
+    );
     expect(ok.status).toBe('succeeded');
     await until(async () => (await runsOf(onSuccess)).length === 1 && (await runsOf(always)).length === 1, 15_000);
     const [after] = await runsOf(onSuccess);
-    expect(await waitForRun(tenant, after!.id)).toMatchObject({ status: 'succeeded', trigger: 'pipeline', inputs: { message: 'baton' } });
+    expect(await waitForRun(tenant, after.id)).toMatchObject({ status: 'succeeded', trigger: 'pipeline', inputs: { message: 'baton' } });
     expect(await runsOf(onFailure)).toHaveLength(0);
 
-    const failed = await waitForRun(tenant, (await tenant.post(`/v1/pipelines/${source}/runs`, { inputs: { word: 'oops', fail: true } }).expect(202)).body.id);
+    const failed = await waitForRun(
+      tenant,
+      (await tenant.post(`/v1/pipelines/${source}/runs`, { inputs: { word: 'oops', fail: true } }).expect(202)).body.id,
+    );
     expect(failed.status).toBe('failed');
     await until(async () => (await runsOf(onFailure)).length === 1 && (await runsOf(always)).length === 2, 15_000);
     // Each ended run fires each trigger once, however many passes go by.
@@ -120,65 +187,157 @@ describe('triggers', () => {
   });
 
   describe('events', () => {
-    interface Delivery { id: string; outcome: 'started' | 'failed' | 'skipped'; runId: string | null; sourceRunId: string | null; reason: string | null; createdAt: string }
-    const deliveriesOf = async (trigger: string, query = ''): Promise<Delivery[]> => (await tenant.get(`/v1/triggers/${trigger}/deliveries?limit=500${query}`).expect(200)).body.items;
+    interface Delivery {
+      id: string;
+      outcome: 'started' | 'failed' | 'skipped';
+      runId: string | null;
+      sourceRunId: string | null;
+      reason: string | null;
+      createdAt: string;
+    }
+    const deliveriesOf = async (trigger: string, query = ''): Promise<Delivery[]> =>
+      (await tenant.get(`/v1/triggers/${trigger}/deliveries?limit=500${query}`).expect(200)).body.items;
 
     it('start a pipeline once per emitted event, only from the source asked for, with inputs mapped from the event; a cooldown skips and says so', async () => {
       await upload(tenant.tenantId, 'datasets/iris.ndjson', iris);
-      await upload(tenant.tenantId, 'datasets/shifted.ndjson', iris.map((r) => ({ ...r, petal_length: r.petal_length + 2 })));
+      await upload(
+        tenant.tenantId,
+        'datasets/shifted.ndjson',
+        iris.map((r) => ({ ...r, petal_length: r.petal_length + 2 })),
+      );
       // Each run of an emitter emits model.drift_detected once (its step `watch`), or not at all (`calm`).
-      const emitter = (name: string) => save(uniqueName(name), {
-        watch: { uses: 'ml/drift@^1', with: { reference: { artifact: 'datasets/iris.ndjson' }, current: { artifact: '${{ inputs.current }}' }, model: 'iris' } },
-      }, { inputs: { current: { type: 'string' } }, required: ['current'] });
+      const emitter = (name: string) =>
+        save(
+          uniqueName(name),
+          {
+            watch: {
+              uses: 'ml/drift@^1',
+              with: { reference: { artifact: 'datasets/iris.ndjson' }, current: { artifact: '${{ inputs.current }}' }, model: 'iris' },
+            },
+          },
+          { inputs: { current: { type: 'string' } }, required: ['current'] },
+        );
       const [watched, other] = [await emitter('watched'), await emitter('other')];
-      const retrain = await save(uniqueName('retrain'), { hello: { uses: 'core/echo@^1', with: {} } }, {
-        inputs: { model: { type: 'string' }, drifted: { type: 'integer' }, cause: { type: 'string' } }, required: ['model', 'drifted', 'cause'],
+      const retrain = await save(
+        uniqueName('retrain'),
+        { hello: { uses: 'core/echo@^1', with: {} } },
+        {
+          inputs: { model: { type: 'string' }, drifted: { type: 'integer' }, cause: { type: 'string' } },
+          required: ['model', 'drifted', 'cause'],
+        },
+      );
+      const strict = await save(
+        uniqueName('strict'),
+        { hello: { uses: 'core/echo@^1', with: {} } },
+        { inputs: { needed: { type: 'string' } }, required: ['needed'] },
+      );
+      const mapped = (
+        await tenant
+          .post('/v1/triggers', {
+            type: 'event',
+            event: 'model.drift_detected',
+            source: watched,
+            pipeline: retrain,
+            inputs:
+              '{ "model": event.data.model, "drifted": $count(event.data.features), "cause": event.pipeline & "/" & event.runId & "/" & event.stepId }',
+          })
+          .expect(201)
+      ).body;
+      expect(mapped).toMatchObject({
+        type: 'event',
+        event: 'model.drift_detected',
+        source: watched,
+        pipeline: retrain,
+        cooldown: null,
+        lastFiredAt: null,
       });
-      const strict = await save(uniqueName('strict'), { hello: { uses: 'core/echo@^1', with: {} } }, { inputs: { needed: { type: 'string' } }, required: ['needed'] });
-      const mapped = (await tenant.post('/v1/triggers', {
-        type: 'event', event: 'model.drift_detected', source: watched, pipeline: retrain,
-        inputs: '{ "model": event.data.model, "drifted": $count(event.data.features), "cause": event.pipeline & "/" & event.runId & "/" & event.stepId }',
-      }).expect(201)).body;
-      expect(mapped).toMatchObject({ type: 'event', event: 'model.drift_detected', source: watched, pipeline: retrain, cooldown: null, lastFiredAt: null });
-      const cooled = (await tenant.post('/v1/triggers', { type: 'event', event: 'model.drift_detected', pipeline: retrain, cooldown: '1h30m', inputs: '{ "model": "any", "drifted": 0, "cause": event.runId }' }).expect(201)).body;
+      const cooled = (
+        await tenant
+          .post('/v1/triggers', {
+            type: 'event',
+            event: 'model.drift_detected',
+            pipeline: retrain,
+            cooldown: '1h30m',
+            inputs: '{ "model": "any", "drifted": 0, "cause": event.runId }',
+          })
+          .expect(201)
+      ).body;
       expect(cooled).toMatchObject({ source: null, cooldown: '1h30m' });
-      const refused = (await tenant.post('/v1/triggers', { type: 'event', event: 'model.drift_detected', source: watched, pipeline: strict }).expect(201)).body;
+      const refused = (
+        await tenant.post('/v1/triggers', { type: 'event', event: 'model.drift_detected', source: watched, pipeline: strict }).expect(201)
+      ).body;
 
-      const drift = async (pipeline: string, current: string) => waitForRun(tenant, await startRun(tenant, pipeline, { inputs: { current } }));
-      const runs = [await drift(watched, 'datasets/shifted.ndjson'), await drift(watched, 'datasets/shifted.ndjson'), await drift(other, 'datasets/shifted.ndjson'), await drift(watched, 'datasets/iris.ndjson')];
-      expect(runs.map((r) => [r.status, (stepOf(r, 'watch').outputs as { drifted: boolean }).drifted])).toEqual([['succeeded', true], ['succeeded', true], ['succeeded', true], ['succeeded', false]]);
+      const drift = async (pipeline: string, current: string) =>
+        waitForRun(tenant, await startRun(tenant, pipeline, { inputs: { current } }));
+      const runs = [
+        await drift(watched, 'datasets/shifted.ndjson'),
+        await drift(watched, 'datasets/shifted.ndjson'),
+        await drift(other, 'datasets/shifted.ndjson'),
+        await drift(watched, 'datasets/iris.ndjson'),
+      ];
+      expect(runs.map((r) => [r.status, (stepOf(r, 'watch').outputs as { drifted: boolean }).drifted])).toEqual([
+        ['succeeded', true],
+        ['succeeded', true],
+        ['succeeded', true],
+        ['succeeded', false],
+      ]);
       const [first, second, fromOther] = runs;
 
-      await until(async () => (await runsOf(retrain)).length === 3 && (await deliveriesOf(cooled.id)).length === 3 && (await deliveriesOf(refused.id)).length === 2, 20_000);
+      await until(
+        async () =>
+          (await runsOf(retrain)).length === 3 &&
+          (await deliveriesOf(cooled.id)).length === 3 &&
+          (await deliveriesOf(refused.id)).length === 2,
+        20_000,
+      );
       // Each event fires each trigger once, however many passes go by.
       await sleep(3_000);
       const started = await Promise.all((await runsOf(retrain)).map((r) => waitForRun(tenant, r.id)));
       expect(started).toHaveLength(3);
       expect(started.every((r) => r.status === 'succeeded' && r.trigger === 'event')).toBe(true);
       // The source-filtered trigger: one run per event of `watched`, inputs from the event.
-      const byCause = started.filter((r) => r.inputs.model === 'iris').map((r) => r.inputs.cause).sort();
-      expect(byCause).toEqual([`${watched}/${first!.id}/watch`, `${watched}/${second!.id}/watch`].sort());
+      const byCause = started
+        .filter((r) => r.inputs.model === 'iris')
+        .map((r) => r.inputs.cause)
+        .sort();
+      expect(byCause).toEqual([`${watched}/${first.id}/watch`, `${watched}/${second.id}/watch`].sort());
       expect(started.filter((r) => r.inputs.model === 'iris').every((r) => r.inputs.drifted === 1)).toBe(true);
       const mappedDeliveries = await deliveriesOf(mapped.id);
-      expect(mappedDeliveries.map((d) => [d.outcome, d.sourceRunId]).sort()).toEqual([['started', first!.id], ['started', second!.id]].sort());
+      expect(mappedDeliveries.map((d) => [d.outcome, d.sourceRunId]).sort()).toEqual(
+        [
+          ['started', first.id],
+          ['started', second.id],
+        ].sort(),
+      );
       expect(mappedDeliveries.every((d) => /^event:\d+$/.test(d.id) && started.some((r) => r.id === d.runId))).toBe(true);
       // A started run names the delivery and the run whose event caused it.
-      for (const d of mappedDeliveries) expect((await tenant.get(`/v1/runs/${d.runId}`).expect(200)).body.triggeredBy).toEqual({ triggerId: mapped.id, delivery: d.id, sourceRunId: d.sourceRunId });
-      expect((await tenant.get(`/v1/runs/${first!.id}`).expect(200)).body.triggeredBy).toBeNull();
+      for (const d of mappedDeliveries)
+        expect((await tenant.get(`/v1/runs/${d.runId}`).expect(200)).body.triggeredBy).toEqual({
+          triggerId: mapped.id,
+          delivery: d.id,
+          sourceRunId: d.sourceRunId,
+        });
+      expect((await tenant.get(`/v1/runs/${first.id}`).expect(200)).body.triggeredBy).toBeNull();
 
       // The cooldown trigger (any source) started a run for the first event only; the other two are skipped, with why.
       const cooledDeliveries = (await deliveriesOf(cooled.id)).reverse();
-      expect(cooledDeliveries.map((d) => [d.outcome, d.sourceRunId])).toEqual([['started', first!.id], ['skipped', second!.id], ['skipped', fromOther!.id]]);
-      expect(cooledDeliveries[1]!.reason).toMatch(/cooldown/);
-      expect(started.find((r) => r.id === cooledDeliveries[0]!.runId)).toMatchObject({ inputs: { model: 'any', cause: first!.id } });
+      expect(cooledDeliveries.map((d) => [d.outcome, d.sourceRunId])).toEqual([
+        ['started', first.id],
+        ['skipped', second.id],
+        ['skipped', fromOther.id],
+      ]);
+      expect(cooledDeliveries[1].reason).toMatch(/cooldown/);
+      expect(started.find((r) => r.id === cooledDeliveries[0].runId)).toMatchObject({ inputs: { model: 'any', cause: first.id } });
       expect((await tenant.get(`/v1/triggers/${cooled.id}`).expect(200)).body.lastFiredAt).toEqual(expect.any(String));
-      expect((await deliveriesOf(cooled.id, '&outcome=skipped')).map((d) => d.sourceRunId).sort()).toEqual([second!.id, fromOther!.id].sort());
+      expect((await deliveriesOf(cooled.id, '&outcome=skipped')).map((d) => d.sourceRunId).sort()).toEqual(
+        [second.id, fromOther.id].sort(),
+      );
 
       // Inputs the target refuses: no run, each delivery failed with the reason.
       expect(await runsOf(strict)).toHaveLength(0);
       const failed = await deliveriesOf(refused.id);
       expect(failed.map((d) => d.outcome)).toEqual(['failed', 'failed']);
-      expect(failed[0]!.reason).toMatch(/needed/);
+      expect(failed[0].reason).toMatch(/needed/);
       expect((await tenant.get(`/v1/triggers/${refused.id}`).expect(200)).body.lastFiredAt).toBeNull();
 
       // Pages of deliveries, newest first.
@@ -197,12 +356,18 @@ describe('triggers', () => {
     try {
       const ages = [40, 35, 32, 31, 1];
       for (const [i, days] of ages.entries()) {
-        await db.query(`INSERT INTO trigger_delivery (trigger_id, delivery_id, created_at) VALUES ($1, $2, now() - $3::int * interval '1 day')`, [trigger, `d${i}`, days]);
+        await db.query(
+          `INSERT INTO trigger_delivery (trigger_id, delivery_id, created_at) VALUES ($1, $2, now() - $3::int * interval '1 day')`,
+          [trigger, `d${i}`, days],
+        );
       }
       const repository = new TriggersRepository(db);
       const before = new Date(Date.now() - 30 * 86_400_000);
       expect(await repository.pruneDeliveries(before, 2)).toBe(2);
-      const left = async () => (await db.query('SELECT delivery_id FROM trigger_delivery WHERE trigger_id = $1 ORDER BY delivery_id', [trigger])).map((r: { delivery_id: string }) => r.delivery_id);
+      const left = async () =>
+        (await db.query('SELECT delivery_id FROM trigger_delivery WHERE trigger_id = $1 ORDER BY delivery_id', [trigger])).map(
+          (r: { delivery_id: string }) => r.delivery_id,
+        );
       expect(await left()).toEqual(['d2', 'd3', 'd4']);
       expect(await repository.pruneDeliveries(before, 2)).toBe(2);
       expect(await repository.pruneDeliveries(before, 2)).toBe(0);
@@ -238,7 +403,10 @@ describe('triggers', () => {
     for (const [body, field] of malformed) {
       const response = await tenant.post('/v1/triggers', body).expect(400);
       expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
-      expect(response.body.errors.map((e: { path: string }) => e.path), JSON.stringify(body)).toContain(field);
+      expect(
+        response.body.errors.map((e: { path: string }) => e.path),
+        JSON.stringify(body),
+      ).toContain(field);
     }
     const trigger = (await tenant.post('/v1/triggers', { type: 'webhook', pipeline: target }).expect(201)).body.id;
     await tenant.get(`/v1/triggers/${trigger}/deliveries?cursor=nonsense`).expect(400);

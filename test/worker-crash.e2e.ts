@@ -41,13 +41,16 @@ describe('worker crash', () => {
       }),
     );
     // Started through this test's API, so the workflow goes to this test's task queue.
-    const started = await request(stack.baseUrl).post(`/v1/pipelines/${name}/runs`).set('authorization', `Bearer ${stack.tenant.apiKey}`).send({});
+    const started = await request(stack.baseUrl)
+      .post(`/v1/pipelines/${name}/runs`)
+      .set('authorization', `Bearer ${stack.tenant.apiKey}`)
+      .send({});
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     const id: string = started.body.id;
 
     const first = stack.processes.find((p) => p.child.exitCode === null && p.child.signalCode === null && p !== stack.processes[0])!;
     await waitForRun(stack.tenant, id, (r) => stepOf(r, 'b').status === 'running', 30_000);
-    const runners = stepRunnerPids(first.child.pid!);
+    const runners = stepRunnerPids(first.child.pid);
     runners.forEach((pid) => stack.strayRunners.add(pid));
     expect(runners.length, 'the first worker runs its steps in step-runner children').toBeGreaterThan(0);
 
@@ -79,7 +82,9 @@ describe('worker crash', () => {
     const events: EventView[] = [];
     let after: string | null = '0';
     while (after !== null) {
-      const page: { body: { items: EventView[]; nextCursor: string | null } } = await stack.tenant.get(`/v1/runs/${id}/events?limit=5&after=${after}`).expect(200);
+      const page: { body: { items: EventView[]; nextCursor: string | null } } = await stack.tenant
+        .get(`/v1/runs/${id}/events?limit=5&after=${after}`)
+        .expect(200);
       events.push(...page.body.items);
       after = page.body.nextCursor;
     }
@@ -90,12 +95,15 @@ describe('worker crash', () => {
     expect(run.status, JSON.stringify(run)).toBe('succeeded');
     const lastAttemptOfB = attemptsOfB[attemptsOfB.length - 1];
     expect(run.steps.map((s) => [s.id, s.status, s.attempt])).toEqual([
-      ['a', 'succeeded', 1], ['b', 'succeeded', lastAttemptOfB], ['c', 'succeeded', 1], ['d', 'succeeded', 1],
+      ['a', 'succeeded', 1],
+      ['b', 'succeeded', lastAttemptOfB],
+      ['c', 'succeeded', 1],
+      ['d', 'succeeded', 1],
     ]);
     expect(stepOf(run, 'd').outputs).toEqual({ step: 'd' });
     const ofType = (type: string, stepId: string) => events.filter((e) => e.type === type && e.stepId === stepId);
     for (const stepId of ['a', 'b', 'c', 'd']) expect(ofType('step.succeeded', stepId), `step.succeeded of ${stepId}`).toHaveLength(1);
-    expect(ofType('step.succeeded', 'b')[0]!.attempt).toBe(lastAttemptOfB);
+    expect(ofType('step.succeeded', 'b')[0].attempt).toBe(lastAttemptOfB);
     // a ran once, before the interruption; the new worker replayed the workflow without re-running it.
     expect(ofType('step.started', 'a')).toHaveLength(1);
     expect(ofType('step.started', 'b').map((e) => e.attempt)).toEqual(attemptsOfB);
@@ -107,23 +115,34 @@ describe('worker crash', () => {
     await db.connect();
     try {
       const keys = await db.query<{ total: number; distinct_keys: number }>(
-        'SELECT count(*)::int AS total, count(DISTINCT key)::int AS distinct_keys FROM run_event WHERE run_id = $1', [id],
+        'SELECT count(*)::int AS total, count(DISTINCT key)::int AS distinct_keys FROM run_event WHERE run_id = $1',
+        [id],
       );
-      expect(keys.rows[0]!.total).toBe(keys.rows[0]!.distinct_keys);
-      expect(keys.rows[0]!.total).toBe(events.length);
+      expect(keys.rows[0].total).toBe(keys.rows[0].distinct_keys);
+      expect(keys.rows[0].total).toBe(events.length);
       const succeeded = await db.query<{ step_id: string; n: number }>(
-        `SELECT step_id, count(*)::int AS n FROM run_event WHERE run_id = $1 AND type = 'step.succeeded' GROUP BY step_id ORDER BY step_id`, [id],
+        `SELECT step_id, count(*)::int AS n FROM run_event WHERE run_id = $1 AND type = 'step.succeeded' GROUP BY step_id ORDER BY step_id`,
+        [id],
       );
-      expect(succeeded.rows).toEqual([{ step_id: 'a', n: 1 }, { step_id: 'b', n: 1 }, { step_id: 'c', n: 1 }, { step_id: 'd', n: 1 }]);
+      expect(succeeded.rows).toEqual([
+        { step_id: 'a', n: 1 },
+        { step_id: 'b', n: 1 },
+        { step_id: 'c', n: 1 },
+        { step_id: 'd', n: 1 },
+      ]);
     } finally {
       await db.end();
     }
   }
 
-  it('finishes a run on a new worker after the first one is killed mid-step, running each step to success once', { timeout: 150_000 }, async () => {
-    const { id, run, events } = await interruptedRun('kill');
-    await expectEachStepSucceededOnce(id, run, events);
-  });
+  it(
+    'finishes a run on a new worker after the first one is killed mid-step, running each step to success once',
+    { timeout: 150_000 },
+    async () => {
+      const { id, run, events } = await interruptedRun('kill');
+      await expectEachStepSucceededOnce(id, run, events);
+    },
+  );
 
   it('records one success per step when a frozen worker resumes after its step was retried elsewhere', { timeout: 180_000 }, async () => {
     const { id, run, events } = await interruptedRun('freeze');
@@ -132,36 +151,56 @@ describe('worker crash', () => {
     await expectEachStepSucceededOnce(id, run, events, attemptsOfB);
   });
 
-  it('finishes a fan-out on a new worker after the first one is killed mid-way, each item succeeding once, in order', { timeout: 150_000 }, async () => {
-    const name = uniqueName('crash-fan');
-    await savePipeline(stack.tenant, newPipeline(name, { fan: { uses: 'core/sleep@^1', forEach: '${{ [1..16] }}', maxParallel: 4, with: { ms: 700 } } }));
-    const started = await request(stack.baseUrl).post(`/v1/pipelines/${name}/runs`).set('authorization', `Bearer ${stack.tenant.apiKey}`).send({});
-    expect(started.status, JSON.stringify(started.body)).toBe(202);
-    const id: string = started.body.id;
-    const first = stack.processes.find((p) => p.child.exitCode === null && p.child.signalCode === null && p !== stack.processes[0])!;
-    const midway = await waitForRun(stack.tenant, id, (r) => (stepOf(r, 'fan').items?.succeeded ?? 0) >= 4, 30_000);
-    expect(midway.status).toBe('running');
-    stepRunnerPids(first.child.pid!).forEach((pid) => stack.strayRunners.add(pid));
-    expect(await first.stop('SIGKILL')).toBeNull();
-    stack.processes.push(spawnBaton('worker', stack.env));
-
-    const run = await waitForRun(stack.tenant, id, undefined, 90_000);
-    expect(run.status, JSON.stringify(run)).toBe('succeeded');
-    expect(stepOf(run, 'fan')).toMatchObject({ outputs: Array(16).fill({ sleptMs: 700 }), items: { total: 16, succeeded: 16, failed: 0 } });
-    const db = new pg.Client({ connectionString: inject('databaseUrl') });
-    await db.connect();
-    try {
-      const items = await db.query<{ item: number; n: number }>(
-        `SELECT (data->>'item')::int AS item, count(*)::int AS n FROM run_event WHERE run_id = $1 AND type = 'step.item_succeeded' GROUP BY 1 ORDER BY 1`, [id],
+  it(
+    'finishes a fan-out on a new worker after the first one is killed mid-way, each item succeeding once, in order',
+    { timeout: 150_000 },
+    async () => {
+      const name = uniqueName('crash-fan');
+      await savePipeline(
+        stack.tenant,
+        newPipeline(name, { fan: { uses: 'core/sleep@^1', forEach: '${{ [1..16] }}', maxParallel: 4, with: { ms: 700 } } }),
       );
-      expect(items.rows).toEqual(Array.from({ length: 16 }, (_, item) => ({ item, n: 1 })));
-      const keys = await db.query<{ total: number; distinct_keys: number }>('SELECT count(*)::int AS total, count(DISTINCT key)::int AS distinct_keys FROM run_event WHERE run_id = $1', [id]);
-      expect(keys.rows[0]!.total).toBe(keys.rows[0]!.distinct_keys);
-      // Items that were running when the worker died ran again; no item ran more than twice.
-      const starts = await db.query<{ max: number }>(`SELECT max((data->>'attempt')::int)::int AS max FROM run_event WHERE run_id = $1 AND type = 'step.started'`, [id]);
-      expect(starts.rows[0]!.max).toBeLessThanOrEqual(2);
-    } finally {
-      await db.end();
-    }
-  });
+      const started = await request(stack.baseUrl)
+        .post(`/v1/pipelines/${name}/runs`)
+        .set('authorization', `Bearer ${stack.tenant.apiKey}`)
+        .send({});
+      expect(started.status, JSON.stringify(started.body)).toBe(202);
+      const id: string = started.body.id;
+      const first = stack.processes.find((p) => p.child.exitCode === null && p.child.signalCode === null && p !== stack.processes[0])!;
+      const midway = await waitForRun(stack.tenant, id, (r) => (stepOf(r, 'fan').items?.succeeded ?? 0) >= 4, 30_000);
+      expect(midway.status).toBe('running');
+      stepRunnerPids(first.child.pid).forEach((pid) => stack.strayRunners.add(pid));
+      expect(await first.stop('SIGKILL')).toBeNull();
+      stack.processes.push(spawnBaton('worker', stack.env));
+
+      const run = await waitForRun(stack.tenant, id, undefined, 90_000);
+      expect(run.status, JSON.stringify(run)).toBe('succeeded');
+      expect(stepOf(run, 'fan')).toMatchObject({
+        outputs: Array(16).fill({ sleptMs: 700 }),
+        items: { total: 16, succeeded: 16, failed: 0 },
+      });
+      const db = new pg.Client({ connectionString: inject('databaseUrl') });
+      await db.connect();
+      try {
+        const items = await db.query<{ item: number; n: number }>(
+          `SELECT (data->>'item')::int AS item, count(*)::int AS n FROM run_event WHERE run_id = $1 AND type = 'step.item_succeeded' GROUP BY 1 ORDER BY 1`,
+          [id],
+        );
+        expect(items.rows).toEqual(Array.from({ length: 16 }, (_, item) => ({ item, n: 1 })));
+        const keys = await db.query<{ total: number; distinct_keys: number }>(
+          'SELECT count(*)::int AS total, count(DISTINCT key)::int AS distinct_keys FROM run_event WHERE run_id = $1',
+          [id],
+        );
+        expect(keys.rows[0].total).toBe(keys.rows[0].distinct_keys);
+        // Items that were running when the worker died ran again; no item ran more than twice.
+        const starts = await db.query<{ max: number }>(
+          `SELECT max((data->>'attempt')::int)::int AS max FROM run_event WHERE run_id = $1 AND type = 'step.started'`,
+          [id],
+        );
+        expect(starts.rows[0].max).toBeLessThanOrEqual(2);
+      } finally {
+        await db.end();
+      }
+    },
+  );
 });

@@ -1,5 +1,8 @@
 import {
-  makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, type OpenTelemetrySinks,
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  type OpenTelemetrySinks,
 } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, InjectedSinks, WorkerOptions } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +15,18 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [fileURLToPath(new URL('./workflows/
  * Activities continue the workflow's trace; spans made inside workflows reach this process's
  * exporter through a sink. Without tracing, the workflows' spans are dropped at the sink.
  */
-export function tracingWorkerOptions(tracing: Tracing | undefined): Pick<WorkerOptions, 'sinks'> & { activityInterceptors: ActivityInterceptorsFactory[] } {
-  if (!tracing) return { sinks: { exporter: { export: { fn: () => undefined } } } satisfies InjectedSinks<OpenTelemetrySinks>, activityInterceptors: [] };
+export function tracingWorkerOptions(
+  tracing: Tracing | undefined,
+): Pick<WorkerOptions, 'sinks'> & { activityInterceptors: ActivityInterceptorsFactory[] } {
+  if (!tracing)
+    return {
+      sinks: { exporter: { export: { fn: () => undefined } } } satisfies InjectedSinks<OpenTelemetrySinks>,
+      activityInterceptors: [],
+    };
   return {
     sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } satisfies InjectedSinks<OpenTelemetrySinks>,
-    activityInterceptors: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+    activityInterceptors: [
+      (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }),
+    ],
   };
 }

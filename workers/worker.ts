@@ -39,12 +39,14 @@ export interface RunningWorker {
   /** Resolves when the worker has stopped. */
   done: Promise<void>;
   /** Stops polling, waits for running steps up to WORKER_DRAIN_TIMEOUT, then closes everything. */
-  shutdown(): Promise<void>;
+  shutdown: () => Promise<void>;
 }
 
 async function workflowSource(): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
   if (existsSync(WORKFLOW_BUNDLE_PATH)) return { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } };
-  return { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES }) };
+  return {
+    workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES }),
+  };
 }
 
 let runtimeInstalled = false;
@@ -73,11 +75,18 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
   // The sandbox uid must be able to traverse to the bundles; the folders above are the operator's.
   await mkdir(config.pluginCacheDir, { recursive: true, mode: 0o755 });
   const artifacts = config.ARTIFACTS_S3_BUCKET
-    ? new S3ArtifactStore({ bucket: config.ARTIFACTS_S3_BUCKET, endpoint: config.ARTIFACTS_S3_ENDPOINT, region: config.ARTIFACTS_S3_REGION, prefix: config.ARTIFACTS_S3_PREFIX })
+    ? new S3ArtifactStore({
+        bucket: config.ARTIFACTS_S3_BUCKET,
+        endpoint: config.ARTIFACTS_S3_ENDPOINT,
+        region: config.ARTIFACTS_S3_REGION,
+        prefix: config.ARTIFACTS_S3_PREFIX,
+      })
     : new LocalArtifactStore(config.artifactsDir);
   const installation = installationEndpoints(config);
   const sandbox = new StepSandbox({
-    memoryMb: config.STEP_MEMORY_MB, maxIdlePerKey: warm, maxIdleTotal: warm,
+    memoryMb: config.STEP_MEMORY_MB,
+    maxIdlePerKey: warm,
+    maxIdleTotal: warm,
     broker: new EgressBroker({ allowCidrs: config.EGRESS_ALLOW_CIDRS, installation }),
     relayPolicy: new AddressPolicy({ allowCidrs: config.SANDBOX_ALLOW_CIDRS, installation }),
     artifacts,
@@ -130,7 +139,9 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
     const since = drainingSince() ?? stoppingSince ?? (worker.getState() === 'RUNNING' ? undefined : new Date());
     return since ? { status: 'draining', since: since.toISOString(), sandbox: posture } : { status: 'ok', sandbox: posture };
   };
-  const metricsServer = config.WORKER_METRICS_PORT ? await serveMetrics(metrics, config.WORKER_METRICS_PORT, config.METRICS_HOST, readiness) : undefined;
+  const metricsServer = config.WORKER_METRICS_PORT
+    ? await serveMetrics(metrics, config.WORKER_METRICS_PORT, config.METRICS_HOST, readiness)
+    : undefined;
   if (metricsServer) logger.info(`Worker metrics on http://${config.METRICS_HOST}:${metricsServer.port}/metrics`);
   // Temporal's runtime also stops its workers on SIGTERM/SIGINT (its shutdown hook): either way,
   // run() resolves only once the running steps ended, so the sandbox below is closed after them.

@@ -24,7 +24,10 @@ export class AccessStateCache extends AccessState {
   private readonly roles = new Map<string, Entry<Role | null>>();
   private readonly passwordStamps = new Map<string, Entry<number | null>>();
 
-  constructor(private readonly accounts: AccountsRepository, private readonly members: MembersRepository) {
+  constructor(
+    private readonly accounts: AccountsRepository,
+    private readonly members: MembersRepository,
+  ) {
     super();
   }
 

@@ -43,12 +43,17 @@ export const ACCOUNT_PAGE_HEADERS = {
 
 const FORMS: Record<AccountPage, { title: string; fields: string; button: string }> = {
   verify: { title: 'Confirm your e-mail address', fields: '', button: 'Confirm my address' },
-  reset: { title: 'Choose a new password', fields: '<label>New password <input name="password" type="password" minlength="10" autocomplete="new-password" required></label>', button: 'Set the password' },
+  reset: {
+    title: 'Choose a new password',
+    fields: '<label>New password <input name="password" type="password" minlength="10" autocomplete="new-password" required></label>',
+    button: 'Set the password',
+  },
   invitation: {
     title: 'Accept the invitation',
-    fields: '<p>New to Baton: choose a password. With a Baton account for the invited address: its e-mail and password.</p>'
-      + '<label>E-mail (existing account) <input name="email" type="email" autocomplete="username"></label>'
-      + '<label>Password <input name="password" type="password" minlength="10" autocomplete="current-password" required></label>',
+    fields:
+      '<p>New to Baton: choose a password. With a Baton account for the invited address: its e-mail and password.</p>' +
+      '<label>E-mail (existing account) <input name="email" type="email" autocomplete="username"></label>' +
+      '<label>Password <input name="password" type="password" minlength="10" autocomplete="current-password" required></label>',
     button: 'Accept',
   },
 };

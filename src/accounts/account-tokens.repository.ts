@@ -18,10 +18,14 @@ export class AccountTokensRepository {
   constructor(private readonly db: DataSource) {}
 
   async insert(token: NewAccountToken, tx: EntityManager | DataSource = this.db): Promise<void> {
-    await tx.query(
-      'INSERT INTO account_token (id, user_id, purpose, email, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [token.id, token.userId, token.purpose, token.email, token.tokenHash, token.expiresAt],
-    );
+    await tx.query('INSERT INTO account_token (id, user_id, purpose, email, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+      token.id,
+      token.userId,
+      token.purpose,
+      token.email,
+      token.tokenHash,
+      token.expiresAt,
+    ]);
   }
 
   /** Uses the token, once: null when unknown, used, expired, or sent to an address the account no longer has. */

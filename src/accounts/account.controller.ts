@@ -11,7 +11,10 @@ import { PasswordsService } from './passwords.service.js';
 @ApiTags('accounts')
 @Controller('v1/account')
 export class AccountController {
-  constructor(private readonly emailProof: EmailProofService, private readonly passwords: PasswordsService) {}
+  constructor(
+    private readonly emailProof: EmailProofService,
+    private readonly passwords: PasswordsService,
+  ) {}
 
   /** The token from the mailed link; the address is verified. `{ user }`. */
   @Post('verify')

@@ -21,10 +21,25 @@ import { MailModule } from '../mail/mail.module.js';
 
 @Module({
   imports: [MailModule],
-  controllers: [AccountsController, AccountController, AccountPagesController, ApiKeysController, AdminTenantsController, MembersController],
+  controllers: [
+    AccountsController,
+    AccountController,
+    AccountPagesController,
+    ApiKeysController,
+    AdminTenantsController,
+    MembersController,
+  ],
   providers: [
-    AccountsRepository, AccountsService, ApiKeysRepository, ApiKeysService, AccessStateCache, MembersRepository, MembersService,
-    AccountTokensRepository, EmailProofService, PasswordsService,
+    AccountsRepository,
+    AccountsService,
+    ApiKeysRepository,
+    ApiKeysService,
+    AccessStateCache,
+    MembersRepository,
+    MembersService,
+    AccountTokensRepository,
+    EmailProofService,
+    PasswordsService,
     { provide: ApiKeyVerifier, useExisting: ApiKeysService },
     { provide: AccessState, useExisting: AccessStateCache },
   ],

@@ -53,7 +53,7 @@ export class AccountsRepository {
         WHERE id = $1 RETURNING password_changed_at AS "changedAt"`,
       [userId, passwordHash],
     );
-    return rows[0]!.changedAt;
+    return rows[0].changedAt;
   }
 
   /** The same password at today's cost; sessions live on. Only if no reset or change came first. */
@@ -63,7 +63,10 @@ export class AccountsRepository {
 
   /** When the password last changed, in ms (0: never); null for an unknown user. */
   async passwordStamp(userId: string): Promise<number | null> {
-    const rows: Array<{ changedAt: Date | null }> = await this.db.query('SELECT password_changed_at AS "changedAt" FROM user_account WHERE id = $1', [userId]);
+    const rows: Array<{ changedAt: Date | null }> = await this.db.query(
+      'SELECT password_changed_at AS "changedAt" FROM user_account WHERE id = $1',
+      [userId],
+    );
     return rows[0] ? (rows[0].changedAt?.getTime() ?? 0) : null;
   }
 
@@ -83,7 +86,11 @@ export class AccountsRepository {
   listTenants(limit: number, after?: KeysetCursor): Promise<TenantEntity[]> {
     const query = this.db.getRepository(TenantEntity).createQueryBuilder('t');
     if (after) query.where('(t.created_at, t.id) < (:createdAt, :id)', after);
-    return query.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').limit(limit + 1).getMany();
+    return query
+      .orderBy('t.created_at', 'DESC')
+      .addOrderBy('t.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
   }
 
   async setTenantStatus(tenantId: string, status: TenantEntity['status']): Promise<TenantEntity | null> {

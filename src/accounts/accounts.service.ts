@@ -23,7 +23,8 @@ function pickMembership(memberships: MembershipView[], tenant: string | undefine
     return memberships[0];
   }
   const matches = memberships.filter((m) => m.tenant.id === tenant || m.tenant.name === tenant);
-  if (matches.length > 1) throw new AccountsError('tenant_ambiguous', 'You belong to several tenants with this name; pass `tenant` as an id');
+  if (matches.length > 1)
+    throw new AccountsError('tenant_ambiguous', 'You belong to several tenants with this name; pass `tenant` as an id');
   if (!matches[0]) throw new AccountsError('invalid_credentials', 'Email or password is wrong');
   return matches[0];
 }
@@ -78,7 +79,8 @@ export class AccountsService {
     const passwordOk = await verifyPassword(body.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !passwordOk) throw new AccountsError('invalid_credentials', 'Email or password is wrong');
     const chosen = pickMembership(await this.accounts.findMembershipsOfUser(user.id), body.tenant);
-    if (needsRehash(user.passwordHash)) await this.accounts.replacePasswordHash(user.id, user.passwordHash, await hashPassword(body.password));
+    if (needsRehash(user.passwordHash))
+      await this.accounts.replacePasswordHash(user.id, user.passwordHash, await hashPassword(body.password));
     return this.issueToken({ sub: user.id, tid: chosen.tenant.id, role: chosen.role, pv: user.passwordChangedAt?.getTime() ?? 0 });
   }
 

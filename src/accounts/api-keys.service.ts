@@ -10,10 +10,13 @@ import { ApiKeysRepository } from './api-keys.repository.js';
 import type { CreateApiKeyBody } from './dto/accounts.dto.js';
 import type { ApiKeyEntity } from './entities/api-key.entity.js';
 
-
 export const toApiKeyResponse = (k: ApiKeyEntity) => ({
-  id: k.id, name: k.name, role: k.role, prefix: k.prefix,
-  createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+  id: k.id,
+  name: k.name,
+  role: k.role,
+  prefix: k.prefix,
+  createdAt: k.createdAt.toISOString(),
+  lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
 });
 
 @Injectable()
@@ -23,11 +26,17 @@ export class ApiKeysService extends ApiKeyVerifier {
   }
 
   async create(principal: Principal, body: CreateApiKeyBody) {
-    if (!roleSatisfies(principal.role, body.role)) throw new AccountsError('role_not_grantable', `You cannot create a key with role ${body.role}, which is above your own`);
+    if (!roleSatisfies(principal.role, body.role))
+      throw new AccountsError('role_not_grantable', `You cannot create a key with role ${body.role}, which is above your own`);
     const key = newSecretToken(API_KEY_PREFIX);
     const saved = await this.keys.insert({
-      id: randomUUID(), tenantId: principal.tenantId, name: body.name, role: body.role,
-      prefix: key.slice(0, 10), keyHash: hashSecretToken(key), createdBy: principal.userId ?? null,
+      id: randomUUID(),
+      tenantId: principal.tenantId,
+      name: body.name,
+      role: body.role,
+      prefix: key.slice(0, 10),
+      keyHash: hashSecretToken(key),
+      createdBy: principal.userId ?? null,
     });
     return { ...toApiKeyResponse(saved), key };
   }

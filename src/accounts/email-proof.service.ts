@@ -13,7 +13,6 @@ import type { UserAccountEntity } from './entities/user-account.entity.js';
 
 const VERIFICATION_TTL_HOURS = 48;
 
-
 /** Proving an account's address: a one-time link mailed to it. */
 @Injectable()
 export class EmailProofService {
@@ -29,17 +28,27 @@ export class EmailProofService {
   /** Queues the verification mail in `tx` (the account's creation); returns the mail to dispatch after the commit. */
   async queueVerification(user: Pick<UserAccountEntity, 'id' | 'email'>, tx: EntityManager): Promise<string> {
     const token = newSecretToken('bv_');
-    await this.tokens.insert({
-      id: randomUUID(), userId: user.id, purpose: 'verify_email', email: user.email, tokenHash: hashSecretToken(token),
-      expiresAt: new Date(Date.now() + VERIFICATION_TTL_HOURS * 3_600_000),
-    }, tx);
+    await this.tokens.insert(
+      {
+        id: randomUUID(),
+        userId: user.id,
+        purpose: 'verify_email',
+        email: user.email,
+        tokenHash: hashSecretToken(token),
+        expiresAt: new Date(Date.now() + VERIFICATION_TTL_HOURS * 3_600_000),
+      },
+      tx,
+    );
     return this.mail.queue(verificationMail(this.config.publicUrl, user.email, token, VERIFICATION_TTL_HOURS), tx);
   }
 
   async verify(token: string) {
     const user = await this.users.transaction(async (tx) => {
       const used = await this.tokens.consume('verify_email', hashSecretToken(token), tx);
-      if (!used) throw new AccountsError('token_invalid', 'This link does not exist, was used already, or has expired; ask for a new one', [{ path: 'token', message: 'Unknown, used or expired' }]);
+      if (!used)
+        throw new AccountsError('token_invalid', 'This link does not exist, was used already, or has expired; ask for a new one', [
+          { path: 'token', message: 'Unknown, used or expired' },
+        ]);
       await this.users.markEmailVerified(used.userId, tx);
       return (await this.users.findUserById(used.userId, tx))!;
     });

@@ -24,7 +24,11 @@ export class MembersController {
   /** 201 `{ invitation, token }`, whether the address has an account or not: the token is shown once, and mailed. */
   @Post('members')
   @Roles('admin')
-  async add(@CurrentPrincipal() principal: Principal, @ValidBody(AddMemberBody) body: AddMemberBody, @Res({ passthrough: true }) reply: FastifyReply) {
+  async add(
+    @CurrentPrincipal() principal: Principal,
+    @ValidBody(AddMemberBody) body: AddMemberBody,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const added = await this.members.add(principal, body);
     reply.status(201);
     return added;
@@ -33,7 +37,11 @@ export class MembersController {
   /** Never the last owner; nobody changes a member above them or grants a role above their own. Takes effect within seconds. */
   @Patch('members/:userId')
   @Roles('admin')
-  change(@CurrentPrincipal() principal: Principal, @ValidParam('userId', userIdParam) userId: string, @ValidBody(ChangeMemberBody) body: ChangeMemberBody) {
+  change(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('userId', userIdParam) userId: string,
+    @ValidBody(ChangeMemberBody) body: ChangeMemberBody,
+  ) {
     return this.members.change(principal, userId, body);
   }
 

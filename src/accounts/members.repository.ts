@@ -25,22 +25,34 @@ export class MembersRepository {
   constructor(private readonly db: DataSource) {}
 
   list(tenantId: string): Promise<MemberRow[]> {
-    return this.db.query(`SELECT ${MEMBER_COLUMNS} FROM membership m JOIN user_account u ON u.id = m.user_id WHERE m.tenant_id = $1 ORDER BY m.created_at, m.user_id`, [tenantId]);
+    return this.db.query(
+      `SELECT ${MEMBER_COLUMNS} FROM membership m JOIN user_account u ON u.id = m.user_id WHERE m.tenant_id = $1 ORDER BY m.created_at, m.user_id`,
+      [tenantId],
+    );
   }
 
   async find(tenantId: string, userId: string, tx: EntityManager | DataSource = this.db): Promise<MemberRow | null> {
-    const rows: MemberRow[] = await tx.query(`SELECT ${MEMBER_COLUMNS} FROM membership m JOIN user_account u ON u.id = m.user_id WHERE m.tenant_id = $1 AND m.user_id = $2`, [tenantId, userId]);
+    const rows: MemberRow[] = await tx.query(
+      `SELECT ${MEMBER_COLUMNS} FROM membership m JOIN user_account u ON u.id = m.user_id WHERE m.tenant_id = $1 AND m.user_id = $2`,
+      [tenantId, userId],
+    );
     return rows[0] ?? null;
   }
 
   async role(tenantId: string, userId: string): Promise<Role | null> {
-    const rows: Array<{ role: Role }> = await this.db.query('SELECT role FROM membership WHERE tenant_id = $1 AND user_id = $2', [tenantId, userId]);
+    const rows: Array<{ role: Role }> = await this.db.query('SELECT role FROM membership WHERE tenant_id = $1 AND user_id = $2', [
+      tenantId,
+      userId,
+    ]);
     return rows[0]?.role ?? null;
   }
 
   /** False when the user is a member already. */
   async add(tenantId: string, userId: string, role: Role, tx: EntityManager | DataSource = this.db): Promise<boolean> {
-    const rows = await tx.query('INSERT INTO membership (tenant_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING user_id', [tenantId, userId, role]);
+    const rows = await tx.query(
+      'INSERT INTO membership (tenant_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING user_id',
+      [tenantId, userId, role],
+    );
     return rows.length === 1;
   }
 
@@ -56,8 +68,10 @@ export class MembersRepository {
   }
 
   async ownerCount(tenantId: string, tx: EntityManager): Promise<number> {
-    const rows: Array<{ n: number }> = await tx.query(`SELECT count(*)::int AS n FROM membership WHERE tenant_id = $1 AND role = 'owner'`, [tenantId]);
-    return rows[0]!.n;
+    const rows: Array<{ n: number }> = await tx.query(`SELECT count(*)::int AS n FROM membership WHERE tenant_id = $1 AND role = 'owner'`, [
+      tenantId,
+    ]);
+    return rows[0].n;
   }
 
   async setRole(tenantId: string, userId: string, role: Role, tx: EntityManager): Promise<void> {
@@ -69,14 +83,28 @@ export class MembersRepository {
   }
 
   async findByEmail(tenantId: string, email: string): Promise<MemberRow | null> {
-    const rows: MemberRow[] = await this.db.query(`SELECT ${MEMBER_COLUMNS} FROM membership m JOIN user_account u ON u.id = m.user_id WHERE m.tenant_id = $1 AND u.email = $2`, [tenantId, email]);
+    const rows: MemberRow[] = await this.db.query(
+      `SELECT ${MEMBER_COLUMNS} FROM membership m JOIN user_account u ON u.id = m.user_id WHERE m.tenant_id = $1 AND u.email = $2`,
+      [tenantId, email],
+    );
     return rows[0] ?? null;
   }
 
-  async invite(invitation: { id: string; tenantId: string; email: string; role: Role; tokenHash: string; createdBy: string | null; expiresAt: Date }, tx: EntityManager): Promise<void> {
+  async invite(
+    invitation: { id: string; tenantId: string; email: string; role: Role; tokenHash: string; createdBy: string | null; expiresAt: Date },
+    tx: EntityManager,
+  ): Promise<void> {
     await tx.query(
       'INSERT INTO invitation (id, tenant_id, email, role, token_hash, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [invitation.id, invitation.tenantId, invitation.email, invitation.role, invitation.tokenHash, invitation.createdBy, invitation.expiresAt],
+      [
+        invitation.id,
+        invitation.tenantId,
+        invitation.email,
+        invitation.role,
+        invitation.tokenHash,
+        invitation.createdBy,
+        invitation.expiresAt,
+      ],
     );
   }
 
@@ -92,7 +120,10 @@ export class MembersRepository {
 
   /** The open invitations a member issued in the tenant end with their membership. */
   async revokeInvitationsBy(tenantId: string, userId: string, tx: EntityManager): Promise<void> {
-    await tx.query('UPDATE invitation SET revoked_at = now() WHERE tenant_id = $1 AND created_by = $2 AND accepted_at IS NULL AND revoked_at IS NULL', [tenantId, userId]);
+    await tx.query(
+      'UPDATE invitation SET revoked_at = now() WHERE tenant_id = $1 AND created_by = $2 AND accepted_at IS NULL AND revoked_at IS NULL',
+      [tenantId, userId],
+    );
   }
 
   transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {

@@ -42,16 +42,32 @@ export class MembersService {
   async add(principal: Principal, body: AddMemberBody) {
     this.assertGrantable(principal, body.role);
     const member = await this.members.findByEmail(principal.tenantId, body.email);
-    if (member) throw new AccountsError('already_member', `${body.email} is a member already; change the role with PATCH /v1/members/${member.userId}`);
+    if (member)
+      throw new AccountsError(
+        'already_member',
+        `${body.email} is a member already; change the role with PATCH /v1/members/${member.userId}`,
+      );
     const tenant = (await this.users.findTenant(principal.tenantId))!;
     const token = newSecretToken('bi_');
     const invitation = {
-      id: randomUUID(), tenantId: principal.tenantId, email: body.email, role: body.role, tokenHash: hashSecretToken(token),
-      createdBy: principal.userId ?? null, expiresAt: new Date(Date.now() + INVITATION_TTL_DAYS * 86_400_000),
+      id: randomUUID(),
+      tenantId: principal.tenantId,
+      email: body.email,
+      role: body.role,
+      tokenHash: hashSecretToken(token),
+      createdBy: principal.userId ?? null,
+      expiresAt: new Date(Date.now() + INVITATION_TTL_DAYS * 86_400_000),
     };
     const mailId = await this.members.transaction(async (tx) => {
       await this.members.invite(invitation, tx);
-      return this.mail.queue(invitationMail(this.config.publicUrl, body.email, token, { tenantName: tenant.name, role: body.role, validDays: INVITATION_TTL_DAYS }), tx);
+      return this.mail.queue(
+        invitationMail(this.config.publicUrl, body.email, token, {
+          tenantName: tenant.name,
+          role: body.role,
+          validDays: INVITATION_TTL_DAYS,
+        }),
+        tx,
+      );
     });
     this.mail.dispatch(mailId);
     return { invitation: { id: invitation.id, email: body.email, role: body.role, expiresAt: invitation.expiresAt.toISOString() }, token };
@@ -97,19 +113,37 @@ export class MembersService {
     const passwordHash = body.password ? await hashPassword(body.password) : undefined;
     return this.members.transaction(async (tx) => {
       const invitation = await this.members.acceptInvitation(hashSecretToken(body.token), tx);
-      if (!invitation) throw new AccountsError('invitation_invalid', 'This invitation does not exist, was used already, was withdrawn, or has expired');
+      if (!invitation)
+        throw new AccountsError('invitation_invalid', 'This invitation does not exist, was used already, was withdrawn, or has expired');
       const joined = { tenantId: invitation.tenantId, role: invitation.role };
       const account = await this.users.findUserByEmail(invitation.email, tx);
       if (account) {
-        if (principal?.kind !== 'user') throw new AccountsError('sign_in_required', `${invitation.email} has a Baton account: sign in as it, then accept with this token`);
-        if (principal.userId !== account.id) throw new AccountsError('invitation_not_yours', `This invitation is for ${invitation.email}, not for the account you are signed in as`);
-        if (!account.emailVerifiedAt) throw new AccountsError('email_unverified', 'Confirm your e-mail address first (the link mailed at sign-up, or POST /v1/account/verify/resend)');
-        if (!(await this.members.add(invitation.tenantId, account.id, invitation.role, tx))) throw new AccountsError('already_member', 'You are a member of this tenant already');
+        if (principal?.kind !== 'user')
+          throw new AccountsError(
+            'sign_in_required',
+            `${invitation.email} has a Baton account: sign in as it, then accept with this token`,
+          );
+        if (principal.userId !== account.id)
+          throw new AccountsError(
+            'invitation_not_yours',
+            `This invitation is for ${invitation.email}, not for the account you are signed in as`,
+          );
+        if (!account.emailVerifiedAt)
+          throw new AccountsError(
+            'email_unverified',
+            'Confirm your e-mail address first (the link mailed at sign-up, or POST /v1/account/verify/resend)',
+          );
+        if (!(await this.members.add(invitation.tenantId, account.id, invitation.role, tx)))
+          throw new AccountsError('already_member', 'You are a member of this tenant already');
         return joined;
       }
-      if (!passwordHash) throw new AccountsError('password_required', 'Choose a password (at least 10 characters) for your new account', [{ path: 'password', message: 'Required for a new account' }]);
+      if (!passwordHash)
+        throw new AccountsError('password_required', 'Choose a password (at least 10 characters) for your new account', [
+          { path: 'password', message: 'Required for a new account' },
+        ]);
       const userId = randomUUID();
-      if (!(await this.users.insertUser({ id: userId, email: invitation.email, passwordHash }, tx, true))) throw new AccountsError('invitation_invalid', 'Retry: the account was created meanwhile');
+      if (!(await this.users.insertUser({ id: userId, email: invitation.email, passwordHash }, tx, true)))
+        throw new AccountsError('invitation_invalid', 'Retry: the account was created meanwhile');
       await this.members.add(invitation.tenantId, userId, invitation.role, tx);
       return { ...joined, ...(await this.accounts.issueToken({ sub: userId, tid: invitation.tenantId, role: invitation.role, pv: 0 })) };
     });
@@ -122,6 +156,7 @@ export class MembersService {
   }
 
   private assertGrantable(principal: Principal, role: Role): void {
-    if (!roleSatisfies(principal.role, role)) throw new AccountsError('role_not_grantable', `Only an ${role} or above may grant or change the ${role} role`);
+    if (!roleSatisfies(principal.role, role))
+      throw new AccountsError('role_not_grantable', `Only an ${role} or above may grant or change the ${role} role`);
   }
 }

@@ -39,10 +39,17 @@ export class PasswordsService {
     if (!user) return;
     const token = newSecretToken('br_');
     const mailId = await this.users.transaction(async (tx) => {
-      await this.tokens.insert({
-        id: randomUUID(), userId: user.id, purpose: 'reset_password', email: user.email, tokenHash: hashSecretToken(token),
-        expiresAt: new Date(Date.now() + RESET_TTL_MINUTES * 60_000),
-      }, tx);
+      await this.tokens.insert(
+        {
+          id: randomUUID(),
+          userId: user.id,
+          purpose: 'reset_password',
+          email: user.email,
+          tokenHash: hashSecretToken(token),
+          expiresAt: new Date(Date.now() + RESET_TTL_MINUTES * 60_000),
+        },
+        tx,
+      );
       return this.mail.queue(passwordResetMail(this.config.publicUrl, user.email, token, RESET_TTL_MINUTES), tx);
     });
     this.mail.dispatch(mailId);
@@ -53,7 +60,10 @@ export class PasswordsService {
     const passwordHash = await hashPassword(body.password);
     const userId = await this.users.transaction(async (tx) => {
       const used = await this.tokens.consume('reset_password', hashSecretToken(body.token), tx);
-      if (!used) throw new AccountsError('token_invalid', 'This link does not exist, was used already, or has expired; ask for a new one', [{ path: 'token', message: 'Unknown, used or expired' }]);
+      if (!used)
+        throw new AccountsError('token_invalid', 'This link does not exist, was used already, or has expired; ask for a new one', [
+          { path: 'token', message: 'Unknown, used or expired' },
+        ]);
       await this.tokens.consumeAll(used.userId, 'reset_password', tx);
       await this.users.setPassword(used.userId, passwordHash, tx);
       await this.users.markEmailVerified(used.userId, tx);
@@ -64,10 +74,13 @@ export class PasswordsService {
 
   /** A session's own account: every other session ends; this one is replaced by the returned one. */
   async change(principal: Principal, body: ChangePasswordBody) {
-    if (principal.kind !== 'user') throw new AccountsError('session_required', 'Only a person signed in changes their password, not an API key');
+    if (principal.kind !== 'user')
+      throw new AccountsError('session_required', 'Only a person signed in changes their password, not an API key');
     const user = (await this.users.findUserById(principal.userId!))!;
     if (!(await verifyPassword(body.currentPassword, user.passwordHash))) {
-      throw new AccountsError('invalid_credentials', 'The current password is wrong', [{ path: 'currentPassword', message: 'Wrong password' }]);
+      throw new AccountsError('invalid_credentials', 'The current password is wrong', [
+        { path: 'currentPassword', message: 'Wrong password' },
+      ]);
     }
     const passwordHash = await hashPassword(body.newPassword);
     const changedAt = await this.users.transaction((tx) => this.users.setPassword(user.id, passwordHash, tx));

@@ -21,7 +21,11 @@ export class AlertDispatcher {
   constructor(
     private readonly alerts: AlertsRepository,
     private readonly sender: WebhookSender,
-    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'jwtSecret' | 'webhookSigningKey' | 'publicUrl' | 'ALERT_MAX_ATTEMPTS' | 'ALERT_RETRY_BASE' | 'ALERT_DELIVERY_TIMEOUT'>,
+    @Inject(BATON_CONFIG)
+    private readonly config: Pick<
+      RuntimeConfig,
+      'jwtSecret' | 'webhookSigningKey' | 'publicUrl' | 'ALERT_MAX_ATTEMPTS' | 'ALERT_RETRY_BASE' | 'ALERT_DELIVERY_TIMEOUT'
+    >,
   ) {
     this.retryBaseMs = parseDuration(config.ALERT_RETRY_BASE)!;
     this.timeoutMs = parseDuration(config.ALERT_DELIVERY_TIMEOUT)!;
@@ -54,15 +58,23 @@ export class AlertDispatcher {
   private async attempt(delivery: DueDelivery): Promise<void> {
     const body = JSON.stringify(alertPayload(delivery.alert, delivery.runStatus, this.config.publicUrl));
     const secret = channelSecret(signingKeyOf(this.config, delivery), delivery.channelId, delivery.secretVersion);
-    const result = await this.sender.post(delivery.url, body, signedHeaders(secret, delivery.deliveryId, delivery.alert.type, body)).catch((error: Error) => (
-      { delivered: false, statusCode: null, error: error.message, durationMs: 0 }
-    ));
-    const outcome: AttemptOutcome = result.delivered ? { status: 'delivered' }
-      : delivery.attempt >= this.config.ALERT_MAX_ATTEMPTS ? { status: 'failed' }
-      : { status: 'pending', retryInMs: retryDelayMs(delivery.attempt, this.retryBaseMs) };
-    if (outcome.status === 'failed') this.logger.warn(`Alert delivery ${delivery.deliveryId} to channel ${delivery.channelId} gave up after ${delivery.attempt} attempt(s): ${result.error}`);
+    const result = await this.sender
+      .post(delivery.url, body, signedHeaders(secret, delivery.deliveryId, delivery.alert.type, body))
+      .catch((error: Error) => ({ delivered: false, statusCode: null, error: error.message, durationMs: 0 }));
+    const outcome: AttemptOutcome = result.delivered
+      ? { status: 'delivered' }
+      : delivery.attempt >= this.config.ALERT_MAX_ATTEMPTS
+        ? { status: 'failed' }
+        : { status: 'pending', retryInMs: retryDelayMs(delivery.attempt, this.retryBaseMs) };
+    if (outcome.status === 'failed')
+      this.logger.warn(
+        `Alert delivery ${delivery.deliveryId} to channel ${delivery.channelId} gave up after ${delivery.attempt} attempt(s): ${result.error}`,
+      );
     // A channel deleted meanwhile takes its deliveries with it: nothing is left to record.
-    await this.alerts.finishAttempt(delivery.deliveryId, delivery.attempt, result, outcome)
-      .catch((error: Error) => this.logger.warn(`Alert delivery ${delivery.deliveryId}: attempt ${delivery.attempt} not recorded: ${error.message}`));
+    await this.alerts
+      .finishAttempt(delivery.deliveryId, delivery.attempt, result, outcome)
+      .catch((error: Error) =>
+        this.logger.warn(`Alert delivery ${delivery.deliveryId}: attempt ${delivery.attempt} not recorded: ${error.message}`),
+      );
   }
 }

@@ -26,10 +26,28 @@ describe('alert payloads', () => {
   });
 
   it('carries the run, its link and the step when there is one', () => {
-    const alert = { id: 'a1', tenantId: 't1', type: 'quality.failed' as const, pipeline: 'p', runId: 'r1', stepId: 'check', message: 'm', data: { x: 1 }, occurredAt: new Date(0), createdAt: new Date(0) };
+    const alert = {
+      id: 'a1',
+      tenantId: 't1',
+      type: 'quality.failed' as const,
+      pipeline: 'p',
+      runId: 'r1',
+      stepId: 'check',
+      message: 'm',
+      data: { x: 1 },
+      occurredAt: new Date(0),
+      createdAt: new Date(0),
+    };
     expect(alertPayload(alert, 'failed', 'https://baton.example')).toEqual({
-      id: 'a1', type: 'quality.failed', occurredAt: '1970-01-01T00:00:00.000Z', tenant: 't1', pipeline: 'p',
-      run: { id: 'r1', status: 'failed', url: 'https://baton.example/v1/runs/r1' }, step: 'check', message: 'm', data: { x: 1 },
+      id: 'a1',
+      type: 'quality.failed',
+      occurredAt: '1970-01-01T00:00:00.000Z',
+      tenant: 't1',
+      pipeline: 'p',
+      run: { id: 'r1', status: 'failed', url: 'https://baton.example/v1/runs/r1' },
+      step: 'check',
+      message: 'm',
+      data: { x: 1 },
     });
     expect(alertPayload({ ...alert, stepId: null }, 'failed', 'https://b')).not.toHaveProperty('step');
   });

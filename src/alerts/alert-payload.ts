@@ -29,7 +29,13 @@ export function alertPayload(alert: AlertRow, runStatus: string, publicUrl: stri
  * `X-Baton-Signature: sha256=<hex HMAC of "<delivery>.<timestamp>.<body>">`, `X-Baton-Timestamp`
  * (Unix seconds) and `X-Baton-Delivery`, the same on every attempt of a delivery so receivers can dedupe.
  */
-export function signedHeaders(secret: string, deliveryId: string, eventType: string, body: string, now = Date.now()): Record<string, string> {
+export function signedHeaders(
+  secret: string,
+  deliveryId: string,
+  eventType: string,
+  body: string,
+  now = Date.now(),
+): Record<string, string> {
   const timestamp = Math.floor(now / 1000);
   return {
     'content-type': 'application/json',

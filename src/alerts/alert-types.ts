@@ -8,7 +8,9 @@ import type { StepDomainEventType } from '../../workers/contracts/index.js';
  * - `quality.failed`: a step failed with the error code `quality_failed` (`quality/expect`);
  * - `model.drift_detected`: a step emitted that event (`ctx.emit`).
  */
-export const ALERT_TYPES = ['run.failed', 'sla.breached', 'quality.failed', 'model.drift_detected'] as const satisfies ReadonlyArray<string | StepDomainEventType>;
+export const ALERT_TYPES = ['run.failed', 'sla.breached', 'quality.failed', 'model.drift_detected'] as const satisfies ReadonlyArray<
+  `${'run' | 'sla' | 'quality'}.${string}` | StepDomainEventType
+>;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
 /** The `type` of the payload `POST /v1/notification-channels/{id}/test` sends. */

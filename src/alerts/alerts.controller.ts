@@ -45,7 +45,11 @@ export class AlertsController {
 
   @Patch('notification-channels/:id')
   @Roles('admin')
-  updateChannel(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidBody(UpdateChannelBody) body: UpdateChannelBody) {
+  updateChannel(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('id', uuidParam) id: string,
+    @ValidBody(UpdateChannelBody) body: UpdateChannelBody,
+  ) {
     return this.alerts.updateChannel(principal, id, body);
   }
 

@@ -69,7 +69,9 @@ export type AttemptOutcome = { status: 'delivered' } | { status: 'failed' } | { 
 
 const CHANNEL_COLUMNS = `id, tenant_id AS "tenantId", name, type, url, events, enabled, secret_version AS "secretVersion",
   secret_from_session_key AS "secretFromSessionKey", created_at AS "createdAt", updated_at AS "updatedAt"`;
-const ALERT_COLUMNS = (a: string) => `${a}.id, ${a}.tenant_id AS "tenantId", ${a}.type, ${a}.pipeline_name AS pipeline, ${a}.run_id AS "runId", ${a}.step_id AS "stepId",
+const ALERT_COLUMNS = (
+  a: string,
+) => `${a}.id, ${a}.tenant_id AS "tenantId", ${a}.type, ${a}.pipeline_name AS pipeline, ${a}.run_id AS "runId", ${a}.step_id AS "stepId",
   ${a}.message, ${a}.data, ${a}.occurred_at AS "occurredAt", ${a}.created_at AS "createdAt"`;
 
 /** A run past its pipeline's `sla`; asked twice below, of running and of ended runs, so that each uses its own index. */
@@ -129,7 +131,10 @@ export class AlertsRepository {
   }
 
   async findChannel(tenantId: string, id: string): Promise<ChannelRow | null> {
-    const rows: ChannelRow[] = await this.db.query(`SELECT ${CHANNEL_COLUMNS} FROM notification_channel WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    const rows: ChannelRow[] = await this.db.query(`SELECT ${CHANNEL_COLUMNS} FROM notification_channel WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      id,
+    ]);
     return rows[0] ?? null;
   }
 
@@ -141,7 +146,11 @@ export class AlertsRepository {
     );
   }
 
-  async updateChannel(tenantId: string, id: string, change: Partial<Pick<ChannelRow, 'name' | 'url' | 'events' | 'enabled'>>): Promise<ChannelRow | null> {
+  async updateChannel(
+    tenantId: string,
+    id: string,
+    change: Partial<Pick<ChannelRow, 'name' | 'url' | 'events' | 'enabled'>>,
+  ): Promise<ChannelRow | null> {
     // An UPDATE answers [rows, count].
     const [rows]: [ChannelRow[], number] = await this.db.query(
       `UPDATE notification_channel SET
@@ -153,13 +162,17 @@ export class AlertsRepository {
   }
 
   async deleteChannel(tenantId: string, id: string): Promise<boolean> {
-    const [, count]: [unknown, number] = await this.db.query('DELETE FROM notification_channel WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+    const [, count]: [unknown, number] = await this.db.query('DELETE FROM notification_channel WHERE tenant_id = $1 AND id = $2', [
+      tenantId,
+      id,
+    ]);
     return count === 1;
   }
 
   async bumpSecretVersion(tenantId: string, id: string): Promise<ChannelRow | null> {
     const [rows]: [ChannelRow[], number] = await this.db.query(
-      `UPDATE notification_channel SET secret_version = secret_version + 1, secret_from_session_key = false, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${CHANNEL_COLUMNS}`, [tenantId, id],
+      `UPDATE notification_channel SET secret_version = secret_version + 1, secret_from_session_key = false, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${CHANNEL_COLUMNS}`,
+      [tenantId, id],
     );
     return rows[0] ?? null;
   }
@@ -197,8 +210,9 @@ export class AlertsRepository {
    * delivery that is tried again once the lease is over, and no two replicas claim the same one.
    */
   claimDue(limit: number, leaseMs: number): Promise<DueDelivery[]> {
-    return this.db.query(
-      `WITH due AS (
+    return this.db
+      .query(
+        `WITH due AS (
          SELECT d.id FROM alert_delivery d JOIN notification_channel c ON c.id = d.channel_id AND c.enabled
           WHERE d.status = 'pending' AND d.next_attempt_at <= now()
           ORDER BY d.next_attempt_at LIMIT $1
@@ -214,13 +228,23 @@ export class AlertsRepository {
          JOIN notification_channel c ON c.id = cl.channel_id
          JOIN LATERAL (SELECT ${ALERT_COLUMNS('a')} FROM alert a WHERE a.id = cl.alert_id) x ON true
          JOIN run r ON r.id = x."runId"`,
-      [limit, leaseMs],
-    ).then((rows: Array<Omit<DueDelivery, 'alert'> & { alert: AlertRow & { occurredAt: string; createdAt: string } }>) =>
-      rows.map((row) => ({ ...row, alert: { ...row.alert, occurredAt: new Date(row.alert.occurredAt), createdAt: new Date(row.alert.createdAt) } })));
+        [limit, leaseMs],
+      )
+      .then((rows: Array<Omit<DueDelivery, 'alert'> & { alert: AlertRow & { occurredAt: string; createdAt: string } }>) =>
+        rows.map((row) => ({
+          ...row,
+          alert: { ...row.alert, occurredAt: new Date(row.alert.occurredAt), createdAt: new Date(row.alert.createdAt) },
+        })),
+      );
   }
 
   /** Logs one attempt and moves the delivery on, unless a later claim of it has taken over. */
-  async finishAttempt(deliveryId: string, attempt: number, result: { statusCode: number | null; error: string | null; durationMs: number }, outcome: AttemptOutcome): Promise<void> {
+  async finishAttempt(
+    deliveryId: string,
+    attempt: number,
+    result: { statusCode: number | null; error: string | null; durationMs: number },
+    outcome: AttemptOutcome,
+  ): Promise<void> {
     await this.db.query(
       `WITH logged AS (
          INSERT INTO alert_delivery_attempt (delivery_id, attempt, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
@@ -229,7 +253,15 @@ export class AlertsRepository {
               delivered_at = CASE WHEN $6::text = 'delivered' THEN now() END,
               next_attempt_at = CASE WHEN $7::double precision IS NULL THEN next_attempt_at ELSE now() + make_interval(secs => $7::double precision / 1000) END
         WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-      [deliveryId, attempt, result.statusCode, result.error?.slice(0, 2000) ?? null, result.durationMs, outcome.status, outcome.status === 'pending' ? outcome.retryInMs : null],
+      [
+        deliveryId,
+        attempt,
+        result.statusCode,
+        result.error?.slice(0, 2000) ?? null,
+        result.durationMs,
+        outcome.status,
+        outcome.status === 'pending' ? outcome.retryInMs : null,
+      ],
     );
   }
 
@@ -240,12 +272,25 @@ export class AlertsRepository {
           AND ($5::timestamptz IS NULL OR a.created_at >= $5) AND ($6::timestamptz IS NULL OR a.created_at < $6)
           AND ($7::timestamptz IS NULL OR (a.created_at, a.id) < ($7, $8::uuid))
         ORDER BY a.created_at DESC, a.id DESC LIMIT $9`,
-      [tenantId, filter.type ?? null, filter.pipeline ?? null, filter.runId ?? null, filter.from ?? null, filter.to ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1],
+      [
+        tenantId,
+        filter.type ?? null,
+        filter.pipeline ?? null,
+        filter.runId ?? null,
+        filter.from ?? null,
+        filter.to ?? null,
+        after?.createdAt ?? null,
+        after?.id ?? null,
+        limit + 1,
+      ],
     );
   }
 
   async findAlert(tenantId: string, id: string): Promise<AlertRow | null> {
-    const rows: AlertRow[] = await this.db.query(`SELECT ${ALERT_COLUMNS('a')} FROM alert a WHERE a.tenant_id = $1 AND a.id = $2`, [tenantId, id]);
+    const rows: AlertRow[] = await this.db.query(`SELECT ${ALERT_COLUMNS('a')} FROM alert a WHERE a.tenant_id = $1 AND a.id = $2`, [
+      tenantId,
+      id,
+    ]);
     return rows[0] ?? null;
   }
 

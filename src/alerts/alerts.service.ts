@@ -12,19 +12,44 @@ import type { AlertListQuery, ChannelListQuery, CreateChannelBody, UpdateChannel
 import { WebhookSender } from './webhook-sender.js';
 
 const toChannelResponse = (c: ChannelRow) => ({
-  id: c.id, type: c.type, name: c.name, url: c.url, events: c.events, enabled: c.enabled, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString(),
+  id: c.id,
+  type: c.type,
+  name: c.name,
+  url: c.url,
+  events: c.events,
+  enabled: c.enabled,
+  createdAt: c.createdAt.toISOString(),
+  updatedAt: c.updatedAt.toISOString(),
 });
 
 const toAlertResponse = (a: AlertRow) => ({
-  id: a.id, type: a.type, pipeline: a.pipeline, runId: a.runId, stepId: a.stepId, message: a.message, data: a.data,
-  occurredAt: a.occurredAt.toISOString(), createdAt: a.createdAt.toISOString(),
+  id: a.id,
+  type: a.type,
+  pipeline: a.pipeline,
+  runId: a.runId,
+  stepId: a.stepId,
+  message: a.message,
+  data: a.data,
+  occurredAt: a.occurredAt.toISOString(),
+  createdAt: a.createdAt.toISOString(),
 });
 
 const toDeliveryResponse = (d: DeliveryRow) => ({
-  id: d.id, channel: { id: d.channelId, name: d.channelName, url: d.url }, status: d.status, attempts: d.attempts,
-  nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt.toISOString() : null, lastError: d.lastError,
-  deliveredAt: d.deliveredAt?.toISOString() ?? null, createdAt: d.createdAt.toISOString(),
-  log: d.log.map((a) => ({ attempt: a.attempt, statusCode: a.statusCode, error: a.error, durationMs: a.durationMs, at: new Date(a.at).toISOString() })),
+  id: d.id,
+  channel: { id: d.channelId, name: d.channelName, url: d.url },
+  status: d.status,
+  attempts: d.attempts,
+  nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt.toISOString() : null,
+  lastError: d.lastError,
+  deliveredAt: d.deliveredAt?.toISOString() ?? null,
+  createdAt: d.createdAt.toISOString(),
+  log: d.log.map((a) => ({
+    attempt: a.attempt,
+    statusCode: a.statusCode,
+    error: a.error,
+    durationMs: a.durationMs,
+    at: new Date(a.at).toISOString(),
+  })),
 });
 
 @Injectable()
@@ -38,12 +63,24 @@ export class AlertsService {
   /** The signing secret is shown here and on rotation only. */
   async createChannel(principal: Principal, body: CreateChannelBody) {
     await this.checkUrl(body.url);
-    const row = await this.alerts.insertChannel({ id: randomUUID(), tenantId: principal.tenantId, name: body.name ?? null, type: body.type, url: body.url, events: body.events, enabled: body.enabled });
+    const row = await this.alerts.insertChannel({
+      id: randomUUID(),
+      tenantId: principal.tenantId,
+      name: body.name ?? null,
+      type: body.type,
+      url: body.url,
+      events: body.events,
+      enabled: body.enabled,
+    });
     return { ...toChannelResponse(row), secret: this.secretOf(row) };
   }
 
   async listChannels(principal: Principal, query: ChannelListQuery) {
-    return toPage(await this.alerts.listChannels(principal.tenantId, query.limit, decodeCursor(query.cursor)), query.limit, toChannelResponse);
+    return toPage(
+      await this.alerts.listChannels(principal.tenantId, query.limit, decodeCursor(query.cursor)),
+      query.limit,
+      toChannelResponse,
+    );
   }
 
   async getChannel(principal: Principal, id: string) {
@@ -59,7 +96,8 @@ export class AlertsService {
   }
 
   async removeChannel(principal: Principal, id: string): Promise<void> {
-    if (!(await this.alerts.deleteChannel(principal.tenantId, id))) throw new AlertsError('channel_not_found', `Notification channel ${id} was not found`);
+    if (!(await this.alerts.deleteChannel(principal.tenantId, id)))
+      throw new AlertsError('channel_not_found', `Notification channel ${id} was not found`);
   }
 
   /** A new signing secret; the old one stops signing at once. */
@@ -74,8 +112,12 @@ export class AlertsService {
     const channel = await this.requireChannel(principal.tenantId, id);
     const deliveryId = randomUUID();
     const body = JSON.stringify({
-      id: deliveryId, type: TEST_ALERT_TYPE, occurredAt: new Date().toISOString(), tenant: principal.tenantId,
-      message: `A test of notification channel ${channel.name ?? channel.id}`, data: {},
+      id: deliveryId,
+      type: TEST_ALERT_TYPE,
+      occurredAt: new Date().toISOString(),
+      tenant: principal.tenantId,
+      message: `A test of notification channel ${channel.name ?? channel.id}`,
+      data: {},
     });
     const result = await this.sender.post(channel.url, body, signedHeaders(this.secretOf(channel), deliveryId, TEST_ALERT_TYPE, body));
     return { deliveryId, ...result };
@@ -83,7 +125,11 @@ export class AlertsService {
 
   async listAlerts(principal: Principal, query: AlertListQuery) {
     const filter = { type: query.type, pipeline: query.pipeline, runId: query.run, from: query.from, to: query.to };
-    return toPage(await this.alerts.listAlerts(principal.tenantId, filter, query.limit, decodeCursor(query.cursor)), query.limit, toAlertResponse);
+    return toPage(
+      await this.alerts.listAlerts(principal.tenantId, filter, query.limit, decodeCursor(query.cursor)),
+      query.limit,
+      toAlertResponse,
+    );
   }
 
   /** The alert with each delivery to a channel and the log of its attempts. */
@@ -95,7 +141,10 @@ export class AlertsService {
 
   private async checkUrl(url: string): Promise<void> {
     const refusal = await this.sender.refusal(url);
-    if (refusal) throw new AlertsError('invalid_channel', 'The notification channel is not valid', [{ path: 'url', message: `Not a public address: ${refusal}` }]);
+    if (refusal)
+      throw new AlertsError('invalid_channel', 'The notification channel is not valid', [
+        { path: 'url', message: `Not a public address: ${refusal}` },
+      ]);
   }
 
   private secretOf(channel: ChannelRow): string {

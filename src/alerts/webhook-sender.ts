@@ -25,7 +25,13 @@ export class WebhookSender {
   private readonly broker: EgressBroker;
 
   constructor(@Inject(BATON_CONFIG) config: Pick<RuntimeConfig, 'ALERT_WEBHOOK_ALLOW_CIDRS' | 'ALERT_DELIVERY_TIMEOUT'> & EndpointConfig) {
-    this.broker = new EgressBroker({ allowCidrs: config.ALERT_WEBHOOK_ALLOW_CIDRS, installation: installationEndpoints(config), maxRedirects: 0, timeoutMs: parseDuration(config.ALERT_DELIVERY_TIMEOUT)!, maxResponseBytes: MAX_RESPONSE_BYTES });
+    this.broker = new EgressBroker({
+      allowCidrs: config.ALERT_WEBHOOK_ALLOW_CIDRS,
+      installation: installationEndpoints(config),
+      maxRedirects: 0,
+      timeoutMs: parseDuration(config.ALERT_DELIVERY_TIMEOUT)!,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+    });
   }
 
   /** Why `url` may not be called (`127.0.0.1 is a loopback address`), or null when it may. */
@@ -38,8 +44,19 @@ export class WebhookSender {
     const started = performance.now();
     const response = await this.broker.fetch({ url, method: 'POST', headers: Object.entries(headers), body: Buffer.from(body) }, ['*']);
     const durationMs = Math.round(performance.now() - started);
-    if (!response.ok) return { delivered: false, statusCode: null, error: response.code === 'egress_denied' ? `refused: ${response.message}` : response.message, durationMs };
+    if (!response.ok)
+      return {
+        delivered: false,
+        statusCode: null,
+        error: response.code === 'egress_denied' ? `refused: ${response.message}` : response.message,
+        durationMs,
+      };
     const delivered = response.status >= 200 && response.status < 300;
-    return { delivered, statusCode: response.status, error: delivered ? null : `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`, durationMs };
+    return {
+      delivered,
+      statusCode: response.status,
+      error: delivered ? null : `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
+      durationMs,
+    };
   }
 }

@@ -26,7 +26,17 @@ export class AuditRepository {
   async insert(entry: AuditEntry): Promise<void> {
     await this.db.query(
       `INSERT INTO audit_event (id, tenant_id, actor_kind, actor_id, actor_role, action, target, status, source_ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [randomUUID(), entry.tenantId, entry.actorKind, entry.actorId, entry.actorRole, entry.action, JSON.stringify(entry.target), entry.status, entry.sourceIp],
+      [
+        randomUUID(),
+        entry.tenantId,
+        entry.actorKind,
+        entry.actorId,
+        entry.actorRole,
+        entry.action,
+        JSON.stringify(entry.target),
+        entry.status,
+        entry.sourceIp,
+      ],
     );
   }
 

@@ -23,10 +23,16 @@ const toView = (row: AuditRow) => ({
 function actorOf(request: FastifyRequest, route: string, params: Record<string, string>, status: number) {
   const principal = (request as FastifyRequest & { user?: Principal }).user;
   if (principal?.tenantId) {
-    return { tenantId: principal.tenantId, actorKind: principal.kind, actorId: principal.kind === 'user' ? (principal.userId ?? null) : (principal.apiKeyId ?? null), actorRole: principal.role };
+    return {
+      tenantId: principal.tenantId,
+      actorKind: principal.kind,
+      actorId: principal.kind === 'user' ? (principal.userId ?? null) : (principal.apiKeyId ?? null),
+      actorRole: principal.role,
+    };
   }
   // Only what the operator really did: a refused call names no tenant that surely exists.
-  if (route.startsWith(ADMIN_TENANT_ROUTE) && params.id && status < 300) return { tenantId: params.id, actorKind: 'installation' as const, actorId: null, actorRole: 'installation' };
+  if (route.startsWith(ADMIN_TENANT_ROUTE) && params.id && status < 300)
+    return { tenantId: params.id, actorKind: 'installation' as const, actorId: null, actorRole: 'installation' };
   return null;
 }
 
@@ -45,7 +51,7 @@ export class AuditService {
    */
   async recordCall(request: FastifyRequest, status: number): Promise<void> {
     if (!MUTATING.has(request.method)) return;
-    const route = request.routeOptions?.url ?? request.url.split('?')[0]!;
+    const route = request.routeOptions?.url ?? request.url.split('?')[0];
     const params = { ...(request.params as Record<string, string> | undefined) };
     const actor = actorOf(request, route, params, status);
     if (!actor) return;

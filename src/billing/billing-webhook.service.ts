@@ -5,7 +5,13 @@ import { BillingRepository, type BillingAccountRow } from './billing.repository.
 import { EntitlementsService } from './entitlements.service.js';
 import { PlanCatalog } from '../runtime/ledger/plans.js';
 import { faultPoint } from '../runtime/fault-points.js';
-import { StripeGateway, type StripeCheckoutSession, type StripeEvent, type StripeInvoice, type StripeSubscription } from './stripe.provider.js';
+import {
+  StripeGateway,
+  type StripeCheckoutSession,
+  type StripeEvent,
+  type StripeInvoice,
+  type StripeSubscription,
+} from './stripe.provider.js';
 
 /** Subscription statuses in which the subscribed plan applies (past due still runs, until the grace period ends). */
 const SERVING = new Set(['active', 'trialing', 'past_due', 'unpaid']);
@@ -41,7 +47,10 @@ export class BillingWebhookService {
     private readonly stripe: StripeGateway,
   ) {}
 
-  async receive(rawBody: Buffer | undefined, signature: string | undefined): Promise<{ received: true; duplicate: boolean; handled: boolean }> {
+  async receive(
+    rawBody: Buffer | undefined,
+    signature: string | undefined,
+  ): Promise<{ received: true; duplicate: boolean; handled: boolean }> {
     if (!this.stripe.enabled) throw new BillingError('billing_disabled', 'Billing is off on this installation (no STRIPE_SECRET_KEY)');
     if (!signature) throw new BillingError('invalid_signature', 'The Stripe-Signature header is missing');
     if (!rawBody?.length) throw new BillingError('missing_raw_body', 'The webhook needs the exact JSON body Stripe sent');
@@ -54,7 +63,8 @@ export class BillingWebhookService {
     const handler = this.handlers[event.type];
     const at = new Date(event.created * 1000);
     const outcome = await this.billing.transaction(async (tx) => {
-      if (!(await this.billing.claimEvent(tx, { id: event.id, type: event.type, createdAt: at }))) return { duplicate: true, tenantId: null };
+      if (!(await this.billing.claimEvent(tx, { id: event.id, type: event.type, createdAt: at })))
+        return { duplicate: true, tenantId: null };
       return { duplicate: false, tenantId: handler ? await handler(tx, event, at) : null };
     });
     faultPoint('billing.after-commit');
@@ -63,7 +73,7 @@ export class BillingWebhookService {
   }
 
   /** Links the customer and subscription to the tenant that checked out, and applies the plan it bought. */
-  private async checkoutCompleted(tx: EntityManager, session: StripeCheckoutSession, at: Date): Promise<string | null> {
+  private async checkoutCompleted(tx: EntityManager, session: StripeCheckoutSession, _at: Date): Promise<string | null> {
     const tenantId = session.client_reference_id ?? session.metadata?.tenantId;
     const customerId = idOf(session.customer);
     if (!tenantId || !customerId || !(await this.billing.tenantExists(tx, tenantId))) {
@@ -78,7 +88,12 @@ export class BillingWebhookService {
     }
     if (account.lastEventAt) return tenantId; // Subscription events already said more than the checkout can.
     const plan = this.catalog.find(session.metadata?.plan ?? '');
-    await this.billing.saveSubscription(tx, tenantId, { ...account, stripeSubscriptionId: idOf(session.subscription), subscriptionStatus: 'active', priceId: plan?.priceId ?? null });
+    await this.billing.saveSubscription(tx, tenantId, {
+      ...account,
+      stripeSubscriptionId: idOf(session.subscription),
+      subscriptionStatus: 'active',
+      priceId: plan?.priceId ?? null,
+    });
     if (plan) await this.billing.setTenantPlan(tx, tenantId, plan.name);
     return tenantId;
   }
@@ -102,8 +117,15 @@ export class BillingWebhookService {
       pastDueSince: OVERDUE.has(status) ? (account.pastDueSince ?? at) : null,
       lastEventAt: at,
     });
-    const plan = SERVING.has(status) ? (priceId ? this.catalog.byPriceId(priceId) : undefined) : ENDED.has(status) ? this.catalog.defaultPlan : undefined;
-    if (SERVING.has(status) && !plan) this.logger.warn(`Subscription ${subscription.id} is on price ${priceId}, which no plan names; the plan is unchanged`);
+    const plan = SERVING.has(status)
+      ? priceId
+        ? this.catalog.byPriceId(priceId)
+        : undefined
+      : ENDED.has(status)
+        ? this.catalog.defaultPlan
+        : undefined;
+    if (SERVING.has(status) && !plan)
+      this.logger.warn(`Subscription ${subscription.id} is on price ${priceId}, which no plan names; the plan is unchanged`);
     if (plan) await this.billing.setTenantPlan(tx, account.tenantId, plan.name);
     return account.tenantId;
   }

@@ -12,7 +12,10 @@ import { CheckoutBody } from './dto/billing.dto.js';
 @ApiTags('billing')
 @Controller('v1/billing')
 export class BillingController {
-  constructor(private readonly billing: BillingService, private readonly webhooks: BillingWebhookService) {}
+  constructor(
+    private readonly billing: BillingService,
+    private readonly webhooks: BillingWebhookService,
+  ) {}
 
   /** The plans and what each allows (a pricing page needs no login). */
   @Get('plans')

@@ -27,17 +27,30 @@ const RATE_LIKE: ReadonlySet<LimitName> = new Set(['runsPerMonth', 'concurrentRu
  * allowed, and the cheapest plan that lifts it (if any is sold).
  */
 export class PlanLimitError extends BatonError {
-  constructor(limit: LimitName, plan: Plan, detail: { used?: number; max?: number | null; plugin?: string; retryAfterSeconds?: number }, upgradeTo: Plan | undefined) {
+  constructor(
+    limit: LimitName,
+    plan: Plan,
+    detail: { used?: number; max?: number | null; plugin?: string; retryAfterSeconds?: number },
+    upgradeTo: Plan | undefined,
+  ) {
     const status = RATE_LIKE.has(limit) ? 429 : 403;
     const lift = upgradeTo ? ` The ${upgradeTo.name} plan lifts it: POST /v1/billing/checkout { "plan": "${upgradeTo.name}" }.` : '';
-    const what = limit === 'plugins' ? `The ${plan.name} plan does not include the plugin ${detail.plugin}.` : `The ${plan.name} plan allows ${detail.max} ${limit}; ${detail.used} used.`;
+    const what =
+      limit === 'plugins'
+        ? `The ${plan.name} plan does not include the plugin ${detail.plugin}.`
+        : `The ${plan.name} plan allows ${detail.max} ${limit}; ${detail.used} used.`;
     super(
       'plan_limit_reached',
       status,
       what + lift,
       undefined,
       status === 429 ? { 'retry-after': String(detail.retryAfterSeconds ?? 60) } : undefined,
-      { limit, plan: plan.name, ...(detail.plugin ? { plugin: detail.plugin } : { used: detail.used, max: detail.max }), upgradeTo: upgradeTo?.name ?? null },
+      {
+        limit,
+        plan: plan.name,
+        ...(detail.plugin ? { plugin: detail.plugin } : { used: detail.used, max: detail.max }),
+        upgradeTo: upgradeTo?.name ?? null,
+      },
     );
   }
 }

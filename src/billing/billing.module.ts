@@ -15,8 +15,17 @@ import { UsageJob } from './usage.cron.js';
 @Module({
   controllers: [BillingController],
   providers: [
-    { provide: PlanCatalog, inject: [BATON_CONFIG], useFactory: (config: RuntimeConfig) => PlanCatalog.load({ file: config.BILLING_PLANS_FILE, priceIds: config.BILLING_PRICE_IDS }) },
-    StripeGateway, BillingRepository, BillingService, BillingWebhookService, EntitlementsService, UsageJob,
+    {
+      provide: PlanCatalog,
+      inject: [BATON_CONFIG],
+      useFactory: (config: RuntimeConfig) => PlanCatalog.load({ file: config.BILLING_PLANS_FILE, priceIds: config.BILLING_PRICE_IDS }),
+    },
+    StripeGateway,
+    BillingRepository,
+    BillingService,
+    BillingWebhookService,
+    EntitlementsService,
+    UsageJob,
     { provide: TenantRequestLimits, useExisting: EntitlementsService },
   ],
   exports: [EntitlementsService, TenantRequestLimits],

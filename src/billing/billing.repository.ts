@@ -38,7 +38,10 @@ const ACCOUNT_COLUMNS = `tenant_id AS "tenantId", stripe_customer_id AS "stripeC
   subscription_status AS "subscriptionStatus", price_id AS "priceId", current_period_end AS "currentPeriodEnd", cancel_at_period_end AS "cancelAtPeriodEnd",
   past_due_since AS "pastDueSince", last_event_at AS "lastEventAt", last_payment_event_at AS "lastPaymentEventAt", created_at AS "createdAt"`;
 
-export type SubscriptionState = Pick<BillingAccountRow, 'stripeSubscriptionId' | 'subscriptionStatus' | 'priceId' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'pastDueSince' | 'lastEventAt'>;
+export type SubscriptionState = Pick<
+  BillingAccountRow,
+  'stripeSubscriptionId' | 'subscriptionStatus' | 'priceId' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'pastDueSince' | 'lastEventAt'
+>;
 
 @Injectable()
 export class BillingRepository {
@@ -55,15 +58,21 @@ export class BillingRepository {
 
   /** Locked for the rest of the transaction, so two events for one customer apply one after the other. */
   async lockAccountByCustomer(tx: EntityManager, customerId: string): Promise<BillingAccountRow | null> {
-    const rows: BillingAccountRow[] = await tx.query(`SELECT ${ACCOUNT_COLUMNS} FROM billing_account WHERE stripe_customer_id = $1 FOR UPDATE`, [customerId]);
+    const rows: BillingAccountRow[] = await tx.query(
+      `SELECT ${ACCOUNT_COLUMNS} FROM billing_account WHERE stripe_customer_id = $1 FOR UPDATE`,
+      [customerId],
+    );
     return rows[0] ?? null;
   }
 
   /** The tenant's account, created with this customer unless it (or the customer) already has one. */
   async ensureAccount(tenantId: string, customerId: string, tx: EntityManager | DataSource = this.db): Promise<BillingAccountRow> {
-    await tx.query('INSERT INTO billing_account (tenant_id, stripe_customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [tenantId, customerId]);
+    await tx.query('INSERT INTO billing_account (tenant_id, stripe_customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      tenantId,
+      customerId,
+    ]);
     const rows: BillingAccountRow[] = await tx.query(`SELECT ${ACCOUNT_COLUMNS} FROM billing_account WHERE tenant_id = $1`, [tenantId]);
-    return rows[0]!;
+    return rows[0];
   }
 
   async tenantExists(tx: EntityManager, tenantId: string): Promise<boolean> {
@@ -72,7 +81,10 @@ export class BillingRepository {
 
   /** False when this event was processed already (or is being processed by a concurrent delivery, which then wins). */
   async claimEvent(tx: EntityManager, event: { id: string; type: string; createdAt: Date }): Promise<boolean> {
-    const inserted = await tx.query('INSERT INTO billing_event (id, type, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id', [event.id, event.type, event.createdAt]);
+    const inserted = await tx.query(
+      'INSERT INTO billing_event (id, type, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id',
+      [event.id, event.type, event.createdAt],
+    );
     return inserted.length === 1;
   }
 
@@ -80,12 +92,25 @@ export class BillingRepository {
     await tx.query(
       `UPDATE billing_account SET stripe_subscription_id = $2, subscription_status = $3, price_id = $4, current_period_end = $5, cancel_at_period_end = $6,
          past_due_since = $7, last_event_at = $8, updated_at = now() WHERE tenant_id = $1`,
-      [tenantId, state.stripeSubscriptionId, state.subscriptionStatus, state.priceId, state.currentPeriodEnd, state.cancelAtPeriodEnd, state.pastDueSince, state.lastEventAt],
+      [
+        tenantId,
+        state.stripeSubscriptionId,
+        state.subscriptionStatus,
+        state.priceId,
+        state.currentPeriodEnd,
+        state.cancelAtPeriodEnd,
+        state.pastDueSince,
+        state.lastEventAt,
+      ],
     );
   }
 
   async savePaymentState(tx: EntityManager, tenantId: string, pastDueSince: Date | null, eventAt: Date): Promise<void> {
-    await tx.query('UPDATE billing_account SET past_due_since = $2, last_payment_event_at = $3, updated_at = now() WHERE tenant_id = $1', [tenantId, pastDueSince, eventAt]);
+    await tx.query('UPDATE billing_account SET past_due_since = $2, last_payment_event_at = $3, updated_at = now() WHERE tenant_id = $1', [
+      tenantId,
+      pastDueSince,
+      eventAt,
+    ]);
   }
 
   async setTenantPlan(tx: EntityManager, tenantId: string, plan: string): Promise<void> {
@@ -179,11 +204,17 @@ export class BillingRepository {
   }
 
   async markMeterEventReported(identifier: string): Promise<void> {
-    await this.db.query('UPDATE billing_meter_event SET reported_at = now(), attempts = attempts + 1, last_error = NULL WHERE identifier = $1', [identifier]);
+    await this.db.query(
+      'UPDATE billing_meter_event SET reported_at = now(), attempts = attempts + 1, last_error = NULL WHERE identifier = $1',
+      [identifier],
+    );
   }
 
   async markMeterEventFailed(identifier: string, error: string): Promise<void> {
-    await this.db.query('UPDATE billing_meter_event SET attempts = attempts + 1, last_error = $2 WHERE identifier = $1', [identifier, error.slice(0, 500)]);
+    await this.db.query('UPDATE billing_meter_event SET attempts = attempts + 1, last_error = $2 WHERE identifier = $1', [
+      identifier,
+      error.slice(0, 500),
+    ]);
   }
 }
 

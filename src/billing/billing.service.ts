@@ -10,7 +10,12 @@ import { PlanCatalog, SELF_HOSTED_PLAN, type Plan } from '../runtime/ledger/plan
 import { StripeGateway } from './stripe.provider.js';
 
 const toPlanResponse = (plan: Plan, defaultPlan: Plan) => ({
-  name: plan.name, title: plan.title, sold: plan.priceId !== null, default: plan === defaultPlan, limits: plan.limits, plugins: plan.plugins,
+  name: plan.name,
+  title: plan.title,
+  sold: plan.priceId !== null,
+  default: plan === defaultPlan,
+  limits: plan.limits,
+  plugins: plan.plugins,
 });
 
 const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
@@ -49,7 +54,10 @@ export class BillingService {
   async usage(principal: Principal) {
     const plan = await this.entitlements.planOf(principal.tenantId);
     const period = usagePeriod();
-    const [usage, pipelines] = [await this.billing.usage(principal.tenantId, period.start), await this.billing.countPipelines(principal.tenantId)];
+    const [usage, pipelines] = [
+      await this.billing.usage(principal.tenantId, period.start),
+      await this.billing.countPipelines(principal.tenantId),
+    ];
     return {
       plan: plan.name,
       period: { start: period.start.toISOString(), end: period.end.toISOString() },
@@ -63,12 +71,19 @@ export class BillingService {
   async checkout(principal: Principal, body: CheckoutBody) {
     this.requireEnabled();
     const plan = this.catalog.find(body.plan);
-    if (!plan) throw new RequestValidationError([{ path: 'plan', message: `Unknown plan; one of ${this.catalog.plans.map((p) => p.name).join(', ')}` }]);
+    if (!plan)
+      throw new RequestValidationError([
+        { path: 'plan', message: `Unknown plan; one of ${this.catalog.plans.map((p) => p.name).join(', ')}` },
+      ]);
     if (!plan.priceId) throw new BillingError('plan_not_sold', `The ${plan.name} plan has no Stripe price, so it cannot be bought`);
     const customerId = await this.customerOf(principal.tenantId);
     const url = await this.stripe.createCheckoutSession({
-      customerId, priceId: plan.priceId, tenantId: principal.tenantId, plan: plan.name,
-      successUrl: `${this.config.publicUrl}/billing/success?session_id={CHECKOUT_SESSION_ID}`, cancelUrl: `${this.config.publicUrl}/billing/cancelled`,
+      customerId,
+      priceId: plan.priceId,
+      tenantId: principal.tenantId,
+      plan: plan.name,
+      successUrl: `${this.config.publicUrl}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
+      cancelUrl: `${this.config.publicUrl}/billing/cancelled`,
     });
     return { url };
   }
@@ -76,7 +91,8 @@ export class BillingService {
   async portal(principal: Principal) {
     this.requireEnabled();
     const account = await this.billing.findAccount(principal.tenantId);
-    if (!account) throw new BillingError('no_billing_account', 'This tenant has no Stripe customer yet: start with POST /v1/billing/checkout');
+    if (!account)
+      throw new BillingError('no_billing_account', 'This tenant has no Stripe customer yet: start with POST /v1/billing/checkout');
     return { url: await this.stripe.createPortalSession(account.stripeCustomerId, `${this.config.publicUrl}/billing`) };
   }
 
@@ -90,6 +106,10 @@ export class BillingService {
   }
 
   private requireEnabled(): void {
-    if (!this.stripe.enabled) throw new BillingError('billing_disabled', 'Billing is off on this installation (no STRIPE_SECRET_KEY): every tenant has the self-hosted plan');
+    if (!this.stripe.enabled)
+      throw new BillingError(
+        'billing_disabled',
+        'Billing is off on this installation (no STRIPE_SECRET_KEY): every tenant has the self-hosted plan',
+      );
   }
 }

@@ -18,10 +18,18 @@ const PLAN_TTL_MS = 5_000;
 export function toHttpError(refusal: AdmissionRefused): BatonError {
   const { detail } = refusal;
   if (refusal.code === 'payment_overdue') {
-    return new BillingError('payment_overdue', refusal.message, { pastDueSince: detail.pastDueSince?.toISOString(), graceEndedAt: detail.graceEndedAt?.toISOString() });
+    return new BillingError('payment_overdue', refusal.message, {
+      pastDueSince: detail.pastDueSince?.toISOString(),
+      graceEndedAt: detail.graceEndedAt?.toISOString(),
+    });
   }
   if (refusal.code === 'tenant_suspended') return new BatonError('tenant_suspended', 403, refusal.message);
-  return new PlanLimitError(detail.limit!, detail.plan!, { used: detail.used, max: detail.max, retryAfterSeconds: detail.retryAfterSeconds }, detail.upgradeTo);
+  return new PlanLimitError(
+    detail.limit!,
+    detail.plan!,
+    { used: detail.used, max: detail.max, retryAfterSeconds: detail.retryAfterSeconds },
+    detail.upgradeTo,
+  );
 }
 
 /**
@@ -39,11 +47,20 @@ export class EntitlementsService extends TenantRequestLimits {
     private readonly billing: BillingRepository,
     private readonly catalog: PlanCatalog,
     private readonly stripe: StripeGateway,
-    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'BILLING_GRACE_PERIOD' | 'RATE_LIMIT_PER_MINUTE' | 'RUN_RETENTION_DAYS' | 'RUN_FAN_OUT_BUDGET'>,
+    @Inject(BATON_CONFIG)
+    private readonly config: Pick<
+      RuntimeConfig,
+      'BILLING_GRACE_PERIOD' | 'RATE_LIMIT_PER_MINUTE' | 'RUN_RETENTION_DAYS' | 'RUN_FAN_OUT_BUDGET'
+    >,
   ) {
     super();
     this.gracePeriodMs = parseDuration(config.BILLING_GRACE_PERIOD)!;
-    this.admission = new RunAdmission({ billing: stripe.enabled, catalog, gracePeriodMs: this.gracePeriodMs, fanOutBudget: config.RUN_FAN_OUT_BUDGET });
+    this.admission = new RunAdmission({
+      billing: stripe.enabled,
+      catalog,
+      gracePeriodMs: this.gracePeriodMs,
+      fanOutBudget: config.RUN_FAN_OUT_BUDGET,
+    });
   }
 
   get enabled(): boolean {
@@ -70,7 +87,9 @@ export class EntitlementsService extends TenantRequestLimits {
    * whose plan is gone from the configuration keeps its data rather than losing it to a fallback.
    */
   retentionByPlan(): Array<{ plan: string; days: number }> {
-    const plans = this.enabled ? this.catalog.plans : [{ ...SELF_HOSTED_PLAN, limits: { ...SELF_HOSTED_PLAN.limits, retentionDays: this.config.RUN_RETENTION_DAYS ?? null } }];
+    const plans = this.enabled
+      ? this.catalog.plans
+      : [{ ...SELF_HOSTED_PLAN, limits: { ...SELF_HOSTED_PLAN.limits, retentionDays: this.config.RUN_RETENTION_DAYS ?? null } }];
     return plans.flatMap((p) => (p.limits.retentionDays === null ? [] : [{ plan: p.name, days: p.limits.retentionDays }]));
   }
 
@@ -112,7 +131,8 @@ export class EntitlementsService extends TenantRequestLimits {
     if (!this.enabled) return;
     const plan = await this.planOf(tenantId);
     for (const plugin of new Set(plugins)) {
-      if (!allows(plan, 'plugins', plugin)) throw new PlanLimitError('plugins', plan, { plugin }, this.catalog.liftingPlan(plan, 'plugins', plugin));
+      if (!allows(plan, 'plugins', plugin))
+        throw new PlanLimitError('plugins', plan, { plugin }, this.catalog.liftingPlan(plan, 'plugins', plugin));
     }
   }
 

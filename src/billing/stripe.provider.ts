@@ -20,8 +20,17 @@ export const WEBHOOK_TOLERANCE_SECONDS = 300;
 export class StripeGateway {
   private readonly client: Stripe | null;
 
-  constructor(@Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET' | 'STRIPE_API_URL'>) {
-    this.client = config.STRIPE_SECRET_KEY ? new Stripe(config.STRIPE_SECRET_KEY, { ...endpointOf(config.STRIPE_API_URL), maxNetworkRetries: 2, timeout: 20_000, telemetry: false }) : null;
+  constructor(
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET' | 'STRIPE_API_URL'>,
+  ) {
+    this.client = config.STRIPE_SECRET_KEY
+      ? new Stripe(config.STRIPE_SECRET_KEY, {
+          ...endpointOf(config.STRIPE_API_URL),
+          maxNetworkRetries: 2,
+          timeout: 20_000,
+          telemetry: false,
+        })
+      : null;
   }
 
   get enabled(): boolean {
@@ -29,24 +38,35 @@ export class StripeGateway {
   }
 
   async createCustomer(tenant: { id: string; name: string }, email: string | undefined): Promise<string> {
-    const customer = await this.userFacing(() => this.stripe().customers.create(
-      { name: tenant.name, ...(email ? { email } : {}), metadata: { tenantId: tenant.id } },
-      { idempotencyKey: `baton-customer-${tenant.id}` },
-    ));
+    const customer = await this.userFacing(() =>
+      this.stripe().customers.create(
+        { name: tenant.name, ...(email ? { email } : {}), metadata: { tenantId: tenant.id } },
+        { idempotencyKey: `baton-customer-${tenant.id}` },
+      ),
+    );
     return customer.id;
   }
 
-  async createCheckoutSession(input: { customerId: string; priceId: string; tenantId: string; plan: string; successUrl: string; cancelUrl: string }): Promise<string> {
-    const session = await this.userFacing(() => this.stripe().checkout.sessions.create({
-      mode: 'subscription',
-      customer: input.customerId,
-      client_reference_id: input.tenantId,
-      line_items: [{ price: input.priceId, quantity: 1 }],
-      metadata: { tenantId: input.tenantId, plan: input.plan },
-      subscription_data: { metadata: { tenantId: input.tenantId, plan: input.plan } },
-      success_url: input.successUrl,
-      cancel_url: input.cancelUrl,
-    }));
+  async createCheckoutSession(input: {
+    customerId: string;
+    priceId: string;
+    tenantId: string;
+    plan: string;
+    successUrl: string;
+    cancelUrl: string;
+  }): Promise<string> {
+    const session = await this.userFacing(() =>
+      this.stripe().checkout.sessions.create({
+        mode: 'subscription',
+        customer: input.customerId,
+        client_reference_id: input.tenantId,
+        line_items: [{ price: input.priceId, quantity: 1 }],
+        metadata: { tenantId: input.tenantId, plan: input.plan },
+        subscription_data: { metadata: { tenantId: input.tenantId, plan: input.plan } },
+        success_url: input.successUrl,
+        cancel_url: input.cancelUrl,
+      }),
+    );
     if (!session.url) throw new Error('Stripe returned a checkout session without a URL');
     return session.url;
   }
@@ -61,7 +81,13 @@ export class StripeGateway {
   }
 
   /** Stripe deduplicates meter events by `identifier`; the idempotency key covers the request's own retries. */
-  async reportMeterEvent(event: { eventName: string; customerId: string; value: number; identifier: string; timestamp: Date }): Promise<void> {
+  async reportMeterEvent(event: {
+    eventName: string;
+    customerId: string;
+    value: number;
+    identifier: string;
+    timestamp: Date;
+  }): Promise<void> {
     await this.stripe().billing.meterEvents.create(
       {
         event_name: event.eventName,
@@ -78,7 +104,8 @@ export class StripeGateway {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeError) throw new BillingError('stripe_unavailable', `Stripe refused or did not answer: ${error.message}`);
+      if (error instanceof Stripe.errors.StripeError)
+        throw new BillingError('stripe_unavailable', `Stripe refused or did not answer: ${error.message}`);
       throw error;
     }
   }

@@ -28,7 +28,8 @@ export class UsageJob implements OnApplicationBootstrap {
     private readonly billing: BillingRepository,
     private readonly stripe: StripeGateway,
     private readonly jobs: LeaderJobs,
-    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'BILLING_USAGE_INTERVAL' | 'BILLING_METER_RUNS' | 'BILLING_METER_STEP_SECONDS'>,
+    @Inject(BATON_CONFIG)
+    private readonly config: Pick<RuntimeConfig, 'BILLING_USAGE_INTERVAL' | 'BILLING_METER_RUNS' | 'BILLING_METER_STEP_SECONDS'>,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -48,7 +49,13 @@ export class UsageJob implements OnApplicationBootstrap {
     let sent = 0;
     for (const event of await this.billing.unreportedMeterEvents(BATCH)) {
       try {
-        await this.stripe.reportMeterEvent({ eventName: event.eventName, customerId: event.stripeCustomerId, value: event.value, identifier: event.identifier, timestamp: event.occurredAt });
+        await this.stripe.reportMeterEvent({
+          eventName: event.eventName,
+          customerId: event.stripeCustomerId,
+          value: event.value,
+          identifier: event.identifier,
+          timestamp: event.occurredAt,
+        });
         await this.billing.markMeterEventReported(event.identifier);
         sent += 1;
       } catch (error) {

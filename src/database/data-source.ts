@@ -34,12 +34,43 @@ import { RunLedger1795000000020 } from './migrations/1795000000020-RunLedger.js'
 import { ApprovalDecisions1795000000021 } from './migrations/1795000000021-ApprovalDecisions.js';
 
 export const ENTITIES = [
-  TenantEntity, UserAccountEntity, MembershipEntity, ApiKeyEntity, PipelineEntity, PipelineVersionEntity,
-  RunEntity, RunStepEntity, RunEventEntity, IdempotencyRecordEntity,
+  TenantEntity,
+  UserAccountEntity,
+  MembershipEntity,
+  ApiKeyEntity,
+  PipelineEntity,
+  PipelineVersionEntity,
+  RunEntity,
+  RunStepEntity,
+  RunEventEntity,
+  IdempotencyRecordEntity,
 ];
 const MIGRATION_LOCK_ID = 7_061_616_001;
 
-export const MIGRATIONS = [Foundation1795000000000, RunRetryOf1795000000001, ForEachAndChildRuns1795000000002, Secrets1795000000003, PluginRegistry1795000000004, AuditLog1795000000005, Invitations1795000000006, Billing1795000000007, Schedules1795000000008, Triggers1795000000009, LineageIndex1795000000010, RunSearchIndexes1795000000011, Alerts1795000000012, LineageForwarding1795000000013, ModelRegistry1795000000014, EventTriggers1795000000015, ModelVersionReads1795000000016, NetworkEndpoints1795000000017, AccountProof1795000000018, ControlPlaneHardening1795000000019, RunLedger1795000000020, ApprovalDecisions1795000000021];
+export const MIGRATIONS = [
+  Foundation1795000000000,
+  RunRetryOf1795000000001,
+  ForEachAndChildRuns1795000000002,
+  Secrets1795000000003,
+  PluginRegistry1795000000004,
+  AuditLog1795000000005,
+  Invitations1795000000006,
+  Billing1795000000007,
+  Schedules1795000000008,
+  Triggers1795000000009,
+  LineageIndex1795000000010,
+  RunSearchIndexes1795000000011,
+  Alerts1795000000012,
+  LineageForwarding1795000000013,
+  ModelRegistry1795000000014,
+  EventTriggers1795000000015,
+  ModelVersionReads1795000000016,
+  NetworkEndpoints1795000000017,
+  AccountProof1795000000018,
+  ControlPlaneHardening1795000000019,
+  RunLedger1795000000020,
+  ApprovalDecisions1795000000021,
+];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource({

@@ -29,7 +29,10 @@ export class LeaderJobs implements BeforeApplicationShutdown {
         running = false;
       }
     };
-    this.scheduler.addInterval(job, setInterval(tick, everyMs));
+    this.scheduler.addInterval(
+      job,
+      setInterval(() => void tick(), everyMs),
+    );
   }
 
   /** On shutdown no pass starts any more, and those running finish before the database closes. */

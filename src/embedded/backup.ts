@@ -1,5 +1,17 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,7 +27,14 @@ import { commandLine, isRunning } from './processes.js';
 const run = promisify(execFile);
 
 /** What BATON_HOME keeps that the database needs to be of use: passwords, keys, the session and webhook secrets. */
-export const HOME_SECRETS = ['pg-superuser-password', 'pg-password', 'secrets-master-key', 'jwt-secret', 'webhook-signing-key', 'first-party-signing-key'];
+export const HOME_SECRETS = [
+  'pg-superuser-password',
+  'pg-password',
+  'secrets-master-key',
+  'jwt-secret',
+  'webhook-signing-key',
+  'first-party-signing-key',
+];
 const MANIFEST = 'baton-backup.json';
 const FORMAT = 1;
 const SQLITE3 = '/usr/bin/sqlite3';
@@ -37,7 +56,8 @@ export interface EmbeddedHome {
   secrets: () => EmbeddedDatabaseSecrets;
 }
 
-const databaseUrl = (port: number, secrets: EmbeddedDatabaseSecrets) => `postgres://postgres:${encodeURIComponent(secrets.superuserPassword)}@127.0.0.1:${port}/baton`;
+const databaseUrl = (port: number, secrets: EmbeddedDatabaseSecrets) =>
+  `postgres://postgres:${encodeURIComponent(secrets.superuserPassword)}@127.0.0.1:${port}/baton`;
 
 /**
  * `baton backup <file>`: the Temporal dev server's SQLite database first, then Baton's database
@@ -45,9 +65,14 @@ const databaseUrl = (port: number, secrets: EmbeddedDatabaseSecrets) => `postgre
  * never older than Temporal's: a restored run whose workflow is missing is settled by the sweeper,
  * while a workflow whose run row were missing could not be. Works beside a running `baton up`.
  */
-export async function backupEmbedded(target: EmbeddedHome, file: string, log: (line: string) => void = () => {}): Promise<{ tables: number; rows: number }> {
+export async function backupEmbedded(
+  target: EmbeddedHome,
+  file: string,
+  log: (line: string) => void = () => {},
+): Promise<{ tables: number; rows: number }> {
   const { home } = target;
-  if (!existsSync(join(home, 'pg', 'PG_VERSION'))) throw new EmbeddedHomeError(`nothing to back up: ${home} has no embedded PostgreSQL (pg/)`);
+  if (!existsSync(join(home, 'pg', 'PG_VERSION')))
+    throw new EmbeddedHomeError(`nothing to back up: ${home} has no embedded PostgreSQL (pg/)`);
   const staging = mkdtempSync(join(tmpdir(), 'baton-backup-'));
   try {
     const temporalDb = join(home, 'temporal.db');
@@ -87,20 +112,27 @@ export async function backupEmbedded(target: EmbeddedHome, file: string, log: (l
  * PostgreSQL with Baton's schema as the backup had it and its rows, and the Temporal database.
  * The next `baton up` applies the migrations of a newer Baton.
  */
-export async function restoreEmbedded(target: EmbeddedHome, file: string, log: (line: string) => void = () => {}): Promise<{ tables: number; rows: number }> {
+export async function restoreEmbedded(
+  target: EmbeddedHome,
+  file: string,
+  log: (line: string) => void = () => {},
+): Promise<{ tables: number; rows: number }> {
   const { home } = target;
   if (!existsSync(file)) throw new EmbeddedHomeError(`no backup file ${file}`);
   if (upRunning(home)) throw new EmbeddedHomeError(`baton up is running on ${home}: restore into a new, empty BATON_HOME`);
-  if (existsSync(home) && readdirSync(home).length) throw new EmbeddedHomeError(`BATON_HOME ${home} is not empty: restore into a new, empty folder (move this one aside first)`);
+  if (existsSync(home) && readdirSync(home).length)
+    throw new EmbeddedHomeError(`BATON_HOME ${home} is not empty: restore into a new, empty folder (move this one aside first)`);
   const staging = mkdtempSync(join(tmpdir(), 'baton-restore-'));
   try {
     await extractTar({ file, cwd: staging, strict: true });
     if (!existsSync(join(staging, MANIFEST))) throw new EmbeddedHomeError(`${file} is not a baton backup (no ${MANIFEST})`);
     const manifest = JSON.parse(readFileSync(join(staging, MANIFEST), 'utf8')) as Manifest;
-    if (manifest.format !== FORMAT) throw new EmbeddedHomeError(`${file} is a backup of format ${manifest.format}; this Baton reads format ${FORMAT}`);
+    if (manifest.format !== FORMAT)
+      throw new EmbeddedHomeError(`${file} is a backup of format ${manifest.format}; this Baton reads format ${FORMAT}`);
     const known = new Set(MIGRATIONS.map((migration) => migration.name));
     const unknown = manifest.migrations.filter((name) => !known.has(name));
-    if (unknown.length) throw new EmbeddedHomeError(`${file} was made by a newer Baton (migrations ${unknown.join(', ')}): restore it with that version`);
+    if (unknown.length)
+      throw new EmbeddedHomeError(`${file} was made by a newer Baton (migrations ${unknown.join(', ')}): restore it with that version`);
 
     mkdirSync(home, { recursive: true });
     for (const name of manifest.secrets) {
@@ -145,7 +177,8 @@ async function copySqlite(source: string, out: string, live: boolean): Promise<v
     }
   }
   // Without sqlite3 a copy is consistent only while nothing writes: the dev server is not running.
-  if (live) throw new EmbeddedHomeError(`backing up beside a running baton up needs ${SQLITE3} (apt-get install sqlite3), or stop baton up first`);
+  if (live)
+    throw new EmbeddedHomeError(`backing up beside a running baton up needs ${SQLITE3} (apt-get install sqlite3), or stop baton up first`);
   for (const suffix of ['', '-wal', '-journal']) if (existsSync(source + suffix)) copyFileSync(source + suffix, out + suffix);
 }
 
@@ -156,14 +189,18 @@ async function dumpDatabase(url: string, dir: string): Promise<Manifest> {
   await client.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const migrations = (await client.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY timestamp`)).rows.map((row) => row.name);
+    const migrations = (await client.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY timestamp`)).rows.map(
+      (row) => row.name,
+    );
     const tables = await publicTables(client);
     const manifest: Manifest = { format: FORMAT, createdAt: new Date().toISOString(), migrations, tables: [], sequences: [], secrets: [] };
     for (const { name, columns } of tables) {
       if (name === MIGRATIONS_TABLE) continue;
       const stream = createWriteStream(join(dir, `${name}.jsonl`));
       const select = columns.map((column) => client.escapeIdentifier(column)).join(', ');
-      await client.query(`DECLARE dump NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS line FROM (SELECT ${select} FROM public.${client.escapeIdentifier(name)}) t`);
+      await client.query(
+        `DECLARE dump NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS line FROM (SELECT ${select} FROM public.${client.escapeIdentifier(name)}) t`,
+      );
       let rows = 0;
       for (;;) {
         const batch = await client.query<{ line: string }>(`FETCH ${BATCH} FROM dump`);
@@ -176,9 +213,15 @@ async function dumpDatabase(url: string, dir: string): Promise<Manifest> {
       await once(stream, 'finish');
       manifest.tables.push({ name, columns, rows });
     }
-    const sequences = await client.query<{ name: string }>(`SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'S'`);
+    const sequences = await client.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'S'`,
+    );
     for (const { name } of sequences.rows) {
-      const state = (await client.query<{ last_value: string; is_called: boolean }>(`SELECT last_value, is_called FROM public.${client.escapeIdentifier(name)}`)).rows[0]!;
+      const state = (
+        await client.query<{ last_value: string; is_called: boolean }>(
+          `SELECT last_value, is_called FROM public.${client.escapeIdentifier(name)}`,
+        )
+      ).rows[0];
       manifest.sequences.push({ name, lastValue: String(state.last_value), isCalled: state.is_called });
     }
     await client.query('COMMIT');
@@ -202,7 +245,7 @@ async function publicTables(client: pg.Client): Promise<Array<{ name: string; co
 /** The backup's migrations, no more: its rows fit that schema; a newer Baton migrates them when it starts. */
 async function applyMigrations(url: string, names: string[]): Promise<void> {
   const base = createDataSource(url, 2);
-  const dataSource = new DataSource({ ...base.options, migrations: MIGRATIONS.filter((migration) => names.includes(migration.name)) } as typeof base.options);
+  const dataSource = new DataSource({ ...base.options, migrations: MIGRATIONS.filter((migration) => names.includes(migration.name)) });
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });
@@ -224,7 +267,9 @@ async function loadDatabase(url: string, dir: string, manifest: Manifest): Promi
     for (const table of manifest.tables) {
       const name = `public.${client.escapeIdentifier(table.name)}`;
       const columns = table.columns.map((column) => client.escapeIdentifier(column)).join(', ');
-      const lines = readFileSync(join(dir, `${table.name}.jsonl`), 'utf8').split('\n').filter(Boolean);
+      const lines = readFileSync(join(dir, `${table.name}.jsonl`), 'utf8')
+        .split('\n')
+        .filter(Boolean);
       for (let at = 0; at < lines.length; at += BATCH) {
         await client.query(
           `INSERT INTO ${name} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${columns} FROM json_populate_recordset(null::${name}, $1::json)`,
@@ -233,7 +278,11 @@ async function loadDatabase(url: string, dir: string, manifest: Manifest): Promi
       }
     }
     for (const sequence of manifest.sequences) {
-      await client.query('SELECT setval($1::regclass, $2::bigint, $3)', [`public.${client.escapeIdentifier(sequence.name)}`, sequence.lastValue, sequence.isCalled]);
+      await client.query('SELECT setval($1::regclass, $2::bigint, $3)', [
+        `public.${client.escapeIdentifier(sequence.name)}`,
+        sequence.lastValue,
+        sequence.isCalled,
+      ]);
     }
     await client.query('COMMIT');
   } catch (error) {

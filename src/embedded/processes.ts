@@ -25,7 +25,9 @@ export function isRunning(pid: number): boolean {
 /** Pids of every process whose argv matches, found in /proc: leftovers that no pid file names. */
 export function findProcesses(matches: (args: string[]) => boolean): number[] {
   if (!existsSync('/proc')) return [];
-  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number)
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
     .filter((pid) => pid !== process.pid)
     .filter((pid) => {
       const args = commandLine(pid);

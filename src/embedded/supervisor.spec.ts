@@ -25,14 +25,18 @@ describe(supervise.name, () => {
     const started: ReturnType<typeof fakeServer>[] = [];
     const warnings: string[] = [];
     const supervisor = await supervise({
-      name: 'server', start: async () => started[started.push(fakeServer()) - 1]!, warn: (m) => warnings.push(m), giveUp: () => {}, firstDelayMs: 1,
+      name: 'server',
+      start: async () => started[started.push(fakeServer()) - 1],
+      warn: (m) => warnings.push(m),
+      giveUp: () => {},
+      firstDelayMs: 1,
     });
     expect(supervisor.first).toBe(started[0]);
-    started[0]!.kill();
+    started[0].kill();
     await until(() => supervisor.current() === started[1]);
     expect(warnings).toEqual(['server exited unexpectedly; starting it again in 1 ms', 'server started again']);
     await supervisor.stop();
-    expect(started[1]!.stopped).toBe(true);
+    expect(started[1].stopped).toBe(true);
     await new Promise((r) => setTimeout(r, 20));
     expect(started).toHaveLength(2);
   });
@@ -41,7 +45,11 @@ describe(supervise.name, () => {
     let starts = 0;
     let gaveUp = '';
     const supervisor = await supervise({
-      name: 'server', warn: () => {}, giveUp: (m) => (gaveUp = m), firstDelayMs: 1, maxFailures: 2,
+      name: 'server',
+      warn: () => {},
+      giveUp: (m) => (gaveUp = m),
+      firstDelayMs: 1,
+      maxFailures: 2,
       start: async () => {
         if (starts++ > 0) throw new Error('port taken');
         const server = fakeServer();

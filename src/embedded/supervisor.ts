@@ -1,7 +1,7 @@
 /** A child server `baton up` runs: settles when the process is gone, for whatever reason. */
 export interface Supervised {
   exited: Promise<unknown>;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export interface SupervisorOptions<T extends Supervised> {
@@ -23,7 +23,9 @@ export interface SupervisorOptions<T extends Supervised> {
  * being asked to (someone killed it): after 1 s, doubling up to 30 s, and giving up after too many
  * failures in a window, so that the operator's own supervisor sees `baton up` exit non-zero.
  */
-export async function supervise<T extends Supervised>(options: SupervisorOptions<T>): Promise<{ first: T; current(): T | undefined; stop(): Promise<void> }> {
+export async function supervise<T extends Supervised>(
+  options: SupervisorOptions<T>,
+): Promise<{ first: T; current: () => T | undefined; stop: () => Promise<void> }> {
   const { maxFailures = 5, windowMs = 5 * 60_000, firstDelayMs = 1_000, maxDelayMs = 30_000 } = options;
   const first = await options.start();
   let current: T | undefined = first;
@@ -35,7 +37,7 @@ export async function supervise<T extends Supervised>(options: SupervisorOptions
   const failed = (what: string) => {
     const now = Date.now();
     failures.push(now);
-    while (failures.length && failures[0]! < now - windowMs) failures.shift();
+    while (failures.length && failures[0] < now - windowMs) failures.shift();
     if (failures.length > maxFailures) {
       options.giveUp(`${options.name} ${what}: ${failures.length} failures in ${Math.round(windowMs / 1000)} s, giving up`);
       return;

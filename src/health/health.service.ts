@@ -8,18 +8,32 @@ import { localSandboxPosture } from '../runtime/health/sandbox-posture.js';
 
 @Injectable()
 export class HealthService {
-  constructor(private readonly health: HealthRepository, private readonly temporal: Client, @Inject(BATON_CONFIG) private readonly config: RuntimeConfig) {}
+  constructor(
+    private readonly health: HealthRepository,
+    private readonly temporal: Client,
+    @Inject(BATON_CONFIG) private readonly config: RuntimeConfig,
+  ) {}
 
   async readiness() {
     const draining = drainingSince();
-    if (draining) throw new BatonError('draining', 503, 'Stopping: finishing the requests in flight, taking no new work', undefined, undefined, { drainingSince: draining.toISOString() });
+    if (draining)
+      throw new BatonError('draining', 503, 'Stopping: finishing the requests in flight, taking no new work', undefined, undefined, {
+        drainingSince: draining.toISOString(),
+      });
     const [postgres, temporal] = await Promise.all([
       this.check(() => this.health.ping()),
       this.check(() => this.temporal.workflowService.describeNamespace({ namespace: this.config.TEMPORAL_NAMESPACE })),
     ]);
     const checks = { postgres, temporal };
     if (postgres !== 'ok' || temporal !== 'ok') {
-      throw new BatonError('not_ready', 503, `Not ready: ${Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      throw new BatonError(
+        'not_ready',
+        503,
+        `Not ready: ${Object.entries(checks)
+          .filter(([, v]) => v !== 'ok')
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
     }
     // Under `baton up` the worker is in this process: whether its steps are isolated is part of being ready for tenants.
     const sandbox = localSandboxPosture();

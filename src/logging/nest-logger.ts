@@ -33,16 +33,19 @@ export class NestPinoLogger implements LoggerService {
 
   private write(level: Level, message: unknown, params: unknown[]): void {
     const rest = [...params];
-    const context = rest.length && typeof rest[rest.length - 1] === 'string' && !looksLikeStack(rest[rest.length - 1]) ? (rest.pop() as string) : undefined;
+    const context =
+      rest.length && typeof rest[rest.length - 1] === 'string' && !looksLikeStack(rest[rest.length - 1])
+        ? (rest.pop() as string)
+        : undefined;
     const stack = rest.find(looksLikeStack);
     const logger = this.child(context);
     if (message instanceof Error) logger[level]({ err: message }, message.message);
-    else if (looksLikeStack(message)) logger[level]({ stack: message }, message.split('\n')[0]!);
+    else if (looksLikeStack(message)) logger[level]({ stack: message }, message.split('\n')[0]);
     else if (message !== null && typeof message === 'object') {
       const { msg, message: text, ...fields } = message as Record<string, unknown>;
-      logger[level](fields, String(msg ?? text ?? ''));
-    }
-    else logger[level](stack ? { stack } : {}, String(message));
+      const line = msg ?? text ?? '';
+      logger[level](fields, typeof line === 'string' ? line : JSON.stringify(line));
+    } else logger[level](stack ? { stack } : {}, String(message));
   }
 
   private child(context: string | undefined): Logger {

@@ -27,10 +27,15 @@ export class MailRepository {
   constructor(private readonly db: DataSource) {}
 
   async insert(id: string, mail: OutgoingMail, status: 'pending' | 'kept', tx: EntityManager | DataSource = this.db): Promise<void> {
-    await tx.query(
-      'INSERT INTO mail (id, kind, to_address, subject, body, link, status) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [id, mail.kind, mail.to, mail.subject, mail.body, mail.link, status],
-    );
+    await tx.query('INSERT INTO mail (id, kind, to_address, subject, body, link, status) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      id,
+      mail.kind,
+      mail.to,
+      mail.subject,
+      mail.body,
+      mail.link,
+      status,
+    ]);
   }
 
   /**
@@ -54,11 +59,16 @@ export class MailRepository {
 
   /** Sent: what it said (its links hold one-time tokens) is no longer kept. */
   async markSent(id: string): Promise<void> {
-    await this.db.query(`UPDATE mail SET status = 'sent', sent_at = now(), body = NULL, link = NULL, last_error = NULL WHERE id = $1`, [id]);
+    await this.db.query(`UPDATE mail SET status = 'sent', sent_at = now(), body = NULL, link = NULL, last_error = NULL WHERE id = $1`, [
+      id,
+    ]);
   }
 
   async markRetry(id: string, error: string, retryInMs: number): Promise<void> {
-    await this.db.query(`UPDATE mail SET last_error = $2, next_attempt_at = now() + make_interval(secs => $3::double precision / 1000) WHERE id = $1 AND status = 'pending'`, [id, error, retryInMs]);
+    await this.db.query(
+      `UPDATE mail SET last_error = $2, next_attempt_at = now() + make_interval(secs => $3::double precision / 1000) WHERE id = $1 AND status = 'pending'`,
+      [id, error, retryInMs],
+    );
   }
 
   async markFailed(id: string, error: string): Promise<void> {

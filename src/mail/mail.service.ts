@@ -40,7 +40,9 @@ export class MailService {
 
   /** Sends the queued mail now, in the background; whatever happens, the caller goes on. */
   dispatch(id: string): void {
-    void (this.transport ? this.deliverDue(id) : this.announceKept(id)).catch((error: Error) => this.logger.error({ msg: `Mail ${id}: ${error.message}`, mailId: id }));
+    void (this.transport ? this.deliverDue(id) : this.announceKept(id)).catch((error: Error) =>
+      this.logger.error({ msg: `Mail ${id}: ${error.message}`, mailId: id }),
+    );
   }
 
   /** One attempt for every due mail (or only `id`). */
@@ -63,7 +65,10 @@ export class MailService {
         this.logger.error({ msg: `Mail given up (${mail.kind}): ${reason}`, ...about });
       } else {
         await this.mails.markRetry(mail.id, reason, retryInMs);
-        this.logger.warn({ msg: `Mail not sent yet (${mail.kind}), trying again in ${Math.round(retryInMs / 1000)} s: ${reason}`, ...about });
+        this.logger.warn({
+          msg: `Mail not sent yet (${mail.kind}), trying again in ${Math.round(retryInMs / 1000)} s: ${reason}`,
+          ...about,
+        });
       }
     }
   }
@@ -71,6 +76,11 @@ export class MailService {
   /** Without SMTP the log is how the link reaches someone: the operator, who hands it over. */
   private async announceKept(id: string): Promise<void> {
     const mail = await this.mails.find(id);
-    if (mail) this.logger.log({ msg: `Mail kept (no SMTP_URL; \`baton mail ${mail.id}\` shows it) to ${mail.to}: ${mail.subject}: ${mail.link}`, mailId: mail.id, kind: mail.kind });
+    if (mail)
+      this.logger.log({
+        msg: `Mail kept (no SMTP_URL; \`baton mail ${mail.id}\` shows it) to ${mail.to}: ${mail.subject}: ${mail.link}`,
+        mailId: mail.id,
+        kind: mail.kind,
+      });
   }
 }

@@ -44,7 +44,9 @@ describe(BatonMetrics.name, () => {
     });
     const samples = parseSamples(await metrics.text());
     expect(reads).toBe(1);
-    expect(['engine', 'slot', 'dispatch'].map((w) => valueOf(samples, 'baton_run_dispatch_pending', { waiting_for: w }))).toEqual([2, 3, 1]);
+    expect(['engine', 'slot', 'dispatch'].map((w) => valueOf(samples, 'baton_run_dispatch_pending', { waiting_for: w }))).toEqual([
+      2, 3, 1,
+    ]);
     expect(valueOf(samples, 'baton_run_dispatch_oldest_seconds', {})).toBe(42.5);
 
     failing = true;
@@ -54,7 +56,7 @@ describe(BatonMetrics.name, () => {
     expect(valueOf(failed, 'baton_run_dispatch_pending', { waiting_for: 'slot' })).toBeNaN();
   });
 
-  it('counts the sweep\'s actions from zero', async () => {
+  it("counts the sweep's actions from zero", async () => {
     const metrics = new BatonMetrics({ tenantLabels: false });
     metrics.runsSwept('restarted', 2);
     metrics.runsSwept('settled', 0);
@@ -76,15 +78,25 @@ describe(BatonMetrics.name, () => {
     const text = await metrics.text();
     expect(text).not.toContain(TENANT);
     const samples = parseSamples(text);
-    expect(valueOf(samples, 'baton_http_request_duration_seconds_count', { method: 'GET', route: '/v1/runs/:id', status_code: '200' })).toBe(1);
-    expect(valueOf(samples, 'baton_http_request_duration_seconds_count', { method: 'GET', route: UNMATCHED_ROUTE, status_code: '404' })).toBe(1);
+    expect(
+      valueOf(samples, 'baton_http_request_duration_seconds_count', { method: 'GET', route: '/v1/runs/:id', status_code: '200' }),
+    ).toBe(1);
+    expect(
+      valueOf(samples, 'baton_http_request_duration_seconds_count', { method: 'GET', route: UNMATCHED_ROUTE, status_code: '404' }),
+    ).toBe(1);
     expect(valueOf(samples, 'baton_webhook_duration_seconds_count', { source: 'trigger', outcome: 'started' })).toBe(1);
     metrics.httpRequest('BREW', undefined, 404, 0.001);
     expect(valueOf(parseSamples(await metrics.text()), 'baton_http_request_duration_seconds_count', { method: 'OTHER' })).toBe(1);
   });
 
   it('names webhook outcomes from the status the API answered', () => {
-    expect([202, 200, 401, 404, 500].map((status) => webhookOutcome('trigger', status))).toEqual(['started', 'duplicate', 'rejected', 'rejected', 'error']);
+    expect([202, 200, 401, 404, 500].map((status) => webhookOutcome('trigger', status))).toEqual([
+      'started',
+      'duplicate',
+      'rejected',
+      'rejected',
+      'error',
+    ]);
     expect([200, 400, 503].map((status) => webhookOutcome('stripe', status))).toEqual(['processed', 'rejected', 'error']);
   });
 });

@@ -1,4 +1,13 @@
-import { Global, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
@@ -39,7 +48,11 @@ export class MetricsLifecycle implements OnModuleInit, OnApplicationBootstrap, O
   controllers: [MetricsController],
   providers: [
     // One registry per process: in `baton up` the worker records into the same one.
-    { provide: BatonMetrics, inject: [BATON_CONFIG], useFactory: (config: RuntimeConfig) => processMetrics({ tenantLabels: config.METRICS_TENANT_LABELS }) },
+    {
+      provide: BatonMetrics,
+      inject: [BATON_CONFIG],
+      useFactory: (config: RuntimeConfig) => processMetrics({ tenantLabels: config.METRICS_TENANT_LABELS }),
+    },
     MetricsLifecycle,
   ],
   exports: [BatonMetrics],

@@ -27,14 +27,22 @@ export class ModelsController {
   /** Newest first: metrics, params, stage, the run and step that produced each, its artifact. */
   @Get(':name/versions')
   @Roles('viewer')
-  versions(@CurrentPrincipal() principal: Principal, @ValidParam('name', modelName) name: string, @ValidQuery(VersionListQuery) query: VersionListQuery) {
+  versions(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', modelName) name: string,
+    @ValidQuery(VersionListQuery) query: VersionListQuery,
+  ) {
     return this.models.versions(principal, name, query);
   }
 
   /** Metrics across versions, oldest first: is the model getting better? */
   @Get(':name/metrics')
   @Roles('viewer')
-  metrics(@CurrentPrincipal() principal: Principal, @ValidParam('name', modelName) name: string, @ValidQuery(MetricsQuery) query: MetricsQuery) {
+  metrics(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', modelName) name: string,
+    @ValidQuery(MetricsQuery) query: MetricsQuery,
+  ) {
     return this.models.metrics(principal, name, query);
   }
 
@@ -43,7 +51,9 @@ export class ModelsController {
   @Roles('operator')
   @HttpCode(200)
   promote(
-    @CurrentPrincipal() principal: Principal, @ValidParam('name', modelName) name: string, @ValidParam('version', modelVersion) version: number,
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', modelName) name: string,
+    @ValidParam('version', modelVersion) version: number,
     @ValidBody(PromoteBody) body: PromoteBody,
   ) {
     return this.models.promote(principal, name, version, body);
@@ -53,7 +63,11 @@ export class ModelsController {
   @Post(':name/rollback')
   @Roles('operator')
   @HttpCode(200)
-  rollback(@CurrentPrincipal() principal: Principal, @ValidParam('name', modelName) name: string, @ValidBody(RollbackBody) body: RollbackBody) {
+  rollback(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', modelName) name: string,
+    @ValidBody(RollbackBody) body: RollbackBody,
+  ) {
     return this.models.rollback(principal, name, body);
   }
 }

@@ -53,10 +53,14 @@ export interface StageMove {
   to: ModelStage;
 }
 
-const VERSION_COLUMNS = (alias: string) => `${alias}.id, ${alias}.version, ${alias}.stage, ${alias}.metrics, ${alias}.params, ${alias}.dataset, ${alias}.algorithm, ${alias}.task,
+const VERSION_COLUMNS = (
+  alias: string,
+) => `${alias}.id, ${alias}.version, ${alias}.stage, ${alias}.metrics, ${alias}.params, ${alias}.dataset, ${alias}.algorithm, ${alias}.task,
   ${alias}.run_id AS "runId", ${alias}.step_id AS "stepId", ${alias}.artifact, ${alias}.created_at AS "createdAt"`;
 
-const VERSION_JSON = (alias: string) => `json_build_object('id', ${alias}.id, 'version', ${alias}.version, 'stage', ${alias}.stage, 'metrics', ${alias}.metrics, 'params', ${alias}.params,
+const VERSION_JSON = (
+  alias: string,
+) => `json_build_object('id', ${alias}.id, 'version', ${alias}.version, 'stage', ${alias}.stage, 'metrics', ${alias}.metrics, 'params', ${alias}.params,
   'dataset', ${alias}.dataset, 'algorithm', ${alias}.algorithm, 'task', ${alias}.task, 'runId', ${alias}.run_id, 'stepId', ${alias}.step_id, 'artifact', ${alias}.artifact,
   'createdAt', ${alias}.created_at)`;
 
@@ -101,7 +105,12 @@ export class ModelsRepository {
   }
 
   /** The newest `limit` versions' metrics (of those before version `before`, when given), oldest first. */
-  metricsHistory(tenantId: string, modelId: string, limit: number, before?: number): Promise<Array<Pick<ModelVersionRow, 'version' | 'stage' | 'metrics' | 'runId' | 'createdAt'>>> {
+  metricsHistory(
+    tenantId: string,
+    modelId: string,
+    limit: number,
+    before?: number,
+  ): Promise<Array<Pick<ModelVersionRow, 'version' | 'stage' | 'metrics' | 'runId' | 'createdAt'>>> {
     return this.db.query(
       `SELECT * FROM (SELECT version, stage, metrics, run_id AS "runId", created_at AS "createdAt" FROM model_version
          WHERE tenant_id = $1 AND model_id = $2 AND ($4::int IS NULL OR version < $4) ORDER BY version DESC LIMIT $3) newest ORDER BY version`,
@@ -123,11 +132,21 @@ export class ModelsRepository {
    * same model take turns; promoting to production archives the version in production before.
    * Null when the model or version does not exist (`model` tells which).
    */
-  async promote(tenantId: string, name: string, version: number, stage: ModelStage, actor: Actor, comment: string | null): Promise<{ model: boolean; moves: StageMove[] | null }> {
+  async promote(
+    tenantId: string,
+    name: string,
+    version: number,
+    stage: ModelStage,
+    actor: Actor,
+    comment: string | null,
+  ): Promise<{ model: boolean; moves: StageMove[] | null }> {
     return this.db.transaction(async (tx) => {
       const modelId = await this.lockModel(tx, tenantId, name);
       if (!modelId) return { model: false, moves: null };
-      const [target]: Array<{ id: string; stage: ModelStage }> = await tx.query('SELECT id, stage FROM model_version WHERE model_id = $1 AND version = $2', [modelId, version]);
+      const [target]: Array<{ id: string; stage: ModelStage }> = await tx.query(
+        'SELECT id, stage FROM model_version WHERE model_id = $1 AND version = $2',
+        [modelId, version],
+      );
       if (!target) return { model: true, moves: null };
       if (target.stage === stage) return { model: true, moves: [] };
       const moves: StageMove[] = [];
@@ -139,7 +158,7 @@ export class ModelsRepository {
         }
       }
       const [moved] = await this.setStage(tx, modelId, 'id = $3', [target.id], stage);
-      await this.recordChange(tx, tenantId, modelId, moved!, target.stage, stage, 'promote', actor, comment);
+      await this.recordChange(tx, tenantId, modelId, moved, target.stage, stage, 'promote', actor, comment);
       moves.push({ version, from: target.stage, to: stage });
       return { model: true, moves };
     });
@@ -151,11 +170,19 @@ export class ModelsRepository {
    * a rollback pops the one it replaced, so rolling back twice goes two versions back (not back and
    * forth). `moves` is null when there is no earlier version.
    */
-  async rollback(tenantId: string, name: string, actor: Actor, comment: string | null): Promise<{ model: boolean; moves: StageMove[] | null }> {
+  async rollback(
+    tenantId: string,
+    name: string,
+    actor: Actor,
+    comment: string | null,
+  ): Promise<{ model: boolean; moves: StageMove[] | null }> {
     return this.db.transaction(async (tx) => {
       const modelId = await this.lockModel(tx, tenantId, name);
       if (!modelId) return { model: false, moves: null };
-      const [current]: Array<{ id: string; version: number }> = await tx.query(`SELECT id, version FROM model_version WHERE model_id = $1 AND stage = 'production'`, [modelId]);
+      const [current]: Array<{ id: string; version: number }> = await tx.query(
+        `SELECT id, version FROM model_version WHERE model_id = $1 AND stage = 'production'`,
+        [modelId],
+      );
       const entries: Array<{ id: string; version: number; stage: ModelStage; reason: string }> = await tx.query(
         `SELECT v.id, v.version, v.stage, c.reason FROM model_stage_change c JOIN model_version v ON v.id = c.version_id
           WHERE c.model_id = $1 AND c.to_stage = 'production' ORDER BY c.created_at, c.id`,
@@ -175,31 +202,48 @@ export class ModelsRepository {
       const moves: StageMove[] = [];
       if (current) {
         const [row] = await this.setStage(tx, modelId, 'id = $3', [current.id], 'archived');
-        await this.recordChange(tx, tenantId, modelId, row!, 'production', 'archived', 'rollback', actor, comment);
+        await this.recordChange(tx, tenantId, modelId, row, 'production', 'archived', 'rollback', actor, comment);
         moves.push({ version: current.version, from: 'production', to: 'archived' });
       }
       const [row] = await this.setStage(tx, modelId, 'id = $3', [previous.id], 'production');
-      await this.recordChange(tx, tenantId, modelId, row!, previous.stage, 'production', 'rollback', actor, comment);
+      await this.recordChange(tx, tenantId, modelId, row, previous.stage, 'production', 'rollback', actor, comment);
       moves.push({ version: previous.version, from: previous.stage, to: 'production' });
       return { model: true, moves };
     });
   }
 
   private async lockModel(tx: EntityManager, tenantId: string, name: string): Promise<string | null> {
-    const [row]: Array<{ id: string }> = await tx.query('SELECT id FROM model WHERE tenant_id = $1 AND name = $2 FOR UPDATE', [tenantId, name]);
+    const [row]: Array<{ id: string }> = await tx.query('SELECT id FROM model WHERE tenant_id = $1 AND name = $2 FOR UPDATE', [
+      tenantId,
+      name,
+    ]);
     return row?.id ?? null;
   }
 
-  private async setStage(tx: EntityManager, modelId: string, where: string, params: unknown[], stage: ModelStage): Promise<Array<{ id: string; version: number }>> {
+  private async setStage(
+    tx: EntityManager,
+    modelId: string,
+    where: string,
+    params: unknown[],
+    stage: ModelStage,
+  ): Promise<Array<{ id: string; version: number }>> {
     const [rows]: [Array<{ id: string; version: number }>, number] = await tx.query(
-      `UPDATE model_version SET stage = $2 WHERE model_id = $1 AND ${where} RETURNING id, version`, [modelId, stage, ...params],
+      `UPDATE model_version SET stage = $2 WHERE model_id = $1 AND ${where} RETURNING id, version`,
+      [modelId, stage, ...params],
     );
     return rows;
   }
 
   private async recordChange(
-    tx: EntityManager, tenantId: string, modelId: string, row: { id: string; version: number }, from: ModelStage | null, to: ModelStage,
-    reason: 'promote' | 'rollback', actor: Actor, comment: string | null,
+    tx: EntityManager,
+    tenantId: string,
+    modelId: string,
+    row: { id: string; version: number },
+    from: ModelStage | null,
+    to: ModelStage,
+    reason: 'promote' | 'rollback',
+    actor: Actor,
+    comment: string | null,
   ): Promise<void> {
     await tx.query(
       `INSERT INTO model_stage_change (id, tenant_id, model_id, version_id, version, from_stage, to_stage, reason, actor_kind, actor_id, comment)

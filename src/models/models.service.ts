@@ -4,7 +4,14 @@ import type { Principal } from '../common/auth/principal.js';
 import { decodeCursor, decodeOpaqueCursor, encodeOpaqueCursor, toPage } from '../common/pagination/pagination.js';
 import type { MetricsQuery, ModelListQuery, PromoteBody, RollbackBody, VersionListQuery } from './dto/models.dto.js';
 import { ModelsError } from './models.errors.js';
-import { ModelsRepository, type Actor, type ModelRow, type ModelVersionRow, type StageChangeRow, type StageMove } from './models.repository.js';
+import {
+  ModelsRepository,
+  type Actor,
+  type ModelRow,
+  type ModelVersionRow,
+  type StageChangeRow,
+  type StageMove,
+} from './models.repository.js';
 
 /** The history shown with a model: its newest stage changes. */
 const HISTORY_SHOWN = 50;
@@ -43,7 +50,10 @@ const changeView = (c: StageChangeRow) => ({
   comment: c.comment,
 });
 
-const actorOf = (principal: Principal): Actor => ({ kind: principal.kind, id: (principal.kind === 'user' ? principal.userId : principal.apiKeyId) ?? null });
+const actorOf = (principal: Principal): Actor => ({
+  kind: principal.kind,
+  id: (principal.kind === 'user' ? principal.userId : principal.apiKeyId) ?? null,
+});
 
 @Injectable()
 export class ModelsService {
@@ -61,7 +71,11 @@ export class ModelsService {
 
   async versions(principal: Principal, name: string, query: VersionListQuery) {
     const model = await this.require(principal.tenantId, name);
-    return toPage(await this.models.versions(principal.tenantId, model.id, query.limit, decodeCursor(query.cursor)), query.limit, versionView);
+    return toPage(
+      await this.models.versions(principal.tenantId, model.id, query.limit, decodeCursor(query.cursor)),
+      query.limit,
+      versionView,
+    );
   }
 
   /**
@@ -83,16 +97,21 @@ export class ModelsService {
         stage: r.stage,
         createdAt: r.createdAt.toISOString(),
         runId: r.runId,
-        ...(query.metric !== undefined ? { value: typeof r.metrics[query.metric] === 'number' ? r.metrics[query.metric] : null } : { metrics: r.metrics }),
+        ...(query.metric !== undefined
+          ? { value: typeof r.metrics[query.metric] === 'number' ? r.metrics[query.metric] : null }
+          : { metrics: r.metrics }),
       })),
-      nextCursor: rows.length > query.limit ? encodeVersionCursor(page[0]!.version) : null,
+      nextCursor: rows.length > query.limit ? encodeVersionCursor(page[0].version) : null,
     };
   }
 
   async promote(principal: Principal, name: string, version: number, body: PromoteBody) {
     const outcome = await this.models.promote(principal.tenantId, name, version, body.stage, actorOf(principal), body.comment ?? null);
     if (!outcome.model) throw new ModelsError('model_not_found', `Model ${name} was not found`);
-    if (!outcome.moves) throw new ModelsError('version_not_found', `Model ${name} has no version ${version}`, [{ path: 'version', message: `No version ${version}` }]);
+    if (!outcome.moves)
+      throw new ModelsError('version_not_found', `Model ${name} has no version ${version}`, [
+        { path: 'version', message: `No version ${version}` },
+      ]);
     return this.afterMove(principal, name, outcome.moves);
   }
 

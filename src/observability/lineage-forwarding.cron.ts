@@ -39,13 +39,16 @@ export class LineageForwardingJob implements OnApplicationBootstrap {
     let sent = 0;
     for (const due of await this.observability.dueForwardings(BATCH)) {
       try {
-        for (const step of await this.observability.lineageOfRun(due.tenantId, due.runId)) await this.post(toOpenLineageEvent(due.tenantId, step));
+        for (const step of await this.observability.lineageOfRun(due.tenantId, due.runId))
+          await this.post(toOpenLineageEvent(due.tenantId, step));
         await this.observability.forwarded(due.runId);
         sent += 1;
       } catch (error) {
         const attempts = due.attempts + 1;
         const retry = attempts < MAX_ATTEMPTS ? backoffMs(attempts) : null;
-        this.logger.warn(`OpenLineage events of run ${due.runId} not accepted (attempt ${attempts}${retry === null ? ', giving up' : ''}): ${(error as Error).message}`);
+        this.logger.warn(
+          `OpenLineage events of run ${due.runId} not accepted (attempt ${attempts}${retry === null ? ', giving up' : ''}): ${(error as Error).message}`,
+        );
         await this.observability.forwardFailed(due.runId, (error as Error).message, retry);
       }
     }
@@ -55,7 +58,10 @@ export class LineageForwardingJob implements OnApplicationBootstrap {
   private async post(event: ReturnType<typeof toOpenLineageEvent>): Promise<void> {
     const response = await fetch(this.config.OPENLINEAGE_URL!, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(this.config.OPENLINEAGE_API_KEY ? { authorization: `Bearer ${this.config.OPENLINEAGE_API_KEY}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(this.config.OPENLINEAGE_API_KEY ? { authorization: `Bearer ${this.config.OPENLINEAGE_API_KEY}` } : {}),
+      },
       body: JSON.stringify(event),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });

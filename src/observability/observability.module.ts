@@ -4,5 +4,8 @@ import { LineageForwardingJob } from './lineage-forwarding.cron.js';
 import { ObservabilityRepository } from './observability.repository.js';
 import { ObservabilityService } from './observability.service.js';
 
-@Module({ controllers: [ObservabilityController, LineageController], providers: [ObservabilityRepository, ObservabilityService, LineageForwardingJob] })
+@Module({
+  controllers: [ObservabilityController, LineageController],
+  providers: [ObservabilityRepository, ObservabilityService, LineageForwardingJob],
+})
 export class ObservabilityModule {}

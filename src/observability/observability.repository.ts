@@ -84,8 +84,11 @@ export class ObservabilityRepository {
   /** Newest first; a step retried counts once, with the datasets of all its attempts. */
   lineage(tenantId: string, dataset: { name: string; namespace?: string }, limit: number): Promise<StepLineage[]> {
     return this.db.query(
-      stepLineage(`SELECT DISTINCT run_id, step_id FROM run_event
-                    WHERE tenant_id = $1 AND type = 'step.lineage' AND data->>'name' = $2 AND ($3::text IS NULL OR data->>'namespace' = $3)`, 'ORDER BY at DESC LIMIT $4'),
+      stepLineage(
+        `SELECT DISTINCT run_id, step_id FROM run_event
+                    WHERE tenant_id = $1 AND type = 'step.lineage' AND data->>'name' = $2 AND ($3::text IS NULL OR data->>'namespace' = $3)`,
+        'ORDER BY at DESC LIMIT $4',
+      ),
       [tenantId, dataset.name, dataset.namespace ?? null, limit],
     );
   }
@@ -93,7 +96,10 @@ export class ObservabilityRepository {
   /** Every step of one run that read or wrote datasets, in the order they last did. */
   lineageOfRun(tenantId: string, runId: string): Promise<StepLineage[]> {
     return this.db.query(
-      stepLineage(`SELECT DISTINCT run_id, step_id FROM run_event WHERE tenant_id = $1 AND run_id = $2 AND type = 'step.lineage'`, 'ORDER BY at'),
+      stepLineage(
+        `SELECT DISTINCT run_id, step_id FROM run_event WHERE tenant_id = $1 AND run_id = $2 AND type = 'step.lineage'`,
+        'ORDER BY at',
+      ),
       [tenantId, runId],
     );
   }
@@ -125,7 +131,10 @@ export class ObservabilityRepository {
   }
 
   async forwarded(runId: string): Promise<void> {
-    await this.db.query(`UPDATE lineage_forwarding SET pending = false, forwarded_at = now(), attempts = attempts + 1, last_error = NULL WHERE run_id = $1`, [runId]);
+    await this.db.query(
+      `UPDATE lineage_forwarding SET pending = false, forwarded_at = now(), attempts = attempts + 1, last_error = NULL WHERE run_id = $1`,
+      [runId],
+    );
   }
 
   /** A failed attempt: tried again after `retryInMs`, or given up (`retryInMs` null). */

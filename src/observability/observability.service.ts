@@ -42,7 +42,8 @@ export class ObservabilityService {
    */
   async lineage(principal: Principal, query: LineageQuery) {
     const rows = await this.observability.lineage(principal.tenantId, { name: query.dataset, namespace: query.namespace }, query.limit);
-    const touches = (list: StepLineage['inputs']) => (list ?? []).some((d) => d.name === query.dataset && (!query.namespace || d.namespace === query.namespace));
+    const touches = (list: StepLineage['inputs']) =>
+      (list ?? []).some((d) => d.name === query.dataset && (!query.namespace || d.namespace === query.namespace));
     const events = rows.map((r) => toOpenLineageEvent(principal.tenantId, r));
     return {
       dataset: { namespace: query.namespace ?? null, name: query.dataset },
@@ -59,7 +60,14 @@ export class ObservabilityService {
     return {
       window: window.text,
       since: since.toISOString(),
-      items: rows.map((r) => ({ uses: r.uses, calls: r.calls, failures: r.failures, failureRate: rate(r.failures, r.calls), retries: r.retries, p95Ms: ms(r.p95Ms) })),
+      items: rows.map((r) => ({
+        uses: r.uses,
+        calls: r.calls,
+        failures: r.failures,
+        failureRate: rate(r.failures, r.calls),
+        retries: r.retries,
+        p95Ms: ms(r.p95Ms),
+      })),
     };
   }
 }

@@ -53,7 +53,11 @@ export function toOpenLineageEvent(tenantId: string, step: StepLineage) {
         },
       },
     },
-    job: { namespace, name: `${step.pipeline}.${step.stepId}`, facets: { baton: { pipeline: step.pipeline, step: step.stepId, uses: step.uses } } },
+    job: {
+      namespace,
+      name: `${step.pipeline}.${step.stepId}`,
+      facets: { baton: { pipeline: step.pipeline, step: step.stepId, uses: step.uses } },
+    },
     inputs: step.inputs ?? [],
     outputs: step.outputs ?? [],
   };

@@ -26,7 +26,12 @@ export class PipelinesController {
   @Put(':name')
   @Roles('operator')
   @definitionBody
-  async apply(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string, @Body() definition: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+  async apply(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', pipelineNameParam) name: string,
+    @Body() definition: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { created, body } = await this.pipelines.apply(principal, name, definition);
     reply.status(created ? 201 : 200);
     return body;
@@ -46,13 +51,21 @@ export class PipelinesController {
 
   @Get(':name/versions')
   @Roles('viewer')
-  versions(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string, @ValidQuery(PipelineListQuery) query: PipelineListQuery) {
+  versions(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', pipelineNameParam) name: string,
+    @ValidQuery(PipelineListQuery) query: PipelineListQuery,
+  ) {
     return this.pipelines.versions(principal, name, query.limit, query.cursor);
   }
 
   @Get(':name/versions/:version')
   @Roles('viewer')
-  version(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string, @ValidParam('version', versionParam) version: number) {
+  version(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', pipelineNameParam) name: string,
+    @ValidParam('version', versionParam) version: number,
+  ) {
     return this.pipelines.get(principal, name, version);
   }
 

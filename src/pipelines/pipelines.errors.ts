@@ -1,6 +1,12 @@
 import { BatonError, type FieldProblem } from '../common/errors/baton-error.js';
 
-const STATUS = { pipeline_not_found: 404, version_not_found: 404, invalid_definition: 422, expression_budget_exceeded: 422, concurrent_update: 409 } as const;
+const STATUS = {
+  pipeline_not_found: 404,
+  version_not_found: 404,
+  invalid_definition: 422,
+  expression_budget_exceeded: 422,
+  concurrent_update: 409,
+} as const;
 export type PipelinesErrorCode = keyof typeof STATUS;
 
 export class PipelinesError extends BatonError {

@@ -30,7 +30,9 @@ export class PipelinesRepository {
   async findVersion(tenantId: string, name: string, version?: number): Promise<PipelineWithVersion | null> {
     const pipeline = await this.findActiveByName(tenantId, name);
     if (!pipeline) return null;
-    const found = await this.db.getRepository(PipelineVersionEntity).findOneBy({ tenantId, pipelineId: pipeline.id, version: version ?? pipeline.latestVersion });
+    const found = await this.db
+      .getRepository(PipelineVersionEntity)
+      .findOneBy({ tenantId, pipelineId: pipeline.id, version: version ?? pipeline.latestVersion });
     return found ? { pipeline, version: found } : null;
   }
 
@@ -42,15 +44,29 @@ export class PipelinesRepository {
   }
 
   listActiveByTenant(tenantId: string, limit: number, after?: KeysetCursor): Promise<PipelineEntity[]> {
-    const query = this.db.getRepository(PipelineEntity).createQueryBuilder('p').where('p.tenant_id = :tenantId AND p.deleted_at IS NULL', { tenantId });
+    const query = this.db
+      .getRepository(PipelineEntity)
+      .createQueryBuilder('p')
+      .where('p.tenant_id = :tenantId AND p.deleted_at IS NULL', { tenantId });
     if (after) query.andWhere('(p.created_at, p.id) < (:createdAt, :id)', after);
-    return query.orderBy('p.created_at', 'DESC').addOrderBy('p.id', 'DESC').limit(limit + 1).getMany();
+    return query
+      .orderBy('p.created_at', 'DESC')
+      .addOrderBy('p.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
   }
 
   listVersions(tenantId: string, pipelineId: string, limit: number, after?: KeysetCursor): Promise<PipelineVersionEntity[]> {
-    const query = this.db.getRepository(PipelineVersionEntity).createQueryBuilder('v').where('v.tenant_id = :tenantId AND v.pipeline_id = :pipelineId', { tenantId, pipelineId });
+    const query = this.db
+      .getRepository(PipelineVersionEntity)
+      .createQueryBuilder('v')
+      .where('v.tenant_id = :tenantId AND v.pipeline_id = :pipelineId', { tenantId, pipelineId });
     if (after) query.andWhere('(v.created_at, v.id) < (:createdAt, :id)', after);
-    return query.orderBy('v.created_at', 'DESC').addOrderBy('v.id', 'DESC').limit(limit + 1).getMany();
+    return query
+      .orderBy('v.created_at', 'DESC')
+      .addOrderBy('v.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
   }
 
   /**
@@ -64,21 +80,39 @@ export class PipelinesRepository {
          ON CONFLICT (tenant_id, name) WHERE deleted_at IS NULL DO NOTHING`,
         [randomUUID(), tenantId, name],
       );
-      const pipeline = await tx.getRepository(PipelineEntity).createQueryBuilder('p').setLock('pessimistic_write')
-        .where('p.tenant_id = :tenantId AND p.name = :name AND p.deleted_at IS NULL', { tenantId, name }).getOneOrFail();
+      const pipeline = await tx
+        .getRepository(PipelineEntity)
+        .createQueryBuilder('p')
+        .setLock('pessimistic_write')
+        .where('p.tenant_id = :tenantId AND p.name = :name AND p.deleted_at IS NULL', { tenantId, name })
+        .getOneOrFail();
       const versions = tx.getRepository(PipelineVersionEntity);
-      const latest = pipeline.latestVersion ? await versions.findOneByOrFail({ pipelineId: pipeline.id, version: pipeline.latestVersion }) : null;
+      const latest = pipeline.latestVersion
+        ? await versions.findOneByOrFail({ pipelineId: pipeline.id, version: pipeline.latestVersion })
+        : null;
       if (latest?.checksum === next.checksum) return { pipeline, version: latest, created: false };
-      const version = versions.create({ id: randomUUID(), tenantId, pipelineId: pipeline.id, version: pipeline.latestVersion + 1, ...next });
+      const version = versions.create({
+        id: randomUUID(),
+        tenantId,
+        pipelineId: pipeline.id,
+        version: pipeline.latestVersion + 1,
+        ...next,
+      });
       await versions.insert(version as QueryDeepPartialEntity<PipelineVersionEntity>);
       await tx.getRepository(PipelineEntity).update({ id: pipeline.id }, { latestVersion: version.version });
-      return { pipeline: { ...pipeline, latestVersion: version.version }, version: await versions.findOneByOrFail({ id: version.id }), created: true };
+      return {
+        pipeline: { ...pipeline, latestVersion: version.version },
+        version: await versions.findOneByOrFail({ id: version.id }),
+        created: true,
+      };
     });
   }
 
   /** Soft delete: versions stay for the runs that pinned them; the name is free again. */
   async softDelete(tenantId: string, name: string): Promise<boolean> {
-    const result = await this.db.getRepository(PipelineEntity).update({ tenantId, name, deletedAt: IsNull() }, { deletedAt: () => 'now()' });
+    const result = await this.db
+      .getRepository(PipelineEntity)
+      .update({ tenantId, name, deletedAt: IsNull() }, { deletedAt: () => 'now()' });
     return (result.affected ?? 0) > 0;
   }
 }

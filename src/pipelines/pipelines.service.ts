@@ -12,11 +12,20 @@ import { PipelinesError } from './pipelines.errors.js';
 import { PipelinesRepository, type PipelineWithVersion } from './pipelines.repository.js';
 
 export const toPipelineSummary = (p: PipelineEntity) => ({
-  id: p.id, name: p.name, latestVersion: p.latestVersion, createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString(),
+  id: p.id,
+  name: p.name,
+  latestVersion: p.latestVersion,
+  createdAt: p.createdAt.toISOString(),
+  updatedAt: p.updatedAt.toISOString(),
 });
 
 export const toVersionResponse = (name: string, v: PipelineVersionEntity) => ({
-  name, version: v.version, checksum: v.checksum, definition: v.definition, pins: v.pins, createdAt: v.createdAt.toISOString(),
+  name,
+  version: v.version,
+  checksum: v.checksum,
+  definition: v.definition,
+  pins: v.pins,
+  createdAt: v.createdAt.toISOString(),
 });
 
 @Injectable()
@@ -30,23 +39,46 @@ export class PipelinesService {
 
   /** Checked against the plugins the tenant has enabled and approved. */
   async validate(principal: Principal, raw: unknown, expectedName?: string) {
-    const result = validatePipeline(raw, await this.plugins.catalog(principal.tenantId), { expectedName, secretsAvailable: this.config.masterKeys.length > 0 });
-    if (!result.valid && result.budgetExceeded) throw new PipelinesError('expression_budget_exceeded', 'Checking the pipeline definition took more work than allowed', result.problems);
-    if (!result.valid) throw new PipelinesError('invalid_definition', `The pipeline definition has ${result.problems.length} problem(s)`, result.problems);
+    const result = validatePipeline(raw, await this.plugins.catalog(principal.tenantId), {
+      expectedName,
+      secretsAvailable: this.config.masterKeys.length > 0,
+    });
+    if (!result.valid && result.budgetExceeded)
+      throw new PipelinesError(
+        'expression_budget_exceeded',
+        'Checking the pipeline definition took more work than allowed',
+        result.problems,
+      );
+    if (!result.valid)
+      throw new PipelinesError('invalid_definition', `The pipeline definition has ${result.problems.length} problem(s)`, result.problems);
     return result;
   }
 
   async plan(principal: Principal, raw: unknown) {
     const { definition, pins, order } = await this.validate(principal, raw);
-    const steps = Object.entries(definition.steps).map(([id, step]) => ({ id, uses: step.uses, needs: step.needs ?? [], pinned: pins[id] }));
+    const steps = Object.entries(definition.steps).map(([id, step]) => ({
+      id,
+      uses: step.uses,
+      needs: step.needs ?? [],
+      pinned: pins[id],
+    }));
     return { valid: true as const, plan: { steps, order } };
   }
 
   async apply(principal: Principal, name: string, raw: unknown) {
     const { definition, pins } = await this.validate(principal, raw, name);
-    await this.entitlements.assertPluginsAllowed(principal.tenantId, Object.values(pins).map((pin) => pin.plugin));
-    if (!(await this.pipelines.findActiveByName(principal.tenantId, name))) await this.entitlements.assertCanAddPipeline(principal.tenantId);
-    const result = await this.pipelines.apply(principal.tenantId, name, { definition, pins, checksum: pipelineChecksum(definition, pins), createdBy: principal.userId ?? null });
+    await this.entitlements.assertPluginsAllowed(
+      principal.tenantId,
+      Object.values(pins).map((pin) => pin.plugin),
+    );
+    if (!(await this.pipelines.findActiveByName(principal.tenantId, name)))
+      await this.entitlements.assertCanAddPipeline(principal.tenantId);
+    const result = await this.pipelines.apply(principal.tenantId, name, {
+      definition,
+      pins,
+      checksum: pipelineChecksum(definition, pins),
+      createdBy: principal.userId ?? null,
+    });
     return { created: result.created, body: toVersionResponse(name, result.version) };
   }
 
@@ -62,11 +94,14 @@ export class PipelinesService {
   async versions(principal: Principal, name: string, limit: number, cursor?: string) {
     const pipeline = await this.pipelines.findActiveByName(principal.tenantId, name);
     if (!pipeline) throw new PipelinesError('pipeline_not_found', `Pipeline ${name} was not found`);
-    return toPage(await this.pipelines.listVersions(principal.tenantId, pipeline.id, limit, decodeCursor(cursor)), limit, (v) => toVersionResponse(name, v));
+    return toPage(await this.pipelines.listVersions(principal.tenantId, pipeline.id, limit, decodeCursor(cursor)), limit, (v) =>
+      toVersionResponse(name, v),
+    );
   }
 
   async remove(principal: Principal, name: string): Promise<void> {
-    if (!(await this.pipelines.softDelete(principal.tenantId, name))) throw new PipelinesError('pipeline_not_found', `Pipeline ${name} was not found`);
+    if (!(await this.pipelines.softDelete(principal.tenantId, name)))
+      throw new PipelinesError('pipeline_not_found', `Pipeline ${name} was not found`);
   }
 
   /** The version an earlier run executed, even if the pipeline has been deleted since. */
@@ -90,7 +125,8 @@ export class PipelinesService {
   async require(tenantId: string, name: string, version?: number): Promise<PipelineWithVersion> {
     const found = await this.pipelines.findVersion(tenantId, name, version);
     if (found) return found;
-    if (version !== undefined && (await this.pipelines.findActiveByName(tenantId, name))) throw new PipelinesError('version_not_found', `Pipeline ${name} has no version ${version}`);
+    if (version !== undefined && (await this.pipelines.findActiveByName(tenantId, name)))
+      throw new PipelinesError('version_not_found', `Pipeline ${name} has no version ${version}`);
     throw new PipelinesError('pipeline_not_found', `Pipeline ${name} was not found`);
   }
 }

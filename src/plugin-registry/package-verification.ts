@@ -18,31 +18,53 @@ export interface VerifiedPackage {
  * signature file, the key (the publisher's own, not revoked), the signature over the exact
  * manifest bytes, and only then the manifest's content and the bundle's digest.
  */
-export async function verifyPackage(files: PackageFiles, publisher: string, findKey: (id: string) => Promise<PublisherKeyRow | null>): Promise<VerifiedPackage> {
+export async function verifyPackage(
+  files: PackageFiles,
+  publisher: string,
+  findKey: (id: string) => Promise<PublisherKeyRow | null>,
+): Promise<VerifiedPackage> {
   const signature = parseSignatureFile(files.signature);
   const key = await findKey(signature.keyId);
   if (!key || key.publisher !== publisher) {
-    throw new PluginRegistryError('unknown_key', `Key ${signature.keyId} is not a key of publisher ${publisher}; register it with POST /v1/publishers/keys`, [{ path: 'manifest.sig.keyId', message: 'Unknown key' }]);
+    throw new PluginRegistryError(
+      'unknown_key',
+      `Key ${signature.keyId} is not a key of publisher ${publisher}; register it with POST /v1/publishers/keys`,
+      [{ path: 'manifest.sig.keyId', message: 'Unknown key' }],
+    );
   }
-  if (key.revokedAt) throw new PluginRegistryError('key_revoked', `Key ${key.id} was revoked on ${key.revokedAt.toISOString()}; sign with a current key`, [{ path: 'manifest.sig.keyId', message: 'Revoked key' }]);
+  if (key.revokedAt)
+    throw new PluginRegistryError('key_revoked', `Key ${key.id} was revoked on ${key.revokedAt.toISOString()}; sign with a current key`, [
+      { path: 'manifest.sig.keyId', message: 'Revoked key' },
+    ]);
   if (!verifyManifest(files.manifest, signature, key.publicKey)) {
-    throw new PluginRegistryError('bad_signature', `The signature does not match manifest.json under key ${key.id}: the manifest changed after signing, or another key signed it`, [{ path: 'manifest.sig.signature', message: 'Does not verify' }]);
+    throw new PluginRegistryError(
+      'bad_signature',
+      `The signature does not match manifest.json under key ${key.id}: the manifest changed after signing, or another key signed it`,
+      [{ path: 'manifest.sig.signature', message: 'Does not verify' }],
+    );
   }
 
   const parsed = parseManifest(files.manifest);
   if (!parsed.ok) throw new PluginRegistryError('invalid_manifest', 'manifest.json is not a valid plugin manifest', parsed.problems);
   const { manifest } = parsed;
   if (manifest.publisher !== publisher) {
-    throw new PluginRegistryError('publisher_mismatch', `The manifest names publisher ${manifest.publisher}, but the package is published by ${publisher}`, [{ path: 'manifest.publisher', message: `Must be ${publisher}` }]);
+    throw new PluginRegistryError(
+      'publisher_mismatch',
+      `The manifest names publisher ${manifest.publisher}, but the package is published by ${publisher}`,
+      [{ path: 'manifest.publisher', message: `Must be ${publisher}` }],
+    );
   }
   const schemaProblems = manifestSchemaProblems(manifest);
-  if (schemaProblems.length) throw new PluginRegistryError('invalid_manifest', 'manifest.json is not a valid plugin manifest', schemaProblems);
+  if (schemaProblems.length)
+    throw new PluginRegistryError('invalid_manifest', 'manifest.json is not a valid plugin manifest', schemaProblems);
 
   const digest = sha256Digest(files.bundle);
   if (digest !== manifest.bundle.digest || files.bundle.length !== manifest.bundle.size) {
-    throw new PluginRegistryError('digest_mismatch', `bundle.mjs is ${digest} (${files.bundle.length} bytes), but the signed manifest says ${manifest.bundle.digest} (${manifest.bundle.size} bytes)`, [
-      { path: 'manifest.bundle.digest', message: 'Does not match bundle.mjs' },
-    ]);
+    throw new PluginRegistryError(
+      'digest_mismatch',
+      `bundle.mjs is ${digest} (${files.bundle.length} bytes), but the signed manifest says ${manifest.bundle.digest} (${manifest.bundle.size} bytes)`,
+      [{ path: 'manifest.bundle.digest', message: 'Does not match bundle.mjs' }],
+    );
   }
   return { manifest, signature, keyId: key.id };
 }
@@ -55,7 +77,10 @@ function parseSignatureFile(bytes: Buffer) {
     raw = undefined;
   }
   const parsed = SignatureFileSchema.safeParse(raw);
-  if (!parsed.success) throw new PluginRegistryError('invalid_package', 'manifest.sig is not a signature file written by `baton plugin sign`', [{ path: 'manifest.sig', message: 'Expected { algorithm: "ed25519", keyId, signature }' }]);
+  if (!parsed.success)
+    throw new PluginRegistryError('invalid_package', 'manifest.sig is not a signature file written by `baton plugin sign`', [
+      { path: 'manifest.sig', message: 'Expected { algorithm: "ed25519", keyId, signature }' },
+    ]);
   return parsed.data;
 }
 

@@ -11,7 +11,11 @@ import { highest, PluginRegistryService } from './plugin-registry.service.js';
 /** What a tenant lets a plugin do: enabled or not, the egress, secrets and network it approved, the endpoints it may reach. */
 @Injectable()
 export class PluginApprovalsService {
-  constructor(private readonly registry: PluginRegistryRepository, private readonly versions: PluginRegistryService, private readonly entitlements: EntitlementsService) {}
+  constructor(
+    private readonly registry: PluginRegistryRepository,
+    private readonly versions: PluginRegistryService,
+    private readonly entitlements: EntitlementsService,
+  ) {}
 
   /**
    * Enables the plugin for the caller's tenant and approves what `version` (default: the highest)
@@ -21,7 +25,11 @@ export class PluginApprovalsService {
     const rows = await this.versions.requireVersions(name);
     await this.entitlements.assertPluginsAllowed(principal.tenantId, [name]);
     const chosen = body.version === undefined ? highest(rows) : rows.find((v) => v.version === body.version);
-    if (!chosen) throw new PluginRegistryError('version_not_found', body.version ? `${name}@${body.version} was not found` : `Every version of ${name} is yanked`);
+    if (!chosen)
+      throw new PluginRegistryError(
+        'version_not_found',
+        body.version ? `${name}@${body.version} was not found` : `Every version of ${name} is yanked`,
+      );
     if (chosen.yankedAt) throw new PluginRegistryError('version_yanked', `${name}@${chosen.version} is yanked`);
     const current = await this.settingOf(principal.tenantId, name, rows);
     const asked = permissionsOf(chosen.manifest);
@@ -32,7 +40,14 @@ export class PluginApprovalsService {
       network: [...new Set([...current.approvedNetwork, ...asked.network])].sort(),
     };
     const { networkEndpoints } = current;
-    await this.registry.setTenantPlugin(principal.tenantId, { plugin: name, enabled: true, approvedEgress: approved.egress, approvedSecrets: approved.secrets, approvedNetwork: approved.network, networkEndpoints });
+    await this.registry.setTenantPlugin(principal.tenantId, {
+      plugin: name,
+      enabled: true,
+      approvedEgress: approved.egress,
+      approvedSecrets: approved.secrets,
+      approvedNetwork: approved.network,
+      networkEndpoints,
+    });
     return { name, enabled: true, approved, networkEndpoints };
   }
 
@@ -49,7 +64,9 @@ export class PluginApprovalsService {
    */
   async setNetwork(principal: Principal, name: string, body: SetNetworkBody) {
     const setting = await this.settingOf(principal.tenantId, name, await this.versions.requireVersions(name));
-    const networkEndpoints = [...new Set(body.endpoints.map((text, index) => approvableEndpoint(text, index, setting.approvedNetwork)))].sort();
+    const networkEndpoints = [
+      ...new Set(body.endpoints.map((text, index) => approvableEndpoint(text, index, setting.approvedNetwork))),
+    ].sort();
     await this.registry.setTenantPlugin(principal.tenantId, { ...setting, networkEndpoints });
     return { name, networkEndpoints };
   }
@@ -61,10 +78,18 @@ export class PluginApprovalsService {
   private async settingOf(tenantId: string, name: string, rows: PluginVersionRow[]): Promise<TenantPluginRow> {
     const current = (await this.registry.tenantPlugins(tenantId)).find((s) => s.plugin === name);
     if (current) return current;
-    if (!rows[0]!.verified) return { plugin: name, enabled: false, approvedEgress: [], approvedSecrets: [], approvedNetwork: [], networkEndpoints: [] };
+    if (!rows[0].verified)
+      return { plugin: name, enabled: false, approvedEgress: [], approvedSecrets: [], approvedNetwork: [], networkEndpoints: [] };
     const all = rows.filter((v) => !v.yankedAt).map((v) => permissionsOf(v.manifest));
     const union = (pick: (p: PluginPermissions) => string[]) => [...new Set(all.flatMap(pick))].sort();
-    return { plugin: name, enabled: true, approvedEgress: union((p) => p.egress), approvedSecrets: [ANY_SECRET], approvedNetwork: union((p) => p.network), networkEndpoints: [] };
+    return {
+      plugin: name,
+      enabled: true,
+      approvedEgress: union((p) => p.egress),
+      approvedSecrets: [ANY_SECRET],
+      approvedNetwork: union((p) => p.network),
+      networkEndpoints: [],
+    };
   }
 }
 
@@ -76,9 +101,12 @@ function approvableEndpoint(text: string, index: number, approvedNetwork: string
   const endpoint = parseEndpoint(text);
   if (typeof endpoint === 'string') return refuse('invalid_endpoint', endpoint);
   if (!endpointAllowed(endpoint, approvedNetwork)) {
-    refuse('endpoint_not_approvable', approvedNetwork.length
-      ? `${text} matches none of the approved patterns ${approvedNetwork.join(', ')}`
-      : 'the plugin has no approved network patterns: enable a version that declares `network` first');
+    refuse(
+      'endpoint_not_approvable',
+      approvedNetwork.length
+        ? `${text} matches none of the approved patterns ${approvedNetwork.join(', ')}`
+        : 'the plugin has no approved network patterns: enable a version that declares `network` first',
+    );
   }
   return formatEndpoint(endpoint);
 }

@@ -20,12 +20,20 @@ export const ANY_SECRET = '*';
 export const approvesSecret = (approved: readonly string[], name: string) => approved.includes(ANY_SECRET) || approved.includes(name);
 
 const within = (asked: PluginPermissions, approved: PluginPermissions) =>
-  asked.egress.every((host) => approved.egress.includes(host)) && asked.secrets.every((name) => approvesSecret(approved.secrets, name)) && asked.network.every((pattern) => approved.network.includes(pattern));
+  asked.egress.every((host) => approved.egress.includes(host)) &&
+  asked.secrets.every((name) => approvesSecret(approved.secrets, name)) &&
+  asked.network.every((pattern) => approved.network.includes(pattern));
 
 /** A tenant's view of one plugin: a verified publisher's plugin is on with all it asks, until the tenant says otherwise. */
-export function tenantAccess(setting: TenantPluginRow | undefined, verified: boolean): { enabled: boolean; approved: PluginPermissions | 'all' } {
+export function tenantAccess(
+  setting: TenantPluginRow | undefined,
+  verified: boolean,
+): { enabled: boolean; approved: PluginPermissions | 'all' } {
   if (!setting) return { enabled: verified, approved: verified ? 'all' : { egress: [], secrets: [], network: [] } };
-  return { enabled: setting.enabled, approved: { egress: setting.approvedEgress, secrets: setting.approvedSecrets, network: setting.approvedNetwork } };
+  return {
+    enabled: setting.enabled,
+    approved: { egress: setting.approvedEgress, secrets: setting.approvedSecrets, network: setting.approvedNetwork },
+  };
 }
 
 export const usableBy = (access: ReturnType<typeof tenantAccess>) => (row: PluginVersionRow) =>

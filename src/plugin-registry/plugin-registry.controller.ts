@@ -5,21 +5,34 @@ import { Roles } from '../common/auth/access.decorators.js';
 import { AcceptsPackages } from '../common/uploads/package-uploads.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { ValidBody, ValidParam } from '../common/validation/zod.js';
-import { AddPublisherKeyBody, EnablePluginBody, SetNetworkBody, keyIdParam, pluginNameParam, pluginVersionParam } from './dto/plugin-registry.dto.js';
+import {
+  AddPublisherKeyBody,
+  EnablePluginBody,
+  SetNetworkBody,
+  keyIdParam,
+  pluginNameParam,
+  pluginVersionParam,
+} from './dto/plugin-registry.dto.js';
 import { PluginApprovalsService } from './plugin-approvals.service.js';
 import { PluginRegistryService } from './plugin-registry.service.js';
 
 @ApiTags('plugins')
 @Controller('v1/plugins')
 export class PluginRegistryController {
-  constructor(private readonly registry: PluginRegistryService, private readonly approvals: PluginApprovalsService) {}
+  constructor(
+    private readonly registry: PluginRegistryService,
+    private readonly approvals: PluginApprovalsService,
+  ) {}
 
   /** Publishes a signed package (`baton plugin publish` uploads it). */
   @Post()
   @Roles('publisher')
   @AcceptsPackages()
   @ApiConsumes('application/octet-stream')
-  @ApiBody({ description: 'The package archive: a gzipped tar of manifest.json, manifest.sig and bundle.mjs', schema: { type: 'string', format: 'binary' } })
+  @ApiBody({
+    description: 'The package archive: a gzipped tar of manifest.json, manifest.sig and bundle.mjs',
+    schema: { type: 'string', format: 'binary' },
+  })
   async publish(@CurrentPrincipal() principal: Principal, @Body() archive: Buffer, @Res({ passthrough: true }) reply: FastifyReply) {
     const published = await this.registry.publish(principal, archive);
     reply.status(201);
@@ -50,14 +63,22 @@ export class PluginRegistryController {
   @Post(':name/enable')
   @Roles('admin')
   @HttpCode(200)
-  enable(@CurrentPrincipal() principal: Principal, @ValidParam('name', pluginNameParam) name: string, @ValidBody(EnablePluginBody) body: EnablePluginBody) {
+  enable(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', pluginNameParam) name: string,
+    @ValidBody(EnablePluginBody) body: EnablePluginBody,
+  ) {
     return this.approvals.enable(principal, name, body);
   }
 
   /** The `host:port` endpoints this tenant lets the plugin's steps connect to (raw network, through the worker's relay). */
   @Put(':name/network')
   @Roles('admin')
-  setNetwork(@CurrentPrincipal() principal: Principal, @ValidParam('name', pluginNameParam) name: string, @ValidBody(SetNetworkBody) body: SetNetworkBody) {
+  setNetwork(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', pluginNameParam) name: string,
+    @ValidBody(SetNetworkBody) body: SetNetworkBody,
+  ) {
     return this.approvals.setNetwork(principal, name, body);
   }
 
@@ -72,7 +93,11 @@ export class PluginRegistryController {
   @Post(':name/versions/:version/yank')
   @Roles('publisher', 'operator')
   @HttpCode(200)
-  yank(@CurrentPrincipal() principal: Principal, @ValidParam('name', pluginNameParam) name: string, @ValidParam('version', pluginVersionParam) version: string) {
+  yank(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', pluginNameParam) name: string,
+    @ValidParam('version', pluginVersionParam) version: string,
+  ) {
     return this.registry.yank(principal, name, version);
   }
 }
@@ -80,12 +105,19 @@ export class PluginRegistryController {
 @ApiTags('plugins')
 @Controller('v1/publishers/keys')
 export class PublisherKeysController {
-  constructor(private readonly registry: PluginRegistryService, private readonly approvals: PluginApprovalsService) {}
+  constructor(
+    private readonly registry: PluginRegistryService,
+    private readonly approvals: PluginApprovalsService,
+  ) {}
 
   /** Registers an Ed25519 public key; the first one also claims the tenant's publisher name. */
   @Post()
   @Roles('publisher')
-  async add(@CurrentPrincipal() principal: Principal, @ValidBody(AddPublisherKeyBody) body: AddPublisherKeyBody, @Res({ passthrough: true }) reply: FastifyReply) {
+  async add(
+    @CurrentPrincipal() principal: Principal,
+    @ValidBody(AddPublisherKeyBody) body: AddPublisherKeyBody,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const key = await this.registry.addKey(principal, body);
     reply.status(201);
     return key;

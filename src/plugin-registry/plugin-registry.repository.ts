@@ -59,7 +59,9 @@ export class PluginRegistryRepository {
   constructor(private readonly db: DataSource) {}
 
   async publisherOfTenant(tenantId: string): Promise<PublisherRow | null> {
-    const rows: PublisherRow[] = await this.db.query('SELECT name, tenant_id AS "tenantId", verified FROM publisher WHERE tenant_id = $1', [tenantId]);
+    const rows: PublisherRow[] = await this.db.query('SELECT name, tenant_id AS "tenantId", verified FROM publisher WHERE tenant_id = $1', [
+      tenantId,
+    ]);
     return rows[0] ?? null;
   }
 
@@ -70,13 +72,19 @@ export class PluginRegistryRepository {
 
   /** False when the name is taken (by anyone, the installation included). */
   async createPublisher(name: string, tenantId: string | null, verified: boolean): Promise<boolean> {
-    const rows = await this.db.query('INSERT INTO publisher (name, tenant_id, verified) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING name', [name, tenantId, verified]);
+    const rows = await this.db.query(
+      'INSERT INTO publisher (name, tenant_id, verified) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING name',
+      [name, tenantId, verified],
+    );
     return rows.length === 1;
   }
 
   /** False when this key is already registered (to whichever publisher). */
   async addKey(id: string, publisher: string, publicKey: string): Promise<boolean> {
-    const rows = await this.db.query('INSERT INTO publisher_key (id, publisher, public_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id', [id, publisher, publicKey]);
+    const rows = await this.db.query(
+      'INSERT INTO publisher_key (id, publisher, public_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id',
+      [id, publisher, publicKey],
+    );
     return rows.length === 1;
   }
 
@@ -91,7 +99,10 @@ export class PluginRegistryRepository {
 
   /** True when the key existed, belonged to the publisher and was not yet revoked. */
   async revokeKey(id: string, publisher: string): Promise<boolean> {
-    const [, count]: [unknown, number] = await this.db.query('UPDATE publisher_key SET revoked_at = now() WHERE id = $1 AND publisher = $2 AND revoked_at IS NULL', [id, publisher]);
+    const [, count]: [unknown, number] = await this.db.query(
+      'UPDATE publisher_key SET revoked_at = now() WHERE id = $1 AND publisher = $2 AND revoked_at IS NULL',
+      [id, publisher],
+    );
     return count === 1;
   }
 
@@ -99,17 +110,32 @@ export class PluginRegistryRepository {
    * Inserts a version under a lock on its plugin name, after `check` has seen the name's owner and
    * existing versions in the same transaction, so two uploads of one version cannot both pass.
    */
-  async insertVersion(version: NewPluginVersion, check: (owner: string | null, existing: PluginVersionRow[]) => void): Promise<PluginVersionRow> {
+  async insertVersion(
+    version: NewPluginVersion,
+    check: (owner: string | null, existing: PluginVersionRow[]) => void,
+  ): Promise<PluginVersionRow> {
     const { manifest } = version;
     return this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('baton.plugin:' || $1))`, [manifest.name]);
       const owner: Array<{ publisher: string }> = await tx.query('SELECT publisher FROM plugin WHERE name = $1', [manifest.name]);
       check(owner[0]?.publisher ?? null, await this.versionsIn(tx, manifest.name));
       await tx.query('INSERT INTO plugin (name, publisher) VALUES ($1, $2) ON CONFLICT DO NOTHING', [manifest.name, manifest.publisher]);
-      await tx.query('INSERT INTO plugin_bundle (digest, content, manifest) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [manifest.bundle.digest, version.bundle, JSON.stringify(manifest)]);
+      await tx.query('INSERT INTO plugin_bundle (digest, content, manifest) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+        manifest.bundle.digest,
+        version.bundle,
+        JSON.stringify(manifest),
+      ]);
       await tx.query(
         `INSERT INTO plugin_version (name, version, digest, manifest, manifest_bytes, signature, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [manifest.name, manifest.version, manifest.bundle.digest, JSON.stringify(manifest), version.manifestBytes, JSON.stringify(version.signature), version.keyId],
+        [
+          manifest.name,
+          manifest.version,
+          manifest.bundle.digest,
+          JSON.stringify(manifest),
+          version.manifestBytes,
+          JSON.stringify(version.signature),
+          version.keyId,
+        ],
       );
       return (await this.versionsIn(tx, manifest.name)).find((v) => v.version === manifest.version)!;
     });
@@ -122,17 +148,32 @@ export class PluginRegistryRepository {
   async replaceFirstPartyVersion(version: NewPluginVersion): Promise<void> {
     const { manifest } = version;
     await this.db.transaction(async (tx) => {
-      await tx.query('INSERT INTO plugin_bundle (digest, content, manifest) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [manifest.bundle.digest, version.bundle, JSON.stringify(manifest)]);
+      await tx.query('INSERT INTO plugin_bundle (digest, content, manifest) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+        manifest.bundle.digest,
+        version.bundle,
+        JSON.stringify(manifest),
+      ]);
       await tx.query(
         `UPDATE plugin_version SET digest = $3, manifest = $4, manifest_bytes = $5, signature = $6, key_id = $7, created_at = now() WHERE name = $1 AND version = $2`,
-        [manifest.name, manifest.version, manifest.bundle.digest, JSON.stringify(manifest), version.manifestBytes, JSON.stringify(version.signature), version.keyId],
+        [
+          manifest.name,
+          manifest.version,
+          manifest.bundle.digest,
+          JSON.stringify(manifest),
+          version.manifestBytes,
+          JSON.stringify(version.signature),
+          version.keyId,
+        ],
       );
     });
   }
 
   /** True when the version existed and was not yet yanked. */
   async yank(name: string, version: string): Promise<boolean> {
-    const [, count]: [unknown, number] = await this.db.query('UPDATE plugin_version SET yanked_at = now() WHERE name = $1 AND version = $2 AND yanked_at IS NULL', [name, version]);
+    const [, count]: [unknown, number] = await this.db.query(
+      'UPDATE plugin_version SET yanked_at = now() WHERE name = $1 AND version = $2 AND yanked_at IS NULL',
+      [name, version],
+    );
     return count === 1;
   }
 
@@ -145,7 +186,10 @@ export class PluginRegistryRepository {
   }
 
   async manifestBytes(name: string, version: string): Promise<Buffer | null> {
-    const rows: Array<{ manifest_bytes: Buffer }> = await this.db.query('SELECT manifest_bytes FROM plugin_version WHERE name = $1 AND version = $2', [name, version]);
+    const rows: Array<{ manifest_bytes: Buffer }> = await this.db.query(
+      'SELECT manifest_bytes FROM plugin_version WHERE name = $1 AND version = $2',
+      [name, version],
+    );
     return rows[0]?.manifest_bytes ?? null;
   }
 

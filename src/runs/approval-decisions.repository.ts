@@ -21,7 +21,12 @@ interface Row {
 }
 
 const toDecision = (row: Row): RecordedDecision => ({
-  tenantId: row.tenant_id, runId: row.run_id, stepId: row.step_id, decision: row.decision, decidedAt: row.decided_at, deliveredAt: row.delivered_at,
+  tenantId: row.tenant_id,
+  runId: row.run_id,
+  stepId: row.step_id,
+  decision: row.decision,
+  decidedAt: row.decided_at,
+  deliveredAt: row.delivered_at,
 });
 
 /** The one decision per approval step: the first recorded wins. The only writer of `approval_decision`. */
@@ -37,9 +42,11 @@ export class ApprovalDecisionsRepository {
       [tenantId, runId, decision.stepId, decision],
     );
     if (inserted[0]) return { won: true, recorded: toDecision(inserted[0]) };
-    const [winner]: Row[] = await this.db.query(
-      `SELECT * FROM approval_decision WHERE tenant_id = $1 AND run_id = $2 AND step_id = $3`, [tenantId, runId, decision.stepId],
-    );
+    const [winner]: Row[] = await this.db.query(`SELECT * FROM approval_decision WHERE tenant_id = $1 AND run_id = $2 AND step_id = $3`, [
+      tenantId,
+      runId,
+      decision.stepId,
+    ]);
     // Withdrawn between the two statements (its signal failed): this one may try again.
     if (!winner) return this.recordFirst(tenantId, runId, decision);
     return { won: false, recorded: toDecision(winner) };
@@ -47,15 +54,18 @@ export class ApprovalDecisionsRepository {
 
   async markDelivered(tenantId: string, runId: string, stepId: string): Promise<void> {
     await this.db.query(
-      `UPDATE approval_decision SET delivered_at = now() WHERE tenant_id = $1 AND run_id = $2 AND step_id = $3 AND delivered_at IS NULL`, [tenantId, runId, stepId],
+      `UPDATE approval_decision SET delivered_at = now() WHERE tenant_id = $1 AND run_id = $2 AND step_id = $3 AND delivered_at IS NULL`,
+      [tenantId, runId, stepId],
     );
   }
 
   /** A decision that could not be delivered (the engine was unreachable) is taken back, so another may be made. */
   async withdraw(tenantId: string, runId: string, stepId: string): Promise<void> {
-    await this.db.query(
-      `DELETE FROM approval_decision WHERE tenant_id = $1 AND run_id = $2 AND step_id = $3 AND delivered_at IS NULL`, [tenantId, runId, stepId],
-    );
+    await this.db.query(`DELETE FROM approval_decision WHERE tenant_id = $1 AND run_id = $2 AND step_id = $3 AND delivered_at IS NULL`, [
+      tenantId,
+      runId,
+      stepId,
+    ]);
   }
 
   /**

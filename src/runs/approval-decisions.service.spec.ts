@@ -41,20 +41,41 @@ class MemoryDecisions {
 function setUp(signal: (decision: ApprovalDecision) => Promise<void> = async () => undefined) {
   const repository = new MemoryDecisions();
   const signals: ApprovalDecision[] = [];
-  const temporal = { workflow: { getHandle: () => ({ signal: async (_name: string, decision: ApprovalDecision) => { await signal(decision); signals.push(decision); } }) } };
+  const temporal = {
+    workflow: {
+      getHandle: () => ({
+        signal: async (_name: string, decision: ApprovalDecision) => {
+          await signal(decision);
+          signals.push(decision);
+        },
+      }),
+    },
+  };
   const service = new ApprovalDecisionsService(repository as unknown as ApprovalDecisionsRepository, temporal as unknown as Client);
   return { repository, signals, service };
 }
 
 const stranded = (repository: MemoryDecisions, decision: ApprovalDecision, extra: { stepStatus?: string } = {}) =>
-  repository.rows.set(decision.stepId, { tenantId: TENANT, runId: RUN, stepId: decision.stepId, decision, decidedAt: new Date(Date.now() - REDELIVER_AFTER_MS - 1_000), deliveredAt: null, ...extra });
+  repository.rows.set(decision.stepId, {
+    tenantId: TENANT,
+    runId: RUN,
+    stepId: decision.stepId,
+    decision,
+    decidedAt: new Date(Date.now() - REDELIVER_AFTER_MS - 1_000),
+    deliveredAt: null,
+    ...extra,
+  });
 
 describe(ApprovalDecisionsService.name, () => {
   it('signals the first decision and refuses the second with the winner', async () => {
     const { repository, signals, service } = setUp();
     await service.decide(TENANT, RUN, approve);
     const refused = await service.decide(TENANT, RUN, reject).catch((error: unknown) => error);
-    expect(refused).toMatchObject({ code: 'decision_already_made', status: 409, extensions: { decision: { approve: true, comment: 'ok', by: { userId: 'u1' } } } });
+    expect(refused).toMatchObject({
+      code: 'decision_already_made',
+      status: 409,
+      extensions: { decision: { approve: true, comment: 'ok', by: { userId: 'u1' } } },
+    });
     expect(signals).toEqual([approve]);
     expect(repository.rows.get('gate')!.deliveredAt).not.toBeNull();
   });

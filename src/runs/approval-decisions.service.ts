@@ -14,7 +14,10 @@ const SWEEP_BATCH = 100;
 
 /** What a client is told about the decision that counts. */
 export const toDecisionResponse = ({ decision, decidedAt }: RecordedDecision) => ({
-  approve: decision.approve, by: decision.by, comment: decision.comment ?? null, decidedAt: decidedAt.toISOString(),
+  approve: decision.approve,
+  by: decision.by,
+  comment: decision.comment ?? null,
+  decidedAt: decidedAt.toISOString(),
 });
 
 const sameDecision = (a: ApprovalDecision, b: ApprovalDecision) =>
@@ -28,18 +31,28 @@ const sameDecision = (a: ApprovalDecision, b: ApprovalDecision) =>
 export class ApprovalDecisionsService {
   private readonly logger = new Logger(ApprovalDecisionsService.name);
 
-  constructor(private readonly decisions: ApprovalDecisionsRepository, private readonly temporal: Client) {}
+  constructor(
+    private readonly decisions: ApprovalDecisionsRepository,
+    private readonly temporal: Client,
+  ) {}
 
   /** Records and signals `decision`; throws `decision_already_made` (409) naming the winner if the step has one. */
   async decide(tenantId: string, runId: string, decision: ApprovalDecision): Promise<void> {
     const { won, recorded } = await this.decisions.recordFirst(tenantId, runId, decision);
     // The same decision again, long after it was recorded and never delivered: its request died mid-way.
-    const stranded = !won && !recorded.deliveredAt && sameDecision(recorded.decision, decision) && Date.now() - recorded.decidedAt.getTime() > REDELIVER_AFTER_MS;
+    const stranded =
+      !won &&
+      !recorded.deliveredAt &&
+      sameDecision(recorded.decision, decision) &&
+      Date.now() - recorded.decidedAt.getTime() > REDELIVER_AFTER_MS;
     if (!won && !stranded) {
       const winner = toDecisionResponse(recorded);
       throw new RunsError(
-        'decision_already_made', `Step ${decision.stepId} was already ${winner.approve ? 'approved' : 'rejected'} at ${winner.decidedAt}`,
-        undefined, undefined, { decision: winner },
+        'decision_already_made',
+        `Step ${decision.stepId} was already ${winner.approve ? 'approved' : 'rejected'} at ${winner.decidedAt}`,
+        undefined,
+        undefined,
+        { decision: winner },
       );
     }
     try {

@@ -10,7 +10,10 @@ export class ApprovalRedeliveryJob implements OnApplicationBootstrap {
   static readonly JOB = 'approval-redelivery';
   private readonly logger = new Logger(ApprovalRedeliveryJob.name);
 
-  constructor(private readonly decisions: ApprovalDecisionsService, private readonly jobs: LeaderJobs) {}
+  constructor(
+    private readonly decisions: ApprovalDecisionsService,
+    private readonly jobs: LeaderJobs,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.jobs.every(ApprovalRedeliveryJob.JOB, EVERY_MS, async () => {

@@ -4,6 +4,7 @@ import { EntitlementsService } from '../billing/entitlements.service.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { LeaderJobs } from '../database/leader-jobs.js';
 import { RunsRepository } from './runs.repository.js';
+import { deleteInBatches } from '../common/delete-in-batches.js';
 
 const DAY_MS = 86_400_000;
 /** Small deletes, so that a large backlog never holds long locks on the run table. */
@@ -30,11 +31,7 @@ export class RetentionJob implements OnApplicationBootstrap {
   async runOnce(): Promise<void> {
     for (const { plan, days } of this.entitlements.retentionByPlan()) {
       const cutoff = new Date(Date.now() - days * DAY_MS);
-      let [total, deleted] = [0, 0];
-      do {
-        deleted = await this.runs.deleteEndedBefore(plan, cutoff, BATCH);
-        total += deleted;
-      } while (deleted === BATCH);
+      const total = await deleteInBatches(BATCH, (limit) => this.runs.deleteEndedBefore(plan, cutoff, limit));
       if (total) this.logger.log(`Deleted ${total} run(s) of ${plan} tenants that ended before ${cutoff.toISOString()}`);
     }
   }

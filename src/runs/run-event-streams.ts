@@ -52,14 +52,25 @@ export class RunEventStreams implements BeforeApplicationShutdown {
    * appends, announced through PostgreSQL NOTIFY; ends once the run has ended and everything it
    * recorded was sent. The stream is opened only once the run is found (else the usual 404).
    */
-  async stream(principal: Principal, id: string, after: number | undefined, open: () => EventSink, filter: Omit<EventFilter, 'after' | 'limit'> = {}): Promise<void> {
+  async stream(
+    principal: Principal,
+    id: string,
+    after: number | undefined,
+    open: () => EventSink,
+    filter: Omit<EventFilter, 'after' | 'limit'> = {},
+  ): Promise<void> {
     const tenantId = principal.tenantId;
     if (!(await this.runs.findById(tenantId, id))) throw new RunsError('run_not_found', `Run ${id} was not found`);
     const release = this.slots.take(tenantId);
     if (!release) {
-      throw new RunsError('too_many_streams', `This tenant already has ${this.config.RUN_STREAMS_PER_TENANT} live streams open here; close one, or read pages (without Accept: text/event-stream)`, undefined, {
-        'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
-      });
+      throw new RunsError(
+        'too_many_streams',
+        `This tenant already has ${this.config.RUN_STREAMS_PER_TENANT} live streams open here; close one, or read pages (without Accept: text/event-stream)`,
+        undefined,
+        {
+          'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
+        },
+      );
     }
     let sink: EventSink;
     try {

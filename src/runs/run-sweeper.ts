@@ -25,7 +25,10 @@ export interface SweepCounts {
 
 /** How a workflow that closed without recording its run's end ended the run. */
 function endOf(status: string): RunPipelineResult {
-  const why = { message: `Its workflow ended ${status.toLowerCase()} without recording the end of the run`, code: `workflow_${status.toLowerCase()}` };
+  const why = {
+    message: `Its workflow ended ${status.toLowerCase()} without recording the end of the run`,
+    code: `workflow_${status.toLowerCase()}`,
+  };
   if (status === 'CANCELLED') return { status: 'cancelled', outputs: null, error: why };
   if (status === 'TIMED_OUT') return { status: 'timed_out', outputs: null, error: why };
   return { status: 'failed', outputs: null, error: why };
@@ -60,7 +63,8 @@ export class RunSweeper implements OnApplicationBootstrap {
       const { settled, restarted } = await this.sweepOnce();
       this.metrics.runsSwept('settled', settled);
       this.metrics.runsSwept('restarted', restarted);
-      if (settled || restarted) this.logger.warn(`Run sweep: ${settled} run(s) given the end their workflow had, ${restarted} started again`);
+      if (settled || restarted)
+        this.logger.warn(`Run sweep: ${settled} run(s) given the end their workflow had, ${restarted} started again`);
     });
   }
 
@@ -76,7 +80,7 @@ export class RunSweeper implements OnApplicationBootstrap {
         if (outcome === 'restarted') counts.restarted += 1;
       }
       if (runs.length < PAGE) break;
-      after = runs[runs.length - 1]!.id;
+      after = runs[runs.length - 1].id;
     }
     return counts;
   }
@@ -89,12 +93,24 @@ export class RunSweeper implements OnApplicationBootstrap {
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
       if (run.dispatched) {
-        const restarted = await this.ledger.resend(run.tenantId, run.id, 'Its workflow was not found (the workflow engine lost it, e.g. restored to an older point): it is started again');
+        const restarted = await this.ledger.resend(
+          run.tenantId,
+          run.id,
+          'Its workflow was not found (the workflow engine lost it, e.g. restored to an older point): it is started again',
+        );
         return restarted ? 'restarted' : 'fine';
       }
       // A workflow is to start it: its parent run's, while that runs; its schedule's, within a day.
-      if (run.parentRunId ? await this.isRunning(run.parentRunId) : Date.now() - run.createdAt.getTime() < SLOT_WAIT_LIMIT_MS) return 'fine';
-      const lost = { status: 'failed' as const, outputs: null, error: { message: 'Its workflow was not found: the workflow that was to start it ended first, or the engine lost it', code: 'workflow_lost' } };
+      if (run.parentRunId ? await this.isRunning(run.parentRunId) : Date.now() - run.createdAt.getTime() < SLOT_WAIT_LIMIT_MS)
+        return 'fine';
+      const lost = {
+        status: 'failed' as const,
+        outputs: null,
+        error: {
+          message: 'Its workflow was not found: the workflow that was to start it ended first, or the engine lost it',
+          code: 'workflow_lost',
+        },
+      };
       return (await this.ledger.settle(run.tenantId, run.id, lost)) ? 'settled' : 'fine';
     }
     if (status === 'RUNNING') return 'fine';

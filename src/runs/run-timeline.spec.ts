@@ -28,7 +28,10 @@ describe('attemptsByStep', () => {
       { type: 'step.failed', key: 'ff', at: at(3), stepId: 'fan', status: 'failed', error },
     ]);
     expect(attempts.get('slow')).toEqual([{ attempt: 1, queuedAt: null, startedAt: at(1), endedAt: at(5), status: 'timed_out', error }]);
-    expect(attempts.get('fan')!.map((a) => [a.item, a.status, a.endedAt])).toEqual([[0, 'failed', at(2)], [1, 'cancelled', at(3)]]);
+    expect(attempts.get('fan')!.map((a) => [a.item, a.status, a.endedAt])).toEqual([
+      [0, 'failed', at(2)],
+      [1, 'cancelled', at(3)],
+    ]);
   });
 });
 
@@ -36,8 +39,14 @@ describe('runGraph', () => {
   it('has a node per step and failure handler, an edge per need, and queued for steps without a status', () => {
     const graph = runGraph(
       {
-        apiVersion: 'baton/v1', kind: 'Pipeline', name: 'p',
-        steps: { a: { uses: 'x/y@^1' }, b: { uses: 'x/y@^1', needs: ['a'], forEach: [1, 2] }, ok: { approval: { roles: ['admin'], timeout: '1h', onTimeout: 'reject' }, needs: ['a', 'b'] } },
+        apiVersion: 'baton/v1',
+        kind: 'Pipeline',
+        name: 'p',
+        steps: {
+          a: { uses: 'x/y@^1' },
+          b: { uses: 'x/y@^1', needs: ['a'], forEach: [1, 2] },
+          ok: { approval: { roles: ['admin'], timeout: '1h', onTimeout: 'reject' }, needs: ['a', 'b'] },
+        },
         onFailure: [{ uses: 'x/notify@^1' }],
       },
       new Map([['a', 'succeeded']]),
@@ -48,6 +57,10 @@ describe('runGraph', () => {
       { id: 'ok', kind: 'approval', uses: null, needs: ['a', 'b'], status: 'queued' },
       { id: 'onFailure[0]', kind: 'onFailure', uses: 'x/notify@^1', needs: [], status: 'queued' },
     ]);
-    expect(graph.edges).toEqual([{ from: 'a', to: 'b' }, { from: 'a', to: 'ok' }, { from: 'b', to: 'ok' }]);
+    expect(graph.edges).toEqual([
+      { from: 'a', to: 'b' },
+      { from: 'a', to: 'ok' },
+      { from: 'b', to: 'ok' },
+    ]);
   });
 });

@@ -1,4 +1,10 @@
-import { failureHandlerId, type ErrorInfo, type PipelineDefinition, type RunEvent, type StepStatus } from '../../workers/contracts/index.js';
+import {
+  failureHandlerId,
+  type ErrorInfo,
+  type PipelineDefinition,
+  type RunEvent,
+  type StepStatus,
+} from '../../workers/contracts/index.js';
 
 /**
  * What a run's detail view draws: each step's attempts in time (a Gantt chart) and the pipeline
@@ -10,7 +16,14 @@ import { failureHandlerId, type ErrorInfo, type PipelineDefinition, type RunEven
 export const TIMELINE_ITEMS = 100;
 
 /** The events a timeline is made of. */
-export const TIMELINE_EVENT_TYPES = ['step.started', 'step.attempt_failed', 'step.succeeded', 'step.item_succeeded', 'step.item_failed', 'step.failed'] as const;
+export const TIMELINE_EVENT_TYPES = [
+  'step.started',
+  'step.attempt_failed',
+  'step.succeeded',
+  'step.item_succeeded',
+  'step.item_failed',
+  'step.failed',
+] as const;
 
 export type AttemptStatus = 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
 
@@ -26,7 +39,14 @@ export interface AttemptView {
 }
 
 export interface GraphView {
-  nodes: Array<{ id: string; kind: 'step' | 'approval' | 'forEach' | 'onFailure'; uses: string | null; needs: string[]; if?: boolean | string; status: StepStatus }>;
+  nodes: Array<{
+    id: string;
+    kind: 'step' | 'approval' | 'forEach' | 'onFailure';
+    uses: string | null;
+    needs: string[];
+    if?: boolean | string;
+    status: StepStatus;
+  }>;
   /** `from` must end before `to` starts. */
   edges: Array<{ from: string; to: string }>;
 }
@@ -54,7 +74,14 @@ export function attemptsByStep(events: TimelineEvent[]): Map<string, AttemptView
         const key = subject(event.stepId, event.item);
         const lost = open.get(key);
         if (lost) lost.status = 'timed_out';
-        const attempt: AttemptView = { attempt: event.attempt, ...(event.item === undefined ? {} : { item: event.item }), queuedAt: event.queuedAt ?? null, startedAt: event.at, endedAt: null, status: 'running' };
+        const attempt: AttemptView = {
+          attempt: event.attempt,
+          ...(event.item === undefined ? {} : { item: event.item }),
+          queuedAt: event.queuedAt ?? null,
+          startedAt: event.at,
+          endedAt: null,
+          status: 'running',
+        };
         open.set(key, attempt);
         const list = byStep.get(event.stepId) ?? [];
         list.push(attempt);
@@ -76,7 +103,13 @@ export function attemptsByStep(events: TimelineEvent[]): Map<string, AttemptView
       case 'step.failed':
         // The step's end closes what it left running: a timeout or a cancellation records no attempt end.
         for (const [key, attempt] of open) {
-          if (key.startsWith(`${event.stepId}\u0000`)) close(key, event.at, attempt.item === undefined ? event.status : 'cancelled', attempt.item === undefined ? event.error : undefined);
+          if (key.startsWith(`${event.stepId}\u0000`))
+            close(
+              key,
+              event.at,
+              attempt.item === undefined ? event.status : 'cancelled',
+              attempt.item === undefined ? event.error : undefined,
+            );
         }
         break;
     }

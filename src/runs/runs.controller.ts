@@ -6,20 +6,37 @@ import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { AtomicIdempotency, Idempotency, type IdempotencyClaim } from '../common/idempotency/idempotency-claim.js';
 import { jsonSchemaOf, uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import { pipelineNameParam } from '../pipelines/dto/pipelines.dto.js';
-import { ApprovalBody, RetryRunBody, RetryRunResponse, RunEventsQuery, RunListQuery, RunLogsQuery, StartRunBody, stepIdParam } from './dto/runs.dto.js';
+import {
+  ApprovalBody,
+  RetryRunBody,
+  RetryRunResponse,
+  RunEventsQuery,
+  RunListQuery,
+  RunLogsQuery,
+  StartRunBody,
+  stepIdParam,
+} from './dto/runs.dto.js';
 import { RunEventStreams, type EventSink } from './run-event-streams.js';
 import { logFilter, RunsService } from './runs.service.js';
 
 @ApiTags('runs')
 @Controller('v1')
 export class RunsController {
-  constructor(private readonly runs: RunsService, private readonly streams: RunEventStreams) {}
+  constructor(
+    private readonly runs: RunsService,
+    private readonly streams: RunEventStreams,
+  ) {}
 
   @Post('pipelines/:name/runs')
   @Roles('operator')
   @HttpCode(202)
   @AtomicIdempotency()
-  start(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string, @ValidBody(StartRunBody) body: StartRunBody, @Idempotency() idempotency?: IdempotencyClaim) {
+  start(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', pipelineNameParam) name: string,
+    @ValidBody(StartRunBody) body: StartRunBody,
+    @Idempotency() idempotency?: IdempotencyClaim,
+  ) {
     return this.runs.start(principal, name, body, idempotency);
   }
 
@@ -45,9 +62,14 @@ export class RunsController {
   @Post('runs/:id/retry')
   @Roles('operator')
   @HttpCode(202)
-  @ApiAcceptedResponse({ description: 'The new run', schema: jsonSchemaOf(RetryRunResponse) as never })
+  @ApiAcceptedResponse({ description: 'The new run', schema: jsonSchemaOf(RetryRunResponse) })
   @AtomicIdempotency()
-  retry(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidBody(RetryRunBody) body: RetryRunBody, @Idempotency() idempotency?: IdempotencyClaim) {
+  retry(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('id', uuidParam) id: string,
+    @ValidBody(RetryRunBody) body: RetryRunBody,
+    @Idempotency() idempotency?: IdempotencyClaim,
+  ) {
     return this.runs.retry(principal, id, body, idempotency);
   }
 
@@ -55,7 +77,10 @@ export class RunsController {
   @Post('runs/:id/approvals/:stepId')
   @Roles('viewer')
   @HttpCode(202)
-  @ApiConflictResponse({ description: '`decision_already_made`: the step was decided first by someone else; `decision` is the one that counts (`{ approve, by, comment, decidedAt }`). `step_not_waiting`: the step is not waiting for a decision.' })
+  @ApiConflictResponse({
+    description:
+      '`decision_already_made`: the step was decided first by someone else; `decision` is the one that counts (`{ approve, by, comment, decidedAt }`). `step_not_waiting`: the step is not waiting for a decision.',
+  })
   decide(
     @CurrentPrincipal() principal: Principal,
     @ValidParam('id', uuidParam) id: string,
@@ -72,8 +97,11 @@ export class RunsController {
   @Get('runs/:id/events')
   @Roles('viewer')
   async events(
-    @CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidQuery(RunEventsQuery) query: RunEventsQuery,
-    @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('id', uuidParam) id: string,
+    @ValidQuery(RunEventsQuery) query: RunEventsQuery,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     if (!wantsStream(request)) return this.runs.events(principal, id, query);
     await this.streams.stream(principal, id, resumeAfter(request, query.after), () => serverSentEvents(reply));
@@ -84,8 +112,11 @@ export class RunsController {
   @Get('runs/:id/logs')
   @Roles('viewer')
   async logs(
-    @CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidQuery(RunLogsQuery) query: RunLogsQuery,
-    @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('id', uuidParam) id: string,
+    @ValidQuery(RunLogsQuery) query: RunLogsQuery,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     if (!wantsStream(request)) return this.runs.logs(principal, id, query);
     await this.streams.stream(principal, id, resumeAfter(request, query.after), () => serverSentEvents(reply), logFilter(query));
@@ -105,7 +136,12 @@ function resumeAfter(request: FastifyRequest, after: number | undefined): number
 function serverSentEvents(reply: FastifyReply): EventSink {
   reply.hijack();
   const raw = reply.raw;
-  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
   const closed = new Promise<void>((resolve) => raw.once('close', () => resolve()));
   return {
     send: (event) => void raw.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`),

@@ -23,10 +23,22 @@ import { RunsService } from './runs.service.js';
   imports: [PipelinesModule],
   controllers: [RunsController],
   providers: [
-    RunsRepository, RunsService, RunEventStreams, RetentionJob, RunEventsListener, RunDispatchJob, RunSweeper,
-    ApprovalDecisionsRepository, ApprovalDecisionsService, ApprovalRedeliveryJob,
+    RunsRepository,
+    RunsService,
+    RunEventStreams,
+    RetentionJob,
+    RunEventsListener,
+    RunDispatchJob,
+    RunSweeper,
+    ApprovalDecisionsRepository,
+    ApprovalDecisionsService,
+    ApprovalRedeliveryJob,
     // The Nest-free run ledger and its outbox's dispatcher, on the API's database and Temporal client, held to the API's admission.
-    { provide: RunLedger, inject: [DataSource, EntitlementsService], useFactory: (db: DataSource, entitlements: EntitlementsService) => new RunLedger(typeormTransact(db), entitlements.admission) },
+    {
+      provide: RunLedger,
+      inject: [DataSource, EntitlementsService],
+      useFactory: (db: DataSource, entitlements: EntitlementsService) => new RunLedger(typeormTransact(db), entitlements.admission),
+    },
     {
       provide: RunDispatcher,
       inject: [DataSource, Client, EntitlementsService, BATON_CONFIG],

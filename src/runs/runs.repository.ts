@@ -53,11 +53,19 @@ export class RunsRepository {
   }
 
   /** Retries of `originalId` other than `exceptId`, oldest first (at most `limit`). */
-  findRetriesOf(tenantId: string, originalId: string, exceptId: string, limit = 20): Promise<Array<Pick<RunEntity, 'id' | 'createdAt' | 'status'>>> {
-    return this.db.getRepository(RunEntity).createQueryBuilder('r')
+  findRetriesOf(
+    tenantId: string,
+    originalId: string,
+    exceptId: string,
+    limit = 20,
+  ): Promise<Array<Pick<RunEntity, 'id' | 'createdAt' | 'status'>>> {
+    return this.db
+      .getRepository(RunEntity)
+      .createQueryBuilder('r')
       .select(['r.id', 'r.createdAt', 'r.status'])
       .where('r.tenant_id = :tenantId AND r.retry_of = :originalId AND r.id <> :exceptId', { tenantId, originalId, exceptId })
-      .orderBy('r.created_at', 'ASC').limit(limit)
+      .orderBy('r.created_at', 'ASC')
+      .limit(limit)
       .getMany();
   }
 
@@ -69,7 +77,11 @@ export class RunsRepository {
    * Outputs of the items of `forEach` steps that succeeded, for the given steps of a run. An item
    * whose success a late stale attempt recorded after the workflow failed it is not among them.
    */
-  async findItemOutputs(tenantId: string, runId: string, stepIds: string[]): Promise<Array<{ stepId: string; item: number; outputs: Record<string, unknown> }>> {
+  async findItemOutputs(
+    tenantId: string,
+    runId: string,
+    stepIds: string[],
+  ): Promise<Array<{ stepId: string; item: number; outputs: Record<string, unknown> }>> {
     if (!stepIds.length) return [];
     return this.db.query(
       `SELECT e.step_id AS "stepId", (e.data->>'item')::int AS item, e.data->'outputs' AS outputs
@@ -84,7 +96,12 @@ export class RunsRepository {
    * The events a run's timeline is made of, in the order they were appended; of a `forEach`
    * step, only those of its first `items` items.
    */
-  timelineEvents(tenantId: string, runId: string, types: readonly string[], items: number): Promise<Array<{ data: Record<string, unknown> }>> {
+  timelineEvents(
+    tenantId: string,
+    runId: string,
+    types: readonly string[],
+    items: number,
+  ): Promise<Array<{ data: Record<string, unknown> }>> {
     return this.db.query(
       `SELECT data FROM run_event
         WHERE tenant_id = $1 AND run_id = $2 AND type = ANY($3) AND (NOT data ? 'item' OR (data->>'item')::int < $4)
@@ -94,7 +111,10 @@ export class RunsRepository {
   }
 
   /** The trigger delivery that started a run (a webhook call, a run that ended, an emitted event), if one did. */
-  async triggerDelivery(tenantId: string, runId: string): Promise<{ triggerId: string; delivery: string; sourceRunId: string | null } | null> {
+  async triggerDelivery(
+    tenantId: string,
+    runId: string,
+  ): Promise<{ triggerId: string; delivery: string; sourceRunId: string | null } | null> {
     const [row] = await this.db.query(
       `SELECT d.trigger_id AS "triggerId", d.delivery_id AS delivery, d.source_run_id AS "sourceRunId"
          FROM trigger_delivery d JOIN trigger t ON t.id = d.trigger_id WHERE d.run_id = $2 AND t.tenant_id = $1`,
@@ -119,7 +139,10 @@ export class RunsRepository {
     if (filter.schedule) query.andWhere('r.schedule_id = :schedule', filter);
     if (filter.error) query.andWhere(`r.error IS NOT NULL AND ${RUN_ERROR_TEXT} ILIKE :pattern`, { pattern: likePattern(filter.error) });
     if (after) query.andWhere('(r.created_at, r.id) < (:createdAt, :id)', after);
-    return query.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit + 1);
+    return query
+      .orderBy('r.created_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .limit(limit + 1);
   }
 
   events(tenantId: string, runId: string, filter: EventFilter): Promise<RunEventEntity[]> {
@@ -136,13 +159,17 @@ export class RunsRepository {
    */
   eventsQuery(tenantId: string, runId: string, filter: EventFilter): SelectQueryBuilder<RunEventEntity> {
     const repository = this.db.getRepository(RunEventEntity);
-    const page = repository.createQueryBuilder('p').select('p.id').where('p.run_id = :runId AND p.id > :after', { runId, after: filter.after ?? 0 });
+    const page = repository
+      .createQueryBuilder('p')
+      .select('p.id')
+      .where('p.run_id = :runId AND p.id > :after', { runId, after: filter.after ?? 0 });
     if (filter.types) page.andWhere('p.type IN (:...types)', { types: filter.types });
     if (filter.stepId) page.andWhere('p.step_id = :stepId', { stepId: filter.stepId });
     if (filter.item !== undefined) page.andWhere(`(p.data->>'item')::int = :item`, { item: filter.item });
     if (filter.level) page.andWhere(`p.data->>'level' = :level`, { level: filter.level });
     page.orderBy('p.id', 'ASC').limit(filter.limit);
-    return repository.createQueryBuilder('e')
+    return repository
+      .createQueryBuilder('e')
       .where(`e.id IN (${page.getQuery()})`)
       .andWhere('e.tenant_id = :tenantId', { tenantId })
       .setParameters({ ...page.getParameters(), tenantId })

@@ -2,7 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import {
-  jsonBytes, MAX_FOR_EACH_PAYLOAD_BYTES, type StepOutputs, type ApprovalDecision, type PipelineDefinition, TERMINAL_RUN_STATUSES, type RunPipelineInput, type RunTrigger,
+  jsonBytes,
+  MAX_FOR_EACH_PAYLOAD_BYTES,
+  type StepOutputs,
+  type ApprovalDecision,
+  type PipelineDefinition,
+  TERMINAL_RUN_STATUSES,
+  type RunPipelineInput,
+  type RunTrigger,
 } from '../../workers/contracts/index.js';
 import { runStepRows, upstreamOf } from '../../workers/contracts/graph.js';
 import { checkRunInputs } from '../../workers/contracts/run-inputs.js';
@@ -30,33 +37,57 @@ import { RunsRepository, type EventFilter } from './runs.repository.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-
 export const toRunSummary = (r: RunEntity) => ({
-  id: r.id, pipeline: r.pipelineName, version: r.version, status: r.status, trigger: r.trigger, retryOf: r.retryOf, parentRunId: r.parentRunId, scheduleId: r.scheduleId,
-  createdAt: r.createdAt.toISOString(), startedAt: iso(r.startedAt), endedAt: iso(r.endedAt),
+  id: r.id,
+  pipeline: r.pipelineName,
+  version: r.version,
+  status: r.status,
+  trigger: r.trigger,
+  retryOf: r.retryOf,
+  parentRunId: r.parentRunId,
+  scheduleId: r.scheduleId,
+  createdAt: r.createdAt.toISOString(),
+  startedAt: iso(r.startedAt),
+  endedAt: iso(r.endedAt),
 });
 
 export const toStepResponse = (s: RunStepEntity) => ({
-  id: s.stepId, uses: s.uses, status: s.status, attempt: s.attempt, startedAt: iso(s.startedAt), endedAt: iso(s.endedAt), outputs: s.outputs, error: s.error,
+  id: s.stepId,
+  uses: s.uses,
+  status: s.status,
+  attempt: s.attempt,
+  startedAt: iso(s.startedAt),
+  endedAt: iso(s.endedAt),
+  outputs: s.outputs,
+  error: s.error,
   ...(s.itemsTotal === null ? {} : { items: { total: s.itemsTotal, succeeded: s.itemsSucceeded, failed: s.itemsFailed } }),
 });
 
 export const toRunResponse = (r: RunEntity, steps: RunStepEntity[]) => ({
-  ...toRunSummary(r), inputs: r.inputs, outputs: r.outputs, error: r.error, steps: steps.map(toStepResponse),
+  ...toRunSummary(r),
+  inputs: r.inputs,
+  outputs: r.outputs,
+  error: r.error,
+  steps: steps.map(toStepResponse),
 });
 
 export const toEventResponse = (e: RunEventEntity) => {
-  const { type: _type, key: _key, at, ...data } = e.data as Record<string, unknown>;
+  const { type: _type, key: _key, at, ...data } = e.data;
   return { id: Number(e.id), type: e.type, stepId: e.stepId, at: at ?? e.createdAt.toISOString(), ...data };
 };
 
 /** The events `GET /v1/runs/{id}/logs` reads. */
-export const logFilter = (query: RunLogsQuery): Omit<EventFilter, 'after' | 'limit'> => ({ types: ['step.log'], stepId: query.step, item: query.item, level: query.level });
+export const logFilter = (query: RunLogsQuery): Omit<EventFilter, 'after' | 'limit'> => ({
+  types: ['step.log'],
+  stepId: query.step,
+  item: query.item,
+  level: query.level,
+});
 
 /** Events page forward in the order they happened; `nextCursor` is the `after` of the next page. */
 const toEventPage = (events: RunEventEntity[], limit: number) => ({
   items: events.map(toEventResponse),
-  nextCursor: events.length === limit ? events[events.length - 1]!.id : null,
+  nextCursor: events.length === limit ? events[events.length - 1].id : null,
 });
 
 interface LaunchOptions {
@@ -103,7 +134,11 @@ export class RunsService {
    * delivery was recorded first); `delivery.undo` forgets it if the run cannot start after all.
    */
   async startTriggered(
-    tenantId: string, name: string, inputs: Record<string, unknown>, trigger: Extract<RunTrigger, 'webhook' | 'pipeline' | 'event'>, runId: string,
+    tenantId: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    trigger: Extract<RunTrigger, 'webhook' | 'pipeline' | 'event'>,
+    runId: string,
     delivery?: { record: (sql: Sql) => Promise<void>; undo: (sql: Sql) => Promise<void> },
   ) {
     const pinned = await this.pipelines.require(tenantId, name);
@@ -119,15 +154,23 @@ export class RunsService {
    */
   async retry(principal: Principal, id: string, body: RetryRunBody, idempotency?: IdempotencyClaim) {
     const original = await this.require(principal.tenantId, id);
-    if (!TERMINAL_RUN_STATUSES.includes(original.status)) throw new RunsError('run_not_finished', `The run is still ${original.status}; cancel it or wait for it to end`);
-    if (body.fromFailed && original.status === 'succeeded') throw new RunsError('nothing_to_retry', 'The run succeeded: there is no failed step to retry from');
+    if (!TERMINAL_RUN_STATUSES.includes(original.status))
+      throw new RunsError('run_not_finished', `The run is still ${original.status}; cancel it or wait for it to end`);
+    if (body.fromFailed && original.status === 'succeeded')
+      throw new RunsError('nothing_to_retry', 'The run succeeded: there is no failed step to retry from');
     const pinned = await this.pipelines.requireVersionOf(principal.tenantId, original.pipelineId, original.version);
     const reuse = body.fromFailed ? await this.reusableResults(principal.tenantId, original.id, pinned.version.definition) : undefined;
     // Two retries without an Idempotency-Key make two runs: the answer names the others.
     const runId = randomUUID();
     const others = await this.runs.findRetriesOf(principal.tenantId, original.id, runId);
     const otherRetries = others.map((r) => ({ id: r.id, createdAt: r.createdAt.toISOString(), status: r.status }));
-    return this.launch(principal.tenantId, pinned, original.inputs, 'retry', { retryOf: original.id, reuse, idempotency, runId, response: { otherRetries } });
+    return this.launch(principal.tenantId, pinned, original.inputs, 'retry', {
+      retryOf: original.id,
+      reuse,
+      idempotency,
+      runId,
+      response: { otherRetries },
+    });
   }
 
   /**
@@ -135,14 +178,24 @@ export class RunsService {
    * items of a `forEach` step whose upstream steps are all kept, so that its items are the same
    * list again (items are matched by position).
    */
-  private async reusableResults(tenantId: string, runId: string, definition: PipelineDefinition): Promise<NonNullable<RunPipelineInput['reuse']>> {
+  private async reusableResults(
+    tenantId: string,
+    runId: string,
+    definition: PipelineDefinition,
+  ): Promise<NonNullable<RunPipelineInput['reuse']>> {
     const steps = await this.runs.findSteps(tenantId, runId);
-    const outputs: Record<string, StepOutputs> = Object.fromEntries(steps.filter((s) => s.status === 'succeeded').map((s) => [s.stepId, s.outputs ?? {}]));
+    const outputs: Record<string, StepOutputs> = Object.fromEntries(
+      steps.filter((s) => s.status === 'succeeded').map((s) => [s.stepId, s.outputs ?? {}]),
+    );
     const fannedOut = steps
-      .filter((s) => s.status !== 'succeeded' && s.itemsSucceeded > 0 && [...upstreamOf(definition.steps, s.stepId)].every((need) => need in outputs))
+      .filter(
+        (s) =>
+          s.status !== 'succeeded' && s.itemsSucceeded > 0 && [...upstreamOf(definition.steps, s.stepId)].every((need) => need in outputs),
+      )
       .map((s) => s.stepId);
     const items: NonNullable<RunPipelineInput['reuse']>['items'] = {};
-    for (const { stepId, item, outputs: itemOutputs } of await this.runs.findItemOutputs(tenantId, runId, fannedOut)) (items[stepId] ??= {})[item] = itemOutputs;
+    for (const { stepId, item, outputs: itemOutputs } of await this.runs.findItemOutputs(tenantId, runId, fannedOut))
+      (items[stepId] ??= {})[item] = itemOutputs;
     const reuse = { fromRun: runId, outputs, ...(Object.keys(items).length ? { items } : {}) };
     // Too much to hand the workflow in one payload (with what it already carries): those items run again.
     if (reuse.items && jsonBytes({ reuse, definition }) > MAX_FOR_EACH_PAYLOAD_BYTES) delete reuse.items;
@@ -155,18 +208,43 @@ export class RunsService {
    * the dispatcher at once; the run id is the workflow id. A run past the plan's concurrency stays
    * queued until a slot frees. With the engine down, the run is given up and the caller told.
    */
-  private async launch(tenantId: string, { pipeline, version }: PipelineWithVersion, inputs: Record<string, unknown>, trigger: RunTrigger, extra: LaunchOptions = {}) {
+  private async launch(
+    tenantId: string,
+    { pipeline, version }: PipelineWithVersion,
+    inputs: Record<string, unknown>,
+    trigger: RunTrigger,
+    extra: LaunchOptions = {},
+  ) {
     const definition = version.definition;
     const name = pipeline.name;
     const id = extra.runId ?? randomUUID();
-    const response = { id, status: 'queued' as const, pipeline: name, version: version.version, ...(extra.retryOf ? { retryOf: extra.retryOf } : {}), ...extra.response };
+    const response = {
+      id,
+      status: 'queued' as const,
+      pipeline: name,
+      version: version.version,
+      ...(extra.retryOf ? { retryOf: extra.retryOf } : {}),
+      ...extra.response,
+    };
     const input: RunPipelineInput = {
-      runId: id, tenantId, trigger, inputs, pipeline: { name, version: version.version, definition, pins: version.pins },
+      runId: id,
+      tenantId,
+      trigger,
+      inputs,
+      pipeline: { name, version: version.version, definition, pins: version.pins },
       ...(extra.reuse ? { reuse: extra.reuse } : {}),
     };
     try {
       await this.ledger.record({
-        run: { id, tenantId, trigger, pipeline: { id: pipeline.id, name, version: version.version }, inputs, retryOf: extra.retryOf ?? null, steps: runStepRows(definition) },
+        run: {
+          id,
+          tenantId,
+          trigger,
+          pipeline: { id: pipeline.id, name, version: version.version },
+          inputs,
+          retryOf: extra.retryOf ?? null,
+          steps: runStepRows(definition),
+        },
         dispatch: input,
         alongside: async (sql) => {
           await extra.alongside?.(sql);
@@ -227,7 +305,7 @@ export class RunsService {
       steps: response.steps.map((step, i) => ({
         ...step,
         attempts: attempts.get(step.id) ?? [],
-        ...((steps[i]!.itemsTotal ?? 0) > TIMELINE_ITEMS ? { attemptsOfItems: TIMELINE_ITEMS } : {}),
+        ...((steps[i].itemsTotal ?? 0) > TIMELINE_ITEMS ? { attemptsOfItems: TIMELINE_ITEMS } : {}),
       })),
       graph: pinned ? runGraph(pinned.version.definition, new Map(steps.map((s) => [s.stepId, s.status]))) : null,
     };
@@ -254,16 +332,23 @@ export class RunsService {
   async decide(principal: Principal, id: string, stepId: string, body: ApprovalBody) {
     const run = await this.require(principal.tenantId, id);
     const { version } = await this.pipelines.requireVersionOf(principal.tenantId, run.pipelineId, run.version);
-    const approval = Object.hasOwn(version.definition.steps, stepId) ? version.definition.steps[stepId]!.approval : undefined;
+    const approval = Object.hasOwn(version.definition.steps, stepId) ? version.definition.steps[stepId].approval : undefined;
     if (!approval) throw new RunsError('step_not_found', `Run ${id} has no approval step ${stepId}`);
     if (!approval.roles.some((role) => roleSatisfies(principal.role, role))) {
       throw new RunsError('approval_forbidden', `Deciding ${stepId} needs the ${approval.roles.join(' or ')} role`);
     }
     const step = (await this.runs.findSteps(principal.tenantId, id)).find((s) => s.stepId === stepId);
-    if (step?.status !== 'waiting') throw new RunsError('step_not_waiting', `Step ${stepId} is ${step?.status ?? 'unknown'}, not waiting for a decision`);
+    if (step?.status !== 'waiting')
+      throw new RunsError('step_not_waiting', `Step ${stepId} is ${step?.status ?? 'unknown'}, not waiting for a decision`);
     const decision: ApprovalDecision = {
-      stepId, approve: body.approve, ...(body.comment ? { comment: body.comment } : {}),
-      by: { role: principal.role, ...(principal.userId ? { userId: principal.userId } : {}), ...(principal.apiKeyId ? { apiKeyId: principal.apiKeyId } : {}) },
+      stepId,
+      approve: body.approve,
+      ...(body.comment ? { comment: body.comment } : {}),
+      by: {
+        role: principal.role,
+        ...(principal.userId ? { userId: principal.userId } : {}),
+        ...(principal.apiKeyId ? { apiKeyId: principal.apiKeyId } : {}),
+      },
     };
     await this.approvals.decide(principal.tenantId, id, decision);
     return { runId: id, stepId, approve: body.approve, delivered: true };

@@ -43,7 +43,8 @@ export class SchedulesReconcilerJob implements OnApplicationBootstrap {
   async runOnce(): Promise<ReconcileReport> {
     const report: ReconcileReport = { created: 0, updated: 0, removed: 0 };
     const existing = new Map<string, ScheduleSummary>();
-    for await (const summary of this.temporal.schedule.list()) if (summary.scheduleId.startsWith(TEMPORAL_SCHEDULE_PREFIX)) existing.set(summary.scheduleId, summary);
+    for await (const summary of this.temporal.schedule.list())
+      if (summary.scheduleId.startsWith(TEMPORAL_SCHEDULE_PREFIX)) existing.set(summary.scheduleId, summary);
     const reasons = new TenantPauseReasons(this.entitlements);
     const wanted = new Set<string>();
     for (const row of await this.schedules.listAllWithTenant()) {
@@ -54,23 +55,31 @@ export class SchedulesReconcilerJob implements OnApplicationBootstrap {
         if (!current) {
           await this.temporal.schedule.create(desired);
           report.created += 1;
-        } else if (fingerprintOf(current.state.note) !== fingerprintOf(desired.state.note) || current.state.paused !== desired.state.paused) {
+        } else if (
+          fingerprintOf(current.state.note) !== fingerprintOf(desired.state.note) ||
+          current.state.paused !== desired.state.paused
+        ) {
           await this.temporal.schedule.getHandle(desired.scheduleId).update(() => toUpdate(desired));
           report.updated += 1;
         }
       } catch (error) {
         // Listing lags behind creation; anything else is this schedule's problem only.
-        if (!(error instanceof ScheduleAlreadyRunning)) this.logger.warn(`Schedule ${row.id} could not be reconciled: ${(error as Error).message}`);
+        if (!(error instanceof ScheduleAlreadyRunning))
+          this.logger.warn(`Schedule ${row.id} could not be reconciled: ${(error as Error).message}`);
       }
     }
     for (const scheduleId of existing.keys()) {
       if (wanted.has(scheduleId)) continue;
-      await this.temporal.schedule.getHandle(scheduleId).delete().then(
-        () => void (report.removed += 1),
-        (error: unknown) => {
-          if (!(error instanceof ScheduleNotFoundError)) this.logger.warn(`Orphan Schedule ${scheduleId} could not be removed: ${(error as Error).message}`);
-        },
-      );
+      await this.temporal.schedule
+        .getHandle(scheduleId)
+        .delete()
+        .then(
+          () => void (report.removed += 1),
+          (error: unknown) => {
+            if (!(error instanceof ScheduleNotFoundError))
+              this.logger.warn(`Orphan Schedule ${scheduleId} could not be removed: ${(error as Error).message}`);
+          },
+        );
     }
     return report;
   }
@@ -86,7 +95,9 @@ class TenantPauseReasons {
     if (row.tenantStatus !== 'active') return 'paused while the tenant is suspended';
     let facts = this.tenants.get(row.tenantId);
     if (!facts) {
-      facts = Promise.all([this.entitlements.scheduleLimit(row.tenantId), this.entitlements.paymentOverdue(row.tenantId)]).then(([limit, overdue]) => ({ limit, overdue }));
+      facts = Promise.all([this.entitlements.scheduleLimit(row.tenantId), this.entitlements.paymentOverdue(row.tenantId)]).then(
+        ([limit, overdue]) => ({ limit, overdue }),
+      );
       this.tenants.set(row.tenantId, facts);
     }
     const { limit, overdue } = await facts;

@@ -3,7 +3,13 @@ import { ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
-import { BackfillScheduleBody, CreateScheduleBody, ScheduleListQuery, TriggerScheduleBody, UpdateScheduleBody } from './dto/schedules.dto.js';
+import {
+  BackfillScheduleBody,
+  CreateScheduleBody,
+  ScheduleListQuery,
+  TriggerScheduleBody,
+  UpdateScheduleBody,
+} from './dto/schedules.dto.js';
 import { SchedulesService } from './schedules.service.js';
 
 @ApiTags('schedules')
@@ -32,7 +38,11 @@ export class SchedulesController {
 
   @Patch(':id')
   @Roles('operator')
-  update(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidBody(UpdateScheduleBody) body: UpdateScheduleBody) {
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('id', uuidParam) id: string,
+    @ValidBody(UpdateScheduleBody) body: UpdateScheduleBody,
+  ) {
     return this.schedules.update(principal, id, body);
   }
 
@@ -61,7 +71,11 @@ export class SchedulesController {
   @Post(':id/trigger')
   @Roles('operator')
   @HttpCode(202)
-  async trigger(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidBody(TriggerScheduleBody) body: TriggerScheduleBody): Promise<void> {
+  async trigger(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('id', uuidParam) id: string,
+    @ValidBody(TriggerScheduleBody) body: TriggerScheduleBody,
+  ): Promise<void> {
     await this.schedules.trigger(principal, id, body);
   }
 
@@ -69,7 +83,11 @@ export class SchedulesController {
   @Post(':id/backfill')
   @Roles('operator')
   @HttpCode(202)
-  async backfill(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidBody(BackfillScheduleBody) body: BackfillScheduleBody): Promise<void> {
+  async backfill(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('id', uuidParam) id: string,
+    @ValidBody(BackfillScheduleBody) body: BackfillScheduleBody,
+  ): Promise<void> {
     await this.schedules.backfill(principal, id, body);
   }
 }

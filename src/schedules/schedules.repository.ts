@@ -41,13 +41,30 @@ export class SchedulesRepository {
     await this.db.query(
       `INSERT INTO schedule (id, tenant_id, pipeline_name, cron, every, timezone, inputs, overlap, catchup_window, jitter, start_at, end_at, paused)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [id, tenantId, fields.pipelineName, fields.cron, fields.every, fields.timezone, JSON.stringify(fields.inputs), fields.overlap, fields.catchupWindow, fields.jitter, fields.startAt, fields.endAt, fields.paused],
+      [
+        id,
+        tenantId,
+        fields.pipelineName,
+        fields.cron,
+        fields.every,
+        fields.timezone,
+        JSON.stringify(fields.inputs),
+        fields.overlap,
+        fields.catchupWindow,
+        fields.jitter,
+        fields.startAt,
+        fields.endAt,
+        fields.paused,
+      ],
     );
     return (await this.find(tenantId, id))!;
   }
 
   async find(tenantId: string, id: string): Promise<ScheduleRow | null> {
-    const rows: ScheduleRow[] = await this.db.query(`SELECT ${COLUMNS} FROM schedule s WHERE s.tenant_id = $1 AND s.id = $2`, [tenantId, id]);
+    const rows: ScheduleRow[] = await this.db.query(`SELECT ${COLUMNS} FROM schedule s WHERE s.tenant_id = $1 AND s.id = $2`, [
+      tenantId,
+      id,
+    ]);
     return rows[0] ?? null;
   }
 
@@ -66,7 +83,20 @@ export class SchedulesRepository {
     await this.db.query(
       `UPDATE schedule SET cron = $3, every = $4, timezone = $5, inputs = $6, overlap = $7, catchup_window = $8, jitter = $9, start_at = $10, end_at = $11, paused = $12, updated_at = now()
         WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, id, fields.cron, fields.every, fields.timezone, JSON.stringify(fields.inputs), fields.overlap, fields.catchupWindow, fields.jitter, fields.startAt, fields.endAt, fields.paused],
+      [
+        tenantId,
+        id,
+        fields.cron,
+        fields.every,
+        fields.timezone,
+        JSON.stringify(fields.inputs),
+        fields.overlap,
+        fields.catchupWindow,
+        fields.jitter,
+        fields.startAt,
+        fields.endAt,
+        fields.paused,
+      ],
     );
     return this.find(tenantId, id);
   }
@@ -90,7 +120,11 @@ export class SchedulesRepository {
   }
 
   /** The schedule's latest runs, newest first. */
-  recentRuns(tenantId: string, scheduleId: string, limit: number): Promise<Array<{ id: string; status: string; createdAt: Date; endedAt: Date | null }>> {
+  recentRuns(
+    tenantId: string,
+    scheduleId: string,
+    limit: number,
+  ): Promise<Array<{ id: string; status: string; createdAt: Date; endedAt: Date | null }>> {
     return this.db.query(
       `SELECT id, status, created_at AS "createdAt", ended_at AS "endedAt" FROM run WHERE tenant_id = $1 AND schedule_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`,
       [tenantId, scheduleId, limit],

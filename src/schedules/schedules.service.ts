@@ -9,7 +9,13 @@ import type { FieldProblem } from '../common/errors/baton-error.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
-import type { BackfillScheduleBody, CreateScheduleBody, ScheduleListQuery, TriggerScheduleBody, UpdateScheduleBody } from './dto/schedules.dto.js';
+import type {
+  BackfillScheduleBody,
+  CreateScheduleBody,
+  ScheduleListQuery,
+  TriggerScheduleBody,
+  UpdateScheduleBody,
+} from './dto/schedules.dto.js';
 import { SchedulesError } from './schedules.errors.js';
 import { SchedulesRepository, type ScheduleFields, type ScheduleRow } from './schedules.repository.js';
 import { desiredSchedule, TEMPORAL_OVERLAP, toUpdate } from './temporal-schedule.js';
@@ -19,9 +25,20 @@ const RECENT_RUNS = 10;
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export const toScheduleResponse = (s: ScheduleRow) => ({
-  id: s.id, pipeline: s.pipelineName, cron: s.cron, every: s.every, timezone: s.timezone, inputs: s.inputs, overlap: s.overlap,
-  catchupWindow: s.catchupWindow, jitter: s.jitter, paused: s.paused, startAt: iso(s.startAt), endAt: iso(s.endAt),
-  createdAt: s.createdAt.toISOString(), updatedAt: s.updatedAt.toISOString(),
+  id: s.id,
+  pipeline: s.pipelineName,
+  cron: s.cron,
+  every: s.every,
+  timezone: s.timezone,
+  inputs: s.inputs,
+  overlap: s.overlap,
+  catchupWindow: s.catchupWindow,
+  jitter: s.jitter,
+  paused: s.paused,
+  startAt: iso(s.startAt),
+  endAt: iso(s.endAt),
+  createdAt: s.createdAt.toISOString(),
+  updatedAt: s.updatedAt.toISOString(),
 });
 
 function timezoneProblem(timezone: string): FieldProblem[] {
@@ -53,8 +70,17 @@ export class SchedulesService {
 
   async create(principal: Principal, body: CreateScheduleBody) {
     const fields: ScheduleFields = {
-      pipelineName: body.pipeline, cron: body.cron ?? null, every: body.every ?? null, timezone: body.timezone, inputs: body.inputs, overlap: body.overlap,
-      catchupWindow: body.catchupWindow ?? null, jitter: body.jitter ?? null, startAt: body.startAt ? new Date(body.startAt) : null, endAt: body.endAt ? new Date(body.endAt) : null, paused: body.paused,
+      pipelineName: body.pipeline,
+      cron: body.cron ?? null,
+      every: body.every ?? null,
+      timezone: body.timezone,
+      inputs: body.inputs,
+      overlap: body.overlap,
+      catchupWindow: body.catchupWindow ?? null,
+      jitter: body.jitter ?? null,
+      startAt: body.startAt ? new Date(body.startAt) : null,
+      endAt: body.endAt ? new Date(body.endAt) : null,
+      paused: body.paused,
     };
     await this.check(principal.tenantId, fields);
     await this.entitlements.assertCanAddSchedule(principal.tenantId, await this.schedules.count(principal.tenantId));
@@ -72,17 +98,24 @@ export class SchedulesService {
   }
 
   async list(principal: Principal, query: ScheduleListQuery) {
-    return toPage(await this.schedules.list(principal.tenantId, query, query.limit, decodeCursor(query.cursor)), query.limit, toScheduleResponse);
+    return toPage(
+      await this.schedules.list(principal.tenantId, query, query.limit, decodeCursor(query.cursor)),
+      query.limit,
+      toScheduleResponse,
+    );
   }
 
   /** With the next fire times as Temporal computes them and the runs it started. */
   async get(principal: Principal, id: string) {
     const row = await this.require(principal.tenantId, id);
     const [description, recent] = await Promise.all([
-      this.temporal.schedule.getHandle(temporalScheduleId(id)).describe().catch((error: unknown) => {
-        if (error instanceof ScheduleNotFoundError) return null;
-        throw error;
-      }),
+      this.temporal.schedule
+        .getHandle(temporalScheduleId(id))
+        .describe()
+        .catch((error: unknown) => {
+          if (error instanceof ScheduleNotFoundError) return null;
+          throw error;
+        }),
       this.schedules.recentRuns(principal.tenantId, id, RECENT_RUNS),
     ]);
     return {
@@ -126,15 +159,26 @@ export class SchedulesService {
   /** The runs the schedule would have started between `from` and `to`, started now. */
   async backfill(principal: Principal, id: string, body: BackfillScheduleBody): Promise<void> {
     await this.require(principal.tenantId, id);
-    await this.onEngine(() => this.temporal.schedule.getHandle(temporalScheduleId(id)).backfill({ start: new Date(body.from), end: new Date(body.to), overlap: TEMPORAL_OVERLAP[body.overlap] }));
+    await this.onEngine(() =>
+      this.temporal.schedule
+        .getHandle(temporalScheduleId(id))
+        .backfill({ start: new Date(body.from), end: new Date(body.to), overlap: TEMPORAL_OVERLAP[body.overlap] }),
+    );
   }
 
   async remove(principal: Principal, id: string): Promise<void> {
-    if (!(await this.schedules.delete(principal.tenantId, id))) throw new SchedulesError('schedule_not_found', `Schedule ${id} was not found`);
-    await this.temporal.schedule.getHandle(temporalScheduleId(id)).delete().catch((error: unknown) => {
-      // Gone already, or the engine is away: the reconciler removes what has no row.
-      if (!(error instanceof ScheduleNotFoundError)) this.logger.warn(`Schedule ${id} was deleted; its Temporal Schedule will be removed by the reconciler: ${(error as Error).message}`);
-    });
+    if (!(await this.schedules.delete(principal.tenantId, id)))
+      throw new SchedulesError('schedule_not_found', `Schedule ${id} was not found`);
+    await this.temporal.schedule
+      .getHandle(temporalScheduleId(id))
+      .delete()
+      .catch((error: unknown) => {
+        // Gone already, or the engine is away: the reconciler removes what has no row.
+        if (!(error instanceof ScheduleNotFoundError))
+          this.logger.warn(
+            `Schedule ${id} was deleted; its Temporal Schedule will be removed by the reconciler: ${(error as Error).message}`,
+          );
+      });
   }
 
   /** Temporal first (it may refuse the cron expression), then the row; the reconciler settles any difference a crash leaves. */
@@ -163,7 +207,8 @@ export class SchedulesService {
     const pinned = await this.pipelines.findLatest(tenantId, fields.pipelineName);
     if (!pinned) problems.push({ path: 'pipeline', message: `Pipeline ${fields.pipelineName} was not found` });
     else problems.push(...checkRunInputs(pinned.version.id, pinned.version.definition, fields.inputs).problems);
-    if (fields.startAt && fields.endAt && fields.startAt >= fields.endAt) problems.push({ path: 'endAt', message: '`endAt` must be after `startAt`' });
+    if (fields.startAt && fields.endAt && fields.startAt >= fields.endAt)
+      problems.push({ path: 'endAt', message: '`endAt` must be after `startAt`' });
     if (problems.length) throw new SchedulesError('invalid_schedule', 'The schedule is not valid', problems);
   }
 
@@ -176,8 +221,10 @@ export class SchedulesService {
   }
 
   private engineError(error: unknown): Error {
-    if (isInvalidSpec(error)) return new SchedulesError('invalid_schedule', 'The schedule is not valid', [{ path: 'cron', message: error.message }]);
-    if (error instanceof ScheduleNotFoundError) return new SchedulesError('schedule_not_found', 'The schedule is not in the engine yet; try again in a moment');
+    if (isInvalidSpec(error))
+      return new SchedulesError('invalid_schedule', 'The schedule is not valid', [{ path: 'cron', message: error.message }]);
+    if (error instanceof ScheduleNotFoundError)
+      return new SchedulesError('schedule_not_found', 'The schedule is not in the engine yet; try again in a moment');
     this.logger.error(`Temporal refused a schedule operation: ${(error as Error).message}`);
     return new SchedulesError('engine_unavailable', 'The workflow engine did not accept the schedule change');
   }

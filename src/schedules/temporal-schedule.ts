@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { ScheduleOverlapPolicy, type ScheduleOptions, type ScheduleUpdateOptions } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { parseDuration } from '../../workers/contracts/duration.js';
-import { SCHEDULED_RUN_WORKFLOW, SEARCH_ATTRIBUTES, temporalScheduleId, type OverlapPolicy, type ScheduledRunInput } from '../../workers/contracts/index.js';
+import {
+  SCHEDULED_RUN_WORKFLOW,
+  SEARCH_ATTRIBUTES,
+  temporalScheduleId,
+  type OverlapPolicy,
+  type ScheduledRunInput,
+} from '../../workers/contracts/index.js';
 import type { ScheduleRow } from './schedules.repository.js';
 
 const TENANT_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
@@ -24,7 +30,11 @@ export type PauseReason = string | null;
  * the reconciler finds drift from a listing, without describing each Schedule (a memo would do, but
  * Temporal cannot update one; the note it can, and a person changing the Schedule by hand changes it).
  */
-export function desiredSchedule(row: ScheduleRow, taskQueue: string, pausedBecause: PauseReason): ScheduleOptions & { state: { paused: boolean; note: string } } {
+export function desiredSchedule(
+  row: ScheduleRow,
+  taskQueue: string,
+  pausedBecause: PauseReason,
+): ScheduleOptions & { state: { paused: boolean; note: string } } {
   const paused = row.paused || pausedBecause !== null;
   const options: ScheduleOptions = {
     scheduleId: temporalScheduleId(row.id),
@@ -43,7 +53,10 @@ export function desiredSchedule(row: ScheduleRow, taskQueue: string, pausedBecau
       args: [{ tenantId: row.tenantId, scheduleId: row.id } satisfies ScheduledRunInput],
       typedSearchAttributes: [{ key: TENANT_KEY, value: row.tenantId }],
     },
-    policies: { overlap: TEMPORAL_OVERLAP[row.overlap], ...(row.catchupWindow ? { catchupWindow: parseDuration(row.catchupWindow)! } : {}) },
+    policies: {
+      overlap: TEMPORAL_OVERLAP[row.overlap],
+      ...(row.catchupWindow ? { catchupWindow: parseDuration(row.catchupWindow)! } : {}),
+    },
   };
   const why = row.paused ? 'paused through the Baton API' : (pausedBecause ?? 'managed by Baton');
   return { ...options, state: { paused, note: `${why} [baton:${fingerprint(options, paused)}]` } };
@@ -59,4 +72,9 @@ function fingerprint(options: ScheduleOptions, paused: boolean): string {
 export const fingerprintOf = (note: string | undefined) => /\[baton:([0-9a-f]{32})\]$/.exec(note ?? '')?.[1] ?? null;
 
 /** The same, as an update of an existing Schedule. */
-export const toUpdate = ({ spec, action, policies, state }: ReturnType<typeof desiredSchedule>): ScheduleUpdateOptions => ({ spec, action, policies, state });
+export const toUpdate = ({ spec, action, policies, state }: ReturnType<typeof desiredSchedule>): ScheduleUpdateOptions => ({
+  spec,
+  action,
+  policies,
+  state,
+});

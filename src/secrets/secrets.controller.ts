@@ -16,7 +16,9 @@ export class SecretsController {
   @Put(':name')
   @Roles('admin')
   async put(
-    @CurrentPrincipal() principal: Principal, @ValidParam('name', secretNameParam) name: string, @ValidBody(PutSecretBody) body: PutSecretBody,
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', secretNameParam) name: string,
+    @ValidBody(PutSecretBody) body: PutSecretBody,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const { created, secret } = await this.secrets.put(principal, name, body);

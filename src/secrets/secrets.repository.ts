@@ -23,7 +23,12 @@ interface DataKeyRow {
   wrapped: Buffer;
 }
 
-const toDataKey = (row: DataKeyRow): WrappedDataKey => ({ tenantId: row.tenant_id, version: row.version, masterKeyId: row.master_key_id, wrapped: row.wrapped });
+const toDataKey = (row: DataKeyRow): WrappedDataKey => ({
+  tenantId: row.tenant_id,
+  version: row.version,
+  masterKeyId: row.master_key_id,
+  wrapped: row.wrapped,
+});
 
 @Injectable()
 export class SecretsRepository {
@@ -38,7 +43,9 @@ export class SecretsRepository {
   }
 
   async currentDataKey(tx: EntityManager, tenantId: string): Promise<WrappedDataKey | null> {
-    const rows: DataKeyRow[] = await tx.query('SELECT * FROM tenant_data_key WHERE tenant_id = $1 ORDER BY version DESC LIMIT 1', [tenantId]);
+    const rows: DataKeyRow[] = await tx.query('SELECT * FROM tenant_data_key WHERE tenant_id = $1 ORDER BY version DESC LIMIT 1', [
+      tenantId,
+    ]);
     return rows[0] ? toDataKey(rows[0]) : null;
   }
 
@@ -48,11 +55,21 @@ export class SecretsRepository {
   }
 
   async insertDataKey(tx: EntityManager, key: WrappedDataKey): Promise<void> {
-    await tx.query('INSERT INTO tenant_data_key (tenant_id, version, master_key_id, wrapped) VALUES ($1, $2, $3, $4)', [key.tenantId, key.version, key.masterKeyId, key.wrapped]);
+    await tx.query('INSERT INTO tenant_data_key (tenant_id, version, master_key_id, wrapped) VALUES ($1, $2, $3, $4)', [
+      key.tenantId,
+      key.version,
+      key.masterKeyId,
+      key.wrapped,
+    ]);
   }
 
   async rewrapDataKey(tx: EntityManager, key: WrappedDataKey): Promise<void> {
-    await tx.query('UPDATE tenant_data_key SET master_key_id = $3, wrapped = $4 WHERE tenant_id = $1 AND version = $2', [key.tenantId, key.version, key.masterKeyId, key.wrapped]);
+    await tx.query('UPDATE tenant_data_key SET master_key_id = $3, wrapped = $4 WHERE tenant_id = $1 AND version = $2', [
+      key.tenantId,
+      key.version,
+      key.masterKeyId,
+      key.wrapped,
+    ]);
   }
 
   /** Inserts or replaces the sealed value; `created` tells which, `version` counts the replacements. */
@@ -63,13 +80,14 @@ export class SecretsRepository {
        RETURNING name, version, created_at, updated_at, (xmax = 0) AS created`,
       [secret.tenantId, secret.name, secret.keyVersion, secret.sealed],
     );
-    const row = rows[0]!;
+    const row = rows[0];
     return { name: row.name, version: row.version, createdAt: row.created_at, updatedAt: row.updated_at, created: row.created };
   }
 
   async listByTenant(tenantId: string): Promise<SecretSummary[]> {
     const rows: Array<{ name: string; version: number; created_at: Date; updated_at: Date }> = await this.db.query(
-      'SELECT name, version, created_at, updated_at FROM secret WHERE tenant_id = $1 ORDER BY name', [tenantId],
+      'SELECT name, version, created_at, updated_at FROM secret WHERE tenant_id = $1 ORDER BY name',
+      [tenantId],
     );
     return rows.map((r) => ({ name: r.name, version: r.version, createdAt: r.created_at, updatedAt: r.updated_at }));
   }
@@ -81,20 +99,29 @@ export class SecretsRepository {
 
   /** Data keys not wrapped by the current master key, a batch at a time: what a master-key rotation still has to do. */
   async dataKeysWrappedByOtherThan(masterKeyId: string, limit: number): Promise<WrappedDataKey[]> {
-    const rows: DataKeyRow[] = await this.db.query('SELECT * FROM tenant_data_key WHERE master_key_id <> $1 ORDER BY tenant_id, version LIMIT $2', [masterKeyId, limit]);
+    const rows: DataKeyRow[] = await this.db.query(
+      'SELECT * FROM tenant_data_key WHERE master_key_id <> $1 ORDER BY tenant_id, version LIMIT $2',
+      [masterKeyId, limit],
+    );
     return rows.map(toDataKey);
   }
 
   /** Secrets sealed with an older data key than their tenant's newest. */
   async secretsBehindCurrentDataKey(tx: EntityManager, tenantId: string): Promise<SealedSecret[]> {
     const rows: Array<{ name: string; key_version: number; sealed: Buffer }> = await tx.query(
-      `SELECT name, key_version, sealed FROM secret WHERE tenant_id = $1 AND key_version < (SELECT max(version) FROM tenant_data_key WHERE tenant_id = $1)`, [tenantId],
+      `SELECT name, key_version, sealed FROM secret WHERE tenant_id = $1 AND key_version < (SELECT max(version) FROM tenant_data_key WHERE tenant_id = $1)`,
+      [tenantId],
     );
     return rows.map((r) => ({ tenantId, name: r.name, keyVersion: r.key_version, sealed: r.sealed }));
   }
 
   async reseal(tx: EntityManager, secret: SealedSecret): Promise<void> {
-    await tx.query('UPDATE secret SET key_version = $3, sealed = $4 WHERE tenant_id = $1 AND name = $2', [secret.tenantId, secret.name, secret.keyVersion, secret.sealed]);
+    await tx.query('UPDATE secret SET key_version = $3, sealed = $4 WHERE tenant_id = $1 AND name = $2', [
+      secret.tenantId,
+      secret.name,
+      secret.keyVersion,
+      secret.sealed,
+    ]);
   }
 
   async tenantsWithDataKeys(): Promise<string[]> {

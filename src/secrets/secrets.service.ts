@@ -1,13 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { newDataKey, openSecret, sealSecret, unwrapDataKey, wrapDataKey, type MasterKeyring } from '../../workers/contracts/secret-envelope.js';
+import {
+  newDataKey,
+  openSecret,
+  sealSecret,
+  unwrapDataKey,
+  wrapDataKey,
+  type MasterKeyring,
+} from '../../workers/contracts/secret-envelope.js';
 import type { Principal } from '../common/auth/principal.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import type { PutSecretBody } from './dto/secrets.dto.js';
 import { SecretsError } from './secrets.errors.js';
 import { SecretsRepository, type SecretSummary } from './secrets.repository.js';
 
-const toSecretResponse = (s: SecretSummary) => ({ name: s.name, version: s.version, createdAt: s.createdAt.toISOString(), updatedAt: s.updatedAt.toISOString() });
+const toSecretResponse = (s: SecretSummary) => ({
+  name: s.name,
+  version: s.version,
+  createdAt: s.createdAt.toISOString(),
+  updatedAt: s.updatedAt.toISOString(),
+});
 
 const ROTATION_BATCH = 100;
 
@@ -15,7 +27,10 @@ const ROTATION_BATCH = 100;
 export class SecretsService {
   private readonly keyring: MasterKeyring;
 
-  constructor(private readonly secrets: SecretsRepository, @Inject(BATON_CONFIG) config: Pick<RuntimeConfig, 'masterKeys'>) {
+  constructor(
+    private readonly secrets: SecretsRepository,
+    @Inject(BATON_CONFIG) config: Pick<RuntimeConfig, 'masterKeys'>,
+  ) {
     this.keyring = config.masterKeys;
   }
 
@@ -29,7 +44,12 @@ export class SecretsService {
     const { tenantId } = principal;
     const saved = await this.secrets.inTenantLock(tenantId, async (tx) => {
       const { key, version } = await this.currentKey(tx, tenantId);
-      return this.secrets.upsertSecret(tx, { tenantId, name, keyVersion: version, sealed: sealSecret(key, tenantId, name, version, value) });
+      return this.secrets.upsertSecret(tx, {
+        tenantId,
+        name,
+        keyVersion: version,
+        sealed: sealSecret(key, tenantId, name, version, value),
+      });
     });
     return { created: saved.created, secret: toSecretResponse(saved) };
   }
@@ -51,11 +71,16 @@ export class SecretsService {
    */
   async rotate({ dataKeys = false } = {}): Promise<{ rewrapped: number; newDataKeys: number; resealed: number }> {
     this.requireKeys();
-    const current = this.keyring[0]!;
+    const current = this.keyring[0];
     let rewrapped = 0;
     for (let batch; (batch = await this.secrets.dataKeysWrappedByOtherThan(current.id, ROTATION_BATCH)).length;) {
       for (const wrapped of batch) {
-        await this.secrets.inTenantLock(wrapped.tenantId, (tx) => this.secrets.rewrapDataKey(tx, wrapDataKey(this.keyring, wrapped.tenantId, wrapped.version, unwrapDataKey(this.keyring, wrapped))));
+        await this.secrets.inTenantLock(wrapped.tenantId, (tx) =>
+          this.secrets.rewrapDataKey(
+            tx,
+            wrapDataKey(this.keyring, wrapped.tenantId, wrapped.version, unwrapDataKey(this.keyring, wrapped)),
+          ),
+        );
         rewrapped++;
       }
     }
@@ -83,7 +108,12 @@ export class SecretsService {
       for (const secret of behind) {
         const old = unwrapDataKey(this.keyring, (await this.secrets.dataKey(tx, tenantId, secret.keyVersion))!);
         const value = openSecret(old, tenantId, secret.name, secret.keyVersion, secret.sealed);
-        await this.secrets.reseal(tx, { tenantId, name: secret.name, keyVersion: version, sealed: sealSecret(key, tenantId, secret.name, version, value) });
+        await this.secrets.reseal(tx, {
+          tenantId,
+          name: secret.name,
+          keyVersion: version,
+          sealed: sealSecret(key, tenantId, secret.name, version, value),
+        });
       }
       return behind.length;
     });
@@ -98,6 +128,10 @@ export class SecretsService {
   }
 
   private requireKeys(): void {
-    if (!this.available) throw new SecretsError('secrets_unavailable', 'This installation has no secrets store: set SECRETS_MASTER_KEY on the API and the workers');
+    if (!this.available)
+      throw new SecretsError(
+        'secrets_unavailable',
+        'This installation has no secrets store: set SECRETS_MASTER_KEY on the API and the workers',
+      );
   }
 }

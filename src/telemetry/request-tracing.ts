@@ -16,10 +16,14 @@ export function traceRequests(fastify: FastifyInstance): void {
   };
   fastify.addHook('onRequest', (request, _reply, done) => {
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    const span = tracer.startSpan(request.method, {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0], 'url.scheme': request.protocol },
-    }, parent);
+    const span = tracer.startSpan(
+      request.method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0], 'url.scheme': request.protocol },
+      },
+      parent,
+    );
     contexts.set(request, trace.setSpan(parent, span));
     done();
   });

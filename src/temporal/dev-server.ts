@@ -9,7 +9,7 @@ export interface DevServer {
   process: ChildProcess;
   /** Settles when the server process is gone, asked to or not. */
   exited: Promise<unknown>;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export interface DevServerOptions {
@@ -36,7 +36,19 @@ const DEV_SERVER_DYNAMIC_CONFIG = ['system.enableActivityEagerExecution=true'];
 
 /** Runs `temporal server start-dev` as a child process and waits until its frontend answers. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', options.namespace, '--log-level', 'error', ...DEV_SERVER_SEARCH_ATTRIBUTE_FLAGS];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'error',
+    ...DEV_SERVER_SEARCH_ATTRIBUTE_FLAGS,
+  ];
   if (options.dbFile) {
     mkdirSync(join(options.dbFile, '..'), { recursive: true });
     args.push('--db-filename', options.dbFile);
@@ -52,7 +64,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   // Its own process group: Ctrl-C reaches Baton alone, which stops the worker before the server.
   // A parent-death signal: a Baton killed with SIGKILL (the OOM killer) takes the server along,
   // which the 'exit' handler below cannot do. setpriv execs, so the pid is the server's.
-  const [command, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', options.cliPath, ...args]] : [options.cliPath, args];
+  const [command, argv] = existsSync(SETPRIV)
+    ? [SETPRIV, ['--pdeathsig', 'KILL', '--', options.cliPath, ...args]]
+    : [options.cliPath, args];
   const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
@@ -68,8 +82,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       if (tail.length > 20) tail.shift();
     }
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   void exited.then(() => {
     process.removeListener('exit', killOnExit);
@@ -78,7 +92,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const address = `127.0.0.1:${options.port}`;
   const ready = waitForFrontend(address, options.namespace, 60_000);
-  const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then((code) => `exit ${code}`)]).catch((error: Error) => error.message);
+  const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then((code) => `exit ${code}`)]).catch(
+    (error: Error) => error.message,
+  );
   if (outcome !== 'ready') {
     child.kill('SIGKILL');
     throw new Error(`temporal server start-dev did not start (${outcome}):\n${tail.join('\n')}`);

@@ -43,9 +43,15 @@ export async function resolveTemporalCli(explicit: string | undefined, log: (lin
 }
 
 async function buildWithGo(dir: string, log: (line: string) => void): Promise<void> {
-  if (!onPath('go', ['/usr/local/go/bin'])) throw new Error('The Temporal dev server is needed but neither `temporal` nor Go is installed. Install Go, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to an existing Temporal server.');
+  if (!onPath('go', ['/usr/local/go/bin']))
+    throw new Error(
+      'The Temporal dev server is needed but neither `temporal` nor Go is installed. Install Go, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to an existing Temporal server.',
+    );
   log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${dir} (first run only; this takes a few minutes)...`);
-  await goInstall(`github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`, join(dir, 'bin'), ['-ldflags', `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`]);
+  await goInstall(`github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`, join(dir, 'bin'), [
+    '-ldflags',
+    `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
+  ]);
 }
 
 /** The user cache folder for a tool built here (`~/.cache/baton/<name>`, or under XDG_CACHE_HOME). */
@@ -59,7 +65,10 @@ export async function goInstall(moduleAtVersion: string, binDir: string, flags: 
   if (!go) throw new Error(`Go is needed to build ${moduleAtVersion} once; install Go`);
   mkdirSync(binDir, { recursive: true });
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(go, ['install', ...flags, moduleAtVersion], { env: { ...process.env, GOBIN: binDir }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(go, ['install', ...flags, moduleAtVersion], {
+      env: { ...process.env, GOBIN: binDir },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install ${moduleAtVersion} exited with ${code}`))));
   });

@@ -11,7 +11,11 @@ import { temporalClientInterceptors } from '../runtime/tracing/tracing.js';
       provide: Client,
       inject: [BATON_CONFIG],
       useFactory: async (config: RuntimeConfig) =>
-        new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.TEMPORAL_NAMESPACE, interceptors: temporalClientInterceptors(config) }),
+        new Client({
+          connection: await Connection.connect({ address: config.temporalAddress }),
+          namespace: config.TEMPORAL_NAMESPACE,
+          interceptors: temporalClientInterceptors(config),
+        }),
     },
   ],
   exports: [Client],

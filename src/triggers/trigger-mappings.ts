@@ -62,7 +62,12 @@ export class TriggerMappings implements OnModuleDestroy {
       return await this.pool.run({ expression, context, started: port2 }, { signal: abort.signal, transferList: [port2] });
     } catch (error) {
       if ((error as Error).name !== 'AbortError') throw error;
-      if (!ran) throw new BatonError('mapping_unavailable', 503, `No thread was free to map this delivery within ${MAPPING_QUEUE_MS / 1000} s; retry it`);
+      if (!ran)
+        throw new BatonError(
+          'mapping_unavailable',
+          503,
+          `No thread was free to map this delivery within ${MAPPING_QUEUE_MS / 1000} s; retry it`,
+        );
       return { ok: false, budgetExceeded: true, message: `Evaluation stopped after ${MAPPING_TIME_MS} ms` };
     } finally {
       clearTimeout(queued);

@@ -35,7 +35,11 @@ export class TriggersController {
   /** What each delivery did, newest first: the run it started, or why it started none (`failed`, `skipped` by a cooldown). */
   @Get('triggers/:id/deliveries')
   @Roles('viewer')
-  deliveries(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string, @ValidQuery(DeliveryListQuery) query: DeliveryListQuery) {
+  deliveries(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('id', uuidParam) id: string,
+    @ValidQuery(DeliveryListQuery) query: DeliveryListQuery,
+  ) {
     return this.triggers.deliveries(principal, id, query);
   }
 
@@ -61,7 +65,11 @@ export class TriggersController {
   @Post('hooks/:id')
   @Public()
   @SkipRateLimit()
-  async hook(@ValidParam('id', uuidParam) id: string, @Req() request: RawBodyRequest<FastifyRequest>, @Res({ passthrough: true }) reply: FastifyReply) {
+  async hook(
+    @ValidParam('id', uuidParam) id: string,
+    @Req() request: RawBodyRequest<FastifyRequest>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const outcome = await this.triggers.receiveHook(id, request.rawBody, request.headers);
     reply.status(outcome.duplicate ? 200 : 202);
     return outcome;

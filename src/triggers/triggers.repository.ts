@@ -69,14 +69,24 @@ export class TriggersRepository {
   private readonly sql: Sql;
 
   constructor(private readonly db: DataSource) {
-    this.sql = async <R>(text: string, params: unknown[]) => (await db.query(text, params)) as R[];
+    this.sql = <R>(text: string, params: unknown[]) => db.query<R[]>(text, params);
   }
 
   async insert(row: Omit<TriggerRow, 'createdAt' | 'secretVersion' | 'secretFromSessionKey' | 'lastFiredAt'>): Promise<TriggerRow> {
     const [saved] = await this.db.query(
       `INSERT INTO trigger (id, tenant_id, pipeline_name, type, inputs_expression, source_pipeline, on_status, event_type, cooldown_seconds)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-      [row.id, row.tenantId, row.pipelineName, row.type, row.inputsExpression, row.sourcePipeline, row.onStatus, row.eventType, row.cooldownSeconds],
+      [
+        row.id,
+        row.tenantId,
+        row.pipelineName,
+        row.type,
+        row.inputsExpression,
+        row.sourcePipeline,
+        row.onStatus,
+        row.eventType,
+        row.cooldownSeconds,
+      ],
     );
     return saved;
   }
@@ -106,12 +116,21 @@ export class TriggersRepository {
   }
 
   async bumpSecretVersion(tenantId: string, id: string): Promise<TriggerRow | null> {
-    await this.db.query(`UPDATE trigger SET secret_version = secret_version + 1, secret_from_session_key = false WHERE tenant_id = $1 AND id = $2 AND type = 'webhook'`, [tenantId, id]);
+    await this.db.query(
+      `UPDATE trigger SET secret_version = secret_version + 1, secret_from_session_key = false WHERE tenant_id = $1 AND id = $2 AND type = 'webhook'`,
+      [tenantId, id],
+    );
     return this.find(tenantId, id);
   }
 
   /** Claims a delivery for `runId`; null when it was claimed before, with the run it started (if any). */
-  async claimDelivery(triggerId: string, deliveryId: string, runId: string, sourceRunId: string | null = null, sql: Sql = this.sql): Promise<{ claimed: true } | { claimed: false; runId: string | null; error: string | null }> {
+  async claimDelivery(
+    triggerId: string,
+    deliveryId: string,
+    runId: string,
+    sourceRunId: string | null = null,
+    sql: Sql = this.sql,
+  ): Promise<{ claimed: true } | { claimed: false; runId: string | null; error: string | null }> {
     const inserted = await sql(
       'INSERT INTO trigger_delivery (trigger_id, delivery_id, run_id, source_run_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING run_id',
       [triggerId, deliveryId, runId, sourceRunId],
@@ -122,8 +141,15 @@ export class TriggersRepository {
   }
 
   /** The delivery as recorded, if it was. */
-  async findDelivery(triggerId: string, deliveryId: string, sql: Sql = this.sql): Promise<{ runId: string | null; error: string | null } | null> {
-    const [existing] = await sql<{ runId: string | null; error: string | null }>('SELECT run_id AS "runId", error FROM trigger_delivery WHERE trigger_id = $1 AND delivery_id = $2', [triggerId, deliveryId]);
+  async findDelivery(
+    triggerId: string,
+    deliveryId: string,
+    sql: Sql = this.sql,
+  ): Promise<{ runId: string | null; error: string | null } | null> {
+    const [existing] = await sql<{ runId: string | null; error: string | null }>(
+      'SELECT run_id AS "runId", error FROM trigger_delivery WHERE trigger_id = $1 AND delivery_id = $2',
+      [triggerId, deliveryId],
+    );
     return existing ?? null;
   }
 
@@ -133,11 +159,26 @@ export class TriggersRepository {
   }
 
   /** A completion or event that started no run is kept with why (failed, or skipped by a cooldown), and not tried again. */
-  async endDeliveryWithoutRun(triggerId: string, deliveryId: string, outcome: Exclude<DeliveryOutcome, 'started'>, reason: string): Promise<void> {
-    await this.db.query('UPDATE trigger_delivery SET run_id = NULL, outcome = $3, error = $4 WHERE trigger_id = $1 AND delivery_id = $2', [triggerId, deliveryId, outcome, reason.slice(0, 1000)]);
+  async endDeliveryWithoutRun(
+    triggerId: string,
+    deliveryId: string,
+    outcome: Exclude<DeliveryOutcome, 'started'>,
+    reason: string,
+  ): Promise<void> {
+    await this.db.query('UPDATE trigger_delivery SET run_id = NULL, outcome = $3, error = $4 WHERE trigger_id = $1 AND delivery_id = $2', [
+      triggerId,
+      deliveryId,
+      outcome,
+      reason.slice(0, 1000),
+    ]);
   }
 
-  listDeliveries(triggerId: string, limit: number, after: KeysetCursor | undefined, outcome: DeliveryOutcome | undefined): Promise<DeliveryRow[]> {
+  listDeliveries(
+    triggerId: string,
+    limit: number,
+    after: KeysetCursor | undefined,
+    outcome: DeliveryOutcome | undefined,
+  ): Promise<DeliveryRow[]> {
     return this.db.query(
       `SELECT ${DELIVERY_COLUMNS} FROM trigger_delivery
         WHERE trigger_id = $1 AND ($2::timestamptz IS NULL OR (created_at, delivery_id) < ($2, $3::text)) AND ($4::text IS NULL OR outcome = $4)
@@ -166,7 +207,11 @@ export class TriggersRepository {
   }
 
   async restoreFiring(triggerId: string, taken: { previous: Date | null; at: Date }): Promise<void> {
-    await this.db.query('UPDATE trigger SET last_fired_at = $2 WHERE id = $1 AND last_fired_at = $3', [triggerId, taken.previous, taken.at]);
+    await this.db.query('UPDATE trigger SET last_fired_at = $2 WHERE id = $1 AND last_fired_at = $3', [
+      triggerId,
+      taken.previous,
+      taken.at,
+    ]);
   }
 
   /** Runs that ended in the last `window` and fire a run-completion trigger not yet fired for them. */

@@ -16,6 +16,7 @@ import { TriggersError } from './triggers.errors.js';
 import { TriggerMappings } from './trigger-mappings.js';
 import { TriggersRepository, type DeliveryRow, type TriggerRow } from './triggers.repository.js';
 import { checkDelivery, signingKeyOf, triggerSecret } from './webhook-signature.js';
+import { deleteInBatches } from '../common/delete-in-batches.js';
 
 /** Deliveries page by (createdAt, delivery id): ids are the sender's text, not uuids. */
 const DELIVERY_ID = z.string().min(1).max(250);
@@ -43,34 +44,52 @@ export class TriggersService {
   ) {}
 
   private readonly toResponse = (t: TriggerRow) => ({
-    id: t.id, type: t.type, pipeline: t.pipelineName, createdAt: t.createdAt.toISOString(), lastFiredAt: t.lastFiredAt?.toISOString() ?? null,
+    id: t.id,
+    type: t.type,
+    pipeline: t.pipelineName,
+    createdAt: t.createdAt.toISOString(),
+    lastFiredAt: t.lastFiredAt?.toISOString() ?? null,
     ...(t.type === 'webhook' && { url: `${this.config.publicUrl}/v1/hooks/${t.id}`, inputs: t.inputsExpression }),
     ...(t.type === 'pipeline' && { source: t.sourcePipeline, on: t.onStatus }),
     ...(t.type === 'event' && {
-      event: t.eventType, source: t.sourcePipeline, inputs: t.inputsExpression,
+      event: t.eventType,
+      source: t.sourcePipeline,
+      inputs: t.inputsExpression,
       cooldown: t.cooldownSeconds === null ? null : formatDuration(t.cooldownSeconds * 1000),
     }),
   });
 
   private readonly toDelivery = (d: DeliveryRow) => ({
-    id: d.id, outcome: d.outcome, runId: d.runId, sourceRunId: d.sourceRunId, reason: d.error, createdAt: d.createdAt.toISOString(),
+    id: d.id,
+    outcome: d.outcome,
+    runId: d.runId,
+    sourceRunId: d.sourceRunId,
+    reason: d.error,
+    createdAt: d.createdAt.toISOString(),
   });
 
   async create(principal: Principal, body: CreateTriggerBody) {
     const problems = [];
-    if (!(await this.pipelineExists(principal.tenantId, body.pipeline))) problems.push({ path: 'pipeline', message: `Pipeline ${body.pipeline} was not found` });
+    if (!(await this.pipelineExists(principal.tenantId, body.pipeline)))
+      problems.push({ path: 'pipeline', message: `Pipeline ${body.pipeline} was not found` });
     const source = body.type === 'webhook' ? undefined : body.source;
-    if (source && !(await this.pipelineExists(principal.tenantId, source))) problems.push({ path: 'source', message: `Pipeline ${source} was not found` });
+    if (source && !(await this.pipelineExists(principal.tenantId, source)))
+      problems.push({ path: 'source', message: `Pipeline ${source} was not found` });
     // A pipeline started by its own runs' end or events would start itself again, forever.
     if (source === body.pipeline) problems.push({ path: 'source', message: 'A trigger cannot start the pipeline it listens to' });
     const mappingProblem = body.type !== 'pipeline' && body.inputs ? this.mappings.problem(body.inputs) : undefined;
     if (mappingProblem) problems.push({ path: 'inputs', message: mappingProblem });
     if (problems.length) throw new TriggersError('invalid_trigger', 'The trigger is not valid', problems);
     const row = await this.triggers.insert({
-      id: randomUUID(), tenantId: principal.tenantId, pipelineName: body.pipeline, type: body.type,
+      id: randomUUID(),
+      tenantId: principal.tenantId,
+      pipelineName: body.pipeline,
+      type: body.type,
       inputsExpression: body.type === 'pipeline' ? null : (body.inputs ?? null),
-      sourcePipeline: source ?? null, onStatus: body.type === 'pipeline' ? body.on : null,
-      eventType: body.type === 'event' ? body.event : null, cooldownSeconds: body.type === 'event' ? (body.cooldown ?? null) : null,
+      sourcePipeline: source ?? null,
+      onStatus: body.type === 'pipeline' ? body.on : null,
+      eventType: body.type === 'event' ? body.event : null,
+      cooldownSeconds: body.type === 'event' ? (body.cooldown ?? null) : null,
     });
     // The signing secret is shown here and on rotation only.
     return { ...this.toResponse(row), ...(row.type === 'webhook' ? { secret: this.secretOf(row) } : {}) };
@@ -110,13 +129,19 @@ export class TriggersService {
   async receiveHook(id: string, rawBody: Buffer | undefined, headers: Record<string, string | string[] | undefined>) {
     const trigger = await this.triggers.findWebhook(id);
     if (!trigger) throw new TriggersError('trigger_not_found', `Trigger ${id} was not found`);
-    const header = (name: string) => (typeof headers[name] === 'string' ? (headers[name] as string) : undefined);
-    if (!header('x-baton-signature') || !header('x-baton-timestamp')) throw new TriggersError('invalid_signature', 'X-Baton-Signature and X-Baton-Timestamp are required');
+    const header = (name: string) => (typeof headers[name] === 'string' ? headers[name] : undefined);
+    if (!header('x-baton-signature') || !header('x-baton-timestamp'))
+      throw new TriggersError('invalid_signature', 'X-Baton-Signature and X-Baton-Timestamp are required');
     const delivery = header('x-baton-delivery');
-    if (!delivery || delivery.length > 200) throw new TriggersError('missing_delivery_id', 'X-Baton-Delivery (1 to 200 characters) names the delivery, so a retry starts no second run');
+    if (!delivery || delivery.length > 200)
+      throw new TriggersError(
+        'missing_delivery_id',
+        'X-Baton-Delivery (1 to 200 characters) names the delivery, so a retry starts no second run',
+      );
     const check = checkDelivery(this.secretOf(trigger), rawBody ?? Buffer.alloc(0), headers);
     if (check === 'stale') throw new TriggersError('stale_delivery', 'X-Baton-Timestamp is more than five minutes from now');
-    if (check !== 'ok') throw new TriggersError('invalid_signature', 'The signature does not match "<X-Baton-Delivery>.<X-Baton-Timestamp>.<body>"');
+    if (check !== 'ok')
+      throw new TriggersError('invalid_signature', 'The signature does not match "<X-Baton-Delivery>.<X-Baton-Timestamp>.<body>"');
     if (await this.access.isSuspended(trigger.tenantId)) throw new BatonError('tenant_suspended', 403, 'This tenant is suspended');
     const seen = await this.triggers.findDelivery(trigger.id, delivery);
     if (seen) return { duplicate: true, runId: seen.runId };
@@ -125,7 +150,14 @@ export class TriggersService {
     try {
       // The delivery is recorded in the run's transaction: a crash before the answer leaves both or
       // neither, and the sender's retry finds the run.
-      await this.runs.startTriggered(trigger.tenantId, trigger.pipelineName, inputs, 'webhook', runId, this.deliveryOf(trigger.id, delivery, runId, null));
+      await this.runs.startTriggered(
+        trigger.tenantId,
+        trigger.pipelineName,
+        inputs,
+        'webhook',
+        runId,
+        this.deliveryOf(trigger.id, delivery, runId, null),
+      );
     } catch (error) {
       if (error instanceof DeliveryTaken) return { duplicate: true, runId: error.runId };
       throw error;
@@ -149,12 +181,7 @@ export class TriggersService {
   /** Deletes deliveries older than `retentionMs`, `batch` at a time; returns how many. */
   async pruneDeliveries(retentionMs: number, batch: number): Promise<number> {
     const before = new Date(Date.now() - retentionMs);
-    let [total, deleted] = [0, 0];
-    do {
-      deleted = await this.triggers.pruneDeliveries(before, batch);
-      total += deleted;
-    } while (deleted === batch);
-    return total;
+    return deleteInBatches(batch, (limit) => this.triggers.pruneDeliveries(before, limit));
   }
 
   /** Starts the runs that runs which ended call for (run-completion triggers); returns how many started. */
@@ -170,7 +197,15 @@ export class TriggersService {
   async fireEvents(window: string, batch: number): Promise<number> {
     let started = 0;
     for (const e of await this.triggers.pendingEvents(window, batch)) {
-      const event = { type: e.type, data: e.data, pipeline: e.pipeline, runId: e.runId, stepId: e.stepId, ...(e.item !== null && { item: e.item }), at: e.at.toISOString() };
+      const event = {
+        type: e.type,
+        data: e.data,
+        pipeline: e.pipeline,
+        runId: e.runId,
+        stepId: e.stepId,
+        ...(e.item !== null && { item: e.item }),
+        at: e.at.toISOString(),
+      };
       const inputs = async () => (e.inputsExpression ? this.mapInputs(e.inputsExpression, { event }, 'event') : {});
       if (await this.fireOnce(e, `event:${e.eventId}`, e.runId, 'event', inputs)) started += 1;
     }
@@ -183,7 +218,10 @@ export class TriggersService {
    * why, and not tried again: the next run or event is the next chance.
    */
   private async fireOnce(
-    t: { triggerId: string; tenantId: string; target: string }, delivery: string, sourceRunId: string, trigger: 'pipeline' | 'event',
+    t: { triggerId: string; tenantId: string; target: string },
+    delivery: string,
+    sourceRunId: string,
+    trigger: 'pipeline' | 'event',
     inputsOf: () => Promise<Record<string, unknown>>,
   ): Promise<boolean> {
     if (await this.triggers.findDelivery(t.triggerId, delivery)) return false;
@@ -194,16 +232,33 @@ export class TriggersService {
       const inputs = await inputsOf();
       firing = await this.triggers.takeFiring(t.triggerId);
       if (!firing.taken) {
-        await this.endWithoutRun(t.triggerId, delivery, runId, sourceRunId, 'skipped', `Within the trigger's cooldown: it last started a run at ${firing.lastFiredAt.toISOString()}`);
+        await this.endWithoutRun(
+          t.triggerId,
+          delivery,
+          runId,
+          sourceRunId,
+          'skipped',
+          `Within the trigger's cooldown: it last started a run at ${firing.lastFiredAt.toISOString()}`,
+        );
         return false;
       }
       // Recorded in the run's transaction: a crash in between neither loses the run nor starts it twice.
-      await this.runs.startTriggered(t.tenantId, t.target, inputs, trigger, runId, this.deliveryOf(t.triggerId, delivery, runId, sourceRunId));
+      await this.runs.startTriggered(
+        t.tenantId,
+        t.target,
+        inputs,
+        trigger,
+        runId,
+        this.deliveryOf(t.triggerId, delivery, runId, sourceRunId),
+      );
       return true;
     } catch (error) {
       if (firing?.taken) await this.triggers.restoreFiring(t.triggerId, firing);
       if (error instanceof DeliveryTaken) return false;
-      const reason = error instanceof BatonError && error.errors?.length ? `${error.message}: ${error.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}` : (error as Error).message;
+      const reason =
+        error instanceof BatonError && error.errors?.length
+          ? `${error.message}: ${error.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`
+          : (error as Error).message;
       this.logger.warn(`Trigger ${t.triggerId} did not start ${t.target} for ${delivery}: ${reason}`);
       await this.endWithoutRun(t.triggerId, delivery, runId, sourceRunId, 'failed', reason);
       return false;
@@ -211,7 +266,14 @@ export class TriggersService {
   }
 
   /** Keeps a completion or event that started no run, with why, so that it is not tried again. */
-  private async endWithoutRun(triggerId: string, delivery: string, runId: string, sourceRunId: string, outcome: 'skipped' | 'failed', reason: string): Promise<void> {
+  private async endWithoutRun(
+    triggerId: string,
+    delivery: string,
+    runId: string,
+    sourceRunId: string,
+    outcome: 'skipped' | 'failed',
+    reason: string,
+  ): Promise<void> {
     if (!(await this.triggers.claimDelivery(triggerId, delivery, runId, sourceRunId)).claimed) return;
     await this.triggers.endDeliveryWithoutRun(triggerId, delivery, outcome, reason);
   }
@@ -223,7 +285,9 @@ export class TriggersService {
     } catch {
       throw new TriggersError('invalid_payload', 'The body is not JSON', [{ path: '(body)', message: 'Not JSON' }]);
     }
-    return trigger.inputsExpression ? this.mapInputs(trigger.inputsExpression, { body, headers }, 'body') : this.requireObject(body, 'body');
+    return trigger.inputsExpression
+      ? this.mapInputs(trigger.inputsExpression, { body, headers }, 'body')
+      : this.requireObject(body, 'body');
   }
 
   /** The run's inputs from a trigger's JSONata mapping over what arrived (`of` names it in errors). */
@@ -231,12 +295,14 @@ export class TriggersService {
     const outcome = await this.mappings.evaluate(expression, context);
     if (outcome.ok) return this.requireObject(outcome.value, of);
     const message = `The trigger's inputs expression failed on this ${of}: ${outcome.message}`;
-    if (outcome.budgetExceeded) throw new TriggersError('expression_budget_exceeded', message, [{ path: 'inputs', message: outcome.message }]);
+    if (outcome.budgetExceeded)
+      throw new TriggersError('expression_budget_exceeded', message, [{ path: 'inputs', message: outcome.message }]);
     throw new TriggersError('invalid_payload', message);
   }
 
   private requireObject(inputs: unknown, of: 'body' | 'event'): Record<string, unknown> {
-    if (!isObject(inputs)) throw new TriggersError('invalid_payload', 'The inputs must be a JSON object', [{ path: `(${of})`, message: 'Not an object' }]);
+    if (!isObject(inputs))
+      throw new TriggersError('invalid_payload', 'The inputs must be a JSON object', [{ path: `(${of})`, message: 'Not an object' }]);
     return inputs;
   }
 
@@ -254,4 +320,3 @@ export class TriggersService {
     return trigger;
   }
 }
-

@@ -7,12 +7,21 @@ describe('webhook signatures', () => {
   const now = 1_800_000_000_000;
   const ts = now / 1000;
   const headers = (signature: string | undefined, timestamp: string | undefined, delivery: string | null = 'd-1') => ({
-    'x-baton-signature': signature, 'x-baton-timestamp': timestamp, 'x-baton-delivery': delivery ?? undefined,
+    'x-baton-signature': signature,
+    'x-baton-timestamp': timestamp,
+    'x-baton-delivery': delivery ?? undefined,
   });
 
   it('derives a different secret per trigger and per version', () => {
     expect(triggerSecret('installation-key', 'trigger-1', 1)).toBe(secret);
-    expect(new Set([secret, triggerSecret('installation-key', 'trigger-1', 2), triggerSecret('installation-key', 'trigger-2', 1), triggerSecret('other-key', 'trigger-1', 1)]).size).toBe(4);
+    expect(
+      new Set([
+        secret,
+        triggerSecret('installation-key', 'trigger-1', 2),
+        triggerSecret('installation-key', 'trigger-2', 1),
+        triggerSecret('other-key', 'trigger-1', 1),
+      ]).size,
+    ).toBe(4);
   });
 
   it('derives from the webhook key, and from the session key only for secrets made before it existed', () => {
@@ -25,7 +34,9 @@ describe('webhook signatures', () => {
     expect(checkDelivery(secret, body, headers(signDelivery(secret, ts, 'd-1', body), String(ts)), now)).toBe('ok');
     expect(checkDelivery(secret, body, headers(signDelivery(secret, ts - 299, 'd-1', body), String(ts - 299)), now)).toBe('ok');
     expect(checkDelivery(secret, body, headers(signDelivery(secret, ts - 301, 'd-1', body), String(ts - 301)), now)).toBe('stale');
-    expect(checkDelivery(secret, Buffer.from('{"order":43}'), headers(signDelivery(secret, ts, 'd-1', body), String(ts)), now)).toBe('mismatch');
+    expect(checkDelivery(secret, Buffer.from('{"order":43}'), headers(signDelivery(secret, ts, 'd-1', body), String(ts)), now)).toBe(
+      'mismatch',
+    );
     expect(checkDelivery(secret, body, headers(signDelivery('bwh_other', ts, 'd-1', body), String(ts)), now)).toBe('mismatch');
     // The timestamp and the delivery id are signed: changing either breaks the signature.
     expect(checkDelivery(secret, body, headers(signDelivery(secret, ts, 'd-1', body), String(ts + 1)), now)).toBe('mismatch');

@@ -40,8 +40,15 @@ export type SignatureCheck = 'ok' | 'missing' | 'stale' | 'mismatch';
 const single = (value: string | string[] | undefined) => (typeof value === 'string' ? value : undefined);
 
 /** Checks `X-Baton-Signature` against `X-Baton-Timestamp`, `X-Baton-Delivery` and the exact body. */
-export function checkDelivery(secret: string, rawBody: Buffer, headers: Record<string, string | string[] | undefined>, now = Date.now()): SignatureCheck {
-  const [signature, timestamp, delivery] = ['x-baton-signature', 'x-baton-timestamp', 'x-baton-delivery'].map((name) => single(headers[name]));
+export function checkDelivery(
+  secret: string,
+  rawBody: Buffer,
+  headers: Record<string, string | string[] | undefined>,
+  now = Date.now(),
+): SignatureCheck {
+  const [signature, timestamp, delivery] = ['x-baton-signature', 'x-baton-timestamp', 'x-baton-delivery'].map((name) =>
+    single(headers[name]),
+  );
   if (!signature || !timestamp || !delivery) return 'missing';
   const seconds = Number(timestamp);
   if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now / 1000 - seconds) > SIGNATURE_TOLERANCE_SECONDS) return 'stale';

@@ -13,7 +13,12 @@ const REPEAT = 200;
 
 const context = {
   inputs: { day: '2026-05-01', region: 'eu-west', emails: Array.from({ length: 50 }, (_, i) => `user${i}@example.test`), count: 12 },
-  steps: { extract: { status: 'succeeded', outputs: { rows: Array.from({ length: 200 }, (_, i) => ({ region: i % 2 ? 'eu' : 'us', amount: i, id: `ORD-${i}` })) } } },
+  steps: {
+    extract: {
+      status: 'succeeded',
+      outputs: { rows: Array.from({ length: 200 }, (_, i) => ({ region: i % 2 ? 'eu' : 'us', amount: i, id: `ORD-${i}` })) },
+    },
+  },
   run: { id: 'r', pipeline: 'p', version: 1 },
 };
 
@@ -49,7 +54,9 @@ for (const [name, text] of EXPRESSIONS) {
     b.push(((performance.now() - started) * 1000) / REPEAT);
   }
   const [ma, mb] = [median(a), median(b)];
-  results.push(`  ${name.padEnd(32)} (a) ${ma.toFixed(1).padStart(8)} µs   (b) ${mb.toFixed(1).padStart(8)} µs   b/a ${(mb / ma).toFixed(2)}`);
+  results.push(
+    `  ${name.padEnd(32)} (a) ${ma.toFixed(1).padStart(8)} µs   (b) ${mb.toFixed(1).padStart(8)} µs   b/a ${(mb / ma).toFixed(2)}`,
+  );
 }
 console.log(`\nOne evaluation, median of ${ROUNDS} rounds of ${REPEAT}: (a) plain JSONata + RegExp, (b) RE2 + counted budget`);
 for (const line of results) console.log(line);

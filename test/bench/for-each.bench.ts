@@ -13,17 +13,24 @@ const IDEAL_MS = (ITEMS / PARALLEL) * SLEEP_MS;
 
 await withBenchStack({ sleep: async (ms: number) => sleep(ms).then(() => ms) }, async ({ client, call, runPipeline }) => {
   await call('PUT', '/v1/pipelines/bench-for-each', {
-    apiVersion: 'baton/v1', kind: 'Pipeline', name: 'bench-for-each',
+    apiVersion: 'baton/v1',
+    kind: 'Pipeline',
+    name: 'bench-for-each',
     steps: { nap: { uses: 'core/sleep@^1', forEach: `\${{ [1..${ITEMS}] }}`, maxParallel: PARALLEL, with: { ms: SLEEP_MS } } },
   });
   let n = 0;
-  const raw = () => client.workflow.execute('parallelSleeps', { taskQueue: RAW_TASK_QUEUE, workflowId: `raw-${n++}`, args: [ITEMS, PARALLEL, SLEEP_MS] });
+  const raw = () =>
+    client.workflow.execute('parallelSleeps', { taskQueue: RAW_TASK_QUEUE, workflowId: `raw-${n++}`, args: [ITEMS, PARALLEL, SLEEP_MS] });
   const times = await compare(raw, () => runPipeline('bench-for-each'));
   const [a, b] = [median(times.a), median(times.b)];
-  console.log(`\nforEach of ${ITEMS} items, maxParallel ${PARALLEL}, ${SLEEP_MS} ms each; ${ITERATIONS} iterations each (after one warm-up), one process`);
+  console.log(
+    `\nforEach of ${ITEMS} items, maxParallel ${PARALLEL}, ${SLEEP_MS} ms each; ${ITERATIONS} iterations each (after one warm-up), one process`,
+  );
   console.log(`  ideal ${ITEMS} / ${PARALLEL} × ${SLEEP_MS} ms:                 ${(IDEAL_MS / 1000).toFixed(3)} s`);
   console.log(`  (a) raw Temporal, ${PARALLEL} lanes of activities:   ${formatTimes(times.a)}`);
   console.log(`  (b) Baton forEach over core/sleep via API:  ${formatTimes(times.b)}`);
-  console.log(`  ratio b/ideal: ${(b / IDEAL_MS).toFixed(2)}   ratio a/ideal: ${(a / IDEAL_MS).toFixed(2)}   ratio b/a: ${(b / a).toFixed(2)}`);
+  console.log(
+    `  ratio b/ideal: ${(b / IDEAL_MS).toFixed(2)}   ratio a/ideal: ${(a / IDEAL_MS).toFixed(2)}   ratio b/a: ${(b / a).toFixed(2)}`,
+  );
 });
 process.exit(0);

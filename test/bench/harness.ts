@@ -50,7 +50,6 @@ const freePort = () =>
     });
   });
 
-
 /** Runs `a` and `b` alternately, once each to warm up and then ITERATIONS times; returns their times in ms. */
 export async function compare(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<{ a: number[]; b: number[] }> {
   await a();
@@ -63,7 +62,8 @@ export async function compare(a: () => Promise<unknown>, b: () => Promise<unknow
   return times;
 }
 
-export const formatTimes = (times: number[]) => `median ${(median(times) / 1000).toFixed(3)} s   [${times.map((t) => t.toFixed(0)).join(', ')}] ms`;
+export const formatTimes = (times: number[]) =>
+  `median ${(median(times) / 1000).toFixed(3)} s   [${times.map((t) => t.toFixed(0)).join(', ')}] ms`;
 
 /** DATABASE_URL, else an embedded PostgreSQL in `home`; migrated. `adminUrl`: the same server as a superuser. */
 async function benchDatabase(home: string, stops: Array<() => Promise<unknown>>): Promise<{ url: string; adminUrl: string }> {
@@ -96,21 +96,35 @@ export async function withBenchDatabase(bench: (databaseUrl: string) => Promise<
  * API's and worker's configuration (e.g. a leader job's interval, so that it does not run meanwhile).
  */
 export async function withBenchStack(
-  rawActivities: Record<string, (...args: never[]) => Promise<unknown>>, bench: (stack: BenchStack) => Promise<void>, env: Record<string, string> = {},
+  rawActivities: Record<string, (...args: never[]) => Promise<unknown>>,
+  bench: (stack: BenchStack) => Promise<void>,
+  env: Record<string, string> = {},
 ): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'baton-bench-'));
   chmodSync(home, 0o755);
   const stops: Array<() => Promise<unknown>> = [];
   try {
     const { url: databaseUrl, adminUrl: adminDatabaseUrl } = await benchDatabase(home, stops);
-    const temporal = await startDevServer({ cliPath: await resolveTemporalCli(process.env.TEMPORAL_CLI_PATH), port: await freePort(), namespace: 'default', fast: true });
+    const temporal = await startDevServer({
+      cliPath: await resolveTemporalCli(process.env.TEMPORAL_CLI_PATH),
+      port: await freePort(),
+      namespace: 'default',
+      fast: true,
+    });
     stops.push(temporal.stop);
 
     const port = await freePort();
     const config: RuntimeConfig = {
       // The benchmarks measure the engine, not the per-tenant request budget.
-      ...loadConfig({ BATON_HOME: join(home, 'baton'), PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', RATE_LIMIT_PER_MINUTE: '10000000', ...env }),
-      databaseUrl, temporalAddress: temporal.address,
+      ...loadConfig({
+        BATON_HOME: join(home, 'baton'),
+        PORT: String(port),
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+        RATE_LIMIT_PER_MINUTE: '10000000',
+        ...env,
+      }),
+      databaseUrl,
+      temporalAddress: temporal.address,
     };
     const app = await createApi(config);
     await app.listen({ port, host: '127.0.0.1' });
@@ -120,7 +134,8 @@ export async function withBenchStack(
 
     const rawConnection = await NativeConnection.connect({ address: temporal.address });
     const rawWorker = await Worker.create({
-      connection: rawConnection, taskQueue: RAW_TASK_QUEUE,
+      connection: rawConnection,
+      taskQueue: RAW_TASK_QUEUE,
       workflowsPath: fileURLToPath(new URL('./raw-workflows.js', import.meta.url)),
       activities: rawActivities,
     });
@@ -134,21 +149,29 @@ export async function withBenchStack(
     stops.push(() => client.connection.close());
 
     const base = `http://127.0.0.1:${port}`;
-    let token: string | undefined;
+    const session: { token?: string } = {};
     const call = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(base + path, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const response = await fetch(base + path, {
+        method,
+        headers: { 'content-type': 'application/json', ...(session.token ? { authorization: `Bearer ${session.token}` } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const json = await response.json();
       if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
       return json as Record<string, unknown>;
     };
-    ({ token } = (await call('POST', '/v1/signup', { tenantName: 'bench', email: 'bench@example.test', password: 'benchmark password' })) as { token: string });
+    ({ token: session.token } = (await call('POST', '/v1/signup', {
+      tenantName: 'bench',
+      email: 'bench@example.test',
+      password: 'benchmark password',
+    })) as { token: string });
     const runPipeline = async (pipeline: string) => {
       const { id } = (await call('POST', `/v1/pipelines/${pipeline}/runs`, {})) as { id: string };
       await client.workflow.getHandle(id).result();
       const run = await call('GET', `/v1/runs/${id}`);
-      if (run.status !== 'succeeded') throw new Error(`bench run ${id} ended ${run.status}: ${JSON.stringify(run.error)}`);
+      if (run.status !== 'succeeded') throw new Error(`bench run ${id} ended ${JSON.stringify(run.status)}: ${JSON.stringify(run.error)}`);
     };
-    await bench({ client, baseUrl: base, databaseUrl, adminDatabaseUrl, call, runPipeline, config, token: token! });
+    await bench({ client, baseUrl: base, databaseUrl, adminDatabaseUrl, call, runPipeline, config, token: session.token });
   } finally {
     for (const stop of stops.reverse()) await stop().catch((e: Error) => console.error(e.message));
     rmSync(home, { recursive: true, force: true });

@@ -22,7 +22,10 @@ export async function seedStep<T>(label: string, step: () => Promise<T>): Promis
 /** `count` more tenants (`bench-1`, `bench-2`...), besides those signed up through the API. */
 export async function seedTenants(db: SeedConnection, count: number): Promise<void> {
   await db.query('SET synchronous_commit = off');
-  await db.query(`INSERT INTO tenant (id, name, plan, status) SELECT gen_random_uuid(), 'bench-' || g, 'self-hosted', 'active' FROM generate_series(1, $1) g`, [count]);
+  await db.query(
+    `INSERT INTO tenant (id, name, plan, status) SELECT gen_random_uuid(), 'bench-' || g, 'self-hosted', 'active' FROM generate_series(1, $1) g`,
+    [count],
+  );
 }
 
 /**
@@ -31,8 +34,11 @@ export async function seedTenants(db: SeedConnection, count: number): Promise<vo
  * is spread over.
  */
 export async function seedPipelines(db: SeedConnection, small: string | null, perTenant: number): Promise<void> {
-  await db.query(`CREATE TEMP TABLE bench_pipeline AS
-    SELECT t.id AS tenant_id, gen_random_uuid() AS id, 'p' || i AS name, (t.id = $1) IS TRUE AS is_small FROM tenant t, generate_series(1, ${perTenant}) i`, [small]);
+  await db.query(
+    `CREATE TEMP TABLE bench_pipeline AS
+    SELECT t.id AS tenant_id, gen_random_uuid() AS id, 'p' || i AS name, (t.id = $1) IS TRUE AS is_small FROM tenant t, generate_series(1, ${perTenant}) i`,
+    [small],
+  );
   await db.query(`CREATE TEMP TABLE big_pipeline AS SELECT (row_number() OVER ()) - 1 AS idx, * FROM bench_pipeline WHERE NOT is_small`);
   await db.query(`INSERT INTO pipeline (id, tenant_id, name, latest_version) SELECT id, tenant_id, name, 1 FROM bench_pipeline`);
   await db.query(`INSERT INTO pipeline_version (id, tenant_id, pipeline_id, version, definition, pins, checksum)
@@ -48,7 +54,8 @@ export async function seedPipelines(db: SeedConnection, small: string | null, pe
  * retries. A run ends up to five minutes after it was created.
  */
 export async function seedRuns(db: SeedConnection, runs: number, smallPerPipeline: number): Promise<void> {
-  await db.query(`INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, created_at, started_at, ended_at, error)
+  await db.query(
+    `INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, created_at, started_at, ended_at, error)
     SELECT gen_random_uuid(), p.tenant_id, p.id, p.name, 1, x.status,
            CASE WHEN x.t < 0.7 THEN 'api' WHEN x.t < 0.95 THEN 'schedule' WHEN x.t < 0.99 THEN 'webhook' ELSE 'retry' END,
            '{}', x.created, x.created + x.wait, x.created + x.wait + x.took,
@@ -62,21 +69,39 @@ export async function seedRuns(db: SeedConnection, runs: number, smallPerPipelin
                    CASE WHEN (g / 500) % 100 < 90 THEN 'succeeded' WHEN (g / 500) % 100 < 98 THEN 'failed' ELSE 'cancelled' END AS status
               FROM generate_series(0, $1 - 1) g) x
       JOIN big_pipeline p ON p.idx = x.g % (SELECT count(*) FROM big_pipeline)`,
-    [runs]);
-  await db.query(`INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, created_at, started_at, ended_at)
+    [runs],
+  );
+  await db.query(
+    `INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, created_at, started_at, ended_at)
     SELECT gen_random_uuid(), p.tenant_id, p.id, p.name, 1, 'succeeded', 'api', '{}', c, c, c + interval '1 minute'
-      FROM bench_pipeline p, LATERAL (SELECT now() - random() * interval '30 days' AS c FROM generate_series(1, $1)) g WHERE p.is_small`, [smallPerPipeline]);
+      FROM bench_pipeline p, LATERAL (SELECT now() - random() * interval '30 days' AS c FROM generate_series(1, $1)) g WHERE p.is_small`,
+    [smallPerPipeline],
+  );
 }
 
 /** The usual events of a run's life: run.started, steps started and succeeded, logs, run.completed. */
-export const LIFECYCLE_EVENTS = ['run.started', 'step.started', 'step.started', 'step.started', 'step.succeeded', 'step.succeeded', 'step.succeeded', 'step.log', 'step.log', 'run.completed'];
+export const LIFECYCLE_EVENTS = [
+  'run.started',
+  'step.started',
+  'step.started',
+  'step.started',
+  'step.succeeded',
+  'step.succeeded',
+  'step.succeeded',
+  'step.log',
+  'step.log',
+  'run.completed',
+];
 
 /** `perRun` events for every run, 100 ms apart from its creation, their types cycling through `kinds`. */
 export async function seedRunEvents(db: SeedConnection, perRun: number, kinds: string[] = LIFECYCLE_EVENTS): Promise<void> {
-  await db.query(`INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data, created_at)
+  await db.query(
+    `INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data, created_at)
     SELECT r.id, r.tenant_id, k.type || ':' || i, k.type, CASE WHEN k.type LIKE 'step.%' THEN 'load' END,
            CASE WHEN k.type = 'step.log' THEN jsonb_build_object('type', k.type, 'stepId', 'load', 'attempt', 1, 'level', CASE WHEN i % 2 = 0 THEN 'info' ELSE 'warn' END, 'message', 'loaded ' || i || ' batches')
                 ELSE jsonb_build_object('type', k.type) END,
            r.created_at + i * interval '100 milliseconds'
-      FROM run r, generate_series(1, ${perRun}) i, LATERAL (SELECT ($1::text[])[1 + (i - 1) % ${kinds.length}] AS type) k`, [kinds]);
+      FROM run r, generate_series(1, ${perRun}) i, LATERAL (SELECT ($1::text[])[1 + (i - 1) % ${kinds.length}] AS type) k`,
+    [kinds],
+  );
 }

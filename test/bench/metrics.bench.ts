@@ -34,7 +34,9 @@ const get = (port: number, i: number) =>
     request({ host: '127.0.0.1', port, path: `/v1/runs/run-${i}`, agent }, (response) => {
       response.resume();
       response.on('end', resolve);
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 
 const overHttp = (port: number) => async () => {
@@ -54,7 +56,9 @@ async function compareRequests(label: string, a: () => Promise<void>, b: () => P
     times.b.push(await time(b));
   }
   const [ma, mb] = [(median(times.a) * 1000) / REQUESTS, (median(times.b) * 1000) / REQUESTS];
-  console.log(`${label}  (a) no hook ${ma.toFixed(1)} µs/request, (b) with hook ${mb.toFixed(1)} µs/request (medians of ${BATCHES} batches of ${REQUESTS}); b − a = ${(mb - ma).toFixed(1)} µs, b/a = ${(mb / ma).toFixed(3)}`);
+  console.log(
+    `${label}  (a) no hook ${ma.toFixed(1)} µs/request, (b) with hook ${mb.toFixed(1)} µs/request (medians of ${BATCHES} batches of ${REQUESTS}); b − a = ${(mb - ma).toFixed(1)} µs, b/a = ${(mb / ma).toFixed(3)}`,
+  );
 }
 
 const plain = await serve(false);
@@ -71,17 +75,20 @@ try {
 const metrics = new BatonMetrics({ tenantLabels: false });
 const stepTimes: number[] = [];
 for (let i = 0; i < ITERATIONS; i++) {
-  stepTimes.push(await time(async () => {
-    for (let s = 0; s < STEPS; s++) {
-      metrics.stepFinished('tenant', `plugin-${s % 60}/step`, s % 7 ? 'succeeded' : 'failed', (s % 1000) / 100);
-      if (s % 50 === 0) metrics.sandboxKilled('timeout');
-    }
-  }));
+  stepTimes.push(
+    await time(async () => {
+      for (let s = 0; s < STEPS; s++) {
+        metrics.stepFinished('tenant', `plugin-${s % 60}/step`, s % 7 ? 'succeeded' : 'failed', (s % 1000) / 100);
+        if (s % 50 === 0) metrics.sandboxKilled('timeout');
+      }
+    }),
+  );
 }
 console.log(`step  median ${((median(stepTimes) * 1e6) / STEPS).toFixed(0)} ns/step`);
 
 for (let r = 0; r < 150; r++) for (const status of [200, 201, 404, 500]) metrics.httpRequest('GET', `/v1/route-${r}/:id`, status, 0.01);
-for (let s = 0; s < 60; s++) for (const outcome of ['succeeded', 'failed', 'cancelled'] as const) metrics.stepFinished('tenant', `plugin-${s}/step`, outcome, 1);
+for (let s = 0; s < 60; s++)
+  for (const outcome of ['succeeded', 'failed', 'cancelled'] as const) metrics.stepFinished('tenant', `plugin-${s}/step`, outcome, 1);
 let bytes = 0;
 const scrapeTimes: number[] = [];
 for (let i = 0; i < ITERATIONS; i++) scrapeTimes.push(await time(async () => (bytes = (await metrics.text()).length)));

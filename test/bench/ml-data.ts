@@ -29,16 +29,17 @@ export function syntheticRows({ rows, features, classes, seed, shift = 0 }: Synt
   const weights = Array.from({ length: features }, () => population.real(-2, 2));
   const random = new Random(MersenneTwister19937.seed(seed));
   // Box–Muller: a standard normal from two uniform numbers in (0, 1].
-  const normal = () => Math.sqrt(-2 * Math.log(1 - random.realZeroToOneExclusive())) * Math.cos(2 * Math.PI * random.realZeroToOneExclusive());
+  const normal = () =>
+    Math.sqrt(-2 * Math.log(1 - random.realZeroToOneExclusive())) * Math.cos(2 * Math.PI * random.realZeroToOneExclusive());
   const names = featureNames(features);
   return Array.from({ length: rows }, () => {
     const k = random.integer(0, classes - 1);
     const row: SyntheticRow = {};
     let target = 0;
     names.forEach((name, j) => {
-      const value = round(means[k]![j]! + normal() + (j % 2 === 0 ? shift : 0));
+      const value = round(means[k][j] + normal() + (j % 2 === 0 ? shift : 0));
       row[name] = value;
-      target += weights[j]! * value;
+      target += weights[j] * value;
     });
     row.class = `c${k}`;
     row.target = round(target + normal() * 0.5);

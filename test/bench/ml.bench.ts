@@ -25,7 +25,14 @@ import { predictStep } from '../../plugins/ml/src/predict.step.js';
 import { splitStep } from '../../plugins/ml/src/split.step.js';
 import { readRows } from '../../plugins/ml/src/table.js';
 import { trainStep } from '../../plugins/ml/src/train.step.js';
-import { datasetInputSchema, defineStep, runStepForTest, type ModelVersionInfo, type StepDefinition, type StepTestResult } from '../../plugins/sdk/src/index.js';
+import {
+  datasetInputSchema,
+  defineStep,
+  runStepForTest,
+  type ModelVersionInfo,
+  type StepDefinition,
+  type StepTestResult,
+} from '../../plugins/sdk/src/index.js';
 import { loadEnv } from '../../src/runtime/config/config.js';
 import { ARTIFACT_MAX_BYTES } from '../../plugins/sdk/src/step-artifacts.js';
 import { artifactRef, type ArtifactStore } from '../../workers/artifacts/artifact-store.js';
@@ -77,8 +84,18 @@ const ioStep = defineStep({
 
 const MODEL = 'bench/model.json';
 const champion: ModelVersionInfo = {
-  name: 'bench', version: 1, stage: 'production', metrics: {}, params: {}, dataset: null, artifact: MODEL,
-  algorithm: 'random_forest_classifier', task: 'classification', runId: null, stepId: null, createdAt: new Date(0).toISOString(),
+  name: 'bench',
+  version: 1,
+  stage: 'production',
+  metrics: {},
+  params: {},
+  dataset: null,
+  artifact: MODEL,
+  algorithm: 'random_forest_classifier',
+  task: 'classification',
+  runId: null,
+  stepId: null,
+  createdAt: new Date(0).toISOString(),
 };
 
 interface Case {
@@ -92,21 +109,48 @@ interface Case {
 function cases(keys: { data: string; drifted: string; train: string; test: string }): Case[] {
   const dataset = (artifact: string) => ({ artifact });
   const train = (algorithm: string, label: string, params: Record<string, unknown>, note: string): Case => ({
-    label: `ml/train ${algorithm} ${note}`, step: trainStep, reads: [keys.train],
+    label: `ml/train ${algorithm} ${note}`,
+    step: trainStep,
+    reads: [keys.train],
     input: { dataset: dataset(keys.train), algorithm, features, label, params },
   });
   const forest = { nEstimators: 25, maxFeatures: 0.5, seed: 42 };
   const all: Case[] = [
-    { label: 'ml/split stratify, testSize 0.2', step: splitStep, reads: [keys.data], input: { dataset: dataset(keys.data), testSize: 0.2, stratify: 'class', seed: 42 } },
+    {
+      label: 'ml/split stratify, testSize 0.2',
+      step: splitStep,
+      reads: [keys.data],
+      input: { dataset: dataset(keys.data), testSize: 0.2, stratify: 'class', seed: 42 },
+    },
     train('linear_regression', 'target', {}, '(defaults)'),
     train('logistic_regression', 'class', { numSteps: 1000 }, '(numSteps 1000)'),
     train('logistic_regression', 'class', {}, '(defaults: numSteps 50000)'),
     train('random_forest_classifier', 'class', forest, '(25 trees, maxFeatures 0.5)'),
     train('random_forest_regressor', 'target', forest, '(25 trees, maxFeatures 0.5)'),
-    { label: 'ml/evaluate forest model', step: evaluateStep, reads: [keys.test], input: { model: dataset(MODEL), dataset: dataset(keys.test) } },
-    { label: 'ml/compare forest vs itself', step: compareStep, reads: [keys.test], input: { name: 'bench', challenger: { artifact: MODEL }, dataset: dataset(keys.test) } },
-    { label: 'ml/predict forest model, all rows', step: predictStep, reads: [keys.data], input: { model: dataset(MODEL), dataset: dataset(keys.data) } },
-    { label: 'ml/drift data vs shifted copy', step: driftStep, reads: [keys.data, keys.drifted], input: { reference: dataset(keys.data), current: dataset(keys.drifted) } },
+    {
+      label: 'ml/evaluate forest model',
+      step: evaluateStep,
+      reads: [keys.test],
+      input: { model: dataset(MODEL), dataset: dataset(keys.test) },
+    },
+    {
+      label: 'ml/compare forest vs itself',
+      step: compareStep,
+      reads: [keys.test],
+      input: { name: 'bench', challenger: { artifact: MODEL }, dataset: dataset(keys.test) },
+    },
+    {
+      label: 'ml/predict forest model, all rows',
+      step: predictStep,
+      reads: [keys.data],
+      input: { model: dataset(MODEL), dataset: dataset(keys.data) },
+    },
+    {
+      label: 'ml/drift data vs shifted copy',
+      step: driftStep,
+      reads: [keys.data, keys.drifted],
+      input: { reference: dataset(keys.data), current: dataset(keys.drifted) },
+    },
   ];
   return ONLY ? all.filter((c) => ONLY.some((part) => c.label.includes(part))) : all;
 }
@@ -135,7 +179,10 @@ async function heapPeak<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number
 }
 
 const sandbox = new StepSandbox({
-  memoryMb: env.STEP_MEMORY_MB, maxIdlePerKey: 0, maxIdleTotal: 0, artifacts: new BenchArtifactStore(),
+  memoryMb: env.STEP_MEMORY_MB,
+  maxIdlePerKey: 0,
+  maxIdleTotal: 0,
+  artifacts: new BenchArtifactStore(),
   isolation: { mode: env.SANDBOX_ISOLATION, uids: env.SANDBOX_UID_RANGE },
   bundleDirs: [fileURLToPath(new URL('../../plugin-packages', import.meta.url))],
 });
@@ -155,17 +202,31 @@ async function inSandbox(c: Case): Promise<{ outcome: SandboxOutcome; ms: number
   };
   const sampler = setInterval(sample, 20);
   const started = performance.now();
-  const outcome = await sandbox.run({
-    tenantId: 'bench', pluginKey: 'ml@bench', entry: ML_BUNDLE, stepId: c.step.id, input: c.input, timeoutMs: CAP_MS,
-    ctx: { runId: 'bench-sandbox', stepId: c.step.id, attempt: 1, idempotencyKey: `bench-sandbox:${c.step.id}`, secrets: {} },
-  }, { models: async (call) => (call.op === 'get' ? { ok: true, found: call.name === champion.name && call.stage === champion.stage ? champion : null } : { ok: false, message: 'the bench registry is read-only' }) });
+  const outcome = await sandbox.run(
+    {
+      tenantId: 'bench',
+      pluginKey: 'ml@bench',
+      entry: ML_BUNDLE,
+      stepId: c.step.id,
+      input: c.input,
+      timeoutMs: CAP_MS,
+      ctx: { runId: 'bench-sandbox', stepId: c.step.id, attempt: 1, idempotencyKey: `bench-sandbox:${c.step.id}`, secrets: {} },
+    },
+    {
+      models: async (call) =>
+        call.op === 'get'
+          ? { ok: true, found: call.name === champion.name && call.stage === champion.stage ? champion : null }
+          : { ok: false, message: 'the bench registry is read-only' },
+    },
+  );
   const ms = performance.now() - started;
   sample();
   clearInterval(sampler);
   return { outcome, ms, peakRssMb: peakKb / 1024 };
 }
 
-const seconds = (ms: number) => (ms >= 100_000 ? `${(ms / 1000).toFixed(0)} s` : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(3)} s`);
+const seconds = (ms: number) =>
+  ms >= 100_000 ? `${(ms / 1000).toFixed(0)} s` : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(3)} s`;
 const mb = (value: number) => `${value.toFixed(0)} MB`;
 
 function verdict(outcome: SandboxOutcome, ms: number): string {
@@ -177,40 +238,84 @@ function verdict(outcome: SandboxOutcome, ms: number): string {
   return `failed: ${code} ${message.slice(0, 60)}`;
 }
 
-interface Row { label: string; rowsIn: number; sandbox: string; rssMb?: number; step?: number[]; base?: number[]; heapMb?: number; note?: string }
+interface Row {
+  label: string;
+  rowsIn: number;
+  sandbox: string;
+  rssMb?: number;
+  step?: number[];
+  base?: number[];
+  heapMb?: number;
+  note?: string;
+}
 
 function printTable(title: string, rows: Row[]): void {
   console.log(`\n${title}`);
-  const head = ['step', 'rows in', 'median', 'I/O base', 'ratio', 'heap peak', `sandbox (${env.STEP_MEMORY_MB} MB heap cap)`, 'peak RSS', 'n'];
+  const head = [
+    'step',
+    'rows in',
+    'median',
+    'I/O base',
+    'ratio',
+    'heap peak',
+    `sandbox (${env.STEP_MEMORY_MB} MB heap cap)`,
+    'peak RSS',
+    'n',
+  ];
   const lines = rows.map((r) => {
     const [m, b] = [r.step?.length ? median(r.step) : undefined, r.base?.length ? median(r.base) : undefined];
-    return [r.label, r.rowsIn.toLocaleString('en-US'), m === undefined ? '-' : seconds(m), b === undefined ? '-' : seconds(b),
-      m === undefined || b === undefined ? '-' : `${(m / b).toFixed(1)}x`, r.heapMb === undefined ? '-' : mb(r.heapMb), r.sandbox,
-      r.rssMb === undefined ? '-' : mb(r.rssMb), r.note ?? String(r.step?.length ?? 0)];
+    return [
+      r.label,
+      r.rowsIn.toLocaleString('en-US'),
+      m === undefined ? '-' : seconds(m),
+      b === undefined ? '-' : seconds(b),
+      m === undefined || b === undefined ? '-' : `${(m / b).toFixed(1)}x`,
+      r.heapMb === undefined ? '-' : mb(r.heapMb),
+      r.sandbox,
+      r.rssMb === undefined ? '-' : mb(r.rssMb),
+      r.note ?? String(r.step?.length ?? 0),
+    ];
   });
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  for (const line of [head, ...lines]) console.log(`  ${line.map((cell, i) => (i === 0 || i === 6 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}`);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  for (const line of [head, ...lines])
+    console.log(`  ${line.map((cell, i) => (i === 0 || i === 6 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}`);
 }
 
-console.log(`ml steps on synthetic data: ${FEATURES} features, ${CLASSES} classes, sizes ${SIZES.map((s) => s.toLocaleString('en-US')).join(' / ')}; ` +
-  `sandbox ${sandbox.isolation ? 'OS-isolated (uid, RLIMIT_DATA, no network)' : `without OS isolation (${sandbox.isolationGap})`}, ` +
-  `STEP_MEMORY_MB ${env.STEP_MEMORY_MB}, cap ${CAP_MS / 1000} s per run; ${typeof (globalThis as { gc?: unknown }).gc === 'function' ? '' : 'no --expose-gc: heap peaks include earlier garbage; '}` +
-  'heap peak: V8 heap used above the heap before the step, at its highest (GC profiler, in this process); peak RSS: the sandboxed process\'s VmHWM');
+console.log(
+  `ml steps on synthetic data: ${FEATURES} features, ${CLASSES} classes, sizes ${SIZES.map((s) => s.toLocaleString('en-US')).join(' / ')}; ` +
+    `sandbox ${sandbox.isolation ? 'OS-isolated (uid, RLIMIT_DATA, no network)' : `without OS isolation (${sandbox.isolationGap})`}, ` +
+    `STEP_MEMORY_MB ${env.STEP_MEMORY_MB}, cap ${CAP_MS / 1000} s per run; ${typeof (globalThis as { gc?: unknown }).gc === 'function' ? '' : 'no --expose-gc: heap peaks include earlier garbage; '}` +
+    "heap peak: V8 heap used above the heap before the step, at its highest (GC profiler, in this process); peak RSS: the sandboxed process's VmHWM",
+);
 
 // The model ml/evaluate, ml/compare and ml/predict use at every size: the example pipeline's forest, fitted once on 1,000 other rows.
 store.set('bench/model-train.ndjson', ndjson(syntheticRows({ rows: 1000, features: FEATURES, classes: CLASSES, seed: 7 })));
-const fitted = await inProcess(trainStep, {
-  dataset: { artifact: 'bench/model-train.ndjson' }, algorithm: 'random_forest_classifier', features, label: 'class', params: { nEstimators: 25, maxFeatures: 0.5, seed: 42 },
-}, ['bench/model-train.ndjson']);
+const fitted = await inProcess(
+  trainStep,
+  {
+    dataset: { artifact: 'bench/model-train.ndjson' },
+    algorithm: 'random_forest_classifier',
+    features,
+    label: 'class',
+    params: { nEstimators: 25, maxFeatures: 0.5, seed: 42 },
+  },
+  ['bench/model-train.ndjson'],
+);
 store.set(MODEL, store.get((fitted.outputs as { model: { artifact: string } }).model.artifact)!);
 
 const timedOut = new Map<string, number>();
 const summary = new Map<string, number>();
 for (const size of SIZES) {
-  const keys = { data: `bench/${size}/data.ndjson`, drifted: `bench/${size}/drifted.ndjson`, train: `bench/${size}/train.ndjson`, test: `bench/${size}/test.ndjson` };
+  const keys = {
+    data: `bench/${size}/data.ndjson`,
+    drifted: `bench/${size}/drifted.ndjson`,
+    train: `bench/${size}/train.ndjson`,
+    test: `bench/${size}/test.ndjson`,
+  };
   store.set(keys.data, ndjson(syntheticRows({ rows: size, features: FEATURES, classes: CLASSES, seed: size })));
   store.set(keys.drifted, ndjson(syntheticRows({ rows: size, features: FEATURES, classes: CLASSES, seed: size + 1, shift: 0.3 })));
-  const split = (await inProcess(splitStep, { dataset: { artifact: keys.data }, testSize: 0.2, stratify: 'class', seed: 42 }, [keys.data])).outputs as Record<'train' | 'test', { artifact: string; rows: number }>;
+  const split = (await inProcess(splitStep, { dataset: { artifact: keys.data }, testSize: 0.2, stratify: 'class', seed: 42 }, [keys.data]))
+    .outputs as Record<'train' | 'test', { artifact: string; rows: number }>;
   store.set(keys.train, store.get(split.train.artifact)!);
   store.set(keys.test, store.get(split.test.artifact)!);
   const rowsOf = (key: string) => (key === keys.train ? split.train.rows : key === keys.test ? split.test.rows : size);
@@ -236,7 +341,12 @@ for (const size of SIZES) {
     const profiled = await heapPeak(() => inProcess(c.step, c.input, c.reads));
     row.heapMb = profiled.peakMb;
     // The sandbox drops a put over the cap without an answer, so such a step waits for its timeout.
-    const written = Math.max(0, ...Object.entries(profiled.value.artifacts).filter(([key]) => key.startsWith('runs/')).map(([, content]) => content.length));
+    const written = Math.max(
+      0,
+      ...Object.entries(profiled.value.artifacts)
+        .filter(([key]) => key.startsWith('runs/'))
+        .map(([, content]) => content.length),
+    );
     if (written > ARTIFACT_MAX_BYTES) row.sandbox += `; writes ${(written / MB).toFixed(1)} MB > 32 MiB`;
     const baseline = () => inProcess(ioStep, { datasets: c.reads.map((artifact) => ({ artifact })) }, c.reads);
     await baseline();
@@ -248,8 +358,11 @@ for (const size of SIZES) {
     }
   }
   const bytes = store.get(keys.data)!.length;
-  printTable(`${size.toLocaleString('en-US')} rows (${(bytes / MB).toFixed(1)} MB of NDJSON, ${(bytes / size).toFixed(0)} B/row: ` +
-    `the 32 MiB read cap is ~${Math.floor(ARTIFACT_MAX_BYTES / (bytes / size)).toLocaleString('en-US')} rows); train ${split.train.rows.toLocaleString('en-US')}, test ${split.test.rows.toLocaleString('en-US')}`, rows);
+  printTable(
+    `${size.toLocaleString('en-US')} rows (${(bytes / MB).toFixed(1)} MB of NDJSON, ${(bytes / size).toFixed(0)} B/row: ` +
+      `the 32 MiB read cap is ~${Math.floor(ARTIFACT_MAX_BYTES / (bytes / size)).toLocaleString('en-US')} rows); train ${split.train.rows.toLocaleString('en-US')}, test ${split.test.rows.toLocaleString('en-US')}`,
+    rows,
+  );
   for (const key of [...store.keys()]) if (key.startsWith(`bench/${size}/`) || key.startsWith('runs/')) store.delete(key);
 }
 

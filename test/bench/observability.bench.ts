@@ -31,18 +31,26 @@ async function seed(db: DataSource, big: string, small: string): Promise<{ bigRu
     await seedPipelines(seeding, small, PIPELINES_PER_TENANT);
     // The small tenant gets 100 runs.
     await seedStep('runs', () => seedRuns(seeding, RUNS, 100 / PIPELINES_PER_TENANT));
-    await seedStep('steps', () => seeding.query(`INSERT INTO run_step (run_id, step_id, tenant_id, uses, status, position, attempt, started_at, ended_at)
+    await seedStep('steps', () =>
+      seeding.query(`INSERT INTO run_step (run_id, step_id, tenant_id, uses, status, position, attempt, started_at, ended_at)
       SELECT r.id, s.step_id, r.tenant_id, s.uses,
              CASE WHEN r.status = 'failed' AND s.step_id = 'load' THEN 'failed' WHEN r.status = 'cancelled' THEN 'cancelled' ELSE 'succeeded' END,
              s.position, 1, r.started_at + s.position * interval '1 second', r.started_at + (s.position + 1) * interval '1 second'
-        FROM run r, (VALUES ('extract', 'postgres/query@1.1.0', 0), ('check', 'quality/expect@1.1.0', 1), ('load', 'postgres/load@1.1.0', 2)) s(step_id, uses, position)`));
+        FROM run r, (VALUES ('extract', 'postgres/query@1.1.0', 0), ('check', 'quality/expect@1.1.0', 1), ('load', 'postgres/load@1.1.0', 2)) s(step_id, uses, position)`),
+    );
     await seedStep('events', () => seedRunEvents(seeding, EVENTS_PER_RUN));
     // One long run of the big tenant with many log lines of several steps and levels.
-    const [{ id: bigRun }] = await seeding.query(`SELECT id FROM run WHERE tenant_id = $1 AND status = 'succeeded' ORDER BY created_at DESC LIMIT 1`, [big]);
-    await seeding.query(`INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data)
+    const [{ id: bigRun }] = await seeding.query(
+      `SELECT id FROM run WHERE tenant_id = $1 AND status = 'succeeded' ORDER BY created_at DESC LIMIT 1`,
+      [big],
+    );
+    await seeding.query(
+      `INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data)
       SELECT $1, $2, 'log:' || i, 'step.log', 'step' || (i % 4), jsonb_build_object('type', 'step.log', 'stepId', 'step' || (i % 4), 'attempt', 1,
              'level', (ARRAY['debug', 'info', 'warn', 'error'])[1 + i % 4], 'message', 'row batch ' || i)
-        FROM generate_series(1, ${BIG_RUN_LOGS}) i`, [bigRun, big]);
+        FROM generate_series(1, ${BIG_RUN_LOGS}) i`,
+      [bigRun, big],
+    );
     await seedStep('vacuum analyze', () => seeding.query('VACUUM ANALYZE'));
     console.log(`  seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return { bigRun };
@@ -58,12 +66,23 @@ async function explain(db: DataSource, label: string, sql: string, parameters: u
   console.log(`\n  EXPLAIN ${label}\n${lines.map((l) => `    ${l}`).join('\n')}`);
 }
 
-interface Timing { label: string; ms: number[]; baseline?: number[] }
+interface Timing {
+  label: string;
+  ms: number[];
+  baseline?: number[];
+}
 
 await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
   const big = ((await call('GET', '/v1/me')) as { tenant: { id: string } }).tenant.id;
-  const signup = await fetch(`${baseUrl}/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenantName: 'small', email: 'small@example.test', password: 'benchmark password' }) });
-  const { token: smallToken, tenant: { id: small } } = (await signup.json()) as { token: string; tenant: { id: string } };
+  const signup = await fetch(`${baseUrl}/v1/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ tenantName: 'small', email: 'small@example.test', password: 'benchmark password' }),
+  });
+  const {
+    token: smallToken,
+    tenant: { id: small },
+  } = (await signup.json()) as { token: string; tenant: { id: string } };
   const callAs = (token: string | undefined) => async (path: string) => {
     const response = token ? await fetch(baseUrl + path, { headers: { authorization: `Bearer ${token}` } }) : undefined;
     if (!response) return call('GET', path);
@@ -73,31 +92,53 @@ await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
   const [asBig, asSmall] = [callAs(undefined), callAs(smallToken)];
 
   const db = await createDataSource(databaseUrl, 2).initialize();
-  console.log(`\nSeeding ${RUNS.toLocaleString()} runs, ${(RUNS * 3).toLocaleString()} steps, ${(RUNS * EVENTS_PER_RUN).toLocaleString()} events over ${TENANTS} tenants, and one run with ${BIG_RUN_LOGS.toLocaleString()} log lines`);
+  console.log(
+    `\nSeeding ${RUNS.toLocaleString()} runs, ${(RUNS * 3).toLocaleString()} steps, ${(RUNS * EVENTS_PER_RUN).toLocaleString()} events over ${TENANTS} tenants, and one run with ${BIG_RUN_LOGS.toLocaleString()} log lines`,
+  );
   const { bigRun } = await seed(db, big, small);
-  const [smallRun] = (await db.query(`SELECT id FROM run WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 1`, [small])) as Array<{ id: string }>;
+  const [smallRun] = await db.query<Array<{ id: string }>>(`SELECT id FROM run WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 1`, [
+    small,
+  ]);
   const runs = new RunsRepository(db);
   const cursorAt = async (tenantId: string, depth: number) => {
-    const [row] = (await db.query(`SELECT created_at, id FROM run WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT 1`, [tenantId, depth])) as Array<{ created_at: Date; id: string }>;
-    return { createdAt: row!.created_at.toISOString(), id: row!.id };
+    const [row] = await db.query<Array<{ created_at: Date; id: string }>>(
+      `SELECT created_at, id FROM run WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT 1`,
+      [tenantId, depth],
+    );
+    return { createdAt: row.created_at.toISOString(), id: row.id };
   };
   const depth = Math.min(9_000, Math.floor((RUNS / TENANTS) * 0.9));
   const [deep, smallDeep] = [await cursorAt(big, depth), await cursorAt(small, 90)];
-  const [logCursor] = (await db.query(`SELECT id FROM run_event WHERE run_id = $1 AND type = 'step.log' ORDER BY id OFFSET 150000 LIMIT 1`, [bigRun])) as Array<{ id: string }>;
+  const [logCursor] = await db.query<Array<{ id: string }>>(
+    `SELECT id FROM run_event WHERE run_id = $1 AND type = 'step.log' ORDER BY id OFFSET 150000 LIMIT 1`,
+    [bigRun],
+  );
 
   // Each read of the big tenant, and the same read of the small one as its baseline.
   const cases: Array<{ label: string; path: (tenant: 'big' | 'small') => string; filter?: RunFilter; cursor?: 'deep' }> = [
     { label: 'GET /v1/runs (first page of 50)', path: () => '/v1/runs' },
-    { label: 'GET /v1/runs?pipeline=p3&status=failed', path: () => '/v1/runs?pipeline=p3&status=failed', filter: { pipeline: 'p3', status: 'failed' } },
+    {
+      label: 'GET /v1/runs?pipeline=p3&status=failed',
+      path: () => '/v1/runs?pipeline=p3&status=failed',
+      filter: { pipeline: 'p3', status: 'failed' },
+    },
     { label: 'GET /v1/runs?trigger=webhook', path: () => '/v1/runs?trigger=webhook', filter: { trigger: 'webhook' } },
     { label: 'GET /v1/runs?error=disk full (rare)', path: () => '/v1/runs?error=disk%20full', filter: { error: 'disk full' } },
     { label: 'GET /v1/runs?error=warehouse-7: (common)', path: () => '/v1/runs?error=warehouse-7:', filter: { error: 'warehouse-7:' } },
-    { label: `GET /v1/runs, cursor ${depth.toLocaleString()} deep (90 for baseline)`, path: (t) => `/v1/runs?cursor=${encodeCursor(t === 'big' ? deep : smallDeep)}`, cursor: 'deep' },
+    {
+      label: `GET /v1/runs, cursor ${depth.toLocaleString()} deep (90 for baseline)`,
+      path: (t) => `/v1/runs?cursor=${encodeCursor(t === 'big' ? deep : smallDeep)}`,
+      cursor: 'deep',
+    },
     { label: 'GET /v1/observability/summary?window=24h', path: () => '/v1/observability/summary?window=24h' },
     { label: 'GET /v1/observability/summary?window=30d', path: () => '/v1/observability/summary?window=30d' },
     { label: 'GET /v1/observability/steps?window=24h', path: () => '/v1/observability/steps?window=24h' },
-    { label: 'GET /v1/runs/{id}/logs (first page of 500)', path: (t) => `/v1/runs/${t === 'big' ? bigRun : smallRun!.id}/logs?limit=500` },
-    { label: 'GET /v1/runs/{id}/logs?step=step2&level=warn, deep', path: (t) => `/v1/runs/${t === 'big' ? bigRun : smallRun!.id}/logs?step=step2&level=warn&limit=500&after=${t === 'big' ? logCursor!.id : 0}` },
+    { label: 'GET /v1/runs/{id}/logs (first page of 500)', path: (t) => `/v1/runs/${t === 'big' ? bigRun : smallRun.id}/logs?limit=500` },
+    {
+      label: 'GET /v1/runs/{id}/logs?step=step2&level=warn, deep',
+      path: (t) =>
+        `/v1/runs/${t === 'big' ? bigRun : smallRun.id}/logs?step=step2&level=warn&limit=500&after=${t === 'big' ? logCursor.id : 0}`,
+    },
   ];
   const results: Timing[] = [];
   for (const c of cases) {
@@ -115,7 +156,9 @@ await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
   console.log(`  ${'request'.padEnd(58)} ${'p50'.padStart(8)} ${'p95'.padStart(8)}   baseline p50   ratio`);
   for (const t of results) {
     const base = median(t.baseline!);
-    console.log(`  ${t.label.padEnd(58)} ${median(t.ms).toFixed(1).padStart(6)} ms ${percentile(t.ms, 0.95).toFixed(1).padStart(6)} ms   ${base.toFixed(1).padStart(8)} ms   ${(median(t.ms) / base).toFixed(2).padStart(5)}`);
+    console.log(
+      `  ${t.label.padEnd(58)} ${median(t.ms).toFixed(1).padStart(6)} ms ${percentile(t.ms, 0.95).toFixed(1).padStart(6)} ms   ${base.toFixed(1).padStart(8)} ms   ${(median(t.ms) / base).toFixed(2).padStart(5)}`,
+    );
   }
 
   for (const c of cases.filter((c) => c.label.startsWith('GET /v1/runs') && !c.label.includes('logs'))) {
@@ -125,7 +168,9 @@ await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
   await explain(db, 'summary (30 days)', PIPELINE_SUMMARY_SQL, [big, new Date(Date.now() - 30 * 86_400_000)]);
   const [firstLogsSql, firstLogsParameters] = runs.eventsQuery(big, bigRun, { types: ['step.log'], limit: 500 }).getQueryAndParameters();
   await explain(db, 'logs, first page', firstLogsSql, firstLogsParameters);
-  const [logsSql, logsParameters] = runs.eventsQuery(big, bigRun, { types: ['step.log'], stepId: 'step2', level: 'warn', after: Number(logCursor!.id), limit: 500 }).getQueryAndParameters();
+  const [logsSql, logsParameters] = runs
+    .eventsQuery(big, bigRun, { types: ['step.log'], stepId: 'step2', level: 'warn', after: Number(logCursor.id), limit: 500 })
+    .getQueryAndParameters();
   await explain(db, 'logs, deep', logsSql, logsParameters);
   await db.destroy();
 });

@@ -23,14 +23,18 @@ const one: number[][] = COSTS.map(() => []);
 const burst: number[][] = COSTS.map(() => []);
 for (let round = 0; round < ROUNDS; round++) {
   for (const [i, [, cost]] of COSTS.entries()) {
-    one[i]!.push(await time(() => hashPassword('correct horse battery staple', cost)));
-    burst[i]!.push(await time(() => Promise.all(Array.from({ length: BURST }, () => hashPassword('correct horse battery staple', cost)))));
+    one[i].push(await time(() => hashPassword('correct horse battery staple', cost)));
+    burst[i].push(await time(() => Promise.all(Array.from({ length: BURST }, () => hashPassword('correct horse battery staple', cost)))));
   }
 }
 const current = COSTS.findIndex(([, c]) => c.N === PASSWORD_COST.N && c.r === PASSWORD_COST.r && c.p === PASSWORD_COST.p);
-console.log(`scrypt, ${ROUNDS} rounds; medians (in use: ${COSTS[current]![0]})`);
-console.log(`${'cost'.padEnd(24)}${'memory'.padStart(8)}${'one (ms)'.padStart(11)}${`burst of ${BURST} (ms)`.padStart(19)}${'× old'.padStart(8)}`);
+console.log(`scrypt, ${ROUNDS} rounds; medians (in use: ${COSTS[current][0]})`);
+console.log(
+  `${'cost'.padEnd(24)}${'memory'.padStart(8)}${'one (ms)'.padStart(11)}${`burst of ${BURST} (ms)`.padStart(19)}${'× old'.padStart(8)}`,
+);
 for (const [i, [name, cost]] of COSTS.entries()) {
   const mib = (128 * cost.N * cost.r) / 2 ** 20;
-  console.log(`${name.padEnd(24)}${`${mib} MiB`.padStart(8)}${median(one[i]!).toFixed(1).padStart(11)}${median(burst[i]!).toFixed(0).padStart(19)}${(median(one[i]!) / median(one[0]!)).toFixed(1).padStart(8)}`);
+  console.log(
+    `${name.padEnd(24)}${`${mib} MiB`.padStart(8)}${median(one[i]).toFixed(1).padStart(11)}${median(burst[i]).toFixed(0).padStart(19)}${(median(one[i]) / median(one[0])).toFixed(1).padStart(8)}`,
+  );
 }

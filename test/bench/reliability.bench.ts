@@ -40,7 +40,11 @@ const TERMINAL = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Answer { status: number; runId?: string; code?: string }
+interface Answer {
+  status: number;
+  runId?: string;
+  code?: string;
+}
 
 interface Tally {
   /** Key → the run ids it was answered with (2xx). */
@@ -48,7 +52,17 @@ interface Tally {
   recoverMs: number | null;
 }
 
-interface Row { scenario: string; acknowledged: number; found: number; lost: number; doubled: number; stuck: number; refused: number; recoverMs: number[]; violations: number }
+interface Row {
+  scenario: string;
+  acknowledged: number;
+  found: number;
+  lost: number;
+  doubled: number;
+  stuck: number;
+  refused: number;
+  recoverMs: number[];
+  violations: number;
+}
 
 async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'baton-bench-reliability-'));
@@ -58,19 +72,36 @@ async function main(): Promise<void> {
     const postgres = await restartablePostgres(join(home, 'pg'), await freePort(), randomDatabaseSecrets());
     stops.push(postgres.stop);
     await runMigrations(postgres.url);
-    const temporal = await restartableTemporal(await resolveTemporalCli(process.env.TEMPORAL_CLI_PATH), await freePort(), join(home, 'temporal', 'dev.db'));
+    const temporal = await restartableTemporal(
+      await resolveTemporalCli(process.env.TEMPORAL_CLI_PATH),
+      await freePort(),
+      join(home, 'temporal', 'dev.db'),
+    );
     stops.push(temporal.stop);
 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const metricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
     const env = {
-      DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: temporal.address, PORT: String(port), BATON_HOME: join(home, 'baton'), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-      JWT_SECRET: randomBytes(32).toString('base64url'), WEBHOOK_SIGNING_KEY: randomBytes(32).toString('base64url'), SECRETS_MASTER_KEY: randomBytes(32).toString('base64'),
-      STEP_MEMORY_MB: '256', RATE_LIMIT_PER_MINUTE: '10000000', AUTH_RATE_LIMIT_PER_MINUTE: '10000000',
+      DATABASE_URL: postgres.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      PORT: String(port),
+      BATON_HOME: join(home, 'baton'),
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      WEBHOOK_SIGNING_KEY: randomBytes(32).toString('base64url'),
+      SECRETS_MASTER_KEY: randomBytes(32).toString('base64'),
+      STEP_MEMORY_MB: '256',
+      RATE_LIMIT_PER_MINUTE: '10000000',
+      AUTH_RATE_LIMIT_PER_MINUTE: '10000000',
     };
     const api = restartableBaton('api', env, join(home, 'api.log'), `${base}/readyz`);
-    const worker = restartableBaton('worker', { ...env, WORKER_METRICS_PORT: new URL(metricsUrl).port }, join(home, 'worker.log'), metricsUrl);
+    const worker = restartableBaton(
+      'worker',
+      { ...env, WORKER_METRICS_PORT: new URL(metricsUrl).port },
+      join(home, 'worker.log'),
+      metricsUrl,
+    );
     stops.push(() => Promise.all([api.stop(), worker.stop()]));
     await waitForHttp(`${base}/readyz`, 60_000);
     await waitForHttp(metricsUrl, 60_000);
@@ -79,7 +110,11 @@ async function main(): Promise<void> {
     let token = '';
     let tenant = { id: '' };
     const freshTenant = async () => {
-      const signup = await fetch(`${base}/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenantName: 'bench', email: `bench-${randomUUID()}@example.test`, password: 'benchmark password' }) });
+      const signup = await fetch(`${base}/v1/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tenantName: 'bench', email: `bench-${randomUUID()}@example.test`, password: 'benchmark password' }),
+      });
       if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
       ({ token, tenant } = (await signup.json()) as { token: string; tenant: { id: string } });
     };
@@ -87,7 +122,9 @@ async function main(): Promise<void> {
     const post = async (path: string, body: unknown, key?: string): Promise<Answer> => {
       try {
         const response = await fetch(base + path, {
-          method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(60_000),
+          method: 'POST',
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(60_000),
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(key ? { 'idempotency-key': key } : {}) },
         });
         const json = (await response.json().catch(() => ({}))) as { id?: string; code?: string };
@@ -97,7 +134,11 @@ async function main(): Promise<void> {
       }
     };
     const put = async (path: string, body: unknown) => {
-      const response = await fetch(base + path, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+      const response = await fetch(base + path, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
       if (!response.ok) throw new Error(`PUT ${path}: ${response.status} ${await response.text()}`);
     };
     const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> => {
@@ -129,19 +170,21 @@ async function main(): Promise<void> {
     const retryAll = async (tally: Tally, name: string, keys: string[], since: number) => {
       const deadline = Date.now() + 150_000;
       const pending = [...keys];
-      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        for (let key = pending.shift(); key !== undefined; key = pending.shift()) {
-          for (;;) {
-            const answer = await post(`/v1/pipelines/${name}/runs`, {}, key);
-            if (record(tally, key, answer)) {
-              tally.recoverMs ??= Date.now() - since;
-              break;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          for (let key = pending.shift(); key !== undefined; key = pending.shift()) {
+            for (;;) {
+              const answer = await post(`/v1/pipelines/${name}/runs`, {}, key);
+              if (record(tally, key, answer)) {
+                tally.recoverMs ??= Date.now() - since;
+                break;
+              }
+              if (Date.now() > deadline) break;
+              await sleep(answer.status === 409 ? 2_000 : 500);
             }
-            if (Date.now() > deadline) break;
-            await sleep(answer.status === 409 ? 2_000 : 500);
           }
-        }
-      }));
+        }),
+      );
     };
     /** In-flight runs, keyed like the rest, so they count as acknowledged. */
     const startInFlight = async (tally: Tally, name: string) => {
@@ -152,11 +195,18 @@ async function main(): Promise<void> {
       await sleep(500);
     };
 
-    const outcome = async (scenario: string, name: string, tally: Tally): Promise<Omit<Row, 'recoverMs'> & { recoverMs: number | null }> => {
+    const outcome = async (
+      scenario: string,
+      name: string,
+      tally: Tally,
+    ): Promise<Omit<Row, 'recoverMs'> & { recoverMs: number | null }> => {
       const deadline = Date.now() + 120_000;
-      let runs: Array<{ id: string; status: string; code: string | null }> = [];
+      let runs: Array<{ id: string; status: string; code: string | null }>;
       for (;;) {
-        runs = await query<{ id: string; status: string; code: string | null }>(`SELECT id, status, error->>'code' AS code FROM run WHERE tenant_id = $1 AND pipeline_name = $2`, [tenant.id, name]).catch(() => []);
+        runs = await query<{ id: string; status: string; code: string | null }>(
+          `SELECT id, status, error->>'code' AS code FROM run WHERE tenant_id = $1 AND pipeline_name = $2`,
+          [tenant.id, name],
+        ).catch(() => []);
         if ((runs.length && runs.every((r) => TERMINAL.includes(r.status))) || Date.now() > deadline) break;
         await sleep(500);
       }
@@ -165,10 +215,22 @@ async function main(): Promise<void> {
       const lost = [...acknowledged].filter((id) => byId.get(id)?.status !== 'succeeded').length;
       const refused = runs.filter((r) => r.code === 'start_failed').length;
       const stuck = runs.filter((r) => !TERMINAL.includes(r.status)).length;
-      const doubled = [...tally.answers.values()].filter((s) => s.size > 1).length + runs.filter((r) => !acknowledged.has(r.id) && r.code !== 'start_failed').length;
+      const doubled =
+        [...tally.answers.values()].filter((s) => s.size > 1).length +
+        runs.filter((r) => !acknowledged.has(r.id) && r.code !== 'start_failed').length;
       const violations = await checkInvariants(postgres.url, temporal.address, { tenantIds: [tenant.id], settleMs: 2_000 });
       for (const v of violations) console.error(`  ${scenario}: ${v}`);
-      return { scenario, acknowledged: tally.answers.size, found: runs.length, lost, doubled, stuck, refused, recoverMs: tally.recoverMs, violations: violations.length };
+      return {
+        scenario,
+        acknowledged: tally.answers.size,
+        found: runs.length,
+        lost,
+        doubled,
+        stuck,
+        refused,
+        recoverMs: tally.recoverMs,
+        violations: violations.length,
+      };
     };
 
     const scenarios: Array<{ scenario: string; iterations: number; drive(): ReturnType<typeof outcome> }> = [
@@ -182,12 +244,14 @@ async function main(): Promise<void> {
           const pending = [...keys];
           let answered = 0;
           let killed: Promise<void> | undefined;
-          await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-            for (let key = pending.shift(); key !== undefined; key = pending.shift()) {
-              record(tally, key, await post(`/v1/pipelines/${name}/runs`, {}, key));
-              if (++answered === Math.floor(BURST / 3)) killed = api.kill('SIGKILL');
-            }
-          }));
+          await Promise.all(
+            Array.from({ length: CONCURRENCY }, async () => {
+              for (let key = pending.shift(); key !== undefined; key = pending.shift()) {
+                record(tally, key, await post(`/v1/pipelines/${name}/runs`, {}, key));
+                if (++answered === Math.floor(BURST / 3)) killed = api.kill('SIGKILL');
+              }
+            }),
+          );
           await killed;
           const restarted = Date.now();
           await api.start();
@@ -235,7 +299,17 @@ async function main(): Promise<void> {
 
     const rows: Row[] = [];
     for (const s of scenarios.filter((each) => each.scenario.includes(process.env.BENCH_ONLY ?? ''))) {
-      const row: Row = { scenario: s.scenario, acknowledged: 0, found: 0, lost: 0, doubled: 0, stuck: 0, refused: 0, recoverMs: [], violations: 0 };
+      const row: Row = {
+        scenario: s.scenario,
+        acknowledged: 0,
+        found: 0,
+        lost: 0,
+        doubled: 0,
+        stuck: 0,
+        refused: 0,
+        recoverMs: [],
+        violations: 0,
+      };
       for (let i = 0; i < s.iterations; i++) {
         const o = await s.drive();
         row.acknowledged += o.acknowledged;
@@ -253,11 +327,15 @@ async function main(): Promise<void> {
     if (api.pid() === null || worker.pid() === null) console.error('note: the API or the worker was not running at the end');
 
     console.log(`\nFaults (totals over the repetitions; recovery: median, from the faulted process started again to a run acknowledged)\n`);
-    console.log('| scenario | reps | acknowledged | runs found | lost | doubled | stuck (not ended) | refused (503) | time to recover | invariant violations |');
+    console.log(
+      '| scenario | reps | acknowledged | runs found | lost | doubled | stuck (not ended) | refused (503) | time to recover | invariant violations |',
+    );
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const [i, r] of rows.entries()) {
       const recover = r.recoverMs.length ? `${(median(r.recoverMs) / 1000).toFixed(2)} s` : 'never';
-      console.log(`| ${r.scenario} | ${scenarios[i]!.iterations} | ${r.acknowledged} | ${r.found} | ${r.lost} | ${r.doubled} | ${r.stuck} | ${r.refused} | ${recover} | ${r.violations} |`);
+      console.log(
+        `| ${r.scenario} | ${scenarios[i].iterations} | ${r.acknowledged} | ${r.found} | ${r.lost} | ${r.doubled} | ${r.stuck} | ${r.refused} | ${recover} | ${r.violations} |`,
+      );
     }
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

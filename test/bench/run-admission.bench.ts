@@ -33,7 +33,10 @@ async function seed(db: DataSource): Promise<void> {
   );
   await db.query(`INSERT INTO run_step (run_id, step_id, tenant_id, uses, status, position, started_at, ended_at)
     SELECT r.id, 's' || i, r.tenant_id, 'core/echo@1.0.0', 'succeeded', i, r.started_at, r.started_at + interval '1 second' FROM run r, generate_series(1, 5) i`);
-  await db.query(`INSERT INTO billing_usage (tenant_id, period_start, runs, step_seconds) VALUES ($1, date_trunc('month', now())::date, $2, $3)`, [TENANT, RUNS, RUNS * 5]);
+  await db.query(
+    `INSERT INTO billing_usage (tenant_id, period_start, runs, step_seconds) VALUES ($1, date_trunc('month', now())::date, $2, $3)`,
+    [TENANT, RUNS, RUNS * 5],
+  );
   await db.query('ANALYZE');
 }
 
@@ -51,7 +54,10 @@ await withBenchDatabase(async (databaseUrl) => {
   );
   const transact = typeormTransact(db);
   const ledgers = {
-    off: new RunLedger(transact, new RunAdmission({ billing: false, catalog: PlanCatalog.load({ priceIds: {} }), gracePeriodMs: 0, fanOutBudget: 20_000 })),
+    off: new RunLedger(
+      transact,
+      new RunAdmission({ billing: false, catalog: PlanCatalog.load({ priceIds: {} }), gracePeriodMs: 0, fanOutBudget: 20_000 }),
+    ),
     on: new RunLedger(transact, entitlements.admission),
   };
   const record = (ledger: RunLedger) => async () => {
@@ -59,7 +65,13 @@ await withBenchDatabase(async (databaseUrl) => {
     const pipeline = { id: PIPELINE, name: 'p', version: 1 };
     await ledger.record({
       run: { id, tenantId: TENANT, trigger: 'api', pipeline, inputs: {}, steps: [{ stepId: 's', uses: 'core/echo@1.0.0', position: 0 }] },
-      dispatch: { runId: id, tenantId: TENANT, trigger: 'api', inputs: {}, pipeline: { name: 'p', version: 1, definition: { steps: {} } as never, pins: {} } },
+      dispatch: {
+        runId: id,
+        tenantId: TENANT,
+        trigger: 'api',
+        inputs: {},
+        pipeline: { name: 'p', version: 1, definition: { steps: {} } as never, pins: {} },
+      },
     });
     await ledger.takeSlot(TENANT, id);
     // Finished at once, as the bench is about admission, not about many runs being active.
@@ -72,10 +84,16 @@ await withBenchDatabase(async (databaseUrl) => {
     if (i % 10 === 0) times.c.push(await time(() => db.query(SUM_MONTH, [TENANT])));
   }
   const [a, b, c] = [median(times.a), median(times.b), median(times.c)];
-  console.log(`\nRun admission for a tenant with ${RUNS.toLocaleString()} runs and ${(RUNS * 5).toLocaleString()} steps this month (team plan), ${STARTS} starts each, alternating`);
+  console.log(
+    `\nRun admission for a tenant with ${RUNS.toLocaleString()} runs and ${(RUNS * 5).toLocaleString()} steps this month (team plan), ${STARTS} starts each, alternating`,
+  );
   console.log(`  (a) record a queued run, billing off:         median ${a.toFixed(2)} ms`);
-  console.log(`  (b) the same with the plan checked, billing on: median ${b.toFixed(2)} ms   ratio b/a: ${(b / a).toFixed(2)}   (+${(b - a).toFixed(2)} ms)`);
-  console.log(`  (c) reference: summing the month from the runs: median ${c.toFixed(1)} ms   (what the counters avoid: ${(c / (b - a)).toFixed(0)}x the added cost)`);
+  console.log(
+    `  (b) the same with the plan checked, billing on: median ${b.toFixed(2)} ms   ratio b/a: ${(b / a).toFixed(2)}   (+${(b - a).toFixed(2)} ms)`,
+  );
+  console.log(
+    `  (c) reference: summing the month from the runs: median ${c.toFixed(1)} ms   (what the counters avoid: ${(c / (b - a)).toFixed(0)}x the added cost)`,
+  );
   await db.destroy();
 });
 process.exit(0);

@@ -32,16 +32,32 @@ const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
 let n = 0;
 const echo = (): SandboxRequest => ({
-  tenantId: 'bench', pluginKey: 'core@1.0.0', entry: bundle('core'), stepId: 'echo', input: { n: n++ }, timeoutMs: 30_000,
+  tenantId: 'bench',
+  pluginKey: 'core@1.0.0',
+  entry: bundle('core'),
+  stepId: 'echo',
+  input: { n: n++ },
+  timeoutMs: 30_000,
   ctx: { runId: 'bench', stepId: 'echo', attempt: 1, idempotencyKey: `bench-${n}`, secrets: {} },
 });
-const request = (): SandboxRequest => ({ ...echo(), pluginKey: 'http@1.0.0', entry: bundle('http'), stepId: 'request', input: { url }, egress: ['*'] });
+const request = (): SandboxRequest => ({
+  ...echo(),
+  pluginKey: 'http@1.0.0',
+  entry: bundle('http'),
+  stepId: 'request',
+  input: { url },
+  egress: ['*'],
+});
 const pgUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const pgEndpoint = `${new URL(pgUrl).hostname}:${new URL(pgUrl).port || 5432}`;
 const ONE = 'SELECT 1 AS one';
 const ROWS = "SELECT i, repeat('x', 1000) AS payload FROM generate_series(1, 450) AS i";
 const query = (sql: string) => (): SandboxRequest => ({
-  ...echo(), pluginKey: 'postgres@1.2.0', entry: bundle('postgres'), stepId: 'query', input: { connection: pgUrl, sql },
+  ...echo(),
+  pluginKey: 'postgres@1.2.0',
+  entry: bundle('postgres'),
+  stepId: 'query',
+  input: { connection: pgUrl, sql },
   network: { patterns: ['*:*'], endpoints: [pgEndpoint], approveHint: 'PUT /v1/plugins/postgres/network' },
 });
 const inProcess = (sql: string) => async () => {
@@ -64,25 +80,63 @@ const report = (title: string, a: string, b: string, times: { a: number[]; b: nu
   console.log(`\n${title}, ${TASKS} steps per iteration`);
   console.log(`  (a) ${a}: ${formatTimes(times.a)}`);
   console.log(`  (b) ${b}: ${formatTimes(times.b)}`);
-  console.log(`  ratio b/a: ${(median(times.b) / median(times.a)).toFixed(2)}   per step: a ${(median(times.a) / TASKS).toFixed(1)} ms, b ${(median(times.b) / TASKS).toFixed(1)} ms`);
+  console.log(
+    `  ratio b/a: ${(median(times.b) / median(times.a)).toFixed(2)}   per step: a ${(median(times.a) / TASKS).toFixed(1)} ms, b ${(median(times.b) / TASKS).toFixed(1)} ms`,
+  );
 };
 
 const cold = { maxIdlePerKey: 0, maxIdleTotal: 0, bundleDirs: [packagesDir] };
 const plainCold = new StepSandbox(cold);
 const isolatedCold = new StepSandbox({ ...cold, isolation });
 const plainWarm = new StepSandbox({ bundleDirs: [packagesDir] });
-const isolatedWarm = new StepSandbox({ isolation, broker, relayPolicy: new AddressPolicy({ allowCidrs: ['127.0.0.1/32'] }), bundleDirs: [packagesDir] });
+const isolatedWarm = new StepSandbox({
+  isolation,
+  broker,
+  relayPolicy: new AddressPolicy({ allowCidrs: ['127.0.0.1/32'] }),
+  bundleDirs: [packagesDir],
+});
 if (!isolatedCold.isolation) throw new Error(`OS isolation is not available here: ${isolatedCold.isolationGap}`);
 
-report('cold: a new step process per step', 'permission model only', 'own uid + namespaces + limits', await compare(() => run(plainCold, echo), () => run(isolatedCold, echo)));
-report('warm: core/echo on a warm process', 'permission model only', 'own uid + namespaces + limits', await compare(() => run(plainWarm, echo, TASKS), () => run(isolatedWarm, echo, TASKS)));
+report(
+  'cold: a new step process per step',
+  'permission model only',
+  'own uid + namespaces + limits',
+  await compare(
+    () => run(plainCold, echo),
+    () => run(isolatedCold, echo),
+  ),
+);
+report(
+  'warm: core/echo on a warm process',
+  'permission model only',
+  'own uid + namespaces + limits',
+  await compare(
+    () => run(plainWarm, echo, TASKS),
+    () => run(isolatedWarm, echo, TASKS),
+  ),
+);
 const direct = async () => {
   for (let i = 0; i < TASKS; i++) await (await fetch(url)).json();
 };
-report('http: one GET to a local server', 'fetch in this process', 'http/request via the egress broker, isolated', await compare(direct, () => run(isolatedWarm, request)));
+report(
+  'http: one GET to a local server',
+  'fetch in this process',
+  'http/request via the egress broker, isolated',
+  await compare(direct, () => run(isolatedWarm, request)),
+);
 
-report('tcp: postgres/query SELECT 1, a connection each', 'pg in this process', 'postgres/query via the TCP relay, isolated', await compare(inProcess(ONE), () => run(isolatedWarm, query(ONE))));
-report('tcp: postgres/query of 450 rows of 1 kB, a connection each', 'pg in this process', 'postgres/query via the TCP relay, isolated', await compare(inProcess(ROWS), () => run(isolatedWarm, query(ROWS))));
+report(
+  'tcp: postgres/query SELECT 1, a connection each',
+  'pg in this process',
+  'postgres/query via the TCP relay, isolated',
+  await compare(inProcess(ONE), () => run(isolatedWarm, query(ONE))),
+);
+report(
+  'tcp: postgres/query of 450 rows of 1 kB, a connection each',
+  'pg in this process',
+  'postgres/query via the TCP relay, isolated',
+  await compare(inProcess(ROWS), () => run(isolatedWarm, query(ROWS))),
+);
 
 await Promise.all([plainCold, isolatedCold, plainWarm, isolatedWarm].map((sandbox) => sandbox.close()));
 server.close();

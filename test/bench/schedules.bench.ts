@@ -14,22 +14,40 @@ const FIRES = Number(process.env.BENCH_FIRES ?? 200);
 const SIMULTANEOUS = Number(process.env.BENCH_SIMULTANEOUS ?? 20);
 const PERIOD_MS = 5_000;
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]!;
-const describe = (values: number[]) => `p50 ${percentile(values, 50).toFixed(1)} ms   p99 ${percentile(values, 99).toFixed(1)} ms   max ${Math.max(...values).toFixed(1)} ms`;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
+const describe = (values: number[]) =>
+  `p50 ${percentile(values, 50).toFixed(1)} ms   p99 ${percentile(values, 99).toFixed(1)} ms   max ${Math.max(...values).toFixed(1)} ms`;
 
 await withBenchStack({}, async ({ client, call }) => {
-  await call('PUT', '/v1/pipelines/bench-tick', { apiVersion: 'baton/v1', kind: 'Pipeline', name: 'bench-tick', steps: { tick: { uses: 'core/echo@^1', with: {} } } });
+  await call('PUT', '/v1/pipelines/bench-tick', {
+    apiVersion: 'baton/v1',
+    kind: 'Pipeline',
+    name: 'bench-tick',
+    steps: { tick: { uses: 'core/echo@^1', with: {} } },
+  });
 
   // (1) Creates, alternating Baton and raw Temporal so that both see the same server load.
   const baton: number[] = [];
   const raw: number[] = [];
   const ids: string[] = [];
   for (let i = 0; i < CREATES; i++) {
-    baton.push(await time(async () => ids.push(((await call('POST', '/v1/schedules', { pipeline: 'bench-tick', cron: '0 0 1 1 *', paused: true })) as { id: string }).id)));
-    raw.push(await time(() => client.schedule.create({
-      scheduleId: `raw-${randomUUID()}`, spec: { cronExpressions: ['0 0 1 1 *'] }, state: { paused: true },
-      action: { type: 'startWorkflow', workflowType: 'sequentialNoops', taskQueue: 'bench-raw', args: [0] }, policies: { overlap: ScheduleOverlapPolicy.SKIP },
-    })));
+    baton.push(
+      await time(async () =>
+        ids.push(((await call('POST', '/v1/schedules', { pipeline: 'bench-tick', cron: '0 0 1 1 *', paused: true })) as { id: string }).id),
+      ),
+    );
+    raw.push(
+      await time(() =>
+        client.schedule.create({
+          scheduleId: `raw-${randomUUID()}`,
+          spec: { cronExpressions: ['0 0 1 1 *'] },
+          state: { paused: true },
+          action: { type: 'startWorkflow', workflowType: 'sequentialNoops', taskQueue: 'bench-raw', args: [0] },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP },
+        }),
+      ),
+    );
   }
   console.log(`\n${CREATES} schedule creates, one at a time, alternating`);
   console.log(`  (a) Temporal client, schedule.create:      median ${median(raw).toFixed(1)} ms   ${describe(raw)}`);
@@ -45,7 +63,9 @@ await withBenchStack({}, async ({ client, call }) => {
   let fires: Array<{ createdAt: string; startedAt: string | null }> = [];
   while (fires.length < FIRES && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 1_000));
-    const { items } = (await call('GET', '/v1/runs?trigger=schedule&limit=500')) as { items: Array<{ scheduleId: string; createdAt: string; startedAt: string | null }> };
+    const { items } = (await call('GET', '/v1/runs?trigger=schedule&limit=500')) as {
+      items: Array<{ scheduleId: string; createdAt: string; startedAt: string | null }>;
+    };
     fires = items.filter((r) => firing.includes(r.scheduleId) && Date.parse(r.createdAt) >= from && r.startedAt);
   }
   for (const id of firing) await call('PATCH', `/v1/schedules/${id}`, { paused: true }).catch(() => undefined);
@@ -54,7 +74,9 @@ await withBenchStack({}, async ({ client, call }) => {
   const scheduled = (at: string) => Math.floor(Date.parse(at) / PERIOD_MS) * PERIOD_MS;
   const recorded = fires.map((r) => Date.parse(r.createdAt) - scheduled(r.createdAt));
   const started = fires.map((r) => Date.parse(r.startedAt!) - scheduled(r.createdAt));
-  console.log(`\nFire lateness over ${fires.length} fires (${SIMULTANEOUS} schedules firing together every ${PERIOD_MS / 1000} s, one worker, the Temporal dev server)`);
+  console.log(
+    `\nFire lateness over ${fires.length} fires (${SIMULTANEOUS} schedules firing together every ${PERIOD_MS / 1000} s, one worker, the Temporal dev server)`,
+  );
   console.log(`  run recorded (createdAt) − scheduled time: ${describe(recorded)}`);
   console.log(`  run started  (startedAt) − scheduled time: ${describe(started)}`);
 });

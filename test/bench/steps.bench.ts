@@ -8,7 +8,9 @@ import { compare, formatTimes, ITERATIONS, median, RAW_TASK_QUEUE, withBenchStac
 const STEPS = 40;
 
 await withBenchStack({ noop: async (i: number) => i }, async ({ client, call, runPipeline }) => {
-  const steps = Object.fromEntries(Array.from({ length: STEPS }, (_, i) => [`s${i}`, { uses: 'core/echo@^1', with: { i }, ...(i ? { needs: [`s${i - 1}`] } : {}) }]));
+  const steps = Object.fromEntries(
+    Array.from({ length: STEPS }, (_, i) => [`s${i}`, { uses: 'core/echo@^1', with: { i }, ...(i ? { needs: [`s${i - 1}`] } : {}) }]),
+  );
   await call('PUT', '/v1/pipelines/bench-40', { apiVersion: 'baton/v1', kind: 'Pipeline', name: 'bench-40', steps });
   let n = 0;
   const raw = () => client.workflow.execute('sequentialNoops', { taskQueue: RAW_TASK_QUEUE, workflowId: `raw-${n++}`, args: [STEPS] });

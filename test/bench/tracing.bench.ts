@@ -34,13 +34,19 @@ await withBenchStack({}, async ({ client, call, config, token }) => {
   const tracedPort = (api.getHttpServer().address() as AddressInfo).port;
   const worker = await startWorker(traced, tracing);
   try {
-    const steps = Object.fromEntries(Array.from({ length: STEPS }, (_, i) => [`s${i}`, { uses: 'core/echo@^1', with: { i }, ...(i ? { needs: [`s${i - 1}`] } : {}) }]));
+    const steps = Object.fromEntries(
+      Array.from({ length: STEPS }, (_, i) => [`s${i}`, { uses: 'core/echo@^1', with: { i }, ...(i ? { needs: [`s${i - 1}`] } : {}) }]),
+    );
     await call('PUT', '/v1/pipelines/bench-traced', { apiVersion: 'baton/v1', kind: 'Pipeline', name: 'bench-traced', steps });
 
     const starts = { off: [] as number[], on: [] as number[] };
     const run = (base: string, into: number[]) => async () => {
       const started = performance.now();
-      const response = await fetch(`${base}/v1/pipelines/bench-traced/runs`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' });
+      const response = await fetch(`${base}/v1/pipelines/bench-traced/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: '{}',
+      });
       into.push(performance.now() - started);
       const { id } = (await response.json()) as { id: string };
       if (response.status !== 202) throw new Error(`run start: ${response.status}`);
@@ -51,12 +57,18 @@ await withBenchStack({}, async ({ client, call, config, token }) => {
     // The warm-up runs are not in the medians.
     const [offStart, onStart] = [median(starts.off.slice(1)), median(starts.on.slice(1))];
     const [off, on] = [median(times.a), median(times.b)];
-    console.log(`\nA pipeline of ${STEPS} sequential core/echo steps, ${ITERATIONS} runs each way (after one warm-up), alternately, one process`);
+    console.log(
+      `\nA pipeline of ${STEPS} sequential core/echo steps, ${ITERATIONS} runs each way (after one warm-up), alternately, one process`,
+    );
     console.log(`  run start (POST .../runs), tracing off: median ${offStart.toFixed(1)} ms`);
-    console.log(`  run start (POST .../runs), tracing on:  median ${onStart.toFixed(1)} ms   ratio on/off ${(onStart / offStart).toFixed(2)}`);
+    console.log(
+      `  run start (POST .../runs), tracing on:  median ${onStart.toFixed(1)} ms   ratio on/off ${(onStart / offStart).toFixed(2)}`,
+    );
     console.log(`  whole run, tracing off: ${formatTimes(times.a)}`);
     console.log(`  whole run, tracing on:  ${formatTimes(times.b)}`);
-    console.log(`  ratio on/off: ${(on / off).toFixed(2)}   per step: ${((on - off) / STEPS).toFixed(1)} ms   spans exported: ${spans} (${(spans / (ITERATIONS + 1)).toFixed(0)} a run)`);
+    console.log(
+      `  ratio on/off: ${(on / off).toFixed(2)}   per step: ${((on - off) / STEPS).toFixed(1)} ms   spans exported: ${spans} (${(spans / (ITERATIONS + 1)).toFixed(0)} a run)`,
+    );
   } finally {
     await worker.shutdown();
     await api.close();

@@ -68,7 +68,9 @@ const DRIFT_EVENT = (run: string) => `${run}.id, ${run}.tenant_id, 'emit:check:0
 
 /** Drift events of DRIFT_SHARE of the runs, and the step failures of failed runs (the other types in `run_event_alert_idx`). */
 async function seedDomainEvents(db: SeedConnection): Promise<void> {
-  await db.query(`INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data, created_at) SELECT ${DRIFT_EVENT('r')} FROM run r WHERE random() < ${DRIFT_SHARE}`);
+  await db.query(
+    `INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data, created_at) SELECT ${DRIFT_EVENT('r')} FROM run r WHERE random() < ${DRIFT_SHARE}`,
+  );
   await db.query(`INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data, created_at)
     SELECT r.id, r.tenant_id, 'step.failed:load', 'step.failed', 'load', jsonb_build_object('type', 'step.failed', 'stepId', 'load', 'status', 'failed', 'error', r.error), r.ended_at
       FROM run r WHERE r.status = 'failed'`);
@@ -99,19 +101,31 @@ async function seedFiredDeliveries(db: SeedConnection): Promise<void> {
  * for the small tenant's, the rest spread over every other trigger. Most started a run; a cooldown
  * skipped some, a few failed.
  */
-async function seedDeliveryHistory(db: SeedConnection, hot: { trigger: string; count: number }, baseline: { trigger: string; count: number } | null, rest: number): Promise<void> {
-  const insert = (from: string, parameters: unknown[]) => db.query(`INSERT INTO trigger_delivery (trigger_id, delivery_id, run_id, source_run_id, outcome, error, created_at)
+async function seedDeliveryHistory(
+  db: SeedConnection,
+  hot: { trigger: string; count: number },
+  baseline: { trigger: string; count: number } | null,
+  rest: number,
+): Promise<void> {
+  const insert = (from: string, parameters: unknown[]) =>
+    db.query(
+      `INSERT INTO trigger_delivery (trigger_id, delivery_id, run_id, source_run_id, outcome, error, created_at)
     SELECT d.trigger_id, 'event:' || (1000000000000 + d.g), CASE WHEN d.kind < 0.85 THEN gen_random_uuid() END, gen_random_uuid(),
            CASE WHEN d.kind < 0.85 THEN 'started' WHEN d.kind < 0.95 THEN 'skipped' ELSE 'failed' END,
            CASE WHEN d.kind >= 0.95 THEN 'The trigger''s inputs expression failed on this event: Attempted to invoke a non-function'
                 WHEN d.kind >= 0.85 THEN 'Within the trigger''s cooldown: it last started a run at 2026-01-01T00:00:00.000Z' END,
            now() - interval '1 hour' - random() * interval '29 days'
-      FROM (${from}) d ON CONFLICT DO NOTHING`, parameters);
+      FROM (${from}) d ON CONFLICT DO NOTHING`,
+      parameters,
+    );
   await insert(`SELECT $1::uuid AS trigger_id, g, random() AS kind FROM generate_series(1, $2) g`, [hot.trigger, hot.count]);
-  if (baseline) await insert(`SELECT $1::uuid AS trigger_id, g, random() AS kind FROM generate_series(1, $2) g`, [baseline.trigger, baseline.count]);
-  await insert(`SELECT t.id AS trigger_id, g, random() AS kind FROM generate_series(1, $1) g
+  if (baseline)
+    await insert(`SELECT $1::uuid AS trigger_id, g, random() AS kind FROM generate_series(1, $2) g`, [baseline.trigger, baseline.count]);
+  await insert(
+    `SELECT t.id AS trigger_id, g, random() AS kind FROM generate_series(1, $1) g
       JOIN (SELECT (row_number() OVER (ORDER BY id)) - 1 AS idx, id FROM trigger WHERE id <> ALL($2)) t ON t.idx = g % (SELECT count(*) FROM trigger WHERE id <> ALL($2))`,
-    [rest, [hot.trigger, baseline?.trigger].filter(Boolean)]);
+    [rest, [hot.trigger, baseline?.trigger].filter(Boolean)],
+  );
 }
 
 /** A model version as `ctx.models.register` records it. */
@@ -123,20 +137,41 @@ const VERSION_ROW = (model: string, v: string, count: string, at: string) => `ge
 
 /** MODELS_PER_TENANT models of five versions per big tenant, three for the small one, and `churn` with many versions for `big` and few for `small`. */
 async function seedModels(db: SeedConnection, big: string, small: string): Promise<void> {
-  const columns = 'id, tenant_id, model_id, version, stage, metrics, params, dataset, algorithm, task, run_id, step_id, artifact, created_at';
-  await db.query(`INSERT INTO model (id, tenant_id, name, created_at)
+  const columns =
+    'id, tenant_id, model_id, version, stage, metrics, params, dataset, algorithm, task, run_id, step_id, artifact, created_at';
+  await db.query(
+    `INSERT INTO model (id, tenant_id, name, created_at)
     SELECT gen_random_uuid(), t.id, 'model-' || i, now() - interval '30 days' + i * interval '1 hour' + random() * interval '1 minute'
-      FROM tenant t, generate_series(1, CASE WHEN t.id = $1 THEN 3 ELSE ${MODELS_PER_TENANT} END) i`, [small]);
-  await db.query(`INSERT INTO model_version (${columns}) SELECT ${VERSION_ROW('m', 'v', '5', `m.created_at + v * interval '1 hour'`)} FROM model m, generate_series(1, 5) v`);
-  for (const [tenant, count] of [[big, MODEL_VERSIONS], [small, BASELINE_VERSIONS]] as const) {
-    await db.query(`INSERT INTO model (id, tenant_id, name, created_at) VALUES (gen_random_uuid(), $1, 'churn', now() - interval '60 days')`, [tenant]);
-    await db.query(`INSERT INTO model_version (${columns})
-      SELECT ${VERSION_ROW('m', 'v', '$2', `now() - ($2 - v) * interval '1 minute'`)} FROM model m, generate_series(1, $2) v WHERE m.tenant_id = $1 AND m.name = 'churn'`, [tenant, count]);
+      FROM tenant t, generate_series(1, CASE WHEN t.id = $1 THEN 3 ELSE ${MODELS_PER_TENANT} END) i`,
+    [small],
+  );
+  await db.query(
+    `INSERT INTO model_version (${columns}) SELECT ${VERSION_ROW('m', 'v', '5', `m.created_at + v * interval '1 hour'`)} FROM model m, generate_series(1, 5) v`,
+  );
+  for (const [tenant, count] of [
+    [big, MODEL_VERSIONS],
+    [small, BASELINE_VERSIONS],
+  ] as const) {
+    await db.query(
+      `INSERT INTO model (id, tenant_id, name, created_at) VALUES (gen_random_uuid(), $1, 'churn', now() - interval '60 days')`,
+      [tenant],
+    );
+    await db.query(
+      `INSERT INTO model_version (${columns})
+      SELECT ${VERSION_ROW('m', 'v', '$2', `now() - ($2 - v) * interval '1 minute'`)} FROM model m, generate_series(1, $2) v WHERE m.tenant_id = $1 AND m.name = 'churn'`,
+      [tenant, count],
+    );
   }
 }
 
 /** The shared part of both installations: tenants, pipelines, runs with their events, triggers, what the firing job delivered. */
-async function seedInstallation(db: SeedConnection, extraTenants: number, small: string | null, runs: number, smallRunsPerPipeline: number): Promise<void> {
+async function seedInstallation(
+  db: SeedConnection,
+  extraTenants: number,
+  small: string | null,
+  runs: number,
+  smallRunsPerPipeline: number,
+): Promise<void> {
   await seedTenants(db, extraTenants);
   await seedPipelines(db, small, PIPELINES_PER_TENANT);
   await seedStep('runs', () => seedRuns(db, runs, smallRunsPerPipeline));
@@ -152,10 +187,16 @@ async function seedInstallation(db: SeedConnection, extraTenants: number, small:
  * history listens to. Returns their ids.
  */
 async function addPending(db: DataSource, count: number, busy: string): Promise<string[]> {
-  const runs: Array<{ id: string }> = await db.query(`INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, created_at, started_at, ended_at)
+  const runs: Array<{ id: string }> = await db.query(
+    `INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, created_at, started_at, ended_at)
     SELECT gen_random_uuid(), p.tenant_id, p.id, p.name, 1, 'succeeded', 'schedule', '{}', e - interval '1 minute', e - interval '1 minute', e
-      FROM (SELECT *, now() - random() * interval '2 minutes' AS e FROM pipeline ORDER BY (tenant_id = $2 AND name = 'p1') DESC, random() LIMIT $1) p RETURNING id`, [count, busy]);
-  await db.query(`INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data, created_at) SELECT ${DRIFT_EVENT('r')} FROM run r WHERE r.id = ANY($1)`, [runs.map((r) => r.id)]);
+      FROM (SELECT *, now() - random() * interval '2 minutes' AS e FROM pipeline ORDER BY (tenant_id = $2 AND name = 'p1') DESC, random() LIMIT $1) p RETURNING id`,
+    [count, busy],
+  );
+  await db.query(
+    `INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data, created_at) SELECT ${DRIFT_EVENT('r')} FROM run r WHERE r.id = ANY($1)`,
+    [runs.map((r) => r.id)],
+  );
   return runs.map((r) => r.id);
 }
 
@@ -171,7 +212,11 @@ async function explain(db: DataSource, label: string, [sql, parameters]: [string
   console.log(`\n  EXPLAIN (ANALYZE, BUFFERS) ${label}\n${rows.map((r) => `    ${r['QUERY PLAN']}`).join('\n')}`);
 }
 
-interface Timing { label: string; ms: number[]; baseline: number[] }
+interface Timing {
+  label: string;
+  ms: number[];
+  baseline: number[];
+}
 
 /** `measure` and `baseline` alternately, once each to warm up, then `times` times each. */
 async function alternate(label: string, times: number, measure: () => Promise<unknown>, baseline: () => Promise<unknown>): Promise<Timing> {
@@ -190,7 +235,9 @@ function printTable(title: string, baselineName: string, timings: Timing[]): voi
   console.log(`  ${'operation'.padEnd(62)} ${'p50'.padStart(9)} ${'p95'.padStart(9)}   ${baselineName.padStart(13)}   ratio`);
   for (const t of timings) {
     const base = median(t.baseline);
-    console.log(`  ${t.label.padEnd(62)} ${median(t.ms).toFixed(2).padStart(6)} ms ${percentile(t.ms, 0.95).toFixed(2).padStart(6)} ms   ${base.toFixed(2).padStart(10)} ms   ${(median(t.ms) / base).toFixed(2).padStart(5)}`);
+    console.log(
+      `  ${t.label.padEnd(62)} ${median(t.ms).toFixed(2).padStart(6)} ms ${percentile(t.ms, 0.95).toFixed(2).padStart(6)} ms   ${base.toFixed(2).padStart(10)} ms   ${(median(t.ms) / base).toFixed(2).padStart(5)}`,
+    );
   }
 }
 
@@ -211,128 +258,210 @@ async function siblingDatabase(adminUrl: string, name: string): Promise<{ url: s
   };
 }
 
-await withBenchStack({}, async ({ baseUrl, databaseUrl, adminDatabaseUrl, call }) => {
-  const big = ((await call('GET', '/v1/me')) as { tenant: { id: string } }).tenant.id;
-  const signup = await fetch(`${baseUrl}/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenantName: 'small', email: 'small@example.test', password: 'benchmark password' }) });
-  const { token: smallToken, tenant: { id: small } } = (await signup.json()) as { token: string; tenant: { id: string } };
-  const asSmall = async (path: string) => {
-    const response = await fetch(baseUrl + path, { headers: { authorization: `Bearer ${smallToken}` } });
-    if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
-    return response.json();
-  };
-  const asBig = (path: string) => call('GET', path);
+await withBenchStack(
+  {},
+  async ({ baseUrl, databaseUrl, adminDatabaseUrl, call }) => {
+    const big = ((await call('GET', '/v1/me')) as { tenant: { id: string } }).tenant.id;
+    const signup = await fetch(`${baseUrl}/v1/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantName: 'small', email: 'small@example.test', password: 'benchmark password' }),
+    });
+    const {
+      token: smallToken,
+      tenant: { id: small },
+    } = (await signup.json()) as { token: string; tenant: { id: string } };
+    const asSmall = async (path: string) => {
+      const response = await fetch(baseUrl + path, { headers: { authorization: `Bearer ${smallToken}` } });
+      if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+      return response.json();
+    };
+    const asBig = (path: string) => call('GET', path);
 
-  const db = await createDataSource(databaseUrl, 2).initialize();
-  const tinyDatabase = await siblingDatabase(adminDatabaseUrl, 'bench_tiny');
-  const tiny = await createDataSource(tinyDatabase.url, 2).initialize();
-  try {
-    console.log(`\nSeeding ${RUNS.toLocaleString()} runs, ${(RUNS * EVENTS_PER_RUN).toLocaleString()} events over ${TENANTS} tenants, ${TRIGGERS_PER_TENANT * 2} triggers per tenant, `
-      + `${DELIVERIES.toLocaleString()} deliveries, ${MODELS_PER_TENANT} models per tenant and one with ${MODEL_VERSIONS.toLocaleString()} versions`);
-    const started = Date.now();
-    const seeding = db.createQueryRunner();
-    let hot: string;
-    let smallTrigger: string;
+    const db = await createDataSource(databaseUrl, 2).initialize();
+    const tinyDatabase = await siblingDatabase(adminDatabaseUrl, 'bench_tiny');
+    const tiny = await createDataSource(tinyDatabase.url, 2).initialize();
     try {
-      await seedInstallation(seeding, TENANTS - 1, small, RUNS, 100 / PIPELINES_PER_TENANT);
-      [{ id: hot }] = await seeding.query(`SELECT id FROM trigger WHERE tenant_id = $1 AND type = 'event' ORDER BY created_at LIMIT 1`, [big]);
-      [{ id: smallTrigger }] = await seeding.query(`SELECT id FROM trigger WHERE tenant_id = $1 AND type = 'event' ORDER BY created_at LIMIT 1`, [small]);
-      await seedStep('delivery history', () => seedDeliveryHistory(seeding, { trigger: hot, count: DELIVERIES / 2 }, { trigger: smallTrigger, count: BASELINE_DELIVERIES }, DELIVERIES / 2 - BASELINE_DELIVERIES));
-      await seedStep('models', () => seedModels(seeding, big, small));
-      await seedStep('vacuum analyze', () => seeding.query('VACUUM ANALYZE'));
-    } finally {
-      await seeding.release();
-    }
-    console.log(`  seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    const tinySeeding = tiny.createQueryRunner();
-    try {
-      await seedInstallation(tinySeeding, 1, null, TINY_RUNS, 0);
-      await tinySeeding.query('VACUUM ANALYZE');
-    } finally {
-      await tinySeeding.release();
-    }
-    const counts = (await db.query(`SELECT (SELECT count(*) FROM run) AS runs, (SELECT count(*) FROM run_event) AS events,
+      console.log(
+        `\nSeeding ${RUNS.toLocaleString()} runs, ${(RUNS * EVENTS_PER_RUN).toLocaleString()} events over ${TENANTS} tenants, ${TRIGGERS_PER_TENANT * 2} triggers per tenant, ` +
+          `${DELIVERIES.toLocaleString()} deliveries, ${MODELS_PER_TENANT} models per tenant and one with ${MODEL_VERSIONS.toLocaleString()} versions`,
+      );
+      const started = Date.now();
+      const seeding = db.createQueryRunner();
+      let hot: string;
+      let smallTrigger: string;
+      try {
+        await seedInstallation(seeding, TENANTS - 1, small, RUNS, 100 / PIPELINES_PER_TENANT);
+        [{ id: hot }] = await seeding.query(`SELECT id FROM trigger WHERE tenant_id = $1 AND type = 'event' ORDER BY created_at LIMIT 1`, [
+          big,
+        ]);
+        [{ id: smallTrigger }] = await seeding.query(
+          `SELECT id FROM trigger WHERE tenant_id = $1 AND type = 'event' ORDER BY created_at LIMIT 1`,
+          [small],
+        );
+        await seedStep('delivery history', () =>
+          seedDeliveryHistory(
+            seeding,
+            { trigger: hot, count: DELIVERIES / 2 },
+            { trigger: smallTrigger, count: BASELINE_DELIVERIES },
+            DELIVERIES / 2 - BASELINE_DELIVERIES,
+          ),
+        );
+        await seedStep('models', () => seedModels(seeding, big, small));
+        await seedStep('vacuum analyze', () => seeding.query('VACUUM ANALYZE'));
+      } finally {
+        await seeding.release();
+      }
+      console.log(`  seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      const tinySeeding = tiny.createQueryRunner();
+      try {
+        await seedInstallation(tinySeeding, 1, null, TINY_RUNS, 0);
+        await tinySeeding.query('VACUUM ANALYZE');
+      } finally {
+        await tinySeeding.release();
+      }
+      const counts = (
+        await db.query(`SELECT (SELECT count(*) FROM run) AS runs, (SELECT count(*) FROM run_event) AS events,
       (SELECT count(*) FROM run_event WHERE type = 'model.drift_detected') AS drift, (SELECT count(*) FROM run_event WHERE type = 'model.drift_detected' AND created_at >= now() - interval '10 minutes') AS recent_drift,
-      (SELECT count(*) FROM trigger) AS triggers, (SELECT count(*) FROM trigger_delivery) AS deliveries, (SELECT count(*) FROM model) AS models, (SELECT count(*) FROM model_version) AS versions`))[0];
-    console.log(`  big installation: ${Object.entries(counts).map(([k, v]) => `${Number(v).toLocaleString()} ${k.replace('_', ' ')}`).join(', ')}`);
+      (SELECT count(*) FROM trigger) AS triggers, (SELECT count(*) FROM trigger_delivery) AS deliveries, (SELECT count(*) FROM model) AS models, (SELECT count(*) FROM model_version) AS versions`)
+      )[0];
+      console.log(
+        `  big installation: ${Object.entries(counts)
+          .map(([k, v]) => `${Number(v).toLocaleString()} ${k.replace('_', ' ')}`)
+          .join(', ')}`,
+      );
 
-    // One firing pass's queries, directly through the repository, against the tiny installation's.
-    const bigRecorded = recording(db);
-    const [bigTriggers, tinyTriggers] = [new TriggersRepository(bigRecorded.db), new TriggersRepository(tiny)];
-    const passQueries: Array<[string, (r: TriggersRepository) => Promise<unknown[]>]> = [
-      ['pendingCompletions', (r) => r.pendingCompletions(LOOK_BACK, BATCH)],
-      ['pendingEvents', (r) => r.pendingEvents(LOOK_BACK, BATCH)],
-    ];
-    const pass: Timing[] = [];
-    const plans: Array<[string, [string, unknown[]]]> = [];
-    for (const [name, query] of passQueries) {
-      const found = [(await query(bigTriggers)).length, (await query(tinyTriggers)).length];
-      if (found.some(Boolean)) throw new Error(`${name}: ${found.join(' and ')} pending before the bench added any`);
-      pass.push(await alternate(`${name}, nothing pending`, ITERATIONS, () => query(bigTriggers), () => query(tinyTriggers)));
-      plans.push([`${name}, nothing pending`, bigRecorded.last()]);
+      // One firing pass's queries, directly through the repository, against the tiny installation's.
+      const bigRecorded = recording(db);
+      const [bigTriggers, tinyTriggers] = [new TriggersRepository(bigRecorded.db), new TriggersRepository(tiny)];
+      const passQueries: Array<[string, (r: TriggersRepository) => Promise<unknown[]>]> = [
+        ['pendingCompletions', (r) => r.pendingCompletions(LOOK_BACK, BATCH)],
+        ['pendingEvents', (r) => r.pendingEvents(LOOK_BACK, BATCH)],
+      ];
+      const pass: Timing[] = [];
+      const plans: Array<[string, [string, unknown[]]]> = [];
+      for (const [name, query] of passQueries) {
+        const found = [(await query(bigTriggers)).length, (await query(tinyTriggers)).length];
+        if (found.some(Boolean)) throw new Error(`${name}: ${found.join(' and ')} pending before the bench added any`);
+        pass.push(
+          await alternate(
+            `${name}, nothing pending`,
+            ITERATIONS,
+            () => query(bigTriggers),
+            () => query(tinyTriggers),
+          ),
+        );
+        plans.push([`${name}, nothing pending`, bigRecorded.last()]);
+      }
+      const [{ id: tinyTenant }] = await tiny.query(`SELECT id FROM tenant LIMIT 1`);
+      const [bigPending, tinyPending] = [await addPending(db, PENDING_RUNS, big), await addPending(tiny, PENDING_RUNS, tinyTenant)];
+      for (const [name, query] of passQueries) {
+        const found = [(await query(bigTriggers)).length, (await query(tinyTriggers)).length];
+        pass.push(
+          await alternate(
+            `${name}, ${found[0]} pending (a full batch)`,
+            ITERATIONS,
+            () => query(bigTriggers),
+            () => query(tinyTriggers),
+          ),
+        );
+        plans.push([`${name}, a batch pending`, bigRecorded.last()]);
+      }
+      for (const [label, plan] of plans.filter(([label]) => label.endsWith('a batch pending'))) await explain(db, label, plan);
+      await db.query('DELETE FROM run WHERE id = ANY($1)', [bigPending]);
+      await tiny.query('DELETE FROM run WHERE id = ANY($1)', [tinyPending]);
+
+      // The read API over HTTP, against the same request of the small tenant.
+      const deliveryCursor = async (trigger: string, depth: number) => {
+        const [row] = await db.query<Array<{ created_at: Date; delivery_id: string }>>(
+          `SELECT created_at, delivery_id FROM trigger_delivery WHERE trigger_id = $1 ORDER BY created_at DESC, delivery_id DESC OFFSET $2 LIMIT 1`,
+          [trigger, depth],
+        );
+        return { createdAt: row.created_at.toISOString(), id: row.delivery_id };
+      };
+      const versionCursor = async (tenant: string, depth: number) => {
+        const [row] = await db.query<Array<{ created_at: Date; id: string; model_id: string }>>(
+          `SELECT v.created_at, v.id, v.model_id FROM model_version v JOIN model m ON m.id = v.model_id WHERE m.tenant_id = $1 AND m.name = 'churn'
+        ORDER BY v.created_at DESC, v.id DESC OFFSET $2 LIMIT 1`,
+          [tenant, depth],
+        );
+        return { cursor: { createdAt: row.created_at.toISOString(), id: row.id }, model: row.model_id };
+      };
+      const deliveryDepth = Math.floor((DELIVERIES / 2) * 0.9);
+      const versionDepth = Math.floor(MODEL_VERSIONS * 0.9);
+      const deliveries = {
+        big: await deliveryCursor(hot!, deliveryDepth),
+        small: await deliveryCursor(smallTrigger!, BASELINE_DELIVERIES - 10),
+      };
+      const versions = { big: await versionCursor(big, versionDepth), small: await versionCursor(small, BASELINE_VERSIONS - 2) };
+      const cases: Array<{ label: string; path: (tenant: 'big' | 'small') => string }> = [
+        {
+          label: 'GET /v1/triggers/{id}/deliveries (first page of 50)',
+          path: (t) => `/v1/triggers/${t === 'big' ? hot : smallTrigger}/deliveries`,
+        },
+        {
+          label: `GET /v1/triggers/{id}/deliveries, cursor ${deliveryDepth.toLocaleString()} deep (90)`,
+          path: (t) => `/v1/triggers/${t === 'big' ? hot : smallTrigger}/deliveries?cursor=${encodeCursor(deliveries[t])}`,
+        },
+        { label: 'GET /v1/models/{name}/versions (first page of 50)', path: () => '/v1/models/churn/versions' },
+        {
+          label: `GET /v1/models/{name}/versions, cursor ${versionDepth.toLocaleString()} deep (8)`,
+          path: (t) => `/v1/models/churn/versions?cursor=${encodeCursor(versions[t].cursor)}`,
+        },
+        { label: `GET /v1/models/{name}/metrics?metric=accuracy (1,000 items)`, path: () => '/v1/models/churn/metrics?metric=accuracy' },
+        {
+          label: `GET /v1/models/{name}/metrics?metric=accuracy&limit=10`,
+          path: () => '/v1/models/churn/metrics?metric=accuracy&limit=10',
+        },
+        { label: 'GET /v1/models (first page of 50)', path: () => '/v1/models' },
+      ];
+      const reads: Timing[] = [];
+      for (const c of cases)
+        reads.push(
+          await alternate(
+            c.label,
+            REQUESTS,
+            () => asBig(c.path('big')),
+            () => asSmall(c.path('small')),
+          ),
+        );
+
+      printTable(
+        `One firing pass's queries through TriggersRepository, ${ITERATIONS} times each, alternating with the same on a tiny installation (1 tenant, ${TINY_RUNS} runs)`,
+        'tiny p50',
+        pass,
+      );
+      printTable(
+        `${REQUESTS} requests each over HTTP, alternating with the same request of a small tenant (${BASELINE_DELIVERIES} deliveries, ${BASELINE_VERSIONS} versions, 4 models)`,
+        'small p50',
+        reads,
+      );
+
+      for (const [label, plan] of plans.filter(([label]) => label.endsWith('nothing pending'))) await explain(db, label, plan);
+      const triggersRecorded = recording(db);
+      const triggers = new TriggersRepository(triggersRecorded.db);
+      await triggers.listDeliveries(hot!, 50, undefined, undefined);
+      await explain(db, 'deliveries, first page', triggersRecorded.last());
+      await triggers.listDeliveries(hot!, 50, deliveries.big, undefined);
+      await explain(db, 'deliveries, deep cursor', triggersRecorded.last());
+      const modelsRecorded = recording(db);
+      const models = new ModelsRepository(modelsRecorded.db);
+      await models.versions(big, versions.big.model, 50);
+      await explain(db, 'versions, first page', modelsRecorded.last());
+      await models.versions(big, versions.big.model, 50, versions.big.cursor);
+      await explain(db, 'versions, deep cursor', modelsRecorded.last());
+      await models.metricsHistory(big, versions.big.model, METRICS_MAX_VERSIONS + 1);
+      await explain(db, 'metrics history', modelsRecorded.last());
+      await models.list(big, 50);
+      await explain(db, 'models, first page', modelsRecorded.last());
+      await models.find(big, 'churn');
+      await explain(db, 'model by name (every model request starts with it)', modelsRecorded.last());
+    } finally {
+      await tiny.destroy();
+      await db.destroy();
+      await tinyDatabase.drop();
     }
-    const [{ id: tinyTenant }] = await tiny.query(`SELECT id FROM tenant LIMIT 1`);
-    const [bigPending, tinyPending] = [await addPending(db, PENDING_RUNS, big), await addPending(tiny, PENDING_RUNS, tinyTenant)];
-    for (const [name, query] of passQueries) {
-      const found = [(await query(bigTriggers)).length, (await query(tinyTriggers)).length];
-      pass.push(await alternate(`${name}, ${found[0]} pending (a full batch)`, ITERATIONS, () => query(bigTriggers), () => query(tinyTriggers)));
-      plans.push([`${name}, a batch pending`, bigRecorded.last()]);
-    }
-    for (const [label, plan] of plans.filter(([label]) => label.endsWith('a batch pending'))) await explain(db, label, plan);
-    await db.query('DELETE FROM run WHERE id = ANY($1)', [bigPending]);
-    await tiny.query('DELETE FROM run WHERE id = ANY($1)', [tinyPending]);
-
-    // The read API over HTTP, against the same request of the small tenant.
-    const deliveryCursor = async (trigger: string, depth: number) => {
-      const [row] = (await db.query(`SELECT created_at, delivery_id FROM trigger_delivery WHERE trigger_id = $1 ORDER BY created_at DESC, delivery_id DESC OFFSET $2 LIMIT 1`, [trigger, depth])) as Array<{ created_at: Date; delivery_id: string }>;
-      return { createdAt: row!.created_at.toISOString(), id: row!.delivery_id };
-    };
-    const versionCursor = async (tenant: string, depth: number) => {
-      const [row] = (await db.query(`SELECT v.created_at, v.id, v.model_id FROM model_version v JOIN model m ON m.id = v.model_id WHERE m.tenant_id = $1 AND m.name = 'churn'
-        ORDER BY v.created_at DESC, v.id DESC OFFSET $2 LIMIT 1`, [tenant, depth])) as Array<{ created_at: Date; id: string; model_id: string }>;
-      return { cursor: { createdAt: row!.created_at.toISOString(), id: row!.id }, model: row!.model_id };
-    };
-    const deliveryDepth = Math.floor(DELIVERIES / 2 * 0.9);
-    const versionDepth = Math.floor(MODEL_VERSIONS * 0.9);
-    const deliveries = { big: await deliveryCursor(hot!, deliveryDepth), small: await deliveryCursor(smallTrigger!, BASELINE_DELIVERIES - 10) };
-    const versions = { big: await versionCursor(big, versionDepth), small: await versionCursor(small, BASELINE_VERSIONS - 2) };
-    const cases: Array<{ label: string; path: (tenant: 'big' | 'small') => string }> = [
-      { label: 'GET /v1/triggers/{id}/deliveries (first page of 50)', path: (t) => `/v1/triggers/${t === 'big' ? hot : smallTrigger}/deliveries` },
-      { label: `GET /v1/triggers/{id}/deliveries, cursor ${deliveryDepth.toLocaleString()} deep (90)`, path: (t) => `/v1/triggers/${t === 'big' ? hot : smallTrigger}/deliveries?cursor=${encodeCursor(deliveries[t])}` },
-      { label: 'GET /v1/models/{name}/versions (first page of 50)', path: () => '/v1/models/churn/versions' },
-      { label: `GET /v1/models/{name}/versions, cursor ${versionDepth.toLocaleString()} deep (8)`, path: (t) => `/v1/models/churn/versions?cursor=${encodeCursor(versions[t].cursor)}` },
-      { label: `GET /v1/models/{name}/metrics?metric=accuracy (1,000 items)`, path: () => '/v1/models/churn/metrics?metric=accuracy' },
-      { label: `GET /v1/models/{name}/metrics?metric=accuracy&limit=10`, path: () => '/v1/models/churn/metrics?metric=accuracy&limit=10' },
-      { label: 'GET /v1/models (first page of 50)', path: () => '/v1/models' },
-    ];
-    const reads: Timing[] = [];
-    for (const c of cases) reads.push(await alternate(c.label, REQUESTS, () => asBig(c.path('big')), () => asSmall(c.path('small'))));
-
-    printTable(`One firing pass's queries through TriggersRepository, ${ITERATIONS} times each, alternating with the same on a tiny installation (1 tenant, ${TINY_RUNS} runs)`, 'tiny p50', pass);
-    printTable(`${REQUESTS} requests each over HTTP, alternating with the same request of a small tenant (${BASELINE_DELIVERIES} deliveries, ${BASELINE_VERSIONS} versions, 4 models)`, 'small p50', reads);
-
-    for (const [label, plan] of plans.filter(([label]) => label.endsWith('nothing pending'))) await explain(db, label, plan);
-    const triggersRecorded = recording(db);
-    const triggers = new TriggersRepository(triggersRecorded.db);
-    await triggers.listDeliveries(hot!, 50, undefined, undefined);
-    await explain(db, 'deliveries, first page', triggersRecorded.last());
-    await triggers.listDeliveries(hot!, 50, deliveries.big, undefined);
-    await explain(db, 'deliveries, deep cursor', triggersRecorded.last());
-    const modelsRecorded = recording(db);
-    const models = new ModelsRepository(modelsRecorded.db);
-    await models.versions(big, versions.big.model, 50);
-    await explain(db, 'versions, first page', modelsRecorded.last());
-    await models.versions(big, versions.big.model, 50, versions.big.cursor);
-    await explain(db, 'versions, deep cursor', modelsRecorded.last());
-    await models.metricsHistory(big, versions.big.model, METRICS_MAX_VERSIONS + 1);
-    await explain(db, 'metrics history', modelsRecorded.last());
-    await models.list(big, 50);
-    await explain(db, 'models, first page', modelsRecorded.last());
-    await models.find(big, 'churn');
-    await explain(db, 'model by name (every model request starts with it)', modelsRecorded.last());
-  } finally {
-    await tiny.destroy();
-    await db.destroy();
-    await tinyDatabase.drop();
-  }
-}, { TRIGGER_POLL_INTERVAL: '1d', ALERT_POLL_INTERVAL: '1d' });
+  },
+  { TRIGGER_POLL_INTERVAL: '1d', ALERT_POLL_INTERVAL: '1d' },
+);
 process.exit(0);

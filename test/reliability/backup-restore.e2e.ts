@@ -2,13 +2,26 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { api, getRun, newOneMachine, newTenant, oneMachinesPerTest, startUp, TERMINAL, waitForEnd, type OneMachine } from './one-machine.js';
+import {
+  api,
+  getRun,
+  newOneMachine,
+  newTenant,
+  oneMachinesPerTest,
+  startUp,
+  TERMINAL,
+  waitForEnd,
+  type OneMachine,
+} from './one-machine.js';
 
 function baton(args: string[], machine: OneMachine): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['bin/baton.js', ...args], { env: { ...process.env, ...machine.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/baton.js', ...args], {
+    env: { ...process.env, ...machine.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
 }
 
@@ -54,7 +67,9 @@ describe('baton backup and baton restore (issue 18)', () => {
     // Only into an empty home.
     const again = await baton(['restore', file], target);
     expect(again.code).toBe(1);
-    expect(again.output.trim()).toBe(`baton: BATON_HOME ${target.home} is not empty: restore into a new, empty folder (move this one aside first)`);
+    expect(again.output.trim()).toBe(
+      `baton: BATON_HOME ${target.home} is not empty: restore into a new, empty folder (move this one aside first)`,
+    );
 
     const restored = await startUp(target);
     started.push(restored);
@@ -64,13 +79,17 @@ describe('baton backup and baton restore (issue 18)', () => {
     expect(login.status).toBe(200);
     const runs = await Promise.all(before.map((id) => getRun(there, id)));
     expect(runs.filter((run) => run.httpStatus !== 200).map((run) => run.id)).toEqual([]);
-    for (const run of runs) expect(run.steps.map((step) => step.id), run.id).toEqual(['nap', 'hi']);
+    for (const run of runs)
+      expect(
+        run.steps.map((step) => step.id),
+        run.id,
+      ).toEqual(['nap', 'hi']);
     for (const run of endedBefore) expect(runs.find((r) => r.id === run.id)).toMatchObject({ status: run.status, steps: run.steps });
 
     // The restored installation runs pipelines.
     const fresh = await api(target.url, tenant.auth, 'POST', '/v1/pipelines/work/runs', {});
     expect(fresh.status).toBe(202);
     const [ended] = await waitForEnd(there, [(fresh.body as { id: string }).id], 60_000);
-    expect(ended!.status).toBe('succeeded');
+    expect(ended.status).toBe('succeeded');
   });
 });

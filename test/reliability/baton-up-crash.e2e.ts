@@ -1,7 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, inject, it } from 'vitest';
 import { isAlive } from '../support/processes.js';
-import { listRuns, newOneMachine, newTenant, serverPids, startRunWithKey, startUp, TERMINAL, waitForEnd, api, oneMachinesPerTest, type Tenant } from './one-machine.js';
+import {
+  listRuns,
+  newOneMachine,
+  newTenant,
+  serverPids,
+  startRunWithKey,
+  startUp,
+  TERMINAL,
+  waitForEnd,
+  api,
+  oneMachinesPerTest,
+  type Tenant,
+} from './one-machine.js';
 
 /** Waits until `check` holds, or fails with `what`. */
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -15,7 +27,14 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 async function runSucceeds(tenant: Tenant, key: string): Promise<void> {
   const id = await startRunWithKey(tenant, key, 60_000);
   const [run] = await waitForEnd(tenant, [id], 60_000);
-  expect(run).toMatchObject({ id, status: 'succeeded', steps: [{ id: 'nap', status: 'succeeded' }, { id: 'hi', status: 'succeeded' }] });
+  expect(run).toMatchObject({
+    id,
+    status: 'succeeded',
+    steps: [
+      { id: 'nap', status: 'succeeded' },
+      { id: 'hi', status: 'succeeded' },
+    ],
+  });
 }
 
 describe('baton up crashes (issue 18)', () => {
@@ -29,7 +48,11 @@ describe('baton up crashes (issue 18)', () => {
     const tenant = await newTenant(machine.url, 'crash');
 
     // A second `baton up` on the same home is refused in one line naming the first.
-    const second = spawnSync(process.execPath, ['bin/baton.js', 'up'], { env: { ...process.env, ...machine.env }, encoding: 'utf8', timeout: 60_000 });
+    const second = spawnSync(process.execPath, ['bin/baton.js', 'up'], {
+      env: { ...process.env, ...machine.env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(second.status).toBe(1);
     expect(second.stderr.trim()).toBe(`baton: another baton up (pid ${first.child.pid}) is running on BATON_HOME ${machine.home}`);
 
@@ -42,8 +65,10 @@ describe('baton up crashes (issue 18)', () => {
     let next = 0;
     const client = async () => {
       while (next < keys.length) {
-        const key = keys[next++]!;
-        const response = await api(machine.url, tenant.auth, 'POST', '/v1/pipelines/work/runs', {}, { 'idempotency-key': key }).catch(() => undefined);
+        const key = keys[next++];
+        const response = await api(machine.url, tenant.auth, 'POST', '/v1/pipelines/work/runs', {}, { 'idempotency-key': key }).catch(
+          () => undefined,
+        );
         if (response?.status === 202) acknowledged.set(key, (response.body as { id: string }).id);
       }
     };
@@ -87,19 +112,27 @@ describe('baton up crashes (issue 18)', () => {
 
     const temporal = serverPids(machine.home).temporal!;
     process.kill(temporal, 'SIGKILL');
-    await until('a new Temporal dev server', () => {
-      const now = serverPids(machine.home).temporal;
-      return now !== undefined && now !== temporal && isAlive(now);
-    }, 60_000);
+    await until(
+      'a new Temporal dev server',
+      () => {
+        const now = serverPids(machine.home).temporal;
+        return now !== undefined && now !== temporal && isAlive(now);
+      },
+      60_000,
+    );
     await runSucceeds(tenant, 'after-temporal');
     expect(up.output()).toContain('Temporal dev server exited unexpectedly; starting it again in 1000 ms');
 
     const postgres = serverPids(machine.home).postgres!;
     process.kill(postgres, 'SIGKILL');
-    await until('a new PostgreSQL', () => {
-      const now = serverPids(machine.home).postgres;
-      return now !== undefined && now !== postgres && isAlive(now);
-    }, 60_000).catch((error: Error) => Promise.reject(new Error(`${error.message}\n${up.output()}`)));
+    await until(
+      'a new PostgreSQL',
+      () => {
+        const now = serverPids(machine.home).postgres;
+        return now !== undefined && now !== postgres && isAlive(now);
+      },
+      60_000,
+    ).catch((error: Error) => Promise.reject(new Error(`${error.message}\n${up.output()}`)));
     await runSucceeds(tenant, 'after-postgres');
     expect(up.output()).toContain('Embedded PostgreSQL exited unexpectedly; starting it again in 1000 ms');
     expect(up.child.exitCode).toBeNull();

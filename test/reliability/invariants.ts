@@ -42,7 +42,15 @@ export async function checkInvariants(databaseUrl: string, temporalAddress: stri
   }
 }
 
-interface RunRow { id: string; tenantId: string; status: string; code: string | null; admission: string | null; parentRunId: string | null; ran: boolean }
+interface RunRow {
+  id: string;
+  tenantId: string;
+  status: string;
+  code: string | null;
+  admission: string | null;
+  parentRunId: string | null;
+  ran: boolean;
+}
 
 async function violationsNow(db: pg.Client, client: Client, { tenantIds, billing }: InvariantScope): Promise<string[]> {
   if (!tenantIds.length) return [];
@@ -57,7 +65,9 @@ async function violationsNow(db: pg.Client, client: Client, { tenantIds, billing
   // Every execution of Baton's run workflow of these tenants, by workflow id.
   const executions = new Map<string, Array<{ runId: string; status: string }>>();
   const tenants = tenantIds.map((id) => `'${id.replace(/'/g, '')}'`).join(', ');
-  for await (const workflow of client.workflow.list({ query: `WorkflowType = '${RUN_PIPELINE_WORKFLOW}' AND ${SEARCH_ATTRIBUTES.tenant} IN (${tenants})` })) {
+  for await (const workflow of client.workflow.list({
+    query: `WorkflowType = '${RUN_PIPELINE_WORKFLOW}' AND ${SEARCH_ATTRIBUTES.tenant} IN (${tenants})`,
+  })) {
     const list = executions.get(workflow.workflowId) ?? [];
     list.push({ runId: workflow.runId, status: workflow.status.name });
     executions.set(workflow.workflowId, list);
@@ -83,7 +93,8 @@ async function violationsNow(db: pg.Client, client: Client, { tenantIds, billing
     if (!terminal) violations.push(`run ${run.id} is still ${run.status}`);
     else if (found.some((w) => w.status === 'RUNNING')) violations.push(`run ${run.id} is ${run.status} but its workflow still runs`);
   }
-  for (const [workflowId] of executions) if (!known.has(workflowId)) violations.push(`workflow ${workflowId} (${RUN_PIPELINE_WORKFLOW}) has no run row`);
+  for (const [workflowId] of executions)
+    if (!known.has(workflowId)) violations.push(`workflow ${workflowId} (${RUN_PIPELINE_WORKFLOW}) has no run row`);
 
   const { rows: steps } = await db.query<{ runId: string; stepId: string; status: string; runStatus: string }>(
     `SELECT s.run_id AS "runId", s.step_id AS "stepId", s.status, r.status AS "runStatus"
@@ -104,11 +115,14 @@ async function violationsNow(db: pg.Client, client: Client, { tenantIds, billing
          FROM tenant t WHERE t.id = ANY($1::uuid[])`,
       [tenantIds, period.start.toISOString().slice(0, 10)],
     );
-    for (const u of usage) if (u.counted !== u.runs) violations.push(`tenant ${u.tenantId}: billing_usage counts ${u.counted} runs, the ledger has ${u.runs}`);
+    for (const u of usage)
+      if (u.counted !== u.runs) violations.push(`tenant ${u.tenantId}: billing_usage counts ${u.counted} runs, the ledger has ${u.runs}`);
   }
 
   // The lead's transactional outbox (run_dispatch); absent before its migration.
-  const { rows: [outbox] } = await db.query<{ table: string | null }>(`SELECT to_regclass('run_dispatch')::text AS table`);
+  const {
+    rows: [outbox],
+  } = await db.query<{ table: string | null }>(`SELECT to_regclass('run_dispatch')::text AS table`);
   if (outbox?.table) {
     const { rows: unsent } = await db.query<{ runId: string; status: string | null; age: number }>(
       `SELECT d.run_id AS "runId", r.status, extract(epoch FROM now() - d.created_at)::int AS age

@@ -34,7 +34,12 @@ describe('a run start whose reply the engine lost', () => {
   });
 
   const startOn = (url: string, key: string) =>
-    request(url).post(`/v1/pipelines/${pipeline}/runs`).set('authorization', `Bearer ${stack.tenant.apiKey}`).set('idempotency-key', key).timeout(30_000).send({});
+    request(url)
+      .post(`/v1/pipelines/${pipeline}/runs`)
+      .set('authorization', `Bearer ${stack.tenant.apiKey}`)
+      .set('idempotency-key', key)
+      .timeout(30_000)
+      .send({});
   /** Every execution of the run's workflow id, once visibility has caught up with a start just made. */
   const executionsOf = async (runId: string) => {
     await new Promise((r) => setTimeout(r, 2_000));
@@ -43,7 +48,10 @@ describe('a run start whose reply the engine lost', () => {
     return found;
   };
   const sentAgain = (runId: string) =>
-    until(async () => (await db.query('SELECT 1 FROM run_dispatch WHERE run_id = $1 AND sent_at IS NOT NULL', [runId])).rowCount === 1, 30_000);
+    until(
+      async () => (await db.query('SELECT 1 FROM run_dispatch WHERE run_id = $1 AND sent_at IS NOT NULL', [runId])).rowCount === 1,
+      30_000,
+    );
   let lateRun: string;
   const invariants = () => checkInvariants(inject('databaseUrl'), inject('temporalAddress'), { tenantIds: [stack.tenant.tenantId] });
 
@@ -51,23 +59,26 @@ describe('a run start whose reply the engine lost', () => {
     const response = await startOn(stack.baseUrl, `lost-${randomUUID()}`);
     expect(response.status, JSON.stringify(response.body)).toBe(503);
     expect(response.body).toMatchObject({ code: 'engine_unavailable' });
-    const { rows: [run] } = await db.query<{ id: string; status: string; code: string }>(
-      `SELECT id, status, error->>'code' AS code FROM run WHERE tenant_id = $1 AND pipeline_name = $2`, [stack.tenant.tenantId, pipeline],
+    const {
+      rows: [run],
+    } = await db.query<{ id: string; status: string; code: string }>(
+      `SELECT id, status, error->>'code' AS code FROM run WHERE tenant_id = $1 AND pipeline_name = $2`,
+      [stack.tenant.tenantId, pipeline],
     );
     expect(run).toMatchObject({ status: 'failed', code: 'start_failed' });
     // The engine did take it: the workflow waits for a worker of this queue.
-    expect((await temporal.workflow.getHandle(run!.id).describe()).status.name).toBe('RUNNING');
+    expect((await temporal.workflow.getHandle(run.id).describe()).status.name).toBe('RUNNING');
 
     const metricsPort = await freePort();
     const worker = spawnBaton('worker', { ...stack.env, WORKER_METRICS_PORT: String(metricsPort) });
     stack.processes.push(worker);
     await waitForHttp(`http://127.0.0.1:${metricsPort}/readyz`, 60_000, () => worker.child.exitCode === null);
-    const result = await temporal.workflow.getHandle(run!.id).result();
+    const result = await temporal.workflow.getHandle(run.id).result();
     // It found its run given up and ended at once, answering how the run ended.
     expect(result).toMatchObject({ status: 'failed', error: { code: 'start_failed' } });
-    const events = await allEvents(stack.tenant, run!.id);
+    const events = await allEvents(stack.tenant, run.id);
     expect(events.map((e) => e.type)).toEqual(['run.completed']);
-    expect((await waitForRun(stack.tenant, run!.id)).steps).toMatchObject([{ id: 'hi', status: 'skipped' }]);
+    expect((await waitForRun(stack.tenant, run.id)).steps).toMatchObject([{ id: 'hi', status: 'skipped' }]);
     expect(await invariants()).toEqual([]);
   });
 

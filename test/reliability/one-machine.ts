@@ -21,11 +21,26 @@ export async function newOneMachine(prefix: string, temporalCliPath: string): Pr
   chmodSync(root, 0o755);
   // Plans that let a burst in: the free plan's two concurrent runs would make the test about queueing.
   const plans = join(root, 'plans.json');
-  writeFileSync(plans, JSON.stringify({ defaultPlan: 'load', plans: { load: { title: 'Load', limits: { concurrentRuns: 200, requestsPerMinute: 6000, runsPerMonth: null, pipelines: null } } } }));
+  writeFileSync(
+    plans,
+    JSON.stringify({
+      defaultPlan: 'load',
+      plans: { load: { title: 'Load', limits: { concurrentRuns: 200, requestsPerMinute: 6000, runsPerMonth: null, pipelines: null } } },
+    }),
+  );
   const port = await freePort();
   const env = {
-    BATON_HOME: join(root, 'home'), PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()), TEMPORAL_DEV_PORT: String(await freePort()),
-    DATABASE_URL: '', TEMPORAL_ADDRESS: '', JWT_SECRET: '', WEBHOOK_SIGNING_KEY: '', SECRETS_MASTER_KEY: '', TEMPORAL_CLI_PATH: temporalCliPath, LOG_LEVEL: 'warn',
+    BATON_HOME: join(root, 'home'),
+    PORT: String(port),
+    EMBEDDED_PG_PORT: String(await freePort()),
+    TEMPORAL_DEV_PORT: String(await freePort()),
+    DATABASE_URL: '',
+    TEMPORAL_ADDRESS: '',
+    JWT_SECRET: '',
+    WEBHOOK_SIGNING_KEY: '',
+    SECRETS_MASTER_KEY: '',
+    TEMPORAL_CLI_PATH: temporalCliPath,
+    LOG_LEVEL: 'warn',
     BILLING_PLANS_FILE: plans,
   };
   return { root, home: env.BATON_HOME, url: `http://127.0.0.1:${port}`, env };
@@ -38,7 +53,7 @@ export async function startUp(machine: OneMachine, timeoutMs = 90_000): Promise<
     await waitForHttp(`${machine.url}/readyz`, timeoutMs, () => up.child.exitCode === null);
   } catch (error) {
     await up.stop('SIGKILL');
-    throw new Error(`${(error as Error).message}\n${up.output()}`);
+    throw new Error(`${(error as Error).message}\n${up.output()}`, { cause: error });
   }
   return up;
 }
@@ -79,21 +94,40 @@ export interface Tenant {
 
 /** A tenant with pipeline `work`: a short sleep, then an echo, so that runs are in flight when something dies. */
 export async function newTenant(url: string, name: string): Promise<Tenant> {
-  const signup = await api(url, '', 'POST', '/v1/signup', { tenantName: name, email: `${name}@example.test`, password: 'a long enough password' });
+  const signup = await api(url, '', 'POST', '/v1/signup', {
+    tenantName: name,
+    email: `${name}@example.test`,
+    password: 'a long enough password',
+  });
   expect(signup.status, JSON.stringify(signup.body)).toBe(201);
   const auth = `Bearer ${(signup.body as { token: string }).token}`;
   const pipeline = await api(url, auth, 'PUT', '/v1/pipelines/work', {
-    apiVersion: 'baton/v1', kind: 'Pipeline', name: 'work',
+    apiVersion: 'baton/v1',
+    kind: 'Pipeline',
+    name: 'work',
     steps: { nap: { uses: 'core/sleep@^1', with: { ms: 200 } }, hi: { uses: 'core/echo@^1', needs: ['nap'], with: { greeting: 'hello' } } },
   });
   expect(pipeline.status, JSON.stringify(pipeline.body)).toBe(201);
   return { url, auth };
 }
 
-export async function api(url: string, auth: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+export async function api(
+  url: string,
+  auth: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`${url}${path}`, {
-    method, headers: { ...(auth ? { authorization: auth } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000),
+    method,
+    headers: {
+      ...(auth ? { authorization: auth } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
@@ -156,7 +190,9 @@ export async function waitForEnd(tenant: Tenant, ids: string[], timeoutMs: numbe
     if (ended.size === ids.length || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 1_000));
   }
-  const pending = await Promise.all(ids.filter((id) => !ended.has(id)).map((id) => getRun(tenant, id).catch(() => ({ id, status: 'unreadable', steps: [] }))));
+  const pending = await Promise.all(
+    ids.filter((id) => !ended.has(id)).map((id) => getRun(tenant, id).catch(() => ({ id, status: 'unreadable', steps: [] }))),
+  );
   return [...ended.values(), ...pending];
 }
 

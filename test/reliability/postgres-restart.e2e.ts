@@ -1,5 +1,16 @@
 import { describe, expect, inject, it } from 'vitest';
-import { allEvents, newPipeline, newTenant, savePipeline, startRun, stepOf, uniqueName, waitForRun, type RunView, type TestTenant } from '../support/builders.js';
+import {
+  allEvents,
+  newPipeline,
+  newTenant,
+  savePipeline,
+  startRun,
+  stepOf,
+  uniqueName,
+  waitForRun,
+  type RunView,
+  type TestTenant,
+} from '../support/builders.js';
 import { controlStack, stackStatus } from '../support/restartable.js';
 import { checkInvariants } from './invariants.js';
 
@@ -8,12 +19,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Like waitForRun, but a request the API fails while it reconnects to PostgreSQL is asked again. */
 async function settle(tenant: TestTenant, id: string, timeoutMs = 120_000): Promise<RunView> {
   const deadline = Date.now() + timeoutMs;
-  let last = '';
   for (;;) {
     const response = await tenant.get(`/v1/runs/${id}`);
     if (response.status === 200 && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(response.body.status)) return response.body;
-    last = `${response.status} ${JSON.stringify(response.body)}`;
-    if (Date.now() > deadline) throw new Error(`run ${id} did not end in ${timeoutMs} ms: ${last}`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${id} did not end in ${timeoutMs} ms: ${response.status} ${JSON.stringify(response.body)}`);
     await sleep(250);
   }
 }
@@ -35,7 +45,7 @@ describe('PostgreSQL restart', () => {
     };
     await savePipeline(tenant, newPipeline(name, steps));
     const runs = await Promise.all(Array.from({ length: 3 }, () => startRun(tenant, name)));
-    await waitForRun(tenant, runs[0]!, (r) => stepOf(r, 'a').status === 'running', 30_000);
+    await waitForRun(tenant, runs[0], (r) => stepOf(r, 'a').status === 'running', 30_000);
 
     const before = await stackStatus(control);
     // Down across the end of step a, so its success must be recorded after the restart.
@@ -49,18 +59,24 @@ describe('PostgreSQL restart', () => {
     while (!after) {
       const response = await tenant.post(`/v1/pipelines/${name}/runs`, {});
       if (response.status === 202) after = response.body.id;
-      else if (Date.now() > deadline) throw new Error(`no run accepted within 60 s of PostgreSQL's start: ${response.status} ${JSON.stringify(response.body)}`);
+      else if (Date.now() > deadline)
+        throw new Error(`no run accepted within 60 s of PostgreSQL's start: ${response.status} ${JSON.stringify(response.body)}`);
       else await sleep(500);
     }
 
-    for (const id of [...runs, after!]) {
+    for (const id of [...runs, after]) {
       const run = await settle(tenant, id);
       expect(run.status, JSON.stringify(run)).toBe('succeeded');
       const events = await allEvents(tenant, id);
-      const count = (type: string, stepId?: string) => events.filter((e) => e.type === type && (stepId === undefined || e.stepId === stepId)).length;
+      const count = (type: string, stepId?: string) =>
+        events.filter((e) => e.type === type && (stepId === undefined || e.stepId === stepId)).length;
       expect(count('run.completed'), id).toBe(1);
       for (const step of Object.keys(steps)) {
-        expect({ step, succeeded: count('step.succeeded', step), started: count('step.started', step) > 0 }).toEqual({ step, succeeded: 1, started: true });
+        expect({ step, succeeded: count('step.succeeded', step), started: count('step.started', step) > 0 }).toEqual({
+          step,
+          succeeded: 1,
+          started: true,
+        });
       }
     }
     // The same API and worker processes as before: they reconnected, nothing restarted them.

@@ -6,7 +6,8 @@ import { newPipeline, newTenant, savePipeline, uniqueName, waitForRun, type Test
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from '../support/processes.js';
 import { checkInvariants } from './invariants.js';
 
-const invariantsOf = (tenant: TestTenant) => checkInvariants(inject('databaseUrl'), inject('temporalAddress'), { tenantIds: [tenant.tenantId] });
+const invariantsOf = (tenant: TestTenant) =>
+  checkInvariants(inject('databaseUrl'), inject('temporalAddress'), { tenantIds: [tenant.tenantId] });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -37,16 +38,26 @@ describe('run ledger: the API dies while it starts runs', () => {
     try {
       await waitForHttp(`${url}/readyz`, 60_000, () => process.child.exitCode === null && process.child.signalCode === null);
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n${process.output()}`);
+      throw new Error(`${(error as Error).message}\n${process.output()}`, { cause: error });
     }
     return { process, url };
   };
 
   const startOn = (url: string, key: string) =>
-    request(url).post(`/v1/pipelines/${pipeline}/runs`).set('authorization', `Bearer ${tenant.apiKey}`).set('idempotency-key', key).timeout(30_000).send({ inputs: {} });
+    request(url)
+      .post(`/v1/pipelines/${pipeline}/runs`)
+      .set('authorization', `Bearer ${tenant.apiKey}`)
+      .set('idempotency-key', key)
+      .timeout(30_000)
+      .send({ inputs: {} });
 
   const runsOf = async (tenantId: string) =>
-    (await db.query<{ id: string; status: string }>('SELECT id, status FROM run WHERE tenant_id = $1 AND pipeline_name = $2', [tenantId, pipeline])).rows;
+    (
+      await db.query<{ id: string; status: string }>('SELECT id, status FROM run WHERE tenant_id = $1 AND pipeline_name = $2', [
+        tenantId,
+        pipeline,
+      ])
+    ).rows;
 
   beforeAll(async () => {
     db = new pg.Client({ connectionString: inject('databaseUrl') });
@@ -88,13 +99,15 @@ describe('run ledger: the API dies while it starts runs', () => {
     // A comes back; every key is retried, on either API.
     const a2 = await spawnApi();
     for (let i = 0; i < attempts.length; i += 20) {
-      await Promise.all(attempts.slice(i, i + 20).map(async (attempt, j) => {
-        const response = await startOn((i + j) % 2 ? b.url : a2.url, attempt.key);
-        expect(response.status, JSON.stringify(response.body)).toBe(202);
-        // A key acknowledged before the crash answers the same run again.
-        if (attempt.runId) expect(response.body.id).toBe(attempt.runId);
-        attempt.runId = response.body.id;
-      }));
+      await Promise.all(
+        attempts.slice(i, i + 20).map(async (attempt, j) => {
+          const response = await startOn((i + j) % 2 ? b.url : a2.url, attempt.key);
+          expect(response.status, JSON.stringify(response.body)).toBe(202);
+          // A key acknowledged before the crash answers the same run again.
+          if (attempt.runId) expect(response.body.id).toBe(attempt.runId);
+          attempt.runId = response.body.id;
+        }),
+      );
     }
 
     const runs = await runsOf(tenant.tenantId);
@@ -121,9 +134,9 @@ describe('run ledger: the API dies while it starts runs', () => {
     const [run] = await runsOf(tenant.tenantId);
     expect(run, 'the run was recorded before the API died').toBeDefined();
     // The stack's API sends what the dead one left in the outbox.
-    expect((await waitForRun(tenant, run!.id, undefined, 60_000)).status).toBe('succeeded');
+    expect((await waitForRun(tenant, run.id, undefined, 60_000)).status).toBe('succeeded');
     const retried = await startOn(inject('baseUrl'), key).expect(202);
-    expect(retried.body).toMatchObject({ id: run!.id, status: 'queued' });
+    expect(retried.body).toMatchObject({ id: run.id, status: 'queued' });
     expect(retried.headers['idempotent-replayed']).toBe('true');
     expect(await runsOf(tenant.tenantId)).toHaveLength(1);
     expect(await invariantsOf(tenant)).toEqual([]);

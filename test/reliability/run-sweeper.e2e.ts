@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { allEvents, newPipeline, newTenant, savePipeline, startRun, temporalClient, uniqueName, until, waitForRun, type TestTenant } from '../support/builders.js';
+import {
+  allEvents,
+  newPipeline,
+  newTenant,
+  savePipeline,
+  startRun,
+  temporalClient,
+  uniqueName,
+  until,
+  waitForRun,
+  type TestTenant,
+} from '../support/builders.js';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from '../support/processes.js';
 import { checkInvariants } from './invariants.js';
 
@@ -16,7 +27,13 @@ describe('run sweeper', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    sweeper = spawnBaton('api', { ...inject('apiEnv'), PORT: String(port), LOG_LEVEL: 'warn', RUN_SWEEP_INTERVAL: '1s', RUN_SWEEP_GRACE: '2s' });
+    sweeper = spawnBaton('api', {
+      ...inject('apiEnv'),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      RUN_SWEEP_INTERVAL: '1s',
+      RUN_SWEEP_GRACE: '2s',
+    });
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, () => sweeper.child.exitCode === null);
     tenant = await newTenant();
     db = new pg.Client({ connectionString: inject('databaseUrl') });
@@ -31,7 +48,10 @@ describe('run sweeper', () => {
 
   it('ends a run whose workflow an operator terminated, with the reason in an event', async () => {
     const name = uniqueName('terminated');
-    await savePipeline(tenant, newPipeline(name, { nap: { uses: 'core/sleep@^1', with: { ms: 60_000 } }, after: { uses: 'core/echo@^1', needs: ['nap'] } }));
+    await savePipeline(
+      tenant,
+      newPipeline(name, { nap: { uses: 'core/sleep@^1', with: { ms: 60_000 } }, after: { uses: 'core/echo@^1', needs: ['nap'] } }),
+    );
     const id = await startRun(tenant, name);
     await waitForRun(tenant, id, (r) => r.steps.some((s) => s.status === 'running'), 30_000);
     // Terminated in Temporal (as `temporal workflow terminate` does): the workflow records nothing more.
@@ -55,7 +75,10 @@ describe('run sweeper', () => {
        SELECT $2, tenant_id, pipeline_id, pipeline_name, version, 'running', trigger, inputs, now() - interval '1 minute', now() - interval '1 minute', now() - interval '1 minute' FROM run WHERE id = $1`,
       [original.id, lost],
     );
-    await db.query(`INSERT INTO run_step (run_id, tenant_id, step_id, uses, status, attempt, position) SELECT $2, tenant_id, step_id, uses, 'queued', 0, position FROM run_step WHERE run_id = $1`, [original.id, lost]);
+    await db.query(
+      `INSERT INTO run_step (run_id, tenant_id, step_id, uses, status, attempt, position) SELECT $2, tenant_id, step_id, uses, 'queued', 0, position FROM run_step WHERE run_id = $1`,
+      [original.id, lost],
+    );
     await db.query(
       `INSERT INTO run_dispatch (run_id, tenant_id, input, created_at, sent_at, attempts) SELECT $2::uuid, tenant_id, jsonb_set(input::jsonb, '{runId}', to_jsonb($2::text))::json, now() - interval '1 minute', now() - interval '1 minute', 1 FROM run_dispatch WHERE run_id = $1`,
       [original.id, lost],
@@ -66,7 +89,9 @@ describe('run sweeper', () => {
     expect(run.status).toBe('succeeded');
     const events = await allEvents(tenant, lost);
     expect(events.find((e) => e.type === 'run.recovered')).toMatchObject({ reason: expect.stringContaining('not found') });
-    await until(async () => (await db.query('SELECT 1 FROM run_dispatch WHERE run_id = $1 AND sent_at IS NOT NULL', [lost])).rowCount === 1);
+    await until(
+      async () => (await db.query('SELECT 1 FROM run_dispatch WHERE run_id = $1 AND sent_at IS NOT NULL', [lost])).rowCount === 1,
+    );
   });
 
   it('leaves a child run alone while its parent runs, however long its start takes', async () => {

@@ -27,7 +27,13 @@ describe('Stripe webhook handler crash', () => {
     const customer = `cus_${randomUUID().replaceAll('-', '').slice(0, 14)}`;
     const subscription = `sub_${randomUUID().replaceAll('-', '').slice(0, 14)}`;
     const event = stripeEvent('checkout.session.completed', {
-      id: `cs_${randomUUID().replaceAll('-', '')}`, object: 'checkout.session', client_reference_id: tenant.tenantId, customer, subscription, metadata: { tenantId: tenant.tenantId, plan: 'team' }, mode: 'subscription',
+      id: `cs_${randomUUID().replaceAll('-', '')}`,
+      object: 'checkout.session',
+      client_reference_id: tenant.tenantId,
+      customer,
+      subscription,
+      metadata: { tenantId: tenant.tenantId, plan: 'team' },
+      mode: 'subscription',
     });
 
     const exited = new Promise((resolve) => faulty.process.child.once('exit', (_code, signal) => resolve(signal)));
@@ -44,7 +50,10 @@ describe('Stripe webhook handler crash', () => {
     await db.connect();
     try {
       expect((await db.query('SELECT id FROM billing_event WHERE id = $1', [event.id])).rowCount).toBe(1);
-      const { rows } = await db.query('SELECT a.stripe_customer_id AS customer, a.stripe_subscription_id AS subscription, t.plan FROM billing_account a JOIN tenant t ON t.id = a.tenant_id WHERE a.tenant_id = $1', [tenant.tenantId]);
+      const { rows } = await db.query(
+        'SELECT a.stripe_customer_id AS customer, a.stripe_subscription_id AS subscription, t.plan FROM billing_account a JOIN tenant t ON t.id = a.tenant_id WHERE a.tenant_id = $1',
+        [tenant.tenantId],
+      );
       expect(rows).toEqual([{ customer, subscription, plan: 'team' }]);
     } finally {
       await db.end();

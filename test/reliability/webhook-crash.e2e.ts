@@ -37,8 +37,17 @@ describe('webhook handler crash', () => {
   it('starts exactly one run for a delivery whose first attempt killed the API before its 2xx', async () => {
     const tenant = await newTenant();
     const pipeline = uniqueName('hooked');
-    await savePipeline(tenant, newPipeline(pipeline, { hello: { uses: 'core/echo@^1', with: { order: '${{ inputs.orderId }}' } } }, { inputs: { orderId: { type: 'integer' } }, required: ['orderId'] }));
-    const { body: trigger } = await tenant.post('/v1/triggers', { type: 'webhook', pipeline, inputs: '{ "orderId": body.order.id }' }).expect(201);
+    await savePipeline(
+      tenant,
+      newPipeline(
+        pipeline,
+        { hello: { uses: 'core/echo@^1', with: { order: '${{ inputs.orderId }}' } } },
+        { inputs: { orderId: { type: 'integer' } }, required: ['orderId'] },
+      ),
+    );
+    const { body: trigger } = await tenant
+      .post('/v1/triggers', { type: 'webhook', pipeline, inputs: '{ "orderId": body.order.id }' })
+      .expect(201);
 
     const port = String(await freePort());
     const env = { ...inject('apiEnv'), PORT: port, NODE_ENV: 'test' };
@@ -47,8 +56,15 @@ describe('webhook handler crash', () => {
     const deliver = () => {
       const timestamp = Math.floor(Date.now() / 1000);
       return fetch(`http://127.0.0.1:${port}${new URL(trigger.url).pathname}`, {
-        method: 'POST', body: raw, signal: AbortSignal.timeout(30_000),
-        headers: { 'content-type': 'application/json', 'x-baton-delivery': delivery, 'x-baton-timestamp': String(timestamp), 'x-baton-signature': signDelivery(trigger.secret, timestamp, delivery, raw) },
+        method: 'POST',
+        body: raw,
+        signal: AbortSignal.timeout(30_000),
+        headers: {
+          'content-type': 'application/json',
+          'x-baton-delivery': delivery,
+          'x-baton-timestamp': String(timestamp),
+          'x-baton-signature': signDelivery(trigger.secret, timestamp, delivery, raw),
+        },
       });
     };
 
@@ -66,7 +82,9 @@ describe('webhook handler crash', () => {
     await db.connect();
     let runIds: string[];
     try {
-      runIds = (await db.query<{ id: string }>('SELECT id FROM run WHERE tenant_id = $1 AND pipeline_name = $2', [tenant.tenantId, pipeline])).rows.map((r) => r.id);
+      runIds = (
+        await db.query<{ id: string }>('SELECT id FROM run WHERE tenant_id = $1 AND pipeline_name = $2', [tenant.tenantId, pipeline])
+      ).rows.map((r) => r.id);
     } finally {
       await db.end();
     }

@@ -16,10 +16,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 describe('worker and API drain', () => {
   const stack = ownQueueStack('drain', { worker: false, env: { LOG_LEVEL: 'info', WORKER_DRAIN_TIMEOUT: '30s' } });
-  const exitOf = (p: BatonProcess) => new Promise<{ code: number | null; at: number }>((resolve) => {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve({ code: p.child.exitCode, at: Date.now() });
-    p.child.once('exit', (code) => resolve({ code, at: Date.now() }));
-  });
+  const exitOf = (p: BatonProcess) =>
+    new Promise<{ code: number | null; at: number }>((resolve) => {
+      if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve({ code: p.child.exitCode, at: Date.now() });
+      p.child.once('exit', (code) => resolve({ code, at: Date.now() }));
+    });
   const startWorker = async () => {
     const metricsPort = await freePort();
     const worker = spawnBaton('worker', { ...stack.env, WORKER_METRICS_PORT: String(metricsPort) });
@@ -31,11 +32,17 @@ describe('worker and API drain', () => {
   /** Starts nap (`ms`) → after, on this test's queue, and waits until nap runs. */
   async function napping(ms: number) {
     const name = uniqueName('drain');
-    await savePipeline(stack.tenant, newPipeline(name, {
-      nap: { uses: 'core/sleep@^1', with: { ms } },
-      after: { uses: 'core/echo@^1', needs: ['nap'], with: { done: true } },
-    }));
-    const started = await request(stack.baseUrl).post(`/v1/pipelines/${name}/runs`).set('authorization', `Bearer ${stack.tenant.apiKey}`).send({});
+    await savePipeline(
+      stack.tenant,
+      newPipeline(name, {
+        nap: { uses: 'core/sleep@^1', with: { ms } },
+        after: { uses: 'core/echo@^1', needs: ['nap'], with: { done: true } },
+      }),
+    );
+    const started = await request(stack.baseUrl)
+      .post(`/v1/pipelines/${name}/runs`)
+      .set('authorization', `Bearer ${stack.tenant.apiKey}`)
+      .send({});
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     const id: string = started.body.id;
     const running = await waitForRun(stack.tenant, id, (r) => stepOf(r, 'nap').status === 'running', 30_000);
@@ -47,7 +54,7 @@ describe('worker and API drain', () => {
     // Longer than the step's heartbeat timeout and than the 10 s grace the worker used to have:
     // the draining worker keeps heartbeating, and nothing cancels the step.
     const { id } = await napping(12_000);
-    stepRunnerPids(first.child.pid!).forEach((pid) => stack.strayRunners.add(pid));
+    stepRunnerPids(first.child.pid).forEach((pid) => stack.strayRunners.add(pid));
     const exit = exitOf(first);
     const signalledAt = Date.now();
     first.child.kill('SIGTERM');
@@ -70,7 +77,10 @@ describe('worker and API drain', () => {
       throw error;
     });
     expect(run.status, JSON.stringify(run)).toBe('succeeded');
-    expect(run.steps.map((s) => [s.id, s.status, s.attempt])).toEqual([['nap', 'succeeded', 1], ['after', 'succeeded', 1]]);
+    expect(run.steps.map((s) => [s.id, s.status, s.attempt])).toEqual([
+      ['nap', 'succeeded', 1],
+      ['after', 'succeeded', 1],
+    ]);
     const nap = stepOf(run, 'nap');
     // The worker waited for the step: it ended after the step did, well after the signal.
     expect(at).toBeGreaterThanOrEqual(new Date(nap.endedAt!).getTime());
@@ -85,8 +95,8 @@ describe('worker and API drain', () => {
     await startWorker();
     const { id } = await napping(4_000);
     const alive = stack.processes.slice(1).filter((p) => p.child.exitCode === null && p.child.signalCode === null);
-    const holder = alive.find((p) => stepRunnerPids(p.child.pid!).length > 0) ?? alive[0]!;
-    stepRunnerPids(holder.child.pid!).forEach((pid) => stack.strayRunners.add(pid));
+    const holder = alive.find((p) => stepRunnerPids(p.child.pid).length > 0) ?? alive[0];
+    stepRunnerPids(holder.child.pid).forEach((pid) => stack.strayRunners.add(pid));
     expect(await holder.stop('SIGKILL')).toBeNull();
     if (alive.length < 2) await startWorker();
 
@@ -95,7 +105,10 @@ describe('worker and API drain', () => {
       throw error;
     });
     expect(run.status, JSON.stringify(run)).toBe('succeeded');
-    expect(run.steps.map((s) => [s.id, s.status, s.attempt])).toEqual([['nap', 'succeeded', 2], ['after', 'succeeded', 1]]);
+    expect(run.steps.map((s) => [s.id, s.status, s.attempt])).toEqual([
+      ['nap', 'succeeded', 2],
+      ['after', 'succeeded', 1],
+    ]);
     const events = await allEvents(stack.tenant, id);
     expect(events.filter((e) => e.type === 'step.started' && e.stepId === 'nap').map((e) => e.attempt)).toEqual([1, 2]);
     expect(events.filter((e) => e.type === 'step.succeeded' && e.stepId === 'nap')).toHaveLength(1);
@@ -103,8 +116,16 @@ describe('worker and API drain', () => {
 
   it('drains the worker of `baton up` before the rest stops, answering /readyz 503 meanwhile', { timeout: 180_000 }, async () => {
     const upEnv = {
-      BATON_HOME: join(stack.home, 'up'), PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), TEMPORAL_DEV_PORT: String(await freePort()),
-      DATABASE_URL: '', TEMPORAL_ADDRESS: '', JWT_SECRET: '', WEBHOOK_SIGNING_KEY: '', TEMPORAL_CLI_PATH: inject('temporalCliPath'), LOG_LEVEL: 'warn',
+      BATON_HOME: join(stack.home, 'up'),
+      PORT: String(await freePort()),
+      EMBEDDED_PG_PORT: String(await freePort()),
+      TEMPORAL_DEV_PORT: String(await freePort()),
+      DATABASE_URL: '',
+      TEMPORAL_ADDRESS: '',
+      JWT_SECRET: '',
+      WEBHOOK_SIGNING_KEY: '',
+      TEMPORAL_CLI_PATH: inject('temporalCliPath'),
+      LOG_LEVEL: 'warn',
     };
     const url = `http://127.0.0.1:${upEnv.PORT}`;
     const start = async () => {
@@ -116,15 +137,29 @@ describe('worker and API drain', () => {
       return up;
     };
     const first = await start();
-    const signup = await request(url).post('/v1/signup').send({ tenantName: 'drain', email: 'drain@example.test', password: 'a long enough password' }).expect(201);
+    const signup = await request(url)
+      .post('/v1/signup')
+      .send({ tenantName: 'drain', email: 'drain@example.test', password: 'a long enough password' })
+      .expect(201);
     const auth = `Bearer ${signup.body.token}`;
-    await request(url).put('/v1/pipelines/nap').set('authorization', auth)
-      .send(newPipeline('nap', { nap: { uses: 'core/sleep@^1', with: { ms: 6_000 } }, after: { uses: 'core/echo@^1', needs: ['nap'], with: { done: true } } }))
+    await request(url)
+      .put('/v1/pipelines/nap')
+      .set('authorization', auth)
+      .send(
+        newPipeline('nap', {
+          nap: { uses: 'core/sleep@^1', with: { ms: 6_000 } },
+          after: { uses: 'core/echo@^1', needs: ['nap'], with: { done: true } },
+        }),
+      )
       .expect(201);
     const id: string = (await request(url).post('/v1/pipelines/nap/runs').set('authorization', auth).send({}).expect(202)).body.id;
-    const runOf = async () => (await request(url).get(`/v1/runs/${id}`).set('authorization', auth).expect(200)).body as { status: string; steps: Array<{ id: string; status: string; attempt: number }> };
-    for (let i = 0; i < 150 && (await runOf()).steps[0]!.status !== 'running'; i++) await sleep(200);
-    stepRunnerPids(first.child.pid!).forEach((pid) => stack.strayRunners.add(pid));
+    const runOf = async () =>
+      (await request(url).get(`/v1/runs/${id}`).set('authorization', auth).expect(200)).body as {
+        status: string;
+        steps: Array<{ id: string; status: string; attempt: number }>;
+      };
+    for (let i = 0; i < 150 && (await runOf()).steps[0].status !== 'running'; i++) await sleep(200);
+    stepRunnerPids(first.child.pid).forEach((pid) => stack.strayRunners.add(pid));
 
     const exit = exitOf(first);
     const signalledAt = Date.now();
@@ -145,7 +180,10 @@ describe('worker and API drain', () => {
       run = await runOf();
     }
     expect(run.status).toBe('succeeded');
-    expect(run.steps.map((s) => [s.id, s.status, s.attempt])).toEqual([['nap', 'succeeded', 1], ['after', 'succeeded', 1]]);
+    expect(run.steps.map((s) => [s.id, s.status, s.attempt])).toEqual([
+      ['nap', 'succeeded', 1],
+      ['after', 'succeeded', 1],
+    ]);
     // Not SIGKILL: its embedded PostgreSQL and Temporal would outlive it.
     expect(await second.stop('SIGTERM')).toBe(0);
   });
@@ -161,13 +199,22 @@ describe('worker and API drain', () => {
     const name = uniqueName('in-flight');
     const body = Buffer.from(JSON.stringify(newPipeline(name, { hello: { uses: 'core/echo@^1', with: { note: 'x'.repeat(20_000) } } })));
     const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpRequest(`${url}/v1/pipelines/${name}`, {
-        method: 'PUT', headers: { authorization: `Bearer ${stack.tenant.apiKey}`, 'content-type': 'application/json', 'content-length': String(body.length) },
-      }, (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
-      });
+      const req = httpRequest(
+        `${url}/v1/pipelines/${name}`,
+        {
+          method: 'PUT',
+          headers: {
+            authorization: `Bearer ${stack.tenant.apiKey}`,
+            'content-type': 'application/json',
+            'content-length': String(body.length),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        },
+      );
       req.on('error', reject);
       req.write(body.subarray(0, 1_000));
       setTimeout(() => req.end(body.subarray(1_000)), 4_000);

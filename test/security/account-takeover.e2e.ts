@@ -24,8 +24,13 @@ describe('account takeover by e-mail', () => {
     await mailbox.start();
     const port = await freePort();
     mailing = spawnBaton('api', {
-      ...inject('apiEnv'), PORT: String(port), PUBLIC_URL, SMTP_URL: mailbox.url, MAIL_FROM: 'Baton <no-reply@baton.example.test>',
-      MAIL_POLL_INTERVAL: '200ms', MAIL_RETRY_BASE: '200ms',
+      ...inject('apiEnv'),
+      PORT: String(port),
+      PUBLIC_URL,
+      SMTP_URL: mailbox.url,
+      MAIL_FROM: 'Baton <no-reply@baton.example.test>',
+      MAIL_POLL_INTERVAL: '200ms',
+      MAIL_RETRY_BASE: '200ms',
     });
     baseUrl = `http://127.0.0.1:${port}`;
     try {
@@ -44,7 +49,10 @@ describe('account takeover by e-mail', () => {
   async function verifiedTenant(): Promise<TestTenant> {
     const tenant = await newTenant(baseUrl);
     const mail = await mailbox.waitFor(tenant.email, /Confirm your e-mail/);
-    await call().post('/v1/account/verify').send({ token: tokenOf(mail.link) }).expect(200);
+    await call()
+      .post('/v1/account/verify')
+      .send({ token: tokenOf(mail.link) })
+      .expect(200);
     return tenant;
   }
 
@@ -52,14 +60,20 @@ describe('account takeover by e-mail', () => {
     const victim = await verifiedTenant();
     const cto = `cto-${randomUUID().slice(0, 8)}@victim.example`;
     // The attacker signs up with the CTO's address before the CTO does; the link goes to the CTO's mailbox.
-    const squat = await call().post('/v1/signup').send({ tenantName: 'Totally the CTO', email: cto, password: 'attacker password' }).expect(201);
+    const squat = await call()
+      .post('/v1/signup')
+      .send({ tenantName: 'Totally the CTO', email: cto, password: 'attacker password' })
+      .expect(201);
     expect(squat.body.user).toMatchObject({ email: cto, emailVerified: false });
     const squatterSession = squat.body.token as string;
     const unopenedVerification = await mailbox.waitFor(cto, /Confirm your e-mail/);
 
     // The victim invites the CTO: an invitation, never a membership, the same answer as for any address.
     const invited = await call().post('/v1/members').set(bearer(victim.token)).send({ email: cto, role: 'admin' }).expect(201);
-    expect(invited.body).toEqual({ invitation: expect.objectContaining({ email: cto, role: 'admin' }), token: expect.stringMatching(/^bi_/) });
+    expect(invited.body).toEqual({
+      invitation: expect.objectContaining({ email: cto, role: 'admin' }),
+      token: expect.stringMatching(/^bi_/),
+    });
     expect(invited.body.member).toBeUndefined();
     const members = await call().get('/v1/members').set(bearer(victim.token)).expect(200);
     expect(members.body.items.map((m: { email: string }) => m.email)).toEqual([victim.email]);
@@ -89,17 +103,28 @@ describe('account takeover by e-mail', () => {
     await call().post('/v1/account/password-reset').send({ email: cto }).expect(202);
     const reset = await mailbox.waitFor(cto, /Reset your Baton password/);
     expect(reset.link.startsWith(`${PUBLIC_URL}/account/reset-password#token=br_`)).toBe(true);
-    await call().post('/v1/account/password-reset/confirm').send({ token: tokenOf(reset.link), password: 'the real cto password' }).expect(204);
+    await call()
+      .post('/v1/account/password-reset/confirm')
+      .send({ token: tokenOf(reset.link), password: 'the real cto password' })
+      .expect(204);
     await call().get('/v1/me').set(bearer(squatterSession)).expect(401);
     await call().post('/v1/auth/login').send({ email: cto, password: 'attacker password' }).expect(401);
     const ctoSession = (await call().post('/v1/auth/login').send({ email: cto, password: 'the real cto password' }).expect(200)).body.token;
     expect((await call().get('/v1/me').set(bearer(ctoSession)).expect(200)).body.user.emailVerified).toBe(true);
     const joined = await call().post('/v1/invitations/accept').set(bearer(ctoSession)).send({ token }).expect(200);
     expect(joined.body).toEqual({ tenantId: victim.tenantId, role: 'admin' });
-    const inVictim = (await call().post('/v1/auth/login').send({ email: cto, password: 'the real cto password', tenant: victim.tenantId }).expect(200)).body.token;
-    expect((await call().get('/v1/me').set(bearer(inVictim)).expect(200)).body).toMatchObject({ role: 'admin', tenant: { id: victim.tenantId } });
+    const inVictim = (
+      await call().post('/v1/auth/login').send({ email: cto, password: 'the real cto password', tenant: victim.tenantId }).expect(200)
+    ).body.token;
+    expect((await call().get('/v1/me').set(bearer(inVictim)).expect(200)).body).toMatchObject({
+      role: 'admin',
+      tenant: { id: victim.tenantId },
+    });
     // The verification link the squatter never saw is still good for nothing but the address.
-    await call().post('/v1/account/verify').send({ token: tokenOf(unopenedVerification.link) }).expect(200);
+    await call()
+      .post('/v1/account/verify')
+      .send({ token: tokenOf(unopenedVerification.link) })
+      .expect(200);
   });
 
   it('mails verification, invitation and reset links under PUBLIC_URL that work once', async () => {
@@ -109,14 +134,23 @@ describe('account takeover by e-mail', () => {
     expect(verification.from).toContain('no-reply@baton.example.test');
     expect(verification.link).toMatch(new RegExp(`^${PUBLIC_URL}/account/verify#token=bv_[A-Za-z0-9_-]{43}$`));
     // The link opens the API's page (PUBLIC_URL is this API, behind its public name), which posts the fragment's token.
-    const page = await call().get(new URL(verification.link).pathname).expect(200).expect('content-type', /text\/html/);
+    const page = await call()
+      .get(new URL(verification.link).pathname)
+      .expect(200)
+      .expect('content-type', /text\/html/);
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
     expect(page.text).toContain("post('/v1/account/verify', { token })");
     // Unverified, the account works in its own tenant at once.
     expect((await call().get('/v1/me').set(bearer(signup.body.token)).expect(200)).body.user.emailVerified).toBe(false);
-    const verified = await call().post('/v1/account/verify').send({ token: tokenOf(verification.link) }).expect(200);
+    const verified = await call()
+      .post('/v1/account/verify')
+      .send({ token: tokenOf(verification.link) })
+      .expect(200);
     expect(verified.body.user).toMatchObject({ email, emailVerified: true });
-    const again = await call().post('/v1/account/verify').send({ token: tokenOf(verification.link) }).expect(404);
+    const again = await call()
+      .post('/v1/account/verify')
+      .send({ token: tokenOf(verification.link) })
+      .expect(404);
     expect(again.body).toMatchObject({ code: 'token_invalid', errors: [{ path: 'token' }] });
     // Verified accounts get no more links.
     await call().post('/v1/account/verify/resend').send({ email }).expect(202);
@@ -126,13 +160,28 @@ describe('account takeover by e-mail', () => {
     const invited = await call().post('/v1/members').set(bearer(signup.body.token)).send({ email: newcomer, role: 'operator' }).expect(201);
     const invitation = await mailbox.waitFor(newcomer, /invited to "Mailed"/);
     expect(invitation.link).toBe(`${PUBLIC_URL}/invitations/accept#token=${invited.body.token}`);
-    await call().get(new URL(invitation.link).pathname).expect(200).expect('content-type', /text\/html/);
-    const noPassword = await call().post('/v1/invitations/accept').send({ token: tokenOf(invitation.link) }).expect(400);
+    await call()
+      .get(new URL(invitation.link).pathname)
+      .expect(200)
+      .expect('content-type', /text\/html/);
+    const noPassword = await call()
+      .post('/v1/invitations/accept')
+      .send({ token: tokenOf(invitation.link) })
+      .expect(400);
     expect(noPassword.body).toMatchObject({ code: 'password_required', errors: [{ path: 'password' }] });
-    const accepted = await call().post('/v1/invitations/accept').send({ token: tokenOf(invitation.link), password: 'newcomer password' }).expect(200);
+    const accepted = await call()
+      .post('/v1/invitations/accept')
+      .send({ token: tokenOf(invitation.link), password: 'newcomer password' })
+      .expect(200);
     expect(accepted.body).toMatchObject({ tenantId: signup.body.tenant.id, role: 'operator', token: expect.any(String) });
-    expect((await call().get('/v1/me').set(bearer(accepted.body.token)).expect(200)).body).toMatchObject({ role: 'operator', user: { emailVerified: true } });
-    await call().post('/v1/invitations/accept').send({ token: tokenOf(invitation.link), password: 'newcomer password' }).expect(404);
+    expect((await call().get('/v1/me').set(bearer(accepted.body.token)).expect(200)).body).toMatchObject({
+      role: 'operator',
+      user: { emailVerified: true },
+    });
+    await call()
+      .post('/v1/invitations/accept')
+      .send({ token: tokenOf(invitation.link), password: 'newcomer password' })
+      .expect(404);
 
     // Reset: the same answer for an unknown address, one mail only for the known one.
     const nobody = `nobody-${randomUUID()}@example.test`;
@@ -140,11 +189,21 @@ describe('account takeover by e-mail', () => {
     const unknown = await call().post('/v1/account/password-reset').send({ email: nobody });
     expect([known.status, known.text]).toEqual([202, '']);
     expect([unknown.status, unknown.text]).toEqual([known.status, known.text]);
-    const apiKey = (await call().post('/v1/api-keys').set(bearer(signup.body.token)).send({ name: 'kept', role: 'viewer' }).expect(201)).body.key;
+    const apiKey = (await call().post('/v1/api-keys').set(bearer(signup.body.token)).send({ name: 'kept', role: 'viewer' }).expect(201))
+      .body.key;
     const reset = await mailbox.waitFor(newcomer, /Reset your Baton password/);
-    await call().get(new URL(reset.link).pathname).expect(200).expect('content-type', /text\/html/);
-    await call().post('/v1/account/password-reset/confirm').send({ token: tokenOf(reset.link), password: 'newcomer new password' }).expect(204);
-    await call().post('/v1/account/password-reset/confirm').send({ token: tokenOf(reset.link), password: 'yet another password' }).expect(404);
+    await call()
+      .get(new URL(reset.link).pathname)
+      .expect(200)
+      .expect('content-type', /text\/html/);
+    await call()
+      .post('/v1/account/password-reset/confirm')
+      .send({ token: tokenOf(reset.link), password: 'newcomer new password' })
+      .expect(204);
+    await call()
+      .post('/v1/account/password-reset/confirm')
+      .send({ token: tokenOf(reset.link), password: 'yet another password' })
+      .expect(404);
     // Sessions issued before the reset stop working; API keys are untouched; the new password works.
     await call().get('/v1/me').set(bearer(accepted.body.token)).expect(401);
     await call().get('/v1/me').set(bearer(apiKey)).expect(200);
@@ -156,10 +215,22 @@ describe('account takeover by e-mail', () => {
   it('changes a password signed in: other sessions end, the returned one works', async () => {
     const tenant = await newTenant(baseUrl);
     const other = (await call().post('/v1/auth/login').send({ email: tenant.email, password: tenant.password }).expect(200)).body.token;
-    const wrong = await call().post('/v1/account/password').set(bearer(tenant.token)).send({ currentPassword: 'not it at all', newPassword: 'a changed password' }).expect(401);
+    const wrong = await call()
+      .post('/v1/account/password')
+      .set(bearer(tenant.token))
+      .send({ currentPassword: 'not it at all', newPassword: 'a changed password' })
+      .expect(401);
     expect(wrong.body.errors).toEqual([{ path: 'currentPassword', message: expect.any(String) }]);
-    await call().post('/v1/account/password').set(bearer(tenant.apiKey)).send({ currentPassword: tenant.password, newPassword: 'a changed password' }).expect(403);
-    const changed = await call().post('/v1/account/password').set(bearer(tenant.token)).send({ currentPassword: tenant.password, newPassword: 'a changed password' }).expect(200);
+    await call()
+      .post('/v1/account/password')
+      .set(bearer(tenant.apiKey))
+      .send({ currentPassword: tenant.password, newPassword: 'a changed password' })
+      .expect(403);
+    const changed = await call()
+      .post('/v1/account/password')
+      .set(bearer(tenant.token))
+      .send({ currentPassword: tenant.password, newPassword: 'a changed password' })
+      .expect(200);
     await call().get('/v1/me').set(bearer(other)).expect(401);
     await call().get('/v1/me').set(bearer(tenant.token)).expect(401);
     expect((await call().get('/v1/me').set(bearer(changed.body.token)).expect(200)).body.role).toBe('owner');
@@ -171,7 +242,10 @@ describe('account takeover by e-mail', () => {
     const email = `later-${randomUUID()}@example.test`;
     await call().post('/v1/signup').send({ tenantName: 'Later', email, password: 'a long password' }).expect(201);
     const mail = await mailbox.waitFor(email, /Confirm your e-mail/);
-    await call().post('/v1/account/verify').send({ token: tokenOf(mail.link) }).expect(200);
+    await call()
+      .post('/v1/account/verify')
+      .send({ token: tokenOf(mail.link) })
+      .expect(200);
     // Two refusals, then sent; what it said (a one-time link) is not kept once sent.
     const db = new pg.Client({ connectionString: inject('databaseUrl') });
     await db.connect();
@@ -185,17 +259,33 @@ describe('removing a member', () => {
     const owner = await newTenant();
     const adminEmail = `admin-${randomUUID()}@example.test`;
     const invited = await api().post('/v1/members').set(bearer(owner.token)).send({ email: adminEmail, role: 'admin' }).expect(201);
-    const admin = await api().post('/v1/invitations/accept').send({ token: invited.body.token, password: 'admin password 123' }).expect(200);
-    const adminKey = (await api().post('/v1/api-keys').set(bearer(admin.body.token)).send({ name: 'admin key', role: 'operator' }).expect(201)).body.key;
-    const byAdmin = await api().post('/v1/members').set(bearer(admin.body.token)).send({ email: `friend-${randomUUID()}@example.test`, role: 'viewer' }).expect(201);
-    const byOwner = await api().post('/v1/members').set(bearer(owner.token)).send({ email: `colleague-${randomUUID()}@example.test`, role: 'viewer' }).expect(201);
+    const admin = await api()
+      .post('/v1/invitations/accept')
+      .send({ token: invited.body.token, password: 'admin password 123' })
+      .expect(200);
+    const adminKey = (
+      await api().post('/v1/api-keys').set(bearer(admin.body.token)).send({ name: 'admin key', role: 'operator' }).expect(201)
+    ).body.key;
+    const byAdmin = await api()
+      .post('/v1/members')
+      .set(bearer(admin.body.token))
+      .send({ email: `friend-${randomUUID()}@example.test`, role: 'viewer' })
+      .expect(201);
+    const byOwner = await api()
+      .post('/v1/members')
+      .set(bearer(owner.token))
+      .send({ email: `colleague-${randomUUID()}@example.test`, role: 'viewer' })
+      .expect(201);
     await api().get('/v1/pipelines').set(bearer(adminKey)).expect(200);
 
     const adminId = (await api().get('/v1/me').set(bearer(admin.body.token)).expect(200)).body.user.id;
     await api().delete(`/v1/members/${adminId}`).set(bearer(owner.token)).expect(204);
     await api().get('/v1/pipelines').set(bearer(adminKey)).expect(401);
     await api().get('/v1/me').set(bearer(admin.body.token)).expect(401);
-    const withdrawn = await api().post('/v1/invitations/accept').send({ token: byAdmin.body.token, password: 'friend password 123' }).expect(404);
+    const withdrawn = await api()
+      .post('/v1/invitations/accept')
+      .send({ token: byAdmin.body.token, password: 'friend password 123' })
+      .expect(404);
     expect(withdrawn.body.code).toBe('invitation_invalid');
     // What others made stays.
     await owner.get('/v1/pipelines').expect(200);

@@ -1,6 +1,16 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { api, newPipeline, newTenant, savePipeline, startRun, uniqueName, until, waitForRun, type TestTenant } from '../support/builders.js';
+import {
+  api,
+  newPipeline,
+  newTenant,
+  savePipeline,
+  startRun,
+  uniqueName,
+  until,
+  waitForRun,
+  type TestTenant,
+} from '../support/builders.js';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from '../support/processes.js';
 
 const CAP = 2;
@@ -17,17 +27,21 @@ interface OpenStream {
 /** `GET /v1/runs/{id}/events` with `Accept: text/event-stream`, held open. */
 function openStream(baseUrl: string, tenant: TestTenant, runId: string): Promise<OpenStream> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(`${baseUrl}/v1/runs/${runId}/events`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${tenant.apiKey}` } }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      const ended = new Promise<void>((done, broke) => {
-        response.once('end', done);
-        response.once('error', broke);
-      });
-      ended.catch(() => undefined);
-      resolve({ status: response.statusCode!, headers: response.headers, body: () => body, ended, request });
-    });
+    const request = httpRequest(
+      `${baseUrl}/v1/runs/${runId}/events`,
+      { headers: { accept: 'text/event-stream', authorization: `Bearer ${tenant.apiKey}` } },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        const ended = new Promise<void>((done, broke) => {
+          response.once('end', done);
+          response.once('error', broke);
+        });
+        ended.catch(() => undefined);
+        resolve({ status: response.statusCode!, headers: response.headers, body: () => body, ended, request });
+      },
+    );
     request.once('error', reject);
     request.end();
   });
@@ -54,7 +68,8 @@ describe('event streams opened without end', () => {
     tenant = await newTenant();
     other = await newTenant();
     pipeline = uniqueName('gated');
-    for (const t of [tenant, other]) await savePipeline(t, newPipeline(pipeline, { gate: { approval: { roles: ['operator'], timeout: '1h', onTimeout: 'reject' } } }));
+    for (const t of [tenant, other])
+      await savePipeline(t, newPipeline(pipeline, { gate: { approval: { roles: ['operator'], timeout: '1h', onTimeout: 'reject' } } }));
   });
   afterAll(async () => {
     for (const stream of streams) stream.request.destroy();
@@ -75,7 +90,10 @@ describe('event streams opened without end', () => {
       expect(stream.status).toBe(200);
       expect(stream.headers['content-type']).toContain('text/event-stream');
     }
-    const refused = await api(baseUrl).get(`/v1/runs/${runId}/events`).set('accept', 'text/event-stream').set('authorization', `Bearer ${tenant.apiKey}`);
+    const refused = await api(baseUrl)
+      .get(`/v1/runs/${runId}/events`)
+      .set('accept', 'text/event-stream')
+      .set('authorization', `Bearer ${tenant.apiKey}`);
     expect(refused.status).toBe(429);
     expect(refused.headers['content-type']).toContain('application/problem+json');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
@@ -98,7 +116,11 @@ describe('event streams opened without end', () => {
     streams.push(reopened!);
 
     // The run ends: its streams end cleanly, with the run's last event.
-    await api().post(`/v1/runs/${runId}/approvals/gate`).set('authorization', `Bearer ${tenant.apiKey}`).send({ approve: true }).expect(202);
+    await api()
+      .post(`/v1/runs/${runId}/approvals/gate`)
+      .set('authorization', `Bearer ${tenant.apiKey}`)
+      .send({ approve: true })
+      .expect(202);
     const mine = streams.filter((s) => s.request.path.includes(runId));
     await Promise.all(mine.map((s) => s.ended));
     for (const stream of mine) expect(stream.body()).toContain('event: run.completed');

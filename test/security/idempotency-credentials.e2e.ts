@@ -24,7 +24,8 @@ describe('idempotency records and the credentials they answered with', () => {
   });
 
   const owner = (baseUrl = inject('baseUrl')) => ({
-    post: (path: string, key: string, body: object) => api(baseUrl).post(path).set('authorization', `Bearer ${tenant.token}`).set('idempotency-key', key).send(body),
+    post: (path: string, key: string, body: object) =>
+      api(baseUrl).post(path).set('authorization', `Bearer ${tenant.token}`).set('idempotency-key', key).send(body),
   });
 
   it('keeps no clear API key in the database, and answers a replay with what was created instead of the key', async () => {
@@ -33,12 +34,18 @@ describe('idempotency records and the credentials they answered with', () => {
     const key: string = created.body.key;
     expect(key).toMatch(/^bk_/);
 
-    const { rows } = await db.query<{ dump: string }>(`SELECT row_to_json(r)::text AS dump FROM idempotency_record r WHERE tenant_id = $1`, [tenant.tenantId]);
+    const { rows } = await db.query<{ dump: string }>(
+      `SELECT row_to_json(r)::text AS dump FROM idempotency_record r WHERE tenant_id = $1`,
+      [tenant.tenantId],
+    );
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) expect(row.dump).not.toContain(key);
     // Nowhere else either: the key itself is only ever stored as a hash.
     const secretPart = key.slice(3);
-    const { rows: anywhere } = await db.query(`SELECT 1 FROM api_key WHERE tenant_id = $1 AND row_to_json(api_key)::text LIKE '%' || $2 || '%'`, [tenant.tenantId, secretPart]);
+    const { rows: anywhere } = await db.query(
+      `SELECT 1 FROM api_key WHERE tenant_id = $1 AND row_to_json(api_key)::text LIKE '%' || $2 || '%'`,
+      [tenant.tenantId, secretPart],
+    );
     expect(anywhere).toEqual([]);
 
     const replay = await owner().post('/v1/api-keys', idempotencyKey, { name: 'deploy-bot', role: 'operator' });
@@ -47,17 +54,22 @@ describe('idempotency records and the credentials they answered with', () => {
     expect(JSON.stringify(replay.body)).not.toContain(key);
     // One key was made, and it works.
     await api().get('/v1/me').set('authorization', `Bearer ${key}`).expect(200);
-    const keys = (await api().get('/v1/api-keys').set('authorization', `Bearer ${tenant.token}`).expect(200)).body.items as Array<{ name: string }>;
+    const keys = (await api().get('/v1/api-keys').set('authorization', `Bearer ${tenant.token}`).expect(200)).body.items as Array<{
+      name: string;
+    }>;
     expect(keys.filter((k) => k.name === 'deploy-bot')).toHaveLength(1);
   });
 
-  it('withholds a trigger\'s signing secret the same way, and still replays responses without credentials', async () => {
+  it("withholds a trigger's signing secret the same way, and still replays responses without credentials", async () => {
     const pipeline = uniqueName('replayed');
     await savePipeline(tenant, newPipeline(pipeline, { hello: { uses: 'core/echo@^1', with: {} } }));
     const triggerKey = randomUUID();
     const trigger = await owner().post('/v1/triggers', triggerKey, { type: 'webhook', pipeline }).expect(201);
-    const { rows } = await db.query<{ dump: string }>(`SELECT row_to_json(r)::text AS dump FROM idempotency_record r WHERE tenant_id = $1 AND key = $2`, [tenant.tenantId, triggerKey]);
-    expect(rows[0]!.dump).not.toContain(trigger.body.secret);
+    const { rows } = await db.query<{ dump: string }>(
+      `SELECT row_to_json(r)::text AS dump FROM idempotency_record r WHERE tenant_id = $1 AND key = $2`,
+      [tenant.tenantId, triggerKey],
+    );
+    expect(rows[0].dump).not.toContain(trigger.body.secret);
     expect((await owner().post('/v1/triggers', triggerKey, { type: 'webhook', pipeline })).status).toBe(409);
 
     const runKey = randomUUID();
@@ -88,7 +100,11 @@ describe('idempotency records and the credentials they answered with', () => {
       const first = await owner(baseUrl).post(`/v1/pipelines/${pipeline}/runs`, key, {}).expect(202);
       expect((await owner(baseUrl).post(`/v1/pipelines/${pipeline}/runs`, key, {}).expect(202)).body.id).toBe(first.body.id);
       // The leader job of this replica deletes records past its TTL, a few times per TTL.
-      await until(async () => (await db.query('SELECT 1 FROM idempotency_record WHERE tenant_id = $1 AND key = $2', [tenant.tenantId, key])).rowCount === 0, 20_000);
+      await until(
+        async () =>
+          (await db.query('SELECT 1 FROM idempotency_record WHERE tenant_id = $1 AND key = $2', [tenant.tenantId, key])).rowCount === 0,
+        20_000,
+      );
       const later = await owner(baseUrl).post(`/v1/pipelines/${pipeline}/runs`, key, {}).expect(202);
       expect(later.body.id).not.toBe(first.body.id);
     });

@@ -1,12 +1,26 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newPipeline, newTenant, savePipeline, startRun, uniqueName, waitForRun, type RunView, type TestTenant } from '../support/builders.js';
+import {
+  newPipeline,
+  newTenant,
+  savePipeline,
+  startRun,
+  uniqueName,
+  waitForRun,
+  type RunView,
+  type TestTenant,
+} from '../support/builders.js';
 import { startIsolatedStack, type IsolatedStack } from '../support/isolated-stack.js';
 
 const BUDGET = 30;
 const TERMINAL = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 
-interface RunSummary { id: string; pipeline: string; status: string; parentRunId: string | null }
+interface RunSummary {
+  id: string;
+  pipeline: string;
+  status: string;
+  parentRunId: string | null;
+}
 
 /**
  * A tenant nests `forEach` over `pipeline/run` (a root fanning out to runs that fan out again):
@@ -52,7 +66,7 @@ describe('nested fan-out beyond the plan', () => {
     const root = await waitForRun(tenant, runId, undefined, 90_000);
     expect(root.status).toBe('failed');
     // Everything the tree started has ended (the failure cancelled the rest).
-    let runs: RunSummary[] = [];
+    let runs: RunSummary[];
     for (const deadline = Date.now() + 60_000; ;) {
       runs = await runsOf(tenant);
       if (runs.every((r) => TERMINAL.includes(r.status)) || Date.now() > deadline) break;
@@ -64,12 +78,13 @@ describe('nested fan-out beyond the plan', () => {
     const refused: Array<{ run: string; step: string; message: string }> = [];
     for (const summary of runs) {
       const run: RunView = (await tenant.get(`/v1/runs/${summary.id}`).expect(200)).body;
-      for (const step of run.steps) if (step.error?.code === 'fan_out_budget_exceeded') refused.push({ run: run.id, step: step.id, message: step.error.message });
+      for (const step of run.steps)
+        if (step.error?.code === 'fan_out_budget_exceeded') refused.push({ run: run.id, step: step.id, message: step.error.message });
     }
     expect(refused.length, JSON.stringify(runs)).toBeGreaterThan(0);
-    expect(refused[0]!.message).toContain(`${BUDGET}`);
+    expect(refused[0].message).toContain(`${BUDGET}`);
     const { rows } = await db.query<{ used: number }>('SELECT fan_out_used AS used FROM run WHERE id = $1', [runId]);
-    expect(rows[0]!.used).toBeLessThanOrEqual(BUDGET);
+    expect(rows[0].used).toBeLessThanOrEqual(BUDGET);
   });
 
   it('stays responsive for everyone meanwhile, and runs a nested fan-out within the budget', async () => {

@@ -41,20 +41,28 @@ describe('a step cannot touch another process', () => {
     await Promise.all(started.map((p) => p.stop()));
   });
 
-  it('cannot signal the worker, the API or another tenant\'s step, and the worker never opens an inspector', async () => {
+  it("cannot signal the worker, the API or another tenant's step, and the worker never opens an inspector", async () => {
     const attacker = await newTenant();
     const plugin = await publishIntruder(attacker);
     const victim = await newTenant();
     // The victim's step sleeps while the attacker tries every pid there is.
-    const victimRun = await startRun(victim, (await (async () => {
-      const definition = newPipeline(uniqueName('victim'), { nap: { uses: 'core/sleep@^1', with: { ms: 6_000 } } });
-      await victim.put(`/v1/pipelines/${definition.name}`, definition).expect(201);
-      return definition.name;
-    })()));
+    const victimRun = await startRun(
+      victim,
+      await (async () => {
+        const definition = newPipeline(uniqueName('victim'), { nap: { uses: 'core/sleep@^1', with: { ms: 6_000 } } });
+        await victim.put(`/v1/pipelines/${definition.name}`, definition).expect(201);
+        return definition.name;
+      })(),
+    );
 
-    const run = await runToEnd(attacker, newPipeline(uniqueName('signals'), {
-      signal: attempt(plugin, 'signal', { pids: [worker, api], signals: ['SIGUSR1', 'SIGKILL'], sweep: 70_000 }),
-    }), {}, 120_000);
+    const run = await runToEnd(
+      attacker,
+      newPipeline(uniqueName('signals'), {
+        signal: attempt(plugin, 'signal', { pids: [worker, api], signals: ['SIGUSR1', 'SIGKILL'], sweep: 70_000 }),
+      }),
+      {},
+      120_000,
+    );
 
     const outputs = stepOf(run, 'signal').outputs as { ownPid: number; targeted: Record<string, string>; swept: Record<string, number> };
     expect(stepOf(run, 'signal').status).toBe('succeeded');
@@ -82,7 +90,14 @@ describe('a step cannot touch another process', () => {
     chownSync(home, NOBODY.uid, NOBODY.gid);
     const port = await freePort();
     const metricsPort = await freePort();
-    const env = { ...inject('apiEnv'), TEMPORAL_TASK_QUEUE: queue, PORT: String(port), BATON_HOME: home, SANDBOX_ISOLATION: 'auto', WORKER_METRICS_PORT: String(metricsPort) };
+    const env = {
+      ...inject('apiEnv'),
+      TEMPORAL_TASK_QUEUE: queue,
+      PORT: String(port),
+      BATON_HOME: home,
+      SANDBOX_ISOLATION: 'auto',
+      WORKER_METRICS_PORT: String(metricsPort),
+    };
     const apiProcess = spawnBaton('api', env);
     const workerProcess = spawnBaton('worker', env, undefined, undefined, NOBODY);
     started.push(apiProcess, workerProcess);
@@ -94,17 +109,28 @@ describe('a step cannot touch another process', () => {
 
     const tenant = await newTenant(`http://127.0.0.1:${port}`);
     const plugin = await publishIntruder(tenant);
-    const run = await runToEnd(tenant, newPipeline(uniqueName('refused'), {
-      third_party: attempt(plugin, 'signal', { pids: [], signals: [] }),
-      first_party: { uses: 'core/echo@^1', with: { still: 'runs' } },
-    }), {}, 120_000);
+    const run = await runToEnd(
+      tenant,
+      newPipeline(uniqueName('refused'), {
+        third_party: attempt(plugin, 'signal', { pids: [], signals: [] }),
+        first_party: { uses: 'core/echo@^1', with: { still: 'runs' } },
+      }),
+      {},
+      120_000,
+    );
 
-    expect(stepOf(run, 'third_party')).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/cannot isolate step processes .*only first-party plugins.*SANDBOX_ISOLATION=off/) } });
+    expect(stepOf(run, 'third_party')).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringMatching(/cannot isolate step processes .*only first-party plugins.*SANDBOX_ISOLATION=off/) },
+    });
     expect(stepOf(run, 'first_party')).toMatchObject({ status: 'succeeded', outputs: { still: 'runs' } });
     expect(workerProcess.output()).toMatch(/only first-party plugins run/);
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).toContain('baton_sandbox_isolation{mode="first-party-only"} 1');
     const ready = await (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).json();
-    expect(ready).toMatchObject({ status: 'ok', sandbox: { isolation: 'first-party-only', reason: expect.stringMatching(/not run as root/) } });
+    expect(ready).toMatchObject({
+      status: 'ok',
+      sandbox: { isolation: 'first-party-only', reason: expect.stringMatching(/not run as root/) },
+    });
   });
 });

@@ -19,7 +19,12 @@ describe('rate limits behind a reverse proxy', () => {
   beforeAll(async () => {
     const port = await freePort();
     // The tests' requests come from 127.0.0.1: that is the proxy here.
-    replica = spawnBaton('api', { ...inject('apiEnv'), PORT: String(port), TRUST_PROXY: '127.0.0.1', AUTH_RATE_LIMIT_PER_MINUTE: String(PER_MINUTE) });
+    replica = spawnBaton('api', {
+      ...inject('apiEnv'),
+      PORT: String(port),
+      TRUST_PROXY: '127.0.0.1',
+      AUTH_RATE_LIMIT_PER_MINUTE: String(PER_MINUTE),
+    });
     baseUrl = `http://127.0.0.1:${port}`;
     await waitForHttp(`${baseUrl}/readyz`, 60_000, () => replica.child.exitCode === null);
   });
@@ -27,7 +32,11 @@ describe('rate limits behind a reverse proxy', () => {
     await replica?.stop();
   });
 
-  const login = (forwardedFor: string) => api(baseUrl).post('/v1/auth/login').set('x-forwarded-for', forwardedFor).send({ email: `nobody-${randomUUID()}@example.test`, password: 'wrong password, again' });
+  const login = (forwardedFor: string) =>
+    api(baseUrl)
+      .post('/v1/auth/login')
+      .set('x-forwarded-for', forwardedFor)
+      .send({ email: `nobody-${randomUUID()}@example.test`, password: 'wrong password, again' });
 
   it('keys the public routes by the client behind the proxy, not by the proxy', async () => {
     for (let i = 0; i < PER_MINUTE; i++) expect((await login('198.51.100.7')).status).toBe(401);
@@ -45,7 +54,12 @@ describe('rate limits behind a reverse proxy', () => {
 
   it('keys credentialed requests by tenant, and records the client address in the audit log', async () => {
     const tenant = await newTenant();
-    const created = await api(baseUrl).post('/v1/api-keys').set('authorization', `Bearer ${tenant.token}`).set('x-forwarded-for', '192.0.2.44').send({ name: 'behind-proxy', role: 'viewer' }).expect(201);
+    const created = await api(baseUrl)
+      .post('/v1/api-keys')
+      .set('authorization', `Bearer ${tenant.token}`)
+      .set('x-forwarded-for', '192.0.2.44')
+      .send({ name: 'behind-proxy', role: 'viewer' })
+      .expect(201);
     // Past the public budget of 198.51.100.7, a tenant's credential is held to the tenant's budget instead.
     await api(baseUrl).get('/v1/me').set('authorization', `Bearer ${tenant.token}`).set('x-forwarded-for', '198.51.100.7').expect(200);
     const { body } = await api(baseUrl).get('/v1/audit-log').set('authorization', `Bearer ${tenant.token}`).expect(200);

@@ -39,21 +39,32 @@ describe('raw network cannot reach the installation', () => {
     await approveEndpoints(attacker, 'postgres', [inject('databaseUrl'), inject('warehouseUrl')]);
     const unapproved = `127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
 
-    const run = await runToEnd(attacker, newPipeline(uniqueName('reach'), {
-      database: attempt(plugin, 'connect', hostPort(control)),
-      temporal: attempt(plugin, 'connect', hostPort(temporal)),
-      api: attempt(plugin, 'connect', hostPort(apiEndpoint)),
-      metadata: attempt(plugin, 'connect', hostPort('169.254.169.254:80')),
-      unapproved: attempt(plugin, 'connect', hostPort(unapproved)),
-      own_socket: attempt(plugin, 'raw-socket', hostPort(control)),
-      // The first-party connector is no way around it: it connects through the same relay.
-      superuser_sql: { uses: 'postgres/query@^1', continueOnError: true, retry: { maxAttempts: 1 }, with: { connection: inject('databaseUrl'), sql: 'SELECT count(*) FROM tenant' } },
-      // The way that should work still does.
-      warehouse: attempt(plugin, 'connect', hostPort(warehouse)),
-      warehouse_sql: { uses: 'postgres/query@^1', with: { connection: inject('warehouseUrl'), sql: 'SELECT 1 AS one' } },
-    }), {}, 120_000);
+    const run = await runToEnd(
+      attacker,
+      newPipeline(uniqueName('reach'), {
+        database: attempt(plugin, 'connect', hostPort(control)),
+        temporal: attempt(plugin, 'connect', hostPort(temporal)),
+        api: attempt(plugin, 'connect', hostPort(apiEndpoint)),
+        metadata: attempt(plugin, 'connect', hostPort('169.254.169.254:80')),
+        unapproved: attempt(plugin, 'connect', hostPort(unapproved)),
+        own_socket: attempt(plugin, 'raw-socket', hostPort(control)),
+        // The first-party connector is no way around it: it connects through the same relay.
+        superuser_sql: {
+          uses: 'postgres/query@^1',
+          continueOnError: true,
+          retry: { maxAttempts: 1 },
+          with: { connection: inject('databaseUrl'), sql: 'SELECT count(*) FROM tenant' },
+        },
+        // The way that should work still does.
+        warehouse: attempt(plugin, 'connect', hostPort(warehouse)),
+        warehouse_sql: { uses: 'postgres/query@^1', with: { connection: inject('warehouseUrl'), sql: 'SELECT 1 AS one' } },
+      }),
+      {},
+      120_000,
+    );
 
-    const refused = (id: string, reason: RegExp) => expect(stepOf(run, id), id).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(reason) } });
+    const refused = (id: string, reason: RegExp) =>
+      expect(stepOf(run, id), id).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(reason) } });
     refused('database', /this installation's own services/);
     refused('temporal', /this installation's own services/);
     refused('api', /this installation's own services/);
@@ -65,17 +76,29 @@ describe('raw network cannot reach the installation', () => {
     expect(stepOf(run, 'warehouse_sql')).toMatchObject({ status: 'succeeded', outputs: { rows: [{ one: 1 }] } });
   });
 
-  it('keeps one tenant\'s approvals its own', async () => {
+  it("keeps one tenant's approvals its own", async () => {
     const bystander = await newTenant();
-    const run = await runToEnd(bystander, newPipeline(uniqueName('unapproved'), {
-      query: { uses: 'postgres/query@^1', retry: { maxAttempts: 1 }, with: { connection: inject('warehouseUrl'), sql: 'SELECT 1 AS one' } },
-    }));
-    expect(stepOf(run, 'query')).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/not an endpoint this tenant approved .*PUT \/v1\/plugins\/postgres\/network/) } });
+    const run = await runToEnd(
+      bystander,
+      newPipeline(uniqueName('unapproved'), {
+        query: {
+          uses: 'postgres/query@^1',
+          retry: { maxAttempts: 1 },
+          with: { connection: inject('warehouseUrl'), sql: 'SELECT 1 AS one' },
+        },
+      }),
+    );
+    expect(stepOf(run, 'query')).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringMatching(/not an endpoint this tenant approved .*PUT \/v1\/plugins\/postgres\/network/) },
+    });
   });
 
-  it('refuses endpoints outside the plugin\'s patterns, or not host:port, by field', async () => {
+  it("refuses endpoints outside the plugin's patterns, or not host:port, by field", async () => {
     const tenant = await newTenant();
-    const response = await asOwner(tenant).put('/v1/plugins/postgres/network', { endpoints: ['db.example.com:5432', 'db.example.com', '*.example.com:5432'] });
+    const response = await asOwner(tenant).put('/v1/plugins/postgres/network', {
+      endpoints: ['db.example.com:5432', 'db.example.com', '*.example.com:5432'],
+    });
     expect(response.status).toBe(422);
     expect(response.body).toMatchObject({ code: 'invalid_endpoint', errors: [{ path: 'endpoints.1' }] });
   });
@@ -84,7 +107,9 @@ describe('raw network cannot reach the installation', () => {
     const db = new pg.Client({ connectionString: inject('databaseUrl') });
     await db.connect();
     try {
-      expect((await db.query('SELECT current_user AS role, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser')).rows[0]).toEqual({ role: 'baton', superuser: false });
+      expect(
+        (await db.query('SELECT current_user AS role, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser')).rows[0],
+      ).toEqual({ role: 'baton', superuser: false });
       await expect(db.query("SELECT pg_read_file('/etc/passwd')")).rejects.toThrow(/permission denied/);
     } finally {
       await db.end();

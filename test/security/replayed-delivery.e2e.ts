@@ -18,20 +18,32 @@ describe('a replayed webhook delivery', () => {
   beforeAll(async () => {
     tenant = await newTenant();
     pipeline = uniqueName('paid');
-    await savePipeline(tenant, newPipeline(pipeline, { book: { uses: 'core/echo@^1', with: { order: '${{ inputs.order }}' } } }, { inputs: { order: { type: 'integer' } } }));
+    await savePipeline(
+      tenant,
+      newPipeline(
+        pipeline,
+        { book: { uses: 'core/echo@^1', with: { order: '${{ inputs.order }}' } } },
+        { inputs: { order: { type: 'integer' } } },
+      ),
+    );
     const { body } = await tenant.post('/v1/triggers', { type: 'webhook', pipeline }).expect(201);
     path = new URL(body.url).pathname;
     secret = body.secret;
   });
 
   const runsOf = async () => (await tenant.get(`/v1/runs?pipeline=${pipeline}&limit=500`).expect(200)).body.items as Array<{ id: string }>;
-  const send = (headers: Record<string, string>, raw: string) => api().post(path).set('content-type', 'application/json').set(headers).send(raw);
+  const send = (headers: Record<string, string>, raw: string) =>
+    api().post(path).set('content-type', 'application/json').set(headers).send(raw);
 
   it('refuses the captured delivery under a new id, and starts a run for a correctly signed new one', async () => {
     const raw = JSON.stringify({ order: 42 });
     const timestamp = Math.floor(Date.now() / 1000);
     const delivery = randomUUID();
-    const captured = { 'x-baton-timestamp': String(timestamp), 'x-baton-delivery': delivery, 'x-baton-signature': signDelivery(secret, timestamp, delivery, raw) };
+    const captured = {
+      'x-baton-timestamp': String(timestamp),
+      'x-baton-delivery': delivery,
+      'x-baton-signature': signDelivery(secret, timestamp, delivery, raw),
+    };
     const first = await send(captured, raw).expect(202);
     expect((await waitForRun(tenant, first.body.runId)).status).toBe('succeeded');
 
@@ -51,7 +63,10 @@ describe('a replayed webhook delivery', () => {
     const next = randomUUID();
     const nextRaw = JSON.stringify({ order: 43 });
     const now = Math.floor(Date.now() / 1000);
-    const accepted = await send({ 'x-baton-timestamp': String(now), 'x-baton-delivery': next, 'x-baton-signature': signDelivery(secret, now, next, nextRaw) }, nextRaw).expect(202);
+    const accepted = await send(
+      { 'x-baton-timestamp': String(now), 'x-baton-delivery': next, 'x-baton-signature': signDelivery(secret, now, next, nextRaw) },
+      nextRaw,
+    ).expect(202);
     const run = await waitForRun(tenant, accepted.body.runId);
     expect(run).toMatchObject({ status: 'succeeded', inputs: { order: 43 } });
     expect(await runsOf()).toHaveLength(2);

@@ -16,7 +16,13 @@ interface RawAnswer {
  * Sends the request line, headers and the first `chunk` bytes of a `declared`-byte body, then
  * waits for the answer without sending more (up to `patienceMs`); the rest is never sent.
  */
-function partialUpload(path: string, headers: Record<string, string>, declared: number, chunk: number, patienceMs = 15_000): Promise<RawAnswer | 'no answer'> {
+function partialUpload(
+  path: string,
+  headers: Record<string, string>,
+  declared: number,
+  chunk: number,
+  patienceMs = 15_000,
+): Promise<RawAnswer | 'no answer'> {
   const { hostname, port } = new URL(inject('baseUrl'));
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
@@ -36,10 +42,16 @@ function partialUpload(path: string, headers: Record<string, string>, declared: 
       const split = answer.indexOf('\r\n\r\n');
       if (split < 0) return;
       const length = Number(/content-length:\s*(\d+)/i.exec(answer.slice(0, split))?.[1] ?? 0);
-      if (Buffer.byteLength(answer.slice(split + 4)) >= length) finish({ head: answer.slice(0, split), body: answer.slice(split + 4), sent: chunk });
+      if (Buffer.byteLength(answer.slice(split + 4)) >= length)
+        finish({ head: answer.slice(0, split), body: answer.slice(split + 4), sent: chunk });
     });
     socket.on('connect', () => {
-      const lines = [`POST ${path} HTTP/1.1`, `Host: ${hostname}:${port}`, `Content-Length: ${declared}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+      const lines = [
+        `POST ${path} HTTP/1.1`,
+        `Host: ${hostname}:${port}`,
+        `Content-Length: ${declared}`,
+        ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      ];
       socket.write(`${lines.join('\r\n')}\r\n\r\n`);
       socket.write(Buffer.alloc(chunk, 0x61));
     });
@@ -66,22 +78,41 @@ describe('a 40 MiB upload without a credential', () => {
     expect(head.toLowerCase()).toContain('content-type: application/problem+json');
     expect(JSON.parse(body)).toMatchObject({ status: 401, code: 'unauthorized' });
     // A forged or unknown credential is no credential.
-    const forged = await partialUpload('/v1/plugins', { 'content-type': 'application/octet-stream', authorization: 'Bearer bk_not-a-real-key-at-all' }, 40 * MIB, 64 * 1024);
+    const forged = await partialUpload(
+      '/v1/plugins',
+      { 'content-type': 'application/octet-stream', authorization: 'Bearer bk_not-a-real-key-at-all' },
+      40 * MIB,
+      64 * 1024,
+    );
     expect(forged).not.toBe('no answer');
     expect((forged as RawAnswer).head).toMatch(/^HTTP\/1\.1 401/);
   });
 
   it('is refused before its body is read with a session a password change ended', async () => {
     const tenant = await newTenant();
-    await api().post('/v1/account/password').set('authorization', `Bearer ${tenant.token}`).send({ currentPassword: tenant.password, newPassword: 'a changed password' }).expect(200);
-    const answer = await partialUpload('/v1/plugins', { 'content-type': 'application/octet-stream', authorization: `Bearer ${tenant.token}` }, 40 * MIB, 64 * 1024);
+    await api()
+      .post('/v1/account/password')
+      .set('authorization', `Bearer ${tenant.token}`)
+      .send({ currentPassword: tenant.password, newPassword: 'a changed password' })
+      .expect(200);
+    const answer = await partialUpload(
+      '/v1/plugins',
+      { 'content-type': 'application/octet-stream', authorization: `Bearer ${tenant.token}` },
+      40 * MIB,
+      64 * 1024,
+    );
     expect(answer, 'the API waited for the rest of the body').not.toBe('no answer');
     expect((answer as RawAnswer).head).toMatch(/^HTTP\/1\.1 401/);
   });
 
   it('is refused with 415 on every other route, authenticated or not, before its body is read', async () => {
     for (const headers of [{}, { authorization: `Bearer ${publisher.token}` }] as Array<Record<string, string>>) {
-      const answer = await partialUpload('/v1/pipelines/validate', { 'content-type': 'application/octet-stream', ...headers }, 40 * MIB, 64 * 1024);
+      const answer = await partialUpload(
+        '/v1/pipelines/validate',
+        { 'content-type': 'application/octet-stream', ...headers },
+        40 * MIB,
+        64 * 1024,
+      );
       expect(answer).not.toBe('no answer');
       expect((answer as RawAnswer).head).toMatch(/^HTTP\/1\.1 415/);
     }

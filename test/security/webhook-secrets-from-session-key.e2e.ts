@@ -28,15 +28,24 @@ describe('webhook secrets derived from the session key', () => {
   });
 
   const owner = () => ({
-    post: (path: string, body?: object) => api().post(path).set('authorization', `Bearer ${tenant.token}`).send(body ?? {}),
+    post: (path: string, body?: object) =>
+      api()
+        .post(path)
+        .set('authorization', `Bearer ${tenant.token}`)
+        .send(body ?? {}),
   });
 
   function deliver(path: string, secret: string) {
     const raw = '{}';
     const timestamp = Math.floor(Date.now() / 1000);
     const delivery = randomUUID();
-    return api().post(path).set('content-type', 'application/json').set('x-baton-timestamp', String(timestamp)).set('x-baton-delivery', delivery)
-      .set('x-baton-signature', signDelivery(secret, timestamp, delivery, raw)).send(raw);
+    return api()
+      .post(path)
+      .set('content-type', 'application/json')
+      .set('x-baton-timestamp', String(timestamp))
+      .set('x-baton-delivery', delivery)
+      .set('x-baton-signature', signDelivery(secret, timestamp, delivery, raw))
+      .send(raw);
   }
 
   it('refuses a trigger delivery signed with a secret computed from the session key', async () => {
@@ -69,7 +78,7 @@ describe('webhook secrets derived from the session key', () => {
     expect((await deliver(path, rotated.secret)).status).toBe(202);
   });
 
-  it('signs alerts with a channel secret of its own, and an older channel\'s with its old secret until rotated', async () => {
+  it("signs alerts with a channel secret of its own, and an older channel's with its old secret until rotated", async () => {
     const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
     const server = createServer((request, response) => {
       let body = '';
@@ -82,7 +91,9 @@ describe('webhook secrets derived from the session key', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-      const { body: channel } = await owner().post('/v1/notification-channels', { type: 'webhook', url, events: ['run.failed'] }).expect(201);
+      const { body: channel } = await owner()
+        .post('/v1/notification-channels', { type: 'webhook', url, events: ['run.failed'] })
+        .expect(201);
       const derived = channelSecret(jwtSecret, channel.id, 1);
       expect(channel.secret).not.toBe(derived);
       const sent = async () => {

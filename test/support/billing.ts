@@ -42,16 +42,25 @@ export class RecordingStripeProxy {
         const customer = params.get('payload[stripe_customer_id]') ?? '';
         const drop = incoming.url === '/v1/billing/meter_events' && (this.dropMeterEvents.get(customer) ?? 0) > 0;
         if (drop) this.dropMeterEvents.set(customer, this.dropMeterEvents.get(customer)! - 1);
-        this.calls.push({ method: incoming.method!, path: incoming.url!.split('?')[0]!, params, idempotencyKey: incoming.headers['idempotency-key'] as string | undefined, dropped: drop });
-        const forward = httpRequest({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (answer) => {
-          if (drop) {
-            answer.resume();
-            answer.on('end', () => outgoing.socket?.destroy());
-            return;
-          }
-          outgoing.writeHead(answer.statusCode!, answer.headers);
-          answer.pipe(outgoing);
+        this.calls.push({
+          method: incoming.method!,
+          path: incoming.url!.split('?')[0],
+          params,
+          idempotencyKey: incoming.headers['idempotency-key'] as string | undefined,
+          dropped: drop,
         });
+        const forward = httpRequest(
+          { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
+          (answer) => {
+            if (drop) {
+              answer.resume();
+              answer.on('end', () => outgoing.socket?.destroy());
+              return;
+            }
+            outgoing.writeHead(answer.statusCode!, answer.headers);
+            answer.pipe(outgoing);
+          },
+        );
         forward.on('error', () => outgoing.socket?.destroy());
         forward.end(body);
       });
@@ -94,9 +103,14 @@ export async function startBillingApi(plans: PlansFile, env: Record<string, stri
   writeFileSync(plansFile, JSON.stringify(plans));
   const port = await freePort();
   const process = spawnBaton('api', {
-    ...inject('apiEnv'), PORT: String(port),
-    STRIPE_SECRET_KEY: 'sk_test_batonE2E', STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_API_URL: proxy.url,
-    BILLING_PLANS_FILE: plansFile, BILLING_USAGE_INTERVAL: '1s', RETENTION_INTERVAL: '1s',
+    ...inject('apiEnv'),
+    PORT: String(port),
+    STRIPE_SECRET_KEY: 'sk_test_batonE2E',
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    STRIPE_API_URL: proxy.url,
+    BILLING_PLANS_FILE: plansFile,
+    BILLING_USAGE_INTERVAL: '1s',
+    RETENTION_INTERVAL: '1s',
     ...env,
   });
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -111,15 +125,34 @@ export async function startBillingApi(plans: PlansFile, env: Record<string, stri
 
 /** A Stripe event as Stripe sends it; `created` (seconds) is when Stripe says it happened. */
 export function stripeEvent(type: string, object: Record<string, unknown>, created = Math.floor(Date.now() / 1000)) {
-  return { id: `evt_${randomUUID().replaceAll('-', '')}`, object: 'event', api_version: '2026-01-28.clover', created, type, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, data: { object } };
+  return {
+    id: `evt_${randomUUID().replaceAll('-', '')}`,
+    object: 'event',
+    api_version: '2026-01-28.clover',
+    created,
+    type,
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    data: { object },
+  };
 }
 
 export function subscriptionObject(input: { id: string; customer: string; priceId: string; status?: string; tenantId?: string }) {
   const periodEnd = Math.floor(Date.now() / 1000) + 30 * 86_400;
   return {
-    id: input.id, object: 'subscription', customer: input.customer, status: input.status ?? 'active', cancel_at_period_end: false,
+    id: input.id,
+    object: 'subscription',
+    customer: input.customer,
+    status: input.status ?? 'active',
+    cancel_at_period_end: false,
     metadata: input.tenantId ? { tenantId: input.tenantId } : {},
-    items: { object: 'list', data: [{ id: `si_${input.id}`, object: 'subscription_item', price: { id: input.priceId, object: 'price' }, current_period_end: periodEnd }] },
+    items: {
+      object: 'list',
+      data: [
+        { id: `si_${input.id}`, object: 'subscription_item', price: { id: input.priceId, object: 'price' }, current_period_end: periodEnd },
+      ],
+    },
   };
 }
 
@@ -131,9 +164,17 @@ export function invoiceObject(customer: string) {
  * Delivers a webhook signed with the real `stripe` library, as Stripe does. `tamper` changes the
  * body after signing; `signedAt` (seconds) backdates the signature.
  */
-export function deliver(baseUrl: string, event: object, options: { signedAt?: number; tamper?: (payload: string) => string; secret?: string; noSignature?: boolean } = {}) {
+export function deliver(
+  baseUrl: string,
+  event: object,
+  options: { signedAt?: number; tamper?: (payload: string) => string; secret?: string; noSignature?: boolean } = {},
+) {
   const payload = JSON.stringify(event);
-  const header = stripe.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? WEBHOOK_SECRET, ...(options.signedAt ? { timestamp: options.signedAt } : {}) });
+  const header = stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret: options.secret ?? WEBHOOK_SECRET,
+    ...(options.signedAt ? { timestamp: options.signedAt } : {}),
+  });
   const test = request(baseUrl).post('/v1/billing/webhook').set('content-type', 'application/json');
   if (!options.noSignature) test.set('stripe-signature', header);
   return test.send(options.tamper ? options.tamper(payload) : payload);
@@ -143,7 +184,15 @@ export function deliver(baseUrl: string, event: object, options: { signedAt?: nu
 export async function subscribe(baseUrl: string, tenantId: string, plan: string) {
   const customer = `cus_${randomUUID().replaceAll('-', '').slice(0, 14)}`;
   const subscription = `sub_${randomUUID().replaceAll('-', '').slice(0, 14)}`;
-  const session = { id: `cs_${randomUUID().replaceAll('-', '')}`, object: 'checkout.session', client_reference_id: tenantId, customer, subscription, metadata: { tenantId, plan }, mode: 'subscription' };
+  const session = {
+    id: `cs_${randomUUID().replaceAll('-', '')}`,
+    object: 'checkout.session',
+    client_reference_id: tenantId,
+    customer,
+    subscription,
+    metadata: { tenantId, plan },
+    mode: 'subscription',
+  };
   const response = await deliver(baseUrl, stripeEvent('checkout.session.completed', session));
   if (response.status !== 200) throw new Error(`checkout webhook: ${response.status} ${JSON.stringify(response.body)}`);
   return { customer, subscription };

@@ -23,13 +23,24 @@ export interface TestTenant {
 export async function newTenant(baseUrl: string = inject('baseUrl')): Promise<TestTenant> {
   const email = `ops-${randomUUID()}@example.test`;
   const password = 'correct horse battery staple';
-  const signup = await api(baseUrl).post('/v1/signup').send({ tenantName: `Tenant ${email.slice(4, 12)}`, email, password }).expect(201);
+  const signup = await api(baseUrl)
+    .post('/v1/signup')
+    .send({ tenantName: `Tenant ${email.slice(4, 12)}`, email, password })
+    .expect(201);
   const token: string = signup.body.token;
-  const key = await api(baseUrl).post('/v1/api-keys').set('authorization', `Bearer ${token}`).send({ name: 'e2e', role: 'operator' }).expect(201);
+  const key = await api(baseUrl)
+    .post('/v1/api-keys')
+    .set('authorization', `Bearer ${token}`)
+    .send({ name: 'e2e', role: 'operator' })
+    .expect(201);
   const apiKey: string = key.body.key;
   const auth = (test: request.Test) => test.set('authorization', `Bearer ${apiKey}`);
   return {
-    tenantId: signup.body.tenant.id, email, password, token, apiKey,
+    tenantId: signup.body.tenant.id,
+    email,
+    password,
+    token,
+    apiKey,
     get: (path) => auth(api(baseUrl).get(path)),
     post: (path, body) => auth(api(baseUrl).post(path)).send(body as object),
     put: (path, body) => auth(api(baseUrl).put(path)).send(body as object),
@@ -61,7 +72,12 @@ export async function startRun(tenant: TestTenant, pipeline: string, body: Recor
 const TERMINAL = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 
 /** Polls the run until `done(run)` (default: a terminal status). */
-export async function waitForRun(tenant: TestTenant, id: string, done: (run: RunView) => boolean = (r) => TERMINAL.includes(r.status), timeoutMs = 60_000): Promise<RunView> {
+export async function waitForRun(
+  tenant: TestTenant,
+  id: string,
+  done: (run: RunView) => boolean = (r) => TERMINAL.includes(r.status),
+  timeoutMs = 60_000,
+): Promise<RunView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await tenant.get(`/v1/runs/${id}`).expect(200);
@@ -71,7 +87,12 @@ export async function waitForRun(tenant: TestTenant, id: string, done: (run: Run
   }
 }
 
-export async function runToEnd(tenant: TestTenant, definition: { name: string }, body: Record<string, unknown> = {}, timeoutMs?: number): Promise<RunView> {
+export async function runToEnd(
+  tenant: TestTenant,
+  definition: { name: string },
+  body: Record<string, unknown> = {},
+  timeoutMs?: number,
+): Promise<RunView> {
   await savePipeline(tenant, definition);
   return waitForRun(tenant, await startRun(tenant, definition.name, body), undefined, timeoutMs);
 }
@@ -119,7 +140,9 @@ export interface EventView {
 export async function allEvents(tenant: TestTenant, runId: string): Promise<EventView[]> {
   const events: EventView[] = [];
   for (let after: number | null = 0; after !== null;) {
-    const { body }: { body: { items: EventView[]; nextCursor: number | null } } = await tenant.get(`/v1/runs/${runId}/events?limit=1000&after=${after}`).expect(200);
+    const { body }: { body: { items: EventView[]; nextCursor: number | null } } = await tenant
+      .get(`/v1/runs/${runId}/events?limit=1000&after=${after}`)
+      .expect(200);
     events.push(...body.items);
     after = body.nextCursor;
   }

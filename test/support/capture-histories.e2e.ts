@@ -15,7 +15,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forEachWorkflowId } from '../../workers/contracts/index.js';
-import { newPipeline, newTenant, savePipeline, startRun, stepOf, temporalClient, waitForRun, type RunView, type TestTenant } from './builders.js';
+import {
+  newPipeline,
+  newTenant,
+  savePipeline,
+  startRun,
+  stepOf,
+  temporalClient,
+  waitForRun,
+  type RunView,
+  type TestTenant,
+} from './builders.js';
 
 const HISTORIES_DIR = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 
@@ -41,13 +51,21 @@ const CAPTURES: Record<string, Capture> = {
       join: {
         uses: 'core/echo@^1',
         needs: ['left', 'right', 'total'],
-        with: { sentence: '${{ steps.left.outputs.value }} slept ${{ steps.right.outputs.sleptMs }}ms', doubled: '${{ steps.left.outputs.n * 2 }}', total: '${{ steps.total.outputs.result }}' },
+        with: {
+          sentence: '${{ steps.left.outputs.value }} slept ${{ steps.right.outputs.sleptMs }}ms',
+          doubled: '${{ steps.left.outputs.n * 2 }}',
+          total: '${{ steps.total.outputs.result }}',
+        },
       },
     },
     extra: {
       inputs: { word: { type: 'string' } },
       required: ['word'],
-      outputs: { sentence: '${{ steps.join.outputs.sentence }}', doubled: '${{ steps.join.outputs.doubled }}', total: '${{ steps.join.outputs.total }}' },
+      outputs: {
+        sentence: '${{ steps.join.outputs.sentence }}',
+        doubled: '${{ steps.join.outputs.doubled }}',
+        total: '${{ steps.join.outputs.total }}',
+      },
     },
     body: { inputs: { word: 'baton' } },
     status: 'succeeded',
@@ -62,7 +80,9 @@ const CAPTURES: Record<string, Capture> = {
     status: 'failed',
   },
   'retry-then-succeed': {
-    steps: { flaky: { uses: 'core/fail@^1', with: { message: 'transient', times: 1 }, retry: { maxAttempts: 3, initialInterval: '100ms' } } },
+    steps: {
+      flaky: { uses: 'core/fail@^1', with: { message: 'transient', times: 1 }, retry: { maxAttempts: 3, initialInterval: '100ms' } },
+    },
     status: 'succeeded',
   },
   'step-timeout': {
@@ -95,8 +115,19 @@ const CAPTURES: Record<string, Capture> = {
   'for-each': {
     steps: {
       list: { uses: 'core/echo@^1', with: { waits: [200, 20, 100, 20, 50] } },
-      nap: { uses: 'core/sleep@^1', needs: ['list'], forEach: '${{ steps.list.outputs.waits }}', maxParallel: 2, with: { ms: '${{ item }}' } },
-      flaky: { uses: 'core/fail@^1', forEach: [0, 1], retry: { maxAttempts: 2, initialInterval: '100ms' }, with: { message: 'transient', times: '${{ item }}' } },
+      nap: {
+        uses: 'core/sleep@^1',
+        needs: ['list'],
+        forEach: '${{ steps.list.outputs.waits }}',
+        maxParallel: 2,
+        with: { ms: '${{ item }}' },
+      },
+      flaky: {
+        uses: 'core/fail@^1',
+        forEach: [0, 1],
+        retry: { maxAttempts: 2, initialInterval: '100ms' },
+        with: { message: 'transient', times: '${{ item }}' },
+      },
       total: { uses: 'core/echo@^1', needs: ['nap', 'flaky'], with: { sum: '${{ $sum(steps.nap.outputs.sleptMs) }}' } },
     },
     status: 'succeeded',
@@ -108,9 +139,18 @@ const CAPTURES: Record<string, Capture> = {
     related: async (_tenant, id) => ({ mixed: forEachWorkflowId(id, 'mixed') }),
   },
   'child-run': {
-    before: (tenant) => savePipeline(tenant, newPipeline('replay-child', { double: { uses: 'transform/jsonata@^1', with: { expression: 'n * 2', data: { n: '${{ inputs.n }}' } } } }, {
-      inputs: { n: { type: 'integer' } }, outputs: { value: '${{ steps.double.outputs.result }}' },
-    })),
+    before: (tenant) =>
+      savePipeline(
+        tenant,
+        newPipeline(
+          'replay-child',
+          { double: { uses: 'transform/jsonata@^1', with: { expression: 'n * 2', data: { n: '${{ inputs.n }}' } } } },
+          {
+            inputs: { n: { type: 'integer' } },
+            outputs: { value: '${{ steps.double.outputs.result }}' },
+          },
+        ),
+      ),
     steps: {
       call: { uses: 'pipeline/run@^1', with: { pipeline: 'replay-child', inputs: { n: 21 } } },
       ghost: { uses: 'pipeline/run@^1', with: { pipeline: 'no-such-pipeline' }, continueOnError: true },
@@ -142,7 +182,10 @@ function anonymise(value: unknown): unknown {
   if (!value || typeof value !== 'object') return value;
   const sticky = (value as { kind?: unknown }).kind === 'TASK_QUEUE_KIND_STICKY';
   return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [key, key === 'identity' || key === 'stackTrace' ? '' : sticky && key === 'name' ? 'sticky' : anonymise(inner)]),
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      key === 'identity' || key === 'stackTrace' ? '' : sticky && key === 'name' ? 'sticky' : anonymise(inner),
+    ]),
   );
 }
 

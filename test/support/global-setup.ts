@@ -91,7 +91,11 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
     ({ url: databaseUrl, adminUrl: adminDatabaseUrl } = await testDatabase(home, stops));
   }
   await runMigrations(databaseUrl);
-  const warehouseUrl = await scratchDatabase(process.env.WAREHOUSE_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'baton_warehouse', stops);
+  const warehouseUrl = await scratchDatabase(
+    process.env.WAREHOUSE_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    'baton_warehouse',
+    stops,
+  );
 
   const temporalCliPath = await resolveTemporalCli(process.env.TEMPORAL_CLI_PATH);
   const temporal = restartable
@@ -109,24 +113,39 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   const masterKey = randomBytes(32).toString('base64');
   const adminToken = randomBytes(32).toString('base64url');
   const env = {
-    DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, PORT: String(port), BATON_HOME: join(home, 'baton'),
-    LOG_LEVEL: 'info', JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret', STEP_MEMORY_MB: '256', SECRETS_MASTER_KEY: masterKey,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporal.address,
+    PORT: String(port),
+    BATON_HOME: join(home, 'baton'),
+    LOG_LEVEL: 'info',
+    JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret',
+    STEP_MEMORY_MB: '256',
+    SECRETS_MASTER_KEY: masterKey,
     WEBHOOK_SIGNING_KEY: randomBytes(32).toString('base64url'),
     // The tests' own HTTP servers and the warehouse database listen on 127.0.0.1, exactly; every other
     // private address stays refused, and so do this stack's own endpoints on it.
-    EGRESS_ALLOW_CIDRS: '127.0.0.1/32', SANDBOX_ALLOW_CIDRS: '127.0.0.1/32',
+    EGRESS_ALLOW_CIDRS: '127.0.0.1/32',
+    SANDBOX_ALLOW_CIDRS: '127.0.0.1/32',
     // These machines run the tests as root: the isolation the escape tests prove must really be on.
     SANDBOX_ISOLATION: 'strict',
     BATON_ADMIN_TOKEN: adminToken,
     // Every test signs up from 127.0.0.1: the per-address budget of public routes is tested on its own API.
-    AUTH_RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_PER_MINUTE: '1000000',
-    SCHEDULE_RECONCILE_INTERVAL: '2s', TRIGGER_POLL_INTERVAL: '1s',
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    SCHEDULE_RECONCILE_INTERVAL: '2s',
+    TRIGGER_POLL_INTERVAL: '1s',
     // The run sweep looks at every run older than 5 s, every 2 s: each whole-stack test is also a
     // check that it never touches a run that is doing as it should.
-    RUN_SWEEP_INTERVAL: '2s', RUN_SWEEP_GRACE: '5s',
+    RUN_SWEEP_INTERVAL: '2s',
+    RUN_SWEEP_GRACE: '5s',
     // Alerts are found and sent within a second, retried after 200 ms, 400 ms...; the tests' receivers listen on 127.0.0.1.
-    ALERT_POLL_INTERVAL: '1s', ALERT_RETRY_BASE: '200ms', ALERT_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32',
-    ARTIFACTS_S3_BUCKET: s3.bucket, ARTIFACTS_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: 'baton-e2e', AWS_SECRET_ACCESS_KEY: 'baton-e2e-secret',
+    ALERT_POLL_INTERVAL: '1s',
+    ALERT_RETRY_BASE: '200ms',
+    ALERT_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32',
+    ARTIFACTS_S3_BUCKET: s3.bucket,
+    ARTIFACTS_S3_ENDPOINT: s3.endpoint,
+    AWS_ACCESS_KEY_ID: 'baton-e2e',
+    AWS_SECRET_ACCESS_KEY: 'baton-e2e-secret',
   };
   const logFiles = [join(home, 'api.log'), join(home, 'worker.log')];
   // Only this worker gets the port: tests that start more processes from apiEnv must not collide on it.
@@ -134,8 +153,8 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   const workerEnv = { ...env, WORKER_METRICS_PORT: new URL(workerMetricsUrl).port };
   let processes: BatonProcess[];
   if (restartable) {
-    const api = (parts.api = restartableBaton('api', env, logFiles[0]!, `http://127.0.0.1:${port}/readyz`));
-    const worker = (parts.worker = restartableBaton('worker', workerEnv, logFiles[1]!, workerMetricsUrl));
+    const api = (parts.api = restartableBaton('api', env, logFiles[0], `http://127.0.0.1:${port}/readyz`));
+    const worker = (parts.worker = restartableBaton('worker', workerEnv, logFiles[1], workerMetricsUrl));
     processes = [api.process(), worker.process()];
     // Stopped before PostgreSQL and Temporal (the stops run in reverse), whichever process runs by then.
     stops.push(async () => Promise.all([api.stop(), worker.stop()]));
@@ -172,7 +191,7 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   project.provide('workerMetricsUrl', workerMetricsUrl);
   project.provide('warehouseUrl', warehouseUrl);
   project.provide('adminDatabaseUrl', adminDatabaseUrl);
-  project.provide('stackPids', { api: processes[0]!.child.pid!, worker: processes[1]!.child.pid! });
+  project.provide('stackPids', { api: processes[0].child.pid!, worker: processes[1].child.pid! });
 }
 
 /** The control database: `url` as Baton connects, `adminUrl` the same server as a role that may create databases. */

@@ -11,7 +11,11 @@ const SOURCE = readFileSync(new URL('../fixtures/plugins/intruder/src/index.ts',
  */
 export function publishIntruder(tenant: TestTenant): Promise<string> {
   const name = uniqueName('intruder');
-  return publishPluginSource(tenant, { name, publisher: uniqueName('mallory'), source: SOURCE.replace("name: 'intruder'", `name: '${name}'`) });
+  return publishPluginSource(tenant, {
+    name,
+    publisher: uniqueName('mallory'),
+    source: SOURCE.replace("name: 'intruder'", `name: '${name}'`),
+  });
 }
 
 /** One attempt as a step: goes on past failures, tried once. */

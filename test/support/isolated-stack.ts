@@ -36,7 +36,14 @@ export async function startIsolatedStack(env: Record<string, string>): Promise<I
   const home = mkdtempSync(join(tmpdir(), 'baton-isolated-'));
   chmodSync(home, 0o755);
   const port = await freePort();
-  const process = spawnBaton('up', { ...inject('apiEnv'), DATABASE_URL: url.toString(), TEMPORAL_NAMESPACE: namespace, PORT: String(port), BATON_HOME: home, ...env });
+  const process = spawnBaton('up', {
+    ...inject('apiEnv'),
+    DATABASE_URL: url.toString(),
+    TEMPORAL_NAMESPACE: namespace,
+    PORT: String(port),
+    BATON_HOME: home,
+    ...env,
+  });
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${baseUrl}/readyz`, 90_000, () => process.child.exitCode === null);
@@ -45,7 +52,10 @@ export async function startIsolatedStack(env: Record<string, string>): Promise<I
     throw error;
   }
   return {
-    baseUrl, databaseUrl: url.toString(), namespace, process,
+    baseUrl,
+    databaseUrl: url.toString(),
+    namespace,
+    process,
     async stop() {
       await process.stop();
       await withClient(admin, (client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
@@ -66,7 +76,17 @@ async function withClient(url: string, work: (client: pg.Client) => Promise<unkn
 /** A namespace on the stack's Temporal server, once its frontend serves it. */
 async function createNamespace(namespace: string): Promise<void> {
   const address = inject('temporalAddress');
-  await promisify(execFile)(inject('temporalCliPath'), ['operator', 'namespace', 'create', '--namespace', namespace, '--address', address, '--retention', '24h']);
+  await promisify(execFile)(inject('temporalCliPath'), [
+    'operator',
+    'namespace',
+    'create',
+    '--namespace',
+    namespace,
+    '--address',
+    address,
+    '--retention',
+    '24h',
+  ]);
   const connection = await Connection.connect({ address });
   try {
     const client = new Client({ connection, namespace });

@@ -23,7 +23,10 @@ export class Mailbox {
   private server?: SMTPServer;
   private port = 0;
 
-  constructor(private readonly user = 'baton', private readonly pass = 'smtp-secret') {}
+  constructor(
+    private readonly user = 'baton',
+    private readonly pass = 'smtp-secret',
+  ) {}
 
   /** What SMTP_URL the API is given. */
   get url(): string {
@@ -35,7 +38,8 @@ export class Mailbox {
       disabledCommands: ['STARTTLS'],
       allowInsecureAuth: true,
       logger: false,
-      onAuth: (auth, _session, done) => (auth.username === this.user && auth.password === this.pass ? done(null, { user: auth.username }) : done(new Error('Invalid login'))),
+      onAuth: (auth, _session, done) =>
+        auth.username === this.user && auth.password === this.pass ? done(null, { user: auth.username }) : done(new Error('Invalid login')),
       onRcptTo: (_address, session, done) => {
         if (!session.user) return done(Object.assign(new Error('Authentication required'), { responseCode: 530 }));
         const refusal = this.refusals.shift();
@@ -45,7 +49,13 @@ export class Mailbox {
         simpleParser(stream).then((parsed) => {
           const text = parsed.text ?? '';
           const to = Array.isArray(parsed.to) ? parsed.to[0]?.text : parsed.to?.text;
-          this.received.push({ from: parsed.from?.text ?? '', to: to ?? '', subject: parsed.subject ?? '', text, link: /https?:\/\/\S+/.exec(text)?.[0] ?? '' });
+          this.received.push({
+            from: parsed.from?.text ?? '',
+            to: to ?? '',
+            subject: parsed.subject ?? '',
+            text,
+            link: /https?:\/\/\S+/.exec(text)?.[0] ?? '',
+          });
           done();
         }, done);
       },
@@ -71,7 +81,10 @@ export class Mailbox {
         this.received.splice(this.received.indexOf(mail), 1);
         return mail;
       }
-      if (Date.now() > deadline) throw new Error(`no mail to ${to} matching ${subject} within ${timeoutMs} ms; received: ${JSON.stringify(this.received.map((m) => [m.to, m.subject]))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no mail to ${to} matching ${subject} within ${timeoutMs} ms; received: ${JSON.stringify(this.received.map((m) => [m.to, m.subject]))}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -92,13 +105,20 @@ export const tokenOf = (link: string) => new URL(link).hash.replace(/^#token=/, 
  * The newest mail to `to` of this kind that the stack's API (no SMTP_URL) kept for the operator,
  * read where `baton mail` reads it; waits for it, since mails are written after the answer.
  */
-export async function keptMail(to: string, kind: 'verify_email' | 'invitation' | 'password_reset', timeoutMs = 10_000): Promise<{ id: string; link: string; body: string }> {
+export async function keptMail(
+  to: string,
+  kind: 'verify_email' | 'invitation' | 'password_reset',
+  timeoutMs = 10_000,
+): Promise<{ id: string; link: string; body: string }> {
   const db = new pg.Client({ connectionString: inject('databaseUrl') });
   await db.connect();
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { rows } = await db.query(`SELECT id, link, body FROM mail WHERE to_address = $1 AND kind = $2 AND status = 'kept' ORDER BY created_at DESC LIMIT 1`, [to, kind]);
+      const { rows } = await db.query(
+        `SELECT id, link, body FROM mail WHERE to_address = $1 AND kind = $2 AND status = 'kept' ORDER BY created_at DESC LIMIT 1`,
+        [to, kind],
+      );
       if (rows[0]) return rows[0];
       if (Date.now() > deadline) throw new Error(`no ${kind} mail kept for ${to}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -111,6 +131,10 @@ export async function keptMail(to: string, kind: 'verify_email' | 'invitation' |
 /** Verifies a stack tenant's address with the link it was mailed, as its owner would. */
 export async function verifyKeptAddress(email: string, baseUrl: string = inject('baseUrl')): Promise<void> {
   const { link } = await keptMail(email, 'verify_email');
-  const response = await fetch(`${baseUrl}/v1/account/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: tokenOf(link) }) });
+  const response = await fetch(`${baseUrl}/v1/account/verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: tokenOf(link) }),
+  });
   if (response.status !== 200) throw new Error(`verifying ${email}: ${response.status} ${await response.text()}`);
 }

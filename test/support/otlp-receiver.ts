@@ -13,8 +13,16 @@ export interface ReceivedSpan {
   status?: { code?: number; message?: string };
 }
 
-interface OtlpValue { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number }
-interface OtlpAttribute { key: string; value: OtlpValue }
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+  doubleValue?: number;
+}
+interface OtlpAttribute {
+  key: string;
+  value: OtlpValue;
+}
 interface OtlpExport {
   resourceSpans?: Array<{
     resource?: { attributes?: OtlpAttribute[] };
@@ -26,7 +34,16 @@ const SPAN_KIND = { internal: 1, server: 2, client: 3 } as const;
 export { SPAN_KIND };
 
 function attributeMap(attributes: OtlpAttribute[] = []): ReceivedSpan['attributes'] {
-  return Object.fromEntries(attributes.map(({ key, value }) => [key, value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.boolValue ?? value.doubleValue ?? '']));
+  return Object.fromEntries(
+    attributes.map(({ key, value }) => [
+      key,
+      value.stringValue ??
+        (value.intValue !== undefined ? Number(value.intValue) : undefined) ??
+        value.boolValue ??
+        value.doubleValue ??
+        '',
+    ]),
+  );
 }
 
 /**
@@ -57,7 +74,8 @@ export class OtlpReceiver {
     for (const resourceSpans of payload.resourceSpans ?? []) {
       const service = String(attributeMap(resourceSpans.resource?.attributes)['service.name'] ?? '');
       for (const scope of resourceSpans.scopeSpans ?? []) {
-        for (const { attributes, ...span } of scope.spans ?? []) this.spans.push({ ...span, parentSpanId: span.parentSpanId || undefined, service, attributes: attributeMap(attributes) });
+        for (const { attributes, ...span } of scope.spans ?? [])
+          this.spans.push({ ...span, parentSpanId: span.parentSpanId || undefined, service, attributes: attributeMap(attributes) });
       }
     }
   }

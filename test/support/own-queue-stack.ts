@@ -40,9 +40,15 @@ export function ownQueueStack(prefix: string, options: { worker: boolean; env?: 
     const port = await freePort();
     const secret = `${prefix}-secret-`.repeat(4);
     stack.env = {
-      DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: `${prefix}-${randomUUID().slice(0, 8)}`,
-      PORT: String(port), BATON_HOME: join(home, 'baton'), LOG_LEVEL: 'warn', STEP_MEMORY_MB: '256',
-      JWT_SECRET: secret, WEBHOOK_SIGNING_KEY: `webhook-${secret}`,
+      DATABASE_URL: inject('databaseUrl'),
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: `${prefix}-${randomUUID().slice(0, 8)}`,
+      PORT: String(port),
+      BATON_HOME: join(home, 'baton'),
+      LOG_LEVEL: 'warn',
+      STEP_MEMORY_MB: '256',
+      JWT_SECRET: secret,
+      WEBHOOK_SIGNING_KEY: `webhook-${secret}`,
       ...options.env,
     };
     stack.baseUrl = `http://127.0.0.1:${port}`;

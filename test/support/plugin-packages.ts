@@ -55,20 +55,35 @@ export const packageArchive = (folder: string) => createPackageArchive(folder);
 /** A tenant that publishes: a publisher name claimed with a fresh key. */
 export async function becomePublisher(tenant: TestTenant, publisher: string): Promise<PublisherKeyPair> {
   const key = generatePublisherKeyPair();
-  const response = await api().post('/v1/publishers/keys').set('authorization', `Bearer ${tenant.token}`).send({ publicKey: key.publicKeyPem, publisher });
+  const response = await api()
+    .post('/v1/publishers/keys')
+    .set('authorization', `Bearer ${tenant.token}`)
+    .send({ publicKey: key.publicKeyPem, publisher });
   if (response.status !== 201) throw new Error(`could not register a key: ${response.status} ${JSON.stringify(response.body)}`);
   return key;
 }
 
 export function publish(tenant: TestTenant, archive: Buffer) {
-  return api().post('/v1/plugins').set('authorization', `Bearer ${tenant.token}`).set('content-type', 'application/octet-stream').send(archive);
+  return api()
+    .post('/v1/plugins')
+    .set('authorization', `Bearer ${tenant.token}`)
+    .set('content-type', 'application/octet-stream')
+    .send(archive);
 }
 
 /** As the tenant's owner (admin and publisher rights); the builders' API key is an operator's. */
 export const asOwner = (tenant: TestTenant) => ({
   get: (path: string) => api().get(path).set('authorization', `Bearer ${tenant.token}`),
-  post: (path: string, body?: object) => api().post(path).set('authorization', `Bearer ${tenant.token}`).send(body ?? {}),
-  put: (path: string, body?: object) => api().put(path).set('authorization', `Bearer ${tenant.token}`).send(body ?? {}),
+  post: (path: string, body?: object) =>
+    api()
+      .post(path)
+      .set('authorization', `Bearer ${tenant.token}`)
+      .send(body ?? {}),
+  put: (path: string, body?: object) =>
+    api()
+      .put(path)
+      .set('authorization', `Bearer ${tenant.token}`)
+      .send(body ?? {}),
   delete: (path: string) => api().delete(path).set('authorization', `Bearer ${tenant.token}`),
 });
 
@@ -76,7 +91,10 @@ export const asOwner = (tenant: TestTenant) => ({
  * Packs, signs, publishes and enables version 1.0.0 of a plugin written as its `src/index.ts`,
  * approving the tenant secrets named in `secrets` for its secret fields; returns its name.
  */
-export async function publishPluginSource(tenant: TestTenant, plugin: { name: string; publisher: string; source: string; secrets?: string[] }): Promise<string> {
+export async function publishPluginSource(
+  tenant: TestTenant,
+  plugin: { name: string; publisher: string; source: string; secrets?: string[] },
+): Promise<string> {
   const key = await becomePublisher(tenant, plugin.publisher);
   const dir = mkdtempSync(join(tmpdir(), `baton-plugin-${plugin.name}-`));
   mkdirSync(join(dir, 'src'));
@@ -86,7 +104,9 @@ export async function publishPluginSource(tenant: TestTenant, plugin: { name: st
   signPackage(out, key);
   const published = await publish(tenant, await packageArchive(out));
   expect(published.status, JSON.stringify(published.body)).toBe(201);
-  await asOwner(tenant).post(`/v1/plugins/${plugin.name}/enable`, { version: '1.0.0', ...(plugin.secrets && { secrets: plugin.secrets }) }).expect(200);
+  await asOwner(tenant)
+    .post(`/v1/plugins/${plugin.name}/enable`, { version: '1.0.0', ...(plugin.secrets && { secrets: plugin.secrets }) })
+    .expect(200);
   return plugin.name;
 }
 
@@ -103,7 +123,9 @@ export async function approveEndpoints(tenant: TestTenant, plugin: string, urls:
  */
 export function publishSecretEchoPlugin(tenant: TestTenant, name: string, secrets: string[]): Promise<string> {
   return publishPluginSource(tenant, {
-    name, publisher: `${name}-pub`, secrets,
+    name,
+    publisher: `${name}-pub`,
+    secrets,
     source: `import { definePlugin, defineStep, secret, StepError } from '@baton/plugin-sdk';
 import { z } from 'zod';
 export default definePlugin({

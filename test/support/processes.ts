@@ -24,16 +24,27 @@ export interface BatonProcess {
  * Starts `baton <command>`; its output is kept (the last 20 kB) and, with `logFile`, all of it
  * appended there. `identity`: run it as another user (no supplementary groups), e.g. not root.
  */
-export function spawnBaton(command: string, env: Record<string, string>, cwd = process.cwd(), logFile?: string, identity?: { uid: number; gid: number }): BatonProcess {
-  const child = spawn(process.execPath, ['bin/baton.js', command], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...identity });
+export function spawnBaton(
+  command: string,
+  env: Record<string, string>,
+  cwd = process.cwd(),
+  logFile?: string,
+  identity?: { uid: number; gid: number },
+): BatonProcess {
+  const child = spawn(process.execPath, ['bin/baton.js', command], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...identity,
+  });
   let output = '';
   const keep = (chunk: Buffer) => {
     if (logFile) appendFileSync(logFile, chunk);
     output = (output + chunk.toString()).slice(-20_000);
     if (process.env.BATON_TEST_VERBOSE) process.stderr.write(chunk);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
@@ -71,7 +82,9 @@ export function isAlive(pid: number): boolean {
     return false;
   }
   try {
-    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('Z');
+    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .startsWith('Z');
   } catch {
     return false;
   }

@@ -14,8 +14,9 @@ export function parseSamples(text: string): Sample[] {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!match) throw new Error(`not a sample line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      labels[key] = value.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    samples.push({ name: match[1], labels, value: Number(match[3]) });
   }
   return samples;
 }
@@ -33,6 +34,7 @@ export function valueOf(samples: Sample[], name: string, labels: Record<string, 
  */
 export function promtoolCheck(text: string): { status: number | null; output: string } {
   const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  if (result.error) throw new Error(`promtool could not run (${result.error.message}); install it with: bash scripts/ensure-tool.sh promtool prometheus`);
+  if (result.error)
+    throw new Error(`promtool could not run (${result.error.message}); install it with: bash scripts/ensure-tool.sh promtool prometheus`);
   return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
 }

@@ -36,7 +36,7 @@ export function predict(steps: Record<string, ModelStep>): ModelPrediction {
   const visiting = new Set<string>();
 
   const statusOf = (id: string): ModelStatus => {
-    if (Object.hasOwn(status, id)) return status[id]!;
+    if (Object.hasOwn(status, id)) return status[id];
     if (!Object.hasOwn(steps, id)) throw new Error(`model: unknown step ${id}`);
     if (visiting.has(id)) throw new Error(`model: cycle through ${id}`);
     visiting.add(id);
@@ -46,29 +46,30 @@ export function predict(steps: Record<string, ModelStep>): ModelPrediction {
   };
 
   const conditionHolds = (id: string): boolean => {
-    const condition = steps[id]!.if;
+    const condition = steps[id].if;
     if (condition === undefined || typeof condition === 'boolean') return condition ?? true;
     const match = FLAG_CONDITION.exec(condition);
     if (!match) throw new Error(`model: \`if\` ${JSON.stringify(condition)} is outside what the model covers`);
-    const source = match[1]!;
+    const source = match[1];
     if (statusOf(source) !== 'succeeded') return false;
     return truthy(outputsOf(source)?.flag);
   };
 
-  const outputsOf = (id: string): Record<string, unknown> | null => (kindOf(steps[id]!) === 'echo' && !steps[id]!.forEach ? (steps[id]!.with ?? {}) : null);
+  const outputsOf = (id: string): Record<string, unknown> | null =>
+    kindOf(steps[id]) === 'echo' && !steps[id].forEach ? (steps[id].with ?? {}) : null;
 
   const decide = (id: string): ModelStatus => {
-    const step = steps[id]!;
+    const step = steps[id];
     const needs = step.needs ?? [];
     const needStatus = needs.map(statusOf);
-    if (needs.some((need, i) => needStatus[i] === 'failed' && !steps[need]!.continueOnError)) return 'skipped';
+    if (needs.some((need, i) => needStatus[i] === 'failed' && !steps[need].continueOnError)) return 'skipped';
     if (needs.length > 0 && needStatus.every((s) => s === 'skipped')) return 'skipped';
     if (!conditionHolds(id)) return 'skipped';
     return kindOf(step) === 'echo' || step.forEach?.length === 0 ? 'succeeded' : 'failed';
   };
 
   for (const id of Object.keys(steps)) statusOf(id);
-  const failed = Object.keys(steps).some((id) => status[id] === 'failed' && !steps[id]!.continueOnError);
+  const failed = Object.keys(steps).some((id) => status[id] === 'failed' && !steps[id].continueOnError);
   return { run: failed ? 'failed' : 'succeeded', steps: status };
 }
 

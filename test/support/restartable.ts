@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedDatabase, type EmbeddedDatabaseSecrets } from '../../src/runtime/database/embedded-postgres.js';
+import {
+  startEmbeddedPostgres,
+  type EmbeddedDatabase,
+  type EmbeddedDatabaseSecrets,
+} from '../../src/runtime/database/embedded-postgres.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { isAlive, spawnBaton, waitForHttp, type BatonProcess } from './processes.js';
 
@@ -89,7 +93,7 @@ export async function restartableTemporal(cliPath: string, port: number, dbFile:
   let current: DevServer | null = await startDevServer(options);
   return {
     address: current.address,
-    pid: () => (current && current.process.exitCode === null && !current.process.signalCode ? current.process.pid ?? null : null),
+    pid: () => (current && current.process.exitCode === null && !current.process.signalCode ? (current.process.pid ?? null) : null),
     async kill(signal = 'SIGKILL') {
       const running = current;
       current = null;
@@ -114,12 +118,17 @@ export async function restartableTemporal(cliPath: string, port: number, dbFile:
 }
 
 /** A `baton api` or `baton worker` that can be killed and spawned again with the same environment. */
-export function restartableBaton(command: 'api' | 'worker', env: Record<string, string>, logFile: string, readyUrl: string): RestartablePart & { process(): BatonProcess } {
+export function restartableBaton(
+  command: 'api' | 'worker',
+  env: Record<string, string>,
+  logFile: string,
+  readyUrl: string,
+): RestartablePart & { process(): BatonProcess } {
   let current = spawnBaton(command, env, undefined, logFile);
   const running = () => current.child.exitCode === null && !current.child.signalCode;
   return {
     process: () => current,
-    pid: () => (running() ? current.child.pid ?? null : null),
+    pid: () => (running() ? (current.child.pid ?? null) : null),
     async kill(signal = 'SIGKILL') {
       if (running()) await current.stop(signal);
     },
@@ -150,7 +159,8 @@ export async function startControlServer(parts: Record<string, RestartablePart>)
     }
     const [, name, action] = url.pathname.split('/');
     const part = parts[name ?? ''];
-    if (request.method !== 'POST' || !part || !['kill', 'stop', 'start', 'restart'].includes(action ?? '')) return [404, { error: `no ${request.method} ${url.pathname}` }];
+    if (request.method !== 'POST' || !part || !['kill', 'stop', 'start', 'restart'].includes(action ?? ''))
+      return [404, { error: `no ${request.method} ${url.pathname}` }];
     const signal = (url.searchParams.get('signal') ?? 'SIGKILL') as NodeJS.Signals;
     const before = part.pid();
     if (action === 'kill' || action === 'stop' || action === 'restart') await part.kill(signal);
@@ -171,7 +181,12 @@ export async function startControlServer(parts: Record<string, RestartablePart>)
 }
 
 /** For tests: asks the stack's control server to act on one of its parts; throws unless it answered 200. */
-export async function controlStack(controlUrl: string, part: string, action: 'kill' | 'stop' | 'start' | 'restart', signal?: NodeJS.Signals): Promise<{ killed: number | null; pid: number | null }> {
+export async function controlStack(
+  controlUrl: string,
+  part: string,
+  action: 'kill' | 'stop' | 'start' | 'restart',
+  signal?: NodeJS.Signals,
+): Promise<{ killed: number | null; pid: number | null }> {
   const response = await fetch(`${controlUrl}/${part}/${action}${signal ? `?signal=${signal}` : ''}`, { method: 'POST' });
   const body = await response.json();
   if (response.status !== 200) throw new Error(`${part}/${action}: ${response.status} ${JSON.stringify(body)}`);

@@ -15,9 +15,15 @@ export interface PinnedVersion {
 /** A run the worker starts itself, as the run ledger records it. */
 export function ledgerRun(
   run: { id: string; tenantId: string; trigger: Extract<RunTrigger, 'pipeline' | 'schedule'>; parentRunId?: string; scheduleId?: string },
-  pinned: PinnedVersion, inputs: Record<string, unknown>,
+  pinned: PinnedVersion,
+  inputs: Record<string, unknown>,
 ): LedgerRun {
-  return { ...run, pipeline: { id: pinned.pipelineId, name: pinned.name, version: pinned.version }, inputs, steps: runStepRows(pinned.definition) };
+  return {
+    ...run,
+    pipeline: { id: pinned.pipelineId, name: pinned.name, version: pinned.version },
+    inputs,
+    steps: runStepRows(pinned.definition),
+  };
 }
 
 /** What a schedule's fire needs to know: whose it is, what it runs, and whether it may run now. */
@@ -37,16 +43,29 @@ export class ChildRunsRepository {
 
   /** An active pipeline of the tenant by name, at `version` or its latest; null if either is missing. */
   findPinnedVersion(tenantId: string, name: string, version?: number): Promise<PinnedVersion | null> {
-    return this.findOnePinned(`p.name = $2 AND p.deleted_at IS NULL AND v.version = COALESCE($3, p.latest_version)`, [tenantId, name, version ?? null]);
+    return this.findOnePinned(`p.name = $2 AND p.deleted_at IS NULL AND v.version = COALESCE($3, p.latest_version)`, [
+      tenantId,
+      name,
+      version ?? null,
+    ]);
   }
 
   /**
    * The version and inputs a child run was recorded with, if it was: an activity retried after its
    * insert reuses them. `refused` is why admission refused it, when it was recorded as refused.
    */
-  async findRecorded(tenantId: string, runId: string): Promise<{ pipeline: PinnedVersion; inputs: Record<string, unknown>; refused: string | null } | null> {
-    const { rows } = await this.pool.query<{ pipeline_id: string; version: number; inputs: Record<string, unknown>; refused: string | null }>(
-      `SELECT pipeline_id, version, inputs, CASE WHEN error->>'admission' = 'refused' THEN error->>'message' END AS refused FROM run WHERE tenant_id = $1 AND id = $2`, [tenantId, runId],
+  async findRecorded(
+    tenantId: string,
+    runId: string,
+  ): Promise<{ pipeline: PinnedVersion; inputs: Record<string, unknown>; refused: string | null } | null> {
+    const { rows } = await this.pool.query<{
+      pipeline_id: string;
+      version: number;
+      inputs: Record<string, unknown>;
+      refused: string | null;
+    }>(
+      `SELECT pipeline_id, version, inputs, CASE WHEN error->>'admission' = 'refused' THEN error->>'message' END AS refused FROM run WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, runId],
     );
     const run = rows[0];
     const pipeline = run && (await this.findOnePinned('p.id = $2 AND v.version = $3', [tenantId, run.pipeline_id, run.version]));

@@ -27,7 +27,12 @@ export interface ExecuteStepDeps {
   tracer?: Tracer;
 }
 
-type FailureCode = Extract<SandboxOutcome, { ok: false }>['error']['code'] | 'worker_shutdown' | 'secrets_unavailable' | 'secret_missing' | 'secret_not_allowed';
+type FailureCode =
+  | Extract<SandboxOutcome, { ok: false }>['error']['code']
+  | 'worker_shutdown'
+  | 'secrets_unavailable'
+  | 'secret_missing'
+  | 'secret_not_allowed';
 
 const FAILURE_TYPE: Record<FailureCode, string> = {
   step_error: STEP_FAILURE_TYPES.stepError,
@@ -48,13 +53,17 @@ const FAILURE_TYPE: Record<FailureCode, string> = {
 };
 
 /** The step input with the secret at each placement put in; every other string stays as it is. */
-function placeSecrets(input: Record<string, unknown>, placements: SecretPlacement[], secrets: Record<string, string>): Record<string, unknown> {
+function placeSecrets(
+  input: Record<string, unknown>,
+  placements: SecretPlacement[],
+  secrets: Record<string, string>,
+): Record<string, unknown> {
   if (!placements.length) return input;
   const placed = structuredClone(input);
   for (const { path, name } of placements) {
     let parent: Record<string | number, unknown> = placed;
     for (const segment of path.slice(0, -1)) parent = parent[segment] as Record<string | number, unknown>;
-    parent[path[path.length - 1]!] = secrets[name];
+    parent[path[path.length - 1]] = secrets[name];
   }
   return placed;
 }
@@ -65,16 +74,23 @@ const now = () => new Date().toISOString();
 function killReason(outcome: SandboxOutcome, workerShutdown: boolean): SandboxKillReason | undefined {
   if (outcome.ok) return undefined;
   switch (outcome.error.code) {
-    case 'timeout': return 'timeout';
-    case 'memory_exceeded': return 'memory';
-    case 'crashed': return 'crash';
-    case 'protocol_error': return 'protocol';
-    case 'cancelled': return workerShutdown ? 'shutdown' : 'cancel';
-    default: return undefined;
+    case 'timeout':
+      return 'timeout';
+    case 'memory_exceeded':
+      return 'memory';
+    case 'crashed':
+      return 'crash';
+    case 'protocol_error':
+      return 'protocol';
+    case 'cancelled':
+      return workerShutdown ? 'shutdown' : 'cancel';
+    default:
+      return undefined;
   }
 }
 
-const stepOutcome = (outcome: SandboxOutcome): StepOutcome => (outcome.ok ? 'succeeded' : outcome.error.code === 'cancelled' ? 'cancelled' : 'failed');
+const stepOutcome = (outcome: SandboxOutcome): StepOutcome =>
+  outcome.ok ? 'succeeded' : outcome.error.code === 'cancelled' ? 'cancelled' : 'failed';
 
 /**
  * The one generic activity: runs any plugin step in a sandboxed child process and records
@@ -89,12 +105,35 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const itemField = item === undefined ? {} : { item };
     const record = (...events: RunEvent[]) => deps.events.append(tenantId, runId, events);
     const queuedAt = new Date(context.info.currentAttemptScheduledTimestampMs).toISOString();
-    await record({ type: 'step.started', key: `${subject}:started:${attempt}`, at: now(), stepId, ...itemField, uses: input.uses, attempt, queuedAt });
+    await record({
+      type: 'step.started',
+      key: `${subject}:started:${attempt}`,
+      at: now(),
+      stepId,
+      ...itemField,
+      uses: input.uses,
+      attempt,
+      queuedAt,
+    });
 
     const fail = async (code: FailureCode, message: string, retryable: boolean, stepCode?: string): Promise<never> => {
       const error = { message, code, ...(stepCode ? { stepCode } : {}) };
-      await record({ type: 'step.attempt_failed', key: `${subject}:attempt_failed:${attempt}`, at: now(), stepId, ...itemField, attempt, error, retryable });
-      throw ApplicationFailure.create({ type: FAILURE_TYPE[code], message, nonRetryable: !retryable, details: stepCode ? [code, stepCode] : [code] });
+      await record({
+        type: 'step.attempt_failed',
+        key: `${subject}:attempt_failed:${attempt}`,
+        at: now(),
+        stepId,
+        ...itemField,
+        attempt,
+        error,
+        retryable,
+      });
+      throw ApplicationFailure.create({
+        type: FAILURE_TYPE[code],
+        message,
+        nonRetryable: !retryable,
+        details: stepCode ? [code, stepCode] : [code],
+      });
     };
 
     const bundle = await deps.plugins.bundleFor(pin.digest);
@@ -106,11 +145,17 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const placements = input.secrets ?? [];
     // The validator refuses these at save; a version saved before it did is stopped here.
     const misplaced = placements.find((p) => !isSecretField(bundle.access.inputSchemas[pin.step], p.path));
-    if (misplaced) return fail('secret_not_allowed', `Secret ${misplaced.name} is passed to \`${misplaced.path.join('.')}\`, which ${pin.plugin}/${pin.step} does not declare secret`, false);
+    if (misplaced)
+      return fail(
+        'secret_not_allowed',
+        `Secret ${misplaced.name} is passed to \`${misplaced.path.join('.')}\`, which ${pin.plugin}/${pin.step} does not declare secret`,
+        false,
+      );
     const names = [...new Set(placements.map((p) => p.name))];
     const declared = (bundle.access.secrets[pin.step] ?? []).filter((name) => !names.includes(name));
     let secrets: Record<string, string> = {};
-    if (names.length && !deps.secrets.available) return fail('secrets_unavailable', `Secret ${names[0]} cannot be resolved: this worker has no SECRETS_MASTER_KEY`, false);
+    if (names.length && !deps.secrets.available)
+      return fail('secrets_unavailable', `Secret ${names[0]} cannot be resolved: this worker has no SECRETS_MASTER_KEY`, false);
     if (deps.secrets.available && (names.length || declared.length)) {
       try {
         secrets = await deps.secrets.resolve(tenantId, names, declared);
@@ -126,33 +171,58 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     // A step's registry calls act in the run's tenant; what they change becomes a run event of the step
     // (keyed by model and version, so a retried attempt that gets its first version back adds none).
     const modelStore = deps.models;
-    const models = modelStore && ((call: Parameters<ModelStore['handle']>[1]) => modelStore.handle({ tenantId, runId, stepId, idempotencyKey: input.idempotencyKey }, call, async (change) => {
-      const { type, ...data } = change;
-      const suffix = type === 'model.registered' ? `${change.name}:${change.version}` : `${change.name}:${change.version}:${attempt}:${randomUUID()}`;
-      await record({ type, key: `${subject}:${type}:${suffix}`, at: now(), stepId, ...itemField, attempt, data });
-    }));
+    const models =
+      modelStore &&
+      ((call: Parameters<ModelStore['handle']>[1]) =>
+        modelStore.handle({ tenantId, runId, stepId, idempotencyKey: input.idempotencyKey }, call, async (change) => {
+          const { type, ...data } = change;
+          const suffix =
+            type === 'model.registered'
+              ? `${change.name}:${change.version}`
+              : `${change.name}:${change.version}:${attempt}:${randomUUID()}`;
+          await record({ type, key: `${subject}:${type}:${suffix}`, at: now(), stepId, ...itemField, attempt, data });
+        }));
     // Raw connections reach only the endpoints the tenant approved for the plugin, read now: a withdrawal holds from the next step.
     const network = bundle.access.network.length
-      ? { patterns: bundle.access.network, endpoints: await deps.plugins.networkEndpoints(tenantId, pin.plugin), approveHint: `PUT /v1/plugins/${pin.plugin}/network` }
+      ? {
+          patterns: bundle.access.network,
+          endpoints: await deps.plugins.networkEndpoints(tenantId, pin.plugin),
+          approveHint: `PUT /v1/plugins/${pin.plugin}/network`,
+        }
       : undefined;
     const logs = new StepLogBuffer(deps.events, { tenantId, runId, stepId, item, attempt }, hide);
     const heartbeat = setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);
     let outcome: SandboxOutcome;
     const startedAt = performance.now();
-    let seconds = 0;
+    let seconds: number;
     try {
-      outcome = await inStepSpan(deps.tracer, input, attempt, hide, (traceparent) => deps.sandbox.run(
-        {
-          tenantId, pluginKey: `${pin.plugin}@${pin.version}`, entry: bundle.entry, digest: pin.digest,
-          // Where the step may reach comes from the signed manifest the registry verified, never from the child.
-          egress: bundle.access.egress[pin.step] ?? [], network, firstParty: bundle.access.firstParty, stepId: pin.step, input: stepInput, timeoutMs: input.timeoutMs,
-          // The runner hands the step only the secrets it declares.
-          ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets, ...(traceparent && { traceparent }) },
-        },
-        { onLog: (entry) => logs.log(entry.level, entry.message, entry.fields), onMetric: (entry) => logs.metric(entry.name, entry.value, entry.tags),
-          onLineage: (entry) => logs.lineage(entry.direction, entry.namespace, entry.name), onEvent: (entry) => logs.event(entry.type, entry.data),
-          signal: context.cancellationSignal, ...(models && { models }) },
-      ));
+      outcome = await inStepSpan(deps.tracer, input, attempt, hide, (traceparent) =>
+        deps.sandbox.run(
+          {
+            tenantId,
+            pluginKey: `${pin.plugin}@${pin.version}`,
+            entry: bundle.entry,
+            digest: pin.digest,
+            // Where the step may reach comes from the signed manifest the registry verified, never from the child.
+            egress: bundle.access.egress[pin.step] ?? [],
+            network,
+            firstParty: bundle.access.firstParty,
+            stepId: pin.step,
+            input: stepInput,
+            timeoutMs: input.timeoutMs,
+            // The runner hands the step only the secrets it declares.
+            ctx: { runId, stepId, attempt, idempotencyKey: input.idempotencyKey, secrets, ...(traceparent && { traceparent }) },
+          },
+          {
+            onLog: (entry) => logs.log(entry.level, entry.message, entry.fields),
+            onMetric: (entry) => logs.metric(entry.name, entry.value, entry.tags),
+            onLineage: (entry) => logs.lineage(entry.direction, entry.namespace, entry.name),
+            onEvent: (entry) => logs.event(entry.type, entry.data),
+            signal: context.cancellationSignal,
+            ...(models && { models }),
+          },
+        ),
+      );
       seconds = (performance.now() - startedAt) / 1000;
     } finally {
       clearInterval(heartbeat);

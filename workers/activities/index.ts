@@ -9,7 +9,12 @@ import { createExecuteStep, type ExecuteStepDeps } from './execute-step.activity
 import { createStartChildRun } from './start-child-run.activity.js';
 import { createStartScheduledRun } from './start-scheduled-run.activity.js';
 
-export type ActivityDeps = ExecuteStepDeps & { childRuns: ChildRunsRepository; ledger: RunLedger; metrics: BatonMetrics; admission: RunAdmission };
+export type ActivityDeps = ExecuteStepDeps & {
+  childRuns: ChildRunsRepository;
+  ledger: RunLedger;
+  metrics: BatonMetrics;
+  admission: RunAdmission;
+};
 
 /** Every activity of the worker, created once with their dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -23,10 +28,17 @@ export function createActivities(deps: ActivityDeps) {
      */
     async admitFanOut(tenantId: string, runId: string, fannedOut: Extract<RunEvent, { type: 'step.fanned_out' }>): Promise<void> {
       try {
-        await deps.events.appendAdmitted(tenantId, runId, [fannedOut], (client) => deps.admission.admitFanOut(pgSql(client), tenantId, runId, fannedOut.items));
+        await deps.events.appendAdmitted(tenantId, runId, [fannedOut], (client) =>
+          deps.admission.admitFanOut(pgSql(client), tenantId, runId, fannedOut.items),
+        );
       } catch (error) {
         if (!(error instanceof AdmissionRefused)) throw error;
-        throw ApplicationFailure.create({ type: STEP_FAILURE_TYPES.invalidInput, message: error.message, nonRetryable: true, details: [error.code] });
+        throw ApplicationFailure.create({
+          type: STEP_FAILURE_TYPES.invalidInput,
+          message: error.message,
+          nonRetryable: true,
+          details: [error.code],
+        });
       }
     },
     /**

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { checkCall } from './model-store.js';
 
 describe(checkCall.name, () => {
-  const register = (registration: Record<string, unknown>) => checkCall({ op: 'register', registration: { name: 'iris', metrics: { accuracy: 0.9 }, artifact: 'models/iris', ...registration } as never });
+  const register = (registration: Record<string, unknown>) =>
+    checkCall({ op: 'register', registration: { name: 'iris', metrics: { accuracy: 0.9 }, artifact: 'models/iris', ...registration } });
 
   it('accepts well-formed calls', () => {
     expect(register({ params: { depth: 3 }, dataset: { artifact: 'd' } })).toBeUndefined();

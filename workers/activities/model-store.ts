@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { v7 as uuidV7 } from 'uuid';
-import { MODEL_NAME, MODEL_STAGES, type ModelCall, type ModelResult, type ModelStage, type ModelVersionInfo } from '../../plugins/sdk/src/step-models.js';
+import {
+  MODEL_NAME,
+  MODEL_STAGES,
+  type ModelCall,
+  type ModelResult,
+  type ModelStage,
+  type ModelVersionInfo,
+} from '../../plugins/sdk/src/step-models.js';
 import { inTransaction } from './pg-transaction.js';
 
 /** Which step attempt chain calls: registrations record it, and a retry finds what it registered. */
@@ -43,7 +50,15 @@ export class ModelStore {
     const moved = await this.promote(caller, call.name, call.version, call.stage, call.ifProduction);
     if (!moved) return { ok: false, message: `model ${call.name} has no version ${call.version}` };
     if ('stale' in moved) return { ok: true, stale: { production: moved.stale } };
-    if (moved.from !== call.stage) await onChange?.({ type: 'model.promoted', name: call.name, version: call.version, from: moved.from, to: call.stage, archived: moved.archived });
+    if (moved.from !== call.stage)
+      await onChange?.({
+        type: 'model.promoted',
+        name: call.name,
+        version: call.version,
+        from: moved.from,
+        to: call.stage,
+        archived: moved.archived,
+      });
     return { ok: true, promoted: { name: call.name, version: call.version, stage: call.stage } };
   }
 
@@ -61,26 +76,54 @@ export class ModelStore {
    * A new version, numbered after the model's newest under a lock of the model row. Keyed by the
    * step attempt chain and the model name: a retried step gets the version its first attempt made.
    */
-  async register(caller: ModelCaller, registration: Extract<ModelCall, { op: 'register' }>['registration']): Promise<{ version: number; replayed: boolean }> {
+  async register(
+    caller: ModelCaller,
+    registration: Extract<ModelCall, { op: 'register' }>['registration'],
+  ): Promise<{ version: number; replayed: boolean }> {
     const key = `${caller.idempotencyKey}:${registration.name}`;
     return inTransaction(this.pool, async (client) => {
-      const { rows: [model] } = await client.query<{ id: string }>(
+      const {
+        rows: [model],
+      } = await client.query<{ id: string }>(
         `INSERT INTO model (id, tenant_id, name) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, name) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
         [randomUUID(), caller.tenantId, registration.name],
       );
-      const { rows: [seen] } = await client.query<{ version: number }>('SELECT version FROM model_version WHERE tenant_id = $1 AND idempotency_key = $2', [caller.tenantId, key]);
+      const {
+        rows: [seen],
+      } = await client.query<{ version: number }>('SELECT version FROM model_version WHERE tenant_id = $1 AND idempotency_key = $2', [
+        caller.tenantId,
+        key,
+      ]);
       if (seen) return { version: seen.version, replayed: true };
-      const { rows: [next] } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0) + 1 AS version FROM model_version WHERE model_id = $1', [model!.id]);
+      const {
+        rows: [next],
+      } = await client.query<{ version: number }>(
+        'SELECT coalesce(max(version), 0) + 1 AS version FROM model_version WHERE model_id = $1',
+        [model.id],
+      );
       const id = randomUUID();
       const r = registration;
       await client.query(
         `INSERT INTO model_version (id, tenant_id, model_id, version, metrics, params, dataset, algorithm, task, run_id, step_id, artifact, idempotency_key, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, clock_timestamp())`,
-        [id, caller.tenantId, model!.id, next!.version, JSON.stringify(r.metrics), JSON.stringify(r.params ?? {}), r.dataset === undefined ? null : JSON.stringify(r.dataset),
-          r.algorithm ?? null, r.task ?? null, caller.runId, caller.stepId, r.artifact, key],
+        [
+          id,
+          caller.tenantId,
+          model.id,
+          next.version,
+          JSON.stringify(r.metrics),
+          JSON.stringify(r.params ?? {}),
+          r.dataset === undefined ? null : JSON.stringify(r.dataset),
+          r.algorithm ?? null,
+          r.task ?? null,
+          caller.runId,
+          caller.stepId,
+          r.artifact,
+          key,
+        ],
       );
-      await this.recordChange(client, caller, model!.id, { id, version: next!.version }, null, 'none', 'registered');
-      return { version: next!.version, replayed: false };
+      await this.recordChange(client, caller, model.id, { id, version: next.version }, null, 'none', 'registered');
+      return { version: next.version, replayed: false };
     });
   }
 
@@ -89,20 +132,40 @@ export class ModelStore {
    * its place. With `ifProduction` (a version or null), only while that is the production version:
    * checked under the lock, so two conditional promotes made against the same champion cannot both win.
    */
-  async promote(caller: ModelCaller, name: string, version: number, stage: ModelStage, ifProduction?: number | null): Promise<{ from: ModelStage; archived: number[] } | { stale: number | null } | null> {
+  async promote(
+    caller: ModelCaller,
+    name: string,
+    version: number,
+    stage: ModelStage,
+    ifProduction?: number | null,
+  ): Promise<{ from: ModelStage; archived: number[] } | { stale: number | null } | null> {
     return inTransaction(this.pool, async (client) => {
-      const { rows: [model] } = await client.query<{ id: string }>('SELECT id FROM model WHERE tenant_id = $1 AND name = $2 FOR UPDATE', [caller.tenantId, name]);
+      const {
+        rows: [model],
+      } = await client.query<{ id: string }>('SELECT id FROM model WHERE tenant_id = $1 AND name = $2 FOR UPDATE', [caller.tenantId, name]);
       if (!model) return null;
-      const { rows: [target] } = await client.query<{ id: string; stage: ModelStage }>('SELECT id, stage FROM model_version WHERE model_id = $1 AND version = $2', [model.id, version]);
+      const {
+        rows: [target],
+      } = await client.query<{ id: string; stage: ModelStage }>(
+        'SELECT id, stage FROM model_version WHERE model_id = $1 AND version = $2',
+        [model.id, version],
+      );
       if (!target) return null;
       if (ifProduction !== undefined) {
-        const { rows: [current] } = await client.query<{ version: number }>(`SELECT version FROM model_version WHERE model_id = $1 AND stage = 'production'`, [model.id]);
+        const {
+          rows: [current],
+        } = await client.query<{ version: number }>(`SELECT version FROM model_version WHERE model_id = $1 AND stage = 'production'`, [
+          model.id,
+        ]);
         if ((current?.version ?? null) !== ifProduction) return { stale: current?.version ?? null };
       }
       if (target.stage === stage) return { from: stage, archived: [] };
       const archived: number[] = [];
       if (stage === 'production') {
-        const { rows } = await client.query<{ id: string; version: number }>(`UPDATE model_version SET stage = 'archived' WHERE model_id = $1 AND stage = 'production' RETURNING id, version`, [model.id]);
+        const { rows } = await client.query<{ id: string; version: number }>(
+          `UPDATE model_version SET stage = 'archived' WHERE model_id = $1 AND stage = 'production' RETURNING id, version`,
+          [model.id],
+        );
         for (const row of rows) {
           await this.recordChange(client, caller, model.id, row, 'production', 'archived', 'promote');
           archived.push(row.version);
@@ -114,14 +177,33 @@ export class ModelStore {
     });
   }
 
-  private async recordChange(client: pg.PoolClient, caller: ModelCaller, modelId: string, row: { id: string; version: number }, from: ModelStage | null, to: ModelStage, reason: 'registered' | 'promote'): Promise<void> {
+  private async recordChange(
+    client: pg.PoolClient,
+    caller: ModelCaller,
+    modelId: string,
+    row: { id: string; version: number },
+    from: ModelStage | null,
+    to: ModelStage,
+    reason: 'registered' | 'promote',
+  ): Promise<void> {
     await client.query(
       `INSERT INTO model_stage_change (id, tenant_id, model_id, version_id, version, from_stage, to_stage, reason, actor_kind, actor_id, run_id, step_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'step', $9, $10, $11)`,
-      [uuidV7(), caller.tenantId, modelId, row.id, row.version, from, to, reason, `${caller.runId}/${caller.stepId}`, caller.runId, caller.stepId],
+      [
+        uuidV7(),
+        caller.tenantId,
+        modelId,
+        row.id,
+        row.version,
+        from,
+        to,
+        reason,
+        `${caller.runId}/${caller.stepId}`,
+        caller.runId,
+        caller.stepId,
+      ],
     );
   }
-
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -134,18 +216,28 @@ export function checkCall(call: ModelCall): string | undefined {
   if (typeof name !== 'string' || !MODEL_NAME.test(name)) return `model name ${JSON.stringify(name)} must match ${MODEL_NAME.source}`;
   if (call.op === 'get' || call.op === 'promote') {
     if (!(MODEL_STAGES as readonly unknown[]).includes(call.stage)) return `stage must be one of ${MODEL_STAGES.join(', ')}`;
-    if (call.op === 'promote' && (!Number.isInteger(call.version) || call.version < 1 || call.version > 2_147_483_647)) return 'version must be a whole number from 1';
-    if (call.op === 'promote' && call.ifProduction !== undefined && call.ifProduction !== null && (!Number.isInteger(call.ifProduction) || call.ifProduction < 1 || call.ifProduction > 2_147_483_647)) {
+    if (call.op === 'promote' && (!Number.isInteger(call.version) || call.version < 1 || call.version > 2_147_483_647))
+      return 'version must be a whole number from 1';
+    if (
+      call.op === 'promote' &&
+      call.ifProduction !== undefined &&
+      call.ifProduction !== null &&
+      (!Number.isInteger(call.ifProduction) || call.ifProduction < 1 || call.ifProduction > 2_147_483_647)
+    ) {
       return 'ifProduction must be a version or null';
     }
     return undefined;
   }
   if (call.op !== 'register') return 'unknown model registry operation';
   const r = call.registration;
-  if (!isRecord(r.metrics) || !Object.values(r.metrics).every((v) => typeof v === 'number' && Number.isFinite(v))) return 'metrics must be an object of finite numbers';
+  if (!isRecord(r.metrics) || !Object.values(r.metrics).every((v) => typeof v === 'number' && Number.isFinite(v)))
+    return 'metrics must be an object of finite numbers';
   if (r.params !== undefined && !isRecord(r.params)) return 'params must be an object';
   if (typeof r.artifact !== 'string' || r.artifact === '' || r.artifact.length > 4096) return 'artifact must name the fitted model';
-  for (const field of ['algorithm', 'task'] as const) if (r[field] !== undefined && (typeof r[field] !== 'string' || r[field]!.length > 200)) return `${field} must be text of at most 200 characters`;
-  for (const field of ['metrics', 'params', 'dataset'] as const) if (jsonBytes(r[field]) > MAX_JSON_BYTES) return `${field} is over ${MAX_JSON_BYTES} bytes as JSON`;
+  for (const field of ['algorithm', 'task'] as const)
+    if (r[field] !== undefined && (typeof r[field] !== 'string' || r[field].length > 200))
+      return `${field} must be text of at most 200 characters`;
+  for (const field of ['metrics', 'params', 'dataset'] as const)
+    if (jsonBytes(r[field]) > MAX_JSON_BYTES) return `${field} is over ${MAX_JSON_BYTES} bytes as JSON`;
   return undefined;
 }

@@ -39,7 +39,10 @@ export class PluginStore {
   private readonly fetching = new Map<string, Promise<FetchedBundle | undefined>>();
   private readonly access = new Map<string, BundleAccess>();
 
-  constructor(private readonly pool: pg.Pool, private readonly cacheDir: string) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly cacheDir: string,
+  ) {}
 
   /** Where the cache is: the sandbox's uid must be able to read it. */
   get folder(): string {
@@ -66,7 +69,10 @@ export class PluginStore {
 
   /** The `host:port` endpoints a tenant approved for a plugin's raw connections (`PUT /v1/plugins/{name}/network`); read at each step, so a withdrawal holds at once. */
   async networkEndpoints(tenantId: string, plugin: string): Promise<string[]> {
-    const { rows } = await this.pool.query<{ network_endpoints: string[] }>('SELECT network_endpoints FROM tenant_plugin WHERE tenant_id = $1 AND plugin = $2', [tenantId, plugin]);
+    const { rows } = await this.pool.query<{ network_endpoints: string[] }>(
+      'SELECT network_endpoints FROM tenant_plugin WHERE tenant_id = $1 AND plugin = $2',
+      [tenantId, plugin],
+    );
     return rows[0]?.network_endpoints ?? [];
   }
 
@@ -95,7 +101,9 @@ export class PluginStore {
   }
 }
 
-type Manifest = Pick<PackageManifest, 'publisher' | 'network' | 'rawNetwork'> & { steps: Array<{ id: string; egress: string[]; secrets: string[]; inputSchema: unknown }> };
+type Manifest = Pick<PackageManifest, 'publisher' | 'network' | 'rawNetwork'> & {
+  steps: Array<{ id: string; egress: string[]; secrets: string[]; inputSchema: unknown }>;
+};
 
 function accessOf(manifest: Manifest): BundleAccess {
   return {

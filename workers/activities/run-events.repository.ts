@@ -1,5 +1,13 @@
 import type pg from 'pg';
-import { eventKeyPrefix, RUN_EVENTS_CHANNEL, TERMINAL_RUN_STATUSES, type RunEvent, type RunPipelineResult, type RunStartAnswer, type RunStatus } from '../contracts/index.js';
+import {
+  eventKeyPrefix,
+  RUN_EVENTS_CHANNEL,
+  TERMINAL_RUN_STATUSES,
+  type RunEvent,
+  type RunPipelineResult,
+  type RunStartAnswer,
+  type RunStatus,
+} from '../contracts/index.js';
 import { inTransaction } from './pg-transaction.js';
 
 /** Told, after commit, of a run's start or end that a newly appended event recorded (the operator metrics). */
@@ -33,9 +41,10 @@ export class RunEventsRepository {
       if (run.status !== 'queued') return {};
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('baton.run-admission:' || $1))`, [run.pipelineId]);
       const active = await client.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM run WHERE tenant_id = $1 AND pipeline_id = $2 AND status IN ('running', 'waiting')`, [tenantId, run.pipelineId],
+        `SELECT count(*)::int AS n FROM run WHERE tenant_id = $1 AND pipeline_id = $2 AND status IN ('running', 'waiting')`,
+        [tenantId, run.pipelineId],
       );
-      if (active.rows[0]!.n >= limit) return 'full';
+      if (active.rows[0].n >= limit) return 'full';
       await this.appendIn(client, tenantId, runId, [event], facts);
       return {};
     });
@@ -60,7 +69,12 @@ export class RunEventsRepository {
    * Appends `events`, and when any is new, calls `admit` in the same transaction: if it throws,
    * nothing is appended. A replayed append admits nothing a second time.
    */
-  async appendAdmitted(tenantId: string, runId: string, events: RunEvent[], admit: (client: pg.PoolClient) => Promise<void>): Promise<number> {
+  async appendAdmitted(
+    tenantId: string,
+    runId: string,
+    events: RunEvent[],
+    admit: (client: pg.PoolClient) => Promise<void>,
+  ): Promise<number> {
     return this.inTransaction(tenantId, async (client, facts) => {
       const inserted = await this.appendIn(client, tenantId, runId, events, facts);
       if (inserted) await admit(client);
@@ -104,10 +118,17 @@ export class RunEventsRepository {
 }
 
 /** The run's row, locked until the transaction ends, and how it ended if it has. */
-async function lockRun(db: pg.PoolClient, tenantId: string, runId: string): Promise<{ pipelineId: string; status: RunStatus; ended?: RunPipelineResult }> {
-  const { rows } = await db.query<{ pipelineId: string; status: RunStatus; outputs: Record<string, unknown> | null; error: RunPipelineResult['error'] }>(
-    'SELECT pipeline_id AS "pipelineId", status, outputs, error FROM run WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, runId],
-  );
+async function lockRun(
+  db: pg.PoolClient,
+  tenantId: string,
+  runId: string,
+): Promise<{ pipelineId: string; status: RunStatus; ended?: RunPipelineResult }> {
+  const { rows } = await db.query<{
+    pipelineId: string;
+    status: RunStatus;
+    outputs: Record<string, unknown> | null;
+    error: RunPipelineResult['error'];
+  }>('SELECT pipeline_id AS "pipelineId", status, outputs, error FROM run WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, runId]);
   const run = rows[0];
   if (!run) throw new Error(`run ${runId} not found`);
   if (!TERMINAL_RUN_STATUSES.includes(run.status)) return run;
@@ -122,7 +143,12 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
   const run = (set: string, params: unknown[], guard = '') =>
     db.query(`UPDATE run SET ${set} WHERE tenant_id = $1 AND id = $2 ${guard}`, [tenantId, runId, ...params]);
   const step = (stepId: string, set: string, params: unknown[], guard = '') =>
-    db.query(`UPDATE run_step SET ${set} WHERE tenant_id = $1 AND run_id = $2 AND step_id = $3 ${guard}`, [tenantId, runId, stepId, ...params]);
+    db.query(`UPDATE run_step SET ${set} WHERE tenant_id = $1 AND run_id = $2 AND step_id = $3 ${guard}`, [
+      tenantId,
+      runId,
+      stepId,
+      ...params,
+    ]);
   const active = `AND status IN ('queued', 'running', 'waiting')`;
   // Run status follows its waiting steps; two approvals decided at once must not both see the other waiting.
   const lockRun = () => db.query('SELECT 1 FROM run WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, runId]);
@@ -130,20 +156,31 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
   switch (event.type) {
     case 'run.started': {
       const started = await run(
-        `status = 'running', started_at = COALESCE(started_at, $3)`, [event.at],
+        `status = 'running', started_at = COALESCE(started_at, $3)`,
+        [event.at],
         `AND status = 'queued' RETURNING trigger, extract(epoch FROM started_at - created_at)::float8 AS wait`,
       );
       const row = started.rows[0] as { trigger: string; wait: number } | undefined;
       return row && { kind: 'started', trigger: row.trigger, waitSeconds: row.wait };
     }
     case 'run.completed': {
-      const ended = await run(`status = $3, outputs = $4, error = $5, ended_at = $6, started_at = COALESCE(started_at, $6)`, [event.status, json(event.outputs), json(event.error), event.at]);
+      const ended = await run(`status = $3, outputs = $4, error = $5, ended_at = $6, started_at = COALESCE(started_at, $6)`, [
+        event.status,
+        json(event.outputs),
+        json(event.error),
+        event.at,
+      ]);
       return ended.rowCount ? { kind: 'finished', status: event.status } : undefined;
     }
     case 'step.started':
       // An item's attempt is an item's: the step row counts items instead (step.item_*).
       if (event.item !== undefined) break;
-      await step(event.stepId, `status = 'running', attempt = GREATEST(attempt, $4), started_at = COALESCE(started_at, $5)`, [event.attempt, event.at], active);
+      await step(
+        event.stepId,
+        `status = 'running', attempt = GREATEST(attempt, $4), started_at = COALESCE(started_at, $5)`,
+        [event.attempt, event.at],
+        active,
+      );
       break;
     case 'step.attempt_failed':
       if (event.item !== undefined) break;
@@ -151,22 +188,47 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
       break;
     case 'step.succeeded':
       // Only the attempt the step is on may complete it.
-      await step(event.stepId, `status = 'succeeded', outputs = $4, error = NULL, ended_at = $5`, [json(event.outputs), event.at, event.attempt], `${active} AND attempt = $6`);
+      await step(
+        event.stepId,
+        `status = 'succeeded', outputs = $4, error = NULL, ended_at = $5`,
+        [json(event.outputs), event.at, event.attempt],
+        `${active} AND attempt = $6`,
+      );
       break;
     case 'step.failed':
-      await step(event.stepId, `status = $4, attempt = GREATEST(attempt, COALESCE($5, 0)), error = $6, ended_at = $7`, [event.status, event.attempt ?? null, json(event.error), event.at], active);
+      await step(
+        event.stepId,
+        `status = $4, attempt = GREATEST(attempt, COALESCE($5, 0)), error = $6, ended_at = $7`,
+        [event.status, event.attempt ?? null, json(event.error), event.at],
+        active,
+      );
       break;
     case 'step.child_started':
       if (event.item !== undefined) break;
-      await step(event.stepId, `status = 'running', attempt = GREATEST(attempt, 1), started_at = COALESCE(started_at, $4)`, [event.at], active);
+      await step(
+        event.stepId,
+        `status = 'running', attempt = GREATEST(attempt, 1), started_at = COALESCE(started_at, $4)`,
+        [event.at],
+        active,
+      );
       break;
     case 'step.fanned_out':
-      await step(event.stepId, `status = 'running', attempt = GREATEST(attempt, 1), started_at = COALESCE(started_at, $4), items_total = $5`, [event.at, event.items], active);
+      await step(
+        event.stepId,
+        `status = 'running', attempt = GREATEST(attempt, 1), started_at = COALESCE(started_at, $4), items_total = $5`,
+        [event.at, event.items],
+        active,
+      );
       break;
     // A stale attempt may record an item's success after the workflow failed it for good; the
     // workflow's failure is what counts, whichever of the two events is appended first.
     case 'step.item_succeeded':
-      await step(event.stepId, `items_succeeded = items_succeeded + 1`, [eventKeyPrefix(event.stepId, event.item)], `${active} AND NOT EXISTS (SELECT 1 FROM run_event e WHERE e.run_id = $2 AND e.key = $4 || ':failed' AND e.data->>'status' <> 'cancelled')`);
+      await step(
+        event.stepId,
+        `items_succeeded = items_succeeded + 1`,
+        [eventKeyPrefix(event.stepId, event.item)],
+        `${active} AND NOT EXISTS (SELECT 1 FROM run_event e WHERE e.run_id = $2 AND e.key = $4 || ':failed' AND e.data->>'status' <> 'cancelled')`,
+      );
       break;
     case 'step.item_failed':
       // Items stopped because another failed are not failures of their own.
@@ -174,14 +236,20 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
       await step(
         event.stepId,
         `items_failed = items_failed + 1, items_succeeded = items_succeeded - (SELECT count(*)::int FROM run_event e WHERE e.run_id = $2 AND e.key = $4 || ':succeeded')`,
-        [eventKeyPrefix(event.stepId, event.item)], active,
+        [eventKeyPrefix(event.stepId, event.item)],
+        active,
       );
       break;
     case 'step.skipped':
       await step(event.stepId, `status = 'skipped', ended_at = $4`, [event.at], active);
       break;
     case 'step.reused':
-      await step(event.stepId, `status = 'succeeded', outputs = $4, started_at = $5, ended_at = $5`, [json(event.outputs), event.at], active);
+      await step(
+        event.stepId,
+        `status = 'succeeded', outputs = $4, started_at = $5, ended_at = $5`,
+        [json(event.outputs), event.at],
+        active,
+      );
       break;
     case 'step.waiting':
       await lockRun();
@@ -191,8 +259,17 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
     case 'step.approval_decided': {
       await lockRun();
       const outcome = { approved: event.approved, timedOut: event.timedOut, by: event.by, comment: event.comment };
-      await step(event.stepId, `status = $4, outputs = $5, error = $6, ended_at = $7`, [event.approved ? 'succeeded' : 'failed', json(outcome), json(event.error), event.at], `AND status = 'waiting'`);
-      await run(`status = 'running'`, [], `AND status = 'waiting' AND NOT EXISTS (SELECT 1 FROM run_step s WHERE s.run_id = run.id AND s.status = 'waiting')`);
+      await step(
+        event.stepId,
+        `status = $4, outputs = $5, error = $6, ended_at = $7`,
+        [event.approved ? 'succeeded' : 'failed', json(outcome), json(event.error), event.at],
+        `AND status = 'waiting'`,
+      );
+      await run(
+        `status = 'running'`,
+        [],
+        `AND status = 'waiting' AND NOT EXISTS (SELECT 1 FROM run_step s WHERE s.run_id = run.id AND s.status = 'waiting')`,
+      );
       break;
     }
     case 'step.log':

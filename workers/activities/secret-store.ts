@@ -9,7 +9,10 @@ export class SecretMissingError extends Error {
 
 /** Opens a tenant's secrets in the worker, just before a step runs; values live only in memory. */
 export class SecretStore {
-  constructor(private readonly pool: pg.Pool, private readonly keyring: MasterKeyring) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly keyring: MasterKeyring,
+  ) {}
 
   get available(): boolean {
     return this.keyring.length > 0;
@@ -28,9 +31,16 @@ export class SecretStore {
     );
     const missing = names.filter((name) => !rows.some((row) => row.name === name));
     if (missing.length) throw new SecretMissingError(missing);
-    return Object.fromEntries(rows.map((row) => {
-      const dataKey = unwrapDataKey(this.keyring, { tenantId, version: row.key_version, masterKeyId: row.master_key_id, wrapped: row.wrapped });
-      return [row.name, openSecret(dataKey, tenantId, row.name, row.key_version, row.sealed)];
-    }));
+    return Object.fromEntries(
+      rows.map((row) => {
+        const dataKey = unwrapDataKey(this.keyring, {
+          tenantId,
+          version: row.key_version,
+          masterKeyId: row.master_key_id,
+          wrapped: row.wrapped,
+        });
+        return [row.name, openSecret(dataKey, tenantId, row.name, row.key_version, row.sealed)];
+      }),
+    );
   }
 }

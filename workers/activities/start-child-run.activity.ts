@@ -7,7 +7,8 @@ import { checkRunInputs } from '../contracts/run-inputs.js';
 import { ledgerRun, type ChildRunsRepository } from './child-runs.repository.js';
 
 /** A child run that cannot start as asked: the step fails for good, with the reason as its code. */
-const refuse = (code: string, message: string) => ApplicationFailure.create({ type: STEP_FAILURE_TYPES.invalidInput, message, nonRetryable: true, details: [code] });
+const refuse = (code: string, message: string) =>
+  ApplicationFailure.create({ type: STEP_FAILURE_TYPES.invalidInput, message, nonRetryable: true, details: [code] });
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -24,14 +25,22 @@ export function createStartChildRun(runs: ChildRunsRepository, ledger: RunLedger
     if (typeof name !== 'string') throw refuse('invalid_input', '`with.pipeline` must be the name of a pipeline');
     if (version !== undefined && !Number.isInteger(version)) throw refuse('invalid_input', '`with.version` must be a whole number');
     if (!isObject(inputs)) throw refuse('invalid_input', '`with.inputs` must be an object');
-    if (parent.depth > MAX_RUN_DEPTH) throw refuse('too_deep', `Runs may start child runs ${MAX_RUN_DEPTH} levels deep; does ${name} start itself?`);
+    if (parent.depth > MAX_RUN_DEPTH)
+      throw refuse('too_deep', `Runs may start child runs ${MAX_RUN_DEPTH} levels deep; does ${name} start itself?`);
 
     const recorded = await runs.findRecorded(tenantId, childRunId);
     const pinned = recorded?.pipeline ?? (await runs.findPinnedVersion(tenantId, name, version as number | undefined));
-    if (!pinned) throw refuse('pipeline_not_found', version === undefined ? `Pipeline ${name} was not found` : `Pipeline ${name} has no version ${version}`);
+    if (!pinned)
+      throw refuse(
+        'pipeline_not_found',
+        version === undefined ? `Pipeline ${name} was not found` : `Pipeline ${name} has no version ${version as number}`,
+      );
     const checked = checkRunInputs(pinned.versionId, pinned.definition, recorded?.inputs ?? inputs);
     if (checked.problems.length) {
-      throw refuse('invalid_inputs', `The inputs do not fit pipeline ${name}: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+      throw refuse(
+        'invalid_inputs',
+        `The inputs do not fit pipeline ${name}: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      );
     }
     if (!recorded) {
       const run = ledgerRun({ id: childRunId, tenantId, trigger: 'pipeline', parentRunId: parent.runId }, pinned, checked.inputs);
@@ -44,7 +53,11 @@ export function createStartChildRun(runs: ChildRunsRepository, ledger: RunLedger
       }
     }
     return {
-      runId: childRunId, tenantId, trigger: 'pipeline', inputs: checked.inputs, parent,
+      runId: childRunId,
+      tenantId,
+      trigger: 'pipeline',
+      inputs: checked.inputs,
+      parent,
       pipeline: { name: pinned.name, version: pinned.version, definition: pinned.definition, pins: pinned.pins },
     };
   };

@@ -17,7 +17,11 @@ export type ScheduledRunStart = RunPipelineInput | { skipped: string };
  * failed run saying why (`plan_limit_reached`, `payment_overdue`). A fire past the plan's
  * concurrent runs waits, queued, for a slot: the activity fails retryably until it takes one.
  */
-export function createStartScheduledRun(runs: ChildRunsRepository, ledger: RunLedger, metrics: Pick<BatonMetrics, 'runStarted' | 'scheduleFired'>) {
+export function createStartScheduledRun(
+  runs: ChildRunsRepository,
+  ledger: RunLedger,
+  metrics: Pick<BatonMetrics, 'runStarted' | 'scheduleFired'>,
+) {
   return async function startScheduledRun(request: ScheduledRunRequest): Promise<ScheduledRunStart> {
     const { tenantId, scheduleId, runId } = request;
     const recorded = await runs.findRecorded(tenantId, runId);
@@ -28,7 +32,10 @@ export function createStartScheduledRun(runs: ChildRunsRepository, ledger: RunLe
     const pinned = recorded?.pipeline ?? (await runs.findPinnedVersion(tenantId, schedule!.pipelineName));
     if (!pinned) return { skipped: `pipeline ${schedule!.pipelineName} no longer exists` };
     const checked = checkRunInputs(pinned.versionId, pinned.definition, recorded?.inputs ?? schedule!.inputs);
-    if (checked.problems.length) return { skipped: `the schedule's inputs do not fit pipeline ${pinned.name}: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` };
+    if (checked.problems.length)
+      return {
+        skipped: `the schedule's inputs do not fit pipeline ${pinned.name}: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      };
     if (!recorded) {
       const run = ledgerRun({ id: runId, tenantId, trigger: 'schedule', scheduleId }, pinned, checked.inputs);
       try {
@@ -43,7 +50,17 @@ export function createStartScheduledRun(runs: ChildRunsRepository, ledger: RunLe
         return { skipped: `refused: ${error.message}` };
       }
     }
-    if (!(await ledger.takeSlot(tenantId, runId))) throw ApplicationFailure.retryable('The plan\'s concurrent runs are all taken: the fire waits, queued, for one to end', RUN_NOT_ADMITTED);
-    return { runId, tenantId, trigger: 'schedule', inputs: checked.inputs, pipeline: { name: pinned.name, version: pinned.version, definition: pinned.definition, pins: pinned.pins } };
+    if (!(await ledger.takeSlot(tenantId, runId)))
+      throw ApplicationFailure.retryable(
+        "The plan's concurrent runs are all taken: the fire waits, queued, for one to end",
+        RUN_NOT_ADMITTED,
+      );
+    return {
+      runId,
+      tenantId,
+      trigger: 'schedule',
+      inputs: checked.inputs,
+      pipeline: { name: pinned.name, version: pinned.version, definition: pinned.definition, pins: pinned.pins },
+    };
   };
 }

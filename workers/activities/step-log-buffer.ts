@@ -25,20 +25,45 @@ export class StepLogBuffer {
   private readonly keyPrefix: string;
 
   /** `hide` redacts secret values from messages and fields before they are recorded. */
-  constructor(private readonly events: RunEventsRepository, private readonly execution: StepExecution, private readonly hide: <T>(value: T) => T = (value) => value) {
+  constructor(
+    private readonly events: RunEventsRepository,
+    private readonly execution: StepExecution,
+    private readonly hide: <T>(value: T) => T = (value) => value,
+  ) {
     this.keyPrefix = eventKeyPrefix(execution.stepId, execution.item);
   }
 
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
-    this.push({ type: 'step.log', key: this.nextKey('log'), ...this.about(), level, message: this.hide(message), ...(fields ? { fields: this.hide(fields) } : {}) });
+    this.push({
+      type: 'step.log',
+      key: this.nextKey('log'),
+      ...this.about(),
+      level,
+      message: this.hide(message),
+      ...(fields ? { fields: this.hide(fields) } : {}),
+    });
   }
 
   metric(name: string, value: number, tags?: Record<string, string>): void {
-    this.push({ type: 'step.metric', key: this.nextKey('metric'), ...this.about(), name, value, ...(tags ? { tags: this.hide(tags) } : {}) });
+    this.push({
+      type: 'step.metric',
+      key: this.nextKey('metric'),
+      ...this.about(),
+      name,
+      value,
+      ...(tags ? { tags: this.hide(tags) } : {}),
+    });
   }
 
   lineage(direction: 'input' | 'output', namespace: string, name: string): void {
-    this.push({ type: 'step.lineage', key: this.nextKey('lineage'), ...this.about(), direction, namespace: this.hide(namespace), name: this.hide(name) });
+    this.push({
+      type: 'step.lineage',
+      key: this.nextKey('lineage'),
+      ...this.about(),
+      direction,
+      namespace: this.hide(namespace),
+      name: this.hide(name),
+    });
   }
 
   /** A domain event the step emitted (`ctx.emit`), recorded as a run event of its own type. */
@@ -57,11 +82,20 @@ export class StepLogBuffer {
     if (this.dropped) {
       const dropped = this.dropped;
       this.dropped = 0;
-      this.pending.push({ type: 'step.log', key: this.nextKey('log'), ...this.about(), level: 'warn', message: `${dropped} log lines dropped: more than ${MAX_EVENTS_PER_ATTEMPT} in one attempt` });
+      this.pending.push({
+        type: 'step.log',
+        key: this.nextKey('log'),
+        ...this.about(),
+        level: 'warn',
+        message: `${dropped} log lines dropped: more than ${MAX_EVENTS_PER_ATTEMPT} in one attempt`,
+      });
     }
     const batch = this.pending;
     this.pending = [];
-    this.flushing = this.flushing.catch(() => undefined).then(() => this.events.append(this.execution.tenantId, this.execution.runId, batch)).then(() => undefined);
+    this.flushing = this.flushing
+      .catch(() => undefined)
+      .then(() => this.events.append(this.execution.tenantId, this.execution.runId, batch))
+      .then(() => undefined);
     await this.flushing;
   }
 

@@ -8,11 +8,19 @@ import type { SandboxOutcome } from '../sandbox/step-sandbox.js';
  * `hide` redacts the step's secrets from the error message recorded on the span.
  */
 export function inStepSpan(
-  tracer: Tracer | undefined, input: ExecuteStepInput, attempt: number, hide: (text: string) => string, run: (traceparent: string | undefined) => Promise<SandboxOutcome>,
+  tracer: Tracer | undefined,
+  input: ExecuteStepInput,
+  attempt: number,
+  hide: (text: string) => string,
+  run: (traceparent: string | undefined) => Promise<SandboxOutcome>,
 ): Promise<SandboxOutcome> {
   if (!tracer) return run(undefined);
   const attributes = {
-    'baton.tenant.id': input.tenantId, 'baton.run.id': input.runId, 'baton.step.id': input.stepId, 'baton.step.uses': input.uses, 'baton.step.attempt': attempt,
+    'baton.tenant.id': input.tenantId,
+    'baton.run.id': input.runId,
+    'baton.step.id': input.stepId,
+    'baton.step.uses': input.uses,
+    'baton.step.attempt': attempt,
     ...(input.item === undefined ? {} : { 'baton.step.item': input.item }),
   };
   return tracer.startActiveSpan(`step ${input.uses}`, { attributes }, async (span) => {
@@ -20,7 +28,10 @@ export function inStepSpan(
       const carrier: Record<string, string> = {};
       propagation.inject(context.active(), carrier);
       const outcome = await run(carrier.traceparent);
-      if (!outcome.ok) span.setAttribute('baton.step.error_code', outcome.error.code).setStatus({ code: SpanStatusCode.ERROR, message: hide(outcome.error.message) });
+      if (!outcome.ok)
+        span
+          .setAttribute('baton.step.error_code', outcome.error.code)
+          .setStatus({ code: SpanStatusCode.ERROR, message: hide(outcome.error.message) });
       return outcome;
     } finally {
       span.end();

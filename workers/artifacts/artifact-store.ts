@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 import { ARTIFACT_MAX_BYTES, type ArtifactCall, type ArtifactRef, type ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 
-
 /** A key is a relative path of plain segments: it can never climb out of its tenant's folder. */
 const KEY = /^(?:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\/){0,15}[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
@@ -12,7 +11,9 @@ export class ArtifactKeyError extends Error {}
 
 export function checkArtifactKey(key: string): string {
   if (!KEY.test(key) || key.split('/').some((segment) => segment === '.' || segment === '..')) {
-    throw new ArtifactKeyError(`artifact key ${JSON.stringify(key)} must be a relative path of segments [A-Za-z0-9._-] (no "..", at most 16 deep)`);
+    throw new ArtifactKeyError(
+      `artifact key ${JSON.stringify(key)} must be a relative path of segments [A-Za-z0-9._-] (no "..", at most 16 deep)`,
+    );
   }
   return key;
 }
@@ -67,10 +68,23 @@ export class LocalArtifactStore implements ArtifactStore {
 export function artifactHandler(store: ArtifactStore, tenantId: string) {
   return async (call: ArtifactCall): Promise<ArtifactResult> => {
     try {
-      if (call.op === 'put') return { ok: true, ref: await store.put(tenantId, call.key, Buffer.from(call.body.buffer, call.body.byteOffset, call.body.byteLength), call.contentType) };
+      if (call.op === 'put')
+        return {
+          ok: true,
+          ref: await store.put(
+            tenantId,
+            call.key,
+            Buffer.from(call.body.buffer, call.body.byteOffset, call.body.byteLength),
+            call.contentType,
+          ),
+        };
       const content = await store.get(tenantId, call.key);
       if (!content) return { ok: false, message: `no artifact ${call.key}` };
-      if (content.length > ARTIFACT_MAX_BYTES) return { ok: false, message: `artifact ${call.key} is ${content.length} bytes, over the ${ARTIFACT_MAX_BYTES}-byte limit of one read` };
+      if (content.length > ARTIFACT_MAX_BYTES)
+        return {
+          ok: false,
+          message: `artifact ${call.key} is ${content.length} bytes, over the ${ARTIFACT_MAX_BYTES}-byte limit of one read`,
+        };
       return { ok: true, body: content };
     } catch (error) {
       if (error instanceof ArtifactKeyError) return { ok: false, message: error.message };

@@ -20,11 +20,16 @@ export class S3ArtifactStore implements ArtifactStore {
   private readonly client: S3Client;
 
   constructor(private readonly settings: S3StoreSettings) {
-    this.client = new S3Client({ region: settings.region, ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}) });
+    this.client = new S3Client({
+      region: settings.region,
+      ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
+    });
   }
 
   async put(tenantId: string, key: string, content: Buffer, contentType: string): Promise<ArtifactRef> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.settings.bucket, Key: this.objectKey(tenantId, key), Body: content, ContentType: contentType }));
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.settings.bucket, Key: this.objectKey(tenantId, key), Body: content, ContentType: contentType }),
+    );
     return artifactRef(key, content, contentType);
   }
 

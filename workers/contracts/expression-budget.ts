@@ -22,6 +22,9 @@ export const MAX_STRING_LENGTH = 1024 * 1024;
 const MAX_EVALUATION_DEPTH = 500;
 const MAX_SEQUENCE_LENGTH = 100_000;
 
+/** An error as JSONata's own functions throw it: JSONata writes the message its code stands for. */
+const jsonataError = (fields: { code: string } & Record<string, unknown>): Error => Object.assign(new Error(fields.code), fields);
+
 /**
  * Native work per unit, measured (npm run bench:expressions): `$length` reads about 64 characters,
  * a deep walk or a clone about 4 items, in the time of one evaluation step.
@@ -40,14 +43,19 @@ export class EvaluationBudget {
   /** Bound to this budget; installed as JSONata's engine at the evaluation's first step. */
   readonly regexEngine = re2Engine(this.regex);
 
-  constructor(readonly steps = MAX_EVALUATION_STEPS, private readonly what = 'Evaluation') {
+  constructor(
+    readonly steps = MAX_EVALUATION_STEPS,
+    private readonly what = 'Evaluation',
+  ) {
     this.remaining = steps;
   }
 
   spend(units: number): void {
     this.remaining -= units;
     if (this.remaining < 0) {
-      throw new ExpressionBudgetError(`${this.what} stopped after ${this.steps} steps: the expression loops, recurses or handles too much data`);
+      throw new ExpressionBudgetError(
+        `${this.what} stopped after ${this.steps} steps: the expression loops, recurses or handles too much data`,
+      );
     }
   }
 }
@@ -58,7 +66,7 @@ export class EvaluationBudget {
  * budget can bound (unboundedConstruct).
  */
 export function compileBounded(text: string, depth = MAX_EVALUATION_DEPTH): jsonata.Expression {
-  const expression = jsonata(text, { stack: depth, sequence: MAX_SEQUENCE_LENGTH, RegexEngine: refusedRegExp() } as jsonata.JsonataOptions);
+  const expression = jsonata(text, { stack: depth, sequence: MAX_SEQUENCE_LENGTH, RegexEngine: refusedRegExp() });
   const unbounded = unboundedConstruct(expression.ast());
   if (unbounded) throw Object.assign(new ExpressionBudgetError(unbounded.message), { position: unbounded.position });
   // JSONata binds symbols as well as strings; its typings only admit strings.
@@ -72,7 +80,12 @@ export function compileBounded(text: string, depth = MAX_EVALUATION_DEPTH): json
 }
 
 /** Evaluates what compileBounded made against `budget`. Not async itself: it adds no step to the caller's awaits. */
-export function evaluateWithBudget(expression: jsonata.Expression, input: unknown, budget = new EvaluationBudget(), bindings: Record<string, unknown> = {}): Promise<unknown> {
+export function evaluateWithBudget(
+  expression: jsonata.Expression,
+  input: unknown,
+  budget = new EvaluationBudget(),
+  bindings: Record<string, unknown> = {},
+): Promise<unknown> {
   return expression.evaluate(input, { ...bindings, [BUDGET_BINDING]: budget });
 }
 
@@ -139,7 +152,8 @@ async function sort(this: Focus, array: unknown, comparator?: unknown): Promise<
   const n = array.length;
   budget.spend((n * Math.log2(n + 1)) / ITEMS_PER_UNIT);
   if (comparator === undefined) {
-    if (!array.every((x) => typeof x === 'number') && !array.every((x) => typeof x === 'string')) throw { code: 'D3070', index: 1 };
+    if (!array.every((x) => typeof x === 'number') && !array.every((x) => typeof x === 'string'))
+      throw jsonataError({ code: 'D3070', index: 1 });
     return [...array].sort((a, b) => (a > b ? 1 : a < b ? -1 : 0));
   }
   const compare = compareHelper();
@@ -150,7 +164,10 @@ async function sort(this: Focus, array: unknown, comparator?: unknown): Promise<
       const middle = Math.min(low + width, n);
       const high = Math.min(low + 2 * width, n);
       let [i, j] = [low, middle];
-      while (i < middle && j < high) merged.push((await evaluateWithBudget(compare, undefined, budget, { f: comparator, a: items[i], b: items[j] })) ? items[j++] : items[i++]);
+      while (i < middle && j < high)
+        merged.push(
+          (await evaluateWithBudget(compare, undefined, budget, { f: comparator, a: items[i], b: items[j] })) ? items[j++] : items[i++],
+        );
       while (i < middle) merged.push(items[i++]);
       while (j < high) merged.push(items[j++]);
     }
@@ -164,14 +181,19 @@ const compareHelper = () => (compareExpression ??= compileBounded('$f($a, $b)'))
 
 /** The same text for deeply equal JSON values (keys sorted); undefined for what is not JSON, which equals nothing else. */
 function canonicalKey(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object') return typeof value === 'function' || value === undefined ? undefined : `${typeof value}:${JSON.stringify(value)}`;
+  if (value === null || typeof value !== 'object')
+    return typeof value === 'function' || value === undefined ? undefined : `${typeof value}:${JSON.stringify(value)}`;
   if ('_jsonata_lambda' in value || '_jsonata_function' in value) return undefined;
   if (Array.isArray(value)) {
     const items = value.map(canonicalKey);
     return items.includes(undefined) ? undefined : `[${items.join(',')}]`;
   }
-  const entries = Object.keys(value).sort().map((key) => [key, canonicalKey((value as Record<string, unknown>)[key])] as const);
-  return entries.some(([, item]) => item === undefined) ? undefined : `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${item}`).join(',')}}`;
+  const entries = Object.keys(value)
+    .sort()
+    .map((key) => [key, canonicalKey((value as Record<string, unknown>)[key])] as const);
+  return entries.some(([, item]) => item === undefined)
+    ? undefined
+    : `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${item}`).join(',')}}`;
 }
 
 /**
@@ -185,7 +207,7 @@ function boundedEval(this: Focus, text: string, context?: unknown): Promise<unkn
     expression = compileBounded(text);
   } catch (error) {
     if (error instanceof ExpressionBudgetError) throw new ExpressionBudgetError(`$eval refused: ${error.message}`);
-    throw { code: 'D3120', value: (error as Error).message };
+    throw jsonataError({ code: 'D3120', value: (error as Error).message });
   }
   return evaluateWithBudget(expression, context === undefined ? this.input : context, budgetOf(this.environment));
 }
@@ -204,10 +226,17 @@ export function unboundedConstruct(ast: unknown, seen = new Set<object>()): { me
     if (problem) return { message: problem, position: node.position };
   }
   if (node.type === 'sort') {
-    return { message: 'Sorting with `^(…)` is not allowed: JSONata sorts that way in quadratic time; use $sort(list, function($a, $b) { $a.field > $b.field })', position: node.position };
+    return {
+      message:
+        'Sorting with `^(…)` is not allowed: JSONata sorts that way in quadratic time; use $sort(list, function($a, $b) { $a.field > $b.field })',
+      position: node.position,
+    };
   }
   if (node.type === 'lambda' && node.signature) {
-    return { message: 'Function signatures (`function($x)<s:s>{…}`) are not allowed: JSONata checks them with a backtracking regular expression', position: node.position };
+    return {
+      message: 'Function signatures (`function($x)<s:s>{…}`) are not allowed: JSONata checks them with a backtracking regular expression',
+      position: node.position,
+    };
   }
   for (const child of Object.values(ast)) {
     const found = unboundedConstruct(child, seen);

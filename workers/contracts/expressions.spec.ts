@@ -19,7 +19,17 @@ import {
 const context: ExpressionContext = {
   inputs: { day: '2024-05-01', count: 3, tags: ['a', 'b'] },
   steps: {
-    extract: { status: 'succeeded', outputs: { rows: [{ region: 'eu', amount: 5 }, { region: 'us', amount: -1 }], summary: { total: 4 }, passed: true } },
+    extract: {
+      status: 'succeeded',
+      outputs: {
+        rows: [
+          { region: 'eu', amount: 5 },
+          { region: 'us', amount: -1 },
+        ],
+        summary: { total: 4 },
+        passed: true,
+      },
+    },
     'per-region': { status: 'succeeded', outputs: { path: 'reports/eu.json', count: 2 } },
     skipped: { status: 'skipped', outputs: null },
   },
@@ -100,7 +110,9 @@ describe('compileExpression', () => {
 
 describe('collectReferences', () => {
   it('finds inputs, steps with their field, run and secrets', () => {
-    const { references, problems } = referencesOf('inputs.day & steps.extract.outputs.rows[0].region & steps.check.status & run.id & $$.inputs.count');
+    const { references, problems } = referencesOf(
+      'inputs.day & steps.extract.outputs.rows[0].region & steps.check.status & run.id & $$.inputs.count',
+    );
     expect(problems).toEqual([]);
     expect(references).toEqual([
       { root: 'inputs', path: ['day'] },
@@ -114,7 +126,9 @@ describe('collectReferences', () => {
   });
 
   it('reads hyphenated step ids', () => {
-    expect(referencesOf('steps.per-region.outputs.count + 1').references).toEqual([{ root: 'steps', path: ['per-region', 'outputs', 'count'] }]);
+    expect(referencesOf('steps.per-region.outputs.count + 1').references).toEqual([
+      { root: 'steps', path: ['per-region', 'outputs', 'count'] },
+    ]);
   });
 
   it('ignores names that are relative to the current item', () => {
@@ -126,7 +140,10 @@ describe('collectReferences', () => {
   });
 
   it('refuses order-by, which JSONata sorts in quadratic time, and points to $sort', () => {
-    expect(compileExpression('inputs.tags^($)')).toMatchObject({ ok: false, error: expect.stringMatching(/^Sorting with `\^\(…\)` is not allowed.*use \$sort/) });
+    expect(compileExpression('inputs.tags^($)')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^Sorting with `\^\(…\)` is not allowed.*use \$sort/),
+    });
   });
 
   it('finds references inside functions, conditions, blocks and constructors', () => {
@@ -164,13 +181,19 @@ describe('evaluateTemplate', () => {
   });
 
   it('stringifies interpolated expressions', async () => {
-    const value = ['reports/${{ inputs.day }}.json', 'n=${{ inputs.count }} ${{ steps.extract.outputs.summary }} [${{ inputs.nothing }}] ${{ inputs.tags }}'];
+    const value = [
+      'reports/${{ inputs.day }}.json',
+      'n=${{ inputs.count }} ${{ steps.extract.outputs.summary }} [${{ inputs.nothing }}] ${{ inputs.tags }}',
+    ];
     expect(await evaluateTemplate(value, context)).toEqual(['reports/2024-05-01.json', 'n=3 {"total":4} [] ["a","b"]']);
   });
 
   it('walks objects and arrays deeply and leaves other values alone', async () => {
     const value = { a: [{ b: '${{ run.pipeline }}' }, 1, null, true], '${{ keys }}': 'are not evaluated' };
-    expect(await evaluateTemplate(value, context)).toEqual({ a: [{ b: 'daily-sales' }, 1, null, true], '${{ keys }}': 'are not evaluated' });
+    expect(await evaluateTemplate(value, context)).toEqual({
+      a: [{ b: 'daily-sales' }, 1, null, true],
+      '${{ keys }}': 'are not evaluated',
+    });
   });
 
   it('reads hyphenated step ids and step status', async () => {
@@ -202,7 +225,9 @@ describe('evaluateTemplate', () => {
 
   it('fails with a clear error on syntax and evaluation errors', async () => {
     await expect(evaluateTemplate('${{ inputs.( }}', context)).rejects.toThrow(/Syntax error/);
-    await expect(evaluateTemplate('${{ inputs.day + 1 }}', context)).rejects.toThrow(/`inputs.day \+ 1` failed: The left side of the "\+" operator must evaluate to a number/);
+    await expect(evaluateTemplate('${{ inputs.day + 1 }}', context)).rejects.toThrow(
+      /`inputs.day \+ 1` failed: The left side of the "\+" operator must evaluate to a number/,
+    );
     await expect(evaluateTemplate('${{ function($x) { $x } }}', context)).rejects.toThrow(/evaluated to a function/);
     await expect(evaluateTemplate('${{ $uppercase }}', context)).rejects.toThrow(/evaluated to a function/);
   });
@@ -212,7 +237,9 @@ describe('evaluateTemplate', () => {
   });
 
   it('stops endless tail recursion, which does not grow the stack', async () => {
-    await expect(evaluateTemplate('${{ ($f := function($n) { $f($n + 1) }; $f(0)) }}', context)).rejects.toThrow(/Evaluation stopped after \d+ steps/);
+    await expect(evaluateTemplate('${{ ($f := function($n) { $f($n + 1) }; $f(0)) }}', context)).rejects.toThrow(
+      /Evaluation stopped after \d+ steps/,
+    );
   });
 
   it('stops huge sequences', async () => {
@@ -282,7 +309,11 @@ describe('regular expressions, run by RE2 (linear time)', () => {
   it('reports the problem at validation, where the regex is in the source as written', () => {
     const { problems } = inspectTemplate('${{ $match(steps.per-region.outputs.path, /(e)\\1/) }}');
 
-    expect(problems).toEqual([expect.stringMatching(/^\/\(e\)\\1\/ uses a backreference .* \(at character 45 of `\$match\(steps.per-region.outputs.path, \/\(e\)\\1\/\)`\)$/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^\/\(e\)\\1\/ uses a backreference .* \(at character 45 of `\$match\(steps.per-region.outputs.path, \/\(e\)\\1\/\)`\)$/,
+      ),
+    ]);
   });
 
   it('refuses what $eval parses from a string that no written expression may hold', async () => {
@@ -293,9 +324,14 @@ describe('regular expressions, run by RE2 (linear time)', () => {
 
   it('charges every search the rest of the string, so a loop of searches cannot go quadratic', async () => {
     const started = performance.now();
-    const error = await evaluateTemplate(`\${{ $count($match($pad("", 200000, "a") & "b", /a+$|a/)) }}`, context).catch((e: ExpressionError) => e);
+    const error = await evaluateTemplate(`\${{ $count($match($pad("", 200000, "a") & "b", /a+$|a/)) }}`, context).catch(
+      (e: ExpressionError) => e,
+    );
     expect(error).toBeInstanceOf(ExpressionError);
-    expect(error).toMatchObject({ code: EXPRESSION_BUDGET_EXCEEDED, message: expect.stringMatching(/regular expressions examined more text than allowed/) });
+    expect(error).toMatchObject({
+      code: EXPRESSION_BUDGET_EXCEEDED,
+      message: expect.stringMatching(/regular expressions examined more text than allowed/),
+    });
     expect(performance.now() - started).toBeLessThan(1_000);
   });
 
@@ -315,7 +351,9 @@ describe('regular expressions, run by RE2 (linear time)', () => {
     const slow = `\${{ $toMillis("${'1'.repeat(34)}x", "${'[f]'.repeat(12)}") }}`;
     await expect(evaluateTemplate(slow, context)).rejects.toThrow(DATE_PICTURE_REFUSED);
     await expect(evaluateTemplate('${{ ($parse := $toMillis; $parse("2024", "[Y]")) }}', context)).rejects.toThrow(DATE_PICTURE_REFUSED);
-    await expect(evaluateTemplate('${{ $map(["2024"], function($d) { $toMillis($d, "[Y]") }) }}', context)).rejects.toThrow(DATE_PICTURE_REFUSED);
+    await expect(evaluateTemplate('${{ $map(["2024"], function($d) { $toMillis($d, "[Y]") }) }}', context)).rejects.toThrow(
+      DATE_PICTURE_REFUSED,
+    );
     await expect(evaluateTemplate(`\${{ $eval("$toMillis('2024', '[Y]')") }}`, context)).rejects.toThrow(DATE_PICTURE_REFUSED);
   });
 });

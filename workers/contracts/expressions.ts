@@ -7,7 +7,15 @@
 import jsonata from 'jsonata';
 import { compileBounded, EvaluationBudget, evaluateWithBudget, ExpressionBudgetError } from './expression-budget.js';
 
-export { DATE_PICTURE_REFUSED, EvaluationBudget, EXPRESSION_BUDGET_EXCEEDED, ExpressionBudgetError, MAX_EVALUATION_STEPS, MAX_REGEX_WORK, MAX_STRING_LENGTH } from './expression-budget.js';
+export {
+  DATE_PICTURE_REFUSED,
+  EvaluationBudget,
+  EXPRESSION_BUDGET_EXCEEDED,
+  ExpressionBudgetError,
+  MAX_EVALUATION_STEPS,
+  MAX_REGEX_WORK,
+  MAX_STRING_LENGTH,
+} from './expression-budget.js';
 
 export const MAX_EXPRESSION_LENGTH = 4096;
 const COMPILE_CACHE_SIZE = 1000;
@@ -23,7 +31,10 @@ const RUN_FIELDS = ['id', 'pipeline', 'version', 'error'];
 export class ExpressionError extends Error {
   override name = 'ExpressionError';
   /** `expression_budget_exceeded` when the evaluation ran out of budget; the workflow records it as the failure's code. */
-  constructor(message: string, readonly code: 'expression_error' | 'expression_budget_exceeded' = 'expression_error') {
+  constructor(
+    message: string,
+    readonly code: 'expression_error' | 'expression_budget_exceeded' = 'expression_error',
+  ) {
     super(message);
   }
 }
@@ -189,7 +200,8 @@ export function quoteHyphenatedStepIds(source: string): { text: string; toOrigin
       i = stop;
       continue;
     }
-    const id = source.startsWith(STEPS_PREFIX, i) && !isPathContinuation(source[i - 1]) ? hyphenatedIdAt(source, i + STEPS_PREFIX.length) : null;
+    const id =
+      source.startsWith(STEPS_PREFIX, i) && !isPathContinuation(source[i - 1]) ? hyphenatedIdAt(source, i + STEPS_PREFIX.length) : null;
     if (id) {
       text += STEPS_PREFIX;
       insertedAt.push(text.length);
@@ -216,7 +228,10 @@ function hyphenatedIdAt(source: string, start: number): string | null {
 function describeJsonataError(error: unknown): { message: string; position?: number } {
   if (error && typeof error === 'object') {
     const { message, position } = error as { message?: unknown; position?: unknown };
-    return { message: typeof message === 'string' ? message : String(error), position: typeof position === 'number' ? position : undefined };
+    return {
+      message: typeof message === 'string' ? message : JSON.stringify(error),
+      position: typeof position === 'number' ? position : undefined,
+    };
   }
   return { message: String(error) };
 }
@@ -234,7 +249,12 @@ type AstNode = jsonata.ExprNode & Record<string, unknown>;
 export function collectReferences(expression: jsonata.Expression): { references: ExpressionReference[]; problems: string[] } {
   const references: ExpressionReference[] = [];
   const problems: string[] = [];
-  walk(expression.ast() as AstNode, true, (reference) => references.push(reference), (problem) => problems.push(problem));
+  walk(
+    expression.ast() as AstNode,
+    true,
+    (reference) => references.push(reference),
+    (problem) => problems.push(problem),
+  );
   for (const reference of references) problems.push(...referenceShapeProblems(reference));
   return { references, problems: [...new Set(problems)] };
 }
@@ -242,7 +262,8 @@ export function collectReferences(expression: jsonata.Expression): { references:
 function walk(node: AstNode, atContextRoot: boolean, onReference: (r: ExpressionReference) => void, onProblem: (p: string) => void): void {
   const visit = (child: unknown, contextRoot: boolean) => {
     if (Array.isArray(child)) child.forEach((c) => visit(c, contextRoot));
-    else if (child && typeof child === 'object' && typeof (child as AstNode).type === 'string') walk(child as AstNode, contextRoot, onReference, onProblem);
+    else if (child && typeof child === 'object' && typeof (child as AstNode).type === 'string')
+      walk(child as AstNode, contextRoot, onReference, onProblem);
   };
   const visitRelative = (child: unknown) => visit(child, false);
 
@@ -270,7 +291,21 @@ function walk(node: AstNode, atContextRoot: boolean, onReference: (r: Expression
       visitRelative(node.expr);
       break;
     default:
-      visit([node.lhs, node.rhs, node.expression, node.expressions, node.arguments, node.procedure, node.body, node.condition, node.then, node.else], atContextRoot);
+      visit(
+        [
+          node.lhs,
+          node.rhs,
+          node.expression,
+          node.expressions,
+          node.arguments,
+          node.procedure,
+          node.body,
+          node.condition,
+          node.then,
+          node.else,
+        ],
+        atContextRoot,
+      );
   }
   visitRelative([node.stages, node.predicate]);
   if (node.group) visitRelative((node.group as { lhs: unknown }).lhs);
@@ -315,9 +350,11 @@ function referenceShapeProblems({ root, path }: ExpressionReference): string[] {
   const [first, second] = path;
   if (root === 'steps') {
     if (first === undefined) return ['Name the step: `steps.<id>.outputs` or `steps.<id>.status`'];
-    if (second !== undefined && !STEP_FIELDS.includes(second)) return [`\`steps.${first}.${second}\`: a step has only \`outputs\` and \`status\``];
+    if (second !== undefined && !STEP_FIELDS.includes(second))
+      return [`\`steps.${first}.${second}\`: a step has only \`outputs\` and \`status\``];
   }
-  if (root === 'run' && first !== undefined && !RUN_FIELDS.includes(first)) return [`\`run.${first}\`: run has only ${RUN_FIELDS.map((f) => `\`${f}\``).join(', ')}`];
+  if (root === 'run' && first !== undefined && !RUN_FIELDS.includes(first))
+    return [`\`run.${first}\`: run has only ${RUN_FIELDS.map((f) => `\`${f}\``).join(', ')}`];
   if (root === 'secrets' && first === undefined) return ['Name the secret: `secrets.NAME`'];
   return [];
 }
@@ -389,7 +426,8 @@ export function secretPlacements(value: unknown, path: Array<string | number> = 
   const name = secretReference(value);
   if (name) return [{ path, name }];
   if (Array.isArray(value)) return value.flatMap((child, index) => secretPlacements(child, [...path, index]));
-  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([key, child]) => secretPlacements(child, [...path, key]));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([key, child]) => secretPlacements(child, [...path, key]));
   return [];
 }
 
@@ -444,7 +482,11 @@ export async function evaluateTemplate(value: unknown, context: ExpressionContex
 }
 
 /** A step's `if`: absent means run; a string is a template whose value is tested with isTruthy. */
-export async function evaluateCondition(condition: boolean | string | undefined, context: ExpressionContext, budget = new EvaluationBudget()): Promise<boolean> {
+export async function evaluateCondition(
+  condition: boolean | string | undefined,
+  context: ExpressionContext,
+  budget = new EvaluationBudget(),
+): Promise<boolean> {
   if (condition === undefined) return true;
   if (typeof condition === 'boolean') return condition;
   return isTruthy(await evaluateString(condition, context, budget));
@@ -477,7 +519,8 @@ async function evaluateString(text: string, context: ExpressionContext, budget: 
 }
 
 async function evaluateExpression(compiled: CompiledExpression, context: ExpressionContext, budget: EvaluationBudget): Promise<unknown> {
-  if (compiled.references.some((r) => r.root === 'secrets')) throw new ExpressionError(`\`${compiled.source}\`: ${secretUsageProblem(compiled, false)}`);
+  if (compiled.references.some((r) => r.root === 'secrets'))
+    throw new ExpressionError(`\`${compiled.source}\`: ${secretUsageProblem(compiled, false)}`);
   let result: unknown;
   try {
     result = await evaluateWithBudget(compiled.expression, context, budget);
@@ -511,7 +554,8 @@ function stringify(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return '';
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

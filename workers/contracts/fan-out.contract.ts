@@ -28,8 +28,7 @@ export interface RunForEachInput {
 }
 
 export type RunForEachResult =
-  | { ok: true; outputs: Array<Record<string, unknown>> }
-  | { ok: false; status: 'failed' | 'timed_out'; error: ErrorInfo };
+  { ok: true; outputs: Array<Record<string, unknown>> } | { ok: false; status: 'failed' | 'timed_out'; error: ErrorInfo };
 
 /**
  * Temporal keeps each payload under a few MB (2 MB by default). A fan-out whose items or outputs

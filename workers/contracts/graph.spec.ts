@@ -57,7 +57,9 @@ describe('nextActions', () => {
 
   it('runs parallel branches of a diamond and joins them', () => {
     expect(nextActions(diamond, pendingAll(diamond, { extract: 'succeeded' })).run).toEqual(['check', 'per-region']);
-    expect(nextActions(diamond, pendingAll(diamond, { extract: 'succeeded', check: 'succeeded', 'per-region': 'running' })).run).toEqual([]);
+    expect(nextActions(diamond, pendingAll(diamond, { extract: 'succeeded', check: 'succeeded', 'per-region': 'running' })).run).toEqual(
+      [],
+    );
     const joined = pendingAll(diamond, { extract: 'succeeded', check: 'succeeded', 'per-region': 'succeeded' });
     expect(nextActions(diamond, joined)).toEqual({ run: ['publish'], skip: [] });
   });
@@ -89,7 +91,12 @@ describe('nextActions', () => {
   });
 
   it('runs steps after a failed need that has continueOnError', () => {
-    const steps: GraphSteps = { flaky: { continueOnError: true }, strict: {}, after: { needs: ['flaky'] }, both: { needs: ['flaky', 'strict'] } };
+    const steps: GraphSteps = {
+      flaky: { continueOnError: true },
+      strict: {},
+      after: { needs: ['flaky'] },
+      both: { needs: ['flaky', 'strict'] },
+    };
     const states = pendingAll(steps, { flaky: 'failed', strict: 'failed' });
     expect(nextActions(steps, states)).toEqual({ run: ['after'], skip: [{ stepId: 'both', reason: 'needs strict, which failed' }] });
   });
@@ -130,7 +137,13 @@ describe('isComplete', () => {
 describe('runOutcome', () => {
   it('fails the run when a step failed or timed out without continueOnError', () => {
     const steps: GraphSteps = { a: {}, b: { continueOnError: true }, c: {}, d: {} };
-    expect(runOutcome(steps, { a: 'succeeded', b: 'failed', c: 'skipped', d: 'succeeded' })).toEqual({ status: 'succeeded', failedSteps: [] });
-    expect(runOutcome(steps, { a: 'timed_out', b: 'failed', c: 'skipped', d: 'failed' })).toEqual({ status: 'failed', failedSteps: ['a', 'd'] });
+    expect(runOutcome(steps, { a: 'succeeded', b: 'failed', c: 'skipped', d: 'succeeded' })).toEqual({
+      status: 'succeeded',
+      failedSteps: [],
+    });
+    expect(runOutcome(steps, { a: 'timed_out', b: 'failed', c: 'skipped', d: 'failed' })).toEqual({
+      status: 'failed',
+      failedSteps: ['a', 'd'],
+    });
   });
 });

@@ -159,7 +159,7 @@ export function upstreamOf(steps: GraphSteps, id: string): Set<string> {
 
 /** A run's step rows: the steps in graph order, then one per onFailure handler, so every step has a final status. */
 export function runStepRows(definition: PipelineDefinition): Array<{ stepId: string; uses: string; position: number }> {
-  const steps = topologicalOrder(definition.steps).map((stepId) => ({ stepId, uses: definition.steps[stepId]!.uses ?? APPROVAL_USES }));
+  const steps = topologicalOrder(definition.steps).map((stepId) => ({ stepId, uses: definition.steps[stepId].uses ?? APPROVAL_USES }));
   const handlers = (definition.onFailure ?? []).map((handler, index) => ({ stepId: failureHandlerId(index), uses: handler.uses! }));
   return [...steps, ...handlers].map((row, position) => ({ ...row, position }));
 }

@@ -75,7 +75,12 @@ export interface PinnedPipeline {
 }
 
 /** What a step gets when neither it nor the pipeline's `defaults` says otherwise. */
-export const DEFAULT_RETRY: Required<RetryPolicyDefinition> = { maxAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '1m' };
+export const DEFAULT_RETRY: Required<RetryPolicyDefinition> = {
+  maxAttempts: 3,
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maxInterval: '1m',
+};
 export const DEFAULT_STEP_TIMEOUT = '10m';
 
 /** A fan-out bigger than this fails the step: each item is a Temporal activity and an event. */

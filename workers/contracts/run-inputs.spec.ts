@@ -4,7 +4,10 @@ import type { PipelineDefinition } from './pipeline.contract.js';
 import { checkRunInputs } from './run-inputs.js';
 
 const definition = {
-  apiVersion: 'baton/v1', kind: 'Pipeline', name: 'p', steps: {},
+  apiVersion: 'baton/v1',
+  kind: 'Pipeline',
+  name: 'p',
+  steps: {},
   inputs: { day: { type: 'string', format: 'date' }, limit: { type: 'integer', default: 10 } },
   required: ['day'],
 } as PipelineDefinition;
@@ -29,12 +32,20 @@ describe('regular expressions in input schemas', () => {
   it('runs patterns on RE2: a catastrophic pattern answers at once', () => {
     const started = performance.now();
 
-    const { problems } = checkRunInputs('re2-pattern', withInputs({ code: { type: 'string', pattern: '^(a+)+$' } }), { code: `${'a'.repeat(40)}!` });
-    const nested = checkRunInputs('re2-pattern-properties', withInputs({ tags: { type: 'object', patternProperties: { '^(a+)+$': { type: 'string' } }, additionalProperties: false } }), { tags: { aaaa: 'x', [`${'a'.repeat(40)}!`]: 'y' } });
+    const { problems } = checkRunInputs('re2-pattern', withInputs({ code: { type: 'string', pattern: '^(a+)+$' } }), {
+      code: `${'a'.repeat(40)}!`,
+    });
+    const nested = checkRunInputs(
+      're2-pattern-properties',
+      withInputs({ tags: { type: 'object', patternProperties: { '^(a+)+$': { type: 'string' } }, additionalProperties: false } }),
+      { tags: { aaaa: 'x', [`${'a'.repeat(40)}!`]: 'y' } },
+    );
 
     expect(problems).toEqual([{ path: 'inputs.code', message: 'must match pattern "^(a+)+$"' }]);
     expect(nested.problems).toEqual([{ path: `inputs.tags.${'a'.repeat(40)}!`, message: 'Not an input of this pipeline' }]);
-    expect(checkRunInputs('re2-pattern', withInputs({ code: { type: 'string', pattern: '^(a+)+$' } }), { code: 'aaaa' }).problems).toEqual([]);
+    expect(checkRunInputs('re2-pattern', withInputs({ code: { type: 'string', pattern: '^(a+)+$' } }), { code: 'aaaa' }).problems).toEqual(
+      [],
+    );
     expect(performance.now() - started).toBeLessThan(1_000);
   });
 
@@ -48,7 +59,11 @@ describe('regular expressions in input schemas', () => {
     const inputs = withInputs({ when: { type: 'string', format: 'date-time' }, mail: { type: 'string', format: 'email', maxLength: 254 } });
 
     expect(checkRunInputs('formats', inputs, { when: '2026-11-27T10:00:00Z', mail: 'ops@example.test' }).problems).toEqual([]);
-    expect(checkRunInputs('formats', inputs, { when: 'soon', mail: 'nope' }).problems.map((p) => p.path).sort()).toEqual(['inputs.mail', 'inputs.when']);
+    expect(
+      checkRunInputs('formats', inputs, { when: 'soon', mail: 'nope' })
+        .problems.map((p) => p.path)
+        .sort(),
+    ).toEqual(['inputs.mail', 'inputs.when']);
   });
 });
 
@@ -61,12 +76,14 @@ describe('compiled schemas', () => {
     const removed = vi.spyOn(Ajv2020.prototype, 'removeSchema');
     const inputs = { n: { type: 'integer', minimum: 1 } };
 
-    expect(checkRunInputs('forget-1', { ...definition, inputs, required: [] } as PipelineDefinition, { n: 0 }).problems).toEqual([{ path: 'inputs.n', message: 'must be >= 1' }]);
+    expect(checkRunInputs('forget-1', { ...definition, inputs, required: [] }, { n: 0 }).problems).toEqual([
+      { path: 'inputs.n', message: 'must be >= 1' },
+    ]);
 
     expect(removed).toHaveBeenCalledTimes(1);
-    expect(removed.mock.calls[0]![0]).toMatchObject({ type: 'object', properties: inputs });
+    expect(removed.mock.calls[0][0]).toMatchObject({ type: 'object', properties: inputs });
     // The cached validator still works after ajv let go of its schema.
-    expect(checkRunInputs('forget-1', { ...definition, inputs, required: [] } as PipelineDefinition, { n: 2 }).problems).toEqual([]);
+    expect(checkRunInputs('forget-1', { ...definition, inputs, required: [] }, { n: 2 }).problems).toEqual([]);
     expect(removed).toHaveBeenCalledTimes(1);
   });
 });

@@ -21,7 +21,13 @@ let regexBudget: RegexBudget | undefined;
 
 // validateSchema: false, since the meta-schemas use `pattern` themselves; the pipeline validator
 // already checked these schemas against them, strictly, when the version was saved.
-const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false, validateSchema: false, code: { regExp: ajvRegExp(() => regexBudget) } });
+const ajv = new Ajv2020({
+  allErrors: true,
+  useDefaults: true,
+  strict: false,
+  validateSchema: false,
+  code: { regExp: ajvRegExp(() => regexBudget) },
+});
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
 /** Validators by pipeline version; versions are immutable, so a validator never goes stale. */
 const compiled = new Map<string, ValidateFunction | string>();
@@ -31,7 +37,12 @@ const MAX_CACHED_VALIDATORS = 1000;
 function validatorFor(key: string, definition: PipelineDefinition): ValidateFunction | string {
   let validate = compiled.get(key);
   if (!validate) {
-    const schema = { type: 'object', properties: definition.inputs ?? {}, required: definition.required ?? [], additionalProperties: false };
+    const schema = {
+      type: 'object',
+      properties: definition.inputs ?? {},
+      required: definition.required ?? [],
+      additionalProperties: false,
+    };
     try {
       validate = ajv.compile(schema);
     } catch (error) {
@@ -48,20 +59,31 @@ function validatorFor(key: string, definition: PipelineDefinition): ValidateFunc
 }
 
 function toProblem(error: ErrorObject): InputProblem {
-  const path = error.instancePath.split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const path = error.instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (error.keyword === 'required') path.push((error.params as { missingProperty: string }).missingProperty);
   if (error.keyword === 'additionalProperties') {
-    return { path: ['inputs', ...path, (error.params as { additionalProperty: string }).additionalProperty].join('.'), message: 'Not an input of this pipeline' };
+    return {
+      path: ['inputs', ...path, (error.params as { additionalProperty: string }).additionalProperty].join('.'),
+      message: 'Not an input of this pipeline',
+    };
   }
   return { path: ['inputs', ...path].join('.'), message: error.message ?? 'Invalid' };
 }
 
 /** Checks a run's inputs against the pipeline's input schema and fills in defaults. */
-export function checkRunInputs(cacheKey: string, definition: PipelineDefinition, inputs: Record<string, unknown>): { inputs: Record<string, unknown>; problems: InputProblem[] } {
+export function checkRunInputs(
+  cacheKey: string,
+  definition: PipelineDefinition,
+  inputs: Record<string, unknown>,
+): { inputs: Record<string, unknown>; problems: InputProblem[] } {
   const copy = structuredClone(inputs);
   const validate = validatorFor(cacheKey, definition);
-  if (typeof validate === 'string') return { inputs: copy, problems: [{ path: 'inputs', message: `This pipeline version cannot check run inputs: ${validate}` }] };
-  regexBudget = new RegexBudget(MAX_REGEX_WORK, 'Checking the run\'s inputs');
+  if (typeof validate === 'string')
+    return { inputs: copy, problems: [{ path: 'inputs', message: `This pipeline version cannot check run inputs: ${validate}` }] };
+  regexBudget = new RegexBudget(MAX_REGEX_WORK, "Checking the run's inputs");
   try {
     return validate(copy) ? { inputs: copy, problems: [] } : { inputs: copy, problems: (validate.errors ?? []).map(toProblem) };
   } catch (error) {

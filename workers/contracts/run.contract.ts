@@ -99,31 +99,126 @@ export type RunEvent =
   | { type: 'run.sla_breached'; key: string; at: string; sla: string }
   /** The run's workflow was lost (Temporal restored to an older point) and is started again. */
   | { type: 'run.recovered'; key: string; at: string; reason: string }
-  | { type: 'run.completed'; key: string; at: string; status: RunPipelineResult['status']; outputs: Record<string, unknown> | null; error: ErrorInfo | null }
+  | {
+      type: 'run.completed';
+      key: string;
+      at: string;
+      status: RunPipelineResult['status'];
+      outputs: Record<string, unknown> | null;
+      error: ErrorInfo | null;
+    }
   /** `queuedAt`: when Temporal scheduled this attempt (after the backoff of a retry); `at` minus it is the queue wait. */
   | { type: 'step.started'; key: string; at: string; stepId: string; item?: number; uses: string; attempt: number; queuedAt?: string }
-  | { type: 'step.log'; key: string; at: string; stepId: string; item?: number; attempt: number; level: LogLevel; message: string; fields?: Record<string, unknown> }
-  | { type: 'step.metric'; key: string; at: string; stepId: string; item?: number; attempt: number; name: string; value: number; tags?: Record<string, string> }
+  | {
+      type: 'step.log';
+      key: string;
+      at: string;
+      stepId: string;
+      item?: number;
+      attempt: number;
+      level: LogLevel;
+      message: string;
+      fields?: Record<string, unknown>;
+    }
+  | {
+      type: 'step.metric';
+      key: string;
+      at: string;
+      stepId: string;
+      item?: number;
+      attempt: number;
+      name: string;
+      value: number;
+      tags?: Record<string, string>;
+    }
   /** A dataset the step read or wrote (OpenLineage naming), as the step reported it with `ctx.lineage`. */
-  | { type: 'step.lineage'; key: string; at: string; stepId: string; item?: number; attempt: number; direction: 'input' | 'output'; namespace: string; name: string }
+  | {
+      type: 'step.lineage';
+      key: string;
+      at: string;
+      stepId: string;
+      item?: number;
+      attempt: number;
+      direction: 'input' | 'output';
+      namespace: string;
+      name: string;
+    }
   /** A domain event the step emitted with `ctx.emit`, with the JSON object it gave. */
   | { type: StepDomainEventType; key: string; at: string; stepId: string; item?: number; attempt: number; data: Record<string, unknown> }
   /** A step's `ctx.models` call changed the registry: `data` names the model and version (and the stages, for a promote). */
-  | { type: 'model.registered' | 'model.promoted'; key: string; at: string; stepId: string; item?: number; attempt: number; data: Record<string, unknown> }
-  | { type: 'step.attempt_failed'; key: string; at: string; stepId: string; item?: number; attempt: number; error: ErrorInfo; retryable: boolean }
+  | {
+      type: 'model.registered' | 'model.promoted';
+      key: string;
+      at: string;
+      stepId: string;
+      item?: number;
+      attempt: number;
+      data: Record<string, unknown>;
+    }
+  | {
+      type: 'step.attempt_failed';
+      key: string;
+      at: string;
+      stepId: string;
+      item?: number;
+      attempt: number;
+      error: ErrorInfo;
+      retryable: boolean;
+    }
   | { type: 'step.succeeded'; key: string; at: string; stepId: string; attempt: number; outputs: StepOutputs }
   /** A `forEach` step starts: `items` executions, at most `maxParallel` at once. */
-  | { type: 'step.child_started'; key: string; at: string; stepId: string; item?: number; childRunId: string; pipeline: string; version: number }
+  | {
+      type: 'step.child_started';
+      key: string;
+      at: string;
+      stepId: string;
+      item?: number;
+      childRunId: string;
+      pipeline: string;
+      version: number;
+    }
   | { type: 'step.fanned_out'; key: string; at: string; stepId: string; items: number; maxParallel: number }
-  | { type: 'step.item_succeeded'; key: string; at: string; stepId: string; item: number; attempt: number; outputs: Record<string, unknown>; fromRun?: string }
-  | { type: 'step.item_failed'; key: string; at: string; stepId: string; item: number; status: Extract<StepStatus, 'failed' | 'timed_out' | 'cancelled'>; error: ErrorInfo }
-  | { type: 'step.failed'; key: string; at: string; stepId: string; attempt?: number; status: Extract<StepStatus, 'failed' | 'timed_out' | 'cancelled'>; error: ErrorInfo }
+  | {
+      type: 'step.item_succeeded';
+      key: string;
+      at: string;
+      stepId: string;
+      item: number;
+      attempt: number;
+      outputs: Record<string, unknown>;
+      fromRun?: string;
+    }
+  | {
+      type: 'step.item_failed';
+      key: string;
+      at: string;
+      stepId: string;
+      item: number;
+      status: Extract<StepStatus, 'failed' | 'timed_out' | 'cancelled'>;
+      error: ErrorInfo;
+    }
+  | {
+      type: 'step.failed';
+      key: string;
+      at: string;
+      stepId: string;
+      attempt?: number;
+      status: Extract<StepStatus, 'failed' | 'timed_out' | 'cancelled'>;
+      error: ErrorInfo;
+    }
   | { type: 'step.skipped'; key: string; at: string; stepId: string; reason: string }
   | { type: 'step.reused'; key: string; at: string; stepId: string; fromRun: string; outputs: StepOutputs }
   | { type: 'step.waiting'; key: string; at: string; stepId: string; roles: string[]; deadline: string }
   | {
-      type: 'step.approval_decided'; key: string; at: string; stepId: string; approved: boolean; timedOut: boolean;
-      by: ApprovalDecision['by'] | null; comment: string | null; error: ErrorInfo | null;
+      type: 'step.approval_decided';
+      key: string;
+      at: string;
+      stepId: string;
+      approved: boolean;
+      timedOut: boolean;
+      by: ApprovalDecision['by'] | null;
+      comment: string | null;
+      error: ErrorInfo | null;
     };
 
 export type RunEventType = RunEvent['type'];

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ajvRegExp, compileRegex, ExpressionBudgetError, MAX_REGEX_PROGRAM_SIZE, RegexBudget, re2Engine, regexProblem } from './safe-regex.js';
+import {
+  ajvRegExp,
+  compileRegex,
+  ExpressionBudgetError,
+  MAX_REGEX_PROGRAM_SIZE,
+  RegexBudget,
+  re2Engine,
+  regexProblem,
+} from './safe-regex.js';
 
 describe('regexProblem', () => {
   it.each([

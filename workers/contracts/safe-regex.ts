@@ -28,12 +28,17 @@ export const EXPRESSION_BUDGET_EXCEEDED = 'expression_budget_exceeded';
 /** What a search may cost, in characters × program instructions; spent by every search charged to it. */
 export class RegexBudget {
   private spent = 0;
-  constructor(readonly limit: number, private readonly what: string) {}
+  constructor(
+    readonly limit: number,
+    private readonly what: string,
+  ) {}
 
   charge(characters: number, programSize: number): void {
     this.spent += (characters + 1) * programSize;
     if (this.spent > this.limit) {
-      throw new ExpressionBudgetError(`${this.what} stopped: its regular expressions examined more text than allowed (${this.limit} character-steps)`);
+      throw new ExpressionBudgetError(
+        `${this.what} stopped: its regular expressions examined more text than allowed (${this.limit} character-steps)`,
+      );
     }
   }
 }
@@ -74,7 +79,9 @@ export function compileRegex(source: string, flags = ''): RE2JS {
     throw new RegexRefusedError(`/${source}/ cannot run on the linear-time regex engine (RE2): ${(error as Error).message}`);
   }
   if (program.programSize() > MAX_REGEX_PROGRAM_SIZE) {
-    throw new RegexRefusedError(`/${source}/ is too large for the regex engine (${program.programSize()} instructions, at most ${MAX_REGEX_PROGRAM_SIZE}): lower its repeat counts`);
+    throw new RegexRefusedError(
+      `/${source}/ is too large for the regex engine (${program.programSize()} instructions, at most ${MAX_REGEX_PROGRAM_SIZE}): lower its repeat counts`,
+    );
   }
   if (compiled.size >= CACHE_SIZE) compiled.delete(compiled.keys().next().value!);
   compiled.set(key, program);
@@ -82,7 +89,11 @@ export function compileRegex(source: string, flags = ''): RE2JS {
 }
 
 function flagBits(flags: string): number {
-  return (flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0) | (flags.includes('m') ? RE2JS.MULTILINE : 0) | (flags.includes('s') ? RE2JS.DOTALL : 0);
+  return (
+    (flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0) |
+    (flags.includes('m') ? RE2JS.MULTILINE : 0) |
+    (flags.includes('s') ? RE2JS.DOTALL : 0)
+  );
 }
 
 /** The first construct outside a character class that RE2 has no linear-time form of. */

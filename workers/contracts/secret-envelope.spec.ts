@@ -20,7 +20,7 @@ describe('secret envelope', () => {
     expect(() => openSecret(key, 'tenant-b', 'TOKEN', 1, sealed)).toThrow();
     expect(() => openSecret(key, 'tenant-a', 'OTHER', 1, sealed)).toThrow();
     const flipped = Buffer.from(sealed);
-    flipped[flipped.length - 1]! ^= 1;
+    flipped[flipped.length - 1] ^= 1;
     expect(() => openSecret(key, 'tenant-a', 'TOKEN', 1, flipped)).toThrow();
     expect(() => openSecret(key, 'tenant-a', 'TOKEN', 1, sealed.subarray(0, 20))).toThrow(/too short/);
     expect(() => unwrapDataKey([masterKey()], wrapped)).toThrow(/not configured/);
@@ -43,8 +43,14 @@ describe('secret envelope', () => {
   });
 
   it('redacts secret values wherever they appear in strings', () => {
-    expect(redact({ a: 'token=s3cr3t-value;', b: ['s3cr3t-value'], n: 1, short: 'abc', 's3cr3t-value': 'key kept' }, ['s3cr3t-value', 'abc'])).toEqual({
-      a: 'token=***;', b: ['***'], n: 1, short: 'abc', 's3cr3t-value': 'key kept',
+    expect(
+      redact({ a: 'token=s3cr3t-value;', b: ['s3cr3t-value'], n: 1, short: 'abc', 's3cr3t-value': 'key kept' }, ['s3cr3t-value', 'abc']),
+    ).toEqual({
+      a: 'token=***;',
+      b: ['***'],
+      n: 1,
+      short: 'abc',
+      's3cr3t-value': 'key kept',
     });
   });
 });

@@ -74,12 +74,17 @@ export function wrapDataKey(keyring: MasterKeyring, tenantId: string, version: n
 
 export function unwrapDataKey(keyring: MasterKeyring, { tenantId, version, masterKeyId: id, wrapped }: WrappedDataKey): Buffer {
   const master = keyring.find((k) => k.id === id);
-  if (!master) throw new Error(`data key ${version} of tenant ${tenantId} is wrapped by master key ${id}, which is not configured (SECRETS_PREVIOUS_MASTER_KEYS?)`);
+  if (!master)
+    throw new Error(
+      `data key ${version} of tenant ${tenantId} is wrapped by master key ${id}, which is not configured (SECRETS_PREVIOUS_MASTER_KEYS?)`,
+    );
   return open(master.key, wrapped, dataKeyAad(tenantId, version));
 }
 
-export const sealSecret = (dataKey: Buffer, tenantId: string, name: string, keyVersion: number, value: string) => seal(dataKey, Buffer.from(value, 'utf8'), secretAad(tenantId, name, keyVersion));
-export const openSecret = (dataKey: Buffer, tenantId: string, name: string, keyVersion: number, sealed: Buffer) => open(dataKey, sealed, secretAad(tenantId, name, keyVersion)).toString('utf8');
+export const sealSecret = (dataKey: Buffer, tenantId: string, name: string, keyVersion: number, value: string) =>
+  seal(dataKey, Buffer.from(value, 'utf8'), secretAad(tenantId, name, keyVersion));
+export const openSecret = (dataKey: Buffer, tenantId: string, name: string, keyVersion: number, sealed: Buffer) =>
+  open(dataKey, sealed, secretAad(tenantId, name, keyVersion)).toString('utf8');
 
 /**
  * Replaces every occurrence of the values in the strings of a JSON value (not in keys, which

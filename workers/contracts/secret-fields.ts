@@ -20,7 +20,7 @@ function schemasAt(root: unknown, schema: unknown, path: ReadonlyArray<string | 
   const branches: Schema[] = [schema, ...alternatives(root, schema).flatMap((s) => schemasAt(root, s, [], depth + 1))];
   if (path.length === 0) return branches;
   const [segment, ...rest] = path;
-  return branches.flatMap((s) => childSchemas(s, segment!).flatMap((child) => schemasAt(root, child, rest, depth + 1)));
+  return branches.flatMap((s) => childSchemas(s, segment).flatMap((child) => schemasAt(root, child, rest, depth + 1)));
 }
 
 function alternatives(root: unknown, schema: Schema): unknown[] {
@@ -59,7 +59,9 @@ export function secretFieldNames(schema: unknown, prefix = '', depth = 0, root: 
     ...Object.entries(isSchema(schema.properties) ? schema.properties : {}).flatMap(([name, child]) => below(child, join(name))),
     ...below(schema.additionalProperties, join('*')),
     ...below(schema.items, `${prefix}[]`),
-    ...(Array.isArray(schema.prefixItems) ? (schema.prefixItems as unknown[]) : []).flatMap((child, index) => below(child, `${prefix}[${index}]`)),
+    ...(Array.isArray(schema.prefixItems) ? (schema.prefixItems as unknown[]) : []).flatMap((child, index) =>
+      below(child, `${prefix}[${index}]`),
+    ),
     ...alternatives(root, schema).flatMap((alternative) => below(alternative, prefix)),
   ];
   return [...new Set([...own, ...nested])];

@@ -24,7 +24,12 @@ export class FrameChannel {
   private closed = false;
   private stall: NodeJS.Timeout | undefined;
 
-  constructor(private readonly stream: Duplex, limits: FrameLimits, private readonly handlers: FrameHandlers, private readonly options: ChannelOptions = {}) {
+  constructor(
+    private readonly stream: Duplex,
+    limits: FrameLimits,
+    private readonly handlers: FrameHandlers,
+    private readonly options: ChannelOptions = {},
+  ) {
     this.decoder = new FrameDecoder(limits);
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('close', () => this.close());
@@ -75,7 +80,11 @@ export class FrameChannel {
       clearTimeout(this.stall);
       this.stall = undefined;
     } else {
-      this.stall ??= setTimeout(() => this.fail(new FrameError(`a message was left unfinished for ${limit} ms (${this.decoder.pendingBytes} bytes of it received)`)), limit);
+      this.stall ??= setTimeout(
+        () =>
+          this.fail(new FrameError(`a message was left unfinished for ${limit} ms (${this.decoder.pendingBytes} bytes of it received)`)),
+        limit,
+      );
     }
   }
 

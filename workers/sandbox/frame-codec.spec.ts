@@ -28,13 +28,19 @@ describe(FrameDecoder.name, () => {
       fc.tuple(fc.constant('message' as const), message, fc.option(fc.uint8Array({ minLength: 1, maxLength: 300 }), { nil: undefined })),
       fc.tuple(fc.constant('data' as const), fc.nat({ max: 0xffffffff }), fc.uint8Array({ maxLength: 300 })),
     );
-    fc.assert(fc.property(fc.array(frame, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), (frames, cuts) => {
-      const encoded = Buffer.concat(frames.map((f) => (f[0] === 'message' ? encodeMessage(f[1], f[2]) : encodeData(f[1], f[2]))));
-      const decoded = decodeInPieces(encoded, cuts);
-      expect(decoded).toEqual(frames.map((f) => (f[0] === 'message'
-        ? { kind: 'message', message: f[1], ...(f[2] && { body: Buffer.from(f[2]) }) }
-        : { kind: 'data', connection: f[1], bytes: Buffer.from(f[2]) })));
-    }));
+    fc.assert(
+      fc.property(fc.array(frame, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), (frames, cuts) => {
+        const encoded = Buffer.concat(frames.map((f) => (f[0] === 'message' ? encodeMessage(f[1], f[2]) : encodeData(f[1], f[2]))));
+        const decoded = decodeInPieces(encoded, cuts);
+        expect(decoded).toEqual(
+          frames.map((f) =>
+            f[0] === 'message'
+              ? { kind: 'message', message: f[1], ...(f[2] && { body: Buffer.from(f[2]) }) }
+              : { kind: 'data', connection: f[1], bytes: Buffer.from(f[2]) },
+          ),
+        );
+      }),
+    );
   });
 
   it('refuses a frame over the limits as soon as its header is in, before the rest arrives', () => {
@@ -68,15 +74,17 @@ describe(FrameDecoder.name, () => {
   });
 
   it('never throws anything but a FrameError, whatever arrives', () => {
-    fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 20 }), (chunks) => {
-      const decoder = new FrameDecoder(limits);
-      try {
-        for (const chunk of chunks) decoder.push(Buffer.from(chunk));
-      } catch (error) {
-        expect(error).toBeInstanceOf(FrameError);
-      }
-      expect(decoder.pendingBytes).toBeLessThanOrEqual(5 + 4 + limits.maxJsonBytes + limits.maxBodyBytes);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 20 }), (chunks) => {
+        const decoder = new FrameDecoder(limits);
+        try {
+          for (const chunk of chunks) decoder.push(Buffer.from(chunk));
+        } catch (error) {
+          expect(error).toBeInstanceOf(FrameError);
+        }
+        expect(decoder.pendingBytes).toBeLessThanOrEqual(5 + 4 + limits.maxJsonBytes + limits.maxBodyBytes);
+      }),
+    );
   });
 });
 
@@ -86,7 +94,12 @@ describe(FrameChannel.name, () => {
     far.on('error', () => undefined);
     const errors: string[] = [];
     const messages: unknown[] = [];
-    new FrameChannel(near, limits, { onMessage: (message) => messages.push(message), onProtocolError: (error) => errors.push(error.message) }, { unfinishedFrameMs: 100 });
+    new FrameChannel(
+      near,
+      limits,
+      { onMessage: (message) => messages.push(message), onProtocolError: (error) => errors.push(error.message) },
+      { unfinishedFrameMs: 100 },
+    );
 
     const whole = encodeMessage({ type: 'log' });
     far.write(whole.subarray(0, 3));

@@ -18,9 +18,7 @@ export interface FrameLimits {
   maxDataBytes: number;
 }
 
-export type Frame =
-  | { kind: 'message'; message: unknown; body?: Buffer }
-  | { kind: 'data'; connection: number; bytes: Buffer };
+export type Frame = { kind: 'message'; message: unknown; body?: Buffer } | { kind: 'data'; connection: number; bytes: Buffer };
 
 export class FrameError extends Error {}
 
@@ -104,7 +102,8 @@ export class FrameDecoder {
   private checkLength(kind: number, length: number, head: Buffer): void {
     const { maxJsonBytes, maxBodyBytes, maxDataBytes } = this.limits;
     if (kind === KIND_DATA) {
-      if (length < 1 + DATA_HEADER_BYTES || length > 1 + DATA_HEADER_BYTES + maxDataBytes) throw new FrameError(`a data frame of ${length} bytes is outside 5..${5 + maxDataBytes}`);
+      if (length < 1 + DATA_HEADER_BYTES || length > 1 + DATA_HEADER_BYTES + maxDataBytes)
+        throw new FrameError(`a data frame of ${length} bytes is outside 5..${5 + maxDataBytes}`);
       return;
     }
     if (kind !== KIND_MESSAGE) throw new FrameError(`unknown frame kind ${kind}`);
@@ -120,13 +119,13 @@ export class FrameDecoder {
 
   /** The first `count` bytes (or fewer, if fewer are buffered), without consuming them. */
   private peek(count: number): Buffer {
-    const first = this.chunks[0]!;
+    const first = this.chunks[0];
     if (first.length >= count || this.chunks.length === 1) return first.subarray(0, count);
     return this.merge().subarray(0, count);
   }
 
   private take(count: number): Buffer {
-    const merged = this.chunks[0]!.length >= count ? this.chunks[0]! : this.merge();
+    const merged = this.chunks[0].length >= count ? this.chunks[0] : this.merge();
     const frame = merged.subarray(0, count);
     const rest = merged.subarray(count);
     this.chunks = rest.length ? [rest] : [];

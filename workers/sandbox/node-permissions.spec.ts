@@ -7,7 +7,11 @@ import { installationReadPaths, permissionFlags } from './node-permissions.js';
 
 describe(installationReadPaths.name, () => {
   it('grants dist/, node_modules/ and package.json of the installation, never its root', () => {
-    expect(installationReadPaths('/srv/baton/dist/workers/sandbox/step-runner.js')).toEqual(['/srv/baton/dist', '/srv/baton/node_modules', '/srv/baton/package.json']);
+    expect(installationReadPaths('/srv/baton/dist/workers/sandbox/step-runner.js')).toEqual([
+      '/srv/baton/dist',
+      '/srv/baton/node_modules',
+      '/srv/baton/package.json',
+    ]);
   });
 
   it('refuses a runner outside a dist/ folder rather than guess', () => {
@@ -32,7 +36,10 @@ describe(permissionFlags.name, () => {
     const flags = permissionFlags({ readPaths: ['/srv/baton/dist', '/srv/baton/node_modules'] });
 
     expect(flags[0]).toMatch(/^--(experimental-)?permission$/);
-    expect(flags.filter((flag) => flag.startsWith('--allow-fs-read'))).toEqual(['--allow-fs-read=/srv/baton/dist', '--allow-fs-read=/srv/baton/node_modules']);
+    expect(flags.filter((flag) => flag.startsWith('--allow-fs-read'))).toEqual([
+      '--allow-fs-read=/srv/baton/dist',
+      '--allow-fs-read=/srv/baton/node_modules',
+    ]);
     expect(flags.some((flag) => /^--allow-(fs-write|child-process|worker|addons|wasi)/.test(flag))).toBe(false);
   });
 

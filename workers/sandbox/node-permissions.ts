@@ -35,7 +35,9 @@ export function permissionFlags({ readPaths, allowChildProcess = false }: Runner
 export function installationReadPaths(runnerPath: string): string[] {
   const dist = nearestAncestorNamed(resolve(runnerPath), 'dist');
   if (!dist) {
-    throw new Error(`cannot tell which folders the step runner may read: ${runnerPath} is not inside a dist/ folder; pass allowedReadPaths`);
+    throw new Error(
+      `cannot tell which folders the step runner may read: ${runnerPath} is not inside a dist/ folder; pass allowedReadPaths`,
+    );
   }
   const root = dirname(dist);
   return [dist, join(root, 'node_modules'), join(root, 'package.json')];

@@ -8,7 +8,7 @@ export class OutputTail {
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.size += chunk.length;
-    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= this.maxBytes) {
+    while (this.chunks.length > 1 && this.size - this.chunks[0].length >= this.maxBytes) {
       this.size -= this.chunks.shift()!.length;
     }
   }

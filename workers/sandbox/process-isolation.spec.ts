@@ -19,13 +19,18 @@ describe(UidPool.name, () => {
 
 describe(isolate.name, () => {
   it('drops to the uid with no groups or capabilities, in namespaces of its own, with limits, keeping the pid', () => {
-    const { command, args } = isolate(['/usr/bin/node', 'runner.js'], { uid: 200007, limits: { dataMb: 1536, openFiles: 256, fileSizeBytes: 0 } });
+    const { command, args } = isolate(['/usr/bin/node', 'runner.js'], {
+      uid: 200007,
+      limits: { dataMb: 1536, openFiles: 256, fileSizeBytes: 0 },
+    });
     expect(command).toBe('/usr/bin/prlimit');
-    expect(args.join(' ')).toBe([
-      `--data=${1536 * 1024 * 1024} --nofile=256 --fsize=0 --core=0 --`,
-      '/usr/bin/unshare --net --pid --ipc --uts --fork --kill-child --',
-      '/usr/bin/setpriv --reuid=200007 --regid=200007 --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all --',
-      '/usr/bin/node runner.js',
-    ].join(' '));
+    expect(args.join(' ')).toBe(
+      [
+        `--data=${1536 * 1024 * 1024} --nofile=256 --fsize=0 --core=0 --`,
+        '/usr/bin/unshare --net --pid --ipc --uts --fork --kill-child --',
+        '/usr/bin/setpriv --reuid=200007 --regid=200007 --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all --',
+        '/usr/bin/node runner.js',
+      ].join(' '),
+    );
   });
 });

@@ -41,16 +41,22 @@ const TOOLS = { prlimit: '/usr/bin/prlimit', unshare: '/usr/bin/unshare', setpri
 export function probeIsolation(settings: IsolationSettings, mustRead: readonly string[]): { enabled: boolean; reason?: string } {
   if (settings.mode === 'off') return { enabled: false, reason: 'SANDBOX_ISOLATION=off' };
   const missing = Object.values(TOOLS).filter((tool) => !existsSync(tool));
-  const reason = process.getuid?.() !== 0 ? 'the worker does not run as root, so it cannot switch uid or create network namespaces'
-    : missing.length ? `missing ${missing.join(', ')} (util-linux)`
-    : probeFailure(settings, mustRead);
+  const reason =
+    process.getuid?.() !== 0
+      ? 'the worker does not run as root, so it cannot switch uid or create network namespaces'
+      : missing.length
+        ? `missing ${missing.join(', ')} (util-linux)`
+        : probeFailure(settings, mustRead);
   if (reason && settings.mode === 'strict') throw new Error(`SANDBOX_ISOLATION=strict, but step processes cannot be isolated: ${reason}`);
   return reason ? { enabled: false, reason } : { enabled: true };
 }
 
 function probeFailure(settings: IsolationSettings, mustRead: readonly string[]): string | undefined {
   const check = `for (const p of ${JSON.stringify(mustRead)}) require('fs').accessSync(p, require('fs').constants.R_OK)`;
-  const { command, args } = isolate([process.execPath, '-e', check], { uid: settings.uids.first, limits: { dataMb: 2048, openFiles: 64, fileSizeBytes: 0 } });
+  const { command, args } = isolate([process.execPath, '-e', check], {
+    uid: settings.uids.first,
+    limits: { dataMb: 2048, openFiles: 64, fileSizeBytes: 0 },
+  });
   try {
     execFileSync(command, args, { stdio: 'pipe', timeout: 5_000 });
     return undefined;
@@ -67,9 +73,24 @@ function probeFailure(settings: IsolationSettings, mustRead: readonly string[]):
  */
 export function isolate(argv: string[], options: { uid: number; limits: ResourceLimits }): IsolatedCommand {
   const { uid, limits } = options;
-  const limitArgs = [`--data=${limits.dataMb * 1024 * 1024}`, `--nofile=${limits.openFiles}`, `--fsize=${limits.fileSizeBytes}`, '--core=0', '--'];
+  const limitArgs = [
+    `--data=${limits.dataMb * 1024 * 1024}`,
+    `--nofile=${limits.openFiles}`,
+    `--fsize=${limits.fileSizeBytes}`,
+    '--core=0',
+    '--',
+  ];
   const namespaces = [TOOLS.unshare, '--net', '--pid', '--ipc', '--uts', '--fork', '--kill-child', '--'];
-  const identity = [TOOLS.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--'];
+  const identity = [
+    TOOLS.setpriv,
+    `--reuid=${uid}`,
+    `--regid=${uid}`,
+    '--clear-groups',
+    '--no-new-privs',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+    '--',
+  ];
   return { command: TOOLS.prlimit, args: [...limitArgs, ...namespaces, ...identity, ...argv] };
 }
 

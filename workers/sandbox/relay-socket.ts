@@ -8,8 +8,8 @@ import type { StepNet, StepSocket } from '../../plugins/sdk/src/step-net.js';
 import { SANDBOX_LIMITS, type RunnerMessage, type TcpHostMessage } from './sandbox-protocol.js';
 
 export interface RelayLink {
-  send(message: RunnerMessage): void;
-  sendData(connection: number, bytes: Uint8Array): void;
+  send: (message: RunnerMessage) => void;
+  sendData: (connection: number, bytes: Uint8Array) => void;
 }
 
 /** The connections of the running task; one per process at a time, like the task itself. */
@@ -79,14 +79,22 @@ class RelaySocket extends Duplex implements StepSocket {
   private idleTimer: NodeJS.Timeout | undefined;
   private idleMs = 0;
 
-  constructor(private readonly relay: RelaySockets, private readonly taskId: string) {
+  constructor(
+    private readonly relay: RelaySockets,
+    private readonly taskId: string,
+  ) {
     super({ allowHalfOpen: false });
   }
 
   connect(portOrOptions: number | { port: number; host?: string }, hostOrListener?: string | (() => void), listener?: () => void): this {
-    const [port, host, onConnect] = typeof portOrOptions === 'number'
-      ? [portOrOptions, typeof hostOrListener === 'string' ? hostOrListener : 'localhost', typeof hostOrListener === 'function' ? hostOrListener : listener]
-      : [portOrOptions.port, portOrOptions.host ?? 'localhost', typeof hostOrListener === 'function' ? hostOrListener : listener];
+    const [port, host, onConnect] =
+      typeof portOrOptions === 'number'
+        ? [
+            portOrOptions,
+            typeof hostOrListener === 'string' ? hostOrListener : 'localhost',
+            typeof hostOrListener === 'function' ? hostOrListener : listener,
+          ]
+        : [portOrOptions.port, portOrOptions.host ?? 'localhost', typeof hostOrListener === 'function' ? hostOrListener : listener];
     if (this.used) throw new Error('a socket connects once');
     this.used = true;
     if (onConnect) this.once('connect', onConnect);
@@ -145,7 +153,12 @@ class RelaySocket extends Duplex implements StepSocket {
         return;
       case 'tcp_error':
         this.forget();
-        this.destroy(Object.assign(new Error(message.message), { code: message.errno ?? (message.code === 'network_denied' ? 'EACCES' : 'ECONNRESET'), relayCode: message.code }));
+        this.destroy(
+          Object.assign(new Error(message.message), {
+            code: message.errno ?? (message.code === 'network_denied' ? 'EACCES' : 'ECONNRESET'),
+            relayCode: message.code,
+          }),
+        );
         return;
     }
   }
@@ -166,7 +179,8 @@ class RelaySocket extends Duplex implements StepSocket {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    if (this.connection !== undefined && this.opened) this.relay.send({ type: 'tcp_end', taskId: this.taskId, connection: this.connection });
+    if (this.connection !== undefined && this.opened)
+      this.relay.send({ type: 'tcp_end', taskId: this.taskId, connection: this.connection });
     callback();
   }
 
@@ -187,7 +201,10 @@ class RelaySocket extends Duplex implements StepSocket {
     if (!waiting || !this.opened || this.connection === undefined) return;
     const { connectionWindowBytes, relayChunkBytes } = SANDBOX_LIMITS;
     let offset = 0;
-    while (offset < waiting.bytes.length && this.inFlight + Math.min(relayChunkBytes, waiting.bytes.length - offset) <= connectionWindowBytes) {
+    while (
+      offset < waiting.bytes.length &&
+      this.inFlight + Math.min(relayChunkBytes, waiting.bytes.length - offset) <= connectionWindowBytes
+    ) {
       const piece = waiting.bytes.subarray(offset, offset + relayChunkBytes);
       this.relay.sendData(this.connection, piece);
       this.inFlight += piece.length;

@@ -11,9 +11,12 @@ describe(readRunnerMessage.name, () => {
     expect(readRunnerMessage({ type: 'ready' })).toEqual({ type: 'ready' });
   });
 
-  it.each([null, 'text', { type: 'log' }, { type: 'other', taskId: 't' }, { type: 'metric', taskId: 't', name: 'n', value: Number.NaN }])('ignores %o', (raw) => {
-    expect(readRunnerMessage(raw)).toBeUndefined();
-  });
+  it.each([null, 'text', { type: 'log' }, { type: 'other', taskId: 't' }, { type: 'metric', taskId: 't', name: 'n', value: Number.NaN }])(
+    'ignores %o',
+    (raw) => {
+      expect(readRunnerMessage(raw)).toBeUndefined();
+    },
+  );
 
   it('passes only the domain events the contracts list, with a bounded JSON object', () => {
     const event = { type: 'event', taskId: 't', event: 'model.drift_detected', data: { feature: 'age', psi: 0.3 } };
@@ -24,8 +27,20 @@ describe(readRunnerMessage.name, () => {
   });
 
   it('bounds what a child could inflate', () => {
-    const log = readRunnerMessage({ type: 'log', taskId: 't', level: 'shout', message: 'x'.repeat(100_000), fields: { blob: 'y'.repeat(100_000) } });
-    const metric = readRunnerMessage({ type: 'metric', taskId: 't', name: 'n', value: 1, tags: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'])) });
+    const log = readRunnerMessage({
+      type: 'log',
+      taskId: 't',
+      level: 'shout',
+      message: 'x'.repeat(100_000),
+      fields: { blob: 'y'.repeat(100_000) },
+    });
+    const metric = readRunnerMessage({
+      type: 'metric',
+      taskId: 't',
+      name: 'n',
+      value: 1,
+      tags: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'])),
+    });
 
     expect(log).toMatchObject({ level: 'info', message: expect.stringMatching(/truncated 91808 chars\]$/) });
     expect(log).not.toHaveProperty('fields');
@@ -37,11 +52,16 @@ describe(readRunnerMessage.name, () => {
       ok: false,
       error: { code: 'output_too_large', retryable: false },
     });
-    expect(readRunnerMessage({ type: 'result', taskId: 't', ok: true, outputs: [1] })).toMatchObject({ ok: false, error: { code: 'invalid_output' } });
+    expect(readRunnerMessage({ type: 'result', taskId: 't', ok: true, outputs: [1] })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_output' },
+    });
   });
 
   it('treats a failure with an unknown code as a crash', () => {
-    expect(readRunnerMessage({ type: 'result', taskId: 't', ok: false, error: { code: 'timeout', message: 'fake', retryable: false } })).toEqual({
+    expect(
+      readRunnerMessage({ type: 'result', taskId: 't', ok: false, error: { code: 'timeout', message: 'fake', retryable: false } }),
+    ).toEqual({
       type: 'result',
       taskId: 't',
       ok: false,

@@ -3,7 +3,14 @@ import { STEP_DOMAIN_EVENT_TYPES, type StepDomainEventType } from '../contracts/
 import { STEP_OUTPUT_MAX_BYTES } from '../../plugins/sdk/src/execute-step.js';
 import { SANDBOX_LIMITS, truncate, type RunnerErrorCode, type RunnerMessage } from './sandbox-protocol.js';
 
-const RUNNER_ERROR_CODES: ReadonlySet<string> = new Set<RunnerErrorCode>(['step_error', 'invalid_input', 'invalid_output', 'output_too_large', 'plugin_missing', 'crashed']);
+const RUNNER_ERROR_CODES: ReadonlySet<string> = new Set<RunnerErrorCode>([
+  'step_error',
+  'invalid_input',
+  'invalid_output',
+  'output_too_large',
+  'plugin_missing',
+  'crashed',
+]);
 
 /**
  * Turns whatever a child sent into a well-formed, bounded message, or undefined. The child runs
@@ -29,14 +36,22 @@ export function readRunnerMessage(raw: unknown): RunnerMessage | undefined {
     case 'model':
       return readModelCall(raw, raw.taskId);
     case 'tcp_open':
-      if (!isConnection(raw.connection) || typeof raw.host !== 'string' || raw.host.length > 300 || !Number.isInteger(raw.port)) return undefined;
+      if (!isConnection(raw.connection) || typeof raw.host !== 'string' || raw.host.length > 300 || !Number.isInteger(raw.port))
+        return undefined;
       return { type: 'tcp_open', taskId: raw.taskId, connection: raw.connection, host: raw.host, port: raw.port as number };
     case 'tcp_end':
     case 'tcp_close':
       return isConnection(raw.connection) ? { type: raw.type, taskId: raw.taskId, connection: raw.connection } : undefined;
     case 'lineage':
-      if ((raw.direction !== 'input' && raw.direction !== 'output') || typeof raw.namespace !== 'string' || typeof raw.name !== 'string') return undefined;
-      return { type: 'lineage', taskId: raw.taskId, direction: raw.direction, namespace: raw.namespace.slice(0, 1024), name: raw.name.slice(0, 1024) };
+      if ((raw.direction !== 'input' && raw.direction !== 'output') || typeof raw.namespace !== 'string' || typeof raw.name !== 'string')
+        return undefined;
+      return {
+        type: 'lineage',
+        taskId: raw.taskId,
+        direction: raw.direction,
+        namespace: raw.namespace.slice(0, 1024),
+        name: raw.name.slice(0, 1024),
+      };
     default:
       return undefined;
   }
@@ -73,7 +88,12 @@ function readEvent(raw: Record<string, unknown>, taskId: string): RunnerMessage 
 
 function readSuccess(raw: Record<string, unknown>, taskId: string): RunnerMessage {
   if (!isRecord(raw.outputs) || Array.isArray(raw.outputs)) {
-    return { type: 'result', taskId, ok: false, error: { code: 'invalid_output', retryable: false, message: 'invalid output: a step must return an object' } };
+    return {
+      type: 'result',
+      taskId,
+      ok: false,
+      error: { code: 'invalid_output', retryable: false, message: 'invalid output: a step must return an object' },
+    };
   }
   const bytes = jsonBytes(raw.outputs);
   if (bytes > STEP_OUTPUT_MAX_BYTES) {
@@ -93,7 +113,10 @@ function readFailure(raw: Record<string, unknown>, taskId: string): RunnerMessag
     error: {
       code,
       retryable: typeof error.retryable === 'boolean' ? error.retryable : true,
-      message: truncate(String(error.message ?? 'step failed without a message'), SANDBOX_LIMITS.maxErrorMessageChars),
+      message: truncate(
+        typeof error.message === 'string' ? error.message : 'step failed without a message',
+        SANDBOX_LIMITS.maxErrorMessageChars,
+      ),
     },
   };
   if (typeof error.stepCode === 'string') message.error.stepCode = error.stepCode.slice(0, SANDBOX_LIMITS.maxMetricNameChars);
@@ -103,19 +126,45 @@ function readFailure(raw: Record<string, unknown>, taskId: string): RunnerMessag
 /** A well-formed exchange or nothing; which hosts it may reach is the broker's decision, not this one's. */
 function readHttp(raw: Record<string, unknown>, taskId: string): RunnerMessage | undefined {
   const request = isRecord(raw.request) ? raw.request : undefined;
-  if (typeof raw.requestId !== 'number' || !request || typeof request.url !== 'string' || typeof request.method !== 'string') return undefined;
-  if (!Array.isArray(request.headers) || !request.headers.every((h) => Array.isArray(h) && h.length === 2 && h.every((part) => typeof part === 'string'))) return undefined;
-  if (request.body !== undefined && (!(request.body instanceof Uint8Array) || request.body.byteLength > SANDBOX_LIMITS.maxHttpBodyBytes)) return undefined;
-  const exchange = { url: request.url.slice(0, 8 * 1024), method: request.method.slice(0, 16), headers: (request.headers as Array<[string, string]>).slice(0, 100) };
-  return { type: 'http', taskId, requestId: raw.requestId, request: request.body === undefined ? exchange : { ...exchange, body: request.body } };
+  if (typeof raw.requestId !== 'number' || !request || typeof request.url !== 'string' || typeof request.method !== 'string')
+    return undefined;
+  if (
+    !Array.isArray(request.headers) ||
+    !request.headers.every((h) => Array.isArray(h) && h.length === 2 && h.every((part) => typeof part === 'string'))
+  )
+    return undefined;
+  if (request.body !== undefined && (!(request.body instanceof Uint8Array) || request.body.byteLength > SANDBOX_LIMITS.maxHttpBodyBytes))
+    return undefined;
+  const exchange = {
+    url: request.url.slice(0, 8 * 1024),
+    method: request.method.slice(0, 16),
+    headers: (request.headers as Array<[string, string]>).slice(0, 100),
+  };
+  return {
+    type: 'http',
+    taskId,
+    requestId: raw.requestId,
+    request: request.body === undefined ? exchange : { ...exchange, body: request.body },
+  };
 }
 
 function readArtifactCall(raw: Record<string, unknown>, taskId: string): RunnerMessage | undefined {
   const call = isRecord(raw.call) ? raw.call : undefined;
   if (typeof raw.requestId !== 'number' || !call || typeof call.key !== 'string' || call.key.length > 4096) return undefined;
   if (call.op === 'get') return { type: 'artifact', taskId, requestId: raw.requestId, call: { op: 'get', key: call.key } };
-  if (call.op !== 'put' || !(call.body instanceof Uint8Array) || call.body.byteLength > SANDBOX_LIMITS.maxArtifactBytes || typeof call.contentType !== 'string') return undefined;
-  return { type: 'artifact', taskId, requestId: raw.requestId, call: { op: 'put', key: call.key, body: call.body, contentType: call.contentType.slice(0, 200) } };
+  if (
+    call.op !== 'put' ||
+    !(call.body instanceof Uint8Array) ||
+    call.body.byteLength > SANDBOX_LIMITS.maxArtifactBytes ||
+    typeof call.contentType !== 'string'
+  )
+    return undefined;
+  return {
+    type: 'artifact',
+    taskId,
+    requestId: raw.requestId,
+    call: { op: 'put', key: call.key, body: call.body, contentType: call.contentType.slice(0, 200) },
+  };
 }
 
 /** A call of a known operation, bounded in size; the model store checks its fields. */

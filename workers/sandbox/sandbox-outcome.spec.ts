@@ -5,11 +5,17 @@ const exit = { code: 1, signal: null, stderr: '', stdout: '' };
 
 describe(fromUnexpectedExit.name, () => {
   it.each([
-    ['the V8 message', { ...exit, code: null, stderr: 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory' }],
+    [
+      'the V8 message',
+      { ...exit, code: null, stderr: 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory' },
+    ],
     ['SIGABRT', { ...exit, code: null, signal: 'SIGABRT' as const }],
     ['exit code 134', { ...exit, code: 134 }],
   ])('recognises heap exhaustion from %s', (_label, died) => {
-    expect(fromUnexpectedExit(died, 128)).toEqual({ ok: false, error: { code: 'memory_exceeded', retryable: true, message: 'step ran out of memory (limit 128 MB)' } });
+    expect(fromUnexpectedExit(died, 128)).toEqual({
+      ok: false,
+      error: { code: 'memory_exceeded', retryable: true, message: 'step ran out of memory (limit 128 MB)' },
+    });
   });
 
   it('reports any other death as a retryable crash with the end of stderr', () => {

@@ -20,7 +20,13 @@ export interface ProcessExit {
 }
 
 /** Failures after which the child is still healthy and may serve the next task. */
-const HEALTHY_FAILURES: ReadonlySet<SandboxErrorCode> = new Set<SandboxErrorCode>(['step_error', 'invalid_input', 'invalid_output', 'output_too_large', 'plugin_missing']);
+const HEALTHY_FAILURES: ReadonlySet<SandboxErrorCode> = new Set<SandboxErrorCode>([
+  'step_error',
+  'invalid_input',
+  'invalid_output',
+  'output_too_large',
+  'plugin_missing',
+]);
 const CRASH_OUTPUT_CHARS = 4 * 1024;
 
 export function failure(code: SandboxErrorCode, message: string, retryable: boolean): SandboxOutcome {

@@ -50,14 +50,19 @@ export class SandboxProcess {
     this.pid = child.pid;
     child.stdout!.on('data', (chunk: Buffer) => this.stdout.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => this.stderr.push(chunk));
-    this.channel = new FrameChannel(child.stdio[3] as Duplex, CHANNEL_LIMITS, {
-      onMessage: (message, body) => this.messageHandlers.forEach((handler) => handler(joinBody(message, body))),
-      onData: (connection, bytes) => this.dataHandlers.forEach((handler) => handler(connection, bytes)),
-      onProtocolError: (error) => {
-        this.protocolError = error;
-        this.kill();
+    this.channel = new FrameChannel(
+      child.stdio[3] as Duplex,
+      CHANNEL_LIMITS,
+      {
+        onMessage: (message, body) => this.messageHandlers.forEach((handler) => handler(joinBody(message, body))),
+        onData: (connection, bytes) => this.dataHandlers.forEach((handler) => handler(connection, bytes)),
+        onProtocolError: (error) => {
+          this.protocolError = error;
+          this.kill();
+        },
       },
-    }, { unfinishedFrameMs: UNFINISHED_FRAME_MS });
+      { unfinishedFrameMs: UNFINISHED_FRAME_MS },
+    );
     this.ready = this.waitUntilReady();
     this.exited = this.waitForExit();
     void this.exited.then((exit) => {
@@ -68,7 +73,7 @@ export class SandboxProcess {
 
   static spawn({ runnerPath, memoryMb, permissions, wrap }: SandboxProcessOptions): SandboxProcess {
     const argv = [process.execPath, `--max-old-space-size=${memoryMb}`, ...permissionFlags(permissions), runnerPath];
-    const { command, args } = wrap ? wrap(argv) : { command: argv[0]!, args: argv.slice(1) };
+    const { command, args } = wrap ? wrap(argv) : { command: argv[0], args: argv.slice(1) };
     const child = spawn(command, args, {
       detached: true,
       env: {},

@@ -66,7 +66,14 @@ export interface ModelResultMessage {
 export type TcpHostMessage =
   | { type: 'tcp_opened'; taskId: string; connection: number; remoteAddress: string; remotePort: number }
   /** `network_denied`: the endpoint is not approved or its address is refused; `connect_failed`/`connection_lost`: the network. */
-  | { type: 'tcp_error'; taskId: string; connection: number; code: 'network_denied' | 'connect_failed' | 'connection_lost'; message: string; errno?: string }
+  | {
+      type: 'tcp_error';
+      taskId: string;
+      connection: number;
+      code: 'network_denied' | 'connect_failed' | 'connection_lost';
+      message: string;
+      errno?: string;
+    }
   /** The remote end finished sending. */
   | { type: 'tcp_end'; taskId: string; connection: number }
   /** The connection is closed, without an error. */
@@ -74,7 +81,8 @@ export type TcpHostMessage =
   /** `bytes` the step sent on the connection have reached the socket: the step may send as many more. */
   | { type: 'tcp_ack'; taskId: string; connection: number; bytes: number };
 
-export type HostMessage = RunTaskMessage | CancelTaskMessage | HttpResultMessage | ArtifactResultMessage | ModelResultMessage | TcpHostMessage;
+export type HostMessage =
+  RunTaskMessage | CancelTaskMessage | HttpResultMessage | ArtifactResultMessage | ModelResultMessage | TcpHostMessage;
 
 export type RunnerErrorCode = 'step_error' | 'invalid_input' | 'invalid_output' | 'output_too_large' | 'plugin_missing' | 'crashed';
 
@@ -142,18 +150,32 @@ export const SANDBOX_LIMITS = {
  * step can legitimately send (outputs are at most 1 MiB) or a bigger body than one artifact is a
  * protocol error that ends the step; so is a relayed chunk over the size the runner writes.
  */
-export const CHANNEL_LIMITS: FrameLimits = { maxJsonBytes: 16 * 1024 * 1024, maxBodyBytes: ARTIFACT_MAX_BYTES, maxDataBytes: SANDBOX_LIMITS.relayChunkBytes };
+export const CHANNEL_LIMITS: FrameLimits = {
+  maxJsonBytes: 16 * 1024 * 1024,
+  maxBodyBytes: ARTIFACT_MAX_BYTES,
+  maxDataBytes: SANDBOX_LIMITS.relayChunkBytes,
+};
 /** What the runner accepts from the worker, which it trusts: room for a task's input and any artifact. */
-export const RUNNER_CHANNEL_LIMITS: FrameLimits = { maxJsonBytes: 256 * 1024 * 1024, maxBodyBytes: 2 * ARTIFACT_MAX_BYTES, maxDataBytes: 1024 * 1024 };
+export const RUNNER_CHANNEL_LIMITS: FrameLimits = {
+  maxJsonBytes: 256 * 1024 * 1024,
+  maxBodyBytes: 2 * ARTIFACT_MAX_BYTES,
+  maxDataBytes: 1024 * 1024,
+};
 
 /** Which object of a message carries its `body` when there is one. */
-const BODY_HOLDER: Partial<Record<string, string>> = { http: 'request', artifact: 'call', http_result: 'result', artifact_result: 'result' };
+const BODY_HOLDER: Partial<Record<string, string>> = {
+  http: 'request',
+  artifact: 'call',
+  http_result: 'result',
+  artifact_result: 'result',
+};
 
 /** A message as JSON and its body as raw bytes, for `FrameChannel.send`. */
 export function splitBody(message: RunnerMessage | HostMessage): [object, Uint8Array | undefined] {
   const holder = BODY_HOLDER[message.type];
   const inner = holder ? (message as unknown as Record<string, unknown>)[holder] : undefined;
-  if (!holder || typeof inner !== 'object' || inner === null || !((inner as { body?: unknown }).body instanceof Uint8Array)) return [message, undefined];
+  if (!holder || typeof inner !== 'object' || inner === null || !((inner as { body?: unknown }).body instanceof Uint8Array))
+    return [message, undefined];
   const { body, ...rest } = inner as { body: Uint8Array };
   return [{ ...message, [holder]: rest }, body];
 }

@@ -4,7 +4,16 @@ import type { HttpExchange, HttpResult } from '../../plugins/sdk/src/step-fetch.
 import type { ModelCall, ModelResult } from '../../plugins/sdk/src/step-models.js';
 import type { AddressPolicy } from '../../src/runtime/egress/egress-policy.js';
 import { readRunnerMessage } from './runner-message.js';
-import { brokeProtocol, cancelled, fromRunnerError, fromUnexpectedExit, leavesProcessHealthy, timedOut, type ProcessExit, type SandboxOutcome } from './sandbox-outcome.js';
+import {
+  brokeProtocol,
+  cancelled,
+  fromRunnerError,
+  fromUnexpectedExit,
+  leavesProcessHealthy,
+  timedOut,
+  type ProcessExit,
+  type SandboxOutcome,
+} from './sandbox-outcome.js';
 import type { SandboxProcess } from './sandbox-process.js';
 import { SANDBOX_LIMITS, type HostMessage, type RunnerMessage, type RunTaskMessage } from './sandbox-protocol.js';
 import { TcpRelay, type TcpAccess } from './tcp-relay.js';
@@ -52,7 +61,12 @@ export interface TaskResult {
 }
 
 /** Runs one task on a child and settles exactly once: result, exit, timeout, cancel or shutdown. */
-export function runTask(child: SandboxProcess, message: RunTaskMessage, hooks: TaskHooks & HostServices, settings: TaskSettings): Promise<TaskResult> {
+export function runTask(
+  child: SandboxProcess,
+  message: RunTaskMessage,
+  hooks: TaskHooks & HostServices,
+  settings: TaskSettings,
+): Promise<TaskResult> {
   return new Promise((resolve) => new TaskRun(child, message, hooks, settings, resolve).start());
 }
 
@@ -83,7 +97,9 @@ class TaskRun {
   start(): void {
     this.disposers.push(this.child.onMessage((raw) => this.onChildMessage(raw)));
     this.disposers.push(this.child.onData((connection, bytes) => this.settled || this.relay.write(connection, bytes)));
-    this.timers.push(setTimeout(() => this.finish(timedOut(this.settings.timeoutMs, this.child.unfinishedMessageBytes), false), this.settings.timeoutMs));
+    this.timers.push(
+      setTimeout(() => this.finish(timedOut(this.settings.timeoutMs, this.child.unfinishedMessageBytes), false), this.settings.timeoutMs),
+    );
     this.disposers.push(this.child.onExit((exit) => this.finish(this.endedBy(exit), false)));
     this.onAbort(this.hooks.signal, () => this.cancel());
     this.onAbort(this.settings.shutdown, () => this.finish(cancelled('the sandbox is shutting down'), false));
@@ -111,18 +127,31 @@ class TaskRun {
     }
     if (message.type === 'http') {
       const { http } = this.hooks;
-      return void this.serve(message.requestId, 'http_result', http && (() => http(message.request, this.done.signal)), (code, text): HttpResult => ({ ok: false, code, message: text }));
+      return void this.serve(
+        message.requestId,
+        'http_result',
+        http && (() => http(message.request, this.done.signal)),
+        (code, text): HttpResult => ({ ok: false, code, message: text }),
+      );
     }
     if (message.type === 'artifact') {
       const { artifacts } = this.hooks;
-      return void this.serve(message.requestId, 'artifact_result', artifacts && (() => artifacts(message.call)), (_code, text): ArtifactResult => ({ ok: false, message: text }));
+      return void this.serve(
+        message.requestId,
+        'artifact_result',
+        artifacts && (() => artifacts(message.call)),
+        (_code, text): ArtifactResult => ({ ok: false, message: text }),
+      );
     }
     if (message.type === 'tcp_open') return void this.relay.open(message.connection, message.host, message.port);
     if (message.type === 'tcp_end') return this.relay.end(message.connection);
     if (message.type === 'tcp_close') return this.relay.close(message.connection);
     if (message.type === 'model') {
       const { models } = this.hooks;
-      return void this.serve(message.requestId, 'model_result', models && (() => models(message.call)), (_code, text): ModelResult => ({ ok: false, message: text }));
+      return void this.serve(message.requestId, 'model_result', models && (() => models(message.call)), (_code, text): ModelResult => ({
+        ok: false,
+        message: text,
+      }));
     }
     if (this.cancelling) return this.finish(cancelled(), false);
     const outcome = message.ok ? { ok: true as const, outputs: message.outputs } : fromRunnerError(message.error);
@@ -168,13 +197,18 @@ class TaskRun {
 
   /** Answers one request of the child (HTTP, artifacts), bounded in number and concurrency: the child is not trusted. */
   private async serve<R extends HttpResult | ArtifactResult | ModelResult>(
-    requestId: number, reply: 'http_result' | 'artifact_result' | 'model_result', handle: (() => Promise<R>) | undefined, refuse: (code: 'egress_denied' | 'request_failed', message: string) => R,
+    requestId: number,
+    reply: 'http_result' | 'artifact_result' | 'model_result',
+    handle: (() => Promise<R>) | undefined,
+    refuse: (code: 'egress_denied' | 'request_failed', message: string) => R,
   ): Promise<void> {
     const { maxConcurrentHostCalls, maxHostCallsPerTask } = SANDBOX_LIMITS;
     let result: R;
     if (!handle) result = refuse('egress_denied', 'this worker does not offer that to steps');
-    else if (this.hostCallsInFlight >= maxConcurrentHostCalls) result = refuse('request_failed', `more than ${maxConcurrentHostCalls} requests at once`);
-    else if (++this.hostCallsTotal > maxHostCallsPerTask) result = refuse('egress_denied', `more than ${maxHostCallsPerTask} requests in one step`);
+    else if (this.hostCallsInFlight >= maxConcurrentHostCalls)
+      result = refuse('request_failed', `more than ${maxConcurrentHostCalls} requests at once`);
+    else if (++this.hostCallsTotal > maxHostCallsPerTask)
+      result = refuse('egress_denied', `more than ${maxHostCallsPerTask} requests in one step`);
     else {
       this.hostCallsInFlight++;
       try {

@@ -9,7 +9,15 @@ import { format } from 'node:util';
 import type { PluginDefinition, StepDefinition } from '../../plugins/sdk/src/define-plugin.js';
 import { executeStep, failureFromThrown } from '../../plugins/sdk/src/execute-step.js';
 import { loadPlugin } from '../../plugins/sdk/src/load-plugin.js';
-import { createStepContext, type LineageEntry, type LogEntry, type LogLevel, type MetricEntry, type StepEventEntry, type StepTelemetrySink } from '../../plugins/sdk/src/step-context.js';
+import {
+  createStepContext,
+  type LineageEntry,
+  type LogEntry,
+  type LogLevel,
+  type MetricEntry,
+  type StepEventEntry,
+  type StepTelemetrySink,
+} from '../../plugins/sdk/src/step-context.js';
 import { StepError } from '../../plugins/sdk/src/step-error.js';
 import type { ArtifactResult } from '../../plugins/sdk/src/step-artifacts.js';
 import type { HttpResult } from '../../plugins/sdk/src/step-fetch.js';
@@ -17,7 +25,17 @@ import type { ModelResult } from '../../plugins/sdk/src/step-models.js';
 import { redact } from '../contracts/secret-envelope.js';
 import { FrameChannel } from './frame-channel.js';
 import { RelaySockets } from './relay-socket.js';
-import { joinBody, RUNNER_CHANNEL_LIMITS, SANDBOX_LIMITS, splitBody, truncate, type HostMessage, type RunnerError, type RunnerMessage, type RunTaskMessage } from './sandbox-protocol.js';
+import {
+  joinBody,
+  RUNNER_CHANNEL_LIMITS,
+  SANDBOX_LIMITS,
+  splitBody,
+  truncate,
+  type HostMessage,
+  type RunnerError,
+  type RunnerMessage,
+  type RunTaskMessage,
+} from './sandbox-protocol.js';
 
 type Send = (message: RunnerMessage, onSent?: () => void) => void;
 type TaskResultMessage = Extract<RunnerMessage, { type: 'result' }>;
@@ -32,7 +50,10 @@ const send: Send = (message, onSent) => {
   const [json, body] = splitBody(message);
   channel.send(json, body, onSent);
 };
-const sockets = new RelaySockets({ send: (message) => send(message), sendData: (connection, bytes) => channel.sendData(connection, bytes) });
+const sockets = new RelaySockets({
+  send: (message) => send(message),
+  sendData: (connection, bytes) => channel.sendData(connection, bytes),
+});
 const pluginsByEntry = new Map<string, Promise<PluginDefinition>>();
 const cancellers = new Map<string, AbortController>();
 const pendingHostCalls = new Map<number, (result: unknown) => void>();
@@ -69,7 +90,13 @@ function onHostMessage(message: HostMessage): void {
     cancellers.get(message.taskId)?.abort();
     return;
   }
-  if (message.type === 'tcp_opened' || message.type === 'tcp_error' || message.type === 'tcp_end' || message.type === 'tcp_closed' || message.type === 'tcp_ack') {
+  if (
+    message.type === 'tcp_opened' ||
+    message.type === 'tcp_error' ||
+    message.type === 'tcp_end' ||
+    message.type === 'tcp_closed' ||
+    message.type === 'tcp_ack'
+  ) {
     sockets.onMessage(message);
     return;
   }
@@ -104,7 +131,11 @@ async function executeTask(message: RunTaskMessage, signal: AbortSignal, telemet
   if ('error' in found) return { type: 'result', taskId, ok: false, error: found.error };
 
   const { secrets, ...identity } = message.ctx;
-  const ctx = createStepContext({ identity, signal, secrets: declaredSecrets(found.step, secrets), sink: telemetry,
+  const ctx = createStepContext({
+    identity,
+    signal,
+    secrets: declaredSecrets(found.step, secrets),
+    sink: telemetry,
     // The step process has no network and no files of its own: both go through the host, over IPC.
     http: (request, signal) => callHost<HttpResult>((requestId) => ({ type: 'http', taskId, requestId, request }), signal),
     artifacts: (call) => callHost<ArtifactResult>((requestId) => ({ type: 'artifact', taskId, requestId, call }), signal),
@@ -117,11 +148,11 @@ async function executeTask(message: RunTaskMessage, signal: AbortSignal, telemet
 /** Sends a request to the host and waits for the answer with the same request id, or the abort. */
 function callHost<T>(message: (requestId: number) => RunnerMessage, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    if (signal.aborted) return reject(signal.reason as Error);
     const requestId = ++lastHostCallId;
     const onAbort = () => {
       pendingHostCalls.delete(requestId);
-      reject(signal.reason);
+      reject(signal.reason as Error);
     };
     signal.addEventListener('abort', onAbort, { once: true });
     pendingHostCalls.set(requestId, (result) => {
@@ -161,11 +192,15 @@ async function findStep(entry: string, stepId: string): Promise<{ step: StepDefi
   try {
     plugin = await loadPluginOnce(entry);
   } catch (error) {
-    return { error: { code: 'plugin_missing', retryable: false, message: `cannot load plugin ${entry}: ${failureFromThrown(error).message}` } };
+    return {
+      error: { code: 'plugin_missing', retryable: false, message: `cannot load plugin ${entry}: ${failureFromThrown(error).message}` },
+    };
   }
   const step = plugin.steps.find((candidate) => candidate.id === stepId);
   if (step) return { step };
-  return { error: { code: 'plugin_missing', retryable: false, message: `plugin ${plugin.name}@${plugin.version} has no step "${stepId}"` } };
+  return {
+    error: { code: 'plugin_missing', retryable: false, message: `plugin ${plugin.name}@${plugin.version} has no step "${stepId}"` },
+  };
 }
 
 function loadPluginOnce(entry: string): Promise<PluginDefinition> {
@@ -180,7 +215,7 @@ function loadPluginOnce(entry: string): Promise<PluginDefinition> {
 
 /** The host should only resolve declared secrets; this keeps a host mistake from widening access. */
 function declaredSecrets(step: StepDefinition, provided: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(step.secrets.filter((name) => name in provided).map((name) => [name, provided[name]!]));
+  return Object.fromEntries(step.secrets.filter((name) => name in provided).map((name) => [name, provided[name]]));
 }
 
 function crash(error: unknown): void {
@@ -200,7 +235,7 @@ function redirectConsoleToTask(): void {
   const levels: Record<string, LogLevel> = { debug: 'debug', log: 'info', info: 'info', warn: 'warn', error: 'error' };
   const writableConsole = console as unknown as Record<string, (...args: unknown[]) => void>;
   for (const [method, level] of Object.entries(levels)) {
-    const original = writableConsole[method]!.bind(console);
+    const original = writableConsole[method].bind(console);
     writableConsole[method] = (...args) => {
       const telemetry = taskTelemetry.getStore();
       if (telemetry) telemetry.log({ level, message: format(...args) });
@@ -230,7 +265,8 @@ class BoundedTelemetry implements StepTelemetrySink {
     this.logs++;
     const bounded = truncate(this.hide(message), SANDBOX_LIMITS.maxLogMessageChars);
     if (fields === undefined) return this.sendMessage({ type: 'log', taskId: this.taskId, level, message: bounded });
-    if (fitsAsJson(fields, SANDBOX_LIMITS.maxLogFieldsBytes)) return this.sendMessage({ type: 'log', taskId: this.taskId, level, message: bounded, fields });
+    if (fitsAsJson(fields, SANDBOX_LIMITS.maxLogFieldsBytes))
+      return this.sendMessage({ type: 'log', taskId: this.taskId, level, message: bounded, fields });
     const note = ` [fields dropped: not JSON or over ${SANDBOX_LIMITS.maxLogFieldsBytes} bytes]`;
     this.sendMessage({ type: 'log', taskId: this.taskId, level, message: bounded + note });
   }

@@ -39,7 +39,10 @@ describe(StepSandbox.name, () => {
     it('returns outputs, with the tenant from the request, only declared secrets and an empty environment', async () => {
       const outcome = await newSandbox().run(request('whoami', {}, { secrets: { TOKEN: 't0k', OTHER: 'leak' } }));
 
-      expect(outcome).toMatchObject({ ok: true, outputs: { tenantId: 'tenant-a', stepId: 'load', attempt: 1, secrets: { TOKEN: 't0k' }, env: [] } });
+      expect(outcome).toMatchObject({
+        ok: true,
+        outputs: { tenantId: 'tenant-a', stepId: 'load', attempt: 1, secrets: { TOKEN: 't0k' }, env: [] },
+      });
     });
 
     it('maps a non-retryable StepError', async () => {
@@ -52,15 +55,27 @@ describe(StepSandbox.name, () => {
     it('rejects invalid input and invalid output with the offending paths', async () => {
       const steps = newSandbox();
 
-      expect(await steps.run(request('greet', { name: 42 }))).toMatchObject({ ok: false, error: { code: 'invalid_input', retryable: false, message: expect.stringMatching(/^invalid input: name: /) } });
-      expect(await steps.run(request('bad-output'))).toMatchObject({ ok: false, error: { code: 'invalid_output', retryable: false, message: expect.stringMatching(/count: /) } });
+      expect(await steps.run(request('greet', { name: 42 }))).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_input', retryable: false, message: expect.stringMatching(/^invalid input: name: /) },
+      });
+      expect(await steps.run(request('bad-output'))).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_output', retryable: false, message: expect.stringMatching(/count: /) },
+      });
     });
 
     it('reports a missing step or plugin', async () => {
       const steps = newSandbox();
 
-      expect(await steps.run(request('nope'))).toMatchObject({ ok: false, error: { code: 'plugin_missing', message: expect.stringMatching(/has no step "nope"/) } });
-      expect(await steps.run({ ...request('echo'), entry: join(runnerDir, 'missing.mjs') })).toMatchObject({ ok: false, error: { code: 'plugin_missing' } });
+      expect(await steps.run(request('nope'))).toMatchObject({
+        ok: false,
+        error: { code: 'plugin_missing', message: expect.stringMatching(/has no step "nope"/) },
+      });
+      expect(await steps.run({ ...request('echo'), entry: join(runnerDir, 'missing.mjs') })).toMatchObject({
+        ok: false,
+        error: { code: 'plugin_missing' },
+      });
     });
 
     it('hashes the entry each time a process loads it and refuses one that is not the pinned digest', async () => {
@@ -70,7 +85,8 @@ describe(StepSandbox.name, () => {
       expect(await steps.run({ ...request('echo', { a: 1 }), digest })).toMatchObject({ ok: true });
       const other = `sha256:${'0'.repeat(64)}`;
       expect(await steps.run({ ...request('echo', { a: 1 }), digest: other, pluginKey: 'sandbox-fixture@9.9.9' })).toMatchObject({
-        ok: false, error: { code: 'plugin_missing', message: expect.stringContaining(`not the pinned ${other}`) },
+        ok: false,
+        error: { code: 'plugin_missing', message: expect.stringContaining(`not the pinned ${other}`) },
       });
     });
 
@@ -105,7 +121,10 @@ describe(StepSandbox.name, () => {
     });
 
     it('refuses outputs over 1 MiB', async () => {
-      expect(await newSandbox().run(request('big-output'))).toMatchObject({ ok: false, error: { code: 'output_too_large', retryable: false } });
+      expect(await newSandbox().run(request('big-output'))).toMatchObject({
+        ok: false,
+        error: { code: 'output_too_large', retryable: false },
+      });
     });
   });
 
@@ -144,20 +163,26 @@ describe(StepSandbox.name, () => {
 
       expect(await running).toMatchObject({ ok: false, error: { code: 'cancelled' } });
       expect(performance.now() - cancel.abortedAt()).toBeGreaterThanOrEqual(290);
-      expect(isGone(pid!)).toBe(true);
+      expect(isGone(pid)).toBe(true);
     });
 
     it('reports a step that exits the process as crashed, and keeps serving', async () => {
       const steps = newSandbox();
 
-      expect(await steps.run(request('exit'))).toMatchObject({ ok: false, error: { code: 'crashed', retryable: true, message: expect.stringMatching(/exit code 1/) } });
+      expect(await steps.run(request('exit'))).toMatchObject({
+        ok: false,
+        error: { code: 'crashed', retryable: true, message: expect.stringMatching(/exit code 1/) },
+      });
       expect(await steps.run(request('echo', { still: 'here' }))).toEqual({ ok: true, outputs: { still: 'here' } });
     });
 
     it('reports a runner that cannot start as crashed, with its stderr', async () => {
       const outcome = await newSandbox({ runnerPath: join(runnerDir, 'no-such-runner.js') }).run(request('echo'));
 
-      expect(outcome).toMatchObject({ ok: false, error: { code: 'crashed', message: expect.stringMatching(/exit code 1[^]*Cannot find module/) } });
+      expect(outcome).toMatchObject({
+        ok: false,
+        error: { code: 'crashed', message: expect.stringMatching(/exit code 1[^]*Cannot find module/) },
+      });
     });
 
     it('cancels before the child is even ready without running the step', async () => {
@@ -172,13 +197,19 @@ describe(StepSandbox.name, () => {
     });
 
     it('reports an uncaught exception as crashed', async () => {
-      expect(await newSandbox().run(request('throw-later'))).toMatchObject({ ok: false, error: { code: 'crashed', message: expect.stringMatching(/kaboom/) } });
+      expect(await newSandbox().run(request('throw-later'))).toMatchObject({
+        ok: false,
+        error: { code: 'crashed', message: expect.stringMatching(/kaboom/) },
+      });
     });
 
     it('reports a heap blow-up as memory_exceeded', async () => {
       const outcome = await newSandbox({ memoryMb: 64 }).run({ ...request('blow-memory'), timeoutMs: 30_000 });
 
-      expect(outcome).toMatchObject({ ok: false, error: { code: 'memory_exceeded', retryable: true, message: 'step ran out of memory (limit 64 MB)' } });
+      expect(outcome).toMatchObject({
+        ok: false,
+        error: { code: 'memory_exceeded', retryable: true, message: 'step ran out of memory (limit 64 MB)' },
+      });
     }, 40_000);
 
     it('survives a step flooding stdout without holding on to it', async () => {
@@ -201,7 +232,10 @@ describe(StepSandbox.name, () => {
 
       const outcome = await steps.run(request(stepId));
 
-      expect(outcome).toMatchObject({ ok: false, error: { code: 'protocol_error', retryable: false, message: expect.stringMatching(reason) } });
+      expect(outcome).toMatchObject({
+        ok: false,
+        error: { code: 'protocol_error', retryable: false, message: expect.stringMatching(reason) },
+      });
       expect(steps.stats().alivePids).toEqual([]);
       expect(await steps.run(request('echo', { still: 'serving' }))).toEqual({ ok: true, outputs: { still: 'serving' } });
     });
@@ -221,43 +255,76 @@ describe(StepSandbox.name, () => {
     });
     afterAll(() => new Promise((done) => server.close(done)));
 
-    const relayed = (endpoints: string[], patterns = ['*:*']) => ({ patterns, endpoints, approveHint: 'PUT /v1/plugins/sandbox-fixture/network' });
+    const relayed = (endpoints: string[], patterns = ['*:*']) => ({
+      patterns,
+      endpoints,
+      approveHint: 'PUT /v1/plugins/sandbox-fixture/network',
+    });
     const loopbackAllowed = () => new AddressPolicy({ allowCidrs: ['127.0.0.1/32'] });
 
     it('connects to an approved endpoint, at the address it vetted, and relays both ways', async () => {
       const steps = newSandbox({ relayPolicy: loopbackAllowed() });
       const big = 'x'.repeat(3 * 1024 * 1024);
 
-      const outcome = await steps.run({ ...request('tcp', { host: '127.0.0.1', port, send: big }), network: relayed([`127.0.0.1:${port}`]) });
+      const outcome = await steps.run({
+        ...request('tcp', { host: '127.0.0.1', port, send: big }),
+        network: relayed([`127.0.0.1:${port}`]),
+      });
 
       expect(outcome, JSON.stringify(outcome).slice(0, 500)).toMatchObject({ ok: true, outputs: { remote: `127.0.0.1:${port}` } });
-      expect((outcome as unknown as { outputs: { received: string } }).outputs.received).toBe(`echo:xxxxx… (${big.length + 5} characters, ${big.length} x)`);
+      expect((outcome as unknown as { outputs: { received: string } }).outputs.received).toBe(
+        `echo:xxxxx… (${big.length + 5} characters, ${big.length} x)`,
+      );
     });
 
-    it('refuses an endpoint the tenant did not approve, one outside the plugin\'s patterns, and a plugin without network', async () => {
+    it("refuses an endpoint the tenant did not approve, one outside the plugin's patterns, and a plugin without network", async () => {
       const steps = newSandbox({ relayPolicy: loopbackAllowed() });
       const tcp = request('tcp', { host: '127.0.0.1', port, send: 'x' });
 
-      expect(await steps.run({ ...tcp, network: relayed([]) })).toMatchObject({ ok: false, error: { stepCode: 'network_denied', message: expect.stringMatching(/not an endpoint this tenant approved.*PUT \/v1\/plugins\/sandbox-fixture\/network/) } });
-      expect(await steps.run({ ...tcp, network: relayed([`127.0.0.1:${port}`], ['*:5432']) })).toMatchObject({ ok: false, error: { stepCode: 'network_denied', message: expect.stringMatching(/outside the plugin's network patterns/) } });
-      expect(await steps.run(tcp)).toMatchObject({ ok: false, error: { stepCode: 'network_denied', message: expect.stringMatching(/no raw network access/) } });
+      expect(await steps.run({ ...tcp, network: relayed([]) })).toMatchObject({
+        ok: false,
+        error: {
+          stepCode: 'network_denied',
+          message: expect.stringMatching(/not an endpoint this tenant approved.*PUT \/v1\/plugins\/sandbox-fixture\/network/),
+        },
+      });
+      expect(await steps.run({ ...tcp, network: relayed([`127.0.0.1:${port}`], ['*:5432']) })).toMatchObject({
+        ok: false,
+        error: { stepCode: 'network_denied', message: expect.stringMatching(/outside the plugin's network patterns/) },
+      });
+      expect(await steps.run(tcp)).toMatchObject({
+        ok: false,
+        error: { stepCode: 'network_denied', message: expect.stringMatching(/no raw network access/) },
+      });
     });
 
-    it('refuses loopback unless allowed, and the installation\'s own endpoints always', async () => {
+    it("refuses loopback unless allowed, and the installation's own endpoints always", async () => {
       const endpoint = `127.0.0.1:${port}`;
       const tcp = { ...request('tcp', { host: '127.0.0.1', port, send: 'x' }), network: relayed([endpoint]) };
 
-      expect(await newSandbox({ relayPolicy: new AddressPolicy() }).run(tcp)).toMatchObject({ ok: false, error: { stepCode: 'network_denied', message: expect.stringMatching(/loopback/) } });
+      expect(await newSandbox({ relayPolicy: new AddressPolicy() }).run(tcp)).toMatchObject({
+        ok: false,
+        error: { stepCode: 'network_denied', message: expect.stringMatching(/loopback/) },
+      });
       await sandbox!.close();
       const own = new AddressPolicy({ allowCidrs: ['127.0.0.0/8'], installation: [{ host: '0.0.0.0', port }] });
-      expect(await newSandbox({ relayPolicy: own }).run(tcp)).toMatchObject({ ok: false, error: { stepCode: 'network_denied', message: expect.stringMatching(/this installation's own services/) } });
+      expect(await newSandbox({ relayPolicy: own }).run(tcp)).toMatchObject({
+        ok: false,
+        error: { stepCode: 'network_denied', message: expect.stringMatching(/this installation's own services/) },
+      });
       const metadata = { ...request('tcp', { host: '169.254.169.254', port: 80, send: 'x' }), network: relayed(['169.254.169.254:80']) };
-      expect(await sandbox!.run(metadata)).toMatchObject({ ok: false, error: { stepCode: 'network_denied', message: expect.stringMatching(/cloud metadata/) } });
+      expect(await sandbox!.run(metadata)).toMatchObject({
+        ok: false,
+        error: { stepCode: 'network_denied', message: expect.stringMatching(/cloud metadata/) },
+      });
     });
   });
 
   describe('node permission model', () => {
-    const denied = (resource: RegExp) => ({ ok: false, error: { code: 'step_error', retryable: false, stepCode: 'sandbox_denied', message: expect.stringMatching(resource) } });
+    const denied = (resource: RegExp) => ({
+      ok: false,
+      error: { code: 'step_error', retryable: false, stepCode: 'sandbox_denied', message: expect.stringMatching(resource) },
+    });
     let tempDir: string;
 
     beforeAll(async () => {
@@ -282,13 +349,18 @@ describe(StepSandbox.name, () => {
 
       expect(await newSandbox().run(request('read-file', { path: secret }))).toEqual(denied(/FileSystemRead on .*secret\.txt/));
       await sandbox!.close();
-      expect(await newSandbox({ extraReadPaths: [tempDir] }).run(request('read-file', { path: secret }))).toEqual({ ok: true, outputs: { text: 'not for steps' } });
+      expect(await newSandbox({ extraReadPaths: [tempDir] }).run(request('read-file', { path: secret }))).toEqual({
+        ok: true,
+        outputs: { text: 'not for steps' },
+      });
     });
 
     it('fails a step that writes a file', async () => {
       const target = join(tempDir, 'written.txt');
 
-      expect(await newSandbox({ extraReadPaths: [tempDir] }).run(request('write-file', { path: target }))).toEqual(denied(/FileSystemWrite/));
+      expect(await newSandbox({ extraReadPaths: [tempDir] }).run(request('write-file', { path: target }))).toEqual(
+        denied(/FileSystemWrite/),
+      );
       expect(existsSync(target)).toBe(false);
     });
 
@@ -311,9 +383,14 @@ describe(StepSandbox.name, () => {
         await writeFile(join(install, 'dist', 'note.txt'), 'code folder');
         const steps = (sandbox = new StepSandbox({ runnerPath: join(install, 'dist', relative(runnerDir, runnerPath)) }));
 
-        expect(await steps.run(request('read-file', { path: join(install, 'dist', 'note.txt') }))).toEqual({ ok: true, outputs: { text: 'code folder' } });
+        expect(await steps.run(request('read-file', { path: join(install, 'dist', 'note.txt') }))).toEqual({
+          ok: true,
+          outputs: { text: 'code folder' },
+        });
         expect(await steps.run(request('read-file', { path: join(install, '.baton', 'jwt-secret') }))).toEqual(denied(/jwt-secret/));
-        expect(await steps.run(request('read-file', { path: join(install, 'dist', '..', '.baton', 'jwt-secret') }))).toEqual(denied(/jwt-secret/));
+        expect(await steps.run(request('read-file', { path: join(install, 'dist', '..', '.baton', 'jwt-secret') }))).toEqual(
+          denied(/jwt-secret/),
+        );
       } finally {
         await rm(install, { recursive: true, force: true });
       }
@@ -382,7 +459,11 @@ function newSandbox(options: StepSandboxOptions = {}): StepSandbox {
   return sandbox;
 }
 
-function request(stepId: string, input: Record<string, unknown> = {}, { secrets = {} }: { secrets?: Record<string, string> } = {}): SandboxRequest {
+function request(
+  stepId: string,
+  input: Record<string, unknown> = {},
+  { secrets = {} }: { secrets?: Record<string, string> } = {},
+): SandboxRequest {
   return {
     tenantId: 'tenant-a',
     pluginKey: 'sandbox-fixture@1.0.0',

@@ -127,7 +127,9 @@ export class StepSandbox {
     this.broker = options.broker;
     this.relayPolicy = options.relayPolicy;
     this.artifacts = options.artifacts;
-    const probe = options.isolation ? probeIsolation(options.isolation, [runnerPath, ...allowedReadPaths, ...(options.bundleDirs ?? [])]) : { enabled: false, reason: 'not configured' };
+    const probe = options.isolation
+      ? probeIsolation(options.isolation, [runnerPath, ...allowedReadPaths, ...(options.bundleDirs ?? [])])
+      : { enabled: false, reason: 'not configured' };
     this.isolation = probe.enabled ? options.isolation : undefined;
     this.isolationGap = probe.reason;
     this.firstPartyOnly = !probe.enabled && options.isolation?.mode === 'auto';
@@ -140,18 +142,37 @@ export class StepSandbox {
   get posture(): SandboxPosture & { level: 'info' | 'warn'; message: string } {
     if (this.isolation) {
       const { first, count } = this.isolation.uids;
-      return { isolation: 'enforced', level: 'info', message: `Step processes run isolated: each as a uid of its own (${first}-${first + count - 1}) without capabilities, in process, IPC and network namespaces of its own; network only through the worker (HTTP broker, TCP relay)` };
+      return {
+        isolation: 'enforced',
+        level: 'info',
+        message: `Step processes run isolated: each as a uid of its own (${first}-${first + count - 1}) without capabilities, in process, IPC and network namespaces of its own; network only through the worker (HTTP broker, TCP relay)`,
+      };
     }
     const reason = this.isolationGap;
-    if (this.firstPartyOnly) return { isolation: 'first-party-only', reason, level: 'warn', message: `Step processes cannot be OS-isolated (${reason}): only first-party plugins run; others fail with sandbox_unavailable (run the worker as root with util-linux, or set SANDBOX_ISOLATION=off to accept the risk)` };
-    return { isolation: 'off', reason, level: 'warn', message: `Step processes are not OS-isolated (${reason}): every plugin runs with Node's permission model alone, and a step can signal other steps and the worker's processes of the same uid` };
+    if (this.firstPartyOnly)
+      return {
+        isolation: 'first-party-only',
+        reason,
+        level: 'warn',
+        message: `Step processes cannot be OS-isolated (${reason}): only first-party plugins run; others fail with sandbox_unavailable (run the worker as root with util-linux, or set SANDBOX_ISOLATION=off to accept the risk)`,
+      };
+    return {
+      isolation: 'off',
+      reason,
+      level: 'warn',
+      message: `Step processes are not OS-isolated (${reason}): every plugin runs with Node's permission model alone, and a step can signal other steps and the worker's processes of the same uid`,
+    };
   }
 
   async run(request: SandboxRequest, hooks: TaskHooks = {}): Promise<SandboxOutcome> {
     if (this.shutdown.signal.aborted) return cancelled('the sandbox is closed');
     if (hooks.signal?.aborted) return cancelled();
     if (this.firstPartyOnly && !request.firstParty) {
-      return failure('sandbox_unavailable', `this worker cannot isolate step processes (${this.isolationGap}), so it runs only first-party plugins; run it as root with util-linux, or set SANDBOX_ISOLATION=off to run every plugin with Node's permission model alone`, false);
+      return failure(
+        'sandbox_unavailable',
+        `this worker cannot isolate step processes (${this.isolationGap}), so it runs only first-party plugins; run it as root with util-linux, or set SANDBOX_ISOLATION=off to run every plugin with Node's permission model alone`,
+        false,
+      );
     }
     // The entry is part of the key because a child may read only the entry it was started for.
     const key = JSON.stringify([request.tenantId, request.pluginKey, request.entry]);
@@ -159,7 +180,11 @@ export class StepSandbox {
     try {
       child = this.pool.take(key) ?? this.spawn(request);
     } catch (error) {
-      return failure('plugin_missing', `cannot start a sandbox for ${request.entry}: ${error instanceof Error ? error.message : String(error)}`, false);
+      return failure(
+        'plugin_missing',
+        `cannot start a sandbox for ${request.entry}: ${error instanceof Error ? error.message : String(error)}`,
+        false,
+      );
     }
     this.busy.add(child);
     try {

@@ -38,24 +38,39 @@ export class TcpRelay {
   private pausedForPipe = false;
   private closed = false;
 
-  constructor(private readonly taskId: string, private readonly pipe: RelayPipe, private readonly policy: AddressPolicy | undefined, private readonly access: TcpAccess | undefined) {}
+  constructor(
+    private readonly taskId: string,
+    private readonly pipe: RelayPipe,
+    private readonly policy: AddressPolicy | undefined,
+    private readonly access: TcpAccess | undefined,
+  ) {}
 
   async open(connection: number, host: string, port: number): Promise<void> {
     if (this.connections.has(connection)) return this.refuse(connection, `connection ${connection} is already open`);
-    if (this.connections.size >= SANDBOX_LIMITS.maxOpenConnections) return this.refuse(connection, `more than ${SANDBOX_LIMITS.maxOpenConnections} connections open at once`);
-    if (++this.opened > SANDBOX_LIMITS.maxConnectionsPerTask) return this.refuse(connection, `more than ${SANDBOX_LIMITS.maxConnectionsPerTask} connections in one step`);
+    if (this.connections.size >= SANDBOX_LIMITS.maxOpenConnections)
+      return this.refuse(connection, `more than ${SANDBOX_LIMITS.maxOpenConnections} connections open at once`);
+    if (++this.opened > SANDBOX_LIMITS.maxConnectionsPerTask)
+      return this.refuse(connection, `more than ${SANDBOX_LIMITS.maxConnectionsPerTask} connections in one step`);
     const state: Connection = { unacknowledged: 0 };
     this.connections.set(connection, state);
     const refusal = await this.refusal(host, port);
     if (this.closed || this.connections.get(connection) !== state) return;
     if (typeof refusal === 'string') return this.fail(connection, 'network_denied', refusal);
-    const socket = connect({ host: refusal.address, port, family: refusal.family, timeout: SANDBOX_LIMITS.connectTimeoutMs, noDelay: true });
+    const socket = connect({
+      host: refusal.address,
+      port,
+      family: refusal.family,
+      timeout: SANDBOX_LIMITS.connectTimeoutMs,
+      noDelay: true,
+    });
     state.socket = socket;
     socket.once('connect', () => {
       socket.setTimeout(0);
       this.send({ type: 'tcp_opened', taskId: this.taskId, connection, remoteAddress: refusal.address, remotePort: port });
     });
-    socket.once('timeout', () => socket.destroy(Object.assign(new Error(`connecting to ${host}:${port} timed out`), { code: 'ETIMEDOUT' })));
+    socket.once('timeout', () =>
+      socket.destroy(Object.assign(new Error(`connecting to ${host}:${port} timed out`), { code: 'ETIMEDOUT' })),
+    );
     socket.on('data', (bytes: Buffer) => this.forward(connection, bytes));
     socket.once('end', () => this.send({ type: 'tcp_end', taskId: this.taskId, connection }));
     socket.once('error', (error: NodeJS.ErrnoException) => {
@@ -76,7 +91,11 @@ export class TcpRelay {
     if (!state?.socket) return;
     state.unacknowledged += bytes.length;
     if (state.unacknowledged > SANDBOX_LIMITS.connectionWindowBytes) {
-      return this.fail(connection, 'connection_lost', `the step sent more than ${SANDBOX_LIMITS.connectionWindowBytes} bytes ahead of the connection`);
+      return this.fail(
+        connection,
+        'connection_lost',
+        `the step sent more than ${SANDBOX_LIMITS.connectionWindowBytes} bytes ahead of the connection`,
+      );
     }
     state.socket.write(bytes, () => {
       state.unacknowledged -= bytes.length;
@@ -107,9 +126,10 @@ export class TcpRelay {
     if (!this.access || !this.policy) return `${named}: this plugin has no raw network access`;
     const { patterns, endpoints, approveHint } = this.access;
     if (!endpointAllowed(endpoint, patterns)) return `${named} is outside the plugin's network patterns (${patterns.join(', ') || 'none'})`;
-    if (!endpoints.includes(named)) return `${named} is not an endpoint this tenant approved for the plugin (approved: ${endpoints.join(', ') || 'none'}); a tenant admin approves it with ${approveHint}`;
+    if (!endpoints.includes(named))
+      return `${named} is not an endpoint this tenant approved for the plugin (approved: ${endpoints.join(', ') || 'none'}); a tenant admin approves it with ${approveHint}`;
     const addresses = await this.policy.vet(endpoint.host, endpoint.port);
-    return typeof addresses === 'string' ? addresses : addresses[0]!;
+    return typeof addresses === 'string' ? addresses : addresses[0];
   }
 
   /** Socket → pipe; a backed-up pipe pauses every socket of the task until it drains. */

@@ -37,7 +37,7 @@ export class WarmPool<T extends Disposable> {
       void member.terminate();
       return;
     }
-    if (this.idle.length >= this.limits.maxIdleTotal) this.evict(this.idle[0]!);
+    if (this.idle.length >= this.limits.maxIdleTotal) this.evict(this.idle[0]);
     const entry: IdleEntry<T> = { key, member, expiry: setTimeout(() => this.evict(entry), this.limits.idleTtlMs) };
     entry.expiry.unref();
     this.idle.push(entry);

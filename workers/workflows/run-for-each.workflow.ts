@@ -1,7 +1,24 @@
-import { CancellationScope, CancelledFailure, condition, continueAsNew, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { evaluateTemplate, expressionErrorCode } from '../contracts/expressions.js';
 import { WorkflowTaskBudget } from './task-budget.js';
-import { eventKeyPrefix, isChildRunStep, jsonBytes, MAX_FOR_EACH_PAYLOAD_BYTES, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult } from '../contracts/index.js';
+import {
+  eventKeyPrefix,
+  isChildRunStep,
+  jsonBytes,
+  MAX_FOR_EACH_PAYLOAD_BYTES,
+  type ErrorInfo,
+  type RunEvent,
+  type RunForEachInput,
+  type RunForEachResult,
+} from '../contracts/index.js';
 import type { BatonActivities } from '../activities/index.js';
 import { runChildPipeline } from './child-run.js';
 import { classifyFailure, executeStepActivity, ms, now, stepTimeoutMs, withSecrets } from './step-activity.js';
@@ -70,11 +87,20 @@ class ForEachInterpreter {
     }
     // A cancel that came once every item had started ended the items, not the loop above.
     if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('The fan-out was cancelled');
-    if (this.failure) return { ok: false, status: this.failure.status, error: { ...this.failure.error, message: `Item ${this.failure.item} of ${items.length}: ${this.failure.error.message}` } };
+    if (this.failure)
+      return {
+        ok: false,
+        status: this.failure.status,
+        error: { ...this.failure.error, message: `Item ${this.failure.item} of ${items.length}: ${this.failure.error.message}` },
+      };
     // What goes on is the next run's input or the parent's result; either must fit in one payload.
     const carried: RunForEachInput = { ...this.input, next: this.next, outputs: this.outputs };
     // Reused items before `next` are in `outputs` now; only those still ahead travel on.
-    if (reuse) carried.reuse = { fromRun: reuse.fromRun, items: Object.fromEntries(Object.entries(reuse.items).filter(([item]) => Number(item) >= this.next)) };
+    if (reuse)
+      carried.reuse = {
+        fromRun: reuse.fromRun,
+        items: Object.fromEntries(Object.entries(reuse.items).filter(([item]) => Number(item) >= this.next)),
+      };
     const size = jsonBytes(this.next < items.length ? carried : this.outputs);
     if (size > MAX_FOR_EACH_PAYLOAD_BYTES) {
       const message = `The items' outputs take ${size} bytes; the limit is ${MAX_FOR_EACH_PAYLOAD_BYTES}. Output references (paths, ids) rather than data`;
@@ -89,7 +115,16 @@ class ForEachInterpreter {
     const { stepId } = this.input;
     const events = Object.entries(items).map(([index, outputs]): RunEvent => {
       const item = Number(index);
-      return { type: 'step.item_succeeded', key: `${eventKeyPrefix(stepId, item)}:succeeded`, at: now(), stepId, item, attempt: 0, outputs, fromRun };
+      return {
+        type: 'step.item_succeeded',
+        key: `${eventKeyPrefix(stepId, item)}:succeeded`,
+        at: now(),
+        stepId,
+        item,
+        attempt: 0,
+        outputs,
+        fromRun,
+      };
     });
     for (let start = 0; start < events.length; start += 1_000) await this.recordNow(...events.slice(start, start + 1_000));
   }
@@ -110,25 +145,59 @@ class ForEachInterpreter {
     const { runId, tenantId, stepId, step, defaults, pin, context, items } = this.input;
     let stepInput: Record<string, unknown>;
     try {
-      stepInput = (await evaluateTemplate(step.with ?? {}, { ...context, item: items[item] }, this.budget.current())) as Record<string, unknown>;
+      stepInput = (await evaluateTemplate(step.with ?? {}, { ...context, item: items[item] }, this.budget.current())) as Record<
+        string,
+        unknown
+      >;
     } catch (error) {
-      return this.failed(item, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error), step: stepId });
+      return this.failed(item, 'failed', {
+        message: `\`with\` could not be evaluated: ${(error as Error).message}`,
+        code: expressionErrorCode(error),
+        step: stepId,
+      });
     }
     try {
       if (isChildRunStep(pin)) {
         const outcome = await runChildPipeline({
-          runId, tenantId, depth: this.input.depth, stepId, item, request: stepInput, ...(step.timeout ? { timeoutMs: ms(step.timeout, step.timeout) } : {}),
-          record: (run, events) => this.recordOn(run, events), callerCancelled: () => this.items.consideredCancelled,
+          runId,
+          tenantId,
+          depth: this.input.depth,
+          stepId,
+          item,
+          request: stepInput,
+          ...(step.timeout ? { timeoutMs: ms(step.timeout, step.timeout) } : {}),
+          record: (run, events) => this.recordOn(run, events),
+          callerCancelled: () => this.items.consideredCancelled,
         });
         if (!outcome.ok) return this.failed(item, outcome.status, outcome.error);
         this.outputs[item] = outcome.outputs;
         // No executeStep activity ran to record it.
-        await this.recordNow({ type: 'step.item_succeeded', key: `${eventKeyPrefix(stepId, item)}:succeeded`, at: now(), stepId, item, attempt: 1, outputs: outcome.outputs });
+        await this.recordNow({
+          type: 'step.item_succeeded',
+          key: `${eventKeyPrefix(stepId, item)}:succeeded`,
+          at: now(),
+          stepId,
+          item,
+          attempt: 1,
+          outputs: outcome.outputs,
+        });
         return;
       }
       const result = await executeStepActivity(
-        { runId, tenantId, stepId, item, uses: step.uses!, pin, input: stepInput, idempotencyKey: `${runId}:${stepId}:${item}`, timeoutMs: stepTimeoutMs(step, defaults), ...this.secrets },
-        step, defaults,
+        {
+          runId,
+          tenantId,
+          stepId,
+          item,
+          uses: step.uses!,
+          pin,
+          input: stepInput,
+          idempotencyKey: `${runId}:${stepId}:${item}`,
+          timeoutMs: stepTimeoutMs(step, defaults),
+          ...this.secrets,
+        },
+        step,
+        defaults,
       );
       this.outputs[item] = result.outputs;
     } catch (error) {
@@ -139,7 +208,12 @@ class ForEachInterpreter {
       // The run was cancelled: the parent records the step as cancelled.
       if (!this.failure) throw error;
       this.ended.push({
-        type: 'step.item_failed', key: `${eventKeyPrefix(stepId, item)}:failed`, at: now(), stepId, item, status: 'cancelled',
+        type: 'step.item_failed',
+        key: `${eventKeyPrefix(stepId, item)}:failed`,
+        at: now(),
+        stepId,
+        item,
+        status: 'cancelled',
         error: { message: `Stopped: item ${this.failure.item} failed`, code: 'cancelled', step: stepId },
       });
     }

@@ -1,25 +1,68 @@
 import {
-  CancellationScope, CancelledFailure, condition, defineSignal, executeChild, isCancellation, ParentClosePolicy, patched, proxyActivities, setHandler, sleep, workflowInfo,
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  defineSignal,
+  executeChild,
+  isCancellation,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
 import { evaluateCondition, evaluateTemplate, expressionErrorCode, type ExpressionContext } from '../contracts/expressions.js';
 import { WorkflowTaskBudget } from './task-budget.js';
-import { nextActions, runOutcome, type StepState, type StepStates } from '../contracts/graph.js';
+import { nextActions, runOutcome, type StepStates } from '../contracts/graph.js';
 import {
-  APPROVAL_SIGNAL, DEFAULT_MAX_PARALLEL, FAN_OUT_BUDGET_PATCH, isChildRunStep, jsonBytes, failureHandlerId, forEachWorkflowId, MAX_FOR_EACH_ITEMS, MAX_FOR_EACH_PAYLOAD_BYTES, RECORD_STEP_SUCCESS_PATCH, RUN_FOR_EACH_WORKFLOW,
-  type ApprovalDecision, type ApprovalDefinition, type ErrorInfo, type RunEvent, type RunForEachInput, type RunForEachResult, type RunPipelineInput, type RunPipelineResult,
-  STEP_FAILURE_TYPES, type StepDefinition, type StepOutputs,
+  APPROVAL_SIGNAL,
+  DEFAULT_MAX_PARALLEL,
+  FAN_OUT_BUDGET_PATCH,
+  isChildRunStep,
+  jsonBytes,
+  failureHandlerId,
+  forEachWorkflowId,
+  MAX_FOR_EACH_ITEMS,
+  MAX_FOR_EACH_PAYLOAD_BYTES,
+  RECORD_STEP_SUCCESS_PATCH,
+  RUN_FOR_EACH_WORKFLOW,
+  type ApprovalDecision,
+  type ApprovalDefinition,
+  type ErrorInfo,
+  type RunEvent,
+  type RunForEachInput,
+  type RunForEachResult,
+  type RunPipelineInput,
+  type RunPipelineResult,
+  STEP_FAILURE_TYPES,
+  type StepDefinition,
+  type StepOutputs,
 } from '../contracts/index.js';
 import { runChildPipeline, type ChildRunOutcome } from './child-run.js';
-import { classifyFailure, executeStepActivity, withSecrets, ms, now, recordEvents, recordRunStart, stepTimeoutMs } from './step-activity.js';
+import {
+  classifyFailure,
+  executeStepActivity,
+  withSecrets,
+  ms,
+  now,
+  recordEvents,
+  recordRunStart,
+  stepTimeoutMs,
+} from './step-activity.js';
 
 const approvalSignal = defineSignal<[ApprovalDecision]>(APPROVAL_SIGNAL);
 
 const { admitFanOut } = proxyActivities<BatonActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [STEP_FAILURE_TYPES.invalidInput] },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    nonRetryableErrorTypes: [STEP_FAILURE_TYPES.invalidInput],
+  },
 });
-
 
 /**
  * The one interpreter: walks any pipeline's step graph and runs each step through the generic
@@ -49,7 +92,7 @@ class PipelineInterpreter {
 
   constructor(private readonly input: RunPipelineInput) {
     this.steps = input.pipeline.definition.steps;
-    this.states = Object.fromEntries(Object.keys(this.steps).map((id) => [id, 'pending' as StepState]));
+    this.states = Object.fromEntries(Object.keys(this.steps).map((id) => [id, 'pending']));
     setHandler(approvalSignal, (decision) => {
       if (this.steps[decision.stepId]?.approval && !this.decisions.has(decision.stepId)) this.decisions.set(decision.stepId, decision);
     });
@@ -64,7 +107,14 @@ class PipelineInterpreter {
     const { reuse } = this.input;
     const reused: RunEvent[] = Object.entries(reuse?.outputs ?? {})
       .filter(([stepId]) => stepId in this.steps)
-      .map(([stepId, outputs]) => ({ type: 'step.reused', key: `step:${stepId}:reused`, at: now(), stepId, fromRun: reuse!.fromRun, outputs }));
+      .map(([stepId, outputs]) => ({
+        type: 'step.reused',
+        key: `step:${stepId}:reused`,
+        at: now(),
+        stepId,
+        fromRun: reuse!.fromRun,
+        outputs,
+      }));
     const { concurrency } = this.input.pipeline.definition;
     // Reused steps are recorded at once, so even a run cancelled while queued leaves none behind.
     const first = [...(concurrency ? [] : [{ type: 'run.started', key: 'run.started', at: now() } as RunEvent]), ...reused];
@@ -111,7 +161,8 @@ class PipelineInterpreter {
       retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '10s' },
     });
     // Histories recorded before admitRun answered hold no answer: go on.
-    return (await admitRun(this.input.tenantId, this.input.runId, concurrency, { type: 'run.started', key: 'run.started', at: now() }))?.ended;
+    return (await admitRun(this.input.tenantId, this.input.runId, concurrency, { type: 'run.started', key: 'run.started', at: now() }))
+      ?.ended;
   }
 
   private watchSla(): void {
@@ -145,7 +196,7 @@ class PipelineInterpreter {
 
   private async condition(stepId: string): Promise<boolean | ErrorInfo> {
     try {
-      return await evaluateCondition(this.steps[stepId]!.if, this.context(), this.budget.current());
+      return await evaluateCondition(this.steps[stepId].if, this.context(), this.budget.current());
     } catch (error) {
       return { message: `\`if\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error), step: stepId };
     }
@@ -160,33 +211,54 @@ class PipelineInterpreter {
     this.running.set(stepId, execution);
   }
 
-  private async execute(stepId: string, step: StepDefinition = this.steps[stepId]!, runError?: ErrorInfo): Promise<void> {
+  private async execute(stepId: string, step: StepDefinition = this.steps[stepId], runError?: ErrorInfo): Promise<void> {
     if (step.approval) return this.awaitApproval(stepId, step.approval);
     if (step.forEach !== undefined) return this.fanOut(stepId, step);
     let stepInput: Record<string, unknown>;
     try {
       stepInput = (await evaluateTemplate(step.with ?? {}, this.context(runError), this.budget.current())) as Record<string, unknown>;
     } catch (error) {
-      await this.emit(this.failEvent(stepId, 'failed', { message: `\`with\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error), step: stepId }));
+      await this.emit(
+        this.failEvent(stepId, 'failed', {
+          message: `\`with\` could not be evaluated: ${(error as Error).message}`,
+          code: expressionErrorCode(error),
+          step: stepId,
+        }),
+      );
       return;
     }
-    const pin = this.input.pipeline.pins[stepId]!;
+    const pin = this.input.pipeline.pins[stepId];
     if (isChildRunStep(pin)) return this.runChild(stepId, stepInput, step.timeout);
     const defaults = this.input.pipeline.definition.defaults;
     const recordsSuccess = patched(RECORD_STEP_SUCCESS_PATCH);
     try {
       const result = await executeStepActivity(
         {
-          runId: this.input.runId, tenantId: this.input.tenantId, stepId, uses: step.uses!, pin,
-          input: stepInput, idempotencyKey: `${this.input.runId}:${stepId}`, timeoutMs: stepTimeoutMs(step, defaults), ...(recordsSuccess ? { recordSuccess: false } : {}),
+          runId: this.input.runId,
+          tenantId: this.input.tenantId,
+          stepId,
+          uses: step.uses!,
+          pin,
+          input: stepInput,
+          idempotencyKey: `${this.input.runId}:${stepId}`,
+          timeoutMs: stepTimeoutMs(step, defaults),
+          ...(recordsSuccess ? { recordSuccess: false } : {}),
           ...withSecrets(step.with),
         },
-        step, defaults,
+        step,
+        defaults,
       );
       this.outputs[stepId] = result.outputs;
       this.states[stepId] = 'succeeded';
       if (recordsSuccess) {
-        await this.emit({ type: 'step.succeeded', key: `step:${stepId}:succeeded`, at: now(), stepId, attempt: result.attempt ?? 1, outputs: result.outputs });
+        await this.emit({
+          type: 'step.succeeded',
+          key: `step:${stepId}:succeeded`,
+          at: now(),
+          stepId,
+          attempt: result.attempt ?? 1,
+          outputs: result.outputs,
+        });
       }
     } catch (error) {
       if (isCancellation(error)) {
@@ -204,8 +276,14 @@ class PipelineInterpreter {
     let outcome: ChildRunOutcome;
     try {
       outcome = await runChildPipeline({
-        runId, tenantId, depth: this.input.parent?.depth ?? 0, stepId, request, ...(timeout ? { timeoutMs: ms(timeout, timeout) } : {}),
-        record: (run, events) => recordEvents(tenantId, run, events), callerCancelled: () => this.scope.consideredCancelled,
+        runId,
+        tenantId,
+        depth: this.input.parent?.depth ?? 0,
+        stepId,
+        request,
+        ...(timeout ? { timeoutMs: ms(timeout, timeout) } : {}),
+        record: (run, events) => recordEvents(tenantId, run, events),
+        callerCancelled: () => this.scope.consideredCancelled,
       });
     } catch (cancellation) {
       this.states[stepId] = 'cancelled';
@@ -229,23 +307,46 @@ class PipelineInterpreter {
     } catch (error) {
       return fail(expressionErrorCode(error), `\`forEach\` could not be evaluated: ${(error as Error).message}`);
     }
-    if (!Array.isArray(items)) return fail('expression_error', `\`forEach\` must give an array; it gave ${items === null ? 'null' : typeof items}`);
-    if (items.length > MAX_FOR_EACH_ITEMS) return fail('too_many_items', `\`forEach\` gave ${items.length} items; a step fans out to at most ${MAX_FOR_EACH_ITEMS}`);
+    if (!Array.isArray(items))
+      return fail('expression_error', `\`forEach\` must give an array; it gave ${items === null ? 'null' : typeof items}`);
+    if (items.length > MAX_FOR_EACH_ITEMS)
+      return fail('too_many_items', `\`forEach\` gave ${items.length} items; a step fans out to at most ${MAX_FOR_EACH_ITEMS}`);
     const { runId, tenantId, pipeline } = this.input;
     const input: RunForEachInput = {
-      runId, tenantId, stepId, step: { uses: step.uses, with: step.with, retry: step.retry, timeout: step.timeout }, defaults: pipeline.definition.defaults,
-      pin: pipeline.pins[stepId]!, context: this.context(), items, maxParallel: step.maxParallel ?? DEFAULT_MAX_PARALLEL, depth: this.input.parent?.depth ?? 0,
+      runId,
+      tenantId,
+      stepId,
+      step: { uses: step.uses, with: step.with, retry: step.retry, timeout: step.timeout },
+      defaults: pipeline.definition.defaults,
+      pin: pipeline.pins[stepId],
+      context: this.context(),
+      items,
+      maxParallel: step.maxParallel ?? DEFAULT_MAX_PARALLEL,
+      depth: this.input.parent?.depth ?? 0,
     };
     const reusedItems = this.input.reuse?.items?.[stepId];
     // Reused items are a saving, never a reason to fail: without room for them, they run again.
-    if (reusedItems && jsonBytes({ ...input, reuse: { fromRun: this.input.reuse!.fromRun, items: reusedItems } }) <= MAX_FOR_EACH_PAYLOAD_BYTES) {
+    if (
+      reusedItems &&
+      jsonBytes({ ...input, reuse: { fromRun: this.input.reuse!.fromRun, items: reusedItems } }) <= MAX_FOR_EACH_PAYLOAD_BYTES
+    ) {
       input.reuse = { fromRun: this.input.reuse!.fromRun, items: reusedItems };
     }
     const size = jsonBytes(input);
     if (size > MAX_FOR_EACH_PAYLOAD_BYTES) {
-      return fail('payload_too_large', `The items and upstream outputs of this fan-out take ${size} bytes; the limit is ${MAX_FOR_EACH_PAYLOAD_BYTES}. Pass references (paths, ids) rather than data`);
+      return fail(
+        'payload_too_large',
+        `The items and upstream outputs of this fan-out take ${size} bytes; the limit is ${MAX_FOR_EACH_PAYLOAD_BYTES}. Pass references (paths, ids) rather than data`,
+      );
     }
-    const fannedOut = { type: 'step.fanned_out', key: `step:${stepId}:fanned_out`, at: now(), stepId, items: items.length, maxParallel: input.maxParallel } as const;
+    const fannedOut = {
+      type: 'step.fanned_out',
+      key: `step:${stepId}:fanned_out`,
+      at: now(),
+      stepId,
+      items: items.length,
+      maxParallel: input.maxParallel,
+    } as const;
     if (patched(FAN_OUT_BUDGET_PATCH)) {
       try {
         await CancellationScope.nonCancellable(() => admitFanOut(tenantId, runId, fannedOut));
@@ -284,7 +385,14 @@ class PipelineInterpreter {
   /** The run waits (status `waiting`) for a decision, or for the approval's timeout and its `onTimeout`. */
   private async awaitApproval(stepId: string, approval: ApprovalDefinition): Promise<void> {
     const timeoutMs = ms(approval.timeout, approval.timeout);
-    await this.emit({ type: 'step.waiting', key: `step:${stepId}:waiting`, at: now(), stepId, roles: approval.roles, deadline: new Date(Date.now() + timeoutMs).toISOString() });
+    await this.emit({
+      type: 'step.waiting',
+      key: `step:${stepId}:waiting`,
+      at: now(),
+      stepId,
+      roles: approval.roles,
+      deadline: new Date(Date.now() + timeoutMs).toISOString(),
+    });
     const decided = await condition(() => this.decisions.has(stepId), timeoutMs);
     const decision = decided ? this.decisions.get(stepId)! : undefined;
     const approved = decision ? decision.approve : approval.onTimeout === 'approve';
@@ -295,11 +403,19 @@ class PipelineInterpreter {
         ? { message: `Rejected by ${who}${decision.comment ? `: ${decision.comment}` : ''}`, code: 'rejected', step: stepId }
         : { message: `Nobody decided within ${approval.timeout}`, code: 'approval_timed_out', step: stepId };
     await this.emit({
-      type: 'step.approval_decided', key: `step:${stepId}:decided`, at: now(), stepId, approved, timedOut: !decision,
-      by: decision?.by ?? null, comment: decision?.comment ?? null, error,
+      type: 'step.approval_decided',
+      key: `step:${stepId}:decided`,
+      at: now(),
+      stepId,
+      approved,
+      timedOut: !decision,
+      by: decision?.by ?? null,
+      comment: decision?.comment ?? null,
+      error,
     });
     this.states[stepId] = approved ? 'succeeded' : 'failed';
-    if (approved) this.outputs[stepId] = { approved: true, timedOut: !decision, by: decision?.by ?? null, comment: decision?.comment ?? null };
+    if (approved)
+      this.outputs[stepId] = { approved: true, timedOut: !decision, by: decision?.by ?? null, comment: decision?.comment ?? null };
     else this.errors[stepId] = error!;
   }
 
@@ -311,7 +427,8 @@ class PipelineInterpreter {
       const reason = this.timedOut ? `the run timed out after ${this.input.pipeline.definition.timeout}` : 'the run was cancelled';
       const events: RunEvent[] = [];
       for (const [stepId, state] of Object.entries(this.states)) {
-        if (state === 'running' || state === 'cancelled') events.push(this.failEvent(stepId, 'cancelled', { message: `Stopped: ${reason}`, code: 'cancelled', step: stepId }));
+        if (state === 'running' || state === 'cancelled')
+          events.push(this.failEvent(stepId, 'cancelled', { message: `Stopped: ${reason}`, code: 'cancelled', step: stepId }));
         else if (state === 'pending') events.push(this.skip(stepId, reason));
       }
       const error: ErrorInfo = { message: `Stopped: ${reason}`, code: status };
@@ -329,7 +446,7 @@ class PipelineInterpreter {
     const outcome = runOutcome(this.steps, this.states);
     let result: RunPipelineResult;
     if (outcome.status === 'failed') {
-      const step = outcome.failedSteps[0]!;
+      const step = outcome.failedSteps[0];
       const stepCode = this.errors[step]?.stepCode;
       const message = `Step ${step} ${this.states[step] === 'timed_out' ? 'timed out' : 'failed'}: ${this.errors[step]?.message ?? 'unknown error'}`;
       result = { status: 'failed', outputs: null, error: { message, code: 'step_failed', ...(stepCode ? { stepCode } : {}), step } };
@@ -344,6 +461,7 @@ class PipelineInterpreter {
       await this.slaRecorded;
       await this.emit({ type: 'run.completed', key: 'run.completed', at: now(), ...result });
     });
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the cancellation Temporal threw, thrown on as it is
     if (cancelledDuringHandlers) throw cancelledDuringHandlers;
     return result;
   }
@@ -378,17 +496,31 @@ class PipelineInterpreter {
 
   private async evaluateOutputs(): Promise<RunPipelineResult> {
     try {
-      const outputs = (await evaluateTemplate(this.input.pipeline.definition.outputs ?? {}, this.context(), this.budget.current())) as Record<string, unknown>;
+      const outputs = (await evaluateTemplate(
+        this.input.pipeline.definition.outputs ?? {},
+        this.context(),
+        this.budget.current(),
+      )) as Record<string, unknown>;
       return { status: 'succeeded', outputs, error: null };
     } catch (error) {
-      return { status: 'failed', outputs: null, error: { message: `\`outputs\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error) } };
+      return {
+        status: 'failed',
+        outputs: null,
+        error: { message: `\`outputs\` could not be evaluated: ${(error as Error).message}`, code: expressionErrorCode(error) },
+      };
     }
   }
 
   private context(runError?: ErrorInfo): ExpressionContext {
     const { runId, inputs, pipeline } = this.input;
-    const steps = Object.fromEntries(Object.keys(this.steps).map((id) => [id, { outputs: this.outputs[id] ?? null, status: this.states[id]! }]));
-    return { inputs, steps, run: { id: runId, pipeline: pipeline.name, version: pipeline.version, ...(runError ? { error: runError } : {}) } };
+    const steps = Object.fromEntries(
+      Object.keys(this.steps).map((id) => [id, { outputs: this.outputs[id] ?? null, status: this.states[id] }]),
+    );
+    return {
+      inputs,
+      steps,
+      run: { id: runId, pipeline: pipeline.name, version: pipeline.version, ...(runError ? { error: runError } : {}) },
+    };
   }
 
   private skip(stepId: string, reason: string): RunEvent {

@@ -3,12 +3,29 @@
  * `executeStep` activity with the step's retry and timeout, classifying how it failed, and
  * recording run events. Deterministic: imports only the workflow SDK and the contracts.
  */
-import { ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities, proxyLocalActivities, TimeoutFailure } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  proxyActivities,
+  proxyLocalActivities,
+  TimeoutFailure,
+} from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
 import { parseDuration } from '../contracts/duration.js';
 import { secretPlacements, type SecretPlacement } from '../contracts/expressions.js';
 import {
-  DEFAULT_RETRY, DEFAULT_STEP_TIMEOUT, STEP_FAILURE_TYPES, type ErrorInfo, type ExecuteStepInput, type ExecuteStepOutput, type PipelineDefinition, type RunEvent, type RunStartAnswer, type StepDefinition,
+  DEFAULT_RETRY,
+  DEFAULT_STEP_TIMEOUT,
+  STEP_FAILURE_TYPES,
+  type ErrorInfo,
+  type ExecuteStepInput,
+  type ExecuteStepOutput,
+  type PipelineDefinition,
+  type RunEvent,
+  type RunStartAnswer,
+  type StepDefinition,
 } from '../contracts/index.js';
 
 /** The sandbox kills a step at its timeout; Temporal's own timeout is a backstop just after. */
@@ -45,11 +62,14 @@ export function withSecrets(literal: Record<string, unknown> | undefined): { sec
 }
 
 /** A step's own timeout, else the pipeline default, else the platform's. */
-export const stepTimeoutMs = (step: Pick<StepDefinition, 'timeout'>, defaults: PipelineDefinition['defaults']) => ms(step.timeout ?? defaults?.timeout, DEFAULT_STEP_TIMEOUT);
+export const stepTimeoutMs = (step: Pick<StepDefinition, 'timeout'>, defaults: PipelineDefinition['defaults']) =>
+  ms(step.timeout ?? defaults?.timeout, DEFAULT_STEP_TIMEOUT);
 
 /** Runs one execution of a plugin step with the step's retry policy; rejects as Temporal reports failures. */
 export async function executeStepActivity(
-  input: ExecuteStepInput, step: Pick<StepDefinition, 'retry'>, defaults: PipelineDefinition['defaults'],
+  input: ExecuteStepInput,
+  step: Pick<StepDefinition, 'retry'>,
+  defaults: PipelineDefinition['defaults'],
 ): Promise<ExecuteStepOutput> {
   const retry = { ...DEFAULT_RETRY, ...defaults?.retry, ...step.retry };
   const initialInterval = ms(retry.initialInterval, DEFAULT_RETRY.initialInterval);
@@ -74,10 +94,16 @@ export function classifyFailure(stepId: string, error: unknown): { status: 'fail
   const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof ApplicationFailure) {
     const [code, stepCode] = (cause.details ?? []).map((detail) => (typeof detail === 'string' ? detail : undefined));
-    return { status: cause.type === STEP_FAILURE_TYPES.timeout ? 'timed_out' : 'failed', info: { message: cause.message, code: code ?? 'step_error', ...(stepCode ? { stepCode } : {}), step: stepId } };
+    return {
+      status: cause.type === STEP_FAILURE_TYPES.timeout ? 'timed_out' : 'failed',
+      info: { message: cause.message, code: code ?? 'step_error', ...(stepCode ? { stepCode } : {}), step: stepId },
+    };
   }
   if (cause instanceof TimeoutFailure) {
-    return { status: 'timed_out', info: { message: `The step's worker stopped responding (${cause.timeoutType})`, code: 'timeout', step: stepId } };
+    return {
+      status: 'timed_out',
+      info: { message: `The step's worker stopped responding (${cause.timeoutType})`, code: 'timeout', step: stepId },
+    };
   }
   return { status: 'failed', info: { message: (cause as Error)?.message ?? String(cause), code: 'step_error', step: stepId } };
 }

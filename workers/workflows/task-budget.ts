@@ -23,7 +23,7 @@ export class WorkflowTaskBudget {
     if (!patched(EXPRESSION_TASK_BUDGET_PATCH)) return new EvaluationBudget();
     const { historyLength } = workflowInfo();
     if (!this.budget || historyLength !== this.historyLength) {
-      this.budget = new EvaluationBudget(WORKFLOW_TASK_EXPRESSION_STEPS, 'This workflow task\'s expressions');
+      this.budget = new EvaluationBudget(WORKFLOW_TASK_EXPRESSION_STEPS, "This workflow task's expressions");
       this.historyLength = historyLength;
     }
     return this.budget;

@@ -8,9 +8,16 @@
  * same reason, so runs started before tracing existed replay as they ran.
  */
 import {
-  OpenTelemetryInboundInterceptor, OpenTelemetryInternalsInterceptor, OpenTelemetryOutboundInterceptor,
+  OpenTelemetryInboundInterceptor,
+  OpenTelemetryInternalsInterceptor,
+  OpenTelemetryOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/workflow/index.js';
-import { patched, type WorkflowInboundCallsInterceptor, type WorkflowInterceptors, type WorkflowOutboundCallsInterceptor } from '@temporalio/workflow';
+import {
+  patched,
+  type WorkflowInboundCallsInterceptor,
+  type WorkflowInterceptors,
+  type WorkflowOutboundCallsInterceptor,
+} from '@temporalio/workflow';
 
 export const TRACING_PATCH = 'workflow-traces';
 
@@ -20,7 +27,10 @@ export const interceptors = (): WorkflowInterceptors => {
   const inbound = new OpenTelemetryInboundInterceptor();
   const outbound = new OpenTelemetryOutboundInterceptor();
   const tracedInbound: WorkflowInboundCallsInterceptor = {
-    execute: (input, next) => ((traced = patched(TRACING_PATCH)) ? inbound.execute(input, next) : next(input)),
+    execute: (input, next) => {
+      traced = patched(TRACING_PATCH);
+      return traced ? inbound.execute(input, next) : next(input);
+    },
     handleSignal: (input, next) => (traced ? inbound.handleSignal(input, next) : next(input)),
   };
   const tracedOutbound: WorkflowOutboundCallsInterceptor = {

@@ -4,7 +4,8 @@ import { defineStep, StepError } from '../../sdk/src/index.js';
 export const failStep = defineStep({
   id: 'fail',
   title: 'Fail on purpose',
-  description: 'Throws a StepError; with `times`, fails only on the first `times` attempts and then succeeds, to stand in for a flaky step.',
+  description:
+    'Throws a StepError; with `times`, fails only on the first `times` attempts and then succeeds, to stand in for a flaky step.',
   input: z.strictObject({
     message: z.string(),
     retryable: z.boolean().default(true),

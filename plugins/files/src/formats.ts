@@ -5,7 +5,11 @@ import { StepError } from '../../sdk/src/index.js';
 export const FORMATS = ['csv', 'json', 'ndjson'] as const;
 export type FileFormat = (typeof FORMATS)[number];
 
-export const CONTENT_TYPES: Record<FileFormat, string> = { csv: 'text/csv; charset=utf-8', json: 'application/json', ndjson: 'application/x-ndjson' };
+export const CONTENT_TYPES: Record<FileFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json',
+  ndjson: 'application/x-ndjson',
+};
 
 export interface CsvOptions {
   delimiter: string;
@@ -16,18 +20,32 @@ export interface CsvOptions {
 /** The format a path's extension names, if any. */
 export function formatOf(path: string): FileFormat | undefined {
   const extension = /\.([a-z]+)$/i.exec(path)?.[1]?.toLowerCase();
-  return extension === 'jsonl' ? 'ndjson' : (FORMATS as readonly string[]).includes(extension ?? '') ? (extension as FileFormat) : undefined;
+  return extension === 'jsonl'
+    ? 'ndjson'
+    : (FORMATS as readonly string[]).includes(extension ?? '')
+      ? (extension as FileFormat)
+      : undefined;
 }
 
 export function parseRows(text: string, format: FileFormat, csv: CsvOptions, path: string): unknown[] {
   try {
-    if (format === 'csv') return parse(text, { columns: true, skip_empty_lines: true, delimiter: csv.delimiter, bom: true, cast: csv.cast ? castCell : false }) as unknown[];
+    if (format === 'csv')
+      return parse<unknown>(text, {
+        columns: true,
+        skip_empty_lines: true,
+        delimiter: csv.delimiter,
+        bom: true,
+        cast: csv.cast ? castCell : false,
+      });
     if (format === 'json') {
       const value = JSON.parse(text) as unknown;
       if (!Array.isArray(value)) throw new Error('the file holds JSON, but not an array of rows');
       return value;
     }
-    return text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown);
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as unknown);
   } catch (error) {
     throw new StepError(`${path} is not valid ${format}: ${(error as Error).message}`, { retryable: false, code: 'invalid_file' });
   }
@@ -49,5 +67,10 @@ export function serializeRows(rows: readonly unknown[], format: FileFormat, csv:
   if (objects.length !== rows.length) throw new StepError('CSV needs rows that are objects', { retryable: false, code: 'invalid_rows' });
   // Columns in the order they first appear, over every row, so no field is silently dropped.
   const columns = [...new Set(objects.flatMap((row) => Object.keys(row)))];
-  return stringify(objects, { header: true, columns, delimiter: csv.delimiter, cast: { object: (value) => JSON.stringify(value), boolean: (value) => String(value) } });
+  return stringify(objects, {
+    header: true,
+    columns,
+    delimiter: csv.delimiter,
+    cast: { object: (value) => JSON.stringify(value), boolean: (value) => String(value) },
+  });
 }

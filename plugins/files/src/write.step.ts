@@ -14,14 +14,29 @@ export const writeStep = defineStep({
       dataset: datasetInputSchema.optional(),
       delimiter: z.string().length(1).default(','),
     })
-    .refine((input) => (input.rows === undefined) !== (input.dataset === undefined), { message: 'give exactly one of `rows` and `dataset`' }),
-  output: z.object({ artifact: z.string(), format: z.enum(FORMATS), rows: z.number(), bytes: z.number(), sha256: z.string(), contentType: z.string() }),
+    .refine((input) => (input.rows === undefined) !== (input.dataset === undefined), {
+      message: 'give exactly one of `rows` and `dataset`',
+    }),
+  output: z.object({
+    artifact: z.string(),
+    format: z.enum(FORMATS),
+    rows: z.number(),
+    bytes: z.number(),
+    sha256: z.string(),
+    contentType: z.string(),
+  }),
   async run({ path, format, rows, dataset, delimiter }, ctx) {
     const chosen = format ?? formatOf(path);
-    if (!chosen) throw new StepError(`cannot tell the format of ${path}: give \`format\` (${FORMATS.join(', ')})`, { retryable: false, code: 'unknown_format' });
+    if (!chosen)
+      throw new StepError(`cannot tell the format of ${path}: give \`format\` (${FORMATS.join(', ')})`, {
+        retryable: false,
+        code: 'unknown_format',
+      });
     const data = rows ?? (await ctx.artifacts.readDataset(dataset!.artifact));
     if (dataset) ctx.lineage.input(dataset.artifact);
-    const ref = await ctx.artifacts.put(path, serializeRows(data, chosen, { delimiter, cast: false }), { contentType: CONTENT_TYPES[chosen] });
+    const ref = await ctx.artifacts.put(path, serializeRows(data, chosen, { delimiter, cast: false }), {
+      contentType: CONTENT_TYPES[chosen],
+    });
     ctx.log('wrote', { path, format: chosen, rows: data.length, bytes: ref.bytes });
     ctx.lineage.output(path);
     return { ...ref, format: chosen, rows: data.length };

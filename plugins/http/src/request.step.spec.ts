@@ -12,7 +12,19 @@ const routes: Record<string, Route> = {
   '/problem': (_request, _body, response) => reply(response, 404, 'application/problem+json', '{"title":"not here"}'),
   '/text': (_request, _body, response) => reply(response, 200, 'text/plain', 'plain words'),
   '/echo': (request, body, response) =>
-    reply(response, 201, 'application/json', JSON.stringify({ method: request.method, contentType: request.headers['content-type'], auth: request.headers.authorization, apiKey: request.headers['x-api-key'], traceparent: request.headers.traceparent, body })),
+    reply(
+      response,
+      201,
+      'application/json',
+      JSON.stringify({
+        method: request.method,
+        contentType: request.headers['content-type'],
+        auth: request.headers.authorization,
+        apiKey: request.headers['x-api-key'],
+        traceparent: request.headers.traceparent,
+        body,
+      }),
+    ),
   '/unavailable': (_request, _body, response) => reply(response, 503, 'text/plain', 'try later'),
   '/busy': (_request, _body, response) => reply(response, 429, 'text/plain', 'slow down'),
   '/empty-json': (_request, _body, response) => reply(response, 204, 'application/json', ''),
@@ -27,7 +39,7 @@ beforeAll(async () => {
   server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => routes[new URL(request.url!, 'http://x').pathname]!(request, Buffer.concat(chunks).toString(), response));
+    request.on('end', () => routes[new URL(request.url!, 'http://x').pathname](request, Buffer.concat(chunks).toString(), response));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -42,7 +54,10 @@ describe('http/request', () => {
   it('parses a JSON response', async () => {
     const result = await runStepForTest(requestStep, { url: `${base}/json` });
 
-    expect(result).toMatchObject({ ok: true, outputs: { status: 200, body: { items: [1, 2] }, headers: { 'content-type': 'application/json; charset=utf-8' } } });
+    expect(result).toMatchObject({
+      ok: true,
+      outputs: { status: 200, body: { items: [1, 2] }, headers: { 'content-type': 'application/json; charset=utf-8' } },
+    });
   });
 
   it('returns any other response as text', async () => {
@@ -50,35 +65,65 @@ describe('http/request', () => {
   });
 
   it('sends a JSON body with its content type, and a string body as-is', async () => {
-    const json = await runStepForTest(requestStep, { url: `${base}/echo`, method: 'POST', body: { a: 1 }, headers: { authorization: 'Bearer t' } });
-    const text = await runStepForTest(requestStep, { url: `${base}/echo`, method: 'PUT', body: 'raw', headers: { 'content-type': 'text/csv' } });
+    const json = await runStepForTest(requestStep, {
+      url: `${base}/echo`,
+      method: 'POST',
+      body: { a: 1 },
+      headers: { authorization: 'Bearer t' },
+    });
+    const text = await runStepForTest(requestStep, {
+      url: `${base}/echo`,
+      method: 'PUT',
+      body: 'raw',
+      headers: { 'content-type': 'text/csv' },
+    });
 
-    expect(json).toMatchObject({ ok: true, outputs: { status: 201, body: { method: 'POST', contentType: 'application/json', auth: 'Bearer t', body: '{"a":1}' } } });
+    expect(json).toMatchObject({
+      ok: true,
+      outputs: { status: 201, body: { method: 'POST', contentType: 'application/json', auth: 'Bearer t', body: '{"a":1}' } },
+    });
     expect(text).toMatchObject({ ok: true, outputs: { body: { method: 'PUT', contentType: 'text/csv', body: 'raw' } } });
   });
 
   it('sends credentials from its secret fields: auth.bearer, auth.basic.password and secretHeaders', async () => {
-    const bearer = await runStepForTest(requestStep, { url: `${base}/echo`, auth: { bearer: 'tok-123' }, secretHeaders: { 'X-Api-Key': 'key-456' } });
-    const basic = await runStepForTest(requestStep, { url: `${base}/echo`, auth: { basic: { username: 'etl', password: 'pw' } }, headers: { authorization: 'overridden' } });
+    const bearer = await runStepForTest(requestStep, {
+      url: `${base}/echo`,
+      auth: { bearer: 'tok-123' },
+      secretHeaders: { 'X-Api-Key': 'key-456' },
+    });
+    const basic = await runStepForTest(requestStep, {
+      url: `${base}/echo`,
+      auth: { basic: { username: 'etl', password: 'pw' } },
+      headers: { authorization: 'overridden' },
+    });
 
     expect(bearer).toMatchObject({ ok: true, outputs: { body: { auth: 'Bearer tok-123', apiKey: 'key-456' } } });
     expect(basic).toMatchObject({ ok: true, outputs: { body: { auth: `Basic ${Buffer.from('etl:pw').toString('base64')}` } } });
-    expect(await runStepForTest(requestStep, { url: `${base}/echo`, auth: {} })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await runStepForTest(requestStep, { url: `${base}/echo`, auth: {} })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input' },
+    });
   });
 
   it('declares its secret fields in the manifest', () => {
-    const schema = describePlugin(http).steps[0]!.inputSchema as { properties: Record<string, { properties?: Record<string, object>; additionalProperties?: object }> };
+    const schema = describePlugin(http).steps[0].inputSchema as {
+      properties: Record<string, { properties?: Record<string, object>; additionalProperties?: object }>;
+    };
 
-    expect(schema.properties.auth!.properties!.bearer).toMatchObject({ writeOnly: true, 'x-baton-secret': true });
-    expect(schema.properties.auth!.properties!.basic).toMatchObject({ properties: { password: { 'x-baton-secret': true } } });
-    expect(schema.properties.secretHeaders!.additionalProperties).toMatchObject({ 'x-baton-secret': true });
-    expect(schema.properties.headers!.additionalProperties).not.toHaveProperty('x-baton-secret');
+    expect(schema.properties.auth.properties!.bearer).toMatchObject({ writeOnly: true, 'x-baton-secret': true });
+    expect(schema.properties.auth.properties!.basic).toMatchObject({ properties: { password: { 'x-baton-secret': true } } });
+    expect(schema.properties.secretHeaders.additionalProperties).toMatchObject({ 'x-baton-secret': true });
+    expect(schema.properties.headers.additionalProperties).not.toHaveProperty('x-baton-secret');
   });
 
-  it('sends the run\'s trace context as the traceparent header, unless the pipeline sets one', async () => {
+  it("sends the run's trace context as the traceparent header, unless the pipeline sets one", async () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const traced = await runStepForTest(requestStep, { url: `${base}/echo`, method: 'POST' }, { traceparent });
-    const own = await runStepForTest(requestStep, { url: `${base}/echo`, method: 'POST', headers: { traceparent: 'mine' } }, { traceparent });
+    const own = await runStepForTest(
+      requestStep,
+      { url: `${base}/echo`, method: 'POST', headers: { traceparent: 'mine' } },
+      { traceparent },
+    );
     const untraced = await runStepForTest(requestStep, { url: `${base}/echo`, method: 'POST' });
 
     expect(traced).toMatchObject({ ok: true, outputs: { body: { traceparent } } });
@@ -92,7 +137,10 @@ describe('http/request', () => {
     const busy = await runStepForTest(requestStep, { url: `${base}/busy` });
     const missing = await runStepForTest(requestStep, { url: `${base}/problem` });
 
-    expect(unavailable).toMatchObject({ ok: false, error: { retryable: true, stepCode: 'http_503', message: `GET ${base}/unavailable responded 503 Service Unavailable: try later` } });
+    expect(unavailable).toMatchObject({
+      ok: false,
+      error: { retryable: true, stepCode: 'http_503', message: `GET ${base}/unavailable responded 503 Service Unavailable: try later` },
+    });
     expect(busy).toMatchObject({ ok: false, error: { retryable: true, stepCode: 'http_429' } });
     expect(missing).toMatchObject({ ok: false, error: { retryable: false, stepCode: 'http_404' } });
   });
@@ -104,11 +152,17 @@ describe('http/request', () => {
   });
 
   it('gives null for an empty JSON body', async () => {
-    expect(await runStepForTest(requestStep, { url: `${base}/empty-json` })).toMatchObject({ ok: true, outputs: { status: 204, body: null } });
+    expect(await runStepForTest(requestStep, { url: `${base}/empty-json` })).toMatchObject({
+      ok: true,
+      outputs: { status: 204, body: null },
+    });
   });
 
   it('refuses a body over the size limit', async () => {
-    expect(await runStepForTest(requestStep, { url: `${base}/huge` })).toMatchObject({ ok: false, error: { retryable: false, stepCode: 'response_too_large' } });
+    expect(await runStepForTest(requestStep, { url: `${base}/huge` })).toMatchObject({
+      ok: false,
+      error: { retryable: false, stepCode: 'response_too_large' },
+    });
   });
 
   it('times out retryably', async () => {

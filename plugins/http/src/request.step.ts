@@ -47,12 +47,18 @@ export const requestStep = defineStep({
     const deadline = input.timeoutMs === undefined ? undefined : AbortSignal.timeout(input.timeoutMs);
     const signal = deadline ? AbortSignal.any([ctx.signal, deadline]) : ctx.signal;
     try {
-      const response = await ctx.fetch(input.url, { method: input.method, headers: requestHeaders(input, ctx.traceparent), body: requestBody(input.body), signal });
+      const response = await ctx.fetch(input.url, {
+        method: input.method,
+        headers: requestHeaders(input, ctx.traceparent),
+        body: requestBody(input.body),
+        signal,
+      });
       const body = await readBody(response);
       if (input.failOnStatus && response.status >= 400) throw statusError(input, response, body);
       return { status: response.status, headers: Object.fromEntries(response.headers), body };
     } catch (error) {
-      if (deadline?.aborted && !ctx.signal.aborted) throw new StepError(`${describeTarget(input)} timed out after ${input.timeoutMs} ms`, { code: 'timeout' });
+      if (deadline?.aborted && !ctx.signal.aborted)
+        throw new StepError(`${describeTarget(input)} timed out after ${input.timeoutMs} ms`, { code: 'timeout' });
       throw asStepError(error, input);
     }
   },
@@ -92,7 +98,10 @@ async function readTextUpTo(stream: ReadableStream<Uint8Array>, limit: number): 
   for await (const chunk of stream) {
     size += chunk.byteLength;
     if (size > limit) {
-      throw new StepError(`response body is over ${limit} bytes; fetch large data with a file step instead`, { retryable: false, code: 'response_too_large' });
+      throw new StepError(`response body is over ${limit} bytes; fetch large data with a file step instead`, {
+        retryable: false,
+        code: 'response_too_large',
+      });
     }
     chunks.push(chunk);
   }
@@ -119,7 +128,11 @@ function asStepError(error: unknown, input: RequestInput): unknown {
     const reason = cause?.code ?? cause?.message ?? 'network error';
     return new StepError(`${describeTarget(input)} failed: ${reason}`, { code: 'network_error', cause: error });
   }
-  return new StepError(`${describeTarget(input)} is not a valid request: ${error.message}`, { retryable: false, code: 'invalid_request', cause: error });
+  return new StepError(`${describeTarget(input)} is not a valid request: ${error.message}`, {
+    retryable: false,
+    code: 'invalid_request',
+    cause: error,
+  });
 }
 
 /** Method and URL without the query string, which often carries tokens. */

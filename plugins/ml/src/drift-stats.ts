@@ -6,7 +6,7 @@ export function quantile(sorted: readonly number[], q: number): number {
   const position = (sorted.length - 1) * q;
   const below = Math.floor(position);
   const above = Math.ceil(position);
-  return sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below);
+  return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }
 
 /**
@@ -22,13 +22,13 @@ export function psi(reference: readonly number[], current: readonly number[], bi
     for (const value of values) {
       let bin = edges.findIndex((edge) => value <= edge);
       if (bin === -1) bin = edges.length;
-      counts[bin]! += 1;
+      counts[bin] += 1;
     }
     return counts.map((count) => Math.max(count / values.length, EMPTY_BIN_SHARE));
   };
   const r = shares(reference);
   const c = shares(current);
-  return r.reduce((sum, rShare, i) => sum + (c[i]! - rShare) * Math.log(c[i]! / rShare), 0);
+  return r.reduce((sum, rShare, i) => sum + (c[i] - rShare) * Math.log(c[i] / rShare), 0);
 }
 
 /** The two-sample Kolmogorov–Smirnov statistic: the largest gap between the two empirical CDFs. */
@@ -39,7 +39,7 @@ export function ksStatistic(a: readonly number[], b: readonly number[]): number 
   let j = 0;
   let gap = 0;
   while (i < x.length && j < y.length) {
-    const value = Math.min(x[i]!, y[j]!);
+    const value = Math.min(x[i], y[j]);
     while (i < x.length && x[i] === value) i++;
     while (j < y.length && y[j] === value) j++;
     gap = Math.max(gap, Math.abs(i / x.length - j / y.length));
@@ -56,7 +56,7 @@ export function kolmogorovSurvival(lambda: number): number {
   if (lambda <= 0) return 1;
   let sum = 0;
   if (lambda < 1.18) {
-    for (let k = 1; k <= 10; k++) sum += Math.exp(-((2 * k - 1) ** 2) * Math.PI ** 2 / (8 * lambda ** 2));
+    for (let k = 1; k <= 10; k++) sum += Math.exp((-((2 * k - 1) ** 2) * Math.PI ** 2) / (8 * lambda ** 2));
     return Math.min(1, Math.max(0, 1 - (Math.sqrt(2 * Math.PI) / lambda) * sum));
   }
   for (let k = 1; k <= 10; k++) sum += (k % 2 ? 1 : -1) * Math.exp(-2 * k ** 2 * lambda ** 2);

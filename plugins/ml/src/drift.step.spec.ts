@@ -24,7 +24,12 @@ describe('drift statistics', () => {
     expect(ksStatistic([1, 2, 3, 4, 5], [6, 7, 8, 9, 10])).toBe(1);
     expect(ksStatistic([1, 2, 3], [2, 3, 4])).toBeCloseTo(1 / 3, 15);
     expect(ksStatistic([1, 2, 3], [3, 2, 1])).toBe(0);
-    for (const [seed, shift] of [[1, 0], [2, 0.5], [3, 2], [4, -1]] as const) {
+    for (const [seed, shift] of [
+      [1, 0],
+      [2, 0.5],
+      [3, 2],
+      [4, -1],
+    ] as const) {
       const a = sample(57, seed);
       const b = sample(40, seed + 100, shift);
       expect(ksStatistic(a, b)).toBeCloseTo(ksBruteForce(a, b), 15);
@@ -59,34 +64,76 @@ describe('ml/drift', () => {
   const iris = irisRows();
   // Petal length a centimetre longer: the flowers of another season, say.
   const shifted = iris.map((r) => ({ ...r, petal_length: Math.round((r.petal_length + 1) * 10) / 10 }));
-  const artifacts = { 'data/iris.ndjson': ndjson(iris), 'data/shifted.ndjson': ndjson(shifted), 'data/reordered.ndjson': ndjson([...iris].reverse()) };
+  const artifacts = {
+    'data/iris.ndjson': ndjson(iris),
+    'data/shifted.ndjson': ndjson(shifted),
+    'data/reordered.ndjson': ndjson([...iris].reverse()),
+  };
 
   it('finds drift in the shifted feature of an Iris copy, and emits model.drift_detected', async () => {
-    const result = await runStepForTest(driftStep, { reference: { artifact: 'data/iris.ndjson' }, current: { artifact: 'data/shifted.ndjson' }, model: 'iris-species' }, { artifacts });
+    const result = await runStepForTest(
+      driftStep,
+      { reference: { artifact: 'data/iris.ndjson' }, current: { artifact: 'data/shifted.ndjson' }, model: 'iris-species' },
+      { artifacts },
+    );
     outputsOf(result);
-    const out = outputsOf(result) as { drifted: boolean; features: Array<{ feature: string; psi: number; ks: number; ksPValue: number; drifted: boolean }> };
+    const out = outputsOf(result) as {
+      drifted: boolean;
+      features: Array<{ feature: string; psi: number; ks: number; ksPValue: number; drifted: boolean }>;
+    };
     expect(out.drifted).toBe(true);
     expect(out.features.map((f) => f.feature)).toEqual([...IRIS_FEATURES]);
     expect(out.features.filter((f) => f.drifted).map((f) => f.feature)).toEqual(['petal_length']);
     const petal = out.features.find((f) => f.feature === 'petal_length')!;
-    expect(petal.ks).toBeCloseTo(ksBruteForce(iris.map((r) => r.petal_length), shifted.map((r) => r.petal_length)), 15);
+    expect(petal.ks).toBeCloseTo(
+      ksBruteForce(
+        iris.map((r) => r.petal_length),
+        shifted.map((r) => r.petal_length),
+      ),
+      15,
+    );
     expect(petal.psi).toBeGreaterThan(0.2);
     expect(out.features.find((f) => f.feature === 'sepal_width')).toMatchObject({ psi: 0, ks: 0, ksPValue: 1, drifted: false });
     expect(petal.ksPValue).toBeCloseTo(kolmogorovSurvival(petal.ks * Math.sqrt(75)), 15);
     expect(petal.ksPValue).toBeLessThan(0.001);
-    expect(result.events).toEqual([{
-      type: 'model.drift_detected',
-      data: { model: 'iris-species', reference: 'data/iris.ndjson', current: 'data/shifted.ndjson', psiThreshold: 0.2, ksThreshold: 0.2, features: [{ feature: 'petal_length', psi: petal.psi, ks: petal.ks, ksPValue: petal.ksPValue }] },
-    }]);
+    expect(result.events).toEqual([
+      {
+        type: 'model.drift_detected',
+        data: {
+          model: 'iris-species',
+          reference: 'data/iris.ndjson',
+          current: 'data/shifted.ndjson',
+          psiThreshold: 0.2,
+          ksThreshold: 0.2,
+          features: [{ feature: 'petal_length', psi: petal.psi, ks: petal.ks, ksPValue: petal.ksPValue }],
+        },
+      },
+    ]);
     expect(result.metrics.filter((m) => m.name === 'ml_drift_psi')).toHaveLength(4);
   });
 
   it('finds none in the same rows in another order, nor below raised thresholds', async () => {
-    const same = await runStepForTest(driftStep, { reference: { artifact: 'data/iris.ndjson' }, current: { artifact: 'data/reordered.ndjson' } }, { artifacts });
+    const same = await runStepForTest(
+      driftStep,
+      { reference: { artifact: 'data/iris.ndjson' }, current: { artifact: 'data/reordered.ndjson' } },
+      { artifacts },
+    );
     expect(outputsOf(same)).toMatchObject({ drifted: false });
-    expect((outputsOf(same) as { features: Array<{ psi: number; ks: number }> }).features.every((f) => f.psi === 0 && f.ks === 0)).toBe(true);
+    expect((outputsOf(same) as { features: Array<{ psi: number; ks: number }> }).features.every((f) => f.psi === 0 && f.ks === 0)).toBe(
+      true,
+    );
     expect(same.events).toEqual([]);
-    const lenient = await runStepForTest(driftStep, { reference: { artifact: 'data/iris.ndjson' }, current: { artifact: 'data/shifted.ndjson' }, features: ['petal_length'], psiThreshold: 100, ksThreshold: 1 }, { artifacts });
+    const lenient = await runStepForTest(
+      driftStep,
+      {
+        reference: { artifact: 'data/iris.ndjson' },
+        current: { artifact: 'data/shifted.ndjson' },
+        features: ['petal_length'],
+        psiThreshold: 100,
+        ksThreshold: 1,
+      },
+      { artifacts },
+    );
     expect(outputsOf(lenient)).toMatchObject({ drifted: false, features: [{ feature: 'petal_length', drifted: false }] });
     expect(lenient.events).toEqual([]);
   });

@@ -7,7 +7,7 @@ export const driftStep = defineStep({
   id: 'drift',
   title: 'Detect drift between a reference and a current dataset',
   description:
-    'For each feature (numbers): the population stability index (PSI, over `bins` bins cut at the reference\'s quantiles) and the two-sample ' +
+    "For each feature (numbers): the population stability index (PSI, over `bins` bins cut at the reference's quantiles) and the two-sample " +
     'Kolmogorov–Smirnov statistic (the largest gap between the two empirical distribution functions). A feature drifted when its PSI is above ' +
     '`psiThreshold` or its KS statistic above `ksThreshold`; if any did, `drifted` is true and the step emits a `model.drift_detected` event.',
   input: z.strictObject({
@@ -28,9 +28,15 @@ export const driftStep = defineStep({
   }),
   async run({ reference, current, features: given, bins, psiThreshold, ksThreshold, model }, ctx) {
     const [ref, cur] = await Promise.all([readRows(reference.artifact, ctx), readRows(current.artifact, ctx)]);
-    if (ref.length === 0 || cur.length === 0) throw new StepError('both datasets need rows to compare', { retryable: false, code: 'too_few_rows' });
-    const features = given ?? Object.entries(ref[0]!).filter(([, value]) => typeof value === 'number').map(([name]) => name);
-    if (features.length === 0) throw new StepError(`${reference.artifact} has no numeric columns: name the features`, { retryable: false, code: 'invalid_input' });
+    if (ref.length === 0 || cur.length === 0)
+      throw new StepError('both datasets need rows to compare', { retryable: false, code: 'too_few_rows' });
+    const features =
+      given ??
+      Object.entries(ref[0])
+        .filter(([, value]) => typeof value === 'number')
+        .map(([name]) => name);
+    if (features.length === 0)
+      throw new StepError(`${reference.artifact} has no numeric columns: name the features`, { retryable: false, code: 'invalid_input' });
     const scores = features.map((feature) => {
       const a = numericColumn(ref, feature, reference.artifact);
       const b = numericColumn(cur, feature, current.artifact);
@@ -45,9 +51,16 @@ export const driftStep = defineStep({
     const drifted = scores.filter((s) => s.drifted);
     if (drifted.length) {
       ctx.emit('model.drift_detected', {
-        ...(model && { model }), reference: reference.artifact, current: current.artifact, psiThreshold, ksThreshold,
+        ...(model && { model }),
+        reference: reference.artifact,
+        current: current.artifact,
+        psiThreshold,
+        ksThreshold,
         // The event stays small (8 KiB): the most drifted features first, at most 20.
-        features: drifted.sort((x, y) => y.psi - x.psi).slice(0, 20).map(({ feature, psi: p, ks, ksPValue: pValue }) => ({ feature, psi: p, ks, ksPValue: pValue })),
+        features: drifted
+          .sort((x, y) => y.psi - x.psi)
+          .slice(0, 20)
+          .map(({ feature, psi: p, ks, ksPValue: pValue }) => ({ feature, psi: p, ks, ksPValue: pValue })),
       });
       ctx.log('warn', `drift in ${drifted.length} of ${scores.length} feature(s)`, { features: drifted.map((s) => s.feature) });
     }

@@ -48,7 +48,10 @@ export interface Score {
 export async function scoreModel(file: ModelFile, artifact: string, ctx: StepContext): Promise<Score> {
   const rows = await readRows(artifact, ctx);
   if (artifact === file.trainedOn.artifact || rowsDigest(rows) === file.trainedOn.digest) {
-    throw new StepError(`${artifact} is the data the model was trained on: evaluate it on held-out data`, { retryable: false, code: 'training_data' });
+    throw new StepError(`${artifact} is the data the model was trained on: evaluate it on held-out data`, {
+      retryable: false,
+      code: 'training_data',
+    });
   }
   if (rows.length === 0) throw new StepError(`${artifact} has no rows to evaluate on`, { retryable: false, code: 'too_few_rows' });
   const predictions = load(file).predict(featureMatrix(rows, file.features, artifact));
@@ -57,7 +60,11 @@ export async function scoreModel(file: ModelFile, artifact: string, ctx: StepCon
     const index = new Map(classes.map((c, i) => [labelKey(c), i]));
     const actual = labelColumn(rows, file.label, artifact).map((l, i) => {
       const k = index.get(labelKey(l));
-      if (k === undefined) throw new StepError(`${artifact} row ${i + 1}: class ${JSON.stringify(l)} was not in the training data (${classes.map((c) => JSON.stringify(c)).join(', ')})`, { retryable: false, code: 'unknown_class' });
+      if (k === undefined)
+        throw new StepError(
+          `${artifact} row ${i + 1}: class ${JSON.stringify(l)} was not in the training data (${classes.map((c) => JSON.stringify(c)).join(', ')})`,
+          { retryable: false, code: 'unknown_class' },
+        );
       return k;
     });
     const result = classificationMetrics(actual, predictions.values, predictions.probabilities, classes.length);

@@ -15,7 +15,11 @@ export interface IrisRow {
 /** The 150 rows as dataset rows. */
 export function irisRows(): IrisRow[] {
   return getDataset().map(([sepal_length, sepal_width, petal_length, petal_width, species]) => ({
-    sepal_length: sepal_length as number, sepal_width: sepal_width as number, petal_length: petal_length as number, petal_width: petal_width as number, species: species as string,
+    sepal_length: sepal_length as number,
+    sepal_width: sepal_width as number,
+    petal_length: petal_length as number,
+    petal_width: petal_width as number,
+    species: species as string,
   }));
 }
 
@@ -24,7 +28,11 @@ export function ndjson(rows: readonly unknown[]): string {
 }
 
 export function parseNdjson<T = Record<string, unknown>>(text: Buffer | string): T[] {
-  return text.toString().split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+  return text
+    .toString()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
 }
 
 /** The outputs of a step that must have succeeded (its error as the failure otherwise). */

@@ -11,12 +11,26 @@ export interface ClassificationMetrics {
 }
 
 /** Metrics of predicted class indices against actual ones, with classes 0..classCount-1. */
-export function classificationMetrics(actual: number[], predicted: number[], probabilities: number[][] | undefined, classCount: number): { metrics: ClassificationMetrics; confusion: number[][] } {
+export function classificationMetrics(
+  actual: number[],
+  predicted: number[],
+  probabilities: number[][] | undefined,
+  classCount: number,
+): { metrics: ClassificationMetrics; confusion: number[][] } {
   const labels = Array.from({ length: classCount }, (_, i) => i);
   const cm = ConfusionMatrix.fromLabels(actual, predicted, { labels });
   const orZero = (value: number) => (Number.isFinite(value) ? value : 0);
   const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
-  const aucs = probabilities ? labels.map((k) => rocAuc(probabilities.map((p) => p[k]!), actual.map((a) => a === k))).filter((auc): auc is number => auc !== null) : [];
+  const aucs = probabilities
+    ? labels
+        .map((k) =>
+          rocAuc(
+            probabilities.map((p) => p[k]),
+            actual.map((a) => a === k),
+          ),
+        )
+        .filter((auc): auc is number => auc !== null)
+    : [];
   return {
     metrics: {
       accuracy: cm.getAccuracy(),
@@ -35,13 +49,13 @@ export function classificationMetrics(actual: number[], predicted: number[], pro
  * Null when there are no positives or no negatives.
  */
 export function rocAuc(scores: number[], positive: boolean[]): number | null {
-  const order = scores.map((score, i) => ({ score, positive: positive[i]! })).sort((a, b) => a.score - b.score);
+  const order = scores.map((score, i) => ({ score, positive: positive[i] })).sort((a, b) => a.score - b.score);
   let rankSum = 0;
   for (let i = 0; i < order.length;) {
     let j = i;
-    while (j < order.length && order[j]!.score === order[i]!.score) j++;
+    while (j < order.length && order[j].score === order[i].score) j++;
     const averageRank = (i + 1 + j) / 2; // ranks i+1..j share their mean
-    for (let k = i; k < j; k++) if (order[k]!.positive) rankSum += averageRank;
+    for (let k = i; k < j; k++) if (order[k].positive) rankSum += averageRank;
     i = j;
   }
   const positives = positive.filter(Boolean).length;
@@ -63,10 +77,10 @@ export function regressionMetrics(actual: number[], predicted: number[]): Regres
   let absolute = 0;
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const error = actual[i]! - predicted[i]!;
+    const error = actual[i] - predicted[i];
     squared += error * error;
     absolute += Math.abs(error);
-    total += (actual[i]! - mean) ** 2;
+    total += (actual[i] - mean) ** 2;
   }
   return { rmse: Math.sqrt(squared / n), mae: absolute / n, r2: total === 0 ? 0 : 1 - squared / total };
 }

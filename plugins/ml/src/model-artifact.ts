@@ -12,6 +12,10 @@ export async function readModel(artifact: string, ctx: StepContext): Promise<Mod
     throw new StepError(`${artifact} is not JSON: is it a model saved by ml/train?`, { retryable: false, code: 'invalid_model' });
   }
   const parsed = modelFileSchema.safeParse(json);
-  if (!parsed.success) throw new StepError(`${artifact} is not a model saved by ml/train (${parsed.error.issues[0]?.message})`, { retryable: false, code: 'invalid_model' });
+  if (!parsed.success)
+    throw new StepError(`${artifact} is not a model saved by ml/train (${parsed.error.issues[0]?.message})`, {
+      retryable: false,
+      code: 'invalid_model',
+    });
   return parsed.data;
 }

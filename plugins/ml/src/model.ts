@@ -17,24 +17,34 @@ export const TASK: Record<Algorithm, Task> = {
   linear_regression: 'regression',
 };
 
-const treeOptions = z.strictObject({
-  maxDepth: z.number().int().min(1).max(1000).optional(),
-  minNumSamples: z.number().int().min(1).optional(),
-  gainFunction: z.enum(['gini']).optional(),
-}).default({});
+const treeOptions = z
+  .strictObject({
+    maxDepth: z.number().int().min(1).max(1000).optional(),
+    minNumSamples: z.number().int().min(1).optional(),
+    gainFunction: z.enum(['gini']).optional(),
+  })
+  .default({});
 const forest = {
   nEstimators: z.number().int().min(1).max(1000).default(50),
   /** A share of the features (0, 1] or a count of them, per tree. */
   maxFeatures: z.number().positive().default(1),
   replacement: z.boolean().default(true),
   useSampleBagging: z.boolean().default(true),
-  seed: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1).default(42),
+  seed: z
+    .number()
+    .int()
+    .min(-(2 ** 31))
+    .max(2 ** 31 - 1)
+    .default(42),
   treeOptions,
 };
 
 /** The hyper-parameters of each algorithm (`with.params`), with the library's defaults written out so a model records them all. */
 export const PARAMS = {
-  logistic_regression: z.strictObject({ numSteps: z.number().int().min(1).max(1_000_000).default(50_000), learningRate: z.number().positive().default(5e-4) }),
+  logistic_regression: z.strictObject({
+    numSteps: z.number().int().min(1).max(1_000_000).default(50_000),
+    learningRate: z.number().positive().default(5e-4),
+  }),
   random_forest_classifier: z.strictObject(forest),
   random_forest_regressor: z.strictObject({ ...forest, selectionMethod: z.enum(['mean', 'median']).default('mean') }),
   linear_regression: z.strictObject({ intercept: z.boolean().default(true) }),
@@ -46,7 +56,7 @@ export function parseParams(algorithm: Algorithm, params: unknown): Record<strin
     const problems = parsed.error.issues.map((issue) => `params${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}`);
     throw new StepError(`Invalid hyper-parameters for ${algorithm}: ${problems.join('; ')}`, { retryable: false, code: 'invalid_params' });
   }
-  return parsed.data as Record<string, unknown>;
+  return parsed.data;
 }
 
 /** A fitted model as the artifact keeps it: the library's own JSON and what is needed to use it. */
@@ -82,24 +92,31 @@ export interface FittedModel {
 export function fit(algorithm: Algorithm, params: Record<string, unknown>, x: number[][], y: number[]): FittedModel {
   switch (algorithm) {
     case 'logistic_regression': {
-      const model = new LogisticRegression(params as { numSteps: number; learningRate: number });
+      const model = new LogisticRegression(params);
       model.train(new Matrix(x), Matrix.columnVector(y));
       return logistic(model);
     }
     case 'random_forest_classifier': {
-      const model = new RandomForestClassifier({ ...params, noOOB: true } as never);
+      const model = new RandomForestClassifier({ ...params, noOOB: true });
       model.train(x, y);
       // A loop, not Math.max(...y): spreading more than ~120,000 arguments overflows the call stack.
       return forestClassifier(model, 1 + y.reduce((max, v) => Math.max(max, v), -Infinity));
     }
     case 'random_forest_regressor': {
-      const model = new RandomForestRegression({ ...params, noOOB: true } as never);
+      const model = new RandomForestRegression({ ...params, noOOB: true });
       model.train(x, y);
       return regressor(model);
     }
     case 'linear_regression': {
-      const model = new MultivariateLinearRegression(x, y.map((v) => [v]), { intercept: params.intercept as boolean, statistics: false });
-      return { toJSON: () => model.toJSON() as unknown as Record<string, unknown>, predict: (rows) => ({ values: model.predict(rows).map(([v]) => v!) }) };
+      const model = new MultivariateLinearRegression(
+        x,
+        y.map((v) => [v]),
+        { intercept: params.intercept as boolean, statistics: false },
+      );
+      return {
+        toJSON: () => model.toJSON() as unknown as Record<string, unknown>,
+        predict: (rows) => ({ values: model.predict(rows).map(([v]) => v) }),
+      };
     }
   }
 }
@@ -116,7 +133,7 @@ export function load(file: ModelFile): FittedModel {
         return regressor(RandomForestRegression.load(file.model as never));
       case 'linear_regression': {
         const model = MultivariateLinearRegression.load(file.model as never);
-        return { toJSON: () => file.model, predict: (rows) => ({ values: model.predict(rows).map(([v]) => v!) }) };
+        return { toJSON: () => file.model, predict: (rows) => ({ values: model.predict(rows).map(([v]) => v) }) };
       }
     }
   } catch (error) {
@@ -135,7 +152,7 @@ function logistic(model: LogisticRegression): FittedModel {
     predict(rows) {
       const x = new Matrix(rows);
       const perClass = model.classifiers.map((classifier) => classifier.testScores(x).map((notClass) => 1 - notClass));
-      const probabilities = rows.map((_, r) => normalise(perClass.map((scores) => scores[r]!)));
+      const probabilities = rows.map((_, r) => normalise(perClass.map((scores) => scores[r])));
       return { values: probabilities.map(argmax), probabilities };
     },
   };
@@ -157,7 +174,7 @@ function forestClassifier(model: RandomForestClassifier, classes: number): Fitte
         const treeVotes = votes.getRow(r);
         values.push(model.selection(treeVotes));
         const counts = new Array<number>(classes).fill(0);
-        for (const vote of treeVotes) counts[vote]! += 1;
+        for (const vote of treeVotes) counts[vote] += 1;
         probabilities.push(counts.map((count) => count / treeVotes.length));
       }
       return { values, probabilities };
@@ -176,11 +193,11 @@ function normalise(values: number[]): number[] {
 
 function argmax(values: readonly number[]): number {
   let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return best;
 }
 
 /** A prediction as the dataset writes it: the class label for classifiers, the value for regressors. */
 export function predictedLabel(file: ModelFile, value: number): Label {
-  return file.task === 'classification' ? file.classes![value]! : value;
+  return file.task === 'classification' ? file.classes![value] : value;
 }

@@ -20,7 +20,13 @@ export const registerStep = defineStep({
     const file = await readModel(model.artifact, ctx);
     const scores = Object.fromEntries(Object.entries(metrics).filter((entry): entry is [string, number] => entry[1] !== null));
     const registered = await ctx.models.register({
-      name, metrics: scores, params: file.params, dataset: dataset ?? file.trainedOn, artifact: model.artifact, algorithm: file.algorithm, task: file.task,
+      name,
+      metrics: scores,
+      params: file.params,
+      dataset: dataset ?? file.trainedOn,
+      artifact: model.artifact,
+      algorithm: file.algorithm,
+      task: file.task,
     });
     ctx.log('registered', { ...registered, algorithm: file.algorithm, ...scores });
     return registered;

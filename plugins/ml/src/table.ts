@@ -38,7 +38,10 @@ export function numericColumn(rows: readonly Row[], column: string, artifact: st
 function numberIn(row: Row, column: string, index: number, artifact: string): number {
   const value = row[column];
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new StepError(`${artifact} row ${index + 1}: feature \`${column}\` is ${JSON.stringify(value) ?? 'missing'}, not a number`, { retryable: false, code: 'invalid_dataset' });
+    throw new StepError(`${artifact} row ${index + 1}: feature \`${column}\` is ${JSON.stringify(value) ?? 'missing'}, not a number`, {
+      retryable: false,
+      code: 'invalid_dataset',
+    });
   }
   return value;
 }
@@ -47,7 +50,10 @@ export function labelColumn(rows: readonly Row[], label: string, artifact: strin
   return rows.map((row, index) => {
     const value = row[label];
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw new StepError(`${artifact} row ${index + 1}: label \`${label}\` is ${JSON.stringify(value) ?? 'missing'}, not a string, number or boolean`, { retryable: false, code: 'invalid_dataset' });
+      throw new StepError(
+        `${artifact} row ${index + 1}: label \`${label}\` is ${JSON.stringify(value) ?? 'missing'}, not a string, number or boolean`,
+        { retryable: false, code: 'invalid_dataset' },
+      );
     }
     return value;
   });

@@ -10,12 +10,16 @@ export const trainStep = defineStep({
   title: 'Train a model',
   description:
     'Fits `algorithm` (logistic_regression, random_forest_classifier, random_forest_regressor, linear_regression; mljs libraries) on the `features` columns ' +
-    '(numbers) of a dataset to predict `label`, with hyper-parameters from `params`. Saves the fitted model as a JSON artifact (the library\'s own model, ' +
-    'the features, the label classes, the algorithm and parameters, and the training data\'s digest) and outputs its reference.',
+    "(numbers) of a dataset to predict `label`, with hyper-parameters from `params`. Saves the fitted model as a JSON artifact (the library's own model, " +
+    "the features, the label classes, the algorithm and parameters, and the training data's digest) and outputs its reference.",
   input: z.strictObject({
     dataset: datasetInputSchema,
     algorithm: z.enum(ALGORITHMS),
-    features: z.array(z.string().min(1)).min(1).max(1000).refine((names) => new Set(names).size === names.length, 'features must not repeat a column'),
+    features: z
+      .array(z.string().min(1))
+      .min(1)
+      .max(1000)
+      .refine((names) => new Set(names).size === names.length, 'features must not repeat a column'),
     label: z.string().min(1),
     params: z.record(z.string(), z.json()).default({}),
   }),
@@ -30,10 +34,12 @@ export const trainStep = defineStep({
     trainingRows: z.number().int(),
   }),
   async run({ dataset, algorithm, features, label, params: given }, ctx) {
-    if (features.includes(label)) throw new StepError(`the label \`${label}\` cannot also be a feature`, { retryable: false, code: 'invalid_input' });
+    if (features.includes(label))
+      throw new StepError(`the label \`${label}\` cannot also be a feature`, { retryable: false, code: 'invalid_input' });
     const params = parseParams(algorithm, given);
     const rows = await readRows(dataset.artifact, ctx);
-    if (rows.length < 2) throw new StepError(`${dataset.artifact} has ${rows.length} row(s): too few to train on`, { retryable: false, code: 'too_few_rows' });
+    if (rows.length < 2)
+      throw new StepError(`${dataset.artifact} has ${rows.length} row(s): too few to train on`, { retryable: false, code: 'too_few_rows' });
     const x = featureMatrix(rows, features, dataset.artifact);
     const task = TASK[algorithm];
     let classes: ModelFile['classes'];
@@ -41,7 +47,11 @@ export const trainStep = defineStep({
     if (task === 'classification') {
       const labels = labelColumn(rows, label, dataset.artifact);
       classes = distinctLabels(labels);
-      if (classes.length < 2) throw new StepError(`${dataset.artifact} has one class of \`${label}\`: a classifier needs two or more`, { retryable: false, code: 'too_few_classes' });
+      if (classes.length < 2)
+        throw new StepError(`${dataset.artifact} has one class of \`${label}\`: a classifier needs two or more`, {
+          retryable: false,
+          code: 'too_few_classes',
+        });
       const index = new Map(classes.map((c, i) => [labelKey(c), i]));
       y = labels.map((l) => index.get(labelKey(l))!);
     } else {
@@ -50,8 +60,17 @@ export const trainStep = defineStep({
     const started = Date.now();
     const model = fit(algorithm, params, x, y);
     const file: ModelFile = {
-      kind: 'baton.ml/model', version: 1, algorithm, task, features, label, ...(classes && { classes }), params,
-      trainingRows: rows.length, trainedOn: { artifact: dataset.artifact, digest: rowsDigest(rows) }, model: model.toJSON(),
+      kind: 'baton.ml/model',
+      version: 1,
+      algorithm,
+      task,
+      features,
+      label,
+      ...(classes && { classes }),
+      params,
+      trainingRows: rows.length,
+      trainedOn: { artifact: dataset.artifact, digest: rowsDigest(rows) },
+      model: model.toJSON(),
     };
     const ref = await ctx.artifacts.put(ctx.artifacts.ownKey('model.json'), JSON.stringify(file), { contentType: 'application/json' });
     ctx.lineage.output(ref);

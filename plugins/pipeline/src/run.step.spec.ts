@@ -7,10 +7,16 @@ describe('pipeline/run', () => {
   it('describes the inputs the engine reads', () => {
     const [step] = describePlugin(pipeline).steps;
 
-    expect(step).toMatchObject({ id: 'run', inputSchema: { required: ['pipeline'], properties: { pipeline: { type: 'string' }, version: { type: 'integer' } } } });
+    expect(step).toMatchObject({
+      id: 'run',
+      inputSchema: { required: ['pipeline'], properties: { pipeline: { type: 'string' }, version: { type: 'integer' } } },
+    });
   });
 
   it('refuses to run in a sandbox: the engine runs it as a child run', async () => {
-    expect(await runStepForTest(runStep, { pipeline: 'nightly' })).toMatchObject({ ok: false, error: { retryable: false, stepCode: 'engine_step' } });
+    expect(await runStepForTest(runStep, { pipeline: 'nightly' })).toMatchObject({
+      ok: false,
+      error: { retryable: false, stepCode: 'engine_step' },
+    });
   });
 });

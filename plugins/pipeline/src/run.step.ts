@@ -10,9 +10,13 @@ import { defineStep, StepError } from '../../sdk/src/index.js';
 export const runStep = defineStep({
   id: 'run',
   title: 'Run another pipeline',
-  description: 'Starts a pipeline of the same tenant as a child run and waits for it; cancelling this run cancels the child. Outputs the child run id, status and outputs.',
+  description:
+    'Starts a pipeline of the same tenant as a child run and waits for it; cancelling this run cancels the child. Outputs the child run id, status and outputs.',
   input: z.strictObject({
-    pipeline: z.string().regex(/^[a-z0-9-]{1,63}$/).describe('Name of the pipeline to run.'),
+    pipeline: z
+      .string()
+      .regex(/^[a-z0-9-]{1,63}$/)
+      .describe('Name of the pipeline to run.'),
     version: z.number().int().min(1).optional().describe('A version of it; the latest when absent.'),
     inputs: z.record(z.string(), z.unknown()).default({}).describe("The child run's inputs."),
   }),
@@ -22,6 +26,9 @@ export const runStep = defineStep({
     outputs: z.record(z.string(), z.unknown()).nullable(),
   }),
   run() {
-    throw new StepError('pipeline/run is carried out by the Baton engine as a child run, not in a sandbox', { retryable: false, code: 'engine_step' });
+    throw new StepError('pipeline/run is carried out by the Baton engine as a child run, not in a sandbox', {
+      retryable: false,
+      code: 'engine_step',
+    });
   },
 });

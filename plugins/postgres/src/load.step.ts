@@ -6,12 +6,15 @@ import { COLUMN_PATTERN, columnsOf, insertStatement, MAX_PARAMETERS, TABLE_PATTE
 export const loadStep = defineStep({
   id: 'load',
   title: 'Load rows into a table',
-  description: 'Inserts rows (objects keyed by column) in batches, in one transaction: all rows or none. With mode upsert, rows whose `key` columns match an existing row update it.',
+  description:
+    'Inserts rows (objects keyed by column) in batches, in one transaction: all rows or none. With mode upsert, rows whose `key` columns match an existing row update it.',
   input: z
     .strictObject({
       connection: secret(z.string().regex(/^postgres(ql)?:\/\//, { error: 'Must be a postgres:// URL' })),
       table: z.string().regex(TABLE_PATTERN, { error: 'Must be table or schema.table (letters, digits, _)' }),
-      rows: z.array(z.record(z.string().regex(COLUMN_PATTERN, { error: 'Column names must be letters, digits and _' }), z.json())).max(100_000),
+      rows: z
+        .array(z.record(z.string().regex(COLUMN_PATTERN, { error: 'Column names must be letters, digits and _' }), z.json()))
+        .max(100_000),
       mode: z.enum(['insert', 'upsert']).default('insert'),
       key: z.array(z.string().regex(COLUMN_PATTERN)).min(1).optional(),
       batchSize: z.number().int().min(1).max(10_000).default(500),
@@ -23,7 +26,8 @@ export const loadStep = defineStep({
     if (!rows.length) return { rows: 0, batches: 0 };
     const columns = columnsOf(rows);
     const missingKey = (key ?? []).filter((column) => !columns.includes(column));
-    if (missingKey.length) throw new StepError(`The rows have no key column ${missingKey.join(', ')}`, { retryable: false, code: 'invalid_key' });
+    if (missingKey.length)
+      throw new StepError(`The rows have no key column ${missingKey.join(', ')}`, { retryable: false, code: 'invalid_key' });
     const perBatch = Math.max(1, Math.min(batchSize, Math.floor(MAX_PARAMETERS / columns.length)));
     return withConnection(connection, ctx, async (client) => {
       let batches = 0;
@@ -49,5 +53,8 @@ export const loadStep = defineStep({
 /** OpenLineage naming of a table: the server as namespace (never its credentials), `database.table` as name. */
 function tableDataset(connection: string, table: string): { namespace: string; name: string } {
   const url = new URL(connection);
-  return { namespace: `postgres://${url.hostname}:${url.port || 5432}`, name: `${decodeURIComponent(url.pathname.slice(1)) || 'postgres'}.${table}` };
+  return {
+    namespace: `postgres://${url.hostname}:${url.port || 5432}`,
+    name: `${decodeURIComponent(url.pathname.slice(1)) || 'postgres'}.${table}`,
+  };
 }

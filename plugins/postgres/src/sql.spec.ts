@@ -3,7 +3,10 @@ import { columnsOf, insertStatement, isTransient, quoteTable } from './sql.js';
 
 describe('postgres SQL building', () => {
   it('quotes every identifier and binds every value', () => {
-    const rows = [{ id: 1, region: 'eu', tags: ['a'] }, { id: 2, note: "it's" }];
+    const rows = [
+      { id: 1, region: 'eu', tags: ['a'] },
+      { id: 2, note: "it's" },
+    ];
     expect(insertStatement('sales.daily', columnsOf(rows), rows)).toEqual({
       text: 'INSERT INTO "sales"."daily" ("id", "region", "tags", "note") VALUES ($1, $2, $3, $4), ($5, $6, $7, $8)',
       values: [1, 'eu', '["a"]', null, 2, null, null, "it's"],

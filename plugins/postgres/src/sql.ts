@@ -20,14 +20,21 @@ export interface LoadStatement {
  */
 export function insertStatement(table: string, columns: string[], rows: Array<Record<string, unknown>>, key?: string[]): LoadStatement {
   const values: unknown[] = [];
-  const tuples = rows.map((row) => `(${columns.map((column) => {
-    values.push(encode(row[column]));
-    return `$${values.length}`;
-  }).join(', ')})`);
+  const tuples = rows.map(
+    (row) =>
+      `(${columns
+        .map((column) => {
+          values.push(encode(row[column]));
+          return `$${values.length}`;
+        })
+        .join(', ')})`,
+  );
   let text = `INSERT INTO ${quoteTable(table)} (${columns.map(escapeIdentifier).join(', ')}) VALUES ${tuples.join(', ')}`;
   if (key) {
     const updated = columns.filter((column) => !key.includes(column));
-    const action = updated.length ? `DO UPDATE SET ${updated.map((c) => `${escapeIdentifier(c)} = EXCLUDED.${escapeIdentifier(c)}`).join(', ')}` : 'DO NOTHING';
+    const action = updated.length
+      ? `DO UPDATE SET ${updated.map((c) => `${escapeIdentifier(c)} = EXCLUDED.${escapeIdentifier(c)}`).join(', ')}`
+      : 'DO NOTHING';
     text += ` ON CONFLICT (${key.map(escapeIdentifier).join(', ')}) ${action}`;
   }
   return { text, values };

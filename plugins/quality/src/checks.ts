@@ -13,9 +13,16 @@ export const CheckSchema = z.union([
   z.strictObject({ unique: z.union([column, z.array(column).min(1)]), ...severity }),
   z.strictObject({ range: column, min: z.number().optional(), max: z.number().optional(), ...severity }),
   z.strictObject({ matches: column, pattern: z.string().min(1).max(1_000), ...severity }),
-  z.strictObject({ rowCount: z.strictObject({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }), ...severity }),
+  z.strictObject({
+    rowCount: z.strictObject({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }),
+    ...severity,
+  }),
   z.strictObject({ schema: z.record(column, z.enum(JSON_TYPES)), ...severity }),
-  z.strictObject({ freshness: column, maxAge: z.string().regex(DURATION, { error: 'Must be a duration such as 30m, 24h or 7d' }), ...severity }),
+  z.strictObject({
+    freshness: column,
+    maxAge: z.string().regex(DURATION, { error: 'Must be a duration such as 30m, 24h or 7d' }),
+    ...severity,
+  }),
 ]);
 export type Check = z.output<typeof CheckSchema>;
 
@@ -72,20 +79,37 @@ export function runCheck(check: Check, rows: Row[], now: number): CheckResult {
   }
   if ('matches' in check) {
     const pattern = new RegExp(check.pattern, 'u');
-    return perRow(check.name ?? `matches(${check.matches})`, check, rows, (row) => !isNull(row[check.matches]) && !pattern.test(String(row[check.matches])));
+    return perRow(
+      check.name ?? `matches(${check.matches})`,
+      check,
+      rows,
+      (row) => !isNull(row[check.matches]) && !pattern.test(String(row[check.matches])),
+    );
   }
   if ('rowCount' in check) {
     const { min, max } = check.rowCount;
-    return whole(check.name ?? 'rowCount', check, (min === undefined || rows.length >= min) && (max === undefined || rows.length <= max), `${rows.length} rows`);
+    return whole(
+      check.name ?? 'rowCount',
+      check,
+      (min === undefined || rows.length >= min) && (max === undefined || rows.length <= max),
+      `${rows.length} rows`,
+    );
   }
   if ('schema' in check) {
-    return perRow(check.name ?? 'schema', check, rows, (row) => Object.entries(check.schema).some(([c, type]) => {
-      const actual = typeOf(row[c]);
-      return actual !== type && !(type === 'number' && actual === 'integer');
-    }));
+    return perRow(check.name ?? 'schema', check, rows, (row) =>
+      Object.entries(check.schema).some(([c, type]) => {
+        const actual = typeOf(row[c]);
+        return actual !== type && !(type === 'number' && actual === 'integer');
+      }),
+    );
   }
   const [, amount, unit] = DURATION.exec(check.maxAge)!;
   const newest = Math.max(...rows.map((row) => Date.parse(String(row[check.freshness]))).filter((t) => !Number.isNaN(t)));
   const fresh = Number.isFinite(newest) && now - newest <= Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
-  return whole(check.name ?? `freshness(${check.freshness})`, check, fresh, Number.isFinite(newest) ? `newest ${new Date(newest).toISOString()}` : 'no timestamps');
+  return whole(
+    check.name ?? `freshness(${check.freshness})`,
+    check,
+    fresh,
+    Number.isFinite(newest) ? `newest ${new Date(newest).toISOString()}` : 'no timestamps',
+  );
 }

@@ -70,7 +70,11 @@ export function definePlugin(spec: PluginSpec): PluginDefinition {
 export function validatePlugin(candidate: unknown): PluginDefinition {
   if (!isRecord(candidate)) throw new PluginDefinitionError(['the default export is not a plugin object']);
   throwIfProblems(pluginProblems(candidate));
-  const steps = (candidate.steps as Record<string, unknown>[]).map((step) => ({ ...step, secrets: step.secrets ?? [], egress: step.egress ?? [] }));
+  const steps = (candidate.steps as Record<string, unknown>[]).map((step) => ({
+    ...step,
+    secrets: step.secrets ?? [],
+    egress: step.egress ?? [],
+  }));
   return { ...candidate, steps } as unknown as PluginDefinition;
 }
 
@@ -82,7 +86,10 @@ function pluginProblems(plugin: Record<string, unknown>): string[] {
   if (plugin.rawNetwork !== undefined && typeof plugin.rawNetwork !== 'boolean') problems.push('rawNetwork must be a boolean');
   if (plugin.network !== undefined) {
     if (!isUniqueStringList(plugin.network)) problems.push('network must be a list of distinct host:port patterns');
-    else problems.push(...(plugin.network as string[]).flatMap((pattern) => patternProblem(pattern) ?? []).map((problem) => `network: ${problem}`));
+    else
+      problems.push(
+        ...(plugin.network as string[]).flatMap((pattern) => patternProblem(pattern) ?? []).map((problem) => `network: ${problem}`),
+      );
   }
   if (!Array.isArray(plugin.steps)) return [...problems, 'steps must be an array'];
   const seen = new Set<unknown>();
@@ -107,7 +114,8 @@ function stepProblems(step: Record<string, unknown>, label: string): string[] {
   if (!isSchema(step.output)) problems.push(`${label}: output must be a zod schema`);
   if (typeof step.run !== 'function') problems.push(`${label}: run must be a function`);
   for (const list of ['secrets', 'egress'] as const) {
-    if (step[list] !== undefined && !isUniqueStringList(step[list])) problems.push(`${label}: ${list} must be a list of distinct non-empty strings`);
+    if (step[list] !== undefined && !isUniqueStringList(step[list]))
+      problems.push(`${label}: ${list} must be a list of distinct non-empty strings`);
   }
   return problems;
 }

@@ -18,13 +18,23 @@ describe(describePlugin.name, () => {
 
   it('describes the plugin and each step', () => {
     expect(manifest).toMatchObject({ name: 'greeter', version: '2.0.0', apiVersion: 1 });
-    expect(manifest.steps[0]).toMatchObject({ id: 'greet', title: 'Greet', description: '', secrets: ['GREETER_TOKEN'], egress: ['api.example.com'] });
+    expect(manifest.steps[0]).toMatchObject({
+      id: 'greet',
+      title: 'Greet',
+      description: '',
+      secrets: ['GREETER_TOKEN'],
+      egress: ['api.example.com'],
+    });
   });
 
   it('emits draft 2020-12 JSON Schema where inputs with defaults are optional', () => {
-    const { inputSchema, outputSchema } = manifest.steps[0]!;
+    const { inputSchema, outputSchema } = manifest.steps[0];
 
-    expect(inputSchema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', required: ['name'], additionalProperties: false });
+    expect(inputSchema).toMatchObject({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      required: ['name'],
+      additionalProperties: false,
+    });
     expect(inputSchema.properties).toMatchObject({ punctuation: { type: 'string', default: '!' } });
     expect(outputSchema).toMatchObject({ type: 'object', required: ['greeting'] });
   });

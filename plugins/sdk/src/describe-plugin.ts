@@ -25,7 +25,13 @@ export interface PluginManifest {
 /** The self-description the host catalogues: names, versions and JSON Schema (draft 2020-12) per step. */
 export function describePlugin(plugin: PluginDefinition): PluginManifest {
   const { name, version, steps, network, rawNetwork = false } = validatePlugin(plugin);
-  return { name, version, apiVersion: PLUGIN_API_VERSION, network: [...(network ?? (rawNetwork ? ['*:*'] : []))], steps: steps.map(describeStep) };
+  return {
+    name,
+    version,
+    apiVersion: PLUGIN_API_VERSION,
+    network: [...(network ?? (rawNetwork ? ['*:*'] : []))],
+    steps: steps.map(describeStep),
+  };
 }
 
 function describeStep(step: StepDefinition): StepManifest {
@@ -43,7 +49,7 @@ function describeStep(step: StepDefinition): StepManifest {
 
 function toJsonSchema(step: StepDefinition, io: 'input' | 'output'): JsonSchema {
   try {
-    return z.toJSONSchema(step[io], { io, target: 'draft-2020-12' }) as JsonSchema;
+    return z.toJSONSchema(step[io], { io, target: 'draft-2020-12' });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new PluginDefinitionError([`step "${step.id}": ${io} schema has no JSON Schema form (${reason})`]);

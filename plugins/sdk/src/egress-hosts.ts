@@ -4,7 +4,10 @@
  * still apply). The worker's broker and the test harness decide with this same function.
  */
 export function hostAllowed(hostname: string, egress: readonly string[]): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   return egress.some((pattern) => {
     const p = pattern.toLowerCase();
     if (p === '*') return true;

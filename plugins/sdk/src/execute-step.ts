@@ -69,7 +69,10 @@ function toJsonOutputs(value: unknown): StepOutcome {
   try {
     json = JSON.stringify(value);
   } catch (error) {
-    return { ok: false, error: { code: 'invalid_output', retryable: false, message: `invalid output: not JSON-serialisable (${describeThrown(error)})` } };
+    return {
+      ok: false,
+      error: { code: 'invalid_output', retryable: false, message: `invalid output: not JSON-serialisable (${describeThrown(error)})` },
+    };
   }
   const bytes = Buffer.byteLength(json);
   if (bytes > STEP_OUTPUT_MAX_BYTES) {

@@ -8,7 +8,20 @@ export type { StepFailure, StepFailureCode, StepOutcome } from './execute-step.j
 export { runStepForTest } from './run-step-for-test.js';
 export type { StepTestOptions, StepTestResult } from './run-step-for-test.js';
 export { ARTIFACTS_NAMESPACE, LOG_LEVELS, STEP_EVENT_MAX_BYTES, STEP_EVENT_TYPES } from './step-context.js';
-export type { LineageDataset, LineageEntry, LogEntry, LogFields, LogLevel, MetricEntry, MetricTags, StepContext, StepEventEntry, StepEventType, StepLineage, StepLogger } from './step-context.js';
+export type {
+  LineageDataset,
+  LineageEntry,
+  LogEntry,
+  LogFields,
+  LogLevel,
+  MetricEntry,
+  MetricTags,
+  StepContext,
+  StepEventEntry,
+  StepEventType,
+  StepLineage,
+  StepLogger,
+} from './step-context.js';
 export { StepError, isStepError } from './step-error.js';
 export { datasetInputSchema, datasetRefSchema } from './dataset-schemas.js';
 export type { ArtifactRef, DatasetRef, StepArtifacts } from './step-artifacts.js';

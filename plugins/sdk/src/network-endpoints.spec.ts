@@ -15,7 +15,9 @@ describe('network endpoints', () => {
   });
 
   it('checks patterns and matches endpoints against them', () => {
-    expect(['*:*', '*:5432', '*.example.com:5432-5439', 'db.internal:6432', '10.0.0.5:5432', '[fd00::1]:*'].map(patternProblem)).toEqual(Array(6).fill(undefined));
+    expect(['*:*', '*:5432', '*.example.com:5432-5439', 'db.internal:6432', '10.0.0.5:5432', '[fd00::1]:*'].map(patternProblem)).toEqual(
+      Array(6).fill(undefined),
+    );
     expect(patternProblem('*:5432-5000')).toMatch(/range of ports/);
     expect(patternProblem('db:')).toMatch(/not host:port/);
     expect(patternProblem('**:1')).toMatch(/not \*, \*\.domain/);

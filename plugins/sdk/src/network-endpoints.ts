@@ -16,7 +16,11 @@ const HOST_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0
 
 /** Lower case, without the brackets of an IPv6 literal or a final dot. */
 export function normalizeHost(host: string): string {
-  return host.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  return host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
 }
 
 /** `host:port`, the host bracketed when it is an IPv6 address. */
@@ -41,7 +45,8 @@ export function patternProblem(pattern: string): string | undefined {
   if (typeof split === 'string') return split;
   const host = normalizeHost(split.host);
   const bare = host.startsWith('*.') ? host.slice(2) : host;
-  if (host !== '*' && !isIP(bare) && !HOST_NAME.test(bare)) return `${JSON.stringify(split.host)} is not *, *.domain, a host name or an IP address`;
+  if (host !== '*' && !isIP(bare) && !HOST_NAME.test(bare))
+    return `${JSON.stringify(split.host)} is not *, *.domain, a host name or an IP address`;
   if (!portRange(split.port)) return `${JSON.stringify(split.port)} is not *, a port or a range of ports (n-m)`;
   return undefined;
 }
@@ -52,7 +57,12 @@ export function endpointAllowed(endpoint: Endpoint, patterns: readonly string[])
     const split = splitHostPort(pattern);
     if (typeof split === 'string') return false;
     const range = portRange(split.port);
-    return range !== undefined && endpoint.port >= range[0] && endpoint.port <= range[1] && hostAllowed(endpoint.host, [normalizeHost(split.host)]);
+    return (
+      range !== undefined &&
+      endpoint.port >= range[0] &&
+      endpoint.port <= range[1] &&
+      hostAllowed(endpoint.host, [normalizeHost(split.host)])
+    );
   });
 }
 

@@ -5,9 +5,10 @@ import { STEP_OUTPUT_MAX_BYTES } from './execute-step.js';
 import { runStepForTest } from './run-step-for-test.js';
 import { ARTIFACT_MAX_BYTES } from './step-artifacts.js';
 import { StepError } from './step-error.js';
+import type { ModelVersionInfo } from './step-models.js';
 
 const stepThatRuns = (run: () => unknown, output: z.ZodType = z.looseObject({})) =>
-  defineStep({ id: 'subject', title: 'Subject', input: z.looseObject({}), output, run: run as never });
+  defineStep({ id: 'subject', title: 'Subject', input: z.looseObject({}), output, run: run });
 
 describe(runStepForTest.name, () => {
   it('passes parsed input (defaults applied) and returns parsed outputs', async () => {
@@ -19,29 +20,57 @@ describe(runStepForTest.name, () => {
       run: ({ a, b }) => ({ sum: a + b, ignored: true }),
     });
 
-    expect(await runStepForTest(step, { a: 2 })).toEqual({ ok: true, outputs: { sum: 3 }, logs: [], metrics: [], lineage: [], events: [], artifacts: {}, models: [] });
+    expect(await runStepForTest(step, { a: 2 })).toEqual({
+      ok: true,
+      outputs: { sum: 3 },
+      logs: [],
+      metrics: [],
+      lineage: [],
+      events: [],
+      artifacts: {},
+      models: [],
+    });
   });
 
   it('collects the domain events a step emits, and refuses any type the contracts do not list', async () => {
     const emitting = defineStep({
-      id: 'drift', title: 'Drift', input: z.looseObject({}), output: z.looseObject({}),
+      id: 'drift',
+      title: 'Drift',
+      input: z.looseObject({}),
+      output: z.looseObject({}),
       run: (_input, ctx) => {
         ctx.emit('model.drift_detected', { feature: 'age', psi: 0.31, at: undefined });
         return {};
       },
     });
-    expect(await runStepForTest(emitting, {})).toMatchObject({ ok: true, events: [{ type: 'model.drift_detected', data: { feature: 'age', psi: 0.31 } }] });
-
-    const rogue = (type: string, data?: unknown) => defineStep({
-      id: 'rogue', title: 'Rogue', input: z.looseObject({}), output: z.looseObject({}),
-      run: (_input, ctx) => {
-        (ctx.emit as (type: string, data?: unknown) => void)(type, data);
-        return {};
-      },
+    expect(await runStepForTest(emitting, {})).toMatchObject({
+      ok: true,
+      events: [{ type: 'model.drift_detected', data: { feature: 'age', psi: 0.31 } }],
     });
-    expect(await runStepForTest(rogue('run.completed', {}), {})).toMatchObject({ ok: false, error: { message: expect.stringContaining('not an event a step may emit') } });
-    expect(await runStepForTest(rogue('model.drift_detected', [1]), {})).toMatchObject({ ok: false, error: { message: expect.stringContaining('must be a JSON object') } });
-    expect(await runStepForTest(rogue('model.drift_detected', { blob: 'x'.repeat(9000) }), {})).toMatchObject({ ok: false, error: { message: expect.stringContaining('over 8192 bytes') } });
+
+    const rogue = (type: string, data?: unknown) =>
+      defineStep({
+        id: 'rogue',
+        title: 'Rogue',
+        input: z.looseObject({}),
+        output: z.looseObject({}),
+        run: (_input, ctx) => {
+          (ctx.emit as (type: string, data?: unknown) => void)(type, data);
+          return {};
+        },
+      });
+    expect(await runStepForTest(rogue('run.completed', {}), {})).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('not an event a step may emit') },
+    });
+    expect(await runStepForTest(rogue('model.drift_detected', [1]), {})).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('must be a JSON object') },
+    });
+    expect(await runStepForTest(rogue('model.drift_detected', { blob: 'x'.repeat(9000) }), {})).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('over 8192 bytes') },
+    });
   });
 
   it('rejects invalid input without running the step, naming each path', async () => {
@@ -80,7 +109,10 @@ describe(runStepForTest.name, () => {
       throw new TypeError('x is not a function');
     });
 
-    expect(await runStepForTest(step, {})).toMatchObject({ ok: false, error: { code: 'step_error', message: 'TypeError: x is not a function', retryable: true } });
+    expect(await runStepForTest(step, {})).toMatchObject({
+      ok: false,
+      error: { code: 'step_error', message: 'TypeError: x is not a function', retryable: true },
+    });
   });
 
   it('rejects outputs that break the output schema, are not objects or are too large', async () => {
@@ -138,15 +170,29 @@ describe(runStepForTest.name, () => {
   });
 
   it('refuses secrets the step does not declare, as the sandbox would never pass them', async () => {
-    await expect(runStepForTest(stepThatRuns(() => ({})), {}, { secrets: { TOKEN: 'x' } })).rejects.toThrow(/does not declare secrets TOKEN/);
+    await expect(
+      runStepForTest(
+        stepThatRuns(() => ({})),
+        {},
+        { secrets: { TOKEN: 'x' } },
+      ),
+    ).rejects.toThrow(/does not declare secrets TOKEN/);
   });
 });
 
 describe('runStepForTest models', () => {
   const registering = defineStep({
-    id: 'register', title: 'Register', input: z.looseObject({}), output: z.looseObject({}),
+    id: 'register',
+    title: 'Register',
+    input: z.looseObject({}),
+    output: z.looseObject({}),
     run: async (_input, ctx) => {
-      const first = await ctx.models.register({ name: 'iris', metrics: { accuracy: 0.9 }, params: { trees: 10 }, artifact: 'models/iris.json' });
+      const first = await ctx.models.register({
+        name: 'iris',
+        metrics: { accuracy: 0.9 },
+        params: { trees: 10 },
+        artifact: 'models/iris.json',
+      });
       const again = await ctx.models.register({ name: 'iris', metrics: { accuracy: 0.9 }, artifact: 'models/iris.json' });
       await ctx.models.promote('iris', first.version, 'production');
       const production = await ctx.models.get('iris');
@@ -155,22 +201,67 @@ describe('runStepForTest models', () => {
   });
 
   it('serves ctx.models from memory: numbered versions, a repeat of the same step replayed, one production version', async () => {
-    const existing = { name: 'iris', version: 1, stage: 'production' as const, metrics: { accuracy: 0.8 }, params: {}, dataset: null, artifact: 'old', algorithm: null, task: null, runId: null, stepId: null, createdAt: '2026-01-01T00:00:00.000Z' };
+    const existing = {
+      name: 'iris',
+      version: 1,
+      stage: 'production' as const,
+      metrics: { accuracy: 0.8 },
+      params: {},
+      dataset: null,
+      artifact: 'old',
+      algorithm: null,
+      task: null,
+      runId: null,
+      stepId: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    };
     const result = await runStepForTest(registering, {}, { models: [existing] });
-    expect(result.ok && result.outputs).toEqual({ first: { name: 'iris', version: 2 }, again: { name: 'iris', version: 2 }, production: 2, none: null });
-    expect(result.models.map((v) => [v.version, v.stage])).toEqual([[1, 'archived'], [2, 'production']]);
+    expect(result.ok && result.outputs).toEqual({
+      first: { name: 'iris', version: 2 },
+      again: { name: 'iris', version: 2 },
+      production: 2,
+      none: null,
+    });
+    expect(result.models.map((v) => [v.version, v.stage])).toEqual([
+      [1, 'archived'],
+      [2, 'production'],
+    ]);
     expect(existing.stage).toBe('production');
   });
 
   it('a conditional promote moves nothing when production is not the version expected, and fails retryable with production_changed', async () => {
     const guarded = defineStep({
-      id: 'guarded', title: 'Guarded', input: z.object({ expect: z.number().nullable() }), output: z.looseObject({}),
+      id: 'guarded',
+      title: 'Guarded',
+      input: z.object({ expect: z.number().nullable() }),
+      output: z.looseObject({}),
       run: async ({ expect: ifProduction }, ctx) => ctx.models.promote('iris', 2, 'production', { ifProduction }),
     });
-    const versions = () => [1, 2].map((version) => ({ name: 'iris', version, stage: (version === 1 ? 'production' : 'none') as 'production' | 'none', metrics: {}, params: {}, dataset: null, artifact: `m${version}`, algorithm: null, task: null, runId: null, stepId: null, createdAt: '2026-01-01T00:00:00.000Z' }));
+    const versions = () =>
+      [1, 2].map<ModelVersionInfo>((version) => ({
+        name: 'iris',
+        version,
+        stage: version === 1 ? 'production' : 'none',
+        metrics: {},
+        params: {},
+        dataset: null,
+        artifact: `m${version}`,
+        algorithm: null,
+        task: null,
+        runId: null,
+        stepId: null,
+        createdAt: '2026-01-01T00:00:00.000Z',
+      }));
     for (const expected of [null, 2]) {
       const stale = await runStepForTest(guarded, { expect: expected }, { models: versions() });
-      expect(stale).toMatchObject({ ok: false, error: { stepCode: 'production_changed', retryable: true, message: expect.stringMatching(/^version 1 of iris is in production now/) } });
+      expect(stale).toMatchObject({
+        ok: false,
+        error: {
+          stepCode: 'production_changed',
+          retryable: true,
+          message: expect.stringMatching(/^version 1 of iris is in production now/),
+        },
+      });
       expect(stale.models.map((v) => v.stage)).toEqual(['production', 'none']);
     }
     const current = await runStepForTest(guarded, { expect: 1 }, { models: versions() });
@@ -180,8 +271,12 @@ describe('runStepForTest models', () => {
 
   it('refuses a model name the registry would not accept, without calling it', async () => {
     const bad = stepThatRuns(async () => undefined);
-    const step = { ...bad, run: async (_i: unknown, ctx: Parameters<typeof registering.run>[1]) => ctx.models.register({ name: 'no spaces', metrics: {}, artifact: 'x' }) };
-    const result = await runStepForTest(step as never, {});
+    const step = {
+      ...bad,
+      run: async (_i: unknown, ctx: Parameters<typeof registering.run>[1]) =>
+        ctx.models.register({ name: 'no spaces', metrics: {}, artifact: 'x' }),
+    };
+    const result = await runStepForTest(step, {});
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error.message).toMatch(/model name/);
   });
@@ -189,12 +284,19 @@ describe('runStepForTest models', () => {
 
 describe('runStepForTest artifacts', () => {
   it('refuses an artifact over the size limit at once, with a non-retryable artifact_too_large, and stores nothing', async () => {
-    const writing = (bytes: number) => defineStep({
-      id: 'write', title: 'Write', input: z.looseObject({}), output: z.looseObject({}),
-      run: async (_input, ctx) => ({ ...(await ctx.artifacts.put('out.bin', new Uint8Array(bytes))) }),
-    });
+    const writing = (bytes: number) =>
+      defineStep({
+        id: 'write',
+        title: 'Write',
+        input: z.looseObject({}),
+        output: z.looseObject({}),
+        run: async (_input, ctx) => ({ ...(await ctx.artifacts.put('out.bin', new Uint8Array(bytes))) }),
+      });
     const over = await runStepForTest(writing(ARTIFACT_MAX_BYTES + 1), {});
-    expect(over).toMatchObject({ ok: false, error: { retryable: false, stepCode: 'artifact_too_large', message: expect.stringMatching(/out\.bin would be 33554433 bytes/) } });
+    expect(over).toMatchObject({
+      ok: false,
+      error: { retryable: false, stepCode: 'artifact_too_large', message: expect.stringMatching(/out\.bin would be 33554433 bytes/) },
+    });
     expect(over.artifacts).toEqual({});
     const atLimit = await runStepForTest(writing(ARTIFACT_MAX_BYTES), {});
     expect(atLimit.ok).toBe(true);

@@ -40,7 +40,14 @@ export interface StepTestOptions {
 }
 
 /** `artifacts`: the store after the step, by key, what it put included; `events`: what it emitted with `ctx.emit`. */
-export type StepTestResult = StepOutcome & { logs: LogEntry[]; metrics: MetricEntry[]; lineage: LineageEntry[]; events: StepEventEntry[]; artifacts: Record<string, Buffer>; models: ModelVersionInfo[] };
+export type StepTestResult = StepOutcome & {
+  logs: LogEntry[];
+  metrics: MetricEntry[];
+  lineage: LineageEntry[];
+  events: StepEventEntry[];
+  artifacts: Record<string, Buffer>;
+  models: ModelVersionInfo[];
+};
 
 /**
  * Runs a step in-process with the sandbox's validation rules and collects what it reports.
@@ -66,7 +73,12 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
     },
     signal: options.signal ?? new AbortController().signal,
     secrets: options.secrets ?? {},
-    sink: { log: (entry) => logs.push(entry), metric: (entry) => metrics.push(entry), lineage: (entry) => lineage.push(entry), event: (entry) => events.push(entry) },
+    sink: {
+      log: (entry) => logs.push(entry),
+      metric: (entry) => metrics.push(entry),
+      lineage: (entry) => lineage.push(entry),
+      event: (entry) => events.push(entry),
+    },
     http: options.http ?? directFetch(step.egress),
     artifacts: memoryArtifacts(store),
     models: memoryModels(registry, { runId, stepId: step.id, idempotencyKey: `${runId}:${step.id}` }, options.beforeModelCall),
@@ -93,7 +105,11 @@ function memoryArtifacts(store: Map<string, Buffer>): ArtifactTransport {
  * The harness's model registry: a list of versions, with the worker's rules (versions numbered per
  * model, one production version, a repeated registration of the same step and model replayed).
  */
-function memoryModels(registry: ModelVersionInfo[], caller: { runId: string; stepId: string; idempotencyKey: string }, before?: StepTestOptions['beforeModelCall']): ModelTransport {
+function memoryModels(
+  registry: ModelVersionInfo[],
+  caller: { runId: string; stepId: string; idempotencyKey: string },
+  before?: StepTestOptions['beforeModelCall'],
+): ModelTransport {
   const replays = new Map<string, number>();
   return async (call) => {
     before?.(call, registry);
@@ -108,8 +124,18 @@ function memoryModels(registry: ModelVersionInfo[], caller: { runId: string; ste
       if (replayed !== undefined) return { ok: true, registered: { name: r.name, version: replayed } };
       const version = Math.max(0, ...registry.filter((v) => v.name === r.name).map((v) => v.version)) + 1;
       registry.push({
-        name: r.name, version, stage: 'none', metrics: r.metrics, params: r.params ?? {}, dataset: r.dataset ?? null, artifact: r.artifact,
-        algorithm: r.algorithm ?? null, task: r.task ?? null, runId: caller.runId, stepId: caller.stepId, createdAt: new Date().toISOString(),
+        name: r.name,
+        version,
+        stage: 'none',
+        metrics: r.metrics,
+        params: r.params ?? {},
+        dataset: r.dataset ?? null,
+        artifact: r.artifact,
+        algorithm: r.algorithm ?? null,
+        task: r.task ?? null,
+        runId: caller.runId,
+        stepId: caller.stepId,
+        createdAt: new Date().toISOString(),
       });
       replays.set(key, version);
       return { ok: true, registered: { name: r.name, version } };
@@ -118,7 +144,8 @@ function memoryModels(registry: ModelVersionInfo[], caller: { runId: string; ste
     if (!target) return { ok: false, message: `model ${call.name} has no version ${call.version}` };
     const production = registry.find((v) => v.name === call.name && v.stage === 'production')?.version ?? null;
     if (call.ifProduction !== undefined && call.ifProduction !== production) return { ok: true, stale: { production } };
-    if (call.stage === 'production') for (const v of registry) if (v.name === call.name && v.stage === 'production' && v !== target) v.stage = 'archived';
+    if (call.stage === 'production')
+      for (const v of registry) if (v.name === call.name && v.stage === 'production' && v !== target) v.stage = 'archived';
     target.stage = call.stage;
     return { ok: true, promoted: { name: call.name, version: call.version, stage: call.stage } };
   };
@@ -128,14 +155,27 @@ function memoryModels(registry: ModelVersionInfo[], caller: { runId: string; ste
 function directFetch(egress: readonly string[]): HttpTransport {
   return async (request, signal): Promise<HttpResult> => {
     const host = new URL(request.url).hostname;
-    if (!hostAllowed(host, egress)) return { ok: false, code: 'egress_denied', message: `${host} is not in this step's egress list (${egress.join(', ') || 'empty'})` };
+    if (!hostAllowed(host, egress))
+      return { ok: false, code: 'egress_denied', message: `${host} is not in this step's egress list (${egress.join(', ') || 'empty'})` };
     try {
       const response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal });
-      return { ok: true, url: response.url, status: response.status, statusText: response.statusText, headers: [...response.headers], body: new Uint8Array(await response.arrayBuffer()) };
+      return {
+        ok: true,
+        url: response.url,
+        status: response.status,
+        statusText: response.statusText,
+        headers: [...response.headers],
+        body: new Uint8Array(await response.arrayBuffer()),
+      };
     } catch (error) {
       if (signal.aborted) throw error;
       const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
-      return { ok: false, code: 'request_failed', message: `${request.method} ${request.url}: ${cause?.message ?? (error as Error).message}`, errno: cause?.code };
+      return {
+        ok: false,
+        code: 'request_failed',
+        message: `${request.method} ${request.url}: ${cause?.message ?? (error as Error).message}`,
+        errno: cause?.code,
+      };
     }
   };
 }
@@ -147,17 +187,24 @@ function directNet(endpoints: readonly string[]): StepNet {
     const connect = raw.connect.bind(raw) as (options: { port: number; host: string }, listener?: () => void) => Socket;
     return Object.assign(raw, {
       connect(portOrOptions: number | { port: number; host?: string }, hostOrListener?: string | (() => void), listener?: () => void) {
-        const options = typeof portOrOptions === 'number' ? { port: portOrOptions, host: typeof hostOrListener === 'string' ? hostOrListener : 'localhost' } : { port: portOrOptions.port, host: portOrOptions.host ?? 'localhost' };
+        const options =
+          typeof portOrOptions === 'number'
+            ? { port: portOrOptions, host: typeof hostOrListener === 'string' ? hostOrListener : 'localhost' }
+            : { port: portOrOptions.port, host: portOrOptions.host ?? 'localhost' };
         const onConnect = typeof hostOrListener === 'function' ? hostOrListener : listener;
         const endpoint = parseEndpoint(`${options.host}:${options.port}`);
         if (typeof endpoint === 'string' || !endpoints.includes(formatEndpoint(endpoint))) {
           const named = typeof endpoint === 'string' ? `${options.host}:${options.port}` : formatEndpoint(endpoint);
-          process.nextTick(() => raw.destroy(Object.assign(new Error(`${named} is not in networkEndpoints (${endpoints.join(', ') || 'none'})`), { code: 'EACCES' })));
+          process.nextTick(() =>
+            raw.destroy(
+              Object.assign(new Error(`${named} is not in networkEndpoints (${endpoints.join(', ') || 'none'})`), { code: 'EACCES' }),
+            ),
+          );
           return raw;
         }
         return connect(options, onConnect);
       },
-    }) as unknown as StepSocket;
+    });
   };
   return { socket, connect: ({ host, port }, listener) => socket().connect({ host, port }, listener) };
 }

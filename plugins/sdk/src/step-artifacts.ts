@@ -18,9 +18,7 @@ export interface DatasetRef extends ArtifactRef {
 /** The largest artifact one `put` or `get` carries; the worker refuses anything bigger. */
 export const ARTIFACT_MAX_BYTES = 32 * 1024 * 1024;
 
-export type ArtifactCall =
-  | { op: 'put'; key: string; body: Uint8Array; contentType: string }
-  | { op: 'get'; key: string };
+export type ArtifactCall = { op: 'put'; key: string; body: Uint8Array; contentType: string } | { op: 'get'; key: string };
 
 export type ArtifactResult = { ok: true; ref?: ArtifactRef; body?: Uint8Array } | { ok: false; message: string };
 
@@ -54,7 +52,10 @@ export function createStepArtifacts(transport: ArtifactTransport, identity: { ru
       const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
       // Refused here, at once: the worker drops an oversized request, and the step would wait out its timeout.
       if (bytes.length > ARTIFACT_MAX_BYTES) {
-        throw new StepError(`${key} would be ${bytes.length} bytes, over the ${ARTIFACT_MAX_BYTES}-byte limit of one artifact: write it in parts`, { retryable: false, code: 'artifact_too_large' });
+        throw new StepError(
+          `${key} would be ${bytes.length} bytes, over the ${ARTIFACT_MAX_BYTES}-byte limit of one artifact: write it in parts`,
+          { retryable: false, code: 'artifact_too_large' },
+        );
       }
       const contentType = options.contentType ?? (typeof data === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream');
       return (await call({ op: 'put', key, body: bytes, contentType })).ref!;
@@ -73,13 +74,19 @@ export function createStepArtifacts(transport: ArtifactTransport, identity: { ru
     },
     async readDataset(ref) {
       const text = (await artifacts.get(ref)).toString('utf8');
-      return text.split('\n').filter((line) => line.trim() !== '').map((line, index) => {
-        try {
-          return JSON.parse(line) as unknown;
-        } catch {
-          throw new StepError(`${keyOf(ref)} line ${index + 1} is not JSON: is it an NDJSON dataset?`, { retryable: false, code: 'invalid_dataset' });
-        }
-      });
+      return text
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line, index) => {
+          try {
+            return JSON.parse(line) as unknown;
+          } catch {
+            throw new StepError(`${keyOf(ref)} line ${index + 1} is not JSON: is it an NDJSON dataset?`, {
+              retryable: false,
+              code: 'invalid_dataset',
+            });
+          }
+        });
     },
   };
   return artifacts;

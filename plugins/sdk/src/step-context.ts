@@ -145,14 +145,34 @@ const NO_NETWORK: HttpTransport = async () => ({ ok: false, code: 'egress_denied
 const NO_ARTIFACTS: ArtifactTransport = async () => ({ ok: false, message: 'no artifact store is available here' });
 const NO_MODELS: ModelTransport = async () => ({ ok: false, message: 'no model registry is available here' });
 
-export function createStepContext({ identity, signal, secrets, sink, http = NO_NETWORK, artifacts = NO_ARTIFACTS, models = NO_MODELS, net = NO_NET }: StepContextParts): StepContext {
+export function createStepContext({
+  identity,
+  signal,
+  secrets,
+  sink,
+  http = NO_NETWORK,
+  artifacts = NO_ARTIFACTS,
+  models = NO_MODELS,
+  net = NO_NET,
+}: StepContextParts): StepContext {
   const log = ((...args: unknown[]) => sink.log(toLogEntry(args))) as StepLogger;
   const metric = (name: string, value: number, tags?: MetricTags) => sink.metric(toMetricEntry(name, value, tags));
-  const record = (direction: LineageEntry['direction']) => (dataset: LineageDataset) => sink.lineage?.({ direction, ...toDatasetName(dataset) });
+  const record = (direction: LineageEntry['direction']) => (dataset: LineageDataset) =>
+    sink.lineage?.({ direction, ...toDatasetName(dataset) });
   const lineage = Object.freeze({ input: record('input'), output: record('output') });
   const emit = (type: StepEventType, data: Record<string, unknown> = {}) => sink.event?.(toEventEntry(type, data));
   return Object.freeze({
-    ...identity, signal, log, metric, secrets: Object.freeze({ ...secrets }), fetch: createStepFetch(http, signal), artifacts: createStepArtifacts(artifacts, identity), models: createStepModels(models), net, lineage, emit,
+    ...identity,
+    signal,
+    log,
+    metric,
+    secrets: Object.freeze({ ...secrets }),
+    fetch: createStepFetch(http, signal),
+    artifacts: createStepArtifacts(artifacts, identity),
+    models: createStepModels(models),
+    net,
+    lineage,
+    emit,
   });
 }
 
@@ -182,15 +202,18 @@ export function isStepEventType(value: unknown): value is StepEventType {
 }
 
 function toEventEntry(type: unknown, data: unknown): StepEventEntry {
-  if (!isStepEventType(type)) throw new TypeError(`ctx.emit: ${JSON.stringify(type)} is not an event a step may emit (${STEP_EVENT_TYPES.join(', ')})`);
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new TypeError(`ctx.emit('${type}'): data must be a JSON object`);
+  if (!isStepEventType(type))
+    throw new TypeError(`ctx.emit: ${JSON.stringify(type)} is not an event a step may emit (${STEP_EVENT_TYPES.join(', ')})`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new TypeError(`ctx.emit('${type}'): data must be a JSON object`);
   let json: string;
   try {
     json = JSON.stringify(data);
   } catch (error) {
-    throw new TypeError(`ctx.emit('${type}'): data is not JSON (${(error as Error).message})`);
+    throw new TypeError(`ctx.emit('${type}'): data is not JSON (${(error as Error).message})`, { cause: error });
   }
-  if (Buffer.byteLength(json) > STEP_EVENT_MAX_BYTES) throw new TypeError(`ctx.emit('${type}'): data is over ${STEP_EVENT_MAX_BYTES} bytes as JSON`);
+  if (Buffer.byteLength(json) > STEP_EVENT_MAX_BYTES)
+    throw new TypeError(`ctx.emit('${type}'): data is over ${STEP_EVENT_MAX_BYTES} bytes as JSON`);
   // What is sent is what JSON keeps: no functions, undefined or class instances reach the host.
   return { type, data: JSON.parse(json) as Record<string, unknown> };
 }

@@ -27,7 +27,10 @@ export function createStepFetch(transport: HttpTransport, stepSignal: AbortSigna
     const request = new Request(input, { ...init, redirect: 'manual' });
     const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
     const signal = init?.signal ? AbortSignal.any([stepSignal, init.signal]) : stepSignal;
-    const result = await transport({ url: request.url, method: request.method, headers: [...request.headers], ...(body === undefined ? {} : { body }) }, signal);
+    const result = await transport(
+      { url: request.url, method: request.method, headers: [...request.headers], ...(body === undefined ? {} : { body }) },
+      signal,
+    );
     // A refused host stays refused on every attempt: not retryable.
     if (!result.ok && result.code === 'egress_denied') throw new StepError(result.message, { retryable: false, code: result.code });
     // A failed connection fails as `fetch` does, so code written for fetch handles it unchanged.

@@ -47,7 +47,10 @@ export type ModelCall =
 
 export type ModelResult =
   | {
-      ok: true; registered?: { name: string; version: number }; found?: ModelVersionInfo | null; promoted?: { name: string; version: number; stage: ModelStage };
+      ok: true;
+      registered?: { name: string; version: number };
+      found?: ModelVersionInfo | null;
+      promoted?: { name: string; version: number; stage: ModelStage };
       /** A conditional promote found another production version (or none): nothing changed. */
       stale?: { production: number | null };
     }
@@ -73,7 +76,12 @@ export interface StepModels {
    * version, and otherwise fails with the retryable code `production_changed`: a decision made
    * against one champion is not applied over another.
    */
-  promote(name: string, version: number, stage: ModelStage, options?: { ifProduction?: number | null }): Promise<{ name: string; version: number; stage: ModelStage }>;
+  promote(
+    name: string,
+    version: number,
+    stage: ModelStage,
+    options?: { ifProduction?: number | null },
+  ): Promise<{ name: string; version: number; stage: ModelStage }>;
 }
 
 export function createStepModels(transport: ModelTransport): StepModels {
@@ -84,20 +92,34 @@ export function createStepModels(transport: ModelTransport): StepModels {
   };
   const invalid = (message: string) => new StepError(message, { retryable: false, code: 'invalid_model' });
   const checkName = (name: unknown) => {
-    if (typeof name !== 'string' || !MODEL_NAME.test(name)) throw invalid(`model name ${JSON.stringify(name)} must match ${MODEL_NAME.source}`);
+    if (typeof name !== 'string' || !MODEL_NAME.test(name))
+      throw invalid(`model name ${JSON.stringify(name)} must match ${MODEL_NAME.source}`);
   };
   const checkStage = (stage: unknown) => {
-    if (!(MODEL_STAGES as readonly unknown[]).includes(stage)) throw invalid(`stage ${JSON.stringify(stage)} must be one of ${MODEL_STAGES.join(', ')}`);
+    if (!(MODEL_STAGES as readonly unknown[]).includes(stage))
+      throw invalid(`stage ${JSON.stringify(stage)} must be one of ${MODEL_STAGES.join(', ')}`);
   };
   return Object.freeze({
     async register(registration: ModelRegistration) {
       checkName(registration.name);
       const metrics = registration.metrics ?? {};
-      for (const [key, value] of Object.entries(metrics)) if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(`metric ${key} must be a finite number`);
+      for (const [key, value] of Object.entries(metrics))
+        if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(`metric ${key} must be a finite number`);
       const artifact = typeof registration.artifact === 'string' ? registration.artifact : registration.artifact?.artifact;
-      if (typeof artifact !== 'string' || artifact === '') throw invalid('artifact must name the fitted model (an artifact key or reference)');
+      if (typeof artifact !== 'string' || artifact === '')
+        throw invalid('artifact must name the fitted model (an artifact key or reference)');
       const { name, params = {}, dataset, algorithm, task } = registration;
-      const plain = JSON.parse(JSON.stringify({ name, metrics, params, artifact, ...(dataset !== undefined && { dataset }), ...(algorithm && { algorithm }), ...(task && { task }) }));
+      const plain = JSON.parse(
+        JSON.stringify({
+          name,
+          metrics,
+          params,
+          artifact,
+          ...(dataset !== undefined && { dataset }),
+          ...(algorithm && { algorithm }),
+          ...(task && { task }),
+        }),
+      );
       return (await call({ op: 'register', registration: plain })).registered!;
     },
     async get(name: string, stage: ModelStage = 'production') {
@@ -110,11 +132,15 @@ export function createStepModels(transport: ModelTransport): StepModels {
       checkStage(stage);
       if (!Number.isInteger(version) || version < 1) throw invalid(`version ${version} must be a whole number from 1`);
       const { ifProduction } = options;
-      if (ifProduction !== undefined && ifProduction !== null && (!Number.isInteger(ifProduction) || ifProduction < 1)) throw invalid(`ifProduction ${ifProduction} must be a version or null`);
+      if (ifProduction !== undefined && ifProduction !== null && (!Number.isInteger(ifProduction) || ifProduction < 1))
+        throw invalid(`ifProduction ${ifProduction} must be a version or null`);
       const result = await call({ op: 'promote', name, version, stage, ...(ifProduction !== undefined && { ifProduction }) });
       if (result.stale) {
         const now = result.stale.production === null ? 'no version' : `version ${result.stale.production}`;
-        throw new StepError(`${now} of ${name} is in production now, not ${ifProduction === null ? 'none' : `version ${ifProduction}`}: version ${version} was not promoted`, { retryable: true, code: 'production_changed' });
+        throw new StepError(
+          `${now} of ${name} is in production now, not ${ifProduction === null ? 'none' : `version ${ifProduction}`}: version ${version} was not promoted`,
+          { retryable: true, code: 'production_changed' },
+        );
       }
       return result.promoted!;
     },

@@ -37,5 +37,8 @@ export const NO_NET: StepNet = {
 };
 
 function refuse(): never {
-  throw new StepError('this plugin has no raw network access: declare `network` endpoints in definePlugin, or use ctx.fetch', { retryable: false, code: 'network_denied' });
+  throw new StepError('this plugin has no raw network access: declare `network` endpoints in definePlugin, or use ctx.fetch', {
+    retryable: false,
+    code: 'network_denied',
+  });
 }

@@ -9,19 +9,35 @@ const artifacts = {
     { id: 2, customer: 'c2', qty: 1, price: 7, status: 'open' },
     { id: 3, customer: 'c1', qty: 3, price: 1, status: 'paid' },
   ]),
-  customers: ndjson([{ id: 'c1', name: 'Ada' }, { id: 'c2', name: 'Grace' }]),
+  customers: ndjson([
+    { id: 'c1', name: 'Ada' },
+    { id: 'c2', name: 'Grace' },
+  ]),
 };
 
 async function transform(input: Record<string, unknown>) {
   const result = await runStepForTest(datasetStep, { dataset: { artifact: 'orders' }, ...input }, { artifacts, runId: 'r' });
   if (!result.ok) throw new Error(result.error.message);
   const ref = result.outputs.dataset as { artifact: string } | undefined;
-  return { outputs: result.outputs, rows: ref ? result.artifacts[ref.artifact]!.toString().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : undefined };
+  return {
+    outputs: result.outputs,
+    rows: ref
+      ? result.artifacts[ref.artifact]
+          .toString()
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+      : undefined,
+  };
 }
 
 describe('transform/dataset', () => {
   it('maps and filters rows into a new dataset', async () => {
-    expect((await transform({ expression: '$[status = "paid"].{ "id": id, "total": qty * price }' })).rows).toEqual([{ id: 1, total: 10 }, { id: 3, total: 3 }]);
+    expect((await transform({ expression: '$[status = "paid"].{ "id": id, "total": qty * price }' })).rows).toEqual([
+      { id: 1, total: 10 },
+      { id: 3, total: 3 },
+    ]);
     // One match is still a dataset of one row; none is an empty one.
     expect((await transform({ expression: '$[id = 2]' })).rows).toEqual([{ id: 2, customer: 'c2', qty: 1, price: 7, status: 'open' }]);
     expect((await transform({ expression: '$[id = 99]' })).outputs).toMatchObject({ count: 0, dataset: { rows: 0 } });
@@ -37,7 +53,11 @@ describe('transform/dataset', () => {
       join: { customers: { artifact: 'customers' } },
       expression: '$.( $o := $; { "order": $o.id, "name": $customers[id = $o.customer].name } )',
     });
-    expect(rows).toEqual([{ order: 1, name: 'Ada' }, { order: 2, name: 'Grace' }, { order: 3, name: 'Ada' }]);
+    expect(rows).toEqual([
+      { order: 1, name: 'Ada' },
+      { order: 2, name: 'Grace' },
+      { order: 3, name: 'Ada' },
+    ]);
   });
 
   it('refuses results that are not rows, and reports expression errors', async () => {

@@ -23,7 +23,9 @@ export const datasetStep = defineStep({
   async run({ dataset, join, expression, as, timeoutMs }, ctx) {
     const rows = await ctx.artifacts.readDataset(dataset.artifact);
     for (const ref of [dataset, ...Object.values(join)]) ctx.lineage.input(ref.artifact);
-    const bindings = Object.fromEntries(await Promise.all(Object.entries(join).map(async ([name, ref]) => [name, await ctx.artifacts.readDataset(ref.artifact)] as const)));
+    const bindings = Object.fromEntries(
+      await Promise.all(Object.entries(join).map(async ([name, ref]) => [name, await ctx.artifacts.readDataset(ref.artifact)] as const)),
+    );
     let result: unknown;
     try {
       result = await jsonata(expression, { timeout: timeoutMs, stack: 500 }).evaluate(rows, bindings);
@@ -34,7 +36,10 @@ export const datasetStep = defineStep({
     // JSONata gives a single match as the row itself, and no match as undefined: both are datasets too.
     const out = result === undefined ? [] : Array.isArray(result) ? result : [result];
     if (!out.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))) {
-      throw new StepError('the expression must give rows (objects) to make a dataset; use `as: value` for anything else', { retryable: false, code: 'not_rows' });
+      throw new StepError('the expression must give rows (objects) to make a dataset; use `as: value` for anything else', {
+        retryable: false,
+        code: 'not_rows',
+      });
     }
     ctx.log('transformed', { in: rows.length, out: out.length });
     const written = await ctx.artifacts.writeDataset(ctx.artifacts.ownKey('result.ndjson'), out);

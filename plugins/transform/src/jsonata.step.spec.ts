@@ -3,7 +3,13 @@ import { describePlugin, runStepForTest } from '../../sdk/src/index.js';
 import transform from './index.js';
 import { jsonataStep } from './jsonata.step.js';
 
-const orders = { orders: [{ sku: 'a', qty: 2, price: 5 }, { sku: 'b', qty: 1, price: 20 }, { sku: 'a', qty: 1, price: 5 }] };
+const orders = {
+  orders: [
+    { sku: 'a', qty: 2, price: 5 },
+    { sku: 'b', qty: 1, price: 20 },
+    { sku: 'a', qty: 1, price: 5 },
+  ],
+};
 
 describe('transform/jsonata', () => {
   it('maps, filters and aggregates', async () => {
@@ -17,13 +23,21 @@ describe('transform/jsonata', () => {
   });
 
   it('gives null when nothing matches', async () => {
-    expect(await runStepForTest(jsonataStep, { expression: 'missing.field', data: orders })).toMatchObject({ ok: true, outputs: { result: null } });
+    expect(await runStepForTest(jsonataStep, { expression: 'missing.field', data: orders })).toMatchObject({
+      ok: true,
+      outputs: { result: null },
+    });
   });
 
   it('reports a syntax error as a non-retryable failure with its position', async () => {
     expect(await runStepForTest(jsonataStep, { expression: 'orders[', data: orders })).toMatchObject({
       ok: false,
-      error: { code: 'step_error', retryable: false, stepCode: 'expression_error', message: expect.stringMatching(/^jsonata S0\d+ at position \d+/) },
+      error: {
+        code: 'step_error',
+        retryable: false,
+        stepCode: 'expression_error',
+        message: expect.stringMatching(/^jsonata S0\d+ at position \d+/),
+      },
     });
   });
 
@@ -47,7 +61,10 @@ describe('transform/jsonata', () => {
   });
 
   it('refuses a result JSON cannot carry, such as a function', async () => {
-    expect(await runStepForTest(jsonataStep, { expression: 'function($x) { $x }' })).toMatchObject({ ok: false, error: { code: 'invalid_output' } });
+    expect(await runStepForTest(jsonataStep, { expression: 'function($x) { $x }' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_output' },
+    });
   });
 
   it('belongs to the transform plugin', () => {

@@ -41,7 +41,7 @@ export function toStepError(error: JsonataError): StepError {
   const where = error.position === undefined ? '' : ` at position ${error.position}`;
   const timedOut = error.code === TIMEOUT_ERROR_CODE;
   // The same expression on the same data fails the same way, so a retry cannot help.
-  return new StepError(`jsonata ${error.code ?? 'error'}${where}: ${error.message ?? String(error)}`, {
+  return new StepError(`jsonata ${error.code ?? 'error'}${where}: ${error.message ?? JSON.stringify(error)}`, {
     retryable: false,
     code: timedOut ? 'expression_timeout' : 'expression_error',
     cause: error,

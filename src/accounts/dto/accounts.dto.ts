@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { ROLES } from '../../common/auth/roles.js';
 
-const email = z.email({ message: 'Must be an email address' }).max(254).transform((v) => v.toLowerCase());
+const email = z
+  .email({ message: 'Must be an email address' })
+  .max(254)
+  .transform((v) => v.toLowerCase());
 
 export const SignupBody = z.strictObject({
   tenantName: z.string().trim().min(1).max(100),

@@ -6,9 +6,17 @@ const pipelineName = z.string().regex(/^[a-z0-9-]{1,63}$/, { message: 'Must matc
 const instant = z.iso.datetime({ offset: true });
 
 const alertType = z.enum(ALERT_TYPES, { error: () => `Must be one of ${ALERT_TYPES.join(', ')}` });
-const webhookUrl = z.url({ protocol: /^https?$/, error: () => 'Must be an http or https URL' }).max(2048)
-  .refine((url) => { const u = new URL(url); return !u.username && !u.password; }, 'Credentials in the URL are not allowed; the payload is signed instead');
-const events = z.array(alertType).min(1, 'Subscribe to at least one event').max(ALERT_TYPES.length)
+const webhookUrl = z
+  .url({ protocol: /^https?$/, error: () => 'Must be an http or https URL' })
+  .max(2048)
+  .refine((url) => {
+    const u = new URL(url);
+    return !u.username && !u.password;
+  }, 'Credentials in the URL are not allowed; the payload is signed instead');
+const events = z
+  .array(alertType)
+  .min(1, 'Subscribe to at least one event')
+  .max(ALERT_TYPES.length)
   .refine((list) => new Set(list).size === list.length, 'Names an event twice');
 const channelName = z.string().trim().min(1).max(200);
 
@@ -21,12 +29,14 @@ export const CreateChannelBody = z.strictObject({
 });
 export type CreateChannelBody = z.output<typeof CreateChannelBody>;
 
-export const UpdateChannelBody = z.strictObject({
-  url: webhookUrl.optional(),
-  events: events.optional(),
-  name: channelName.nullable().optional(),
-  enabled: z.boolean().optional(),
-}).refine((body) => Object.keys(body).length > 0, 'Change at least one of url, events, name, enabled');
+export const UpdateChannelBody = z
+  .strictObject({
+    url: webhookUrl.optional(),
+    events: events.optional(),
+    name: channelName.nullable().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'Change at least one of url, events, name, enabled');
 export type UpdateChannelBody = z.output<typeof UpdateChannelBody>;
 
 export const ChannelListQuery = z.strictObject({ ...paginationQuery });

@@ -22,7 +22,12 @@ export const SessionOptional = () => applyDecorators(Public(), SetMetadata(OPTIO
  * credential. Not rate-limited: only a caller with the token gets past the access guard to the limiter.
  */
 export const AdminOnly = () =>
-  applyDecorators(SetMetadata(ADMIN_ROUTE, true), SkipRateLimit(), ApiBearerAuth(), ApiUnauthorizedResponse({ description: 'Missing or wrong BATON_ADMIN_TOKEN' }));
+  applyDecorators(
+    SetMetadata(ADMIN_ROUTE, true),
+    SkipRateLimit(),
+    ApiBearerAuth(),
+    ApiUnauthorizedResponse({ description: 'Missing or wrong BATON_ADMIN_TOKEN' }),
+  );
 
 /**
  * The least role a caller needs (any one of several, e.g. `viewer` or the separate `publisher`).

@@ -26,7 +26,8 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 export async function currentSession(access: AccessState, user: Principal): Promise<Principal | string> {
   const role = await access.currentRole(user.tenantId, user.userId!);
   if (!role) return 'You are no longer a member of this tenant';
-  if ((user.passwordStamp ?? 0) !== (await access.passwordStamp(user.userId!))) return 'This session ended when the password was changed; log in again';
+  if ((user.passwordStamp ?? 0) !== (await access.passwordStamp(user.userId!)))
+    return 'This session ended when the password was changed; log in again';
   return { ...user, role };
 }
 
@@ -62,7 +63,8 @@ export class AccessGuard extends AuthGuard(['api-key', 'jwt']) {
     if (await this.access.isSuspended(principal.tenantId)) {
       throw new BatonError('tenant_suspended', 403, 'This tenant is suspended; the installation operator can resume it');
     }
-    if (!required.some((role) => roleSatisfies(principal.role, role))) throw new ForbiddenException(`This action needs the ${required.join(' or ')} role`);
+    if (!required.some((role) => roleSatisfies(principal.role, role)))
+      throw new ForbiddenException(`This action needs the ${required.join(' or ')} role`);
     return true;
   }
 
@@ -85,7 +87,8 @@ export class AccessGuard extends AuthGuard(['api-key', 'jwt']) {
     if (!expected) throw new BatonError('admin_disabled', 404, 'The admin API is off: set BATON_ADMIN_TOKEN to enable it');
     const header = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers.authorization ?? '';
     const given = /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : '';
-    if (!given || !timingSafeEqual(digest(given), digest(expected))) throw new UnauthorizedException('This route needs the BATON_ADMIN_TOKEN');
+    if (!given || !timingSafeEqual(digest(given), digest(expected)))
+      throw new UnauthorizedException('This route needs the BATON_ADMIN_TOKEN');
     return true;
   }
 }

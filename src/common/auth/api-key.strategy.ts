@@ -23,7 +23,7 @@ class BearerApiKeyStrategy extends PassportBaseStrategy {
     const token = typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
     if (!token?.startsWith(API_KEY_PREFIX)) return this.fail(401);
     this.verifyKey(token, (error, principal) => {
-      if (error) return this.error(error as Error);
+      if (error) return this.error(error);
       return principal ? this.success(principal) : this.fail(401);
     });
   }

@@ -12,10 +12,15 @@ import type { Principal } from './principal.js';
  */
 @Injectable()
 export class CredentialCheck {
-  constructor(private readonly apiKeys: ApiKeyVerifier, private readonly jwt: JwtService, private readonly access: AccessState) {}
+  constructor(
+    private readonly apiKeys: ApiKeyVerifier,
+    private readonly jwt: JwtService,
+    private readonly access: AccessState,
+  ) {}
 
   async authenticate(authorization: string | string[] | undefined): Promise<Principal | null> {
-    const token = typeof authorization === 'string' && /^Bearer\s+/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, '').trim() : '';
+    const token =
+      typeof authorization === 'string' && /^Bearer\s+/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, '').trim() : '';
     if (!token) return null;
     if (token.startsWith(API_KEY_PREFIX)) return this.apiKeys.verify(token);
     let claims: SessionClaims;

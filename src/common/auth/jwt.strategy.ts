@@ -32,5 +32,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 /** The principal a verified session token names, or undefined when its claims are not a session's. */
 export function sessionPrincipal(claims: Partial<SessionClaims>): Principal | undefined {
   if (typeof claims.sub !== 'string' || typeof claims.tid !== 'string' || !ROLES.includes(claims.role!)) return undefined;
-  return { kind: 'user', tenantId: claims.tid, userId: claims.sub, role: claims.role!, passwordStamp: typeof claims.pv === 'number' ? claims.pv : 0 };
+  return {
+    kind: 'user',
+    tenantId: claims.tid,
+    userId: claims.sub,
+    role: claims.role!,
+    passwordStamp: typeof claims.pv === 'number' ? claims.pv : 0,
+  };
 }

@@ -26,9 +26,14 @@ const hashing = pLimit(2);
 export const DUMMY_PASSWORD_HASH = ['scrypt', PASSWORD_COST.N, PASSWORD_COST.r, PASSWORD_COST.p, 'A'.repeat(22), 'A'.repeat(43)].join('$');
 
 function derive(password: string, salt: Buffer, cost: ScryptCost, keyLength: number): Promise<Buffer> {
-  return hashing(() => new Promise<Buffer>((resolve, reject) =>
-    scrypt(password, salt, keyLength, { ...cost, maxmem: 2 * 128 * cost.N * cost.r }, (error, key) => (error ? reject(error) : resolve(key))),
-  ));
+  return hashing(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scrypt(password, salt, keyLength, { ...cost, maxmem: 2 * 128 * cost.N * cost.r }, (error, key) =>
+          error ? reject(error) : resolve(key),
+        ),
+      ),
+  );
 }
 
 /** `scrypt$N$r$p$salt$hash`, parameters kept with the hash so they can be raised later. */
@@ -42,7 +47,8 @@ function parse(stored: string): { cost: ScryptCost; salt: Buffer; hash: Buffer }
   const [scheme, N, r, p, salt, hash] = stored.split('$');
   const cost = { N: Number(N), r: Number(r), p: Number(p) };
   // At most 256 MiB and 32 lanes, whatever a stored row says.
-  const sane = cost.N >= 2 && Number.isInteger(Math.log2(cost.N)) && cost.r >= 1 && 128 * cost.N * cost.r <= 2 ** 28 && cost.p >= 1 && cost.p <= 32;
+  const sane =
+    cost.N >= 2 && Number.isInteger(Math.log2(cost.N)) && cost.r >= 1 && 128 * cost.N * cost.r <= 2 ** 28 && cost.p >= 1 && cost.p <= 32;
   if (scheme !== 'scrypt' || !salt || !hash || !sane) return null;
   return { cost, salt: Buffer.from(salt, 'base64url'), hash: Buffer.from(hash, 'base64url') };
 }

@@ -14,9 +14,18 @@ export interface Problem {
 }
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export function problemOf(status: number, detail?: string, extra: Partial<Problem> = {}): Problem {
@@ -49,19 +58,34 @@ export class ProblemFilter implements ExceptionFilter {
     const { problem, headers } = this.toProblem(exception);
     problem.instance = request.url?.split('?')[0];
     if (problem.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    reply.status(problem.status).headers({ ...headers, 'content-type': 'application/problem+json' }).send(problem);
+    reply
+      .status(problem.status)
+      .headers({ ...headers, 'content-type': 'application/problem+json' })
+      .send(problem);
   }
 
   toProblem(exception: unknown): { problem: Problem; headers?: Record<string, string> } {
     if (exception instanceof BatonError) {
-      return { problem: problemOf(exception.status, exception.message, { ...exception.extensions, code: exception.code, ...(exception.errors ? { errors: exception.errors } : {}) }), headers: exception.headers };
+      return {
+        problem: problemOf(exception.status, exception.message, {
+          ...exception.extensions,
+          code: exception.code,
+          ...(exception.errors ? { errors: exception.errors } : {}),
+        }),
+        headers: exception.headers,
+      };
     }
     if (exception instanceof HttpException) {
       const response = exception.getResponse();
       const message = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? exception.message);
-      return { problem: problemOf(exception.getStatus(), Array.isArray(message) ? message.join('; ') : String(message)) };
+      return {
+        problem: problemOf(
+          exception.getStatus(),
+          Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : JSON.stringify(message),
+        ),
+      };
     }
-    const fastify = exception instanceof Error ? fromFastifyError(exception as Error & { code?: string; statusCode?: number }) : undefined;
+    const fastify = exception instanceof Error ? fromFastifyError(exception) : undefined;
     if (fastify) return { problem: fastify };
     return { problem: problemOf(500, 'An unexpected error occurred') };
   }

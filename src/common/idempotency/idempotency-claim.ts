@@ -32,7 +32,16 @@ export class IdempotencyClaim {
   async record(sql: Sql, body: unknown): Promise<void> {
     const kept = withoutCredentials(body);
     const recorded = await this.records.recordWithin(
-      sql, { tenantId: this.tenantId, key: this.key, requestHash: this.requestHash, statusCode: this.statusCode, body: kept.body, credentialWithheld: kept.withheld }, this.ttlSeconds,
+      sql,
+      {
+        tenantId: this.tenantId,
+        key: this.key,
+        requestHash: this.requestHash,
+        statusCode: this.statusCode,
+        body: kept.body,
+        credentialWithheld: kept.withheld,
+      },
+      this.ttlSeconds,
     );
     if (!recorded) throw new IdempotencyKeyTaken(`Idempotency-Key ${this.key} was taken by a concurrent request`);
   }
@@ -44,5 +53,7 @@ export class IdempotencyClaim {
 }
 
 /** The claim the idempotency interceptor made for this request; undefined without an Idempotency-Key. */
-export const Idempotency = createParamDecorator((_data: unknown, context: ExecutionContext): IdempotencyClaim | undefined =>
-  context.switchToHttp().getRequest<FastifyRequest & { idempotency?: IdempotencyClaim }>().idempotency);
+export const Idempotency = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): IdempotencyClaim | undefined =>
+    context.switchToHttp().getRequest<FastifyRequest & { idempotency?: IdempotencyClaim }>().idempotency,
+);

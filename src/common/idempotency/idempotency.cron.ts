@@ -3,6 +3,7 @@ import { parseDuration } from '../../../workers/contracts/duration.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../../runtime/config/runtime-config.js';
 import { LeaderJobs } from '../../database/leader-jobs.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
+import { deleteInBatches } from '../delete-in-batches.js';
 
 const BATCH = 1_000;
 const MAX_INTERVAL_MS = 3_600_000;
@@ -28,11 +29,7 @@ export class IdempotencyPruneJob implements OnApplicationBootstrap {
 
   async runOnce(): Promise<number> {
     const before = new Date(Date.now() - this.ttlMs);
-    let [total, deleted] = [0, 0];
-    do {
-      deleted = await this.records.deleteOlderThan(before, BATCH);
-      total += deleted;
-    } while (deleted === BATCH);
+    const total = await deleteInBatches(BATCH, (limit) => this.records.deleteOlderThan(before, limit));
     if (total) this.logger.log(`Deleted ${total} idempotency record(s) made before ${before.toISOString()}`);
     return total;
   }

@@ -46,30 +46,48 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const key = request.headers[HEADER];
     if (request.method !== 'POST' || typeof key !== 'string' || !request.user) return next.handle();
     if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
-      throw new BatonError('invalid_idempotency_key', 400, 'Idempotency-Key must be 1-200 visible ASCII characters', [{ path: 'headers.idempotency-key', message: 'Invalid' }]);
+      throw new BatonError('invalid_idempotency_key', 400, 'Idempotency-Key must be 1-200 visible ASCII characters', [
+        { path: 'headers.idempotency-key', message: 'Invalid' },
+      ]);
     }
     const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
-    const hash = createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
-    if (this.reflector.get<boolean>(ATOMIC_IDEMPOTENCY, context.getHandler())) return from(this.atomically(request.user.tenantId, key, hash, request, status, context, next));
+    const hash = createHash('sha256')
+      .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+      .digest('hex');
+    if (this.reflector.get<boolean>(ATOMIC_IDEMPOTENCY, context.getHandler()))
+      return from(this.atomically(request.user.tenantId, key, hash, request, status, context, next));
     return from(this.once(request.user.tenantId, key, hash, status, context, next));
   }
 
   /** The first response again, or why not; `existing` holds the key. */
   private replay(existing: IdempotencyRecordEntity, hash: string, context: ExecutionContext): unknown {
-    if (existing.requestHash !== hash) throw new BatonError('idempotency_key_reused', 422, 'This Idempotency-Key was used for a different request');
-    if (existing.statusCode === null) throw new BatonError('idempotency_in_progress', 409, 'A request with this Idempotency-Key is still in progress');
+    if (existing.requestHash !== hash)
+      throw new BatonError('idempotency_key_reused', 422, 'This Idempotency-Key was used for a different request');
+    if (existing.statusCode === null)
+      throw new BatonError('idempotency_in_progress', 409, 'A request with this Idempotency-Key is still in progress');
     if (existing.credentialWithheld) {
       throw new BatonError(
-        'idempotency_credential_withheld', 409,
+        'idempotency_credential_withheld',
+        409,
         'The request with this Idempotency-Key succeeded, and its response carried a credential that is shown once and not kept: revoke or rotate what it created (`response`) and retry with a new key',
-        undefined, undefined, { response: existing.body },
+        undefined,
+        undefined,
+        { response: existing.body },
       );
     }
     context.switchToHttp().getResponse<FastifyReply>().header('idempotent-replayed', 'true');
     return existing.body;
   }
 
-  private async atomically(tenantId: string, key: string, hash: string, request: FastifyRequest & { idempotency?: IdempotencyClaim }, status: number, context: ExecutionContext, next: CallHandler): Promise<unknown> {
+  private async atomically(
+    tenantId: string,
+    key: string,
+    hash: string,
+    request: FastifyRequest & { idempotency?: IdempotencyClaim },
+    status: number,
+    context: ExecutionContext,
+    next: CallHandler,
+  ): Promise<unknown> {
     const existing = await this.records.find(tenantId, key, this.ttlSeconds);
     if (existing) return this.replay(existing, hash, context);
     request.idempotency = new IdempotencyClaim(this.records, tenantId, key, hash, status, this.ttlSeconds);
@@ -83,9 +101,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
   }
 
-  private async once(tenantId: string, key: string, hash: string, status: number, context: ExecutionContext, next: CallHandler): Promise<unknown> {
+  private async once(
+    tenantId: string,
+    key: string,
+    hash: string,
+    status: number,
+    context: ExecutionContext,
+    next: CallHandler,
+  ): Promise<unknown> {
     const existing = await this.records.claim(tenantId, key, hash, LEASE_SECONDS, this.ttlSeconds);
-    if (existing === 'vanished') throw new BatonError('idempotency_in_progress', 409, 'A request with this Idempotency-Key just failed; retry it');
+    if (existing === 'vanished')
+      throw new BatonError('idempotency_in_progress', 409, 'A request with this Idempotency-Key just failed; retry it');
     if (existing) return this.replay(existing, hash, context);
     try {
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });

@@ -12,7 +12,13 @@ export class IdempotencyRepository {
    * or an unfinished claim older than the lease, left by a process that died mid-request);
    * otherwise the record that holds it.
    */
-  async claim(tenantId: string, key: string, requestHash: string, leaseSeconds: number, ttlSeconds: number): Promise<IdempotencyRecordEntity | 'vanished' | null> {
+  async claim(
+    tenantId: string,
+    key: string,
+    requestHash: string,
+    leaseSeconds: number,
+    ttlSeconds: number,
+  ): Promise<IdempotencyRecordEntity | 'vanished' | null> {
     const claimed = await this.db.query(
       `INSERT INTO idempotency_record (tenant_id, key, request_hash) VALUES ($1, $2, $3)
        ON CONFLICT (tenant_id, key) DO UPDATE SET request_hash = excluded.request_hash, created_at = now(), status_code = NULL, body = NULL, credential_withheld = false
@@ -27,7 +33,9 @@ export class IdempotencyRepository {
 
   /** The record that holds the key, unless it expired after `ttlSeconds`. */
   find(tenantId: string, key: string, ttlSeconds: number): Promise<IdempotencyRecordEntity | null> {
-    return this.db.getRepository(IdempotencyRecordEntity).createQueryBuilder('r')
+    return this.db
+      .getRepository(IdempotencyRecordEntity)
+      .createQueryBuilder('r')
       .where('r.tenant_id = :tenantId AND r.key = :key', { tenantId, key })
       .andWhere(`r.created_at >= now() - make_interval(secs => :ttl)`, { ttl: ttlSeconds })
       .getOne();
@@ -38,14 +46,26 @@ export class IdempotencyRepository {
    * two commit together. False when the key is held (by a record a concurrent request committed
    * first: this insert waited for it), unless that record expired after `ttlSeconds`.
    */
-  async recordWithin(sql: Sql, record: { tenantId: string; key: string; requestHash: string; statusCode: number; body: unknown; credentialWithheld: boolean }, ttlSeconds: number): Promise<boolean> {
+  async recordWithin(
+    sql: Sql,
+    record: { tenantId: string; key: string; requestHash: string; statusCode: number; body: unknown; credentialWithheld: boolean },
+    ttlSeconds: number,
+  ): Promise<boolean> {
     const rows = await sql(
       `INSERT INTO idempotency_record (tenant_id, key, request_hash, status_code, body, credential_withheld) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (tenant_id, key) DO UPDATE SET request_hash = excluded.request_hash, status_code = excluded.status_code, body = excluded.body,
          credential_withheld = excluded.credential_withheld, created_at = now()
        WHERE idempotency_record.created_at < now() - make_interval(secs => $7)
        RETURNING key`,
-      [record.tenantId, record.key, record.requestHash, record.statusCode, JSON.stringify(record.body), record.credentialWithheld, ttlSeconds],
+      [
+        record.tenantId,
+        record.key,
+        record.requestHash,
+        record.statusCode,
+        JSON.stringify(record.body),
+        record.credentialWithheld,
+        ttlSeconds,
+      ],
     );
     return rows.length > 0;
   }
@@ -56,7 +76,9 @@ export class IdempotencyRepository {
   }
 
   async complete(tenantId: string, key: string, statusCode: number, body: unknown, credentialWithheld: boolean): Promise<void> {
-    await this.db.getRepository(IdempotencyRecordEntity).update({ tenantId, key }, { statusCode, body: body as object, credentialWithheld });
+    await this.db
+      .getRepository(IdempotencyRecordEntity)
+      .update({ tenantId, key }, { statusCode, body: body as object, credentialWithheld });
   }
 
   async release(tenantId: string, key: string): Promise<void> {

@@ -14,7 +14,7 @@ describe('keyset pagination', () => {
     const rows = [3, 2, 1].map((n) => ({ id: `00000000-0000-4000-8000-00000000000${n}`, createdAt: new Date(Date.UTC(2026, 0, n)) }));
     const page = toPage(rows, 2, (r) => r.id);
     expect(page.items).toHaveLength(2);
-    expect(decodeCursor(page.nextCursor!)).toEqual({ createdAt: rows[1]!.createdAt.toISOString(), id: rows[1]!.id });
+    expect(decodeCursor(page.nextCursor!)).toEqual({ createdAt: rows[1].createdAt.toISOString(), id: rows[1].id });
     expect(toPage(rows, 3, (r) => r.id).nextCursor).toBeNull();
   });
 });

@@ -20,17 +20,22 @@ type TrackedRequest = { user?: Principal; ip: string };
  */
 export function rateLimitOptions(limits: TenantRequestLimits, anonymousPerMinute: number): ThrottlerModuleOptions {
   return {
-    throttlers: [{
-      name: 'default',
-      ttl: 60_000,
-      // A sliding minute, not a lock-out: refused requests do not count, and a higher limit (an upgrade) applies at once.
-      blockDuration: 0,
-      limit: async (context: ExecutionContext) => {
-        const tenantId = context.switchToHttp().getRequest<TrackedRequest>().user?.tenantId;
-        return tenantId ? limits.requestsPerMinute(tenantId) : anonymousPerMinute;
+    throttlers: [
+      {
+        name: 'default',
+        ttl: 60_000,
+        // A sliding minute, not a lock-out: refused requests do not count, and a higher limit (an upgrade) applies at once.
+        blockDuration: 0,
+        limit: async (context: ExecutionContext) => {
+          const tenantId = context.switchToHttp().getRequest<TrackedRequest>().user?.tenantId;
+          return tenantId ? limits.requestsPerMinute(tenantId) : anonymousPerMinute;
+        },
       },
-    }],
-    getTracker: (request) => ((request as TrackedRequest).user?.tenantId ? `tenant:${(request as TrackedRequest).user!.tenantId}` : `ip:${(request as TrackedRequest).ip}`),
+    ],
+    getTracker: (request) =>
+      (request as TrackedRequest).user?.tenantId
+        ? `tenant:${(request as TrackedRequest).user!.tenantId}`
+        : `ip:${(request as TrackedRequest).ip}`,
     generateKey: (_context, tracker, name) => `${name}:${tracker}`,
   };
 }
@@ -40,6 +45,13 @@ export function rateLimitOptions(limits: TenantRequestLimits, anonymousPerMinute
 export class RateLimitGuard extends ThrottlerGuard {
   protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const retryAfter = String(Math.max(1, detail.timeToBlockExpire));
-    throw new BatonError('rate_limited', 429, `Too many requests: at most ${detail.limit} a minute; retry in ${retryAfter} s`, undefined, { 'retry-after': retryAfter }, { limit: detail.limit, retryAfter: Number(retryAfter) });
+    throw new BatonError(
+      'rate_limited',
+      429,
+      `Too many requests: at most ${detail.limit} a minute; retry in ${retryAfter} s`,
+      undefined,
+      { 'retry-after': retryAfter },
+      { limit: detail.limit, retryAfter: Number(retryAfter) },
+    );
   }
 }

@@ -10,11 +10,20 @@ export const PACKAGE_BODY_LIMIT = 40 * 1024 * 1024;
 /** The route that takes plugin packages: the only one that accepts their content types and size. */
 export const AcceptsPackages = () => RouteConfig({ acceptsPackages: true });
 
-const isPackage = (request: FastifyRequest) => PACKAGE_TYPES.includes(String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase());
+const isPackage = (request: FastifyRequest) =>
+  PACKAGE_TYPES.includes(
+    String(request.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase(),
+  );
 
 /** Answers before the body is read, and closes the connection so that the rest of it is not read either. */
 function refuse(request: FastifyRequest, reply: FastifyReply, status: number, code: string, detail: string): FastifyReply {
-  return reply.code(status).header('connection', 'close').header('content-type', 'application/problem+json')
+  return reply
+    .code(status)
+    .header('connection', 'close')
+    .header('content-type', 'application/problem+json')
     .send(problemOf(status, detail, { code, instance: request.url.split('?')[0] }));
 }
 
@@ -27,16 +36,38 @@ function refuse(request: FastifyRequest, reply: FastifyReply, status: number, co
 export function gatePackageUploads(fastify: FastifyInstance, credentials: () => CredentialCheck): void {
   fastify.addContentTypeParser(PACKAGE_TYPES, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   fastify.addHook('onRoute', (route) => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it: the route's config type does not declare our key
     if ((route.config as { acceptsPackages?: boolean } | undefined)?.acceptsPackages) route.bodyLimit = PACKAGE_BODY_LIMIT;
   });
   fastify.addHook('preParsing', async (request, reply, payload) => {
     const acceptsPackages = (request.routeOptions?.config as { acceptsPackages?: boolean } | undefined)?.acceptsPackages === true;
     if (!acceptsPackages) {
-      return isPackage(request) ? refuse(request, reply, 415, 'unsupported_media_type', 'Only POST /v1/plugins takes application/octet-stream or application/gzip bodies') : payload;
+      return isPackage(request)
+        ? refuse(
+            request,
+            reply,
+            415,
+            'unsupported_media_type',
+            'Only POST /v1/plugins takes application/octet-stream or application/gzip bodies',
+          )
+        : payload;
     }
-    if (!isPackage(request)) return refuse(request, reply, 415, 'unsupported_media_type', 'A plugin package is sent as application/octet-stream (or application/gzip)');
+    if (!isPackage(request))
+      return refuse(
+        request,
+        reply,
+        415,
+        'unsupported_media_type',
+        'A plugin package is sent as application/octet-stream (or application/gzip)',
+      );
     if (!(await credentials().authenticate(request.headers.authorization))) {
-      return refuse(request, reply, 401, 'unauthorized', 'Publishing a package needs a valid credential (Authorization: Bearer <API key or session>)');
+      return refuse(
+        request,
+        reply,
+        401,
+        'unauthorized',
+        'Publishing a package needs a valid credential (Authorization: Bearer <API key or session>)',
+      );
     }
     return payload;
   });

@@ -29,7 +29,10 @@ export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
 }
 
 class ZodPipe<S extends z.ZodType> implements PipeTransform {
-  constructor(private readonly schema: S, private readonly prefix: string) {}
+  constructor(
+    private readonly schema: S,
+    private readonly prefix: string,
+  ) {}
   transform(value: unknown): z.output<S> {
     const parsed = this.schema.safeParse(value);
     if (!parsed.success) throw new RequestValidationError(zodProblems(parsed.error, this.prefix));
@@ -56,7 +59,11 @@ export function ValidQuery(schema: z.ZodObject): ParameterDecorator {
   return (target, key, index) => {
     Query(new ZodPipe(schema, 'query'))(target, key, index);
     for (const [name, field] of Object.entries(schema.shape)) {
-      documentOnMethod(target, key, ApiQuery({ name, required: !(field as z.ZodType).safeParse(undefined).success, schema: jsonSchemaOf(field as z.ZodType) as never }));
+      documentOnMethod(
+        target,
+        key,
+        ApiQuery({ name, required: !(field as z.ZodType).safeParse(undefined).success, schema: jsonSchemaOf(field as z.ZodType) as never }),
+      );
     }
   };
 }
@@ -65,7 +72,7 @@ export function ValidQuery(schema: z.ZodObject): ParameterDecorator {
 export function ValidParam(name: string, schema: z.ZodType): ParameterDecorator {
   return (target, key, index) => {
     Param(name, new ZodPipe(schema, name))(target, key, index);
-    documentOnMethod(target, key, ApiParam({ name, schema: jsonSchemaOf(schema) as never }));
+    documentOnMethod(target, key, ApiParam({ name, schema: jsonSchemaOf(schema) }));
   };
 }
 

@@ -77,6 +77,8 @@ export class Billing1795000000007 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query('DROP INDEX run_ended_idx; DROP TABLE billing_meter_event; DROP TABLE billing_run_usage; DROP TABLE billing_usage; DROP TABLE billing_event; DROP TABLE billing_account;');
+    await db.query(
+      'DROP INDEX run_ended_idx; DROP TABLE billing_meter_event; DROP TABLE billing_run_usage; DROP TABLE billing_usage; DROP TABLE billing_event; DROP TABLE billing_account;',
+    );
   }
 }

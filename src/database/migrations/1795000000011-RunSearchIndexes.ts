@@ -42,7 +42,10 @@ export class RunSearchIndexes1795000000011 implements MigrationInterface {
 
   private readonly indexes: Array<[name: string, definition: string]> = [
     ['run_tenant_trigger_created_idx', 'ON run (tenant_id, trigger, created_at DESC, id DESC)'],
-    ['run_error_search_idx', `ON run USING gin (tenant_id, (coalesce(error->>'code', '') || ' ' || coalesce(error->>'stepCode', '') || ' ' || coalesce(error->>'message', '')) gin_trgm_ops) WHERE error IS NOT NULL`],
+    [
+      'run_error_search_idx',
+      `ON run USING gin (tenant_id, (coalesce(error->>'code', '') || ' ' || coalesce(error->>'stepCode', '') || ' ' || coalesce(error->>'message', '')) gin_trgm_ops) WHERE error IS NOT NULL`,
+    ],
     ['run_event_run_id_idx', 'ON run_event (run_id, id)'],
     ['run_step_failed_idx', `ON run_step (tenant_id, run_id) WHERE status IN ('failed', 'timed_out')`],
     ['run_event_log_idx', `ON run_event (run_id, id) WHERE type = 'step.log'`],
@@ -61,4 +64,3 @@ export class RunSearchIndexes1795000000011 implements MigrationInterface {
     for (const [name] of [...this.indexes].reverse()) await db.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
   }
 }
-

@@ -26,7 +26,9 @@ export class ModelVersionReads1795000000016 implements MigrationInterface {
   async up(db: QueryRunner): Promise<void> {
     await db.query('DROP INDEX CONCURRENTLY IF EXISTS model_version_model_created_idx');
     await db.query('CREATE INDEX CONCURRENTLY model_version_model_created_idx ON model_version (model_id, created_at DESC, id DESC)');
-    await db.query('CREATE STATISTICS IF NOT EXISTS model_version_model_tenant_stats (dependencies) ON model_id, tenant_id FROM model_version');
+    await db.query(
+      'CREATE STATISTICS IF NOT EXISTS model_version_model_tenant_stats (dependencies) ON model_id, tenant_id FROM model_version',
+    );
     await db.query('ANALYZE model_version');
   }
 

@@ -12,7 +12,9 @@ export class NetworkEndpoints1795000000017 implements MigrationInterface {
   name = 'NetworkEndpoints1795000000017';
 
   async up(db: QueryRunner): Promise<void> {
-    await db.query(`ALTER TABLE tenant_plugin ADD COLUMN approved_network text[] NOT NULL DEFAULT '{}', ADD COLUMN network_endpoints text[] NOT NULL DEFAULT '{}'`);
+    await db.query(
+      `ALTER TABLE tenant_plugin ADD COLUMN approved_network text[] NOT NULL DEFAULT '{}', ADD COLUMN network_endpoints text[] NOT NULL DEFAULT '{}'`,
+    );
     await db.query(`UPDATE tenant_plugin SET approved_network = '{*:*}' WHERE approved_raw_network`);
     await db.query('ALTER TABLE tenant_plugin DROP COLUMN approved_raw_network');
   }

@@ -6,7 +6,11 @@ export type ModelStage = (typeof MODEL_STAGES)[number];
 
 /** The same rule as the worker's `ctx.models.register` (workers/activities/model-store.ts). */
 export const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { message: 'Must match [A-Za-z0-9][A-Za-z0-9._-]{0,99}' });
-export const modelVersion = z.coerce.number({ message: 'Must be a version number' }).int({ message: 'Must be a whole version number' }).min(1, { message: 'Versions start at 1' }).max(2_147_483_647);
+export const modelVersion = z.coerce
+  .number({ message: 'Must be a version number' })
+  .int({ message: 'Must be a whole version number' })
+  .min(1, { message: 'Versions start at 1' })
+  .max(2_147_483_647);
 
 export const ModelListQuery = z.strictObject({ ...paginationQuery });
 export type ModelListQuery = z.output<typeof ModelListQuery>;

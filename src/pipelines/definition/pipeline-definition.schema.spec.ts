@@ -17,7 +17,8 @@ describe('PipelineDefinitionSchema', () => {
   });
 
   it('takes sla as a duration and concurrency as a positive whole number', () => {
-    const issues = (raw: object) => PipelineDefinitionSchema.safeParse({ ...minimal, ...raw }).error?.issues.map((i) => ({ path: i.path, message: i.message }));
+    const issues = (raw: object) =>
+      PipelineDefinitionSchema.safeParse({ ...minimal, ...raw }).error?.issues.map((i) => ({ path: i.path, message: i.message }));
     expect(issues({ sla: '30m' })).toBeUndefined();
     expect(issues({ sla: 'soon' })).toEqual([{ path: ['sla'], message: expect.stringContaining('positive duration') }]);
     expect(issues({ concurrency: 1 })).toBeUndefined();
@@ -44,7 +45,10 @@ describe('PipelineDefinitionSchema', () => {
   });
 
   it('has a JSON Schema form for the API documentation', () => {
-    const schema = z.toJSONSchema(PipelineDefinitionSchema, { io: 'input', unrepresentable: 'any' }) as { required: string[]; additionalProperties: boolean };
+    const schema = z.toJSONSchema(PipelineDefinitionSchema, { io: 'input', unrepresentable: 'any' }) as {
+      required: string[];
+      additionalProperties: boolean;
+    };
     expect(schema.required).toEqual(['apiVersion', 'kind', 'name', 'steps']);
     expect(schema.additionalProperties).toBe(false);
   });

@@ -31,7 +31,10 @@ export const RetryPolicySchema = z.strictObject({
 
 /** A human decision: the run waits until someone with one of `roles` approves or rejects, or `timeout` passes. */
 export const ApprovalSchema = z.strictObject({
-  roles: z.array(z.enum(ROLES.filter((role) => role !== 'publisher') as ['owner', 'admin', 'operator', 'viewer'])).min(1).default(['admin']),
+  roles: z
+    .array(z.enum(ROLES.filter((role) => role !== 'publisher') as ['owner', 'admin', 'operator', 'viewer']))
+    .min(1)
+    .default(['admin']),
   timeout: duration.default('24h'),
   onTimeout: z.enum(['reject', 'approve']).default('reject'),
 });
@@ -52,13 +55,26 @@ const StepFields = z.strictObject({
 
 /** A step either runs a plugin (`uses`) or waits for a person (`approval`). */
 export const StepDefinitionSchema = StepFields.superRefine((step, ctx) => {
-  if (step.uses === undefined && step.approval === undefined) ctx.addIssue({ code: 'custom', path: ['uses'], message: 'A step needs `uses` (a plugin step) or `approval`' });
-  if (step.uses !== undefined && step.approval !== undefined) ctx.addIssue({ code: 'custom', path: ['approval'], message: 'A step has either `uses` or `approval`, not both' });
-  if (step.maxParallel !== undefined && step.forEach === undefined) ctx.addIssue({ code: 'custom', path: ['maxParallel'], message: '`maxParallel` limits a `forEach`; this step has none' });
+  if (step.uses === undefined && step.approval === undefined)
+    ctx.addIssue({ code: 'custom', path: ['uses'], message: 'A step needs `uses` (a plugin step) or `approval`' });
+  if (step.uses !== undefined && step.approval !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['approval'], message: 'A step has either `uses` or `approval`, not both' });
+  if (step.maxParallel !== undefined && step.forEach === undefined)
+    ctx.addIssue({ code: 'custom', path: ['maxParallel'], message: '`maxParallel` limits a `forEach`; this step has none' });
   if (step.approval !== undefined) {
-    if (step.forEach !== undefined) ctx.addIssue({ code: 'custom', path: ['forEach'], message: 'An approval step cannot fan out; decide once, or fan out the steps after it' });
+    if (step.forEach !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['forEach'],
+        message: 'An approval step cannot fan out; decide once, or fan out the steps after it',
+      });
     for (const field of ['with', 'retry', 'timeout'] as const) {
-      if (step[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `An approval step has no \`${field}\`; use approval.timeout for how long it waits` });
+      if (step[field] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `An approval step has no \`${field}\`; use approval.timeout for how long it waits`,
+        });
     }
   }
 });
@@ -79,7 +95,8 @@ const steps = z
   .superRefine((record, ctx) => {
     const count = Object.keys(record).length;
     if (count === 0) ctx.addIssue({ code: 'custom', message: 'A pipeline needs at least one step' });
-    if (count > MAX_STEPS) ctx.addIssue({ code: 'custom', message: `A pipeline may have at most ${MAX_STEPS} steps; this one has ${count}` });
+    if (count > MAX_STEPS)
+      ctx.addIssue({ code: 'custom', message: `A pipeline may have at most ${MAX_STEPS} steps; this one has ${count}` });
   });
 
 /** A pipeline definition as written (PIPELINES.md); unknown fields are rejected everywhere. */
@@ -88,7 +105,9 @@ export const PipelineDefinitionSchema = z.strictObject({
   kind: z.literal('Pipeline', { error: 'Must be Pipeline' }),
   name: z.string().regex(PIPELINE_NAME_PATTERN, { error: 'Must match [a-z0-9-]{1,63}' }),
   description: z.string().optional(),
-  inputs: z.record(z.string().regex(INPUT_NAME_PATTERN, { error: 'Input names must match [A-Za-z_][A-Za-z0-9_]{0,63}' }), jsonObject).optional(),
+  inputs: z
+    .record(z.string().regex(INPUT_NAME_PATTERN, { error: 'Input names must match [A-Za-z_][A-Za-z0-9_]{0,63}' }), jsonObject)
+    .optional(),
   required: uniqueStrings.optional(),
   timeout: duration.optional(),
   sla: duration.optional(),

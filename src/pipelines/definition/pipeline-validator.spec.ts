@@ -5,10 +5,18 @@ import { pipelineChecksum } from './pipeline-checksum.js';
 import { validatePipeline, type PipelineValidation, type ValidateOptions } from './pipeline-validator.js';
 
 const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
-const object = (properties: Record<string, object>, required: string[] = []) => ({ $schema: DRAFT, type: 'object', properties, required, additionalProperties: false });
+const object = (properties: Record<string, object>, required: string[] = []) => ({
+  $schema: DRAFT,
+  type: 'object',
+  properties,
+  required,
+  additionalProperties: false,
+});
 
 const SECRET = { type: 'string', writeOnly: true, 'x-baton-secret': true };
-const queryStep = { inputSchema: object({ connection: SECRET, sql: { type: 'string' }, params: { type: 'array' } }, ['connection', 'sql']) };
+const queryStep = {
+  inputSchema: object({ connection: SECRET, sql: { type: 'string' }, params: { type: 'array' } }, ['connection', 'sql']),
+};
 const catalog = inMemoryPluginCatalog({
   postgres: [
     { version: '1.0.0', digest: 'sha256:pg100', steps: { query: queryStep } },
@@ -24,8 +32,11 @@ const catalog = inMemoryPluginCatalog({
         request: {
           inputSchema: object(
             {
-              url: { type: 'string', format: 'uri' }, method: { enum: ['GET', 'POST'] }, retries: { type: 'integer', minimum: 0 },
-              headers: { type: 'object', additionalProperties: { type: 'string' } }, secretHeaders: { type: 'object', additionalProperties: SECRET },
+              url: { type: 'string', format: 'uri' },
+              method: { enum: ['GET', 'POST'] },
+              retries: { type: 'integer', minimum: 0 },
+              headers: { type: 'object', additionalProperties: { type: 'string' } },
+              secretHeaders: { type: 'object', additionalProperties: SECRET },
             },
             ['url'],
           ),
@@ -33,8 +44,20 @@ const catalog = inMemoryPluginCatalog({
       },
     },
   ],
-  quality: [{ version: '1.0.0', digest: 'sha256:q100', steps: { expect: { inputSchema: object({ dataset: {}, expect: { type: 'array' } }, ['dataset']) } } }],
-  files: [{ version: '1.1.0', digest: 'sha256:f110', steps: { write: { inputSchema: object({ path: { type: 'string' }, data: {} }, ['path']) } } }],
+  quality: [
+    {
+      version: '1.0.0',
+      digest: 'sha256:q100',
+      steps: { expect: { inputSchema: object({ dataset: {}, expect: { type: 'array' } }, ['dataset']) } },
+    },
+  ],
+  files: [
+    {
+      version: '1.1.0',
+      digest: 'sha256:f110',
+      steps: { write: { inputSchema: object({ path: { type: 'string' }, data: {} }, ['path']) } },
+    },
+  ],
 });
 
 type Json = Record<string, unknown>;
@@ -183,10 +206,12 @@ describe('validatePipeline', () => {
     it('accepts approval steps with defaults, pins nothing for them, and refuses plugin fields on them', () => {
       const result = validate(withChanges((d) => (d.steps.approve = { needs: ['check'], approval: { roles: ['operator'] } })));
       if (!result.valid) throw new Error(JSON.stringify(result.problems));
-      expect(result.definition.steps.approve!.approval).toEqual({ roles: ['operator'], timeout: '24h', onTimeout: 'reject' });
+      expect(result.definition.steps.approve.approval).toEqual({ roles: ['operator'], timeout: '24h', onTimeout: 'reject' });
       expect(result.pins.approve).toBeUndefined();
       const mixed = withChanges((d) => (d.steps.approve = { needs: ['check'], approval: {}, retry: { maxAttempts: 2 } }));
-      expect(problemsFor(mixed)).toEqual([{ path: 'steps.approve.retry', message: expect.stringContaining('An approval step has no `retry`') }]);
+      expect(problemsFor(mixed)).toEqual([
+        { path: 'steps.approve.retry', message: expect.stringContaining('An approval step has no `retry`') },
+      ]);
     });
 
     it('rejects definitions that are not objects', () => {
@@ -204,8 +229,12 @@ describe('validatePipeline', () => {
 
     it('rejects more than 500 steps and empty pipelines', () => {
       const steps = Object.fromEntries(Array.from({ length: 501 }, (_, i) => [`s${i}`, { uses: 'http/request' }]));
-      expect(problemsFor({ ...dailySales(), steps, outputs: {} })).toEqual([{ path: 'steps', message: 'A pipeline may have at most 500 steps; this one has 501' }]);
-      expect(problemsFor({ ...dailySales(), steps: {}, outputs: {} })).toEqual([{ path: 'steps', message: 'A pipeline needs at least one step' }]);
+      expect(problemsFor({ ...dailySales(), steps, outputs: {} })).toEqual([
+        { path: 'steps', message: 'A pipeline may have at most 500 steps; this one has 501' },
+      ]);
+      expect(problemsFor({ ...dailySales(), steps: {}, outputs: {} })).toEqual([
+        { path: 'steps', message: 'A pipeline needs at least one step' },
+      ]);
     });
   });
 
@@ -238,7 +267,10 @@ describe('validatePipeline', () => {
         d.inputs.code = { type: 'string', pattern: '^[A-Z]{3}$' };
         d.inputs.address = {
           type: 'object',
-          properties: { zip: { type: 'string', pattern: '^\\d{5}$' }, lines: { type: 'array', items: { anyOf: [{ type: 'string', pattern: '^(a+)+$' }, { type: 'null' }] } } },
+          properties: {
+            zip: { type: 'string', pattern: '^\\d{5}$' },
+            lines: { type: 'array', items: { anyOf: [{ type: 'string', pattern: '^(a+)+$' }, { type: 'null' }] } },
+          },
           patternProperties: { '^x-': { type: 'string' } },
         };
       });
@@ -264,20 +296,43 @@ describe('validatePipeline', () => {
       ]);
     });
 
-    it('checks a step\'s literal inputs against its plugin\'s pattern with RE2, within a budget', () => {
+    it("checks a step's literal inputs against its plugin's pattern with RE2, within a budget", () => {
       const catalog = inMemoryPluginCatalog({
-        evil: [{ version: '1.0.0', digest: 'sha256:evil', steps: { check: { inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } } } } } }],
+        evil: [
+          {
+            version: '1.0.0',
+            digest: 'sha256:evil',
+            steps: { check: { inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } } } } },
+          },
+        ],
       });
       const started = performance.now();
-      const result = validatePipeline({ apiVersion: 'baton/v1', kind: 'Pipeline', name: 'p', steps: { c: { uses: 'evil/check@^1', with: { s: `${'a'.repeat(34)}!` } } } }, catalog);
+      const result = validatePipeline(
+        { apiVersion: 'baton/v1', kind: 'Pipeline', name: 'p', steps: { c: { uses: 'evil/check@^1', with: { s: `${'a'.repeat(34)}!` } } } },
+        catalog,
+      );
       expect(result).toEqual({ valid: false, problems: [{ path: 'steps.c.with.s', message: 'Must match pattern "^(a+)+$"' }] });
       expect(performance.now() - started).toBeLessThan(1_000);
 
       const long = validatePipeline(
         { apiVersion: 'baton/v1', kind: 'Pipeline', name: 'p', steps: { c: { uses: 'evil/check@^1', with: { s: 'a'.repeat(200_000) } } } },
-        inMemoryPluginCatalog({ evil: [{ version: '1.0.0', digest: 'sha256:evil2', steps: { check: { inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '(?:(?:a|b){1,20}){1,20}$' } } } } } }] }),
+        inMemoryPluginCatalog({
+          evil: [
+            {
+              version: '1.0.0',
+              digest: 'sha256:evil2',
+              steps: {
+                check: { inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '(?:(?:a|b){1,20}){1,20}$' } } } },
+              },
+            },
+          ],
+        }),
       );
-      expect(long).toMatchObject({ valid: false, budgetExceeded: true, problems: [{ path: 'steps.c.with', message: expect.stringMatching(/examined more text than allowed/) }] });
+      expect(long).toMatchObject({
+        valid: false,
+        budgetExceeded: true,
+        problems: [{ path: 'steps.c.with', message: expect.stringMatching(/examined more text than allowed/) }],
+      });
     });
 
     it('does not mistake a property, enum value or default named pattern for the keyword', () => {
@@ -299,10 +354,17 @@ describe('validatePipeline', () => {
 
     it('reports an initialInterval over maxInterval in defaults, counting the built-in default', () => {
       expect(problemsFor(withChanges((d) => (d.defaults = { retry: { initialInterval: '5m', maxInterval: '1m' } })))).toEqual([
-        { path: 'defaults.retry', message: 'initialInterval 5m is longer than maxInterval 1m: Temporal cannot schedule a step with this retry policy. Raise maxInterval or lower initialInterval' },
+        {
+          path: 'defaults.retry',
+          message:
+            'initialInterval 5m is longer than maxInterval 1m: Temporal cannot schedule a step with this retry policy. Raise maxInterval or lower initialInterval',
+        },
       ]);
       expect(problemsFor(withChanges((d) => (d.defaults = { retry: { initialInterval: '2m' } })))).toEqual([
-        { path: 'defaults.retry', message: expect.stringMatching(/^initialInterval 2m is longer than maxInterval 1m \(from the built-in default\)/) },
+        {
+          path: 'defaults.retry',
+          message: expect.stringMatching(/^initialInterval 2m is longer than maxInterval 1m \(from the built-in default\)/),
+        },
       ]);
     });
 
@@ -314,9 +376,15 @@ describe('validatePipeline', () => {
         d.steps.publish.retry = { maxInterval: '500ms' };
       });
       expect(problemsFor(raw)).toEqual([
-        { path: 'steps.extract.retry', message: expect.stringMatching(/^initialInterval 45s is longer than maxInterval 30s \(from defaults\.retry\)/) },
+        {
+          path: 'steps.extract.retry',
+          message: expect.stringMatching(/^initialInterval 45s is longer than maxInterval 30s \(from defaults\.retry\)/),
+        },
         { path: 'steps.check.retry', message: retryProblem },
-        { path: 'steps.publish.retry', message: expect.stringMatching(/^initialInterval 1s \(from the built-in default\) is longer than maxInterval 500ms:/) },
+        {
+          path: 'steps.publish.retry',
+          message: expect.stringMatching(/^initialInterval 1s \(from the built-in default\) is longer than maxInterval 500ms:/),
+        },
       ]);
     });
 
@@ -354,7 +422,10 @@ describe('validatePipeline', () => {
       const raw = withChanges((d) => {
         d.steps.extract.needs = ['publish'];
       });
-      expect(problemsFor(raw)).toContainEqual({ path: 'steps.extract.needs', message: 'Steps form a cycle: extract → publish → check → extract' });
+      expect(problemsFor(raw)).toContainEqual({
+        path: 'steps.extract.needs',
+        message: 'Steps form a cycle: extract → publish → check → extract',
+      });
     });
   });
 
@@ -409,7 +480,11 @@ describe('validatePipeline', () => {
 
     it('leaves values holding expressions to run time, but still requires required fields', () => {
       const raw = withChanges((d) => {
-        d.steps['per-region'].with = { method: '${{ inputs.day }}', retries: 'n=${{ inputs.day }}', headers: { a: ['${{ inputs.day }}'], b: 2 } };
+        d.steps['per-region'].with = {
+          method: '${{ inputs.day }}',
+          retries: 'n=${{ inputs.day }}',
+          headers: { a: ['${{ inputs.day }}'], b: 2 },
+        };
       });
       expect(problemsFor(raw)).toEqual([
         { path: 'steps.per-region.with.url', message: 'Required' },
@@ -446,7 +521,10 @@ describe('validatePipeline', () => {
 
     it('reports unknown inputs, steps and names', () => {
       const raw = withChanges((d) => {
-        d.steps.check.with = { dataset: '${{ inputs.dya }}', expect: ['${{ steps.extarct.outputs.x }}', '${{ env.HOME }}', '${{ steps.extract.result }}'] };
+        d.steps.check.with = {
+          dataset: '${{ inputs.dya }}',
+          expect: ['${{ steps.extarct.outputs.x }}', '${{ env.HOME }}', '${{ steps.extract.result }}'],
+        };
         d.outputs = { report: '${{ steps.nowhere.outputs.path }}' };
       });
       expect(problemsFor(raw)).toEqual([
@@ -480,7 +558,10 @@ describe('validatePipeline', () => {
 
     it('accepts secrets only as a whole value in with', () => {
       const raw = withChanges((d) => {
-        d.steps['per-region'].with = { url: 'https://x.example', headers: { authorization: 'Bearer ${{ secrets.TOKEN }}', b: '${{ $lowercase(secrets.TOKEN) }}' } };
+        d.steps['per-region'].with = {
+          url: 'https://x.example',
+          headers: { authorization: 'Bearer ${{ secrets.TOKEN }}', b: '${{ $lowercase(secrets.TOKEN) }}' },
+        };
         d.steps.publish.if = '${{ secrets.ENABLED }}';
         d.outputs = { leaked: '${{ secrets.WAREHOUSE_URL }}' };
       });
@@ -503,30 +584,62 @@ describe('validatePipeline', () => {
     it('refuses a secret in a field the plugin does not declare secret, naming the path and the secret fields', () => {
       const raw = withChanges((d) => {
         d.steps['per-region'].with = { url: 'https://x.example', headers: { authorization: '${{ secrets.TOKEN }}' } };
-        d.steps.extract.with = { connection: '${{ secrets.WAREHOUSE_URL }}', sql: '${{ secrets.WAREHOUSE_URL }}', params: ['${{ secrets.PIN }}'] };
+        d.steps.extract.with = {
+          connection: '${{ secrets.WAREHOUSE_URL }}',
+          sql: '${{ secrets.WAREHOUSE_URL }}',
+          params: ['${{ secrets.PIN }}'],
+        };
       });
       expect(problemsFor(raw)).toEqual([
-        { path: 'steps.extract.with.sql', message: expect.stringMatching(/^`\$\{\{ secrets.WAREHOUSE_URL \}\}` can only be written in a field `postgres\/query@1.2.0` declares secret \(its secret fields are `connection`\)/) },
-        { path: 'steps.extract.with.params[0]', message: expect.stringMatching(/^`\$\{\{ secrets.PIN \}\}` can only be written in a field `postgres\/query@1.2.0`/) },
-        { path: 'steps.per-region.with.headers.authorization', message: expect.stringContaining('its secret fields are `secretHeaders.*`') },
+        {
+          path: 'steps.extract.with.sql',
+          message: expect.stringMatching(
+            /^`\$\{\{ secrets.WAREHOUSE_URL \}\}` can only be written in a field `postgres\/query@1.2.0` declares secret \(its secret fields are `connection`\)/,
+          ),
+        },
+        {
+          path: 'steps.extract.with.params[0]',
+          message: expect.stringMatching(/^`\$\{\{ secrets.PIN \}\}` can only be written in a field `postgres\/query@1.2.0`/),
+        },
+        {
+          path: 'steps.per-region.with.headers.authorization',
+          message: expect.stringContaining('its secret fields are `secretHeaders.*`'),
+        },
       ]);
     });
 
     it('refuses a secret in a declared field of a plugin the tenant has not approved for it', () => {
-      const approving = inMemoryPluginCatalog({ postgres: [{ version: '1.2.0', digest: 'sha256:pg120', steps: { query: queryStep } }] }, { postgres: ['OTHER'] });
+      const approving = inMemoryPluginCatalog(
+        { postgres: [{ version: '1.2.0', digest: 'sha256:pg120', steps: { query: queryStep } }] },
+        { postgres: ['OTHER'] },
+      );
       const result = validatePipeline(
-        { apiVersion: 'baton/v1', kind: 'Pipeline', name: 'p', steps: { q: { uses: 'postgres/query@^1', with: { connection: '${{ secrets.WAREHOUSE_URL }}', sql: 'select 1' } } } },
+        {
+          apiVersion: 'baton/v1',
+          kind: 'Pipeline',
+          name: 'p',
+          steps: { q: { uses: 'postgres/query@^1', with: { connection: '${{ secrets.WAREHOUSE_URL }}', sql: 'select 1' } } },
+        },
         approving,
         { secretsAvailable: true },
       );
-      expect(problemsOf(result)).toEqual([{ path: 'steps.q.with.connection', message: expect.stringMatching(/^Plugin `postgres` is not approved for secret WAREHOUSE_URL: a tenant admin approves it with POST \/v1\/plugins\/postgres\/enable/) }]);
+      expect(problemsOf(result)).toEqual([
+        {
+          path: 'steps.q.with.connection',
+          message: expect.stringMatching(
+            /^Plugin `postgres` is not approved for secret WAREHOUSE_URL: a tenant admin approves it with POST \/v1\/plugins\/postgres\/enable/,
+          ),
+        },
+      ]);
     });
 
     it('rejects item outside the with of a forEach step', () => {
       const raw = withChanges((d) => {
         d.steps.check.with = { dataset: '${{ item }}' };
       });
-      expect(problemsFor(raw)).toEqual([{ path: 'steps.check.with.dataset', message: '`item` exists only in the `with` of a step with `forEach`' }]);
+      expect(problemsFor(raw)).toEqual([
+        { path: 'steps.check.with.dataset', message: '`item` exists only in the `with` of a step with `forEach`' },
+      ]);
     });
 
     it('requires if to be a boolean or one whole expression', () => {
@@ -570,7 +683,10 @@ describe('pipelineChecksum', () => {
   it('ignores key order and changes with content', () => {
     const definition = definitionOf(dailySales());
     const reversed = (value: Json): Json => Object.fromEntries(Object.entries(value).reverse());
-    const reordered = { ...reversed(definition as unknown as Json), defaults: reversed(definition.defaults as Json) } as unknown as PipelineDefinition;
+    const reordered = {
+      ...reversed(definition as unknown as Json),
+      defaults: reversed(definition.defaults as Json),
+    } as unknown as PipelineDefinition;
     expect(Object.keys(reordered)[0]).not.toBe('apiVersion');
     const pins = { extract: { plugin: 'postgres', step: 'query', version: '1.4.0', digest: 'sha256:aa' } };
     expect(pipelineChecksum(reordered, pins)).toBe(pipelineChecksum(definition, pins));

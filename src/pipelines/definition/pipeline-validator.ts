@@ -3,11 +3,24 @@ import addFormats from 'ajv-formats';
 import semver from 'semver';
 import type { z } from 'zod';
 import { parseDuration } from '../../../workers/contracts/duration.js';
-import { containsExpression, inspectTemplate, MAX_REGEX_WORK, type ExpressionReference, type TemplateInspection } from '../../../workers/contracts/expressions.js';
+import {
+  containsExpression,
+  inspectTemplate,
+  MAX_REGEX_WORK,
+  type ExpressionReference,
+  type TemplateInspection,
+} from '../../../workers/contracts/expressions.js';
 import { ajvRegExp, ExpressionBudgetError, RegexBudget, regexProblem } from '../../../workers/contracts/safe-regex.js';
 import { findCycle, topologicalOrder, upstreamOf } from '../../../workers/contracts/graph.js';
 import { isChildRunStep } from '../../../workers/contracts/run.contract.js';
-import { DEFAULT_RETRY, failureHandlerId, type PinnedStep, type PipelineDefinition, type RetryPolicyDefinition, type StepDefinition } from '../../../workers/contracts/pipeline.contract.js';
+import {
+  DEFAULT_RETRY,
+  failureHandlerId,
+  type PinnedStep,
+  type PipelineDefinition,
+  type RetryPolicyDefinition,
+  type StepDefinition,
+} from '../../../workers/contracts/pipeline.contract.js';
 import type { FieldProblem } from '../../common/errors/baton-error.js';
 import { formatPath } from '../../common/validation/zod.js';
 import { PipelineDefinitionSchema } from './pipeline-definition.schema.js';
@@ -77,7 +90,11 @@ export function validatePipeline(raw: unknown, catalog: PluginCatalogView, opts:
   const budgetExceeded = checkStepInputs({ ...definition.steps, ...handlers }, pins, catalog, report);
   checkChildRunSteps({ ...definition.steps, ...handlers }, pins, report);
   if (opts.secretsAvailable) {
-    const placement = { stepPath, inputSchemaOf: (pin: PinnedStep) => inputSchemaOf(pin, catalog), secretApproved: catalog.secretApproved?.bind(catalog) };
+    const placement = {
+      stepPath,
+      inputSchemaOf: (pin: PinnedStep) => inputSchemaOf(pin, catalog),
+      secretApproved: catalog.secretApproved?.bind(catalog),
+    };
     checkSecretPlacements({ ...definition.steps, ...handlers }, pins, placement, report);
   }
   checkExpressions(definition, report, opts.secretsAvailable ?? false);
@@ -94,13 +111,16 @@ function checkSize(raw: unknown): ValidationProblem | null {
     return { path: ROOT_PATH, message: 'The definition is not plain JSON data' };
   }
   const bytes = Buffer.byteLength(json ?? '', 'utf8');
-  return bytes > MAX_DEFINITION_BYTES ? { path: ROOT_PATH, message: `The definition is ${bytes} bytes; the limit is ${MAX_DEFINITION_BYTES}` } : null;
+  return bytes > MAX_DEFINITION_BYTES
+    ? { path: ROOT_PATH, message: `The definition is ${bytes} bytes; the limit is ${MAX_DEFINITION_BYTES}` }
+    : null;
 }
 
 function schemaProblems(error: z.ZodError): ValidationProblem[] {
   return error.issues.flatMap((issue): ValidationProblem[] => {
     const path = formatPath(issue.path) || ROOT_PATH;
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'Unknown field' }));
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'Unknown field' }));
     if (issue.code === 'invalid_key') return issue.issues.map((inner) => ({ path, message: inner.message }));
     if (issue.code === 'invalid_type' && issue.input === undefined) return [{ path, message: 'Required' }];
     return [{ path, message: issue.message }];
@@ -144,8 +164,22 @@ type RegexKeyword = 'pattern' | 'patternProperties';
 
 /** Keywords whose value is a schema, or an array of schemas (draft 2020-12 and draft-07, which ajv also reads). */
 const SUBSCHEMA_KEYWORDS = new Set([
-  'not', 'if', 'then', 'else', 'items', 'prefixItems', 'additionalItems', 'contains', 'additionalProperties', 'unevaluatedProperties',
-  'unevaluatedItems', 'propertyNames', 'contentSchema', 'allOf', 'anyOf', 'oneOf',
+  'not',
+  'if',
+  'then',
+  'else',
+  'items',
+  'prefixItems',
+  'additionalItems',
+  'contains',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'propertyNames',
+  'contentSchema',
+  'allOf',
+  'anyOf',
+  'oneOf',
 ]);
 /** Keywords whose value maps names to schemas. */
 const SUBSCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', 'dependentSchemas', 'dependencies', '$defs', 'definitions']);
@@ -155,10 +189,15 @@ const SUBSCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', 'depe
  * Walks schema positions only, so a property named `pattern`, or an `enum` or `default` value
  * holding one, is not mistaken for the keyword.
  */
-function forEachRegexKeyword(schema: unknown, path: PropertyKey[], found: (keyword: RegexKeyword, path: PropertyKey[], value: unknown) => void): void {
+function forEachRegexKeyword(
+  schema: unknown,
+  path: PropertyKey[],
+  found: (keyword: RegexKeyword, path: PropertyKey[], value: unknown) => void,
+): void {
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return;
   for (const [keyword, value] of Object.entries(schema)) {
-    if (keyword === 'pattern' || (keyword === 'patternProperties' && value !== null && typeof value === 'object')) found(keyword, [...path, keyword], value);
+    if (keyword === 'pattern' || (keyword === 'patternProperties' && value !== null && typeof value === 'object'))
+      found(keyword, [...path, keyword], value);
     if (SUBSCHEMA_KEYWORDS.has(keyword)) {
       if (Array.isArray(value)) value.forEach((item, index) => forEachRegexKeyword(item, [...path, keyword, index], found));
       else forEachRegexKeyword(value, [...path, keyword], found);
@@ -221,7 +260,11 @@ const BUILT_IN = 'the built-in default';
 function checkRetryPolicies(definition: PipelineDefinition, report: Report): void {
   const defaults = definition.defaults?.retry;
   if (defaults) {
-    const problem = retryIntervalProblem(mergeRetry(DEFAULT_RETRY, defaults), { initialInterval: BUILT_IN, maxInterval: BUILT_IN }, defaults);
+    const problem = retryIntervalProblem(
+      mergeRetry(DEFAULT_RETRY, defaults),
+      { initialInterval: BUILT_IN, maxInterval: BUILT_IN },
+      defaults,
+    );
     if (problem) report('defaults.retry', problem);
   }
   for (const [id, step] of Object.entries(definition.steps)) {
@@ -230,7 +273,11 @@ function checkRetryPolicies(definition: PipelineDefinition, report: Report): voi
     const base = mergeRetry(DEFAULT_RETRY, defaults ?? {});
     const source = (field: 'initialInterval' | 'maxInterval') =>
       step.retry![field] !== undefined ? `steps.${id}.retry` : defaults?.[field] !== undefined ? 'defaults.retry' : BUILT_IN;
-    const problem = retryIntervalProblem(mergeRetry(base, step.retry), { initialInterval: source('initialInterval'), maxInterval: source('maxInterval') }, step.retry);
+    const problem = retryIntervalProblem(
+      mergeRetry(base, step.retry),
+      { initialInterval: source('initialInterval'), maxInterval: source('maxInterval') },
+      step.retry,
+    );
     if (problem) report(`steps.${id}.retry`, problem);
   }
 }
@@ -273,7 +320,6 @@ function checkNeeds(steps: Record<string, StepDefinition>, report: Report): void
   if (cycle) report(`steps.${cycle[0]}.needs`, `Steps form a cycle: ${[...cycle, cycle[0]].join(' → ')}`);
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Plugins
 
@@ -311,7 +357,10 @@ function resolveUses(uses: string, catalog: PluginCatalogView): PinnedStep | str
   const available = catalog.versions(plugin).filter((v) => semver.valid(v.version) !== null);
   if (available.length === 0) return catalog.unavailableBecause?.(plugin) ?? `Plugin \`${plugin}\` is not available`;
   // Without a range, `*` picks the highest release and never a prerelease.
-  const chosen = semver.maxSatisfying(available.map((v) => v.version), range ?? '*');
+  const chosen = semver.maxSatisfying(
+    available.map((v) => v.version),
+    range ?? '*',
+  );
   if (chosen === null) return `No version of \`${plugin}\` satisfies \`${range ?? 'latest'}\` (available: ${listVersions(available)})`;
   const version = available.find((v) => v.version === chosen)!;
   if (!Object.hasOwn(version.steps, step)) {
@@ -347,7 +396,8 @@ function stepInputValidator(pin: PinnedStep, schema: object): ValidateFunction |
 /** A child run is not retried as a whole: its own steps retry. Saying otherwise would be ignored. */
 function checkChildRunSteps(steps: Record<string, StepDefinition>, pins: Record<string, PinnedStep>, report: Report): void {
   for (const [id, pin] of Object.entries(pins)) {
-    if (isChildRunStep(pin) && steps[id].retry) report(`${stepPath(id)}.retry`, 'A pipeline/run step does not retry the child run; give the steps of that pipeline a retry instead');
+    if (isChildRunStep(pin) && steps[id].retry)
+      report(`${stepPath(id)}.retry`, 'A pipeline/run step does not retry the child run; give the steps of that pipeline a retry instead');
   }
 }
 
@@ -355,8 +405,13 @@ function checkChildRunSteps(steps: Record<string, StepDefinition>, pins: Record<
  * `with` against the step's input schema, for literal values only: expressions are checked at run
  * time. Returns true when the schemas' regexes ran out of budget (the rest is then not checked).
  */
-function checkStepInputs(steps: Record<string, StepDefinition>, pins: Record<string, PinnedStep>, catalog: PluginCatalogView, report: Report): boolean {
-  regexBudget = new RegexBudget(MAX_REGEX_WORK, 'Checking the steps\' inputs');
+function checkStepInputs(
+  steps: Record<string, StepDefinition>,
+  pins: Record<string, PinnedStep>,
+  catalog: PluginCatalogView,
+  report: Report,
+): boolean {
+  regexBudget = new RegexBudget(MAX_REGEX_WORK, "Checking the steps' inputs");
   try {
     for (const [id, pin] of Object.entries(pins)) {
       const schema = inputSchemaOf(pin, catalog);
@@ -391,7 +446,7 @@ function withProblem(base: string, input: unknown, error: ErrorObject): Validati
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'required') return { path: `${path}.${String(params.missingProperty)}`, message: 'Required' };
   const extra = params.additionalProperty ?? params.unevaluatedProperty;
-  if (extra !== undefined) return { path: `${path}.${String(extra)}`, message: 'Unknown field' };
+  if (extra !== undefined) return { path: `${path}.${extra as string}`, message: 'Unknown field' };
   if (containsExpression(value)) return null;
   return { path, message: capitalize(error.message ?? 'Invalid value') };
 }
@@ -421,13 +476,18 @@ function checkExpressions(definition: PipelineDefinition, report: Report, secret
     const rules = new ReferenceRules(definition.steps, inputNames, secretsAvailable, id);
     forEachExpressionString(step.with ?? {}, `steps.${id}.with`, (text, path) => checkTemplate(text, path, 'with', rules, report));
     if (typeof step.if === 'string') checkCondition(step.if, `steps.${id}.if`, rules, report);
-    if (typeof step.forEach === 'string') checkWhole(step.forEach, `steps.${id}.forEach`, 'forEach', 'Must be a list or a single ${{ expression }} giving one', rules, report);
-    else if (Array.isArray(step.forEach)) forEachExpressionString(step.forEach, `steps.${id}.forEach`, (text, path) => checkTemplate(text, path, 'forEach', rules, report));
+    if (typeof step.forEach === 'string')
+      checkWhole(step.forEach, `steps.${id}.forEach`, 'forEach', 'Must be a list or a single ${{ expression }} giving one', rules, report);
+    else if (Array.isArray(step.forEach))
+      forEachExpressionString(step.forEach, `steps.${id}.forEach`, (text, path) => checkTemplate(text, path, 'forEach', rules, report));
   }
   const rules = new ReferenceRules(definition.steps, inputNames, secretsAvailable);
   forEachExpressionString(definition.outputs ?? {}, 'outputs', (text, path) => checkTemplate(text, path, 'outputs', rules, report));
   (definition.onFailure ?? []).forEach((handler, i) =>
-    forEachExpressionString(handler.with ?? {}, `onFailure[${i}].with`, (text, path) => checkTemplate(text, path, 'onFailure', rules, report)));
+    forEachExpressionString(handler.with ?? {}, `onFailure[${i}].with`, (text, path) =>
+      checkTemplate(text, path, 'onFailure', rules, report),
+    ),
+  );
 }
 
 function checkCondition(text: string, path: string, rules: ReferenceRules, report: Report): void {
@@ -462,7 +522,7 @@ class ReferenceRules {
     private readonly secretsAvailable: boolean,
     private readonly stepId?: string,
   ) {
-    this.fansOut = stepId !== undefined && steps[stepId]!.forEach !== undefined;
+    this.fansOut = stepId !== undefined && steps[stepId].forEach !== undefined;
   }
 
   check({ root, path }: ExpressionReference, site: ExpressionSite): string | null {
@@ -475,7 +535,8 @@ class ReferenceRules {
       case 'item':
         return site === 'with' && this.fansOut ? null : '`item` exists only in the `with` of a step with `forEach`';
       case 'secrets':
-        if (!this.secretsAvailable) return 'Secrets are not available on this installation yet: there is no secrets store to resolve them from';
+        if (!this.secretsAvailable)
+          return 'Secrets are not available on this installation yet: there is no secrets store to resolve them from';
         return site === 'with' || site === 'onFailure' ? null : "Secrets can only be passed to a step's `with`";
       case 'run':
         return name === 'error' && site !== 'onFailure' ? '`run.error` is only set for onFailure handlers' : null;

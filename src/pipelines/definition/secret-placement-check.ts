@@ -37,9 +37,15 @@ export function checkSecretPlacements(
       if (!isSecretField(schema, path)) {
         const fields = secretFieldNames(schema);
         const declared = fields.length ? `its secret fields are ${fields.map((f) => `\`${f}\``).join(', ')}` : 'it declares none';
-        report(where, `\`\${{ secrets.${name} }}\` can only be written in a field ${target} declares secret (${declared}): anywhere else the step gets the value as plain data`);
+        report(
+          where,
+          `\`\${{ secrets.${name} }}\` can only be written in a field ${target} declares secret (${declared}): anywhere else the step gets the value as plain data`,
+        );
       } else if (context.secretApproved && !context.secretApproved(pin.plugin, name)) {
-        report(where, `Plugin \`${pin.plugin}\` is not approved for secret ${name}: a tenant admin approves it with POST /v1/plugins/${pin.plugin}/enable { "secrets": ["${name}"] }`);
+        report(
+          where,
+          `Plugin \`${pin.plugin}\` is not approved for secret ${name}: a tenant admin approves it with POST /v1/plugins/${pin.plugin}/enable { "secrets": ["${name}"] }`,
+        );
       }
     }
   }

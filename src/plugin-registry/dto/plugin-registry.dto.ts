@@ -9,7 +9,10 @@ export const AddPublisherKeyBody = z.strictObject({
   /** SPKI PEM of an Ed25519 key, as `baton plugin keygen` writes it. */
   publicKey: z.string().min(1).max(4096),
   /** The publisher name to claim with the tenant's first key; later keys join the tenant's publisher. */
-  publisher: z.string().regex(/^[a-z0-9-]{2,64}$/, { message: 'Must match [a-z0-9-]{2,64}' }).optional(),
+  publisher: z
+    .string()
+    .regex(/^[a-z0-9-]{2,64}$/, { message: 'Must match [a-z0-9-]{2,64}' })
+    .optional(),
 });
 export type AddPublisherKeyBody = z.output<typeof AddPublisherKeyBody>;
 

@@ -16,9 +16,16 @@ export type RetryRunBody = z.output<typeof RetryRunBody>;
 
 /** The answer to a retry (documented in OpenAPI): the new run, and the runs other retries of the same run started. */
 export const RetryRunResponse = z.object({
-  id: z.uuid(), status: z.enum(RUN_STATUSES), pipeline: z.string(), version: z.number().int(), retryOf: z.uuid(),
-  otherRetries: z.array(z.object({ id: z.uuid(), createdAt: z.iso.datetime(), status: z.enum(RUN_STATUSES) }))
-    .describe('Runs started by earlier retries of the same run (oldest first, at most 20): a retry sent twice without an Idempotency-Key starts two runs.'),
+  id: z.uuid(),
+  status: z.enum(RUN_STATUSES),
+  pipeline: z.string(),
+  version: z.number().int(),
+  retryOf: z.uuid(),
+  otherRetries: z
+    .array(z.object({ id: z.uuid(), createdAt: z.iso.datetime(), status: z.enum(RUN_STATUSES) }))
+    .describe(
+      'Runs started by earlier retries of the same run (oldest first, at most 20): a retry sent twice without an Idempotency-Key starts two runs.',
+    ),
 });
 
 export const ApprovalBody = z.strictObject({
@@ -31,7 +38,10 @@ export const stepIdParam = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, { message
 
 export const RunListQuery = z.strictObject({
   ...paginationQuery,
-  pipeline: z.string().regex(/^[a-z0-9-]{1,63}$/).optional(),
+  pipeline: z
+    .string()
+    .regex(/^[a-z0-9-]{1,63}$/)
+    .optional(),
   status: z.enum(RUN_STATUSES).optional(),
   trigger: z.enum(RUN_TRIGGERS).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
@@ -55,7 +65,11 @@ export const RunLogsQuery = z.strictObject({
   ...RunEventsQuery.shape,
   step: z.string().max(63).optional(),
   /** One item of a `forEach` step. */
-  item: z.string().regex(/^\d{1,9}$/, { error: 'Must be an item index: 0, 1, 2, …' }).transform(Number).optional(),
+  item: z
+    .string()
+    .regex(/^\d{1,9}$/, { error: 'Must be an item index: 0, 1, 2, …' })
+    .transform(Number)
+    .optional(),
   level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
 });
 export type RunLogsQuery = z.output<typeof RunLogsQuery>;

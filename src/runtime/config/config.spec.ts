@@ -8,7 +8,14 @@ describe(loadConfig.name, () => {
   it('defaults to the embedded one-machine mode', () => {
     const home = mkdtempSync(join(tmpdir(), 'baton-config-'));
     const config = loadConfig({ BATON_HOME: home });
-    expect(config).toMatchObject({ PORT: 8080, HOST: '127.0.0.1', TEMPORAL_NAMESPACE: 'default', SIGNUP_ENABLED: true, DATABASE_URL: undefined, TEMPORAL_ADDRESS: undefined });
+    expect(config).toMatchObject({
+      PORT: 8080,
+      HOST: '127.0.0.1',
+      TEMPORAL_NAMESPACE: 'default',
+      SIGNUP_ENABLED: true,
+      DATABASE_URL: undefined,
+      TEMPORAL_ADDRESS: undefined,
+    });
     expect(config.publicUrl).toBe('http://127.0.0.1:8080');
     expect(config.jwtSecret).toBe(readFileSync(join(home, 'jwt-secret'), 'utf8'));
     expect(loadConfig({ BATON_HOME: home }).jwtSecret).toBe(config.jwtSecret);

@@ -31,123 +31,344 @@ const masterKey = z.string().transform((text, ctx) => {
   }
 });
 const durationText = z.string().refine((text) => parseDuration(text) !== null, 'expected a duration such as 30s, 15m, 12h or 7d');
-const cidrList = z.string().optional().transform((text, ctx) => {
-  const cidrs = (text ?? '').split(',').map((c) => c.trim()).filter(Boolean);
-  const bad = cidrs.filter((cidr) => !isCidrOrAddress(cidr));
-  if (bad.length) ctx.addIssue({ code: 'custom', message: `not addresses or CIDR ranges: ${bad.join(', ')}` });
-  return cidrs;
-});
-const uidRange = z.string().default('200000-265535').pipe(z.string().regex(/^\d+-\d+$/, 'expected first-last, e.g. 200000-265535').transform((text, ctx) => {
-  const [first, last] = text.split('-').map(Number) as [number, number];
-  if (first < 1000 || last > 2 ** 31 - 2 || last < first) ctx.addIssue({ code: 'custom', message: 'expected 1000 <= first <= last < 2^31 - 1' });
-  return { first, count: last - first + 1 };
-}));
+const cidrList = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    const cidrs = (text ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
+    const bad = cidrs.filter((cidr) => !isCidrOrAddress(cidr));
+    if (bad.length) ctx.addIssue({ code: 'custom', message: `not addresses or CIDR ranges: ${bad.join(', ')}` });
+    return cidrs;
+  });
+const uidRange = z
+  .string()
+  .default('200000-265535')
+  .pipe(
+    z
+      .string()
+      .regex(/^\d+-\d+$/, 'expected first-last, e.g. 200000-265535')
+      .transform((text, ctx) => {
+        const [first, last] = text.split('-').map(Number) as [number, number];
+        if (first < 1000 || last > 2 ** 31 - 2 || last < first)
+          ctx.addIssue({ code: 'custom', message: 'expected 1000 <= first <= last < 2^31 - 1' });
+        return { first, count: last - first + 1 };
+      }),
+  );
 /** Fastify's `trustProxy`: off, every proxy, a hop count, or the proxies' addresses and ranges (proxy-addr also names `loopback`, `linklocal`, `uniquelocal`). */
-const trustProxy = z.string().optional().transform((text, ctx): boolean | number | string[] => {
-  const value = (text ?? 'false').trim();
-  if (value === 'false') return false;
-  if (value === 'true') return true;
-  if (/^\d+$/.test(value)) return Number(value);
-  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
-  const bad = entries.filter((e) => !isCidrOrAddress(e) && !['loopback', 'linklocal', 'uniquelocal'].includes(e));
-  if (bad.length || !entries.length) ctx.addIssue({ code: 'custom', message: `expected false, true, a hop count or comma-separated addresses/CIDR ranges; not: ${bad.join(', ') || '(empty)'}` });
-  return entries;
-});
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((text, ctx): boolean | number | string[] => {
+    const value = (text ?? 'false').trim();
+    if (value === 'false') return false;
+    if (value === 'true') return true;
+    if (/^\d+$/.test(value)) return Number(value);
+    const entries = value
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const bad = entries.filter((e) => !isCidrOrAddress(e) && !['loopback', 'linklocal', 'uniquelocal'].includes(e));
+    if (bad.length || !entries.length)
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected false, true, a hop count or comma-separated addresses/CIDR ranges; not: ${bad.join(', ') || '(empty)'}`,
+      });
+    return entries;
+  });
 const spec = <S extends z.ZodType>(schema: S, description: string, secret = false): VariableSpec<S> => ({ schema, description, secret });
 
 export const CONFIG_VARIABLES = {
-  BATON_HOME: spec(z.string().default('./.baton'), 'Folder for embedded PostgreSQL data, the Temporal dev-server database and generated secrets.'),
+  BATON_HOME: spec(
+    z.string().default('./.baton'),
+    'Folder for embedded PostgreSQL data, the Temporal dev-server database and generated secrets.',
+  ),
   HOST: spec(z.string().default('127.0.0.1'), 'Interface the API listens on.'),
   PORT: spec(int(0, 65535).default(8080), 'Port the API listens on.'),
   PUBLIC_URL: spec(z.url().optional(), 'Base URL printed and used in links; defaults to http://HOST:PORT.'),
-  TRUST_PROXY: spec(trustProxy, 'Which proxies in front of the API to believe about the client address (X-Forwarded-For): `false` (none: the peer is the client), `true` (any), a hop count, or comma-separated proxy addresses/CIDR ranges. The address decides the rate limit of public routes and is the audit log\'s source IP.'),
+  TRUST_PROXY: spec(
+    trustProxy,
+    "Which proxies in front of the API to believe about the client address (X-Forwarded-For): `false` (none: the peer is the client), `true` (any), a hop count, or comma-separated proxy addresses/CIDR ranges. The address decides the rate limit of public routes and is the audit log's source IP.",
+  ),
   DATABASE_URL: spec(z.string().optional(), 'External PostgreSQL URL. Unset: start an embedded PostgreSQL in $BATON_HOME/pg.', true),
   EMBEDDED_PG_PORT: spec(int(1, 65535).default(54329), 'Port of the embedded PostgreSQL.'),
   DATABASE_POOL_SIZE: spec(int(1, 200).default(10), 'Connections per process.'),
-  TEMPORAL_ADDRESS: spec(z.string().optional(), 'Temporal frontend host:port. Unset: start `temporal server start-dev` as a child process.'),
+  TEMPORAL_ADDRESS: spec(
+    z.string().optional(),
+    'Temporal frontend host:port. Unset: start `temporal server start-dev` as a child process.',
+  ),
   TEMPORAL_NAMESPACE: spec(z.string().default('default'), 'Temporal namespace.'),
   TEMPORAL_TASK_QUEUE: spec(z.string().default('baton-shared'), 'Task queue the pipeline workflows and steps run on.'),
-  TEMPORAL_CLI_PATH: spec(z.string().optional(), 'Path of the `temporal` CLI used for the embedded dev server. Unset: `temporal` on PATH, else built with Go into the user cache.'),
+  TEMPORAL_CLI_PATH: spec(
+    z.string().optional(),
+    'Path of the `temporal` CLI used for the embedded dev server. Unset: `temporal` on PATH, else built with Go into the user cache.',
+  ),
   TEMPORAL_DEV_PORT: spec(int(1, 65535).default(7233), 'Frontend port of the embedded Temporal dev server.'),
   TEMPORAL_UI_PORT: spec(int(0, 65535).default(0), 'Web UI port of the embedded Temporal dev server (0 = headless).'),
   JWT_SECRET: spec(z.string().min(32).optional(), 'HMAC key for session tokens. Unset: generated once into $BATON_HOME/jwt-secret.', true),
-  WEBHOOK_SIGNING_KEY: spec(z.string().min(32).optional(), 'Key the signing secrets of webhook triggers and notification channels are derived from, never the session key (at least 32 characters). Unset: generated once into $BATON_HOME/webhook-signing-key; required by `baton api` (replicas must share it).', true),
-  BATON_ADMIN_TOKEN: spec(z.string().min(32).optional(), 'Bearer token of the installation operator for /v1/admin/* (at least 32 characters). Unset: the admin API is off.', true),
-  JWT_TTL: spec(z.string().regex(/^\d+[smhd]$/).default('12h'), 'Lifetime of session tokens (e.g. 12h).'),
+  WEBHOOK_SIGNING_KEY: spec(
+    z.string().min(32).optional(),
+    'Key the signing secrets of webhook triggers and notification channels are derived from, never the session key (at least 32 characters). Unset: generated once into $BATON_HOME/webhook-signing-key; required by `baton api` (replicas must share it).',
+    true,
+  ),
+  BATON_ADMIN_TOKEN: spec(
+    z.string().min(32).optional(),
+    'Bearer token of the installation operator for /v1/admin/* (at least 32 characters). Unset: the admin API is off.',
+    true,
+  ),
+  JWT_TTL: spec(
+    z
+      .string()
+      .regex(/^\d+[smhd]$/)
+      .default('12h'),
+    'Lifetime of session tokens (e.g. 12h).',
+  ),
   SIGNUP_ENABLED: spec(bool.default(true), 'Allow POST /v1/signup to create tenants.'),
-  SMTP_URL: spec(z.url({ protocol: /^smtps?$/, message: 'expected smtp://user:pass@host:port or smtps://…' }).optional(), 'SMTP server the API sends mail through (verification, invitations, password resets): smtp(s)://user:pass@host:port. Unset: mails are kept in the database for the operator (`baton mail`) and their links written to the log.', true),
+  SMTP_URL: spec(
+    z.url({ protocol: /^smtps?$/, message: 'expected smtp://user:pass@host:port or smtps://…' }).optional(),
+    'SMTP server the API sends mail through (verification, invitations, password resets): smtp(s)://user:pass@host:port. Unset: mails are kept in the database for the operator (`baton mail`) and their links written to the log.',
+    true,
+  ),
   MAIL_FROM: spec(z.string().trim().min(3).default('Baton <baton@localhost>'), 'From address of the mails the API sends.'),
-  MAIL_POLL_INTERVAL: spec(durationText.default('5s'), 'How often mails not yet sent (the SMTP server was unreachable or answered 4xx) are tried again, by one replica at a time.'),
-  MAIL_RETRY_BASE: spec(durationText.default('10s'), 'Wait before a mail\'s second attempt; each further one waits twice as long (at most an hour, 10 attempts).'),
-  BODY_LIMIT_BYTES: spec(int(1024, 64 * 1024 * 1024).default(1024 * 1024), 'Largest accepted request body (plugin packages, on POST /v1/plugins only, may be up to 40 MiB).'),
-  IDEMPOTENCY_TTL: spec(durationText.default('24h'), 'How long a response kept for an Idempotency-Key is replayed; older records are deleted (one replica at a time).'),
-  LOG_LEVEL: spec(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'Log level of the API and the worker.'),
-  LOG_FORMAT: spec(z.enum(['json', 'pretty']).default('json'), 'How the API and the worker write logs on stdout: `json`, one JSON object a line (level, time, msg, service, context, and run/step/tenant ids where known; credentials redacted), or `pretty`, coloured lines for a terminal.'),
-  OTEL_EXPORTER_OTLP_ENDPOINT: spec(z.url({ protocol: /^https?$/ }).optional(), 'OpenTelemetry collector base URL (OTLP over HTTP, JSON; traces go to <url>/v1/traces). Set: the API and the worker trace requests, workflows, activities and steps, and steps get a W3C `traceparent`. Unset: tracing is off. The SDK\'s other standard OTEL_* variables (OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, OTEL_BSP_*) apply.'),
-  OTEL_SERVICE_NAME: spec(z.string().min(1).optional(), 'service.name of the spans this process exports. Unset: baton-api, baton-worker, or baton for `baton up`.'),
-  WORKER_MAX_CONCURRENT_STEPS: spec(int(1, 1000).default(50), 'Steps one worker runs at once; as many step processes per plugin stay warm.'),
-  WORKER_DRAIN_TIMEOUT: spec(durationText.default('60s'), 'On SIGTERM or SIGINT a worker stops taking tasks and lets the steps it runs finish for up to this long; steps still running then are cancelled and retried elsewhere (their attempt fails), and the worker exits.'),
-  API_DRAIN_DELAY: spec(durationText.default('0s'), 'On SIGTERM or SIGINT the API answers GET /readyz with 503 `draining` at once, keeps serving for this long (so a load balancer that polls /readyz takes it out first), then stops accepting connections and finishes the requests in flight before it exits.'),
+  MAIL_POLL_INTERVAL: spec(
+    durationText.default('5s'),
+    'How often mails not yet sent (the SMTP server was unreachable or answered 4xx) are tried again, by one replica at a time.',
+  ),
+  MAIL_RETRY_BASE: spec(
+    durationText.default('10s'),
+    "Wait before a mail's second attempt; each further one waits twice as long (at most an hour, 10 attempts).",
+  ),
+  BODY_LIMIT_BYTES: spec(
+    int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+    'Largest accepted request body (plugin packages, on POST /v1/plugins only, may be up to 40 MiB).',
+  ),
+  IDEMPOTENCY_TTL: spec(
+    durationText.default('24h'),
+    'How long a response kept for an Idempotency-Key is replayed; older records are deleted (one replica at a time).',
+  ),
+  LOG_LEVEL: spec(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    'Log level of the API and the worker.',
+  ),
+  LOG_FORMAT: spec(
+    z.enum(['json', 'pretty']).default('json'),
+    'How the API and the worker write logs on stdout: `json`, one JSON object a line (level, time, msg, service, context, and run/step/tenant ids where known; credentials redacted), or `pretty`, coloured lines for a terminal.',
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: spec(
+    z.url({ protocol: /^https?$/ }).optional(),
+    "OpenTelemetry collector base URL (OTLP over HTTP, JSON; traces go to <url>/v1/traces). Set: the API and the worker trace requests, workflows, activities and steps, and steps get a W3C `traceparent`. Unset: tracing is off. The SDK's other standard OTEL_* variables (OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, OTEL_BSP_*) apply.",
+  ),
+  OTEL_SERVICE_NAME: spec(
+    z.string().min(1).optional(),
+    'service.name of the spans this process exports. Unset: baton-api, baton-worker, or baton for `baton up`.',
+  ),
+  WORKER_MAX_CONCURRENT_STEPS: spec(
+    int(1, 1000).default(50),
+    'Steps one worker runs at once; as many step processes per plugin stay warm.',
+  ),
+  WORKER_DRAIN_TIMEOUT: spec(
+    durationText.default('60s'),
+    'On SIGTERM or SIGINT a worker stops taking tasks and lets the steps it runs finish for up to this long; steps still running then are cancelled and retried elsewhere (their attempt fails), and the worker exits.',
+  ),
+  API_DRAIN_DELAY: spec(
+    durationText.default('0s'),
+    'On SIGTERM or SIGINT the API answers GET /readyz with 503 `draining` at once, keeps serving for this long (so a load balancer that polls /readyz takes it out first), then stops accepting connections and finishes the requests in flight before it exits.',
+  ),
   STEP_MEMORY_MB: spec(int(64, 16384).default(512), 'Heap cap of a step process.'),
-  PLUGINS_DIR: spec(z.string().optional(), 'Folder of the packed first-party plugins the API signs and publishes at start-up. Unset: dist/plugin-packages of this installation.'),
-  SANDBOX_ISOLATION: spec(z.enum(['auto', 'strict', 'off']).default('auto'), 'OS isolation of step processes (a uid of their own from SANDBOX_UID_RANGE, no capabilities, process, IPC and network namespaces of their own, resource limits; docs/security.md): `auto` isolates where the worker can (as root, with util-linux) and otherwise runs only first-party plugins; `strict` refuses to start without it; `off` runs every plugin with Node\'s permission model alone, which does not stop one step from signalling another or the worker: for a machine whose every plugin is trusted.'),
-  SANDBOX_UID_RANGE: spec(uidRange, 'The uids (first-last) step processes run as under OS isolation, one per live process, each also its gid; no user or file of the machine should own one.'),
-  EGRESS_ALLOW_CIDRS: spec(cidrList, 'Comma-separated address ranges steps may call through the egress broker besides public addresses (e.g. an internal API: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise; metadata addresses and this installation\'s own endpoints always.'),
-  SANDBOX_ALLOW_CIDRS: spec(cidrList, 'Comma-separated address ranges the raw TCP connections of steps (`ctx.net`, e.g. the postgres plugin) may reach besides public addresses, for databases on a private network (e.g. 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise; metadata addresses and this installation\'s own endpoints (its PostgreSQL, Temporal, API, metrics, artifact store) always.'),
-  ARTIFACTS_DIR: spec(z.string().optional(), 'Where steps\' artifacts and datasets are kept, per tenant (every worker needs the same folder). Unset: $BATON_HOME/artifacts.'),
-  ARTIFACTS_S3_BUCKET: spec(z.string().optional(), 'Keep artifacts in this S3 bucket instead of ARTIFACTS_DIR (credentials from the AWS SDK\'s usual chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role).'),
+  PLUGINS_DIR: spec(
+    z.string().optional(),
+    'Folder of the packed first-party plugins the API signs and publishes at start-up. Unset: dist/plugin-packages of this installation.',
+  ),
+  SANDBOX_ISOLATION: spec(
+    z.enum(['auto', 'strict', 'off']).default('auto'),
+    "OS isolation of step processes (a uid of their own from SANDBOX_UID_RANGE, no capabilities, process, IPC and network namespaces of their own, resource limits; docs/security.md): `auto` isolates where the worker can (as root, with util-linux) and otherwise runs only first-party plugins; `strict` refuses to start without it; `off` runs every plugin with Node's permission model alone, which does not stop one step from signalling another or the worker: for a machine whose every plugin is trusted.",
+  ),
+  SANDBOX_UID_RANGE: spec(
+    uidRange,
+    'The uids (first-last) step processes run as under OS isolation, one per live process, each also its gid; no user or file of the machine should own one.',
+  ),
+  EGRESS_ALLOW_CIDRS: spec(
+    cidrList,
+    "Comma-separated address ranges steps may call through the egress broker besides public addresses (e.g. an internal API: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise; metadata addresses and this installation's own endpoints always.",
+  ),
+  SANDBOX_ALLOW_CIDRS: spec(
+    cidrList,
+    "Comma-separated address ranges the raw TCP connections of steps (`ctx.net`, e.g. the postgres plugin) may reach besides public addresses, for databases on a private network (e.g. 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise; metadata addresses and this installation's own endpoints (its PostgreSQL, Temporal, API, metrics, artifact store) always.",
+  ),
+  ARTIFACTS_DIR: spec(
+    z.string().optional(),
+    "Where steps' artifacts and datasets are kept, per tenant (every worker needs the same folder). Unset: $BATON_HOME/artifacts.",
+  ),
+  ARTIFACTS_S3_BUCKET: spec(
+    z.string().optional(),
+    "Keep artifacts in this S3 bucket instead of ARTIFACTS_DIR (credentials from the AWS SDK's usual chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role).",
+  ),
   ARTIFACTS_S3_ENDPOINT: spec(z.url().optional(), 'URL of an S3-compatible service (path-style requests); unset: AWS itself.'),
   ARTIFACTS_S3_REGION: spec(z.string().default('us-east-1'), 'Region of the artifacts bucket.'),
   ARTIFACTS_S3_PREFIX: spec(z.string().default(''), 'Prefix of every artifact key in the bucket (e.g. `baton/`).'),
-  PLUGIN_CACHE_DIR: spec(z.string().optional(), 'Where a worker keeps the plugin bundles it fetched, by digest. Unset: $BATON_HOME/plugin-cache.'),
-  FIRST_PARTY_SIGNING_KEY: spec(z.string().includes('PRIVATE KEY').optional(), 'Ed25519 private key (PKCS#8 PEM) the API signs the first-party plugins with. Unset: generated once into $BATON_HOME/first-party-signing-key.', true),
-  SECRETS_MASTER_KEY: spec(masterKey.optional(), 'Master key (32 bytes, base64) wrapping the tenants\' secret keys; the API and every worker need the same. Unset: `up` generates one into $BATON_HOME/secrets-master-key; `api`/`worker` run without secrets.', true),
-  SECRETS_PREVIOUS_MASTER_KEYS: spec(z.string().optional().transform((text, ctx) => {
-    const keys = (text ?? '').split(',').filter((k) => k.trim());
-    try {
-      return keys.map(parseMasterKey);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-  }), 'Comma-separated master keys replaced by SECRETS_MASTER_KEY, still accepted until `baton secrets rotate` has re-wrapped every key.', true),
-  STRIPE_SECRET_KEY: spec(z.string().min(1).optional(), 'Stripe secret key. Unset: billing is off and every tenant is on the unlimited self-hosted plan.', true),
-  STRIPE_WEBHOOK_SECRET: spec(z.string().min(1).optional(), 'Signing secret of the Stripe webhook endpoint (POST /v1/billing/webhook); needed with STRIPE_SECRET_KEY.', true),
-  STRIPE_API_URL: spec(z.url().optional(), 'Where the Stripe client sends requests (e.g. stripe-mock at http://127.0.0.1:12111). Unset: https://api.stripe.com.'),
-  BILLING_PLANS_FILE: spec(z.string().optional(), 'YAML or JSON file of the plans (price ids and entitlements) replacing the built-in free, team and enterprise plans.'),
-  BILLING_PRICE_IDS: spec(z.string().optional().transform((text, ctx) => {
-    const pairs = (text ?? '').split(',').map((p) => p.trim()).filter(Boolean).map((p) => p.split('='));
-    if (pairs.some((p) => p.length !== 2 || !p[0] || !p[1])) ctx.addIssue({ code: 'custom', message: 'expected plan=price_id pairs separated by commas' });
-    return Object.fromEntries(pairs) as Record<string, string>;
-  }), 'Stripe price ids of the built-in plans, e.g. `team=price_123,enterprise=price_456`.'),
-  BILLING_GRACE_PERIOD: spec(durationText.default('7d'), 'How long a tenant whose payment failed keeps running before its runs are refused and its schedules paused.'),
-  BILLING_USAGE_INTERVAL: spec(durationText.default('60s'), 'How often usage (runs, step-seconds) is reported to Stripe as meter events, by one replica at a time.'),
+  PLUGIN_CACHE_DIR: spec(
+    z.string().optional(),
+    'Where a worker keeps the plugin bundles it fetched, by digest. Unset: $BATON_HOME/plugin-cache.',
+  ),
+  FIRST_PARTY_SIGNING_KEY: spec(
+    z.string().includes('PRIVATE KEY').optional(),
+    'Ed25519 private key (PKCS#8 PEM) the API signs the first-party plugins with. Unset: generated once into $BATON_HOME/first-party-signing-key.',
+    true,
+  ),
+  SECRETS_MASTER_KEY: spec(
+    masterKey.optional(),
+    "Master key (32 bytes, base64) wrapping the tenants' secret keys; the API and every worker need the same. Unset: `up` generates one into $BATON_HOME/secrets-master-key; `api`/`worker` run without secrets.",
+    true,
+  ),
+  SECRETS_PREVIOUS_MASTER_KEYS: spec(
+    z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        const keys = (text ?? '').split(',').filter((k) => k.trim());
+        try {
+          return keys.map(parseMasterKey);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    'Comma-separated master keys replaced by SECRETS_MASTER_KEY, still accepted until `baton secrets rotate` has re-wrapped every key.',
+    true,
+  ),
+  STRIPE_SECRET_KEY: spec(
+    z.string().min(1).optional(),
+    'Stripe secret key. Unset: billing is off and every tenant is on the unlimited self-hosted plan.',
+    true,
+  ),
+  STRIPE_WEBHOOK_SECRET: spec(
+    z.string().min(1).optional(),
+    'Signing secret of the Stripe webhook endpoint (POST /v1/billing/webhook); needed with STRIPE_SECRET_KEY.',
+    true,
+  ),
+  STRIPE_API_URL: spec(
+    z.url().optional(),
+    'Where the Stripe client sends requests (e.g. stripe-mock at http://127.0.0.1:12111). Unset: https://api.stripe.com.',
+  ),
+  BILLING_PLANS_FILE: spec(
+    z.string().optional(),
+    'YAML or JSON file of the plans (price ids and entitlements) replacing the built-in free, team and enterprise plans.',
+  ),
+  BILLING_PRICE_IDS: spec(
+    z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        const pairs = (text ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean)
+          .map((p) => p.split('='));
+        if (pairs.some((p) => p.length !== 2 || !p[0] || !p[1]))
+          ctx.addIssue({ code: 'custom', message: 'expected plan=price_id pairs separated by commas' });
+        return Object.fromEntries(pairs) as Record<string, string>;
+      }),
+    'Stripe price ids of the built-in plans, e.g. `team=price_123,enterprise=price_456`.',
+  ),
+  BILLING_GRACE_PERIOD: spec(
+    durationText.default('7d'),
+    'How long a tenant whose payment failed keeps running before its runs are refused and its schedules paused.',
+  ),
+  BILLING_USAGE_INTERVAL: spec(
+    durationText.default('60s'),
+    'How often usage (runs, step-seconds) is reported to Stripe as meter events, by one replica at a time.',
+  ),
   BILLING_METER_RUNS: spec(z.string().default('baton_runs'), 'event_name of the Stripe meter counting finished runs.'),
   BILLING_METER_STEP_SECONDS: spec(z.string().default('baton_step_seconds'), 'event_name of the Stripe meter counting step-seconds.'),
-  SCHEDULE_RECONCILE_INTERVAL: spec(durationText.default('30s'), 'How often Temporal\'s Schedules are made to match the schedules in PostgreSQL (recreated, removed, repaired, paused or resumed), by one replica at a time.'),
-  TRIGGER_POLL_INTERVAL: spec(durationText.default('2s'), 'How often runs that ended and events steps emitted are checked for run-completion and event triggers to fire, by one replica at a time.'),
-  TRIGGER_DELIVERY_RETENTION: spec(durationText.default('30d'), 'How long trigger deliveries are kept (`GET /v1/triggers/{id}/deliveries`); a webhook delivery id seen longer ago than this starts a new run.'),
-  OPENLINEAGE_URL: spec(z.url().optional(), 'Where to POST OpenLineage run events of the steps that read or wrote datasets, once each run ends (e.g. Marquez at http://marquez:5000/api/v1/lineage). Unset: not forwarded.'),
+  SCHEDULE_RECONCILE_INTERVAL: spec(
+    durationText.default('30s'),
+    "How often Temporal's Schedules are made to match the schedules in PostgreSQL (recreated, removed, repaired, paused or resumed), by one replica at a time.",
+  ),
+  TRIGGER_POLL_INTERVAL: spec(
+    durationText.default('2s'),
+    'How often runs that ended and events steps emitted are checked for run-completion and event triggers to fire, by one replica at a time.',
+  ),
+  TRIGGER_DELIVERY_RETENTION: spec(
+    durationText.default('30d'),
+    'How long trigger deliveries are kept (`GET /v1/triggers/{id}/deliveries`); a webhook delivery id seen longer ago than this starts a new run.',
+  ),
+  OPENLINEAGE_URL: spec(
+    z.url().optional(),
+    'Where to POST OpenLineage run events of the steps that read or wrote datasets, once each run ends (e.g. Marquez at http://marquez:5000/api/v1/lineage). Unset: not forwarded.',
+  ),
   OPENLINEAGE_API_KEY: spec(z.string().min(1).optional(), 'Sent as `Authorization: Bearer <key>` with the OpenLineage events.', true),
-  OPENLINEAGE_INTERVAL: spec(durationText.default('10s'), 'How often ended runs are checked for lineage to forward, by one replica at a time.'),
-  ALERT_POLL_INTERVAL: spec(durationText.default('2s'), 'How often runs are checked for alerts (run failed, SLA breached, quality check failed, drift detected) and due alert deliveries are sent, by one replica at a time.'),
-  ALERT_MAX_ATTEMPTS: spec(int(1, 100).default(8), 'Attempts to deliver one alert to one notification channel before the delivery is given up as failed.'),
-  ALERT_RETRY_BASE: spec(durationText.default('10s'), 'Wait before the second attempt of an alert delivery; each further attempt waits twice as long (at most an hour).'),
+  OPENLINEAGE_INTERVAL: spec(
+    durationText.default('10s'),
+    'How often ended runs are checked for lineage to forward, by one replica at a time.',
+  ),
+  ALERT_POLL_INTERVAL: spec(
+    durationText.default('2s'),
+    'How often runs are checked for alerts (run failed, SLA breached, quality check failed, drift detected) and due alert deliveries are sent, by one replica at a time.',
+  ),
+  ALERT_MAX_ATTEMPTS: spec(
+    int(1, 100).default(8),
+    'Attempts to deliver one alert to one notification channel before the delivery is given up as failed.',
+  ),
+  ALERT_RETRY_BASE: spec(
+    durationText.default('10s'),
+    'Wait before the second attempt of an alert delivery; each further attempt waits twice as long (at most an hour).',
+  ),
   ALERT_DELIVERY_TIMEOUT: spec(durationText.default('10s'), 'How long one attempt to deliver an alert to a webhook may take.'),
-  ALERT_WEBHOOK_ALLOW_CIDRS: spec(cidrList, 'Comma-separated address ranges notification-channel webhooks may point at besides public addresses (e.g. an internal chat gateway: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise.'),
-  RUN_RETENTION_DAYS: spec(int(1, 36_500).optional(), 'Days finished runs (with their steps, events and logs) are kept on the self-hosted plan; with billing, each plan\'s retentionDays decides. Unset: kept forever.'),
-  RUN_DISPATCH_INTERVAL: spec(durationText.default('1s'), 'How often runs recorded and not yet handed to Temporal (the API died before, the engine was down, the plan\'s concurrent runs were all taken) are started, by one replica at a time.'),
-  RUN_SWEEP_INTERVAL: spec(durationText.default('30s'), 'How often runs that have not ended are checked against their workflows, by one replica at a time: a run whose workflow ended without saying so is given its final status, one whose workflow is gone is started again or ended, each with an event saying why.'),
-  RUN_SWEEP_GRACE: spec(durationText.default('60s'), 'How old a run must be before the sweep looks at it (its workflow may still be starting).'),
-  RUN_FAN_OUT_BUDGET: spec(int(1, 100_000_000).default(20_000), 'Child runs and forEach items one run may cause, nesting included, on the self-hosted plan and on plans that set no fanOutPerRun; past it the step that would fan out fails with fan_out_budget_exceeded.'),
-  RETENTION_INTERVAL: spec(durationText.default('1h'), 'How often runs past their plan\'s retention are deleted, by one replica at a time.'),
-  RATE_LIMIT_PER_MINUTE: spec(int(1, 10_000_000).default(1200), 'Requests per minute one tenant may make to one API replica, unless its plan says otherwise.'),
-  AUTH_RATE_LIMIT_PER_MINUTE: spec(int(1, 10_000_000).default(30), 'Requests per minute one address may make to one replica\'s public routes (sign-up, login, invitations, verification and password-reset requests).'),
-  RUN_STREAMS_PER_TENANT: spec(int(1, 100_000).default(20), 'Live event and log streams (Server-Sent Events) one tenant may hold open on one API replica; past it 429 with Retry-After.'),
-  METRICS_PORT: spec(int(1, 65535).optional(), 'Port serving the API\'s GET /metrics without a token, for a scrape network only Prometheus reaches. Unset: /metrics only on the API port, with BATON_ADMIN_TOKEN.'),
-  WORKER_METRICS_PORT: spec(int(1, 65535).optional(), 'Port a worker serves its GET /metrics (and GET /readyz, saying how it isolates steps, or 503 while it drains) on, without a token (`baton worker`; under `baton up` the API\'s /metrics already has the worker\'s). Unset: off.'),
-  METRICS_HOST: spec(z.string().default('127.0.0.1'), 'Interface METRICS_PORT and WORKER_METRICS_PORT listen on (e.g. the address on the scrape network).'),
-  METRICS_TENANT_LABELS: spec(bool.default(false), 'Label run and step metrics with the tenant id: one series per tenant, so only for installations with few tenants.'),
+  ALERT_WEBHOOK_ALLOW_CIDRS: spec(
+    cidrList,
+    'Comma-separated address ranges notification-channel webhooks may point at besides public addresses (e.g. an internal chat gateway: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise.',
+  ),
+  RUN_RETENTION_DAYS: spec(
+    int(1, 36_500).optional(),
+    "Days finished runs (with their steps, events and logs) are kept on the self-hosted plan; with billing, each plan's retentionDays decides. Unset: kept forever.",
+  ),
+  RUN_DISPATCH_INTERVAL: spec(
+    durationText.default('1s'),
+    "How often runs recorded and not yet handed to Temporal (the API died before, the engine was down, the plan's concurrent runs were all taken) are started, by one replica at a time.",
+  ),
+  RUN_SWEEP_INTERVAL: spec(
+    durationText.default('30s'),
+    'How often runs that have not ended are checked against their workflows, by one replica at a time: a run whose workflow ended without saying so is given its final status, one whose workflow is gone is started again or ended, each with an event saying why.',
+  ),
+  RUN_SWEEP_GRACE: spec(
+    durationText.default('60s'),
+    'How old a run must be before the sweep looks at it (its workflow may still be starting).',
+  ),
+  RUN_FAN_OUT_BUDGET: spec(
+    int(1, 100_000_000).default(20_000),
+    'Child runs and forEach items one run may cause, nesting included, on the self-hosted plan and on plans that set no fanOutPerRun; past it the step that would fan out fails with fan_out_budget_exceeded.',
+  ),
+  RETENTION_INTERVAL: spec(durationText.default('1h'), "How often runs past their plan's retention are deleted, by one replica at a time."),
+  RATE_LIMIT_PER_MINUTE: spec(
+    int(1, 10_000_000).default(1200),
+    'Requests per minute one tenant may make to one API replica, unless its plan says otherwise.',
+  ),
+  AUTH_RATE_LIMIT_PER_MINUTE: spec(
+    int(1, 10_000_000).default(30),
+    "Requests per minute one address may make to one replica's public routes (sign-up, login, invitations, verification and password-reset requests).",
+  ),
+  RUN_STREAMS_PER_TENANT: spec(
+    int(1, 100_000).default(20),
+    'Live event and log streams (Server-Sent Events) one tenant may hold open on one API replica; past it 429 with Retry-After.',
+  ),
+  METRICS_PORT: spec(
+    int(1, 65535).optional(),
+    "Port serving the API's GET /metrics without a token, for a scrape network only Prometheus reaches. Unset: /metrics only on the API port, with BATON_ADMIN_TOKEN.",
+  ),
+  WORKER_METRICS_PORT: spec(
+    int(1, 65535).optional(),
+    "Port a worker serves its GET /metrics (and GET /readyz, saying how it isolates steps, or 503 while it drains) on, without a token (`baton worker`; under `baton up` the API's /metrics already has the worker's). Unset: off.",
+  ),
+  METRICS_HOST: spec(
+    z.string().default('127.0.0.1'),
+    'Interface METRICS_PORT and WORKER_METRICS_PORT listen on (e.g. the address on the scrape network).',
+  ),
+  METRICS_TENANT_LABELS: spec(
+    bool.default(false),
+    'Label run and step metrics with the tenant id: one series per tenant, so only for installations with few tenants.',
+  ),
 } as const;
 
 type Variables = typeof CONFIG_VARIABLES;
@@ -188,9 +409,13 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): BatonEnv {
     const raw = source[name] === '' ? undefined : source[name];
     const parsed = (variable.schema as z.ZodType).safeParse(raw);
     if (parsed.success) values[name] = parsed.data;
-    else problems.push(`${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}${variable.secret ? '' : ` (got ${JSON.stringify(raw)})`}`);
+    else
+      problems.push(
+        `${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}${variable.secret ? '' : ` (got ${JSON.stringify(raw)})`}`,
+      );
   }
-  if (values.STRIPE_SECRET_KEY && !values.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET: needed when STRIPE_SECRET_KEY is set, or webhooks could not be verified');
+  if (values.STRIPE_SECRET_KEY && !values.STRIPE_WEBHOOK_SECRET)
+    problems.push('STRIPE_WEBHOOK_SECRET: needed when STRIPE_SECRET_KEY is set, or webhooks could not be verified');
   if (problems.length) throw new ConfigError(problems);
   return values as BatonEnv;
 }
@@ -207,14 +432,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): BatonConfig
     pluginsDir: resolve(env.PLUGINS_DIR ?? INSTALLED_PLUGINS_DIR),
     pluginCacheDir: resolve(env.PLUGIN_CACHE_DIR ?? join(home, 'plugin-cache')),
     artifactsDir: resolve(env.ARTIFACTS_DIR ?? join(home, 'artifacts')),
-    firstPartySigningKey: () => env.FIRST_PARTY_SIGNING_KEY ?? persistentSecret(home, 'first-party-signing-key', () => generatePublisherKeyPair().privateKeyPem),
+    firstPartySigningKey: () =>
+      env.FIRST_PARTY_SIGNING_KEY ?? persistentSecret(home, 'first-party-signing-key', () => generatePublisherKeyPair().privateKeyPem),
     masterKeys: env.SECRETS_MASTER_KEY ? [env.SECRETS_MASTER_KEY, ...env.SECRETS_PREVIOUS_MASTER_KEYS] : [],
   };
 }
 
 /** The embedded PostgreSQL's passwords, generated once into BATON_HOME like the session key. */
 export function embeddedDatabaseSecrets(config: Pick<BatonConfig, 'home'>): EmbeddedDatabaseSecrets {
-  return { superuserPassword: persistentSecret(config.home, 'pg-superuser-password'), appPassword: persistentSecret(config.home, 'pg-password') };
+  return {
+    superuserPassword: persistentSecret(config.home, 'pg-superuser-password'),
+    appPassword: persistentSecret(config.home, 'pg-password'),
+  };
 }
 
 /** `baton up` on one machine: a master key generated once into BATON_HOME, like the session key. */

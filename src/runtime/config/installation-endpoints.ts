@@ -1,7 +1,21 @@
 import type { InstallationEndpoint } from '../egress/egress-policy.js';
 import type { RuntimeConfig } from './runtime-config.js';
 
-export type EndpointConfig = Partial<Pick<RuntimeConfig, 'databaseUrl' | 'temporalAddress' | 'HOST' | 'PORT' | 'PUBLIC_URL' | 'METRICS_HOST' | 'METRICS_PORT' | 'WORKER_METRICS_PORT' | 'ARTIFACTS_S3_ENDPOINT' | 'OTEL_EXPORTER_OTLP_ENDPOINT'>>;
+export type EndpointConfig = Partial<
+  Pick<
+    RuntimeConfig,
+    | 'databaseUrl'
+    | 'temporalAddress'
+    | 'HOST'
+    | 'PORT'
+    | 'PUBLIC_URL'
+    | 'METRICS_HOST'
+    | 'METRICS_PORT'
+    | 'WORKER_METRICS_PORT'
+    | 'ARTIFACTS_S3_ENDPOINT'
+    | 'OTEL_EXPORTER_OTLP_ENDPOINT'
+  >
+>;
 
 /**
  * Where this installation's own services are, as a tenant could point a step or a webhook at them:

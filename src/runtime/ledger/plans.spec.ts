@@ -21,7 +21,9 @@ describe(PlanCatalog.name, () => {
   });
 
   it('reads a YAML plans file, unlimited where a limit is left out', () => {
-    const catalog = PlanCatalog.load({ file: plansFile('defaultPlan: basic\nplans:\n  basic:\n    title: Basic\n    limits: { pipelines: 1 }\n    plugins: [core]\n') });
+    const catalog = PlanCatalog.load({
+      file: plansFile('defaultPlan: basic\nplans:\n  basic:\n    title: Basic\n    limits: { pipelines: 1 }\n    plugins: [core]\n'),
+    });
     const basic = catalog.get('basic');
     expect(basic.limits).toMatchObject({ pipelines: 1, runsPerMonth: null });
     expect(allows(basic, 'plugins', 'core')).toBe(true);
@@ -33,7 +35,9 @@ describe(PlanCatalog.name, () => {
     expect(() => PlanCatalog.load({ file: plansFile({ defaultPlan: 'free', plans: { Free: { title: 'Free' } } }) })).toThrow(/plans\.Free/);
     const file = plansFile({ defaultPlan: 'free', plans: { free: { title: '', limits: { pipelines: -1, widgets: 3 } } } });
     expect(() => PlanCatalog.load({ file })).toThrow(/plans\.free\.title.*plans\.free\.limits\.pipelines.*widgets/);
-    expect(() => PlanCatalog.load({ file: plansFile({ defaultPlan: 'gold', plans: { free: { title: 'Free' } } }) })).toThrow(/defaultPlan: defaultPlan must name one of the plans/);
+    expect(() => PlanCatalog.load({ file: plansFile({ defaultPlan: 'gold', plans: { free: { title: 'Free' } } }) })).toThrow(
+      /defaultPlan: defaultPlan must name one of the plans/,
+    );
   });
 
   it('finds the cheapest sold plan after the current one that lifts a limit', () => {

@@ -30,10 +30,12 @@ const planSchema = z.strictObject({
 });
 export type Plan = z.output<typeof planSchema> & { name: string };
 
-const plansFileSchema = z.strictObject({
-  defaultPlan: z.string().min(1),
-  plans: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'plan names are lower-case words'), planSchema),
-}).refine((file) => file.defaultPlan in file.plans, { message: 'defaultPlan must name one of the plans', path: ['defaultPlan'] });
+const plansFileSchema = z
+  .strictObject({
+    defaultPlan: z.string().min(1),
+    plans: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'plan names are lower-case words'), planSchema),
+  })
+  .refine((file) => file.defaultPlan in file.plans, { message: 'defaultPlan must name one of the plans', path: ['defaultPlan'] });
 
 const FIRST_PARTY = ['core', 'pipeline', 'http', 'files', 'transform', 'quality', 'postgres', 'ml'];
 
@@ -43,16 +45,43 @@ const BUILT_IN = {
   plans: {
     free: {
       title: 'Free',
-      limits: { pipelines: 5, runsPerMonth: 1_000, concurrentRuns: 2, schedules: 3, stepSecondsPerMonth: 36_000, retentionDays: 7, requestsPerMinute: 300, fanOutPerRun: 2_000 },
+      limits: {
+        pipelines: 5,
+        runsPerMonth: 1_000,
+        concurrentRuns: 2,
+        schedules: 3,
+        stepSecondsPerMonth: 36_000,
+        retentionDays: 7,
+        requestsPerMinute: 300,
+        fanOutPerRun: 2_000,
+      },
       plugins: FIRST_PARTY,
     },
     team: {
       title: 'Team',
-      limits: { pipelines: 100, runsPerMonth: 50_000, concurrentRuns: 20, schedules: 100, stepSecondsPerMonth: 3_600_000, retentionDays: 30, requestsPerMinute: 1_200, fanOutPerRun: 20_000 },
+      limits: {
+        pipelines: 100,
+        runsPerMonth: 50_000,
+        concurrentRuns: 20,
+        schedules: 100,
+        stepSecondsPerMonth: 3_600_000,
+        retentionDays: 30,
+        requestsPerMinute: 1_200,
+        fanOutPerRun: 20_000,
+      },
     },
     enterprise: {
       title: 'Enterprise',
-      limits: { pipelines: null, runsPerMonth: null, concurrentRuns: 200, schedules: null, stepSecondsPerMonth: null, retentionDays: 365, requestsPerMinute: 6_000, fanOutPerRun: 100_000 },
+      limits: {
+        pipelines: null,
+        runsPerMonth: null,
+        concurrentRuns: 200,
+        schedules: null,
+        stepSecondsPerMonth: null,
+        retentionDays: 365,
+        requestsPerMinute: 6_000,
+        fanOutPerRun: 100_000,
+      },
     },
   },
 };
@@ -62,19 +91,27 @@ export const SELF_HOSTED_PLAN: Plan = { name: 'self-hosted', ...planSchema.parse
 
 /** The plans in order of price (the order they are written in), so "the plan that lifts a limit" is the cheapest. */
 export class PlanCatalog {
-  private constructor(readonly plans: Plan[], readonly defaultPlan: Plan) {}
+  private constructor(
+    readonly plans: Plan[],
+    readonly defaultPlan: Plan,
+  ) {}
 
   static load(options: { file?: string; priceIds?: Record<string, string> }): PlanCatalog {
     const raw = options.file ? YAML.parse(readFileSync(options.file, 'utf8')) : withPriceIds(BUILT_IN, options.priceIds ?? {});
     const parsed = plansFileSchema.safeParse(raw);
     if (!parsed.success) {
       const where = options.file ?? 'the built-in plans';
-      throw new Error(`Invalid plans in ${where}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+      throw new Error(
+        `Invalid plans in ${where}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      );
     }
     const unknown = Object.keys(options.priceIds ?? {}).filter((name) => !(name in parsed.data.plans));
     if (!options.file && unknown.length) throw new Error(`BILLING_PRICE_IDS names plans that do not exist: ${unknown.join(', ')}`);
     const plans = Object.entries(parsed.data.plans).map(([name, plan]) => ({ name, ...plan }));
-    return new PlanCatalog(plans, plans.find((p) => p.name === parsed.data.defaultPlan)!);
+    return new PlanCatalog(
+      plans,
+      plans.find((p) => p.name === parsed.data.defaultPlan)!,
+    );
   }
 
   /** A tenant on a plan that is no longer configured falls back to the default plan. */
@@ -106,5 +143,8 @@ export function allows(plan: Plan, limit: LimitName, needed: number | string): b
 }
 
 function withPriceIds(file: typeof BUILT_IN, priceIds: Record<string, string>) {
-  return { ...file, plans: Object.fromEntries(Object.entries(file.plans).map(([name, plan]) => [name, { ...plan, priceId: priceIds[name] ?? null }])) };
+  return {
+    ...file,
+    plans: Object.fromEntries(Object.entries(file.plans).map(([name, plan]) => [name, { ...plan, priceId: priceIds[name] ?? null }])),
+  };
 }

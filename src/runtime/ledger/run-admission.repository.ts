@@ -6,8 +6,10 @@
 export type Sql = <R = Record<string, unknown>>(text: string, params: unknown[]) => Promise<R[]>;
 
 /** A pg client (or pool) as an `Sql`. */
-export const pgSql = (client: { query(text: string, params: unknown[]): Promise<{ rows: unknown[] }> }): Sql =>
-  async <R>(text: string, params: unknown[]) => (await client.query(text, params)).rows as R[];
+export const pgSql =
+  (client: { query(text: string, params: unknown[]): Promise<{ rows: unknown[] }> }): Sql =>
+  async <R>(text: string, params: unknown[]) =>
+    (await client.query(text, params)).rows as R[];
 
 export interface TenantStanding {
   status: string;
@@ -65,12 +67,12 @@ export class RunAdmissionRepository {
          FROM (SELECT 1) one LEFT JOIN billing_usage u ON u.tenant_id = $1 AND u.period_start = $2`,
       [tenantId, isoDate(periodStart)],
     );
-    return { runs: row!.runs, activeRuns: row!.activeRuns, stepSeconds: Number(row!.stepSeconds) };
+    return { runs: row.runs, activeRuns: row.activeRuns, stepSeconds: Number(row.stepSeconds) };
   }
 
   async slotsTaken(sql: Sql, tenantId: string): Promise<number> {
     const [row] = await sql<{ taken: number }>(`SELECT (${SLOTS_TAKEN})::int AS taken`, [tenantId]);
-    return row!.taken;
+    return row.taken;
   }
 
   async holdsSlot(sql: Sql, tenantId: string, runId: string): Promise<boolean> {

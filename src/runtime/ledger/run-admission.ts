@@ -20,7 +20,11 @@ export interface AdmissionRefusalDetail {
 
 /** A run (or a fan-out) the tenant's plan or standing does not allow now. */
 export class AdmissionRefused extends Error {
-  constructor(readonly code: AdmissionRefusalCode, message: string, readonly detail: AdmissionRefusalDetail = {}) {
+  constructor(
+    readonly code: AdmissionRefusalCode,
+    message: string,
+    readonly detail: AdmissionRefusalDetail = {},
+  ) {
     super(message);
   }
 }
@@ -52,7 +56,10 @@ export interface RunAdmitted {
 
 /** Start of the calendar month (UTC) that usage limits count in, and of the next one. */
 export function usagePeriod(now = new Date()): { start: Date; end: Date } {
-  return { start: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)), end: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)) };
+  return {
+    start: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)),
+    end: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)),
+  };
 }
 
 /** When a tenant whose payment failed stops being served; null when its payments are in order. */
@@ -65,18 +72,35 @@ export function graceEndsAt(account: { pastDueSince: Date | null } | null, grace
  * Child runs are part of their top run, which alone counts towards runs. Concurrency is no
  * refusal: a run past it waits, queued, for a slot (`takeSlot`).
  */
-export function checkRunLimits(plan: Plan, catalog: PlanCatalog, usage: Omit<AdmissionUsage, 'activeRuns'>, child: boolean, now = new Date()): void {
+export function checkRunLimits(
+  plan: Plan,
+  catalog: PlanCatalog,
+  usage: Omit<AdmissionUsage, 'activeRuns'>,
+  child: boolean,
+  now = new Date(),
+): void {
   const period = usagePeriod(now);
   const untilNextPeriod = Math.max(1, Math.ceil((period.end.getTime() - now.getTime()) / 1000));
   if (!child) checkLimit(plan, catalog, 'runsPerMonth', usage.runs, untilNextPeriod);
   checkLimit(plan, catalog, 'stepSecondsPerMonth', usage.stepSeconds, untilNextPeriod);
 }
 
-function checkLimit(plan: Plan, catalog: PlanCatalog, limit: 'runsPerMonth' | 'stepSecondsPerMonth', used: number, retryAfterSeconds: number): void {
+function checkLimit(
+  plan: Plan,
+  catalog: PlanCatalog,
+  limit: 'runsPerMonth' | 'stepSecondsPerMonth',
+  used: number,
+  retryAfterSeconds: number,
+): void {
   const max = plan.limits[limit];
   if (max === null || used < max) return;
   throw new AdmissionRefused('plan_limit_reached', `The ${plan.name} plan allows ${max} ${limit}; ${used} used.`, {
-    limit, plan, used, max, retryAfterSeconds, upgradeTo: catalog.liftingPlan(plan, limit, used + 1),
+    limit,
+    plan,
+    used,
+    max,
+    retryAfterSeconds,
+    upgradeTo: catalog.liftingPlan(plan, limit, used + 1),
   });
 }
 
@@ -108,7 +132,8 @@ export class RunAdmission {
     const child = Boolean(request.parentRunId);
     const standing = await this.repository.standing(sql, tenantId);
     if (!standing) throw new Error(`Tenant ${tenantId} was not found`);
-    if (standing.status !== 'active') throw new AdmissionRefused('tenant_suspended', 'This tenant is suspended; the installation operator can resume it');
+    if (standing.status !== 'active')
+      throw new AdmissionRefused('tenant_suspended', 'This tenant is suspended; the installation operator can resume it');
     const plan = this.planNamed(standing.plan);
     if (this.options.billing) {
       const overdueFrom = graceEndsAt(standing, this.options.gracePeriodMs);
@@ -137,7 +162,12 @@ export class RunAdmission {
       await this.repository.lockRunStarts(sql, tenantId);
       const standing = await this.repository.standing(sql, tenantId);
       const max = this.planNamed(standing?.plan ?? null).limits.concurrentRuns;
-      if (max !== null && !(await this.repository.holdsSlot(sql, tenantId, runId)) && (await this.repository.slotsTaken(sql, tenantId)) >= max) return false;
+      if (
+        max !== null &&
+        !(await this.repository.holdsSlot(sql, tenantId, runId)) &&
+        (await this.repository.slotsTaken(sql, tenantId)) >= max
+      )
+        return false;
     }
     await this.repository.markAdmitted(sql, tenantId, runId);
     return true;
@@ -170,7 +200,12 @@ export class RunAdmission {
  * The admission of a process that is not the API (the worker): billing is on exactly when it is
  * for the API (STRIPE_SECRET_KEY), with the same plans, so workers need the same billing variables.
  */
-export function runAdmissionFor(config: Pick<BatonConfig, 'STRIPE_SECRET_KEY' | 'BILLING_PLANS_FILE' | 'BILLING_PRICE_IDS' | 'BILLING_GRACE_PERIOD' | 'RUN_FAN_OUT_BUDGET'>): RunAdmission {
+export function runAdmissionFor(
+  config: Pick<
+    BatonConfig,
+    'STRIPE_SECRET_KEY' | 'BILLING_PLANS_FILE' | 'BILLING_PRICE_IDS' | 'BILLING_GRACE_PERIOD' | 'RUN_FAN_OUT_BUDGET'
+  >,
+): RunAdmission {
   return new RunAdmission({
     billing: Boolean(config.STRIPE_SECRET_KEY),
     catalog: PlanCatalog.load({ file: config.BILLING_PLANS_FILE, priceIds: config.BILLING_PRICE_IDS }),

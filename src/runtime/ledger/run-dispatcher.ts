@@ -109,15 +109,20 @@ export class RunDispatcher {
 
   private async start(input: RunPipelineInput): Promise<void> {
     try {
-      await this.temporal.withDeadline(Date.now() + (this.options.startTimeoutMs ?? 5_000), () => this.temporal.workflow.start(RUN_PIPELINE_WORKFLOW, {
-        workflowId: input.runId,
-        // A row sent again (its "sent" lost in a crash, or a reply lost) must not run the run twice,
-        // even once its first workflow has closed: Temporal's default would start a second one.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        taskQueue: this.options.taskQueue,
-        args: [input],
-        typedSearchAttributes: [{ key: TENANT_KEY, value: input.tenantId }, { key: PIPELINE_KEY, value: input.pipeline.name }],
-      }));
+      await this.temporal.withDeadline(Date.now() + (this.options.startTimeoutMs ?? 5_000), () =>
+        this.temporal.workflow.start(RUN_PIPELINE_WORKFLOW, {
+          workflowId: input.runId,
+          // A row sent again (its "sent" lost in a crash, or a reply lost) must not run the run twice,
+          // even once its first workflow has closed: Temporal's default would start a second one.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          taskQueue: this.options.taskQueue,
+          args: [input],
+          typedSearchAttributes: [
+            { key: TENANT_KEY, value: input.tenantId },
+            { key: PIPELINE_KEY, value: input.pipeline.name },
+          ],
+        }),
+      );
       // Fault tests: the engine took the start, but neither its reply nor a look-up reached us
       // (at once, or after the workflow had begun).
       if (faultArmed('dispatch.reply-lost')) throw new EngineUnavailable(`Fault point: the reply to starting run ${input.runId} was lost`);

@@ -64,7 +64,19 @@ export class RunLedgerRepository {
     const inserted = await sql(
       `INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, retry_of, parent_run_id, schedule_id, root_run_id)
        VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [run.id, run.tenantId, run.pipeline.id, run.pipeline.name, run.pipeline.version, run.trigger, json(run.inputs), run.retryOf ?? null, run.parentRunId ?? null, run.scheduleId ?? null, rootRunId],
+      [
+        run.id,
+        run.tenantId,
+        run.pipeline.id,
+        run.pipeline.name,
+        run.pipeline.version,
+        run.trigger,
+        json(run.inputs),
+        run.retryOf ?? null,
+        run.parentRunId ?? null,
+        run.scheduleId ?? null,
+        rootRunId,
+      ],
     );
     if (!inserted.length) return false;
     await this.insertSteps(sql, run, 'queued');
@@ -76,7 +88,20 @@ export class RunLedgerRepository {
     const inserted = await sql(
       `INSERT INTO run (id, tenant_id, pipeline_id, pipeline_name, version, status, trigger, inputs, retry_of, parent_run_id, schedule_id, error, ended_at)
        VALUES ($1, $2, $3, $4, $5, 'failed', $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [run.id, run.tenantId, run.pipeline.id, run.pipeline.name, run.pipeline.version, run.trigger, json(run.inputs), run.retryOf ?? null, run.parentRunId ?? null, run.scheduleId ?? null, json(error), completed.at],
+      [
+        run.id,
+        run.tenantId,
+        run.pipeline.id,
+        run.pipeline.name,
+        run.pipeline.version,
+        run.trigger,
+        json(run.inputs),
+        run.retryOf ?? null,
+        run.parentRunId ?? null,
+        run.scheduleId ?? null,
+        json(error),
+        completed.at,
+      ],
     );
     if (!inserted.length) return;
     await this.insertSteps(sql, run, 'skipped');
@@ -131,7 +156,7 @@ export class RunLedgerRepository {
          FROM run_dispatch WHERE sent_at IS NULL`,
       [],
     );
-    return row!;
+    return row;
   }
 
   /** The rest of this transaction commits without waiting for its WAL to reach the disk. */
@@ -154,12 +179,22 @@ export class RunLedgerRepository {
 
   /** Withdraws the run's unsent outbox row; false when the dispatcher sent it first. */
   async withdraw(sql: Sql, tenantId: string, runId: string): Promise<boolean> {
-    return (await sql(`DELETE FROM run_dispatch WHERE tenant_id = $1 AND run_id = $2 AND sent_at IS NULL RETURNING run_id`, [tenantId, runId])).length > 0;
+    return (
+      (await sql(`DELETE FROM run_dispatch WHERE tenant_id = $1 AND run_id = $2 AND sent_at IS NULL RETURNING run_id`, [tenantId, runId]))
+        .length > 0
+    );
   }
 
   /** Puts a sent row back in the outbox: its workflow is gone and must be started again. */
   async resend(sql: Sql, tenantId: string, runId: string): Promise<boolean> {
-    return (await sql(`UPDATE run_dispatch SET sent_at = NULL, next_attempt_at = now() WHERE tenant_id = $1 AND run_id = $2 AND sent_at IS NOT NULL RETURNING run_id`, [tenantId, runId])).length > 0;
+    return (
+      (
+        await sql(
+          `UPDATE run_dispatch SET sent_at = NULL, next_attempt_at = now() WHERE tenant_id = $1 AND run_id = $2 AND sent_at IS NOT NULL RETURNING run_id`,
+          [tenantId, runId],
+        )
+      ).length > 0
+    );
   }
 
   /**
@@ -167,7 +202,13 @@ export class RunLedgerRepository {
    * false when it had already ended.
    */
   async settle(
-    sql: Sql, tenantId: string, runId: string, status: RunPipelineResult['status'], outputs: Record<string, unknown> | null, error: ErrorInfo | null, completed: RunEvent,
+    sql: Sql,
+    tenantId: string,
+    runId: string,
+    status: RunPipelineResult['status'],
+    outputs: Record<string, unknown> | null,
+    error: ErrorInfo | null,
+    completed: RunEvent,
     from: readonly RunStatus[] = ['queued', 'running', 'waiting'],
   ): Promise<boolean> {
     const ended = await sql(

@@ -38,7 +38,10 @@ const now = () => new Date().toISOString();
 export class RunLedger {
   private readonly repository = new RunLedgerRepository();
 
-  constructor(private readonly transact: Transact, private readonly admission: RunAdmission) {}
+  constructor(
+    private readonly transact: Transact,
+    private readonly admission: RunAdmission,
+  ) {}
 
   /**
    * Records the queued run once. A run with its id already recorded (an activity retried after
@@ -64,7 +67,10 @@ export class RunLedger {
    */
   async recordRefused(run: LedgerRun, refusal: AdmissionRefused): Promise<void> {
     const error: ErrorInfo & { admission: 'refused'; limit?: string } = {
-      message: refusal.message, code: refusal.code, admission: 'refused', ...(refusal.detail.limit ? { limit: refusal.detail.limit } : {}),
+      message: refusal.message,
+      code: refusal.code,
+      admission: 'refused',
+      ...(refusal.detail.limit ? { limit: refusal.detail.limit } : {}),
     };
     const completed: RunEvent = { type: 'run.completed', key: 'run.completed', at: now(), status: 'failed', outputs: null, error };
     await this.transact((sql) => this.repository.insertRefused(sql, run, error, completed));
@@ -108,7 +114,12 @@ export class RunLedger {
   resend(tenantId: string, runId: string, reason: string): Promise<boolean> {
     return this.transact(async (sql) => {
       if (!(await this.repository.resend(sql, tenantId, runId))) return false;
-      await this.repository.appendRunEvent(sql, tenantId, runId, { type: 'run.recovered', key: `run.recovered:${Date.now()}`, at: now(), reason });
+      await this.repository.appendRunEvent(sql, tenantId, runId, {
+        type: 'run.recovered',
+        key: `run.recovered:${Date.now()}`,
+        at: now(),
+        reason,
+      });
       return true;
     });
   }

@@ -16,7 +16,11 @@ export function loggerOptions(service: LogService, config: Pick<BatonConfig, 'LO
     // pino-pretty reads numeric levels; collectors read the label.
     formatters: config.LOG_FORMAT === 'json' ? { level: (label) => ({ level: label }) } : {},
     redact: REDACTION,
-    serializers: { err: serializeError, error: serializeError, stack: (stack: unknown) => (typeof stack === 'string' ? scrubText(stack) : stack) },
+    serializers: {
+      err: serializeError,
+      error: serializeError,
+      stack: (stack: unknown) => (typeof stack === 'string' ? scrubText(stack) : stack),
+    },
     hooks: {
       logMethod(args, method) {
         method.apply(this, args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg)) as Parameters<typeof method>);
@@ -29,7 +33,20 @@ export function loggerOptions(service: LogService, config: Pick<BatonConfig, 'LO
  * The root logger of a process part: JSON lines on stdout (or, with LOG_FORMAT=pretty, coloured
  * lines for a terminal). Writes are synchronous, so the last lines before an exit are not lost.
  */
-export function createLogger(service: LogService, config: Pick<BatonConfig, 'LOG_LEVEL' | 'LOG_FORMAT'>, destination?: DestinationStream): Logger {
-  const out = destination ?? (config.LOG_FORMAT === 'pretty' ? pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,context', messageFormat: '{if context}[{context}] {end}{msg}' }) : pino.destination({ fd: 1, sync: true }));
+export function createLogger(
+  service: LogService,
+  config: Pick<BatonConfig, 'LOG_LEVEL' | 'LOG_FORMAT'>,
+  destination?: DestinationStream,
+): Logger {
+  const out =
+    destination ??
+    (config.LOG_FORMAT === 'pretty'
+      ? pretty({
+          sync: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname,context',
+          messageFormat: '{if context}[{context}] {end}{msg}',
+        })
+      : pino.destination({ fd: 1, sync: true }));
   return pino(loggerOptions(service, config), out);
 }

@@ -5,18 +5,50 @@ export const CENSORED = '[redacted]';
 
 /** Keys whose values are credentials or key material. */
 const CREDENTIAL_KEYS = [
-  'authorization', 'cookie', 'password', 'newPassword', 'currentPassword', 'passwordHash',
-  'token', 'accessToken', 'refreshToken', 'idToken', 'jwt', 'apiKey', 'api_key',
-  'secret', 'secrets', 'clientSecret', 'webhookSecret', 'privateKey', 'signingKey', 'masterKey', 'masterKeys', 'dataKey', 'wrapped', 'sealed',
+  'authorization',
+  'cookie',
+  'password',
+  'newPassword',
+  'currentPassword',
+  'passwordHash',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'idToken',
+  'jwt',
+  'apiKey',
+  'api_key',
+  'secret',
+  'secrets',
+  'clientSecret',
+  'webhookSecret',
+  'privateKey',
+  'signingKey',
+  'masterKey',
+  'masterKeys',
+  'dataKey',
+  'wrapped',
+  'sealed',
   // Request bodies are never logged; should one be, all of it goes (a secret's `value`, a signup's password).
   'body',
 ];
 /** Where credentials sit when an object is logged: a request, a principal, a step's context or input, options. */
 const CREDENTIAL_CONTAINERS = ['req', 'request', 'user', 'principal', 'ctx', 'input', 'input.ctx', 'options'];
 const HEADER_KEYS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
-const HEADER_CONTAINERS = ['headers', 'req.headers', 'request.headers', 'res.headers', 'err.config.headers', 'error.config.headers', 'err.request.headers', 'error.request.headers'];
+const HEADER_CONTAINERS = [
+  'headers',
+  'req.headers',
+  'request.headers',
+  'res.headers',
+  'err.config.headers',
+  'error.config.headers',
+  'err.request.headers',
+  'error.request.headers',
+];
 /** The configuration's own secrets, should the configuration be logged. */
-const CONFIG_SECRETS = Object.entries(CONFIG_VARIABLES).filter(([, spec]) => spec.secret).map(([name]) => name);
+const CONFIG_SECRETS = Object.entries(CONFIG_VARIABLES)
+  .filter(([, spec]) => spec.secret)
+  .map(([name]) => name);
 /** Keys that hold URLs: kept, but with any password in them replaced. */
 const URL_KEYS = new Set(['url', 'databaseUrl', 'connectionString', 'DATABASE_URL', 'endpoint']);
 const URL_CONTAINERS = ['req', 'request', 'config', 'options', 'err', 'error'];
@@ -29,12 +61,18 @@ const top = (names: Iterable<string>) => [...names].map((name) => key(name).repl
  * Known paths only, no leading `*`: pino 10's redaction costs about 20 µs a line for a hundred
  * exact paths but 200-1000 µs with `*.x`/`*.*.x` wildcards. Free text is scrubbed separately.
  */
-export const REDACTED_PATHS = [...new Set([
-  ...top(CREDENTIAL_KEYS), ...under(CREDENTIAL_CONTAINERS, CREDENTIAL_KEYS),
-  ...top(HEADER_KEYS), ...under(HEADER_CONTAINERS, HEADER_KEYS),
-  ...top(CONFIG_SECRETS), ...under(['config'], CONFIG_SECRETS),
-  ...top(URL_KEYS), ...under(URL_CONTAINERS, URL_KEYS),
-])];
+export const REDACTED_PATHS = [
+  ...new Set([
+    ...top(CREDENTIAL_KEYS),
+    ...under(CREDENTIAL_CONTAINERS, CREDENTIAL_KEYS),
+    ...top(HEADER_KEYS),
+    ...under(HEADER_CONTAINERS, HEADER_KEYS),
+    ...top(CONFIG_SECRETS),
+    ...under(['config'], CONFIG_SECRETS),
+    ...top(URL_KEYS),
+    ...under(URL_CONTAINERS, URL_KEYS),
+  ]),
+];
 
 const TEXT_RULES: Array<[RegExp, string]> = [
   // user:password@ in any URL (postgres://, https://, amqp://...)
@@ -55,7 +93,7 @@ export function scrubText(text: string): string {
 }
 
 function censor(value: unknown, path: string[]): unknown {
-  if (URL_KEYS.has(path[path.length - 1]!)) return typeof value === 'string' ? scrubText(value) : value;
+  if (URL_KEYS.has(path[path.length - 1])) return typeof value === 'string' ? scrubText(value) : value;
   return CENSORED;
 }
 

@@ -50,43 +50,75 @@ export class BatonMetrics {
     const tenant = this.tenantLabels ? ['tenant'] : [];
     const registers = [this.registry];
     this.httpDuration = new Histogram({
-      name: 'baton_http_request_duration_seconds', help: 'API requests by method, route pattern and status code.',
-      labelNames: ['method', 'route', 'status_code'], buckets: HTTP_BUCKETS, registers,
+      name: 'baton_http_request_duration_seconds',
+      help: 'API requests by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: HTTP_BUCKETS,
+      registers,
     });
     this.webhookDuration = new Histogram({
-      name: 'baton_webhook_duration_seconds', help: 'Inbound webhooks (source trigger: /v1/hooks/*; stripe: the billing webhook) by outcome.',
-      labelNames: ['source', 'outcome'], buckets: HTTP_BUCKETS, registers,
+      name: 'baton_webhook_duration_seconds',
+      help: 'Inbound webhooks (source trigger: /v1/hooks/*; stripe: the billing webhook) by outcome.',
+      labelNames: ['source', 'outcome'],
+      buckets: HTTP_BUCKETS,
+      registers,
     });
-    this.runsStarted = new Counter({ name: 'baton_runs_started_total', help: 'Runs recorded, by trigger.', labelNames: ['trigger', ...tenant], registers });
-    this.runsFinished = new Counter({ name: 'baton_runs_finished_total', help: 'Runs that ended, by final status.', labelNames: ['status', ...tenant], registers });
+    this.runsStarted = new Counter({
+      name: 'baton_runs_started_total',
+      help: 'Runs recorded, by trigger.',
+      labelNames: ['trigger', ...tenant],
+      registers,
+    });
+    this.runsFinished = new Counter({
+      name: 'baton_runs_finished_total',
+      help: 'Runs that ended, by final status.',
+      labelNames: ['status', ...tenant],
+      registers,
+    });
     this.queueWait = new Histogram({
-      name: 'baton_run_queue_wait_seconds', help: 'From a run being recorded (queued) to its start (after any pipeline concurrency limit), by trigger.',
-      labelNames: ['trigger', ...tenant], buckets: WAIT_BUCKETS, registers,
+      name: 'baton_run_queue_wait_seconds',
+      help: 'From a run being recorded (queued) to its start (after any pipeline concurrency limit), by trigger.',
+      labelNames: ['trigger', ...tenant],
+      buckets: WAIT_BUCKETS,
+      registers,
     });
     this.scheduleLateness = new Histogram({
-      name: 'baton_schedule_lateness_seconds', help: 'From the time Temporal scheduled a schedule\'s fire to the run being recorded.',
-      labelNames: tenant, buckets: WAIT_BUCKETS, registers,
+      name: 'baton_schedule_lateness_seconds',
+      help: "From the time Temporal scheduled a schedule's fire to the run being recorded.",
+      labelNames: tenant,
+      buckets: WAIT_BUCKETS,
+      registers,
     });
     this.stepDuration = new Histogram({
-      name: 'baton_step_duration_seconds', help: 'Step attempts run in the sandbox, by step type (plugin/step, no version) and outcome.',
-      labelNames: ['step_type', 'status', ...tenant], buckets: STEP_BUCKETS, registers,
+      name: 'baton_step_duration_seconds',
+      help: 'Step attempts run in the sandbox, by step type (plugin/step, no version) and outcome.',
+      labelNames: ['step_type', 'status', ...tenant],
+      buckets: STEP_BUCKETS,
+      registers,
     });
     this.sandboxKills = new Counter({
-      name: 'baton_sandbox_kills_total', help: 'Step processes stopped abnormally, by reason (timeout, memory, cancel, shutdown, crash; protocol: it wrote what the worker does not accept).',
-      labelNames: ['reason'], registers,
+      name: 'baton_sandbox_kills_total',
+      help: 'Step processes stopped abnormally, by reason (timeout, memory, cancel, shutdown, crash; protocol: it wrote what the worker does not accept).',
+      labelNames: ['reason'],
+      registers,
     });
     this.isolationMode = new Gauge({
-      name: 'baton_sandbox_isolation', help: 'How this worker isolates step processes: 1 for the mode in effect (enforced; first-party-only: no OS isolation available, only first-party plugins run; off).',
-      labelNames: ['mode'], registers,
+      name: 'baton_sandbox_isolation',
+      help: 'How this worker isolates step processes: 1 for the mode in effect (enforced; first-party-only: no OS isolation available, only first-party plugins run; off).',
+      labelNames: ['mode'],
+      registers,
     });
     this.sweepActions = new Counter({
-      name: 'baton_run_sweep_actions_total', help: 'Runs the sweep acted on: settled (their workflow had closed without recording the end) or restarted (their workflow was gone).',
-      labelNames: ['action'], registers,
+      name: 'baton_run_sweep_actions_total',
+      help: 'Runs the sweep acted on: settled (their workflow had closed without recording the end) or restarted (their workflow was gone).',
+      labelNames: ['action'],
+      registers,
     });
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters fail `promtool check metrics` (prometheus/client_js#283); their
     // per-type gauges (nodejs_active_handles, …) sum to the same.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+      this.registry.removeSingleMetric(name);
     // Known series start at zero, so that rate() sees their first increase.
     if (!this.tenantLabels) {
       for (const trigger of RUN_TRIGGERS) this.runsStarted.inc({ trigger }, 0);
@@ -105,7 +137,10 @@ export class BatonMetrics {
   }
 
   httpRequest(method: string, route: string | undefined, statusCode: number, seconds: number): void {
-    this.httpDuration.observe({ method: HTTP_METHODS.has(method) ? method : 'OTHER', route: route ?? UNMATCHED_ROUTE, status_code: String(statusCode) }, seconds);
+    this.httpDuration.observe(
+      { method: HTTP_METHODS.has(method) ? method : 'OTHER', route: route ?? UNMATCHED_ROUTE, status_code: String(statusCode) },
+      seconds,
+    );
   }
 
   webhook(source: WebhookSource, outcome: string, seconds: number): void {
@@ -157,15 +192,19 @@ export class BatonMetrics {
     };
     const registers = [this.registry];
     new Gauge({
-      name: 'baton_run_dispatch_pending', help: 'Runs recorded whose workflow is not started yet, by what they wait for (engine: refused by the workflow engine; slot: a concurrent-run slot of their plan; dispatch: not tried yet).',
-      labelNames: ['waiting_for'], registers,
+      name: 'baton_run_dispatch_pending',
+      help: 'Runs recorded whose workflow is not started yet, by what they wait for (engine: refused by the workflow engine; slot: a concurrent-run slot of their plan; dispatch: not tried yet).',
+      labelNames: ['waiting_for'],
+      registers,
       async collect() {
         const backlog = await current();
         for (const waiting of DISPATCH_WAITS) this.set({ waiting_for: waiting }, backlog ? backlog[waiting] : Number.NaN);
       },
     });
     new Gauge({
-      name: 'baton_run_dispatch_oldest_seconds', help: 'Age of the oldest run recorded whose workflow is not started yet (0: none).', registers,
+      name: 'baton_run_dispatch_oldest_seconds',
+      help: 'Age of the oldest run recorded whose workflow is not started yet (0: none).',
+      registers,
       async collect() {
         this.set((await current())?.oldestSeconds ?? Number.NaN);
       },

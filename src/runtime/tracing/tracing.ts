@@ -17,7 +17,7 @@ export interface Tracing {
   /** Also handed to the worker's workflow sink: spans made inside workflows are exported by this process. */
   readonly spanProcessor: SpanProcessor;
   /** Exports what is still buffered, then stops. */
-  shutdown(): Promise<void>;
+  shutdown: () => Promise<void>;
 }
 
 /**

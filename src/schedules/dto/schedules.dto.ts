@@ -24,38 +24,44 @@ const scheduleFields = {
   endAt: instant,
 };
 
-export const CreateScheduleBody = z.strictObject({
-  pipeline: scheduleFields.pipeline,
-  cron: scheduleFields.cron.optional(),
-  every: scheduleFields.every.optional(),
-  timezone: scheduleFields.timezone.default('UTC'),
-  inputs: scheduleFields.inputs.default({}),
-  overlap: scheduleFields.overlap.default('skip'),
-  catchupWindow: scheduleFields.catchupWindow.optional(),
-  jitter: scheduleFields.jitter.optional(),
-  paused: scheduleFields.paused.default(false),
-  startAt: scheduleFields.startAt.optional(),
-  endAt: scheduleFields.endAt.optional(),
-}).superRefine((body, ctx) => {
-  if ((body.cron === undefined) === (body.every === undefined)) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'Give exactly one of `cron` and `every`' });
-});
+export const CreateScheduleBody = z
+  .strictObject({
+    pipeline: scheduleFields.pipeline,
+    cron: scheduleFields.cron.optional(),
+    every: scheduleFields.every.optional(),
+    timezone: scheduleFields.timezone.default('UTC'),
+    inputs: scheduleFields.inputs.default({}),
+    overlap: scheduleFields.overlap.default('skip'),
+    catchupWindow: scheduleFields.catchupWindow.optional(),
+    jitter: scheduleFields.jitter.optional(),
+    paused: scheduleFields.paused.default(false),
+    startAt: scheduleFields.startAt.optional(),
+    endAt: scheduleFields.endAt.optional(),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.cron === undefined) === (body.every === undefined))
+      ctx.addIssue({ code: 'custom', path: ['cron'], message: 'Give exactly one of `cron` and `every`' });
+  });
 export type CreateScheduleBody = z.output<typeof CreateScheduleBody>;
 
 /** Fields left out stay as they are; `null` clears an optional one. Giving `cron` drops `every` and the other way round. */
-export const UpdateScheduleBody = z.strictObject({
-  cron: scheduleFields.cron.optional(),
-  every: scheduleFields.every.optional(),
-  timezone: scheduleFields.timezone.optional(),
-  inputs: scheduleFields.inputs.optional(),
-  overlap: scheduleFields.overlap.optional(),
-  catchupWindow: scheduleFields.catchupWindow.nullable().optional(),
-  jitter: scheduleFields.jitter.nullable().optional(),
-  paused: scheduleFields.paused.optional(),
-  startAt: scheduleFields.startAt.nullable().optional(),
-  endAt: scheduleFields.endAt.nullable().optional(),
-}).superRefine((body, ctx) => {
-  if (body.cron !== undefined && body.every !== undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'Give at most one of `cron` and `every`' });
-});
+export const UpdateScheduleBody = z
+  .strictObject({
+    cron: scheduleFields.cron.optional(),
+    every: scheduleFields.every.optional(),
+    timezone: scheduleFields.timezone.optional(),
+    inputs: scheduleFields.inputs.optional(),
+    overlap: scheduleFields.overlap.optional(),
+    catchupWindow: scheduleFields.catchupWindow.nullable().optional(),
+    jitter: scheduleFields.jitter.nullable().optional(),
+    paused: scheduleFields.paused.optional(),
+    startAt: scheduleFields.startAt.nullable().optional(),
+    endAt: scheduleFields.endAt.nullable().optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.cron !== undefined && body.every !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['cron'], message: 'Give at most one of `cron` and `every`' });
+  });
 export type UpdateScheduleBody = z.output<typeof UpdateScheduleBody>;
 
 export const TriggerScheduleBody = z.strictObject({
@@ -64,11 +70,13 @@ export const TriggerScheduleBody = z.strictObject({
 });
 export type TriggerScheduleBody = z.output<typeof TriggerScheduleBody>;
 
-export const BackfillScheduleBody = z.strictObject({
-  from: instant,
-  to: instant,
-  overlap: scheduleFields.overlap.default('allow_all'),
-}).refine((body) => new Date(body.from) < new Date(body.to), { path: ['to'], error: '`to` must be after `from`' });
+export const BackfillScheduleBody = z
+  .strictObject({
+    from: instant,
+    to: instant,
+    overlap: scheduleFields.overlap.default('allow_all'),
+  })
+  .refine((body) => new Date(body.from) < new Date(body.to), { path: ['to'], error: '`to` must be after `from`' });
 export type BackfillScheduleBody = z.output<typeof BackfillScheduleBody>;
 
 export const ScheduleListQuery = z.strictObject({ ...paginationQuery, pipeline: scheduleFields.pipeline.optional() });

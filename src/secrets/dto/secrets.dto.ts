@@ -5,6 +5,9 @@ export const secretNameParam = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/,
 
 export const PutSecretBody = z.strictObject({
   // Shorter values could not be told apart in step output, so they could not be redacted.
-  value: z.string().min(4, { error: 'A secret must be at least 4 characters, or it could not be redacted from step output' }).max(64 * 1024),
+  value: z
+    .string()
+    .min(4, { error: 'A secret must be at least 4 characters, or it could not be redacted from step output' })
+    .max(64 * 1024),
 });
 export type PutSecretBody = z.output<typeof PutSecretBody>;

@@ -12,7 +12,13 @@ export interface ScaffoldOptions {
 export function scaffoldPlugin({ dir, name, publisher }: ScaffoldOptions): { dir: string; name: string; files: string[] } {
   const root = resolve(dir);
   if (existsSync(root) && readdirSync(root).length > 0) throw new Error(`${root} is not empty`);
-  const pluginName = name ?? (basename(root).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'my-plugin');
+  const pluginName =
+    name ??
+    (basename(root)
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '') ||
+      'my-plugin');
   if (!/^[a-z0-9-]+$/.test(pluginName)) throw new Error(`plugin name must match [a-z0-9-]+, got ${JSON.stringify(pluginName)}`);
   const files: Record<string, string> = {
     'package.json': `${JSON.stringify({ name: pluginName, version: '0.1.0', private: true, type: 'module', baton: { entry: 'src/index.ts', publisher: publisher ?? 'my-publisher' } }, null, 2)}\n`,

@@ -47,7 +47,7 @@ export async function packPlugin({ entry, outDir, publisher, external = [] }: Pa
   }).catch((error: { errors?: Message[] }) => {
     throw new PackError(`bundling failed:\n${describeBuildFailure(error)}`);
   });
-  const bundle = Buffer.from(result.outputFiles[0]!.contents);
+  const bundle = Buffer.from(result.outputFiles[0].contents);
 
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
@@ -73,14 +73,16 @@ export function pluginBuildOptions() {
     alias: { '@baton/plugin-sdk': SDK_ENTRY },
     nodePaths: [INSTALLATION_MODULES],
     // CommonJS dependencies `require` Node's built-ins; an ES module has no `require` of its own.
-    banner: { js: "import { createRequire as __batonCreateRequire } from 'node:module';\nconst require = __batonCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __batonCreateRequire } from 'node:module';\nconst require = __batonCreateRequire(import.meta.url);",
+    },
     legalComments: 'inline',
   } satisfies BuildOptions;
 }
 
 /** Bundling errors, one per line with where they are. */
 export function describeBuildFailure(error: { errors?: Message[] }): string {
-  return (error.errors ?? []).map(formatMessage).join('\n') || String(error);
+  return (error.errors ?? []).map(formatMessage).join('\n') || (error instanceof Error ? error.message : JSON.stringify(error));
 }
 
 /** Loads the bundle in a child process with an empty environment and asks it to describe itself. */
@@ -90,7 +92,11 @@ if (typeof m.${DESCRIBE_EXPORT} !== 'function') throw new Error('the bundle does
 process.stdout.write(JSON.stringify(m.${DESCRIBE_EXPORT}(m.default)));
 process.exit(0);`;
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { env: {}, timeout: DESCRIBE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      env: {},
+      timeout: DESCRIBE_TIMEOUT_MS,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return JSON.parse(stdout) as PluginManifest;
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();

@@ -8,7 +8,12 @@ import { createPackageArchive, readPackageArchive } from './package-archive.js';
 
 function packageFolder(extra: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'baton-archive-'));
-  for (const [file, content] of Object.entries({ 'manifest.json': '{"m":1}\n', 'manifest.sig': '{"s":1}', 'bundle.mjs': 'export default 1;\n', ...extra })) {
+  for (const [file, content] of Object.entries({
+    'manifest.json': '{"m":1}\n',
+    'manifest.sig': '{"s":1}',
+    'bundle.mjs': 'export default 1;\n',
+    ...extra,
+  })) {
     writeFileSync(join(dir, file), content);
   }
   return dir;
@@ -31,10 +36,16 @@ describe('package archives', () => {
   it('refuses anything but exactly those files', async () => {
     const dir = packageFolder({ 'evil.js': 'x' });
     symlinkSync('/etc/passwd', join(dir, 'link'));
-    await expect(readPackageArchive(await tarOf(dir, ['manifest.json', 'manifest.sig', 'bundle.mjs', 'evil.js']))).rejects.toThrow(/unexpected entry "evil.js"/);
-    await expect(readPackageArchive(await tarOf(dir, ['manifest.json', 'manifest.sig', 'link']))).rejects.toThrow(/unexpected entry "link"/);
+    await expect(readPackageArchive(await tarOf(dir, ['manifest.json', 'manifest.sig', 'bundle.mjs', 'evil.js']))).rejects.toThrow(
+      /unexpected entry "evil.js"/,
+    );
+    await expect(readPackageArchive(await tarOf(dir, ['manifest.json', 'manifest.sig', 'link']))).rejects.toThrow(
+      /unexpected entry "link"/,
+    );
     await expect(readPackageArchive(await tarOf(dir, ['manifest.json', 'bundle.mjs']))).rejects.toThrow(/missing manifest.sig/);
-    await expect(readPackageArchive(await tarOf(dir, ['manifest.json', 'manifest.json', 'manifest.sig', 'bundle.mjs']))).rejects.toThrow(/appears twice/);
+    await expect(readPackageArchive(await tarOf(dir, ['manifest.json', 'manifest.json', 'manifest.sig', 'bundle.mjs']))).rejects.toThrow(
+      /appears twice/,
+    );
   });
 
   it('refuses what is not a gzipped tar', async () => {
@@ -44,6 +55,8 @@ describe('package archives', () => {
 
   it('stops at a file over its limit without reading it', async () => {
     const dir = packageFolder({ 'manifest.sig': 'x'.repeat(5000) });
-    await expect(readPackageArchive(await tarOf(dir, ['manifest.json', 'manifest.sig', 'bundle.mjs']))).rejects.toThrow(/manifest.sig is larger than 4096 bytes/);
+    await expect(readPackageArchive(await tarOf(dir, ['manifest.json', 'manifest.sig', 'bundle.mjs']))).rejects.toThrow(
+      /manifest.sig is larger than 4096 bytes/,
+    );
   });
 });

@@ -5,7 +5,11 @@ export type PackageFiles = Record<PackageFileRole, Buffer>;
 
 /** Upper bounds on what a package may unpack to: a gzip bomb stops at these, not at memory. */
 export const PACKAGE_LIMITS = { manifestBytes: 1024 * 1024, signatureBytes: 4 * 1024, bundleBytes: 32 * 1024 * 1024 } as const;
-const LIMIT_OF: Record<PackageFileRole, number> = { manifest: PACKAGE_LIMITS.manifestBytes, signature: PACKAGE_LIMITS.signatureBytes, bundle: PACKAGE_LIMITS.bundleBytes };
+const LIMIT_OF: Record<PackageFileRole, number> = {
+  manifest: PACKAGE_LIMITS.manifestBytes,
+  signature: PACKAGE_LIMITS.signatureBytes,
+  bundle: PACKAGE_LIMITS.bundleBytes,
+};
 const ROLE_OF = new Map<string, PackageFileRole>(Object.entries(PACKAGE_FILES).map(([role, file]) => [file, role as PackageFileRole]));
 
 export class PackageArchiveError extends Error {
@@ -38,7 +42,8 @@ export function readPackageArchive(archive: Buffer): Promise<PackageFiles> {
       strict: true,
       onReadEntry(entry: ReadEntry) {
         const role = ROLE_OF.get(entry.path);
-        if (entry.type !== 'File' || !role) return fail(`unexpected entry ${JSON.stringify(entry.path)}: a package holds only ${Object.values(PACKAGE_FILES).join(', ')}`);
+        if (entry.type !== 'File' || !role)
+          return fail(`unexpected entry ${JSON.stringify(entry.path)}: a package holds only ${Object.values(PACKAGE_FILES).join(', ')}`);
         if (files[role]) return fail(`${entry.path} appears twice`);
         if ((entry.size ?? 0) > LIMIT_OF[role]) return fail(`${entry.path} is larger than ${LIMIT_OF[role]} bytes`);
         const chunks: Buffer[] = [];
@@ -50,7 +55,9 @@ export function readPackageArchive(archive: Buffer): Promise<PackageFiles> {
     parser.on('warn', (_code: string, message: string | Error) => fail(`not a valid archive: ${String(message)}`));
     parser.on('end', () => {
       if (failed) return;
-      const missing = Object.entries(PACKAGE_FILES).filter(([role]) => !files[role as PackageFileRole]).map(([, file]) => file);
+      const missing = Object.entries(PACKAGE_FILES)
+        .filter(([role]) => !files[role as PackageFileRole])
+        .map(([, file]) => file);
       if (missing.length) return fail(`missing ${missing.join(', ')}`);
       resolve(files as PackageFiles);
     });

@@ -16,7 +16,10 @@ export const FIRST_PARTY_PUBLISHER = 'baton';
 const NAME = /^[a-z0-9-]+$/;
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
-const distinctStrings = z.array(z.string().min(1).max(253)).max(100).refine((list) => new Set(list).size === list.length, 'must not repeat an entry');
+const distinctStrings = z
+  .array(z.string().min(1).max(253))
+  .max(100)
+  .refine((list) => new Set(list).size === list.length, 'must not repeat an entry');
 
 const StepManifestSchema = z.strictObject({
   id: z.string().regex(NAME),
@@ -41,9 +44,24 @@ export const PackageManifestSchema = z.strictObject({
   publisher: z.string().regex(NAME).max(64),
   /** Manifests before `network`: `true` stands for `*:*`. */
   rawNetwork: z.boolean().optional(),
-  network: z.array(z.string().min(3).max(300).refine((p) => patternProblem(p) === undefined, { error: (issue) => patternProblem(String(issue.input)) ?? 'not a host:port pattern' })).max(100).optional(),
+  network: z
+    .array(
+      z
+        .string()
+        .min(3)
+        .max(300)
+        .refine((p) => patternProblem(p) === undefined, {
+          error: (issue) => patternProblem(String(issue.input)) ?? 'not a host:port pattern',
+        }),
+    )
+    .max(100)
+    .optional(),
   bundle: z.strictObject({ file: z.literal(PACKAGE_FILES.bundle), digest: z.string().regex(DIGEST), size: z.number().int().nonnegative() }),
-  steps: z.array(StepManifestSchema).min(1).max(100).refine((steps) => new Set(steps.map((s) => s.id)).size === steps.length, 'step ids must be distinct'),
+  steps: z
+    .array(StepManifestSchema)
+    .min(1)
+    .max(100)
+    .refine((steps) => new Set(steps.map((s) => s.id)).size === steps.length, 'step ids must be distinct'),
 });
 export type PackageManifest = z.infer<typeof PackageManifestSchema>;
 

@@ -29,7 +29,8 @@ export function generatePublisherKeyPair(): PublisherKeyPair {
 /** Parses a public key and insists it is Ed25519; throws with the reason otherwise. */
 export function ed25519PublicKey(pem: string): KeyObject {
   const key = createPublicKey({ key: pem, format: 'pem' });
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`expected an Ed25519 public key, got ${key.asymmetricKeyType ?? 'an unknown key type'}`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new Error(`expected an Ed25519 public key, got ${key.asymmetricKeyType ?? 'an unknown key type'}`);
   return key;
 }
 
@@ -43,7 +44,11 @@ export function keyIdOf(publicKey: KeyObject | string): string {
 export function signManifest(manifest: Buffer, privateKeyPem: string): SignatureFile {
   const privateKey = createPrivateKey({ key: privateKeyPem, format: 'pem' });
   if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('the signing key is not an Ed25519 private key');
-  return { algorithm: 'ed25519', keyId: keyIdOf(createPublicKey(privateKey)), signature: sign(null, manifest, privateKey).toString('base64') };
+  return {
+    algorithm: 'ed25519',
+    keyId: keyIdOf(createPublicKey(privateKey)),
+    signature: sign(null, manifest, privateKey).toString('base64'),
+  };
 }
 
 /** Ed25519 over the bytes as received: a manifest re-serialised, or edited by one byte, fails. */
