@@ -2,8 +2,9 @@
 # `npm test`: lint (boundaries), unit specs, then whole-stack tests against real PostgreSQL and a real Temporal dev server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm run --silent lint
 bash scripts/ensure-built.sh
+# After ensure-built: on a fresh clone that is what installs the linters.
+npm run --silent lint
 # The first build of the Temporal dev server takes minutes: do it here, not inside a test hook.
 node bin/baton.js setup
 bash scripts/ensure-tool.sh promtool prometheus
