@@ -6,14 +6,13 @@ import { AppModule } from './app.module.js';
 import { AuditService } from './audit/audit.service.js';
 import { CredentialCheck } from './common/auth/credential-check.js';
 import { RequestValidationError } from './common/errors/baton-error.js';
+import { YAML_TYPES } from './common/uploads/media-types.js';
 import { gatePackageUploads } from './common/uploads/package-uploads.js';
 import type { RuntimeConfig } from './runtime/config/runtime-config.js';
 import { createLogger } from './runtime/logging/logger.js';
 import { NestPinoLogger } from './logging/nest-logger.js';
 import { answerRequestId, fastifyLogging } from './logging/request-logging.js';
 import { traceRequests } from './telemetry/request-tracing.js';
-
-const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 
 /** Builds the control-plane HTTP app (not yet listening). */
 export async function createApi(config: RuntimeConfig): Promise<NestFastifyApplication> {

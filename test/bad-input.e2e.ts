@@ -58,4 +58,46 @@ describe('bad input', () => {
     const response = await api().get('/v1/nothing-here').expect(404);
     problem(response.body, 404);
   });
+
+  it('answers every mistake in one problem shape: a urn:baton:problem type, its code, and JSON or YAML bodies only', async () => {
+    const tenant = await newTenant();
+    const { token } = (await api().post('/v1/auth/login').send({ email: tenant.email, password: tenant.password }).expect(200)).body as {
+      token: string;
+    };
+    const tampered = `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+    const validate = () => api().post('/v1/pipelines/validate').set('authorization', `Bearer ${token}`);
+    const cases: Array<
+      [string, () => Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, string> }>, number, string]
+    > = [
+      ['no token', () => api().get('/v1/runs'), 401, 'unauthorized'],
+      ['a garbage token', () => api().get('/v1/runs').set('authorization', 'Bearer garbage'), 401, 'unauthorized'],
+      ['a tampered token', () => api().get('/v1/runs').set('authorization', `Bearer ${tampered}`), 401, 'unauthorized'],
+      ['malformed JSON', () => validate().set('content-type', 'application/json').send('{"steps": '), 400, 'invalid_json'],
+      ['an empty JSON body', () => validate().set('content-type', 'application/json').send(''), 400, 'invalid_json'],
+      ['a text body', () => validate().set('content-type', 'text/plain').send('steps: {}'), 415, 'unsupported_media_type'],
+      ['a form body', () => validate().type('form').send({ steps: 'x' }), 415, 'unsupported_media_type'],
+      [
+        'a body over the limit',
+        () =>
+          validate()
+            .set('content-type', 'application/json')
+            .send(`{"x":"${'y'.repeat(1024 * 1024 + 10)}"}`),
+        413,
+        'content_too_large',
+      ],
+      ['an unknown route', () => api().get('/v1/nothing-here'), 404, 'not_found'],
+    ];
+    for (const [what, send, status, code] of cases) {
+      const response = await send();
+      expect({ what, status: response.status }).toEqual({ what, status });
+      expect(response.headers['content-type'], what).toMatch(/^application\/problem\+json/);
+      expect(response.body, what).toMatchObject({
+        type: `urn:baton:problem:${code}`,
+        code,
+        status,
+        title: expect.any(String),
+        detail: expect.any(String),
+      });
+    }
+  });
 });

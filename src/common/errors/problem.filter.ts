@@ -28,22 +28,56 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** The code of a problem that has no more precise one: what the status says, in words a client can switch on. */
+const STATUS_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'content_too_large',
+  415: 'unsupported_media_type',
+  422: 'invalid_input',
+  429: 'rate_limited',
+  500: 'internal_error',
+  503: 'unavailable',
+};
+
+/** Every problem has a code, and its type is `urn:baton:problem:<code>`. */
 export function problemOf(status: number, detail?: string, extra: Partial<Problem> = {}): Problem {
+  const code = extra.code ?? STATUS_CODES[status] ?? (status < 500 ? 'bad_request' : 'internal_error');
   return {
-    type: extra.code ? `urn:baton:problem:${extra.code}` : 'about:blank',
+    type: `urn:baton:problem:${code}`,
     title: TITLES[status] ?? 'Error',
     status,
     ...(detail ? { detail } : {}),
     ...extra,
+    code,
   };
 }
 
-/** Maps Fastify's own request errors (body parsing, size) to a status and a safe message. */
-function fromFastifyError(error: { code?: string; statusCode?: number; message: string }): Problem | undefined {
-  if (!error.code?.startsWith('FST_')) return undefined;
-  const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
-  const detail = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'The request body is larger than the limit' : error.message;
-  return problemOf(status, detail, { code: error.code.toLowerCase() });
+/** Fastify's own request errors (body parsing, size, media type), each with a code and a message that says what to send. */
+const FASTIFY_ERRORS: Record<string, { code: string; detail: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'content_too_large', detail: 'The request body is larger than the limit' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_json', detail: 'The body is empty; send a JSON object (or no Content-Type)' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_json', detail: 'The body is not valid JSON' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'unsupported_media_type',
+    detail: 'Bodies are JSON (application/json) or YAML (application/yaml)',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'bad_request', detail: 'The Content-Length does not match the body' },
+};
+
+/** Maps Fastify's own request errors to a status and a safe message (Nest hands them over wrapped in an HttpException). */
+function fromFastifyError(exception: unknown): Problem | undefined {
+  const error = exception instanceof HttpException ? exception.cause : exception;
+  if (!(error instanceof Error)) return undefined;
+  const { code, statusCode } = error as Error & { code?: string; statusCode?: number };
+  if (!code?.startsWith('FST_')) return undefined;
+  const status = statusCode && statusCode < 500 ? statusCode : 400;
+  const known = FASTIFY_ERRORS[code];
+  return known ? problemOf(status, known.detail, { code: known.code }) : problemOf(status, error.message);
 }
 
 /** The one place errors become RFC 9457 problem+json; nothing else leaks (no stack traces). */
@@ -75,6 +109,8 @@ export class ProblemFilter implements ExceptionFilter {
         headers: exception.headers,
       };
     }
+    const fastify = fromFastifyError(exception);
+    if (fastify) return { problem: fastify };
     if (exception instanceof HttpException) {
       const response = exception.getResponse();
       const message = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? exception.message);
@@ -85,8 +121,6 @@ export class ProblemFilter implements ExceptionFilter {
         ),
       };
     }
-    const fastify = exception instanceof Error ? fromFastifyError(exception) : undefined;
-    if (fastify) return { problem: fastify };
     return { problem: problemOf(500, 'An unexpected error occurred') };
   }
 }

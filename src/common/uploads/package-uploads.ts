@@ -2,21 +2,15 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CredentialCheck } from '../auth/credential-check.js';
 import { problemOf } from '../errors/problem.filter.js';
+import { hasBody, isDocumentType, mediaTypeOf, PACKAGE_TYPES } from './media-types.js';
 
-/** Plugin packages (`POST /v1/plugins`) arrive as bytes, and may be larger than any JSON body. */
-export const PACKAGE_TYPES = ['application/octet-stream', 'application/gzip'];
+/** Plugin packages may be larger than any JSON body. */
 export const PACKAGE_BODY_LIMIT = 40 * 1024 * 1024;
 
 /** The route that takes plugin packages: the only one that accepts their content types and size. */
 export const AcceptsPackages = () => RouteConfig({ acceptsPackages: true });
 
-const isPackage = (request: FastifyRequest) =>
-  PACKAGE_TYPES.includes(
-    String(request.headers['content-type'] ?? '')
-      .split(';')[0]
-      .trim()
-      .toLowerCase(),
-  );
+const isPackage = (request: FastifyRequest) => PACKAGE_TYPES.includes(mediaTypeOf(request));
 
 /** Answers before the body is read, and closes the connection so that the rest of it is not read either. */
 function refuse(request: FastifyRequest, reply: FastifyReply, status: number, code: string, detail: string): FastifyReply {
@@ -31,7 +25,8 @@ function refuse(request: FastifyRequest, reply: FastifyReply, status: number, co
  * Package bodies, up to PACKAGE_BODY_LIMIT, only on routes marked `@AcceptsPackages()`, and only
  * once the credential was checked: the check runs before the body is parsed (Fastify's
  * `preParsing`), so an unauthenticated upload is refused with 401 without being read. Other routes
- * refuse the package types at once (415). Call before the routes are registered.
+ * take JSON or YAML only and refuse any other body at once (415), rather than parsing it as text
+ * and answering that the body has the wrong shape. Call before the routes are registered.
  */
 export function gatePackageUploads(fastify: FastifyInstance, credentials: () => CredentialCheck): void {
   fastify.addContentTypeParser(PACKAGE_TYPES, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -42,15 +37,23 @@ export function gatePackageUploads(fastify: FastifyInstance, credentials: () => 
   fastify.addHook('preParsing', async (request, reply, payload) => {
     const acceptsPackages = (request.routeOptions?.config as { acceptsPackages?: boolean } | undefined)?.acceptsPackages === true;
     if (!acceptsPackages) {
-      return isPackage(request)
-        ? refuse(
-            request,
-            reply,
-            415,
-            'unsupported_media_type',
-            'Only POST /v1/plugins takes application/octet-stream or application/gzip bodies',
-          )
-        : payload;
+      if (isPackage(request))
+        return refuse(
+          request,
+          reply,
+          415,
+          'unsupported_media_type',
+          'Only POST /v1/plugins takes application/octet-stream or application/gzip bodies',
+        );
+      if (hasBody(request) && !isDocumentType(mediaTypeOf(request)))
+        return refuse(
+          request,
+          reply,
+          415,
+          'unsupported_media_type',
+          `Bodies are JSON (application/json) or YAML (application/yaml), not ${mediaTypeOf(request) || 'a body without a Content-Type'}`,
+        );
+      return payload;
     }
     if (!isPackage(request))
       return refuse(
