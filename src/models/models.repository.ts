@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import { v7 as uuidV7 } from 'uuid';
+import { DataSource } from 'typeorm';
+import { typeormSql } from '../runtime/database/transact.js';
+import { lockModel, promoteModelVersion, recordStageChange, setStage, type StageMove } from '../runtime/models/model-stages.js';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
 import type { ModelStage } from './dto/models.dto.js';
 
@@ -46,12 +47,7 @@ export interface Actor {
   id: string | null;
 }
 
-/** One stage change applied: the version's row after it and what it was before. */
-export interface StageMove {
-  version: number;
-  from: ModelStage;
-  to: ModelStage;
-}
+export type { StageMove } from '../runtime/models/model-stages.js';
 
 const VERSION_COLUMNS = (
   alias: string,
@@ -140,28 +136,11 @@ export class ModelsRepository {
     actor: Actor,
     comment: string | null,
   ): Promise<{ model: boolean; moves: StageMove[] | null }> {
-    return this.db.transaction(async (tx) => {
-      const modelId = await this.lockModel(tx, tenantId, name);
-      if (!modelId) return { model: false, moves: null };
-      const [target]: Array<{ id: string; stage: ModelStage }> = await tx.query(
-        'SELECT id, stage FROM model_version WHERE model_id = $1 AND version = $2',
-        [modelId, version],
-      );
-      if (!target) return { model: true, moves: null };
-      if (target.stage === stage) return { model: true, moves: [] };
-      const moves: StageMove[] = [];
-      if (stage === 'production') {
-        const archived = await this.setStage(tx, modelId, `stage = 'production'`, [], 'archived');
-        for (const row of archived) {
-          await this.recordChange(tx, tenantId, modelId, row, 'production', 'archived', 'promote', actor, comment);
-          moves.push({ version: row.version, from: 'production', to: 'archived' });
-        }
-      }
-      const [moved] = await this.setStage(tx, modelId, 'id = $3', [target.id], stage);
-      await this.recordChange(tx, tenantId, modelId, moved, target.stage, stage, 'promote', actor, comment);
-      moves.push({ version, from: target.stage, to: stage });
-      return { model: true, moves };
-    });
+    const promotion = await this.db.transaction((tx) =>
+      promoteModelVersion(typeormSql(tx), { tenantId, name, version, stage, actor, comment }),
+    );
+    if (promotion.outcome === 'no_model') return { model: false, moves: null };
+    return { model: true, moves: promotion.outcome === 'moved' ? promotion.moves : null };
   }
 
   /**
@@ -177,7 +156,8 @@ export class ModelsRepository {
     comment: string | null,
   ): Promise<{ model: boolean; moves: StageMove[] | null }> {
     return this.db.transaction(async (tx) => {
-      const modelId = await this.lockModel(tx, tenantId, name);
+      const sql = typeormSql(tx);
+      const modelId = await lockModel(sql, tenantId, name);
       if (!modelId) return { model: false, moves: null };
       const [current]: Array<{ id: string; version: number }> = await tx.query(
         `SELECT id, version FROM model_version WHERE model_id = $1 AND stage = 'production'`,
@@ -201,55 +181,14 @@ export class ModelsRepository {
       if (!previous) return { model: true, moves: null };
       const moves: StageMove[] = [];
       if (current) {
-        const [row] = await this.setStage(tx, modelId, 'id = $3', [current.id], 'archived');
-        await this.recordChange(tx, tenantId, modelId, row, 'production', 'archived', 'rollback', actor, comment);
+        const [row] = await setStage(sql, modelId, { id: current.id }, 'archived');
+        await recordStageChange(sql, { tenantId, modelId, row, from: 'production', to: 'archived', reason: 'rollback', actor, comment });
         moves.push({ version: current.version, from: 'production', to: 'archived' });
       }
-      const [row] = await this.setStage(tx, modelId, 'id = $3', [previous.id], 'production');
-      await this.recordChange(tx, tenantId, modelId, row, previous.stage, 'production', 'rollback', actor, comment);
+      const [row] = await setStage(sql, modelId, { id: previous.id }, 'production');
+      await recordStageChange(sql, { tenantId, modelId, row, from: previous.stage, to: 'production', reason: 'rollback', actor, comment });
       moves.push({ version: previous.version, from: previous.stage, to: 'production' });
       return { model: true, moves };
     });
-  }
-
-  private async lockModel(tx: EntityManager, tenantId: string, name: string): Promise<string | null> {
-    const [row]: Array<{ id: string }> = await tx.query('SELECT id FROM model WHERE tenant_id = $1 AND name = $2 FOR UPDATE', [
-      tenantId,
-      name,
-    ]);
-    return row?.id ?? null;
-  }
-
-  private async setStage(
-    tx: EntityManager,
-    modelId: string,
-    where: string,
-    params: unknown[],
-    stage: ModelStage,
-  ): Promise<Array<{ id: string; version: number }>> {
-    const [rows]: [Array<{ id: string; version: number }>, number] = await tx.query(
-      `UPDATE model_version SET stage = $2 WHERE model_id = $1 AND ${where} RETURNING id, version`,
-      [modelId, stage, ...params],
-    );
-    return rows;
-  }
-
-  private async recordChange(
-    tx: EntityManager,
-    tenantId: string,
-    modelId: string,
-    row: { id: string; version: number },
-    from: ModelStage | null,
-    to: ModelStage,
-    reason: 'promote' | 'rollback',
-    actor: Actor,
-    comment: string | null,
-  ): Promise<void> {
-    await tx.query(
-      `INSERT INTO model_stage_change (id, tenant_id, model_id, version_id, version, from_stage, to_stage, reason, actor_kind, actor_id, comment)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      // Time-ordered ids: changes made in the same millisecond (an archive and a promote) keep their order in the history.
-      [uuidV7(), tenantId, modelId, row.id, row.version, from, to, reason, actor.kind, actor.id, comment],
-    );
   }
 }

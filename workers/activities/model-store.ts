@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { v7 as uuidV7 } from 'uuid';
 import {
   MODEL_NAME,
   MODEL_STAGES,
@@ -9,6 +8,8 @@ import {
   type ModelStage,
   type ModelVersionInfo,
 } from '../../plugins/sdk/src/step-models.js';
+import { pgSql } from '../../src/runtime/ledger/run-admission.repository.js';
+import { promoteModelVersion, recordStageChange } from '../../src/runtime/models/model-stages.js';
 import { inTransaction } from './pg-transaction.js';
 
 /** Which step attempt chain calls: registrations record it, and a retry finds what it registered. */
@@ -122,16 +123,21 @@ export class ModelStore {
           key,
         ],
       );
-      await this.recordChange(client, caller, model.id, { id, version: next.version }, null, 'none', 'registered');
+      const actor = { kind: 'step' as const, runId: caller.runId, stepId: caller.stepId };
+      await recordStageChange(pgSql(client), {
+        tenantId: caller.tenantId,
+        modelId: model.id,
+        row: { id, version: next.version },
+        from: null,
+        to: 'none',
+        reason: 'registered',
+        actor,
+      });
       return { version: next.version, replayed: false };
     });
   }
 
-  /**
-   * As the API's promote: the model row locked, the production version archived when another takes
-   * its place. With `ifProduction` (a version or null), only while that is the production version:
-   * checked under the lock, so two conditional promotes made against the same champion cannot both win.
-   */
+  /** The API's promotion, run by a step: see promoteModelVersion. */
   async promote(
     caller: ModelCaller,
     name: string,
@@ -139,70 +145,14 @@ export class ModelStore {
     stage: ModelStage,
     ifProduction?: number | null,
   ): Promise<{ from: ModelStage; archived: number[] } | { stale: number | null } | null> {
-    return inTransaction(this.pool, async (client) => {
-      const {
-        rows: [model],
-      } = await client.query<{ id: string }>('SELECT id FROM model WHERE tenant_id = $1 AND name = $2 FOR UPDATE', [caller.tenantId, name]);
-      if (!model) return null;
-      const {
-        rows: [target],
-      } = await client.query<{ id: string; stage: ModelStage }>(
-        'SELECT id, stage FROM model_version WHERE model_id = $1 AND version = $2',
-        [model.id, version],
-      );
-      if (!target) return null;
-      if (ifProduction !== undefined) {
-        const {
-          rows: [current],
-        } = await client.query<{ version: number }>(`SELECT version FROM model_version WHERE model_id = $1 AND stage = 'production'`, [
-          model.id,
-        ]);
-        if ((current?.version ?? null) !== ifProduction) return { stale: current?.version ?? null };
-      }
-      if (target.stage === stage) return { from: stage, archived: [] };
-      const archived: number[] = [];
-      if (stage === 'production') {
-        const { rows } = await client.query<{ id: string; version: number }>(
-          `UPDATE model_version SET stage = 'archived' WHERE model_id = $1 AND stage = 'production' RETURNING id, version`,
-          [model.id],
-        );
-        for (const row of rows) {
-          await this.recordChange(client, caller, model.id, row, 'production', 'archived', 'promote');
-          archived.push(row.version);
-        }
-      }
-      await client.query('UPDATE model_version SET stage = $2 WHERE id = $1', [target.id, stage]);
-      await this.recordChange(client, caller, model.id, { id: target.id, version }, target.stage, stage, 'promote');
-      return { from: target.stage, archived };
-    });
-  }
-
-  private async recordChange(
-    client: pg.PoolClient,
-    caller: ModelCaller,
-    modelId: string,
-    row: { id: string; version: number },
-    from: ModelStage | null,
-    to: ModelStage,
-    reason: 'registered' | 'promote',
-  ): Promise<void> {
-    await client.query(
-      `INSERT INTO model_stage_change (id, tenant_id, model_id, version_id, version, from_stage, to_stage, reason, actor_kind, actor_id, run_id, step_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'step', $9, $10, $11)`,
-      [
-        uuidV7(),
-        caller.tenantId,
-        modelId,
-        row.id,
-        row.version,
-        from,
-        to,
-        reason,
-        `${caller.runId}/${caller.stepId}`,
-        caller.runId,
-        caller.stepId,
-      ],
+    const actor = { kind: 'step' as const, runId: caller.runId, stepId: caller.stepId };
+    const promotion = await inTransaction(this.pool, (client) =>
+      promoteModelVersion(pgSql(client), { tenantId: caller.tenantId, name, version, stage, ifProduction, actor }),
     );
+    if (promotion.outcome === 'stale') return { stale: promotion.production };
+    if (promotion.outcome !== 'moved') return null;
+    // The last move is the version's own; those before it, the production version it archived.
+    return { from: promotion.from, archived: promotion.moves.slice(0, -1).map((move) => move.version) };
   }
 }
 
