@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: lint (boundaries), unit specs, then whole-stack tests against real PostgreSQL and a real Temporal dev server.
+# `npm test`: lint (ESLint, Prettier, import boundaries), unit specs, then whole-stack tests against real PostgreSQL and a real Temporal dev server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-built.sh

@@ -1,17 +1,14 @@
 import { createHash } from 'node:crypto';
 import { ScheduleOverlapPolicy, type ScheduleOptions, type ScheduleUpdateOptions } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { parseDuration } from '../../workers/contracts/duration.js';
 import {
   SCHEDULED_RUN_WORKFLOW,
-  SEARCH_ATTRIBUTES,
+  TENANT_SEARCH_KEY,
   temporalScheduleId,
   type OverlapPolicy,
   type ScheduledRunInput,
 } from '../../workers/contracts/index.js';
 import type { ScheduleRow } from './schedules.repository.js';
-
-const TENANT_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
 
 export const TEMPORAL_OVERLAP: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
   skip: ScheduleOverlapPolicy.SKIP,
@@ -51,7 +48,7 @@ export function desiredSchedule(
       workflowId: `baton-schedule-${row.id}`,
       taskQueue,
       args: [{ tenantId: row.tenantId, scheduleId: row.id } satisfies ScheduledRunInput],
-      typedSearchAttributes: [{ key: TENANT_KEY, value: row.tenantId }],
+      typedSearchAttributes: [{ key: TENANT_SEARCH_KEY, value: row.tenantId }],
     },
     policies: {
       overlap: TEMPORAL_OVERLAP[row.overlap],

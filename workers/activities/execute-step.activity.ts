@@ -1,7 +1,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import type { BatonMetrics, SandboxKillReason, StepOutcome } from '../../src/runtime/metrics/baton-metrics.js';
+import type { BatonMetrics, SandboxKillReason, StepOutcomeLabel } from '../../src/runtime/metrics/baton-metrics.js';
 import type { SecretPlacement } from '../contracts/expressions.js';
 import { eventKeyPrefix, STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
 import { redact } from '../contracts/secret-envelope.js';
@@ -89,7 +89,7 @@ function killReason(outcome: SandboxOutcome, workerShutdown: boolean): SandboxKi
   }
 }
 
-const stepOutcome = (outcome: SandboxOutcome): StepOutcome =>
+const stepOutcome = (outcome: SandboxOutcome): StepOutcomeLabel =>
   outcome.ok ? 'succeeded' : outcome.error.code === 'cancelled' ? 'cancelled' : 'failed';
 
 /**

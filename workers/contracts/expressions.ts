@@ -447,7 +447,7 @@ export function secretReference(value: unknown): string | null {
 // ---------------------------------------------------------------------------------------------
 // Evaluation
 
-export interface StepContext {
+export interface StepScope {
   /** An object, or for a `forEach` step an array of its items' outputs. */
   outputs: Record<string, unknown> | Array<Record<string, unknown>> | null;
   status: string;
@@ -455,7 +455,7 @@ export interface StepContext {
 
 export interface ExpressionContext {
   inputs: Record<string, unknown>;
-  steps: Record<string, StepContext>;
+  steps: Record<string, StepScope>;
   item?: unknown;
   /** `error` is set for onFailure handlers: what made the run fail. */
   run: { id: string; pipeline: string; version: number; error?: unknown };

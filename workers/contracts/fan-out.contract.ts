@@ -1,5 +1,5 @@
 import type { ExpressionContext } from './expressions.js';
-import type { PinnedStep, PipelineDefinition, StepDefinition } from './pipeline.contract.js';
+import type { PinnedStep, PipelineDefinition, PipelineStep } from './pipeline.contract.js';
 import type { ErrorInfo } from './run.contract.js';
 
 export const RUN_FOR_EACH_WORKFLOW = 'runForEach';
@@ -11,7 +11,7 @@ export interface RunForEachInput {
   runId: string;
   tenantId: string;
   stepId: string;
-  step: Pick<StepDefinition, 'uses' | 'with' | 'retry' | 'timeout'>;
+  step: Pick<PipelineStep, 'uses' | 'with' | 'retry' | 'timeout'>;
   defaults: PipelineDefinition['defaults'];
   pin: PinnedStep;
   /** What every item's `with` is evaluated against, plus `item`. */

@@ -3,9 +3,9 @@
  * Pure and deterministic; the interpreter workflow imports it. Definition order (the key order
  * of `steps`) breaks every tie, so the same definition always schedules the same way.
  */
-import { APPROVAL_USES, failureHandlerId, type PipelineDefinition, type StepDefinition } from './pipeline.contract.js';
+import { APPROVAL_USES, failureHandlerId, type PipelineDefinition, type PipelineStep } from './pipeline.contract.js';
 
-export type GraphStep = Pick<StepDefinition, 'needs' | 'continueOnError'>;
+export type GraphStep = Pick<PipelineStep, 'needs' | 'continueOnError'>;
 export type GraphSteps = Record<string, GraphStep>;
 
 export const STEP_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled', 'timed_out'] as const;

@@ -17,7 +17,7 @@ export interface ApprovalDefinition {
   onTimeout: 'approve' | 'reject';
 }
 
-export interface StepDefinition {
+export interface PipelineStep {
   /** `plugin/step@range` as written by the user; absent on approval steps. */
   uses?: string;
   approval?: ApprovalDefinition;
@@ -48,9 +48,9 @@ export interface PipelineDefinition {
   sla?: string;
   concurrency?: number;
   defaults?: { retry?: RetryPolicyDefinition; timeout?: string };
-  steps: Record<string, StepDefinition>;
+  steps: Record<string, PipelineStep>;
   /** Run in order when the run fails; each is pinned and recorded as step `onFailure[i]`. */
-  onFailure?: Array<Pick<StepDefinition, 'uses' | 'with' | 'retry' | 'timeout' | 'name'>>;
+  onFailure?: Array<Pick<PipelineStep, 'uses' | 'with' | 'retry' | 'timeout' | 'name'>>;
   outputs?: Record<string, unknown>;
 }
 

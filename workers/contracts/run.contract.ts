@@ -1,8 +1,12 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { PinnedPipeline, PinnedStep } from './pipeline.contract.js';
 
 export const RUN_PIPELINE_WORKFLOW = 'runPipeline';
 export const DEFAULT_TASK_QUEUE = 'baton-shared';
 export const SEARCH_ATTRIBUTES = { tenant: 'BatonTenant', pipeline: 'BatonPipeline' } as const;
+/** The typed keys of SEARCH_ATTRIBUTES, as clients set them on a start and workflows on a child or a continue. */
+export const TENANT_SEARCH_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
+export const PIPELINE_SEARCH_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipeline, SearchAttributeType.KEYWORD);
 
 export const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

@@ -7,7 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Socket } from 'node:net';
 import { format } from 'node:util';
 import type { PluginDefinition, StepDefinition } from '../../plugins/sdk/src/define-plugin.js';
-import { executeStep, failureFromThrown } from '../../plugins/sdk/src/execute-step.js';
+import { invokeStep, failureFromThrown } from '../../plugins/sdk/src/execute-step.js';
 import { loadPlugin } from '../../plugins/sdk/src/load-plugin.js';
 import {
   createStepContext,
@@ -142,7 +142,7 @@ async function executeTask(message: RunTaskMessage, signal: AbortSignal, telemet
     models: (call) => callHost<ModelResult>((requestId) => ({ type: 'model', taskId, requestId, call }), signal),
     net: sockets.netFor(taskId),
   });
-  return { type: 'result', taskId, ...(await executeStep(explainingDeniedAccess(found.step), message.input, ctx)) };
+  return { type: 'result', taskId, ...(await invokeStep(explainingDeniedAccess(found.step), message.input, ctx)) };
 }
 
 /** Sends a request to the host and waits for the answer with the same request id, or the abort. */

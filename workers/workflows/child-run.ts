@@ -18,7 +18,7 @@ import { runStepRows } from '../contracts/graph.js';
 import {
   eventKeyPrefix,
   RUN_PIPELINE_WORKFLOW,
-  SEARCH_ATTRIBUTES,
+  PIPELINE_SEARCH_KEY,
   STEP_FAILURE_TYPES,
   type ErrorInfo,
   type RunEvent,
@@ -36,8 +36,6 @@ const { startChildRun } = proxyActivities<BatonActivities>({
     nonRetryableErrorTypes: [STEP_FAILURE_TYPES.invalidInput],
   },
 });
-
-const PIPELINE_KEY = { name: SEARCH_ATTRIBUTES.pipeline, type: 'KEYWORD' } as const;
 
 export interface ChildRunStep {
   runId: string;
@@ -103,7 +101,7 @@ export async function runChildPipeline(step: ChildRunStep): Promise<ChildRunOutc
         workflowId: child.runId,
         args: [child],
         parentClosePolicy: ParentClosePolicy.TERMINATE,
-        typedSearchAttributes: workflowInfo().typedSearchAttributes.updateCopy([{ key: PIPELINE_KEY, value: name }]),
+        typedSearchAttributes: workflowInfo().typedSearchAttributes.updateCopy([{ key: PIPELINE_SEARCH_KEY, value: name }]),
       }),
     );
   } catch (error) {

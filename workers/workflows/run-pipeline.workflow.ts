@@ -37,7 +37,7 @@ import {
   type RunPipelineInput,
   type RunPipelineResult,
   STEP_FAILURE_TYPES,
-  type StepDefinition,
+  type PipelineStep,
   type StepOutputs,
 } from '../contracts/index.js';
 import { runChildPipeline, type ChildRunOutcome } from './child-run.js';
@@ -76,7 +76,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
 
 class PipelineInterpreter {
   private readonly budget = new WorkflowTaskBudget();
-  private readonly steps: Record<string, StepDefinition>;
+  private readonly steps: Record<string, PipelineStep>;
   private readonly states: StepStates;
   private readonly outputs: Record<string, StepOutputs | null> = {};
   private readonly errors: Record<string, ErrorInfo> = {};
@@ -211,7 +211,7 @@ class PipelineInterpreter {
     this.running.set(stepId, execution);
   }
 
-  private async execute(stepId: string, step: StepDefinition = this.steps[stepId], runError?: ErrorInfo): Promise<void> {
+  private async execute(stepId: string, step: PipelineStep = this.steps[stepId], runError?: ErrorInfo): Promise<void> {
     if (step.approval) return this.awaitApproval(stepId, step.approval);
     if (step.forEach !== undefined) return this.fanOut(stepId, step);
     let stepInput: Record<string, unknown>;
@@ -299,7 +299,7 @@ class PipelineInterpreter {
    * A `forEach` step: its items run in a child workflow (see run-for-each.workflow.ts), so a fan-out
    * of thousands adds two events to this history, not thousands.
    */
-  private async fanOut(stepId: string, step: StepDefinition): Promise<void> {
+  private async fanOut(stepId: string, step: PipelineStep): Promise<void> {
     const fail = (code: string, message: string) => this.emit(this.failEvent(stepId, 'failed', { message, code, step: stepId }));
     let items: unknown;
     try {

@@ -5,7 +5,7 @@
  */
 import { executeChild, log, ParentClosePolicy, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
-import { RUN_PIPELINE_WORKFLOW, SEARCH_ATTRIBUTES, type RunPipelineResult, type ScheduledRunInput } from '../contracts/index.js';
+import { PIPELINE_SEARCH_KEY, RUN_PIPELINE_WORKFLOW, type RunPipelineResult, type ScheduledRunInput } from '../contracts/index.js';
 import type { runPipeline } from './run-pipeline.workflow.js';
 
 // Retried until it is done: a fire past the plan's concurrent runs waits, queued, for a slot this way,
@@ -15,7 +15,6 @@ const { startScheduledRun } = proxyActivities<BatonActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '10s' },
 });
 
-const PIPELINE_KEY = { name: SEARCH_ATTRIBUTES.pipeline, type: 'KEYWORD' } as const;
 /** Set by Temporal on every workflow a Schedule starts: the fire's nominal time. */
 const SCHEDULED_START_KEY = { name: 'TemporalScheduledStartTime', type: 'DATETIME' } as const;
 
@@ -34,6 +33,6 @@ export async function scheduledRun(input: ScheduledRunInput): Promise<RunPipelin
     // Terminating this workflow (overlap `terminate_other`) cancels the run, which then records why it stopped.
     parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     // The schedule gave this workflow the tenant's search attribute; the run adds its pipeline.
-    typedSearchAttributes: workflowInfo().typedSearchAttributes.updateCopy([{ key: PIPELINE_KEY, value: started.pipeline.name }]),
+    typedSearchAttributes: workflowInfo().typedSearchAttributes.updateCopy([{ key: PIPELINE_SEARCH_KEY, value: started.pipeline.name }]),
   });
 }

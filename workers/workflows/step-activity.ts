@@ -25,7 +25,7 @@ import {
   type PipelineDefinition,
   type RunEvent,
   type RunStartAnswer,
-  type StepDefinition,
+  type PipelineStep,
 } from '../contracts/index.js';
 
 /** The sandbox kills a step at its timeout; Temporal's own timeout is a backstop just after. */
@@ -62,13 +62,13 @@ export function withSecrets(literal: Record<string, unknown> | undefined): { sec
 }
 
 /** A step's own timeout, else the pipeline default, else the platform's. */
-export const stepTimeoutMs = (step: Pick<StepDefinition, 'timeout'>, defaults: PipelineDefinition['defaults']) =>
+export const stepTimeoutMs = (step: Pick<PipelineStep, 'timeout'>, defaults: PipelineDefinition['defaults']) =>
   ms(step.timeout ?? defaults?.timeout, DEFAULT_STEP_TIMEOUT);
 
 /** Runs one execution of a plugin step with the step's retry policy; rejects as Temporal reports failures. */
 export async function executeStepActivity(
   input: ExecuteStepInput,
-  step: Pick<StepDefinition, 'retry'>,
+  step: Pick<PipelineStep, 'retry'>,
   defaults: PipelineDefinition['defaults'],
 ): Promise<ExecuteStepOutput> {
   const retry = { ...DEFAULT_RETRY, ...defaults?.retry, ...step.retry };

@@ -28,7 +28,7 @@ interface SchemaIssue {
  * outputs within the size limit. The test harness calls the same function, so a step that passes
  * its tests behaves the same in production.
  */
-export async function executeStep(step: StepDefinition, rawInput: unknown, ctx: StepContext): Promise<StepOutcome> {
+export async function invokeStep(step: StepDefinition, rawInput: unknown, ctx: StepContext): Promise<StepOutcome> {
   try {
     const input = await step.input.safeParseAsync(rawInput);
     if (!input.success) return invalid('invalid_input', input.error.issues);

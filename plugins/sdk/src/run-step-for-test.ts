@@ -7,7 +7,7 @@ import type { ArtifactResult, ArtifactTransport } from './step-artifacts.js';
 import type { HttpResult, HttpTransport } from './step-fetch.js';
 import type { StepNet, StepSocket } from './step-net.js';
 import type { ModelCall, ModelTransport, ModelVersionInfo } from './step-models.js';
-import { executeStep, type StepOutcome } from './execute-step.js';
+import { invokeStep, type StepOutcome } from './execute-step.js';
 import { createStepContext, type LineageEntry, type LogEntry, type MetricEntry, type StepEventEntry } from './step-context.js';
 
 export interface StepTestOptions {
@@ -84,7 +84,7 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
     models: memoryModels(registry, { runId, stepId: step.id, idempotencyKey: `${runId}:${step.id}` }, options.beforeModelCall),
     net: directNet(options.networkEndpoints ?? []),
   });
-  const outcome = await executeStep(step, viaJson(input), ctx);
+  const outcome = await invokeStep(step, viaJson(input), ctx);
   return { ...outcome, logs, metrics, lineage, events, artifacts: Object.fromEntries(store), models: registry };
 }
 

@@ -19,7 +19,7 @@ import {
   type PinnedStep,
   type PipelineDefinition,
   type RetryPolicyDefinition,
-  type StepDefinition,
+  type PipelineStep,
 } from '../../../workers/contracts/pipeline.contract.js';
 import type { FieldProblem } from '../../common/errors/baton-error.js';
 import { formatPath } from '../../common/validation/zod.js';
@@ -85,7 +85,7 @@ export function validatePipeline(raw: unknown, catalog: PluginCatalogView, opts:
   checkRetryPolicies(definition, report);
   checkNeeds(definition.steps, report);
   // onFailure handlers are checked and pinned like steps, under ids no step can have.
-  const handlers = Object.fromEntries((definition.onFailure ?? []).map((handler, i) => [failureHandlerId(i), handler as StepDefinition]));
+  const handlers = Object.fromEntries((definition.onFailure ?? []).map((handler, i) => [failureHandlerId(i), handler as PipelineStep]));
   const pins = resolvePins({ ...definition.steps, ...handlers }, catalog, report);
   const budgetExceeded = checkStepInputs({ ...definition.steps, ...handlers }, pins, catalog, report);
   checkChildRunSteps({ ...definition.steps, ...handlers }, pins, report);
@@ -306,7 +306,7 @@ function retryIntervalProblem(
 // Graph
 
 /** Reports unknown, self and cyclic needs. */
-function checkNeeds(steps: Record<string, StepDefinition>, report: Report): void {
+function checkNeeds(steps: Record<string, PipelineStep>, report: Report): void {
   const knownNeeds: Record<string, { needs: string[] }> = {};
   for (const [id, step] of Object.entries(steps)) {
     knownNeeds[id] = { needs: [] };
@@ -339,7 +339,7 @@ function parseUses(uses: string): UsesReference {
 /** Where a step (or an `onFailure[i]` handler) sits in the definition. */
 const stepPath = (id: string) => (id.startsWith('onFailure[') ? id : `steps.${id}`);
 
-function resolvePins(steps: Record<string, StepDefinition>, catalog: PluginCatalogView, report: Report): Record<string, PinnedStep> {
+function resolvePins(steps: Record<string, PipelineStep>, catalog: PluginCatalogView, report: Report): Record<string, PinnedStep> {
   const pins: Record<string, PinnedStep> = {};
   for (const [id, step] of Object.entries(steps)) {
     if (step.uses === undefined) continue;
@@ -394,7 +394,7 @@ function stepInputValidator(pin: PinnedStep, schema: object): ValidateFunction |
 }
 
 /** A child run is not retried as a whole: its own steps retry. Saying otherwise would be ignored. */
-function checkChildRunSteps(steps: Record<string, StepDefinition>, pins: Record<string, PinnedStep>, report: Report): void {
+function checkChildRunSteps(steps: Record<string, PipelineStep>, pins: Record<string, PinnedStep>, report: Report): void {
   for (const [id, pin] of Object.entries(pins)) {
     if (isChildRunStep(pin) && steps[id].retry)
       report(`${stepPath(id)}.retry`, 'A pipeline/run step does not retry the child run; give the steps of that pipeline a retry instead');
@@ -406,7 +406,7 @@ function checkChildRunSteps(steps: Record<string, StepDefinition>, pins: Record<
  * time. Returns true when the schemas' regexes ran out of budget (the rest is then not checked).
  */
 function checkStepInputs(
-  steps: Record<string, StepDefinition>,
+  steps: Record<string, PipelineStep>,
   pins: Record<string, PinnedStep>,
   catalog: PluginCatalogView,
   report: Report,
@@ -517,7 +517,7 @@ class ReferenceRules {
   private readonly fansOut: boolean;
 
   constructor(
-    private readonly steps: Record<string, StepDefinition>,
+    private readonly steps: Record<string, PipelineStep>,
     private readonly inputNames: Set<string>,
     private readonly secretsAvailable: boolean,
     private readonly stepId?: string,

@@ -1,5 +1,5 @@
 import { secretPlacements } from '../../../workers/contracts/expressions.js';
-import type { PinnedStep, StepDefinition } from '../../../workers/contracts/pipeline.contract.js';
+import type { PinnedStep, PipelineStep } from '../../../workers/contracts/pipeline.contract.js';
 import { isSecretField, secretFieldNames } from '../../../workers/contracts/secret-fields.js';
 import { formatPath } from '../../common/validation/zod.js';
 
@@ -19,7 +19,7 @@ export interface SecretPlacementContext {
  * are refused by the expression checks.)
  */
 export function checkSecretPlacements(
-  steps: Record<string, StepDefinition>,
+  steps: Record<string, PipelineStep>,
   pins: Record<string, PinnedStep>,
   context: SecretPlacementContext,
   report: (path: string, message: string) => void,

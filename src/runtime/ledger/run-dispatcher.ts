@@ -1,13 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType, WorkflowIdReusePolicy } from '@temporalio/common';
-import { RUN_PIPELINE_WORKFLOW, SEARCH_ATTRIBUTES, type RunPipelineInput } from '../../../workers/contracts/index.js';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { PIPELINE_SEARCH_KEY, RUN_PIPELINE_WORKFLOW, TENANT_SEARCH_KEY, type RunPipelineInput } from '../../../workers/contracts/index.js';
 import { faultArmed } from '../fault-points.js';
 import type { RunAdmission } from './run-admission.js';
 import type { Transact } from './run-ledger.js';
 import { RunLedgerRepository, type DispatchBacklog } from './run-ledger.repository.js';
-
-const TENANT_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
-const PIPELINE_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.pipeline, SearchAttributeType.KEYWORD);
 
 /** The workflow engine did not take the start; the outbox row stays for the next pass. */
 export class EngineUnavailable extends Error {}
@@ -118,8 +115,8 @@ export class RunDispatcher {
           taskQueue: this.options.taskQueue,
           args: [input],
           typedSearchAttributes: [
-            { key: TENANT_KEY, value: input.tenantId },
-            { key: PIPELINE_KEY, value: input.pipeline.name },
+            { key: TENANT_SEARCH_KEY, value: input.tenantId },
+            { key: PIPELINE_SEARCH_KEY, value: input.pipeline.name },
           ],
         }),
       );

@@ -14,7 +14,7 @@ export interface MetricsOptions {
 }
 
 export const STEP_OUTCOMES = ['succeeded', 'failed', 'cancelled'] as const;
-export type StepOutcome = (typeof STEP_OUTCOMES)[number];
+export type StepOutcomeLabel = (typeof STEP_OUTCOMES)[number];
 export const SANDBOX_KILL_REASONS = ['timeout', 'memory', 'cancel', 'shutdown', 'crash', 'protocol'] as const;
 export const SANDBOX_ISOLATION_MODES = ['enforced', 'first-party-only', 'off'] as const;
 export type SandboxKillReason = (typeof SANDBOX_KILL_REASONS)[number];
@@ -163,7 +163,7 @@ export class BatonMetrics {
     this.scheduleLateness.observe(this.withTenant({}, tenantId), Math.max(0, latenessSeconds));
   }
 
-  stepFinished(tenantId: string, stepType: string, status: StepOutcome, seconds: number): void {
+  stepFinished(tenantId: string, stepType: string, status: StepOutcomeLabel, seconds: number): void {
     this.stepDuration.observe(this.withTenant({ step_type: stepType, status }, tenantId), seconds);
   }
 
