@@ -4,7 +4,7 @@
  * takes too long.
  */
 import type jsonata from 'jsonata';
-import { compileBounded, evaluateWithBudget, ExpressionBudgetError } from '../../workers/contracts/expression-budget.js';
+import { compileBounded, evaluateWithBudget, ExpressionBudgetError } from '../../workers/contracts/expressions/budget.js';
 import type { MappingOutcome, MappingTask } from './trigger-mappings.js';
 
 const MAX_DEPTH = 200;

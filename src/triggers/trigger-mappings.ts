@@ -2,7 +2,7 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { compileBounded, ExpressionBudgetError } from '../../workers/contracts/expression-budget.js';
+import { compileBounded, ExpressionBudgetError } from '../../workers/contracts/expressions/budget.js';
 import { BatonError } from '../common/errors/baton-error.js';
 
 export interface MappingTask {

@@ -5,7 +5,7 @@
  * Prints per expression the median of each and the ratio b/a. No stack needed.
  */
 import jsonata from 'jsonata';
-import { compileBounded, evaluateWithBudget } from '../../workers/contracts/expression-budget.js';
+import { compileBounded, evaluateWithBudget } from '../../workers/contracts/expressions/budget.js';
 import { median } from './stats.js';
 
 const ROUNDS = 30;

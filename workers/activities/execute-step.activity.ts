@@ -2,7 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { BatonMetrics, SandboxKillReason, StepOutcomeLabel } from '../../src/runtime/metrics/baton-metrics.js';
-import type { SecretPlacement } from '../contracts/expressions.js';
+import type { SecretPlacement } from '../contracts/expressions/index.js';
 import { eventKeyPrefix, STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
 import { redact } from '../contracts/secret-envelope.js';
 import { isSecretField } from '../contracts/secret-fields.js';

@@ -1,4 +1,4 @@
-import type { ExpressionContext } from './expressions.js';
+import type { ExpressionContext } from './expressions/index.js';
 import type { PinnedStep, PipelineDefinition, PipelineStep } from './pipeline.contract.js';
 import type { ErrorInfo } from './run.contract.js';
 

@@ -1,6 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { MAX_REGEX_WORK } from './expression-budget.js';
+import { MAX_REGEX_WORK } from './expressions/budget.js';
 import type { PipelineDefinition } from './pipeline.contract.js';
 import { ajvRegExp, ExpressionBudgetError, RegexBudget } from './safe-regex.js';
 

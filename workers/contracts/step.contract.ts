@@ -1,4 +1,4 @@
-import type { SecretPlacement } from './expressions.js';
+import type { SecretPlacement } from './expressions/index.js';
 import type { PinnedStep } from './pipeline.contract.js';
 
 /** What the workflow hands the generic `executeStep` activity. */

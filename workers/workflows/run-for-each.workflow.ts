@@ -7,7 +7,7 @@ import {
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import { evaluateTemplate, expressionErrorCode } from '../contracts/expressions.js';
+import { evaluateTemplate, expressionErrorCode } from '../contracts/expressions/index.js';
 import { WorkflowTaskBudget } from './task-budget.js';
 import {
   eventKeyPrefix,

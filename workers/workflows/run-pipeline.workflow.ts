@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
-import { evaluateCondition, evaluateTemplate, expressionErrorCode, type ExpressionContext } from '../contracts/expressions.js';
+import { evaluateCondition, evaluateTemplate, expressionErrorCode, type ExpressionContext } from '../contracts/expressions/index.js';
 import { WorkflowTaskBudget } from './task-budget.js';
 import { nextActions, runOutcome, type StepStates } from '../contracts/graph.js';
 import {

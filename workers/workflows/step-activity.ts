@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
 import { parseDuration } from '../contracts/duration.js';
-import { secretPlacements, type SecretPlacement } from '../contracts/expressions.js';
+import { secretPlacements, type SecretPlacement } from '../contracts/expressions/index.js';
 import {
   DEFAULT_RETRY,
   DEFAULT_STEP_TIMEOUT,

@@ -1,5 +1,5 @@
 import { patched, workflowInfo } from '@temporalio/workflow';
-import { EvaluationBudget } from '../contracts/expressions.js';
+import { EvaluationBudget } from '../contracts/expressions/index.js';
 import { EXPRESSION_TASK_BUDGET_PATCH } from '../contracts/step.contract.js';
 
 /**

@@ -9,7 +9,7 @@ import {
   MAX_REGEX_WORK,
   type ExpressionReference,
   type TemplateInspection,
-} from '../../../workers/contracts/expressions.js';
+} from '../../../workers/contracts/expressions/index.js';
 import { ajvRegExp, ExpressionBudgetError, RegexBudget, regexProblem } from '../../../workers/contracts/safe-regex.js';
 import { findCycle, topologicalOrder, upstreamOf } from '../../../workers/contracts/graph.js';
 import { isChildRunStep } from '../../../workers/contracts/run.contract.js';

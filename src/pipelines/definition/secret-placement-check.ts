@@ -1,4 +1,4 @@
-import { secretPlacements } from '../../../workers/contracts/expressions.js';
+import { secretPlacements } from '../../../workers/contracts/expressions/index.js';
 import type { PinnedStep, PipelineStep } from '../../../workers/contracts/pipeline.contract.js';
 import { isSecretField, secretFieldNames } from '../../../workers/contracts/secret-fields.js';
 import { formatPath } from '../../common/validation/zod.js';

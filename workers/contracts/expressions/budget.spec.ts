@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileBounded, EvaluationBudget, evaluateWithBudget, ExpressionBudgetError, MAX_STRING_LENGTH } from './expression-budget.js';
+import { compileBounded, EvaluationBudget, evaluateWithBudget, ExpressionBudgetError, MAX_STRING_LENGTH } from './budget.js';
 
 const run = (text: string, input: unknown = {}, budget?: EvaluationBudget) => evaluateWithBudget(compileBounded(text), input, budget);
 const big = {

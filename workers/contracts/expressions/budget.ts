@@ -9,9 +9,9 @@
  * that depends on what an isolate has cached (it would reorder a workflow's commands on replay).
  */
 import jsonata from 'jsonata';
-import { ExpressionBudgetError, re2Engine, RegexBudget, regexProblem } from './safe-regex.js';
+import { ExpressionBudgetError, re2Engine, RegexBudget, regexProblem } from '../safe-regex.js';
 
-export { ExpressionBudgetError, EXPRESSION_BUDGET_EXCEEDED } from './safe-regex.js';
+export { ExpressionBudgetError, EXPRESSION_BUDGET_EXCEEDED } from '../safe-regex.js';
 
 /** Units one evaluation may spend (each node JSONata evaluates is one). */
 export const MAX_EVALUATION_STEPS = 100_000;

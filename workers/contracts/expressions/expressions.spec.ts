@@ -14,7 +14,7 @@ import {
   quoteHyphenatedStepIds,
   secretReference,
   type ExpressionContext,
-} from './expressions.js';
+} from './index.js';
 
 const context: ExpressionContext = {
   inputs: { day: '2024-05-01', count: 3, tags: ['a', 'b'] },
