@@ -16,6 +16,7 @@ import { rateLimitOptions, RateLimitGuard, TenantRequestLimits } from './common/
 import { ProblemFilter } from './common/errors/problem.filter.js';
 import { IdempotencyPruneJob } from './common/idempotency/idempotency.cron.js';
 import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor.js';
+import { IdempotencyRecordEntity } from './common/idempotency/idempotency-record.entity.js';
 import { IdempotencyRepository } from './common/idempotency/idempotency.repository.js';
 import { BATON_CONFIG, type RuntimeConfig } from './runtime/config/runtime-config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -45,6 +46,8 @@ export class AppModule {
       imports: [
         configModule,
         DatabaseModule,
+        // The idempotency interceptor's records: a concern of every route, so of the app itself.
+        DatabaseModule.forFeature([IdempotencyRecordEntity]),
         TemporalClientModule,
         PassportModule,
         JwtModule.register({ global: true, secret: config.jwtSecret }),

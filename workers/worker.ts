@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { RuntimeConfig } from '../src/runtime/config/runtime-config.js';
 import { processMetrics } from '../src/runtime/metrics/baton-metrics.js';
 import { runAdmissionFor } from '../src/runtime/ledger/run-admission.js';
-import { pgSql } from '../src/runtime/ledger/run-admission.repository.js';
+import { pgSql } from '../src/runtime/database/sql.js';
 import { RunLedger } from '../src/runtime/ledger/run-ledger.js';
 import { serveMetrics } from '../src/runtime/metrics/metrics-server.js';
 import { createLogger } from '../src/runtime/logging/logger.js';

@@ -18,9 +18,14 @@ import { AccountTokensRepository } from './account-tokens.repository.js';
 import { EmailProofService } from './email-proof.service.js';
 import { PasswordsService } from './passwords.service.js';
 import { MailModule } from '../mail/mail.module.js';
+import { DatabaseModule } from '../database/database.module.js';
+import { ApiKeyEntity } from './entities/api-key.entity.js';
+import { MembershipEntity } from './entities/membership.entity.js';
+import { TenantEntity } from './entities/tenant.entity.js';
+import { UserAccountEntity } from './entities/user-account.entity.js';
 
 @Module({
-  imports: [MailModule],
+  imports: [MailModule, DatabaseModule.forFeature([TenantEntity, UserAccountEntity, MembershipEntity, ApiKeyEntity])],
   controllers: [
     AccountsController,
     AccountController,

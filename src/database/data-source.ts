@@ -1,15 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { ApiKeyEntity } from '../accounts/entities/api-key.entity.js';
-import { MembershipEntity } from '../accounts/entities/membership.entity.js';
-import { TenantEntity } from '../accounts/entities/tenant.entity.js';
-import { UserAccountEntity } from '../accounts/entities/user-account.entity.js';
-import { IdempotencyRecordEntity } from '../common/idempotency/idempotency-record.entity.js';
-import { PipelineVersionEntity } from '../pipelines/entities/pipeline-version.entity.js';
-import { PipelineEntity } from '../pipelines/entities/pipeline.entity.js';
-import { RunEventEntity } from '../runs/entities/run-event.entity.js';
-import { RunStepEntity } from '../runs/entities/run-step.entity.js';
-import { RunEntity } from '../runs/entities/run.entity.js';
 import { Foundation1795000000000 } from './migrations/1795000000000-Foundation.js';
 import { RunRetryOf1795000000001 } from './migrations/1795000000001-RunRetryOf.js';
 import { ForEachAndChildRuns1795000000002 } from './migrations/1795000000002-ForEachAndChildRuns.js';
@@ -33,18 +23,9 @@ import { ControlPlaneHardening1795000000019 } from './migrations/1795000000019-C
 import { RunLedger1795000000020 } from './migrations/1795000000020-RunLedger.js';
 import { ApprovalDecisions1795000000021 } from './migrations/1795000000021-ApprovalDecisions.js';
 
-export const ENTITIES = [
-  TenantEntity,
-  UserAccountEntity,
-  MembershipEntity,
-  ApiKeyEntity,
-  PipelineEntity,
-  PipelineVersionEntity,
-  RunEntity,
-  RunStepEntity,
-  RunEventEntity,
-  IdempotencyRecordEntity,
-];
+/** An entity class (`@Entity()`). */
+export type EntityTarget = abstract new (...args: never[]) => object;
+
 const MIGRATION_LOCK_ID = 7_061_616_001;
 
 export const MIGRATIONS = [
@@ -72,11 +53,15 @@ export const MIGRATIONS = [
   ApprovalDecisions1795000000021,
 ];
 
-export function createDataSource(url: string, poolSize = 10): DataSource {
+/**
+ * A TypeORM data source on `url`. The API passes the entities its feature modules registered
+ * (`DatabaseModule.forFeature`); migrations, backups and tools that only run SQL pass none.
+ */
+export function createDataSource(url: string, poolSize = 10, entities: EntityTarget[] = []): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    entities,
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migration',
     synchronize: false,

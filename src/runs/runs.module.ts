@@ -4,6 +4,10 @@ import { DataSource } from 'typeorm';
 import { EntitlementsService } from '../billing/entitlements.service.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { typeormTransact } from '../runtime/database/transact.js';
+import { DatabaseModule } from '../database/database.module.js';
+import { RunEventEntity } from './entities/run-event.entity.js';
+import { RunStepEntity } from './entities/run-step.entity.js';
+import { RunEntity } from './entities/run.entity.js';
 import { PipelinesModule } from '../pipelines/pipelines.module.js';
 import { RunDispatcher } from '../runtime/ledger/run-dispatcher.js';
 import { RunLedger } from '../runtime/ledger/run-ledger.js';
@@ -20,7 +24,7 @@ import { RunsRepository } from './runs.repository.js';
 import { RunsService } from './runs.service.js';
 
 @Module({
-  imports: [PipelinesModule],
+  imports: [PipelinesModule, DatabaseModule.forFeature([RunEntity, RunStepEntity, RunEventEntity])],
   controllers: [RunsController],
   providers: [
     RunsRepository,

@@ -18,7 +18,7 @@ import { roleSatisfies } from '../common/auth/roles.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { toHttpError } from '../billing/entitlements.service.js';
 import type { IdempotencyClaim } from '../common/idempotency/idempotency-claim.js';
-import type { Sql } from '../runtime/ledger/run-admission.repository.js';
+import type { Sql } from '../runtime/database/sql.js';
 import { AdmissionRefused } from '../runtime/ledger/run-admission.js';
 import { EngineUnavailable, RunDispatcher } from '../runtime/ledger/run-dispatcher.js';
 import { RunLedger } from '../runtime/ledger/run-ledger.js';

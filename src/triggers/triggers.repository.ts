@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { STEP_DOMAIN_EVENT_TYPES, type StepDomainEventType } from '../../workers/contracts/index.js';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
-import type { Sql } from '../runtime/ledger/run-admission.repository.js';
+import type { Sql } from '../runtime/database/sql.js';
 
 export interface TriggerRow {
   id: string;

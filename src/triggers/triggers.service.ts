@@ -10,7 +10,7 @@ import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-conf
 import { PipelinesService } from '../pipelines/pipelines.service.js';
 import { RunsService } from '../runs/runs.service.js';
 import { faultPoint } from '../runtime/fault-points.js';
-import type { Sql } from '../runtime/ledger/run-admission.repository.js';
+import type { Sql } from '../runtime/database/sql.js';
 import type { CreateTriggerBody, DeliveryListQuery, TriggerListQuery } from './dto/triggers.dto.js';
 import { TriggersError } from './triggers.errors.js';
 import { TriggerMappings } from './trigger-mappings.js';

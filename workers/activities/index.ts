@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { BatonMetrics } from '../../src/runtime/metrics/baton-metrics.js';
-import { pgSql } from '../../src/runtime/ledger/run-admission.repository.js';
+import { pgSql } from '../../src/runtime/database/sql.js';
 import { AdmissionRefused, type RunAdmission } from '../../src/runtime/ledger/run-admission.js';
 import type { RunLedger } from '../../src/runtime/ledger/run-ledger.js';
 import { RUN_NOT_ADMITTED, STEP_FAILURE_TYPES, type RunEvent, type RunStartAnswer } from '../contracts/index.js';

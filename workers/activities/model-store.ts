@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import {
   MODEL_NAME,
@@ -8,17 +7,13 @@ import {
   type ModelStage,
   type ModelVersionInfo,
 } from '../../plugins/sdk/src/step-models.js';
-import { pgSql } from '../../src/runtime/ledger/run-admission.repository.js';
-import { promoteModelVersion, recordStageChange } from '../../src/runtime/models/model-stages.js';
+import { pgSql } from '../../src/runtime/database/sql.js';
+import { registerModelVersion, stepActor, type RegisteringStep } from '../../src/runtime/models/model-registrations.js';
+import { promoteModelVersion } from '../../src/runtime/models/model-stages.js';
 import { inTransaction } from './pg-transaction.js';
 
 /** Which step attempt chain calls: registrations record it, and a retry finds what it registered. */
-export interface ModelCaller {
-  tenantId: string;
-  runId: string;
-  stepId: string;
-  idempotencyKey: string;
-}
+export type ModelCaller = RegisteringStep;
 
 /** What a call changed, for the run's events (`model.registered`, `model.promoted`). */
 export type ModelChange =
@@ -33,8 +28,8 @@ const MAX_JSON_BYTES = 64 * 1024;
 
 /**
  * The model registry as steps reach it (`ctx.models`), on the worker's pool: the same tables the
- * control plane's `src/models` reads, always in the caller's tenant. The worker trusts no child,
- * so every call is checked here again.
+ * control plane's `src/models` reads, always in the caller's tenant, written through
+ * src/runtime/models. The worker trusts no child, so every call is checked here again.
  */
 export class ModelStore {
   constructor(private readonly pool: pg.Pool) {}
@@ -73,68 +68,12 @@ export class ModelStore {
     return rows[0] ?? null;
   }
 
-  /**
-   * A new version, numbered after the model's newest under a lock of the model row. Keyed by the
-   * step attempt chain and the model name: a retried step gets the version its first attempt made.
-   */
-  async register(
+  /** Registers a version a step trained: see registerModelVersion. */
+  register(
     caller: ModelCaller,
     registration: Extract<ModelCall, { op: 'register' }>['registration'],
   ): Promise<{ version: number; replayed: boolean }> {
-    const key = `${caller.idempotencyKey}:${registration.name}`;
-    return inTransaction(this.pool, async (client) => {
-      const {
-        rows: [model],
-      } = await client.query<{ id: string }>(
-        `INSERT INTO model (id, tenant_id, name) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, name) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
-        [randomUUID(), caller.tenantId, registration.name],
-      );
-      const {
-        rows: [seen],
-      } = await client.query<{ version: number }>('SELECT version FROM model_version WHERE tenant_id = $1 AND idempotency_key = $2', [
-        caller.tenantId,
-        key,
-      ]);
-      if (seen) return { version: seen.version, replayed: true };
-      const {
-        rows: [next],
-      } = await client.query<{ version: number }>(
-        'SELECT coalesce(max(version), 0) + 1 AS version FROM model_version WHERE model_id = $1',
-        [model.id],
-      );
-      const id = randomUUID();
-      const r = registration;
-      await client.query(
-        `INSERT INTO model_version (id, tenant_id, model_id, version, metrics, params, dataset, algorithm, task, run_id, step_id, artifact, idempotency_key, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, clock_timestamp())`,
-        [
-          id,
-          caller.tenantId,
-          model.id,
-          next.version,
-          JSON.stringify(r.metrics),
-          JSON.stringify(r.params ?? {}),
-          r.dataset === undefined ? null : JSON.stringify(r.dataset),
-          r.algorithm ?? null,
-          r.task ?? null,
-          caller.runId,
-          caller.stepId,
-          r.artifact,
-          key,
-        ],
-      );
-      const actor = { kind: 'step' as const, runId: caller.runId, stepId: caller.stepId };
-      await recordStageChange(pgSql(client), {
-        tenantId: caller.tenantId,
-        modelId: model.id,
-        row: { id, version: next.version },
-        from: null,
-        to: 'none',
-        reason: 'registered',
-        actor,
-      });
-      return { version: next.version, replayed: false };
-    });
+    return inTransaction(this.pool, (client) => registerModelVersion(pgSql(client), caller, registration));
   }
 
   /** The API's promotion, run by a step: see promoteModelVersion. */
@@ -145,9 +84,8 @@ export class ModelStore {
     stage: ModelStage,
     ifProduction?: number | null,
   ): Promise<{ from: ModelStage; archived: number[] } | { stale: number | null } | null> {
-    const actor = { kind: 'step' as const, runId: caller.runId, stepId: caller.stepId };
     const promotion = await inTransaction(this.pool, (client) =>
-      promoteModelVersion(pgSql(client), { tenantId: caller.tenantId, name, version, stage, ifProduction, actor }),
+      promoteModelVersion(pgSql(client), { tenantId: caller.tenantId, name, version, stage, ifProduction, actor: stepActor(caller) }),
     );
     if (promotion.outcome === 'stale') return { stale: promotion.production };
     if (promotion.outcome !== 'moved') return null;

@@ -1,6 +1,6 @@
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { Sql } from '../../runtime/ledger/run-admission.repository.js';
+import type { Sql } from '../../runtime/database/sql.js';
 import { withoutCredentials } from './credential-fields.js';
 import type { IdempotencyRepository } from './idempotency.repository.js';
 

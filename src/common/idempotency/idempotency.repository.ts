@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Sql } from '../../runtime/ledger/run-admission.repository.js';
+import type { Sql } from '../../runtime/database/sql.js';
 import { IdempotencyRecordEntity } from './idempotency-record.entity.js';
 
 @Injectable()

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Sql } from '../ledger/run-admission.repository.js';
+import type { Sql } from './sql.js';
 import type { Transact } from '../ledger/run-ledger.js';
 
 /** A TypeORM transaction as the Nest-free runtime's `Sql`. */

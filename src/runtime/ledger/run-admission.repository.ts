@@ -1,15 +1,4 @@
-/**
- * One SQL statement on the caller's connection and transaction, answering rows: the API passes
- * its TypeORM transaction, the worker a pg client. Admission runs inside the transaction that
- * records the run, so the checks and the insert stand or fall together.
- */
-export type Sql = <R = Record<string, unknown>>(text: string, params: unknown[]) => Promise<R[]>;
-
-/** A pg client (or pool) as an `Sql`. */
-export const pgSql =
-  (client: { query(text: string, params: unknown[]): Promise<{ rows: unknown[] }> }): Sql =>
-  async <R>(text: string, params: unknown[]) =>
-    (await client.query(text, params)).rows as R[];
+import type { Sql } from '../database/sql.js';
 
 export interface TenantStanding {
   status: string;

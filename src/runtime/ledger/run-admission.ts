@@ -2,7 +2,8 @@ import { parseDuration } from '../../../workers/contracts/duration.js';
 import type { RunTrigger } from '../../../workers/contracts/index.js';
 import type { BatonConfig } from '../config/config.js';
 import { PlanCatalog, SELF_HOSTED_PLAN, type LimitName, type Plan } from './plans.js';
-import { RunAdmissionRepository, type AdmissionUsage, type Sql } from './run-admission.repository.js';
+import { RunAdmissionRepository, type AdmissionUsage } from './run-admission.repository.js';
+import { type Sql } from '../database/sql.js';
 
 export type AdmissionRefusalCode = 'plan_limit_reached' | 'payment_overdue' | 'tenant_suspended' | 'fan_out_budget_exceeded';
 

@@ -1,5 +1,5 @@
 import type { ErrorInfo, RunEvent, RunPipelineInput, RunPipelineResult, RunStatus, RunTrigger } from '../../../workers/contracts/index.js';
-import type { Sql } from './run-admission.repository.js';
+import type { Sql } from '../database/sql.js';
 
 /** A run as the ledger records it: queued, with one row per step. */
 export interface LedgerRun {

@@ -1,7 +1,7 @@
 import type { ErrorInfo, RunEvent, RunPipelineInput, RunPipelineResult } from '../../../workers/contracts/index.js';
 import type { RunAdmission } from './run-admission.js';
 import { AdmissionRefused } from './run-admission.js';
-import type { Sql } from './run-admission.repository.js';
+import type { Sql } from '../database/sql.js';
 import { RunLedgerRepository, type LedgerRun } from './run-ledger.repository.js';
 
 export type { LedgerRun } from './run-ledger.repository.js';

@@ -1,5 +1,5 @@
 import { v7 as uuidV7 } from 'uuid';
-import type { Sql } from '../ledger/run-admission.repository.js';
+import type { Sql } from '../database/sql.js';
 
 /**
  * The one writer of a model version's stage and of its history (`model_stage_change`), for the
