@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { RunEventsRepository } from '../workers/activities/run-events.repository.js';
+import { RunEventsRepository } from '../src/runtime/ledger/run-events.repository.js';
 import { forEachWorkflowId, type RunEvent } from '../workers/contracts/index.js';
 import {
   allEvents,

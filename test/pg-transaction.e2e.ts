@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { inTransaction } from '../workers/activities/pg-transaction.js';
+import { inTransaction } from '../src/runtime/database/pg-transaction.js';
 
 /**
  * The worker's transactions survive their connection dying mid-transaction (PostgreSQL restarted,

@@ -3,7 +3,7 @@ import { parseDuration } from '../../workers/contracts/duration.js';
 import { EntitlementsService } from '../billing/entitlements.service.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { LeaderJobs } from '../database/leader-jobs.js';
-import { RunsRepository } from './runs.repository.js';
+import { RunLedger } from '../runtime/ledger/run-ledger.js';
 import { deleteInBatches } from '../common/delete-in-batches.js';
 
 const DAY_MS = 86_400_000;
@@ -17,7 +17,7 @@ export class RetentionJob implements OnApplicationBootstrap {
   private readonly logger = new Logger(RetentionJob.name);
 
   constructor(
-    private readonly runs: RunsRepository,
+    private readonly ledger: RunLedger,
     private readonly entitlements: EntitlementsService,
     private readonly jobs: LeaderJobs,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'RETENTION_INTERVAL'>,
@@ -31,7 +31,7 @@ export class RetentionJob implements OnApplicationBootstrap {
   async runOnce(): Promise<void> {
     for (const { plan, days } of this.entitlements.retentionByPlan()) {
       const cutoff = new Date(Date.now() - days * DAY_MS);
-      const total = await deleteInBatches(BATCH, (limit) => this.runs.deleteEndedBefore(plan, cutoff, limit));
+      const total = await deleteInBatches(BATCH, (limit) => this.ledger.deleteEndedBefore(plan, cutoff, limit));
       if (total) this.logger.log(`Deleted ${total} run(s) of ${plan} tenants that ended before ${cutoff.toISOString()}`);
     }
   }

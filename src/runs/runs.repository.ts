@@ -34,20 +34,6 @@ export interface EventFilter {
 export class RunsRepository {
   constructor(private readonly db: DataSource) {}
 
-  /**
-   * Deletes up to `batch` runs of tenants on `plan` that ended before `cutoff` (their steps and
-   * events go with them); returns how many.
-   */
-  async deleteEndedBefore(plan: string, cutoff: Date, batch: number): Promise<number> {
-    const [, count]: [unknown, number] = await this.db.query(
-      `DELETE FROM run WHERE id IN (
-         SELECT r.id FROM run r JOIN tenant t ON t.id = r.tenant_id WHERE t.plan = $1 AND r.ended_at < $2 LIMIT $3
-       )`,
-      [plan, cutoff, batch],
-    );
-    return count;
-  }
-
   findById(tenantId: string, id: string): Promise<RunEntity | null> {
     return this.db.getRepository(RunEntity).findOneBy({ tenantId, id });
   }

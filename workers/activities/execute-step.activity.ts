@@ -9,7 +9,7 @@ import { isSecretField } from '../contracts/secret-fields.js';
 import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
 import type { ModelStore } from './model-store.js';
 import type { PluginStore } from './plugin-store.js';
-import type { RunEventsRepository } from './run-events.repository.js';
+import type { RunEventsRepository } from '../../src/runtime/ledger/run-events.repository.js';
 import { SecretMissingError, type SecretStore } from './secret-store.js';
 import { inStepSpan } from './step-span.js';
 import { StepLogBuffer } from './step-log-buffer.js';

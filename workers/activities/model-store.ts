@@ -10,7 +10,7 @@ import {
 import { pgSql } from '../../src/runtime/database/sql.js';
 import { registerModelVersion, stepActor, type RegisteringStep } from '../../src/runtime/models/model-registrations.js';
 import { promoteModelVersion } from '../../src/runtime/models/model-stages.js';
-import { inTransaction } from './pg-transaction.js';
+import { inTransaction } from '../../src/runtime/database/pg-transaction.js';
 
 /** Which step attempt chain calls: registrations record it, and a retry finds what it registered. */
 export type ModelCaller = RegisteringStep;

@@ -1,5 +1,5 @@
 import { eventKeyPrefix, type LogLevel, type RunEvent, type StepDomainEventType } from '../contracts/index.js';
-import type { RunEventsRepository } from './run-events.repository.js';
+import type { RunEventsRepository } from '../../src/runtime/ledger/run-events.repository.js';
 
 const FLUSH_EVERY_MS = 250;
 const FLUSH_AT = 100;

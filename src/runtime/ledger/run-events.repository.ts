@@ -7,8 +7,8 @@ import {
   type RunPipelineResult,
   type RunStartAnswer,
   type RunStatus,
-} from '../contracts/index.js';
-import { inTransaction } from './pg-transaction.js';
+} from '../../../workers/contracts/index.js';
+import { inTransaction } from '../database/pg-transaction.js';
 
 /** Told, after commit, of a run's start or end that a newly appended event recorded (the operator metrics). */
 export interface RunProjectionObserver {

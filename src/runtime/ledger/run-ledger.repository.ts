@@ -50,7 +50,8 @@ export interface UnsettledRun {
 const json = (value: unknown) => JSON.stringify(value);
 
 /**
- * What the run ledger reads and writes: `run`, `run_step` and `run_dispatch` rows, always on the
+ * What the run ledger reads and writes: `run`, `run_step` and `run_dispatch` rows (the worker's
+ * progress goes through run-events.repository.ts, the ledger's other half), always on the
  * caller's transaction. Every query takes the tenant id, or works across tenants by design (the
  * dispatcher's and sweeper's scans).
  */
@@ -238,5 +239,17 @@ export class RunLedgerRepository {
         ORDER BY r.id LIMIT $3`,
       [graceSeconds, after, limit],
     );
+  }
+
+  async deleteEndedBefore(sql: Sql, plan: string, cutoff: Date, batch: number): Promise<number> {
+    const [{ deleted }] = await sql<{ deleted: number }>(
+      `WITH gone AS (
+         DELETE FROM run WHERE id IN (
+           SELECT r.id FROM run r JOIN tenant t ON t.id = r.tenant_id WHERE t.plan = $1 AND r.ended_at < $2 LIMIT $3
+         ) RETURNING 1
+       ) SELECT count(*)::int AS deleted FROM gone`,
+      [plan, cutoff, batch],
+    );
+    return deleted;
   }
 }

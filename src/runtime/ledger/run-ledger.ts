@@ -132,6 +132,11 @@ export class RunLedger {
   unsettled(graceSeconds: number, after: string | null, limit: number) {
     return this.transact((sql) => this.repository.unsettled(sql, graceSeconds, after, limit));
   }
+
+  /** Retention: deletes up to `batch` runs of tenants on `plan` that ended before `cutoff`, with their steps and events; how many. */
+  deleteEndedBefore(plan: string, cutoff: Date, batch: number): Promise<number> {
+    return this.transact((sql) => this.repository.deleteEndedBefore(sql, plan, cutoff, batch));
+  }
 }
 
 export { AdmissionRefused };
