@@ -26,11 +26,27 @@ export default defineConfig({
       {
         plugins: [swcPlugin()],
         test: {
+          // The real workflows on a Temporal dev server with faked activities: after unit, before the whole stack.
+          name: 'workflow',
+          include: ['test/workflow/**/*.workflow.ts'],
+          environment: 'node',
+          globalSetup: ['test/workflow/support/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+          // Its tests mostly wait on timers of the one server: three files at once, even on two cores.
+          maxWorkers: 3,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        plugins: [swcPlugin()],
+        test: {
           name: 'e2e',
           include: ['test/**/*.e2e.ts'],
           exclude: ['test/reliability/**'],
           environment: 'node',
-          sequence: { groupOrder: 0 },
+          // Not 0: vitest runs a project with fileParallelism off and groupOrder 0 after every group.
+          sequence: { groupOrder: 2 },
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 240_000,
@@ -48,7 +64,7 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 3 },
         },
       },
     ],

@@ -1,12 +1,14 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import YAML from 'yaml';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { AuditService } from './audit/audit.service.js';
 import { CredentialCheck } from './common/auth/credential-check.js';
 import { RequestValidationError } from './common/errors/baton-error.js';
+import { createOpenApiDocument } from './common/openapi/openapi-document.js';
+import { ResponseValidationInterceptor } from './common/openapi/response-validation.interceptor.js';
 import { YAML_TYPES } from './common/uploads/media-types.js';
+import { parseYamlBody } from './common/validation/yaml-body.js';
 import { gatePackageUploads } from './common/uploads/package-uploads.js';
 import type { RuntimeConfig } from './runtime/config/runtime-config.js';
 import { createLogger } from './runtime/logging/logger.js';
@@ -25,7 +27,7 @@ export async function createApi(config: RuntimeConfig): Promise<NestFastifyAppli
   if (config.OTEL_EXPORTER_OTLP_ENDPOINT) traceRequests(adapter.getInstance());
   adapter.getInstance().addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => {
     try {
-      done(null, YAML.parse(body as string, { maxAliasCount: 100 }));
+      done(null, parseYamlBody(body as string));
     } catch (error) {
       done(
         new RequestValidationError([{ path: '(body)', message: `Invalid YAML: ${(error as Error).message.split('\n')[0]}` }]),
@@ -47,15 +49,24 @@ export async function createApi(config: RuntimeConfig): Promise<NestFastifyAppli
     await audit.recordCall(request, reply.statusCode);
     return payload;
   });
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Baton API')
-      .setVersion('1')
-      .setOpenAPIVersion('3.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Session JWT or API key (bk_...)' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  if (config.BATON_VALIDATE_RESPONSES) app.useGlobalInterceptors(new ResponseValidationInterceptor());
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;
+}
+
+/**
+ * The OpenAPI document without PostgreSQL or Temporal (`baton openapi`): in preview mode Nest reads
+ * the modules and controllers but creates no provider, which is all the document needs.
+ */
+export async function describeApi(config: RuntimeConfig): Promise<OpenAPIObject> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new FastifyAdapter(), {
+    preview: true,
+    logger: false,
+    abortOnError: false,
+  });
+  try {
+    return createOpenApiDocument(app);
+  } finally {
+    await app.close();
+  }
 }

@@ -3,10 +3,12 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { Connection } from '@temporalio/client';
 import { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import YAML from 'yaml';
 import { pluginCommand, PluginCliError } from '../plugins/sdk/src/cli/plugin-commands.js';
 import { PackError } from '../plugins/sdk/src/package/pack.js';
-import { createApi } from './api.js';
+import { createApi, describeApi } from './api.js';
 import {
   ConfigError,
   embeddedDatabaseSecrets,
@@ -285,6 +287,16 @@ async function restore(file: string): Promise<void> {
   );
 }
 
+/** The API's OpenAPI document, from the code alone: no database, Temporal or secret is read. */
+async function writeOpenApi(file: string | undefined): Promise<void> {
+  const unused = 'not-used-by-the-openapi-document-'.padEnd(40, '-');
+  const config = { ...loadConfig({ JWT_SECRET: unused, WEBHOOK_SIGNING_KEY: unused }), databaseUrl: '', temporalAddress: '' };
+  const document = await describeApi(config);
+  const text = file && /\.ya?ml$/.test(file) ? YAML.stringify(document) : `${JSON.stringify(document, null, 2)}\n`;
+  if (file) writeFileSync(file, text);
+  else process.stdout.write(text);
+}
+
 const program = new Command('baton').description('Baton: pipelines for DataOps and MLOps on Temporal').showHelpAfterError();
 program
   .command('up')
@@ -337,6 +349,11 @@ program
         : `Temporal CLI: ${await resolveTemporalCli(config.TEMPORAL_CLI_PATH)}`,
     );
   });
+program
+  .command('openapi')
+  .argument('[file]', 'where to write it (YAML if it ends in .yaml); standard output when left out')
+  .description("Write the API's OpenAPI document (what GET /openapi.json serves) without starting anything")
+  .action(writeOpenApi);
 program.addCommand(pluginCommand());
 program
   .command('config')

@@ -171,7 +171,7 @@ describe('pipeline/run', () => {
     expect(stepOf(run, 'foreign').error).toMatchObject({ code: 'pipeline_not_found', message: `Pipeline ${theirs} was not found` });
     expect(stepOf(run, 'wrong').error).toMatchObject({
       code: 'invalid_inputs',
-      message: expect.stringContaining('inputs.day: must match format "date"'),
+      message: expect.stringContaining('inputs.day: Must be a date (YYYY-MM-DD)'),
     });
     expect(stepOf(run, 'old').error).toMatchObject({ code: 'pipeline_not_found', message: `Pipeline ${strict} has no version 9` });
     expect(await childrenOf(run.id)).toEqual([]);

@@ -3,8 +3,17 @@ import { describe, expect, inject, it } from 'vitest';
 import { CONFIG_VARIABLES } from '../src/runtime/config/config.js';
 import { api } from './support/builders.js';
 
-const DOCS = ['docs/security.md', 'docs/operations.md'];
-/** Names in capitals that are not configuration: HTTP methods and headers, codes. */
+const DOCS = [
+  'README.md',
+  'docs/architecture.md',
+  'docs/pipelines.md',
+  'docs/plugins.md',
+  'docs/api.md',
+  'docs/operations.md',
+  'docs/security.md',
+  'docs/development.md',
+];
+/** Names in capitals that are not configuration: HTTP methods and headers, codes, SQL, other programs' environment. */
 const NOT_VARIABLES = new Set([
   'GET',
   'POST',
@@ -31,6 +40,41 @@ const NOT_VARIABLES = new Set([
   'TCP',
   'URL',
   'SIGUSR1',
+  'LISTEN',
+  'NOTIFY',
+  // Environment read by others than Baton's config loader: the shell, the AWS and OpenTelemetry
+  // SDKs, the plugin CLI, the test stack and the benchmarks; and the variables an old version had.
+  'PATH',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_TRACES_SAMPLER',
+  'BATON_URL',
+  'BATON_TOKEN',
+  'BATON_CAPTURE_HISTORIES',
+  'BATON_CAPTURE_ONLY',
+  'WAREHOUSE_DATABASE_URL',
+  'BENCH_PG_URL',
+  'BENCH_ML_ROWS',
+  'BENCH_ITEMS',
+  'BENCH_PARALLEL',
+  'BENCH_ITERATIONS',
+  'BENCH_SCHEDULES',
+  'BENCH_FIRES',
+  'BENCH_SIMULTANEOUS',
+  'BENCH_STARTS',
+  'BENCH_BURST',
+  'BENCH_BURST_ITERATIONS',
+  'BENCH_RUNS',
+  'BENCH_TENANTS',
+  'BENCH_EVENTS_PER_RUN',
+  'BENCH_REQUESTS',
+  'BENCH_DELIVERIES',
+  'BENCH_MODEL_VERSIONS',
+  'BENCH_MODELS_PER_TENANT',
+  'BENCH_ROUNDS',
+  'SANDBOX_UID',
+  'SANDBOX_GID',
 ]);
 
 /** The living docs name configuration variables, routes and metrics: each must exist, so the docs cannot drift from the code silently. */

@@ -1,22 +1,31 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Fails, Responds } from '../common/openapi/responds.decorator.js';
 import { Public, Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { ValidBody } from '../common/validation/zod.js';
 import { AccountsService } from './accounts.service.js';
-import { LoginBody, SignupBody } from './dto/accounts.dto.js';
+import { LoginBody, Me, Session, SignedUp, SignupBody } from './dto/accounts.dto.js';
 
 @ApiTags('accounts')
 @Controller('v1')
 export class AccountsController {
   constructor(private readonly accounts: AccountsService) {}
 
+  @ApiOperation({ summary: 'Sign up: a new tenant and its owner' })
+  @Responds(201, SignedUp)
+  @Fails(403, '`signup_disabled`: sign-up is off on this installation')
+  @Fails(409, '`email_taken`: an account with this address exists')
   @Post('signup')
   @Public()
   signup(@ValidBody(SignupBody) body: SignupBody) {
     return this.accounts.signup(body);
   }
 
+  @ApiOperation({ summary: 'Sign in: a session token' })
+  @Responds(200, Session)
+  @Fails(401, '`invalid_credentials`: email or password is wrong')
+  @Fails(409, '`tenant_ambiguous`: the account belongs to several tenants; name one in `tenant`')
   @Post('auth/login')
   @Public()
   @HttpCode(200)
@@ -24,6 +33,8 @@ export class AccountsController {
     return this.accounts.login(body);
   }
 
+  @ApiOperation({ summary: 'The caller: person or key, tenant, role and plan' })
+  @Responds(200, Me)
   @Get('me')
   @Roles('viewer', 'publisher')
   me(@CurrentPrincipal() principal: Principal) {

@@ -1,12 +1,13 @@
 import { Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Fails, Responds } from '../common/openapi/responds.decorator.js';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { AdminOnly } from '../common/auth/access.decorators.js';
 import { paginationQuery } from '../common/pagination/pagination.js';
 import { ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import { AccountsService } from './accounts.service.js';
-import { SignupBody } from './dto/accounts.dto.js';
+import { SignupBody, TenantCreated, TenantPage, TenantView } from './dto/accounts.dto.js';
 
 const TenantListQuery = z.strictObject(paginationQuery);
 type TenantListQuery = z.output<typeof TenantListQuery>;
@@ -19,6 +20,9 @@ export class AdminTenantsController {
   constructor(private readonly accounts: AccountsService) {}
 
   /** A tenant and its owner, as sign-up would make them. */
+  @ApiOperation({ summary: 'Create a tenant and its owner' })
+  @Responds(201, TenantCreated)
+  @Fails(409, '`email_taken`: an account with this address exists')
   @Post()
   @AdminOnly()
   async create(@ValidBody(SignupBody) body: SignupBody, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -27,6 +31,8 @@ export class AdminTenantsController {
     return { tenant, user };
   }
 
+  @ApiOperation({ summary: 'List tenants' })
+  @Responds(200, TenantPage)
   @Get()
   @AdminOnly()
   list(@ValidQuery(TenantListQuery) query: TenantListQuery) {
@@ -34,6 +40,8 @@ export class AdminTenantsController {
   }
 
   /** Every credential of the tenant is refused (403 tenant_suspended) until it is resumed; no data is touched. */
+  @ApiOperation({ summary: 'Suspend a tenant' })
+  @Responds(200, TenantView)
   @Post(':id/suspend')
   @AdminOnly()
   @HttpCode(200)
@@ -41,6 +49,8 @@ export class AdminTenantsController {
     return this.accounts.setTenantStatus(id, 'suspended');
   }
 
+  @ApiOperation({ summary: 'Resume a suspended tenant' })
+  @Responds(200, TenantView)
   @Post(':id/resume')
   @AdminOnly()
   @HttpCode(200)

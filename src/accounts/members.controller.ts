@@ -1,11 +1,20 @@
 import { Controller, Delete, Get, HttpCode, Patch, Post, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Fails, Responds } from '../common/openapi/responds.decorator.js';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Roles, SessionOptional } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { ValidBody, ValidParam } from '../common/validation/zod.js';
-import { AcceptInvitationBody, AddMemberBody, ChangeMemberBody } from './dto/accounts.dto.js';
+import {
+  AcceptInvitationBody,
+  AddMemberBody,
+  ChangeMemberBody,
+  InvitationAccepted,
+  MemberInvited,
+  MemberList,
+  MemberView,
+} from './dto/accounts.dto.js';
 import { MembersService } from './members.service.js';
 
 const userIdParam = z.uuid({ message: 'Must be a user id' });
@@ -15,6 +24,8 @@ const userIdParam = z.uuid({ message: 'Must be a user id' });
 export class MembersController {
   constructor(private readonly members: MembersService) {}
 
+  @ApiOperation({ summary: 'List the members of the tenant' })
+  @Responds(200, MemberList)
   @Get('members')
   @Roles('viewer')
   list(@CurrentPrincipal() principal: Principal) {
@@ -22,6 +33,9 @@ export class MembersController {
   }
 
   /** 201 `{ invitation, token }`, whether the address has an account or not: the token is shown once, and mailed. */
+  @ApiOperation({ summary: 'Invite someone to the tenant' })
+  @Responds(201, MemberInvited)
+  @Fails(409, '`already_member`: the address is a member already')
   @Post('members')
   @Roles('admin')
   async add(
@@ -35,6 +49,9 @@ export class MembersController {
   }
 
   /** Never the last owner; nobody changes a member above them or grants a role above their own. Takes effect within seconds. */
+  @ApiOperation({ summary: "Change a member's role" })
+  @Responds(200, MemberView)
+  @Fails(409, '`last_owner`: a tenant keeps at least one owner')
   @Patch('members/:userId')
   @Roles('admin')
   change(
@@ -45,6 +62,9 @@ export class MembersController {
     return this.members.change(principal, userId, body);
   }
 
+  @ApiOperation({ summary: 'Remove a member' })
+  @Responds(204)
+  @Fails(409, '`last_owner`: a tenant keeps at least one owner')
   @Delete('members/:userId')
   @Roles('admin')
   @HttpCode(204)
@@ -56,6 +76,11 @@ export class MembersController {
    * The invited person. An existing account: signed in as itself (a session), verified; `{ tenantId, role }`.
    * Without an account: with `password`, which makes it; `{ tenantId, role, token, expiresAt }`.
    */
+  @ApiOperation({ summary: 'Accept an invitation' })
+  @Responds(200, InvitationAccepted)
+  @Fails(401, '`sign_in_required`: the address has an account; sign in as it')
+  @Fails(403, '`invitation_not_yours` or `email_unverified`')
+  @Fails(409, '`already_member`')
   @Post('invitations/accept')
   @SessionOptional()
   @HttpCode(200)

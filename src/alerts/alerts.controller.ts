@@ -1,16 +1,30 @@
 import { Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Responds } from '../common/openapi/responds.decorator.js';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import { AlertsService } from './alerts.service.js';
-import { AlertListQuery, ChannelListQuery, CreateChannelBody, UpdateChannelBody } from './dto/alerts.dto.js';
+import {
+  AlertDetail,
+  AlertListQuery,
+  AlertPage,
+  ChannelListQuery,
+  ChannelPage,
+  ChannelTested,
+  ChannelView,
+  ChannelWithSecret,
+  CreateChannelBody,
+  UpdateChannelBody,
+} from './dto/alerts.dto.js';
 
 @ApiTags('alerts')
 @Controller('v1')
 export class AlertsController {
   constructor(private readonly alerts: AlertsService) {}
 
+  @ApiOperation({ summary: 'List alerts, newest first' })
+  @Responds(200, AlertPage)
   @Get('alerts')
   @Roles('viewer')
   list(@CurrentPrincipal() principal: Principal, @ValidQuery(AlertListQuery) query: AlertListQuery) {
@@ -18,6 +32,8 @@ export class AlertsController {
   }
 
   /** The alert, its deliveries (one per subscribed channel) and every attempt of each. */
+  @ApiOperation({ summary: 'Get an alert and its deliveries' })
+  @Responds(200, AlertDetail)
   @Get('alerts/:id')
   @Roles('viewer')
   get(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string) {
@@ -25,24 +41,32 @@ export class AlertsController {
   }
 
   /** 201 with the channel and its signing secret (shown once). */
+  @ApiOperation({ summary: 'Create a notification channel' })
+  @Responds(201, ChannelWithSecret)
   @Post('notification-channels')
   @Roles('admin')
   createChannel(@CurrentPrincipal() principal: Principal, @ValidBody(CreateChannelBody) body: CreateChannelBody) {
     return this.alerts.createChannel(principal, body);
   }
 
+  @ApiOperation({ summary: 'List notification channels' })
+  @Responds(200, ChannelPage)
   @Get('notification-channels')
   @Roles('admin')
   listChannels(@CurrentPrincipal() principal: Principal, @ValidQuery(ChannelListQuery) query: ChannelListQuery) {
     return this.alerts.listChannels(principal, query);
   }
 
+  @ApiOperation({ summary: 'Get a notification channel' })
+  @Responds(200, ChannelView)
   @Get('notification-channels/:id')
   @Roles('admin')
   getChannel(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string) {
     return this.alerts.getChannel(principal, id);
   }
 
+  @ApiOperation({ summary: 'Change a notification channel' })
+  @Responds(200, ChannelView)
   @Patch('notification-channels/:id')
   @Roles('admin')
   updateChannel(
@@ -53,6 +77,8 @@ export class AlertsController {
     return this.alerts.updateChannel(principal, id, body);
   }
 
+  @ApiOperation({ summary: 'Delete a notification channel' })
+  @Responds(204)
   @Delete('notification-channels/:id')
   @Roles('admin')
   @HttpCode(204)
@@ -60,6 +86,8 @@ export class AlertsController {
     await this.alerts.removeChannel(principal, id);
   }
 
+  @ApiOperation({ summary: "Rotate a channel's signing secret" })
+  @Responds(200, ChannelWithSecret)
   @Post('notification-channels/:id/rotate-secret')
   @Roles('admin')
   @HttpCode(200)
@@ -68,6 +96,8 @@ export class AlertsController {
   }
 
   /** Sends a signed `test` payload now and answers with how the receiver took it. */
+  @ApiOperation({ summary: 'Send a test payload to a channel' })
+  @Responds(200, ChannelTested)
   @Post('notification-channels/:id/test')
   @Roles('admin')
   @HttpCode(200)

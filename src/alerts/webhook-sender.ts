@@ -27,6 +27,7 @@ export class WebhookSender {
   constructor(@Inject(BATON_CONFIG) config: Pick<RuntimeConfig, 'ALERT_WEBHOOK_ALLOW_CIDRS' | 'ALERT_DELIVERY_TIMEOUT'> & EndpointConfig) {
     this.broker = new EgressBroker({
       allowCidrs: config.ALERT_WEBHOOK_ALLOW_CIDRS,
+      allowSetting: 'ALERT_WEBHOOK_ALLOW_CIDRS',
       installation: installationEndpoints(config),
       maxRedirects: 0,
       timeoutMs: parseDuration(config.ALERT_DELIVERY_TIMEOUT)!,

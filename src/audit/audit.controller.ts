@@ -1,5 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Responds } from '../common/openapi/responds.decorator.js';
+import { instant, jsonObject, pageOf } from '../common/openapi/views.js';
 import { z } from 'zod';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
@@ -10,12 +12,26 @@ import { AuditService } from './audit.service.js';
 const AuditLogQuery = z.strictObject(paginationQuery);
 type AuditLogQuery = z.output<typeof AuditLogQuery>;
 
+const AuditPage = pageOf(
+  z.strictObject({
+    id: z.uuid(),
+    at: instant,
+    actor: z.strictObject({ kind: z.enum(['user', 'api_key', 'installation']), id: z.string().nullable(), role: z.string() }),
+    action: z.string().describe('`METHOD /route/pattern`'),
+    target: jsonObject.describe('The route parameters'),
+    status: z.int(),
+    sourceIp: z.string().nullable(),
+  }),
+);
+
 @ApiTags('audit')
 @Controller('v1/audit-log')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   /** Every mutating call of this tenant, newest first: actor, action, target, status, time, source IP. */
+  @ApiOperation({ summary: "Read the tenant's audit log, newest first" })
+  @Responds(200, AuditPage)
   @Get()
   @Roles('admin')
   list(@CurrentPrincipal() principal: Principal, @ValidQuery(AuditLogQuery) query: AuditLogQuery) {

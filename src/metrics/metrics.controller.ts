@@ -1,5 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { Responds } from '../common/openapi/responds.decorator.js';
 import type { FastifyReply } from 'fastify';
 import { AdminOnly } from '../common/auth/access.decorators.js';
 import { BatonMetrics } from '../runtime/metrics/baton-metrics.js';
@@ -12,8 +14,8 @@ export class MetricsController {
   /** Prometheus text format, for the installation operator's scraper (or METRICS_PORT, without a token). */
   @Get('metrics')
   @AdminOnly()
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', schema: { type: 'string' } })
+  @ApiOperation({ summary: 'Prometheus metrics' })
+  @Responds(200, z.string(), { mediaType: 'text/plain', description: 'Prometheus text exposition format 0.0.4' })
   async scrape(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     reply.header('content-type', this.metrics.contentType);
     return this.metrics.text();

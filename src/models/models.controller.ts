@@ -1,9 +1,23 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Fails, Responds } from '../common/openapi/responds.decorator.js';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
-import { MetricsQuery, ModelListQuery, modelName, modelVersion, PromoteBody, RollbackBody, VersionListQuery } from './dto/models.dto.js';
+import {
+  MetricsQuery,
+  ModelDetail,
+  ModelListQuery,
+  ModelMetrics,
+  ModelMoved,
+  modelName,
+  ModelPage,
+  modelVersion,
+  ModelVersionPage,
+  PromoteBody,
+  RollbackBody,
+  VersionListQuery,
+} from './dto/models.dto.js';
 import { ModelsService } from './models.service.js';
 
 @ApiTags('models')
@@ -12,12 +26,16 @@ export class ModelsController {
   constructor(private readonly models: ModelsService) {}
 
   /** Newest first, each with its production version and newest version. */
+  @ApiOperation({ summary: 'List models' })
+  @Responds(200, ModelPage)
   @Get()
   @Roles('viewer')
   list(@CurrentPrincipal() principal: Principal, @ValidQuery(ModelListQuery) query: ModelListQuery) {
     return this.models.list(principal, query);
   }
 
+  @ApiOperation({ summary: 'Get a model and its stage history' })
+  @Responds(200, ModelDetail)
   @Get(':name')
   @Roles('viewer')
   get(@CurrentPrincipal() principal: Principal, @ValidParam('name', modelName) name: string) {
@@ -25,6 +43,8 @@ export class ModelsController {
   }
 
   /** Newest first: metrics, params, stage, the run and step that produced each, its artifact. */
+  @ApiOperation({ summary: 'List the versions of a model, newest first' })
+  @Responds(200, ModelVersionPage)
   @Get(':name/versions')
   @Roles('viewer')
   versions(
@@ -36,6 +56,8 @@ export class ModelsController {
   }
 
   /** Metrics across versions, oldest first: is the model getting better? */
+  @ApiOperation({ summary: "A model's metrics across versions" })
+  @Responds(200, ModelMetrics)
   @Get(':name/metrics')
   @Roles('viewer')
   metrics(
@@ -47,6 +69,8 @@ export class ModelsController {
   }
 
   /** Promoting to production archives the version in production before, in one transaction. */
+  @ApiOperation({ summary: 'Move a model version to a stage' })
+  @Responds(200, ModelMoved)
   @Post(':name/versions/:version/promote')
   @Roles('operator')
   @HttpCode(200)
@@ -60,6 +84,9 @@ export class ModelsController {
   }
 
   /** Back to the version in production before the current one; 409 when there is none. */
+  @ApiOperation({ summary: 'Roll a model back to its previous production version' })
+  @Responds(200, ModelMoved)
+  @Fails(409, '`no_previous_production`: there is no earlier production version')
   @Post(':name/rollback')
   @Roles('operator')
   @HttpCode(200)

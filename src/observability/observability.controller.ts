@@ -1,9 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Responds } from '../common/openapi/responds.decorator.js';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { ValidQuery } from '../common/validation/zod.js';
-import { LineageQuery, WindowQuery } from './dto/observability.dto.js';
+import { Lineage, LineageQuery, PipelineSummary, StepTypeSummary, WindowQuery } from './dto/observability.dto.js';
 import { ObservabilityService } from './observability.service.js';
 
 @ApiTags('observability')
@@ -12,6 +13,8 @@ export class ObservabilityController {
   constructor(private readonly observability: ObservabilityService) {}
 
   /** Per pipeline: runs, success rate, duration and queue-wait percentiles, failures by step, SLA breaches. */
+  @ApiOperation({ summary: 'Run statistics per pipeline' })
+  @Responds(200, PipelineSummary)
   @Get('summary')
   @Roles('viewer')
   summary(@CurrentPrincipal() principal: Principal, @ValidQuery(WindowQuery) query: WindowQuery) {
@@ -19,6 +22,8 @@ export class ObservabilityController {
   }
 
   /** Per plugin step type: calls, failures, failure rate, retries, p95 duration. */
+  @ApiOperation({ summary: 'Step statistics per plugin step type' })
+  @Responds(200, StepTypeSummary)
   @Get('steps')
   @Roles('viewer')
   steps(@CurrentPrincipal() principal: Principal, @ValidQuery(WindowQuery) query: WindowQuery) {
@@ -32,6 +37,8 @@ export class LineageController {
   constructor(private readonly observability: ObservabilityService) {}
 
   /** The jobs (pipeline steps) and runs that produced and consumed a dataset, OpenLineage-shaped. */
+  @ApiOperation({ summary: 'The producers and consumers of a dataset' })
+  @Responds(200, Lineage)
   @Get()
   @Roles('viewer')
   lineage(@CurrentPrincipal() principal: Principal, @ValidQuery(LineageQuery) query: LineageQuery) {

@@ -1,10 +1,19 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put, Res } from '@nestjs/common';
-import { ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
+import { Fails, Responds } from '../common/openapi/responds.decorator.js';
 import { ValidParam, ValidQuery } from '../common/validation/zod.js';
-import { pipelineNameParam, PipelineListQuery, versionParam } from './dto/pipelines.dto.js';
+import {
+  pipelineNameParam,
+  PipelineListQuery,
+  PipelinePage,
+  PipelinePlan,
+  PipelineVersionPage,
+  PipelineVersionView,
+  versionParam,
+} from './dto/pipelines.dto.js';
 import { PipelinesService } from './pipelines.service.js';
 
 const definitionBody = ApiBody({ description: 'A pipeline definition (PIPELINES.md), as JSON or YAML', schema: { type: 'object' } });
@@ -14,6 +23,9 @@ const definitionBody = ApiBody({ description: 'A pipeline definition (PIPELINES.
 export class PipelinesController {
   constructor(private readonly pipelines: PipelinesService) {}
 
+  @ApiOperation({ summary: 'Check a pipeline definition without saving it' })
+  @Responds(200, PipelinePlan)
+  @Fails(422, '`invalid_definition`: `errors` names every problem of the definition (with `line` and `column` for YAML)')
   @Post('validate')
   @Roles('viewer')
   @HttpCode(200)
@@ -23,6 +35,10 @@ export class PipelinesController {
   }
 
   /** GitOps apply: 201 with a new version, 200 when the definition is unchanged. */
+  @ApiOperation({ summary: 'Save a pipeline definition (GitOps apply)' })
+  @Responds(201, PipelineVersionView, { description: 'A new version' })
+  @Responds(200, PipelineVersionView, { description: 'The definition is unchanged: the latest version' })
+  @Fails(422, '`invalid_definition`: `errors` names every problem of the definition (with `line` and `column` for YAML)')
   @Put(':name')
   @Roles('operator')
   @definitionBody
@@ -37,18 +53,24 @@ export class PipelinesController {
     return body;
   }
 
+  @ApiOperation({ summary: 'List pipelines' })
+  @Responds(200, PipelinePage)
   @Get()
   @Roles('viewer')
   list(@CurrentPrincipal() principal: Principal, @ValidQuery(PipelineListQuery) query: PipelineListQuery) {
     return this.pipelines.list(principal, query.limit, query.cursor);
   }
 
+  @ApiOperation({ summary: 'Get the latest version of a pipeline' })
+  @Responds(200, PipelineVersionView)
   @Get(':name')
   @Roles('viewer')
   get(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string) {
     return this.pipelines.get(principal, name);
   }
 
+  @ApiOperation({ summary: 'List the versions of a pipeline, newest first' })
+  @Responds(200, PipelineVersionPage)
   @Get(':name/versions')
   @Roles('viewer')
   versions(
@@ -59,6 +81,8 @@ export class PipelinesController {
     return this.pipelines.versions(principal, name, query.limit, query.cursor);
   }
 
+  @ApiOperation({ summary: 'Get one version of a pipeline' })
+  @Responds(200, PipelineVersionView)
   @Get(':name/versions/:version')
   @Roles('viewer')
   version(
@@ -69,6 +93,8 @@ export class PipelinesController {
     return this.pipelines.get(principal, name, version);
   }
 
+  @ApiOperation({ summary: 'Delete a pipeline' })
+  @Responds(204)
   @Delete(':name')
   @Roles('operator')
   @HttpCode(204)

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../common/auth/principal.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { EntitlementsService } from '../billing/entitlements.service.js';
+import { yamlLocator } from '../common/validation/yaml-body.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { PluginRegistryService } from '../plugin-registry/plugin-registry.service.js';
 import { pipelineChecksum } from './definition/pipeline-checksum.js';
@@ -37,11 +38,12 @@ export class PipelinesService {
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'masterKeys'>,
   ) {}
 
-  /** Checked against the plugins the tenant has enabled and approved. */
+  /** Checked against the plugins the tenant has enabled and approved; problems of a YAML body say their line. */
   async validate(principal: Principal, raw: unknown, expectedName?: string) {
     const result = validatePipeline(raw, await this.plugins.catalog(principal.tenantId), {
       expectedName,
       secretsAvailable: this.config.masterKeys.length > 0,
+      locate: yamlLocator(raw),
     });
     if (!result.valid && result.budgetExceeded)
       throw new PipelinesError(

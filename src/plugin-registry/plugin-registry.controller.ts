@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Fails, Responds } from '../common/openapi/responds.decorator.js';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../common/auth/access.decorators.js';
 import { AcceptsPackages } from '../common/uploads/package-uploads.js';
@@ -10,6 +11,15 @@ import {
   EnablePluginBody,
   SetNetworkBody,
   keyIdParam,
+  PluginDisabled,
+  PluginEnabled,
+  PluginList,
+  PluginNetwork,
+  PluginVersionDetail,
+  PluginVersionSummary,
+  PluginView,
+  PublisherKeyList,
+  PublisherKeyView,
   pluginNameParam,
   pluginVersionParam,
 } from './dto/plugin-registry.dto.js';
@@ -25,6 +35,10 @@ export class PluginRegistryController {
   ) {}
 
   /** Publishes a signed package (`baton plugin publish` uploads it). */
+  @ApiOperation({ summary: 'Publish a signed plugin package' })
+  @Responds(201, PluginVersionDetail)
+  @Fails(409, 'The version is published already')
+  @Fails(422, 'The package, its manifest or its signature is not valid')
   @Post()
   @Roles('publisher')
   @AcceptsPackages()
@@ -40,12 +54,16 @@ export class PluginRegistryController {
   }
 
   /** The catalogue: every plugin, its versions, and whether this tenant has it enabled. */
+  @ApiOperation({ summary: 'List the plugin catalogue' })
+  @Responds(200, PluginList)
   @Get()
   @Roles('viewer', 'publisher')
   list(@CurrentPrincipal() principal: Principal) {
     return this.registry.list(principal);
   }
 
+  @ApiOperation({ summary: 'Get a plugin' })
+  @Responds(200, PluginView)
   @Get(':name')
   @Roles('viewer', 'publisher')
   get(@CurrentPrincipal() principal: Principal, @ValidParam('name', pluginNameParam) name: string) {
@@ -53,6 +71,8 @@ export class PluginRegistryController {
   }
 
   /** The signed manifest, its signature and the step schemas of one version. */
+  @ApiOperation({ summary: 'Get one version of a plugin: manifest, signature, step schemas' })
+  @Responds(200, PluginVersionDetail)
   @Get(':name/versions/:version')
   @Roles('viewer', 'publisher')
   getVersion(@ValidParam('name', pluginNameParam) name: string, @ValidParam('version', pluginVersionParam) version: string) {
@@ -60,6 +80,9 @@ export class PluginRegistryController {
   }
 
   /** Enables the plugin for this tenant and approves the egress, secrets and raw network a version asks for. */
+  @ApiOperation({ summary: 'Enable a plugin for the tenant and approve what a version asks for' })
+  @Responds(200, PluginEnabled)
+  @Fails(409, '`version_yanked`: the version is yanked')
   @Post(':name/enable')
   @Roles('admin')
   @HttpCode(200)
@@ -72,6 +95,8 @@ export class PluginRegistryController {
   }
 
   /** The `host:port` endpoints this tenant lets the plugin's steps connect to (raw network, through the worker's relay). */
+  @ApiOperation({ summary: 'Set the raw network endpoints a plugin may connect to' })
+  @Responds(200, PluginNetwork)
   @Put(':name/network')
   @Roles('admin')
   setNetwork(
@@ -82,6 +107,8 @@ export class PluginRegistryController {
     return this.approvals.setNetwork(principal, name, body);
   }
 
+  @ApiOperation({ summary: 'Disable a plugin for the tenant' })
+  @Responds(200, PluginDisabled)
   @Post(':name/disable')
   @Roles('admin')
   @HttpCode(200)
@@ -90,6 +117,8 @@ export class PluginRegistryController {
   }
 
   /** Hides a version from new pipeline versions; those already pinned to it keep running it. The publishing tenant's publisher or operator (API.md). */
+  @ApiOperation({ summary: 'Yank a plugin version' })
+  @Responds(200, PluginVersionSummary)
   @Post(':name/versions/:version/yank')
   @Roles('publisher', 'operator')
   @HttpCode(200)
@@ -111,6 +140,9 @@ export class PublisherKeysController {
   ) {}
 
   /** Registers an Ed25519 public key; the first one also claims the tenant's publisher name. */
+  @ApiOperation({ summary: 'Register a publisher key' })
+  @Responds(201, PublisherKeyView)
+  @Fails(409, '`publisher_taken`, `publisher_exists` or `key_exists`')
   @Post()
   @Roles('publisher')
   async add(
@@ -123,6 +155,8 @@ export class PublisherKeysController {
     return key;
   }
 
+  @ApiOperation({ summary: "List the tenant's publisher keys" })
+  @Responds(200, PublisherKeyList)
   @Get()
   @Roles('publisher')
   list(@CurrentPrincipal() principal: Principal) {
@@ -130,6 +164,8 @@ export class PublisherKeysController {
   }
 
   /** Revokes a key: packages signed with it are refused from now on. */
+  @ApiOperation({ summary: 'Revoke a publisher key' })
+  @Responds(204)
   @Delete(':id')
   @Roles('publisher')
   @HttpCode(204)

@@ -1,23 +1,34 @@
 import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { AtomicIdempotency, Idempotency, type IdempotencyClaim } from '../common/idempotency/idempotency-claim.js';
-import { jsonSchemaOf, uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
+import { Fails, Responds } from '../common/openapi/responds.decorator.js';
+import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import { pipelineNameParam } from '../pipelines/dto/pipelines.dto.js';
 import {
   ApprovalBody,
+  ApprovalDelivered,
   RetryRunBody,
   RetryRunResponse,
+  RunCancelled,
+  RunEventPage,
   RunEventsQuery,
   RunListQuery,
   RunLogsQuery,
+  RunPage,
+  RunStarted,
+  RunView,
   StartRunBody,
   stepIdParam,
 } from './dto/runs.dto.js';
 import { RunEventStreams, type EventSink } from './run-event-streams.js';
 import { logFilter, RunsService } from './runs.service.js';
+
+/** With `Accept: text/event-stream`: `id`, `event` (the event's type) and `data` (the event as JSON) per event. */
+const sseStream = z.string().describe('Server-Sent Events, one per run event, until the run ends; resumable with `Last-Event-ID`');
 
 @ApiTags('runs')
 @Controller('v1')
@@ -27,6 +38,10 @@ export class RunsController {
     private readonly streams: RunEventStreams,
   ) {}
 
+  @ApiOperation({ summary: 'Start a run of a pipeline' })
+  @Responds(202, RunStarted)
+  @Fails(422, '`invalid_inputs`: the inputs do not match the pipeline inputs; `errors` names each')
+  @Fails(503, '`engine_unavailable`: the workflow engine is not reachable; the run was not started')
   @Post('pipelines/:name/runs')
   @Roles('operator')
   @HttpCode(202)
@@ -40,18 +55,26 @@ export class RunsController {
     return this.runs.start(principal, name, body, idempotency);
   }
 
+  @ApiOperation({ summary: 'List runs, newest first' })
+  @Responds(200, RunPage)
   @Get('runs')
   @Roles('viewer')
   list(@CurrentPrincipal() principal: Principal, @ValidQuery(RunListQuery) query: RunListQuery) {
     return this.runs.list(principal, query);
   }
 
+  @ApiOperation({ summary: 'Get a run with its steps, timeline and graph' })
+  @Responds(200, RunView)
   @Get('runs/:id')
   @Roles('viewer')
   get(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string) {
     return this.runs.get(principal, id);
   }
 
+  @ApiOperation({ summary: 'Cancel a run' })
+  @Responds(202, RunCancelled)
+  @Fails(409, '`run_finished`: the run already ended')
+  @Fails(503, '`engine_unavailable`: the workflow engine is not reachable')
   @Post('runs/:id/cancel')
   @Roles('operator')
   @HttpCode(202)
@@ -62,7 +85,10 @@ export class RunsController {
   @Post('runs/:id/retry')
   @Roles('operator')
   @HttpCode(202)
-  @ApiAcceptedResponse({ description: 'The new run', schema: jsonSchemaOf(RetryRunResponse) })
+  @ApiOperation({ summary: 'Retry a finished run' })
+  @Responds(202, RetryRunResponse)
+  @Fails(409, '`run_not_finished`: the run is still going; `nothing_to_retry`: it succeeded and `fromFailed` was asked')
+  @Fails(503, '`engine_unavailable`: the workflow engine is not reachable; the run was not started')
   @AtomicIdempotency()
   retry(
     @CurrentPrincipal() principal: Principal,
@@ -77,10 +103,12 @@ export class RunsController {
   @Post('runs/:id/approvals/:stepId')
   @Roles('viewer')
   @HttpCode(202)
-  @ApiConflictResponse({
-    description:
-      '`decision_already_made`: the step was decided first by someone else; `decision` is the one that counts (`{ approve, by, comment, decidedAt }`). `step_not_waiting`: the step is not waiting for a decision.',
-  })
+  @ApiOperation({ summary: 'Approve or reject a waiting approval step' })
+  @Responds(202, ApprovalDelivered)
+  @Fails(
+    409,
+    '`decision_already_made`: the step was decided first by someone else; `decision` is the one that counts (`{ approve, by, comment, decidedAt }`). `step_not_waiting`: the step is not waiting for a decision.',
+  )
   decide(
     @CurrentPrincipal() principal: Principal,
     @ValidParam('id', uuidParam) id: string,
@@ -94,6 +122,9 @@ export class RunsController {
    * A JSON page of the run's events, or with `Accept: text/event-stream` a live stream of them
    * (Server-Sent Events, resumable with `Last-Event-ID`) that ends when the run ends.
    */
+  @ApiOperation({ summary: "Read or stream a run's events" })
+  @Responds(200, RunEventPage)
+  @Responds(200, sseStream, { mediaType: 'text/event-stream' })
   @Get('runs/:id/events')
   @Roles('viewer')
   async events(
@@ -109,6 +140,9 @@ export class RunsController {
   }
 
   /** A JSON page of the run's log lines, or with `Accept: text/event-stream` a live stream of them, as for events. */
+  @ApiOperation({ summary: "Read or stream a run's log lines" })
+  @Responds(200, RunEventPage)
+  @Responds(200, sseStream, { mediaType: 'text/event-stream' })
   @Get('runs/:id/logs')
   @Roles('viewer')
   async logs(

@@ -1,11 +1,15 @@
 import { Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
+import { Fails, Responds } from '../common/openapi/responds.decorator.js';
 import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import {
   BackfillScheduleBody,
   CreateScheduleBody,
+  ScheduleDetail,
+  SchedulePage,
+  ScheduleView,
   ScheduleListQuery,
   TriggerScheduleBody,
   UpdateScheduleBody,
@@ -17,12 +21,18 @@ import { SchedulesService } from './schedules.service.js';
 export class SchedulesController {
   constructor(private readonly schedules: SchedulesService) {}
 
+  @ApiOperation({ summary: 'Create a schedule' })
+  @Responds(201, ScheduleView)
+  @Fails(422, '`invalid_schedule`: the cron expression, interval or time zone is not valid')
+  @Fails(503, '`engine_unavailable`: the workflow engine did not accept the change')
   @Post()
   @Roles('operator')
   create(@CurrentPrincipal() principal: Principal, @ValidBody(CreateScheduleBody) body: CreateScheduleBody) {
     return this.schedules.create(principal, body);
   }
 
+  @ApiOperation({ summary: 'List schedules' })
+  @Responds(200, SchedulePage)
   @Get()
   @Roles('viewer')
   list(@CurrentPrincipal() principal: Principal, @ValidQuery(ScheduleListQuery) query: ScheduleListQuery) {
@@ -30,12 +40,18 @@ export class SchedulesController {
   }
 
   /** With `nextRuns` (the next five fire times) and `recentRuns`. */
+  @ApiOperation({ summary: 'Get a schedule with its next and recent runs' })
+  @Responds(200, ScheduleDetail)
   @Get(':id')
   @Roles('viewer')
   get(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string) {
     return this.schedules.get(principal, id);
   }
 
+  @ApiOperation({ summary: 'Change a schedule' })
+  @Responds(200, ScheduleView)
+  @Fails(422, '`invalid_schedule`: the cron expression, interval or time zone is not valid')
+  @Fails(503, '`engine_unavailable`: the workflow engine did not accept the change')
   @Patch(':id')
   @Roles('operator')
   update(
@@ -46,6 +62,9 @@ export class SchedulesController {
     return this.schedules.update(principal, id, body);
   }
 
+  @ApiOperation({ summary: 'Delete a schedule' })
+  @Responds(204)
+  @Fails(503, '`engine_unavailable`: the workflow engine did not accept the change')
   @Delete(':id')
   @Roles('operator')
   @HttpCode(204)
@@ -53,6 +72,9 @@ export class SchedulesController {
     await this.schedules.remove(principal, id);
   }
 
+  @ApiOperation({ summary: 'Pause a schedule' })
+  @Responds(200, ScheduleView)
+  @Fails(503, '`engine_unavailable`: the workflow engine did not accept the change')
   @Post(':id/pause')
   @Roles('operator')
   @HttpCode(200)
@@ -60,6 +82,9 @@ export class SchedulesController {
     return this.schedules.setPaused(principal, id, true);
   }
 
+  @ApiOperation({ summary: 'Resume a schedule' })
+  @Responds(200, ScheduleView)
+  @Fails(503, '`engine_unavailable`: the workflow engine did not accept the change')
   @Post(':id/resume')
   @Roles('operator')
   @HttpCode(200)
@@ -68,6 +93,9 @@ export class SchedulesController {
   }
 
   /** Starts a run now (Temporal's trigger). */
+  @ApiOperation({ summary: 'Start a run of a schedule now' })
+  @Responds(202)
+  @Fails(503, '`engine_unavailable`: the workflow engine did not accept the change')
   @Post(':id/trigger')
   @Roles('operator')
   @HttpCode(202)
@@ -80,6 +108,9 @@ export class SchedulesController {
   }
 
   /** Starts the runs the schedule would have started between `from` and `to` (Temporal's backfill). */
+  @ApiOperation({ summary: 'Start the runs a schedule would have started in a past interval' })
+  @Responds(202)
+  @Fails(503, '`engine_unavailable`: the workflow engine did not accept the change')
   @Post(':id/backfill')
   @Roles('operator')
   @HttpCode(202)

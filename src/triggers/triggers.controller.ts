@@ -1,11 +1,22 @@
 import { Controller, Delete, Get, HttpCode, Post, Req, Res, type RawBodyRequest } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Fails, Responds } from '../common/openapi/responds.decorator.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public, Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { SkipRateLimit } from '../common/rate-limit/rate-limit.guard.js';
 import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
-import { CreateTriggerBody, DeliveryListQuery, TriggerListQuery } from './dto/triggers.dto.js';
+import {
+  CreateTriggerBody,
+  DeliveryListQuery,
+  DeliveryPage,
+  HookAccepted,
+  TriggerCreated,
+  TriggerListQuery,
+  TriggerPage,
+  TriggerView,
+  TriggerWithSecret,
+} from './dto/triggers.dto.js';
 import { TriggersService } from './triggers.service.js';
 
 @ApiTags('triggers')
@@ -14,18 +25,25 @@ export class TriggersController {
   constructor(private readonly triggers: TriggersService) {}
 
   /** A webhook trigger answers with its URL and signing secret (shown once); a run-completion or event trigger with what it listens to. */
+  @ApiOperation({ summary: 'Create a trigger' })
+  @Responds(201, TriggerCreated)
+  @Fails(422, '`invalid_trigger`: the trigger is not valid; `errors` says why')
   @Post('triggers')
   @Roles('operator')
   create(@CurrentPrincipal() principal: Principal, @ValidBody(CreateTriggerBody) body: CreateTriggerBody) {
     return this.triggers.create(principal, body);
   }
 
+  @ApiOperation({ summary: 'List triggers' })
+  @Responds(200, TriggerPage)
   @Get('triggers')
   @Roles('viewer')
   list(@CurrentPrincipal() principal: Principal, @ValidQuery(TriggerListQuery) query: TriggerListQuery) {
     return this.triggers.list(principal, query);
   }
 
+  @ApiOperation({ summary: 'Get a trigger' })
+  @Responds(200, TriggerView)
   @Get('triggers/:id')
   @Roles('viewer')
   get(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string) {
@@ -33,6 +51,8 @@ export class TriggersController {
   }
 
   /** What each delivery did, newest first: the run it started, or why it started none (`failed`, `skipped` by a cooldown). */
+  @ApiOperation({ summary: "List a trigger's deliveries, newest first" })
+  @Responds(200, DeliveryPage)
   @Get('triggers/:id/deliveries')
   @Roles('viewer')
   deliveries(
@@ -43,6 +63,8 @@ export class TriggersController {
     return this.triggers.deliveries(principal, id, query);
   }
 
+  @ApiOperation({ summary: 'Delete a trigger' })
+  @Responds(204)
   @Delete('triggers/:id')
   @Roles('operator')
   @HttpCode(204)
@@ -50,6 +72,8 @@ export class TriggersController {
     await this.triggers.remove(principal, id);
   }
 
+  @ApiOperation({ summary: "Rotate a webhook trigger's signing secret" })
+  @Responds(200, TriggerWithSecret)
   @Post('triggers/:id/rotate-secret')
   @Roles('operator')
   @HttpCode(200)
@@ -62,6 +86,12 @@ export class TriggersController {
    * "<timestamp>.<body>">`, `X-Baton-Delivery` (idempotency). 202 with the run it started; 200
    * with the same run for a delivery seen before.
    */
+  @ApiOperation({ summary: 'Deliver a signed webhook to a trigger' })
+  @Responds(202, HookAccepted, { description: 'The run the delivery started' })
+  @Responds(200, HookAccepted, { description: 'A delivery seen before, and its run' })
+  @Fails(401, '`invalid_signature` or `stale_delivery`: the signature or timestamp does not hold')
+  @Fails(403, '`tenant_suspended`')
+  @Fails(422, '`invalid_payload`: the body does not map to run inputs')
   @Post('hooks/:id')
   @Public()
   @SkipRateLimit()

@@ -22,7 +22,7 @@ describe(checkRunInputs.name, () => {
   it('names every problem under inputs.', () => {
     const { problems } = checkRunInputs('v1', definition, { day: 'someday', limit: 'ten', extra: true });
     expect(problems.map((p) => p.path).sort()).toEqual(['inputs.day', 'inputs.extra', 'inputs.limit']);
-    expect(checkRunInputs('v1', definition, {}).problems).toEqual([{ path: 'inputs.day', message: expect.stringContaining('day') }]);
+    expect(checkRunInputs('v1', definition, {}).problems).toEqual([{ path: 'inputs.day', message: 'Required' }]);
   });
 });
 
@@ -41,7 +41,7 @@ describe('regular expressions in input schemas', () => {
       { tags: { aaaa: 'x', [`${'a'.repeat(40)}!`]: 'y' } },
     );
 
-    expect(problems).toEqual([{ path: 'inputs.code', message: 'must match pattern "^(a+)+$"' }]);
+    expect(problems).toEqual([{ path: 'inputs.code', message: 'Must match the pattern ^(a+)+$' }]);
     expect(nested.problems).toEqual([{ path: `inputs.tags.${'a'.repeat(40)}!`, message: 'Not an input of this pipeline' }]);
     expect(checkRunInputs('re2-pattern', withInputs({ code: { type: 'string', pattern: '^(a+)+$' } }), { code: 'aaaa' }).problems).toEqual(
       [],
@@ -77,7 +77,7 @@ describe('compiled schemas', () => {
     const inputs = { n: { type: 'integer', minimum: 1 } };
 
     expect(checkRunInputs('forget-1', { ...definition, inputs, required: [] }, { n: 0 }).problems).toEqual([
-      { path: 'inputs.n', message: 'must be >= 1' },
+      { path: 'inputs.n', message: 'Must be at least 1' },
     ]);
 
     expect(removed).toHaveBeenCalledTimes(1);

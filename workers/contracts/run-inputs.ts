@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import { MAX_REGEX_WORK } from './expressions/budget.js';
 import type { PipelineDefinition } from './pipeline.contract.js';
 import { ajvRegExp, ExpressionBudgetError, RegexBudget } from './safe-regex.js';
+import { schemaErrorMessage, schemaErrorPath } from './schema-messages.js';
 
 /** One thing wrong with a run's inputs, at a path such as `inputs.day`. */
 export interface InputProblem {
@@ -59,18 +60,9 @@ function validatorFor(key: string, definition: PipelineDefinition): ValidateFunc
 }
 
 function toProblem(error: ErrorObject): InputProblem {
-  const path = error.instancePath
-    .split('/')
-    .filter(Boolean)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (error.keyword === 'required') path.push((error.params as { missingProperty: string }).missingProperty);
-  if (error.keyword === 'additionalProperties') {
-    return {
-      path: ['inputs', ...path, (error.params as { additionalProperty: string }).additionalProperty].join('.'),
-      message: 'Not an input of this pipeline',
-    };
-  }
-  return { path: ['inputs', ...path].join('.'), message: error.message ?? 'Invalid' };
+  const path = ['inputs', ...schemaErrorPath(error)].join('.');
+  if (error.keyword === 'additionalProperties') return { path, message: 'Not an input of this pipeline' };
+  return { path, message: schemaErrorMessage(error) };
 }
 
 /** Checks a run's inputs against the pipeline's input schema and fills in defaults. */

@@ -14,6 +14,11 @@ export function isSecretField(schema: unknown, path: ReadonlyArray<string | numb
   return schemasAt(schema, schema, path, 0).some((s) => s[SECRET_MARK] === true);
 }
 
+/** The values of keyword `mark` (`x-baton-expression`) on the schemas that may describe the field at `path`. */
+export function fieldMarks(schema: unknown, path: ReadonlyArray<string | number>, mark: string): unknown[] {
+  return schemasAt(schema, schema, path, 0).flatMap((s) => (s[mark] === undefined ? [] : [s[mark]]));
+}
+
 /** The schemas that may describe the value at `path`, through properties, items, combinators and local `$ref`s. */
 function schemasAt(root: unknown, schema: unknown, path: ReadonlyArray<string | number>, depth: number): Schema[] {
   if (!isSchema(schema) || depth > 64) return [];

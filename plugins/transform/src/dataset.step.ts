@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
 import { z } from 'zod';
-import { datasetInputSchema, datasetRefSchema, defineStep, StepError } from '../../sdk/src/index.js';
+import { datasetInputSchema, datasetRefSchema, defineStep, jsonataExpression, StepError } from '../../sdk/src/index.js';
 import { toStepError, type JsonataError } from './jsonata.step.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -15,7 +15,7 @@ export const datasetStep = defineStep({
   input: z.strictObject({
     dataset: datasetInputSchema,
     join: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), datasetInputSchema).default({}),
-    expression: z.string().min(1),
+    expression: jsonataExpression(),
     as: z.enum(['dataset', 'value']).default('dataset'),
     timeoutMs: z.number().int().min(1).max(300_000).default(DEFAULT_TIMEOUT_MS),
   }),

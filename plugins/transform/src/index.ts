@@ -4,6 +4,6 @@ import { jsonataStep } from './jsonata.step.js';
 
 export default definePlugin({
   name: 'transform',
-  version: '1.1.0',
+  version: '1.2.0',
   steps: [jsonataStep, datasetStep],
 });

@@ -70,4 +70,9 @@ describe('transform/jsonata', () => {
   it('belongs to the transform plugin', () => {
     expect(describePlugin(transform).steps.map((step) => step.id)).toEqual(['jsonata', 'dataset']);
   });
+
+  it('marks its expressions so that pipelines are checked when saved', () => {
+    for (const step of describePlugin(transform).steps)
+      expect(step.inputSchema).toMatchObject({ properties: { expression: { type: 'string', 'x-baton-expression': 'jsonata' } } });
+  });
 });

@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
 import { z } from 'zod';
-import { defineStep, StepError } from '../../sdk/src/index.js';
+import { defineStep, jsonataExpression, StepError } from '../../sdk/src/index.js';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 const MAX_TIMEOUT_MS = 60_000;
@@ -21,7 +21,7 @@ export const jsonataStep = defineStep({
   title: 'Transform JSON with JSONata',
   description: 'Evaluates a JSONata expression (https://jsonata.org) against `data`. No match gives `result: null`.',
   input: z.strictObject({
-    expression: z.string().min(1),
+    expression: jsonataExpression(),
     data: jsonValue.optional(),
     timeoutMs: z.number().int().min(1).max(MAX_TIMEOUT_MS).default(DEFAULT_TIMEOUT_MS),
   }),

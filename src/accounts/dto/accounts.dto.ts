@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '../../common/auth/roles.js';
+import { instant, pageOf } from '../../common/openapi/views.js';
 
 const email = z
   .email({ message: 'Must be an email address' })
@@ -57,3 +58,61 @@ export type ResetPasswordBody = z.output<typeof ResetPasswordBody>;
 
 export const ChangePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(200), newPassword });
 export type ChangePasswordBody = z.output<typeof ChangePasswordBody>;
+
+export const TenantView = z.strictObject({
+  id: z.uuid(),
+  name: z.string(),
+  plan: z.string(),
+  status: z.enum(['active', 'suspended']),
+  createdAt: instant,
+});
+export const TenantPage = pageOf(TenantView);
+
+export const UserView = z.strictObject({ id: z.uuid(), email: z.email(), emailVerified: z.boolean(), createdAt: instant });
+
+/** A session: `Authorization: Bearer <token>` until `expiresAt`. */
+export const Session = z.strictObject({ token: z.string(), expiresAt: instant });
+
+export const TenantCreated = z.strictObject({ tenant: TenantView, user: UserView });
+export const SignedUp = z.strictObject({ tenant: TenantView, user: UserView, token: z.string() });
+export const Verified = z.strictObject({ user: UserView });
+
+export const Me = z.strictObject({
+  user: UserView.nullable().describe('The person, when the credential is a session'),
+  apiKeyId: z.uuid().nullable().describe('The key, when the credential is an API key'),
+  tenant: TenantView,
+  role: z.enum(ROLES),
+  plan: z.string().describe('The plan in force'),
+});
+
+export const ApiKeyView = z.strictObject({
+  id: z.uuid(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  prefix: z.string(),
+  createdAt: instant,
+  lastUsedAt: instant.nullable(),
+});
+export const ApiKeyPage = pageOf(ApiKeyView);
+/** The key itself is shown once, here. */
+export const ApiKeyCreated = z.strictObject({ ...ApiKeyView.shape, key: z.string() });
+
+export const MemberView = z.strictObject({ userId: z.uuid(), email: z.email(), role: memberRole, joinedAt: instant });
+export const MemberList = z.strictObject({
+  items: z.array(MemberView),
+  nextCursor: z.null().describe('Always null: every member is on the one page'),
+});
+
+/** The invitation and its token (shown once, and mailed). */
+export const MemberInvited = z.strictObject({
+  invitation: z.strictObject({ id: z.uuid(), email: z.email(), role: memberRole, expiresAt: instant }),
+  token: z.string(),
+});
+
+/** The tenant joined; with a session (`token`, `expiresAt`) when the invitation made a new account. */
+export const InvitationAccepted = z.strictObject({
+  tenantId: z.uuid(),
+  role: memberRole,
+  token: z.string().optional(),
+  expiresAt: instant.optional(),
+});

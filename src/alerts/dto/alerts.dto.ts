@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { instant as isoInstant, jsonObject, pageOf } from '../../common/openapi/views.js';
 import { paginationQuery } from '../../common/pagination/pagination.js';
 import { ALERT_TYPES } from '../alert-types.js';
 
@@ -52,3 +53,63 @@ export const AlertListQuery = z.strictObject({
   to: instant.optional(),
 });
 export type AlertListQuery = z.output<typeof AlertListQuery>;
+
+export const ChannelView = z.strictObject({
+  id: z.uuid(),
+  type: z.literal('webhook'),
+  name: z.string().nullable(),
+  url: z.string(),
+  events: z.array(z.enum(ALERT_TYPES)),
+  enabled: z.boolean(),
+  createdAt: isoInstant,
+  updatedAt: isoInstant,
+});
+export const ChannelPage = pageOf(ChannelView);
+/** The channel and its signing secret: shown once, here. */
+export const ChannelWithSecret = z.strictObject({ ...ChannelView.shape, secret: z.string() });
+
+export const ChannelTested = z.strictObject({
+  deliveryId: z.uuid(),
+  delivered: z.boolean(),
+  statusCode: z.int().nullable(),
+  error: z.string().nullable(),
+  durationMs: z.number(),
+});
+
+export const AlertView = z.strictObject({
+  id: z.uuid(),
+  type: z.enum(ALERT_TYPES),
+  pipeline: z.string(),
+  runId: z.uuid(),
+  stepId: z.string().nullable(),
+  message: z.string(),
+  data: jsonObject,
+  occurredAt: isoInstant,
+  createdAt: isoInstant,
+});
+export const AlertPage = pageOf(AlertView);
+
+export const AlertDetail = z.strictObject({
+  ...AlertView.shape,
+  deliveries: z.array(
+    z.strictObject({
+      id: z.uuid(),
+      channel: z.strictObject({ id: z.uuid(), name: z.string().nullable(), url: z.string() }),
+      status: z.enum(['pending', 'delivered', 'failed']),
+      attempts: z.int(),
+      nextAttemptAt: isoInstant.nullable(),
+      lastError: z.string().nullable(),
+      deliveredAt: isoInstant.nullable(),
+      createdAt: isoInstant,
+      log: z.array(
+        z.strictObject({
+          attempt: z.int(),
+          statusCode: z.int().nullable(),
+          error: z.string().nullable(),
+          durationMs: z.number(),
+          at: isoInstant,
+        }),
+      ),
+    }),
+  ),
+});

@@ -2,6 +2,13 @@
 export interface FieldProblem {
   path: string;
   message: string;
+  /** For a string holding an expression: the 1-based character of it the problem is about. */
+  position?: number;
+  /** Where `path` is in the body, 1-based, when it was sent as YAML. */
+  line?: number;
+  column?: number;
+  /** A stable name for the kind of problem, where one is given. */
+  code?: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import { ApiBody, ApiParam, ApiQuery } from '@nestjs/swagger';
 import { z } from 'zod';
 import { isDuration } from '../../../workers/contracts/duration.js';
 import { RequestValidationError, type FieldProblem } from '../errors/baton-error.js';
+import { zodIssueMessage } from './problem-messages.js';
 
 /** `a.b[2].c` from a zod issue path. */
 export function formatPath(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
@@ -19,12 +20,13 @@ export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ path: formatPath([...issue.path, key], prefix), message: 'Unknown field' }));
     }
-    return [{ path: formatPath(issue.path, prefix) || prefix || '(body)', message: issue.message }];
+    return [{ path: formatPath(issue.path, prefix) || prefix || '(body)', message: zodIssueMessage(issue) }];
   });
 }
 
-export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+/** The JSON Schema of what a client sends (`input`) or receives (`output`). */
+export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   return rest;
 }
 
@@ -42,8 +44,21 @@ class ZodPipe<S extends z.ZodType> implements PipeTransform {
 
 function documentOnMethod(target: object, key: string | symbol | undefined, decorate: MethodDecorator): void {
   if (key === undefined) return;
+  reflectAsPlainObject(target, key);
   const descriptor = Object.getOwnPropertyDescriptor(target, key)!;
   decorate(target, key, descriptor);
+}
+
+/**
+ * The schema documents a validated parameter, not its reflected type. SWC (which compiles the specs)
+ * reflects a type named like its schema constant as that zod object, where tsc reflects `Object`;
+ * Swagger would read the zod object as a class.
+ */
+function reflectAsPlainObject(target: object, key: string | symbol): void {
+  const types = Reflect.getMetadata('design:paramtypes', target, key) as unknown[] | undefined;
+  types?.forEach((type, index) => {
+    if (type !== undefined && typeof type !== 'function') types[index] = Object;
+  });
 }
 
 /** The body, validated by a zod schema (unknown fields rejected) and documented in OpenAPI. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { instant, jsonObject, pageOf } from '../../common/openapi/views.js';
 import { paginationQuery } from '../../common/pagination/pagination.js';
 
 export const MODEL_STAGES = ['none', 'staging', 'production', 'archived'] as const;
@@ -39,3 +40,66 @@ export type PromoteBody = z.output<typeof PromoteBody>;
 
 export const RollbackBody = z.strictObject({ comment: z.string().max(1000).optional() }).optional();
 export type RollbackBody = z.output<typeof RollbackBody>;
+
+const stage = z.enum(MODEL_STAGES);
+const producedBy = z.strictObject({ id: z.uuid(), stepId: z.string().nullable() }).nullable().describe('The run and step that produced it');
+
+export const ModelVersionView = z.strictObject({
+  version: z.int(),
+  stage,
+  metrics: jsonObject,
+  params: jsonObject,
+  dataset: z.unknown().describe('What it was trained on, as the step said (null when it did not)'),
+  algorithm: z.string().nullable(),
+  task: z.string().nullable(),
+  run: producedBy,
+  artifact: z.string(),
+  createdAt: instant,
+});
+export const ModelVersionPage = pageOf(ModelVersionView);
+
+export const ModelView = z.strictObject({
+  name: z.string(),
+  createdAt: instant,
+  productionVersion: ModelVersionView.nullable(),
+  latestVersion: ModelVersionView.nullable(),
+});
+export const ModelPage = pageOf(ModelView);
+
+export const ModelDetail = z.strictObject({
+  ...ModelView.shape,
+  history: z.array(
+    z.strictObject({
+      at: instant,
+      version: z.int(),
+      from: stage.nullable(),
+      to: stage,
+      reason: z.enum(['registered', 'promote', 'rollback']),
+      actor: z.strictObject({ kind: z.enum(['user', 'api_key', 'step']), id: z.string().nullable() }),
+      run: producedBy,
+      comment: z.string().nullable(),
+    }),
+  ),
+});
+
+/** The model after a promotion or rollback, and each stage change it made. */
+export const ModelMoved = z.strictObject({
+  ...ModelView.shape,
+  changes: z.array(z.strictObject({ version: z.int(), from: stage, to: stage })),
+});
+
+export const ModelMetrics = z.strictObject({
+  model: z.string(),
+  metric: z.string().optional(),
+  items: z.array(
+    z.strictObject({
+      version: z.int(),
+      stage,
+      createdAt: instant,
+      runId: z.uuid().nullable(),
+      value: z.number().nullable().optional().describe('With `metric`: its value (null where the version did not report it)'),
+      metrics: jsonObject.optional().describe('Without `metric`: every metric'),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { instant } from '../../common/openapi/views.js';
 import { parseDuration } from '../../../workers/contracts/duration.js';
 
 const MAX_WINDOW_MS = 90 * 86_400_000;
@@ -26,3 +27,42 @@ export const LineageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 export type LineageQuery = z.output<typeof LineageQuery>;
+
+const share = z.number().nullable().describe('0 to 1; null when there is nothing to divide by');
+const millis = z.int().nullable();
+
+export const PipelineSummary = z.strictObject({
+  window: z.string(),
+  since: instant,
+  items: z.array(
+    z.strictObject({
+      pipeline: z.string(),
+      runs: z.int(),
+      succeeded: z.int(),
+      failed: z.int(),
+      cancelled: z.int(),
+      active: z.int(),
+      successRate: share,
+      durationMs: z.strictObject({ p50: millis, p95: millis, p99: millis }),
+      queueWaitMs: z.strictObject({ p50: millis, p95: millis }),
+      failuresByStep: z.record(z.string(), z.int()),
+      slaBreaches: z.int(),
+    }),
+  ),
+});
+
+export const StepTypeSummary = z.strictObject({
+  window: z.string(),
+  since: instant,
+  items: z.array(
+    z.strictObject({ uses: z.string(), calls: z.int(), failures: z.int(), failureRate: share, retries: z.int(), p95Ms: millis }),
+  ),
+});
+
+const edge = z.strictObject({ job: z.string().describe('`<pipeline>.<step>`'), runId: z.uuid() });
+export const Lineage = z.strictObject({
+  dataset: z.strictObject({ namespace: z.string().nullable(), name: z.string() }),
+  producers: z.array(edge),
+  consumers: z.array(edge),
+  events: z.array(z.looseObject({ eventType: z.string(), eventTime: z.string() })).describe('OpenLineage run events'),
+});

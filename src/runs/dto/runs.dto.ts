@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { RUN_STATUSES, RUN_TRIGGERS } from '../../../workers/contracts/index.js';
+import { RUN_STATUSES, RUN_TRIGGERS, STEP_STATUSES } from '../../../workers/contracts/index.js';
+import { instant, jsonObject, pageOf } from '../../common/openapi/views.js';
 import { paginationQuery } from '../../common/pagination/pagination.js';
 
 export const StartRunBody = z.strictObject({
@@ -14,15 +15,20 @@ export const RetryRunBody = z.strictObject({
 });
 export type RetryRunBody = z.output<typeof RetryRunBody>;
 
-/** The answer to a retry (documented in OpenAPI): the new run, and the runs other retries of the same run started. */
-export const RetryRunResponse = z.object({
+/** A run just recorded (202): it is queued until a worker picks it up. */
+export const RunStarted = z.strictObject({
   id: z.uuid(),
-  status: z.enum(RUN_STATUSES),
+  status: z.literal('queued'),
   pipeline: z.string(),
-  version: z.number().int(),
+  version: z.int(),
+});
+
+/** The answer to a retry: the new run, and the runs other retries of the same run started. */
+export const RetryRunResponse = z.strictObject({
+  ...RunStarted.shape,
   retryOf: z.uuid(),
   otherRetries: z
-    .array(z.object({ id: z.uuid(), createdAt: z.iso.datetime(), status: z.enum(RUN_STATUSES) }))
+    .array(z.strictObject({ id: z.uuid(), createdAt: instant, status: z.enum(RUN_STATUSES) }))
     .describe(
       'Runs started by earlier retries of the same run (oldest first, at most 20): a retry sent twice without an Idempotency-Key starts two runs.',
     ),
@@ -73,3 +79,88 @@ export const RunLogsQuery = z.strictObject({
   level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
 });
 export type RunLogsQuery = z.output<typeof RunLogsQuery>;
+
+/** Why a run or step failed. */
+export const ErrorInfoView = z.looseObject({
+  message: z.string(),
+  code: z.string().optional(),
+  stepCode: z.string().optional(),
+  step: z.string().optional(),
+});
+
+export const RunSummary = z.strictObject({
+  id: z.uuid(),
+  pipeline: z.string(),
+  version: z.int(),
+  status: z.enum(RUN_STATUSES),
+  trigger: z.enum(RUN_TRIGGERS),
+  retryOf: z.uuid().nullable(),
+  parentRunId: z.uuid().nullable(),
+  scheduleId: z.uuid().nullable(),
+  createdAt: instant,
+  startedAt: instant.nullable(),
+  endedAt: instant.nullable(),
+});
+export const RunPage = pageOf(RunSummary);
+
+const AttemptView = z.strictObject({
+  attempt: z.int(),
+  item: z.int().optional(),
+  queuedAt: instant.nullable(),
+  startedAt: instant,
+  endedAt: instant.nullable(),
+  status: z.enum(['running', 'succeeded', 'failed', 'timed_out', 'cancelled']),
+  error: ErrorInfoView.optional(),
+});
+
+const StepView = z.strictObject({
+  id: z.string(),
+  uses: z.string(),
+  status: z.enum(STEP_STATUSES),
+  attempt: z.int(),
+  startedAt: instant.nullable(),
+  endedAt: instant.nullable(),
+  outputs: z
+    .union([jsonObject, z.array(jsonObject)])
+    .nullable()
+    .describe("The step's outputs; a `forEach` step's are a list, one per item"),
+  error: ErrorInfoView.nullable(),
+  items: z.strictObject({ total: z.int(), succeeded: z.int(), failed: z.int() }).optional(),
+  attempts: z.array(AttemptView).describe("The step's attempts in time, oldest first (for a Gantt chart)"),
+  attemptsOfItems: z.int().optional().describe('Set when only the attempts of the first this many items are shown'),
+});
+
+/** The run with its steps, their attempts, and the pinned pipeline's graph. */
+export const RunView = z.strictObject({
+  ...RunSummary.shape,
+  inputs: jsonObject,
+  outputs: jsonObject.nullable(),
+  error: ErrorInfoView.nullable(),
+  steps: z.array(StepView),
+  queueWaitMs: z.number().nullable(),
+  triggeredBy: z.strictObject({ triggerId: z.uuid(), delivery: z.string(), sourceRunId: z.uuid().nullable() }).nullable(),
+  graph: z
+    .strictObject({
+      nodes: z.array(
+        z.strictObject({
+          id: z.string(),
+          kind: z.enum(['step', 'approval', 'forEach', 'onFailure']),
+          uses: z.string().nullable(),
+          needs: z.array(z.string()),
+          if: z.union([z.boolean(), z.string()]).optional(),
+          status: z.enum(STEP_STATUSES),
+        }),
+      ),
+      edges: z.array(z.strictObject({ from: z.string(), to: z.string() })),
+    })
+    .nullable(),
+});
+
+export const RunCancelled = z.strictObject({ id: z.uuid(), status: z.enum(RUN_STATUSES), cancelRequested: z.literal(true) });
+
+export const ApprovalDelivered = z.strictObject({ runId: z.uuid(), stepId: z.string(), approve: z.boolean(), delivered: z.literal(true) });
+
+/** One run event; members other than these depend on `type` (`step.log` has `level` and `message`, …). */
+export const RunEventView = z.looseObject({ id: z.int(), type: z.string(), stepId: z.string().nullable(), at: instant });
+/** Events in the order they happened; `nextCursor` is the `after` of the next page. */
+export const RunEventPage = z.strictObject({ items: z.array(RunEventView), nextCursor: z.string().nullable() });

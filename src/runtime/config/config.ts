@@ -369,6 +369,10 @@ export const CONFIG_VARIABLES = {
     bool.default(false),
     'Label run and step metrics with the tenant id: one series per tenant, so only for installations with few tenants.',
   ),
+  BATON_VALIDATE_RESPONSES: spec(
+    bool.default(false),
+    'Check every JSON success answer of the API against the schema its route declares in /openapi.json; a mismatch is a 500 and an error log (for tests and development).',
+  ),
 } as const;
 
 type Variables = typeof CONFIG_VARIABLES;

@@ -101,7 +101,9 @@ describe(EgressBroker.name, () => {
     expect(await broker.fetch(get(via('http://127.0.0.2:1/')), ['*'])).toMatchObject({
       ok: false,
       code: 'egress_denied',
-      message: expect.stringContaining('127.0.0.2'),
+      message: expect.stringMatching(
+        /^127\.0\.0\.2:1 is a loopback address; an operator allows it by adding 127\.0\.0\.2 \(or its range\) to EGRESS_ALLOW_CIDRS$/,
+      ),
     });
     expect(await broker.fetch(get(via('http://169.254.169.254/')), ['*'])).toMatchObject({ ok: false, code: 'egress_denied' });
     expect(await broker.fetch(get(via(`http://elsewhere.test:${port}/`)), ['api.test'])).toMatchObject({

@@ -31,6 +31,8 @@ export interface BrokerDenial {
 export interface EgressBrokerOptions {
   /** Ranges the operator allows besides public addresses (`EGRESS_ALLOW_CIDRS`). */
   allowCidrs?: readonly string[];
+  /** The setting refusals name as the way to allow an address: `EGRESS_ALLOW_CIDRS` unless said. */
+  allowSetting?: string;
   /** The installation's own services, refused whatever `allowCidrs` says. */
   installation?: readonly InstallationEndpoint[];
   resolve?: Resolve;
@@ -82,7 +84,7 @@ export class EgressBroker {
   private readonly timeoutMs: number;
 
   constructor(options: EgressBrokerOptions = {}) {
-    this.policy = new AddressPolicy(options);
+    this.policy = new AddressPolicy({ allowSetting: 'EGRESS_ALLOW_CIDRS', ...options });
     this.maxRedirects = options.maxRedirects ?? 5;
     this.maxResponseBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
     this.timeoutMs = options.timeoutMs ?? 60_000;
@@ -105,7 +107,10 @@ export class EgressBroker {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return denied(`${url.protocol} URLs are not allowed; only http and https`);
       if (url.username || url.password) return denied('credentials in the URL are not allowed; send an Authorization header');
       if (!hostAllowed(url.hostname, egress)) {
-        return denied(`${url.hostname} is not in this step's egress list (${egress.join(', ') || 'empty'})`);
+        return denied(
+          `${url.hostname} is not in this step's egress list (${egress.join(', ') || 'empty'}): the plugin declares the hosts each step may call ` +
+            '(`egress` in its manifest), and a tenant admin approves them with POST /v1/plugins/{plugin}/enable',
+        );
       }
       const addresses = await this.policy.vetUrl(url);
       if (typeof addresses === 'string') return denied(addresses);

@@ -37,6 +37,7 @@ const METADATA_ADDRESSES = new Set([
 ]);
 /** Where a listener bound to every interface is reached: any address of this machine. */
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+const METADATA_KIND = 'a cloud metadata address';
 const INSTALLATION_CACHE_MS = 60_000;
 
 /**
@@ -61,7 +62,7 @@ export function forbiddenKind(address: string, allowed: readonly Cidr[]): string
   if (!ipaddr.isValid(address)) return 'not an IP address';
   // IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
   const parsed = ipaddr.process(address);
-  if (METADATA_ADDRESSES.has(parsed.toNormalizedString()) || METADATA_ADDRESSES.has(parsed.toString())) return 'a cloud metadata address';
+  if (METADATA_ADDRESSES.has(parsed.toNormalizedString()) || METADATA_ADDRESSES.has(parsed.toString())) return METADATA_KIND;
   if (allowed.some(([range, bits]) => range.kind() === parsed.kind() && parsed.match(range, bits))) return undefined;
   const range = parsed.range();
   return range === 'unicast' ? undefined : `a ${range} address`;
@@ -81,7 +82,13 @@ export class AddressPolicy {
   private installationCache: Promise<Array<{ address: string; port: number }>> | undefined;
 
   constructor(
-    private readonly options: { allowCidrs?: readonly string[]; installation?: readonly InstallationEndpoint[]; resolve?: Resolve } = {},
+    private readonly options: {
+      allowCidrs?: readonly string[];
+      /** The setting that lists `allowCidrs` (`EGRESS_ALLOW_CIDRS`), named in refusals it could lift. */
+      allowSetting?: string;
+      installation?: readonly InstallationEndpoint[];
+      resolve?: Resolve;
+    } = {},
   ) {
     this.allowed = parseCidrs(options.allowCidrs ?? []);
     this.resolve = options.resolve ?? systemResolve;
@@ -95,10 +102,13 @@ export class AddressPolicy {
     if (addresses instanceof Error) return `${host} does not resolve (${(addresses as NodeJS.ErrnoException).code ?? addresses.message})`;
     if (!addresses.length) return `${host} does not resolve`;
     for (const { address } of addresses) {
-      const kind =
-        forbiddenKind(address, this.allowed) ??
-        ((await this.isInstallation(address, port)) ? "one of this installation's own services" : undefined);
-      if (kind) return family ? `${address}:${port} is ${kind}` : `${host} resolves to ${address}, ${kind}`;
+      const range = forbiddenKind(address, this.allowed);
+      const kind = range ?? ((await this.isInstallation(address, port)) ? "one of this installation's own services" : undefined);
+      if (!kind) continue;
+      const refusal = family ? `${address}:${port} is ${kind}` : `${host} resolves to ${address}, ${kind}`;
+      // Metadata services and the installation's own endpoints stay refused whatever the setting says.
+      const allowable = range !== undefined && range !== METADATA_KIND && this.options.allowSetting;
+      return allowable ? `${refusal}; an operator allows it by adding ${address} (or its range) to ${this.options.allowSetting}` : refusal;
     }
     return addresses;
   }

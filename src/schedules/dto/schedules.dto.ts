@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { OVERLAP_POLICIES } from '../../../workers/contracts/index.js';
+import { OVERLAP_POLICIES, RUN_STATUSES } from '../../../workers/contracts/index.js';
+import { instant as isoInstant, jsonObject, pageOf } from '../../common/openapi/views.js';
 import { paginationQuery } from '../../common/pagination/pagination.js';
 import { durationField as duration } from '../../common/validation/zod.js';
 
@@ -81,3 +82,31 @@ export type BackfillScheduleBody = z.output<typeof BackfillScheduleBody>;
 
 export const ScheduleListQuery = z.strictObject({ ...paginationQuery, pipeline: scheduleFields.pipeline.optional() });
 export type ScheduleListQuery = z.output<typeof ScheduleListQuery>;
+
+export const ScheduleView = z.strictObject({
+  id: z.uuid(),
+  pipeline: z.string(),
+  cron: z.string().nullable(),
+  every: z.string().nullable(),
+  timezone: z.string(),
+  inputs: jsonObject,
+  overlap: z.enum(OVERLAP_POLICIES),
+  catchupWindow: z.string().nullable(),
+  jitter: z.string().nullable(),
+  paused: z.boolean(),
+  startAt: isoInstant.nullable(),
+  endAt: isoInstant.nullable(),
+  createdAt: isoInstant,
+  updatedAt: isoInstant,
+});
+export const SchedulePage = pageOf(ScheduleView);
+
+/** The schedule, its next fire times and latest runs, and what the engine holds of it (`null` before it has it). */
+export const ScheduleDetail = z.strictObject({
+  ...ScheduleView.shape,
+  nextRuns: z.array(isoInstant),
+  recentRuns: z.array(
+    z.strictObject({ runId: z.uuid(), status: z.enum(RUN_STATUSES), startedAt: isoInstant, endedAt: isoInstant.nullable() }),
+  ),
+  engine: z.strictObject({ paused: z.boolean(), note: z.string().nullable() }).nullable(),
+});

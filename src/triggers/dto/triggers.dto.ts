@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { STEP_DOMAIN_EVENT_TYPES } from '../../../workers/contracts/index.js';
 import { parseDuration } from '../../../workers/contracts/duration.js';
+import { instant, pageOf } from '../../common/openapi/views.js';
 import { paginationQuery } from '../../common/pagination/pagination.js';
 import { durationField } from '../../common/validation/zod.js';
 
@@ -49,3 +50,53 @@ export const DeliveryListQuery = z.strictObject({
   outcome: z.enum(['started', 'failed', 'skipped']).optional(),
 });
 export type DeliveryListQuery = z.output<typeof DeliveryListQuery>;
+
+const triggerFields = { id: z.uuid(), pipeline: z.string(), createdAt: instant, lastFiredAt: instant.nullable() };
+
+/** A trigger; what else it holds depends on its `type`. */
+export const TriggerView = z.discriminatedUnion('type', [
+  z.strictObject({
+    ...triggerFields,
+    type: z.literal('webhook'),
+    url: z.url().describe('Where the sender POSTs (signed with the secret)'),
+    inputs: z.string().nullable().describe('The expression mapping the body to run inputs'),
+  }),
+  z.strictObject({
+    ...triggerFields,
+    type: z.literal('pipeline'),
+    source: z.string().nullable(),
+    on: z.enum(['succeeded', 'failed', 'finished']).nullable(),
+  }),
+  z.strictObject({
+    ...triggerFields,
+    type: z.literal('event'),
+    event: z.enum(STEP_DOMAIN_EVENT_TYPES).nullable(),
+    source: z.string().nullable(),
+    inputs: z.string().nullable(),
+    cooldown: z.string().nullable(),
+  }),
+]);
+export const TriggerPage = pageOf(TriggerView);
+
+/** A trigger and, for a webhook trigger, its signing secret: shown once, here. */
+export const TriggerCreated = z.union([
+  z.strictObject({ ...TriggerView.options[0].shape, secret: z.string() }),
+  TriggerView.options[1],
+  TriggerView.options[2],
+]);
+export const TriggerWithSecret = z.strictObject({ ...TriggerView.options[0].shape, secret: z.string() });
+
+export const DeliveryView = z.strictObject({
+  id: z.string(),
+  outcome: z.enum(['started', 'failed', 'skipped']),
+  runId: z.uuid().nullable(),
+  sourceRunId: z.uuid().nullable(),
+  reason: z.string().nullable(),
+  createdAt: instant,
+});
+export const DeliveryPage = pageOf(DeliveryView);
+
+export const HookAccepted = z.strictObject({
+  duplicate: z.boolean().describe('A delivery seen before: `runId` is the run the first one started'),
+  runId: z.uuid().nullable(),
+});

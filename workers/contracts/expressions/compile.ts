@@ -8,6 +8,7 @@ import type jsonata from 'jsonata';
 import { compileBounded, ExpressionBudgetError } from './budget.js';
 import { ExpressionError, MAX_EXPRESSION_LENGTH } from './errors.js';
 import { skipQuoted } from './template.js';
+import { unknownFunctionCalls, unknownFunctionMessage } from './functions.js';
 import { collectReferences, secretName, type AstNode, type ExpressionReference } from './references.js';
 
 const COMPILE_CACHE_SIZE = 1000;
@@ -18,8 +19,16 @@ export interface CompiledExpression {
   references: ExpressionReference[];
   /** Reasons the expression can never be valid in a pipeline, e.g. an unknown root name. */
   problems: string[];
+  /** The same problems, each with its 1-based character in `source` where one is known. */
+  located: LocatedProblem[];
   /** Set when the expression is exactly `secrets.NAME`: the only form a secret may take. */
   secret?: string;
+}
+
+export interface LocatedProblem {
+  message: string;
+  /** 1-based character of the text the problem is about. */
+  position?: number;
 }
 
 export type CompileResult = { ok: true; compiled: CompiledExpression } | { ok: false; error: string; position?: number };
@@ -56,7 +65,22 @@ function compileUncached(source: string): CompileResult {
     return { ok: false, error: `Syntax error at character ${original} of \`${source}\`: ${message}`, position: original };
   }
   const { references, problems } = collectReferences(expression);
-  return { ok: true, compiled: { source, expression, references, problems, secret: secretName(expression.ast() as AstNode) } };
+  const located: LocatedProblem[] = problems.map((message) => ({ message }));
+  for (const call of unknownFunctionCalls(expression.ast() as AstNode)) {
+    const position = rewritten.toOriginalPosition(call.position);
+    located.push({ message: `${unknownFunctionMessage(call.name)} at character ${position} of \`${source}\``, position });
+  }
+  return {
+    ok: true,
+    compiled: {
+      source,
+      expression,
+      references,
+      problems: located.map((problem) => problem.message),
+      located,
+      secret: secretName(expression.ast() as AstNode),
+    },
+  };
 }
 
 /** Compiles or throws an ExpressionError carrying the syntax error. */

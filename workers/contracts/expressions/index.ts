@@ -14,9 +14,17 @@ export {
   MAX_STRING_LENGTH,
 } from './budget.js';
 
-export { compileExpression, quoteHyphenatedStepIds, type CompiledExpression, type CompileResult } from './compile.js';
+export { compileExpression, quoteHyphenatedStepIds, type CompiledExpression, type CompileResult, type LocatedProblem } from './compile.js';
 export { ExpressionError, MAX_EXPRESSION_LENGTH } from './errors.js';
 export { evaluateCondition, evaluateTemplate, expressionErrorCode, isTruthy, type ExpressionContext, type StepScope } from './evaluate.js';
-export { inspectTemplate, secretPlacements, secretReference, type SecretPlacement, type TemplateInspection } from './inspection.js';
+export { JSONATA_FUNCTIONS, unknownFunctionCalls, type FunctionCall } from './functions.js';
+export {
+  inspectJsonata,
+  inspectTemplate,
+  secretPlacements,
+  secretReference,
+  type SecretPlacement,
+  type TemplateInspection,
+} from './inspection.js';
 export { collectReferences, type ExpressionReference, type ReferenceRoot } from './references.js';
-export { containsExpression, parseTemplate, type Template, type TemplateSegment } from './template.js';
+export { containsExpression, parseTemplate, parseTemplateWithOffsets, type Template, type TemplateSegment } from './template.js';

@@ -4,39 +4,73 @@
  * Deterministic: imported by the workflow bundle. No Node APIs, no clocks, no randomness of its own.
  */
 
-import { compileExpression, type CompiledExpression } from './compile.js';
-import { OPEN, parseTemplate, type Template } from './template.js';
+import jsonata from 'jsonata';
+import { compileExpression, describeJsonataError, type CompiledExpression, type LocatedProblem } from './compile.js';
+import { MAX_EXPRESSION_LENGTH } from './errors.js';
+import { unknownFunctionCalls, unknownFunctionMessage } from './functions.js';
+import type { AstNode } from './references.js';
+import { OPEN, parseTemplate, parseTemplateWithOffsets, type Template } from './template.js';
 
 export interface TemplateInspection {
   template?: Template;
   expressions: CompiledExpression[];
   /** Syntax errors, unknown roots, misused secrets: messages ready for a validation report. */
   problems: string[];
+  /** The same problems, each with its 1-based character in the whole text where one is known. */
+  located: LocatedProblem[];
 }
 
 /** Parses and compiles every expression in `text`, collecting problems instead of throwing. */
 export function inspectTemplate(text: string): TemplateInspection {
-  let template: Template;
+  let parsed: { template: Template; starts: number[] };
   try {
-    template = parseTemplate(text);
+    parsed = parseTemplateWithOffsets(text);
   } catch (error) {
-    return { expressions: [], problems: [(error as Error).message] };
+    const message = (error as Error).message;
+    const at = /at character (\d+)/.exec(message);
+    return { expressions: [], problems: [message], located: [{ message, ...(at && { position: Number(at[1]) }) }] };
   }
+  const { template, starts } = parsed;
   const sources = template.kind === 'whole' ? [template.source] : template.kind === 'interpolated' ? expressionSources(template) : [];
   const expressions: CompiledExpression[] = [];
-  const problems: string[] = [];
-  for (const source of sources) {
+  const located: LocatedProblem[] = [];
+  sources.forEach((source, index) => {
+    // A character of the expression, as a character of the whole text.
+    const inText = (position: number | undefined) => (position === undefined ? {} : { position: starts[index] + position });
     const result = compileExpression(source);
     if (!result.ok) {
-      problems.push(result.error);
-      continue;
+      located.push({ message: result.error, ...inText(result.position) });
+      return;
     }
     expressions.push(result.compiled);
-    problems.push(...result.compiled.problems);
+    located.push(...result.compiled.located.map((problem) => ({ message: problem.message, ...inText(problem.position) })));
     const secretProblem = secretUsageProblem(result.compiled, template.kind === 'whole');
-    if (secretProblem) problems.push(secretProblem);
+    if (secretProblem) located.push({ message: secretProblem });
+  });
+  return { template, expressions, problems: located.map((problem) => problem.message), located };
+}
+
+/**
+ * Problems of a plain JSONata expression, as a step input holds it (`transform/jsonata`'s
+ * `expression`): its syntax, and calls to functions that do not exist. The step binds its own
+ * names, so the roots it reads are not checked.
+ */
+export function inspectJsonata(source: string): LocatedProblem[] {
+  if (source.length > MAX_EXPRESSION_LENGTH)
+    return [{ message: `Expression is ${source.length} characters long; the limit is ${MAX_EXPRESSION_LENGTH}` }];
+  if (source.trim() === '') return [{ message: 'Expression is empty' }];
+  let ast: AstNode;
+  try {
+    ast = jsonata(source).ast() as AstNode;
+  } catch (error) {
+    const { message, position } = describeJsonataError(error);
+    if (position === undefined) return [{ message: `Syntax error: ${message}` }];
+    return [{ message: `Syntax error at character ${position} of \`${source}\`: ${message}`, position }];
   }
-  return { template, expressions, problems };
+  return unknownFunctionCalls(ast).map((call) => ({
+    message: `${unknownFunctionMessage(call.name)} at character ${call.position} of \`${source}\``,
+    position: call.position,
+  }));
 }
 
 function expressionSources(template: Extract<Template, { kind: 'interpolated' }>): string[] {

@@ -18,7 +18,16 @@ export type Template =
 
 /** Splits `text` into literal text and expression sources (trimmed). Throws on an unclosed `${{`. */
 export function parseTemplate(text: string): Template {
+  return parseTemplateWithOffsets(text).template;
+}
+
+/**
+ * parseTemplate, and where each expression source starts in `text` (0-based, in order), so that a
+ * problem at a character of an expression can be placed in the whole string.
+ */
+export function parseTemplateWithOffsets(text: string): { template: Template; starts: number[] } {
   const segments: TemplateSegment[] = [];
+  const starts: number[] = [];
   let cursor = 0;
   while (cursor < text.length) {
     const open = text.indexOf(OPEN, cursor);
@@ -26,15 +35,17 @@ export function parseTemplate(text: string): Template {
     const close = findExpressionEnd(text, open + OPEN.length);
     if (close < 0) throw new ExpressionError(`\`${OPEN}\` at character ${open + 1} is not closed by \`${CLOSE}\``);
     if (open > cursor) segments.push({ kind: 'text', text: text.slice(cursor, open) });
-    segments.push({ kind: 'expression', source: text.slice(open + OPEN.length, close).trim() });
+    const raw = text.slice(open + OPEN.length, close);
+    segments.push({ kind: 'expression', source: raw.trim() });
+    starts.push(open + OPEN.length + (raw.length - raw.trimStart().length));
     cursor = close + CLOSE.length;
   }
-  if (segments.length === 0) return { kind: 'literal', text };
+  if (segments.length === 0) return { template: { kind: 'literal', text }, starts };
   if (cursor < text.length) segments.push({ kind: 'text', text: text.slice(cursor) });
   const expressions = segments.filter((s) => s.kind === 'expression');
   const onlyWhitespaceAround = segments.every((s) => s.kind === 'expression' || s.text.trim() === '');
-  if (expressions.length === 1 && onlyWhitespaceAround) return { kind: 'whole', source: expressions[0].source };
-  return { kind: 'interpolated', segments };
+  if (expressions.length === 1 && onlyWhitespaceAround) return { template: { kind: 'whole', source: expressions[0].source }, starts };
+  return { template: { kind: 'interpolated', segments }, starts };
 }
 
 export function containsExpression(value: unknown): boolean {
