@@ -125,11 +125,14 @@ describe('expression and pattern budgets', () => {
     try {
       for (let round = 0; round < rounds || performance.now() - started < 3_000; round++)
         await (round < rounds ? attack() : new Promise((r) => setTimeout(r, 100)));
-    } finally {
-      const { count, p99 } = await other.stop();
-      expect(count).toBeGreaterThan(50);
-      expect(p99, `p99 of ${count} requests`).toBeLessThan(100);
+    } catch (failure) {
+      // The attack's own assertion is the news; the probe's short count would only hide it.
+      await other.stop();
+      throw failure;
     }
+    const { count, p99 } = await other.stop();
+    expect(count).toBeGreaterThan(50);
+    expect(p99, `p99 of ${count} requests`).toBeLessThan(100);
   }
 
   describe("in a webhook trigger's mapping, fired through /v1/hooks", () => {
@@ -204,7 +207,7 @@ describe('expression and pattern budgets', () => {
         const definition = newPipeline(uniqueName('p'), { c: { uses: `${evil}/check@^1`, with: { s: EVIL } } });
         const { response, ms } = await timed(attacker.post('/v1/pipelines/validate', definition));
         expect(response.status).toBe(422);
-        expect(response.body.errors).toEqual([{ path: 'steps.c.with.s', message: 'Must match pattern "^(a+)+$"' }]);
+        expect(response.body.errors).toEqual([{ path: 'steps.c.with.s', message: 'Must match the pattern ^(a+)+$' }]);
         expect(ms).toBeLessThan(BOUNDED_MS);
 
         const regex = newPipeline(
@@ -235,7 +238,7 @@ describe('expression and pattern budgets', () => {
       const refused = await attacker.post('/v1/pipelines/validate', lookaround).expect(422);
       expect(refused.body.errors).toEqual([
         { path: 'inputs.s.pattern', message: expect.stringMatching(/lookaround/) },
-        { path: 'steps.c.with.v', message: expect.stringMatching(/lookaround/) },
+        { path: 'steps.c.with.v', message: expect.stringMatching(/lookaround/), position: 32 },
       ]);
     });
   });
