@@ -1,12 +1,13 @@
 // ESLint for the whole tree (`npm run lint`): typescript-eslint's type-aware rules, formatting left to Prettier.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import reactHooks from 'eslint-plugin-react-hooks';
 import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'coverage/', '**/*.d.ts', '.baton/'] },
+  { ignores: ['dist/', 'coverage/', '**/*.d.ts', '.baton/', 'web/src/api/schema.gen.ts'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
@@ -40,6 +41,19 @@ export default defineConfig(
     rules: {
       // expect(fake.method): a test reads methods off the objects it checks.
       '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    // The console runs in the browser: its globals, and React's rules of hooks.
+    files: ['web/**/*.{ts,tsx}'],
+    extends: [reactHooks.configs.flat.recommended],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      // The router's way to send a visitor elsewhere is to throw its redirect (a Response).
+      '@typescript-eslint/only-throw-error': [
+        'error',
+        { allow: [{ from: 'package', package: '@tanstack/router-core', name: 'Redirect' }] },
+      ],
     },
   },
   { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], extends: [tseslint.configs.disableTypeChecked] },

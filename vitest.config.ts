@@ -1,3 +1,4 @@
+import react from '@vitejs/plugin-react';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
@@ -20,6 +21,29 @@ export default defineConfig({
           name: 'unit',
           include: ['{src,workers,plugins}/**/*.spec.ts', 'test/tooling/**/*.spec.ts'],
           environment: 'node',
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        plugins: [react()],
+        // As in web/vite.config.ts: codemirror-json-schema's markdown module starts Shiki; the console uses a plain one.
+        resolve: {
+          alias: [
+            {
+              find: /^\.\.\/utils\/markdown(\.js)?$/,
+              replacement: new URL('web/src/pages/pipelines/schema-markdown.ts', import.meta.url).pathname,
+            },
+          ],
+        },
+        test: {
+          // The console's widgets in jsdom, the API answered by msw: with the unit tier.
+          name: 'web',
+          root: 'web',
+          include: ['src/**/*.test.{ts,tsx}'],
+          environment: 'jsdom',
+          setupFiles: ['src/test-support/setup.ts'],
+          // Through Vite rather than Node: its ESM build imports paths without extensions, and the alias above must apply.
+          server: { deps: { inline: ['codemirror-json-schema'] } },
           sequence: { groupOrder: 0 },
         },
       },
@@ -56,6 +80,20 @@ export default defineConfig({
       {
         plugins: [swcPlugin()],
         test: {
+          // The console in headless Chromium (Debian's) against a stack of its own with billing on: after the API's tiers.
+          name: 'browser',
+          include: ['test/browser/**/*.browser.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 3 },
+        },
+      },
+      {
+        plugins: [swcPlugin()],
+        test: {
           // Fault tests kill and restart real processes: after every other test, on a stack of their own.
           name: 'reliability',
           include: ['test/reliability/**/*.e2e.ts'],
@@ -64,7 +102,7 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,
-          sequence: { groupOrder: 3 },
+          sequence: { groupOrder: 4 },
         },
       },
     ],

@@ -10,7 +10,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 stamp=dist/.build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find src workers plugins test package.json tsconfig.json tsconfig.build.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find src workers plugins test web package.json tsconfig.json tsconfig.build.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]; then
   echo "Building..."
   npm run build --silent
   touch "$stamp"

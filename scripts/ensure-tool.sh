@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `ensure-tool.sh <command> <debian package>`: installs the package when the command is missing, so
 # that `npm test` works on a fresh machine. promtool (package prometheus) checks /metrics in
-# test/metrics.e2e.ts; sqlite3 copies the Temporal dev server's database online for `baton backup`.
+# test/metrics.e2e.ts; sqlite3 copies the Temporal dev server's database online for `baton backup`;
+# chromium runs the console's browser tests.
 set -euo pipefail
 tool="$1" package="$2"
 command -v "$tool" >/dev/null 2>&1 && exit 0

@@ -9,4 +9,6 @@ npm run --silent lint
 node bin/baton.js setup
 bash scripts/ensure-tool.sh promtool prometheus
 bash scripts/ensure-tool.sh sqlite3 sqlite3
+# The console's browser tier drives Debian's Chromium (test/browser); browser downloads are not reachable here.
+bash scripts/ensure-tool.sh chromium chromium
 exec npx vitest run "$@"

@@ -4,6 +4,7 @@ import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { AuditService } from './audit/audit.service.js';
 import { CredentialCheck } from './common/auth/credential-check.js';
+import { serveConsole } from './console/console-pages.js';
 import { RequestValidationError } from './common/errors/baton-error.js';
 import { createOpenApiDocument } from './common/openapi/openapi-document.js';
 import { ResponseValidationInterceptor } from './common/openapi/response-validation.interceptor.js';
@@ -35,6 +36,7 @@ export async function createApi(config: RuntimeConfig): Promise<NestFastifyAppli
       );
     }
   });
+  if (!serveConsole(adapter.getInstance())) logger.warn('The web console is not built (npm run build): / answers 404');
   // The gate asks for credentials only once requests come, when the app exists.
   gatePackageUploads(adapter.getInstance(), () => app.get(CredentialCheck));
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {

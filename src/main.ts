@@ -195,7 +195,8 @@ function printReady(config: RuntimeConfig, mode: string): void {
   console.log(
     [
       'Baton up is running.',
-      `  API:      ${config.publicUrl}`,
+      `  Console:  ${config.publicUrl}/`,
+      `  API:      ${config.publicUrl}/v1`,
       `  Docs:     ${config.publicUrl}/docs`,
       `  OpenAPI:  ${config.publicUrl}/openapi.json`,
       `  Health:   ${config.publicUrl}/readyz`,

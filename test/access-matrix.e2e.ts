@@ -110,10 +110,13 @@ const MATRIX: Record<string, RouteSpec> = {
     }),
   },
   'GET /v1/me': { access: [...VIEWER, 'publisher'], foreign: 'own', call: () => ({ path: '/v1/me' }) },
-  // The pages the mailed links open: static forms, the same for everyone.
-  'GET /account/verify': { access: 'public', foreign: 'shared', call: () => ({ path: '/account/verify' }) },
-  'GET /account/reset-password': { access: 'public', foreign: 'shared', call: () => ({ path: '/account/reset-password' }) },
-  'GET /invitations/accept': { access: 'public', foreign: 'shared', call: () => ({ path: '/invitations/accept' }) },
+  // A's members switch into A; another tenant's person is no member of A, and A is not found for them.
+  'POST /v1/auth/switch': {
+    access: [...VIEWER, 'publisher'],
+    foreign: 'not-found',
+    call: (fx) => ({ path: '/v1/auth/switch', body: { tenant: fx.a.tenantId } }),
+    reached: ['403:session_required'],
+  },
   // Mailed tokens are the credential: a made-up one reaches the handler and is refused there.
   'POST /v1/account/verify': {
     access: 'public',
@@ -217,6 +220,11 @@ const MATRIX: Record<string, RouteSpec> = {
     foreign: 'not-found',
     call: (fx) => ({ path: `/v1/pipelines/${fx.pipeline}/versions/1` }),
   },
+  'GET /v1/pipelines/:name/graph': {
+    access: VIEWER,
+    foreign: 'not-found',
+    call: (fx) => ({ path: `/v1/pipelines/${fx.pipeline}/graph` }),
+  },
   'DELETE /v1/pipelines/:name': {
     access: OPERATOR,
     foreign: 'not-found',
@@ -283,6 +291,14 @@ const MATRIX: Record<string, RouteSpec> = {
     access: OPERATOR,
     foreign: 'not-found',
     call: (fx) => ({ path: `/v1/schedules/${fx.schedule}/backfill`, body: { from: '2026-01-01T00:00:00Z', to: '2026-01-01T00:00:01Z' } }),
+  },
+  'POST /v1/schedules/:id/backfill/preview': {
+    access: VIEWER,
+    foreign: 'not-found',
+    call: (fx) => ({
+      path: `/v1/schedules/${fx.schedule}/backfill/preview`,
+      body: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' },
+    }),
   },
 
   'POST /v1/triggers': {
@@ -437,6 +453,8 @@ const MATRIX: Record<string, RouteSpec> = {
   'GET /v1/billing/plans': { access: 'public', foreign: 'shared', call: () => ({ path: '/v1/billing/plans' }) },
   'GET /v1/billing/subscription': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/billing/subscription' }) },
   'GET /v1/billing/usage': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/billing/usage' }) },
+  'GET /v1/billing/invoices': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/billing/invoices' }) },
+  'GET /v1/billing/usage/history': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/billing/usage/history' }) },
   // The stack's API runs with billing off: reaching the handler means hearing so.
   'POST /v1/billing/checkout': {
     access: OWNER,

@@ -47,6 +47,10 @@ describe("Billing off (no STRIPE_SECRET_KEY, as the stack's own API runs)", () =
     }
     const webhook = await deliver(inject('baseUrl'), stripeEvent('invoice.paid', invoiceObject('cus_x'))).expect(404);
     expect(webhook.body.code).toBe('billing_disabled');
+    // A console shows an empty invoice list and says why.
+    expect((await tenant.get('/v1/billing/invoices').expect(200)).body).toEqual({ billing: 'disabled', items: [], nextCursor: null });
+    expect((await tenant.get('/v1/billing/invoices?limit=101').expect(400)).body.errors[0].path).toBe('query.limit');
+    await api().get('/v1/billing/invoices').expect(401);
   });
 });
 
@@ -108,6 +112,134 @@ describe('Billing', () => {
       expect((await owner(tenant)('/v1/billing/checkout').send({ plan: 'free' }).expect(400)).body.code).toBe('plan_not_sold');
       await owner(tenant)('/v1/billing/checkout').send({ plan: 'team', tenantId: randomUUID() }).expect(400);
       await tenant.post('/v1/billing/checkout', { plan: 'team' }).expect(403);
+    });
+
+    it('moves a paying tenant to another plan now, or to the default plan when its period ends, never into a second subscription', async () => {
+      const tenant = await newTenant(billing.baseUrl);
+      const { customer, subscription } = await subscribe(billing.baseUrl, tenant.tenantId, 'team');
+      const from = billing.stripe.calls.length;
+      const upgraded = await owner(tenant)('/v1/billing/checkout').send({ plan: 'enterprise' }).expect(201);
+      expect(upgraded.body).toEqual({ url: expect.stringMatching(/\/billing\/success\?change=enterprise$/), change: 'updated' });
+      const update = billing.stripe.calls.slice(from).filter((c) => c.method === 'POST' && c.path === `/v1/subscriptions/${subscription}`);
+      expect(update).toHaveLength(1);
+      expect(Object.fromEntries(update[0].params)).toMatchObject({
+        'items[0][price]': 'price_enterprise',
+        proration_behavior: 'create_prorations',
+        cancel_at_period_end: 'false',
+        'metadata[tenantId]': tenant.tenantId,
+        'metadata[plan]': 'enterprise',
+      });
+      // The plan changes when Stripe says the subscription did.
+      expect(await planOf(tenant)).toBe('team');
+      const t0 = Math.floor(Date.now() / 1000);
+      await deliver(
+        billing.baseUrl,
+        stripeEvent('customer.subscription.updated', subscriptionObject({ id: subscription, customer, priceId: 'price_enterprise' }), t0),
+      ).expect(200);
+      expect(await planOf(tenant)).toBe('enterprise');
+      expect((await owner(tenant)('/v1/billing/checkout').send({ plan: 'enterprise' }).expect(409)).body.code).toBe('plan_current');
+
+      // Back to the free (default, unsold) plan: the subscription ends with the period it was paid for.
+      const downgraded = await owner(tenant)('/v1/billing/checkout').send({ plan: 'free' }).expect(201);
+      expect(downgraded.body.change).toBe('cancel_at_period_end');
+      const cancels = billing.stripe.calls
+        .slice(from)
+        .filter((c) => c.path === `/v1/subscriptions/${subscription}` && c.params.get('cancel_at_period_end') === 'true');
+      expect(cancels).toHaveLength(1);
+      expect(await planOf(tenant)).toBe('enterprise');
+      await deliver(
+        billing.baseUrl,
+        stripeEvent(
+          'customer.subscription.deleted',
+          subscriptionObject({ id: subscription, customer, priceId: 'price_enterprise', status: 'canceled' }),
+          t0 + 10,
+        ),
+      ).expect(200);
+      expect(await planOf(tenant)).toBe('free');
+      expect(billing.stripe.calls.slice(from).filter((c) => c.path === '/v1/checkout/sessions')).toEqual([]);
+    });
+  });
+
+  describe('invoices', () => {
+    const invoiceCalls = (from: number) => billing.stripe.calls.slice(from).filter((c) => c.path === '/v1/invoices');
+    const viewerOf = async (tenant: TestTenant) => {
+      const { body } = await api(billing.baseUrl)
+        .post('/v1/api-keys')
+        .set('authorization', `Bearer ${tenant.token}`)
+        .send({ name: 'viewer', role: 'viewer' })
+        .expect(201);
+      return (path: string) => api(billing.baseUrl).get(path).set('authorization', `Bearer ${body.key}`);
+    };
+
+    it("lists the tenant's own Stripe invoices to any member, asking Stripe for its customer's only", async () => {
+      const tenant = await newTenant(billing.baseUrl);
+      const { customer } = await subscribe(billing.baseUrl, tenant.tenantId, 'team');
+      const viewer = await viewerOf(tenant);
+      const from = billing.stripe.calls.length;
+      const { body } = await viewer('/v1/billing/invoices').expect(200);
+      expect(body.billing).toBe('stripe');
+      expect(body.nextCursor).toBeNull();
+      // stripe-mock answers every customer's list with its one sample invoice.
+      expect(body.items).toEqual([
+        {
+          id: expect.stringMatching(/^in_/),
+          number: null,
+          status: expect.any(String),
+          amountDue: expect.any(Number),
+          amountPaid: expect.any(Number),
+          currency: 'usd',
+          createdAt: expect.any(String),
+          period: { start: expect.any(String), end: expect.any(String) },
+          hostedInvoiceUrl: null,
+          invoicePdf: null,
+        },
+      ]);
+      expect(body.items[0].createdAt).toBe(new Date(Date.parse(body.items[0].createdAt)).toISOString());
+      const [call] = invoiceCalls(from);
+      expect(call.method).toBe('GET');
+      expect(Object.fromEntries(call.params)).toEqual({ customer, limit: '20' });
+    });
+
+    it('pages with an opaque cursor Stripe reads as `starting_after`, and refuses a cursor or limit it did not give', async () => {
+      const tenant = await newTenant(billing.baseUrl);
+      const { customer } = await subscribe(billing.baseUrl, tenant.tenantId, 'team');
+      const from = billing.stripe.calls.length;
+      const cursor = Buffer.from(JSON.stringify(['in_1Pgc6tB7WZ01zgkWu9fdqL6I'])).toString('base64url');
+      await tenant.get(`/v1/billing/invoices?limit=5&cursor=${cursor}`).expect(200);
+      expect(Object.fromEntries(invoiceCalls(from)[0].params)).toEqual({
+        customer,
+        limit: '5',
+        starting_after: 'in_1Pgc6tB7WZ01zgkWu9fdqL6I',
+      });
+      const forged = Buffer.from(JSON.stringify(['cus_someone'])).toString('base64url');
+      for (const [query, path] of [
+        ['cursor=garbage', 'query.cursor'],
+        [`cursor=${forged}`, 'query.cursor'],
+        [`cursor=${'x'.repeat(401)}`, 'query.cursor'],
+        ['limit=0', 'query.limit'],
+        ['limit=101', 'query.limit'],
+        ['customer=cus_someone', 'query.customer'],
+      ]) {
+        const { body } = await tenant.get(`/v1/billing/invoices?${query}`).expect(400);
+        expect(body.errors[0].path, query).toBe(path);
+      }
+      expect(invoiceCalls(from)).toHaveLength(1);
+    });
+
+    it("shows a tenant without a Stripe customer none, without asking Stripe; never another tenant's; 401 without a credential", async () => {
+      const payer = await newTenant(billing.baseUrl);
+      const { customer } = await subscribe(billing.baseUrl, payer.tenantId, 'team');
+      const other = await newTenant(billing.baseUrl);
+      const from = billing.stripe.calls.length;
+      expect((await other.get('/v1/billing/invoices').expect(200)).body).toEqual({ billing: 'stripe', items: [], nextCursor: null });
+      await api(billing.baseUrl).get('/v1/billing/invoices').expect(401);
+      await api(billing.baseUrl).get('/v1/billing/invoices').set('authorization', 'Bearer garbage').expect(401);
+      expect(invoiceCalls(from)).toEqual([]);
+      // Its own customer once it has one, never the payer's.
+      const { customer: theirs } = await subscribe(billing.baseUrl, other.tenantId, 'team');
+      await other.get('/v1/billing/invoices').expect(200);
+      expect(invoiceCalls(from).map((c) => c.params.get('customer'))).toEqual([theirs]);
+      expect(theirs).not.toBe(customer);
     });
   });
 
@@ -383,6 +515,29 @@ describe('Billing', () => {
       const run = await waitForRun(tenant, (await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(202)).body.id);
       await new Promise((r) => setTimeout(r, 2_500));
       expect((await db.query('SELECT 1 FROM billing_meter_event WHERE identifier LIKE $1', [`run:${run.id}:%`])).rowCount).toBe(0);
+    });
+
+    it("shows each month's runs and step-seconds, months without runs as zeros, to the tenant's members only", async () => {
+      const tenant = await newTenant(billing.baseUrl);
+      const name = uniqueName('echo');
+      await tenant.put(`/v1/pipelines/${name}`, echo(name)).expect(201);
+      for (let i = 0; i < 2; i++) await waitForRun(tenant, (await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(202)).body.id);
+      await until(async () => (await tenant.get('/v1/billing/usage').expect(200)).body.runs.used === 2, 15_000);
+      const { body } = await tenant.get('/v1/billing/usage/history?months=3').expect(200);
+      const now = new Date();
+      const month = (back: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - back, 1)).toISOString();
+      expect(body.items).toEqual([
+        { period: { start: month(2), end: month(1) }, runs: 0, stepSeconds: 0 },
+        { period: { start: month(1), end: month(0) }, runs: 0, stepSeconds: 0 },
+        { period: { start: month(0), end: month(-1) }, runs: 2, stepSeconds: expect.any(Number) },
+      ]);
+      expect((await tenant.get('/v1/billing/usage/history').expect(200)).body.items).toHaveLength(12);
+      // Another tenant sees its own months, not these; bad bounds name the field; no credential, no answer.
+      const other = await newTenant(billing.baseUrl);
+      expect((await other.get('/v1/billing/usage/history?months=1').expect(200)).body.items[0].runs).toBe(0);
+      for (const months of ['0', '25', 'x'])
+        expect((await tenant.get(`/v1/billing/usage/history?months=${months}`).expect(400)).body.errors[0].path).toBe('query.months');
+      await api(billing.baseUrl).get('/v1/billing/usage/history').expect(401);
     });
   });
 });

@@ -9,6 +9,7 @@ const DOCS = [
   'docs/pipelines.md',
   'docs/plugins.md',
   'docs/api.md',
+  'docs/console.md',
   'docs/operations.md',
   'docs/security.md',
   'docs/development.md',
@@ -73,6 +74,8 @@ const NOT_VARIABLES = new Set([
   'BENCH_MODEL_VERSIONS',
   'BENCH_MODELS_PER_TENANT',
   'BENCH_ROUNDS',
+  'CHROMIUM_PATH',
+  'BROWSER_SCREENSHOTS',
   'SANDBOX_UID',
   'SANDBOX_GID',
 ]);

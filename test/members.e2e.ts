@@ -79,6 +79,51 @@ describe('members, roles and invitations', () => {
     await api().delete(`/v1/members/${randomUUID()}`).set(owner).expect(404);
   });
 
+  it("lists a person's tenants and switches between them without the password, only into their own", async () => {
+    const home = await newTenant();
+    const joined = await newTenant();
+    await verifyKeptAddress(home.email);
+    const invitation = await api().post('/v1/members').set(bearer(joined.token)).send({ email: home.email, role: 'operator' }).expect(201);
+    await api().post('/v1/invitations/accept').set(bearer(home.token)).send({ token: invitation.body.token }).expect(200);
+
+    const me = (await api().get('/v1/me').set(bearer(home.token)).expect(200)).body;
+    expect(me.tenants).toEqual([
+      { id: home.tenantId, name: expect.any(String), role: 'owner' },
+      { id: joined.tenantId, name: expect.any(String), role: 'operator' },
+    ]);
+    const switched = await api().post('/v1/auth/switch').set(bearer(home.token)).send({ tenant: joined.tenantId }).expect(200);
+    expect((await api().get('/v1/me').set(bearer(switched.body.token)).expect(200)).body).toMatchObject({
+      tenant: { id: joined.tenantId },
+      role: 'operator',
+    });
+    // Back home, from the switched session.
+    const back = await api().post('/v1/auth/switch').set(bearer(switched.body.token)).send({ tenant: home.tenantId }).expect(200);
+    expect((await api().get('/v1/me').set(bearer(back.body.token)).expect(200)).body.role).toBe('owner');
+
+    // Not a member: answered as a tenant that does not exist. An API key is no person. A bad id names the field.
+    const stranger = await newTenant();
+    expect((await api().post('/v1/auth/switch').set(bearer(home.token)).send({ tenant: stranger.tenantId }).expect(404)).body.status).toBe(
+      404,
+    );
+    expect((await api().post('/v1/auth/switch').set(bearer(joined.apiKey)).send({ tenant: joined.tenantId }).expect(403)).body.code).toBe(
+      'session_required',
+    );
+    expect((await api().post('/v1/auth/switch').set(bearer(home.token)).send({ tenant: 'acme' }).expect(400)).body.errors[0].path).toBe(
+      'tenant',
+    );
+    expect((await api().get('/v1/me').set(bearer(joined.apiKey)).expect(200)).body.tenants).toEqual([]);
+
+    // A password change ends the sessions switching made, as it ends the one they came from.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await api()
+      .post('/v1/account/password')
+      .set(bearer(home.token))
+      .send({ currentPassword: home.password, newPassword: 'another long password' })
+      .expect(200);
+    await api().get('/v1/me').set(bearer(switched.body.token)).expect(401);
+    await api().get('/v1/me').set(bearer(back.body.token)).expect(401);
+  });
+
   it('keeps each tenant to its own members', async () => {
     const a = await newTenant();
     const b = await newTenant();

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './support/processes.js';
-import { newPipeline, newTenant, uniqueName, until, waitForRun, type RunView, type TestTenant } from './support/builders.js';
+import { api, newPipeline, newTenant, uniqueName, until, waitForRun, type RunView, type TestTenant } from './support/builders.js';
 
 /** PostgreSQL's percentile_cont: linear interpolation between the closest ranks. */
 function percentile(values: number[], p: number): number {
@@ -83,6 +83,47 @@ describe('observability', () => {
     expect(item('steady').durationMs.p50).toBeGreaterThanOrEqual(200);
   });
 
+  it('adds the totals over every pipeline of the answer, with percentiles over all their runs', async () => {
+    const { body } = await tenant.get('/v1/observability/summary?window=1h').expect(200);
+    expect(body.pipeline).toBeNull();
+    const all = Object.values(runs).flat();
+    expect(body.totals).toMatchObject({ runs: 7, succeeded: 5, failed: 2, cancelled: 0, active: 0, successRate: 0.7143, slaBreaches: 1 });
+    expect(body.totals.failuresByStep).toBeUndefined();
+    const durations = all.map((r) => between(r.startedAt, r.endedAt));
+    const waits = all.map((r) => between(r.createdAt, r.startedAt));
+    for (const [p, key] of [
+      [0.5, 'p50'],
+      [0.95, 'p95'],
+      [0.99, 'p99'],
+    ] as const)
+      expect(Math.abs(body.totals.durationMs[key] - percentile(durations, p))).toBeLessThanOrEqual(2);
+    expect(Math.abs(body.totals.queueWaitMs.p95 - percentile(waits, 0.95))).toBeLessThanOrEqual(2);
+  });
+
+  it('summarises one pipeline with ?pipeline=, its totals its own', async () => {
+    const { body } = await tenant.get(`/v1/observability/summary?window=1h&pipeline=${names.flaky}`).expect(200);
+    expect(body.pipeline).toBe(names.flaky);
+    expect(body.items.map((i: { pipeline: string }) => i.pipeline)).toEqual([names.flaky]);
+    expect(body.items[0]).toMatchObject({ runs: 2, failed: 2, failuresByStep: { boom: 2 } });
+    const { pipeline: _, failuresByStep: __, ...statistics } = body.items[0];
+    expect(body.totals).toEqual(statistics);
+    // A pipeline without runs in the window (or none of that name): nothing, and zeros.
+    const none = (await tenant.get(`/v1/observability/summary?pipeline=${uniqueName('idle')}`).expect(200)).body;
+    expect(none.items).toEqual([]);
+    expect(none.totals).toMatchObject({ runs: 0, successRate: null, durationMs: { p50: null, p95: null, p99: null }, slaBreaches: 0 });
+  });
+
+  it('takes windows in minutes, hours, days and weeks, up to 90 days', async () => {
+    for (const window of ['30m', '24h', '7d', '1w', '12w', '90d', '1d12h']) {
+      const { body } = await tenant.get(`/v1/observability/summary?window=${window}`).expect(200);
+      expect(body.window).toBe(window);
+      expect(body.totals.runs, window).toBe(7);
+    }
+    const { body } = await tenant.get('/v1/observability/summary?window=1w').expect(200);
+    expect(Date.now() - Date.parse(body.since)).toBeGreaterThanOrEqual(7 * 86_400_000);
+    expect((await tenant.get('/v1/observability/steps?window=2w').expect(200)).body.window).toBe('2w');
+  });
+
   it('summarises each plugin step type: calls, failures, failure rate, retries, p95', async () => {
     const { body } = await tenant.get('/v1/observability/steps?window=1h').expect(200);
     const all = Object.values(runs)
@@ -112,10 +153,19 @@ describe('observability', () => {
     const other = await newTenant();
     expect((await other.get('/v1/observability/summary').expect(200)).body).toMatchObject({ window: '24h', items: [] });
     expect((await other.get('/v1/observability/steps').expect(200)).body.items).toEqual([]);
-    for (const window of ['100d', 'soon', '0s']) {
+    for (const window of ['100d', 'soon', '0s', '13w', '0w', '1w2d', '1W', '999w', 'x'.repeat(17)]) {
       const response = await tenant.get(`/v1/observability/summary?window=${window}`).expect(400);
       expect(response.body.errors[0].path).toBe('query.window');
     }
+    // Another tenant's pipeline, by name, is not there for it.
+    const theirs = (await other.get(`/v1/observability/summary?window=1h&pipeline=${names.steady}`).expect(200)).body;
+    expect(theirs).toMatchObject({ pipeline: names.steady, items: [], totals: { runs: 0 } });
+    for (const pipeline of ['Not_Valid', '', 'x'.repeat(64)]) {
+      const response = await tenant.get(`/v1/observability/summary?pipeline=${pipeline}`).expect(400);
+      expect(response.body.errors[0].path).toBe('query.pipeline');
+    }
+    await tenant.get(`/v1/observability/steps?pipeline=${names.steady}`).expect(400);
+    await api().get(`/v1/observability/summary?pipeline=${names.steady}`).expect(401);
   });
 });
 

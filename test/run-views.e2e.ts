@@ -1,5 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newPipeline, newTenant, runToEnd, savePipeline, startRun, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
+import {
+  api,
+  newPipeline,
+  newTenant,
+  runToEnd,
+  savePipeline,
+  startRun,
+  uniqueName,
+  waitForRun,
+  type TestTenant,
+} from './support/builders.js';
 
 interface Attempt {
   attempt: number;
@@ -83,6 +93,43 @@ describe('GET /v1/runs: filters and free-text search of errors', () => {
     expect(ids((await tenant.get('/v1/runs?error=warehouse-7').expect(200)).body)).toEqual([refused]);
   });
 
+  it('shows each listed run with its error in short, and null for a run that did not fail', async () => {
+    const long = (await runToEnd(tenant, failing(`Schema drift in ${'column_x, '.repeat(60)}end`))).id;
+    const listed = async (id: string, query = '') =>
+      (await tenant.get(`/v1/runs?limit=500${query}`).expect(200)).body.items.find((r: { id: string }) => r.id === id);
+    expect((await listed(quota)).error).toEqual({
+      message: 'Step boom failed: Quota exceeded for bucket raw_sales',
+      code: 'step_failed',
+      stepCode: 'requested_failure',
+      step: 'boom',
+    });
+    expect((await listed(succeeded)).error).toBeNull();
+    const cut = (await listed(long)).error;
+    expect(cut.message).toHaveLength(200);
+    expect(cut.message.endsWith('…')).toBe(true);
+    const { body: run } = await tenant.get(`/v1/runs/${long}`).expect(200);
+    expect(run.error.message.startsWith(cut.message.slice(0, -1))).toBe(true);
+    expect(run.error.message.length).toBeGreaterThan(600);
+    expect((await listed(long, '&error=column_x')).error).toEqual(cut);
+  });
+
+  it('filters by several statuses, comma-separated or repeated', async () => {
+    const failedRuns = [refused, quota, percent];
+    const onlyMine = (body: { items: Array<{ id: string }> }) => ids(body).filter((id) => [...failedRuns, succeeded].includes(id));
+    for (const query of ['status=failed,succeeded', 'status=failed&status=succeeded', 'status=succeeded,%20failed,failed']) {
+      const { body } = await tenant.get(`/v1/runs?limit=500&${query}`).expect(200);
+      expect(onlyMine(body).sort(), query).toEqual([...failedRuns, succeeded].sort());
+      expect(body.items.every((r: { status: string }) => ['failed', 'succeeded'].includes(r.status))).toBe(true);
+    }
+    expect(onlyMine((await tenant.get('/v1/runs?status=succeeded').expect(200)).body)).toEqual([succeeded]);
+    expect(onlyMine((await tenant.get('/v1/runs?status=cancelled,timed_out').expect(200)).body)).toEqual([]);
+    // With the other filters, and paged like any list.
+    expect(ids((await tenant.get('/v1/runs?status=failed,cancelled&error=raw_sales').expect(200)).body)).toEqual([quota]);
+    const first = (await tenant.get('/v1/runs?status=failed,succeeded&limit=2').expect(200)).body;
+    const second = (await tenant.get(`/v1/runs?status=failed,succeeded&limit=2&cursor=${first.nextCursor}`).expect(200)).body;
+    expect(ids(first).filter((id) => ids(second).includes(id))).toEqual([]);
+  });
+
   it('filters by trigger', async () => {
     const retried = (await tenant.post(`/v1/runs/${refused}/retry`, {}).expect(202)).body.id;
     expect(ids((await tenant.get('/v1/runs?trigger=retry').expect(200)).body)).toEqual([retried]);
@@ -96,10 +143,25 @@ describe('GET /v1/runs: filters and free-text search of errors', () => {
       [`error=${'x'.repeat(201)}`, 'query.error'],
       ['trigger=cron', 'query.trigger'],
       ['from=yesterday', 'query.from'],
+      ['status=lost', 'query.status'],
+      ['status=failed,lost', 'query.status'],
+      ['status=failed&status=lost', 'query.status'],
+      ['status=', 'query.status'],
+      ['status=,', 'query.status'],
+      [`status=${'failed,'.repeat(40)}`, 'query.status'],
+      [Array.from({ length: 8 }, () => 'status=failed').join('&'), 'query.status'],
     ]) {
       const { body } = await tenant.get(`/v1/runs?${query}`).expect(400);
       expect(body.errors.map((e: { path: string }) => e.path)).toContain(path);
     }
+    const { body } = await tenant.get('/v1/runs?status=failed,lost').expect(400);
+    expect(body.errors).toEqual([
+      {
+        path: 'query.status',
+        message: expect.stringMatching(/^Unknown status `lost`: must be one or more of: queued, running, .*timed_out$/),
+      },
+    ]);
+    await api().get('/v1/runs?status=failed,succeeded').expect(401);
   });
 });
 
@@ -198,5 +260,51 @@ describe("GET /v1/runs/{id}: timeline per attempt and the graph with each node's
   it("is not another tenant's to see", async () => {
     const run = await runToEnd(tenant, newPipeline(uniqueName('mine'), { one: { uses: 'core/echo@^1', with: { value: 1 } } }));
     await (await newTenant()).get(`/v1/runs/${run.id}`).expect(404);
+  });
+});
+
+describe('GET /v1/runs/{id}/logs?step=: a step the run does not have is a 404, not an empty page', () => {
+  let tenant: TestTenant;
+  let runId: string;
+  beforeAll(async () => {
+    tenant = await newTenant();
+    const definition = newPipeline(
+      uniqueName('logged'),
+      { say: { uses: 'core/log@^1', with: { message: 'hello' } }, quiet: { uses: 'core/echo@^1', needs: ['say'], with: { value: 1 } } },
+      { onFailure: [{ uses: 'core/echo@^1', with: { value: 'cleanup' } }] },
+    );
+    runId = (await runToEnd(tenant, definition)).id;
+  });
+
+  it('reads the logs of a step of the run, of one that logged nothing, and of a failure handler that never ran', async () => {
+    const said = (await tenant.get(`/v1/runs/${runId}/logs?step=say`).expect(200)).body.items;
+    expect(said.length).toBeGreaterThan(0);
+    expect(said.every((e: { stepId: string }) => e.stepId === 'say')).toBe(true);
+    expect((await tenant.get(`/v1/runs/${runId}/logs?step=quiet`).expect(200)).body.items).toEqual([]);
+    expect((await tenant.get(`/v1/runs/${runId}/logs?step=${encodeURIComponent('onFailure[0]')}`).expect(200)).body.items).toEqual([]);
+  });
+
+  it('answers 404 step_not_found naming the parameter, as JSON and as a stream', async () => {
+    for (const step of ['nope', 'SAY', 'say ', 'onFailure[1]']) {
+      const { body } = await tenant.get(`/v1/runs/${runId}/logs?step=${encodeURIComponent(step)}`).expect(404);
+      expect(body).toMatchObject({ code: 'step_not_found', errors: [{ path: 'query.step', message: 'No step of this run' }] });
+    }
+    const stream = await api()
+      .get(`/v1/runs/${runId}/logs?step=nope`)
+      .set('authorization', `Bearer ${tenant.apiKey}`)
+      .set('accept', 'text/event-stream')
+      .expect(404);
+    expect(stream.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(stream.body.code).toBe('step_not_found');
+    // Longer than any step id: refused before looking.
+    await tenant.get(`/v1/runs/${runId}/logs?step=${'s'.repeat(64)}`).expect(400);
+  });
+
+  it("is the run's 404 for another tenant, whatever the step, and 401 without a credential", async () => {
+    const other = await newTenant();
+    for (const step of ['say', 'nope']) {
+      expect((await other.get(`/v1/runs/${runId}/logs?step=${step}`).expect(404)).body.code).toBe('run_not_found');
+    }
+    await api().get(`/v1/runs/${runId}/logs?step=say`).expect(401);
   });
 });

@@ -147,7 +147,23 @@ describe('schedules', () => {
     const id = await schedule({ pipeline: name, cron: '* * * * *', paused: true });
     const to = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60 * 60_000);
     const from = new Date(to.getTime() - 5 * 60_000);
-    await tenant.post(`/v1/schedules/${id}/backfill`, { from: from.toISOString(), to: to.toISOString() }).expect(202);
+    // The preview names the runs the backfill will start, from Temporal's calendar, and starts none.
+    const everyMinute = Array.from({ length: 6 }, (_, i) => new Date(from.getTime() + i * 60_000).toISOString());
+    const preview = await tenant
+      .post(`/v1/schedules/${id}/backfill/preview`, { from: from.toISOString(), to: to.toISOString() })
+      .expect(200);
+    expect(preview.body).toEqual({ count: 6, times: everyMinute, truncated: false });
+    expect(await runsOf(id)).toEqual([]);
+    const stranger = await newTenant();
+    await stranger.post(`/v1/schedules/${id}/backfill/preview`, { from: from.toISOString(), to: to.toISOString() }).expect(404);
+    // A year of minutes: Temporal lists its first 1,000 and says there are more.
+    const year = await tenant
+      .post(`/v1/schedules/${id}/backfill/preview`, { from: new Date(to.getTime() - 365 * 86_400_000).toISOString(), to: to.toISOString() })
+      .expect(200);
+    expect(year.body).toMatchObject({ count: 1_000, truncated: true });
+
+    const started = await tenant.post(`/v1/schedules/${id}/backfill`, { from: from.toISOString(), to: to.toISOString() }).expect(202);
+    expect(started.body).toEqual(preview.body);
     await until(async () => (await runsOf(id)).filter((r) => r.status === 'succeeded').length >= 5, 20_000);
     await sleep(2_000);
     // One run a minute from `from` to `to`, both ends included.

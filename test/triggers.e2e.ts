@@ -123,6 +123,80 @@ describe('triggers', () => {
       await deliver({ order: { id: 43 } }, { delivery }).expect(202);
     });
 
+    it("keeps each delivery refused on its merits in the trigger's deliveries with why, until the sender's retry starts a run", async () => {
+      const triggerId = new URL(url).pathname.split('/').pop()!;
+      const deliveries = async (query = '') =>
+        (await tenant.get(`/v1/triggers/${triggerId}/deliveries?limit=500${query}`).expect(200)).body.items as Array<{
+          id: string;
+          outcome: string;
+          runId: string | null;
+          reason: string | null;
+        }>;
+      const find = async (id: string) => (await deliveries()).find((d) => d.id === id);
+      const [badInputs, noMapping, unsigned] = [randomUUID(), randomUUID(), randomUUID()];
+
+      expect((await deliver({ order: { id: 'forty-two' } }, { delivery: badInputs }).expect(422)).body.code).toBe('invalid_inputs');
+      expect(await find(badInputs)).toEqual({
+        id: badInputs,
+        outcome: 'failed',
+        runId: null,
+        sourceRunId: null,
+        reason: expect.stringMatching(/^The inputs do not match the pipeline inputs: inputs\.orderId: /),
+        createdAt: expect.any(String),
+      });
+      expect((await deliver({ order: 'no id' }, { delivery: noMapping }).expect(422)).body.code).toBe('invalid_inputs');
+      expect(await find(noMapping)).toMatchObject({ outcome: 'failed', runId: null, reason: expect.stringContaining('orderId') });
+      // Refused before its signature held: not the trigger's delivery, not kept.
+      await deliver({ order: { id: 1 } }, { delivery: unsigned, secret: 'bwh_guess' }).expect(401);
+      expect(await find(unsigned)).toBeUndefined();
+      expect((await deliveries('&outcome=failed')).map((d) => d.id)).toEqual(expect.arrayContaining([badInputs, noMapping]));
+
+      // Refused again, it stays one delivery; sent fixed, it starts its run and says so.
+      await deliver({ order: { id: 'still wrong' } }, { delivery: badInputs }).expect(422);
+      expect((await deliveries()).filter((d) => d.id === badInputs)).toHaveLength(1);
+      const started = await deliver({ order: { id: 45 } }, { delivery: badInputs }).expect(202);
+      expect(await find(badInputs)).toMatchObject({ outcome: 'started', runId: started.body.runId, reason: null });
+      expect((await deliveries('&outcome=failed')).map((d) => d.id)).not.toContain(badInputs);
+      // And once started, a repeat is the same run, not a second one, even if the body would be refused now.
+      expect((await deliver({ order: { id: 'wrong' } }, { delivery: badInputs }).expect(200)).body).toEqual({
+        duplicate: true,
+        runId: started.body.runId,
+      });
+      expect((await waitForRun(tenant, started.body.runId)).inputs).toEqual({ orderId: 45 });
+    });
+
+    it('keeps a delivery whose body is no object of inputs as failed, saying so', async () => {
+      const { body: plain } = await tenant.post('/v1/triggers', { type: 'webhook', pipeline }).expect(201);
+      const delivery = randomUUID();
+      const raw = '[1, 2]';
+      const timestamp = Math.floor(Date.now() / 1000);
+      const refused = await api()
+        .post(new URL(plain.url).pathname)
+        .set('content-type', 'application/json')
+        .set('x-baton-timestamp', String(timestamp))
+        .set('x-baton-delivery', delivery)
+        .set('x-baton-signature', signDelivery(plain.secret, timestamp, delivery, raw))
+        .send(raw)
+        .expect(422);
+      expect(refused.body.code).toBe('invalid_payload');
+      const { body } = await tenant.get(`/v1/triggers/${plain.id}/deliveries?outcome=failed`).expect(200);
+      expect(body.items).toEqual([
+        expect.objectContaining({
+          id: delivery,
+          outcome: 'failed',
+          runId: null,
+          reason: 'The inputs must be a JSON object: (body): Not an object',
+        }),
+      ]);
+    });
+
+    it("shows a trigger's deliveries to its tenant only", async () => {
+      const triggerId = new URL(url).pathname.split('/').pop()!;
+      const other = await newTenant();
+      expect((await other.get(`/v1/triggers/${triggerId}/deliveries`).expect(404)).body.code).toBe('trigger_not_found');
+      await api().get(`/v1/triggers/${triggerId}/deliveries`).expect(401);
+    });
+
     it('rotates the secret: the old one stops working at once', async () => {
       const id = new URL(url).pathname.split('/').pop();
       const { body } = await tenant.post(`/v1/triggers/${id}/rotate-secret`).expect(200);

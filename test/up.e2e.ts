@@ -52,7 +52,10 @@ describe('baton up', () => {
       BATON_ADMIN_TOKEN: 'up-admin-token-up-admin-token-up-admin-token',
     };
     const first = await up(env);
-    expect(first.process.output()).toContain(`API:      ${first.url}`);
+    expect(first.process.output()).toContain(`Console:  ${first.url}/`);
+    expect(first.process.output()).toContain(`API:      ${first.url}/v1`);
+    // The console is there, at the URL the banner prints.
+    expect((await request(first.url).get('/').expect(200)).text).toContain('<div id="root">');
     expect(first.process.output()).toContain('Worker:   task queue baton-shared');
     const signup = await request(first.url)
       .post('/v1/signup')

@@ -5,7 +5,7 @@ import { Public, Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { ValidBody } from '../common/validation/zod.js';
 import { AccountsService } from './accounts.service.js';
-import { LoginBody, Me, Session, SignedUp, SignupBody } from './dto/accounts.dto.js';
+import { LoginBody, Me, Session, SignedUp, SignupBody, SwitchTenantBody } from './dto/accounts.dto.js';
 
 @ApiTags('accounts')
 @Controller('v1')
@@ -31,6 +31,17 @@ export class AccountsController {
   @HttpCode(200)
   login(@ValidBody(LoginBody) body: LoginBody) {
     return this.accounts.login(body);
+  }
+
+  @ApiOperation({ summary: "Switch tenant: a session in another of the signed-in person's tenants" })
+  @Responds(200, Session)
+  @Fails(403, '`session_required`: an API key belongs to one tenant')
+  @Fails(404, 'The person belongs to no such tenant')
+  @Post('auth/switch')
+  @Roles('viewer', 'publisher')
+  @HttpCode(200)
+  switchTenant(@CurrentPrincipal() principal: Principal, @ValidBody(SwitchTenantBody) body: SwitchTenantBody) {
+    return this.accounts.switchTenant(principal, body.tenant);
   }
 
   @ApiOperation({ summary: 'The caller: person or key, tenant, role and plan' })

@@ -13,7 +13,6 @@ import { MembersRepository } from './members.repository.js';
 import { MembersService } from './members.service.js';
 import { AccessStateCache } from './access-state.cache.js';
 import { AccountController } from './account.controller.js';
-import { AccountPagesController } from './account-pages.controller.js';
 import { AccountTokensRepository } from './account-tokens.repository.js';
 import { EmailProofService } from './email-proof.service.js';
 import { PasswordsService } from './passwords.service.js';
@@ -26,14 +25,7 @@ import { UserAccountEntity } from './entities/user-account.entity.js';
 
 @Module({
   imports: [MailModule, DatabaseModule.forFeature([TenantEntity, UserAccountEntity, MembershipEntity, ApiKeyEntity])],
-  controllers: [
-    AccountsController,
-    AccountController,
-    AccountPagesController,
-    ApiKeysController,
-    AdminTenantsController,
-    MembersController,
-  ],
+  controllers: [AccountsController, AccountController, ApiKeysController, AdminTenantsController, MembersController],
   providers: [
     AccountsRepository,
     AccountsService,

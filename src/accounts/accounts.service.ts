@@ -88,14 +88,29 @@ export class AccountsService {
     const tenant = await this.accounts.findTenant(principal.tenantId);
     if (!tenant) throw new NotFoundError('Tenant');
     const user = principal.userId ? await this.accounts.findUserById(principal.userId) : null;
+    const memberships = user ? await this.accounts.findMembershipsOfUser(user.id) : [];
     return {
       user: user ? toUserResponse(user) : null,
+      tenants: memberships.map((m) => ({ id: m.tenant.id, name: m.tenant.name, role: m.role })),
       apiKeyId: principal.apiKeyId ?? null,
       tenant: toTenantResponse(tenant),
       role: principal.role,
       // The plan in force (a tenant on a plan no longer configured has the default one).
       plan: (await this.entitlements.planOf(tenant.id)).name,
     };
+  }
+
+  /**
+   * A session in another of the signed-in person's tenants, without asking for the password again:
+   * the new session keeps the password stamp of the one it came from, so a password change ends both.
+   * A tenant the person does not belong to is answered as one that does not exist.
+   */
+  async switchTenant(principal: Principal, tenantId: string) {
+    if (principal.kind !== 'user' || !principal.userId)
+      throw new AccountsError('session_required', 'Only a person signed in switches tenants, not an API key');
+    const membership = (await this.accounts.findMembershipsOfUser(principal.userId)).find((m) => m.tenant.id === tenantId);
+    if (!membership) throw new NotFoundError(`Tenant ${tenantId}`);
+    return this.issueToken({ sub: principal.userId, tid: tenantId, role: membership.role, pv: principal.passwordStamp ?? 0 });
   }
 
   async issueToken(claims: SessionClaims): Promise<{ token: string; expiresAt: string }> {

@@ -5,10 +5,22 @@ import type { FastifyRequest } from 'fastify';
 import { Public, Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { SkipRateLimit } from '../common/rate-limit/rate-limit.guard.js';
-import { ValidBody } from '../common/validation/zod.js';
+import { ValidBody, ValidQuery } from '../common/validation/zod.js';
 import { BillingWebhookService } from './billing-webhook.service.js';
 import { BillingService } from './billing.service.js';
-import { CheckoutBody, PlanList, StripeRedirect, Subscription, Usage, WebhookReceived } from './dto/billing.dto.js';
+import {
+  UsageHistory,
+  UsageHistoryQuery,
+  CheckoutBody,
+  InvoiceListQuery,
+  InvoicePage,
+  PlanList,
+  PlanChange,
+  StripeRedirect,
+  Subscription,
+  Usage,
+  WebhookReceived,
+} from './dto/billing.dto.js';
 
 @ApiTags('billing')
 @Controller('v1/billing')
@@ -43,9 +55,28 @@ export class BillingController {
     return this.billing.usage(principal);
   }
 
-  @ApiOperation({ summary: 'Start a Stripe Checkout for a plan' })
-  @Responds(201, StripeRedirect)
+  @ApiOperation({ summary: "The tenant's runs and step-seconds per month" })
+  @Responds(200, UsageHistory)
+  @Get('usage/history')
+  @Roles('viewer')
+  usageHistory(@CurrentPrincipal() principal: Principal, @ValidQuery(UsageHistoryQuery) query: UsageHistoryQuery) {
+    return this.billing.usageHistory(principal, query);
+  }
+
+  /** From Stripe, newest first; an empty list without billing (`billing: "disabled"`) or before the first checkout. */
+  @ApiOperation({ summary: "The tenant's invoices" })
+  @Responds(200, InvoicePage)
+  @Fails(502, '`stripe_unavailable`')
+  @Get('invoices')
+  @Roles('viewer')
+  invoices(@CurrentPrincipal() principal: Principal, @ValidQuery(InvoiceListQuery) query: InvoiceListQuery) {
+    return this.billing.invoices(principal, query);
+  }
+
+  @ApiOperation({ summary: 'Change plan: Stripe Checkout for a first subscription, else the subscription moved or ended with its period' })
+  @Responds(201, PlanChange)
   @Fails(404, '`billing_disabled`: billing is off on this installation')
+  @Fails(409, '`plan_current`: the tenant is on this plan already')
   @Fails(502, '`stripe_unavailable`')
   @Post('checkout')
   @Roles('owner')

@@ -5,6 +5,7 @@ const STATUS = {
   billing_disabled: 404,
   unknown_plan: 400,
   plan_not_sold: 400,
+  plan_current: 409,
   no_billing_account: 409,
   invalid_signature: 400,
   missing_raw_body: 400,

@@ -138,6 +138,16 @@ export class BillingRepository {
     return { runs: row.runs, activeRuns: row.activeRuns, stepSeconds: Number(row.stepSeconds) };
   }
 
+  /** Runs and step-seconds of each month from `from` on that counted any, oldest first. */
+  async usageSince(tenantId: string, from: Date): Promise<Array<{ periodStart: string; runs: number; stepSeconds: number }>> {
+    const rows: Array<{ periodStart: string; runs: number; stepSeconds: string }> = await this.db.query(
+      `SELECT to_char(period_start, 'YYYY-MM-DD') AS "periodStart", runs, step_seconds::bigint AS "stepSeconds"
+         FROM billing_usage WHERE tenant_id = $1 AND period_start >= $2 ORDER BY period_start`,
+      [tenantId, isoDate(from)],
+    );
+    return rows.map((row) => ({ periodStart: row.periodStart, runs: row.runs, stepSeconds: Number(row.stepSeconds) }));
+  }
+
   /**
    * Counts runs that ended and were not counted yet, in one statement: their step-seconds go to
    * their tenant's month, and for tenants that are Stripe customers (since they became one) two

@@ -1,6 +1,7 @@
 import { Injectable, Inject } from '@nestjs/common';
 import Stripe from 'stripe';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { RequestValidationError } from '../common/errors/baton-error.js';
 import { BillingError } from './billing.errors.js';
 
 export type StripeEvent = Stripe.Event;
@@ -71,8 +72,47 @@ export class StripeGateway {
     return session.url;
   }
 
+  /** Moves a subscription's one item to another price, prorated, and undoes a pending cancellation. */
+  async changeSubscriptionPrice(subscriptionId: string, priceId: string, metadata: { tenantId: string; plan: string }): Promise<void> {
+    const subscription = await this.userFacing(() => this.stripe().subscriptions.retrieve(subscriptionId));
+    const item = subscription.items.data[0];
+    if (!item) throw new Error(`Stripe subscription ${subscriptionId} has no item`);
+    await this.userFacing(() =>
+      this.stripe().subscriptions.update(subscriptionId, {
+        items: [{ id: item.id, price: priceId }],
+        proration_behavior: 'create_prorations',
+        cancel_at_period_end: false,
+        metadata,
+      }),
+    );
+  }
+
+  /** Ends a subscription when its paid period ends (Stripe then sends customer.subscription.deleted). */
+  async cancelAtPeriodEnd(subscriptionId: string): Promise<void> {
+    await this.userFacing(() => this.stripe().subscriptions.update(subscriptionId, { cancel_at_period_end: true }));
+  }
+
   async createPortalSession(customerId: string, returnUrl: string): Promise<string> {
     return (await this.userFacing(() => this.stripe().billingPortal.sessions.create({ customer: customerId, return_url: returnUrl }))).url;
+  }
+
+  /**
+   * A page of one customer's invoices, newest first (Stripe's order), after the invoice
+   * `startingAfter` when given. An invoice id Stripe does not know there is the caller's bad cursor.
+   */
+  async listInvoices(customerId: string, limit: number, startingAfter?: string): Promise<{ invoices: StripeInvoice[]; hasMore: boolean }> {
+    try {
+      const page = await this.stripe().invoices.list({
+        customer: customerId,
+        limit,
+        ...(startingAfter ? { starting_after: startingAfter } : {}),
+      });
+      return { invoices: page.data, hasMore: page.has_more };
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'starting_after')
+        throw new RequestValidationError([{ path: 'query.cursor', message: 'Not a cursor this API returned' }]);
+      throw userFacingError(error);
+    }
   }
 
   /** Verifies the signature over the exact bytes received and the timestamp; throws when either is wrong. */
@@ -99,14 +139,11 @@ export class StripeGateway {
     );
   }
 
-  /** A Stripe failure in a user's request is Stripe's, not Baton's: 502 with what Stripe said. */
   private async userFacing<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeError)
-        throw new BillingError('stripe_unavailable', `Stripe refused or did not answer: ${error.message}`);
-      throw error;
+      throw userFacingError(error);
     }
   }
 
@@ -114,6 +151,13 @@ export class StripeGateway {
     if (!this.client) throw new Error('Billing is off (STRIPE_SECRET_KEY is unset)');
     return this.client;
   }
+}
+
+/** A Stripe failure in a user's request is Stripe's, not Baton's: 502 with what Stripe said. */
+function userFacingError(error: unknown): unknown {
+  return error instanceof Stripe.errors.StripeError
+    ? new BillingError('stripe_unavailable', `Stripe refused or did not answer: ${error.message}`)
+    : error;
 }
 
 function endpointOf(url: string | undefined): Pick<Stripe.StripeConfig, 'host' | 'port' | 'protocol'> {

@@ -17,6 +17,7 @@ export function accountLink(publicUrl: string, path: string, token: string): str
   return `${publicUrl.replace(/\/+$/, '')}${path}#token=${token}`;
 }
 
+// Pages of the web console (web/src/pages/auth/routes.tsx), which post the fragment's token to the API.
 export const VERIFY_EMAIL_PATH = '/account/verify';
 export const ACCEPT_INVITATION_PATH = '/invitations/accept';
 export const RESET_PASSWORD_PATH = '/account/reset-password';

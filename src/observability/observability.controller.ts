@@ -4,7 +4,7 @@ import { Responds } from '../common/openapi/responds.decorator.js';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { ValidQuery } from '../common/validation/zod.js';
-import { Lineage, LineageQuery, PipelineSummary, StepTypeSummary, WindowQuery } from './dto/observability.dto.js';
+import { Lineage, LineageQuery, PipelineSummary, StepTypeSummary, SummaryQuery, WindowQuery } from './dto/observability.dto.js';
 import { ObservabilityService } from './observability.service.js';
 
 @ApiTags('observability')
@@ -12,12 +12,12 @@ import { ObservabilityService } from './observability.service.js';
 export class ObservabilityController {
   constructor(private readonly observability: ObservabilityService) {}
 
-  /** Per pipeline: runs, success rate, duration and queue-wait percentiles, failures by step, SLA breaches. */
-  @ApiOperation({ summary: 'Run statistics per pipeline' })
+  /** Per pipeline (or one, `?pipeline=`): runs, success rate, duration and queue-wait percentiles, failures by step, SLA breaches; and the totals. */
+  @ApiOperation({ summary: 'Run statistics per pipeline, and over them all' })
   @Responds(200, PipelineSummary)
   @Get('summary')
   @Roles('viewer')
-  summary(@CurrentPrincipal() principal: Principal, @ValidQuery(WindowQuery) query: WindowQuery) {
+  summary(@CurrentPrincipal() principal: Principal, @ValidQuery(SummaryQuery) query: SummaryQuery) {
     return this.observability.summary(principal, query);
   }
 

@@ -3,7 +3,9 @@ import { DataSource } from 'typeorm';
 import type { StepLineage } from './openlineage.js';
 
 export interface PipelineSummaryRow {
-  pipeline: string;
+  /** The row over all the pipelines (`pipeline` null), or one pipeline's. */
+  total: boolean;
+  pipeline: string | null;
   runs: number;
   succeeded: number;
   failed: number;
@@ -23,12 +25,16 @@ export interface StepTypeRow {
   p95Ms: number | null;
 }
 
-/** Per pipeline, the runs of tenant $1 created since $2 (exported for the benchmark's EXPLAIN). */
+/**
+ * Per pipeline, the runs of tenant $1 created since $2 (only pipeline $3's, unless null), and the
+ * same over all of them in one more row (`total`), its percentiles over all those runs (exported for
+ * the benchmark's EXPLAIN).
+ */
 export const PIPELINE_SUMMARY_SQL = `WITH runs AS (
          SELECT r.id, r.pipeline_name, r.status, r.created_at, r.started_at, r.ended_at, (v.definition->>'sla')::interval AS sla
            FROM run r
            JOIN pipeline_version v ON v.pipeline_id = r.pipeline_id AND v.version = r.version
-          WHERE r.tenant_id = $1 AND r.created_at >= $2
+          WHERE r.tenant_id = $1 AND r.created_at >= $2 AND ($3::text IS NULL OR r.pipeline_name = $3)
        ), step_failures AS MATERIALIZED ( -- once, not once per pipeline by the subquery below
          SELECT pipeline_name, jsonb_object_agg(step_id, n) AS failures_by_step
            -- The tenant's failed steps come from run_step_failed_idx (migration 11), not a scan of all steps.
@@ -38,7 +44,8 @@ export const PIPELINE_SUMMARY_SQL = `WITH runs AS (
                   GROUP BY 1, 2) per_step
           GROUP BY pipeline_name
        )
-       SELECT runs.pipeline_name AS pipeline,
+       SELECT GROUPING(runs.pipeline_name) = 1 AS total,
+              runs.pipeline_name AS pipeline,
               count(*)::int AS runs,
               count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
               count(*) FILTER (WHERE status IN ('failed', 'timed_out'))::int AS failed,
@@ -51,8 +58,9 @@ export const PIPELINE_SUMMARY_SQL = `WITH runs AS (
               count(*) FILTER (WHERE sla IS NOT NULL AND started_at IS NOT NULL AND coalesce(ended_at, now()) - started_at > sla)::int AS "slaBreaches",
               (SELECT failures_by_step FROM step_failures sf WHERE sf.pipeline_name = runs.pipeline_name) AS "failuresByStep"
          FROM runs
-        GROUP BY runs.pipeline_name
-        ORDER BY runs.pipeline_name`;
+        -- The empty grouping set gives the totals row even when no run matched.
+        GROUP BY GROUPING SETS ((runs.pipeline_name), ())
+        ORDER BY GROUPING(runs.pipeline_name), runs.pipeline_name`;
 
 /**
  * Aggregates computed in PostgreSQL over a tenant's runs created in a window (the keyset index on
@@ -62,8 +70,8 @@ export const PIPELINE_SUMMARY_SQL = `WITH runs AS (
 export class ObservabilityRepository {
   constructor(private readonly db: DataSource) {}
 
-  pipelineSummary(tenantId: string, since: Date): Promise<PipelineSummaryRow[]> {
-    return this.db.query(PIPELINE_SUMMARY_SQL, [tenantId, since]);
+  pipelineSummary(tenantId: string, since: Date, pipeline?: string): Promise<PipelineSummaryRow[]> {
+    return this.db.query(PIPELINE_SUMMARY_SQL, [tenantId, since, pipeline ?? null]);
   }
   stepTypes(tenantId: string, since: Date): Promise<StepTypeRow[]> {
     return this.db.query(

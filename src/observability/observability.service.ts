@@ -1,37 +1,42 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../common/auth/principal.js';
-import type { LineageQuery, WindowQuery } from './dto/observability.dto.js';
-import { ObservabilityRepository } from './observability.repository.js';
+import type { LineageQuery, SummaryQuery, WindowQuery } from './dto/observability.dto.js';
+import { ObservabilityRepository, type PipelineSummaryRow } from './observability.repository.js';
 import { toOpenLineageEvent, type StepLineage } from './openlineage.js';
 
 const ms = (value: number | null | undefined) => (value === null || value === undefined ? null : Math.round(value));
 const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 10_000) / 10_000 : null);
 
+const toRunStatistics = (r: PipelineSummaryRow) => ({
+  runs: r.runs,
+  succeeded: r.succeeded,
+  failed: r.failed,
+  cancelled: r.cancelled,
+  active: r.active,
+  // Of the runs that finished, the share that succeeded.
+  successRate: rate(r.succeeded, r.succeeded + r.failed + r.cancelled),
+  durationMs: { p50: ms(r.durationMs?.[0]), p95: ms(r.durationMs?.[1]), p99: ms(r.durationMs?.[2]) },
+  queueWaitMs: { p50: ms(r.queueWaitMs?.[0]), p95: ms(r.queueWaitMs?.[1]) },
+  slaBreaches: r.slaBreaches,
+});
+
 @Injectable()
 export class ObservabilityService {
   constructor(private readonly observability: ObservabilityRepository) {}
 
-  /** Per pipeline, over the runs created in the window. */
-  async summary(principal: Principal, { window }: WindowQuery) {
+  /** Per pipeline (or only `pipeline`), over the runs created in the window, and the totals over all of them. */
+  async summary(principal: Principal, { window, pipeline }: SummaryQuery) {
     const since = new Date(Date.now() - window.ms);
-    const rows = await this.observability.pipelineSummary(principal.tenantId, since);
+    const rows = await this.observability.pipelineSummary(principal.tenantId, since, pipeline);
+    const totals = rows.find((r) => r.total)!;
     return {
       window: window.text,
       since: since.toISOString(),
-      items: rows.map((r) => ({
-        pipeline: r.pipeline,
-        runs: r.runs,
-        succeeded: r.succeeded,
-        failed: r.failed,
-        cancelled: r.cancelled,
-        active: r.active,
-        // Of the runs that finished, the share that succeeded.
-        successRate: rate(r.succeeded, r.succeeded + r.failed + r.cancelled),
-        durationMs: { p50: ms(r.durationMs?.[0]), p95: ms(r.durationMs?.[1]), p99: ms(r.durationMs?.[2]) },
-        queueWaitMs: { p50: ms(r.queueWaitMs?.[0]), p95: ms(r.queueWaitMs?.[1]) },
-        failuresByStep: r.failuresByStep ?? {},
-        slaBreaches: r.slaBreaches,
-      })),
+      pipeline: pipeline ?? null,
+      totals: toRunStatistics(totals),
+      items: rows
+        .filter((r) => !r.total)
+        .map((r) => ({ pipeline: r.pipeline!, ...toRunStatistics(r), failuresByStep: r.failuresByStep ?? {} })),
     };
   }
 

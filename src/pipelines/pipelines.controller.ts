@@ -7,6 +7,8 @@ import { Fails, Responds } from '../common/openapi/responds.decorator.js';
 import { ValidParam, ValidQuery } from '../common/validation/zod.js';
 import {
   pipelineNameParam,
+  PipelineGraphQuery,
+  PipelineGraphView,
   PipelineListQuery,
   PipelinePage,
   PipelinePlan,
@@ -91,6 +93,19 @@ export class PipelinesController {
     @ValidParam('version', versionParam) version: number,
   ) {
     return this.pipelines.get(principal, name, version);
+  }
+
+  /** The steps as nodes and their `needs` as edges, to draw the pipeline before (or without) a run. */
+  @ApiOperation({ summary: "A pipeline version's graph" })
+  @Responds(200, PipelineGraphView)
+  @Get(':name/graph')
+  @Roles('viewer')
+  graph(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', pipelineNameParam) name: string,
+    @ValidQuery(PipelineGraphQuery) query: PipelineGraphQuery,
+  ) {
+    return this.pipelines.graph(principal, name, query.version);
   }
 
   @ApiOperation({ summary: 'Delete a pipeline' })

@@ -6,6 +6,7 @@ import { yamlLocator } from '../common/validation/yaml-body.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { PluginRegistryService } from '../plugin-registry/plugin-registry.service.js';
 import { pipelineChecksum } from './definition/pipeline-checksum.js';
+import { pipelineGraph } from './definition/pipeline-graph.js';
 import { validatePipeline } from './definition/pipeline-validator.js';
 import type { PipelineVersionEntity } from './entities/pipeline-version.entity.js';
 import type { PipelineEntity } from './entities/pipeline.entity.js';
@@ -91,6 +92,12 @@ export class PipelinesService {
   async get(principal: Principal, name: string, version?: number) {
     const found = await this.require(principal.tenantId, name, version);
     return toVersionResponse(name, found.version);
+  }
+
+  /** The version's graph (the latest version's unless told), the same builder a run's graph comes from. */
+  async graph(principal: Principal, name: string, version?: number) {
+    const found = await this.require(principal.tenantId, name, version);
+    return { name, version: found.version.version, ...pipelineGraph(found.version.definition) };
   }
 
   async versions(principal: Principal, name: string, limit: number, cursor?: string) {

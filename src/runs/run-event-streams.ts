@@ -4,7 +4,7 @@ import type { Principal } from '../common/auth/principal.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import type { RunEventEntity } from './entities/run-event.entity.js';
 import { RunEventsListener } from './run-events.listener.js';
-import { RunsError } from './runs.errors.js';
+import { RunsError, stepNotInRun } from './runs.errors.js';
 import { RunsRepository, type EventFilter } from './runs.repository.js';
 import { toEventResponse } from './runs.service.js';
 import { StreamSlots } from './stream-slots.js';
@@ -61,6 +61,7 @@ export class RunEventStreams implements BeforeApplicationShutdown {
   ): Promise<void> {
     const tenantId = principal.tenantId;
     if (!(await this.runs.findById(tenantId, id))) throw new RunsError('run_not_found', `Run ${id} was not found`);
+    if (filter.stepId && !(await this.runs.hasStep(tenantId, id, filter.stepId))) throw stepNotInRun(id, filter.stepId);
     const release = this.slots.take(tenantId);
     if (!release) {
       throw new RunsError(

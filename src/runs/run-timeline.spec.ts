@@ -53,8 +53,15 @@ describe('runGraph', () => {
     );
     expect(graph.nodes).toEqual([
       { id: 'a', kind: 'step', uses: 'x/y@^1', needs: [], status: 'succeeded' },
-      { id: 'b', kind: 'forEach', uses: 'x/y@^1', needs: ['a'], status: 'queued' },
-      { id: 'ok', kind: 'approval', uses: null, needs: ['a', 'b'], status: 'queued' },
+      { id: 'b', kind: 'forEach', uses: 'x/y@^1', needs: ['a'], forEach: { items: 2 }, status: 'queued' },
+      {
+        id: 'ok',
+        kind: 'approval',
+        uses: null,
+        needs: ['a', 'b'],
+        approval: { roles: ['admin'], timeout: '1h', onTimeout: 'reject' },
+        status: 'queued',
+      },
       { id: 'onFailure[0]', kind: 'onFailure', uses: 'x/notify@^1', needs: [], status: 'queued' },
     ]);
     expect(graph.edges).toEqual([

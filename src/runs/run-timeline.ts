@@ -1,10 +1,5 @@
-import {
-  failureHandlerId,
-  type ErrorInfo,
-  type PipelineDefinition,
-  type RunEvent,
-  type StepStatus,
-} from '../../workers/contracts/index.js';
+import type { ErrorInfo, PipelineDefinition, RunEvent, StepStatus } from '../../workers/contracts/index.js';
+import { pipelineGraph, type GraphEdge, type GraphNode } from '../pipelines/definition/pipeline-graph.js';
 
 /**
  * What a run's detail view draws: each step's attempts in time (a Gantt chart) and the pipeline
@@ -39,16 +34,8 @@ export interface AttemptView {
 }
 
 export interface GraphView {
-  nodes: Array<{
-    id: string;
-    kind: 'step' | 'approval' | 'forEach' | 'onFailure';
-    uses: string | null;
-    needs: string[];
-    if?: boolean | string;
-    status: StepStatus;
-  }>;
-  /** `from` must end before `to` starts. */
-  edges: Array<{ from: string; to: string }>;
+  nodes: Array<GraphNode & { status: StepStatus }>;
+  edges: GraphEdge[];
 }
 
 type TimelineEvent = Extract<RunEvent, { type: (typeof TIMELINE_EVENT_TYPES)[number] }>;
@@ -117,20 +104,8 @@ export function attemptsByStep(events: TimelineEvent[]): Map<string, AttemptView
   return byStep;
 }
 
-/** The pinned definition's graph, each node carrying its step's status in this run. */
+/** The pinned definition's graph (the pipeline version's own), each node carrying its step's status in this run. */
 export function runGraph(definition: PipelineDefinition, statuses: Map<string, StepStatus>): GraphView {
-  const nodes: GraphView['nodes'] = Object.entries(definition.steps).map(([id, step]) => ({
-    id,
-    kind: step.approval ? 'approval' : step.forEach !== undefined ? 'forEach' : 'step',
-    uses: step.uses ?? null,
-    needs: step.needs ?? [],
-    ...(step.if === undefined ? {} : { if: step.if }),
-    status: statuses.get(id) ?? 'queued',
-  }));
-  (definition.onFailure ?? []).forEach((handler, index) => {
-    const id = failureHandlerId(index);
-    nodes.push({ id, kind: 'onFailure', uses: handler.uses ?? null, needs: [], status: statuses.get(id) ?? 'queued' });
-  });
-  const edges = nodes.flatMap((node) => node.needs.map((from) => ({ from, to: node.id })));
-  return { nodes, edges };
+  const { nodes, edges } = pipelineGraph(definition);
+  return { nodes: nodes.map((node) => ({ ...node, status: statuses.get(node.id) ?? 'queued' })), edges };
 }

@@ -143,6 +143,7 @@ export class RunsController {
   @ApiOperation({ summary: "Read or stream a run's log lines" })
   @Responds(200, RunEventPage)
   @Responds(200, sseStream, { mediaType: 'text/event-stream' })
+  @Fails(404, '`run_not_found`; `step_not_found`: `?step=` names no step of the run')
   @Get('runs/:id/logs')
   @Roles('viewer')
   async logs(

@@ -26,3 +26,7 @@ export class RunsError extends BatonError {
     super(code, STATUS[code], message, errors, headers, extensions);
   }
 }
+
+/** `?step=` names no step of the run (nor a failure handler, `onFailure[0]`): a 404 naming the parameter, not an empty page. */
+export const stepNotInRun = (runId: string, stepId: string) =>
+  new RunsError('step_not_found', `Run ${runId} has no step ${stepId}`, [{ path: 'query.step', message: 'No step of this run' }]);

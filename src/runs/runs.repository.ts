@@ -7,7 +7,8 @@ import { RunEntity } from './entities/run.entity.js';
 
 export interface RunFilter {
   pipeline?: string;
-  status?: string;
+  /** Runs in any of these states. */
+  status?: readonly string[];
   trigger?: string;
   from?: string;
   to?: string;
@@ -57,6 +58,10 @@ export class RunsRepository {
 
   findSteps(tenantId: string, runId: string): Promise<RunStepEntity[]> {
     return this.db.getRepository(RunStepEntity).find({ where: { tenantId, runId }, order: { position: 'ASC' } });
+  }
+
+  async hasStep(tenantId: string, runId: string, stepId: string): Promise<boolean> {
+    return this.db.getRepository(RunStepEntity).existsBy({ tenantId, runId, stepId });
   }
 
   /**
@@ -117,7 +122,9 @@ export class RunsRepository {
   listQuery(tenantId: string, filter: RunFilter, limit: number, after?: KeysetCursor): SelectQueryBuilder<RunEntity> {
     const query = this.db.getRepository(RunEntity).createQueryBuilder('r').where('r.tenant_id = :tenantId', { tenantId });
     if (filter.pipeline) query.andWhere('r.pipeline_name = :pipeline', filter);
-    if (filter.status) query.andWhere('r.status = :status', filter);
+    // One status is a range of run_tenant_status_created_idx; several, an IN the planner weighs against the tenant's own index.
+    if (filter.status?.length === 1) query.andWhere('r.status = :status', { status: filter.status[0] });
+    else if (filter.status?.length) query.andWhere('r.status IN (:...statuses)', { statuses: filter.status });
     if (filter.trigger) query.andWhere('r.trigger = :trigger', filter);
     if (filter.from) query.andWhere('r.created_at >= :from', filter);
     if (filter.to) query.andWhere('r.created_at < :to', filter);

@@ -6,6 +6,7 @@ import {
   MAX_FOR_EACH_PAYLOAD_BYTES,
   type StepOutputs,
   type ApprovalDecision,
+  type ErrorInfo,
   type PipelineDefinition,
   TERMINAL_RUN_STATUSES,
   type RunPipelineInput,
@@ -26,16 +27,38 @@ import { faultPoint } from '../runtime/fault-points.js';
 import type { PipelineWithVersion } from '../pipelines/pipelines.repository.js';
 import { BatonMetrics } from '../runtime/metrics/baton-metrics.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
-import type { ApprovalBody, RetryRunBody, RunListQuery, RunLogsQuery, RunEventsQuery, StartRunBody } from './dto/runs.dto.js';
+import {
+  ERROR_SUMMARY_CHARS,
+  type ApprovalBody,
+  type RetryRunBody,
+  type RunListQuery,
+  type RunLogsQuery,
+  type RunEventsQuery,
+  type StartRunBody,
+} from './dto/runs.dto.js';
 import type { RunEventEntity } from './entities/run-event.entity.js';
 import type { RunStepEntity } from './entities/run-step.entity.js';
 import type { RunEntity } from './entities/run.entity.js';
 import { ApprovalDecisionsService } from './approval-decisions.service.js';
-import { RunsError } from './runs.errors.js';
+import { RunsError, stepNotInRun } from './runs.errors.js';
 import { attemptsByStep, runGraph, TIMELINE_EVENT_TYPES, TIMELINE_ITEMS } from './run-timeline.js';
 import { RunsRepository, type EventFilter } from './runs.repository.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+/** A run's error for a list: its codes and the start of its message. */
+const toErrorSummary = (error: ErrorInfo | null) => {
+  if (!error) return null;
+  const characters = Array.from(error.message ?? '');
+  const message =
+    characters.length > ERROR_SUMMARY_CHARS ? `${characters.slice(0, ERROR_SUMMARY_CHARS - 1).join('')}…` : characters.join('');
+  return {
+    message,
+    ...(error.code ? { code: error.code } : {}),
+    ...(error.stepCode ? { stepCode: error.stepCode } : {}),
+    ...(error.step ? { step: error.step } : {}),
+  };
+};
 
 export const toRunSummary = (r: RunEntity) => ({
   id: r.id,
@@ -49,6 +72,7 @@ export const toRunSummary = (r: RunEntity) => ({
   createdAt: r.createdAt.toISOString(),
   startedAt: iso(r.startedAt),
   endedAt: iso(r.endedAt),
+  error: toErrorSummary(r.error),
 });
 
 export const toStepResponse = (s: RunStepEntity) => ({
@@ -362,6 +386,7 @@ export class RunsService {
 
   async logs(principal: Principal, id: string, query: RunLogsQuery) {
     await this.require(principal.tenantId, id);
+    if (query.step && !(await this.runs.hasStep(principal.tenantId, id, query.step))) throw stepNotInRun(id, query.step);
     const events = await this.runs.events(principal.tenantId, id, { ...logFilter(query), after: query.after, limit: query.limit });
     return toEventPage(events, query.limit);
   }

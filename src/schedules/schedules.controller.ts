@@ -6,6 +6,7 @@ import { Fails, Responds } from '../common/openapi/responds.decorator.js';
 import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import {
   BackfillScheduleBody,
+  BackfillTimes,
   CreateScheduleBody,
   ScheduleDetail,
   SchedulePage,
@@ -109,16 +110,31 @@ export class SchedulesController {
 
   /** Starts the runs the schedule would have started between `from` and `to` (Temporal's backfill). */
   @ApiOperation({ summary: 'Start the runs a schedule would have started in a past interval' })
-  @Responds(202)
+  @Responds(202, BackfillTimes)
   @Fails(503, '`engine_unavailable`: the workflow engine did not accept the change')
   @Post(':id/backfill')
   @Roles('operator')
   @HttpCode(202)
-  async backfill(
+  backfill(
     @CurrentPrincipal() principal: Principal,
     @ValidParam('id', uuidParam) id: string,
     @ValidBody(BackfillScheduleBody) body: BackfillScheduleBody,
-  ): Promise<void> {
-    await this.schedules.backfill(principal, id, body);
+  ) {
+    return this.schedules.backfill(principal, id, body);
+  }
+
+  /** What a backfill of the window would start, without starting it. */
+  @ApiOperation({ summary: 'Preview a backfill: the fire times of a past interval' })
+  @Responds(200, BackfillTimes)
+  @Fails(503, '`engine_unavailable`: the workflow engine did not answer')
+  @Post(':id/backfill/preview')
+  @Roles('viewer')
+  @HttpCode(200)
+  backfillPreview(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('id', uuidParam) id: string,
+    @ValidBody(BackfillScheduleBody) body: BackfillScheduleBody,
+  ) {
+    return this.schedules.backfillTimes(principal, id, body);
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client, ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
+import { msNumberToTs, tsToDate } from '@temporalio/common/lib/time.js';
 import { randomUUID } from 'node:crypto';
 import { temporalScheduleId } from '../../workers/contracts/index.js';
 import { checkRunInputs } from '../../workers/contracts/run-inputs.js';
@@ -55,6 +56,9 @@ function timezoneProblem(timezone: string): FieldProblem[] {
  * refusal into a TypeError carrying the reason (e.g. "Minute is not in range [0-59]").
  */
 const isInvalidSpec = (error: unknown): error is TypeError => error instanceof TypeError;
+
+/** Temporal answers ListScheduleMatchingTimes with at most this many times. */
+const MATCHING_TIMES_LIMIT = 1_000;
 
 @Injectable()
 export class SchedulesService {
@@ -156,14 +160,32 @@ export class SchedulesService {
     await this.onEngine(() => this.temporal.schedule.getHandle(temporalScheduleId(id)).trigger(TEMPORAL_OVERLAP[body.overlap]));
   }
 
-  /** The runs the schedule would have started between `from` and `to`, started now. */
-  async backfill(principal: Principal, id: string, body: BackfillScheduleBody): Promise<void> {
-    await this.require(principal.tenantId, id);
+  /** The runs the schedule would have started between `from` and `to`, started now; answers which. */
+  async backfill(principal: Principal, id: string, body: BackfillScheduleBody) {
+    const times = await this.backfillTimes(principal, id, body);
     await this.onEngine(() =>
       this.temporal.schedule
         .getHandle(temporalScheduleId(id))
         .backfill({ start: new Date(body.from), end: new Date(body.to), overlap: TEMPORAL_OVERLAP[body.overlap] }),
     );
+    return times;
+  }
+
+  /** The fire times a backfill of `from`..`to` would start, from Temporal's own calendar for the schedule (time zone, jitter aside). */
+  async backfillTimes(principal: Principal, id: string, body: BackfillScheduleBody) {
+    await this.require(principal.tenantId, id);
+    let times: Date[] = [];
+    await this.onEngine(async () => {
+      const answer = await this.temporal.workflowService.listScheduleMatchingTimes({
+        namespace: this.temporal.options.namespace,
+        scheduleId: temporalScheduleId(id),
+        // Temporal lists the times after startTime; a backfill starts the one at `from` too.
+        startTime: msNumberToTs(Date.parse(body.from) - 1),
+        endTime: msNumberToTs(Date.parse(body.to)),
+      });
+      times = (answer.startTime ?? []).map(tsToDate);
+    });
+    return { count: times.length, times: times.map((t) => t.toISOString()), truncated: times.length >= MATCHING_TIMES_LIMIT };
   }
 
   async remove(principal: Principal, id: string): Promise<void> {

@@ -50,7 +50,10 @@ export class TriggersController {
     return this.triggers.get(principal, id);
   }
 
-  /** What each delivery did, newest first: the run it started, or why it started none (`failed`, `skipped` by a cooldown). */
+  /**
+   * What each delivery did, newest first: the run it started, or why it started none (`failed`, a
+   * signed webhook delivery refused on its merits included; `skipped` by a cooldown).
+   */
   @ApiOperation({ summary: "List a trigger's deliveries, newest first" })
   @Responds(200, DeliveryPage)
   @Get('triggers/:id/deliveries')
@@ -91,7 +94,10 @@ export class TriggersController {
   @Responds(200, HookAccepted, { description: 'A delivery seen before, and its run' })
   @Fails(401, '`invalid_signature` or `stale_delivery`: the signature or timestamp does not hold')
   @Fails(403, '`tenant_suspended`')
-  @Fails(422, '`invalid_payload`: the body does not map to run inputs')
+  @Fails(
+    422,
+    "`invalid_payload`, `invalid_inputs`, `expression_budget_exceeded`: the body does not map to run inputs; kept in the trigger's deliveries as `failed`",
+  )
   @Post('hooks/:id')
   @Public()
   @SkipRateLimit()

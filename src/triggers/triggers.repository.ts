@@ -123,17 +123,25 @@ export class TriggersRepository {
     return this.find(tenantId, id);
   }
 
-  /** Claims a delivery for `runId`; null when it was claimed before, with the run it started (if any). */
+  /**
+   * Claims a delivery for `runId`; null when it was claimed before, with the run it started (if any).
+   * With `overRefusal`, a delivery refused before (a webhook's sender may send it again, fixed) is claimed anew.
+   */
   async claimDelivery(
     triggerId: string,
     deliveryId: string,
     runId: string,
     sourceRunId: string | null = null,
     sql: Sql = this.sql,
+    overRefusal = false,
   ): Promise<{ claimed: true } | { claimed: false; runId: string | null; error: string | null }> {
     const inserted = await sql(
-      'INSERT INTO trigger_delivery (trigger_id, delivery_id, run_id, source_run_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING run_id',
-      [triggerId, deliveryId, runId, sourceRunId],
+      `INSERT INTO trigger_delivery (trigger_id, delivery_id, run_id, source_run_id) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (trigger_id, delivery_id) DO UPDATE
+          SET run_id = EXCLUDED.run_id, outcome = 'started', error = NULL, created_at = now()
+        WHERE $5::boolean AND trigger_delivery.outcome = 'failed'
+       RETURNING run_id`,
+      [triggerId, deliveryId, runId, sourceRunId, overRefusal],
     );
     if (inserted.length) return { claimed: true };
     const existing = await this.findDelivery(triggerId, deliveryId, sql);
@@ -145,9 +153,9 @@ export class TriggersRepository {
     triggerId: string,
     deliveryId: string,
     sql: Sql = this.sql,
-  ): Promise<{ runId: string | null; error: string | null } | null> {
-    const [existing] = await sql<{ runId: string | null; error: string | null }>(
-      'SELECT run_id AS "runId", error FROM trigger_delivery WHERE trigger_id = $1 AND delivery_id = $2',
+  ): Promise<{ runId: string | null; outcome: DeliveryOutcome; error: string | null } | null> {
+    const [existing] = await sql<{ runId: string | null; outcome: DeliveryOutcome; error: string | null }>(
+      'SELECT run_id AS "runId", outcome, error FROM trigger_delivery WHERE trigger_id = $1 AND delivery_id = $2',
       [triggerId, deliveryId],
     );
     return existing ?? null;
@@ -171,6 +179,19 @@ export class TriggersRepository {
       outcome,
       reason.slice(0, 1000),
     ]);
+  }
+
+  /**
+   * A webhook delivery refused after its signature held (its body did not map to inputs the pipeline
+   * takes, …): kept as `failed` with why, unless a copy of it started a run meanwhile. The sender may
+   * send it again; `claimDelivery` with `overRefusal` then takes it over.
+   */
+  async recordRefusedDelivery(triggerId: string, deliveryId: string, reason: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO trigger_delivery (trigger_id, delivery_id, run_id, outcome, error) VALUES ($1, $2, NULL, 'failed', $3)
+       ON CONFLICT (trigger_id, delivery_id) DO UPDATE SET error = EXCLUDED.error, created_at = now() WHERE trigger_delivery.outcome = 'failed'`,
+      [triggerId, deliveryId, reason.slice(0, 1000)],
+    );
   }
 
   listDeliveries(

@@ -23,6 +23,12 @@ const DELIVERY_ID = z.string().min(1).max(250);
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
+/** Why a delivery started no run, as its record keeps it: the problem's message and each field's. */
+const reasonOf = (error: unknown) =>
+  error instanceof BatonError && error.errors?.length
+    ? `${error.message}: ${error.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`
+    : (error as Error).message;
+
 /** The delivery was recorded first, by a concurrent copy of it, with the run it started. */
 class DeliveryTaken extends Error {
   constructor(readonly runId: string | null) {
@@ -144,10 +150,11 @@ export class TriggersService {
       throw new TriggersError('invalid_signature', 'The signature does not match "<X-Baton-Delivery>.<X-Baton-Timestamp>.<body>"');
     if (await this.access.isSuspended(trigger.tenantId)) throw new BatonError('tenant_suspended', 403, 'This tenant is suspended');
     const seen = await this.triggers.findDelivery(trigger.id, delivery);
-    if (seen) return { duplicate: true, runId: seen.runId };
-    const inputs = await this.inputsFor(trigger, rawBody!, headers);
+    // A delivery refused before may come again, fixed; one that started a run answers with that run.
+    if (seen && seen.outcome !== 'failed') return { duplicate: true, runId: seen.runId };
     const runId = randomUUID();
     try {
+      const inputs = await this.inputsFor(trigger, rawBody!, headers);
       // The delivery is recorded in the run's transaction: a crash before the answer leaves both or
       // neither, and the sender's retry finds the run.
       await this.runs.startTriggered(
@@ -156,10 +163,13 @@ export class TriggersService {
         inputs,
         'webhook',
         runId,
-        this.deliveryOf(trigger.id, delivery, runId, null),
+        this.deliveryOf(trigger.id, delivery, runId, null, true),
       );
     } catch (error) {
       if (error instanceof DeliveryTaken) return { duplicate: true, runId: error.runId };
+      // Refused on its merits (inputs, mapping, plan): the trigger's deliveries say why. Not a fault of ours or the engine's.
+      if (error instanceof BatonError && error.status >= 400 && error.status < 500)
+        await this.triggers.recordRefusedDelivery(trigger.id, delivery, reasonOf(error));
       throw error;
     }
     faultPoint('trigger.after-record');
@@ -167,11 +177,14 @@ export class TriggersService {
     return { duplicate: false, runId };
   }
 
-  /** A delivery recorded with the run it starts; a concurrent copy that recorded it first gives this run up. */
-  private deliveryOf(triggerId: string, delivery: string, runId: string, sourceRunId: string | null) {
+  /**
+   * A delivery recorded with the run it starts; a concurrent copy that recorded it first gives this
+   * run up. A webhook's (`overRefusal`) takes over the record of an earlier refusal of it.
+   */
+  private deliveryOf(triggerId: string, delivery: string, runId: string, sourceRunId: string | null, overRefusal = false) {
     return {
       record: async (sql: Sql) => {
-        const claim = await this.triggers.claimDelivery(triggerId, delivery, runId, sourceRunId, sql);
+        const claim = await this.triggers.claimDelivery(triggerId, delivery, runId, sourceRunId, sql, overRefusal);
         if (!claim.claimed) throw new DeliveryTaken(claim.runId);
       },
       undo: (sql: Sql) => this.triggers.releaseDelivery(triggerId, delivery, sql),
@@ -255,10 +268,7 @@ export class TriggersService {
     } catch (error) {
       if (firing?.taken) await this.triggers.restoreFiring(t.triggerId, firing);
       if (error instanceof DeliveryTaken) return false;
-      const reason =
-        error instanceof BatonError && error.errors?.length
-          ? `${error.message}: ${error.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`
-          : (error as Error).message;
+      const reason = reasonOf(error);
       this.logger.warn(`Trigger ${t.triggerId} did not start ${t.target} for ${delivery}: ${reason}`);
       await this.endWithoutRun(t.triggerId, delivery, runId, sourceRunId, 'failed', reason);
       return false;

@@ -120,7 +120,7 @@ await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
     {
       label: 'GET /v1/runs?pipeline=p3&status=failed',
       path: () => '/v1/runs?pipeline=p3&status=failed',
-      filter: { pipeline: 'p3', status: 'failed' },
+      filter: { pipeline: 'p3', status: ['failed'] },
     },
     { label: 'GET /v1/runs?trigger=webhook', path: () => '/v1/runs?trigger=webhook', filter: { trigger: 'webhook' } },
     { label: 'GET /v1/runs?error=disk full (rare)', path: () => '/v1/runs?error=disk%20full', filter: { error: 'disk full' } },
@@ -165,7 +165,7 @@ await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
     const [sql, parameters] = runs.listQuery(big, c.filter ?? {}, 50, c.cursor ? deep : undefined).getQueryAndParameters();
     await explain(db, c.label, sql, parameters);
   }
-  await explain(db, 'summary (30 days)', PIPELINE_SUMMARY_SQL, [big, new Date(Date.now() - 30 * 86_400_000)]);
+  await explain(db, 'summary (30 days)', PIPELINE_SUMMARY_SQL, [big, new Date(Date.now() - 30 * 86_400_000), null]);
   const [firstLogsSql, firstLogsParameters] = runs.eventsQuery(big, bigRun, { types: ['step.log'], limit: 500 }).getQueryAndParameters();
   await explain(db, 'logs, first page', firstLogsSql, firstLogsParameters);
   const [logsSql, logsParameters] = runs

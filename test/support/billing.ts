@@ -15,6 +15,7 @@ const stripe = new Stripe('sk_test_batonE2E');
 export interface StripeCall {
   method: string;
   path: string;
+  /** The form body's parameters, or a GET's query's. */
   params: URLSearchParams;
   idempotencyKey: string | undefined;
   /** The proxy cut the connection after stripe-mock answered, as a crash or network fault would. */
@@ -38,7 +39,7 @@ export class RecordingStripeProxy {
       incoming.on('data', (c: Buffer) => chunks.push(c));
       incoming.on('end', () => {
         const body = Buffer.concat(chunks);
-        const params = new URLSearchParams(body.toString());
+        const params = new URLSearchParams(incoming.method === 'GET' ? (incoming.url!.split('?')[1] ?? '') : body.toString());
         const customer = params.get('payload[stripe_customer_id]') ?? '';
         const drop = incoming.url === '/v1/billing/meter_events' && (this.dropMeterEvents.get(customer) ?? 0) > 0;
         if (drop) this.dropMeterEvents.set(customer, this.dropMeterEvents.get(customer)! - 1);
@@ -84,6 +85,15 @@ export interface PlansFile {
   defaultPlan: string;
   plans: Record<string, { title: string; priceId?: string | null; limits?: Record<string, number | null>; plugins?: string[] }>;
 }
+
+/** The plans of the browser tier's stack (test/browser): a free plan with low limits and a paid one that raises them. */
+export const BROWSER_PLANS: PlansFile = {
+  defaultPlan: 'free',
+  plans: {
+    free: { title: 'Free', limits: { pipelines: 3, runsPerMonth: 50, concurrentRuns: 2, schedules: 2 } },
+    team: { title: 'Team', priceId: 'price_team', limits: { pipelines: 50, runsPerMonth: 5000, concurrentRuns: 20, schedules: 50 } },
+  },
+};
 
 export interface BillingApi {
   baseUrl: string;

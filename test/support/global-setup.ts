@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -10,6 +10,7 @@ import { startDevServer } from '../../src/temporal/dev-server.js';
 import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
 import { startFakeS3 } from './fake-s3.js';
 import { startStripeMock } from './stripe-mock.js';
+import { BROWSER_PLANS, WEBHOOK_SECRET } from './billing.js';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './processes.js';
 import { restartableBaton, restartablePostgres, restartableTemporal, startControlServer, type RestartablePart } from './restartable.js';
 
@@ -149,6 +150,8 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
     AWS_ACCESS_KEY_ID: 'baton-e2e',
     AWS_SECRET_ACCESS_KEY: 'baton-e2e-secret',
   };
+  // The console's journeys buy a plan: their stack's API has billing on, with stripe-mock as Stripe.
+  if (project.name === 'browser') Object.assign(env, browserBilling(stripeMock.url, home));
   const logFiles = [join(home, 'api.log'), join(home, 'worker.log')];
   // Only this worker gets the port: tests that start more processes from apiEnv must not collide on it.
   const workerMetricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
@@ -194,6 +197,18 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   project.provide('warehouseUrl', warehouseUrl);
   project.provide('adminDatabaseUrl', adminDatabaseUrl);
   project.provide('stackPids', { api: processes[0].child.pid!, worker: processes[1].child.pid! });
+}
+
+/** Billing settings of the browser tier's API: the plans its journeys compare, upgrade to and leave. */
+function browserBilling(stripeUrl: string, home: string): Record<string, string> {
+  const plansFile = join(home, 'plans.json');
+  writeFileSync(plansFile, JSON.stringify(BROWSER_PLANS));
+  return {
+    STRIPE_SECRET_KEY: 'sk_test_batonBrowser',
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    STRIPE_API_URL: stripeUrl,
+    BILLING_PLANS_FILE: plansFile,
+  };
 }
 
 /** The control database: `url` as Baton connects, `adminUrl` the same server as a role that may create databases. */

@@ -22,6 +22,9 @@ export const LoginBody = z.strictObject({
 });
 export type LoginBody = z.output<typeof LoginBody>;
 
+export const SwitchTenantBody = z.strictObject({ tenant: z.uuid().describe('The id of another tenant of the signed-in person') });
+export type SwitchTenantBody = z.output<typeof SwitchTenantBody>;
+
 export const CreateApiKeyBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   role: z.enum(ROLES),
@@ -77,8 +80,12 @@ export const TenantCreated = z.strictObject({ tenant: TenantView, user: UserView
 export const SignedUp = z.strictObject({ tenant: TenantView, user: UserView, token: z.string() });
 export const Verified = z.strictObject({ user: UserView });
 
+/** A tenant the signed-in person belongs to, for switching between them. */
+export const MembershipOfUser = z.strictObject({ id: z.uuid(), name: z.string(), role: z.enum(ROLES) });
+
 export const Me = z.strictObject({
   user: UserView.nullable().describe('The person, when the credential is a session'),
+  tenants: z.array(MembershipOfUser).describe("The person's tenants, oldest membership first (empty for an API key)"),
   apiKeyId: z.uuid().nullable().describe('The key, when the credential is an API key'),
   tenant: TenantView,
   role: z.enum(ROLES),

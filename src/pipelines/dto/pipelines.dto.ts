@@ -38,3 +38,37 @@ export const PipelinePlan = z.strictObject({
     order: z.array(z.string()).describe('The step ids in an order that runs each after what it needs'),
   }),
 });
+
+export const PipelineGraphQuery = z.strictObject({
+  /** The version to draw; the latest when left out. */
+  version: versionParam.optional(),
+});
+export type PipelineGraphQuery = z.output<typeof PipelineGraphQuery>;
+
+/** A node of a pipeline's graph: a step, or an `onFailure` handler (`onFailure[0]`, …). */
+export const GraphNodeView = z.strictObject({
+  id: z.string(),
+  kind: z.enum(['step', 'approval', 'forEach', 'onFailure']),
+  uses: z.string().nullable().describe('`plugin/step@range` as written; null for an approval step'),
+  needs: z.array(z.string()),
+  if: z.union([z.boolean(), z.string()]).optional(),
+  name: z.string().optional().describe("The step's display name, when it has one"),
+  forEach: z
+    .union([z.strictObject({ expression: z.string() }), z.strictObject({ items: z.int() })])
+    .optional()
+    .describe('Of a `forEach` step: the expression giving its items, or how many items its literal list has'),
+  approval: z
+    .strictObject({ roles: z.array(z.string()), timeout: z.string(), onTimeout: z.enum(['approve', 'reject']) })
+    .optional()
+    .describe('Of an approval step: who may decide, how long it waits, and what then'),
+});
+/** `from` must end before `to` starts (`to` needs `from`). */
+export const GraphEdgeView = z.strictObject({ from: z.string(), to: z.string() });
+
+/** A pipeline version drawn as a DAG, without a run: the shape of a run's `graph`, without statuses. */
+export const PipelineGraphView = z.strictObject({
+  name: z.string(),
+  version: z.int(),
+  nodes: z.array(GraphNodeView),
+  edges: z.array(GraphEdgeView),
+});

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { RUN_STATUSES, RUN_TRIGGERS, STEP_STATUSES } from '../../../workers/contracts/index.js';
+import { RUN_STATUSES, RUN_TRIGGERS, STEP_STATUSES, type RunStatus } from '../../../workers/contracts/index.js';
 import { instant, jsonObject, pageOf } from '../../common/openapi/views.js';
 import { paginationQuery } from '../../common/pagination/pagination.js';
+import { GraphEdgeView, GraphNodeView } from '../../pipelines/dto/pipelines.dto.js';
 
 export const StartRunBody = z.strictObject({
   inputs: z.record(z.string(), z.unknown()).optional(),
@@ -42,13 +43,31 @@ export type ApprovalBody = z.output<typeof ApprovalBody>;
 
 export const stepIdParam = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, { message: 'Not a step id' });
 
+const isRunStatus = (text: string): text is RunStatus => (RUN_STATUSES as readonly string[]).includes(text);
+
+/** `failed,cancelled`, or the parameter repeated (`status=failed&status=cancelled`), or both; each status once. */
+const runStatuses = z.union([z.string().max(200), z.array(z.string().max(200)).max(RUN_STATUSES.length)]).transform((value, ctx) => {
+  const parts = (Array.isArray(value) ? value : [value]).flatMap((part) => part.split(',')).map((part) => part.trim());
+  const unknown = parts.filter((status) => status && !isRunStatus(status));
+  const statuses = [...new Set(parts.filter(isRunStatus))];
+  if (unknown.length || !statuses.length) {
+    const choices = `one or more of: ${RUN_STATUSES.join(', ')}`;
+    const named = unknown.map((status) => `\`${status.slice(0, 40)}\``).join(', ');
+    ctx.addIssue({ code: 'custom', message: unknown.length ? `Unknown status ${named}: must be ${choices}` : `Must be ${choices}` });
+    return z.NEVER;
+  }
+  return statuses;
+});
+
 export const RunListQuery = z.strictObject({
   ...paginationQuery,
   pipeline: z
     .string()
     .regex(/^[a-z0-9-]{1,63}$/)
     .optional(),
-  status: z.enum(RUN_STATUSES).optional(),
+  status: runStatuses
+    .optional()
+    .describe(`Runs in any of these states, comma-separated or the parameter repeated: ${RUN_STATUSES.join(', ')}`),
   trigger: z.enum(RUN_TRIGGERS).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
@@ -88,6 +107,17 @@ export const ErrorInfoView = z.looseObject({
   step: z.string().optional(),
 });
 
+/** How much of a run's error message a list shows; the run itself has all of it. */
+export const ERROR_SUMMARY_CHARS = 200;
+
+/** Why a run failed, in short: its codes and the start of its message (`GET /v1/runs/{id}` has all of it). */
+const ErrorSummaryView = z.strictObject({
+  message: z.string().max(ERROR_SUMMARY_CHARS).describe(`At most ${ERROR_SUMMARY_CHARS} characters, cut with \`…\``),
+  code: z.string().optional(),
+  stepCode: z.string().optional(),
+  step: z.string().optional(),
+});
+
 export const RunSummary = z.strictObject({
   id: z.uuid(),
   pipeline: z.string(),
@@ -100,6 +130,7 @@ export const RunSummary = z.strictObject({
   createdAt: instant,
   startedAt: instant.nullable(),
   endedAt: instant.nullable(),
+  error: ErrorSummaryView.nullable().describe('Why the run failed, in short; null when it did not'),
 });
 export const RunPage = pageOf(RunSummary);
 
@@ -141,19 +172,11 @@ export const RunView = z.strictObject({
   triggeredBy: z.strictObject({ triggerId: z.uuid(), delivery: z.string(), sourceRunId: z.uuid().nullable() }).nullable(),
   graph: z
     .strictObject({
-      nodes: z.array(
-        z.strictObject({
-          id: z.string(),
-          kind: z.enum(['step', 'approval', 'forEach', 'onFailure']),
-          uses: z.string().nullable(),
-          needs: z.array(z.string()),
-          if: z.union([z.boolean(), z.string()]).optional(),
-          status: z.enum(STEP_STATUSES),
-        }),
-      ),
-      edges: z.array(z.strictObject({ from: z.string(), to: z.string() })),
+      nodes: z.array(z.strictObject({ ...GraphNodeView.shape, status: z.enum(STEP_STATUSES) })),
+      edges: z.array(GraphEdgeView),
     })
-    .nullable(),
+    .nullable()
+    .describe("The pinned version's graph (as `GET /v1/pipelines/{name}/graph`), each node with its step's status in this run"),
 });
 
 export const RunCancelled = z.strictObject({ id: z.uuid(), status: z.enum(RUN_STATUSES), cancelRequested: z.literal(true) });

@@ -80,6 +80,13 @@ export const BackfillScheduleBody = z
   .refine((body) => new Date(body.from) < new Date(body.to), { path: ['to'], error: '`to` must be after `from`' });
 export type BackfillScheduleBody = z.output<typeof BackfillScheduleBody>;
 
+/** The fire times of a backfill window, as Temporal computes them for the schedule (at most its first 1,000). */
+export const BackfillTimes = z.strictObject({
+  count: z.int().describe('How many runs the window holds (the length of `times`)'),
+  times: z.array(instant),
+  truncated: z.boolean().describe('Temporal lists at most 1,000 times: the window holds more'),
+});
+
 export const ScheduleListQuery = z.strictObject({ ...paginationQuery, pipeline: scheduleFields.pipeline.optional() });
 export type ScheduleListQuery = z.output<typeof ScheduleListQuery>;
 

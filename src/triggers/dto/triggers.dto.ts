@@ -91,8 +91,8 @@ export const DeliveryView = z.strictObject({
   outcome: z.enum(['started', 'failed', 'skipped']),
   runId: z.uuid().nullable(),
   sourceRunId: z.uuid().nullable(),
-  reason: z.string().nullable(),
-  createdAt: instant,
+  reason: z.string().nullable().describe('Why it started no run (`failed`, `skipped`); null when it started one'),
+  createdAt: instant.describe('When it came (a refused webhook delivery sent again: when it last came)'),
 });
 export const DeliveryPage = pageOf(DeliveryView);
 
