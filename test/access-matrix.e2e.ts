@@ -54,6 +54,7 @@ interface Fixtures {
     apiKeyId(): Promise<string>;
     memberId(): Promise<string>;
     invitationToken(): Promise<string>;
+    invitationId(): Promise<string>;
     publisherKeyId(): Promise<string>;
   };
 }
@@ -171,6 +172,12 @@ const MATRIX: Record<string, RouteSpec> = {
     access: ADMIN,
     foreign: 'not-found',
     call: async (fx) => ({ path: `/v1/members/${await fx.fresh.memberId()}` }),
+  },
+  'GET /v1/invitations': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/invitations' }) },
+  'DELETE /v1/invitations/:id': {
+    access: ADMIN,
+    foreign: 'not-found',
+    call: async (fx) => ({ path: `/v1/invitations/${await fx.fresh.invitationId()}` }),
   },
 
   'POST /v1/admin/tenants': {
@@ -635,6 +642,12 @@ describe('access matrix', () => {
               .send({ email: `inv-${randomUUID()}@example.test`, role: 'viewer' })
               .expect(201)
           ).body.token,
+        invitationId: async () =>
+          (
+            await owner('/v1/members')
+              .send({ email: `inv-${randomUUID()}@example.test`, role: 'viewer' })
+              .expect(201)
+          ).body.invitation.id,
         publisherKeyId: async () =>
           (await owner('/v1/publishers/keys').send({ publicKey: generatePublisherKeyPair().publicKeyPem }).expect(201)).body.id,
       },

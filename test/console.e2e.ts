@@ -45,6 +45,8 @@ describe('the web console, served by the API at /', () => {
       .expect(200)
       .expect('content-type', /javascript/);
     expect(asset.headers['cache-control']).toContain('immutable');
+    // The entry's budget: what every first visit loads before any page's own chunk.
+    expect(Number(asset.headers['content-length']), `${script} is the entry`).toBeLessThan(600 * 1024);
     for (const escape of [
       '/assets/missing.js',
       '/assets/../index.html',

@@ -124,6 +124,60 @@ describe('members, roles and invitations', () => {
     await api().get('/v1/me').set(bearer(back.body.token)).expect(401);
   });
 
+  it('lists the open invitations to admins, and a revoked one no longer lets anyone in', async () => {
+    const tenant = await newTenant();
+    const owner = bearer(tenant.token);
+    const ownerId = (await api().get('/v1/me').set(owner).expect(200)).body.user.id;
+    const invite = async (role: string) =>
+      (
+        await api()
+          .post('/v1/members')
+          .set(owner)
+          .send({ email: `inv-${randomUUID()}@example.test`, role })
+          .expect(201)
+      ).body;
+    const accepted = await invite('viewer');
+    const kept = await invite('operator');
+    const revoked = await invite('admin');
+    await api().post('/v1/invitations/accept').send({ token: accepted.token, password: 'a brand new password' }).expect(200);
+
+    const { body } = await api().get('/v1/invitations').set(owner).expect(200);
+    expect(body.items).toEqual([
+      {
+        id: revoked.invitation.id,
+        email: revoked.invitation.email,
+        role: 'admin',
+        invitedBy: ownerId,
+        createdAt: expect.any(String),
+        expiresAt: revoked.invitation.expiresAt,
+      },
+      {
+        id: kept.invitation.id,
+        email: kept.invitation.email,
+        role: 'operator',
+        invitedBy: ownerId,
+        createdAt: expect.any(String),
+        expiresAt: kept.invitation.expiresAt,
+      },
+    ]);
+    expect(JSON.stringify(body)).not.toContain(kept.token);
+
+    await api().delete(`/v1/invitations/${revoked.invitation.id}`).set(owner).expect(204);
+    await api().post('/v1/invitations/accept').send({ token: revoked.token, password: 'a brand new password' }).expect(404);
+    await api().delete(`/v1/invitations/${revoked.invitation.id}`).set(owner).expect(404);
+    await api().delete(`/v1/invitations/${accepted.invitation.id}`).set(owner).expect(404);
+    expect((await api().get('/v1/invitations').set(owner).expect(200)).body.items.map((i: { id: string }) => i.id)).toEqual([
+      kept.invitation.id,
+    ]);
+
+    // Another tenant sees none of them and revokes none; a bad id names the field.
+    const other = await newTenant();
+    expect((await api().get('/v1/invitations').set(bearer(other.token)).expect(200)).body.items).toEqual([]);
+    await api().delete(`/v1/invitations/${kept.invitation.id}`).set(bearer(other.token)).expect(404);
+    expect((await api().delete('/v1/invitations/nope').set(owner).expect(400)).body.errors[0].path).toBe('id');
+    await api().post('/v1/invitations/accept').send({ token: kept.token, password: 'a brand new password' }).expect(200);
+  });
+
   it('keeps each tenant to its own members', async () => {
     const a = await newTenant();
     const b = await newTenant();

@@ -24,6 +24,8 @@ interface DetailStep {
   id: string;
   status: string;
   attempts: Attempt[];
+  input: unknown;
+  inputBytes?: number;
 }
 interface GraphNode {
   id: string;
@@ -213,6 +215,11 @@ describe("GET /v1/runs/{id}: timeline per attempt and the graph with each node's
     ]);
     expect(step('never').attempts).toEqual([]);
     expect(body.queueWaitMs).toBeGreaterThanOrEqual(0);
+    // What each step was given, as evaluated; a forEach step's items each have their own (not kept), a skipped step none.
+    expect(step('flaky').input).toEqual({ message: 'warehouse busy', times: 2 });
+    expect(step('last').input).toEqual({ value: 'done' });
+    expect(step('fan').input).toBeNull();
+    expect(step('never').input).toBeNull();
 
     const nodes = Object.fromEntries(body.graph.nodes.map((n: GraphNode) => [n.id, n]));
     expect(nodes.flaky).toMatchObject({ kind: 'step', uses: expect.stringMatching(/^core\/fail@/), needs: [], status: 'succeeded' });
@@ -227,6 +234,26 @@ describe("GET /v1/runs/{id}: timeline per attempt and the graph with each node's
       ]),
     );
     expect(body.graph.edges).toHaveLength(4);
+  });
+
+  it("keeps a step's evaluated input up to 64 KiB, and past it only its size", async () => {
+    const big = 'x'.repeat(70_000);
+    const definition = newPipeline(
+      uniqueName('inputs'),
+      {
+        small: { uses: 'core/echo@^1', with: { greeting: 'hello ${{ inputs.who }}' } },
+        large: { uses: 'core/echo@^1', with: { blob: '${{ inputs.blob }}' } },
+      },
+      { inputs: { who: { type: 'string' }, blob: { type: 'string' } } },
+    );
+    const run = await runToEnd(tenant, definition, { inputs: { who: 'ada', blob: big } });
+    expect(run.status).toBe('succeeded');
+    const { body } = await tenant.get(`/v1/runs/${run.id}`).expect(200);
+    const step = (id: string) => body.steps.find((s: DetailStep) => s.id === id) as DetailStep;
+    expect(step('small').input).toEqual({ greeting: 'hello ada' });
+    expect(step('small').inputBytes).toBeUndefined();
+    expect(step('large').input).toBeNull();
+    expect(step('large').inputBytes).toBe(JSON.stringify({ blob: big }).length);
   });
 
   it("shows a running step's attempt as running, steps not reached as queued, and failure handlers as nodes", async () => {

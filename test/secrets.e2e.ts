@@ -109,6 +109,8 @@ describe('secrets', () => {
 
     it('is redacted from outputs, logs and errors', async () => {
       expect(stepOf(result, 'echo').outputs).toEqual({ token: '***', nested: ['***'], length: canary.length });
+      // What the step was given names the secret, never its value.
+      expect((stepOf(result, 'echo') as { input?: unknown }).input).toEqual({ token: '[secret CANARY]' });
       expect(stepOf(result, 'boom')).toMatchObject({ status: 'failed', error: { message: '***' } });
       const logs = await tenant.get(`/v1/runs/${result.id}/logs?step=echo`).expect(200);
       expect(logs.body.items).toEqual([expect.objectContaining({ message: '***' })]);

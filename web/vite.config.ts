@@ -21,8 +21,9 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,
-    // The budget is the entry chunk's (< 600 KB); graph layout and the editor are separate chunks loaded on use.
-    chunkSizeWarningLimit: 600,
+    // Lazy chunks may be large (ELK's layout engine is 1.4 MB and loads with the first graph); the
+    // entry's budget (< 600 KB) is what counts, and test/console.e2e.ts checks it on every build.
+    chunkSizeWarningLimit: 1600,
   },
   server: { proxy: { '/v1': 'http://127.0.0.1:8080' } },
 });

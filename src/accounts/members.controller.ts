@@ -5,8 +5,9 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Roles, SessionOptional } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
-import { ValidBody, ValidParam } from '../common/validation/zod.js';
+import { uuidParam, ValidBody, ValidParam } from '../common/validation/zod.js';
 import {
+  PendingInvitationList,
   AcceptInvitationBody,
   AddMemberBody,
   ChangeMemberBody,
@@ -70,6 +71,23 @@ export class MembersController {
   @HttpCode(204)
   remove(@CurrentPrincipal() principal: Principal, @ValidParam('userId', userIdParam) userId: string) {
     return this.members.remove(principal, userId);
+  }
+
+  @ApiOperation({ summary: 'List the invitations still open' })
+  @Responds(200, PendingInvitationList)
+  @Get('invitations')
+  @Roles('admin')
+  invitations(@CurrentPrincipal() principal: Principal) {
+    return this.members.invitations(principal);
+  }
+
+  @ApiOperation({ summary: 'Revoke an open invitation' })
+  @Responds(204)
+  @Delete('invitations/:id')
+  @Roles('admin')
+  @HttpCode(204)
+  revokeInvitation(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string) {
+    return this.members.revokeInvitation(principal, id);
   }
 
   /**

@@ -18,6 +18,18 @@ export interface InvitationRow {
   acceptedAt: Date | null;
 }
 
+export interface OpenInvitationRow {
+  id: string;
+  email: string;
+  role: Role;
+  invitedBy: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** Invitations last 7 days: a tenant with more open than this is inviting by script, not by hand. */
+const OPEN_INVITATIONS_LIMIT = 500;
+
 const MEMBER_COLUMNS = 'm.user_id AS "userId", u.email, m.role, m.created_at AS "createdAt"';
 
 @Injectable()
@@ -116,6 +128,28 @@ export class MembersRepository {
       [tokenHash],
     );
     return rows[0] ?? null;
+  }
+
+  /** The tenant's invitations still open (not accepted, revoked or expired), newest first. */
+  async openInvitations(tenantId: string): Promise<OpenInvitationRow[]> {
+    return this.db.query(
+      `SELECT id, email, role, created_by AS "invitedBy", created_at AS "createdAt", expires_at AS "expiresAt"
+         FROM invitation
+        WHERE tenant_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+        ORDER BY created_at DESC
+        LIMIT ${OPEN_INVITATIONS_LIMIT}`,
+      [tenantId],
+    );
+  }
+
+  /** Ends one open invitation of the tenant; false when it has none open by that id. */
+  async revokeInvitation(tenantId: string, id: string): Promise<boolean> {
+    const [rows]: [unknown[], number] = await this.db.query(
+      `UPDATE invitation SET revoked_at = now()
+        WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now() RETURNING id`,
+      [tenantId, id],
+    );
+    return rows.length > 0;
   }
 
   /** The open invitations a member issued in the tenant end with their membership. */

@@ -7,6 +7,7 @@ import { roleSatisfies, type Role } from '../common/auth/roles.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { invitationMail } from '../mail/mail-messages.js';
 import { MailService } from '../mail/mail.service.js';
+import { NotFoundError } from '../common/errors/baton-error.js';
 import { AccountsError } from './accounts.errors.js';
 import { AccountsRepository } from './accounts.repository.js';
 import { AccountsService } from './accounts.service.js';
@@ -71,6 +72,18 @@ export class MembersService {
     });
     this.mail.dispatch(mailId);
     return { invitation: { id: invitation.id, email: body.email, role: body.role, expiresAt: invitation.expiresAt.toISOString() }, token };
+  }
+
+  async invitations(principal: Principal) {
+    const rows = await this.members.openInvitations(principal.tenantId);
+    return {
+      items: rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString(), expiresAt: row.expiresAt.toISOString() })),
+    };
+  }
+
+  /** The link stops working at once; the invited person is not told. */
+  async revokeInvitation(principal: Principal, id: string): Promise<void> {
+    if (!(await this.members.revokeInvitation(principal.tenantId, id))) throw new NotFoundError(`Invitation ${id}`);
   }
 
   async change(principal: Principal, userId: string, body: ChangeMemberBody) {

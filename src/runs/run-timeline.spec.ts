@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attemptsByStep, runGraph } from './run-timeline.js';
+import { attemptsByStep, inputsByStep, runGraph } from './run-timeline.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 27, 12, 0, s)).toISOString();
 
@@ -32,6 +32,18 @@ describe('attemptsByStep', () => {
       [0, 'failed', at(2)],
       [1, 'cancelled', at(3)],
     ]);
+  });
+});
+
+describe('inputsByStep', () => {
+  it("keeps each step's first recorded input, or its size when it was too large, and no item's", () => {
+    const inputs = inputsByStep([
+      { type: 'step.started', key: 'a1', at: at(1), stepId: 'load', uses: 'x/y@1.0.0', attempt: 1, input: { table: 'sales' } },
+      { type: 'step.started', key: 'a2', at: at(2), stepId: 'load', uses: 'x/y@1.0.0', attempt: 2 },
+      { type: 'step.started', key: 'b1', at: at(3), stepId: 'dump', uses: 'x/y@1.0.0', attempt: 1, inputBytes: 70_000 },
+      { type: 'step.started', key: 'c1', at: at(4), stepId: 'fan', item: 0, uses: 'x/y@1.0.0', attempt: 1, input: { value: 'a' } },
+    ]);
+    expect(Object.fromEntries(inputs)).toEqual({ load: { input: { table: 'sales' } }, dump: { input: null, inputBytes: 70_000 } });
   });
 });
 

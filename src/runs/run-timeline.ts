@@ -40,6 +40,15 @@ export interface GraphView {
 
 type TimelineEvent = Extract<RunEvent, { type: (typeof TIMELINE_EVENT_TYPES)[number] }>;
 
+/** What each step was given (its first attempt's `input`, or only its size when it was too large to keep). */
+export function inputsByStep(events: TimelineEvent[]): Map<string, { input: Record<string, unknown> | null; inputBytes?: number }> {
+  const inputs = new Map<string, { input: Record<string, unknown> | null; inputBytes?: number }>();
+  for (const event of events)
+    if (event.type === 'step.started' && event.item === undefined && !inputs.has(event.stepId) && (event.input || event.inputBytes))
+      inputs.set(event.stepId, event.input ? { input: event.input } : { input: null, inputBytes: event.inputBytes });
+  return inputs;
+}
+
 /**
  * Each step's attempts, oldest first, from its events in the order they were appended. An attempt
  * that was retried without recording an end was lost to a timeout (start-to-close or heartbeat,

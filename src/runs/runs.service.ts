@@ -41,7 +41,7 @@ import type { RunStepEntity } from './entities/run-step.entity.js';
 import type { RunEntity } from './entities/run.entity.js';
 import { ApprovalDecisionsService } from './approval-decisions.service.js';
 import { RunsError, stepNotInRun } from './runs.errors.js';
-import { attemptsByStep, runGraph, TIMELINE_EVENT_TYPES, TIMELINE_ITEMS } from './run-timeline.js';
+import { attemptsByStep, inputsByStep, runGraph, TIMELINE_EVENT_TYPES, TIMELINE_ITEMS } from './run-timeline.js';
 import { RunsRepository, type EventFilter } from './runs.repository.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -320,7 +320,9 @@ export class RunsService {
       this.pipelines.findVersionOf(tenantId, run.pipelineId, run.version),
       TRIGGERED.has(run.trigger) ? this.runs.triggerDelivery(tenantId, id) : null,
     ]);
-    const attempts = attemptsByStep(events.map((e) => e.data) as Parameters<typeof attemptsByStep>[0]);
+    const timeline = events.map((e) => e.data) as Parameters<typeof attemptsByStep>[0];
+    const attempts = attemptsByStep(timeline);
+    const inputs = inputsByStep(timeline);
     const response = toRunResponse(run, steps);
     return {
       ...response,
@@ -328,6 +330,8 @@ export class RunsService {
       triggeredBy: delivery,
       steps: response.steps.map((step, i) => ({
         ...step,
+        input: inputs.get(step.id)?.input ?? null,
+        ...(inputs.get(step.id)?.inputBytes ? { inputBytes: inputs.get(step.id)!.inputBytes } : {}),
         attempts: attempts.get(step.id) ?? [],
         ...((steps[i].itemsTotal ?? 0) > TIMELINE_ITEMS ? { attemptsOfItems: TIMELINE_ITEMS } : {}),
       })),

@@ -3,7 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { BatonMetrics, SandboxKillReason, StepOutcomeLabel } from '../../src/runtime/metrics/baton-metrics.js';
 import type { SecretPlacement } from '../contracts/expressions/index.js';
-import { eventKeyPrefix, STEP_FAILURE_TYPES, type ExecuteStepInput, type ExecuteStepOutput, type RunEvent } from '../contracts/index.js';
+import {
+  eventKeyPrefix,
+  STEP_FAILURE_TYPES,
+  STEP_INPUT_RECORD_BYTES,
+  type ExecuteStepInput,
+  type ExecuteStepOutput,
+  type RunEvent,
+} from '../contracts/index.js';
 import { redact } from '../contracts/secret-envelope.js';
 import { isSecretField } from '../contracts/secret-fields.js';
 import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
@@ -68,6 +75,20 @@ function placeSecrets(
   return placed;
 }
 
+/**
+ * The step's input as a run event keeps it: each secret's place holds its name (the workflow never
+ * had the value; the worker puts it in only for the step), and past the size limit only the size.
+ */
+function recordedInput(input: ExecuteStepInput): { input: Record<string, unknown> } | { inputBytes: number } {
+  const named = placeSecrets(
+    input.input,
+    input.secrets ?? [],
+    Object.fromEntries((input.secrets ?? []).map(({ name }) => [name, `[secret ${name}]`])),
+  );
+  const bytes = Buffer.byteLength(JSON.stringify(named));
+  return bytes <= STEP_INPUT_RECORD_BYTES ? { input: named } : { inputBytes: bytes };
+}
+
 const now = () => new Date().toISOString();
 
 /** Why the sandbox stopped a step's process, for outcomes that end it; undefined when it was not stopped. */
@@ -114,6 +135,8 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
       uses: input.uses,
       attempt,
       queuedAt,
+      // What the step is given, for the run's view: once per step (an item's is the step's with its item).
+      ...(item === undefined && attempt === 1 ? recordedInput(input) : {}),
     });
 
     const fail = async (code: FailureCode, message: string, retryable: boolean, stepCode?: string): Promise<never> => {

@@ -14,6 +14,9 @@ export const STEP_STATUSES = [...RUN_STATUSES, 'skipped'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 
+/** A step's evaluated input is kept with its run events up to this size (JSON bytes); a larger one only says its size. */
+export const STEP_INPUT_RECORD_BYTES = 64 * 1024;
+
 /** What started a run: the API, a schedule, a webhook, another run's end (`pipeline`), a step's domain event, or a retry. */
 export const RUN_TRIGGERS = ['api', 'schedule', 'webhook', 'pipeline', 'event', 'retry'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
@@ -111,8 +114,23 @@ export type RunEvent =
       outputs: Record<string, unknown> | null;
       error: ErrorInfo | null;
     }
-  /** `queuedAt`: when Temporal scheduled this attempt (after the backoff of a retry); `at` minus it is the queue wait. */
-  | { type: 'step.started'; key: string; at: string; stepId: string; item?: number; uses: string; attempt: number; queuedAt?: string }
+  /**
+   * `queuedAt`: when Temporal scheduled this attempt (after the backoff of a retry); `at` minus it is the queue wait.
+   * `input`: the step's `with` as evaluated, each secret named, never its value; on a step's first
+   * attempt only, not an item's; left out (with its size in `inputBytes`) past STEP_INPUT_RECORD_BYTES.
+   */
+  | {
+      type: 'step.started';
+      key: string;
+      at: string;
+      stepId: string;
+      item?: number;
+      uses: string;
+      attempt: number;
+      queuedAt?: string;
+      input?: Record<string, unknown>;
+      inputBytes?: number;
+    }
   | {
       type: 'step.log';
       key: string;

@@ -116,6 +116,17 @@ export const MemberInvited = z.strictObject({
   token: z.string(),
 });
 
+/** An invitation not accepted, revoked or expired yet (never its token, which only the invited address has). */
+export const PendingInvitation = z.strictObject({
+  id: z.uuid(),
+  email: z.email(),
+  role: memberRole,
+  invitedBy: z.uuid().nullable().describe('The member who sent it; null once they left or for the installation operator'),
+  createdAt: instant,
+  expiresAt: instant,
+});
+export const PendingInvitationList = z.strictObject({ items: z.array(PendingInvitation) });
+
 /** The tenant joined; with a session (`token`, `expiresAt`) when the invitation made a new account. */
 export const InvitationAccepted = z.strictObject({
   tenantId: z.uuid(),

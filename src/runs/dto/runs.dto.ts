@@ -155,6 +155,12 @@ const StepView = z.strictObject({
     .union([jsonObject, z.array(jsonObject)])
     .nullable()
     .describe("The step's outputs; a `forEach` step's are a list, one per item"),
+  input: jsonObject
+    .nullable()
+    .describe(
+      "The step's `with` as evaluated for its first attempt, each secret named (`[secret name]`), never its value; null before it started",
+    ),
+  inputBytes: z.int().optional().describe('Set instead of `input` when the input was too large to keep (64 KiB of JSON)'),
   error: ErrorInfoView.nullable(),
   items: z.strictObject({ total: z.int(), succeeded: z.int(), failed: z.int() }).optional(),
   attempts: z.array(AttemptView).describe("The step's attempts in time, oldest first (for a Gantt chart)"),

@@ -28,6 +28,7 @@ export function newStep(overrides: Partial<RunStep> = {}): RunStep {
     startedAt: '2025-05-01T10:00:00.000Z',
     endedAt: '2025-05-01T10:00:10.000Z',
     outputs: null,
+    input: null,
     error: null,
     attempts: [],
     ...overrides,

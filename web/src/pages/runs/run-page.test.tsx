@@ -25,6 +25,7 @@ const failedRun = newRunView({
       id: 'load',
       status: 'failed',
       attempt: 2,
+      input: { table: 'sales', password: '[secret PG]' },
       error: { message: 'disk full', code: 'step_failed', stepCode: 'ENOSPC' },
       attempts: [
         { attempt: 1, queuedAt: null, startedAt: '2025-05-01T10:00:10Z', endedAt: '2025-05-01T10:00:12Z', status: 'failed' },
@@ -60,6 +61,7 @@ describe('RunDetails', () => {
     const drawer = await screen.findByRole('dialog');
     expect(within(drawer).getByRole('heading', { name: 'Step load' })).toBeInTheDocument();
     expect(within(drawer).getByText(/step code ENOSPC/)).toBeInTheDocument();
+    expect(within(drawer).getByLabelText('Inputs of load')).toHaveTextContent('"password": "[secret PG]"');
     expect(screen.getByText('Cancelling and retrying runs needs the operator role.')).toBeInTheDocument();
   });
 

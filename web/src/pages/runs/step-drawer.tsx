@@ -70,6 +70,20 @@ export function StepDrawer({
             </Button>
           )}
           <Title order={3} size="h5">
+            Inputs
+          </Title>
+          {step?.inputBytes ? (
+            <Text size="sm" c="dimmed">
+              {Math.round(step.inputBytes / 1024)} KB of input: too large to keep with the run.
+            </Text>
+          ) : (
+            <JsonBlock
+              value={step?.input}
+              label={`Inputs of ${stepId}`}
+              empty={step?.items ? 'Each item has its own input' : step ? 'No inputs' : 'Not run yet'}
+            />
+          )}
+          <Title order={3} size="h5">
             Outputs
           </Title>
           <JsonBlock value={step?.outputs} label={`Outputs of ${stepId}`} empty={step ? 'No outputs' : 'Not run yet'} />

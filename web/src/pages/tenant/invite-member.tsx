@@ -1,5 +1,5 @@
 import { Button, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ok } from '../../api/client';
 import { ApiProblem } from '../../api/problem';
@@ -7,6 +7,7 @@ import type { Role } from '../../auth/use-me';
 import { formatDateTime } from '../../components/format';
 import { ProblemAlert } from '../../components/problem-alert';
 import { ShownOnce } from '../../components/shown-once';
+import { INVITATIONS_KEY } from './pending-invitations';
 import { grantableRoles, roleHint, type MemberRole } from './roles';
 
 /** The console page a mailed invitation opens; the token rides in the fragment, which no server receives. */
@@ -17,7 +18,11 @@ export function InviteMember({ myRole }: { myRole: Role | undefined }) {
   const [opened, setOpened] = useState(false);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<MemberRole>('viewer');
-  const invite = useMutation({ mutationFn: () => ok(api.POST('/v1/members', { body: { email, role } })) });
+  const queryClient = useQueryClient();
+  const invite = useMutation({
+    mutationFn: () => ok(api.POST('/v1/members', { body: { email, role } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: INVITATIONS_KEY }),
+  });
   const problem = invite.error instanceof ApiProblem ? invite.error : undefined;
   const sent = invite.data;
 

@@ -16,6 +16,8 @@ const members = {
   nextCursor: null,
 };
 
+let open = { items: [] as unknown[] };
+
 // Mantine's dialogs and selects in jsdom are slow to drive, not stuck.
 describe('MembersPage', { timeout: 20_000 }, () => {
   it('shows the invitation link once, with a copy button, and forgets it when the dialog closes', async () => {
@@ -23,6 +25,7 @@ describe('MembersPage', { timeout: 20_000 }, () => {
     server.use(
       signedInAs('admin'),
       http.get('*/v1/members', () => HttpResponse.json(members)),
+      http.get('*/v1/invitations', () => HttpResponse.json(open)),
       http.post('*/v1/members', async ({ request }) => {
         invited.push(await request.json());
         return HttpResponse.json(
@@ -60,10 +63,47 @@ describe('MembersPage', { timeout: 20_000 }, () => {
     expect(screen.queryByText(/bi_secret-token/)).not.toBeInTheDocument();
   });
 
+  it('lists the invitations not accepted yet and revokes one after asking', async () => {
+    const revoked: string[] = [];
+    open = {
+      items: [
+        {
+          id: '00000000-0000-4000-8000-0000000000c1',
+          email: 'dee@example.com',
+          role: 'viewer',
+          invitedBy: null,
+          createdAt: '2026-03-01T00:00:00Z',
+          expiresAt: '2026-03-08T00:00:00Z',
+        },
+      ],
+    };
+    server.use(
+      http.delete('*/v1/invitations/:id', ({ params }) => {
+        revoked.push(String(params.id));
+        open = { items: [] };
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    server.use(
+      signedInAs('admin'),
+      http.get('*/v1/members', () => HttpResponse.json(members)),
+      http.get('*/v1/invitations', () => HttpResponse.json(open)),
+    );
+    renderWidget(<MembersPage />);
+    const user = userEvent.setup({ delay: null });
+    const table = await screen.findByRole('table', { name: 'Invitations not accepted yet' });
+    expect(within(table).getByText('dee@example.com')).toBeInTheDocument();
+    await user.click(within(table).getByRole('button', { name: 'Revoke the invitation of dee@example.com' }));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Revoke' }));
+    await waitFor(() => expect(revoked).toEqual(['00000000-0000-4000-8000-0000000000c1']));
+    await waitFor(() => expect(screen.queryByRole('table', { name: 'Invitations not accepted yet' })).not.toBeInTheDocument());
+  });
+
   it('lets an admin change only the roles at or below their own, and shows a refusal next to the control', async () => {
     server.use(
       signedInAs('admin'),
       http.get('*/v1/members', () => HttpResponse.json(members)),
+      http.get('*/v1/invitations', () => HttpResponse.json(open)),
       http.patch('*/v1/members/:userId', () =>
         problem(409, 'last_owner', 'A tenant keeps at least one owner: make someone else owner first'),
       ),
@@ -83,6 +123,7 @@ describe('MembersPage', { timeout: 20_000 }, () => {
     server.use(
       signedInAs('viewer'),
       http.get('*/v1/members', () => HttpResponse.json(members)),
+      http.get('*/v1/invitations', () => HttpResponse.json(open)),
     );
     renderWidget(<MembersPage />);
     expect(await screen.findByText(/an admin or owner invites people/)).toBeInTheDocument();

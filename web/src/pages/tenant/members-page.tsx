@@ -8,6 +8,7 @@ import { formatDateTime } from '../../components/format';
 import { PageHeader } from '../../components/page-header';
 import { ProblemAlert } from '../../components/problem-alert';
 import { InviteMember } from './invite-member';
+import { PendingInvitations } from './pending-invitations';
 import { grantableRoles, type MemberRole } from './roles';
 
 /** /members: who is in the tenant and with what role; admins invite, change roles and remove. */
@@ -122,6 +123,7 @@ export function MembersPage() {
           </Table>
         </Table.ScrollContainer>
       )}
+      {isAdmin && <PendingInvitations />}
     </>
   );
 }
