@@ -70,6 +70,31 @@ describe('audit log', () => {
     }
   });
 
+  it('narrows to an actor, words of the action, refused calls and a time window, each bound checked', async () => {
+    const tenant = await newTenant();
+    const owner = (path: string) => api().get(path).set('authorization', `Bearer ${tenant.token}`);
+    const me = (await owner('/v1/me').expect(200)).body;
+    const before = new Date().toISOString();
+    await tenant.put('/v1/secrets/FILTERED', { value: 'a filtered value' }).expect(403);
+    await api().put('/v1/secrets/FILTERED').set('authorization', `Bearer ${tenant.token}`).send({ value: 'a filtered value' }).expect(201);
+    const actions = async (query: string) =>
+      ((await owner(`/v1/audit-log?${query}`).expect(200)).body.items as AuditView[]).map((e) => `${e.action} ${e.status}`);
+
+    expect(await actions('outcome=refused')).toEqual(['PUT /v1/secrets/:name 403']);
+    expect(await actions(`actor=${me.user.id}&action=secrets`)).toEqual(['PUT /v1/secrets/:name 201']);
+    expect(await actions(`action=SECRETS&outcome=succeeded&from=${encodeURIComponent(before)}`)).toEqual(['PUT /v1/secrets/:name 201']);
+    expect(await actions(`to=${encodeURIComponent(before)}&action=secrets`)).toEqual([]);
+    // % and _ are letters here, not patterns.
+    expect(await actions('action=%25')).toEqual([]);
+    for (const [query, path] of [
+      ['actor=me', 'query.actor'],
+      ['outcome=maybe', 'query.outcome'],
+      [`action=${'a'.repeat(201)}`, 'query.action'],
+      [`from=${encodeURIComponent(before)}&to=${encodeURIComponent(before)}`, 'query.to'],
+    ])
+      expect((await owner(`/v1/audit-log?${query}`).expect(400)).body.errors[0].path, query).toBe(path);
+  });
+
   it('is for admins of the tenant only', async () => {
     const a = await newTenant();
     const b = await newTenant();

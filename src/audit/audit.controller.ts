@@ -9,7 +9,16 @@ import { paginationQuery } from '../common/pagination/pagination.js';
 import { ValidQuery } from '../common/validation/zod.js';
 import { AuditService } from './audit.service.js';
 
-const AuditLogQuery = z.strictObject(paginationQuery);
+const AuditLogQuery = z
+  .strictObject({
+    ...paginationQuery,
+    actor: z.uuid().optional().describe('A user or API key id'),
+    action: z.string().min(1).max(200).optional().describe('Words of the action (`POST /v1/pipelines`), case-insensitive'),
+    outcome: z.enum(['succeeded', 'refused']).optional().describe('`refused`: answered 4xx or 5xx'),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { path: ['to'], error: '`to` must be after `from`' });
 type AuditLogQuery = z.output<typeof AuditLogQuery>;
 
 const AuditPage = pageOf(
@@ -35,6 +44,7 @@ export class AuditController {
   @Get()
   @Roles('admin')
   list(@CurrentPrincipal() principal: Principal, @ValidQuery(AuditLogQuery) query: AuditLogQuery) {
-    return this.audit.list(principal, query.limit, query.cursor);
+    const { limit, cursor, ...filter } = query;
+    return this.audit.list(principal, limit, filter, cursor);
   }
 }

@@ -19,6 +19,15 @@ export interface AuditRow extends AuditEntry {
   createdAt: Date;
 }
 
+/** What the audit log may be narrowed to: one actor, words of the action, refused or succeeded calls, a time window. */
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  outcome?: 'succeeded' | 'refused';
+  from?: string;
+  to?: string;
+}
+
 @Injectable()
 export class AuditRepository {
   constructor(private readonly db: DataSource) {}
@@ -40,15 +49,21 @@ export class AuditRepository {
     );
   }
 
-  /** Newest first; `limit + 1` rows so the caller can tell whether there is a next page. */
-  list(tenantId: string, limit: number, after?: KeysetCursor): Promise<AuditRow[]> {
+  /** Newest first, narrowed by `filter`; `limit + 1` rows so the caller can tell whether there is a next page. */
+  list(tenantId: string, limit: number, filter: AuditFilter, after?: KeysetCursor): Promise<AuditRow[]> {
     const params: unknown[] = [tenantId, limit + 1];
-    const keyset = after ? `AND (created_at, id) < ($3, $4)` : '';
-    if (after) params.push(after.createdAt, after.id);
+    const where: string[] = [];
+    const bind = (value: unknown) => `$${params.push(value)}`;
+    if (after) where.push(`(created_at, id) < (${bind(after.createdAt)}, ${bind(after.id)})`);
+    if (filter.actor) where.push(`actor_id = ${bind(filter.actor)}`);
+    if (filter.action) where.push(`action ILIKE ${bind(`%${filter.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
+    if (filter.outcome) where.push(filter.outcome === 'refused' ? 'status >= 400' : 'status < 400');
+    if (filter.from) where.push(`created_at >= ${bind(filter.from)}`);
+    if (filter.to) where.push(`created_at < ${bind(filter.to)}`);
     return this.db.query(
       `SELECT id, tenant_id AS "tenantId", actor_kind AS "actorKind", actor_id AS "actorId", actor_role AS "actorRole", action, target, status,
               source_ip AS "sourceIp", created_at AS "createdAt"
-         FROM audit_event WHERE tenant_id = $1 ${keyset} ORDER BY created_at DESC, id DESC LIMIT $2`,
+         FROM audit_event WHERE tenant_id = $1 ${where.map((w) => `AND ${w}`).join(' ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
       params,
     );
   }

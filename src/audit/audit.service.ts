@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../common/auth/principal.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
-import { AuditRepository, type AuditRow } from './audit.repository.js';
+import { AuditRepository, type AuditFilter, type AuditRow } from './audit.repository.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -62,7 +62,7 @@ export class AuditService {
     }
   }
 
-  async list(principal: Principal, limit: number, cursor?: string) {
-    return toPage(await this.audit.list(principal.tenantId, limit, decodeCursor(cursor)), limit, toView);
+  async list(principal: Principal, limit: number, filter: AuditFilter, cursor?: string) {
+    return toPage(await this.audit.list(principal.tenantId, limit, filter, decodeCursor(cursor)), limit, toView);
   }
 }

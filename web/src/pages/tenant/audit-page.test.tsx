@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
@@ -57,5 +57,36 @@ describe('AuditPage', { timeout: 20_000 }, () => {
     expect(screen.getByText('403')).toBeInTheDocument();
     expect(cursors).toEqual([null, 'page-2']);
     expect(screen.queryByRole('button', { name: 'Load older entries' })).not.toBeInTheDocument();
+  });
+
+  it('asks the API for the calls of one person, refused, and with words of the action', async () => {
+    const queries: Record<string, string>[] = [];
+    server.use(
+      signedInAs('admin'),
+      http.get('*/v1/members', () =>
+        HttpResponse.json({
+          items: [
+            { userId: '00000000-0000-4000-8000-000000000001', email: 'ada@example.com', role: 'admin', joinedAt: '2026-01-01T00:00:00Z' },
+          ],
+          nextCursor: null,
+        }),
+      ),
+      http.get('*/v1/api-keys', () => HttpResponse.json({ items: [], nextCursor: null })),
+      http.get('*/v1/audit-log', ({ request }) => {
+        queries.push(Object.fromEntries(new URL(request.url).searchParams));
+        return HttpResponse.json({ items: [], nextCursor: null });
+      }),
+    );
+    renderWidget(<AuditPage />);
+    const user = userEvent.setup({ delay: null });
+    await user.click(await screen.findByRole('combobox', { name: 'Who' }));
+    await user.click(await screen.findByRole('option', { name: 'ada@example.com' }));
+    await user.click(screen.getByRole('combobox', { name: 'Answer' }));
+    await user.click(await screen.findByRole('option', { name: 'Refused (4xx, 5xx)' }));
+    await user.type(screen.getByRole('textbox', { name: 'Action' }), 'secrets');
+    expect(await screen.findByText('No call matches these filters.', {}, { timeout: 3_000 })).toBeInTheDocument();
+    await waitFor(() =>
+      expect(queries.at(-1)).toEqual({ actor: '00000000-0000-4000-8000-000000000001', outcome: 'refused', action: 'secrets' }),
+    );
   });
 });

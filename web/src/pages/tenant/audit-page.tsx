@@ -1,4 +1,6 @@
-import { Badge, Code, Group, Table, Text } from '@mantine/core';
+import { Badge, Code, Group, Select, SimpleGrid, Table, Text, TextInput } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api, ok } from '../../api/client';
 import type { paths } from '../../api/schema.gen';
@@ -21,12 +23,15 @@ function useActorNames(enabled: boolean) {
   const names = new Map<string, string>();
   members.data?.items.forEach((member) => names.set(member.userId, member.email));
   keys.data?.items.forEach((key) => names.set(key.id, `key ${key.name}`));
-  return (actor: AuditEntry['actor']) => {
+  const nameOf = (actor: AuditEntry['actor']) => {
     if (actor.kind === 'installation') return 'installation operator';
     const name = actor.id ? names.get(actor.id) : undefined;
     return name ?? `${actor.kind === 'api_key' ? 'key' : 'user'} ${actor.id ?? 'unknown'}`;
   };
+  return { nameOf, actors: [...names].map(([value, label]) => ({ value, label })) };
 }
+
+type Outcome = 'succeeded' | 'refused';
 
 const statusColor = (status: number) => (status < 300 ? 'green' : status < 400 ? 'blue' : status < 500 ? 'orange' : 'red');
 const describeTarget = (target: AuditEntry['target']) =>
@@ -38,8 +43,18 @@ const describeTarget = (target: AuditEntry['target']) =>
 export function AuditPage() {
   const me = useMe();
   const isAdmin = hasRole(me.data?.role, 'admin');
-  const actorName = useActorNames(isAdmin);
-  const log = useCursorList(['audit-log'], (cursor) => ok(api.GET('/v1/audit-log', { params: { query: { cursor } } })), isAdmin);
+  const { nameOf: actorName, actors } = useActorNames(isAdmin);
+  const [actor, setActor] = useState<string | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [typed, setTyped] = useState('');
+  const [action] = useDebouncedValue(typed.trim(), 400);
+  const filter = { actor: actor ?? undefined, outcome: outcome ?? undefined, action: action || undefined };
+  const log = useCursorList(
+    ['audit-log', filter],
+    (cursor) => ok(api.GET('/v1/audit-log', { params: { query: { cursor, ...filter } } })),
+    isAdmin,
+  );
+  const filtered = Boolean(actor || outcome || action);
 
   const header = (
     <PageHeader
@@ -58,8 +73,29 @@ export function AuditPage() {
   return (
     <>
       {header}
+      <SimpleGrid cols={{ base: 1, sm: 3 }} mb="md">
+        <Select label="Who" placeholder="Anyone" data={actors} value={actor} onChange={setActor} searchable clearable />
+        <TextInput
+          label="Action"
+          placeholder="e.g. secrets or DELETE"
+          value={typed}
+          onChange={(event) => setTyped(event.currentTarget.value)}
+        />
+        <Select
+          label="Answer"
+          placeholder="Any"
+          data={[
+            { value: 'succeeded', label: 'Succeeded' },
+            { value: 'refused', label: 'Refused (4xx, 5xx)' },
+          ]}
+          value={outcome}
+          onChange={(value) => setOutcome(value)}
+          clearable
+        />
+      </SimpleGrid>
       <ProblemAlert error={me.error ?? log.error} />
-      {log.isSuccess && log.items.length === 0 && (
+      {log.isSuccess && log.items.length === 0 && filtered && <Text c="dimmed">No call matches these filters.</Text>}
+      {log.isSuccess && log.items.length === 0 && !filtered && (
         <Text c="dimmed">
           Nothing recorded yet. Each change anyone makes here (saving a pipeline, inviting a member, a refused call) appears in this list.
         </Text>
