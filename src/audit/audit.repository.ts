@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
+import { containsPattern } from '../runtime/database/sql.js';
 
 export interface AuditEntry {
   tenantId: string;
@@ -56,7 +57,7 @@ export class AuditRepository {
     const bind = (value: unknown) => `$${params.push(value)}`;
     if (after) where.push(`(created_at, id) < (${bind(after.createdAt)}, ${bind(after.id)})`);
     if (filter.actor) where.push(`actor_id = ${bind(filter.actor)}`);
-    if (filter.action) where.push(`action ILIKE ${bind(`%${filter.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
+    if (filter.action) where.push(`action ILIKE ${bind(containsPattern(filter.action))}`);
     if (filter.outcome) where.push(filter.outcome === 'refused' ? 'status >= 400' : 'status < 400');
     if (filter.from) where.push(`created_at >= ${bind(filter.from)}`);
     if (filter.to) where.push(`created_at < ${bind(filter.to)}`);

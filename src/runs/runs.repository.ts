@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
+import { containsPattern } from '../runtime/database/sql.js';
 import { RunEventEntity } from './entities/run-event.entity.js';
 import { RunStepEntity } from './entities/run-step.entity.js';
 import { RunEntity } from './entities/run.entity.js';
@@ -20,7 +21,6 @@ export interface RunFilter {
 
 /** Must stay the expression of `run_error_search_idx` (migration 11), or searches stop using it. */
 const RUN_ERROR_TEXT = `(coalesce(r.error->>'code', '') || ' ' || coalesce(r.error->>'stepCode', '') || ' ' || coalesce(r.error->>'message', ''))`;
-const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export interface EventFilter {
   after?: number;
@@ -130,7 +130,8 @@ export class RunsRepository {
     if (filter.to) query.andWhere('r.created_at < :to', filter);
     if (filter.parentRunId) query.andWhere('r.parent_run_id = :parentRunId', filter);
     if (filter.schedule) query.andWhere('r.schedule_id = :schedule', filter);
-    if (filter.error) query.andWhere(`r.error IS NOT NULL AND ${RUN_ERROR_TEXT} ILIKE :pattern`, { pattern: likePattern(filter.error) });
+    if (filter.error)
+      query.andWhere(`r.error IS NOT NULL AND ${RUN_ERROR_TEXT} ILIKE :pattern`, { pattern: containsPattern(filter.error) });
     if (after) query.andWhere('(r.created_at, r.id) < (:createdAt, :id)', after);
     return query
       .orderBy('r.created_at', 'DESC')

@@ -11,3 +11,6 @@ export const pgSql =
   (client: { query(text: string, params: unknown[]): Promise<{ rows: unknown[] }> }): Sql =>
   async <R>(text: string, params: unknown[]) =>
     (await client.query(text, params)).rows as R[];
+
+/** An ILIKE pattern matching `text` anywhere, its `%`, `_` and `\` taken as letters (a search box, never a pattern). */
+export const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
