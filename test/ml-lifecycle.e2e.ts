@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  allEvents,
   newPipeline,
   newTenant,
   runToEnd,
@@ -123,6 +124,29 @@ describe('examples/iris-champion-challenger.yaml', () => {
     expect(third.out.champion!.score).toBeCloseTo(goodScore.metrics.accuracy, 12);
     expect(third.out.challenger.score).toBeCloseTo(poorScore.metrics.accuracy, 12);
     expect(await stages()).toEqual({ 1: 'archived', 2: 'production', 3: 'none' });
+
+    // The registry keeps each guard verdict with the model: the newest on the model, all of them (or one version's) newest first.
+    const verdict = (r: { run: RunView; out: Lifecycle }) => ({
+      metric: 'accuracy',
+      margin: 0.02,
+      decision: r.out.decision,
+      promoted: r.out.promoted,
+      champion: r.out.champion && { version: r.out.champion.version, score: r.out.champion.score },
+      challenger: r.out.challenger,
+      run: { id: r.run.id, stepId: 'compare' },
+    });
+    const detail = await tenant.get(`/v1/models/${model}`).expect(200);
+    expect(detail.body.lastComparison).toMatchObject(verdict(third));
+    const verdicts = (await tenant.get(`/v1/models/${model}/comparisons`).expect(200)).body;
+    expect(verdicts.items).toMatchObject([verdict(third), verdict(second), verdict(first)]);
+    expect(verdicts.nextCursor).toBeNull();
+    const aboutV1 = (await tenant.get(`/v1/models/${model}/comparisons?version=1&limit=1`).expect(200)).body;
+    expect(aboutV1.items).toMatchObject([verdict(second)]);
+    const older = (await tenant.get(`/v1/models/${model}/comparisons?version=1&limit=1&cursor=${aboutV1.nextCursor}`).expect(200)).body;
+    expect(older).toMatchObject({ items: [verdict(first)], nextCursor: null });
+    const compared = (await allEvents(tenant, third.run.id)).filter((e: { type: string }) => e.type === 'model.compared');
+    expect(compared).toMatchObject([{ stepId: 'compare', data: { name: model, decision: 'keep', promoted: false } }]);
+
     const history = (await tenant.get(`/v1/models/${model}/metrics?metric=accuracy`).expect(200)).body.items.map(
       (i: { version: number; value: number }) => [i.version, i.value],
     );

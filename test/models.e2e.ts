@@ -29,9 +29,13 @@ import { z } from 'zod';
 export default definePlugin({
   name: ${JSON.stringify(name)}, version: '1.0.0',
   steps: [defineStep({
-    id: 'train', title: 'Train', input: z.object({ model: z.string(), accuracy: z.number(), failFirst: z.boolean().default(false), stage: z.enum(['staging', 'production']).optional(), ifProduction: z.number().nullable().optional() }),
-    output: z.object({ version: z.number(), production: z.number().nullable(), attempt: z.number() }),
-    run: async ({ model, accuracy, failFirst, stage, ifProduction }, ctx) => {
+    id: 'train', title: 'Train', input: z.object({ model: z.string(), accuracy: z.number(), failFirst: z.boolean().default(false), stage: z.enum(['staging', 'production']).optional(), ifProduction: z.number().nullable().optional(), verdictAbout: z.string().optional() }),
+    output: z.object({ version: z.number(), production: z.number().nullable(), attempt: z.number(), recorded: z.boolean().optional() }),
+    run: async ({ model, accuracy, failFirst, stage, ifProduction, verdictAbout }, ctx) => {
+      if (verdictAbout) {
+        const { recorded } = await ctx.models.recordComparison({ name: verdictAbout, metric: 'accuracy', margin: 0, decision: 'promote', promoted: false, champion: { version: 1, score: 0.1 }, challenger: { version: 2, artifact: 'forged', score: accuracy } });
+        return { version: 0, production: null, attempt: ctx.attempt, recorded };
+      }
       const artifact = await ctx.artifacts.put(ctx.artifacts.ownKey('model.json'), JSON.stringify({ weights: [accuracy] }), { contentType: 'application/json' });
       const { version } = await ctx.models.register({
         name: model, metrics: { accuracy, f1: accuracy - 0.05 }, params: { depth: Math.round(accuracy * 10) },
@@ -68,7 +72,10 @@ describe('model registry', () => {
       }),
     );
     expect(run.status, JSON.stringify(run)).toBe('succeeded');
-    return { run, outputs: stepOf(run, 'fit').outputs as { version: number; production: number | null; attempt: number } };
+    return {
+      run,
+      outputs: stepOf(run, 'fit').outputs as { version: number; production: number | null; attempt: number; recorded?: boolean },
+    };
   };
   const versions = async (name = model): Promise<VersionView[]> => (await tenant.get(`/v1/models/${name}/versions`).expect(200)).body.items;
   const stages = async (name = model) => Object.fromEntries((await versions(name)).map((v) => [v.version, v.stage]));
@@ -260,6 +267,7 @@ describe('model registry', () => {
   it("another tenant sees none of A's models", async () => {
     expect((await other.get('/v1/models').expect(200)).body.items).toEqual([]);
     await other.get(`/v1/models/${model}`).expect(404);
+    await other.get(`/v1/models/${model}/comparisons`).expect(404);
     await other.get(`/v1/models/${model}/versions`).expect(404);
     await other.get(`/v1/models/${model}/metrics`).expect(404);
     await other.post(`/v1/models/${model}/versions/1/promote`, { stage: 'production' }).expect(404);
@@ -270,6 +278,22 @@ describe('model registry', () => {
     const theirs = await train(model, 0.5, {}, other);
     expect(theirs.outputs).toEqual({ version: 1, production: null, attempt: 1 });
     expect(Object.keys(await stages())).toEqual(['1', '2', '3']);
+    // A verdict its step records about that name is kept with its own model, never with A's.
+    const judged = await train(model, 0.99, { verdictAbout: model }, other);
+    expect(judged.outputs.recorded).toBe(true);
+    expect((await other.get(`/v1/models/${model}/comparisons`).expect(200)).body.items).toMatchObject([
+      { decision: 'promote', challenger: { version: 2, artifact: 'forged', score: 0.99 }, run: { id: judged.run.id, stepId: 'fit' } },
+    ]);
+    expect((await tenant.get(`/v1/models/${model}/comparisons`).expect(200)).body.items).toEqual([]);
+    expect((await tenant.get(`/v1/models/${model}`).expect(200)).body.lastComparison).toBeNull();
+  });
+
+  it('a verdict about a model the registry does not hold is not recorded, and the step goes on', async () => {
+    const nowhere = uniqueName('unregistered');
+    const judged = await train(model, 0.5, { verdictAbout: nowhere });
+    expect(judged.outputs.recorded).toBe(false);
+    await tenant.get(`/v1/models/${nowhere}/comparisons`).expect(404);
+    expect((await allEvents(tenant, judged.run.id)).filter((e) => e.type === 'model.compared')).toEqual([]);
   });
 
   it('bad input is a 4xx problem naming the field', async () => {
@@ -289,6 +313,9 @@ describe('model registry', () => {
     expect(paths((await tenant.get(`/v1/models/${model}/versions?limit=0`).expect(400)).body)).toEqual(['query.limit']);
     expect(paths((await tenant.get(`/v1/models/${model}/metrics?limit=1001`).expect(400)).body)).toEqual(['query.limit']);
     expect(paths((await tenant.get(`/v1/models/${model}/metrics?cursor=nonsense`).expect(400)).body)).toEqual(['query.cursor']);
+    expect(paths((await tenant.get(`/v1/models/${model}/comparisons?version=0`).expect(400)).body)).toEqual(['query.version']);
+    expect(paths((await tenant.get(`/v1/models/${model}/comparisons?cursor=nonsense`).expect(400)).body)).toEqual(['query.cursor']);
+    expect(paths((await tenant.get(`/v1/models/${model}/comparisons?colour=red`).expect(400)).body)).toEqual(['query.colour']);
     const missing = await promote(99, 'staging').expect(404);
     expect(missing.body.code).toBe('version_not_found');
     await tenant.get(`/v1/models/${uniqueName('nothing')}`).expect(404);

@@ -22,6 +22,7 @@ import { AccountProof1795000000018 } from './migrations/1795000000018-AccountPro
 import { ControlPlaneHardening1795000000019 } from './migrations/1795000000019-ControlPlaneHardening.js';
 import { RunLedger1795000000020 } from './migrations/1795000000020-RunLedger.js';
 import { ApprovalDecisions1795000000021 } from './migrations/1795000000021-ApprovalDecisions.js';
+import { ModelComparisons1795000000022 } from './migrations/1795000000022-ModelComparisons.js';
 
 /** An entity class (`@Entity()`). */
 export type EntityTarget = abstract new (...args: never[]) => object;
@@ -51,6 +52,7 @@ export const MIGRATIONS = [
   ControlPlaneHardening1795000000019,
   RunLedger1795000000020,
   ApprovalDecisions1795000000021,
+  ModelComparisons1795000000022,
 ];
 
 /**

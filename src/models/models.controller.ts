@@ -5,7 +5,9 @@ import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import {
+  ComparisonListQuery,
   MetricsQuery,
+  ModelComparisonPage,
   ModelDetail,
   ModelListQuery,
   ModelMetrics,
@@ -66,6 +68,19 @@ export class ModelsController {
     @ValidQuery(MetricsQuery) query: MetricsQuery,
   ) {
     return this.models.metrics(principal, name, query);
+  }
+
+  /** Newest first: each `ml/compare` step's champion, challenger, scores and decision, with its run. */
+  @ApiOperation({ summary: "The guard's verdicts about a model" })
+  @Responds(200, ModelComparisonPage)
+  @Get(':name/comparisons')
+  @Roles('viewer')
+  comparisons(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', modelName) name: string,
+    @ValidQuery(ComparisonListQuery) query: ComparisonListQuery,
+  ) {
+    return this.models.comparisons(principal, name, query);
   }
 
   /** Promoting to production archives the version in production before, in one transaction. */

@@ -42,6 +42,22 @@ export interface StageChangeRow {
   createdAt: Date;
 }
 
+export interface ComparisonRow {
+  id: string;
+  metric: string;
+  margin: number;
+  decision: 'promote' | 'keep';
+  promoted: boolean;
+  championVersion: number | null;
+  championScore: number | null;
+  challengerVersion: number | null;
+  challengerArtifact: string;
+  challengerScore: number;
+  runId: string;
+  stepId: string;
+  createdAt: Date;
+}
+
 export interface Actor {
   kind: 'user' | 'api_key';
   id: string | null;
@@ -120,6 +136,20 @@ export class ModelsRepository {
               step_id AS "stepId", comment, created_at AS "createdAt"
          FROM model_stage_change WHERE tenant_id = $1 AND model_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`,
       [tenantId, modelId, limit],
+    );
+  }
+
+  /** The guard's verdicts about the model, newest first; with `version`, those where it was either side. */
+  comparisons(tenantId: string, modelId: string, limit: number, after?: KeysetCursor, version?: number): Promise<ComparisonRow[]> {
+    return this.db.query(
+      `SELECT id, metric, margin, decision, promoted, champion_version AS "championVersion", champion_score AS "championScore",
+              challenger_version AS "challengerVersion", challenger_artifact AS "challengerArtifact", challenger_score AS "challengerScore",
+              run_id AS "runId", step_id AS "stepId", created_at AS "createdAt"
+         FROM model_comparison
+        WHERE tenant_id = $1 AND model_id = $2 AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+          AND ($5::int IS NULL OR challenger_version = $5 OR champion_version = $5)
+        ORDER BY created_at DESC, id DESC LIMIT $6`,
+      [tenantId, modelId, after?.createdAt ?? null, after?.id ?? null, version ?? null, limit + 1],
     );
   }
 

@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import type { Principal } from '../common/auth/principal.js';
 import { decodeCursor, decodeOpaqueCursor, encodeOpaqueCursor, toPage } from '../common/pagination/pagination.js';
-import type { MetricsQuery, ModelListQuery, PromoteBody, RollbackBody, VersionListQuery } from './dto/models.dto.js';
+import type { ComparisonListQuery, MetricsQuery, ModelListQuery, PromoteBody, RollbackBody, VersionListQuery } from './dto/models.dto.js';
 import { ModelsError } from './models.errors.js';
 import {
   ModelsRepository,
   type Actor,
+  type ComparisonRow,
   type ModelRow,
   type ModelVersionRow,
   type StageChangeRow,
@@ -50,6 +51,17 @@ const changeView = (c: StageChangeRow) => ({
   comment: c.comment,
 });
 
+const comparisonView = (c: ComparisonRow) => ({
+  at: c.createdAt.toISOString(),
+  metric: c.metric,
+  margin: c.margin,
+  decision: c.decision,
+  promoted: c.promoted,
+  champion: c.championVersion !== null && c.championScore !== null ? { version: c.championVersion, score: c.championScore } : null,
+  challenger: { version: c.challengerVersion, artifact: c.challengerArtifact, score: c.challengerScore },
+  run: { id: c.runId, stepId: c.stepId },
+});
+
 const actorOf = (principal: Principal): Actor => ({
   kind: principal.kind,
   id: (principal.kind === 'user' ? principal.userId : principal.apiKeyId) ?? null,
@@ -63,10 +75,24 @@ export class ModelsService {
     return toPage(await this.models.list(principal.tenantId, query.limit, decodeCursor(query.cursor)), query.limit, modelView);
   }
 
-  /** The model, its production and newest versions, and its newest stage changes (registrations, promotes, rollbacks). */
+  /**
+   * The model, its production and newest versions, the guard's newest verdict about it and its
+   * newest stage changes (registrations, promotes, rollbacks).
+   */
   async get(principal: Principal, name: string) {
     const model = await this.require(principal.tenantId, name);
-    return { ...modelView(model), history: (await this.models.history(principal.tenantId, model.id, HISTORY_SHOWN)).map(changeView) };
+    const [history, [last]] = await Promise.all([
+      this.models.history(principal.tenantId, model.id, HISTORY_SHOWN),
+      this.models.comparisons(principal.tenantId, model.id, 1),
+    ]);
+    return { ...modelView(model), lastComparison: last ? comparisonView(last) : null, history: history.map(changeView) };
+  }
+
+  /** What the guard steps (`ml/compare`) decided about the model, newest first. */
+  async comparisons(principal: Principal, name: string, query: ComparisonListQuery) {
+    const model = await this.require(principal.tenantId, name);
+    const rows = await this.models.comparisons(principal.tenantId, model.id, query.limit, decodeCursor(query.cursor), query.version);
+    return toPage(rows, query.limit, comparisonView);
   }
 
   async versions(principal: Principal, name: string, query: VersionListQuery) {

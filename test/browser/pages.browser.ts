@@ -1,6 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newPipeline, newTenant, type TestTenant } from '../support/builders.js';
+import { readFileSync } from 'node:fs';
+import { newPipeline, newTenant, startRun, waitForRun, type TestTenant } from '../support/builders.js';
+import { iris, upload } from '../support/iris.js';
 import { launchChromium, newContext, openConsole, screenshotsOnFailure, seriousViolations, type PageWatch } from './support/browser.js';
 
 /** Every page of the left navigation, and the detail pages a list leads to. */
@@ -39,6 +41,24 @@ describe('every page of the console', () => {
     const schedule = (await tenant.post('/v1/schedules', { pipeline: 'tour', cron: '0 6 * * *', paused: true }).expect(201)).body
       .id as string;
     const trigger = (await tenant.post('/v1/triggers', { type: 'webhook', pipeline: 'tour' }).expect(201)).body.id as string;
+    // A model with versions and a guard's verdict: the README's champion/challenger example, run once.
+    await upload(tenant.tenantId, 'datasets/iris.ndjson', iris);
+    await tenant
+      .put(
+        '/v1/pipelines/iris-champion-challenger',
+        readFileSync(new URL('../../examples/iris-champion-challenger.yaml', import.meta.url), 'utf8'),
+      )
+      .set('content-type', 'application/yaml')
+      .expect(201);
+    const trained = await waitForRun(
+      tenant,
+      await startRun(tenant, 'iris-champion-challenger', {
+        inputs: { dataset: 'datasets/iris.ndjson', model: 'iris', params: { nEstimators: 5, seed: 1 } },
+      }),
+      undefined,
+      120_000,
+    );
+    expect(trained.status, JSON.stringify(trained)).toBe('succeeded');
     details = [
       `/runs/${run}`,
       '/pipelines/tour',
@@ -46,6 +66,7 @@ describe('every page of the console', () => {
       `/schedules/${schedule}`,
       `/triggers/${trigger}`,
       '/plugins/core',
+      '/models/iris',
     ];
   });
   afterAll(async () => {

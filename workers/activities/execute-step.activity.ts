@@ -200,9 +200,9 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
         modelStore.handle({ tenantId, runId, stepId, idempotencyKey: input.idempotencyKey }, call, async (change) => {
           const { type, ...data } = change;
           const suffix =
-            type === 'model.registered'
+            change.type === 'model.registered'
               ? `${change.name}:${change.version}`
-              : `${change.name}:${change.version}:${attempt}:${randomUUID()}`;
+              : `${change.name}:${change.type === 'model.promoted' ? change.version : 'verdict'}:${attempt}:${randomUUID()}`;
           await record({ type, key: `${subject}:${type}:${suffix}`, at: now(), stepId, ...itemField, attempt, data });
         }));
     // Raw connections reach only the endpoints the tenant approved for the plugin, read now: a withdrawal holds from the next step.

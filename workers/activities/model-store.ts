@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import {
+  comparisonProblem,
   MODEL_NAME,
   MODEL_STAGES,
   type ModelCall,
@@ -10,15 +11,17 @@ import {
 import { pgSql } from '../../src/runtime/database/sql.js';
 import { registerModelVersion, stepActor, type RegisteringStep } from '../../src/runtime/models/model-registrations.js';
 import { promoteModelVersion } from '../../src/runtime/models/model-stages.js';
+import { recordModelComparison } from '../../src/runtime/models/model-comparisons.js';
 import { inTransaction } from '../../src/runtime/database/pg-transaction.js';
 
 /** Which step attempt chain calls: registrations record it, and a retry finds what it registered. */
 export type ModelCaller = RegisteringStep;
 
-/** What a call changed, for the run's events (`model.registered`, `model.promoted`). */
+/** What a call changed, for the run's events (`model.registered`, `model.promoted`, `model.compared`). */
 export type ModelChange =
   | { type: 'model.registered'; name: string; version: number; metrics: Record<string, unknown>; replayed: boolean }
-  | { type: 'model.promoted'; name: string; version: number; from: ModelStage; to: ModelStage; archived: number[] };
+  | { type: 'model.promoted'; name: string; version: number; from: ModelStage; to: ModelStage; archived: number[] }
+  | ({ type: 'model.compared' } & Extract<ModelCall, { op: 'compare' }>['comparison']);
 
 const VERSION_COLUMNS = `m.name, v.version, v.stage, v.metrics, v.params, v.dataset, v.artifact, v.algorithm, v.task, v.run_id AS "runId", v.step_id AS "stepId",
   to_char(v.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt"`;
@@ -38,6 +41,11 @@ export class ModelStore {
     const problem = checkCall(call);
     if (problem) return { ok: false, message: problem };
     if (call.op === 'get') return { ok: true, found: await this.find(caller.tenantId, call.name, call.stage) };
+    if (call.op === 'compare') {
+      const { recorded } = await inTransaction(this.pool, (client) => recordModelComparison(pgSql(client), caller, call.comparison));
+      if (recorded) await onChange?.({ type: 'model.compared', ...call.comparison });
+      return { ok: true, recorded };
+    }
     if (call.op === 'register') {
       const { version, replayed } = await this.register(caller, call.registration);
       await onChange?.({ type: 'model.registered', name: call.registration.name, version, metrics: call.registration.metrics, replayed });
@@ -100,8 +108,18 @@ const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ??
 /** Why a call from the (untrusted) child is refused, or undefined when it is well-formed. */
 export function checkCall(call: ModelCall): string | undefined {
   if (!isRecord(call)) return 'not a model registry call';
-  const name = call.op === 'register' ? (isRecord(call.registration) ? call.registration.name : undefined) : call.name;
+  const name =
+    call.op === 'register'
+      ? isRecord(call.registration)
+        ? call.registration.name
+        : undefined
+      : call.op === 'compare'
+        ? isRecord(call.comparison)
+          ? call.comparison.name
+          : undefined
+        : call.name;
   if (typeof name !== 'string' || !MODEL_NAME.test(name)) return `model name ${JSON.stringify(name)} must match ${MODEL_NAME.source}`;
+  if (call.op === 'compare') return comparisonProblem(call.comparison);
   if (call.op === 'get' || call.op === 'promote') {
     if (!(MODEL_STAGES as readonly unknown[]).includes(call.stage)) return `stage must be one of ${MODEL_STAGES.join(', ')}`;
     if (call.op === 'promote' && (!Number.isInteger(call.version) || call.version < 1 || call.version > 2_147_483_647))

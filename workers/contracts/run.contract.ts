@@ -167,9 +167,12 @@ export type RunEvent =
     }
   /** A domain event the step emitted with `ctx.emit`, with the JSON object it gave. */
   | { type: StepDomainEventType; key: string; at: string; stepId: string; item?: number; attempt: number; data: Record<string, unknown> }
-  /** A step's `ctx.models` call changed the registry: `data` names the model and version (and the stages, for a promote). */
+  /**
+   * A step's `ctx.models` call changed the registry: `data` names the model and version (and the
+   * stages, for a promote; the champion, challenger and decision, for a recorded comparison).
+   */
   | {
-      type: 'model.registered' | 'model.promoted';
+      type: 'model.registered' | 'model.promoted' | 'model.compared';
       key: string;
       at: string;
       stepId: string;

@@ -170,7 +170,8 @@ function readArtifactCall(raw: Record<string, unknown>, taskId: string): RunnerM
 /** A call of a known operation, bounded in size; the model store checks its fields. */
 function readModelCall(raw: Record<string, unknown>, taskId: string): RunnerMessage | undefined {
   const call = isRecord(raw.call) ? raw.call : undefined;
-  if (typeof raw.requestId !== 'number' || !call || !['register', 'get', 'promote'].includes(call.op as string)) return undefined;
+  if (typeof raw.requestId !== 'number' || !call || !['register', 'get', 'promote', 'compare'].includes(call.op as string))
+    return undefined;
   if (jsonBytes(call) > SANDBOX_LIMITS.maxModelCallBytes) return undefined;
   return { type: 'model', taskId, requestId: raw.requestId, call: call as unknown as Extract<RunnerMessage, { type: 'model' }>['call'] };
 }

@@ -12,6 +12,7 @@ describe('core/log', () => {
       lineage: [],
       events: [],
       models: [],
+      comparisons: [],
       artifacts: {},
     });
   });

@@ -126,6 +126,25 @@ describe('ml/compare', () => {
       [1, 'archived'],
       [2, 'production'],
     ]);
+    // The verdict is kept with the model, for its page in the registry.
+    expect(result.comparisons).toEqual([
+      {
+        name: 'iris',
+        metric: 'accuracy',
+        margin: 0.01,
+        decision: 'promote',
+        promoted: true,
+        champion: { version: 1, score: poorScore },
+        challenger: { version: 2, artifact: good.artifact, score: goodScore },
+      },
+    ]);
+  });
+
+  it('records no verdict for a model the registry does not hold, and still answers it', async () => {
+    const { artifacts, test, good } = await shared;
+    const result = await runStepForTest(compareStep, { name: 'unregistered', challenger: good, dataset: test }, { artifacts });
+    expect(outputsOf(result)).toMatchObject({ decision: 'promote', champion: null, promoted: false });
+    expect(result.comparisons).toEqual([]);
   });
 
   it('promotes only over the champion it was compared with: when another run promoted meanwhile, it compares again with the new one', async () => {
@@ -176,6 +195,9 @@ describe('ml/compare', () => {
       },
     );
     expect(outputsOf(result)).toMatchObject({ decision: 'keep', promoted: false, champion: { version: 1 }, challenger: { version: 2 } });
+    expect(result.comparisons).toMatchObject([
+      { name: 'iris', decision: 'keep', promoted: false, champion: { version: 1 }, challenger: { version: 2 } },
+    ]);
     expect(result.models.map((v) => [v.version, v.stage])).toEqual([
       [1, 'production'],
       [2, 'none'],

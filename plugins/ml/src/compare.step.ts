@@ -15,7 +15,8 @@ export const compareStep = defineStep({
     'Scores the champion (the `production` version of `name` in the model registry) and a challenger (a model artifact from ml/train, or `{ version }` ' +
     "of `name`) on the same held-out `dataset` with ml/evaluate's scoring, on `metric` (rmse and mae are better when lower, the others when higher). " +
     'The decision is `promote` when the challenger beats the champion by more than `margin` (or there is no champion), `keep` otherwise. ' +
-    'With `promote: true` a winning challenger version is promoted to production (a challenger given as an artifact must then carry its `version`).',
+    'With `promote: true` a winning challenger version is promoted to production (a challenger given as an artifact must then carry its `version`). ' +
+    'The verdict is recorded with the model in the registry (`GET /v1/models/{name}/comparisons`) when the registry holds `name`.',
   input: z.strictObject({
     name: z.string().regex(MODEL_NAME, `must match ${MODEL_NAME.source}`),
     // One object rather than a union: a pipeline is checked against the JSON Schema when saved, with expressions in place of values.
@@ -95,7 +96,18 @@ export const compareStep = defineStep({
           throw error;
         }
       }
-      return report({ decision, metric, champion: championScore, challenger, promoted }, ctx);
+      const verdict = { decision, metric, champion: championScore, challenger, promoted };
+      // The registry keeps the verdict with the model, so its page shows why a version is or is not in production.
+      await ctx.models.recordComparison({
+        name,
+        metric,
+        margin,
+        decision,
+        promoted,
+        champion: championScore && { version: championScore.version, score: championScore.score },
+        challenger,
+      });
+      return report(verdict, ctx);
     }
   },
 });

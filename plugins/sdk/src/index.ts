@@ -30,5 +30,5 @@ export { ARTIFACT_MAX_BYTES } from './step-artifacts.js';
 export type { StepFetch } from './step-fetch.js';
 export type { StepNet, StepSocket } from './step-net.js';
 export type { StepErrorOptions } from './step-error.js';
-export { MODEL_NAME, MODEL_STAGES } from './step-models.js';
-export type { ModelRegistration, ModelStage, ModelVersionInfo, StepModels } from './step-models.js';
+export { COMPARISON_DECISIONS, MODEL_NAME, MODEL_STAGES } from './step-models.js';
+export type { ModelComparison, ModelRegistration, ModelStage, ModelVersionInfo, StepModels } from './step-models.js';

@@ -29,6 +29,7 @@ describe(runStepForTest.name, () => {
       events: [],
       artifacts: {},
       models: [],
+      comparisons: [],
     });
   });
 

@@ -6,7 +6,7 @@ import { sha256Digest } from './package/digest.js';
 import type { ArtifactResult, ArtifactTransport } from './step-artifacts.js';
 import type { HttpResult, HttpTransport } from './step-fetch.js';
 import type { StepNet, StepSocket } from './step-net.js';
-import type { ModelCall, ModelTransport, ModelVersionInfo } from './step-models.js';
+import type { ModelCall, ModelComparison, ModelTransport, ModelVersionInfo } from './step-models.js';
 import { invokeStep, type StepOutcome } from './execute-step.js';
 import { createStepContext, type LineageEntry, type LogEntry, type MetricEntry, type StepEventEntry } from './step-context.js';
 
@@ -47,6 +47,8 @@ export type StepTestResult = StepOutcome & {
   events: StepEventEntry[];
   artifacts: Record<string, Buffer>;
   models: ModelVersionInfo[];
+  /** The verdicts the step recorded with `ctx.models.recordComparison`, a retried one replacing its first. */
+  comparisons: ModelComparison[];
 };
 
 /**
@@ -61,6 +63,7 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
   const events: StepEventEntry[] = [];
   const runId = options.runId ?? 'test-run';
   const registry = (options.models ?? []).map((version) => ({ ...version }));
+  const comparisons = new Map<string, ModelComparison>();
   const store = new Map(Object.entries(options.artifacts ?? {}).map(([key, value]) => [key, Buffer.from(value)]));
   const ctx = createStepContext({
     identity: {
@@ -81,11 +84,12 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
     },
     http: options.http ?? directFetch(step.egress),
     artifacts: memoryArtifacts(store),
-    models: memoryModels(registry, { runId, stepId: step.id, idempotencyKey: `${runId}:${step.id}` }, options.beforeModelCall),
+    models: memoryModels(registry, { runId, stepId: step.id, idempotencyKey: `${runId}:${step.id}` }, comparisons, options.beforeModelCall),
     net: directNet(options.networkEndpoints ?? []),
   });
   const outcome = await invokeStep(step, viaJson(input), ctx);
-  return { ...outcome, logs, metrics, lineage, events, artifacts: Object.fromEntries(store), models: registry };
+  const recorded = [...comparisons.values()];
+  return { ...outcome, logs, metrics, lineage, events, artifacts: Object.fromEntries(store), models: registry, comparisons: recorded };
 }
 
 /** The harness's artifact store: a map, with the worker's answers. */
@@ -108,6 +112,7 @@ function memoryArtifacts(store: Map<string, Buffer>): ArtifactTransport {
 function memoryModels(
   registry: ModelVersionInfo[],
   caller: { runId: string; stepId: string; idempotencyKey: string },
+  comparisons: Map<string, ModelComparison>,
   before?: StepTestOptions['beforeModelCall'],
 ): ModelTransport {
   const replays = new Map<string, number>();
@@ -139,6 +144,11 @@ function memoryModels(
       });
       replays.set(key, version);
       return { ok: true, registered: { name: r.name, version } };
+    }
+    if (call.op === 'compare') {
+      const known = registry.some((v) => v.name === call.comparison.name);
+      if (known) comparisons.set(call.comparison.name, structuredClone(call.comparison));
+      return { ok: true, recorded: known };
     }
     const target = registry.find((v) => v.name === call.name && v.version === call.version);
     if (!target) return { ok: false, message: `model ${call.name} has no version ${call.version}` };

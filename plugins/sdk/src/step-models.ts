@@ -39,11 +39,32 @@ export interface ModelVersionInfo {
   createdAt: string;
 }
 
+/**
+ * A guard's verdict about a model (`ctx.models.recordComparison`): the champion and challenger it
+ * scored on one metric, and what it decided. The registry shows it on the model's page.
+ */
+export interface ModelComparison {
+  name: string;
+  metric: string;
+  /** How much better the challenger had to be. */
+  margin: number;
+  decision: 'promote' | 'keep';
+  /** Whether the step promoted the challenger itself. */
+  promoted: boolean;
+  /** The production version it scored, or null when there was none. */
+  champion: { version: number; score: number } | null;
+  /** The challenger: its registered version when it has one, and the artifact scored. */
+  challenger: { version?: number; artifact: string; score: number };
+}
+
+export const COMPARISON_DECISIONS = ['promote', 'keep'] as const;
+
 export type ModelCall =
   | { op: 'register'; registration: Omit<ModelRegistration, 'artifact'> & { artifact: string } }
   | { op: 'get'; name: string; stage: ModelStage }
   /** `ifProduction`: only if this version (null: none) is still the production one; else `stale`. */
-  | { op: 'promote'; name: string; version: number; stage: ModelStage; ifProduction?: number | null };
+  | { op: 'promote'; name: string; version: number; stage: ModelStage; ifProduction?: number | null }
+  | { op: 'compare'; comparison: ModelComparison };
 
 export type ModelResult =
   | {
@@ -53,6 +74,8 @@ export type ModelResult =
       promoted?: { name: string; version: number; stage: ModelStage };
       /** A conditional promote found another production version (or none): nothing changed. */
       stale?: { production: number | null };
+      /** A comparison was kept (false: the registry holds no model of that name). */
+      recorded?: boolean;
     }
   | { ok: false; message: string };
 
@@ -82,6 +105,12 @@ export interface StepModels {
     stage: ModelStage,
     options?: { ifProduction?: number | null },
   ): Promise<{ name: string; version: number; stage: ModelStage }>;
+  /**
+   * Records a guard's verdict about `comparison.name`, shown with the model in the registry. A retry
+   * of the same step replaces its first attempt's verdict. `recorded` is false when the registry
+   * holds no model of that name (an artifact compared before any version was registered).
+   */
+  recordComparison(comparison: ModelComparison): Promise<{ recorded: boolean }>;
 }
 
 export function createStepModels(transport: ModelTransport): StepModels {
@@ -144,5 +173,50 @@ export function createStepModels(transport: ModelTransport): StepModels {
       }
       return result.promoted!;
     },
+    async recordComparison(comparison: ModelComparison) {
+      checkName(comparison.name);
+      const problem = comparisonProblem(comparison);
+      if (problem) throw invalid(problem);
+      const { name, metric, margin, decision, promoted, champion, challenger } = comparison;
+      const plain: ModelComparison = {
+        name,
+        metric,
+        margin,
+        decision,
+        promoted,
+        champion: champion && { version: champion.version, score: champion.score },
+        challenger: {
+          ...(challenger.version !== undefined && { version: challenger.version }),
+          artifact: challenger.artifact,
+          score: challenger.score,
+        },
+      };
+      return { recorded: (await call({ op: 'compare', comparison: plain })).recorded ?? false };
+    },
   });
+}
+
+const isVersion = (value: unknown) => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 2_147_483_647;
+const isScore = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
+
+/**
+ * Why a comparison is malformed, or undefined: checked by the step's SDK and again by the worker,
+ * which trusts no sandboxed step (the name is checked with the other calls' names).
+ */
+export function comparisonProblem(c: ModelComparison): string | undefined {
+  if (typeof c !== 'object' || c === null) return 'comparison must be an object';
+  if (typeof c.metric !== 'string' || c.metric === '' || c.metric.length > 200) return 'metric must be text of 1 to 200 characters';
+  if (!isScore(c.margin) || c.margin < 0) return 'margin must be a finite number from 0';
+  if (!(COMPARISON_DECISIONS as readonly unknown[]).includes(c.decision))
+    return `decision must be one of ${COMPARISON_DECISIONS.join(', ')}`;
+  if (typeof c.promoted !== 'boolean') return 'promoted must be true or false';
+  if (c.champion !== null && (typeof c.champion !== 'object' || !isVersion(c.champion.version) || !isScore(c.champion.score)))
+    return 'champion must be null or { version, score } with a version from 1 and a finite score';
+  const challenger = c.challenger as Partial<ModelComparison['challenger']> | null;
+  if (typeof challenger !== 'object' || challenger === null) return 'challenger must be { version?, artifact, score }';
+  if (challenger.version !== undefined && !isVersion(challenger.version)) return 'challenger.version must be a whole number from 1';
+  if (typeof challenger.artifact !== 'string' || challenger.artifact === '' || challenger.artifact.length > 4096)
+    return 'challenger.artifact must name the scored model';
+  if (!isScore(challenger.score)) return 'challenger.score must be a finite number';
+  return undefined;
 }

@@ -19,6 +19,13 @@ export type ModelListQuery = z.output<typeof ModelListQuery>;
 export const VersionListQuery = z.strictObject({ ...paginationQuery });
 export type VersionListQuery = z.output<typeof VersionListQuery>;
 
+export const ComparisonListQuery = z.strictObject({
+  ...paginationQuery,
+  /** Only the verdicts where this version was the challenger or the champion. */
+  version: modelVersion.optional(),
+});
+export type ComparisonListQuery = z.output<typeof ComparisonListQuery>;
+
 /** The most versions one metrics response covers (and how many it covers unless `limit` says fewer). */
 export const METRICS_MAX_VERSIONS = 1_000;
 
@@ -66,8 +73,29 @@ export const ModelView = z.strictObject({
 });
 export const ModelPage = pageOf(ModelView);
 
+/** A guard's verdict (an `ml/compare` step): both sides' scores on one metric, and what it decided. */
+export const ModelComparisonView = z.strictObject({
+  at: instant,
+  metric: z.string(),
+  margin: z.number().describe('How much better the challenger had to be'),
+  decision: z.enum(['promote', 'keep']),
+  promoted: z.boolean().describe('Whether the step promoted the challenger itself'),
+  champion: z
+    .strictObject({ version: z.int(), score: z.number() })
+    .nullable()
+    .describe('The production version it scored (null: there was none)'),
+  challenger: z.strictObject({
+    version: z.int().nullable().describe('Null when an unregistered model artifact was scored'),
+    artifact: z.string(),
+    score: z.number(),
+  }),
+  run: z.strictObject({ id: z.uuid(), stepId: z.string() }),
+});
+export const ModelComparisonPage = pageOf(ModelComparisonView);
+
 export const ModelDetail = z.strictObject({
   ...ModelView.shape,
+  lastComparison: ModelComparisonView.nullable().describe("The guard's newest verdict about the model (null: none yet)"),
   history: z.array(
     z.strictObject({
       at: instant,

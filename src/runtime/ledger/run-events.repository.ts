@@ -279,6 +279,7 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
     case 'model.drift_detected':
     case 'model.registered':
     case 'model.promoted':
+    case 'model.compared':
       break;
   }
 }

@@ -7,6 +7,7 @@ import { ApiProblem } from '../../api/problem';
 import { ProblemAlert } from '../../components/problem-alert';
 import { ComparisonTable } from './model-comparison-table';
 import { compareMetrics, MODEL_STAGES, type ModelDetail, type ModelStage, type ModelVersion } from './model-compare';
+import { VerdictCard, VersionVerdict } from './model-verdicts';
 
 type Moved = { changes: { version: number; from: ModelStage; to: ModelStage }[] };
 
@@ -95,6 +96,7 @@ function PromoteForm({
               : 'No version is in production: this one becomes the champion.'}
           </Text>
         )}
+        <VersionVerdict name={name} version={version.version} />
         {againstChampion && (
           <ComparisonTable
             rows={compareMetrics(champion.metrics, version.metrics)}
@@ -160,6 +162,7 @@ function RollbackForm({ model, onDone }: { model: ModelDetail; onDone: () => voi
           Puts back the version that was in production before v{model.productionVersion?.version}, which leaves production. Use it when the
           new champion misbehaves.
         </Text>
+        {model.lastComparison && <VerdictCard verdict={model.lastComparison} title="The guard's newest verdict" />}
         <Textarea
           label="Comment"
           description="Why; kept in the model's history"

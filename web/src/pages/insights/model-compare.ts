@@ -63,3 +63,7 @@ export function formatMetric(value: number | null | undefined): string {
   if (value === null || value === undefined) return NONE;
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
 }
+
+/** A guard's verdict: an `ml/compare` step's champion and challenger scores on one metric, and its decision. */
+export type ModelComparison =
+  paths['/v1/models/{name}/comparisons']['get']['responses'][200]['content']['application/json']['items'][number];

@@ -6,7 +6,15 @@ import type { Role } from '../../auth/use-me';
 import { problem, signedInAs } from '../../test-support/api-answers';
 import { server } from '../../test-support/msw-server';
 import { renderWidget } from '../../test-support/render';
-import { compareMetrics, comparisonChartRows, pickChallenger, tally, type ModelDetail, type ModelVersion } from './model-compare';
+import {
+  compareMetrics,
+  comparisonChartRows,
+  pickChallenger,
+  tally,
+  type ModelComparison,
+  type ModelDetail,
+  type ModelVersion,
+} from './model-compare';
 import { ModelView } from './model-page';
 
 // A file's first render warms up Mantine and the router: seconds on a busy two-core machine.
@@ -36,11 +44,25 @@ const v1 = version(1, 'archived', { accuracy: 0.8 });
 const v2 = version(2, 'production', { accuracy: 0.93, f1: 0.9, rmse: 0.4, note: 'baseline' });
 const v3 = version(3, 'none', { accuracy: 0.91, f1: 0.92, rmse: 0.3 });
 
+const verdict = (challenger: number, champion: number, decision: 'promote' | 'keep', at: string): ModelComparison => ({
+  at,
+  metric: 'accuracy',
+  margin: 0.02,
+  decision,
+  promoted: decision === 'promote',
+  champion: { version: champion, score: champion === 2 ? 0.93 : 0.8 },
+  challenger: { version: challenger, artifact: `models/iris/v${challenger}.json`, score: challenger === 3 ? 0.91 : 0.93 },
+  run: { id: RUN, stepId: 'compare' },
+});
+const keepV3 = verdict(3, 2, 'keep', '2025-01-03T00:00:00.000Z');
+const promoteV2 = verdict(2, 1, 'promote', '2025-01-02T00:00:00.000Z');
+
 const detail: ModelDetail = {
   name: 'iris',
   createdAt: '2025-01-01T00:00:00.000Z',
   productionVersion: v2,
   latestVersion: v3,
+  lastComparison: keepV3,
   history: [
     {
       at: '2025-01-02T00:00:00.000Z',
@@ -60,6 +82,11 @@ const serveModel = (role: Role) =>
     signedInAs(role),
     http.get('*/v1/models/iris', () => HttpResponse.json(detail)),
     http.get('*/v1/models/iris/versions', () => HttpResponse.json({ items: [v3, v2, v1], nextCursor: null })),
+    http.get('*/v1/models/iris/comparisons', ({ request }) => {
+      const version = new URL(request.url).searchParams.get('version');
+      const items = [keepV3, promoteV2].filter((v) => !version || [v.challenger.version, v.champion?.version].includes(Number(version)));
+      return HttpResponse.json({ items: items.slice(0, version ? 1 : undefined), nextCursor: null });
+    }),
   );
 
 describe('champion against challenger', () => {
@@ -100,6 +127,10 @@ describe(ModelView.name, () => {
     const user = userEvent.setup();
     await user.click(await screen.findByRole('button', { name: 'Promote v3' }));
     const dialog = await screen.findByRole('dialog', { name: 'Promote iris v3' });
+    // ...and what the guard step last decided about this version.
+    expect(await within(dialog).findByRole('region', { name: "The guard's last verdict on v3" })).toHaveTextContent(
+      "v3 scored 0.91 on accuracy against production v2's 0.93 (margin 0.02): the guard kept it out of production.",
+    );
     // Before acting, the operator sees the candidate against the champion it would replace.
     expect(within(dialog).getByRole('row', { name: /accuracy/ })).toHaveTextContent('worse');
     expect(within(dialog).getByRole('row', { name: /rmse/ })).toHaveTextContent('better');
@@ -121,6 +152,19 @@ describe(ModelView.name, () => {
     expect(screen.getByText(/need the operator role/)).toBeInTheDocument();
     await waitFor(() => expect(screen.queryByRole('button', { name: /promote/i })).not.toBeInTheDocument());
     expect(screen.queryByRole('button', { name: /roll back/i })).not.toBeInTheDocument();
-    expect(screen.getByRole('row', { name: /promote/ })).toHaveTextContent('none → production');
+    expect(screen.getByRole('row', { name: /none → production/ })).toHaveTextContent('promote');
+  });
+
+  it("shows the guard's newest verdict and every verdict with the step that reached it", async () => {
+    serveModel('viewer');
+    renderWidget(<ModelView name="iris" onChallenger={() => undefined} />);
+    expect(await screen.findByRole('region', { name: "The guard's newest verdict" })).toHaveTextContent(/keep.*kept it out of production/);
+    const table = await screen.findByRole('table', { name: 'Guard verdicts' });
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(rows.map((row) => row.textContent)).toEqual([
+      expect.stringMatching(/v3: 0\.91.*v2: 0\.93.*accuracy \(margin 0\.02\).*keep.*step compare of run 44444444/),
+      expect.stringMatching(/v2: 0\.93.*v1: 0\.8.*promote.*promoted/),
+    ]);
+    expect(within(rows[0]).getByRole('link', { name: /step compare/ })).toHaveAttribute('href', `/runs/${RUN}?step=compare`);
   });
 });

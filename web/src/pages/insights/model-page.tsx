@@ -13,9 +13,13 @@ import { ChampionVsChallenger } from './model-champion';
 import { pickChallenger, type ModelVersion } from './model-compare';
 import { StageHistory } from './model-history';
 import { parseModelSearch } from './model-search';
+import { GuardVerdicts, VerdictCard } from './model-verdicts';
 import { VersionsTable } from './model-versions';
 
-/** A model: its champion against a challenger, its versions with their metrics, promote and roll back, and its stage history. */
+/**
+ * A model: the guard's newest verdict, its champion against a challenger, its versions with their
+ * metrics, promote and roll back, every verdict, and its stage history.
+ */
 export function ModelView({
   name,
   challenger,
@@ -74,6 +78,7 @@ export function ModelView({
       {(model.isPending || versions.isPending) && <Skeleton h={300} />}
       {model.data && versions.data && (
         <>
+          {model.data.lastComparison && <VerdictCard verdict={model.data.lastComparison} title="The guard's newest verdict" />}
           <ChampionVsChallenger champion={champion} challenger={contender} versions={loaded} onChallenger={onChallenger} />
           <Stack gap="sm">
             <Title order={2} size="h3">
@@ -87,6 +92,12 @@ export function ModelView({
               onPromote={setPromoting}
             />
             <LoadMore list={versions} label="Load older versions" />
+          </Stack>
+          <Stack gap="sm">
+            <Title order={2} size="h3">
+              Guard verdicts
+            </Title>
+            <GuardVerdicts name={name} />
           </Stack>
           <Stack gap="sm">
             <Title order={2} size="h3">
