@@ -33,6 +33,7 @@ import { NestPinoLogger } from './logging/nest-logger.js';
 import { SecretsRepository } from './secrets/secrets.repository.js';
 import { SecretsService } from './secrets/secrets.service.js';
 import { startTracing, type Tracing } from './runtime/tracing/tracing.js';
+import { temporalConnectionOptions } from './runtime/temporal/temporal-connection.js';
 import { startDevServer } from './temporal/dev-server.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { parseDuration } from '../workers/contracts/duration.js';
@@ -74,7 +75,7 @@ async function resolveDatabase(
 
 async function resolveTemporal(config: BatonConfig, lifecycle: Lifecycle, supervision?: Supervision): Promise<string> {
   if (config.TEMPORAL_ADDRESS) {
-    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    const connection = await Connection.connect(temporalConnectionOptions(config, config.TEMPORAL_ADDRESS));
     await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE).finally(() => connection.close());
     return config.TEMPORAL_ADDRESS;
   }

@@ -27,6 +27,7 @@ import { AddressPolicy } from '../src/runtime/egress/egress-policy.js';
 import { installationEndpoints } from '../src/runtime/config/installation-endpoints.js';
 import { drainingSince } from '../src/runtime/health/draining.js';
 import { reportSandboxPosture } from '../src/runtime/health/sandbox-posture.js';
+import { temporalConnectionOptions } from '../src/runtime/temporal/temporal-connection.js';
 import { StepSandbox } from './sandbox/step-sandbox.js';
 import { parseDuration } from './contracts/duration.js';
 import { tracingWorkerOptions, WORKFLOW_INTERCEPTOR_MODULES } from './worker-tracing.js';
@@ -98,7 +99,7 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
   logger[level](message);
   reportSandboxPosture(posture);
   const traced = tracingWorkerOptions(tracing);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config, config.temporalAddress));
   const metrics = processMetrics({ tenantLabels: config.METRICS_TENANT_LABELS });
   const admission = runAdmissionFor(config);
   metrics.sandboxIsolation(posture.isolation);

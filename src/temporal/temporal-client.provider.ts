@@ -1,6 +1,7 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
+import { temporalConnectionOptions } from '../runtime/temporal/temporal-connection.js';
 import { temporalClientInterceptors } from '../runtime/tracing/tracing.js';
 
 /** The one Temporal client of the control plane. */
@@ -12,7 +13,7 @@ import { temporalClientInterceptors } from '../runtime/tracing/tracing.js';
       inject: [BATON_CONFIG],
       useFactory: async (config: RuntimeConfig) =>
         new Client({
-          connection: await Connection.connect({ address: config.temporalAddress }),
+          connection: await Connection.connect(temporalConnectionOptions(config, config.temporalAddress)),
           namespace: config.TEMPORAL_NAMESPACE,
           interceptors: temporalClientInterceptors(config),
         }),

@@ -8,6 +8,7 @@ import { generatePublisherKeyPair } from '../../../plugins/sdk/src/package/signi
 import { parseDuration } from '../../../workers/contracts/duration.js';
 import { KEY_BYTES, parseMasterKey, type MasterKeyring } from '../../../workers/contracts/secret-envelope.js';
 import type { EmbeddedDatabaseSecrets } from '../database/embedded-postgres.js';
+import { temporalConnectionProblems } from '../temporal/temporal-connection.js';
 
 /**
  * The one configuration loader, shared by the control plane, the workers and the CLI.
@@ -100,6 +101,25 @@ export const CONFIG_VARIABLES = {
     'Temporal frontend host:port. Unset: start `temporal server start-dev` as a child process.',
   ),
   TEMPORAL_NAMESPACE: spec(z.string().default('default'), 'Temporal namespace.'),
+  TEMPORAL_TLS: spec(
+    bool.optional(),
+    'Connect to TEMPORAL_ADDRESS over TLS. Unset: on when TEMPORAL_API_KEY or a TEMPORAL_TLS_* file is set, else plaintext.',
+  ),
+  TEMPORAL_TLS_CA: spec(
+    z.string().optional(),
+    "PEM file of the CA that signed the Temporal frontend's certificate. Unset: the system's trusted roots (enough for Temporal Cloud).",
+  ),
+  TEMPORAL_TLS_CERT: spec(z.string().optional(), 'PEM file of the client certificate for mutual TLS (with TEMPORAL_TLS_KEY).'),
+  TEMPORAL_TLS_KEY: spec(z.string().optional(), 'PEM file of the private key of TEMPORAL_TLS_CERT.'),
+  TEMPORAL_TLS_SERVER_NAME: spec(
+    z.string().min(1).optional(),
+    "Host name the frontend's certificate must carry (and the SNI sent), when it differs from TEMPORAL_ADDRESS's host (e.g. behind a load balancer).",
+  ),
+  TEMPORAL_API_KEY: spec(
+    z.string().min(1).optional(),
+    'API key sent to Temporal as `Authorization: Bearer <key>` on every call (Temporal Cloud); implies TLS.',
+    true,
+  ),
   TEMPORAL_TASK_QUEUE: spec(z.string().default('baton-shared'), 'Task queue the pipeline workflows and steps run on.'),
   TEMPORAL_CLI_PATH: spec(
     z.string().optional(),
@@ -418,6 +438,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): BatonEnv {
         `${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}${variable.secret ? '' : ` (got ${JSON.stringify(raw)})`}`,
       );
   }
+  problems.push(...temporalConnectionProblems(values));
   if (values.STRIPE_SECRET_KEY && !values.STRIPE_WEBHOOK_SECRET)
     problems.push('STRIPE_WEBHOOK_SECRET: needed when STRIPE_SECRET_KEY is set, or webhooks could not be verified');
   if (problems.length) throw new ConfigError(problems);
