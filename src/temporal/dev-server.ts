@@ -21,6 +21,8 @@ export interface DevServerOptions {
   uiPort?: number;
   /** Faster SQLite for throwaway test servers. */
   fast?: boolean;
+  /** More `KEY=VALUE` dynamic config (test stacks: thresholds reached sooner). */
+  dynamicConfig?: string[];
   log?: (line: string) => void;
   /** Written with the pid and command line while the server runs, for the next `baton up` to find a leftover. */
   pidFile?: string;
@@ -59,7 +61,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   // WAL: a reader (`baton backup` copying the file) neither waits for the server's writes nor
   // holds them up; in the default rollback journal a busy server starves it with `database is locked`.
   else if (options.dbFile) args.push('--sqlite-pragma', 'journal_mode=WAL');
-  args.push(...DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]));
+  args.push(...[...DEV_SERVER_DYNAMIC_CONFIG, ...(options.dynamicConfig ?? [])].flatMap((value) => ['--dynamic-config-value', value]));
 
   // Its own process group: Ctrl-C reaches Baton alone, which stops the worker before the server.
   // A parent-death signal: a Baton killed with SIGKILL (the OOM killer) takes the server along,

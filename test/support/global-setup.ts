@@ -14,6 +14,9 @@ import { BROWSER_PLANS, WEBHOOK_SECRET } from './billing.js';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './processes.js';
 import { restartableBaton, restartablePostgres, restartableTemporal, startControlServer, type RestartablePart } from './restartable.js';
 
+/** When the stack's Temporal server suggests continuing a workflow as new (test/for-each.e2e.ts). */
+export const SUGGEST_CONTINUE_AS_NEW_EVENTS = 1_000;
+
 declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
@@ -101,7 +104,15 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
   const temporalCliPath = await resolveTemporalCli(process.env.TEMPORAL_CLI_PATH);
   const temporal = restartable
     ? (parts.temporal = await restartableTemporal(temporalCliPath, await freePort(), join(home, 'temporal', 'dev.db')))
-    : await startDevServer({ cliPath: temporalCliPath, port: await freePort(), namespace: 'default', fast: true });
+    : await startDevServer({
+        cliPath: temporalCliPath,
+        port: await freePort(),
+        namespace: 'default',
+        fast: true,
+        // Temporal suggests continue-as-new after 1,000 history events, not 10,240: a forEach of
+        // hundreds of items shows the fan-out workflow continuing as new in seconds, not minutes.
+        dynamicConfig: [`limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW_EVENTS}`],
+      });
   stops.push(temporal.stop);
 
   // Artifacts go to an S3-compatible service, as on a scaled-out installation.
