@@ -437,6 +437,11 @@ const MATRIX: Record<string, RouteSpec> = {
   'GET /v1/models': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/models' }) },
   'GET /v1/models/:name': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/models/${fx.model}` }) },
   'GET /v1/models/:name/versions': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/models/${fx.model}/versions` }) },
+  'GET /v1/models/:name/comparisons': {
+    access: VIEWER,
+    foreign: 'not-found',
+    call: (fx) => ({ path: `/v1/models/${fx.model}/comparisons` }),
+  },
   'GET /v1/models/:name/metrics': {
     access: VIEWER,
     foreign: 'not-found',

@@ -1,5 +1,5 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { server } from './msw-server';
 
@@ -33,6 +33,10 @@ Object.defineProperty(document, 'fonts', {
 // Nor layout: CodeMirror measures text ranges (every box is empty here).
 Range.prototype.getClientRects = () => Object.assign([], { item: () => null });
 Range.prototype.getBoundingClientRect = () => DOMRect.fromRect();
+
+// The web tier runs beside the unit tier on two cores: a page's first render and its answers can take
+// seconds there. findBy* waits up to this long (a widget that never shows still fails, just later).
+configure({ asyncUtilTimeout: 5_000 });
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => {

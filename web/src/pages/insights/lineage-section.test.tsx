@@ -1,4 +1,4 @@
-import { configure, screen } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { useState } from 'react';
@@ -8,8 +8,6 @@ import { renderWidget } from '../../test-support/render';
 import { layoutColumns, lineageGraph, type Lineage } from './lineage-graph';
 import { LineageSection, type DatasetQuery } from './lineage-section';
 
-// A file's first render warms up Mantine and the router: seconds on a busy two-core machine.
-configure({ asyncUtilTimeout: 5_000 });
 vi.setConfig({ testTimeout: 20_000 });
 
 const RUN_1 = '11111111-1111-4111-8111-111111111111';

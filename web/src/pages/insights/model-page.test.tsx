@@ -1,4 +1,4 @@
-import { configure, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
@@ -17,8 +17,6 @@ import {
 } from './model-compare';
 import { ModelView } from './model-page';
 
-// A file's first render warms up Mantine and the router: seconds on a busy two-core machine.
-configure({ asyncUtilTimeout: 5_000 });
 vi.setConfig({ testTimeout: 20_000 });
 
 vi.mock('../../components/insights-bar-chart', () => ({
