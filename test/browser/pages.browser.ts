@@ -30,8 +30,8 @@ describe('every page of the console', () => {
   let browser: Browser;
   let tenant: TestTenant;
   let details: string[];
-  let current: PageWatch | undefined;
-  screenshotsOnFailure('pages', () => [current]);
+  const watches = new Map<string, PageWatch>();
+  screenshotsOnFailure('pages', () => [...watches.values()]);
 
   beforeAll(async () => {
     browser = await launchChromium();
@@ -73,14 +73,16 @@ describe('every page of the console', () => {
     await browser?.close();
   });
 
+  // Both widths at once, each in a browser context of its own: most of each is waiting for pages to settle.
   for (const width of [1280, 390]) {
-    it(`passes at ${width} px`, async () => {
+    it.concurrent(`passes at ${width} px`, async ({ expect }) => {
       const context = await newContext(browser, width);
       try {
         const session = JSON.stringify({ token: tenant.token, expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
         await context.addInitScript(`localStorage.setItem('baton.session', ${JSON.stringify(session)})`);
-        current = await openConsole(context);
-        const { page, problems } = current;
+        const watch = await openConsole(context);
+        watches.set(`${width}`, watch);
+        const { page, problems } = watch;
         for (const path of [...PAGES, ...details]) {
           await page.goto(path);
           await page.getByRole('heading', { level: 1 }).first().waitFor();
@@ -106,10 +108,11 @@ describe('every page of the console', () => {
     try {
       const session = JSON.stringify({ token: tenant.token, expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
       await context.addInitScript(`localStorage.setItem('baton.session', ${JSON.stringify(session)})`);
-      current = await openConsole(context);
-      await current.page.goto('/pipelines/secret-plan');
-      await current.page.getByRole('alert').first().waitFor();
-      expect(await current.page.getByRole('main').textContent()).not.toContain('core/echo');
+      const watch = await openConsole(context);
+      watches.set('deep link', watch);
+      await watch.page.goto('/pipelines/secret-plan');
+      await watch.page.getByRole('alert').first().waitFor();
+      expect(await watch.page.getByRole('main').textContent()).not.toContain('core/echo');
     } finally {
       await context.close();
     }
