@@ -11,7 +11,8 @@ bash scripts/ensure-tool.sh promtool prometheus
 bash scripts/ensure-tool.sh sqlite3 sqlite3
 # The console's browser tier drives Debian's Chromium (test/browser); browser downloads are not reachable here.
 bash scripts/ensure-tool.sh chromium chromium
-# The Helm chart's checks (test/tooling/helm-chart.spec.ts) render it with helm, built once like the Temporal CLI.
+# deploy/'s checks (test/tooling/) use helm and compose-go, each built once with Go like the Temporal CLI.
 HELM_PATH="$(bash scripts/ensure-helm.sh)"
-export HELM_PATH
+COMPOSE_CHECK_PATH="$(bash scripts/ensure-compose-check.sh)"
+export HELM_PATH COMPOSE_CHECK_PATH
 exec npx vitest run "$@"
