@@ -190,6 +190,20 @@ describe('operator metrics', () => {
     expectWellFormed(await workerText());
   });
 
+  it("carry the Temporal SDK's worker metrics on the worker's page: task slots, polls, schedule-to-start", async () => {
+    await runToEnd(tenant, newPipeline(uniqueName('metrics-sdk'), { hello: { uses: 'core/echo@^1', with: {} } }));
+    const worker = parseSamples(await workerText());
+    const names = [...new Set(worker.map((sample) => sample.name).filter((name) => name.startsWith('temporal_')))];
+    for (const name of [
+      'temporal_worker_task_slots_available',
+      'temporal_num_pollers',
+      'temporal_activity_schedule_to_start_latency_seconds_bucket',
+      'temporal_workflow_task_schedule_to_start_latency_seconds_bucket',
+    ])
+      expect(names, name).toContain(name);
+    expect(valueOf(worker, 'temporal_worker_task_slots_available', { worker_type: 'ActivityWorker' })).toBeGreaterThan(0);
+  });
+
   describe('on a port of their own', () => {
     let second: ReturnType<typeof spawnBaton> | undefined;
     afterAll(async () => {

@@ -1,6 +1,7 @@
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { RuntimeConfig } from '../src/runtime/config/runtime-config.js';
@@ -54,19 +55,43 @@ let runtimeInstalled = false;
 
 /**
  * The Temporal SDK logs through one process-wide runtime, installed once before any worker: its
- * lines, and the Rust core's (forwarded, instead of printed on stderr), go to pino.
+ * lines, and the Rust core's (forwarded, instead of printed on stderr), go to pino. Its metrics
+ * (task slots, poll latency, schedule-to-start, sticky cache…) are served by the core on a loopback
+ * port and appended to Baton's page, so one scrape of a worker has both.
  */
-function installRuntime(config: RuntimeConfig): void {
+async function installRuntime(config: RuntimeConfig): Promise<void> {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  const corePort = await freeLoopbackPort();
   Runtime.install({
     logger: new TemporalPinoLogger(createLogger('worker', config)),
-    telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } },
+    telemetryOptions: {
+      logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } },
+      metrics: {
+        prometheus: { bindAddress: `127.0.0.1:${corePort}`, useSecondsForDurations: true, unitSuffix: true, countersTotalSuffix: true },
+      },
+    },
+  });
+  processMetrics({ tenantLabels: config.METRICS_TENANT_LABELS }).appendFrom(async () => {
+    const answer = await fetch(`http://127.0.0.1:${corePort}/metrics`, { signal: AbortSignal.timeout(2_000) });
+    return answer.ok ? answer.text() : '';
+  });
+}
+
+/** A port nothing listens on now, for the Temporal core's exporter (it takes an address, not port 0). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
   });
 }
 
 export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Promise<RunningWorker> {
-  installRuntime(config);
+  await installRuntime(config);
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.DATABASE_POOL_SIZE });
   // PostgreSQL restarting drops idle connections with an 'error' event; unheard, it would end the worker.
   pool.on('error', (error) => Runtime.instance().logger.warn(`An idle database connection was lost: ${error.message}`));

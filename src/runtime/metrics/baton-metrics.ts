@@ -44,6 +44,7 @@ export class BatonMetrics {
   private readonly sandboxKills: Counter<string>;
   private readonly isolationMode: Gauge<string>;
   private readonly sweepActions: Counter<string>;
+  private readonly appended: Array<() => Promise<string>> = [];
 
   constructor(options: MetricsOptions) {
     this.tenantLabels = options.tenantLabels;
@@ -132,8 +133,19 @@ export class BatonMetrics {
     return this.registry.contentType;
   }
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /**
+   * The page: this registry's metrics, then each appended exposition (the Temporal SDK's own
+   * metrics, which its Rust core serves on a loopback port). A source that does not answer is left
+   * out of that scrape rather than failing it.
+   */
+  async text(): Promise<string> {
+    const appended = await Promise.all(this.appended.map((source) => source().catch(() => '')));
+    return [await this.registry.metrics(), ...appended.filter(Boolean)].join('\n');
+  }
+
+  /** Adds another process part's Prometheus text to every scrape of this page. */
+  appendFrom(source: () => Promise<string>): void {
+    this.appended.push(source);
   }
 
   httpRequest(method: string, route: string | undefined, statusCode: number, seconds: number): void {
