@@ -165,8 +165,13 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
     const since = drainingSince() ?? stoppingSince ?? (worker.getState() === 'RUNNING' ? undefined : new Date());
     return since ? { status: 'draining', since: since.toISOString(), sandbox: posture } : { status: 'ok', sandbox: posture };
   };
+  // Alive while its Temporal worker runs or drains; a failed one (its poller gave up) should be restarted.
+  const liveness = () => {
+    const state = worker.getState();
+    return { status: state === 'FAILED' ? 'failed' : 'ok', state: state.toLowerCase() };
+  };
   const metricsServer = config.WORKER_METRICS_PORT
-    ? await serveMetrics(metrics, config.WORKER_METRICS_PORT, config.METRICS_HOST, readiness)
+    ? await serveMetrics(metrics, config.WORKER_METRICS_PORT, config.METRICS_HOST, { readiness, liveness })
     : undefined;
   if (metricsServer) logger.info(`Worker metrics on http://${config.METRICS_HOST}:${metricsServer.port}/metrics`);
   // Temporal's runtime also stops its workers on SIGTERM/SIGINT (its shutdown hook): either way,

@@ -67,6 +67,9 @@ describe('worker and API drain', () => {
       else await sleep(100);
     }
     expect(draining, stack.dump()).toMatchObject({ status: 503, body: { status: 'draining' } });
+    // ...while its liveness stays 200: an orchestrator must not kill a worker for draining.
+    const alive = await fetch(readyz.replace('/readyz', '/healthz'));
+    expect([alive.status, await alive.json()], stack.dump()).toEqual([200, { status: 'ok', state: 'draining' }]);
 
     // Another worker takes the workflow on; the step itself stays with the draining one.
     await startWorker();

@@ -104,6 +104,7 @@ describe('deploy/helm/baton', () => {
     // The drain gets its time: the pod is given the drain plus room to exit.
     expect(worker.spec!.template.spec.terminationGracePeriodSeconds).toBe(90);
     expect(worker.spec!.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/readyz');
+    expect(worker.spec!.template.spec.containers[0].livenessProbe.httpGet.path).toBe('/healthz');
     // Migrations before the new pods, as a hook.
     const [job] = byKind(objects, 'Job');
     expect(job.metadata).toMatchObject({ annotations: { 'helm.sh/hook': 'pre-install,pre-upgrade' } });

@@ -7,23 +7,29 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
+/** A probe's answer: 200 when `status` is `ok`, else 503; the object is the body. */
+export type Probe = () => Record<string, unknown> & { status: string };
+
 /**
  * `GET /metrics` without a credential, on a port of its own (METRICS_PORT for the API,
- * WORKER_METRICS_PORT for a worker): for a scrape network only Prometheus can reach. With
- * `readiness`, also `GET /readyz` (a worker: how it isolates steps; 503 unless its status is `ok`,
- * e.g. `draining` while a stopping worker finishes its steps).
+ * WORKER_METRICS_PORT for a worker): for a scrape network only Prometheus can reach. With probes,
+ * also `GET /readyz` (a worker: how it isolates steps; `draining` while a stopping worker finishes
+ * its steps) and `GET /healthz` (a worker: alive unless its Temporal worker failed).
  */
 export function serveMetrics(
   metrics: BatonMetrics,
   port: number,
   host: string,
-  readiness?: () => Record<string, unknown>,
+  probes: { readiness?: Probe; liveness?: Probe } = {},
 ): Promise<MetricsServer> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
-    if (path === '/readyz' && readiness) {
-      const ready = readiness();
-      return void response.writeHead(ready.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(ready));
+    const probe = path === '/readyz' ? probes.readiness : path === '/healthz' ? probes.liveness : undefined;
+    if (probe) {
+      const answer = probe();
+      return void response
+        .writeHead(answer.status === 'ok' ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(JSON.stringify(answer));
     }
     if (path !== '/metrics')
       return void response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: metrics are at /metrics\n');
