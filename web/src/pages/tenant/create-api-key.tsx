@@ -1,4 +1,4 @@
-import { Button, Code, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Code, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ok } from '../../api/client';
@@ -6,7 +6,8 @@ import { ApiProblem } from '../../api/problem';
 import type { Role } from '../../auth/use-me';
 import { ProblemAlert } from '../../components/problem-alert';
 import { ShownOnce } from '../../components/shown-once';
-import { grantableKeyRoles, roleHint } from './roles';
+import { RoleSelect } from './role-select';
+import { grantableKeyRoles } from './roles';
 
 /** Makes an API key (POST /v1/api-keys) and shows it once: the API keeps only its hash. */
 export function CreateApiKey({ myRole, onCreated }: { myRole: Role | undefined; onCreated: () => void }) {
@@ -54,15 +55,7 @@ export function CreateApiKey({ myRole, onCreated }: { myRole: Role | undefined; 
                 onChange={(e) => setName(e.currentTarget.value)}
                 error={problem?.about('name')}
               />
-              <Select
-                label="Role"
-                data={grantableKeyRoles(myRole)}
-                value={role}
-                onChange={(value) => value && setRole(value)}
-                allowDeselect={false}
-                description={roleHint(role)}
-                error={problem?.about('role')}
-              />
+              <RoleSelect roles={grantableKeyRoles(myRole)} value={role} onChange={setRole} error={problem?.about('role')} />
               <ProblemAlert error={create.error} />
               <Button type="submit" loading={create.isPending}>
                 Create the key

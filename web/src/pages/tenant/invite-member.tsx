@@ -1,4 +1,4 @@
-import { Button, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ok } from '../../api/client';
@@ -8,7 +8,8 @@ import { formatDateTime } from '../../components/format';
 import { ProblemAlert } from '../../components/problem-alert';
 import { ShownOnce } from '../../components/shown-once';
 import { INVITATIONS_KEY } from './pending-invitations';
-import { grantableRoles, roleHint, type MemberRole } from './roles';
+import { RoleSelect } from './role-select';
+import { grantableRoles, type MemberRole } from './roles';
 
 /** The console page a mailed invitation opens; the token rides in the fragment, which no server receives. */
 export const invitationLink = (token: string) => `${location.origin}/invitations/accept#token=${encodeURIComponent(token)}`;
@@ -68,15 +69,7 @@ export function InviteMember({ myRole }: { myRole: Role | undefined }) {
                 onChange={(e) => setEmail(e.currentTarget.value)}
                 error={problem?.about('email')}
               />
-              <Select
-                label="Role"
-                data={grantableRoles(myRole)}
-                value={role}
-                onChange={(value) => value && setRole(value)}
-                allowDeselect={false}
-                description={roleHint(role)}
-                error={problem?.about('role')}
-              />
+              <RoleSelect roles={grantableRoles(myRole)} value={role} onChange={setRole} error={problem?.about('role')} />
               <ProblemAlert error={invite.error} />
               <Button type="submit" loading={invite.isPending}>
                 Send the invitation
