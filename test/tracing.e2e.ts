@@ -14,6 +14,7 @@ import {
   waitForRun,
   type TestTenant,
 } from './support/builders.js';
+import { isolatedInstallation, type IsolatedInstallation } from './support/isolated-stack.js';
 import { OtlpReceiver, SPAN_KIND, type ReceivedSpan } from './support/otlp-receiver.js';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './support/processes.js';
 
@@ -21,8 +22,8 @@ const RUN_START_ROUTE = 'POST /v1/pipelines/:name/runs';
 const BUNDLE_PATH = fileURLToPath(new URL('../dist/workers/workflow-bundle.js', import.meta.url));
 
 /**
- * The stack's own API and worker do not trace: this file starts a second pair beside them, on a
- * task queue of its own, exporting to an OTLP receiver in the test process.
+ * The stack's own API and worker do not trace: this file starts a second pair beside them, an
+ * installation of its own on the stack's servers, exporting to an OTLP receiver in the test process.
  */
 describe('tracing', () => {
   const receiver = new OtlpReceiver();
@@ -32,8 +33,10 @@ describe('tracing', () => {
   let targetUrl: string;
   let processes: BatonProcess[] = [];
   let tenant: TestTenant;
+  let installation: IsolatedInstallation | undefined;
 
   beforeAll(async () => {
+    installation = await isolatedInstallation();
     await receiver.start();
     target = createServer((request, response) => {
       received.push(String(request.headers.traceparent ?? ''));
@@ -45,6 +48,8 @@ describe('tracing', () => {
     const port = await freePort();
     const env = {
       ...inject('apiEnv'),
+      DATABASE_URL: installation.databaseUrl,
+      TEMPORAL_NAMESPACE: installation.namespace,
       PORT: String(port),
       TEMPORAL_TASK_QUEUE: `baton-tracing-${randomUUID().slice(0, 8)}`,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
@@ -63,6 +68,7 @@ describe('tracing', () => {
 
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.stop()));
+    await installation?.drop();
     target?.closeAllConnections();
     await new Promise((resolve) => target?.close(resolve));
     await receiver.stop();
@@ -160,7 +166,7 @@ describe('tracing', () => {
     expect(received.at(-1)).toBe(`00-${root.traceId}-${call.spanId}-01`);
 
     // The workflow's spans draw on its seeded random numbers: a traced run must replay as it ran.
-    const temporal = await temporalClient();
+    const temporal = await temporalClient(installation!.namespace);
     try {
       const history = await temporal.workflow.getHandle(runId).fetchHistory();
       await Worker.runReplayHistory(

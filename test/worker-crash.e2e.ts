@@ -1,8 +1,8 @@
 import pg from 'pg';
 import request from 'supertest';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newPipeline, savePipeline, stepOf, uniqueName, waitForRun, type RunView } from './support/builders.js';
-import { ownQueueStack } from './support/own-queue-stack.js';
+import { ownInstallation } from './support/own-installation.js';
 import { isAlive, spawnBaton, stepRunnerPids } from './support/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -20,7 +20,7 @@ interface EventView {
  * the global stack never picks these tasks up.
  */
 describe('worker crash', () => {
-  const stack = ownQueueStack('crash', { worker: true });
+  const stack = ownInstallation('crash', { worker: true });
 
   type Interruption = 'kill' | 'freeze';
 
@@ -111,7 +111,7 @@ describe('worker crash', () => {
     expect(events.filter((e) => e.type === 'run.started')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'run.completed')).toHaveLength(1);
 
-    const db = new pg.Client({ connectionString: inject('databaseUrl') });
+    const db = new pg.Client({ connectionString: stack.databaseUrl });
     await db.connect();
     try {
       const keys = await db.query<{ total: number; distinct_keys: number }>(
@@ -179,7 +179,7 @@ describe('worker crash', () => {
         outputs: Array(16).fill({ sleptMs: 700 }),
         items: { total: 16, succeeded: 16, failed: 0 },
       });
-      const db = new pg.Client({ connectionString: inject('databaseUrl') });
+      const db = new pg.Client({ connectionString: stack.databaseUrl });
       await db.connect();
       try {
         const items = await db.query<{ item: number; n: number }>(

@@ -4,7 +4,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { allEvents, newPipeline, savePipeline, temporalClient, uniqueName, until, waitForRun } from '../support/builders.js';
-import { ownQueueStack } from '../support/own-queue-stack.js';
+import { ownInstallation } from '../support/own-installation.js';
 import { freePort, spawnBaton, waitForHttp } from '../support/processes.js';
 import { checkInvariants } from './invariants.js';
 
@@ -16,14 +16,14 @@ import { checkInvariants } from './invariants.js';
  * workers come and go as each case needs.
  */
 describe('a run start whose reply the engine lost', () => {
-  const stack = ownQueueStack('reply', { worker: false, env: { NODE_ENV: 'test', BATON_FAULT_POINT: 'dispatch.reply-lost' } });
+  const stack = ownInstallation('reply', { worker: false, env: { NODE_ENV: 'test', BATON_FAULT_POINT: 'dispatch.reply-lost' } });
   let temporal: Client;
   let db: pg.Client;
   let pipeline: string;
 
   beforeAll(async () => {
-    temporal = await temporalClient();
-    db = new pg.Client({ connectionString: inject('databaseUrl') });
+    temporal = await temporalClient(stack.namespace);
+    db = new pg.Client({ connectionString: stack.databaseUrl });
     await db.connect();
     pipeline = uniqueName('reply');
     await savePipeline(stack.tenant, newPipeline(pipeline, { hi: { uses: 'core/echo@^1', with: { ok: true } } }));
@@ -53,7 +53,8 @@ describe('a run start whose reply the engine lost', () => {
       30_000,
     );
   let lateRun: string;
-  const invariants = () => checkInvariants(inject('databaseUrl'), inject('temporalAddress'), { tenantIds: [stack.tenant.tenantId] });
+  const invariants = () =>
+    checkInvariants(stack.databaseUrl, inject('temporalAddress'), { tenantIds: [stack.tenant.tenantId], namespace: stack.namespace });
 
   it('lost before the workflow began: 503 engine_unavailable, the run failed start_failed, and its workflow, once a worker takes it, runs nothing', async () => {
     const response = await startOn(stack.baseUrl, `lost-${randomUUID()}`);

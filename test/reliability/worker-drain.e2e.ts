@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, inject, it } from 'vitest';
 import { allEvents, newPipeline, savePipeline, stepOf, uniqueName, waitForRun } from '../support/builders.js';
-import { ownQueueStack } from '../support/own-queue-stack.js';
+import { ownInstallation } from '../support/own-installation.js';
 import { freePort, spawnBaton, stepRunnerPids, waitForHttp, type BatonProcess } from '../support/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -15,7 +15,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Own `baton api` and workers on a task queue of their own, as in test/worker-crash.e2e.ts.
  */
 describe('worker and API drain', () => {
-  const stack = ownQueueStack('drain', { worker: false, env: { LOG_LEVEL: 'info', WORKER_DRAIN_TIMEOUT: '30s' } });
+  const stack = ownInstallation('drain', { worker: false, env: { LOG_LEVEL: 'info', WORKER_DRAIN_TIMEOUT: '30s' } });
   const exitOf = (p: BatonProcess) =>
     new Promise<{ code: number | null; at: number }>((resolve) => {
       if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve({ code: p.child.exitCode, at: Date.now() });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { newPipeline, newTenant, runToEnd, startRun, stepOf, uniqueName, waitForRun } from '../support/builders.js';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from '../support/processes.js';
 import { attempt, publishIntruder } from '../support/intruder.js';
+import { isolatedInstallation, type IsolatedInstallation } from '../support/isolated-stack.js';
 
 const NOBODY = { uid: 65534, gid: 65534 };
 
@@ -37,8 +38,10 @@ const alive = (pid: number) => {
 describe('a step cannot touch another process', () => {
   const { worker, api } = inject('stackPids');
   const started: BatonProcess[] = [];
+  const installations: IsolatedInstallation[] = [];
   afterAll(async () => {
     await Promise.all(started.map((p) => p.stop()));
+    for (const installation of installations) await installation.drop();
   });
 
   it("cannot signal the worker, the API or another tenant's step, and the worker never opens an inspector", async () => {
@@ -83,7 +86,9 @@ describe('a step cannot touch another process', () => {
   });
 
   it('runs only first-party plugins on a worker that cannot isolate steps, and says so', async () => {
-    // A second API and worker on a task queue of their own; the worker is not root, so it cannot isolate.
+    // A second API and worker, an installation of their own; the worker is not root, so it cannot isolate.
+    const installation = await isolatedInstallation();
+    installations.push(installation);
     const queue = uniqueName('not-root');
     const home = mkdtempSync(join(tmpdir(), 'baton-not-root-'));
     chmodSync(home, 0o755);
@@ -92,6 +97,8 @@ describe('a step cannot touch another process', () => {
     const metricsPort = await freePort();
     const env = {
       ...inject('apiEnv'),
+      DATABASE_URL: installation.databaseUrl,
+      TEMPORAL_NAMESPACE: installation.namespace,
       TEMPORAL_TASK_QUEUE: queue,
       PORT: String(port),
       BATON_HOME: home,

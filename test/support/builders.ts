@@ -6,6 +6,8 @@ import { expect, inject } from 'vitest';
 export const api = (baseUrl: string = inject('baseUrl')) => request(baseUrl);
 
 export interface TestTenant {
+  /** The API the tenant was made on (the stack's, or a test's own installation's). */
+  baseUrl: string;
   tenantId: string;
   email: string;
   password: string;
@@ -36,6 +38,7 @@ export async function newTenant(baseUrl: string = inject('baseUrl')): Promise<Te
   const apiKey: string = key.body.key;
   const auth = (test: request.Test) => test.set('authorization', `Bearer ${apiKey}`);
   return {
+    baseUrl,
     tenantId: signup.body.tenant.id,
     email,
     password,
@@ -150,8 +153,8 @@ export async function allEvents(tenant: TestTenant, runId: string): Promise<Even
 }
 
 /** A Temporal client of the test stack's dev server, for what the API does not show; close its connection after. */
-export async function temporalClient(): Promise<Client> {
-  return new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }), namespace: 'default' });
+export async function temporalClient(namespace = 'default'): Promise<Client> {
+  return new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }), namespace });
 }
 
 /** Polls `check` until it holds, for effects that reach other replicas within a few seconds. */

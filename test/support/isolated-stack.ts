@@ -17,13 +17,19 @@ export interface IsolatedStack {
   stop(): Promise<void>;
 }
 
+export interface IsolatedInstallation {
+  databaseUrl: string;
+  namespace: string;
+  /** Drops the database; its processes must have stopped. */
+  drop(): Promise<void>;
+}
+
 /**
- * `baton up` (API and worker in one process) on a database and a Temporal namespace of its own,
- * on the stack's PostgreSQL and Temporal server: for tests that need an installation configured
- * differently (billing on for its worker too, a small fan-out budget) whose schedules and runs
- * the stack's own API and worker never see.
+ * A database and a Temporal namespace of their own on the stack's PostgreSQL and Temporal server:
+ * processes started on them form an installation of their own, whose leader jobs (run dispatch,
+ * event triggers, schedules, the run sweep) never take the stack's runs, nor the stack's its runs.
  */
-export async function startIsolatedStack(env: Record<string, string>): Promise<IsolatedStack> {
+export async function isolatedInstallation(): Promise<IsolatedInstallation> {
   const suffix = randomUUID().slice(0, 8);
   const database = `baton_isolated_${suffix}`;
   const admin = inject('adminDatabaseUrl');
@@ -33,13 +39,26 @@ export async function startIsolatedStack(env: Record<string, string>): Promise<I
   url.pathname = `/${database}`;
   const namespace = `baton-isolated-${suffix}`;
   await createNamespace(namespace);
+  return {
+    databaseUrl: url.toString(),
+    namespace,
+    drop: () => withClient(admin, (client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)),
+  };
+}
+
+/**
+ * `baton up` (API and worker in one process) on an isolated installation: for tests that need one
+ * configured differently (billing on for its worker too, a small fan-out budget).
+ */
+export async function startIsolatedStack(env: Record<string, string>): Promise<IsolatedStack> {
+  const installation = await isolatedInstallation();
   const home = mkdtempSync(join(tmpdir(), 'baton-isolated-'));
   chmodSync(home, 0o755);
   const port = await freePort();
   const process = spawnBaton('up', {
     ...inject('apiEnv'),
-    DATABASE_URL: url.toString(),
-    TEMPORAL_NAMESPACE: namespace,
+    DATABASE_URL: installation.databaseUrl,
+    TEMPORAL_NAMESPACE: installation.namespace,
     PORT: String(port),
     BATON_HOME: home,
     ...env,
@@ -53,12 +72,12 @@ export async function startIsolatedStack(env: Record<string, string>): Promise<I
   }
   return {
     baseUrl,
-    databaseUrl: url.toString(),
-    namespace,
+    databaseUrl: installation.databaseUrl,
+    namespace: installation.namespace,
     process,
     async stop() {
       await process.stop();
-      await withClient(admin, (client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+      await installation.drop();
     },
   };
 }

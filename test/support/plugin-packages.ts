@@ -55,7 +55,7 @@ export const packageArchive = (folder: string) => createPackageArchive(folder);
 /** A tenant that publishes: a publisher name claimed with a fresh key. */
 export async function becomePublisher(tenant: TestTenant, publisher: string): Promise<PublisherKeyPair> {
   const key = generatePublisherKeyPair();
-  const response = await api()
+  const response = await api(tenant.baseUrl)
     .post('/v1/publishers/keys')
     .set('authorization', `Bearer ${tenant.token}`)
     .send({ publicKey: key.publicKeyPem, publisher });
@@ -64,7 +64,7 @@ export async function becomePublisher(tenant: TestTenant, publisher: string): Pr
 }
 
 export function publish(tenant: TestTenant, archive: Buffer) {
-  return api()
+  return api(tenant.baseUrl)
     .post('/v1/plugins')
     .set('authorization', `Bearer ${tenant.token}`)
     .set('content-type', 'application/octet-stream')
@@ -73,18 +73,18 @@ export function publish(tenant: TestTenant, archive: Buffer) {
 
 /** As the tenant's owner (admin and publisher rights); the builders' API key is an operator's. */
 export const asOwner = (tenant: TestTenant) => ({
-  get: (path: string) => api().get(path).set('authorization', `Bearer ${tenant.token}`),
+  get: (path: string) => api(tenant.baseUrl).get(path).set('authorization', `Bearer ${tenant.token}`),
   post: (path: string, body?: object) =>
-    api()
+    api(tenant.baseUrl)
       .post(path)
       .set('authorization', `Bearer ${tenant.token}`)
       .send(body ?? {}),
   put: (path: string, body?: object) =>
-    api()
+    api(tenant.baseUrl)
       .put(path)
       .set('authorization', `Bearer ${tenant.token}`)
       .send(body ?? {}),
-  delete: (path: string) => api().delete(path).set('authorization', `Bearer ${tenant.token}`),
+  delete: (path: string) => api(tenant.baseUrl).delete(path).set('authorization', `Bearer ${tenant.token}`),
 });
 
 /**
