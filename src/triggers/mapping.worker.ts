@@ -5,13 +5,15 @@
  */
 import type jsonata from 'jsonata';
 import { compileBounded, evaluateWithBudget, ExpressionBudgetError } from '../../workers/contracts/expressions/budget.js';
+import { currentThreadId } from './thread-cpu.js';
 import type { MappingOutcome, MappingTask } from './trigger-mappings.js';
 
 const MAX_DEPTH = 200;
+const THREAD_ID = currentThreadId() ?? null;
 const compiled = new Map<string, jsonata.Expression>();
 
 export default async function evaluateMapping({ expression, context, started }: MappingTask): Promise<MappingOutcome> {
-  started.postMessage(true);
+  started.postMessage(THREAD_ID);
   started.close();
   try {
     let compiledExpression = compiled.get(expression);

@@ -4,26 +4,38 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { compileBounded, ExpressionBudgetError } from '../../workers/contracts/expressions/budget.js';
 import { BatonError } from '../common/errors/baton-error.js';
+import { threadCpuMs } from './thread-cpu.js';
 
 export interface MappingTask {
   expression: string;
   context: Record<string, unknown>;
-  /** Told when a thread takes the task up: its wall-time budget starts then, not while it waits in the queue. */
+  /**
+   * Told, with the thread's id, when a thread takes the task up: its budget starts then, not while it
+   * waits in the queue, and counts that thread's CPU time.
+   */
   started: MessagePort;
 }
 
 export type MappingOutcome = { ok: true; value: unknown } | { ok: false; budgetExceeded: boolean; message: string };
 
-/** Wall time a mapping may take once a thread has taken it up; a thread still busy then is killed. */
+/** CPU time a mapping may use once a thread has taken it up (wall time where threads' CPU cannot be read); a thread still busy then is killed. */
 export const MAPPING_TIME_MS = 500;
+/**
+ * Wall time a mapping may take however little CPU its thread got: threads run at the lowest priority,
+ * so on a saturated machine a cheap mapping can wait long for the CPU; it is then the API's fault, not
+ * the expression's, and the sender is told to retry.
+ */
+export const MAPPING_WALL_MS = 5_000;
+/** How often a running mapping's CPU time is read. */
+const CHECK_MS = 25;
 /** How long a mapping may wait for a thread at all. */
 const MAPPING_QUEUE_MS = 10_000;
 
 /**
  * Trigger mappings (JSONata over a webhook's body or a step's event) are tenant code run by the
  * API. They run in worker threads, never on the event loop that serves every tenant's requests:
- * the counted budget stops what it can foresee, and a thread still busy at MAPPING_TIME_MS is
- * terminated, whatever it was doing.
+ * the counted budget stops what it can foresee, and a thread that has used MAPPING_TIME_MS of CPU
+ * on one is terminated, whatever it was doing.
  */
 @Injectable()
 export class TriggerMappings implements OnModuleDestroy {
@@ -51,12 +63,22 @@ export class TriggerMappings implements OnModuleDestroy {
     const abort = new AbortController();
     const { port1, port2 } = new MessageChannel();
     let ran = false;
-    let running: NodeJS.Timeout | undefined;
+    let starved = false;
+    let checks: NodeJS.Timeout | undefined;
     const queued = setTimeout(() => abort.abort(), MAPPING_QUEUE_MS);
-    port1.once('message', () => {
+    port1.once('message', (threadId: number | null) => {
       ran = true;
       clearTimeout(queued);
-      running = setTimeout(() => abort.abort(), MAPPING_TIME_MS);
+      const startedAt = performance.now();
+      const cpuAt = threadId === null ? undefined : threadCpuMs(threadId);
+      checks = setInterval(() => {
+        const wall = performance.now() - startedAt;
+        const now = cpuAt === undefined ? undefined : threadCpuMs(threadId!);
+        const cpu = now === undefined ? wall : now - cpuAt!;
+        if (cpu < MAPPING_TIME_MS && wall < MAPPING_WALL_MS) return;
+        starved = cpu < MAPPING_TIME_MS;
+        abort.abort();
+      }, CHECK_MS);
     });
     try {
       return await this.pool.run({ expression, context, started: port2 }, { signal: abort.signal, transferList: [port2] });
@@ -68,10 +90,16 @@ export class TriggerMappings implements OnModuleDestroy {
           503,
           `No thread was free to map this delivery within ${MAPPING_QUEUE_MS / 1000} s; retry it`,
         );
-      return { ok: false, budgetExceeded: true, message: `Evaluation stopped after ${MAPPING_TIME_MS} ms` };
+      if (starved)
+        throw new BatonError(
+          'mapping_unavailable',
+          503,
+          `The API was too busy to finish mapping this delivery within ${MAPPING_WALL_MS / 1000} s; retry it`,
+        );
+      return { ok: false, budgetExceeded: true, message: `Evaluation stopped after ${MAPPING_TIME_MS} ms of CPU time` };
     } finally {
       clearTimeout(queued);
-      clearTimeout(running);
+      clearInterval(checks);
       port1.close();
     }
   }

@@ -98,6 +98,7 @@ export class TriggersController {
     422,
     "`invalid_payload`, `invalid_inputs`, `expression_budget_exceeded`: the body does not map to run inputs; kept in the trigger's deliveries as `failed`",
   )
+  @Fails(503, '`mapping_unavailable`: the API was too busy to map the delivery in time; not kept, send it again')
   @Post('hooks/:id')
   @Public()
   @SkipRateLimit()

@@ -228,7 +228,8 @@ export class TriggersService {
   /**
    * Starts `target` once for one delivery of a completion or event trigger. A delivery that starts
    * nothing (the tenant suspended, inputs the pipeline refuses, the trigger's cooldown) is kept with
-   * why, and not tried again: the next run or event is the next chance.
+   * why, and not tried again: the next run or event is the next chance. One the API could not map
+   * for want of CPU is tried again by the next pass.
    */
   private async fireOnce(
     t: { triggerId: string; tenantId: string; target: string },
@@ -268,6 +269,11 @@ export class TriggersService {
     } catch (error) {
       if (firing?.taken) await this.triggers.restoreFiring(t.triggerId, firing);
       if (error instanceof DeliveryTaken) return false;
+      // The API's own trouble (too busy to map it): no verdict is kept, so the next pass tries it again.
+      if (error instanceof BatonError && error.status >= 500) {
+        this.logger.warn(`Trigger ${t.triggerId} will try ${delivery} again: ${(error as Error).message}`);
+        return false;
+      }
       const reason = reasonOf(error);
       this.logger.warn(`Trigger ${t.triggerId} did not start ${t.target} for ${delivery}: ${reason}`);
       await this.endWithoutRun(t.triggerId, delivery, runId, sourceRunId, 'failed', reason);

@@ -7,8 +7,9 @@
  * Meanwhile another tenant's requests keep p99 < 100 ms, each bad request gets its answer (a 422
  * `expression_budget_exceeded` where the work is too much) within its budget, and legitimate regexes work.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -178,6 +179,24 @@ describe('expression and pattern budgets', () => {
         });
         expect(killed.ms).toBeLessThan(BOUNDED_MS);
       });
+    });
+
+    it('counts CPU time, not wall time: a cheap mapping still maps while the machine is saturated at normal priority', async () => {
+      // ~10 ms of CPU; its thread runs at the lowest priority, so with two busy processes a core it
+      // waits seconds for them: a wall-time budget of 500 ms would blame the expression (422).
+      const cheap = await webhook('{ "matched": $count([1..2000][$ % 7 = 0]) > 0, "code": "cheap" }');
+      expect((await cheap({})).status).toBe(202);
+      const busy = Array.from({ length: 2 * availableParallelism() }, () =>
+        spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+      );
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const starved = await timed(cheap({}));
+        expect(starved.response.status, JSON.stringify(starved.response.body)).toBe(202);
+        console.log(`a cheap mapping on a saturated machine answered in ${Math.round(starved.ms)} ms`);
+      } finally {
+        for (const child of busy) child.kill('SIGKILL');
+      }
     });
 
     it('refuses a mapping whose regex RE2 cannot run when the trigger is created, naming it', async () => {
