@@ -62,12 +62,12 @@ describe('Billing', () => {
 
   beforeAll(async () => {
     billing = await startBillingApi(PLANS);
-    db = new pg.Client({ connectionString: inject('databaseUrl') });
+    db = new pg.Client({ connectionString: billing.installation.databaseUrl });
     await db.connect();
   });
   afterAll(async () => {
-    await billing?.stop();
     await db?.end();
+    await billing?.stop();
   });
 
   describe('plans and subscriptions', () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { deliver, startBillingApi, stripeEvent, type BillingApi, type PlansFile } from '../support/billing.js';
 import { newTenant } from '../support/builders.js';
 
@@ -17,7 +17,8 @@ const PLANS: PlansFile = {
 describe('Stripe webhook handler crash', () => {
   const apis: BillingApi[] = [];
   afterAll(async () => {
-    await Promise.all(apis.map((a) => a.stop()));
+    // The one that made the installation drops it: last.
+    for (const a of apis.reverse()) await a.stop();
   });
 
   it('answers the retry of an event whose first delivery killed the API after its commit as a duplicate', async () => {
@@ -40,13 +41,13 @@ describe('Stripe webhook handler crash', () => {
     await expect(deliver(faulty.baseUrl, event), 'the connection drops: no 2xx reached Stripe').rejects.toThrow();
     expect(await exited).toBe('SIGKILL');
 
-    const restarted = await startBillingApi(PLANS);
+    const restarted = await startBillingApi(PLANS, {}, faulty.installation);
     apis.push(restarted);
     const retry = await deliver(restarted.baseUrl, event);
     expect(retry.status, JSON.stringify(retry.body)).toBe(200);
     expect(retry.body).toMatchObject({ received: true, duplicate: true });
 
-    const db = new pg.Client({ connectionString: inject('databaseUrl') });
+    const db = new pg.Client({ connectionString: restarted.installation.databaseUrl });
     await db.connect();
     try {
       expect((await db.query('SELECT id FROM billing_event WHERE id = $1', [event.id])).rowCount).toBe(1);

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import request from 'supertest';
 import { inject } from 'vitest';
+import { isolatedInstallation, type IsolatedInstallation } from './isolated-stack.js';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './processes.js';
 
 export const WEBHOOK_SECRET = 'whsec_baton_e2e_0123456789abcdef';
@@ -99,21 +100,37 @@ export interface BillingApi {
   baseUrl: string;
   stripe: RecordingStripeProxy;
   process: BatonProcess;
+  /** Its database and namespace: pass it to a second BillingApi that stands in for this one. */
+  installation: IsolatedInstallation;
+  /** Stops it, and drops its installation if it made it. */
   stop(): Promise<void>;
 }
 
 /**
- * A second API beside the stack's, on the same database, Temporal and worker, with billing on:
- * Stripe is stripe-mock behind a recording proxy, the plans are the test's.
+ * `baton up` (API and worker) with billing on, an installation of its own on the stack's servers
+ * (or `installation`, another one's): Stripe is stripe-mock behind a recording proxy, the plans are
+ * the test's. Never beside the stack's API on its database: when it led, its plans would hold the
+ * other files' tenants (their schedules, triggers and queued runs) to the test's limits.
  */
-export async function startBillingApi(plans: PlansFile, env: Record<string, string> = {}): Promise<BillingApi> {
+export async function startBillingApi(
+  plans: PlansFile,
+  env: Record<string, string> = {},
+  installation?: IsolatedInstallation,
+): Promise<BillingApi> {
+  const own = installation ? undefined : await isolatedInstallation();
   const proxy = new RecordingStripeProxy();
   await proxy.start();
-  const plansFile = join(mkdtempSync(join(tmpdir(), 'baton-plans-')), 'plans.json');
+  const home = mkdtempSync(join(tmpdir(), 'baton-billing-'));
+  chmodSync(home, 0o755);
+  const plansFile = join(home, 'plans.json');
   writeFileSync(plansFile, JSON.stringify(plans));
   const port = await freePort();
-  const process = spawnBaton('api', {
+  const used = (installation ?? own)!;
+  const process = spawnBaton('up', {
     ...inject('apiEnv'),
+    DATABASE_URL: used.databaseUrl,
+    TEMPORAL_NAMESPACE: used.namespace,
+    BATON_HOME: join(home, 'baton'),
     PORT: String(port),
     STRIPE_SECRET_KEY: 'sk_test_batonE2E',
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
@@ -125,12 +142,22 @@ export async function startBillingApi(plans: PlansFile, env: Record<string, stri
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${baseUrl}/readyz`, 60_000, () => process.child.exitCode === null);
+    await waitForHttp(`${baseUrl}/readyz`, 90_000, () => process.child.exitCode === null);
   } catch (error) {
     console.error(process.output());
     throw error;
   }
-  return { baseUrl, stripe: proxy, process, stop: async () => void (await Promise.all([process.stop(), proxy.stop()])) };
+  return {
+    baseUrl,
+    stripe: proxy,
+    process,
+    installation: used,
+    stop: async () => {
+      await Promise.all([process.stop(), proxy.stop()]);
+      await own?.drop();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A Stripe event as Stripe sends it; `created` (seconds) is when Stripe says it happened. */
