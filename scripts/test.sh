@@ -9,6 +9,8 @@ npm run --silent lint
 node bin/baton.js setup
 bash scripts/ensure-tool.sh promtool prometheus
 bash scripts/ensure-tool.sh sqlite3 sqlite3
+# test/pgbouncer.e2e.ts puts Debian's PgBouncer between processes and PostgreSQL.
+bash scripts/ensure-tool.sh pgbouncer pgbouncer
 # The console's browser tier drives Debian's Chromium (test/browser); browser downloads are not reachable here.
 bash scripts/ensure-tool.sh chromium chromium
 # deploy/'s checks (test/tooling/) use helm and compose-go, each built once with Go like the Temporal CLI.

@@ -21,6 +21,7 @@ import {
 import type { RuntimeConfig } from './runtime/config/runtime-config.js';
 import { createDataSource, runMigrations } from './database/data-source.js';
 import { connectsAsSuperuser, startEmbeddedPostgres } from './runtime/database/embedded-postgres.js';
+import { keepsSessions } from './runtime/database/session-check.js';
 import { backupEmbedded, restoreEmbedded, type EmbeddedHome } from './embedded/backup.js';
 import { EmbeddedHomeError, lockHome, stopLeftovers, temporalPidFile } from './embedded/home-lock.js';
 import { supervise } from './embedded/supervisor.js';
@@ -54,9 +55,15 @@ type Supervision = { giveUp: (message: string) => void };
 async function resolveDatabase(
   config: BatonConfig,
   lifecycle: Lifecycle,
-  options: { reuseRunning?: boolean; supervision?: Supervision } = {},
+  options: { reuseRunning?: boolean; supervision?: Supervision; needsSessions?: boolean } = {},
 ): Promise<string> {
   if (config.DATABASE_URL) {
+    if (options.needsSessions && !(await keepsSessions(config.DATABASE_URL)))
+      throw new ConfigError([
+        'DATABASE_URL: reaches PostgreSQL through a transaction-mode pool (PgBouncer pool_mode=transaction or similar), ' +
+          'but the API and migrations need sessions (advisory locks, LISTEN): give them PostgreSQL itself or a session-mode pool; ' +
+          'workers may use the transaction-mode pool (docs/operations.md)',
+      ]);
     if (await connectsAsSuperuser(config.DATABASE_URL))
       logger.warn(
         'DATABASE_URL connects as a PostgreSQL superuser: give Baton a role that owns its database and nothing more (docs/security.md)',
@@ -171,7 +178,7 @@ async function run(mode: 'up' | 'api' | 'worker'): Promise<void> {
     }
     const runtime: RuntimeConfig = {
       ...config,
-      databaseUrl: await resolveDatabase(config, lifecycle, { supervision }),
+      databaseUrl: await resolveDatabase(config, lifecycle, { supervision, needsSessions: mode !== 'worker' }),
       temporalAddress: await resolveTemporal(config, lifecycle, supervision),
     };
     if (mode !== 'worker') await serveApi(runtime, lifecycle);
@@ -211,7 +218,7 @@ async function migrate(): Promise<void> {
   const config = loadConfig();
   const lifecycle = new Lifecycle();
   try {
-    const url = await resolveDatabase(config, lifecycle);
+    const url = await resolveDatabase(config, lifecycle, { needsSessions: true });
     const applied = await runMigrations(url);
     console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
   } finally {
