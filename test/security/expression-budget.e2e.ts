@@ -7,15 +7,13 @@
  * Meanwhile another tenant's requests keep p99 < 100 ms, each bad request gets its answer (a 422
  * `expression_budget_exceeded` where the work is too much) within its budget, and legitimate regexes work.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packPlugin } from '../../plugins/sdk/src/package/pack.js';
-import { signDelivery } from '../../src/triggers/webhook-signature.js';
 import { api, newPipeline, newTenant, runToEnd, stepOf, uniqueName, type TestTenant } from '../support/builders.js';
+import { sendDelivery } from '../support/webhooks.js';
 import { becomePublisher, packageArchive, publish, signPackage } from '../support/plugin-packages.js';
 
 const EVIL = `${'a'.repeat(34)}!`;
@@ -105,18 +103,7 @@ describe('expression and pattern budgets', () => {
 
   async function webhook(inputs: string) {
     const { body } = await attacker.post('/v1/triggers', { type: 'webhook', pipeline: target, inputs }).expect(201);
-    return (payload: unknown) => {
-      const raw = JSON.stringify(payload);
-      const timestamp = Math.floor(Date.now() / 1000);
-      const delivery = randomUUID();
-      return api()
-        .post(new URL(body.url).pathname)
-        .set('content-type', 'application/json')
-        .set('x-baton-timestamp', String(timestamp))
-        .set('x-baton-signature', signDelivery(body.secret, timestamp, delivery, raw))
-        .set('x-baton-delivery', delivery)
-        .send(raw);
-    };
+    return (payload: unknown) => sendDelivery(body, payload);
   }
 
   /** Runs `attack` rounds times while the other tenant's requests loop (for at least 3 s); their p99 must stay under 100 ms. */
@@ -179,24 +166,6 @@ describe('expression and pattern budgets', () => {
         });
         expect(killed.ms).toBeLessThan(BOUNDED_MS);
       });
-    });
-
-    it('counts CPU time, not wall time: a cheap mapping still maps while the machine is saturated at normal priority', async () => {
-      // ~10 ms of CPU; its thread runs at the lowest priority, so with two busy processes a core it
-      // waits seconds for them: a wall-time budget of 500 ms would blame the expression (422).
-      const cheap = await webhook('{ "matched": $count([1..2000][$ % 7 = 0]) > 0, "code": "cheap" }');
-      expect((await cheap({})).status).toBe(202);
-      const busy = Array.from({ length: 2 * availableParallelism() }, () =>
-        spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
-      );
-      try {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        const starved = await timed(cheap({}));
-        expect(starved.response.status, JSON.stringify(starved.response.body)).toBe(202);
-        console.log(`a cheap mapping on a saturated machine answered in ${Math.round(starved.ms)} ms`);
-      } finally {
-        for (const child of busy) child.kill('SIGKILL');
-      }
     });
 
     it('refuses a mapping whose regex RE2 cannot run when the trigger is created, naming it', async () => {
