@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: lint (ESLint, Prettier, import boundaries), unit specs, then whole-stack tests against real PostgreSQL and a real Temporal dev server.
+# `npm test`: lint (ESLint, Prettier, import boundaries), unit specs, then whole-stack tests against real PostgreSQL and a real Temporal dev server;
+# the unit and e2e tiers also on Node 24, the runtime the image ships.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-built.sh
@@ -17,4 +18,13 @@ bash scripts/ensure-tool.sh chromium chromium
 HELM_PATH="$(bash scripts/ensure-helm.sh)"
 COMPOSE_CHECK_PATH="$(bash scripts/ensure-compose-check.sh)"
 export HELM_PATH COMPOSE_CHECK_PATH
-exec npx vitest run "$@"
+# The Node.js the image ships (deploy/Dockerfile), fetched once from the npm registry.
+NODE24="$(bash scripts/ensure-node24.sh)"
+# A file or a tier asked for by name: as asked, on this machine's Node.js.
+[ "$#" -eq 0 ] || exec npx vitest run "$@"
+# This machine's Node.js (20, the oldest `engines` allows): the unit, console and workflow tiers.
+npx vitest run --project unit --project web --project workflow
+# Node 24: the unit tier again, and the whole stack, whose API and worker run on the Node.js that starts them.
+"$NODE24" node_modules/vitest/vitest.mjs run --project unit --project e2e
+# Node 20 again: the console in Chromium, then the fault tests.
+exec npx vitest run --project browser --project reliability
