@@ -23,6 +23,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ModelsModule } from './models/models.module.js';
+import { WorkerPoolsModule } from './worker-pools/worker-pools.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PipelinesModule } from './pipelines/pipelines.module.js';
 import { PluginRegistryModule } from './plugin-registry/plugin-registry.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         // The idempotency interceptor's records: a concern of every route, so of the app itself.
         DatabaseModule.forFeature([IdempotencyRecordEntity]),
         TemporalClientModule,
+        WorkerPoolsModule,
         PassportModule,
         JwtModule.register({ global: true, secret: config.jwtSecret }),
         ScheduleModule.forRoot(),

@@ -38,6 +38,7 @@ import { temporalConnectionOptions } from './runtime/temporal/temporal-connectio
 import { startDevServer } from './temporal/dev-server.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { parseDuration } from '../workers/contracts/duration.js';
+import { poolTaskQueue } from '../workers/contracts/pipeline.contract.js';
 import { resolveTemporalCli } from './temporal/temporal-cli.js';
 
 const logger = new Logger('baton');
@@ -145,8 +146,9 @@ async function runWorker(config: RuntimeConfig, lifecycle: Lifecycle, tracing: T
   });
 }
 
-async function run(mode: 'up' | 'api' | 'worker'): Promise<void> {
-  const loaded = loadConfig();
+/** `settings`: what the command line says, over the environment. */
+async function run(mode: 'up' | 'api' | 'worker', settings: NodeJS.ProcessEnv = {}): Promise<void> {
+  const loaded = loadConfig({ ...process.env, ...settings });
   // One machine, one process: a generated master key is safe. Separate api and worker processes
   // must be given the same SECRETS_MASTER_KEY, or run without secrets.
   const config = mode === 'up' ? { ...loaded, masterKeys: embeddedMasterKeys(loaded) } : loaded;
@@ -195,7 +197,9 @@ function printReady(config: RuntimeConfig, mode: string): void {
     // A replica's output is read by a log collector: one JSON line, no banner.
     logger.log({
       msg: `Baton ${mode} is running`,
-      ...(mode === 'api' ? { url: config.publicUrl } : { taskQueue: config.TEMPORAL_TASK_QUEUE }),
+      ...(mode === 'api'
+        ? { url: config.publicUrl }
+        : { pool: config.WORKER_POOL, taskQueue: poolTaskQueue(config.TEMPORAL_TASK_QUEUE, config.WORKER_POOL) }),
     });
     return;
   }
@@ -318,7 +322,8 @@ program
 program
   .command('worker')
   .description('Start a worker (needs DATABASE_URL and TEMPORAL_ADDRESS)')
-  .action(() => run('worker'));
+  .option('--pool <name>', 'the worker pool to serve: the steps whose runsOn names it (WORKER_POOL; default: default)')
+  .action(({ pool }: { pool?: string }) => run('worker', pool === undefined ? {} : { WORKER_POOL: pool }));
 program.command('migrate').description('Apply database migrations').action(migrate);
 program
   .command('secrets')

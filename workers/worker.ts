@@ -31,6 +31,7 @@ import { reportSandboxPosture } from '../src/runtime/health/sandbox-posture.js';
 import { temporalConnectionOptions } from '../src/runtime/temporal/temporal-connection.js';
 import { StepSandbox } from './sandbox/step-sandbox.js';
 import { parseDuration } from './contracts/duration.js';
+import { DEFAULT_POOL, poolTaskQueue } from './contracts/pipeline.contract.js';
 import { tracingWorkerOptions, WORKFLOW_INTERCEPTOR_MODULES } from './worker-tracing.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
@@ -129,12 +130,14 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
   const admission = runAdmissionFor(config);
   metrics.sandboxIsolation(posture.isolation);
   const drainMs = parseDuration(config.WORKER_DRAIN_TIMEOUT)!;
+  // The default pool runs the interpreter workflows and their steps; any other pool only the steps
+  // sent to it (`runsOn`), from a task queue of its own.
+  const servesWorkflows = config.WORKER_POOL === DEFAULT_POOL;
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    ...(await workflowSource()),
-    sinks: traced.sinks,
+    taskQueue: poolTaskQueue(config.TEMPORAL_TASK_QUEUE, config.WORKER_POOL),
+    ...(servesWorkflows ? { ...(await workflowSource()), sinks: traced.sinks } : {}),
     activities: createActivities({
       events: new RunEventsRepository(pool, metrics),
       childRuns: new ChildRunsRepository(pool),

@@ -36,7 +36,7 @@ export class PipelinesService {
     private readonly pipelines: PipelinesRepository,
     private readonly plugins: PluginRegistryService,
     private readonly entitlements: EntitlementsService,
-    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'masterKeys'>,
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'masterKeys' | 'WORKER_POOLS'>,
   ) {}
 
   /** Checked against the plugins the tenant has enabled and approved; problems of a YAML body say their line. */
@@ -44,6 +44,7 @@ export class PipelinesService {
     const result = validatePipeline(raw, await this.plugins.catalog(principal.tenantId), {
       expectedName,
       secretsAvailable: this.config.masterKeys.length > 0,
+      pools: this.config.WORKER_POOLS,
       locate: yamlLocator(raw),
     });
     if (!result.valid && result.budgetExceeded)

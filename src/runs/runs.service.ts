@@ -11,6 +11,7 @@ import {
   TERMINAL_RUN_STATUSES,
   type RunPipelineInput,
   type RunTrigger,
+  type StepStatus,
 } from '../../workers/contracts/index.js';
 import { runStepRows, upstreamOf } from '../../workers/contracts/graph.js';
 import { checkRunInputs } from '../../workers/contracts/run-inputs.js';
@@ -38,6 +39,8 @@ import {
 } from './dto/runs.dto.js';
 import type { RunEventEntity } from './entities/run-event.entity.js';
 import type { RunStepEntity } from './entities/run-step.entity.js';
+import { poolField, stepsDueOnPools } from './pool-waits.js';
+import { WorkerPools } from '../worker-pools/worker-pools.service.js';
 import type { RunEntity } from './entities/run.entity.js';
 import { ApprovalDecisionsService } from './approval-decisions.service.js';
 import { RunsError, stepNotInRun } from './runs.errors.js';
@@ -130,6 +133,9 @@ interface LaunchOptions {
 /** Runs that triggers start, each by one recorded delivery. */
 const TRIGGERED = new Set<RunTrigger>(['webhook', 'pipeline', 'event']);
 
+/** How many worker pools one run's page asks Temporal about. */
+const POOLS_ASKED_PER_RUN = 8;
+
 @Injectable()
 export class RunsService {
   private readonly logger = new Logger(RunsService.name);
@@ -142,6 +148,7 @@ export class RunsService {
     private readonly dispatcher: RunDispatcher,
     private readonly metrics: BatonMetrics,
     private readonly approvals: ApprovalDecisionsService,
+    private readonly pools: WorkerPools,
   ) {}
 
   async start(principal: Principal, name: string, body: StartRunBody, idempotency?: IdempotencyClaim) {
@@ -324,6 +331,9 @@ export class RunsService {
     const attempts = attemptsByStep(timeline);
     const inputs = inputsByStep(timeline);
     const response = toRunResponse(run, steps);
+    const statuses = new Map(steps.map((s) => [s.stepId, s.status]));
+    const waiting =
+      pinned && ['running', 'waiting'].includes(run.status) ? await this.waitingForPools(pinned.version, statuses) : new Map();
     return {
       ...response,
       queueWaitMs: run.startedAt ? run.startedAt.getTime() - run.createdAt.getTime() : null,
@@ -334,9 +344,23 @@ export class RunsService {
         ...(inputs.get(step.id)?.inputBytes ? { inputBytes: inputs.get(step.id)!.inputBytes } : {}),
         attempts: attempts.get(step.id) ?? [],
         ...((steps[i].itemsTotal ?? 0) > TIMELINE_ITEMS ? { attemptsOfItems: TIMELINE_ITEMS } : {}),
+        ...poolField(pinned?.version, step.id),
+        ...(waiting.has(step.id) ? { waitingFor: 'pool' as const } : {}),
       })),
-      graph: pinned ? runGraph(pinned.version.definition, new Map(steps.map((s) => [s.stepId, s.status]))) : null,
+      graph: pinned ? runGraph(pinned.version.definition, statuses) : null,
     };
+  }
+
+  /**
+   * The steps a worker should be running now whose pool has no worker Temporal knows of. One
+   * request asks about a few pools at most: a pipeline may name one per step.
+   */
+  private async waitingForPools(version: PipelineWithVersion['version'], statuses: ReadonlyMap<string, StepStatus>) {
+    const due = stepsDueOnPools(version.definition, version.pins, statuses);
+    const pools = [...new Set(due.values())].slice(0, POOLS_ASKED_PER_RUN);
+    const presences = await Promise.all(pools.map((pool) => this.pools.presence(pool)));
+    const idle = new Set(pools.filter((_, i) => presences[i]?.workers === 0));
+    return new Map([...due].filter(([, pool]) => idle.has(pool)));
   }
 
   /** Asks Temporal to cancel; the workflow stops the running steps and records `cancelled`. */

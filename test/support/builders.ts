@@ -108,6 +108,8 @@ export interface StepView {
   outputs: Record<string, unknown> | Array<Record<string, unknown>> | null;
   error: { message: string; code?: string } | null;
   items?: { total: number; succeeded: number; failed: number };
+  pool?: string;
+  waitingFor?: 'pool';
   startedAt: string | null;
   endedAt: string | null;
 }

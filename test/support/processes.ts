@@ -21,17 +21,17 @@ export interface BatonProcess {
 }
 
 /**
- * Starts `baton <command>`; its output is kept (the last 20 kB) and, with `logFile`, all of it
+ * Starts `baton <command>` (with its options, when an array); its output is kept (the last 20 kB) and, with `logFile`, all of it
  * appended there. `identity`: run it as another user (no supplementary groups), e.g. not root.
  */
 export function spawnBaton(
-  command: string,
+  command: string | string[],
   env: Record<string, string>,
   cwd = process.cwd(),
   logFile?: string,
   identity?: { uid: number; gid: number },
 ): BatonProcess {
-  const child = spawn(process.execPath, ['bin/baton.js', command], {
+  const child = spawn(process.execPath, ['bin/baton.js', ...[command].flat()], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

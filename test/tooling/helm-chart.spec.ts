@@ -94,13 +94,18 @@ describe('deploy/helm/baton', () => {
   it('renders valid objects with the defaults: the API unprivileged, each worker pool root in a user namespace with the sandbox capabilities', async () => {
     const objects = render();
     await checkAll(objects);
-    expect(byKind(objects, 'Deployment').map((d) => d.metadata.name)).toEqual(['baton-api', 'baton-worker-shared']);
+    expect(byKind(objects, 'Deployment').map((d) => d.metadata.name)).toEqual(['baton-api', 'baton-worker-default']);
     const [api, worker] = byKind(objects, 'Deployment');
     expect(api.spec!.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
     expect(api.spec!.template.spec.containers[0].securityContext.capabilities).toEqual({ drop: ['ALL'] });
     expect(worker.spec!.template.spec).toMatchObject({ hostUsers: false, securityContext: { runAsUser: 0 } });
     expect(worker.spec!.template.spec.containers[0].securityContext.capabilities.add).toEqual(['SETUID', 'SETGID', 'SYS_ADMIN', 'KILL']);
-    expect(envOf(worker)).toMatchObject({ SANDBOX_ISOLATION: 'strict', TEMPORAL_TASK_QUEUE: 'baton-shared', WORKER_DRAIN_TIMEOUT: '60s' });
+    expect(envOf(worker)).toMatchObject({
+      SANDBOX_ISOLATION: 'strict',
+      WORKER_POOL: 'default',
+      WORKER_POOLS: 'default',
+      WORKER_DRAIN_TIMEOUT: '60s',
+    });
     // The drain gets its time: the pod is given the drain plus room to exit.
     expect(worker.spec!.template.spec.terminationGracePeriodSeconds).toBe(90);
     expect(worker.spec!.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/readyz');
@@ -124,11 +129,9 @@ describe('deploy/helm/baton', () => {
       'temporal.tls.secretName': 'temporal-client-tls',
       'temporal.tls.serverName': 'frontend.temporal',
       'temporal.apiKeySecret.name': 'temporal-cloud',
-      'workers.pools[0].name': 'shared',
-      'workers.pools[0].taskQueue': 'baton-shared',
+      'workers.pools[0].name': 'default',
       'workers.pools[0].replicas': '2',
       'workers.pools[1].name': 'gpu',
-      'workers.pools[1].taskQueue': 'baton-gpu',
       'workers.pools[1].replicas': '1',
       'workers.pools[1].nodeSelector.accelerator': 'nvidia',
     });
@@ -142,8 +145,10 @@ describe('deploy/helm/baton', () => {
     // The autoscaler owns the API's replica count.
     expect(deployments[0].spec!.replicas).toBeUndefined();
     const gpu = deployments.find((d) => d.metadata.name === 'baton-worker-gpu')!;
+    // The pool's workers serve its steps; the API knows the pool, and refuses pipelines naming another.
+    expect(envOf(deployments[0])).toMatchObject({ WORKER_POOLS: 'default,gpu' });
     expect(envOf(gpu)).toMatchObject({
-      TEMPORAL_TASK_QUEUE: 'baton-gpu',
+      WORKER_POOL: 'gpu',
       TEMPORAL_TLS: 'true',
       TEMPORAL_TLS_CA: '/etc/baton/temporal-tls/ca.crt',
       TEMPORAL_TLS_SERVER_NAME: 'frontend.temporal',
@@ -152,7 +157,7 @@ describe('deploy/helm/baton', () => {
     expect(gpu.spec!.template.spec.nodeSelector).toEqual({ accelerator: 'nvidia' });
     expect(byKind(objects, 'PodDisruptionBudget').map((p) => p.metadata.name)).toEqual([
       'baton-api',
-      'baton-worker-shared',
+      'baton-worker-default',
       'baton-worker-gpu',
     ]);
   });
@@ -167,9 +172,10 @@ describe('deploy/helm/baton', () => {
   it('refuses values that would deploy something broken, naming the value', () => {
     expect(refusal({ 'config.JWT_SECRET': 'in-a-configmap' })).toMatch(/invalid propertyName 'JWT_SECRET'/);
     expect(refusal({ 'temporal.address': 'temporal.example' })).toMatch(/temporal\/address/);
-    expect(refusal({ 'workers.pools[0].name': 'GPU Pool', 'workers.pools[0].taskQueue': 'q', 'workers.pools[0].replicas': '1' })).toMatch(
-      /workers\/pools\/0\/name/,
-    );
+    expect(refusal({ 'workers.pools[1].name': 'GPU Pool', 'workers.pools[1].replicas': '1' })).toMatch(/workers\/pools\/1\/name/);
+    // Without the default pool nothing would run the workflows.
+    expect(refusal({ 'workers.pools[0].name': 'gpu' })).toMatch(/workers\/pools/);
+    expect(refusal({ 'config.WORKER_POOLS': 'gpu' })).toMatch(/invalid propertyName 'WORKER_POOLS'/);
     expect(refusal({ 'workers.sandbox.isolation': 'maybe' })).toMatch(/isolation/);
     expect(refusal({ 'networkPolicy.stepEgressCidrs[0]': 'everywhere' })).toMatch(/stepEgressCidrs/);
     expect(refusal({ replicas: '3' })).toMatch(/additional properties|replicas/i);

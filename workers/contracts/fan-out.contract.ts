@@ -14,6 +14,8 @@ export interface RunForEachInput {
   step: Pick<PipelineStep, 'uses' | 'with' | 'retry' | 'timeout'>;
   defaults: PipelineDefinition['defaults'];
   pin: PinnedStep;
+  /** The worker pool its items run on (`stepPool`); absent: the default pool, as before pools existed. */
+  pool?: string;
   /** What every item's `with` is evaluated against, plus `item`. */
   context: ExpressionContext;
   items: unknown[];

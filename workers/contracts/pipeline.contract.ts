@@ -32,6 +32,8 @@ export interface PipelineStep {
   forEach?: string | unknown[];
   /** At most this many items of a `forEach` run at once. */
   maxParallel?: number;
+  /** The worker pool whose workers run this step (`baton worker --pool <name>`); else the pipeline's `runsOn`. */
+  runsOn?: string;
   name?: string;
 }
 
@@ -48,11 +50,30 @@ export interface PipelineDefinition {
   sla?: string;
   concurrency?: number;
   defaults?: { retry?: RetryPolicyDefinition; timeout?: string };
+  /** The worker pool of every plugin step that names none; else the installation's default pool. */
+  runsOn?: string;
   steps: Record<string, PipelineStep>;
   /** Run in order when the run fails; each is pinned and recorded as step `onFailure[i]`. */
   onFailure?: Array<Pick<PipelineStep, 'uses' | 'with' | 'retry' | 'timeout' | 'name'>>;
   outputs?: Record<string, unknown>;
 }
+
+/** The pool that serves the installation's own task queue: the interpreter workflows and every step that names no other. */
+export const DEFAULT_POOL = 'default';
+/** A pool's name is also a Kubernetes label value and part of a Temporal task queue name. */
+export const POOL_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
+
+/**
+ * The task queue a pool's workers poll for steps: the installation's own (`TEMPORAL_TASK_QUEUE`)
+ * for the default pool, else that name and the pool's (`baton-shared@gpu`).
+ */
+export function poolTaskQueue(installationQueue: string, pool: string | undefined): string {
+  return pool === undefined || pool === DEFAULT_POOL ? installationQueue : `${installationQueue}@${pool}`;
+}
+
+/** The pool a plugin step runs on: its own `runsOn`, else the pipeline's, else the default pool. */
+export const stepPool = (step: Pick<PipelineStep, 'runsOn'>, definition: Pick<PipelineDefinition, 'runsOn'>): string =>
+  step.runsOn ?? definition.runsOn ?? DEFAULT_POOL;
 
 /** The step id under which the i-th `onFailure` handler is pinned and recorded; no step id can look like it. */
 export const failureHandlerId = (index: number) => `onFailure[${index}]`;

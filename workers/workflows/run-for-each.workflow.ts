@@ -198,6 +198,7 @@ class ForEachInterpreter {
         },
         step,
         defaults,
+        this.input.pool,
       );
       this.outputs[item] = result.outputs;
     } catch (error) {

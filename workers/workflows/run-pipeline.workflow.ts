@@ -28,6 +28,8 @@ import {
   MAX_FOR_EACH_PAYLOAD_BYTES,
   RECORD_STEP_SUCCESS_PATCH,
   RUN_FOR_EACH_WORKFLOW,
+  DEFAULT_POOL,
+  stepPool,
   type ApprovalDecision,
   type ApprovalDefinition,
   type ErrorInfo,
@@ -247,6 +249,7 @@ class PipelineInterpreter {
         },
         step,
         defaults,
+        stepPool(step, this.input.pipeline.definition),
       );
       this.outputs[stepId] = result.outputs;
       this.states[stepId] = 'succeeded';
@@ -312,6 +315,7 @@ class PipelineInterpreter {
     if (items.length > MAX_FOR_EACH_ITEMS)
       return fail('too_many_items', `\`forEach\` gave ${items.length} items; a step fans out to at most ${MAX_FOR_EACH_ITEMS}`);
     const { runId, tenantId, pipeline } = this.input;
+    const pool = stepPool(step, pipeline.definition);
     const input: RunForEachInput = {
       runId,
       tenantId,
@@ -319,6 +323,8 @@ class PipelineInterpreter {
       step: { uses: step.uses, with: step.with, retry: step.retry, timeout: step.timeout },
       defaults: pipeline.definition.defaults,
       pin: pipeline.pins[stepId],
+      // Absent for the default pool: the input of a fan-out is as it was before pools existed.
+      ...(pool === DEFAULT_POOL ? {} : { pool }),
       context: this.context(),
       items,
       maxParallel: step.maxParallel ?? DEFAULT_MAX_PARALLEL,

@@ -11,12 +11,15 @@ import {
   proxyActivities,
   proxyLocalActivities,
   TimeoutFailure,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
 import { parseDuration } from '../contracts/duration.js';
 import { secretPlacements, type SecretPlacement } from '../contracts/expressions/index.js';
 import {
+  DEFAULT_POOL,
   DEFAULT_RETRY,
+  poolTaskQueue,
   DEFAULT_STEP_TIMEOUT,
   STEP_FAILURE_TYPES,
   type ErrorInfo,
@@ -65,15 +68,21 @@ export function withSecrets(literal: Record<string, unknown> | undefined): { sec
 export const stepTimeoutMs = (step: Pick<PipelineStep, 'timeout'>, defaults: PipelineDefinition['defaults']) =>
   ms(step.timeout ?? defaults?.timeout, DEFAULT_STEP_TIMEOUT);
 
-/** Runs one execution of a plugin step with the step's retry policy; rejects as Temporal reports failures. */
+/**
+ * Runs one execution of a plugin step with the step's retry policy, on its pool's task queue;
+ * rejects as Temporal reports failures. A step of the default pool is scheduled exactly as before
+ * pools existed (no task queue named), so that older histories replay.
+ */
 export async function executeStepActivity(
   input: ExecuteStepInput,
   step: Pick<PipelineStep, 'retry'>,
   defaults: PipelineDefinition['defaults'],
+  pool: string = DEFAULT_POOL,
 ): Promise<ExecuteStepOutput> {
   const retry = { ...DEFAULT_RETRY, ...defaults?.retry, ...step.retry };
   const initialInterval = ms(retry.initialInterval, DEFAULT_RETRY.initialInterval);
   const { executeStep } = proxyActivities<BatonActivities>({
+    ...(pool === DEFAULT_POOL ? {} : { taskQueue: poolTaskQueue(workflowInfo().taskQueue, pool) }),
     startToCloseTimeout: input.timeoutMs + ACTIVITY_TIMEOUT_GRACE_MS,
     heartbeatTimeout: '10s',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,

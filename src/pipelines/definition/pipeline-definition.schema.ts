@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../../workers/contracts/duration.js';
-import { MAX_PARALLEL } from '../../../workers/contracts/index.js';
+import { MAX_PARALLEL, POOL_NAME_PATTERN } from '../../../workers/contracts/index.js';
 import { ROLES } from '../../common/auth/roles.js';
 
 export const PIPELINE_NAME_PATTERN = /^[a-z0-9-]{1,63}$/;
@@ -21,6 +21,8 @@ const uniqueStrings = z.array(z.string()).superRefine((items, ctx) => {
 });
 
 const jsonObject = z.record(z.string(), z.unknown());
+
+const pool = z.string().regex(POOL_NAME_PATTERN, { error: 'A worker pool name must match [a-z][a-z0-9-]{0,30}, e.g. gpu' });
 
 export const RetryPolicySchema = z.strictObject({
   maxAttempts: z.int().min(1).max(100).optional(),
@@ -51,6 +53,7 @@ const StepFields = z.strictObject({
   forEach: z.union([z.string(), z.array(z.unknown())], { error: 'Must be a ${{ expression }} or a list' }).optional(),
   maxParallel: z.int().min(1).max(MAX_PARALLEL).optional(),
   approval: ApprovalSchema.optional(),
+  runsOn: pool.optional(),
 });
 
 /** A step either runs a plugin (`uses`) or waits for a person (`approval`). */
@@ -76,6 +79,8 @@ export const StepDefinitionSchema = StepFields.superRefine((step, ctx) => {
           message: `An approval step has no \`${field}\`; use approval.timeout for how long it waits`,
         });
     }
+    if (step.runsOn !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['runsOn'], message: 'An approval step runs on no worker; only plugin steps take `runsOn`' });
   }
 });
 
@@ -113,6 +118,7 @@ export const PipelineDefinitionSchema = z.strictObject({
   sla: duration.optional(),
   concurrency: z.int().min(1).max(1000).optional(),
   defaults: z.strictObject({ retry: RetryPolicySchema.optional(), timeout: duration.optional() }).optional(),
+  runsOn: pool.optional(),
   steps,
   onFailure: z.array(OnFailureStepSchema).min(1).max(MAX_FAILURE_HANDLERS).optional(),
   outputs: jsonObject.optional(),

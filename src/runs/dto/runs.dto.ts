@@ -165,6 +165,11 @@ const StepView = z.strictObject({
   items: z.strictObject({ total: z.int(), succeeded: z.int(), failed: z.int() }).optional(),
   attempts: z.array(AttemptView).describe("The step's attempts in time, oldest first (for a Gantt chart)"),
   attemptsOfItems: z.int().optional().describe('Set when only the attempts of the first this many items are shown'),
+  pool: z.string().optional().describe('The worker pool the step runs on (`runsOn`), when not the default one'),
+  waitingFor: z
+    .enum(['pool'])
+    .optional()
+    .describe("`pool`: the step is due, but no worker of its pool polls Temporal's task queue for it (start `baton worker --pool <pool>`)"),
 });
 
 /** The run with its steps, their attempts, and the pinned pipeline's graph. */

@@ -37,6 +37,15 @@ describe(loadConfig.name, () => {
     expect(() => loadEnv({ TRUST_PROXY: 'proxy.example' })).toThrow(/TRUST_PROXY.*proxy\.example/);
   });
 
+  it('reads the pool a worker serves and the pools an installation declares', () => {
+    expect(loadEnv({}).WORKER_POOL).toBe('default');
+    expect(loadEnv({}).WORKER_POOLS).toBeUndefined();
+    expect(loadEnv({ WORKER_POOL: 'gpu' }).WORKER_POOL).toBe('gpu');
+    expect(loadEnv({ WORKER_POOLS: 'gpu, highmem,gpu' }).WORKER_POOLS).toEqual(['gpu', 'highmem']);
+    expect(() => loadEnv({ WORKER_POOL: 'GPU' })).toThrow(/WORKER_POOL/);
+    expect(() => loadEnv({ WORKER_POOLS: 'gpu,baton-shared@x' })).toThrow(/WORKER_POOLS.*baton-shared@x/);
+  });
+
   it('names every invalid variable at once and never prints a secret value', () => {
     const error = (() => {
       try {

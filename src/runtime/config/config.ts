@@ -6,6 +6,7 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { generatePublisherKeyPair } from '../../../plugins/sdk/src/package/signing.js';
 import { parseDuration } from '../../../workers/contracts/duration.js';
+import { DEFAULT_POOL, POOL_NAME_PATTERN } from '../../../workers/contracts/pipeline.contract.js';
 import { KEY_BYTES, parseMasterKey, type MasterKeyring } from '../../../workers/contracts/secret-envelope.js';
 import type { EmbeddedDatabaseSecrets } from '../database/embedded-postgres.js';
 import { temporalConnectionProblems } from '../temporal/temporal-connection.js';
@@ -43,6 +44,20 @@ const cidrList = z
     const bad = cidrs.filter((cidr) => !isCidrOrAddress(cidr));
     if (bad.length) ctx.addIssue({ code: 'custom', message: `not addresses or CIDR ranges: ${bad.join(', ')}` });
     return cidrs;
+  });
+const poolName = z.string().trim().regex(POOL_NAME_PATTERN, 'expected a pool name matching [a-z][a-z0-9-]{0,30}, e.g. gpu');
+const poolList = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined) return undefined;
+    const pools = text
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    const bad = pools.filter((pool) => !POOL_NAME_PATTERN.test(pool));
+    if (bad.length) ctx.addIssue({ code: 'custom', message: `not pool names ([a-z][a-z0-9-]{0,30}): ${bad.join(', ')}` });
+    return [...new Set(pools)];
   });
 const uidRange = z
   .string()
@@ -191,6 +206,14 @@ export const CONFIG_VARIABLES = {
   WORKER_DRAIN_TIMEOUT: spec(
     durationText.default('60s'),
     'On SIGTERM or SIGINT a worker stops taking tasks and lets the steps it runs finish for up to this long; steps still running then are cancelled and retried elsewhere (their attempt fails), and the worker exits.',
+  ),
+  WORKER_POOL: spec(
+    poolName.default(DEFAULT_POOL),
+    'The worker pool this worker serves (`baton worker --pool <name>` sets it): `default` runs the pipeline workflows and every step that names no pool; any other runs only the steps whose `runsOn` names it, from the task queue TEMPORAL_TASK_QUEUE@<pool>.',
+  ),
+  WORKER_POOLS: spec(
+    poolList,
+    "The worker pools this installation runs besides `default` (which it always has), comma-separated (e.g. `gpu,highmem`), for the API: a pipeline whose `runsOn` names another is refused, and /metrics reports each pool's workers and waiting steps. Unset: any pool name is taken, and /metrics reports the default pool only.",
   ),
   API_DRAIN_DELAY: spec(
     durationText.default('0s'),

@@ -223,6 +223,37 @@ export class BatonMetrics {
     });
   }
 
+  /**
+   * Each pool's workers and the steps waiting on it, asked of Temporal at each scrape (`read`
+   * answers undefined when it cannot tell: NaN, rather than a failed scrape). A pool with steps
+   * waiting and no worker is one whose steps will not run until a worker of it starts.
+   */
+  watchWorkerPools(pools: readonly string[], read: (pool: string) => Promise<{ workers: number; backlog: number } | undefined>): void {
+    const registers = [this.registry];
+    const each = async (set: (pool: string, presence: { workers: number; backlog: number } | undefined) => void) => {
+      const answers = await Promise.all(pools.map(read));
+      pools.forEach((pool, i) => set(pool, answers[i]));
+    };
+    new Gauge({
+      name: 'baton_worker_pool_workers',
+      help: "Workers Temporal saw polling each worker pool's step queue in the last few minutes.",
+      labelNames: ['pool'],
+      registers,
+      async collect() {
+        await each((pool, presence) => this.set({ pool }, presence?.workers ?? Number.NaN));
+      },
+    });
+    new Gauge({
+      name: 'baton_worker_pool_waiting_steps',
+      help: "Steps scheduled on each worker pool that no worker took yet (Temporal's approximate backlog of the pool's step queue).",
+      labelNames: ['pool'],
+      registers,
+      async collect() {
+        await each((pool, presence) => this.set({ pool }, presence?.backlog ?? Number.NaN));
+      },
+    });
+  }
+
   private withTenant(labels: Record<string, string>, tenantId: string): Record<string, string> {
     return this.tenantLabels ? { ...labels, tenant: tenantId } : labels;
   }

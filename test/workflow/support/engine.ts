@@ -12,6 +12,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import type { BatonActivities } from '../../../workers/activities/index.js';
 import {
   failureHandlerId,
+  poolTaskQueue,
   RUN_PIPELINE_WORKFLOW,
   STEP_FAILURE_TYPES,
   type ExecuteStepInput,
@@ -100,6 +101,8 @@ export interface Attempt {
   input: ExecuteStepInput;
   /** The Temporal run of the workflow that scheduled it (a `forEach` child's changes when it continues as new). */
   workflowRunId: string;
+  /** The task queue the attempt was taken from: the run's own, or a worker pool's. */
+  taskQueue: string;
   startedAt: number;
   endedAt?: number;
   outcome?: 'succeeded' | 'failed' | 'cancelled';
@@ -166,10 +169,18 @@ export class FakeActivities {
     return {
       executeStep: async (input) => {
         const context = Context.current();
-        const { attempt, workflowExecution } = context.info;
+        const { attempt, workflowExecution, taskQueue } = context.info;
         const { runId, stepId, item } = input;
         const subject = item === undefined ? `step:${stepId}` : `step:${stepId}[${item}]`;
-        const record: Attempt = { stepId, item, attempt, input, workflowRunId: workflowExecution?.runId ?? '', startedAt: Date.now() };
+        const record: Attempt = {
+          stepId,
+          item,
+          attempt,
+          input,
+          workflowRunId: workflowExecution?.runId ?? '',
+          taskQueue,
+          startedAt: Date.now(),
+        };
         this.attempts.push(record);
         this.record(runId, [
           {
@@ -360,6 +371,27 @@ export async function onWorker<T>(
     debugMode: true,
   });
   return worker.runUntil(body(taskQueue));
+}
+
+/**
+ * Runs `body` while a worker of pool `pool` polls that pool's step queue for runs on `runQueue`:
+ * activities only, as `baton worker --pool <pool>` does.
+ */
+export async function onPoolWorker<T>(
+  env: TestWorkflowEnvironment,
+  fakes: FakeActivities,
+  runQueue: string,
+  pool: string,
+  body: () => Promise<T>,
+): Promise<T> {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: poolTaskQueue(runQueue, pool),
+    activities: fakes.activities(),
+    maxHeartbeatThrottleInterval: '100ms',
+    defaultHeartbeatThrottleInterval: '100ms',
+  });
+  return worker.runUntil(body());
 }
 
 /** Each step's last status, as the run events tell it (what the run's step rows would show). */

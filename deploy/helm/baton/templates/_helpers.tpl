@@ -31,6 +31,9 @@ app.kubernetes.io/component: {{ .component }}
       key: {{ .Values.database.urlSecret.key }}
 - name: TEMPORAL_ADDRESS
   value: {{ .Values.temporal.address | quote }}
+{{- /* The API refuses pipelines whose runsOn names a pool no Deployment serves. */}}
+- name: WORKER_POOLS
+  value: {{ include "baton.pools" . | quote }}
 {{- if .Values.temporal.tls.enabled }}
 - name: TEMPORAL_TLS
   value: "true"
@@ -54,6 +57,13 @@ app.kubernetes.io/component: {{ .component }}
       name: {{ .Values.temporal.apiKeySecret.name }}
       key: {{ .Values.temporal.apiKeySecret.key }}
 {{- end }}
+{{- end -}}
+
+{{- /* The worker pools, comma-separated (`default` among them). */ -}}
+{{- define "baton.pools" -}}
+{{- $names := list -}}
+{{- range .Values.workers.pools }}{{- $names = append $names .name -}}{{- end -}}
+{{- join "," $names -}}
 {{- end -}}
 
 {{- define "baton.envFrom" -}}

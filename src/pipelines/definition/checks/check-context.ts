@@ -29,6 +29,11 @@ export interface ValidateOptions {
   expectedName?: string;
   /** Whether this installation can resolve `${{ secrets.NAME }}` when a step runs. */
   secretsAvailable?: boolean;
+  /**
+   * The worker pools this installation declares (`WORKER_POOLS`), besides the default one; a
+   * `runsOn` naming another is refused. Absent: any pool name is taken.
+   */
+  pools?: readonly string[];
   /** Gives each problem the line and column of its path, when the definition came as YAML. */
   locate?: ProblemLocator;
 }

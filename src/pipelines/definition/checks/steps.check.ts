@@ -99,10 +99,19 @@ function checkStepInputs(context: CheckContext): void {
   });
 }
 
-/** A child run is not retried as a whole: its own steps retry. Saying otherwise would be ignored. */
+/**
+ * A child run is not retried as a whole, nor run on a worker pool: its own steps retry and say
+ * where they run. Saying otherwise would be ignored.
+ */
 function checkChildRunSteps({ runnables, pins, report }: CheckContext): void {
   for (const [id, pin] of Object.entries(pins)) {
-    if (isChildRunStep(pin) && runnables[id].retry)
+    if (!isChildRunStep(pin)) continue;
+    if (runnables[id].retry)
       report(`${stepPath(id)}.retry`, 'A pipeline/run step does not retry the child run; give the steps of that pipeline a retry instead');
+    if (runnables[id].runsOn)
+      report(
+        `${stepPath(id)}.runsOn`,
+        'A pipeline/run step starts a run of another pipeline; give the steps of that pipeline a runsOn instead',
+      );
   }
 }

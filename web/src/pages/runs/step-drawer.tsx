@@ -56,12 +56,23 @@ export function StepDrawer({
                 <DataItem label="Took">{formatDuration(elapsedMs(step.startedAt, step.endedAt, now))}</DataItem>
               </>
             )}
+            {step?.pool && (
+              <DataItem label="Worker pool">
+                <Code>{step.pool}</Code>
+              </DataItem>
+            )}
             {step?.items && (
               <DataItem label="Items">
                 {step.items.succeeded} succeeded, {step.items.failed} failed, of {step.items.total}
               </DataItem>
             )}
           </DataList>
+          {step?.waitingFor === 'pool' && (
+            <Alert color="yellow" title={`Waiting for a worker of pool ${step.pool ?? 'default'}`}>
+              The step is due, but no worker of its pool is polling for it. It runs once one starts:{' '}
+              <Code>baton worker --pool {step.pool ?? 'default'}</Code>.
+            </Alert>
+          )}
           {status === 'waiting' && node?.kind === 'approval' && <ApprovalPanel runId={run.id} step={node} role={role} />}
           {step?.error && <StepError error={step.error} />}
           {step && (
