@@ -40,6 +40,7 @@ import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { parseDuration } from '../workers/contracts/duration.js';
 import { poolTaskQueue } from '../workers/contracts/pipeline.contract.js';
 import { resolveTemporalCli } from './temporal/temporal-cli.js';
+import { workerDeploymentCommand, WorkerDeploymentCliError } from './temporal/worker-deployment-command.js';
 
 const logger = new Logger('baton');
 /** Set once `api`, `worker` or `up` has its JSON logger: a failure is then one more JSON line. */
@@ -369,6 +370,7 @@ program
   .description("Write the API's OpenAPI document (what GET /openapi.json serves) without starting anything")
   .action(writeOpenApi);
 program.addCommand(pluginCommand());
+program.addCommand(workerDeploymentCommand());
 program
   .command('config')
   .description('List configuration variables and their defaults')
@@ -383,7 +385,8 @@ program.parseAsync().catch((error: unknown) => {
   // Mistakes a user can fix get one line; anything else the stack, to report.
   if (error instanceof ConfigError) console.error(error.message);
   else if (error instanceof EmbeddedHomeError) console.error(`baton: ${error.message}`);
-  else if (error instanceof PluginCliError || error instanceof PackError) console.error(`baton: ${error.message}`);
+  else if (error instanceof PluginCliError || error instanceof PackError || error instanceof WorkerDeploymentCliError)
+    console.error(`baton: ${error.message}`);
   else if (loggingToJson) logger.fatal(error);
   else console.error(`baton: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);

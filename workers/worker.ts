@@ -1,7 +1,10 @@
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { Connection } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { RuntimeConfig } from '../src/runtime/config/runtime-config.js';
@@ -29,6 +32,7 @@ import { installationEndpoints } from '../src/runtime/config/installation-endpoi
 import { drainingSince } from '../src/runtime/health/draining.js';
 import { reportSandboxPosture } from '../src/runtime/health/sandbox-posture.js';
 import { temporalConnectionOptions } from '../src/runtime/temporal/temporal-connection.js';
+import { WorkerDeployments } from '../src/runtime/temporal/worker-deployments.js';
 import { StepSandbox } from './sandbox/step-sandbox.js';
 import { parseDuration } from './contracts/duration.js';
 import { DEFAULT_POOL, poolTaskQueue } from './contracts/pipeline.contract.js';
@@ -41,15 +45,23 @@ export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('./workflow-bundle.js'
 export interface RunningWorker {
   /** Resolves when the worker has stopped. */
   done: Promise<void>;
+  /** Its version in WORKER_DEPLOYMENT_NAME; undefined without worker versioning. */
+  buildId: string | undefined;
   /** Stops polling, waits for running steps up to WORKER_DRAIN_TIMEOUT, then closes everything. */
   shutdown: () => Promise<void>;
 }
 
-async function workflowSource(): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
-  if (existsSync(WORKFLOW_BUNDLE_PATH)) return { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } };
-  return {
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES }),
-  };
+/**
+ * The interpreter workflows' code, and the build id it makes: `wf-` and its digest, so that a
+ * release whose workflow code changed is a new worker version and one whose code did not is not.
+ */
+async function workflowCode(): Promise<{ workflowBundle: NonNullable<WorkerOptions['workflowBundle']>; buildId: string }> {
+  const built = existsSync(WORKFLOW_BUNDLE_PATH);
+  const code = built
+    ? await readFile(WORKFLOW_BUNDLE_PATH, 'utf8')
+    : (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES })).code;
+  const buildId = `wf-${createHash('sha256').update(code).digest('hex').slice(0, 12)}`;
+  return { workflowBundle: built ? { codePath: WORKFLOW_BUNDLE_PATH } : { code }, buildId };
 }
 
 let runtimeInstalled = false;
@@ -133,11 +145,24 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
   // The default pool runs the interpreter workflows and their steps; any other pool only the steps
   // sent to it (`runsOn`), from a task queue of its own.
   const servesWorkflows = config.WORKER_POOL === DEFAULT_POOL;
+  const code = await workflowCode();
+  const buildId = config.WORKER_BUILD_ID ?? code.buildId;
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: poolTaskQueue(config.TEMPORAL_TASK_QUEUE, config.WORKER_POOL),
-    ...(servesWorkflows ? { ...(await workflowSource()), sinks: traced.sinks } : {}),
+    ...(servesWorkflows ? { workflowBundle: code.workflowBundle, sinks: traced.sinks } : {}),
+    // Worker versioning: a run stays on the build it started on (pinned), so a release may change
+    // the workflow code freely; the builds before it serve their runs until those end.
+    ...(config.WORKER_DEPLOYMENT_NAME
+      ? {
+          workerDeploymentOptions: {
+            version: { deploymentName: config.WORKER_DEPLOYMENT_NAME, buildId },
+            useWorkerVersioning: true,
+            defaultVersioningBehavior: 'PINNED',
+          },
+        }
+      : {}),
     activities: createActivities({
       events: new RunEventsRepository(pool, metrics),
       childRuns: new ChildRunsRepository(pool),
@@ -179,15 +204,20 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
   if (metricsServer) logger.info(`Worker metrics on http://${config.METRICS_HOST}:${metricsServer.port}/metrics`);
   // Temporal's runtime also stops its workers on SIGTERM/SIGINT (its shutdown hook): either way,
   // run() resolves only once the running steps ended, so the sandbox below is closed after them.
+  const stopPromoting = new AbortController();
   const done = worker.run().finally(async () => {
+    stopPromoting.abort();
     await metricsServer?.close();
     await sandbox.close();
     if (artifacts instanceof S3ArtifactStore) artifacts.close();
     await connection.close();
     await pool.end();
   });
+  if (config.WORKER_DEPLOYMENT_NAME && servesWorkflows)
+    void promoteFirstBuild(config, config.WORKER_DEPLOYMENT_NAME, buildId, stopPromoting.signal);
   return {
     done,
+    buildId: config.WORKER_DEPLOYMENT_NAME ? buildId : undefined,
     async shutdown() {
       stoppingSince ??= new Date();
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -198,4 +228,26 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
       if (steps) logger.info(`Drained in ${Date.now() - started} ms`);
     },
   };
+}
+
+/**
+ * The first build of a deployment becomes its current version by itself, so that a new
+ * installation runs without a manual step; a later one waits for `baton worker-deployment promote`.
+ */
+async function promoteFirstBuild(config: RuntimeConfig, deployment: string, buildId: string, signal: AbortSignal): Promise<void> {
+  const { logger } = Runtime.instance();
+  const connection = await Connection.connect(temporalConnectionOptions(config, config.temporalAddress));
+  try {
+    const deployments = new WorkerDeployments(connection, config.TEMPORAL_NAMESPACE, deployment);
+    if (await deployments.promoteIfNoneCurrent(buildId, `baton-worker@${hostname()}`, signal))
+      logger.info(`Build ${buildId} is the current version of worker deployment ${deployment}: new runs start on it`);
+    else if (!signal.aborted)
+      logger.info(
+        `Build ${buildId} serves worker deployment ${deployment}; new runs start on it once promoted (baton worker-deployment promote ${buildId})`,
+      );
+  } catch (error) {
+    logger.warn(`Could not check worker deployment ${deployment}: ${(error as Error).message}`);
+  } finally {
+    await connection.close();
+  }
 }

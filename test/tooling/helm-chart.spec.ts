@@ -162,6 +162,30 @@ describe('deploy/helm/baton', () => {
     ]);
   });
 
+  it("keeps a draining release's workers beside the new ones under worker versioning, each Deployment selecting only its own pods", async () => {
+    const objects = render({
+      'workers.versioning.deploymentName': 'baton',
+      'workers.versioning.drainingReleases[0].name': 'r41',
+      'workers.versioning.drainingReleases[0].tag': '0.41.0',
+      'workers.versioning.drainingReleases[0].replicas': '1',
+    });
+    await checkAll(objects);
+    const workers = byKind(objects, 'Deployment').filter((d) => d.metadata.name !== 'baton-api');
+    expect(workers.map((d) => d.metadata.name)).toEqual(['baton-worker-default', 'baton-worker-default-r41']);
+    const [current, draining] = workers;
+    expect(current.spec!.template.spec.containers[0].image).toMatch(/:0\.1\.0$/);
+    expect(draining.spec!.template.spec.containers[0].image).toMatch(/:0\.41\.0$/);
+    expect(draining.spec!.replicas).toBe(1);
+    for (const worker of workers) expect(envOf(worker)).toMatchObject({ WORKER_DEPLOYMENT_NAME: 'baton', WORKER_POOL: 'default' });
+    expect(current.spec!.selector.matchLabels['baton.dev/release']).toBe('current');
+    expect(draining.spec!.selector.matchLabels['baton.dev/release']).toBe('r41');
+    expect(byKind(objects, 'PodDisruptionBudget').map((p) => p.metadata.name)).toContain('baton-worker-default-r41');
+    // Without versioning an earlier release's workers would take new runs and replay old ones on other code.
+    expect(
+      refusal({ 'workers.versioning.drainingReleases[0].name': 'r41', 'workers.versioning.drainingReleases[0].tag': '0.41.0' }),
+    ).toMatch(/needs workers\.versioning\.deploymentName/);
+  });
+
   it('leaves out what is switched off', async () => {
     const objects = render({ 'networkPolicy.enabled': 'false', 'migrations.enabled': 'false' });
     await checkAll(objects);

@@ -215,6 +215,20 @@ export const CONFIG_VARIABLES = {
     poolList,
     "The worker pools this installation runs besides `default` (which it always has), comma-separated (e.g. `gpu,highmem`), for the API: a pipeline whose `runsOn` names another is refused, and /metrics reports each pool's workers and waiting steps. Unset: any pool name is taken, and /metrics reports the default pool only.",
   ),
+  WORKER_DEPLOYMENT_NAME: spec(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,100}$/, 'expected letters, digits, - and _ (no dots)')
+      .optional(),
+    "Temporal worker deployment of the workers, which turns on worker versioning: each run stays on the build it started on, new runs start on the deployment's current build (`baton worker-deployment`). The first build of a deployment becomes current by itself; later ones when promoted. Unset: no versioning, every worker runs every run (the one-machine mode).",
+  ),
+  WORKER_BUILD_ID: spec(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_+-][A-Za-z0-9_.+-]{0,99}$/, 'expected letters, digits and - _ . + (at most 100)')
+      .optional(),
+    "This worker's build id in WORKER_DEPLOYMENT_NAME. Unset: Baton's version and the digest of its workflow code (e.g. 0.1.0-3f2a9c1d0b7e), so that a release whose workflow code changed is a new version and one whose code did not is the same.",
+  ),
   API_DRAIN_DELAY: spec(
     durationText.default('0s'),
     'On SIGTERM or SIGINT the API answers GET /readyz with 503 `draining` at once, keeps serving for this long (so a load balancer that polls /readyz takes it out first), then stops accepting connections and finishes the requests in flight before it exits.',
