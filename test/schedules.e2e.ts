@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { BillingRepository } from '../src/billing/billing.repository.js';
 import { EntitlementsService } from '../src/billing/entitlements.service.js';
@@ -13,7 +14,7 @@ import { LeaderLock } from '../src/runtime/database/leader-lock.js';
 import { LeaderJobs } from '../src/database/leader-jobs.js';
 import { SchedulesReconcilerJob } from '../src/schedules/schedules-reconciler.cron.js';
 import { SchedulesRepository } from '../src/schedules/schedules.repository.js';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { api, newPipeline, newTenant, uniqueName, until, waitForRun, type TestTenant } from './support/builders.js';
 import { freePort, spawnBaton, waitForHttp } from './support/processes.js';
 
@@ -304,7 +305,9 @@ describe('schedules', () => {
           new StripeGateway({ STRIPE_SECRET_KEY: 'sk_test_reconciler', STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_API_URL: undefined }),
           { BILLING_GRACE_PERIOD: '7d', RATE_LIMIT_PER_MINUTE: 1200, RUN_RETENTION_DAYS: undefined, RUN_FAN_OUT_BUDGET: 20_000 },
         );
-        const leader = new LeaderLock(db);
+        const sessions = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
+        onTestFinished(() => sessions.end());
+        const leader = new LeaderLock(sessions);
         const reconciler = new SchedulesReconcilerJob(
           new SchedulesRepository(db),
           entitlements,

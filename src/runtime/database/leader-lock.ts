@@ -1,4 +1,12 @@
-import type { DataSource } from 'typeorm';
+import type pg from 'pg';
+
+/**
+ * Where the locks' sessions come from: a pool of their own, never the one the jobs' work uses. A
+ * pass holds its lock's session while its work runs; work waiting for a connection that lock
+ * sessions hold would wait for ever (an API whose DATABASE_POOL_SIZE was below the number of jobs
+ * ticking at once hung so, requests and all).
+ */
+export type LockSessions = Pick<pg.Pool, 'connect'>;
 
 /**
  * Leader election for periodic jobs across API replicas: a PostgreSQL session advisory lock per
@@ -9,7 +17,7 @@ export class LeaderLock {
   private readonly passes = new Set<Promise<boolean>>();
   private stopping = false;
 
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly sessions: LockSessions) {}
 
   /** Runs `work` if no other process is running the job named `job`; returns whether it ran. */
   runExclusive(job: string, work: () => Promise<void>): Promise<boolean> {
@@ -26,19 +34,26 @@ export class LeaderLock {
   }
 
   private async exclusive(job: string, work: () => Promise<void>): Promise<boolean> {
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
+    const session = await this.sessions.connect();
+    const key = `baton:job:${job}`;
+    // A statement that failed on the session means it is gone (and its locks with it): not to be reused.
+    let broken: Error | undefined;
+    const query = <Row extends object>(sql: string) =>
+      session.query<Row>(sql, [key]).catch((error: Error) => {
+        broken = error;
+        throw error;
+      });
     try {
-      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [`baton:job:${job}`]);
-      if (!locked) return false;
+      const { rows } = await query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`);
+      if (!rows[0].locked) return false;
       try {
         await work();
       } finally {
-        await runner.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [`baton:job:${job}`]);
+        await query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`);
       }
       return true;
     } finally {
-      await runner.release();
+      session.release(broken);
     }
   }
 }
