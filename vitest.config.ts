@@ -103,6 +103,20 @@ export default defineConfig({
       {
         plugins: [swcPlugin()],
         test: {
+          // Baton scaled out on a real Temporal cluster (test/cluster/): its own PostgreSQL, six Temporal
+          // service processes, two APIs and three workers; after the whole-stack tier, one file at a time.
+          name: 'cluster',
+          include: ['test/cluster/**/*.cluster.ts'],
+          environment: 'node',
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 3 },
+        },
+      },
+      {
+        plugins: [swcPlugin()],
+        test: {
           // Fault tests kill and restart real processes: after every other test, on a stack of their own,
           // one file at a time — with the whole-stack tests that need the stack to themselves.
           name: 'reliability',

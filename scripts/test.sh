@@ -22,9 +22,17 @@ export HELM_PATH COMPOSE_CHECK_PATH
 NODE24="$(bash scripts/ensure-node24.sh)"
 # A file or a tier asked for by name: as asked, on this machine's Node.js.
 [ "$#" -eq 0 ] || exec npx vitest run "$@"
+# The cluster tier's Temporal server, built once with Go (about ten minutes on a fresh machine):
+# in the background, beside the first tiers, and waited for before the cluster tier.
+temporal_server_log="$(mktemp)"
+bash scripts/ensure-temporal-server.sh >"$temporal_server_log" 2>&1 &
+temporal_server_build=$!
 # This machine's Node.js (20, the oldest `engines` allows): the unit, console and workflow tiers.
 npx vitest run --project unit --project web --project workflow
 # Node 24: the unit tier again, and the whole stack, whose API and worker run on the Node.js that starts them.
 "$NODE24" node_modules/vitest/vitest.mjs run --project unit --project e2e
+# Baton scaled out on a real Temporal cluster (test/cluster/), once its server is built.
+wait "$temporal_server_build" || { cat "$temporal_server_log" >&2; exit 1; }
+npx vitest run --project cluster
 # Node 20 again: the console in Chromium, then the fault tests.
 exec npx vitest run --project browser --project reliability

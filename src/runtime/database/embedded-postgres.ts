@@ -86,7 +86,7 @@ export async function startEmbeddedPostgres(
   port: number,
   secrets: EmbeddedDatabaseSecrets,
   log: (line: string) => void = () => {},
-  options: { reuseRunning?: boolean } = {},
+  options: { reuseRunning?: boolean; maxConnections?: number } = {},
 ): Promise<EmbeddedDatabase> {
   const urls = {
     url: `postgres://${APP_ROLE}:${encodeURIComponent(secrets.appPassword)}@127.0.0.1:${port}/${DATABASE}`,
@@ -112,7 +112,13 @@ export async function startEmbeddedPostgres(
     // Running as root, the server itself runs as the `postgres` OS user (created when missing).
     createPostgresUser: true,
     // TCP only: no socket directory to own or clean up.
-    postgresFlags: ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: [
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      ...(options.maxConnections ? ['-c', `max_connections=${options.maxConnections}`] : []),
+    ],
     onLog: keep,
     onError: keep,
   });
