@@ -36,8 +36,12 @@ export class LeaderLock {
   private async exclusive(job: string, work: () => Promise<void>): Promise<boolean> {
     const session = await this.sessions.connect();
     const key = `baton:job:${job}`;
-    // A statement that failed on the session means it is gone (and its locks with it): not to be reused.
+    // A session that failed is gone (and its locks with it): not to be reused. While the work runs no
+    // statement is pending on it, so its loss (PostgreSQL restarting, a terminated backend) comes as an
+    // 'error' event, which unheard would end the process.
     let broken: Error | undefined;
+    const lost = (error: Error) => (broken ??= error);
+    session.on('error', lost);
     const query = <Row extends object>(sql: string) =>
       session.query<Row>(sql, [key]).catch((error: Error) => {
         broken = error;
@@ -53,6 +57,7 @@ export class LeaderLock {
       }
       return true;
     } finally {
+      session.off('error', lost);
       session.release(broken);
     }
   }
