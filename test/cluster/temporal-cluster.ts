@@ -183,9 +183,14 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
     child.stderr.on('data', (chunk: Buffer) => appendFileSync(log, chunk));
     services[index].child = child;
   };
-  services.forEach((_, index) => start(index));
   const frontends = services.filter((s) => s.service === 'frontend').map((s) => `127.0.0.1:${s.grpcPort}`);
-  for (const address of frontends) await waitForFrontend(address, () => services.every((s) => s.child?.exitCode === null), home);
+  const alive = () => services.every((s) => !s.child || s.child.exitCode === null);
+  // The first process writes the cluster's metadata into the new database; started together, the
+  // others raced it for that row and one would exit ("failed to initialize current cluster metadata").
+  start(0);
+  await waitForFrontend(frontends[0], alive, home);
+  services.forEach((_, index) => index > 0 && start(index));
+  for (const address of frontends) await waitForFrontend(address, alive, home);
 
   const stopOne = async (service: ClusterService, signal: NodeJS.Signals) => {
     const child = service.child;
