@@ -45,23 +45,25 @@ export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('./workflow-bundle.js'
 export interface RunningWorker {
   /** Resolves when the worker has stopped. */
   done: Promise<void>;
-  /** Its version in WORKER_DEPLOYMENT_NAME; undefined without worker versioning. */
-  buildId: string | undefined;
   /** Stops polling, waits for running steps up to WORKER_DRAIN_TIMEOUT, then closes everything. */
   shutdown: () => Promise<void>;
 }
 
+const bundleFromSource = async () =>
+  (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES })).code;
+
+async function workflowSource(): Promise<NonNullable<WorkerOptions['workflowBundle']>> {
+  return existsSync(WORKFLOW_BUNDLE_PATH) ? { codePath: WORKFLOW_BUNDLE_PATH } : { code: await bundleFromSource() };
+}
+
 /**
- * The interpreter workflows' code, and the build id it makes: `wf-` and its digest, so that a
- * release whose workflow code changed is a new worker version and one whose code did not is not.
+ * The build id a worker gets without WORKER_BUILD_ID: `wf-` and the digest of the interpreter
+ * workflows' code, so that a release whose workflow code changed is a new worker version and one
+ * whose code did not is not. Read only with worker versioning on.
  */
-async function workflowCode(): Promise<{ workflowBundle: NonNullable<WorkerOptions['workflowBundle']>; buildId: string }> {
-  const built = existsSync(WORKFLOW_BUNDLE_PATH);
-  const code = built
-    ? await readFile(WORKFLOW_BUNDLE_PATH, 'utf8')
-    : (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES })).code;
-  const buildId = `wf-${createHash('sha256').update(code).digest('hex').slice(0, 12)}`;
-  return { workflowBundle: built ? { codePath: WORKFLOW_BUNDLE_PATH } : { code }, buildId };
+async function defaultBuildId(): Promise<string> {
+  const code = existsSync(WORKFLOW_BUNDLE_PATH) ? await readFile(WORKFLOW_BUNDLE_PATH, 'utf8') : await bundleFromSource();
+  return `wf-${createHash('sha256').update(code).digest('hex').slice(0, 12)}`;
 }
 
 let runtimeInstalled = false;
@@ -145,16 +147,15 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
   // The default pool runs the interpreter workflows and their steps; any other pool only the steps
   // sent to it (`runsOn`), from a task queue of its own.
   const servesWorkflows = config.WORKER_POOL === DEFAULT_POOL;
-  const code = await workflowCode();
-  const buildId = config.WORKER_BUILD_ID ?? code.buildId;
+  const buildId = config.WORKER_DEPLOYMENT_NAME ? (config.WORKER_BUILD_ID ?? (await defaultBuildId())) : undefined;
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: poolTaskQueue(config.TEMPORAL_TASK_QUEUE, config.WORKER_POOL),
-    ...(servesWorkflows ? { workflowBundle: code.workflowBundle, sinks: traced.sinks } : {}),
+    ...(servesWorkflows ? { workflowBundle: await workflowSource(), sinks: traced.sinks } : {}),
     // Worker versioning: a run stays on the build it started on (pinned), so a release may change
     // the workflow code freely; the builds before it serve their runs until those end.
-    ...(config.WORKER_DEPLOYMENT_NAME
+    ...(config.WORKER_DEPLOYMENT_NAME && buildId
       ? {
           workerDeploymentOptions: {
             version: { deploymentName: config.WORKER_DEPLOYMENT_NAME, buildId },
@@ -213,11 +214,10 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
     await connection.close();
     await pool.end();
   });
-  if (config.WORKER_DEPLOYMENT_NAME && servesWorkflows)
+  if (config.WORKER_DEPLOYMENT_NAME && buildId && servesWorkflows)
     void promoteFirstBuild(config, config.WORKER_DEPLOYMENT_NAME, buildId, stopPromoting.signal);
   return {
     done,
-    buildId: config.WORKER_DEPLOYMENT_NAME ? buildId : undefined,
     async shutdown() {
       stoppingSince ??= new Date();
       if (worker.getState() === 'RUNNING') worker.shutdown();
