@@ -26,8 +26,8 @@ module.exports = {
       name: 'api-uses-only-the-contracts',
       severity: 'error',
       comment: "The API may use the worker's code only through workers/contracts/.",
-      // main.ts is the process entry: the one place that starts either side (`baton api|worker|up`).
-      from: { path: '^src/', pathNot: '^src/main\\.ts$' },
+      // server-commands.ts is the one place that starts either side (`baton api|worker|up`).
+      from: { path: '^src/', pathNot: '^src/server-commands\\.ts$' },
       to: { path: '^workers/', pathNot: '^workers/contracts/' },
     },
     {

@@ -7,7 +7,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'coverage/', '**/*.d.ts', '.baton/', 'web/src/api/schema.gen.ts'] },
+  { ignores: ['dist/', 'coverage/', '**/*.d.ts', '.baton/', 'client/src/schema.gen.ts'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

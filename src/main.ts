@@ -1,338 +1,50 @@
 import './process-guards.js';
-import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { Connection } from '@temporalio/client';
 import { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import YAML from 'yaml';
 import { pluginCommand, PluginCliError } from '../plugins/sdk/src/cli/plugin-commands.js';
 import { PackError } from '../plugins/sdk/src/package/pack.js';
-import { createApi, describeApi } from './api.js';
-import {
-  ConfigError,
-  embeddedDatabaseSecrets,
-  embeddedMasterKeys,
-  describeConfig,
-  loadConfig,
-  loadEnv,
-  type BatonConfig,
-} from './runtime/config/config.js';
-import type { RuntimeConfig } from './runtime/config/runtime-config.js';
-import { createDataSource, runMigrations } from './database/data-source.js';
-import { connectsAsSuperuser, startEmbeddedPostgres } from './runtime/database/embedded-postgres.js';
-import { keepsSessions } from './runtime/database/session-check.js';
-import { backupEmbedded, restoreEmbedded, type EmbeddedHome } from './embedded/backup.js';
-import { EmbeddedHomeError, lockHome, stopLeftovers, temporalPidFile } from './embedded/home-lock.js';
-import { supervise } from './embedded/supervisor.js';
-import { drainingSince } from './runtime/health/draining.js';
-import { Lifecycle } from './lifecycle.js';
-import { createLogger } from './runtime/logging/logger.js';
-import { formatMail, formatMailList } from './mail/mail-cli.js';
-import { MailRepository } from './mail/mail.repository.js';
-import { NestPinoLogger } from './logging/nest-logger.js';
-import { SecretsRepository } from './secrets/secrets.repository.js';
-import { SecretsService } from './secrets/secrets.service.js';
-import { startTracing, type Tracing } from './runtime/tracing/tracing.js';
-import { temporalConnectionOptions } from './runtime/temporal/temporal-connection.js';
-import { startDevServer } from './temporal/dev-server.js';
-import { ensureSearchAttributes } from './temporal/search-attributes.js';
-import { parseDuration } from '../workers/contracts/duration.js';
-import { poolTaskQueue } from '../workers/contracts/pipeline.contract.js';
-import { resolveTemporalCli } from './temporal/temporal-cli.js';
+import { BatonApiError } from '../client/src/index.js';
+import { batonVersion, CliError } from './cli/cli-context.js';
+import { clientCommands } from './cli/client-commands.js';
+import { describeFailure } from './cli/cli-output.js';
 import { workerDeploymentCommand, WorkerDeploymentCliError } from './temporal/worker-deployment-command.js';
 
-const logger = new Logger('baton');
-/** Set once `api`, `worker` or `up` has its JSON logger: a failure is then one more JSON line. */
-let loggingToJson = false;
-function requireEnv(config: BatonConfig, names: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'JWT_SECRET' | 'WEBHOOK_SIGNING_KEY'>): void {
-  const missing = names.filter((name) => !config[name]);
-  if (missing.length)
-    throw new ConfigError(missing.map((name) => `${name}: required by this command (use \`baton up\` for the embedded defaults)`));
-}
+/** The server side, imported when a server command runs. */
+const server = () => import('./server-commands.js');
+let serverLoaded = false;
+const loadServer = () => {
+  serverLoaded = true;
+  return server();
+};
 
-/** `baton up` keeps its embedded servers running: one that is killed is started again on the same port and data. */
-type Supervision = { giveUp: (message: string) => void };
-
-async function resolveDatabase(
-  config: BatonConfig,
-  lifecycle: Lifecycle,
-  options: { reuseRunning?: boolean; supervision?: Supervision; needsSessions?: boolean } = {},
-): Promise<string> {
-  if (config.DATABASE_URL) {
-    if (options.needsSessions && !(await keepsSessions(config.DATABASE_URL)))
-      throw new ConfigError([
-        'DATABASE_URL: reaches PostgreSQL through a transaction-mode pool (PgBouncer pool_mode=transaction or similar), ' +
-          'but the API and migrations need sessions (advisory locks, LISTEN): give them PostgreSQL itself or a session-mode pool; ' +
-          'workers may use the transaction-mode pool (docs/operations.md)',
-      ]);
-    if (await connectsAsSuperuser(config.DATABASE_URL))
-      logger.warn(
-        'DATABASE_URL connects as a PostgreSQL superuser: give Baton a role that owns its database and nothing more (docs/security.md)',
-      );
-    return config.DATABASE_URL;
-  }
-  const start = () =>
-    startEmbeddedPostgres(join(config.home, 'pg'), config.EMBEDDED_PG_PORT, embeddedDatabaseSecrets(config), undefined, options);
-  const database = options.supervision
-    ? await supervise({ name: 'Embedded PostgreSQL', start, warn: (message) => logger.warn(message), giveUp: options.supervision.giveUp })
-    : { first: await start(), stop: undefined };
-  lifecycle.add('embedded PostgreSQL', database.stop ?? database.first.stop);
-  logger.log(`Embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT}, data in ${join(config.home, 'pg')}`);
-  return database.first.url;
-}
-
-async function resolveTemporal(config: BatonConfig, lifecycle: Lifecycle, supervision?: Supervision): Promise<string> {
-  if (config.TEMPORAL_ADDRESS) {
-    const connection = await Connection.connect(temporalConnectionOptions(config, config.TEMPORAL_ADDRESS));
-    await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE).finally(() => connection.close());
-    return config.TEMPORAL_ADDRESS;
-  }
-  const cliPath = await resolveTemporalCli(config.TEMPORAL_CLI_PATH, (line) => logger.log(line));
-  const start = () =>
-    startDevServer({
-      cliPath,
-      port: config.TEMPORAL_DEV_PORT,
-      namespace: config.TEMPORAL_NAMESPACE,
-      dbFile: join(config.home, 'temporal.db'),
-      uiPort: config.TEMPORAL_UI_PORT || undefined,
-      pidFile: temporalPidFile(config.home),
-    });
-  const server = supervision
-    ? await supervise({ name: 'Temporal dev server', start, warn: (message) => logger.warn(message), giveUp: supervision.giveUp })
-    : { first: await start(), stop: undefined };
-  lifecycle.add('Temporal dev server', server.stop ?? server.first.stop);
-  logger.log(
-    `Temporal dev server on ${server.first.address}${config.TEMPORAL_UI_PORT ? `, UI on http://127.0.0.1:${config.TEMPORAL_UI_PORT}` : ''}`,
-  );
-  return server.first.address;
-}
-
-/**
- * `baton up` owns its BATON_HOME: a second one is refused, and the Temporal dev server and
- * PostgreSQL that a `baton up` killed with SIGKILL left running there are stopped before starting fresh.
- */
-async function claimHome(config: BatonConfig): Promise<void> {
-  const { previous } = lockHome(config.home);
-  if (config.DATABASE_URL && config.TEMPORAL_ADDRESS) return;
-  const stopped = await stopLeftovers(config.home, join(config.home, 'temporal.db'), join(config.home, 'pg'));
-  if (stopped.length)
-    logger.warn(
-      `A previous baton up${previous ? ` (pid ${previous})` : ''} on ${config.home} did not stop its servers; stopped ${stopped.join(', ')}`,
-    );
-}
-
-async function serveApi(config: RuntimeConfig, lifecycle: Lifecycle): Promise<void> {
-  await runMigrations(config.databaseUrl);
-  const app = await createApi(config);
-  await app.listen({ port: config.PORT, host: config.HOST });
-  const delayMs = parseDuration(config.API_DRAIN_DELAY)!;
-  lifecycle.add('API', async () => {
-    // Still serving (readyz 503) until the delay since the signal is over, then Fastify stops
-    // accepting connections, answers 503 to new requests on open ones and waits for those in flight.
-    const since = drainingSince();
-    const left = since ? delayMs - (Date.now() - since.getTime()) : 0;
-    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
-    await app.close();
-  });
-}
-
-async function runWorker(config: RuntimeConfig, lifecycle: Lifecycle, tracing: Tracing | undefined): Promise<void> {
-  const { startWorker } = await import('../workers/worker.js');
-  const worker = await startWorker(config, tracing);
-  lifecycle.add('worker', worker.shutdown);
-  worker.done.catch((error: Error) => {
-    logger.error(`Worker stopped: ${error.message}`);
-    void lifecycle.stopAll().then(() => process.exit(1));
-  });
-}
-
-/** `settings`: what the command line says, over the environment. */
-async function run(mode: 'up' | 'api' | 'worker', settings: NodeJS.ProcessEnv = {}): Promise<void> {
-  const loaded = loadConfig({ ...process.env, ...settings });
-  // One machine, one process: a generated master key is safe. Separate api and worker processes
-  // must be given the same SECRETS_MASTER_KEY, or run without secrets.
-  const config = mode === 'up' ? { ...loaded, masterKeys: embeddedMasterKeys(loaded) } : loaded;
-  // Lines from here on (this file's included) are JSON, like those of the API and the worker.
-  Logger.overrideLogger(new NestPinoLogger(createLogger(mode === 'worker' ? 'worker' : 'api', config)));
-  loggingToJson = true;
-  // Node prints process warnings (deprecations, an SDK's Node version notice) as text on stderr.
-  process.removeAllListeners('warning');
-  process.on('warning', (warning) => new Logger('node').warn(`${warning.name}: ${warning.message}`));
-  if (!config.masterKeys.length) logger.warn('SECRETS_MASTER_KEY is not set: pipelines cannot use secrets');
-  const lifecycle = new Lifecycle();
-  lifecycle.onSignals();
-  // Added first, so stopped last: the spans of everything stopping before it are still exported.
-  const tracing = startTracing(config, mode === 'up' ? 'baton' : `baton-${mode}`);
-  if (tracing) lifecycle.add('tracing', tracing.shutdown);
-  try {
-    if (mode !== 'up') requireEnv(config, ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
-    // Replicas must share the session key and the webhook key, or what one issues the next refuses.
-    if (mode === 'api') requireEnv(config, ['JWT_SECRET', 'WEBHOOK_SIGNING_KEY']);
-    let supervision: Supervision | undefined;
-    if (mode === 'up') {
-      await claimHome(config);
-      supervision = {
-        giveUp: (message) => {
-          logger.fatal(message);
-          void lifecycle.stopAll().then(() => process.exit(1));
-        },
-      };
-    }
-    const runtime: RuntimeConfig = {
-      ...config,
-      databaseUrl: await resolveDatabase(config, lifecycle, { supervision, needsSessions: mode !== 'worker' }),
-      temporalAddress: await resolveTemporal(config, lifecycle, supervision),
-    };
-    if (mode !== 'worker') await serveApi(runtime, lifecycle);
-    if (mode !== 'api') await runWorker(runtime, lifecycle, tracing);
-    printReady(runtime, mode);
-  } catch (error) {
-    await lifecycle.stopAll();
-    throw error;
-  }
-}
-
-function printReady(config: RuntimeConfig, mode: string): void {
-  if (mode !== 'up') {
-    // A replica's output is read by a log collector: one JSON line, no banner.
-    logger.log({
-      msg: `Baton ${mode} is running`,
-      ...(mode === 'api'
-        ? { url: config.publicUrl }
-        : { pool: config.WORKER_POOL, taskQueue: poolTaskQueue(config.TEMPORAL_TASK_QUEUE, config.WORKER_POOL) }),
-    });
-    return;
-  }
-  // `up` is run by a person at a terminal: a banner, between the log lines.
-  console.log(
-    [
-      'Baton up is running.',
-      `  Console:  ${config.publicUrl}/`,
-      `  API:      ${config.publicUrl}/v1`,
-      `  Docs:     ${config.publicUrl}/docs`,
-      `  OpenAPI:  ${config.publicUrl}/openapi.json`,
-      `  Health:   ${config.publicUrl}/readyz`,
-      `  Worker:   task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.temporalAddress}`,
-      'Press Ctrl-C to stop.',
-    ].join('\n'),
-  );
-}
-
-async function migrate(): Promise<void> {
-  const config = loadConfig();
-  const lifecycle = new Lifecycle();
-  try {
-    const url = await resolveDatabase(config, lifecycle, { needsSessions: true });
-    const applied = await runMigrations(url);
-    console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
-  } finally {
-    await lifecycle.stopAll();
-  }
-}
-
-/**
- * `baton secrets rotate`: after SECRETS_MASTER_KEY is replaced (the old key moved to
- * SECRETS_PREVIOUS_MASTER_KEYS), re-wraps every tenant data key with the new one; with
- * `--data-keys`, also gives every tenant a new data key and re-seals its secrets. Resumable.
- */
-async function rotateSecrets(options: { dataKeys?: boolean }): Promise<void> {
-  const loaded = loadConfig();
-  // Without SECRETS_MASTER_KEY, the key `baton up` generated in this BATON_HOME.
-  const config = { ...loaded, masterKeys: embeddedMasterKeys(loaded) };
-  const lifecycle = new Lifecycle();
-  try {
-    const dataSource = createDataSource(await resolveDatabase(config, lifecycle), 2);
-    await dataSource.initialize();
-    lifecycle.add('database', () => dataSource.destroy());
-    const done = await new SecretsService(new SecretsRepository(dataSource), config).rotate({ dataKeys: options.dataKeys ?? false });
-    console.log(
-      `Re-wrapped ${done.rewrapped} data key(s) with master key ${config.masterKeys[0].id}; ${done.newDataKeys} new data key(s); re-sealed ${done.resealed} secret(s).`,
-    );
-  } finally {
-    await lifecycle.stopAll();
-  }
-}
-
-/** `baton mail [id]`: the mails the API kept (no SMTP_URL) or sent, newest first; or one of them whole. */
-async function showMail(id: string | undefined, options: { limit: string }): Promise<void> {
-  const config = loadConfig();
-  const lifecycle = new Lifecycle();
-  try {
-    // Read while `baton up` runs: its embedded PostgreSQL is used, not started a second time.
-    const dataSource = createDataSource(await resolveDatabase(config, lifecycle, { reuseRunning: true }), 1);
-    await dataSource.initialize();
-    lifecycle.add('database', () => dataSource.destroy());
-    const mails = new MailRepository(dataSource);
-    if (!id) return console.log(formatMailList(await mails.list(Math.min(Math.max(Number(options.limit) || 20, 1), 1000))));
-    const mail = /^[0-9a-f-]{36}$/i.test(id) ? await mails.find(id) : null;
-    if (mail) console.log(formatMail(mail));
-    else {
-      console.error(`baton: no mail ${id} (\`baton mail\` lists them)`);
-      process.exitCode = 1;
-    }
-  } finally {
-    await lifecycle.stopAll();
-  }
-}
-
-/** The embedded mode's home, read without generating anything in it: `baton restore` needs it empty. */
-function embeddedHome(command: string): EmbeddedHome {
-  const env = loadEnv();
-  if (env.DATABASE_URL || env.TEMPORAL_ADDRESS) {
-    throw new EmbeddedHomeError(
-      `${command} is for the embedded mode; with DATABASE_URL or TEMPORAL_ADDRESS set, back up that PostgreSQL and Temporal as docs/operations.md says`,
-    );
-  }
-  const home = resolve(env.BATON_HOME);
-  return { home, port: env.EMBEDDED_PG_PORT, secrets: () => embeddedDatabaseSecrets({ home }) };
-}
-
-async function backup(file: string): Promise<void> {
-  const done = await backupEmbedded(embeddedHome('baton backup'), file, (line) => console.log(line));
-  console.log(`Backed up ${done.rows} row(s) of ${done.tables} table(s), the Temporal database and the secrets of BATON_HOME to ${file}`);
-}
-
-async function restore(file: string): Promise<void> {
-  const target = embeddedHome('baton restore');
-  const done = await restoreEmbedded(target, file);
-  console.log(
-    `Restored ${done.rows} row(s) of ${done.tables} table(s), the Temporal database and the secrets into ${target.home}; start it with \`baton up\``,
-  );
-}
-
-/** The API's OpenAPI document, from the code alone: no database, Temporal or secret is read. */
-async function writeOpenApi(file: string | undefined): Promise<void> {
-  const unused = 'not-used-by-the-openapi-document-'.padEnd(40, '-');
-  const config = { ...loadConfig({ JWT_SECRET: unused, WEBHOOK_SIGNING_KEY: unused }), databaseUrl: '', temporalAddress: '' };
-  const document = await describeApi(config);
-  const text = file && /\.ya?ml$/.test(file) ? YAML.stringify(document) : `${JSON.stringify(document, null, 2)}\n`;
-  if (file) writeFileSync(file, text);
-  else process.stdout.write(text);
-}
-
-const program = new Command('baton').description('Baton: pipelines for DataOps and MLOps on Temporal').showHelpAfterError();
+const program = new Command('baton')
+  .description('Baton: pipelines for DataOps and MLOps on Temporal')
+  .version(batonVersion(), '-V, --version')
+  .option('--profile <name>', 'the profile `baton login` kept (BATON_PROFILE; default: default); BATON_URL and BATON_TOKEN win over it')
+  .showHelpAfterError();
 program
   .command('up')
   .description('Start everything on this machine: API, worker, and (unless configured) embedded PostgreSQL and Temporal')
-  .action(() => run('up'));
+  .action(async () => (await loadServer()).run('up'));
 program
   .command('api')
   .description('Start the control-plane API (needs DATABASE_URL and TEMPORAL_ADDRESS)')
-  .action(() => run('api'));
+  .action(async () => (await loadServer()).run('api'));
 program
   .command('worker')
   .description('Start a worker (needs DATABASE_URL and TEMPORAL_ADDRESS)')
   .option('--pool <name>', 'the worker pool to serve: the steps whose runsOn names it (WORKER_POOL; default: default)')
-  .action(({ pool }: { pool?: string }) => run('worker', pool === undefined ? {} : { WORKER_POOL: pool }));
-program.command('migrate').description('Apply database migrations').action(migrate);
+  .action(async ({ pool }: { pool?: string }) => (await loadServer()).run('worker', pool === undefined ? {} : { WORKER_POOL: pool }));
+program
+  .command('migrate')
+  .description('Apply database migrations')
+  .action(async () => (await loadServer()).migrate());
 program
   .command('secrets')
   .description('Manage the secrets store')
   .command('rotate')
   .description('Re-wrap tenant data keys with the current SECRETS_MASTER_KEY (old keys in SECRETS_PREVIOUS_MASTER_KEYS); resumable')
   .option('--data-keys', 'also give every tenant a new data key and re-seal its secrets')
-  .action(rotateSecrets);
+  .action(async (options: { dataKeys?: boolean }) => (await loadServer()).rotateSecrets(options));
 program
   .command('mail')
   .argument('[id]', 'show this mail whole')
@@ -340,54 +52,46 @@ program
   .description(
     'List the mails sent or, without SMTP_URL, kept for the operator (verification, invitations, password resets), newest first; or show one',
   )
-  .action(showMail);
+  .action(async (id: string | undefined, options: { limit: string }) => (await loadServer()).showMail(id, options));
 program
   .command('backup')
   .argument('<file>', 'the archive to write (.tar.gz)')
   .description(
     "Back up the embedded mode (Temporal dev server database, then Baton's database, and the secrets of BATON_HOME) into one file; works while `baton up` runs",
   )
-  .action(backup);
+  .action(async (file: string) => (await loadServer()).backup(file));
 program
   .command('restore')
   .argument('<file>', 'an archive `baton backup` wrote')
   .description('Restore a `baton backup` into an empty BATON_HOME that no `baton up` runs on; then start it with `baton up`')
-  .action(restore);
+  .action(async (file: string) => (await loadServer()).restore(file));
 program
   .command('setup')
   .description('Obtain what the embedded mode needs (the Temporal CLI, built with Go once) and print where it is')
-  .action(async () => {
-    const config = loadEnv();
-    console.log(
-      config.TEMPORAL_ADDRESS
-        ? `TEMPORAL_ADDRESS is set; no dev server needed.`
-        : `Temporal CLI: ${await resolveTemporalCli(config.TEMPORAL_CLI_PATH)}`,
-    );
-  });
+  .action(async () => (await loadServer()).setup());
 program
   .command('openapi')
   .argument('[file]', 'where to write it (YAML if it ends in .yaml); standard output when left out')
   .description("Write the API's OpenAPI document (what GET /openapi.json serves) without starting anything")
-  .action(writeOpenApi);
+  .action(async (file: string | undefined) => (await loadServer()).writeOpenApi(file));
+for (const command of clientCommands(program)) program.addCommand(command);
 program.addCommand(pluginCommand());
 program.addCommand(workerDeploymentCommand());
 program
   .command('config')
   .description('List configuration variables and their defaults')
-  .action(() => {
-    for (const v of describeConfig())
-      console.log(
-        `${v.name}${v.secret ? ' (secret)' : ''}\n    ${v.description}\n    default: ${v.default === undefined ? '(unset)' : JSON.stringify(v.default)}`,
-      );
-  });
+  .action(async () => (await loadServer()).listConfig());
 
-program.parseAsync().catch((error: unknown) => {
+program.parseAsync().catch(async (error: unknown) => {
   // Mistakes a user can fix get one line; anything else the stack, to report.
-  if (error instanceof ConfigError) console.error(error.message);
-  else if (error instanceof EmbeddedHomeError) console.error(`baton: ${error.message}`);
-  else if (error instanceof PluginCliError || error instanceof PackError || error instanceof WorkerDeploymentCliError)
+  if (error instanceof CliError || error instanceof BatonApiError) {
+    const failure = describeFailure(error);
+    console.error(failure.message);
+    process.exit(failure.exitCode);
+  }
+  if (error instanceof PluginCliError || error instanceof PackError || error instanceof WorkerDeploymentCliError)
     console.error(`baton: ${error.message}`);
-  else if (loggingToJson) logger.fatal(error);
+  else if (serverLoaded) (await server()).reportServerFailure(error);
   else console.error(`baton: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);
 });

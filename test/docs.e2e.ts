@@ -13,6 +13,7 @@ const DOCS = [
   'docs/operations.md',
   'docs/security.md',
   'docs/development.md',
+  'docs/pipelines-in-git.md',
 ];
 /** Names in capitals that are not configuration: HTTP methods and headers, codes, SQL, other programs' environment. */
 const NOT_VARIABLES = new Set([
@@ -52,6 +53,10 @@ const NOT_VARIABLES = new Set([
   'OTEL_TRACES_SAMPLER',
   'BATON_URL',
   'BATON_TOKEN',
+  'BATON_PROFILE',
+  'BATON_CONFIG_DIR',
+  'BATON_PASSWORD',
+  'XDG_CONFIG_HOME',
   'BATON_CAPTURE_HISTORIES',
   'BATON_CAPTURE_ONLY',
   'WAREHOUSE_DATABASE_URL',

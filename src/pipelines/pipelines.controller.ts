@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Put, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Put, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../common/auth/access.decorators.js';
@@ -106,14 +106,5 @@ export class PipelinesController {
     @ValidQuery(PipelineGraphQuery) query: PipelineGraphQuery,
   ) {
     return this.pipelines.graph(principal, name, query.version);
-  }
-
-  @ApiOperation({ summary: 'Delete a pipeline' })
-  @Responds(204)
-  @Delete(':name')
-  @Roles('operator')
-  @HttpCode(204)
-  remove(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string) {
-    return this.pipelines.remove(principal, name);
   }
 }

@@ -69,6 +69,13 @@ export class PipelinesService {
     return { valid: true as const, plan: { steps, order } };
   }
 
+  /** The version a definition would make, beside the pipeline's latest (null for a new pipeline); nothing is saved. */
+  async proposal(principal: Principal, name: string, raw: unknown) {
+    const { definition, pins } = await this.validate(principal, raw, name);
+    const current = await this.pipelines.findVersion(principal.tenantId, name);
+    return { current, next: { definition, pins, checksum: pipelineChecksum(definition, pins) } };
+  }
+
   async apply(principal: Principal, name: string, raw: unknown) {
     const { definition, pins } = await this.validate(principal, raw, name);
     await this.entitlements.assertPluginsAllowed(

@@ -87,7 +87,9 @@ export class RunsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Retry a finished run' })
   @Responds(202, RetryRunResponse)
+  @Fails(404, '`run_not_found`; `version_not_found`: `version` names no version of the pipeline')
   @Fails(409, '`run_not_finished`: the run is still going; `nothing_to_retry`: it succeeded and `fromFailed` was asked')
+  @Fails(422, "`invalid_inputs`: the run's inputs do not match the inputs of the version asked for")
   @Fails(503, '`engine_unavailable`: the workflow engine is not reachable; the run was not started')
   @AtomicIdempotency()
   retry(

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
+import { RUN_STATUSES, TERMINAL_RUN_STATUSES } from '../../workers/contracts/index.js';
 import { containsPattern } from '../runtime/database/sql.js';
 import { RunEventEntity } from './entities/run-event.entity.js';
 import { RunStepEntity } from './entities/run-step.entity.js';
@@ -54,6 +55,15 @@ export class RunsRepository {
       .orderBy('r.created_at', 'ASC')
       .limit(limit)
       .getMany();
+  }
+
+  /** How many runs of the pipeline have not ended, per version. */
+  inFlightByVersion(tenantId: string, pipelineName: string): Promise<Array<{ version: number; runs: number }>> {
+    return this.db.query(
+      `SELECT version, count(*)::int AS runs FROM run
+        WHERE tenant_id = $1 AND pipeline_name = $2 AND status = ANY($3) GROUP BY version ORDER BY version`,
+      [tenantId, pipelineName, RUN_STATUSES.filter((status) => !TERMINAL_RUN_STATUSES.includes(status))],
+    );
   }
 
   findSteps(tenantId: string, runId: string): Promise<RunStepEntity[]> {

@@ -27,6 +27,7 @@ import { RunLedger } from '../runtime/ledger/run-ledger.js';
 import { faultPoint } from '../runtime/fault-points.js';
 import type { PipelineWithVersion } from '../pipelines/pipelines.repository.js';
 import { BatonMetrics } from '../runtime/metrics/baton-metrics.js';
+import { unchangedSteps } from '../pipelines/definition/pipeline-diff.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
 import {
   ERROR_SUMMARY_CHARS,
@@ -183,19 +184,41 @@ export class RunsService {
    * that succeeded keep their outputs and are not run again; the rest runs as usual. `otherRetries`
    * lists the runs earlier retries of the same run started.
    */
+  /** How many runs of the pipeline have not ended, per version: they finish on the version they started with. */
+  inFlight(tenantId: string, pipeline: string) {
+    return this.runs.inFlightByVersion(tenantId, pipeline);
+  }
+
   async retry(principal: Principal, id: string, body: RetryRunBody, idempotency?: IdempotencyClaim) {
     const original = await this.require(principal.tenantId, id);
     if (!TERMINAL_RUN_STATUSES.includes(original.status))
       throw new RunsError('run_not_finished', `The run is still ${original.status}; cancel it or wait for it to end`);
     if (body.fromFailed && original.status === 'succeeded')
       throw new RunsError('nothing_to_retry', 'The run succeeded: there is no failed step to retry from');
-    const pinned = await this.pipelines.requireVersionOf(principal.tenantId, original.pipelineId, original.version);
-    const reuse = body.fromFailed ? await this.reusableResults(principal.tenantId, original.id, pinned.version.definition) : undefined;
+    const ran = await this.pipelines.requireVersionOf(principal.tenantId, original.pipelineId, original.version);
+    const pinned =
+      body.version === undefined || body.version === original.version
+        ? ran
+        : await this.pipelines.require(principal.tenantId, original.pipelineName, body.version === 'latest' ? undefined : body.version);
+    const reuse = body.fromFailed
+      ? await this.reusableResults(principal.tenantId, original.id, pinned.version.definition, unchangedSteps(ran.version, pinned.version))
+      : undefined;
     // Two retries without an Idempotency-Key make two runs: the answer names the others.
     const runId = randomUUID();
     const others = await this.runs.findRetriesOf(principal.tenantId, original.id, runId);
     const otherRetries = others.map((r) => ({ id: r.id, createdAt: r.createdAt.toISOString(), status: r.status }));
-    return this.launch(principal.tenantId, pinned, original.inputs, 'retry', {
+    // Another version may declare other inputs: the run's own are checked against it (defaults filled in).
+    const checked =
+      pinned === ran
+        ? { inputs: original.inputs, problems: [] }
+        : checkRunInputs(pinned.version.id, pinned.version.definition, original.inputs);
+    if (checked.problems.length)
+      throw new RunsError(
+        'invalid_inputs',
+        `The run's inputs do not match the inputs of version ${pinned.version.version}`,
+        checked.problems,
+      );
+    return this.launch(principal.tenantId, pinned, checked.inputs, 'retry', {
       retryOf: original.id,
       reuse,
       idempotency,
@@ -213,8 +236,10 @@ export class RunsService {
     tenantId: string,
     runId: string,
     definition: PipelineDefinition,
+    /** The steps whose results still hold on the version retried. */
+    unchanged: Set<string>,
   ): Promise<NonNullable<RunPipelineInput['reuse']>> {
-    const steps = await this.runs.findSteps(tenantId, runId);
+    const steps = (await this.runs.findSteps(tenantId, runId)).filter((s) => unchanged.has(s.stepId));
     const outputs: Record<string, StepOutputs> = Object.fromEntries(
       steps.filter((s) => s.status === 'succeeded').map((s) => [s.stepId, s.outputs ?? {}]),
     );

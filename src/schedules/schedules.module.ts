@@ -9,5 +9,6 @@ import { SchedulesService } from './schedules.service.js';
   imports: [PipelinesModule],
   controllers: [SchedulesController],
   providers: [SchedulesRepository, SchedulesService, SchedulesReconcilerJob],
+  exports: [SchedulesService],
 })
 export class SchedulesModule {}

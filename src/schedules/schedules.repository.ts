@@ -101,6 +101,14 @@ export class SchedulesRepository {
     return this.find(tenantId, id);
   }
 
+  /** The schedules that start this pipeline, oldest first. */
+  usingPipeline(tenantId: string, pipeline: string, limit: number): Promise<ScheduleRow[]> {
+    return this.db.query(
+      `SELECT ${COLUMNS} FROM schedule s WHERE s.tenant_id = $1 AND s.pipeline_name = $2 ORDER BY s.created_at, s.id LIMIT $3`,
+      [tenantId, pipeline, limit],
+    );
+  }
+
   async delete(tenantId: string, id: string): Promise<boolean> {
     const [, count]: [unknown, number] = await this.db.query('DELETE FROM schedule WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
     return count === 1;

@@ -188,6 +188,11 @@ export class SchedulesService {
     return { count: times.length, times: times.map((t) => t.toISOString()), truncated: times.length >= MATCHING_TIMES_LIMIT };
   }
 
+  /** The schedules that start this pipeline (at most `limit`), as the API shows them. */
+  async usingPipeline(tenantId: string, pipeline: string, limit = 100) {
+    return (await this.schedules.usingPipeline(tenantId, pipeline, limit)).map(toScheduleResponse);
+  }
+
   async remove(principal: Principal, id: string): Promise<void> {
     if (!(await this.schedules.delete(principal.tenantId, id)))
       throw new SchedulesError('schedule_not_found', `Schedule ${id} was not found`);

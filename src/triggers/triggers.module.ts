@@ -12,5 +12,6 @@ import { TriggersService } from './triggers.service.js';
   imports: [AccountsModule, PipelinesModule, RunsModule],
   controllers: [TriggersController],
   providers: [TriggersRepository, TriggersService, TriggerFiringJob, TriggerMappings],
+  exports: [TriggersService],
 })
 export class TriggersModule {}

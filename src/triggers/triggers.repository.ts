@@ -110,6 +110,14 @@ export class TriggersRepository {
     );
   }
 
+  /** The triggers that start this pipeline or fire on its runs' end, oldest first. */
+  usingPipeline(tenantId: string, pipeline: string, limit: number): Promise<TriggerRow[]> {
+    return this.db.query(
+      `SELECT ${COLUMNS} FROM trigger WHERE tenant_id = $1 AND (pipeline_name = $2 OR source_pipeline = $2) ORDER BY created_at, id LIMIT $3`,
+      [tenantId, pipeline, limit],
+    );
+  }
+
   async delete(tenantId: string, id: string): Promise<boolean> {
     const [, count]: [unknown, number] = await this.db.query('DELETE FROM trigger WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
     return count === 1;

@@ -116,6 +116,11 @@ export class TriggersService {
     return toPage(rows, query.limit, this.toDelivery);
   }
 
+  /** The triggers that start this pipeline or listen to its runs (at most `limit`), as the API shows them. */
+  async usingPipeline(tenantId: string, pipeline: string, limit = 100) {
+    return (await this.triggers.usingPipeline(tenantId, pipeline, limit)).map(this.toResponse);
+  }
+
   async remove(principal: Principal, id: string): Promise<void> {
     if (!(await this.triggers.delete(principal.tenantId, id))) throw new TriggersError('trigger_not_found', `Trigger ${id} was not found`);
   }

@@ -13,6 +13,12 @@ export type StartRunBody = z.output<typeof StartRunBody>;
 export const RetryRunBody = z.strictObject({
   /** Reuse the outputs of steps that succeeded; run only what failed, was skipped or never ran. */
   fromFailed: z.boolean().default(false),
+  /**
+   * The pipeline version to run: the failed run's own when left out, `latest`, or a number. On
+   * another version, `fromFailed` keeps only the results of steps that are unchanged there, as
+   * are all the steps they need.
+   */
+  version: z.union([z.literal('latest'), z.int().min(1)]).optional(),
 });
 export type RetryRunBody = z.output<typeof RetryRunBody>;
 

@@ -1,11 +1,11 @@
 import createClient from 'openapi-fetch';
 import { session } from '../auth/session';
 import { ApiProblem } from './problem';
-import type { paths } from './schema.gen';
+import type { paths } from './schema';
 
 /**
  * The typed API client: paths, parameters and bodies come from the API's own /openapi.json
- * (generated into schema.gen.ts at build), so a contract change breaks this build, not users.
+ * (client/src/schema.gen.ts, checked against the API by npm test), so a contract change breaks this build, not users.
  */
 export const api = createClient<paths>({
   baseUrl: globalThis.location?.origin ?? '',

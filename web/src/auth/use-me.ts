@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, ok } from '../api/client';
-import type { components, paths } from '../api/schema.gen';
+import type { components, paths } from '../api/schema';
 
 export type Me = paths['/v1/me']['get']['responses'][200]['content']['application/json'];
 export type Role = Me['role'];

@@ -1,5 +1,5 @@
 import { Badge, type BadgeProps, type MantineColor } from '@mantine/core';
-import type { paths } from '../api/schema.gen';
+import type { paths } from '../api/schema';
 
 type StepStatus = paths['/v1/runs/{id}']['get']['responses'][200]['content']['application/json']['steps'][number]['status'];
 

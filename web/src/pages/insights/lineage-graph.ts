@@ -1,4 +1,4 @@
-import type { paths } from '../../api/schema.gen';
+import type { paths } from '../../api/schema';
 
 export type Lineage = paths['/v1/lineage']['get']['responses'][200]['content']['application/json'];
 

@@ -1,4 +1,4 @@
-import type { paths } from '../../api/schema.gen';
+import type { paths } from '../../api/schema';
 import { NONE } from '../../components/format';
 
 export type ModelDetail = paths['/v1/models/{name}']['get']['responses'][200]['content']['application/json'];

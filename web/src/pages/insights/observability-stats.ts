@@ -1,4 +1,4 @@
-import type { paths } from '../../api/schema.gen';
+import type { paths } from '../../api/schema';
 
 export type Summary = paths['/v1/observability/summary']['get']['responses'][200]['content']['application/json'];
 export type PipelineStats = Summary['items'][number];

@@ -1,4 +1,4 @@
-import type { paths } from '../../api/schema.gen';
+import type { paths } from '../../api/schema';
 
 export type Channel = paths['/v1/notification-channels']['get']['responses'][200]['content']['application/json']['items'][number];
 export type CreateChannelBody = paths['/v1/notification-channels']['post']['requestBody']['content']['application/json'];

@@ -1,4 +1,4 @@
-import type { paths } from '../../api/schema.gen';
+import type { paths } from '../../api/schema';
 
 export type Plugin = paths['/v1/plugins/{name}']['get']['responses'][200]['content']['application/json'];
 export type PluginVersion = paths['/v1/plugins/{name}/versions/{version}']['get']['responses'][200]['content']['application/json'];

@@ -1,4 +1,4 @@
-import type { paths } from '../../api/schema.gen';
+import type { paths } from '../../api/schema';
 
 export type Schedule = paths['/v1/schedules']['get']['responses'][200]['content']['application/json']['items'][number];
 export type ScheduleDetail = paths['/v1/schedules/{id}']['get']['responses'][200]['content']['application/json'];

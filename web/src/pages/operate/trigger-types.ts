@@ -1,4 +1,4 @@
-import type { paths } from '../../api/schema.gen';
+import type { paths } from '../../api/schema';
 
 export type Trigger = paths['/v1/triggers/{id}']['get']['responses'][200]['content']['application/json'];
 export type TriggerType = Trigger['type'];

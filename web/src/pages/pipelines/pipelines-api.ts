@@ -1,6 +1,6 @@
 import { api, ok } from '../../api/client';
 import type { FieldProblem } from '../../api/problem';
-import type { paths } from '../../api/schema.gen';
+import type { paths } from '../../api/schema';
 
 export type PipelineVersion = paths['/v1/pipelines/{name}']['get']['responses'][200]['content']['application/json'];
 export type PipelineGraph = paths['/v1/pipelines/{name}/graph']['get']['responses'][200]['content']['application/json'];

@@ -2,7 +2,7 @@ import { Anchor, Group, Loader, Pagination, Stack, Table, Text, TextInput } from
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { api, ok } from '../../api/client';
-import type { paths } from '../../api/schema.gen';
+import type { paths } from '../../api/schema';
 import { useRoleGate } from '../../auth/use-role-gate';
 import { AnchorLink, RunLink } from '../../components/anchor-link';
 import { LoadMore, useCursorList } from '../../components/cursor-list';

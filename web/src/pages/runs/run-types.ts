@@ -1,4 +1,4 @@
-import type { paths } from '../../api/schema.gen';
+import type { paths } from '../../api/schema';
 
 /** The shapes of the runs API, named once (from the generated schema, so a contract change breaks the build). */
 export type RunView = paths['/v1/runs/{id}']['get']['responses'][200]['content']['application/json'];

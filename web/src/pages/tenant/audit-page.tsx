@@ -3,7 +3,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api, ok } from '../../api/client';
-import type { paths } from '../../api/schema.gen';
+import type { paths } from '../../api/schema';
 import { hasRole, useMe } from '../../auth/use-me';
 import { LoadMore, useCursorList } from '../../components/cursor-list';
 import { formatDateTime } from '../../components/format';

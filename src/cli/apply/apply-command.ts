@@ -1,0 +1,154 @@
+import { Command } from 'commander';
+import pc from 'picocolors';
+import { BatonApiError, ok, yamlBody, type BatonClient, type paths } from '../../../client/src/index.js';
+import { CliError } from '../cli-context.js';
+import { connect } from '../run-commands.js';
+import { formatProblem, ManifestProblems, readManifests, type Manifest, type ManifestProblem } from './manifests.js';
+
+type ChangePlan = paths['/v1/pipelines/{name}/plan']['post']['responses'][200]['content']['application/json'];
+type Planned = { manifest: Manifest; plan: ChangePlan } | { deleted: string };
+
+/** The problems of a refused definition, at the lines of the file they are on. */
+function problemsOf(manifest: Manifest, error: BatonApiError): ManifestProblem[] {
+  if (!error.errors.length) return [{ file: manifest.file, line: manifest.line, message: error.message }];
+  return error.errors.map((problem) => ({
+    file: manifest.file,
+    line: problem.line ? manifest.sourceLine + problem.line - 1 : manifest.line,
+    path: problem.path,
+    message: problem.message,
+  }));
+}
+
+async function allPipelineNames(api: BatonClient): Promise<string[]> {
+  const names: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ok(api.GET('/v1/pipelines', { params: { query: { limit: 100, cursor } } }));
+    names.push(...page.items.map((p) => p.name));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return names;
+}
+
+/** Every document planned against the server (the API checks each); the first refusal stops nothing: all problems are shown at once. */
+async function planAll(api: BatonClient, manifests: Manifest[], prune: boolean): Promise<Planned[]> {
+  const planned: Planned[] = [];
+  const problems: ManifestProblem[] = [];
+  for (const manifest of manifests) {
+    try {
+      const plan = await ok(
+        api.POST('/v1/pipelines/{name}/plan', { params: { path: { name: manifest.name } }, ...yamlBody(manifest.source) }),
+      );
+      planned.push({ manifest, plan });
+    } catch (error) {
+      if (!(error instanceof BatonApiError) || error.status !== 422) throw error;
+      problems.push(...problemsOf(manifest, error));
+    }
+  }
+  if (problems.length) throw new ManifestProblems(problems);
+  if (prune) {
+    const kept = new Set(manifests.map((m) => m.name));
+    for (const name of await allPipelineNames(api)) if (!kept.has(name)) planned.push({ deleted: name });
+  }
+  return planned;
+}
+
+const shown = (value: unknown) => (value === undefined ? '(none)' : JSON.stringify(value));
+
+/** The plan as a person reviews it: per pipeline what happens, its step diff, and what it touches. */
+export function describePlan(planned: Planned[]): string {
+  const lines: string[] = [];
+  for (const entry of planned) {
+    if ('deleted' in entry) {
+      lines.push(pc.red(`- pipeline ${entry.deleted} (delete)`));
+      continue;
+    }
+    const { plan } = entry;
+    if (plan.action === 'unchanged') {
+      lines.push(pc.dim(`= pipeline ${plan.name} (unchanged, version ${plan.currentVersion})`));
+      continue;
+    }
+    lines.push(
+      plan.action === 'create'
+        ? pc.green(`+ pipeline ${plan.name} (new)`)
+        : pc.yellow(`~ pipeline ${plan.name} (version ${plan.currentVersion} → ${plan.currentVersion! + 1})`),
+    );
+    for (const field of plan.fields) lines.push(`    ${field.path}: ${shown(field.before)} → ${shown(field.after)}`);
+    for (const step of plan.steps) {
+      const mark = { added: pc.green('+'), removed: pc.red('-'), changed: pc.yellow('~') }[step.change];
+      lines.push(`    ${mark} step ${step.id}`);
+      for (const field of step.fields) lines.push(`        ${field.path}: ${shown(field.before)} → ${shown(field.after)}`);
+    }
+    for (const schedule of plan.schedules)
+      lines.push(`    schedule ${schedule.id} (${schedule.cron ?? `every ${schedule.every}`}) will start the new version`);
+    for (const trigger of plan.triggers) lines.push(`    trigger ${trigger.id} (${trigger.type}) will use the new version`);
+    for (const { version, runs } of plan.runsInFlight) lines.push(`    ${runs} run(s) in flight keep version ${version}`);
+    for (const more of plan.newPermissions) {
+      const reach = [
+        ...more.egress.map((h) => `egress ${h}`),
+        ...more.network.map((n) => `network ${n}`),
+        ...more.secrets.map((s) => `secret ${s}`),
+      ];
+      lines.push(pc.magenta(`    newly needs ${more.plugin}@${more.version}: ${reach.join(', ')}`));
+    }
+  }
+  const count = (test: (p: Planned) => boolean) => planned.filter(test).length;
+  const action = (name: string) => (p: Planned) => 'plan' in p && p.plan.action === name;
+  lines.push(
+    `Plan: ${count(action('create'))} to create, ${count(action('update'))} to update, ${count(action('unchanged'))} unchanged, ${count((p) => 'deleted' in p)} to delete.`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export function applyCommand(): Command {
+  return new Command('apply')
+    .description('Make the server match a folder of YAML documents (kind: Pipeline): print the plan, then apply it')
+    .argument('<paths...>', 'folders (walked for .yaml/.yml) and files')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--exit-code', 'with --dry-run: exit 2 when the server differs from the files (drift), 0 when it matches')
+    .option('--prune', 'also delete the pipelines the files no longer define')
+    .option('--cascade', 'with --prune: delete the schedules and triggers of a pruned pipeline with it')
+    .action(
+      async (paths: string[], options: { dryRun?: boolean; exitCode?: boolean; prune?: boolean; cascade?: boolean }, command: Command) => {
+        if (options.exitCode && !options.dryRun) throw new CliError('--exit-code goes with --dry-run', 'add --dry-run');
+        const { api } = connect(command);
+        let planned: Planned[];
+        try {
+          planned = await planAll(api, readManifests(paths), !!options.prune);
+        } catch (error) {
+          if (!(error instanceof ManifestProblems)) throw error;
+          process.stderr.write(`${error.problems.map(formatProblem).join('\n')}\n`);
+          throw new CliError(`${error.problems.length} problem(s): nothing was applied`, 'fix the lines above');
+        }
+        process.stdout.write(describePlan(planned));
+        const changes = planned.filter((p) => 'deleted' in p || p.plan.action !== 'unchanged');
+        if (options.dryRun) {
+          if (options.exitCode && changes.length) process.exitCode = 2;
+          return;
+        }
+        let refused = 0;
+        for (const entry of changes) {
+          try {
+            if ('deleted' in entry) {
+              await ok(
+                api.DELETE('/v1/pipelines/{name}', {
+                  params: { path: { name: entry.deleted }, query: { cascade: options.cascade ? 'true' : 'false' } },
+                }),
+              );
+              process.stdout.write(`deleted pipeline ${entry.deleted}\n`);
+            } else {
+              const saved = await ok(
+                api.PUT('/v1/pipelines/{name}', { params: { path: { name: entry.manifest.name } }, ...yamlBody(entry.manifest.source) }),
+              );
+              process.stdout.write(`applied pipeline ${saved.name} version ${saved.version}\n`);
+            }
+          } catch (error) {
+            if (!(error instanceof BatonApiError)) throw error;
+            refused++;
+            process.stderr.write(`error: ${'deleted' in entry ? entry.deleted : entry.manifest.name}: ${error.message}\n`);
+          }
+        }
+        if (refused) throw new CliError(`${refused} change(s) refused; the others were applied`, 'see the errors above');
+      },
+    );
+}

@@ -1,0 +1,248 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from './support/processes.js';
+import { newTenant, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
+
+const BATON = resolve(import.meta.dirname, '../bin/baton.js');
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `baton …` as a user runs it: its own process, talking to the stack's API over HTTP. */
+function baton(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<Result> {
+  return new Promise((done) => {
+    const child = execFile(
+      process.execPath,
+      [BATON, ...args],
+      { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 120_000 },
+      (error, stdout, stderr) => done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(stdin ?? '');
+  });
+}
+
+const pipelineYaml = (name: string, message: string, extra = '') => `# kept in Git
+apiVersion: baton/v1
+kind: Pipeline
+name: ${name}
+steps:
+  greet:
+    uses: core/log@^1
+    with: { message: "${message}" }
+${extra}`;
+
+describe('the baton CLI against the API', () => {
+  let tenant: TestTenant;
+  let work: string;
+  let env: Record<string, string>;
+  const cli = (...args: string[]) => baton(args, env);
+
+  beforeAll(async () => {
+    tenant = await newTenant();
+    work = mkdtempSync(join(tmpdir(), 'baton-cli-'));
+    env = { BATON_URL: inject('baseUrl'), BATON_TOKEN: tenant.apiKey, BATON_CONFIG_DIR: join(work, 'config') };
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('applies a folder: a plan first, dry runs change nothing, re-applying is a no-op, a step change shows its diff, --prune drops only what the folder dropped', async () => {
+    const folder = join(work, 'pipelines');
+    mkdirSync(join(folder, 'nested'), { recursive: true });
+    const [hello, report] = [uniqueName('hello'), uniqueName('report')];
+    writeFileSync(join(folder, 'hello.yaml'), pipelineYaml(hello, 'hi'));
+    // Two documents in one file, in a subfolder.
+    writeFileSync(join(folder, 'nested', 'more.yml'), `${pipelineYaml(report, 'a')}---\n${pipelineYaml(`${report}-b`, 'b')}`);
+
+    const dry = await cli('apply', folder, '--dry-run', '--exit-code');
+    expect(dry.code, dry.stderr).toBe(2);
+    expect(dry.stdout).toContain(`+ pipeline ${hello} (new)`);
+    expect(dry.stdout).toContain('Plan: 3 to create, 0 to update, 0 unchanged, 0 to delete.');
+    await tenant.get(`/v1/pipelines/${hello}`).expect(404);
+
+    const applied = await cli('apply', folder);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(`applied pipeline ${hello} version 1`);
+    expect((await tenant.get(`/v1/pipelines/${report}-b`).expect(200)).body.version).toBe(1);
+
+    const again = await cli('apply', folder);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Plan: 0 to create, 0 to update, 3 unchanged, 0 to delete.');
+    expect((await cli('apply', folder, '--dry-run', '--exit-code')).code).toBe(0);
+    expect((await tenant.get(`/v1/pipelines/${hello}/versions`).expect(200)).body.items).toHaveLength(1);
+
+    // A schedule on the pipeline and a step change: the plan names both.
+    const schedule = (await tenant.post('/v1/schedules', { pipeline: hello, every: '1h', paused: true }).expect(201)).body as {
+      id: string;
+    };
+    writeFileSync(join(folder, 'hello.yaml'), pipelineYaml(hello, 'hello', '  bye:\n    uses: core/log@^1\n    with: { message: bye }\n'));
+    const changed = await cli('apply', folder, '--dry-run');
+    expect(changed.stdout).toContain(`~ pipeline ${hello} (version 1 → 2)`);
+    expect(changed.stdout).toContain('~ step greet\n        with.message: "hi" → "hello"');
+    expect(changed.stdout).toContain('+ step bye');
+    expect(changed.stdout).toContain(`schedule ${schedule.id} (every 1h) will start the new version`);
+    expect((await cli('apply', folder)).stdout).toContain(`applied pipeline ${hello} version 2`);
+
+    // Dropped from the folder: pruned; the pipeline a schedule uses is refused unless asked to cascade.
+    rmSync(join(folder, 'nested'), { recursive: true });
+    writeFileSync(join(folder, 'hello-only.yaml'), '');
+    const pruneDry = await cli('apply', folder, '--prune', '--dry-run');
+    expect(pruneDry.stdout).toContain(`- pipeline ${report} (delete)`);
+    expect(pruneDry.stdout).toContain('0 to create, 0 to update, 1 unchanged, 2 to delete.');
+    expect((await cli('apply', folder, '--prune')).code).toBe(0);
+    await tenant.get(`/v1/pipelines/${report}`).expect(404);
+    await tenant.get(`/v1/pipelines/${report}-b`).expect(404);
+    await tenant.get(`/v1/pipelines/${hello}`).expect(200);
+
+    rmSync(join(folder, 'hello.yaml'));
+    const refused = await cli('apply', folder, '--prune');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`schedule ${schedule.id}`);
+    await tenant.get(`/v1/pipelines/${hello}`).expect(200);
+    expect((await cli('apply', folder, '--prune', '--cascade')).code).toBe(0);
+    await tenant.get(`/v1/pipelines/${hello}`).expect(404);
+    await tenant.get(`/v1/schedules/${schedule.id}`).expect(404);
+  });
+
+  it('reports every problem of the folder as file:line: path: message and applies nothing', async () => {
+    const folder = join(work, 'broken');
+    mkdirSync(folder, { recursive: true });
+    const [good, bad] = [uniqueName('good'), uniqueName('bad')];
+    writeFileSync(join(folder, 'a.yaml'), pipelineYaml(good, 'fine'));
+    writeFileSync(
+      join(folder, 'b.yaml'),
+      `${pipelineYaml(`${bad}-x`, 'x')}---\n${pipelineYaml(bad, 'y').replace('core/log@^1', 'core/nope@^1')}`,
+    );
+    writeFileSync(join(folder, 'c.yaml'), 'kind: Dashboard\nname: x\n');
+    const kinds = await cli('apply', folder);
+    expect(kinds.code).toBe(1);
+    expect(kinds.stderr).toContain('c.yaml:1: kind: must be one of Pipeline (found "Dashboard")');
+    rmSync(join(folder, 'c.yaml'));
+
+    const result = await cli('apply', folder);
+    expect(result.code).toBe(1);
+    // The bad step is on line 7 of the second document, which starts on line 10 of the file.
+    expect(result.stderr).toMatch(new RegExp(`b\\.yaml:16: steps\\.greet\\.uses: .+`));
+    expect(result.stderr).toContain('error: 1 problem(s): nothing was applied (fix the lines above)');
+    expect(result.stderr).not.toContain('    at ');
+    await tenant.get(`/v1/pipelines/${good}`).expect(404);
+  });
+
+  it('runs a pipeline: --wait --follow prints its logs and exits with its status; retry runs the fixed version from the failed step', async () => {
+    const folder = join(work, 'runs');
+    mkdirSync(folder, { recursive: true });
+    const name = uniqueName('flaky');
+    const failing = `${pipelineYaml(name, 'step one ran')}  load:\n    needs: [greet]\n    uses: core/fail@^1\n    with: { message: "boom", retryable: false }\n`;
+    writeFileSync(join(folder, 'p.yaml'), failing);
+    expect((await cli('apply', folder)).code).toBe(0);
+
+    const failed = await cli('run', name, '--follow');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/INFO {2}greet: step one ran/);
+    expect(failed.stderr).toMatch(/run [0-9a-f-]{36} failed/);
+    const runId = /run ([0-9a-f-]{36}) of/.exec(failed.stderr)![1];
+
+    writeFileSync(
+      join(folder, 'p.yaml'),
+      failing.replace(
+        'uses: core/fail@^1\n    with: { message: "boom", retryable: false }',
+        'uses: core/log@^1\n    with: { message: fixed }',
+      ),
+    );
+    expect((await cli('apply', folder)).stdout).toContain(`applied pipeline ${name} version 2`);
+    const retried = await cli('retry', runId, '--from-failed', '--pipeline-version', 'latest', '--wait');
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stderr).toContain(`retries ${runId} on v2`);
+    const retryId = /run ([0-9a-f-]{36}) retries/.exec(retried.stderr)![1];
+    const run = await waitForRun(tenant, retryId);
+    expect(run).toMatchObject({ status: 'succeeded', version: 2 });
+    // The unchanged first step was kept, not run again.
+    expect((run as unknown as { steps: Array<{ id: string; attempts: unknown[] }> }).steps.find((s) => s.id === 'greet')!.attempts).toEqual(
+      [],
+    );
+
+    const listed = await cli('get', 'runs', '--pipeline', name, '-o', 'json');
+    expect((JSON.parse(listed.stdout) as Array<{ id: string; status: string }>).map((r) => r.status).sort()).toEqual([
+      'failed',
+      'succeeded',
+    ]);
+    const table = await cli('get', 'pipelines', '--limit', '100');
+    expect(table.stdout).toContain(name);
+    const logs = await cli('logs', retryId);
+    expect(logs.stdout).toContain('load: fixed');
+  });
+
+  it('says what is wrong and how to fix it, without a stack trace', async () => {
+    const none = await baton(['get', 'runs'], { BATON_CONFIG_DIR: join(work, 'empty') });
+    expect(none).toMatchObject({ code: 1, stdout: '' });
+    expect(none.stderr).toBe('error: no Baton API to talk to (set BATON_URL, or run `baton login <url>`)\n');
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const away = await baton(['get', 'runs'], { ...env, BATON_URL: closed });
+    expect(away.stderr).toBe(
+      `error: cannot reach the Baton API at ${closed} (ECONNREFUSED) (is it running? check BATON_URL or \`baton login\`)\n`,
+    );
+    const missing = await cli('run', 'no-such-pipeline');
+    expect(missing.stderr).toMatch(/^error: Pipeline no-such-pipeline was not found \(check the name/);
+    const badKey = await baton(['get', 'runs'], { ...env, BATON_TOKEN: 'bk_not-a-key' });
+    expect(badKey.stderr).toContain('(sign in with `baton login`');
+    for (const result of [none, away, missing, badKey]) expect(result.stderr).not.toContain('    at ');
+    expect((await cli('--version')).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await cli('completion', 'bash')).stdout).toContain('"get") words="runs pipelines schedules plugins');
+  });
+
+  it('logs in with a password read from standard input and keeps the token in a file only the user can read', async () => {
+    const config = join(work, 'login');
+    const loggedIn = await baton(['login', inject('baseUrl'), '--email', tenant.email], { BATON_CONFIG_DIR: config }, tenant.password);
+    expect(loggedIn.code, loggedIn.stderr).toBe(0);
+    const file = join(config, 'credentials.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8')).profiles.default.url).toBe(inject('baseUrl'));
+    expect((await baton(['get', 'pipelines'], { BATON_CONFIG_DIR: config })).code).toBe(0);
+    const wrong = await baton(
+      ['login', inject('baseUrl'), '--email', tenant.email, '--profile', 'x'],
+      { BATON_CONFIG_DIR: config },
+      'wrong',
+    );
+    expect(wrong.code).toBe(1);
+    expect(JSON.parse(readFileSync(file, 'utf8')).profiles.x).toBeUndefined();
+    expect((await baton(['logout'], { BATON_CONFIG_DIR: config })).code).toBe(0);
+    expect((await baton(['get', 'pipelines'], { BATON_CONFIG_DIR: config })).stderr).toContain('no Baton API to talk to');
+  });
+});
+
+describe('planning and deleting pipelines through the API', () => {
+  it("plans within the caller's tenant only, and refuses a delete that would leave a schedule firing into nothing", async () => {
+    const [owner, other] = [await newTenant(), await newTenant()];
+    const name = uniqueName('shared-name');
+    const definition = { apiVersion: 'baton/v1', kind: 'Pipeline', name, steps: { a: { uses: 'core/log@^1', with: { message: 'x' } } } };
+    await owner.put(`/v1/pipelines/${name}`, definition).expect(201);
+    const schedule = (await owner.post('/v1/schedules', { pipeline: name, every: '1h', paused: true }).expect(201)).body as { id: string };
+    const trigger = (await owner.post('/v1/triggers', { type: 'webhook', pipeline: name }).expect(201)).body as { id: string };
+
+    const mine = (await owner.post(`/v1/pipelines/${name}/plan`, definition).expect(200)).body;
+    expect(mine).toMatchObject({ action: 'unchanged', currentVersion: 1, steps: [], runsInFlight: [] });
+    expect(mine.schedules.map((s: { id: string }) => s.id)).toEqual([schedule.id]);
+    expect(mine.triggers.map((t: { id: string }) => t.id)).toEqual([trigger.id]);
+    // Another tenant using the same name sees its own world: nothing of the owner's.
+    const theirs = (await other.post(`/v1/pipelines/${name}/plan`, definition).expect(200)).body;
+    expect(theirs).toMatchObject({ action: 'create', currentVersion: null, schedules: [], triggers: [] });
+    await other.delete(`/v1/pipelines/${name}?cascade=true`).expect(404);
+
+    const refused = await owner.delete(`/v1/pipelines/${name}`).expect(409);
+    expect(refused.body).toMatchObject({ code: 'pipeline_in_use', schedules: [schedule.id], triggers: [trigger.id] });
+    await owner.delete(`/v1/pipelines/${name}?cascade=maybe`).expect(400);
+    await owner.get(`/v1/pipelines/${name}`).expect(200);
+    await owner.delete(`/v1/pipelines/${name}?cascade=true`).expect(204);
+    await owner.get(`/v1/schedules/${schedule.id}`).expect(404);
+    await owner.get(`/v1/triggers/${trigger.id}`).expect(404);
+
+    const invalid = await owner
+      .post(`/v1/pipelines/${name}/plan`, { ...definition, steps: { a: { uses: 'core/log@^1', retyr: 1 } } })
+      .expect(422);
+    expect(invalid.body.code).toBe('invalid_definition');
+  });
+});
