@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from './support/processes.js';
-import { newTenant, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
+import { api, newTenant, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
 
 const BATON = resolve(import.meta.dirname, '../bin/baton.js');
 
@@ -244,5 +244,130 @@ describe('planning and deleting pipelines through the API', () => {
       .post(`/v1/pipelines/${name}/plan`, { ...definition, steps: { a: { uses: 'core/log@^1', retyr: 1 } } })
       .expect(422);
     expect(invalid.body.code).toBe('invalid_definition');
+  });
+});
+
+describe('release tags', () => {
+  it('moves tags to immutable versions (baton apply --env), and a schedule on name@tag runs the version the tag points to when it fires', async () => {
+    const tenant = await newTenant();
+    const work = mkdtempSync(join(tmpdir(), 'baton-tags-'));
+    const env = { BATON_URL: inject('baseUrl'), BATON_TOKEN: tenant.apiKey, BATON_CONFIG_DIR: join(work, 'config') };
+    const name = uniqueName('hello');
+    const file = join(work, 'hello.yaml');
+    try {
+      writeFileSync(file, pipelineYaml(name, 'one'));
+      const first = await baton(['apply', file, '--env', 'prod'], env);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain(`moved tag prod of ${name} to version 1`);
+
+      const schedule = (await tenant.post('/v1/schedules', { pipeline: `${name}@prod`, every: '1h', paused: true }).expect(201)).body as {
+        id: string;
+        pipeline: string;
+      };
+      expect(schedule.pipeline).toBe(`${name}@prod`);
+      const fire = async () => {
+        const before = new Set(
+          ((await tenant.get(`/v1/runs?schedule=${schedule.id}`).expect(200)).body.items as Array<{ id: string }>).map((r) => r.id),
+        );
+        await tenant.post(`/v1/schedules/${schedule.id}/trigger`, {}).expect(202);
+        let started: { id: string; version: number } | undefined;
+        for (let i = 0; i < 100 && !started; i++) {
+          const items = (await tenant.get(`/v1/runs?schedule=${schedule.id}`).expect(200)).body.items as Array<{
+            id: string;
+            version: number;
+          }>;
+          started = items.find((r) => !before.has(r.id));
+          if (!started) await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        return started!.version;
+      };
+
+      // A new version applied without --env: prod stays; the plan said so by not naming the tag.
+      writeFileSync(file, pipelineYaml(name, 'two'));
+      const staged = await baton(['apply', file, '--env', 'staging'], env);
+      expect(staged.stdout).toContain('tag staging: (none) → 2');
+      expect(await fire()).toBe(1);
+
+      // Promoting to prod moves only the tag: the pipeline is unchanged, no new version.
+      const promote = await baton(['apply', file, '--env', 'prod', '--dry-run', '--exit-code'], env);
+      expect(promote.code).toBe(2);
+      expect(promote.stdout).toContain(`= pipeline ${name} (unchanged, version 2)\n    tag prod: 1 → 2`);
+      expect((await baton(['apply', file, '--env', 'prod'], env)).stdout).toContain(`moved tag prod of ${name} to version 2`);
+      expect((await baton(['apply', file, '--env', 'prod', '--dry-run', '--exit-code'], env)).code).toBe(0);
+      expect(await fire()).toBe(2);
+
+      const tags = (await tenant.get(`/v1/pipelines/${name}/tags`).expect(200)).body.items as Array<{ tag: string; version: number }>;
+      expect(tags.map((t) => [t.tag, t.version])).toEqual([
+        ['prod', 2],
+        ['staging', 2],
+      ]);
+      // Who moved which tag: the audit log.
+      const audit = (await api().get('/v1/audit-log?limit=100').set('authorization', `Bearer ${tenant.token}`).expect(200)).body
+        .items as Array<{
+        action: string;
+        target: Record<string, string>;
+      }>;
+      expect(audit.filter((a) => a.action === 'PUT /v1/pipelines/:name/tags/:tag').map((a) => a.target.tag)).toEqual([
+        'prod',
+        'staging',
+        'prod',
+      ]);
+
+      // A tag a schedule starts cannot go; one nobody uses can.
+      expect((await tenant.delete(`/v1/pipelines/${name}/tags/prod`).expect(409)).body).toMatchObject({
+        code: 'tag_in_use',
+        schedules: [schedule.id],
+      });
+      await tenant.delete(`/v1/pipelines/${name}/tags/staging`).expect(204);
+      await tenant.delete(`/v1/pipelines/${name}/tags/staging`).expect(404);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses bad tags, versions that do not exist, other tenants, and schedules on a tag that is not set', async () => {
+    const [owner, other] = [await newTenant(), await newTenant()];
+    const name = uniqueName('tagged');
+    await owner
+      .put(`/v1/pipelines/${name}`, {
+        apiVersion: 'baton/v1',
+        kind: 'Pipeline',
+        name,
+        steps: { a: { uses: 'core/log@^1', with: { message: 'x' } } },
+      })
+      .expect(201);
+    expect((await owner.put(`/v1/pipelines/${name}/tags/Prod!`, { version: 1 }).expect(400)).body.errors[0].path).toBe('tag');
+    expect((await owner.put(`/v1/pipelines/${name}/tags/latest`, { version: 1 }).expect(400)).body.errors[0].message).toContain('`latest`');
+    expect((await owner.put(`/v1/pipelines/${name}/tags/prod`, { version: 7 }).expect(404)).body.code).toBe('version_not_found');
+    expect((await owner.put(`/v1/pipelines/${name}/tags/prod`, { version: 'one' }).expect(400)).body.errors[0].path).toBe('version');
+    await other.put(`/v1/pipelines/${name}/tags/prod`, { version: 1 }).expect(404);
+    await other.get(`/v1/pipelines/${name}/tags`).expect(404);
+    const unset = await owner.post('/v1/schedules', { pipeline: `${name}@prod`, every: '1h' }).expect(422);
+    expect(unset.body.errors).toContainEqual({ path: 'pipeline', message: `Pipeline ${name} has no tag prod` });
+    await owner.post('/v1/schedules', { pipeline: `${name}@Prod`, every: '1h' }).expect(400);
+  });
+});
+
+describe('a pipeline kept as written', () => {
+  it('returns the YAML it was saved from, comments and order kept, with Accept: application/yaml', async () => {
+    const tenant = await newTenant();
+    const name = uniqueName('written');
+    const text = `${pipelineYaml(name, 'hi')}  # the last step\n  zeta:\n    uses: core/log@^1\n    with: { message: z }\n`;
+    await api()
+      .put(`/v1/pipelines/${name}`)
+      .set('authorization', `Bearer ${tenant.apiKey}`)
+      .set('content-type', 'application/yaml')
+      .send(text)
+      .expect(201);
+    const asYaml = await tenant.get(`/v1/pipelines/${name}`).set('accept', 'application/yaml').expect(200);
+    expect(asYaml.headers['content-type']).toMatch(/^application\/yaml/);
+    expect(asYaml.text).toBe(text);
+    expect((await tenant.get(`/v1/pipelines/${name}/versions/1`).set('accept', 'application/yaml').expect(200)).text).toBe(text);
+    // JSON by default; a version sent as JSON comes back as its definition in YAML.
+    expect((await tenant.get(`/v1/pipelines/${name}`).expect(200)).body.version).toBe(1);
+    const json = { apiVersion: 'baton/v1', kind: 'Pipeline', name, steps: { only: { uses: 'core/log@^1', with: { message: 'json' } } } };
+    await tenant.put(`/v1/pipelines/${name}`, json).expect(201);
+    const fromJson = await tenant.get(`/v1/pipelines/${name}`).set('accept', 'application/yaml').expect(200);
+    expect(fromJson.text).toContain('only:\n    uses: core/log@^1');
   });
 });

@@ -23,6 +23,7 @@ import { ControlPlaneHardening1795000000019 } from './migrations/1795000000019-C
 import { RunLedger1795000000020 } from './migrations/1795000000020-RunLedger.js';
 import { ApprovalDecisions1795000000021 } from './migrations/1795000000021-ApprovalDecisions.js';
 import { ModelComparisons1795000000022 } from './migrations/1795000000022-ModelComparisons.js';
+import { ReleaseTags1795000000023 } from './migrations/1795000000023-ReleaseTags.js';
 
 /** An entity class (`@Entity()`). */
 export type EntityTarget = abstract new (...args: never[]) => object;
@@ -53,6 +54,7 @@ export const MIGRATIONS = [
   RunLedger1795000000020,
   ApprovalDecisions1795000000021,
   ModelComparisons1795000000022,
+  ReleaseTags1795000000023,
 ];
 
 /**

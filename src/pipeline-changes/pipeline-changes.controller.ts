@@ -4,7 +4,7 @@ import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { Fails, Responds } from '../common/openapi/responds.decorator.js';
 import { ValidParam, ValidQuery } from '../common/validation/zod.js';
-import { pipelineNameParam } from '../pipelines/dto/pipelines.dto.js';
+import { pipelineNameParam, tagParam } from '../pipelines/dto/pipelines.dto.js';
 import { DeletePipelineQuery, PipelineChangePlan } from './dto/pipeline-changes.dto.js';
 import { PipelineChangesService } from './pipeline-changes.service.js';
 
@@ -22,6 +22,21 @@ export class PipelineChangesController {
   @ApiBody({ description: 'A pipeline definition (PIPELINES.md), as JSON or YAML', schema: { type: 'object' } })
   plan(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string, @Body() definition: unknown) {
     return this.changes.plan(principal, name, definition);
+  }
+
+  @ApiOperation({ summary: 'Delete a release tag' })
+  @Responds(204)
+  @Fails(404, '`pipeline_not_found`; `tag_not_found`')
+  @Fails(409, '`tag_in_use`: schedules start `name@tag`; `schedules` lists their ids')
+  @Delete(':name/tags/:tag')
+  @Roles('operator')
+  @HttpCode(204)
+  removeTag(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', pipelineNameParam) name: string,
+    @ValidParam('tag', tagParam) tag: string,
+  ) {
+    return this.changes.removeTag(principal, name, tag);
   }
 
   @ApiOperation({ summary: 'Delete a pipeline' })

@@ -69,6 +69,20 @@ export class PipelineChangesService {
     await this.pipelines.remove(principal, name);
   }
 
+  /** A release tag goes unless schedules start the version it points to (409, naming them). */
+  async removeTag(principal: Principal, name: string, tag: string): Promise<void> {
+    const ref = `${name}@${tag}`;
+    const users = (await this.schedules.usingPipeline(principal.tenantId, name)).filter((s) => s.pipeline === ref);
+    if (users.length)
+      throw new PipelinesError(
+        'tag_in_use',
+        `Tag ${tag} of pipeline ${name} is started by ${users.map((s) => `schedule ${s.id}`).join(', ')}: point them elsewhere first`,
+        undefined,
+        { schedules: users.map((s) => s.id) },
+      );
+    await this.pipelines.removeTag(principal, name, tag);
+  }
+
   /** Per plugin the new version pins, what its version may reach beyond what the current pins' version of it may. */
   private async addedPermissions(before: Pins, after: Pins) {
     const versionsBefore = new Map(Object.values(before).map((pin) => [pin.plugin, pin.version]));

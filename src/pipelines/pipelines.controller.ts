@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Post, Put, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { Fails, Responds } from '../common/openapi/responds.decorator.js';
@@ -17,6 +18,10 @@ import {
   versionParam,
 } from './dto/pipelines.dto.js';
 import { PipelinesService } from './pipelines.service.js';
+
+/** With `Accept: application/yaml`: the YAML the version was saved from, comments and order kept (its definition as YAML if it was sent as JSON). */
+const yamlText = z.string().describe('The version as YAML: as it was sent, comments and order kept');
+const wantsYaml = (request: FastifyRequest) => /application\/(x-)?yaml/.test(String(request.headers.accept ?? ''));
 
 const definitionBody = ApiBody({ description: 'A pipeline definition (PIPELINES.md), as JSON or YAML', schema: { type: 'object' } });
 
@@ -65,9 +70,16 @@ export class PipelinesController {
 
   @ApiOperation({ summary: 'Get the latest version of a pipeline' })
   @Responds(200, PipelineVersionView)
+  @Responds(200, yamlText, { mediaType: 'application/yaml' })
   @Get(':name')
   @Roles('viewer')
-  get(@CurrentPrincipal() principal: Principal, @ValidParam('name', pipelineNameParam) name: string) {
+  get(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('name', pipelineNameParam) name: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    if (wantsYaml(request)) return this.yaml(reply, this.pipelines.source(principal, name));
     return this.pipelines.get(principal, name);
   }
 
@@ -85,14 +97,24 @@ export class PipelinesController {
 
   @ApiOperation({ summary: 'Get one version of a pipeline' })
   @Responds(200, PipelineVersionView)
+  @Responds(200, yamlText, { mediaType: 'application/yaml' })
   @Get(':name/versions/:version')
   @Roles('viewer')
   version(
     @CurrentPrincipal() principal: Principal,
     @ValidParam('name', pipelineNameParam) name: string,
     @ValidParam('version', versionParam) version: number,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    if (wantsYaml(request)) return this.yaml(reply, this.pipelines.source(principal, name, version));
     return this.pipelines.get(principal, name, version);
+  }
+
+  private async yaml(reply: FastifyReply, text: Promise<string>): Promise<string> {
+    const body = await text;
+    reply.header('content-type', 'application/yaml; charset=utf-8');
+    return body;
   }
 
   /** The steps as nodes and their `needs` as edges, to draw the pipeline before (or without) a run. */

@@ -3,6 +3,8 @@ import { BatonError, type FieldProblem } from '../common/errors/baton-error.js';
 const STATUS = {
   pipeline_not_found: 404,
   version_not_found: 404,
+  tag_not_found: 404,
+  tag_in_use: 409,
   invalid_definition: 422,
   expression_budget_exceeded: 422,
   concurrent_update: 409,

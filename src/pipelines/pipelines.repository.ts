@@ -17,7 +17,18 @@ export interface NewVersion {
   pins: Record<string, PinnedStep>;
   checksum: string;
   createdBy: string | null;
+  source: string | null;
 }
+
+/** Where a release tag points, and who moved it there. */
+export interface TagRow {
+  tag: string;
+  version: number;
+  movedBy: string | null;
+  movedAt: Date;
+}
+
+const TAG_COLUMNS = `tag, version, moved_by AS "movedBy", moved_at AS "movedAt"`;
 
 @Injectable()
 export class PipelinesRepository {
@@ -109,6 +120,43 @@ export class PipelinesRepository {
   }
 
   /** Soft delete: versions stay for the runs that pinned them; the name is free again. */
+  /** Points the tag at the version (made if new); the version must be one of the pipeline's. */
+  async moveTag(tenantId: string, pipelineId: string, tag: string, version: number, movedBy: string | null): Promise<TagRow> {
+    const [row]: TagRow[] = await this.db.query(
+      `INSERT INTO pipeline_tag (tenant_id, pipeline_id, tag, version, moved_by) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (pipeline_id, tag) DO UPDATE SET version = excluded.version, moved_by = excluded.moved_by, moved_at = clock_timestamp()
+       RETURNING ${TAG_COLUMNS}`,
+      [tenantId, pipelineId, tag, version, movedBy],
+    );
+    return row;
+  }
+
+  listTags(tenantId: string, pipelineId: string): Promise<TagRow[]> {
+    return this.db.query(`SELECT ${TAG_COLUMNS} FROM pipeline_tag WHERE tenant_id = $1 AND pipeline_id = $2 ORDER BY tag`, [
+      tenantId,
+      pipelineId,
+    ]);
+  }
+
+  async deleteTag(tenantId: string, pipelineId: string, tag: string): Promise<boolean> {
+    const [, count]: [unknown, number] = await this.db.query(
+      'DELETE FROM pipeline_tag WHERE tenant_id = $1 AND pipeline_id = $2 AND tag = $3',
+      [tenantId, pipelineId, tag],
+    );
+    return count === 1;
+  }
+
+  /** The version a tag of an active pipeline points to, or null (no such pipeline or tag). */
+  async findTaggedVersion(tenantId: string, name: string, tag: string): Promise<PipelineWithVersion | null> {
+    const pipeline = await this.findActiveByName(tenantId, name);
+    if (!pipeline) return null;
+    const [row]: Array<{ version: number }> = await this.db.query(
+      'SELECT version FROM pipeline_tag WHERE tenant_id = $1 AND pipeline_id = $2 AND tag = $3',
+      [tenantId, pipeline.id, tag],
+    );
+    return row ? this.findVersion(tenantId, name, row.version) : null;
+  }
+
   async softDelete(tenantId: string, name: string): Promise<boolean> {
     const result = await this.db
       .getRepository(PipelineEntity)

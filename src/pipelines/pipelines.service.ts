@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../common/auth/principal.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { EntitlementsService } from '../billing/entitlements.service.js';
-import { yamlLocator } from '../common/validation/yaml-body.js';
+import YAML from 'yaml';
+import { yamlLocator, yamlSourceText } from '../common/validation/yaml-body.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { PluginRegistryService } from '../plugin-registry/plugin-registry.service.js';
 import { pipelineChecksum } from './definition/pipeline-checksum.js';
@@ -11,7 +12,7 @@ import { validatePipeline } from './definition/pipeline-validator.js';
 import type { PipelineVersionEntity } from './entities/pipeline-version.entity.js';
 import type { PipelineEntity } from './entities/pipeline.entity.js';
 import { PipelinesError } from './pipelines.errors.js';
-import { PipelinesRepository, type PipelineWithVersion } from './pipelines.repository.js';
+import { PipelinesRepository, type PipelineWithVersion, type TagRow } from './pipelines.repository.js';
 
 export const toPipelineSummary = (p: PipelineEntity) => ({
   id: p.id,
@@ -20,6 +21,17 @@ export const toPipelineSummary = (p: PipelineEntity) => ({
   createdAt: p.createdAt.toISOString(),
   updatedAt: p.updatedAt.toISOString(),
 });
+
+const toTagView = (pipeline: string, row: TagRow) => ({
+  pipeline,
+  tag: row.tag,
+  version: row.version,
+  movedBy: row.movedBy,
+  movedAt: row.movedAt.toISOString(),
+});
+
+/** The YAML kept of a version: enough for any pipeline a person writes, not a store for anything. */
+const MAX_SOURCE_BYTES = 512 * 1024;
 
 export const toVersionResponse = (name: string, v: PipelineVersionEntity) => ({
   name,
@@ -78,6 +90,11 @@ export class PipelinesService {
 
   async apply(principal: Principal, name: string, raw: unknown) {
     const { definition, pins } = await this.validate(principal, raw, name);
+    const source = yamlSourceText(raw) ?? null;
+    if (source !== null && Buffer.byteLength(source) > MAX_SOURCE_BYTES)
+      throw new PipelinesError('invalid_definition', 'The definition is too long', [
+        { path: '(body)', message: `At most ${MAX_SOURCE_BYTES} bytes of YAML` },
+      ]);
     await this.entitlements.assertPluginsAllowed(
       principal.tenantId,
       Object.values(pins).map((pin) => pin.plugin),
@@ -89,6 +106,7 @@ export class PipelinesService {
       pins,
       checksum: pipelineChecksum(definition, pins),
       createdBy: principal.userId ?? null,
+      source,
     });
     return { created: result.created, body: toVersionResponse(name, result.version) };
   }
@@ -114,6 +132,35 @@ export class PipelinesService {
     return toPage(await this.pipelines.listVersions(principal.tenantId, pipeline.id, limit, decodeCursor(cursor)), limit, (v) =>
       toVersionResponse(name, v),
     );
+  }
+
+  /** A version as YAML: the text it was saved from (comments and order kept), else its definition written as YAML. */
+  async source(principal: Principal, name: string, version?: number): Promise<string> {
+    const { version: found } = await this.require(principal.tenantId, name, version);
+    return found.source ?? YAML.stringify(found.definition);
+  }
+
+  async tags(principal: Principal, name: string) {
+    const { pipeline } = await this.require(principal.tenantId, name);
+    return { items: (await this.pipelines.listTags(principal.tenantId, pipeline.id)).map((row) => toTagView(name, row)) };
+  }
+
+  /** Points a release tag at one of the pipeline's versions; the audit log records the call. */
+  async moveTag(principal: Principal, name: string, tag: string, version: number) {
+    const { pipeline } = await this.require(principal.tenantId, name, version);
+    return toTagView(name, await this.pipelines.moveTag(principal.tenantId, pipeline.id, tag, version, principal.userId ?? null));
+  }
+
+  async removeTag(principal: Principal, name: string, tag: string): Promise<void> {
+    const { pipeline } = await this.require(principal.tenantId, name);
+    if (!(await this.pipelines.deleteTag(principal.tenantId, pipeline.id, tag)))
+      throw new PipelinesError('tag_not_found', `Pipeline ${name} has no tag ${tag}`);
+  }
+
+  /** `name` (the latest version) or `name@tag` (the version the tag points to), or null when either is missing. */
+  findRef(tenantId: string, ref: string): Promise<PipelineWithVersion | null> {
+    const [name, tag] = ref.split('@');
+    return tag ? this.pipelines.findTaggedVersion(tenantId, name, tag) : this.pipelines.findVersion(tenantId, name);
   }
 
   async remove(principal: Principal, name: string): Promise<void> {

@@ -7,6 +7,8 @@ export interface ScheduleRow {
   id: string;
   tenantId: string;
   pipelineName: string;
+  /** The release tag the schedule starts (`name@tag`); null for the latest version. */
+  pipelineTag: string | null;
   cron: string | null;
   every: string | null;
   timezone: string;
@@ -30,7 +32,7 @@ export interface ScheduleWithTenant extends ScheduleRow {
 
 export type ScheduleFields = Omit<ScheduleRow, 'id' | 'tenantId' | 'createdAt' | 'updatedAt'>;
 
-const COLUMNS = `s.id, s.tenant_id AS "tenantId", s.pipeline_name AS "pipelineName", s.cron, s.every, s.timezone, s.inputs, s.overlap,
+const COLUMNS = `s.id, s.tenant_id AS "tenantId", s.pipeline_name AS "pipelineName", s.pipeline_tag AS "pipelineTag", s.cron, s.every, s.timezone, s.inputs, s.overlap,
   s.catchup_window AS "catchupWindow", s.jitter, s.start_at AS "startAt", s.end_at AS "endAt", s.paused, s.created_at AS "createdAt", s.updated_at AS "updatedAt"`;
 
 @Injectable()
@@ -39,8 +41,8 @@ export class SchedulesRepository {
 
   async insert(id: string, tenantId: string, fields: ScheduleFields): Promise<ScheduleRow> {
     await this.db.query(
-      `INSERT INTO schedule (id, tenant_id, pipeline_name, cron, every, timezone, inputs, overlap, catchup_window, jitter, start_at, end_at, paused)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      `INSERT INTO schedule (id, tenant_id, pipeline_name, cron, every, timezone, inputs, overlap, catchup_window, jitter, start_at, end_at, paused, pipeline_tag)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [
         id,
         tenantId,
@@ -55,6 +57,7 @@ export class SchedulesRepository {
         fields.startAt,
         fields.endAt,
         fields.paused,
+        fields.pipelineTag,
       ],
     );
     return (await this.find(tenantId, id))!;

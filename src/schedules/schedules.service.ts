@@ -27,7 +27,7 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export const toScheduleResponse = (s: ScheduleRow) => ({
   id: s.id,
-  pipeline: s.pipelineName,
+  pipeline: s.pipelineTag ? `${s.pipelineName}@${s.pipelineTag}` : s.pipelineName,
   cron: s.cron,
   every: s.every,
   timezone: s.timezone,
@@ -73,8 +73,10 @@ export class SchedulesService {
   ) {}
 
   async create(principal: Principal, body: CreateScheduleBody) {
+    const [pipelineName, pipelineTag] = body.pipeline.split('@');
     const fields: ScheduleFields = {
-      pipelineName: body.pipeline,
+      pipelineName,
+      pipelineTag: pipelineTag ?? null,
       cron: body.cron ?? null,
       every: body.every ?? null,
       timezone: body.timezone,
@@ -134,6 +136,7 @@ export class SchedulesService {
     const row = await this.require(principal.tenantId, id);
     const merged: ScheduleFields = {
       pipelineName: row.pipelineName,
+      pipelineTag: row.pipelineTag,
       cron: body.every !== undefined ? null : (body.cron ?? row.cron),
       every: body.cron !== undefined ? null : (body.every ?? row.every),
       timezone: body.timezone ?? row.timezone,
@@ -231,8 +234,13 @@ export class SchedulesService {
   /** The pipeline exists and takes the inputs, and the time zone is real; the cron expression is Temporal's to judge. */
   private async check(tenantId: string, fields: ScheduleFields): Promise<void> {
     const problems = timezoneProblem(fields.timezone);
-    const pinned = await this.pipelines.findLatest(tenantId, fields.pipelineName);
-    if (!pinned) problems.push({ path: 'pipeline', message: `Pipeline ${fields.pipelineName} was not found` });
+    const ref = fields.pipelineTag ? `${fields.pipelineName}@${fields.pipelineTag}` : fields.pipelineName;
+    const pinned = await this.pipelines.findRef(tenantId, ref);
+    if (!pinned)
+      problems.push({
+        path: 'pipeline',
+        message: fields.pipelineTag ? `Pipeline ${fields.pipelineName} has no tag ${fields.pipelineTag}` : `Pipeline ${ref} was not found`,
+      });
     else problems.push(...checkRunInputs(pinned.version.id, pinned.version.definition, fields.inputs).problems);
     if (fields.startAt && fields.endAt && fields.startAt >= fields.endAt)
       problems.push({ path: 'endAt', message: '`endAt` must be after `startAt`' });

@@ -29,6 +29,8 @@ export function ledgerRun(
 /** What a schedule's fire needs to know: whose it is, what it runs, and whether it may run now. */
 export interface ScheduleToRun {
   pipelineName: string;
+  /** The release tag it starts (`name@tag`), or null for the latest version. */
+  pipelineTag: string | null;
   inputs: Record<string, unknown>;
   tenantStatus: string;
 }
@@ -82,9 +84,17 @@ export class ChildRunsRepository {
     return rows[0] ?? null;
   }
 
+  /** An active pipeline of the tenant at the version its release tag points to; null if the pipeline or the tag is missing. */
+  findTaggedVersion(tenantId: string, name: string, tag: string): Promise<PinnedVersion | null> {
+    return this.findOnePinned(
+      `p.name = $2 AND p.deleted_at IS NULL AND v.version = (SELECT t.version FROM pipeline_tag t WHERE t.pipeline_id = p.id AND t.tag = $3)`,
+      [tenantId, name, tag],
+    );
+  }
+
   async findSchedule(tenantId: string, scheduleId: string): Promise<ScheduleToRun | null> {
     const { rows } = await this.pool.query<ScheduleToRun>(
-      `SELECT s.pipeline_name AS "pipelineName", s.inputs, t.status AS "tenantStatus" FROM schedule s JOIN tenant t ON t.id = s.tenant_id WHERE s.tenant_id = $1 AND s.id = $2`,
+      `SELECT s.pipeline_name AS "pipelineName", s.pipeline_tag AS "pipelineTag", s.inputs, t.status AS "tenantStatus" FROM schedule s JOIN tenant t ON t.id = s.tenant_id WHERE s.tenant_id = $1 AND s.id = $2`,
       [tenantId, scheduleId],
     );
     return rows[0] ?? null;

@@ -10,7 +10,7 @@ export type ScheduledRunStart = RunPipelineInput | { skipped: string };
 
 /**
  * Records the run a schedule's fire (or backfill) starts (queued, trigger `schedule`, naming the
- * schedule) of the pipeline's latest version with the schedule's inputs, once the tenant's plan
+ * schedule) of the pipeline's latest version (or the one its release tag points to) with the schedule's inputs, once the tenant's plan
  * admits it, and returns its workflow input. A fire whose schedule is gone, whose tenant is
  * suspended or whose pipeline no longer takes the inputs is skipped with the reason (the
  * reconciler pauses or removes what should not fire); one the plan refuses is recorded as a
@@ -29,8 +29,17 @@ export function createStartScheduledRun(
     const schedule = recorded ? null : await runs.findSchedule(tenantId, scheduleId);
     if (!recorded && !schedule) return { skipped: `schedule ${scheduleId} no longer exists` };
     if (schedule && schedule.tenantStatus !== 'active') return { skipped: 'the tenant is suspended' };
-    const pinned = recorded?.pipeline ?? (await runs.findPinnedVersion(tenantId, schedule!.pipelineName));
-    if (!pinned) return { skipped: `pipeline ${schedule!.pipelineName} no longer exists` };
+    const pinned =
+      recorded?.pipeline ??
+      (schedule!.pipelineTag
+        ? await runs.findTaggedVersion(tenantId, schedule!.pipelineName, schedule!.pipelineTag)
+        : await runs.findPinnedVersion(tenantId, schedule!.pipelineName));
+    if (!pinned)
+      return {
+        skipped: schedule!.pipelineTag
+          ? `pipeline ${schedule!.pipelineName} or its tag ${schedule!.pipelineTag} no longer exists`
+          : `pipeline ${schedule!.pipelineName} no longer exists`,
+      };
     const checked = checkRunInputs(pinned.versionId, pinned.definition, recorded?.inputs ?? schedule!.inputs);
     if (checked.problems.length)
       return {

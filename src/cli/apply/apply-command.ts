@@ -6,7 +6,14 @@ import { connect } from '../run-commands.js';
 import { formatProblem, ManifestProblems, readManifests, type Manifest, type ManifestProblem } from './manifests.js';
 
 type ChangePlan = paths['/v1/pipelines/{name}/plan']['post']['responses'][200]['content']['application/json'];
-type Planned = { manifest: Manifest; plan: ChangePlan } | { deleted: string };
+/** With `--env`: the release tag to move, and the version it points to now (null: not set yet). */
+type TagMove = { tag: string; from: number | null };
+type Planned = { manifest: Manifest; plan: ChangePlan; tag?: TagMove } | { deleted: string };
+
+/** The version a planned pipeline will be at once applied (a new one is the next number). */
+const targetVersion = (plan: ChangePlan) => (plan.action === 'unchanged' ? plan.currentVersion! : (plan.currentVersion ?? 0) + 1);
+const tagMoves = (entry: Planned) => 'plan' in entry && !!entry.tag && entry.tag.from !== targetVersion(entry.plan);
+const isChange = (entry: Planned) => 'deleted' in entry || entry.plan.action !== 'unchanged' || tagMoves(entry);
 
 /** The problems of a refused definition, at the lines of the file they are on. */
 function problemsOf(manifest: Manifest, error: BatonApiError): ManifestProblem[] {
@@ -31,7 +38,7 @@ async function allPipelineNames(api: BatonClient): Promise<string[]> {
 }
 
 /** Every document planned against the server (the API checks each); the first refusal stops nothing: all problems are shown at once. */
-async function planAll(api: BatonClient, manifests: Manifest[], prune: boolean): Promise<Planned[]> {
+async function planAll(api: BatonClient, manifests: Manifest[], prune: boolean, env?: string): Promise<Planned[]> {
   const planned: Planned[] = [];
   const problems: ManifestProblem[] = [];
   for (const manifest of manifests) {
@@ -39,7 +46,7 @@ async function planAll(api: BatonClient, manifests: Manifest[], prune: boolean):
       const plan = await ok(
         api.POST('/v1/pipelines/{name}/plan', { params: { path: { name: manifest.name } }, ...yamlBody(manifest.source) }),
       );
-      planned.push({ manifest, plan });
+      planned.push({ manifest, plan, tag: env ? { tag: env, from: await taggedVersion(api, plan, env) } : undefined });
     } catch (error) {
       if (!(error instanceof BatonApiError) || error.status !== 422) throw error;
       problems.push(...problemsOf(manifest, error));
@@ -53,6 +60,12 @@ async function planAll(api: BatonClient, manifests: Manifest[], prune: boolean):
   return planned;
 }
 
+async function taggedVersion(api: BatonClient, plan: ChangePlan, tag: string): Promise<number | null> {
+  if (plan.action === 'create') return null;
+  const tags = await ok(api.GET('/v1/pipelines/{name}/tags', { params: { path: { name: plan.name } } }));
+  return tags.items.find((t) => t.tag === tag)?.version ?? null;
+}
+
 const shown = (value: unknown) => (value === undefined ? '(none)' : JSON.stringify(value));
 
 /** The plan as a person reviews it: per pipeline what happens, its step diff, and what it touches. */
@@ -64,8 +77,11 @@ export function describePlan(planned: Planned[]): string {
       continue;
     }
     const { plan } = entry;
+    const tag =
+      entry.tag && tagMoves(entry) ? `    tag ${entry.tag.tag}: ${entry.tag.from ?? '(none)'} → ${targetVersion(plan)}` : undefined;
     if (plan.action === 'unchanged') {
       lines.push(pc.dim(`= pipeline ${plan.name} (unchanged, version ${plan.currentVersion})`));
+      if (tag) lines.push(pc.cyan(tag));
       continue;
     }
     lines.push(
@@ -73,6 +89,7 @@ export function describePlan(planned: Planned[]): string {
         ? pc.green(`+ pipeline ${plan.name} (new)`)
         : pc.yellow(`~ pipeline ${plan.name} (version ${plan.currentVersion} → ${plan.currentVersion! + 1})`),
     );
+    if (tag) lines.push(pc.cyan(tag));
     for (const field of plan.fields) lines.push(`    ${field.path}: ${shown(field.before)} → ${shown(field.after)}`);
     for (const step of plan.steps) {
       const mark = { added: pc.green('+'), removed: pc.red('-'), changed: pc.yellow('~') }[step.change];
@@ -108,20 +125,25 @@ export function applyCommand(): Command {
     .option('--exit-code', 'with --dry-run: exit 2 when the server differs from the files (drift), 0 when it matches')
     .option('--prune', 'also delete the pipelines the files no longer define')
     .option('--cascade', 'with --prune: delete the schedules and triggers of a pruned pipeline with it')
+    .option('--env <tag>', 'move this release tag of every pipeline applied (`staging`, `prod`) to the version applied')
     .action(
-      async (paths: string[], options: { dryRun?: boolean; exitCode?: boolean; prune?: boolean; cascade?: boolean }, command: Command) => {
+      async (
+        paths: string[],
+        options: { dryRun?: boolean; exitCode?: boolean; prune?: boolean; cascade?: boolean; env?: string },
+        command: Command,
+      ) => {
         if (options.exitCode && !options.dryRun) throw new CliError('--exit-code goes with --dry-run', 'add --dry-run');
         const { api } = connect(command);
         let planned: Planned[];
         try {
-          planned = await planAll(api, readManifests(paths), !!options.prune);
+          planned = await planAll(api, readManifests(paths), !!options.prune, options.env);
         } catch (error) {
           if (!(error instanceof ManifestProblems)) throw error;
           process.stderr.write(`${error.problems.map(formatProblem).join('\n')}\n`);
           throw new CliError(`${error.problems.length} problem(s): nothing was applied`, 'fix the lines above');
         }
         process.stdout.write(describePlan(planned));
-        const changes = planned.filter((p) => 'deleted' in p || p.plan.action !== 'unchanged');
+        const changes = planned.filter(isChange);
         if (options.dryRun) {
           if (options.exitCode && changes.length) process.exitCode = 2;
           return;
@@ -137,10 +159,17 @@ export function applyCommand(): Command {
               );
               process.stdout.write(`deleted pipeline ${entry.deleted}\n`);
             } else {
-              const saved = await ok(
-                api.PUT('/v1/pipelines/{name}', { params: { path: { name: entry.manifest.name } }, ...yamlBody(entry.manifest.source) }),
-              );
-              process.stdout.write(`applied pipeline ${saved.name} version ${saved.version}\n`);
+              const name = entry.manifest.name;
+              let version = entry.plan.currentVersion!;
+              if (entry.plan.action !== 'unchanged') {
+                version = (await ok(api.PUT('/v1/pipelines/{name}', { params: { path: { name } }, ...yamlBody(entry.manifest.source) })))
+                  .version;
+                process.stdout.write(`applied pipeline ${name} version ${version}\n`);
+              }
+              if (entry.tag && entry.tag.from !== version) {
+                await ok(api.PUT('/v1/pipelines/{name}/tags/{tag}', { params: { path: { name, tag: entry.tag.tag } }, body: { version } }));
+                process.stdout.write(`moved tag ${entry.tag.tag} of ${name} to version ${version}\n`);
+              }
             }
           } catch (error) {
             if (!(error instanceof BatonApiError)) throw error;

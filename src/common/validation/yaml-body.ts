@@ -28,6 +28,11 @@ export function parseYamlBody(text: string): unknown {
   return value;
 }
 
+/** The text a body parsed by parseYamlBody was written as; undefined for bodies that were not YAML. */
+export function yamlSourceText(body: unknown): string | undefined {
+  return body !== null && typeof body === 'object' ? (body as Record<symbol, YamlSource | undefined>)[YAML_SOURCE]?.text : undefined;
+}
+
 /**
  * For a body parsed by parseYamlBody: the line and column of the node a problem path
  * (`steps.publish.needs[1]`) points to, or of the nearest node above it that exists. With

@@ -72,3 +72,26 @@ export const PipelineGraphView = z.strictObject({
   nodes: z.array(GraphNodeView),
   edges: z.array(GraphEdgeView),
 });
+
+/** A release tag: lower-case, like a pipeline name; `latest` means the newest version and is not a tag. */
+export const tagParam = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, { message: 'Must match [a-z][a-z0-9-]{0,31}' })
+  .refine((tag) => tag !== 'latest', { message: '`latest` always means the newest version: choose another name' });
+
+/** `name` or `name@tag`: what schedules and triggers start. */
+export const pipelineRef = z.string().regex(/^[a-z0-9-]{1,63}(@[a-z][a-z0-9-]{0,31})?$/, {
+  message: 'Must be a pipeline name, or name@tag (a release tag)',
+});
+
+export const MoveTagBody = z.strictObject({ version: z.int().min(1).describe('The version the tag points to from now on') });
+export type MoveTagBody = z.output<typeof MoveTagBody>;
+
+export const PipelineTagView = z.strictObject({
+  pipeline: z.string(),
+  tag: z.string(),
+  version: z.int(),
+  movedBy: z.uuid().nullable().describe('The person who moved it last; null for an API key'),
+  movedAt: instant,
+});
+export const PipelineTagList = z.strictObject({ items: z.array(PipelineTagView) });

@@ -10,6 +10,8 @@ export class PipelineVersionEntity {
   @Column('json') definition!: PipelineDefinition;
   @Column('jsonb') pins!: Record<string, PinnedStep>;
   @Column('text') checksum!: string;
+  /** The YAML it was saved from, as written; null when it was sent as JSON. */
+  @Column('text', { nullable: true }) source!: string | null;
   @Column('uuid', { name: 'created_by', nullable: true }) createdBy!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
 }

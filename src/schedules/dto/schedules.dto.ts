@@ -2,12 +2,15 @@ import { z } from 'zod';
 import { OVERLAP_POLICIES, RUN_STATUSES } from '../../../workers/contracts/index.js';
 import { instant as isoInstant, jsonObject, pageOf } from '../../common/openapi/views.js';
 import { paginationQuery } from '../../common/pagination/pagination.js';
+import { pipelineRef } from '../../pipelines/dto/pipelines.dto.js';
 import { durationField as duration } from '../../common/validation/zod.js';
 
 const instant = z.iso.datetime({ offset: true });
 
 const scheduleFields = {
   pipeline: z.string().regex(/^[a-z0-9-]{1,63}$/, { message: 'Must match [a-z0-9-]{1,63}' }),
+  /** `name` runs the latest version at each fire; `name@tag` the version the release tag points to then. */
+  pipelineRef,
   /** Five fields (`30 2 * * 1-5`) or a shorthand (`@daily`, `@hourly`, …), in `timezone`. */
   cron: z.string().trim().min(1).max(200),
   /** Fixed interval instead of a cron expression, e.g. `15m`. */
@@ -27,7 +30,7 @@ const scheduleFields = {
 
 export const CreateScheduleBody = z
   .strictObject({
-    pipeline: scheduleFields.pipeline,
+    pipeline: scheduleFields.pipelineRef,
     cron: scheduleFields.cron.optional(),
     every: scheduleFields.every.optional(),
     timezone: scheduleFields.timezone.default('UTC'),

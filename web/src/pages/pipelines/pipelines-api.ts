@@ -19,7 +19,9 @@ export const pipelineKeys = {
   successRates: ['observability', 'summary', { window: '7d' }] as const,
 };
 
-export const latestVersion = (name: string) => ok(api.GET('/v1/pipelines/{name}', { params: { path: { name } } }));
+/** As JSON (the API answers YAML only to `Accept: application/yaml`, which the console does not send). */
+export const latestVersion = (name: string) =>
+  ok(api.GET('/v1/pipelines/{name}', { params: { path: { name } } })) as Promise<PipelineVersion>;
 
 export const recentRuns = (pipeline: string, limit: number) => ok(api.GET('/v1/runs', { params: { query: { pipeline, limit } } }));
 
