@@ -25,6 +25,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { ModelsModule } from './models/models.module.js';
 import { WorkerPoolsModule } from './worker-pools/worker-pools.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { RunArtifactsModule } from './run-artifacts/run-artifacts.module.js';
 import { PipelineChangesModule } from './pipeline-changes/pipeline-changes.module.js';
 import { PipelinesModule } from './pipelines/pipelines.module.js';
 import { PluginRegistryModule } from './plugin-registry/plugin-registry.module.js';
@@ -69,6 +70,7 @@ export class AppModule {
         SecretsModule,
         TriggersModule,
         PipelineChangesModule,
+        RunArtifactsModule,
         AuditModule,
         ObservabilityModule,
         MetricsModule,

@@ -232,6 +232,24 @@ const MATRIX: Record<string, RouteSpec> = {
     foreign: 'not-found',
     call: (fx) => ({ path: `/v1/pipelines/${fx.pipeline}/graph` }),
   },
+  // Another tenant plans in its own world: the same name is a new pipeline there.
+  'POST /v1/pipelines/:name/plan': {
+    access: VIEWER,
+    foreign: 'own',
+    call: (fx) => ({ path: `/v1/pipelines/${fx.pipeline}/plan`, body: definition(fx.pipeline) }),
+  },
+  'GET /v1/pipelines/:name/tags': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/pipelines/${fx.pipeline}/tags` }) },
+  'PUT /v1/pipelines/:name/tags/:tag': {
+    access: OPERATOR,
+    foreign: 'not-found',
+    call: (fx) => ({ path: `/v1/pipelines/${fx.pipeline}/tags/matrix`, body: { version: 1 } }),
+  },
+  'DELETE /v1/pipelines/:name/tags/:tag': {
+    access: OPERATOR,
+    foreign: 'not-found',
+    call: (fx) => ({ path: `/v1/pipelines/${fx.pipeline}/tags/never-set` }),
+    reached: ['404:tag_not_found'],
+  },
   'DELETE /v1/pipelines/:name': {
     access: OPERATOR,
     foreign: 'not-found',
@@ -260,6 +278,13 @@ const MATRIX: Record<string, RouteSpec> = {
   },
   'GET /v1/runs/:id/events': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/runs/${fx.runId}/events` }) },
   'GET /v1/runs/:id/logs': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/runs/${fx.runId}/logs` }) },
+  'GET /v1/runs/:id/artifacts': { access: VIEWER, foreign: 'not-found', call: (fx) => ({ path: `/v1/runs/${fx.runId}/artifacts` }) },
+  'GET /v1/runs/:id/artifacts/:name': {
+    access: VIEWER,
+    foreign: 'not-found',
+    call: (fx) => ({ path: `/v1/runs/${fx.runId}/artifacts/${encodeURIComponent('exports/none.csv')}` }),
+    reached: ['404:artifact_not_found'],
+  },
 
   'POST /v1/schedules': {
     access: OPERATOR,

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { artifactHandler, LocalArtifactStore, type ArtifactStore } from '../workers/artifacts/artifact-store.js';
-import { S3ArtifactStore } from '../workers/artifacts/s3-artifact-store.js';
+import { artifactHandler, LocalArtifactStore, type ArtifactStore } from '../src/runtime/artifacts/artifact-store.js';
+import { S3ArtifactStore } from '../src/runtime/artifacts/s3-artifact-store.js';
 
 const tenantA = '00000000-0000-4000-8000-0000000000aa';
 const tenantB = '00000000-0000-4000-8000-0000000000bb';
@@ -35,6 +35,26 @@ describe.each(stores)('the artifact store on %s', (_name, make) => {
     await store.put(tenantA, 'runs/r1/blob.bin', Buffer.from('second'), 'text/plain');
     expect((await store.get(tenantA, 'runs/r1/blob.bin'))!.toString()).toBe('second');
     expect(await store.get(tenantA, 'runs/r1/none.bin')).toBeUndefined();
+  });
+
+  it('streams bytes whole or by range with the full size, and deletes them (twice is fine)', async () => {
+    const store = make();
+    const bytes = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 7) % 256));
+    await store.put(tenantA, 'exports/range.bin', bytes, 'application/octet-stream');
+    const read = async (opened: Awaited<ReturnType<ArtifactStore['open']>>) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of opened!.body) chunks.push(chunk as Buffer);
+      return { size: opened!.size, bytes: Buffer.concat(chunks) };
+    };
+    const whole = await read(await store.open(tenantA, 'exports/range.bin'));
+    expect(whole.size).toBe(100_000);
+    expect(whole.bytes.equals(bytes)).toBe(true);
+    const part = await read(await store.open(tenantA, 'exports/range.bin', { start: 99_990, end: 99_999 }));
+    expect(part).toEqual({ size: 100_000, bytes: bytes.subarray(99_990) });
+    expect(await store.open(tenantB, 'exports/range.bin')).toBeUndefined();
+    await store.delete(tenantA, 'exports/range.bin');
+    await store.delete(tenantA, 'exports/range.bin');
+    expect(await store.open(tenantA, 'exports/range.bin')).toBeUndefined();
   });
 
   it('keeps tenants apart under the same key and refuses keys that climb', async () => {

@@ -23,9 +23,9 @@ import { inTransaction } from '../src/runtime/database/pg-transaction.js';
 import { PluginStore } from './activities/plugin-store.js';
 import { RunEventsRepository } from '../src/runtime/ledger/run-events.repository.js';
 import { SecretStore } from './activities/secret-store.js';
-import { LocalArtifactStore } from './artifacts/artifact-store.js';
+import { createArtifactStore } from '../src/runtime/artifacts/create-artifact-store.js';
+import { RunArtifactsRepository } from '../src/runtime/artifacts/run-artifacts.repository.js';
 import { ModelStore } from './activities/model-store.js';
-import { S3ArtifactStore } from './artifacts/s3-artifact-store.js';
 import { EgressBroker } from '../src/runtime/egress/egress-broker.js';
 import { AddressPolicy } from '../src/runtime/egress/egress-policy.js';
 import { installationEndpoints } from '../src/runtime/config/installation-endpoints.js';
@@ -115,14 +115,8 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
   const warm = config.WORKER_MAX_CONCURRENT_STEPS;
   // The sandbox uid must be able to traverse to the bundles; the folders above are the operator's.
   await mkdir(config.pluginCacheDir, { recursive: true, mode: 0o755 });
-  const artifacts = config.ARTIFACTS_S3_BUCKET
-    ? new S3ArtifactStore({
-        bucket: config.ARTIFACTS_S3_BUCKET,
-        endpoint: config.ARTIFACTS_S3_ENDPOINT,
-        region: config.ARTIFACTS_S3_REGION,
-        prefix: config.ARTIFACTS_S3_PREFIX,
-      })
-    : new LocalArtifactStore(config.artifactsDir);
+  const artifacts = createArtifactStore(config);
+  const runArtifacts = new RunArtifactsRepository(pgSql(pool));
   const installation = installationEndpoints(config);
   const sandbox = new StepSandbox({
     memoryMb: config.STEP_MEMORY_MB,
@@ -131,6 +125,7 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
     broker: new EgressBroker({ allowCidrs: config.EGRESS_ALLOW_CIDRS, installation }),
     relayPolicy: new AddressPolicy({ allowCidrs: config.SANDBOX_ALLOW_CIDRS, installation }),
     artifacts,
+    recordArtifact: (tenantId, runId, stepId, ref) => runArtifacts.record(tenantId, runId, stepId, ref),
     isolation: { mode: config.SANDBOX_ISOLATION, uids: config.SANDBOX_UID_RANGE },
     bundleDirs: [config.pluginCacheDir],
   });
@@ -210,7 +205,7 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
     stopPromoting.abort();
     await metricsServer?.close();
     await sandbox.close();
-    if (artifacts instanceof S3ArtifactStore) artifacts.close();
+    artifacts.close?.();
     await connection.close();
     await pool.end();
   });

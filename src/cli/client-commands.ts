@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ok, createBatonClient } from '../../client/src/index.js';
 import { applyCommand } from './apply/apply-command.js';
+import { artifactsCommand } from './artifacts-command.js';
 import { CLI_USER_AGENT, CliError, credentialsFile, saveProfile } from './cli-context.js';
 import { completionScript } from './completion.js';
 import { getCommand, runCommands } from './run-commands.js';
@@ -52,5 +53,5 @@ export function clientCommands(program: Command): Command[] {
     .description('Print a shell completion script: `source <(baton completion bash)` (bash or zsh)')
     .argument('[shell]', 'bash or zsh', 'bash')
     .action((shell: string) => void process.stdout.write(completionScript(program, shell)));
-  return [loginCommand(), logoutCommand(), applyCommand(), ...runCommands(), getCommand(), completion];
+  return [loginCommand(), logoutCommand(), applyCommand(), ...runCommands(), getCommand(), artifactsCommand(), completion];
 }

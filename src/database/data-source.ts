@@ -24,6 +24,7 @@ import { RunLedger1795000000020 } from './migrations/1795000000020-RunLedger.js'
 import { ApprovalDecisions1795000000021 } from './migrations/1795000000021-ApprovalDecisions.js';
 import { ModelComparisons1795000000022 } from './migrations/1795000000022-ModelComparisons.js';
 import { ReleaseTags1795000000023 } from './migrations/1795000000023-ReleaseTags.js';
+import { RunArtifacts1795000000024 } from './migrations/1795000000024-RunArtifacts.js';
 
 /** An entity class (`@Entity()`). */
 export type EntityTarget = abstract new (...args: never[]) => object;
@@ -55,6 +56,7 @@ export const MIGRATIONS = [
   ApprovalDecisions1795000000021,
   ModelComparisons1795000000022,
   ReleaseTags1795000000023,
+  RunArtifacts1795000000024,
 ];
 
 /**

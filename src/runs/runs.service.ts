@@ -444,6 +444,11 @@ export class RunsService {
     return toEventPage(events, query.limit);
   }
 
+  /** The run of the tenant, or 404 `run_not_found`: for features that hang off a run (its artifacts). */
+  async requireRun(tenantId: string, id: string): Promise<Pick<RunEntity, 'id' | 'pipelineName' | 'status'>> {
+    return this.require(tenantId, id);
+  }
+
   private async require(tenantId: string, id: string): Promise<RunEntity> {
     const run = await this.runs.findById(tenantId, id);
     if (!run) throw new RunsError('run_not_found', `Run ${id} was not found`);

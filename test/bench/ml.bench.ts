@@ -35,7 +35,8 @@ import {
 } from '../../plugins/sdk/src/index.js';
 import { loadEnv } from '../../src/runtime/config/config.js';
 import { ARTIFACT_MAX_BYTES } from '../../plugins/sdk/src/step-artifacts.js';
-import { artifactRef, type ArtifactStore } from '../../workers/artifacts/artifact-store.js';
+import { Readable } from 'node:stream';
+import { artifactRef, type ArtifactStore } from '../../src/runtime/artifacts/artifact-store.js';
 import { StepSandbox, type SandboxOutcome } from '../../workers/sandbox/step-sandbox.js';
 import { featureNames, ndjson, syntheticRows } from './ml-data.js';
 import { median, time } from './stats.js';
@@ -61,6 +62,13 @@ class BenchArtifactStore implements ArtifactStore {
   }
   async get(_tenant: string, key: string) {
     return store.get(key);
+  }
+  async open(_tenant: string, key: string) {
+    const content = store.get(key);
+    return content && { body: Readable.from([content]), size: content.length };
+  }
+  async delete(_tenant: string, key: string) {
+    store.delete(key);
   }
 }
 

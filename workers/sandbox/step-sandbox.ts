@@ -1,3 +1,4 @@
+import type { ArtifactRef } from '../../plugins/sdk/src/step-artifacts.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
@@ -5,7 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 import type { HttpExchange } from '../../plugins/sdk/src/step-fetch.js';
-import { artifactHandler, type ArtifactStore } from '../artifacts/artifact-store.js';
+import { artifactHandler, type ArtifactStore } from '../../src/runtime/artifacts/artifact-store.js';
 import type { EgressBroker } from '../../src/runtime/egress/egress-broker.js';
 import type { AddressPolicy } from '../../src/runtime/egress/egress-policy.js';
 import type { SandboxPosture } from '../../src/runtime/health/sandbox-posture.js';
@@ -49,6 +50,8 @@ export interface StepSandboxOptions {
   relayPolicy?: AddressPolicy;
   /** Serves steps' `ctx.artifacts`, in each task's tenant; without one, steps have no artifact store. */
   artifacts?: ArtifactStore;
+  /** Records an artifact a step stored with its run and step (the artifacts API lists them). */
+  recordArtifact?: (tenantId: string, runId: string, stepId: string, ref: ArtifactRef) => Promise<void>;
   /**
    * OS isolation (a uid and namespaces of its own, limits); off unless given and available. Given
    * with mode `auto` and not available, only first-party plugins run.
@@ -106,6 +109,7 @@ export class StepSandbox {
   private readonly broker: EgressBroker | undefined;
   private readonly relayPolicy: AddressPolicy | undefined;
   private readonly artifacts: ArtifactStore | undefined;
+  private readonly recordArtifact: StepSandboxOptions['recordArtifact'];
   /** Set when OS isolation was asked for (`auto`) but is not available: only first-party plugins run. */
   private readonly firstPartyOnly: boolean;
   private readonly uids: UidPool | undefined;
@@ -127,6 +131,7 @@ export class StepSandbox {
     this.broker = options.broker;
     this.relayPolicy = options.relayPolicy;
     this.artifacts = options.artifacts;
+    this.recordArtifact = options.recordArtifact;
     const probe = options.isolation
       ? probeIsolation(options.isolation, [runnerPath, ...allowedReadPaths, ...(options.bundleDirs ?? [])])
       : { enabled: false, reason: 'not configured' };
@@ -192,7 +197,14 @@ export class StepSandbox {
       const settings = { timeoutMs: request.timeoutMs, cancelGraceMs, memoryMb, shutdown: this.shutdown.signal };
       const egress = request.egress ?? [];
       const http = this.broker ? (exchange: HttpExchange, signal: AbortSignal) => this.broker!.fetch(exchange, egress, signal) : undefined;
-      const artifacts = this.artifacts ? artifactHandler(this.artifacts, request.tenantId) : undefined;
+      const record = this.recordArtifact;
+      const artifacts = this.artifacts
+        ? artifactHandler(
+            this.artifacts,
+            request.tenantId,
+            record && ((ref) => record(request.tenantId, request.ctx.runId, request.ctx.stepId, ref)),
+          )
+        : undefined;
       const tcp = this.relayPolicy && { policy: this.relayPolicy, access: request.network };
       const { outcome, reusable } = await runTask(child, toRunMessage(request), { ...hooks, http, artifacts, tcp }, settings);
       child.tasksServed++;

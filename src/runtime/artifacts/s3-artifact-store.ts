@@ -1,6 +1,7 @@
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { ArtifactRef } from '../../plugins/sdk/src/step-artifacts.js';
-import { artifactRef, tenantPath, type ArtifactStore } from './artifact-store.js';
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import type { ArtifactRef } from '../../../plugins/sdk/src/step-artifacts.js';
+import { artifactRef, tenantPath, type ArtifactStore, type ByteRange } from './artifact-store.js';
 
 export interface S3StoreSettings {
   bucket: string;
@@ -22,6 +23,10 @@ export class S3ArtifactStore implements ArtifactStore {
   constructor(private readonly settings: S3StoreSettings) {
     this.client = new S3Client({
       region: settings.region,
+      // Checksums only where S3 needs them: S3-compatible services differ (some send the whole
+      // object's checksum with a range of it, which the SDK would then refuse).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
       ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
     });
   }
@@ -38,9 +43,31 @@ export class S3ArtifactStore implements ArtifactStore {
       const object = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.objectKey(tenantId, key) }));
       return Buffer.from(await object.Body!.transformToByteArray());
     } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+      if (isMissing(error)) return undefined;
       throw error;
     }
+  }
+
+  async open(tenantId: string, key: string, range?: ByteRange) {
+    try {
+      const object = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.settings.bucket,
+          Key: this.objectKey(tenantId, key),
+          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+        }),
+      );
+      // A ranged answer says the whole size after the slash of Content-Range.
+      const size = object.ContentRange ? Number(object.ContentRange.split('/')[1]) : object.ContentLength!;
+      return { body: object.Body as Readable, size };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(tenantId: string, key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.objectKey(tenantId, key) }));
   }
 
   close(): void {
@@ -51,3 +78,5 @@ export class S3ArtifactStore implements ArtifactStore {
     return `${this.settings.prefix}${tenantPath(tenantId, key)}`;
   }
 }
+
+const isMissing = (error: unknown) => error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey';
