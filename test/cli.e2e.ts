@@ -371,3 +371,38 @@ describe('a pipeline kept as written', () => {
     expect(fromJson.text).toContain('only:\n    uses: core/log@^1');
   });
 });
+
+describe('a trigger on name@tag', () => {
+  it('starts the version the tag points to when it fires, and keeps the tag from being deleted', async () => {
+    const tenant = await newTenant();
+    const name = uniqueName('hooked');
+    const target = uniqueName('after');
+    const definition = (pipeline: string, message: string) => ({
+      apiVersion: 'baton/v1',
+      kind: 'Pipeline',
+      name: pipeline,
+      steps: { a: { uses: 'core/log@^1', with: { message } } },
+    });
+    await tenant.put(`/v1/pipelines/${name}`, definition(name, 'source')).expect(201);
+    await tenant.put(`/v1/pipelines/${target}`, definition(target, 'one')).expect(201);
+    await tenant.put(`/v1/pipelines/${target}`, definition(target, 'two')).expect(201);
+    await tenant.put(`/v1/pipelines/${target}/tags/prod`, { version: 1 }).expect(200);
+    const trigger = (await tenant.post('/v1/triggers', { type: 'pipeline', pipeline: `${target}@prod`, source: name }).expect(201))
+      .body as {
+      id: string;
+      pipeline: string;
+    };
+    expect(trigger.pipeline).toBe(`${target}@prod`);
+    await tenant.post('/v1/triggers', { type: 'pipeline', pipeline: `${target}@nope`, source: name }).expect(422);
+
+    await waitForRun(tenant, (await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(202)).body.id);
+    let started: Array<{ version: number }> = [];
+    for (let i = 0; i < 150 && !started.length; i++) {
+      started = (await tenant.get(`/v1/runs?pipeline=${target}&trigger=pipeline`).expect(200)).body.items;
+      if (!started.length) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(started.map((r) => r.version)).toEqual([1]);
+    const refused = await tenant.delete(`/v1/pipelines/${target}/tags/prod`).expect(409);
+    expect(refused.body).toMatchObject({ code: 'tag_in_use', triggers: [trigger.id], schedules: [] });
+  });
+});

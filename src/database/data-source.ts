@@ -25,6 +25,7 @@ import { ApprovalDecisions1795000000021 } from './migrations/1795000000021-Appro
 import { ModelComparisons1795000000022 } from './migrations/1795000000022-ModelComparisons.js';
 import { ReleaseTags1795000000023 } from './migrations/1795000000023-ReleaseTags.js';
 import { RunArtifacts1795000000024 } from './migrations/1795000000024-RunArtifacts.js';
+import { TriggerTags1795000000025 } from './migrations/1795000000025-TriggerTags.js';
 
 /** An entity class (`@Entity()`). */
 export type EntityTarget = abstract new (...args: never[]) => object;
@@ -57,6 +58,7 @@ export const MIGRATIONS = [
   ModelComparisons1795000000022,
   ReleaseTags1795000000023,
   RunArtifacts1795000000024,
+  TriggerTags1795000000025,
 ];
 
 /**

@@ -72,13 +72,18 @@ export class PipelineChangesService {
   /** A release tag goes unless schedules start the version it points to (409, naming them). */
   async removeTag(principal: Principal, name: string, tag: string): Promise<void> {
     const ref = `${name}@${tag}`;
-    const users = (await this.schedules.usingPipeline(principal.tenantId, name)).filter((s) => s.pipeline === ref);
-    if (users.length)
+    const [schedules, triggers] = await Promise.all([
+      this.schedules.usingPipeline(principal.tenantId, name),
+      this.triggers.usingPipeline(principal.tenantId, name),
+    ]);
+    const scheduleIds = schedules.filter((s) => s.pipeline === ref).map((s) => s.id);
+    const triggerIds = triggers.filter((t) => t.pipeline === ref).map((t) => t.id);
+    if (scheduleIds.length || triggerIds.length)
       throw new PipelinesError(
         'tag_in_use',
-        `Tag ${tag} of pipeline ${name} is started by ${users.map((s) => `schedule ${s.id}`).join(', ')}: point them elsewhere first`,
+        `Tag ${tag} of pipeline ${name} is started by ${[...scheduleIds.map((id) => `schedule ${id}`), ...triggerIds.map((id) => `trigger ${id}`)].join(', ')}: point them elsewhere first`,
         undefined,
-        { schedules: users.map((s) => s.id) },
+        { schedules: scheduleIds, triggers: triggerIds },
       );
     await this.pipelines.removeTag(principal, name, tag);
   }

@@ -163,6 +163,16 @@ export class PipelinesService {
     return tag ? this.pipelines.findTaggedVersion(tenantId, name, tag) : this.pipelines.findVersion(tenantId, name);
   }
 
+  /** As findRef, or 404 `pipeline_not_found` / `tag_not_found`: what a trigger starts when it fires. */
+  async requireRef(tenantId: string, ref: string): Promise<PipelineWithVersion> {
+    const found = await this.findRef(tenantId, ref);
+    if (found) return found;
+    const [name, tag] = ref.split('@');
+    if (tag && (await this.pipelines.findActiveByName(tenantId, name)))
+      throw new PipelinesError('tag_not_found', `Pipeline ${name} has no tag ${tag}`);
+    throw new PipelinesError('pipeline_not_found', `Pipeline ${name} was not found`);
+  }
+
   async remove(principal: Principal, name: string): Promise<void> {
     if (!(await this.pipelines.softDelete(principal.tenantId, name)))
       throw new PipelinesError('pipeline_not_found', `Pipeline ${name} was not found`);

@@ -167,13 +167,14 @@ export class RunsService {
    */
   async startTriggered(
     tenantId: string,
-    name: string,
+    /** `name` (the latest version) or `name@tag` (the version the release tag points to now). */
+    ref: string,
     inputs: Record<string, unknown>,
     trigger: Extract<RunTrigger, 'webhook' | 'pipeline' | 'event'>,
     runId: string,
     delivery?: { record: (sql: Sql) => Promise<void>; undo: (sql: Sql) => Promise<void> },
   ) {
-    const pinned = await this.pipelines.require(tenantId, name);
+    const pinned = await this.pipelines.requireRef(tenantId, ref);
     const checked = checkRunInputs(pinned.version.id, pinned.version.definition, inputs);
     if (checked.problems.length) throw new RunsError('invalid_inputs', 'The inputs do not match the pipeline inputs', checked.problems);
     return this.launch(tenantId, pinned, checked.inputs, trigger, { runId, alongside: delivery?.record, undo: delivery?.undo });

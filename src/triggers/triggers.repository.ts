@@ -8,6 +8,8 @@ export interface TriggerRow {
   id: string;
   tenantId: string;
   pipelineName: string;
+  /** The release tag it starts (`name@tag`); null for the latest version. */
+  pipelineTag: string | null;
   type: 'webhook' | 'pipeline' | 'event';
   inputsExpression: string | null;
   sourcePipeline: string | null;
@@ -57,7 +59,7 @@ export interface EmittedEvent {
   at: Date;
 }
 
-const COLUMNS = `id, tenant_id AS "tenantId", pipeline_name AS "pipelineName", type, inputs_expression AS "inputsExpression", source_pipeline AS "sourcePipeline",
+const COLUMNS = `id, tenant_id AS "tenantId", pipeline_name AS "pipelineName", pipeline_tag AS "pipelineTag", type, inputs_expression AS "inputsExpression", source_pipeline AS "sourcePipeline",
   on_status AS "onStatus", event_type AS "eventType", cooldown_seconds AS "cooldownSeconds", last_fired_at AS "lastFiredAt", secret_version AS "secretVersion",
   secret_from_session_key AS "secretFromSessionKey", created_at AS "createdAt"`;
 const DELIVERY_COLUMNS = `delivery_id AS id, run_id AS "runId", source_run_id AS "sourceRunId", outcome, error, created_at AS "createdAt"`;
@@ -74,8 +76,8 @@ export class TriggersRepository {
 
   async insert(row: Omit<TriggerRow, 'createdAt' | 'secretVersion' | 'secretFromSessionKey' | 'lastFiredAt'>): Promise<TriggerRow> {
     const [saved] = await this.db.query(
-      `INSERT INTO trigger (id, tenant_id, pipeline_name, type, inputs_expression, source_pipeline, on_status, event_type, cooldown_seconds)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+      `INSERT INTO trigger (id, tenant_id, pipeline_name, type, inputs_expression, source_pipeline, on_status, event_type, cooldown_seconds, pipeline_tag)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
       [
         row.id,
         row.tenantId,
@@ -86,6 +88,7 @@ export class TriggersRepository {
         row.onStatus,
         row.eventType,
         row.cooldownSeconds,
+        row.pipelineTag,
       ],
     );
     return saved;
@@ -246,7 +249,7 @@ export class TriggersRepository {
   /** Runs that ended in the last `window` and fire a run-completion trigger not yet fired for them. */
   pendingCompletions(window: string, limit: number): Promise<Completion[]> {
     return this.db.query(
-      `SELECT t.id AS "triggerId", t.tenant_id AS "tenantId", t.pipeline_name AS target, r.id AS "runId", r.outputs
+      `SELECT t.id AS "triggerId", t.tenant_id AS "tenantId", t.pipeline_name || coalesce('@' || t.pipeline_tag, '') AS target, r.id AS "runId", r.outputs
          FROM run r JOIN trigger t ON t.tenant_id = r.tenant_id AND t.type = 'pipeline' AND t.source_pipeline = r.pipeline_name
         WHERE r.ended_at >= now() - $1::interval AND r.ended_at >= t.created_at
           AND (t.on_status = r.status OR (t.on_status = 'finished' AND r.status IN ('succeeded', 'failed', 'cancelled', 'timed_out')))
@@ -271,7 +274,7 @@ export class TriggersRepository {
       `WITH recent AS MATERIALIZED (
          SELECT e.id, e.tenant_id, e.run_id, e.type, e.step_id, e.data, e.created_at, 'event:' || e.id AS delivery_id
            FROM run_event e WHERE e.created_at >= now() - $1::interval AND e.type IN (${DOMAIN_EVENT_TYPES}))
-       SELECT t.id AS "triggerId", t.tenant_id AS "tenantId", t.pipeline_name AS target, t.inputs_expression AS "inputsExpression",
+       SELECT t.id AS "triggerId", t.tenant_id AS "tenantId", t.pipeline_name || coalesce('@' || t.pipeline_tag, '') AS target, t.inputs_expression AS "inputsExpression",
               e.id::text AS "eventId", e.type, coalesce(e.data->'data', '{}') AS data, r.pipeline_name AS pipeline, e.run_id AS "runId",
               e.step_id AS "stepId", (e.data->>'item')::int AS item, e.created_at AS at
          FROM recent e

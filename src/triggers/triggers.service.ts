@@ -36,6 +36,9 @@ class DeliveryTaken extends Error {
   }
 }
 
+/** What the trigger starts: `name`, or `name@tag`. */
+const refOf = (t: TriggerRow) => (t.pipelineTag ? `${t.pipelineName}@${t.pipelineTag}` : t.pipelineName);
+
 @Injectable()
 export class TriggersService {
   private readonly logger = new Logger(TriggersService.name);
@@ -52,7 +55,7 @@ export class TriggersService {
   private readonly toResponse = (t: TriggerRow) => ({
     id: t.id,
     type: t.type,
-    pipeline: t.pipelineName,
+    pipeline: refOf(t),
     createdAt: t.createdAt.toISOString(),
     lastFiredAt: t.lastFiredAt?.toISOString() ?? null,
     ...(t.type === 'webhook' && { url: `${this.config.publicUrl}/v1/hooks/${t.id}`, inputs: t.inputsExpression }),
@@ -76,20 +79,25 @@ export class TriggersService {
 
   async create(principal: Principal, body: CreateTriggerBody) {
     const problems = [];
-    if (!(await this.pipelineExists(principal.tenantId, body.pipeline)))
-      problems.push({ path: 'pipeline', message: `Pipeline ${body.pipeline} was not found` });
+    const [pipelineName, pipelineTag] = body.pipeline.split('@');
+    if (!(await this.pipelines.findRef(principal.tenantId, body.pipeline)))
+      problems.push({
+        path: 'pipeline',
+        message: pipelineTag ? `Pipeline ${pipelineName} has no tag ${pipelineTag}` : `Pipeline ${body.pipeline} was not found`,
+      });
     const source = body.type === 'webhook' ? undefined : body.source;
     if (source && !(await this.pipelineExists(principal.tenantId, source)))
       problems.push({ path: 'source', message: `Pipeline ${source} was not found` });
     // A pipeline started by its own runs' end or events would start itself again, forever.
-    if (source === body.pipeline) problems.push({ path: 'source', message: 'A trigger cannot start the pipeline it listens to' });
+    if (source === pipelineName) problems.push({ path: 'source', message: 'A trigger cannot start the pipeline it listens to' });
     const mappingProblem = body.type !== 'pipeline' && body.inputs ? this.mappings.problem(body.inputs) : undefined;
     if (mappingProblem) problems.push({ path: 'inputs', message: mappingProblem });
     if (problems.length) throw new TriggersError('invalid_trigger', 'The trigger is not valid', problems);
     const row = await this.triggers.insert({
       id: randomUUID(),
       tenantId: principal.tenantId,
-      pipelineName: body.pipeline,
+      pipelineName,
+      pipelineTag: pipelineTag ?? null,
       type: body.type,
       inputsExpression: body.type === 'pipeline' ? null : (body.inputs ?? null),
       sourcePipeline: source ?? null,
@@ -164,7 +172,7 @@ export class TriggersService {
       // neither, and the sender's retry finds the run.
       await this.runs.startTriggered(
         trigger.tenantId,
-        trigger.pipelineName,
+        refOf(trigger),
         inputs,
         'webhook',
         runId,
@@ -332,7 +340,7 @@ export class TriggersService {
   }
 
   private async pipelineExists(tenantId: string, name: string): Promise<boolean> {
-    return (await this.pipelines.findLatest(tenantId, name)) !== null;
+    return (await this.pipelines.findRef(tenantId, name)) !== null;
   }
 
   private async require(tenantId: string, id: string): Promise<TriggerRow> {

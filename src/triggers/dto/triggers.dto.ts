@@ -4,6 +4,7 @@ import { parseDuration } from '../../../workers/contracts/duration.js';
 import { instant, pageOf } from '../../common/openapi/views.js';
 import { paginationQuery } from '../../common/pagination/pagination.js';
 import { durationField } from '../../common/validation/zod.js';
+import { pipelineRef } from '../../pipelines/dto/pipelines.dto.js';
 
 const pipelineName = z.string().regex(/^[a-z0-9-]{1,63}$/, { message: 'Must match [a-z0-9-]{1,63}' });
 const inputsExpression = z.string().min(1).max(10_000);
@@ -12,20 +13,20 @@ const MAX_COOLDOWN_MS = 90 * 86_400_000;
 export const CreateTriggerBody = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('webhook'),
-    pipeline: pipelineName,
+    pipeline: pipelineRef,
     /** JSONata over `{ body, headers }` giving the run's inputs; the JSON body itself when left out. */
     inputs: inputsExpression.optional(),
   }),
   z.strictObject({
     type: z.literal('pipeline'),
-    pipeline: pipelineName,
+    pipeline: pipelineRef,
     /** Start `pipeline` when a run of `source` ends like this, with that run's outputs as inputs. */
     source: pipelineName,
     on: z.enum(['succeeded', 'failed', 'finished']).default('succeeded'),
   }),
   z.strictObject({
     type: z.literal('event'),
-    pipeline: pipelineName,
+    pipeline: pipelineRef,
     /** Start `pipeline` when a step emits this event (once per event). */
     event: z.enum(STEP_DOMAIN_EVENT_TYPES),
     /** Only events emitted by runs of this pipeline; any pipeline's when left out. */
