@@ -157,7 +157,10 @@ export class PipelinesService {
       throw new PipelinesError('tag_not_found', `Pipeline ${name} has no tag ${tag}`);
   }
 
-  /** `name` (the latest version) or `name@tag` (the version the tag points to), or null when either is missing. */
+  /**
+   * `name` (the latest version) or `name@tag` (the version the tag points to), or null when either is
+   * missing: for features that name a pipeline in a body (schedules, triggers).
+   */
   findRef(tenantId: string, ref: string): Promise<PipelineWithVersion | null> {
     const [name, tag] = ref.split('@');
     return tag ? this.pipelines.findTaggedVersion(tenantId, name, tag) : this.pipelines.findVersion(tenantId, name);
@@ -188,11 +191,6 @@ export class PipelinesService {
   /** The version a run pinned, or null if it is gone. */
   findVersionOf(tenantId: string, pipelineId: string, version: number): Promise<PipelineWithVersion | null> {
     return this.pipelines.findVersionOfPipeline(tenantId, pipelineId, version);
-  }
-
-  /** The latest version of an active pipeline, or null: for features that name a pipeline in a body (schedules, triggers). */
-  findLatest(tenantId: string, name: string): Promise<PipelineWithVersion | null> {
-    return this.pipelines.findVersion(tenantId, name);
   }
 
   /** The pinned version a run will execute. */
