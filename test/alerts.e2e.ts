@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AlertDispatcher } from '../src/alerts/alert-dispatcher.js';
 import { AlertsRepository } from '../src/alerts/alerts.repository.js';
+import { ChannelSender } from '../src/alerts/channel-sender.js';
 import { WebhookSender } from '../src/alerts/webhook-sender.js';
 import { checkDelivery } from '../src/triggers/webhook-signature.js';
 import { api, newPipeline, newTenant, savePipeline, startRun, uniqueName, until, waitForRun, type TestTenant } from './support/builders.js';
@@ -182,13 +183,16 @@ describe('alerts', () => {
         ALERT_RETRY_BASE: '200ms',
         ALERT_DELIVERY_TIMEOUT: '10s',
         ALERT_WEBHOOK_ALLOW_CIDRS: ['127.0.0.1/32'],
+        MAIL_FROM: 'baton@example.test',
       };
+      // The stack's API bills nothing: no usage to measure.
+      const noPlans = { monthlyAllowances: () => null };
       // Three more replicas that skip the leader lock and poll as fast as they can, beside the stack's API.
       const replicas = [];
       for (let i = 0; i < 3; i++) {
         const db = await new DataSource({ type: 'postgres', url: inject('databaseUrl'), poolSize: 3 }).initialize();
         sources.push(db);
-        replicas.push(new AlertDispatcher(new AlertsRepository(db), new WebhookSender(config), config));
+        replicas.push(new AlertDispatcher(new AlertsRepository(db), new ChannelSender(new WebhookSender(config), config), noPlans, config));
       }
       const loops = replicas.map(async (replica) => {
         while (!stop) {
@@ -256,22 +260,29 @@ describe('alerts', () => {
     }
   });
 
-  it('raises sla.breached once, while the run is still going past its SLA', async () => {
+  it('raises sla.at_risk and then sla.breached once each, while the run is still going past its SLA', async () => {
     const slow = await receiver();
     try {
       const other = await newTenant();
-      await newChannel(other, slow.url, ['sla.breached']);
-      const definition = newPipeline(uniqueName('slow'), { nap: { uses: 'core/sleep@^1', with: { ms: 6_000 } } }, { sla: '1s' });
+      await newChannel(other, slow.url, ['sla.at_risk', 'sla.breached']);
+      const definition = newPipeline(uniqueName('slow'), { nap: { uses: 'core/sleep@^1', with: { ms: 7_000 } } }, { sla: '4s' });
       const runId = await startRun(other, (await savePipeline(other, definition)).name);
-      await until(async () => slow.about(runId, 'sla.breached').length > 0, 20_000);
-      // Raised before the run ended: the alert is about a run still going.
-      expect(slow.about(runId)[0].json).toMatchObject({ type: 'sla.breached', run: { status: 'running' }, data: { sla: '1s' } });
+      await until(async () => slow.about(runId).length === 2, 20_000);
+      // Both raised before the run ended, about a run still going; at risk once 80% of the SLA went by.
+      const [atRisk] = slow.about(runId, 'sla.at_risk');
+      const [breached] = slow.about(runId, 'sla.breached');
+      for (const alert of [atRisk, breached]) expect(alert.json).toMatchObject({ run: { status: 'running' }, data: { sla: '4s' } });
+      // When each happened is the run's start plus its share of the SLA (to the millisecond the columns keep).
+      const started = Date.parse((breached.json.data as { startedAt: string }).startedAt);
+      const after = (r: Received) => Date.parse((r.json as unknown as { occurredAt: string }).occurredAt) - started;
+      expect(Math.abs(after(atRisk) - 3_200)).toBeLessThanOrEqual(1);
+      expect(Math.abs(after(breached) - 4_000)).toBeLessThanOrEqual(1);
       expect((await other.get(`/v1/runs/${runId}`).expect(200)).body.status).toBe('running');
 
       expect((await waitForRun(other, runId)).status).toBe('succeeded');
       await settle(2_500);
-      expect(slow.about(runId)).toHaveLength(1);
-      expect((await alertsOf(other, runId)).map((a) => a.type)).toEqual(['sla.breached']);
+      expect(slow.about(runId)).toHaveLength(2);
+      expect((await alertsOf(other, runId)).map((a) => a.type).sort()).toEqual(['sla.at_risk', 'sla.breached']);
     } finally {
       await slow.close();
     }
@@ -411,11 +422,13 @@ describe('alerts', () => {
     const badEvent = await create({ type: 'webhook', url: hooks.url, events: ['run.failed', 'run.exploded'] }).expect(400);
     expect(badEvent.headers['content-type']).toContain('application/problem+json');
     expect(paths(badEvent)).toEqual(['events[1]']);
-    expect(badEvent.body.errors[0].message).toContain('run.failed, sla.breached, quality.failed, model.drift_detected');
+    expect(badEvent.body.errors[0].message).toContain(
+      'run.failed, run.recovered, sla.at_risk, sla.breached, quality.failed, model.drift_detected, usage.warning, usage.exceeded',
+    );
     expect(paths(await create({ type: 'webhook', url: hooks.url, events: [] }).expect(400))).toEqual(['events']);
     expect(paths(await create({ type: 'webhook', url: hooks.url, events: ['run.failed', 'run.failed'] }).expect(400))).toEqual(['events']);
     expect(paths(await create({ type: 'webhook', url: 'ftp://example.com/x', events: ['run.failed'] }).expect(400))).toEqual(['url']);
-    expect(paths(await create({ type: 'email', url: hooks.url, events: ['run.failed'] }).expect(400))).toEqual(['type']);
+    expect(paths(await create({ type: 'sms', url: hooks.url, events: ['run.failed'] }).expect(400))).toEqual(['type']);
     expect(paths(await create({ type: 'webhook', url: hooks.url, events: ['run.failed'], colour: 'red' }).expect(400))).toEqual(['colour']);
     expect(
       paths(

@@ -10556,7 +10556,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                type?: "run.failed" | "sla.breached" | "quality.failed" | "model.drift_detected";
+                type?: "run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded";
                 pipeline?: string;
                 run?: string;
                 from?: string;
@@ -10579,10 +10579,9 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             /** @enum {string} */
-                            type: "run.failed" | "sla.breached" | "quality.failed" | "model.drift_detected";
-                            pipeline: string;
-                            /** Format: uuid */
-                            runId: string;
+                            type: "run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded";
+                            pipeline: string | null;
+                            runId: string | null;
                             stepId: string | null;
                             message: string;
                             data: {
@@ -10665,10 +10664,9 @@ export interface operations {
                         /** Format: uuid */
                         id: string;
                         /** @enum {string} */
-                        type: "run.failed" | "sla.breached" | "quality.failed" | "model.drift_detected";
-                        pipeline: string;
-                        /** Format: uuid */
-                        runId: string;
+                        type: "run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded";
+                        pipeline: string | null;
+                        runId: string | null;
                         stepId: string | null;
                         message: string;
                         data: {
@@ -10685,7 +10683,9 @@ export interface operations {
                                 /** Format: uuid */
                                 id: string;
                                 name: string | null;
-                                url: string;
+                                /** @enum {string} */
+                                type: "webhook" | "slack" | "teams" | "pagerduty" | "email";
+                                url: string | null;
                             };
                             /** @enum {string} */
                             status: "pending" | "delivered" | "failed";
@@ -10785,11 +10785,13 @@ export interface operations {
                         items: {
                             /** Format: uuid */
                             id: string;
-                            /** @constant */
-                            type: "webhook";
+                            /** @enum {string} */
+                            type: "webhook" | "slack" | "teams" | "pagerduty" | "email";
                             name: string | null;
-                            url: string;
-                            events: ("run.failed" | "sla.breached" | "quality.failed" | "model.drift_detected")[];
+                            url: string | null;
+                            to?: string[];
+                            routingKey?: string;
+                            events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -10861,7 +10863,52 @@ export interface operations {
                     type: "webhook";
                     /** Format: uri */
                     url: string;
-                    events: ("run.failed" | "sla.breached" | "quality.failed" | "model.drift_detected")[];
+                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                    name?: string;
+                    /** @default true */
+                    enabled?: boolean;
+                } | {
+                    /** @constant */
+                    type: "slack";
+                    /**
+                     * Format: uri
+                     * @description The Slack app's incoming-webhook URL
+                     */
+                    url: string;
+                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                    name?: string;
+                    /** @default true */
+                    enabled?: boolean;
+                } | {
+                    /** @constant */
+                    type: "teams";
+                    /**
+                     * Format: uri
+                     * @description The Teams channel's workflow webhook URL
+                     */
+                    url: string;
+                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                    name?: string;
+                    /** @default true */
+                    enabled?: boolean;
+                } | {
+                    /** @constant */
+                    type: "pagerduty";
+                    routingKey: string;
+                    /**
+                     * Format: uri
+                     * @description The Events API v2 endpoint, when not https://events.pagerduty.com/v2/enqueue (an EU account)
+                     */
+                    url?: string;
+                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                    name?: string;
+                    /** @default true */
+                    enabled?: boolean;
+                } | {
+                    /** @constant */
+                    type: "email";
+                    to: string[];
+                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
                     name?: string;
                     /** @default true */
                     enabled?: boolean;
@@ -10878,17 +10925,19 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
-                        /** @constant */
-                        type: "webhook";
+                        /** @enum {string} */
+                        type: "webhook" | "slack" | "teams" | "pagerduty" | "email";
                         name: string | null;
-                        url: string;
-                        events: ("run.failed" | "sla.breached" | "quality.failed" | "model.drift_detected")[];
+                        url: string | null;
+                        to?: string[];
+                        routingKey?: string;
+                        events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
                         enabled: boolean;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
                         updatedAt: string;
-                        secret: string;
+                        secret?: string;
                     };
                 };
             };
@@ -10977,11 +11026,13 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
-                        /** @constant */
-                        type: "webhook";
+                        /** @enum {string} */
+                        type: "webhook" | "slack" | "teams" | "pagerduty" | "email";
                         name: string | null;
-                        url: string;
-                        events: ("run.failed" | "sla.breached" | "quality.failed" | "model.drift_detected")[];
+                        url: string | null;
+                        to?: string[];
+                        routingKey?: string;
+                        events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
                         enabled: boolean;
                         /** Format: date-time */
                         createdAt: string;
@@ -11134,7 +11185,9 @@ export interface operations {
                 "application/json": {
                     /** Format: uri */
                     url?: string;
-                    events?: ("run.failed" | "sla.breached" | "quality.failed" | "model.drift_detected")[];
+                    routingKey?: string;
+                    to?: string[];
+                    events?: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
                     name?: string | null;
                     enabled?: boolean;
                 };
@@ -11150,11 +11203,13 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
-                        /** @constant */
-                        type: "webhook";
+                        /** @enum {string} */
+                        type: "webhook" | "slack" | "teams" | "pagerduty" | "email";
                         name: string | null;
-                        url: string;
-                        events: ("run.failed" | "sla.breached" | "quality.failed" | "model.drift_detected")[];
+                        url: string | null;
+                        to?: string[];
+                        routingKey?: string;
+                        events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
                         enabled: boolean;
                         /** Format: date-time */
                         createdAt: string;
@@ -11257,17 +11312,19 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
-                        /** @constant */
-                        type: "webhook";
+                        /** @enum {string} */
+                        type: "webhook" | "slack" | "teams" | "pagerduty" | "email";
                         name: string | null;
-                        url: string;
-                        events: ("run.failed" | "sla.breached" | "quality.failed" | "model.drift_detected")[];
+                        url: string | null;
+                        to?: string[];
+                        routingKey?: string;
+                        events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
                         enabled: boolean;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
                         updatedAt: string;
-                        secret: string;
+                        secret?: string;
                     };
                 };
             };

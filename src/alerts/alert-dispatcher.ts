@@ -1,10 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { parseDuration } from '../../workers/contracts/duration.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
-import { signingKeyOf } from '../triggers/webhook-signature.js';
-import { alertPayload, channelSecret, retryDelayMs, signedHeaders } from './alert-payload.js';
-import { AlertsRepository, type AttemptOutcome, type DueDelivery } from './alerts.repository.js';
-import { WebhookSender } from './webhook-sender.js';
+import { alertPayload, retryDelayMs } from './alert-payload.js';
+import { AlertsRepository, type AttemptOutcome, type DueDelivery, type UsageAllowance } from './alerts.repository.js';
+import { summarize } from './channel-messages.js';
+import { ChannelSender } from './channel-sender.js';
+
+/** Each plan's monthly allowances, or null when billing is off (nothing to measure usage against). */
+export abstract class PlanAllowances {
+  abstract monthlyAllowances(): { allowances: UsageAllowance[]; defaultPlan: string } | null;
+}
 
 /** Runs that ended, and events appended, longer ago than this (while no replica looked) raise no alert. */
 const LOOK_BACK = '10 minutes';
@@ -20,12 +25,10 @@ export class AlertDispatcher {
 
   constructor(
     private readonly alerts: AlertsRepository,
-    private readonly sender: WebhookSender,
+    private readonly sender: ChannelSender,
+    private readonly plans: PlanAllowances,
     @Inject(BATON_CONFIG)
-    private readonly config: Pick<
-      RuntimeConfig,
-      'jwtSecret' | 'webhookSigningKey' | 'publicUrl' | 'ALERT_MAX_ATTEMPTS' | 'ALERT_RETRY_BASE' | 'ALERT_DELIVERY_TIMEOUT'
-    >,
+    private readonly config: Pick<RuntimeConfig, 'publicUrl' | 'ALERT_MAX_ATTEMPTS' | 'ALERT_RETRY_BASE' | 'ALERT_DELIVERY_TIMEOUT'>,
   ) {
     this.retryBaseMs = parseDuration(config.ALERT_RETRY_BASE)!;
     this.timeoutMs = parseDuration(config.ALERT_DELIVERY_TIMEOUT)!;
@@ -33,9 +36,10 @@ export class AlertDispatcher {
 
   /** Records what is new (each alert once) with its pending deliveries; returns how many alerts. */
   async detect(): Promise<number> {
+    const usage = this.plans.monthlyAllowances() ?? { allowances: [], defaultPlan: null };
     let total = 0;
     for (;;) {
-      const { alerts, deliveries } = await this.alerts.recordNewAlerts(LOOK_BACK, DETECT_BATCH);
+      const { alerts, deliveries } = await this.alerts.recordNewAlerts(LOOK_BACK, DETECT_BATCH, usage);
       if (alerts) this.logger.log(`Recorded ${alerts} alert(s), ${deliveries} delivery(ies) to make`);
       total += alerts;
       if (alerts < DETECT_BATCH) return total;
@@ -56,11 +60,12 @@ export class AlertDispatcher {
   }
 
   private async attempt(delivery: DueDelivery): Promise<void> {
-    const body = JSON.stringify(alertPayload(delivery.alert, delivery.runStatus, this.config.publicUrl));
-    const secret = channelSecret(signingKeyOf(this.config, delivery), delivery.channelId, delivery.secretVersion);
-    const result = await this.sender
-      .post(delivery.url, body, signedHeaders(secret, delivery.deliveryId, delivery.alert.type, body))
-      .catch((error: Error) => ({ delivered: false, statusCode: null, error: error.message, durationMs: 0 }));
+    const { alert, runStatus, channel } = delivery;
+    const result = await this.sender.send(channel, {
+      deliveryId: delivery.deliveryId,
+      summary: summarize(alert, runStatus, this.config.publicUrl),
+      payload: alertPayload(alert, runStatus, this.config.publicUrl),
+    });
     const outcome: AttemptOutcome = result.delivered
       ? { status: 'delivered' }
       : delivery.attempt >= this.config.ALERT_MAX_ATTEMPTS
@@ -68,7 +73,7 @@ export class AlertDispatcher {
         : { status: 'pending', retryInMs: retryDelayMs(delivery.attempt, this.retryBaseMs) };
     if (outcome.status === 'failed')
       this.logger.warn(
-        `Alert delivery ${delivery.deliveryId} to channel ${delivery.channelId} gave up after ${delivery.attempt} attempt(s): ${result.error}`,
+        `Alert delivery ${delivery.deliveryId} to channel ${channel.id} gave up after ${delivery.attempt} attempt(s): ${result.error}`,
       );
     // A channel deleted meanwhile takes its deliveries with it: nothing is left to record.
     await this.alerts

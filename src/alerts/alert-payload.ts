@@ -9,15 +9,15 @@ export function channelSecret(installationKey: string, channelId: string, versio
   return triggerSecret(installationKey, `notification-channel:${channelId}`, version);
 }
 
-/** The JSON body a channel receives for an alert. */
-export function alertPayload(alert: AlertRow, runStatus: string, publicUrl: string) {
+/** The JSON body a webhook channel receives for an alert; one about no run (usage) has no `pipeline` and `run`. */
+export function alertPayload(alert: AlertRow, runStatus: string | null, publicUrl: string) {
   return {
     id: alert.id,
     type: alert.type,
     occurredAt: alert.occurredAt.toISOString(),
     tenant: alert.tenantId,
-    pipeline: alert.pipeline,
-    run: { id: alert.runId, status: runStatus, url: `${publicUrl}/v1/runs/${alert.runId}` },
+    ...(alert.pipeline ? { pipeline: alert.pipeline } : {}),
+    ...(alert.runId ? { run: { id: alert.runId, status: runStatus, url: `${publicUrl}/v1/runs/${alert.runId}` } } : {}),
     ...(alert.stepId ? { step: alert.stepId } : {}),
     message: alert.message,
     data: alert.data,

@@ -1,14 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
-import type { AlertType } from './alert-types.js';
+import { SLA_AT_RISK_SHARE, USAGE_THRESHOLDS, type AlertType, type ChannelType } from './alert-types.js';
+
+/** What a channel needs beyond a URL: e-mail's recipients, PagerDuty's routing key. */
+export interface ChannelConfig {
+  to?: string[];
+  routingKey?: string;
+}
 
 export interface ChannelRow {
   id: string;
   tenantId: string;
   name: string | null;
-  type: 'webhook';
-  url: string;
+  type: ChannelType;
+  /** The webhook, or Slack's or Teams' incoming webhook; PagerDuty's endpoint when not the default; none for e-mail. */
+  url: string | null;
+  config: ChannelConfig;
   events: AlertType[];
   enabled: boolean;
   secretVersion: number;
@@ -22,8 +30,9 @@ export interface AlertRow {
   id: string;
   tenantId: string;
   type: AlertType;
-  pipeline: string;
-  runId: string;
+  /** None for an alert about the tenant rather than a run (its usage of the plan). */
+  pipeline: string | null;
+  runId: string | null;
   stepId: string | null;
   message: string;
   data: Record<string, unknown>;
@@ -43,7 +52,8 @@ export interface DeliveryRow {
   id: string;
   channelId: string;
   channelName: string | null;
-  url: string;
+  channelType: ChannelType;
+  url: string | null;
   status: 'pending' | 'delivered' | 'failed';
   attempts: number;
   nextAttemptAt: Date;
@@ -57,30 +67,50 @@ export interface DeliveryRow {
 export interface DueDelivery {
   deliveryId: string;
   attempt: number;
-  channelId: string;
-  url: string;
-  secretVersion: number;
-  secretFromSessionKey: boolean;
+  channel: ChannelRow;
   alert: AlertRow;
-  runStatus: string;
+  /** The alert's run's status now; null for an alert about no run. */
+  runStatus: string | null;
 }
+
+/** Each plan's monthly allowance of a measure, as usage alerts compare this month's usage to it. */
+export interface UsageAllowance {
+  plan: string;
+  measure: 'runsPerMonth' | 'stepSecondsPerMonth';
+  allowed: number;
+}
+
+/** A row through row_to_json: its instants are strings. */
+type Dated<T extends { createdAt: Date }> = Omit<T, 'createdAt' | 'occurredAt' | 'updatedAt'> &
+  Record<'createdAt', string> &
+  Partial<Record<'occurredAt' | 'updatedAt', string>>;
+const undated = <T extends { createdAt: Date }>(row: Dated<T>): T =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, ['createdAt', 'occurredAt', 'updatedAt'].includes(k) ? new Date(v) : v])) as T;
 
 export type AttemptOutcome = { status: 'delivered' } | { status: 'failed' } | { status: 'pending'; retryInMs: number };
 
-const CHANNEL_COLUMNS = `id, tenant_id AS "tenantId", name, type, url, events, enabled, secret_version AS "secretVersion",
-  secret_from_session_key AS "secretFromSessionKey", created_at AS "createdAt", updated_at AS "updatedAt"`;
+const CHANNEL_COLUMNS = (
+  c = 'notification_channel',
+) => `${c}.id, ${c}.tenant_id AS "tenantId", ${c}.name, ${c}.type, ${c}.url, ${c}.config, ${c}.events,
+  ${c}.enabled, ${c}.secret_version AS "secretVersion", ${c}.secret_from_session_key AS "secretFromSessionKey", ${c}.created_at AS "createdAt",
+  ${c}.updated_at AS "updatedAt"`;
 const ALERT_COLUMNS = (
   a: string,
 ) => `${a}.id, ${a}.tenant_id AS "tenantId", ${a}.type, ${a}.pipeline_name AS pipeline, ${a}.run_id AS "runId", ${a}.step_id AS "stepId",
   ${a}.message, ${a}.data, ${a}.occurred_at AS "occurredAt", ${a}.created_at AS "createdAt"`;
 
-/** A run past its pipeline's `sla`; asked twice below, of running and of ended runs, so that each uses its own index. */
-const SLA_BREACH = `
-  SELECT r.tenant_id, 'run:' || r.id || ':sla.breached', 'sla.breached', r.pipeline_name, r.id, NULL,
-         'Run of ' || r.pipeline_name || ' went past its SLA of ' || (v.definition->>'sla'),
+/**
+ * A run past its pipeline's `sla` (or `share` of it); asked of running and of ended runs apart below,
+ * so that each uses its own index.
+ */
+const SLA_PAST = (type: AlertType, share: number, message: string) => `
+  SELECT r.tenant_id, 'run:' || r.id || ':${type}', '${type}', r.pipeline_name, r.id, NULL,
+         'Run of ' || r.pipeline_name || ' ${message} ' || (v.definition->>'sla'),
          jsonb_build_object('sla', v.definition->>'sla', 'startedAt', r.started_at, 'endedAt', r.ended_at),
-         r.started_at + (v.definition->>'sla')::interval, 0::bigint
+         r.started_at + (v.definition->>'sla')::interval * ${share}, 0::bigint
     FROM run r JOIN pipeline_version v ON v.pipeline_id = r.pipeline_id AND v.version = r.version`;
+const SLA_BREACH = SLA_PAST('sla.breached', 1, 'went past its SLA of');
+const SLA_AT_RISK = SLA_PAST('sla.at_risk', SLA_AT_RISK_SHARE, `is still going after ${SLA_AT_RISK_SHARE * 100}% of its SLA of`);
 
 /**
  * Where each alert comes from, as rows of (tenant, key, type, pipeline, run, step, message, data,
@@ -97,6 +127,21 @@ const FOUND = `
          jsonb_build_object('status', r.status, 'error', r.error) AS data, r.ended_at AS occurred_at, 0::bigint AS seq
     FROM run r
    WHERE r.ended_at >= now() - $1::interval AND r.status IN ('failed', 'timed_out')
+  UNION ALL
+  SELECT r.tenant_id, 'run:' || r.id || ':run.recovered', 'run.recovered', r.pipeline_name, r.id, NULL,
+         'Run of ' || r.pipeline_name || ' succeeded after run ' || p.id || ' ' || p.status,
+         jsonb_build_object('status', r.status, 'after', jsonb_build_object('run', p.id, 'status', p.status)), r.ended_at, 0::bigint
+    FROM run r
+    CROSS JOIN LATERAL (
+      SELECT p.id, p.status FROM run p
+       WHERE p.tenant_id = r.tenant_id AND p.pipeline_name = r.pipeline_name AND p.created_at < r.created_at
+         AND p.parent_run_id IS NULL AND p.ended_at IS NOT NULL AND p.ended_at <= r.ended_at
+       ORDER BY p.created_at DESC LIMIT 1) p
+   WHERE r.ended_at >= now() - $1::interval AND r.status = 'succeeded' AND r.parent_run_id IS NULL AND p.status IN ('failed', 'timed_out')
+  UNION ALL
+${SLA_AT_RISK}
+   WHERE r.status IN ('running', 'waiting') AND r.started_at IS NOT NULL AND v.definition->>'sla' IS NOT NULL
+     AND now() - r.started_at > (v.definition->>'sla')::interval * ${SLA_AT_RISK_SHARE}
   UNION ALL
 ${SLA_BREACH}
    WHERE r.status IN ('running', 'waiting') AND r.started_at IS NOT NULL AND v.definition->>'sla' IS NOT NULL
@@ -116,31 +161,44 @@ ${SLA_BREACH}
     JOIN run r ON r.id = e.run_id
     CROSS JOIN LATERAL (SELECT CASE WHEN e.type = 'model.drift_detected' THEN 'model.drift_detected' ELSE 'quality.failed' END AS type) k
    WHERE e.created_at >= now() - $1::interval AND e.type IN ('step.failed', 'step.item_failed', 'model.drift_detected')
-     AND (e.type = 'model.drift_detected' OR e.data->'error'->>'stepCode' = 'quality_failed')`;
+     AND (e.type = 'model.drift_detected' OR e.data->'error'->>'stepCode' = 'quality_failed')
+  UNION ALL
+  SELECT u.tenant_id, 'usage:' || u.tenant_id || ':' || u.period_start || ':' || a.measure || ':' || t.type, t.type, NULL, NULL, NULL,
+         CASE a.measure WHEN 'runsPerMonth' THEN 'Runs' ELSE 'Step-seconds' END || ' this month reached ' || round(t.share * 100) || '% of the plan''s ' || a.allowed
+           || ' (' || m.used || ' used)',
+         jsonb_build_object('measure', a.measure, 'used', m.used, 'allowed', a.allowed, 'share', t.share, 'period', u.period_start), now(), 0::bigint
+    FROM billing_usage u
+    JOIN tenant tn ON tn.id = u.tenant_id
+    JOIN jsonb_to_recordset($3::jsonb) AS a(plan text, measure text, allowed bigint) ON a.plan = coalesce(tn.plan, $4) AND a.allowed > 0
+    CROSS JOIN LATERAL (SELECT CASE a.measure WHEN 'runsPerMonth' THEN u.runs::bigint ELSE u.step_seconds END AS used) m
+    JOIN (VALUES ${USAGE_THRESHOLDS.map((t) => `('${t.type}', ${t.share})`).join(', ')}) AS t(type, share) ON m.used >= ceil(a.allowed * t.share)
+   WHERE u.period_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date`;
 
 @Injectable()
 export class AlertsRepository {
   constructor(private readonly db: DataSource) {}
 
-  async insertChannel(row: Pick<ChannelRow, 'id' | 'tenantId' | 'name' | 'type' | 'url' | 'events' | 'enabled'>): Promise<ChannelRow> {
+  async insertChannel(
+    row: Pick<ChannelRow, 'id' | 'tenantId' | 'name' | 'type' | 'url' | 'config' | 'events' | 'enabled'>,
+  ): Promise<ChannelRow> {
     const [saved] = await this.db.query(
-      `INSERT INTO notification_channel (id, tenant_id, name, type, url, events, enabled) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${CHANNEL_COLUMNS}`,
-      [row.id, row.tenantId, row.name, row.type, row.url, row.events, row.enabled],
+      `INSERT INTO notification_channel (id, tenant_id, name, type, url, config, events, enabled) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${CHANNEL_COLUMNS()}`,
+      [row.id, row.tenantId, row.name, row.type, row.url, row.config, row.events, row.enabled],
     );
     return saved;
   }
 
   async findChannel(tenantId: string, id: string): Promise<ChannelRow | null> {
-    const rows: ChannelRow[] = await this.db.query(`SELECT ${CHANNEL_COLUMNS} FROM notification_channel WHERE tenant_id = $1 AND id = $2`, [
-      tenantId,
-      id,
-    ]);
+    const rows: ChannelRow[] = await this.db.query(
+      `SELECT ${CHANNEL_COLUMNS()} FROM notification_channel WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
     return rows[0] ?? null;
   }
 
   listChannels(tenantId: string, limit: number, after?: KeysetCursor): Promise<ChannelRow[]> {
     return this.db.query(
-      `SELECT ${CHANNEL_COLUMNS} FROM notification_channel WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
+      `SELECT ${CHANNEL_COLUMNS()} FROM notification_channel WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
         ORDER BY created_at DESC, id DESC LIMIT $4`,
       [tenantId, after?.createdAt ?? null, after?.id ?? null, limit + 1],
     );
@@ -149,14 +207,24 @@ export class AlertsRepository {
   async updateChannel(
     tenantId: string,
     id: string,
-    change: Partial<Pick<ChannelRow, 'name' | 'url' | 'events' | 'enabled'>>,
+    change: Partial<Pick<ChannelRow, 'name' | 'url' | 'config' | 'events' | 'enabled'>>,
   ): Promise<ChannelRow | null> {
-    // An UPDATE answers [rows, count].
+    // An UPDATE answers [rows, count]. A config change replaces the keys it names.
     const [rows]: [ChannelRow[], number] = await this.db.query(
       `UPDATE notification_channel SET
-         name = CASE WHEN $3 THEN $4 ELSE name END, url = coalesce($5, url), events = coalesce($6, events), enabled = coalesce($7, enabled), updated_at = now()
-       WHERE tenant_id = $1 AND id = $2 RETURNING ${CHANNEL_COLUMNS}`,
-      [tenantId, id, 'name' in change, change.name ?? null, change.url ?? null, change.events ?? null, change.enabled ?? null],
+         name = CASE WHEN $3 THEN $4 ELSE name END, url = coalesce($5, url), events = coalesce($6, events), enabled = coalesce($7, enabled),
+         config = config || $8::jsonb, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 RETURNING ${CHANNEL_COLUMNS()}`,
+      [
+        tenantId,
+        id,
+        'name' in change,
+        change.name ?? null,
+        change.url ?? null,
+        change.events ?? null,
+        change.enabled ?? null,
+        JSON.stringify(change.config ?? {}),
+      ],
     );
     return rows[0] ?? null;
   }
@@ -171,7 +239,7 @@ export class AlertsRepository {
 
   async bumpSecretVersion(tenantId: string, id: string): Promise<ChannelRow | null> {
     const [rows]: [ChannelRow[], number] = await this.db.query(
-      `UPDATE notification_channel SET secret_version = secret_version + 1, secret_from_session_key = false, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${CHANNEL_COLUMNS}`,
+      `UPDATE notification_channel SET secret_version = secret_version + 1, secret_from_session_key = false, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${CHANNEL_COLUMNS()}`,
       [tenantId, id],
     );
     return rows[0] ?? null;
@@ -182,7 +250,11 @@ export class AlertsRepository {
    * in the same statement one pending delivery per enabled channel of the tenant that subscribes to
    * its type. The unique key makes every alert once, whichever replica (or pass) finds it first.
    */
-  async recordNewAlerts(window: string, limit: number): Promise<{ alerts: number; deliveries: number }> {
+  async recordNewAlerts(
+    window: string,
+    limit: number,
+    usage: { allowances: UsageAllowance[]; defaultPlan: string | null },
+  ): Promise<{ alerts: number; deliveries: number }> {
     const [counts] = await this.db.query(
       `WITH found AS (${FOUND}),
        inserted AS (
@@ -199,7 +271,7 @@ export class AlertsRepository {
          RETURNING id
        )
        SELECT (SELECT count(*) FROM inserted)::int AS alerts, (SELECT count(*) FROM deliveries)::int AS deliveries`,
-      [window, limit],
+      [window, limit, JSON.stringify(usage.allowances), usage.defaultPlan],
     );
     return counts;
   }
@@ -222,19 +294,15 @@ export class AlertsRepository {
            FROM due WHERE d.id = due.id AND d.status = 'pending' AND d.next_attempt_at <= now()
          RETURNING d.id, d.alert_id, d.channel_id, d.attempts
        )
-       SELECT cl.id AS "deliveryId", cl.attempts AS attempt, c.id AS "channelId", c.url, c.secret_version AS "secretVersion", c.secret_from_session_key AS "secretFromSessionKey", r.status AS "runStatus",
-              row_to_json(x)::jsonb AS alert
+       SELECT cl.id AS "deliveryId", cl.attempts AS attempt, r.status AS "runStatus", row_to_json(ch)::jsonb AS channel, row_to_json(x)::jsonb AS alert
          FROM claimed cl
-         JOIN notification_channel c ON c.id = cl.channel_id
+         JOIN LATERAL (SELECT ${CHANNEL_COLUMNS('c')} FROM notification_channel c WHERE c.id = cl.channel_id) ch ON true
          JOIN LATERAL (SELECT ${ALERT_COLUMNS('a')} FROM alert a WHERE a.id = cl.alert_id) x ON true
-         JOIN run r ON r.id = x."runId"`,
+         LEFT JOIN run r ON r.id = x."runId"`,
         [limit, leaseMs],
       )
-      .then((rows: Array<Omit<DueDelivery, 'alert'> & { alert: AlertRow & { occurredAt: string; createdAt: string } }>) =>
-        rows.map((row) => ({
-          ...row,
-          alert: { ...row.alert, occurredAt: new Date(row.alert.occurredAt), createdAt: new Date(row.alert.createdAt) },
-        })),
+      .then((rows: Array<Omit<DueDelivery, 'alert' | 'channel'> & { alert: Dated<AlertRow>; channel: Dated<ChannelRow> }>) =>
+        rows.map((row) => ({ ...row, alert: undated(row.alert), channel: undated(row.channel) })),
       );
   }
 
@@ -296,7 +364,7 @@ export class AlertsRepository {
 
   deliveriesOf(tenantId: string, alertId: string): Promise<DeliveryRow[]> {
     return this.db.query(
-      `SELECT d.id, d.channel_id AS "channelId", c.name AS "channelName", c.url, d.status, d.attempts, d.next_attempt_at AS "nextAttemptAt", d.last_error AS "lastError",
+      `SELECT d.id, d.channel_id AS "channelId", c.name AS "channelName", c.type AS "channelType", c.url, d.status, d.attempts, d.next_attempt_at AS "nextAttemptAt", d.last_error AS "lastError",
               d.delivered_at AS "deliveredAt", d.created_at AS "createdAt",
               coalesce((SELECT jsonb_agg(jsonb_build_object('attempt', t.attempt, 'statusCode', t.status_code, 'error', t.error, 'durationMs', t.duration_ms, 'at', t.at) ORDER BY t.attempt)
                           FROM alert_delivery_attempt t WHERE t.delivery_id = d.id), '[]') AS log

@@ -3,19 +3,28 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '../common/auth/principal.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
-import { signingKeyOf } from '../triggers/webhook-signature.js';
-import { channelSecret, signedHeaders } from './alert-payload.js';
+import type { FieldProblem } from '../common/errors/baton-error.js';
 import { TEST_ALERT_TYPE } from './alert-types.js';
 import { AlertsError } from './alerts.errors.js';
-import { AlertsRepository, type AlertRow, type ChannelRow, type DeliveryRow } from './alerts.repository.js';
+import { AlertsRepository, type AlertRow, type ChannelConfig, type ChannelRow, type DeliveryRow } from './alerts.repository.js';
+import { testSummary } from './channel-messages.js';
+import { ChannelSender } from './channel-sender.js';
 import type { AlertListQuery, ChannelListQuery, CreateChannelBody, UpdateChannelBody } from './dto/alerts.dto.js';
 import { WebhookSender } from './webhook-sender.js';
+
+/** Slack's and Teams' webhook URLs are their credential: only where they go and their last characters are shown. */
+function shownUrl(channel: Pick<ChannelRow, 'type' | 'url'>): string | null {
+  if (!channel.url || channel.type === 'webhook') return channel.url;
+  return `${new URL(channel.url).origin}/…${channel.url.slice(-4)}`;
+}
 
 const toChannelResponse = (c: ChannelRow) => ({
   id: c.id,
   type: c.type,
   name: c.name,
-  url: c.url,
+  url: shownUrl(c),
+  ...(c.type === 'email' ? { to: c.config.to ?? [] } : {}),
+  ...(c.type === 'pagerduty' ? { routingKey: `…${(c.config.routingKey ?? '').slice(-4)}` } : {}),
   events: c.events,
   enabled: c.enabled,
   createdAt: c.createdAt.toISOString(),
@@ -36,7 +45,7 @@ const toAlertResponse = (a: AlertRow) => ({
 
 const toDeliveryResponse = (d: DeliveryRow) => ({
   id: d.id,
-  channel: { id: d.channelId, name: d.channelName, url: d.url },
+  channel: { id: d.channelId, name: d.channelName, type: d.channelType, url: shownUrl({ type: d.channelType, url: d.url }) },
   status: d.status,
   attempts: d.attempts,
   nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt.toISOString() : null,
@@ -56,23 +65,30 @@ const toDeliveryResponse = (d: DeliveryRow) => ({
 export class AlertsService {
   constructor(
     private readonly alerts: AlertsRepository,
-    private readonly sender: WebhookSender,
-    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'jwtSecret' | 'webhookSigningKey' | 'publicUrl'>,
+    private readonly http: WebhookSender,
+    private readonly sender: ChannelSender,
+    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'publicUrl'>,
   ) {}
 
-  /** The signing secret is shown here and on rotation only. */
+  /** A webhook's signing secret is shown here and on rotation only. */
   async createChannel(principal: Principal, body: CreateChannelBody) {
-    await this.checkUrl(body.url);
+    if (body.type === 'email' && !this.sender.mailing)
+      throw invalid({ path: 'type', message: 'E-mail channels need the installation to send mail: its operator sets SMTP_URL' });
+    const url = 'url' in body ? (body.url ?? null) : null;
+    if (url) await this.checkUrl(url);
+    const config: ChannelConfig =
+      body.type === 'email' ? { to: body.to } : body.type === 'pagerduty' ? { routingKey: body.routingKey } : {};
     const row = await this.alerts.insertChannel({
       id: randomUUID(),
       tenantId: principal.tenantId,
       name: body.name ?? null,
       type: body.type,
-      url: body.url,
+      url,
+      config,
       events: body.events,
       enabled: body.enabled,
     });
-    return { ...toChannelResponse(row), secret: this.secretOf(row) };
+    return { ...toChannelResponse(row), ...this.secretShown(row) };
   }
 
   async listChannels(principal: Principal, query: ChannelListQuery) {
@@ -88,9 +104,20 @@ export class AlertsService {
   }
 
   async updateChannel(principal: Principal, id: string, body: UpdateChannelBody) {
-    await this.requireChannel(principal.tenantId, id);
+    const channel = await this.requireChannel(principal.tenantId, id);
+    const misplaced = (
+      [
+        ['url', channel.type !== 'email'],
+        ['routingKey', channel.type === 'pagerduty'],
+        ['to', channel.type === 'email'],
+      ] as const
+    ).filter(([field, fits]) => body[field] !== undefined && !fits);
+    if (misplaced.length)
+      throw invalid(...misplaced.map(([field]) => ({ path: field, message: `A ${channel.type} channel has no ${field}` })));
     if (body.url) await this.checkUrl(body.url);
-    const updated = await this.alerts.updateChannel(principal.tenantId, id, body);
+    const { routingKey, to, ...change } = body;
+    const config: ChannelConfig = { ...(routingKey ? { routingKey } : {}), ...(to ? { to } : {}) };
+    const updated = await this.alerts.updateChannel(principal.tenantId, id, { ...change, config });
     if (!updated) throw new AlertsError('channel_not_found', `Notification channel ${id} was not found`);
     return toChannelResponse(updated);
   }
@@ -100,27 +127,30 @@ export class AlertsService {
       throw new AlertsError('channel_not_found', `Notification channel ${id} was not found`);
   }
 
-  /** A new signing secret; the old one stops signing at once. */
+  /** A new signing secret for a webhook; the old one stops signing at once. */
   async rotateSecret(principal: Principal, id: string) {
+    const channel = await this.requireChannel(principal.tenantId, id);
+    if (channel.type !== 'webhook')
+      throw invalid({ path: 'type', message: `A ${channel.type} channel is not signed: it has no secret to rotate` });
     const rotated = await this.alerts.bumpSecretVersion(principal.tenantId, id);
     if (!rotated) throw new AlertsError('channel_not_found', `Notification channel ${id} was not found`);
-    return { ...toChannelResponse(rotated), secret: this.secretOf(rotated) };
+    return { ...toChannelResponse(rotated), ...this.secretShown(rotated) };
   }
 
-  /** Sends a signed `test` payload now, once, and says how the receiver answered; nothing is recorded. */
+  /** Sends a `test` message now, once, as the channel's kind takes it, and says how the receiver answered; nothing is recorded. */
   async testChannel(principal: Principal, id: string) {
     const channel = await this.requireChannel(principal.tenantId, id);
     const deliveryId = randomUUID();
-    const body = JSON.stringify({
+    const summary = testSummary(principal.tenantId, channel.name ?? channel.id, deliveryId, this.config.publicUrl);
+    const payload = {
       id: deliveryId,
       type: TEST_ALERT_TYPE,
-      occurredAt: new Date().toISOString(),
+      occurredAt: summary.occurredAt.toISOString(),
       tenant: principal.tenantId,
-      message: `A test of notification channel ${channel.name ?? channel.id}`,
+      message: summary.message,
       data: {},
-    });
-    const result = await this.sender.post(channel.url, body, signedHeaders(this.secretOf(channel), deliveryId, TEST_ALERT_TYPE, body));
-    return { deliveryId, ...result };
+    };
+    return { deliveryId, ...(await this.sender.send(channel, { deliveryId, summary, payload })) };
   }
 
   async listAlerts(principal: Principal, query: AlertListQuery) {
@@ -140,15 +170,12 @@ export class AlertsService {
   }
 
   private async checkUrl(url: string): Promise<void> {
-    const refusal = await this.sender.refusal(url);
-    if (refusal)
-      throw new AlertsError('invalid_channel', 'The notification channel is not valid', [
-        { path: 'url', message: `Not a public address: ${refusal}` },
-      ]);
+    const refusal = await this.http.refusal(url);
+    if (refusal) throw invalid({ path: 'url', message: `Not a public address: ${refusal}` });
   }
 
-  private secretOf(channel: ChannelRow): string {
-    return channelSecret(signingKeyOf(this.config, channel), channel.id, channel.secretVersion);
+  private secretShown(channel: ChannelRow): { secret?: string } {
+    return channel.type === 'webhook' ? { secret: this.sender.secretOf(channel) } : {};
   }
 
   private async requireChannel(tenantId: string, id: string): Promise<ChannelRow> {
@@ -157,3 +184,5 @@ export class AlertsService {
     return channel;
   }
 }
+
+const invalid = (...problems: FieldProblem[]) => new AlertsError('invalid_channel', 'The notification channel is not valid', problems);

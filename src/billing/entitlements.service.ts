@@ -77,6 +77,21 @@ export class EntitlementsService extends TenantRequestLimits {
     return this.catalog.get((await this.billing.tenantPlan(tenantId, tx)) ?? this.catalog.defaultPlan.name);
   }
 
+  /** Each plan's monthly allowances of runs and step-seconds (what usage alerts measure against); null with billing off. */
+  monthlyAllowances(): {
+    allowances: Array<{ plan: string; measure: 'runsPerMonth' | 'stepSecondsPerMonth'; allowed: number }>;
+    defaultPlan: string;
+  } | null {
+    if (!this.enabled) return null;
+    const measures = ['runsPerMonth', 'stepSecondsPerMonth'] as const;
+    return {
+      defaultPlan: this.catalog.defaultPlan.name,
+      allowances: this.catalog.plans.flatMap((plan) =>
+        measures.flatMap((measure) => (plan.limits[measure] === null ? [] : [{ plan: plan.name, measure, allowed: plan.limits[measure] }])),
+      ),
+    };
+  }
+
   /** This replica forgets what it cached, e.g. after a webhook changed the plan. */
   forget(tenantId: string): void {
     this.plans.delete(tenantId);

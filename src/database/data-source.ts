@@ -26,6 +26,7 @@ import { ModelComparisons1795000000022 } from './migrations/1795000000022-ModelC
 import { ReleaseTags1795000000023 } from './migrations/1795000000023-ReleaseTags.js';
 import { RunArtifacts1795000000024 } from './migrations/1795000000024-RunArtifacts.js';
 import { TriggerTags1795000000025 } from './migrations/1795000000025-TriggerTags.js';
+import { NotificationChannelKinds1795000000026 } from './migrations/1795000000026-NotificationChannelKinds.js';
 
 /** An entity class (`@Entity()`). */
 export type EntityTarget = abstract new (...args: never[]) => object;
@@ -59,6 +60,7 @@ export const MIGRATIONS = [
   ReleaseTags1795000000023,
   RunArtifacts1795000000024,
   TriggerTags1795000000025,
+  NotificationChannelKinds1795000000026,
 ];
 
 /**

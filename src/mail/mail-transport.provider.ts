@@ -7,6 +7,8 @@ export interface MailEnvelope {
   to: string;
   subject: string;
   text: string;
+  /** An HTML part saying what `text` says. */
+  html?: string;
 }
 
 /** Sends one mail or throws (with nodemailer's `code` and `responseCode`). */

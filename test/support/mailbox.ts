@@ -9,6 +9,8 @@ export interface ReceivedMail {
   to: string;
   subject: string;
   text: string;
+  /** The HTML part, when there is one. */
+  html: string;
   /** The first link in the text. */
   link: string;
 }
@@ -54,6 +56,7 @@ export class Mailbox {
             to: to ?? '',
             subject: parsed.subject ?? '',
             text,
+            html: typeof parsed.html === 'string' ? parsed.html : '',
             link: /https?:\/\/\S+/.exec(text)?.[0] ?? '',
           });
           done();

@@ -1,28 +1,54 @@
-import { Button, Checkbox, Group, Stack, Switch, TextInput } from '@mantine/core';
+import { Button, Checkbox, Group, Select, Stack, Switch, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ok } from '../../api/client';
 import { ProblemAlert } from '../../components/problem-alert';
-import { ALERT_TYPES, type AlertType, type Channel, type CreateChannelBody, type UpdateChannelBody } from './alert-types';
+import {
+  ALERT_TYPES,
+  CHANNEL_KINDS,
+  type AlertType,
+  type Channel,
+  type ChannelType,
+  type CreateChannelBody,
+  type UpdateChannelBody,
+} from './alert-types';
 import { fieldError } from './field-error';
 
 export interface ChannelFormValues {
+  type: ChannelType;
   name: string;
+  /** The webhook (Slack's, Teams', or PagerDuty's endpoint); empty when editing keeps the one saved. */
   url: string;
+  routingKey: string;
+  /** E-mail recipients, separated by commas. */
+  to: string;
   events: AlertType[];
   enabled: boolean;
 }
 
-export const channelCreateBody = (v: ChannelFormValues): CreateChannelBody => ({
-  type: 'webhook',
-  url: v.url.trim(),
-  events: v.events,
-  enabled: v.enabled,
-  ...(v.name.trim() ? { name: v.name.trim() } : {}),
-});
+const recipients = (to: string) =>
+  to
+    .split(/[,;\s]+/)
+    .map((a) => a.trim())
+    .filter(Boolean);
 
+export const channelCreateBody = (v: ChannelFormValues): CreateChannelBody => {
+  const common = { events: v.events, enabled: v.enabled, ...(v.name.trim() ? { name: v.name.trim() } : {}) };
+  switch (v.type) {
+    case 'email':
+      return { type: 'email', to: recipients(v.to), ...common };
+    case 'pagerduty':
+      return { type: 'pagerduty', routingKey: v.routingKey.trim(), ...(v.url.trim() ? { url: v.url.trim() } : {}), ...common };
+    default:
+      return { type: v.type, url: v.url.trim(), ...common };
+  }
+};
+
+/** Only what was typed: a Slack, Teams or PagerDuty credential left empty stays as saved. */
 export const channelUpdateBody = (v: ChannelFormValues): UpdateChannelBody => ({
-  url: v.url.trim(),
+  ...(v.url.trim() ? { url: v.url.trim() } : {}),
+  ...(v.type === 'pagerduty' && v.routingKey.trim() ? { routingKey: v.routingKey.trim() } : {}),
+  ...(v.type === 'email' ? { to: recipients(v.to) } : {}),
   events: v.events,
   enabled: v.enabled,
   name: v.name.trim() || null,
@@ -30,11 +56,15 @@ export const channelUpdateBody = (v: ChannelFormValues): UpdateChannelBody => ({
 
 type Saved = Channel & { secret?: string };
 
-/** Creates a webhook channel (its answer carries the signing secret, once) or edits `channel`. */
+/** Creates a channel (a webhook's answer carries the signing secret, once) or edits `channel`. */
 export function ChannelForm({ channel, onSaved }: { channel?: Channel; onSaved: (saved: Saved) => void }) {
   const [values, setValues] = useState<ChannelFormValues>({
+    type: channel?.type ?? 'webhook',
     name: channel?.name ?? '',
-    url: channel?.url ?? '',
+    // Slack's, Teams' and PagerDuty's saved URLs are shown masked: not a value to send back.
+    url: channel?.type === 'webhook' ? (channel.url ?? '') : '',
+    routingKey: '',
+    to: channel?.to?.join(', ') ?? '',
     events: channel?.events ?? ['run.failed'],
     enabled: channel?.enabled ?? true,
   });
@@ -54,6 +84,8 @@ export function ChannelForm({ channel, onSaved }: { channel?: Channel; onSaved: 
     save.mutate();
   };
   const problem = (path: string) => fieldError(save.error, path);
+  const kind = CHANNEL_KINDS.find((k) => k.value === values.type)!;
+  const keeping = Boolean(channel) && values.type !== 'webhook';
 
   return (
     <form onSubmit={submit}>
@@ -65,16 +97,52 @@ export function ChannelForm({ channel, onSaved }: { channel?: Channel; onSaved: 
           onChange={(e) => setValues({ ...values, name: e.currentTarget.value })}
           error={problem('name')}
         />
-        <TextInput
-          label="Webhook URL"
-          description="Baton POSTs each alert here, signed; it must resolve to a public address."
-          type="url"
-          required
-          placeholder="https://hooks.example.com/baton"
-          value={values.url}
-          onChange={(e) => setValues({ ...values, url: e.currentTarget.value })}
-          error={problem('url')}
+        <Select
+          label="Kind"
+          data={CHANNEL_KINDS.map((k) => ({ value: k.value, label: k.label }))}
+          value={values.type}
+          disabled={Boolean(channel)}
+          allowDeselect={false}
+          onChange={(type) => type && setValues({ ...values, type: type })}
+          error={problem('type')}
         />
+        {kind.url && (
+          <TextInput
+            label={kind.url.label}
+            description={keeping ? `${kind.url.description} Leave empty to keep ${channel?.url ?? 'the default'}.` : kind.url.description}
+            type="url"
+            required={kind.url.required && !keeping}
+            placeholder={kind.url.placeholder}
+            value={values.url}
+            onChange={(e) => setValues({ ...values, url: e.currentTarget.value })}
+            error={problem('url')}
+          />
+        )}
+        {values.type === 'pagerduty' && (
+          <TextInput
+            label="Routing key"
+            description={
+              keeping
+                ? `The integration key of an Events API v2 integration. Leave empty to keep ${channel?.routingKey ?? ''}.`
+                : 'The integration key of an Events API v2 integration.'
+            }
+            required={!keeping}
+            value={values.routingKey}
+            onChange={(e) => setValues({ ...values, routingKey: e.currentTarget.value })}
+            error={problem('routingKey')}
+          />
+        )}
+        {values.type === 'email' && (
+          <TextInput
+            label="Recipients"
+            description="E-mail addresses, separated by commas."
+            required
+            placeholder="oncall@example.com"
+            value={values.to}
+            onChange={(e) => setValues({ ...values, to: e.currentTarget.value })}
+            error={problem('to')}
+          />
+        )}
         <Checkbox.Group
           label="Alerts it receives"
           value={values.events}

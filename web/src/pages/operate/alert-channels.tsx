@@ -7,7 +7,7 @@ import { LoadMore, useCursorList } from '../../components/cursor-list';
 import { ProblemAlert } from '../../components/problem-alert';
 import { ShownOnce } from '../../components/shown-once';
 import { ChannelForm } from './alert-channel-form';
-import { alertTypeLabel, type Channel } from './alert-types';
+import { alertTypeLabel, CHANNEL_KINDS, type Channel } from './alert-types';
 
 type Dialog = { kind: 'create' } | { kind: 'edit'; channel: Channel } | { kind: 'secret'; secret: string; created: boolean };
 
@@ -69,7 +69,7 @@ export function AlertChannels() {
         title={{ create: 'New channel', edit: 'Edit channel', secret: 'Signing secret' }[dialog?.kind ?? 'create']}
       >
         {dialog?.kind === 'create' && (
-          <ChannelForm onSaved={(saved) => setDialog({ kind: 'secret', secret: saved.secret ?? '', created: true })} />
+          <ChannelForm onSaved={(saved) => (saved.secret ? setDialog({ kind: 'secret', secret: saved.secret, created: true }) : close())} />
         )}
         {dialog?.kind === 'edit' && <ChannelForm channel={dialog.channel} onSaved={close} />}
         {dialog?.kind === 'secret' && (
@@ -97,12 +97,13 @@ function ChannelRow({ channel, onEdit, onSecret }: { channel: Channel; onEdit: (
     onSuccess: refresh,
   });
   const test = useMutation({ mutationFn: () => ok(api.POST('/v1/notification-channels/{id}/test', { params })) });
-  const rotate = async () => onSecret((await ok(api.POST('/v1/notification-channels/{id}/rotate-secret', { params }))).secret);
+  const rotate = async () => onSecret((await ok(api.POST('/v1/notification-channels/{id}/rotate-secret', { params }))).secret ?? '');
   const remove = async () => {
     await ok(api.DELETE('/v1/notification-channels/{id}', { params }));
     await refresh();
   };
-  const label = channel.name ?? channel.url;
+  const target = channel.type === 'email' ? (channel.to ?? []).join(', ') : (channel.url ?? channel.routingKey ?? '');
+  const label = channel.name ?? target;
 
   return (
     <Table.Tr>
@@ -113,7 +114,7 @@ function ChannelRow({ channel, onEdit, onSecret }: { channel: Channel; onEdit: (
           </Text>
         )}
         <Text size="xs" ff="monospace" c="dimmed">
-          {channel.url}
+          {CHANNEL_KINDS.find((k) => k.value === channel.type)?.label}: {target}
         </Text>
         <ProblemAlert error={toggle.error} />
       </Table.Td>
@@ -142,16 +143,18 @@ function ChannelRow({ channel, onEdit, onSecret }: { channel: Channel; onEdit: (
           <Button size="xs" variant="default" loading={test.isPending} onClick={() => test.mutate()} aria-label={`Send a test to ${label}`}>
             Send test
           </Button>
-          <ConfirmButton
-            size="xs"
-            color="orange"
-            label="Rotate secret"
-            aria-label={`Rotate the secret of ${label}`}
-            title="Rotate the signing secret?"
-            message="A new secret signs alerts from now on; the receiver must check against the new one."
-            confirmLabel="Rotate"
-            onConfirm={rotate}
-          />
+          {channel.type === 'webhook' && (
+            <ConfirmButton
+              size="xs"
+              color="orange"
+              label="Rotate secret"
+              aria-label={`Rotate the secret of ${label}`}
+              title="Rotate the signing secret?"
+              message="A new secret signs alerts from now on; the receiver must check against the new one."
+              confirmLabel="Rotate"
+              onConfirm={rotate}
+            />
+          )}
           <ConfirmButton
             size="xs"
             label="Delete"

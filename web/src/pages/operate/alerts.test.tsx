@@ -45,6 +45,32 @@ describe('AlertsPage channels', { timeout: 30_000 }, () => {
     ]);
   });
 
+  it('creates a PagerDuty channel from its routing key, with nothing to sign and no secret to show', async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      signedInAs('admin'),
+      http.get('*/v1/notification-channels', () => HttpResponse.json({ items: [], nextCursor: null })),
+      http.post('*/v1/notification-channels', async ({ request }) => {
+        bodies.push(await request.json());
+        return HttpResponse.json({ ...channel, type: 'pagerduty', url: null, routingKey: '…CDEF' }, { status: 201 });
+      }),
+    );
+    renderRoute('/alerts', AlertsPage, '/alerts?tab=channels');
+    const user = userEvent.setup({ delay: null });
+    await user.click(await screen.findByRole('button', { name: 'New channel' }));
+    const dialog = await screen.findByRole('dialog');
+    await user.click(within(dialog).getByRole('combobox', { name: 'Kind' }));
+    await user.click(await screen.findByRole('option', { name: 'PagerDuty' }));
+    await user.type(within(dialog).getByLabelText(/routing key/i), 'R0UT1NGKEY0123456789abcdefABCDEF');
+    await user.click(within(dialog).getByRole('checkbox', { name: /Run recovered/ }));
+    await user.click(within(dialog).getByRole('button', { name: 'Create channel' }));
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(bodies).toEqual([
+      { type: 'pagerduty', routingKey: 'R0UT1NGKEY0123456789abcdefABCDEF', events: ['run.failed', 'run.recovered'], enabled: true },
+    ]);
+  });
+
   it("shows a refused URL at the URL field, and a test send's answer", async () => {
     server.use(
       signedInAs('owner'),
