@@ -288,6 +288,42 @@ describe('alerts', () => {
     }
   });
 
+  it('raises fire.skipped when a schedule fires into a pipeline its inputs no longer fit, once per fire', async () => {
+    const missed = await receiver();
+    const other = await newTenant();
+    let scheduleId: string | undefined;
+    try {
+      await newChannel(other, missed.url, ['fire.skipped']);
+      const name = uniqueName('refit');
+      await savePipeline(other, newPipeline(name, { hello: { uses: 'core/echo@^1', with: { message: 'hi' } } }));
+      scheduleId = (await other.post('/v1/schedules', { pipeline: name, every: '2s' }).expect(201)).body.id;
+      // The pipeline now needs an input the schedule does not give: its fires start nothing.
+      await savePipeline(
+        other,
+        newPipeline(
+          name,
+          { hello: { uses: 'core/echo@^1', with: { message: '${{ inputs.region }}' } } },
+          { inputs: { region: { type: 'string' } }, required: ['region'] },
+        ),
+      );
+      await until(async () => missed.received.length >= 2, 30_000);
+      await other.post(`/v1/schedules/${scheduleId}/pause`).expect(200);
+      const [first, second] = missed.received.map((r) => r.json);
+      expect(first).toMatchObject({ type: 'fire.skipped', tenant: other.tenantId, pipeline: name, data: { schedule: scheduleId } });
+      expect(first).not.toHaveProperty('run');
+      expect(first.message).toContain("the schedule's inputs do not fit");
+      expect(first.message).toContain('region');
+      // Each fire is its own alert.
+      expect(second.id).not.toBe(first.id);
+      const { body } = await other.get(`/v1/alerts?type=fire.skipped`).expect(200);
+      expect(body.items.length).toBeGreaterThanOrEqual(2);
+      expect(body.items[0]).toMatchObject({ pipeline: name, runId: null });
+    } finally {
+      if (scheduleId) await other.delete(`/v1/schedules/${scheduleId}`);
+      await missed.close();
+    }
+  });
+
   it('raises quality.failed for a failed quality check, and sends a channel only the kinds it subscribed to', async () => {
     const checks = await receiver();
     try {

@@ -10556,7 +10556,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                type?: "run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded";
+                type?: "run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped";
                 pipeline?: string;
                 run?: string;
                 from?: string;
@@ -10579,7 +10579,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             /** @enum {string} */
-                            type: "run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded";
+                            type: "run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped";
                             pipeline: string | null;
                             runId: string | null;
                             stepId: string | null;
@@ -10664,7 +10664,7 @@ export interface operations {
                         /** Format: uuid */
                         id: string;
                         /** @enum {string} */
-                        type: "run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded";
+                        type: "run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped";
                         pipeline: string | null;
                         runId: string | null;
                         stepId: string | null;
@@ -10791,7 +10791,7 @@ export interface operations {
                             url: string | null;
                             to?: string[];
                             routingKey?: string;
-                            events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                            events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -10863,7 +10863,7 @@ export interface operations {
                     type: "webhook";
                     /** Format: uri */
                     url: string;
-                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                     name?: string;
                     /** @default true */
                     enabled?: boolean;
@@ -10875,7 +10875,7 @@ export interface operations {
                      * @description The Slack app's incoming-webhook URL
                      */
                     url: string;
-                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                     name?: string;
                     /** @default true */
                     enabled?: boolean;
@@ -10887,7 +10887,7 @@ export interface operations {
                      * @description The Teams channel's workflow webhook URL
                      */
                     url: string;
-                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                     name?: string;
                     /** @default true */
                     enabled?: boolean;
@@ -10900,7 +10900,7 @@ export interface operations {
                      * @description The Events API v2 endpoint, when not https://events.pagerduty.com/v2/enqueue (an EU account)
                      */
                     url?: string;
-                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                     name?: string;
                     /** @default true */
                     enabled?: boolean;
@@ -10908,7 +10908,7 @@ export interface operations {
                     /** @constant */
                     type: "email";
                     to: string[];
-                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                    events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                     name?: string;
                     /** @default true */
                     enabled?: boolean;
@@ -10931,7 +10931,7 @@ export interface operations {
                         url: string | null;
                         to?: string[];
                         routingKey?: string;
-                        events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                        events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                         enabled: boolean;
                         /** Format: date-time */
                         createdAt: string;
@@ -11032,7 +11032,7 @@ export interface operations {
                         url: string | null;
                         to?: string[];
                         routingKey?: string;
-                        events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                        events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                         enabled: boolean;
                         /** Format: date-time */
                         createdAt: string;
@@ -11187,7 +11187,7 @@ export interface operations {
                     url?: string;
                     routingKey?: string;
                     to?: string[];
-                    events?: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                    events?: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                     name?: string | null;
                     enabled?: boolean;
                 };
@@ -11209,7 +11209,7 @@ export interface operations {
                         url: string | null;
                         to?: string[];
                         routingKey?: string;
-                        events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                        events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                         enabled: boolean;
                         /** Format: date-time */
                         createdAt: string;
@@ -11318,7 +11318,7 @@ export interface operations {
                         url: string | null;
                         to?: string[];
                         routingKey?: string;
-                        events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded")[];
+                        events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                         enabled: boolean;
                         /** Format: date-time */
                         createdAt: string;

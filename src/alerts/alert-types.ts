@@ -11,7 +11,9 @@ import type { StepDomainEventType } from '../../workers/contracts/index.js';
  * - `quality.failed`: a step failed with the error code `quality_failed` (`quality/expect`);
  * - `model.drift_detected`: a step emitted that event (`ctx.emit`);
  * - `usage.warning` / `usage.exceeded`: this month's runs or step-seconds reached 80% / 100% of what
- *   the tenant's plan allows; once per month, measure and threshold.
+ *   the tenant's plan allows; once per month, measure and threshold;
+ * - `fire.skipped`: a schedule fired, or a pipeline or event trigger went off, and started no run:
+ *   its pipeline or release tag is gone, or its inputs no longer fit the pipeline; once per fire.
  */
 export const ALERT_TYPES = [
   'run.failed',
@@ -22,7 +24,8 @@ export const ALERT_TYPES = [
   'model.drift_detected',
   'usage.warning',
   'usage.exceeded',
-] as const satisfies ReadonlyArray<`${'run' | 'sla' | 'quality' | 'usage'}.${string}` | StepDomainEventType>;
+  'fire.skipped',
+] as const satisfies ReadonlyArray<`${'run' | 'sla' | 'quality' | 'usage' | 'fire'}.${string}` | StepDomainEventType>;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
 /** The `type` of the payload `POST /v1/notification-channels/{id}/test` sends. */

@@ -172,7 +172,20 @@ ${SLA_BREACH}
     JOIN jsonb_to_recordset($3::jsonb) AS a(plan text, measure text, allowed bigint) ON a.plan = coalesce(tn.plan, $4) AND a.allowed > 0
     CROSS JOIN LATERAL (SELECT CASE a.measure WHEN 'runsPerMonth' THEN u.runs::bigint ELSE u.step_seconds END AS used) m
     JOIN (VALUES ${USAGE_THRESHOLDS.map((t) => `('${t.type}', ${t.share})`).join(', ')}) AS t(type, share) ON m.used >= ceil(a.allowed * t.share)
-   WHERE u.period_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date`;
+   WHERE u.period_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date
+  UNION ALL
+  SELECT k.tenant_id, 'schedule:' || k.schedule_id || ':fire:' || k.run_id || ':fire.skipped', 'fire.skipped', k.pipeline_name, NULL, NULL,
+         'Schedule ' || k.schedule_id || ' started no run of ' || k.pipeline_name || ': ' || k.reason,
+         jsonb_build_object('schedule', k.schedule_id, 'reason', k.reason), k.created_at, 0::bigint
+    FROM schedule_skip k
+   WHERE k.created_at >= now() - $1::interval
+  UNION ALL
+  SELECT t.tenant_id, 'trigger:' || d.trigger_id || ':delivery:' || d.delivery_id || ':fire.skipped', 'fire.skipped', t.pipeline_name, NULL, NULL,
+         'Trigger ' || d.trigger_id || ' started no run of ' || t.pipeline_name || coalesce(': ' || d.error, ''),
+         jsonb_build_object('trigger', d.trigger_id, 'sourceRun', d.source_run_id, 'reason', d.error), d.created_at, 0::bigint
+    FROM trigger_delivery d JOIN trigger t ON t.id = d.trigger_id
+   -- A pipeline or event trigger's (a webhook's sender is answered with the problem instead).
+   WHERE d.created_at >= now() - $1::interval AND d.outcome = 'failed' AND d.source_run_id IS NOT NULL`;
 
 @Injectable()
 export class AlertsRepository {

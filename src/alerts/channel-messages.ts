@@ -34,6 +34,7 @@ const TITLES: Record<AlertType | 'test', string> = {
   'model.drift_detected': 'Model drift detected',
   'usage.warning': 'Plan usage at 80%',
   'usage.exceeded': 'Plan usage at 100%',
+  'fire.skipped': 'Started no run',
   test: 'Test notification',
 };
 
@@ -161,6 +162,7 @@ const SEVERITY: Record<AlertType | 'test', 'critical' | 'error' | 'warning' | 'i
   'model.drift_detected': 'warning',
   'usage.warning': 'warning',
   'usage.exceeded': 'error',
+  'fire.skipped': 'error',
   test: 'info',
 };
 

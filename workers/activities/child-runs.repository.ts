@@ -43,6 +43,19 @@ export interface ScheduleToRun {
 export class ChildRunsRepository {
   constructor(private readonly pool: pg.Pool) {}
 
+  /**
+   * Keeps a schedule's fire that started no run, with why (`fire.skipped` alerts the tenant), once
+   * per fire; the schedule's skips older than 30 days go at the same time.
+   */
+  async recordSkip(skip: { runId: string; tenantId: string; scheduleId: string; pipelineName: string; reason: string }): Promise<void> {
+    await this.pool.query(
+      `WITH pruned AS (DELETE FROM schedule_skip WHERE schedule_id = $3 AND created_at < now() - interval '30 days')
+       INSERT INTO schedule_skip (run_id, tenant_id, schedule_id, pipeline_name, reason) VALUES ($1, $2, $3, $4, left($5, 2000))
+       ON CONFLICT (run_id) DO NOTHING`,
+      [skip.runId, skip.tenantId, skip.scheduleId, skip.pipelineName, skip.reason],
+    );
+  }
+
   /** An active pipeline of the tenant by name, at `version` or its latest; null if either is missing. */
   findPinnedVersion(tenantId: string, name: string, version?: number): Promise<PinnedVersion | null> {
     return this.findOnePinned(`p.name = $2 AND p.deleted_at IS NULL AND v.version = COALESCE($3, p.latest_version)`, [

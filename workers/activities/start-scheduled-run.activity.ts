@@ -34,17 +34,22 @@ export function createStartScheduledRun(
       (schedule!.pipelineTag
         ? await runs.findTaggedVersion(tenantId, schedule!.pipelineName, schedule!.pipelineTag)
         : await runs.findPinnedVersion(tenantId, schedule!.pipelineName));
+    // A fire into nothing is kept for the tenant to hear of (`fire.skipped`), not only logged.
+    const skip = async (reason: string) => {
+      await runs.recordSkip({ runId, tenantId, scheduleId, pipelineName: schedule?.pipelineName ?? pinned?.name ?? '', reason });
+      return { skipped: reason };
+    };
     if (!pinned)
-      return {
-        skipped: schedule!.pipelineTag
+      return skip(
+        schedule!.pipelineTag
           ? `pipeline ${schedule!.pipelineName} or its tag ${schedule!.pipelineTag} no longer exists`
           : `pipeline ${schedule!.pipelineName} no longer exists`,
-      };
+      );
     const checked = checkRunInputs(pinned.versionId, pinned.definition, recorded?.inputs ?? schedule!.inputs);
     if (checked.problems.length)
-      return {
-        skipped: `the schedule's inputs do not fit pipeline ${pinned.name}: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
-      };
+      return skip(
+        `the schedule's inputs do not fit pipeline ${pinned.name}: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      );
     if (!recorded) {
       const run = ledgerRun({ id: runId, tenantId, trigger: 'schedule', scheduleId }, pinned, checked.inputs);
       try {

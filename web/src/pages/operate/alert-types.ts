@@ -71,6 +71,11 @@ export const ALERT_TYPES: { value: AlertType; label: string; explanation: string
   { value: 'model.drift_detected', label: 'Model drift', explanation: 'A step reported model drift.' },
   { value: 'usage.warning', label: 'Usage at 80%', explanation: "This month's runs or step-seconds reached 80% of the plan." },
   { value: 'usage.exceeded', label: 'Usage at 100%', explanation: "This month's runs or step-seconds reached the plan's limit." },
+  {
+    value: 'fire.skipped',
+    label: 'Fire started no run',
+    explanation: 'A schedule or trigger went off but its pipeline or tag is gone, or its inputs no longer fit.',
+  },
 ];
 
 export const alertTypeLabel = (type: AlertType) => ALERT_TYPES.find((t) => t.value === type)?.label ?? type;
