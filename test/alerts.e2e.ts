@@ -324,6 +324,38 @@ describe('alerts', () => {
     }
   });
 
+  it('raises fire.skipped when a pipeline trigger goes off and its pipeline does not take what it is given', async () => {
+    const missed = await receiver();
+    try {
+      const other = await newTenant();
+      await newChannel(other, missed.url, ['fire.skipped']);
+      const source = uniqueName('source');
+      const target = uniqueName('target');
+      await savePipeline(other, newPipeline(source, { hello: { uses: 'core/echo@^1', with: { message: 'hi' } } }));
+      await savePipeline(
+        other,
+        newPipeline(
+          target,
+          { hello: { uses: 'core/echo@^1', with: {} } },
+          { inputs: { region: { type: 'string' } }, required: ['region'] },
+        ),
+      );
+      const trigger = (await other.post('/v1/triggers', { type: 'pipeline', pipeline: target, source, on: 'succeeded' }).expect(201)).body;
+      const sourceRun = await startRun(other, source);
+      await waitForRun(other, sourceRun);
+      await until(async () => missed.received.length > 0, 20_000);
+      expect(missed.received[0].json).toMatchObject({
+        type: 'fire.skipped',
+        pipeline: target,
+        data: { trigger: trigger.id, sourceRun, reason: expect.stringContaining('region') },
+      });
+      await settle(2_500);
+      expect(missed.received).toHaveLength(1);
+    } finally {
+      await missed.close();
+    }
+  });
+
   it('raises quality.failed for a failed quality check, and sends a channel only the kinds it subscribed to', async () => {
     const checks = await receiver();
     try {

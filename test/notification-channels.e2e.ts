@@ -138,6 +138,30 @@ describe('notification channels', () => {
     expect(JSON.stringify(alert)).not.toContain('XXXXsecretXXXX');
   });
 
+  it('tries an e-mail again when the SMTP server asks to, and logs the refusal', async () => {
+    const other = await newTenant(billing.baseUrl);
+    await api(billing.baseUrl)
+      .post('/v1/notification-channels')
+      .set('authorization', `Bearer ${other.token}`)
+      .send({ type: 'email', to: ['retry@example.test'], events: ['run.failed'] })
+      .expect(201);
+    const name = uniqueName('flaky');
+    await savePipeline(other, newPipeline(name, { load: { uses: 'core/fail@^1', with: { message: 'nope', retryable: false } } }));
+    mailbox.refuseNext(1, 451, 'Greylisted, try again later', 'retry@example.test');
+    const runId = await startRun(other, name);
+    await waitForRun(other, runId);
+    await mailbox.waitFor('retry@example.test', new RegExp(`Run failed: ${name}`));
+    const get = (path: string) => api(billing.baseUrl).get(path).set('authorization', `Bearer ${other.token}`).expect(200);
+    const [alert] = (await get(`/v1/alerts?run=${runId}`)).body.items;
+    await until(async () => (await get(`/v1/alerts/${alert.id}`)).body.deliveries[0]?.status === 'delivered');
+    const { body } = await get(`/v1/alerts/${alert.id}`);
+    expect(body.deliveries[0]).toMatchObject({ channel: { type: 'email', url: null }, attempts: 2 });
+    expect(body.deliveries[0].log).toEqual([
+      expect.objectContaining({ attempt: 1, statusCode: 451, error: expect.stringContaining('Greylisted') }),
+      expect.objectContaining({ attempt: 2, error: null }),
+    ]);
+  });
+
   it('shows Slack, Teams and PagerDuty credentials only by their last characters, and signs only webhooks', async () => {
     const { body: created } = await owner('post', '/v1/notification-channels', {
       type: 'slack',

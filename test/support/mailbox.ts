@@ -21,7 +21,7 @@ export interface ReceivedMail {
  */
 export class Mailbox {
   readonly received: ReceivedMail[] = [];
-  private refusals: Array<{ code: number; message: string }> = [];
+  private refusals: Array<{ code: number; message: string; to?: string }> = [];
   private server?: SMTPServer;
   private port = 0;
 
@@ -42,9 +42,10 @@ export class Mailbox {
       logger: false,
       onAuth: (auth, _session, done) =>
         auth.username === this.user && auth.password === this.pass ? done(null, { user: auth.username }) : done(new Error('Invalid login')),
-      onRcptTo: (_address, session, done) => {
+      onRcptTo: (address, session, done) => {
         if (!session.user) return done(Object.assign(new Error('Authentication required'), { responseCode: 530 }));
-        const refusal = this.refusals.shift();
+        const index = this.refusals.findIndex((r) => !r.to || r.to.toLowerCase() === address.address.toLowerCase());
+        const [refusal] = index < 0 ? [] : this.refusals.splice(index, 1);
         return refusal ? done(Object.assign(new Error(refusal.message), { responseCode: refusal.code })) : done();
       },
       onData: (stream, _session, done) => {
@@ -70,9 +71,9 @@ export class Mailbox {
     this.port = (this.server.server.address() as AddressInfo).port;
   }
 
-  /** The next `count` recipients are refused with this reply (e.g. 451: try again later). */
-  refuseNext(count: number, code = 451, message = 'Mailbox busy, try again later'): void {
-    this.refusals.push(...Array.from({ length: count }, () => ({ code, message })));
+  /** The next `count` recipients (or of them, those at `to`) are refused with this reply (e.g. 451: try again later). */
+  refuseNext(count: number, code = 451, message = 'Mailbox busy, try again later', to?: string): void {
+    this.refusals.push(...Array.from({ length: count }, () => ({ code, message, to })));
   }
 
   /** Waits for a mail to `to` whose subject matches, and takes it out of the box. */
