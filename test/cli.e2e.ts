@@ -50,6 +50,61 @@ describe('the baton CLI against the API', () => {
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+  it('applies Schedule documents by name beside their pipeline: created, unchanged when re-applied, edited in place, made anew for another pipeline, pruned', async () => {
+    // A tenant of its own: --prune here must not reach the other tests' pipelines.
+    const own = await newTenant();
+    const ownEnv = { ...env, BATON_TOKEN: own.apiKey };
+    const run = (...args: string[]) => baton(args, ownEnv);
+    const folder = join(work, 'scheduled');
+    mkdirSync(folder, { recursive: true });
+    const [hello, other] = [uniqueName('hello'), uniqueName('other')];
+    const scheduleYaml = (pipeline: string, cron: string) =>
+      `---\napiVersion: baton/v1\nkind: Schedule\nname: nightly\npipeline: ${pipeline}\ncron: "${cron}"\ntimezone: Europe/Berlin\npaused: true\n`;
+    writeFileSync(join(folder, 'hello.yaml'), `${pipelineYaml(hello, 'hi')}${scheduleYaml(hello, '0 2 * * *')}`);
+    writeFileSync(join(folder, 'other.yaml'), pipelineYaml(other, 'hi'));
+
+    const dry = await run('apply', folder, '--dry-run', '--exit-code');
+    expect(dry.code, dry.stderr).toBe(2);
+    expect(dry.stdout).toContain(`+ schedule nightly (new, starts ${hello})`);
+    expect(dry.stdout).toContain('Plan: 3 to create, 0 to update, 0 unchanged, 0 to delete.');
+    const applied = await run('apply', folder);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('created schedule nightly');
+    const [created] = (await own.get('/v1/schedules?name=nightly').expect(200)).body.items;
+    expect(created).toMatchObject({ name: 'nightly', pipeline: hello, cron: '0 2 * * *', timezone: 'Europe/Berlin', paused: true });
+
+    const again = await run('apply', folder, '--dry-run', '--exit-code');
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.stdout).toContain('= schedule nightly (unchanged)');
+
+    writeFileSync(join(folder, 'hello.yaml'), `${pipelineYaml(hello, 'hi')}${scheduleYaml(hello, '0 3 * * *')}`);
+    const edited = await run('apply', folder);
+    expect(edited.stdout).toContain('~ schedule nightly\n    cron: "0 2 * * *" → "0 3 * * *"');
+    const [after] = (await own.get('/v1/schedules?name=nightly').expect(200)).body.items;
+    expect(after).toMatchObject({ id: created.id, cron: '0 3 * * *' });
+
+    writeFileSync(join(folder, 'hello.yaml'), `${pipelineYaml(hello, 'hi')}${scheduleYaml(other, '0 3 * * *')}`);
+    const moved = await run('apply', folder);
+    expect(moved.stdout).toContain('± schedule nightly (made anew: its pipeline changed)');
+    const [anew] = (await own.get('/v1/schedules?name=nightly').expect(200)).body.items;
+    expect(anew.pipeline).toBe(other);
+    expect(anew.id).not.toBe(created.id);
+
+    // A schedule made by hand (no name) is not the folder's: --prune leaves it.
+    const byHand = (await own.post('/v1/schedules', { pipeline: other, every: '1h', paused: true }).expect(201)).body;
+    writeFileSync(join(folder, 'hello.yaml'), pipelineYaml(hello, 'hi'));
+    const pruned = await run('apply', folder, '--prune');
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(pruned.stdout).toContain('- schedule nightly (delete)');
+    expect((await own.get('/v1/schedules?name=nightly').expect(200)).body.items).toEqual([]);
+    await own.get(`/v1/schedules/${byHand.id}`).expect(200);
+
+    // Two schedules cannot share a name.
+    await own.post('/v1/schedules', { name: 'hourly', pipeline: other, every: '1h', paused: true }).expect(201);
+    const taken = await own.post('/v1/schedules', { name: 'hourly', pipeline: other, every: '2h', paused: true }).expect(409);
+    expect(taken.body.errors).toEqual([expect.objectContaining({ path: 'name' })]);
+  });
+
   it('applies a folder: a plan first, dry runs change nothing, re-applying is a no-op, a step change shows its diff, --prune drops only what the folder dropped', async () => {
     const folder = join(work, 'pipelines');
     mkdirSync(join(folder, 'nested'), { recursive: true });
@@ -120,7 +175,7 @@ describe('the baton CLI against the API', () => {
     writeFileSync(join(folder, 'c.yaml'), 'kind: Dashboard\nname: x\n');
     const kinds = await cli('apply', folder);
     expect(kinds.code).toBe(1);
-    expect(kinds.stderr).toContain('c.yaml:1: kind: must be one of Pipeline (found "Dashboard")');
+    expect(kinds.stderr).toContain('c.yaml:1: kind: must be one of Pipeline, Schedule (found "Dashboard")');
     rmSync(join(folder, 'c.yaml'));
 
     const result = await cli('apply', folder);

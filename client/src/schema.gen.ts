@@ -7547,6 +7547,7 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 pipeline?: string;
+                name?: string;
             };
             header?: never;
             path?: never;
@@ -7564,6 +7565,7 @@ export interface operations {
                         items: {
                             /** Format: uuid */
                             id: string;
+                            name: string | null;
                             pipeline: string;
                             cron: string | null;
                             every: string | null;
@@ -7644,6 +7646,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    name?: string;
                     pipeline: string;
                     cron?: string;
                     every?: string;
@@ -7679,6 +7682,7 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
+                        name: string | null;
                         pipeline: string;
                         cron: string | null;
                         every: string | null;
@@ -7803,6 +7807,7 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
+                        name: string | null;
                         pipeline: string;
                         cron: string | null;
                         every: string | null;
@@ -7989,6 +7994,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    name?: string | null;
                     cron?: string;
                     every?: string;
                     timezone?: string;
@@ -8015,6 +8021,7 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
+                        name: string | null;
                         pipeline: string;
                         cron: string | null;
                         every: string | null;
@@ -8148,6 +8155,7 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
+                        name: string | null;
                         pipeline: string;
                         cron: string | null;
                         every: string | null;
@@ -8254,6 +8262,7 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
+                        name: string | null;
                         pipeline: string;
                         cron: string | null;
                         every: string | null;
@@ -9773,6 +9782,7 @@ export interface operations {
                         schedules: {
                             /** Format: uuid */
                             id: string;
+                            name: string | null;
                             pipeline: string;
                             cron: string | null;
                             every: string | null;

@@ -28,6 +28,7 @@ import { RunArtifacts1795000000024 } from './migrations/1795000000024-RunArtifac
 import { TriggerTags1795000000025 } from './migrations/1795000000025-TriggerTags.js';
 import { NotificationChannelKinds1795000000026 } from './migrations/1795000000026-NotificationChannelKinds.js';
 import { FireSkipAlerts1795000000029 } from './migrations/1795000000029-FireSkipAlerts.js';
+import { ScheduleNames1795000000030 } from './migrations/1795000000030-ScheduleNames.js';
 
 /** An entity class (`@Entity()`). */
 export type EntityTarget = abstract new (...args: never[]) => object;
@@ -63,6 +64,7 @@ export const MIGRATIONS = [
   TriggerTags1795000000025,
   NotificationChannelKinds1795000000026,
   FireSkipAlerts1795000000029,
+  ScheduleNames1795000000030,
 ];
 
 /**

@@ -1,6 +1,6 @@
 import { BatonError, type FieldProblem } from '../common/errors/baton-error.js';
 
-const STATUS = { schedule_not_found: 404, invalid_schedule: 422, engine_unavailable: 503 } as const;
+const STATUS = { schedule_not_found: 404, invalid_schedule: 422, schedule_name_taken: 409, engine_unavailable: 503 } as const;
 export type SchedulesErrorCode = keyof typeof STATUS;
 
 export class SchedulesError extends BatonError {

@@ -6,6 +6,8 @@ import type { KeysetCursor } from '../common/pagination/pagination.js';
 export interface ScheduleRow {
   id: string;
   tenantId: string;
+  /** Unique in the tenant when set: what `baton apply` matches a `kind: Schedule` document by. */
+  name: string | null;
   pipelineName: string;
   /** The release tag the schedule starts (`name@tag`); null for the latest version. */
   pipelineTag: string | null;
@@ -32,7 +34,7 @@ export interface ScheduleWithTenant extends ScheduleRow {
 
 export type ScheduleFields = Omit<ScheduleRow, 'id' | 'tenantId' | 'createdAt' | 'updatedAt'>;
 
-const COLUMNS = `s.id, s.tenant_id AS "tenantId", s.pipeline_name AS "pipelineName", s.pipeline_tag AS "pipelineTag", s.cron, s.every, s.timezone, s.inputs, s.overlap,
+const COLUMNS = `s.id, s.tenant_id AS "tenantId", s.name, s.pipeline_name AS "pipelineName", s.pipeline_tag AS "pipelineTag", s.cron, s.every, s.timezone, s.inputs, s.overlap,
   s.catchup_window AS "catchupWindow", s.jitter, s.start_at AS "startAt", s.end_at AS "endAt", s.paused, s.created_at AS "createdAt", s.updated_at AS "updatedAt"`;
 
 @Injectable()
@@ -41,8 +43,8 @@ export class SchedulesRepository {
 
   async insert(id: string, tenantId: string, fields: ScheduleFields): Promise<ScheduleRow> {
     await this.db.query(
-      `INSERT INTO schedule (id, tenant_id, pipeline_name, cron, every, timezone, inputs, overlap, catchup_window, jitter, start_at, end_at, paused, pipeline_tag)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      `INSERT INTO schedule (id, tenant_id, pipeline_name, cron, every, timezone, inputs, overlap, catchup_window, jitter, start_at, end_at, paused, pipeline_tag, name)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
       [
         id,
         tenantId,
@@ -58,6 +60,7 @@ export class SchedulesRepository {
         fields.endAt,
         fields.paused,
         fields.pipelineTag,
+        fields.name,
       ],
     );
     return (await this.find(tenantId, id))!;
@@ -71,20 +74,30 @@ export class SchedulesRepository {
     return rows[0] ?? null;
   }
 
+  /** The tenant's schedule of this name, other than `except`. */
+  async findByName(tenantId: string, name: string, except?: string): Promise<ScheduleRow | null> {
+    const rows: ScheduleRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM schedule s WHERE s.tenant_id = $1 AND s.name = $2 AND s.id IS DISTINCT FROM $3::uuid`,
+      [tenantId, name, except ?? null],
+    );
+    return rows[0] ?? null;
+  }
+
   /** Newest first, `limit + 1` rows for the page check. */
-  list(tenantId: string, filter: { pipeline?: string }, limit: number, after?: KeysetCursor): Promise<ScheduleRow[]> {
+  list(tenantId: string, filter: { pipeline?: string; name?: string }, limit: number, after?: KeysetCursor): Promise<ScheduleRow[]> {
     return this.db.query(
       `SELECT ${COLUMNS} FROM schedule s
-        WHERE s.tenant_id = $1 AND ($2::text IS NULL OR s.pipeline_name = $2)
+        WHERE s.tenant_id = $1 AND ($2::text IS NULL OR s.pipeline_name = $2) AND ($6::text IS NULL OR s.name = $6)
           AND ($3::timestamptz IS NULL OR (s.created_at, s.id) < ($3, $4::uuid))
         ORDER BY s.created_at DESC, s.id DESC LIMIT $5`,
-      [tenantId, filter.pipeline ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1],
+      [tenantId, filter.pipeline ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1, filter.name ?? null],
     );
   }
 
   async update(tenantId: string, id: string, fields: ScheduleFields): Promise<ScheduleRow | null> {
     await this.db.query(
-      `UPDATE schedule SET cron = $3, every = $4, timezone = $5, inputs = $6, overlap = $7, catchup_window = $8, jitter = $9, start_at = $10, end_at = $11, paused = $12, updated_at = now()
+      `UPDATE schedule SET cron = $3, every = $4, timezone = $5, inputs = $6, overlap = $7, catchup_window = $8, jitter = $9, start_at = $10, end_at = $11, paused = $12,
+              name = $13, updated_at = now()
         WHERE tenant_id = $1 AND id = $2`,
       [
         tenantId,
@@ -99,6 +112,7 @@ export class SchedulesRepository {
         fields.startAt,
         fields.endAt,
         fields.paused,
+        fields.name,
       ],
     );
     return this.find(tenantId, id);

@@ -27,6 +27,7 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export const toScheduleResponse = (s: ScheduleRow) => ({
   id: s.id,
+  name: s.name,
   pipeline: s.pipelineTag ? `${s.pipelineName}@${s.pipelineTag}` : s.pipelineName,
   cron: s.cron,
   every: s.every,
@@ -75,6 +76,7 @@ export class SchedulesService {
   async create(principal: Principal, body: CreateScheduleBody) {
     const [pipelineName, pipelineTag] = body.pipeline.split('@');
     const fields: ScheduleFields = {
+      name: body.name ?? null,
       pipelineName,
       pipelineTag: pipelineTag ?? null,
       cron: body.cron ?? null,
@@ -89,6 +91,7 @@ export class SchedulesService {
       paused: body.paused,
     };
     await this.check(principal.tenantId, fields);
+    await this.checkName(principal.tenantId, fields.name);
     await this.entitlements.assertCanAddSchedule(principal.tenantId, await this.schedules.count(principal.tenantId));
     // The row first: it is the truth the reconciler keeps Temporal to, whatever happens next.
     const row = await this.schedules.insert(randomUUID(), principal.tenantId, fields);
@@ -135,6 +138,7 @@ export class SchedulesService {
   async update(principal: Principal, id: string, body: UpdateScheduleBody) {
     const row = await this.require(principal.tenantId, id);
     const merged: ScheduleFields = {
+      name: body.name === undefined ? row.name : body.name,
       pipelineName: row.pipelineName,
       pipelineTag: row.pipelineTag,
       cron: body.every !== undefined ? null : (body.cron ?? row.cron),
@@ -149,7 +153,16 @@ export class SchedulesService {
       paused: body.paused ?? row.paused,
     };
     await this.check(principal.tenantId, merged);
+    await this.checkName(principal.tenantId, merged.name, id);
     return toScheduleResponse(await this.apply(principal.tenantId, { ...row, ...merged }));
+  }
+
+  /** A name is the tenant's once (the unique index settles a race between two requests). */
+  private async checkName(tenantId: string, name: string | null, except?: string): Promise<void> {
+    if (name && (await this.schedules.findByName(tenantId, name, except)))
+      throw new SchedulesError('schedule_name_taken', `Another schedule is named ${name}`, [
+        { path: 'name', message: 'Taken by another schedule' },
+      ]);
   }
 
   async setPaused(principal: Principal, id: string, paused: boolean) {

@@ -4,6 +4,7 @@ import { BatonApiError, ok, yamlBody, type BatonClient, type paths } from '../..
 import { CliError } from '../cli-context.js';
 import { connect } from '../run-commands.js';
 import { formatProblem, ManifestProblems, readManifests, type Manifest, type ManifestProblem } from './manifests.js';
+import { applySchedule, describeSchedules, planSchedules, type ScheduleChange } from './schedule-plan.js';
 
 type ChangePlan = paths['/v1/pipelines/{name}/plan']['post']['responses'][200]['content']['application/json'];
 /** With `--env`: the release tag to move, and the version it points to now (null: not set yet). */
@@ -38,10 +39,15 @@ async function allPipelineNames(api: BatonClient): Promise<string[]> {
 }
 
 /** Every document planned against the server (the API checks each); the first refusal stops nothing: all problems are shown at once. */
-async function planAll(api: BatonClient, manifests: Manifest[], prune: boolean, env?: string): Promise<Planned[]> {
+async function planAll(
+  api: BatonClient,
+  manifests: Manifest[],
+  prune: boolean,
+  env?: string,
+): Promise<{ planned: Planned[]; schedules: ScheduleChange[] }> {
   const planned: Planned[] = [];
-  const problems: ManifestProblem[] = [];
-  for (const manifest of manifests) {
+  const { changes: schedules, problems } = await planSchedules(api, manifests, prune);
+  for (const manifest of manifests.filter((m) => m.kind === 'Pipeline')) {
     try {
       const plan = await ok(
         api.POST('/v1/pipelines/{name}/plan', { params: { path: { name: manifest.name } }, ...yamlBody(manifest.source) }),
@@ -54,10 +60,10 @@ async function planAll(api: BatonClient, manifests: Manifest[], prune: boolean, 
   }
   if (problems.length) throw new ManifestProblems(problems);
   if (prune) {
-    const kept = new Set(manifests.map((m) => m.name));
+    const kept = new Set(manifests.filter((m) => m.kind === 'Pipeline').map((m) => m.name));
     for (const name of await allPipelineNames(api)) if (!kept.has(name)) planned.push({ deleted: name });
   }
-  return planned;
+  return { planned, schedules };
 }
 
 async function taggedVersion(api: BatonClient, plan: ChangePlan, tag: string): Promise<number | null> {
@@ -68,8 +74,8 @@ async function taggedVersion(api: BatonClient, plan: ChangePlan, tag: string): P
 
 const shown = (value: unknown) => (value === undefined ? '(none)' : JSON.stringify(value));
 
-/** The plan as a person reviews it: per pipeline what happens, its step diff, and what it touches. */
-export function describePlan(planned: Planned[]): string {
+/** The plan as a person reviews it: per pipeline what happens, its step diff, and what it touches; then each named schedule. */
+export function describePlan(planned: Planned[], schedules: ScheduleChange[] = []): string {
   const lines: string[] = [];
   for (const entry of planned) {
     if ('deleted' in entry) {
@@ -109,21 +115,23 @@ export function describePlan(planned: Planned[]): string {
       lines.push(pc.magenta(`    newly needs ${more.plugin}@${more.version}: ${reach.join(', ')}`));
     }
   }
+  lines.push(...describeSchedules(schedules));
   const count = (test: (p: Planned) => boolean) => planned.filter(test).length;
   const action = (name: string) => (p: Planned) => 'plan' in p && p.plan.action === name;
+  const scheduled = (...actions: ScheduleChange['action'][]) => schedules.filter((c) => actions.includes(c.action)).length;
   lines.push(
-    `Plan: ${count(action('create'))} to create, ${count(action('update'))} to update, ${count(action('unchanged'))} unchanged, ${count((p) => 'deleted' in p)} to delete.`,
+    `Plan: ${count(action('create')) + scheduled('create')} to create, ${count(action('update')) + scheduled('update', 'replace')} to update, ${count(action('unchanged')) + scheduled('unchanged')} unchanged, ${count((p) => 'deleted' in p) + scheduled('delete')} to delete.`,
   );
   return `${lines.join('\n')}\n`;
 }
 
 export function applyCommand(): Command {
   return new Command('apply')
-    .description('Make the server match a folder of YAML documents (kind: Pipeline): print the plan, then apply it')
+    .description('Make the server match a folder of YAML documents (kind: Pipeline, Schedule): print the plan, then apply it')
     .argument('<paths...>', 'folders (walked for .yaml/.yml) and files')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--exit-code', 'with --dry-run: exit 2 when the server differs from the files (drift), 0 when it matches')
-    .option('--prune', 'also delete the pipelines the files no longer define')
+    .option('--prune', 'also delete the pipelines, and the named schedules, the files no longer define')
     .option('--cascade', 'with --prune: delete the schedules and triggers of a pruned pipeline with it')
     .option('--env <tag>', 'move this release tag of every pipeline applied (`staging`, `prod`) to the version applied')
     .action(
@@ -135,47 +143,64 @@ export function applyCommand(): Command {
         if (options.exitCode && !options.dryRun) throw new CliError('--exit-code goes with --dry-run', 'add --dry-run');
         const { api } = connect(command);
         let planned: Planned[];
+        let schedules: ScheduleChange[];
         try {
-          planned = await planAll(api, readManifests(paths), !!options.prune, options.env);
+          ({ planned, schedules } = await planAll(api, readManifests(paths), !!options.prune, options.env));
         } catch (error) {
           if (!(error instanceof ManifestProblems)) throw error;
           process.stderr.write(`${error.problems.map(formatProblem).join('\n')}\n`);
           throw new CliError(`${error.problems.length} problem(s): nothing was applied`, 'fix the lines above');
         }
-        process.stdout.write(describePlan(planned));
+        process.stdout.write(describePlan(planned, schedules));
         const changes = planned.filter(isChange);
+        const scheduleChanges = schedules.filter((c) => c.action !== 'unchanged');
         if (options.dryRun) {
-          if (options.exitCode && changes.length) process.exitCode = 2;
+          if (options.exitCode && (changes.length || scheduleChanges.length)) process.exitCode = 2;
           return;
         }
         let refused = 0;
-        for (const entry of changes) {
+        const attempt = async (what: string, change: () => Promise<void>) => {
           try {
-            if ('deleted' in entry) {
-              await ok(
-                api.DELETE('/v1/pipelines/{name}', {
-                  params: { path: { name: entry.deleted }, query: { cascade: options.cascade ? 'true' : 'false' } },
-                }),
-              );
-              process.stdout.write(`deleted pipeline ${entry.deleted}\n`);
-            } else {
-              const name = entry.manifest.name;
-              let version = entry.plan.currentVersion!;
-              if (entry.plan.action !== 'unchanged') {
-                version = (await ok(api.PUT('/v1/pipelines/{name}', { params: { path: { name } }, ...yamlBody(entry.manifest.source) })))
-                  .version;
-                process.stdout.write(`applied pipeline ${name} version ${version}\n`);
-              }
-              if (entry.tag && entry.tag.from !== version) {
-                await ok(api.PUT('/v1/pipelines/{name}/tags/{tag}', { params: { path: { name, tag: entry.tag.tag } }, body: { version } }));
-                process.stdout.write(`moved tag ${entry.tag.tag} of ${name} to version ${version}\n`);
-              }
-            }
+            await change();
           } catch (error) {
             if (!(error instanceof BatonApiError)) throw error;
             refused++;
-            process.stderr.write(`error: ${'deleted' in entry ? entry.deleted : entry.manifest.name}: ${error.message}\n`);
+            process.stderr.write(`error: ${what}: ${error.message}\n`);
           }
+        };
+        // Pipelines first (a schedule starts one), then schedules, then what is pruned: a schedule before the pipeline it starts.
+        const deletes = changes.filter((entry) => 'deleted' in entry);
+        for (const entry of changes.filter((e) => !('deleted' in e))) {
+          if ('deleted' in entry) continue;
+          await attempt(`pipeline ${entry.manifest.name}`, async () => {
+            const name = entry.manifest.name;
+            let version = entry.plan.currentVersion!;
+            if (entry.plan.action !== 'unchanged') {
+              version = (await ok(api.PUT('/v1/pipelines/{name}', { params: { path: { name } }, ...yamlBody(entry.manifest.source) })))
+                .version;
+              process.stdout.write(`applied pipeline ${name} version ${version}\n`);
+            }
+            if (entry.tag && entry.tag.from !== version) {
+              await ok(api.PUT('/v1/pipelines/{name}/tags/{tag}', { params: { path: { name, tag: entry.tag.tag } }, body: { version } }));
+              process.stdout.write(`moved tag ${entry.tag.tag} of ${name} to version ${version}\n`);
+            }
+          });
+        }
+        for (const change of scheduleChanges)
+          await attempt(`schedule ${change.name}`, async () => {
+            const done = await applySchedule(api, change);
+            if (done) process.stdout.write(`${done}\n`);
+          });
+        for (const entry of deletes) {
+          if (!('deleted' in entry)) continue;
+          await attempt(`pipeline ${entry.deleted}`, async () => {
+            await ok(
+              api.DELETE('/v1/pipelines/{name}', {
+                params: { path: { name: entry.deleted }, query: { cascade: options.cascade ? 'true' : 'false' } },
+              }),
+            );
+            process.stdout.write(`deleted pipeline ${entry.deleted}\n`);
+          });
         }
         if (refused) throw new CliError(`${refused} change(s) refused; the others were applied`, 'see the errors above');
       },

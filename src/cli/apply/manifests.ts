@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { CliError } from '../cli-context.js';
 
 /** The kinds `baton apply` makes match the server. */
-export const APPLIED_KINDS = ['Pipeline'] as const;
+export const APPLIED_KINDS = ['Pipeline', 'Schedule'] as const;
 
 /** One YAML document of a folder, with where it is: a problem the API finds in it is reported at its file and line. */
 export interface Manifest {
@@ -15,6 +15,8 @@ export interface Manifest {
   line: number;
   /** The document as written, comments included: sent as YAML, so the API answers with lines. */
   source: string;
+  /** The document's content. */
+  value: Record<string, unknown>;
   /** The line of the file `source` starts on: line n of `source` is line `sourceLine + n - 1` of the file. */
   sourceLine: number;
 }
@@ -98,6 +100,7 @@ export function readManifests(paths: string[], cwd = process.cwd()): Manifest[] 
           file,
           line,
           source: text.slice(start, document.range[1]),
+          value: value as Record<string, unknown>,
           sourceLine: lineAt(text, start),
         });
       }

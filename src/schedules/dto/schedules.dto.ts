@@ -8,6 +8,8 @@ import { durationField as duration } from '../../common/validation/zod.js';
 const instant = z.iso.datetime({ offset: true });
 
 const scheduleFields = {
+  /** Unique in the tenant: what `baton apply` matches a `kind: Schedule` document by. */
+  name: z.string().regex(/^[a-z0-9-]{1,63}$/, { message: 'Must match [a-z0-9-]{1,63}' }),
   pipeline: z.string().regex(/^[a-z0-9-]{1,63}$/, { message: 'Must match [a-z0-9-]{1,63}' }),
   /** `name` runs the latest version at each fire; `name@tag` the version the release tag points to then. */
   pipelineRef,
@@ -30,6 +32,7 @@ const scheduleFields = {
 
 export const CreateScheduleBody = z
   .strictObject({
+    name: scheduleFields.name.optional(),
     pipeline: scheduleFields.pipelineRef,
     cron: scheduleFields.cron.optional(),
     every: scheduleFields.every.optional(),
@@ -51,6 +54,7 @@ export type CreateScheduleBody = z.output<typeof CreateScheduleBody>;
 /** Fields left out stay as they are; `null` clears an optional one. Giving `cron` drops `every` and the other way round. */
 export const UpdateScheduleBody = z
   .strictObject({
+    name: scheduleFields.name.nullable().optional(),
     cron: scheduleFields.cron.optional(),
     every: scheduleFields.every.optional(),
     timezone: scheduleFields.timezone.optional(),
@@ -90,11 +94,16 @@ export const BackfillTimes = z.strictObject({
   truncated: z.boolean().describe('Temporal lists at most 1,000 times: the window holds more'),
 });
 
-export const ScheduleListQuery = z.strictObject({ ...paginationQuery, pipeline: scheduleFields.pipeline.optional() });
+export const ScheduleListQuery = z.strictObject({
+  ...paginationQuery,
+  pipeline: scheduleFields.pipeline.optional(),
+  name: scheduleFields.name.optional(),
+});
 export type ScheduleListQuery = z.output<typeof ScheduleListQuery>;
 
 export const ScheduleView = z.strictObject({
   id: z.uuid(),
+  name: z.string().nullable(),
   pipeline: z.string(),
   cron: z.string().nullable(),
   every: z.string().nullable(),
