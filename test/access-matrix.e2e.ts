@@ -486,6 +486,7 @@ const MATRIX: Record<string, RouteSpec> = {
   },
 
   'GET /v1/lineage': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/lineage?dataset=exports/matrix.json' }) },
+  'GET /v1/lineage/facets': { access: 'public', foreign: 'shared', call: () => ({ path: '/v1/lineage/facets' }) },
 
   'GET /v1/billing/plans': { access: 'public', foreign: 'shared', call: () => ({ path: '/v1/billing/plans' }) },
   'GET /v1/billing/subscription': { access: VIEWER, foreign: 'own', call: () => ({ path: '/v1/billing/subscription' }) },

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, spawnBaton, waitForHttp, type BatonProcess } from './support/processes.js';
+import { openLineageValidator } from './support/openlineage-schemas.js';
 import { api, newPipeline, newTenant, uniqueName, until, waitForRun, type RunView, type TestTenant } from './support/builders.js';
 
 /** PostgreSQL's percentile_cont: linear interpolation between the closest ranks. */
@@ -192,12 +193,20 @@ describe('lineage', () => {
       .expect(200);
     expect(body.producers).toEqual([{ job: `${writer}.save`, runId: wrote.id }]);
     expect(body.consumers).toEqual([{ job: `${reader}.load`, runId: read.id }]);
+    // As OpenLineage names it: where the stack's S3-compatible store keeps the tenant's artifact.
+    const stored = { namespace: `s3://${inject('apiEnv').ARTIFACTS_S3_BUCKET}`, name: `${tenant.tenantId}/${path}` };
     expect(body.events[0]).toMatchObject({
       eventType: 'COMPLETE',
       run: { facets: { parent: { run: { runId: read.id }, job: { name: reader } } } },
-      job: { namespace: `baton/${tenant.tenantId}`, name: `${reader}.load`, facets: { baton: { pipeline: reader, step: 'load' } } },
-      inputs: [{ namespace: output.namespace, name: output.name }],
+      job: { namespace: `baton/${tenant.tenantId}`, name: `${reader}.load`, facets: { baton_job: { pipeline: reader, step: 'load' } } },
+      inputs: [stored],
     });
+    // The same dataset asked for by that name.
+    const byName = await tenant.get(
+      `/v1/lineage?dataset=${encodeURIComponent(stored.name)}&namespace=${encodeURIComponent(stored.namespace)}`,
+    );
+    expect(byName.status).toBe(200);
+    expect([byName.body.producers, byName.body.consumers]).toEqual([body.producers, body.consumers]);
     // Another tenant's lineage holds none of it.
     const other = await newTenant();
     expect((await other.get(`/v1/lineage?dataset=${encodeURIComponent(output.name)}`).expect(200)).body.events).toEqual([]);
@@ -206,31 +215,46 @@ describe('lineage', () => {
 });
 
 describe('OpenLineage forwarding', () => {
-  /** What the OpenLineage endpoint received, and how it answered. */
-  const received: Array<{
-    status: number;
-    authorization?: string;
-    event: {
-      eventType: string;
-      run: { runId: string; facets: { parent: { run: { runId: string } } } };
-      job: { namespace: string; name: string };
-      inputs: unknown[];
-      outputs: unknown[];
+  interface Facet {
+    _producer: string;
+    _schemaURL: string;
+    [field: string]: unknown;
+  }
+  interface Event {
+    eventType: string;
+    eventTime: string;
+    run: {
+      runId: string;
+      facets: { parent?: Facet & { run: { runId: string }; job: { namespace: string; name: string } } } & Record<string, Facet>;
     };
-  }> = [];
+    job: { namespace: string; name: string; facets: Record<string, Facet> };
+    inputs: Array<{ namespace: string; name: string }>;
+    outputs: Array<{ namespace: string; name: string }>;
+  }
+  /** What the OpenLineage endpoint received, and how it answered. */
+  const received: Array<{ status: number; authorization?: string; event: Event }> = [];
   /** Pipelines whose first event the endpoint refuses. */
   const refuseFirst = new Set<string>();
   const endpoint = createServer((request: IncomingMessage, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
-      const event = JSON.parse(body);
+      const event = JSON.parse(body) as Event;
       const pipeline = String(event.job?.name).split('.')[0];
       const status = refuseFirst.delete(pipeline) ? 503 : 201;
       received.push({ status, authorization: request.headers.authorization, event });
       response.writeHead(status).end();
     });
   });
+  /** The accepted events of a Baton run: its own and its steps', in the order they came. */
+  const eventsOf = (runId: string) =>
+    received.filter((r) => r.status === 201 && (r.event.run.runId === runId || r.event.run.facets.parent?.run.runId === runId));
+  /** Until the run's pipeline end event is in: the forwarder sends it last. */
+  const forwarded = async (runId: string) => {
+    await until(async () => eventsOf(runId).some((r) => r.event.run.runId === runId && r.event.eventType !== 'START'), 60_000);
+    return eventsOf(runId).map((r) => r.event);
+  };
+  const summary = (events: Event[]) => events.map((e) => `${e.eventType} ${e.job.name}`);
   let api: BatonProcess;
 
   beforeAll(async () => {
@@ -252,7 +276,7 @@ describe('OpenLineage forwarding', () => {
     endpoint.close();
   });
 
-  it("sends each ended run's lineage once, as OpenLineage events of its steps, retrying until the endpoint accepts them", async () => {
+  it("sends each ended run's events once, retrying the whole run until the endpoint accepts them", async () => {
     const tenant = await newTenant();
     const path = `exports/${uniqueName('ol')}.json`;
     const name = uniqueName('copy');
@@ -270,35 +294,117 @@ describe('OpenLineage forwarding', () => {
       .expect(201);
     const run = await waitForRun(tenant, (await tenant.post(`/v1/pipelines/${name}/runs`, {}).expect(202)).body.id);
     expect(run.status).toBe('succeeded');
-    const ofRun = () => received.filter((r) => r.event.run.facets.parent.run.runId === run.id);
-    await until(async () => ofRun().filter((r) => r.status === 201).length === 2, 30_000);
+    const events = await forwarded(run.id);
 
-    const accepted = ofRun().filter((r) => r.status === 201);
-    expect(ofRun()[0].status).toBe(503);
-    expect(accepted.map((r) => r.event.job.name).sort()).toEqual([`${name}.load`, `${name}.save`]);
-    for (const { event, authorization } of accepted) {
-      expect(authorization).toBe('Bearer ol-key-e2e');
-      expect(event).toMatchObject({
-        eventType: 'COMPLETE',
-        producer: expect.any(String),
-        schemaURL: expect.stringContaining('openlineage.io'),
-        job: { namespace: `baton/${tenant.tenantId}` },
-      });
-      // Each step run has its own OpenLineage run id, the pipeline run is its parent.
-      expect(event.run.runId).not.toBe(run.id);
-    }
-    const save = accepted.find((r) => r.event.job.name === `${name}.save`)!.event;
-    const load = accepted.find((r) => r.event.job.name === `${name}.load`)!.event;
-    expect(save.outputs).toEqual(load.inputs);
-    expect(save.outputs).toHaveLength(1);
+    const refused = received.find((r) => r.event.run.runId === run.id || r.event.run.facets.parent?.run.runId === run.id)!;
+    expect(refused).toMatchObject({ status: 503, event: { eventType: 'START', job: { name } } });
+    expect(summary(events).sort()).toEqual(
+      [name, `${name}.save`, `${name}.load`, `${name}.quiet`].flatMap((job) => [`COMPLETE ${job}`, `START ${job}`]).sort(),
+    );
+    expect(eventsOf(run.id).every((r) => r.authorization === 'Bearer ol-key-e2e')).toBe(true);
+    const end = (job: string) => events.find((e) => e.job.name === job && e.eventType === 'COMPLETE')!;
+    expect(end(`${name}.save`).outputs).toEqual(end(`${name}.load`).inputs);
+    expect(end(`${name}.save`).outputs).toHaveLength(1);
+    expect(end(`${name}.quiet`)).toMatchObject({ inputs: [], outputs: [] });
     // The GET API and the forwarded events agree on the step runs' ids.
-    const dataset = save.outputs[0] as { namespace: string; name: string };
+    const dataset = end(`${name}.save`).outputs[0];
     const { body } = await tenant.get(`/v1/lineage?dataset=${encodeURIComponent(dataset.name)}`).expect(200);
-    expect(body.events.map((e: { run: { runId: string } }) => e.run.runId).sort()).toEqual([save.run.runId, load.run.runId].sort());
+    expect(body.events.map((e: Event) => e.run.runId).sort()).toEqual(
+      [end(`${name}.save`).run.runId, end(`${name}.load`).run.runId].sort(),
+    );
 
     // Once accepted, never sent again.
-    const count = ofRun().length;
+    const count = received.length;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    expect(ofRun().length).toBe(count);
+    expect(received.slice(count).filter((r) => r.event.run.runId === run.id || r.event.run.facets.parent?.run.runId === run.id)).toEqual(
+      [],
+    );
   });
+
+  it("sends events from a success and a failure that validate against the spec's schemas, tenants' datasets apart", async () => {
+    const path = `exports/${uniqueName('orders')}.json`;
+    const [bigPath, failedPath] = [path.replace('.json', '-big.json'), path.replace('.json', '-failed.json')];
+    const name = uniqueName('flow');
+    const flow = newPipeline(name, {
+      save: { uses: 'files/write@^1', with: { path, rows: [{ a: 1 }, { a: 2 }, { a: 3 }] } },
+      load: { uses: 'files/read@^1', needs: ['save'], with: { path } },
+      shape: {
+        uses: 'transform/dataset@^1',
+        needs: ['load'],
+        with: { dataset: '${{ steps.load.outputs.dataset }}', expression: '$[a > 1]' },
+      },
+      export: { uses: 'files/write@^1', needs: ['shape'], with: { path: bigPath, dataset: '${{ steps.shape.outputs.dataset }}' } },
+    });
+    const broken = uniqueName('broken');
+    const failing = newPipeline(broken, {
+      save: { uses: 'files/write@^1', with: { path: failedPath, rows: [{ a: 1 }] } },
+      boom: { uses: 'core/fail@^1', needs: ['save'], with: { message: 'no' } },
+      after: { uses: 'core/echo@^1', needs: ['boom'], with: {} },
+    });
+    const [one, two] = [await newTenant(), await newTenant()];
+    const start = async (tenant: TestTenant, pipeline: object, pipelineName: string) => {
+      await tenant.put(`/v1/pipelines/${pipelineName}`, pipeline).expect(201);
+      return (await tenant.post(`/v1/pipelines/${pipelineName}/runs`, {}).expect(202)).body.id as string;
+    };
+    const started = [await start(one, flow, name), await start(two, flow, name), await start(one, failing, broken)];
+    const ended = await Promise.all(started.map((id, i) => waitForRun(i === 1 ? two : one, id, undefined, 120_000)));
+    expect(
+      ended.map((r) => r.status),
+      JSON.stringify(ended.map((r) => r.error)),
+    ).toEqual(['succeeded', 'succeeded', 'failed']);
+    const [succeeded, other, failed] = await Promise.all(started.map(forwarded));
+
+    // Every event, and every facet in it, valid against the OpenLineage 2-0-2 schemas; Baton's own facets
+    // against the schema the API serves where their _schemaURL points.
+    const facetsUrl = succeeded[0].job.facets.baton_job._schemaURL.split('#')[0];
+    const facetsSchema = (await fetch(facetsUrl).then((r) => r.json())) as { $id: string };
+    expect(facetsSchema.$id).toBe(facetsUrl);
+    const valid = openLineageValidator([facetsSchema]);
+    for (const event of [...succeeded, ...other, ...failed]) expect(valid(event), JSON.stringify(event)).toEqual([]);
+    expect(started.flatMap(eventsOf).every((r) => r.authorization === 'Bearer ol-key-e2e')).toBe(true);
+
+    // START and COMPLETE for the run and each step, the run's START first and its end last.
+    const steps = ['save', 'load', 'shape', 'export'].map((step) => `${name}.${step}`);
+    expect(summary(succeeded).sort()).toEqual([name, ...steps].flatMap((job) => [`COMPLETE ${job}`, `START ${job}`]).sort());
+    for (const [i, events] of [succeeded, other, failed].entries()) {
+      const [first, last] = [events[0], events.at(-1)!];
+      expect([first.eventType, first.run.runId, last.run.runId]).toEqual(['START', started[i], started[i]]);
+      for (const event of events.slice(1, -1)) {
+        // Each step run is a child of the pipeline run, as that run's own events name it.
+        expect(event.run.facets.parent).toMatchObject({
+          run: { runId: first.run.runId },
+          job: { namespace: first.job.namespace, name: first.job.name },
+        });
+        const own = events.filter((e) => e.run.runId === event.run.runId).map((e) => e.eventType);
+        expect(own).toHaveLength(2);
+        expect(own[0]).toBe('START');
+      }
+    }
+    expect(succeeded[0].job.facets.jobType).toMatchObject({ processingType: 'BATCH', integration: 'BATON', jobType: 'PIPELINE' });
+
+    // The failure: FAIL with the error for the failed step and the run; the step that never ran has no events.
+    expect(summary(failed)).toEqual([
+      `START ${broken}`,
+      `START ${broken}.save`,
+      `COMPLETE ${broken}.save`,
+      `START ${broken}.boom`,
+      `FAIL ${broken}.boom`,
+      `FAIL ${broken}`,
+    ]);
+    expect(failed[4].run.facets.errorMessage).toMatchObject({ message: expect.stringContaining('no'), programmingLanguage: 'JavaScript' });
+    expect(failed[5].run.facets.errorMessage).toBeDefined();
+
+    // Datasets named where the tenant's artifacts are: one path, two tenants, two datasets.
+    const output = (events: Event[], job: string) => events.find((e) => e.job.name === job && e.eventType === 'COMPLETE')!.outputs;
+    const bucket = `s3://${inject('apiEnv').ARTIFACTS_S3_BUCKET}`;
+    expect(output(succeeded, `${name}.save`)).toEqual([{ namespace: bucket, name: `${one.tenantId}/${path}` }]);
+    expect(output(other, `${name}.save`)).toEqual([{ namespace: bucket, name: `${two.tenantId}/${path}` }]);
+    expect(output(failed, `${broken}.save`)).toEqual([{ namespace: bucket, name: `${one.tenantId}/${failedPath}` }]);
+    const load = succeeded.find((e) => e.job.name === `${name}.load` && e.eventType === 'COMPLETE')!;
+    expect(load.inputs).toEqual(output(succeeded, `${name}.save`));
+    expect(succeeded.find((e) => e.job.name === `${name}.export` && e.eventType === 'COMPLETE')!.outputs).toEqual([
+      { namespace: bucket, name: `${one.tenantId}/${bigPath}` },
+    ]);
+    expect(succeeded[0].job.namespace).not.toBe(other[0].job.namespace);
+  }, 240_000);
 });

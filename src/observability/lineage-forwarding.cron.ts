@@ -3,7 +3,7 @@ import { parseDuration } from '../../workers/contracts/duration.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { LeaderJobs } from '../database/leader-jobs.js';
 import { ObservabilityRepository } from './observability.repository.js';
-import { toOpenLineageEvent } from './openlineage.js';
+import { lineageSettings, runEvents, type LineageSettings, type OpenLineageRunEvent } from './openlineage.js';
 
 /** Runs that ended longer ago than this before the forwarder saw them (none ran it meanwhile) are not forwarded. */
 const LOOK_BACK = '1 hour';
@@ -14,20 +14,34 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const backoffMs = (attempts: number) => Math.min(5_000 * 2 ** (attempts - 1), 600_000);
 
 /**
- * Sends each ended run's lineage to an OpenLineage endpoint (OPENLINEAGE_URL), one replica at a
- * time: an event per step that read or wrote datasets. A run is retried whole until the endpoint
- * has accepted all its events (OpenLineage consumers take a repeated event as the same event).
+ * Sends each ended run to an OpenLineage endpoint (OPENLINEAGE_URL), one replica at a time: START
+ * and COMPLETE, FAIL or ABORT of the pipeline run and of each step that ran, in order. A run is
+ * retried whole until the endpoint has accepted all its events (OpenLineage consumers take a
+ * repeated event as the same event: run ids and times are the same each time).
  */
 @Injectable()
 export class LineageForwardingJob implements OnApplicationBootstrap {
   static readonly JOB = 'openlineage-forwarding';
   private readonly logger = new Logger(LineageForwardingJob.name);
+  private readonly settings: LineageSettings;
 
   constructor(
     private readonly observability: ObservabilityRepository,
     private readonly jobs: LeaderJobs,
-    @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'OPENLINEAGE_URL' | 'OPENLINEAGE_API_KEY' | 'OPENLINEAGE_INTERVAL'>,
-  ) {}
+    @Inject(BATON_CONFIG)
+    private readonly config: Pick<
+      RuntimeConfig,
+      | 'OPENLINEAGE_URL'
+      | 'OPENLINEAGE_API_KEY'
+      | 'OPENLINEAGE_INTERVAL'
+      | 'publicUrl'
+      | 'artifactsDir'
+      | 'ARTIFACTS_S3_BUCKET'
+      | 'ARTIFACTS_S3_PREFIX'
+    >,
+  ) {
+    this.settings = lineageSettings(config);
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.OPENLINEAGE_URL) return;
@@ -39,8 +53,8 @@ export class LineageForwardingJob implements OnApplicationBootstrap {
     let sent = 0;
     for (const due of await this.observability.dueForwardings(BATCH)) {
       try {
-        for (const step of await this.observability.lineageOfRun(due.tenantId, due.runId))
-          await this.post(toOpenLineageEvent(due.tenantId, step));
+        const run = await this.observability.runLineage(due.tenantId, due.runId);
+        for (const event of run ? runEvents(due.tenantId, run, this.settings) : []) await this.post(event);
         await this.observability.forwarded(due.runId);
         sent += 1;
       } catch (error) {
@@ -55,7 +69,7 @@ export class LineageForwardingJob implements OnApplicationBootstrap {
     if (sent) this.logger.log(`Forwarded the lineage of ${sent} run(s) to OpenLineage`);
   }
 
-  private async post(event: ReturnType<typeof toOpenLineageEvent>): Promise<void> {
+  private async post(event: OpenLineageRunEvent): Promise<void> {
     const response = await fetch(this.config.OPENLINEAGE_URL!, {
       method: 'POST',
       headers: {

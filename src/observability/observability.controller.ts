@@ -1,10 +1,18 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Responds } from '../common/openapi/responds.decorator.js';
-import { Roles } from '../common/auth/access.decorators.js';
+import { Public, Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { ValidQuery } from '../common/validation/zod.js';
-import { Lineage, LineageQuery, PipelineSummary, StepTypeSummary, SummaryQuery, WindowQuery } from './dto/observability.dto.js';
+import {
+  Lineage,
+  LineageFacetsSchema,
+  LineageQuery,
+  PipelineSummary,
+  StepTypeSummary,
+  SummaryQuery,
+  WindowQuery,
+} from './dto/observability.dto.js';
 import { ObservabilityService } from './observability.service.js';
 
 @ApiTags('observability')
@@ -43,5 +51,14 @@ export class LineageController {
   @Roles('viewer')
   lineage(@CurrentPrincipal() principal: Principal, @ValidQuery(LineageQuery) query: LineageQuery) {
     return this.observability.lineage(principal, query);
+  }
+
+  /** What the `_schemaURL` of Baton's own facets in its OpenLineage events points to. */
+  @ApiOperation({ summary: "The JSON Schema of Baton's OpenLineage facets" })
+  @Responds(200, LineageFacetsSchema)
+  @Get('facets')
+  @Public()
+  facets() {
+    return this.observability.facetsSchema();
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { StepLineage } from './openlineage.js';
+import type { RunLineage, StepLineage, StepRun } from './openlineage.js';
 
 export interface PipelineSummaryRow {
   /** The row over all the pipelines (`pipeline` null), or one pipeline's. */
@@ -101,25 +101,44 @@ export class ObservabilityRepository {
     );
   }
 
-  /** Every step of one run that read or wrote datasets, in the order they last did. */
-  lineageOfRun(tenantId: string, runId: string): Promise<StepLineage[]> {
-    return this.db.query(
-      stepLineage(
-        `SELECT DISTINCT run_id, step_id FROM run_event WHERE tenant_id = $1 AND run_id = $2 AND type = 'step.lineage'`,
-        'ORDER BY at',
-      ),
+  /** An ended run and every step of it that ran (with what each read and wrote), in the order they started; null when gone. */
+  async runLineage(tenantId: string, runId: string): Promise<RunLineage | null> {
+    const [run]: Array<Omit<RunLineage, 'steps' | 'parent'> & { parentRunId: string | null; parentPipeline: string | null }> =
+      await this.db.query(
+        `SELECT r.id AS "runId", r.pipeline_name AS pipeline, r.version, r.status, r.trigger, r.error,
+                coalesce(r.started_at, r.created_at) AS "startedAt", r.ended_at AS "endedAt",
+                p.id AS "parentRunId", p.pipeline_name AS "parentPipeline"
+           FROM run r LEFT JOIN run p ON p.id = r.parent_run_id AND p.tenant_id = r.tenant_id
+          WHERE r.tenant_id = $1 AND r.id = $2 AND r.ended_at IS NOT NULL`,
+        [tenantId, runId],
+      );
+    if (!run) return null;
+    const steps: StepRun[] = await this.db.query(
+      `WITH lineage AS (
+         SELECT step_id,
+                jsonb_agg(DISTINCT jsonb_build_object('namespace', data->>'namespace', 'name', data->>'name')) FILTER (WHERE data->>'direction' = 'input') AS inputs,
+                jsonb_agg(DISTINCT jsonb_build_object('namespace', data->>'namespace', 'name', data->>'name')) FILTER (WHERE data->>'direction' = 'output') AS outputs
+           FROM run_event WHERE tenant_id = $1 AND run_id = $2 AND type = 'step.lineage'
+          GROUP BY step_id)
+       SELECT s.step_id AS "stepId", s.uses, s.status, s.attempt, s.started_at AS "startedAt", s.ended_at AS "endedAt", s.error,
+              l.inputs, l.outputs
+         FROM run_step s LEFT JOIN lineage l ON l.step_id = s.step_id
+        WHERE s.tenant_id = $1 AND s.run_id = $2 AND s.started_at IS NOT NULL
+        ORDER BY s.started_at, s.position`,
       [tenantId, runId],
     );
+    const { parentRunId, parentPipeline, ...rest } = run;
+    return { ...rest, parent: parentRunId ? { runId: parentRunId, pipeline: parentPipeline! } : null, steps };
   }
 
   /**
-   * Takes note of runs that ended within `lookBack` and were not seen yet: those with lineage
-   * are due for forwarding, the others are done. Returns how many were new.
+   * Takes note of runs that ended within `lookBack` and were not seen yet: each is due for
+   * forwarding (its run and step events). Returns how many were new.
    */
   async noteEndedRuns(lookBack: string, batch: number): Promise<number> {
     const [, count]: [unknown, number] = await this.db.query(
       `INSERT INTO lineage_forwarding (run_id, tenant_id, pending)
-       SELECT r.id, r.tenant_id, EXISTS (SELECT 1 FROM run_event e WHERE e.run_id = r.id AND e.type = 'step.lineage')
+       SELECT r.id, r.tenant_id, true
          FROM run r
         WHERE r.ended_at > now() - $1::interval AND NOT EXISTS (SELECT 1 FROM lineage_forwarding f WHERE f.run_id = r.id)
         ORDER BY r.ended_at
@@ -154,19 +173,27 @@ export class ObservabilityRepository {
   }
 }
 
+/** The datasets step `s` read or wrote (`direction`) over all its attempts, as the step named them; null when none. */
+function datasetsOf(direction: 'input' | 'output'): string {
+  return `(SELECT jsonb_agg(DISTINCT jsonb_build_object('namespace', e.data->>'namespace', 'name', e.data->>'name'))
+             FROM run_event e
+            WHERE e.run_id = s.run_id AND e.tenant_id = s.tenant_id AND e.step_id = s.step_id
+              AND e.type = 'step.lineage' AND e.data->>'direction' = '${direction}')`;
+}
+
 /**
  * Per step of the runs `touching` selects (`run_id`, `step_id`, using $1 as the tenant): what it
- * read and wrote over all its attempts, its status, and when it last recorded lineage.
+ * read and wrote over all its attempts, how it ran, and when it last recorded lineage.
  */
 function stepLineage(touching: string, tail: string): string {
   return `WITH touching AS (${touching})
-    SELECT e.run_id AS "runId", r.pipeline_name AS pipeline, e.step_id AS "stepId", s.uses, s.status, max(e.created_at) AS at,
-           jsonb_agg(DISTINCT jsonb_build_object('namespace', e.data->>'namespace', 'name', e.data->>'name')) FILTER (WHERE e.data->>'direction' = 'input') AS inputs,
-           jsonb_agg(DISTINCT jsonb_build_object('namespace', e.data->>'namespace', 'name', e.data->>'name')) FILTER (WHERE e.data->>'direction' = 'output') AS outputs
+    SELECT t.run_id AS "runId", r.pipeline_name AS pipeline, t.step_id AS "stepId", s.uses, s.status, s.attempt,
+           coalesce(s.started_at, r.started_at, r.created_at) AS "startedAt", s.ended_at AS "endedAt", s.error,
+           (SELECT max(e.created_at) FROM run_event e
+             WHERE e.run_id = t.run_id AND e.tenant_id = $1 AND e.step_id = t.step_id AND e.type = 'step.lineage') AS at,
+           ${datasetsOf('input')} AS inputs, ${datasetsOf('output')} AS outputs
       FROM touching t
-      JOIN run_event e ON e.run_id = t.run_id AND e.step_id = t.step_id AND e.tenant_id = $1 AND e.type = 'step.lineage'
-      JOIN run r ON r.id = e.run_id
-      JOIN run_step s ON s.run_id = e.run_id AND s.step_id = e.step_id
-     GROUP BY e.run_id, r.pipeline_name, e.step_id, s.uses, s.status
+      JOIN run r ON r.id = t.run_id AND r.tenant_id = $1
+      JOIN run_step s ON s.run_id = t.run_id AND s.step_id = t.step_id
      ${tail}`;
 }

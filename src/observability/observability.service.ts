@@ -1,8 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import type { Principal } from '../common/auth/principal.js';
 import type { LineageQuery, SummaryQuery, WindowQuery } from './dto/observability.dto.js';
 import { ObservabilityRepository, type PipelineSummaryRow } from './observability.repository.js';
-import { toOpenLineageEvent, type StepLineage } from './openlineage.js';
+import {
+  batonFacetsSchema,
+  latestEventType,
+  lineageSettings,
+  stepRunEvent,
+  toRecordedDataset,
+  type LineageSettings,
+  type StepLineage,
+} from './openlineage.js';
 
 const ms = (value: number | null | undefined) => (value === null || value === undefined ? null : Math.round(value));
 const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 10_000) / 10_000 : null);
@@ -22,7 +31,14 @@ const toRunStatistics = (r: PipelineSummaryRow) => ({
 
 @Injectable()
 export class ObservabilityService {
-  constructor(private readonly observability: ObservabilityRepository) {}
+  private readonly lineageSettings: LineageSettings;
+
+  constructor(
+    private readonly observability: ObservabilityRepository,
+    @Inject(BATON_CONFIG) config: Pick<RuntimeConfig, 'publicUrl' | 'artifactsDir' | 'ARTIFACTS_S3_BUCKET' | 'ARTIFACTS_S3_PREFIX'>,
+  ) {
+    this.lineageSettings = lineageSettings(config);
+  }
 
   /** Per pipeline (or only `pipeline`), over the runs created in the window, and the totals over all of them. */
   async summary(principal: Principal, { window, pipeline }: SummaryQuery) {
@@ -42,20 +58,30 @@ export class ObservabilityService {
 
   /**
    * Who produced and who consumed a dataset (`runId`: Baton's run), and as OpenLineage run events
-   * (one per step of a run that touched it, with all that step's inputs and outputs, the run as
-   * its parent): the edges of the lineage graph.
+   * (the end event of each step run that touched it, RUNNING while it runs, with all that step's inputs and outputs, the
+   * pipeline run as its parent): the edges of the lineage graph. The dataset may be asked for as
+   * the steps named it (an artifact by its key) or by its OpenLineage name.
    */
   async lineage(principal: Principal, query: LineageQuery) {
-    const rows = await this.observability.lineage(principal.tenantId, { name: query.dataset, namespace: query.namespace }, query.limit);
+    const { tenantId } = principal;
+    const asked = toRecordedDataset(tenantId, { namespace: query.namespace, name: query.dataset }, this.lineageSettings.artifacts);
+    const rows = await this.observability.lineage(tenantId, asked, query.limit);
     const touches = (list: StepLineage['inputs']) =>
-      (list ?? []).some((d) => d.name === query.dataset && (!query.namespace || d.namespace === query.namespace));
-    const events = rows.map((r) => toOpenLineageEvent(principal.tenantId, r));
+      (list ?? []).some((d) => d.name === asked.name && (!asked.namespace || d.namespace === asked.namespace));
+    const events = rows.map((r) =>
+      stepRunEvent(tenantId, { runId: r.runId, pipeline: r.pipeline }, r, latestEventType(r.status), this.lineageSettings),
+    );
     return {
       dataset: { namespace: query.namespace ?? null, name: query.dataset },
       producers: rows.filter((r) => touches(r.outputs)).map((r) => ({ job: `${r.pipeline}.${r.stepId}`, runId: r.runId })),
       consumers: rows.filter((r) => touches(r.inputs)).map((r) => ({ job: `${r.pipeline}.${r.stepId}`, runId: r.runId })),
       events,
     };
+  }
+
+  /** The JSON Schema of the custom facets (`baton_job`, `baton_run`) in Baton's OpenLineage events. */
+  facetsSchema() {
+    return batonFacetsSchema(this.lineageSettings.facetsUrl);
   }
 
   /** Per plugin step type (`plugin/step`, all versions), over the steps of runs created in the window. */

@@ -54,7 +54,7 @@ const ONE = 'SELECT 1 AS one';
 const ROWS = "SELECT i, repeat('x', 1000) AS payload FROM generate_series(1, 450) AS i";
 const query = (sql: string) => (): SandboxRequest => ({
   ...echo(),
-  pluginKey: 'postgres@1.2.0',
+  pluginKey: 'postgres@1.2.1',
   entry: bundle('postgres'),
   stepId: 'query',
   input: { connection: pgUrl, sql },

@@ -4,7 +4,7 @@ import { queryStep } from './query.step.js';
 
 export default definePlugin({
   name: 'postgres',
-  version: '1.2.0',
+  version: '1.2.1',
   // A database driver speaks its own protocol over TCP, not HTTP through the broker: any host and port
   // a tenant's database may be at, each of which a tenant admin approves (`PUT /v1/plugins/postgres/network`).
   network: ['*:*'],

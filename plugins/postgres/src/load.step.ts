@@ -50,11 +50,14 @@ export const loadStep = defineStep({
   },
 });
 
-/** OpenLineage naming of a table: the server as namespace (never its credentials), `database.table` as name. */
-function tableDataset(connection: string, table: string): { namespace: string; name: string } {
+/**
+ * OpenLineage naming of a table: the server as namespace (never its credentials),
+ * `database.schema.table` as name (`public` when the table names no schema).
+ */
+export function tableDataset(connection: string, table: string): { namespace: string; name: string } {
   const url = new URL(connection);
   return {
     namespace: `postgres://${url.hostname}:${url.port || 5432}`,
-    name: `${decodeURIComponent(url.pathname.slice(1)) || 'postgres'}.${table}`,
+    name: `${decodeURIComponent(url.pathname.slice(1)) || 'postgres'}.${table.includes('.') ? table : `public.${table}`}`,
   };
 }

@@ -91,5 +91,11 @@ export const Lineage = z.strictObject({
   dataset: z.strictObject({ namespace: z.string().nullable(), name: z.string() }),
   producers: z.array(edge),
   consumers: z.array(edge),
-  events: z.array(z.looseObject({ eventType: z.string(), eventTime: z.string() })).describe('OpenLineage run events'),
+  events: z
+    .array(z.looseObject({ eventType: z.string(), eventTime: z.string() }))
+    .describe('OpenLineage run events: the end event (COMPLETE, FAIL or ABORT) of each step run, RUNNING while it runs'),
 });
+
+export const LineageFacetsSchema = z
+  .looseObject({ $schema: z.string(), $id: z.string(), $defs: z.record(z.string(), z.looseObject({})) })
+  .describe('A JSON Schema (2020-12) of the facets `baton_job` and `baton_run`');

@@ -353,12 +353,12 @@ export const CONFIG_VARIABLES = {
   ),
   OPENLINEAGE_URL: spec(
     z.url().optional(),
-    'Where to POST OpenLineage run events of the steps that read or wrote datasets, once each run ends (e.g. Marquez at http://marquez:5000/api/v1/lineage). Unset: not forwarded.',
+    "Where to POST the OpenLineage run events of each ended run, its own and its steps' (e.g. Marquez at http://marquez:5000/api/v1/lineage). Unset: not forwarded.",
   ),
   OPENLINEAGE_API_KEY: spec(z.string().min(1).optional(), 'Sent as `Authorization: Bearer <key>` with the OpenLineage events.', true),
   OPENLINEAGE_INTERVAL: spec(
     durationText.default('10s'),
-    'How often ended runs are checked for lineage to forward, by one replica at a time.',
+    'How often ended runs are checked for OpenLineage events to forward, by one replica at a time.',
   ),
   ALERT_POLL_INTERVAL: spec(
     durationText.default('2s'),
