@@ -97,13 +97,20 @@ export class SsoLoginService {
       { tenantId: settings.tenantId, browserHash: digest(browser), nonce, codeVerifier },
       new Date(Date.now() + LOGIN_TTL_SECONDS * 1000),
     );
-    const url = await this.oidc.authorizationUrl(await this.client(settings), {
-      redirectUri: this.redirectUri,
-      scope: settings.scopes.join(' '),
-      state,
-      nonce,
-      codeVerifier,
-    });
+    let url: URL;
+    try {
+      url = await this.oidc.authorizationUrl(await this.client(settings), {
+        redirectUri: this.redirectUri,
+        scope: settings.scopes.join(' '),
+        state,
+        nonce,
+        codeVerifier,
+      });
+    } catch (error) {
+      if (error instanceof SsoFailure) throw error;
+      this.logger.warn(`SSO sign-in to tenant ${settings.tenantId} cannot start: ${describeOidcError(error)}`);
+      throw new SsoFailure('sso_unavailable', `Single sign-on cannot start: ${describeOidcError(error)}`);
+    }
     return { location: url.href, cookie: this.cookie(browser, LOGIN_TTL_SECONDS) };
   }
 
