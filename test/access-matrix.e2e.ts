@@ -149,6 +149,32 @@ const MATRIX: Record<string, RouteSpec> = {
     reached: ['401:invalid_credentials', '403:session_required'],
   },
 
+  // Single sign-on: the owner's alone. The matrix tenant has none, and its issuer does not answer.
+  'GET /v1/tenant/sso': { access: OWNER, foreign: 'own', call: () => ({ path: '/v1/tenant/sso' }), reached: ['404:sso_not_configured'] },
+  'PUT /v1/tenant/sso': {
+    access: OWNER,
+    foreign: 'own',
+    call: () => ({
+      path: '/v1/tenant/sso',
+      body: { slug: 'matrix-sso', issuer: 'http://127.0.0.1:9', clientId: 'matrix', clientSecret: 'matrix-secret' },
+    }),
+    reached: ['422:issuer_discovery_failed'],
+  },
+  'DELETE /v1/tenant/sso': { access: OWNER, foreign: 'own', call: () => ({ path: '/v1/tenant/sso' }), reached: ['404:sso_not_configured'] },
+  // Browser navigations: a redirect, to the provider or (here) to the console saying why not.
+  'GET /v1/auth/sso/:slug/login': {
+    access: 'public',
+    foreign: 'shared',
+    call: () => ({ path: '/v1/auth/sso/matrix-none/login' }),
+    reached: [302],
+  },
+  'GET /v1/auth/sso/callback': {
+    access: 'public',
+    foreign: 'shared',
+    call: () => ({ path: '/v1/auth/sso/callback?state=matrix' }),
+    reached: [302],
+  },
+
   'POST /v1/api-keys': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/api-keys', body: { name: 'matrix', role: 'viewer' } }) },
   'GET /v1/api-keys': { access: ADMIN, foreign: 'own', call: () => ({ path: '/v1/api-keys' }) },
   'DELETE /v1/api-keys/:id': {

@@ -501,6 +501,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenant/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's single sign-on settings (never the client secret) */
+        get: operations["SsoSettingsController_get"];
+        /** Set up or change single sign-on */
+        put: operations["SsoSettingsController_put"];
+        post?: never;
+        /** Remove single sign-on */
+        delete: operations["SsoSettingsController_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/sso/{slug}/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sign in with the tenant's SSO: a redirect to its identity provider */
+        get: operations["SsoLoginController_start"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/sso/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the identity provider sends the browser back; on to the console with a session */
+        get: operations["SsoLoginController_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/plugins": {
         parameters: {
             query?: never;
@@ -2482,6 +2535,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `password_login_disabled`: the tenant signs in with SSO only; the detail names its slug */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `tenant_ambiguous`: the account belongs to several tenants; name one in `tenant` */
             409: {
                 headers: {
@@ -2582,7 +2644,7 @@ export interface operations {
             /**
              * @description Needs role viewer or publisher
              *
-             *     `session_required`: an API key belongs to one tenant
+             *     `session_required`: an API key belongs to one tenant; `sso_session_bound`: so does an SSO session; `password_login_disabled`: that tenant signs in with SSO only
              */
             403: {
                 headers: {
@@ -4298,6 +4360,486 @@ export interface operations {
             };
             /** @description Bodies are JSON (application/json) or YAML (application/yaml) (`unsupported_media_type`) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) or a plan limit counted over time; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (`internal_error`); the details are in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SsoSettingsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        slug: string;
+                        issuer: string;
+                        clientId: string;
+                        /**
+                         * @description The secret itself is never returned
+                         * @constant
+                         */
+                        clientSecretSet: true;
+                        scopes: string[];
+                        groupsClaim: string;
+                        roleMapping: {
+                            [key: string]: "owner" | "admin" | "operator" | "viewer";
+                        };
+                        defaultRole: ("owner" | "admin" | "operator" | "viewer") | null;
+                        allowedDomains: string[];
+                        passwordLogin: boolean;
+                        /** @description What to register as the client's redirect URI at the provider */
+                        redirectUri: string;
+                        /** @description Where a sign-in with SSO starts */
+                        loginUrl: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs role owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `sso_not_configured` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) or a plan limit counted over time; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (`internal_error`); the details are in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SsoSettingsController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description What members type on the sign-in page, and the path of GET /v1/auth/sso/{slug}/login; unique on the installation */
+                    slug: string;
+                    /**
+                     * Format: uri
+                     * @description The issuer identifier; its /.well-known/openid-configuration is read when saved
+                     */
+                    issuer: string;
+                    clientId: string;
+                    /** @description Write-only: stored encrypted, never returned. Required the first time; left out, the stored one stays */
+                    clientSecret?: string;
+                    /**
+                     * @description Asked for at sign-in; `openid` is always added
+                     * @default [
+                     *       "openid",
+                     *       "email",
+                     *       "profile"
+                     *     ]
+                     */
+                    scopes?: string[];
+                    /**
+                     * @description The claim (of the ID token or the userinfo) listing the groups
+                     * @default groups
+                     */
+                    groupsClaim?: string;
+                    /**
+                     * @description Group → role; a person in several mapped groups gets the highest of their roles
+                     * @default {}
+                     */
+                    roleMapping?: {
+                        [key: string]: "owner" | "admin" | "operator" | "viewer";
+                    };
+                    /**
+                     * @description The role of a person in no mapped group; null refuses them
+                     * @default null
+                     */
+                    defaultRole?: ("owner" | "admin" | "operator" | "viewer") | null;
+                    /**
+                     * @description E-mail domains people may sign in with (their address's domain exactly); empty: any
+                     * @default []
+                     */
+                    allowedDomains?: string[];
+                    /**
+                     * @description false: the tenant's members sign in with SSO only; refused until an owner has signed in with SSO through this issuer
+                     * @default true
+                     */
+                    passwordLogin?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        slug: string;
+                        issuer: string;
+                        clientId: string;
+                        /**
+                         * @description The secret itself is never returned
+                         * @constant
+                         */
+                        clientSecretSet: true;
+                        scopes: string[];
+                        groupsClaim: string;
+                        roleMapping: {
+                            [key: string]: "owner" | "admin" | "operator" | "viewer";
+                        };
+                        defaultRole: ("owner" | "admin" | "operator" | "viewer") | null;
+                        allowedDomains: string[];
+                        passwordLogin: boolean;
+                        /** @description What to register as the client's redirect URI at the provider */
+                        redirectUri: string;
+                        /** @description Where a sign-in with SSO starts */
+                        loginUrl: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Set up */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        slug: string;
+                        issuer: string;
+                        clientId: string;
+                        /**
+                         * @description The secret itself is never returned
+                         * @constant
+                         */
+                        clientSecretSet: true;
+                        scopes: string[];
+                        groupsClaim: string;
+                        roleMapping: {
+                            [key: string]: "owner" | "admin" | "operator" | "viewer";
+                        };
+                        defaultRole: ("owner" | "admin" | "operator" | "viewer") | null;
+                        allowedDomains: string[];
+                        passwordLogin: boolean;
+                        /** @description What to register as the client's redirect URI at the provider */
+                        redirectUri: string;
+                        /** @description Where a sign-in with SSO starts */
+                        loginUrl: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description `client_secret_required`: a new client id or issuer needs its secret */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs role owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `sso_slug_taken`; `sso_unproven`: no owner has signed in with SSO through this issuer yet, so password sign-in stays on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit (`content_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bodies are JSON (application/json) or YAML (application/yaml) (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `issuer_refused` (the address policy refuses it) or `issuer_discovery_failed`, naming `issuer` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) or a plan limit counted over time; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (`internal_error`); the details are in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SsoSettingsController_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs role owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `sso_not_configured` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `password_login_off`: turn password sign-in back on first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) or a plan limit counted over time; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (`internal_error`); the details are in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SsoLoginController_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider's authorization endpoint (or the console, saying why not) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (`invalid_request`, `invalid_json`, …); `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) or a plan limit counted over time; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (`internal_error`); the details are in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SsoLoginController_callback: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+                iss?: string;
+                error?: string;
+                error_description?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To PUBLIC_URL/sign-in/sso with `token` and `expiresAt` (or `error` and `detail`) in the fragment */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (`invalid_request`, `invalid_json`, …); `errors` names each field */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,6 +3,7 @@ import { AccessState } from '../common/auth/access.guard.js';
 import type { Role } from '../common/auth/roles.js';
 import { AccountsRepository } from './accounts.repository.js';
 import { MembersRepository } from './members.repository.js';
+import { SsoRepository } from './sso/sso.repository.js';
 
 /** How long a replica trusts what it read: a suspension or a role change reaches every replica within this. */
 export const ACCESS_STATE_TTL_MS = 5_000;
@@ -15,18 +16,20 @@ interface Entry<T> {
 /**
  * What the guard asks on every request, read at most every few seconds per tenant and member:
  * whether the tenant is suspended, a session's role now (a session token names the role it was
- * issued with; a change or removal must not wait for the token to expire), and whether the
- * password changed since the session was issued.
+ * issued with; a change or removal must not wait for the token to expire), whether the
+ * password changed since the session was issued, and whether the tenant still takes passwords.
  */
 @Injectable()
 export class AccessStateCache extends AccessState {
   private readonly suspended = new Map<string, Entry<boolean>>();
   private readonly roles = new Map<string, Entry<Role | null>>();
   private readonly passwordStamps = new Map<string, Entry<number | null>>();
+  private readonly passwordLoginsOff = new Map<string, Entry<boolean>>();
 
   constructor(
     private readonly accounts: AccountsRepository,
     private readonly members: MembersRepository,
+    private readonly sso: SsoRepository,
   ) {
     super();
   }
@@ -43,6 +46,10 @@ export class AccessStateCache extends AccessState {
     return this.cached(this.passwordStamps, userId, () => this.accounts.passwordStamp(userId));
   }
 
+  async passwordLoginOff(tenantId: string): Promise<boolean> {
+    return this.cached(this.passwordLoginsOff, tenantId, async () => (await this.sso.passwordLoginOff([tenantId])).has(tenantId));
+  }
+
   /** This replica applies its own changes at once. */
   forget(tenantId: string): void {
     this.suspended.delete(tenantId);
@@ -54,6 +61,10 @@ export class AccessStateCache extends AccessState {
 
   forgetPassword(userId: string): void {
     this.passwordStamps.delete(userId);
+  }
+
+  forgetSso(tenantId: string): void {
+    this.passwordLoginsOff.delete(tenantId);
   }
 
   private async cached<T>(map: Map<string, Entry<T>>, key: string, read: () => Promise<T>): Promise<T> {

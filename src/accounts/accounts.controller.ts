@@ -25,6 +25,7 @@ export class AccountsController {
   @ApiOperation({ summary: 'Sign in: a session token' })
   @Responds(200, Session)
   @Fails(401, '`invalid_credentials`: email or password is wrong')
+  @Fails(403, '`password_login_disabled`: the tenant signs in with SSO only; the detail names its slug')
   @Fails(409, '`tenant_ambiguous`: the account belongs to several tenants; name one in `tenant`')
   @Post('auth/login')
   @Public()
@@ -35,7 +36,10 @@ export class AccountsController {
 
   @ApiOperation({ summary: "Switch tenant: a session in another of the signed-in person's tenants" })
   @Responds(200, Session)
-  @Fails(403, '`session_required`: an API key belongs to one tenant')
+  @Fails(
+    403,
+    '`session_required`: an API key belongs to one tenant; `sso_session_bound`: so does an SSO session; `password_login_disabled`: that tenant signs in with SSO only',
+  )
   @Fails(404, 'The person belongs to no such tenant')
   @Post('auth/switch')
   @Roles('viewer', 'publisher')

@@ -17,6 +17,15 @@ const STATUS = {
   invitation_not_yours: 403,
   email_unverified: 403,
   session_required: 403,
+  password_login_disabled: 403,
+  sso_not_configured: 404,
+  sso_slug_taken: 409,
+  client_secret_required: 400,
+  issuer_refused: 422,
+  issuer_discovery_failed: 422,
+  sso_unproven: 409,
+  password_login_off: 409,
+  sso_session_bound: 403,
 } as const;
 
 export type AccountsErrorCode = keyof typeof STATUS;

@@ -17,6 +17,13 @@ import { AccountTokensRepository } from './account-tokens.repository.js';
 import { EmailProofService } from './email-proof.service.js';
 import { PasswordsService } from './passwords.service.js';
 import { MailModule } from '../mail/mail.module.js';
+import { SecretsModule } from '../secrets/secrets.module.js';
+import { OidcClient } from './sso/oidc-client.provider.js';
+import { SsoLoginController } from './sso/sso-login.controller.js';
+import { SsoLoginService } from './sso/sso-login.service.js';
+import { SsoSettingsController } from './sso/sso-settings.controller.js';
+import { SsoSettingsService } from './sso/sso-settings.service.js';
+import { SsoRepository } from './sso/sso.repository.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { ApiKeyEntity } from './entities/api-key.entity.js';
 import { MembershipEntity } from './entities/membership.entity.js';
@@ -24,8 +31,16 @@ import { TenantEntity } from './entities/tenant.entity.js';
 import { UserAccountEntity } from './entities/user-account.entity.js';
 
 @Module({
-  imports: [MailModule, DatabaseModule.forFeature([TenantEntity, UserAccountEntity, MembershipEntity, ApiKeyEntity])],
-  controllers: [AccountsController, AccountController, ApiKeysController, AdminTenantsController, MembersController],
+  imports: [MailModule, SecretsModule, DatabaseModule.forFeature([TenantEntity, UserAccountEntity, MembershipEntity, ApiKeyEntity])],
+  controllers: [
+    AccountsController,
+    AccountController,
+    ApiKeysController,
+    AdminTenantsController,
+    MembersController,
+    SsoSettingsController,
+    SsoLoginController,
+  ],
   providers: [
     AccountsRepository,
     AccountsService,
@@ -37,6 +52,10 @@ import { UserAccountEntity } from './entities/user-account.entity.js';
     AccountTokensRepository,
     EmailProofService,
     PasswordsService,
+    OidcClient,
+    SsoRepository,
+    SsoSettingsService,
+    SsoLoginService,
     { provide: ApiKeyVerifier, useExisting: ApiKeysService },
     { provide: AccessState, useExisting: AccessStateCache },
   ],

@@ -15,18 +15,36 @@ import type { LoginBody, SignupBody } from './dto/accounts.dto.js';
 import { MailService } from '../mail/mail.service.js';
 import { toTenantResponse, toUserResponse } from './account-responses.js';
 import { EmailProofService } from './email-proof.service.js';
+import { SsoRepository } from './sso/sso.repository.js';
 
-/** The named tenant (id or name), else the oldest membership. */
-function pickMembership(memberships: MembershipView[], tenant: string | undefined): MembershipView {
+/**
+ * The named tenant (id or name), else the oldest membership of a tenant that takes passwords.
+ * A tenant whose owner turned password sign-in off is refused by name, never skipped silently.
+ */
+function pickMembership(
+  memberships: MembershipView[],
+  tenant: string | undefined,
+  passwordOff: ReadonlyMap<string, string>,
+): MembershipView {
   if (!tenant) {
     if (!memberships[0]) throw new AccountsError('invalid_credentials', 'Email or password is wrong');
-    return memberships[0];
+    const open = memberships.find((m) => !passwordOff.has(m.tenant.id));
+    if (!open) throw passwordLoginDisabled(memberships[0].tenant, passwordOff.get(memberships[0].tenant.id)!);
+    return open;
   }
   const matches = memberships.filter((m) => m.tenant.id === tenant || m.tenant.name === tenant);
   if (matches.length > 1)
     throw new AccountsError('tenant_ambiguous', 'You belong to several tenants with this name; pass `tenant` as an id');
   if (!matches[0]) throw new AccountsError('invalid_credentials', 'Email or password is wrong');
+  if (passwordOff.has(matches[0].tenant.id)) throw passwordLoginDisabled(matches[0].tenant, passwordOff.get(matches[0].tenant.id)!);
   return matches[0];
+}
+
+function passwordLoginDisabled(tenant: { name: string }, slug: string): AccountsError {
+  return new AccountsError(
+    'password_login_disabled',
+    `${tenant.name} signs in with SSO only: use "Sign in with SSO" with ${slug} (GET /v1/auth/sso/${slug}/login)`,
+  );
 }
 
 @Injectable()
@@ -38,6 +56,7 @@ export class AccountsService {
     private readonly entitlements: EntitlementsService,
     private readonly emailProof: EmailProofService,
     private readonly mail: MailService,
+    private readonly sso: SsoRepository,
     @Inject(BATON_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -78,7 +97,8 @@ export class AccountsService {
     const user = await this.accounts.findUserByEmail(body.email);
     const passwordOk = await verifyPassword(body.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !passwordOk) throw new AccountsError('invalid_credentials', 'Email or password is wrong');
-    const chosen = pickMembership(await this.accounts.findMembershipsOfUser(user.id), body.tenant);
+    const memberships = await this.accounts.findMembershipsOfUser(user.id);
+    const chosen = pickMembership(memberships, body.tenant, await this.sso.passwordLoginOff(memberships.map((m) => m.tenant.id)));
     if (needsRehash(user.passwordHash))
       await this.accounts.replacePasswordHash(user.id, user.passwordHash, await hashPassword(body.password));
     return this.issueToken({ sub: user.id, tid: chosen.tenant.id, role: chosen.role, pv: user.passwordChangedAt?.getTime() ?? 0 });
@@ -88,7 +108,10 @@ export class AccountsService {
     const tenant = await this.accounts.findTenant(principal.tenantId);
     if (!tenant) throw new NotFoundError('Tenant');
     const user = principal.userId ? await this.accounts.findUserById(principal.userId) : null;
-    const memberships = user ? await this.accounts.findMembershipsOfUser(user.id) : [];
+    // An SSO session is bound to its tenant: the person's other tenants are none of its provider's business.
+    const memberships = (user ? await this.accounts.findMembershipsOfUser(user.id) : []).filter(
+      (m) => principal.via !== 'sso' || m.tenant.id === principal.tenantId,
+    );
     return {
       user: user ? toUserResponse(user) : null,
       tenants: memberships.map((m) => ({ id: m.tenant.id, name: m.tenant.name, role: m.role })),
@@ -108,8 +131,12 @@ export class AccountsService {
   async switchTenant(principal: Principal, tenantId: string) {
     if (principal.kind !== 'user' || !principal.userId)
       throw new AccountsError('session_required', 'Only a person signed in switches tenants, not an API key');
+    if (principal.via === 'sso')
+      throw new AccountsError('sso_session_bound', 'A session from single sign-on stays in its tenant: sign in to the other one');
     const membership = (await this.accounts.findMembershipsOfUser(principal.userId)).find((m) => m.tenant.id === tenantId);
     if (!membership) throw new NotFoundError(`Tenant ${tenantId}`);
+    const ssoOnly = (await this.sso.passwordLoginOff([tenantId])).get(tenantId);
+    if (ssoOnly) throw passwordLoginDisabled(membership.tenant, ssoOnly);
     return this.issueToken({ sub: principal.userId, tid: tenantId, role: membership.role, pv: principal.passwordStamp ?? 0 });
   }
 

@@ -15,6 +15,7 @@ import { ApiKeysRepository } from './api-keys.repository.js';
 import type { AcceptInvitationBody, AddMemberBody, ChangeMemberBody } from './dto/accounts.dto.js';
 import { MembersRepository, type MemberRow } from './members.repository.js';
 import { AccessStateCache } from './access-state.cache.js';
+import { SsoRepository } from './sso/sso.repository.js';
 
 const INVITATION_TTL_DAYS = 7;
 const toMember = (m: MemberRow) => ({ userId: m.userId, email: m.email, role: m.role, joinedAt: m.createdAt.toISOString() });
@@ -28,6 +29,7 @@ export class MembersService {
     private readonly accounts: AccountsService,
     private readonly access: AccessStateCache,
     private readonly mail: MailService,
+    private readonly sso: SsoRepository,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'publicUrl'>,
   ) {}
 
@@ -158,6 +160,8 @@ export class MembersService {
       if (!(await this.users.insertUser({ id: userId, email: invitation.email, passwordHash }, tx, true)))
         throw new AccountsError('invitation_invalid', 'Retry: the account was created meanwhile');
       await this.members.add(invitation.tenantId, userId, invitation.role, tx);
+      // A tenant that signs in with SSO only gets no password session: the newcomer signs in with SSO.
+      if ((await this.sso.passwordLoginOff([invitation.tenantId])).has(invitation.tenantId)) return joined;
       return { ...joined, ...(await this.accounts.issueToken({ sub: userId, tid: invitation.tenantId, role: invitation.role, pv: 0 })) };
     });
   }

@@ -27,6 +27,7 @@ import { ReleaseTags1795000000023 } from './migrations/1795000000023-ReleaseTags
 import { RunArtifacts1795000000024 } from './migrations/1795000000024-RunArtifacts.js';
 import { TriggerTags1795000000025 } from './migrations/1795000000025-TriggerTags.js';
 import { NotificationChannelKinds1795000000026 } from './migrations/1795000000026-NotificationChannelKinds.js';
+import { TenantSso1795000000028 } from './migrations/1795000000028-TenantSso.js';
 import { FireSkipAlerts1795000000029 } from './migrations/1795000000029-FireSkipAlerts.js';
 import { ScheduleNames1795000000030 } from './migrations/1795000000030-ScheduleNames.js';
 
@@ -63,6 +64,7 @@ export const MIGRATIONS = [
   RunArtifacts1795000000024,
   TriggerTags1795000000025,
   NotificationChannelKinds1795000000026,
+  TenantSso1795000000028,
   FireSkipAlerts1795000000029,
   ScheduleNames1795000000030,
 ];

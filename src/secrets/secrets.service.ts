@@ -54,6 +54,29 @@ export class SecretsService {
     return { created: saved.created, secret: toSecretResponse(saved) };
   }
 
+  /**
+   * Seals a value another feature keeps (an SSO client secret) with the tenant's current data key,
+   * under a label of its own (`sso:client_secret`, which no secret's name can be). Its data key is
+   * kept like every data key, so a rotation leaves it readable.
+   */
+  async sealFor(tenantId: string, label: string, value: string): Promise<{ keyVersion: number; sealed: Buffer }> {
+    this.requireKeys();
+    return this.secrets.inTenantLock(tenantId, async (tx) => {
+      const { key, version } = await this.currentKey(tx, tenantId);
+      return { keyVersion: version, sealed: sealSecret(key, tenantId, label, version, value) };
+    });
+  }
+
+  /** Opens what `sealFor` sealed; throws when the keys or the label do not match. */
+  async openFor(tenantId: string, label: string, keyVersion: number, sealed: Buffer): Promise<string> {
+    this.requireKeys();
+    return this.secrets.inTenantLock(tenantId, async (tx) => {
+      const wrapped = await this.secrets.dataKey(tx, tenantId, keyVersion);
+      if (!wrapped) throw new Error(`data key ${keyVersion} of tenant ${tenantId} is missing`);
+      return openSecret(unwrapDataKey(this.keyring, wrapped), tenantId, label, keyVersion, sealed);
+    });
+  }
+
   async list(principal: Principal) {
     return { items: (await this.secrets.listByTenant(principal.tenantId)).map(toSecretResponse), nextCursor: null };
   }

@@ -15,19 +15,24 @@ export abstract class AccessState {
   abstract currentRole(tenantId: string, userId: string): Promise<Role | null>;
   /** When the user's password last changed (ms, 0: never); sessions issued under another stamp are over. */
   abstract passwordStamp(userId: string): Promise<number | null>;
+  /** Whether the tenant's owner turned password sign-in off (its members sign in with SSO only). */
+  abstract passwordLoginOff(tenantId: string): Promise<boolean>;
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
  * A session's principal as its membership and password are now, or why it no longer counts: a
- * session carries the role it was issued with, and ends with a password reset or change.
+ * session carries the role it was issued with, and ends with a password reset or change, or, for
+ * one signed in with a password, when the tenant turns password sign-in off.
  */
 export async function currentSession(access: AccessState, user: Principal): Promise<Principal | string> {
   const role = await access.currentRole(user.tenantId, user.userId!);
   if (!role) return 'You are no longer a member of this tenant';
   if ((user.passwordStamp ?? 0) !== (await access.passwordStamp(user.userId!)))
     return 'This session ended when the password was changed; log in again';
+  if (user.via !== 'sso' && (await access.passwordLoginOff(user.tenantId)))
+    return 'This tenant signs in with SSO only now: sign in with SSO again';
   return { ...user, role };
 }
 

@@ -11,6 +11,8 @@ export interface SessionClaims {
   role: Role;
   /** The account's password stamp at issue (ms, 0 before any change): a reset or change ends older sessions. */
   pv: number;
+  /** `sso`: signed in with the tenant's single sign-on, not a password. */
+  via?: 'sso';
 }
 
 @Injectable()
@@ -38,5 +40,6 @@ export function sessionPrincipal(claims: Partial<SessionClaims>): Principal | un
     userId: claims.sub,
     role: claims.role!,
     passwordStamp: typeof claims.pv === 'number' ? claims.pv : 0,
+    ...(claims.via === 'sso' ? { via: 'sso' as const } : {}),
   };
 }

@@ -10,6 +10,8 @@ export interface Principal {
   apiKeyId?: string;
   /** A session's: the password stamp it was issued under (ms; 0 before any change). */
   passwordStamp?: number;
+  /** A session signed in with the tenant's SSO: it belongs to that tenant alone (no switching). */
+  via?: 'sso';
 }
 
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {

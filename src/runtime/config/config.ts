@@ -377,6 +377,10 @@ export const CONFIG_VARIABLES = {
     cidrList,
     'Comma-separated address ranges notification-channel webhooks may point at besides public addresses (e.g. an internal chat gateway: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise.',
   ),
+  SSO_ALLOW_CIDRS: spec(
+    cidrList,
+    "Comma-separated address ranges tenants' OpenID Connect issuers (single sign-on) may be at besides public addresses (e.g. an identity provider on the internal network: 10.1.2.0/24); an issuer in such a range may also be plain http. Loopback, private, link-local and metadata addresses are refused otherwise; metadata addresses and this installation's own endpoints always.",
+  ),
   RUN_RETENTION_DAYS: spec(
     int(1, 36_500).optional(),
     "Days finished runs (with their steps, events and logs) are kept on the self-hosted plan; with billing, each plan's retentionDays decides. Unset: kept forever.",

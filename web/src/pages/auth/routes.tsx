@@ -15,6 +15,11 @@ export const authRoutes = [
   }),
   createRoute({
     getParentRoute: () => root,
+    path: '/sign-in/sso',
+    component: lazyRouteComponent(() => import('./sso-sign-in-page'), 'SsoSignInPage'),
+  }),
+  createRoute({
+    getParentRoute: () => root,
     path: '/sign-up',
     component: lazyRouteComponent(() => import('./sign-up-page'), 'SignUpPage'),
   }),

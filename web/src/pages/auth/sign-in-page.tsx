@@ -100,6 +100,9 @@ export function SignInPage() {
               Sign in to a particular tenant
             </Anchor>
           )}
+          <Button component={Link} to="/sign-in/sso" variant="default">
+            Sign in with SSO
+          </Button>
         </Stack>
       </form>
     </AuthCard>
