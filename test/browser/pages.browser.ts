@@ -18,6 +18,7 @@ const PAGES = [
   '/alerts',
   '/members',
   '/api-keys',
+  '/sso',
   '/audit',
   '/billing',
 ];

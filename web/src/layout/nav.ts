@@ -29,6 +29,7 @@ export const NAV_SECTIONS: { title: string; items: NavItem[] }[] = [
     items: [
       { to: '/members', label: 'Members' },
       { to: '/api-keys', label: 'API keys' },
+      { to: '/sso', label: 'Single sign-on' },
       { to: '/audit', label: 'Audit log' },
       { to: '/billing', label: 'Billing' },
     ],

@@ -1,7 +1,7 @@
 import { createRoute, lazyRouteComponent } from '@tanstack/react-router';
 import { signedInRoute } from '../../route-roots';
 
-/** The tenant's people, credentials and record: members, API keys, secrets and the audit log. */
+/** The tenant's people, credentials and record: members, API keys, secrets, single sign-on and the audit log. */
 export const tenantRoutes = [
   createRoute({
     getParentRoute: () => signedInRoute,
@@ -17,6 +17,11 @@ export const tenantRoutes = [
     getParentRoute: () => signedInRoute,
     path: '/secrets',
     component: lazyRouteComponent(() => import('./secrets-page'), 'SecretsPage'),
+  }),
+  createRoute({
+    getParentRoute: () => signedInRoute,
+    path: '/sso',
+    component: lazyRouteComponent(() => import('./sso-page'), 'SsoPage'),
   }),
   createRoute({
     getParentRoute: () => signedInRoute,
