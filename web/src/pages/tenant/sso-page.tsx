@@ -199,7 +199,7 @@ function SsoForm({ settings }: { settings?: SsoSettings }) {
             data={[{ value: '', label: 'None: refuse them' }, ...ROLES.map((r) => ({ value: r, label: r }))]}
             value={values.defaultRole}
             allowDeselect={false}
-            onChange={(role) => set({ defaultRole: (role ?? '') })}
+            onChange={(role) => set({ defaultRole: role ?? '' })}
             error={problem('defaultRole')}
           />
           <TextInput
