@@ -77,7 +77,7 @@ describe('forEach', () => {
       ),
       { inputs: { waits: [400, 50, 250, 100, 50] } },
     );
-    expect(run.status).toBe('succeeded');
+    expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
     // The first item is the slowest: outputs follow the items, not the order they finished in.
     expect(stepOf(run, 'nap')).toMatchObject({
       status: 'succeeded',
@@ -114,7 +114,7 @@ describe('forEach', () => {
         say: { uses: 'core/log@^1', forEach: ['alpha', 'beta', 'gamma'], with: { message: 'hello from ${{ item }}', level: 'warn' } },
       }),
     );
-    expect(run.status).toBe('succeeded');
+    expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
     const logs = await tenant.get(`/v1/runs/${run.id}/logs?step=say&item=1`).expect(200);
     expect(logs.body.items).toEqual([expect.objectContaining({ stepId: 'say', item: 1, level: 'warn', message: 'hello from beta' })]);
     const all = await tenant.get(`/v1/runs/${run.id}/logs?step=say`).expect(200);
@@ -148,7 +148,7 @@ describe('forEach', () => {
         { inputs: { extra: { type: 'string', default: 'c' } } },
       ),
     );
-    expect(run.status).toBe('succeeded');
+    expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
     expect(stepOf(run, 'shout').outputs).toEqual([{ result: 'A' }, { result: 'B' }, { result: 'C' }]);
     expect(stepOf(run, 'none')).toMatchObject({ status: 'succeeded', outputs: [], items: { total: 0, succeeded: 0, failed: 0 } });
     expect(stepOf(run, 'after').outputs).toEqual({ count: 0, words: ['A', 'B', 'C'] });
@@ -166,7 +166,7 @@ describe('forEach', () => {
         },
       }),
     );
-    expect(run.status).toBe('succeeded');
+    expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
     expect(stepOf(run, 'flaky')).toMatchObject({
       status: 'succeeded',
       attempt: 1,
@@ -288,7 +288,7 @@ describe('forEach', () => {
       );
       const { failed, run } = await failThenRetryFromFailed(name);
       expect(stepOf(failed, 'each').items).toEqual({ total: 4, succeeded: 2, failed: 1 });
-      expect(run.status).toBe('succeeded');
+      expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
       expect(run.outputs).toEqual({ paths: ['/item/0', '/item/1', '/item/2', '/item/3'] });
       expect(stepOf(run, 'each').items).toEqual({ total: 4, succeeded: 4, failed: 0 });
       expect(endpoint.calls()).toEqual({ '/item/0': 1, '/item/1': 1, '/item/2': 2, '/item/3': 1 });
@@ -318,7 +318,7 @@ describe('forEach', () => {
         }),
       );
       const { run } = await failThenRetryFromFailed(name);
-      expect(run.status).toBe('succeeded');
+      expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
       expect(endpoint.calls()).toEqual({ '/item/0': 2, '/item/1': 2, '/item/2': 1 });
     } finally {
       endpoint.close();
@@ -372,7 +372,7 @@ describe('forEach', () => {
     await waitForEvents(tenant, id, (events) => events.filter((e) => e.type === 'step.started').length === 2);
     await temporal.workflow.getHandle(forEachWorkflowId(id, 'nap')).cancel();
     const run = await waitForRun(tenant, id);
-    expect(run.status).toBe('succeeded');
+    expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
     expect(stepOf(run, 'nap')).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('The fan-out stopped') } });
     expect(stepOf(run, 'after').outputs).toEqual({ nap: 'failed' });
   });
@@ -388,7 +388,7 @@ describe('forEach', () => {
       }),
     );
     const run = await waitForRun(tenant, await startRun(tenant, name), undefined, 300_000);
-    expect(run.status).toBe('succeeded');
+    expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
     expect(stepOf(run, 'check').outputs).toEqual({ count });
     expect((stepOf(run, 'each').outputs as Array<{ i: number }>).map((o) => o.i)).toEqual(Array.from({ length: count }, (_, i) => i));
     expect(stepOf(run, 'each').items).toEqual({ total: count, succeeded: count, failed: 0 });
