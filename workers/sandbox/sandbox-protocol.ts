@@ -27,6 +27,8 @@ export interface RunTaskMessage {
   taskId: string;
   /** Absolute path of the plugin's JS entry. */
   entry: string;
+  /** The digest the pipeline pinned: the runner loads the entry only while its bytes have it. */
+  digest?: string;
   /** The plugin's step id, e.g. `echo`. */
   stepId: string;
   input: unknown;

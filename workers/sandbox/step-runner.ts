@@ -4,11 +4,13 @@
  * with an empty environment: Node's permission model lets it read only code (see node-permissions.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { format } from 'node:util';
 import type { PluginDefinition, StepDefinition } from '../../plugins/sdk/src/define-plugin.js';
 import { invokeStep, failureFromThrown } from '../../plugins/sdk/src/execute-step.js';
 import { loadPlugin } from '../../plugins/sdk/src/load-plugin.js';
+import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 import {
   createStepContext,
   type LineageEntry,
@@ -54,7 +56,9 @@ const sockets = new RelaySockets({
   send: (message) => send(message),
   sendData: (connection, bytes) => channel.sendData(connection, bytes),
 });
-const pluginsByEntry = new Map<string, Promise<PluginDefinition>>();
+/** Loaded plugins by entry and pinned digest. */
+const pluginsByKey = new Map<string, Promise<PluginDefinition>>();
+let loads = 0;
 const cancellers = new Map<string, AbortController>();
 const pendingHostCalls = new Map<number, (result: unknown) => void>();
 let lastHostCallId = 0;
@@ -127,7 +131,7 @@ async function runTask(message: RunTaskMessage, signal: AbortSignal): Promise<vo
 
 async function executeTask(message: RunTaskMessage, signal: AbortSignal, telemetry: BoundedTelemetry): Promise<TaskResultMessage> {
   const { taskId } = message;
-  const found = await findStep(message.entry, message.stepId);
+  const found = await findStep(message, message.stepId);
   if ('error' in found) return { type: 'result', taskId, ok: false, error: found.error };
 
   const { secrets, ...identity } = message.ctx;
@@ -187,10 +191,13 @@ function deniedAccess(error: unknown): StepError | undefined {
   return new StepError(message, { retryable: false, code: 'sandbox_denied', cause: error });
 }
 
-async function findStep(entry: string, stepId: string): Promise<{ step: StepDefinition } | { error: RunnerError }> {
+async function findStep(
+  { entry, digest }: Pick<RunTaskMessage, 'entry' | 'digest'>,
+  stepId: string,
+): Promise<{ step: StepDefinition } | { error: RunnerError }> {
   let plugin: PluginDefinition;
   try {
-    plugin = await loadPluginOnce(entry);
+    plugin = await loadPluginOnce(entry, digest);
   } catch (error) {
     return {
       error: { code: 'plugin_missing', retryable: false, message: `cannot load plugin ${entry}: ${failureFromThrown(error).message}` },
@@ -203,14 +210,34 @@ async function findStep(entry: string, stepId: string): Promise<{ step: StepDefi
   };
 }
 
-function loadPluginOnce(entry: string): Promise<PluginDefinition> {
-  let plugin = pluginsByEntry.get(entry);
+function loadPluginOnce(entry: string, digest: string | undefined): Promise<PluginDefinition> {
+  const key = `${entry}\n${digest ?? ''}`;
+  let plugin = pluginsByKey.get(key);
   if (!plugin) {
-    plugin = loadPlugin(entry);
-    pluginsByEntry.set(entry, plugin);
-    plugin.catch(() => pluginsByEntry.delete(entry));
+    plugin = loadPinned(entry, digest);
+    pluginsByKey.set(key, plugin);
+    plugin.catch(() => pluginsByKey.delete(key));
   }
   return plugin;
+}
+
+/**
+ * The runner checks the pinned digest itself, on the file before and after importing it: bytes that
+ * change on disk between the worker's start of this process and the import are never kept, nor run by
+ * the tasks that follow. Each load imports a URL of its own, so a load after a refused one cannot get
+ * the refused module back from Node's module cache.
+ */
+async function loadPinned(entry: string, digest: string | undefined): Promise<PluginDefinition> {
+  if (digest === undefined) return loadPlugin(entry);
+  refuseUnlessPinned(entry, digest);
+  const plugin = await loadPlugin(entry, `load=${++loads}`);
+  refuseUnlessPinned(entry, digest);
+  return plugin;
+}
+
+function refuseUnlessPinned(entry: string, digest: string): void {
+  const actual = sha256Digest(readFileSync(entry));
+  if (actual !== digest) throw new Error(`the bundle on disk is ${actual}, not the pinned ${digest}`);
 }
 
 /** The host should only resolve declared secrets; this keeps a host mistake from widening access. */

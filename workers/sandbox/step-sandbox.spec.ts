@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -76,6 +76,26 @@ describe(StepSandbox.name, () => {
         ok: false,
         error: { code: 'plugin_missing' },
       });
+    });
+
+    it('never runs bytes that changed on disk after the worker started a process for the pinned ones', async () => {
+      const genuine = await readFile(fixtureEntry);
+      const entry = join(dirname(fixtureEntry), `changed-${process.pid}.plugin.mjs`);
+      await writeFile(entry, genuine);
+      try {
+        const steps = newSandbox();
+        const pinned = { ...request('greet', { name: 'Ada' }), entry, digest: sha256Digest(genuine) };
+        const first = steps.run(pinned);
+        // The process is starting; the bytes it is about to load change under it.
+        writeFileSync(entry, genuine.toString().replace('`hi ${name}`', '`owned ${name}`'));
+        expect(await first).toMatchObject({ ok: false, error: { code: 'plugin_missing', message: expect.stringContaining('not the pinned') } });
+        // Put back, the same warm process loads the pinned bytes, not the module it refused.
+        writeFileSync(entry, genuine);
+        expect(await steps.run(pinned)).toEqual({ ok: true, outputs: { greeting: 'hi Ada' } });
+        expect(steps.stats().spawned).toBe(1);
+      } finally {
+        await rm(entry, { force: true });
+      }
     });
 
     it('hashes the entry each time a process loads it and refuses one that is not the pinned digest', async () => {

@@ -1,10 +1,8 @@
 import type { ArtifactRef } from '../../plugins/sdk/src/step-artifacts.js';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 import type { HttpExchange } from '../../plugins/sdk/src/step-fetch.js';
 import { artifactHandler, type ArtifactStore } from '../../src/runtime/artifacts/artifact-store.js';
 import type { EgressBroker } from '../../src/runtime/egress/egress-broker.js';
@@ -227,11 +225,7 @@ export class StepSandbox {
     return { spawned: this.spawned, alivePids, idle: this.pool.size, busy: this.busy.size };
   }
 
-  private spawn({ entry, digest }: SandboxRequest): SandboxProcess {
-    if (digest !== undefined) {
-      const actual = sha256Digest(readFileSync(entry));
-      if (actual !== digest) throw new Error(`the bundle on disk is ${actual}, not the pinned ${digest}`);
-    }
+  private spawn({ entry }: SandboxRequest): SandboxProcess {
     const { runnerPath, memoryMb, allowedReadPaths, allowChildProcess } = this.settings;
     const permissions = { readPaths: [...allowedReadPaths, resolve(entry)], allowChildProcess };
     // Memory outside the V8 heap (Buffers) is bounded too: heap cap plus 1 GiB for Node and off-heap data.
@@ -258,8 +252,8 @@ export class StepSandbox {
   }
 }
 
-function toRunMessage({ tenantId, entry, stepId, input, ctx }: SandboxRequest): RunTaskMessage {
-  return { type: 'run', taskId: randomUUID(), entry, stepId, input, ctx: { ...ctx, tenantId } };
+function toRunMessage({ tenantId, entry, digest, stepId, input, ctx }: SandboxRequest): RunTaskMessage {
+  return { type: 'run', taskId: randomUUID(), entry, digest, stepId, input, ctx: { ...ctx, tenantId } };
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {
