@@ -5,8 +5,11 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AlertDispatcher } from '../src/alerts/alert-dispatcher.js';
 import { AlertsRepository } from '../src/alerts/alerts.repository.js';
+import { ChannelCredentials } from '../src/alerts/channel-credentials.js';
 import { ChannelSender } from '../src/alerts/channel-sender.js';
 import { WebhookSender } from '../src/alerts/webhook-sender.js';
+import { SecretsRepository } from '../src/secrets/secrets.repository.js';
+import { SecretsService } from '../src/secrets/secrets.service.js';
 import { checkDelivery } from '../src/triggers/webhook-signature.js';
 import { api, newPipeline, newTenant, savePipeline, startRun, uniqueName, until, waitForRun, type TestTenant } from './support/builders.js';
 import { publishPluginSource } from './support/plugin-packages.js';
@@ -192,7 +195,10 @@ describe('alerts', () => {
       for (let i = 0; i < 3; i++) {
         const db = await new DataSource({ type: 'postgres', url: inject('databaseUrl'), poolSize: 3 }).initialize();
         sources.push(db);
-        replicas.push(new AlertDispatcher(new AlertsRepository(db), new ChannelSender(new WebhookSender(config), config), noPlans, config));
+        const http = new WebhookSender(config);
+        // Its channels' URLs are their own: the replicas need no secret store.
+        const credentials = new ChannelCredentials(new SecretsService(new SecretsRepository(db), { masterKeys: [] }), http);
+        replicas.push(new AlertDispatcher(new AlertsRepository(db), new ChannelSender(http, credentials, config), noPlans, config));
       }
       const loops = replicas.map(async (replica) => {
         while (!stop) {

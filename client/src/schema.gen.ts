@@ -11385,6 +11385,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
+                name?: string;
             };
             header?: never;
             path?: never;
@@ -11406,9 +11407,12 @@ export interface operations {
                             type: "webhook" | "slack" | "teams" | "pagerduty" | "email";
                             name: string | null;
                             url: string | null;
+                            urlSecret?: string | null;
                             to?: string[];
-                            routingKey?: string;
+                            routingKey?: string | null;
+                            routingKeySecret?: string | null;
                             events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
+                            pipelines: string[] | null;
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -11478,12 +11482,18 @@ export interface operations {
                 "application/json": {
                     /** @constant */
                     type: "webhook";
-                    /** Format: uri */
-                    url: string;
+                    /**
+                     * Format: uri
+                     * @description Where the signed JSON is posted
+                     */
+                    url?: string;
+                    /** @description The name of a tenant secret holding it, read at each delivery */
+                    urlSecret?: string;
                     events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                     name?: string;
                     /** @default true */
                     enabled?: boolean;
+                    pipelines?: string[];
                 } | {
                     /** @constant */
                     type: "slack";
@@ -11491,11 +11501,14 @@ export interface operations {
                      * Format: uri
                      * @description The Slack app's incoming-webhook URL
                      */
-                    url: string;
+                    url?: string;
+                    /** @description The name of a tenant secret holding it, read at each delivery */
+                    urlSecret?: string;
                     events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                     name?: string;
                     /** @default true */
                     enabled?: boolean;
+                    pipelines?: string[];
                 } | {
                     /** @constant */
                     type: "teams";
@@ -11503,15 +11516,20 @@ export interface operations {
                      * Format: uri
                      * @description The Teams channel's workflow webhook URL
                      */
-                    url: string;
+                    url?: string;
+                    /** @description The name of a tenant secret holding it, read at each delivery */
+                    urlSecret?: string;
                     events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                     name?: string;
                     /** @default true */
                     enabled?: boolean;
+                    pipelines?: string[];
                 } | {
                     /** @constant */
                     type: "pagerduty";
-                    routingKey: string;
+                    routingKey?: string;
+                    /** @description The name of a tenant secret holding it, read at each delivery */
+                    routingKeySecret?: string;
                     /**
                      * Format: uri
                      * @description The Events API v2 endpoint, when not https://events.pagerduty.com/v2/enqueue (an EU account)
@@ -11521,6 +11539,7 @@ export interface operations {
                     name?: string;
                     /** @default true */
                     enabled?: boolean;
+                    pipelines?: string[];
                 } | {
                     /** @constant */
                     type: "email";
@@ -11529,6 +11548,7 @@ export interface operations {
                     name?: string;
                     /** @default true */
                     enabled?: boolean;
+                    pipelines?: string[];
                 };
             };
         };
@@ -11546,9 +11566,12 @@ export interface operations {
                         type: "webhook" | "slack" | "teams" | "pagerduty" | "email";
                         name: string | null;
                         url: string | null;
+                        urlSecret?: string | null;
                         to?: string[];
-                        routingKey?: string;
+                        routingKey?: string | null;
+                        routingKeySecret?: string | null;
                         events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
+                        pipelines: string[] | null;
                         enabled: boolean;
                         /** Format: date-time */
                         createdAt: string;
@@ -11647,9 +11670,12 @@ export interface operations {
                         type: "webhook" | "slack" | "teams" | "pagerduty" | "email";
                         name: string | null;
                         url: string | null;
+                        urlSecret?: string | null;
                         to?: string[];
-                        routingKey?: string;
+                        routingKey?: string | null;
+                        routingKeySecret?: string | null;
                         events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
+                        pipelines: string[] | null;
                         enabled: boolean;
                         /** Format: date-time */
                         createdAt: string;
@@ -11802,11 +11828,16 @@ export interface operations {
                 "application/json": {
                     /** Format: uri */
                     url?: string;
+                    /** @description The name of a tenant secret holding it, read at each delivery */
+                    urlSecret?: string;
                     routingKey?: string;
+                    /** @description The name of a tenant secret holding it, read at each delivery */
+                    routingKeySecret?: string;
                     to?: string[];
                     events?: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
                     name?: string | null;
                     enabled?: boolean;
+                    pipelines?: string[] | null;
                 };
             };
         };
@@ -11824,9 +11855,12 @@ export interface operations {
                         type: "webhook" | "slack" | "teams" | "pagerduty" | "email";
                         name: string | null;
                         url: string | null;
+                        urlSecret?: string | null;
                         to?: string[];
-                        routingKey?: string;
+                        routingKey?: string | null;
+                        routingKeySecret?: string | null;
                         events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
+                        pipelines: string[] | null;
                         enabled: boolean;
                         /** Format: date-time */
                         createdAt: string;
@@ -11933,9 +11967,12 @@ export interface operations {
                         type: "webhook" | "slack" | "teams" | "pagerduty" | "email";
                         name: string | null;
                         url: string | null;
+                        urlSecret?: string | null;
                         to?: string[];
-                        routingKey?: string;
+                        routingKey?: string | null;
+                        routingKeySecret?: string | null;
                         events: ("run.failed" | "run.recovered" | "sla.at_risk" | "sla.breached" | "quality.failed" | "model.drift_detected" | "usage.warning" | "usage.exceeded" | "fire.skipped")[];
+                        pipelines: string[] | null;
                         enabled: boolean;
                         /** Format: date-time */
                         createdAt: string;

@@ -5,6 +5,7 @@ import { Roles } from '../common/auth/access.decorators.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { uuidParam, ValidBody, ValidParam, ValidQuery } from '../common/validation/zod.js';
 import { AlertsService } from './alerts.service.js';
+import { ChannelsService } from './channels.service.js';
 import {
   AlertDetail,
   AlertListQuery,
@@ -21,7 +22,10 @@ import {
 @ApiTags('alerts')
 @Controller('v1')
 export class AlertsController {
-  constructor(private readonly alerts: AlertsService) {}
+  constructor(
+    private readonly alerts: AlertsService,
+    private readonly channels: ChannelsService,
+  ) {}
 
   @ApiOperation({ summary: 'List alerts, newest first' })
   @Responds(200, AlertPage)
@@ -46,15 +50,16 @@ export class AlertsController {
   @Post('notification-channels')
   @Roles('admin')
   createChannel(@CurrentPrincipal() principal: Principal, @ValidBody(CreateChannelBody) body: CreateChannelBody) {
-    return this.alerts.createChannel(principal, body);
+    return this.channels.createChannel(principal, body);
   }
 
+  /** `?name=` finds the channel of that name. */
   @ApiOperation({ summary: 'List notification channels' })
   @Responds(200, ChannelPage)
   @Get('notification-channels')
   @Roles('admin')
   listChannels(@CurrentPrincipal() principal: Principal, @ValidQuery(ChannelListQuery) query: ChannelListQuery) {
-    return this.alerts.listChannels(principal, query);
+    return this.channels.listChannels(principal, query);
   }
 
   @ApiOperation({ summary: 'Get a notification channel' })
@@ -62,7 +67,7 @@ export class AlertsController {
   @Get('notification-channels/:id')
   @Roles('admin')
   getChannel(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string) {
-    return this.alerts.getChannel(principal, id);
+    return this.channels.getChannel(principal, id);
   }
 
   @ApiOperation({ summary: 'Change a notification channel' })
@@ -74,7 +79,7 @@ export class AlertsController {
     @ValidParam('id', uuidParam) id: string,
     @ValidBody(UpdateChannelBody) body: UpdateChannelBody,
   ) {
-    return this.alerts.updateChannel(principal, id, body);
+    return this.channels.updateChannel(principal, id, body);
   }
 
   @ApiOperation({ summary: 'Delete a notification channel' })
@@ -83,7 +88,7 @@ export class AlertsController {
   @Roles('admin')
   @HttpCode(204)
   async removeChannel(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string): Promise<void> {
-    await this.alerts.removeChannel(principal, id);
+    await this.channels.removeChannel(principal, id);
   }
 
   @ApiOperation({ summary: "Rotate a channel's signing secret" })
@@ -92,7 +97,7 @@ export class AlertsController {
   @Roles('admin')
   @HttpCode(200)
   rotateSecret(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string) {
-    return this.alerts.rotateSecret(principal, id);
+    return this.channels.rotateSecret(principal, id);
   }
 
   /** Sends a signed `test` payload now and answers with how the receiver took it. */
@@ -102,6 +107,6 @@ export class AlertsController {
   @Roles('admin')
   @HttpCode(200)
   testChannel(@CurrentPrincipal() principal: Principal, @ValidParam('id', uuidParam) id: string) {
-    return this.alerts.testChannel(principal, id);
+    return this.channels.testChannel(principal, id);
   }
 }

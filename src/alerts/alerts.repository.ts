@@ -3,29 +3,7 @@ import { DataSource } from 'typeorm';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
 import { FOUND } from './alert-sources.js';
 import type { AlertType, ChannelType } from './alert-types.js';
-
-/** What a channel needs beyond a URL: e-mail's recipients, PagerDuty's routing key. */
-export interface ChannelConfig {
-  to?: string[];
-  routingKey?: string;
-}
-
-export interface ChannelRow {
-  id: string;
-  tenantId: string;
-  name: string | null;
-  type: ChannelType;
-  /** The webhook, or Slack's or Teams' incoming webhook; PagerDuty's endpoint when not the default; none for e-mail. */
-  url: string | null;
-  config: ChannelConfig;
-  events: AlertType[];
-  enabled: boolean;
-  secretVersion: number;
-  /** Its secret was derived from the session key (made before WEBHOOK_SIGNING_KEY); rotating ends that. */
-  secretFromSessionKey: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-}
+import { CHANNEL_COLUMNS, type ChannelRow } from './channels.repository.js';
 
 export interface AlertRow {
   id: string;
@@ -90,11 +68,6 @@ const undated = <T extends { createdAt: Date }>(row: Dated<T>): T =>
 
 export type AttemptOutcome = { status: 'delivered' } | { status: 'failed' } | { status: 'pending'; retryInMs: number };
 
-const CHANNEL_COLUMNS = (
-  c = 'notification_channel',
-) => `${c}.id, ${c}.tenant_id AS "tenantId", ${c}.name, ${c}.type, ${c}.url, ${c}.config, ${c}.events,
-  ${c}.enabled, ${c}.secret_version AS "secretVersion", ${c}.secret_from_session_key AS "secretFromSessionKey", ${c}.created_at AS "createdAt",
-  ${c}.updated_at AS "updatedAt"`;
 const ALERT_COLUMNS = (
   a: string,
 ) => `${a}.id, ${a}.tenant_id AS "tenantId", ${a}.type, ${a}.pipeline_name AS pipeline, ${a}.run_id AS "runId", ${a}.step_id AS "stepId",
@@ -104,77 +77,10 @@ const ALERT_COLUMNS = (
 export class AlertsRepository {
   constructor(private readonly db: DataSource) {}
 
-  async insertChannel(
-    row: Pick<ChannelRow, 'id' | 'tenantId' | 'name' | 'type' | 'url' | 'config' | 'events' | 'enabled'>,
-  ): Promise<ChannelRow> {
-    const [saved] = await this.db.query(
-      `INSERT INTO notification_channel (id, tenant_id, name, type, url, config, events, enabled) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${CHANNEL_COLUMNS()}`,
-      [row.id, row.tenantId, row.name, row.type, row.url, row.config, row.events, row.enabled],
-    );
-    return saved;
-  }
-
-  async findChannel(tenantId: string, id: string): Promise<ChannelRow | null> {
-    const rows: ChannelRow[] = await this.db.query(
-      `SELECT ${CHANNEL_COLUMNS()} FROM notification_channel WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, id],
-    );
-    return rows[0] ?? null;
-  }
-
-  listChannels(tenantId: string, limit: number, after?: KeysetCursor): Promise<ChannelRow[]> {
-    return this.db.query(
-      `SELECT ${CHANNEL_COLUMNS()} FROM notification_channel WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
-        ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [tenantId, after?.createdAt ?? null, after?.id ?? null, limit + 1],
-    );
-  }
-
-  async updateChannel(
-    tenantId: string,
-    id: string,
-    change: Partial<Pick<ChannelRow, 'name' | 'url' | 'config' | 'events' | 'enabled'>>,
-  ): Promise<ChannelRow | null> {
-    // An UPDATE answers [rows, count]. A config change replaces the keys it names.
-    const [rows]: [ChannelRow[], number] = await this.db.query(
-      `UPDATE notification_channel SET
-         name = CASE WHEN $3 THEN $4 ELSE name END, url = coalesce($5, url), events = coalesce($6, events), enabled = coalesce($7, enabled),
-         config = config || $8::jsonb, updated_at = now()
-       WHERE tenant_id = $1 AND id = $2 RETURNING ${CHANNEL_COLUMNS()}`,
-      [
-        tenantId,
-        id,
-        'name' in change,
-        change.name ?? null,
-        change.url ?? null,
-        change.events ?? null,
-        change.enabled ?? null,
-        JSON.stringify(change.config ?? {}),
-      ],
-    );
-    return rows[0] ?? null;
-  }
-
-  async deleteChannel(tenantId: string, id: string): Promise<boolean> {
-    const [, count]: [unknown, number] = await this.db.query('DELETE FROM notification_channel WHERE tenant_id = $1 AND id = $2', [
-      tenantId,
-      id,
-    ]);
-    return count === 1;
-  }
-
-  async bumpSecretVersion(tenantId: string, id: string): Promise<ChannelRow | null> {
-    const [rows]: [ChannelRow[], number] = await this.db.query(
-      `UPDATE notification_channel SET secret_version = secret_version + 1, secret_from_session_key = false, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${CHANNEL_COLUMNS()}`,
-      [tenantId, id],
-    );
-    return rows[0] ?? null;
-  }
-
   /**
    * Records up to `limit` alerts not recorded before, from what happened in the last `window`, and
    * in the same statement one pending delivery per enabled channel of the tenant that subscribes to
-   * its type. The unique key makes every alert once, whichever replica (or pass) finds it first.
+   * its type (and, for a channel that names pipelines, to its pipeline: alerts about none reach it). The unique key makes every alert once, whichever replica (or pass) finds it first.
    */
   async recordNewAlerts(
     window: string,
@@ -188,12 +94,13 @@ export class AlertsRepository {
          SELECT gen_random_uuid(), f.tenant_id, f.key, f.type, f.pipeline_name, f.run_id, f.step_id, left(f.message, 2000), f.data, f.occurred_at
            FROM (SELECT DISTINCT ON (key) * FROM found WHERE NOT EXISTS (SELECT 1 FROM alert a WHERE a.key = found.key) ORDER BY key, occurred_at, seq LIMIT $2) f
          ON CONFLICT (key) DO NOTHING
-         RETURNING id, tenant_id, type
+         RETURNING id, tenant_id, type, pipeline_name
        ),
        deliveries AS (
          INSERT INTO alert_delivery (id, tenant_id, alert_id, channel_id)
          SELECT gen_random_uuid(), i.tenant_id, i.id, c.id
            FROM inserted i JOIN notification_channel c ON c.tenant_id = i.tenant_id AND c.enabled AND i.type = ANY (c.events)
+                AND (c.pipelines IS NULL OR i.pipeline_name IS NULL OR i.pipeline_name = ANY (c.pipelines))
          RETURNING id
        )
        SELECT (SELECT count(*) FROM inserted)::int AS alerts, (SELECT count(*) FROM deliveries)::int AS deliveries`,

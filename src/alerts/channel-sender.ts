@@ -4,7 +4,8 @@ import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-conf
 import { signingKeyOf } from '../triggers/webhook-signature.js';
 import { channelSecret, signedHeaders } from './alert-payload.js';
 import { PAGERDUTY_EVENTS_URL } from './alert-types.js';
-import type { ChannelRow } from './alerts.repository.js';
+import { ChannelCredentials, type ChannelTarget } from './channel-credentials.js';
+import type { ChannelRow } from './channels.repository.js';
 import { emailMessage, pagerDutyEvent, slackMessage, teamsMessage, type AlertSummary } from './channel-messages.js';
 import { WebhookSender, type WebhookResult } from './webhook-sender.js';
 
@@ -28,6 +29,7 @@ const JSON_HEADERS = { 'content-type': 'application/json', 'user-agent': 'Baton-
 export class ChannelSender {
   constructor(
     private readonly http: WebhookSender,
+    private readonly credentials: ChannelCredentials,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'jwtSecret' | 'webhookSigningKey' | 'MAIL_FROM'>,
     @Optional() @Inject(MailTransport) private readonly mail: MailTransport | null = null,
   ) {}
@@ -42,29 +44,33 @@ export class ChannelSender {
     return channelSecret(signingKeyOf(this.config, channel), channel.id, channel.secretVersion);
   }
 
+  /** The channel's credential is read now (from its secret, if it names one), then the message sent. */
   async send(channel: ChannelRow, message: ChannelMessage): Promise<WebhookResult> {
-    return this.attempt(channel, message).catch((error: Error) => ({
+    const target = await this.credentials.resolve(channel);
+    if ('error' in target) return { delivered: false, statusCode: null, error: target.error, durationMs: 0 };
+    const result = await this.attempt(channel, target, message).catch((error: Error) => ({
       delivered: false,
       statusCode: null,
       error: error.message,
       durationMs: 0,
     }));
+    return { ...result, error: target.hide(result.error) };
   }
 
-  private attempt(channel: ChannelRow, { deliveryId, summary, payload }: ChannelMessage): Promise<WebhookResult> {
+  private attempt(channel: ChannelRow, target: ChannelTarget, { deliveryId, summary, payload }: ChannelMessage): Promise<WebhookResult> {
     switch (channel.type) {
       case 'webhook': {
         const body = JSON.stringify(payload);
-        return this.http.post(channel.url!, body, signedHeaders(this.secretOf(channel), deliveryId, summary.type, body));
+        return this.http.post(target.url!, body, signedHeaders(this.secretOf(channel), deliveryId, summary.type, body));
       }
       case 'slack':
-        return this.http.post(channel.url!, JSON.stringify(slackMessage(summary)), JSON_HEADERS);
+        return this.http.post(target.url!, JSON.stringify(slackMessage(summary)), JSON_HEADERS);
       case 'teams':
-        return this.http.post(channel.url!, JSON.stringify(teamsMessage(summary)), JSON_HEADERS);
+        return this.http.post(target.url!, JSON.stringify(teamsMessage(summary)), JSON_HEADERS);
       case 'pagerduty':
         return this.http.post(
-          channel.url ?? PAGERDUTY_EVENTS_URL,
-          JSON.stringify(pagerDutyEvent(summary, channel.config.routingKey!)),
+          target.url ?? PAGERDUTY_EVENTS_URL,
+          JSON.stringify(pagerDutyEvent(summary, target.routingKey!)),
           JSON_HEADERS,
         );
       case 'email':

@@ -84,6 +84,23 @@ export class SecretsRepository {
     return { name: row.name, version: row.version, createdAt: row.created_at, updatedAt: row.updated_at, created: row.created };
   }
 
+  async exists(tenantId: string, name: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query('SELECT 1 FROM secret WHERE tenant_id = $1 AND name = $2', [tenantId, name]);
+    return rows.length > 0;
+  }
+
+  /** The secret as sealed and the data key it was sealed with, read together (a rotation re-seals both at once). */
+  async findSealed(tenantId: string, name: string): Promise<{ secret: SealedSecret; dataKey: WrappedDataKey } | null> {
+    const rows: Array<DataKeyRow & { key_version: number; sealed: Buffer }> = await this.db.query(
+      `SELECT s.key_version, s.sealed, k.tenant_id, k.version, k.master_key_id, k.wrapped
+         FROM secret s JOIN tenant_data_key k ON k.tenant_id = s.tenant_id AND k.version = s.key_version
+        WHERE s.tenant_id = $1 AND s.name = $2`,
+      [tenantId, name],
+    );
+    const row = rows[0];
+    return row ? { secret: { tenantId, name, keyVersion: row.key_version, sealed: row.sealed }, dataKey: toDataKey(row) } : null;
+  }
+
   async listByTenant(tenantId: string): Promise<SecretSummary[]> {
     const rows: Array<{ name: string; version: number; created_at: Date; updated_at: Date }> = await this.db.query(
       'SELECT name, version, created_at, updated_at FROM secret WHERE tenant_id = $1 ORDER BY name',

@@ -77,6 +77,22 @@ export class SecretsService {
     });
   }
 
+  /** Whether the tenant has a secret of this name (it may be read later with `valueOf`). */
+  exists(tenantId: string, name: string): Promise<boolean> {
+    return this.secrets.exists(tenantId, name);
+  }
+
+  /**
+   * The value of the tenant's secret `name`, for a feature that uses one inside the API at the moment
+   * it needs it (a notification channel's webhook URL); null when the tenant has none of that name.
+   */
+  async valueOf(tenantId: string, name: string): Promise<string | null> {
+    this.requireKeys();
+    const found = await this.secrets.findSealed(tenantId, name);
+    if (!found) return null;
+    return openSecret(unwrapDataKey(this.keyring, found.dataKey), tenantId, name, found.secret.keyVersion, found.secret.sealed);
+  }
+
   async list(principal: Principal) {
     return { items: (await this.secrets.listByTenant(principal.tenantId)).map(toSecretResponse), nextCursor: null };
   }

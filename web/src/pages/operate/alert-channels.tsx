@@ -102,7 +102,13 @@ function ChannelRow({ channel, onEdit, onSecret }: { channel: Channel; onEdit: (
     await ok(api.DELETE('/v1/notification-channels/{id}', { params }));
     await refresh();
   };
-  const target = channel.type === 'email' ? (channel.to ?? []).join(', ') : (channel.url ?? channel.routingKey ?? '');
+  const fromSecret = channel.urlSecret ?? channel.routingKeySecret;
+  const target =
+    channel.type === 'email'
+      ? (channel.to ?? []).join(', ')
+      : fromSecret
+        ? `secret ${fromSecret}`
+        : (channel.url ?? channel.routingKey ?? '');
   const label = channel.name ?? target;
 
   return (
@@ -126,6 +132,11 @@ function ChannelRow({ channel, onEdit, onSecret }: { channel: Channel; onEdit: (
             </Badge>
           ))}
         </Group>
+        {channel.pipelines && (
+          <Text size="xs" c="dimmed">
+            Only {channel.pipelines.join(', ')}
+          </Text>
+        )}
       </Table.Td>
       <Table.Td>
         <Switch

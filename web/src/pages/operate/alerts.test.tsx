@@ -71,6 +71,37 @@ describe('AlertsPage channels', { timeout: 30_000 }, () => {
     ]);
   });
 
+  it('creates a Slack channel whose URL is read from a secret, for some pipelines, and lists it by the secret', async () => {
+    const bodies: unknown[] = [];
+    const saved = { ...channel, type: 'slack', url: null, urlSecret: 'SLACK_HOOK', pipelines: ['etl', 'nightly'] };
+    server.use(
+      signedInAs('admin'),
+      http.get('*/v1/notification-channels', () => HttpResponse.json({ items: bodies.length ? [saved] : [], nextCursor: null })),
+      http.post('*/v1/notification-channels', async ({ request }) => {
+        bodies.push(await request.json());
+        return HttpResponse.json(saved, { status: 201 });
+      }),
+    );
+    renderRoute('/alerts', AlertsPage, '/alerts?tab=channels');
+    const user = userEvent.setup({ delay: null });
+    await user.click(await screen.findByRole('button', { name: 'New channel' }));
+    const dialog = await screen.findByRole('dialog');
+    await user.click(within(dialog).getByRole('combobox', { name: 'Kind' }));
+    await user.click(await screen.findByRole('option', { name: 'Slack' }));
+    await user.click(within(dialog).getByRole('switch', { name: /URL from a secret/ }));
+    expect(within(dialog).queryByLabelText(/webhook url/i)).not.toBeInTheDocument();
+    await user.type(within(dialog).getByLabelText(/Secret name/), 'SLACK_HOOK');
+    await user.type(within(dialog).getByLabelText('Pipelines'), 'etl, nightly');
+    await user.click(within(dialog).getByRole('button', { name: 'Create channel' }));
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(bodies).toEqual([
+      { type: 'slack', urlSecret: 'SLACK_HOOK', events: ['run.failed'], enabled: true, pipelines: ['etl', 'nightly'] },
+    ]);
+    expect(await screen.findByText(/Slack: secret SLACK_HOOK/)).toBeInTheDocument();
+    expect(screen.getByText('Only etl, nightly')).toBeInTheDocument();
+  });
+
   it("shows a refused URL at the URL field, and a test send's answer", async () => {
     server.use(
       signedInAs('owner'),
