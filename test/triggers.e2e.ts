@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDataSource } from '../src/database/data-source.js';
-import { TriggersRepository } from '../src/triggers/triggers.repository.js';
+import { TriggerDeliveriesRepository } from '../src/triggers/trigger-deliveries.repository.js';
 import { signDelivery } from '../src/triggers/webhook-signature.js';
 import {
   api,
@@ -435,7 +435,7 @@ describe('triggers', () => {
           [trigger, `d${i}`, days],
         );
       }
-      const repository = new TriggersRepository(db);
+      const repository = new TriggerDeliveriesRepository(db);
       const before = new Date(Date.now() - 30 * 86_400_000);
       expect(await repository.pruneDeliveries(before, 2)).toBe(2);
       const left = async () =>

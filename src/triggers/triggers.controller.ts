@@ -17,12 +17,16 @@ import {
   TriggerView,
   TriggerWithSecret,
 } from './dto/triggers.dto.js';
+import { TriggerDeliveriesService } from './trigger-deliveries.service.js';
 import { TriggersService } from './triggers.service.js';
 
 @ApiTags('triggers')
 @Controller('v1')
 export class TriggersController {
-  constructor(private readonly triggers: TriggersService) {}
+  constructor(
+    private readonly triggers: TriggersService,
+    private readonly triggerDeliveries: TriggerDeliveriesService,
+  ) {}
 
   /** A webhook trigger answers with its URL and signing secret (shown once); a run-completion or event trigger with what it listens to. */
   @ApiOperation({ summary: 'Create a trigger' })
@@ -63,7 +67,7 @@ export class TriggersController {
     @ValidParam('id', uuidParam) id: string,
     @ValidQuery(DeliveryListQuery) query: DeliveryListQuery,
   ) {
-    return this.triggers.deliveries(principal, id, query);
+    return this.triggerDeliveries.list(principal, id, query);
   }
 
   @ApiOperation({ summary: 'Delete a trigger' })
@@ -107,7 +111,7 @@ export class TriggersController {
     @Req() request: RawBodyRequest<FastifyRequest>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const outcome = await this.triggers.receiveHook(id, request.rawBody, request.headers);
+    const outcome = await this.triggerDeliveries.receiveHook(id, request.rawBody, request.headers);
     reply.status(outcome.duplicate ? 200 : 202);
     return outcome;
   }
