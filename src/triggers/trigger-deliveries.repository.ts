@@ -165,12 +165,15 @@ export class TriggerDeliveriesRepository {
     ]);
   }
 
-  /** Runs that ended in the last `window` and fire a run-completion trigger not yet fired for them. */
+  /**
+   * Runs that ended in the last `window` and fire a run-completion trigger not yet fired for them:
+   * since it was made, or since an edit changed what it listens to (`listens_since`).
+   */
   pendingCompletions(window: string, limit: number): Promise<Completion[]> {
     return this.db.query(
       `SELECT t.id AS "triggerId", t.tenant_id AS "tenantId", t.pipeline_name || coalesce('@' || t.pipeline_tag, '') AS target, r.id AS "runId", r.outputs
          FROM run r JOIN trigger t ON t.tenant_id = r.tenant_id AND t.type = 'pipeline' AND t.source_pipeline = r.pipeline_name
-        WHERE r.ended_at >= now() - $1::interval AND r.ended_at >= t.created_at
+        WHERE r.ended_at >= now() - $1::interval AND r.ended_at >= greatest(t.created_at, t.listens_since)
           AND (t.on_status = r.status OR (t.on_status = 'finished' AND r.status IN ('succeeded', 'failed', 'cancelled', 'timed_out')))
           AND NOT EXISTS (SELECT 1 FROM trigger_delivery d WHERE d.trigger_id = t.id AND d.delivery_id = 'run:' || r.id)
         ORDER BY r.ended_at LIMIT $2`,
@@ -179,8 +182,9 @@ export class TriggerDeliveriesRepository {
   }
 
   /**
-   * Domain events steps emitted in the last `window` (after the trigger was made) that fire an event
-   * trigger not yet fired for them, oldest first. The type list matches `run_event_alert_idx`.
+   * Domain events steps emitted in the last `window` (after the trigger was made, or an edit changed
+   * what it listens to) that fire an event trigger not yet fired for them, oldest first. The type
+   * list matches `run_event_alert_idx`.
    *
    * The delivery id is a column of `recent` (materialized, so not folded back into an expression):
    * with `d.delivery_id = 'event:' || e.id` in the NOT EXISTS, PostgreSQL looked deliveries up by
@@ -199,7 +203,7 @@ export class TriggerDeliveriesRepository {
          FROM recent e
          JOIN trigger t ON t.tenant_id = e.tenant_id AND t.type = 'event' AND t.event_type = e.type
          JOIN run r ON r.id = e.run_id
-        WHERE e.created_at >= t.created_at AND (t.source_pipeline IS NULL OR t.source_pipeline = r.pipeline_name)
+        WHERE e.created_at >= greatest(t.created_at, t.listens_since) AND (t.source_pipeline IS NULL OR t.source_pipeline = r.pipeline_name)
           AND NOT EXISTS (SELECT 1 FROM trigger_delivery d WHERE d.trigger_id = t.id AND d.delivery_id = e.delivery_id)
         ORDER BY e.id LIMIT $2`,
       [window, limit],

@@ -3,18 +3,24 @@ import { DataSource } from 'typeorm';
 import type { StepDomainEventType } from '../../workers/contracts/index.js';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
 
-export interface TriggerRow {
-  id: string;
-  tenantId: string;
+/** What a trigger is made with, and what an edit may change: all but its type, identity and state. */
+export interface TriggerFields {
+  /** Unique in the tenant when set: what `baton apply` matches a trigger by. */
+  name: string | null;
   pipelineName: string;
   /** The release tag it starts (`name@tag`); null for the latest version. */
   pipelineTag: string | null;
-  type: 'webhook' | 'pipeline' | 'event';
   inputsExpression: string | null;
   sourcePipeline: string | null;
   onStatus: 'succeeded' | 'failed' | 'finished' | null;
   eventType: StepDomainEventType | null;
   cooldownSeconds: number | null;
+}
+
+export interface TriggerRow extends TriggerFields {
+  id: string;
+  tenantId: string;
+  type: 'webhook' | 'pipeline' | 'event';
   lastFiredAt: Date | null;
   secretVersion: number;
   /** Its secret was derived from the session key (made before WEBHOOK_SIGNING_KEY); rotating ends that. */
@@ -22,18 +28,37 @@ export interface TriggerRow {
   createdAt: Date;
 }
 
-const COLUMNS = `id, tenant_id AS "tenantId", pipeline_name AS "pipelineName", pipeline_tag AS "pipelineTag", type, inputs_expression AS "inputsExpression", source_pipeline AS "sourcePipeline",
+const COLUMNS = `id, tenant_id AS "tenantId", name, pipeline_name AS "pipelineName", pipeline_tag AS "pipelineTag", type, inputs_expression AS "inputsExpression", source_pipeline AS "sourcePipeline",
   on_status AS "onStatus", event_type AS "eventType", cooldown_seconds AS "cooldownSeconds", last_fired_at AS "lastFiredAt", secret_version AS "secretVersion",
   secret_from_session_key AS "secretFromSessionKey", created_at AS "createdAt"`;
+
+/** Each field's column and its SQL type. */
+const FIELD_COLUMNS: Record<keyof TriggerFields, [column: string, type: 'text' | 'int']> = {
+  name: ['name', 'text'],
+  pipelineName: ['pipeline_name', 'text'],
+  pipelineTag: ['pipeline_tag', 'text'],
+  inputsExpression: ['inputs_expression', 'text'],
+  sourcePipeline: ['source_pipeline', 'text'],
+  onStatus: ['on_status', 'text'],
+  eventType: ['event_type', 'text'],
+  cooldownSeconds: ['cooldown_seconds', 'int'],
+};
+/** What a trigger listens to: an edit of one of these moves `listens_since`. */
+const LISTENS_TO = ['sourcePipeline', 'onStatus', 'eventType'] as const;
+
+const NAME_INDEX = 'trigger_tenant_name_uq';
+
+/** The insert or update gave the trigger a name another of the tenant's triggers has. */
+export const isNameTaken = (error: unknown) => (error as { constraint?: string }).constraint === NAME_INDEX;
 
 @Injectable()
 export class TriggersRepository {
   constructor(private readonly db: DataSource) {}
 
-  async insert(row: Omit<TriggerRow, 'createdAt' | 'secretVersion' | 'secretFromSessionKey' | 'lastFiredAt'>): Promise<TriggerRow> {
+  async insert(row: TriggerFields & Pick<TriggerRow, 'id' | 'tenantId' | 'type'>): Promise<TriggerRow> {
     const [saved] = await this.db.query(
-      `INSERT INTO trigger (id, tenant_id, pipeline_name, type, inputs_expression, source_pipeline, on_status, event_type, cooldown_seconds, pipeline_tag)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+      `INSERT INTO trigger (id, tenant_id, pipeline_name, type, inputs_expression, source_pipeline, on_status, event_type, cooldown_seconds, pipeline_tag, name)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
       [
         row.id,
         row.tenantId,
@@ -45,6 +70,7 @@ export class TriggersRepository {
         row.eventType,
         row.cooldownSeconds,
         row.pipelineTag,
+        row.name,
       ],
     );
     return saved;
@@ -61,11 +87,12 @@ export class TriggersRepository {
     return rows[0] ?? null;
   }
 
-  list(tenantId: string, limit: number, after?: KeysetCursor): Promise<TriggerRow[]> {
+  list(tenantId: string, filter: { name?: string }, limit: number, after?: KeysetCursor): Promise<TriggerRow[]> {
     return this.db.query(
-      `SELECT ${COLUMNS} FROM trigger WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
-        ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [tenantId, after?.createdAt ?? null, after?.id ?? null, limit + 1],
+      `SELECT ${COLUMNS} FROM trigger
+        WHERE tenant_id = $1 AND ($2::text IS NULL OR name = $2) AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $5`,
+      [tenantId, filter.name ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1],
     );
   }
 
@@ -75,6 +102,31 @@ export class TriggersRepository {
       `SELECT ${COLUMNS} FROM trigger WHERE tenant_id = $1 AND (pipeline_name = $2 OR source_pipeline = $2) ORDER BY created_at, id LIMIT $3`,
       [tenantId, pipeline, limit],
     );
+  }
+
+  /**
+   * Sets the fields given (`listens_since` too when what it listens to changes). Null when there is
+   * no such trigger, or when it would then start the pipeline it listens to: judged on the row as
+   * the update finds it, so that two concurrent edits cannot make that loop between them.
+   */
+  async update(tenantId: string, id: string, change: Partial<TriggerFields>): Promise<TriggerRow | null> {
+    const params: unknown[] = [tenantId, id];
+    const given = new Map<keyof TriggerFields, string>();
+    for (const [field, [, type]] of Object.entries(FIELD_COLUMNS) as Array<[keyof TriggerFields, [string, string]]>)
+      if (change[field] !== undefined) given.set(field, `$${params.push(change[field])}::${type}`);
+    const next = (field: keyof TriggerFields) => given.get(field) ?? FIELD_COLUMNS[field][0];
+    const sets = [...given].map(([field, value]) => `${FIELD_COLUMNS[field][0]} = ${value}`);
+    const listened = LISTENS_TO.map((field) => FIELD_COLUMNS[field][0]).join(', ');
+    sets.push(
+      `listens_since = CASE WHEN (${listened}) IS DISTINCT FROM (${LISTENS_TO.map(next).join(', ')}) THEN now() ELSE listens_since END`,
+    );
+    // An UPDATE answers [rows, count] through TypeORM.
+    const [rows]: [TriggerRow[], number] = await this.db.query(
+      `UPDATE trigger SET ${sets.join(', ')}
+        WHERE tenant_id = $1 AND id = $2 AND ${next('sourcePipeline')} IS DISTINCT FROM ${next('pipelineName')} RETURNING ${COLUMNS}`,
+      params,
+    );
+    return rows[0] ?? null;
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {

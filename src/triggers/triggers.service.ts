@@ -5,14 +5,14 @@ import type { Principal } from '../common/auth/principal.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
-import type { CreateTriggerBody, TriggerListQuery } from './dto/triggers.dto.js';
+import type { CreateTriggerBody, TriggerListQuery, UpdateTriggerBody } from './dto/triggers.dto.js';
 import { TriggersError } from './triggers.errors.js';
 import { TriggerMappings } from './trigger-mappings.js';
-import { refOf } from './trigger-fields.js';
-import { TriggersRepository, type TriggerRow } from './triggers.repository.js';
+import { changeOf, fieldsOfCreate, LOOP_MESSAGE, refOf, triggerProblems } from './trigger-fields.js';
+import { isNameTaken, TriggersRepository, type TriggerFields, type TriggerRow } from './triggers.repository.js';
 import { webhookSecret } from './webhook-signature.js';
 
-/** Triggers as the tenant makes and reads them; what arrives at them is TriggerDeliveriesService's. */
+/** Triggers as the tenant makes, edits and reads them; what arrives at them is TriggerDeliveriesService's. */
 @Injectable()
 export class TriggersService {
   constructor(
@@ -24,6 +24,7 @@ export class TriggersService {
 
   private readonly toResponse = (t: TriggerRow) => ({
     id: t.id,
+    name: t.name,
     type: t.type,
     pipeline: refOf(t),
     createdAt: t.createdAt.toISOString(),
@@ -39,43 +40,41 @@ export class TriggersService {
   });
 
   async create(principal: Principal, body: CreateTriggerBody) {
-    const problems = [];
-    const [pipelineName, pipelineTag] = body.pipeline.split('@');
-    if (!(await this.pipelines.findRef(principal.tenantId, body.pipeline)))
-      problems.push({
-        path: 'pipeline',
-        message: pipelineTag ? `Pipeline ${pipelineName} has no tag ${pipelineTag}` : `Pipeline ${body.pipeline} was not found`,
-      });
-    const source = body.type === 'webhook' ? undefined : body.source;
-    if (source && !(await this.pipelineExists(principal.tenantId, source)))
-      problems.push({ path: 'source', message: `Pipeline ${source} was not found` });
-    // A pipeline started by its own runs' end or events would start itself again, forever.
-    if (source === pipelineName) problems.push({ path: 'source', message: 'A trigger cannot start the pipeline it listens to' });
-    const mappingProblem = body.type !== 'pipeline' && body.inputs ? this.mappings.problem(body.inputs) : undefined;
-    if (mappingProblem) problems.push({ path: 'inputs', message: mappingProblem });
-    if (problems.length) throw new TriggersError('invalid_trigger', 'The trigger is not valid', problems);
-    const row = await this.triggers.insert({
-      id: randomUUID(),
-      tenantId: principal.tenantId,
-      pipelineName,
-      pipelineTag: pipelineTag ?? null,
-      type: body.type,
-      inputsExpression: body.type === 'pipeline' ? null : (body.inputs ?? null),
-      sourcePipeline: source ?? null,
-      onStatus: body.type === 'pipeline' ? body.on : null,
-      eventType: body.type === 'event' ? body.event : null,
-      cooldownSeconds: body.type === 'event' ? (body.cooldown ?? null) : null,
-    });
+    const fields = fieldsOfCreate(body);
+    await this.check(principal.tenantId, fields, fields);
+    const row = await this.named(fields.name, () =>
+      this.triggers.insert({ id: randomUUID(), tenantId: principal.tenantId, type: body.type, ...fields }),
+    );
     // The signing secret is shown here and on rotation only.
     return { ...this.toResponse(row), ...(row.type === 'webhook' ? { secret: webhookSecret(this.config, row) } : {}) };
   }
 
   async list(principal: Principal, query: TriggerListQuery) {
-    return toPage(await this.triggers.list(principal.tenantId, query.limit, decodeCursor(query.cursor)), query.limit, this.toResponse);
+    return toPage(
+      await this.triggers.list(principal.tenantId, { name: query.name }, query.limit, decodeCursor(query.cursor)),
+      query.limit,
+      this.toResponse,
+    );
   }
 
   async get(principal: Principal, id: string) {
     return this.toResponse(await this.require(principal.tenantId, id));
+  }
+
+  /**
+   * Changes the fields given, checked as on create; the type, id (a webhook's URL) and signing
+   * secret stay. What fires it reads the row at each delivery, so the change holds from the next one.
+   */
+  async update(principal: Principal, id: string, body: UpdateTriggerBody) {
+    const row = await this.require(principal.tenantId, id);
+    const { change, problems } = changeOf(row.type, body);
+    if (problems.length) throw new TriggersError('invalid_trigger', 'The trigger is not valid', problems);
+    await this.check(principal.tenantId, { ...row, ...change }, change);
+    const saved = await this.named(change.name ?? null, () => this.triggers.update(principal.tenantId, id, change));
+    if (saved) return this.toResponse(saved);
+    // Deleted meanwhile, or a concurrent edit made it start the pipeline it listens to.
+    await this.require(principal.tenantId, id);
+    throw new TriggersError('invalid_trigger', 'The trigger is not valid', [{ path: 'source', message: LOOP_MESSAGE }]);
   }
 
   /** The triggers that start this pipeline or listen to its runs (at most `limit`), as the API shows them. */
@@ -95,8 +94,25 @@ export class TriggersService {
     return { ...this.toResponse(rotated), secret: webhookSecret(this.config, rotated) };
   }
 
-  private async pipelineExists(tenantId: string, name: string): Promise<boolean> {
-    return (await this.pipelines.findRef(tenantId, name)) !== null;
+  private async check(tenantId: string, fields: TriggerFields, given: Partial<TriggerFields>): Promise<void> {
+    const lookups = {
+      findRef: (t: string, ref: string) => this.pipelines.findRef(t, ref),
+      mappingProblem: (e: string) => this.mappings.problem(e),
+    };
+    const problems = await triggerProblems(lookups, tenantId, fields, given);
+    if (problems.length) throw new TriggersError('invalid_trigger', 'The trigger is not valid', problems);
+  }
+
+  /** A name is the tenant's once: the unique index settles it, so two requests racing for one name cannot both have it. */
+  private async named<T>(name: string | null, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isNameTaken(error)) throw error;
+      throw new TriggersError('trigger_name_taken', `Another trigger is named ${name}`, [
+        { path: 'name', message: 'Taken by another trigger' },
+      ]);
+    }
   }
 
   private async require(tenantId: string, id: string): Promise<TriggerRow> {
