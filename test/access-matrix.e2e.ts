@@ -372,6 +372,11 @@ const MATRIX: Record<string, RouteSpec> = {
     foreign: 'not-found',
     call: (fx) => ({ path: `/v1/triggers/${fx.trigger}/deliveries` }),
   },
+  'PATCH /v1/triggers/:id': {
+    access: OPERATOR,
+    foreign: 'not-found',
+    call: (fx) => ({ path: `/v1/triggers/${fx.trigger}`, body: { pipeline: fx.pipeline } }),
+  },
   'DELETE /v1/triggers/:id': {
     access: OPERATOR,
     foreign: 'not-found',

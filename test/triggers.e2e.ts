@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDataSource } from '../src/database/data-source.js';
-import { TriggersRepository } from '../src/triggers/triggers.repository.js';
+import { TriggerDeliveriesRepository } from '../src/triggers/trigger-deliveries.repository.js';
 import { signDelivery } from '../src/triggers/webhook-signature.js';
 import {
   api,
@@ -435,7 +435,7 @@ describe('triggers', () => {
           [trigger, `d${i}`, days],
         );
       }
-      const repository = new TriggersRepository(db);
+      const repository = new TriggerDeliveriesRepository(db);
       const before = new Date(Date.now() - 30 * 86_400_000);
       expect(await repository.pruneDeliveries(before, 2)).toBe(2);
       const left = async () =>
@@ -485,5 +485,304 @@ describe('triggers', () => {
     const trigger = (await tenant.post('/v1/triggers', { type: 'webhook', pipeline: target }).expect(201)).body.id;
     await tenant.get(`/v1/triggers/${trigger}/deliveries?cursor=nonsense`).expect(400);
     await tenant.get(`/v1/triggers/${trigger}/deliveries?outcome=lost`).expect(400);
+  });
+
+  describe('names and edits', () => {
+    const echo = { hello: { uses: 'core/echo@^1', with: {} } };
+    const patch = (who: TestTenant, id: string, body: unknown) =>
+      api(who.baseUrl)
+        .patch(`/v1/triggers/${id}`)
+        .set('authorization', `Bearer ${who.apiKey}`)
+        .send(body as object);
+    const pathsOf = (response: { body: { errors?: Array<{ path: string }> } }) => (response.body.errors ?? []).map((e) => e.path);
+    /** A signed delivery as a sender makes it, to the trigger's URL with the secret it was given. */
+    const send = (trigger: { url: string }, secret: string, body: unknown) => {
+      const raw = JSON.stringify(body);
+      const timestamp = Math.floor(Date.now() / 1000);
+      const delivery = randomUUID();
+      return api()
+        .post(new URL(trigger.url).pathname)
+        .set('content-type', 'application/json')
+        .set('x-baton-timestamp', String(timestamp))
+        .set('x-baton-delivery', delivery)
+        .set('x-baton-signature', signDelivery(secret, timestamp, delivery, raw))
+        .send(raw);
+    };
+
+    it('a name is unique in its tenant, even for requests racing for it, free in another tenant, and found by ?name=', async () => {
+      const target = await save(uniqueName('named'), echo);
+      const name = uniqueName('hook');
+      const created = (await tenant.post('/v1/triggers', { type: 'webhook', name, pipeline: target }).expect(201)).body;
+      expect(created).toMatchObject({ name, type: 'webhook', secret: expect.any(String) });
+      expect((await tenant.get(`/v1/triggers/${created.id}`).expect(200)).body.name).toBe(name);
+      const unnamed = (await tenant.post('/v1/triggers', { type: 'webhook', pipeline: target }).expect(201)).body;
+      expect(unnamed.name).toBeNull();
+
+      for (const body of [
+        { type: 'webhook', name, pipeline: target },
+        { type: 'event', name, event: 'model.drift_detected', pipeline: target },
+      ]) {
+        const taken = await tenant.post('/v1/triggers', body).expect(409);
+        expect(taken.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(taken.body).toMatchObject({ code: 'trigger_name_taken', errors: [{ path: 'name', message: expect.any(String) }] });
+      }
+      await tenant.post('/v1/triggers', { type: 'webhook', name: 'Not A Name', pipeline: target }).expect(400);
+
+      // Racing creates of one new name: the database's unique index lets one through.
+      const raced = uniqueName('raced');
+      const race = await Promise.all(
+        Array.from({ length: 4 }, () => tenant.post('/v1/triggers', { type: 'webhook', name: raced, pipeline: target })),
+      );
+      expect(race.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+      expect(race.filter((r) => r.status === 409).every((r) => r.body.code === 'trigger_name_taken')).toBe(true);
+
+      const other = await newTenant();
+      await other.put(`/v1/pipelines/${target}`, newPipeline(target, echo)).expect(201);
+      const theirs = (await other.post('/v1/triggers', { type: 'webhook', name, pipeline: target }).expect(201)).body;
+      const byName = async (who: TestTenant, n: string) =>
+        ((await who.get(`/v1/triggers?name=${n}`).expect(200)).body.items as Array<{ id: string }>).map((t) => t.id);
+      expect(await byName(tenant, name)).toEqual([created.id]);
+      expect(await byName(other, name)).toEqual([theirs.id]);
+      expect(await byName(tenant, uniqueName('nobody'))).toEqual([]);
+      await tenant.get('/v1/triggers?name=Not%20A%20Name').expect(400);
+    });
+
+    it('PATCH of a webhook trigger keeps its URL and secret, and the next delivery runs the new pipeline and mapping', async () => {
+      const before = await save(
+        uniqueName('orders'),
+        { hello: { uses: 'core/echo@^1', with: {} } },
+        { inputs: { orderId: { type: 'integer' } }, required: ['orderId'] },
+      );
+      const after = await save(
+        uniqueName('invoices'),
+        { hello: { uses: 'core/echo@^1', with: {} } },
+        { inputs: { code: { type: 'string' } }, required: ['code'] },
+      );
+      const created = (
+        await tenant.post('/v1/triggers', { type: 'webhook', pipeline: before, inputs: '{ "orderId": body.order.id }' }).expect(201)
+      ).body;
+      const first = (await send(created, created.secret, { order: { id: 7 }, code: 'A-7' }).expect(202)).body.runId;
+      expect(await waitForRun(tenant, first)).toMatchObject({ pipeline: before, inputs: { orderId: 7 } });
+
+      const name = uniqueName('billing');
+      const patched = await patch(tenant, created.id, { name, pipeline: after, inputs: '{ "code": body.code }' }).expect(200);
+      const { secret: _shownOnce, ...view } = created;
+      expect(patched.body).toEqual({ ...view, name, pipeline: after, inputs: '{ "code": body.code }', lastFiredAt: expect.any(String) });
+      expect(patched.body.secret).toBeUndefined();
+      expect((await tenant.get(`/v1/triggers/${created.id}`).expect(200)).body).toEqual(patched.body);
+
+      // The sender changes nothing: same URL, same secret; the delivery starts the new pipeline with the new mapping.
+      const second = (await send(created, created.secret, { order: { id: 8 }, code: 'B-8' }).expect(202)).body.runId;
+      expect(await waitForRun(tenant, second)).toMatchObject({
+        status: 'succeeded',
+        pipeline: after,
+        inputs: { code: 'B-8' },
+        triggeredBy: { triggerId: created.id },
+      });
+
+      // Null clears: the name goes, and without a mapping the body itself is the inputs.
+      const cleared = (await patch(tenant, created.id, { name: null, inputs: null }).expect(200)).body;
+      expect(cleared).toMatchObject({ name: null, inputs: null, url: created.url });
+      const third = (await send(created, created.secret, { code: 'C-9' }).expect(202)).body.runId;
+      expect((await waitForRun(tenant, third)).inputs).toEqual({ code: 'C-9' });
+      expect(((await tenant.get(`/v1/triggers?name=${name}`).expect(200)).body.items as unknown[]).length).toBe(0);
+
+      // Audited like create and delete: who, which trigger, what came of it.
+      const log = (await api().get('/v1/audit-log?action=PATCH').set('authorization', `Bearer ${tenant.token}`).expect(200)).body.items;
+      expect(log).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            action: 'PATCH /v1/triggers/:id',
+            target: { id: created.id },
+            status: 200,
+            actor: expect.objectContaining({ kind: 'api_key' }),
+          }),
+        ]),
+      );
+    });
+
+    it('PATCH of a pipeline trigger: a run that ended before the edit does not fire it, the next one fires the new target', async () => {
+      const source = (name: string) =>
+        save(
+          uniqueName(name),
+          {
+            say: { uses: 'core/echo@^1', with: { text: '${{ inputs.word }}' } },
+            maybe: { uses: 'core/fail@^1', needs: ['say'], if: '${{ inputs.fail }}', with: { message: 'asked to' } },
+          },
+          { inputs: { word: { type: 'string' }, fail: { type: 'boolean', default: false } } },
+        );
+      const [oldSource, newSource] = [await source('old-source'), await source('new-source')];
+      const [oldTarget, newTarget] = [await save(uniqueName('old-target'), echo), await save(uniqueName('new-target'), echo)];
+      await tenant.put(`/v1/pipelines/${newTarget}/tags/prod`, { version: 1 }).expect(200);
+      const created = (
+        await tenant.post('/v1/triggers', { type: 'pipeline', pipeline: oldTarget, source: oldSource, on: 'succeeded' }).expect(201)
+      ).body;
+      const failedEarlier = await waitForRun(tenant, await startRun(tenant, newSource, { inputs: { word: 'early', fail: true } }));
+      expect(failedEarlier.status).toBe('failed');
+
+      const patched = await patch(tenant, created.id, { source: newSource, on: 'failed', pipeline: `${newTarget}@prod` }).expect(200);
+      expect(patched.body).toMatchObject({
+        id: created.id,
+        type: 'pipeline',
+        source: newSource,
+        on: 'failed',
+        pipeline: `${newTarget}@prod`,
+      });
+
+      expect((await waitForRun(tenant, await startRun(tenant, oldSource, { inputs: { word: 'old' } }))).status).toBe('succeeded');
+      const failedLater = await waitForRun(tenant, await startRun(tenant, newSource, { inputs: { word: 'late', fail: true } }));
+      expect(failedLater.status).toBe('failed');
+      await until(async () => (await runsOf(newTarget)).length === 1, 15_000);
+      await sleep(3_000);
+      expect(await runsOf(oldTarget)).toHaveLength(0);
+      const [started] = await runsOf(newTarget);
+      expect((await tenant.get(`/v1/runs/${started.id}`).expect(200)).body.triggeredBy).toMatchObject({ sourceRunId: failedLater.id });
+      expect(await runsOf(newTarget)).toHaveLength(1);
+    });
+
+    it('PATCH of an event trigger changes its source, mapping and cooldown; an event before the edit does not fire it', async () => {
+      await upload(tenant.tenantId, 'datasets/iris.ndjson', iris);
+      await upload(
+        tenant.tenantId,
+        'datasets/shifted.ndjson',
+        iris.map((r) => ({ ...r, petal_length: r.petal_length + 2 })),
+      );
+      const emitter = (name: string) =>
+        save(
+          uniqueName(name),
+          {
+            watch: {
+              uses: 'ml/drift@^1',
+              with: { reference: { artifact: 'datasets/iris.ndjson' }, current: { artifact: '${{ inputs.current }}' }, model: 'iris' },
+            },
+          },
+          { inputs: { current: { type: 'string' } }, required: ['current'] },
+        );
+      const [quiet, watched] = [await emitter('quiet'), await emitter('watched')];
+      const retrain = await save(uniqueName('retrain'), echo, { inputs: { cause: { type: 'string' } }, required: ['cause'] });
+      const created = (
+        await tenant
+          .post('/v1/triggers', {
+            type: 'event',
+            event: 'model.drift_detected',
+            source: quiet,
+            pipeline: retrain,
+            cooldown: '1h',
+            inputs: '{ "cause": "old:" & event.runId }',
+          })
+          .expect(201)
+      ).body;
+      const drift = async (pipeline: string) =>
+        waitForRun(tenant, await startRun(tenant, pipeline, { inputs: { current: 'datasets/shifted.ndjson' } }));
+      expect((await drift(watched)).status).toBe('succeeded');
+
+      const patched = await patch(tenant, created.id, {
+        source: watched,
+        inputs: '{ "cause": "new:" & event.runId }',
+        cooldown: null,
+        event: 'model.drift_detected',
+      }).expect(200);
+      expect(patched.body).toMatchObject({
+        source: watched,
+        cooldown: null,
+        inputs: '{ "cause": "new:" & event.runId }',
+        event: 'model.drift_detected',
+      });
+      const later = await drift(watched);
+      await until(async () => (await runsOf(retrain)).length >= 1, 20_000);
+      await sleep(3_000);
+      const runs = await runsOf(retrain);
+      expect(runs).toHaveLength(1);
+      expect((await waitForRun(tenant, runs[0].id)).inputs).toEqual({ cause: `new:${later.id}` });
+
+      // Back to any source, with a cooldown again.
+      expect((await patch(tenant, created.id, { source: null, cooldown: '6h' }).expect(200)).body).toMatchObject({
+        source: null,
+        cooldown: '6h',
+      });
+    });
+
+    it('refuses an empty PATCH, a type, fields the type does not have and values create refuses, naming each, and changes nothing', async () => {
+      const target = await save(uniqueName('t'), echo);
+      const source = await save(uniqueName('s'), echo);
+      const name = uniqueName('taken');
+      await tenant.post('/v1/triggers', { type: 'webhook', name, pipeline: target }).expect(201);
+      const made = async (body: Record<string, unknown>) => (await tenant.post('/v1/triggers', body).expect(201)).body;
+      const webhook = await made({ type: 'webhook', pipeline: target, inputs: 'body' });
+      const completion = await made({ type: 'pipeline', pipeline: target, source });
+      const event = await made({ type: 'event', event: 'model.drift_detected', pipeline: target });
+      const malformed: Array<[string, unknown, string]> = [
+        [webhook.id, {}, '(body)'],
+        [webhook.id, { type: 'event' }, 'type'],
+        [webhook.id, { type: 'webhook', name: 'x' }, 'type'],
+        [webhook.id, { secret: 'bwh_mine' }, 'secret'],
+        [webhook.id, { name: 'Not A Name' }, 'name'],
+        [webhook.id, { pipeline: 'Bad Pipeline' }, 'pipeline'],
+        [webhook.id, { pipeline: null }, 'pipeline'],
+        [event.id, { cooldown: '500ms' }, 'cooldown'],
+        [event.id, { cooldown: '91d' }, 'cooldown'],
+        [event.id, { event: 'model.exploded' }, 'event'],
+        [completion.id, { on: 'sometimes' }, 'on'],
+      ];
+      for (const [id, body, field] of malformed) {
+        const response = await patch(tenant, id, body).expect(400);
+        expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(pathsOf(response), JSON.stringify(body)).toEqual([field]);
+      }
+      const invalid: Array<[string, unknown, string[]]> = [
+        [webhook.id, { on: 'failed' }, ['on']],
+        [webhook.id, { source, cooldown: '1h' }, ['source', 'cooldown']],
+        [webhook.id, { event: 'model.drift_detected' }, ['event']],
+        [completion.id, { inputs: 'body' }, ['inputs']],
+        [completion.id, { source: null }, ['source']],
+        [completion.id, { cooldown: null }, ['cooldown']],
+        [event.id, { on: 'succeeded' }, ['on']],
+        [webhook.id, { pipeline: 'no-such-pipeline' }, ['pipeline']],
+        [webhook.id, { pipeline: `${target}@no-such-tag` }, ['pipeline']],
+        [webhook.id, { inputs: '{ "a": ' }, ['inputs']],
+        [event.id, { inputs: '{ "a": event.' }, ['inputs']],
+        [completion.id, { source: 'no-such-source' }, ['source']],
+        [completion.id, { source: target }, ['source']],
+        [completion.id, { pipeline: source }, ['pipeline']],
+        [event.id, { source: target }, ['source']],
+      ];
+      for (const [id, body, fields] of invalid) {
+        const response = await patch(tenant, id, body).expect(422);
+        expect(response.body.code, JSON.stringify(body)).toBe('invalid_trigger');
+        expect(pathsOf(response), JSON.stringify(body)).toEqual(fields);
+      }
+      const taken = await patch(tenant, webhook.id, { name }).expect(409);
+      expect(taken.body).toMatchObject({ code: 'trigger_name_taken', errors: [{ path: 'name' }] });
+      // Its own name again is no conflict.
+      await patch(tenant, webhook.id, { name: `${name}-2` }).expect(200);
+      await patch(tenant, webhook.id, { name: `${name}-2` }).expect(200);
+
+      const { secret: _shownOnce, ...webhookView } = webhook;
+      const now = async (id: string) => (await tenant.get(`/v1/triggers/${id}`).expect(200)).body;
+      expect(await now(webhook.id)).toEqual({ ...webhookView, name: `${name}-2` });
+      expect(await now(completion.id)).toEqual(completion);
+      expect(await now(event.id)).toEqual(event);
+      expect((await patch(tenant, randomUUID(), { name: null }).expect(404)).body.code).toBe('trigger_not_found');
+      await patch(tenant, 'not-a-uuid', { name: null }).expect(400);
+    });
+
+    it("one tenant can neither see nor change another's trigger, whatever it sends", async () => {
+      const target = await save(uniqueName('mine'), echo);
+      const name = uniqueName('private');
+      const mine = (await tenant.post('/v1/triggers', { type: 'webhook', name, pipeline: target }).expect(201)).body;
+      const { secret: _shownOnce, ...view } = mine;
+      const other = await newTenant();
+      await other.put(`/v1/pipelines/${target}`, newPipeline(target, echo)).expect(201);
+      for (const body of [{ name: 'stolen' }, { pipeline: target }, { inputs: null }, { on: 'failed' }, {}]) {
+        const response = await patch(other, mine.id, body);
+        // A malformed body is refused before the trigger is looked up; anything else meets a trigger that does not exist.
+        expect([400, 404], JSON.stringify(body)).toContain(response.status);
+        if (Object.keys(body).length) expect(response.body.code).toBe('trigger_not_found');
+      }
+      expect((await other.get(`/v1/triggers/${mine.id}`).expect(404)).body.code).toBe('trigger_not_found');
+      expect((await other.get(`/v1/triggers?name=${name}`).expect(200)).body.items).toEqual([]);
+      expect((await tenant.get(`/v1/triggers/${mine.id}`).expect(200)).body).toEqual(view);
+      await api().patch(`/v1/triggers/${mine.id}`).send({ name: null }).expect(401);
+    });
   });
 });

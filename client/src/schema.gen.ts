@@ -1174,7 +1174,8 @@ export interface paths {
         delete: operations["TriggersController_remove"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change a trigger */
+        patch: operations["TriggersController_update"];
         trace?: never;
     };
     "/v1/triggers/{id}/deliveries": {
@@ -9534,6 +9535,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
+                name?: string;
             };
             header?: never;
             path?: never;
@@ -9551,6 +9553,7 @@ export interface operations {
                         items: ({
                             /** Format: uuid */
                             id: string;
+                            name: string | null;
                             pipeline: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -9567,6 +9570,7 @@ export interface operations {
                         } | {
                             /** Format: uuid */
                             id: string;
+                            name: string | null;
                             pipeline: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -9578,6 +9582,7 @@ export interface operations {
                         } | {
                             /** Format: uuid */
                             id: string;
+                            name: string | null;
                             pipeline: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -9652,11 +9657,13 @@ export interface operations {
                 "application/json": {
                     /** @constant */
                     type: "webhook";
+                    name?: string;
                     pipeline: string;
                     inputs?: string;
                 } | {
                     /** @constant */
                     type: "pipeline";
+                    name?: string;
                     pipeline: string;
                     source: string;
                     /**
@@ -9667,6 +9674,7 @@ export interface operations {
                 } | {
                     /** @constant */
                     type: "event";
+                    name?: string;
                     pipeline: string;
                     /** @enum {string} */
                     event: "model.drift_detected";
@@ -9686,6 +9694,7 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
+                        name: string | null;
                         pipeline: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -9703,6 +9712,7 @@ export interface operations {
                     } | {
                         /** Format: uuid */
                         id: string;
+                        name: string | null;
                         pipeline: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -9714,6 +9724,7 @@ export interface operations {
                     } | {
                         /** Format: uuid */
                         id: string;
+                        name: string | null;
                         pipeline: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -9747,6 +9758,15 @@ export interface operations {
             };
             /** @description Needs role operator */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `trigger_name_taken`: another trigger of the tenant has this `name` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9821,6 +9841,7 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
+                        name: string | null;
                         pipeline: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -9837,6 +9858,7 @@ export interface operations {
                     } | {
                         /** Format: uuid */
                         id: string;
+                        name: string | null;
                         pipeline: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -9848,6 +9870,7 @@ export interface operations {
                     } | {
                         /** Format: uuid */
                         id: string;
+                        name: string | null;
                         pipeline: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -9991,6 +10014,175 @@ export interface operations {
             };
         };
     };
+    TriggersController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string | null;
+                    pipeline?: string;
+                    inputs?: string | null;
+                    source?: string | null;
+                    /** @enum {string} */
+                    on?: "succeeded" | "failed" | "finished";
+                    /** @enum {string} */
+                    event?: "model.drift_detected";
+                    cooldown?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string | null;
+                        pipeline: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        lastFiredAt: string | null;
+                        /** @constant */
+                        type: "webhook";
+                        /**
+                         * Format: uri
+                         * @description Where the sender POSTs (signed with the secret)
+                         */
+                        url: string;
+                        /** @description The expression mapping the body to run inputs */
+                        inputs: string | null;
+                    } | {
+                        /** Format: uuid */
+                        id: string;
+                        name: string | null;
+                        pipeline: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        lastFiredAt: string | null;
+                        /** @constant */
+                        type: "pipeline";
+                        source: string | null;
+                        on: ("succeeded" | "failed" | "finished") | null;
+                    } | {
+                        /** Format: uuid */
+                        id: string;
+                        name: string | null;
+                        pipeline: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        lastFiredAt: string | null;
+                        /** @constant */
+                        type: "event";
+                        event: "model.drift_detected" | null;
+                        source: string | null;
+                        inputs: string | null;
+                        cooldown: string | null;
+                    };
+                };
+            };
+            /** @description The request is not valid (`invalid_request`, `invalid_json`, …); `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs role operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `trigger_name_taken`: another trigger of the tenant has this `name` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit (`content_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bodies are JSON (application/json) or YAML (application/yaml) (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_trigger`: the change is not valid, or names a field the trigger's type does not have; `errors` says which */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (`rate_limited`) or a plan limit counted over time; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (`internal_error`); the details are in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     TriggersController_deliveries: {
         parameters: {
             query?: {
@@ -10107,6 +10299,7 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
+                        name: string | null;
                         pipeline: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -10365,6 +10558,7 @@ export interface operations {
                         triggers: ({
                             /** Format: uuid */
                             id: string;
+                            name: string | null;
                             pipeline: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -10381,6 +10575,7 @@ export interface operations {
                         } | {
                             /** Format: uuid */
                             id: string;
+                            name: string | null;
                             pipeline: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -10392,6 +10587,7 @@ export interface operations {
                         } | {
                             /** Format: uuid */
                             id: string;
+                            name: string | null;
                             pipeline: string;
                             /** Format: date-time */
                             createdAt: string;

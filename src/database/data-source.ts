@@ -30,6 +30,7 @@ import { NotificationChannelKinds1795000000026 } from './migrations/179500000002
 import { TenantSso1795000000028 } from './migrations/1795000000028-TenantSso.js';
 import { FireSkipAlerts1795000000029 } from './migrations/1795000000029-FireSkipAlerts.js';
 import { ScheduleNames1795000000030 } from './migrations/1795000000030-ScheduleNames.js';
+import { TriggerNames1795000000031 } from './migrations/1795000000031-TriggerNames.js';
 import { ChannelNames1795000000032 } from './migrations/1795000000032-ChannelNames.js';
 
 /** An entity class (`@Entity()`). */
@@ -68,6 +69,7 @@ export const MIGRATIONS = [
   TenantSso1795000000028,
   FireSkipAlerts1795000000029,
   ScheduleNames1795000000030,
+  TriggerNames1795000000031,
   ChannelNames1795000000032,
 ];
 

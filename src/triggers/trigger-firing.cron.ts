@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { parseDuration } from '../../workers/contracts/duration.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { LeaderJobs } from '../database/leader-jobs.js';
-import { TriggersService } from './triggers.service.js';
+import { TriggerDeliveriesService } from './trigger-deliveries.service.js';
 
 /** Runs that ended (and events emitted) longer ago than this, while no replica ran the job, fire no trigger. */
 export const LOOK_BACK = '10 minutes';
@@ -22,7 +22,7 @@ export class TriggerFiringJob implements OnApplicationBootstrap {
   private readonly logger = new Logger(TriggerFiringJob.name);
 
   constructor(
-    private readonly triggers: TriggersService,
+    private readonly triggers: TriggerDeliveriesService,
     private readonly jobs: LeaderJobs,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'TRIGGER_POLL_INTERVAL' | 'TRIGGER_DELIVERY_RETENTION'>,
   ) {}

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Post, Req, Res, type RawBodyRequest } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Patch, Post, Req, Res, type RawBodyRequest } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Fails, Responds } from '../common/openapi/responds.decorator.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -16,17 +16,23 @@ import {
   TriggerPage,
   TriggerView,
   TriggerWithSecret,
+  UpdateTriggerBody,
 } from './dto/triggers.dto.js';
+import { TriggerDeliveriesService } from './trigger-deliveries.service.js';
 import { TriggersService } from './triggers.service.js';
 
 @ApiTags('triggers')
 @Controller('v1')
 export class TriggersController {
-  constructor(private readonly triggers: TriggersService) {}
+  constructor(
+    private readonly triggers: TriggersService,
+    private readonly triggerDeliveries: TriggerDeliveriesService,
+  ) {}
 
   /** A webhook trigger answers with its URL and signing secret (shown once); a run-completion or event trigger with what it listens to. */
   @ApiOperation({ summary: 'Create a trigger' })
   @Responds(201, TriggerCreated)
+  @Fails(409, '`trigger_name_taken`: another trigger of the tenant has this `name`')
   @Fails(422, '`invalid_trigger`: the trigger is not valid; `errors` says why')
   @Post('triggers')
   @Roles('operator')
@@ -34,6 +40,7 @@ export class TriggersController {
     return this.triggers.create(principal, body);
   }
 
+  /** `?name=`: the trigger of that name (what `baton apply` matches by), or none. */
   @ApiOperation({ summary: 'List triggers' })
   @Responds(200, TriggerPage)
   @Get('triggers')
@@ -63,7 +70,25 @@ export class TriggersController {
     @ValidParam('id', uuidParam) id: string,
     @ValidQuery(DeliveryListQuery) query: DeliveryListQuery,
   ) {
-    return this.triggers.deliveries(principal, id, query);
+    return this.triggerDeliveries.list(principal, id, query);
+  }
+
+  /**
+   * Changes the fields given (`null` clears a nullable one); the type cannot change, and a webhook
+   * trigger keeps its URL and signing secret. A field its type does not have is a `422` naming it.
+   */
+  @ApiOperation({ summary: 'Change a trigger' })
+  @Responds(200, TriggerView)
+  @Fails(409, '`trigger_name_taken`: another trigger of the tenant has this `name`')
+  @Fails(422, "`invalid_trigger`: the change is not valid, or names a field the trigger's type does not have; `errors` says which")
+  @Patch('triggers/:id')
+  @Roles('operator')
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('id', uuidParam) id: string,
+    @ValidBody(UpdateTriggerBody) body: UpdateTriggerBody,
+  ) {
+    return this.triggers.update(principal, id, body);
   }
 
   @ApiOperation({ summary: 'Delete a trigger' })
@@ -107,7 +132,7 @@ export class TriggersController {
     @Req() request: RawBodyRequest<FastifyRequest>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const outcome = await this.triggers.receiveHook(id, request.rawBody, request.headers);
+    const outcome = await this.triggerDeliveries.receiveHook(id, request.rawBody, request.headers);
     reply.status(outcome.duplicate ? 200 : 202);
     return outcome;
   }

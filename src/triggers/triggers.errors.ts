@@ -3,6 +3,7 @@ import { BatonError, type FieldProblem } from '../common/errors/baton-error.js';
 const STATUS = {
   trigger_not_found: 404,
   invalid_trigger: 422,
+  trigger_name_taken: 409,
   invalid_signature: 401,
   stale_delivery: 401,
   missing_delivery_id: 400,

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module.js';
 import { PipelinesModule } from '../pipelines/pipelines.module.js';
 import { RunsModule } from '../runs/runs.module.js';
+import { TriggerDeliveriesRepository } from './trigger-deliveries.repository.js';
+import { TriggerDeliveriesService } from './trigger-deliveries.service.js';
 import { TriggerFiringJob } from './trigger-firing.cron.js';
 import { TriggerMappings } from './trigger-mappings.js';
 import { TriggersController } from './triggers.controller.js';
@@ -11,7 +13,14 @@ import { TriggersService } from './triggers.service.js';
 @Module({
   imports: [AccountsModule, PipelinesModule, RunsModule],
   controllers: [TriggersController],
-  providers: [TriggersRepository, TriggersService, TriggerFiringJob, TriggerMappings],
+  providers: [
+    TriggersRepository,
+    TriggerDeliveriesRepository,
+    TriggersService,
+    TriggerDeliveriesService,
+    TriggerFiringJob,
+    TriggerMappings,
+  ],
   exports: [TriggersService],
 })
 export class TriggersModule {}

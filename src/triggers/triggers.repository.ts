@@ -1,21 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { STEP_DOMAIN_EVENT_TYPES, type StepDomainEventType } from '../../workers/contracts/index.js';
+import type { StepDomainEventType } from '../../workers/contracts/index.js';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
-import type { Sql } from '../runtime/database/sql.js';
 
-export interface TriggerRow {
-  id: string;
-  tenantId: string;
+/** What a trigger is made with, and what an edit may change: all but its type, identity and state. */
+export interface TriggerFields {
+  /** Unique in the tenant when set: what `baton apply` matches a trigger by. */
+  name: string | null;
   pipelineName: string;
   /** The release tag it starts (`name@tag`); null for the latest version. */
   pipelineTag: string | null;
-  type: 'webhook' | 'pipeline' | 'event';
   inputsExpression: string | null;
   sourcePipeline: string | null;
   onStatus: 'succeeded' | 'failed' | 'finished' | null;
   eventType: StepDomainEventType | null;
   cooldownSeconds: number | null;
+}
+
+export interface TriggerRow extends TriggerFields {
+  id: string;
+  tenantId: string;
+  type: 'webhook' | 'pipeline' | 'event';
   lastFiredAt: Date | null;
   secretVersion: number;
   /** Its secret was derived from the session key (made before WEBHOOK_SIGNING_KEY); rotating ends that. */
@@ -23,61 +28,37 @@ export interface TriggerRow {
   createdAt: Date;
 }
 
-export type DeliveryOutcome = 'started' | 'failed' | 'skipped';
-
-export interface DeliveryRow {
-  id: string;
-  runId: string | null;
-  sourceRunId: string | null;
-  outcome: DeliveryOutcome;
-  error: string | null;
-  createdAt: Date;
-}
-
-/** A run that ended and a trigger it fires. */
-export interface Completion {
-  triggerId: string;
-  tenantId: string;
-  target: string;
-  runId: string;
-  outputs: Record<string, unknown> | null;
-}
-
-/** A domain event a step emitted, and an event trigger it fires. */
-export interface EmittedEvent {
-  triggerId: string;
-  tenantId: string;
-  target: string;
-  inputsExpression: string | null;
-  eventId: string;
-  type: StepDomainEventType;
-  data: Record<string, unknown>;
-  pipeline: string;
-  runId: string;
-  stepId: string;
-  item: number | null;
-  at: Date;
-}
-
-const COLUMNS = `id, tenant_id AS "tenantId", pipeline_name AS "pipelineName", pipeline_tag AS "pipelineTag", type, inputs_expression AS "inputsExpression", source_pipeline AS "sourcePipeline",
+const COLUMNS = `id, tenant_id AS "tenantId", name, pipeline_name AS "pipelineName", pipeline_tag AS "pipelineTag", type, inputs_expression AS "inputsExpression", source_pipeline AS "sourcePipeline",
   on_status AS "onStatus", event_type AS "eventType", cooldown_seconds AS "cooldownSeconds", last_fired_at AS "lastFiredAt", secret_version AS "secretVersion",
   secret_from_session_key AS "secretFromSessionKey", created_at AS "createdAt"`;
-const DELIVERY_COLUMNS = `delivery_id AS id, run_id AS "runId", source_run_id AS "sourceRunId", outcome, error, created_at AS "createdAt"`;
-const DOMAIN_EVENT_TYPES = STEP_DOMAIN_EVENT_TYPES.map((type) => `'${type}'`).join(', ');
+
+/** Each field's column and its SQL type. */
+const FIELD_COLUMNS: Record<keyof TriggerFields, [column: string, type: 'text' | 'int']> = {
+  name: ['name', 'text'],
+  pipelineName: ['pipeline_name', 'text'],
+  pipelineTag: ['pipeline_tag', 'text'],
+  inputsExpression: ['inputs_expression', 'text'],
+  sourcePipeline: ['source_pipeline', 'text'],
+  onStatus: ['on_status', 'text'],
+  eventType: ['event_type', 'text'],
+  cooldownSeconds: ['cooldown_seconds', 'int'],
+};
+/** What a trigger listens to: an edit of one of these moves `listens_since`. */
+const LISTENS_TO = ['sourcePipeline', 'onStatus', 'eventType'] as const;
+
+const NAME_INDEX = 'trigger_tenant_name_uq';
+
+/** The insert or update gave the trigger a name another of the tenant's triggers has. */
+export const isNameTaken = (error: unknown) => (error as { constraint?: string }).constraint === NAME_INDEX;
 
 @Injectable()
 export class TriggersRepository {
-  /** Queries outside a transaction; deliveries are also written on the run ledger's, as `Sql`. */
-  private readonly sql: Sql;
+  constructor(private readonly db: DataSource) {}
 
-  constructor(private readonly db: DataSource) {
-    this.sql = <R>(text: string, params: unknown[]) => db.query<R[]>(text, params);
-  }
-
-  async insert(row: Omit<TriggerRow, 'createdAt' | 'secretVersion' | 'secretFromSessionKey' | 'lastFiredAt'>): Promise<TriggerRow> {
+  async insert(row: TriggerFields & Pick<TriggerRow, 'id' | 'tenantId' | 'type'>): Promise<TriggerRow> {
     const [saved] = await this.db.query(
-      `INSERT INTO trigger (id, tenant_id, pipeline_name, type, inputs_expression, source_pipeline, on_status, event_type, cooldown_seconds, pipeline_tag)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+      `INSERT INTO trigger (id, tenant_id, pipeline_name, type, inputs_expression, source_pipeline, on_status, event_type, cooldown_seconds, pipeline_tag, name)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
       [
         row.id,
         row.tenantId,
@@ -89,6 +70,7 @@ export class TriggersRepository {
         row.eventType,
         row.cooldownSeconds,
         row.pipelineTag,
+        row.name,
       ],
     );
     return saved;
@@ -105,11 +87,12 @@ export class TriggersRepository {
     return rows[0] ?? null;
   }
 
-  list(tenantId: string, limit: number, after?: KeysetCursor): Promise<TriggerRow[]> {
+  list(tenantId: string, filter: { name?: string }, limit: number, after?: KeysetCursor): Promise<TriggerRow[]> {
     return this.db.query(
-      `SELECT ${COLUMNS} FROM trigger WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
-        ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [tenantId, after?.createdAt ?? null, after?.id ?? null, limit + 1],
+      `SELECT ${COLUMNS} FROM trigger
+        WHERE tenant_id = $1 AND ($2::text IS NULL OR name = $2) AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $5`,
+      [tenantId, filter.name ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1],
     );
   }
 
@@ -119,6 +102,31 @@ export class TriggersRepository {
       `SELECT ${COLUMNS} FROM trigger WHERE tenant_id = $1 AND (pipeline_name = $2 OR source_pipeline = $2) ORDER BY created_at, id LIMIT $3`,
       [tenantId, pipeline, limit],
     );
+  }
+
+  /**
+   * Sets the fields given (`listens_since` too when what it listens to changes). Null when there is
+   * no such trigger, or when it would then start the pipeline it listens to: judged on the row as
+   * the update finds it, so that two concurrent edits cannot make that loop between them.
+   */
+  async update(tenantId: string, id: string, change: Partial<TriggerFields>): Promise<TriggerRow | null> {
+    const params: unknown[] = [tenantId, id];
+    const given = new Map<keyof TriggerFields, string>();
+    for (const [field, [, type]] of Object.entries(FIELD_COLUMNS) as Array<[keyof TriggerFields, [string, string]]>)
+      if (change[field] !== undefined) given.set(field, `$${params.push(change[field])}::${type}`);
+    const next = (field: keyof TriggerFields) => given.get(field) ?? FIELD_COLUMNS[field][0];
+    const sets = [...given].map(([field, value]) => `${FIELD_COLUMNS[field][0]} = ${value}`);
+    const listened = LISTENS_TO.map((field) => FIELD_COLUMNS[field][0]).join(', ');
+    sets.push(
+      `listens_since = CASE WHEN (${listened}) IS DISTINCT FROM (${LISTENS_TO.map(next).join(', ')}) THEN now() ELSE listens_since END`,
+    );
+    // An UPDATE answers [rows, count] through TypeORM.
+    const [rows]: [TriggerRow[], number] = await this.db.query(
+      `UPDATE trigger SET ${sets.join(', ')}
+        WHERE tenant_id = $1 AND id = $2 AND ${next('sourcePipeline')} IS DISTINCT FROM ${next('pipelineName')} RETURNING ${COLUMNS}`,
+      params,
+    );
+    return rows[0] ?? null;
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {
@@ -132,167 +140,5 @@ export class TriggersRepository {
       [tenantId, id],
     );
     return this.find(tenantId, id);
-  }
-
-  /**
-   * Claims a delivery for `runId`; null when it was claimed before, with the run it started (if any).
-   * With `overRefusal`, a delivery refused before (a webhook's sender may send it again, fixed) is claimed anew.
-   */
-  async claimDelivery(
-    triggerId: string,
-    deliveryId: string,
-    runId: string,
-    sourceRunId: string | null = null,
-    sql: Sql = this.sql,
-    overRefusal = false,
-  ): Promise<{ claimed: true } | { claimed: false; runId: string | null; error: string | null }> {
-    const inserted = await sql(
-      `INSERT INTO trigger_delivery (trigger_id, delivery_id, run_id, source_run_id) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (trigger_id, delivery_id) DO UPDATE
-          SET run_id = EXCLUDED.run_id, outcome = 'started', error = NULL, created_at = now()
-        WHERE $5::boolean AND trigger_delivery.outcome = 'failed'
-       RETURNING run_id`,
-      [triggerId, deliveryId, runId, sourceRunId, overRefusal],
-    );
-    if (inserted.length) return { claimed: true };
-    const existing = await this.findDelivery(triggerId, deliveryId, sql);
-    return { claimed: false, runId: existing?.runId ?? null, error: existing?.error ?? null };
-  }
-
-  /** The delivery as recorded, if it was. */
-  async findDelivery(
-    triggerId: string,
-    deliveryId: string,
-    sql: Sql = this.sql,
-  ): Promise<{ runId: string | null; outcome: DeliveryOutcome; error: string | null } | null> {
-    const [existing] = await sql<{ runId: string | null; outcome: DeliveryOutcome; error: string | null }>(
-      'SELECT run_id AS "runId", outcome, error FROM trigger_delivery WHERE trigger_id = $1 AND delivery_id = $2',
-      [triggerId, deliveryId],
-    );
-    return existing ?? null;
-  }
-
-  /** A webhook delivery that started nothing is forgotten, so that the sender may retry it. */
-  async releaseDelivery(triggerId: string, deliveryId: string, sql: Sql = this.sql): Promise<void> {
-    await sql('DELETE FROM trigger_delivery WHERE trigger_id = $1 AND delivery_id = $2', [triggerId, deliveryId]);
-  }
-
-  /** A completion or event that started no run is kept with why (failed, or skipped by a cooldown), and not tried again. */
-  async endDeliveryWithoutRun(
-    triggerId: string,
-    deliveryId: string,
-    outcome: Exclude<DeliveryOutcome, 'started'>,
-    reason: string,
-  ): Promise<void> {
-    await this.db.query('UPDATE trigger_delivery SET run_id = NULL, outcome = $3, error = $4 WHERE trigger_id = $1 AND delivery_id = $2', [
-      triggerId,
-      deliveryId,
-      outcome,
-      reason.slice(0, 1000),
-    ]);
-  }
-
-  /**
-   * A webhook delivery refused after its signature held (its body did not map to inputs the pipeline
-   * takes, …): kept as `failed` with why, unless a copy of it started a run meanwhile. The sender may
-   * send it again; `claimDelivery` with `overRefusal` then takes it over.
-   */
-  async recordRefusedDelivery(triggerId: string, deliveryId: string, reason: string): Promise<void> {
-    await this.db.query(
-      `INSERT INTO trigger_delivery (trigger_id, delivery_id, run_id, outcome, error) VALUES ($1, $2, NULL, 'failed', $3)
-       ON CONFLICT (trigger_id, delivery_id) DO UPDATE SET error = EXCLUDED.error, created_at = now() WHERE trigger_delivery.outcome = 'failed'`,
-      [triggerId, deliveryId, reason.slice(0, 1000)],
-    );
-  }
-
-  listDeliveries(
-    triggerId: string,
-    limit: number,
-    after: KeysetCursor | undefined,
-    outcome: DeliveryOutcome | undefined,
-  ): Promise<DeliveryRow[]> {
-    return this.db.query(
-      `SELECT ${DELIVERY_COLUMNS} FROM trigger_delivery
-        WHERE trigger_id = $1 AND ($2::timestamptz IS NULL OR (created_at, delivery_id) < ($2, $3::text)) AND ($4::text IS NULL OR outcome = $4)
-        ORDER BY created_at DESC, delivery_id DESC LIMIT $5`,
-      [triggerId, after?.createdAt ?? null, after?.id ?? null, outcome ?? null, limit + 1],
-    );
-  }
-
-  /**
-   * Takes the trigger's next firing unless its cooldown has not passed since the last one: null
-   * then, with when it last fired. The previous time comes back so that a run that could not start
-   * gives the firing back (`restoreFiring`).
-   */
-  async takeFiring(triggerId: string): Promise<{ taken: true; previous: Date | null; at: Date } | { taken: false; lastFiredAt: Date }> {
-    // An UPDATE answers [rows, count] through TypeORM.
-    const [[row]]: [Array<{ previous: Date | null; at: Date }>, number] = await this.db.query(
-      `WITH current AS (SELECT id, last_fired_at, cooldown_seconds FROM trigger WHERE id = $1 FOR UPDATE)
-       UPDATE trigger t SET last_fired_at = now() FROM current c
-        WHERE t.id = c.id AND (c.cooldown_seconds IS NULL OR c.last_fired_at IS NULL OR c.last_fired_at <= now() - c.cooldown_seconds * interval '1 second')
-       RETURNING c.last_fired_at AS previous, t.last_fired_at AS at`,
-      [triggerId],
-    );
-    if (row) return { taken: true, previous: row.previous, at: row.at };
-    const [last] = await this.db.query('SELECT last_fired_at AS "lastFiredAt" FROM trigger WHERE id = $1', [triggerId]);
-    return { taken: false, lastFiredAt: last.lastFiredAt };
-  }
-
-  async restoreFiring(triggerId: string, taken: { previous: Date | null; at: Date }): Promise<void> {
-    await this.db.query('UPDATE trigger SET last_fired_at = $2 WHERE id = $1 AND last_fired_at = $3', [
-      triggerId,
-      taken.previous,
-      taken.at,
-    ]);
-  }
-
-  /** Runs that ended in the last `window` and fire a run-completion trigger not yet fired for them. */
-  pendingCompletions(window: string, limit: number): Promise<Completion[]> {
-    return this.db.query(
-      `SELECT t.id AS "triggerId", t.tenant_id AS "tenantId", t.pipeline_name || coalesce('@' || t.pipeline_tag, '') AS target, r.id AS "runId", r.outputs
-         FROM run r JOIN trigger t ON t.tenant_id = r.tenant_id AND t.type = 'pipeline' AND t.source_pipeline = r.pipeline_name
-        WHERE r.ended_at >= now() - $1::interval AND r.ended_at >= t.created_at
-          AND (t.on_status = r.status OR (t.on_status = 'finished' AND r.status IN ('succeeded', 'failed', 'cancelled', 'timed_out')))
-          AND NOT EXISTS (SELECT 1 FROM trigger_delivery d WHERE d.trigger_id = t.id AND d.delivery_id = 'run:' || r.id)
-        ORDER BY r.ended_at LIMIT $2`,
-      [window, limit],
-    );
-  }
-
-  /**
-   * Domain events steps emitted in the last `window` (after the trigger was made) that fire an event
-   * trigger not yet fired for them, oldest first. The type list matches `run_event_alert_idx`.
-   *
-   * The delivery id is a column of `recent` (materialized, so not folded back into an expression):
-   * with `d.delivery_id = 'event:' || e.id` in the NOT EXISTS, PostgreSQL looked deliveries up by
-   * trigger alone and filtered them, reading every delivery a trigger ever had for each new event
-   * (57,000 index entries for a batch when one trigger had 50,000 deliveries: 23 ms, not 6); compared
-   * with a column, each is one probe of the primary key (`npm run bench:triggers`).
-   */
-  pendingEvents(window: string, limit: number): Promise<EmittedEvent[]> {
-    return this.db.query(
-      `WITH recent AS MATERIALIZED (
-         SELECT e.id, e.tenant_id, e.run_id, e.type, e.step_id, e.data, e.created_at, 'event:' || e.id AS delivery_id
-           FROM run_event e WHERE e.created_at >= now() - $1::interval AND e.type IN (${DOMAIN_EVENT_TYPES}))
-       SELECT t.id AS "triggerId", t.tenant_id AS "tenantId", t.pipeline_name || coalesce('@' || t.pipeline_tag, '') AS target, t.inputs_expression AS "inputsExpression",
-              e.id::text AS "eventId", e.type, coalesce(e.data->'data', '{}') AS data, r.pipeline_name AS pipeline, e.run_id AS "runId",
-              e.step_id AS "stepId", (e.data->>'item')::int AS item, e.created_at AS at
-         FROM recent e
-         JOIN trigger t ON t.tenant_id = e.tenant_id AND t.type = 'event' AND t.event_type = e.type
-         JOIN run r ON r.id = e.run_id
-        WHERE e.created_at >= t.created_at AND (t.source_pipeline IS NULL OR t.source_pipeline = r.pipeline_name)
-          AND NOT EXISTS (SELECT 1 FROM trigger_delivery d WHERE d.trigger_id = t.id AND d.delivery_id = e.delivery_id)
-        ORDER BY e.id LIMIT $2`,
-      [window, limit],
-    );
-  }
-
-  /** Deletes up to `limit` deliveries made before `before` (oldest first, on `trigger_delivery_created_idx`); returns how many. */
-  async pruneDeliveries(before: Date, limit: number): Promise<number> {
-    const [, count]: [unknown, number] = await this.db.query(
-      `DELETE FROM trigger_delivery WHERE ctid IN (SELECT ctid FROM trigger_delivery WHERE created_at < $1 ORDER BY created_at LIMIT $2)`,
-      [before, limit],
-    );
-    return count;
   }
 }

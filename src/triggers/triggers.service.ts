@@ -1,59 +1,30 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { z } from 'zod';
-import { formatDuration } from '../../workers/contracts/duration.js';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AccessState } from '../common/auth/access.guard.js';
+import { formatDuration } from '../../workers/contracts/duration.js';
 import type { Principal } from '../common/auth/principal.js';
-import { BatonError } from '../common/errors/baton-error.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
-import { RunsService } from '../runs/runs.service.js';
-import { faultPoint } from '../runtime/fault-points.js';
-import type { Sql } from '../runtime/database/sql.js';
-import type { CreateTriggerBody, DeliveryListQuery, TriggerListQuery } from './dto/triggers.dto.js';
+import type { CreateTriggerBody, TriggerListQuery, UpdateTriggerBody } from './dto/triggers.dto.js';
 import { TriggersError } from './triggers.errors.js';
 import { TriggerMappings } from './trigger-mappings.js';
-import { TriggersRepository, type DeliveryRow, type TriggerRow } from './triggers.repository.js';
-import { checkDelivery, signingKeyOf, triggerSecret } from './webhook-signature.js';
-import { deleteInBatches } from '../common/delete-in-batches.js';
+import { changeOf, fieldsOfCreate, LOOP_MESSAGE, refOf, triggerProblems } from './trigger-fields.js';
+import { isNameTaken, TriggersRepository, type TriggerFields, type TriggerRow } from './triggers.repository.js';
+import { webhookSecret } from './webhook-signature.js';
 
-/** Deliveries page by (createdAt, delivery id): ids are the sender's text, not uuids. */
-const DELIVERY_ID = z.string().min(1).max(250);
-
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
-
-/** Why a delivery started no run, as its record keeps it: the problem's message and each field's. */
-const reasonOf = (error: unknown) =>
-  error instanceof BatonError && error.errors?.length
-    ? `${error.message}: ${error.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`
-    : (error as Error).message;
-
-/** The delivery was recorded first, by a concurrent copy of it, with the run it started. */
-class DeliveryTaken extends Error {
-  constructor(readonly runId: string | null) {
-    super('The delivery was recorded first by a concurrent copy');
-  }
-}
-
-/** What the trigger starts: `name`, or `name@tag`. */
-const refOf = (t: TriggerRow) => (t.pipelineTag ? `${t.pipelineName}@${t.pipelineTag}` : t.pipelineName);
-
+/** Triggers as the tenant makes, edits and reads them; what arrives at them is TriggerDeliveriesService's. */
 @Injectable()
 export class TriggersService {
-  private readonly logger = new Logger(TriggersService.name);
-
   constructor(
     private readonly triggers: TriggersRepository,
     private readonly pipelines: PipelinesService,
-    private readonly runs: RunsService,
-    private readonly access: AccessState,
     private readonly mappings: TriggerMappings,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'jwtSecret' | 'webhookSigningKey' | 'publicUrl'>,
   ) {}
 
   private readonly toResponse = (t: TriggerRow) => ({
     id: t.id,
+    name: t.name,
     type: t.type,
     pipeline: refOf(t),
     createdAt: t.createdAt.toISOString(),
@@ -68,60 +39,42 @@ export class TriggersService {
     }),
   });
 
-  private readonly toDelivery = (d: DeliveryRow) => ({
-    id: d.id,
-    outcome: d.outcome,
-    runId: d.runId,
-    sourceRunId: d.sourceRunId,
-    reason: d.error,
-    createdAt: d.createdAt.toISOString(),
-  });
-
   async create(principal: Principal, body: CreateTriggerBody) {
-    const problems = [];
-    const [pipelineName, pipelineTag] = body.pipeline.split('@');
-    if (!(await this.pipelines.findRef(principal.tenantId, body.pipeline)))
-      problems.push({
-        path: 'pipeline',
-        message: pipelineTag ? `Pipeline ${pipelineName} has no tag ${pipelineTag}` : `Pipeline ${body.pipeline} was not found`,
-      });
-    const source = body.type === 'webhook' ? undefined : body.source;
-    if (source && !(await this.pipelineExists(principal.tenantId, source)))
-      problems.push({ path: 'source', message: `Pipeline ${source} was not found` });
-    // A pipeline started by its own runs' end or events would start itself again, forever.
-    if (source === pipelineName) problems.push({ path: 'source', message: 'A trigger cannot start the pipeline it listens to' });
-    const mappingProblem = body.type !== 'pipeline' && body.inputs ? this.mappings.problem(body.inputs) : undefined;
-    if (mappingProblem) problems.push({ path: 'inputs', message: mappingProblem });
-    if (problems.length) throw new TriggersError('invalid_trigger', 'The trigger is not valid', problems);
-    const row = await this.triggers.insert({
-      id: randomUUID(),
-      tenantId: principal.tenantId,
-      pipelineName,
-      pipelineTag: pipelineTag ?? null,
-      type: body.type,
-      inputsExpression: body.type === 'pipeline' ? null : (body.inputs ?? null),
-      sourcePipeline: source ?? null,
-      onStatus: body.type === 'pipeline' ? body.on : null,
-      eventType: body.type === 'event' ? body.event : null,
-      cooldownSeconds: body.type === 'event' ? (body.cooldown ?? null) : null,
-    });
+    const fields = fieldsOfCreate(body);
+    await this.check(principal.tenantId, fields, fields);
+    const row = await this.named(fields.name, () =>
+      this.triggers.insert({ id: randomUUID(), tenantId: principal.tenantId, type: body.type, ...fields }),
+    );
     // The signing secret is shown here and on rotation only.
-    return { ...this.toResponse(row), ...(row.type === 'webhook' ? { secret: this.secretOf(row) } : {}) };
+    return { ...this.toResponse(row), ...(row.type === 'webhook' ? { secret: webhookSecret(this.config, row) } : {}) };
   }
 
   async list(principal: Principal, query: TriggerListQuery) {
-    return toPage(await this.triggers.list(principal.tenantId, query.limit, decodeCursor(query.cursor)), query.limit, this.toResponse);
+    return toPage(
+      await this.triggers.list(principal.tenantId, { name: query.name }, query.limit, decodeCursor(query.cursor)),
+      query.limit,
+      this.toResponse,
+    );
   }
 
   async get(principal: Principal, id: string) {
     return this.toResponse(await this.require(principal.tenantId, id));
   }
 
-  /** What each delivery (webhook call, ended run, emitted event) did: the run it started, or why none. */
-  async deliveries(principal: Principal, id: string, query: DeliveryListQuery) {
+  /**
+   * Changes the fields given, checked as on create; the type, id (a webhook's URL) and signing
+   * secret stay. What fires it reads the row at each delivery, so the change holds from the next one.
+   */
+  async update(principal: Principal, id: string, body: UpdateTriggerBody) {
+    const row = await this.require(principal.tenantId, id);
+    const { change, problems } = changeOf(row.type, body);
+    if (problems.length) throw new TriggersError('invalid_trigger', 'The trigger is not valid', problems);
+    await this.check(principal.tenantId, { ...row, ...change }, change);
+    const saved = await this.named(change.name ?? null, () => this.triggers.update(principal.tenantId, id, change));
+    if (saved) return this.toResponse(saved);
+    // Deleted meanwhile, or a concurrent edit made it start the pipeline it listens to.
     await this.require(principal.tenantId, id);
-    const rows = await this.triggers.listDeliveries(id, query.limit, decodeCursor(query.cursor, DELIVERY_ID), query.outcome);
-    return toPage(rows, query.limit, this.toDelivery);
+    throw new TriggersError('invalid_trigger', 'The trigger is not valid', [{ path: 'source', message: LOOP_MESSAGE }]);
   }
 
   /** The triggers that start this pipeline or listen to its runs (at most `limit`), as the API shows them. */
@@ -138,209 +91,28 @@ export class TriggersService {
     const trigger = await this.require(principal.tenantId, id);
     if (trigger.type !== 'webhook') throw new TriggersError('invalid_trigger', 'Only webhook triggers have a secret');
     const rotated = (await this.triggers.bumpSecretVersion(principal.tenantId, id))!;
-    return { ...this.toResponse(rotated), secret: this.secretOf(rotated) };
+    return { ...this.toResponse(rotated), secret: webhookSecret(this.config, rotated) };
   }
 
-  /**
-   * `POST /v1/hooks/{id}`: the signature over the delivery id, the timestamp and the exact body is the credential.
-   * One run per delivery id: a repeated delivery answers with the run the first one started.
-   */
-  async receiveHook(id: string, rawBody: Buffer | undefined, headers: Record<string, string | string[] | undefined>) {
-    const trigger = await this.triggers.findWebhook(id);
-    if (!trigger) throw new TriggersError('trigger_not_found', `Trigger ${id} was not found`);
-    const header = (name: string) => (typeof headers[name] === 'string' ? headers[name] : undefined);
-    if (!header('x-baton-signature') || !header('x-baton-timestamp'))
-      throw new TriggersError('invalid_signature', 'X-Baton-Signature and X-Baton-Timestamp are required');
-    const delivery = header('x-baton-delivery');
-    if (!delivery || delivery.length > 200)
-      throw new TriggersError(
-        'missing_delivery_id',
-        'X-Baton-Delivery (1 to 200 characters) names the delivery, so a retry starts no second run',
-      );
-    const check = checkDelivery(this.secretOf(trigger), rawBody ?? Buffer.alloc(0), headers);
-    if (check === 'stale') throw new TriggersError('stale_delivery', 'X-Baton-Timestamp is more than five minutes from now');
-    if (check !== 'ok')
-      throw new TriggersError('invalid_signature', 'The signature does not match "<X-Baton-Delivery>.<X-Baton-Timestamp>.<body>"');
-    if (await this.access.isSuspended(trigger.tenantId)) throw new BatonError('tenant_suspended', 403, 'This tenant is suspended');
-    const seen = await this.triggers.findDelivery(trigger.id, delivery);
-    // A delivery refused before may come again, fixed; one that started a run answers with that run.
-    if (seen && seen.outcome !== 'failed') return { duplicate: true, runId: seen.runId };
-    const runId = randomUUID();
-    try {
-      const inputs = await this.inputsFor(trigger, rawBody!, headers);
-      // The delivery is recorded in the run's transaction: a crash before the answer leaves both or
-      // neither, and the sender's retry finds the run.
-      await this.runs.startTriggered(
-        trigger.tenantId,
-        refOf(trigger),
-        inputs,
-        'webhook',
-        runId,
-        this.deliveryOf(trigger.id, delivery, runId, null, true),
-      );
-    } catch (error) {
-      if (error instanceof DeliveryTaken) return { duplicate: true, runId: error.runId };
-      // Refused on its merits (inputs, mapping, plan): the trigger's deliveries say why. Not a fault of ours or the engine's.
-      if (error instanceof BatonError && error.status >= 400 && error.status < 500)
-        await this.triggers.recordRefusedDelivery(trigger.id, delivery, reasonOf(error));
-      throw error;
-    }
-    faultPoint('trigger.after-record');
-    await this.triggers.takeFiring(trigger.id);
-    return { duplicate: false, runId };
-  }
-
-  /**
-   * A delivery recorded with the run it starts; a concurrent copy that recorded it first gives this
-   * run up. A webhook's (`overRefusal`) takes over the record of an earlier refusal of it.
-   */
-  private deliveryOf(triggerId: string, delivery: string, runId: string, sourceRunId: string | null, overRefusal = false) {
-    return {
-      record: async (sql: Sql) => {
-        const claim = await this.triggers.claimDelivery(triggerId, delivery, runId, sourceRunId, sql, overRefusal);
-        if (!claim.claimed) throw new DeliveryTaken(claim.runId);
-      },
-      undo: (sql: Sql) => this.triggers.releaseDelivery(triggerId, delivery, sql),
+  private async check(tenantId: string, fields: TriggerFields, given: Partial<TriggerFields>): Promise<void> {
+    const lookups = {
+      findRef: (t: string, ref: string) => this.pipelines.findRef(t, ref),
+      mappingProblem: (e: string) => this.mappings.problem(e),
     };
+    const problems = await triggerProblems(lookups, tenantId, fields, given);
+    if (problems.length) throw new TriggersError('invalid_trigger', 'The trigger is not valid', problems);
   }
 
-  /** Deletes deliveries older than `retentionMs`, `batch` at a time; returns how many. */
-  async pruneDeliveries(retentionMs: number, batch: number): Promise<number> {
-    const before = new Date(Date.now() - retentionMs);
-    return deleteInBatches(batch, (limit) => this.triggers.pruneDeliveries(before, limit));
-  }
-
-  /** Starts the runs that runs which ended call for (run-completion triggers); returns how many started. */
-  async fireCompletions(window: string, batch: number): Promise<number> {
-    let started = 0;
-    for (const c of await this.triggers.pendingCompletions(window, batch)) {
-      if (await this.fireOnce(c, `run:${c.runId}`, c.runId, 'pipeline', async () => c.outputs ?? {})) started += 1;
-    }
-    return started;
-  }
-
-  /** Starts the runs that domain events steps emitted call for (event triggers); returns how many started. */
-  async fireEvents(window: string, batch: number): Promise<number> {
-    let started = 0;
-    for (const e of await this.triggers.pendingEvents(window, batch)) {
-      const event = {
-        type: e.type,
-        data: e.data,
-        pipeline: e.pipeline,
-        runId: e.runId,
-        stepId: e.stepId,
-        ...(e.item !== null && { item: e.item }),
-        at: e.at.toISOString(),
-      };
-      const inputs = async () => (e.inputsExpression ? this.mapInputs(e.inputsExpression, { event }, 'event') : {});
-      if (await this.fireOnce(e, `event:${e.eventId}`, e.runId, 'event', inputs)) started += 1;
-    }
-    return started;
-  }
-
-  /**
-   * Starts `target` once for one delivery of a completion or event trigger. A delivery that starts
-   * nothing (the tenant suspended, inputs the pipeline refuses, the trigger's cooldown) is kept with
-   * why, and not tried again: the next run or event is the next chance. One the API could not map
-   * for want of CPU is tried again by the next pass.
-   */
-  private async fireOnce(
-    t: { triggerId: string; tenantId: string; target: string },
-    delivery: string,
-    sourceRunId: string,
-    trigger: 'pipeline' | 'event',
-    inputsOf: () => Promise<Record<string, unknown>>,
-  ): Promise<boolean> {
-    if (await this.triggers.findDelivery(t.triggerId, delivery)) return false;
-    const runId = randomUUID();
-    let firing: Awaited<ReturnType<TriggersRepository['takeFiring']>> | undefined;
+  /** A name is the tenant's once: the unique index settles it, so two requests racing for one name cannot both have it. */
+  private async named<T>(name: string | null, write: () => Promise<T>): Promise<T> {
     try {
-      if (await this.access.isSuspended(t.tenantId)) throw new Error('the tenant is suspended');
-      const inputs = await inputsOf();
-      firing = await this.triggers.takeFiring(t.triggerId);
-      if (!firing.taken) {
-        await this.endWithoutRun(
-          t.triggerId,
-          delivery,
-          runId,
-          sourceRunId,
-          'skipped',
-          `Within the trigger's cooldown: it last started a run at ${firing.lastFiredAt.toISOString()}`,
-        );
-        return false;
-      }
-      // Recorded in the run's transaction: a crash in between neither loses the run nor starts it twice.
-      await this.runs.startTriggered(
-        t.tenantId,
-        t.target,
-        inputs,
-        trigger,
-        runId,
-        this.deliveryOf(t.triggerId, delivery, runId, sourceRunId),
-      );
-      return true;
+      return await write();
     } catch (error) {
-      if (firing?.taken) await this.triggers.restoreFiring(t.triggerId, firing);
-      if (error instanceof DeliveryTaken) return false;
-      // The API's own trouble (too busy to map it): no verdict is kept, so the next pass tries it again.
-      if (error instanceof BatonError && error.status >= 500) {
-        this.logger.warn(`Trigger ${t.triggerId} will try ${delivery} again: ${(error as Error).message}`);
-        return false;
-      }
-      const reason = reasonOf(error);
-      this.logger.warn(`Trigger ${t.triggerId} did not start ${t.target} for ${delivery}: ${reason}`);
-      await this.endWithoutRun(t.triggerId, delivery, runId, sourceRunId, 'failed', reason);
-      return false;
+      if (!isNameTaken(error)) throw error;
+      throw new TriggersError('trigger_name_taken', `Another trigger is named ${name}`, [
+        { path: 'name', message: 'Taken by another trigger' },
+      ]);
     }
-  }
-
-  /** Keeps a completion or event that started no run, with why, so that it is not tried again. */
-  private async endWithoutRun(
-    triggerId: string,
-    delivery: string,
-    runId: string,
-    sourceRunId: string,
-    outcome: 'skipped' | 'failed',
-    reason: string,
-  ): Promise<void> {
-    if (!(await this.triggers.claimDelivery(triggerId, delivery, runId, sourceRunId)).claimed) return;
-    await this.triggers.endDeliveryWithoutRun(triggerId, delivery, outcome, reason);
-  }
-
-  private async inputsFor(trigger: TriggerRow, rawBody: Buffer, headers: Record<string, unknown>): Promise<Record<string, unknown>> {
-    let body: unknown;
-    try {
-      body = rawBody.length ? JSON.parse(rawBody.toString('utf8')) : {};
-    } catch {
-      throw new TriggersError('invalid_payload', 'The body is not JSON', [{ path: '(body)', message: 'Not JSON' }]);
-    }
-    return trigger.inputsExpression
-      ? this.mapInputs(trigger.inputsExpression, { body, headers }, 'body')
-      : this.requireObject(body, 'body');
-  }
-
-  /** The run's inputs from a trigger's JSONata mapping over what arrived (`of` names it in errors). */
-  private async mapInputs(expression: string, context: Record<string, unknown>, of: 'body' | 'event'): Promise<Record<string, unknown>> {
-    const outcome = await this.mappings.evaluate(expression, context);
-    if (outcome.ok) return this.requireObject(outcome.value, of);
-    const message = `The trigger's inputs expression failed on this ${of}: ${outcome.message}`;
-    if (outcome.budgetExceeded)
-      throw new TriggersError('expression_budget_exceeded', message, [{ path: 'inputs', message: outcome.message }]);
-    throw new TriggersError('invalid_payload', message);
-  }
-
-  private requireObject(inputs: unknown, of: 'body' | 'event'): Record<string, unknown> {
-    if (!isObject(inputs))
-      throw new TriggersError('invalid_payload', 'The inputs must be a JSON object', [{ path: `(${of})`, message: 'Not an object' }]);
-    return inputs;
-  }
-
-  private secretOf(trigger: TriggerRow): string {
-    return triggerSecret(signingKeyOf(this.config, trigger), trigger.id, trigger.secretVersion);
-  }
-
-  private async pipelineExists(tenantId: string, name: string): Promise<boolean> {
-    return (await this.pipelines.findRef(tenantId, name)) !== null;
   }
 
   private async require(tenantId: string, id: string): Promise<TriggerRow> {

@@ -26,6 +26,11 @@ export function signingKeyOf(keys: WebhookKeys, row: { secretFromSessionKey: boo
   return row.secretFromSessionKey ? keys.jwtSecret : keys.webhookSigningKey;
 }
 
+/** A webhook trigger's current signing secret. */
+export function webhookSecret(keys: WebhookKeys, row: { id: string; secretVersion: number; secretFromSessionKey: boolean }): string {
+  return triggerSecret(signingKeyOf(keys, row), row.id, row.secretVersion);
+}
+
 /**
  * `sha256=<hex>` over `<delivery id>.<timestamp>.<raw body>` (the order of the Standard Webhooks
  * spec), as senders compute it: the delivery id is signed too, so a captured delivery cannot be

@@ -22,7 +22,7 @@ import { createDataSource, runMigrations } from '../../src/database/data-source.
 import { METRICS_MAX_VERSIONS } from '../../src/models/dto/models.dto.js';
 import { ModelsRepository } from '../../src/models/models.repository.js';
 import { BATCH, LOOK_BACK } from '../../src/triggers/trigger-firing.cron.js';
-import { TriggersRepository } from '../../src/triggers/triggers.repository.js';
+import { TriggerDeliveriesRepository } from '../../src/triggers/trigger-deliveries.repository.js';
 import { median, percentile, time, withBenchStack } from './harness.js';
 import { seedPipelines, seedRunEvents, seedRuns, seedStep, seedTenants, type SeedConnection } from './installation-seed.js';
 
@@ -333,8 +333,8 @@ await withBenchStack(
 
       // One firing pass's queries, directly through the repository, against the tiny installation's.
       const bigRecorded = recording(db);
-      const [bigTriggers, tinyTriggers] = [new TriggersRepository(bigRecorded.db), new TriggersRepository(tiny)];
-      const passQueries: Array<[string, (r: TriggersRepository) => Promise<unknown[]>]> = [
+      const [bigTriggers, tinyTriggers] = [new TriggerDeliveriesRepository(bigRecorded.db), new TriggerDeliveriesRepository(tiny)];
+      const passQueries: Array<[string, (r: TriggerDeliveriesRepository) => Promise<unknown[]>]> = [
         ['pendingCompletions', (r) => r.pendingCompletions(LOOK_BACK, BATCH)],
         ['pendingEvents', (r) => r.pendingEvents(LOOK_BACK, BATCH)],
       ];
@@ -427,7 +427,7 @@ await withBenchStack(
         );
 
       printTable(
-        `One firing pass's queries through TriggersRepository, ${ITERATIONS} times each, alternating with the same on a tiny installation (1 tenant, ${TINY_RUNS} runs)`,
+        `One firing pass's queries through TriggerDeliveriesRepository, ${ITERATIONS} times each, alternating with the same on a tiny installation (1 tenant, ${TINY_RUNS} runs)`,
         'tiny p50',
         pass,
       );
@@ -439,7 +439,7 @@ await withBenchStack(
 
       for (const [label, plan] of plans.filter(([label]) => label.endsWith('nothing pending'))) await explain(db, label, plan);
       const triggersRecorded = recording(db);
-      const triggers = new TriggersRepository(triggersRecorded.db);
+      const triggers = new TriggerDeliveriesRepository(triggersRecorded.db);
       await triggers.listDeliveries(hot!, 50, undefined, undefined);
       await explain(db, 'deliveries, first page', triggersRecorded.last());
       await triggers.listDeliveries(hot!, 50, deliveries.big, undefined);

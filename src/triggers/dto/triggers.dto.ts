@@ -7,25 +7,36 @@ import { durationField } from '../../common/validation/zod.js';
 import { pipelineRef } from '../../pipelines/dto/pipelines.dto.js';
 
 const pipelineName = z.string().regex(/^[a-z0-9-]{1,63}$/, { message: 'Must match [a-z0-9-]{1,63}' });
+/** Unique in the tenant: what `baton apply` matches a trigger of a Git folder by. */
+const triggerName = z.string().regex(/^[a-z0-9-]{1,63}$/, { message: 'Must match [a-z0-9-]{1,63}' });
 const inputsExpression = z.string().min(1).max(10_000);
+const onStatus = z.enum(['succeeded', 'failed', 'finished']);
 const MAX_COOLDOWN_MS = 90 * 86_400_000;
+/** At most one run per this long (e.g. `6h`), kept as whole seconds. */
+const cooldown = durationField
+  .transform((text) => parseDuration(text)!)
+  .pipe(z.int().min(1000, 'Must be at least 1s').max(MAX_COOLDOWN_MS, 'Must be at most 90d'))
+  .transform((ms) => Math.ceil(ms / 1000));
 
 export const CreateTriggerBody = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('webhook'),
+    name: triggerName.optional(),
     pipeline: pipelineRef,
     /** JSONata over `{ body, headers }` giving the run's inputs; the JSON body itself when left out. */
     inputs: inputsExpression.optional(),
   }),
   z.strictObject({
     type: z.literal('pipeline'),
+    name: triggerName.optional(),
     pipeline: pipelineRef,
     /** Start `pipeline` when a run of `source` ends like this, with that run's outputs as inputs. */
     source: pipelineName,
-    on: z.enum(['succeeded', 'failed', 'finished']).default('succeeded'),
+    on: onStatus.default('succeeded'),
   }),
   z.strictObject({
     type: z.literal('event'),
+    name: triggerName.optional(),
     pipeline: pipelineRef,
     /** Start `pipeline` when a step emits this event (once per event). */
     event: z.enum(STEP_DOMAIN_EVENT_TYPES),
@@ -34,16 +45,34 @@ export const CreateTriggerBody = z.discriminatedUnion('type', [
     /** JSONata over `{ event: { type, data, pipeline, runId, stepId, at } }` giving the run's inputs; none when left out. */
     inputs: inputsExpression.optional(),
     /** At most one run per this long (e.g. `6h`): events in between are kept as skipped deliveries. */
-    cooldown: durationField
-      .transform((text) => parseDuration(text)!)
-      .pipe(z.int().min(1000, 'Must be at least 1s').max(MAX_COOLDOWN_MS, 'Must be at most 90d'))
-      .transform((ms) => Math.ceil(ms / 1000))
-      .optional(),
+    cooldown: cooldown.optional(),
   }),
 ]);
 export type CreateTriggerBody = z.output<typeof CreateTriggerBody>;
 
-export const TriggerListQuery = z.strictObject({ ...paginationQuery });
+/**
+ * Fields left out stay as they are; `null` clears a nullable one. Which fields a trigger has depends
+ * on its `type`, which cannot change: `inputs` (webhook, event), `source` (pipeline; event, nullable),
+ * `on` (pipeline), `event` and `cooldown` (event).
+ */
+export const UpdateTriggerBody = z
+  .strictObject({
+    name: triggerName.nullable().optional(),
+    pipeline: pipelineRef.optional(),
+    inputs: inputsExpression.nullable().optional(),
+    source: pipelineName.nullable().optional(),
+    on: onStatus.optional(),
+    event: z.enum(STEP_DOMAIN_EVENT_TYPES).optional(),
+    cooldown: cooldown.nullable().optional(),
+  })
+  // Only for a body with no other problem: an unknown field (`type`) is named alone.
+  .refine((body) => Object.keys(body).length > 0, {
+    message: 'Give at least one field to change',
+    when: (payload) => payload.issues.length === 0,
+  });
+export type UpdateTriggerBody = z.output<typeof UpdateTriggerBody>;
+
+export const TriggerListQuery = z.strictObject({ ...paginationQuery, name: triggerName.optional() });
 export type TriggerListQuery = z.output<typeof TriggerListQuery>;
 
 export const DeliveryListQuery = z.strictObject({
@@ -52,7 +81,13 @@ export const DeliveryListQuery = z.strictObject({
 });
 export type DeliveryListQuery = z.output<typeof DeliveryListQuery>;
 
-const triggerFields = { id: z.uuid(), pipeline: z.string(), createdAt: instant, lastFiredAt: instant.nullable() };
+const triggerFields = {
+  id: z.uuid(),
+  name: z.string().nullable(),
+  pipeline: z.string(),
+  createdAt: instant,
+  lastFiredAt: instant.nullable(),
+};
 
 /** A trigger; what else it holds depends on its `type`. */
 export const TriggerView = z.discriminatedUnion('type', [
@@ -66,7 +101,7 @@ export const TriggerView = z.discriminatedUnion('type', [
     ...triggerFields,
     type: z.literal('pipeline'),
     source: z.string().nullable(),
-    on: z.enum(['succeeded', 'failed', 'finished']).nullable(),
+    on: onStatus.nullable(),
   }),
   z.strictObject({
     ...triggerFields,

@@ -100,6 +100,10 @@ function TriggerDetails({ trigger }: { trigger: Trigger }) {
     <Card withBorder>
       <DataList labelWidth={140}>
         <DataList.Item>
+          <DataList.ItemLabel>Name</DataList.ItemLabel>
+          <DataList.ItemValue>{trigger.name ?? '—'}</DataList.ItemValue>
+        </DataList.Item>
+        <DataList.Item>
           <DataList.ItemLabel>Set off by</DataList.ItemLabel>
           <DataList.ItemValue>{trigger.type === 'webhook' ? 'a signed POST to its URL' : describeSource(trigger)}</DataList.ItemValue>
         </DataList.Item>

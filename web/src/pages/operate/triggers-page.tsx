@@ -72,6 +72,7 @@ export function TriggersPage() {
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Type</Table.Th>
+                  <Table.Th>Name</Table.Th>
                   <Table.Th>Runs pipeline</Table.Th>
                   <Table.Th>Set off by</Table.Th>
                   <Table.Th>Last fired</Table.Th>
@@ -90,6 +91,7 @@ export function TriggersPage() {
                         <Badge variant="light">{trigger.type}</Badge>
                       </AnchorLink>
                     </Table.Td>
+                    <Table.Td>{trigger.name ?? '—'}</Table.Td>
                     <Table.Td>{trigger.pipeline}</Table.Td>
                     <Table.Td>
                       <Text size="sm" ff={trigger.type === 'webhook' ? 'monospace' : undefined} lineClamp={1}>

@@ -14,6 +14,7 @@ const URL_ = `https://baton.example.com/v1/hooks/${ID}`;
 const SECRET = 'whsec_first_4f9a1c';
 const webhook = {
   id: ID,
+  name: 'sales-hook',
   type: 'webhook',
   pipeline: 'daily-sales',
   url: URL_,
@@ -85,6 +86,7 @@ describe('TriggerPage', { timeout: 30_000 }, () => {
     const example = await screen.findByText(/openssl dgst -sha256 -hmac/);
     expect(example).toHaveTextContent(`URL='${URL_}'`);
     expect(example).toHaveTextContent("SECRET='<the signing secret>'");
+    expect(screen.getByText('sales-hook')).toBeInTheDocument();
 
     await user.click(screen.getByRole('button', { name: 'Rotate secret' }));
     await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Rotate' }));
