@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from './support/processes.js';
 import { api, newTenant, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
+import { asOwner } from './support/plugin-packages.js';
 
 const BATON = resolve(import.meta.dirname, '../bin/baton.js');
 
@@ -105,6 +106,99 @@ describe('the baton CLI against the API', () => {
     expect(taken.body.errors).toEqual([expect.objectContaining({ path: 'name' })]);
   });
 
+  it('applies Trigger and NotificationChannel documents and the schedules and triggers a pipeline declares: by name, edited in place, credentials by secret name only', async () => {
+    const own = await newTenant();
+    // Channels are an admin's; the folder's key is one.
+    const admin = (await asOwner(own).post('/v1/api-keys', { name: 'apply', role: 'admin' }).expect(201)).body.key as string;
+    const run = (...args: string[]) => baton(args, { ...env, BATON_TOKEN: admin });
+    await asOwner(own).put('/v1/secrets/SLACK_OPS_URL', { value: 'https://hooks.slack.com/services/T0/B0/secret-part' }).expect(201);
+    const folder = join(work, 'declared');
+    mkdirSync(folder, { recursive: true });
+    const [hello, other] = [uniqueName('hello'), uniqueName('other')];
+    const helloYaml = (mapping: string, step = 'core/log@^1') => `# kept in Git
+apiVersion: baton/v1
+kind: Pipeline
+name: ${hello}
+schedules:
+  nightly: { cron: "0 2 * * *", paused: true }
+triggers:
+  upload:
+    type: webhook${mapping}
+steps:
+  greet:
+    uses: ${step}
+    with: { message: "hi" }
+`;
+    const channelYaml = (events: string, credential = 'urlSecret: SLACK_OPS_URL') =>
+      `apiVersion: baton/v1\nkind: NotificationChannel\nname: ops\ntype: slack\n${credential}\nevents: [${events}]\npipelines: [${hello}]\n`;
+    const chainYaml = `apiVersion: baton/v1\nkind: Trigger\nname: after-hello\ntype: pipeline\npipeline: ${other}\nsource: ${hello}\n`;
+    writeFileSync(join(folder, 'hello.yaml'), helloYaml(''));
+    writeFileSync(join(folder, 'other.yaml'), `${pipelineYaml(other, 'next')}---\n${chainYaml}`);
+    writeFileSync(join(folder, 'channels.yaml'), channelYaml('run.failed'));
+
+    const dry = await run('apply', folder, '--dry-run', '--exit-code');
+    expect(dry.code, dry.stderr).toBe(2);
+    for (const line of [
+      `+ schedule ${hello}-nightly (new, starts ${hello})`,
+      `+ trigger ${hello}-upload (new, webhook, starts ${hello})`,
+      `+ trigger after-hello (new, pipeline, starts ${other})`,
+      '+ channel ops (new, slack, on run.failed)',
+      'Plan: 6 to create, 0 to update, 0 unchanged, 0 to delete.',
+    ])
+      expect(dry.stdout).toContain(line);
+    const applied = await run('apply', folder);
+    expect(applied.code, applied.stderr).toBe(0);
+    const [webhook] = (await own.get(`/v1/triggers?name=${hello}-upload`).expect(200)).body.items;
+    expect(webhook).toMatchObject({ type: 'webhook', pipeline: hello, inputs: null });
+    expect(applied.stdout).toContain(`created trigger ${hello}-upload: senders POST ${webhook.url}`);
+    expect(applied.stdout + applied.stderr).not.toMatch(/whsec|secret-part/);
+    expect((await own.get('/v1/triggers?name=after-hello').expect(200)).body.items[0]).toMatchObject({ pipeline: other, source: hello });
+    expect((await own.get(`/v1/schedules?name=${hello}-nightly`).expect(200)).body.items[0]).toMatchObject({ cron: '0 2 * * *' });
+    const [channel] = (await asOwner(own).get('/v1/notification-channels?name=ops').expect(200)).body.items;
+    expect(channel).toMatchObject({ type: 'slack', url: null, urlSecret: 'SLACK_OPS_URL', events: ['run.failed'], pipelines: [hello] });
+    // The pipeline is kept without the blocks that declare its schedules and triggers.
+    const kept = await own.get(`/v1/pipelines/${hello}`).set('accept', 'application/yaml').expect(200);
+    expect(kept.text).toContain('# kept in Git');
+    expect(kept.text).not.toMatch(/schedules|triggers|nightly/);
+
+    const again = await run('apply', folder, '--dry-run', '--exit-code');
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.stdout).toContain('Plan: 0 to create, 0 to update, 6 unchanged, 0 to delete.');
+
+    // Edited in place: the webhook keeps its address (and secret); the channel its id.
+    writeFileSync(join(folder, 'hello.yaml'), helloYaml('\n    inputs: "{ \'who\': body.user }"'));
+    writeFileSync(join(folder, 'channels.yaml'), channelYaml('run.failed, sla.breached'));
+    const edited = await run('apply', folder);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.stdout).toContain(`~ trigger ${hello}-upload\n    inputs: null → "{ 'who': body.user }"`);
+    expect(edited.stdout).toContain('~ channel ops\n    events: ["run.failed"] → ["run.failed","sla.breached"]');
+    const [after] = (await own.get(`/v1/triggers?name=${hello}-upload`).expect(200)).body.items;
+    expect(after).toMatchObject({ id: webhook.id, url: webhook.url, inputs: "{ 'who': body.user }" });
+    expect((await asOwner(own).get('/v1/notification-channels?name=ops').expect(200)).body.items[0].id).toBe(channel.id);
+
+    // A credential written into the folder is refused before anything is sent; so is a problem in
+    // the pipeline, at its own line, though the declaring blocks are not sent.
+    writeFileSync(join(folder, 'channels.yaml'), channelYaml('run.failed', 'url: https://hooks.slack.com/services/T0/B0/leak'));
+    writeFileSync(join(folder, 'hello.yaml'), helloYaml('', 'core/nope@^1'));
+    const refused = await run('apply', folder);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('channels.yaml:1: url: is a credential and does not belong in Git');
+    writeFileSync(join(folder, 'channels.yaml'), channelYaml('run.failed, sla.breached'));
+    const misspelt = await run('apply', folder);
+    expect(misspelt.code).toBe(1);
+    expect(misspelt.stderr).toContain('hello.yaml:12: steps.greet.uses:');
+
+    // Dropped from the folder: pruned; the webhook trigger made by hand (no name) stays.
+    const byHand = (await own.post('/v1/triggers', { type: 'webhook', pipeline: other }).expect(201)).body;
+    writeFileSync(join(folder, 'hello.yaml'), helloYaml(''));
+    writeFileSync(join(folder, 'other.yaml'), pipelineYaml(other, 'next'));
+    const pruned = await run('apply', folder, '--prune');
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(pruned.stdout).toContain('- trigger after-hello (delete)');
+    expect((await own.get('/v1/triggers?name=after-hello').expect(200)).body.items).toEqual([]);
+    await own.get(`/v1/triggers/${byHand.id}`).expect(200);
+  });
+
   it('applies a folder: a plan first, dry runs change nothing, re-applying is a no-op, a step change shows its diff, --prune drops only what the folder dropped', async () => {
     const folder = join(work, 'pipelines');
     mkdirSync(join(folder, 'nested'), { recursive: true });
@@ -175,7 +269,7 @@ describe('the baton CLI against the API', () => {
     writeFileSync(join(folder, 'c.yaml'), 'kind: Dashboard\nname: x\n');
     const kinds = await cli('apply', folder);
     expect(kinds.code).toBe(1);
-    expect(kinds.stderr).toContain('c.yaml:1: kind: must be one of Pipeline, Schedule (found "Dashboard")');
+    expect(kinds.stderr).toContain('c.yaml:1: kind: must be one of Pipeline, Schedule, Trigger, NotificationChannel (found "Dashboard")');
     rmSync(join(folder, 'c.yaml'));
 
     const result = await cli('apply', folder);

@@ -293,9 +293,10 @@ const failingRun = async (tenant: TestTenant, name: string) => {
 };
 
 /** The run's one alert with its deliveries, once it has them. */
-async function alertOf(as: Owner, runId: string, ready = (deliveries: Array<{ log: unknown[] }>) => deliveries.length > 0) {
-  let alert: { deliveries: Array<{ status: string; channel: { id: string; url: string | null }; log: Array<{ error: string | null }> }> } =
-    { deliveries: [] };
+type DeliveryView = { status: string; channel: { id: string; url: string | null }; log: Array<{ error: string | null }> };
+
+async function alertOf(as: Owner, runId: string, ready = (deliveries: DeliveryView[]) => deliveries.length > 0) {
+  let alert: { deliveries: DeliveryView[] } = { deliveries: [] };
   await until(async () => {
     const [listed] = (await as('get', `/v1/alerts?run=${runId}`).expect(200)).body.items;
     if (listed) alert = (await as('get', `/v1/alerts/${listed.id}`).expect(200)).body;

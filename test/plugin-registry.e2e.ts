@@ -357,7 +357,10 @@ describe('plugin registry', () => {
     const name = uniqueName('cached');
     const owner = await newTenant();
     const pub = uniqueName('pub');
-    await publish(owner, await variant(await packTestPlugin({ name, version: '1.0.0', publisher: pub }), await becomePublisher(owner, pub))).expect(201);
+    await publish(
+      owner,
+      await variant(await packTestPlugin({ name, version: '1.0.0', publisher: pub }), await becomePublisher(owner, pub)),
+    ).expect(201);
     await asOwner(owner).post(`/v1/plugins/${name}/enable`, { version: '1.0.0' }).expect(200);
     const definition = greetPipeline(uniqueName('cache'), `${name}/greet@^1`);
     const first = await runToEnd(owner, definition);

@@ -30,6 +30,29 @@ describe('triggers', () => {
     return name;
   }
 
+  /** The reference dataset, and one drifted from it. */
+  async function uploadDatasets() {
+    await upload(tenant.tenantId, 'datasets/iris.ndjson', iris);
+    await upload(
+      tenant.tenantId,
+      'datasets/shifted.ndjson',
+      iris.map((r) => ({ ...r, petal_length: r.petal_length + 2 })),
+    );
+  }
+
+  /** A pipeline each run of which emits model.drift_detected once (its step `watch`) when `current` drifted, or not at all. */
+  const emitter = (name: string) =>
+    save(
+      uniqueName(name),
+      {
+        watch: {
+          uses: 'ml/drift@^1',
+          with: { reference: { artifact: 'datasets/iris.ndjson' }, current: { artifact: '${{ inputs.current }}' }, model: 'iris' },
+        },
+      },
+      { inputs: { current: { type: 'string' } }, required: ['current'] },
+    );
+
   const runsOf = async (pipeline: string): Promise<RunView[]> =>
     (await tenant.get(`/v1/runs?pipeline=${pipeline}&limit=500`).expect(200)).body.items;
 
@@ -273,24 +296,7 @@ describe('triggers', () => {
       (await tenant.get(`/v1/triggers/${trigger}/deliveries?limit=500${query}`).expect(200)).body.items;
 
     it('start a pipeline once per emitted event, only from the source asked for, with inputs mapped from the event; a cooldown skips and says so', async () => {
-      await upload(tenant.tenantId, 'datasets/iris.ndjson', iris);
-      await upload(
-        tenant.tenantId,
-        'datasets/shifted.ndjson',
-        iris.map((r) => ({ ...r, petal_length: r.petal_length + 2 })),
-      );
-      // Each run of an emitter emits model.drift_detected once (its step `watch`), or not at all (`calm`).
-      const emitter = (name: string) =>
-        save(
-          uniqueName(name),
-          {
-            watch: {
-              uses: 'ml/drift@^1',
-              with: { reference: { artifact: 'datasets/iris.ndjson' }, current: { artifact: '${{ inputs.current }}' }, model: 'iris' },
-            },
-          },
-          { inputs: { current: { type: 'string' } }, required: ['current'] },
-        );
+      await uploadDatasets();
       const [watched, other] = [await emitter('watched'), await emitter('other')];
       const retrain = await save(
         uniqueName('retrain'),
@@ -641,23 +647,7 @@ describe('triggers', () => {
     });
 
     it('PATCH of an event trigger changes its source, mapping and cooldown; an event before the edit does not fire it', async () => {
-      await upload(tenant.tenantId, 'datasets/iris.ndjson', iris);
-      await upload(
-        tenant.tenantId,
-        'datasets/shifted.ndjson',
-        iris.map((r) => ({ ...r, petal_length: r.petal_length + 2 })),
-      );
-      const emitter = (name: string) =>
-        save(
-          uniqueName(name),
-          {
-            watch: {
-              uses: 'ml/drift@^1',
-              with: { reference: { artifact: 'datasets/iris.ndjson' }, current: { artifact: '${{ inputs.current }}' }, model: 'iris' },
-            },
-          },
-          { inputs: { current: { type: 'string' } }, required: ['current'] },
-        );
+      await uploadDatasets();
       const [quiet, watched] = [await emitter('quiet'), await emitter('watched')];
       const retrain = await save(uniqueName('retrain'), echo, { inputs: { cause: { type: 'string' } }, required: ['cause'] });
       const created = (

@@ -88,7 +88,10 @@ describe(StepSandbox.name, () => {
         const first = steps.run(pinned);
         // The process is starting; the bytes it is about to load change under it.
         writeFileSync(entry, genuine.toString().replace('`hi ${name}`', '`owned ${name}`'));
-        expect(await first).toMatchObject({ ok: false, error: { code: 'plugin_missing', message: expect.stringContaining('not the pinned') } });
+        expect(await first).toMatchObject({
+          ok: false,
+          error: { code: 'plugin_missing', message: expect.stringContaining('not the pinned') },
+        });
         // Put back, the same warm process loads the pinned bytes, not the module it refused.
         writeFileSync(entry, genuine);
         expect(await steps.run(pinned)).toEqual({ ok: true, outputs: { greeting: 'hi Ada' } });

@@ -4,7 +4,11 @@ import { BatonApiError, ok, yamlBody, type BatonClient, type paths } from '../..
 import { CliError } from '../cli-context.js';
 import { connect } from '../run-commands.js';
 import { formatProblem, ManifestProblems, readManifests, type Manifest, type ManifestProblem } from './manifests.js';
-import { applySchedule, describeSchedules, planSchedules, type ScheduleChange } from './schedule-plan.js';
+import { channelKind as notificationChannelKind } from './channel-kind.js';
+import { withDeclarations } from './declarations.js';
+import { allPages, applyNamed, describeNamed, planNamed, type NamedKind, type ObjectChange } from './named-objects.js';
+import { scheduleKind } from './schedule-kind.js';
+import { triggerKind } from './trigger-kind.js';
 
 type ChangePlan = paths['/v1/pipelines/{name}/plan']['post']['responses'][200]['content']['application/json'];
 /** With `--env`: the release tag to move, and the version it points to now (null: not set yet). */
@@ -27,16 +31,8 @@ function problemsOf(manifest: Manifest, error: BatonApiError): ManifestProblem[]
   }));
 }
 
-async function allPipelineNames(api: BatonClient): Promise<string[]> {
-  const names: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ok(api.GET('/v1/pipelines', { params: { query: { limit: 100, cursor } } }));
-    names.push(...page.items.map((p) => p.name));
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return names;
-}
+/** The named kinds besides pipelines, in the order they are applied (after the pipelines they start). */
+const NAMED_KINDS: NamedKind[] = [notificationChannelKind, scheduleKind, triggerKind];
 
 /** Every document planned against the server (the API checks each); the first refusal stops nothing: all problems are shown at once. */
 async function planAll(
@@ -44,9 +40,15 @@ async function planAll(
   manifests: Manifest[],
   prune: boolean,
   env?: string,
-): Promise<{ planned: Planned[]; schedules: ScheduleChange[] }> {
+): Promise<{ planned: Planned[]; objects: ObjectChange[] }> {
   const planned: Planned[] = [];
-  const { changes: schedules, problems } = await planSchedules(api, manifests, prune);
+  const objects: ObjectChange[] = [];
+  const problems: ManifestProblem[] = [];
+  for (const kind of NAMED_KINDS) {
+    const plan = await planNamed(api, kind, manifests, prune);
+    objects.push(...plan.changes);
+    problems.push(...plan.problems);
+  }
   for (const manifest of manifests.filter((m) => m.kind === 'Pipeline')) {
     try {
       const plan = await ok(
@@ -61,9 +63,10 @@ async function planAll(
   if (problems.length) throw new ManifestProblems(problems);
   if (prune) {
     const kept = new Set(manifests.filter((m) => m.kind === 'Pipeline').map((m) => m.name));
-    for (const name of await allPipelineNames(api)) if (!kept.has(name)) planned.push({ deleted: name });
+    const pipelines = await allPages((cursor) => ok(api.GET('/v1/pipelines', { params: { query: { limit: 100, cursor } } })));
+    for (const { name } of pipelines) if (!kept.has(name)) planned.push({ deleted: name });
   }
-  return { planned, schedules };
+  return { planned, objects };
 }
 
 async function taggedVersion(api: BatonClient, plan: ChangePlan, tag: string): Promise<number | null> {
@@ -74,8 +77,8 @@ async function taggedVersion(api: BatonClient, plan: ChangePlan, tag: string): P
 
 const shown = (value: unknown) => (value === undefined ? '(none)' : JSON.stringify(value));
 
-/** The plan as a person reviews it: per pipeline what happens, its step diff, and what it touches; then each named schedule. */
-export function describePlan(planned: Planned[], schedules: ScheduleChange[] = []): string {
+/** The plan as a person reviews it: per pipeline what happens, its step diff, and what it touches; then each named object. */
+export function describePlan(planned: Planned[], objects: ObjectChange[] = []): string {
   const lines: string[] = [];
   for (const entry of planned) {
     if ('deleted' in entry) {
@@ -115,23 +118,25 @@ export function describePlan(planned: Planned[], schedules: ScheduleChange[] = [
       lines.push(pc.magenta(`    newly needs ${more.plugin}@${more.version}: ${reach.join(', ')}`));
     }
   }
-  lines.push(...describeSchedules(schedules));
+  lines.push(...describeNamed(objects));
   const count = (test: (p: Planned) => boolean) => planned.filter(test).length;
   const action = (name: string) => (p: Planned) => 'plan' in p && p.plan.action === name;
-  const scheduled = (...actions: ScheduleChange['action'][]) => schedules.filter((c) => actions.includes(c.action)).length;
+  const named = (...actions: ObjectChange['action'][]) => objects.filter((c) => actions.includes(c.action)).length;
   lines.push(
-    `Plan: ${count(action('create')) + scheduled('create')} to create, ${count(action('update')) + scheduled('update', 'replace')} to update, ${count(action('unchanged')) + scheduled('unchanged')} unchanged, ${count((p) => 'deleted' in p) + scheduled('delete')} to delete.`,
+    `Plan: ${count(action('create')) + named('create')} to create, ${count(action('update')) + named('update', 'replace')} to update, ${count(action('unchanged')) + named('unchanged')} unchanged, ${count((p) => 'deleted' in p) + named('delete')} to delete.`,
   );
   return `${lines.join('\n')}\n`;
 }
 
 export function applyCommand(): Command {
   return new Command('apply')
-    .description('Make the server match a folder of YAML documents (kind: Pipeline, Schedule): print the plan, then apply it')
+    .description(
+      'Make the server match a folder of YAML documents (kind: Pipeline, Schedule, Trigger, NotificationChannel): print the plan, then apply it',
+    )
     .argument('<paths...>', 'folders (walked for .yaml/.yml) and files')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--exit-code', 'with --dry-run: exit 2 when the server differs from the files (drift), 0 when it matches')
-    .option('--prune', 'also delete the pipelines, and the named schedules, the files no longer define')
+    .option('--prune', 'also delete the pipelines, and the named schedules, triggers and channels, the files no longer define')
     .option('--cascade', 'with --prune: delete the schedules and triggers of a pruned pipeline with it')
     .option('--env <tag>', 'move this release tag of every pipeline applied (`staging`, `prod`) to the version applied')
     .action(
@@ -143,19 +148,19 @@ export function applyCommand(): Command {
         if (options.exitCode && !options.dryRun) throw new CliError('--exit-code goes with --dry-run', 'add --dry-run');
         const { api } = connect(command);
         let planned: Planned[];
-        let schedules: ScheduleChange[];
+        let objects: ObjectChange[];
         try {
-          ({ planned, schedules } = await planAll(api, readManifests(paths), !!options.prune, options.env));
+          ({ planned, objects } = await planAll(api, withDeclarations(readManifests(paths)), !!options.prune, options.env));
         } catch (error) {
           if (!(error instanceof ManifestProblems)) throw error;
           process.stderr.write(`${error.problems.map(formatProblem).join('\n')}\n`);
           throw new CliError(`${error.problems.length} problem(s): nothing was applied`, 'fix the lines above');
         }
-        process.stdout.write(describePlan(planned, schedules));
+        process.stdout.write(describePlan(planned, objects));
         const changes = planned.filter(isChange);
-        const scheduleChanges = schedules.filter((c) => c.action !== 'unchanged');
+        const objectChanges = objects.filter((c) => c.action !== 'unchanged');
         if (options.dryRun) {
-          if (options.exitCode && (changes.length || scheduleChanges.length)) process.exitCode = 2;
+          if (options.exitCode && (changes.length || objectChanges.length)) process.exitCode = 2;
           return;
         }
         let refused = 0;
@@ -168,7 +173,7 @@ export function applyCommand(): Command {
             process.stderr.write(`error: ${what}: ${error.message}\n`);
           }
         };
-        // Pipelines first (a schedule starts one), then schedules, then what is pruned: a schedule before the pipeline it starts.
+        // Pipelines first (a schedule or trigger starts one), then the named objects, then the pruned pipelines: a schedule goes before the pipeline it starts.
         const deletes = changes.filter((entry) => 'deleted' in entry);
         for (const entry of changes.filter((e) => !('deleted' in e))) {
           if ('deleted' in entry) continue;
@@ -186,9 +191,9 @@ export function applyCommand(): Command {
             }
           });
         }
-        for (const change of scheduleChanges)
-          await attempt(`schedule ${change.name}`, async () => {
-            const done = await applySchedule(api, change);
+        for (const change of objectChanges)
+          await attempt(`${change.kind.noun} ${change.name}`, async () => {
+            const done = await applyNamed(api, change);
             if (done) process.stdout.write(`${done}\n`);
           });
         for (const entry of deletes) {

@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { CliError } from '../cli-context.js';
 
 /** The kinds `baton apply` makes match the server. */
-export const APPLIED_KINDS = ['Pipeline', 'Schedule'] as const;
+export const APPLIED_KINDS = ['Pipeline', 'Schedule', 'Trigger', 'NotificationChannel'] as const;
 
 /** One YAML document of a folder, with where it is: a problem the API finds in it is reported at its file and line. */
 export interface Manifest {
@@ -65,8 +65,9 @@ export function readManifests(paths: string[], cwd = process.cwd()): Manifest[] 
     for (const absolute of yamlFiles(path)) {
       const file = relative(cwd, absolute) || absolute;
       const text = readFileSync(absolute, 'utf8');
-      for (const document of YAML.parseAllDocuments(text)) {
-        const start = document.range[0];
+      for (const [index, document] of YAML.parseAllDocuments(text).entries()) {
+        // The first document's range starts at its content: the file's opening comments are part of it.
+        const start = index === 0 ? 0 : document.range[0];
         const line = lineAt(text, document.contents?.range[0] ?? start);
         if (document.errors.length) {
           for (const error of document.errors)
