@@ -77,7 +77,14 @@ function blocksOf(file: string): Block[] {
 
 const BLOCKS = FILES.flatMap(blocksOf);
 
-const parse = (block: Block): unknown => (block.language === 'json' ? JSON.parse(block.text) : YAML.parse(block.text));
+/** A block's documents (a YAML block may hold several, separated by `---`), each with its own text. */
+function documentsOf(block: Block): Array<{ value: unknown; text: string }> {
+  if (block.language === 'json') return [{ value: JSON.parse(block.text), text: block.text }];
+  return YAML.parseAllDocuments(block.text).map((document) => {
+    if (document.errors.length) throw document.errors[0];
+    return { value: document.toJS(), text: block.text.slice(document.range[0], document.range[1]) };
+  });
+}
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 const isPipeline = (value: unknown): boolean =>
   isObject(value) && (value.apiVersion === 'baton/v1' || value.kind === 'Pipeline' || isObject(value.steps));
@@ -88,33 +95,38 @@ describe('docs examples', () => {
     tenant = await newTenant();
   });
 
-  const validate = (block: Block) =>
+  const validate = (block: Block, document: { value: unknown; text: string }) =>
     block.language === 'yaml'
-      ? tenant.post('/v1/pipelines/validate').set('content-type', 'application/yaml').send(block.text)
-      : tenant.post('/v1/pipelines/validate', parse(block));
+      ? tenant.post('/v1/pipelines/validate').set('content-type', 'application/yaml').send(document.text)
+      : tenant.post('/v1/pipelines/validate', document.value);
 
   it.each(BLOCKS.map((block) => [block.where, block] as const))('%s', async (_where, block) => {
     expect(
       block.marks.filter((mark) => !MARKS.has(mark)),
       'unknown marks in the info string',
     ).toEqual([]);
-    const value = parse(block);
-    expect(value, 'an empty block').not.toBeUndefined();
-    if (block.marks.includes('example-response') || block.marks.includes('fragment')) return;
-    if (block.marks.includes('invalid')) {
-      expect(isPipeline(value), '`invalid` marks a pipeline definition the validator refuses').toBe(true);
-      const response = await validate(block);
-      expect(response.status, JSON.stringify(response.body)).toBe(422);
-      return;
+    const documents = documentsOf(block);
+    expect(documents.length, 'an empty block').toBeGreaterThan(0);
+    for (const document of documents) {
+      expect(document.value, 'an empty document').not.toBeUndefined();
+      if (block.marks.includes('example-response') || block.marks.includes('fragment')) continue;
+      if (block.marks.includes('invalid')) {
+        expect(isPipeline(document.value), '`invalid` marks a pipeline definition the validator refuses').toBe(true);
+        const response = await validate(block, document);
+        expect(response.status, JSON.stringify(response.body)).toBe(422);
+        continue;
+      }
+      if (!isPipeline(document.value)) continue;
+      const response = await validate(block, document);
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      expect(response.body.valid).toBe(true);
     }
-    if (!isPipeline(value)) return;
-    const response = await validate(block);
-    expect(response.status, JSON.stringify(response.body)).toBe(200);
-    expect(response.body.valid).toBe(true);
   });
 
   it('finds the examples (not vacuous)', () => {
-    const pipelines = BLOCKS.filter((block) => !block.marks.includes('example-response') && isPipeline(parse(block)));
+    const pipelines = BLOCKS.filter(
+      (block) => !block.marks.includes('example-response') && documentsOf(block).some((document) => isPipeline(document.value)),
+    );
     expect(pipelines.length).toBeGreaterThanOrEqual(10);
     expect(BLOCKS.some((block) => block.where.startsWith('README.md'))).toBe(true);
   });
