@@ -104,6 +104,11 @@ describe('the baton CLI against the API', () => {
     await own.post('/v1/schedules', { name: 'hourly', pipeline: other, every: '1h', paused: true }).expect(201);
     const taken = await own.post('/v1/schedules', { name: 'hourly', pipeline: other, every: '2h', paused: true }).expect(409);
     expect(taken.body.errors).toEqual([expect.objectContaining({ path: 'name' })]);
+    // Nor when they are asked for at once: the unique index decides, and the losers hear 409, not 500.
+    const race = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => own.post('/v1/schedules', { name: 'daily', pipeline: other, every: `${i + 1}h`, paused: true })),
+    );
+    expect(race.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
   });
 
   it('applies Trigger and NotificationChannel documents and the schedules and triggers a pipeline declares: by name, edited in place, credentials by secret name only', async () => {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { violatesUnique } from '../common/database/unique-violation.js';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
 import type { AlertType, ChannelType } from './alert-types.js';
 
@@ -54,10 +55,7 @@ export const CHANNEL_COLUMNS = (
   ${c}.pipelines, ${c}.enabled, ${c}.secret_version AS "secretVersion", ${c}.secret_from_session_key AS "secretFromSessionKey",
   ${c}.created_at AS "createdAt", ${c}.updated_at AS "updatedAt"`;
 
-const nameTaken = (error: unknown): boolean => {
-  const cause = (error instanceof QueryFailedError ? error.driverError : error) as { code?: string; constraint?: string } | undefined;
-  return cause?.code === '23505' && cause.constraint === 'notification_channel_tenant_name_uq';
-};
+const nameTaken = (error: unknown): boolean => violatesUnique(error, 'notification_channel_tenant_name_uq');
 
 /** A tenant's notification channels. */
 @Injectable()

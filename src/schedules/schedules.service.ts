@@ -8,6 +8,7 @@ import { EntitlementsService } from '../billing/entitlements.service.js';
 import type { Principal } from '../common/auth/principal.js';
 import type { FieldProblem } from '../common/errors/baton-error.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
+import { violatesUnique } from '../common/database/unique-violation.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
 import type {
@@ -94,7 +95,7 @@ export class SchedulesService {
     await this.checkName(principal.tenantId, fields.name);
     await this.entitlements.assertCanAddSchedule(principal.tenantId, await this.schedules.count(principal.tenantId));
     // The row first: it is the truth the reconciler keeps Temporal to, whatever happens next.
-    const row = await this.schedules.insert(randomUUID(), principal.tenantId, fields);
+    const row = await this.schedules.insert(randomUUID(), principal.tenantId, fields).catch(nameRace(fields.name));
     try {
       await this.temporal.schedule.create(this.desired(row));
     } catch (error) {
@@ -157,12 +158,9 @@ export class SchedulesService {
     return toScheduleResponse(await this.apply(principal.tenantId, { ...row, ...merged }));
   }
 
-  /** A name is the tenant's once (the unique index settles a race between two requests). */
+  /** A name is the tenant's once (the unique index settles a race between two requests: `nameRace`). */
   private async checkName(tenantId: string, name: string | null, except?: string): Promise<void> {
-    if (name && (await this.schedules.findByName(tenantId, name, except)))
-      throw new SchedulesError('schedule_name_taken', `Another schedule is named ${name}`, [
-        { path: 'name', message: 'Taken by another schedule' },
-      ]);
+    if (name && (await this.schedules.findByName(tenantId, name, except))) throw nameTaken(name);
   }
 
   async setPaused(principal: Principal, id: string, paused: boolean) {
@@ -235,7 +233,7 @@ export class SchedulesService {
         if (!(e instanceof ScheduleAlreadyRunning)) throw this.engineError(e);
       });
     }
-    const saved = await this.schedules.update(tenantId, row.id, row);
+    const saved = await this.schedules.update(tenantId, row.id, row).catch(nameRace(row.name));
     if (!saved) throw new SchedulesError('schedule_not_found', `Schedule ${row.id} was not found`);
     return saved;
   }
@@ -283,3 +281,13 @@ export class SchedulesService {
     return row;
   }
 }
+
+const nameTaken = (name: string | null) =>
+  new SchedulesError('schedule_name_taken', `Another schedule is named ${name}`, [{ path: 'name', message: 'Taken by another schedule' }]);
+
+/** A concurrent request took the name between the check and the write. */
+const nameRace =
+  (name: string | null) =>
+  (error: unknown): never => {
+    throw violatesUnique(error, 'schedule_tenant_name_uq') ? nameTaken(name) : error;
+  };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { violatesUnique } from '../common/database/unique-violation.js';
 import type { StepDomainEventType } from '../../workers/contracts/index.js';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
 
@@ -49,7 +50,7 @@ const LISTENS_TO = ['sourcePipeline', 'onStatus', 'eventType'] as const;
 const NAME_INDEX = 'trigger_tenant_name_uq';
 
 /** The insert or update gave the trigger a name another of the tenant's triggers has. */
-export const isNameTaken = (error: unknown) => (error as { constraint?: string }).constraint === NAME_INDEX;
+export const isNameTaken = (error: unknown) => violatesUnique(error, NAME_INDEX);
 
 @Injectable()
 export class TriggersRepository {
