@@ -13,6 +13,14 @@ export interface ReceivedMail {
   html: string;
   /** The first link in the text. */
   link: string;
+  cc: string;
+  /** Every address the server accepted in the envelope (Bcc included, which no header shows). */
+  rcptTo: string[];
+  /** The message's header block as sent. */
+  headers: string;
+  attachments: Array<{ filename: string; contentType: string; content: Buffer }>;
+  /** Whether the session was upgraded with STARTTLS. */
+  secure: boolean;
 }
 
 /**
@@ -28,6 +36,8 @@ export class Mailbox {
   constructor(
     private readonly user = 'baton',
     private readonly pass = 'smtp-secret',
+    /** Offer STARTTLS (with smtp-server's own self-signed certificate). */
+    private readonly starttls = false,
   ) {}
 
   /** What SMTP_URL the API is given. */
@@ -37,7 +47,7 @@ export class Mailbox {
 
   async start(): Promise<void> {
     this.server = new SMTPServer({
-      disabledCommands: ['STARTTLS'],
+      disabledCommands: this.starttls ? [] : ['STARTTLS'],
       allowInsecureAuth: true,
       logger: false,
       onAuth: (auth, _session, done) =>
@@ -48,20 +58,30 @@ export class Mailbox {
         const [refusal] = index < 0 ? [] : this.refusals.splice(index, 1);
         return refusal ? done(Object.assign(new Error(refusal.message), { responseCode: refusal.code })) : done();
       },
-      onData: (stream, _session, done) => {
-        simpleParser(stream).then((parsed) => {
-          const text = parsed.text ?? '';
-          const to = Array.isArray(parsed.to) ? parsed.to[0]?.text : parsed.to?.text;
-          this.received.push({
-            from: parsed.from?.text ?? '',
-            to: to ?? '',
-            subject: parsed.subject ?? '',
-            text,
-            html: typeof parsed.html === 'string' ? parsed.html : '',
-            link: /https?:\/\/\S+/.exec(text)?.[0] ?? '',
-          });
-          done();
-        }, done);
+      onData: (stream, session, done) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          simpleParser(raw).then((parsed) => {
+            const text = parsed.text ?? '';
+            const first = (field: typeof parsed.to) => (Array.isArray(field) ? field[0]?.text : field?.text) ?? '';
+            this.received.push({
+              from: parsed.from?.text ?? '',
+              to: first(parsed.to),
+              subject: parsed.subject ?? '',
+              text,
+              html: typeof parsed.html === 'string' ? parsed.html : '',
+              link: /https?:\/\/\S+/.exec(text)?.[0] ?? '',
+              cc: first(parsed.cc),
+              rcptTo: session.envelope.rcptTo.map((r) => r.address),
+              headers: raw.toString('utf8').split(/\r?\n\r?\n/)[0],
+              attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content })),
+              secure: session.secure,
+            });
+            done();
+          }, done);
+        });
       },
     });
     await new Promise<void>((resolve, reject) => {
