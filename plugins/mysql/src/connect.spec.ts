@@ -14,7 +14,12 @@ describe('mysql connection URLs', () => {
   });
 
   it('refuses what it cannot honour, without repeating the URL', () => {
-    for (const url of ['mysql://u:s3cret@db/x?ssl-mode=REQUIRED', 'postgres://u:s3cret@db/x', 'mysql://u:s3cret%zz@db/x', 'not a url s3cret']) {
+    for (const url of [
+      'mysql://u:s3cret@db/x?ssl-mode=REQUIRED',
+      'postgres://u:s3cret@db/x',
+      'mysql://u:s3cret%zz@db/x',
+      'not a url s3cret',
+    ]) {
       let error: unknown;
       try {
         parseConnection(url);

@@ -10,7 +10,14 @@ describe('mysql error mapping', () => {
     expect([1213, 1205, 1040, 1203, 1053, 1927].map((errno) => isTransient(errno, 'HY000'))).toEqual([true, true, true, true, true, true]);
     expect(isTransient(9999, '08S01')).toBe(true);
     expect(isTransient(9999, '40001')).toBe(true);
-    expect([1064, 1146, 1062, 1045, 1054, 1317].map((errno) => isTransient(errno, '42000'))).toEqual([false, false, false, false, false, false]);
+    expect([1064, 1146, 1062, 1045, 1054, 1317].map((errno) => isTransient(errno, '42000'))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('names what the server said with its error number, retryable or not', () => {
@@ -29,7 +36,10 @@ describe('mysql error mapping', () => {
       expect(asStepError(serverError(errno, code, '42000', 'no'))).toMatchObject({ retryable: false, code: `mysql_${errno}` });
     }
     // "Too many connections" may come before the handshake, without a SQLSTATE.
-    expect(asStepError(serverError(1040, 'ER_CON_COUNT_ERROR', '', 'Too many connections'))).toMatchObject({ retryable: true, code: 'mysql_1040' });
+    expect(asStepError(serverError(1040, 'ER_CON_COUNT_ERROR', '', 'Too many connections'))).toMatchObject({
+      retryable: true,
+      code: 'mysql_1040',
+    });
   });
 
   it('fails for good when the sandbox refuses the endpoint, and retries a connection that failed or went away', () => {
@@ -37,7 +47,11 @@ describe('mysql error mapping', () => {
       code: 'EACCES',
       relayCode: 'network_denied',
     });
-    expect(asStepError(refused)).toMatchObject({ retryable: false, code: 'network_denied', message: expect.stringContaining('refused by the sandbox') });
+    expect(asStepError(refused)).toMatchObject({
+      retryable: false,
+      code: 'network_denied',
+      message: expect.stringContaining('refused by the sandbox'),
+    });
     for (const code of ['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ETIMEDOUT', undefined]) {
       // A system error carries a negative errno: not the server's.
       const error = Object.assign(new Error('gone'), { code, errno: -104 });

@@ -9,7 +9,9 @@ describe('mysql/load', () => {
 
   it('takes the rows of a dataset only when they are objects keyed by column names', () => {
     expect(datasetRows([{ id: 1 }, { id: 2, note: null }])).toHaveLength(2);
-    expect(() => datasetRows([{ id: 1 }, [1, 2]])).toThrow(expect.objectContaining({ code: 'invalid_rows', message: expect.stringContaining('row 2') }));
+    expect(() => datasetRows([{ id: 1 }, [1, 2]])).toThrow(
+      expect.objectContaining({ code: 'invalid_rows', message: expect.stringContaining('row 2') }),
+    );
     expect(() => datasetRows([{ 'id; DROP TABLE t': 1 }])).toThrow(expect.objectContaining({ code: 'invalid_rows', retryable: false }));
   });
 });

@@ -23,7 +23,9 @@ export const loadStep = defineStep({
       key: z.array(z.string().regex(COLUMN_PATTERN)).min(1).optional(),
       batchSize: z.number().int().min(1).max(10_000).default(500),
     })
-    .refine((input) => (input.rows === undefined) !== (input.dataset === undefined), { message: 'Give exactly one of `rows` and `dataset`' })
+    .refine((input) => (input.rows === undefined) !== (input.dataset === undefined), {
+      message: 'Give exactly one of `rows` and `dataset`',
+    })
     .refine((input) => input.mode !== 'upsert' || input.key !== undefined, { message: 'An upsert needs the key columns', path: ['key'] }),
   output: z.strictObject({ rows: z.number().int(), batches: z.number().int() }),
   async run({ connection, table, rows: inline, dataset, mode, key, batchSize }, ctx) {
@@ -67,10 +69,13 @@ export function datasetRows(values: unknown[]): Row[] {
       throw new StepError(`Dataset row ${index + 1} is not an object keyed by column`, { retryable: false, code: 'invalid_rows' });
     const bad = Object.keys(row).find((column) => !COLUMN_PATTERN.test(column));
     if (bad !== undefined)
-      throw new StepError(`Dataset row ${index + 1} has the column ${JSON.stringify(bad.slice(0, 80))}: names must be letters, digits and _`, {
-        retryable: false,
-        code: 'invalid_rows',
-      });
+      throw new StepError(
+        `Dataset row ${index + 1} has the column ${JSON.stringify(bad.slice(0, 80))}: names must be letters, digits and _`,
+        {
+          retryable: false,
+          code: 'invalid_rows',
+        },
+      );
   });
   return values as Row[];
 }
