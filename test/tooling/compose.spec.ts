@@ -80,7 +80,7 @@ describe('deploy/compose.yaml', () => {
     for (const name of ['worker-1', 'worker-2']) {
       const worker = services[name];
       expect(worker).toMatchObject({ command: ['worker'], user: '0:0', cap_drop: ['ALL'], security_opt: ['seccomp=unconfined'] });
-      expect(worker.cap_add).toEqual(['SETUID', 'SETGID', 'SYS_ADMIN', 'KILL']);
+      expect(worker.cap_add).toEqual(['SETUID', 'SETGID', 'SYS_ADMIN', 'NET_ADMIN', 'KILL']);
       expect(worker.environment).toMatchObject({ SANDBOX_ISOLATION: 'strict', WORKER_DRAIN_TIMEOUT: '60s' });
       expect(seconds(worker.stop_grace_period!)).toBeGreaterThan(seconds(worker.environment!.WORKER_DRAIN_TIMEOUT!));
     }

@@ -99,7 +99,14 @@ describe('deploy/helm/baton', () => {
     expect(api.spec!.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
     expect(api.spec!.template.spec.containers[0].securityContext.capabilities).toEqual({ drop: ['ALL'] });
     expect(worker.spec!.template.spec).toMatchObject({ hostUsers: false, securityContext: { runAsUser: 0 } });
-    expect(worker.spec!.template.spec.containers[0].securityContext.capabilities.add).toEqual(['SETUID', 'SETGID', 'SYS_ADMIN', 'KILL']);
+    expect(worker.spec!.template.spec.containers[0].securityContext.capabilities.add).toEqual([
+      'SETUID',
+      'SETGID',
+      'SYS_ADMIN',
+      'NET_ADMIN',
+      'KILL',
+    ]);
+    expect(worker.spec!.template.spec.containers[0].securityContext.procMount).toBe('Unmasked');
     expect(envOf(worker)).toMatchObject({
       SANDBOX_ISOLATION: 'strict',
       WORKER_POOL: 'default',

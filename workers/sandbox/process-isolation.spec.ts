@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { isolate, UidPool } from './process-isolation.js';
 
@@ -26,11 +27,28 @@ describe(isolate.name, () => {
     expect(command).toBe('/usr/bin/prlimit');
     expect(args.join(' ')).toBe(
       [
-        `--data=${1536 * 1024 * 1024} --nofile=256 --fsize=0 --core=0 --`,
-        '/usr/bin/unshare --net --pid --ipc --uts --fork --kill-child --',
+        `--data=${1536 * 1024 * 1024} --nofile=256 --fsize=0 --nproc=256 --core=0 --`,
+        '/usr/bin/unshare --net --pid --ipc --uts --mount-proc --fork --kill-child --',
+        '/bin/sh -c /sbin/ip link set lo up && exec "$@" sh',
         '/usr/bin/setpriv --reuid=200007 --regid=200007 --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all --',
         '/usr/bin/node runner.js',
       ].join(' '),
     );
+  });
+
+  // What the step's scripts rely on (a loopback for the egress proxy) and what keeps them apart, really run.
+  it.runIf(process.getuid?.() === 0)('brings loopback up, shows only its own processes and caps processes per uid', () => {
+    const probe = 'ip -o link show lo; ls /proc | grep -c "^[0-9]"; awk "/^Max processes/ { print \\$3 }" /proc/self/limits; id -u';
+    const { command, args } = isolate(['/bin/sh', '-c', probe], {
+      uid: 200099,
+      limits: { dataMb: 512, openFiles: 64, fileSizeBytes: 0, processes: 32 },
+    });
+    const [link, processes, limit, uid] = execFileSync(command, args, { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } })
+      .trim()
+      .split('\n');
+    expect(link).toMatch(/<LOOPBACK,UP,LOWER_UP>/);
+    // The shell, ls and grep.
+    expect(Number(processes)).toBeLessThanOrEqual(3);
+    expect([limit, uid]).toEqual(['32', '200099']);
   });
 });

@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 /**
  * OS-level isolation of a step process, on top of Node's permission model: a uid of its own (no
  * other live step process has it) with no supplementary groups, no capabilities and no new
- * privileges; namespaces of its own for processes (it sees and can signal nothing outside), IPC and
- * network, the last with no interfaces up, so its only way out is the worker's pipe (HTTP broker,
- * TCP relay); and resource limits.
+ * privileges; namespaces of its own for processes (it sees and can signal nothing outside; /proc
+ * shows only its own), IPC and network, the last with loopback alone up, so its only way out is the
+ * worker's pipe (HTTP broker, TCP relay); and resource limits.
  */
 export interface IsolationSettings {
   /** `strict`: refuse to start without it; `auto`: use it where the worker can (root, util-linux); `off`: permission model only. */
@@ -25,6 +25,11 @@ export interface ResourceLimits {
   openFiles: number;
   /** Largest file the process may write (it may write none under the permission model anyway). */
   fileSizeBytes: number;
+  /**
+   * Processes and threads of the step's uid (RLIMIT_NPROC), which no other process has: what stops a
+   * fork bomb of a plugin allowed child processes (scripts). Node itself needs about a dozen threads.
+   */
+  processes?: number;
 }
 
 export interface IsolatedCommand {
@@ -32,7 +37,14 @@ export interface IsolatedCommand {
   args: string[];
 }
 
-const TOOLS = { prlimit: '/usr/bin/prlimit', unshare: '/usr/bin/unshare', setpriv: '/usr/bin/setpriv' } as const;
+const TOOLS = {
+  prlimit: '/usr/bin/prlimit',
+  unshare: '/usr/bin/unshare',
+  setpriv: '/usr/bin/setpriv',
+  ip: '/sbin/ip',
+  sh: '/bin/sh',
+} as const;
+const DEFAULT_PROCESSES = 256;
 
 /**
  * What this worker can enforce; probed once, by really starting node isolated, as the sandbox uid,
@@ -45,7 +57,7 @@ export function probeIsolation(settings: IsolationSettings, mustRead: readonly s
     process.getuid?.() !== 0
       ? 'the worker does not run as root, so it cannot switch uid or create network namespaces'
       : missing.length
-        ? `missing ${missing.join(', ')} (util-linux)`
+        ? `missing ${missing.join(', ')} (util-linux, iproute2)`
         : probeFailure(settings, mustRead);
   if (reason && settings.mode === 'strict') throw new Error(`SANDBOX_ISOLATION=strict, but step processes cannot be isolated: ${reason}`);
   return reason ? { enabled: false, reason } : { enabled: true };
@@ -70,6 +82,9 @@ function probeFailure(settings: IsolationSettings, mustRead: readonly string[]):
  * unshare exec each other, so the worker's child keeps its pid and process group; unshare forks the
  * program into the new process namespace, waits for it and exits as it did, and `--kill-child`
  * takes the program down if unshare is killed (with the namespace's init, everything in it dies).
+ * In the new namespaces, still root, a shell brings loopback up (a step's own servers, such as the
+ * script plugin's egress proxy, listen there; nothing outside can reach it) and execs setpriv;
+ * `--mount-proc` gives the namespace a /proc of its own, so no host process can even be listed.
  */
 export function isolate(argv: string[], options: { uid: number; limits: ResourceLimits }): IsolatedCommand {
   const { uid, limits } = options;
@@ -77,10 +92,13 @@ export function isolate(argv: string[], options: { uid: number; limits: Resource
     `--data=${limits.dataMb * 1024 * 1024}`,
     `--nofile=${limits.openFiles}`,
     `--fsize=${limits.fileSizeBytes}`,
+    `--nproc=${limits.processes ?? DEFAULT_PROCESSES}`,
     '--core=0',
     '--',
   ];
-  const namespaces = [TOOLS.unshare, '--net', '--pid', '--ipc', '--uts', '--fork', '--kill-child', '--'];
+  const namespaces = [TOOLS.unshare, '--net', '--pid', '--ipc', '--uts', '--mount-proc', '--fork', '--kill-child', '--'];
+  // The program's argv goes as the shell's positional parameters, never into the command text.
+  const loopback = [TOOLS.sh, '-c', `${TOOLS.ip} link set lo up && exec "$@"`, 'sh'];
   const identity = [
     TOOLS.setpriv,
     `--reuid=${uid}`,
@@ -91,7 +109,7 @@ export function isolate(argv: string[], options: { uid: number; limits: Resource
     '--bounding-set=-all',
     '--',
   ];
-  return { command: TOOLS.prlimit, args: [...limitArgs, ...namespaces, ...identity, ...argv] };
+  return { command: TOOLS.prlimit, args: [...limitArgs, ...namespaces, ...loopback, ...identity, ...argv] };
 }
 
 /**
