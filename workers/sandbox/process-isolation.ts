@@ -27,7 +27,7 @@ export interface ResourceLimits {
   fileSizeBytes: number;
   /**
    * Processes and threads of the step's uid (RLIMIT_NPROC), which no other process has: what stops a
-   * fork bomb of a plugin allowed child processes (scripts). Node itself needs about a dozen threads.
+   * fork bomb of a plugin that may start child processes (scripts). Node itself needs about a dozen threads.
    */
   processes?: number;
 }
