@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { open, rm, writeFile } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStep, secret, STEP_OUTPUT_MAX_BYTES, StepError, type StepContext } from '../../sdk/src/index.js';
@@ -147,7 +148,19 @@ function exitError({ exitCode, signal, stderrTail }: ScriptExit): StepError {
   }
   if (exitCode === EXIT_TEMPFAIL)
     return new StepError(`the script exited with code ${exitCode} (temporary failure, retried)${said}`, { code: 'script_tempfail' });
-  return new StepError(`the script exited with code ${exitCode}${said}`, { retryable: false, code: `script_exit_${exitCode}` });
+  return new StepError(`the script exited with code ${exitCode}${lastCommandKilled(exitCode)}${said}`, {
+    retryable: false,
+    code: `script_exit_${exitCode}`,
+  });
+}
+
+/** A shell exits 128 + N when its last command died of signal N: name it, SIGXFSZ above all. */
+function lastCommandKilled(exitCode: number): string {
+  const name = Object.entries(osConstants.signals).find(([, number]) => number === exitCode - 128)?.[0];
+  if (!name) return '';
+  return name === 'SIGXFSZ'
+    ? " (its last command wrote a file over the sandbox's size cap: SIGXFSZ)"
+    : ` (its last command was killed by ${name})`;
 }
 
 function spawnError(command: string, error: unknown): unknown {
