@@ -29,7 +29,7 @@ describe(isolate.name, () => {
       [
         `--data=${1536 * 1024 * 1024} --nofile=256 --fsize=0 --nproc=256 --core=0 --`,
         '/usr/bin/unshare --net --pid --ipc --uts --mount-proc --fork --kill-child --',
-        '/bin/sh -c /sbin/ip link set lo up && exec "$@" sh',
+        '/bin/sh -c /sbin/ip link set lo up && unset PWD && exec "$@" sh',
         '/usr/bin/setpriv --reuid=200007 --regid=200007 --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all --',
         '/usr/bin/node runner.js',
       ].join(' '),
@@ -43,12 +43,18 @@ describe(isolate.name, () => {
       uid: 200099,
       limits: { dataMb: 512, openFiles: 64, fileSizeBytes: 0, processes: 32 },
     });
-    const [link, processes, limit, uid] = execFileSync(command, args, { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } })
+    const [link, processes, limit, uid, ...rest] = execFileSync(command, args, {
+      encoding: 'utf8',
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    })
       .trim()
       .split('\n');
     expect(link).toMatch(/<LOOPBACK,UP,LOWER_UP>/);
     // The shell, ls and grep.
     expect(Number(processes)).toBeLessThanOrEqual(3);
-    expect([limit, uid]).toEqual(['32', '200099']);
+    expect([limit, uid, ...rest]).toEqual(['32', '200099']);
+    // The shell that brought loopback up leaves nothing in the program's environment, not even its PWD.
+    const env = isolate(['/usr/bin/env'], { uid: 200099, limits: { dataMb: 512, openFiles: 64, fileSizeBytes: 0 } });
+    expect(execFileSync(env.command, env.args, { encoding: 'utf8', env: {} })).toBe('');
   });
 });

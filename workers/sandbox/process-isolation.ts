@@ -97,8 +97,9 @@ export function isolate(argv: string[], options: { uid: number; limits: Resource
     '--',
   ];
   const namespaces = [TOOLS.unshare, '--net', '--pid', '--ipc', '--uts', '--mount-proc', '--fork', '--kill-child', '--'];
-  // The program's argv goes as the shell's positional parameters, never into the command text.
-  const loopback = [TOOLS.sh, '-c', `${TOOLS.ip} link set lo up && exec "$@"`, 'sh'];
+  // The program's argv goes as the shell's positional parameters, never into the command text; the
+  // shell's own PWD would be the program's only environment variable.
+  const loopback = [TOOLS.sh, '-c', `${TOOLS.ip} link set lo up && unset PWD && exec "$@"`, 'sh'];
   const identity = [
     TOOLS.setpriv,
     `--reuid=${uid}`,
