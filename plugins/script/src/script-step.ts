@@ -128,8 +128,7 @@ async function runScriptStep(argv: string[], input: ScriptInput, ctx: StepContex
 
 /** The step's private, empty, writable folder (the sandbox's `scratch` grant): the script's cwd, HOME and files. */
 function scratchOf(ctx: StepContext): string {
-  const { scratch } = ctx as StepContext & { scratch?: string };
-  if (scratch) return scratch;
+  if (ctx.scratch) return ctx.scratch;
   throw new StepError(
     'this worker gives the step no scratch folder, which scripts need (the plugin declares the sandbox grant `scratch`)',
     {
