@@ -29,7 +29,7 @@ describe('script/shell', () => {
     const result = await runStepForTest(shellStep, { script, inputs: { n: 1 } }, { scratch: true });
 
     expect(result).toMatchObject({ ok: true, outputs: { exitCode: 0, durationMs: expect.any(Number) } });
-    const { outputs } = (result as { outputs: { outputs: { home: string; cwd: string; step: string } } }).outputs;
+    const { outputs } = (result as unknown as { outputs: { outputs: { home: string; cwd: string; step: string } } }).outputs;
     expect(outputs.cwd).toBe(outputs.home);
     expect(outputs.step).toBe('shell');
     expect(result.logs).toEqual(
@@ -115,7 +115,7 @@ describe('script/python', () => {
     const result = await runStepForTest(pythonStep, { script, inputs: { name: 'ada' }, env: { TOKEN: 't0k' } }, { scratch: true });
 
     expect(result).toMatchObject({ ok: true, outputs: { outputs: { isolated: 1, secret: 't0k' } } });
-    expect((result as { outputs: { outputs: { env: string[] } } }).outputs.outputs.env).toEqual([
+    expect((result as unknown as { outputs: { outputs: { env: string[] } } }).outputs.outputs.env).toEqual([
       'BATON_ATTEMPT',
       'BATON_INPUTS',
       'BATON_OUTPUTS',
