@@ -213,7 +213,9 @@ export class StepSandbox {
           () => true,
           () => false,
         ));
-      this.release(key, child, reusable && emptied);
+      // A process that starts programs is its namespace's init, and Node reaps none of the orphans it
+      // adopts (a fork bomb's leave it at its process limit): it serves one step, and its namespace goes with it.
+      this.release(key, child, reusable && emptied && !request.grants?.childProcess);
       return outcome;
     } finally {
       this.busy.delete(child);

@@ -18,8 +18,8 @@ describe(readOutputs.name, () => {
     expect(await readOutputs(file)).toEqual({});
     writeFileSync(file, ' \n');
     expect(await readOutputs(file)).toEqual({});
-    writeFileSync(file, '{"rows": [1, 2], "name": "é"}\n');
-    expect(await readOutputs(file)).toEqual({ rows: [1, 2], name: 'é' });
+    writeFileSync(file, '{"rows": [1, 2], "name": "é", "path": "C:\\\\u0000"}\n');
+    expect(await readOutputs(file)).toEqual({ rows: [1, 2], name: 'é', path: 'C:\\u0000' });
   });
 
   it.each([
@@ -27,6 +27,8 @@ describe(readOutputs.name, () => {
     ['[1, 2]', /must hold a JSON object, not an array/],
     ['"text"', /must hold a JSON object, not a string/],
     ['null', /not null/],
+    ['{"text": "a\\u0000b"}', /NUL character/],
+    ['{"a\\u0000": 1}', /NUL character/],
   ])('refuses %s for good', async (content, message) => {
     writeFileSync(file, content);
 

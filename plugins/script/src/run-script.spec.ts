@@ -92,17 +92,18 @@ describe(runScript.name, () => {
 });
 
 describe(readLines.name, () => {
-  it('splits on newlines across chunks and UTF-8 sequences, cuts long lines and keeps a last line without newline', async () => {
+  it('splits on newlines across chunks and UTF-8 sequences, cuts long lines, replaces NUL and keeps a last line without newline', async () => {
     const stream = new PassThrough();
     const seen: string[] = [];
     const reading = readLines(stream, (line) => seen.push(line));
     const euro = Buffer.from('€');
     stream.write(Buffer.concat([Buffer.from('a\r\nb'), euro.subarray(0, 1)]));
     stream.write(Buffer.concat([euro.subarray(1), Buffer.from('\n\n')]));
+    stream.write('nul\0byte\n');
     stream.write('x'.repeat(MAX_LINE_CHARS + 10) + '\n');
     stream.end('tail');
     await reading;
 
-    expect(seen).toEqual(['a', 'b€', 'x'.repeat(MAX_LINE_CHARS), 'x'.repeat(10), 'tail']);
+    expect(seen).toEqual(['a', 'b€', 'nul\uFFFDbyte', 'x'.repeat(MAX_LINE_CHARS), 'x'.repeat(10), 'tail']);
   });
 });

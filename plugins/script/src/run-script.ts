@@ -110,7 +110,10 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/** Calls `onLine` for each non-empty line of `stream` (UTF-8, without its newline), cutting lines longer than MAX_LINE_CHARS. */
+/**
+ * Calls `onLine` for each non-empty line of `stream` (UTF-8, without its newline, NUL as U+FFFD),
+ * cutting lines longer than MAX_LINE_CHARS.
+ */
 export async function readLines(stream: Readable, onLine: (line: string) => void): Promise<void> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
@@ -127,7 +130,8 @@ export async function readLines(stream: Readable, onLine: (line: string) => void
     }
   };
   const emit = (line: string) => {
-    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    // PostgreSQL stores no NUL in text: a log line holding one could not be recorded.
+    const text = (line.endsWith('\r') ? line.slice(0, -1) : line).replaceAll('\0', '\uFFFD');
     for (let at = 0; at < text.length; at += MAX_LINE_CHARS) onLine(text.slice(at, at + MAX_LINE_CHARS));
   };
   for await (const chunk of stream) flush(decoder.write(chunk as Buffer));

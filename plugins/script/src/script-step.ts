@@ -207,7 +207,15 @@ export async function readOutputs(path: string): Promise<Record<string, z.infer<
     throw invalidOutputs(
       `$BATON_OUTPUTS must hold a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}`,
     );
+  // A run's outputs are stored as PostgreSQL jsonb, which holds no NUL character.
+  if (holdsNul(value)) throw invalidOutputs('$BATON_OUTPUTS holds a NUL character (\\u0000), which a run cannot store');
   return value as Record<string, z.infer<ReturnType<typeof z.json>>>;
+}
+
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(value).some(([key, item]) => key.includes('\0') || holdsNul(item));
 }
 
 function invalidOutputs(message: string): StepError {
