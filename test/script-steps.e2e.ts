@@ -13,6 +13,7 @@ import {
   startRun,
   stepOf,
   uniqueName,
+  until,
   waitForRun,
   type RunView,
   type TestTenant,
@@ -43,15 +44,6 @@ function processesWith(marker: string): number[] {
       }
     })
     .map(Number);
-}
-
-async function until<T>(check: () => T | Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /**
@@ -201,12 +193,12 @@ describe('script steps', () => {
     );
     const id = await startRun(tenant, name);
     // The line is in the run's log while the script still runs: output is streamed, not kept to the end.
-    const started = await until(
+    await until(
       async () =>
         ((await tenant.get(`/v1/runs/${id}/logs?step=nap`).expect(200)).body.items as LogLine[]).some((line) => line.message === 'started'),
       30_000,
     );
-    expect(started).toBe(true);
+    expect(stepOf((await tenant.get(`/v1/runs/${id}`).expect(200)).body as RunView, 'nap').status).toBe('running');
     const sleeping = processesWith(`sleep\0${marker}`);
     expect(sleeping).toHaveLength(1);
 
@@ -216,7 +208,7 @@ describe('script steps', () => {
     expect(run.status).toBe('cancelled');
     expect(stepOf(run, 'nap').status).toBe('cancelled');
     expect(Date.now() - cancelledAt).toBeLessThan(8_000);
-    expect(await until(() => processesWith(`sleep\0${marker}`).length === 0, 5_000)).toBe(true);
+    await until(async () => processesWith(`sleep\0${marker}`).length === 0, 5_000);
   });
 
   it('keeps a secret given through env out of outputs, logs and errors; it reaches only where the script sends it', async () => {
@@ -411,7 +403,7 @@ describe('script steps', () => {
 
     // The bomb stops at the processes its uid may have, ends with its step, and leaves nothing behind.
     expect(['succeeded', 'failed', 'timed_out']).toContain(stepOf(run, 'bomb').status);
-    expect(await until(() => processesWith(bomb).length === 0, 10_000)).toBe(true);
+    await until(async () => processesWith(bomb).length === 0, 10_000);
     expect(stepOf(run, 'hog')).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('MemoryError') } });
     expect(stepOf(run, 'huge')).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('SIGXFSZ') } });
 
