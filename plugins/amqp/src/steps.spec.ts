@@ -43,7 +43,7 @@ describe('amqp steps', () => {
 
     const consumed = await runStepForTest(consumeStep, { connection, queue, max: 5, waitMs: 200 }, { networkEndpoints });
     expect(consumed).toMatchObject({ ok: true, outputs: { count: 2 } });
-    const { messages } = (consumed as { outputs: { messages: Array<Record<string, unknown>> } }).outputs;
+    const { messages } = (consumed as unknown as { outputs: { messages: Array<Record<string, unknown>> } }).outputs;
     expect(messages[0]).toMatchObject({
       body: { order: 7, items: ['a'] },
       encoding: 'json',
@@ -78,7 +78,7 @@ describe('amqp steps', () => {
     for (let n = 0; n < 40; n++) await channel.basicPublish('', queue, JSON.stringify({ n, pad: 'z'.repeat(8_000) }));
     const result = await runStepForTest(consumeStep, { connection, queue, max: 100, waitMs: 0 }, { networkEndpoints });
     expect(result).toMatchObject({ ok: true, outputs: { count: 40, dataset: { format: 'ndjson', rows: 40 } } });
-    const key = (result as { outputs: { dataset: { artifact: string } } }).outputs.dataset.artifact;
+    const key = (result as unknown as { outputs: { dataset: { artifact: string } } }).outputs.dataset.artifact;
     expect(JSON.parse(result.artifacts[key]!.toString().split('\n')[39]!)).toMatchObject({ body: { n: 39 } });
   });
 

@@ -7,6 +7,7 @@ import {
   type ConnectionOptions,
   type Deferred,
   type Server,
+  type ServerInfo,
   type Transport,
 } from '@nats-io/nats-core/internal';
 import type { StepNet, StepSocket } from '../../sdk/src/index.js';
@@ -121,10 +122,10 @@ export class RelayTransport implements Transport {
   }
 
   /** The server speaks first: `INFO {…}\r\n`. Its bytes stay queued for the client's parser, which reads INFO too. */
-  private readInfo(socket: StepSocket): Promise<{ tls_required?: boolean; tls_available?: boolean }> {
+  private readInfo(socket: StepSocket): Promise<ServerInfo> {
     return new Promise((resolve, reject) => {
       const seen: Buffer[] = [];
-      const done = (error?: unknown, info?: { tls_required?: boolean }) => {
+      const done = (error?: unknown, info?: ServerInfo) => {
         socket.off('data', onData).off('error', onError).off('close', onClose);
         if (error) reject(error);
         else resolve(info!);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, createServer, Socket, type Server } from 'node:net';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runStepForTest } from '../../sdk/src/index.js';
+import { runStepForTest, type StepNet } from '../../sdk/src/index.js';
 import { parseConnection } from './connection.js';
 import { publishStep } from './publish.step.js';
 import { requestStep } from './request.step.js';
@@ -30,9 +30,9 @@ describe('nats steps', () => {
   const networkEndpoints = ['127.0.0.1:4222'];
   const prefix = `baton.spec.${randomUUID().replace(/-/g, '')}`;
   const stream = `BATON_SPEC_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const direct = { net: { connect: (o: { host: string; port: number }) => connect(o), socket: () => new Socket() } };
+  const direct = { connect: (o: { host: string; port: number }) => connect(o), socket: () => new Socket() } as unknown as StepNet;
   const withClient = <T>(work: (nc: NatsConnection) => Promise<T>) =>
-    withNats('nats://127.0.0.1:4222', { ...(direct as never), signal: new AbortController().signal }, 64 * 1024 * 1024, work);
+    withNats('nats://127.0.0.1:4222', { net: direct, signal: new AbortController().signal }, 64 * 1024 * 1024, work);
   const jsApi = (api: string, body: unknown) => withClient(async (nc) => (await nc.request(`$JS.API.${api}`, JSON.stringify(body), { timeout: 5_000 })).json<Record<string, unknown>>());
 
   beforeAll(async () => {
@@ -70,7 +70,7 @@ describe('nats steps', () => {
 
   it('sends a request and outputs the reply; no responders and no answer are retried', async () => {
     const result = await withClient(async (nc) => {
-      nc.subscribe(`${prefix}.price`, { callback: (_error, message) => message.respond(JSON.stringify({ sku: message.string(), price: 9.5 })) });
+      nc.subscribe(`${prefix}.price`, { callback: (_error, message) => void message.respond(JSON.stringify({ sku: message.string(), price: 9.5 })) });
       nc.subscribe(`${prefix}.silent`, { callback: () => undefined });
       await nc.flush();
       return Promise.all([

@@ -1,4 +1,4 @@
-import Redis, { AbstractConnector } from 'ioredis';
+import { AbstractConnector, Redis } from 'ioredis';
 import { isStepError, StepError, type StepNet } from '../../sdk/src/index.js';
 import { parseConnection } from './connection.js';
 
@@ -45,6 +45,10 @@ export async function withRedis<T>(
   let failure: StepError | undefined;
   const net = ctx.net;
   class RelayConnector extends AbstractConnector {
+    constructor(options: unknown) {
+      super((options as { disconnectTimeout?: number }).disconnectTimeout ?? 2_000);
+    }
+
     connect() {
       this.connecting = true;
       const stream = net.connect({ host: target.host, port: target.port });
