@@ -4,7 +4,7 @@ import { CONNECTION_URL } from './connection.js';
 import { withMqtt } from './session.js';
 
 /** A topic to publish to: UTF-8, no wildcards (`+`, `#`), no NUL, at most 65,535 bytes. */
-const TOPIC = /^[^+#\u0000]+$/;
+const TOPIC = /^[^+#\x00]+$/;
 
 export const publishStep = defineStep({
   id: 'publish',
