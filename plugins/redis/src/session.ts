@@ -43,6 +43,7 @@ export async function withRedis<T>(
   const { signal } = ctx;
   if (signal.aborted) throw cancelledError();
   let failure: StepError | undefined;
+  let streamError: Error | undefined;
   const net = ctx.net;
   class RelayConnector extends AbstractConnector {
     constructor(options: unknown) {
@@ -53,6 +54,8 @@ export async function withRedis<T>(
       this.connecting = true;
       const stream = net.connect({ host: target.host, port: target.port });
       let received = 0;
+      // ioredis reports a lost stream as "Connection is closed": the stream's own error says why (network_denied…).
+      stream.once('error', (error) => (streamError ??= error));
       stream.on('data', (chunk: Buffer) => {
         received += chunk.length;
         if (received <= maxBytes) return;
@@ -97,7 +100,7 @@ export async function withRedis<T>(
     await redis.quit().catch(() => undefined);
     return result;
   } catch (error) {
-    throw asStepError(failure ?? error);
+    throw asStepError(failure ?? streamError ?? error);
   } finally {
     signal.removeEventListener('abort', onAbort);
     redis.disconnect();
