@@ -32,7 +32,12 @@ import {
  */
 describe('queue connectors', () => {
   const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
-  const passwords = { amqp: `amqp-${randomUUID()}`, nats: `nats-${randomUUID()}`, mqtt: `mqtt-${randomUUID()}`, redis: `redis-${randomUUID()}` };
+  const passwords = {
+    amqp: `amqp-${randomUUID()}`,
+    nats: `nats-${randomUUID()}`,
+    mqtt: `mqtt-${randomUUID()}`,
+    redis: `redis-${randomUUID()}`,
+  };
   const user = `baton_${suffix}`;
   const urls = {
     amqp: `amqp://${user}:${passwords.amqp}@127.0.0.1:5672/`,
@@ -87,7 +92,9 @@ describe('queue connectors', () => {
     redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
     await redis.connect();
     await redis.call('ACL', 'SETUSER', user, 'on', `>${passwords.redis}`, `~${key}*`, '+@all');
-    await withNatsClient((nc) => nc.request(`$JS.API.STREAM.CREATE.${stream}`, JSON.stringify({ name: stream, subjects: [`${subject}.js.>`], storage: 'memory' })));
+    await withNatsClient((nc) =>
+      nc.request(`$JS.API.STREAM.CREATE.${stream}`, JSON.stringify({ name: stream, subjects: [`${subject}.js.>`], storage: 'memory' })),
+    );
     silent = createServer((socket) => socket.on('error', () => undefined));
     flood = createServer((socket) => {
       socket.on('error', () => undefined);
@@ -143,13 +150,20 @@ describe('queue connectors', () => {
       }),
     );
     expect(published.status, JSON.stringify(published)).toBe('succeeded');
-    expect(stepOf(published, 'direct').outputs).toEqual({ exchange: '', routingKey: queue, messageId: `m-${suffix}`, bytes: 11, confirmed: true });
+    expect(stepOf(published, 'direct').outputs).toEqual({
+      exchange: '',
+      routingKey: queue,
+      messageId: `m-${suffix}`,
+      bytes: 11,
+      confirmed: true,
+    });
     const first = await channel.basicGet(queue, { noAck: true });
     expect(first).toMatchObject({ properties: { messageId: `m-${suffix}`, headers: { source: 'e2e' }, contentType: 'application/json' } });
     expect(first?.bodyString()).toBe('{"order":1}');
     expect((await channel.basicGet(queue, { noAck: true }))?.bodyString()).toBe('second');
 
-    for (const n of [1, 2, 3]) await channel.basicPublish('', queue, JSON.stringify({ n }), { contentType: 'application/json', messageId: `in-${n}` });
+    for (const n of [1, 2, 3])
+      await channel.basicPublish('', queue, JSON.stringify({ n }), { contentType: 'application/json', messageId: `in-${n}` });
     const consumed = await runToEnd(
       tenant,
       newPipeline(uniqueName('amqp-consume'), {
@@ -171,7 +185,9 @@ describe('queue connectors', () => {
   it('nats: publishes to a subscriber and to JetStream once per msgId, and sends a request to a responder', async () => {
     const [run, received] = await withNatsClient(async (nc) => {
       const sub = nc.subscribe(`${subject}.orders`, { max: 1 });
-      nc.subscribe(`${subject}.price`, { callback: (_error, message) => void message.respond(JSON.stringify({ sku: message.string(), price: 9.5 })) });
+      nc.subscribe(`${subject}.price`, {
+        callback: (_error, message) => void message.respond(JSON.stringify({ sku: message.string(), price: 9.5 })),
+      });
       await nc.flush();
       const arrived = (async () => {
         for await (const message of sub) return { data: message.json(), source: message.headers?.get('Source') };
@@ -179,15 +195,30 @@ describe('queue connectors', () => {
       const result = await runToEnd(
         tenant,
         newPipeline(uniqueName('nats-trip'), {
-          pub: { uses: 'nats/publish@^1', with: { connection: connection.nats, subject: `${subject}.orders`, payload: { id: 7 }, headers: { Source: 'e2e' } } },
+          pub: {
+            uses: 'nats/publish@^1',
+            with: { connection: connection.nats, subject: `${subject}.orders`, payload: { id: 7 }, headers: { Source: 'e2e' } },
+          },
           js: {
             uses: 'nats/publish@^1',
-            with: { connection: connection.nats, subject: `${subject}.js.orders`, payload: 'once', jetstream: true, msgId: `order-${suffix}` },
+            with: {
+              connection: connection.nats,
+              subject: `${subject}.js.orders`,
+              payload: 'once',
+              jetstream: true,
+              msgId: `order-${suffix}`,
+            },
           },
           again: {
             uses: 'nats/publish@^1',
             needs: ['js'],
-            with: { connection: connection.nats, subject: `${subject}.js.orders`, payload: 'once', jetstream: true, msgId: `order-${suffix}` },
+            with: {
+              connection: connection.nats,
+              subject: `${subject}.js.orders`,
+              payload: 'once',
+              jetstream: true,
+              msgId: `order-${suffix}`,
+            },
           },
           ask: { uses: 'nats/request@^1', with: { connection: connection.nats, subject: `${subject}.price`, payload: 'A-1' } },
         }),
@@ -199,7 +230,9 @@ describe('queue connectors', () => {
     expect(stepOf(run, 'js').outputs).toEqual({ subject: `${subject}.js.orders`, bytes: 4, stream, seq: 1, duplicate: false });
     expect(stepOf(run, 'again').outputs).toMatchObject({ stream, seq: 1, duplicate: true });
     expect(stepOf(run, 'ask').outputs).toMatchObject({ data: { sku: 'A-1', price: 9.5 }, encoding: 'json' });
-    const info = await withNatsClient(async (nc) => (await nc.request(`$JS.API.STREAM.INFO.${stream}`, '{}')).json<{ state: { messages: number } }>());
+    const info = await withNatsClient(async (nc) =>
+      (await nc.request(`$JS.API.STREAM.INFO.${stream}`, '{}')).json<{ state: { messages: number } }>(),
+    );
     expect(info.state.messages).toBe(1);
   });
 
@@ -213,7 +246,10 @@ describe('queue connectors', () => {
         tenant,
         newPipeline(uniqueName('mqtt-pub'), {
           one: { uses: 'mqtt/publish@^1', with: { connection: connection.mqtt, topic: `${topic}/one`, payload: { n: 1 }, qos: 1 } },
-          two: { uses: 'mqtt/publish@^1', with: { connection: connection.mqtt, topic: `${topic}/two`, payload: 'two', qos: 2, retain: true } },
+          two: {
+            uses: 'mqtt/publish@^1',
+            with: { connection: connection.mqtt, topic: `${topic}/two`, payload: 'two', qos: 2, retain: true },
+          },
         }),
       );
       expect(run.status, JSON.stringify(run)).toBe('succeeded');
@@ -234,12 +270,26 @@ describe('queue connectors', () => {
         batch: {
           uses: 'redis/command@^1',
           needs: ['set'],
-          with: { connection: connection.redis, commands: [['GET', key], ['RPUSH', `${key}:list`, 'a', 'b'], ['LRANGE', `${key}:list`, 0, -1]] },
+          with: {
+            connection: connection.redis,
+            commands: [
+              ['GET', key],
+              ['RPUSH', `${key}:list`, 'a', 'b'],
+              ['LRANGE', `${key}:list`, 0, -1],
+            ],
+          },
         },
         multi: {
           uses: 'redis/command@^1',
           needs: ['batch'],
-          with: { connection: connection.redis, transaction: true, commands: [['APPEND', key, '-more'], ['STRLEN', key]] },
+          with: {
+            connection: connection.redis,
+            transaction: true,
+            commands: [
+              ['APPEND', key, '-more'],
+              ['STRLEN', key],
+            ],
+          },
         },
       }),
     );
@@ -277,7 +327,11 @@ describe('queue connectors', () => {
     const run = await runToEnd(
       tenant,
       newPipeline(uniqueName('queues-refused'), {
-        exchange: { uses: 'amqp/publish@^1', continueOnError: true, with: { connection: connection.amqp, exchange: `none-${suffix}`, body: 1 } },
+        exchange: {
+          uses: 'amqp/publish@^1',
+          continueOnError: true,
+          with: { connection: connection.amqp, exchange: `none-${suffix}`, body: 1 },
+        },
         password: { uses: 'amqp/consume@^1', continueOnError: true, with: { connection: '${{ secrets.WRONG_AMQP_URL }}', queue } },
         big: { uses: 'amqp/consume@^1', continueOnError: true, with: { connection: connection.amqp, queue, maxBytes: 1_024, waitMs: 0 } },
         stream: {
@@ -286,8 +340,16 @@ describe('queue connectors', () => {
           with: { connection: connection.nats, subject: `${subject}.nowhere`, jetstream: true },
         },
         sys: { uses: 'mqtt/publish@^1', continueOnError: true, with: { connection: connection.mqtt, topic: '$SYS/baton', payload: 'x' } },
-        wrongpass: { uses: 'redis/command@^1', continueOnError: true, with: { connection: '${{ secrets.WRONG_REDIS_URL }}', command: ['PING'] } },
-        wrongtype: { uses: 'redis/command@^1', continueOnError: true, with: { connection: connection.redis, command: ['INCR', `${key}:list`] } },
+        wrongpass: {
+          uses: 'redis/command@^1',
+          continueOnError: true,
+          with: { connection: '${{ secrets.WRONG_REDIS_URL }}', command: ['PING'] },
+        },
+        wrongtype: {
+          uses: 'redis/command@^1',
+          continueOnError: true,
+          with: { connection: connection.redis, command: ['INCR', `${key}:list`] },
+        },
         flood: {
           uses: 'redis/command@^1',
           continueOnError: true,
@@ -296,7 +358,11 @@ describe('queue connectors', () => {
       }),
     );
     const failed = (id: string, stepCode: string, message?: string) =>
-      expect(stepOf(run, id), id).toMatchObject({ status: 'failed', attempt: 1, error: { stepCode, ...(message && { message: expect.stringContaining(message) }) } });
+      expect(stepOf(run, id), id).toMatchObject({
+        status: 'failed',
+        attempt: 1,
+        error: { stepCode, ...(message && { message: expect.stringContaining(message) }) },
+      });
     failed('exchange', 'amqp_404', `no exchange 'none-${suffix}'`);
     failed('password', 'amqp_403', 'ACCESS_REFUSED');
     failed('big', 'message_too_large', 'maxBytes');
@@ -369,7 +435,9 @@ describe('queue connectors', () => {
         attempt: 1,
         error: {
           stepCode: 'network_denied',
-          message: expect.stringMatching(new RegExp(`127\\.0\\.0\\.1:${port} is not an endpoint this tenant approved .*PUT /v1/plugins/${plugin}/network`)),
+          message: expect.stringMatching(
+            new RegExp(`127\\.0\\.0\\.1:${port} is not an endpoint this tenant approved .*PUT /v1/plugins/${plugin}/network`),
+          ),
         },
       });
     }
@@ -385,5 +453,5 @@ const directNet: StepNet = {
   socket: () => {
     throw new natsErrors.InvalidOperationError('not used');
   },
-  connect: ({ host, port }) => createConnection({ host, port }) as never,
+  connect: ({ host, port }) => createConnection({ host, port }),
 };

@@ -16,7 +16,13 @@ describe('amqp connection URLs', () => {
   });
 
   it('refuses what it cannot honour, TLS included, without repeating the URL', () => {
-    for (const url of ['amqps://u:s3cret@mq/x', 'amqp://u:s3cret@mq/x?heartbeat=10', 'redis://u:s3cret@mq', 'amqp://u:s3cret%zz@mq', 's3cret']) {
+    for (const url of [
+      'amqps://u:s3cret@mq/x',
+      'amqp://u:s3cret@mq/x?heartbeat=10',
+      'redis://u:s3cret@mq',
+      'amqp://u:s3cret%zz@mq',
+      's3cret',
+    ]) {
       let error: unknown;
       try {
         parseConnection(url);

@@ -108,7 +108,9 @@ export function toOutput(message: AMQPMessage): ConsumedMessage {
     body: body as ConsumedMessage['body'],
     encoding,
     bytes: message.bodySize,
-    headers: JSON.parse(JSON.stringify(properties.headers ?? {}, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value))),
+    headers: JSON.parse(
+      JSON.stringify(properties.headers ?? {}, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value)),
+    ),
     ...(properties.messageId !== undefined && { messageId: properties.messageId }),
     ...(properties.contentType !== undefined && { contentType: properties.contentType }),
     exchange: message.exchange,

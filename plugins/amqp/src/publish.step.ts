@@ -76,7 +76,9 @@ export const publishStep = defineStep({
           { retryable: false, code: 'amqp_unroutable' },
         );
     });
-    ctx.log(`Published ${bytes.length} bytes to ${exchange === '' ? 'the default exchange' : `exchange ${exchange}`} with routing key ${routingKey}`);
+    ctx.log(
+      `Published ${bytes.length} bytes to ${exchange === '' ? 'the default exchange' : `exchange ${exchange}`} with routing key ${routingKey}`,
+    );
     ctx.metric('messages_published', 1, { exchange });
     return {
       exchange,

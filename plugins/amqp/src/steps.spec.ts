@@ -79,7 +79,7 @@ describe('amqp steps', () => {
     const result = await runStepForTest(consumeStep, { connection, queue, max: 100, waitMs: 0 }, { networkEndpoints });
     expect(result).toMatchObject({ ok: true, outputs: { count: 40, dataset: { format: 'ndjson', rows: 40 } } });
     const key = (result as unknown as { outputs: { dataset: { artifact: string } } }).outputs.dataset.artifact;
-    expect(JSON.parse(result.artifacts[key]!.toString().split('\n')[39]!)).toMatchObject({ body: { n: 39 } });
+    expect(JSON.parse(result.artifacts[key].toString().split('\n')[39])).toMatchObject({ body: { n: 39 } });
   });
 
   it('names what the broker refuses: an unknown exchange or queue, an unroutable message, a wrong password', async () => {
@@ -101,7 +101,10 @@ describe('amqp steps', () => {
       { connection: 'amqp://guest:not-the-password@127.0.0.1:5672/', queue, body: 1 },
       { networkEndpoints },
     );
-    expect(wrong).toMatchObject({ ok: false, error: { stepCode: 'amqp_403', retryable: false, message: expect.stringContaining('ACCESS_REFUSED') } });
+    expect(wrong).toMatchObject({
+      ok: false,
+      error: { stepCode: 'amqp_403', retryable: false, message: expect.stringContaining('ACCESS_REFUSED') },
+    });
     expect(JSON.stringify(wrong)).not.toContain('not-the-password');
   });
 
@@ -109,7 +112,11 @@ describe('amqp steps', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
     const started = Date.now();
-    const result = await runStepForTest(consumeStep, { connection, queue, waitMs: 60_000 }, { networkEndpoints, signal: controller.signal });
+    const result = await runStepForTest(
+      consumeStep,
+      { connection, queue, waitMs: 60_000 },
+      { networkEndpoints, signal: controller.signal },
+    );
     expect(result).toMatchObject({ ok: false, error: { stepCode: 'cancelled' } });
     expect(Date.now() - started).toBeLessThan(3_000);
   });

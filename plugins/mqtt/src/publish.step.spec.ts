@@ -36,7 +36,9 @@ describe('mqtt/publish', () => {
 
   beforeAll(async () => {
     subscriber = await mqtt.connectAsync('mqtt://127.0.0.1:1883', { protocolVersion: 5, reconnectPeriod: 0 });
-    subscriber.on('message', (t, payload, packet) => received.push({ topic: t, payload: payload.toString(), retain: packet.retain, qos: packet.qos }));
+    subscriber.on('message', (t, payload, packet) =>
+      received.push({ topic: t, payload: payload.toString(), retain: packet.retain, qos: packet.qos }),
+    );
     await subscriber.subscribeAsync(`${topic}/#`, { qos: 2 });
   });
   afterAll(async () => {
@@ -47,11 +49,19 @@ describe('mqtt/publish', () => {
 
   it('publishes at QoS 0, 1 and 2, waits for the acks, and retains', async () => {
     for (const qos of [0, 1, 2] as const) {
-      const result = await runStepForTest(publishStep, { connection, topic: `${topic}/q${qos}`, payload: { qos }, qos }, { networkEndpoints });
+      const result = await runStepForTest(
+        publishStep,
+        { connection, topic: `${topic}/q${qos}`, payload: { qos }, qos },
+        { networkEndpoints },
+      );
       expect(result).toMatchObject({ ok: true, outputs: { topic: `${topic}/q${qos}`, bytes: 9, qos, retain: false } });
     }
     expect(
-      await runStepForTest(publishStep, { connection, topic: `${topic}/retained`, payload: 'last', retain: true, protocolVersion: 4 }, { networkEndpoints }),
+      await runStepForTest(
+        publishStep,
+        { connection, topic: `${topic}/retained`, payload: 'last', retain: true, protocolVersion: 4 },
+        { networkEndpoints },
+      ),
     ).toMatchObject({ ok: true });
     for (let i = 0; i < 50 && received.length < 4; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     // QoS 2 reaches a subscriber after its own handshake: the order of arrival is not the order of publishing.

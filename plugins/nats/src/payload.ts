@@ -5,7 +5,10 @@ import { z } from 'zod';
 export const SUBJECT = /^[^\s.*>]+(\.[^\s.*>]+)*$/;
 export const subjectSchema = z.string().max(1_024).regex(SUBJECT, { error: 'Must be a subject: tokens separated by dots, no wildcards' });
 export const payloadSchema = z.json().describe('Text is sent as it is; anything else as JSON');
-export const headersSchema = z.record(z.string().regex(/^[!-9;-~]+$/, { error: 'Header names are printable ASCII without ":"' }), z.string());
+export const headersSchema = z.record(
+  z.string().regex(/^[!-9;-~]+$/, { error: 'Header names are printable ASCII without ":"' }),
+  z.string(),
+);
 
 export function encodePayload(payload: unknown): Uint8Array {
   return Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));

@@ -25,7 +25,7 @@ export const publishStep = defineStep({
       headers: headersSchema.default({}),
       jetstream: z.boolean().default(false),
       msgId: z.string().min(1).max(255).optional().describe('JetStream de-duplication id (Nats-Msg-Id)'),
-      timeoutMs: z.number().int().min(100).max(60_000).default(5_000).describe("How long to wait for the JetStream ack"),
+      timeoutMs: z.number().int().min(100).max(60_000).default(5_000).describe('How long to wait for the JetStream ack'),
     })
     .refine((input) => input.jetstream || input.msgId === undefined, { message: '`msgId` needs `jetstream: true`', path: ['msgId'] }),
   output: z.strictObject({
@@ -54,11 +54,16 @@ export const publishStep = defineStep({
       }
     });
     if (ack?.error)
-      throw new StepError(`JetStream refused the message: ${ack.error.description ?? 'no reason given'} (${ack.error.err_code ?? ack.error.code})`, {
-        retryable: ack.error.code === 503,
-        code: `nats_jetstream_${ack.error.err_code ?? ack.error.code}`,
-      });
-    ctx.log(`Published ${data.length} bytes to ${subject}${ack ? ` (stream ${ack.stream}, seq ${ack.seq}${ack.duplicate ? ', duplicate' : ''})` : ''}`);
+      throw new StepError(
+        `JetStream refused the message: ${ack.error.description ?? 'no reason given'} (${ack.error.err_code ?? ack.error.code})`,
+        {
+          retryable: ack.error.code === 503,
+          code: `nats_jetstream_${ack.error.err_code ?? ack.error.code}`,
+        },
+      );
+    ctx.log(
+      `Published ${data.length} bytes to ${subject}${ack ? ` (stream ${ack.stream}, seq ${ack.seq}${ack.duplicate ? ', duplicate' : ''})` : ''}`,
+    );
     ctx.metric('messages_published', 1, jetstream ? { stream: ack?.stream ?? '' } : {});
     return {
       subject,

@@ -125,7 +125,7 @@ export class RelayTransport implements Transport {
   private readInfo(socket: StepSocket): Promise<ServerInfo> {
     return new Promise((resolve, reject) => {
       const seen: Buffer[] = [];
-      const done = (error?: unknown, info?: ServerInfo) => {
+      const done = (error?: Error, info?: ServerInfo) => {
         socket.off('data', onData).off('error', onError).off('close', onClose);
         if (error) reject(error);
         else resolve(info!);
@@ -142,7 +142,7 @@ export class RelayTransport implements Transport {
         const match = INFO.exec(line);
         try {
           if (!match) throw new Error('unexpected response from the server: is it a NATS server?');
-          done(undefined, JSON.parse(match[1]!));
+          done(undefined, JSON.parse(match[1]) as ServerInfo);
         } catch (error) {
           done(new errors.ConnectionError((error as Error).message));
         }

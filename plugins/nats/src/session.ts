@@ -17,11 +17,14 @@ export function asStepError(error: unknown): StepError {
   const named = (type: abstract new (...args: never[]) => Error) => chain.some((e) => e instanceof type);
   const message = chain[0]?.message ?? String(error);
   const denied = chain.find((e) => e.relayCode === 'network_denied');
-  if (denied) return new StepError(`NATS connection refused by the sandbox: ${denied.message}`, { retryable: false, code: 'network_denied' });
+  if (denied)
+    return new StepError(`NATS connection refused by the sandbox: ${denied.message}`, { retryable: false, code: 'network_denied' });
   if (named(errors.AuthorizationError) || named(errors.UserAuthenticationExpiredError))
     return new StepError(`NATS server refused the credentials: ${message}`, { retryable: false, code: 'nats_authorization' });
-  if (named(errors.PermissionViolationError)) return new StepError(`NATS permission violation: ${message}`, { retryable: false, code: 'nats_permission' });
-  if (named(errors.NoRespondersError)) return new StepError(`No one answers on the subject: ${message}`, { retryable: true, code: 'nats_no_responders' });
+  if (named(errors.PermissionViolationError))
+    return new StepError(`NATS permission violation: ${message}`, { retryable: false, code: 'nats_permission' });
+  if (named(errors.NoRespondersError))
+    return new StepError(`No one answers on the subject: ${message}`, { retryable: true, code: 'nats_no_responders' });
   if (named(errors.TimeoutError)) return new StepError(`No answer in time: ${message}`, { retryable: true, code: 'nats_timeout' });
   return new StepError(`NATS connection failed: ${message}`, { retryable: true, code: 'nats_connection' });
 }

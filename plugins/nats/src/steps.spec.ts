@@ -10,7 +10,12 @@ import { withNats } from './session.js';
 
 describe('nats connection URLs', () => {
   it('reads a user and password, or a token', () => {
-    expect(parseConnection('nats://etl:p%40ss@nats.internal:4223')).toEqual({ host: 'nats.internal', port: 4223, user: 'etl', pass: 'p@ss' });
+    expect(parseConnection('nats://etl:p%40ss@nats.internal:4223')).toEqual({
+      host: 'nats.internal',
+      port: 4223,
+      user: 'etl',
+      pass: 'p@ss',
+    });
     expect(parseConnection('nats://s3cr3t-token@[::1]')).toEqual({ host: '::1', port: 4222, token: 's3cr3t-token' });
     expect(parseConnection('nats://127.0.0.1:4222')).toEqual({ host: '127.0.0.1', port: 4222 });
   });
@@ -33,10 +38,15 @@ describe('nats steps', () => {
   const direct = { connect: (o: { host: string; port: number }) => connect(o), socket: () => new Socket() } as unknown as StepNet;
   const withClient = <T>(work: (nc: NatsConnection) => Promise<T>) =>
     withNats('nats://127.0.0.1:4222', { net: direct, signal: new AbortController().signal }, 64 * 1024 * 1024, work);
-  const jsApi = (api: string, body: unknown) => withClient(async (nc) => (await nc.request(`$JS.API.${api}`, JSON.stringify(body), { timeout: 5_000 })).json<Record<string, unknown>>());
+  const jsApi = (api: string, body: unknown) =>
+    withClient(async (nc) =>
+      (await nc.request(`$JS.API.${api}`, JSON.stringify(body), { timeout: 5_000 })).json<Record<string, unknown>>(),
+    );
 
   beforeAll(async () => {
-    expect(await jsApi(`STREAM.CREATE.${stream}`, { name: stream, subjects: [`${prefix}.js.>`], storage: 'memory', duplicate_window: 60e9 })).not.toHaveProperty('error');
+    expect(
+      await jsApi(`STREAM.CREATE.${stream}`, { name: stream, subjects: [`${prefix}.js.>`], storage: 'memory', duplicate_window: 60e9 }),
+    ).not.toHaveProperty('error');
   });
   afterAll(async () => {
     await jsApi(`STREAM.DELETE.${stream}`, {});
@@ -70,7 +80,9 @@ describe('nats steps', () => {
 
   it('sends a request and outputs the reply; no responders and no answer are retried', async () => {
     const result = await withClient(async (nc) => {
-      nc.subscribe(`${prefix}.price`, { callback: (_error, message) => void message.respond(JSON.stringify({ sku: message.string(), price: 9.5 })) });
+      nc.subscribe(`${prefix}.price`, {
+        callback: (_error, message) => void message.respond(JSON.stringify({ sku: message.string(), price: 9.5 })),
+      });
       nc.subscribe(`${prefix}.silent`, { callback: () => undefined });
       await nc.flush();
       return Promise.all([

@@ -19,8 +19,16 @@ describe('redis connection URLs', () => {
   });
 
   it('refuses TLS, options and anything else, without repeating the URL', () => {
-    for (const url of ['rediss://:s3cret@c:6379', 'redis://:s3cret@c:6379/0?tls=true', 'redis://:s3cret@c/zero', 'mysql://:s3cret@c', 's3cret']) {
-      expect(() => parseConnection(url)).toThrow(expect.objectContaining({ code: 'invalid_connection', message: expect.not.stringContaining('s3cret') }));
+    for (const url of [
+      'rediss://:s3cret@c:6379',
+      'redis://:s3cret@c:6379/0?tls=true',
+      'redis://:s3cret@c/zero',
+      'mysql://:s3cret@c',
+      's3cret',
+    ]) {
+      expect(() => parseConnection(url)).toThrow(
+        expect.objectContaining({ code: 'invalid_connection', message: expect.not.stringContaining('s3cret') }),
+      );
     }
   });
 });
@@ -51,13 +59,29 @@ describe('redis/command', () => {
     });
     const pipeline = await runStepForTest(
       commandStep,
-      { connection, commands: [['get', key], ['RPUSH', `${key}:list`, 1, 'two'], ['LRANGE', `${key}:list`, 0, -1], ['GET', `${key}:none`]] },
+      {
+        connection,
+        commands: [
+          ['get', key],
+          ['RPUSH', `${key}:list`, 1, 'two'],
+          ['LRANGE', `${key}:list`, 0, -1],
+          ['GET', `${key}:none`],
+        ],
+      },
       { networkEndpoints },
     );
     expect(pipeline).toMatchObject({ ok: true, outputs: { replies: ['v1', 2, ['1', 'two'], null] } });
     const multi = await runStepForTest(
       commandStep,
-      { connection, transaction: true, commands: [['INCR', `${key}:n`], ['INCRBY', `${key}:n`, 41], ['DEL', `${key}:n`]] },
+      {
+        connection,
+        transaction: true,
+        commands: [
+          ['INCR', `${key}:n`],
+          ['INCRBY', `${key}:n`, 41],
+          ['DEL', `${key}:n`],
+        ],
+      },
       { networkEndpoints },
     );
     expect(multi).toMatchObject({ ok: true, outputs: { replies: [1, 42, 1] } });
@@ -69,7 +93,14 @@ describe('redis/command', () => {
     expect(wrongType).toMatchObject({ ok: false, error: { stepCode: 'redis_wrongtype', retryable: false } });
     const kept = await runStepForTest(
       commandStep,
-      { connection, failOnError: false, commands: [['INCR', `${key}:list`], ['LLEN', `${key}:list`]] },
+      {
+        connection,
+        failOnError: false,
+        commands: [
+          ['INCR', `${key}:list`],
+          ['LLEN', `${key}:list`],
+        ],
+      },
       { networkEndpoints },
     );
     expect(kept).toMatchObject({ ok: true, outputs: { replies: [{ error: expect.stringContaining('WRONGTYPE') }, 2] } });

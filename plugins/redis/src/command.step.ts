@@ -35,8 +35,7 @@ export const commandStep = defineStep({
   async run({ connection, command: one, commands, transaction, failOnError, maxBytes }, ctx) {
     const batch = (commands ?? [one!]).map(([name, ...args]) => [String(name).toUpperCase(), ...args.map(String)] as [string, ...string[]]);
     const refused = batch.find(([name]) => REFUSED.has(name));
-    if (refused)
-      throw new StepError(`${refused[0]} is not a command a step can run`, { retryable: false, code: 'unsupported_command' });
+    if (refused) throw new StepError(`${refused[0]} is not a command a step can run`, { retryable: false, code: 'unsupported_command' });
     const results = await withRedis(connection, ctx, maxBytes, async (redis) => {
       const pipeline = transaction ? redis.multi() : redis.pipeline();
       for (const [name, ...args] of batch) pipeline.call(name, ...args);
@@ -57,5 +56,5 @@ function toJson(reply: unknown): z.infer<ReturnType<typeof z.json>> {
   if (Buffer.isBuffer(reply)) return reply.toString('utf8');
   if (reply instanceof Error) return { error: reply.message };
   if (typeof reply === 'string' || typeof reply === 'number' || typeof reply === 'boolean') return reply;
-  return String(reply);
+  return JSON.stringify(reply) ?? null;
 }
