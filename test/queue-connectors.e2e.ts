@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createConnection } from 'node:net';
 import { AMQPClient, type AMQPChannel } from '@cloudamqp/amqp-client';
-import { errors as natsErrors } from '@nats-io/nats-core';
 import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { withNats } from '../plugins/nats/src/session.js';
 import type { StepNet } from '../plugins/sdk/src/index.js';
 import { approveEndpoints } from './support/plugin-packages.js';
 import { expectSecretNowhere } from './support/secret-leaks.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
 import {
   api,
   newPipeline,
@@ -61,9 +61,8 @@ describe('queue connectors', () => {
   let channel: AMQPChannel;
   let redis: Redis;
   /** A TCP server that accepts and never answers (a broker that hangs) and one that floods (a hostile one). */
-  let silent: Server;
-  let flood: Server;
-  const portOf = (server: Server) => (server.address() as { port: number }).port;
+  let silent: TestServer;
+  let flood: TestServer;
 
   const putSecret = (owner: TestTenant, name: string, value: string) =>
     api().put(`/v1/secrets/${name}`).set('authorization', `Bearer ${owner.token}`).send({ value }).expect(201);
@@ -95,31 +94,19 @@ describe('queue connectors', () => {
     await withNatsClient((nc) =>
       nc.request(`$JS.API.STREAM.CREATE.${stream}`, JSON.stringify({ name: stream, subjects: [`${subject}.js.>`], storage: 'memory' })),
     );
-    silent = createServer((socket) => socket.on('error', () => undefined));
-    flood = createServer((socket) => {
-      socket.on('error', () => undefined);
-      socket.once('data', () => {
-        socket.write('$536870912\r\n');
-        const chunk = Buffer.alloc(64 * 1024, 120);
-        const pump = () => {
-          while (!socket.destroyed && socket.write(chunk));
-        };
-        socket.on('drain', pump);
-        pump();
-      });
-    });
-    await Promise.all([silent, flood].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+    silent = await startTestServer(() => undefined);
+    flood = await startTestServer((socket, pour) => socket.once('data', () => pour('$536870912\r\n')));
 
     tenant = await newTenant();
     for (const [name, value] of Object.entries(urls)) await putSecret(tenant, `${name.toUpperCase()}_URL`, value);
-    await putSecret(tenant, 'HANGING_MQTT_URL', `mqtt://${user}:${passwords.mqtt}@127.0.0.1:${portOf(silent)}`);
-    await putSecret(tenant, 'FLOOD_REDIS_URL', `redis://:${passwords.redis}@127.0.0.1:${portOf(flood)}/0`);
+    await putSecret(tenant, 'HANGING_MQTT_URL', `mqtt://${user}:${passwords.mqtt}@127.0.0.1:${silent.port}`);
+    await putSecret(tenant, 'FLOOD_REDIS_URL', `redis://:${passwords.redis}@127.0.0.1:${flood.port}/0`);
     await putSecret(tenant, 'WRONG_AMQP_URL', urls.amqp.replace(passwords.amqp, `wrong-${suffix}`));
     await putSecret(tenant, 'WRONG_REDIS_URL', urls.redis.replace(passwords.redis, `wrong-${suffix}`));
     await approveEndpoints(tenant, 'amqp', [urls.amqp]);
     await approveEndpoints(tenant, 'nats', [urls.nats]);
-    await approveEndpoints(tenant, 'mqtt', [urls.mqtt, `mqtt://127.0.0.1:${portOf(silent)}`]);
-    await approveEndpoints(tenant, 'redis', [urls.redis, `redis://127.0.0.1:${portOf(flood)}`]);
+    await approveEndpoints(tenant, 'mqtt', [urls.mqtt, `mqtt://127.0.0.1:${silent.port}`]);
+    await approveEndpoints(tenant, 'redis', [urls.redis, `redis://127.0.0.1:${flood.port}`]);
   });
   afterAll(async () => {
     await channel?.queueDelete(queue).catch(() => undefined);
@@ -130,8 +117,8 @@ describe('queue connectors', () => {
     await redis?.call('ACL', 'DELUSER', user);
     await redis?.quit();
     await withNatsClient((nc) => nc.request(`$JS.API.STREAM.DELETE.${stream}`, '{}')).catch(() => undefined);
-    silent?.close();
-    flood?.close();
+    await silent?.close();
+    await flood?.close();
   });
 
   it('amqp: publishes to a queue and through an exchange with confirms, and consumes a batch, acking only what it returns', async () => {
@@ -183,6 +170,13 @@ describe('queue connectors', () => {
   });
 
   it('nats: publishes to a subscriber and to JetStream once per msgId, and sends a request to a responder', async () => {
+    const once = {
+      connection: connection.nats,
+      subject: `${subject}.js.orders`,
+      payload: 'once',
+      jetstream: true,
+      msgId: `order-${suffix}`,
+    };
     const [run, received] = await withNatsClient(async (nc) => {
       const sub = nc.subscribe(`${subject}.orders`, { max: 1 });
       nc.subscribe(`${subject}.price`, {
@@ -199,27 +193,8 @@ describe('queue connectors', () => {
             uses: 'nats/publish@^1',
             with: { connection: connection.nats, subject: `${subject}.orders`, payload: { id: 7 }, headers: { Source: 'e2e' } },
           },
-          js: {
-            uses: 'nats/publish@^1',
-            with: {
-              connection: connection.nats,
-              subject: `${subject}.js.orders`,
-              payload: 'once',
-              jetstream: true,
-              msgId: `order-${suffix}`,
-            },
-          },
-          again: {
-            uses: 'nats/publish@^1',
-            needs: ['js'],
-            with: {
-              connection: connection.nats,
-              subject: `${subject}.js.orders`,
-              payload: 'once',
-              jetstream: true,
-              msgId: `order-${suffix}`,
-            },
-          },
+          js: { uses: 'nats/publish@^1', with: once },
+          again: { uses: 'nats/publish@^1', needs: ['js'], with: once },
           ask: { uses: 'nats/request@^1', with: { connection: connection.nats, subject: `${subject}.price`, payload: 'A-1' } },
         }),
       );
@@ -451,7 +426,7 @@ describe('queue connectors', () => {
 /** Sockets of the test process itself, for its own NATS client (through the plugin's transport). */
 const directNet: StepNet = {
   socket: () => {
-    throw new natsErrors.InvalidOperationError('not used');
+    throw new Error('the test connects with connect()');
   },
   connect: ({ host, port }) => createConnection({ host, port }),
 };

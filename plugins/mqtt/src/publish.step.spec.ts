@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../../test/support/test-server.js';
 import { runStepForTest } from '../../sdk/src/index.js';
 import { parseConnection } from './connection.js';
 import { publishStep } from './publish.step.js';
@@ -93,27 +93,14 @@ describe('mqtt/publish', () => {
   });
 
   describe('against a broker that never answers, or never stops', () => {
-    let server: Server;
-    let port = 0;
-    let sent = 0;
+    let server: TestServer;
+    // On client id `...flood...`: a CONNACK, then a PUBLISH announced as 256 MiB for as long as the client reads; otherwise silence.
     beforeAll(async () => {
-      // On client id `...flood...`: a CONNACK, then bytes for as long as the client reads; otherwise silence.
-      server = createServer((socket) => {
-        socket.on('error', () => undefined);
+      server = await startTestServer((socket, flood) =>
         socket.once('data', (bytes) => {
-          if (!bytes.includes('flood')) return;
-          socket.write(Buffer.from([0x20, 0x02, 0x00, 0x00]));
-          socket.write(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]));
-          const chunk = Buffer.alloc(64 * 1024, 120);
-          const pump = () => {
-            while (!socket.destroyed && socket.write(chunk)) sent += chunk.length;
-          };
-          socket.on('drain', pump);
-          pump();
-        });
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      port = (server.address() as { port: number }).port;
+          if (bytes.includes('flood')) flood(Buffer.from([0x20, 0x02, 0x00, 0x00, 0x30, 0xff, 0xff, 0xff, 0x7f]));
+        }),
+      );
     });
     afterAll(() => server.close());
 
@@ -123,8 +110,8 @@ describe('mqtt/publish', () => {
       const started = Date.now();
       const result = await runStepForTest(
         publishStep,
-        { connection: `mqtt://127.0.0.1:${port}`, topic: 'a' },
-        { networkEndpoints: [`127.0.0.1:${port}`], signal: controller.signal },
+        { connection: `mqtt://127.0.0.1:${server.port}`, topic: 'a' },
+        { networkEndpoints: [`127.0.0.1:${server.port}`], signal: controller.signal },
       );
       expect(result).toMatchObject({ ok: false, error: { stepCode: 'cancelled' } });
       expect(Date.now() - started).toBeLessThan(3_000);
@@ -133,11 +120,11 @@ describe('mqtt/publish', () => {
     it('stops reading a flood at 1 MiB', async () => {
       const result = await runStepForTest(
         publishStep,
-        { connection: `mqtt://flood:flood@127.0.0.1:${port}`, topic: 'a', protocolVersion: 4 },
-        { networkEndpoints: [`127.0.0.1:${port}`] },
+        { connection: `mqtt://flood:flood@127.0.0.1:${server.port}`, topic: 'a', protocolVersion: 4 },
+        { networkEndpoints: [`127.0.0.1:${server.port}`] },
       );
       expect(result).toMatchObject({ ok: false, error: { stepCode: 'reply_too_large', retryable: false } });
-      expect(sent).toBeLessThan(64 * 1024 * 1024);
+      expect(server.flooded()).toBeLessThan(64 * 1024 * 1024);
     });
   });
 });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { connect, createServer, Socket, type Server } from 'node:net';
+import { connect, Socket } from 'node:net';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../../test/support/test-server.js';
 import { runStepForTest, type StepNet } from '../../sdk/src/index.js';
 import { parseConnection } from './connection.js';
 import { publishStep } from './publish.step.js';
@@ -123,41 +124,29 @@ describe('nats steps', () => {
   });
 
   describe('against a hostile server', () => {
-    let server: Server;
-    let port = 0;
-    let sent = 0;
+    let server: TestServer;
     beforeAll(async () => {
       // A server that answers a request with a message announced as 4 MiB, sent for as long as the client reads.
-      server = createServer((socket) => {
-        socket.on('error', () => undefined);
+      server = await startTestServer((socket, flood) => {
         socket.write('INFO {"server_id":"x","version":"2.10.0","proto":1,"headers":true,"max_payload":1048576}\r\n');
         socket.on('data', (bytes) => {
           const text = bytes.toString();
           if (text.includes('PING')) socket.write('PONG\r\n');
           const inbox = /SUB (\S+)/.exec(text)?.[1];
-          if (!inbox) return;
-          socket.write(`MSG ${inbox.replace('*', 'x')} 1 4194304\r\n`);
-          const chunk = Buffer.alloc(64 * 1024, 120);
-          const pump = () => {
-            while (!socket.destroyed && socket.write(chunk)) sent += chunk.length;
-          };
-          socket.on('drain', pump);
-          pump();
+          if (inbox) flood(`MSG ${inbox.replace('*', 'x')} 1 4194304\r\n`);
         });
       });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      port = (server.address() as { port: number }).port;
     });
     afterAll(() => server.close());
 
     it('stops reading at maxBytes', async () => {
       const result = await runStepForTest(
         requestStep,
-        { connection: `nats://127.0.0.1:${port}`, subject: 'big', maxBytes: 1024 * 1024 },
-        { networkEndpoints: [`127.0.0.1:${port}`] },
+        { connection: `nats://127.0.0.1:${server.port}`, subject: 'big', maxBytes: 1024 * 1024 },
+        { networkEndpoints: [`127.0.0.1:${server.port}`] },
       );
       expect(result).toMatchObject({ ok: false, error: { stepCode: 'reply_too_large', retryable: false } });
-      expect(sent).toBeLessThan(64 * 1024 * 1024);
+      expect(server.flooded()).toBeLessThan(64 * 1024 * 1024);
     });
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../../test/support/test-server.js';
 import { runStepForTest } from '../../sdk/src/index.js';
 import { commandStep } from './command.step.js';
 import { parseConnection } from './connection.js';
@@ -143,36 +143,19 @@ describe('redis/command', () => {
   });
 
   describe('against a hostile server', () => {
-    let server: Server;
-    let port = 0;
-    let sent = 0;
-    beforeAll(async () => {
-      // Answers anything with a bulk string announced as 512 MiB, and sends it for as long as the client reads.
-      server = createServer((socket) => {
-        socket.once('data', () => {
-          socket.write('$536870912\r\n');
-          const chunk = Buffer.alloc(64 * 1024, 120);
-          const pump = () => {
-            while (!socket.destroyed && socket.write(chunk)) sent += chunk.length;
-          };
-          socket.on('drain', pump);
-          socket.on('error', () => undefined);
-          pump();
-        });
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      port = (server.address() as { port: number }).port;
-    });
+    let server: TestServer;
+    // Answers anything with a bulk string announced as 512 MiB, and sends it for as long as the client reads.
+    beforeAll(async () => (server = await startTestServer((socket, flood) => socket.once('data', () => flood('$536870912\r\n')))));
     afterAll(() => server.close());
 
     it('stops reading at maxBytes', async () => {
       const result = await runStepForTest(
         commandStep,
-        { connection: `redis://127.0.0.1:${port}/0`, command: ['GET', 'k'], maxBytes: 1024 * 1024 },
-        { networkEndpoints: [`127.0.0.1:${port}`] },
+        { connection: `redis://127.0.0.1:${server.port}/0`, command: ['GET', 'k'], maxBytes: 1024 * 1024 },
+        { networkEndpoints: [`127.0.0.1:${server.port}`] },
       );
       expect(result).toMatchObject({ ok: false, error: { stepCode: 'reply_too_large', retryable: false } });
-      expect(sent).toBeLessThan(64 * 1024 * 1024);
+      expect(server.flooded()).toBeLessThan(64 * 1024 * 1024);
     });
   });
 });
