@@ -381,6 +381,9 @@ describe('queue connectors', () => {
       ]);
       expect(Date.now() - cancelledAt).toBeLessThan(8_000);
     });
+    // The hanging broker's connection is closed with the step.
+    for (let i = 0; i < 60 && silent.open(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(silent.open()).toBe(0);
     // The BLPOP's connection is gone: a push stays in the list.
     for (let i = 0; i < 40 && Number((await redis.info('clients')).match(/blocked_clients:(\d+)/)?.[1]); i++)
       await new Promise((resolve) => setTimeout(resolve, 50));

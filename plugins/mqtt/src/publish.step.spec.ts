@@ -115,6 +115,8 @@ describe('mqtt/publish', () => {
       );
       expect(result).toMatchObject({ ok: false, error: { stepCode: 'cancelled' } });
       expect(Date.now() - started).toBeLessThan(3_000);
+      for (let i = 0; i < 20 && server.open(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(server.open(), 'the connection is closed with the step').toBe(0);
     });
 
     it('stops reading a flood at 1 MiB', async () => {
