@@ -96,6 +96,14 @@ describe('amqp steps', () => {
       ok: false,
       error: { stepCode: 'amqp_404', message: expect.stringContaining(`no queue '${missing}'`) },
     });
+    // Without confirms, a round trip still brings the broker's return of an unroutable message.
+    expect(await runStepForTest(publishStep, { connection, queue: missing, body: 1, confirm: false }, { networkEndpoints })).toMatchObject({
+      ok: false,
+      error: { stepCode: 'amqp_unroutable' },
+    });
+    expect(
+      await runStepForTest(publishStep, { connection, queue: missing, body: 1, mandatory: false }, { networkEndpoints }),
+    ).toMatchObject({ ok: true, outputs: { confirmed: true } });
     const wrong = await runStepForTest(
       publishStep,
       { connection: 'amqp://guest:not-the-password@127.0.0.1:5672/', queue, body: 1 },

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { connect, Socket } from 'node:net';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { errors, type NatsConnection } from '@nats-io/nats-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/test-server.js';
 import { runStepForTest, type StepNet } from '../../sdk/src/index.js';
 import { parseConnection } from './connection.js';
 import { publishStep } from './publish.step.js';
 import { requestStep } from './request.step.js';
-import { withNats } from './session.js';
+import { asStepError, withNats } from './session.js';
 
 describe('nats connection URLs', () => {
   it('reads a user and password, or a token', () => {
@@ -27,6 +27,28 @@ describe('nats connection URLs', () => {
         expect.objectContaining({ code: 'invalid_connection', message: expect.not.stringContaining('s3cret') }),
       );
     }
+  });
+});
+
+describe('nats errors', () => {
+  it('fails for good on refused credentials and permissions, and retries the rest', () => {
+    const refused = new errors.AuthorizationError('Authorization Violation');
+    expect(asStepError(new errors.ConnectionError('closed', { cause: refused }))).toMatchObject({
+      code: 'nats_authorization',
+      retryable: false,
+    });
+    expect(asStepError(new errors.PermissionViolationError('Permissions Violation for Publish to "x"', 'publish', 'x'))).toMatchObject({
+      code: 'nats_permission',
+      retryable: false,
+    });
+    expect(asStepError(new errors.RequestError('no responders', { cause: new errors.NoRespondersError('x') }))).toMatchObject({
+      code: 'nats_no_responders',
+      retryable: true,
+    });
+    expect(asStepError(Object.assign(new Error('not approved'), { relayCode: 'network_denied' }))).toMatchObject({
+      code: 'network_denied',
+      retryable: false,
+    });
   });
 });
 
