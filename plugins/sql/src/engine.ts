@@ -154,7 +154,7 @@ export class SqlEngine {
   /** Rows of a SELECT, JSON-safe (see `previewOf`). */
   async rows(select: string): Promise<Array<Record<string, unknown>>> {
     const reader = await this.guard(() => this.connection.runAndReadAll(select));
-    return reader.getRowObjectsJson() as Array<Record<string, unknown>>;
+    return reader.getRowObjectsJson();
   }
 
   /**
