@@ -120,7 +120,7 @@ export class SqlEngine {
       try {
         if (prepared.statementType !== this.options.duckdb.StatementType.SELECT)
           throw notAQuery(
-            `The sql is a ${this.options.duckdb.StatementType[prepared.statementType] ?? 'non-query'} statement: only a query (SELECT, WITH, VALUES, FROM …) runs here`,
+            `Only a query (SELECT, WITH, VALUES, FROM …) runs here, not ${this.options.duckdb.StatementType[prepared.statementType] ?? 'this statement'}`,
           );
         return Array.from({ length: prepared.columnCount }, (_, i) => ({
           name: prepared.columnName(i),

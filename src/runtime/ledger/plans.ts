@@ -37,7 +37,7 @@ const plansFileSchema = z
   })
   .refine((file) => file.defaultPlan in file.plans, { message: 'defaultPlan must name one of the plans', path: ['defaultPlan'] });
 
-const FIRST_PARTY = ['core', 'pipeline', 'http', 'files', 'transform', 'quality', 'postgres', 'ml', 'mysql', 's3', 'mail'];
+const FIRST_PARTY = ['core', 'pipeline', 'http', 'files', 'transform', 'quality', 'postgres', 'ml', 'mysql', 's3', 'mail', 'sql'];
 
 /** The plans when no BILLING_PLANS_FILE is given; price ids come from BILLING_PRICE_IDS. */
 const BUILT_IN = {
