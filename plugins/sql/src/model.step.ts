@@ -91,7 +91,7 @@ export async function mergeIncremental(
     const [duplicate] = await engine.rows(`SELECT ${keys}, count(*) AS n FROM ${neu} GROUP BY ALL HAVING count(*) > 1 LIMIT 1`);
     if (duplicate)
       throw new StepError(
-        `The new rows hold the key ${JSON.stringify(keyColumns.map((column) => duplicate[column]))} ${String(duplicate.n)} times: give each key one row`,
+        `The new rows hold ${keyColumns.map((column) => `${column} = ${String(duplicate[column])}`).join(', ')} ${String(duplicate.n)} times: give each key one row`,
         { retryable: false, code: 'duplicate_key' },
       );
   }
