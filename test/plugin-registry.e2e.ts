@@ -167,6 +167,21 @@ describe('plugin registry', () => {
       'invalid_manifest',
       'manifest.steps[0].inputSchema',
     );
+    // Native code and programs reach past Node's permission model: a tenant's publisher may not ask for them.
+    await expectProblem(
+      await variant(v010, acmeKey, {
+        beforeSigning: (dir) => editJson(manifestOf(dir), (m) => (m.sandbox = { scratch: true, installed: ['@duckdb/node-api'] })),
+      }),
+      422,
+      'invalid_manifest',
+      'manifest.sandbox.installed',
+    );
+    await expectProblem(
+      await variant(v010, acmeKey, { beforeSigning: (dir) => editJson(manifestOf(dir), (m) => (m.sandbox = { childProcess: true })) }),
+      422,
+      'invalid_manifest',
+      'manifest.sandbox.childProcess',
+    );
     await expectProblem(
       await variant(v010, acmeKey, { beforeSigning: (dir) => editJson(manifestOf(dir), (m) => (m.publisher = 'baton')) }),
       422,

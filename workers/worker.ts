@@ -128,6 +128,8 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
     recordArtifact: (tenantId, runId, stepId, ref) => runArtifacts.record(tenantId, runId, stepId, ref),
     isolation: { mode: config.SANDBOX_ISOLATION, uids: config.SANDBOX_UID_RANGE },
     bundleDirs: [config.pluginCacheDir],
+    scratchDir: config.scratchDir,
+    scratchFileMb: config.SANDBOX_SCRATCH_FILE_MB,
   });
   const { logger } = Runtime.instance();
   const { level, message, ...posture } = sandbox.posture;

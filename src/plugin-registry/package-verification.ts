@@ -1,7 +1,13 @@
 import semver from 'semver';
 import type { PackageFiles } from '../../plugins/sdk/src/package/package-archive.js';
 import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
-import { parseManifest, SDK_RANGE, type PackageManifest } from '../../plugins/sdk/src/package/package-manifest.js';
+import {
+  FIRST_PARTY_PUBLISHER,
+  firstPartyOnlyGrants,
+  parseManifest,
+  SDK_RANGE,
+  type PackageManifest,
+} from '../../plugins/sdk/src/package/package-manifest.js';
 import { SignatureFileSchema, verifyManifest, type SignatureFile } from '../../plugins/sdk/src/package/signing.js';
 import { pluginSchemaProblem, schemaRegexProblems } from '../pipelines/definition/pipeline-validator.js';
 import { PluginRegistryError } from './plugin-registry.errors.js';
@@ -88,6 +94,14 @@ function manifestSchemaProblems(manifest: PackageManifest) {
   const problems: Array<{ path: string; message: string }> = [];
   if (semver.validRange(manifest.sdk) === null || !semver.intersects(manifest.sdk, SDK_RANGE)) {
     problems.push({ path: 'manifest.sdk', message: `This registry serves plugins built for SDK ${SDK_RANGE}` });
+  }
+  // Native code and other programs are beyond Node's permission model: only the installation's own code gets them.
+  if (manifest.publisher !== FIRST_PARTY_PUBLISHER) {
+    for (const grant of firstPartyOnlyGrants(manifest))
+      problems.push({
+        path: `manifest.${grant}`,
+        message: `Only first-party plugins (publisher ${FIRST_PARTY_PUBLISHER}) may ask for this`,
+      });
   }
   manifest.steps.forEach((step, index) => {
     for (const io of ['inputSchema', 'outputSchema'] as const) {

@@ -230,6 +230,7 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
             egress: bundle.access.egress[pin.step] ?? [],
             network,
             firstParty: bundle.access.firstParty,
+            grants: bundle.access.sandbox,
             stepId: pin.step,
             input: stepInput,
             timeoutMs: input.timeoutMs,

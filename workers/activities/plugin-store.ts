@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
+import type { SandboxGrants } from '../../plugins/sdk/src/define-plugin.js';
 import { FIRST_PARTY_PUBLISHER, networkPatternsOf, type PackageManifest } from '../../plugins/sdk/src/package/package-manifest.js';
 
 const DIGEST = /^sha256:([0-9a-f]{64})$/;
@@ -20,6 +21,8 @@ export interface BundleAccess {
   secrets: Record<string, string[]>;
   /** Each step's input schema: a pipeline's secret goes only into a field it declares secret. */
   inputSchemas: Record<string, unknown>;
+  /** What the plugin's step processes may do beyond the default (scratch folder, installed modules, programs). */
+  sandbox: SandboxGrants;
 }
 
 export interface FetchedBundle {
@@ -101,7 +104,7 @@ export class PluginStore {
   }
 }
 
-type Manifest = Pick<PackageManifest, 'publisher' | 'network' | 'rawNetwork'> & {
+type Manifest = Pick<PackageManifest, 'publisher' | 'network' | 'rawNetwork' | 'sandbox'> & {
   steps: Array<{ id: string; egress: string[]; secrets: string[]; inputSchema: unknown }>;
 };
 
@@ -112,6 +115,7 @@ function accessOf(manifest: Manifest): BundleAccess {
     egress: Object.fromEntries(manifest.steps.map((step) => [step.id, step.egress])),
     secrets: Object.fromEntries(manifest.steps.map((step) => [step.id, step.secrets])),
     inputSchemas: Object.fromEntries(manifest.steps.map((step) => [step.id, step.inputSchema])),
+    sandbox: manifest.sandbox ?? {},
   };
 }
 

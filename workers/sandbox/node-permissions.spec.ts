@@ -47,6 +47,16 @@ describe(permissionFlags.name, () => {
     expect(permissionFlags({ readPaths: [], allowChildProcess: true })).toContain('--allow-child-process');
   });
 
+  it('grants a scratch folder read and write, and add-ons, only when asked', () => {
+    const flags = permissionFlags({ readPaths: ['/srv/baton/dist'], writePaths: ['/var/scratch/p-1'], allowAddons: true });
+
+    expect(flags).toEqual(
+      expect.arrayContaining(['--allow-fs-read=/var/scratch/p-1', '--allow-fs-write=/var/scratch/p-1', '--allow-addons']),
+    );
+    expect(flags.filter((flag) => flag.startsWith('--allow-fs-write'))).toHaveLength(1);
+    expect(() => permissionFlags({ readPaths: [], writePaths: ['/var/*'] })).toThrow(/"\*" or ","/);
+  });
+
   it('grants the real path of a symlink too', () => {
     const reads = permissionFlags({ readPaths: [join(dir, 'link')] }).filter((flag) => flag.startsWith('--allow-fs-read'));
 

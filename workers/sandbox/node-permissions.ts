@@ -4,13 +4,18 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 /**
  * What a step-runner may do under Node's permission model, the second belt behind the process
  * boundary: read the listed paths (a folder covers everything under it), and nothing else. No fs
- * writes, no child processes, no worker threads, no native addons, no WASI. Network is not part
+ * writes, no child processes, no worker threads, no native addons, no WASI — unless the plugin's
+ * signed manifest asks for them (`sandbox` grants): a scratch folder to write, programs, add-ons. Network is not part
  * of Node 20's permission model; it stays open until the egress broker lands.
  */
 export interface RunnerPermissions {
   readPaths: readonly string[];
-  /** Only for specs of the process-group kill, which need a grandchild; production never sets it. */
+  /** Folders the runner may write (and read): a step process's scratch folder. */
+  writePaths?: readonly string[];
+  /** Programs: plugins granted `sandbox.childProcess`, and specs of the process-group kill. */
   allowChildProcess?: boolean;
+  /** Native add-ons: plugins granted `sandbox.installed` (first-party only), whose modules may load one. */
+  allowAddons?: boolean;
 }
 
 /** Node 20 names the switch `--experimental-permission`; Node 22.13+ names it `--permission`. */
@@ -21,9 +26,26 @@ const ALLOW_NET_FLAG = process.allowedNodeEnvironmentFlags.has('--allow-net') ? 
 const QUIET_FLAG = process.allowedNodeEnvironmentFlags.has('--disable-warning') ? ['--disable-warning=ExperimentalWarning'] : [];
 
 /** The node flags that turn the permission model on with exactly these grants. */
-export function permissionFlags({ readPaths, allowChildProcess = false }: RunnerPermissions): string[] {
-  const reads = expandSymlinks(readPaths.map(checkedPath)).map((path) => `--allow-fs-read=${path}`);
-  return [PERMISSION_FLAG, ...QUIET_FLAG, ...reads, ...ALLOW_NET_FLAG, ...(allowChildProcess ? ['--allow-child-process'] : [])];
+export function permissionFlags({
+  readPaths,
+  writePaths = [],
+  allowChildProcess = false,
+  allowAddons = false,
+}: RunnerPermissions): string[] {
+  const writable = expandSymlinks(writePaths.map(checkedPath));
+  const reads = expandSymlinks(readPaths.map(checkedPath))
+    .concat(writable)
+    .map((path) => `--allow-fs-read=${path}`);
+  const writes = writable.map((path) => `--allow-fs-write=${path}`);
+  return [
+    PERMISSION_FLAG,
+    ...QUIET_FLAG,
+    ...reads,
+    ...writes,
+    ...ALLOW_NET_FLAG,
+    ...(allowChildProcess ? ['--allow-child-process'] : []),
+    ...(allowAddons ? ['--allow-addons'] : []),
+  ];
 }
 
 /**
@@ -33,14 +55,19 @@ export function permissionFlags({ readPaths, allowChildProcess = false }: Runner
  * Never the whole root: `$BATON_HOME` defaults to `<root>/.baton`, where the JWT secret lives.
  */
 export function installationReadPaths(runnerPath: string): string[] {
+  const root = installationRootOf(runnerPath);
+  return [join(root, 'dist'), join(root, 'node_modules'), join(root, 'package.json')];
+}
+
+/** The installation a runner at `<root>/dist/…` belongs to: `<root>`. */
+export function installationRootOf(runnerPath: string): string {
   const dist = nearestAncestorNamed(resolve(runnerPath), 'dist');
   if (!dist) {
     throw new Error(
       `cannot tell which folders the step runner may read: ${runnerPath} is not inside a dist/ folder; pass allowedReadPaths`,
     );
   }
-  const root = dirname(dist);
-  return [dist, join(root, 'node_modules'), join(root, 'package.json')];
+  return dirname(dist);
 }
 
 function nearestAncestorNamed(path: string, name: string): string | undefined {

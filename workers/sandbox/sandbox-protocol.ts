@@ -33,6 +33,10 @@ export interface RunTaskMessage {
   stepId: string;
   input: unknown;
   ctx: TaskContext;
+  /** The process's private writable folder, when the plugin's manifest grants `sandbox.scratch`. */
+  scratch?: string;
+  /** The installation modules the plugin's signed manifest lists (`sandbox.installed`): all `ctx.installed` may load, resolved from the installation's root. */
+  installed?: { from: string; modules: string[] };
 }
 
 export interface CancelTaskMessage {

@@ -5,7 +5,10 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import type { PluginDefinition, StepDefinition } from '../../plugins/sdk/src/define-plugin.js';
 import { invokeStep, failureFromThrown } from '../../plugins/sdk/src/execute-step.js';
@@ -145,8 +148,29 @@ async function executeTask(message: RunTaskMessage, signal: AbortSignal, telemet
     artifacts: (call) => callHost<ArtifactResult>((requestId) => ({ type: 'artifact', taskId, requestId, call }), signal),
     models: (call) => callHost<ModelResult>((requestId) => ({ type: 'model', taskId, requestId, call }), signal),
     net: sockets.netFor(taskId),
+    scratch: message.scratch,
+    installed: installedModules(message.installed),
   });
   return { type: 'result', taskId, ...(await invokeStep(explainingDeniedAccess(found.step), message.input, ctx)) };
+}
+
+/**
+ * `ctx.installed`: the modules the plugin's signed manifest lists (the worker sends the list, never
+ * the step), resolved from the installation's own node_modules (as `require` resolves them).
+ */
+function installedModules(installed: RunTaskMessage['installed']): (specifier: string) => Promise<unknown> {
+  const allowed = installed?.modules ?? [];
+  return async (specifier) => {
+    if (!installed || !allowed.includes(specifier)) {
+      const listed = allowed.length ? allowed.join(', ') : 'no installed modules';
+      throw new StepError(`this plugin may not load ${specifier}: its manifest lists ${listed}`, {
+        retryable: false,
+        code: 'sandbox_denied',
+      });
+    }
+    const path = createRequire(join(installed.from, 'package.json')).resolve(specifier);
+    return import(pathToFileURL(path).href);
+  };
 }
 
 /** Sends a request to the host and waits for the answer with the same request id, or the abort. */

@@ -2,13 +2,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LogEntry, MetricEntry } from '../../plugins/sdk/src/step-context.js';
 import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 import { AddressPolicy } from '../../src/runtime/egress/egress-policy.js';
+import { transpileWithRelativeImports } from './fixtures/transpile-runner.js';
 import { StepSandbox, type SandboxRequest, type StepSandboxOptions } from './step-sandbox.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -527,27 +527,4 @@ function isGone(pid: number): boolean {
   }
   const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
   return state === 'Z';
-}
-
-/**
- * The runner must run under plain `node`, as it does from dist/ in production. Transpiling it and
- * the files it imports (no type check; tsc does that) takes milliseconds, unlike a full build.
- */
-async function transpileWithRelativeImports(entry: string, outDir: string): Promise<string> {
-  const pending = [entry];
-  const done = new Set<string>();
-  for (let source = pending.pop(); source; source = pending.pop()) {
-    if (done.has(source)) continue;
-    done.add(source);
-    const code = await readFile(source, 'utf8');
-    const { outputText } = ts.transpileModule(code, {
-      fileName: source,
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, useDefineForClassFields: false },
-    });
-    const target = join(outDir, relative(repoRoot, source)).replace(/\.ts$/, '.js');
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, outputText);
-    for (const [, specifier] of code.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) pending.push(resolve(dirname(source), `${specifier}.ts`));
-  }
-  return join(outDir, relative(repoRoot, entry)).replace(/\.ts$/, '.js');
 }

@@ -1,7 +1,7 @@
 import type { ArtifactRef } from '../../plugins/sdk/src/step-artifacts.js';
-import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HttpExchange } from '../../plugins/sdk/src/step-fetch.js';
 import { artifactHandler, type ArtifactStore } from '../../src/runtime/artifacts/artifact-store.js';
@@ -9,15 +9,16 @@ import type { EgressBroker } from '../../src/runtime/egress/egress-broker.js';
 import type { AddressPolicy } from '../../src/runtime/egress/egress-policy.js';
 import type { SandboxPosture } from '../../src/runtime/health/sandbox-posture.js';
 import { isolate, probeIsolation, UidPool, type IsolationSettings } from './process-isolation.js';
-import { installationReadPaths, permissionFlags } from './node-permissions.js';
+import { installationReadPaths, installationRootOf, permissionFlags } from './node-permissions.js';
 import { cancelled, failure, type SandboxOutcome } from './sandbox-outcome.js';
 import { SandboxProcess } from './sandbox-process.js';
-import type { RunTaskMessage, TaskContext } from './sandbox-protocol.js';
+import { refusedGrant, toRunMessage, type SandboxRequest } from './sandbox-request.js';
 import { runTask, type TaskHooks } from './sandbox-task.js';
-import type { TcpAccess } from './tcp-relay.js';
+import { ScratchFolders } from './scratch-folders.js';
 import { WarmPool } from './warm-pool.js';
 
 export type { SandboxError, SandboxErrorCode, SandboxOutcome } from './sandbox-outcome.js';
+export type { SandboxRequest } from './sandbox-request.js';
 export type { TaskHooks as SandboxHooks } from './sandbox-task.js';
 
 export interface StepSandboxOptions {
@@ -57,28 +58,12 @@ export interface StepSandboxOptions {
   isolation?: IsolationSettings;
   /** Folders plugin bundles are loaded from: checked readable by the sandbox uid when isolation starts. */
   bundleDirs?: string[];
-}
-
-export interface SandboxRequest {
-  tenantId: string;
-  /** Identifies one exact plugin version, e.g. `core@1.0.0`. Children are reused only within tenant + pluginKey. */
-  pluginKey: string;
-  /** Absolute path of the plugin's JS entry. */
-  entry: string;
-  /** `sha256:<hex>` the entry must hash to each time a process loads it; unchecked when absent (specs' fixtures). */
-  digest?: string;
-  /** Hosts the step declared (from the signed manifest, never from the child): the broker's allow-list. */
-  egress?: readonly string[];
-  /** Published by the installation itself: runs even where OS isolation is not available (`auto`). */
-  firstParty?: boolean;
-  /** The plugin's raw network access (from its signed manifest and the tenant's approvals), relayed by the worker. */
-  network?: TcpAccess;
-  /** The plugin's step id, e.g. `echo`. */
-  stepId: string;
-  input: Record<string, unknown>;
-  /** The tenant comes from `tenantId` above, so a context can never name another tenant. */
-  ctx: Omit<TaskContext, 'tenantId'>;
-  timeoutMs: number;
+  /** Where the scratch folders of plugins granted `sandbox.scratch` are made (SANDBOX_SCRATCH_DIR); default: the OS temp folder. */
+  scratchDir?: string;
+  /** Largest file a step process with a scratch folder may write (RLIMIT_FSIZE under OS isolation). */
+  scratchFileMb?: number;
+  /** The folder `ctx.installed` resolves modules from (its `node_modules`); defaults to the installation's root, found from `runnerPath`. */
+  installationRoot?: string;
 }
 
 export interface SandboxStats {
@@ -95,11 +80,17 @@ const DEFAULTS = {
   maxIdleTotal: 16,
   idleTtlMs: 30_000,
   maxTasksPerProcess: 100,
+  scratchFileMb: 2048,
 };
 
 /** Runs plugin steps in child processes, keeping a few warm per tenant and plugin version. */
 export class StepSandbox {
-  private readonly settings: typeof DEFAULTS & { runnerPath: string; allowedReadPaths: string[]; allowChildProcess: boolean };
+  private readonly settings: typeof DEFAULTS & {
+    runnerPath: string;
+    allowedReadPaths: string[];
+    allowChildProcess: boolean;
+    installationRoot: string | undefined;
+  };
   /** Settings of the OS isolation in effect, or undefined when only the permission model applies. */
   readonly isolation: IsolationSettings | undefined;
   /** Why OS isolation is not in effect, when it is not. */
@@ -112,6 +103,9 @@ export class StepSandbox {
   private readonly firstPartyOnly: boolean;
   private readonly uids: UidPool | undefined;
   private readonly pool: WarmPool<SandboxProcess>;
+  private readonly scratch: ScratchFolders;
+  /** The scratch folder of each live process that has one. */
+  private readonly scratchOf = new Map<SandboxProcess, string>();
   private readonly live = new Set<SandboxProcess>();
   private readonly busy = new Set<SandboxProcess>();
   private readonly shutdown = new AbortController();
@@ -124,8 +118,10 @@ export class StepSandbox {
     const allowChildProcess = options.allowChildProcess ?? false;
     // Fails now, not at the first step, if a path cannot be granted safely.
     permissionFlags({ readPaths: allowedReadPaths });
-    this.settings = { ...DEFAULTS, ...definedOnly(options), runnerPath, allowedReadPaths, allowChildProcess };
+    const installationRoot = options.installationRoot ?? (options.allowedReadPaths ? undefined : installationRootOf(runnerPath));
+    this.settings = { ...DEFAULTS, ...definedOnly(options), runnerPath, allowedReadPaths, allowChildProcess, installationRoot };
     this.pool = new WarmPool(this.settings);
+    this.scratch = new ScratchFolders(options.scratchDir ?? join(tmpdir(), 'baton-scratch'));
     this.broker = options.broker;
     this.relayPolicy = options.relayPolicy;
     this.artifacts = options.artifacts;
@@ -177,8 +173,10 @@ export class StepSandbox {
         false,
       );
     }
-    // The entry is part of the key because a child may read only the entry it was started for.
-    const key = JSON.stringify([request.tenantId, request.pluginKey, request.entry]);
+    const refused = refusedGrant(request, this.isolation ? undefined : (this.isolationGap ?? 'not configured'));
+    if (refused) return failure('sandbox_unavailable', refused, false);
+    // The entry is part of the key because a child may read only the entry it was started for (and has the grants of its plugin).
+    const key = JSON.stringify([request.tenantId, request.pluginKey, request.entry, request.grants ?? {}]);
     let child: SandboxProcess;
     try {
       child = this.pool.take(key) ?? this.spawn(request);
@@ -204,9 +202,18 @@ export class StepSandbox {
           )
         : undefined;
       const tcp = this.relayPolicy && { policy: this.relayPolicy, access: request.network };
-      const { outcome, reusable } = await runTask(child, toRunMessage(request), { ...hooks, http, artifacts, tcp }, settings);
+      const scratch = this.scratchOf.get(child);
+      const message = toRunMessage(request, scratch, this.settings.installationRoot);
+      const { outcome, reusable } = await runTask(child, message, { ...hooks, http, artifacts, tcp }, settings);
       child.tasksServed++;
-      this.release(key, child, reusable);
+      // What one step left in its scratch folder is gone before the next step of the process starts.
+      const emptied =
+        scratch === undefined ||
+        (await this.scratch.empty(scratch).then(
+          () => true,
+          () => false,
+        ));
+      this.release(key, child, reusable && emptied);
       return outcome;
     } finally {
       this.busy.delete(child);
@@ -218,6 +225,7 @@ export class StepSandbox {
     this.shutdown.abort();
     this.pool.drain();
     await Promise.all([...this.live].map((child) => child.terminate()));
+    this.scratch.close();
   }
 
   stats(): SandboxStats {
@@ -225,20 +233,38 @@ export class StepSandbox {
     return { spawned: this.spawned, alivePids, idle: this.pool.size, busy: this.busy.size };
   }
 
-  private spawn({ entry }: SandboxRequest): SandboxProcess {
-    const { runnerPath, memoryMb, allowedReadPaths, allowChildProcess } = this.settings;
-    const permissions = { readPaths: [...allowedReadPaths, resolve(entry)], allowChildProcess };
-    // Memory outside the V8 heap (Buffers) is bounded too: heap cap plus 1 GiB for Node and off-heap data.
-    const limits = { dataMb: memoryMb + 1024, openFiles: 256, fileSizeBytes: 0 };
+  private spawn({ entry, grants = {} }: SandboxRequest): SandboxProcess {
+    const { runnerPath, memoryMb, allowedReadPaths, scratchFileMb } = this.settings;
     const uid = this.uids?.take();
     if (this.uids && uid === undefined) throw new Error(`all ${this.isolation!.uids.count} sandbox uids (SANDBOX_UID_RANGE) are in use`);
+    let scratch: string | undefined;
+    try {
+      scratch = grants.scratch ? this.scratch.create(uid) : undefined;
+    } catch (error) {
+      if (uid !== undefined) this.uids!.give(uid);
+      throw error;
+    }
+    const permissions = {
+      readPaths: [...allowedReadPaths, resolve(entry)],
+      writePaths: scratch ? [scratch] : [],
+      allowChildProcess: this.settings.allowChildProcess || grants.childProcess === true,
+      allowAddons: (grants.installed?.length ?? 0) > 0,
+    };
+    // Memory outside the V8 heap (Buffers) is bounded too: heap cap plus 1 GiB for Node and off-heap data.
+    const fileSizeBytes = scratch ? scratchFileMb * 1024 * 1024 : 0;
+    const limits = { dataMb: memoryMb + 1024, openFiles: 256, fileSizeBytes };
     const wrap = uid === undefined ? undefined : (argv: string[]) => isolate(argv, { uid, limits });
     const child = SandboxProcess.spawn({ runnerPath, memoryMb, permissions, wrap });
     this.spawned++;
     this.live.add(child);
+    if (scratch) this.scratchOf.set(child, scratch);
     void child.exited.then(() => {
       this.live.delete(child);
       this.pool.forget(child);
+      if (scratch) {
+        this.scratchOf.delete(child);
+        this.scratch.remove(scratch);
+      }
       // Its namespace's processes died with it: nothing runs as this uid any more.
       if (uid !== undefined) this.uids!.give(uid);
     });
@@ -250,10 +276,6 @@ export class StepSandbox {
     if (keep) this.pool.put(key, child);
     else void child.terminate();
   }
-}
-
-function toRunMessage({ tenantId, entry, digest, stepId, input, ctx }: SandboxRequest): RunTaskMessage {
-  return { type: 'run', taskId: randomUUID(), entry, digest, stepId, input, ctx: { ...ctx, tenantId } };
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {

@@ -1,3 +1,4 @@
+import { describePlugin } from './describe-plugin.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { definePlugin, defineStep, PluginDefinitionError, validatePlugin } from './define-plugin.js';
@@ -30,6 +31,20 @@ describe(definePlugin.name, () => {
 
     expect(error).toBeInstanceOf(PluginDefinitionError);
     expect((error as PluginDefinitionError).problems).toHaveLength(3);
+  });
+
+  it('carries sandbox grants into the manifest, only those asked for, and refuses unknown or malformed ones', () => {
+    const plugin = (sandbox: unknown) =>
+      ({ name: 'demo', version: '1.0.0', steps: [step('a')], sandbox }) as Parameters<typeof definePlugin>[0];
+
+    expect(describePlugin(definePlugin(plugin({ scratch: true, installed: ['@duckdb/node-api'], childProcess: false }))).sandbox).toEqual({
+      scratch: true,
+      installed: ['@duckdb/node-api'],
+    });
+    expect(describePlugin(definePlugin(plugin({ scratch: false }))).sandbox).toBeUndefined();
+    expect(() => definePlugin(plugin({ network: true }))).toThrow(/sandbox.network is not a grant/);
+    expect(() => definePlugin(plugin({ installed: ['../secrets'] }))).toThrow(/sandbox.installed must be/);
+    expect(() => definePlugin(plugin({ scratch: 'yes' }))).toThrow(/sandbox.scratch must be a boolean/);
   });
 });
 

@@ -39,7 +39,26 @@ export interface PluginSpec {
   network?: readonly string[];
   /** Before `network`: `true` stood for any endpoint (`*:*`). Kept so that older bundles still load. */
   rawNetwork?: boolean;
+  /** What the plugin's step processes may do beyond the default (read their own code, nothing else). */
+  sandbox?: SandboxGrants;
 }
+
+/**
+ * Grants a plugin asks of the sandbox in its signed manifest. `installed` and `childProcess` reach
+ * past Node's permission model (native code, other programs), so the registry accepts them from the
+ * installation's own publisher only; `scratch` anyone may ask for.
+ */
+export interface SandboxGrants {
+  /** A private, empty, writable folder for each step: `ctx.scratch`. Emptied after the step; each file size-capped. */
+  scratch?: boolean;
+  /** Modules of the installation the plugin loads with `ctx.installed()` (native add-ons allowed), e.g. `@duckdb/node-api`. */
+  installed?: readonly string[];
+  /** The step process may start programs (`node:child_process`); only where OS isolation is enforced. */
+  childProcess?: boolean;
+}
+
+/** Package names, optionally scoped, with an optional subpath: what `ctx.installed()` may be asked for. */
+export const INSTALLED_MODULE = /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*(\/[a-zA-Z0-9._-]+)*$/;
 
 export interface PluginDefinition extends PluginSpec {
   readonly apiVersion: typeof PLUGIN_API_VERSION;
@@ -91,6 +110,7 @@ function pluginProblems(plugin: Record<string, unknown>): string[] {
         ...(plugin.network as string[]).flatMap((pattern) => patternProblem(pattern) ?? []).map((problem) => `network: ${problem}`),
       );
   }
+  problems.push(...sandboxProblems(plugin.sandbox));
   if (!Array.isArray(plugin.steps)) return [...problems, 'steps must be an array'];
   const seen = new Set<unknown>();
   for (const [index, step] of (plugin.steps as unknown[]).entries()) {
@@ -117,6 +137,21 @@ function stepProblems(step: Record<string, unknown>, label: string): string[] {
     if (step[list] !== undefined && !isUniqueStringList(step[list]))
       problems.push(`${label}: ${list} must be a list of distinct non-empty strings`);
   }
+  return problems;
+}
+
+function sandboxProblems(sandbox: unknown): string[] {
+  if (sandbox === undefined) return [];
+  if (!isRecord(sandbox)) return ['sandbox must be an object'];
+  const problems = Object.keys(sandbox)
+    .filter((key) => !['scratch', 'installed', 'childProcess'].includes(key))
+    .map((key) => `sandbox.${key} is not a grant (scratch, installed, childProcess)`);
+  for (const flag of ['scratch', 'childProcess'] as const) {
+    if (sandbox[flag] !== undefined && typeof sandbox[flag] !== 'boolean') problems.push(`sandbox.${flag} must be a boolean`);
+  }
+  const { installed } = sandbox;
+  if (installed !== undefined && (!isUniqueStringList(installed) || !(installed as string[]).every((name) => INSTALLED_MODULE.test(name))))
+    problems.push('sandbox.installed must be a list of distinct module names, e.g. @duckdb/node-api');
   return problems;
 }
 

@@ -1,5 +1,5 @@
 export { definePlugin, defineStep, validatePlugin, PluginDefinitionError, PLUGIN_API_VERSION } from './define-plugin.js';
-export type { PluginDefinition, PluginSpec, StepDefinition, StepSpec } from './define-plugin.js';
+export type { PluginDefinition, PluginSpec, SandboxGrants, StepDefinition, StepSpec } from './define-plugin.js';
 export { describePlugin } from './describe-plugin.js';
 export { jsonataExpression, JSONATA_EXPRESSION_META } from './expression-field.js';
 export { secret, SECRET_FIELD_META } from './secret-field.js';

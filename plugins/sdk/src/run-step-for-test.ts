@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { StepDefinition } from './define-plugin.js';
 import { hostAllowed } from './egress-hosts.js';
 import { formatEndpoint, parseEndpoint } from './network-endpoints.js';
@@ -37,6 +40,8 @@ export interface StepTestOptions {
    * another run does meanwhile, e.g. promoting a version between the step's `get` and `promote`.
    */
   beforeModelCall?: (call: ModelCall, registry: ModelVersionInfo[]) => void;
+  /** Gives the step `ctx.scratch`: an empty folder made for the call and removed after it. */
+  scratch?: boolean;
 }
 
 /** `artifacts`: the store after the step, by key, what it put included; `events`: what it emitted with `ctx.emit`. */
@@ -64,6 +69,7 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
   const runId = options.runId ?? 'test-run';
   const registry = (options.models ?? []).map((version) => ({ ...version }));
   const comparisons = new Map<string, ModelComparison>();
+  const scratch = options.scratch ? await mkdtemp(join(tmpdir(), 'baton-scratch-')) : undefined;
   const store = new Map(Object.entries(options.artifacts ?? {}).map(([key, value]) => [key, Buffer.from(value)]));
   const ctx = createStepContext({
     identity: {
@@ -86,8 +92,16 @@ export async function runStepForTest(step: StepDefinition, input: unknown, optio
     artifacts: memoryArtifacts(store),
     models: memoryModels(registry, { runId, stepId: step.id, idempotencyKey: `${runId}:${step.id}` }, comparisons, options.beforeModelCall),
     net: directNet(options.networkEndpoints ?? []),
+    scratch,
+    // The test process is not sandboxed: a module comes from wherever the test resolves it.
+    installed: (specifier) => import(specifier),
   });
-  const outcome = await invokeStep(step, viaJson(input), ctx);
+  let outcome: StepOutcome;
+  try {
+    outcome = await invokeStep(step, viaJson(input), ctx);
+  } finally {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  }
   const recorded = [...comparisons.values()];
   return { ...outcome, logs, metrics, lineage, events, artifacts: Object.fromEntries(store), models: registry, comparisons: recorded };
 }

@@ -1,6 +1,7 @@
 import { createStepArtifacts, type ArtifactTransport, type StepArtifacts } from './step-artifacts.js';
 import { createStepFetch, type HttpTransport, type StepFetch } from './step-fetch.js';
 import { createStepModels, type ModelTransport, type StepModels } from './step-models.js';
+import { StepError } from './step-error.js';
 import { NO_NET, type StepNet } from './step-net.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -108,6 +109,17 @@ export interface StepContext {
    * It becomes a run event of that type; any other type throws a TypeError.
    */
   emit(type: StepEventType, data?: Record<string, unknown>): void;
+  /**
+   * A private, empty folder the step may write (its plugin asks for `sandbox.scratch`), for engines
+   * that work on files: emptied when the step ends, each file size-capped. Undefined otherwise.
+   */
+  readonly scratch: string | undefined;
+  /**
+   * Loads a module the installation ships, one the plugin lists in `sandbox.installed` (first-party
+   * plugins only; native add-ons allowed), e.g. `await ctx.installed<typeof import('@duckdb/node-api')>('@duckdb/node-api')`.
+   * Such modules are never bundled into the plugin: the installation's copy is the one that runs.
+   */
+  installed<T = unknown>(specifier: string): Promise<T>;
 }
 
 export interface StepIdentity {
@@ -139,11 +151,21 @@ export interface StepContextParts {
   models?: ModelTransport;
   /** `ctx.net`; without it, raw connections are refused. */
   net?: StepNet;
+  /** `ctx.scratch`, when the plugin has one. */
+  scratch?: string;
+  /** Carries out `ctx.installed`; without it, every module is refused. */
+  installed?: (specifier: string) => Promise<unknown>;
 }
 
 const NO_NETWORK: HttpTransport = async () => ({ ok: false, code: 'egress_denied', message: 'this step has no network' });
 const NO_ARTIFACTS: ArtifactTransport = async () => ({ ok: false, message: 'no artifact store is available here' });
 const NO_MODELS: ModelTransport = async () => ({ ok: false, message: 'no model registry is available here' });
+const NO_INSTALLED = async (specifier: string): Promise<never> => {
+  throw new StepError(`this plugin may not load ${specifier}: list it in definePlugin's sandbox.installed (first-party plugins only)`, {
+    retryable: false,
+    code: 'sandbox_denied',
+  });
+};
 
 export function createStepContext({
   identity,
@@ -154,6 +176,8 @@ export function createStepContext({
   artifacts = NO_ARTIFACTS,
   models = NO_MODELS,
   net = NO_NET,
+  scratch,
+  installed = NO_INSTALLED,
 }: StepContextParts): StepContext {
   const log = ((...args: unknown[]) => sink.log(toLogEntry(args))) as StepLogger;
   const metric = (name: string, value: number, tags?: MetricTags) => sink.metric(toMetricEntry(name, value, tags));
@@ -173,6 +197,8 @@ export function createStepContext({
     net,
     lineage,
     emit,
+    scratch,
+    installed: <T>(specifier: string) => installed(specifier) as Promise<T>,
   });
 }
 

@@ -265,6 +265,11 @@ export const CONFIG_VARIABLES = {
   ARTIFACTS_S3_ENDPOINT: spec(z.url().optional(), 'URL of an S3-compatible service (path-style requests); unset: AWS itself.'),
   ARTIFACTS_S3_REGION: spec(z.string().default('us-east-1'), 'Region of the artifacts bucket.'),
   ARTIFACTS_S3_PREFIX: spec(z.string().default(''), 'Prefix of every artifact key in the bucket (e.g. `baton/`).'),
+  SANDBOX_SCRATCH_DIR: spec(
+    z.string().optional(),
+    "Where a worker makes the private scratch folders of step processes whose plugin asks for one (e.g. sql, script): each owned by its process's uid, emptied after every step. Unset: $BATON_HOME/scratch.",
+  ),
+  SANDBOX_SCRATCH_FILE_MB: spec(int(1, 1_048_576).default(2048), 'Largest file a step process may write in its scratch folder.'),
   PLUGIN_CACHE_DIR: spec(
     z.string().optional(),
     'Where a worker keeps the plugin bundles it fetched, by digest. Unset: $BATON_HOME/plugin-cache.',
@@ -452,6 +457,8 @@ export interface BatonConfig extends BatonEnv {
   pluginCacheDir: string;
   /** Absolute folder of the local artifact store. */
   artifactsDir: string;
+  /** Absolute folder a worker makes step processes' scratch folders in. */
+  scratchDir: string;
   /** Resolved on first use: only the API signs. */
   firstPartySigningKey: () => string;
   /** The current master key first, then previous ones; empty when this process has no secrets store. */
@@ -498,6 +505,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): BatonConfig
     pluginsDir: resolve(env.PLUGINS_DIR ?? INSTALLED_PLUGINS_DIR),
     pluginCacheDir: resolve(env.PLUGIN_CACHE_DIR ?? join(home, 'plugin-cache')),
     artifactsDir: resolve(env.ARTIFACTS_DIR ?? join(home, 'artifacts')),
+    scratchDir: resolve(env.SANDBOX_SCRATCH_DIR ?? join(home, 'scratch')),
     firstPartySigningKey: () =>
       env.FIRST_PARTY_SIGNING_KEY ?? persistentSecret(home, 'first-party-signing-key', () => generatePublisherKeyPair().privateKeyPem),
     masterKeys: env.SECRETS_MASTER_KEY ? [env.SECRETS_MASTER_KEY, ...env.SECRETS_PREVIOUS_MASTER_KEYS] : [],

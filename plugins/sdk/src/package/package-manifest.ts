@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLUGIN_API_VERSION } from '../define-plugin.js';
+import { INSTALLED_MODULE, PLUGIN_API_VERSION } from '../define-plugin.js';
 import type { PluginManifest } from '../describe-plugin.js';
 import { patternProblem } from '../network-endpoints.js';
 
@@ -56,6 +56,18 @@ export const PackageManifestSchema = z.strictObject({
     )
     .max(100)
     .optional(),
+  sandbox: z
+    .strictObject({
+      scratch: z.boolean().optional(),
+      installed: z
+        .array(z.string().max(214).regex(INSTALLED_MODULE))
+        .min(1)
+        .max(20)
+        .refine((list) => new Set(list).size === list.length, 'must not repeat an entry')
+        .optional(),
+      childProcess: z.boolean().optional(),
+    })
+    .optional(),
   bundle: z.strictObject({ file: z.literal(PACKAGE_FILES.bundle), digest: z.string().regex(DIGEST), size: z.number().int().nonnegative() }),
   steps: z
     .array(StepManifestSchema)
@@ -64,6 +76,12 @@ export const PackageManifestSchema = z.strictObject({
     .refine((steps) => new Set(steps.map((s) => s.id)).size === steps.length, 'step ids must be distinct'),
 });
 export type PackageManifest = z.infer<typeof PackageManifestSchema>;
+
+/** Grants only the installation's own publisher may ask for: they reach past Node's permission model. */
+export function firstPartyOnlyGrants(manifest: Pick<PackageManifest, 'sandbox'>): string[] {
+  const { installed, childProcess } = manifest.sandbox ?? {};
+  return [...(installed ? ['sandbox.installed'] : []), ...(childProcess ? ['sandbox.childProcess'] : [])];
+}
 
 /** The raw network a manifest asks for, older manifests' `rawNetwork: true` included. */
 export function networkPatternsOf(manifest: Pick<PackageManifest, 'network' | 'rawNetwork'>): string[] {
@@ -79,6 +97,7 @@ export function packageManifest(described: PluginManifest, bundle: { digest: str
     sdk: SDK_RANGE,
     publisher,
     network: described.network,
+    ...(described.sandbox && { sandbox: described.sandbox }),
     bundle: { file: PACKAGE_FILES.bundle, ...bundle },
     steps: described.steps,
   };
