@@ -59,7 +59,7 @@ async function duckdbDirect(files: { orders: string; customers: string }): Promi
     await connection.run(`CREATE VIEW orders AS FROM read_parquet('${files.orders}')`);
     await connection.run(`CREATE VIEW customers AS FROM read_parquet('${files.customers}')`);
     const out = join(work, 'direct.parquet');
-    const copied = await connection.runAndReadAll(`COPY (${SQL}) TO '${out}' (FORMAT parquet, COMPRESSION zstd)`);
+    const copied = await connection.runAndReadAll(`COPY (${SQL}) TO '${out}' (FORMAT parquet, COMPRESSION snappy)`);
     await connection.runAndReadAll(`FROM read_parquet('${out}') LIMIT 100`);
     return Number(copied.getRowObjectsJson()[0].Count);
   } finally {
@@ -74,6 +74,8 @@ const sandbox = new StepSandbox({
   memoryMb: env.STEP_MEMORY_MB,
   isolation: { mode: env.SANDBOX_ISOLATION, uids: env.SANDBOX_UID_RANGE },
   artifacts: store,
+  scratchDir: env.SANDBOX_SCRATCH_DIR,
+  scratchFileMb: env.SANDBOX_SCRATCH_FILE_MB,
   bundleDirs: [packages],
 });
 
@@ -85,6 +87,7 @@ function queryRequest(): SandboxRequest {
     pluginKey: `sql@${manifest.version}`,
     entry: `${packages}/sql/bundle.mjs`,
     firstParty: true,
+    grants: { scratch: true, installed: ['@duckdb/node-api'] },
     stepId: 'query',
     input: { sql: SQL, tables: { orders: 'bench/orders.parquet', customers: 'bench/customers.parquet' }, memoryLimitMb: MEMORY_LIMIT_MB },
     timeoutMs: 600_000,

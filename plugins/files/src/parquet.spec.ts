@@ -27,12 +27,12 @@ describe('Parquet in the files plugin', () => {
     expect(back.rows).toEqual(rows.map((row) => ({ region: null, tags: null, meta: null, ...row })));
   });
 
-  it('reads what DuckDB writes: DuckDB’s type names, 64-bit integers exact, dates as dates', async () => {
+  it('reads what DuckDB writes (zstd-compressed): DuckDB’s type names, 64-bit integers exact, dates as dates', async () => {
     const instance = await duckdb.DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     const path = `/tmp/files-parquet-${process.pid}.parquet`;
     await connection.run(`COPY (SELECT 1::BIGINT AS small, 9007199254740993::BIGINT AS huge, 1.50::DECIMAL(10,2) AS price, DATE '2026-12-07' AS day,
-      TIMESTAMP '2026-12-07 09:30:00' AS at, [1, 2] AS list, {'k': 'v'} AS item) TO '${path}' (FORMAT parquet)`);
+      TIMESTAMP '2026-12-07 09:30:00' AS at, [1, 2] AS list, {'k': 'v'} AS item) TO '${path}' (FORMAT parquet, COMPRESSION zstd)`);
     connection.closeSync();
     instance.closeSync();
     const { readFile, rm } = await import('node:fs/promises');

@@ -1,4 +1,6 @@
-import { parquetMetadata, parquetReadObjects, parquetSchema, type SchemaTree } from 'hyparquet';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { decompress as zstdDecompress } from 'fzstd';
+import { parquetMetadata, parquetReadObjects, parquetSchema, type Compressors, type SchemaTree } from 'hyparquet';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { z } from 'zod';
 import { StepError } from '../../sdk/src/index.js';
@@ -65,6 +67,7 @@ export async function readParquet(bytes: Uint8Array, path: string): Promise<{ ro
     const rows = await parquetReadObjects({
       file,
       metadata,
+      compressors: DECOMPRESSORS,
       parsers: { dateFromDays: (days: number) => new Date(days * 86_400_000).toISOString().slice(0, 10) },
     });
     const schema = parquetSchema(metadata).children.map((child) => ({ name: child.element.name, type: typeName(child) }));
@@ -73,6 +76,13 @@ export async function readParquet(bytes: Uint8Array, path: string): Promise<{ ro
     throw new StepError(`${path} is not valid parquet: ${(error as Error).message}`, { retryable: false, code: 'invalid_file' });
   }
 }
+
+/** Codecs beyond hyparquet's own (Snappy, uncompressed): zstd, which DuckDB, Spark and Polars favour, in plain JavaScript, and Node's gzip and Brotli. */
+const DECOMPRESSORS: Compressors = {
+  ZSTD: (input, outputLength) => zstdDecompress(input, new Uint8Array(outputLength)),
+  GZIP: (input) => gunzipSync(input),
+  BROTLI: (input) => brotliDecompressSync(input),
+};
 
 function jsonSafe(value: unknown): unknown {
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();

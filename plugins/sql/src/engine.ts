@@ -35,7 +35,8 @@ const READERS: Record<TableFormat, (path: string) => string> = {
 };
 
 const WRITERS: Record<ResultFormat, string> = {
-  parquet: 'FORMAT parquet, COMPRESSION zstd',
+  // Snappy, Parquet's most widely read codec (files/read decodes it without extras).
+  parquet: 'FORMAT parquet, COMPRESSION snappy',
   ndjson: 'FORMAT json',
   csv: 'FORMAT csv, HEADER true',
 };
