@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allEvents, newPipeline, newTenant, runToEnd, savePipeline, startRun, stepOf, uniqueName, waitForRun } from './support/builders.js';
 
@@ -218,6 +219,7 @@ describe('sql transforms', () => {
       two: 'not_a_query',
     });
     expect(outcome.passwd.error?.message).toContain('Cannot access file "/etc/passwd"');
+    expect(existsSync('/tmp/baton-sql-escape.csv') || existsSync('/tmp/baton-sql-escape.db')).toBe(false);
   });
 
   it('cancels a long query: the run ends cancelled within seconds', async () => {

@@ -101,6 +101,10 @@ describe(SqlEngine.name, () => {
     for (const sql of [
       "SELECT * FROM read_csv('/etc/passwd')",
       "SELECT * FROM glob('/etc/*')",
+      // Climbing out of the folder, or a sibling whose name starts the same.
+      `FROM read_text(${quoteLiteral(`${scratch}/../../etc/passwd`)})`,
+      `FROM read_text(${quoteLiteral(`file://${scratch}//..//..//etc/hostname`)})`,
+      `FROM read_text(${quoteLiteral(`${scratch}-sibling/x`)})`,
       "COPY (SELECT 1) TO '/tmp/baton-sql-escape.csv'",
       "ATTACH '/tmp/baton-sql-escape.db'",
       'INSTALL httpfs',
@@ -144,6 +148,12 @@ describe('SQL helpers', () => {
     const context = { memoryLimitMb: 512, aborted: false };
     expect(asStepError(new Error('Binder Error: Referenced column "x" not found'), context)).toMatchObject({ code: 'sql_error' });
     expect(asStepError(new Error('INTERRUPT Error: Interrupted!'), context)).toMatchObject({ code: 'cancelled' });
+    expect(
+      asStepError(new Error('IO Error: Could not write file "/s/duckdb_temp_storage_DEFAULT-0.tmp": File too large'), context),
+    ).toMatchObject({
+      code: 'scratch_full',
+      retryable: false,
+    });
     const disk = new Error('ENOSPC: no space left on device');
     expect(asStepError(disk, context)).toBe(disk);
   });
