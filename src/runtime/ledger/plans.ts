@@ -53,6 +53,7 @@ const FIRST_PARTY = [
   'nats',
   'mqtt',
   'redis',
+  'sql',
 ];
 
 /** The plans when no BILLING_PLANS_FILE is given; price ids come from BILLING_PRICE_IDS. */
