@@ -27,6 +27,8 @@ export async function consumeNats(options: ConsumeOptions): Promise<BrokerConnec
   const inFlight = new InFlight();
   try {
     const stop = options.broker.stream ? await consumeStream(nc, options, inFlight) : consumeSubject(nc, options, inFlight);
+    // The subscription is the server's before the listener says it is connected.
+    await nc.flush();
     return {
       ended,
       close: async () => {
