@@ -1,7 +1,10 @@
 import amqp from 'amqplib';
 import nats from 'nats';
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, newPipeline, newTenant, uniqueName, until, type RunView, type TestTenant } from './support/builders.js';
 
@@ -9,6 +12,18 @@ const RABBIT_URL = 'amqp://guest:guest@127.0.0.1:5672';
 const NATS_URL = 'nats://127.0.0.1:4222';
 /** Never used to log in (nothing listens on port 1): it must still show nowhere. */
 const UNUSED_PASSWORD = `pw-${randomUUID()}`;
+
+/** `baton apply` as a user runs it, in its own process. */
+const apply = (tenant: TestTenant, ...args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, BATON_URL: inject('baseUrl'), BATON_TOKEN: tenant.apiKey };
+    execFile(
+      process.execPath,
+      [resolve(import.meta.dirname, '../bin/baton.js'), 'apply', ...args],
+      { env, timeout: 120_000 },
+      (error, stdout, stderr) => done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const patch = (who: TestTenant, id: string, body: unknown) =>
@@ -24,7 +39,8 @@ describe('broker triggers', () => {
   let channel: amqp.Channel;
   const answers: unknown[] = [];
 
-  const runsOf = async (name: string): Promise<RunView[]> => (await tenant.get(`/v1/runs?pipeline=${name}&limit=100`).expect(200)).body.items;
+  const runsOf = async (name: string): Promise<RunView[]> =>
+    (await tenant.get(`/v1/runs?pipeline=${name}&limit=100`).expect(200)).body.items;
   const runOf = async (id: string): Promise<RunView> => (await tenant.get(`/v1/runs/${id}`).expect(200)).body;
   const trigger = async (id: string) => {
     const { body } = await tenant.get(`/v1/triggers/${id}`).expect(200);
@@ -48,10 +64,14 @@ describe('broker triggers', () => {
     await tenant
       .put(
         `/v1/pipelines/${pipeline}`,
-        newPipeline(pipeline, { hello: { uses: 'core/echo@^1', with: { order: '${{ inputs.orderId }}' } } }, {
-          inputs: { orderId: { type: 'integer' }, source: { type: 'string' } },
-          required: ['orderId'],
-        }),
+        newPipeline(
+          pipeline,
+          { hello: { uses: 'core/echo@^1', with: { order: '${{ inputs.orderId }}' } } },
+          {
+            inputs: { orderId: { type: 'integer' }, source: { type: 'string' } },
+            required: ['orderId'],
+          },
+        ),
       )
       .expect(201);
     await putSecret('RABBIT_URL', RABBIT_URL);
@@ -68,7 +88,11 @@ describe('broker triggers', () => {
     let queue: string;
     let id: string;
     const publish = (body: unknown, messageId: string, headers: Record<string, string> = {}) =>
-      channel.sendToQueue(queue, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), { messageId, headers, persistent: true });
+      channel.sendToQueue(queue, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), {
+        messageId,
+        headers,
+        persistent: true,
+      });
 
     beforeAll(async () => {
       queue = uniqueName('baton-e2e-orders');
@@ -145,7 +169,13 @@ describe('broker triggers', () => {
 
     it('a core NATS subject in a queue group: one run per Nats-Msg-Id', async () => {
       const subject = `${uniqueName('baton-e2e')}.orders`;
-      const { id } = await create({ type: 'nats', connectionSecret: 'NATS_URL', subject, queueGroup: 'baton', inputs: '{ "orderId": body.n }' });
+      const { id } = await create({
+        type: 'nats',
+        connectionSecret: 'NATS_URL',
+        subject,
+        queueGroup: 'baton',
+        inputs: '{ "orderId": body.n }',
+      });
       await listening(id);
       const msgId = randomUUID();
       for (let i = 0; i < 3; i++) client.publish(subject, JSON.stringify({ n: 41 }), { headers: header(msgId) });
@@ -207,7 +237,9 @@ describe('broker triggers', () => {
       'queueGroup',
     ]);
     await putSecret('RABBIT_ELSEWHERE', 'amqp://guest:guest@127.0.0.2:5672');
-    const refused = await tenant.post('/v1/triggers', { pipeline, type: 'amqp', connectionSecret: 'RABBIT_ELSEWHERE', queue: 'q' }).expect(422);
+    const refused = await tenant
+      .post('/v1/triggers', { pipeline, type: 'amqp', connectionSecret: 'RABBIT_ELSEWHERE', queue: 'q' })
+      .expect(422);
     expect(refused.body.errors).toEqual([
       { path: 'connectionSecret', message: expect.stringMatching(/127\.0\.0\.2.*loopback.*TRIGGER_BROKER_ALLOW_CIDRS/) },
     ]);
@@ -224,8 +256,31 @@ describe('broker triggers', () => {
     await other.delete(`/v1/triggers/${id}`).expect(404);
     expect((await trigger(id)).enabled).toBe(false);
     // A secret is read from the trigger's own tenant: another's name is unknown.
-    expect((await other.post('/v1/triggers', { pipeline, type: 'amqp', connectionSecret: 'RABBIT_URL', queue: 'q' }).expect(422)).body.errors[0].path).toMatch(
-      /pipeline|connectionSecret/,
-    );
+    expect(
+      (await other.post('/v1/triggers', { pipeline, type: 'amqp', connectionSecret: 'RABBIT_URL', queue: 'q' }).expect(422)).body.errors[0]
+        .path,
+    ).toMatch(/pipeline|connectionSecret/);
+  });
+
+  it('`baton apply` round-trips a broker trigger: unchanged when applied again, edited in place', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'baton-brokers-'));
+    const name = uniqueName('orders-queue');
+    const doc = (prefetch: number) =>
+      `apiVersion: baton/v1\nkind: Trigger\nname: ${name}\ntype: amqp\npipeline: ${pipeline}\nconnectionSecret: RABBIT_URL\nqueue: orders\nprefetch: ${prefetch}\nenabled: false\n`;
+    try {
+      writeFileSync(join(folder, 'trigger.yaml'), doc(4));
+      const created = await apply(tenant, folder);
+      expect(created.code, created.stderr).toBe(0);
+      const [made] = (await tenant.get(`/v1/triggers?name=${name}`).expect(200)).body.items;
+      expect(made).toMatchObject({ type: 'amqp', queue: 'orders', prefetch: 4, enabled: false, idHeader: null, inputs: null });
+      const again = await apply(tenant, folder, '--dry-run', '--exit-code');
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      writeFileSync(join(folder, 'trigger.yaml'), doc(2));
+      const edited = await apply(tenant, folder);
+      expect(edited.code, edited.stderr).toBe(0);
+      expect((await tenant.get(`/v1/triggers/${made.id}`).expect(200)).body).toMatchObject({ prefetch: 2, queue: 'orders' });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -53,8 +53,7 @@ export class BrokerDeliveriesService {
       await this.deliveries.recordRefusedDelivery(trigger.id, `no-id:${randomUUID()}`, reason);
       return 'ack';
     }
-    const delivery =
-      message.id.length > MAX_ID_LENGTH ? `sha256:${createHash('sha256').update(message.id).digest('hex')}` : message.id;
+    const delivery = message.id.length > MAX_ID_LENGTH ? `sha256:${createHash('sha256').update(message.id).digest('hex')}` : message.id;
     if (await this.deliveries.findDelivery(trigger.id, delivery)) return 'ack';
     if (message.body.length > this.config.BODY_LIMIT_BYTES) {
       const reason = `The message has ${message.body.length} bytes, more than the ${this.config.BODY_LIMIT_BYTES} a trigger takes`;

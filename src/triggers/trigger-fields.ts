@@ -28,7 +28,12 @@ export const isBrokerType = (type: TriggerRow['type']): type is 'amqp' | 'nats' 
 
 function brokerOf(body: CreateTriggerBody): BrokerConfig | null {
   if (body.type === 'amqp')
-    return { connectionSecret: body.connectionSecret, queue: body.queue, idHeader: body.idHeader ?? null, prefetch: body.prefetch ?? DEFAULT_PREFETCH };
+    return {
+      connectionSecret: body.connectionSecret,
+      queue: body.queue,
+      idHeader: body.idHeader ?? null,
+      prefetch: body.prefetch ?? DEFAULT_PREFETCH,
+    };
   if (body.type === 'nats')
     return {
       connectionSecret: body.connectionSecret,
@@ -82,7 +87,10 @@ export function changeOf(
     enabled: body.enabled,
     broker:
       broker && BROKER_FIELDS.some((field) => body[field] !== undefined)
-        ? { ...broker, ...Object.fromEntries(BROKER_FIELDS.filter((field) => body[field] !== undefined).map((field) => [field, body[field]])) }
+        ? {
+            ...broker,
+            ...Object.fromEntries(BROKER_FIELDS.filter((field) => body[field] !== undefined).map((field) => [field, body[field]])),
+          }
         : undefined,
   };
   return { change: Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)), problems };
@@ -140,6 +148,9 @@ async function brokerProblems(
   if (secretProblem) problems.push({ path: 'connectionSecret', message: secretProblem });
   // A JetStream durable consumer is shared by its name already; a queue group is core NATS's way.
   if (broker.stream && broker.queueGroup)
-    problems.push({ path: given.queueGroup ? 'queueGroup' : 'stream', message: 'Give a stream (JetStream) or a queue group (core NATS), not both' });
+    problems.push({
+      path: given.queueGroup ? 'queueGroup' : 'stream',
+      message: 'Give a stream (JetStream) or a queue group (core NATS), not both',
+    });
   return problems;
 }

@@ -51,7 +51,10 @@ export interface TriggerRow extends TriggerFields {
 }
 
 /** What the broker listeners (one replica's) need of each broker trigger. */
-export type BrokerTriggerRow = Pick<TriggerRow, 'id' | 'tenantId' | 'createdAt' | 'enabled'> & { type: 'amqp' | 'nats'; broker: BrokerConfig };
+export type BrokerTriggerRow = Pick<TriggerRow, 'id' | 'tenantId' | 'createdAt' | 'enabled'> & {
+  type: 'amqp' | 'nats';
+  broker: BrokerConfig;
+};
 
 const COLUMNS = `id, tenant_id AS "tenantId", name, pipeline_name AS "pipelineName", pipeline_tag AS "pipelineTag", type, inputs_expression AS "inputsExpression", source_pipeline AS "sourcePipeline",
   on_status AS "onStatus", event_type AS "eventType", cooldown_seconds AS "cooldownSeconds", last_fired_at AS "lastFiredAt", secret_version AS "secretVersion",
@@ -124,9 +127,10 @@ export class TriggersRepository {
   }
 
   async countBroker(tenantId: string): Promise<number> {
-    const [{ count }] = await this.db.query(`SELECT count(*)::int AS count FROM trigger WHERE tenant_id = $1 AND type IN ('amqp', 'nats')`, [
-      tenantId,
-    ]);
+    const [{ count }] = await this.db.query(
+      `SELECT count(*)::int AS count FROM trigger WHERE tenant_id = $1 AND type IN ('amqp', 'nats')`,
+      [tenantId],
+    );
     return count;
   }
 

@@ -140,6 +140,8 @@ function brokerView(t: TriggerRow) {
     prefetch,
     enabled: t.enabled,
     listener: { state, error: t.listenerError, since: t.listenerSince?.toISOString() ?? null },
-    ...(t.type === 'amqp' ? { queue: queue!, idHeader: idHeader ?? null } : { subject: subject!, queueGroup: queueGroup ?? null, stream: stream ?? null }),
+    ...(t.type === 'amqp'
+      ? { queue: queue!, idHeader: idHeader ?? null }
+      : { subject: subject!, queueGroup: queueGroup ?? null, stream: stream ?? null }),
   };
 }

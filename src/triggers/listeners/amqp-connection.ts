@@ -15,7 +15,9 @@ export async function consumeAmqp({ target, broker, handle, retryDelayMs }: Cons
   let failure: Error | undefined;
   const ended = new Promise<Error | undefined>((resolve) => {
     connection.on('error', (error: Error) => (failure ??= error));
-    connection.on('close', (error?: Error) => resolve(closing ? undefined : (failure ?? error ?? new Error('The broker closed the connection'))));
+    connection.on('close', (error?: Error) =>
+      resolve(closing ? undefined : (failure ?? error ?? new Error('The broker closed the connection'))),
+    );
   });
   const fail = (error: Error) => {
     failure ??= error;

@@ -59,9 +59,18 @@ export class BrokerListener {
   /** One connection, from connecting to its end: why it ended (undefined when stopped) and whether it had connected. */
   private async session(): Promise<{ error?: string; connected: boolean }> {
     const { id, tenantId, type, broker, createdAt } = this.trigger;
-    const target = await this.deps.addresses.resolve(tenantId, type, broker.connectionSecret).catch((error: Error) => ({ error: error.message }));
+    const target = await this.deps.addresses
+      .resolve(tenantId, type, broker.connectionSecret)
+      .catch((error: Error) => ({ error: error.message }));
     if ('error' in target) return { error: target.error, connected: false };
-    const options: ConsumeOptions = { triggerId: id, createdAt, target, broker, handle: this.deps.handle(id), retryDelayMs: this.deps.retryDelayMs };
+    const options: ConsumeOptions = {
+      triggerId: id,
+      createdAt,
+      target,
+      broker,
+      handle: this.deps.handle(id),
+      retryDelayMs: this.deps.retryDelayMs,
+    };
     try {
       this.connection = await OPEN[type](options);
     } catch (error) {
@@ -78,7 +87,9 @@ export class BrokerListener {
   }
 
   private report(state: ListenerState, error: string | null): Promise<void> {
-    return this.deps.report(this.trigger.id, state, error).catch((failure: Error) => this.deps.log(`Trigger ${this.trigger.id}: ${failure.message}`));
+    return this.deps
+      .report(this.trigger.id, state, error)
+      .catch((failure: Error) => this.deps.log(`Trigger ${this.trigger.id}: ${failure.message}`));
   }
 
   private pause(ms: number): Promise<void> {

@@ -1,5 +1,20 @@
-import nats, { type ConsumerConfig, type ConsumerMessages, type JsMsg, type Msg, type MsgHdrs, type NatsConnection, type TlsOptions } from 'nats';
-import { CONNECT_TIMEOUT_MS, hostPart, InFlight, type BrokerConnection, type ConsumeOptions, type MessageHandler } from './broker-connection.js';
+import nats, {
+  type ConsumerConfig,
+  type ConsumerMessages,
+  type JsMsg,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type TlsOptions,
+} from 'nats';
+import {
+  CONNECT_TIMEOUT_MS,
+  hostPart,
+  InFlight,
+  type BrokerConnection,
+  type ConsumeOptions,
+  type MessageHandler,
+} from './broker-connection.js';
 
 /** Core NATS messages waiting in this process past this many are dropped: core NATS redelivers nothing anyway. */
 const MAX_BUFFERED = 1_000;
@@ -76,7 +91,8 @@ async function consumeStream(nc: NatsConnection, options: ConsumeOptions, inFlig
     () => true,
     () => false,
   );
-  if (exists) await jsm.consumers.update(stream, durable, { filter_subject: config.filter_subject, max_ack_pending: config.max_ack_pending });
+  if (exists)
+    await jsm.consumers.update(stream, durable, { filter_subject: config.filter_subject, max_ack_pending: config.max_ack_pending });
   else await jsm.consumers.add(stream, config);
   const consumer = await nc.jetstream().consumers.get(stream, durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: broker.prefetch });
