@@ -1,11 +1,11 @@
 import amqp from 'amqplib';
 import nats from 'nats';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { baton } from './support/baton-cli.js';
 import { api, newPipeline, newTenant, uniqueName, until, type RunView, type TestTenant } from './support/builders.js';
 
 const RABBIT_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -15,15 +15,7 @@ const UNUSED_PASSWORD = `pw-${randomUUID()}`;
 
 /** `baton apply` as a user runs it, in its own process. */
 const apply = (tenant: TestTenant, ...args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, BATON_URL: inject('baseUrl'), BATON_TOKEN: tenant.apiKey };
-    execFile(
-      process.execPath,
-      [resolve(import.meta.dirname, '../bin/baton.js'), 'apply', ...args],
-      { env, timeout: 120_000 },
-      (error, stdout, stderr) => done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  baton(['apply', ...args], { BATON_URL: inject('baseUrl'), BATON_TOKEN: tenant.apiKey });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const patch = (who: TestTenant, id: string, body: unknown) =>

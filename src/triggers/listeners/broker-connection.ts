@@ -40,15 +40,24 @@ const DRAIN_MS = 10_000;
 /** Messages in hand: what closing waits for. */
 export class InFlight {
   private readonly running = new Set<Promise<unknown>>();
+  private waiters: Array<() => void> = [];
 
   track<T>(work: Promise<T>): Promise<T> {
     this.running.add(work);
-    void work.finally(() => this.running.delete(work)).catch(() => undefined);
+    void work
+      .finally(() => {
+        this.running.delete(work);
+        const waiters = this.waiters;
+        this.waiters = [];
+        for (const wake of waiters) wake();
+      })
+      .catch(() => undefined);
     return work;
   }
 
-  get size(): number {
-    return this.running.size;
+  /** Resolves once fewer than `max` messages are in hand: what bounds a listener's work. */
+  async below(max: number): Promise<void> {
+    while (this.running.size >= max) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   async drain(): Promise<void> {

@@ -45,7 +45,8 @@ export class BrokerListener {
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
-      await this.report('connecting', null);
+      // Retrying keeps the error shown, and since when it has been so.
+      if (failures === 0) await this.report('connecting', null);
       const { error, connected } = await this.session();
       if (this.stopped) break;
       failures = connected ? 1 : failures + 1;

@@ -65,7 +65,7 @@ function consumeSubject(nc: NatsConnection, { broker, handle }: ConsumeOptions, 
   void (async () => {
     for await (const m of subscription) {
       if (subscription.getPending() > MAX_BUFFERED) continue;
-      await slot(inFlight, broker.prefetch);
+      await inFlight.below(broker.prefetch);
       const id = m.headers?.get('Nats-Msg-Id') || null;
       void inFlight.track(handle(toMessage(m, id)).catch(() => 'retry'));
     }
@@ -98,7 +98,7 @@ async function consumeStream(nc: NatsConnection, options: ConsumeOptions, inFlig
   const messages: ConsumerMessages = await consumer.consume({ max_messages: broker.prefetch });
   void (async () => {
     for await (const m of messages) {
-      await slot(inFlight, broker.prefetch);
+      await inFlight.below(broker.prefetch);
       void inFlight.track(settle(m, handle, retryDelayMs));
     }
   })();
@@ -119,9 +119,4 @@ function toMessage(m: Msg | JsMsg, id: string | null) {
 function headersOf(headers: MsgHdrs | undefined): Record<string, unknown> {
   if (!headers) return {};
   return Object.fromEntries([...headers].map(([name, values]) => [name, values.length === 1 ? values[0] : values]));
-}
-
-/** Waits until fewer than `max` messages are in hand. */
-async function slot(inFlight: InFlight, max: number): Promise<void> {
-  while (inFlight.size >= max) await new Promise((resolve) => setTimeout(resolve, 20));
 }
