@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { baton } from './support/baton-cli.js';
+import { freePort, spawnBaton, waitForHttp } from './support/processes.js';
 import { api, newPipeline, newTenant, uniqueName, until, type RunView, type TestTenant } from './support/builders.js';
 
 const RABBIT_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -144,6 +145,31 @@ describe('broker triggers', () => {
       expect((await runOf((await runsOf(pipeline))[0].id)).inputs).toEqual({ orderId: 8 });
       await listening(id);
     });
+  });
+
+  it('has one consumer per trigger however many API replicas run', async () => {
+    const port = await freePort();
+    const second = spawnBaton('api', { ...inject('apiEnv'), PORT: String(port) });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000);
+      const queue = uniqueName('baton-e2e-replicas');
+      await channel.assertQueue(queue, { durable: false });
+      const { id } = await create({ type: 'amqp', connectionSecret: 'RABBIT_URL', queue, inputs: '{ "orderId": body.order }' });
+      await listening(id);
+      for (let i = 0; i < 4; i++) {
+        expect((await channel.checkQueue(queue)).consumerCount).toBe(1);
+        await sleep(1000);
+      }
+      for (let order = 1; order <= 5; order++)
+        channel.sendToQueue(queue, Buffer.from(JSON.stringify({ order })), { messageId: `replicas-${order}` });
+      await until(async () => (await deliveries(id)).length === 5, 20_000);
+      expect((await deliveries(id)).every((d: { outcome: string }) => d.outcome === 'started')).toBe(true);
+      await tenant.delete(`/v1/triggers/${id}`).expect(204);
+      await until(async () => (await channel.checkQueue(queue)).consumerCount === 0);
+      await channel.deleteQueue(queue);
+    } finally {
+      await second.stop();
+    }
   });
 
   describe('nats', () => {
