@@ -147,6 +147,22 @@ describe('broker triggers', () => {
     });
   });
 
+  it('shows a queue deleted under it as an error, and consumes again once it is back', async () => {
+    const queue = uniqueName('baton-e2e-dropped');
+    await channel.assertQueue(queue, { durable: false });
+    const { id } = await create({ type: 'amqp', connectionSecret: 'RABBIT_URL', queue, inputs: '{ "orderId": body.order }' });
+    await listening(id);
+    await channel.deleteQueue(queue);
+    await listening(id, 'error');
+    expect((await trigger(id)).listener.error).toMatch(new RegExp(queue));
+    await channel.assertQueue(queue, { durable: false });
+    await listening(id);
+    channel.sendToQueue(queue, Buffer.from(JSON.stringify({ order: 5 })), { messageId: 'after-the-drop' });
+    await until(async () => (await deliveries(id)).length === 1, 20_000);
+    expect((await deliveries(id))[0]).toMatchObject({ id: 'after-the-drop', outcome: 'started' });
+    await tenant.delete(`/v1/triggers/${id}`).expect(204);
+  });
+
   it('has one consumer per trigger however many API replicas run', async () => {
     const port = await freePort();
     const second = spawnBaton('api', { ...inject('apiEnv'), PORT: String(port) });
