@@ -15,6 +15,8 @@ const limitsSchema = z.strictObject({
   stepSecondsPerMonth: z.number().int().min(0).nullable().default(null),
   retentionDays: z.number().int().min(1).nullable().default(null),
   requestsPerMinute: z.number().int().min(1).nullable().default(null),
+  /** AMQP and NATS triggers, enabled or not: each holds a connection to a broker. */
+  brokerTriggers: z.number().int().min(0).nullable().default(null),
   /** Child runs and `forEach` items one run may cause, nesting included. */
   fanOutPerRun: z.number().int().min(1).optional(),
 });
@@ -70,6 +72,7 @@ const BUILT_IN = {
         stepSecondsPerMonth: 36_000,
         retentionDays: 7,
         requestsPerMinute: 300,
+        brokerTriggers: 1,
         fanOutPerRun: 2_000,
       },
       plugins: FIRST_PARTY,
@@ -84,6 +87,7 @@ const BUILT_IN = {
         stepSecondsPerMonth: 3_600_000,
         retentionDays: 30,
         requestsPerMinute: 1_200,
+        brokerTriggers: 20,
         fanOutPerRun: 20_000,
       },
     },
