@@ -1,32 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { baton } from './support/baton-cli.js';
 import { freePort } from './support/processes.js';
 import { api, newTenant, uniqueName, waitForRun, type TestTenant } from './support/builders.js';
 import { asOwner } from './support/plugin-packages.js';
-
-const BATON = resolve(import.meta.dirname, '../bin/baton.js');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `baton …` as a user runs it: its own process, talking to the stack's API over HTTP. */
-function baton(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<Result> {
-  return new Promise((done) => {
-    const child = execFile(
-      process.execPath,
-      [BATON, ...args],
-      { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 120_000 },
-      (error, stdout, stderr) => done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(stdin ?? '');
-  });
-}
 
 const pipelineYaml = (name: string, message: string, extra = '') => `# kept in Git
 apiVersion: baton/v1

@@ -7238,7 +7238,7 @@ export interface operations {
                 cursor?: string;
                 pipeline?: string;
                 status?: string | string[];
-                trigger?: "api" | "schedule" | "webhook" | "pipeline" | "event" | "retry";
+                trigger?: "api" | "schedule" | "webhook" | "pipeline" | "event" | "retry" | "amqp" | "nats";
                 from?: string;
                 to?: string;
                 parentRunId?: string;
@@ -7266,7 +7266,7 @@ export interface operations {
                             /** @enum {string} */
                             status: "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "timed_out";
                             /** @enum {string} */
-                            trigger: "api" | "schedule" | "webhook" | "pipeline" | "event" | "retry";
+                            trigger: "api" | "schedule" | "webhook" | "pipeline" | "event" | "retry" | "amqp" | "nats";
                             retryOf: string | null;
                             parentRunId: string | null;
                             scheduleId: string | null;
@@ -7359,7 +7359,7 @@ export interface operations {
                         /** @enum {string} */
                         status: "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "timed_out";
                         /** @enum {string} */
-                        trigger: "api" | "schedule" | "webhook" | "pipeline" | "event" | "retry";
+                        trigger: "api" | "schedule" | "webhook" | "pipeline" | "event" | "retry" | "amqp" | "nats";
                         retryOf: string | null;
                         parentRunId: string | null;
                         scheduleId: string | null;
@@ -9593,6 +9593,57 @@ export interface operations {
                             source: string | null;
                             inputs: string | null;
                             cooldown: string | null;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            name: string | null;
+                            pipeline: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            lastFiredAt: string | null;
+                            /** @constant */
+                            type: "amqp";
+                            /** @description The expression mapping `{ body, headers, message }` to run inputs */
+                            inputs: string | null;
+                            /** @description The tenant secret holding the broker's URL */
+                            connectionSecret: string;
+                            prefetch: number;
+                            enabled: boolean;
+                            listener: {
+                                /** @enum {string} */
+                                state: "starting" | "connecting" | "connected" | "error" | "stopped";
+                                /** @description Why it is not connected (`error`): what the broker or the address policy said */
+                                error: string | null;
+                                since: string | null;
+                            };
+                            queue: string;
+                            idHeader: string | null;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            name: string | null;
+                            pipeline: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            lastFiredAt: string | null;
+                            /** @constant */
+                            type: "nats";
+                            /** @description The expression mapping `{ body, headers, message }` to run inputs */
+                            inputs: string | null;
+                            /** @description The tenant secret holding the broker's URL */
+                            connectionSecret: string;
+                            prefetch: number;
+                            enabled: boolean;
+                            listener: {
+                                /** @enum {string} */
+                                state: "starting" | "connecting" | "connected" | "error" | "stopped";
+                                /** @description Why it is not connected (`error`): what the broker or the address policy said */
+                                error: string | null;
+                                since: string | null;
+                            };
+                            subject: string;
+                            queueGroup: string | null;
+                            stream: string | null;
                         })[];
                         nextCursor: string | null;
                     };
@@ -9681,6 +9732,29 @@ export interface operations {
                     source?: string;
                     inputs?: string;
                     cooldown?: string;
+                } | {
+                    /** @constant */
+                    type: "amqp";
+                    name?: string;
+                    pipeline: string;
+                    inputs?: string;
+                    connectionSecret: string;
+                    queue: string;
+                    idHeader?: string;
+                    prefetch?: number;
+                    enabled?: boolean;
+                } | {
+                    /** @constant */
+                    type: "nats";
+                    name?: string;
+                    pipeline: string;
+                    inputs?: string;
+                    connectionSecret: string;
+                    subject: string;
+                    queueGroup?: string;
+                    stream?: string;
+                    prefetch?: number;
+                    enabled?: boolean;
                 };
             };
         };
@@ -9735,6 +9809,57 @@ export interface operations {
                         source: string | null;
                         inputs: string | null;
                         cooldown: string | null;
+                    } | {
+                        /** Format: uuid */
+                        id: string;
+                        name: string | null;
+                        pipeline: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        lastFiredAt: string | null;
+                        /** @constant */
+                        type: "amqp";
+                        /** @description The expression mapping `{ body, headers, message }` to run inputs */
+                        inputs: string | null;
+                        /** @description The tenant secret holding the broker's URL */
+                        connectionSecret: string;
+                        prefetch: number;
+                        enabled: boolean;
+                        listener: {
+                            /** @enum {string} */
+                            state: "starting" | "connecting" | "connected" | "error" | "stopped";
+                            /** @description Why it is not connected (`error`): what the broker or the address policy said */
+                            error: string | null;
+                            since: string | null;
+                        };
+                        queue: string;
+                        idHeader: string | null;
+                    } | {
+                        /** Format: uuid */
+                        id: string;
+                        name: string | null;
+                        pipeline: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        lastFiredAt: string | null;
+                        /** @constant */
+                        type: "nats";
+                        /** @description The expression mapping `{ body, headers, message }` to run inputs */
+                        inputs: string | null;
+                        /** @description The tenant secret holding the broker's URL */
+                        connectionSecret: string;
+                        prefetch: number;
+                        enabled: boolean;
+                        listener: {
+                            /** @enum {string} */
+                            state: "starting" | "connecting" | "connected" | "error" | "stopped";
+                            /** @description Why it is not connected (`error`): what the broker or the address policy said */
+                            error: string | null;
+                            since: string | null;
+                        };
+                        subject: string;
+                        queueGroup: string | null;
+                        stream: string | null;
                     };
                 };
             };
@@ -9881,6 +10006,57 @@ export interface operations {
                         source: string | null;
                         inputs: string | null;
                         cooldown: string | null;
+                    } | {
+                        /** Format: uuid */
+                        id: string;
+                        name: string | null;
+                        pipeline: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        lastFiredAt: string | null;
+                        /** @constant */
+                        type: "amqp";
+                        /** @description The expression mapping `{ body, headers, message }` to run inputs */
+                        inputs: string | null;
+                        /** @description The tenant secret holding the broker's URL */
+                        connectionSecret: string;
+                        prefetch: number;
+                        enabled: boolean;
+                        listener: {
+                            /** @enum {string} */
+                            state: "starting" | "connecting" | "connected" | "error" | "stopped";
+                            /** @description Why it is not connected (`error`): what the broker or the address policy said */
+                            error: string | null;
+                            since: string | null;
+                        };
+                        queue: string;
+                        idHeader: string | null;
+                    } | {
+                        /** Format: uuid */
+                        id: string;
+                        name: string | null;
+                        pipeline: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        lastFiredAt: string | null;
+                        /** @constant */
+                        type: "nats";
+                        /** @description The expression mapping `{ body, headers, message }` to run inputs */
+                        inputs: string | null;
+                        /** @description The tenant secret holding the broker's URL */
+                        connectionSecret: string;
+                        prefetch: number;
+                        enabled: boolean;
+                        listener: {
+                            /** @enum {string} */
+                            state: "starting" | "connecting" | "connected" | "error" | "stopped";
+                            /** @description Why it is not connected (`error`): what the broker or the address policy said */
+                            error: string | null;
+                            since: string | null;
+                        };
+                        subject: string;
+                        queueGroup: string | null;
+                        stream: string | null;
                     };
                 };
             };
@@ -10035,6 +10211,14 @@ export interface operations {
                     /** @enum {string} */
                     event?: "model.drift_detected";
                     cooldown?: string | null;
+                    connectionSecret?: string;
+                    queue?: string;
+                    idHeader?: string | null;
+                    subject?: string;
+                    queueGroup?: string | null;
+                    stream?: string | null;
+                    prefetch?: number;
+                    enabled?: boolean;
                 };
             };
         };
@@ -10088,6 +10272,57 @@ export interface operations {
                         source: string | null;
                         inputs: string | null;
                         cooldown: string | null;
+                    } | {
+                        /** Format: uuid */
+                        id: string;
+                        name: string | null;
+                        pipeline: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        lastFiredAt: string | null;
+                        /** @constant */
+                        type: "amqp";
+                        /** @description The expression mapping `{ body, headers, message }` to run inputs */
+                        inputs: string | null;
+                        /** @description The tenant secret holding the broker's URL */
+                        connectionSecret: string;
+                        prefetch: number;
+                        enabled: boolean;
+                        listener: {
+                            /** @enum {string} */
+                            state: "starting" | "connecting" | "connected" | "error" | "stopped";
+                            /** @description Why it is not connected (`error`): what the broker or the address policy said */
+                            error: string | null;
+                            since: string | null;
+                        };
+                        queue: string;
+                        idHeader: string | null;
+                    } | {
+                        /** Format: uuid */
+                        id: string;
+                        name: string | null;
+                        pipeline: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        lastFiredAt: string | null;
+                        /** @constant */
+                        type: "nats";
+                        /** @description The expression mapping `{ body, headers, message }` to run inputs */
+                        inputs: string | null;
+                        /** @description The tenant secret holding the broker's URL */
+                        connectionSecret: string;
+                        prefetch: number;
+                        enabled: boolean;
+                        listener: {
+                            /** @enum {string} */
+                            state: "starting" | "connecting" | "connected" | "error" | "stopped";
+                            /** @description Why it is not connected (`error`): what the broker or the address policy said */
+                            error: string | null;
+                            since: string | null;
+                        };
+                        subject: string;
+                        queueGroup: string | null;
+                        stream: string | null;
                     };
                 };
             };
@@ -10598,6 +10833,57 @@ export interface operations {
                             source: string | null;
                             inputs: string | null;
                             cooldown: string | null;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            name: string | null;
+                            pipeline: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            lastFiredAt: string | null;
+                            /** @constant */
+                            type: "amqp";
+                            /** @description The expression mapping `{ body, headers, message }` to run inputs */
+                            inputs: string | null;
+                            /** @description The tenant secret holding the broker's URL */
+                            connectionSecret: string;
+                            prefetch: number;
+                            enabled: boolean;
+                            listener: {
+                                /** @enum {string} */
+                                state: "starting" | "connecting" | "connected" | "error" | "stopped";
+                                /** @description Why it is not connected (`error`): what the broker or the address policy said */
+                                error: string | null;
+                                since: string | null;
+                            };
+                            queue: string;
+                            idHeader: string | null;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            name: string | null;
+                            pipeline: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            lastFiredAt: string | null;
+                            /** @constant */
+                            type: "nats";
+                            /** @description The expression mapping `{ body, headers, message }` to run inputs */
+                            inputs: string | null;
+                            /** @description The tenant secret holding the broker's URL */
+                            connectionSecret: string;
+                            prefetch: number;
+                            enabled: boolean;
+                            listener: {
+                                /** @enum {string} */
+                                state: "starting" | "connecting" | "connected" | "error" | "stopped";
+                                /** @description Why it is not connected (`error`): what the broker or the address policy said */
+                                error: string | null;
+                                since: string | null;
+                            };
+                            subject: string;
+                            queueGroup: string | null;
+                            stream: string | null;
                         })[];
                         /** @description Runs not yet ended, per version: they finish on the version they started with */
                         runsInFlight: {

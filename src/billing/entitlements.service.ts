@@ -130,6 +130,12 @@ export class EntitlementsService extends TenantRequestLimits {
     this.check(await this.planOf(tenantId), 'schedules', existing);
   }
 
+  /** For AMQP and NATS triggers: `existing` is how many the tenant has now. */
+  async assertCanAddBrokerTrigger(tenantId: string, existing: number): Promise<void> {
+    if (!this.enabled) return;
+    this.check(await this.planOf(tenantId), 'brokerTriggers', existing);
+  }
+
   /** How many schedules the tenant's plan lets fire (the oldest ones), null for any number. */
   async scheduleLimit(tenantId: string): Promise<number | null> {
     return (await this.planOf(tenantId)).limits.schedules;

@@ -32,6 +32,7 @@ import { FireSkipAlerts1795000000029 } from './migrations/1795000000029-FireSkip
 import { ScheduleNames1795000000030 } from './migrations/1795000000030-ScheduleNames.js';
 import { TriggerNames1795000000031 } from './migrations/1795000000031-TriggerNames.js';
 import { ChannelNames1795000000032 } from './migrations/1795000000032-ChannelNames.js';
+import { BrokerTriggers1795000000033 } from './migrations/1795000000033-BrokerTriggers.js';
 
 /** An entity class (`@Entity()`). */
 export type EntityTarget = abstract new (...args: never[]) => object;
@@ -71,6 +72,7 @@ export const MIGRATIONS = [
   ScheduleNames1795000000030,
   TriggerNames1795000000031,
   ChannelNames1795000000032,
+  BrokerTriggers1795000000033,
 ];
 
 /**

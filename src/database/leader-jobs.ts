@@ -14,15 +14,16 @@ export class LeaderJobs implements BeforeApplicationShutdown {
 
   /**
    * Every `everyMs`, runs `work` under the leader lock named `job`; a pass still running when the
-   * next tick comes makes that tick skip. Errors are logged, not thrown.
+   * next tick comes makes that tick skip. Errors are logged, not thrown. Work that keeps the lock
+   * (listeners) ends when its signal aborts: on shutdown, or when the lock's session is lost.
    */
-  every(job: string, everyMs: number, work: () => Promise<unknown>): void {
+  every(job: string, everyMs: number, work: (signal: AbortSignal) => Promise<unknown>): void {
     let running = false;
     const tick = async () => {
       if (running) return;
       running = true;
       try {
-        await this.leader.runExclusive(job, async () => void (await work()));
+        await this.leader.runExclusive(job, async (signal) => void (await work(signal)));
       } catch (error) {
         this.logger.error(`${job} failed: ${(error as Error).message}`);
       } finally {

@@ -132,7 +132,7 @@ interface LaunchOptions {
 }
 
 /** Runs that triggers start, each by one recorded delivery. */
-const TRIGGERED = new Set<RunTrigger>(['webhook', 'pipeline', 'event']);
+const TRIGGERED = new Set<RunTrigger>(['webhook', 'pipeline', 'event', 'amqp', 'nats']);
 
 /** How many worker pools one run's page asks Temporal about. */
 const POOLS_ASKED_PER_RUN = 8;
@@ -170,7 +170,7 @@ export class RunsService {
     /** `name` (the latest version) or `name@tag` (the version the release tag points to now). */
     ref: string,
     inputs: Record<string, unknown>,
-    trigger: Extract<RunTrigger, 'webhook' | 'pipeline' | 'event'>,
+    trigger: Extract<RunTrigger, 'webhook' | 'pipeline' | 'event' | 'amqp' | 'nats'>,
     runId: string,
     delivery?: { record: (sql: Sql) => Promise<void>; undo: (sql: Sql) => Promise<void> },
   ) {

@@ -12,7 +12,7 @@ import { faultPoint } from '../runtime/fault-points.js';
 import type { Sql } from '../runtime/database/sql.js';
 import type { DeliveryListQuery } from './dto/triggers.dto.js';
 import { TriggersError } from './triggers.errors.js';
-import { TriggerMappings } from './trigger-mappings.js';
+import { DeliveryTaken, reasonOf, TriggerInputs } from './trigger-inputs.js';
 import { refOf } from './trigger-fields.js';
 import { TriggerDeliveriesRepository, type DeliveryRow } from './trigger-deliveries.repository.js';
 import { TriggersRepository, type TriggerRow } from './triggers.repository.js';
@@ -20,21 +20,6 @@ import { checkDelivery, webhookSecret } from './webhook-signature.js';
 
 /** Deliveries page by (createdAt, delivery id): ids are the sender's text, not uuids. */
 const DELIVERY_ID = z.string().min(1).max(250);
-
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
-
-/** Why a delivery started no run, as its record keeps it: the problem's message and each field's. */
-const reasonOf = (error: unknown) =>
-  error instanceof BatonError && error.errors?.length
-    ? `${error.message}: ${error.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`
-    : (error as Error).message;
-
-/** The delivery was recorded first, by a concurrent copy of it, with the run it started. */
-class DeliveryTaken extends Error {
-  constructor(readonly runId: string | null) {
-    super('The delivery was recorded first by a concurrent copy');
-  }
-}
 
 /**
  * What arrives at triggers and the runs it starts: signed webhook calls, the runs that ended and
@@ -49,7 +34,7 @@ export class TriggerDeliveriesService {
     private readonly deliveries: TriggerDeliveriesRepository,
     private readonly runs: RunsService,
     private readonly access: AccessState,
-    private readonly mappings: TriggerMappings,
+    private readonly inputs: TriggerInputs,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'jwtSecret' | 'webhookSigningKey'>,
   ) {}
 
@@ -95,7 +80,7 @@ export class TriggerDeliveriesService {
     if (seen && seen.outcome !== 'failed') return { duplicate: true, runId: seen.runId };
     const runId = randomUUID();
     try {
-      const inputs = await this.inputsFor(trigger, rawBody!, headers);
+      const inputs = await this.inputs.ofBody(trigger.inputsExpression, rawBody!, headers);
       // The delivery is recorded in the run's transaction: a crash before the answer leaves both or
       // neither, and the sender's retry finds the run.
       await this.runs.startTriggered(
@@ -122,7 +107,7 @@ export class TriggerDeliveriesService {
    * A delivery recorded with the run it starts; a concurrent copy that recorded it first gives this
    * run up. A webhook's (`overRefusal`) takes over the record of an earlier refusal of it.
    */
-  private deliveryOf(triggerId: string, delivery: string, runId: string, sourceRunId: string | null, overRefusal = false) {
+  deliveryOf(triggerId: string, delivery: string, runId: string, sourceRunId: string | null, overRefusal = false) {
     return {
       record: async (sql: Sql) => {
         const claim = await this.deliveries.claimDelivery(triggerId, delivery, runId, sourceRunId, sql, overRefusal);
@@ -160,7 +145,7 @@ export class TriggerDeliveriesService {
         ...(e.item !== null && { item: e.item }),
         at: e.at.toISOString(),
       };
-      const inputs = async () => (e.inputsExpression ? this.mapInputs(e.inputsExpression, { event }, 'event') : {});
+      const inputs = async () => (e.inputsExpression ? this.inputs.map(e.inputsExpression, { event }, 'event') : {});
       if (await this.fireOnce(e, `event:${e.eventId}`, e.runId, 'event', inputs)) started += 1;
     }
     return started;
@@ -233,34 +218,6 @@ export class TriggerDeliveriesService {
   ): Promise<void> {
     if (!(await this.deliveries.claimDelivery(triggerId, delivery, runId, sourceRunId)).claimed) return;
     await this.deliveries.endDeliveryWithoutRun(triggerId, delivery, outcome, reason);
-  }
-
-  private async inputsFor(trigger: TriggerRow, rawBody: Buffer, headers: Record<string, unknown>): Promise<Record<string, unknown>> {
-    let body: unknown;
-    try {
-      body = rawBody.length ? JSON.parse(rawBody.toString('utf8')) : {};
-    } catch {
-      throw new TriggersError('invalid_payload', 'The body is not JSON', [{ path: '(body)', message: 'Not JSON' }]);
-    }
-    return trigger.inputsExpression
-      ? this.mapInputs(trigger.inputsExpression, { body, headers }, 'body')
-      : this.requireObject(body, 'body');
-  }
-
-  /** The run's inputs from a trigger's JSONata mapping over what arrived (`of` names it in errors). */
-  private async mapInputs(expression: string, context: Record<string, unknown>, of: 'body' | 'event'): Promise<Record<string, unknown>> {
-    const outcome = await this.mappings.evaluate(expression, context);
-    if (outcome.ok) return this.requireObject(outcome.value, of);
-    const message = `The trigger's inputs expression failed on this ${of}: ${outcome.message}`;
-    if (outcome.budgetExceeded)
-      throw new TriggersError('expression_budget_exceeded', message, [{ path: 'inputs', message: outcome.message }]);
-    throw new TriggersError('invalid_payload', message);
-  }
-
-  private requireObject(inputs: unknown, of: 'body' | 'event'): Record<string, unknown> {
-    if (!isObject(inputs))
-      throw new TriggersError('invalid_payload', 'The inputs must be a JSON object', [{ path: `(${of})`, message: 'Not an object' }]);
-    return inputs;
   }
 
   private async require(tenantId: string, id: string): Promise<TriggerRow> {

@@ -27,6 +27,17 @@ describe('trigger fields', () => {
     expect(changeOf('event', patch({ source: null })).problems).toEqual([]);
   });
 
+  it("sets a broker trigger's fields over its broker as it is, and names those of another kind", () => {
+    const broker = { connectionSecret: 'RABBIT_URL', queue: 'orders', idHeader: null, prefetch: 10 };
+    expect(changeOf('amqp', patch({ queue: 'refunds', idHeader: 'x-id', enabled: false }), broker).change).toEqual({
+      enabled: false,
+      broker: { ...broker, queue: 'refunds', idHeader: 'x-id' },
+    });
+    expect(changeOf('amqp', patch({ enabled: true }), broker).change).toEqual({ enabled: true });
+    expect(changeOf('amqp', patch({ subject: 'a.b', stream: 'S' }), broker).problems.map((p) => p.path)).toEqual(['subject', 'stream']);
+    expect(changeOf('webhook', patch({ enabled: false })).problems.map((p) => p.path)).toEqual(['enabled']);
+  });
+
   it('refuses an empty PATCH and a type, naming them', () => {
     expect(UpdateTriggerBody.safeParse({}).error?.issues.map((i) => [i.path, i.message])).toEqual([
       [[], 'Give at least one field to change'],
@@ -44,6 +55,7 @@ describe('trigger fields', () => {
         return ['orders', 'etl', 'orders@prod'].includes(ref) ? {} : null;
       },
       mappingProblem: (expression) => (expression.includes('(') ? 'Not a JSONata expression' : undefined),
+      brokerProblem: async (_tenant, _type, secret) => (secret === 'RABBIT_URL' ? undefined : `Secret ${secret} was not found`),
     };
     const base = fieldsOfCreate({ type: 'pipeline', pipeline: 'orders', source: 'etl', on: 'succeeded' });
 

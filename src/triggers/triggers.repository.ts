@@ -4,6 +4,21 @@ import { violatesUnique } from '../common/database/unique-violation.js';
 import type { StepDomainEventType } from '../../workers/contracts/index.js';
 import type { KeysetCursor } from '../common/pagination/pagination.js';
 
+/** What an AMQP or NATS trigger connects to and consumes; the URL is in the tenant secret it names. */
+export interface BrokerConfig {
+  connectionSecret: string;
+  /** AMQP: the queue, and the header with the message id (the `message-id` property when null). */
+  queue?: string;
+  idHeader?: string | null;
+  /** NATS: the subject, the queue group (core NATS) or the stream (JetStream). */
+  subject?: string;
+  queueGroup?: string | null;
+  stream?: string | null;
+  prefetch: number;
+}
+
+export type ListenerState = 'connecting' | 'connected' | 'error' | 'stopped';
+
 /** What a trigger is made with, and what an edit may change: all but its type, identity and state. */
 export interface TriggerFields {
   /** Unique in the tenant when set: what `baton apply` matches a trigger by. */
@@ -16,25 +31,38 @@ export interface TriggerFields {
   onStatus: 'succeeded' | 'failed' | 'finished' | null;
   eventType: StepDomainEventType | null;
   cooldownSeconds: number | null;
+  broker: BrokerConfig | null;
+  /** Broker triggers: whether a listener consumes (the others always listen). */
+  enabled: boolean;
 }
 
 export interface TriggerRow extends TriggerFields {
   id: string;
   tenantId: string;
-  type: 'webhook' | 'pipeline' | 'event';
+  type: 'webhook' | 'pipeline' | 'event' | 'amqp' | 'nats';
   lastFiredAt: Date | null;
   secretVersion: number;
   /** Its secret was derived from the session key (made before WEBHOOK_SIGNING_KEY); rotating ends that. */
   secretFromSessionKey: boolean;
   createdAt: Date;
+  listenerState: ListenerState | null;
+  listenerError: string | null;
+  listenerSince: Date | null;
 }
+
+/** What the broker listeners (one replica's) need of each broker trigger. */
+export type BrokerTriggerRow = Pick<TriggerRow, 'id' | 'tenantId' | 'createdAt' | 'enabled'> & {
+  type: 'amqp' | 'nats';
+  broker: BrokerConfig;
+};
 
 const COLUMNS = `id, tenant_id AS "tenantId", name, pipeline_name AS "pipelineName", pipeline_tag AS "pipelineTag", type, inputs_expression AS "inputsExpression", source_pipeline AS "sourcePipeline",
   on_status AS "onStatus", event_type AS "eventType", cooldown_seconds AS "cooldownSeconds", last_fired_at AS "lastFiredAt", secret_version AS "secretVersion",
-  secret_from_session_key AS "secretFromSessionKey", created_at AS "createdAt"`;
+  secret_from_session_key AS "secretFromSessionKey", created_at AS "createdAt", broker, enabled, listener_state AS "listenerState",
+  listener_error AS "listenerError", listener_since AS "listenerSince"`;
 
 /** Each field's column and its SQL type. */
-const FIELD_COLUMNS: Record<keyof TriggerFields, [column: string, type: 'text' | 'int']> = {
+const FIELD_COLUMNS: Record<keyof TriggerFields, [column: string, type: 'text' | 'int' | 'jsonb' | 'boolean']> = {
   name: ['name', 'text'],
   pipelineName: ['pipeline_name', 'text'],
   pipelineTag: ['pipeline_tag', 'text'],
@@ -43,6 +71,8 @@ const FIELD_COLUMNS: Record<keyof TriggerFields, [column: string, type: 'text' |
   onStatus: ['on_status', 'text'],
   eventType: ['event_type', 'text'],
   cooldownSeconds: ['cooldown_seconds', 'int'],
+  broker: ['broker', 'jsonb'],
+  enabled: ['enabled', 'boolean'],
 };
 /** What a trigger listens to: an edit of one of these moves `listens_since`. */
 const LISTENS_TO = ['sourcePipeline', 'onStatus', 'eventType'] as const;
@@ -58,8 +88,8 @@ export class TriggersRepository {
 
   async insert(row: TriggerFields & Pick<TriggerRow, 'id' | 'tenantId' | 'type'>): Promise<TriggerRow> {
     const [saved] = await this.db.query(
-      `INSERT INTO trigger (id, tenant_id, pipeline_name, type, inputs_expression, source_pipeline, on_status, event_type, cooldown_seconds, pipeline_tag, name)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
+      `INSERT INTO trigger (id, tenant_id, pipeline_name, type, inputs_expression, source_pipeline, on_status, event_type, cooldown_seconds, pipeline_tag, name, broker, enabled)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${COLUMNS}`,
       [
         row.id,
         row.tenantId,
@@ -72,6 +102,8 @@ export class TriggersRepository {
         row.cooldownSeconds,
         row.pipelineTag,
         row.name,
+        row.broker,
+        row.enabled,
       ],
     );
     return saved;
@@ -86,6 +118,37 @@ export class TriggersRepository {
   async findWebhook(id: string): Promise<TriggerRow | null> {
     const rows: TriggerRow[] = await this.db.query(`SELECT ${COLUMNS} FROM trigger WHERE id = $1 AND type = 'webhook'`, [id]);
     return rows[0] ?? null;
+  }
+
+  /** A broker trigger by id alone: what its listener reads at each message. */
+  async findBroker(id: string): Promise<(TriggerRow & BrokerTriggerRow) | null> {
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM trigger WHERE id = $1 AND type IN ('amqp', 'nats')`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async countBroker(tenantId: string): Promise<number> {
+    const [{ count }] = await this.db.query(
+      `SELECT count(*)::int AS count FROM trigger WHERE tenant_id = $1 AND type IN ('amqp', 'nats')`,
+      [tenantId],
+    );
+    return count;
+  }
+
+  /** Every tenant's broker triggers: what the replica holding the listeners' lock makes its listeners match. */
+  listBroker(): Promise<BrokerTriggerRow[]> {
+    return this.db.query(
+      `SELECT id, tenant_id AS "tenantId", type, broker, enabled, created_at AS "createdAt" FROM trigger WHERE type IN ('amqp', 'nats') ORDER BY created_at, id`,
+    );
+  }
+
+  /** What the listener says now; `since` moves only when that changes. */
+  async setListenerState(id: string, state: ListenerState, error: string | null): Promise<void> {
+    await this.db.query(
+      `UPDATE trigger SET listener_state = $2, listener_error = $3,
+              listener_since = CASE WHEN listener_state IS DISTINCT FROM $2 OR listener_error IS DISTINCT FROM $3 THEN now() ELSE listener_since END
+        WHERE id = $1`,
+      [id, state, error?.slice(0, 1000) ?? null],
+    );
   }
 
   list(tenantId: string, filter: { name?: string }, limit: number, after?: KeysetCursor): Promise<TriggerRow[]> {

@@ -5,10 +5,12 @@ import type { Principal } from '../common/auth/principal.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
 import { BATON_CONFIG, type RuntimeConfig } from '../runtime/config/runtime-config.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
+import { EntitlementsService } from '../billing/entitlements.service.js';
+import { BrokerAddresses } from './broker-addresses.js';
 import type { CreateTriggerBody, TriggerListQuery, UpdateTriggerBody } from './dto/triggers.dto.js';
 import { TriggersError } from './triggers.errors.js';
 import { TriggerMappings } from './trigger-mappings.js';
-import { changeOf, fieldsOfCreate, LOOP_MESSAGE, refOf, triggerProblems } from './trigger-fields.js';
+import { changeOf, fieldsOfCreate, isBrokerType, LOOP_MESSAGE, refOf, triggerProblems } from './trigger-fields.js';
 import { isNameTaken, TriggersRepository, type TriggerFields, type TriggerRow } from './triggers.repository.js';
 import { webhookSecret } from './webhook-signature.js';
 
@@ -19,6 +21,8 @@ export class TriggersService {
     private readonly triggers: TriggersRepository,
     private readonly pipelines: PipelinesService,
     private readonly mappings: TriggerMappings,
+    private readonly brokers: BrokerAddresses,
+    private readonly entitlements: EntitlementsService,
     @Inject(BATON_CONFIG) private readonly config: Pick<RuntimeConfig, 'jwtSecret' | 'webhookSigningKey' | 'publicUrl'>,
   ) {}
 
@@ -37,11 +41,14 @@ export class TriggersService {
       inputs: t.inputsExpression,
       cooldown: t.cooldownSeconds === null ? null : formatDuration(t.cooldownSeconds * 1000),
     }),
+    ...(isBrokerType(t.type) && t.broker && brokerView(t)),
   });
 
   async create(principal: Principal, body: CreateTriggerBody) {
     const fields = fieldsOfCreate(body);
-    await this.check(principal.tenantId, fields, fields);
+    await this.check(principal.tenantId, fields, fields, body.type);
+    if (isBrokerType(body.type))
+      await this.entitlements.assertCanAddBrokerTrigger(principal.tenantId, await this.triggers.countBroker(principal.tenantId));
     const row = await this.named(fields.name, () =>
       this.triggers.insert({ id: randomUUID(), tenantId: principal.tenantId, type: body.type, ...fields }),
     );
@@ -67,9 +74,9 @@ export class TriggersService {
    */
   async update(principal: Principal, id: string, body: UpdateTriggerBody) {
     const row = await this.require(principal.tenantId, id);
-    const { change, problems } = changeOf(row.type, body);
+    const { change, problems } = changeOf(row.type, body, row.broker);
     if (problems.length) throw new TriggersError('invalid_trigger', 'The trigger is not valid', problems);
-    await this.check(principal.tenantId, { ...row, ...change }, change);
+    await this.check(principal.tenantId, { ...row, ...change }, change, row.type);
     const saved = await this.named(change.name ?? null, () => this.triggers.update(principal.tenantId, id, change));
     if (saved) return this.toResponse(saved);
     // Deleted meanwhile, or a concurrent edit made it start the pipeline it listens to.
@@ -94,12 +101,13 @@ export class TriggersService {
     return { ...this.toResponse(rotated), secret: webhookSecret(this.config, rotated) };
   }
 
-  private async check(tenantId: string, fields: TriggerFields, given: Partial<TriggerFields>): Promise<void> {
+  private async check(tenantId: string, fields: TriggerFields, given: Partial<TriggerFields>, type: TriggerRow['type']): Promise<void> {
     const lookups = {
       findRef: (t: string, ref: string) => this.pipelines.findRef(t, ref),
       mappingProblem: (e: string) => this.mappings.problem(e),
+      brokerProblem: (t: string, kind: 'amqp' | 'nats', secret: string) => this.brokers.problem(t, kind, secret),
     };
-    const problems = await triggerProblems(lookups, tenantId, fields, given);
+    const problems = await triggerProblems(lookups, tenantId, fields, given, type);
     if (problems.length) throw new TriggersError('invalid_trigger', 'The trigger is not valid', problems);
   }
 
@@ -120,4 +128,20 @@ export class TriggersService {
     if (!trigger) throw new TriggersError('trigger_not_found', `Trigger ${id} was not found`);
     return trigger;
   }
+}
+
+/** A broker trigger's own fields as the API shows them: the secret's name, never its value. */
+function brokerView(t: TriggerRow) {
+  const { connectionSecret, prefetch, queue, idHeader, subject, queueGroup, stream } = t.broker!;
+  const state = t.listenerState ?? (t.enabled ? 'starting' : 'stopped');
+  return {
+    inputs: t.inputsExpression,
+    connectionSecret,
+    prefetch,
+    enabled: t.enabled,
+    listener: { state, error: t.listenerError, since: t.listenerSince?.toISOString() ?? null },
+    ...(t.type === 'amqp'
+      ? { queue: queue!, idHeader: idHeader ?? null }
+      : { subject: subject!, queueGroup: queueGroup ?? null, stream: stream ?? null }),
+  };
 }

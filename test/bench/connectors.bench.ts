@@ -9,10 +9,14 @@
  * BENCH_MYSQL_URL (default the machine's MariaDB, root@127.0.0.1:3306/test) and BENCH_PG_URL
  * (default postgres@127.0.0.1:5432/postgres) name the servers; a table of the bench's own is
  * created in each and dropped at the end.
+ * Then messages per second of `amqp/publish`, one step per message (each its own connection and a
+ * publisher confirm), BENCH_AMQP_MESSAGES of them (default 200) one after another into a queue of
+ * the bench's own on BENCH_AMQP_URL (default the machine's RabbitMQ, guest@127.0.0.1:5672).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { AMQPClient } from '@cloudamqp/amqp-client';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { AddressPolicy } from '../../src/runtime/egress/egress-policy.js';
@@ -24,6 +28,8 @@ const ROWS = Number(process.env.BENCH_LOAD_ROWS ?? 100_000);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 3);
 const mysqlUrl = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 const pgUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const amqpUrl = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/';
+const MESSAGES = Number(process.env.BENCH_AMQP_MESSAGES ?? 200);
 const table = `bench_load_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 const packages = fileURLToPath(new URL('../../plugin-packages', import.meta.url));
 const env = loadEnv();
@@ -57,18 +63,52 @@ const sandbox = new StepSandbox({
 });
 
 let n = 0;
-function load({ plugin, url, defaultPort }: Connector, mode: 'insert' | 'upsert', rows: unknown[]): SandboxRequest {
+/** A step of a first-party bundle whose `connection` is `url`, allowed to reach that server only. */
+function stepRequest(plugin: string, stepId: string, url: string, defaultPort: number, input: Record<string, unknown>): SandboxRequest {
   n++;
   return {
     tenantId: 'bench',
     pluginKey: `${plugin}@${versionOf(plugin)}`,
     entry: `${packages}/${plugin}/bundle.mjs`,
-    stepId: 'load',
-    input: { connection: url, table, rows, mode, ...(mode === 'upsert' && { key: ['id'] }) },
+    stepId,
+    input: { connection: url, ...input },
     timeoutMs: 600_000,
     network: { patterns: ['*:*'], endpoints: [endpoint(url, defaultPort)], approveHint: `PUT /v1/plugins/${plugin}/network` },
-    ctx: { runId: 'bench', stepId: 'load', attempt: 1, idempotencyKey: `bench-${n}`, secrets: {} },
+    ctx: { runId: 'bench', stepId, attempt: 1, idempotencyKey: `bench-${n}`, secrets: {} },
   };
+}
+
+const load = ({ plugin, url, defaultPort }: Connector, mode: 'insert' | 'upsert', rows: unknown[]) =>
+  stepRequest(plugin, 'load', url, defaultPort, { table, rows, mode, ...(mode === 'upsert' && { key: ['id'] }) });
+
+/** `amqp/publish` steps one after another, each a connection, a message and its confirm: their median and messages/s. */
+async function benchAmqpPublish(): Promise<void> {
+  const queue = `bench-${table}`;
+  const broker = new AMQPClient(amqpUrl);
+  await broker.connect();
+  const channel = await broker.channel();
+  await channel.queueDeclare(queue, { durable: false, autoDelete: false });
+  try {
+    const times: number[] = [];
+    for (let i = 0; i <= MESSAGES; i++) {
+      const ms = await time(async () => {
+        const outcome = await sandbox.run(
+          stepRequest('amqp', 'publish', amqpUrl, 5672, { queue, body: { i, note: 'from the connectors benchmark' } }),
+        );
+        if (!outcome.ok) throw new Error(`amqp/publish failed: ${outcome.error.code} ${outcome.error.message}`);
+      });
+      if (i > 0) times.push(ms);
+    }
+    const depth = (await channel.queueDeclare(queue, { passive: true })).messageCount;
+    console.log(`
+amqp/publish, one message per step with a publisher confirm, ${MESSAGES} steps one after another`);
+    console.log(
+      `  amqp/publish   median ${median(times).toFixed(1)} ms per step  ${(MESSAGES / (times.reduce((sum, ms) => sum + ms, 0) / 1000)).toFixed(0).padStart(6)} messages/s   (${depth} in the queue)`,
+    );
+  } finally {
+    await channel.queueDelete(queue);
+    await broker.close();
+  }
 }
 
 async function runLoad(connector: Connector, mode: 'insert' | 'upsert', rows: unknown[]): Promise<void> {
@@ -117,6 +157,7 @@ try {
     }
     console.log(`  ratio mysql/postgres (rows/s): ${(rate('mysql') / rate('postgres')).toFixed(2)}`);
   }
+  await benchAmqpPublish();
 } finally {
   await my.query(`DROP TABLE IF EXISTS ${table}`);
   await pgClient.query(`DROP TABLE IF EXISTS ${table}`);

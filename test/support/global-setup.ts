@@ -156,6 +156,7 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
     ALERT_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32',
     // test/sso.e2e.ts runs its OpenID providers in the test process, on 127.0.0.1.
     SSO_ALLOW_CIDRS: '127.0.0.1/32',
+    TRIGGER_BROKER_ALLOW_CIDRS: '127.0.0.1/32',
     // Every JSON answer a test gets is checked against the schema /openapi.json declares for it (a 500 when it differs).
     BATON_VALIDATE_RESPONSES: 'true',
     ARTIFACTS_S3_BUCKET: s3.bucket,

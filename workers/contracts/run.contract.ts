@@ -17,8 +17,11 @@ export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed
 /** A step's evaluated input is kept with its run events up to this size (JSON bytes); a larger one only says its size. */
 export const STEP_INPUT_RECORD_BYTES = 64 * 1024;
 
-/** What started a run: the API, a schedule, a webhook, another run's end (`pipeline`), a step's domain event, or a retry. */
-export const RUN_TRIGGERS = ['api', 'schedule', 'webhook', 'pipeline', 'event', 'retry'] as const;
+/**
+ * What started a run: the API, a schedule, a webhook, another run's end (`pipeline`), a step's domain
+ * event, a retry, or a message from a broker (`amqp`, `nats`).
+ */
+export const RUN_TRIGGERS = ['api', 'schedule', 'webhook', 'pipeline', 'event', 'retry', 'amqp', 'nats'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 export interface RunPipelineInput {

@@ -2,13 +2,14 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { StepError } from '../../sdk/src/index.js';
 
-export const FORMATS = ['csv', 'json', 'ndjson'] as const;
+export const FORMATS = ['csv', 'json', 'ndjson', 'parquet'] as const;
 export type FileFormat = (typeof FORMATS)[number];
 
 export const CONTENT_TYPES: Record<FileFormat, string> = {
   csv: 'text/csv; charset=utf-8',
   json: 'application/json',
   ndjson: 'application/x-ndjson',
+  parquet: 'application/vnd.apache.parquet',
 };
 
 export interface CsvOptions {
@@ -27,7 +28,7 @@ export function formatOf(path: string): FileFormat | undefined {
       : undefined;
 }
 
-export function parseRows(text: string, format: FileFormat, csv: CsvOptions, path: string): unknown[] {
+export function parseRows(text: string, format: Exclude<FileFormat, 'parquet'>, csv: CsvOptions, path: string): unknown[] {
   try {
     if (format === 'csv')
       return parse<unknown>(text, {
@@ -60,7 +61,7 @@ function castCell(value: string, context: { quoting: boolean }): unknown {
   return NUMBER.test(value) ? Number(value) : value;
 }
 
-export function serializeRows(rows: readonly unknown[], format: FileFormat, csv: CsvOptions): string {
+export function serializeRows(rows: readonly unknown[], format: Exclude<FileFormat, 'parquet'>, csv: CsvOptions): string {
   if (format === 'json') return `${JSON.stringify(rows)}\n`;
   if (format === 'ndjson') return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
   const objects = rows.filter((row): row is Record<string, unknown> => typeof row === 'object' && row !== null && !Array.isArray(row));

@@ -4,6 +4,6 @@ import { writeStep } from './write.step.js';
 
 export default definePlugin({
   name: 'files',
-  version: '1.0.0',
+  version: '1.1.0',
   steps: [readStep, writeStep],
 });

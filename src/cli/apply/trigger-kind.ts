@@ -1,5 +1,6 @@
 import { ok, type paths } from '../../../client/src/index.js';
 import { formatDuration, parseDuration } from '../../../workers/contracts/duration.js';
+import { DEFAULT_PREFETCH } from '../../triggers/dto/broker-triggers.dto.js';
 import { allPages, same, type NamedKind } from './named-objects.js';
 
 type CreateBody = paths['/v1/triggers']['post']['requestBody']['content']['application/json'];
@@ -10,6 +11,25 @@ const DEFAULTS: Record<string, Record<string, unknown>> = {
   webhook: { pipeline: undefined, inputs: null },
   pipeline: { pipeline: undefined, source: undefined, on: 'succeeded' },
   event: { pipeline: undefined, event: undefined, source: null, inputs: null, cooldown: null },
+  amqp: {
+    pipeline: undefined,
+    inputs: null,
+    connectionSecret: undefined,
+    queue: undefined,
+    idHeader: null,
+    prefetch: DEFAULT_PREFETCH,
+    enabled: true,
+  },
+  nats: {
+    pipeline: undefined,
+    inputs: null,
+    connectionSecret: undefined,
+    subject: undefined,
+    queueGroup: null,
+    stream: null,
+    prefetch: DEFAULT_PREFETCH,
+    enabled: true,
+  },
 };
 /** A cooldown as the API shows it (`6h`), however the document wrote it (`360m`). */
 const held = (key: string, value: unknown) =>

@@ -382,6 +382,10 @@ export const CONFIG_VARIABLES = {
     cidrList,
     'Comma-separated address ranges notification-channel webhooks may point at besides public addresses (e.g. an internal chat gateway: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise.',
   ),
+  TRIGGER_BROKER_ALLOW_CIDRS: spec(
+    cidrList,
+    "Comma-separated address ranges the brokers of tenants' AMQP and NATS triggers may be at besides public addresses (e.g. a RabbitMQ on the internal network: 10.1.2.0/24). Loopback, private, link-local and metadata addresses are refused otherwise; metadata addresses and this installation's own endpoints always.",
+  ),
   SSO_ALLOW_CIDRS: spec(
     cidrList,
     "Comma-separated address ranges tenants' OpenID Connect issuers (single sign-on) may be at besides public addresses (e.g. an identity provider on the internal network: 10.1.2.0/24); an issuer in such a range may also be plain http. Loopback, private, link-local and metadata addresses are refused otherwise; metadata addresses and this installation's own endpoints always.",

@@ -15,6 +15,8 @@ const limitsSchema = z.strictObject({
   stepSecondsPerMonth: z.number().int().min(0).nullable().default(null),
   retentionDays: z.number().int().min(1).nullable().default(null),
   requestsPerMinute: z.number().int().min(1).nullable().default(null),
+  /** AMQP and NATS triggers, enabled or not: each holds a connection to a broker. */
+  brokerTriggers: z.number().int().min(0).nullable().default(null),
   /** Child runs and `forEach` items one run may cause, nesting included. */
   fanOutPerRun: z.number().int().min(1).optional(),
 });
@@ -37,7 +39,25 @@ const plansFileSchema = z
   })
   .refine((file) => file.defaultPlan in file.plans, { message: 'defaultPlan must name one of the plans', path: ['defaultPlan'] });
 
-const FIRST_PARTY = ['core', 'pipeline', 'http', 'files', 'transform', 'quality', 'postgres', 'ml', 'mysql', 's3', 'mail', 'script'];
+const FIRST_PARTY = [
+  'core',
+  'pipeline',
+  'http',
+  'files',
+  'transform',
+  'quality',
+  'postgres',
+  'ml',
+  'mysql',
+  's3',
+  'mail',
+  'amqp',
+  'nats',
+  'mqtt',
+  'redis',
+  'sql',
+  'script',
+];
 
 /** The plans when no BILLING_PLANS_FILE is given; price ids come from BILLING_PRICE_IDS. */
 const BUILT_IN = {
@@ -53,6 +73,7 @@ const BUILT_IN = {
         stepSecondsPerMonth: 36_000,
         retentionDays: 7,
         requestsPerMinute: 300,
+        brokerTriggers: 1,
         fanOutPerRun: 2_000,
       },
       plugins: FIRST_PARTY,
@@ -67,6 +88,7 @@ const BUILT_IN = {
         stepSecondsPerMonth: 3_600_000,
         retentionDays: 30,
         requestsPerMinute: 1_200,
+        brokerTriggers: 20,
         fanOutPerRun: 20_000,
       },
     },

@@ -5,6 +5,7 @@ import { instant, pageOf } from '../../common/openapi/views.js';
 import { paginationQuery } from '../../common/pagination/pagination.js';
 import { durationField } from '../../common/validation/zod.js';
 import { pipelineRef } from '../../pipelines/dto/pipelines.dto.js';
+import { brokerCreateFields, brokerUpdateFields, brokerViewShapes } from './broker-triggers.dto.js';
 
 const pipelineName = z.string().regex(/^[a-z0-9-]{1,63}$/, { message: 'Must match [a-z0-9-]{1,63}' });
 /** Unique in the tenant: what `baton apply` matches a trigger of a Git folder by. */
@@ -47,13 +48,28 @@ export const CreateTriggerBody = z.discriminatedUnion('type', [
     /** At most one run per this long (e.g. `6h`): events in between are kept as skipped deliveries. */
     cooldown: cooldown.optional(),
   }),
+  z.strictObject({
+    type: z.literal('amqp'),
+    name: triggerName.optional(),
+    pipeline: pipelineRef,
+    /** JSONata over `{ body, headers, message }` giving the run's inputs; the JSON body itself when left out. */
+    inputs: inputsExpression.optional(),
+    ...brokerCreateFields.amqp,
+  }),
+  z.strictObject({
+    type: z.literal('nats'),
+    name: triggerName.optional(),
+    pipeline: pipelineRef,
+    inputs: inputsExpression.optional(),
+    ...brokerCreateFields.nats,
+  }),
 ]);
 export type CreateTriggerBody = z.output<typeof CreateTriggerBody>;
 
 /**
  * Fields left out stay as they are; `null` clears a nullable one. Which fields a trigger has depends
- * on its `type`, which cannot change: `inputs` (webhook, event), `source` (pipeline; event, nullable),
- * `on` (pipeline), `event` and `cooldown` (event).
+ * on its `type`, which cannot change: `inputs` (webhook, event, amqp, nats), `source` (pipeline; event,
+ * nullable), `on` (pipeline), `event` and `cooldown` (event), the broker's fields (amqp, nats).
  */
 export const UpdateTriggerBody = z
   .strictObject({
@@ -64,6 +80,7 @@ export const UpdateTriggerBody = z
     on: onStatus.optional(),
     event: z.enum(STEP_DOMAIN_EVENT_TYPES).optional(),
     cooldown: cooldown.nullable().optional(),
+    ...brokerUpdateFields,
   })
   // Only for a body with no other problem: an unknown field (`type`) is named alone.
   .refine((body) => Object.keys(body).length > 0, {
@@ -111,6 +128,8 @@ export const TriggerView = z.discriminatedUnion('type', [
     inputs: z.string().nullable(),
     cooldown: z.string().nullable(),
   }),
+  z.strictObject({ ...triggerFields, type: z.literal('amqp'), ...brokerViewShapes.amqp }),
+  z.strictObject({ ...triggerFields, type: z.literal('nats'), ...brokerViewShapes.nats }),
 ]);
 export const TriggerPage = pageOf(TriggerView);
 
@@ -119,6 +138,8 @@ export const TriggerCreated = z.union([
   z.strictObject({ ...TriggerView.options[0].shape, secret: z.string() }),
   TriggerView.options[1],
   TriggerView.options[2],
+  TriggerView.options[3],
+  TriggerView.options[4],
 ]);
 export const TriggerWithSecret = z.strictObject({ ...TriggerView.options[0].shape, secret: z.string() });
 

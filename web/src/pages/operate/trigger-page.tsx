@@ -42,7 +42,7 @@ export function TriggerPage() {
 
   const current = trigger.data;
   if (!current) return trigger.error ? <ProblemAlert error={trigger.error} /> : <Text c="dimmed">Loading…</Text>;
-  const typeLabel = TRIGGER_TYPES.find((t) => t.value === current.type)!.label;
+  const typeLabel = TRIGGER_TYPES.find((t) => t.value === current.type)?.label ?? current.type.toUpperCase();
 
   return (
     <>

@@ -17,9 +17,12 @@ export const TRIGGER_TYPES: { value: TriggerType; label: string; explanation: st
   { value: 'event', label: 'Event', explanation: 'A step emits an event (such as model drift); an expression maps it to run inputs.' },
 ];
 
-/** What sets the trigger off, in one line: the URL, the source pipeline and outcome, or the event. */
+/** What sets the trigger off, in one line: the URL, the source pipeline and outcome, the event, or the queue or subject. */
 export function describeSource(trigger: Trigger): string {
   if (trigger.type === 'webhook') return trigger.url;
   if (trigger.type === 'pipeline') return `${trigger.source ?? '?'} ${trigger.on ?? 'succeeded'}`;
+  if (trigger.type === 'amqp') return `AMQP queue ${trigger.queue} (${trigger.enabled ? trigger.listener.state : 'disabled'})`;
+  if (trigger.type === 'nats')
+    return `NATS ${trigger.stream ? `stream ${trigger.stream}, ` : ''}subject ${trigger.subject} (${trigger.enabled ? trigger.listener.state : 'disabled'})`;
   return `${trigger.event ?? 'event'}${trigger.source ? ` from ${trigger.source}` : ''}${trigger.cooldown ? `, at most once per ${trigger.cooldown}` : ''}`;
 }

@@ -16,6 +16,8 @@ export const RUN_TRIGGER_LABEL: Record<RunTrigger, string> = {
   pipeline: "Another run's end",
   event: 'Step event',
   retry: 'Retry',
+  amqp: 'AMQP message',
+  nats: 'NATS message',
 };
 export const RUN_TRIGGERS = Object.keys(RUN_TRIGGER_LABEL) as RunTrigger[];
 
