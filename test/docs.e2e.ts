@@ -88,6 +88,17 @@ const NOT_VARIABLES = new Set([
   'BROWSER_SCREENSHOTS',
   'SANDBOX_UID',
   'SANDBOX_GID',
+  // The environment the script plugin gives a tenant's script, and the signal a file over its cap gets.
+  'HOME',
+  'TMPDIR',
+  'BATON_INPUTS',
+  'BATON_OUTPUTS',
+  'BATON_RUN_ID',
+  'BATON_STEP_ID',
+  'BATON_ATTEMPT',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'SIGXFSZ',
 ]);
 
 /** Named like metrics, but Baton's own facets in its OpenLineage events (docs/api.md). */
