@@ -210,7 +210,9 @@ describe('the DataOps examples', () => {
     const db = await DuckDBInstance.create(':memory:');
     const connection = await db.connect();
     const values = rows.map(([id, user, kind, at]) => `(${id}, '${user}', '${kind}', '${at}')`).join(', ');
-    await connection.run(`COPY (SELECT * FROM (VALUES ${values}) AS t(event_id, user_id, kind, happened_at)) TO '${file}' (FORMAT parquet)`);
+    await connection.run(
+      `COPY (SELECT * FROM (VALUES ${values}) AS t(event_id, user_id, kind, happened_at)) TO '${file}' (FORMAT parquet)`,
+    );
     connection.closeSync();
     expect((await fetch(object(key), { method: 'PUT', body: readFileSync(file) })).status).toBe(200);
   }
