@@ -1,5 +1,7 @@
-import amqp from 'amqplib';
-import nats from 'nats';
+import { AMQPClient, type AMQPChannel } from '@cloudamqp/amqp-client';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -28,8 +30,8 @@ const patch = (who: TestTenant, id: string, body: unknown) =>
 describe('broker triggers', () => {
   let tenant: TestTenant;
   let pipeline: string;
-  let rabbit: amqp.ChannelModel;
-  let channel: amqp.Channel;
+  let rabbit: AMQPClient;
+  let channel: AMQPChannel;
   const answers: unknown[] = [];
 
   const runsOf = async (name: string): Promise<RunView[]> =>
@@ -43,6 +45,8 @@ describe('broker triggers', () => {
   const deliveries = async (id: string) => (await tenant.get(`/v1/triggers/${id}/deliveries`).expect(200)).body.items;
   const listening = (id: string, state = 'connected') => until(async () => (await trigger(id)).listener.state === state, 20_000);
   /** Secrets are an admin's: the owner's session puts them. */
+  /** The queue's counts, declared passively: a missing queue fails rather than being made. */
+  const checkQueue = (queue: string) => channel.queueDeclare(queue, { passive: true });
   const putSecret = (name: string, value: string) =>
     api().put(`/v1/secrets/${name}`).set('authorization', `Bearer ${tenant.token}`).send({ value }).expect(201);
   const create = async (body: Record<string, unknown>) => {
@@ -69,8 +73,9 @@ describe('broker triggers', () => {
       .expect(201);
     await putSecret('RABBIT_URL', RABBIT_URL);
     await putSecret('NATS_URL', NATS_URL);
-    rabbit = await amqp.connect(RABBIT_URL);
-    channel = await rabbit.createChannel();
+    rabbit = new AMQPClient(RABBIT_URL);
+    await rabbit.connect();
+    channel = await rabbit.channel();
   });
 
   afterAll(async () => {
@@ -81,15 +86,15 @@ describe('broker triggers', () => {
     let queue: string;
     let id: string;
     const publish = (body: unknown, messageId: string, headers: Record<string, string> = {}) =>
-      channel.sendToQueue(queue, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), {
+      channel.basicPublish('', queue, typeof body === 'string' ? body : JSON.stringify(body), {
         messageId,
         headers,
-        persistent: true,
+        deliveryMode: 2,
       });
 
     beforeAll(async () => {
       queue = uniqueName('baton-e2e-orders');
-      await channel.assertQueue(queue, { durable: false, autoDelete: false });
+      await channel.queueDeclare(queue, { durable: false, autoDelete: false });
       ({ id } = await create({
         type: 'amqp',
         connectionSecret: 'RABBIT_URL',
@@ -102,11 +107,11 @@ describe('broker triggers', () => {
 
     it('starts one run per message id with the mapped inputs, however often the message comes', async () => {
       const messageId = randomUUID();
-      publish({ order: 7 }, messageId, { 'x-source': 'shop' });
-      publish({ order: 7 }, messageId, { 'x-source': 'shop' });
+      await publish({ order: 7 }, messageId, { 'x-source': 'shop' });
+      await publish({ order: 7 }, messageId, { 'x-source': 'shop' });
       await until(async () => (await runsOf(pipeline)).length === 1, 20_000);
-      publish({ order: 7 }, messageId, { 'x-source': 'shop' });
-      await until(async () => (await channel.checkQueue(queue)).messageCount === 0);
+      await publish({ order: 7 }, messageId, { 'x-source': 'shop' });
+      await until(async () => (await checkQueue(queue)).messageCount === 0);
       await sleep(1500);
       const runs = await runsOf(pipeline);
       expect(runs).toHaveLength(1);
@@ -121,24 +126,24 @@ describe('broker triggers', () => {
     it('acknowledges a message the pipeline refuses, or that is no JSON, and keeps it as a refused delivery', async () => {
       const refused = randomUUID();
       const poison = randomUUID();
-      publish({ order: 'not a number' }, refused);
-      publish('{ not json', poison);
+      await publish({ order: 'not a number' }, refused);
+      await publish('{ not json', poison);
       await until(async () => (await deliveries(id)).filter((d: { outcome: string }) => d.outcome === 'failed').length === 2, 20_000);
       const failed = Object.fromEntries((await deliveries(id)).map((d: { id: string; reason: string }) => [d.id, d.reason]));
       expect(failed[refused]).toMatch(/inputs do not match/);
       expect(failed[poison]).toMatch(/not JSON/);
-      await until(async () => (await channel.checkQueue(queue)).messageCount === 0);
+      await until(async () => (await checkQueue(queue)).messageCount === 0);
     });
 
     it('disabled, leaves messages in the queue; enabled again, takes them', async () => {
       await patch(tenant, id, { enabled: false }).expect(200);
       await listening(id, 'stopped');
-      expect((await channel.checkQueue(queue)).consumerCount).toBe(0);
+      expect((await checkQueue(queue)).consumerCount).toBe(0);
       const before = (await runsOf(pipeline)).length;
       const messageId = randomUUID();
-      publish({ order: 8 }, messageId);
+      await publish({ order: 8 }, messageId);
       await sleep(2500);
-      expect((await channel.checkQueue(queue)).messageCount).toBe(1);
+      expect((await checkQueue(queue)).messageCount).toBe(1);
       expect(await runsOf(pipeline)).toHaveLength(before);
       await patch(tenant, id, { enabled: true }).expect(200);
       await until(async () => (await runsOf(pipeline)).length === before + 1, 20_000);
@@ -149,15 +154,15 @@ describe('broker triggers', () => {
 
   it('shows a queue deleted under it as an error, and consumes again once it is back', async () => {
     const queue = uniqueName('baton-e2e-dropped');
-    await channel.assertQueue(queue, { durable: false });
+    await channel.queueDeclare(queue, { durable: false });
     const { id } = await create({ type: 'amqp', connectionSecret: 'RABBIT_URL', queue, inputs: '{ "orderId": body.order }' });
     await listening(id);
-    await channel.deleteQueue(queue);
+    await channel.queueDelete(queue);
     await listening(id, 'error');
     expect((await trigger(id)).listener.error).toMatch(new RegExp(queue));
-    await channel.assertQueue(queue, { durable: false });
+    await channel.queueDeclare(queue, { durable: false });
     await listening(id);
-    channel.sendToQueue(queue, Buffer.from(JSON.stringify({ order: 5 })), { messageId: 'after-the-drop' });
+    await channel.basicPublish('', queue, JSON.stringify({ order: 5 }), { messageId: 'after-the-drop' });
     await until(async () => (await deliveries(id)).length === 1, 20_000);
     expect((await deliveries(id))[0]).toMatchObject({ id: 'after-the-drop', outcome: 'started' });
     await tenant.delete(`/v1/triggers/${id}`).expect(204);
@@ -169,35 +174,35 @@ describe('broker triggers', () => {
     try {
       await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000);
       const queue = uniqueName('baton-e2e-replicas');
-      await channel.assertQueue(queue, { durable: false });
+      await channel.queueDeclare(queue, { durable: false });
       const { id } = await create({ type: 'amqp', connectionSecret: 'RABBIT_URL', queue, inputs: '{ "orderId": body.order }' });
       await listening(id);
       for (let i = 0; i < 4; i++) {
-        expect((await channel.checkQueue(queue)).consumerCount).toBe(1);
+        expect((await checkQueue(queue)).consumerCount).toBe(1);
         await sleep(1000);
       }
       for (let order = 1; order <= 5; order++)
-        channel.sendToQueue(queue, Buffer.from(JSON.stringify({ order })), { messageId: `replicas-${order}` });
+        await channel.basicPublish('', queue, JSON.stringify({ order }), { messageId: `replicas-${order}` });
       await until(async () => (await deliveries(id)).length === 5, 20_000);
       expect((await deliveries(id)).every((d: { outcome: string }) => d.outcome === 'started')).toBe(true);
       await tenant.delete(`/v1/triggers/${id}`).expect(204);
-      await until(async () => (await channel.checkQueue(queue)).consumerCount === 0);
-      await channel.deleteQueue(queue);
+      await until(async () => (await checkQueue(queue)).consumerCount === 0);
+      await channel.queueDelete(queue);
     } finally {
       await second.stop();
     }
   });
 
   describe('nats', () => {
-    let client: nats.NatsConnection;
+    let client: NatsConnection;
     const header = (msgId: string) => {
-      const h = nats.headers();
+      const h = natsHeaders();
       h.set('Nats-Msg-Id', msgId);
       return h;
     };
 
     beforeAll(async () => {
-      client = await nats.connect({ servers: '127.0.0.1:4222' });
+      client = await connect({ servers: '127.0.0.1:4222' });
     });
     afterAll(async () => client?.close());
 
@@ -223,9 +228,9 @@ describe('broker triggers', () => {
     it('a JetStream stream through a durable consumer: messages since the trigger was made, once per id or sequence', async () => {
       const stream = uniqueName('BATON_E2E').replace(/-/g, '_');
       const subject = `${stream.toLowerCase()}.events`;
-      const jsm = await client.jetstreamManager();
+      const jsm = await jetstreamManager(client);
       await jsm.streams.add({ name: stream, subjects: [subject] });
-      const js = client.jetstream();
+      const js = jetstream(client);
       // Before the trigger: not its business.
       await js.publish(subject, JSON.stringify({ orderId: 1 }));
       await sleep(20);

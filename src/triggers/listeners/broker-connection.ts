@@ -68,9 +68,10 @@ export class InFlight {
   }
 }
 
-/** A header value as JSON: bytes as UTF-8 text, the rest as it is. */
+/** A header value as JSON: bytes as UTF-8 text, a timestamp as the `{ '!': 'timestamp', value: seconds }` mappings have always seen, the rest as it is. */
 export function headerValue(value: unknown): unknown {
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  if (value instanceof Date) return { '!': 'timestamp', value: value.getTime() / 1000 };
   if (Array.isArray(value)) return value.map(headerValue);
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, headerValue(v)]));
   return value;

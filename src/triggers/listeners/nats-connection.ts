@@ -1,12 +1,14 @@
-import nats, {
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
   type ConsumerConfig,
   type ConsumerMessages,
   type JsMsg,
-  type Msg,
-  type MsgHdrs,
-  type NatsConnection,
-  type TlsOptions,
-} from 'nats';
+} from '@nats-io/jetstream';
+import type { Msg, MsgHdrs, NatsConnection, TlsOptions } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import {
   CONNECT_TIMEOUT_MS,
   hostPart,
@@ -29,7 +31,7 @@ export async function consumeNats(options: ConsumeOptions): Promise<BrokerConnec
   const { target } = options;
   const user = decodeURIComponent(target.url.username);
   const pass = decodeURIComponent(target.url.password);
-  const nc = await nats.connect({
+  const nc = await connect({
     servers: `${hostPart(target.address)}:${target.port}`,
     ...(pass ? { user, pass } : user ? { token: user } : {}),
     ...(target.url.protocol === 'tls:' && { tls: { servername: target.servername } as TlsOptions }),
@@ -77,11 +79,11 @@ async function consumeStream(nc: NatsConnection, options: ConsumeOptions, inFlig
   const { broker, handle, retryDelayMs } = options;
   const stream = broker.stream!;
   const durable = `baton-trigger-${options.triggerId}`;
-  const jsm = await nc.jetstreamManager();
+  const jsm = await jetstreamManager(nc);
   const config: Partial<ConsumerConfig> = {
     durable_name: durable,
-    ack_policy: nats.AckPolicy.Explicit,
-    deliver_policy: nats.DeliverPolicy.StartTime,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.StartTime,
     opt_start_time: options.createdAt.toISOString(),
     filter_subject: broker.subject!,
     max_ack_pending: broker.prefetch,
@@ -94,7 +96,7 @@ async function consumeStream(nc: NatsConnection, options: ConsumeOptions, inFlig
   if (exists)
     await jsm.consumers.update(stream, durable, { filter_subject: config.filter_subject, max_ack_pending: config.max_ack_pending });
   else await jsm.consumers.add(stream, config);
-  const consumer = await nc.jetstream().consumers.get(stream, durable);
+  const consumer = await jetstream(nc).consumers.get(stream, durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: broker.prefetch });
   void (async () => {
     for await (const m of messages) {
