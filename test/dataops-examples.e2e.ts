@@ -1,5 +1,5 @@
+import { AMQPClient } from '@cloudamqp/amqp-client';
 import { DuckDBInstance } from '@duckdb/node-api';
-import amqp from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -59,7 +59,7 @@ describe('the DataOps examples', () => {
     const password = `pw-${randomUUID()}`;
     const queue = `revenue.loaded.${suffix}`;
     let admin: mysql.Connection;
-    let broker: amqp.ChannelModel;
+    let broker: AMQPClient;
 
     beforeAll(async () => {
       admin = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', database: 'test' });
@@ -68,8 +68,9 @@ describe('the DataOps examples', () => {
         await admin.query('CREATE USER ?@? IDENTIFIED BY ?', [user, host, password]);
         await admin.query('GRANT ALL ON test.* TO ?@?', [user, host]);
       }
-      broker = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
-      await (await broker.createChannel()).assertQueue(queue, { durable: false, autoDelete: false });
+      broker = new AMQPClient('amqp://guest:guest@127.0.0.1:5672');
+      await broker.connect();
+      await (await broker.channel()).queueDeclare(queue, { durable: false, autoDelete: false });
       const mysqlUrl = `mysql://${user}:${encodeURIComponent(password)}@127.0.0.1:3306/test`;
       await putSecret('MYSQL_URL', mysqlUrl);
       await putSecret('AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672/');
@@ -81,8 +82,7 @@ describe('the DataOps examples', () => {
       await admin.query('DROP TABLE IF EXISTS daily_revenue');
       for (const host of ['localhost', '127.0.0.1']) await admin.query('DROP USER IF EXISTS ?@?', [user, host]);
       await admin.end();
-      const channel = await broker.createChannel();
-      await channel.deleteQueue(queue);
+      await (await broker.channel()).queueDelete(queue);
       await broker.close();
     });
 
@@ -117,9 +117,9 @@ describe('the DataOps examples', () => {
         { day: '2026-12-06', region: 'north', orders: 2, revenue: '14.75' },
         { day: '2026-12-06', region: 'south', orders: 2, revenue: '25.00' },
       ]);
-      const channel = await broker.createChannel();
-      const announced = [await channel.get(queue, { noAck: true }), await channel.get(queue, { noAck: true })];
-      expect(announced.map((message) => message && JSON.parse(message.content.toString()))).toEqual([
+      const channel = await broker.channel();
+      const announced = [await channel.basicGet(queue, { noAck: true }), await channel.basicGet(queue, { noAck: true })];
+      expect(announced.map((message) => message && JSON.parse(message.bodyToString()!))).toEqual([
         { table: 'daily_revenue', day: '2026-12-06', rows: 2 },
         { table: 'daily_revenue', day: '2026-12-06', rows: 2 },
       ]);
