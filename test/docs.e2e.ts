@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { CONFIG_VARIABLES } from '../src/runtime/config/config.js';
 import { api } from './support/builders.js';
@@ -129,5 +129,21 @@ describe('docs', () => {
     expect(metrics.filter((name) => !scraped.includes(`# HELP ${name} `))).toEqual([]);
     // Not vacuous: each doc names enough to check.
     expect(variables.length + routes.length + metrics.length).toBeGreaterThan(5);
+  });
+
+  it('docs/plugins.md has every step of every first-party plugin in an example pipeline', () => {
+    const packages = new URL('../dist/plugin-packages/', import.meta.url);
+    const steps = readdirSync(packages).flatMap((plugin) => {
+      const manifest = JSON.parse(readFileSync(new URL(`${plugin}/manifest.json`, packages), 'utf8')) as {
+        name: string;
+        steps: Array<{ id: string }>;
+      };
+      return manifest.steps.map((step) => `${manifest.name}/${step.id}`);
+    });
+    const text = readFileSync(new URL('../docs/plugins.md', import.meta.url), 'utf8');
+    const used = new Set([...text.matchAll(/^\s+uses: ([a-z0-9-]+\/[a-z0-9-]+)@/gm)].map((m) => m[1]));
+
+    expect(steps.length).toBeGreaterThan(30);
+    expect(steps.filter((step) => !used.has(step))).toEqual([]);
   });
 });
