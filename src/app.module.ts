@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -14,6 +14,7 @@ import { CredentialCheck } from './common/auth/credential-check.js';
 import { JwtStrategy } from './common/auth/jwt.strategy.js';
 import { rateLimitOptions, RateLimitGuard, TenantRequestLimits } from './common/rate-limit/rate-limit.guard.js';
 import { ProblemFilter } from './common/errors/problem.filter.js';
+import { NoNulPipe } from './common/validation/no-nul.pipe.js';
 import { IdempotencyPruneJob } from './common/idempotency/idempotency.cron.js';
 import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor.js';
 import { IdempotencyRecordEntity } from './common/idempotency/idempotency-record.entity.js';
@@ -86,6 +87,7 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useClass: NoNulPipe },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
     };

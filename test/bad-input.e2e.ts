@@ -54,6 +54,32 @@ describe('bad input', () => {
     expect(unknownFilter.body.errors[0].path).toBe('query.colour');
   });
 
+  it('a NUL character anywhere in a JSON body is a 400 naming where, never a 500 (PostgreSQL stores none)', async () => {
+    const tenant = await newTenant();
+    const pipeline = {
+      apiVersion: 'baton/v1',
+      kind: 'Pipeline',
+      name: 'nul',
+      inputs: { note: { type: 'string' } },
+      steps: { a: { uses: 'core/echo@^1', with: { note: '${{ inputs.note }}' } } },
+    };
+    expect([200, 201]).toContain((await tenant.put('/v1/pipelines/nul', pipeline)).status);
+
+    const run = await tenant.post('/v1/pipelines/nul/runs', { inputs: { note: 'a\u0000b' } });
+    const saved = await tenant.put('/v1/pipelines/nul', { ...pipeline, description: 'bad\u0000' });
+    const secret = await api().put('/v1/secrets/NUL_KEY').set('authorization', `Bearer ${tenant.token}`).send({ value: '\u0000' });
+
+    for (const [response, path] of [
+      [run, 'inputs.note'],
+      [saved, 'description'],
+      [secret, 'value'],
+    ] as const) {
+      expect(response.status, JSON.stringify(response.body)).toBe(400);
+      problem(response.body, 400);
+      expect(response.body.errors).toEqual([{ path, message: expect.stringMatching(/NUL/) }]);
+    }
+  });
+
   it('unknown routes are 404 problems', async () => {
     const response = await api().get('/v1/nothing-here').expect(404);
     problem(response.body, 404);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromUnexpectedExit, leavesProcessHealthy, timedOut } from './sandbox-outcome.js';
+import { fromRunnerError, fromRunnerOutputs, fromUnexpectedExit, leavesProcessHealthy, timedOut } from './sandbox-outcome.js';
 
 const exit = { code: 1, signal: null, stderr: '', stdout: '' };
 
@@ -31,5 +31,24 @@ describe(leavesProcessHealthy.name, () => {
   it('keeps a child after a step failure, not after a timeout', () => {
     expect(leavesProcessHealthy({ ok: false, error: { code: 'step_error', message: '', retryable: true } })).toBe(true);
     expect(leavesProcessHealthy(timedOut(10))).toBe(false);
+  });
+});
+
+describe(fromRunnerOutputs.name, () => {
+  it('fails, for good, outputs PostgreSQL could not store: a NUL character in any string or key', () => {
+    for (const outputs of [{ text: 'a\u0000b' }, { rows: [{ deep: ['x', 'y\u0000'] }] }, { ['k\u0000']: 1 }]) {
+      expect(fromRunnerOutputs(outputs)).toMatchObject({ ok: false, error: { code: 'invalid_output', retryable: false } });
+    }
+    expect(fromRunnerOutputs({ text: 'a\\u0000b', n: 0, none: null })).toEqual({
+      ok: true,
+      outputs: { text: 'a\\u0000b', n: 0, none: null },
+    });
+  });
+
+  it('keeps an error message, without its NUL characters', () => {
+    expect(fromRunnerError({ code: 'step_error', message: 'bad\u0000byte', retryable: false })).toEqual({
+      ok: false,
+      error: { code: 'step_error', message: 'bad\uFFFDbyte', retryable: false },
+    });
   });
 });

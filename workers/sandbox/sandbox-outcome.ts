@@ -34,7 +34,29 @@ export function failure(code: SandboxErrorCode, message: string, retryable: bool
 }
 
 export function fromRunnerError(error: RunnerError): SandboxOutcome {
-  return { ok: false, error };
+  return { ok: false, error: { ...error, message: error.message.replaceAll('\u0000', '\uFFFD') } };
+}
+
+/**
+ * A step's outputs, unless they hold a NUL character anywhere (a key or a string): PostgreSQL stores
+ * none, so the step's record would fail on every retry and its run would never end. A message with
+ * one only loses the character.
+ */
+export function fromRunnerOutputs(outputs: Record<string, unknown>): SandboxOutcome {
+  if (!holdsNul(outputs)) return { ok: true, outputs };
+  return failure(
+    'invalid_output',
+    'the outputs hold a NUL character (\\u0000), which cannot be stored: remove it or encode the value (base64, say)',
+    false,
+  );
+}
+
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || holdsNul(item));
+  return false;
 }
 
 export function leavesProcessHealthy(outcome: SandboxOutcome): boolean {

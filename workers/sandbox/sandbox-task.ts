@@ -8,6 +8,7 @@ import {
   brokeProtocol,
   cancelled,
   fromRunnerError,
+  fromRunnerOutputs,
   fromUnexpectedExit,
   leavesProcessHealthy,
   timedOut,
@@ -154,7 +155,7 @@ class TaskRun {
       }));
     }
     if (this.cancelling) return this.finish(cancelled(), false);
-    const outcome = message.ok ? { ok: true as const, outputs: message.outputs } : fromRunnerError(message.error);
+    const outcome = message.ok ? fromRunnerOutputs(message.outputs) : fromRunnerError(message.error);
     this.finish(outcome, leavesProcessHealthy(outcome));
   }
 
