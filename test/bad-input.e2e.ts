@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, newTenant } from './support/builders.js';
+import { api, newPipeline, newTenant, runToEnd, stepOf, uniqueName } from './support/builders.js';
 
 const problem = (body: Record<string, unknown>, status: number) => {
   expect(body).toMatchObject({ status, type: expect.any(String), title: expect.any(String) });
@@ -78,6 +78,21 @@ describe('bad input', () => {
       problem(response.body, 400);
       expect(response.body.errors).toEqual([{ path, message: expect.stringMatching(/NUL/) }]);
     }
+  });
+
+  it('a step whose outputs hold a NUL character fails for good, and its run ends', async () => {
+    const tenant = await newTenant();
+    const nul = newPipeline(uniqueName('nul-out'), { a: { uses: 'core/echo@^1', with: { note: '${{ $decodeUrl("a%00b") }}' } } });
+
+    const run = await runToEnd(tenant, nul, {}, 30_000);
+
+    expect(run.status).toBe('failed');
+    expect(stepOf(run, 'a')).toMatchObject({
+      status: 'failed',
+      attempts: [{ attempt: 1 }],
+      input: { note: 'a\uFFFDb' },
+      error: { code: 'invalid_output', message: expect.stringMatching(/NUL/) },
+    });
   });
 
   it('unknown routes are 404 problems', async () => {

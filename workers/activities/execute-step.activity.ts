@@ -14,6 +14,7 @@ import {
 import { redact } from '../contracts/secret-envelope.js';
 import { isSecretField } from '../contracts/secret-fields.js';
 import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
+import { withoutNul } from '../sandbox/sandbox-outcome.js';
 import type { ModelStore } from './model-store.js';
 import type { PluginStore } from './plugin-store.js';
 import type { RunEventsRepository } from '../../src/runtime/ledger/run-events.repository.js';
@@ -86,7 +87,8 @@ function recordedInput(input: ExecuteStepInput): { input: Record<string, unknown
     Object.fromEntries((input.secrets ?? []).map(({ name }) => [name, `[secret ${name}]`])),
   );
   const bytes = Buffer.byteLength(JSON.stringify(named));
-  return bytes <= STEP_INPUT_RECORD_BYTES ? { input: named } : { inputBytes: bytes };
+  // An expression can make a NUL character (`$decodeUrl("%00")`), which PostgreSQL would refuse to store.
+  return bytes <= STEP_INPUT_RECORD_BYTES ? { input: withoutNul(named) as Record<string, unknown> } : { inputBytes: bytes };
 }
 
 const now = () => new Date().toISOString();

@@ -51,6 +51,14 @@ export function fromRunnerOutputs(outputs: Record<string, unknown>): SandboxOutc
   );
 }
 
+/** `value` with each NUL character (in a string or a key) replaced by U+FFFD, for a record that only shows it. */
+export function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD');
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key.replaceAll('\u0000', '\uFFFD'), withoutNul(item)]));
+}
+
 function holdsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
   if (Array.isArray(value)) return value.some(holdsNul);
