@@ -17,6 +17,7 @@ const DOCS = [
 ];
 /** Names in capitals that are not configuration: HTTP methods and headers, codes, SQL, other programs' environment. */
 const NOT_VARIABLES = new Set([
+  'NODE_OPTIONS',
   'GET',
   'POST',
   'PUT',
