@@ -3,3 +3,5 @@ export * from './run.contract.js';
 export * from './step.contract.js';
 export * from './fan-out.contract.js';
 export * from './schedule.contract.js';
+export * from './step-execution.contract.js';
+export * from './stored-json.js';

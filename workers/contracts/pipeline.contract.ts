@@ -34,6 +34,11 @@ export interface PipelineStep {
   maxParallel?: number;
   /** The worker pool whose workers run this step (`baton worker --pool <name>`); else the pipeline's `runsOn`. */
   runsOn?: string;
+  /**
+   * `activity` keeps the step a Temporal activity; `local` asks for a local activity on the workflow's
+   * worker (short steps: no server round trip). Absent: the engine chooses (step-execution.contract.ts).
+   */
+  execution?: 'activity' | 'local';
   name?: string;
 }
 

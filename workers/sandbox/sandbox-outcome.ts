@@ -1,3 +1,4 @@
+import { holdsNul, NUL_OUTPUT_MESSAGE } from '../contracts/stored-json.js';
 import type { RunnerError, RunnerErrorCode } from './sandbox-protocol.js';
 
 export type SandboxErrorCode = RunnerErrorCode | 'timeout' | 'cancelled' | 'memory_exceeded' | 'protocol_error' | 'sandbox_unavailable';
@@ -44,27 +45,7 @@ export function fromRunnerError(error: RunnerError): SandboxOutcome {
  */
 export function fromRunnerOutputs(outputs: Record<string, unknown>): SandboxOutcome {
   if (!holdsNul(outputs)) return { ok: true, outputs };
-  return failure(
-    'invalid_output',
-    'the outputs hold a NUL character (\\u0000), which cannot be stored: remove it or encode the value (base64, say)',
-    false,
-  );
-}
-
-/** `value` with each NUL character (in a string or a key) replaced by U+FFFD, for a record that only shows it. */
-export function withoutNul(value: unknown): unknown {
-  if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD');
-  if (Array.isArray(value)) return value.map(withoutNul);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key.replaceAll('\u0000', '\uFFFD'), withoutNul(item)]));
-}
-
-function holdsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(holdsNul);
-  if (value !== null && typeof value === 'object')
-    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || holdsNul(item));
-  return false;
+  return failure('invalid_output', NUL_OUTPUT_MESSAGE, false);
 }
 
 export function leavesProcessHealthy(outcome: SandboxOutcome): boolean {

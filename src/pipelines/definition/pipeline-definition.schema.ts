@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../../workers/contracts/duration.js';
-import { MAX_PARALLEL, POOL_NAME_PATTERN } from '../../../workers/contracts/index.js';
+import { MAX_PARALLEL, POOL_NAME_PATTERN, STEP_EXECUTION_CHOICES } from '../../../workers/contracts/index.js';
 import { ROLES } from '../../common/auth/roles.js';
 
 export const PIPELINE_NAME_PATTERN = /^[a-z0-9-]{1,63}$/;
@@ -54,6 +54,7 @@ const StepFields = z.strictObject({
   maxParallel: z.int().min(1).max(MAX_PARALLEL).optional(),
   approval: ApprovalSchema.optional(),
   runsOn: pool.optional(),
+  execution: z.enum(STEP_EXECUTION_CHOICES, { error: 'Must be activity or local' }).optional(),
 });
 
 /** A step either runs a plugin (`uses`) or waits for a person (`approval`). */
@@ -79,8 +80,10 @@ export const StepDefinitionSchema = StepFields.superRefine((step, ctx) => {
           message: `An approval step has no \`${field}\`; use approval.timeout for how long it waits`,
         });
     }
-    if (step.runsOn !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['runsOn'], message: 'An approval step runs on no worker; only plugin steps take `runsOn`' });
+    for (const field of ['runsOn', 'execution'] as const) {
+      if (step[field] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: `An approval step runs on no worker; only plugin steps take \`${field}\`` });
+    }
   }
 });
 

@@ -8,7 +8,7 @@ import { checkForEach } from './checks/for-each.check.js';
 import { checkGraph } from './checks/graph.check.js';
 import { checkInputs } from './checks/inputs.check.js';
 import { checkName } from './checks/name.check.js';
-import { checkPools } from './checks/pools.check.js';
+import { checkExecution, checkPools } from './checks/pools.check.js';
 import { checkRetryPolicies } from './checks/retry.check.js';
 import { checkSchema, checkSize } from './checks/schema.check.js';
 import { checkSecrets } from './checks/secrets.check.js';
@@ -38,6 +38,7 @@ const CHECKS: Check[] = [
   checkPools,
   checkGraph,
   checkSteps,
+  checkExecution,
   checkExpressionFields,
   checkSecrets,
   checkExpressions,

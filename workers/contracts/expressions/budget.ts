@@ -50,6 +50,11 @@ export class EvaluationBudget {
     this.remaining = steps;
   }
 
+  /** Steps not spent yet. */
+  get left(): number {
+    return this.remaining;
+  }
+
   spend(units: number): void {
     this.remaining -= units;
     if (this.remaining < 0) {

@@ -67,3 +67,49 @@ describe('pools check', () => {
     expect(validatePipeline(definition, catalog).valid).toBe(true);
   });
 });
+
+describe('execution check', () => {
+  it('takes activity or local on a plugin step of the default pool', () => {
+    expect(
+      validate(
+        withChanges((d) => {
+          d.steps.extract.execution = 'local';
+          d.steps.check.execution = 'activity';
+        }),
+      ).valid,
+    ).toBe(true);
+  });
+
+  it('refuses a local step on another pool, an unknown execution, and execution on an approval step', () => {
+    expect(
+      problemsFor(
+        withChanges((d) => {
+          d.runsOn = 'gpu';
+          d.steps.extract.execution = 'local';
+          d.steps.check.execution = 'inline';
+          d.steps.gate = { needs: ['check'], approval: { roles: ['admin'] }, execution: 'local' };
+        }),
+      ),
+    ).toEqual([
+      { path: 'steps.check.execution', message: 'Must be activity or local' },
+      { path: 'steps.gate.execution', message: 'An approval step runs on no worker; only plugin steps take `execution`' },
+      {
+        path: 'steps.extract.execution',
+        message: "A local step runs on the run's own worker; this step runs on pool `gpu`, so it stays an activity there",
+      },
+    ]);
+    expect(
+      problemsFor(
+        withChanges((d) => {
+          d.steps.check.runsOn = 'gpu';
+          d.steps.check.execution = 'local';
+        }),
+      ),
+    ).toEqual([
+      {
+        path: 'steps.check.execution',
+        message: "A local step runs on the run's own worker; this step runs on pool `gpu`, so it stays an activity there",
+      },
+    ]);
+  });
+});

@@ -1,4 +1,4 @@
-import { DEFAULT_POOL } from '../../../../workers/contracts/index.js';
+import { DEFAULT_POOL, isChildRunStep, stepPool } from '../../../../workers/contracts/index.js';
 import type { CheckContext } from './check-context.js';
 
 /**
@@ -14,4 +14,25 @@ export function checkPools({ definition, options, report }: CheckContext): void 
   };
   check('runsOn', definition.runsOn);
   for (const [id, step] of Object.entries(definition.steps)) check(`steps.${id}.runsOn`, step.runsOn);
+}
+
+/**
+ * A local activity runs on the worker of the run's workflow, which serves the default pool: a step
+ * sent to another pool, or a child run, cannot be one. Saying so would be ignored.
+ */
+export function checkExecution({ definition, pins, report }: CheckContext): void {
+  for (const [id, step] of Object.entries(definition.steps)) {
+    if (step.execution !== 'local' || step.uses === undefined) continue;
+    const pool = stepPool(step, definition);
+    if (pool !== DEFAULT_POOL)
+      report(
+        `steps.${id}.execution`,
+        `A local step runs on the run's own worker; this step runs on pool \`${pool}\`, so it stays an activity there`,
+      );
+    else if (pins[id] && isChildRunStep(pins[id]))
+      report(
+        `steps.${id}.execution`,
+        'A pipeline/run step starts a run of another pipeline; give the steps of that pipeline an execution instead',
+      );
+  }
 }
