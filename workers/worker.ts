@@ -176,6 +176,9 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
     }),
     interceptors: { activity: [...traced.activityInterceptors, activityLogAttributes] },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_STEPS,
+    // Local activities are light steps (workers/contracts/step-execution.contract.ts) and the
+    // workflows' own event records: room for as many light steps as steps, and as many records again.
+    maxConcurrentLocalActivityExecutions: 2 * config.WORKER_MAX_CONCURRENT_STEPS,
     // Cancellation reaches an activity with its next heartbeat; keep that prompt.
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',

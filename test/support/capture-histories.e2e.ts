@@ -159,6 +159,28 @@ const CAPTURES: Record<string, Capture> = {
     status: 'succeeded',
     related: async (tenant, id) => ({ child: (await tenant.get(`/v1/runs?parentRunId=${id}`).expect(200)).body.items[0].id }),
   },
+  // Light steps: in the workflow (core/echo), local activities (core/log, execution: local) with a
+  // retry, an activity beside them, and fan-outs of each kind.
+  'light-steps': {
+    steps: {
+      first: { uses: 'core/echo@^1', with: { n: 1 } },
+      second: { uses: 'core/echo@^1', needs: ['first'], with: { n: '${{ steps.first.outputs.n + 1 }}' } },
+      note: { uses: 'core/log@^1', needs: ['second'], with: { message: 'n is ${{ steps.second.outputs.n }}' } },
+      flaky: {
+        uses: 'core/fail@^1',
+        needs: ['second'],
+        with: { message: 'transient', times: 1 },
+        retry: { maxAttempts: 2, initialInterval: '100ms' },
+      },
+      nap: { uses: 'core/sleep@^1', needs: ['second'], with: { ms: 50 }, execution: 'local' },
+      slow: { uses: 'core/sleep@^1', needs: ['second'], with: { ms: 50 } },
+      echoed: { uses: 'core/echo@^1', forEach: [1, 2, 3], with: { i: '${{ item }}' } },
+      naps: { uses: 'core/sleep@^1', forEach: [10, 20, 30], maxParallel: 2, with: { ms: '${{ item }}' }, execution: 'local' },
+      last: { uses: 'core/echo@^1', needs: ['note', 'flaky', 'nap', 'slow', 'echoed', 'naps'], with: { done: true } },
+    },
+    status: 'succeeded',
+    related: async (_tenant, id) => ({ echoed: forEachWorkflowId(id, 'echoed'), naps: forEachWorkflowId(id, 'naps') }),
+  },
   'continue-on-error': {
     steps: {
       optional: { uses: 'core/fail@^1', with: { message: 'nice to have', retryable: false }, continueOnError: true },

@@ -14,7 +14,7 @@ import {
 import { redact } from '../contracts/secret-envelope.js';
 import { isSecretField } from '../contracts/secret-fields.js';
 import type { SandboxOutcome, StepSandbox } from '../sandbox/step-sandbox.js';
-import { withoutNul } from '../sandbox/sandbox-outcome.js';
+import { withoutNul } from '../contracts/stored-json.js';
 import type { ModelStore } from './model-store.js';
 import type { PluginStore } from './plugin-store.js';
 import type { RunEventsRepository } from '../../src/runtime/ledger/run-events.repository.js';
@@ -93,6 +93,36 @@ function recordedInput(input: ExecuteStepInput): { input: Record<string, unknown
 
 const now = () => new Date().toISOString();
 
+/** How long a local step's start may wait to be recorded with what follows it. */
+const START_RECORD_DELAY_MS = 250;
+
+/**
+ * Appends one attempt's events in the order they are made, one append at a time. `lead` events
+ * are held back (unless `now`) and go first in the next append, so a quick attempt's start and end
+ * share one transaction.
+ */
+function attemptRecorder(events: Pick<RunEventsRepository, 'append'>, tenantId: string, runId: string) {
+  const held: RunEvent[] = [];
+  let chain: Promise<unknown> = Promise.resolve();
+  const record = (...batch: RunEvent[]): Promise<void> => {
+    const next = chain
+      .catch(() => undefined)
+      .then(() => {
+        const all = [...held.splice(0), ...batch];
+        return all.length ? events.append(tenantId, runId, all) : 0;
+      });
+    chain = next;
+    return next.then(() => undefined);
+  };
+  return Object.assign(record, {
+    async lead(event: RunEvent, now: boolean): Promise<void> {
+      held.push(event);
+      if (now) await record();
+    },
+    append: (_tenantId: string, _runId: string, batch: RunEvent[]) => record(...batch).then(() => batch.length),
+  });
+}
+
 /** Why the sandbox stopped a step's process, for outcomes that end it; undefined when it was not stopped. */
 function killReason(outcome: SandboxOutcome, workerShutdown: boolean): SandboxKillReason | undefined {
   if (outcome.ok) return undefined;
@@ -126,9 +156,8 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const { tenantId, runId, stepId, item, pin } = input;
     const subject = eventKeyPrefix(stepId, item);
     const itemField = item === undefined ? {} : { item };
-    const record = (...events: RunEvent[]) => deps.events.append(tenantId, runId, events);
     const queuedAt = new Date(context.info.currentAttemptScheduledTimestampMs).toISOString();
-    await record({
+    const started: RunEvent = {
       type: 'step.started',
       key: `${subject}:started:${attempt}`,
       at: now(),
@@ -139,7 +168,13 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
       queuedAt,
       // What the step is given, for the run's view: once per step (an item's is the step's with its item).
       ...(item === undefined && attempt === 1 ? recordedInput(input) : {}),
-    });
+    };
+    const record = attemptRecorder(deps.events, tenantId, runId);
+    // A local step (short by design) is recorded started with what it records next: a quick one
+    // with its end, in one transaction; one still running after START_RECORD_DELAY_MS on its own then.
+    const startTimer = context.info.isLocal ? setTimeout(() => void record().catch(() => undefined), START_RECORD_DELAY_MS) : undefined;
+    startTimer?.unref();
+    await record.lead(started, !startTimer);
 
     const fail = async (code: FailureCode, message: string, retryable: boolean, stepCode?: string): Promise<never> => {
       const error = { message, code, ...(stepCode ? { stepCode } : {}) };
@@ -215,8 +250,9 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
           approveHint: `PUT /v1/plugins/${pin.plugin}/network`,
         }
       : undefined;
-    const logs = new StepLogBuffer(deps.events, { tenantId, runId, stepId, item, attempt }, hide);
-    const heartbeat = setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);
+    const logs = new StepLogBuffer(record, { tenantId, runId, stepId, item, attempt }, hide);
+    // A local activity cannot heartbeat: its workflow task shows the worker alive, and a cancel reaches it without one.
+    const heartbeat = context.info.isLocal ? undefined : setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);
     let outcome: SandboxOutcome;
     const startedAt = performance.now();
     let seconds: number;
@@ -252,6 +288,7 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
       seconds = (performance.now() - startedAt) / 1000;
     } finally {
       clearInterval(heartbeat);
+      clearTimeout(startTimer);
       // Losing a batch of log lines must not hide how the step itself ended.
       await logs.flush().catch((error: Error) => context.log.warn(`Could not record step logs: ${error.message}`));
     }

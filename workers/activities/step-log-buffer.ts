@@ -26,7 +26,7 @@ export class StepLogBuffer {
 
   /** `hide` redacts secret values from messages and fields before they are recorded. */
   constructor(
-    private readonly events: RunEventsRepository,
+    private readonly events: Pick<RunEventsRepository, 'append'>,
     private readonly execution: StepExecution,
     private readonly hide: <T>(value: T) => T = (value) => value,
   ) {

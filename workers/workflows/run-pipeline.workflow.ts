@@ -14,12 +14,14 @@ import {
 } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
 import { evaluateCondition, evaluateTemplate, expressionErrorCode, type ExpressionContext } from '../contracts/expressions/index.js';
-import { WorkflowTaskBudget } from './task-budget.js';
+import { WORKFLOW_TASK_EXPRESSION_STEPS, WorkflowTaskBudget } from './task-budget.js';
+import { EventQueue } from './event-queue.js';
 import { nextActions, runOutcome, type StepStates } from '../contracts/graph.js';
 import {
   APPROVAL_SIGNAL,
   DEFAULT_MAX_PARALLEL,
   FAN_OUT_BUDGET_PATCH,
+  LIGHT_STEPS_PATCH,
   isChildRunStep,
   jsonBytes,
   failureHandlerId,
@@ -39,13 +41,17 @@ import {
   type RunPipelineInput,
   type RunPipelineResult,
   STEP_FAILURE_TYPES,
+  type PinnedStep,
   type PipelineStep,
   type StepOutputs,
+  stepExecution,
 } from '../contracts/index.js';
+import { inWorkflowStep } from './in-workflow-step.js';
 import { runChildPipeline, type ChildRunOutcome } from './child-run.js';
 import {
   classifyFailure,
   executeStepActivity,
+  lightExecution,
   withSecrets,
   ms,
   now,
@@ -91,8 +97,11 @@ class PipelineInterpreter {
   private finished = false;
   /** The SLA breach is recorded while the run goes on; the end of the run waits for that record. */
   private slaRecorded: Promise<void> = Promise.resolve();
+  /** Runs since light steps record their events through one queue; older ones record each batch on its own. */
+  private readonly queue?: EventQueue;
 
   constructor(private readonly input: RunPipelineInput) {
+    if (patched(LIGHT_STEPS_PATCH)) this.queue = new EventQueue((events) => recordEvents(input.tenantId, input.runId, events));
     this.steps = input.pipeline.definition.steps;
     this.states = Object.fromEntries(Object.keys(this.steps).map((id) => [id, 'pending']));
     setHandler(approvalSignal, (decision) => {
@@ -231,8 +240,17 @@ class PipelineInterpreter {
     }
     const pin = this.input.pipeline.pins[stepId];
     if (isChildRunStep(pin)) return this.runChild(stepId, stepInput, step.timeout);
-    const defaults = this.input.pipeline.definition.defaults;
-    const recordsSuccess = patched(RECORD_STEP_SUCCESS_PATCH);
+    const { defaults } = this.input.pipeline.definition;
+    const secrets = withSecrets(step.with);
+    const execution = lightExecution(stepExecution(step, pin, this.input.pipeline.definition, Boolean(secrets.secrets)));
+    if (execution === 'workflow') return this.runInWorkflow(stepId, step.uses!, pin, stepInput);
+    // The step records its own start: what the workflow queued before comes first.
+    // (Awaited only with a queue: an await more would reorder the commands of older histories.)
+    if (this.queue) await this.queue.settled();
+    // A local step records its end itself, with its start when it was quick: one transaction, not
+    // two. A late stale attempt cannot add a second success: the sandbox ends an attempt at its
+    // timeout, before Temporal would start another.
+    const recordsSuccess = execution !== 'local' && patched(RECORD_STEP_SUCCESS_PATCH);
     try {
       const result = await executeStepActivity(
         {
@@ -245,11 +263,12 @@ class PipelineInterpreter {
           idempotencyKey: `${this.input.runId}:${stepId}`,
           timeoutMs: stepTimeoutMs(step, defaults),
           ...(recordsSuccess ? { recordSuccess: false } : {}),
-          ...withSecrets(step.with),
+          ...secrets,
         },
         step,
         defaults,
         stepPool(step, this.input.pipeline.definition),
+        execution === 'local',
       );
       this.outputs[stepId] = result.outputs;
       this.states[stepId] = 'succeeded';
@@ -270,6 +289,30 @@ class PipelineInterpreter {
       }
       const { status, info } = classifyFailure(stepId, error);
       await this.emit(this.failEvent(stepId, status, info));
+    } finally {
+      if (execution === 'local') this.budget.renew();
+    }
+  }
+
+  /**
+   * A step the interpreter carries out itself. Its events are queued, not awaited, so the steps
+   * after it go on at once; they are recorded in order before anything else is (see emit).
+   */
+  private async runInWorkflow(stepId: string, uses: string, pin: PinnedStep, input: Record<string, unknown>): Promise<void> {
+    const { events, outputs, error } = inWorkflowStep(now(), stepId, uses, pin, input);
+    if (error) events.push(this.failEvent(stepId, 'failed', error));
+    else {
+      this.outputs[stepId] = outputs!;
+      this.states[stepId] = 'succeeded';
+      events.push({ type: 'step.succeeded', key: `step:${stepId}:succeeded`, at: now(), stepId, attempt: 1, outputs: outputs! });
+    }
+    if (!this.queue) return this.emit(...events);
+    this.queue.add(...events);
+    // A chain of such steps runs in one activation; past half its expression budget, let the
+    // records catch up: their result comes in a new activation, which may spend a budget of its own.
+    if (this.budget.current().left < WORKFLOW_TASK_EXPRESSION_STEPS / 2) {
+      await this.queue.settled();
+      this.budget.renew();
     }
   }
 
@@ -316,15 +359,18 @@ class PipelineInterpreter {
       return fail('too_many_items', `\`forEach\` gave ${items.length} items; a step fans out to at most ${MAX_FOR_EACH_ITEMS}`);
     const { runId, tenantId, pipeline } = this.input;
     const pool = stepPool(step, pipeline.definition);
+    const pin = pipeline.pins[stepId];
+    const execution = lightExecution(stepExecution(step, pin, pipeline.definition, Boolean(withSecrets(step.with).secrets)));
     const input: RunForEachInput = {
       runId,
       tenantId,
       stepId,
       step: { uses: step.uses, with: step.with, retry: step.retry, timeout: step.timeout },
       defaults: pipeline.definition.defaults,
-      pin: pipeline.pins[stepId],
+      pin,
       // Absent for the default pool: the input of a fan-out is as it was before pools existed.
       ...(pool === DEFAULT_POOL ? {} : { pool }),
+      ...(execution === 'activity' ? {} : { execution }),
       context: this.context(),
       items,
       maxParallel: step.maxParallel ?? DEFAULT_MAX_PARALLEL,
@@ -540,7 +586,12 @@ class PipelineInterpreter {
     return { type: 'step.failed', key: `step:${stepId}:failed`, at: now(), stepId, status, error };
   }
 
+  /** Records `events` after all before them; resolves once they are recorded. */
   private emit(...events: RunEvent[]): Promise<void> {
-    return recordEvents(this.input.tenantId, this.input.runId, events);
+    if (!this.queue) return recordEvents(this.input.tenantId, this.input.runId, events);
+    // Nothing to record waits for nothing, as without the queue (walk() emits after every pass).
+    if (!events.length) return Promise.resolve();
+    this.queue.add(...events);
+    return this.queue.settled();
   }
 }

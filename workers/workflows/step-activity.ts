@@ -8,6 +8,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   TimeoutFailure,
@@ -21,7 +22,9 @@ import {
   DEFAULT_RETRY,
   poolTaskQueue,
   DEFAULT_STEP_TIMEOUT,
+  LIGHT_STEPS_PATCH,
   STEP_FAILURE_TYPES,
+  type StepExecution,
   type ErrorInfo,
   type ExecuteStepInput,
   type ExecuteStepOutput,
@@ -64,27 +67,35 @@ export function withSecrets(literal: Record<string, unknown> | undefined): { sec
   return secrets.length ? { secrets } : {};
 }
 
+/**
+ * Where a step runs in this workflow: a light route (`local`, `workflow`) only once the run records
+ * the light-steps patch, so that histories recorded before it replay with activities.
+ */
+export const lightExecution = (execution: StepExecution): StepExecution =>
+  execution !== 'activity' && patched(LIGHT_STEPS_PATCH) ? execution : 'activity';
+
 /** A step's own timeout, else the pipeline default, else the platform's. */
 export const stepTimeoutMs = (step: Pick<PipelineStep, 'timeout'>, defaults: PipelineDefinition['defaults']) =>
   ms(step.timeout ?? defaults?.timeout, DEFAULT_STEP_TIMEOUT);
 
 /**
- * Runs one execution of a plugin step with the step's retry policy, on its pool's task queue;
- * rejects as Temporal reports failures. A step of the default pool is scheduled exactly as before
- * pools existed (no task queue named), so that older histories replay.
+ * Runs one execution of a plugin step with the step's retry policy, on its pool's task queue, or as
+ * a local activity on this worker (`local`: no round trip through the server; the same retry policy
+ * and timeout, no heartbeat, since the workflow task itself shows the worker alive). Rejects as
+ * Temporal reports failures. A step of the default pool is scheduled exactly as before pools
+ * existed (no task queue named), so that older histories replay.
  */
 export async function executeStepActivity(
   input: ExecuteStepInput,
   step: Pick<PipelineStep, 'retry'>,
   defaults: PipelineDefinition['defaults'],
   pool: string = DEFAULT_POOL,
+  local = false,
 ): Promise<ExecuteStepOutput> {
   const retry = { ...DEFAULT_RETRY, ...defaults?.retry, ...step.retry };
   const initialInterval = ms(retry.initialInterval, DEFAULT_RETRY.initialInterval);
-  const { executeStep } = proxyActivities<BatonActivities>({
-    ...(pool === DEFAULT_POOL ? {} : { taskQueue: poolTaskQueue(workflowInfo().taskQueue, pool) }),
+  const common = {
     startToCloseTimeout: input.timeoutMs + ACTIVITY_TIMEOUT_GRACE_MS,
-    heartbeatTimeout: '10s',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       maximumAttempts: retry.maxAttempts,
@@ -94,6 +105,12 @@ export async function executeStepActivity(
       maximumInterval: Math.max(initialInterval, ms(retry.maxInterval, DEFAULT_RETRY.maxInterval)),
       nonRetryableErrorTypes: NON_RETRYABLE,
     },
+  };
+  if (local) return proxyLocalActivities<BatonActivities>(common).executeStep(input);
+  const { executeStep } = proxyActivities<BatonActivities>({
+    ...(pool === DEFAULT_POOL ? {} : { taskQueue: poolTaskQueue(workflowInfo().taskQueue, pool) }),
+    ...common,
+    heartbeatTimeout: '10s',
   });
   return executeStep(input);
 }
