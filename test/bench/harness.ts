@@ -177,3 +177,12 @@ export async function withBenchStack(
     rmSync(home, { recursive: true, force: true });
   }
 }
+
+/** Like `compare`, for any number of variants: each once to warm up, then ITERATIONS rounds in turn; their times in ms. */
+export async function compareAll<K extends string>(variants: Record<K, () => Promise<unknown>>): Promise<Record<K, number[]>> {
+  const names = Object.keys(variants) as K[];
+  for (const name of names) await variants[name]();
+  const times = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < ITERATIONS; i++) for (const name of names) times[name].push(await time(variants[name]));
+  return times;
+}

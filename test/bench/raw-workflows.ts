@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 
 export interface RawActivities {
   noop(i: number): Promise<number>;
@@ -6,11 +6,19 @@ export interface RawActivities {
 }
 
 const { noop, sleep } = proxyActivities<RawActivities>({ startToCloseTimeout: '10s' });
+const local = proxyLocalActivities<RawActivities>({ startToCloseTimeout: '10s' });
 
 /** Baseline of bench:steps: plain Temporal, `count` no-op activities in sequence. */
 export async function sequentialNoops(count: number): Promise<number> {
   let last = 0;
   for (let i = 0; i < count; i++) last = await noop(i);
+  return last;
+}
+
+/** The same chain as local activities: what a local activity costs the SDK, without Baton. */
+export async function sequentialLocalNoops(count: number): Promise<number> {
+  let last = 0;
+  for (let i = 0; i < count; i++) last = await local.noop(i);
   return last;
 }
 

@@ -1,24 +1,43 @@
 /**
- * `npm run bench:steps`: (a) a raw Temporal workflow calling 40 no-op activities in sequence,
- * against (b) a Baton pipeline of 40 sequential `core/echo` steps started through the API, on
- * the same Temporal dev server in one process. Prints medians and the ratio b/a.
+ * `npm run bench:steps`: 40 sequential steps, on the same Temporal dev server in one process:
+ *   (a) a raw Temporal workflow calling 40 no-op activities in sequence (the baseline);
+ *   (b) a Baton pipeline of 40 `core/echo` steps with `execution: activity`, each an activity, the
+ *       way every step ran before light steps;
+ *   (c) the same steps with `execution: local`: local activities in the warm sandbox;
+ *   (d) the same steps as written (`core/echo` is carried out in the workflow itself).
+ * Each started through the API and awaited; prints medians and the ratios to (a).
  */
-import { compare, formatTimes, ITERATIONS, median, RAW_TASK_QUEUE, withBenchStack } from './harness.js';
+import { compareAll, formatTimes, ITERATIONS, median, RAW_TASK_QUEUE, withBenchStack } from './harness.js';
 
-const STEPS = 40;
+const STEPS = Number(process.env.BENCH_STEPS ?? 40);
 
 await withBenchStack({ noop: async (i: number) => i }, async ({ client, call, runPipeline }) => {
-  const steps = Object.fromEntries(
-    Array.from({ length: STEPS }, (_, i) => [`s${i}`, { uses: 'core/echo@^1', with: { i }, ...(i ? { needs: [`s${i - 1}`] } : {}) }]),
-  );
-  await call('PUT', '/v1/pipelines/bench-40', { apiVersion: 'baton/v1', kind: 'Pipeline', name: 'bench-40', steps });
+  const save = async (name: string, execution?: 'activity' | 'local') => {
+    const steps = Object.fromEntries(
+      Array.from({ length: STEPS }, (_, i) => [
+        `s${i}`,
+        { uses: 'core/echo@^1', with: { i }, ...(execution && { execution }), ...(i ? { needs: [`s${i - 1}`] } : {}) },
+      ]),
+    );
+    await call('PUT', `/v1/pipelines/${name}`, { apiVersion: 'baton/v1', kind: 'Pipeline', name, steps });
+  };
+  await save('bench-activity', 'activity');
+  await save('bench-local', 'local');
+  await save('bench-echo');
   let n = 0;
-  const raw = () => client.workflow.execute('sequentialNoops', { taskQueue: RAW_TASK_QUEUE, workflowId: `raw-${n++}`, args: [STEPS] });
-  const times = await compare(raw, () => runPipeline('bench-40'));
-  const [a, b] = [median(times.a), median(times.b)];
+  const times = await compareAll({
+    raw: () => client.workflow.execute('sequentialNoops', { taskQueue: RAW_TASK_QUEUE, workflowId: `raw-${n++}`, args: [STEPS] }),
+    activity: () => runPipeline('bench-activity'),
+    local: () => runPipeline('bench-local'),
+    workflow: () => runPipeline('bench-echo'),
+  });
+  const raw = median(times.raw);
+  const ratio = (name: keyof typeof times) => `ratio to raw ${(median(times[name]) / raw).toFixed(2)}`;
   console.log(`\n${STEPS} sequential steps, ${ITERATIONS} iterations each (after one warm-up), same Temporal dev server, one process`);
-  console.log(`  (a) raw Temporal, ${STEPS} no-op activities:   ${formatTimes(times.a)}`);
-  console.log(`  (b) Baton, ${STEPS} core/echo steps via API:  ${formatTimes(times.b)}`);
-  console.log(`  ratio b/a: ${(b / a).toFixed(2)}   per-step overhead over raw: ${((b - a) / STEPS).toFixed(1)} ms`);
+  console.log(`  (a) raw Temporal, ${STEPS} no-op activities:             ${formatTimes(times.raw)}`);
+  console.log(`  (b) Baton, core/echo, execution: activity:     ${formatTimes(times.activity)}   ${ratio('activity')}`);
+  console.log(`  (c) Baton, core/echo, execution: local:        ${formatTimes(times.local)}   ${ratio('local')}`);
+  console.log(`  (d) Baton, core/echo as written (in workflow): ${formatTimes(times.workflow)}   ${ratio('workflow')}`);
+  console.log(`  per-step cost over raw: (b) ${((median(times.activity) - raw) / STEPS).toFixed(1)} ms`);
 });
 process.exit(0);
