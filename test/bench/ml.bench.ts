@@ -10,6 +10,10 @@
  *      BENCH_ITERATIONS times (default 5; 3 when a run takes over 10 s) alternating with the I/O
  *      baseline: a step that only reads the same dataset(s) through the same artifact path (ml's
  *      readRows) and writes them back (writeDataset). The ratio is the step's median over the baseline's.
+ * Each ml/train row also shows the model's quality: ml/evaluate's accuracy (classifiers) or R² (regressors)
+ * on the split's held-out rows. BENCH_ML_LIBRARY=1 adds, for each random forest, a row for the same forest
+ * fitted by ml-random-forest's own training (in this process, once: minutes at 8,000 rows), with whether
+ * its model is the one ml/train saved, byte for byte (then its quality is the same).
  * BENCH_ML_ONLY (e.g. `split,predict`) measures only the steps whose label contains one of its parts.
  * A step that times out at one size is not tried at larger ones. ml/register is not measured: it
  * reads the model artifact only, whatever the dataset's size.
@@ -17,13 +21,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
+import { RandomForestClassifier, RandomForestRegression } from 'ml-random-forest';
 import { z } from 'zod';
 import { compareStep } from '../../plugins/ml/src/compare.step.js';
 import { driftStep } from '../../plugins/ml/src/drift.step.js';
 import { evaluateStep } from '../../plugins/ml/src/evaluate.step.js';
+import { parseParams, TASK, type Algorithm } from '../../plugins/ml/src/model.js';
 import { predictStep } from '../../plugins/ml/src/predict.step.js';
 import { splitStep } from '../../plugins/ml/src/split.step.js';
-import { readRows } from '../../plugins/ml/src/table.js';
+import { distinctLabels, featureMatrix, labelColumn, labelKey, numericColumn, readRows } from '../../plugins/ml/src/table.js';
 import { trainStep } from '../../plugins/ml/src/train.step.js';
 import {
   datasetInputSchema,
@@ -49,6 +55,7 @@ const CAP_MS = Number(process.env.BENCH_ML_CAP_S ?? 60) * 1000;
 const SLOW_MS = 10_000;
 /** Comma-separated parts of step labels to measure only those, e.g. `split,predict`. */
 const ONLY = process.env.BENCH_ML_ONLY?.split(',').filter(Boolean);
+const LIBRARY = process.env.BENCH_ML_LIBRARY === '1';
 const env = loadEnv();
 const MB = 1024 * 1024;
 const features = featureNames(FEATURES);
@@ -112,6 +119,8 @@ interface Case {
   input: Record<string, unknown>;
   /** The datasets it reads: what the baseline reads and writes. */
   reads: string[];
+  /** ml/train: the held-out dataset its model is scored on. */
+  heldOut?: string;
 }
 
 function cases(keys: { data: string; drifted: string; train: string; test: string }): Case[] {
@@ -120,6 +129,7 @@ function cases(keys: { data: string; drifted: string; train: string; test: strin
     label: `ml/train ${algorithm} ${note}`,
     step: trainStep,
     reads: [keys.train],
+    heldOut: keys.test,
     input: { dataset: dataset(keys.train), algorithm, features, label, params },
   });
   const forest = { nEstimators: 25, maxFeatures: 0.5, seed: 42 };
@@ -233,6 +243,55 @@ async function inSandbox(c: Case): Promise<{ outcome: SandboxOutcome; ms: number
   return { outcome, ms, peakRssMb: peakKb / 1024 };
 }
 
+/** ml/evaluate's headline metric of the model an ml/train run saved, on the held-out rows. */
+async function quality(trained: StepTestResult & { ok: true }, heldOut: string): Promise<string> {
+  const model = (trained.outputs as { model: { artifact: string } }).model.artifact;
+  const { outputs } = await inProcess(evaluateStep, { model: { artifact: model }, dataset: { artifact: heldOut } }, [model, heldOut]);
+  const { task, metrics } = outputs as { task: string; metrics: Record<string, number | null> };
+  return task === 'classification' ? `accuracy ${metrics.accuracy?.toFixed(4)}` : `R² ${metrics.r2?.toFixed(4)}`;
+}
+
+/** The same forest fitted by ml-random-forest's own training, timed once; whether its model is the one ml/train saved. */
+function libraryFit(c: Case, trained: StepTestResult & { ok: true }): { ms: number; same: boolean } {
+  const {
+    dataset,
+    algorithm,
+    features: columns,
+    label,
+    params,
+  } = c.input as {
+    dataset: { artifact: string };
+    algorithm: Algorithm;
+    features: string[];
+    label: string;
+    params: Record<string, unknown>;
+  };
+  const rows = store
+    .get(dataset.artifact)!
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const x = featureMatrix(rows, columns, dataset.artifact);
+  let y: number[];
+  if (TASK[algorithm] === 'classification') {
+    const labels = labelColumn(rows, label, dataset.artifact);
+    const index = new Map(distinctLabels(labels).map((l, i) => [labelKey(l), i]));
+    y = labels.map((l) => index.get(labelKey(l))!);
+  } else {
+    y = numericColumn(rows, label, dataset.artifact);
+  }
+  const options = { ...parseParams(algorithm, params), noOOB: true };
+  const started = performance.now();
+  const model = algorithm === 'random_forest_classifier' ? new RandomForestClassifier(options) : new RandomForestRegression(options);
+  model.train(x, y);
+  const ms = performance.now() - started;
+  const saved = JSON.parse(trained.artifacts[(trained.outputs as { model: { artifact: string } }).model.artifact].toString()) as {
+    model: unknown;
+  };
+  return { ms, same: JSON.stringify(model.toJSON()) === JSON.stringify(saved.model) };
+}
+
 const seconds = (ms: number) =>
   ms >= 100_000 ? `${(ms / 1000).toFixed(0)} s` : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(3)} s`;
 const mb = (value: number) => `${value.toFixed(0)} MB`;
@@ -255,6 +314,7 @@ interface Row {
   base?: number[];
   heapMb?: number;
   note?: string;
+  quality?: string;
 }
 
 function printTable(title: string, rows: Row[]): void {
@@ -269,6 +329,7 @@ function printTable(title: string, rows: Row[]): void {
     `sandbox (${env.STEP_MEMORY_MB} MB heap cap)`,
     'peak RSS',
     'n',
+    'quality (held out)',
   ];
   const lines = rows.map((r) => {
     const [m, b] = [r.step?.length ? median(r.step) : undefined, r.base?.length ? median(r.base) : undefined];
@@ -282,11 +343,14 @@ function printTable(title: string, rows: Row[]): void {
       r.sandbox,
       r.rssMb === undefined ? '-' : mb(r.rssMb),
       r.note ?? String(r.step?.length ?? 0),
+      r.quality ?? '-',
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   for (const line of [head, ...lines])
-    console.log(`  ${line.map((cell, i) => (i === 0 || i === 6 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}`);
+    console.log(
+      `  ${line.map((cell, i) => (i === 0 || i === 6 || i === 9 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}`,
+    );
 }
 
 console.log(
@@ -348,6 +412,7 @@ for (const size of SIZES) {
     if (outcome.ok) summary.set(c.label, size);
     const profiled = await heapPeak(() => inProcess(c.step, c.input, c.reads));
     row.heapMb = profiled.peakMb;
+    if (c.heldOut) row.quality = await quality(profiled.value, c.heldOut);
     // The sandbox drops a put over the cap without an answer, so such a step waits for its timeout.
     const written = Math.max(
       0,
@@ -363,6 +428,17 @@ for (const size of SIZES) {
     for (let i = 0; i < (profiled.ms > SLOW_MS ? 3 : ITERATIONS); i++) {
       row.base.push(await time(baseline));
       row.step.push(await time(() => inProcess(c.step, c.input, c.reads)));
+    }
+    if (LIBRARY && c.heldOut && String(c.input.algorithm).startsWith('random_forest')) {
+      const reference = libraryFit(c, profiled.value);
+      rows.push({
+        label: "  the same, ml-random-forest's own fit",
+        rowsIn,
+        sandbox: 'not run',
+        step: [reference.ms],
+        note: '1',
+        quality: reference.same ? `${row.quality}: the same model` : 'a different model',
+      });
     }
   }
   const bytes = store.get(keys.data)!.length;

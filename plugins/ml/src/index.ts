@@ -9,6 +9,6 @@ import { trainStep } from './train.step.js';
 
 export default definePlugin({
   name: 'ml',
-  version: '1.3.0',
+  version: '1.3.1',
   steps: [splitStep, trainStep, evaluateStep, predictStep, driftStep, registerStep, compareStep],
 });

@@ -4,6 +4,7 @@ import { RandomForestClassifier, RandomForestRegression } from 'ml-random-forest
 import MultivariateLinearRegression from 'ml-regression-multivariate-linear';
 import { z } from 'zod';
 import { StepError } from '../../sdk/src/index.js';
+import { fitForest, fitsForest, type ForestOptions } from './forest.js';
 import type { Label } from './table.js';
 
 export const ALGORITHMS = ['logistic_regression', 'random_forest_classifier', 'random_forest_regressor', 'linear_regression'] as const;
@@ -97,12 +98,21 @@ export function fit(algorithm: Algorithm, params: Record<string, unknown>, x: nu
       return logistic(model);
     }
     case 'random_forest_classifier': {
+      // A loop, not Math.max(...y): spreading more than ~120,000 arguments overflows the call stack.
+      const classes = 1 + y.reduce((max, v) => Math.max(max, v), -Infinity);
+      if (fitsForest('classifier', params.treeOptions as Record<string, unknown>)) {
+        const json = fitForest('classifier', params as unknown as ForestOptions, x, y);
+        return fittedForest(json, () => forestClassifier(RandomForestClassifier.load(json as never), classes));
+      }
       const model = new RandomForestClassifier({ ...params, noOOB: true });
       model.train(x, y);
-      // A loop, not Math.max(...y): spreading more than ~120,000 arguments overflows the call stack.
-      return forestClassifier(model, 1 + y.reduce((max, v) => Math.max(max, v), -Infinity));
+      return forestClassifier(model, classes);
     }
     case 'random_forest_regressor': {
+      if (fitsForest('regression', params.treeOptions as Record<string, unknown>)) {
+        const json = fitForest('regression', params as unknown as ForestOptions, x, y);
+        return fittedForest(json, () => regressor(RandomForestRegression.load(json as never)));
+      }
       const model = new RandomForestRegression({ ...params, noOOB: true });
       model.train(x, y);
       return regressor(model);
@@ -180,6 +190,12 @@ function forestClassifier(model: RandomForestClassifier, classes: number): Fitte
       return { values, probabilities };
     },
   };
+}
+
+/** A forest fitted by `fitForest`: its JSON as the library would save it, loaded into the library only to predict. */
+function fittedForest(json: Record<string, unknown>, loaded: () => FittedModel): FittedModel {
+  let model: FittedModel | undefined;
+  return { toJSON: () => json, predict: (rows) => (model ??= loaded()).predict(rows) };
 }
 
 function regressor(model: RandomForestRegression): FittedModel {
