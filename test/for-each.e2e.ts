@@ -383,7 +383,14 @@ describe('forEach', () => {
     await savePipeline(
       tenant,
       newPipeline(name, {
-        each: { uses: 'core/echo@^1', forEach: `\${{ [0..${count - 1}] }}`, maxParallel: 100, with: { i: '${{ item }}' } },
+        // Activities: items the workflow carries out itself (core/echo's route) add a few history events in all.
+        each: {
+          uses: 'core/echo@^1',
+          forEach: `\${{ [0..${count - 1}] }}`,
+          maxParallel: 100,
+          with: { i: '${{ item }}' },
+          execution: 'activity',
+        },
         check: { uses: 'core/echo@^1', needs: ['each'], with: { count: '${{ $count(steps.each.outputs) }}' } },
       }),
     );

@@ -156,7 +156,9 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const { tenantId, runId, stepId, item, pin } = input;
     const subject = eventKeyPrefix(stepId, item);
     const itemField = item === undefined ? {} : { item };
-    const queuedAt = new Date(context.info.currentAttemptScheduledTimestampMs).toISOString();
+    // A local activity's retry waits out its backoff on this worker and starts when due: it was not
+    // queued before (Temporal reports its first attempt's schedule time for every attempt).
+    const queuedAt = context.info.isLocal && attempt > 1 ? now() : new Date(context.info.currentAttemptScheduledTimestampMs).toISOString();
     const started: RunEvent = {
       type: 'step.started',
       key: `${subject}:started:${attempt}`,

@@ -39,8 +39,12 @@ const { recordRunEvents } = proxyActivities<BatonActivities>({
  */
 export const FOR_EACH_HISTORY_BUDGET = 10_000;
 
-/** In-workflow items are recorded this many events at a time (two events an item). */
-const IN_WORKFLOW_BATCH = 1_000;
+/**
+ * In-workflow items are recorded this many events at a time (two events an item). Each batch is one
+ * activation's work: Temporal fails an activation that holds the workflow thread for 2 s, and 500
+ * items took more than that on a busy machine.
+ */
+const IN_WORKFLOW_BATCH = 200;
 
 type ItemFailure = { item: number; status: 'failed' | 'timed_out'; error: ErrorInfo };
 

@@ -60,6 +60,9 @@ import {
   stepTimeoutMs,
 } from './step-activity.js';
 
+/** In-workflow steps run in one activation before their records are awaited (see runInWorkflow). */
+const IN_WORKFLOW_CHAIN = 50;
+
 const approvalSignal = defineSignal<[ApprovalDecision]>(APPROVAL_SIGNAL);
 
 const { admitFanOut } = proxyActivities<BatonActivities>({
@@ -99,6 +102,8 @@ class PipelineInterpreter {
   private slaRecorded: Promise<void> = Promise.resolve();
   /** Runs since light steps record their events through one queue; older ones record each batch on its own. */
   private readonly queue?: EventQueue;
+  /** In-workflow steps since the records last caught up. */
+  private inWorkflowChain = 0;
 
   constructor(private readonly input: RunPipelineInput) {
     if (patched(LIGHT_STEPS_PATCH)) this.queue = new EventQueue((events) => recordEvents(input.tenantId, input.runId, events));
@@ -308,9 +313,12 @@ class PipelineInterpreter {
     }
     if (!this.queue) return this.emit(...events);
     this.queue.add(...events);
-    // A chain of such steps runs in one activation; past half its expression budget, let the
+    // A chain of such steps runs in one activation; past half its expression budget or every
+    // IN_WORKFLOW_CHAIN steps (Temporal fails an activation that holds the thread for 2 s), let the
     // records catch up: their result comes in a new activation, which may spend a budget of its own.
-    if (this.budget.current().left < WORKFLOW_TASK_EXPRESSION_STEPS / 2) {
+    this.inWorkflowChain += 1;
+    if (this.inWorkflowChain >= IN_WORKFLOW_CHAIN || this.budget.current().left < WORKFLOW_TASK_EXPRESSION_STEPS / 2) {
+      this.inWorkflowChain = 0;
       await this.queue.settled();
       this.budget.renew();
     }
