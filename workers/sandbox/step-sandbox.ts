@@ -192,7 +192,10 @@ export class StepSandbox {
       const { cancelGraceMs, memoryMb } = this.settings;
       const settings = { timeoutMs: request.timeoutMs, cancelGraceMs, memoryMb, shutdown: this.shutdown.signal };
       const egress = request.egress ?? [];
-      const http = this.broker ? (exchange: HttpExchange, signal: AbortSignal) => this.broker!.fetch(exchange, egress, signal) : undefined;
+      // Connections are kept alive per tenant: a server may tie state to a connection.
+      const http = this.broker
+        ? (exchange: HttpExchange, signal: AbortSignal) => this.broker!.fetch(exchange, egress, signal, request.tenantId)
+        : undefined;
       const record = this.recordArtifact;
       const artifacts = this.artifacts
         ? artifactHandler(
