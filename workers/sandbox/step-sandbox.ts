@@ -15,6 +15,7 @@ import { SandboxProcess } from './sandbox-process.js';
 import { refusedGrant, toRunMessage, type SandboxRequest } from './sandbox-request.js';
 import { runTask, type TaskHooks } from './sandbox-task.js';
 import { ScratchFolders } from './scratch-folders.js';
+import { SparePool } from './spare-pool.js';
 import { WarmPool } from './warm-pool.js';
 
 export type { SandboxError, SandboxErrorCode, SandboxOutcome } from './sandbox-outcome.js';
@@ -43,6 +44,12 @@ export interface StepSandboxOptions {
   idleTtlMs?: number;
   /** A child is retired after this many tasks, so slow leaks in plugin code cannot pile up. */
   maxTasksPerProcess?: number;
+  /**
+   * Processes started ahead of demand (SANDBOX_SPARE_PROCESSES), each for one plugin bundle and
+   * loaded with it, bound to no tenant until a step with no warm process of its tenant takes it.
+   * 0 (the default): every such step starts its process then.
+   */
+  spares?: number;
   /** Carries out steps' `ctx.fetch`; without one, every request is refused. */
   broker?: EgressBroker;
   /** Vets the addresses of steps' TCP connections (`ctx.net`); without one, every connection is refused. */
@@ -71,6 +78,9 @@ export interface SandboxStats {
   alivePids: number[];
   idle: number;
   busy: number;
+  /** Spare processes waiting for a step; `sparesReady` of them have started and loaded their plugin. */
+  spares: number;
+  sparesReady: number;
 }
 
 const DEFAULTS = {
@@ -81,6 +91,7 @@ const DEFAULTS = {
   idleTtlMs: 30_000,
   maxTasksPerProcess: 100,
   scratchFileMb: 2048,
+  spares: 0,
 };
 
 /** Runs plugin steps in child processes, keeping a few warm per tenant and plugin version. */
@@ -103,6 +114,7 @@ export class StepSandbox {
   private readonly firstPartyOnly: boolean;
   private readonly uids: UidPool | undefined;
   private readonly pool: WarmPool<SandboxProcess>;
+  private readonly spares: SparePool<SandboxProcess>;
   private readonly scratch: ScratchFolders;
   /** The scratch folder of each live process that has one. */
   private readonly scratchOf = new Map<SandboxProcess, string>();
@@ -121,6 +133,7 @@ export class StepSandbox {
     const installationRoot = options.installationRoot ?? (options.allowedReadPaths ? undefined : installationRootOf(runnerPath));
     this.settings = { ...DEFAULTS, ...definedOnly(options), runnerPath, allowedReadPaths, allowChildProcess, installationRoot };
     this.pool = new WarmPool(this.settings);
+    this.spares = new SparePool({ maxSpares: this.settings.spares, idleTtlMs: this.settings.idleTtlMs });
     this.scratch = new ScratchFolders(options.scratchDir ?? join(tmpdir(), 'baton-scratch'));
     this.broker = options.broker;
     this.relayPolicy = options.relayPolicy;
@@ -179,7 +192,7 @@ export class StepSandbox {
     const key = JSON.stringify([request.tenantId, request.pluginKey, request.entry, request.grants ?? {}]);
     let child: SandboxProcess;
     try {
-      child = this.pool.take(key) ?? this.spawn(request);
+      child = this.pool.take(key) ?? this.takeSpareOrSpawn(request);
     } catch (error) {
       return failure(
         'plugin_missing',
@@ -229,16 +242,41 @@ export class StepSandbox {
   async close(): Promise<void> {
     this.shutdown.abort();
     this.pool.drain();
+    this.spares.drain();
     await Promise.all([...this.live].map((child) => child.terminate()));
     this.scratch.close();
   }
 
   stats(): SandboxStats {
     const alivePids = [...this.live].flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
-    return { spawned: this.spawned, alivePids, idle: this.pool.size, busy: this.busy.size };
+    const sparesReady = this.spares.members().filter((child) => child.isReady).length;
+    return { spawned: this.spawned, alivePids, idle: this.pool.size, busy: this.busy.size, spares: this.spares.size, sparesReady };
   }
 
-  private spawn({ entry, grants = {} }: SandboxRequest): SandboxProcess {
+  /**
+   * For a step with no warm process of its tenant: a spare of its bundle, else a new process; either
+   * way one more spare starts for the next such step. A spare is keyed by what its process was
+   * started with (bundle, digest, grants), never by tenant: whoever takes it is the only tenant it serves.
+   */
+  private takeSpareOrSpawn(request: SandboxRequest): SandboxProcess {
+    const key = JSON.stringify([request.pluginKey, request.entry, request.digest ?? null, request.grants ?? {}]);
+    const child = this.spares.take(key) ?? this.spawn(request);
+    // Once this step's process has started, so that the spare does not slow it down on a busy machine.
+    void Promise.race([child.ready, child.exited]).then(() =>
+      this.spares.replenish(key, () => {
+        if (this.shutdown.signal.aborted) return undefined;
+        try {
+          return this.spawn(request, { entry: request.entry, digest: request.digest });
+        } catch {
+          // No uid free, or no scratch folder: the next step starts its own process, as without spares.
+          return undefined;
+        }
+      }),
+    );
+    return child;
+  }
+
+  private spawn({ entry, grants = {} }: SandboxRequest, preload?: { entry: string; digest?: string }): SandboxProcess {
     const { runnerPath, memoryMb, allowedReadPaths, scratchFileMb } = this.settings;
     const uid = this.uids?.take();
     if (this.uids && uid === undefined) throw new Error(`all ${this.isolation!.uids.count} sandbox uids (SANDBOX_UID_RANGE) are in use`);
@@ -259,13 +297,14 @@ export class StepSandbox {
     const fileSizeBytes = scratch ? scratchFileMb * 1024 * 1024 : 0;
     const limits = { dataMb: memoryMb + 1024, openFiles: 256, fileSizeBytes };
     const wrap = uid === undefined ? undefined : (argv: string[]) => isolate(argv, { uid, limits });
-    const child = SandboxProcess.spawn({ runnerPath, memoryMb, permissions, wrap });
+    const child = SandboxProcess.spawn({ runnerPath, memoryMb, permissions, wrap, preload });
     this.spawned++;
     this.live.add(child);
     if (scratch) this.scratchOf.set(child, scratch);
     void child.exited.then(() => {
       this.live.delete(child);
       this.pool.forget(child);
+      this.spares.forget(child);
       if (scratch) {
         this.scratchOf.delete(child);
         this.scratch.remove(scratch);
