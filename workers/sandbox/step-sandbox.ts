@@ -191,8 +191,9 @@ export class StepSandbox {
     // The entry is part of the key because a child may read only the entry it was started for (and has the grants of its plugin).
     const key = JSON.stringify([request.tenantId, request.pluginKey, request.entry, request.grants ?? {}]);
     let child: SandboxProcess;
+    const warm = this.pool.take(key);
     try {
-      child = this.pool.take(key) ?? this.takeSpareOrSpawn(request);
+      child = warm ?? this.spares.take(spareKey(request)) ?? this.spawn(request);
     } catch (error) {
       return failure(
         'plugin_missing',
@@ -235,6 +236,8 @@ export class StepSandbox {
       return outcome;
     } finally {
       this.busy.delete(child);
+      // After the step has answered, not beside it: starting a process would slow the step down.
+      if (!warm) setImmediate(() => this.startSpare(request));
     }
   }
 
@@ -254,26 +257,20 @@ export class StepSandbox {
   }
 
   /**
-   * For a step with no warm process of its tenant: a spare of its bundle, else a new process; either
-   * way one more spare starts for the next such step. A spare is keyed by what its process was
-   * started with (bundle, digest, grants), never by tenant: whoever takes it is the only tenant it serves.
+   * One more spare for the bundle of a step that found no warm process of its tenant, for the next
+   * such step. A spare is keyed by what its process was started with (bundle, digest, grants), never
+   * by tenant: whoever takes it is the only tenant it serves.
    */
-  private takeSpareOrSpawn(request: SandboxRequest): SandboxProcess {
-    const key = JSON.stringify([request.pluginKey, request.entry, request.digest ?? null, request.grants ?? {}]);
-    const child = this.spares.take(key) ?? this.spawn(request);
-    // Once this step's process has started, so that the spare does not slow it down on a busy machine.
-    void Promise.race([child.ready, child.exited]).then(() =>
-      this.spares.replenish(key, () => {
-        if (this.shutdown.signal.aborted) return undefined;
-        try {
-          return this.spawn(request, { entry: request.entry, digest: request.digest });
-        } catch {
-          // No uid free, or no scratch folder: the next step starts its own process, as without spares.
-          return undefined;
-        }
-      }),
-    );
-    return child;
+  private startSpare(request: SandboxRequest): void {
+    this.spares.replenish(spareKey(request), () => {
+      if (this.shutdown.signal.aborted) return undefined;
+      try {
+        return this.spawn(request, { entry: request.entry, digest: request.digest });
+      } catch {
+        // No uid free, or no scratch folder: the next step starts its own process, as without spares.
+        return undefined;
+      }
+    });
   }
 
   private spawn({ entry, grants = {} }: SandboxRequest, preload?: { entry: string; digest?: string }): SandboxProcess {
@@ -320,6 +317,10 @@ export class StepSandbox {
     if (keep) this.pool.put(key, child);
     else void child.terminate();
   }
+}
+
+function spareKey({ pluginKey, entry, digest, grants }: SandboxRequest): string {
+  return JSON.stringify([pluginKey, entry, digest ?? null, grants ?? {}]);
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {
