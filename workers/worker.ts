@@ -122,6 +122,7 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
     memoryMb: config.STEP_MEMORY_MB,
     maxIdlePerKey: warm,
     maxIdleTotal: warm,
+    spares: config.SANDBOX_SPARE_PROCESSES,
     broker: new EgressBroker({ allowCidrs: config.EGRESS_ALLOW_CIDRS, installation }),
     relayPolicy: new AddressPolicy({ allowCidrs: config.SANDBOX_ALLOW_CIDRS, installation }),
     artifacts,

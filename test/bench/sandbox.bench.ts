@@ -3,6 +3,9 @@
  * first-party bundles. Each pair runs alternately and prints medians and the ratio b/a:
  *   cold: a fresh step process per step (spawn, load the bundle, run core/echo), permission
  *         model only (a) against full OS isolation: uid, limits, network namespace (b);
+ *   spare: the first step of a tenant with no warm process, isolated: a fresh process (a) against
+ *         a spare started ahead of it (SANDBOX_SPARE_PROCESSES) that has loaded the bundle (b);
+ *         only the steps are timed, not the wait for the next spare between them;
  *   warm: core/echo on a warm process, the same two ways;
  *   http: http/request to a local server through the egress broker from an isolated process (b)
  *         against the same request made with fetch in this process (a);
@@ -18,7 +21,8 @@ import pg from 'pg';
 import { EgressBroker } from '../../src/runtime/egress/egress-broker.js';
 import { AddressPolicy } from '../../src/runtime/egress/egress-policy.js';
 import { StepSandbox, type SandboxRequest } from '../../workers/sandbox/step-sandbox.js';
-import { compare, formatTimes, median } from './harness.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { compare, formatTimes, ITERATIONS, median } from './harness.js';
 
 const TASKS = 20;
 const bundle = (name: string) => fileURLToPath(new URL(`../../plugin-packages/${name}/bundle.mjs`, import.meta.url));
@@ -76,6 +80,34 @@ async function run(sandbox: StepSandbox, make: () => SandboxRequest, times = TAS
   }
 }
 
+let tenants = 0;
+const stepped = new WeakSet<StepSandbox>();
+/** Each step for a tenant of its own, so none finds a warm process; returns the time of the steps alone. */
+async function firstSteps(sandbox: StepSandbox, waitForSpare: boolean): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < TASKS; i++) {
+    // Every step but a sandbox's very first starts a spare once it has answered.
+    while (waitForSpare && stepped.has(sandbox) && sandbox.stats().sparesReady === 0) await delay(5);
+    const started = performance.now();
+    const outcome = await sandbox.run({ ...echo(), tenantId: `bench-${++tenants}` });
+    total += performance.now() - started;
+    stepped.add(sandbox);
+    if (!outcome.ok) throw new Error(`bench step failed: ${outcome.error.message}`);
+  }
+  return total;
+}
+
+async function compareTimed(a: () => Promise<number>, b: () => Promise<number>): Promise<{ a: number[]; b: number[] }> {
+  await a();
+  await b();
+  const times = { a: [] as number[], b: [] as number[] };
+  for (let i = 0; i < ITERATIONS; i++) {
+    times.a.push(await a());
+    times.b.push(await b());
+  }
+  return times;
+}
+
 const report = (title: string, a: string, b: string, times: { a: number[]; b: number[] }) => {
   console.log(`\n${title}, ${TASKS} steps per iteration`);
   console.log(`  (a) ${a}: ${formatTimes(times.a)}`);
@@ -88,6 +120,7 @@ const report = (title: string, a: string, b: string, times: { a: number[]; b: nu
 const cold = { maxIdlePerKey: 0, maxIdleTotal: 0, bundleDirs: [packagesDir] };
 const plainCold = new StepSandbox(cold);
 const isolatedCold = new StepSandbox({ ...cold, isolation });
+const isolatedSpares = new StepSandbox({ ...cold, isolation, spares: 1 });
 const plainWarm = new StepSandbox({ bundleDirs: [packagesDir] });
 const isolatedWarm = new StepSandbox({
   isolation,
@@ -106,23 +139,27 @@ report(
     () => run(isolatedCold, echo),
   ),
 );
-report(
-  'warm: core/echo on a warm process',
-  'permission model only',
-  'own uid + namespaces + limits',
-  await compare(
-    () => run(plainWarm, echo, TASKS),
-    () => run(isolatedWarm, echo, TASKS),
-  ),
+const spare = await compareTimed(
+  () => firstSteps(isolatedCold, false),
+  () => firstSteps(isolatedSpares, true),
 );
+report('spare: the first step of a tenant, isolated', 'a new process', 'a spare that loaded the bundle', spare);
+console.log(
+  `  cold start per step, before -> after spares: ${(median(spare.a) / TASKS).toFixed(1)} -> ${(median(spare.b) / TASKS).toFixed(1)} ms`,
+);
+const warm = await compare(
+  () => run(plainWarm, echo, TASKS),
+  () => run(isolatedWarm, echo, TASKS),
+);
+report('warm: core/echo on a warm process', 'permission model only', 'own uid + namespaces + limits', warm);
 const direct = async () => {
   for (let i = 0; i < TASKS; i++) await (await fetch(url)).json();
 };
-report(
-  'http: one GET to a local server',
-  'fetch in this process',
-  'http/request via the egress broker, isolated',
-  await compare(direct, () => run(isolatedWarm, request)),
+const http = await compare(direct, () => run(isolatedWarm, request));
+report('http: one GET to a local server', 'fetch in this process', 'http/request via the egress broker, isolated', http);
+const perStep = (times: number[]) => median(times) / TASKS;
+console.log(
+  `  of which the broker and the pipe (b - a - a warm isolated core/echo step): ${(perStep(http.b) - perStep(http.a) - perStep(warm.b)).toFixed(1)} ms`,
 );
 
 report(
@@ -138,6 +175,6 @@ report(
   await compare(inProcess(ROWS), () => run(isolatedWarm, query(ROWS))),
 );
 
-await Promise.all([plainCold, isolatedCold, plainWarm, isolatedWarm].map((sandbox) => sandbox.close()));
+await Promise.all([plainCold, isolatedCold, isolatedSpares, plainWarm, isolatedWarm].map((sandbox) => sandbox.close()));
 server.close();
 process.exit(0);

@@ -140,6 +140,9 @@ async function startStack(project: TestProject, home: string, stops: Array<() =>
     SANDBOX_ALLOW_CIDRS: '127.0.0.1/32',
     // These machines run the tests as root: the isolation the escape tests prove must really be on.
     SANDBOX_ISOLATION: 'strict',
+    // Tests find a step's process as the step-runner that appeared when the step started (runs.e2e.ts):
+    // a spare started for another test's step could be the one it takes. Spares have specs of their own.
+    SANDBOX_SPARE_PROCESSES: '0',
     BATON_ADMIN_TOKEN: adminToken,
     // Every test signs up from 127.0.0.1: the per-address budget of public routes is tested on its own API.
     AUTH_RATE_LIMIT_PER_MINUTE: '1000000',

@@ -16,6 +16,8 @@ export interface SandboxProcessOptions {
   permissions: RunnerPermissions;
   /** Wraps the node command line in OS isolation (process-isolation.ts); the pid stays node's. */
   wrap?: (argv: string[]) => { command: string; args: string[] };
+  /** The plugin a spare loads before it says it is ready (step-runner.ts `--preload`). */
+  preload?: { entry: string; digest?: string };
 }
 
 const OUTPUT_TAIL_BYTES = 8 * 1024;
@@ -36,6 +38,8 @@ export class SandboxProcess {
   readonly ready: Promise<void>;
   readonly exited: Promise<ProcessExit>;
   tasksServed = 0;
+  /** Set once the runner said it is ready (a spare: with its plugin loaded). */
+  isReady = false;
   /** Why the channel was given up, when the child broke the protocol. */
   protocolError: FrameError | undefined;
   private exit: ProcessExit | undefined;
@@ -71,8 +75,9 @@ export class SandboxProcess {
     });
   }
 
-  static spawn({ runnerPath, memoryMb, permissions, wrap }: SandboxProcessOptions): SandboxProcess {
-    const argv = [process.execPath, `--max-old-space-size=${memoryMb}`, ...permissionFlags(permissions), runnerPath];
+  static spawn({ runnerPath, memoryMb, permissions, wrap, preload }: SandboxProcessOptions): SandboxProcess {
+    const runnerArgs = preload ? ['--preload', preload.entry, preload.digest ?? ''] : [];
+    const argv = [process.execPath, `--max-old-space-size=${memoryMb}`, ...permissionFlags(permissions), runnerPath, ...runnerArgs];
     const { command, args } = wrap ? wrap(argv) : { command: argv[0], args: argv.slice(1) };
     const child = spawn(command, args, {
       detached: true,
@@ -145,6 +150,7 @@ export class SandboxProcess {
       const stop = this.onMessage((message) => {
         if ((message as { type?: unknown } | null)?.type !== 'ready') return;
         stop();
+        this.isReady = true;
         resolve();
       });
     });

@@ -2,6 +2,8 @@
  * Child-process entry that runs plugin steps for StepSandbox, one task at a time, over frames on
  * fd 3 (frame-codec.ts). Started as `node --max-old-space-size=N <permission flags> step-runner.js`
  * with an empty environment: Node's permission model lets it read only code (see node-permissions.ts).
+ * A spare (started ahead of demand, before any task names a tenant) gets `--preload <entry> [digest]`
+ * and loads that plugin before it says it is ready.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
@@ -74,7 +76,15 @@ let crashing = false;
 redirectConsoleToTask();
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
-send({ type: 'ready' });
+announceReady(process.argv.slice(2));
+
+/** A load that fails here is not kept: the first task loads again and reports why. */
+function announceReady([flag, entry, digest]: string[]): void {
+  if (flag !== '--preload' || !entry) return send({ type: 'ready' });
+  void loadPluginOnce(entry, digest || undefined)
+    .catch(() => undefined)
+    .finally(() => send({ type: 'ready' }));
+}
 
 function connectToHost(): FrameChannel {
   let pipe: Socket;

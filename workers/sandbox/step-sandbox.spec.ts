@@ -461,6 +461,32 @@ describe(StepSandbox.name, () => {
       await vi.waitFor(() => expect(steps.stats()).toMatchObject({ idle: 0, alivePids: [] }), { timeout: 3_000 });
     });
 
+    it('serves the first step of a tenant from a spare that loaded the plugin before it, and hands a spare to one tenant only', async () => {
+      const steps = newSandbox({ spares: 1 });
+      const sparesReady = () => vi.waitFor(() => expect(steps.stats()).toMatchObject({ spares: 1, sparesReady: 1 }), { timeout: 10_000 });
+      const run = async (tenantId: string) => {
+        const askedAt = Date.now();
+        const outcome = await steps.run({ ...request('loaded'), tenantId });
+        if (!outcome.ok) throw new Error(outcome.error.message);
+        return { pid: outcome.outputs.pid as number, preloaded: (outcome.outputs.loadedAt as number) < askedAt };
+      };
+
+      const a = await run('tenant-a');
+      await sparesReady();
+      const b = await run('tenant-b');
+      await sparesReady();
+      const again = { a: await run('tenant-a'), b: await run('tenant-b') };
+      const c = await run('tenant-c');
+
+      expect(a.preloaded).toBe(false);
+      expect(b.preloaded).toBe(true);
+      expect(c.preloaded).toBe(true);
+      expect(new Set([a.pid, b.pid, c.pid]).size).toBe(3);
+      expect([again.a.pid, again.b.pid]).toEqual([a.pid, b.pid]);
+      await steps.close();
+      expect(steps.stats()).toMatchObject({ alivePids: [], spares: 0 });
+    });
+
     it('kills busy and idle children on close, ending busy runs as cancelled', async () => {
       const steps = newSandbox();
       await steps.run({ ...request('echo'), tenantId: 'tenant-idle' });

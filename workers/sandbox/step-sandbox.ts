@@ -15,6 +15,7 @@ import { SandboxProcess } from './sandbox-process.js';
 import { refusedGrant, toRunMessage, type SandboxRequest } from './sandbox-request.js';
 import { runTask, type TaskHooks } from './sandbox-task.js';
 import { ScratchFolders } from './scratch-folders.js';
+import { SparePool } from './spare-pool.js';
 import { WarmPool } from './warm-pool.js';
 
 export type { SandboxError, SandboxErrorCode, SandboxOutcome } from './sandbox-outcome.js';
@@ -43,6 +44,12 @@ export interface StepSandboxOptions {
   idleTtlMs?: number;
   /** A child is retired after this many tasks, so slow leaks in plugin code cannot pile up. */
   maxTasksPerProcess?: number;
+  /**
+   * Processes started ahead of demand (SANDBOX_SPARE_PROCESSES), each for one plugin bundle and
+   * loaded with it, bound to no tenant until a step with no warm process of its tenant takes it.
+   * 0 (the default): every such step starts its process then.
+   */
+  spares?: number;
   /** Carries out steps' `ctx.fetch`; without one, every request is refused. */
   broker?: EgressBroker;
   /** Vets the addresses of steps' TCP connections (`ctx.net`); without one, every connection is refused. */
@@ -71,6 +78,9 @@ export interface SandboxStats {
   alivePids: number[];
   idle: number;
   busy: number;
+  /** Spare processes waiting for a step; `sparesReady` of them have started and loaded their plugin. */
+  spares: number;
+  sparesReady: number;
 }
 
 const DEFAULTS = {
@@ -81,6 +91,7 @@ const DEFAULTS = {
   idleTtlMs: 30_000,
   maxTasksPerProcess: 100,
   scratchFileMb: 2048,
+  spares: 0,
 };
 
 /** Runs plugin steps in child processes, keeping a few warm per tenant and plugin version. */
@@ -103,6 +114,7 @@ export class StepSandbox {
   private readonly firstPartyOnly: boolean;
   private readonly uids: UidPool | undefined;
   private readonly pool: WarmPool<SandboxProcess>;
+  private readonly spares: SparePool<SandboxProcess>;
   private readonly scratch: ScratchFolders;
   /** The scratch folder of each live process that has one. */
   private readonly scratchOf = new Map<SandboxProcess, string>();
@@ -121,6 +133,7 @@ export class StepSandbox {
     const installationRoot = options.installationRoot ?? (options.allowedReadPaths ? undefined : installationRootOf(runnerPath));
     this.settings = { ...DEFAULTS, ...definedOnly(options), runnerPath, allowedReadPaths, allowChildProcess, installationRoot };
     this.pool = new WarmPool(this.settings);
+    this.spares = new SparePool({ maxSpares: this.settings.spares, idleTtlMs: this.settings.idleTtlMs });
     this.scratch = new ScratchFolders(options.scratchDir ?? join(tmpdir(), 'baton-scratch'));
     this.broker = options.broker;
     this.relayPolicy = options.relayPolicy;
@@ -178,8 +191,9 @@ export class StepSandbox {
     // The entry is part of the key because a child may read only the entry it was started for (and has the grants of its plugin).
     const key = JSON.stringify([request.tenantId, request.pluginKey, request.entry, request.grants ?? {}]);
     let child: SandboxProcess;
+    const warm = this.pool.take(key);
     try {
-      child = this.pool.take(key) ?? this.spawn(request);
+      child = warm ?? this.spares.take(spareKey(request)) ?? this.spawn(request);
     } catch (error) {
       return failure(
         'plugin_missing',
@@ -192,7 +206,10 @@ export class StepSandbox {
       const { cancelGraceMs, memoryMb } = this.settings;
       const settings = { timeoutMs: request.timeoutMs, cancelGraceMs, memoryMb, shutdown: this.shutdown.signal };
       const egress = request.egress ?? [];
-      const http = this.broker ? (exchange: HttpExchange, signal: AbortSignal) => this.broker!.fetch(exchange, egress, signal) : undefined;
+      // Connections are kept alive per tenant: a server may tie state to a connection.
+      const http = this.broker
+        ? (exchange: HttpExchange, signal: AbortSignal) => this.broker!.fetch(exchange, egress, signal, request.tenantId)
+        : undefined;
       const record = this.recordArtifact;
       const artifacts = this.artifacts
         ? artifactHandler(
@@ -219,6 +236,8 @@ export class StepSandbox {
       return outcome;
     } finally {
       this.busy.delete(child);
+      // After the step has answered, not beside it: starting a process would slow the step down.
+      if (!warm) setImmediate(() => this.startSpare(request));
     }
   }
 
@@ -226,16 +245,35 @@ export class StepSandbox {
   async close(): Promise<void> {
     this.shutdown.abort();
     this.pool.drain();
+    this.spares.drain();
     await Promise.all([...this.live].map((child) => child.terminate()));
     this.scratch.close();
   }
 
   stats(): SandboxStats {
     const alivePids = [...this.live].flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
-    return { spawned: this.spawned, alivePids, idle: this.pool.size, busy: this.busy.size };
+    const sparesReady = this.spares.members().filter((child) => child.isReady).length;
+    return { spawned: this.spawned, alivePids, idle: this.pool.size, busy: this.busy.size, spares: this.spares.size, sparesReady };
   }
 
-  private spawn({ entry, grants = {} }: SandboxRequest): SandboxProcess {
+  /**
+   * One more spare for the bundle of a step that found no warm process of its tenant, for the next
+   * such step. A spare is keyed by what its process was started with (bundle, digest, grants), never
+   * by tenant: whoever takes it is the only tenant it serves.
+   */
+  private startSpare(request: SandboxRequest): void {
+    this.spares.replenish(spareKey(request), () => {
+      if (this.shutdown.signal.aborted) return undefined;
+      try {
+        return this.spawn(request, { entry: request.entry, digest: request.digest });
+      } catch {
+        // No uid free, or no scratch folder: the next step starts its own process, as without spares.
+        return undefined;
+      }
+    });
+  }
+
+  private spawn({ entry, grants = {} }: SandboxRequest, preload?: { entry: string; digest?: string }): SandboxProcess {
     const { runnerPath, memoryMb, allowedReadPaths, scratchFileMb } = this.settings;
     const uid = this.uids?.take();
     if (this.uids && uid === undefined) throw new Error(`all ${this.isolation!.uids.count} sandbox uids (SANDBOX_UID_RANGE) are in use`);
@@ -256,13 +294,14 @@ export class StepSandbox {
     const fileSizeBytes = scratch ? scratchFileMb * 1024 * 1024 : 0;
     const limits = { dataMb: memoryMb + 1024, openFiles: 256, fileSizeBytes };
     const wrap = uid === undefined ? undefined : (argv: string[]) => isolate(argv, { uid, limits });
-    const child = SandboxProcess.spawn({ runnerPath, memoryMb, permissions, wrap });
+    const child = SandboxProcess.spawn({ runnerPath, memoryMb, permissions, wrap, preload });
     this.spawned++;
     this.live.add(child);
     if (scratch) this.scratchOf.set(child, scratch);
     void child.exited.then(() => {
       this.live.delete(child);
       this.pool.forget(child);
+      this.spares.forget(child);
       if (scratch) {
         this.scratchOf.delete(child);
         this.scratch.remove(scratch);
@@ -278,6 +317,10 @@ export class StepSandbox {
     if (keep) this.pool.put(key, child);
     else void child.terminate();
   }
+}
+
+function spareKey({ pluginKey, entry, digest, grants }: SandboxRequest): string {
+  return JSON.stringify([pluginKey, entry, digest ?? null, grants ?? {}]);
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {

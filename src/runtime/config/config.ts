@@ -270,6 +270,10 @@ export const CONFIG_VARIABLES = {
     "Where a worker makes the private scratch folders of step processes whose plugin asks for one (e.g. sql, script): each owned by its process's uid, emptied after every step. Unset: $BATON_HOME/scratch.",
   ),
   SANDBOX_SCRATCH_FILE_MB: spec(int(1, 1_048_576).default(2048), 'Largest file a step process may write in its scratch folder.'),
+  SANDBOX_SPARE_PROCESSES: spec(
+    int(0, 1000).default(4),
+    'Step processes a worker starts ahead of demand, each for a plugin whose steps recently had to start one, with the plugin already loaded: a step that finds no warm process of its tenant takes one (it serves that tenant alone from then on) instead of waiting for node to start. Each costs a uid and ~50 MB of memory while it waits, 30 s at most. 0: every such step starts its own process.',
+  ),
   PLUGIN_CACHE_DIR: spec(
     z.string().optional(),
     'Where a worker keeps the plugin bundles it fetched, by digest. Unset: $BATON_HOME/plugin-cache.',

@@ -179,6 +179,39 @@ describe(EgressBroker.name, () => {
     });
   });
 
+  it("reuses a connection only within one pool and to the address it vetted, never another pool's", async () => {
+    // On every loopback address, so that one name can resolve to two of them.
+    const any = createServer((request, response) => response.end(`${request.socket.localAddress} ${request.socket.remotePort}`));
+    await new Promise<void>((resolve) => any.listen(0, '0.0.0.0', resolve));
+    const anyPort = (any.address() as AddressInfo).port;
+    let answer = '127.0.0.1';
+    const rebinding: Resolve = async () => [{ address: answer, family: 4 }];
+    const pooled = new EgressBroker({ resolve: rebinding, allowCidrs: ['127.0.0.0/8'] });
+    const call = async (pool?: string) => {
+      const result = await pooled.fetch(get(`http://api.test:${anyPort}/`), ['api.test'], undefined, pool);
+      if (!result.ok) throw new Error(result.message);
+      const [address, port] = result.body.toString().split(' ');
+      return { address, port };
+    };
+    try {
+      const first = await call('tenant-a');
+      const again = await call('tenant-a');
+      const other = await call('tenant-b');
+      answer = '127.0.0.2';
+      const moved = await call('tenant-a');
+      const unpooled = [await call(), await call()];
+
+      expect(again).toEqual(first);
+      expect(other.port).not.toBe(first.port);
+      expect(moved).toMatchObject({ address: '127.0.0.2' });
+      expect(moved.port).not.toBe(first.port);
+      expect(unpooled[0].port).not.toBe(unpooled[1].port);
+    } finally {
+      any.closeAllConnections();
+      await new Promise((resolve) => any.close(resolve));
+    }
+  });
+
   it('reports a refused connection with its system error', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

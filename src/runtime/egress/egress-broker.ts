@@ -1,5 +1,5 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequestArgs, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { AddressPolicy, hostAllowed, type InstallationEndpoint, type ResolvedAddress, type Resolve } from './egress-policy.js';
 
@@ -42,6 +42,9 @@ export interface EgressBrokerOptions {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** How long an idle connection is kept for the next request of its pool, and how many pools are kept. */
+const IDLE_CONNECTION_MS = 4_000;
+const MAX_POOLS = 256;
 /** Hop-by-hop and routing headers a step may not set: the broker decides where a request goes. */
 const REFUSED_HEADERS = new Set([
   'host',
@@ -82,6 +85,8 @@ export class EgressBroker {
   private readonly maxRedirects: number;
   private readonly maxResponseBytes: number;
   private readonly timeoutMs: number;
+  /** Kept-alive connections by pool (a tenant), most recently used last. */
+  private readonly pools = new Map<string, { http: HttpAgent; https: HttpsAgent }>();
 
   constructor(options: EgressBrokerOptions = {}) {
     this.policy = new AddressPolicy({ allowSetting: 'EGRESS_ALLOW_CIDRS', ...options });
@@ -90,7 +95,17 @@ export class EgressBroker {
     this.timeoutMs = options.timeoutMs ?? 60_000;
   }
 
-  async fetch(request: BrokerRequest, egress: readonly string[], signal?: AbortSignal): Promise<BrokerResponse | BrokerDenial> {
+  /**
+   * `pool` (a tenant id) lets the request reuse an idle connection an earlier request of the same
+   * pool opened to the same vetted address: never one of another pool, since a server may tie state to
+   * a connection (NTLM authenticates the connection, not the request). Without it, a connection each.
+   */
+  async fetch(
+    request: BrokerRequest,
+    egress: readonly string[],
+    signal?: AbortSignal,
+    pool?: string,
+  ): Promise<BrokerResponse | BrokerDenial> {
     let url: URL;
     try {
       url = new URL(request.url);
@@ -117,7 +132,7 @@ export class EgressBroker {
 
       let response: IncomingMessage;
       try {
-        response = await send(url, addresses[0], method, headers, body, abort);
+        response = await send(url, addresses[0], method, headers, body, abort, pool === undefined ? false : this.agents(pool));
       } catch (error) {
         if (signal?.aborted) throw error;
         return {
@@ -163,6 +178,34 @@ export class EgressBroker {
       }
     }
   }
+
+  private agents(pool: string): { http: HttpAgent; https: HttpsAgent } {
+    let agents = this.pools.get(pool);
+    if (agents) this.pools.delete(pool);
+    else {
+      const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS, maxFreeSockets: 16 };
+      agents = { http: new PinnedHttpAgent(options), https: new PinnedHttpsAgent(options) };
+    }
+    this.pools.set(pool, agents);
+    // A pool dropped here keeps its requests in flight; its idle connections close on their timeout.
+    if (this.pools.size > MAX_POOLS) this.pools.delete(this.pools.keys().next().value!);
+    return agents;
+  }
+}
+
+/** The vetted address a request connects to, beside the name: an idle connection is reused only for the same address. */
+type Pinned = { vetted?: string };
+
+class PinnedHttpAgent extends HttpAgent {
+  override getName(options?: ClientRequestArgs & Pinned): string {
+    return `${super.getName(options)}|${options?.vetted ?? ''}`;
+  }
+}
+
+class PinnedHttpsAgent extends HttpsAgent {
+  override getName(options?: HttpsRequestOptions & Pinned): string {
+    return `${super.getName(options)}|${options?.vetted ?? ''}`;
+  }
 }
 
 function denied(message: string): BrokerDenial {
@@ -176,18 +219,22 @@ function send(
   headers: Array<[string, string]>,
   body: Uint8Array | undefined,
   signal: AbortSignal,
+  agents: { http: HttpAgent; https: HttpsAgent } | false,
 ): Promise<IncomingMessage> {
   // The socket connects to the address that was vetted; TLS still checks the certificate for the name.
   const lookup: LookupFunction = (_host, options, callback) => {
     if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, [address]);
     else callback(null, address.address, address.family);
   };
-  const requester = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const https = url.protocol === 'https:';
+  const requester = https ? httpsRequest : httpRequest;
+  const agent = agents && (https ? agents.https : agents.http);
   return new Promise((resolve, reject) => {
     const merged: Record<string, string> = {};
     for (const [name, value] of headers)
       merged[name.toLowerCase()] = merged[name.toLowerCase()] === undefined ? value : `${merged[name.toLowerCase()]}, ${value}`;
-    const outgoing = requester(url, { method, headers: merged, lookup, signal, agent: false }, resolve);
+    const options = { method, headers: merged, lookup, signal, agent, vetted: `${address.family}/${address.address}` };
+    const outgoing = requester(url, options, resolve);
     outgoing.on('error', reject);
     outgoing.end(body);
   });

@@ -38,6 +38,9 @@ export async function packPlugin({ entry, outDir, publisher, external = [] }: Pa
   if (!existsSync(entryPath)) throw new PackError(`plugin entry not found: ${entryPath}`);
   const result = await build({
     ...pluginBuildOptions(),
+    // A step process parses the whole bundle when it starts. Names stay, so stack traces still read.
+    minifyWhitespace: true,
+    minifySyntax: true,
     stdin: {
       contents: `export { default } from ${JSON.stringify(entryPath)};\nexport { describePlugin as ${DESCRIBE_EXPORT} } from '@baton/plugin-sdk';\n`,
       resolveDir: dirname(entryPath),
