@@ -17,7 +17,7 @@ export interface RunForEachInput {
   /** The worker pool its items run on (`stepPool`); absent: the default pool, as before pools existed. */
   pool?: string;
   /** How its items run (`stepExecution`); absent: as activities, as before light steps existed. */
-  execution?: 'local' | 'workflow';
+  execution?: 'local';
   /** What every item's `with` is evaluated against, plus `item`. */
   context: ExpressionContext;
   items: unknown[];

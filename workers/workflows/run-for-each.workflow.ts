@@ -8,7 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { evaluateTemplate, expressionErrorCode } from '../contracts/expressions/index.js';
-import { WORKFLOW_TASK_EXPRESSION_STEPS, WorkflowTaskBudget } from './task-budget.js';
+import { WorkflowTaskBudget } from './task-budget.js';
 import {
   eventKeyPrefix,
   isChildRunStep,
@@ -21,7 +21,6 @@ import {
 } from '../contracts/index.js';
 import type { BatonActivities } from '../activities/index.js';
 import { runChildPipeline } from './child-run.js';
-import { inWorkflowStep } from './in-workflow-step.js';
 import { classifyFailure, executeStepActivity, ms, now, stepTimeoutMs, withSecrets } from './step-activity.js';
 
 /**
@@ -38,13 +37,6 @@ const { recordRunEvents } = proxyActivities<BatonActivities>({
  * and continues as new, far below Temporal's hard limit (51,200 events).
  */
 export const FOR_EACH_HISTORY_BUDGET = 10_000;
-
-/**
- * In-workflow items are recorded this many events at a time (two events an item). Each batch is one
- * activation's work: Temporal fails an activation that holds the workflow thread for 2 s, and 500
- * items took more than that on a busy machine.
- */
-const IN_WORKFLOW_BATCH = 200;
 
 type ItemFailure = { item: number; status: 'failed' | 'timed_out'; error: ErrorInfo };
 
@@ -64,8 +56,6 @@ class ForEachInterpreter {
   private readonly running = new Map<number, Promise<void>>();
   /** Items that failed or were stopped, recorded together when the fan-out ends. */
   private readonly ended: RunEvent[] = [];
-  /** Events of items carried out in the workflow, not recorded yet. */
-  private readonly inWorkflow: RunEvent[] = [];
   private failure: ItemFailure | undefined;
   private readonly items = new CancellationScope();
   /** Where the step's literal `with` names secrets: the same for every item, so found once. */
@@ -87,20 +77,12 @@ class ForEachInterpreter {
           this.outputs[this.next++] = reused;
           continue;
         }
-        if (this.input.execution === 'workflow') {
-          await this.runInWorkflow(this.next++);
-          // Recording ends the task, so the items after it get a new expression budget.
-          if (this.inWorkflow.length >= IN_WORKFLOW_BATCH || this.budget.current().left < WORKFLOW_TASK_EXPRESSION_STEPS / 2)
-            await this.recordInWorkflow();
-          continue;
-        }
         await condition(() => this.running.size < maxParallel || this.failure !== undefined);
         if (!this.failure) this.start(this.next++);
       }
     } finally {
       // Cancelled or not, every started item ends (and is recorded) before this workflow does.
       await Promise.allSettled(this.running.values());
-      if (this.inWorkflow.length) await this.recordInWorkflow();
       if (this.ended.length) await this.recordNow(...this.ended);
     }
     // A cancel that came once every item had started ended the items, not the loop above.
@@ -145,40 +127,6 @@ class ForEachInterpreter {
       };
     });
     for (let start = 0; start < events.length; start += 1_000) await this.recordNow(...events.slice(start, start + 1_000));
-  }
-
-  /**
-   * An item the workflow carries out itself (`execution: workflow`): no activity, no waiting for a
-   * lane; its events wait in `inWorkflow` to be recorded a batch at a time.
-   */
-  private async runInWorkflow(item: number): Promise<void> {
-    const { stepId, step, pin } = this.input;
-    let stepInput: Record<string, unknown>;
-    try {
-      stepInput = await this.evaluateWith(item);
-    } catch (error) {
-      return this.withUnevaluated(item, error);
-    }
-    const { events, outputs, error } = inWorkflowStep(now(), stepId, step.uses!, pin, stepInput, item);
-    this.inWorkflow.push(...events);
-    if (error) return this.failed(item, 'failed', error);
-    this.outputs[item] = outputs!;
-    this.inWorkflow.push({
-      type: 'step.item_succeeded',
-      key: `${eventKeyPrefix(stepId, item)}:succeeded`,
-      at: now(),
-      stepId,
-      item,
-      attempt: 1,
-      outputs: outputs!,
-    });
-  }
-
-  /** Records the in-workflow items' events so far, in one activity. */
-  private async recordInWorkflow(): Promise<void> {
-    if (!this.inWorkflow.length) return;
-    const events = this.inWorkflow.splice(0);
-    await this.recordNow(...events);
   }
 
   private historyIsLong(): boolean {

@@ -378,7 +378,9 @@ class PipelineInterpreter {
       pin,
       // Absent for the default pool: the input of a fan-out is as it was before pools existed.
       ...(pool === DEFAULT_POOL ? {} : { pool }),
-      ...(execution === 'activity' ? {} : { execution }),
+      // Items the workflow could carry out itself run locally: a fan-out's thousands of them in the
+      // workflow would hold its thread far longer than an activation may.
+      ...(execution === 'activity' ? {} : { execution: 'local' as const }),
       context: this.context(),
       items,
       maxParallel: step.maxParallel ?? DEFAULT_MAX_PARALLEL,
