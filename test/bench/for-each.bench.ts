@@ -4,7 +4,7 @@
  * time on the same dev server in this process, and against the ideal 200 / 20 × 50 ms = 500 ms.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { compare, formatTimes, ITERATIONS, median, RAW_TASK_QUEUE, withBenchStack } from './harness.js';
+import { compare, formatTimes, ITERATIONS, median, RAW_TASK_QUEUE, reportResult, withBenchStack } from './harness.js';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 200);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 20);
@@ -32,5 +32,14 @@ await withBenchStack({ sleep: async (ms: number) => sleep(ms).then(() => ms) }, 
   console.log(
     `  ratio b/ideal: ${(b / IDEAL_MS).toFixed(2)}   ratio a/ideal: ${(a / IDEAL_MS).toFixed(2)}   ratio b/a: ${(b / a).toFixed(2)}`,
   );
+  reportResult({
+    title: `forEach of ${ITEMS} items, maxParallel ${PARALLEL}, ${SLEEP_MS} ms each; ${ITERATIONS} iterations each after a warm-up`,
+    columns: ['', 'median', 'ratio to ideal', 'ratio b/a'],
+    rows: [
+      [`ideal ${ITEMS} / ${PARALLEL} × ${SLEEP_MS} ms`, `${(IDEAL_MS / 1000).toFixed(3)} s`, '1.00'],
+      [`(a) raw Temporal, ${PARALLEL} lanes of activities`, `${(a / 1000).toFixed(3)} s`, (a / IDEAL_MS).toFixed(2)],
+      ['(b) Baton forEach over core/sleep via API', `${(b / 1000).toFixed(3)} s`, (b / IDEAL_MS).toFixed(2), (b / a).toFixed(2)],
+    ],
+  });
 });
 process.exit(0);

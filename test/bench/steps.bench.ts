@@ -3,9 +3,9 @@
  * against (b) a Baton pipeline of 40 sequential `core/echo` steps started through the API, on
  * the same Temporal dev server in one process. Prints medians and the ratio b/a.
  */
-import { compare, formatTimes, ITERATIONS, median, RAW_TASK_QUEUE, withBenchStack } from './harness.js';
+import { compare, formatTimes, ITERATIONS, median, RAW_TASK_QUEUE, reportResult, withBenchStack } from './harness.js';
 
-const STEPS = 40;
+const STEPS = Number(process.env.BENCH_STEPS ?? 40);
 
 await withBenchStack({ noop: async (i: number) => i }, async ({ client, call, runPipeline }) => {
   const steps = Object.fromEntries(
@@ -20,5 +20,18 @@ await withBenchStack({ noop: async (i: number) => i }, async ({ client, call, ru
   console.log(`  (a) raw Temporal, ${STEPS} no-op activities:   ${formatTimes(times.a)}`);
   console.log(`  (b) Baton, ${STEPS} core/echo steps via API:  ${formatTimes(times.b)}`);
   console.log(`  ratio b/a: ${(b / a).toFixed(2)}   per-step overhead over raw: ${((b - a) / STEPS).toFixed(1)} ms`);
+  reportResult({
+    title: `${STEPS} sequential steps, ${ITERATIONS} iterations each after a warm-up`,
+    columns: ['', 'median', 'ratio b/a', 'per-step overhead over raw'],
+    rows: [
+      [`(a) raw Temporal, ${STEPS} no-op activities`, `${(a / 1000).toFixed(3)} s`],
+      [
+        `(b) Baton, ${STEPS} core/echo steps via API`,
+        `${(b / 1000).toFixed(3)} s`,
+        (b / a).toFixed(2),
+        `${((b - a) / STEPS).toFixed(1)} ms`,
+      ],
+    ],
+  });
 });
 process.exit(0);
