@@ -13,6 +13,7 @@ const DOCS = [
   'docs/operations.md',
   'docs/security.md',
   'docs/development.md',
+  'docs/benchmarks.md',
   'docs/pipelines-in-git.md',
 ];
 /** Names in capitals that are not configuration: HTTP methods and headers, codes, SQL, other programs' environment. */
@@ -85,6 +86,10 @@ const NOT_VARIABLES = new Set([
   'BENCH_MODEL_VERSIONS',
   'BENCH_MODELS_PER_TENANT',
   'BENCH_ROUNDS',
+  'BENCH_STEPS',
+  'BENCH_TASKS',
+  'BENCH_LOG_LINES',
+  'BENCH_RESULT_FILE',
   'CHROMIUM_PATH',
   'BROWSER_SCREENSHOTS',
   'SANDBOX_UID',
