@@ -22,8 +22,13 @@ async function slot(): Promise<() => void> {
   };
 }
 
+/** The longest smoke runs (about 1-2 min each on a busy 2-core machine) start first, so that none is left running alone at the end. */
+const LONGEST = ['reliability', 'console', 'triggers', 'tracing', 'run-start'];
+const names = benchNames().filter((name) => name !== 'scale');
+const ordered = [...LONGEST.filter((name) => names.includes(name)), ...names.filter((name) => !LONGEST.includes(name))];
+
 describe.concurrent('npm run bench -- --smoke', () => {
-  it.each(benchNames().filter((name) => name !== 'scale'))(
+  it.each(ordered)(
     '%s runs at tiny sizes and reports its figures',
     async (name) => {
       const release = await slot();

@@ -13,7 +13,6 @@ const DOCS = [
   'docs/operations.md',
   'docs/security.md',
   'docs/development.md',
-  'docs/benchmarks.md',
   'docs/pipelines-in-git.md',
 ];
 /** Names in capitals that are not configuration: HTTP methods and headers, codes, SQL, other programs' environment. */
