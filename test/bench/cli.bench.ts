@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { median } from './stats.js';
+import { median, reportResult } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -34,3 +34,8 @@ for (const [i, [name]] of CASES.entries())
   console.log(
     `${name.padEnd(20)}${median(times[i]).toFixed(0).padStart(8)}${(median(times[i]) / median(times[0])).toFixed(1).padStart(9)}`,
   );
+reportResult({
+  title: `process start to exit, ${ROUNDS} rounds; medians`,
+  columns: ['command', 'ms', '× node'],
+  rows: CASES.map(([name], i) => [name, median(times[i]).toFixed(0), (median(times[i]) / median(times[0])).toFixed(1)]),
+});

@@ -22,7 +22,7 @@ import pg from 'pg';
 import { AddressPolicy } from '../../src/runtime/egress/egress-policy.js';
 import { loadEnv } from '../../src/runtime/config/config.js';
 import { StepSandbox, type SandboxRequest } from '../../workers/sandbox/step-sandbox.js';
-import { median, time } from './stats.js';
+import { median, reportResult, time } from './stats.js';
 
 const ROWS = Number(process.env.BENCH_LOAD_ROWS ?? 100_000);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 3);
@@ -102,9 +102,15 @@ async function benchAmqpPublish(): Promise<void> {
     const depth = (await channel.queueDeclare(queue, { passive: true })).messageCount;
     console.log(`
 amqp/publish, one message per step with a publisher confirm, ${MESSAGES} steps one after another`);
+    const perSecond = (MESSAGES / (times.reduce((sum, ms) => sum + ms, 0) / 1000)).toFixed(0);
     console.log(
-      `  amqp/publish   median ${median(times).toFixed(1)} ms per step  ${(MESSAGES / (times.reduce((sum, ms) => sum + ms, 0) / 1000)).toFixed(0).padStart(6)} messages/s   (${depth} in the queue)`,
+      `  amqp/publish   median ${median(times).toFixed(1)} ms per step  ${perSecond.padStart(6)} messages/s   (${depth} in the queue)`,
     );
+    reportResult({
+      title: `amqp/publish, one message per step with a publisher confirm, ${MESSAGES} steps one after another`,
+      columns: ['step', 'median per step', 'messages/s', 'in the queue'],
+      rows: [['amqp/publish', `${median(times).toFixed(1)} ms`, perSecond, depth]],
+    });
   } finally {
     await channel.queueDelete(queue);
     await broker.close();
@@ -156,6 +162,16 @@ try {
       );
     }
     console.log(`  ratio mysql/postgres (rows/s): ${(rate('mysql') / rate('postgres')).toFixed(2)}`);
+    reportResult({
+      title: `${mode}${mode === 'upsert' ? ' by id, every row an update' : ' into an emptied table'}: ${ROWS.toLocaleString('en-US')} rows, batches of 500, ${ITERATIONS} runs each after a warm-up`,
+      columns: ['step', 'median', 'rows/s', 'ratio mysql/postgres'],
+      rows: connectors.map(({ plugin }) => [
+        `${plugin}/load`,
+        `${(median(times.get(plugin)!) / 1000).toFixed(2)} s`,
+        Math.round(rate(plugin)).toLocaleString('en-US'),
+        plugin === 'mysql' ? (rate('mysql') / rate('postgres')).toFixed(2) : '',
+      ]),
+    });
   }
   await benchAmqpPublish();
 } finally {

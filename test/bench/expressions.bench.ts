@@ -6,9 +6,9 @@
  */
 import jsonata from 'jsonata';
 import { compileBounded, evaluateWithBudget } from '../../workers/contracts/expressions/budget.js';
-import { median } from './stats.js';
+import { median, reportResult } from './stats.js';
 
-const ROUNDS = 30;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 const REPEAT = 200;
 
 const context = {
@@ -36,6 +36,7 @@ const EXPRESSIONS: Array<[string, string]> = [
 ];
 
 const results: string[] = [];
+const rows: string[][] = [];
 for (const [name, text] of EXPRESSIONS) {
   const before = jsonata(text);
   const after = compileBounded(text);
@@ -54,10 +55,16 @@ for (const [name, text] of EXPRESSIONS) {
     b.push(((performance.now() - started) * 1000) / REPEAT);
   }
   const [ma, mb] = [median(a), median(b)];
+  rows.push([name, `${ma.toFixed(1)} µs`, `${mb.toFixed(1)} µs`, (mb / ma).toFixed(2)]);
   results.push(
     `  ${name.padEnd(32)} (a) ${ma.toFixed(1).padStart(8)} µs   (b) ${mb.toFixed(1).padStart(8)} µs   b/a ${(mb / ma).toFixed(2)}`,
   );
 }
 console.log(`\nOne evaluation, median of ${ROUNDS} rounds of ${REPEAT}: (a) plain JSONata + RegExp, (b) RE2 + counted budget`);
 for (const line of results) console.log(line);
+reportResult({
+  title: `One evaluation, median of ${ROUNDS} rounds of ${REPEAT}: (a) plain JSONata + RegExp, (b) RE2 + counted budget`,
+  columns: ['expression', '(a)', '(b)', 'b/a'],
+  rows,
+});
 process.exit(0);

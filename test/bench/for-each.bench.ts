@@ -8,7 +8,7 @@
  * process) before and after.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { compareAll, formatTimes, ITERATIONS, median, RAW_TASK_QUEUE, withBenchStack } from './harness.js';
+import { compareAll, formatTimes, ITERATIONS, median, RAW_TASK_QUEUE, reportResult, withBenchStack } from './harness.js';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 200);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 20);
@@ -46,6 +46,23 @@ await withBenchStack({ sleep: async (ms: number) => sleep(ms).then(() => ms) }, 
   console.log(`  (a) raw Temporal, ${PARALLEL} lanes of activities:       ${formatTimes(times.raw)}   ${ratios('raw')}`);
   console.log(`  (b) Baton forEach, execution: activity:   ${formatTimes(times.activity)}   ${ratios('activity')}`);
   console.log(`  (c) Baton forEach, execution: local:      ${formatTimes(times.local)}   ${ratios('local')}`);
-  console.log(`  resident memory of the process: ${rssBefore} MiB before, ${rssMb()} MiB after`);
+  const rssAfter = rssMb();
+  console.log(`  resident memory of the process: ${rssBefore} MiB before, ${rssAfter} MiB after`);
+  const row = (label: string, name: keyof typeof times) => [
+    label,
+    `${(median(times[name]) / 1000).toFixed(3)} s`,
+    (median(times[name]) / IDEAL_MS).toFixed(2),
+    (median(times[name]) / raw).toFixed(2),
+  ];
+  reportResult({
+    title: `forEach of ${ITEMS} items, maxParallel ${PARALLEL}, ${SLEEP_MS} ms each; ${ITERATIONS} iterations each after a warm-up; RSS ${rssBefore} → ${rssAfter} MiB`,
+    columns: ['', 'median', 'ratio to ideal', 'ratio to raw'],
+    rows: [
+      [`ideal ${ITEMS} / ${PARALLEL} × ${SLEEP_MS} ms`, `${(IDEAL_MS / 1000).toFixed(3)} s`, '1.00', ''],
+      row(`(a) raw Temporal, ${PARALLEL} lanes of activities`, 'raw'),
+      row('(b) Baton forEach, execution: activity', 'activity'),
+      row('(c) Baton forEach, execution: local', 'local'),
+    ],
+  });
 });
 process.exit(0);

@@ -18,9 +18,9 @@ import { randomDatabaseSecrets, startEmbeddedPostgres } from '../../src/runtime/
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
 import { startWorker } from '../../workers/worker.js';
-import { median, percentile, time } from './stats.js';
+import { median, percentile, reportResult, time } from './stats.js';
 
-export { median, percentile, time };
+export { median, percentile, reportResult, time };
 
 export const RAW_TASK_QUEUE = 'bench-raw';
 export const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 7);

@@ -13,7 +13,7 @@ import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BatonMetrics } from '../../src/runtime/metrics/baton-metrics.js';
 import { observeRequests } from '../../src/metrics/http-metrics.js';
-import { ITERATIONS, median, time } from './harness.js';
+import { ITERATIONS, median, reportResult, time } from './harness.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 500);
 /** Short batches, many of them, alternating: on a shared machine the load changes within seconds. */
@@ -46,6 +46,8 @@ const injected = (app: FastifyInstance) => async () => {
   for (let i = 0; i < REQUESTS; i++) await app.inject({ method: 'GET', url: `/v1/runs/run-${i}` });
 };
 
+const figures: Array<Array<string | number>> = [];
+
 /** Alternating batches of `a` and `b`; prints the median per request of each, b − a and b/a. */
 async function compareRequests(label: string, a: () => Promise<void>, b: () => Promise<void>): Promise<void> {
   await a();
@@ -59,6 +61,13 @@ async function compareRequests(label: string, a: () => Promise<void>, b: () => P
   console.log(
     `${label}  (a) no hook ${ma.toFixed(1)} µs/request, (b) with hook ${mb.toFixed(1)} µs/request (medians of ${BATCHES} batches of ${REQUESTS}); b − a = ${(mb - ma).toFixed(1)} µs, b/a = ${(mb / ma).toFixed(3)}`,
   );
+  figures.push([
+    `${label.trim()}: a request, (a) no hook, (b) with hook`,
+    `${ma.toFixed(1)} µs`,
+    `${mb.toFixed(1)} µs`,
+    `${(mb - ma).toFixed(1)} µs`,
+    (mb / ma).toFixed(3),
+  ]);
 }
 
 const plain = await serve(false);
@@ -93,3 +102,12 @@ let bytes = 0;
 const scrapeTimes: number[] = [];
 for (let i = 0; i < ITERATIONS; i++) scrapeTimes.push(await time(async () => (bytes = (await metrics.text()).length)));
 console.log(`scrape median ${median(scrapeTimes).toFixed(1)} ms for ${(bytes / 1024).toFixed(0)} KiB`);
+reportResult({
+  title: `Operator metrics: medians of ${BATCHES} batches of ${REQUESTS} requests, ${ITERATIONS} rounds of the step and scrape figures`,
+  columns: ['', '(a)', '(b)', 'b − a', 'b/a'],
+  rows: [
+    ...figures,
+    ['step: recording one step', `${((median(stepTimes) * 1e6) / STEPS).toFixed(0)} ns`],
+    [`scrape: rendering ${(bytes / 1024).toFixed(0)} KiB`, `${median(scrapeTimes).toFixed(1)} ms`],
+  ],
+});

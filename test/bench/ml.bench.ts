@@ -45,7 +45,7 @@ import { Readable } from 'node:stream';
 import { artifactRef, type ArtifactStore } from '../../src/runtime/artifacts/artifact-store.js';
 import { StepSandbox, type SandboxOutcome } from '../../workers/sandbox/step-sandbox.js';
 import { featureNames, ndjson, syntheticRows } from './ml-data.js';
-import { median, time } from './stats.js';
+import { median, reportResult, time } from './stats.js';
 
 const SIZES = (process.env.BENCH_ML_ROWS ?? '1000,10000,100000').split(',').map(Number);
 const FEATURES = Number(process.env.BENCH_ML_FEATURES ?? 10);
@@ -351,6 +351,7 @@ function printTable(title: string, rows: Row[]): void {
     console.log(
       `  ${line.map((cell, i) => (i === 0 || i === 6 || i === 9 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}`,
     );
+  reportResult({ title, columns: head, rows: lines });
 }
 
 console.log(

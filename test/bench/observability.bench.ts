@@ -5,21 +5,24 @@
  * same process): `GET /v1/runs` (first page, filtered pages, an error search, a page 9,000 runs
  * deep), the observability summary and step statistics, and a deep page of logs; and prints the
  * plan PostgreSQL chose for each query (EXPLAIN ANALYZE), to show the indexes doing the work.
- * BENCH_RUNS, BENCH_TENANTS, BENCH_EVENTS_PER_RUN and BENCH_REQUESTS scale it down or up.
+ * BENCH_RUNS, BENCH_TENANTS, BENCH_EVENTS_PER_RUN, BENCH_LOG_LINES and BENCH_REQUESTS scale it down or up.
  */
 import { DataSource } from 'typeorm';
 import { encodeCursor } from '../../src/common/pagination/pagination.js';
 import { createDataSource } from '../../src/database/data-source.js';
 import { PIPELINE_SUMMARY_SQL } from '../../src/observability/observability.repository.js';
+import { RunEventEntity } from '../../src/runs/entities/run-event.entity.js';
+import { RunStepEntity } from '../../src/runs/entities/run-step.entity.js';
+import { RunEntity } from '../../src/runs/entities/run.entity.js';
 import { RunsRepository, type RunFilter } from '../../src/runs/runs.repository.js';
-import { median, percentile, time, withBenchStack } from './harness.js';
+import { median, percentile, reportResult, time, withBenchStack } from './harness.js';
 import { seedPipelines, seedRunEvents, seedRuns, seedStep, seedTenants } from './installation-seed.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 1_000_000);
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 100);
 const EVENTS_PER_RUN = Number(process.env.BENCH_EVENTS_PER_RUN ?? 10);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 60);
-const BIG_RUN_LOGS = 200_000;
+const BIG_RUN_LOGS = Number(process.env.BENCH_LOG_LINES ?? 200_000);
 const PIPELINES_PER_TENANT = 5;
 
 /** The bench's own tenants (signed up through the API) plus TENANTS - 1 more, with pipelines and runs. */
@@ -46,9 +49,9 @@ async function seed(db: DataSource, big: string, small: string): Promise<{ bigRu
     );
     await seeding.query(
       `INSERT INTO run_event (run_id, tenant_id, key, type, step_id, data)
-      SELECT $1, $2, 'log:' || i, 'step.log', 'step' || (i % 4), jsonb_build_object('type', 'step.log', 'stepId', 'step' || (i % 4), 'attempt', 1,
+      SELECT $1, $2, 'log:' || i, 'step.log', s.step_id, jsonb_build_object('type', 'step.log', 'stepId', s.step_id, 'attempt', 1,
              'level', (ARRAY['debug', 'info', 'warn', 'error'])[1 + i % 4], 'message', 'row batch ' || i)
-        FROM generate_series(1, ${BIG_RUN_LOGS}) i`,
+        FROM generate_series(1, ${BIG_RUN_LOGS}) i, LATERAL (SELECT (ARRAY['extract', 'check', 'load'])[1 + i % 3] AS step_id) s`,
       [bigRun, big],
     );
     await seedStep('vacuum analyze', () => seeding.query('VACUUM ANALYZE'));
@@ -91,7 +94,7 @@ await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
   };
   const [asBig, asSmall] = [callAs(undefined), callAs(smallToken)];
 
-  const db = await createDataSource(databaseUrl, 2).initialize();
+  const db = await createDataSource(databaseUrl, 2, [RunEntity, RunStepEntity, RunEventEntity]).initialize();
   console.log(
     `\nSeeding ${RUNS.toLocaleString()} runs, ${(RUNS * 3).toLocaleString()} steps, ${(RUNS * EVENTS_PER_RUN).toLocaleString()} events over ${TENANTS} tenants, and one run with ${BIG_RUN_LOGS.toLocaleString()} log lines`,
   );
@@ -110,7 +113,7 @@ await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
   const depth = Math.min(9_000, Math.floor((RUNS / TENANTS) * 0.9));
   const [deep, smallDeep] = [await cursorAt(big, depth), await cursorAt(small, 90)];
   const [logCursor] = await db.query<Array<{ id: string }>>(
-    `SELECT id FROM run_event WHERE run_id = $1 AND type = 'step.log' ORDER BY id OFFSET 150000 LIMIT 1`,
+    `SELECT id FROM run_event WHERE run_id = $1 AND type = 'step.log' ORDER BY id OFFSET ${Math.floor(BIG_RUN_LOGS * 0.75)} LIMIT 1`,
     [bigRun],
   );
 
@@ -135,9 +138,9 @@ await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
     { label: 'GET /v1/observability/steps?window=24h', path: () => '/v1/observability/steps?window=24h' },
     { label: 'GET /v1/runs/{id}/logs (first page of 500)', path: (t) => `/v1/runs/${t === 'big' ? bigRun : smallRun.id}/logs?limit=500` },
     {
-      label: 'GET /v1/runs/{id}/logs?step=step2&level=warn, deep',
+      label: 'GET /v1/runs/{id}/logs?step=load&level=warn, deep',
       path: (t) =>
-        `/v1/runs/${t === 'big' ? bigRun : smallRun.id}/logs?step=step2&level=warn&limit=500&after=${t === 'big' ? logCursor.id : 0}`,
+        `/v1/runs/${t === 'big' ? bigRun : smallRun.id}/logs?step=load&level=warn&limit=500&after=${t === 'big' ? logCursor.id : 0}`,
     },
   ];
   const results: Timing[] = [];
@@ -161,6 +164,19 @@ await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
     );
   }
 
+  reportResult({
+    title: `${RUNS.toLocaleString('en-US')} runs and ${(RUNS * EVENTS_PER_RUN).toLocaleString('en-US')} events over ${TENANTS} tenants; ${REQUESTS} requests each over HTTP, alternating with the same request of a tenant with 100 runs (baseline)`,
+    columns: ['request', 'p50', 'p95', 'baseline p50', 'baseline p95', 'ratio of p50s'],
+    rows: results.map((t) => [
+      t.label,
+      `${median(t.ms).toFixed(1)} ms`,
+      `${percentile(t.ms, 0.95).toFixed(1)} ms`,
+      `${median(t.baseline!).toFixed(1)} ms`,
+      `${percentile(t.baseline!, 0.95).toFixed(1)} ms`,
+      (median(t.ms) / median(t.baseline!)).toFixed(2),
+    ]),
+  });
+
   for (const c of cases.filter((c) => c.label.startsWith('GET /v1/runs') && !c.label.includes('logs'))) {
     const [sql, parameters] = runs.listQuery(big, c.filter ?? {}, 50, c.cursor ? deep : undefined).getQueryAndParameters();
     await explain(db, c.label, sql, parameters);
@@ -169,7 +185,7 @@ await withBenchStack({}, async ({ baseUrl, databaseUrl, call }) => {
   const [firstLogsSql, firstLogsParameters] = runs.eventsQuery(big, bigRun, { types: ['step.log'], limit: 500 }).getQueryAndParameters();
   await explain(db, 'logs, first page', firstLogsSql, firstLogsParameters);
   const [logsSql, logsParameters] = runs
-    .eventsQuery(big, bigRun, { types: ['step.log'], stepId: 'step2', level: 'warn', after: Number(logCursor.id), limit: 500 })
+    .eventsQuery(big, bigRun, { types: ['step.log'], stepId: 'load', level: 'warn', after: Number(logCursor.id), limit: 500 })
     .getQueryAndParameters();
   await explain(db, 'logs, deep', logsSql, logsParameters);
   await db.destroy();

@@ -7,7 +7,7 @@
  *   burst: 8 hashes started together, median ms until the last is done (logins arriving at once).
  */
 import { hashPassword, LEGACY_COST, PASSWORD_COST, type ScryptCost } from '../../src/common/auth/password.js';
-import { median, time } from './stats.js';
+import { median, reportResult, time } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const BURST = 8;
@@ -38,3 +38,14 @@ for (const [i, [name, cost]] of COSTS.entries()) {
     `${name.padEnd(24)}${`${mib} MiB`.padStart(8)}${median(one[i]).toFixed(1).padStart(11)}${median(burst[i]).toFixed(0).padStart(19)}${(median(one[i]) / median(one[0])).toFixed(1).padStart(8)}`,
   );
 }
+reportResult({
+  title: `scrypt, ${ROUNDS} rounds; medians (in use: ${COSTS[current][0]})`,
+  columns: ['cost', 'memory', 'one (ms)', `burst of ${BURST} (ms)`, '× old'],
+  rows: COSTS.map(([name, cost], i) => [
+    name.replace(/ +/, ' '),
+    `${(128 * cost.N * cost.r) / 2 ** 20} MiB`,
+    median(one[i]).toFixed(1),
+    median(burst[i]).toFixed(0),
+    (median(one[i]) / median(one[0])).toFixed(1),
+  ]),
+});

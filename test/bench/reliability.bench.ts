@@ -28,7 +28,7 @@ import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
 import { freePort, waitForHttp } from '../support/processes.js';
 import { restartableBaton, restartablePostgres, restartableTemporal } from '../support/restartable.js';
 import { checkInvariants } from '../reliability/invariants.js';
-import { median } from './stats.js';
+import { median, reportResult } from './stats.js';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 3);
 const BURST_ITERATIONS = Number(process.env.BENCH_BURST_ITERATIONS ?? 1);
@@ -331,12 +331,27 @@ async function main(): Promise<void> {
       '| scenario | reps | acknowledged | runs found | lost | doubled | stuck (not ended) | refused (503) | time to recover | invariant violations |',
     );
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const [i, r] of rows.entries()) {
+    const cells = rows.map((r, i) => {
       const recover = r.recoverMs.length ? `${(median(r.recoverMs) / 1000).toFixed(2)} s` : 'never';
-      console.log(
-        `| ${r.scenario} | ${scenarios[i].iterations} | ${r.acknowledged} | ${r.found} | ${r.lost} | ${r.doubled} | ${r.stuck} | ${r.refused} | ${recover} | ${r.violations} |`,
-      );
-    }
+      return [r.scenario, scenarios[i].iterations, r.acknowledged, r.found, r.lost, r.doubled, r.stuck, r.refused, recover, r.violations];
+    });
+    for (const row of cells) console.log(`| ${row.join(' | ')} |`);
+    reportResult({
+      title: 'Faults (totals over the repetitions; recovery: median, from the faulted process started again to a run acknowledged)',
+      columns: [
+        'scenario',
+        'reps',
+        'acknowledged',
+        'runs found',
+        'lost',
+        'doubled',
+        'stuck (not ended)',
+        'refused (503)',
+        'time to recover',
+        'invariant violations',
+      ],
+      rows: cells,
+    });
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     if (process.env.BENCH_KEEP === '1') console.error(`kept: ${home} (api.log, worker.log)`);

@@ -24,7 +24,7 @@ import { PlanCatalog } from '../../src/runtime/ledger/plans.js';
 import { RunAdmission } from '../../src/runtime/ledger/run-admission.js';
 import { RunDispatcher } from '../../src/runtime/ledger/run-dispatcher.js';
 import { RunLedger } from '../../src/runtime/ledger/run-ledger.js';
-import { median, time, withBenchStack } from './harness.js';
+import { median, reportResult, time, withBenchStack } from './harness.js';
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 100);
 const UNPOLLED = 'bench-unpolled';
@@ -120,6 +120,21 @@ await withBenchStack(
     console.log(line('(c) ledger with an Idempotency-Key record in its transaction', times.c));
     console.log(line('(d) over HTTP: POST /v1/pipelines/{name}/runs', times.d));
     console.log(line('(e) over HTTP with Idempotency-Key', times.e));
+    const labels: Record<keyof typeof cases, string> = {
+      a: '(a) before: run + steps, then start the workflow',
+      b: '(b) ledger: run + steps + outbox, then dispatch',
+      c: '(c) ledger with an Idempotency-Key record in its transaction',
+      d: '(d) over HTTP: POST /v1/pipelines/{name}/runs',
+      e: '(e) over HTTP with Idempotency-Key',
+    };
+    reportResult({
+      title: `Run start, ${STARTS} of each, alternating, until Temporal took the workflow`,
+      columns: ['', 'median', 'ratio to (a)'],
+      rows: Object.entries(labels).map(([k, label]) => {
+        const t = median(times[k as keyof typeof cases]);
+        return [label, `${t.toFixed(2)} ms`, (t / a).toFixed(2)];
+      }),
+    });
     await db.destroy();
   },
   { RUN_DISPATCH_INTERVAL: '1h' },

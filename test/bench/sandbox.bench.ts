@@ -22,9 +22,9 @@ import { EgressBroker } from '../../src/runtime/egress/egress-broker.js';
 import { AddressPolicy } from '../../src/runtime/egress/egress-policy.js';
 import { StepSandbox, type SandboxRequest } from '../../workers/sandbox/step-sandbox.js';
 import { setTimeout as delay } from 'node:timers/promises';
-import { compare, formatTimes, ITERATIONS, median } from './harness.js';
+import { compare, formatTimes, ITERATIONS, median, reportResult } from './harness.js';
 
-const TASKS = 20;
+const TASKS = Number(process.env.BENCH_TASKS ?? 20);
 const bundle = (name: string) => fileURLToPath(new URL(`../../plugin-packages/${name}/bundle.mjs`, import.meta.url));
 const isolation = { mode: 'strict' as const, uids: { first: 200000, count: 1000 } };
 const broker = new EgressBroker({ allowCidrs: ['127.0.0.1/32'] });
@@ -115,6 +115,14 @@ const report = (title: string, a: string, b: string, times: { a: number[]; b: nu
   console.log(
     `  ratio b/a: ${(median(times.b) / median(times.a)).toFixed(2)}   per step: a ${(median(times.a) / TASKS).toFixed(1)} ms, b ${(median(times.b) / TASKS).toFixed(1)} ms`,
   );
+  reportResult({
+    title: `${title}, ${TASKS} steps per iteration`,
+    columns: ['', 'median per step', 'ratio b/a'],
+    rows: [
+      [`(a) ${a}`, `${(median(times.a) / TASKS).toFixed(1)} ms`],
+      [`(b) ${b}`, `${(median(times.b) / TASKS).toFixed(1)} ms`, (median(times.b) / median(times.a)).toFixed(2)],
+    ],
+  });
 };
 
 const cold = { maxIdlePerKey: 0, maxIdleTotal: 0, bundleDirs: [packagesDir] };

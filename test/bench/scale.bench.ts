@@ -6,7 +6,7 @@
  * (runs/s, from the first start to the last end), the median p50 and p95 run latency (created to
  * ended, as the API records them), and the ratio of three workers' throughput to one's.
  */
-import { median } from './stats.js';
+import { median, reportResult } from './stats.js';
 import { startClusterInstallation } from '../cluster/installation.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
@@ -88,6 +88,17 @@ try {
     );
   }
   console.log(`3 workers / 1 worker throughput: ${(results[3].throughput / results[1].throughput).toFixed(2)}x`);
+  reportResult({
+    title: `Medians of ${ROUNDS} rounds of ${RUNS} three-step runs started at once, on a real Temporal cluster`,
+    columns: ['workers', 'throughput', 'run latency p50', 'p95', 'throughput × one worker'],
+    rows: [1, 3].map((workers) => [
+      workers,
+      `${results[workers].throughput.toFixed(1)} runs/s`,
+      `${results[workers].p50} ms`,
+      `${results[workers].p95} ms`,
+      (results[workers].throughput / results[1].throughput).toFixed(2),
+    ]),
+  });
 } finally {
   await installation.stop();
 }

@@ -7,7 +7,7 @@
  */
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { median, time, withBenchStack } from './harness.js';
+import { median, reportResult, time, withBenchStack } from './harness.js';
 
 const CREATES = Number(process.env.BENCH_SCHEDULES ?? 1_000);
 const FIRES = Number(process.env.BENCH_FIRES ?? 200);
@@ -79,5 +79,19 @@ await withBenchStack({}, async ({ client, call }) => {
   );
   console.log(`  run recorded (createdAt) − scheduled time: ${describe(recorded)}`);
   console.log(`  run started  (startedAt) − scheduled time: ${describe(started)}`);
+  const cells = (values: number[]) =>
+    values.length
+      ? [50, 99].map((p) => `${percentile(values, p).toFixed(1)} ms`).concat(`${Math.max(...values).toFixed(1)} ms`)
+      : ['-', '-', '-'];
+  reportResult({
+    title: `${CREATES} schedule creates one at a time, alternating; fire lateness over ${fires.length} fires of ${SIMULTANEOUS} schedules firing together every ${PERIOD_MS / 1000} s`,
+    columns: ['', 'p50', 'p99', 'max', 'ratio b/a (medians)'],
+    rows: [
+      ['(a) create: Temporal client, schedule.create', ...cells(raw)],
+      ['(b) create: Baton POST /v1/schedules', ...cells(baton), (median(baton) / median(raw)).toFixed(2)],
+      ['fire: run recorded (createdAt) − scheduled time', ...cells(recorded)],
+      ['fire: run started (startedAt) − scheduled time', ...cells(started)],
+    ],
+  });
 });
 process.exit(0);

@@ -20,7 +20,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { loadEnv } from '../../src/runtime/config/config.js';
 import { LocalArtifactStore } from '../../src/runtime/artifacts/artifact-store.js';
 import { StepSandbox, type SandboxRequest } from '../../workers/sandbox/step-sandbox.js';
-import { median, time } from './stats.js';
+import { median, reportResult, time } from './stats.js';
 
 const ROWS = Number(process.env.BENCH_SQL_ROWS ?? 1_000_000);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 5);
@@ -130,6 +130,14 @@ try {
   line('sql/query step (sandbox)', runs.step);
   line('DuckDB alone (@duckdb/node-api)', runs.direct);
   console.log(`  ratio step/DuckDB: ${(median(runs.step) / median(runs.direct)).toFixed(2)}`);
+  reportResult({
+    title: `sql: ${ROWS.toLocaleString('en-US')} orders joined with 10,000 customers and grouped; ${ITERATIONS} runs each after a warm-up`,
+    columns: ['', 'median', 'ratio step/DuckDB'],
+    rows: [
+      ['sql/query step (sandbox)', `${median(runs.step).toFixed(0)} ms`, (median(runs.step) / median(runs.direct)).toFixed(2)],
+      ['DuckDB alone (@duckdb/node-api)', `${median(runs.direct).toFixed(0)} ms`],
+    ],
+  });
 } finally {
   await sandbox.close();
   rmSync(work, { recursive: true, force: true });

@@ -7,7 +7,7 @@
  *   (d) the same steps as written (`core/echo` is carried out in the workflow itself).
  * Each started through the API and awaited; prints medians and the ratios to (a).
  */
-import { compareAll, formatTimes, ITERATIONS, median, RAW_TASK_QUEUE, withBenchStack } from './harness.js';
+import { compareAll, formatTimes, ITERATIONS, median, RAW_TASK_QUEUE, reportResult, withBenchStack } from './harness.js';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 40);
 
@@ -39,5 +39,20 @@ await withBenchStack({ noop: async (i: number) => i }, async ({ client, call, ru
   console.log(`  (c) Baton, core/echo, execution: local:        ${formatTimes(times.local)}   ${ratio('local')}`);
   console.log(`  (d) Baton, core/echo as written (in workflow): ${formatTimes(times.workflow)}   ${ratio('workflow')}`);
   console.log(`  per-step cost over raw: (b) ${((median(times.activity) - raw) / STEPS).toFixed(1)} ms`);
+  const row = (label: string, name: keyof typeof times) => [
+    label,
+    `${(median(times[name]) / 1000).toFixed(3)} s`,
+    (median(times[name]) / raw).toFixed(2),
+  ];
+  reportResult({
+    title: `${STEPS} sequential steps, ${ITERATIONS} iterations each after a warm-up`,
+    columns: ['', 'median', 'ratio to raw'],
+    rows: [
+      row(`(a) raw Temporal, ${STEPS} no-op activities`, 'raw'),
+      row('(b) Baton, core/echo, execution: activity', 'activity'),
+      row('(c) Baton, core/echo, execution: local', 'local'),
+      row('(d) Baton, core/echo as written (in the workflow)', 'workflow'),
+    ],
+  });
 });
 process.exit(0);

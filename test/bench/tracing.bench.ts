@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { createApi } from '../../src/api.js';
 import { startTracing } from '../../src/runtime/tracing/tracing.js';
 import { startWorker } from '../../workers/worker.js';
-import { compare, formatTimes, ITERATIONS, median, withBenchStack } from './harness.js';
+import { compare, formatTimes, ITERATIONS, median, reportResult, withBenchStack } from './harness.js';
 
-const STEPS = 10;
+const STEPS = Number(process.env.BENCH_STEPS ?? 10);
 
 await withBenchStack({}, async ({ client, call, config, token }) => {
   let spans = 0;
@@ -69,6 +69,14 @@ await withBenchStack({}, async ({ client, call, config, token }) => {
     console.log(
       `  ratio on/off: ${(on / off).toFixed(2)}   per step: ${((on - off) / STEPS).toFixed(1)} ms   spans exported: ${spans} (${(spans / (ITERATIONS + 1)).toFixed(0)} a run)`,
     );
+    reportResult({
+      title: `A pipeline of ${STEPS} sequential core/echo steps, ${ITERATIONS} runs each way after a warm-up; ${(spans / (ITERATIONS + 1)).toFixed(0)} spans a run`,
+      columns: ['', 'tracing off', 'tracing on', 'ratio on/off'],
+      rows: [
+        ['run start (POST .../runs), median', `${offStart.toFixed(1)} ms`, `${onStart.toFixed(1)} ms`, (onStart / offStart).toFixed(2)],
+        ['whole run, median', `${(off / 1000).toFixed(3)} s`, `${(on / 1000).toFixed(3)} s`, (on / off).toFixed(2)],
+      ],
+    });
   } finally {
     await worker.shutdown();
     await api.close();

@@ -23,7 +23,7 @@ import { METRICS_MAX_VERSIONS } from '../../src/models/dto/models.dto.js';
 import { ModelsRepository } from '../../src/models/models.repository.js';
 import { BATCH, LOOK_BACK } from '../../src/triggers/trigger-firing.cron.js';
 import { TriggerDeliveriesRepository } from '../../src/triggers/trigger-deliveries.repository.js';
-import { median, percentile, time, withBenchStack } from './harness.js';
+import { median, percentile, reportResult, time, withBenchStack } from './harness.js';
 import { seedPipelines, seedRunEvents, seedRuns, seedStep, seedTenants, type SeedConnection } from './installation-seed.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 1_000_000);
@@ -239,6 +239,17 @@ function printTable(title: string, baselineName: string, timings: Timing[]): voi
       `  ${t.label.padEnd(62)} ${median(t.ms).toFixed(2).padStart(6)} ms ${percentile(t.ms, 0.95).toFixed(2).padStart(6)} ms   ${base.toFixed(2).padStart(10)} ms   ${(median(t.ms) / base).toFixed(2).padStart(5)}`,
     );
   }
+  reportResult({
+    title,
+    columns: ['operation', 'p50', 'p95', baselineName, 'ratio'],
+    rows: timings.map((t) => [
+      t.label,
+      `${median(t.ms).toFixed(2)} ms`,
+      `${percentile(t.ms, 0.95).toFixed(2)} ms`,
+      `${median(t.baseline).toFixed(2)} ms`,
+      (median(t.ms) / median(t.baseline)).toFixed(2),
+    ]),
+  });
 }
 
 /** A second database on the server of `adminUrl` (a superuser's), migrated. */

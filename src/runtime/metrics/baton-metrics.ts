@@ -194,9 +194,11 @@ export class BatonMetrics {
   /**
    * Reads the run outbox's backlog from the database at each scrape (one read serves both gauges).
    * Every API replica reports the same figures: aggregate them with max(), not sum(). A failed
-   * read reports NaN rather than failing the whole scrape.
+   * read reports NaN rather than failing the whole scrape. A second API in one process (bench:tracing's
+   * traced pair) takes these gauges, and the worker pools', over rather than failing to start.
    */
   watchDispatchBacklog(read: () => Promise<DispatchBacklog>): void {
+    for (const name of ['baton_run_dispatch_pending', 'baton_run_dispatch_oldest_seconds']) this.registry.removeSingleMetric(name);
     let reading: { at: number; value: Promise<DispatchBacklog | undefined> } | undefined;
     const current = () => {
       if (!reading || Date.now() - reading.at > 1_000) reading = { at: Date.now(), value: read().catch(() => undefined) };
@@ -229,6 +231,7 @@ export class BatonMetrics {
    * waiting and no worker is one whose steps will not run until a worker of it starts.
    */
   watchWorkerPools(pools: readonly string[], read: (pool: string) => Promise<{ workers: number; backlog: number } | undefined>): void {
+    for (const name of ['baton_worker_pool_workers', 'baton_worker_pool_waiting_steps']) this.registry.removeSingleMetric(name);
     const registers = [this.registry];
     const each = async (set: (pool: string, presence: { workers: number; backlog: number } | undefined) => void) => {
       const answers = await Promise.all(pools.map(read));
