@@ -127,7 +127,7 @@ describe('light steps', () => {
     expect((await routes(temporal, run.id)).activities).toBe(0);
   });
 
-  it('cancels a running local step with its run at once', async () => {
+  it('cancels a running local step with its run, within a workflow task', async () => {
     const name = uniqueName('light-cancel');
     await savePipeline(tenant, newPipeline(name, { nap: { uses: 'core/sleep@^1', execution: 'local', with: { ms: 60_000 } } }));
     const id = await startRun(tenant, name);
@@ -137,7 +137,9 @@ describe('light steps', () => {
     const run = await waitForRun(tenant, id);
     expect(run.status).toBe('cancelled');
     expect(stepOf(run, 'nap').status).toBe('cancelled');
-    expect(Date.now() - cancelledAt).toBeLessThan(10_000);
+    // A local step holds its workflow task, which Temporal renews every 8 s (80% of its 10 s
+    // timeout): the cancel reaches the step with the next one (docs/pipelines.md).
+    expect(Date.now() - cancelledAt).toBeLessThan(15_000);
   });
 
   it('fails an in-workflow step whose outputs no step could give, at once and for good', async () => {
