@@ -194,7 +194,8 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
         type: FAILURE_TYPE[code],
         message,
         nonRetryable: !retryable,
-        details: stepCode ? [code, stepCode] : [code],
+        // When it ended, third: a workflow running the step locally has no clock of its own that moved meanwhile.
+        details: [code, stepCode ?? null, now()],
       });
     };
 
@@ -307,7 +308,7 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
       } else if (input.recordSuccess !== false) {
         await record({ type: 'step.succeeded', key: `${subject}:succeeded:${attempt}`, at: now(), stepId, attempt, outputs });
       }
-      return { outputs, attempt };
+      return { outputs, attempt, endedAt: now() };
     }
     if (outcome.error.code === 'cancelled' && context.cancellationSignal.aborted) {
       // A worker shutting down aborts the signal too; that is no cancel, the step must run again elsewhere.

@@ -58,9 +58,24 @@ export function createActivities(deps: ActivityDeps) {
     async recordRunEvents(tenantId: string, runId: string, events: RunEvent[]): Promise<RunStartAnswer> {
       if (events.some((event) => event.type === 'run.started')) return deps.events.start(tenantId, runId, events);
       await deps.events.append(tenantId, runId, events);
+      countInWorkflowSteps(deps.metrics, tenantId, events);
       return {};
     },
   };
 }
 
 export type BatonActivities = ReturnType<typeof createActivities>;
+
+/**
+ * Steps the workflow carried out itself count in the step metrics like any other (with no time of
+ * their own): their start and end are recorded in one batch, the start marked `execution: workflow`.
+ */
+function countInWorkflowSteps(metrics: Pick<BatonMetrics, 'stepFinished'>, tenantId: string, events: RunEvent[]): void {
+  for (const started of events) {
+    if (started.type !== 'step.started' || started.execution !== 'workflow') continue;
+    const end = events.find((e) => (e.type === 'step.succeeded' || e.type === 'step.failed') && e.stepId === started.stepId);
+    if (!end) continue;
+    const outcome = end.type === 'step.failed' ? 'failed' : 'succeeded';
+    metrics.stepFinished(tenantId, started.uses.split('@')[0], outcome, 0);
+  }
+}

@@ -133,6 +133,8 @@ export type RunEvent =
       queuedAt?: string;
       input?: Record<string, unknown>;
       inputBytes?: number;
+      /** Set when the workflow carried the step out itself (no sandbox, no activity). */
+      execution?: 'workflow';
     }
   | {
       type: 'step.log';

@@ -29,6 +29,8 @@ export interface ExecuteStepOutput {
   outputs: Record<string, unknown>;
   /** The attempt that produced these outputs. */
   attempt?: number;
+  /** When it ended, by the worker's clock (a workflow's stands still while its local activities run). */
+  endedAt?: string;
 }
 
 /** Thrown (retryably) while a pipeline's `concurrency` is used up; Temporal retries the admission. */

@@ -48,6 +48,7 @@ export function inWorkflowStep(
     uses,
     attempt: 1,
     queuedAt: at,
+    execution: 'workflow',
     ...recorded,
   };
   const result = runInWorkflow(pin, input);

@@ -104,6 +104,8 @@ class PipelineInterpreter {
   private readonly queue?: EventQueue;
   /** In-workflow steps since the records last caught up. */
   private inWorkflowChain = 0;
+  /** The latest time a local step reported: the workflow's own clock stands still while local activities run. */
+  private clock = '';
 
   constructor(private readonly input: RunPipelineInput) {
     if (patched(LIGHT_STEPS_PATCH)) this.queue = new EventQueue((events) => recordEvents(input.tenantId, input.runId, events));
@@ -126,14 +128,14 @@ class PipelineInterpreter {
       .map(([stepId, outputs]) => ({
         type: 'step.reused',
         key: `step:${stepId}:reused`,
-        at: now(),
+        at: this.now(),
         stepId,
         fromRun: reuse!.fromRun,
         outputs,
       }));
     const { concurrency } = this.input.pipeline.definition;
     // Reused steps are recorded at once, so even a run cancelled while queued leaves none behind.
-    const first = [...(concurrency ? [] : [{ type: 'run.started', key: 'run.started', at: now() } as RunEvent]), ...reused];
+    const first = [...(concurrency ? [] : [{ type: 'run.started', key: 'run.started', at: this.now() } as RunEvent]), ...reused];
     if (concurrency) await this.emit(...first);
     else {
       const { ended } = await recordRunStart(this.input.tenantId, this.input.runId, first);
@@ -177,7 +179,7 @@ class PipelineInterpreter {
       retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '10s' },
     });
     // Histories recorded before admitRun answered hold no answer: go on.
-    return (await admitRun(this.input.tenantId, this.input.runId, concurrency, { type: 'run.started', key: 'run.started', at: now() }))
+    return (await admitRun(this.input.tenantId, this.input.runId, concurrency, { type: 'run.started', key: 'run.started', at: this.now() }))
       ?.ended;
   }
 
@@ -186,7 +188,7 @@ class PipelineInterpreter {
     if (!sla) return;
     sleep(ms(sla, sla)).then(
       () => {
-        if (!this.finished) this.slaRecorded = this.emit({ type: 'run.sla_breached', key: 'run.sla_breached', at: now(), sla });
+        if (!this.finished) this.slaRecorded = this.emit({ type: 'run.sla_breached', key: 'run.sla_breached', at: this.now(), sla });
       },
       () => undefined,
     );
@@ -275,13 +277,14 @@ class PipelineInterpreter {
         stepPool(step, this.input.pipeline.definition),
         execution === 'local',
       );
+      this.heard(result.endedAt);
       this.outputs[stepId] = result.outputs;
       this.states[stepId] = 'succeeded';
       if (recordsSuccess) {
         await this.emit({
           type: 'step.succeeded',
           key: `step:${stepId}:succeeded`,
-          at: now(),
+          at: this.now(),
           stepId,
           attempt: result.attempt ?? 1,
           outputs: result.outputs,
@@ -292,7 +295,8 @@ class PipelineInterpreter {
         this.states[stepId] = 'cancelled';
         throw error;
       }
-      const { status, info } = classifyFailure(stepId, error);
+      const { status, info, endedAt } = classifyFailure(stepId, error);
+      this.heard(endedAt);
       await this.emit(this.failEvent(stepId, status, info));
     } finally {
       if (execution === 'local') this.budget.renew();
@@ -304,12 +308,12 @@ class PipelineInterpreter {
    * after it go on at once; they are recorded in order before anything else is (see emit).
    */
   private async runInWorkflow(stepId: string, uses: string, pin: PinnedStep, input: Record<string, unknown>): Promise<void> {
-    const { events, outputs, error } = inWorkflowStep(now(), stepId, uses, pin, input);
+    const { events, outputs, error } = inWorkflowStep(this.now(), stepId, uses, pin, input);
     if (error) events.push(this.failEvent(stepId, 'failed', error));
     else {
       this.outputs[stepId] = outputs!;
       this.states[stepId] = 'succeeded';
-      events.push({ type: 'step.succeeded', key: `step:${stepId}:succeeded`, at: now(), stepId, attempt: 1, outputs: outputs! });
+      events.push({ type: 'step.succeeded', key: `step:${stepId}:succeeded`, at: this.now(), stepId, attempt: 1, outputs: outputs! });
     }
     if (!this.queue) return this.emit(...events);
     this.queue.add(...events);
@@ -346,7 +350,14 @@ class PipelineInterpreter {
     if (!outcome.ok) return this.emit(this.failEvent(stepId, outcome.status, outcome.error));
     this.outputs[stepId] = outcome.outputs;
     this.states[stepId] = 'succeeded';
-    await this.emit({ type: 'step.succeeded', key: `step:${stepId}:succeeded`, at: now(), stepId, attempt: 1, outputs: outcome.outputs });
+    await this.emit({
+      type: 'step.succeeded',
+      key: `step:${stepId}:succeeded`,
+      at: this.now(),
+      stepId,
+      attempt: 1,
+      outputs: outcome.outputs,
+    });
   }
 
   /**
@@ -404,7 +415,7 @@ class PipelineInterpreter {
     const fannedOut = {
       type: 'step.fanned_out',
       key: `step:${stepId}:fanned_out`,
-      at: now(),
+      at: this.now(),
       stepId,
       items: items.length,
       maxParallel: input.maxParallel,
@@ -441,7 +452,14 @@ class PipelineInterpreter {
     }
     this.outputs[stepId] = result.outputs;
     this.states[stepId] = 'succeeded';
-    await this.emit({ type: 'step.succeeded', key: `step:${stepId}:succeeded`, at: now(), stepId, attempt: 1, outputs: result.outputs });
+    await this.emit({
+      type: 'step.succeeded',
+      key: `step:${stepId}:succeeded`,
+      at: this.now(),
+      stepId,
+      attempt: 1,
+      outputs: result.outputs,
+    });
   }
 
   /** The run waits (status `waiting`) for a decision, or for the approval's timeout and its `onTimeout`. */
@@ -450,7 +468,7 @@ class PipelineInterpreter {
     await this.emit({
       type: 'step.waiting',
       key: `step:${stepId}:waiting`,
-      at: now(),
+      at: this.now(),
       stepId,
       roles: approval.roles,
       deadline: new Date(Date.now() + timeoutMs).toISOString(),
@@ -467,7 +485,7 @@ class PipelineInterpreter {
     await this.emit({
       type: 'step.approval_decided',
       key: `step:${stepId}:decided`,
-      at: now(),
+      at: this.now(),
       stepId,
       approved,
       timedOut: !decision,
@@ -495,7 +513,7 @@ class PipelineInterpreter {
       }
       const error: ErrorInfo = { message: `Stopped: ${reason}`, code: status };
       events.push(...(this.input.pipeline.definition.onFailure ?? []).map((_, index) => this.skip(failureHandlerId(index), reason)));
-      events.push({ type: 'run.completed', key: 'run.completed', at: now(), status, outputs: null, error });
+      events.push({ type: 'run.completed', key: 'run.completed', at: this.now(), status, outputs: null, error });
       this.finished = true;
       await this.slaRecorded;
       await this.emit(...events);
@@ -521,7 +539,7 @@ class PipelineInterpreter {
     this.finished = true;
     await CancellationScope.nonCancellable(async () => {
       await this.slaRecorded;
-      await this.emit({ type: 'run.completed', key: 'run.completed', at: now(), ...result });
+      await this.emit({ type: 'run.completed', key: 'run.completed', at: this.now(), ...result });
     });
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- the cancellation Temporal threw, thrown on as it is
     if (cancelledDuringHandlers) throw cancelledDuringHandlers;
@@ -587,13 +605,23 @@ class PipelineInterpreter {
 
   private skip(stepId: string, reason: string): RunEvent {
     this.states[stepId] = 'skipped';
-    return { type: 'step.skipped', key: `step:${stepId}:skipped`, at: now(), stepId, reason };
+    return { type: 'step.skipped', key: `step:${stepId}:skipped`, at: this.now(), stepId, reason };
   }
 
   private failEvent(stepId: string, status: 'failed' | 'timed_out' | 'cancelled', error: ErrorInfo): RunEvent {
     this.states[stepId] = status;
     this.errors[stepId] = error;
-    return { type: 'step.failed', key: `step:${stepId}:failed`, at: now(), stepId, status, error };
+    return { type: 'step.failed', key: `step:${stepId}:failed`, at: this.now(), stepId, status, error };
+  }
+
+  /** Now, never before a time a local step already reported (ISO strings of one format compare as times). */
+  private now(): string {
+    const workflowNow = now();
+    return workflowNow > this.clock ? workflowNow : this.clock;
+  }
+
+  private heard(at: string | undefined): void {
+    if (at && at > this.clock) this.clock = at;
   }
 
   /** Records `events` after all before them; resolves once they are recorded. */

@@ -116,13 +116,14 @@ export async function executeStepActivity(
 }
 
 /** How a step execution that is not cancelled ended, from what Temporal reported. */
-export function classifyFailure(stepId: string, error: unknown): { status: 'failed' | 'timed_out'; info: ErrorInfo } {
+export function classifyFailure(stepId: string, error: unknown): { status: 'failed' | 'timed_out'; info: ErrorInfo; endedAt?: string } {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof ApplicationFailure) {
-    const [code, stepCode] = (cause.details ?? []).map((detail) => (typeof detail === 'string' ? detail : undefined));
+    const [code, stepCode, endedAt] = (cause.details ?? []).map((detail) => (typeof detail === 'string' ? detail : undefined));
     return {
       status: cause.type === STEP_FAILURE_TYPES.timeout ? 'timed_out' : 'failed',
       info: { message: cause.message, code: code ?? 'step_error', ...(stepCode ? { stepCode } : {}), step: stepId },
+      ...(endedAt ? { endedAt } : {}),
     };
   }
   if (cause instanceof TimeoutFailure) {
