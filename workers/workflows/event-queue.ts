@@ -27,11 +27,6 @@ export class EventQueue {
     while (this.draining) await this.draining;
   }
 
-  /** Whether events are waiting or being recorded. */
-  get busy(): boolean {
-    return this.draining !== undefined;
-  }
-
   private async drain(): Promise<void> {
     try {
       while (this.pending.length) await this.record(this.pending.splice(0));

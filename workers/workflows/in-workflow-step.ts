@@ -21,30 +21,23 @@ export interface InWorkflowOutcome {
   error?: ErrorInfo;
 }
 
-/** Runs step `stepId` (item `item` of a fan-out) in the workflow, `at` being the workflow's now. */
+/** Runs step `stepId` in the workflow, `at` being the workflow's now. */
 export function inWorkflowStep(
   at: string,
   stepId: string,
   uses: string,
   pin: PinnedStep,
   input: Record<string, unknown>,
-  item?: number,
 ): InWorkflowOutcome {
-  const subject = eventKeyPrefix(stepId, item);
-  const itemField = item === undefined ? {} : { item };
-  // What the step is given, for the run's view: once per step (an item's is the step's with its item).
-  const recorded =
-    item !== undefined
-      ? {}
-      : jsonBytes(input) <= STEP_INPUT_RECORD_BYTES
-        ? { input: withoutNul(input) as Record<string, unknown> }
-        : { inputBytes: jsonBytes(input) };
+  const subject = eventKeyPrefix(stepId);
+  // What the step is given, for the run's view, as an activity records it.
+  const bytes = jsonBytes(input);
+  const recorded = bytes <= STEP_INPUT_RECORD_BYTES ? { input: withoutNul(input) as Record<string, unknown> } : { inputBytes: bytes };
   const started: RunEvent = {
     type: 'step.started',
     key: `${subject}:started:1`,
     at,
     stepId,
-    ...itemField,
     uses,
     attempt: 1,
     queuedAt: at,
@@ -62,7 +55,6 @@ export function inWorkflowStep(
         key: `${subject}:attempt_failed:1`,
         at,
         stepId,
-        ...itemField,
         attempt: 1,
         error: { message: result.message, code: result.code },
         retryable: false,
