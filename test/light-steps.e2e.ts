@@ -185,6 +185,48 @@ describe('light steps', () => {
     expect((await routes(temporal, forEachWorkflowId(run.id, 'naps'))).localActivities).toBe(3);
   });
 
+  it('fails a fan-out whose local items fail together; local items already running finish, none starts after', async () => {
+    const run = await runToEnd(
+      tenant,
+      newPipeline(uniqueName('light-fan-fail'), {
+        // Siblings failing in the same instant: cancelling the others raced their ends (TMPRL1100).
+        together: {
+          uses: 'core/fail@^1',
+          forEach: [0, 1, 2, 3, 4, 5],
+          maxParallel: 3,
+          with: { message: 'no', retryable: false },
+          retry: { maxAttempts: 1 },
+          continueOnError: true,
+        },
+        // Item 1's input is refused at once while items 0 and 2 sleep; item 3 never starts.
+        finished: {
+          uses: 'core/sleep@^1',
+          forEach: [300, -1, 300, 300],
+          maxParallel: 3,
+          execution: 'local',
+          with: { ms: '${{ item }}' },
+          retry: { maxAttempts: 1 },
+          continueOnError: true,
+        },
+      }),
+    );
+    expect(run.status).toBe('succeeded');
+    const together = stepOf(run, 'together');
+    expect(together).toMatchObject({ status: 'failed', error: { code: 'step_error' }, items: { total: 6, succeeded: 0, failed: 3 } });
+    expect(new Set(together.attempts!.map((a) => a.item))).toEqual(new Set([0, 1, 2]));
+    const finished = stepOf(run, 'finished');
+    expect(finished).toMatchObject({
+      status: 'failed',
+      error: { code: 'invalid_input', message: expect.stringMatching(/^Item 1 of 4/) },
+      items: { total: 4, succeeded: 2, failed: 1 },
+    });
+    expect(finished.attempts!.map((a) => [a.item, a.status]).sort()).toEqual([
+      [0, 'succeeded'],
+      [1, 'failed'],
+      [2, 'succeeded'],
+    ]);
+  });
+
   it("refuses execution: local where a step cannot run on the workflow's worker, naming the field", async () => {
     const name = uniqueName('light-refused');
     const response = await tenant.put(`/v1/pipelines/${name}`, {

@@ -108,6 +108,7 @@ export interface StepView {
   outputs: Record<string, unknown> | Array<Record<string, unknown>> | null;
   error: { message: string; code?: string } | null;
   items?: { total: number; succeeded: number; failed: number };
+  attempts?: Array<{ attempt: number; item?: number; status: string }>;
   pool?: string;
   waitingFor?: 'pool';
   startedAt: string | null;

@@ -43,7 +43,8 @@ type ItemFailure = { item: number; status: 'failed' | 'timed_out'; error: ErrorI
 /**
  * The items of one `forEach` step, at most `maxParallel` at once, each through the generic
  * `executeStep` activity, which records each item's start and success. Outputs come back in item order. The first item that fails for good
- * cancels the others and fails the step. A long fan-out continues as new with its progress.
+ * fails the step: no item starts after it, and running activity items are cancelled (local ones
+ * finish). A long fan-out continues as new with its progress.
  */
 export async function runForEach(input: RunForEachInput): Promise<RunForEachResult> {
   return new ForEachInterpreter(input).run();
@@ -248,6 +249,9 @@ class ForEachInterpreter {
     this.ended.push({ type: 'step.item_failed', key: `${eventKeyPrefix(stepId, item)}:failed`, at: now(), stepId, item, status, error });
     if (this.failure) return;
     this.failure = { item, status, error };
-    this.items.cancel();
+    // Local items still running are let finish (short by design): Temporal's core cannot cancel a
+    // local activity that has ended but whose result the workflow has not yet heard (an invalid
+    // state transition fails the workflow task, and siblings failing together hit it every time).
+    if (this.input.execution !== 'local') this.items.cancel();
   }
 }
