@@ -22,12 +22,19 @@ import {
   type TestTenant,
 } from './support/builders.js';
 
-/** The activities (by type) and local activities a workflow scheduled, from its history. */
+/** The `executeStep` activities and local activities a workflow scheduled, from its history. */
 async function routes(temporal: Client, workflowId: string): Promise<{ activities: number; localActivities: number }> {
   const { events } = await temporal.workflow.getHandle(workflowId).fetchHistory();
+  // A local activity's marker names its type in its `data` detail, a JSON payload.
+  const localType = (data: Uint8Array | null | undefined) =>
+    (JSON.parse(Buffer.from(data ?? []).toString()) as { activity_type?: string }).activity_type;
   return {
     activities: events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'executeStep').length,
-    localActivities: events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+    localActivities: events!.filter(
+      (e) =>
+        e.markerRecordedEventAttributes?.markerName === 'core_local_activity' &&
+        localType(e.markerRecordedEventAttributes.details?.data?.payloads?.[0]?.data) === 'executeStep',
+    ).length,
   };
 }
 

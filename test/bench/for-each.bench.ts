@@ -1,11 +1,11 @@
 /**
  * `npm run bench:for-each`: a `forEach` of BENCH_ITEMS (200) items with `maxParallel` BENCH_PARALLEL
- * (20) over `core/sleep` (50 ms), started through the API, against (a) plain Temporal running as
- * many sleeping activities as many at a time on the same dev server in this process, and against
- * the ideal items / parallel × 50 ms. Baton runs the items (b) as activities (`execution:
- * activity`, as every item ran before light steps) and (c) as local activities (`execution:
- * local`). Prints medians, ratios and the process's resident memory (API, worker and bench are one
- * process) before and after.
+ * (20) over `core/sleep` (50 ms), started through the API, against the ideal items / parallel ×
+ * 50 ms and plain Temporal on the same dev server in this process running as many sleeping (a)
+ * activities or (a') local activities as many at a time. Baton runs the items (b) as activities
+ * (`execution: activity`, as every item ran before light steps) and (c) as local activities
+ * (`execution: local`). Prints medians, ratios and the process's resident memory (API, worker and
+ * bench are one process) before and after.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compareAll, formatTimes, ITERATIONS, median, RAW_TASK_QUEUE, reportResult, withBenchStack } from './harness.js';
@@ -33,6 +33,12 @@ await withBenchStack({ sleep: async (ms: number) => sleep(ms).then(() => ms) }, 
   const times = await compareAll({
     raw: () =>
       client.workflow.execute('parallelSleeps', { taskQueue: RAW_TASK_QUEUE, workflowId: `raw-${n++}`, args: [ITEMS, PARALLEL, SLEEP_MS] }),
+    rawLocal: () =>
+      client.workflow.execute('parallelLocalSleeps', {
+        taskQueue: RAW_TASK_QUEUE,
+        workflowId: `raw-local-${n++}`,
+        args: [ITEMS, PARALLEL, SLEEP_MS],
+      }),
     activity: () => runPipeline('bench-for-each'),
     local: () => runPipeline('bench-for-each-local'),
   });
@@ -44,6 +50,7 @@ await withBenchStack({ sleep: async (ms: number) => sleep(ms).then(() => ms) }, 
   );
   console.log(`  ideal ${ITEMS} / ${PARALLEL} × ${SLEEP_MS} ms:                     ${(IDEAL_MS / 1000).toFixed(3)} s`);
   console.log(`  (a) raw Temporal, ${PARALLEL} lanes of activities:       ${formatTimes(times.raw)}   ${ratios('raw')}`);
+  console.log(`  (a') raw Temporal, ${PARALLEL} lanes of local activities: ${formatTimes(times.rawLocal)}   ${ratios('rawLocal')}`);
   console.log(`  (b) Baton forEach, execution: activity:   ${formatTimes(times.activity)}   ${ratios('activity')}`);
   console.log(`  (c) Baton forEach, execution: local:      ${formatTimes(times.local)}   ${ratios('local')}`);
   const rssAfter = rssMb();
@@ -60,6 +67,7 @@ await withBenchStack({ sleep: async (ms: number) => sleep(ms).then(() => ms) }, 
     rows: [
       [`ideal ${ITEMS} / ${PARALLEL} × ${SLEEP_MS} ms`, `${(IDEAL_MS / 1000).toFixed(3)} s`, '1.00', ''],
       row(`(a) raw Temporal, ${PARALLEL} lanes of activities`, 'raw'),
+      row(`(a') raw Temporal, ${PARALLEL} lanes of local activities`, 'rawLocal'),
       row('(b) Baton forEach, execution: activity', 'activity'),
       row('(c) Baton forEach, execution: local', 'local'),
     ],

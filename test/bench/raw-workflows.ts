@@ -24,11 +24,20 @@ export async function sequentialLocalNoops(count: number): Promise<number> {
 
 /** Baseline of bench:for-each: plain Temporal, `count` sleeping activities, at most `parallel` at once. */
 export async function parallelSleeps(count: number, parallel: number, ms: number): Promise<number> {
+  return inLanes(count, parallel, () => sleep(ms));
+}
+
+/** The same fan-out as local activities: what the SDK's local activities cost a fan-out, without Baton. */
+export async function parallelLocalSleeps(count: number, parallel: number, ms: number): Promise<number> {
+  return inLanes(count, parallel, () => local.sleep(ms));
+}
+
+async function inLanes(count: number, parallel: number, work: () => Promise<unknown>): Promise<number> {
   let next = 0;
   const lane = async () => {
     while (next < count) {
       next += 1;
-      await sleep(ms);
+      await work();
     }
   };
   await Promise.all(Array.from({ length: parallel }, lane));

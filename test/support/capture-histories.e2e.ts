@@ -181,6 +181,28 @@ const CAPTURES: Record<string, Capture> = {
     status: 'succeeded',
     related: async (_tenant, id) => ({ echoed: forEachWorkflowId(id, 'echoed'), naps: forEachWorkflowId(id, 'naps') }),
   },
+  // Local fan-outs that record their items' events in batches (item-batches): quick items, an item
+  // whose start the activity records (past 250 ms), and items failing together.
+  'item-batches': {
+    steps: {
+      quick: { uses: 'core/echo@^1', forEach: [1, 2, 3, 4, 5], maxParallel: 2, with: { i: '${{ item }}' } },
+      mixed: { uses: 'core/sleep@^1', forEach: [10, 400, 20], maxParallel: 2, with: { ms: '${{ item }}' }, execution: 'local' },
+      broken: {
+        uses: 'core/fail@^1',
+        forEach: [1, 2, 3, 4],
+        maxParallel: 3,
+        with: { message: 'no', retryable: false },
+        retry: { maxAttempts: 1 },
+        continueOnError: true,
+      },
+    },
+    status: 'succeeded',
+    related: async (_tenant, id) => ({
+      quick: forEachWorkflowId(id, 'quick'),
+      mixed: forEachWorkflowId(id, 'mixed'),
+      broken: forEachWorkflowId(id, 'broken'),
+    }),
+  },
   'continue-on-error': {
     steps: {
       optional: { uses: 'core/fail@^1', with: { message: 'nice to have', retryable: false }, continueOnError: true },

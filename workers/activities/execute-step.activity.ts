@@ -119,6 +119,11 @@ function attemptRecorder(events: Pick<RunEventsRepository, 'append'>, tenantId: 
       held.push(event);
       if (now) await record();
     },
+    /** What is still held back, once every append under way has ended: no longer this recorder's to record. */
+    async unrecorded(): Promise<RunEvent[]> {
+      await chain.catch(() => undefined);
+      return held.splice(0);
+    },
     append: (_tenantId: string, _runId: string, batch: RunEvent[]) => record(...batch).then(() => batch.length),
   });
 }
@@ -302,6 +307,8 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
 
     if (outcome.ok) {
       const outputs = hide(outcome.outputs);
+      // The fan-out records the item's success, and its start when it was quick, with other items'.
+      if (item !== undefined && input.recordLater) return { outputs, attempt, endedAt: now(), unrecorded: await record.unrecorded() };
       if (item !== undefined) {
         // Keyed without the attempt: an item counts as succeeded once, whichever attempt got there first.
         await record({ type: 'step.item_succeeded', key: `${subject}:succeeded`, at: now(), stepId, item, attempt, outputs });

@@ -1,5 +1,6 @@
 import type { SecretPlacement } from './expressions/index.js';
 import type { PinnedStep } from './pipeline.contract.js';
+import type { RunEvent } from './run.contract.js';
 
 /** What the workflow hands the generic `executeStep` activity. */
 export interface ExecuteStepInput {
@@ -23,6 +24,13 @@ export interface ExecuteStepInput {
    * so a stale attempt that completes late cannot add a second success. Absent means true.
    */
   recordSuccess?: boolean;
+  /**
+   * A `forEach` item's start and success are left to the workflow, which records its items' events
+   * in batches (the `item-batches` patch): the activity returns its start as `unrecorded` when it
+   * ended before recording it. Failures, logs and a start still running after 250 ms are recorded
+   * by the activity as ever. Absent means false.
+   */
+  recordLater?: boolean;
 }
 
 export interface ExecuteStepOutput {
@@ -31,6 +39,8 @@ export interface ExecuteStepOutput {
   attempt?: number;
   /** When it ended, by the worker's clock (a workflow's stands still while its local activities run). */
   endedAt?: string;
+  /** With `recordLater`: the events of this attempt the activity did not record (its start, when it was quick). */
+  unrecorded?: RunEvent[];
 }
 
 /** Thrown (retryably) while a pipeline's `concurrency` is used up; Temporal retries the admission. */
@@ -42,6 +52,9 @@ export const EXPRESSION_TASK_BUDGET_PATCH = 'expressions-share-a-task-budget';
 
 /** Workflows since this patch charge a `forEach` step's items to the run tree's fan-out budget before fanning out. */
 export const FAN_OUT_BUDGET_PATCH = 'fan-out-budget';
+
+/** Local `forEach` items since this patch leave their start and success to the fan-out, which records them in batches. */
+export const ITEM_BATCHES_PATCH = 'item-batches';
 
 /** `ApplicationFailure.type` values the activity raises, so the workflow can classify failures. */
 export const STEP_FAILURE_TYPES = {
