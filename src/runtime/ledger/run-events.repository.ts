@@ -106,11 +106,25 @@ export class RunEventsRepository {
       [runId, tenantId, JSON.stringify(events)],
     );
     const inserted = new Set(rows.map((r) => r.key));
+    // A batch of a fan-out's items counts its successes in one statement, not one per item.
+    let successes: { stepId: string; items: number[] } | undefined;
+    const countSuccesses = async () => {
+      if (successes) await countItemSuccesses(client, tenantId, runId, successes.stepId, successes.items);
+      successes = undefined;
+    };
     for (const event of events) {
       if (!inserted.has(event.key)) continue;
+      if (event.type === 'step.item_succeeded') {
+        if (successes && successes.stepId !== event.stepId) await countSuccesses();
+        successes ??= { stepId: event.stepId, items: [] };
+        successes.items.push(event.item);
+        continue;
+      }
+      await countSuccesses();
       const fact = await project(client, tenantId, runId, event);
       if (fact) facts.push(fact);
     }
+    await countSuccesses();
     // Delivered at commit: API replicas streaming this run fetch what is new.
     if (inserted.size) await client.query('SELECT pg_notify($1, $2)', [RUN_EVENTS_CHANNEL, runId]);
     return inserted.size;
@@ -220,15 +234,8 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
         active,
       );
       break;
-    // A stale attempt may record an item's success after the workflow failed it for good; the
-    // workflow's failure is what counts, whichever of the two events is appended first.
     case 'step.item_succeeded':
-      await step(
-        event.stepId,
-        `items_succeeded = items_succeeded + 1`,
-        [eventKeyPrefix(event.stepId, event.item)],
-        `${active} AND NOT EXISTS (SELECT 1 FROM run_event e WHERE e.run_id = $2 AND e.key = $4 || ':failed' AND e.data->>'status' <> 'cancelled')`,
-      );
+      await countItemSuccesses(db, tenantId, runId, event.stepId, [event.item]);
       break;
     case 'step.item_failed':
       // Items stopped because another failed are not failures of their own.
@@ -282,6 +289,21 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
     case 'model.compared':
       break;
   }
+}
+
+/**
+ * Counts newly appended item successes of one step, while it is running. A stale attempt may record
+ * an item's success after the workflow failed it for good; the workflow's failure is what counts,
+ * whichever of the two events is appended first.
+ */
+async function countItemSuccesses(db: pg.PoolClient, tenantId: string, runId: string, stepId: string, items: number[]): Promise<void> {
+  await db.query(
+    `UPDATE run_step SET items_succeeded = items_succeeded + (
+       SELECT count(*)::int FROM unnest($4::text[]) AS item(prefix)
+        WHERE NOT EXISTS (SELECT 1 FROM run_event e WHERE e.run_id = $2 AND e.key = item.prefix || ':failed' AND e.data->>'status' <> 'cancelled'))
+     WHERE tenant_id = $1 AND run_id = $2 AND step_id = $3 AND status IN ('queued', 'running', 'waiting')`,
+    [tenantId, runId, stepId, items.map((item) => eventKeyPrefix(stepId, item))],
+  );
 }
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
