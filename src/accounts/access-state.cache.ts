@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { AccessState } from '../common/auth/access.guard.js';
-import type { Principal } from '../common/auth/principal.js';
 import type { Role } from '../common/auth/roles.js';
 import { AccountsRepository } from './accounts.repository.js';
 import { MembersRepository } from './members.repository.js';
@@ -16,7 +15,6 @@ interface Entry<T> {
 
 /**
  * What the guard asks on every request, read at most every few seconds per tenant and member:
- * whom an API key stands for (a revoked key, on the other replicas, within this TTL),
  * whether the tenant is suspended, a session's role now (a session token names the role it was
  * issued with; a change or removal must not wait for the token to expire), whether the
  * password changed since the session was issued, and whether the tenant still takes passwords.
@@ -27,8 +25,6 @@ export class AccessStateCache extends AccessState {
   private readonly roles = new Map<string, Entry<Role | null>>();
   private readonly passwordStamps = new Map<string, Entry<number | null>>();
   private readonly passwordLoginsOff = new Map<string, Entry<boolean>>();
-  /** By the key's hash, never the key; unknown keys too, so guessing costs no query each. */
-  private readonly apiKeys = new Map<string, Entry<Principal | null>>();
 
   constructor(
     private readonly accounts: AccountsRepository,
@@ -54,24 +50,13 @@ export class AccessStateCache extends AccessState {
     return this.cached(this.passwordLoginsOff, tenantId, async () => (await this.sso.passwordLoginOff([tenantId])).has(tenantId));
   }
 
-  async apiKey(keyHash: string, read: () => Promise<Principal | null>): Promise<Principal | null> {
-    return this.cached(this.apiKeys, keyHash, read);
-  }
-
   /** This replica applies its own changes at once. */
   forget(tenantId: string): void {
     this.suspended.delete(tenantId);
   }
 
-  /** A removed member's keys are revoked with them. */
   forgetMember(tenantId: string, userId: string): void {
     this.roles.delete(`${tenantId}:${userId}`);
-    this.forgetApiKeys();
-  }
-
-  /** Keys are cached by hash, which a revocation does not know: revocations are rare, so all go. */
-  forgetApiKeys(): void {
-    this.apiKeys.clear();
   }
 
   forgetPassword(userId: string): void {

@@ -5,7 +5,6 @@ import { API_KEY_PREFIX, ApiKeyVerifier } from '../common/auth/api-key.strategy.
 import type { Principal } from '../common/auth/principal.js';
 import { roleSatisfies } from '../common/auth/roles.js';
 import { decodeCursor, toPage } from '../common/pagination/pagination.js';
-import { AccessStateCache } from './access-state.cache.js';
 import { AccountsError } from './accounts.errors.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import type { CreateApiKeyBody } from './dto/accounts.dto.js';
@@ -22,10 +21,7 @@ export const toApiKeyResponse = (k: ApiKeyEntity) => ({
 
 @Injectable()
 export class ApiKeysService extends ApiKeyVerifier {
-  constructor(
-    private readonly keys: ApiKeysRepository,
-    private readonly access: AccessStateCache,
-  ) {
+  constructor(private readonly keys: ApiKeysRepository) {
     super();
   }
 
@@ -51,17 +47,10 @@ export class ApiKeysService extends ApiKeyVerifier {
 
   async revoke(principal: Principal, id: string): Promise<void> {
     if (!(await this.keys.revoke(principal.tenantId, id))) throw new AccountsError('api_key_not_found', 'API key was not found');
-    this.access.forgetApiKeys();
   }
 
-  /** Whom the key stands for, read at most every few seconds per key (AccessStateCache): most requests cost no query for it. */
   async verify(key: string): Promise<Principal | null> {
-    const keyHash = hashSecretToken(key);
-    const principal = await this.access.apiKey(keyHash, async () => {
-      const found = await this.keys.findActiveByHashAndTouch(keyHash);
-      return found ? { kind: 'api_key', tenantId: found.tenantId, role: found.role, apiKeyId: found.id } : null;
-    });
-    // Each request its own copy: the cached one serves the next.
-    return principal && { ...principal };
+    const found = await this.keys.findActiveByHashAndTouch(hashSecretToken(key));
+    return found ? { kind: 'api_key', tenantId: found.tenantId, role: found.role, apiKeyId: found.id } : null;
   }
 }
