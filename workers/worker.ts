@@ -172,6 +172,7 @@ export async function startWorker(config: RuntimeConfig, tracing?: Tracing): Pro
       plugins: new PluginStore(pool, config.pluginCacheDir),
       sandbox,
       heartbeatEveryMs: 1_000,
+      localItemSlots: config.WORKER_MAX_CONCURRENT_STEPS,
       metrics,
       tracer: tracing?.tracer,
     }),

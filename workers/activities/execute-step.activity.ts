@@ -150,20 +150,52 @@ function killReason(outcome: SandboxOutcome, workerShutdown: boolean): SandboxKi
 const stepOutcome = (outcome: SandboxOutcome): StepOutcomeLabel =>
   outcome.ok ? 'succeeded' : outcome.error.code === 'cancelled' ? 'cancelled' : 'failed';
 
+/** What one attempt of a step knows of where it runs: an activity of its own, or an item of a batch (execute-items.activity.ts). */
+export interface StepAttempt {
+  attempt: number;
+  /** On the worker that runs the workflow (a local activity): no heartbeat, its start recorded late. */
+  local: boolean;
+  queuedAt: string;
+  signal: AbortSignal;
+  workerShutdown: () => boolean;
+  heartbeat?: () => void;
+  warn: (message: string) => void;
+}
+
 /**
  * The one generic activity: runs any plugin step in a sandboxed child process and records
  * what happened as run events. Adding a connector never changes this code.
  */
 export function createExecuteStep(deps: ExecuteStepDeps) {
+  const runAttempt = createStepAttempt(deps);
   return async function executeStep(input: ExecuteStepInput): Promise<ExecuteStepOutput> {
     const context = Context.current();
-    const attempt = context.info.attempt;
+    const { attempt, isLocal } = context.info;
+    return runAttempt(input, {
+      attempt,
+      local: isLocal,
+      // A local activity's retry waits out its backoff on this worker and starts when due: it was not
+      // queued before (Temporal reports its first attempt's schedule time for every attempt).
+      queuedAt: isLocal && attempt > 1 ? now() : new Date(context.info.currentAttemptScheduledTimestampMs).toISOString(),
+      signal: context.cancellationSignal,
+      workerShutdown: () => Boolean(context.cancellationDetails?.workerShutdown),
+      // A local activity cannot heartbeat: its workflow task shows the worker alive, and a cancel reaches it without one.
+      ...(isLocal ? {} : { heartbeat: () => context.heartbeat() }),
+      warn: (message) => context.log.warn(message),
+    });
+  };
+}
+
+/**
+ * Runs one attempt of a plugin step and records it; rejects with the ApplicationFailure Temporal
+ * would report (its type says whether another attempt may follow) or a CancelledFailure.
+ */
+export function createStepAttempt(deps: ExecuteStepDeps) {
+  return async function runAttempt(input: ExecuteStepInput, at: StepAttempt): Promise<ExecuteStepOutput> {
+    const { attempt, queuedAt } = at;
     const { tenantId, runId, stepId, item, pin } = input;
     const subject = eventKeyPrefix(stepId, item);
     const itemField = item === undefined ? {} : { item };
-    // A local activity's retry waits out its backoff on this worker and starts when due: it was not
-    // queued before (Temporal reports its first attempt's schedule time for every attempt).
-    const queuedAt = context.info.isLocal && attempt > 1 ? now() : new Date(context.info.currentAttemptScheduledTimestampMs).toISOString();
     const started: RunEvent = {
       type: 'step.started',
       key: `${subject}:started:${attempt}`,
@@ -179,7 +211,7 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const record = attemptRecorder(deps.events, tenantId, runId);
     // A local step (short by design) is recorded started with what it records next: a quick one
     // with its end, in one transaction; one still running after START_RECORD_DELAY_MS on its own then.
-    const startTimer = context.info.isLocal ? setTimeout(() => void record().catch(() => undefined), START_RECORD_DELAY_MS) : undefined;
+    const startTimer = at.local ? setTimeout(() => void record().catch(() => undefined), START_RECORD_DELAY_MS) : undefined;
     startTimer?.unref();
     await record.lead(started, !startTimer);
 
@@ -259,8 +291,7 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
         }
       : undefined;
     const logs = new StepLogBuffer(record, { tenantId, runId, stepId, item, attempt }, hide);
-    // A local activity cannot heartbeat: its workflow task shows the worker alive, and a cancel reaches it without one.
-    const heartbeat = context.info.isLocal ? undefined : setInterval(() => context.heartbeat(), deps.heartbeatEveryMs);
+    const heartbeat = at.heartbeat && setInterval(at.heartbeat, deps.heartbeatEveryMs);
     let outcome: SandboxOutcome;
     const startedAt = performance.now();
     let seconds: number;
@@ -288,7 +319,7 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
             onMetric: (entry) => logs.metric(entry.name, entry.value, entry.tags),
             onLineage: (entry) => logs.lineage(entry.direction, entry.namespace, entry.name),
             onEvent: (entry) => logs.event(entry.type, entry.data),
-            signal: context.cancellationSignal,
+            signal: at.signal,
             ...(models && { models }),
           },
         ),
@@ -298,11 +329,11 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
       clearInterval(heartbeat);
       clearTimeout(startTimer);
       // Losing a batch of log lines must not hide how the step itself ended.
-      await logs.flush().catch((error: Error) => context.log.warn(`Could not record step logs: ${error.message}`));
+      await logs.flush().catch((error: Error) => at.warn(`Could not record step logs: ${error.message}`));
     }
 
     deps.metrics.stepFinished(tenantId, `${pin.plugin}/${pin.step}`, stepOutcome(outcome), seconds);
-    const killed = killReason(outcome, Boolean(context.cancellationDetails?.workerShutdown));
+    const killed = killReason(outcome, at.workerShutdown());
     if (killed) deps.metrics.sandboxKilled(killed);
 
     if (outcome.ok) {
@@ -317,9 +348,9 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
       }
       return { outputs, attempt, endedAt: now() };
     }
-    if (outcome.error.code === 'cancelled' && context.cancellationSignal.aborted) {
+    if (outcome.error.code === 'cancelled' && at.signal.aborted) {
       // A worker shutting down aborts the signal too; that is no cancel, the step must run again elsewhere.
-      if (context.cancellationDetails?.workerShutdown) return fail('worker_shutdown', 'The worker shut down while the step ran', true);
+      if (at.workerShutdown()) return fail('worker_shutdown', 'The worker shut down while the step ran', true);
       throw new CancelledFailure('Step cancelled');
     }
     return fail(outcome.error.code, hide(outcome.error.message), outcome.error.retryable, outcome.error.stepCode);

@@ -5,11 +5,14 @@ import { AdmissionRefused, type RunAdmission } from '../../src/runtime/ledger/ru
 import type { RunLedger } from '../../src/runtime/ledger/run-ledger.js';
 import { RUN_NOT_ADMITTED, STEP_FAILURE_TYPES, type RunEvent, type RunStartAnswer } from '../contracts/index.js';
 import type { ChildRunsRepository } from './child-runs.repository.js';
-import { createExecuteStep, type ExecuteStepDeps } from './execute-step.activity.js';
+import { createExecuteItemChunk } from './execute-item-chunk.activity.js';
+import { createExecuteStep, createStepAttempt, type ExecuteStepDeps } from './execute-step.activity.js';
 import { createStartChildRun } from './start-child-run.activity.js';
 import { createStartScheduledRun } from './start-scheduled-run.activity.js';
 
 export type ActivityDeps = ExecuteStepDeps & {
+  /** Local `forEach` items this worker runs at once, whatever the fan-outs' `maxParallel`. */
+  localItemSlots: number;
   childRuns: ChildRunsRepository;
   ledger: RunLedger;
   metrics: BatonMetrics;
@@ -20,6 +23,7 @@ export type ActivityDeps = ExecuteStepDeps & {
 export function createActivities(deps: ActivityDeps) {
   return {
     executeStep: createExecuteStep(deps),
+    executeItemChunk: createExecuteItemChunk(createStepAttempt(deps), deps.localItemSlots),
     startChildRun: createStartChildRun(deps.childRuns, deps.ledger, deps.metrics),
     startScheduledRun: createStartScheduledRun(deps.childRuns, deps.ledger, deps.metrics),
     /**

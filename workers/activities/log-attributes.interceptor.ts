@@ -6,6 +6,7 @@ type Attributes = Record<string, string | number | undefined>;
 /** Which run, step and tenant each activity works for, read from its arguments. */
 const ATTRIBUTES: { [K in keyof BatonActivities]: (...args: Parameters<BatonActivities[K]>) => Attributes } = {
   executeStep: ({ tenantId, runId, stepId, item, uses }) => ({ tenantId, runId, stepId, item, uses }),
+  executeItemChunk: ({ tenantId, runId, stepId, uses }) => ({ tenantId, runId, stepId, uses }),
   startChildRun: ({ tenantId, parent, childRunId }) => ({ tenantId, runId: parent.runId, stepId: parent.stepId, childRunId }),
   startScheduledRun: ({ tenantId, runId, scheduleId }) => ({ tenantId, runId, scheduleId }),
   admitFanOut: (tenantId, runId, fannedOut) => ({ tenantId, runId, stepId: fannedOut.stepId }),

@@ -1,6 +1,7 @@
 import type { ExpressionContext } from './expressions/index.js';
 import type { PinnedStep, PipelineDefinition, PipelineStep } from './pipeline.contract.js';
-import type { ErrorInfo } from './run.contract.js';
+import type { ErrorInfo, RunEvent } from './run.contract.js';
+import type { ExecuteStepInput, StepRetryPolicy } from './step.contract.js';
 
 export const RUN_FOR_EACH_WORKFLOW = 'runForEach';
 
@@ -54,4 +55,41 @@ export function jsonBytes(value: unknown): number {
     } else bytes += 3;
   }
   return bytes;
+}
+
+/**
+ * Local `forEach` items since this patch run many to a local activity (`executeItemChunk`), each
+ * item with the step's retry policy and timeout inside it; before it, one local activity per item.
+ */
+export const ITEM_CHUNKS_PATCH = 'item-chunks';
+
+/** One item of a chunk: its evaluated `with`, and the attempt it starts at (past 1 when a retry was put off). */
+export interface ChunkItem {
+  item: number;
+  input: Record<string, unknown>;
+  attempt?: number;
+}
+
+/** What the workflow hands `executeItemChunk`: what every item shares, and the items in order. */
+export interface ItemChunkInput extends Omit<ExecuteStepInput, 'item' | 'input' | 'idempotencyKey' | 'recordSuccess' | 'recordLater'> {
+  retry: StepRetryPolicy;
+  /** Items running at once: the step's `maxParallel`. */
+  parallel: number;
+  items: ChunkItem[];
+  /** No item starts after this long, nor once the outputs so far take `budgetBytes`; those come back unstarted. */
+  budgetMs: number;
+  budgetBytes: number;
+}
+
+/** How one started item of a chunk ended. */
+export type ChunkItemOutcome =
+  | { item: number; ok: true; outputs: Record<string, unknown>; attempt: number; endedAt: string; unrecorded: RunEvent[] }
+  /** Failed for good: what the step's activity would have thrown (type, message, details). */
+  | { item: number; ok: false; failure: { type: string; message: string; details: Array<string | null> } }
+  /** Its next attempt is due after the chunk's time: the workflow runs it in a later chunk, not before `afterMs`. */
+  | { item: number; retry: { attempt: number; afterMs: number } };
+
+/** Items of the chunk with no outcome did not start. */
+export interface ItemChunkResult {
+  outcomes: ChunkItemOutcome[];
 }

@@ -65,3 +65,22 @@ export const STEP_FAILURE_TYPES = {
   sandbox: 'BatonSandboxError',
   pluginMissing: 'BatonPluginMissing',
 } as const;
+
+/** Failures no retry can mend: the step fails at once, whatever its `retry` says. */
+export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
+  STEP_FAILURE_TYPES.invalidInput,
+  STEP_FAILURE_TYPES.invalidOutput,
+  STEP_FAILURE_TYPES.pluginMissing,
+];
+
+/** A step's retry policy as the engine applies it, durations in milliseconds. */
+export interface StepRetryPolicy {
+  maxAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maxIntervalMs: number;
+}
+
+/** How long to wait after attempt `attempt` fails before the next, as Temporal computes it. */
+export const retryDelayMs = (policy: StepRetryPolicy, attempt: number): number =>
+  Math.min(policy.maxIntervalMs, policy.initialIntervalMs * policy.backoffCoefficient ** (attempt - 1));

@@ -14,17 +14,30 @@ import {
   eventKeyPrefix,
   isChildRunStep,
   ITEM_BATCHES_PATCH,
+  ITEM_CHUNKS_PATCH,
   jsonBytes,
   MAX_FOR_EACH_PAYLOAD_BYTES,
   type ErrorInfo,
+  type ExecuteStepOutput,
   type RunEvent,
   type RunForEachInput,
   type RunForEachResult,
+  type StepRetryPolicy,
 } from '../contracts/index.js';
 import type { BatonActivities } from '../activities/index.js';
 import { runChildPipeline } from './child-run.js';
 import { EventQueue } from './event-queue.js';
-import { classifyFailure, executeStepActivity, ms, now, recordEvents, stepTimeoutMs, withSecrets } from './step-activity.js';
+import { ItemChunks, type ChunkHost } from './item-chunks.js';
+import {
+  classifyFailure,
+  executeStepActivity,
+  ms,
+  now,
+  recordEvents,
+  stepRetryPolicy,
+  stepTimeoutMs,
+  withSecrets,
+} from './step-activity.js';
 
 /**
  * Item failures are recorded through an ordinary activity: local activities interleaved with
@@ -48,49 +61,62 @@ const ITEM_BATCH_BYTES = 512 * 1024;
 type ItemFailure = { item: number; status: 'failed' | 'timed_out'; error: ErrorInfo };
 
 /**
- * The items of one `forEach` step, at most `maxParallel` at once, each through the generic
- * `executeStep` activity, which records each item's start and success. Outputs come back in item order. The first item that fails for good
- * fails the step: no item starts after it, and running activity items are cancelled (local ones
- * finish). A long fan-out continues as new with its progress.
+ * The items of one `forEach` step, at most `maxParallel` at once: each through the generic
+ * `executeStep` activity, or local ones many to a local activity (item-chunks.ts). Outputs come
+ * back in item order. The first item that fails for good fails the step: no item starts after it,
+ * and running activity items are cancelled (local ones finish). A long fan-out continues as new
+ * with its progress.
  */
 export async function runForEach(input: RunForEachInput): Promise<RunForEachResult> {
   return new ForEachInterpreter(input).run();
 }
 
-class ForEachInterpreter {
-  private readonly budget = new WorkflowTaskBudget();
+class ForEachInterpreter implements ChunkHost {
+  readonly budget = new WorkflowTaskBudget();
   private readonly outputs: Array<Record<string, unknown>>;
-  private next: number;
+  next: number;
   private readonly running = new Map<number, Promise<void>>();
   /** Items that failed or were stopped, recorded together when the fan-out ends. */
   private readonly ended: RunEvent[] = [];
   private failure: ItemFailure | undefined;
   private readonly items = new CancellationScope();
   /** Where the step's literal `with` names secrets: the same for every item, so found once. */
-  private readonly secrets: ReturnType<typeof withSecrets>;
+  readonly secrets: ReturnType<typeof withSecrets>;
+  readonly retry: StepRetryPolicy;
+  readonly timeoutMs: number;
   /**
    * Local items' starts and successes, recorded a batch at a time by a local activity while the next
    * batch gathers: one transaction for many items, where each item's own would queue on the step's
    * row. Fan-outs begun before the patch record each item in its activity.
    */
   private readonly itemEvents?: EventQueue;
+  /** Local items since the item-chunks patch; before it, a local activity per item. */
+  private readonly chunks?: ItemChunks;
 
-  constructor(private readonly input: RunForEachInput) {
+  constructor(readonly input: RunForEachInput) {
     this.outputs = input.outputs ?? [];
     this.next = input.next ?? 0;
     this.secrets = withSecrets(input.step.with);
-    if (input.execution === 'local' && patched(ITEM_BATCHES_PATCH))
+    this.retry = stepRetryPolicy(input.step, input.defaults);
+    this.timeoutMs = stepTimeoutMs(input.step, input.defaults);
+    if (input.execution === 'local' && patched(ITEM_BATCHES_PATCH)) {
       this.itemEvents = new EventQueue((events) => this.recordInBatches(events));
+      if (patched(ITEM_CHUNKS_PATCH)) this.chunks = new ItemChunks(this);
+    }
+  }
+
+  get failed(): boolean {
+    return this.failure !== undefined;
   }
 
   async run(): Promise<RunForEachResult> {
     const { items, maxParallel, reuse } = this.input;
     if (reuse && this.input.next === undefined) await this.recordReused(reuse);
     try {
-      while (this.next < items.length && !this.failure && !this.historyIsLong()) {
-        const reused = reuse?.items[this.next];
-        if (reused) {
-          this.outputs[this.next++] = reused;
+      if (this.chunks) await this.chunks.run();
+      while (!this.chunks && this.next < items.length && !this.failure && this.mayTakeMore()) {
+        if (this.reuse(this.next)) {
+          this.next++;
           continue;
         }
         await condition(() => this.running.size < maxParallel || this.failure !== undefined);
@@ -147,9 +173,15 @@ class ForEachInterpreter {
     for (let start = 0; start < events.length; start += 1_000) await this.recordNow(...events.slice(start, start + 1_000));
   }
 
-  private historyIsLong(): boolean {
+  mayTakeMore(): boolean {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength > FOR_EACH_HISTORY_BUDGET;
+    return !info.continueAsNewSuggested && info.historyLength <= FOR_EACH_HISTORY_BUDGET;
+  }
+
+  reuse(item: number): boolean {
+    const reused = this.input.reuse?.items[item];
+    if (reused) this.outputs[item] = reused;
+    return reused !== undefined;
   }
 
   private start(item: number): void {
@@ -186,7 +218,7 @@ class ForEachInterpreter {
           record: (run, events) => this.recordOn(run, events),
           callerCancelled: () => this.items.consideredCancelled,
         });
-        if (!outcome.ok) return this.failed(item, outcome.status, outcome.error);
+        if (!outcome.ok) return this.fail(item, outcome.status, outcome.error);
         this.outputs[item] = outcome.outputs;
         // No executeStep activity ran to record it.
         await this.recordNow({
@@ -219,45 +251,56 @@ class ForEachInterpreter {
         this.input.pool,
         this.input.execution === 'local',
       );
-      this.outputs[item] = result.outputs;
-      this.itemEvents?.add(...(result.unrecorded ?? []), {
-        type: 'step.item_succeeded',
-        // Keyed without the attempt, as the activity keys it: an item counts as succeeded once.
-        key: `${eventKeyPrefix(stepId, item)}:succeeded`,
-        at: result.endedAt ?? now(),
-        stepId,
-        item,
-        attempt: result.attempt ?? 1,
-        outputs: result.outputs,
-      });
+      this.succeeded(item, result);
     } catch (error) {
       if (!isCancellation(error)) {
         const { status, info } = classifyFailure(stepId, error);
-        return this.failed(item, status, info);
+        return this.fail(item, status, info);
       }
       // The run was cancelled: the parent records the step as cancelled.
       if (!this.failure) throw error;
-      this.ended.push({
-        type: 'step.item_failed',
-        key: `${eventKeyPrefix(stepId, item)}:failed`,
-        at: now(),
-        stepId,
-        item,
-        status: 'cancelled',
-        error: { message: `Stopped: item ${this.failure.item} failed`, code: 'cancelled', step: stepId },
-      });
+      this.stop(item);
     }
   }
 
+  /** Outputs kept; the item's start (when the activity left it) and success recorded with other items'. */
+  succeeded(item: number, result: Pick<ExecuteStepOutput, 'outputs' | 'attempt' | 'endedAt' | 'unrecorded'>): void {
+    const { stepId } = this.input;
+    this.outputs[item] = result.outputs;
+    this.itemEvents?.add(...(result.unrecorded ?? []), {
+      type: 'step.item_succeeded',
+      // Keyed without the attempt, as the activity keys it: an item counts as succeeded once.
+      key: `${eventKeyPrefix(stepId, item)}:succeeded`,
+      at: result.endedAt ?? now(),
+      stepId,
+      item,
+      attempt: result.attempt ?? 1,
+      outputs: result.outputs,
+    });
+  }
+
+  stop(item: number): void {
+    const { stepId } = this.input;
+    this.ended.push({
+      type: 'step.item_failed',
+      key: `${eventKeyPrefix(stepId, item)}:failed`,
+      at: now(),
+      stepId,
+      item,
+      status: 'cancelled',
+      error: { message: `Stopped: item ${this.failure!.item} failed`, code: 'cancelled', step: stepId },
+    });
+  }
+
   /** The item's `with`, its expressions evaluated against the run's context and `item`. */
-  private evaluateWith(item: number): Promise<Record<string, unknown>> {
+  evaluateWith(item: number): Promise<Record<string, unknown>> {
     const { step, context, items } = this.input;
     // The promise itself, not awaited here: an await more would reorder the commands of older histories.
     return evaluateTemplate(step.with ?? {}, { ...context, item: items[item] }, this.budget.current()) as Promise<Record<string, unknown>>;
   }
 
-  private withUnevaluated(item: number, error: unknown): void {
-    this.failed(item, 'failed', {
+  withUnevaluated(item: number, error: unknown): void {
+    this.fail(item, 'failed', {
       message: `\`with\` could not be evaluated: ${(error as Error).message}`,
       code: expressionErrorCode(error),
       step: this.input.stepId,
@@ -288,7 +331,7 @@ class ForEachInterpreter {
     await CancellationScope.nonCancellable(() => recordRunEvents(this.input.tenantId, runId, events));
   }
 
-  private failed(item: number, status: ItemFailure['status'], error: ErrorInfo): void {
+  fail(item: number, status: ItemFailure['status'], error: ErrorInfo): void {
     const { stepId } = this.input;
     this.ended.push({ type: 'step.item_failed', key: `${eventKeyPrefix(stepId, item)}:failed`, at: now(), stepId, item, status, error });
     if (this.failure) return;

@@ -23,20 +23,23 @@ import {
   poolTaskQueue,
   DEFAULT_STEP_TIMEOUT,
   LIGHT_STEPS_PATCH,
+  NON_RETRYABLE_FAILURE_TYPES,
   STEP_FAILURE_TYPES,
   type StepExecution,
   type ErrorInfo,
   type ExecuteStepInput,
   type ExecuteStepOutput,
+  type ItemChunkInput,
+  type ItemChunkResult,
   type PipelineDefinition,
   type RunEvent,
   type RunStartAnswer,
   type PipelineStep,
+  type StepRetryPolicy,
 } from '../contracts/index.js';
 
 /** The sandbox kills a step at its timeout; Temporal's own timeout is a backstop just after. */
 const ACTIVITY_TIMEOUT_GRACE_MS = 5_000;
-const NON_RETRYABLE = [STEP_FAILURE_TYPES.invalidInput, STEP_FAILURE_TYPES.invalidOutput, STEP_FAILURE_TYPES.pluginMissing];
 
 const { recordRunEvents } = proxyLocalActivities<BatonActivities>({
   startToCloseTimeout: '30s',
@@ -92,18 +95,16 @@ export async function executeStepActivity(
   pool: string = DEFAULT_POOL,
   local = false,
 ): Promise<ExecuteStepOutput> {
-  const retry = { ...DEFAULT_RETRY, ...defaults?.retry, ...step.retry };
-  const initialInterval = ms(retry.initialInterval, DEFAULT_RETRY.initialInterval);
+  const retry = stepRetryPolicy(step, defaults);
   const common = {
     startToCloseTimeout: input.timeoutMs + ACTIVITY_TIMEOUT_GRACE_MS,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       maximumAttempts: retry.maxAttempts,
-      initialInterval,
+      initialInterval: retry.initialIntervalMs,
       backoffCoefficient: retry.backoffCoefficient,
-      // Temporal refuses to schedule an activity whose maximum interval is below its initial one.
-      maximumInterval: Math.max(initialInterval, ms(retry.maxInterval, DEFAULT_RETRY.maxInterval)),
-      nonRetryableErrorTypes: NON_RETRYABLE,
+      maximumInterval: retry.maxIntervalMs,
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
     },
   };
   if (local) return proxyLocalActivities<BatonActivities>(common).executeStep(input);
@@ -113,6 +114,33 @@ export async function executeStepActivity(
     heartbeatTimeout: '10s',
   });
   return executeStep(input);
+}
+
+/** The step's own retry policy over the pipeline's defaults over the platform's. */
+export function stepRetryPolicy(step: Pick<PipelineStep, 'retry'>, defaults: PipelineDefinition['defaults']): StepRetryPolicy {
+  const retry = { ...DEFAULT_RETRY, ...defaults?.retry, ...step.retry };
+  const initialIntervalMs = ms(retry.initialInterval, DEFAULT_RETRY.initialInterval);
+  return {
+    maxAttempts: retry.maxAttempts,
+    initialIntervalMs,
+    backoffCoefficient: retry.backoffCoefficient,
+    // Temporal refuses to schedule an activity whose maximum interval is below its initial one.
+    maxIntervalMs: Math.max(initialIntervalMs, ms(retry.maxInterval, DEFAULT_RETRY.maxInterval)),
+  };
+}
+
+/**
+ * Runs a chunk of a local fan-out's items in one local activity (execute-item-chunk.activity.ts),
+ * which retries each item itself. Temporal retries the chunk only when it could not finish at all
+ * (its worker went away); an item's own failures come back as outcomes.
+ */
+export async function executeItemChunkActivity(input: ItemChunkInput): Promise<ItemChunkResult> {
+  const { executeItemChunk } = proxyLocalActivities<BatonActivities>({
+    startToCloseTimeout: input.budgetMs + input.timeoutMs + ACTIVITY_TIMEOUT_GRACE_MS,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+  });
+  return executeItemChunk(input);
 }
 
 /** How a step execution that is not cancelled ended, from what Temporal reported. */

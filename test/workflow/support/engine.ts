@@ -9,6 +9,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createExecuteItemChunk } from '../../../workers/activities/execute-item-chunk.activity.js';
 import type { BatonActivities } from '../../../workers/activities/index.js';
 import {
   failureHandlerId,
@@ -16,6 +18,7 @@ import {
   RUN_PIPELINE_WORKFLOW,
   STEP_FAILURE_TYPES,
   type ExecuteStepInput,
+  type ExecuteStepOutput,
   type PinnedPipeline,
   type PinnedStep,
   type PipelineDefinition,
@@ -166,66 +169,75 @@ export class FakeActivities {
 
   activities(): BatonActivities {
     const { options } = this;
-    return {
-      executeStep: async (input) => {
-        const context = Context.current();
-        const { attempt, workflowExecution, taskQueue } = context.info;
-        const { runId, stepId, item } = input;
-        const subject = item === undefined ? `step:${stepId}` : `step:${stepId}[${item}]`;
-        const record: Attempt = {
+    /** One attempt of a step or item, in the activity under way: executeStep's own, or one of a chunk's items. */
+    const runAttempt = async (input: ExecuteStepInput, attempt: number): Promise<ExecuteStepOutput> => {
+      const context = Context.current();
+      const { workflowExecution, taskQueue } = context.info;
+      const { runId, stepId, item } = input;
+      const subject = item === undefined ? `step:${stepId}` : `step:${stepId}[${item}]`;
+      const record: Attempt = {
+        stepId,
+        item,
+        attempt,
+        input,
+        workflowRunId: workflowExecution?.runId ?? '',
+        taskQueue,
+        startedAt: Date.now(),
+      };
+      this.attempts.push(record);
+      this.record(runId, [
+        {
+          type: 'step.started',
+          key: `${subject}:started:${attempt}`,
+          at: new Date().toISOString(),
           stepId,
-          item,
+          ...(item === undefined ? {} : { item }),
+          uses: input.uses,
           attempt,
-          input,
-          workflowRunId: workflowExecution?.runId ?? '',
-          taskQueue,
-          startedAt: Date.now(),
-        };
-        this.attempts.push(record);
-        this.record(runId, [
-          {
-            type: 'step.started',
-            key: `${subject}:started:${attempt}`,
-            at: new Date().toISOString(),
-            stepId,
-            ...(item === undefined ? {} : { item }),
-            uses: input.uses,
-            attempt,
-          },
-        ]);
-        const now = (this.runningNow.get(stepId) ?? 0) + 1;
-        this.runningNow.set(stepId, now);
-        this.mostAtOnce.set(stepId, Math.max(now, this.mostAtOnce.get(stepId) ?? 0));
-        const wait = async (ms: number) => {
-          const beat = setInterval(() => context.heartbeat(), 50);
-          try {
-            context.heartbeat();
-            await context.sleep(ms);
-          } finally {
-            clearInterval(beat);
-          }
-        };
+        },
+      ]);
+      const now = (this.runningNow.get(stepId) ?? 0) + 1;
+      this.runningNow.set(stepId, now);
+      this.mostAtOnce.set(stepId, Math.max(now, this.mostAtOnce.get(stepId) ?? 0));
+      const wait = async (ms: number) => {
+        // A local activity (a chunk of items) cannot heartbeat; its cancel comes without one.
+        if (context.info.isLocal)
+          return sleep(ms, undefined, { signal: context.cancellationSignal }).catch(() => {
+            throw new CancelledFailure('cancelled');
+          });
+        const beat = setInterval(() => context.heartbeat(), 50);
         try {
-          const outputs = await (options.steps?.[stepId] ?? echo)({ input, attempt, wait });
-          record.outcome = 'succeeded';
-          if (item !== undefined) {
-            this.record(runId, [
-              { type: 'step.item_succeeded', key: `${subject}:succeeded`, at: new Date().toISOString(), stepId, item, attempt, outputs },
-            ]);
-          } else if (input.recordSuccess !== false) {
-            this.record(runId, [
-              { type: 'step.succeeded', key: `${subject}:succeeded:${attempt}`, at: new Date().toISOString(), stepId, attempt, outputs },
-            ]);
-          }
-          return { outputs, attempt };
-        } catch (error) {
-          record.outcome = error instanceof CancelledFailure ? 'cancelled' : 'failed';
-          throw error;
+          context.heartbeat();
+          await context.sleep(ms);
         } finally {
-          record.endedAt = Date.now();
-          this.runningNow.set(stepId, this.runningNow.get(stepId)! - 1);
+          clearInterval(beat);
         }
-      },
+      };
+      try {
+        const outputs = await (options.steps?.[stepId] ?? echo)({ input, attempt, wait });
+        record.outcome = 'succeeded';
+        if (item !== undefined && input.recordLater) return { outputs, attempt, unrecorded: [] };
+        if (item !== undefined) {
+          this.record(runId, [
+            { type: 'step.item_succeeded', key: `${subject}:succeeded`, at: new Date().toISOString(), stepId, item, attempt, outputs },
+          ]);
+        } else if (input.recordSuccess !== false) {
+          this.record(runId, [
+            { type: 'step.succeeded', key: `${subject}:succeeded:${attempt}`, at: new Date().toISOString(), stepId, attempt, outputs },
+          ]);
+        }
+        return { outputs, attempt };
+      } catch (error) {
+        record.outcome = error instanceof CancelledFailure ? 'cancelled' : 'failed';
+        throw error;
+      } finally {
+        record.endedAt = Date.now();
+        this.runningNow.set(stepId, this.runningNow.get(stepId)! - 1);
+      }
+    };
+    return {
+      executeStep: (input) => runAttempt(input, Context.current().info.attempt),
+      executeItemChunk: createExecuteItemChunk((input, at) => runAttempt(input, at.attempt), 1_000),
       recordRunEvents: async (_tenantId, runId, events) => {
         this.record(runId, events);
         if (events.some((event) => event.type === 'run.started')) return options.runStart?.(runId) ?? {};

@@ -1,0 +1,110 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import pLimit from 'p-limit';
+import {
+  jsonBytes,
+  NON_RETRYABLE_FAILURE_TYPES,
+  retryDelayMs,
+  type ChunkItem,
+  type ChunkItemOutcome,
+  type ExecuteStepInput,
+  type ExecuteStepOutput,
+  type ItemChunkInput,
+  type ItemChunkResult,
+} from '../contracts/index.js';
+import type { StepAttempt } from './execute-step.activity.js';
+
+/** One attempt of a step, as `createStepAttempt` runs it. */
+export type StepAttemptRunner = (input: ExecuteStepInput, at: StepAttempt) => Promise<ExecuteStepOutput>;
+
+const now = () => new Date().toISOString();
+
+/**
+ * Runs a chunk of a local `forEach`'s items in one local activity, `parallel` at a time, each item
+ * exactly as `executeStep` runs it (same sandbox, events, timeout) and retried by the step's policy
+ * here rather than by Temporal, so that a fan-out costs the workflow one activity per chunk instead
+ * of one per item. The first item that fails for good stops new starts; the running ones finish.
+ * A retry due after the chunk's time comes back for the workflow to run later.
+ */
+export function createExecuteItemChunk(runAttempt: StepAttemptRunner, localItemSlots: number) {
+  // Items this worker runs at once across all chunks: a tenant's `maxParallel` never goes past it.
+  const slots = pLimit(localItemSlots);
+  return async function executeItemChunk(input: ItemChunkInput): Promise<ItemChunkResult> {
+    const context = Context.current();
+    const startedAt = Date.now();
+    const { items, parallel, budgetMs, budgetBytes, retry, ...shared } = input;
+    const waiting = [...items];
+    const outcomes: ChunkItemOutcome[] = [];
+    let bytes = 0;
+    let failed = false;
+    const timeLeft = () => budgetMs - (Date.now() - startedAt);
+    const mayStart = () => !failed && !context.cancellationSignal.aborted && timeLeft() > 0 && bytes < budgetBytes;
+
+    const runItem = async ({ item, input: stepInput, attempt: first = 1 }: ChunkItem): Promise<ChunkItemOutcome> => {
+      for (let attempt = first; ; attempt++) {
+        const queuedAt = now();
+        try {
+          const result = await slots(() =>
+            runAttempt(
+              { ...shared, item, input: stepInput, idempotencyKey: `${shared.runId}:${shared.stepId}:${item}`, recordLater: true },
+              {
+                attempt,
+                local: true,
+                queuedAt,
+                signal: context.cancellationSignal,
+                workerShutdown: () => Boolean(context.cancellationDetails?.workerShutdown),
+                warn: (message) => context.log.warn(message),
+              },
+            ),
+          );
+          return {
+            item,
+            ok: true,
+            outputs: result.outputs,
+            attempt,
+            endedAt: result.endedAt ?? now(),
+            unrecorded: result.unrecorded ?? [],
+          };
+        } catch (error) {
+          // A cancelled run or a worker going away ends the chunk: Temporal runs it again or not at all.
+          if (error instanceof CancelledFailure || context.cancellationSignal.aborted) throw error;
+          const failure = toFailure(error);
+          const again = !failure.nonRetryable && !NON_RETRYABLE_FAILURE_TYPES.includes(failure.type) && attempt < retry.maxAttempts;
+          if (!again || failed)
+            return { item, ok: false, failure: { type: failure.type, message: failure.message, details: failure.details } };
+          const afterMs = retryDelayMs(retry, attempt);
+          if (afterMs >= timeLeft()) return { item, retry: { attempt: attempt + 1, afterMs } };
+          await sleep(afterMs, undefined, { signal: context.cancellationSignal }).catch(() => {
+            throw new CancelledFailure('Step cancelled');
+          });
+        }
+      }
+    };
+
+    const lane = async (): Promise<void> => {
+      while (waiting.length && mayStart()) {
+        const outcome = await runItem(waiting.shift()!);
+        outcomes.push(outcome);
+        if ('ok' in outcome && outcome.ok) bytes += jsonBytes(outcome.outputs) + jsonBytes(outcome.unrecorded);
+        if ('ok' in outcome && !outcome.ok) failed = true;
+      }
+    };
+    // Every lane ends before the chunk does, so no item outlives its activity.
+    const lanes = await Promise.allSettled(Array.from({ length: Math.min(parallel, items.length) }, lane));
+    const thrown = lanes.find((ended) => ended.status === 'rejected');
+    if (thrown) throw thrown.reason;
+    return { outcomes };
+  };
+}
+
+/** What a failed attempt threw, as the workflow reads it: anything not raised by the step runner is a retryable step error. */
+function toFailure(error: unknown): { type: string; message: string; nonRetryable: boolean; details: Array<string | null> } {
+  if (error instanceof ApplicationFailure)
+    return {
+      type: error.type ?? 'Error',
+      message: error.message,
+      nonRetryable: Boolean(error.nonRetryable),
+      details: (error.details ?? []).map((detail) => (typeof detail === 'string' ? detail : null)),
+    };
+  return { type: 'Error', message: (error as Error)?.message ?? String(error), nonRetryable: false, details: [] };
+}

@@ -1,0 +1,154 @@
+/**
+ * A local fan-out's items, many to a local activity (the `item-chunks` patch): the workflow
+ * evaluates a chunk of items' `with`, one `executeItemChunk` runs them `maxParallel` at a time with
+ * the step's retry policy and timeout, and the results come back together. Per item the workflow
+ * then handles a value, not a local activity of its own with its promises, markers and spans, which
+ * made it the fan-out's bottleneck. Deterministic.
+ */
+import { ApplicationFailure, isCancellation, sleep } from '@temporalio/workflow';
+import {
+  jsonBytes,
+  type ChunkItem,
+  type ErrorInfo,
+  type ItemChunkResult,
+  type RunForEachInput,
+  type StepRetryPolicy,
+} from '../contracts/index.js';
+import { WORKFLOW_TASK_EXPRESSION_STEPS, type WorkflowTaskBudget } from './task-budget.js';
+import { classifyFailure, executeItemChunkActivity, withSecrets } from './step-activity.js';
+
+/** A chunk holds at most this many items, and their inputs at most this many bytes. */
+const CHUNK_ITEMS = 1_000;
+const CHUNK_INPUT_BYTES = 256 * 1024;
+/** No item of a chunk starts after this long, nor once its outputs take this many bytes: its result is one marker. */
+const CHUNK_TIME_MS = 2_000;
+const CHUNK_OUTPUT_BYTES = 512 * 1024;
+
+/** What the chunks need of the fan-out they run for. */
+export interface ChunkHost {
+  readonly input: RunForEachInput;
+  readonly budget: WorkflowTaskBudget;
+  readonly retry: StepRetryPolicy;
+  readonly timeoutMs: number;
+  readonly secrets: ReturnType<typeof withSecrets>;
+  readonly failed: boolean;
+  /** The next item not taken yet, and whether the fan-out may take more before it continues as new. */
+  next: number;
+  mayTakeMore(): boolean;
+  /** Whether item `item` is reused from the run retried (its outputs are kept, it does not run). */
+  reuse(item: number): boolean;
+  evaluateWith(item: number): Promise<Record<string, unknown>>;
+  withUnevaluated(item: number, error: unknown): void;
+  succeeded(item: number, outcome: Extract<ItemChunkResult['outcomes'][number], { ok: true }>): void;
+  fail(item: number, status: 'failed' | 'timed_out', error: ErrorInfo): void;
+  /** An item that ran but will not run again: a later item failed first. */
+  stop(item: number): void;
+}
+
+type Retry = ChunkItem & { attempt: number; dueAt: number };
+
+export class ItemChunks {
+  /** Evaluated, not started: a chunk's time ran out first. */
+  private readonly ready: ChunkItem[] = [];
+  /** Items whose next attempt is due after the chunk that ran them. */
+  private readonly retries: Retry[] = [];
+
+  constructor(private readonly host: ChunkHost) {}
+
+  /** Runs chunks until every item taken has ended (or one failed) and no more may be taken. */
+  async run(): Promise<void> {
+    const { host } = this;
+    while (!host.failed) {
+      const chunk = await this.compose();
+      if (host.failed) {
+        chunk.filter((entry) => entry.attempt).forEach((entry) => host.stop(entry.item));
+        break;
+      }
+      if (!chunk.length) {
+        if (!this.retries.length) break;
+        await sleep(Math.max(1, Math.min(...this.retries.map((retry) => retry.dueAt)) - Date.now()));
+        continue;
+      }
+      await this.execute(chunk);
+    }
+    // A failure ends the fan-out: retries still due will not run; unstarted items never ran.
+    for (const entry of [...this.retries.splice(0), ...this.ready.splice(0)]) if (entry.attempt) host.stop(entry.item);
+  }
+
+  /** Retries now due first, then items a chunk did not start, then new items, their `with` evaluated. */
+  private async compose(): Promise<ChunkItem[]> {
+    const { host } = this;
+    const now = Date.now();
+    const chunk: ChunkItem[] = [];
+    for (let i = 0; i < this.retries.length && chunk.length < CHUNK_ITEMS;)
+      if (this.retries[i].dueAt <= now) chunk.push(this.retries.splice(i, 1)[0]);
+      else i++;
+    while (this.ready.length && chunk.length < CHUNK_ITEMS) chunk.push(this.ready.shift()!);
+    let bytes = 0;
+    // Half the task's expression budget is left for what else this task evaluates.
+    while (
+      chunk.length < CHUNK_ITEMS &&
+      bytes < CHUNK_INPUT_BYTES &&
+      host.next < host.input.items.length &&
+      host.mayTakeMore() &&
+      host.budget.current().left > WORKFLOW_TASK_EXPRESSION_STEPS / 2
+    ) {
+      const item = host.next++;
+      if (host.reuse(item)) continue;
+      let input: Record<string, unknown>;
+      try {
+        input = await host.evaluateWith(item);
+      } catch (error) {
+        host.withUnevaluated(item, error);
+        break;
+      }
+      chunk.push({ item, input });
+      bytes += jsonBytes(input);
+    }
+    return chunk;
+  }
+
+  private async execute(chunk: ChunkItem[]): Promise<void> {
+    const { host } = this;
+    const { runId, tenantId, stepId, step, pin, maxParallel } = host.input;
+    let result: ItemChunkResult;
+    try {
+      result = await executeItemChunkActivity({
+        runId,
+        tenantId,
+        stepId,
+        uses: step.uses!,
+        pin,
+        timeoutMs: host.timeoutMs,
+        ...host.secrets,
+        retry: host.retry,
+        parallel: maxParallel,
+        items: chunk,
+        budgetMs: CHUNK_TIME_MS,
+        budgetBytes: CHUNK_OUTPUT_BYTES,
+      });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const { status, info } = classifyFailure(stepId, error);
+      return host.fail(chunk[0].item, status, info);
+    } finally {
+      // A local activity's result: what is evaluated next gets a budget of its own (task-budget.ts).
+      host.budget.renew();
+    }
+    const unstarted = new Map(chunk.map((entry) => [entry.item, entry]));
+    for (const outcome of result.outcomes) {
+      const entry = unstarted.get(outcome.item)!;
+      unstarted.delete(outcome.item);
+      if ('retry' in outcome) {
+        this.retries.push({ ...entry, attempt: outcome.retry.attempt, dueAt: Date.now() + outcome.retry.afterMs });
+      } else if (outcome.ok) {
+        host.succeeded(outcome.item, outcome);
+      } else {
+        const { type, message, details } = outcome.failure;
+        const { status, info } = classifyFailure(stepId, ApplicationFailure.create({ type, message, details }));
+        host.fail(outcome.item, status, info);
+      }
+    }
+    this.ready.unshift(...unstarted.values());
+  }
+}
