@@ -126,6 +126,34 @@ describe('forEach of local items (many items to a local activity)', () => {
     ]);
   });
 
+  it("evaluates each item's `with` in its chunk; an item whose `with` fails fails the step, as the workflow's own evaluation did", async () => {
+    const fakes = new FakeActivities({ steps: { each: slow(200) } });
+    const run = await runPipeline(
+      env(),
+      fakes,
+      newPipeline({
+        steps: {
+          each: {
+            ...local,
+            forEach: [{ n: 1 }, { n: 2 }, { n: 'x' }, { n: 4 }],
+            maxParallel: 2,
+            with: { doubled: '${{ item.n * 2 }}', region: '${{ inputs.region }}' },
+          },
+        },
+      }),
+      { inputs: { region: 'eu' } },
+    );
+    expect(fakes.attemptsOf('each', 1)[0].input.input).toEqual({ doubled: 4, region: 'eu' });
+    const failed = eventsOfType(run.events, 'step.item_failed');
+    expect(failed).toEqual([
+      expect.objectContaining({ item: 2, status: 'failed', error: expect.objectContaining({ code: 'expression_error' }) }),
+    ]);
+    expect(failed[0].error.message).toMatch(/^`with` could not be evaluated: /);
+    expect(eventsOfType(run.events, 'step.failed')[0].error.message).toMatch(/^Item 2 of 4: `with` could not be evaluated/);
+    // Items 0 and 1 ran (and finished); item 2 never ran; item 3 never started.
+    expect(fakes.attempts.map((attempt) => attempt.item).sort()).toEqual([0, 1]);
+  });
+
   it('fails an item at once on a failure no retry can mend', async () => {
     const fakes = new FakeActivities({
       steps: { each: fail('no such plugin', { code: 'plugin_missing', type: 'BatonPluginMissing', retryable: true }) },

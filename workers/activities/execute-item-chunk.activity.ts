@@ -1,9 +1,12 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import pLimit from 'p-limit';
+import { evaluateTemplate, expressionErrorCode } from '../contracts/expressions/index.js';
 import {
   jsonBytes,
   NON_RETRYABLE_FAILURE_TYPES,
+  STEP_FAILURE_TYPES,
   retryDelayMs,
   type ChunkItem,
   type ChunkItemOutcome,
@@ -31,8 +34,10 @@ export function createExecuteItemChunk(runAttempt: StepAttemptRunner, localItemS
   const slots = pLimit(localItemSlots);
   return async function executeItemChunk(input: ItemChunkInput): Promise<ItemChunkResult> {
     const context = Context.current();
+    // Every running item listens for the cancel: as many listeners as items at once, not a leak.
+    setMaxListeners(0, context.cancellationSignal);
     const startedAt = Date.now();
-    const { items, parallel, budgetMs, budgetBytes, retry, ...shared } = input;
+    const { items, parallel, budgetMs, budgetBytes, retry, with: template, context: expressionContext, ...shared } = input;
     const waiting = [...items];
     const outcomes: ChunkItemOutcome[] = [];
     let bytes = 0;
@@ -40,7 +45,15 @@ export function createExecuteItemChunk(runAttempt: StepAttemptRunner, localItemS
     const timeLeft = () => budgetMs - (Date.now() - startedAt);
     const mayStart = () => !failed && !context.cancellationSignal.aborted && timeLeft() > 0 && bytes < budgetBytes;
 
-    const runItem = async ({ item, input: stepInput, attempt: first = 1 }: ChunkItem): Promise<ChunkItemOutcome> => {
+    const runItem = async ({ item, value, attempt: first = 1 }: ChunkItem): Promise<ChunkItemOutcome> => {
+      let stepInput: Record<string, unknown>;
+      try {
+        stepInput = (await evaluateTemplate(template, { ...expressionContext, item: value })) as Record<string, unknown>;
+      } catch (error) {
+        // As the workflow words it for an item it evaluates itself: the item fails, nothing ran.
+        const message = `\`with\` could not be evaluated: ${(error as Error).message}`;
+        return { item, ok: false, failure: { type: STEP_FAILURE_TYPES.invalidInput, message, details: [expressionErrorCode(error)] } };
+      }
       for (let attempt = first; ; attempt++) {
         const queuedAt = now();
         try {

@@ -351,6 +351,8 @@ export function createStepAttempt(deps: ExecuteStepDeps) {
     if (outcome.error.code === 'cancelled' && at.signal.aborted) {
       // A worker shutting down aborts the signal too; that is no cancel, the step must run again elsewhere.
       if (at.workerShutdown()) return fail('worker_shutdown', 'The worker shut down while the step ran', true);
+      // A quick attempt's start is held back to go with its end; cancelled, it goes alone.
+      await record();
       throw new CancelledFailure('Step cancelled');
     }
     return fail(outcome.error.code, hide(outcome.error.message), outcome.error.retryable, outcome.error.stepCode);

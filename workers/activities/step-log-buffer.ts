@@ -92,6 +92,8 @@ export class StepLogBuffer {
     }
     const batch = this.pending;
     this.pending = [];
+    // Nothing to record is no append: one would also record what the attempt holds back (its start).
+    if (!batch.length) return this.flushing;
     this.flushing = this.flushing
       .catch(() => undefined)
       .then(() => this.events.append(this.execution.tenantId, this.execution.runId, batch))

@@ -63,15 +63,21 @@ export function jsonBytes(value: unknown): number {
  */
 export const ITEM_CHUNKS_PATCH = 'item-chunks';
 
-/** One item of a chunk: its evaluated `with`, and the attempt it starts at (past 1 when a retry was put off). */
+/** One item of a chunk: its index, its value (`item` in `with`), and the attempt it starts at (past 1 when a retry was put off). */
 export interface ChunkItem {
   item: number;
-  input: Record<string, unknown>;
+  value: unknown;
   attempt?: number;
 }
 
-/** What the workflow hands `executeItemChunk`: what every item shares, and the items in order. */
+/**
+ * What the workflow hands `executeItemChunk`: what every item shares, and the items in order. Each
+ * item's `with` is evaluated there, against `context` and its value, with a budget of its own: in the
+ * workflow, each evaluation's promises cost it a stack trace apiece (Temporal's promise hook).
+ */
 export interface ItemChunkInput extends Omit<ExecuteStepInput, 'item' | 'input' | 'idempotencyKey' | 'recordSuccess' | 'recordLater'> {
+  with: Record<string, unknown>;
+  context: ExpressionContext;
   retry: StepRetryPolicy;
   /** Items running at once: the step's `maxParallel`. */
   parallel: number;

@@ -42,7 +42,11 @@ export interface StepSandboxOptions {
   maxIdlePerKey?: number;
   maxIdleTotal?: number;
   idleTtlMs?: number;
-  /** A child is retired after this many tasks, so slow leaks in plugin code cannot pile up. */
+  /**
+   * A child is retired after this many tasks, so slow leaks in plugin code cannot pile up (its
+   * memory limit stops a fast one). Each retirement costs a process start (~250 ms of CPU), so a
+   * fan-out of short items must not retire its processes every few runs.
+   */
   maxTasksPerProcess?: number;
   /**
    * Processes started ahead of demand (SANDBOX_SPARE_PROCESSES), each for one plugin bundle and
@@ -89,7 +93,7 @@ const DEFAULTS = {
   maxIdlePerKey: 2,
   maxIdleTotal: 16,
   idleTtlMs: 30_000,
-  maxTasksPerProcess: 100,
+  maxTasksPerProcess: 1_000,
   scratchFileMb: 2048,
   spares: 0,
 };

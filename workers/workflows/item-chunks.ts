@@ -1,9 +1,9 @@
 /**
- * A local fan-out's items, many to a local activity (the `item-chunks` patch): the workflow
- * evaluates a chunk of items' `with`, one `executeItemChunk` runs them `maxParallel` at a time with
+ * A local fan-out's items, many to a local activity (the `item-chunks` patch): one
+ * `executeItemChunk` evaluates a chunk of items' `with` and runs them `maxParallel` at a time with
  * the step's retry policy and timeout, and the results come back together. Per item the workflow
- * then handles a value, not a local activity of its own with its promises, markers and spans, which
- * made it the fan-out's bottleneck. Deterministic.
+ * then handles a value, not a local activity and an evaluation of its own with their promises,
+ * markers and spans, which made it the fan-out's bottleneck. Deterministic.
  */
 import { ApplicationFailure, isCancellation, sleep } from '@temporalio/workflow';
 import {
@@ -14,41 +14,40 @@ import {
   type RunForEachInput,
   type StepRetryPolicy,
 } from '../contracts/index.js';
-import { WORKFLOW_TASK_EXPRESSION_STEPS, type WorkflowTaskBudget } from './task-budget.js';
 import { classifyFailure, executeItemChunkActivity, withSecrets } from './step-activity.js';
 
-/** A chunk holds at most this many items, and their inputs at most this many bytes. */
+/** A chunk holds at most this many items, and their values at most this many bytes. */
 const CHUNK_ITEMS = 1_000;
-const CHUNK_INPUT_BYTES = 256 * 1024;
+const CHUNK_VALUE_BYTES = 256 * 1024;
 /** No item of a chunk starts after this long, nor once its outputs take this many bytes: its result is one marker. */
 const CHUNK_TIME_MS = 2_000;
 const CHUNK_OUTPUT_BYTES = 512 * 1024;
 
+type Succeeded = Extract<ItemChunkResult['outcomes'][number], { ok: true }>;
+
 /** What the chunks need of the fan-out they run for. */
 export interface ChunkHost {
   readonly input: RunForEachInput;
-  readonly budget: WorkflowTaskBudget;
   readonly retry: StepRetryPolicy;
   readonly timeoutMs: number;
   readonly secrets: ReturnType<typeof withSecrets>;
   readonly failed: boolean;
-  /** The next item not taken yet, and whether the fan-out may take more before it continues as new. */
+  /** The next item not taken yet. */
   next: number;
+  /** Whether the fan-out may take more items before it continues as new. */
   mayTakeMore(): boolean;
   /** Whether item `item` is reused from the run retried (its outputs are kept, it does not run). */
   reuse(item: number): boolean;
-  evaluateWith(item: number): Promise<Record<string, unknown>>;
-  withUnevaluated(item: number, error: unknown): void;
-  succeeded(item: number, outcome: Extract<ItemChunkResult['outcomes'][number], { ok: true }>): void;
+  succeeded(outcomes: Succeeded[]): void;
   fail(item: number, status: 'failed' | 'timed_out', error: ErrorInfo): void;
-  /** An item that ran but will not run again: a later item failed first. */
+  /** An item that ran but will not run again: another item failed first. */
   stop(item: number): void;
 }
 
 type Retry = ChunkItem & { attempt: number; dueAt: number };
 
 export class ItemChunks {
-  /** Evaluated, not started: a chunk's time ran out first. */
+  /** Taken, not started: a chunk's time ran out first. */
   private readonly ready: ChunkItem[] = [];
   /** Items whose next attempt is due after the chunk that ran them. */
   private readonly retries: Retry[] = [];
@@ -59,11 +58,7 @@ export class ItemChunks {
   async run(): Promise<void> {
     const { host } = this;
     while (!host.failed) {
-      const chunk = await this.compose();
-      if (host.failed) {
-        chunk.filter((entry) => entry.attempt).forEach((entry) => host.stop(entry.item));
-        break;
-      }
+      const chunk = this.compose();
       if (!chunk.length) {
         if (!this.retries.length) break;
         await sleep(Math.max(1, Math.min(...this.retries.map((retry) => retry.dueAt)) - Date.now()));
@@ -75,9 +70,10 @@ export class ItemChunks {
     for (const entry of [...this.retries.splice(0), ...this.ready.splice(0)]) if (entry.attempt) host.stop(entry.item);
   }
 
-  /** Retries now due first, then items a chunk did not start, then new items, their `with` evaluated. */
-  private async compose(): Promise<ChunkItem[]> {
+  /** Retries now due first, then items a chunk did not start, then new ones. */
+  private compose(): ChunkItem[] {
     const { host } = this;
+    const { items } = host.input;
     const now = Date.now();
     const chunk: ChunkItem[] = [];
     for (let i = 0; i < this.retries.length && chunk.length < CHUNK_ITEMS;)
@@ -85,32 +81,18 @@ export class ItemChunks {
       else i++;
     while (this.ready.length && chunk.length < CHUNK_ITEMS) chunk.push(this.ready.shift()!);
     let bytes = 0;
-    // Half the task's expression budget is left for what else this task evaluates.
-    while (
-      chunk.length < CHUNK_ITEMS &&
-      bytes < CHUNK_INPUT_BYTES &&
-      host.next < host.input.items.length &&
-      host.mayTakeMore() &&
-      host.budget.current().left > WORKFLOW_TASK_EXPRESSION_STEPS / 2
-    ) {
+    while (chunk.length < CHUNK_ITEMS && bytes < CHUNK_VALUE_BYTES && host.next < items.length && host.mayTakeMore()) {
       const item = host.next++;
       if (host.reuse(item)) continue;
-      let input: Record<string, unknown>;
-      try {
-        input = await host.evaluateWith(item);
-      } catch (error) {
-        host.withUnevaluated(item, error);
-        break;
-      }
-      chunk.push({ item, input });
-      bytes += jsonBytes(input);
+      chunk.push({ item, value: items[item] });
+      bytes += jsonBytes(items[item]);
     }
     return chunk;
   }
 
   private async execute(chunk: ChunkItem[]): Promise<void> {
     const { host } = this;
-    const { runId, tenantId, stepId, step, pin, maxParallel } = host.input;
+    const { runId, tenantId, stepId, step, pin, maxParallel, context } = host.input;
     let result: ItemChunkResult;
     try {
       result = await executeItemChunkActivity({
@@ -121,6 +103,8 @@ export class ItemChunks {
         pin,
         timeoutMs: host.timeoutMs,
         ...host.secrets,
+        with: step.with ?? {},
+        context,
         retry: host.retry,
         parallel: maxParallel,
         items: chunk,
@@ -131,24 +115,24 @@ export class ItemChunks {
       if (isCancellation(error)) throw error;
       const { status, info } = classifyFailure(stepId, error);
       return host.fail(chunk[0].item, status, info);
-    } finally {
-      // A local activity's result: what is evaluated next gets a budget of its own (task-budget.ts).
-      host.budget.renew();
     }
     const unstarted = new Map(chunk.map((entry) => [entry.item, entry]));
+    const succeeded: Succeeded[] = [];
     for (const outcome of result.outcomes) {
       const entry = unstarted.get(outcome.item)!;
       unstarted.delete(outcome.item);
       if ('retry' in outcome) {
         this.retries.push({ ...entry, attempt: outcome.retry.attempt, dueAt: Date.now() + outcome.retry.afterMs });
       } else if (outcome.ok) {
-        host.succeeded(outcome.item, outcome);
+        succeeded.push(outcome);
       } else {
         const { type, message, details } = outcome.failure;
         const { status, info } = classifyFailure(stepId, ApplicationFailure.create({ type, message, details }));
         host.fail(outcome.item, status, info);
       }
     }
+    // Recorded together: one batch of events for the chunk.
+    host.succeeded(succeeded);
     this.ready.unshift(...unstarted.values());
   }
 }

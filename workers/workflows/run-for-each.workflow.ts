@@ -72,7 +72,7 @@ export async function runForEach(input: RunForEachInput): Promise<RunForEachResu
 }
 
 class ForEachInterpreter implements ChunkHost {
-  readonly budget = new WorkflowTaskBudget();
+  private readonly budget = new WorkflowTaskBudget();
   private readonly outputs: Array<Record<string, unknown>>;
   next: number;
   private readonly running = new Map<number, Promise<void>>();
@@ -251,7 +251,7 @@ class ForEachInterpreter implements ChunkHost {
         this.input.pool,
         this.input.execution === 'local',
       );
-      this.succeeded(item, result);
+      this.succeeded([{ item, ...result }]);
     } catch (error) {
       if (!isCancellation(error)) {
         const { status, info } = classifyFailure(stepId, error);
@@ -263,20 +263,26 @@ class ForEachInterpreter implements ChunkHost {
     }
   }
 
-  /** Outputs kept; the item's start (when the activity left it) and success recorded with other items'. */
-  succeeded(item: number, result: Pick<ExecuteStepOutput, 'outputs' | 'attempt' | 'endedAt' | 'unrecorded'>): void {
+  /** Outputs kept; the items' starts (when their activity left them) and successes recorded with other items'. */
+  succeeded(results: Array<{ item: number } & Pick<ExecuteStepOutput, 'outputs' | 'attempt' | 'endedAt' | 'unrecorded'>>): void {
     const { stepId } = this.input;
-    this.outputs[item] = result.outputs;
-    this.itemEvents?.add(...(result.unrecorded ?? []), {
-      type: 'step.item_succeeded',
-      // Keyed without the attempt, as the activity keys it: an item counts as succeeded once.
-      key: `${eventKeyPrefix(stepId, item)}:succeeded`,
-      at: result.endedAt ?? now(),
-      stepId,
-      item,
-      attempt: result.attempt ?? 1,
-      outputs: result.outputs,
+    const events = results.flatMap(({ item, ...result }): RunEvent[] => {
+      this.outputs[item] = result.outputs;
+      return [
+        ...(result.unrecorded ?? []),
+        {
+          type: 'step.item_succeeded',
+          // Keyed without the attempt, as the activity keys it: an item counts as succeeded once.
+          key: `${eventKeyPrefix(stepId, item)}:succeeded`,
+          at: result.endedAt ?? now(),
+          stepId,
+          item,
+          attempt: result.attempt ?? 1,
+          outputs: result.outputs,
+        },
+      ];
     });
+    this.itemEvents?.add(...events);
   }
 
   stop(item: number): void {
@@ -293,13 +299,13 @@ class ForEachInterpreter implements ChunkHost {
   }
 
   /** The item's `with`, its expressions evaluated against the run's context and `item`. */
-  evaluateWith(item: number): Promise<Record<string, unknown>> {
+  private evaluateWith(item: number): Promise<Record<string, unknown>> {
     const { step, context, items } = this.input;
     // The promise itself, not awaited here: an await more would reorder the commands of older histories.
     return evaluateTemplate(step.with ?? {}, { ...context, item: items[item] }, this.budget.current()) as Promise<Record<string, unknown>>;
   }
 
-  withUnevaluated(item: number, error: unknown): void {
+  private withUnevaluated(item: number, error: unknown): void {
     this.fail(item, 'failed', {
       message: `\`with\` could not be evaluated: ${(error as Error).message}`,
       code: expressionErrorCode(error),

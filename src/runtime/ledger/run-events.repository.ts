@@ -113,7 +113,7 @@ export class RunEventsRepository {
       successes = undefined;
     };
     for (const event of events) {
-      if (!inserted.has(event.key)) continue;
+      if (!inserted.has(event.key) || projectsNothing(event)) continue;
       if (event.type === 'step.item_succeeded') {
         if (successes && successes.stepId !== event.stepId) await countSuccesses();
         successes ??= { stepId: event.stepId, items: [] };
@@ -288,6 +288,27 @@ async function project(db: pg.PoolClient, tenantId: string, runId: string, event
     case 'model.promoted':
     case 'model.compared':
       break;
+  }
+}
+
+/**
+ * Events that change no row but their own: an item's starts and attempts (its step counts items),
+ * items stopped by another's failure, logs and the like. They need not end a batch of successes.
+ */
+function projectsNothing(event: RunEvent): boolean {
+  switch (event.type) {
+    case 'step.started':
+    case 'step.attempt_failed':
+    case 'step.child_started':
+      return event.item !== undefined;
+    case 'step.item_failed':
+      return event.status === 'cancelled';
+    case 'step.log':
+    case 'step.metric':
+    case 'step.lineage':
+      return true;
+    default:
+      return false;
   }
 }
 
