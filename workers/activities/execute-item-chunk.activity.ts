@@ -15,7 +15,11 @@ import {
   type ItemChunkInput,
   type ItemChunkResult,
 } from '../contracts/index.js';
+import type { RunEventsRepository } from '../../src/runtime/ledger/run-events.repository.js';
+import { ChunkRecorder } from './chunk-recorder.js';
 import type { StepAttempt } from './execute-step.activity.js';
+
+type EventAppender = Pick<RunEventsRepository, 'append'>;
 
 /** One attempt of a step, as `createStepAttempt` runs it. */
 export type StepAttemptRunner = (input: ExecuteStepInput, at: StepAttempt) => Promise<ExecuteStepOutput>;
@@ -29,7 +33,12 @@ const now = () => new Date().toISOString();
  * of one per item. The first item that fails for good stops new starts; the running ones finish.
  * A retry due after the chunk's time comes back for the workflow to run later.
  */
-export function createExecuteItemChunk(runAttempt: StepAttemptRunner, localItemSlots: number) {
+export function createExecuteItemChunk(
+  /** The attempt runner that records its events with `events`. */
+  attemptWith: (events: EventAppender) => StepAttemptRunner,
+  events: EventAppender,
+  localItemSlots: number,
+) {
   // Items this worker runs at once across all chunks: a tenant's `maxParallel` never goes past it.
   const slots = pLimit(localItemSlots);
   return async function executeItemChunk(input: ItemChunkInput): Promise<ItemChunkResult> {
@@ -38,6 +47,9 @@ export function createExecuteItemChunk(runAttempt: StepAttemptRunner, localItemS
     setMaxListeners(0, context.cancellationSignal);
     const startedAt = Date.now();
     const { items, parallel, budgetMs, budgetBytes, retry, with: template, context: expressionContext, ...shared } = input;
+    // Every item's events in the order they happen (a start as it starts), a batch at a time.
+    const recorder = new ChunkRecorder(events, shared.tenantId, shared.runId);
+    const runAttempt = attemptWith(recorder);
     const waiting = [...items];
     const outcomes: ChunkItemOutcome[] = [];
     let bytes = 0;
@@ -59,10 +71,10 @@ export function createExecuteItemChunk(runAttempt: StepAttemptRunner, localItemS
         try {
           const result = await slots(() =>
             runAttempt(
-              { ...shared, item, input: stepInput, idempotencyKey: `${shared.runId}:${shared.stepId}:${item}`, recordLater: true },
+              { ...shared, item, input: stepInput, idempotencyKey: `${shared.runId}:${shared.stepId}:${item}` },
               {
                 attempt,
-                local: true,
+                holdStart: false,
                 queuedAt,
                 signal: context.cancellationSignal,
                 workerShutdown: () => Boolean(context.cancellationDetails?.workerShutdown),
@@ -70,14 +82,7 @@ export function createExecuteItemChunk(runAttempt: StepAttemptRunner, localItemS
               },
             ),
           );
-          return {
-            item,
-            ok: true,
-            outputs: result.outputs,
-            attempt,
-            endedAt: result.endedAt ?? now(),
-            unrecorded: result.unrecorded ?? [],
-          };
+          return { item, ok: true, outputs: result.outputs, attempt };
         } catch (error) {
           // A cancelled run or a worker going away ends the chunk: Temporal runs it again or not at all.
           if (error instanceof CancelledFailure || context.cancellationSignal.aborted) throw error;
@@ -98,14 +103,18 @@ export function createExecuteItemChunk(runAttempt: StepAttemptRunner, localItemS
       while (waiting.length && mayStart()) {
         const outcome = await runItem(waiting.shift()!);
         outcomes.push(outcome);
-        if ('ok' in outcome && outcome.ok) bytes += jsonBytes(outcome.outputs) + jsonBytes(outcome.unrecorded);
+        if ('ok' in outcome && outcome.ok) bytes += jsonBytes(outcome.outputs);
         if ('ok' in outcome && !outcome.ok) failed = true;
       }
     };
     // Every lane ends before the chunk does, so no item outlives its activity.
     const lanes = await Promise.allSettled(Array.from({ length: Math.min(parallel, items.length) }, lane));
     const thrown = lanes.find((ended) => ended.status === 'rejected');
-    if (thrown) throw thrown.reason;
+    if (thrown) {
+      await recorder.settled().catch(() => undefined);
+      throw thrown.reason;
+    }
+    await recorder.settled();
     return { outcomes };
   };
 }

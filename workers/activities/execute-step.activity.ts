@@ -153,8 +153,8 @@ const stepOutcome = (outcome: SandboxOutcome): StepOutcomeLabel =>
 /** What one attempt of a step knows of where it runs: an activity of its own, or an item of a batch (execute-items.activity.ts). */
 export interface StepAttempt {
   attempt: number;
-  /** On the worker that runs the workflow (a local activity): no heartbeat, its start recorded late. */
-  local: boolean;
+  /** A local activity's own: its start is held back to go with what it records next (one transaction). */
+  holdStart: boolean;
   queuedAt: string;
   signal: AbortSignal;
   workerShutdown: () => boolean;
@@ -173,7 +173,7 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
     const { attempt, isLocal } = context.info;
     return runAttempt(input, {
       attempt,
-      local: isLocal,
+      holdStart: isLocal,
       // A local activity's retry waits out its backoff on this worker and starts when due: it was not
       // queued before (Temporal reports its first attempt's schedule time for every attempt).
       queuedAt: isLocal && attempt > 1 ? now() : new Date(context.info.currentAttemptScheduledTimestampMs).toISOString(),
@@ -190,7 +190,7 @@ export function createExecuteStep(deps: ExecuteStepDeps) {
  * Runs one attempt of a plugin step and records it; rejects with the ApplicationFailure Temporal
  * would report (its type says whether another attempt may follow) or a CancelledFailure.
  */
-export function createStepAttempt(deps: ExecuteStepDeps) {
+export function createStepAttempt(deps: Omit<ExecuteStepDeps, 'events'> & { events: Pick<RunEventsRepository, 'append'> }) {
   return async function runAttempt(input: ExecuteStepInput, at: StepAttempt): Promise<ExecuteStepOutput> {
     const { attempt, queuedAt } = at;
     const { tenantId, runId, stepId, item, pin } = input;
@@ -211,7 +211,7 @@ export function createStepAttempt(deps: ExecuteStepDeps) {
     const record = attemptRecorder(deps.events, tenantId, runId);
     // A local step (short by design) is recorded started with what it records next: a quick one
     // with its end, in one transaction; one still running after START_RECORD_DELAY_MS on its own then.
-    const startTimer = at.local ? setTimeout(() => void record().catch(() => undefined), START_RECORD_DELAY_MS) : undefined;
+    const startTimer = at.holdStart ? setTimeout(() => void record().catch(() => undefined), START_RECORD_DELAY_MS) : undefined;
     startTimer?.unref();
     await record.lead(started, !startTimer);
 

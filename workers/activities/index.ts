@@ -23,7 +23,7 @@ export type ActivityDeps = ExecuteStepDeps & {
 export function createActivities(deps: ActivityDeps) {
   return {
     executeStep: createExecuteStep(deps),
-    executeItemChunk: createExecuteItemChunk(createStepAttempt(deps), deps.localItemSlots),
+    executeItemChunk: createExecuteItemChunk((events) => createStepAttempt({ ...deps, events }), deps.events, deps.localItemSlots),
     startChildRun: createStartChildRun(deps.childRuns, deps.ledger, deps.metrics),
     startScheduledRun: createStartScheduledRun(deps.childRuns, deps.ledger, deps.metrics),
     /**

@@ -1,6 +1,6 @@
 import type { ExpressionContext } from './expressions/index.js';
 import type { PinnedStep, PipelineDefinition, PipelineStep } from './pipeline.contract.js';
-import type { ErrorInfo, RunEvent } from './run.contract.js';
+import type { ErrorInfo } from './run.contract.js';
 import type { ExecuteStepInput, StepRetryPolicy } from './step.contract.js';
 
 export const RUN_FOR_EACH_WORKFLOW = 'runForEach';
@@ -89,7 +89,8 @@ export interface ItemChunkInput extends Omit<ExecuteStepInput, 'item' | 'input' 
 
 /** How one started item of a chunk ended. */
 export type ChunkItemOutcome =
-  | { item: number; ok: true; outputs: Record<string, unknown>; attempt: number; endedAt: string; unrecorded: RunEvent[] }
+  /** Succeeded, and recorded so by the activity. */
+  | { item: number; ok: true; outputs: Record<string, unknown>; attempt: number }
   /** Failed for good: what the step's activity would have thrown (type, message, details). */
   | { item: number; ok: false; failure: { type: string; message: string; details: Array<string | null> } }
   /** Its next attempt is due after the chunk's time: the workflow runs it in a later chunk, not before `afterMs`. */

@@ -1,7 +1,8 @@
 /**
  * A local fan-out's items, many to a local activity (the `item-chunks` patch): one
- * `executeItemChunk` evaluates a chunk of items' `with` and runs them `maxParallel` at a time with
- * the step's retry policy and timeout, and the results come back together. Per item the workflow
+ * `executeItemChunk` evaluates a chunk of items' `with`, runs them `maxParallel` at a time with
+ * the step's retry policy and timeout, and records their events in batches as they go; their
+ * outputs come back together. Per item the workflow
  * then handles a value, not a local activity and an evaluation of its own with their promises,
  * markers and spans, which made it the fan-out's bottleneck. Deterministic.
  */
@@ -23,8 +24,6 @@ const CHUNK_VALUE_BYTES = 256 * 1024;
 const CHUNK_TIME_MS = 2_000;
 const CHUNK_OUTPUT_BYTES = 512 * 1024;
 
-type Succeeded = Extract<ItemChunkResult['outcomes'][number], { ok: true }>;
-
 /** What the chunks need of the fan-out they run for. */
 export interface ChunkHost {
   readonly input: RunForEachInput;
@@ -38,7 +37,8 @@ export interface ChunkHost {
   mayTakeMore(): boolean;
   /** Whether item `item` is reused from the run retried (its outputs are kept, it does not run). */
   reuse(item: number): boolean;
-  succeeded(outcomes: Succeeded[]): void;
+  /** Items that succeeded, recorded so by the chunk: their outputs are kept. */
+  keep(item: number, outputs: Record<string, unknown>): void;
   fail(item: number, status: 'failed' | 'timed_out', error: ErrorInfo): void;
   /** An item that ran but will not run again: another item failed first. */
   stop(item: number): void;
@@ -117,22 +117,19 @@ export class ItemChunks {
       return host.fail(chunk[0].item, status, info);
     }
     const unstarted = new Map(chunk.map((entry) => [entry.item, entry]));
-    const succeeded: Succeeded[] = [];
     for (const outcome of result.outcomes) {
       const entry = unstarted.get(outcome.item)!;
       unstarted.delete(outcome.item);
       if ('retry' in outcome) {
         this.retries.push({ ...entry, attempt: outcome.retry.attempt, dueAt: Date.now() + outcome.retry.afterMs });
       } else if (outcome.ok) {
-        succeeded.push(outcome);
+        host.keep(outcome.item, outcome.outputs);
       } else {
         const { type, message, details } = outcome.failure;
         const { status, info } = classifyFailure(stepId, ApplicationFailure.create({ type, message, details }));
         host.fail(outcome.item, status, info);
       }
     }
-    // Recorded together: one batch of events for the chunk.
-    host.succeeded(succeeded);
     this.ready.unshift(...unstarted.values());
   }
 }

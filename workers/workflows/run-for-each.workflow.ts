@@ -251,7 +251,7 @@ class ForEachInterpreter implements ChunkHost {
         this.input.pool,
         this.input.execution === 'local',
       );
-      this.succeeded([{ item, ...result }]);
+      this.succeeded(item, result);
     } catch (error) {
       if (!isCancellation(error)) {
         const { status, info } = classifyFailure(stepId, error);
@@ -263,26 +263,24 @@ class ForEachInterpreter implements ChunkHost {
     }
   }
 
-  /** Outputs kept; the items' starts (when their activity left them) and successes recorded with other items'. */
-  succeeded(results: Array<{ item: number } & Pick<ExecuteStepOutput, 'outputs' | 'attempt' | 'endedAt' | 'unrecorded'>>): void {
+  /** Outputs kept; the item's start (when the activity left it) and success recorded with other items'. */
+  private succeeded(item: number, result: ExecuteStepOutput): void {
     const { stepId } = this.input;
-    const events = results.flatMap(({ item, ...result }): RunEvent[] => {
-      this.outputs[item] = result.outputs;
-      return [
-        ...(result.unrecorded ?? []),
-        {
-          type: 'step.item_succeeded',
-          // Keyed without the attempt, as the activity keys it: an item counts as succeeded once.
-          key: `${eventKeyPrefix(stepId, item)}:succeeded`,
-          at: result.endedAt ?? now(),
-          stepId,
-          item,
-          attempt: result.attempt ?? 1,
-          outputs: result.outputs,
-        },
-      ];
+    this.outputs[item] = result.outputs;
+    this.itemEvents?.add(...(result.unrecorded ?? []), {
+      type: 'step.item_succeeded',
+      // Keyed without the attempt, as the activity keys it: an item counts as succeeded once.
+      key: `${eventKeyPrefix(stepId, item)}:succeeded`,
+      at: result.endedAt ?? now(),
+      stepId,
+      item,
+      attempt: result.attempt ?? 1,
+      outputs: result.outputs,
     });
-    this.itemEvents?.add(...events);
+  }
+
+  keep(item: number, outputs: Record<string, unknown>): void {
+    this.outputs[item] = outputs;
   }
 
   stop(item: number): void {

@@ -237,7 +237,8 @@ export class FakeActivities {
     };
     return {
       executeStep: (input) => runAttempt(input, Context.current().info.attempt),
-      executeItemChunk: createExecuteItemChunk((input, at) => runAttempt(input, at.attempt), 1_000),
+      // The fakes record what the attempts do themselves, so the chunk's event appender is never asked.
+      executeItemChunk: createExecuteItemChunk(() => (input, at) => runAttempt(input, at.attempt), { append: async () => 0 }, 1_000),
       recordRunEvents: async (_tenantId, runId, events) => {
         this.record(runId, events);
         if (events.some((event) => event.type === 'run.started')) return options.runStart?.(runId) ?? {};
