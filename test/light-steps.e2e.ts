@@ -189,9 +189,10 @@ describe('light steps', () => {
     expect(stepOf(run, 'naps').outputs).toEqual([{ sleptMs: 30 }, { sleptMs: 10 }, { sleptMs: 20 }]);
     expect(stepOf(run, 'broken')).toMatchObject({ status: 'failed', error: { code: 'step_error' } });
     // core/echo items run as local activities (a fan-out's thousands would hold the workflow's thread), never as activities.
-    expect((await routes(temporal, forEachWorkflowId(run.id, 'echoed'))).activities).toBe(0);
-    // Local items run many to a local activity: the three naps in one chunk.
-    expect(await routes(temporal, forEachWorkflowId(run.id, 'naps'))).toMatchObject({ localActivities: 0, chunks: 1 });
+    // Local items run many to a local activity, in the run's own workflow: chunks of at most 1,000
+    // items (two for the 1,500 echoes), one for each of the others.
+    expect(await routes(temporal, run.id)).toMatchObject({ activities: 0, localActivities: 0, chunks: 4 });
+    await expect(temporal.workflow.getHandle(forEachWorkflowId(run.id, 'naps')).describe()).rejects.toThrow(/not found/i);
   });
 
   it('fails a fan-out whose local items fail together; local items already running finish, none starts after', async () => {

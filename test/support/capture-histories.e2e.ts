@@ -205,6 +205,7 @@ const CAPTURES: Record<string, Capture> = {
   },
   // Local fan-outs run many items to a local activity (item-chunks): quick items, a slow one among
   // quick ones, items failing together, and an item retried inside its chunk before it fails.
+  // Captured while they still ran as child workflows, as a run begun before local-fan-out-inline does.
   'item-chunks': {
     steps: {
       quick: { uses: 'core/echo@^1', forEach: [1, 2, 3, 4, 5], maxParallel: 2, with: { i: '${{ item }}' } },
@@ -232,6 +233,29 @@ const CAPTURES: Record<string, Capture> = {
       broken: forEachWorkflowId(id, 'broken'),
       flaky: forEachWorkflowId(id, 'flaky'),
     }),
+  },
+  // The same, since local fan-outs run in the run's own workflow (local-fan-out-inline): one history.
+  'local-fan-out-inline': {
+    steps: {
+      quick: { uses: 'core/echo@^1', forEach: [1, 2, 3, 4, 5], maxParallel: 2, with: { i: '${{ item }}' } },
+      mixed: { uses: 'core/sleep@^1', forEach: [10, 400, 20], maxParallel: 2, with: { ms: '${{ item }}' }, execution: 'local' },
+      broken: {
+        uses: 'core/fail@^1',
+        forEach: [1, 2, 3, 4],
+        maxParallel: 3,
+        with: { message: 'no', retryable: false },
+        retry: { maxAttempts: 1 },
+        continueOnError: true,
+      },
+      flaky: {
+        uses: 'core/fail@^1',
+        forEach: [1],
+        with: { message: 'again', retryable: true },
+        retry: { maxAttempts: 2, initialInterval: '100ms' },
+        continueOnError: true,
+      },
+    },
+    status: 'succeeded',
   },
   'continue-on-error': {
     steps: {

@@ -5,9 +5,9 @@ import { eventsOfType, FakeActivities, fail, failTimes, newPipeline, runPipeline
 
 const env = useWorkflowEnvironment();
 
-/** How many local activities of each type the fan-out's child workflow ran (each is a marker naming its type). */
-async function localActivities(runId: string, stepId: string): Promise<Record<string, number>> {
-  const { events } = await env().client.workflow.getHandle(forEachWorkflowId(runId, stepId)).fetchHistory();
+/** How many local activities of each type the run's workflow ran (each is a marker naming its type). */
+async function localActivities(runId: string): Promise<Record<string, number>> {
+  const { events } = await env().client.workflow.getHandle(runId).fetchHistory();
   const counts: Record<string, number> = {};
   for (const event of events ?? []) {
     const marker = event.markerRecordedEventAttributes;
@@ -43,8 +43,10 @@ describe('forEach of local items (many items to a local activity)', () => {
         .map((event) => event.item)
         .sort(),
     ).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(await localActivities(run.runId, 'each')).toMatchObject({ executeItemChunk: 1 });
-    expect((await localActivities(run.runId, 'each')).executeStep).toBeUndefined();
+    expect(await localActivities(run.runId)).toMatchObject({ executeItemChunk: 1 });
+    expect((await localActivities(run.runId)).executeStep).toBeUndefined();
+    // No child workflow: the fan-out ran in the run's own.
+    await expect(env().client.workflow.getHandle(forEachWorkflowId(run.runId, 'each')).describe()).rejects.toThrow(/not found/i);
   });
 
   it("retries an item inside its chunk by the step's policy", async () => {
@@ -69,7 +71,7 @@ describe('forEach of local items (many items to a local activity)', () => {
     expect(item1[1].startedAt - item1[0].endedAt!).toBeGreaterThanOrEqual(95);
     expect(item1[2].startedAt - item1[1].endedAt!).toBeGreaterThanOrEqual(195);
     expect(eventsOfType(run.events, 'step.item_succeeded').find((event) => event.item === 1)).toMatchObject({ attempt: 3 });
-    expect(await localActivities(run.runId, 'each')).toMatchObject({ executeItemChunk: 1 });
+    expect(await localActivities(run.runId)).toMatchObject({ executeItemChunk: 1 });
   });
 
   it("runs a retry due after the chunk's time in a later chunk, after its backoff", async () => {
@@ -83,7 +85,7 @@ describe('forEach of local items (many items to a local activity)', () => {
     const [first, second] = fakes.attemptsOf('each', 0);
     expect([first.attempt, first.outcome, second.attempt, second.outcome]).toEqual([1, 'failed', 2, 'succeeded']);
     expect(second.startedAt - first.endedAt!).toBeGreaterThanOrEqual(2_900);
-    expect(await localActivities(run.runId, 'each')).toMatchObject({ executeItemChunk: 2 });
+    expect(await localActivities(run.runId)).toMatchObject({ executeItemChunk: 2 });
   });
 
   it('fails the step at the first item that fails for good: running items finish, no more start, a pending retry is stopped', async () => {
@@ -199,6 +201,6 @@ describe('forEach of local items (many items to a local activity)', () => {
         .sort((a, b) => a! - b!),
     ).toEqual(items);
     expect(eventsOfType(run.events, 'step.item_succeeded')).toHaveLength(items.length);
-    expect((await localActivities(run.runId, 'each')).executeItemChunk).toBeLessThanOrEqual(3);
+    expect((await localActivities(run.runId)).executeItemChunk).toBeLessThanOrEqual(3);
   });
 });

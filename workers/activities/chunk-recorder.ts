@@ -17,7 +17,7 @@ export class ChunkRecorder implements Pick<RunEventsRepository, 'append'> {
   private bytes = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
-  private failure: unknown;
+  private failure: Error | undefined;
 
   constructor(
     private readonly events: Pick<RunEventsRepository, 'append'>,
@@ -51,7 +51,7 @@ export class ChunkRecorder implements Pick<RunEventsRepository, 'append'> {
     this.chain = this.chain
       .then(() => this.events.append(this.tenantId, this.runId, batch))
       .catch((error: unknown) => {
-        this.failure ??= error;
+        this.failure ??= error instanceof Error ? error : new Error(String(error));
       });
   }
 }

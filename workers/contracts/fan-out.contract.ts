@@ -27,6 +27,11 @@ export interface RunForEachInput {
   depth: number;
   /** Outputs of items that succeeded in the run this one retries: recorded as succeeded, not run again. */
   reuse?: { fromRun: string; items: Record<number, Record<string, unknown>> };
+  /**
+   * Runs in the run's own workflow, not a child of its own (`INLINE_LOCAL_FAN_OUT_PATCH`): local
+   * items in chunks add a marker per chunk to its history, so it never continues as new.
+   */
+  inline?: true;
   /** Carried across continue-as-new: the first item not started yet, and the outputs of all before it. */
   next?: number;
   outputs?: Array<Record<string, unknown>>;
@@ -62,6 +67,12 @@ export function jsonBytes(value: unknown): number {
  * item with the step's retry policy and timeout inside it; before it, one local activity per item.
  */
 export const ITEM_CHUNKS_PATCH = 'item-chunks';
+
+/**
+ * Runs since this patch run a local fan-out (in chunks) in their own workflow: no child workflow to
+ * start, complete and report back for it. Before it, every fan-out is a child workflow.
+ */
+export const INLINE_LOCAL_FAN_OUT_PATCH = 'local-fan-out-inline';
 
 /** One item of a chunk: its index, its value (`item` in `with`), and the attempt it starts at (past 1 when a retry was put off). */
 export interface ChunkItem {

@@ -174,6 +174,8 @@ class ForEachInterpreter implements ChunkHost {
   }
 
   mayTakeMore(): boolean {
+    // A fan-out in the run's own workflow never continues as new (its chunks weigh little on history).
+    if (this.input.inline) return true;
     const info = workflowInfo();
     return !info.continueAsNewSuggested && info.historyLength <= FOR_EACH_HISTORY_BUDGET;
   }

@@ -26,6 +26,7 @@ import {
   jsonBytes,
   failureHandlerId,
   forEachWorkflowId,
+  INLINE_LOCAL_FAN_OUT_PATCH,
   MAX_FOR_EACH_ITEMS,
   MAX_FOR_EACH_PAYLOAD_BYTES,
   RECORD_STEP_SUCCESS_PATCH,
@@ -48,6 +49,7 @@ import {
 } from '../contracts/index.js';
 import { inWorkflowStep } from './in-workflow-step.js';
 import { runChildPipeline, type ChildRunOutcome } from './child-run.js';
+import { runForEach } from './run-for-each.workflow.js';
 import {
   classifyFailure,
   executeStepActivity,
@@ -431,12 +433,16 @@ class PipelineInterpreter {
     }
     let result: RunForEachResult;
     try {
-      result = await executeChild(RUN_FOR_EACH_WORKFLOW, {
-        workflowId: forEachWorkflowId(runId, stepId),
-        args: [input],
-        parentClosePolicy: ParentClosePolicy.TERMINATE,
-        typedSearchAttributes: workflowInfo().typedSearchAttributes,
-      });
+      result =
+        // Checked only for local fan-outs, so that histories of the others replay without its marker.
+        input.execution === 'local' && patched(INLINE_LOCAL_FAN_OUT_PATCH)
+          ? await runForEach({ ...input, inline: true })
+          : await executeChild(RUN_FOR_EACH_WORKFLOW, {
+              workflowId: forEachWorkflowId(runId, stepId),
+              args: [input],
+              parentClosePolicy: ParentClosePolicy.TERMINATE,
+              typedSearchAttributes: workflowInfo().typedSearchAttributes,
+            });
     } catch (error) {
       if (isCancellation(error) && this.scope.consideredCancelled) {
         this.states[stepId] = 'cancelled';
