@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUNDLE_PATH = join(ROOT, 'dist/workers/workflow-bundle.js');
 const WORKFLOWS_PATH = join(ROOT, 'dist/workers/workflows/index.js');
 const HISTORIES_DIR = join(ROOT, 'test/fixtures/histories');
-const MIN_HISTORIES = 27;
+const MIN_HISTORIES = 28;
 
 // Not the worker's own JSON decoding (@temporalio/common's historyFromJSON): with grpc's protobufjs 7
 // hoisted, npm gives common and proto separate copies of protobufjs 8, and common's `instanceof Type`
