@@ -27,6 +27,27 @@ import {
   type TestTenant,
 } from './builders.js';
 
+/** Local fan-outs of every kind: quick items, a slow one among quick ones, items failing together, a retried item. */
+const LOCAL_FAN_OUTS: Record<string, Record<string, unknown>> = {
+  quick: { uses: 'core/echo@^1', forEach: [1, 2, 3, 4, 5], maxParallel: 2, with: { i: '${{ item }}' } },
+  mixed: { uses: 'core/sleep@^1', forEach: [10, 400, 20], maxParallel: 2, with: { ms: '${{ item }}' }, execution: 'local' },
+  broken: {
+    uses: 'core/fail@^1',
+    forEach: [1, 2, 3, 4],
+    maxParallel: 3,
+    with: { message: 'no', retryable: false },
+    retry: { maxAttempts: 1 },
+    continueOnError: true,
+  },
+  flaky: {
+    uses: 'core/fail@^1',
+    forEach: [1],
+    with: { message: 'again', retryable: true },
+    retry: { maxAttempts: 2, initialInterval: '100ms' },
+    continueOnError: true,
+  },
+};
+
 const HISTORIES_DIR = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 
 interface Capture {
@@ -207,56 +228,13 @@ const CAPTURES: Record<string, Capture> = {
   // quick ones, items failing together, and an item retried inside its chunk before it fails.
   // Captured while they still ran as child workflows, as a run begun before local-fan-out-inline does.
   'item-chunks': {
-    steps: {
-      quick: { uses: 'core/echo@^1', forEach: [1, 2, 3, 4, 5], maxParallel: 2, with: { i: '${{ item }}' } },
-      mixed: { uses: 'core/sleep@^1', forEach: [10, 400, 20], maxParallel: 2, with: { ms: '${{ item }}' }, execution: 'local' },
-      broken: {
-        uses: 'core/fail@^1',
-        forEach: [1, 2, 3, 4],
-        maxParallel: 3,
-        with: { message: 'no', retryable: false },
-        retry: { maxAttempts: 1 },
-        continueOnError: true,
-      },
-      flaky: {
-        uses: 'core/fail@^1',
-        forEach: [1],
-        with: { message: 'again', retryable: true },
-        retry: { maxAttempts: 2, initialInterval: '100ms' },
-        continueOnError: true,
-      },
-    },
+    steps: LOCAL_FAN_OUTS,
     status: 'succeeded',
-    related: async (_tenant, id) => ({
-      quick: forEachWorkflowId(id, 'quick'),
-      mixed: forEachWorkflowId(id, 'mixed'),
-      broken: forEachWorkflowId(id, 'broken'),
-      flaky: forEachWorkflowId(id, 'flaky'),
-    }),
+    related: async (_tenant, id) =>
+      Object.fromEntries(Object.keys(LOCAL_FAN_OUTS).map((stepId) => [stepId, forEachWorkflowId(id, stepId)])),
   },
   // The same, since local fan-outs run in the run's own workflow (local-fan-out-inline): one history.
-  'local-fan-out-inline': {
-    steps: {
-      quick: { uses: 'core/echo@^1', forEach: [1, 2, 3, 4, 5], maxParallel: 2, with: { i: '${{ item }}' } },
-      mixed: { uses: 'core/sleep@^1', forEach: [10, 400, 20], maxParallel: 2, with: { ms: '${{ item }}' }, execution: 'local' },
-      broken: {
-        uses: 'core/fail@^1',
-        forEach: [1, 2, 3, 4],
-        maxParallel: 3,
-        with: { message: 'no', retryable: false },
-        retry: { maxAttempts: 1 },
-        continueOnError: true,
-      },
-      flaky: {
-        uses: 'core/fail@^1',
-        forEach: [1],
-        with: { message: 'again', retryable: true },
-        retry: { maxAttempts: 2, initialInterval: '100ms' },
-        continueOnError: true,
-      },
-    },
-    status: 'succeeded',
-  },
+  'local-fan-out-inline': { steps: LOCAL_FAN_OUTS, status: 'succeeded' },
   'continue-on-error': {
     steps: {
       optional: { uses: 'core/fail@^1', with: { message: 'nice to have', retryable: false }, continueOnError: true },

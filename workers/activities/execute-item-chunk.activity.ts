@@ -88,10 +88,10 @@ export function createExecuteItemChunk(
           if (error instanceof CancelledFailure || context.cancellationSignal.aborted) throw error;
           const failure = toFailure(error);
           const again = !failure.nonRetryable && !NON_RETRYABLE_FAILURE_TYPES.includes(failure.type) && attempt < retry.maxAttempts;
-          if (!again || failed)
-            return { item, ok: false, failure: { type: failure.type, message: failure.message, details: failure.details } };
+          if (!again) return { item, ok: false, failure: { type: failure.type, message: failure.message, details: failure.details } };
           const afterMs = retryDelayMs(retry, attempt);
-          if (afterMs >= timeLeft()) return { item, retry: { attempt: attempt + 1, afterMs } };
+          // Past the chunk's time, or after another item failed for good (the workflow then stops it).
+          if (failed || afterMs >= timeLeft()) return { item, retry: { attempt: attempt + 1, afterMs } };
           await sleep(afterMs, undefined, { signal: context.cancellationSignal }).catch(() => {
             throw new CancelledFailure('Step cancelled');
           });
