@@ -8,10 +8,12 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
 import { evaluateCondition, evaluateTemplate, expressionErrorCode, type ExpressionContext } from '../contracts/expressions/index.js';
 import { WORKFLOW_TASK_EXPRESSION_STEPS, WorkflowTaskBudget } from './task-budget.js';
@@ -67,7 +69,7 @@ const IN_WORKFLOW_CHAIN = 50;
 
 const approvalSignal = defineSignal<[ApprovalDecision]>(APPROVAL_SIGNAL);
 
-const { admitFanOut } = proxyActivities<BatonActivities>({
+const ADMISSION_OPTIONS: ActivityOptions & LocalActivityOptions = {
   startToCloseTimeout: '30s',
   retry: {
     initialInterval: '1s',
@@ -75,7 +77,10 @@ const { admitFanOut } = proxyActivities<BatonActivities>({
     maximumInterval: '30s',
     nonRetryableErrorTypes: [STEP_FAILURE_TYPES.invalidInput],
   },
-});
+};
+const { admitFanOut } = proxyActivities<BatonActivities>(ADMISSION_OPTIONS);
+/** A fan-out run in the workflow is admitted without a round trip through the server too. */
+const { admitFanOut: admitFanOutLocally } = proxyLocalActivities<BatonActivities>(ADMISSION_OPTIONS);
 
 /**
  * The one interpreter: walks any pipeline's step graph and runs each step through the generic
@@ -422,9 +427,11 @@ class PipelineInterpreter {
       items: items.length,
       maxParallel: input.maxParallel,
     } as const;
+    // Checked only for local fan-outs, so that histories of the others replay without its marker.
+    const inline = input.execution === 'local' && patched(INLINE_LOCAL_FAN_OUT_PATCH);
     if (patched(FAN_OUT_BUDGET_PATCH)) {
       try {
-        await CancellationScope.nonCancellable(() => admitFanOut(tenantId, runId, fannedOut));
+        await CancellationScope.nonCancellable(() => (inline ? admitFanOutLocally : admitFanOut)(tenantId, runId, fannedOut));
       } catch (error) {
         return this.emit(this.failEvent(stepId, 'failed', classifyFailure(stepId, error).info));
       }
@@ -433,16 +440,14 @@ class PipelineInterpreter {
     }
     let result: RunForEachResult;
     try {
-      result =
-        // Checked only for local fan-outs, so that histories of the others replay without its marker.
-        input.execution === 'local' && patched(INLINE_LOCAL_FAN_OUT_PATCH)
-          ? await runForEach({ ...input, inline: true })
-          : await executeChild(RUN_FOR_EACH_WORKFLOW, {
-              workflowId: forEachWorkflowId(runId, stepId),
-              args: [input],
-              parentClosePolicy: ParentClosePolicy.TERMINATE,
-              typedSearchAttributes: workflowInfo().typedSearchAttributes,
-            });
+      result = inline
+        ? await runForEach({ ...input, inline: true })
+        : await executeChild(RUN_FOR_EACH_WORKFLOW, {
+            workflowId: forEachWorkflowId(runId, stepId),
+            args: [input],
+            parentClosePolicy: ParentClosePolicy.TERMINATE,
+            typedSearchAttributes: workflowInfo().typedSearchAttributes,
+          });
     } catch (error) {
       if (isCancellation(error) && this.scope.consideredCancelled) {
         this.states[stepId] = 'cancelled';
