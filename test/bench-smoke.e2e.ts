@@ -24,7 +24,8 @@ async function slot(): Promise<() => void> {
 
 /** The longest smoke runs (about 1-2 min each on a busy 2-core machine) start first, so that none is left running alone at the end. */
 const LONGEST = ['reliability', 'console', 'triggers', 'tracing', 'run-start'];
-const names = benchNames().filter((name) => name !== 'scale');
+// for-each-10k is bench:for-each at 10,000 items, smoked as for-each.
+const names = benchNames().filter((name) => name !== 'scale' && name !== 'for-each-10k');
 const ordered = [...LONGEST.filter((name) => names.includes(name)), ...names.filter((name) => !LONGEST.includes(name))];
 
 describe.concurrent('npm run bench -- --smoke', () => {

@@ -57,7 +57,8 @@ export function createExecuteItemChunk(
     const timeLeft = () => budgetMs - (Date.now() - startedAt);
     const mayStart = () => !failed && !context.cancellationSignal.aborted && timeLeft() > 0 && bytes < budgetBytes;
 
-    const runItem = async ({ item, value, attempt: first = 1 }: ChunkItem): Promise<ChunkItemOutcome> => {
+    /** How the item ended, or nothing when it never started (the chunk's time ran out while it waited for a slot). */
+    const runItem = async ({ item, value, attempt: first = 1 }: ChunkItem): Promise<ChunkItemOutcome | undefined> => {
       let stepInput: Record<string, unknown>;
       try {
         stepInput = (await evaluateTemplate(template, { ...expressionContext, item: value })) as Record<string, unknown>;
@@ -69,19 +70,23 @@ export function createExecuteItemChunk(
       for (let attempt = first; ; attempt++) {
         const queuedAt = now();
         try {
+          // A slot may come late when the worker is busy: past the chunk's time the attempt waits for a later chunk.
           const result = await slots(() =>
-            runAttempt(
-              { ...shared, item, input: stepInput, idempotencyKey: `${shared.runId}:${shared.stepId}:${item}` },
-              {
-                attempt,
-                holdStart: false,
-                queuedAt,
-                signal: context.cancellationSignal,
-                workerShutdown: () => Boolean(context.cancellationDetails?.workerShutdown),
-                warn: (message) => context.log.warn(message),
-              },
-            ),
+            mayStart()
+              ? runAttempt(
+                  { ...shared, item, input: stepInput, idempotencyKey: `${shared.runId}:${shared.stepId}:${item}` },
+                  {
+                    attempt,
+                    holdStart: false,
+                    queuedAt,
+                    signal: context.cancellationSignal,
+                    workerShutdown: () => Boolean(context.cancellationDetails?.workerShutdown),
+                    warn: (message) => context.log.warn(message),
+                  },
+                )
+              : undefined,
           );
+          if (!result) return attempt === first ? undefined : { item, retry: { attempt, afterMs: 0 } };
           return { item, ok: true, outputs: result.outputs, attempt };
         } catch (error) {
           // A cancelled run or a worker going away ends the chunk: Temporal runs it again or not at all.
@@ -102,6 +107,7 @@ export function createExecuteItemChunk(
     const lane = async (): Promise<void> => {
       while (waiting.length && mayStart()) {
         const outcome = await runItem(waiting.shift()!);
+        if (!outcome) continue;
         outcomes.push(outcome);
         if ('ok' in outcome && outcome.ok) bytes += jsonBytes(outcome.outputs);
         if ('ok' in outcome && !outcome.ok) failed = true;

@@ -83,6 +83,16 @@ describe('executeItemChunk', () => {
     expect(sized.outcomes).toHaveLength(1);
   });
 
+  it("does not start an item whose slot comes after its chunk's time: it comes back unstarted", async () => {
+    const { attemptWith, events } = counting(300);
+    const execute = createExecuteItemChunk(attemptWith, events, 1);
+    const busy = inActivity(execute, chunk({ items: [{ item: 0, value: 0 }] }));
+    await sleep(20);
+    const late = await inActivity(execute, chunk({ runId: 'run-2', budgetMs: 100 }));
+    expect(late.outcomes).toEqual([]);
+    expect((await busy).outcomes).toHaveLength(1);
+  });
+
   it('stops starting items at the first failure for good; an item that may retry later comes back as a retry', async () => {
     const attemptWith = (): StepAttemptRunner => async (input) => {
       await sleep(input.item === 0 ? 1 : 50);
