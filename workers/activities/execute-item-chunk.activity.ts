@@ -17,7 +17,7 @@ import {
 } from '../contracts/index.js';
 import type { RunEventsRepository } from '../../src/runtime/ledger/run-events.repository.js';
 import { ChunkRecorder } from './chunk-recorder.js';
-import type { StepAttempt } from './execute-step.activity.js';
+import type { StepAttempt } from './step-attempt.js';
 
 type EventAppender = Pick<RunEventsRepository, 'append'>;
 

@@ -6,7 +6,8 @@ import type { RunLedger } from '../../src/runtime/ledger/run-ledger.js';
 import { RUN_NOT_ADMITTED, STEP_FAILURE_TYPES, type RunEvent, type RunStartAnswer } from '../contracts/index.js';
 import type { ChildRunsRepository } from './child-runs.repository.js';
 import { createExecuteItemChunk } from './execute-item-chunk.activity.js';
-import { createExecuteStep, createStepAttempt, type ExecuteStepDeps } from './execute-step.activity.js';
+import { createExecuteStep } from './execute-step.activity.js';
+import { createStepAttempt, type ExecuteStepDeps } from './step-attempt.js';
 import { createStartChildRun } from './start-child-run.activity.js';
 import { createStartScheduledRun } from './start-scheduled-run.activity.js';
 
