@@ -73,7 +73,7 @@ describe('a run start whose reply the engine lost', () => {
     const metricsPort = await freePort();
     const worker = spawnBaton('worker', { ...stack.env, WORKER_METRICS_PORT: String(metricsPort) });
     stack.processes.push(worker);
-    await waitForHttp(`http://127.0.0.1:${metricsPort}/readyz`, 60_000, () => worker.child.exitCode === null);
+    await waitForHttp(`http://127.0.0.1:${metricsPort}/readyz`, 60_000, worker);
     const result = await temporal.workflow.getHandle(run.id).result();
     // It found its run given up and ended at once, answering how the run ended.
     expect(result).toMatchObject({ status: 'failed', error: { code: 'start_failed' } });
@@ -89,7 +89,7 @@ describe('a run start whose reply the engine lost', () => {
     const late = spawnBaton('api', { ...stack.env, PORT: String(port), BATON_FAULT_POINT: 'dispatch.reply-late' });
     stack.processes.push(late);
     const url = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${url}/readyz`, 60_000, () => late.child.exitCode === null);
+    await waitForHttp(`${url}/readyz`, 60_000, late);
 
     const key = `late-${randomUUID()}`;
     const response = await startOn(url, key);

@@ -59,10 +59,14 @@ export function spawnBaton(
   };
 }
 
-export async function waitForHttp(url: string, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
+/** Resolves once `url` answers 2xx; `alive` (a check, or the process itself, whose last output a failure then quotes) must hold meanwhile. */
+export async function waitForHttp(url: string, timeoutMs: number, alive: (() => boolean) | BatonProcess = () => true): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (!alive()) throw new Error(`process serving ${url} exited`);
+    if (typeof alive === 'function' ? !alive() : alive.child.exitCode !== null || alive.child.signalCode !== null) {
+      const output = typeof alive === 'function' ? '' : `; its last output:\n${alive.output().slice(-4_000)}`;
+      throw new Error(`process serving ${url} exited${output}`);
+    }
     try {
       const response = await fetch(url);
       if (response.ok) return;
