@@ -205,18 +205,7 @@ const CAPTURES: Record<string, Capture> = {
   // Local fan-outs that record their items' events in batches (item-batches): quick items, an item
   // whose start the activity records (past 250 ms), and items failing together.
   'item-batches': {
-    steps: {
-      quick: { uses: 'core/echo@^1', forEach: [1, 2, 3, 4, 5], maxParallel: 2, with: { i: '${{ item }}' } },
-      mixed: { uses: 'core/sleep@^1', forEach: [10, 400, 20], maxParallel: 2, with: { ms: '${{ item }}' }, execution: 'local' },
-      broken: {
-        uses: 'core/fail@^1',
-        forEach: [1, 2, 3, 4],
-        maxParallel: 3,
-        with: { message: 'no', retryable: false },
-        retry: { maxAttempts: 1 },
-        continueOnError: true,
-      },
-    },
+    steps: { quick: LOCAL_FAN_OUTS.quick, mixed: LOCAL_FAN_OUTS.mixed, broken: LOCAL_FAN_OUTS.broken },
     status: 'succeeded',
     related: async (_tenant, id) => ({
       quick: forEachWorkflowId(id, 'quick'),
