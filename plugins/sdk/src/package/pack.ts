@@ -1,4 +1,4 @@
-import { build, type BuildOptions, type Message } from 'esbuild';
+import { build, type BuildOptions, type Message, type Plugin } from 'esbuild';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -80,8 +80,27 @@ export function pluginBuildOptions() {
       js: "import { createRequire as __batonCreateRequire } from 'node:module';\nconst require = __batonCreateRequire(import.meta.url);",
     },
     legalComments: 'inline',
+    plugins: [zodEnglishOnly],
   } satisfies BuildOptions;
 }
+
+/**
+ * zod's `locales` namespace holds the error messages of ~50 languages, half of a small plugin's
+ * bundle, and every step process parses its bundle when it starts. Bundles keep English, zod's
+ * default; a plugin that wants another language imports it by path (`zod/v4/locales/fr.js`).
+ */
+const zodEnglishOnly: Plugin = {
+  name: 'baton-zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, ({ importer }) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(importer) ? { path: join(dirname(importer), '..', 'locales', 'index.js'), namespace: 'zod-english' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-english' }, ({ path }) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(path),
+    }));
+  },
+};
 
 /** Bundling errors, one per line with where they are. */
 export function describeBuildFailure(error: { errors?: Message[] }): string {
