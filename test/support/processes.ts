@@ -99,6 +99,6 @@ export function stepRunnerPids(parent?: number): number[] {
   return execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .filter(([, ppid, ...args]) => args.join(' ').includes('step-runner.js') && (parent === undefined || Number(ppid) === parent))
+    .filter(([, ppid, ...args]) => /step-runner\.c?js/.test(args.join(' ')) && (parent === undefined || Number(ppid) === parent))
     .map(([pid]) => Number(pid));
 }

@@ -1,7 +1,7 @@
 /**
  * Child-process entry that runs plugin steps for StepSandbox, one task at a time, over frames on
- * fd 3 (frame-codec.ts). Started as `node --max-old-space-size=N <permission flags> step-runner.js`
- * with an empty environment: Node's permission model lets it read only code (see node-permissions.ts).
+ * fd 3 (frame-codec.ts). Started as `node --max-old-space-size=N <permission flags> step-runner.cjs`
+ * (this module and its imports in one script, bundle-step-runner.ts) with an empty environment: Node's permission model lets it read only code (see node-permissions.ts).
  * A spare (started ahead of demand, before any task names a tenant) gets `--preload <entry> [digest]`
  * and loads that plugin before it says it is ready.
  */

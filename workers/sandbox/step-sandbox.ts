@@ -23,7 +23,7 @@ export type { SandboxRequest } from './sandbox-request.js';
 export type { TaskHooks as SandboxHooks } from './sandbox-task.js';
 
 export interface StepSandboxOptions {
-  /** The compiled step-runner; defaults to the one beside this file in dist/. */
+  /** The compiled step-runner; defaults to its bundle beside this file in dist/ (bundle-step-runner.ts). */
   runnerPath?: string | URL;
   /**
    * All the runner may read (Node's permission model), besides the plugin entry it is started for:
@@ -128,7 +128,7 @@ export class StepSandbox {
   private spawned = 0;
 
   constructor(options: StepSandboxOptions = {}) {
-    const runnerUrl = options.runnerPath ?? new URL('./step-runner.js', import.meta.url);
+    const runnerUrl = options.runnerPath ?? new URL('./step-runner.cjs', import.meta.url);
     const runnerPath = runnerUrl instanceof URL ? fileURLToPath(runnerUrl) : runnerUrl;
     const allowedReadPaths = [...(options.allowedReadPaths ?? installationReadPaths(runnerPath)), ...(options.extraReadPaths ?? [])];
     const allowChildProcess = options.allowChildProcess ?? false;

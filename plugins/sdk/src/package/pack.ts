@@ -93,7 +93,9 @@ const zodEnglishOnly: Plugin = {
   name: 'baton-zod-english-only',
   setup(build) {
     build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, ({ importer }) =>
-      /[\\/]node_modules[\\/]zod[\\/]/.test(importer) ? { path: join(dirname(importer), '..', 'locales', 'index.js'), namespace: 'zod-english' } : undefined,
+      /[\\/]node_modules[\\/]zod[\\/]/.test(importer)
+        ? { path: join(dirname(importer), '..', 'locales', 'index.js'), namespace: 'zod-english' }
+        : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'zod-english' }, ({ path }) => ({
       contents: "export { default as en } from './en.js';",
