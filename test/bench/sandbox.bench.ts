@@ -3,6 +3,8 @@
  * first-party bundles. Each pair runs alternately and prints medians and the ratio b/a:
  *   cold: a fresh step process per step (spawn, load the bundle, run core/echo), permission
  *         model only (a) against full OS isolation: uid, limits, network namespace (b);
+ *   code cache: the same cold start, isolated, compiling the bundle (a) against loading it with the
+ *         V8 code cache the worker made of it (b);
  *   spare: the first step of a tenant with no warm process, isolated: a fresh process (a) against
  *         a spare started ahead of it (SANDBOX_SPARE_PROCESSES) that has loaded the bundle (b);
  *         only the steps are timed, not the wait for the next spare between them;
@@ -14,10 +16,12 @@
  *         ~0.5 MB of rows (the relayed bytes dominate). BENCH_PG_URL names the server
  *         (default: the machine's PostgreSQL, postgres@127.0.0.1:5432).
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 import { EgressBroker } from '../../src/runtime/egress/egress-broker.js';
 import { AddressPolicy } from '../../src/runtime/egress/egress-policy.js';
 import { StepSandbox, type SandboxRequest } from '../../workers/sandbox/step-sandbox.js';
@@ -26,6 +30,8 @@ import { compare, formatTimes, ITERATIONS, median, reportResult } from './harnes
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 20);
 const bundle = (name: string) => fileURLToPath(new URL(`../../plugin-packages/${name}/bundle.mjs`, import.meta.url));
+/** Pinned, as the worker always pins them: a process checks the digest, and code caches are kept by digest. */
+const pinned = (name: string) => ({ entry: bundle(name), digest: sha256Digest(readFileSync(bundle(name))) });
 const isolation = { mode: 'strict' as const, uids: { first: 200000, count: 1000 } };
 const broker = new EgressBroker({ allowCidrs: ['127.0.0.1/32'] });
 const packagesDir = fileURLToPath(new URL('../../plugin-packages', import.meta.url));
@@ -38,7 +44,7 @@ let n = 0;
 const echo = (): SandboxRequest => ({
   tenantId: 'bench',
   pluginKey: 'core@1.0.0',
-  entry: bundle('core'),
+  ...pinned('core'),
   stepId: 'echo',
   input: { n: n++ },
   timeoutMs: 30_000,
@@ -47,7 +53,7 @@ const echo = (): SandboxRequest => ({
 const request = (): SandboxRequest => ({
   ...echo(),
   pluginKey: 'http@1.0.0',
-  entry: bundle('http'),
+  ...pinned('http'),
   stepId: 'request',
   input: { url },
   egress: ['*'],
@@ -59,7 +65,7 @@ const ROWS = "SELECT i, repeat('x', 1000) AS payload FROM generate_series(1, 450
 const query = (sql: string) => (): SandboxRequest => ({
   ...echo(),
   pluginKey: 'postgres@1.2.1',
-  entry: bundle('postgres'),
+  ...pinned('postgres'),
   stepId: 'query',
   input: { connection: pgUrl, sql },
   network: { patterns: ['*:*'], endpoints: [pgEndpoint], approveHint: 'PUT /v1/plugins/postgres/network' },
@@ -128,6 +134,7 @@ const report = (title: string, a: string, b: string, times: { a: number[]; b: nu
 const cold = { maxIdlePerKey: 0, maxIdleTotal: 0, bundleDirs: [packagesDir] };
 const plainCold = new StepSandbox(cold);
 const isolatedCold = new StepSandbox({ ...cold, isolation });
+const compilingCold = new StepSandbox({ ...cold, isolation, codeCaches: false });
 const isolatedSpares = new StepSandbox({ ...cold, isolation, spares: 1 });
 const plainWarm = new StepSandbox({ bundleDirs: [packagesDir] });
 const isolatedWarm = new StepSandbox({
@@ -144,6 +151,15 @@ report(
   'own uid + namespaces + limits',
   await compare(
     () => run(plainCold, echo),
+    () => run(isolatedCold, echo),
+  ),
+);
+report(
+  'code cache: a new step process per step, isolated',
+  'compiling the bundle',
+  "with the worker's code cache of it",
+  await compare(
+    () => run(compilingCold, echo),
     () => run(isolatedCold, echo),
   ),
 );
@@ -183,6 +199,6 @@ report(
   await compare(inProcess(ROWS), () => run(isolatedWarm, query(ROWS))),
 );
 
-await Promise.all([plainCold, isolatedCold, isolatedSpares, plainWarm, isolatedWarm].map((sandbox) => sandbox.close()));
+await Promise.all([plainCold, isolatedCold, compilingCold, isolatedSpares, plainWarm, isolatedWarm].map((sandbox) => sandbox.close()));
 server.close();
 process.exit(0);

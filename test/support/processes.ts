@@ -94,11 +94,14 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** A step process; not one that compiles a bundle's code cache and exits (`--compile`). */
+const isStepRunner = (command: string) => /step-runner\.c?js/.test(command) && !command.includes(' --compile ');
+
 /** Pids of step-runner processes (the plugin sandboxes), optionally only those of one parent. */
 export function stepRunnerPids(parent?: number): number[] {
   return execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .filter(([, ppid, ...args]) => /step-runner\.c?js/.test(args.join(' ')) && (parent === undefined || Number(ppid) === parent))
+    .filter(([, ppid, ...args]) => isStepRunner(args.join(' ')) && (parent === undefined || Number(ppid) === parent))
     .map(([pid]) => Number(pid));
 }

@@ -19,6 +19,10 @@ const RUNNER_ERROR_CODES: ReadonlySet<string> = new Set<RunnerErrorCode>([
 export function readRunnerMessage(raw: unknown): RunnerMessage | undefined {
   if (!isRecord(raw)) return undefined;
   if (raw.type === 'ready') return { type: 'ready' };
+  if (raw.type === 'code_cache') {
+    const body = isRecord(raw.cache) ? raw.cache.body : undefined;
+    return body instanceof Uint8Array ? { type: 'code_cache', cache: { body } } : undefined;
+  }
   if (typeof raw.taskId !== 'string') return undefined;
   switch (raw.type) {
     case 'log':

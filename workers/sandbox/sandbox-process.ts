@@ -7,7 +7,7 @@ import { FrameChannel } from './frame-channel.js';
 import { permissionFlags, type RunnerPermissions } from './node-permissions.js';
 import { OutputTail } from './output-tail.js';
 import type { ProcessExit } from './sandbox-outcome.js';
-import { CHANNEL_LIMITS, joinBody, splitBody, type HostMessage } from './sandbox-protocol.js';
+import { CHANNEL_LIMITS, joinBody, splitBody, type CodeCacheFile, type HostMessage } from './sandbox-protocol.js';
 
 export interface SandboxProcessOptions {
   runnerPath: string;
@@ -18,7 +18,14 @@ export interface SandboxProcessOptions {
   wrap?: (argv: string[]) => { command: string; args: string[] };
   /** The plugin a spare loads before it says it is ready (step-runner.ts `--preload`). */
   preload?: { entry: string; digest?: string };
+  /** V8's code cache of the bundle for `digest`, which the runner uses if it loads that digest (`--code-cache`). */
+  codeCache?: CodeCacheFile;
+  /** Compile-only: the runner sends the bundle's code cache and exits, running none of it (`--compile`). */
+  compile?: { entry: string; digest: string };
 }
+
+/** `vm.SourceTextModule`, which the runner compiles bundles with (bundle-module.ts). */
+const VM_MODULES_FLAG = '--experimental-vm-modules';
 
 const OUTPUT_TAIL_BYTES = 8 * 1024;
 /** Far longer than writing any frame takes; a step's own timeout may come first. */
@@ -75,9 +82,16 @@ export class SandboxProcess {
     });
   }
 
-  static spawn({ runnerPath, memoryMb, permissions, wrap, preload }: SandboxProcessOptions): SandboxProcess {
-    const runnerArgs = preload ? ['--preload', preload.entry, preload.digest ?? ''] : [];
-    const argv = [process.execPath, `--max-old-space-size=${memoryMb}`, ...permissionFlags(permissions), runnerPath, ...runnerArgs];
+  static spawn({ runnerPath, memoryMb, permissions, wrap, preload, codeCache, compile }: SandboxProcessOptions): SandboxProcess {
+    const runnerArgs = [
+      ...(preload ? ['--preload', preload.entry, preload.digest ?? ''] : []),
+      ...(codeCache ? ['--code-cache', codeCache.digest, codeCache.path] : []),
+      ...(compile ? ['--compile', compile.entry, compile.digest] : []),
+    ];
+    const reads = codeCache ? { ...permissions, readPaths: [...permissions.readPaths, codeCache.path] } : permissions;
+    // The V8 flags (heap size, vm modules) are the same for every process: a code cache is valid only under the flags it was made with.
+    const node = [`--max-old-space-size=${memoryMb}`, VM_MODULES_FLAG];
+    const argv = [process.execPath, ...node, ...permissionFlags(reads), runnerPath, ...runnerArgs];
     const { command, args } = wrap ? wrap(argv) : { command: argv[0], args: argv.slice(1) };
     const child = spawn(command, args, {
       detached: true,

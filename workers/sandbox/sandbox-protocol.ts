@@ -99,9 +99,17 @@ export interface RunnerError {
   stepCode?: string;
 }
 
+/** V8's code cache of one bundle, made by the worker (code-caches.ts), for a runner to load that digest with. */
+export interface CodeCacheFile {
+  digest: string;
+  path: string;
+}
+
 export type RunnerMessage =
   /** Sent once, after the runner listens: messages sent earlier could be dropped. */
   | { type: 'ready' }
+  /** Only from a process started with `--compile` (which runs no plugin code): V8's code cache of its bundle. */
+  | { type: 'code_cache'; cache: { body: Uint8Array } }
   | { type: 'log'; taskId: string; level: LogLevel; message: string; fields?: LogFields }
   | { type: 'metric'; taskId: string; name: string; value: number; tags?: MetricTags }
   | { type: 'lineage'; taskId: string; direction: 'input' | 'output'; namespace: string; name: string }
@@ -174,6 +182,7 @@ const BODY_HOLDER: Partial<Record<string, string>> = {
   artifact: 'call',
   http_result: 'result',
   artifact_result: 'result',
+  code_cache: 'cache',
 };
 
 /** A message as JSON and its body as raw bytes, for `FrameChannel.send`. */

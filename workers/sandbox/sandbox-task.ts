@@ -113,7 +113,9 @@ class TaskRun {
 
   private onChildMessage(raw: unknown): void {
     const message = readRunnerMessage(raw);
-    if (!message || message.type === 'ready' || message.taskId !== this.message.taskId || this.settled) return;
+    // A task's process runs plugin code, so what looks like a code cache from it is ignored (code-caches.ts).
+    if (!message || message.type === 'ready' || message.type === 'code_cache' || message.taskId !== this.message.taskId || this.settled)
+      return;
     if (message.type === 'log') return this.forwardLog(message);
     if (message.type === 'metric') return this.forwardMetric(message);
     if (message.type === 'lineage') {

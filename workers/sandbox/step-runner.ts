@@ -3,10 +3,11 @@
  * fd 3 (frame-codec.ts). Started as `node --max-old-space-size=N <permission flags> step-runner.cjs`
  * (this module and its imports in one script, bundle-step-runner.ts) with an empty environment: Node's permission model lets it read only code (see node-permissions.ts).
  * A spare (started ahead of demand, before any task names a tenant) gets `--preload <entry> [digest]`
- * and loads that plugin before it says it is ready.
+ * and loads that plugin before it says it is ready. `--code-cache <digest> <path>`: V8's code cache
+ * of that bundle, made by a process started with `--compile <entry> <digest>`, which compiles the
+ * bundle, sends the cache, and exits without running any of it (plugin-loader.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -14,8 +15,6 @@ import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import type { PluginDefinition, StepDefinition } from '../../plugins/sdk/src/define-plugin.js';
 import { invokeStep, failureFromThrown } from '../../plugins/sdk/src/execute-step.js';
-import { loadPlugin } from '../../plugins/sdk/src/load-plugin.js';
-import { sha256Digest } from '../../plugins/sdk/src/package/digest.js';
 import {
   createStepContext,
   type LineageEntry,
@@ -31,6 +30,7 @@ import type { HttpResult } from '../../plugins/sdk/src/step-fetch.js';
 import type { ModelResult } from '../../plugins/sdk/src/step-models.js';
 import { redact } from '../contracts/secret-envelope.js';
 import { FrameChannel } from './frame-channel.js';
+import { compileOnly, PluginLoader } from './plugin-loader.js';
 import { RelaySockets } from './relay-socket.js';
 import {
   joinBody,
@@ -61,9 +61,8 @@ const sockets = new RelaySockets({
   send: (message) => send(message),
   sendData: (connection, bytes) => channel.sendData(connection, bytes),
 });
-/** Loaded plugins by entry and pinned digest. */
-const pluginsByKey = new Map<string, Promise<PluginDefinition>>();
-let loads = 0;
+const args = process.argv.slice(2);
+const plugins = new PluginLoader(option('--code-cache', ([digest, path]) => ({ digest, path })));
 const cancellers = new Map<string, AbortController>();
 const pendingHostCalls = new Map<number, (result: unknown) => void>();
 let lastHostCallId = 0;
@@ -76,14 +75,35 @@ let crashing = false;
 redirectConsoleToTask();
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
-announceReady(process.argv.slice(2));
+const compile = option('--compile', ([entry, digest]) => ({ entry, digest }));
+if (compile) sendCodeCache(compile.entry, compile.digest);
+else announceReady(option('--preload', ([entry, digest]) => ({ entry, digest: digest || undefined })));
+
+/** The values after a flag of the runner's command line, if it has the flag. */
+function option<T>(flag: string, read: (values: string[]) => T): T | undefined {
+  const at = args.indexOf(flag);
+  return at < 0 || !args[at + 1] ? undefined : read(args.slice(at + 1));
+}
 
 /** A load that fails here is not kept: the first task loads again and reports why. */
-function announceReady([flag, entry, digest]: string[]): void {
-  if (flag !== '--preload' || !entry) return send({ type: 'ready' });
-  void loadPluginOnce(entry, digest || undefined)
+function announceReady(preload: { entry: string; digest: string | undefined } | undefined): void {
+  if (!preload) return send({ type: 'ready' });
+  void plugins
+    .load(preload.entry, preload.digest)
     .catch(() => undefined)
     .finally(() => send({ type: 'ready' }));
+}
+
+/** Compile-only: the cache goes to the worker, then the process exits; a bundle it cannot cache gets no message. */
+function sendCodeCache(entry: string, digest: string): void {
+  let cache: Buffer | undefined;
+  try {
+    cache = compileOnly(entry, digest);
+  } catch {
+    // The first step of this plugin loads it and reports why it cannot.
+  }
+  if (!cache) return process.exit(0);
+  send({ type: 'code_cache', cache: { body: cache } }, () => process.exit(0));
 }
 
 function connectToHost(): FrameChannel {
@@ -231,7 +251,7 @@ async function findStep(
 ): Promise<{ step: StepDefinition } | { error: RunnerError }> {
   let plugin: PluginDefinition;
   try {
-    plugin = await loadPluginOnce(entry, digest);
+    plugin = await plugins.load(entry, digest);
   } catch (error) {
     return {
       error: { code: 'plugin_missing', retryable: false, message: `cannot load plugin ${entry}: ${failureFromThrown(error).message}` },
@@ -242,36 +262,6 @@ async function findStep(
   return {
     error: { code: 'plugin_missing', retryable: false, message: `plugin ${plugin.name}@${plugin.version} has no step "${stepId}"` },
   };
-}
-
-function loadPluginOnce(entry: string, digest: string | undefined): Promise<PluginDefinition> {
-  const key = `${entry}\n${digest ?? ''}`;
-  let plugin = pluginsByKey.get(key);
-  if (!plugin) {
-    plugin = loadPinned(entry, digest);
-    pluginsByKey.set(key, plugin);
-    plugin.catch(() => pluginsByKey.delete(key));
-  }
-  return plugin;
-}
-
-/**
- * The runner checks the pinned digest itself, on the file before and after importing it: bytes that
- * change on disk between the worker's start of this process and the import are never kept, nor run by
- * the tasks that follow. Each load imports a URL of its own, so a load after a refused one cannot get
- * the refused module back from Node's module cache.
- */
-async function loadPinned(entry: string, digest: string | undefined): Promise<PluginDefinition> {
-  if (digest === undefined) return loadPlugin(entry);
-  refuseUnlessPinned(entry, digest);
-  const plugin = await loadPlugin(entry, `load=${++loads}`);
-  refuseUnlessPinned(entry, digest);
-  return plugin;
-}
-
-function refuseUnlessPinned(entry: string, digest: string): void {
-  const actual = sha256Digest(readFileSync(entry));
-  if (actual !== digest) throw new Error(`the bundle on disk is ${actual}, not the pinned ${digest}`);
 }
 
 /** The host should only resolve declared secrets; this keeps a host mistake from widening access. */

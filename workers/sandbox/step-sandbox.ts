@@ -10,6 +10,8 @@ import type { AddressPolicy } from '../../src/runtime/egress/egress-policy.js';
 import type { SandboxPosture } from '../../src/runtime/health/sandbox-posture.js';
 import { isolate, probeIsolation, UidPool, type IsolationSettings } from './process-isolation.js';
 import { installationReadPaths, installationRootOf, permissionFlags } from './node-permissions.js';
+import { CodeCaches } from './code-caches.js';
+import { readRunnerMessage } from './runner-message.js';
 import { cancelled, failure, type SandboxOutcome } from './sandbox-outcome.js';
 import { SandboxProcess } from './sandbox-process.js';
 import { refusedGrant, toRunMessage, type SandboxRequest } from './sandbox-request.js';
@@ -69,8 +71,16 @@ export interface StepSandboxOptions {
   isolation?: IsolationSettings;
   /** Folders plugin bundles are loaded from: checked readable by the sandbox uid when isolation starts. */
   bundleDirs?: string[];
-  /** Where the scratch folders of plugins granted `sandbox.scratch` are made (SANDBOX_SCRATCH_DIR); default: the OS temp folder. */
+  /**
+   * Where the scratch folders of plugins granted `sandbox.scratch` are made, and the bundles' code
+   * caches (SANDBOX_SCRATCH_DIR); default: the OS temp folder.
+   */
   scratchDir?: string;
+  /**
+   * Hands each new step process V8's code cache of its bundle, made once per digest by a process
+   * that compiles the bundle and runs none of it (code-caches.ts). On by default; benchmarks turn it off to compare.
+   */
+  codeCaches?: boolean;
   /** Largest file a step process with a scratch folder may write (RLIMIT_FSIZE under OS isolation). */
   scratchFileMb?: number;
   /** The folder `ctx.installed` resolves modules from (its `node_modules`); defaults to the installation's root, found from `runnerPath`. */
@@ -79,6 +89,8 @@ export interface StepSandboxOptions {
 
 export interface SandboxStats {
   spawned: number;
+  /** Bundles (digests) this sandbox has a code cache of. */
+  codeCaches: number;
   alivePids: number[];
   idle: number;
   busy: number;
@@ -96,7 +108,16 @@ const DEFAULTS = {
   maxTasksPerProcess: 1_000,
   scratchFileMb: 2048,
   spares: 0,
+  codeCaches: true,
 };
+/** Compiling the largest bundle takes well under a second; a compile-only process still running after this is stuck. */
+const COMPILE_TIMEOUT_MS = 30_000;
+
+/** How a process starts: plain (its first task names the plugin), as a spare that loads its plugin, or compile-only. */
+interface ProcessStart {
+  preload?: { entry: string; digest?: string };
+  compile?: { entry: string; digest: string };
+}
 
 /** Runs plugin steps in child processes, keeping a few warm per tenant and plugin version. */
 export class StepSandbox {
@@ -120,6 +141,7 @@ export class StepSandbox {
   private readonly pool: WarmPool<SandboxProcess>;
   private readonly spares: SparePool<SandboxProcess>;
   private readonly scratch: ScratchFolders;
+  private readonly codeCaches: CodeCaches;
   /** The scratch folder of each live process that has one. */
   private readonly scratchOf = new Map<SandboxProcess, string>();
   private readonly live = new Set<SandboxProcess>();
@@ -138,7 +160,9 @@ export class StepSandbox {
     this.settings = { ...DEFAULTS, ...definedOnly(options), runnerPath, allowedReadPaths, allowChildProcess, installationRoot };
     this.pool = new WarmPool(this.settings);
     this.spares = new SparePool({ maxSpares: this.settings.spares, idleTtlMs: this.settings.idleTtlMs });
-    this.scratch = new ScratchFolders(options.scratchDir ?? join(tmpdir(), 'baton-scratch'));
+    const scratchDir = options.scratchDir ?? join(tmpdir(), 'baton-scratch');
+    this.scratch = new ScratchFolders(scratchDir);
+    this.codeCaches = new CodeCaches(scratchDir, (entry, digest) => this.compileBundle(entry, digest));
     this.broker = options.broker;
     this.relayPolicy = options.relayPolicy;
     this.artifacts = options.artifacts;
@@ -241,7 +265,11 @@ export class StepSandbox {
     } finally {
       this.busy.delete(child);
       // After the step has answered, not beside it: starting a process would slow the step down.
-      if (!warm) setImmediate(() => this.startSpare(request));
+      if (!warm)
+        setImmediate(() => {
+          if (this.settings.codeCaches) void this.codeCaches.make(request.entry, request.digest);
+          this.startSpare(request);
+        });
     }
   }
 
@@ -252,12 +280,21 @@ export class StepSandbox {
     this.spares.drain();
     await Promise.all([...this.live].map((child) => child.terminate()));
     this.scratch.close();
+    this.codeCaches.close();
   }
 
   stats(): SandboxStats {
     const alivePids = [...this.live].flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
     const sparesReady = this.spares.members().filter((child) => child.isReady).length;
-    return { spawned: this.spawned, alivePids, idle: this.pool.size, busy: this.busy.size, spares: this.spares.size, sparesReady };
+    return {
+      spawned: this.spawned,
+      codeCaches: this.codeCaches.size,
+      alivePids,
+      idle: this.pool.size,
+      busy: this.busy.size,
+      spares: this.spares.size,
+      sparesReady,
+    };
   }
 
   /**
@@ -269,7 +306,7 @@ export class StepSandbox {
     this.spares.replenish(spareKey(request), () => {
       if (this.shutdown.signal.aborted) return undefined;
       try {
-        return this.spawn(request, { entry: request.entry, digest: request.digest });
+        return this.spawn(request, { preload: { entry: request.entry, digest: request.digest } });
       } catch {
         // No uid free, or no scratch folder: the next step starts its own process, as without spares.
         return undefined;
@@ -277,7 +314,28 @@ export class StepSandbox {
     });
   }
 
-  private spawn({ entry, grants = {} }: SandboxRequest, preload?: { entry: string; digest?: string }): SandboxProcess {
+  /** V8's code cache of a bundle from a process that compiles it and exits; undefined when it cannot be made. Throws when no process can start (no uid free). */
+  private compileBundle(entry: string, digest: string): Promise<Buffer | undefined> {
+    if (this.shutdown.signal.aborted) return Promise.resolve(undefined);
+    const child = this.spawn({ entry, digest }, { compile: { entry, digest } });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => child.kill(), COMPILE_TIMEOUT_MS);
+      const stop = child.onMessage((raw) => {
+        const message = readRunnerMessage(raw);
+        if (message?.type === 'code_cache') resolve(Buffer.from(message.cache.body));
+      });
+      child.onExit(() => {
+        clearTimeout(timer);
+        stop();
+        resolve(undefined);
+      });
+    });
+  }
+
+  private spawn(
+    { entry, digest, grants = {} }: Pick<SandboxRequest, 'entry' | 'digest' | 'grants'>,
+    start: ProcessStart = {},
+  ): SandboxProcess {
     const { runnerPath, memoryMb, allowedReadPaths, scratchFileMb } = this.settings;
     const uid = this.uids?.take();
     if (this.uids && uid === undefined) throw new Error(`all ${this.isolation!.uids.count} sandbox uids (SANDBOX_UID_RANGE) are in use`);
@@ -298,8 +356,9 @@ export class StepSandbox {
     const fileSizeBytes = scratch ? scratchFileMb * 1024 * 1024 : 0;
     const limits = { dataMb: memoryMb + 1024, openFiles: 256, fileSizeBytes };
     const wrap = uid === undefined ? undefined : (argv: string[]) => isolate(argv, { uid, limits });
-    const child = SandboxProcess.spawn({ runnerPath, memoryMb, permissions, wrap, preload });
-    this.spawned++;
+    const codeCache = start.compile || !this.settings.codeCaches ? undefined : this.codeCaches.find(digest);
+    const child = SandboxProcess.spawn({ runnerPath, memoryMb, permissions, wrap, ...start, codeCache });
+    if (!start.compile) this.spawned++;
     this.live.add(child);
     if (scratch) this.scratchOf.set(child, scratch);
     void child.exited.then(() => {

@@ -267,7 +267,7 @@ export const CONFIG_VARIABLES = {
   ARTIFACTS_S3_PREFIX: spec(z.string().default(''), 'Prefix of every artifact key in the bucket (e.g. `baton/`).'),
   SANDBOX_SCRATCH_DIR: spec(
     z.string().optional(),
-    "Where a worker makes the private scratch folders of step processes whose plugin asks for one (e.g. sql, script): each owned by its process's uid, emptied after every step. Unset: $BATON_HOME/scratch.",
+    "Where a worker makes the private scratch folders of step processes whose plugin asks for one (e.g. sql, script): each owned by its process's uid, emptied after every step; also the V8 code caches of the plugin bundles its step processes load. Unset: $BATON_HOME/scratch.",
   ),
   SANDBOX_SCRATCH_FILE_MB: spec(int(1, 1_048_576).default(2048), 'Largest file a step process may write in its scratch folder.'),
   SANDBOX_SPARE_PROCESSES: spec(
