@@ -206,11 +206,22 @@ const sandbox = new StepSandbox({
 });
 const ML_BUNDLE = fileURLToPath(new URL('../../plugin-packages/ml/bundle.mjs', import.meta.url));
 
+/** Under OS isolation the sandbox's pid is unshare's, which forks node into the new namespace: node is its child. */
+function withDescendants(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    // Gone already.
+  }
+  return [pid, ...children.flatMap(withDescendants)];
+}
+
 /** One run in a fresh sandboxed step process, with its peak RSS (the kernel's high-water mark, sampled every 20 ms). */
 async function inSandbox(c: Case): Promise<{ outcome: SandboxOutcome; ms: number; peakRssMb: number }> {
   let peakKb = 0;
   const sample = () => {
-    for (const pid of sandbox.stats().alivePids) {
+    for (const pid of sandbox.stats().alivePids.flatMap(withDescendants)) {
       try {
         peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0));
       } catch {

@@ -1,4 +1,3 @@
-import type { ArtifactRef } from '../../plugins/sdk/src/step-artifacts.js';
 import { setMaxListeners } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,99 +16,15 @@ import { SandboxProcess } from './sandbox-process.js';
 import { refusedGrant, toRunMessage, type SandboxRequest } from './sandbox-request.js';
 import { runTask, type TaskHooks } from './sandbox-task.js';
 import { ScratchFolders } from './scratch-folders.js';
+import { SANDBOX_DEFAULTS, type SandboxStats, type StepSandboxOptions } from './sandbox-options.js';
 import { SparePool } from './spare-pool.js';
 import { WarmPool } from './warm-pool.js';
 
 export type { SandboxError, SandboxErrorCode, SandboxOutcome } from './sandbox-outcome.js';
 export type { SandboxRequest } from './sandbox-request.js';
 export type { TaskHooks as SandboxHooks } from './sandbox-task.js';
+export type { SandboxStats, StepSandboxOptions } from './sandbox-options.js';
 
-export interface StepSandboxOptions {
-  /** The compiled step-runner; defaults to its bundle beside this file in dist/ (bundle-step-runner.ts). */
-  runnerPath?: string | URL;
-  /**
-   * All the runner may read (Node's permission model), besides the plugin entry it is started for:
-   * code and its dependencies, never data or secrets. Defaults to the installation's `dist/`,
-   * `node_modules/` and `package.json`, found from `runnerPath`. Nothing may be written.
-   */
-  allowedReadPaths?: string[];
-  /** Read grants on top of `allowedReadPaths` or its default, e.g. a plugins folder outside dist/ (PLUGINS_DIR). */
-  extraReadPaths?: string[];
-  /** Lets steps start child processes. Only for specs of the process-group kill; never in production. */
-  allowChildProcess?: boolean;
-  /** V8 heap limit of each child. */
-  memoryMb?: number;
-  /** How long a cancelled step may take to wind down before it is killed. */
-  cancelGraceMs?: number;
-  maxIdlePerKey?: number;
-  maxIdleTotal?: number;
-  idleTtlMs?: number;
-  /**
-   * A child is retired after this many tasks, so slow leaks in plugin code cannot pile up (its
-   * memory limit stops a fast one). Each retirement costs a process start (~250 ms of CPU), so a
-   * fan-out of short items must not retire its processes every few runs.
-   */
-  maxTasksPerProcess?: number;
-  /**
-   * Processes started ahead of demand (SANDBOX_SPARE_PROCESSES), each for one plugin bundle and
-   * loaded with it, bound to no tenant until a step with no warm process of its tenant takes it.
-   * 0 (the default): every such step starts its process then.
-   */
-  spares?: number;
-  /** Carries out steps' `ctx.fetch`; without one, every request is refused. */
-  broker?: EgressBroker;
-  /** Vets the addresses of steps' TCP connections (`ctx.net`); without one, every connection is refused. */
-  relayPolicy?: AddressPolicy;
-  /** Serves steps' `ctx.artifacts`, in each task's tenant; without one, steps have no artifact store. */
-  artifacts?: ArtifactStore;
-  /** Records an artifact a step stored with its run and step (the artifacts API lists them). */
-  recordArtifact?: (tenantId: string, runId: string, stepId: string, ref: ArtifactRef) => Promise<void>;
-  /**
-   * OS isolation (a uid and namespaces of its own, limits); off unless given and available. Given
-   * with mode `auto` and not available, only first-party plugins run.
-   */
-  isolation?: IsolationSettings;
-  /** Folders plugin bundles are loaded from: checked readable by the sandbox uid when isolation starts. */
-  bundleDirs?: string[];
-  /**
-   * Where the scratch folders of plugins granted `sandbox.scratch` are made, and the bundles' code
-   * caches (SANDBOX_SCRATCH_DIR); default: the OS temp folder.
-   */
-  scratchDir?: string;
-  /**
-   * Hands each new step process V8's code cache of its bundle, made once per digest by a process
-   * that compiles the bundle and runs none of it (code-caches.ts). On by default; benchmarks turn it off to compare.
-   */
-  codeCaches?: boolean;
-  /** Largest file a step process with a scratch folder may write (RLIMIT_FSIZE under OS isolation). */
-  scratchFileMb?: number;
-  /** The folder `ctx.installed` resolves modules from (its `node_modules`); defaults to the installation's root, found from `runnerPath`. */
-  installationRoot?: string;
-}
-
-export interface SandboxStats {
-  spawned: number;
-  /** Bundles (digests) this sandbox has a code cache of. */
-  codeCaches: number;
-  alivePids: number[];
-  idle: number;
-  busy: number;
-  /** Spare processes waiting for a step; `sparesReady` of them have started and loaded their plugin. */
-  spares: number;
-  sparesReady: number;
-}
-
-const DEFAULTS = {
-  memoryMb: 256,
-  cancelGraceMs: 2_000,
-  maxIdlePerKey: 2,
-  maxIdleTotal: 16,
-  idleTtlMs: 30_000,
-  maxTasksPerProcess: 1_000,
-  scratchFileMb: 2048,
-  spares: 0,
-  codeCaches: true,
-};
 /** Compiling the largest bundle takes well under a second; a compile-only process still running after this is stuck. */
 const COMPILE_TIMEOUT_MS = 30_000;
 
@@ -121,7 +36,7 @@ interface ProcessStart {
 
 /** Runs plugin steps in child processes, keeping a few warm per tenant and plugin version. */
 export class StepSandbox {
-  private readonly settings: typeof DEFAULTS & {
+  private readonly settings: typeof SANDBOX_DEFAULTS & {
     runnerPath: string;
     allowedReadPaths: string[];
     allowChildProcess: boolean;
@@ -157,7 +72,7 @@ export class StepSandbox {
     // Fails now, not at the first step, if a path cannot be granted safely.
     permissionFlags({ readPaths: allowedReadPaths });
     const installationRoot = options.installationRoot ?? (options.allowedReadPaths ? undefined : installationRootOf(runnerPath));
-    this.settings = { ...DEFAULTS, ...definedOnly(options), runnerPath, allowedReadPaths, allowChildProcess, installationRoot };
+    this.settings = { ...SANDBOX_DEFAULTS, ...definedOnly(options), runnerPath, allowedReadPaths, allowChildProcess, installationRoot };
     this.pool = new WarmPool(this.settings);
     this.spares = new SparePool({ maxSpares: this.settings.spares, idleTtlMs: this.settings.idleTtlMs });
     const scratchDir = options.scratchDir ?? join(tmpdir(), 'baton-scratch');
