@@ -26,7 +26,7 @@ export interface StepSandboxOptions {
   idleTtlMs?: number;
   /**
    * A child is retired after this many tasks, so slow leaks in plugin code cannot pile up (its
-   * memory limit stops a fast one). Each retirement costs a process start (~250 ms of CPU), so a
+   * memory limit stops a fast one). Each retirement costs a process start (~100 ms of CPU), so a
    * fan-out of short items must not retire its processes every few runs.
    */
   maxTasksPerProcess?: number;
