@@ -14,7 +14,11 @@ export interface SandboxProcessOptions {
   memoryMb: number;
   /** Enforced by Node's permission model inside the child. */
   permissions: RunnerPermissions;
-  /** Wraps the node command line in OS isolation (process-isolation.ts); the pid stays node's. */
+  /**
+   * Wraps the node command line in OS isolation (process-isolation.ts). The pid is then the
+   * wrapper's (unshare, which forks node into the new namespace); node stays in its process group,
+   * which `kill` signals.
+   */
   wrap?: (argv: string[]) => { command: string; args: string[] };
   /** The plugin a spare loads before it says it is ready (step-runner.ts `--preload`). */
   preload?: { entry: string; digest?: string };
